@@ -1,0 +1,112 @@
+// swift-tools-version: 6.1
+//
+// CustomerHeat: privacy-preserving relationship analytics.
+//
+// Optional benchmark target: set HEAT_BENCHMARKS=1 to add ordo-one/benchmark and the
+// `Benchmarks/HeatBenchmarks` target (kept out of the default build so CI stays fast).
+import PackageDescription
+
+let benchmarksEnabled = Context.environment["HEAT_BENCHMARKS"] == "1"
+
+var package = Package(
+    name: "CustomerHeat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "HeatEnvelope", targets: ["HeatEnvelope"]),
+        .library(name: "HeatFHE", targets: ["HeatFHE"]),
+        .library(name: "HeatML", targets: ["HeatML"]),
+        .library(name: "HeatCore", targets: ["HeatCore"]),
+        .executable(name: "heatctl", targets: ["heatctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGMP",
+            path: "Sources/CGMP",
+            pkgConfig: "gmp",
+            providers: [.apt(["libgmp-dev"]), .brew(["gmp"])]
+        ),
+        .target(
+            name: "HeatEnvelope",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "HeatFHE",
+            dependencies: [
+                "CGMP",
+                "HeatEnvelope",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HeatML",
+            dependencies: [
+                "HeatEnvelope",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "HeatCore",
+            dependencies: [
+                "HeatEnvelope",
+                "HeatFHE",
+                "HeatML",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "heatctl",
+            dependencies: [
+                "HeatEnvelope",
+                "HeatFHE",
+                "HeatML",
+                "HeatCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "heat-library-tour",
+            dependencies: ["HeatCore", "HeatML", "HeatFHE"],
+            path: "Examples/LibraryTour"
+        ),
+        .testTarget(name: "HeatEnvelopeTests", dependencies: ["HeatEnvelope"]),
+        .testTarget(name: "HeatFHETests", dependencies: ["HeatFHE", "CGMP"]),
+        .testTarget(
+            name: "HeatMLTests",
+            dependencies: ["HeatML"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "HeatCoreTests",
+            dependencies: ["HeatCore", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+if benchmarksEnabled {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "HeatBenchmarks",
+            dependencies: [
+                "HeatCore", "HeatFHE", "HeatML",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/HeatBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

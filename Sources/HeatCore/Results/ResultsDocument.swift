@@ -1,0 +1,336 @@
+/// The results document: the one JSON shape every result-producing command writes
+/// (DESIGN.md section 7) and `heatctl report` reads.
+///
+/// Keys are camelCase; sections are `nil` (and omitted from the JSON) when they were not
+/// computed or not released. Encode with ``ResultsDocument/jsonEncoder()`` for stable output.
+///
+/// ```swift
+/// let document = ResultsDocument(generatedAt: now, mode: .plaintext, asOf: asOf, role: "executive",
+///                                policy: .init(name: "default", minGroupSize: 5, epsilon: nil))
+/// let json = try ResultsDocument.jsonEncoder().encode(document)
+/// let back = try ResultsDocument.decode(json)
+/// ```
+public struct ResultsDocument: Sendable, Codable, Equatable {
+    /// The schema identifier this library writes.
+    public static let currentSchema = "customerheat.results/1"
+
+    /// The schema identifier, `customerheat.results/1`.
+    public var schema: String
+    /// When the document was produced.
+    public var generatedAt: UTCTimestamp
+    /// Whether the numbers came from the plaintext or the encrypted pipeline.
+    public var mode: Mode
+    /// The reference date of the heat computation.
+    public var asOf: CalendarDate
+    /// The role the document was released to.
+    public var role: String
+    /// The policy the release was checked against.
+    public var policy: PolicySummary
+    /// The audit log entry of the computation, when run against a store.
+    public var auditRun: String?
+    /// The heat configuration used.
+    public var heatConfig: HeatConfiguration?
+    /// Population summary.
+    public var population: Population?
+    /// Heat distribution over clients.
+    public var heatHistogram: [HistogramBin]?
+    /// Events per ISO week and channel.
+    public var weekly: [WeeklyCount]?
+    /// Per-group (manager, branch, segment, region) aggregates.
+    public var groups: [GroupSummary]?
+    /// Per-client values, when the role may see them.
+    public var clients: [ClientResult]?
+    /// Clients per persona.
+    public var personas: [PersonaCount]?
+    /// A model's evaluation.
+    public var model: ModelSection?
+
+    /// Whether the results come from the plaintext or the encrypted pipeline.
+    public enum Mode: String, Sendable, Codable, Equatable {
+        /// Computed on plaintext integers.
+        case plaintext
+        /// Computed on BFV ciphertexts.
+        case encrypted
+    }
+
+    /// Creates a document with no sections; set the sections that were computed and released.
+    public init(
+        generatedAt: UTCTimestamp, mode: Mode, asOf: CalendarDate, role: String, policy: PolicySummary,
+        auditRun: String? = nil, heatConfig: HeatConfiguration? = nil
+    ) {
+        self.schema = Self.currentSchema
+        self.generatedAt = generatedAt
+        self.mode = mode
+        self.asOf = asOf
+        self.role = role
+        self.policy = policy
+        self.auditRun = auditRun
+        self.heatConfig = heatConfig
+    }
+}
+
+/// The policy a results document was released under.
+public struct PolicySummary: Sendable, Codable, Equatable {
+    /// The policy's name.
+    public var name: String
+    /// The smallest group an aggregate may cover (the `k` of k-anonymity).
+    public var minGroupSize: Int
+    /// The differential-privacy epsilon spent on this release, or `nil` when no noise was added.
+    public var epsilon: Double?
+
+    /// Creates a policy summary.
+    public init(name: String, minGroupSize: Int, epsilon: Double?) {
+        self.name = name
+        self.minGroupSize = minGroupSize
+        self.epsilon = epsilon
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(minGroupSize, forKey: .minGroupSize)
+        try container.encode(epsilon, forKey: .epsilon)  // explicit null, as in DESIGN.md
+    }
+}
+
+/// Heat levels, from coldest to hottest.
+public enum HeatLevel: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Little or no recent engagement.
+    case cold
+    /// Below-typical engagement.
+    case cool
+    /// Healthy engagement.
+    case warm
+    /// Intense engagement.
+    case hot
+
+    public static func < (lhs: HeatLevel, rhs: HeatLevel) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// The population summary of a results document.
+public struct Population: Sendable, Codable, Equatable {
+    /// Number of clients scored.
+    public var clients: Int
+    /// Clients per heat level (every level present, zero when empty).
+    public var levels: [HeatLevel: Int]
+    /// Clients flagged as cooling.
+    public var cooling: Int
+    /// Mean heat over all clients.
+    public var meanHeat: Double
+    /// Mean trend over all clients.
+    public var trend: Double
+
+    /// Creates a population summary.
+    public init(clients: Int, levels: [HeatLevel: Int], cooling: Int, meanHeat: Double, trend: Double) {
+        self.clients = clients
+        self.levels = levels
+        self.cooling = cooling
+        self.meanHeat = meanHeat
+        self.trend = trend
+    }
+
+    enum CodingKeys: String, CodingKey { case clients, levels, cooling, meanHeat, trend }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        clients = try c.decode(Int.self, forKey: .clients)
+        let raw = try c.decode([String: Int].self, forKey: .levels)
+        var levels: [HeatLevel: Int] = [:]
+        for (key, value) in raw {
+            guard let level = HeatLevel(rawValue: key) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .levels, in: c, debugDescription: "unknown heat level \"\(key)\"")
+            }
+            levels[level] = value
+        }
+        self.levels = levels
+        cooling = try c.decode(Int.self, forKey: .cooling)
+        meanHeat = try c.decode(Double.self, forKey: .meanHeat)
+        trend = try c.decode(Double.self, forKey: .trend)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(clients, forKey: .clients)
+        var raw: [String: Int] = [:]
+        for level in HeatLevel.allCases { raw[level.rawValue] = levels[level] ?? 0 }
+        try c.encode(raw, forKey: .levels)
+        try c.encode(cooling, forKey: .cooling)
+        try c.encode(meanHeat, forKey: .meanHeat)
+        try c.encode(trend, forKey: .trend)
+    }
+}
+
+/// One bin of the heat histogram: clients with `from <= heat < to`.
+public struct HistogramBin: Sendable, Codable, Equatable {
+    /// Inclusive lower bound.
+    public var from: Int
+    /// Exclusive upper bound.
+    public var to: Int
+    /// Clients in the bin.
+    public var clients: Int
+
+    /// Creates a bin.
+    public init(from: Int, to: Int, clients: Int) {
+        self.from = from
+        self.to = to
+        self.clients = clients
+    }
+}
+
+/// Events in one ISO week on one channel.
+public struct WeeklyCount: Sendable, Codable, Equatable {
+    /// The ISO week.
+    public var week: ISOWeek
+    /// The channel.
+    public var channel: Channel
+    /// Number of events.
+    public var events: Int
+
+    /// Creates a weekly count.
+    public init(week: ISOWeek, channel: Channel, events: Int) {
+        self.week = week
+        self.channel = channel
+        self.events = events
+    }
+}
+
+/// An aggregate over one group of clients.
+public struct GroupSummary: Sendable, Codable, Equatable {
+    /// What the clients are grouped by.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Grouped by relationship manager.
+        case manager
+        /// Grouped by branch.
+        case branch
+        /// Grouped by segment.
+        case segment
+        /// Grouped by region.
+        case region
+    }
+
+    /// The grouping.
+    public var kind: Kind
+    /// The group's masked reference (`M-…`, `B-…`) or plain label (segment, region).
+    public var ref: String
+    /// Clients in the group.
+    public var clients: Int
+    /// Mean heat of the group.
+    public var meanHeat: Double
+    /// Cooling clients in the group.
+    public var cooling: Int
+
+    /// Creates a group summary.
+    public init(kind: Kind, ref: String, clients: Int, meanHeat: Double, cooling: Int) {
+        self.kind = kind
+        self.ref = ref
+        self.clients = clients
+        self.meanHeat = meanHeat
+        self.cooling = cooling
+    }
+}
+
+/// One client's released values.
+public struct ClientResult: Sendable, Codable, Equatable {
+    /// The client's masked reference (`C-` and 8 hex digits).
+    public var ref: String
+    /// Heat score.
+    public var heat: Int
+    /// Trend: heat over the last 4 weeks minus heat over the 4 before.
+    public var trend: Int
+    /// Heat level.
+    public var level: HeatLevel
+    /// Whether the cooling rule flags the client.
+    public var cooling: Bool
+    /// The client's persona label, when personas were computed.
+    public var persona: String?
+
+    /// Creates a client result.
+    public init(ref: String, heat: Int, trend: Int, level: HeatLevel, cooling: Bool, persona: String? = nil) {
+        self.ref = ref
+        self.heat = heat
+        self.trend = trend
+        self.level = level
+        self.cooling = cooling
+        self.persona = persona
+    }
+}
+
+/// Clients per persona.
+public struct PersonaCount: Sendable, Codable, Equatable {
+    /// The persona's label.
+    public var label: String
+    /// Number of clients.
+    public var clients: Int
+
+    /// Creates a persona count.
+    public init(label: String, clients: Int) {
+        self.label = label
+        self.clients = clients
+    }
+}
+
+/// A model's evaluation, as shown in reports.
+public struct ModelSection: Sendable, Codable, Equatable {
+    /// The model kind, for example `logistic` or `gbdt`.
+    public var kind: String
+    /// Named metrics such as `rocAuc`, `prAuc`, `logLoss`, `accuracy`, `f1`.
+    public var metrics: [String: Double]
+    /// ROC curve points as `[falsePositiveRate, truePositiveRate]`.
+    public var roc: [[Double]]?
+    /// Precision-recall curve points as `[recall, precision]`.
+    public var pr: [[Double]]?
+    /// Confusion matrix `[[tn, fp], [fn, tp]]`.
+    public var confusion: [[Int]]?
+    /// Calibration table rows.
+    public var calibration: [CalibrationRow]?
+    /// Feature importances, largest first.
+    public var importances: [FeatureImportance]?
+
+    /// Creates a model section.
+    public init(
+        kind: String, metrics: [String: Double], roc: [[Double]]? = nil, pr: [[Double]]? = nil,
+        confusion: [[Int]]? = nil, calibration: [CalibrationRow]? = nil, importances: [FeatureImportance]? = nil
+    ) {
+        self.kind = kind
+        self.metrics = metrics
+        self.roc = roc
+        self.pr = pr
+        self.confusion = confusion
+        self.calibration = calibration
+        self.importances = importances
+    }
+}
+
+/// One bin of a calibration table.
+public struct CalibrationRow: Sendable, Codable, Equatable {
+    /// Mean predicted probability in the bin.
+    public var meanPredicted: Double
+    /// Observed positive fraction in the bin.
+    public var observed: Double
+    /// Rows in the bin.
+    public var count: Int
+
+    /// Creates a calibration row.
+    public init(meanPredicted: Double, observed: Double, count: Int) {
+        self.meanPredicted = meanPredicted
+        self.observed = observed
+        self.count = count
+    }
+}
+
+/// A feature's importance in a model.
+public struct FeatureImportance: Sendable, Codable, Equatable {
+    /// The feature's name.
+    public var feature: String
+    /// Its importance (model-specific scale).
+    public var value: Double
+
+    /// Creates a feature importance.
+    public init(feature: String, value: Double) {
+        self.feature = feature
+        self.value = value
+    }
+}

@@ -1,0 +1,62 @@
+/// The registry of file kinds stored in a CustomerHeat envelope.
+///
+/// The raw value is written as the envelope's big-endian `UInt16` kind field, so values are
+/// permanent: add new kinds at the end and never renumber. `Docs/Formats.md` mirrors this table.
+///
+/// ```swift
+/// let envelope = try Envelope.read(from: url, expecting: .model)
+/// ```
+public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    /// BFV encryption parameters (binary payload).
+    case fheParameters = 1
+    /// A BFV secret key (binary payload, secret: written with mode 0600).
+    case fheSecretKey = 2
+    /// A BFV public key (binary payload).
+    case fhePublicKey = 3
+    /// A BFV relinearization key (binary payload).
+    case fheRelinearizationKey = 4
+    /// A set of BFV Galois (rotation) keys (binary payload).
+    case fheGaloisKeys = 5
+    /// A BFV ciphertext (binary payload).
+    case fheCiphertext = 6
+    /// A fitted HeatML model or transformer (JSON payload).
+    case model = 7
+    /// The collector's HMAC pseudonymisation key (JSON payload, secret).
+    case pseudonymisationKey = 8
+    /// The key holder's Ed25519 signing key (JSON payload, secret).
+    case signingKey = 9
+    /// The auditor's Ed25519 verification (public) key (JSON payload).
+    case verificationKey = 10
+    /// A BFV plaintext (binary payload).
+    case fhePlaintext = 11
+    /// A signed store chain head (JSON payload).
+    case signedHead = 12
+
+    /// The stable lower-camel-case name used in messages and JSON.
+    public var name: String {
+        switch self {
+        case .fheParameters: "fheParameters"
+        case .fheSecretKey: "fheSecretKey"
+        case .fhePublicKey: "fhePublicKey"
+        case .fheRelinearizationKey: "fheRelinearizationKey"
+        case .fheGaloisKeys: "fheGaloisKeys"
+        case .fheCiphertext: "fheCiphertext"
+        case .model: "model"
+        case .pseudonymisationKey: "pseudonymisationKey"
+        case .signingKey: "signingKey"
+        case .verificationKey: "verificationKey"
+        case .fhePlaintext: "fhePlaintext"
+        case .signedHead: "signedHead"
+        }
+    }
+
+    /// Whether files of this kind hold secret material and are written with mode 0600.
+    public var isSecret: Bool {
+        switch self {
+        case .fheSecretKey, .pseudonymisationKey, .signingKey: true
+        default: false
+        }
+    }
+
+    public var description: String { name }
+}

@@ -1,0 +1,2 @@
+/// HeatFHE: pure-Swift lattice cryptography (BFV) for CustomerHeat.
+public enum HeatFHE {}
