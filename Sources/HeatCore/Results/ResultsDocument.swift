@@ -122,10 +122,10 @@ public struct Population: Sendable, Codable, Equatable {
     /// Mean trend over all clients.
     public var trend: Double
 
-    /// Creates a population summary.
+    /// Creates a population summary; levels missing from `levels` count zero.
     public init(clients: Int, levels: [HeatLevel: Int], cooling: Int, meanHeat: Double, trend: Double) {
         self.clients = clients
-        self.levels = levels
+        self.levels = Dictionary(uniqueKeysWithValues: HeatLevel.allCases.map { ($0, levels[$0] ?? 0) })
         self.cooling = cooling
         self.meanHeat = meanHeat
         self.trend = trend
@@ -137,7 +137,7 @@ public struct Population: Sendable, Codable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         clients = try c.decode(Int.self, forKey: .clients)
         let raw = try c.decode([String: Int].self, forKey: .levels)
-        var levels: [HeatLevel: Int] = [:]
+        var levels = Dictionary(uniqueKeysWithValues: HeatLevel.allCases.map { ($0, 0) })
         for (key, value) in raw {
             guard let level = HeatLevel(rawValue: key) else {
                 throw DecodingError.dataCorruptedError(

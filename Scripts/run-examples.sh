@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every example against the release build: each Examples/*.sh script (with HEATCTL pointing
+# at the built heatctl and OUT at a fresh folder) and the Swift library tour.
+# Usage: Scripts/run-examples.sh   (after `make build`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=$(swift build -c release -Xswiftc -enable-testing --show-bin-path)
+export HEATCTL="$bin/heatctl"
+[ -x "$HEATCTL" ] || { echo "error: $HEATCTL not found; run 'make build' first" >&2; exit 1; }
+status=0
+shopt -s nullglob
+for script in Examples/*.sh; do
+  out=$(mktemp -d)
+  echo "=== $script (OUT=$out)"
+  start=$SECONDS
+  if OUT="$out" bash "$script"; then
+    echo "--- ok: $script ($((SECONDS - start)) s)"
+  else
+    echo "--- FAILED: $script" >&2
+    status=1
+  fi
+done
+echo "=== heat-library-tour"
+"$bin/heat-library-tour" || { echo "--- FAILED: heat-library-tour" >&2; status=1; }
+exit $status
