@@ -59,7 +59,7 @@ import Testing
         #expect(result.heat == 45 * 756)
         #expect(result.trend == -64 * 756)
         #expect(result.level == .warm)
-        #expect(result.cooling)  // 100 x trend + 20 x heat < 0 and heat >= 4000
+        #expect(result.cooling)  // 100 x trend + 25 x heat < 0 and heat >= 4000
     }
 
     @Test func capsDurationUnits() {
@@ -104,8 +104,8 @@ import Testing
         #expect(configuration.level(forHeat: 4_000) == .cool)
         #expect(configuration.level(forHeat: 16_000) == .warm)
         #expect(configuration.level(forHeat: 48_000) == .hot)
-        #expect(configuration.isCooling(heat: 10_000, trend: -2_001))
-        #expect(!configuration.isCooling(heat: 10_000, trend: -2_000))
+        #expect(configuration.isCooling(heat: 10_000, trend: -2_501))
+        #expect(!configuration.isCooling(heat: 10_000, trend: -2_500))
         #expect(!configuration.isCooling(heat: 3_999, trend: -3_999))
     }
 

@@ -169,13 +169,13 @@ public struct HeatConfiguration: Sendable, Codable, Equatable {
     /// The cooling rule: a client is cooling when `heat >= minimumHeat` and
     /// `100 * trend < -trendPercent * heat` (the trend fell by more than `trendPercent` percent of heat).
     public struct CoolingRule: Sendable, Codable, Equatable {
-        /// The drop, in percent of heat, that flags a client (default 20).
+        /// The drop, in percent of heat, that flags a client (default 25).
         public var trendPercent: Int
         /// Clients below this heat are never flagged (default 4,000, the `cool` threshold).
         public var minimumHeat: Int
 
         /// Creates a rule (defaults as documented on the properties).
-        public init(trendPercent: Int = 20, minimumHeat: Int = 4_000) {
+        public init(trendPercent: Int = 25, minimumHeat: Int = 4_000) {
             self.trendPercent = trendPercent
             self.minimumHeat = minimumHeat
         }

@@ -144,7 +144,7 @@ public struct SyntheticBank: Sendable, Hashable {
                 opened = CalendarDate(daysSinceEpoch: earliestOpening + rng.below(max(1, windowStart - earliestOpening)))
             }
             let u = rng.unitInterval()
-            var rate = (0.25 + 3.0 * u * u * u) * Self.segments[segment].activity * managerFactor[manager]
+            var rate = (0.6 + 4.0 * u * u * u) * Self.segments[segment].activity * managerFactor[manager]
             let hot = rng.chance(0.04)
             if hot { rate *= 3 }
             var churnWeek: Int?
