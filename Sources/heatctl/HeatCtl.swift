@@ -16,6 +16,9 @@ struct HeatCtl: AsyncParsableCommand {
         version: HeatCore.version,
         subcommands: [
             // Registered commands, one line each (keep sorted by area).
+            DemoCommand.self,
+            GenerateCommand.self,
+            HeatScoreCommand.self,
         ]
     )
 }
