@@ -141,7 +141,15 @@ public struct LogisticRegression: Classifier, Equatable {
             let slope = zip(gradient, direction).reduce(0) { $0 + $1.0 * $1.1 }
             var step = 1.0
             var accepted = false
-            for _ in 0..<50 {
+            // Near the optimum the predicted decrease falls below the rounding error of the
+            // objective, so the Armijo test is meaningless: take the full Newton step.
+            if -slope <= 1e-12 * max(abs(f), 1) {
+                beta = zip(beta, direction).map { $0 + $1 }
+                z = margins(beta)
+                f = objective(beta, z)
+                continue
+            }
+            for _ in 0..<40 {
                 let candidate = zip(beta, direction).map { $0 + step * $1 }
                 let zc = margins(candidate)
                 let fc = objective(candidate, zc)
