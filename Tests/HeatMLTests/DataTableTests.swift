@@ -75,5 +75,10 @@ struct DataTableTests {
         #expect(m.row(1) == [4, 5, 6])
         #expect(m.selectingRows([1]).values == [4, 5, 6])
         #expect(throws: HeatMLError.self) { try Matrix(rows: [[1, 2], [3]]) }
+        var copy = m
+        try copy.setColumn(2, to: [7, 8])
+        #expect(copy.values == [1, 4, 2, 5, 7, 8])
+        #expect(throws: HeatMLError.self) { try copy.setColumn(0, to: [1]) }
+        #expect(throws: HeatMLError.self) { try copy.setColumn(3, to: [1, 2]) }
     }
 }

@@ -87,8 +87,14 @@ public struct Matrix: Sendable, Codable, Equatable {
     /// - Parameters:
     ///   - index: the column index.
     ///   - newValues: `rows` values.
-    public mutating func setColumn(_ index: Int, to newValues: [Double]) {
-        precondition(newValues.count == rows, "column length must equal the row count")
+    /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` for a wrong length or index.
+    public mutating func setColumn(_ index: Int, to newValues: [Double]) throws(HeatMLError) {
+        guard newValues.count == rows else {
+            throw .shapeMismatch(context: "Matrix.setColumn(\(index))", expected: "\(rows) values", found: "\(newValues.count)")
+        }
+        guard (0..<columns).contains(index) else {
+            throw .shapeMismatch(context: "Matrix.setColumn", expected: "a column index in 0..<\(columns)", found: "\(index)")
+        }
         values.replaceSubrange((index * rows)..<((index + 1) * rows), with: newValues)
     }
 
