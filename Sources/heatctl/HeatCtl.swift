@@ -31,6 +31,7 @@ struct HeatCtl: AsyncParsableCommand {
             GenerateCommand.self,
             HeatScoreCommand.self,
             ReportCommand.self,
+            MLCommand.self,
         ]
     )
 }

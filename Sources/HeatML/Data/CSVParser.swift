@@ -1,0 +1,106 @@
+import Foundation
+
+/// A small RFC 4180 CSV parser that remembers the line number of every record.
+///
+/// Accepts a UTF-8 byte-order mark, `\n` or `\r\n` line ends, and double-quoted fields with
+/// `""` escapes and embedded commas or line breaks. Blank lines are skipped. Fields are returned
+/// exactly as written (no trimming) apart from the quotes.
+///
+/// ```swift
+/// let records = try CSVParser.parse(Array("a,b\n1,\"x,y\"\n".utf8), source: "inline")
+/// // records[1].fields == ["1", "x,y"], records[1].line == 2
+/// ```
+public enum CSVParser {
+    /// One parsed record: its fields and the 1-based line it starts on.
+    public struct Record: Sendable, Equatable {
+        /// The record's fields, unquoted.
+        public var fields: [String]
+        /// The 1-based line number where the record starts.
+        public var line: Int
+    }
+
+    /// Parses CSV bytes into records.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file content (UTF-8, an optional BOM).
+    ///   - source: the name used in error messages (usually the path).
+    /// - Returns: every non-blank record, header included.
+    /// - Throws: ``HeatMLError/unterminatedQuote(source:line:)`` for a quote left open, or
+    ///   ``HeatMLError/notUTF8(path:)`` when a field is not valid UTF-8.
+    public static func parse(_ bytes: [UInt8], source: String) throws(HeatMLError) -> [Record] {
+        var records: [Record] = []
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var index = 0
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
+        var line = 1
+        var recordLine = 1
+        var inQuotes = false
+        var quoteStartLine = 1
+        var recordHasContent = false
+
+        func finishField() throws(HeatMLError) {
+            guard let text = String(validating: field, as: UTF8.self) else { throw .notUTF8(path: source) }
+            fields.append(text)
+            field.removeAll(keepingCapacity: true)
+        }
+
+        while index < bytes.count {
+            let byte = bytes[index]
+            if inQuotes {
+                if byte == UInt8(ascii: "\"") {
+                    if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\"") {
+                        field.append(byte)
+                        index += 2
+                        continue
+                    }
+                    inQuotes = false
+                } else {
+                    if byte == UInt8(ascii: "\n") { line += 1 }
+                    field.append(byte)
+                }
+                index += 1
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""):
+                inQuotes = true
+                quoteStartLine = line
+                recordHasContent = true
+            case UInt8(ascii: ","):
+                try finishField()
+                recordHasContent = true
+            case UInt8(ascii: "\r") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n"):
+                break
+            case UInt8(ascii: "\n"):
+                if recordHasContent || !field.isEmpty {
+                    try finishField()
+                    records.append(Record(fields: fields, line: recordLine))
+                }
+                fields.removeAll(keepingCapacity: true)
+                field.removeAll(keepingCapacity: true)
+                recordHasContent = false
+                line += 1
+                recordLine = line
+            default:
+                field.append(byte)
+            }
+            index += 1
+        }
+        if inQuotes { throw .unterminatedQuote(source: source, line: quoteStartLine) }
+        if recordHasContent || !field.isEmpty {
+            try finishField()
+            records.append(Record(fields: fields, line: recordLine))
+        }
+        return records
+    }
+
+    /// Quotes a field for CSV output when it contains a comma, quote or line break.
+    ///
+    /// - Parameter field: the raw text.
+    /// - Returns: the text, quoted with `""` escapes when needed.
+    public static func escape(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import HeatEnvelope
+
+/// A fitted model together with everything needed to score a raw CSV: the input schema, the
+/// fitted preprocessing (``ColumnTransformer``), the target's class labels and the estimator.
+///
+/// Saved as JSON in the CustomerHeat envelope (kind `.model`), so `heatctl ml predict` works on
+/// raw CSV files with the same columns (extra columns are ignored, order does not matter).
+///
+/// ```swift
+/// let table = try DataTable(contentsOf: URL(filePath: "churn.csv"))
+/// let pipeline = try ModelPipeline.fit(.logistic(LogisticRegression()), on: table,
+///                                      target: "churn", positiveLabel: "Yes")
+/// try pipeline.save(to: URL(filePath: "churn.model"))
+/// let loaded = try ModelPipeline.load(from: URL(filePath: "churn.model"))
+/// let p = try loaded.predictProbabilities(table)
+/// ```
+public struct ModelPipeline: Sendable, Codable, Equatable {
+    /// The model format version (``HeatML/modelFormatVersion``).
+    public let formatVersion: Int
+    /// The target column name.
+    public let target: String
+    /// The label of the positive class.
+    public let positiveLabel: String
+    /// The label of the negative class.
+    public let negativeLabel: String
+    /// The fitted preprocessing.
+    public let transformer: ColumnTransformer
+    /// The fitted estimator.
+    public let model: ModelSpecification
+    /// The number of training rows.
+    public let trainingRows: Int
+
+    /// Creates a pipeline from fitted parts.
+    ///
+    /// - Parameters:
+    ///   - target: the target column.
+    ///   - positiveLabel: the positive class label.
+    ///   - negativeLabel: the negative class label.
+    ///   - transformer: fitted preprocessing.
+    ///   - model: fitted estimator.
+    ///   - trainingRows: training row count.
+    public init(target: String, positiveLabel: String, negativeLabel: String, transformer: ColumnTransformer, model: ModelSpecification, trainingRows: Int) {
+        self.formatVersion = HeatML.modelFormatVersion
+        self.target = target
+        self.positiveLabel = positiveLabel
+        self.negativeLabel = negativeLabel
+        self.transformer = transformer
+        self.model = model
+        self.trainingRows = trainingRows
+    }
+
+    /// The feature columns of a table: every column except the target, identifier columns and
+    /// the excluded ones, in header order.
+    ///
+    /// - Parameters:
+    ///   - table: the table.
+    ///   - target: the target column.
+    ///   - excluding: further columns to leave out (fold columns, ids typed as numbers).
+    /// - Returns: the feature column names.
+    public static func featureColumns(of table: DataTable, target: String, excluding: Set<String> = []) -> [String] {
+        table.columns.filter { $0.name != target && $0.type != .identifier && !excluding.contains($0.name) }.map(\.name)
+    }
+
+    /// Fits preprocessing and estimator on a table.
+    ///
+    /// - Parameters:
+    ///   - specification: the estimator and its hyper-parameters.
+    ///   - table: the training table (features and target).
+    ///   - target: the target column.
+    ///   - positiveLabel: the positive class (see ``BinaryTarget`` for the default).
+    ///   - excluding: columns that are not features besides the target and identifiers.
+    /// - Returns: the fitted pipeline.
+    /// - Throws: ``HeatMLError/missingColumn(source:column:)`` when the target is absent, target
+    ///   errors of ``BinaryTarget``, ``HeatMLError/emptyTable(source:)``, and the estimator's errors.
+    public static func fit(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, excluding: Set<String> = []) throws(HeatMLError) -> ModelPipeline {
+        guard table.rowCount > 0 else { throw .emptyTable(source: table.source) }
+        let encoded = try BinaryTarget(column: try table.column(named: target), positiveLabel: positiveLabel, table: table)
+        let features = featureColumns(of: table, target: target, excluding: excluding)
+        guard !features.isEmpty else {
+            throw .invalidParameter(name: "features", value: "none", reason: "\(table.source) has no feature column besides the target, identifiers and excluded columns")
+        }
+        return try fit(specification, on: table, target: encoded, targetName: target, features: features)
+    }
+
+    /// Fits on a table whose target is already encoded (used by cross-validation).
+    static func fit(_ specification: ModelSpecification, on table: DataTable, target: BinaryTarget, targetName: String, features: [String]) throws(HeatMLError) -> ModelPipeline {
+        let transformer = try ColumnTransformer.fit(table, features: features, options: specification.preprocessing)
+        let x = try transformer.transform(table)
+        let fitted = try specification.fitted(x, labels: target.labels)
+        return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: fitted, trainingRows: table.rowCount)
+    }
+
+    /// The positive-class probability of every row of a raw table.
+    ///
+    /// - Parameter table: a table with the input columns (the target may be absent).
+    /// - Returns: one probability per row, in row order.
+    /// - Throws: ``HeatMLError/missingColumn(source:column:)`` for an absent input column,
+    ///   ``HeatMLError/badCell(source:line:column:value:expected:)`` for text in a numeric column.
+    public func predictProbabilities(_ table: DataTable) throws(HeatMLError) -> [Double] {
+        try model.classifier.predictProbabilities(transformer.transform(table))
+    }
+
+    /// The encoded target of a table, using this pipeline's class labels.
+    ///
+    /// - Parameter table: a table holding the target column.
+    /// - Returns: the target encoding.
+    /// - Throws: ``HeatMLError/missingColumn(source:column:)``, ``HeatMLError/missingTarget(source:line:column:)``,
+    ///   or ``HeatMLError/unknownPositiveLabel(column:label:classes:)`` for a label the model does not know.
+    public func encodeTarget(_ table: DataTable) throws(HeatMLError) -> BinaryTarget {
+        let column = try table.column(named: target)
+        if let row = column.raw.firstIndex(where: { $0 == nil }) {
+            throw .missingTarget(source: table.source, line: table.lines[row], column: target)
+        }
+        return try BinaryTarget(positiveLabel: positiveLabel, negativeLabel: negativeLabel, values: column.raw.map { ($0 ?? "").trimmingCharacters(in: .whitespaces) }, column: target)
+    }
+
+    /// The importance of each output feature, by name, largest first.
+    public var importances: [FeatureImportance] {
+        zip(transformer.featureNames, model.classifier.featureImportances)
+            .map { FeatureImportance(feature: $0, value: $1) }
+            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.feature < $1.feature }
+    }
+
+    /// The pipeline as JSON (sorted keys, so equal pipelines give equal bytes).
+    ///
+    /// - Returns: the JSON payload.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)`` if a value cannot be encoded (a non-finite number).
+    public func jsonData() throws(HeatMLError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return try encoder.encode(self) } catch { throw .badModel(source: "pipeline", reason: "\(error)") }
+    }
+
+    /// Decodes a pipeline from its JSON payload.
+    ///
+    /// - Parameters:
+    ///   - data: the JSON.
+    ///   - source: a name for messages.
+    /// - Returns: the pipeline.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)`` for invalid JSON or a newer format.
+    public static func decode(_ data: Data, source: String = "model") throws(HeatMLError) -> ModelPipeline {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let pipeline: ModelPipeline
+        do { pipeline = try decoder.decode(ModelPipeline.self, from: data) } catch { throw .badModel(source: source, reason: "\(error)") }
+        guard pipeline.formatVersion <= HeatML.modelFormatVersion else {
+            throw .badModel(source: source, reason: "model format \(pipeline.formatVersion) is newer than this HeatML (\(HeatML.modelFormatVersion))")
+        }
+        return pipeline
+    }
+
+    /// Saves the pipeline in an envelope of kind `.model`, atomically.
+    ///
+    /// - Parameter url: the destination.
+    /// - Throws: ``HeatMLError/unwritable(path:reason:)`` or encoding errors.
+    public func save(to url: URL) throws(HeatMLError) {
+        let payload = try jsonData()
+        do {
+            try Envelope(kind: .model, payload: payload).write(to: url)
+        } catch {
+            throw .unwritable(path: url.path, reason: error.description)
+        }
+    }
+
+    /// Loads a pipeline saved with ``save(to:)``.
+    ///
+    /// - Parameter url: the model file.
+    /// - Returns: the pipeline.
+    /// - Throws: ``HeatMLError/missingFile(path:)``; ``HeatMLError/badModel(source:reason:)`` for a
+    ///   corrupt, truncated or wrong-kind envelope or an undecodable payload.
+    public static func load(from url: URL) throws(HeatMLError) -> ModelPipeline {
+        let envelope: Envelope
+        do {
+            envelope = try Envelope.read(from: url, expecting: .model)
+        } catch {
+            if case .missingFile = error { throw .missingFile(path: url.path) }
+            throw .badModel(source: url.path, reason: error.description)
+        }
+        return try decode(envelope.payload, source: url.path)
+    }
+}
+
+/// One feature's importance (a share of the model's total).
+///
+/// ```swift
+/// for item in pipeline.importances.prefix(5) { print(item.feature, item.value) }
+/// ```
+public struct FeatureImportance: Sendable, Codable, Equatable {
+    /// The feature name (`column` or `column=category`).
+    public var feature: String
+    /// The importance value.
+    public var value: Double
+
+    /// Creates an entry.
+    ///
+    /// - Parameters:
+    ///   - feature: the feature name.
+    ///   - value: the importance.
+    public init(feature: String, value: Double) {
+        self.feature = feature
+        self.value = value
+    }
+}

@@ -1,0 +1,157 @@
+/// Turns the feature columns of a ``DataTable`` into a numeric ``Matrix``, one step per column type.
+///
+/// Per column type (the protocol of the reference results):
+/// - numeric, boolean, date: median imputation (``MedianImputer``), then standard scaling
+///   (``StandardScaler``) when ``Options/scaleNumeric`` is set (on for linear models, off for trees);
+/// - categorical: most-frequent imputation (``MostFrequentImputer``), then one-hot encoding
+///   (``OneHotEncoder``; an unknown category at predict time encodes as all zeros);
+/// - identifier: never a feature.
+///
+/// The fitted transformer is `Codable` and is saved inside a ``ModelPipeline``. At transform
+/// time the columns are found by name, so the table may hold extra columns (ignored) in any order.
+///
+/// ```swift
+/// let transformer = try ColumnTransformer.fit(train, features: ["tenure", "contract"],
+///                                             options: .init(scaleNumeric: true))
+/// let x = try transformer.transform(test)
+/// print(transformer.featureNames)   // ["tenure", "contract=Month-to-month", ...]
+/// ```
+public struct ColumnTransformer: Sendable, Codable, Equatable {
+    /// How numeric features are prepared.
+    public struct Options: Sendable, Codable, Equatable {
+        /// Whether numeric features are standardised after imputation.
+        public var scaleNumeric: Bool
+        /// Whether numeric features are median-imputed (otherwise `.nan` is passed on, for models
+        /// that handle missing values natively).
+        public var imputeNumeric: Bool
+
+        /// Creates options.
+        ///
+        /// - Parameters:
+        ///   - scaleNumeric: standardise numeric features (default `true`).
+        ///   - imputeNumeric: median-impute numeric features (default `true`).
+        public init(scaleNumeric: Bool = true, imputeNumeric: Bool = true) {
+            self.scaleNumeric = scaleNumeric
+            self.imputeNumeric = imputeNumeric
+        }
+    }
+
+    /// The fitted preparation of one input column.
+    public enum Step: Sendable, Codable, Equatable {
+        /// A numeric (or boolean / date) column: optional imputation and scaling.
+        case numeric(column: String, type: ColumnType, imputer: MedianImputer?, scaler: StandardScaler?)
+        /// A categorical column: imputation, then one-hot encoding.
+        case categorical(column: String, imputer: MostFrequentImputer, encoder: OneHotEncoder)
+
+        /// The input column's name.
+        public var column: String {
+            switch self {
+            case let .numeric(column, _, _, _): column
+            case let .categorical(column, _, _): column
+            }
+        }
+
+        /// The input column's type.
+        public var type: ColumnType {
+            switch self {
+            case let .numeric(_, type, _, _): type
+            case .categorical: .categorical
+            }
+        }
+    }
+
+    /// The fitted steps, in feature order.
+    public let steps: [Step]
+    /// The options used at fit time.
+    public let options: Options
+
+    /// Fits the transformer on training rows.
+    ///
+    /// - Parameters:
+    ///   - table: the training table.
+    ///   - features: the columns to use, in order (identifier columns are skipped).
+    ///   - options: numeric preparation.
+    /// - Returns: the fitted transformer.
+    /// - Throws: ``HeatMLError/missingColumn(source:column:)`` when a feature column is absent.
+    public static func fit(_ table: DataTable, features: [String], options: Options = Options()) throws(HeatMLError) -> ColumnTransformer {
+        var steps: [Step] = []
+        for name in features {
+            let column = try table.column(named: name)
+            switch column.type {
+            case .identifier:
+                continue
+            case .categorical:
+                let imputer = MostFrequentImputer.fit(column.raw)
+                let encoder = OneHotEncoder.fit(imputer.transform(column.raw))
+                steps.append(.categorical(column: name, imputer: imputer, encoder: encoder))
+            case .numeric, .boolean, .date:
+                let imputer = options.imputeNumeric ? MedianImputer.fit(column.numbers) : nil
+                let filled = imputer?.transform(column.numbers) ?? column.numbers
+                let scaler = options.scaleNumeric ? StandardScaler.fit(filled) : nil
+                steps.append(.numeric(column: name, type: column.type, imputer: imputer, scaler: scaler))
+            }
+        }
+        return ColumnTransformer(steps: steps, options: options)
+    }
+
+    /// Creates a transformer from fitted steps.
+    ///
+    /// - Parameters:
+    ///   - steps: the fitted steps.
+    ///   - options: the options they were fitted with.
+    public init(steps: [Step], options: Options) {
+        self.steps = steps
+        self.options = options
+    }
+
+    /// The input columns and their types, as the transformer expects them.
+    public var inputSchema: [(name: String, type: ColumnType)] { steps.map { ($0.column, $0.type) } }
+
+    /// The name of every output feature: the column name, or `column=category` for one-hot features.
+    public var featureNames: [String] {
+        steps.flatMap { step -> [String] in
+            switch step {
+            case let .numeric(column, _, _, _): [column]
+            case let .categorical(column, _, encoder): encoder.categories.map { "\(column)=\($0)" }
+            }
+        }
+    }
+
+    /// The input column of each output feature.
+    public var featureSources: [String] {
+        steps.flatMap { step -> [String] in
+            switch step {
+            case let .numeric(column, _, _, _): [column]
+            case let .categorical(column, _, encoder): Array(repeating: column, count: encoder.categories.count)
+            }
+        }
+    }
+
+    /// Transforms a table into the feature matrix.
+    ///
+    /// - Parameter table: a table holding every input column.
+    /// - Returns: a `table.rowCount x featureNames.count` matrix.
+    /// - Throws: ``HeatMLError/missingColumn(source:column:)`` when an input column is absent,
+    ///   ``HeatMLError/badCell(source:line:column:value:expected:)`` when a column the transformer
+    ///   treats as numeric holds text.
+    public func transform(_ table: DataTable) throws(HeatMLError) -> Matrix {
+        var columns: [[Double]] = []
+        for step in steps {
+            let column = try table.column(named: step.column)
+            switch step {
+            case let .numeric(name, type, imputer, scaler):
+                let numbers: [Double]
+                if column.type == .numeric || column.type == .boolean || column.type == .date {
+                    numbers = column.numbers
+                } else {
+                    numbers = try DataColumn(name: name, type: type, raw: column.raw, lines: table.lines, source: table.source).numbers
+                }
+                let filled = imputer?.transform(numbers) ?? numbers
+                columns.append(scaler?.transform(filled) ?? filled)
+            case let .categorical(_, imputer, encoder):
+                columns += encoder.transform(imputer.transform(column.raw))
+            }
+        }
+        return try Matrix(columns: columns, rows: table.rowCount)
+    }
+}

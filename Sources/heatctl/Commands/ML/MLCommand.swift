@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `heatctl ml`: train, evaluate and apply HeatML models on CSV tables.
+struct MLCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ml",
+        abstract: "Train, evaluate and apply machine-learning models on CSV tables.",
+        discussion: """
+            Models are saved as CustomerHeat envelopes (kind model) holding the fitted \
+            preprocessing, so `ml predict` works on raw CSV files.
+
+            Example:
+              heatctl ml train --data churn.csv --target churn --positive Yes --model gbdt --cv 5 --out churn.model
+              heatctl ml predict --model churn.model --data new.csv --out predictions.csv
+            """,
+        subcommands: [MLTrainCommand.self, MLEvaluateCommand.self, MLPredictCommand.self]
+    )
+}
