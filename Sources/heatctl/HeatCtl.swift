@@ -16,6 +16,7 @@ struct HeatCtl: AsyncParsableCommand {
         version: HeatCore.version,
         subcommands: [
             // Registered commands, one line each (keep sorted by area).
+            FHECommand.self,
         ]
     )
 }
