@@ -230,6 +230,28 @@ struct SchemeChecks<T: ScalarType> {
         }
     }
 
+    /// The snippet of the DocC overview (HeatFHE.docc/HeatFHE.md), verbatim.
+    @Test func docCOverviewSnippet() throws {
+        let parameters = try BfvParameters(preset: "n4096-logq109-logt17")
+        let context = try BfvContext<UInt32>(parameters: parameters)
+        let secretKey = SecretKey(context: context)
+        let publicKey = PublicKey(secretKey: secretKey)
+
+        let encoder = BfvEncoder(context: context)
+        let heat = try encoder.encode(unsigned: [812, 95, 1530], encoding: .batch)
+        let weights = try encoder.encode(unsigned: [2, 3, 1], encoding: .batch)
+
+        let encrypted = try BfvEncryptor(publicKey: publicKey).encrypt(heat)
+        let evaluator = BfvEvaluator(context: context)
+        let weighted = try evaluator.multiply(try evaluator.add(encrypted, encrypted), weights)
+
+        let decryptor = BfvDecryptor(secretKey: secretKey)
+        let values = try encoder.decodeUnsigned(try decryptor.decrypt(weighted))  // [3248, 570, 3060]
+        let bitsLeft = try decryptor.noiseBudget(weighted)
+        #expect(values == [3248, 570, 3060])
+        #expect(bitsLeft > 0)
+    }
+
     @Test func n4096() throws { try roundTrip(UInt32.self, preset: "n4096-logq109-logt17") }
 
     @Test func n8192() throws { try roundTrip(UInt64.self, preset: "n8192-logq217-logt25") }

@@ -104,4 +104,40 @@ func independentDecrypt(ciphertext: ExportDocument, secretKey: ExportDocument) -
         // Parameters files are not exportable.
         #expect(throws: FHEError.self) { try FHEToolbox.exportJSON(keys.parameters) }
     }
+
+    /// The worked example of Docs/FHE-Format.md, checked both independently and with HeatFHE.
+    @Test func documentedWorkedExampleDecrypts() throws {
+        let secretKey = ExportDocument(
+            scheme: "BFV", kind: "secretKey", n: 8, plaintextModulus: 17, encoding: nil, moduli: [7681, 12289, 40961],
+            polynomials: [[[1, 0, 7680, 1, 0, 0, 7680, 1], [1, 0, 12288, 1, 0, 0, 12288, 1], [1, 0, 40960, 1, 0, 0, 40960, 1]]])
+        let ciphertext = ExportDocument(
+            scheme: "BFV", kind: "ciphertext", n: 8, plaintextModulus: 17, encoding: "coefficient", moduli: [7681, 12289],
+            polynomials: [
+                [[2910, 5774, 5655, 4355, 2707, 919, 3814, 254], [1966, 1636, 751, 1955, 7405, 3125, 6051, 2372]],
+                [[5607, 1724, 42, 7652, 636, 6888, 5023, 4371], [5667, 7654, 42, 696, 5242, 2412, 8174, 8348]],
+            ])
+        #expect(independentDecrypt(ciphertext: ciphertext, secretKey: secretKey) == [3, 1, 4, 1, 5, 9, 2, 6])
+
+        let parameters = BfvParameters(
+            degree: 8, plaintextModulus: 17, ciphertextModuli: [7681, 12289], specialModulus: 40961,
+            scalarWidth: .bits32, security: .insecureForTesting)
+        let context = try BfvContext<UInt32>(parameters: parameters)
+        let s = PolyRq<UInt32, Coeff>(context: context.keyContext, data: secretKey.polynomials[0].flatMap { $0.map(UInt32.init) })
+        let key = SecretKey(context: context, coefficientForm: s)
+        let polynomials = ciphertext.polynomials.map {
+            PolyRq<UInt32, Coeff>(context: context.ciphertextContext, data: $0.flatMap { $0.map(UInt32.init) })
+        }
+        let loaded = try Ciphertext(
+            context: context, polynomials: polynomials, encoding: .coefficient, signedness: .unsigned, valueCount: 8)
+        let plaintext = try BfvDecryptor(secretKey: key).decrypt(loaded)
+        #expect(try BfvEncoder(context: context).decodeUnsigned(plaintext) == [3, 1, 4, 1, 5, 9, 2, 6])
+        // The export of the same objects reproduces the documented JSON residues.
+        let exported = try JSONDecoder().decode(ExportDocument.self, from: Data(BfvJSONExport.export(loaded).utf8))
+        #expect(exported.polynomials == ciphertext.polynomials && exported.moduli == ciphertext.moduli)
+        let exportedKey = try JSONDecoder().decode(ExportDocument.self, from: Data(BfvJSONExport.export(key).utf8))
+        #expect(exportedKey.polynomials == secretKey.polynomials && exportedKey.moduli == secretKey.moduli)
+        // Batch slots for N=8, t=17 follow the documented exponents.
+        #expect((0..<8).map(context.slotExponent) == [1, 3, 9, 11, 15, 13, 7, 5])
+        #expect(context.plaintextPlan?.root == 3)
+    }
 }

@@ -38,7 +38,7 @@ public struct SecureRandom: RandomNumberGenerator, Sendable {
             }
         }
         self.key = SymmetricKey(data: keyBytes)
-        keyBytes.withUnsafeMutableBytes { _ = memset($0.baseAddress!, 0, $0.count) }
+        keyBytes.withUnsafeMutableBytes { secureZero($0) }
     }
 
     private mutating func refill() {
