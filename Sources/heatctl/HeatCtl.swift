@@ -32,6 +32,7 @@ struct HeatCtl: AsyncParsableCommand {
             HeatScoreCommand.self,
             ReportCommand.self,
             MLCommand.self,
+            FHECommand.self,
         ]
     )
 }

@@ -1,0 +1,109 @@
+import HeatEnvelope
+
+/// Validated BFV parameters with every precomputation: the key-level and ciphertext-level rings,
+/// the scaling factor `Delta = floor(Q / t)`, and (when `t` allows it) the plaintext NTT for batching.
+///
+/// A context is built once and shared (it is an immutable `final class`); keys, plaintexts and
+/// ciphertexts hold a reference to it and operations check that their operands share parameters.
+/// `T` must match ``BfvParameters/scalarWidth`` (`UInt32` for `.bits32`, `UInt64` for `.bits64`).
+///
+/// ```swift
+/// let context = try BfvContext<UInt32>(parameters: BfvParameters(preset: "n4096-logq109-logt17"))
+/// let secretKey = SecretKey(context: context)
+/// let publicKey = PublicKey(secretKey: secretKey)
+/// ```
+public final class BfvContext<T: ScalarType>: Sendable {
+    /// The parameters (validated).
+    public let parameters: BfvParameters
+    /// The ring of keys: every ciphertext modulus, then the special prime.
+    public let keyContext: RnsContext<T>
+    /// The ring of fresh ciphertexts (the key level without the special prime).
+    public let ciphertextContext: RnsContext<T>
+    /// The plaintext modulus `t`.
+    public let plaintextModulus: Modulus<T>
+    /// The NTT of `Z_t[X]/(X^N + 1)` used by batching, or `nil` when `t` does not support it.
+    public let plaintextPlan: NTTPlan<T>?
+    /// `Delta = floor(Q / t)` modulo each ciphertext modulus.
+    let deltaResidues: [T]
+    /// Slot `i` of the batch encoder sits at position `slotToPosition[i]` of the plaintext NTT.
+    let slotToPosition: [Int]
+    /// SHA-256 of the canonical parameters.
+    public let fingerprint: Fingerprint
+
+    /// Validates the parameters and precomputes.
+    ///
+    /// - Parameter parameters: the parameters; their ``BfvParameters/scalarWidth`` must match `T`.
+    /// - Throws: ``FHEError`` when validation fails (insecure parameters are refused unless marked
+    ///   ``BfvParameters/SecurityLevel/insecureForTesting``).
+    public init(parameters: BfvParameters) throws(FHEError) {
+        try parameters.validate()
+        guard T.bitWidth == Int(parameters.scalarWidth.rawValue) else {
+            throw .invalidParameters(
+                "scalarWidth \(parameters.scalarWidth.rawValue) does not match the \(T.bitWidth)-bit context type")
+        }
+        let n = parameters.degree
+        self.parameters = parameters
+        self.keyContext = try RnsContext<T>(degree: n, moduli: parameters.keyModuli.map { T($0) })
+        self.ciphertextContext =
+            parameters.specialModulus == nil
+            ? keyContext : try RnsContext<T>(degree: n, moduli: parameters.ciphertextModuli.map { T($0) })
+        let t = parameters.plaintextModulus
+        self.plaintextModulus = try Modulus<T>(T(t))
+        let delta = ciphertextContext.modulusProduct / BigInt(t)
+        self.deltaResidues = ciphertextContext.moduliValues.map { T(delta.residue(modulo: UInt64($0))) }
+        if parameters.supportsBatching {
+            self.plaintextPlan = try NTTPlan<T>(degree: n, modulus: T(t))
+        } else {
+            self.plaintextPlan = nil
+        }
+        self.slotToPosition = Self.slotMap(degree: n)
+        self.fingerprint = parameters.fingerprint
+    }
+
+    /// The degree `N`.
+    public var degree: Int { parameters.degree }
+
+    /// The SEAL-compatible slot order: for `i < N/2`, slot `i` holds `m(psi^(3^i mod 2N))` and slot
+    /// `N/2 + i` holds `m(psi^(-3^i mod 2N))`, so a later rotation by the Galois element `3`
+    /// rotates each half (a 2 x N/2 matrix) by one.
+    ///
+    /// - Parameter degree: `N`.
+    /// - Returns: the NTT output position of each slot.
+    static func slotMap(degree n: Int) -> [Int] {
+        let logN = n.trailingZeroBitCount
+        let twoN = 2 * n
+        var map = [Int](repeating: 0, count: n)
+        var power = 1
+        for i in 0..<(n / 2) {
+            let index1 = (power - 1) / 2
+            let index2 = (twoN - power - 1) / 2
+            map[i] = NTTPlan<T>.bitReverse(index1, bits: logN)
+            map[n / 2 + i] = NTTPlan<T>.bitReverse(index2, bits: logN)
+            power = power * 3 % twoN
+        }
+        return map
+    }
+
+    /// The exponent `e` with slot `index` holding `m(psi^e)` (see ``slotMap(degree:)``).
+    ///
+    /// - Parameter index: a slot index below `N`.
+    /// - Returns: the odd exponent in `[1, 2N)`.
+    public func slotExponent(_ index: Int) -> Int {
+        let n = degree
+        var power = 1
+        for _ in 0..<(index % (n / 2)) { power = power * 3 % (2 * n) }
+        return index < n / 2 ? power : 2 * n - power
+    }
+
+    /// Checks that another object was made for these parameters.
+    ///
+    /// - Parameters:
+    ///   - other: the other object's context.
+    ///   - what: a name for the message.
+    /// - Throws: ``FHEError/parameterMismatch(_:)``.
+    func requireSame(_ other: BfvContext<T>, _ what: String) throws(FHEError) {
+        guard self === other || parameters == other.parameters else {
+            throw .parameterMismatch("\(what) was made for \(other.parameters.name), expected \(parameters.name)")
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/// Decrypts ciphertexts and measures their remaining noise budget.
+///
+/// Decryption computes `x = [c0 + c1*s + ... + ck*s^k]_Q` and then, per coefficient,
+/// `m = round(t * x / Q) mod t` exactly with ``BigInt`` (CRT composition of the residues), which
+/// is `O(N * L)` big-integer operations: simple and exact rather than fast.
+///
+/// ```swift
+/// let decryptor = BfvDecryptor(secretKey: secretKey)
+/// let plaintext = try decryptor.decrypt(ciphertext)
+/// let budget = try decryptor.noiseBudget(ciphertext)   // bits left before decryption fails
+/// ```
+public struct BfvDecryptor<T: ScalarType>: Sendable {
+    /// The secret key.
+    public let secretKey: SecretKey<T>
+
+    /// Creates a decryptor.
+    ///
+    /// - Parameter secretKey: the secret key.
+    public init(secretKey: SecretKey<T>) { self.secretKey = secretKey }
+
+    /// `[c0 + c1*s + ... + ck*s^k]_Q` as integers in `[0, Q)`.
+    func phase(_ ciphertext: Ciphertext<T>) throws(FHEError) -> [BigInt] {
+        let context = secretKey.context
+        try context.requireSame(ciphertext.context, "the ciphertext")
+        let s = secretKey.evaluationAtCiphertextLevel()
+        var sPower = s
+        var sum = ciphertext.polynomials[0]
+        for (index, polynomial) in ciphertext.polynomials.enumerated().dropFirst() {
+            if index > 1 { sPower *= s }
+            sum += (polynomial.forwardNTT() * sPower).inverseNTT()
+        }
+        return sum.composedCoefficients()
+    }
+
+    /// Decrypts a ciphertext.
+    ///
+    /// - Parameter ciphertext: a ciphertext of the same parameters.
+    /// - Returns: the plaintext, with the ciphertext's encoding metadata.
+    /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
+    public func decrypt(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Plaintext<T> {
+        let context = secretKey.context
+        let q = context.ciphertextContext.modulusProduct
+        let halfQ = q / BigInt(2)
+        let t = BigInt(context.parameters.plaintextModulus)
+        let tValue = context.parameters.plaintextModulus
+        let coefficients = try phase(ciphertext).map { x -> T in
+            let rounded = (t * x + halfQ).floorDivided(by: q)
+            return T(rounded.residue(modulo: tValue))
+        }
+        return try Plaintext(
+            context: context, coefficients: coefficients, encoding: ciphertext.encoding,
+            signedness: ciphertext.signedness, valueCount: ciphertext.valueCount)
+    }
+
+    /// The invariant noise budget in bits: how much noise the ciphertext can still absorb.
+    ///
+    /// With `v = [t * x]_Q` centred (the scaled noise: `t*x = Q*m + v`), decryption is correct
+    /// while `|v| < Q/2`; the budget is `max(0, floor(log2(Q/2)) - ceil(log2(max |v|)))`, computed
+    /// conservatively from bit lengths. Zero means decryption may already be wrong.
+    ///
+    /// - Parameter ciphertext: a ciphertext of the same parameters.
+    /// - Returns: the budget in bits.
+    /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
+    public func noiseBudget(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Int {
+        let context = secretKey.context
+        let q = context.ciphertextContext.modulusProduct
+        let halfQ = q / BigInt(2)
+        let t = BigInt(context.parameters.plaintextModulus)
+        var largest = BigInt(0)
+        for x in try phase(ciphertext) {
+            var v = (t * x).modulo(q)
+            if v > halfQ { v = q - v }
+            if v > largest { largest = v }
+        }
+        return max(0, q.bitWidth - 2 - largest.bitWidth)
+    }
+}

@@ -1,0 +1,181 @@
+/// A precomputed negacyclic number-theoretic transform for one `(N, q)`.
+///
+/// The transform evaluates `a(X) in Z_q[X]/(X^N + 1)` at the `N` odd powers of a primitive
+/// `2N`-th root of unity `psi`: output index `j` holds `a(psi^(2 * bitReverse(j) + 1))`
+/// (bit-reversed order, as in Longa and Naehrig 2016 and SEAL). Multiplying two transforms
+/// pointwise and transforming back gives the negacyclic product, in `O(N log N)`.
+///
+/// Kernels: Cooley-Tukey forward and Gentleman-Sande inverse butterflies in Harvey's lazy form
+/// (D. Harvey, "Faster arithmetic for number-theoretic transforms", 2014) with Shoup twiddles.
+/// - Forward: inputs in `[0, 4q)` (normally `[0, q)`); between stages values stay in `[0, 4q)`;
+///   the output is fully reduced to `[0, q)`.
+/// - Inverse: inputs in `[0, 2q)`; between stages values stay in `[0, 2q)`; a final pass scales by
+///   `N^-1` with a Shoup multiplication and reduces the output to `[0, q)`.
+/// Both bounds need `4q < 2^w`, which ``ScalarType/maxModulusBits`` guarantees.
+///
+/// `psi` is the smallest primitive `2N`-th root (``PrimeGenerator/minimalPrimitiveRoot(order:modulo:)``).
+///
+/// ```swift
+/// let plan = try NTTPlan<UInt64>(degree: 8, modulus: 17)
+/// var a: [UInt64] = [1, 2, 3, 4, 5, 6, 7, 8]
+/// plan.forward(&a)
+/// plan.inverse(&a)   // back to [1, 2, ..., 8]
+/// ```
+public struct NTTPlan<T: ScalarType>: Sendable {
+    /// The ring degree `N` (a power of two, at least 2).
+    public let degree: Int
+    /// The modulus `q` (a prime with `q = 1 mod 2N`).
+    public let modulus: Modulus<T>
+    /// The primitive `2N`-th root of unity used.
+    public let root: T
+    /// `psi^bitReverse(k)` for `k` in `0..<N`, with their Shoup companions.
+    @usableFromInline let rootPowers: [T]
+    @usableFromInline let rootPowersShoup: [T]
+    /// `psi^-(bitReverse(k))` for `k` in `0..<N` (index `k` used by the inverse), with companions.
+    @usableFromInline let inverseRootPowers: [T]
+    @usableFromInline let inverseRootPowersShoup: [T]
+    /// `N^-1 mod q` and its companion.
+    @usableFromInline let inverseDegree: T
+    @usableFromInline let inverseDegreeShoup: T
+
+    /// Builds the plan: finds the root and precomputes the twiddles.
+    ///
+    /// - Parameters:
+    ///   - degree: `N`, a power of two from 2 to 65536.
+    ///   - modulus: a prime `q = 1 mod 2N` below `2^T.maxModulusBits`.
+    /// - Throws: ``FHEError`` if `N` is not a power of two or `q` does not support the transform.
+    public init(degree: Int, modulus q: T) throws(FHEError) {
+        guard degree >= 2, degree <= 65536, degree.nonzeroBitCount == 1 else {
+            throw .invalidParameters("the ring degree N=\(degree) must be a power of two in 2...65536")
+        }
+        let modulus = try Modulus<T>(q)
+        let psi = T(try PrimeGenerator.minimalPrimitiveRoot(order: 2 * degree, modulo: UInt64(q)))
+        guard let psiInverse = modulus.inverse(psi), let nInverse = modulus.inverse(T(degree % Int(q))) else {
+            throw .invalidModulus(UInt64(q), reason: "it is not prime")
+        }
+        let logN = degree.trailingZeroBitCount
+        var powers = [T](repeating: 0, count: degree)
+        var inversePowers = [T](repeating: 0, count: degree)
+        var power: T = 1
+        var inversePower: T = 1
+        for exponent in 0..<degree {
+            let index = Self.bitReverse(exponent, bits: logN)
+            powers[index] = power
+            inversePowers[index] = inversePower
+            power = modulus.multiply(power, psi)
+            inversePower = modulus.multiply(inversePower, psiInverse)
+        }
+        self.degree = degree
+        self.modulus = modulus
+        self.root = psi
+        self.rootPowers = powers
+        self.rootPowersShoup = powers.map { modulus.shoup($0) }
+        self.inverseRootPowers = inversePowers
+        self.inverseRootPowersShoup = inversePowers.map { modulus.shoup($0) }
+        self.inverseDegree = nInverse
+        self.inverseDegreeShoup = modulus.shoup(nInverse)
+    }
+
+    /// Reverses the low `bits` bits of `value`.
+    ///
+    /// - Parameters:
+    ///   - value: an index below `2^bits`.
+    ///   - bits: the number of bits.
+    /// - Returns: the bit-reversed index.
+    @inlinable
+    public static func bitReverse(_ value: Int, bits: Int) -> Int {
+        var input = value
+        var reversed = 0
+        for _ in 0..<bits {
+            reversed = (reversed << 1) | (input & 1)
+            input >>= 1
+        }
+        return reversed
+    }
+
+    /// The forward negacyclic NTT in place: coefficients in `[0, 4q)` to evaluations in `[0, q)`,
+    /// in bit-reversed order.
+    ///
+    /// - Parameter values: exactly `N` values.
+    @inlinable
+    public func forward(_ values: inout [T]) {
+        precondition(values.count == degree, "the NTT needs exactly N values")
+        values.withUnsafeMutableBufferPointer { forward($0) }
+    }
+
+    /// The forward transform on a buffer of exactly `N` values (see ``forward(_:)-([T])``).
+    ///
+    /// - Parameter a: the buffer, transformed in place.
+    @inlinable
+    public func forward(_ a: UnsafeMutableBufferPointer<T>) {
+        let q = modulus.value
+        let twoQ = q &<< 1
+        var gap = degree
+        var groups = 1
+        while groups < degree {
+            gap >>= 1
+            for group in 0..<groups {
+                let w = rootPowers[groups + group]
+                let wShoup = rootPowersShoup[groups + group]
+                let start = 2 * group * gap
+                for j in start..<(start + gap) {
+                    // Harvey CT butterfly: X, Y in [0, 4q) -> X + WY, X - WY in [0, 4q).
+                    var x = a[j]
+                    if x >= twoQ { x &-= twoQ }
+                    let t = modulus.multiplyShoupLazy(a[j + gap], by: w, shoup: wShoup)
+                    a[j] = x &+ t
+                    a[j + gap] = x &+ twoQ &- t
+                }
+            }
+            groups <<= 1
+        }
+        for index in 0..<degree {
+            var x = a[index]
+            if x >= twoQ { x &-= twoQ }
+            if x >= q { x &-= q }
+            a[index] = x
+        }
+    }
+
+    /// The inverse negacyclic NTT in place: bit-reversed evaluations in `[0, 2q)` to coefficients
+    /// in `[0, q)`, including the scaling by `N^-1`.
+    ///
+    /// - Parameter values: exactly `N` values.
+    @inlinable
+    public func inverse(_ values: inout [T]) {
+        precondition(values.count == degree, "the NTT needs exactly N values")
+        values.withUnsafeMutableBufferPointer { inverse($0) }
+    }
+
+    /// The inverse transform on a buffer of exactly `N` values (see ``inverse(_:)-([T])``).
+    ///
+    /// - Parameter a: the buffer, transformed in place.
+    @inlinable
+    public func inverse(_ a: UnsafeMutableBufferPointer<T>) {
+        let q = modulus.value
+        let twoQ = q &<< 1
+        var gap = 1
+        var groups = degree >> 1
+        while groups >= 1 {
+            for group in 0..<groups {
+                let w = inverseRootPowers[groups + group]
+                let wShoup = inverseRootPowersShoup[groups + group]
+                let start = 2 * group * gap
+                for j in start..<(start + gap) {
+                    // Harvey GS butterfly: X, Y in [0, 2q) -> X + Y in [0, 2q), W(X - Y) in [0, 2q).
+                    let x = a[j]
+                    let y = a[j + gap]
+                    var sum = x &+ y
+                    if sum >= twoQ { sum &-= twoQ }
+                    a[j] = sum
+                    a[j + gap] = modulus.multiplyShoupLazy(x &+ twoQ &- y, by: w, shoup: wShoup)
+                }
+            }
+            gap <<= 1
+            groups >>= 1
+        }
+        for index in 0..<degree {
+            a[index] = modulus.multiplyShoup(a[index], by: inverseDegree, shoup: inverseDegreeShoup)
+        }
+    }
+}

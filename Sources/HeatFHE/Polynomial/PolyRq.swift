@@ -1,0 +1,193 @@
+/// A polynomial of `R_Q = Z_Q[X]/(X^N + 1)` stored as residues modulo each `q_i`, in form `F`.
+///
+/// Storage is modulus-major: `data[i * N + j]` is coefficient (or evaluation) `j` modulo `q_i`,
+/// always fully reduced to `[0, q_i)`. The form is a phantom type: pointwise multiplication exists
+/// only for ``Eval``, and ``forwardNTT()`` / ``inverseNTT()`` move between the forms.
+///
+/// ```swift
+/// let ring = try RnsContext<UInt64>(degree: 8, moduli: [17, 97])
+/// let a = PolyRq<UInt64, Coeff>(context: ring, signedCoefficients: [1, -1, 0, 0, 0, 0, 0, 2])
+/// let doubled = a + a
+/// let square = (a.forwardNTT() * a.forwardNTT()).inverseNTT()
+/// ```
+public struct PolyRq<T: ScalarType, F: PolyFormat>: Sendable {
+    /// The ring.
+    public let context: RnsContext<T>
+    /// The residues, modulus-major (`data[i * N + j]`), each in `[0, q_i)`.
+    public var data: [T]
+
+    /// The zero polynomial.
+    ///
+    /// - Parameter context: the ring.
+    public init(zeroIn context: RnsContext<T>) {
+        self.context = context
+        self.data = [T](repeating: 0, count: context.degree * context.count)
+    }
+
+    /// A polynomial from its residues.
+    ///
+    /// - Parameters:
+    ///   - context: the ring.
+    ///   - data: `L * N` residues, modulus-major, each below its modulus.
+    public init(context: RnsContext<T>, data: [T]) {
+        precondition(data.count == context.degree * context.count, "L * N residues are needed")
+        self.context = context
+        self.data = data
+    }
+
+    /// The polynomial with small signed integer coefficients (for example a secret or an error),
+    /// reduced modulo every `q_i`.
+    ///
+    /// - Parameters:
+    ///   - context: the ring.
+    ///   - signedCoefficients: `N` coefficients.
+    public init<I: FixedWidthInteger & SignedInteger>(context: RnsContext<T>, signedCoefficients: [I]) {
+        precondition(signedCoefficients.count == context.degree, "N coefficients are needed")
+        self.context = context
+        var data = [T](repeating: 0, count: context.degree * context.count)
+        for (i, modulus) in context.moduli.enumerated() {
+            let base = i * context.degree
+            for (j, value) in signedCoefficients.enumerated() {
+                data[base + j] = modulus.reduce(signed: Int64(value))
+            }
+        }
+        self.data = data
+    }
+
+    /// The ring degree `N`.
+    public var degree: Int { context.degree }
+
+    /// The residues modulo `q_i`.
+    ///
+    /// - Parameter index: the modulus index.
+    /// - Returns: `N` residues.
+    public func residues(modulus index: Int) -> ArraySlice<T> {
+        data[(index * degree)..<((index + 1) * degree)]
+    }
+
+    @inlinable
+    mutating func apply(_ other: PolyRq<T, F>, _ operation: (Modulus<T>, T, T) -> T) {
+        precondition(context.isSameRing(as: other.context), "polynomials from different rings")
+        let n = context.degree
+        for (i, modulus) in context.moduli.enumerated() {
+            for j in (i * n)..<((i + 1) * n) { data[j] = operation(modulus, data[j], other.data[j]) }
+        }
+    }
+
+    /// Adds `other` in place.
+    public static func += (lhs: inout PolyRq<T, F>, rhs: PolyRq<T, F>) { lhs.apply(rhs) { $0.add($1, $2) } }
+    /// Subtracts `other` in place.
+    public static func -= (lhs: inout PolyRq<T, F>, rhs: PolyRq<T, F>) { lhs.apply(rhs) { $0.subtract($1, $2) } }
+
+    /// The sum of two polynomials of the same ring.
+    public static func + (lhs: PolyRq<T, F>, rhs: PolyRq<T, F>) -> PolyRq<T, F> {
+        var out = lhs
+        out += rhs
+        return out
+    }
+
+    /// The difference of two polynomials of the same ring.
+    public static func - (lhs: PolyRq<T, F>, rhs: PolyRq<T, F>) -> PolyRq<T, F> {
+        var out = lhs
+        out -= rhs
+        return out
+    }
+
+    /// The negation.
+    public static prefix func - (operand: PolyRq<T, F>) -> PolyRq<T, F> {
+        var out = operand
+        let n = operand.degree
+        for (i, modulus) in operand.context.moduli.enumerated() {
+            for j in (i * n)..<((i + 1) * n) { out.data[j] = modulus.negate(out.data[j]) }
+        }
+        return out
+    }
+
+    /// The polynomial multiplied by one scalar per modulus (for example an RNS constant).
+    ///
+    /// - Parameter scalars: one factor per modulus, each below its modulus.
+    /// - Returns: the scaled polynomial (valid in either form).
+    public func multiplied(byResidues scalars: [T]) -> PolyRq<T, F> {
+        precondition(scalars.count == context.count, "one scalar per modulus")
+        var out = self
+        let n = degree
+        for (i, modulus) in context.moduli.enumerated() {
+            let w = scalars[i]
+            let wShoup = modulus.shoup(w)
+            for j in (i * n)..<((i + 1) * n) { out.data[j] = modulus.multiplyShoup(out.data[j], by: w, shoup: wShoup) }
+        }
+        return out
+    }
+
+    /// The polynomial multiplied by an integer scalar (reduced modulo each `q_i`).
+    ///
+    /// - Parameter scalar: the factor.
+    /// - Returns: the scaled polynomial.
+    public func multiplied(by scalar: BigInt) -> PolyRq<T, F> {
+        multiplied(byResidues: context.moduliValues.map { T(scalar.residue(modulo: UInt64($0))) })
+    }
+
+    /// Keeps only the first `count` moduli (the residues of the same polynomial in a ring with
+    /// fewer moduli, for example a key-level polynomial at the ciphertext level).
+    ///
+    /// - Parameter target: a ring whose moduli are a prefix of this one's.
+    /// - Returns: the polynomial in `target`.
+    public func dropping(to target: RnsContext<T>) -> PolyRq<T, F> {
+        precondition(
+            target.degree == degree && Array(context.moduliValues.prefix(target.count)) == target.moduliValues,
+            "the target moduli must be a prefix")
+        return PolyRq(context: target, data: Array(data.prefix(target.count * degree)))
+    }
+}
+
+extension PolyRq where F == Coeff {
+    /// The forward NTT of every residue polynomial.
+    ///
+    /// - Returns: the evaluation form.
+    public func forwardNTT() -> PolyRq<T, Eval> {
+        var out = data
+        let n = degree
+        out.withUnsafeMutableBufferPointer { buffer in
+            for (i, plan) in context.plans.enumerated() {
+                plan.forward(UnsafeMutableBufferPointer(rebasing: buffer[(i * n)..<((i + 1) * n)]))
+            }
+        }
+        return PolyRq<T, Eval>(context: context, data: out)
+    }
+
+    /// The integer coefficients in `[0, Q)` (CRT composition of each coefficient's residues).
+    ///
+    /// - Returns: `N` integers.
+    public func composedCoefficients() -> [BigInt] {
+        let n = degree
+        return (0..<n).map { j in context.compose((0..<context.count).map { data[$0 * n + j] }) }
+    }
+}
+
+extension PolyRq where F == Eval {
+    /// The inverse NTT of every residue polynomial.
+    ///
+    /// - Returns: the coefficient form.
+    public func inverseNTT() -> PolyRq<T, Coeff> {
+        var out = data
+        let n = degree
+        out.withUnsafeMutableBufferPointer { buffer in
+            for (i, plan) in context.plans.enumerated() {
+                plan.inverse(UnsafeMutableBufferPointer(rebasing: buffer[(i * n)..<((i + 1) * n)]))
+            }
+        }
+        return PolyRq<T, Coeff>(context: context, data: out)
+    }
+
+    /// Multiplies pointwise in place (the negacyclic product in evaluation form).
+    public static func *= (lhs: inout PolyRq<T, Eval>, rhs: PolyRq<T, Eval>) {
+        lhs.apply(rhs) { $0.multiply($1, $2) }
+    }
+
+    /// The pointwise product (the negacyclic product of the underlying polynomials).
+    public static func * (lhs: PolyRq<T, Eval>, rhs: PolyRq<T, Eval>) -> PolyRq<T, Eval> {
+        var out = lhs
+        out *= rhs
+        return out
+    }
+}

@@ -1,0 +1,324 @@
+import Foundation
+import HeatEnvelope
+
+/// The binary payloads of HeatFHE files, inside the ``HeatEnvelope/Envelope``.
+///
+/// Every object's payload (all integers big-endian) starts with its parameters so any file can be
+/// inspected alone: `UInt32` length, then ``BfvParameters/canonicalBytes``; the envelope's
+/// fingerprint must equal their SHA-256. Then the body:
+///
+/// | kind | body |
+/// | --- | --- |
+/// | `fheParameters` | nothing (the parameters are the object) |
+/// | `fheSecretKey` | one polynomial (`s`, key level) |
+/// | `fhePublicKey` | two polynomials (`p0`, `p1`, key level) |
+/// | `fheCiphertext` | encoding `UInt8`, signedness `UInt8`, value count `UInt32`, polynomial count `UInt8`, polynomials (ciphertext level) |
+/// | `fhePlaintext` | encoding `UInt8`, signedness `UInt8`, value count `UInt32`, `N` coefficients mod `t` as `UInt64` |
+///
+/// A polynomial is its modulus count (`UInt8`) and then, modulus by modulus, its `N` coefficient-form
+/// residues as 4-byte (`UInt32` scalars) or 8-byte words. Readers check every count, every range
+/// (`residue < q_i`) and that nothing follows the object, and name the field at fault.
+///
+/// ```swift
+/// let envelope = ciphertext.envelope()
+/// try envelope.write(to: URL(filePath: "values.ct"))
+/// let loaded = try Ciphertext(envelope: try BfvFile.read(URL(filePath: "values.ct"), expecting: .fheCiphertext),
+///                             context: context, source: "values.ct")
+/// ```
+public enum BfvFile {
+    /// Reads and verifies an envelope, mapping envelope failures into ``FHEError/envelope(_:)``.
+    ///
+    /// - Parameters:
+    ///   - url: the file.
+    ///   - kind: the expected kind, or `nil` for any.
+    ///   - fingerprint: the expected parameter fingerprint, or `nil`.
+    /// - Returns: the verified envelope.
+    /// - Throws: ``FHEError/envelope(_:)`` (missing, truncated, corrupted, wrong kind, other parameters).
+    public static func read(
+        _ url: URL, expecting kind: EnvelopeKind? = nil, fingerprint: Fingerprint? = nil
+    ) throws(FHEError) -> Envelope {
+        do {
+            return try Envelope.read(from: url, expecting: kind, fingerprint: fingerprint)
+        } catch {
+            throw .envelope(error)
+        }
+    }
+
+    /// Writes an envelope atomically (secret kinds with mode 0600).
+    ///
+    /// - Parameters:
+    ///   - envelope: the envelope.
+    ///   - url: the destination.
+    /// - Throws: ``FHEError/envelope(_:)`` when the file cannot be written.
+    public static func write(_ envelope: Envelope, to url: URL) throws(FHEError) {
+        do {
+            try envelope.write(to: url)
+        } catch {
+            throw .envelope(error)
+        }
+    }
+
+    /// The parameters embedded at the start of any HeatFHE object's payload.
+    ///
+    /// - Parameters:
+    ///   - envelope: an envelope of an FHE kind.
+    ///   - source: a name for messages.
+    /// - Returns: the validated parameters.
+    /// - Throws: ``FHEError/malformedData(source:reason:)`` when the payload is not an FHE object or
+    ///   its parameters do not match the envelope's fingerprint.
+    public static func parameters(in envelope: Envelope, source: String) throws(FHEError) -> BfvParameters {
+        var reader = ByteReader(Array(envelope.payload), source: source)
+        return try readHeader(&reader, envelope: envelope)
+    }
+
+    static func readHeader(_ reader: inout ByteReader, envelope: Envelope) throws(FHEError) -> BfvParameters {
+        let fheKinds: [EnvelopeKind] = [.fheParameters, .fheSecretKey, .fhePublicKey, .fheCiphertext, .fhePlaintext]
+        guard fheKinds.contains(envelope.kind) else {
+            throw .malformedData(source: reader.source, reason: "a \(envelope.kind) file is not a HeatFHE object")
+        }
+        let length: UInt32 = try reader.read("parameters.length")
+        let bytes = try reader.readBytes(Int(length), field: "parameters")
+        guard Fingerprint(hashing: bytes) == envelope.fingerprint else {
+            throw .malformedData(
+                source: reader.source, reason: "the embedded parameters do not match the envelope fingerprint")
+        }
+        var parameterReader = ByteReader(bytes, source: reader.source)
+        let parameters = try BfvParameters(reading: &parameterReader, source: reader.source)
+        try parameterReader.expectEnd()
+        return parameters
+    }
+
+    static func header(_ parameters: BfvParameters) -> ByteWriter {
+        var writer = ByteWriter()
+        let bytes = parameters.canonicalBytes
+        writer.append(UInt32(bytes.count))
+        writer.append(contentsOf: bytes)
+        return writer
+    }
+
+    static func envelope(kind: EnvelopeKind, parameters: BfvParameters, writer: ByteWriter) -> Envelope {
+        Envelope(kind: kind, fingerprint: parameters.fingerprint, payload: Data(writer.bytes))
+    }
+
+    static func write<T: ScalarType, F>(_ polynomial: PolyRq<T, F>, to writer: inout ByteWriter) {
+        writer.append(UInt8(polynomial.context.count))
+        writer.bytes.reserveCapacity(writer.bytes.count + polynomial.data.count * MemoryLayout<T>.size)
+        for value in polynomial.data { writer.append(value) }
+    }
+
+    static func readPolynomial<T: ScalarType>(
+        _ reader: inout ByteReader, ring: RnsContext<T>, field: String
+    ) throws(FHEError) -> PolyRq<T, Coeff> {
+        let count: UInt8 = try reader.read("\(field).moduliCount")
+        guard Int(count) == ring.count else {
+            throw .malformedData(
+                source: reader.source, reason: "\(field) has \(count) moduli, the parameters need \(ring.count)")
+        }
+        let n = ring.degree
+        var data = [T](repeating: 0, count: n * ring.count)
+        for (i, modulus) in ring.moduli.enumerated() {
+            for j in 0..<n {
+                let value: T = try reader.read("\(field)[\(i)][\(j)]")
+                guard value < modulus.value else {
+                    throw .malformedData(
+                        source: reader.source,
+                        reason: "\(field) residue \(j) modulo \(modulus.value) is \(value), not below the modulus")
+                }
+                data[i * n + j] = value
+            }
+        }
+        return PolyRq(context: ring, data: data)
+    }
+
+    static func readMetadata(_ reader: inout ByteReader, degree: Int) throws(FHEError) -> (BfvEncoding, BfvSignedness, Int) {
+        let encodingRaw: UInt8 = try reader.read("encoding")
+        let signedRaw: UInt8 = try reader.read("signedness")
+        let count: UInt32 = try reader.read("valueCount")
+        guard let encoding = BfvEncoding(rawValue: encodingRaw) else {
+            throw .malformedData(source: reader.source, reason: "encoding \(encodingRaw) is not 0 or 1")
+        }
+        guard let signedness = BfvSignedness(rawValue: signedRaw) else {
+            throw .malformedData(source: reader.source, reason: "signedness \(signedRaw) is not 0 or 1")
+        }
+        guard Int(count) <= degree else {
+            throw .malformedData(source: reader.source, reason: "valueCount \(count) exceeds N=\(degree)")
+        }
+        return (encoding, signedness, Int(count))
+    }
+
+    static func writeMetadata(_ writer: inout ByteWriter, _ encoding: BfvEncoding, _ signedness: BfvSignedness, _ count: Int) {
+        writer.append(encoding.rawValue)
+        writer.append(signedness.rawValue)
+        writer.append(UInt32(count))
+    }
+
+    /// Starts reading an object of `kind` made for `context`'s parameters.
+    static func open<T: ScalarType>(
+        _ envelope: Envelope, kind: EnvelopeKind, context: BfvContext<T>, source: String
+    ) throws(FHEError) -> ByteReader {
+        guard envelope.kind == kind else {
+            throw .envelope(.wrongKind(source: source, expected: kind, found: envelope.kind))
+        }
+        guard envelope.fingerprint == context.fingerprint else {
+            throw .envelope(.fingerprintMismatch(source: source, expected: context.fingerprint, found: envelope.fingerprint))
+        }
+        var reader = ByteReader(Array(envelope.payload), source: source)
+        let parameters = try readHeader(&reader, envelope: envelope)
+        guard parameters == context.parameters else {
+            throw .parameterMismatch("\(source) was made for \(parameters.name), expected \(context.parameters.name)")
+        }
+        return reader
+    }
+}
+
+extension BfvParameters {
+    /// The parameters as an `fheParameters` envelope.
+    ///
+    /// - Returns: the envelope, fingerprinted with ``fingerprint``.
+    public func envelope() -> Envelope {
+        BfvFile.envelope(kind: .fheParameters, parameters: self, writer: BfvFile.header(self))
+    }
+
+    /// Decodes an `fheParameters` envelope.
+    ///
+    /// - Parameters:
+    ///   - envelope: the envelope.
+    ///   - source: a name for messages (usually the path).
+    /// - Throws: ``FHEError`` naming the fault.
+    public init(envelope: Envelope, source: String) throws(FHEError) {
+        guard envelope.kind == .fheParameters else {
+            throw .envelope(.wrongKind(source: source, expected: .fheParameters, found: envelope.kind))
+        }
+        var reader = ByteReader(Array(envelope.payload), source: source)
+        self = try BfvFile.readHeader(&reader, envelope: envelope)
+        try reader.expectEnd()
+    }
+}
+
+extension SecretKey {
+    /// The secret key as an `fheSecretKey` envelope (written with mode 0600).
+    ///
+    /// - Returns: the envelope.
+    public func envelope() -> Envelope {
+        var writer = BfvFile.header(context.parameters)
+        var polynomial = coefficientForm()
+        BfvFile.write(polynomial, to: &writer)
+        polynomial.data.withUnsafeMutableBytes { secureZero($0) }
+        let result = BfvFile.envelope(kind: .fheSecretKey, parameters: context.parameters, writer: writer)
+        writer.bytes.withUnsafeMutableBytes { secureZero($0) }
+        return result
+    }
+
+    /// Decodes an `fheSecretKey` envelope made for `context`'s parameters.
+    ///
+    /// - Parameters:
+    ///   - envelope: the envelope.
+    ///   - context: the parameters.
+    ///   - source: a name for messages.
+    /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
+    public convenience init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
+        var reader = try BfvFile.open(envelope, kind: .fheSecretKey, context: context, source: source)
+        let polynomial = try BfvFile.readPolynomial(&reader, ring: context.keyContext, field: "secretKey.s")
+        try reader.expectEnd()
+        self.init(context: context, coefficientForm: polynomial)
+    }
+}
+
+extension PublicKey {
+    /// The public key as an `fhePublicKey` envelope.
+    ///
+    /// - Returns: the envelope.
+    public func envelope() -> Envelope {
+        var writer = BfvFile.header(context.parameters)
+        for polynomial in coefficientForm() { BfvFile.write(polynomial, to: &writer) }
+        return BfvFile.envelope(kind: .fhePublicKey, parameters: context.parameters, writer: writer)
+    }
+
+    /// Decodes an `fhePublicKey` envelope made for `context`'s parameters.
+    ///
+    /// - Parameters:
+    ///   - envelope: the envelope.
+    ///   - context: the parameters.
+    ///   - source: a name for messages.
+    /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
+    public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
+        var reader = try BfvFile.open(envelope, kind: .fhePublicKey, context: context, source: source)
+        let p0 = try BfvFile.readPolynomial(&reader, ring: context.keyContext, field: "publicKey.p0")
+        let p1 = try BfvFile.readPolynomial(&reader, ring: context.keyContext, field: "publicKey.p1")
+        try reader.expectEnd()
+        self.init(context: context, p0: p0, p1: p1)
+    }
+}
+
+extension Ciphertext {
+    /// The ciphertext as an `fheCiphertext` envelope.
+    ///
+    /// - Returns: the envelope.
+    public func envelope() -> Envelope {
+        var writer = BfvFile.header(context.parameters)
+        BfvFile.writeMetadata(&writer, encoding, signedness, valueCount)
+        writer.append(UInt8(polynomials.count))
+        for polynomial in polynomials { BfvFile.write(polynomial, to: &writer) }
+        return BfvFile.envelope(kind: .fheCiphertext, parameters: context.parameters, writer: writer)
+    }
+
+    /// Decodes an `fheCiphertext` envelope made for `context`'s parameters.
+    ///
+    /// - Parameters:
+    ///   - envelope: the envelope.
+    ///   - context: the parameters.
+    ///   - source: a name for messages.
+    /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
+    public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
+        var reader = try BfvFile.open(envelope, kind: .fheCiphertext, context: context, source: source)
+        let (encoding, signedness, count) = try BfvFile.readMetadata(&reader, degree: context.degree)
+        let polynomialCount: UInt8 = try reader.read("ciphertext.polynomialCount")
+        guard polynomialCount >= 2 else {
+            throw .malformedData(source: source, reason: "ciphertext.polynomialCount \(polynomialCount) is below 2")
+        }
+        var polynomials: [PolyRq<T, Coeff>] = []
+        for index in 0..<Int(polynomialCount) {
+            polynomials.append(
+                try BfvFile.readPolynomial(&reader, ring: context.ciphertextContext, field: "ciphertext.c\(index)"))
+        }
+        try reader.expectEnd()
+        try self.init(
+            context: context, polynomials: polynomials, encoding: encoding, signedness: signedness, valueCount: count)
+    }
+}
+
+extension Plaintext {
+    /// The plaintext as an `fhePlaintext` envelope.
+    ///
+    /// - Returns: the envelope.
+    public func envelope() -> Envelope {
+        var writer = BfvFile.header(context.parameters)
+        BfvFile.writeMetadata(&writer, encoding, signedness, valueCount)
+        for value in coefficients { writer.append(UInt64(value)) }
+        return BfvFile.envelope(kind: .fhePlaintext, parameters: context.parameters, writer: writer)
+    }
+
+    /// Decodes an `fhePlaintext` envelope made for `context`'s parameters.
+    ///
+    /// - Parameters:
+    ///   - envelope: the envelope.
+    ///   - context: the parameters.
+    ///   - source: a name for messages.
+    /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
+    public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
+        var reader = try BfvFile.open(envelope, kind: .fhePlaintext, context: context, source: source)
+        let (encoding, signedness, count) = try BfvFile.readMetadata(&reader, degree: context.degree)
+        let t = context.parameters.plaintextModulus
+        var coefficients: [T] = []
+        for index in 0..<context.degree {
+            let value: UInt64 = try reader.read("plaintext.coefficients[\(index)]")
+            guard value < t else {
+                throw .malformedData(source: source, reason: "plaintext coefficient \(index) is \(value), not below t=\(t)")
+            }
+            coefficients.append(T(value))
+        }
+        try reader.expectEnd()
+        try self.init(
+            context: context, coefficients: coefficients, encoding: encoding, signedness: signedness, valueCount: count)
+    }
+}

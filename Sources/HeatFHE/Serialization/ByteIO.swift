@@ -1,0 +1,50 @@
+/// Appends big-endian integers to a byte array (the binary payloads of HeatFHE files).
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func append<I: FixedWidthInteger>(_ value: I) {
+        var big = value.bigEndian
+        withUnsafeBytes(of: &big) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(contentsOf other: [UInt8]) { bytes.append(contentsOf: other) }
+}
+
+/// Reads big-endian integers from a byte array, naming the field on truncation.
+struct ByteReader {
+    let bytes: [UInt8]
+    var offset = 0
+    let source: String
+
+    init(_ bytes: [UInt8], source: String) {
+        self.bytes = bytes
+        self.source = source
+    }
+
+    var remaining: Int { bytes.count - offset }
+
+    mutating func read<I: FixedWidthInteger>(_ field: String) throws(FHEError) -> I {
+        let size = MemoryLayout<I>.size
+        guard remaining >= size else {
+            throw .malformedData(source: source, reason: "payload ends inside \(field) at byte \(offset)")
+        }
+        var value: I = 0
+        for index in 0..<size { value = value << 8 | I(bytes[offset + index]) }
+        offset += size
+        return value
+    }
+
+    mutating func readBytes(_ count: Int, field: String) throws(FHEError) -> [UInt8] {
+        guard count >= 0, remaining >= count else {
+            throw .malformedData(source: source, reason: "payload ends inside \(field) at byte \(offset)")
+        }
+        defer { offset += count }
+        return Array(bytes[offset..<(offset + count)])
+    }
+
+    func expectEnd() throws(FHEError) {
+        guard remaining == 0 else {
+            throw .malformedData(source: source, reason: "\(remaining) unexpected bytes after the object")
+        }
+    }
+}

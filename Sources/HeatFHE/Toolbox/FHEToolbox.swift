@@ -1,0 +1,351 @@
+import Foundation
+import HeatEnvelope
+
+/// File-level BFV operations behind `heatctl fhe`: key generation, encryption and decryption of
+/// value files, inspection and JSON export, for any preset or parameter file.
+///
+/// The toolbox reads the parameters embedded in each file, builds the context with the right
+/// scalar (`UInt32` or `UInt64`), checks that every file belongs to the same parameters
+/// (fingerprints) and calls the generic API.
+///
+/// ```swift
+/// let keys = try FHEToolbox.generateKeys(preset: "n4096-logq109-logt17", directory: URL(filePath: "keys"))
+/// try FHEToolbox.encrypt(values: [1, 2, 3], keyFile: keys.publicKey, encoding: .batch,
+///                        output: URL(filePath: "values.ct"))
+/// let result = try FHEToolbox.decrypt(secretKeyFile: keys.secretKey, ciphertextFile: URL(filePath: "values.ct"))
+/// ```
+public enum FHEToolbox {
+    /// The file name of the parameters written by ``generateKeys(preset:directory:)``.
+    public static let parametersFileName = "bfv-parameters.heat"
+    /// The file name of the secret key (mode 0600).
+    public static let secretKeyFileName = "bfv-secret-key.heat"
+    /// The file name of the public key.
+    public static let publicKeyFileName = "bfv-public-key.heat"
+
+    /// One preset as listed by `heatctl fhe params`.
+    public struct PresetSummary: Codable, Sendable, Equatable {
+        /// The preset name.
+        public var name: String
+        /// The ring degree `N`.
+        public var degree: Int
+        /// The plaintext modulus `t`.
+        public var plaintextModulus: UInt64
+        /// The ciphertext moduli.
+        public var ciphertextModuli: [UInt64]
+        /// The special key-switching prime.
+        public var specialModulus: UInt64?
+        /// Bits of the key-level modulus product.
+        public var logQ: Int
+        /// The 128-bit security bound for `N`.
+        public var maximumLogQ: Int?
+        /// 32 or 64.
+        public var scalarBits: Int
+        /// Whether batching is available (then `N` slots per ciphertext).
+        public var batching: Bool
+
+        /// Summarises parameters.
+        ///
+        /// - Parameter parameters: the parameters.
+        public init(_ parameters: BfvParameters) {
+            name = parameters.name
+            degree = parameters.degree
+            plaintextModulus = parameters.plaintextModulus
+            ciphertextModuli = parameters.ciphertextModuli
+            specialModulus = parameters.specialModulus
+            logQ = parameters.keyLogQ
+            maximumLogQ = BfvParameters.maximumLogQ(degree: parameters.degree)
+            scalarBits = Int(parameters.scalarWidth.rawValue)
+            batching = parameters.supportsBatching
+        }
+    }
+
+    /// The files written by key generation.
+    public struct KeyFiles: Sendable, Equatable {
+        /// The parameters file.
+        public var parameters: URL
+        /// The secret key (mode 0600).
+        public var secretKey: URL
+        /// The public key.
+        public var publicKey: URL
+    }
+
+    /// The outcome of a decryption.
+    public struct Decryption: Codable, Sendable, Equatable {
+        /// The parameters' name.
+        public var parameters: String
+        /// The encoding the values were read with.
+        public var encoding: String
+        /// Whether the values were read as signed.
+        public var signed: Bool
+        /// The decrypted values.
+        public var values: [Int64]
+        /// The remaining invariant noise budget in bits.
+        public var noiseBudget: Int
+    }
+
+    /// What `heatctl fhe inspect` shows about a file.
+    public struct Inspection: Codable, Sendable, Equatable {
+        /// The file path.
+        public var path: String
+        /// The envelope kind (`fheCiphertext`, ...).
+        public var kind: String
+        /// The file size in bytes.
+        public var bytes: Int
+        /// The parameter fingerprint (hex).
+        public var fingerprint: String
+        /// The parameters' name and whether it is a preset.
+        public var parameters: String
+        /// Whether the parameters are a named preset.
+        public var isPreset: Bool
+        /// The security claim (`standard128` or `insecureForTesting`).
+        public var security: String
+        /// The ring degree.
+        public var degree: Int
+        /// The plaintext modulus.
+        public var plaintextModulus: UInt64
+        /// The moduli of the object's polynomials (key level for keys, the level for ciphertexts).
+        public var moduli: [UInt64]
+        /// The ciphertext's or plaintext's encoding.
+        public var encoding: String?
+        /// Whether the encoded values are signed.
+        public var signed: Bool?
+        /// The number of encoded values.
+        public var valueCount: Int?
+        /// The number of polynomials (ciphertexts).
+        public var polynomialCount: Int?
+        /// The noise budget in bits (ciphertexts, when a secret key is given).
+        public var noiseBudget: Int?
+    }
+
+    /// Summaries of every preset.
+    ///
+    /// - Returns: one summary per preset, smallest first.
+    public static func presetSummaries() -> [PresetSummary] { BfvParameters.presets.map(PresetSummary.init) }
+
+    /// Generates a key pair for a preset and writes parameters, secret and public key into a folder.
+    ///
+    /// - Parameters:
+    ///   - preset: a preset name (``BfvParameters/presetNames``).
+    ///   - directory: the destination folder (created if missing).
+    /// - Returns: the written files.
+    /// - Throws: ``FHEError/unknownPreset(_:available:)`` or a write failure.
+    public static func generateKeys(preset: String, directory: URL) throws(FHEError) -> KeyFiles {
+        let parameters = try BfvParameters(preset: preset)
+        return try generateKeys(parameters: parameters, directory: directory)
+    }
+
+    /// Generates a key pair for parameters (presets or, for tests, insecure ones) into a folder.
+    ///
+    /// - Parameters:
+    ///   - parameters: the parameters.
+    ///   - directory: the destination folder (created if missing).
+    /// - Returns: the written files.
+    /// - Throws: a validation or write failure.
+    public static func generateKeys(parameters: BfvParameters, directory: URL) throws(FHEError) -> KeyFiles {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .io(path: directory.path, reason: "cannot create the folder (\(error.localizedDescription))")
+        }
+        let files = KeyFiles(
+            parameters: directory.appending(path: parametersFileName),
+            secretKey: directory.appending(path: secretKeyFileName),
+            publicKey: directory.appending(path: publicKeyFileName))
+        switch parameters.scalarWidth {
+        case .bits32: try writeKeys(BfvContext<UInt32>(parameters: parameters), files)
+        case .bits64: try writeKeys(BfvContext<UInt64>(parameters: parameters), files)
+        }
+        return files
+    }
+
+    private static func writeKeys<T: ScalarType>(_ context: BfvContext<T>, _ files: KeyFiles) throws(FHEError) {
+        let secretKey = SecretKey(context: context)
+        let publicKey = PublicKey(secretKey: secretKey)
+        try BfvFile.write(context.parameters.envelope(), to: files.parameters)
+        try BfvFile.write(secretKey.envelope(), to: files.secretKey)
+        try BfvFile.write(publicKey.envelope(), to: files.publicKey)
+    }
+
+    /// Encrypts integers with a public or a secret key file and writes the ciphertext.
+    ///
+    /// Values are encoded as signed integers when any is negative, else as unsigned.
+    ///
+    /// - Parameters:
+    ///   - values: at most `N` integers in the plaintext range.
+    ///   - keyFile: an `fhePublicKey` or `fheSecretKey` file.
+    ///   - encoding: batch or coefficient.
+    ///   - output: the ciphertext file.
+    /// - Returns: the parameters' name.
+    /// - Throws: ``FHEError`` (bad key file, too many values, a value out of range with its index).
+    @discardableResult
+    public static func encrypt(values: [Int64], keyFile: URL, encoding: BfvEncoding, output: URL) throws(FHEError) -> String {
+        let envelope = try BfvFile.read(keyFile)
+        guard envelope.kind == .fhePublicKey || envelope.kind == .fheSecretKey else {
+            throw .envelope(.wrongKind(source: keyFile.path, expected: .fhePublicKey, found: envelope.kind))
+        }
+        let parameters = try BfvFile.parameters(in: envelope, source: keyFile.path)
+        switch parameters.scalarWidth {
+        case .bits32:
+            try encrypt(values, envelope, keyFile.path, encoding, output, BfvContext<UInt32>(parameters: parameters))
+        case .bits64:
+            try encrypt(values, envelope, keyFile.path, encoding, output, BfvContext<UInt64>(parameters: parameters))
+        }
+        return parameters.name
+    }
+
+    private static func encrypt<T: ScalarType>(
+        _ values: [Int64], _ keyEnvelope: Envelope, _ keyPath: String, _ encoding: BfvEncoding, _ output: URL,
+        _ context: BfvContext<T>
+    ) throws(FHEError) {
+        let encoder = BfvEncoder(context: context)
+        let plaintext: Plaintext<T>
+        if values.contains(where: { $0 < 0 }) {
+            plaintext = try encoder.encode(signed: values, encoding: encoding)
+        } else {
+            plaintext = try encoder.encode(unsigned: values.map { UInt64($0) }, encoding: encoding)
+        }
+        let encryptor: BfvEncryptor<T>
+        if keyEnvelope.kind == .fheSecretKey {
+            encryptor = BfvEncryptor(secretKey: try SecretKey(envelope: keyEnvelope, context: context, source: keyPath))
+        } else {
+            encryptor = BfvEncryptor(publicKey: try PublicKey(envelope: keyEnvelope, context: context, source: keyPath))
+        }
+        try BfvFile.write(try encryptor.encrypt(plaintext).envelope(), to: output)
+    }
+
+    /// Decrypts a ciphertext file.
+    ///
+    /// - Parameters:
+    ///   - secretKeyFile: the `fheSecretKey` file.
+    ///   - ciphertextFile: the `fheCiphertext` file, made for the same parameters.
+    ///   - encoding: the encoding to decode with (default: the one recorded in the ciphertext).
+    /// - Returns: the values and the remaining noise budget.
+    /// - Throws: ``FHEError`` (wrong kind, other parameters, corrupted file).
+    public static func decrypt(
+        secretKeyFile: URL, ciphertextFile: URL, encoding: BfvEncoding? = nil
+    ) throws(FHEError) -> Decryption {
+        let keyEnvelope = try BfvFile.read(secretKeyFile, expecting: .fheSecretKey)
+        let parameters = try BfvFile.parameters(in: keyEnvelope, source: secretKeyFile.path)
+        let ciphertextEnvelope = try BfvFile.read(
+            ciphertextFile, expecting: .fheCiphertext, fingerprint: parameters.fingerprint)
+        switch parameters.scalarWidth {
+        case .bits32:
+            return try decrypt(
+                keyEnvelope, secretKeyFile.path, ciphertextEnvelope, ciphertextFile.path, encoding,
+                BfvContext<UInt32>(parameters: parameters))
+        case .bits64:
+            return try decrypt(
+                keyEnvelope, secretKeyFile.path, ciphertextEnvelope, ciphertextFile.path, encoding,
+                BfvContext<UInt64>(parameters: parameters))
+        }
+    }
+
+    private static func decrypt<T: ScalarType>(
+        _ keyEnvelope: Envelope, _ keyPath: String, _ ciphertextEnvelope: Envelope, _ ciphertextPath: String,
+        _ encoding: BfvEncoding?, _ context: BfvContext<T>
+    ) throws(FHEError) -> Decryption {
+        let secretKey = try SecretKey(envelope: keyEnvelope, context: context, source: keyPath)
+        let ciphertext = try Ciphertext(envelope: ciphertextEnvelope, context: context, source: ciphertextPath)
+        let decryptor = BfvDecryptor(secretKey: secretKey)
+        let plaintext = try decryptor.decrypt(ciphertext)
+        let encoder = BfvEncoder(context: context)
+        let chosen = encoding ?? ciphertext.encoding
+        let values: [Int64] =
+            ciphertext.signedness == .signed
+            ? try encoder.decodeSigned(plaintext, encoding: chosen)
+            : try encoder.decodeUnsigned(plaintext, encoding: chosen).map { Int64($0) }
+        return Decryption(
+            parameters: context.parameters.name, encoding: chosen.name, signed: ciphertext.signedness == .signed,
+            values: values, noiseBudget: try decryptor.noiseBudget(ciphertext))
+    }
+
+    /// Describes any HeatFHE file; with the secret key, also a ciphertext's noise budget.
+    ///
+    /// - Parameters:
+    ///   - file: the file.
+    ///   - secretKeyFile: an optional secret key of the same parameters.
+    /// - Returns: the description.
+    /// - Throws: ``FHEError`` when the file is not a valid HeatFHE file.
+    public static func inspect(_ file: URL, secretKeyFile: URL? = nil) throws(FHEError) -> Inspection {
+        let envelope = try BfvFile.read(file)
+        let parameters = try BfvFile.parameters(in: envelope, source: file.path)
+        let keyEnvelope = try secretKeyFile.map { url throws(FHEError) in
+            try BfvFile.read(url, expecting: .fheSecretKey, fingerprint: parameters.fingerprint)
+        }
+        switch parameters.scalarWidth {
+        case .bits32:
+            return try inspect(envelope, file.path, keyEnvelope, secretKeyFile?.path, BfvContext<UInt32>(parameters: parameters))
+        case .bits64:
+            return try inspect(envelope, file.path, keyEnvelope, secretKeyFile?.path, BfvContext<UInt64>(parameters: parameters))
+        }
+    }
+
+    private static func inspect<T: ScalarType>(
+        _ envelope: Envelope, _ path: String, _ keyEnvelope: Envelope?, _ keyPath: String?, _ context: BfvContext<T>
+    ) throws(FHEError) -> Inspection {
+        let parameters = context.parameters
+        var report = Inspection(
+            path: path, kind: envelope.kind.name, bytes: envelope.serialized().count, fingerprint: envelope.fingerprint.hex,
+            parameters: parameters.name, isPreset: parameters.presetName != nil,
+            security: parameters.security == .standard128 ? "standard128" : "insecureForTesting",
+            degree: parameters.degree, plaintextModulus: parameters.plaintextModulus, moduli: parameters.keyModuli)
+        switch envelope.kind {
+        case .fheSecretKey:
+            _ = try SecretKey(envelope: envelope, context: context, source: path)
+        case .fhePublicKey:
+            _ = try PublicKey(envelope: envelope, context: context, source: path)
+        case .fheCiphertext:
+            let ciphertext = try Ciphertext(envelope: envelope, context: context, source: path)
+            report.moduli = parameters.ciphertextModuli
+            report.encoding = ciphertext.encoding.name
+            report.signed = ciphertext.signedness == .signed
+            report.valueCount = ciphertext.valueCount
+            report.polynomialCount = ciphertext.polynomials.count
+            if let keyEnvelope, let keyPath {
+                let secretKey = try SecretKey(envelope: keyEnvelope, context: context, source: keyPath)
+                report.noiseBudget = try BfvDecryptor(secretKey: secretKey).noiseBudget(ciphertext)
+            }
+        case .fhePlaintext:
+            let plaintext = try Plaintext(envelope: envelope, context: context, source: path)
+            report.moduli = [parameters.plaintextModulus]
+            report.encoding = plaintext.encoding.name
+            report.signed = plaintext.signedness == .signed
+            report.valueCount = plaintext.valueCount
+        default:
+            _ = try BfvParameters(envelope: envelope, source: path)
+        }
+        return report
+    }
+
+    /// The JSON export (`Docs/FHE-Format.md`) of a secret key, public key or ciphertext file.
+    ///
+    /// - Parameter file: the file.
+    /// - Returns: the JSON document.
+    /// - Throws: ``FHEError`` when the file is invalid or of another kind.
+    public static func exportJSON(_ file: URL) throws(FHEError) -> String {
+        let envelope = try BfvFile.read(file)
+        guard [.fheSecretKey, .fhePublicKey, .fheCiphertext].contains(envelope.kind) else {
+            throw .invalidInput(
+                source: file.path,
+                reason: "export-json takes a secret key, public key or ciphertext file, not a \(envelope.kind) file")
+        }
+        let parameters = try BfvFile.parameters(in: envelope, source: file.path)
+        switch parameters.scalarWidth {
+        case .bits32: return try exportJSON(envelope, file.path, BfvContext<UInt32>(parameters: parameters))
+        case .bits64: return try exportJSON(envelope, file.path, BfvContext<UInt64>(parameters: parameters))
+        }
+    }
+
+    private static func exportJSON<T: ScalarType>(
+        _ envelope: Envelope, _ path: String, _ context: BfvContext<T>
+    ) throws(FHEError) -> String {
+        switch envelope.kind {
+        case .fheSecretKey:
+            return BfvJSONExport.export(try SecretKey(envelope: envelope, context: context, source: path))
+        case .fhePublicKey:
+            return BfvJSONExport.export(try PublicKey(envelope: envelope, context: context, source: path))
+        default:
+            return BfvJSONExport.export(try Ciphertext(envelope: envelope, context: context, source: path))
+        }
+    }
+}
