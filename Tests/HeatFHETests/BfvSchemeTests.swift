@@ -167,7 +167,7 @@ struct SchemeChecks<T: ScalarType> {
         #expect(throws: FHEError.self) { try BfvDecryptor(secretKey: first.secretKey).decrypt(ciphertext) }
     }
 
-    @Test func samplersHaveTheDocumentedDistributions() {
+    @Test func samplersHaveTheDocumentedDistributions() throws {
         var random = SecureRandom()
         let count = 200_000
         let ternary = Sampler.ternary(count: count, using: &random)
@@ -183,11 +183,10 @@ struct SchemeChecks<T: ScalarType> {
         #expect(abs(mean) < 0.05)
         #expect(abs(variance.squareRoot() - 3.24) < 0.05)
         // Uniform residues cover the range and are not all equal.
-        let modulus = try? Modulus<UInt64>(97)
-        if let modulus {
-            let uniform = Sampler.uniform(modulus: modulus, count: 10_000, using: &random)
-            #expect(Set(uniform).count == 97)
-        }
+        let modulus = try Modulus<UInt64>(97)
+        let uniform = Sampler.uniform(modulus: modulus, count: 10_000, using: &random)
+        #expect(Set(uniform).count == 97)
+        #expect(uniform.allSatisfy { $0 < 97 })
     }
 
     @Test func generatorsAreIndependentStreams() {
@@ -196,8 +195,15 @@ struct SchemeChecks<T: ScalarType> {
         let a = (0..<4).map { _ in first.next() }
         let b = (0..<4).map { _ in second.next() }
         #expect(a != b)
-        // More than one refill worth of bytes keeps producing output.
-        for _ in 0..<(SecureRandom.blockSize / 8 + 10) { _ = first.next() }
+        // Successive keystream blocks (fresh nonces) differ: no block is repeated.
+        let wordsPerBlock = SecureRandom.blockSize / 8
+        let block1 = (0..<wordsPerBlock).map { _ in first.next() }
+        let block2 = (0..<wordsPerBlock).map { _ in first.next() }
+        #expect(block1 != block2)
+        #expect(Set(block1 + block2).count > 2 * wordsPerBlock - 4)
+        // Bits are balanced (a broken keystream of zeros or a constant would fail).
+        let ones = block1.reduce(0) { $0 + $1.nonzeroBitCount }
+        #expect(abs(Double(ones) / Double(64 * wordsPerBlock) - 0.5) < 0.01)
     }
 }
 

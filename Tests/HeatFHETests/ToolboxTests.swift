@@ -52,6 +52,32 @@ import Testing
         }
     }
 
+    @Test func outOfRangeValuesNameTheLineOrElement() throws {
+        let folder = try TestParameters.temporaryDirectory()
+        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small32, directory: folder)
+        let csv = folder.appending(path: "v.csv")
+        try "client,heat\nA,1\nB,500\n".write(to: csv, atomically: true, encoding: .utf8)
+        let output = folder.appending(path: "v.ct")
+        #expect(
+            throws: FHEError.invalidInput(
+                source: csv.path, reason: "line 3, column \"heat\": value 500 is outside the plaintext range [0, 96]")
+        ) {
+            try FHEToolbox.encrypt(inputFile: csv, column: "heat", keyFile: keys.publicKey, encoding: .batch, output: output)
+        }
+        let json = folder.appending(path: "v.json")
+        try "[1, -2, 60]".write(to: json, atomically: true, encoding: .utf8)
+        #expect(
+            throws: FHEError.invalidInput(
+                source: json.path, reason: "element 2: value 60 is outside the plaintext range [-48, 48]")
+        ) {
+            try FHEToolbox.encrypt(inputFile: json, column: nil, keyFile: keys.publicKey, encoding: .batch, output: output)
+        }
+        try "[1, -2, 40]".write(to: json, atomically: true, encoding: .utf8)
+        let good = try FHEToolbox.encrypt(inputFile: json, column: nil, keyFile: keys.secretKey, encoding: .batch, output: output)
+        #expect(good.count == 3)
+        #expect(try FHEToolbox.decrypt(secretKeyFile: keys.secretKey, ciphertextFile: output).values == [1, -2, 40])
+    }
+
     @Test func presetSummaries() {
         let summaries = FHEToolbox.presetSummaries()
         #expect(summaries.map(\.name) == BfvParameters.presetNames)

@@ -15,6 +15,12 @@ struct DataTableTests {
         #expect(try table.column(named: "amount").numbers[1].isNaN)
     }
 
+    @Test func quoteInsideAnUnquotedFieldIsLiteral() throws {
+        let records = try CSVParser.parse(Array("a,b\n5\" disk,\"x\"\"y\"\n".utf8), source: "q.csv")
+        #expect(records.map(\.fields) == [["a", "b"], ["5\" disk", "x\"y"]])
+        #expect(CSVParser.escape("x\"y") == "\"x\"\"y\"")
+    }
+
     @Test func infersColumnTypes() throws {
         let text = """
             id,when,flag,score,segment,count

@@ -91,7 +91,7 @@ public enum FHEError: ClassifiedError, Equatable {
         case .insecureParameters: "use a preset (heatctl fhe params) or pass .insecureForTesting in tests"
         case .unknownPreset: "list the presets with: heatctl fhe params"
         case .tooManyValues: "split the values over several ciphertexts"
-        case .valueOutOfRange: "use the signed encoding for negative values, or a preset with a larger t"
+        case .valueOutOfRange: "values must fit the plaintext modulus t: scale them down or use a preset with a larger t"
         case .parameterMismatch: "use keys and ciphertexts generated for the same parameters"
         case .batchingUnsupported: "use --encoding coefficient or a preset with a batching t"
         case .envelope(let error): error.hint

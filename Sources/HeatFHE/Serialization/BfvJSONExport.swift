@@ -36,7 +36,7 @@ public enum BfvJSONExport {
         kind: Kind, parameters: BfvParameters, encoding: BfvEncoding?, moduli: [UInt64], polynomials: [[[UInt64]]]
     ) -> String {
         var out = "{\n"
-        out += "  \"scheme\": \"BFV\",\n"
+        out += "  \"scheme\": \"\(HeatFHE.scheme)\",\n"
         out += "  \"kind\": \"\(kind.rawValue)\",\n"
         out += "  \"n\": \(parameters.degree),\n"
         out += "  \"plaintextModulus\": \(parameters.plaintextModulus),\n"

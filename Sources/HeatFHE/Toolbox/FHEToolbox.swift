@@ -193,6 +193,37 @@ public enum FHEToolbox {
         return parameters.name
     }
 
+    /// Reads the values of a JSON array or CSV column (``FHEValueInput``), encrypts them and writes
+    /// the ciphertext; a value outside the plaintext range is reported with its JSON element index
+    /// or its CSV line and column.
+    ///
+    /// - Parameters:
+    ///   - inputFile: a `.json` array or a CSV file with a header.
+    ///   - column: the CSV column (required when the CSV has several).
+    ///   - keyFile: an `fhePublicKey` or `fheSecretKey` file.
+    ///   - encoding: batch or coefficient.
+    ///   - output: the ciphertext file.
+    /// - Returns: the number of values encrypted and the parameters' name.
+    /// - Throws: ``FHEError`` naming the file and the element or line at fault.
+    @discardableResult
+    public static func encrypt(
+        inputFile: URL, column: String?, keyFile: URL, encoding: BfvEncoding, output: URL
+    ) throws(FHEError) -> (count: Int, parameters: String) {
+        let values = try FHEValueInput.read(inputFile, column: column)
+        do {
+            let name = try encrypt(values: values, keyFile: keyFile, encoding: encoding, output: output)
+            return (values.count, name)
+        } catch {
+            guard case .valueOutOfRange(let index, let value, let range) = error else { throw error }
+            let place =
+                inputFile.pathExtension.lowercased() == "json"
+                ? "element \(index)"
+                : "line \(index + 2)\(column.map { ", column \"\($0)\"" } ?? "")"
+            throw .invalidInput(
+                source: inputFile.path, reason: "\(place): value \(value) is outside the plaintext range \(range)")
+        }
+    }
+
     private static func encrypt<T: ScalarType>(
         _ values: [Int64], _ keyEnvelope: Envelope, _ keyPath: String, _ encoding: BfvEncoding, _ output: URL,
         _ context: BfvContext<T>

@@ -3,7 +3,8 @@ import Foundation
 /// A small RFC 4180 CSV parser that remembers the line number of every record.
 ///
 /// Accepts a UTF-8 byte-order mark, `\n` or `\r\n` line ends, and double-quoted fields with
-/// `""` escapes and embedded commas or line breaks. Blank lines are skipped. Fields are returned
+/// `""` escapes and embedded commas or line breaks; a quote inside an unquoted field is kept as
+/// a literal character. Blank lines are skipped. Fields are returned
 /// exactly as written (no trimming) apart from the quotes.
 ///
 /// ```swift
@@ -63,7 +64,8 @@ public enum CSVParser {
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""):
+            case UInt8(ascii: "\"") where field.isEmpty:
+                // A quote opens a quoted field only at the start of the field; elsewhere it is literal.
                 inQuotes = true
                 quoteStartLine = line
                 recordHasContent = true

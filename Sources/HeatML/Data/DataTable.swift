@@ -28,8 +28,8 @@ public struct DataTable: Sendable, Equatable {
     ///   - columns: the columns.
     ///   - source: a name for messages.
     ///   - lines: the source line of each row (defaults to row index + 2, as after a header line).
-    /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` if lengths differ,
-    ///   ``HeatMLError/duplicateColumn(source:column:)`` for a repeated name.
+    /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` if column or line-number
+    ///   lengths differ, ``HeatMLError/duplicateColumn(source:column:)`` for a repeated name.
     public init(columns: [DataColumn], source: String = "table", lines: [Int]? = nil) throws(HeatMLError) {
         let count = columns.first?.raw.count ?? 0
         var seen = Set<String>()
@@ -38,6 +38,9 @@ public struct DataTable: Sendable, Equatable {
                 throw .shapeMismatch(context: "\(source): column '\(column.name)'", expected: "\(count) rows", found: "\(column.raw.count)")
             }
             guard seen.insert(column.name).inserted else { throw .duplicateColumn(source: source, column: column.name) }
+        }
+        if let lines, lines.count != count {
+            throw .shapeMismatch(context: "\(source): line numbers", expected: "\(count) (one per row)", found: "\(lines.count)")
         }
         self.columns = columns
         self.rowCount = count

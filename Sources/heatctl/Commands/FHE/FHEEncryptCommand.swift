@@ -48,11 +48,10 @@ struct FHEEncryptCommand: HeatCommand {
 
     func execute() async throws {
         Console.quiet = global.quiet
-        let values = try FHEValueInput.read(URL(filePath: input), column: column)
         let keyPath = publicKey ?? secretKey ?? ""
-        let parameters = try FHEToolbox.encrypt(
-            values: values, keyFile: URL(filePath: keyPath), encoding: BfvEncoding(name: encoding) ?? .batch,
-            output: URL(filePath: out))
-        Console.info("encrypted \(values.count) values (\(encoding), \(parameters)) into \(out)")
+        let (count, parameters) = try FHEToolbox.encrypt(
+            inputFile: URL(filePath: input), column: column, keyFile: URL(filePath: keyPath),
+            encoding: BfvEncoding(name: encoding) ?? .batch, output: URL(filePath: out))
+        Console.info("encrypted \(count) values (\(encoding), \(parameters)) into \(out)")
     }
 }
