@@ -490,8 +490,7 @@ struct HTMLReport {
             @media print{
               body{background:#fff;font-size:11pt}
               .masthead{border:0;margin:0}
-              nav,summary,.download{display:none}
-              details::details-content{content-visibility:visible;display:block}
+              nav,details,.download{display:none}
               .card{border:0;border-top:1px solid \(p.rule.css);border-radius:0;padding:12px 0;break-inside:avoid-page}
               figure,tr{break-inside:avoid}
               a{color:inherit;text-decoration:none}
