@@ -14,8 +14,8 @@
 #      section-parameters (the footer);
 #   3. renders index.html headless at 1280 and 390 px wide with --dump-dom and fails when the page
 #      does not load or an expected id is missing from the DOM;
-#   4. saves full-page screenshots (SHOTS_DIR/report-1280.png, report-390.png) and prints their
-#      paths. Full-page capture needs python3 (standard library only; see full_page_screenshot.py);
+#   4. saves full-page screenshots (SHOTS_DIR/report-1280.png, report-390.png, and report-print.png
+#      laid out with the print stylesheet at A4 width) and prints their paths. Full-page capture needs python3 (standard library only; see full_page_screenshot.py);
 #      without it, a viewport screenshot (--screenshot) is saved instead and a warning printed.
 # Exit status: 0 pass, 1 check failed, 2 usage or setup error.
 set -euo pipefail
@@ -122,6 +122,15 @@ check() {
                 && printf '%s\n' "$shot" || { say "FAIL: screenshot at $width px failed"; failed=1; }
         fi
     done
+    # The print stylesheet, at A4 width (794 CSS px), for a look at what a printout shows.
+    if command -v python3 >/dev/null 2>&1; then
+        if python3 "$here/full_page_screenshot.py" "$browser" "$url" 794 "$shots/report-print.png" print >/dev/null; then
+            say "screenshot (print stylesheet, A4 width):"
+            printf '%s\n' "$shots/report-print.png"
+        else
+            say "FAIL: print-layout screenshot failed"; failed=1
+        fi
+    fi
     return "$failed"
 }
 

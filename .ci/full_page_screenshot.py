@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Full-page PNG screenshot of a local page through the Chrome DevTools Protocol.
 
-Usage: full_page_screenshot.py BROWSER URL WIDTH OUT.png
+Usage: full_page_screenshot.py BROWSER URL WIDTH OUT.png [screen|print]
 
 Chromium's `--screenshot` flag captures only the window; a full-page capture needs the page's
 layout height, which only the DevTools Protocol reports. This helper (Python standard library
 only, with a minimal WebSocket client) starts the browser headless on a private profile, sets
 the viewport WIDTH (mobile emulation below 600 px, so the page's viewport meta applies), loads
-URL, waits for the load event, sizes the viewport to the content height and captures it.
+URL, waits for the load event, sizes the viewport to the content height and captures it. With
+`print`, the page is laid out with its print stylesheet (CSS media "print") before capture.
 Exits non-zero when the page does not load (navigation error or no load event in 60 s).
 """
 import base64, json, os, shutil, socket, struct, subprocess, sys, tempfile, time, urllib.request
@@ -105,9 +106,10 @@ class DevTools:
 
 
 def main():
-    if len(sys.argv) != 5:
-        sys.exit("usage: full_page_screenshot.py BROWSER URL WIDTH OUT.png")
+    if len(sys.argv) not in (5, 6):
+        sys.exit("usage: full_page_screenshot.py BROWSER URL WIDTH OUT.png [screen|print]")
     browser, url, width, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    media = sys.argv[5] if len(sys.argv) == 6 else "screen"
     profile = tempfile.mkdtemp(prefix="heat-browser-")
     process = subprocess.Popen(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
@@ -127,6 +129,7 @@ def main():
         devtools = DevTools(WebSocket(page["webSocketDebuggerUrl"]))
         mobile = width < 600
         devtools.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=mobile)
+        devtools.call("Emulation.setEmulatedMedia", media=media)
         devtools.call("Page.enable")
         navigation = devtools.call("Page.navigate", url=url)
         if navigation.get("errorText"):

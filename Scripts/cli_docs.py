@@ -79,7 +79,13 @@ def man_page(root, date, version):
         if len(path) > 1 and command.get("abstract"):
             out += [".PP", roff(command["abstract"])]
         if command.get("discussion"):
-            out += [".PP", ".nf", roff(command["discussion"]), ".fi"]
+            text = command["discussion"]
+            marker = "Examples:" if "Examples:" in text else "Example:" if "Example:" in text else None
+            prose, examples = (text.split(marker, 1) if marker else (text, ""))
+            for paragraph in [p.strip() for p in prose.split("\n\n") if p.strip()]:
+                out += [".PP", roff(" ".join(paragraph.split("\n")))]
+            if marker:
+                out += [".PP", f"\\fB{marker}\\fR", ".RS 4", ".nf", roff(examples.strip("\n").replace("\n  ", "\n").strip()), ".fi", ".RE"]
         arguments = arguments_of(command)
         if arguments:
             out.append(".PP\n.B Options:")
@@ -179,8 +185,10 @@ def main():
     parser.add_argument("--strict", action="store_true")
     options = parser.parse_args()
     root = json.load(open(options.dump))["command"]
+    # The parser's built-in `help` subcommand has no discussion of ours to carry an example.
     missing = [" ".join(path) for path, command in walk(root, [])
-               if not visible(command.get("subcommands")) and not has_example(command)]
+               if not visible(command.get("subcommands")) and not has_example(command)
+               and command["commandName"] != "help"]
     for path in missing:
         print(f"warning: `{path} --help` has no Example: block", file=sys.stderr)
     with open(options.man, "w") as file:

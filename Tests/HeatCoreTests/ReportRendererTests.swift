@@ -156,6 +156,29 @@ import Testing
         #expect(ReportError.cannotWrite(path: "x", reason: "y").category.exitCode == 74)
     }
 
+    @Test func browserCheckExpectsTheSameSectionsAsTheRenderer() throws {
+        // .ci/browser-check.sh derives expected ids from results.json with its own key -> id map
+        // (jq and python variants); both must match ReportSection, or the check would drift.
+        let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = try String(contentsOf: root.appending(path: ".ci/browser-check.sh"), encoding: .utf8)
+        for section in ReportSection.allCases {
+            guard let key = section.documentKey else {
+                #expect(script.contains("\"\(section.elementID)\""))
+                continue
+            }
+            #expect(script.contains("[\"\(key)\",\"\(section.elementID)\"]"), "jq map lacks \(key)")
+            #expect(script.contains("(\"\(key)\", \"\(section.rawValue)\")"), "python map lacks \(key)")
+        }
+    }
+
+    @Test func nonFiniteValuesDrawNoBar() {
+        let svg = SVGChart.horizontalBars(
+            id: "c", title: "t", description: "d",
+            bars: [SVGChart.Bar(label: "a", value: .nan, valueLabel: "NaN", color: ReportPalette.standard.bar)],
+            axisTitle: "x", palette: .standard)
+        #expect(svg.contains("width=\"0\""))
+    }
+
     @Test func niceAxesCoverTheDataWithRoundSteps() {
         let axis = ChartAxis.nice(minimum: 0, maximum: 237, count: 5)
         #expect(axis.ticks == [0, 50, 100, 150, 200, 250])

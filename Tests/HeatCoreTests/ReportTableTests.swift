@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func groupedAndPercent() {
-        #expect(ReportNumberFormat.grouped(1_234_567) == "1\u{2009}234\u{2009}567")
+        #expect(ReportNumberFormat.grouped(1_234_567) == "1\u{202F}234\u{202F}567")
         #expect(ReportNumberFormat.grouped(-999) == "-999")
         #expect(ReportNumberFormat.percent(1, of: 8) == "12.5\u{202F}%")
         #expect(ReportNumberFormat.percent(1, of: 0) == "–")

@@ -467,8 +467,9 @@ struct HTMLReport {
             table.clients{min-width:420px}
             table.confusion{max-width:420px}
             table.confusion td{font-size:18px;line-height:1.2}
-            .cm-tn,.cm-tp{border-left:4px solid \(p.level(.cool).css)}
-            .cm-fp,.cm-fn{border-left:4px solid \(p.level(.warm).css)}
+            .cm-tn strong,.cm-tp strong{color:\(p.level(.cool).css)}
+            .cm-fp strong,.cm-fn strong{color:\(p.level(.warm).css)}
+            td.num,td.ref{white-space:nowrap}
             details{margin:6px 0 10px}
             summary{cursor:pointer;color:\(p.accent.css);font-size:14px}
             .empty{font-style:italic;color:\(p.mutedInk.css)}
@@ -489,8 +490,7 @@ struct HTMLReport {
             @media print{
               body{background:#fff;font-size:11pt}
               .masthead{border:0;margin:0}
-              nav,summary,.download{display:none}
-              details::details-content{content-visibility:visible;display:block}
+              nav,details,.download{display:none}
               .card{border:0;border-top:1px solid \(p.rule.css);border-radius:0;padding:12px 0;break-inside:avoid-page}
               figure,tr{break-inside:avoid}
               a{color:inherit;text-decoration:none}

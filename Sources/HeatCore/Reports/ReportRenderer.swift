@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import HeatEnvelope
 
@@ -121,10 +126,16 @@ public struct ReportRenderer: Sendable {
             guard isDirectory.boolValue else { throw .cannotCreateFolder(path: url.path, reason: "a file is in the way") }
             return
         }
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw .cannotCreateFolder(path: url.path, reason: (error as NSError).localizedDescription)
+        // mkdir -p with POSIX calls, so the reason is the system's own (strerror), not a generic one.
+        var prefix = url.path.hasPrefix("/") ? "" : "."
+        for component in url.path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+                throw .cannotCreateFolder(path: url.path, reason: String(cString: strerror(errno)))
+            }
+        }
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .cannotCreateFolder(path: url.path, reason: "a file is in the way")
         }
     }
 }

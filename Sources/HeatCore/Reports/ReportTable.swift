@@ -134,7 +134,8 @@ public enum ReportNumberFormat {
         return text
     }
 
-    /// An integer with thin grouping spaces for display (`12 345`), independent of locale.
+    /// An integer with narrow no-break spaces (U+202F) grouping thousands for display
+    /// (`12 345`), independent of locale; the space never breaks a number across lines.
     ///
     /// - Parameter value: the integer.
     /// - Returns: the grouped text.
@@ -142,7 +143,7 @@ public enum ReportNumberFormat {
         let digits = String(value.magnitude)
         var out = ""
         for (index, character) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { out.append("\u{2009}") }
+            if index > 0, (digits.count - index) % 3 == 0 { out.append("\u{202F}") }
             out.append(character)
         }
         return value < 0 ? "-" + out : out

@@ -104,7 +104,7 @@ enum SVGChart {
         for (index, bar) in bars.enumerated() {
             let y = top + rowHeight * Double(index)
             let end = axis.position(bar.value, from: plotLeft, to: plotRight)
-            let x = min(zero, end), barWidth = max(abs(end - zero), bar.value == 0 ? 0 : 1)
+            let x = min(zero, end), barWidth = bar.value.isFinite ? max(abs(end - zero), bar.value == 0 ? 0 : 1) : 0
             svg += text(bar.label, x: plotLeft - 8, y: y + 17, anchor: "end", className: "label")
             svg += "<rect x=\"\(f(x))\" y=\"\(f(y + 5))\" width=\"\(f(barWidth))\" height=\"16\" fill=\"\(bar.color.css)\">"
             svg += "<title>\(e(bar.label)): \(e(bar.valueLabel))</title></rect>"
@@ -136,7 +136,7 @@ enum SVGChart {
         for (index, bar) in bars.enumerated() {
             let y = top + rowHeight * Double(index)
             let end = axis.position(bar.value, from: left, to: right)
-            let x = min(zero, end), barWidth = max(abs(end - zero), bar.value == 0 ? 0 : 1)
+            let x = min(zero, end), barWidth = bar.value.isFinite ? max(abs(end - zero), bar.value == 0 ? 0 : 1) : 0
             svg += "<text x=\"\(f(left))\" y=\"\(f(y + 15))\" class=\"label\">\(e(bar.label))"
             svg += "<tspan class=\"value\" dx=\"8\">\(e(bar.valueLabel))</tspan></text>"
             svg += "<rect x=\"\(f(x))\" y=\"\(f(y + 21))\" width=\"\(f(barWidth))\" height=\"14\" fill=\"\(bar.color.css)\">"
