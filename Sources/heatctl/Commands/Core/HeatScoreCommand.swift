@@ -37,16 +37,19 @@ struct HeatScoreCommand: HeatCommand {
     @Flag(help: "Print the results document as JSON on stdout.") var json = false
     @OptionGroup var global: GlobalOptions
 
-    func execute() async throws {
-        Console.quiet = global.quiet
-        var reference: CalendarDate?
+    func validate() throws {
         if let asOf {
             do {
-                reference = try CalendarDate(iso8601: asOf)
+                _ = try CalendarDate(iso8601: asOf)
             } catch {
                 throw ValidationError("--as-of: \(error.description)")
             }
         }
+    }
+
+    func execute() async throws {
+        Console.quiet = global.quiet
+        let reference = asOf.flatMap { try? CalendarDate(iso8601: $0) }
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
         let interactions = try InteractionReader(strict: strict).read(contentsOf: URL(filePath: file))
         let directory = try clients.map { try ClientReader(strict: strict).read(contentsOf: URL(filePath: $0)) }
