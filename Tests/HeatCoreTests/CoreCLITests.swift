@@ -108,6 +108,7 @@ struct CoreCLITests {
         let printed = try ResultsDocument.decode(outcome.stdout)
         let written = try ResultsDocument.decode(Data(contentsOf: folder.appending(path: "results.json")))
         #expect(printed == written)
+        #expect(FileManager.default.fileExists(atPath: folder.appending(path: "index.html").path))
         #expect(printed.clients?.count == 150)
         #expect(printed.groups?.contains { $0.kind == .manager } == true)
         let summary = try run(["demo", "--clients", "150", "--weeks", "20", "--out", folder.path])
