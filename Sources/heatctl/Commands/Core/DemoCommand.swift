@@ -34,9 +34,9 @@ struct DemoCommand: HeatCommand {
     @Option(help: "Folder for results.json and index.html (created when missing).") var out = "heat-report"
     @Flag(help: "Print the results document as JSON on stdout.") var json = false
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let bank = SyntheticBank(clients: clients, managers: 40, branches: 5, weeks: weeks, seed: seed)
         try bank.validate()
         let started = Date()

@@ -34,6 +34,7 @@ struct GenerateCommand: HeatCommand {
     @Option(name: .customLong("clients-out"), help: "Client directory CSV to write.") var clientsOut: String?
     @Option(name: .customLong("labels-out"), help: "Churn labels CSV to write (client_id,churned,churn_week).") var labelsOut: String?
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     func validate() throws {
         do {
@@ -44,7 +45,6 @@ struct GenerateCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let end = (try? ISOWeek(parsing: endWeek)) ?? SyntheticBank.defaultEndWeek
         let bank = SyntheticBank(clients: clients, managers: managers, branches: branches, weeks: weeks, seed: seed, endWeek: end)
         try bank.validate()
