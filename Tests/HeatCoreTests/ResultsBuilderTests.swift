@@ -9,6 +9,18 @@ import Testing
         HeatScore(clientID: id, heat: heat, trend: trend, level: HeatConfiguration().level(forHeat: heat), cooling: cooling)
     }
 
+    @Test func histogramCoversThe99thPercentileAndPutsTheTailInAnOpenLastBin() {
+        var scores = (0..<100).map { score("A\($0)", 10 * $0) }
+        scores.append(score("HOT", 1_000_000))
+        let histogram = ResultsBuilder(configuration: HeatConfiguration(), pseudonymizer: Pseudonymizer(key: Self.key))
+            .histogram(scores)
+        // Nearest-rank 99th percentile of 101 clients is 990: width ceil(991 / 20) = 50, 20 regular bins.
+        #expect(histogram.count == 21)
+        #expect(histogram.dropLast().allSatisfy { $0.to - $0.from == 50 && $0.clients == 5 })
+        #expect(histogram.last == HistogramBin(from: 1_000, to: 1_000_001, clients: 1))
+        #expect(histogram.reduce(0) { $0 + $1.clients } == scores.count)
+    }
+
     @Test func buildsPopulationHistogramAndReleasedGroupsOnly() throws {
         var scores: [HeatScore] = []
         var directory: [String: Client] = [:]
@@ -33,10 +45,11 @@ import Testing
         #expect(population.meanHeat == Double(21_000 + 150_000) / 10)
         #expect(population.trend == -70)
 
-        // Top heat 50,000 over 10 bins -> width 5,001 rounded up to 10,000: 6 bins.
+        // 99th-percentile heat 50,000 over 20 bins -> width 2,501 rounded up to 5,000: 11 bins, no tail.
         let histogram = try #require(document.heatHistogram)
-        #expect(histogram.map(\.from) == [0, 10_000, 20_000, 30_000, 40_000, 50_000])
-        #expect(histogram.map(\.clients) == [7, 0, 0, 0, 0, 3])
+        #expect(histogram.map(\.from) == Array(stride(from: 0, through: 50_000, by: 5_000)))
+        #expect(histogram.map(\.clients) == [5, 2, 0, 0, 0, 0, 0, 0, 0, 0, 3])
+        #expect(histogram.last?.to == 55_000)
 
         let groups = try #require(document.groups)
         // M2 (3 clients) and the private segment are below 5 clients: not released.

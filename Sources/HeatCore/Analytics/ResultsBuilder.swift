@@ -22,7 +22,7 @@ public struct ResultsBuilder: Sendable {
     public var minGroupSize: Int
     /// Whether to include per-client rows (masked refs).
     public var includeClients: Bool
-    /// The number of histogram bins at most (default 10).
+    /// The number of equal-width histogram bins covering the 99th-percentile heat (default 20).
     public var histogramBins: Int
     /// The policy name recorded in the document.
     public var policyName: String
@@ -36,12 +36,12 @@ public struct ResultsBuilder: Sendable {
     ///   - pseudonymizer: masks identifiers.
     ///   - minGroupSize: the smallest released group (default 5).
     ///   - includeClients: include per-client rows (default `false`).
-    ///   - histogramBins: the number of histogram bins at most (default 10).
+    ///   - histogramBins: the number of equal-width histogram bins covering the 99th-percentile heat (default 20).
     ///   - policyName: the policy name (default `plaintext-default`).
     ///   - role: the role (default `executive`).
     public init(
         configuration: HeatConfiguration, pseudonymizer: Pseudonymizer, minGroupSize: Int = 5, includeClients: Bool = false,
-        histogramBins: Int = 10, policyName: String = "plaintext-default", role: String = "executive"
+        histogramBins: Int = 20, policyName: String = "plaintext-default", role: String = "executive"
     ) {
         self.configuration = configuration
         self.pseudonymizer = pseudonymizer
@@ -98,14 +98,22 @@ public struct ResultsBuilder: Sendable {
         return Population(clients: scores.count, levels: levels, cooling: cooling, meanHeat: Double(heat) / n, trend: Double(trend) / n)
     }
 
-    /// The heat histogram: equal bins of a round width (1, 2 or 5 x 10^k) from 0 covering the hottest client.
+    /// The heat histogram: bins of a round width (1, 2 or 5 x 10^k) from 0, sized so that at most
+    /// ``histogramBins`` bins cover the 99th-percentile heat.
+    ///
+    /// Heat is heavy-tailed (a few very hot relationships), so bins sized to the hottest client would
+    /// put nearly everyone in the first bin. Clients above the covered range fall into a last, open
+    /// bin whose `to` is one above the hottest client's heat: every bin but that one has the same width.
     ///
     /// - Parameter scores: the scores.
-    /// - Returns: at most ``histogramBins`` bins, `from` inclusive, `to` exclusive.
+    /// - Returns: at most ``histogramBins`` + 1 bins, `from` inclusive, `to` exclusive, covering every client.
     public func histogram(_ scores: [HeatScore]) -> [HistogramBin] {
-        guard let top = scores.map(\.heat).max() else { return [] }
+        let heats = scores.map { max($0.heat, 0) }.sorted()
+        guard let top = heats.last else { return [] }
         let bins = max(histogramBins, 1)
-        let raw = (top + bins) / bins  // ceil((top + 1) / bins)
+        let rank = max(0, Int((Double(heats.count) * 0.99).rounded(.up)) - 1)  // nearest-rank 99th percentile
+        let covered = heats[rank]
+        let raw = (covered + bins) / bins  // ceil((covered + 1) / bins)
         var width = 1
         var magnitude = 1
         search: while true {
@@ -115,10 +123,14 @@ public struct ResultsBuilder: Sendable {
             }
             magnitude *= 10
         }
-        let count = top / width + 1
+        let regular = covered / width + 1
+        let count = top / width + 1 > regular ? regular + 1 : regular
         var counts = Array(repeating: 0, count: count)
-        for score in scores { counts[min(max(score.heat, 0) / width, count - 1)] += 1 }
-        return counts.enumerated().map { HistogramBin(from: $0.offset * width, to: ($0.offset + 1) * width, clients: $0.element) }
+        for heat in heats { counts[min(heat / width, count - 1)] += 1 }
+        return counts.enumerated().map { index, clients in
+            let to = index == regular ? top + 1 : (index + 1) * width
+            return HistogramBin(from: index * width, to: to, clients: clients)
+        }
     }
 
     /// Group aggregates over groups of at least ``minGroupSize`` clients, sorted by kind then reference.
