@@ -1,29 +1,32 @@
-# CustomerHeat: the two commands of the README, and a few conveniences.
-#
-#   make demo   install the system libraries if missing, build, run `heatctl demo`
-#   make test   install the system libraries if missing, build once in release, run every test
-#
-# Everything uses ONE build configuration (release with testing enabled), so `make demo` and
-# `make test` share the same build and nothing is compiled twice.
+# Conveniences over the scripts the README names (the scripts need no make):
+#   make demo      = Scripts/demo.sh
+#   make test      = Scripts/test.sh
+#   make examples  = build, then Scripts/run-examples.sh
+#   make ci        = .ci/run (tests, examples, demo, browser check)
+# Everything uses ONE build configuration (release with testing enabled).
 
-SWIFT_BUILD_FLAGS = -c release -Xswiftc -enable-testing
-
-.PHONY: deps build demo test examples clean
+.PHONY: deps build demo test examples ci docs clean
 
 deps:
 	@Scripts/install-system-deps.sh
 
 build: deps
-	swift build $(SWIFT_BUILD_FLAGS) --build-tests
+	swift build -c release -Xswiftc -enable-testing --build-tests
 
-demo: deps
-	swift run $(SWIFT_BUILD_FLAGS) heatctl demo
+demo:
+	Scripts/demo.sh
 
-test: build
-	swift test $(SWIFT_BUILD_FLAGS) --skip-build --disable-xctest
+test:
+	Scripts/test.sh
 
 examples: build
 	Scripts/run-examples.sh
 
+ci:
+	.ci/run
+
+docs: build
+	Scripts/generate-cli-artifacts.sh
+
 clean:
-	rm -rf .build heat-report
+	rm -rf .build heat-report ci-artifacts
