@@ -16,6 +16,10 @@ struct HeatCtl: AsyncParsableCommand {
         version: HeatCore.version,
         subcommands: [
             // Registered commands, one line each (keep sorted by area).
+            InitCommand.self,  // store
+            KeysCommand.self,  // store
+            AuditCommand.self,  // store
+            ClientsCommand.self,  // store
         ]
     )
 }
