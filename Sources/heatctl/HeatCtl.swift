@@ -16,10 +16,14 @@ struct HeatCtl: AsyncParsableCommand {
         version: HeatCore.version,
         subcommands: [
             // Registered commands, one line each (keep sorted by area).
+            DemoCommand.self,
+            GenerateCommand.self,
+            HeatScoreCommand.self,
             InitCommand.self,  // store
             KeysCommand.self,  // store
             AuditCommand.self,  // store
             ClientsCommand.self,  // store
+            IngestCommand.self,  // store
         ]
     )
 }

@@ -34,11 +34,11 @@ import Testing
         let week10 = try #require(ISOWeek(year: 2026, week: 10))
         let week11 = try #require(ISOWeek(year: 2026, week: 11))
         #expect(buckets.contains(StoredBucket(client: c1, slot: 1, week: week10, channel: .call, direction: .outbound,
-                                              events: 2, minutes: 4, replies: 1)))
+                                              events: 2, durationSeconds: 181, replies: 1)))
         #expect(buckets.contains(StoredBucket(client: c1, slot: 1, week: week11, channel: .call, direction: .outbound,
-                                              events: 1, minutes: 0, replies: 0)))
+                                              events: 1, durationSeconds: 0, replies: 0)))
         #expect(buckets.contains(StoredBucket(client: c2, slot: 0, week: week10, channel: .email, direction: .inbound,
-                                              events: 1, minutes: 0, replies: 1)))
+                                              events: 1, durationSeconds: 0, replies: 1)))
         let entries = try ClientDirectory.entries(in: store)
         #expect(entries.map(\.ref) == [c2.displayRef, c1.displayRef])
         #expect(entries[0].segment == "affluent")

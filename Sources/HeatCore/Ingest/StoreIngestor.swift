@@ -10,7 +10,7 @@ import HeatEnvelope
 /// HMAC(pseudonymisation key, event id); an event whose HMAC is already stored (from an earlier
 /// run or earlier in the same input) is skipped and counted, so overlapping exports never count
 /// twice. New events are summed per client x ISO week (UTC) x channel x direction into
-/// plaintext delta rows of `weekly_buckets` (events, minutes, replies within 48 h) marked
+/// plaintext delta rows of `weekly_buckets` (events, total duration in seconds, replies within 48 h: the heat model's ``ActivityBucket``) marked
 /// `plaintext-test-only`; clients not yet in the directory are added with their pseudonym, a
 /// slot index and masked manager and branch. The run, its input and output hashes and its
 /// counts are recorded in `computation_runs` and the audit log in the same transaction. No raw
@@ -97,13 +97,12 @@ public struct StoreIngestor: Sendable {
         return Hex.encode(hasher.finalize())
     }
 
-    /// The whole minutes an interaction adds to its bucket: the duration rounded up to a minute.
+    /// The seconds an interaction adds to its bucket's duration.
     ///
     /// - Parameter interaction: the interaction.
-    /// - Returns: `ceil(duration_seconds / 60)`, or 0 without a duration.
-    public static func minutes(of interaction: Interaction) -> Int64 {
-        guard let seconds = interaction.durationSeconds, seconds > 0 else { return 0 }
-        return Int64((seconds + 59) / 60)
+    /// - Returns: `duration_seconds`, or 0 without a duration.
+    public static func durationSeconds(of interaction: Interaction) -> Int64 {
+        Int64(max(0, interaction.durationSeconds ?? 0))
     }
 
     /// Whether an interaction counts as replied within ``replyWindowHours``.
@@ -129,7 +128,7 @@ public struct StoreIngestor: Sendable {
 
     private struct BucketTotals {
         var events: Int64 = 0
-        var minutes: Int64 = 0
+        var durationSeconds: Int64 = 0
         var replies: Int64 = 0
     }
 
@@ -244,7 +243,7 @@ public struct StoreIngestor: Sendable {
                 let key = BucketKey(slot: clientSlot, week: interaction.week, channel: interaction.channel,
                                     direction: interaction.direction)
                 totals[key, default: BucketTotals()].events += 1
-                totals[key, default: BucketTotals()].minutes += Self.minutes(of: interaction)
+                totals[key, default: BucketTotals()].durationSeconds += Self.durationSeconds(of: interaction)
                 if Self.isReply(interaction) { totals[key, default: BucketTotals()].replies += 1 }
             }
             if strict, source.rejectedRows > 0 {
@@ -260,7 +259,7 @@ public struct StoreIngestor: Sendable {
                 guard let total = totals[key], let pseudonym = pseudonymBySlot[key.slot] else { continue }
                 try buckets.append([
                     .blob([UInt8](pseudonym)), .text(key.week.description), .text(key.channel.rawValue),
-                    .text(key.direction.rawValue), .integer(total.events), .integer(total.minutes),
+                    .text(key.direction.rawValue), .integer(total.events), .integer(total.durationSeconds),
                     .integer(total.replies), .text(Self.plaintextEncoding), .integer(run),
                 ])
             }

@@ -37,7 +37,7 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
     public static let weeklyBuckets = ChainedTable(
         name: "weekly_buckets",
         columns: [
-            "client_pseudonym", "week", "channel", "direction", "events", "minutes", "replies", "encoding",
+            "client_pseudonym", "week", "channel", "direction", "events", "duration_seconds", "replies", "encoding",
             "ingestion_run",
         ])
     /// HMACs of ingested event ids, for de-duplication.

@@ -15,10 +15,17 @@ public enum ClientDirectory {
     /// - Parameters:
     ///   - store: the store.
     ///   - filter: the criteria.
+    ///   - scoring: a heat configuration to score each client with (``StoreHeat``), or `nil` to
+    ///     skip scoring (a level filter then matches nothing).
+    ///   - asOf: the scoring reference date (default: the latest stored week).
     /// - Returns: the matching entries with display references (widened to 12 digits on collisions).
     /// - Throws: ``StoreError``.
-    public static func entries(in store: HeatStore, filter: ClientFilter = ClientFilter()) throws -> [ClientDirectoryEntry] {
-        try store.read { db in
+    public static func entries(
+        in store: HeatStore, filter: ClientFilter = ClientFilter(), scoring: HeatConfiguration? = nil,
+        asOf: CalendarDate? = nil
+    ) throws -> [ClientDirectoryEntry] {
+        let scores = try scoring.map { try StoreHeat.scores(in: store, configuration: $0, asOf: asOf) } ?? [:]
+        return try store.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT d.pseudonym, d.slot, d.manager_pseudonym, d.branch_pseudonym, d.segment, d.region, d.opened_on,
                        COALESCE(SUM(b.events), 0) AS events, MAX(b.week) AS last_week
@@ -38,13 +45,19 @@ public enum ClientDirectory {
                 guard let client = pseudonym(row, "pseudonym", .client) else { return nil }
                 let opened: String? = row["opened_on"]
                 let week: String? = row["last_week"]
-                let entry = ClientDirectoryEntry(
+                var entry = ClientDirectoryEntry(
                     ref: clientRefs[client] ?? client.displayRef, pseudonym: client.hex, slot: row["slot"],
                     manager: pseudonym(row, "manager_pseudonym", .manager).map { managerRefs[$0] ?? $0.displayRef },
                     branch: pseudonym(row, "branch_pseudonym", .branch).map { branchRefs[$0] ?? $0.displayRef },
                     segment: row["segment"], region: row["region"],
                     openedOn: opened.flatMap { try? CalendarDate(iso8601: $0) },
                     events: row["events"], lastWeek: week.flatMap { try? ISOWeek(parsing: $0) })
+                if let score = scores[client.hex] {
+                    entry.heat = score.heat
+                    entry.trend = score.trend
+                    entry.level = score.level
+                    entry.cooling = score.cooling
+                }
                 return filter.matches(entry) ? entry : nil
             }
         }
@@ -61,7 +74,7 @@ public enum ClientDirectory {
         try store.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.pseudonym, d.slot, b.week, b.channel, b.direction,
-                       SUM(b.events) AS events, SUM(b.minutes) AS minutes, SUM(b.replies) AS replies
+                       SUM(b.events) AS events, SUM(b.duration_seconds) AS duration_seconds, SUM(b.replies) AS replies
                 FROM weekly_buckets b JOIN client_directory d ON d.pseudonym = b.client_pseudonym
                 GROUP BY d.slot, b.week, b.channel, b.direction ORDER BY d.slot, b.week, b.channel, b.direction
                 """).compactMap { row -> StoredBucket? in
@@ -70,7 +83,7 @@ public enum ClientDirectory {
                       let bytes = row["pseudonym"] as Data? else { return nil }
                 return StoredBucket(
                     client: Pseudonym(kind: .client, bytes: [UInt8](bytes)), slot: row["slot"], week: week,
-                    channel: channel, direction: direction, events: row["events"], minutes: row["minutes"],
+                    channel: channel, direction: direction, events: row["events"], durationSeconds: row["duration_seconds"],
                     replies: row["replies"])
             }
         }

@@ -25,6 +25,14 @@ public struct ClientDirectoryEntry: Sendable, Hashable, Codable {
     public var events: Int64
     /// The latest ISO week with events, if any.
     public var lastWeek: ISOWeek?
+    /// The client's heat (plaintext, from the stored buckets), when scored.
+    public var heat: Int?
+    /// The client's trend, when scored.
+    public var trend: Int?
+    /// The client's heat level, when scored.
+    public var level: HeatLevel?
+    /// Whether the relationship is cooling, when scored.
+    public var cooling: Bool?
 
     /// Creates an entry.
     ///
@@ -53,5 +61,9 @@ public struct ClientDirectoryEntry: Sendable, Hashable, Codable {
         self.openedOn = openedOn
         self.events = events
         self.lastWeek = lastWeek
+        self.heat = nil
+        self.trend = nil
+        self.level = nil
+        self.cooling = nil
     }
 }

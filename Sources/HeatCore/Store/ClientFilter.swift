@@ -1,7 +1,8 @@
 /// Which clients `heatctl clients` lists. Every set criterion must match.
 ///
 /// Manager, branch and search match masked references by prefix, case-insensitively
-/// (`M-19b0` matches `M-19b0d4aa`); segment matches exactly, case-insensitively.
+/// (`M-19b0` matches `M-19b0d4aa`); segment matches exactly, case-insensitively; level matches
+/// the entry's heat level (see ``ClientDirectory/entries(in:filter:scoring:asOf:)``).
 ///
 /// ```swift
 /// let filter = ClientFilter(manager: "M-19b0", search: "C-7f")
@@ -15,6 +16,8 @@ public struct ClientFilter: Sendable, Hashable {
     public var segment: String?
     /// A client reference prefix.
     public var search: String?
+    /// A heat level (entries without a score never match).
+    public var level: HeatLevel?
 
     /// Creates a filter; `nil` criteria match everything.
     ///
@@ -23,7 +26,12 @@ public struct ClientFilter: Sendable, Hashable {
     ///   - manager: a manager reference prefix.
     ///   - segment: a segment name.
     ///   - search: a client reference prefix.
-    public init(branch: String? = nil, manager: String? = nil, segment: String? = nil, search: String? = nil) {
+    ///   - level: a heat level.
+    public init(
+        branch: String? = nil, manager: String? = nil, segment: String? = nil, search: String? = nil,
+        level: HeatLevel? = nil
+    ) {
+        self.level = level
         self.branch = branch
         self.manager = manager
         self.segment = segment
@@ -41,6 +49,7 @@ public struct ClientFilter: Sendable, Hashable {
             return value.lowercased().hasPrefix(prefix.lowercased())
         }
         if let segment, entry.segment?.lowercased() != segment.lowercased() { return false }
+        if let level, entry.level != level { return false }
         return prefixed(entry.branch, branch) && prefixed(entry.manager, manager) && prefixed(entry.ref, search)
     }
 }

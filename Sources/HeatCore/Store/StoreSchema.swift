@@ -32,7 +32,7 @@ public enum StoreSchema {
         ],
         "weekly_buckets": [
             "client_pseudonym": "BLOB NOT NULL", "week": "TEXT NOT NULL", "channel": "TEXT NOT NULL",
-            "direction": "TEXT NOT NULL", "events": "INTEGER NOT NULL", "minutes": "INTEGER NOT NULL",
+            "direction": "TEXT NOT NULL", "events": "INTEGER NOT NULL", "duration_seconds": "INTEGER NOT NULL",
             "replies": "INTEGER NOT NULL", "encoding": "TEXT NOT NULL", "ingestion_run": "INTEGER NOT NULL",
         ],
         "event_hmacs": ["event_hmac": "BLOB NOT NULL UNIQUE", "ingestion_run": "INTEGER NOT NULL"],

@@ -18,8 +18,8 @@ public struct StoredBucket: Sendable, Hashable, Codable {
     public var direction: Direction
     /// The number of events.
     public var events: Int64
-    /// The whole minutes (each event's duration rounded up to a minute).
-    public var minutes: Int64
+    /// The total duration in seconds.
+    public var durationSeconds: Int64
     /// Events replied to within 48 hours.
     public var replies: Int64
 
@@ -32,11 +32,11 @@ public struct StoredBucket: Sendable, Hashable, Codable {
     ///   - channel: the channel.
     ///   - direction: the direction.
     ///   - events: the event count.
-    ///   - minutes: the minutes.
+    ///   - durationSeconds: the total duration in seconds.
     ///   - replies: the replies within 48 h.
     public init(
         client: Pseudonym, slot: Int64, week: ISOWeek, channel: Channel, direction: Direction, events: Int64,
-        minutes: Int64, replies: Int64
+        durationSeconds: Int64, replies: Int64
     ) {
         self.client = client
         self.slot = slot
@@ -44,7 +44,12 @@ public struct StoredBucket: Sendable, Hashable, Codable {
         self.channel = channel
         self.direction = direction
         self.events = events
-        self.minutes = minutes
+        self.durationSeconds = durationSeconds
         self.replies = replies
+    }
+
+    /// The bucket in the heat model's form (``ActivityBucket``).
+    public var activityBucket: ActivityBucket {
+        ActivityBucket(count: Int(events), durationSeconds: Int(durationSeconds), replies: Int(replies))
     }
 }

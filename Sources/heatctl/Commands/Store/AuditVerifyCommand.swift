@@ -42,8 +42,11 @@ struct AuditVerifyCommand: HeatCommand {
         if json {
             try StoreJSON.print(report)
         } else {
+            let broken = Set(report.violations.filter { $0.kind != .rowsDeleted && $0.kind != .headMismatch }.map(\.table))
             for chain in report.chains {
-                Console.output("\(chain.table): \(chain.rows) rows")
+                Console.output(broken.contains(chain.table)
+                    ? "\(chain.table): \(chain.rows) rows verified, then a violation"
+                    : "\(chain.table): \(chain.rows) rows")
             }
             if report.signedHeads == 0 {
                 Console.output("no signed head yet (sign with `heatctl audit sign`)")

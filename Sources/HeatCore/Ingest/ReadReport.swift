@@ -1,0 +1,88 @@
+/// The outcome of reading a file: the accepted records and the rejected rows.
+///
+/// A reader in the default (lenient) mode keeps every good row and lists the bad ones here; the
+/// command-line tool prints ``rejects`` and exits 65 when ``rejectedRows`` is not zero. In strict
+/// mode a reader throws instead of returning a report with rejects.
+///
+/// ```swift
+/// let report = try InteractionReader().read(contentsOf: url)
+/// for reject in report.rejects { print(reject) }
+/// let interactions = report.records
+/// ```
+public struct ReadReport<Record: Sendable>: Sendable {
+    /// The file name as given to the reader.
+    public var file: String
+    /// The detected or requested format.
+    public var format: InputFormat
+    /// The accepted records, in file order.
+    public var records: [Record]
+    /// The rejected rows, in file order (at most the reader's `maximumRejectsKept`).
+    public var rejects: [RowReject]
+    /// The number of rejected rows (may exceed `rejects.count`).
+    public var rejectedRows: Int
+    /// The number of data rows seen (accepted plus rejected; blank lines are not rows).
+    public var rowsRead: Int
+
+    /// Creates a report.
+    ///
+    /// - Parameters:
+    ///   - file: the file name.
+    ///   - format: the format read.
+    ///   - records: the accepted records.
+    ///   - rejects: the kept reject entries.
+    ///   - rejectedRows: the total number of rejected rows.
+    ///   - rowsRead: the number of data rows seen.
+    public init(file: String, format: InputFormat, records: [Record], rejects: [RowReject], rejectedRows: Int, rowsRead: Int) {
+        self.file = file
+        self.format = format
+        self.records = records
+        self.rejects = rejects
+        self.rejectedRows = rejectedRows
+        self.rowsRead = rowsRead
+    }
+
+    /// Whether every row was accepted.
+    public var isClean: Bool { rejectedRows == 0 }
+
+    /// A multi-line reject report: a summary line, then one line per kept reject.
+    ///
+    /// - Returns: an empty string when nothing was rejected.
+    public var rejectReport: String {
+        guard rejectedRows > 0 else { return "" }
+        var lines = ["\(file): rejected \(rejectedRows) of \(rowsRead) rows (\(records.count) kept)"]
+        lines += rejects.map { "  \($0.description)" }
+        if rejectedRows > rejects.count { lines.append("  ... and \(rejectedRows - rejects.count) more") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The outcome of streaming a file with ``InteractionReader/stream(contentsOf:_:)``: counts and
+/// rejects, the records having gone to the caller's closure.
+public struct ReadSummary: Sendable {
+    /// The file name as given to the reader.
+    public var file: String
+    /// The format read.
+    public var format: InputFormat
+    /// The number of records delivered to the closure.
+    public var accepted: Int
+    /// The rejected rows (at most the reader's `maximumRejectsKept`).
+    public var rejects: [RowReject]
+    /// The number of rejected rows.
+    public var rejectedRows: Int
+
+    /// Creates a summary.
+    ///
+    /// - Parameters:
+    ///   - file: the file name.
+    ///   - format: the format read.
+    ///   - accepted: records delivered.
+    ///   - rejects: kept reject entries.
+    ///   - rejectedRows: total rejected rows.
+    public init(file: String, format: InputFormat, accepted: Int, rejects: [RowReject], rejectedRows: Int) {
+        self.file = file
+        self.format = format
+        self.accepted = accepted
+        self.rejects = rejects
+        self.rejectedRows = rejectedRows
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Loading an input file and driving a ``TabularScanner`` over it: the part the interaction and
+/// client readers share.
+///
+/// Files are memory-mapped, so reading a large export does not copy it into the heap; records
+/// are decoded one at a time and handed to the caller.
+enum TabularInput {
+    /// The result of decoding one row.
+    enum Decoded<Record> {
+        case record(Record)
+        case reject(RowReject)
+    }
+
+    /// Maps `url` and calls `body` with its bytes.
+    ///
+    /// - Throws: ``IngestError/noSuchFile(file:)`` or ``IngestError/unreadable(file:reason:)``,
+    ///   or whatever `body` throws.
+    static func withContents<R>(of url: URL, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
+        let path = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw IngestError.noSuchFile(file: path)
+        }
+        guard !isDirectory.boolValue else { throw IngestError.unreadable(file: path, reason: "it is a directory") }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw IngestError.unreadable(file: path, reason: (error as NSError).localizedDescription)
+        }
+        return try data.withUnsafeBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
+    }
+
+    /// The format to use: the requested one, else the extension's, else the content's.
+    static func format(requested: InputFormat?, file: String, bytes: UnsafeBufferPointer<UInt8>) -> InputFormat {
+        if let requested { return requested }
+        let ext = (file as NSString).pathExtension
+        if let format = InputFormat(pathExtension: ext) { return format }
+        return InputFormat.detect(in: bytes.prefix(4096))
+    }
+
+    /// Scans `bytes`, decoding each row with `decode` and passing records to `emit`.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's bytes.
+    ///   - file: the name used in messages.
+    ///   - format: the format.
+    ///   - schema: the column names the decoder addresses by index.
+    ///   - required: the columns a CSV header must have.
+    ///   - maximumRejectsKept: how many reject entries to keep.
+    ///   - decode: turns a tokenized row into a record or a reject.
+    ///   - emit: receives each record.
+    /// - Returns: the kept rejects, the number of rejected rows and the number of rows seen.
+    /// - Throws: ``IngestError`` for file-level problems, or what `emit` throws.
+    static func scan<Record>(
+        bytes: UnsafeBufferPointer<UInt8>, file: String, format: InputFormat, schema: [String], required: Set<String>,
+        maximumRejectsKept: Int,
+        decode: (TabularScanner.Row) -> Decoded<Record>,
+        emit: (Record) throws -> Void
+    ) throws -> (rejects: [RowReject], rejected: Int, rows: Int) {
+        let scanner = TabularScanner(bytes: bytes, file: file, format: format, schema: schema)
+        try scanner.readHeader(required: required)
+        var rejects: [RowReject] = []
+        var rejected = 0
+        var rows = 0
+        var emitError: (any Error)?
+        func note(_ reject: RowReject) {
+            rejected += 1
+            if rejects.count < maximumRejectsKept { rejects.append(reject) }
+        }
+        scanner.scan(
+            onRow: { row in
+                rows += 1
+                guard emitError == nil else { return }
+                switch decode(row) {
+                case .record(let record):
+                    do { try emit(record) } catch { emitError = error }
+                case .reject(let reject): note(reject)
+                }
+            },
+            onReject: { reject in
+                rows += 1
+                note(reject)
+            })
+        if let emitError { throw emitError }
+        return (rejects, rejected, rows)
+    }
+}

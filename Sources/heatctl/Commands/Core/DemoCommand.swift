@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import HeatCore
+import HeatEnvelope
+
+/// `heatctl demo`: generates the default synthetic bank in memory, scores it and writes `results.json`.
+struct DemoCommand: HeatCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Generate a synthetic bank, score it and write results.json (plaintext).",
+        discussion: """
+            Generates the default synthetic dataset in memory (2,000 clients, 40 managers, 5 branches, \
+            52 weeks), scores it with the default heat model, prints a short summary (clients per \
+            level, cooling clients, the top and bottom managers by mean heat over groups of at least \
+            5 clients, as masked references) and writes results.json into --out. --json prints the \
+            results document on stdout instead of the summary (the file is written as well).
+
+            Plaintext is the only mode until the encrypted pipeline lands; --plaintext is accepted \
+            and is the default. References are masked with an insecure key derived from the public \
+            label "demo": fine for synthetic data, never for real clients.
+
+            Form:
+              heatctl demo [--clients N] [--weeks W] [--seed S] [--plaintext] [--out DIR] [--json]
+
+            Example:
+              heatctl demo --clients 500 --out heat-report/
+            """)
+
+    @Option(help: "Number of clients.") var clients = 2_000
+    @Option(help: "Number of weeks of interactions.") var weeks = 52
+    @Option(help: "Random seed.") var seed: UInt64 = SyntheticBank.defaultSeed
+    @Flag(help: "Compute on plaintext (the only mode for now).") var plaintext = false
+    @Option(help: "Folder for results.json (created when missing).") var out = "heat-report"
+    @Flag(help: "Print the results document as JSON on stdout.") var json = false
+    @OptionGroup var global: GlobalOptions
+
+    func execute() async throws {
+        Console.quiet = global.quiet
+        let bank = SyntheticBank(clients: clients, managers: 40, branches: 5, weeks: weeks, seed: seed)
+        try bank.validate()
+        let started = Date()
+        let dataset = bank.generate()
+        let configuration = HeatConfiguration()
+        let run = try PlaintextHeatRun(interactions: dataset.interactions, clients: dataset.clients, configuration: configuration)
+        let builder = ResultsBuilder(
+            configuration: configuration, pseudonymizer: Pseudonymizer(key: .insecureDerived(from: "demo")),
+            includeClients: true, policyName: "demo")
+        let directory = Dictionary(uniqueKeysWithValues: dataset.clients.map { ($0.clientID, $0) })
+        let document = builder.build(scores: run.scores, ledger: run.ledger, directory: directory, asOf: run.asOf, generatedAt: Clock.now())
+        let folder = URL(filePath: out, directoryHint: .isDirectory)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw AtomicFileError(path: folder.path, reason: "cannot create the folder (\((error as NSError).localizedDescription))")
+        }
+        let resultsURL = folder.appending(path: "results.json")
+        let data = try document.jsonData()
+        try AtomicFile.write(data, to: resultsURL)
+        let seconds = Date().timeIntervalSince(started)
+        if json {
+            Console.output(String(decoding: data, as: UTF8.self))
+            return
+        }
+        Console.output("CustomerHeat demo (plaintext; synthetic bank: \(clients) clients, 40 managers, 5 branches, \(weeks) weeks, seed \(seed))")
+        if let population = document.population {
+            Console.output(CoreSummary.populationLine(population, asOf: run.asOf, interactions: run.ledger.interactionCount, duplicates: 0))
+            Console.output("mean heat \(Int(population.meanHeat.rounded())) (largest possible \(configuration.maximumHeat))")
+        }
+        let managers = (document.groups ?? []).filter { $0.kind == .manager }.sorted {
+            ($0.meanHeat, $1.ref) > ($1.meanHeat, $0.ref)
+        }
+        if !managers.isEmpty {
+            let shown = min(3, managers.count)
+            func line(_ group: GroupSummary) -> String {
+                "  \(group.ref)  mean heat \(Int(group.meanHeat.rounded()))  clients \(group.clients)  cooling \(group.cooling)"
+            }
+            Console.output("top managers by mean heat (groups of at least \(builder.minGroupSize) clients):")
+            managers.prefix(shown).forEach { Console.output(line($0)) }
+            Console.output("bottom managers:")
+            managers.suffix(shown).forEach { Console.output(line($0)) }
+        }
+        Console.output("references masked with PseudonymisationKey.insecureDerived(from: \"demo\") (demo only, not secret)")
+        Console.output("wrote \(resultsURL.path) in \(String(format: "%.1f", seconds)) s")
+    }
+}

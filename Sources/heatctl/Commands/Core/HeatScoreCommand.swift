@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import HeatCore
+import HeatEnvelope
+
+/// `heatctl heat`: scores a plaintext interaction export.
+struct HeatScoreCommand: HeatCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heat",
+        abstract: "Score relationship heat from an interaction export (plaintext).",
+        discussion: """
+            Reads interactions (CSV or JSON Lines; see Docs/InputFormats.md), buckets them per client \
+            x ISO week x channel x direction, and computes heat, trend, level and cooling with the \
+            heat model of Docs/HeatModel.md. Bad rows are listed in a reject report on stderr; the \
+            good rows are still scored and the command exits 65. With --strict a bad row fails the \
+            run and nothing is scored.
+
+            --out writes client_id,heat,trend,level,cooling with the file's own ids. --json prints \
+            the results document (population, histogram, weekly events, groups of at least 5 clients); \
+            manager and branch references in it are masked with a fresh random key per run, so they \
+            are consistent within one document only.
+
+            Form:
+              heatctl heat FILE [--clients FILE] [--config heat.json] [--as-of DATE] [--strict] [--out scores.csv] [--json]
+
+            Example:
+              heatctl heat interactions.csv --clients clients.csv --config heat.json --out scores.csv
+            """)
+
+    @Argument(help: "Interactions file (.csv or .jsonl).") var file: String
+    @Option(help: "Client directory file (.csv or .jsonl).") var clients: String?
+    @Option(help: "Heat configuration JSON (defaults for absent keys).") var config: String?
+    @Option(name: .customLong("as-of"), help: "Reference date YYYY-MM-DD (default: the date of the latest interaction).")
+    var asOf: String?
+    @Flag(help: "Refuse the input if any row is bad.") var strict = false
+    @Option(help: "Write client_id,heat,trend,level,cooling to this CSV.") var out: String?
+    @Flag(help: "Print the results document as JSON on stdout.") var json = false
+    @OptionGroup var global: GlobalOptions
+
+    func execute() async throws {
+        Console.quiet = global.quiet
+        var reference: CalendarDate?
+        if let asOf {
+            do {
+                reference = try CalendarDate(iso8601: asOf)
+            } catch {
+                throw ValidationError("--as-of: \(error.description)")
+            }
+        }
+        let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
+        let interactions = try InteractionReader(strict: strict).read(contentsOf: URL(filePath: file))
+        let directory = try clients.map { try ClientReader(strict: strict).read(contentsOf: URL(filePath: $0)) }
+        for report in [interactions.rejectReport, directory?.rejectReport ?? ""] where !report.isEmpty {
+            Console.error(report)
+        }
+        let run = try PlaintextHeatRun(
+            interactions: interactions.records, clients: directory?.records ?? [], configuration: configuration, asOf: reference)
+        if let out {
+            try AtomicFile.write(ScoresCSV.data(run.scores), to: URL(filePath: out))
+            Console.info("wrote \(run.scores.count) scores to \(out)")
+        }
+        if json {
+            let builder = ResultsBuilder(configuration: configuration, pseudonymizer: Pseudonymizer(key: .random()))
+            let clientsByID = Dictionary((directory?.records ?? []).map { ($0.clientID, $0) }, uniquingKeysWith: { first, _ in first })
+            let document = builder.build(scores: run.scores, ledger: run.ledger, directory: clientsByID, asOf: run.asOf,
+                                         generatedAt: Clock.now())
+            Console.output(String(decoding: try document.jsonData(), as: UTF8.self))
+        } else {
+            let population = ResultsBuilder(configuration: configuration, pseudonymizer: Pseudonymizer(key: .random())).population(run.scores)
+            Console.output(CoreSummary.populationLine(population, asOf: run.asOf, interactions: run.ledger.interactionCount,
+                                                      duplicates: run.ledger.duplicateCount))
+        }
+        if !interactions.isClean {
+            throw IngestError.rowsRejected(file: interactions.file, rejectedRows: interactions.rejectedRows, keptRows: interactions.records.count)
+        }
+        if let directory, !directory.isClean {
+            throw IngestError.rowsRejected(file: directory.file, rejectedRows: directory.rejectedRows, keptRows: directory.records.count)
+        }
+    }
+}
