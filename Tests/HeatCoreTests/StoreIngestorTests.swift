@@ -140,4 +140,34 @@ import Testing
         let leaked = try #require(FileManager.default.contents(atPath: store.path))
         #expect(leaked.range(of: needles[0]) != nil)
     }
+
+    @Test func streamingFromTheReaderKeepsGoodRowsOrNothingInStrictMode() throws {
+        let directory = try StoreTestSupport.temporaryDirectory()
+        let file = directory.appending(path: "export.csv")
+        try Data("""
+            event_id,client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours
+            E1,C1,M1,North,call,outbound,2026-03-02T09:30:00Z,600,
+            E2,C1,M1,North,fax,outbound,2026-03-02T10:30:00Z,600,
+            E3,C2,M1,North,email,inbound,2026-03-03T10:30:00+01:00,,3
+
+            """.utf8).write(to: file)
+        let (store, _) = try StoreTestSupport.makeStore()
+        try store.checkpoint()
+        let before = try StoreTestSupport.dump(store.path)
+        let ingestor = StoreIngestor(key: key)
+        #expect(throws: IngestError.self) {
+            _ = try ingestor.ingest(clients: [], into: store, source: source("export.csv"), strict: true) { sink in
+                try InteractionReader(strict: true).stream(contentsOf: file) { try sink($0) }.rejectedRows
+            }
+        }
+        #expect(try StoreTestSupport.dump(store.path) == before)
+        let report = try ingestor.ingest(clients: [], into: store, source: source("export.csv"), strict: false) { sink in
+            try InteractionReader().stream(contentsOf: file) { try sink($0) }.rejectedRows
+        }
+        #expect(report.rowsRead == 2)
+        #expect(report.rowsRejected == 1)
+        #expect(report.eventsAdded == 2)
+        let entry = try #require(try AuditLog.entries(in: store, action: "ingest").first)
+        #expect(entry.parameters["rowsRejected"] == "1")
+    }
 }

@@ -130,6 +130,12 @@ public struct StoreIngestor: Sendable {
         var events: Int64 = 0
         var durationSeconds: Int64 = 0
         var replies: Int64 = 0
+
+        mutating func add(durationSeconds seconds: Int64, reply: Bool) {
+            events += 1
+            durationSeconds += seconds
+            if reply { replies += 1 }
+        }
     }
 
     /// Ingests interactions (and optionally client records) in one transaction.
@@ -242,9 +248,8 @@ public struct StoreIngestor: Sendable {
                     for: interaction.clientID, managerID: interaction.managerID, branch: interaction.branch, client: nil)
                 let key = BucketKey(slot: clientSlot, week: interaction.week, channel: interaction.channel,
                                     direction: interaction.direction)
-                totals[key, default: BucketTotals()].events += 1
-                totals[key, default: BucketTotals()].durationSeconds += Self.durationSeconds(of: interaction)
-                if Self.isReply(interaction) { totals[key, default: BucketTotals()].replies += 1 }
+                totals[key, default: BucketTotals()].add(
+                    durationSeconds: Self.durationSeconds(of: interaction), reply: Self.isReply(interaction))
             }
             if strict, source.rejectedRows > 0 {
                 throw StoreIngestorError.strictRejected(file: source.name, rejected: source.rejectedRows)
