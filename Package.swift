@@ -85,6 +85,7 @@ var package = Package(
             dependencies: ["HeatML"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "HeatCtlTests", dependencies: ["heatctl", "HeatEnvelope"]),
         .testTarget(
             name: "HeatCoreTests",
             dependencies: ["HeatCore", .product(name: "GRDB", package: "GRDB.swift")],

@@ -8,10 +8,21 @@ struct HeatCtl: AsyncParsableCommand {
         abstract: "Privacy-preserving relationship heat analytics.",
         discussion: """
             Scores client relationship "heat" from interaction metadata (never content), in plaintext \
-            or on data encrypted with BFV homomorphic encryption.
+            or on data encrypted with BFV homomorphic encryption, and renders reports.
 
-            Example:
-              heatctl demo
+            Results go to stdout (with --json: one JSON document and nothing else); progress bars, \
+            logs and errors go to stderr. Progress bars and colour appear only on a terminal, and \
+            colour never when NO_COLOR is set. Every command takes --help (with examples) and --quiet.
+
+            Exit codes: 0 success; 1 audit verify found a violation; 64 usage; 65 bad input data; \
+            66 missing input; 69 no parameter preset fits; 74 I/O error; 75 database locked (try \
+            again); 77 policy refused; 78 bad configuration file.
+
+            Examples:
+              heatctl demo --out demo/
+              heatctl report demo/results.json --out report/
+              heatctl help report
+              heatctl --generate-completion-script zsh > _heatctl
             """,
         version: HeatCore.version,
         subcommands: [
@@ -19,6 +30,7 @@ struct HeatCtl: AsyncParsableCommand {
             DemoCommand.self,
             GenerateCommand.self,
             HeatScoreCommand.self,
+            ReportCommand.self,
             InitCommand.self,  // store
             KeysCommand.self,  // store
             AuditCommand.self,  // store

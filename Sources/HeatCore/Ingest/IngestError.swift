@@ -53,7 +53,7 @@ public enum IngestError: ClassifiedError, Equatable {
         case .duplicateColumn(let file, let column): "\(file): line 1: column \"\(column)\" appears twice in the header"
         case .badHeader(let file, let reason): "\(file): line 1: bad header: \(reason)"
         case .rowsRejected(let file, let count, let kept):
-            "\(file): \(count) row\(count == 1 ? "" : "s") rejected (see the reject report above); \(kept) good row\(kept == 1 ? "" : "s") were used"
+            "\(file): \(count) row\(count == 1 ? "" : "s") rejected (see the reject report above); \(kept) good row\(kept == 1 ? " was" : "s were") used"
         case .rejectedInStrictMode(let file, let count, let first):
             "\(file): \(count) row\(count == 1 ? "" : "s") rejected in strict mode, nothing kept; first: \(first)"
         }

@@ -1,10 +1,18 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Foundation
 
 /// The only place heatctl writes to the terminal. Results go to stdout; progress, logs and
 /// errors go to stderr.
+///
+/// ```swift
+/// Console.output("report/index.html")          // a result, on stdout
+/// Console.info("rendering 7 sections")          // a log line, on stderr, hidden by --quiet
+/// Console.error("results.json: not found", hint: "run heatctl demo first")
+/// ```
 enum Console {
     nonisolated(unsafe) static var quiet = false
 
@@ -16,21 +24,50 @@ enum Console {
     /// Writes an informational line to stderr unless `--quiet`.
     static func info(_ text: String) {
         guard !quiet else { return }
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        writeError(text + "\n")
     }
 
-    /// Writes an error sentence and an optional hint to stderr.
+    /// Writes a success line to stderr unless `--quiet` (green on a colour terminal).
+    static func success(_ text: String) {
+        guard !quiet else { return }
+        writeError(TerminalStyle.green(text) + "\n")
+    }
+
+    /// Writes a warning line to stderr, even with `--quiet` ("warning:" in yellow on a colour terminal).
+    static func warning(_ text: String) {
+        writeError(TerminalStyle.yellow(TerminalStyle.bold("warning:")) + " \(text)\n")
+    }
+
+    /// Writes an error sentence and an optional hint to stderr ("error:" in bold red and
+    /// "hint:" in yellow on a colour terminal; plain text otherwise).
     static func error(_ text: String, hint: String? = nil) {
-        var message = "error: \(text)\n"
-        if let hint { message += "hint: \(hint)\n" }
-        FileHandle.standardError.write(Data(message.utf8))
+        var message = TerminalStyle.red(TerminalStyle.bold("error:")) + " \(text)\n"
+        if let hint { message += TerminalStyle.yellow("hint:") + " \(hint)\n" }
+        writeError(message)
+    }
+
+    /// Writes raw text to stderr (used by ``ProgressBar`` to redraw its line).
+    static func writeError(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
     }
 
     /// Whether stderr is a terminal (progress bars and colour are shown only then).
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
-    /// Whether colour may be used: stderr is a terminal and `NO_COLOR` is unset.
+    /// Whether colour may be used: stderr is a terminal, `NO_COLOR` is unset or empty, and
+    /// `TERM` is not `dumb`.
     static var colorEnabled: Bool {
-        stderrIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        TerminalStyle.colorAllowed(isTerminal: stderrIsTerminal, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Whether progress bars are drawn: stderr is a terminal and `--quiet` is off.
+    static var progressEnabled: Bool { stderrIsTerminal && !quiet }
+
+    /// The terminal's width in columns (stderr), or 80 when unknown.
+    static var terminalColumns: Int {
+        var size = winsize()
+        if withUnsafeMutablePointer(to: &size, { ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), $0) }) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
+        return 80
     }
 }

@@ -12,8 +12,9 @@ struct DemoCommand: HeatCommand {
             Generates the default synthetic dataset in memory (2,000 clients, 40 managers, 5 branches, \
             52 weeks), scores it with the default heat model, prints a short summary (clients per \
             level, cooling clients, the top and bottom managers by mean heat over groups of at least \
-            5 clients, as masked references) and writes results.json into --out. --json prints the \
-            results document on stdout instead of the summary (the file is written as well).
+            5 clients, as masked references) and writes results.json and the HTML report (index.html, \
+            as `heatctl report` renders it) into --out. --json prints the results document on stdout \
+            instead of the summary (the files are written as well).
 
             Plaintext is the only mode until the encrypted pipeline lands; --plaintext is accepted \
             and is the default. References are masked with an insecure key derived from the public \
@@ -30,12 +31,12 @@ struct DemoCommand: HeatCommand {
     @Option(help: "Number of weeks of interactions.") var weeks = 52
     @Option(help: "Random seed.") var seed: UInt64 = SyntheticBank.defaultSeed
     @Flag(help: "Compute on plaintext (the only mode for now).") var plaintext = false
-    @Option(help: "Folder for results.json (created when missing).") var out = "heat-report"
+    @Option(help: "Folder for results.json and index.html (created when missing).") var out = "heat-report"
     @Flag(help: "Print the results document as JSON on stdout.") var json = false
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let bank = SyntheticBank(clients: clients, managers: 40, branches: 5, weeks: weeks, seed: seed)
         try bank.validate()
         let started = Date()
@@ -56,6 +57,8 @@ struct DemoCommand: HeatCommand {
         let resultsURL = folder.appending(path: "results.json")
         let data = try document.jsonData()
         try AtomicFile.write(data, to: resultsURL)
+        let reportFiles = try ReportRenderer().write(document, formats: [.html], to: folder)
+        let page = reportFiles.first { $0.lastPathComponent == "index.html" }
         let seconds = Date().timeIntervalSince(started)
         if json {
             Console.output(String(decoding: data, as: UTF8.self))
@@ -80,6 +83,6 @@ struct DemoCommand: HeatCommand {
             managers.suffix(shown).forEach { Console.output(line($0)) }
         }
         Console.output("references masked with PseudonymisationKey.insecureDerived(from: \"demo\") (demo only, not secret)")
-        Console.output("wrote \(resultsURL.path) in \(String(format: "%.1f", seconds)) s")
+        Console.output("wrote \(resultsURL.path)\(page.map { " and \($0.path)" } ?? "") in \(String(format: "%.1f", seconds)) s")
     }
 }

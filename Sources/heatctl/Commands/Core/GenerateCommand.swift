@@ -34,15 +34,18 @@ struct GenerateCommand: HeatCommand {
     @Option(name: .customLong("clients-out"), help: "Client directory CSV to write.") var clientsOut: String?
     @Option(name: .customLong("labels-out"), help: "Churn labels CSV to write (client_id,churned,churn_week).") var labelsOut: String?
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
-    func execute() async throws {
-        Console.quiet = global.quiet
-        let end: ISOWeek
+    func validate() throws {
         do {
-            end = try ISOWeek(parsing: endWeek)
+            _ = try ISOWeek(parsing: endWeek)
         } catch {
             throw ValidationError("--end-week: \(error.description)")
         }
+    }
+
+    func execute() async throws {
+        let end = (try? ISOWeek(parsing: endWeek)) ?? SyntheticBank.defaultEndWeek
         let bank = SyntheticBank(clients: clients, managers: managers, branches: branches, weeks: weeks, seed: seed, endWeek: end)
         try bank.validate()
         var rows = [UInt8]()

@@ -36,22 +36,25 @@ struct HeatScoreCommand: HeatCommand {
     @Option(help: "Write client_id,heat,trend,level,cooling to this CSV.") var out: String?
     @Flag(help: "Print the results document as JSON on stdout.") var json = false
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
-    func execute() async throws {
-        Console.quiet = global.quiet
-        var reference: CalendarDate?
+    func validate() throws {
         if let asOf {
             do {
-                reference = try CalendarDate(iso8601: asOf)
+                _ = try CalendarDate(iso8601: asOf)
             } catch {
                 throw ValidationError("--as-of: \(error.description)")
             }
         }
+    }
+
+    func execute() async throws {
+        let reference = asOf.flatMap { try? CalendarDate(iso8601: $0) }
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
         let interactions = try InteractionReader(strict: strict).read(contentsOf: URL(filePath: file))
         let directory = try clients.map { try ClientReader(strict: strict).read(contentsOf: URL(filePath: $0)) }
         for report in [interactions.rejectReport, directory?.rejectReport ?? ""] where !report.isEmpty {
-            Console.error(report)
+            Console.warning(report)
         }
         let run = try PlaintextHeatRun(
             interactions: interactions.records, clients: directory?.records ?? [], configuration: configuration, asOf: reference)

@@ -27,9 +27,9 @@ struct AuditLogCommand: HeatCommand {
     var json = false
 
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         var sinceDate: CalendarDate?
         if let since {
             do {

@@ -30,9 +30,9 @@ struct AuditSignCommand: HeatCommand {
     var json = false
 
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let key = try KeyFolder(path: keys, role: .keyholder).signingKey()
         let opened = try HeatStore(path: store)
         let head = try HeadSigner.sign(store: opened, with: key)

@@ -32,9 +32,9 @@ struct AuditVerifyCommand: HeatCommand {
     var json = false
 
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let pinned = try keys.map { try KeyFolder(path: $0, role: .auditor).verificationKey() }
         let expected = try expectHead.map { try SignedHead.read(from: URL(filePath: $0)) }
         let opened = try HeatStore(path: store)

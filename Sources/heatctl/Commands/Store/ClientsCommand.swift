@@ -62,6 +62,7 @@ struct ClientsCommand: HeatCommand {
     var json = false
 
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     func validate() throws {
         if reveal {
@@ -72,7 +73,6 @@ struct ClientsCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         if reveal { return try revealClients() }
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
         var reference: CalendarDate?

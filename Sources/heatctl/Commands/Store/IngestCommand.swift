@@ -42,9 +42,9 @@ struct IngestCommand: HeatCommand {
     var json = false
 
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         guard plaintext else { throw StoreIngestorError.encryptedPipelineUnavailable }
         let key = try KeyFolder(path: keys, role: .collector).pseudonymisationKey()
         let opened = try HeatStore(path: store)

@@ -19,9 +19,9 @@ struct InitCommand: HeatCommand {
     var store: String
 
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let (opened, created) = try HeatStore.initialize(path: store)
         let version = try opened.schemaVersion()
         Console.output(created

@@ -31,6 +31,7 @@ struct KeysGenerateCommand: HeatCommand {
     var json = false
 
     @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
 
     struct Output: Encodable {
         var files: [String]
@@ -40,7 +41,6 @@ struct KeysGenerateCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let opened = try store.map { try HeatStore(path: $0) }
         if preset != nil { Console.info("note: FHE keys are not generated yet; --preset is ignored") }
         let generated = try KeyFolder.generate(at: out)

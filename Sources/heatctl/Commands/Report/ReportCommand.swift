@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import HeatCore
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// `heatctl report RESULTS.json --out DIR [--format html|json|csv]`: renders a results document.
+struct ReportCommand: HeatCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Render a results document as an HTML report, JSON tables or CSV files.",
+        discussion: """
+            Reads a results.json (written by `heatctl demo` or `heatctl release`) and writes into \
+            --out: index.html, a self-contained page with inline SVG charts (opens from the file \
+            system, loads nothing from the network) plus a copy of the document as results.json \
+            (html); tables.json (json); csv/<table>.csv, one file per table (csv). Only sections \
+            present in the document are shown. Repeat --format to write several formats.
+
+            Examples:
+              heatctl report results.json --out report/
+              heatctl report results.json --out report/ --format html --format csv
+              heatctl report results.json --out exports/ --format json --json
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The results document to render.", valueName: "RESULTS.json"))
+    var results: String
+
+    @Option(name: .long, help: ArgumentHelp("The folder to write into (created if missing).", valueName: "DIR"))
+    var out: String
+
+    @Option(name: .long, help: ArgumentHelp("Output format: html, json or csv; repeat for several (default: html).", valueName: "FORMAT"))
+    var format: [ReportFormat] = []
+
+    @Flag(name: .long, help: "Print one JSON document (files written, sections shown) on stdout.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    var globalOptions: GlobalOptions? { global }
+
+    func execute() async throws {
+        let data = try InputFile.read(results)
+        let document = try ResultsDocument.decode(data, source: results)
+        let formats = Set(format.isEmpty ? [.html] : format)
+        let sections = ReportSection.present(in: document)
+        Console.info("Rendering \(sections.count) sections (\(formats.sorted().map(\.rawValue).joined(separator: ", "))) into \(out)")
+        let written = try ReportRenderer().write(document, formats: formats, to: URL(filePath: out))
+        if json {
+            struct Summary: Encodable {
+                var out: String
+                var formats: [ReportFormat]
+                var sections: [String]
+                var files: [String]
+            }
+            let summary = Summary(
+                out: out, formats: formats.sorted(), sections: sections.map(\.elementID), files: written.map(\.path))
+            let encoded = try ResultsDocument.jsonEncoder().encode(summary)
+            Console.output(String(decoding: encoded, as: UTF8.self))
+        } else {
+            for file in written { Console.output(file.path) }
+            if formats.contains(.html) {
+                Console.success("Open \(URL(filePath: out).appending(path: "index.html").path) in a browser.")
+            }
+        }
+    }
+}
