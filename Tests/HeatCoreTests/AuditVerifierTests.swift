@@ -207,4 +207,42 @@ import Testing
         let error = #expect(throws: AuditError.self) { _ = try SignedHead.read(from: url) }
         #expect(error?.category.exitCode == 65)
     }
+
+    @Test func computationRunsAreLoggedAndAudited() throws {
+        let (store, _, _) = try populatedStore()
+        let run = ComputationRun(
+            startedAt: .now(), finishedAt: .now(), kind: "evaluate", inputHash: String(repeating: "1", count: 64),
+            outputHash: String(repeating: "2", count: 64), parameters: ["asOf": "2026-03-02"])
+        let seq = try ComputationLog.record(run, role: .evaluator, in: store)
+        #expect(seq == 3)
+        let entry = try #require(try AuditLog.entries(in: store, action: "computation").last)
+        #expect(entry.role == "evaluator")
+        #expect(entry.parameters["run"] == "3")
+        #expect(entry.parameters["kind"] == "evaluate")
+        #expect(entry.outputHash == run.outputHash)
+        #expect(try ComputationLog.runs(in: store).last?.parameters["asOf"] == "2026-03-02")
+        #expect(try StoreVerifier.verify(store: store).unsignedRows["computation_runs"] == 1)
+    }
+
+    @Test func revealMapsRefsBackWithTheCallersFileAndIsAudited() throws {
+        let (store, _, directory) = try populatedStore()
+        let key = try KeyFolder(path: directory.appending(path: "keys/collector").path, role: .collector).pseudonymisationKey()
+        let clients = (0..<7).map {
+            Client(clientID: "CLIENT-RAW-\($0)", segment: "retail", region: "North", openedOn: nil, managerID: "M", branch: "B")
+        }
+        let ref = Pseudonymizer(key: key).pseudonym(for: "CLIENT-RAW-3", kind: .client).displayRef
+        let source = StoreIngestor.Source(name: "clients.csv", inputHash: String(repeating: "c", count: 64))
+        let one = try ClientReveal.reveal(in: store, key: key, clients: clients, refs: [String(ref.prefix(8))], source: source)
+        #expect(one.contains(ClientReveal.Match(ref: ref, clientID: "CLIENT-RAW-3")))
+        let all = try ClientReveal.reveal(in: store, key: key, clients: clients, refs: [], source: source)
+        #expect(all.count == 7)
+        let entries = try AuditLog.entries(in: store, action: "clients.reveal")
+        #expect(entries.count == 2)
+        #expect(entries[1].parameters["revealed"] == "7")
+        #expect(!entries.contains { $0.parameters.values.contains { $0.contains("CLIENT-RAW") } })
+        // Another key reveals nothing and is refused.
+        #expect(throws: StoreError.self) {
+            _ = try ClientReveal.reveal(in: store, key: .random(), clients: clients, refs: [], source: source)
+        }
+    }
 }
