@@ -29,6 +29,19 @@ public struct PlaintextHeatRun: Sendable {
     ) throws(HeatRunError) {
         var ledger = ActivityLedger(replyWithinHours: configuration.replyWithinHours)
         for interaction in interactions { ledger.add(interaction) }
+        try self.init(ledger: ledger, clients: clients, configuration: configuration, asOf: asOf)
+    }
+
+    /// Scores interactions already bucketed, for example streamed from a file with
+    /// ``InteractionReader/stream(contentsOf:_:)`` into a ledger.
+    ///
+    /// - Parameters:
+    ///   - ledger: the bucketed interactions; its `replyWithinHours` should be the configuration's.
+    ///   - clients: the client directory (its clients are scored even without interactions).
+    ///   - configuration: the heat configuration.
+    ///   - asOf: the reference date, or `nil` for the date of the latest interaction.
+    /// - Throws: ``HeatRunError/noReferenceDate`` when the ledger is empty and no `asOf` is given.
+    public init(ledger: ActivityLedger, clients: [Client], configuration: HeatConfiguration, asOf: CalendarDate? = nil) throws(HeatRunError) {
         guard let reference = asOf ?? ledger.latestEvent?.date else { throw .noReferenceDate }
         self.ledger = ledger
         self.asOf = reference

@@ -48,8 +48,12 @@ public struct ReadReport<Record: Sendable>: Sendable {
     ///
     /// - Returns: an empty string when nothing was rejected.
     public var rejectReport: String {
+        Self.rejectReport(file: file, rejects: rejects, rejectedRows: rejectedRows, rowsRead: rowsRead, kept: records.count)
+    }
+
+    static func rejectReport(file: String, rejects: [RowReject], rejectedRows: Int, rowsRead: Int, kept: Int) -> String {
         guard rejectedRows > 0 else { return "" }
-        var lines = ["\(file): rejected \(rejectedRows) of \(rowsRead) rows (\(records.count) kept)"]
+        var lines = ["\(file): rejected \(rejectedRows) of \(rowsRead) rows (\(kept) kept)"]
         lines += rejects.map { "  \($0.description)" }
         if rejectedRows > rejects.count { lines.append("  ... and \(rejectedRows - rejects.count) more") }
         return lines.joined(separator: "\n")
@@ -84,5 +88,14 @@ public struct ReadSummary: Sendable {
         self.accepted = accepted
         self.rejects = rejects
         self.rejectedRows = rejectedRows
+    }
+
+    /// Whether every row was accepted.
+    public var isClean: Bool { rejectedRows == 0 }
+
+    /// The same multi-line reject report as ``ReadReport/rejectReport``; empty when nothing was rejected.
+    public var rejectReport: String {
+        ReadReport<Interaction>.rejectReport(file: file, rejects: rejects, rejectedRows: rejectedRows,
+                                             rowsRead: accepted + rejectedRows, kept: accepted)
     }
 }

@@ -58,11 +58,13 @@ public struct SyntheticBank: Sendable, Hashable {
         self.endWeek = endWeek
     }
 
-    /// Checks the parameters.
+    /// Checks the parameters: 1-100,000 clients (about 90 interactions each a year, held in
+    /// memory by ``generate()`` and by `heatctl generate`), 1-100,000 managers, 1-10,000 branches
+    /// and no more branches than managers, 1-520 weeks.
     ///
     /// - Throws: ``SyntheticBankError`` naming the parameter out of range.
     public func validate() throws(SyntheticBankError) {
-        guard (1...10_000_000).contains(clients) else { throw .invalidParameter(name: "clients", value: clients, range: "1...10000000") }
+        guard (1...100_000).contains(clients) else { throw .invalidParameter(name: "clients", value: clients, range: "1...100000") }
         guard (1...100_000).contains(managers) else { throw .invalidParameter(name: "managers", value: managers, range: "1...100000") }
         guard (1...10_000).contains(branches) else { throw .invalidParameter(name: "branches", value: branches, range: "1...10000") }
         guard branches <= managers else { throw .invalidParameter(name: "branches", value: branches, range: "1...\(managers) (at most one branch per manager)") }

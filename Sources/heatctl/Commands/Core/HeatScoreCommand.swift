@@ -51,13 +51,13 @@ struct HeatScoreCommand: HeatCommand {
     func execute() async throws {
         let reference = asOf.flatMap { try? CalendarDate(iso8601: $0) }
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
-        let interactions = try InteractionReader(strict: strict).read(contentsOf: URL(filePath: file))
         let directory = try clients.map { try ClientReader(strict: strict).read(contentsOf: URL(filePath: $0)) }
+        var ledger = ActivityLedger(replyWithinHours: configuration.replyWithinHours)
+        let interactions = try InteractionReader(strict: strict).stream(contentsOf: URL(filePath: file)) { ledger.add($0) }
         for report in [interactions.rejectReport, directory?.rejectReport ?? ""] where !report.isEmpty {
             Console.warning(report)
         }
-        let run = try PlaintextHeatRun(
-            interactions: interactions.records, clients: directory?.records ?? [], configuration: configuration, asOf: reference)
+        let run = try PlaintextHeatRun(ledger: ledger, clients: directory?.records ?? [], configuration: configuration, asOf: reference)
         if let out {
             try AtomicFile.write(ScoresCSV.data(run.scores), to: URL(filePath: out))
             Console.info("wrote \(run.scores.count) scores to \(out)")
@@ -74,7 +74,7 @@ struct HeatScoreCommand: HeatCommand {
                                                       duplicates: run.ledger.duplicateCount))
         }
         if !interactions.isClean {
-            throw IngestError.rowsRejected(file: interactions.file, rejectedRows: interactions.rejectedRows, keptRows: interactions.records.count)
+            throw IngestError.rowsRejected(file: interactions.file, rejectedRows: interactions.rejectedRows, keptRows: interactions.accepted)
         }
         if let directory, !directory.isClean {
             throw IngestError.rowsRejected(file: directory.file, rejectedRows: directory.rejectedRows, keptRows: directory.records.count)
