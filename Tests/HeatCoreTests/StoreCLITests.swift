@@ -96,4 +96,24 @@ struct StoreCLITests {
         #expect(try run(["audit", "log", "--store", db]).status == 78)
         #expect(try run(["audit", "log", "--store", input]).status == 65)
     }
+
+    @Test func rejectedRowsExit65AfterCommittingTheGoodOnesUnlessStrict() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appending(path: "heat.db").path
+        let keys = folder.appending(path: "keys").path
+        let input = folder.appending(path: "in.csv").path
+        try Data((Self.csv + "E4,CL-3,RM-2,South,fax,outbound,2026-03-04T10:00:00Z,10,\n").utf8).write(to: URL(filePath: input))
+        #expect(try run(["init", "--store", db]).status == 0)
+        #expect(try run(["keys", "generate", "--out", keys]).status == 0)
+        let strict = try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--plaintext", "--strict"])
+        #expect(strict.status == 65)
+        #expect(try AuditLog.entries(in: HeatStore(path: db), action: "ingest").isEmpty)
+        let lenient = try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--plaintext"])
+        #expect(lenient.status == 65)
+        #expect(lenient.stderr.contains("in.csv:5: column 5 (channel)"))
+        let entry = try #require(try AuditLog.entries(in: HeatStore(path: db), action: "ingest").first)
+        #expect(entry.parameters["eventsAdded"] == "3")
+        #expect(entry.parameters["rowsRejected"] == "1")
+    }
 }

@@ -108,7 +108,7 @@ struct ClientsCommand: HeatCommand {
         let key = try KeyFolder(path: keys, role: .collector).pseudonymisationKey()
         let opened = try HeatStore(path: store)
         let report = try ClientReader().read(contentsOf: URL(filePath: clients))
-        if !report.isClean { Console.error(report.rejectReport) }
+        if !report.isClean { Console.warning(report.rejectReport) }
         let source = StoreIngestor.Source(
             name: (clients as NSString).lastPathComponent, inputHash: StoreIngestor.sha256Hex(ofFile: clients) ?? "")
         let matches = try ClientReveal.reveal(in: opened, key: key, clients: report.records, refs: refs, source: source)

@@ -53,7 +53,7 @@ struct IngestCommand: HeatCommand {
         var clientRejects = 0
         if let clients {
             let report = try ClientReader(strict: strict).read(contentsOf: URL(filePath: clients))
-            if !report.isClean { Console.error(report.rejectReport) }
+            if !report.isClean { Console.warning(report.rejectReport) }
             clientRejects = report.rejectedRows
             clientRecords = report.records
         }
@@ -82,9 +82,7 @@ struct IngestCommand: HeatCommand {
                 """)
         }
         if let summary, summary.rejectedRows > 0 {
-            var lines = ["\(file): rejected \(summary.rejectedRows) rows (the \(summary.accepted) good rows were committed)"]
-            lines += summary.rejects.map { "  \($0.description)" }
-            Console.error(lines.joined(separator: "\n"))
+            Console.warning(summary.rejectReport + "\n(the \(summary.accepted) good rows were committed)")
             throw IngestError.rowsRejected(file: file, rejectedRows: summary.rejectedRows, keptRows: summary.accepted)
         }
         if let clients, clientRejects > 0 {
