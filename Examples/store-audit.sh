@@ -59,12 +59,17 @@ fi
 # 7. The pseudonymous client directory: masked refs only.
 "$HEATCTL" clients --store "$OUT/heat.db"
 
+# 7b. Only someone holding both the collector key and the raw ids can map a reference back;
+#     every such reveal is itself recorded in the audit log (without the ids).
+"$HEATCTL" clients --reveal --keys "$OUT/keys/collector" --clients "$OUT/clients.csv" --store "$OUT/heat.db"
+
 # 8. The key holder signs the chain heads into the store and into a head file kept elsewhere.
 "$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --head-out "$OUT/head.json"
 
 # 9. The auditor verifies the chains, the signatures and the head file, pinning their key.
 "$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.json" --keys "$OUT/keys/auditor"
 "$HEATCTL" audit log --store "$OUT/heat.db"
+"$HEATCTL" audit log --store "$OUT/heat.db" --kind ingest --json > "$OUT/ingests.json"
 
 # 10. Someone with file access drops a trigger and edits a bucket (needs the sqlite3 CLI; skipped
 #     when it is absent, the unit tests cover the same attacks through GRDB).
