@@ -245,4 +245,22 @@ import Testing
             _ = try ClientReveal.reveal(in: store, key: .random(), clients: clients, refs: [], source: source)
         }
     }
+
+    @Test func valuesOfTheWrongTypeAreReportedNotTrapped() throws {
+        let (store, _, _) = try populatedStore()
+        try StoreTestSupport.attacker(store.path).write { db in
+            try StoreTestSupport.dropTriggers(db, "audit_log")
+            try StoreTestSupport.dropTriggers(db, "weekly_buckets")
+            try db.execute(sql: "UPDATE audit_log SET role = X'00', parameters = X'01' WHERE seq = 2")
+            try db.execute(sql: "UPDATE weekly_buckets SET week = X'02', events = 'many' WHERE seq = 1")
+        }
+        let entries = try AuditLog.entries(in: store)
+        #expect(entries[1].role == "\u{0}")
+        #expect(entries[1].parameters.isEmpty)
+        _ = try ClientDirectory.entries(in: store)
+        _ = try ClientDirectory.buckets(in: store)
+        let report = try StoreVerifier.verify(store: store)
+        #expect(report.violations.contains { $0.table == "audit_log" && $0.seq == 2 && $0.kind == .rowHashMismatch })
+        #expect(report.violations.contains { $0.table == "weekly_buckets" && $0.seq == 1 })
+    }
 }

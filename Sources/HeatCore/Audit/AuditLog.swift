@@ -55,14 +55,15 @@ public enum AuditLog {
         let statementArguments = StatementArguments(arguments)
         return try store.read { db in
             try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
-                let recorded: String = row["recorded_at"]
-                let parametersText: String = row["parameters"]
+                let recorded = row.lenientText("recorded_at") ?? ""
+                let parametersText = row.lenientText("parameters") ?? "{}"
                 let parameters = (try? JSONDecoder().decode([String: String].self, from: Data(parametersText.utf8))) ?? [:]
                 var entry = AuditEntry(
-                    role: row["role"], action: row["action"], inputHash: row["input_hash"],
-                    outputHash: row["output_hash"], parameters: parameters,
+                    role: row.lenientText("role") ?? "", action: row.lenientText("action") ?? "",
+                    inputHash: row.lenientText("input_hash"), outputHash: row.lenientText("output_hash"),
+                    parameters: parameters,
                     recordedAt: (try? UTCTimestamp(iso8601: recorded)) ?? UTCTimestamp(secondsSinceEpoch: 0))
-                entry.seq = row["seq"]
+                entry.seq = row.lenientInteger("seq")
                 return entry
             }
         }

@@ -58,8 +58,8 @@ public enum HeadSigner {
     /// - Throws: a database error.
     public static func currentHead(of table: ChainedTable, in db: Database) throws -> ChainHead {
         if let row = try Row.fetchOne(db, sql: "SELECT seq, row_hash FROM \(table.name) ORDER BY seq DESC LIMIT 1") {
-            let hash: Data = row[1] ?? Data()
-            return ChainHead(table: table.name, rows: row[0], hash: Hex.encode(hash))
+            let hash = row.lenientBlob(at: 1) ?? Data()
+            return ChainHead(table: table.name, rows: row.lenientInteger(at: 0) ?? 0, hash: Hex.encode(hash))
         }
         return ChainHead(table: table.name, rows: 0, hash: Hex.encode(table.genesisHash))
     }

@@ -41,10 +41,10 @@ public enum StoreVerifier {
             let storedHeads = try Row.fetchAll(db, sql: "SELECT seq, head, signature FROM signed_heads ORDER BY seq")
             var latest: SignedHead?
             for row in storedHeads {
-                let seq: Int64 = row["seq"]
+                let seq = row.lenientInteger("seq") ?? 0
                 let label = "signed head \(seq) in signed_heads"
-                let text: String = row["head"] ?? ""
-                let signature: Data = row["signature"] ?? Data()
+                let text = row.lenientText("head") ?? ""
+                let signature = row.lenientBlob("signature") ?? Data()
                 guard var head = try? SignedHead.decode(Data(text.utf8), source: label) else {
                     violations.append(Violation(kind: .badHead, table: "signed_heads", seq: seq,
                                                 message: "\(label): the stored head cannot be parsed"))
@@ -104,8 +104,8 @@ public enum StoreVerifier {
                 }
                 values.append(value)
             }
-            let prev = [UInt8]((row[table.columns.count + 1] as Data?) ?? Data())
-            let stored = [UInt8]((row[table.columns.count + 2] as Data?) ?? Data())
+            let prev = [UInt8](row.lenientBlob(at: table.columns.count + 1) ?? Data())
+            let stored = [UInt8](row.lenientBlob(at: table.columns.count + 2) ?? Data())
             if prev != previousHash {
                 return (head(table, expectedSeq - 1, previousHash),
                         Violation(kind: .brokenLink, table: name, seq: seq,
@@ -165,7 +165,7 @@ public enum StoreVerifier {
                     message: "\(chain.table) has \(count) rows but the \(label) covers \(chain.rows): rows were deleted (rollback)"))
                 continue
             }
-            let stored: Data = row[0] ?? Data()
+            let stored = row.lenientBlob(at: 0) ?? Data()
             if Hex.encode(stored) != chain.hash {
                 violations.append(Violation(
                     kind: .headMismatch, table: chain.table, seq: chain.rows,

@@ -192,7 +192,8 @@ public struct StoreIngestor: Sendable {
             let buckets = try ChainAppender(db, table: .weeklyBuckets)
             var slots: [Data: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT pseudonym, slot FROM client_directory") {
-                slots[row[0] as Data] = row[1]
+                guard let pseudonym = row.lenientBlob(at: 0), let slot = row.lenientInteger(at: 1) else { continue }
+                slots[pseudonym] = slot
             }
             var nextSlot = (try Int64.fetchOne(db, sql: "SELECT MAX(slot) FROM client_directory") ?? -1) + 1
             var clientsAdded = 0

@@ -70,7 +70,7 @@ public enum KeyRegistry {
         var keys: [String: StoreVerificationKey] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT fingerprint, public_key FROM key_fingerprints WHERE kind = ?",
                                     arguments: [EnvelopeKind.signingKey.name]) {
-            guard let data = row["public_key"] as Data?,
+            guard let data = row.lenientBlob("public_key"),
                   let key = try? StoreVerificationKey(rawRepresentation: [UInt8](data)) else { continue }
             // Key by the fingerprint of the bytes actually stored.
             keys[key.fingerprint.hex] = key

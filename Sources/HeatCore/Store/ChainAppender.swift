@@ -25,8 +25,8 @@ final class ChainAppender {
     init(_ db: Database, table: ChainedTable) throws {
         self.table = table
         if let row = try Row.fetchOne(db, sql: "SELECT seq, row_hash FROM \(table.name) ORDER BY seq DESC LIMIT 1") {
-            lastSeq = row[0]
-            lastHash = [UInt8]((row[1] as Data?) ?? Data())
+            lastSeq = row.lenientInteger(at: 0) ?? 0
+            lastHash = [UInt8](row.lenientBlob(at: 1) ?? Data())
         } else {
             lastSeq = 0
             lastHash = table.genesisHash

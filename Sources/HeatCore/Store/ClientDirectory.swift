@@ -33,7 +33,7 @@ public enum ClientDirectory {
                 GROUP BY d.seq ORDER BY d.slot
                 """)
             func pseudonym(_ row: Row, _ column: String, _ kind: Pseudonym.Kind) -> Pseudonym? {
-                (row[column] as Data?).map { Pseudonym(kind: kind, bytes: [UInt8]($0)) }
+                row.lenientBlob(column).map { Pseudonym(kind: kind, bytes: [UInt8]($0)) }
             }
             let clients = rows.compactMap { pseudonym($0, "pseudonym", .client) }
             let managers = rows.compactMap { pseudonym($0, "manager_pseudonym", .manager) }
@@ -43,15 +43,15 @@ public enum ClientDirectory {
             let branchRefs = Pseudonymizer.displayRefs(for: Array(Set(branches)))
             return rows.compactMap { row -> ClientDirectoryEntry? in
                 guard let client = pseudonym(row, "pseudonym", .client) else { return nil }
-                let opened: String? = row["opened_on"]
-                let week: String? = row["last_week"]
+                let opened = row.lenientText("opened_on")
+                let week = row.lenientText("last_week")
                 var entry = ClientDirectoryEntry(
-                    ref: clientRefs[client] ?? client.displayRef, pseudonym: client.hex, slot: row["slot"],
+                    ref: clientRefs[client] ?? client.displayRef, pseudonym: client.hex, slot: row.lenientInteger("slot") ?? -1,
                     manager: pseudonym(row, "manager_pseudonym", .manager).map { managerRefs[$0] ?? $0.displayRef },
                     branch: pseudonym(row, "branch_pseudonym", .branch).map { branchRefs[$0] ?? $0.displayRef },
-                    segment: row["segment"], region: row["region"],
+                    segment: row.lenientText("segment"), region: row.lenientText("region"),
                     openedOn: opened.flatMap { try? CalendarDate(iso8601: $0) },
-                    events: row["events"], lastWeek: week.flatMap { try? ISOWeek(parsing: $0) })
+                    events: row.lenientInteger("events") ?? 0, lastWeek: week.flatMap { try? ISOWeek(parsing: $0) })
                 if let score = scores[client.hex] {
                     entry.heat = score.heat
                     entry.trend = score.trend
@@ -78,13 +78,14 @@ public enum ClientDirectory {
                 FROM weekly_buckets b JOIN client_directory d ON d.pseudonym = b.client_pseudonym
                 GROUP BY d.slot, b.week, b.channel, b.direction ORDER BY d.slot, b.week, b.channel, b.direction
                 """).compactMap { row -> StoredBucket? in
-                guard let week = try? ISOWeek(parsing: row["week"] as String),
-                      let channel = Channel(rawValue: row["channel"]), let direction = Direction(rawValue: row["direction"]),
-                      let bytes = row["pseudonym"] as Data? else { return nil }
+                guard let week = try? ISOWeek(parsing: row.lenientText("week") ?? ""),
+                      let channel = Channel(rawValue: row.lenientText("channel") ?? ""),
+                      let direction = Direction(rawValue: row.lenientText("direction") ?? ""),
+                      let bytes = row.lenientBlob("pseudonym") else { return nil }
                 return StoredBucket(
-                    client: Pseudonym(kind: .client, bytes: [UInt8](bytes)), slot: row["slot"], week: week,
-                    channel: channel, direction: direction, events: row["events"], durationSeconds: row["duration_seconds"],
-                    replies: row["replies"])
+                    client: Pseudonym(kind: .client, bytes: [UInt8](bytes)), slot: row.lenientInteger("slot") ?? -1, week: week,
+                    channel: channel, direction: direction, events: row.lenientInteger("events") ?? 0,
+                    durationSeconds: row.lenientInteger("duration_seconds") ?? 0, replies: row.lenientInteger("replies") ?? 0)
             }
         }
     }
