@@ -31,6 +31,11 @@ struct HeatCtl: AsyncParsableCommand {
             GenerateCommand.self,
             HeatScoreCommand.self,
             ReportCommand.self,
+            InitCommand.self,
+            KeysCommand.self,
+            IngestCommand.self,
+            ClientsCommand.self,
+            AuditCommand.self,
             MLCommand.self,
             FHECommand.self,
         ]

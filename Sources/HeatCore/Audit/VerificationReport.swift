@@ -1,0 +1,69 @@
+/// The result of ``StoreVerifier/verify(store:expectedHead:pinnedKey:)``: the chains checked,
+/// the signed heads checked, and every violation, first bad row of each chain first.
+///
+/// ```swift
+/// let report = try StoreVerifier.verify(store: store)
+/// if !report.intact { print(report.violations[0]) }
+/// ```
+public struct VerificationReport: Sendable, Hashable, Codable {
+    /// Whether no violation was found.
+    public var intact: Bool { violations.isEmpty }
+    /// The head of every chain as found in the store.
+    public var chains: [ChainHead]
+    /// How many signed heads are stored.
+    public var signedHeads: Int
+    /// When the latest stored head was signed, if any.
+    public var latestSignedAt: UTCTimestamp?
+    /// Rows appended after the latest signed head, per table (only tables with such rows).
+    public var unsignedRows: [String: Int64]
+    /// Whether an expected head file was checked.
+    public var checkedExpectedHead: Bool
+    /// The violations, in the order found.
+    public var violations: [Violation]
+
+    /// Creates a report.
+    ///
+    /// - Parameters:
+    ///   - chains: the chain heads found.
+    ///   - signedHeads: the number of stored signed heads.
+    ///   - latestSignedAt: the latest signing time.
+    ///   - unsignedRows: rows after the latest head, per table.
+    ///   - checkedExpectedHead: whether a head file was compared.
+    ///   - violations: the violations.
+    public init(
+        chains: [ChainHead], signedHeads: Int, latestSignedAt: UTCTimestamp?, unsignedRows: [String: Int64],
+        checkedExpectedHead: Bool, violations: [Violation]
+    ) {
+        self.chains = chains
+        self.signedHeads = signedHeads
+        self.latestSignedAt = latestSignedAt
+        self.unsignedRows = unsignedRows
+        self.checkedExpectedHead = checkedExpectedHead
+        self.violations = violations
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case intact, chains, signedHeads, latestSignedAt, unsignedRows, checkedExpectedHead, violations
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        chains = try container.decode([ChainHead].self, forKey: .chains)
+        signedHeads = try container.decode(Int.self, forKey: .signedHeads)
+        latestSignedAt = try container.decodeIfPresent(UTCTimestamp.self, forKey: .latestSignedAt)
+        unsignedRows = try container.decode([String: Int64].self, forKey: .unsignedRows)
+        checkedExpectedHead = try container.decode(Bool.self, forKey: .checkedExpectedHead)
+        violations = try container.decode([Violation].self, forKey: .violations)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(intact, forKey: .intact)
+        try container.encode(chains, forKey: .chains)
+        try container.encode(signedHeads, forKey: .signedHeads)
+        try container.encodeIfPresent(latestSignedAt, forKey: .latestSignedAt)
+        try container.encode(unsignedRows, forKey: .unsignedRows)
+        try container.encode(checkedExpectedHead, forKey: .checkedExpectedHead)
+        try container.encode(violations, forKey: .violations)
+    }
+}

@@ -1,0 +1,302 @@
+import Crypto
+import Foundation
+import GRDB
+import HeatEnvelope
+
+/// The collector's store-side ingestion: validated interactions in, pseudonymised,
+/// de-duplicated weekly buckets out, committed in one transaction or not at all.
+///
+/// For each interaction the event id (``Interaction/derivedEventID``) is replaced by
+/// HMAC(pseudonymisation key, event id); an event whose HMAC is already stored (from an earlier
+/// run or earlier in the same input) is skipped and counted, so overlapping exports never count
+/// twice. New events are summed per client x ISO week (UTC) x channel x direction into
+/// plaintext delta rows of `weekly_buckets` (events, total duration in seconds, replies within 48 h: the heat model's ``ActivityBucket``) marked
+/// `plaintext-test-only`; clients not yet in the directory are added with their pseudonym, a
+/// slot index and masked manager and branch. The run, its input and output hashes and its
+/// counts are recorded in `computation_runs` and the audit log in the same transaction. No raw
+/// identifier is written.
+///
+/// Setting ``faultAbortAfterRows`` (from `HEAT_FAULT_ABORT_AFTER_ROWS`) aborts after that many
+/// rows, to prove that an interrupted ingestion leaves the store unchanged.
+///
+/// ```swift
+/// let key = try KeyFolder(path: "keys/collector", role: .collector).pseudonymisationKey()
+/// let ingestor = StoreIngestor(key: key)
+/// let report = try ingestor.ingest(interactions, clients: [], into: store,
+///                                  source: .init(name: "march.csv", inputHash: hash))
+/// ```
+public struct StoreIngestor: Sendable {
+    /// The environment variable of the fault-injection switch.
+    public static let faultEnvironmentVariable = "HEAT_FAULT_ABORT_AFTER_ROWS"
+    /// The marker stored in `weekly_buckets.encoding` for plaintext buckets.
+    public static let plaintextEncoding = "plaintext-test-only"
+    /// A reply counts when it came within this many hours.
+    public static let replyWindowHours = 48.0
+
+    /// The pseudonymizer built from the collector's key.
+    public let pseudonymizer: Pseudonymizer
+    /// Abort (throwing ``StoreIngestorError/faultInjected(afterRows:)``) after this many rows.
+    public var faultAbortAfterRows: Int?
+
+    /// Describes the input of an ingestion for the audit log.
+    public struct Source: Sendable, Hashable {
+        /// The input's name (its file name).
+        public var name: String
+        /// SHA-256 (hex) of the input bytes.
+        public var inputHash: String
+        /// Rows the reader rejected.
+        public var rejectedRows: Int
+        /// The clients file's name, if one was given.
+        public var clientsName: String?
+
+        /// Creates a source description.
+        ///
+        /// - Parameters:
+        ///   - name: the input's file name.
+        ///   - inputHash: SHA-256 hex of the input bytes.
+        ///   - rejectedRows: rows the reader rejected.
+        ///   - clientsName: the clients file's name, if any.
+        public init(name: String, inputHash: String, rejectedRows: Int = 0, clientsName: String? = nil) {
+            self.name = name
+            self.inputHash = inputHash
+            self.rejectedRows = rejectedRows
+            self.clientsName = clientsName
+        }
+    }
+
+    /// Creates an ingestor.
+    ///
+    /// - Parameters:
+    ///   - key: the collector's pseudonymisation key.
+    ///   - faultAbortAfterRows: the fault-injection row count, or `nil`.
+    public init(key: PseudonymisationKey, faultAbortAfterRows: Int? = nil) {
+        self.pseudonymizer = Pseudonymizer(key: key)
+        self.faultAbortAfterRows = faultAbortAfterRows
+    }
+
+    /// Reads the fault-injection switch from the environment.
+    ///
+    /// - Parameter environment: the process environment.
+    /// - Returns: the row count, or `nil` when the variable is unset or empty.
+    /// - Throws: ``StoreIngestorError/badFaultSetting(value:)`` for a value that is not a non-negative integer.
+    public static func faultSetting(from environment: [String: String]) throws(StoreIngestorError) -> Int? {
+        guard let text = environment[faultEnvironmentVariable], !text.isEmpty else { return nil }
+        guard let value = Int(text), value >= 0 else { throw .badFaultSetting(value: text) }
+        return value
+    }
+
+    /// SHA-256 (hex) of a file's bytes, read in chunks.
+    ///
+    /// - Parameter path: the file.
+    /// - Returns: the hash hex, or `nil` when the file cannot be read.
+    public static func sha256Hex(ofFile path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return Hex.encode(hasher.finalize())
+    }
+
+    /// The seconds an interaction adds to its bucket's duration.
+    ///
+    /// - Parameter interaction: the interaction.
+    /// - Returns: `duration_seconds`, or 0 without a duration.
+    public static func durationSeconds(of interaction: Interaction) -> Int64 {
+        Int64(max(0, interaction.durationSeconds ?? 0))
+    }
+
+    /// Whether an interaction counts as replied within ``replyWindowHours``.
+    ///
+    /// - Parameter interaction: the interaction.
+    /// - Returns: `true` when it has a reply time of at most 48 hours.
+    public static func isReply(_ interaction: Interaction) -> Bool {
+        guard let hours = interaction.repliedWithinHours else { return false }
+        return hours <= replyWindowHours
+    }
+
+    private struct BucketKey: Hashable, Comparable {
+        var slot: Int64
+        var week: ISOWeek
+        var channel: Channel
+        var direction: Direction
+
+        static func < (lhs: BucketKey, rhs: BucketKey) -> Bool {
+            (lhs.slot, lhs.week.year, lhs.week.week, lhs.channel.rawValue, lhs.direction.rawValue)
+                < (rhs.slot, rhs.week.year, rhs.week.week, rhs.channel.rawValue, rhs.direction.rawValue)
+        }
+    }
+
+    private struct BucketTotals {
+        var events: Int64 = 0
+        var durationSeconds: Int64 = 0
+        var replies: Int64 = 0
+
+        mutating func add(durationSeconds seconds: Int64, reply: Bool) {
+            events += 1
+            durationSeconds += seconds
+            if reply { replies += 1 }
+        }
+    }
+
+    /// Ingests interactions (and optionally client records) in one transaction.
+    ///
+    /// - Parameters:
+    ///   - interactions: the validated interactions, in file order.
+    ///   - clients: client records from the optional clients file (directory details).
+    ///   - store: the store.
+    ///   - source: the input description for the audit log.
+    /// - Returns: what was added and skipped.
+    /// - Throws: ``StoreIngestorError/faultInjected(afterRows:)``, ``StoreError`` (locked, key
+    ///   mismatch, I/O). On any error nothing is committed.
+    public func ingest<S: Sequence>(
+        _ interactions: S, clients: [Client], into store: HeatStore, source: Source
+    ) throws -> StoreIngestReport where S.Element == Interaction {
+        try ingest(clients: clients, into: store, source: source, strict: false) { sink in
+            for interaction in interactions { try sink(interaction) }
+            return source.rejectedRows
+        }
+    }
+
+    /// Ingests interactions pushed by a streaming reader, in one transaction.
+    ///
+    /// `feed` receives a sink, calls it once per valid interaction in file order, and returns
+    /// the number of rows the reader rejected (recorded in the audit log). With `strict`, any
+    /// rejected row rolls the whole ingestion back.
+    ///
+    /// ```swift
+    /// let report = try ingestor.ingest(clients: [], into: store, source: source, strict: false) { sink in
+    ///     try reader.stream(contentsOf: url) { try sink($0) }.rejectedRows
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - clients: client records from the optional clients file.
+    ///   - store: the store.
+    ///   - source: the input description (its `rejectedRows` is replaced by what `feed` returns).
+    ///   - strict: roll back when any row was rejected.
+    ///   - feed: pushes the interactions into the sink and returns the rejected-row count.
+    /// - Returns: what was added and skipped.
+    /// - Throws: ``StoreIngestorError``, ``StoreError``, or what `feed` throws. On any error
+    ///   nothing is committed.
+    public func ingest(
+        clients: [Client], into store: HeatStore, source: Source, strict: Bool,
+        streaming feed: (_ sink: (Interaction) throws -> Void) throws -> Int
+    ) throws -> StoreIngestReport {
+        let startedAt = UTCTimestamp.now()
+        var source = source
+        return try store.write { db in
+            try KeyRegistry.bind(pseudonymizer.key, in: db, path: store.path)
+            let run = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM computation_runs") ?? 0) + 1
+            let directory = try ChainAppender(db, table: .clientDirectory)
+            let events = try ChainAppender(db, table: .eventHMACs)
+            let buckets = try ChainAppender(db, table: .weeklyBuckets)
+            var slots: [Data: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT pseudonym, slot FROM client_directory") {
+                guard let pseudonym = row.lenientBlob(at: 0), let slot = row.lenientInteger(at: 1) else { continue }
+                slots[pseudonym] = slot
+            }
+            var nextSlot = (try Int64.fetchOne(db, sql: "SELECT MAX(slot) FROM client_directory") ?? -1) + 1
+            var clientsAdded = 0
+            var slotByRawID: [String: Int64] = [:]
+
+            func slot(for clientID: String, managerID: String, branch: String, client: Client?) throws -> Int64 {
+                if let known = slotByRawID[clientID] { return known }
+                let pseudonym = pseudonymizer.pseudonym(for: clientID, kind: .client)
+                let key = Data(pseudonym.bytes)
+                if let existing = slots[key] {
+                    slotByRawID[clientID] = existing
+                    return existing
+                }
+                let slot = nextSlot
+                nextSlot += 1
+                try directory.append([
+                    .blob(pseudonym.bytes), .text(pseudonym.displayRef), .integer(slot),
+                    managerID.isEmpty ? .null : .blob(pseudonymizer.pseudonym(for: managerID, kind: .manager).bytes),
+                    branch.isEmpty ? .null : .blob(pseudonymizer.pseudonym(for: branch, kind: .branch).bytes),
+                    client.map { .text($0.segment) } ?? .null,
+                    client.map { .text($0.region) } ?? .null,
+                    client?.openedOn.map { .text($0.description) } ?? .null,
+                    .integer(run),
+                ])
+                slots[key] = slot
+                slotByRawID[clientID] = slot
+                clientsAdded += 1
+                return slot
+            }
+
+            for client in clients {
+                _ = try slot(for: client.clientID, managerID: client.managerID, branch: client.branch, client: client)
+            }
+
+            let lookup = try db.cachedStatement(sql: "SELECT 1 FROM event_hmacs WHERE event_hmac = ?")
+            var totals: [BucketKey: BucketTotals] = [:]
+            var rowsRead = 0
+            var eventsAdded = 0
+            var duplicates = 0
+            source.rejectedRows = try feed { interaction in
+                if let limit = faultAbortAfterRows, rowsRead >= limit {
+                    throw StoreIngestorError.faultInjected(afterRows: rowsRead)
+                }
+                rowsRead += 1
+                let eventHMAC = pseudonymizer.pseudonym(for: interaction.derivedEventID, kind: .event).bytes
+                if try Bool.fetchOne(lookup, arguments: [Data(eventHMAC)]) == true {
+                    duplicates += 1
+                    return
+                }
+                try events.append([.blob(eventHMAC), .integer(run)])
+                eventsAdded += 1
+                let clientSlot = try slot(
+                    for: interaction.clientID, managerID: interaction.managerID, branch: interaction.branch, client: nil)
+                let key = BucketKey(slot: clientSlot, week: interaction.week, channel: interaction.channel,
+                                    direction: interaction.direction)
+                totals[key, default: BucketTotals()].add(
+                    durationSeconds: Self.durationSeconds(of: interaction), reply: Self.isReply(interaction))
+            }
+            if strict, source.rejectedRows > 0 {
+                throw StoreIngestorError.strictRejected(file: source.name, rejected: source.rejectedRows)
+            }
+            if let limit = faultAbortAfterRows, rowsRead >= limit {
+                throw StoreIngestorError.faultInjected(afterRows: rowsRead)
+            }
+
+            var pseudonymBySlot: [Int64: Data] = [:]
+            for (pseudonym, slot) in slots { pseudonymBySlot[slot] = pseudonym }
+            for key in totals.keys.sorted() {
+                guard let total = totals[key], let pseudonym = pseudonymBySlot[key.slot] else { continue }
+                try buckets.append([
+                    .blob([UInt8](pseudonym)), .text(key.week.description), .text(key.channel.rawValue),
+                    .text(key.direction.rawValue), .integer(total.events), .integer(total.durationSeconds),
+                    .integer(total.replies), .text(Self.plaintextEncoding), .integer(run),
+                ])
+            }
+
+            var output = SHA256()
+            for appender in [directory, events, buckets] {
+                output.update(data: Array("\(appender.table.name):\(appender.lastSeq):".utf8))
+                output.update(data: appender.lastHash)
+            }
+            let outputHash = Hex.encode(output.finalize())
+            var parameters: [String: String] = [
+                "input": source.name, "mode": "plaintext", "rowsRead": String(rowsRead),
+                "rowsRejected": String(source.rejectedRows), "eventsAdded": String(eventsAdded),
+                "duplicatesSkipped": String(duplicates), "clientsAdded": String(clientsAdded),
+                "bucketRowsAdded": String(totals.count), "run": String(run),
+                "keyFingerprint": pseudonymizer.key.fingerprint.hex,
+            ]
+            if let clientsName = source.clientsName { parameters["clients"] = clientsName }
+            let recorded = try ComputationLog.append(
+                ComputationRun(startedAt: startedAt, finishedAt: .now(), kind: "ingest", inputHash: source.inputHash,
+                               outputHash: outputHash, parameters: parameters), in: db)
+            guard recorded == run else {
+                throw StoreError.io(path: store.path, reason: "computation run \(recorded) recorded, \(run) expected")
+            }
+            try AuditLog.append(AuditEntry(
+                role: KeyRole.collector.rawValue, action: AuditAction.ingest, inputHash: source.inputHash,
+                outputHash: outputHash, parameters: parameters), in: db)
+            return StoreIngestReport(
+                run: run, rowsRead: rowsRead, rowsRejected: source.rejectedRows, eventsAdded: eventsAdded,
+                duplicatesSkipped: duplicates, clientsAdded: clientsAdded, bucketRowsAdded: totals.count,
+                inputHash: source.inputHash, outputHash: outputHash)
+        }
+    }
+}

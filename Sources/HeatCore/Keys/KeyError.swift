@@ -1,0 +1,73 @@
+import HeatEnvelope
+
+/// What can go wrong generating or loading role keys.
+///
+/// ```swift
+/// do {
+///     _ = try KeyFolder(path: "keys/keyholder", role: .collector)
+/// } catch let error as KeyError {
+///     print(error)   // "keys/keyholder/signing.key: a signingKey file, which the collector role must not hold"
+/// }
+/// ```
+public enum KeyError: ClassifiedError, Equatable {
+    /// The key folder does not exist.
+    case missingFolder(path: String)
+    /// The path exists but is not a folder.
+    case notAFolder(path: String)
+    /// The folder holds a key file its role must not hold.
+    case forbiddenFile(path: String, kind: EnvelopeKind, role: KeyRole)
+    /// The folder lacks the key the command needs.
+    case missingKey(folder: String, role: KeyRole, kind: EnvelopeKind)
+    /// `keys generate` would overwrite an existing key file.
+    case alreadyExists(path: String)
+    /// A key file's envelope is unreadable, corrupt or of another kind.
+    case envelope(EnvelopeError)
+    /// A key file's payload is not a valid key.
+    case badPayload(path: String, reason: String)
+    /// A folder or key file could not be written.
+    case unwritable(path: String, reason: String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .missingFolder, .missingKey: .noInput
+        case .notAFolder, .forbiddenFile, .alreadyExists: .usage
+        case .envelope(let error): error.category
+        case .badPayload: .dataError
+        case .unwritable: .ioError
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .missingFolder(let path):
+            "\(path): no such key folder"
+        case .notAFolder(let path):
+            "\(path): not a folder (--keys takes a role folder such as keys/collector)"
+        case .forbiddenFile(let path, let kind, let role):
+            "\(path): a \(kind) file, which the \(role) role must not hold; refusing to use this folder"
+        case .missingKey(let folder, let role, let kind):
+            "\(folder): no \(kind) file in this \(role) folder"
+        case .alreadyExists(let path):
+            "\(path): a key file already exists; refusing to overwrite it"
+        case .envelope(let error):
+            error.description
+        case .badPayload(let path, let reason):
+            "\(path): not a valid key (\(reason))"
+        case .unwritable(let path, let reason):
+            "\(path): cannot write (\(reason))"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .missingFolder, .missingKey: "generate keys with `heatctl keys generate --out DIR` and pass DIR/<role>"
+        case .notAFolder: "pass the role folder, for example keys/collector"
+        case .forbiddenFile(_, let kind, let role):
+            "pass the \(role) folder written by `heatctl keys generate`, and keep \(kind) files in the folder of the role that holds them"
+        case .alreadyExists: "choose another --out folder; replacing keys would orphan the data they protect"
+        case .envelope(let error): error.hint
+        case .badPayload: "restore the key file from its backup"
+        case .unwritable: "check that the folder is writable"
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import HeatEnvelope
+
+/// The store's record of the keys in use: fingerprints (and, for the verification key, the
+/// public bytes) in the hash-chained `key_fingerprints` table, each registration audited.
+///
+/// The first key of each kind registered binds the store: ingesting with another
+/// pseudonymisation key, or signing with another signing key, fails with
+/// ``StoreError/keyMismatch(path:role:expected:found:)``.
+///
+/// ```swift
+/// let generated = try KeyFolder.generate(at: "keys")
+/// try KeyRegistry.recordGenerated(generated, in: store)
+/// ```
+public enum KeyRegistry {
+    /// Records freshly generated keys and appends a `keys.generate` audit entry.
+    ///
+    /// - Parameters:
+    ///   - keys: the keys from ``KeyFolder/generate(at:)``.
+    ///   - store: the store.
+    /// - Throws: ``StoreError`` if the store already has keys of these kinds or cannot be written.
+    public static func recordGenerated(_ keys: GeneratedKeys, in store: HeatStore) throws {
+        try store.write { db in
+            try requireUnbound(kind: .pseudonymisationKey, fingerprint: keys.pseudonymisationKey.fingerprint, db: db, path: store.path)
+            try requireUnbound(kind: .signingKey, fingerprint: keys.signingKey.fingerprint, db: db, path: store.path)
+            try record(role: .collector, kind: .pseudonymisationKey, fingerprint: keys.pseudonymisationKey.fingerprint, publicKey: nil, in: db)
+            try record(role: .keyholder, kind: .signingKey, fingerprint: keys.signingKey.fingerprint,
+                       publicKey: keys.signingKey.verificationKey.rawRepresentation, in: db)
+            try AuditLog.append(AuditEntry(
+                role: "operator", action: AuditAction.keysGenerate,
+                parameters: [
+                    "pseudonymisationKey": keys.pseudonymisationKey.fingerprint.hex,
+                    "signingKey": keys.signingKey.fingerprint.hex,
+                ]), in: db)
+        }
+    }
+
+    /// Checks `key` against the store's registered pseudonymisation key, registering it (and
+    /// auditing `keys.register`) when the store has none yet.
+    ///
+    /// - Parameters:
+    ///   - key: the collector's key.
+    ///   - db: a connection inside a write transaction.
+    ///   - path: the store path, for error messages.
+    /// - Throws: ``StoreError/keyMismatch(path:role:expected:found:)`` if another key is registered.
+    public static func bind(_ key: PseudonymisationKey, in db: Database, path: String) throws {
+        try bind(role: .collector, kind: .pseudonymisationKey, fingerprint: key.fingerprint, publicKey: nil, db: db, path: path)
+    }
+
+    /// Checks `key` against the store's registered signing key, registering it (with its public
+    /// half) when the store has none yet.
+    ///
+    /// - Parameters:
+    ///   - key: the key holder's key.
+    ///   - db: a connection inside a write transaction.
+    ///   - path: the store path, for error messages.
+    /// - Throws: ``StoreError/keyMismatch(path:role:expected:found:)`` if another key is registered.
+    public static func bind(_ key: StoreSigningKey, in db: Database, path: String) throws {
+        try bind(role: .keyholder, kind: .signingKey, fingerprint: key.fingerprint,
+                 publicKey: key.verificationKey.rawRepresentation, db: db, path: path)
+    }
+
+    /// The verification keys recorded in the store, by fingerprint hex.
+    ///
+    /// - Parameter db: a connection.
+    /// - Returns: the public keys whose bytes parse.
+    /// - Throws: a database error.
+    public static func verificationKeys(in db: Database) throws -> [String: StoreVerificationKey] {
+        var keys: [String: StoreVerificationKey] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT fingerprint, public_key FROM key_fingerprints WHERE kind = ?",
+                                    arguments: [EnvelopeKind.signingKey.name]) {
+            guard let data = row.lenientBlob("public_key"),
+                  let key = try? StoreVerificationKey(rawRepresentation: [UInt8](data)) else { continue }
+            // Key by the fingerprint of the bytes actually stored.
+            keys[key.fingerprint.hex] = key
+        }
+        return keys
+    }
+
+    /// The fingerprint (hex) of the first registered key of `kind`, if any.
+    static func registeredFingerprint(kind: EnvelopeKind, in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT fingerprint FROM key_fingerprints WHERE kind = ? ORDER BY seq LIMIT 1",
+                            arguments: [kind.name])
+    }
+
+    private static func requireUnbound(kind: EnvelopeKind, fingerprint: Fingerprint, db: Database, path: String) throws {
+        if let existing = try registeredFingerprint(kind: kind, in: db), existing != fingerprint.hex {
+            throw StoreError.keyMismatch(path: path, role: kind == .signingKey ? "keyholder" : "collector",
+                                         expected: existing, found: fingerprint.hex)
+        }
+    }
+
+    private static func bind(
+        role: KeyRole, kind: EnvelopeKind, fingerprint: Fingerprint, publicKey: [UInt8]?, db: Database, path: String
+    ) throws {
+        if let existing = try registeredFingerprint(kind: kind, in: db) {
+            guard existing == fingerprint.hex else {
+                throw StoreError.keyMismatch(path: path, role: role.rawValue, expected: existing, found: fingerprint.hex)
+            }
+            return
+        }
+        try record(role: role, kind: kind, fingerprint: fingerprint, publicKey: publicKey, in: db)
+        try AuditLog.append(AuditEntry(
+            role: role.rawValue, action: AuditAction.keysRegister,
+            parameters: ["kind": kind.name, "fingerprint": fingerprint.hex]), in: db)
+    }
+
+    private static func record(role: KeyRole, kind: EnvelopeKind, fingerprint: Fingerprint, publicKey: [UInt8]?, in db: Database) throws {
+        try ChainAppender(db, table: .keyFingerprints).append([
+            .text(UTCTimestamp.now().iso8601), .text(role.rawValue), .text(kind.name), .text(fingerprint.hex),
+            publicKey.map(CanonicalValue.blob) ?? .null,
+        ])
+    }
+}

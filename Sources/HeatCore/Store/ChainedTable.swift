@@ -1,0 +1,104 @@
+import Crypto
+
+/// An append-only, hash-chained table of the store and its columns in schema order.
+///
+/// Every chained table has an `INTEGER PRIMARY KEY` column `seq` (1, 2, 3, … without gaps), the
+/// data columns listed in ``columns``, and two trailing columns: `prev_hash` (the previous row's
+/// hash, or the table's ``genesisHash`` for row 1) and `row_hash`, which is
+/// `SHA-256(prev_hash || canonical row bytes)`. The canonical row bytes are `seq` followed by
+/// the data columns, each encoded as a ``CanonicalValue``.
+///
+/// ```swift
+/// let table = ChainedTable.auditLog
+/// table.genesisHash.count   // 32
+/// ```
+public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
+    /// The SQL table name.
+    public let name: String
+    /// The data columns in schema order (without `seq`, `prev_hash`, `row_hash`).
+    public let columns: [String]
+
+    /// The audit log: one entry per init, key generation, ingestion, computation, signature.
+    public static let auditLog = ChainedTable(
+        name: "audit_log",
+        columns: ["recorded_at", "role", "action", "input_hash", "output_hash", "parameters"])
+    /// Fingerprints (and, for verification keys, the public bytes) of the keys in use.
+    public static let keyFingerprints = ChainedTable(
+        name: "key_fingerprints",
+        columns: ["recorded_at", "role", "kind", "fingerprint", "public_key"])
+    /// The pseudonymous client directory.
+    public static let clientDirectory = ChainedTable(
+        name: "client_directory",
+        columns: [
+            "pseudonym", "display_ref", "slot", "manager_pseudonym", "branch_pseudonym", "segment", "region",
+            "opened_on", "ingestion_run",
+        ])
+    /// Weekly per client x ISO week x channel x direction deltas (plaintext: test and demo only).
+    public static let weeklyBuckets = ChainedTable(
+        name: "weekly_buckets",
+        columns: [
+            "client_pseudonym", "week", "channel", "direction", "events", "duration_seconds", "replies", "encoding",
+            "ingestion_run",
+        ])
+    /// HMACs of ingested event ids, for de-duplication.
+    public static let eventHMACs = ChainedTable(
+        name: "event_hmacs", columns: ["event_hmac", "ingestion_run"])
+    /// Computation runs (ingestions and later evaluations) with input and output hashes.
+    public static let computationRuns = ChainedTable(
+        name: "computation_runs",
+        columns: ["started_at", "finished_at", "kind", "input_hash", "output_hash", "parameters"])
+    /// Signed chain heads written by `heatctl audit sign`.
+    public static let signedHeads = ChainedTable(
+        name: "signed_heads",
+        columns: ["signed_at", "head", "key_fingerprint", "signature"])
+
+    /// The chains a signed head covers (every chained table except ``signedHeads`` itself).
+    public static let signedChains: [ChainedTable] = [
+        .auditLog, .keyFingerprints, .clientDirectory, .weeklyBuckets, .eventHMACs, .computationRuns,
+    ]
+
+    /// Every chained table, in the order `audit verify` checks them.
+    public static let all: [ChainedTable] = signedChains + [.signedHeads]
+
+    /// The chained table named `name`, if any.
+    ///
+    /// - Parameter name: an SQL table name.
+    /// - Returns: the table, or `nil` when no chained table has that name.
+    public static func named(_ name: String) -> ChainedTable? { all.first { $0.name == name } }
+
+    /// The `prev_hash` of row 1: SHA-256 of `customerheat.chain/1:` followed by the table name,
+    /// so that rows cannot be moved from one table's chain into another's.
+    public var genesisHash: [UInt8] {
+        Array(SHA256.hash(data: Array("customerheat.chain/1:\(name)".utf8)))
+    }
+
+    /// The canonical bytes of a row: `seq` and the data values in schema order.
+    ///
+    /// - Parameters:
+    ///   - seq: the row's sequence number.
+    ///   - values: the data column values, in ``columns`` order.
+    /// - Returns: the bytes the chain hashes.
+    public func canonicalBytes(seq: Int64, values: [CanonicalValue]) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(64 + values.count * 40)
+        CanonicalValue.integer(seq).append(to: &bytes)
+        for value in values { value.append(to: &bytes) }
+        return bytes
+    }
+
+    /// The hash of a row: `SHA-256(previousHash || canonicalBytes(seq:values:))`.
+    ///
+    /// - Parameters:
+    ///   - previousHash: the previous row's hash (or ``genesisHash``).
+    ///   - seq: the row's sequence number.
+    ///   - values: the data column values, in ``columns`` order.
+    /// - Returns: the 32-byte row hash.
+    public func rowHash(previousHash: [UInt8], seq: Int64, values: [CanonicalValue]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previousHash)
+        hasher.update(data: canonicalBytes(seq: seq, values: values))
+        return Array(hasher.finalize())
+    }
+
+    public var description: String { name }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `heatctl audit ...`: sign, verify and list the store's audit trail.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Sign, verify and list the store's hash chains and audit log.",
+        discussion: """
+            Example:
+              heatctl audit sign --store heat.db --keys keys/keyholder --head-out head.json
+              heatctl audit verify --store heat.db --expect-head head.json
+            """,
+        subcommands: [AuditSignCommand.self, AuditVerifyCommand.self, AuditLogCommand.self])
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import HeatCore
+
+/// `heatctl ingest FILE --store heat.db --keys DIR/collector [--clients FILE] [--strict] [--plaintext]`.
+struct IngestCommand: HeatCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Pseudonymise, de-duplicate and bucket an interaction export into the store.",
+        discussion: """
+            Reads a CSV or JSON Lines interaction export, replaces every id by its keyed HMAC, skips \
+            (and counts) events already stored, sums the rest per client x ISO week x channel x \
+            direction and appends them, all in one transaction: committed whole or not at all. \
+            Only --plaintext ingestion (test and demo data) exists until the encrypted pipeline \
+            lands; without it the command exits 64. Rejected rows are listed on stderr and the \
+            command exits 65 after committing the good rows; with --strict nothing is committed.
+            HEAT_FAULT_ABORT_AFTER_ROWS=N aborts after N rows (for tests).
+
+            Example:
+              heatctl ingest interactions.csv --store heat.db --keys keys/collector --clients clients.csv --plaintext
+            """)
+
+    @Argument(help: "The interaction export (CSV or JSON Lines).")
+    var file: String
+
+    @Option(name: .long, help: "The store.")
+    var store: String
+
+    @Option(name: .long, help: "The collector's key folder (keys/collector).")
+    var keys: String
+
+    @Option(name: .long, help: "The client directory file (CSV or JSON Lines).")
+    var clients: String?
+
+    @Flag(name: .long, help: "Commit nothing if any row is rejected.")
+    var strict = false
+
+    @Flag(name: .long, help: "Store plaintext buckets (test and demo data only; required for now).")
+    var plaintext = false
+
+    @Flag(name: .long, help: "Print the ingestion report as one JSON document.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
+
+    func execute() async throws {
+        guard plaintext else { throw StoreIngestorError.encryptedPipelineUnavailable }
+        let key = try KeyFolder(path: keys, role: .collector).pseudonymisationKey()
+        let opened = try HeatStore(path: store)
+        let fault = try StoreIngestor.faultSetting(from: ProcessInfo.processInfo.environment)
+        var clientRecords: [Client] = []
+        var clientRejects = 0
+        if let clients {
+            let report = try ClientReader(strict: strict).read(contentsOf: URL(filePath: clients))
+            if !report.isClean { Console.warning(report.rejectReport) }
+            clientRejects = report.rejectedRows
+            clientRecords = report.records
+        }
+        guard let inputHash = StoreIngestor.sha256Hex(ofFile: file) else {
+            throw IngestError.noSuchFile(file: file)
+        }
+        let ingestor = StoreIngestor(key: key, faultAbortAfterRows: fault)
+        let source = StoreIngestor.Source(
+            name: (file as NSString).lastPathComponent, inputHash: inputHash,
+            clientsName: clients.map { ($0 as NSString).lastPathComponent })
+        var summary: ReadSummary?
+        let reader = InteractionReader(strict: strict)
+        let report = try ingestor.ingest(clients: clientRecords, into: opened, source: source, strict: strict) { sink in
+            let read = try reader.stream(contentsOf: URL(filePath: file)) { try sink($0) }
+            summary = read
+            return read.rejectedRows
+        }
+        if json {
+            try StoreJSON.print(report)
+        } else {
+            Console.output("""
+                ingested \(file) into \(store) (run \(report.run), plaintext test-and-demo buckets)
+                  rows read \(report.rowsRead), new events \(report.eventsAdded), \
+                already stored (skipped) \(report.duplicatesSkipped)
+                  clients added \(report.clientsAdded), bucket rows appended \(report.bucketRowsAdded)
+                """)
+        }
+        if let summary, summary.rejectedRows > 0 {
+            Console.warning(summary.rejectReport + "\n(the \(summary.accepted) good rows were committed)")
+            throw IngestError.rowsRejected(file: file, rejectedRows: summary.rejectedRows, keptRows: summary.accepted)
+        }
+        if let clients, clientRejects > 0 {
+            throw IngestError.rowsRejected(file: clients, rejectedRows: clientRejects, keptRows: clientRecords.count)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import HeatEnvelope
+@testable import HeatCore
+
+/// Helpers shared by the store, audit and key tests.
+enum StoreTestSupport {
+    /// A fresh temporary folder.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appending(path: "heat-store-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A fresh initialised store in a temporary folder.
+    static func makeStore() throws -> (HeatStore, URL) {
+        let directory = try temporaryDirectory()
+        let path = directory.appending(path: "heat.db").path
+        return (try HeatStore.initialize(path: path).store, directory)
+    }
+
+    /// A deterministic interaction.
+    static func interaction(
+        event: String?, client: String, manager: String = "MGR-ALPHA-77", branch: String = "BRANCH-NORTH-9",
+        channel: Channel = .call, direction: Direction = .outbound, at: String = "2026-03-02T09:30:00Z",
+        seconds: Int? = 600, replyHours: Double? = nil
+    ) throws -> Interaction {
+        Interaction(
+            eventID: event, clientID: client, managerID: manager, branch: branch, channel: channel, direction: direction,
+            occurredAt: try UTCTimestamp(iso8601: at), durationSeconds: seconds, repliedWithinHours: replyHours)
+    }
+
+    /// `count` interactions over a few clients, weeks and channels, event ids `EVT-RAW-<n>`.
+    static func interactions(_ range: Range<Int>) throws -> [Interaction] {
+        try range.map { n in
+            let day = 1 + n % 27
+            return try interaction(
+                event: "EVT-RAW-\(n)", client: "CLIENT-RAW-\(n % 7)", manager: "MGR-RAW-\(n % 3)",
+                branch: "BRANCH-RAW-\(n % 2)", channel: Channel.allCases[n % 4], direction: n % 2 == 0 ? .inbound : .outbound,
+                at: "2026-02-\(day < 10 ? "0" : "")\(day)T10:00:00Z", seconds: n % 4 == 1 ? nil : 61 * (n % 5),
+                replyHours: n % 3 == 0 ? Double(n % 72) : nil)
+        }
+    }
+
+    /// Every row of every table, as text, table by table (for before/after comparisons).
+    static func dump(_ path: String) throws -> String {
+        let queue = try DatabaseQueue(path: path)
+        return try queue.read { db in
+            var out = ""
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            for table in tables {
+                out += "## \(table)\n"
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY rowid") {
+                    out += row.description + "\n"
+                }
+            }
+            return out
+        }
+    }
+
+    /// Opens the raw database as an attacker with file access would.
+    static func attacker(_ path: String) throws -> DatabaseQueue {
+        try DatabaseQueue(path: path)
+    }
+
+    /// Drops the append-only triggers of `table`.
+    static func dropTriggers(_ db: Database, _ table: String) throws {
+        try db.execute(sql: "DROP TRIGGER \(table)_no_update")
+        try db.execute(sql: "DROP TRIGGER \(table)_no_delete")
+    }
+
+    /// Recomputes every row hash of `table` from its contents, as an attacker without the
+    /// signing key can.
+    static func recomputeChain(_ db: Database, _ table: ChainedTable) throws {
+        var previous = table.genesisHash
+        let columns = (["seq"] + table.columns).joined(separator: ", ")
+        for row in try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table.name) ORDER BY seq") {
+            let seq: Int64 = row[0]
+            let values = (0..<table.columns.count).map { CanonicalValue(row[$0 + 1] as DatabaseValue) ?? .null }
+            let hash = table.rowHash(previousHash: previous, seq: seq, values: values)
+            try db.execute(sql: "UPDATE \(table.name) SET prev_hash = ?, row_hash = ? WHERE seq = ?",
+                           arguments: [Data(previous), Data(hash), seq])
+            previous = hash
+        }
+    }
+}
