@@ -174,4 +174,33 @@ struct MLCommandTests {
         let garbage = try H.run(["ml", "evaluate", "--model", text.path, "--data", data.path, "--target", "churn"])
         #expect(garbage.status == 65)
     }
+
+    @Test(arguments: ["logistic", "gbdt"])
+    func predictExplainAddsRankedContributionsThatSumToTheLogOdds(model kind: String) throws {
+        let folder = try H.makeFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appending(path: "churn.csv")
+        try H.churnCSV().write(to: data, atomically: true, encoding: .utf8)
+        let model = folder.appending(path: "m.model").path
+        #expect(try H.run(["ml", "train", "--data", data.path, "--target", "churn", "--model", kind, "--rounds", "10", "--out", model, "--quiet"]).status == 0)
+        let out = folder.appending(path: "explained.csv").path
+        // 5 features after one-hot (age, spend, plan=basic|plus|premium): 10 is clamped to 5.
+        let result = try H.run(["ml", "predict", "--model", model, "--data", data.path, "--explain", "10", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = try #require(lines.first)
+        #expect(Array(header.suffix(12)) == ["probability", "expected_log_odds", "feature_1", "contribution_1", "feature_2", "contribution_2",
+                                             "feature_3", "contribution_3", "feature_4", "contribution_4", "feature_5", "contribution_5"])
+        for fields in lines.dropFirst() {
+            let p = try #require(Double(fields[5]))
+            let base = try #require(Double(fields[6]))
+            let contributions = try stride(from: 8, to: 17, by: 2).map { try #require(Double(fields[$0])) }
+            #expect(Set(stride(from: 7, to: 17, by: 2).map { fields[$0] }) == ["age", "spend", "plan=basic", "plan=plus", "plan=premium"])
+            #expect(abs(base + contributions.reduce(0, +) - log(p / (1 - p))) < 1e-8, "exact to rounding of p")
+            #expect(zip(contributions, contributions.dropFirst()).allSatisfy { abs($0) >= abs($1) }, "largest first")
+        }
+        let bad = try H.run(["ml", "predict", "--model", model, "--data", data.path, "--explain", "0", "--out", out])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--explain must be at least 1"), "\(bad.stderr)")
+    }
 }
