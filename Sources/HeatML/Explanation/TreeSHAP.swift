@@ -108,7 +108,7 @@ enum TreeSHAP {
                 let t = m[j].weight
                 m[j].weight = n * Double(l + 1) / (Double(j + 1) * one)
                 n = t - m[j].weight * zero * Double(l - j) / Double(l + 1)
-            } else {
+            } else if zero != 0 {
                 m[j].weight = m[j].weight * Double(l + 1) / (zero * Double(l - j))
             }
             j -= 1
@@ -121,8 +121,25 @@ enum TreeSHAP {
         return m
     }
 
-    /// The sum of the weights of the path unwound at `i` (without building it).
-    private static func unwoundSum(_ path: [PathElement], at i: Int) -> Double {
-        unwind(path, at: i).reduce(0) { $0 + $1.weight }
+    /// The sum of the weights of the path unwound at `i`, without building it (the
+    /// allocation-free form of `unwind(path, at: i).map(\.weight).reduce(0, +)` used by XGBoost's
+    /// `UnwoundPathSum`).
+    static func unwoundSum(_ path: [PathElement], at i: Int) -> Double {
+        let l = path.count - 1
+        let one = path[i].one, zero = path[i].zero
+        var next = path[l].weight
+        var total = 0.0
+        var j = l - 1
+        while j >= 0 {
+            if one != 0 {
+                let weight = next * Double(l + 1) / (Double(j + 1) * one)
+                total += weight
+                next = path[j].weight - weight * zero * Double(l - j) / Double(l + 1)
+            } else if zero != 0 {
+                total += path[j].weight * Double(l + 1) / (zero * Double(l - j))
+            }
+            j -= 1
+        }
+        return total
     }
 }
