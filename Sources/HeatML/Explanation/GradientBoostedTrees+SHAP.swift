@@ -16,12 +16,13 @@ extension GradientBoostedTrees {
             throw .shapeMismatch(context: "GradientBoostedTrees.shapValues", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
         }
         let base = trees.reduce(initialMargin) { $0 + TreeSHAP.expectedValue(of: $1) }
+        var buffer = TreeSHAP.makeBuffer(depth: trees.map(\.depth).max() ?? 0)
         var rows: [[Double]] = []
         rows.reserveCapacity(x.rows)
         for i in 0..<x.rows {
             let row = x.row(i)
             var phi = [Double](repeating: 0, count: x.columns)
-            for tree in trees { TreeSHAP.accumulate(tree, row: row, into: &phi) }
+            for tree in trees { TreeSHAP.accumulate(tree, row: row, into: &phi, buffer: &buffer) }
             rows.append(phi)
         }
         return (base, rows)

@@ -45,8 +45,8 @@ enum TreeSHAP {
     ///   - row: the row's feature values (`.nan` for missing: it follows the default side).
     ///   - phi: the running contributions, one per feature (at least as many as the tree uses).
     static func accumulate(_ tree: RegressionTree, row: [Double], into phi: inout [Double]) {
-        guard !tree.nodes.isEmpty else { return }
-        recurse(tree, node: 0, path: [], zero: 1, one: 1, feature: -1, row: row, phi: &phi)
+        var buffer = makeBuffer(depth: tree.depth)
+        accumulate(tree, row: row, into: &phi, buffer: &buffer)
     }
 
     /// The cover shares of a node's left and right child.
@@ -56,14 +56,36 @@ enum TreeSHAP {
         return total > 0 ? (left / total, right / total) : (0.5, 0.5)
     }
 
-    private static func recurse(_ tree: RegressionTree, node index: Int, path: [PathElement], zero: Double, one: Double, feature: Int, row: [Double], phi: inout [Double]) {
-        var path = extend(path, zero: zero, one: one, feature: feature)
+    /// A path buffer large enough for trees up to `depth` (the nested paths of one traversal).
+    static func makeBuffer(depth: Int) -> [PathElement] {
+        let levels = depth + 3
+        return [PathElement](repeating: PathElement(feature: -1, zero: 0, one: 0, weight: 0), count: levels * (levels + 1) / 2 + levels)
+    }
+
+    /// Adds one row's SHAP values for a tree to `phi`, reusing `buffer` (from ``makeBuffer(depth:)``
+    /// with at least the tree's depth: a smaller buffer traps) for the paths, as XGBoost's in-place `TreeShap` does: the
+    /// path of a node at unique depth d lives right after its parent's, so no allocation happens
+    /// during the traversal.
+    static func accumulate(_ tree: RegressionTree, row: [Double], into phi: inout [Double], buffer: inout [PathElement]) {
+        guard !tree.nodes.isEmpty else { return }
+        recurse(tree, node: 0, parent: 0, depth: 0, zero: 1, one: 1, feature: -1, row: row, phi: &phi, buffer: &buffer)
+    }
+
+    /// One step of Algorithm 2 on the in-place path buffer. The parent's path occupies
+    /// `buffer[parent ..< parent + depth]` (`depth` elements; `depth == 0` at the root); this node's
+    /// path is built at `parent + depth` by copying the parent's and extending it.
+    private static func recurse(_ tree: RegressionTree, node index: Int, parent: Int, depth parentLength: Int, zero: Double, one: Double, feature: Int, row: [Double], phi: inout [Double], buffer: inout [PathElement]) {
+        let base = parent + parentLength
+        for k in 0..<parentLength { buffer[base + k] = buffer[parent + k] }
+        extendInPlace(&buffer, base: base, length: parentLength, zero: zero, one: one, feature: feature)
+        var length = parentLength + 1
         let node = tree.nodes[index]
         if node.isLeaf {
-            guard path.count > 1 else { return }
-            for i in 1..<path.count {
-                let weight = unwoundSum(path, at: i)
-                phi[path[i].feature] += weight * (path[i].one - path[i].zero) * node.value
+            guard length > 1 else { return }
+            for i in 1..<length {
+                let element = buffer[base + i]
+                let weight = unwoundSum(buffer, base: base, length: length, at: i)
+                phi[element.feature] += weight * (element.one - element.zero) * node.value
             }
             return
         }
@@ -73,70 +95,65 @@ enum TreeSHAP {
         let (leftShare, rightShare) = shares(tree, node)
         let (hotShare, coldShare) = goesLeft ? (leftShare, rightShare) : (rightShare, leftShare)
         var incomingZero = 1.0, incomingOne = 1.0
-        if let k = path.indices.dropFirst().first(where: { path[$0].feature == node.feature }) {
-            incomingZero = path[k].zero
-            incomingOne = path[k].one
-            path = unwind(path, at: k)
+        if let k = (1..<length).first(where: { buffer[base + $0].feature == node.feature }) {
+            incomingZero = buffer[base + k].zero
+            incomingOne = buffer[base + k].one
+            unwindInPlace(&buffer, base: base, length: length, at: k)
+            length -= 1
         }
-        recurse(tree, node: hot, path: path, zero: incomingZero * hotShare, one: incomingOne, feature: node.feature, row: row, phi: &phi)
-        recurse(tree, node: cold, path: path, zero: incomingZero * coldShare, one: 0, feature: node.feature, row: row, phi: &phi)
+        recurse(tree, node: hot, parent: base, depth: length, zero: incomingZero * hotShare, one: incomingOne, feature: node.feature, row: row, phi: &phi, buffer: &buffer)
+        recurse(tree, node: cold, parent: base, depth: length, zero: incomingZero * coldShare, one: 0, feature: node.feature, row: row, phi: &phi, buffer: &buffer)
     }
 
-    /// EXTEND: grows the path by one split and updates the permutation weights.
-    static func extend(_ path: [PathElement], zero: Double, one: Double, feature: Int) -> [PathElement] {
-        var m = path
-        let l = path.count
-        m.append(PathElement(feature: feature, zero: zero, one: one, weight: l == 0 ? 1 : 0))
+    /// EXTEND on `buffer[base ..< base + length]`, writing the new element at `base + length`.
+    private static func extendInPlace(_ buffer: inout [PathElement], base: Int, length l: Int, zero: Double, one: Double, feature: Int) {
+        buffer[base + l] = PathElement(feature: feature, zero: zero, one: one, weight: l == 0 ? 1 : 0)
         var i = l - 1
         while i >= 0 {
-            m[i + 1].weight += one * m[i].weight * Double(i + 1) / Double(l + 1)
-            m[i].weight = zero * m[i].weight * Double(l - i) / Double(l + 1)
+            buffer[base + i + 1].weight += one * buffer[base + i].weight * Double(i + 1) / Double(l + 1)
+            buffer[base + i].weight = zero * buffer[base + i].weight * Double(l - i) / Double(l + 1)
             i -= 1
         }
-        return m
     }
 
-    /// UNWIND: removes element `i` from the path, undoing its EXTEND.
-    static func unwind(_ path: [PathElement], at i: Int) -> [PathElement] {
-        let l = path.count - 1
-        var n = path[l].weight
-        var m = Array(path[0..<l])
-        let one = path[i].one, zero = path[i].zero
+    /// UNWIND of element `i` on `buffer[base ..< base + length]` (the path shrinks by one).
+    private static func unwindInPlace(_ buffer: inout [PathElement], base: Int, length: Int, at i: Int) {
+        let l = length - 1
+        let one = buffer[base + i].one, zero = buffer[base + i].zero
+        var n = buffer[base + l].weight
         var j = l - 1
         while j >= 0 {
             if one != 0 {
-                let t = m[j].weight
-                m[j].weight = n * Double(l + 1) / (Double(j + 1) * one)
-                n = t - m[j].weight * zero * Double(l - j) / Double(l + 1)
+                let t = buffer[base + j].weight
+                buffer[base + j].weight = n * Double(l + 1) / (Double(j + 1) * one)
+                n = t - buffer[base + j].weight * zero * Double(l - j) / Double(l + 1)
             } else if zero != 0 {
-                m[j].weight = m[j].weight * Double(l + 1) / (zero * Double(l - j))
+                buffer[base + j].weight = buffer[base + j].weight * Double(l + 1) / (zero * Double(l - j))
             }
             j -= 1
         }
         for k in i..<l {
-            m[k].feature = path[k + 1].feature
-            m[k].zero = path[k + 1].zero
-            m[k].one = path[k + 1].one
+            buffer[base + k].feature = buffer[base + k + 1].feature
+            buffer[base + k].zero = buffer[base + k + 1].zero
+            buffer[base + k].one = buffer[base + k + 1].one
         }
-        return m
     }
 
-    /// The sum of the weights of the path unwound at `i`, without building it (the
-    /// allocation-free form of `unwind(path, at: i).map(\.weight).reduce(0, +)` used by XGBoost's
-    /// `UnwoundPathSum`).
-    static func unwoundSum(_ path: [PathElement], at i: Int) -> Double {
-        let l = path.count - 1
-        let one = path[i].one, zero = path[i].zero
-        var next = path[l].weight
+    /// The sum of the weights of the path `buffer[base ..< base + length]` unwound at `i`, without
+    /// modifying it (XGBoost's `UnwoundPathSum`).
+    private static func unwoundSum(_ buffer: [PathElement], base: Int, length: Int, at i: Int) -> Double {
+        let l = length - 1
+        let one = buffer[base + i].one, zero = buffer[base + i].zero
+        var next = buffer[base + l].weight
         var total = 0.0
         var j = l - 1
         while j >= 0 {
             if one != 0 {
                 let weight = next * Double(l + 1) / (Double(j + 1) * one)
                 total += weight
-                next = path[j].weight - weight * zero * Double(l - j) / Double(l + 1)
+                next = buffer[base + j].weight - weight * zero * Double(l - j) / Double(l + 1)
             } else if zero != 0 {
-                total += path[j].weight * Double(l + 1) / (zero * Double(l - j))
+                total += buffer[base + j].weight * Double(l + 1) / (zero * Double(l - j))
             }
             j -= 1
         }
