@@ -58,7 +58,9 @@ struct MLClusterCommand: HeatCommand {
         Console.info("clustering \(table.rowCount) rows on \(features.columns.count) standardised columns: \(features.columns.joined(separator: ", "))")
         var model = KMeans(k: k, initializations: initializations, seed: seed)
         try model.fit(features.matrix)
-        let silhouette = noSilhouette || k < 2 || k >= table.rowCount ? nil : try silhouetteScore(features.matrix, labels: model.labels)
+        // The silhouette needs 2 ... rows - 1 non-empty clusters (identical rows can leave fewer).
+        let nonEmpty = model.sizes.filter { $0 > 0 }.count
+        let silhouette = noSilhouette || nonEmpty < 2 || nonEmpty >= table.rowCount ? nil : try silhouetteScore(features.matrix, labels: model.labels)
         let text = table.csvText(appending: [(name: table.columnNames.contains("cluster") ? "cluster_k\(k)" : "cluster", values: model.labels.map(String.init))])
         try AtomicFile.write(text, to: URL(filePath: out))
         Console.info("wrote \(table.rowCount) assignments to \(out)")
