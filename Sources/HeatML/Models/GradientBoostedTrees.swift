@@ -183,6 +183,9 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         if let earlyStoppingRounds { try check(earlyStoppingRounds >= 1, "earlyStoppingRounds", earlyStoppingRounds, "must be at least 1") }
     }
 
+    /// The margin before any tree (the log-odds of `baseScore` for the logistic objective).
+    public var initialMargin: Double { baseMargin }
+
     /// The margin before any tree.
     private var baseMargin: Double {
         objective == .logistic ? log(baseScore / (1 - baseScore)) : baseScore

@@ -13,8 +13,16 @@ struct MLPredictCommand: HeatCommand {
             class). The table needs the model's input columns; others are carried along. A category \
             not seen in training encodes as all zeros.
 
-            Example:
+            With --explain N, each row also gets `expected_log_odds` (the model's base value) and \
+            N pairs `feature_K,contribution_K` (K = 1..N): the N features with the largest \
+            |contribution| to the row's log-odds, largest first. Logistic regression: w_j * x_j \
+            after preprocessing (numeric features standardised, so relative to the training mean \
+            row). GBDT: exact path-dependent TreeSHAP values. Over all features, expected_log_odds \
+            plus the contributions equals logit(probability).
+
+            Examples:
               heatctl ml predict --model churn.model --data new_customers.csv --out predictions.csv
+              heatctl ml predict --model churn.model --data new_customers.csv --explain 3 --out explained.csv
             """
     )
 
@@ -29,13 +37,31 @@ struct MLPredictCommand: HeatCommand {
     @Option(name: .long, help: "Where to write the rows with their probability.")
     var out: String
 
+    @Option(name: .long, help: "Add the N largest per-feature contributions of each row (feature_K, contribution_K columns).")
+    var explain: Int?
+
+    func validate() throws {
+        if let explain, explain < 1 { throw ValidationError("--explain must be at least 1, not \(explain)") }
+    }
+
     func execute() async throws {
         Console.quiet = global.quiet
         let pipeline = try ModelPipeline.load(from: URL(filePath: model))
         let table = try pipeline.loadTable(from: URL(filePath: data))
         let probabilities = try pipeline.predictProbabilities(table)
         let name = table.columnNames.contains("probability") ? "probability_\(pipeline.positiveLabel)" : "probability"
-        let text = table.csvText(appending: [(name: name, values: probabilities.map { String($0) })])
+        var extra: [(name: String, values: [String])] = [(name: name, values: probabilities.map { String($0) })]
+        if let explain {
+            let explanation = try pipeline.explain(table)
+            let count = min(explain, explanation.featureNames.count)
+            let top = (0..<table.rowCount).map { explanation.largest(count, row: $0) }
+            extra.append((name: "expected_log_odds", values: Array(repeating: String(explanation.expectedValue), count: table.rowCount)))
+            for k in 0..<count {
+                extra.append((name: "feature_\(k + 1)", values: top.map { $0[k].feature }))
+                extra.append((name: "contribution_\(k + 1)", values: top.map { String($0[k].contribution) }))
+            }
+        }
+        let text = table.csvText(appending: extra)
         try AtomicFile.write(text, to: URL(filePath: out))
         Console.info("wrote \(table.rowCount) predictions to \(out)")
     }

@@ -1,0 +1,152 @@
+import Foundation
+
+/// Isolation Forest anomaly detection (Liu, Ting & Zhou 2008), following scikit-learn's
+/// `IsolationForest` (`max_features=1.0`, no bootstrap).
+///
+/// Each of `estimators` trees is grown on `min(maxSamples, rows)` rows drawn without replacement,
+/// up to height `ceil(log2(maxSamples))`. The anomaly score of a row is
+/// `s = 2^(-E[h(x)] / c(ψ))` with `h` the path length, `ψ` the subsample size and
+/// `c(n) = 2 (ln(n - 1) + γ) - 2 (n - 1) / n` (`c(2) = 1`, `c(1) = 0`): scikit-learn's
+/// `-score_samples`. Scores lie in (0, 1]; higher is more anomalous.
+///
+/// The decision threshold is 0.5 with ``Contamination/auto`` (scikit-learn's
+/// `contamination="auto"`), or the training-score quantile that flags the given share of rows.
+///
+/// ```swift
+/// var forest = IsolationForest(seed: 42)
+/// try forest.fit(x)
+/// let scores = try forest.scores(x)           // in (0, 1]
+/// let flags = try forest.predict(x)           // true for anomalies
+/// ```
+public struct IsolationForest: Sendable, Codable, Equatable {
+    /// How the anomaly threshold is chosen.
+    public enum Contamination: Sendable, Codable, Equatable {
+        /// A row is an anomaly when its score exceeds 0.5 (the original paper's rule).
+        case auto
+        /// The threshold flags this share of the training rows (in (0, 0.5]).
+        case share(Double)
+    }
+
+    /// The number of trees (default 100).
+    public var estimators: Int
+    /// The subsample size per tree (default 256; capped at the row count).
+    public var maxSamples: Int
+    /// The threshold rule (default ``Contamination/auto``).
+    public var contamination: Contamination
+    /// The random seed.
+    public var seed: UInt64
+
+    /// The fitted trees.
+    public private(set) var trees: [IsolationTree] = []
+    /// The feature count seen at fit time.
+    public private(set) var featureCount = 0
+    /// The subsample size used (the `ψ` of the score's normaliser).
+    public private(set) var sampleSize = 0
+    /// The score above which a row is an anomaly.
+    public private(set) var threshold = 0.5
+
+    /// Creates an unfitted forest.
+    ///
+    /// - Parameters:
+    ///   - estimators: the number of trees.
+    ///   - maxSamples: rows per tree.
+    ///   - contamination: the threshold rule.
+    ///   - seed: the random seed.
+    public init(estimators: Int = 100, maxSamples: Int = 256, contamination: Contamination = .auto, seed: UInt64 = 42) {
+        self.estimators = estimators
+        self.maxSamples = maxSamples
+        self.contamination = contamination
+        self.seed = seed
+    }
+
+    /// `c(n)`: the average path length of an unsuccessful search in a binary search tree of `n` points.
+    ///
+    /// - Parameter n: the number of points.
+    /// - Returns: 0 for `n <= 1`, 1 for `n == 2`, otherwise `2 (ln(n - 1) + γ) - 2 (n - 1) / n`.
+    public static func averagePathLength(_ n: Int) -> Double {
+        if n <= 1 { return 0 }
+        if n == 2 { return 1 }
+        let m = Double(n)
+        return 2 * (log(m - 1) + 0.5772156649015329) - 2 * (m - 1) / m
+    }
+
+    /// Grows the trees on the rows of `x` and sets the threshold.
+    ///
+    /// - Parameter x: the features (finite values; impute missing values first).
+    /// - Throws: ``HeatMLError/invalidParameter(name:value:reason:)`` for fewer than one tree or
+    ///   sample, a contamination outside (0, 0.5], an empty matrix, or a missing / infinite value
+    ///   (naming the column).
+    public mutating func fit(_ x: Matrix) throws(HeatMLError) {
+        guard estimators >= 1 else { throw .invalidParameter(name: "estimators", value: "\(estimators)", reason: "must be at least 1") }
+        guard maxSamples >= 1 else { throw .invalidParameter(name: "maxSamples", value: "\(maxSamples)", reason: "must be at least 1") }
+        if case let .share(share) = contamination, !(share > 0 && share <= 0.5) {
+            throw .invalidParameter(name: "contamination", value: "\(share)", reason: "must be in (0, 0.5] or auto")
+        }
+        guard x.rows > 0, x.columns > 0 else { throw .invalidParameter(name: "x", value: "\(x.rows)x\(x.columns)", reason: "the forest needs at least one row and one column") }
+        if let column = (0..<x.columns).first(where: { x.column($0).contains(where: { !$0.isFinite }) }) {
+            throw .invalidParameter(name: "x", value: "column \(column)", reason: "holds a missing or infinite value; impute it first")
+        }
+        let data = KMeans.RowMajor(x)
+        let size = min(maxSamples, x.rows)
+        let heightLimit = Int(ceil(log2(Double(max(size, 2)))))
+        var generator = SeededGenerator(seed: seed)
+        var grown: [IsolationTree] = []
+        grown.reserveCapacity(estimators)
+        var indices = Array(0..<x.rows)
+        for _ in 0..<estimators {
+            for i in 0..<size {   // partial Fisher-Yates: the first `size` entries are the sample
+                let j = i + Int(generator.next() % UInt64(x.rows - i))
+                indices.swapAt(i, j)
+            }
+            grown.append(IsolationTree.grow(data.values, width: data.width, rows: Array(indices[0..<size]), heightLimit: heightLimit, generator: &generator))
+        }
+        trees = grown
+        featureCount = x.columns
+        sampleSize = size
+        switch contamination {
+        case .auto:
+            threshold = 0.5
+        case let .share(share):
+            threshold = Self.quantile(try scores(x), 1 - share)
+        }
+    }
+
+    /// The anomaly score of every row, `2^(-E[h] / c(ψ))` in (0, 1]; higher is more anomalous.
+    ///
+    /// - Parameter x: features with the column count seen at fit time.
+    /// - Returns: one score per row.
+    /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
+    public func scores(_ x: Matrix) throws(HeatMLError) -> [Double] {
+        guard !trees.isEmpty, x.columns == featureCount else {
+            throw .shapeMismatch(context: "IsolationForest.scores", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
+        }
+        let n = x.rows
+        var totals = [Double](repeating: 0, count: n)
+        x.values.withUnsafeBufferPointer { values in
+            for tree in trees {
+                for i in 0..<n { totals[i] += tree.pathLength { values[$0 * n + i] } }
+            }
+        }
+        let normaliser = Self.averagePathLength(sampleSize)
+        let count = Double(trees.count)
+        return totals.map { normaliser > 0 ? pow(2, -($0 / count) / normaliser) : 1 }
+    }
+
+    /// Whether each row is an anomaly (score above ``threshold``).
+    ///
+    /// - Parameter x: features with the column count seen at fit time.
+    /// - Returns: one flag per row.
+    /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
+    public func predict(_ x: Matrix) throws(HeatMLError) -> [Bool] {
+        try scores(x).map { $0 > threshold }
+    }
+
+    /// The linear-interpolation quantile (numpy's default) of some values.
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0.5 }
+        let position = q * Double(sorted.count - 1)
+        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
+        return sorted[low] + (position - Double(low)) * (sorted[high] - sorted[low])
+    }
+}
