@@ -9,6 +9,7 @@ import HeatEnvelope
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(2))
+    storeBenchmarks()
 
     Benchmark("Envelope serialize+verify 1 MiB") { benchmark in
         let envelope = Envelope(kind: .fheCiphertext, payload: Data(repeating: 0xab, count: 1 << 20))

@@ -4,7 +4,7 @@
 //   HEAT_BENCHMARKS=1 swift package --scratch-path .build-bench benchmark --filter "Store.*"
 //
 // The 1,000,000-row end-to-end measurement (`/usr/bin/time -v heatctl ingest`) is in
-// Docs/Performance-Store.md; these track the per-row cost of the library.
+// Docs/Performance.md (Store section); these track the per-row cost of the library.
 import Benchmark
 import Foundation
 import HeatCore
