@@ -173,13 +173,100 @@ _heatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    report|help)
+    demo|generate|heat|report|init|keys|ingest|clients|audit|ml|fhe|help)
         # Offer subcommand argument completions
         "_heatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'report help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest clients audit ml fhe help' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_demo() {
+    repeating_flags=()
+    non_repeating_flags=(--plaintext --json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--clients --weeks --seed --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--clients')
+        return
+        ;;
+    '--weeks')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_generate() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--clients --managers --branches --weeks --seed --end-week --out --clients-out --labels-out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--clients')
+        return
+        ;;
+    '--managers')
+        return
+        ;;
+    '--branches')
+        return
+        ;;
+    '--weeks')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--end-week')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--clients-out')
+        return
+        ;;
+    '--labels-out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_heat() {
+    repeating_flags=()
+    non_repeating_flags=(--strict --json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--clients --config --as-of --out)
+    __heatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--clients')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--out')
+        return
         ;;
     esac
 }
@@ -201,6 +288,556 @@ _heatctl_report() {
         return
         ;;
     esac
+}
+
+_heatctl_init() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    esac
+}
+
+_heatctl_keys() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    generate)
+        # Offer subcommand argument completions
+        "_heatctl_keys_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'generate' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_keys_generate() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--out --store --preset)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--out')
+        return
+        ;;
+    '--store')
+        return
+        ;;
+    '--preset')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ingest() {
+    repeating_flags=()
+    non_repeating_flags=(--strict --plaintext --json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --clients)
+    __heatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--keys')
+        return
+        ;;
+    '--clients')
+        return
+        ;;
+    esac
+}
+
+_heatctl_clients() {
+    repeating_flags=()
+    non_repeating_flags=(--reveal --json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --branch --manager --segment --level --search --config --as-of --keys --clients)
+    __heatctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--branch')
+        return
+        ;;
+    '--manager')
+        return
+        ;;
+    '--segment')
+        return
+        ;;
+    '--level')
+        __heatctl_add_completions -W 'cold'$'\n''cool'$'\n''warm'$'\n''hot'
+        return
+        ;;
+    '--search')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--keys')
+        return
+        ;;
+    '--clients')
+        return
+        ;;
+    esac
+}
+
+_heatctl_audit() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    sign|verify|log)
+        # Offer subcommand argument completions
+        "_heatctl_audit_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'sign verify log' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_audit_sign() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --head-out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--keys')
+        return
+        ;;
+    '--head-out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_audit_verify() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --expect-head --keys)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--expect-head')
+        return
+        ;;
+    '--keys')
+        return
+        ;;
+    esac
+}
+
+_heatctl_audit_log() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --kind --since)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--kind')
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ml() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    train|evaluate|predict|cluster|anomalies)
+        # Offer subcommand argument completions
+        "_heatctl_ml_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'train evaluate predict cluster anomalies' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_ml_train() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --balanced --json --version -h --help)
+    repeating_options=(--ignore --type)
+    non_repeating_options=(--data --target --positive --model --folds --folds-column --cv --seed --out --metrics-out --threshold --c --rounds --max-depth --learning-rate --lambda --gamma --min-child-weight --subsample --colsample --tree-method --max-bins)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    '--positive')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--folds')
+        return
+        ;;
+    '--folds-column')
+        return
+        ;;
+    '--cv')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--metrics-out')
+        return
+        ;;
+    '--ignore')
+        return
+        ;;
+    '--type')
+        return
+        ;;
+    '--threshold')
+        return
+        ;;
+    '--c')
+        return
+        ;;
+    '--rounds')
+        return
+        ;;
+    '--max-depth')
+        return
+        ;;
+    '--learning-rate')
+        return
+        ;;
+    '--lambda')
+        return
+        ;;
+    '--gamma')
+        return
+        ;;
+    '--min-child-weight')
+        return
+        ;;
+    '--subsample')
+        return
+        ;;
+    '--colsample')
+        return
+        ;;
+    '--tree-method')
+        return
+        ;;
+    '--max-bins')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ml_evaluate() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--model --data --target --positive --threshold)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--model')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    '--positive')
+        return
+        ;;
+    '--threshold')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ml_predict() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--model --data --out --explain)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--model')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--explain')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ml_cluster() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --no-silhouette --json --version -h --help)
+    repeating_options=(--ignore)
+    non_repeating_options=(--data --k --seed --out --n-init)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data')
+        return
+        ;;
+    '--k')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--ignore')
+        return
+        ;;
+    '--n-init')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ml_anomalies() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --version -h --help)
+    repeating_options=(--ignore)
+    non_repeating_options=(--data --contamination --seed --out --trees)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data')
+        return
+        ;;
+    '--contamination')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--ignore')
+        return
+        ;;
+    '--trees')
+        return
+        ;;
+    esac
+}
+
+_heatctl_fhe() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    params|keygen|encrypt|decrypt|inspect|export-json)
+        # Offer subcommand argument completions
+        "_heatctl_fhe_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'params keygen encrypt decrypt inspect export-json' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_fhe_params() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+}
+
+_heatctl_fhe_keygen() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--preset --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--preset')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_fhe_encrypt() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--public-key --secret-key --encoding --input --column --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--public-key')
+        return
+        ;;
+    '--secret-key')
+        return
+        ;;
+    '--encoding')
+        return
+        ;;
+    '--input')
+        return
+        ;;
+    '--column')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_fhe_decrypt() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--secret-key --input --encoding)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--secret-key')
+        return
+        ;;
+    '--input')
+        return
+        ;;
+    '--encoding')
+        return
+        ;;
+    esac
+}
+
+_heatctl_fhe_inspect() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--secret-key)
+    __heatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--secret-key')
+        return
+        ;;
+    esac
+}
+
+_heatctl_fhe_export-json() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 1
 }
 
 _heatctl_help() {
