@@ -58,13 +58,7 @@ public struct InteractionReader: Sendable {
     /// - Throws: ``IngestError`` when the file is missing, unreadable, empty, has a bad header,
     ///   or (strict mode) has any bad row.
     public func read(contentsOf url: URL) throws(IngestError) -> ReadReport<Interaction> {
-        do {
-            return try TabularInput.withContents(of: url) { bytes in try read(bytes: bytes, file: url.path) }
-        } catch let error as IngestError {
-            throw error
-        } catch {
-            throw .unreadable(file: url.path, reason: "\(error)")
-        }
+        try TabularInput.readFile(url) { bytes, file in try read(bytes: bytes, file: file) }
     }
 
     /// Reads interactions from bytes in memory.
@@ -75,13 +69,7 @@ public struct InteractionReader: Sendable {
     /// - Returns: the accepted interactions and the rejects.
     /// - Throws: ``IngestError`` as ``read(contentsOf:)``.
     public func read(data: Data, file: String) throws(IngestError) -> ReadReport<Interaction> {
-        do {
-            return try data.withUnsafeBytes { raw in try read(bytes: raw.bindMemory(to: UInt8.self), file: file) }
-        } catch let error as IngestError {
-            throw error
-        } catch {
-            throw .unreadable(file: file, reason: "\(error)")
-        }
+        try TabularInput.readData(data, file: file) { bytes, file in try read(bytes: bytes, file: file) }
     }
 
     /// Streams a file: each accepted interaction goes to `body` as soon as it is decoded, so

@@ -32,6 +32,33 @@ enum TabularInput {
         return try data.withUnsafeBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
     }
 
+    /// Runs a reader over a whole file, mapping any non-``IngestError`` failure to
+    /// ``IngestError/unreadable(file:reason:)`` so public readers throw only ``IngestError``.
+    static func readFile<R>(
+        _ url: URL, _ read: (UnsafeBufferPointer<UInt8>, String) throws -> R
+    ) throws(IngestError) -> R {
+        do {
+            return try withContents(of: url) { bytes in try read(bytes, url.path) }
+        } catch let error as IngestError {
+            throw error
+        } catch {
+            throw .unreadable(file: url.path, reason: "\(error)")
+        }
+    }
+
+    /// Runs a reader over bytes in memory, mapping failures as ``readFile(_:_:)`` does.
+    static func readData<R>(
+        _ data: Data, file: String, _ read: (UnsafeBufferPointer<UInt8>, String) throws -> R
+    ) throws(IngestError) -> R {
+        do {
+            return try data.withUnsafeBytes { raw in try read(raw.bindMemory(to: UInt8.self), file) }
+        } catch let error as IngestError {
+            throw error
+        } catch {
+            throw .unreadable(file: file, reason: "\(error)")
+        }
+    }
+
     /// The format to use: the requested one, else the extension's, else the content's.
     static func format(requested: InputFormat?, file: String, bytes: UnsafeBufferPointer<UInt8>) -> InputFormat {
         if let requested { return requested }
