@@ -2,45 +2,13 @@ import Foundation
 import Testing
 @testable import HeatCore
 
-/// The `heatctl` executable built next to the tests, if any.
-enum BuiltHeatctl {
-    static let url: URL? = {
-        if let path = ProcessInfo.processInfo.environment["HEATCTL"], FileManager.default.isExecutableFile(atPath: path) {
-            return URL(filePath: path)
-        }
-        let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for configuration in ["release", "debug"] {
-            let candidate = root.appending(path: ".build/\(configuration)/heatctl")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }()
-}
-
 /// Runs the built `heatctl` (found next to the tests in `.build/<configuration>/`, or at `$HEATCTL`)
 /// for the `generate`, `heat` and `demo` commands: exit codes, files and JSON output.
 @Suite(.enabled(if: BuiltHeatctl.url != nil, "heatctl is not built"))
 struct CoreCLITests {
-    struct Outcome {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-    }
+    typealias Outcome = BuiltHeatctl.Outcome
 
-    func run(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = try #require(BuiltHeatctl.url)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    func run(_ arguments: [String]) throws -> Outcome { try BuiltHeatctl.run(arguments) }
 
     func makeFolder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appending(path: "heat-cli-\(UUID().uuidString)")

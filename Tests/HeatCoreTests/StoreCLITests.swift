@@ -7,27 +7,10 @@ import Testing
 /// fault-injection switch.
 @Suite(.enabled(if: BuiltHeatctl.url != nil, "heatctl is not built"))
 struct StoreCLITests {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Outcome = BuiltHeatctl.Outcome
 
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = BuiltHeatctl.url
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+        try BuiltHeatctl.run(arguments, environment: environment)
     }
 
     static let csv = """
@@ -66,22 +49,22 @@ struct StoreCLITests {
 
         let first = try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--plaintext", "--json"])
         #expect(first.status == 0)
-        let report = try JSONDecoder().decode(StoreIngestReport.self, from: Data(first.stdout.utf8))
+        let report = try JSONDecoder().decode(StoreIngestReport.self, from: first.stdout)
         #expect(report.eventsAdded == 3)
         let second = try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--plaintext", "--json"])
-        #expect(try JSONDecoder().decode(StoreIngestReport.self, from: Data(second.stdout.utf8)).duplicatesSkipped == 3)
+        #expect(try JSONDecoder().decode(StoreIngestReport.self, from: second.stdout).duplicatesSkipped == 3)
 
         let head = folder.appending(path: "head.json").path
         #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--head-out", head]).status == 0)
         let verify = try run(["audit", "verify", "--store", db, "--expect-head", head, "--keys", "\(keys)/auditor", "--json"])
         #expect(verify.status == 0)
-        let parsed = try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any]
+        let parsed = try JSONSerialization.jsonObject(with: verify.stdout) as? [String: Any]
         #expect(parsed?["intact"] as? Bool == true)
 
         let clients = try run(["clients", "--store", db, "--json"])
         #expect(clients.status == 0)
-        #expect(!clients.stdout.contains("CL-1"))
-        let entries = try JSONDecoder().decode([ClientDirectoryEntry].self, from: Data(clients.stdout.utf8))
+        #expect(!clients.stdoutText.contains("CL-1"))
+        let entries = try JSONDecoder().decode([ClientDirectoryEntry].self, from: clients.stdout)
         #expect(entries.count == 2)
 
         try StoreTestSupport.attacker(db).write { db in
@@ -90,7 +73,7 @@ struct StoreCLITests {
         }
         let broken = try run(["audit", "verify", "--store", db])
         #expect(broken.status == 1)
-        #expect(broken.stdout.contains("event_hmacs row 2 is missing"))
+        #expect(broken.stdoutText.contains("event_hmacs row 2 is missing"))
 
         try StoreTestSupport.attacker(db).writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = 7") }
         #expect(try run(["audit", "log", "--store", db]).status == 78)
