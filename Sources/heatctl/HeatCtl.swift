@@ -33,6 +33,7 @@ struct HeatCtl: AsyncParsableCommand {
             ReportCommand.self,
             MLCommand.self,
             FHECommand.self,
+            BenchCommand.self,
         ]
     )
 }
