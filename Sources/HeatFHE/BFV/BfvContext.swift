@@ -25,6 +25,8 @@ public final class BfvContext<T: ScalarType>: Sendable {
     public let plaintextPlan: NTTPlan<T>?
     /// `Delta = floor(Q / t)` modulo each ciphertext modulus.
     let deltaResidues: [T]
+    /// The RNS scale-and-round of decryption, `round(t * x / Q) mod t`.
+    let scaleAndRound: BfvScaleAndRound<T>
     /// Slot `i` of the batch encoder sits at position `slotToPosition[i]` of the plaintext NTT.
     let slotToPosition: [Int]
     /// SHA-256 of the canonical parameters.
@@ -51,6 +53,7 @@ public final class BfvContext<T: ScalarType>: Sendable {
         self.plaintextModulus = try Modulus<T>(T(t))
         let delta = ciphertextContext.modulusProduct / BigInt(t)
         self.deltaResidues = ciphertextContext.moduliValues.map { T(delta.residue(modulo: UInt64($0))) }
+        self.scaleAndRound = BfvScaleAndRound(ring: ciphertextContext, plaintextModulus: t)
         if parameters.supportsBatching {
             self.plaintextPlan = try NTTPlan<T>(degree: n, modulus: T(t))
         } else {
