@@ -17,4 +17,6 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try Envelope(decoding: bytes, expecting: .fheCiphertext))
         }
     }
+
+    registerFHEBenchmarks()
 }

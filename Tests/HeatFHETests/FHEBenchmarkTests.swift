@@ -25,6 +25,7 @@ import Testing
             #expect(timing.p10Microseconds <= timing.medianMicroseconds)
             #expect(timing.medianMicroseconds <= timing.p90Microseconds)
         }
+        #expect(report.operations.map(\.cpuMedianMicroseconds).reduce(0, +) > 0)
         #expect(report.degree == 16)
         #expect(report.sizes["ciphertext"] ?? 0 > 2 * 3 * 16 * 4)
     }
@@ -35,6 +36,9 @@ import Testing
         #expect(timing.p10Microseconds == 1)
         #expect(timing.p90Microseconds == 9)
         #expect(timing.minimumMicroseconds == 1)
+        #expect(timing.cpuMedianMicroseconds == 0)
         #expect(FHEOperationTiming(name: "empty", samples: []).iterations == 0)
+        let withCPU = FHEOperationTiming(name: "y", samples: [10, 20, 30], cpuSamples: [3, 1, 2])
+        #expect(withCPU.cpuMedianMicroseconds == 2)
     }
 }

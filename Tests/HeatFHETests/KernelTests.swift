@@ -40,6 +40,30 @@ import Testing
         #expect(Set(samples).count > 9_900)
     }
 
+    /// Signed reduction (fast path for |x| < q) against plain remainder arithmetic.
+    @Test func signedReductionMatchesRemainder() throws {
+        var random = SecureRandom()
+        for q in [UInt64(97), 134_176_769, 18_014_398_508_400_641, 4_611_686_018_427_322_369] {
+            let modulus = try Modulus<UInt64>(q)
+            var inputs: [Int64] = [0, 1, -1, 21, -21, Int64.max, Int64.min, Int64.min + 1]
+            if q < UInt64(Int64.max) { inputs += [Int64(q), -Int64(q), Int64(q) - 1, -Int64(q) + 1, Int64(q) + 1, -Int64(q) - 1] }
+            for _ in 0..<2000 {
+                let word = random.next()
+                inputs.append(Int64(bitPattern: word))
+                inputs.append(Int64(bitPattern: word) >> Int64(word & 63))
+            }
+            for x in inputs {
+                let remainder = x.magnitude % q
+                let expected = x >= 0 || remainder == 0 ? remainder : q - remainder
+                #expect(UInt64(modulus.reduce(signed: x)) == expected, "x = \(x) mod \(q)")
+            }
+        }
+        let small = try Modulus<UInt32>(7681)
+        #expect(small.reduce(signed: -1) == 7680)
+        #expect(small.reduce(signed: -7681) == 0)
+        #expect(small.reduce(signed: 7682) == 1)
+    }
+
     /// The bulk big-endian reader and writer agree with the one-word-at-a-time ones.
     @Test func bulkWordsMatchSingleWordCodec() throws {
         var random = SecureRandom()

@@ -7,7 +7,7 @@ import HeatEnvelope
 /// has been timed ``Options/minimumIterations`` times and ``Options/minimumSeconds`` have passed
 /// (or ``Options/maximumIterations`` is reached). Every call is timed alone with the monotonic
 /// clock, and the report gives the median, the 10th and 90th percentiles and the minimum in
-/// microseconds. The operations are those of the peer scripts for Microsoft SEAL and OpenFHE
+/// microseconds, plus the median thread CPU time (robust when other processes share the cores). The operations are those of the peer scripts for Microsoft SEAL and OpenFHE
 /// (`shared/anchors/`), so that numbers can be compared side by side: one NTT forward and inverse
 /// on one modulus, secret and public key generation, batch encode and decode of `N` values,
 /// public- and secret-key encryption, decryption, ciphertext addition, plaintext addition and
@@ -200,21 +200,34 @@ public enum FHEBenchmark {
         mutating func measure<E: Error>(_ name: String, _ body: () throws(E) -> Void) throws(E) {
             let clock = ContinuousClock()
             var samples: [Double] = []
+            var cpuSamples: [Double] = []
             samples.reserveCapacity(options.minimumIterations)
+            cpuSamples.reserveCapacity(options.minimumIterations)
             let start = clock.now
             try body()  // warm-up, untimed
             while samples.count < options.maximumIterations {
                 let before = clock.now
+                let cpuBefore = Self.threadCPUMicroseconds()
                 try body()
+                let cpuAfter = Self.threadCPUMicroseconds()
                 let elapsed = before.duration(to: clock.now)
                 samples.append(Self.microseconds(elapsed))
+                cpuSamples.append(cpuAfter - cpuBefore)
                 if samples.count >= options.minimumIterations,
                     Self.microseconds(start.duration(to: clock.now)) >= options.minimumSeconds * 1e6
                 {
                     break
                 }
             }
-            timings.append(FHEOperationTiming(name: name, samples: samples))
+            timings.append(FHEOperationTiming(name: name, samples: samples, cpuSamples: cpuSamples))
+        }
+
+        /// The CPU time this thread has used, in microseconds (`CLOCK_THREAD_CPUTIME_ID`): unlike
+        /// wall time it does not count time the thread waited for a core on a loaded machine.
+        static func threadCPUMicroseconds() -> Double {
+            var spec = timespec()
+            guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec) == 0 else { return 0 }
+            return Double(spec.tv_sec) * 1e6 + Double(spec.tv_nsec) * 1e-3
         }
 
         static func microseconds(_ duration: Duration) -> Double {
@@ -245,25 +258,30 @@ public struct FHEOperationTiming: Sendable, Hashable, Codable {
     public let p90Microseconds: Double
     /// The fastest call.
     public let minimumMicroseconds: Double
+    /// The median CPU time of the calling thread per call (equal to the wall time on an idle
+    /// machine; lower when the thread waited for a core). Zero when not measured.
+    public let cpuMedianMicroseconds: Double
 
     /// Summarizes samples.
     ///
     /// - Parameters:
     ///   - name: the operation.
-    ///   - samples: at least one time in microseconds (an empty list gives zeros).
-    public init(name: String, samples: [Double]) {
-        let sorted = samples.sorted()
-        func rank(_ fraction: Double) -> Double {
+    ///   - samples: at least one wall time in microseconds (an empty list gives zeros).
+    ///   - cpuSamples: the thread CPU times of the same calls (may be empty).
+    public init(name: String, samples: [Double], cpuSamples: [Double] = []) {
+        func rank(_ sorted: [Double], _ fraction: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
             let index = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
             return sorted[min(max(index, 0), sorted.count - 1)]
         }
+        let sorted = samples.sorted()
         self.name = name
         self.iterations = sorted.count
-        self.medianMicroseconds = rank(0.5)
-        self.p10Microseconds = rank(0.1)
-        self.p90Microseconds = rank(0.9)
+        self.medianMicroseconds = rank(sorted, 0.5)
+        self.p10Microseconds = rank(sorted, 0.1)
+        self.p90Microseconds = rank(sorted, 0.9)
         self.minimumMicroseconds = sorted.first ?? 0
+        self.cpuMedianMicroseconds = rank(cpuSamples.sorted(), 0.5)
     }
 }
 

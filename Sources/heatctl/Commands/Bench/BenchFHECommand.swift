@@ -11,7 +11,8 @@ struct BenchFHECommand: HeatCommand {
             For each preset (by default n4096 and n8192) every operation is run on fixed inputs until \
             it has been timed at least --min-iterations times and for --min-seconds, one call at a \
             time, single-threaded; the table gives the median, 10th and 90th percentile in \
-            microseconds, then the serialized sizes. Results are checked by decryption before \
+            microseconds, the median CPU time of the thread (robust when other processes share the \
+            cores), then the serialized sizes. Results are checked by decryption before \
             they are printed. Compare with Microsoft SEAL and OpenFHE with the scripts of \
             shared/anchors (same N, similar log Q, OMP_NUM_THREADS=1, same machine).
 
@@ -53,12 +54,13 @@ struct BenchFHECommand: HeatCommand {
             let moduli = report.ciphertextModulusBits.map(String.init).joined(separator: "+")
             let special = report.specialModulusBits.map { " (+\($0)-bit special prime)" } ?? ""
             Console.output("\(report.preset): N=\(report.degree), t=\(report.plaintextModulus), log q = \(moduli) bits\(special), \(report.scalarBits)-bit residues")
-            Console.output(Self.row("operation", "median us", "p10 us", "p90 us", "runs"))
+            Console.output(Self.row("operation", "median us", "p10 us", "p90 us", "cpu med us", "runs"))
             for timing in report.operations {
                 Console.output(
                     Self.row(
                         timing.name, Self.format(timing.medianMicroseconds), Self.format(timing.p10Microseconds),
-                        Self.format(timing.p90Microseconds), String(timing.iterations)))
+                        Self.format(timing.p90Microseconds), Self.format(timing.cpuMedianMicroseconds),
+                        String(timing.iterations)))
             }
             for (name, size) in report.sizes.sorted(by: { $0.key < $1.key }) {
                 Console.output("  size.\(name): \(size) bytes")
@@ -69,7 +71,7 @@ struct BenchFHECommand: HeatCommand {
 
     static func row(_ name: String, _ columns: String...) -> String {
         let padded = name.padding(toLength: 24, withPad: " ", startingAt: 0)
-        return "  " + padded + columns.map { String(repeating: " ", count: max(0, 11 - $0.count)) + $0 }.joined()
+        return "  " + padded + columns.map { String(repeating: " ", count: max(0, 12 - $0.count)) + $0 }.joined()
     }
 
     static func format(_ microseconds: Double) -> String {
