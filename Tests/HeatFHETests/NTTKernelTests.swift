@@ -103,3 +103,33 @@ import Testing
         try check(degree: degree, q: UInt32(q32), direct: false)
     }
 }
+
+/// The 32-bit plaintext NTT used by batching with 64-bit residues gives the 64-bit plan's results.
+@Suite struct NarrowPlaintextPlanTests {
+    @Test func narrowPlanMatchesTheWidePlan() throws {
+        let context = try BfvContext<UInt64>(parameters: BfvParameters(preset: "n8192-logq217-logt25"))
+        let wide = try #require(context.plaintextPlan)
+        let narrow = try #require(context.plaintextPlanNarrow)
+        #expect(UInt64(narrow.root) == wide.root)
+        var random = SystemRandomNumberGenerator()
+        let t = context.parameters.plaintextModulus
+        let values = (0..<context.degree).map { _ in UInt64.random(in: 0..<t, using: &random) }
+        var wideForward = values
+        wide.forward(&wideForward)
+        var narrowForward = values.map { UInt32($0) }
+        narrow.forward(&narrowForward)
+        #expect(narrowForward.map(UInt64.init) == wideForward)
+        var wideInverse = values
+        wide.inverse(&wideInverse)
+        var narrowInverse = values.map { UInt32($0) }
+        narrow.inverse(&narrowInverse)
+        #expect(narrowInverse.map(UInt64.init) == wideInverse)
+        // And batch encoding round-trips through it.
+        let encoder = BfvEncoder(context: context)
+        let plaintext = try encoder.encode(unsigned: values, encoding: .batch)
+        #expect(try encoder.decodeUnsigned(plaintext) == values)
+        // The 32-bit preset has no narrow plan (its plan is already 32-bit).
+        let small = try BfvContext<UInt32>(parameters: BfvParameters(preset: "n4096-logq109-logt17"))
+        #expect(small.plaintextPlanNarrow == nil)
+    }
+}
