@@ -3,7 +3,7 @@
 /// Decryption computes `x = [c0 + c1*s + ... + ck*s^k]_Q` in RNS form and then, per coefficient,
 /// `m = round(t * x / Q) mod t` with the Halevi-Polyakov-Shoup scale-and-round on the residues
 /// (`BfvScaleAndRound`: word arithmetic only, exact, with a big-integer fallback for coefficients
-/// within `2^-62` of a rounding boundary). The noise budget still composes each coefficient with
+/// within about `L * 2^-64` of a rounding boundary). The noise budget still composes each coefficient with
 /// ``BigInt``.
 ///
 /// ```swift
