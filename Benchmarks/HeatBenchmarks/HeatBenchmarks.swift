@@ -18,4 +18,6 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try Envelope(decoding: bytes, expecting: .fheCiphertext))
         }
     }
+
+    registerFHEBenchmarks()
 }

@@ -38,6 +38,7 @@ struct HeatCtl: AsyncParsableCommand {
             AuditCommand.self,
             MLCommand.self,
             FHECommand.self,
+            BenchCommand.self,
         ]
     )
 }

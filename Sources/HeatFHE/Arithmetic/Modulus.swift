@@ -200,7 +200,12 @@ public struct Modulus<T: ScalarType>: Sendable, Hashable {
     @inlinable
     public func reduce(signed x: Int64) -> T {
         let q = UInt64(value)
-        let magnitude = x.magnitude % q
+        let small = x.magnitude
+        if small < q {
+            // The common case (secrets, errors, centred plaintexts): no division.
+            return T(truncatingIfNeeded: x < 0 && small != 0 ? q &- small : small)
+        }
+        let magnitude = small % q
         let residue = x < 0 && magnitude != 0 ? q - magnitude : magnitude
         return T(residue)
     }

@@ -1,8 +1,10 @@
 /// Decrypts ciphertexts and measures their remaining noise budget.
 ///
-/// Decryption computes `x = [c0 + c1*s + ... + ck*s^k]_Q` and then, per coefficient,
-/// `m = round(t * x / Q) mod t` exactly with ``BigInt`` (CRT composition of the residues), which
-/// is `O(N * L)` big-integer operations: simple and exact rather than fast.
+/// Decryption computes `x = [c0 + c1*s + ... + ck*s^k]_Q` in RNS form and then, per coefficient,
+/// `m = round(t * x / Q) mod t` with the Halevi-Polyakov-Shoup scale-and-round on the residues
+/// (`BfvScaleAndRound`: word arithmetic only, exact, with a big-integer fallback for coefficients
+/// within about `L * 2^-64` of a rounding boundary). The noise budget still composes each coefficient with
+/// ``BigInt``.
 ///
 /// ```swift
 /// let decryptor = BfvDecryptor(secretKey: secretKey)
@@ -20,6 +22,11 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
 
     /// `[c0 + c1*s + ... + ck*s^k]_Q` as integers in `[0, Q)`.
     func phase(_ ciphertext: Ciphertext<T>) throws(FHEError) -> [BigInt] {
+        try phasePolynomial(ciphertext).composedCoefficients()
+    }
+
+    /// `[c0 + c1*s + ... + ck*s^k]_Q` in coefficient form (RNS residues).
+    func phasePolynomial(_ ciphertext: Ciphertext<T>) throws(FHEError) -> PolyRq<T, Coeff> {
         let context = secretKey.context
         try context.requireSame(ciphertext.context, "the ciphertext")
         let s = secretKey.evaluationAtCiphertextLevel()
@@ -29,7 +36,7 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
             if index > 1 { sPower *= s }
             sum += (polynomial.forwardNTT() * sPower).inverseNTT()
         }
-        return sum.composedCoefficients()
+        return sum
     }
 
     /// Decrypts a ciphertext.
@@ -38,6 +45,18 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
     /// - Returns: the plaintext, with the ciphertext's encoding metadata.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
     public func decrypt(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Plaintext<T> {
+        let context = secretKey.context
+        let rounder = context.scaleAndRound
+        guard rounder.isApplicable else { return try decryptReference(ciphertext) }
+        let coefficients = rounder.scaleAndRound(try phasePolynomial(ciphertext))
+        return try Plaintext(
+            context: context, coefficients: coefficients, encoding: ciphertext.encoding,
+            signedness: ciphertext.signedness, valueCount: ciphertext.valueCount)
+    }
+
+    /// Decrypts with ``BigInt`` per coefficient (CRT composition, then `round(t * x / Q) mod t`):
+    /// the slow, obviously exact reference that tests compare the fast path with.
+    func decryptReference(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Plaintext<T> {
         let context = secretKey.context
         let q = context.ciphertextContext.modulusProduct
         let halfQ = q / BigInt(2)

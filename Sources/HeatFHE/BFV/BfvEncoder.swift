@@ -64,8 +64,17 @@ public struct BfvEncoder<T: ScalarType>: Sendable {
             guard let plan = context.plaintextPlan else {
                 throw .batchingUnsupported(plaintextModulus: context.parameters.plaintextModulus, degree: n)
             }
-            for (slot, value) in residues.enumerated() { coefficients[context.slotToPosition[slot]] = value }
-            plan.inverse(&coefficients)
+            if let narrow = context.plaintextPlanNarrow {
+                var words = [UInt32](repeating: 0, count: n)
+                for (slot, value) in residues.enumerated() {
+                    words[context.slotToPosition[slot]] = UInt32(truncatingIfNeeded: value)
+                }
+                narrow.inverse(&words)
+                coefficients = words.map { T($0) }
+            } else {
+                for (slot, value) in residues.enumerated() { coefficients[context.slotToPosition[slot]] = value }
+                plan.inverse(&coefficients)
+            }
         }
         return try Plaintext(
             context: context, coefficients: coefficients, encoding: encoding, signedness: signedness,
@@ -86,6 +95,11 @@ public struct BfvEncoder<T: ScalarType>: Sendable {
         case .batch:
             guard let plan = context.plaintextPlan else {
                 throw .batchingUnsupported(plaintextModulus: context.parameters.plaintextModulus, degree: context.degree)
+            }
+            if let narrow = context.plaintextPlanNarrow {
+                var words = plaintext.coefficients.map { UInt32(truncatingIfNeeded: $0) }
+                narrow.forward(&words)
+                return context.slotToPosition.map { T(words[$0]) }
             }
             var evaluations = plaintext.coefficients
             plan.forward(&evaluations)

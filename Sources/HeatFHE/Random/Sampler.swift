@@ -6,7 +6,8 @@
 ///   parameter `eta = 21`: `sum of 21 bits - sum of 21 bits`, mean 0, variance `eta / 2 = 10.5`,
 ///   so `sigma = 3.24`, which matches the standard's discrete Gaussian width (3.2) while being
 ///   bounded (`|e| <= 21`) and constant-time to sample.
-/// - **Uniform** masks: ``uniform(modulus:count:using:)``, rejection-sampled per residue.
+/// - **Uniform** masks: ``uniform(modulus:count:using:)``, rejection-sampled per residue on
+///   `bitWidth(q)` random bits (no division).
 ///
 /// ```swift
 /// var random = SecureRandom()
@@ -64,7 +65,29 @@ public enum Sampler {
     ///   - random: the generator.
     /// - Returns: the residues.
     public static func uniform<T: ScalarType>(modulus: Modulus<T>, count: Int, using random: inout SecureRandom) -> [T] {
+        // Rejection sampling on bitWidth(q) random bits: a candidate below q is uniform in [0, q),
+        // accepted with probability q / 2^bits > 1/2, with no division. Moduli of at most 32 bits
+        // take two candidates from each 64-bit word.
         let q = UInt64(modulus.value)
-        return (0..<count).map { _ in T(random.uniform(below: q)) }
+        let bits = modulus.bitWidth
+        let mask: UInt64 = bits >= 64 ? .max : (1 << UInt64(bits)) - 1
+        var out = [T](repeating: 0, count: count)
+        var index = 0
+        while index < count {
+            let word = random.next()
+            let low = word & mask
+            if low < q {
+                out[index] = T(truncatingIfNeeded: low)
+                index += 1
+            }
+            if bits <= 32, index < count {
+                let high = (word >> 32) & mask
+                if high < q {
+                    out[index] = T(truncatingIfNeeded: high)
+                    index += 1
+                }
+            }
+        }
+        return out
     }
 }

@@ -102,8 +102,7 @@ public enum BfvFile {
 
     static func write<T: ScalarType, F>(_ polynomial: PolyRq<T, F>, to writer: inout ByteWriter) {
         writer.append(UInt8(polynomial.context.count))
-        writer.bytes.reserveCapacity(writer.bytes.count + polynomial.data.count * MemoryLayout<T>.size)
-        for value in polynomial.data { writer.append(value) }
+        writer.appendBigEndian(polynomial.data)
     }
 
     static func readPolynomial<T: ScalarType>(
@@ -115,16 +114,23 @@ public enum BfvFile {
                 source: reader.source, reason: "\(field) has \(count) moduli, the parameters need \(ring.count)")
         }
         let n = ring.degree
-        var data = [T](repeating: 0, count: n * ring.count)
+        let size = MemoryLayout<T>.size
+        // One length check for the whole polynomial, naming the residue the payload ends in.
+        guard reader.remaining >= n * ring.count * size else {
+            let complete = reader.remaining / size
+            throw .malformedData(
+                source: reader.source,
+                reason: "payload ends inside \(field)[\(complete / n)][\(complete % n)] at byte \(reader.offset + complete * size)")
+        }
+        let data: [T] = reader.readBigEndianWords(count: n * ring.count)
         for (i, modulus) in ring.moduli.enumerated() {
-            for j in 0..<n {
-                let value: T = try reader.read("\(field)[\(i)][\(j)]")
-                guard value < modulus.value else {
-                    throw .malformedData(
-                        source: reader.source,
-                        reason: "\(field) residue \(j) modulo \(modulus.value) is \(value), not below the modulus")
-                }
-                data[i * n + j] = value
+            let q = modulus.value
+            let base = i * n
+            // Find the first residue out of range without building a message per residue.
+            if let bad = data[base..<(base + n)].firstIndex(where: { $0 >= q }) {
+                throw .malformedData(
+                    source: reader.source,
+                    reason: "\(field) residue \(bad - base) modulo \(q) is \(data[bad]), not below the modulus")
             }
         }
         return PolyRq(context: ring, data: data)

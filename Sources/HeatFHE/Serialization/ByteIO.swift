@@ -8,6 +8,20 @@ struct ByteWriter {
     }
 
     mutating func append(contentsOf other: [UInt8]) { bytes.append(contentsOf: other) }
+
+    /// Appends every word big-endian, in one pass over a pre-sized buffer.
+    mutating func appendBigEndian<I: FixedWidthInteger>(_ values: [I]) {
+        let size = MemoryLayout<I>.size
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: values.count * size))
+        bytes.withUnsafeMutableBytes { raw in
+            values.withUnsafeBufferPointer { words in
+                for (index, word) in words.enumerated() {
+                    raw.storeBytes(of: word.bigEndian, toByteOffset: start + index * size, as: I.self)
+                }
+            }
+        }
+    }
 }
 
 /// Reads big-endian integers from a byte array, naming the field on truncation.
@@ -32,6 +46,23 @@ struct ByteReader {
         for index in 0..<size { value = value << 8 | I(bytes[offset + index]) }
         offset += size
         return value
+    }
+
+    /// Reads `count` big-endian words; the caller has checked that `remaining >= count * size`.
+    mutating func readBigEndianWords<I: FixedWidthInteger>(count: Int) -> [I] {
+        let size = MemoryLayout<I>.size
+        precondition(count >= 0 && remaining >= count * size, "readBigEndianWords needs a length check first")
+        let start = offset
+        let out = [I](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                for index in 0..<count {
+                    buffer[index] = I(bigEndian: raw.loadUnaligned(fromByteOffset: start + index * size, as: I.self))
+                }
+            }
+            initialized = count
+        }
+        offset += count * size
+        return out
     }
 
     mutating func readBytes(_ count: Int, field: String) throws(FHEError) -> [UInt8] {

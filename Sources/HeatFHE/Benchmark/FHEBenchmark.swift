@@ -1,0 +1,313 @@
+import Foundation
+import HeatEnvelope
+
+/// Micro-benchmarks of the BFV operations, single-threaded, for one parameter preset.
+///
+/// Each operation runs on fixed inputs (keys, a full batch plaintext, fresh ciphertexts) until it
+/// has been timed ``Options/minimumIterations`` times and ``Options/minimumSeconds`` have passed
+/// (or ``Options/maximumIterations`` is reached). Every call is timed alone with the monotonic
+/// clock, and the report gives the median, the 10th and 90th percentiles and the minimum in
+/// microseconds, plus the median thread CPU time (robust when other processes share the cores). The operations are those of the peer scripts for Microsoft SEAL and OpenFHE
+/// (`shared/anchors/`), so that numbers can be compared side by side: one NTT forward and inverse
+/// on one modulus, secret and public key generation, batch encode and decode of `N` values,
+/// public- and secret-key encryption, decryption, ciphertext addition, plaintext addition and
+/// multiplication, and serialization of a ciphertext to its envelope bytes and back. Before timing,
+/// the run checks that the decrypted results are right, so a broken build cannot report numbers.
+///
+/// ```swift
+/// let report = try FHEBenchmark.run(preset: "n4096-logq109-logt17")
+/// for timing in report.operations { _ = (timing.name, timing.medianMicroseconds) }
+/// ```
+public enum FHEBenchmark {
+    /// How long and how often each operation is timed.
+    public struct Options: Sendable, Hashable, Codable {
+        /// The least number of timed calls per operation.
+        public var minimumIterations: Int
+        /// The most timed calls per operation.
+        public var maximumIterations: Int
+        /// The least total time per operation, in seconds.
+        public var minimumSeconds: Double
+
+        /// Creates options.
+        ///
+        /// - Parameters:
+        ///   - minimumIterations: the least number of timed calls (at least 1).
+        ///   - maximumIterations: the most timed calls (at least `minimumIterations`).
+        ///   - minimumSeconds: the least total time per operation.
+        public init(minimumIterations: Int = 10, maximumIterations: Int = 10_000, minimumSeconds: Double = 0.5) {
+            self.minimumIterations = max(1, minimumIterations)
+            self.maximumIterations = max(self.minimumIterations, maximumIterations)
+            self.minimumSeconds = max(0, minimumSeconds)
+        }
+    }
+
+    /// The presets measured by default (the two smaller ones, as the peer scripts do).
+    public static let defaultPresetNames = ["n4096-logq109-logt17", "n8192-logq217-logt25"]
+
+    /// Resolves a preset name or an unambiguous prefix of one (`n4096` for `n4096-logq109-logt17`).
+    ///
+    /// - Parameter name: a full preset name or a prefix of exactly one.
+    /// - Returns: the preset's parameters.
+    /// - Throws: ``FHEError/unknownPreset(_:available:)`` when no preset, or more than one, matches.
+    public static func preset(named name: String) throws(FHEError) -> BfvParameters {
+        if let exact = BfvParameters.presets.first(where: { $0.name == name }) { return exact }
+        let matches = BfvParameters.presets.filter { $0.name.hasPrefix(name + "-") }
+        guard matches.count == 1, let match = matches.first else {
+            throw .unknownPreset(name, available: BfvParameters.presetNames)
+        }
+        return match
+    }
+
+    /// Benchmarks one preset.
+    ///
+    /// - Parameters:
+    ///   - name: a preset name or unambiguous prefix (see ``preset(named:)``).
+    ///   - options: iteration and time limits.
+    /// - Returns: the timings and sizes.
+    /// - Throws: ``FHEError/unknownPreset(_:available:)`` for an unknown name, or
+    ///   ``FHEError/invalidParameters(_:)`` if a self-check of the results fails.
+    public static func run(preset name: String, options: Options = Options()) throws(FHEError) -> FHEBenchmarkReport {
+        let parameters = try preset(named: name)
+        switch parameters.scalarWidth {
+        case .bits32: return try run(BfvContext<UInt32>(parameters: parameters), options: options)
+        case .bits64: return try run(BfvContext<UInt64>(parameters: parameters), options: options)
+        }
+    }
+
+    /// Benchmarks the given parameters.
+    ///
+    /// - Parameters:
+    ///   - context: the parameters (batching must be supported).
+    ///   - options: iteration and time limits.
+    /// - Returns: the timings and sizes.
+    /// - Throws: ``FHEError/batchingUnsupported(plaintextModulus:degree:)`` without batching, or
+    ///   ``FHEError/invalidParameters(_:)`` if a self-check of the results fails.
+    public static func run<T: ScalarType>(_ context: BfvContext<T>, options: Options = Options()) throws(FHEError)
+        -> FHEBenchmarkReport
+    {
+        let parameters = context.parameters
+        let n = context.degree
+        let t = UInt64(parameters.plaintextModulus)
+        var random = SecureRandom()
+        var timer = Timer(options: options)
+
+        // NTT on the first ciphertext modulus, in place on random residues.
+        let plan = context.ciphertextContext.plans[0]
+        var residues = Sampler.uniform(modulus: plan.modulus, count: n, using: &random)
+        residues.withUnsafeMutableBufferPointer { buffer in
+            timer.measure("ntt.forward") { plan.forward(buffer) }
+            timer.measure("ntt.inverse") { plan.inverse(buffer) }
+        }
+
+        // Keys.
+        var sink = 0
+        timer.measure("keygen.secret") { sink &+= SecretKey(context: context, using: &random).context.degree }
+        let secretKey = SecretKey(context: context, using: &random)
+        timer.measure("keygen.public") { sink &+= PublicKey(secretKey: secretKey, using: &random).context.degree }
+        let publicKey = PublicKey(secretKey: secretKey, using: &random)
+
+        // Encoding: N values uniform in [0, t).
+        let encoder = BfvEncoder(context: context)
+        let values1 = (0..<n).map { _ in random.uniform(below: t) }
+        let values2 = (0..<n).map { _ in random.uniform(below: t) }
+        let plaintext1 = try encoder.encode(unsigned: values1, encoding: .batch)
+        let plaintext2 = try encoder.encode(unsigned: values2, encoding: .batch)
+        try timer.measure("encode.batch") { () throws(FHEError) in
+            sink &+= try encoder.encode(unsigned: values1, encoding: .batch).valueCount
+        }
+        try timer.measure("decode.batch") { () throws(FHEError) in
+            sink &+= try encoder.decodeUnsigned(plaintext1).count
+        }
+
+        // Encryption and decryption.
+        let publicEncryptor = BfvEncryptor(publicKey: publicKey)
+        let secretEncryptor = BfvEncryptor(secretKey: secretKey)
+        let decryptor = BfvDecryptor(secretKey: secretKey)
+        try timer.measure("encrypt.publicKey") { () throws(FHEError) in
+            sink &+= try publicEncryptor.encrypt(plaintext1, using: &random).valueCount
+        }
+        try timer.measure("encrypt.secretKey") { () throws(FHEError) in
+            sink &+= try secretEncryptor.encrypt(plaintext1, using: &random).valueCount
+        }
+        let ciphertext1 = try publicEncryptor.encrypt(plaintext1, using: &random)
+        let ciphertext2 = try publicEncryptor.encrypt(plaintext2, using: &random)
+        try timer.measure("decrypt") { () throws(FHEError) in
+            sink &+= try decryptor.decrypt(ciphertext1).valueCount
+        }
+
+        // Evaluation.
+        let evaluator = BfvEvaluator(context: context)
+        try timer.measure("add") { () throws(FHEError) in
+            sink &+= try evaluator.add(ciphertext1, ciphertext2).valueCount
+        }
+        try timer.measure("add.plain") { () throws(FHEError) in
+            sink &+= try evaluator.add(ciphertext1, plaintext2).valueCount
+        }
+        try timer.measure("multiply.plain") { () throws(FHEError) in
+            sink &+= try evaluator.multiply(ciphertext1, plaintext2).valueCount
+        }
+
+        // Serialization of a ciphertext to envelope bytes and back.
+        let bytes = ciphertext1.envelope().serialized()
+        try timer.measure("serialize.ciphertext") { () throws(FHEError) in
+            sink &+= ciphertext1.envelope().serialized().count
+        }
+        try timer.measure("deserialize.ciphertext") { () throws(FHEError) in
+            let envelope: Envelope
+            do throws(EnvelopeError) {
+                envelope = try Envelope(decoding: bytes, expecting: .fheCiphertext, source: "benchmark")
+            } catch {
+                throw .envelope(error)
+            }
+            sink &+= try Ciphertext(envelope: envelope, context: context, source: "benchmark").valueCount
+        }
+
+        // Self-check: the measured operations compute the right thing.
+        let sum = try encoder.decodeUnsigned(decryptor.decrypt(evaluator.add(ciphertext1, ciphertext2)))
+        let product = try encoder.decodeUnsigned(decryptor.decrypt(evaluator.multiply(ciphertext1, plaintext2)))
+        let secretRoundTrip = try encoder.decodeUnsigned(
+            decryptor.decrypt(secretEncryptor.encrypt(plaintext1, using: &random)))
+        for index in 0..<n {
+            let expectedSum = (values1[index] + values2[index]) % t
+            let expectedProduct = values1[index].multipliedFullWidth(by: values2[index])
+            let productResidue = t.dividingFullWidth((high: expectedProduct.high, low: expectedProduct.low)).remainder
+            guard sum[index] == expectedSum, product[index] == productResidue, secretRoundTrip[index] == values1[index]
+            else {
+                throw .invalidParameters("benchmark self-check failed at slot \(index) for \(parameters.name)")
+            }
+        }
+
+        let sizes = [
+            "ciphertext": bytes.count,
+            "publicKey": publicKey.envelope().serialized().count,
+            "secretKey": secretKey.envelope().serialized().count,
+            "plaintext": plaintext1.envelope().serialized().count,
+        ]
+        return FHEBenchmarkReport(
+            preset: parameters.name, degree: n, plaintextModulus: t,
+            ciphertextModulusBits: parameters.ciphertextModuli.map { 64 - $0.leadingZeroBitCount },
+            specialModulusBits: parameters.specialModulus.map { 64 - $0.leadingZeroBitCount },
+            scalarBits: T.bitWidth, operations: timer.timings, sizes: sizes, checksum: sink)
+    }
+
+    /// Times closures one call at a time.
+    struct Timer {
+        let options: Options
+        var timings: [FHEOperationTiming] = []
+
+        init(options: Options) { self.options = options }
+
+        mutating func measure<E: Error>(_ name: String, _ body: () throws(E) -> Void) throws(E) {
+            let clock = ContinuousClock()
+            var samples: [Double] = []
+            var cpuSamples: [Double] = []
+            samples.reserveCapacity(options.minimumIterations)
+            cpuSamples.reserveCapacity(options.minimumIterations)
+            let start = clock.now
+            try body()  // warm-up, untimed
+            while samples.count < options.maximumIterations {
+                let before = clock.now
+                let cpuBefore = Self.threadCPUMicroseconds()
+                try body()
+                let cpuAfter = Self.threadCPUMicroseconds()
+                let elapsed = before.duration(to: clock.now)
+                samples.append(Self.microseconds(elapsed))
+                cpuSamples.append(cpuAfter - cpuBefore)
+                if samples.count >= options.minimumIterations,
+                    Self.microseconds(start.duration(to: clock.now)) >= options.minimumSeconds * 1e6
+                {
+                    break
+                }
+            }
+            timings.append(FHEOperationTiming(name: name, samples: samples, cpuSamples: cpuSamples))
+        }
+
+        /// The CPU time this thread has used, in microseconds (`CLOCK_THREAD_CPUTIME_ID`): unlike
+        /// wall time it does not count time the thread waited for a core on a loaded machine.
+        static func threadCPUMicroseconds() -> Double {
+            var spec = timespec()
+            guard clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec) == 0 else { return 0 }
+            return Double(spec.tv_sec) * 1e6 + Double(spec.tv_nsec) * 1e-3
+        }
+
+        static func microseconds(_ duration: Duration) -> Double {
+            let components = duration.components
+            return Double(components.seconds) * 1e6 + Double(components.attoseconds) * 1e-12
+        }
+    }
+}
+
+/// The timing of one benchmarked operation, in microseconds.
+///
+/// Percentiles use the nearest-rank method on the sorted samples.
+///
+/// ```swift
+/// let timing = FHEOperationTiming(name: "add", samples: [3, 1, 2])
+/// timing.medianMicroseconds   // 2
+/// ```
+public struct FHEOperationTiming: Sendable, Hashable, Codable {
+    /// The operation's name, such as `encrypt.publicKey`.
+    public let name: String
+    /// How many calls were timed.
+    public let iterations: Int
+    /// The median time of one call.
+    public let medianMicroseconds: Double
+    /// The 10th percentile.
+    public let p10Microseconds: Double
+    /// The 90th percentile.
+    public let p90Microseconds: Double
+    /// The fastest call.
+    public let minimumMicroseconds: Double
+    /// The median CPU time of the calling thread per call (equal to the wall time on an idle
+    /// machine; lower when the thread waited for a core). Zero when not measured.
+    public let cpuMedianMicroseconds: Double
+
+    /// Summarizes samples.
+    ///
+    /// - Parameters:
+    ///   - name: the operation.
+    ///   - samples: at least one wall time in microseconds (an empty list gives zeros).
+    ///   - cpuSamples: the thread CPU times of the same calls (may be empty).
+    public init(name: String, samples: [Double], cpuSamples: [Double] = []) {
+        func rank(_ sorted: [Double], _ fraction: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            let index = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
+            return sorted[min(max(index, 0), sorted.count - 1)]
+        }
+        let sorted = samples.sorted()
+        self.name = name
+        self.iterations = sorted.count
+        self.medianMicroseconds = rank(sorted, 0.5)
+        self.p10Microseconds = rank(sorted, 0.1)
+        self.p90Microseconds = rank(sorted, 0.9)
+        self.minimumMicroseconds = sorted.first ?? 0
+        self.cpuMedianMicroseconds = rank(cpuSamples.sorted(), 0.5)
+    }
+}
+
+/// The result of ``FHEBenchmark/run(preset:options:)`` for one preset.
+///
+/// ```swift
+/// let report = try FHEBenchmark.run(preset: "n4096")
+/// let decrypt = report.operations.first { $0.name == "decrypt" }
+/// ```
+public struct FHEBenchmarkReport: Sendable, Hashable, Codable {
+    /// The preset's name.
+    public let preset: String
+    /// The ring degree `N`.
+    public let degree: Int
+    /// The plaintext modulus `t`.
+    public let plaintextModulus: UInt64
+    /// The bit width of each ciphertext modulus.
+    public let ciphertextModulusBits: [Int]
+    /// The bit width of the special prime, if any.
+    public let specialModulusBits: Int?
+    /// The residue word size (32 or 64).
+    public let scalarBits: Int
+    /// The timings, in the order measured.
+    public let operations: [FHEOperationTiming]
+    /// Serialized sizes in bytes (envelope included) of `ciphertext`, `publicKey`, `secretKey`, `plaintext`.
+    public let sizes: [String: Int]
+    /// A value accumulated from every result so the optimizer cannot drop the timed work.
+    public let checksum: Int
+}

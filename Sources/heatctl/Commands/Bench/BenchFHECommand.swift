@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import HeatFHE
+
+/// `heatctl bench fhe [--preset NAME] [--json]`: times the BFV operations per preset.
+struct BenchFHECommand: HeatCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fhe",
+        abstract: "Time the BFV operations (NTT, keygen, encode, encrypt, decrypt, evaluate, serialize).",
+        discussion: """
+            For each preset (by default n4096 and n8192) every operation is run on fixed inputs until \
+            it has been timed at least --min-iterations times and for --min-seconds, one call at a \
+            time, single-threaded; the table gives the median, 10th and 90th percentile in \
+            microseconds, the median CPU time of the thread (robust when other processes share the \
+            cores), then the serialized sizes. Results are checked by decryption before \
+            they are printed. Compare with Microsoft SEAL and OpenFHE with the scripts of \
+            shared/anchors (same N, similar log Q, OMP_NUM_THREADS=1, same machine).
+
+            Example:
+              heatctl bench fhe
+              heatctl bench fhe --preset n8192-logq217-logt25 --json
+              heatctl bench fhe --preset n4096 --min-seconds 0.1
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
+
+    @Option(name: .long, help: "A preset name or its prefix (n4096, n8192, n16384); repeatable. Default: n4096 and n8192.")
+    var preset: [String] = []
+
+    @Option(name: .long, help: "The least total time per operation, in seconds.")
+    var minSeconds: Double = 0.5
+
+    @Option(name: .long, help: "The least number of timed calls per operation.")
+    var minIterations: Int = 10
+
+    @Flag(name: .long, help: "Print the results as one JSON document.")
+    var json = false
+
+    func execute() async throws {
+        let names = preset.isEmpty ? FHEBenchmark.defaultPresetNames : preset
+        let options = FHEBenchmark.Options(minimumIterations: minIterations, minimumSeconds: minSeconds)
+        var reports: [FHEBenchmarkReport] = []
+        for name in names {
+            if !json { Console.info("benchmarking \(name)...") }
+            reports.append(try FHEBenchmark.run(preset: name, options: options))
+        }
+        if json {
+            try Console.output(FHEJSON.encode(["presets": reports]))
+            return
+        }
+        for report in reports {
+            let moduli = report.ciphertextModulusBits.map(String.init).joined(separator: "+")
+            let special = report.specialModulusBits.map { " (+\($0)-bit special prime)" } ?? ""
+            Console.output("\(report.preset): N=\(report.degree), t=\(report.plaintextModulus), log q = \(moduli) bits\(special), \(report.scalarBits)-bit residues")
+            Console.output(Self.row("operation", "median us", "p10 us", "p90 us", "cpu med us", "runs"))
+            for timing in report.operations {
+                Console.output(
+                    Self.row(
+                        timing.name, Self.format(timing.medianMicroseconds), Self.format(timing.p10Microseconds),
+                        Self.format(timing.p90Microseconds), Self.format(timing.cpuMedianMicroseconds),
+                        String(timing.iterations)))
+            }
+            for (name, size) in report.sizes.sorted(by: { $0.key < $1.key }) {
+                Console.output("  size.\(name): \(size) bytes")
+            }
+            Console.output("")
+        }
+    }
+
+    static func row(_ name: String, _ columns: String...) -> String {
+        let padded = name.padding(toLength: 24, withPad: " ", startingAt: 0)
+        return "  " + padded + columns.map { String(repeating: " ", count: max(0, 12 - $0.count)) + $0 }.joined()
+    }
+
+    static func format(_ microseconds: Double) -> String {
+        microseconds >= 100 ? String(format: "%.0f", microseconds) : String(format: "%.1f", microseconds)
+    }
+}

@@ -1,0 +1,44 @@
+import Testing
+@testable import HeatFHE
+
+@Suite struct FHEBenchmarkTests {
+    @Test func resolvesPresetPrefixes() throws {
+        #expect(try FHEBenchmark.preset(named: "n4096").name == "n4096-logq109-logt17")
+        #expect(try FHEBenchmark.preset(named: "n8192-logq217-logt25").degree == 8192)
+        #expect(throws: FHEError.self) { try FHEBenchmark.preset(named: "n") }
+        #expect(throws: FHEError.self) { try FHEBenchmark.preset(named: "n4096-logq") }
+    }
+
+    @Test func timesEveryOperationOnASmallRing() throws {
+        let context = try BfvContext<UInt32>(parameters: TestParameters.small32)
+        let options = FHEBenchmark.Options(minimumIterations: 3, maximumIterations: 3, minimumSeconds: 0)
+        let report = try FHEBenchmark.run(context, options: options)
+        let expected = [
+            "ntt.forward", "ntt.inverse", "keygen.secret", "keygen.public", "encode.batch", "decode.batch",
+            "encrypt.publicKey", "encrypt.secretKey", "decrypt", "add", "add.plain", "multiply.plain",
+            "serialize.ciphertext", "deserialize.ciphertext",
+        ]
+        #expect(report.operations.map(\.name) == expected)
+        for timing in report.operations {
+            #expect(timing.iterations == 3)
+            #expect(timing.minimumMicroseconds > 0)
+            #expect(timing.p10Microseconds <= timing.medianMicroseconds)
+            #expect(timing.medianMicroseconds <= timing.p90Microseconds)
+        }
+        #expect(report.operations.map(\.cpuMedianMicroseconds).reduce(0, +) > 0)
+        #expect(report.degree == 16)
+        #expect(report.sizes["ciphertext"] ?? 0 > 2 * 3 * 16 * 4)
+    }
+
+    @Test func percentilesUseNearestRank() {
+        let timing = FHEOperationTiming(name: "x", samples: (1...10).map(Double.init).reversed())
+        #expect(timing.medianMicroseconds == 5)
+        #expect(timing.p10Microseconds == 1)
+        #expect(timing.p90Microseconds == 9)
+        #expect(timing.minimumMicroseconds == 1)
+        #expect(timing.cpuMedianMicroseconds == 0)
+        #expect(FHEOperationTiming(name: "empty", samples: []).iterations == 0)
+        let withCPU = FHEOperationTiming(name: "y", samples: [10, 20, 30], cpuSamples: [3, 1, 2])
+        #expect(withCPU.cpuMedianMicroseconds == 2)
+    }
+}
