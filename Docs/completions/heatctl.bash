@@ -173,13 +173,13 @@ _heatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|generate|heat|report|init|keys|ingest|clients|audit|ml|fhe|help)
+    demo|generate|heat|report|init|keys|ingest|clients|audit|ml|fhe|bench|help)
         # Offer subcommand argument completions
         "_heatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest clients audit ml fhe help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest clients audit ml fhe bench help' -- "${cur}"))
         ;;
     esac
 }
@@ -838,6 +838,50 @@ _heatctl_fhe_export-json() {
     repeating_options=()
     non_repeating_options=()
     __heatctl_offer_flags_options 1
+}
+
+_heatctl_bench() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    fhe)
+        # Offer subcommand argument completions
+        "_heatctl_bench_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'fhe' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_bench_fhe() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --json --version -h --help)
+    repeating_options=(--preset)
+    non_repeating_options=(--min-seconds --min-iterations)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--preset')
+        return
+        ;;
+    '--min-seconds')
+        return
+        ;;
+    '--min-iterations')
+        return
+        ;;
+    esac
 }
 
 _heatctl_help() {

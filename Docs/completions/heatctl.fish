@@ -82,6 +82,12 @@ function __heatctl_parse_tokens -S
             case 'export-json'
                 __heatctl_parse_subcommand 1 'quiet' 'version' 'h/help'
             end
+        case 'bench'
+            __heatctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'fhe'
+                __heatctl_parse_subcommand 0 'quiet' 'preset=+' 'min-seconds=' 'min-iterations=' 'json' 'version' 'h/help'
+            end
         case 'help'
             __heatctl_parse_subcommand -r 1 'version'
         end
@@ -150,6 +156,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "hea
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'audit' -d 'Sign, verify and list the store\'s hash chains and audit log.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'ml' -d 'Train, evaluate, apply and explain models; segment and score anomalies in CSV tables.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'fhe' -d 'Low-level BFV homomorphic encryption toolbox.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'bench' -d 'Measure the speed of the libraries on this machine.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" clients' -l 'clients' -d 'Number of clients.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" weeks' -l 'weeks' -d 'Number of weeks of interactions.' -rfka ''
@@ -364,4 +371,14 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe export-json" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe export-json" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe export-json" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl bench" -eq 1' -fa 'fhe' -d 'Time the BFV operations (NTT, keygen, encode, encrypt, decrypt, evaluate, serialize).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe"' -l 'preset' -d 'A preset name or its prefix (n4096, n8192, n16384); repeatable. Default: n4096 and n8192.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" min-seconds' -l 'min-seconds' -d 'The least total time per operation, in seconds.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" min-iterations' -l 'min-iterations' -d 'The least number of timed calls per operation.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" json' -l 'json' -d 'Print the results as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl help" version' -l 'version' -d 'Show the version.'
