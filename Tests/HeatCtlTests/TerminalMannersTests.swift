@@ -57,6 +57,25 @@ import Testing
         #expect(silent.lines.isEmpty)
     }
 
+    @Test func progressTotalCanBeSetByALibraryCallback() {
+        final class Recorder: @unchecked Sendable {
+            var lines: [String] = []
+            var time: TimeInterval = 0
+        }
+        let recorder = Recorder()
+        let bar = ProgressBar(title: "Reading", total: nil, unit: "rows", enabled: true,
+                              now: { recorder.time }, draw: { recorder.lines.append($0) })
+        bar.update(completed: 0, total: 8_000)
+        recorder.time = 2
+        bar.update(completed: 4_000, total: 8_000)
+        bar.finish()
+        #expect(recorder.lines.count == 4, "\(recorder.lines)")     // two updates, the final state, "\n"
+        #expect(recorder.lines.last == "\n")
+        #expect(recorder.lines[0].contains("0/8,000 rows"))
+        #expect(recorder.lines[1].contains("50%  4,000/8,000 rows  2,000 rows/s  ETA 0:02"), "\(recorder.lines[1])")
+        #expect(bar.total == 8_000)
+    }
+
     @Test func inputFileErrorsMapToDesignExitCodes() throws {
         #expect(throws: InputFileError.missing(path: "/nonexistent/results.json")) {
             try InputFile.read("/nonexistent/results.json")

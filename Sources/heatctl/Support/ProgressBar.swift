@@ -20,7 +20,8 @@ final class ProgressBar: @unchecked Sendable {
     static let minimumRedrawInterval: TimeInterval = 0.1
 
     let title: String
-    let total: Int?
+    /// The number of units, or `nil` when unknown; set again by ``update(completed:total:)``.
+    private(set) var total: Int?
     let unit: String
     let enabled: Bool
     private let now: @Sendable () -> TimeInterval
@@ -67,6 +68,16 @@ final class ProgressBar: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         completed = value
+        redraw(force: false)
+    }
+
+    /// Sets the number of completed units and the total (for a library callback that reports
+    /// both, or a total known only once work has started), and redraws if the throttle allows.
+    func update(completed value: Int, total newTotal: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        completed = value
+        total = max(0, newTotal)
         redraw(force: false)
     }
 
