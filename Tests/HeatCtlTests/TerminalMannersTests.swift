@@ -37,7 +37,7 @@ import Testing
             func add(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
         }
         let recorder = Recorder()
-        let bar = ProgressBar(title: "Work", total: 100, unit: "items", enabled: true,
+        let bar = ProgressBar(title: "Work", total: 100, unit: "items", enabled: true, showAfter: 0,
                               now: { recorder.time }, draw: { recorder.add($0) })
         for _ in 0..<50 { bar.advance() }          // all at t = 0: one draw
         recorder.time = 0.05
@@ -55,6 +55,51 @@ import Testing
         for _ in 0..<10 { hidden.advance() }
         hidden.finish()
         #expect(silent.lines.isEmpty)
+    }
+
+    @Test func progressAppearsOnlyOnceAStepHasRunAWhile() {
+        final class Recorder: @unchecked Sendable {
+            var lines: [String] = []
+            var time: TimeInterval = 0
+        }
+        let quick = Recorder()
+        let fast = ProgressBar(title: "Reading", total: 10, unit: "rows", enabled: true, showAfter: 0.5,
+                               now: { quick.time }, draw: { quick.lines.append($0) })
+        quick.time = 0.3
+        fast.update(completed: 10)
+        fast.finish()
+        #expect(quick.lines.isEmpty, "a step done in 0.3 s leaves no bar: \(quick.lines)")
+
+        let slow = Recorder()
+        let bar = ProgressBar(title: "Reading", total: 10, unit: "rows", enabled: true, showAfter: 0.5,
+                              now: { slow.time }, draw: { slow.lines.append($0) })
+        slow.time = 0.4
+        bar.update(completed: 4)                    // not yet shown
+        slow.time = 0.6
+        bar.update(completed: 6)                    // shown
+        bar.finish()
+        #expect(slow.lines.count == 3, "\(slow.lines)")
+        #expect(slow.lines[0].contains("6/10 rows"))
+        #expect(slow.lines.last == "\n")
+    }
+
+    @Test func progressTotalCanBeSetByALibraryCallback() {
+        final class Recorder: @unchecked Sendable {
+            var lines: [String] = []
+            var time: TimeInterval = 0
+        }
+        let recorder = Recorder()
+        let bar = ProgressBar(title: "Reading", total: nil, unit: "rows", enabled: true, showAfter: 0,
+                              now: { recorder.time }, draw: { recorder.lines.append($0) })
+        bar.update(completed: 0, total: 8_000)
+        recorder.time = 2
+        bar.update(completed: 4_000, total: 8_000)
+        bar.finish()
+        #expect(recorder.lines.count == 4, "\(recorder.lines)")     // two updates, the final state, "\n"
+        #expect(recorder.lines.last == "\n")
+        #expect(recorder.lines[0].contains("0/8,000 rows"))
+        #expect(recorder.lines[1].contains("50%  4,000/8,000 rows  2,000 rows/s  ETA 0:02"), "\(recorder.lines[1])")
+        #expect(bar.total == 8_000)
     }
 
     @Test func inputFileErrorsMapToDesignExitCodes() throws {

@@ -67,4 +67,15 @@ import Testing
         // 0.7407, 0.7345, 0.7362, 0.7368, 0.7353 when this test was written).
         #expect(abs(auc - 0.7320) < 0.01, "ROC-AUC \(auc) vs scikit-learn 0.7320")
     }
+
+    @Test func scoringReportsOneStepPerTree() throws {
+        let x = try Self.cloudWithOutlier()
+        var forest = IsolationForest(estimators: 7, seed: 9)
+        try forest.fit(x)
+        final class Recorder: @unchecked Sendable { var calls: [[Int]] = [] }
+        let recorder = Recorder()
+        let scores = try forest.scores(x, progress: { recorder.calls.append([$0, $1]) })
+        #expect(recorder.calls == (0...7).map { [$0, 7] })
+        #expect(scores == (try forest.scores(x)))
+    }
 }

@@ -93,4 +93,16 @@ import Testing
             #expect(abs(size - expected) <= 50, "sizes \(model.sizes)")
         }
     }
+
+    @Test func fitReportsOneStepPerStart() throws {
+        let x = try Matrix(rows: [[0, 0], [10, 11], [0, 1], [10, 10], [0.5, 0.5]])
+        final class Recorder: @unchecked Sendable { var calls: [[Int]] = [] }
+        let recorder = Recorder()
+        var model = KMeans(k: 2, initializations: 4, seed: 1)
+        try model.fit(x, progress: { recorder.calls.append([$0, $1]) })
+        #expect(recorder.calls == (0...4).map { [$0, 4] })
+        var plain = KMeans(k: 2, initializations: 4, seed: 1)
+        try plain.fit(x)
+        #expect(model.labels == plain.labels && model.inertia == plain.inertia)
+    }
 }

@@ -116,4 +116,20 @@ struct PipelineTests {
         #expect((report["roc"] as? [[Double]])?.first == [0, 0])
         #expect(run.report.importances.count == run.data.features)
     }
+
+    @Test func trainingRunReportsOneStepPerFoldPlusTheFinalFit() throws {
+        let table = try DataTable(contentsOf: FixtureLoader.exampleData("telco_churn.csv"))
+        final class Recorder: @unchecked Sendable { var calls: [[Int]] = [] }
+        let recorder = Recorder()
+        let run = try TrainingRun(.logistic(LogisticRegression()), on: table, target: "churn", positiveLabel: "Yes",
+                                  validation: .stratified(count: 3, seed: 1), progress: { recorder.calls.append([$0, $1]) })
+        #expect(recorder.calls == [[0, 4], [1, 4], [2, 4], [3, 4], [4, 4]])
+        let plain = try TrainingRun(.logistic(LogisticRegression()), on: table, target: "churn", positiveLabel: "Yes",
+                                    validation: .stratified(count: 3, seed: 1))
+        #expect(run.cv?.pooled == plain.cv?.pooled)
+        let single = Recorder()
+        _ = try TrainingRun(.logistic(LogisticRegression()), on: table, target: "churn", positiveLabel: "Yes",
+                            progress: { single.calls.append([$0, $1]) })
+        #expect(single.calls == [[0, 1], [1, 1]])
+    }
 }

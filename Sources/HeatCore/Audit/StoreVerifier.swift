@@ -24,19 +24,42 @@ public enum StoreVerifier {
     ///   - store: the store.
     ///   - expectedHead: a head read from a file kept outside the store, if any.
     ///   - pinnedKey: the auditor's verification key; when given, every signature must be by it.
+    ///   - progress: receives (rows verified, rows in all chained tables) before the walk, every
+    ///     ``progressInterval`` rows, after each table and once at the end with both equal, for a
+    ///     progress bar on large stores; `nil` for none. Example:
+    ///     `StoreVerifier.verify(store: store, progress: { done, total in log("\(done)/\(total)") })`.
     /// - Returns: the report (violations included; verification itself does not throw on them).
     /// - Throws: ``StoreError`` if the store cannot be read.
     public static func verify(
-        store: HeatStore, expectedHead: SignedHead? = nil, pinnedKey: StoreVerificationKey? = nil
+        store: HeatStore, expectedHead: SignedHead? = nil, pinnedKey: StoreVerificationKey? = nil,
+        progress: ((_ rowsVerified: Int64, _ totalRows: Int64) -> Void)? = nil
     ) throws -> VerificationReport {
         try store.read { db in
             var violations: [Violation] = []
             var chains: [ChainHead] = []
+            var total: Int64 = 0
+            if progress != nil {
+                for table in ChainedTable.all {
+                    total += try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0
+                }
+                progress?(0, total)
+            }
+            var done: Int64 = 0
             for table in ChainedTable.all {
-                let (head, violation) = try walk(table, in: db)
+                let base = done
+                let (head, violation) = try walk(table, in: db, progress: progress.map { report in
+                    { rows in report(base + rows, max(total, base + rows)) }
+                })
                 chains.append(head)
                 if let violation { violations.append(violation) }
+                done = base + head.rows
+                if violation != nil {
+                    // The rest of a broken chain is not walked: count it as passed over.
+                    done = max(done, base + (try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0))
+                }
+                progress?(done, max(total, done))
             }
+            progress?(done, done)
             let registered = try KeyRegistry.verificationKeys(in: db)
             let storedHeads = try Row.fetchAll(db, sql: "SELECT seq, head, signature FROM signed_heads ORDER BY seq")
             var latest: SignedHead?
@@ -73,8 +96,12 @@ public enum StoreVerifier {
         }
     }
 
-    /// Walks one chain and returns its head and its first violation.
-    static func walk(_ table: ChainedTable, in db: Database) throws -> (ChainHead, Violation?) {
+    /// How many rows pass between two progress reports of ``verify(store:expectedHead:pinnedKey:progress:)``.
+    public static let progressInterval: Int64 = 4096
+
+    /// Walks one chain and returns its head and its first violation; `progress` receives the rows
+    /// verified in this chain every ``progressInterval`` rows.
+    static func walk(_ table: ChainedTable, in db: Database, progress: ((Int64) -> Void)? = nil) throws -> (ChainHead, Violation?) {
         let columns = (["seq"] + table.columns + ["prev_hash", "row_hash"]).joined(separator: ", ")
         let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM \(table.name) ORDER BY seq")
         var expectedSeq: Int64 = 1
@@ -118,6 +145,7 @@ public enum StoreVerifier {
                                   message: "\(name) row \(seq): contents do not match row_hash (the row was edited or reordered)"))
             }
             previousHash = stored
+            if let progress, expectedSeq % progressInterval == 0 { progress(expectedSeq) }
             expectedSeq += 1
         }
         return (head(table, expectedSeq - 1, previousHash), nil)

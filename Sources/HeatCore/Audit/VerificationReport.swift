@@ -1,4 +1,4 @@
-/// The result of ``StoreVerifier/verify(store:expectedHead:pinnedKey:)``: the chains checked,
+/// The result of ``StoreVerifier/verify(store:expectedHead:pinnedKey:progress:)``: the chains checked,
 /// the signed heads checked, and every violation, first bad row of each chain first.
 ///
 /// ```swift

@@ -105,10 +105,31 @@ public struct HeatScorer: Sendable {
     ///   - ledger: the bucketed interactions.
     ///   - asOf: the reference week.
     ///   - additionalClients: ids to score even without activity (for example a client file's).
+    ///   - progress: receives (clients scored, clients in all): 0 first, then every
+    ///     ``progressInterval`` clients, last with both equal; `nil` for none. Example:
+    ///     `scorer.scores(of: ledger, asOf: week, progress: { done, total in log("\(done)/\(total)") })`.
     /// - Returns: one score per client, sorted by client id.
-    public func scores(of ledger: ActivityLedger, asOf: ISOWeek, additionalClients: [String] = []) -> [HeatScore] {
+    public func scores(
+        of ledger: ActivityLedger, asOf: ISOWeek, additionalClients: [String] = [],
+        progress: ((_ clientsScored: Int, _ totalClients: Int) -> Void)? = nil
+    ) -> [HeatScore] {
         var ids = Set(ledger.clients.keys)
         ids.formUnion(additionalClients)
-        return ids.sorted().map { id in score(clientID: id, weeks: ledger.clients[id] ?? [:], asOf: asOf) }
+        guard let progress else {
+            return ids.sorted().map { id in score(clientID: id, weeks: ledger.clients[id] ?? [:], asOf: asOf) }
+        }
+        let sorted = ids.sorted()
+        progress(0, sorted.count)
+        var scores: [HeatScore] = []
+        scores.reserveCapacity(sorted.count)
+        for id in sorted {
+            scores.append(score(clientID: id, weeks: ledger.clients[id] ?? [:], asOf: asOf))
+            if scores.count % Self.progressInterval == 0 { progress(scores.count, sorted.count) }
+        }
+        if scores.count % Self.progressInterval != 0 { progress(scores.count, sorted.count) }
+        return scores
     }
+
+    /// How many clients pass between two progress reports of ``scores(of:asOf:additionalClients:progress:)``.
+    public static let progressInterval = 1024
 }

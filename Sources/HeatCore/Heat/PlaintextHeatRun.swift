@@ -33,20 +33,25 @@ public struct PlaintextHeatRun: Sendable {
     }
 
     /// Scores interactions already bucketed, for example streamed from a file with
-    /// ``InteractionReader/stream(contentsOf:_:)`` into a ledger.
+    /// ``InteractionReader/stream(contentsOf:progress:_:)`` into a ledger.
     ///
     /// - Parameters:
     ///   - ledger: the bucketed interactions; its `replyWithinHours` should be the configuration's.
     ///   - clients: the client directory (its clients are scored even without interactions).
     ///   - configuration: the heat configuration.
     ///   - asOf: the reference date, or `nil` for the date of the latest interaction.
+    ///   - progress: receives (clients scored, clients in all) as scoring advances, as
+    ///     ``HeatScorer/scores(of:asOf:additionalClients:progress:)`` reports it; `nil` for none.
     /// - Throws: ``HeatRunError/noReferenceDate`` when the ledger is empty and no `asOf` is given.
-    public init(ledger: ActivityLedger, clients: [Client], configuration: HeatConfiguration, asOf: CalendarDate? = nil) throws(HeatRunError) {
+    public init(
+        ledger: ActivityLedger, clients: [Client], configuration: HeatConfiguration, asOf: CalendarDate? = nil,
+        progress: ((_ clientsScored: Int, _ totalClients: Int) -> Void)? = nil
+    ) throws(HeatRunError) {
         guard let reference = asOf ?? ledger.latestEvent?.date else { throw .noReferenceDate }
         self.ledger = ledger
         self.asOf = reference
         self.configuration = configuration
         self.scores = HeatScorer(configuration: configuration)
-            .scores(of: ledger, asOf: reference.isoWeek, additionalClients: clients.map(\.clientID))
+            .scores(of: ledger, asOf: reference.isoWeek, additionalClients: clients.map(\.clientID), progress: progress)
     }
 }

@@ -78,25 +78,53 @@ public struct InteractionReader: Sendable {
     /// In strict mode the error is thrown after the scan, when `body` has already seen the good
     /// rows: discard them (for example roll back the transaction) when it throws.
     ///
+    /// `progress`, when given, is called with the rows read so far (accepted and rejected) and the
+    /// expected total (the file's line count, a fast byte scan done first; raised to the rows read
+    /// if the file has quoted line breaks), every few thousand rows and once at the end with both
+    /// equal to the rows read. Use it to draw a progress bar:
+    ///
+    /// ```swift
+    /// let summary = try reader.stream(contentsOf: url, progress: { read, total in
+    ///     log("\(read) of \(total) rows")
+    /// }) { ledger.add($0) }
+    /// ```
+    ///
     /// - Parameters:
     ///   - url: the file.
+    ///   - progress: receives (rows read, expected rows) as the scan advances; `nil` for none.
     ///   - body: receives each accepted interaction in file order.
     /// - Returns: counts and rejects.
     /// - Throws: ``IngestError`` as ``read(contentsOf:)``, or what `body` throws.
-    public func stream(contentsOf url: URL, _ body: (Interaction) throws -> Void) throws -> ReadSummary {
-        try TabularInput.withContents(of: url) { bytes in try stream(bytes: bytes, file: url.path, body) }
+    public func stream(
+        contentsOf url: URL, progress: ((_ rowsRead: Int, _ expectedRows: Int) -> Void)? = nil,
+        _ body: (Interaction) throws -> Void
+    ) throws -> ReadSummary {
+        try TabularInput.withContents(of: url) { bytes in try stream(bytes: bytes, file: url.path, progress: progress, body) }
     }
 
     private func read(bytes: UnsafeBufferPointer<UInt8>, file: String) throws -> ReadReport<Interaction> {
         var records: [Interaction] = []
-        let summary = try stream(bytes: bytes, file: file) { records.append($0) }
+        let summary = try stream(bytes: bytes, file: file, progress: nil) { records.append($0) }
         return ReadReport(file: file, format: summary.format, records: records, rejects: summary.rejects,
                           rejectedRows: summary.rejectedRows, rowsRead: summary.accepted + summary.rejectedRows)
     }
 
-    private func stream(bytes: UnsafeBufferPointer<UInt8>, file: String, _ body: (Interaction) throws -> Void) throws -> ReadSummary {
+    private func stream(
+        bytes: UnsafeBufferPointer<UInt8>, file: String, progress: ((Int, Int) -> Void)?, _ body: (Interaction) throws -> Void
+    ) throws -> ReadSummary {
         guard !bytes.isEmpty else { throw IngestError.emptyFile(file: file) }
         let format = TabularInput.format(requested: format, file: file, bytes: bytes)
+        var rowProgress: ((Int) -> Void)?
+        if let progress {
+            let expected = TabularInput.estimatedRowCount(bytes: bytes, format: format)
+            progress(0, expected)
+            var last = 0
+            rowProgress = { rows in
+                guard rows > last else { return }
+                last = rows
+                progress(rows, max(expected, rows))
+            }
+        }
         var accepted = 0
         let outcome = try TabularInput.scan(
             bytes: bytes, file: file, format: format, schema: Self.columns, required: Self.requiredColumns,
@@ -105,7 +133,9 @@ public struct InteractionReader: Sendable {
             emit: { interaction in
                 accepted += 1
                 try body(interaction)
-            })
+            },
+            progress: rowProgress)
+        progress?(outcome.rows, outcome.rows)
         if strict, let first = outcome.rejects.first {
             throw IngestError.rejectedInStrictMode(file: file, rejectedRows: outcome.rejected, first: first)
         }

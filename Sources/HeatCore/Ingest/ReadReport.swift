@@ -60,7 +60,7 @@ public struct ReadReport<Record: Sendable>: Sendable {
     }
 }
 
-/// The outcome of streaming a file with ``InteractionReader/stream(contentsOf:_:)``: counts and
+/// The outcome of streaming a file with ``InteractionReader/stream(contentsOf:progress:_:)``: counts and
 /// rejects, the records having gone to the caller's closure.
 public struct ReadSummary: Sendable {
     /// The file name as given to the reader.

@@ -67,6 +67,32 @@ enum TabularInput {
         return InputFormat.detect(in: bytes.prefix(4096))
     }
 
+    /// How many rows pass between two progress reports of ``scan(bytes:file:format:schema:required:maximumRejectsKept:decode:emit:progress:)``.
+    static let progressInterval = 4096
+
+    /// The number of data rows a file probably holds: its line feeds, plus one for a last line
+    /// without one, minus the header line for CSV. Exact for files without quoted line breaks or
+    /// blank lines; used only as the total of a progress bar.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's bytes.
+    ///   - format: the format (CSV has a header line).
+    /// - Returns: the estimated number of data rows, at least 0.
+    static func estimatedRowCount(bytes: UnsafeBufferPointer<UInt8>, format: InputFormat) -> Int {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+        var lines = 0
+        var cursor = UnsafeRawPointer(base)
+        var remaining = bytes.count
+        while remaining > 0, let found = memchr(cursor, 0x0A, remaining) {
+            lines += 1
+            let next = UnsafeRawPointer(found) + 1
+            remaining -= next - cursor
+            cursor = next
+        }
+        if bytes[bytes.count - 1] != 0x0A { lines += 1 }
+        return max(0, format == .csv ? lines - 1 : lines)
+    }
+
     /// Scans `bytes`, decoding each row with `decode` and passing records to `emit`.
     ///
     /// - Parameters:
@@ -78,13 +104,16 @@ enum TabularInput {
     ///   - maximumRejectsKept: how many reject entries to keep.
     ///   - decode: turns a tokenized row into a record or a reject.
     ///   - emit: receives each record.
+    ///   - progress: receives the number of rows seen so far (accepted and rejected) every
+    ///     ``progressInterval`` rows; `nil` for none.
     /// - Returns: the kept rejects, the number of rejected rows and the number of rows seen.
     /// - Throws: ``IngestError`` for file-level problems, or what `emit` throws.
     static func scan<Record>(
         bytes: UnsafeBufferPointer<UInt8>, file: String, format: InputFormat, schema: [String], required: Set<String>,
         maximumRejectsKept: Int,
         decode: (TabularScanner.Row) -> Decoded<Record>,
-        emit: (Record) throws -> Void
+        emit: (Record) throws -> Void,
+        progress: ((Int) -> Void)? = nil
     ) throws -> (rejects: [RowReject], rejected: Int, rows: Int) {
         let scanner = TabularScanner(bytes: bytes, file: file, format: format, schema: schema)
         try scanner.readHeader(required: required)
@@ -99,6 +128,7 @@ enum TabularInput {
         scanner.scan(
             onRow: { row in
                 rows += 1
+                if let progress, rows % progressInterval == 0 { progress(rows) }
                 guard emitError == nil else { return }
                 switch decode(row) {
                 case .record(let record):
@@ -108,6 +138,7 @@ enum TabularInput {
             },
             onReject: { reject in
                 rows += 1
+                if let progress, rows % progressInterval == 0 { progress(rows) }
                 note(reject)
             })
         if let emitError { throw emitError }

@@ -93,11 +93,25 @@ public struct SyntheticBank: Sendable, Hashable {
 
     /// Generates the interactions one at a time, in time order, without keeping them.
     ///
-    /// - Parameter body: receives each interaction.
+    /// Generation runs week by week over all clients, so `progress`, when given, is called with
+    /// (weeks generated, ``weeks``): once with 0 before the first week, then after every week,
+    /// the last call being (``weeks``, ``weeks``).
+    ///
+    /// ```swift
+    /// var count = 0
+    /// let directory = bank.streamInteractions(progress: { week, weeks in log("\(week)/\(weeks)") }) { _ in count += 1 }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - progress: receives (weeks generated, weeks in all); `nil` for none.
+    ///   - body: receives each interaction.
     /// - Returns: the clients and labels.
-    public func streamInteractions(_ body: (Interaction) -> Void) -> (clients: [Client], labels: [ChurnLabel]) {
+    public func streamInteractions(
+        progress: ((_ weeksDone: Int, _ totalWeeks: Int) -> Void)? = nil, _ body: (Interaction) -> Void
+    ) -> (clients: [Client], labels: [ChurnLabel]) {
         let plan = makePlan()
-        forEachInteraction(plan: plan, body)
+        progress?(0, weeks)
+        forEachInteraction(plan: plan, weekDone: progress.map { report in { report($0, weeks) } }, body)
         return (plan.clients.map(\.client), plan.clients.map(\.label))
     }
 
@@ -189,7 +203,7 @@ public struct SyntheticBank: Sendable, Hashable {
         var interaction: Interaction
     }
 
-    private func forEachInteraction(plan: Plan, _ body: (Interaction) -> Void) {
+    private func forEachInteraction(plan: Plan, weekDone: ((Int) -> Void)? = nil, _ body: (Interaction) -> Void) {
         var plans = plan.clients
         let start = startWeek
         var sequence = 0
@@ -244,6 +258,7 @@ public struct SyntheticBank: Sendable, Hashable {
                 item.interaction.eventID = "EV" + Self.pad(sequence, 9)
                 body(item.interaction)
             }
+            weekDone?(weekIndex + 1)
         }
     }
 }

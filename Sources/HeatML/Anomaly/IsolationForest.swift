@@ -113,18 +113,26 @@ public struct IsolationForest: Sendable, Codable, Equatable {
 
     /// The anomaly score of every row, `2^(-E[h] / c(ψ))` in (0, 1]; higher is more anomalous.
     ///
-    /// - Parameter x: features with the column count seen at fit time.
+    /// Rows are scored tree by tree, so `progress`, when given, is called with (trees done,
+    /// trees in all): 0 first, then after each tree, last with both equal. Example:
+    /// `try forest.scores(x, progress: { done, total in log("\(done)/\(total) trees") })`.
+    ///
+    /// - Parameters:
+    ///   - x: features with the column count seen at fit time.
+    ///   - progress: receives (trees done, trees in all) for a progress bar; `nil` for none.
     /// - Returns: one score per row.
     /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
-    public func scores(_ x: Matrix) throws(HeatMLError) -> [Double] {
+    public func scores(_ x: Matrix, progress: ((_ treesDone: Int, _ totalTrees: Int) -> Void)? = nil) throws(HeatMLError) -> [Double] {
         guard !trees.isEmpty, x.columns == featureCount else {
             throw .shapeMismatch(context: "IsolationForest.scores", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
         }
         let n = x.rows
         var totals = [Double](repeating: 0, count: n)
+        progress?(0, trees.count)
         x.values.withUnsafeBufferPointer { values in
-            for tree in trees {
+            for (index, tree) in trees.enumerated() {
                 for i in 0..<n { totals[i] += tree.pathLength { values[$0 * n + i] } }
+                progress?(index + 1, trees.count)
             }
         }
         let normaliser = Self.averagePathLength(sampleSize)

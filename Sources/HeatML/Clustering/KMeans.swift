@@ -64,11 +64,17 @@ public struct KMeans: Sendable, Codable, Equatable {
 
     /// Fits the centres on the rows of `x`.
     ///
-    /// - Parameter x: the features (finite values; standardise them first for mixed units).
+    /// `progress`, when given, is called with (starts done, ``initializations``): 0 first, then
+    /// after each seeded start, last with both equal. Example:
+    /// `try model.fit(x, progress: { done, total in log("\(done)/\(total) starts") })`.
+    ///
+    /// - Parameters:
+    ///   - x: the features (finite values; standardise them first for mixed units).
+    ///   - progress: receives (starts done, starts in all) for a progress bar; `nil` for none.
     /// - Throws: ``HeatMLError/invalidParameter(name:value:reason:)`` for `k` outside
     ///   `1...x.rows`, a non-positive `initializations` or `maxIterations`, a negative tolerance,
     ///   or a missing / infinite value (naming the column).
-    public mutating func fit(_ x: Matrix) throws(HeatMLError) {
+    public mutating func fit(_ x: Matrix, progress: ((_ startsDone: Int, _ totalStarts: Int) -> Void)? = nil) throws(HeatMLError) {
         guard x.rows > 0, x.columns > 0 else { throw .invalidParameter(name: "x", value: "\(x.rows)x\(x.columns)", reason: "k-means needs at least one row and one column") }
         guard k >= 1, k <= x.rows else { throw .invalidParameter(name: "k", value: "\(k)", reason: "must be between 1 and the number of rows (\(x.rows))") }
         guard initializations >= 1 else { throw .invalidParameter(name: "initializations", value: "\(initializations)", reason: "must be at least 1") }
@@ -81,10 +87,12 @@ public struct KMeans: Sendable, Codable, Equatable {
         let absoluteTolerance = tolerance * Self.meanVariance(x)
         var generator = SeededGenerator(seed: seed)
         var best: (centres: [Double], labels: [Int], inertia: Double, iterations: Int)?
-        for _ in 0..<initializations {
+        progress?(0, initializations)
+        for start in 0..<initializations {
             let initial = Self.kMeansPlusPlus(data, k: k, generator: &generator)
             let run = Self.lloyd(data, centres: initial, k: k, maxIterations: maxIterations, tolerance: absoluteTolerance)
             if run.inertia < (best?.inertia ?? .infinity) { best = run }
+            progress?(start + 1, initializations)
         }
         guard let best else { return }
         var counts = [Int](repeating: 0, count: k)

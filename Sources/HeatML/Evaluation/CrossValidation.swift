@@ -77,10 +77,12 @@ public enum CrossValidation {
     ///   - folds: the test fold of every row.
     ///   - excluding: columns that are not features (fold column, ids typed as numbers).
     ///   - threshold: the decision threshold (default 0.5).
+    ///   - foldCompleted: called after each fold with the number of folds done (1, 2, …,
+    ///     `folds.count`), for a progress bar; `nil` for none.
     /// - Returns: the per-fold, mean, std and pooled metrics.
     /// - Throws: ``HeatMLError/badFolds(source:reason:)`` when the fold count does not match the rows
     ///   or a fold's training or test part holds a single class; pipeline errors.
-    public static func run(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, folds: Folds, excluding: Set<String> = [], threshold: Double = 0.5) throws(HeatMLError) -> Result {
+    public static func run(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, folds: Folds, excluding: Set<String> = [], threshold: Double = 0.5, foldCompleted: ((_ foldsDone: Int) -> Void)? = nil) throws(HeatMLError) -> Result {
         guard table.rowCount > 0 else { throw .emptyTable(source: table.source) }
         guard folds.assignment.count == table.rowCount else {
             throw .badFolds(source: table.source, reason: "\(folds.assignment.count) fold indices for \(table.rowCount) rows")
@@ -106,6 +108,7 @@ public enum CrossValidation {
             for (row, p) in zip(testRows, probabilities) { outOfFold[row] = p }
             results.append(FoldResult(fold: fold, trainRows: trainRows.count, testRows: testRows.count,
                                       metrics: try MetricSummary(labels: testLabels, probabilities: probabilities, threshold: threshold)))
+            foldCompleted?(fold + 1)
         }
         let pooled = try MetricSummary(labels: encoded.labels, probabilities: outOfFold, threshold: threshold)
         return Result(folds: results, pooled: pooled, outOfFold: outOfFold)

@@ -74,20 +74,33 @@ public struct TrainingRun: Sendable, Encodable {
     ///   - validation: the cross-validation to run first.
     ///   - excluding: columns that are not features.
     ///   - threshold: the decision threshold (default 0.5).
-    /// - Throws: the errors of ``CrossValidation/run(_:on:target:positiveLabel:folds:excluding:threshold:)``
+    ///   - progress: receives (steps done, steps in all) for a progress bar: the final fit is one
+    ///     step and each cross-validation fold one more; called with 0 first, after the fit, after
+    ///     each fold, and last with both equal. `nil` for none. Example:
+    ///     `TrainingRun(spec, on: table, target: "churn", progress: { done, total in log("\(done)/\(total)") })`.
+    /// - Throws: the errors of ``CrossValidation/run(_:on:target:positiveLabel:folds:excluding:threshold:foldCompleted:)``
     ///   and ``ModelPipeline/fit(_:on:target:positiveLabel:excluding:)``.
-    public init(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, validation: Validation = .none, excluding: Set<String> = [], threshold: Double = 0.5) throws(HeatMLError) {
+    public init(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, validation: Validation = .none, excluding: Set<String> = [], threshold: Double = 0.5, progress: ((_ stepsDone: Int, _ totalSteps: Int) -> Void)? = nil) throws(HeatMLError) {
+        var steps = 1
+        switch validation {
+        case .none: break
+        case let .folds(folds): steps += folds.count
+        case let .stratified(count, _): steps += max(count, 0)
+        }
+        progress?(0, steps)
         let pipeline = try ModelPipeline.fit(specification, on: table, target: target, positiveLabel: positiveLabel, excluding: excluding)
+        progress?(1, steps)
         let labels = try pipeline.encodeTarget(table).labels
         var cv: CrossValidation.Result?
+        let foldCompleted: ((Int) -> Void)? = progress.map { report in { folds in report(1 + folds, steps) } }
         switch validation {
         case .none:
             break
         case let .folds(folds):
-            cv = try CrossValidation.run(specification, on: table, target: target, positiveLabel: pipeline.positiveLabel, folds: folds, excluding: excluding, threshold: threshold)
+            cv = try CrossValidation.run(specification, on: table, target: target, positiveLabel: pipeline.positiveLabel, folds: folds, excluding: excluding, threshold: threshold, foldCompleted: foldCompleted)
         case let .stratified(count, seed):
             let folds = try Folds.stratified(labels: labels, count: count, seed: seed)
-            cv = try CrossValidation.run(specification, on: table, target: target, positiveLabel: pipeline.positiveLabel, folds: folds, excluding: excluding, threshold: threshold)
+            cv = try CrossValidation.run(specification, on: table, target: target, positiveLabel: pipeline.positiveLabel, folds: folds, excluding: excluding, threshold: threshold, foldCompleted: foldCompleted)
         }
         let probabilities: [Double]
         if let cv { probabilities = cv.outOfFold } else { probabilities = try pipeline.predictProbabilities(table) }

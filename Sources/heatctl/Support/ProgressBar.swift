@@ -2,7 +2,9 @@ import Foundation
 
 /// A progress bar with rate and ETA, drawn on stderr only when stderr is a terminal.
 ///
-/// Use it for any step that can take over a second. It redraws one line (`\r`) at most every
+/// Use it for any step that can take over a second. Nothing is drawn during the first
+/// ``defaultShowAfter`` seconds, so a step that turns out quick (a small input) leaves no bar
+/// behind. It redraws one line (`\r`) at most every
 /// ``minimumRedrawInterval`` (throttled, so a hot loop can call ``advance(by:)`` per item), and
 /// draws nothing at all when stderr is not a terminal or `--quiet` is set, so logs and pipes stay
 /// clean. Thread-safe: tasks of a task group may advance the same bar.
@@ -19,10 +21,15 @@ final class ProgressBar: @unchecked Sendable {
     /// The shortest time between two redraws.
     static let minimumRedrawInterval: TimeInterval = 0.1
 
+    /// How long a step runs before its bar appears (a quicker step draws nothing).
+    static let defaultShowAfter: TimeInterval = 0.5
+
     let title: String
-    let total: Int?
+    /// The number of units, or `nil` when unknown; set again by ``update(completed:total:)``.
+    private(set) var total: Int?
     let unit: String
     let enabled: Bool
+    let showAfter: TimeInterval
     private let now: @Sendable () -> TimeInterval
     private let draw: @Sendable (String) -> Void
     private let lock = NSLock()
@@ -30,6 +37,7 @@ final class ProgressBar: @unchecked Sendable {
     private var completed = 0
     private var lastDraw: TimeInterval = -.infinity
     private var finished = false
+    private var shown = false
 
     /// Creates a bar; nothing is drawn until the first update.
     ///
@@ -38,10 +46,13 @@ final class ProgressBar: @unchecked Sendable {
     ///   - total: the number of units, or `nil` when unknown (then a count and rate are shown).
     ///   - unit: the unit's plural name ("rows").
     ///   - enabled: whether to draw (default: stderr is a terminal and `--quiet` is off).
+    ///   - showAfter: seconds before the first draw (default ``defaultShowAfter``); a bar finished
+    ///     sooner draws nothing at all.
     ///   - now: the clock in seconds (injectable for tests).
     ///   - draw: where the line goes (default: stderr).
     init(
         title: String, total: Int?, unit: String = "items", enabled: Bool = Console.progressEnabled,
+        showAfter: TimeInterval = ProgressBar.defaultShowAfter,
         now: @escaping @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime },
         draw: @escaping @Sendable (String) -> Void = { Console.writeError($0) }
     ) {
@@ -49,6 +60,7 @@ final class ProgressBar: @unchecked Sendable {
         self.total = total.map { max(0, $0) }
         self.unit = unit
         self.enabled = enabled
+        self.showAfter = max(0, showAfter)
         self.now = now
         self.draw = draw
         self.start = now()
@@ -70,6 +82,16 @@ final class ProgressBar: @unchecked Sendable {
         redraw(force: false)
     }
 
+    /// Sets the number of completed units and the total (for a library callback that reports
+    /// both, or a total known only once work has started), and redraws if the throttle allows.
+    func update(completed value: Int, total newTotal: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        completed = value
+        total = max(0, newTotal)
+        redraw(force: false)
+    }
+
     /// Draws the final state and ends the line; later calls do nothing.
     func finish() {
         lock.lock()
@@ -77,13 +99,15 @@ final class ProgressBar: @unchecked Sendable {
         guard !finished else { return }
         redraw(force: true)
         finished = true
-        if enabled { draw("\n") }
+        if enabled, shown { draw("\n") }
     }
 
     private func redraw(force: Bool) {
         guard enabled, !finished else { return }
         let time = now()
+        guard shown || time - start >= showAfter else { return }
         guard force || time - lastDraw >= Self.minimumRedrawInterval else { return }
+        shown = true
         lastDraw = time
         let line = Self.line(
             title: title, completed: completed, total: total, unit: unit, elapsed: time - start,

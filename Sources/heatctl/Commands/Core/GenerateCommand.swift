@@ -51,10 +51,12 @@ struct GenerateCommand: HeatCommand {
         var rows = [UInt8]()
         rows.append(contentsOf: (InteractionReader.columns.joined(separator: ",") + "\n").utf8)
         var count = 0
-        let directory = bank.streamInteractions { interaction in
+        let progress = ProgressBar(title: "Generating", total: weeks, unit: "weeks")
+        let directory = bank.streamInteractions(progress: { progress.update(completed: $0, total: $1) }) { interaction in
             SyntheticCSV.appendRow(interaction, to: &rows)
             count += 1
         }
+        progress.finish()
         try AtomicFile.write(Data(rows), to: URL(filePath: out))
         if let clientsOut { try AtomicFile.write(SyntheticCSV.clients(directory.clients), to: URL(filePath: clientsOut)) }
         if let labelsOut { try AtomicFile.write(SyntheticCSV.labels(directory.labels), to: URL(filePath: labelsOut)) }

@@ -53,11 +53,23 @@ struct HeatScoreCommand: HeatCommand {
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
         let directory = try clients.map { try ClientReader(strict: strict).read(contentsOf: URL(filePath: $0)) }
         var ledger = ActivityLedger(replyWithinHours: configuration.replyWithinHours)
-        let interactions = try InteractionReader(strict: strict).stream(contentsOf: URL(filePath: file)) { ledger.add($0) }
+        let reading = ProgressBar(title: "Reading", total: nil, unit: "rows")
+        let interactions: ReadSummary
+        do {
+            defer { reading.finish() }
+            interactions = try InteractionReader(strict: strict).stream(
+                contentsOf: URL(filePath: file), progress: { reading.update(completed: $0, total: $1) }) { ledger.add($0) }
+        }
         for report in [interactions.rejectReport, directory?.rejectReport ?? ""] where !report.isEmpty {
             Console.warning(report)
         }
-        let run = try PlaintextHeatRun(ledger: ledger, clients: directory?.records ?? [], configuration: configuration, asOf: reference)
+        let scoring = ProgressBar(title: "Scoring", total: nil, unit: "clients")
+        let run: PlaintextHeatRun
+        do {
+            defer { scoring.finish() }
+            run = try PlaintextHeatRun(ledger: ledger, clients: directory?.records ?? [], configuration: configuration, asOf: reference,
+                                       progress: { scoring.update(completed: $0, total: $1) })
+        }
         if let out {
             try AtomicFile.write(ScoresCSV.data(run.scores), to: URL(filePath: out))
             Console.info("wrote \(run.scores.count) scores to \(out)")

@@ -60,7 +60,12 @@ struct MLAnomaliesCommand: HeatCommand {
         Console.info("scoring \(table.rowCount) rows on \(features.columns.count) standardised columns: \(features.columns.joined(separator: ", "))")
         var forest = IsolationForest(estimators: trees, contamination: rule ?? .auto, seed: seed)
         try forest.fit(features.matrix)
-        let scores = try forest.scores(features.matrix)
+        let progress = ProgressBar(title: "Scoring", total: trees, unit: "trees")
+        let scores: [Double]
+        do {
+            defer { progress.finish() }
+            scores = try forest.scores(features.matrix, progress: { progress.update(completed: $0, total: $1) })
+        }
         let flags = scores.map { $0 > forest.threshold ? "1" : "0" }
         let text = table.csvText(appending: [(name: "anomaly_score", values: scores.map { String($0) }), (name: "anomaly", values: flags)])
         try AtomicFile.write(text, to: URL(filePath: out))

@@ -57,7 +57,11 @@ struct MLClusterCommand: HeatCommand {
         let features = try NumericFeatures(table, excluding: Set(ignore))
         Console.info("clustering \(table.rowCount) rows on \(features.columns.count) standardised columns: \(features.columns.joined(separator: ", "))")
         var model = KMeans(k: k, initializations: initializations, seed: seed)
-        try model.fit(features.matrix)
+        let progress = ProgressBar(title: "Clustering", total: initializations, unit: "starts")
+        do {
+            defer { progress.finish() }
+            try model.fit(features.matrix, progress: { progress.update(completed: $0, total: $1) })
+        }
         // The silhouette needs 2 ... rows - 1 non-empty clusters (identical rows can leave fewer).
         let nonEmpty = model.sizes.filter { $0 > 0 }.count
         let silhouette = noSilhouette || nonEmpty < 2 || nonEmpty >= table.rowCount ? nil : try silhouetteScore(features.matrix, labels: model.labels)

@@ -135,7 +135,13 @@ struct MLTrainCommand: HeatCommand {
                 rounds: rounds, maxDepth: maxDepth, learningRate: learningRate, lambda: lambda, gamma: gamma,
                 minChildWeight: minChildWeight, subsample: subsample, columnSubsample: columnSubsample,
                 treeMethod: treeMethod == "exact" ? .exact : .hist(maxBins: maxBins), seed: seed))
-        let run = try TrainingRun(specification, on: table, target: target, positiveLabel: positive, validation: validation, excluding: excluding, threshold: threshold)
+        let progress = ProgressBar(title: "Training", total: nil, unit: "steps")
+        let run: TrainingRun
+        do {
+            defer { progress.finish() }
+            run = try TrainingRun(specification, on: table, target: target, positiveLabel: positive, validation: validation,
+                                  excluding: excluding, threshold: threshold, progress: { progress.update(completed: $0, total: $1) })
+        }
         if let out {
             try run.pipeline.save(to: URL(filePath: out))
             Console.info("saved the model to \(out)")

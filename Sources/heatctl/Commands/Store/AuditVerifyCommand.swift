@@ -38,7 +38,14 @@ struct AuditVerifyCommand: HeatCommand {
         let pinned = try keys.map { try KeyFolder(path: $0, role: .auditor).verificationKey() }
         let expected = try expectHead.map { try SignedHead.read(from: URL(filePath: $0)) }
         let opened = try HeatStore(path: store)
-        let report = try StoreVerifier.verify(store: opened, expectedHead: expected, pinnedKey: pinned)
+        let progress = ProgressBar(title: "Verifying", total: nil, unit: "rows")
+        let report: VerificationReport
+        do {
+            defer { progress.finish() }
+            report = try StoreVerifier.verify(store: opened, expectedHead: expected, pinnedKey: pinned, progress: {
+                progress.update(completed: Int($0), total: Int($1))
+            })
+        }
         if json {
             try StoreJSON.print(report)
         } else {

@@ -66,10 +66,18 @@ struct IngestCommand: HeatCommand {
             clientsName: clients.map { ($0 as NSString).lastPathComponent })
         var summary: ReadSummary?
         let reader = InteractionReader(strict: strict)
-        let report = try ingestor.ingest(clients: clientRecords, into: opened, source: source, strict: strict) { sink in
-            let read = try reader.stream(contentsOf: URL(filePath: file)) { try sink($0) }
-            summary = read
-            return read.rejectedRows
+        let progress = ProgressBar(title: "Ingesting", total: nil, unit: "rows")
+        let report: StoreIngestReport
+        do {
+            defer { progress.finish() }
+            report = try ingestor.ingest(clients: clientRecords, into: opened, source: source, strict: strict) { sink in
+                let read = try reader.stream(contentsOf: URL(filePath: file), progress: { progress.update(completed: $0, total: $1) }) {
+                    try sink($0)
+                }
+                progress.finish()    // the rate and time of the rows themselves, not of the commit that follows
+                summary = read
+                return read.rejectedRows
+            }
         }
         if json {
             try StoreJSON.print(report)
