@@ -24,7 +24,9 @@ public enum AtomicFile {
     public static func write(_ data: Data, to url: URL, permissions: UInt16 = 0o644) throws(AtomicFileError) {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
-        var template = Array("\(directory.isEmpty ? "." : directory)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
+        // mkstemp replaces the trailing six "X" characters with a unique suffix.
+        let suffix = String(repeating: "X", count: 6)
+        var template = Array("\(directory.isEmpty ? "." : directory)/.\(url.lastPathComponent).tmp-\(suffix)".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw AtomicFileError(path: path, reason: String(cString: strerror(errno))) }
         let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
