@@ -24,7 +24,7 @@ struct HeatCtl: AsyncParsableCommand {
               heatctl help report
               heatctl --generate-completion-script zsh > _heatctl
             """,
-        version: HeatCore.version,
+        version: CustomerHeat.version,
         subcommands: [
             // Registered commands, one line each (keep sorted by area).
             DemoCommand.self,

@@ -13,6 +13,9 @@ import HeatEnvelope
 /// current level. A secret key exports `[s]`, a public key `[p0, p1]` with `p0 + p1*s = -e` small,
 /// a ciphertext `[c0, c1, ...]` with `m = round(t * [c0 + c1*s + ...]_Q / Q) mod t`.
 public enum BfvJSONExport {
+    /// The homomorphic encryption scheme named in every export (`"BFV"`).
+    public static let scheme = "BFV"
+
     /// The `kind` names of the export.
     public enum Kind: String, Sendable {
         /// A secret key `[s]`.
@@ -36,7 +39,7 @@ public enum BfvJSONExport {
         kind: Kind, parameters: BfvParameters, encoding: BfvEncoding?, moduli: [UInt64], polynomials: [[[UInt64]]]
     ) -> String {
         var out = "{\n"
-        out += "  \"scheme\": \"\(HeatFHE.scheme)\",\n"
+        out += "  \"scheme\": \"\(Self.scheme)\",\n"
         out += "  \"kind\": \"\(kind.rawValue)\",\n"
         out += "  \"n\": \(parameters.degree),\n"
         out += "  \"plaintextModulus\": \(parameters.plaintextModulus),\n"

@@ -16,7 +16,10 @@ import HeatEnvelope
 /// let p = try loaded.predictProbabilities(table)
 /// ```
 public struct ModelPipeline: Sendable, Codable, Equatable {
-    /// The model format version (``HeatML/modelFormatVersion``).
+    /// The version of the model format this library writes into saved pipelines, and the newest it reads.
+    public static let currentFormatVersion = 1
+
+    /// The model format version (``currentFormatVersion``).
     public let formatVersion: Int
     /// The target column name.
     public let target: String
@@ -41,7 +44,7 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
     ///   - model: fitted estimator.
     ///   - trainingRows: training row count.
     public init(target: String, positiveLabel: String, negativeLabel: String, transformer: ColumnTransformer, model: ModelSpecification, trainingRows: Int) {
-        self.formatVersion = HeatML.modelFormatVersion
+        self.formatVersion = ModelPipeline.currentFormatVersion
         self.target = target
         self.positiveLabel = positiveLabel
         self.negativeLabel = negativeLabel
@@ -145,8 +148,8 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let pipeline: ModelPipeline
         do { pipeline = try decoder.decode(ModelPipeline.self, from: data) } catch { throw .badModel(source: source, reason: "\(error)") }
-        guard pipeline.formatVersion <= HeatML.modelFormatVersion else {
-            throw .badModel(source: source, reason: "model format \(pipeline.formatVersion) is newer than this HeatML (\(HeatML.modelFormatVersion))")
+        guard pipeline.formatVersion <= ModelPipeline.currentFormatVersion else {
+            throw .badModel(source: source, reason: "model format \(pipeline.formatVersion) is newer than this HeatML (\(ModelPipeline.currentFormatVersion))")
         }
         return pipeline
     }

@@ -12,8 +12,9 @@ struct DemoCommand: HeatCommand {
             Generates the default synthetic dataset in memory (2,000 clients, 40 managers, 5 branches, \
             52 weeks), scores it with the default heat model, prints a short summary (clients per \
             level, cooling clients, the top and bottom managers by mean heat over groups of at least \
-            5 clients, as masked references) and writes results.json and the HTML report (index.html, \
-            as `heatctl report` renders it) into --out. --json prints the results document on stdout \
+            5 clients, as masked references), evaluates a churn-risk model (logistic regression on heat \
+            features against the generator's churn labels, 5-fold cross-validation) and writes \
+            results.json and the HTML report (index.html, as `heatctl report` renders it) into --out. --json prints the results document on stdout \
             instead of the summary (the files are written as well).
 
             Plaintext is the only mode until the encrypted pipeline lands; --plaintext is accepted \
@@ -47,7 +48,13 @@ struct DemoCommand: HeatCommand {
             configuration: configuration, pseudonymizer: Pseudonymizer(key: .insecureDerived(from: "demo")),
             includeClients: true, policyName: "demo")
         let directory = Dictionary(uniqueKeysWithValues: dataset.clients.map { ($0.clientID, $0) })
-        let document = builder.build(scores: run.scores, ledger: run.ledger, directory: directory, asOf: run.asOf, generatedAt: Clock.now())
+        var document = builder.build(scores: run.scores, ledger: run.ledger, directory: directory, asOf: run.asOf, generatedAt: Clock.now())
+        let churned = Dictionary(uniqueKeysWithValues: dataset.labels.map { ($0.clientID, $0.churned) })
+        do {
+            document.model = try ChurnRiskModel().evaluate(scores: run.scores, churned: churned)
+        } catch {
+            Console.info("note: no churn-risk model section (\(error))")
+        }
         let folder = URL(filePath: out, directoryHint: .isDirectory)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -68,6 +75,11 @@ struct DemoCommand: HeatCommand {
         if let population = document.population {
             Console.output(CoreSummary.populationLine(population, asOf: run.asOf, interactions: run.ledger.interactionCount, duplicates: 0))
             Console.output("mean heat \(Int(population.meanHeat.rounded())) (largest possible \(configuration.maximumHeat))")
+        }
+        if let model = document.model {
+            let auc = String(format: "%.3f", model.metrics["rocAuc"] ?? .nan)
+            let ap = String(format: "%.3f", model.metrics["prAuc"] ?? .nan)
+            Console.output("churn-risk model (logistic regression on heat features, \(ChurnRiskModel().folds)-fold CV): ROC-AUC \(auc), PR-AUC \(ap)")
         }
         let managers = (document.groups ?? []).filter { $0.kind == .manager }.sorted {
             ($0.meanHeat, $1.ref) > ($1.meanHeat, $0.ref)

@@ -1,0 +1,128 @@
+import Foundation
+import HeatML
+
+/// A transparent churn-risk model on heat features, evaluated out of fold, that fills the
+/// results document's ``ModelSection``.
+///
+/// Logistic regression (HeatML, `C` = 1) on four features of each client's ``HeatScore``:
+/// `log(1 + heat)`, the trend relative to heat (`trend / (heat + 1)`, clipped to [-4, 4]), the cooling
+/// flag and the level (0 cold ... 3 hot). Every feature is standardised with the mean and standard
+/// deviation of the training fold. Metrics, curves, the confusion matrix and the calibration table
+/// come from out-of-fold probabilities of a stratified k-fold cross-validation, so they estimate
+/// performance on clients the model has not seen; importances are the absolute standardised
+/// coefficients of a model fitted on every client.
+///
+/// ```swift
+/// let labels = Dictionary(uniqueKeysWithValues: dataset.labels.map { ($0.clientID, $0.churned) })
+/// document.model = try ChurnRiskModel().evaluate(scores: run.scores, churned: labels)
+/// ```
+public struct ChurnRiskModel: Sendable {
+    /// The feature names, in the order of ``features(of:)``.
+    public static let featureNames = ["log(1 + heat)", "trend / heat", "cooling", "level"]
+
+    /// The number of cross-validation folds (default 5).
+    public var folds: Int
+    /// The seed of the stratified fold assignment (default 42).
+    public var seed: UInt64
+    /// The inverse regularisation strength, as scikit-learn's `C` (default 1).
+    public var c: Double
+
+    /// Creates a model specification.
+    ///
+    /// - Parameters:
+    ///   - folds: cross-validation folds (at least 2).
+    ///   - seed: the fold assignment's seed.
+    ///   - c: the logistic regression's `C`.
+    public init(folds: Int = 5, seed: UInt64 = 42, c: Double = 1) {
+        self.folds = folds
+        self.seed = seed
+        self.c = c
+    }
+
+    /// The model's features of one client.
+    ///
+    /// - Parameter score: the client's heat score.
+    /// - Returns: the values of ``featureNames``, unscaled.
+    public static func features(of score: HeatScore) -> [Double] {
+        let heat = Double(max(score.heat, 0))
+        let relativeTrend = min(max(Double(score.trend) / (heat + 1), -4), 4)
+        let level = Double(HeatLevel.allCases.firstIndex(of: score.level) ?? 0)
+        return [log1p(heat), relativeTrend, score.cooling ? 1 : 0, level]
+    }
+
+    /// Evaluates the model on scored clients with known outcomes.
+    ///
+    /// - Parameters:
+    ///   - scores: the clients' heat scores; clients without a label are left out.
+    ///   - churned: whether each client (by id) churned.
+    /// - Returns: the model section: kind `logistic-churn-risk`, metrics (`rocAuc`, `prAuc`, `logLoss`,
+    ///   `accuracy`, `f1`, `precision`, `recall`), ROC and PR curves, confusion matrix, calibration, importances.
+    /// - Throws: ``HeatMLError/invalidParameter(name:value:reason:)`` when fewer than ``folds`` clients of
+    ///   each class have labels, or the ``HeatMLError`` of a failed fit.
+    public func evaluate(scores: [HeatScore], churned: [String: Bool]) throws(HeatMLError) -> ModelSection {
+        let labelled = scores.filter { churned[$0.clientID] != nil }
+        let rows = labelled.map(Self.features(of:))
+        let labels = labelled.map { churned[$0.clientID] == true ? 1 : 0 }
+        let positives = labels.reduce(0, +)
+        guard positives >= folds, labels.count - positives >= folds else {
+            throw .invalidParameter(
+                name: "folds", value: "\(folds)",
+                reason: "needs at least \(folds) churned and \(folds) retained labelled clients, found \(positives) and \(labels.count - positives)")
+        }
+        let assignment = try Folds.stratified(labels: labels, count: folds, seed: seed)
+        var outOfFold = [Double](repeating: 0, count: labels.count)
+        for fold in 0..<assignment.count {
+            let (train, test) = assignment.split(fold)
+            let model = try fit(rows: train.map { rows[$0] }, labels: train.map { labels[$0] })
+            let probabilities = try model.predict(test.map { rows[$0] })
+            for (index, probability) in zip(test, probabilities) { outOfFold[index] = probability }
+        }
+        let full = try fit(rows: rows, labels: labels)
+        let importances = zip(Self.featureNames, full.regression.coefficients).map {
+            HeatML.FeatureImportance(feature: $0, value: abs($1))
+        }.sorted { $0.value > $1.value }
+        let report = try ModelReport(kind: "logistic-churn-risk", labels: labels, probabilities: outOfFold, importances: importances)
+        return ModelSection(report: report)
+    }
+
+    private struct Fitted {
+        var scalers: [StandardScaler]
+        var regression: LogisticRegression
+
+        func predict(_ rows: [[Double]]) throws(HeatMLError) -> [Double] {
+            try regression.predictProbabilities(try Matrix(rows: rows.map(scaled)))
+        }
+
+        func scaled(_ row: [Double]) -> [Double] {
+            zip(scalers, row).map { $0.transform([$1])[0] }
+        }
+    }
+
+    private func fit(rows: [[Double]], labels: [Int]) throws(HeatMLError) -> Fitted {
+        let scalers = (0..<Self.featureNames.count).map { column in StandardScaler.fit(rows.map { $0[column] }) }
+        var regression = LogisticRegression(c: c)
+        let fitted = Fitted(scalers: scalers, regression: regression)
+        try regression.fit(try Matrix(rows: rows.map(fitted.scaled)), labels: labels)
+        return Fitted(scalers: scalers, regression: regression)
+    }
+}
+
+extension ModelSection {
+    /// The results document's model section for a HeatML ``ModelReport``.
+    ///
+    /// - Parameter report: curves, confusion matrix, calibration and importances of a fitted model.
+    public init(report: ModelReport) {
+        let metrics = report.metrics
+        self.init(
+            kind: report.kind,
+            metrics: [
+                "rocAuc": metrics.rocAuc, "prAuc": metrics.prAuc, "logLoss": metrics.logLoss,
+                "accuracy": metrics.accuracy, "f1": metrics.f1, "precision": metrics.precision, "recall": metrics.recall,
+            ],
+            roc: report.roc, pr: report.pr, confusion: report.confusion,
+            calibration: report.calibration.map {
+                CalibrationRow(meanPredicted: $0.meanPredicted, observed: $0.observedRate, count: $0.count)
+            },
+            importances: report.importances.map { FeatureImportance(feature: $0.feature, value: $0.value) })
+    }
+}
