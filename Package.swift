@@ -14,6 +14,7 @@ var package = Package(
     products: [
         .library(name: "HeatEnvelope", targets: ["HeatEnvelope"]),
         .library(name: "HeatFHE", targets: ["HeatFHE"]),
+        .library(name: "HeatTabular", targets: ["HeatTabular"]),
         .library(name: "HeatML", targets: ["HeatML"]),
         .library(name: "HeatCore", targets: ["HeatCore"]),
         .executable(name: "heatctl", targets: ["heatctl"]),
@@ -45,9 +46,14 @@ var package = Package(
             ]
         ),
         .target(
+            name: "HeatTabular",
+            dependencies: ["HeatEnvelope"]
+        ),
+        .target(
             name: "HeatML",
             dependencies: [
                 "HeatEnvelope",
+                "HeatTabular",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -55,6 +61,7 @@ var package = Package(
             name: "HeatCore",
             dependencies: [
                 "HeatEnvelope",
+                "HeatTabular",
                 "HeatFHE",
                 "HeatML",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -79,6 +86,7 @@ var package = Package(
             path: "Examples/LibraryTour"
         ),
         .testTarget(name: "HeatEnvelopeTests", dependencies: ["HeatEnvelope"]),
+        .testTarget(name: "HeatTabularTests", dependencies: ["HeatTabular"]),
         .testTarget(name: "HeatFHETests", dependencies: ["HeatFHE", "CGMP"]),
         .testTarget(
             name: "HeatMLTests",

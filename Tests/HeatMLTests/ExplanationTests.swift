@@ -91,16 +91,17 @@ import Testing
         #expect(phi == [-1, 0], "missing follows the default (left) side")
     }
 
-    @Test func logisticContributionsAreExactLinearTerms() throws {
+    @Test func logisticContributionsAreExactLinearTermsAroundTheMeanRow() throws {
         let (x, labels) = try Self.data(rows: 300, features: 4, seed: 5)
         let filled = try Matrix(columns: (0..<4).map { j in x.column(j).map { $0.isNaN ? 0 : $0 } })
         var model = LogisticRegression()
         try model.fit(filled, labels: labels)
         let (base, rows) = try model.contributions(filled)
         let margins = try model.decisionFunction(filled)
-        #expect(base == model.intercept)
+        let means = try #require(model.featureMeans)
+        #expect(base == model.intercept + zip(model.coefficients, means).reduce(0) { $0 + $1.0 * $1.1 })
         for i in 0..<filled.rows {
-            for j in 0..<4 { #expect(rows[i][j] == model.coefficients[j] * filled[i, j]) }
+            for j in 0..<4 { #expect(rows[i][j] == model.coefficients[j] * (filled[i, j] - means[j])) }
             #expect(abs(base + rows[i].reduce(0, +) - margins[i]) < 1e-12)
         }
     }

@@ -32,7 +32,7 @@ struct ModelTests {
         let x = try FixtureLoader.matrix(root["x"])
         let y = try FixtureLoader.ints(root["labels"])
         let reference = try #require((root["models"] as? [[String: Any]])?.first { ($0["treeMethod"] as? String) == method })
-        var model = GradientBoostedTrees(rounds: 10, maxDepth: 3, learningRate: 0.3, treeMethod: method == "exact" ? .exact : .hist(maxBins: 256))
+        var model = GradientBoostedTrees(rounds: 10, maxDepth: 3, learningRate: 0.3, treeMethod: method == "exact" ? .exact : .hist(maxBins: 256), baseScore: 0.5)
         try model.fit(x, labels: y)
         let expected = try FixtureLoader.doubles(reference["probabilities"])
         let probabilities = try model.predictProbabilities(x)

@@ -1,24 +1,35 @@
-/// One typed column of a ``DataTable``.
+import Foundation
+import HeatTabular
+
+/// One typed column of a ``DataTable``, stored compactly.
 ///
-/// Every column keeps its raw cell text (`nil` for a missing, empty cell), so a table can be
-/// written back unchanged; numeric, boolean and date columns also hold their values as numbers
-/// (`.nan` where missing; booleans as 0 / 1; dates as days since 1970-01-01).
+/// Numeric columns hold only their numbers (`.nan` where missing), 8 bytes a cell; categorical,
+/// identifier, boolean and date columns are dictionary-encoded (one `String` per distinct value
+/// and a 4-byte code per cell), and boolean and date columns also hold their numbers (booleans as
+/// 0 / 1, dates as days since 1970-01-01). ``raw`` rebuilds the cell texts on demand: the original
+/// text for dictionary-encoded columns, the shortest exact rendering of the number for numeric ones
+/// (`12.50` comes back as `12.5`, `1e3` as `1000`).
 ///
 /// ```swift
 /// let tenure = try table.column(named: "tenure")
-/// let mean = tenure.numbers.filter { !$0.isNaN }.reduce(0, +) / Double(table.rowCount)
+/// let present = tenure.numbers.filter { !$0.isNaN }
 /// ```
 public struct DataColumn: Sendable, Equatable {
     /// The header name.
     public let name: String
     /// The column's type.
     public let type: ColumnType
-    /// The raw cell text per row, `nil` where the cell is empty.
-    public let raw: [String?]
     /// The numeric value per row (`.nan` where missing); empty for categorical and identifier columns.
     public let numbers: [Double]
+    /// The distinct texts of a dictionary-encoded column (empty for numeric columns).
+    public let dictionary: [String]
+    /// Per row, the index into ``dictionary`` (-1 where missing); empty for numeric columns.
+    public let codes: [Int32]
 
     /// Creates a column, converting the raw cells to the given type.
+    ///
+    /// Cells are trimmed of spaces and tabs; an empty cell or a missing token (`NA`, `N/A`, `NaN`,
+    /// `null`, ...) is missing.
     ///
     /// - Parameters:
     ///   - name: the header name.
@@ -29,56 +40,143 @@ public struct DataColumn: Sendable, Equatable {
     /// - Throws: ``HeatMLError/badCell(source:line:column:value:expected:)`` for the first cell
     ///   that cannot be read as `type`.
     public init(name: String, type: ColumnType, raw: [String?], lines: [Int]? = nil, source: String = "table") throws(HeatMLError) {
+        var index: [String: Int32] = [:]
+        var dictionary: [String] = []
+        var codes: [Int32] = []
+        codes.reserveCapacity(raw.count)
+        for cell in raw {
+            guard let cell else { codes.append(-1); continue }
+            let text = cell.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty || CellParser.isMissingToken(text) { codes.append(-1); continue }
+            if let code = index[text] { codes.append(code); continue }
+            let code = Int32(dictionary.count)
+            index[text] = code
+            dictionary.append(text)
+            codes.append(code)
+        }
+        try self.init(name: name, type: type, dictionary: dictionary, codes: codes, lines: lines, source: source)
+    }
+
+    /// Creates a column of a type from dictionary-encoded cells, converting the values.
+    init(name: String, type: ColumnType, dictionary: [String], codes: [Int32], lines: [Int]?, source: String) throws(HeatMLError) {
         self.name = name
         self.type = type
-        self.raw = raw
         switch type {
         case .categorical, .identifier:
-            numbers = []
+            self.dictionary = dictionary
+            self.codes = codes
+            self.numbers = []
         case .numeric, .boolean, .date:
-            var values = [Double](repeating: .nan, count: raw.count)
-            for (row, cell) in raw.enumerated() {
-                guard let cell else { continue }
-                let parsed: Double? = switch type {
-                case .numeric: CellParser.number(cell)
-                case .boolean: CellParser.boolean(cell, allowDigits: true).map { $0 ? 1 : 0 }
-                default: CellParser.date(cell).map(Double.init)
+            var converted = [Double](repeating: .nan, count: dictionary.count)
+            var bad: Int32?
+            for (code, text) in dictionary.enumerated() {
+                let value: Double? = switch type {
+                case .numeric: CellParser.number(text)
+                case .boolean: CellParser.boolean(text, allowDigits: true).map { $0 ? 1 : 0 }
+                default: CellParser.date(text).map(Double.init)
                 }
-                guard let parsed else {
-                    throw .badCell(source: source, line: lines?[row] ?? row + 2, column: name, value: cell, expected: type)
-                }
-                values[row] = parsed
+                if let value { converted[code] = value } else if bad == nil { bad = Int32(code) }
             }
-            numbers = values
+            if let bad, let row = codes.firstIndex(of: bad) {
+                throw .badCell(source: source, line: lines?[row] ?? row + 2, column: name, value: dictionary[Int(bad)], expected: type)
+            }
+            self.numbers = codes.map { $0 < 0 ? .nan : converted[Int($0)] }
+            if type == .numeric {
+                self.dictionary = []
+                self.codes = []
+            } else {
+                self.dictionary = dictionary
+                self.codes = codes
+            }
         }
     }
 
-    /// Creates a column from already converted values (no checks; used when selecting rows).
-    init(name: String, type: ColumnType, raw: [String?], numbers: [Double]) {
+    /// Creates a numeric column from numbers (`.nan` for missing).
+    ///
+    /// - Parameters:
+    ///   - name: the header name.
+    ///   - numbers: the values.
+    public init(name: String, numbers: [Double]) {
         self.name = name
-        self.type = type
-        self.raw = raw
+        self.type = .numeric
         self.numbers = numbers
+        self.dictionary = []
+        self.codes = []
     }
 
+    /// Creates a column from already converted parts (no checks; used when selecting rows).
+    init(name: String, type: ColumnType, numbers: [Double], dictionary: [String], codes: [Int32]) {
+        self.name = name
+        self.type = type
+        self.numbers = numbers
+        self.dictionary = dictionary
+        self.codes = codes
+    }
+
+    /// The number of rows.
+    public var count: Int { codes.isEmpty ? numbers.count : codes.count }
+
+    /// Whether the column is dictionary-encoded (every type but numeric).
+    var isEncoded: Bool { type != .numeric }
+
+    /// The cell text of one row, `nil` where missing.
+    ///
+    /// - Parameter row: the row index.
+    /// - Returns: the text (for a numeric column, the number's shortest exact rendering).
+    public func text(at row: Int) -> String? {
+        if isEncoded {
+            let code = codes[row]
+            return code < 0 ? nil : dictionary[Int(code)]
+        }
+        return Self.render(numbers[row])
+    }
+
+    /// The cell texts per row, `nil` where missing (built on demand; see the type's discussion).
+    public var raw: [String?] { (0..<count).map(text(at:)) }
+
     /// The number of missing cells.
-    public var missingCount: Int { raw.reduce(0) { $0 + ($1 == nil ? 1 : 0) } }
+    public var missingCount: Int {
+        isEncoded ? codes.reduce(0) { $0 + ($1 < 0 ? 1 : 0) } : numbers.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
+    }
 
     /// The distinct non-missing raw values, sorted.
-    public var distinctValues: [String] { Array(Set(raw.compactMap { $0 })).sorted() }
+    public var distinctValues: [String] {
+        if isEncoded {
+            var used = [Bool](repeating: false, count: dictionary.count)
+            for code in codes where code >= 0 { used[Int(code)] = true }
+            return dictionary.indices.filter { used[$0] }.map { dictionary[$0] }.sorted()
+        }
+        return Array(Set(numbers.filter { !$0.isNaN })).sorted().compactMap(Self.render)
+    }
+
+    /// The column restricted to some rows, in the given order.
+    func selecting(_ indices: [Int]) -> DataColumn {
+        DataColumn(name: name, type: type, numbers: numbers.isEmpty ? [] : indices.map { numbers[$0] },
+                   dictionary: dictionary, codes: codes.isEmpty ? [] : indices.map { codes[$0] })
+    }
+
+    /// The text of a number: integers without a decimal point, others in Swift's shortest exact form.
+    static func render(_ value: Double) -> String? {
+        if value.isNaN { return nil }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
 }
 
 /// Parsing of single cells, shared by type inference and conversion.
 enum CellParser {
-    /// A finite decimal number, or `nil`.
+    /// Whether a trimmed text is one of the standard missing tokens.
+    static func isMissingToken(_ text: String) -> Bool {
+        var copy = text
+        return copy.withUTF8 { MissingTokens.standard.contains($0) }
+    }
+
+    /// A finite decimal number (no hexadecimal, no `inf`), or `nil`.
     static func number(_ text: String) -> Double? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let first = trimmed.utf8.first,
-              first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
-                || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")),
-              let value = Double(trimmed), value.isFinite
-        else { return nil }
-        return value
+        var copy = text
+        let value = copy.withUTF8 { DecimalParser.parse($0, missing: MissingTokens([])) }
+        if case let .number(number) = value { return number }
+        return nil
     }
 
     /// `true` / `false` (any case), and `1` / `0` when `allowDigits`.

@@ -1,9 +1,12 @@
 import Foundation
+import HeatTabular
 
 /// A table of typed columns loaded from CSV.
 ///
-/// Rules: the first record is the header; an empty (or all-blank) cell is a missing value;
-/// a UTF-8 BOM, CRLF line ends and quoted fields are accepted. Column types are inferred from
+/// Rules: the first record is the header; an empty (or all-blank) cell and the missing tokens
+/// (`NA`, `N/A`, `NaN`, `null`, ...; see ``LoadOptions``) are missing values; `inf` and numbers too
+/// large for a `Double` are read as missing and reported in ``loadReport``; hexadecimal is text;
+/// a UTF-8 BOM, CRLF line ends and quoted fields are accepted; cells are trimmed of spaces. Column types are inferred from
 /// the non-empty cells (``inferType(of:)``) unless overridden. Every bad cell is reported with
 /// the file, line, column and value.
 ///
@@ -21,6 +24,8 @@ public struct DataTable: Sendable, Equatable {
     public let lines: [Int]
     /// The file name used in messages.
     public let source: String
+    /// What loading the file inferred, re-typed or dropped (empty for tables built in memory).
+    public let loadReport: LoadReport
 
     /// Creates a table from columns of equal length.
     ///
@@ -31,11 +36,11 @@ public struct DataTable: Sendable, Equatable {
     /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` if column or line-number
     ///   lengths differ, ``HeatMLError/duplicateColumn(source:column:)`` for a repeated name.
     public init(columns: [DataColumn], source: String = "table", lines: [Int]? = nil) throws(HeatMLError) {
-        let count = columns.first?.raw.count ?? 0
+        let count = columns.first?.count ?? 0
         var seen = Set<String>()
         for column in columns {
-            guard column.raw.count == count else {
-                throw .shapeMismatch(context: "\(source): column '\(column.name)'", expected: "\(count) rows", found: "\(column.raw.count)")
+            guard column.count == count else {
+                throw .shapeMismatch(context: "\(source): column '\(column.name)'", expected: "\(count) rows", found: "\(column.count)")
             }
             guard seen.insert(column.name).inserted else { throw .duplicateColumn(source: source, column: column.name) }
         }
@@ -46,14 +51,16 @@ public struct DataTable: Sendable, Equatable {
         self.rowCount = count
         self.lines = lines ?? (0..<count).map { $0 + 2 }
         self.source = source
+        self.loadReport = LoadReport()
     }
 
     /// Creates a table from columns already known to agree in length and names.
-    init(uncheckedColumns: [DataColumn], rowCount: Int, source: String, lines: [Int]) {
+    init(uncheckedColumns: [DataColumn], rowCount: Int, source: String, lines: [Int], loadReport: LoadReport = LoadReport()) {
         self.columns = uncheckedColumns
         self.rowCount = rowCount
         self.source = source
         self.lines = lines
+        self.loadReport = loadReport
     }
 
     /// The table without some columns (names that do not occur are ignored).
@@ -61,10 +68,52 @@ public struct DataTable: Sendable, Equatable {
     /// - Parameter names: the columns to drop.
     /// - Returns: the remaining columns, all rows.
     public func droppingColumns(_ names: Set<String>) -> DataTable {
-        DataTable(uncheckedColumns: columns.filter { !names.contains($0.name) }, rowCount: rowCount, source: source, lines: lines)
+        DataTable(uncheckedColumns: columns.filter { !names.contains($0.name) }, rowCount: rowCount, source: source, lines: lines, loadReport: loadReport)
     }
 
-    /// Loads a CSV file.
+    /// How a CSV file is read and typed.
+    public struct LoadOptions: Sendable, Equatable {
+        /// Column types that replace inference, by column name.
+        public var overrides: [String: ColumnType]
+        /// Accept a header without data rows (by default an error).
+        public var allowEmpty: Bool
+        /// The texts read as missing besides the empty cell (default `NA`, `N/A`, `NaN`, `null`,
+        /// `None`, `#N/A`, any case).
+        public var missingTokens: [String]
+        /// The most distinct values an inferred categorical column may have (`nil`: no limit; default 100).
+        /// A column above it is refused, naming it, unless its type is given in ``overrides``.
+        public var categoryLimit: Int?
+        /// The least share of distinct values among present cells for a text (or zero-padded digit)
+        /// column to be inferred an identifier (default 0.95).
+        public var identifierShare: Double
+        /// The least number of distinct values of a text column inferred an identifier (default 20;
+        /// zero-padded digit columns need no minimum).
+        public var identifierMinimumDistinct: Int
+
+        /// Creates options.
+        ///
+        /// - Parameters:
+        ///   - overrides: column types that replace inference.
+        ///   - allowEmpty: accept a header without data rows.
+        ///   - missingTokens: the missing tokens.
+        ///   - categoryLimit: the cardinality limit of inferred categorical columns.
+        ///   - identifierShare: the distinct share that makes an identifier.
+        ///   - identifierMinimumDistinct: the least distinct values of a text identifier.
+        public init(overrides: [String: ColumnType] = [:], allowEmpty: Bool = false,
+                    missingTokens: [String] = MissingTokens.standard.tokens, categoryLimit: Int? = 100,
+                    identifierShare: Double = 0.95, identifierMinimumDistinct: Int = 20) {
+            self.overrides = overrides
+            self.allowEmpty = allowEmpty
+            self.missingTokens = missingTokens
+            self.categoryLimit = categoryLimit
+            self.identifierShare = identifierShare
+            self.identifierMinimumDistinct = identifierMinimumDistinct
+        }
+    }
+
+    /// Loads a CSV file, inferring types (identifiers only for nearly unique columns, listed in
+    /// ``loadReport``) without a cardinality limit on categorical columns; use
+    /// ``init(contentsOf:options:)`` for the limit that `heatctl ml train` applies.
     ///
     /// - Parameters:
     ///   - url: the file.
@@ -73,13 +122,26 @@ public struct DataTable: Sendable, Equatable {
     /// - Throws: ``HeatMLError/missingFile(path:)``, ``HeatMLError/unreadableFile(path:reason:)``,
     ///   ``HeatMLError/emptyTable(source:)``, ``HeatMLError/wrongFieldCount(source:line:expected:found:)``,
     ///   ``HeatMLError/badCell(source:line:column:value:expected:)``, ``HeatMLError/missingColumn(source:column:)``
-    ///   for an override naming no column.
+    ///   for an override naming no column, ``HeatMLError/tooManyCategories(source:column:distinct:limit:example:)``.
     public init(contentsOf url: URL, overrides: [String: ColumnType] = [:], allowEmpty: Bool = false) throws(HeatMLError) {
+        try self.init(contentsOf: url, options: LoadOptions(overrides: overrides, allowEmpty: allowEmpty, categoryLimit: nil))
+    }
+
+    /// Loads a CSV file with reading options (see ``LoadOptions``), through the shared byte-level
+    /// reader (``ColumnarReader``): no `String` per numeric cell.
+    ///
+    /// - Parameters:
+    ///   - url: the file.
+    ///   - options: how to read and type the columns.
+    /// - Throws: as ``init(contentsOf:overrides:allowEmpty:)``.
+    public init(contentsOf url: URL, options: LoadOptions) throws(HeatMLError) {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .missingFile(path: path) }
+        guard !isDirectory.boolValue else { throw .unreadableFile(path: path, reason: "it is a directory") }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .unreadableFile(path: path, reason: error.localizedDescription) }
-        try self.init(csv: [UInt8](data), source: path, overrides: overrides, allowEmpty: allowEmpty)
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw .unreadableFile(path: path, reason: error.localizedDescription) }
+        try self.init(data: data, source: path, options: options)
     }
 
     /// Parses CSV text already in memory.
@@ -91,58 +153,40 @@ public struct DataTable: Sendable, Equatable {
     ///   - allowEmpty: accept a header without data rows.
     /// - Throws: as ``init(contentsOf:overrides:allowEmpty:)``.
     public init(csv bytes: [UInt8], source: String, overrides: [String: ColumnType] = [:], allowEmpty: Bool = false) throws(HeatMLError) {
-        let records = try CSVParser.parse(bytes, source: source)
-        guard let header = records.first else { throw .emptyTable(source: source) }
-        if records.count == 1 && !allowEmpty { throw .emptyTable(source: source) }
-        let width = header.fields.count
-        for name in overrides.keys where !header.fields.contains(name) {
-            throw .missingColumn(source: source, column: name)
-        }
-        var cells = [[String?]](repeating: [], count: width)
-        var lines: [Int] = []
-        lines.reserveCapacity(records.count - 1)
-        for c in 0..<width { cells[c].reserveCapacity(records.count - 1) }
-        for record in records.dropFirst() {
-            guard record.fields.count == width else {
-                throw .wrongFieldCount(source: source, line: record.line, expected: width, found: record.fields.count)
-            }
-            lines.append(record.line)
-            for (c, field) in record.fields.enumerated() {
-                cells[c].append(field.allSatisfy { $0 == " " || $0 == "\t" } ? nil : field)
-            }
-        }
-        var columns: [DataColumn] = []
-        for (c, rawName) in header.fields.enumerated() {
-            let name = rawName.trimmingCharacters(in: .whitespaces)
-            let type = overrides[name] ?? Self.inferType(of: cells[c])
-            columns.append(try DataColumn(name: name, type: type, raw: cells[c], lines: lines, source: source))
-        }
-        try self.init(columns: columns, source: source, lines: lines)
+        try self.init(data: Data(bytes), source: source, options: LoadOptions(overrides: overrides, allowEmpty: allowEmpty, categoryLimit: nil))
+    }
+
+    /// Parses CSV bytes with reading options.
+    ///
+    /// - Parameters:
+    ///   - data: the CSV bytes (UTF-8).
+    ///   - source: a name for messages.
+    ///   - options: how to read and type the columns.
+    /// - Throws: as ``init(contentsOf:overrides:allowEmpty:)``.
+    public init(data: Data, source: String, options: LoadOptions) throws(HeatMLError) {
+        let loaded = try TableLoader.load(data: data, source: source, options: options)
+        if loaded.rowCount == 0 && !options.allowEmpty { throw .emptyTable(source: source) }
+        self.columns = loaded.columns
+        self.rowCount = loaded.rowCount
+        self.lines = loaded.lines
+        self.source = source
+        self.loadReport = loaded.report
     }
 
     /// Infers a column type from its cells.
     ///
     /// In order: all non-empty cells zero-padded digit strings with at least one leading zero
-    /// (`00042`) -> identifier; all numbers -> numeric; all `true`/`false` -> boolean; all ISO
-    /// dates -> date; otherwise categorical. A column with no non-empty cell is numeric.
+    /// (`00042`) and nearly all distinct -> identifier; all numbers -> numeric; all `true`/`false`
+    /// -> boolean; all ISO dates -> date; nearly all distinct (at least 20 values) -> identifier;
+    /// otherwise categorical. A column with no non-empty cell is numeric. Missing tokens
+    /// (`NA`, `NaN`, ...) count as empty.
     ///
     /// - Parameter cells: the raw cells, `nil` for missing.
     /// - Returns: the inferred type.
     public static func inferType(of cells: [String?]) -> ColumnType {
-        var allNumeric = true, allBoolean = true, allDate = true, anyPadded = false, allDigits = true
-        for case let cell? in cells {
-            if allNumeric && CellParser.number(cell) == nil { allNumeric = false }
-            if allBoolean && CellParser.boolean(cell, allowDigits: false) == nil { allBoolean = false }
-            if allDate && CellParser.date(cell) == nil { allDate = false }
-            if allDigits && !cell.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) { allDigits = false }
-            if !anyPadded && CellParser.isZeroPaddedInteger(cell) { anyPadded = true }
-            if !allNumeric && !allBoolean && !allDate && !allDigits { break }
-        }
-        if allDigits && anyPadded { return .identifier }
-        if allNumeric { return .numeric }
-        if allBoolean { return .boolean }
-        if allDate { return .date }
-        return .categorical
+        let options = LoadOptions()
+        guard let column = try? DataColumn(name: "column", type: .categorical, raw: cells) else { return .categorical }
+        return TableLoader.inferType(dictionary: column.dictionary, codes: column.codes, options: options).type
     }
 
     /// The header names in order.
@@ -163,11 +207,7 @@ public struct DataTable: Sendable, Equatable {
     /// - Parameter indices: row indices.
     /// - Returns: a table with `indices.count` rows and the same columns.
     public func selectingRows(_ indices: [Int]) -> DataTable {
-        let picked = columns.map { column in
-            DataColumn(
-                name: column.name, type: column.type, raw: indices.map { column.raw[$0] },
-                numbers: column.numbers.isEmpty ? [] : indices.map { column.numbers[$0] })
-        }
+        let picked = columns.map { $0.selecting(indices) }
         return DataTable(uncheckedColumns: picked, rowCount: indices.count, source: source, lines: indices.map { lines[$0] })
     }
 
@@ -179,7 +219,7 @@ public struct DataTable: Sendable, Equatable {
         var out = (columnNames + extraColumns.map(\.name)).map(CSVParser.escape).joined(separator: ",") + "\n"
         out.reserveCapacity(rowCount * (columns.count + extraColumns.count) * 8)
         for row in 0..<rowCount {
-            var fields = columns.map { CSVParser.escape($0.raw[row] ?? "") }
+            var fields = columns.map { CSVParser.escape($0.text(at: row) ?? "") }
             fields += extraColumns.map { CSVParser.escape($0.values[row]) }
             out += fields.joined(separator: ",") + "\n"
         }

@@ -47,6 +47,11 @@ public enum HeatMLError: ClassifiedError, Equatable {
     case badModel(source: String, reason: String)
     /// An output file could not be written.
     case unwritable(path: String, reason: String)
+    /// A record could not be read (text after a closing quote, a NUL byte, invalid UTF-8); the
+    /// description names the file, line and column.
+    case malformedRecord(description: String)
+    /// An inferred categorical column has more distinct values than the limit.
+    case tooManyCategories(source: String, column: String, distinct: Int, limit: Int, example: String?)
 
     /// The exit-code category of the failure.
     public var category: ErrorCategory {
@@ -83,6 +88,10 @@ public enum HeatMLError: ClassifiedError, Equatable {
         case let .badFolds(source, reason): "\(source): unusable folds (\(reason))"
         case let .badModel(source, reason): "\(source): not a usable HeatML model (\(reason))"
         case let .unwritable(path, reason): "\(path): cannot write the file (\(reason))"
+        case let .malformedRecord(description): description
+        case let .tooManyCategories(source, column, distinct, limit, example):
+            "\(source): column '\(column)' has \(distinct) distinct values, more than the limit of \(limit) for a categorical feature"
+                + (example.map { "; it mixes numbers and text, the first text value is on \($0)" } ?? "")
         }
     }
 
@@ -97,6 +106,8 @@ public enum HeatMLError: ClassifiedError, Equatable {
         case .wrongFieldCount, .unterminatedQuote: "quote fields that contain commas, quotes or line breaks"
         case .badFolds: "give one integer fold index per data row, in row order"
         case .emptyTable: "the CSV needs a header line and at least one data row"
+        case let .tooManyCategories(_, column, _, _, _):
+            "if it is an identifier pass --type \(column)=identifier (or --ignore \(column)); to group rare values into 'other' pass --max-categories N; to one-hot encode every value pass --type \(column)=categorical"
         default: nil
         }
     }

@@ -82,7 +82,8 @@ public enum CrossValidation {
     /// - Returns: the per-fold, mean, std and pooled metrics.
     /// - Throws: ``HeatMLError/badFolds(source:reason:)`` when the fold count does not match the rows
     ///   or a fold's training or test part holds a single class; pipeline errors.
-    public static func run(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, folds: Folds, excluding: Set<String> = [], threshold: Double = 0.5, foldCompleted: ((_ foldsDone: Int) -> Void)? = nil) throws(HeatMLError) -> Result {
+    ///   - settings: the one-hot cap and early-stopping table, applied in every fold (default none).
+    public static func run(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, folds: Folds, excluding: Set<String> = [], threshold: Double = 0.5, settings: ModelPipeline.FitSettings = .init(), foldCompleted: ((_ foldsDone: Int) -> Void)? = nil) throws(HeatMLError) -> Result {
         guard table.rowCount > 0 else { throw .emptyTable(source: table.source) }
         guard folds.assignment.count == table.rowCount else {
             throw .badFolds(source: table.source, reason: "\(folds.assignment.count) fold indices for \(table.rowCount) rows")
@@ -103,7 +104,7 @@ public enum CrossValidation {
             }
             let trainTarget = try BinaryTarget(positiveLabel: encoded.positiveLabel, negativeLabel: encoded.negativeLabel,
                                                values: trainLabels.map { $0 == 1 ? encoded.positiveLabel : encoded.negativeLabel }, column: target)
-            let pipeline = try ModelPipeline.fit(specification, on: table.selectingRows(trainRows), target: trainTarget, targetName: target, features: features)
+            let pipeline = try ModelPipeline.fit(specification, on: table.selectingRows(trainRows), target: trainTarget, targetName: target, features: features, settings: settings)
             let probabilities = try pipeline.predictProbabilities(table.selectingRows(testRows))
             for (row, p) in zip(testRows, probabilities) { outOfFold[row] = p }
             results.append(FoldResult(fold: fold, trainRows: trainRows.count, testRows: testRows.count,

@@ -8,6 +8,18 @@
 /// let json = try JSONEncoder().encode(report)
 /// ```
 public struct ModelReport: Sendable, Codable, Equatable {
+    /// The rows a report's metrics were computed on.
+    public enum EvaluationSource: String, Sendable, Codable, Equatable {
+        /// Out-of-fold predictions of a cross-validation (an honest estimate).
+        case crossValidation
+        /// The rows the model was fitted on (optimistic: not an estimate of new data).
+        case training
+        /// Labelled rows the model did not see (`ml evaluate` on another file).
+        case holdout
+    }
+
+    /// What the metrics were computed on (`nil` in reports written before it was recorded).
+    public var evaluatedOn: EvaluationSource?
     /// The estimator kind (`logistic`, `gbdt`).
     public var kind: String
     /// The headline metrics.
@@ -37,9 +49,11 @@ public struct ModelReport: Sendable, Codable, Equatable {
     ///   - importances: feature importances.
     ///   - threshold: the decision threshold (default 0.5).
     ///   - maxCurvePoints: the curve size limit (default 201).
+    ///   - evaluatedOn: the rows the metrics come from (default `nil`: not stated).
     /// - Throws: metric errors (single class, shapes).
-    public init(kind: String, labels: [Int], probabilities: [Double], importances: [FeatureImportance], threshold: Double = 0.5, maxCurvePoints: Int = 201) throws(HeatMLError) {
+    public init(kind: String, labels: [Int], probabilities: [Double], importances: [FeatureImportance], threshold: Double = 0.5, maxCurvePoints: Int = 201, evaluatedOn: EvaluationSource? = nil) throws(HeatMLError) {
         self.kind = kind
+        self.evaluatedOn = evaluatedOn
         self.threshold = threshold
         metrics = try MetricSummary(labels: labels, probabilities: probabilities, threshold: threshold)
         roc = Self.thin(try rocCurve(labels: labels, scores: probabilities), to: maxCurvePoints).map { [$0.x, $0.y] }

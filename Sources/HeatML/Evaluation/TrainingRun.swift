@@ -37,6 +37,10 @@ public struct TrainingRun: Sendable, Encodable {
         public var featureColumns: [String]
         /// The model features after encoding.
         public var features: Int
+        /// The columns the reader inferred to be identifiers (not features).
+        public var identifierColumns: [String]?
+        /// What the reader read as missing, re-typed or dropped, per column.
+        public var loadNotes: [LoadReport.Note]?
     }
 
     /// The estimator kind (`logistic`, `gbdt`).
@@ -78,9 +82,10 @@ public struct TrainingRun: Sendable, Encodable {
     ///     step and each cross-validation fold one more; called with 0 first, after the fit, after
     ///     each fold, and last with both equal. `nil` for none. Example:
     ///     `TrainingRun(spec, on: table, target: "churn", progress: { done, total in log("\(done)/\(total)") })`.
-    /// - Throws: the errors of ``CrossValidation/run(_:on:target:positiveLabel:folds:excluding:threshold:foldCompleted:)``
+    /// - Throws: the errors of ``CrossValidation/run(_:on:target:positiveLabel:folds:excluding:threshold:settings:foldCompleted:)``
     ///   and ``ModelPipeline/fit(_:on:target:positiveLabel:excluding:)``.
-    public init(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, validation: Validation = .none, excluding: Set<String> = [], threshold: Double = 0.5, progress: ((_ stepsDone: Int, _ totalSteps: Int) -> Void)? = nil) throws(HeatMLError) {
+    ///   - settings: the one-hot cap and the early-stopping table (default none).
+    public init(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, validation: Validation = .none, excluding: Set<String> = [], threshold: Double = 0.5, settings: ModelPipeline.FitSettings = .init(), progress: ((_ stepsDone: Int, _ totalSteps: Int) -> Void)? = nil) throws(HeatMLError) {
         var steps = 1
         switch validation {
         case .none: break
@@ -88,7 +93,7 @@ public struct TrainingRun: Sendable, Encodable {
         case let .stratified(count, _): steps += max(count, 0)
         }
         progress?(0, steps)
-        let pipeline = try ModelPipeline.fit(specification, on: table, target: target, positiveLabel: positiveLabel, excluding: excluding)
+        let pipeline = try ModelPipeline.fit(specification, on: table, target: target, positiveLabel: positiveLabel, excluding: excluding, settings: settings)
         progress?(1, steps)
         let labels = try pipeline.encodeTarget(table).labels
         var cv: CrossValidation.Result?
@@ -97,21 +102,23 @@ public struct TrainingRun: Sendable, Encodable {
         case .none:
             break
         case let .folds(folds):
-            cv = try CrossValidation.run(specification, on: table, target: target, positiveLabel: pipeline.positiveLabel, folds: folds, excluding: excluding, threshold: threshold, foldCompleted: foldCompleted)
+            cv = try CrossValidation.run(specification, on: table, target: target, positiveLabel: pipeline.positiveLabel, folds: folds, excluding: excluding, threshold: threshold, settings: settings, foldCompleted: foldCompleted)
         case let .stratified(count, seed):
             let folds = try Folds.stratified(labels: labels, count: count, seed: seed)
-            cv = try CrossValidation.run(specification, on: table, target: target, positiveLabel: pipeline.positiveLabel, folds: folds, excluding: excluding, threshold: threshold, foldCompleted: foldCompleted)
+            cv = try CrossValidation.run(specification, on: table, target: target, positiveLabel: pipeline.positiveLabel, folds: folds, excluding: excluding, threshold: threshold, settings: settings, foldCompleted: foldCompleted)
         }
         let probabilities: [Double]
         if let cv { probabilities = cv.outOfFold } else { probabilities = try pipeline.predictProbabilities(table) }
         self.model = specification.kind
         self.cv = cv
         self.pipeline = pipeline
-        self.report = try ModelReport(kind: specification.kind, labels: labels, probabilities: probabilities, importances: pipeline.importances, threshold: threshold)
+        self.report = try ModelReport(kind: specification.kind, labels: labels, probabilities: probabilities, importances: pipeline.importances,
+                                      threshold: threshold, evaluatedOn: cv == nil ? .training : .crossValidation)
         self.data = DataSummary(
             source: table.source, rows: table.rowCount, target: target, positiveLabel: pipeline.positiveLabel,
             positiveRate: Double(labels.reduce(0, +)) / Double(labels.count),
-            featureColumns: pipeline.transformer.steps.map(\.column), features: pipeline.transformer.featureNames.count)
+            featureColumns: pipeline.transformer.steps.map(\.column), features: pipeline.transformer.featureNames.count,
+            identifierColumns: table.loadReport.identifierColumns, loadNotes: table.loadReport.notes)
     }
 
     /// The report as pretty-printed JSON with sorted keys.
@@ -136,7 +143,7 @@ extension ModelPipeline {
     public func evaluate(_ table: DataTable, threshold: Double = 0.5) throws(HeatMLError) -> ModelReport {
         let labels = try encodeTarget(table).labels
         if Set(labels).count < 2 { throw .singleClass(context: "\(table.source): target column '\(target)'", label: labels.first == 1 ? positiveLabel : negativeLabel) }
-        return try ModelReport(kind: model.kind, labels: labels, probabilities: predictProbabilities(table), importances: importances, threshold: threshold)
+        return try ModelReport(kind: model.kind, labels: labels, probabilities: predictProbabilities(table), importances: importances, threshold: threshold, evaluatedOn: .holdout)
     }
 
     /// Loads a CSV to score with this pipeline, typing each input column as at training time so a
@@ -149,6 +156,7 @@ extension ModelPipeline {
     public func loadTable(from url: URL) throws(HeatMLError) -> DataTable {
         var overrides: [String: ColumnType] = [:]
         for (name, type) in transformer.inputSchema { overrides[name] = type }
-        return try DataTable(contentsOf: url, overrides: overrides)
+        // Columns the model does not use are not typed strictly: no cardinality limit.
+        return try DataTable(contentsOf: url, options: .init(overrides: overrides, categoryLimit: nil))
     }
 }

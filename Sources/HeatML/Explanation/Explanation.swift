@@ -3,11 +3,11 @@
 /// For every row, `expectedValue + contributions[row].sum() == margins[row]` (up to rounding),
 /// where the margin is the model's log-odds of the positive class:
 ///
-/// - ``LogisticRegression``: contribution of feature j = `w_j * x_j` with `x_j` the value after
-///   preprocessing, and `expectedValue` the intercept. Numeric features are standardised with the
-///   training mean and standard deviation, so a numeric feature at its training mean contributes
-///   0: contributions are relative to the mean row. A one-hot feature contributes `w_j` when the
-///   row has that category and 0 otherwise.
+/// - ``LogisticRegression``: contribution of feature j = `w_j * (x_j - mean_j)` with `x_j` the
+///   value after preprocessing and `mean_j` its training mean, and `expectedValue` the margin of
+///   the mean training row (shap's `LinearExplainer`): contributions are relative to the mean
+///   row. A one-hot feature contributes `w_j * (1 - share)` when the row has that category and
+///   `-w_j * share` otherwise, `share` being the category's training frequency.
 /// - ``GradientBoostedTrees``: exact path-dependent TreeSHAP (Lundberg et al. 2018); the
 ///   expected value is the base margin plus each tree's cover-weighted mean output.
 ///

@@ -12,11 +12,15 @@ struct FeatureBinner {
     let bins: [Int32]
     /// The first histogram slot of each feature, and the total slot count at the end.
     let offsets: [Int]
+    /// Per feature, a threshold above every present training value (`max + |max| + 1e-5`, as
+    /// XGBoost's last histogram cut): the split "all present values left, missing right".
+    let upperCuts: [Double]
 
     init(_ x: Matrix, maxBins: Int?) {
         var cuts: [[Double]] = []
         var bins = [Int32](repeating: -1, count: x.rows * x.columns)
         var offsets: [Int] = [0]
+        var upperCuts: [Double] = []
         for j in 0..<x.columns {
             let column = x.column(j)
             let sorted = column.filter { !$0.isNaN }.sorted()
@@ -49,10 +53,13 @@ struct FeatureBinner {
                 bins[base + i] = Int32(lo)
             }
             cuts.append(featureCuts)
+            let top = distinct.last ?? 0
+            upperCuts.append(top + abs(top) + 1e-5)
             offsets.append(offsets[j] + featureCuts.count + 1)
         }
         self.cuts = cuts
         self.bins = bins
         self.offsets = offsets
+        self.upperCuts = upperCuts
     }
 }

@@ -12,13 +12,21 @@ import Foundation
 /// - Split finding: ``TreeMethod/hist(maxBins:)`` (at most `maxBins` quantile bins per feature,
 ///   computed once from the training data, as XGBoost `hist`) or ``TreeMethod/exact`` (every
 ///   distinct value; thresholds at midpoints, as XGBoost `exact`).
-/// - Missing values (`.nan`) are allowed: each split learns the side that missing values take
-///   (whichever gains more), and at predict time a missing value follows it.
+/// - Missing values (`.nan`) are handled natively, as XGBoost does: every split candidate is tried
+///   with the missing values sent left and sent right, and the node keeps the better direction
+///   (``RegressionTree/Node/defaultLeft``); "all present values left, missing right" is a candidate
+///   too, so a feature with a single present value can still split on its missingness. At predict
+///   time a missing value follows the learned direction. Do not impute before boosting.
+/// - Weights: per-row sample weights, ``classWeight`` (`.balanced` as scikit-learn) and
+///   ``scalePositiveWeight`` (XGBoost's `scale_pos_weight`) multiply each row's gradient and hessian.
 /// - Row subsampling (per tree, Bernoulli) and column subsampling (per tree) use ``seed``, so a fit
 ///   is deterministic per seed; with both at 1 nothing is random.
-/// - Early stopping: pass a validation set to ``fit(_:labels:validation:)``; training stops when the
-///   validation loss has not improved for ``earlyStoppingRounds`` rounds and keeps the best rounds.
-/// - ``baseScore`` 0.5 (margin 0 for the logistic objective), like the reference results.
+/// - Early stopping: pass a validation set to ``fit(_:labels:weights:validation:)``, or set
+///   ``validationFraction`` to hold out a stratified share of the training rows; training stops
+///   when the validation loss has not improved for ``earlyStoppingRounds`` rounds and keeps the
+///   best rounds.
+/// - ``baseScore`` `nil` (the default) starts from the (weighted) mean label, as XGBoost 3 does;
+///   set 0.5 for the margin 0 of older XGBoost versions. The value used is ``fittedBaseScore``.
 ///
 /// Known differences from XGBoost: the quantile cuts are plain (unweighted) quantiles of the
 /// training values, and `gamma` is applied when a split is chosen rather than by post-pruning.
@@ -65,8 +73,16 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     public var columnSubsample: Double
     /// Split finding (default histogram with 256 bins).
     public var treeMethod: TreeMethod
-    /// The initial prediction: a probability for the logistic objective, a value for squared error (default 0.5).
-    public var baseScore: Double
+    /// The initial prediction: a probability for the logistic objective, a value for squared error;
+    /// `nil` (default) for the weighted mean label of the training rows (XGBoost 3).
+    public var baseScore: Double?
+    /// Class weighting of the rows (default ``ClassWeight/none``; `.balanced` as scikit-learn).
+    public var classWeight: ClassWeight
+    /// The weight multiplying positive rows, XGBoost's `scale_pos_weight` (default 1).
+    public var scalePositiveWeight: Double
+    /// The share of training rows held out (stratified, with ``seed``) for early stopping when no
+    /// validation set is given (`nil`: none; default `nil`). Needs ``earlyStoppingRounds``.
+    public var validationFraction: Double?
     /// The seed of row and column subsampling (default 0).
     public var seed: UInt64
     /// Stop when the validation loss has not improved for this many rounds (`nil`: never; default `nil`).
@@ -82,6 +98,8 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     public private(set) var bestRound: Int?
     /// The summed split gain of each feature.
     public private(set) var totalGains: [Double] = []
+    /// The base score used by the fitted model (``baseScore``, or the mean label when that is `nil`).
+    public private(set) var fittedBaseScore: Double?
 
     /// Creates an unfitted model; every parameter has XGBoost's meaning.
     ///
@@ -96,15 +114,22 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     ///   - subsample: row share per tree (default 1).
     ///   - columnSubsample: feature share per tree (default 1).
     ///   - treeMethod: split finding (default `.hist(maxBins: 256)`).
-    ///   - baseScore: initial prediction (default 0.5).
+    ///   - baseScore: initial prediction (default `nil`: the mean label).
     ///   - seed: subsampling seed (default 0).
     ///   - earlyStoppingRounds: patience on the validation loss (default none).
+    ///   - classWeight: class weighting (default none).
+    ///   - scalePositiveWeight: XGBoost's `scale_pos_weight` (default 1).
+    ///   - validationFraction: share of rows held out for early stopping (default none).
     public init(
         objective: Objective = .logistic, rounds: Int = 100, maxDepth: Int = 4, learningRate: Double = 0.3,
         lambda: Double = 1, gamma: Double = 0, minChildWeight: Double = 1, subsample: Double = 1,
-        columnSubsample: Double = 1, treeMethod: TreeMethod = .hist(maxBins: 256), baseScore: Double = 0.5,
-        seed: UInt64 = 0, earlyStoppingRounds: Int? = nil
+        columnSubsample: Double = 1, treeMethod: TreeMethod = .hist(maxBins: 256), baseScore: Double? = nil,
+        seed: UInt64 = 0, earlyStoppingRounds: Int? = nil, classWeight: ClassWeight = .none,
+        scalePositiveWeight: Double = 1, validationFraction: Double? = nil
     ) {
+        self.classWeight = classWeight
+        self.scalePositiveWeight = scalePositiveWeight
+        self.validationFraction = validationFraction
         self.objective = objective
         self.rounds = rounds
         self.maxDepth = maxDepth
@@ -127,7 +152,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     ///   - labels: 0 / 1 per row, both classes present.
     /// - Throws: ``HeatMLError`` for invalid hyper-parameters, shapes or a single class.
     public mutating func fit(_ x: Matrix, labels: [Int]) throws(HeatMLError) {
-        try fit(x, labels: labels, validation: nil)
+        try fit(x, labels: labels, weights: nil, validation: nil)
     }
 
     /// Fits a binary classifier with optional early stopping on a validation set.
@@ -138,11 +163,56 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
     /// - Throws: ``HeatMLError`` for invalid hyper-parameters, shapes or a single class.
     public mutating func fit(_ x: Matrix, labels: [Int], validation: (x: Matrix, labels: [Int])?) throws(HeatMLError) {
+        try fit(x, labels: labels, weights: nil, validation: validation)
+    }
+
+    /// Fits a binary classifier with sample weights and optional early stopping.
+    ///
+    /// Each row's gradient and hessian are multiplied by its weight, its ``classWeight`` and, for
+    /// positive rows, ``scalePositiveWeight``. Without a validation set and with
+    /// ``validationFraction`` set, a stratified share of the rows is held out for early stopping.
+    ///
+    /// - Parameters:
+    ///   - x: the training features (`.nan` for missing).
+    ///   - labels: 0 / 1 per training row.
+    ///   - weights: a non-negative weight per row (`nil`: all 1).
+    ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
+    /// - Throws: ``HeatMLError`` for invalid hyper-parameters, weights, shapes or a single class.
+    public mutating func fit(_ x: Matrix, labels: [Int], weights: [Double]?, validation: (x: Matrix, labels: [Int])?) throws(HeatMLError) {
         guard objective == .logistic else {
             throw .invalidParameter(name: "objective", value: objective.rawValue, reason: "classification needs the logistic objective; use fitRegression")
         }
         try validateTrainingData(x, labels: labels, model: "GradientBoostedTrees")
-        try train(x, targets: labels.map(Double.init), validation: validation.map { ($0.x, $0.labels.map(Double.init)) })
+        if let weights {
+            guard weights.count == labels.count else {
+                throw .shapeMismatch(context: "GradientBoostedTrees.fit weights", expected: "\(labels.count) weights (one per row)", found: "\(weights.count)")
+            }
+            if let bad = weights.first(where: { !($0 >= 0 && $0.isFinite) }) {
+                throw .invalidParameter(name: "weights", value: "\(bad)", reason: "sample weights must be finite and >= 0")
+            }
+        }
+        guard scalePositiveWeight > 0, scalePositiveWeight.isFinite else {
+            throw .invalidParameter(name: "scalePositiveWeight", value: "\(scalePositiveWeight)", reason: "must be positive")
+        }
+        var rowWeights = weights ?? [Double](repeating: 1, count: labels.count)
+        let classWeights = classWeight.weights(for: labels)
+        for i in rowWeights.indices {
+            rowWeights[i] *= classWeights[i] * (labels[i] == 1 ? scalePositiveWeight : 1)
+        }
+        var trainX = x, trainLabels = labels, trainWeights = rowWeights
+        var held: (Matrix, [Double])? = validation.map { ($0.x, $0.labels.map(Double.init)) }
+        if held == nil, let fraction = validationFraction {
+            guard earlyStoppingRounds != nil else {
+                throw .invalidParameter(name: "validationFraction", value: "\(fraction)", reason: "holding out rows needs earlyStoppingRounds")
+            }
+            let (train, test) = try Folds.stratifiedTrainTestSplit(labels: labels, testFraction: fraction, seed: seed)
+            held = (x.selectingRows(test), test.map { Double(labels[$0]) })
+            trainX = x.selectingRows(train)
+            trainLabels = train.map { labels[$0] }
+            trainWeights = train.map { rowWeights[$0] }
+            try validateTrainingData(trainX, labels: trainLabels, model: "GradientBoostedTrees (after holding out the validation fraction)")
+        }
+        try train(trainX, targets: trainLabels.map(Double.init), weights: trainWeights, validation: held)
     }
 
     /// Fits a regression model (objective must be ``Objective/squaredError``).
@@ -159,7 +229,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         guard x.rows == targets.count, x.rows > 0 else {
             throw .shapeMismatch(context: "GradientBoostedTrees.fitRegression", expected: "\(x.rows) targets (one per row, at least one)", found: "\(targets.count)")
         }
-        try train(x, targets: targets, validation: validation)
+        try train(x, targets: targets, weights: [Double](repeating: 1, count: targets.count), validation: validation)
     }
 
     private func validateParameters() throws(HeatMLError) {
@@ -177,8 +247,11 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         if case let .hist(maxBins) = treeMethod {
             try check((2...65_536).contains(maxBins), "maxBins", maxBins, "must be in 2 ... 65536")
         }
-        if objective == .logistic {
+        if objective == .logistic, let baseScore {
             try check(baseScore > 0 && baseScore < 1, "baseScore", baseScore, "must be a probability strictly between 0 and 1")
+        }
+        if let validationFraction {
+            try check(validationFraction > 0 && validationFraction < 1, "validationFraction", validationFraction, "must be strictly between 0 and 1")
         }
         if let earlyStoppingRounds { try check(earlyStoppingRounds >= 1, "earlyStoppingRounds", earlyStoppingRounds, "must be at least 1") }
     }
@@ -187,12 +260,33 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     public var initialMargin: Double { baseMargin }
 
     /// The margin before any tree.
-    private var baseMargin: Double {
-        objective == .logistic ? log(baseScore / (1 - baseScore)) : baseScore
+    private var baseMargin: Double { Self.margin(of: fittedBaseScore ?? baseScore ?? 0.5, objective: objective) }
+
+    private static func margin(of score: Double, objective: Objective) -> Double {
+        objective == .logistic ? log(score / (1 - score)) : score
     }
 
-    private mutating func train(_ x: Matrix, targets: [Double], validation: (Matrix, [Double])?) throws(HeatMLError) {
+    private mutating func train(_ x: Matrix, targets: [Double], weights: [Double], validation: (Matrix, [Double])?) throws(HeatMLError) {
         try validateParameters()
+        let totalWeight = weights.reduce(0, +)
+        guard totalWeight > 0 else { throw .invalidParameter(name: "weights", value: "0", reason: "the sample weights sum to zero") }
+        var score: Double
+        if let baseScore {
+            score = baseScore
+        } else if objective == .logistic && scalePositiveWeight != 1 {
+            // XGBoost 3 with scale_pos_weight: one Newton step of the weighted loss from margin 0.
+            var g = 0.0, h = 0.0
+            for (y, w) in zip(targets, weights) {
+                g += w * (0.5 - y)
+                h += w * 0.25
+            }
+            score = sigmoid(h > 0 ? -g / h : 0)
+        } else {
+            // XGBoost 3: the weighted mean label.
+            score = zip(targets, weights).reduce(0) { $0 + $1.0 * $1.1 } / totalWeight
+        }
+        if objective == .logistic { score = min(max(score, 1e-6), 1 - 1e-6) }
+        let startMargin = Self.margin(of: score, objective: objective)
         if let column = (0..<x.columns).first(where: { x.column($0).contains(where: { $0.isInfinite }) }) {
             throw .invalidParameter(name: "x", value: "column \(column)", reason: "holds an infinite value")
         }
@@ -206,10 +300,9 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         let binner = FeatureBinner(x, maxBins: maxBins)
         let builder = TreeBuilder(binner: binner, rowCount: n, maxDepth: maxDepth, lambda: lambda, gamma: gamma, minChildWeight: minChildWeight, learningRate: learningRate)
         var generator = SeededGenerator(seed: seed)
-        var margins = [Double](repeating: baseMargin, count: n)
-        var validationMargins = [Double](repeating: baseMargin, count: validation?.0.rows ?? 0)
-        var gradients = [Double](repeating: 0, count: n)
-        var hessians = [Double](repeating: 0, count: n)
+        var margins = [Double](repeating: startMargin, count: n)
+        var validationMargins = [Double](repeating: startMargin, count: validation?.0.rows ?? 0)
+        var gradientPairs = [Double](repeating: 0, count: 2 * n)
         var gains = [Double](repeating: 0, count: p)
         var fitted: [RegressionTree] = []
         var losses: [Double] = []
@@ -222,18 +315,20 @@ public struct GradientBoostedTrees: Classifier, Equatable {
                 switch objective {
                 case .logistic:
                     let prob = sigmoid(margins[i])
-                    gradients[i] = prob - targets[i]
-                    hessians[i] = max(prob * (1 - prob), 1e-16)
+                    gradientPairs[2 * i] = weights[i] * (prob - targets[i])
+                    gradientPairs[2 * i + 1] = weights[i] * max(prob * (1 - prob), 1e-16)
                 case .squaredError:
-                    gradients[i] = margins[i] - targets[i]
-                    hessians[i] = 1
+                    gradientPairs[2 * i] = weights[i] * (margins[i] - targets[i])
+                    gradientPairs[2 * i + 1] = weights[i]
                 }
             }
             let rows = subsample < 1 ? allRows.filter { _ in generator.nextUnit() < subsample } : allRows
             let features = columnSubsample < 1 ? Array((0..<p).shuffled(using: &generator).prefix(featureTake)).sorted() : Array(0..<p)
-            let tree = builder.grow(rows: rows, features: features, gradients: gradients, hessians: hessians, gains: &gains)
+            let tree = builder.grow(rows: rows, features: features, gradientPairs: gradientPairs, gains: &gains)
             fitted.append(tree)
-            for i in 0..<n { margins[i] += tree.predict { x.values[$0 * n + i] } }
+            x.values.withUnsafeBufferPointer { values in
+                for i in 0..<n { margins[i] += tree.predict { values[$0 * n + i] } }
+            }
             if let validation {
                 let (vx, vy) = validation
                 let vn = vx.rows
@@ -250,6 +345,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         validationLosses = losses
         bestRound = best?.round
         totalGains = gains
+        fittedBaseScore = score
     }
 
     /// The mean validation loss: log loss for the logistic objective, RMSE for squared error.
@@ -300,5 +396,58 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     public var featureImportances: [Double] {
         let total = totalGains.reduce(0, +)
         return total > 0 ? totalGains.map { $0 / total } : totalGains
+    }
+}
+
+extension GradientBoostedTrees {
+    private enum CodingKeys: String, CodingKey {
+        case objective, rounds, maxDepth, learningRate, lambda, gamma, minChildWeight, subsample, columnSubsample
+        case treeMethod, baseScore, seed, earlyStoppingRounds, classWeight, scalePositiveWeight, validationFraction
+        case trees, featureCount, validationLosses, bestRound, totalGains, fittedBaseScore
+    }
+
+    /// Decodes a model; the weighting and validation settings added after format 1's first
+    /// release default to their initial values when absent.
+    ///
+    /// - Parameter decoder: the decoder.
+    /// - Throws: decoding errors.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            objective: try c.decode(Objective.self, forKey: .objective), rounds: try c.decode(Int.self, forKey: .rounds),
+            maxDepth: try c.decode(Int.self, forKey: .maxDepth), learningRate: try c.decode(Double.self, forKey: .learningRate),
+            lambda: try c.decode(Double.self, forKey: .lambda), gamma: try c.decode(Double.self, forKey: .gamma),
+            minChildWeight: try c.decode(Double.self, forKey: .minChildWeight), subsample: try c.decode(Double.self, forKey: .subsample),
+            columnSubsample: try c.decode(Double.self, forKey: .columnSubsample), treeMethod: try c.decode(TreeMethod.self, forKey: .treeMethod),
+            baseScore: try c.decodeIfPresent(Double.self, forKey: .baseScore), seed: try c.decode(UInt64.self, forKey: .seed),
+            earlyStoppingRounds: try c.decodeIfPresent(Int.self, forKey: .earlyStoppingRounds),
+            classWeight: try c.decodeIfPresent(ClassWeight.self, forKey: .classWeight) ?? .none,
+            scalePositiveWeight: try c.decodeIfPresent(Double.self, forKey: .scalePositiveWeight) ?? 1,
+            validationFraction: try c.decodeIfPresent(Double.self, forKey: .validationFraction))
+        trees = try c.decode([RegressionTree].self, forKey: .trees)
+        featureCount = try c.decode(Int.self, forKey: .featureCount)
+        validationLosses = try c.decodeIfPresent([Double].self, forKey: .validationLosses) ?? []
+        bestRound = try c.decodeIfPresent(Int.self, forKey: .bestRound)
+        totalGains = try c.decodeIfPresent([Double].self, forKey: .totalGains) ?? []
+        fittedBaseScore = try c.decodeIfPresent(Double.self, forKey: .fittedBaseScore)
+    }
+
+    /// Checks a decoded model's structure: every tree reaches each node at most once from its
+    /// root (no cycle, no shared node), child indices are in range, split features are in
+    /// `0..<featureCount` and split thresholds and leaf values are finite.
+    ///
+    /// - Parameter expectedFeatures: the feature count the model must have (from the pipeline's schema).
+    /// - Throws: ``HeatMLError/badModel(source:reason:)`` naming the tree and node.
+    func validateStructure(expectedFeatures: Int, source: String) throws(HeatMLError) {
+        guard featureCount == expectedFeatures else {
+            throw .badModel(source: source, reason: "the boosted trees use \(featureCount) features but the preprocessing makes \(expectedFeatures)")
+        }
+        guard !trees.isEmpty else { throw .badModel(source: source, reason: "the boosted trees hold no tree") }
+        if let score = fittedBaseScore ?? baseScore, !(score.isFinite && (objective != .logistic || (score > 0 && score < 1))) {
+            throw .badModel(source: source, reason: "base score \(score) is not usable")
+        }
+        for (t, tree) in trees.enumerated() {
+            try tree.validate(featureCount: featureCount, source: source, index: t)
+        }
     }
 }

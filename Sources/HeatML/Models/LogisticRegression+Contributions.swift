@@ -1,8 +1,11 @@
 extension LogisticRegression {
-    /// The exact linear contributions `w_j * x_j` of every feature to every row's log-odds.
+    /// The exact linear contributions `w_j * (x_j - mean_j)` of every feature to every row's
+    /// log-odds, relative to the mean training row, as shap's `LinearExplainer` (independent
+    /// features) computes them.
     ///
-    /// The intercept is the base value; contributions plus intercept equal
-    /// ``decisionFunction(_:)`` exactly (up to summation order).
+    /// The base value is the margin of the mean row, `b + sum_j w_j * mean_j` (the mean training
+    /// margin); contributions plus the base value equal ``decisionFunction(_:)`` (up to summation
+    /// order). A model saved without ``featureMeans`` uses zero means (the intercept as base).
     ///
     /// ```swift
     /// let (base, rows) = try model.contributions(x)
@@ -15,7 +18,9 @@ extension LogisticRegression {
         guard x.columns == coefficients.count, !coefficients.isEmpty else {
             throw .shapeMismatch(context: "LogisticRegression.contributions", expected: coefficients.isEmpty ? "a fitted model" : "\(coefficients.count) feature columns", found: "\(x.columns)")
         }
-        let rows = (0..<x.rows).map { i in (0..<x.columns).map { j in coefficients[j] * x[i, j] } }
-        return (intercept, rows)
+        let means = featureMeans ?? [Double](repeating: 0, count: coefficients.count)
+        let base = intercept + zip(coefficients, means).reduce(0) { $0 + $1.0 * $1.1 }
+        let rows = (0..<x.rows).map { i in (0..<x.columns).map { j in coefficients[j] * (x[i, j] - means[j]) } }
+        return (base, rows)
     }
 }

@@ -33,6 +33,9 @@ public struct LogisticRegression: Classifier, Equatable {
     public private(set) var intercept: Double = 0
     /// How the last fit ended (`nil` before fitting).
     public private(set) var convergence: ConvergenceReport?
+    /// The mean of each feature over the training rows (the background of explanations, as
+    /// shap's `LinearExplainer`); `nil` for models saved before it was recorded.
+    public private(set) var featureMeans: [Double]?
 
     /// Creates an unfitted model.
     ///
@@ -166,6 +169,7 @@ public struct LogisticRegression: Classifier, Equatable {
         }
         coefficients = Array(beta[0..<p])
         intercept = beta[p]
+        featureMeans = (0..<p).map { j in x.column(j).reduce(0, +) / Double(max(n, 1)) }
         convergence = ConvergenceReport(solver: "newton", iterations: iterations, converged: converged, gradientNorm: gradientNorm, objective: f)
     }
 

@@ -14,7 +14,9 @@ public struct RegressionTree: Sendable, Codable, Equatable {
         public var feature: Int
         /// The split value: `x < threshold` goes left.
         public var threshold: Double
-        /// Whether a missing value goes left.
+        /// The default direction: whether a missing value (`.nan`) goes to the left child (`true`)
+        /// or the right child (`false`). Learned per split by trying both sides; XGBoost's JSON
+        /// model calls it `default_left` (and its text dump `missing=<child id>`).
         public var defaultLeft: Bool
         /// The index of the left child (-1 for a leaf).
         public var left: Int
@@ -90,5 +92,42 @@ public struct RegressionTree: Sendable, Codable, Equatable {
     public var depth: Int {
         func depth(_ i: Int) -> Int { nodes[i].isLeaf ? 0 : 1 + max(depth(nodes[i].left), depth(nodes[i].right)) }
         return nodes.isEmpty ? 0 : depth(0)
+    }
+}
+
+extension RegressionTree {
+    /// Checks that the nodes form a tree from the root: each node reached once (acyclic), child
+    /// indices in range and paired, features in `0..<featureCount`, finite thresholds and values,
+    /// and no node left unreachable.
+    ///
+    /// - Parameters:
+    ///   - featureCount: the number of model features.
+    ///   - source: the file name for messages.
+    ///   - index: the tree's position in the ensemble, for messages.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)`` naming the tree and node.
+    func validate(featureCount: Int, source: String, index: Int) throws(HeatMLError) {
+        func fail(_ node: Int, _ reason: String) -> HeatMLError { .badModel(source: source, reason: "tree \(index), node \(node): \(reason)") }
+        guard !nodes.isEmpty else { throw .badModel(source: source, reason: "tree \(index) has no node") }
+        var visited = [Bool](repeating: false, count: nodes.count)
+        var stack = [0]
+        var reached = 0
+        while let i = stack.popLast() {
+            guard !visited[i] else { throw fail(i, "reached twice (the tree has a cycle or a shared node)") }
+            visited[i] = true
+            reached += 1
+            let node = nodes[i]
+            guard node.value.isFinite else { throw fail(i, "the value is not a finite number") }
+            if node.feature < 0 {
+                guard node.left == -1, node.right == -1 else { throw fail(i, "a leaf (feature -1) must have children -1") }
+                continue
+            }
+            guard node.feature < featureCount else { throw fail(i, "feature \(node.feature) is out of range 0..<\(featureCount)") }
+            guard node.threshold.isFinite else { throw fail(i, "the threshold is not a finite number") }
+            for child in [node.left, node.right] {
+                guard child >= 0, child < nodes.count else { throw fail(i, "child index \(child) is out of range 0..<\(nodes.count)") }
+                stack.append(child)
+            }
+        }
+        if reached != nodes.count { throw .badModel(source: source, reason: "tree \(index): \(nodes.count - reached) node(s) are not reachable from the root") }
     }
 }

@@ -1,5 +1,9 @@
 /// Grows one regression tree depth-wise from gradients and hessians (XGBoost's second-order
 /// greedy algorithm on histograms). Internal to ``GradientBoostedTrees``.
+///
+/// Each node's histogram (per feature and bin: the sums of gradients and hessians) is built from
+/// its rows only for the smaller child of a split; the larger child's is the parent's minus the
+/// smaller's (XGBoost's histogram subtraction), which halves the work per level.
 struct TreeBuilder {
     let binner: FeatureBinner
     let rowCount: Int
@@ -14,6 +18,8 @@ struct TreeBuilder {
         var rows: [Int32]
         var gradient: Double
         var hessian: Double
+        /// Interleaved (gradient, hessian) sums per histogram slot; empty when not needed.
+        var histogram: [Double]
     }
 
     private struct Split {
@@ -32,38 +38,42 @@ struct TreeBuilder {
     /// Grows a tree.
     ///
     /// - Parameters:
-    ///   - rows: the (sub)sampled training rows.
+    ///   - rows: the (sub)sampled training rows, ascending.
     ///   - features: the features this tree may split on.
-    ///   - gradients: the first derivatives per row.
-    ///   - hessians: the second derivatives per row.
+    ///   - gradientPairs: the first and second derivative of each row, interleaved (`2 * row`, `2 * row + 1`).
     ///   - gains: accumulates each feature's split gains (for importances).
-    func grow(rows: [Int32], features: [Int], gradients: [Double], hessians: [Double], gains: inout [Double]) -> RegressionTree {
+    func grow(rows: [Int32], features: [Int], gradientPairs: [Double], gains: inout [Double]) -> RegressionTree {
         var g0 = 0.0, h0 = 0.0
         for r in rows {
-            g0 += gradients[Int(r)]
-            h0 += hessians[Int(r)]
+            g0 += gradientPairs[2 * Int(r)]
+            h0 += gradientPairs[2 * Int(r) + 1]
         }
         var nodes = [RegressionTree.Node(feature: -1, threshold: 0, defaultLeft: true, left: -1, right: -1,
                                          value: weight(g0, h0) * learningRate, gain: 0, cover: h0)]
-        var frontier = [Frontier(node: 0, rows: rows, gradient: g0, hessian: h0)]
-        var histogram = [Double](repeating: 0, count: 2 * (binner.offsets.last ?? 0))
-        for _ in 0..<maxDepth {
+        let slots = 2 * (binner.offsets.last ?? 0)
+        var frontier = [Frontier(node: 0, rows: rows, gradient: g0, hessian: h0,
+                                 histogram: buildHistogram(rows: rows, features: features, gradientPairs: gradientPairs, slots: slots))]
+        for depth in 0..<maxDepth {
             var next: [Frontier] = []
+            let childrenSplit = depth + 1 < maxDepth
             for item in frontier {
-                guard item.rows.count >= 2, let split = bestSplit(item, features: features, gradients: gradients, hessians: hessians, histogram: &histogram) else { continue }
+                guard item.rows.count >= 2, let split = bestSplit(item, features: features) else { continue }
                 var leftRows: [Int32] = [], rightRows: [Int32] = []
                 leftRows.reserveCapacity(item.rows.count)
                 rightRows.reserveCapacity(item.rows.count)
                 var gl = 0.0, hl = 0.0, gr = 0.0, hr = 0.0
                 let base = split.feature * rowCount
                 binner.bins.withUnsafeBufferPointer { bins in
-                    for r in item.rows {
-                        let b = bins[base + Int(r)]
-                        let left = b < 0 ? split.defaultLeft : Int(b) <= split.bin
-                        if left {
-                            leftRows.append(r); gl += gradients[Int(r)]; hl += hessians[Int(r)]
-                        } else {
-                            rightRows.append(r); gr += gradients[Int(r)]; hr += hessians[Int(r)]
+                    gradientPairs.withUnsafeBufferPointer { gh in
+                        for r in item.rows {
+                            let b = bins[base + Int(r)]
+                            let left = b < 0 ? split.defaultLeft : Int(b) <= split.bin
+                            let k = 2 * Int(r)
+                            if left {
+                                leftRows.append(r); gl += gh[k]; hl += gh[k + 1]
+                            } else {
+                                rightRows.append(r); gr += gh[k]; hr += gh[k + 1]
+                            }
                         }
                     }
                 }
@@ -71,78 +81,115 @@ struct TreeBuilder {
                 nodes.append(.init(feature: -1, threshold: 0, defaultLeft: true, left: -1, right: -1, value: weight(gl, hl) * learningRate, gain: 0, cover: hl))
                 nodes.append(.init(feature: -1, threshold: 0, defaultLeft: true, left: -1, right: -1, value: weight(gr, hr) * learningRate, gain: 0, cover: hr))
                 nodes[item.node].feature = split.feature
-                nodes[item.node].threshold = binner.cuts[split.feature][split.bin]
+                let featureCuts = binner.cuts[split.feature]
+                nodes[item.node].threshold = split.bin < featureCuts.count ? featureCuts[split.bin] : binner.upperCuts[split.feature]
                 nodes[item.node].defaultLeft = split.defaultLeft
                 nodes[item.node].left = leftIndex
                 nodes[item.node].right = rightIndex
                 nodes[item.node].gain = split.gain
                 gains[split.feature] += split.gain
-                next.append(Frontier(node: leftIndex, rows: leftRows, gradient: gl, hessian: hl))
-                next.append(Frontier(node: rightIndex, rows: rightRows, gradient: gr, hessian: hr))
+                var leftHistogram: [Double] = [], rightHistogram: [Double] = []
+                if childrenSplit {
+                    // Build the smaller child's histogram; the larger one's is the difference.
+                    let leftSmaller = leftRows.count <= rightRows.count
+                    let small = buildHistogram(rows: leftSmaller ? leftRows : rightRows, features: features, gradientPairs: gradientPairs, slots: slots)
+                    var large = item.histogram
+                    subtract(small, from: &large, features: features)
+                    leftHistogram = leftSmaller ? small : large
+                    rightHistogram = leftSmaller ? large : small
+                }
+                next.append(Frontier(node: leftIndex, rows: leftRows, gradient: gl, hessian: hl, histogram: leftHistogram))
+                next.append(Frontier(node: rightIndex, rows: rightRows, gradient: gr, hessian: hr, histogram: rightHistogram))
             }
-            if next.isEmpty { break }
+            if next.isEmpty || !childrenSplit { break }
             frontier = next
         }
         return RegressionTree(nodes: nodes)
     }
 
-    /// The best split of a node over the allowed features, or `nil` if none gains more than
-    /// `max(gamma, 1e-6)` while leaving at least `minChildWeight` hessian on each side.
-    private func bestSplit(_ item: Frontier, features: [Int], gradients: [Double], hessians: [Double], histogram: inout [Double]) -> Split? {
-        let parent = score(item.gradient, item.hessian)
-        var best: Split?
-        let minimumGain = max(gamma, 1e-6)
+    /// The (gradient, hessian) sums per bin of the given features over `rows`.
+    private func buildHistogram(rows: [Int32], features: [Int], gradientPairs: [Double], slots: Int) -> [Double] {
+        var histogram = [Double](repeating: 0, count: slots)
         binner.bins.withUnsafeBufferPointer { bins in
-            histogram.withUnsafeMutableBufferPointer { hist in
-                gradients.withUnsafeBufferPointer { g in
-                    hessians.withUnsafeBufferPointer { h in
+            gradientPairs.withUnsafeBufferPointer { gh in
+                rows.withUnsafeBufferPointer { rows in
+                    histogram.withUnsafeMutableBufferPointer { hist in
                         for feature in features {
-                            let cuts = binner.cuts[feature]
-                            if cuts.isEmpty { continue }
                             let offset = binner.offsets[feature]
-                            let binCount = cuts.count + 1
-                            for s in (2 * offset)..<(2 * (offset + binCount)) { hist[s] = 0 }
                             let base = feature * rowCount
-                            for r in item.rows {
+                            for r in rows {
                                 let b = bins[base + Int(r)]
                                 if b >= 0 {
                                     let slot = 2 * (offset + Int(b))
-                                    hist[slot] += g[Int(r)]
-                                    hist[slot + 1] += h[Int(r)]
+                                    let k = 2 * Int(r)
+                                    hist[slot] += gh[k]
+                                    hist[slot + 1] += gh[k + 1]
                                 }
                             }
-                            var gPresent = 0.0, hPresent = 0.0
-                            for b in 0..<binCount {
-                                gPresent += hist[2 * (offset + b)]
-                                hPresent += hist[2 * (offset + b) + 1]
-                            }
-                            let gMissing = item.gradient - gPresent
-                            let hMissing = item.hessian - hPresent
-                            let hasMissing = hMissing > 1e-12 * max(item.hessian, 1)
-                            var gl = 0.0, hl = 0.0
-                            for b in 0..<(binCount - 1) {
-                                gl += hist[2 * (offset + b)]
-                                hl += hist[2 * (offset + b) + 1]
-                                // Missing values to the right.
-                                var gr = item.gradient - gl, hr = item.hessian - hl
-                                if hl >= minChildWeight, hr >= minChildWeight {
-                                    let gain = score(gl, hl) + score(gr, hr) - parent
-                                    if gain > minimumGain, gain > (best?.gain ?? -.infinity) {
-                                        best = Split(gain: gain, feature: feature, bin: b, defaultLeft: false)
-                                    }
-                                }
-                                // Missing values to the left.
-                                if hasMissing {
-                                    let gml = gl + gMissing, hml = hl + hMissing
-                                    gr = item.gradient - gml
-                                    hr = item.hessian - hml
-                                    if hml >= minChildWeight, hr >= minChildWeight {
-                                        let gain = score(gml, hml) + score(gr, hr) - parent
-                                        if gain > minimumGain, gain > (best?.gain ?? -.infinity) {
-                                            best = Split(gain: gain, feature: feature, bin: b, defaultLeft: true)
-                                        }
-                                    }
-                                }
+                        }
+                    }
+                }
+            }
+        }
+        return histogram
+    }
+
+    /// `histogram -= small` over the slots of the given features.
+    private func subtract(_ small: [Double], from histogram: inout [Double], features: [Int]) {
+        small.withUnsafeBufferPointer { s in
+            histogram.withUnsafeMutableBufferPointer { h in
+                for feature in features {
+                    for slot in (2 * binner.offsets[feature])..<(2 * binner.offsets[feature + 1]) { h[slot] -= s[slot] }
+                }
+            }
+        }
+    }
+
+    /// The best split of a node over the allowed features, or `nil` if none gains more than
+    /// `max(gamma, 1e-6)` while leaving at least `minChildWeight` hessian on each side.
+    ///
+    /// Every boundary between bins is tried with the missing values sent right and sent left;
+    /// when the node has missing values, the boundary after the last bin (all present values
+    /// left, the missing ones right) is tried too.
+    private func bestSplit(_ item: Frontier, features: [Int]) -> Split? {
+        let parent = score(item.gradient, item.hessian)
+        var best: Split?
+        let minimumGain = max(gamma, 1e-6)
+        item.histogram.withUnsafeBufferPointer { hist in
+            for feature in features {
+                let offset = binner.offsets[feature]
+                let binCount = binner.offsets[feature + 1] - offset
+                var gPresent = 0.0, hPresent = 0.0
+                for b in 0..<binCount {
+                    gPresent += hist[2 * (offset + b)]
+                    hPresent += hist[2 * (offset + b) + 1]
+                }
+                if hPresent <= 0 { continue }
+                let gMissing = item.gradient - gPresent
+                let hMissing = item.hessian - hPresent
+                let hasMissing = hMissing > 1e-12 * max(item.hessian, 1)
+                var gl = 0.0, hl = 0.0
+                let lastBoundary = hasMissing ? binCount : binCount - 1
+                for b in 0..<lastBoundary {
+                    gl += hist[2 * (offset + b)]
+                    hl += hist[2 * (offset + b) + 1]
+                    // Missing values to the right.
+                    var gr = item.gradient - gl, hr = item.hessian - hl
+                    if hl >= minChildWeight, hr >= minChildWeight {
+                        let gain = score(gl, hl) + score(gr, hr) - parent
+                        if gain > minimumGain, gain > (best?.gain ?? -.infinity) {
+                            best = Split(gain: gain, feature: feature, bin: b, defaultLeft: false)
+                        }
+                    }
+                    // Missing values to the left (not after the last bin: nothing would be right).
+                    if hasMissing, b < binCount - 1 {
+                        let gml = gl + gMissing, hml = hl + hMissing
+                        gr = item.gradient - gml
+                        hr = item.hessian - hml
+                        if hml >= minChildWeight, hr >= minChildWeight {
+                            let gain = score(gml, hml) + score(gr, hr) - parent
+                            if gain > minimumGain, gain > (best?.gain ?? -.infinity) {
+                                best = Split(gain: gain, feature: feature, bin: b, defaultLeft: true)
                             }
                         }
                     }

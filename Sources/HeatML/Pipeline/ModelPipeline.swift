@@ -77,20 +77,60 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
     /// - Throws: ``HeatMLError/missingColumn(source:column:)`` when the target is absent, target
     ///   errors of ``BinaryTarget``, ``HeatMLError/emptyTable(source:)``, and the estimator's errors.
     public static func fit(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, excluding: Set<String> = []) throws(HeatMLError) -> ModelPipeline {
+        try fit(specification, on: table, target: target, positiveLabel: positiveLabel, excluding: excluding, settings: FitSettings())
+    }
+
+    /// Settings of a pipeline fit beyond the estimator's hyper-parameters.
+    public struct FitSettings: Sendable, Equatable {
+        /// The one-hot feature cap per categorical column (`--max-categories`; `nil`: none).
+        public var maxCategories: Int?
+        /// A labelled table for the boosted trees' early stopping (`--validation-data`).
+        public var validationTable: DataTable?
+
+        /// Creates settings.
+        ///
+        /// - Parameters:
+        ///   - maxCategories: the one-hot cap per column.
+        ///   - validationTable: the early-stopping table.
+        public init(maxCategories: Int? = nil, validationTable: DataTable? = nil) {
+            self.maxCategories = maxCategories
+            self.validationTable = validationTable
+        }
+    }
+
+    /// Fits preprocessing and estimator on a table, with fit settings.
+    ///
+    /// - Parameters:
+    ///   - specification: the estimator and its hyper-parameters.
+    ///   - table: the training table.
+    ///   - target: the target column.
+    ///   - positiveLabel: the positive class.
+    ///   - excluding: columns that are not features.
+    ///   - settings: the one-hot cap and early-stopping table.
+    /// - Returns: the fitted pipeline.
+    /// - Throws: as ``fit(_:on:target:positiveLabel:excluding:)``.
+    public static func fit(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String?, excluding: Set<String>, settings: FitSettings) throws(HeatMLError) -> ModelPipeline {
         guard table.rowCount > 0 else { throw .emptyTable(source: table.source) }
         let encoded = try BinaryTarget(column: try table.column(named: target), positiveLabel: positiveLabel, table: table)
         let features = featureColumns(of: table, target: target, excluding: excluding)
         guard !features.isEmpty else {
             throw .invalidParameter(name: "features", value: "none", reason: "\(table.source) has no feature column besides the target, identifiers and excluded columns")
         }
-        return try fit(specification, on: table, target: encoded, targetName: target, features: features)
+        return try fit(specification, on: table, target: encoded, targetName: target, features: features, settings: settings)
     }
 
     /// Fits on a table whose target is already encoded (used by cross-validation).
-    static func fit(_ specification: ModelSpecification, on table: DataTable, target: BinaryTarget, targetName: String, features: [String]) throws(HeatMLError) -> ModelPipeline {
-        let transformer = try ColumnTransformer.fit(table, features: features, options: specification.preprocessing)
+    static func fit(_ specification: ModelSpecification, on table: DataTable, target: BinaryTarget, targetName: String, features: [String], settings: FitSettings = FitSettings()) throws(HeatMLError) -> ModelPipeline {
+        var options = specification.preprocessing
+        options.maxCategories = settings.maxCategories
+        let transformer = try ColumnTransformer.fit(table, features: features, options: options)
         let x = try transformer.transform(table)
-        let fitted = try specification.fitted(x, labels: target.labels)
+        var validation: (x: Matrix, labels: [Int])?
+        if let held = settings.validationTable {
+            let partial = ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: specification, trainingRows: table.rowCount)
+            validation = (try transformer.transform(held), try partial.encodeTarget(held).labels)
+        }
+        let fitted = try specification.fitted(x, labels: target.labels, validation: validation)
         return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: fitted, trainingRows: table.rowCount)
     }
 
@@ -151,7 +191,34 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
         guard pipeline.formatVersion <= ModelPipeline.currentFormatVersion else {
             throw .badModel(source: source, reason: "model format \(pipeline.formatVersion) is newer than this HeatML (\(ModelPipeline.currentFormatVersion))")
         }
+        try pipeline.validate(source: source)
         return pipeline
+    }
+
+    /// Checks that a decoded pipeline can be used safely: the estimator's feature count matches the
+    /// preprocessing's output, logistic coefficients are finite and one per feature, and every
+    /// tree is a tree (indices in range, acyclic, features in range). A hand-edited file with a
+    /// cycle is refused here instead of making prediction loop forever.
+    ///
+    /// - Parameter source: the file name for messages.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)`` naming what is wrong.
+    public func validate(source: String) throws(HeatMLError) {
+        let features = transformer.featureNames.count
+        guard features > 0 else { throw .badModel(source: source, reason: "the preprocessing makes no feature") }
+        switch model {
+        case let .logistic(regression):
+            guard regression.coefficients.count == features else {
+                throw .badModel(source: source, reason: "\(regression.coefficients.count) coefficients for \(features) features")
+            }
+            guard regression.coefficients.allSatisfy(\.isFinite), regression.intercept.isFinite else {
+                throw .badModel(source: source, reason: "a coefficient or the intercept is not a finite number")
+            }
+            if let means = regression.featureMeans, means.count != features || !means.allSatisfy(\.isFinite) {
+                throw .badModel(source: source, reason: "\(means.count) feature means for \(features) features")
+            }
+        case let .gbdt(boosted):
+            try boosted.validateStructure(expectedFeatures: features, source: source)
+        }
     }
 
     /// Saves the pipeline in an envelope of kind `.model`, atomically.

@@ -24,15 +24,26 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
         /// Whether numeric features are median-imputed (otherwise `.nan` is passed on, for models
         /// that handle missing values natively).
         public var imputeNumeric: Bool
+        /// Whether missing categories are imputed with the most frequent one (`nil` means `true`,
+        /// as in models saved before this option); otherwise a missing cell is `.nan` in every
+        /// indicator of its column, for models that learn where missing values go.
+        public var imputeCategorical: Bool?
+        /// The most one-hot features per categorical column, the rarest categories grouped into
+        /// `other` (scikit-learn's `max_categories`; `nil`: one feature per category).
+        public var maxCategories: Int?
 
         /// Creates options.
         ///
         /// - Parameters:
         ///   - scaleNumeric: standardise numeric features (default `true`).
         ///   - imputeNumeric: median-impute numeric features (default `true`).
-        public init(scaleNumeric: Bool = true, imputeNumeric: Bool = true) {
+        ///   - imputeCategorical: most-frequent impute categorical features (default `true`).
+        ///   - maxCategories: the one-hot feature cap per column (default none).
+        public init(scaleNumeric: Bool = true, imputeNumeric: Bool = true, imputeCategorical: Bool = true, maxCategories: Int? = nil) {
             self.scaleNumeric = scaleNumeric
             self.imputeNumeric = imputeNumeric
+            self.imputeCategorical = imputeCategorical
+            self.maxCategories = maxCategories
         }
     }
 
@@ -40,8 +51,8 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
     public enum Step: Sendable, Codable, Equatable {
         /// A numeric (or boolean / date) column: optional imputation and scaling.
         case numeric(column: String, type: ColumnType, imputer: MedianImputer?, scaler: StandardScaler?)
-        /// A categorical column: imputation, then one-hot encoding.
-        case categorical(column: String, imputer: MostFrequentImputer, encoder: OneHotEncoder)
+        /// A categorical column: imputation (when set), then one-hot encoding.
+        case categorical(column: String, imputer: MostFrequentImputer?, encoder: OneHotEncoder)
 
         /// The input column's name.
         public var column: String {
@@ -81,8 +92,19 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
             case .identifier:
                 continue
             case .categorical:
-                let imputer = MostFrequentImputer.fit(column.raw)
-                let encoder = OneHotEncoder.fit(imputer.transform(column.raw))
+                var counts = [Int](repeating: 0, count: column.dictionary.count)
+                var missing = 0
+                for code in column.codes { if code >= 0 { counts[Int(code)] += 1 } else { missing += 1 } }
+                var byValue: [String: Int] = [:]
+                for (code, count) in counts.enumerated() where count > 0 { byValue[column.dictionary[code], default: 0] += count }
+                var imputer: MostFrequentImputer?
+                if options.imputeCategorical ?? true {
+                    let best = byValue.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }
+                    let fitted = MostFrequentImputer(mostFrequent: best?.key ?? "")
+                    if missing > 0 { byValue[fitted.mostFrequent, default: 0] += missing }
+                    imputer = fitted
+                }
+                let encoder = OneHotEncoder.fit(counts: byValue, maxCategories: options.maxCategories)
                 steps.append(.categorical(column: name, imputer: imputer, encoder: encoder))
             case .numeric, .boolean, .date:
                 let imputer = options.imputeNumeric ? MedianImputer.fit(column.numbers) : nil
@@ -112,7 +134,7 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
         steps.flatMap { step -> [String] in
             switch step {
             case let .numeric(column, _, _, _): [column]
-            case let .categorical(column, _, encoder): encoder.categories.map { "\(column)=\($0)" }
+            case let .categorical(column, _, encoder): encoder.featureLabels.map { "\(column)=\($0)" }
             }
         }
     }
@@ -122,7 +144,7 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
         steps.flatMap { step -> [String] in
             switch step {
             case let .numeric(column, _, _, _): [column]
-            case let .categorical(column, _, encoder): Array(repeating: column, count: encoder.categories.count)
+            case let .categorical(column, _, encoder): Array(repeating: column, count: encoder.featureCount)
             }
         }
     }
@@ -149,7 +171,10 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
                 let filled = imputer?.transform(numbers) ?? numbers
                 columns.append(scaler?.transform(filled) ?? filled)
             case let .categorical(_, imputer, encoder):
-                columns += encoder.transform(imputer.transform(column.raw))
+                let encoded = column.type == .numeric
+                    ? try DataColumn(name: column.name, type: .categorical, raw: column.raw, lines: table.lines, source: table.source)
+                    : column
+                columns += encoder.transform(dictionary: encoded.dictionary, codes: encoded.codes, fill: imputer?.mostFrequent, missingAsNaN: true)
             }
         }
         return try Matrix(columns: columns, rows: table.rowCount)

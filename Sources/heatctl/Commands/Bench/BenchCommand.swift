@@ -13,9 +13,11 @@ struct BenchCommand: AsyncParsableCommand {
             Example:
               heatctl bench fhe
               heatctl bench fhe --preset n8192 --json
+              heatctl bench ml --data Examples/data/telco_churn.csv --target churn
             """,
         subcommands: [
-            BenchFHECommand.self
+            BenchFHECommand.self,
+            BenchMLCommand.self,
         ]
     )
 }

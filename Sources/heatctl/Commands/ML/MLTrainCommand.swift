@@ -9,13 +9,22 @@ struct MLTrainCommand: HeatCommand {
         commandName: "train",
         abstract: "Train a binary classifier on a CSV table (optionally cross-validated).",
         discussion: """
-            Features are every column except the target, identifier columns (zero-padded ids) and \
-            --ignore'd ones. Numeric columns are median-imputed (and standardised for logistic); \
-            categorical columns are most-frequent imputed and one-hot encoded.
+            Features are every column except the target, identifier columns and --ignore'd ones. \
+            Empty cells and the missing tokens (NA, N/A, NaN, null, None, #N/A; see --missing) are \
+            missing; inf and overflowing numbers are read as missing and reported. Identifiers are \
+            inferred only for nearly unique columns (zero-padded digits, or text with at least 20 \
+            values) and listed. A text column with more than --category-limit distinct values is \
+            refused, naming it, unless typed with --type or capped with --max-categories (the \
+            rarest values grouped into "other", as scikit-learn's max_categories). For logistic, \
+            numeric columns are median-imputed and standardised and categorical ones most-frequent \
+            imputed; gbdt imputes nothing: each split learns where missing values go, as XGBoost. \
+            Without cross-validation the metrics are on the training rows (evaluatedOn: training).
 
             Example:
               heatctl ml train --data Examples/data/telco_churn.csv --target churn --positive Yes \\
                 --model logistic --folds Examples/data/telco_churn_folds.csv --out churn.model --json
+              heatctl ml train --data Examples/data/telco_churn.csv --target churn --positive Yes \\
+                --model gbdt --balanced --early-stopping-rounds 10 --validation-fraction 0.2 --out churn.model
             """
     )
 
@@ -63,8 +72,32 @@ struct MLTrainCommand: HeatCommand {
     @Option(name: .customLong("c"), help: "logistic: inverse L2 strength C (scikit-learn's meaning).")
     var c: Double = 1
 
-    @Flag(name: .customLong("balanced"), help: "logistic: weight classes inversely to their frequency.")
+    @Flag(name: .customLong("balanced"), help: "Weight classes inversely to their frequency (both models; scikit-learn's class_weight='balanced').")
     var balanced = false
+
+    @Option(name: .customLong("max-categories"), help: "Cap one-hot features per categorical column at N, grouping the rarest values into 'other'.")
+    var maxCategories: Int?
+
+    @Option(name: .customLong("category-limit"), help: "Refuse an inferred categorical column with more distinct values than this (0: no limit).")
+    var categoryLimit: Int = 100
+
+    @Option(name: .long, help: "A cell text read as missing, besides the empty cell (repeatable; replaces the default NA, N/A, NaN, null, None, #N/A).")
+    var missing: [String] = []
+
+    @Option(name: .customLong("scale-pos-weight"), help: "gbdt: weight of positive rows (XGBoost's scale_pos_weight).")
+    var scalePositiveWeight: Double = 1
+
+    @Option(name: .customLong("base-score"), help: "gbdt: initial probability (default: the mean label, as XGBoost 3).")
+    var baseScore: Double?
+
+    @Option(name: .customLong("early-stopping-rounds"), help: "gbdt: stop when the validation log loss has not improved for N rounds (needs --validation-fraction or --validation-data).")
+    var earlyStoppingRounds: Int?
+
+    @Option(name: .customLong("validation-fraction"), help: "gbdt: share of training rows held out (stratified) for early stopping.")
+    var validationFraction: Double?
+
+    @Option(name: .customLong("validation-data"), help: "gbdt: a labelled CSV with the same columns, for early stopping.")
+    var validationData: String?
 
     @Option(name: .long, help: "gbdt: boosting rounds.")
     var rounds: Int = 100
@@ -107,6 +140,18 @@ struct MLTrainCommand: HeatCommand {
         for item in type where item.split(separator: "=").count != 2 || ColumnType(rawValue: String(item.split(separator: "=").last ?? "")) == nil {
             throw ValidationError("--type '\(item)' must be NAME=TYPE with TYPE one of numeric, categorical, boolean, date, identifier")
         }
+        if let maxCategories, maxCategories < 2 { throw ValidationError("--max-categories must be at least 2") }
+        guard categoryLimit >= 0 else { throw ValidationError("--category-limit must be 0 (no limit) or more") }
+        if (validationFraction != nil || validationData != nil) && earlyStoppingRounds == nil {
+            throw ValidationError("--validation-fraction and --validation-data are for early stopping: give --early-stopping-rounds too")
+        }
+        if earlyStoppingRounds != nil && validationFraction == nil && validationData == nil {
+            throw ValidationError("--early-stopping-rounds needs --validation-fraction or --validation-data")
+        }
+        if validationFraction != nil && validationData != nil { throw ValidationError("give --validation-fraction or --validation-data, not both") }
+        if model == "logistic" && (earlyStoppingRounds != nil || scalePositiveWeight != 1 || baseScore != nil) {
+            throw ValidationError("--early-stopping-rounds, --scale-pos-weight and --base-score are gbdt options")
+        }
     }
 
     func execute() async throws {
@@ -116,8 +161,19 @@ struct MLTrainCommand: HeatCommand {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2, let columnType = ColumnType(rawValue: parts[1]) { overrides[parts[0]] = columnType }
         }
-        let table = try DataTable(contentsOf: URL(filePath: data), overrides: overrides)
+        var loadOptions = DataTable.LoadOptions(overrides: overrides, categoryLimit: maxCategories != nil || categoryLimit == 0 ? nil : categoryLimit)
+        if !missing.isEmpty { loadOptions.missingTokens = missing }
+        let table = try DataTable(contentsOf: URL(filePath: data), options: loadOptions)
         Console.info("read \(table.rowCount) rows, \(table.columns.count) columns from \(data)")
+        for note in table.loadReport.notes where note.kind != "override" {
+            Console.info("  column '\(note.column)': \(note.message)")
+        }
+        var settings = ModelPipeline.FitSettings(maxCategories: maxCategories)
+        if let validationData {
+            var validationOptions = loadOptions
+            validationOptions.categoryLimit = nil
+            settings.validationTable = try DataTable(contentsOf: URL(filePath: validationData), options: validationOptions)
+        }
         var excluding = Set(ignore)
         var validation = TrainingRun.Validation.none
         if let folds {
@@ -134,13 +190,15 @@ struct MLTrainCommand: HeatCommand {
             : .gbdt(GradientBoostedTrees(
                 rounds: rounds, maxDepth: maxDepth, learningRate: learningRate, lambda: lambda, gamma: gamma,
                 minChildWeight: minChildWeight, subsample: subsample, columnSubsample: columnSubsample,
-                treeMethod: treeMethod == "exact" ? .exact : .hist(maxBins: maxBins), seed: seed))
+                treeMethod: treeMethod == "exact" ? .exact : .hist(maxBins: maxBins), baseScore: baseScore, seed: seed,
+                earlyStoppingRounds: earlyStoppingRounds, classWeight: balanced ? .balanced : .none,
+                scalePositiveWeight: scalePositiveWeight, validationFraction: validationFraction))
         let progress = ProgressBar(title: "Training", total: nil, unit: "steps")
         let run: TrainingRun
         do {
             defer { progress.finish() }
             run = try TrainingRun(specification, on: table, target: target, positiveLabel: positive, validation: validation,
-                                  excluding: excluding, threshold: threshold, progress: { progress.update(completed: $0, total: $1) })
+                                  excluding: excluding, threshold: threshold, settings: settings, progress: { progress.update(completed: $0, total: $1) })
         }
         if let out {
             try run.pipeline.save(to: URL(filePath: out))
@@ -163,7 +221,7 @@ struct MLTrainCommand: HeatCommand {
             Console.output(String(format: "mean:   ROC-AUC %.4f ±%.4f  PR-AUC %.4f  log loss %.4f  accuracy %.4f  F1 %.4f", result.mean.rocAuc, result.std.rocAuc, result.mean.prAuc, result.mean.logLoss, result.mean.accuracy, result.mean.f1))
         } else {
             let m = run.report.metrics
-            Console.output(String(format: "training rows: ROC-AUC %.4f  PR-AUC %.4f  log loss %.4f  accuracy %.4f  F1 %.4f", m.rocAuc, m.prAuc, m.logLoss, m.accuracy, m.f1))
+            Console.output(String(format: "evaluated on the training rows (optimistic; use --cv or --folds for an estimate): ROC-AUC %.4f  PR-AUC %.4f  log loss %.4f  accuracy %.4f  F1 %.4f", m.rocAuc, m.prAuc, m.logLoss, m.accuracy, m.f1))
         }
         for item in run.report.importances.prefix(5) {
             Console.output(String(format: "  importance %.4f  ", item.value) + item.feature)
