@@ -62,6 +62,8 @@ import Testing
         #expect(attrition.section.managersLeaving == 2)  // 15 % of 12, rounded
         #expect(attrition.section.after.meanHeat < attrition.section.before.meanHeat)
         #expect(attrition.section.after.cooling > attrition.section.before.cooling)
+        #expect((attrition.section.after.levels["cold"] ?? 0) >= (attrition.section.before.levels["cold"] ?? 0))
+        #expect(attrition.section.transitions.allSatisfy { $0.to < $0.from })  // contact only fell
         #expect(attrition.section.after.meanExpectedContacts < attrition.section.before.meanExpectedContacts)
 
         let boom = try runner.run(try ScenarioShock.named("market-boom"), on: portfolio)
@@ -122,7 +124,7 @@ import Testing
             guard let features = lifetimes.features(for: weeks, horizonWeeks: 13) else { continue }
             #expect(features.probabilityAlive >= 0 && features.probabilityAlive <= 1)
             #expect(features.probabilityOfContact <= features.probabilityAlive + 1e-12)
-            #expect(features.expectedActiveWeeks >= 0 && features.expectedActiveWeeks <= 13.5)
+            #expect(features.expectedActiveWeeks >= 0 && features.expectedActiveWeeks <= 26)
             // Relationships silent for the last 8 weeks look less alive than ones active last week.
             if weeks.keys.contains(where: { $0 == asOf }) {
                 active += features.probabilityAlive

@@ -122,4 +122,34 @@ struct ScenarioReportSection {
 
             """
     }
+
+    /// The scenario's tables for the CSV and JSON exports: `scenario-summary` (one row per
+    /// measure, before and after), `scenario-transitions` and `scenario-groups`.
+    ///
+    /// - Parameter s: the scenario section.
+    /// - Returns: the three tables.
+    static func tables(_ s: ScenarioSection) -> [ReportTable] {
+        func pair(_ name: String, _ before: Double, _ after: Double) -> [ReportTable.Cell] { [.text(name), .number(before), .number(after)] }
+        var rows: [[ReportTable.Cell]] = HeatLevel.allCases.map {
+            pair("clients \($0.rawValue)", Double(s.before.levels[$0.rawValue] ?? 0), Double(s.after.levels[$0.rawValue] ?? 0))
+        }
+        rows += [pair("cooling", Double(s.before.cooling), Double(s.after.cooling)),
+                 pair("meanHeat", s.before.meanHeat, s.after.meanHeat), pair("meanTrend", s.before.meanTrend, s.after.meanTrend),
+                 pair("meanExpectedContacts", s.before.meanExpectedContacts, s.after.meanExpectedContacts),
+                 pair("meanProbabilityAlive", s.before.meanProbabilityAlive, s.after.meanProbabilityAlive)]
+        rows += ["low", "medium", "high"].map { pair("riskBand \($0)", Double(s.before.riskBands[$0] ?? 0), Double(s.after.riskBands[$0] ?? 0)) }
+        return [
+            ReportTable(name: "scenario-summary", title: "Scenario \(s.name): before and after", columns: ["measure", "before", "after"], rows: rows),
+            ReportTable(name: "scenario-transitions", title: "Scenario \(s.name): level moves", columns: ["from", "to", "clients"],
+                        rows: s.transitions.map { [.text($0.from.rawValue), .text($0.to.rawValue), .integer($0.clients)] }),
+            ReportTable(name: "scenario-groups", title: "Scenario \(s.name): branches and segments",
+                        columns: ["kind", "ref", "clients", "meanHeatBefore", "meanHeatAfter", "coolingBefore", "coolingAfter",
+                                  "expectedContactsBefore", "expectedContactsAfter"],
+                        rows: s.groups.map {
+                            [.text($0.kind.rawValue), .text($0.ref), .integer($0.clients), .number($0.meanHeatBefore), .number($0.meanHeatAfter),
+                             .integer($0.coolingBefore), .integer($0.coolingAfter), .number($0.expectedContactsBefore),
+                             .number($0.expectedContactsAfter)]
+                        }),
+        ]
+    }
 }

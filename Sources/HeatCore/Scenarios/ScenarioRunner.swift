@@ -10,7 +10,7 @@ import HeatML
 /// ``SplitMix64``; client k (in reference order) uses stream k + 1. In a shocked week each
 /// bucket with factor f < 1 keeps each event with probability f (replies and minutes follow the
 /// kept events); with f > 1 it gains a Poisson number of events with mean (f − 1) × the client's
-/// mean weekly count of that bucket over the heat window, with the client's mean minutes and
+/// mean weekly count of that bucket over the heat window (from the client's first week in it), with the client's mean minutes and
 /// reply rate for that bucket. Heat is recomputed with ``HeatScorer``; the lifetime features
 /// use one ``RelationshipLifetimes`` model fitted on the portfolio before the shock, applied to
 /// both sides.
@@ -129,7 +129,9 @@ public struct ScenarioRunner: Sendable {
                     totals[k].replies += activity.buckets[k].replies
                 }
             }
-            let windowLength = Double(max(configuration.windowWeeks, 1))
+            // Weeks the client could have been active in the window: from their first week (or the window's start).
+            let firstSeen = member.weeks.keys.filter { $0 >= windowStart && $0 <= portfolio.asOf }.min() ?? windowStart
+            let windowLength = Double(max(firstSeen.distance(to: portfolio.asOf) + 1, 1))
             var changed = false
             var week = first
             while week <= portfolio.asOf {

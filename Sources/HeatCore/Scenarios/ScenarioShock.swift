@@ -69,9 +69,9 @@ public struct ScenarioShock: Sendable, Codable, Equatable {
             weeks: 12, channels: ["meeting": 0.6, "call.inbound": 1.4, "email.inbound": 1.2], segments: ["business": 0.85]),
         ScenarioShock(
             name: "attrition-wave",
-            summary: "15 % of relationship managers leave; for 8 weeks their clients get 30 % of their usual contact "
-                + "until the portfolio is reassigned.",
-            weeks: 8, attrition: Attrition(managerShare: 0.15, contactFactor: 0.3)),
+            summary: "15 % of relationship managers left 6 weeks ago; since then their clients get 30 % of their usual "
+                + "contact while the portfolio waits to be reassigned.",
+            weeks: 6, attrition: Attrition(managerShare: 0.15, contactFactor: 0.3)),
         ScenarioShock(
             name: "market-boom",
             summary: "A bull market over 8 weeks: every channel +20 %, meetings +40 %, inbound calls +30 %; "
@@ -127,33 +127,36 @@ public struct ScenarioShock: Sendable, Codable, Equatable {
     /// - Returns: the shock.
     /// - Throws: ``ScenarioError/notJSON(path:)`` or ``ScenarioError/invalidField(path:field:reason:)``.
     public static func parse(_ data: Data, source: String) throws(ScenarioError) -> ScenarioShock {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { throw .notJSON(path: source) }
+        guard let document = try? JSONDecoder().decode(ShockJSON.self, from: data), case let .object(object) = document else {
+            throw .notJSON(path: source)
+        }
         func fail(_ field: String, _ reason: String) -> ScenarioError { .invalidField(path: source, field: field, reason: reason) }
         if let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
             throw fail(unknown, "unknown field (known: \(fields.sorted().joined(separator: ", ")))")
         }
-        guard let name = object["name"] as? String else { throw fail("name", "required, a string") }
+        guard case let .string(name)? = object["name"] else { throw fail("name", "required, a string") }
         guard !name.isEmpty, name.count <= 64,
               name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }) else {
             throw fail("name", "use 1-64 letters, digits, '-' or '_'")
         }
-        let summary = object["summary"] as? String ?? ""
-        if object["summary"] != nil, !(object["summary"] is String) { throw fail("summary", "must be a string") }
-        guard let weeksNumber = object["weeks"] as? NSNumber, !(object["weeks"] is Bool),
-              weeksNumber.doubleValue == weeksNumber.doubleValue.rounded(), (1...52).contains(weeksNumber.intValue) else {
+        var summary = ""
+        if let raw = object["summary"] {
+            guard case let .string(text) = raw else { throw fail("summary", "must be a string") }
+            summary = text
+        }
+        guard case let .number(weeksValue)? = object["weeks"], weeksValue == weeksValue.rounded(), (1...52).contains(weeksValue) else {
             throw fail("weeks", "required, an integer from 1 to 52")
         }
         func factors(_ field: String, validate: (String) -> String?) throws(ScenarioError) -> [String: Double] {
             guard let raw = object[field] else { return [:] }
-            guard let dictionary = raw as? [String: Any] else { throw fail(field, "must be an object of factors") }
+            guard case let .object(dictionary) = raw else { throw fail(field, "must be an object of factors") }
             var result: [String: Double] = [:]
             for key in dictionary.keys.sorted() {
                 if let problem = validate(key) { throw fail("\(field).\(key)", problem) }
-                guard let number = dictionary[key] as? NSNumber, !(dictionary[key] is Bool),
-                      number.doubleValue.isFinite, (0...10).contains(number.doubleValue) else {
+                guard case let .number(value)? = dictionary[key], value.isFinite, (0...10).contains(value) else {
                     throw fail("\(field).\(key)", "must be a number from 0 to 10")
                 }
-                result[key] = number.doubleValue
+                result[key] = value
             }
             return result
         }
@@ -169,19 +172,34 @@ public struct ScenarioShock: Sendable, Codable, Equatable {
         let segments = try factors("segments") { key in key.isEmpty ? "a segment name cannot be empty" : nil }
         var attrition: Attrition?
         if let raw = object["attrition"] {
-            guard let dictionary = raw as? [String: Any] else { throw fail("attrition", "must be an object with managerShare and contactFactor") }
+            guard case let .object(dictionary) = raw else { throw fail("attrition", "must be an object with managerShare and contactFactor") }
             if let unknown = dictionary.keys.sorted().first(where: { $0 != "managerShare" && $0 != "contactFactor" }) {
                 throw fail("attrition.\(unknown)", "unknown field (known: contactFactor, managerShare)")
             }
             func unit(_ key: String) throws(ScenarioError) -> Double {
-                guard let number = dictionary[key] as? NSNumber, !(dictionary[key] is Bool), (0...1).contains(number.doubleValue) else {
+                guard case let .number(value)? = dictionary[key], (0...1).contains(value) else {
                     throw fail("attrition.\(key)", "required, a number from 0 to 1")
                 }
-                return number.doubleValue
+                return value
             }
             attrition = Attrition(managerShare: try unit("managerShare"), contactFactor: try unit("contactFactor"))
         }
-        return ScenarioShock(name: name, summary: summary, weeks: weeksNumber.intValue, channels: channels, segments: segments,
+        return ScenarioShock(name: name, summary: summary, weeks: Int(weeksValue), channels: channels, segments: segments,
                              attrition: attrition)
+    }
+
+    /// A JSON value, decoded strictly by type (a number is never a boolean).
+    enum ShockJSON: Decodable {
+        case null, bool(Bool), number(Double), string(String), array([ShockJSON]), object([String: ShockJSON])
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { self = .null }
+            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+            else if let value = try? container.decode(Double.self) { self = .number(value) }
+            else if let value = try? container.decode(String.self) { self = .string(value) }
+            else if let value = try? container.decode([String: ShockJSON].self) { self = .object(value) }
+            else { self = .array(try container.decode([ShockJSON].self)) }
+        }
     }
 }

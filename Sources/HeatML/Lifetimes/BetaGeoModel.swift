@@ -75,7 +75,7 @@ public struct BetaGeoModel: Sendable, Codable, Equatable {
             }
             byFrequency[history.frequency, default: 0] += 1
         }
-        groups.distinctFrequency = byFrequency.keys.sorted().map { (Double($0), byFrequency[$0] ?? 0) }
+        groups.distinctFrequency = byFrequency.keys.sorted().map { (x: Double($0), weight: byFrequency[$0] ?? 0) }
         groups.total = Double(histories.count)
         return groups
     }

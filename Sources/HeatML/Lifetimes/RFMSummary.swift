@@ -127,14 +127,14 @@ public struct RFMSummary: Sendable {
             let calibrationDays = days.filter { $0 <= calibration }
             guard let first = calibrationDays.first, let last = calibrationDays.last else { continue }
             let repeats = calibrationDays.dropFirst()
-            let monetary = repeats.isEmpty ? 0 : repeats.reduce(0) { $0 + (occasions[position][$1] ?? 0) } / Double(repeats.count)
+            let monetary = repeats.isEmpty ? 0 : repeats.reduce(0.0) { $0 + (occasions[position][$1] ?? 0) } / Double(repeats.count)
             let rfm = RFM(frequency: calibrationDays.count - 1, recency: Double(last - first) / unitDays,
                           age: Double(calibration - first) / unitDays, monetary: monetary)
             var row = CustomerSummary(customerID: id, rfm: rfm)
             if let holdoutEnd = self.holdoutEnd {
                 let later = days.filter { $0 > calibration && $0 <= holdoutEnd }
                 row.holdoutFrequency = later.count
-                row.holdoutMonetary = later.isEmpty ? 0 : later.reduce(0) { $0 + (occasions[position][$1] ?? 0) } / Double(later.count)
+                row.holdoutMonetary = later.isEmpty ? 0 : later.reduce(0.0) { $0 + (occasions[position][$1] ?? 0) } / Double(later.count)
             }
             rows.append(row)
         }

@@ -7,7 +7,7 @@ import Foundation
 enum SpecialFunctions {
     /// log Γ(x) for x > 0 (the C library's `lgamma`).
     @inline(__always)
-    static func logGamma(_ x: Double) -> Double { Foundation.lgamma(x) }
+    static func logGamma(_ x: Double) -> Double { lgamma(x) }
 
     /// log B(a, b) = log Γ(a) + log Γ(b) − log Γ(a + b).
     static func logBeta(_ a: Double, _ b: Double) -> Double { logGamma(a) + logGamma(b) - logGamma(a + b) }
@@ -29,7 +29,7 @@ enum SpecialFunctions {
         // Bernoulli terms: 1/12, -1/120, 1/252, -1/240, 1/132, -691/32760
         let series = inverse2 * (1.0 / 12 - inverse2 * (1.0 / 120 - inverse2 * (1.0 / 252 - inverse2
             * (1.0 / 240 - inverse2 * (1.0 / 132 - inverse2 * 691.0 / 32760)))))
-        return result + Foundation.log(x) - 0.5 * inverse - series
+        return result + log(x) - 0.5 * inverse - series
     }
 
     /// log ₂F₁(a, b; c; z) for a, b, c > 0 and 0 ≤ z < 1, summing the hypergeometric series.
@@ -50,11 +50,11 @@ enum SpecialFunctions {
             term *= ratio
             sum += term
             n += 1
-            if ratio < 1, term < sum * 1e-17 { return logScale + Foundation.log(sum) }
+            if ratio < 1, term < sum * 1e-17 { return logScale + log(sum) }
             if sum > 1e250 {
                 sum *= 1e-250
                 term *= 1e-250
-                logScale += 250 * Foundation.log(10.0)
+                logScale += 250 * log(10.0)
             }
         }
         return .nan
@@ -66,6 +66,6 @@ enum SpecialFunctions {
         if a == -.infinity { return b }
         if b == -.infinity { return a }
         let high = Swift.max(a, b)
-        return high + Foundation.log1p(Foundation.exp(-Swift.abs(a - b)))
+        return high + log1p(exp(-Swift.abs(a - b)))
     }
 }

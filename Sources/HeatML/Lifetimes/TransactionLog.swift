@@ -253,7 +253,8 @@ public struct TransactionLogReader: Sendable {
         let customerIndex = try index(customerColumn)
         let dateIndex = try index(dateColumn)
         let amountName = amountColumn ?? (names.contains("amount") ? "amount" : nil)
-        let amountIndex = try amountName.map { (name: String) throws(LifetimesError) -> Int in try index(name) }
+        var amountIndex: Int?
+        if let amountName { amountIndex = try index(amountName) }
         var transactions: [Transaction] = []
         transactions.reserveCapacity(records.count)
         var rejects: [TransactionReject] = []
