@@ -173,6 +173,7 @@ import Testing
         #expect(first.section == again.section)
         #expect(try files.map(Self.sha256) == before)
         #expect(first.section.managersLeaving == 1)
+        #expect(first.section.before.meanExpectedContacts.isFinite && first.section.after.meanExpectedContacts.isFinite)
     }
 
     @Test func theReportShowsTheScenarioSection() throws {

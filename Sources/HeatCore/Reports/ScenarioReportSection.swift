@@ -46,9 +46,10 @@ struct ScenarioReportSection {
         guard let s = document.scenario else { return "" }
         let section = ReportSection.scenario
         var content = "<p class=\"meta\">Scenario <strong>\(e(s.name))</strong>: \(e(s.summary))</p>"
-        content += "<p class=\"note\">\(e("\(s.shock.weeks) weeks shocked up to \(s.asOfWeek) on a synthetic copy of the \(s.source) "
+        let provenance = "\(s.shock.weeks) weeks shocked up to \(s.asOfWeek) on a synthetic copy of the \(s.source) "
             + "(seed \(s.seed)); \(n(s.clientsAffected)) of \(n(s.before.clients)) clients changed"
-            + (s.managersLeaving > 0 ? "; \(s.managersLeaving) managers leave" : "") + ". The stored data is never modified."))</p>"
+            + (s.managersLeaving > 0 ? "; \(s.managersLeaving) managers leave" : "") + ". The stored data is never modified."
+        content += "<p class=\"note\">\(e(provenance))</p>"
         content += "<div class=\"tiles\">"
         content += tile("Mean heat", d(s.before.meanHeat), d(s.after.meanHeat), change(s.before.meanHeat, s.after.meanHeat))
         content += tile("Cooling clients", n(s.before.cooling), n(s.after.cooling), change(Double(s.before.cooling), Double(s.after.cooling), 0))
@@ -108,8 +109,9 @@ struct ScenarioReportSection {
                 })
         }
         if let l = s.lifetimes {
-            content += "<p class=\"note\">\(e("Expected contacts and probability alive: BG/NBD on active weeks (r = \(d(l.r, 4)), α = \(d(l.alpha, 3)), "
-                + "a = \(d(l.a, 4)), b = \(d(l.b, 4))), fitted on the portfolio before the shock; risk bands: low ≥ 0.8, medium 0.5-0.8, high < 0.5."))</p>"
+            let model = "Expected contacts and probability alive: BG/NBD on active weeks (r = \(d(l.r, 4)), α = \(d(l.alpha, 3)), "
+                + "a = \(d(l.a, 4)), b = \(d(l.b, 4))), fitted on the portfolio before the shock; risk bands: low ≥ 0.8, medium 0.5-0.8, high < 0.5."
+            content += "<p class=\"note\">\(e(model))</p>"
         }
         let lead = "What happens to the portfolio's heat and expected contact if the scenario's shocks hit: the same clients "
             + "before and after, with groups under the policy's minimum of \(document.policy.minGroupSize) clients withheld."

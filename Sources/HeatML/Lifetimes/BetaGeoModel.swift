@@ -183,9 +183,8 @@ public struct BetaGeoModel: Sendable, Codable, Equatable {
         let x = Double(history.frequency)
         let t = horizon
         let z = t / (alpha + history.age + t)
-        let logHyp = SpecialFunctions.logHypergeometric2F1(r + x, b + x, a + b + x - 1, z)
         let first = (a + b + x - 1) / (a - 1)
-        let second = 1 - exp(logHyp + (r + x) * log((alpha + history.age) / (alpha + t + history.age)))
+        let second = 1 - Self.hypergeometricTimesPower(r + x, b + x, a + b + x - 1, z, logPower: (r + x) * log((alpha + history.age) / (alpha + t + history.age)))
         let denominator = 1 + (history.frequency > 0 ? a / (b + x - 1) * pow((alpha + history.age) / (alpha + history.recency), r + x) : 0)
         return first * second / denominator
     }
@@ -206,7 +205,14 @@ public struct BetaGeoModel: Sendable, Codable, Equatable {
     /// E[X(t)] of Fader, Hardie & Lee, equation 9; `lifetimes`' `expected_number_of_purchases_up_to_time`).
     public func expectedPurchases(in time: Double) -> Double {
         guard time > 0 else { return 0 }
-        let logHyp = SpecialFunctions.logHypergeometric2F1(r, b, a + b - 1, time / (alpha + time))
-        return (a + b - 1) / (a - 1) * (1 - exp(r * log(alpha / (alpha + time)) + logHyp))
+        let product = Self.hypergeometricTimesPower(r, b, a + b - 1, time / (alpha + time), logPower: r * log(alpha / (alpha + time)))
+        return (a + b - 1) / (a - 1) * (1 - product)
+    }
+
+    /// ₂F₁(a, b; c; z) · e^logPower: in log space when c > 0 (every term positive, no overflow),
+    /// with the signed series otherwise.
+    static func hypergeometricTimesPower(_ a: Double, _ b: Double, _ c: Double, _ z: Double, logPower: Double) -> Double {
+        if c > 0 { return exp(SpecialFunctions.logHypergeometric2F1(a, b, c, z) + logPower) }
+        return SpecialFunctions.hypergeometric2F1(a, b, c, z) * exp(logPower)
     }
 }

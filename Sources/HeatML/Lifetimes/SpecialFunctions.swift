@@ -14,13 +14,13 @@ enum SpecialFunctions {
 
     /// The digamma function ψ(x) = d/dx log Γ(x) for x > 0.
     ///
-    /// Shifts x up to at least 6 with ψ(x) = ψ(x + 1) − 1/x, then uses the asymptotic series
-    /// ln x − 1/(2x) − Σ B₂ₖ/(2k x²ᵏ) to the x⁻¹² term (absolute error below 1e-14 there).
+    /// Shifts x up to at least 10 with ψ(x) = ψ(x + 1) − 1/x, then uses the asymptotic series
+    /// ln x − 1/(2x) − Σ B₂ₖ/(2k x²ᵏ) to the x⁻¹² term (truncation error below 1e-15 there).
     static func digamma(_ value: Double) -> Double {
         guard value > 0, value.isFinite else { return .nan }
         var x = value
         var result = 0.0
-        while x < 6 {
+        while x < 10 {
             result -= 1 / x
             x += 1
         }
@@ -56,6 +56,30 @@ enum SpecialFunctions {
                 term *= 1e-250
                 logScale += 250 * log(10.0)
             }
+        }
+        return .nan
+    }
+
+    /// ₂F₁(a, b; c; z) for 0 ≤ z < 1 and any real c that is not 0 or a negative integer, by the
+    /// hypergeometric series with signed terms (the first terms change sign while c + n < 0).
+    ///
+    /// Used where ``logHypergeometric2F1(_:_:_:_:maximumTerms:)`` cannot be (c ≤ 0, which BG/NBD
+    /// meets for customers without repeat purchases when a + b < 1); `nan` when c is a
+    /// non-positive integer or the series does not settle.
+    static func hypergeometric2F1(_ a: Double, _ b: Double, _ c: Double, _ z: Double, maximumTerms: Int = 1_000_000) -> Double {
+        guard z >= 0, z < 1 else { return .nan }
+        if c <= 0, c == c.rounded() { return .nan }
+        if z == 0 { return 1 }
+        var term = 1.0
+        var sum = 1.0
+        var n = 0.0
+        for _ in 0..<maximumTerms {
+            let ratio = (a + n) * (b + n) / ((c + n) * (n + 1)) * z
+            term *= ratio
+            sum += term
+            n += 1
+            if !sum.isFinite { return .nan }
+            if c + n > 0, abs(ratio) < 1, abs(term) <= abs(sum) * 1e-17 { return sum }
         }
         return .nan
     }
