@@ -59,14 +59,15 @@ expected_sections() {
         jq -r '
             [["population","section-population"],["heatHistogram","section-histogram"],["weekly","section-weekly"],
              ["groups","section-groups"],["clients","section-clients"],["personas","section-personas"],
-             ["model","section-model"]] as $map
+             ["model","section-model"],["scenario","section-scenario"]] as $map
             | . as $doc | ($map[] | select($doc[.[0]] != null) | .[1]), "section-parameters"' "$results"
     elif command -v python3 >/dev/null 2>&1; then
         python3 - "$results" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 for key, section in [("population", "population"), ("heatHistogram", "histogram"), ("weekly", "weekly"),
-                     ("groups", "groups"), ("clients", "clients"), ("personas", "personas"), ("model", "model")]:
+                     ("groups", "groups"), ("clients", "clients"), ("personas", "personas"), ("model", "model"),
+                     ("scenario", "scenario")]:
     if doc.get(key) is not None:
         print("section-" + section)
 print("section-parameters")

@@ -39,6 +39,8 @@ struct HeatCtl: AsyncParsableCommand {
             MLCommand.self,
             FHECommand.self,
             BenchCommand.self,
+            CLVCommand.self,
+            ScenarioCommand.self,
         ]
     )
 }

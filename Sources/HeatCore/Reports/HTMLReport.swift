@@ -45,6 +45,7 @@ struct HTMLReport {
             case .clients: body += clients()
             case .personas: body += personas(tables)
             case .model: body += model(tables)
+            case .scenario: body += ScenarioReportSection(document: document, palette: palette).render()
             case .parameters: break
             }
         }

@@ -24,6 +24,8 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
     case personas
     /// Model evaluation (`model`).
     case model
+    /// A stress scenario's before / after comparison (`scenario`).
+    case scenario
     /// The footer: parameters, policy, audit run, mode (always present).
     case parameters
 
@@ -40,6 +42,7 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
         case .clients: "clients"
         case .personas: "personas"
         case .model: "model"
+        case .scenario: "scenario"
         case .parameters: nil
         }
     }
@@ -54,6 +57,7 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
         case .clients: "Clients"
         case .personas: "Personas"
         case .model: "Churn model"
+        case .scenario: "Stress scenario"
         case .parameters: "Parameters, policy and provenance"
         }
     }
@@ -72,6 +76,7 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
         case .clients: document.clients != nil
         case .personas: document.personas != nil
         case .model: document.model != nil
+        case .scenario: document.scenario != nil
         case .parameters: true
         }
     }

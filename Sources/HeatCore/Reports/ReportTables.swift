@@ -78,6 +78,7 @@ public enum ReportTables {
                 }))
         }
         if let model = document.model { tables += modelTables(model) }
+        if let scenario = document.scenario { tables += ScenarioReportSection.tables(scenario) }
         return tables
     }
 

@@ -44,6 +44,8 @@ public struct ResultsDocument: Sendable, Codable, Equatable {
     public var personas: [PersonaCount]?
     /// A model's evaluation.
     public var model: ModelSection?
+    /// A stress scenario's before / after comparison (`heatctl scenario run`).
+    public var scenario: ScenarioSection?
 
     /// Whether the results come from the plaintext or the encrypted pipeline.
     public enum Mode: String, Sendable, Codable, Equatable {
