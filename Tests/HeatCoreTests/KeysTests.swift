@@ -170,8 +170,10 @@ import Testing
             DispatchQueue.concurrentPerform(iterations: 8) { _ in
                 do {
                     results.add(.success(try KeyFolder.generate(at: out)))
-                } catch {
+                } catch let error as KeyError {
                     results.add(.failure(error))
+                } catch {
+                    results.add(.failure(.unwritable(path: out, reason: "\(error)")))
                 }
             }
             let outcomes = results.all

@@ -188,10 +188,10 @@ public enum StoreVerifier {
            let count = unsigned[first.name] {
             let rows = counts[first.name] ?? 0
             let total = unsigned.values.reduce(0, +)
-            let since = latest.map { "after the latest signed head (\($0.signedAt))" } ?? "and the store has no signed head"
+            let since = latest.map { "the latest signed head is of \($0.signedAt)" } ?? "the store has no valid signed head"
             violations.append(Violation(
                 kind: .unsignedRows, table: first.name, seq: rows - count + 1,
-                message: "\(first.name) rows \(rows - count + 1)-\(rows) are not covered by a signed head (\(total) unsigned rows in all, appended \(since)); sign them with `heatctl audit sign` or pass --allow-unsigned-tail"))
+                message: "\(first.name) rows \(rows - count + 1)-\(rows) are not covered by a signed head (\(total) unsigned rows in all; \(since)); sign them with `heatctl audit sign` or pass --allow-unsigned-tail"))
         }
         var checkedAnchor = false
         if case .previous = anchor { checkedAnchor = true }
