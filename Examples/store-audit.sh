@@ -2,11 +2,16 @@
 # CustomerHeat: the append-only, audited store, step by step.
 #
 # Walks init, key generation, plaintext ingestion (twice, showing de-duplication), signing the
-# chain heads, verification, a tamper by someone with file access, and verification failing.
-# Run from the repository root:  bash Examples/store-audit.sh
+# chain heads, verification that fails closed (pinned key, previous head file, unsigned rows),
+# and the attacks of issue 11 by someone with write access to the file: a forged row after the
+# signed head, an edited bucket, an emptied signed_heads table, a request to sign over tampering.
+# The independent Python verifier (Scripts/verify-store.py) runs alongside when python3 exists.
+# Run from any folder:  bash Examples/store-audit.sh
 set -euo pipefail
 
-HEATCTL="${HEATCTL:-.build/release/heatctl}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+HEATCTL="${HEATCTL:-$ROOT/.build/release/heatctl}"
+VERIFY_PY="$ROOT/Scripts/verify-store.py"
 OUT="${OUT:-$(mktemp -d)}"
 mkdir -p "$OUT"
 echo "# working in $OUT"
@@ -64,23 +69,71 @@ fi
 "$HEATCTL" clients --reveal --keys "$OUT/keys/collector" --clients "$OUT/clients.csv" --store "$OUT/heat.db"
 
 # 8. The key holder signs the chain heads into the store and into a head file kept elsewhere.
-"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --head-out "$OUT/head.json"
+#    `audit sign` verifies the whole store first; the very first signature says so with --first-head.
+"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --first-head --head-out "$OUT/head.json"
 
-# 9. The auditor verifies the chains, the signatures and the head file, pinning their key.
-"$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.json" --keys "$OUT/keys/auditor"
+# 9. The auditor verifies chains, signatures and the head file, pinning the key from their own folder.
+"$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
 "$HEATCTL" audit log --store "$OUT/heat.db"
 "$HEATCTL" audit log --store "$OUT/heat.db" --kind ingest --json > "$OUT/ingests.json"
+if command -v python3 >/dev/null 2>&1; then
+    python3 "$VERIFY_PY" --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+fi
 
-# 10. Someone with file access drops a trigger and edits a bucket (needs the sqlite3 CLI; skipped
-#     when it is absent, the unit tests cover the same attacks through GRDB).
-if command -v sqlite3 >/dev/null 2>&1; then
-    sqlite3 "$OUT/heat.db" "DROP TRIGGER weekly_buckets_no_update; UPDATE weekly_buckets SET events = events + 10 WHERE seq = 2;"
-    # 11. Verification now fails (exit 1) and names the first bad row.
-    if "$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.json"; then
-        echo "unexpected: the tamper was not detected" >&2; exit 1
-    else
-        echo "# tamper detected (exit $?)"
-    fi
+expect_status() {  # expect_status CODE command...: run, show the exit code, fail the example if it differs
+    local want="$1"; shift
+    local got=0
+    "$@" || got=$?
+    if [ "$got" -ne "$want" ]; then echo "unexpected: exit $got, expected $want: $*" >&2; exit 1; fi
+    echo "# exit $got, as expected"
+}
+
+# 10. Verification fails closed: without the pinned key or the previous head it refuses (exit 64).
+expect_status 64 "$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.json"
+expect_status 64 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor"
+
+# 11. New rows after the signed head are not covered by it: a violation unless explicitly allowed.
+cat > "$OUT/march-week3.csv" <<'CSV'
+event_id,client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours
+E7,CL-1002,RM-07,North,call,inbound,2026-03-17T10:00:00Z,300,
+CSV
+"$HEATCTL" ingest "$OUT/march-week3.csv" --store "$OUT/heat.db" --keys "$OUT/keys/collector" --plaintext
+expect_status 1 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+expect_status 0 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json" --allow-unsigned-tail
+"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --previous-head "$OUT/head.json" --head-out "$OUT/head.json"
+expect_status 0 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+
+# 12. Attacks by someone with write access to the file (python3's sqlite3 plays the attacker; skipped
+#     without python3, the unit tests cover the same attacks through GRDB). Each runs on a copy.
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA wal_checkpoint(TRUNCATE)")' "$OUT/heat.db"
+    attack() {  # attack NAME SQL: a tampered copy of the store
+        cp "$OUT/heat.db" "$OUT/$1.db"
+        python3 -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2]); db.commit()' "$OUT/$1.db" "$2"
+    }
+    # a) Edit a bucket (dropping the trigger that forbids it).
+    attack edited "DROP TRIGGER weekly_buckets_no_update; UPDATE weekly_buckets SET events = events + 10 WHERE seq = 2;"
+    expect_status 1 "$HEATCTL" audit verify --store "$OUT/edited.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+    expect_status 1 python3 "$VERIFY_PY" --store "$OUT/edited.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+    # b) Empty signed_heads, hoping verification falls back to "nothing signed yet".
+    attack emptied "DROP TRIGGER signed_heads_no_delete; DELETE FROM signed_heads;"
+    expect_status 1 "$HEATCTL" audit verify --store "$OUT/emptied.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+    # c) Append a forged event row with a valid chain hash after the head: no collector signature covers it.
+    python3 - "$OUT/heat.db" "$OUT/forged.db" <<'PY'
+import hashlib, shutil, sqlite3, struct, sys
+shutil.copy(sys.argv[1], sys.argv[2])
+db = sqlite3.connect(sys.argv[2])
+seq, last = db.execute("SELECT seq, row_hash FROM event_hmacs ORDER BY seq DESC LIMIT 1").fetchone()
+blob = lambda b: b"\x03" + struct.pack(">I", len(b)) + b
+integer = lambda i: b"\x01" + struct.pack(">I", 8) + struct.pack(">q", i)
+row = integer(seq + 1) + blob(b"\x07" * 32) + integer(1)
+db.execute("INSERT INTO event_hmacs VALUES (?, ?, 1, ?, ?)", (seq + 1, b"\x07" * 32, last, hashlib.sha256(last + row).digest()))
+db.commit()
+PY
+    expect_status 1 "$HEATCTL" audit verify --store "$OUT/forged.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json" --allow-unsigned-tail
+    # d) The key holder is asked to sign the forged store: `audit sign` verifies first and refuses (exit 1).
+    expect_status 1 "$HEATCTL" audit sign --store "$OUT/forged.db" --keys "$OUT/keys/keyholder" --previous-head "$OUT/head.json" --head-out "$OUT/forged-head.json"
+    "$HEATCTL" audit log --store "$OUT/forged.db" --kind audit.sign.refused
 else
-    echo "# sqlite3 not installed: skipping the tamper step"
+    echo "# python3 not installed: skipping the attack steps"
 fi

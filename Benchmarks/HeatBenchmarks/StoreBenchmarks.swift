@@ -60,10 +60,13 @@ func storeBenchmarks() {
 
     Benchmark("Store audit verify after 20,000 interactions", configuration: configuration) { benchmark in
         let store = try freshStore()
-        _ = try StoreIngestor(key: key).ingest(rows, clients: [], into: store, source: .init(name: "bench", inputHash: ""))
-        _ = try HeadSigner.sign(store: store, with: StoreSigningKey())
+        let signingKey = StoreSigningKey()
+        let ingestionKey = IngestionKey()
+        let signer = CollectorSigner(key: ingestionKey, endorsement: try IngestionKeyEndorsement(endorsing: ingestionKey, with: signingKey))
+        _ = try StoreIngestor(key: key, signer: signer).ingest(rows, clients: [], into: store, source: .init(name: "bench", inputHash: ""))
+        let head = try HeadSigner.sign(store: store, with: signingKey, anchor: .firstHead)
         for _ in benchmark.scaledIterations {
-            blackHole(try StoreVerifier.verify(store: store))
+            blackHole(try StoreVerifier.verify(store: store, pinnedKey: signingKey.verificationKey, anchor: .previous(head)))
         }
     }
 }

@@ -158,6 +158,22 @@ public struct Envelope: Sendable, Equatable {
             throw .unwritable(path: url.path, reason: error.reason)
         }
     }
+
+    /// Creates the envelope file, never replacing an existing one (see ``AtomicFile/create(_:at:permissions:)``).
+    ///
+    /// Secret kinds (``EnvelopeKind/isSecret``) are created with mode 0600.
+    ///
+    /// - Parameter url: the destination, which must not exist yet.
+    /// - Throws: ``EnvelopeError/alreadyExists(path:)`` when the name is taken, or
+    ///   ``EnvelopeError/unwritable(path:reason:)``.
+    public func create(at url: URL) throws(EnvelopeError) {
+        do {
+            try AtomicFile.create(serialized(), at: url, permissions: kind.isSecret ? 0o600 : 0o644)
+        } catch {
+            if error.fileExists { throw .alreadyExists(path: url.path) }
+            throw .unwritable(path: url.path, reason: error.reason)
+        }
+    }
 }
 
 /// What can go wrong reading or writing an ``Envelope``.
@@ -168,6 +184,8 @@ public enum EnvelopeError: ClassifiedError, Equatable {
     case unreadable(path: String, reason: String)
     /// The file could not be written.
     case unwritable(path: String, reason: String)
+    /// ``Envelope/create(at:)`` found the name taken; the existing file is unchanged.
+    case alreadyExists(path: String)
     /// The bytes do not start with the `HEATFILE` magic.
     case notAnEnvelope(source: String)
     /// The envelope was written by a newer format version.
@@ -189,6 +207,7 @@ public enum EnvelopeError: ClassifiedError, Equatable {
         switch self {
         case .missingFile: .noInput
         case .unreadable, .unwritable: .ioError
+        case .alreadyExists: .usage
         default: .dataError
         }
     }
@@ -201,6 +220,8 @@ public enum EnvelopeError: ClassifiedError, Equatable {
             "\(path): cannot read the file (\(reason))"
         case .unwritable(let path, let reason):
             "\(path): cannot write the file (\(reason))"
+        case .alreadyExists(let path):
+            "\(path): a file already exists; refusing to replace it"
         case .notAnEnvelope(let source):
             "\(source): not a CustomerHeat file (it does not start with HEATFILE)"
         case .unsupportedVersion(let source, let version, let newest):

@@ -31,6 +31,10 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case fhePlaintext = 11
     /// A signed store chain head (JSON payload).
     case signedHead = 12
+    /// The collector's Ed25519 ingestion key, which signs each ingestion run (JSON payload, secret).
+    case ingestionKey = 20
+    /// The key holder's endorsement of the collector's ingestion public key (JSON payload).
+    case ingestionKeyEndorsement = 21
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -47,13 +51,15 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .verificationKey: "verificationKey"
         case .fhePlaintext: "fhePlaintext"
         case .signedHead: "signedHead"
+        case .ingestionKey: "ingestionKey"
+        case .ingestionKeyEndorsement: "ingestionKeyEndorsement"
         }
     }
 
     /// Whether files of this kind hold secret material and are written with mode 0600.
     public var isSecret: Bool {
         switch self {
-        case .fheSecretKey, .pseudonymisationKey, .signingKey: true
+        case .fheSecretKey, .pseudonymisationKey, .signingKey, .ingestionKey: true
         default: false
         }
     }

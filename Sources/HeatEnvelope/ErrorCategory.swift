@@ -6,6 +6,9 @@
 public enum ErrorCategory: Sendable, Equatable, CaseIterable {
     /// The command was used wrongly (exit 64).
     case usage
+    /// An integrity check found a violation: `audit verify` failed, or `audit sign` refused to
+    /// sign a store that does not verify (exit 1).
+    case integrityViolation
     /// Input data was malformed: bad rows, a corrupt, truncated or wrong-kind file (exit 65).
     case dataError
     /// A required input file does not exist (exit 66).
@@ -25,6 +28,7 @@ public enum ErrorCategory: Sendable, Equatable, CaseIterable {
     public var exitCode: Int32 {
         switch self {
         case .usage: 64
+        case .integrityViolation: 1
         case .dataError: 65
         case .noInput: 66
         case .unavailable: 69

@@ -28,8 +28,13 @@ enum BuiltHeatctl {
 
     /// Runs `heatctl` with `arguments` and extra environment variables, waiting for it to exit.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        try run(executable: try #require(url), arguments, environment: environment)
+    }
+
+    /// Runs `executable` (for example `setpriv` wrapping a copy of `heatctl`) the same way.
+    static func run(executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
-        process.executableURL = try #require(url)
+        process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

@@ -24,7 +24,7 @@ import Testing
             let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
             #expect(triggers.count == ChainedTable.all.count * 2)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 1)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == StoreSchema.currentVersion)
         }
         let entries = try AuditLog.entries(in: store)
         #expect(entries.map(\.action) == ["init"])
@@ -39,9 +39,9 @@ import Testing
         // Put rows in every table: the triggers fire per row.
         let keys = try KeyFolder.generate(at: directory.appending(path: "keys").path)
         try KeyRegistry.recordGenerated(keys, in: store)
-        _ = try StoreIngestor(key: keys.pseudonymisationKey).ingest(
+        _ = try StoreIngestor(key: keys.pseudonymisationKey, signer: StoreTestSupport.signer(keys)).ingest(
             try StoreTestSupport.interactions(0..<5), clients: [], into: store, source: .init(name: "a.csv", inputHash: ""))
-        _ = try HeadSigner.sign(store: store, with: keys.signingKey)
+        let head = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .firstHead)
         let raw = try StoreTestSupport.attacker(store.path)
         for table in ChainedTable.all {
             #expect(try raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0 } > 0)
@@ -56,7 +56,7 @@ import Testing
             try store.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 1") }
         }
         #expect(try AuditLog.entries(in: store).count == 4)
-        #expect(try StoreVerifier.verify(store: store).intact)
+        #expect(try StoreVerifier.verify(store: store, pinnedKey: keys.signingKey.verificationKey, anchor: .previous(head)).intact)
     }
 
     @Test func newerSchemaIsRefusedWithExit78() throws {
@@ -65,7 +65,7 @@ import Testing
             try db.execute(sql: "PRAGMA user_version = 9")
         }
         let error = #expect(throws: StoreError.self) { _ = try HeatStore(path: store.path) }
-        #expect(error == .newerSchema(path: store.path, found: 9, newestSupported: 1))
+        #expect(error == .newerSchema(path: store.path, found: 9, newestSupported: StoreSchema.currentVersion))
         #expect(error?.category.exitCode == 78)
     }
 

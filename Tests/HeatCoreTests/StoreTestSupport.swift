@@ -58,6 +58,16 @@ enum StoreTestSupport {
         }
     }
 
+    /// The collector signer of freshly generated keys.
+    static func signer(_ keys: GeneratedKeys) -> CollectorSigner {
+        CollectorSigner(key: keys.ingestionKey, endorsement: keys.endorsement)
+    }
+
+    /// The chain-walk violations of every chained table (no signature checks).
+    static func chainViolations(_ store: HeatStore) throws -> [Violation] {
+        try store.read { db in try ChainedTable.all.compactMap { try StoreVerifier.walk($0, in: db).1 } }
+    }
+
     /// Opens the raw database as an attacker with file access would.
     static func attacker(_ path: String) throws -> DatabaseQueue {
         try DatabaseQueue(path: path)

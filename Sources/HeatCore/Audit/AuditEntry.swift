@@ -76,4 +76,6 @@ public enum AuditAction {
     public static let sign = "audit.sign"
     /// Pseudonyms were mapped back to raw ids with the caller's own file.
     public static let reveal = "clients.reveal"
+    /// Appended to an action for its refusal entries (`clients.reveal.refused`, `audit.sign.refused`).
+    public static let refusedSuffix = ".refused"
 }

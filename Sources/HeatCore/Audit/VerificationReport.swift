@@ -1,8 +1,8 @@
-/// The result of ``StoreVerifier/verify(store:expectedHead:pinnedKey:progress:)``: the chains checked,
-/// the signed heads checked, and every violation, first bad row of each chain first.
+/// The result of ``StoreVerifier/verify(store:pinnedKey:anchor:allowUnsignedTail:progress:)``: the
+/// chains checked, the signed heads checked, and every violation, first bad row of each chain first.
 ///
 /// ```swift
-/// let report = try StoreVerifier.verify(store: store)
+/// let report = try StoreVerifier.verify(store: store, pinnedKey: key, anchor: .previous(head))
 /// if !report.intact { print(report.violations[0]) }
 /// ```
 public struct VerificationReport: Sendable, Hashable, Codable {
@@ -20,6 +20,14 @@ public struct VerificationReport: Sendable, Hashable, Codable {
     public var checkedExpectedHead: Bool
     /// The violations, in the order found.
     public var violations: [Violation]
+    /// How many collector keys are endorsed by the pinned key.
+    public var collectorKeys: Int
+    /// How many ingestion signatures are stored.
+    public var ingestionSignatures: Int
+    /// Whether rows after the latest signed head were accepted (`--allow-unsigned-tail`).
+    public var allowedUnsignedTail: Bool
+    /// The total number of rows after the latest signed head.
+    public var unsignedRowCount: Int64 { unsignedRows.values.reduce(0, +) }
 
     /// Creates a report.
     ///
@@ -30,10 +38,17 @@ public struct VerificationReport: Sendable, Hashable, Codable {
     ///   - unsignedRows: rows after the latest head, per table.
     ///   - checkedExpectedHead: whether a head file was compared.
     ///   - violations: the violations.
+    ///   - collectorKeys: endorsed collector keys.
+    ///   - ingestionSignatures: stored ingestion signatures.
+    ///   - allowedUnsignedTail: whether unsigned rows were accepted.
     public init(
         chains: [ChainHead], signedHeads: Int, latestSignedAt: UTCTimestamp?, unsignedRows: [String: Int64],
-        checkedExpectedHead: Bool, violations: [Violation]
+        checkedExpectedHead: Bool, violations: [Violation], collectorKeys: Int = 0, ingestionSignatures: Int = 0,
+        allowedUnsignedTail: Bool = false
     ) {
+        self.collectorKeys = collectorKeys
+        self.ingestionSignatures = ingestionSignatures
+        self.allowedUnsignedTail = allowedUnsignedTail
         self.chains = chains
         self.signedHeads = signedHeads
         self.latestSignedAt = latestSignedAt
@@ -44,6 +59,7 @@ public struct VerificationReport: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case intact, chains, signedHeads, latestSignedAt, unsignedRows, checkedExpectedHead, violations
+        case collectorKeys, ingestionSignatures, allowedUnsignedTail, unsignedRowCount
     }
 
     public init(from decoder: Decoder) throws {
@@ -54,6 +70,9 @@ public struct VerificationReport: Sendable, Hashable, Codable {
         unsignedRows = try container.decode([String: Int64].self, forKey: .unsignedRows)
         checkedExpectedHead = try container.decode(Bool.self, forKey: .checkedExpectedHead)
         violations = try container.decode([Violation].self, forKey: .violations)
+        collectorKeys = try container.decodeIfPresent(Int.self, forKey: .collectorKeys) ?? 0
+        ingestionSignatures = try container.decodeIfPresent(Int.self, forKey: .ingestionSignatures) ?? 0
+        allowedUnsignedTail = try container.decodeIfPresent(Bool.self, forKey: .allowedUnsignedTail) ?? false
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -65,5 +84,9 @@ public struct VerificationReport: Sendable, Hashable, Codable {
         try container.encode(unsignedRows, forKey: .unsignedRows)
         try container.encode(checkedExpectedHead, forKey: .checkedExpectedHead)
         try container.encode(violations, forKey: .violations)
+        try container.encode(collectorKeys, forKey: .collectorKeys)
+        try container.encode(ingestionSignatures, forKey: .ingestionSignatures)
+        try container.encode(allowedUnsignedTail, forKey: .allowedUnsignedTail)
+        try container.encode(unsignedRowCount, forKey: .unsignedRowCount)
     }
 }

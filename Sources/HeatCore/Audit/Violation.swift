@@ -17,14 +17,32 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         case badValue
         /// A signed head's signature does not verify.
         case badSignature
-        /// A signed head was made with a key that is neither registered nor the one given.
+        /// A signed head was made with a key other than the pinned auditor key.
         case unknownSigningKey
         /// A signed head does not match the chain (the chain was rewritten after signing).
         case headMismatch
         /// A chain has fewer rows than a signed head covers (rows deleted from the end).
         case rowsDeleted
-        /// A stored signed head cannot be parsed.
+        /// A stored signed head cannot be parsed, or heads are inconsistent with each other.
         case badHead
+        /// Rows are not covered by a signed head (and `--allow-unsigned-tail` was not given).
+        case unsignedRows
+        /// A chained table is missing.
+        case missingTable
+        /// A chained table's columns, or the database encoding, differ from the schema.
+        case schemaChanged
+        /// An append-only trigger was dropped or altered.
+        case appendOnlyTriggerMissing
+        /// A TEXT value is not valid UTF-8 or holds a NUL byte.
+        case badText
+        /// Signed heads (or the expected head) are missing from `signed_heads`.
+        case headsDeleted
+        /// Rows of a collector-signed table are not covered by a valid collector signature.
+        case unsignedIngestion
+        /// An ingestion signature does not verify or does not match the rows it covers.
+        case badIngestionSignature
+        /// A collector key in the store is not endorsed by the pinned key.
+        case unendorsedCollectorKey
     }
 
     /// The kind.

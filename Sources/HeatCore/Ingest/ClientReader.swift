@@ -71,7 +71,7 @@ public struct ClientReader: Sendable {
                 if case .record(let client) = decoded {
                     if let seen = firstLine[client.clientID] {
                         return .reject(RowReject(file: file, line: row.line, column: row.column(0), field: "client_id",
-                                                 reason: "duplicate client_id \"\(client.clientID)\" (first on line \(seen))"))
+                                                 reason: "duplicate client_id (first on line \(seen))"))
                     }
                     firstLine[client.clientID] = row.line
                 }

@@ -35,6 +35,9 @@ public struct StoreIngestor: Sendable {
 
     /// The pseudonymizer built from the collector's key.
     public let pseudonymizer: Pseudonymizer
+    /// The collector's ingestion key and its endorsement, which sign every run; without it runs
+    /// are unsigned and `audit verify` reports their rows as forged.
+    public let signer: CollectorSigner?
     /// Abort (throwing ``StoreIngestorError/faultInjected(afterRows:)``) after this many rows.
     public var faultAbortAfterRows: Int?
 
@@ -68,11 +71,16 @@ public struct StoreIngestor: Sendable {
     ///
     /// - Parameters:
     ///   - key: the collector's pseudonymisation key.
+    ///   - signer: the collector's ingestion key and endorsement (`nil` only in tests of unsigned rows).
     ///   - faultAbortAfterRows: the fault-injection row count, or `nil`.
-    public init(key: PseudonymisationKey, faultAbortAfterRows: Int? = nil) {
+    public init(key: PseudonymisationKey, signer: CollectorSigner? = nil, faultAbortAfterRows: Int? = nil) {
         self.pseudonymizer = Pseudonymizer(key: key)
+        self.signer = signer
         self.faultAbortAfterRows = faultAbortAfterRows
     }
+
+    /// The chained tables an ingestion run appends to and signs, in signature order.
+    public static let signedTables: [ChainedTable] = [.clientDirectory, .eventHMACs, .weeklyBuckets, .computationRuns]
 
     /// Reads the fault-injection switch from the environment.
     ///
@@ -182,10 +190,27 @@ public struct StoreIngestor: Sendable {
         clients: [Client], into store: HeatStore, source: Source, strict: Bool,
         streaming feed: (_ sink: (Interaction) throws -> Void) throws -> Int
     ) throws -> StoreIngestReport {
+        do {
+            return try ingestOnce(clients: clients, into: store, source: source, strict: strict, streaming: feed)
+        } catch let error as StoreError {
+            if case .keyMismatch = error {
+                AuditLog.recordRefusal(in: store, role: KeyRole.collector.rawValue, action: AuditAction.ingest,
+                                       reason: error.description, parameters: ["input": source.name])
+            }
+            throw error
+        }
+    }
+
+    private func ingestOnce(
+        clients: [Client], into store: HeatStore, source: Source, strict: Bool,
+        streaming feed: (_ sink: (Interaction) throws -> Void) throws -> Int
+    ) throws -> StoreIngestReport {
         let startedAt = UTCTimestamp.now()
         var source = source
         return try store.write { db in
             try KeyRegistry.bind(pseudonymizer.key, in: db, path: store.path)
+            if let signer { try KeyRegistry.bind(signer.key, endorsement: signer.endorsement, in: db, path: store.path) }
+            let startHeads = try IngestionSignature.startHeads(of: Self.signedTables, in: db)
             let run = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM computation_runs") ?? 0) + 1
             let directory = try ChainAppender(db, table: .clientDirectory)
             let events = try ChainAppender(db, table: .eventHMACs)
@@ -238,7 +263,7 @@ public struct StoreIngestor: Sendable {
                     throw StoreIngestorError.faultInjected(afterRows: rowsRead)
                 }
                 rowsRead += 1
-                let eventHMAC = pseudonymizer.pseudonym(for: interaction.derivedEventID, kind: .event).bytes
+                let eventHMAC = pseudonymizer.eventKey(clientID: interaction.clientID, eventID: interaction.derivedEventID)
                 if try Bool.fetchOne(lookup, arguments: [Data(eventHMAC)]) == true {
                     duplicates += 1
                     return
@@ -289,6 +314,10 @@ public struct StoreIngestor: Sendable {
                                outputHash: outputHash, parameters: parameters), in: db)
             guard recorded == run else {
                 throw StoreError.io(path: store.path, reason: "computation run \(recorded) recorded, \(run) expected")
+            }
+            if let signer {
+                try IngestionSignature.sign(run: run, tables: Self.signedTables, from: startHeads, key: signer.key, in: db)
+                parameters["ingestionKey"] = signer.key.fingerprint.hex
             }
             try AuditLog.append(AuditEntry(
                 role: KeyRole.collector.rawValue, action: AuditAction.ingest, inputHash: source.inputHash,

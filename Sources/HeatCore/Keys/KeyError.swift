@@ -26,11 +26,15 @@ public enum KeyError: ClassifiedError, Equatable {
     case badPayload(path: String, reason: String)
     /// A folder or key file could not be written.
     case unwritable(path: String, reason: String)
+    /// A key folder holds a symbolic link, a special file or a file that is not a key file.
+    case unsafeEntry(path: String, reason: String)
+    /// A secret key file is readable by others or owned by another user.
+    case insecureSecret(path: String, reason: String)
 
     public var category: ErrorCategory {
         switch self {
         case .missingFolder, .missingKey: .noInput
-        case .notAFolder, .forbiddenFile, .alreadyExists: .usage
+        case .notAFolder, .forbiddenFile, .alreadyExists, .unsafeEntry, .insecureSecret: .usage
         case .envelope(let error): error.category
         case .badPayload: .dataError
         case .unwritable: .ioError
@@ -55,6 +59,10 @@ public enum KeyError: ClassifiedError, Equatable {
             "\(path): not a valid key (\(reason))"
         case .unwritable(let path, let reason):
             "\(path): cannot write (\(reason))"
+        case .unsafeEntry(let path, let reason):
+            "\(path): \(reason); refusing to use this key folder"
+        case .insecureSecret(let path, let reason):
+            "\(path): secret key file \(reason); refusing to use it"
         }
     }
 
@@ -68,6 +76,8 @@ public enum KeyError: ClassifiedError, Equatable {
         case .envelope(let error): error.hint
         case .badPayload: "restore the key file from its backup"
         case .unwritable: "check that the folder is writable"
+        case .unsafeEntry: "keep only the key files written by `heatctl keys generate` in role folders (no links, notes or backups)"
+        case .insecureSecret: "run `chmod 600` on the file as its owner, or regenerate the keys"
         }
     }
 }

@@ -1,11 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import HeatEnvelope
 
 /// A role's key folder (DESIGN.md section 1), checked before use.
 ///
-/// Opening a folder scans every envelope file in it and refuses the folder if one holds a
-/// kind its role must not hold (``KeyRole/allowedKinds``): a collector folder with a signing
-/// key, or the key holder's folder passed to `heatctl ingest`, fails before anything is read.
+/// Opening a folder inspects every entry in it, recursively, and refuses the folder when:
+/// an entry is a symbolic link or anything other than a regular file or folder; a file is not a
+/// CustomerHeat envelope of a registered kind (unknown files, hidden ones included); a file
+/// holds a kind its role must not hold (``KeyRole/allowedKinds``: a collector folder with a
+/// signing key, or the key holder's folder passed to `heatctl ingest`); or a secret file
+/// (``EnvelopeKind/isSecret``) is readable by group or others or is not owned by the caller.
+/// Nothing is read from a refused folder.
 ///
 /// ```swift
 /// let collector = try KeyFolder(path: "keys/collector", role: .collector)
@@ -18,12 +27,17 @@ public struct KeyFolder: Sendable {
     public static let signingKeyFile = "signing.key"
     /// The file name of the auditor's verification key.
     public static let verificationKeyFile = "verification.key"
+    /// The file name of the collector's Ed25519 ingestion key.
+    public static let ingestionKeyFile = "ingestion.key"
+    /// The file name of the key holder's endorsement of the collector's ingestion key.
+    public static let ingestionEndorsementFile = "ingestion.endorsement"
 
     /// The folder path.
     public let path: String
     /// The role the folder is used for.
     public let role: KeyRole
-    /// The envelope files found, by file name.
+    /// The envelope files found directly in the folder, by file name (files in sub-folders are
+    /// inspected but never used).
     public let files: [String: EnvelopeKind]
 
     /// Opens and checks a role folder.
@@ -31,30 +45,69 @@ public struct KeyFolder: Sendable {
     /// - Parameters:
     ///   - path: the folder (for example `keys/collector`).
     ///   - role: the role the command plays.
-    /// - Throws: ``KeyError/missingFolder(path:)``, ``KeyError/notAFolder(path:)`` or
-    ///   ``KeyError/forbiddenFile(path:kind:role:)`` naming the first offending file.
+    /// - Throws: ``KeyError/missingFolder(path:)``, ``KeyError/notAFolder(path:)``,
+    ///   ``KeyError/forbiddenFile(path:kind:role:)``, ``KeyError/unsafeEntry(path:reason:)`` or
+    ///   ``KeyError/insecureSecret(path:reason:)`` naming the first offending entry.
     public init(path: String, role: KeyRole) throws(KeyError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .missingFolder(path: path)
         }
         guard isDirectory.boolValue else { throw .notAFolder(path: path) }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-        } catch {
-            throw .missingFolder(path: path)
-        }
         var files: [String: EnvelopeKind] = [:]
-        for name in names where !name.hasPrefix(".") {
-            let filePath = (path as NSString).appendingPathComponent(name)
-            guard let kind = Self.envelopeKind(atPath: filePath) else { continue }
-            guard role.allowedKinds.contains(kind) else { throw .forbiddenFile(path: filePath, kind: kind, role: role) }
-            files[name] = kind
-        }
+        try Self.inspect(folder: path, role: role, depth: 0) { name, kind in files[name] = kind }
         self.path = path
         self.role = role
         self.files = files
+    }
+
+    /// Inspects every entry under `folder`; `found` receives the top-level envelope files.
+    private static func inspect(
+        folder: String, role: KeyRole, depth: Int, found: (String, EnvelopeKind) -> Void
+    ) throws(KeyError) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        } catch {
+            throw .unsafeEntry(path: folder, reason: "the folder cannot be listed (\(error.localizedDescription))")
+        }
+        guard depth < 8 else { throw .unsafeEntry(path: folder, reason: "folders are nested too deeply") }
+        let owner = Int(geteuid())
+        for name in names {
+            let entry = (folder as NSString).appendingPathComponent(name)
+            let attributes: [FileAttributeKey: Any]
+            do {
+                attributes = try FileManager.default.attributesOfItem(atPath: entry)   // lstat: links are not followed
+            } catch {
+                throw .unsafeEntry(path: entry, reason: "cannot be inspected (\(error.localizedDescription))")
+            }
+            let type = attributes[.type] as? FileAttributeType
+            if type == .typeSymbolicLink {
+                throw .unsafeEntry(path: entry, reason: "a symbolic link; key folders hold regular files only")
+            }
+            if type == .typeDirectory {
+                try inspect(folder: entry, role: role, depth: depth + 1) { _, _ in }
+                continue
+            }
+            guard type == .typeRegular else {
+                throw .unsafeEntry(path: entry, reason: "not a regular file")
+            }
+            guard let kind = envelopeKind(atPath: entry) else {
+                throw .unsafeEntry(path: entry, reason: "not a CustomerHeat key file (unknown files are refused, hidden ones included)")
+            }
+            guard role.allowedKinds.contains(kind) else { throw .forbiddenFile(path: entry, kind: kind, role: role) }
+            if kind.isSecret {
+                let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+                if mode & 0o077 != 0 {
+                    throw .insecureSecret(path: entry, reason: "mode \(String(mode, radix: 8)) lets others read it; secret files must be mode 600")
+                }
+                let fileOwner = (attributes[.ownerAccountID] as? NSNumber)?.intValue ?? -1
+                if fileOwner != owner {
+                    throw .insecureSecret(path: entry, reason: "owned by user \(fileOwner), not by the user running heatctl (\(owner))")
+                }
+            }
+            if depth == 0 { found(name, kind) }
+        }
     }
 
     /// The collector's pseudonymisation key.
@@ -93,11 +146,45 @@ public struct KeyFolder: Sendable {
         return key
     }
 
+    /// The collector's Ed25519 ingestion key.
+    ///
+    /// - Throws: ``KeyError/missingKey(folder:role:kind:)`` or a corrupt-file error.
+    public func ingestionKey() throws(KeyError) -> IngestionKey {
+        let (filePath, payload) = try payload(of: .ingestionKey)
+        guard let raw = Self.hexField("privateKey", in: payload), raw.count == 32,
+              let key = try? IngestionKey(rawRepresentation: raw) else {
+            throw .badPayload(path: filePath, reason: "expected {\"algorithm\": \"ed25519\", \"privateKey\": 64 hex digits}")
+        }
+        return key
+    }
+
+    /// The key holder's endorsement of the collector's ingestion key.
+    ///
+    /// - Throws: ``KeyError/missingKey(folder:role:kind:)`` or a corrupt-file error.
+    public func ingestionEndorsement() throws(KeyError) -> IngestionKeyEndorsement {
+        let (filePath, payload) = try payload(of: .ingestionKeyEndorsement)
+        guard let endorsement = try? JSONDecoder().decode(IngestionKeyEndorsement.self, from: payload),
+              endorsement.schema == IngestionKeyEndorsement.currentSchema else {
+            throw .badPayload(path: filePath, reason: "expected a \(IngestionKeyEndorsement.currentSchema) endorsement")
+        }
+        return endorsement
+    }
+
+    /// The collector's ingestion key with its endorsement.
+    ///
+    /// - Throws: ``KeyError/missingKey(folder:role:kind:)`` or a corrupt-file error.
+    public func collectorSigner() throws(KeyError) -> CollectorSigner {
+        CollectorSigner(key: try ingestionKey(), endorsement: try ingestionEndorsement())
+    }
+
     /// Writes the four role folders under `out` with fresh keys.
     ///
-    /// `collector/pseudonymisation.key` and `keyholder/signing.key` are written with mode 0600,
-    /// `auditor/verification.key` with 0644; `evaluator/` stays empty until the FHE keys exist.
-    /// Folders are created with mode 0700. Existing key files are never overwritten.
+    /// `collector/` receives the pseudonymisation key and the Ed25519 ingestion key (mode 0600)
+    /// and the key holder's endorsement of the ingestion key; `keyholder/` the signing key (0600);
+    /// `auditor/` the verification key (0644); `evaluator/` stays empty until the FHE keys exist.
+    /// Folders are created with mode 0700. Files are created with no-replace semantics
+    /// (``Envelope/create(at:)``): the signing key is created first and acts as the claim, so of
+    /// two concurrent generations into one folder exactly one succeeds and the other writes nothing.
     ///
     /// - Parameter out: the parent folder (created if absent).
     /// - Returns: the generated keys and the files written.
@@ -106,7 +193,8 @@ public struct KeyFolder: Sendable {
     public static func generate(at out: String) throws(KeyError) -> GeneratedKeys {
         let base = URL(filePath: out)
         let targets: [(KeyRole, String)] = [
-            (.collector, pseudonymisationKeyFile), (.keyholder, signingKeyFile), (.auditor, verificationKeyFile),
+            (.keyholder, signingKeyFile), (.collector, pseudonymisationKeyFile), (.collector, ingestionKeyFile),
+            (.collector, ingestionEndorsementFile), (.auditor, verificationKeyFile),
         ]
         for (role, file) in targets {
             let filePath = base.appending(path: role.folderName).appending(path: file).path
@@ -118,34 +206,45 @@ public struct KeyFolder: Sendable {
                 try FileManager.default.createDirectory(
                     atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw .unwritable(path: folder, reason: error.localizedDescription)
+                // A concurrent generation may have created it between the check and mkdir.
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw .unwritable(path: folder, reason: error.localizedDescription)
+                }
             }
         }
         let pseudonymisationKey = PseudonymisationKey.random()
         let signingKey = StoreSigningKey()
+        let ingestionKey = IngestionKey()
         let keyPayload: Data
+        let endorsement: IngestionKeyEndorsement
         do {
             keyPayload = try JSONEncoder().encode(pseudonymisationKey)
+            endorsement = try IngestionKeyEndorsement(endorsing: ingestionKey, with: signingKey)
         } catch {
-            throw .unwritable(path: out, reason: "cannot encode the pseudonymisation key")
+            throw .unwritable(path: out, reason: "cannot encode the keys (\(error))")
         }
         let envelopes: [(KeyRole, String, Envelope)] = [
-            (.collector, pseudonymisationKeyFile, Envelope(kind: .pseudonymisationKey, payload: keyPayload)),
             (.keyholder, signingKeyFile, Envelope(kind: .signingKey, payload: signingKey.payload)),
+            (.collector, pseudonymisationKeyFile, Envelope(kind: .pseudonymisationKey, payload: keyPayload)),
+            (.collector, ingestionKeyFile, Envelope(kind: .ingestionKey, payload: ingestionKey.payload)),
+            (.collector, ingestionEndorsementFile, Envelope(kind: .ingestionKeyEndorsement, payload: endorsement.payload)),
             (.auditor, verificationKeyFile, Envelope(kind: .verificationKey, payload: signingKey.verificationKey.payload)),
         ]
         var written: [String] = []
         for (role, file, envelope) in envelopes {
             let url = base.appending(path: role.folderName).appending(path: file)
             do {
-                try envelope.write(to: url)
+                try envelope.create(at: url)
             } catch {
+                if case .alreadyExists(let path) = error { throw .alreadyExists(path: path) }
                 throw .envelope(error)
             }
             written.append(url.path)
         }
         return GeneratedKeys(
-            pseudonymisationKey: pseudonymisationKey, signingKey: signingKey, files: written)
+            pseudonymisationKey: pseudonymisationKey, signingKey: signingKey, ingestionKey: ingestionKey,
+            endorsement: endorsement, files: written)
     }
 
     private func payload(of kind: EnvelopeKind) throws(KeyError) -> (String, Data) {

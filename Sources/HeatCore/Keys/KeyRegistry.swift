@@ -27,11 +27,13 @@ public enum KeyRegistry {
             try record(role: .collector, kind: .pseudonymisationKey, fingerprint: keys.pseudonymisationKey.fingerprint, publicKey: nil, in: db)
             try record(role: .keyholder, kind: .signingKey, fingerprint: keys.signingKey.fingerprint,
                        publicKey: keys.signingKey.verificationKey.rawRepresentation, in: db)
+            try recordCollectorKey(keys.endorsement, in: db)
             try AuditLog.append(AuditEntry(
                 role: "operator", action: AuditAction.keysGenerate,
                 parameters: [
                     "pseudonymisationKey": keys.pseudonymisationKey.fingerprint.hex,
                     "signingKey": keys.signingKey.fingerprint.hex,
+                    "ingestionKey": keys.ingestionKey.fingerprint.hex,
                 ]), in: db)
         }
     }
@@ -59,6 +61,65 @@ public enum KeyRegistry {
     public static func bind(_ key: StoreSigningKey, in db: Database, path: String) throws {
         try bind(role: .keyholder, kind: .signingKey, fingerprint: key.fingerprint,
                  publicKey: key.verificationKey.rawRepresentation, db: db, path: path)
+    }
+
+    /// Checks that the collector's ingestion key is registered in the store, registering it with
+    /// the key holder's endorsement (and auditing `keys.register`) when it is not.
+    ///
+    /// The endorsement must be for this key; when the store has a registered signing key it must
+    /// be by that key and its signature must verify. (`audit verify` checks it again, under the
+    /// pinned auditor key: nothing registered here is trusted for being in the store.)
+    ///
+    /// - Parameters:
+    ///   - key: the collector's ingestion key.
+    ///   - endorsement: the key holder's endorsement of it.
+    ///   - db: a connection inside a write transaction.
+    ///   - path: the store path, for error messages.
+    /// - Throws: ``StoreError/keyMismatch(path:role:expected:found:)`` when the endorsement is not
+    ///   for this key or not by the store's signing key.
+    public static func bind(_ key: IngestionKey, endorsement: IngestionKeyEndorsement, in db: Database, path: String) throws {
+        let fingerprint = key.fingerprint.hex
+        if try String.fetchOne(db, sql: "SELECT fingerprint FROM collector_keys WHERE fingerprint = ? LIMIT 1",
+                               arguments: [fingerprint]) != nil {
+            return
+        }
+        guard endorsement.publicKey == Hex.encode(key.publicKey) else {
+            throw StoreError.keyMismatch(path: path, role: "collector ingestion", expected: endorsement.keyFingerprint, found: fingerprint)
+        }
+        if let signing = try registeredFingerprint(kind: .signingKey, in: db) {
+            let keys = try verificationKeys(in: db)
+            guard endorsement.endorsedBy == signing, let signer = keys[signing], endorsement.isValid(under: signer) else {
+                throw StoreError.keyMismatch(path: path, role: "endorsing keyholder", expected: signing, found: endorsement.endorsedBy)
+            }
+        }
+        try recordCollectorKey(endorsement, in: db)
+        try AuditLog.append(AuditEntry(
+            role: KeyRole.collector.rawValue, action: AuditAction.keysRegister,
+            parameters: ["kind": EnvelopeKind.ingestionKey.name, "fingerprint": fingerprint, "endorsedBy": endorsement.endorsedBy]),
+            in: db)
+    }
+
+    /// The endorsements recorded in `collector_keys`, in order (as stored: not yet verified).
+    ///
+    /// - Parameter db: a connection.
+    /// - Returns: `(seq, endorsement)` per row; rows whose values have the wrong type are skipped.
+    /// - Throws: a database error.
+    public static func collectorEndorsements(in db: Database) throws -> [(seq: Int64, endorsement: IngestionKeyEndorsement)] {
+        try Row.fetchAll(db, sql: "SELECT seq, public_key, endorsed_by, endorsed_at, signature FROM collector_keys ORDER BY seq")
+            .compactMap { row in
+                guard let seq = row.lenientInteger("seq"), let publicKey = row.lenientBlob("public_key"),
+                      let endorsedBy = row.lenientText("endorsed_by"), let at = row.lenientText("endorsed_at"),
+                      let endorsedAt = try? UTCTimestamp(iso8601: at), let signature = row.lenientBlob("signature") else { return nil }
+                return (seq, IngestionKeyEndorsement(
+                    publicKey: Hex.encode(publicKey), endorsedBy: endorsedBy, endorsedAt: endorsedAt, signature: Hex.encode(signature)))
+            }
+    }
+
+    private static func recordCollectorKey(_ endorsement: IngestionKeyEndorsement, in db: Database) throws {
+        try ChainAppender(db, table: .collectorKeys).append([
+            .text(UTCTimestamp.now().iso8601), .text(endorsement.keyFingerprint), .blob(Hex.decode(endorsement.publicKey) ?? []),
+            .text(endorsement.endorsedBy), .text(endorsement.endorsedAt.iso8601), .blob(Hex.decode(endorsement.signature) ?? []),
+        ])
     }
 
     /// The verification keys recorded in the store, by fingerprint hex.

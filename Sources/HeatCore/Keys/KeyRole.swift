@@ -9,7 +9,8 @@ import HeatEnvelope
 /// KeyRole.collector.allowedKinds.contains(.signingKey)   // false
 /// ```
 public enum KeyRole: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
-    /// The bank's ingestion gateway: pseudonymisation key (and, later, the public FHE key).
+    /// The bank's ingestion gateway: pseudonymisation key, Ed25519 ingestion key and its
+    /// endorsement (and, later, the public FHE key).
     case collector
     /// The untrusted compute server: public and evaluation FHE keys only.
     case evaluator
@@ -21,7 +22,7 @@ public enum KeyRole: String, Sendable, CaseIterable, Codable, CustomStringConver
     /// The kinds of envelope files a folder of this role may hold.
     public var allowedKinds: Set<EnvelopeKind> {
         switch self {
-        case .collector: [.pseudonymisationKey, .fhePublicKey, .fheParameters]
+        case .collector: [.pseudonymisationKey, .ingestionKey, .ingestionKeyEndorsement, .fhePublicKey, .fheParameters]
         case .evaluator: [.fhePublicKey, .fheRelinearizationKey, .fheGaloisKeys, .fheParameters]
         case .keyholder: [.fheSecretKey, .signingKey, .verificationKey, .fheParameters]
         case .auditor: [.verificationKey, .fheParameters]

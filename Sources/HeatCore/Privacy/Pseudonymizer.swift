@@ -32,6 +32,29 @@ public struct Pseudonymizer: Sendable {
         return Pseudonym(kind: kind, bytes: Array(mac))
     }
 
+    /// The de-duplication key of an event: HMAC-SHA256(key, 0x05 || UInt32(client id length) ||
+    /// client id || UInt32(event id length) || event id), lengths big-endian in UTF-8 bytes.
+    ///
+    /// The length prefixes make the tuple unambiguous, so two clients' events with the same event
+    /// id never collide, and no pair of ids can be shifted into another.
+    ///
+    /// - Parameters:
+    ///   - clientID: the client's raw id.
+    ///   - eventID: the event's raw id (or its derived id).
+    /// - Returns: the 32-byte key (stored in `event_hmacs`).
+    public func eventKey(clientID: String, eventID: String) -> [UInt8] {
+        var message = Data([Self.eventKeyDomain])
+        for part in [clientID, eventID] {
+            let bytes = Array(part.utf8)
+            withUnsafeBytes(of: UInt32(bytes.count).bigEndian) { message.append(contentsOf: $0) }
+            message.append(contentsOf: bytes)
+        }
+        return Array(HMAC<SHA256>.authenticationCode(for: message, using: key.symmetricKey))
+    }
+
+    /// The domain byte of ``eventKey(clientID:eventID:)`` (the pseudonym kinds use 1 to 4).
+    public static let eventKeyDomain: UInt8 = 5
+
     /// The display references of many pseudonyms of one kind, 8 hex digits each, or 12 for
     /// those whose 8-digit reference collides with another's.
     ///

@@ -2,6 +2,15 @@ import Crypto
 
 /// An append-only, hash-chained table of the store and its columns in schema order.
 ///
+/// **Adding a chained table** (for example a ciphertext table) takes three steps, all in
+/// `HeatCore`: declare it as a `static let` here with its columns, SQL column types and the
+/// schema version that introduces it; append it to ``registered``; and in that version's migration
+/// call ``StoreSchema/createChainedTable(_:in:)``. `audit verify`, `audit sign`, the signed heads,
+/// the append-only triggers check and `Scripts/verify-store.py` (which reads the table list from
+/// the signed heads) then cover it with no other change. Append with ``ChainAppender``; if the
+/// collector writes it during an ingestion run, set `collectorSigned` so every row must be covered
+/// by a collector signature (``IngestionSignature``).
+///
 /// Every chained table has an `INTEGER PRIMARY KEY` column `seq` (1, 2, 3, … without gaps), the
 /// data columns listed in ``columns``, and two trailing columns: `prev_hash` (the previous row's
 /// hash, or the table's ``genesisHash`` for row 1) and `row_hash`, which is
@@ -17,6 +26,37 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
     public let name: String
     /// The data columns in schema order (without `seq`, `prev_hash`, `row_hash`).
     public let columns: [String]
+    /// The SQL type and constraints of each data column, in ``columns`` order (empty for the
+    /// version-1 tables, whose types are in `StoreSchema`).
+    public let columnTypes: [String]
+    /// The schema version whose migration creates the table.
+    public let introducedIn: Int
+    /// Whether rows are written only by collector ingestion runs, so that every row must be
+    /// covered by a collector ``IngestionSignature`` (forged rows then need the collector's key).
+    public let collectorSigned: Bool
+
+    /// Declares a chained table.
+    ///
+    /// - Parameters:
+    ///   - name: the SQL table name.
+    ///   - columns: the data columns as `(name, SQL type)` pairs, in schema order.
+    ///   - introducedIn: the schema version whose migration creates it.
+    ///   - collectorSigned: whether every row must be covered by a collector signature.
+    public init(name: String, columns: [(name: String, type: String)], introducedIn: Int, collectorSigned: Bool = false) {
+        self.name = name
+        self.columns = columns.map(\.name)
+        self.columnTypes = columns.map(\.type)
+        self.introducedIn = introducedIn
+        self.collectorSigned = collectorSigned
+    }
+
+    init(name: String, columns: [String], collectorSigned: Bool = false) {
+        self.name = name
+        self.columns = columns
+        self.columnTypes = []
+        self.introducedIn = 1
+        self.collectorSigned = collectorSigned
+    }
 
     /// The audit log: one entry per init, key generation, ingestion, computation, signature.
     public static let auditLog = ChainedTable(
@@ -32,17 +72,17 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         columns: [
             "pseudonym", "display_ref", "slot", "manager_pseudonym", "branch_pseudonym", "segment", "region",
             "opened_on", "ingestion_run",
-        ])
+        ], collectorSigned: true)
     /// Weekly per client x ISO week x channel x direction deltas (plaintext: test and demo only).
     public static let weeklyBuckets = ChainedTable(
         name: "weekly_buckets",
         columns: [
             "client_pseudonym", "week", "channel", "direction", "events", "duration_seconds", "replies", "encoding",
             "ingestion_run",
-        ])
+        ], collectorSigned: true)
     /// HMACs of ingested event ids, for de-duplication.
     public static let eventHMACs = ChainedTable(
-        name: "event_hmacs", columns: ["event_hmac", "ingestion_run"])
+        name: "event_hmacs", columns: ["event_hmac", "ingestion_run"], collectorSigned: true)
     /// Computation runs (ingestions and later evaluations) with input and output hashes.
     public static let computationRuns = ChainedTable(
         name: "computation_runs",
@@ -52,13 +92,44 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         name: "signed_heads",
         columns: ["signed_at", "head", "key_fingerprint", "signature"])
 
-    /// The chains a signed head covers (every chained table except ``signedHeads`` itself).
-    public static let signedChains: [ChainedTable] = [
-        .auditLog, .keyFingerprints, .clientDirectory, .weeklyBuckets, .eventHMACs, .computationRuns,
+    /// The collector's Ed25519 ingestion keys, each endorsed (signed) by the key holder (schema 2).
+    public static let collectorKeys = ChainedTable(
+        name: "collector_keys",
+        columns: [
+            ("recorded_at", "TEXT NOT NULL"), ("fingerprint", "TEXT NOT NULL"), ("public_key", "BLOB NOT NULL"),
+            ("endorsed_by", "TEXT NOT NULL"), ("endorsed_at", "TEXT NOT NULL"), ("signature", "BLOB NOT NULL"),
+        ],
+        introducedIn: 2)
+    /// One collector signature per ingestion run over the row ranges it appended (schema 2).
+    public static let ingestionSignatures = ChainedTable(
+        name: "ingestion_signatures",
+        columns: [
+            ("run", "INTEGER NOT NULL"), ("signed_at", "TEXT NOT NULL"), ("key_fingerprint", "TEXT NOT NULL"),
+            ("ranges", "TEXT NOT NULL"), ("signature", "BLOB NOT NULL"),
+        ],
+        introducedIn: 2)
+
+    /// The tables of schema version 1, which migration `v1` creates (never changes).
+    static let version1: [ChainedTable] = [
+        .auditLog, .keyFingerprints, .clientDirectory, .weeklyBuckets, .eventHMACs, .computationRuns, .signedHeads,
     ]
 
+    /// **The one place chained tables are declared**: every chained table except
+    /// ``signedHeads``, in the order signed heads list them and `audit verify` walks them.
+    /// Append new tables at the end (never reorder: signed heads list chains in this order).
+    public static let registered: [ChainedTable] = [
+        .auditLog, .keyFingerprints, .clientDirectory, .weeklyBuckets, .eventHMACs, .computationRuns,
+        .collectorKeys, .ingestionSignatures,
+    ]
+
+    /// The chains a signed head covers: every ``registered`` table (not ``signedHeads`` itself).
+    public static var signedChains: [ChainedTable] { registered }
+
     /// Every chained table, in the order `audit verify` checks them.
-    public static let all: [ChainedTable] = signedChains + [.signedHeads]
+    public static var all: [ChainedTable] { registered + [.signedHeads] }
+
+    /// The tables whose every row must be covered by a collector ingestion signature.
+    public static var collectorSignedChains: [ChainedTable] { registered.filter(\.collectorSigned) }
 
     /// The chained table named `name`, if any.
     ///

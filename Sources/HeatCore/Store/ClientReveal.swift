@@ -6,7 +6,9 @@ import HeatEnvelope
 /// the caller already holds (DESIGN.md section 1), and audits every use.
 ///
 /// Nothing raw is read from the store (it holds none) and nothing raw is written: the audit
-/// entry records the file's hash, how many references were asked for and how many were found.
+/// entry records the file's hash, how many references were asked for, and which masked
+/// references were revealed (`revealedRefs`, space-separated). A refused reveal (another key
+/// than the store's) is recorded in its own committed `clients.reveal.refused` entry.
 ///
 /// ```swift
 /// let key = try KeyFolder(path: "keys/collector", role: .collector).pseudonymisationKey()
@@ -58,14 +60,22 @@ public enum ClientReveal {
                   let raw = rawByPseudonym[Pseudonym(kind: .client, bytes: bytes)] else { continue }
             matches.append(Match(ref: entry.ref, clientID: raw))
         }
-        try store.write { db in
-            try KeyRegistry.bind(key, in: db, path: store.path)
-            try AuditLog.append(AuditEntry(
-                role: KeyRole.collector.rawValue, action: AuditAction.reveal, inputHash: source.inputHash,
-                parameters: [
-                    "clients": source.name, "refsRequested": refs.isEmpty ? "all" : String(refs.count),
-                    "revealed": String(matches.count),
-                ]), in: db)
+        do {
+            try store.write { db in
+                try KeyRegistry.bind(key, in: db, path: store.path)
+                try AuditLog.append(AuditEntry(
+                    role: KeyRole.collector.rawValue, action: AuditAction.reveal, inputHash: source.inputHash,
+                    parameters: [
+                        "clients": source.name, "refsRequested": refs.isEmpty ? "all" : String(refs.count),
+                        "revealed": String(matches.count), "revealedRefs": matches.map(\.ref).joined(separator: " "),
+                    ]), in: db)
+            }
+        } catch let error as StoreError {
+            if case .keyMismatch = error {
+                AuditLog.recordRefusal(in: store, role: KeyRole.collector.rawValue, action: AuditAction.reveal,
+                                       reason: error.description, parameters: ["clients": source.name])
+            }
+            throw error
         }
         return matches
     }

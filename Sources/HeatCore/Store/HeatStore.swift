@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import GRDB
 import HeatEnvelope
@@ -20,6 +25,8 @@ public final class HeatStore: Sendable {
     public let path: String
     /// The underlying GRDB queue (serialised access to one connection).
     let queue: DatabaseQueue
+    /// Whether the store was opened with ``init(readingFrom:)``: no write is possible.
+    public let isReadOnly: Bool
 
     /// How long a write waits for another process's lock before failing with exit 75.
     public static let busyTimeout: TimeInterval = 2
@@ -40,19 +47,8 @@ public final class HeatStore: Sendable {
     ///   (78), ``StoreError/locked(path:)`` (75) or ``StoreError/io(path:reason:)`` (74).
     public init(path: String, create: Bool = false) throws(StoreError) {
         self.path = path
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        let exists = manager.fileExists(atPath: path, isDirectory: &isDirectory)
-        if isDirectory.boolValue { throw .notADatabase(path: path) }
-        if !exists && !create { throw .missingStore(path: path) }
-        if exists {
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw .io(path: path, reason: "cannot open the file for reading")
-            }
-            let header = (try? handle.read(upToCount: 16)) ?? Data()
-            try? handle.close()
-            if !header.isEmpty && [UInt8](header) != Self.sqliteHeader { throw .notADatabase(path: path) }
-        }
+        self.isReadOnly = false
+        _ = try Self.checkFile(path, create: create)
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.label = "HeatStore"
@@ -64,6 +60,8 @@ public final class HeatStore: Sendable {
             // A large page cache keeps the event-HMAC index in memory during big ingestions.
             try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKiB)")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Never run SQL functions or virtual tables named in the schema (triggers, views).
+            try db.execute(sql: "PRAGMA trusted_schema = OFF")
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -71,6 +69,78 @@ public final class HeatStore: Sendable {
             throw Self.classify(error, path: path)
         }
         try prepareSchema(create: create)
+    }
+
+    /// Opens an existing store for reading only (`audit verify`, `audit log`): an SQLite
+    /// read-only connection (`SQLITE_OPEN_READONLY`), no journal-mode change, no migration,
+    /// `trusted_schema` off. Works for a user who cannot write the file or its folder: when the
+    /// folder is not writable and no `-wal` file exists, the file is opened `immutable` (SQLite
+    /// then needs no `-shm`; verify a store no one is writing, such as a copy).
+    ///
+    /// An older schema version is read as it is (its tables are those of its version).
+    ///
+    /// - Parameter path: the database file.
+    /// - Throws: the errors of ``init(path:create:)`` (except those of creating or migrating).
+    public init(readingFrom path: String) throws(StoreError) {
+        self.path = path
+        self.isReadOnly = true
+        guard try Self.checkFile(path, create: false) else { throw .missingStore(path: path) }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.label = "HeatStore.readOnly"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA trusted_schema = OFF")
+            try db.execute(sql: "PRAGMA query_only = ON")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        let immutable = !FileManager.default.fileExists(atPath: path + "-wal")
+            && access(folder.isEmpty ? "." : folder, W_OK) != 0
+        let location = immutable ? Self.immutableURI(path) : path
+        do {
+            queue = try DatabaseQueue(path: location, configuration: configuration)
+        } catch {
+            throw Self.classify(error, path: path)
+        }
+        do {
+            let (version, hasAuditLog) = try queue.read { db in
+                (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try db.tableExists(ChainedTable.auditLog.name))
+            }
+            if version > StoreSchema.currentVersion {
+                throw StoreError.newerSchema(path: path, found: version, newestSupported: StoreSchema.currentVersion)
+            }
+            if version == 0 || !hasAuditLog {
+                throw StoreError.notAStore(path: path, reason: version == 0 ? "the store was never initialised" : "no audit_log table")
+            }
+        } catch {
+            throw Self.classify(error, path: path)
+        }
+    }
+
+    /// A `file:` URI that opens `path` as an immutable database.
+    private static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let escaped = absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute
+        return "file:\(escaped)?immutable=1"
+    }
+
+    /// Checks that `path` is absent (allowed only with `create`) or an SQLite file; returns whether it exists.
+    private static func checkFile(_ path: String, create: Bool) throws(StoreError) -> Bool {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if isDirectory.boolValue { throw .notADatabase(path: path) }
+        if !exists && !create { throw .missingStore(path: path) }
+        if exists {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw .io(path: path, reason: "cannot open the file for reading")
+            }
+            let header = (try? handle.read(upToCount: 16)) ?? Data()
+            try? handle.close()
+            if !header.isEmpty && [UInt8](header) != Self.sqliteHeader { throw .notADatabase(path: path) }
+        }
+        return exists
     }
 
     /// Creates a store (or opens an existing one) and records `init` in the audit log the first time.
@@ -123,6 +193,7 @@ public final class HeatStore: Sendable {
     /// - Throws: a ``StoreError`` for database failures (locked, I/O, append-only violations),
     ///   or whatever `body` threw (unchanged when it is not a database error).
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        if isReadOnly { throw StoreError.io(path: path, reason: "the store was opened read-only") }
         do {
             return try queue.writeWithoutTransaction { db in
                 var result: T?
@@ -136,6 +207,23 @@ public final class HeatStore: Sendable {
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         }
+    }
+
+    /// Runs `body` in one immediate write transaction committed with full durability
+    /// (`PRAGMA synchronous = FULL`: the commit is on disk, WAL included, when this returns).
+    ///
+    /// - Parameter body: the work; it receives the GRDB database connection.
+    /// - Returns: what `body` returns.
+    /// - Throws: as ``write(_:)``.
+    public func writeDurably<T>(_ body: (Database) throws -> T) throws -> T {
+        if isReadOnly { throw StoreError.io(path: path, reason: "the store was opened read-only") }
+        do {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        } catch {
+            throw Self.classify(error, path: path)
+        }
+        defer { try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
+        return try write(body)
     }
 
     /// Runs `body` with read access to a consistent snapshot.
@@ -155,6 +243,7 @@ public final class HeatStore: Sendable {
     ///
     /// - Throws: ``StoreError`` if the checkpoint fails (for example while another process writes).
     public func checkpoint() throws(StoreError) {
+        if isReadOnly { throw StoreError.io(path: path, reason: "the store was opened read-only") }
         do {
             try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch {

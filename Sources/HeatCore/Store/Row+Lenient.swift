@@ -11,6 +11,8 @@ extension Row {
     func lenientInteger(_ column: String) -> Int64? { Int64.fromDatabaseValue(self[column] as DatabaseValue) }
     /// The column's value as bytes, or `nil` for NULL or a non-blob, non-text value.
     func lenientBlob(_ column: String) -> Data? { Data.fromDatabaseValue(self[column] as DatabaseValue) }
+    /// The value at `index` as text, or `nil` for NULL or a non-text value.
+    func lenientText(at index: Int) -> String? { String.fromDatabaseValue(self[index] as DatabaseValue) }
     /// The value at `index` as an integer, or `nil`.
     func lenientInteger(at index: Int) -> Int64? { Int64.fromDatabaseValue(self[index] as DatabaseValue) }
     /// The value at `index` as bytes, or `nil`.

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 1
+    public static let currentVersion = 2
 
     /// The column type of each data column, by table and column name.
     static let columnTypes: [String: [String: String]] = [
@@ -46,11 +46,14 @@ public enum StoreSchema {
         ],
     ]
 
-    /// The `CREATE TABLE` statement of a chained table (schema version 1).
+    /// The `CREATE TABLE` statement of a chained table.
     static func createStatement(for table: ChainedTable) -> String {
         let types = columnTypes[table.name] ?? [:]
         var lines = ["seq INTEGER PRIMARY KEY"]
-        for column in table.columns { lines.append("\(column) \(types[column] ?? "")") }
+        for (index, column) in table.columns.enumerated() {
+            let type = index < table.columnTypes.count ? table.columnTypes[index] : types[column] ?? ""
+            lines.append("\(column) \(type)")
+        }
         lines.append("prev_hash BLOB NOT NULL")
         lines.append("row_hash BLOB NOT NULL")
         return "CREATE TABLE \(table.name) (\n  " + lines.joined(separator: ",\n  ") + "\n)"
@@ -66,17 +69,42 @@ public enum StoreSchema {
         }
     }
 
+    /// Creates a chained table declared in ``ChainedTable`` with its append-only triggers; call it
+    /// from the migration of the table's ``ChainedTable/introducedIn`` version.
+    ///
+    /// ```swift
+    /// migrator.registerMigration("v4-ciphertexts") { db in
+    ///     try StoreSchema.createChainedTable(.ciphertextBuckets, in: db)
+    ///     try db.execute(sql: "PRAGMA user_version = 4")
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - table: the table.
+    ///   - db: the connection, inside the migration.
+    /// - Throws: a database error.
+    public static func createChainedTable(_ table: ChainedTable, in db: Database) throws {
+        try db.execute(sql: createStatement(for: table))
+        for trigger in triggerStatements(for: table) { try db.execute(sql: trigger) }
+    }
+
     /// The migrator with every schema version, in order.
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            for table in ChainedTable.all {
+            for table in ChainedTable.version1 {
                 try db.execute(sql: createStatement(for: table))
                 for trigger in triggerStatements(for: table) { try db.execute(sql: trigger) }
             }
             try db.execute(sql: "CREATE INDEX weekly_buckets_client ON weekly_buckets(client_pseudonym, week)")
             try db.execute(sql: "CREATE INDEX audit_log_action ON audit_log(action)")
             try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        // Issue 11: collector ingestion keys (endorsed by the key holder) and per-run collector signatures.
+        migrator.registerMigration("v2-audit") { db in
+            try createChainedTable(.collectorKeys, in: db)
+            try createChainedTable(.ingestionSignatures, in: db)
+            try db.execute(sql: "PRAGMA user_version = 2")
         }
         return migrator
     }

@@ -8,7 +8,8 @@ struct AuditLogCommand: HeatCommand {
         abstract: "List audit log entries.",
         discussion: """
             Kinds: init, keys (keys.generate, keys.register), ingest, computation, audit.sign, \
-            clients.reveal. A kind also matches its dotted sub-kinds.
+            clients.reveal, and refusals (clients.reveal.refused, audit.sign.refused, \
+            ingest.refused). A kind also matches its dotted sub-kinds. Opens the store read-only.
 
             Example:
               heatctl audit log --store heat.db --kind ingest --since 2026-03-01
@@ -38,7 +39,7 @@ struct AuditLogCommand: HeatCommand {
                 throw ValidationError("--since \(since): \(error)")
             }
         }
-        let entries = try AuditLog.entries(in: try HeatStore(path: store), action: kind, since: sinceDate)
+        let entries = try AuditLog.entries(in: try HeatStore(readingFrom: store), action: kind, since: sinceDate)
         if json {
             try StoreJSON.print(entries)
             return

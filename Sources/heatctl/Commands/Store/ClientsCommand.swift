@@ -15,7 +15,8 @@ struct ClientsCommand: HeatCommand {
             (M-19b0, B-3c, C-7f3a); segment matches exactly; level is cold, cool, warm or hot.
 
             With --reveal, maps references back to raw ids by recomputing the HMACs of the ids in \
-            your own clients file with the collector key; each use is recorded in the audit log.
+            your own clients file with the collector key; each use is recorded in the audit log \
+            with the masked references revealed, and each refusal in its own entry.
 
             Examples:
               heatctl clients --store heat.db --manager M-19b0 --level cool
@@ -105,7 +106,7 @@ struct ClientsCommand: HeatCommand {
 
     private func revealClients() throws {
         guard let keys, let clients else { throw ValidationError("--reveal needs --keys and --clients") }
-        let key = try KeyFolder(path: keys, role: .collector).pseudonymisationKey()
+        let key = try KeyFolderRefusal.open(keys, role: .collector, store: store, action: AuditAction.reveal).pseudonymisationKey()
         let opened = try HeatStore(path: store)
         let report = try ClientReader().read(contentsOf: URL(filePath: clients))
         if !report.isClean { Console.warning(report.rejectReport) }

@@ -46,7 +46,9 @@ struct IngestCommand: HeatCommand {
 
     func execute() async throws {
         guard plaintext else { throw StoreIngestorError.encryptedPipelineUnavailable }
-        let key = try KeyFolder(path: keys, role: .collector).pseudonymisationKey()
+        let folder = try KeyFolderRefusal.open(keys, role: .collector, store: store, action: AuditAction.ingest)
+        let key = try folder.pseudonymisationKey()
+        let signer = try folder.collectorSigner()
         let opened = try HeatStore(path: store)
         let fault = try StoreIngestor.faultSetting(from: ProcessInfo.processInfo.environment)
         var clientRecords: [Client] = []
@@ -60,7 +62,7 @@ struct IngestCommand: HeatCommand {
         guard let inputHash = StoreIngestor.sha256Hex(ofFile: file) else {
             throw IngestError.noSuchFile(file: file)
         }
-        let ingestor = StoreIngestor(key: key, faultAbortAfterRows: fault)
+        let ingestor = StoreIngestor(key: key, signer: signer, faultAbortAfterRows: fault)
         let source = StoreIngestor.Source(
             name: (file as NSString).lastPathComponent, inputHash: inputHash,
             clientsName: clients.map { ($0 as NSString).lastPathComponent })

@@ -8,11 +8,13 @@ struct KeysGenerateCommand: HeatCommand {
         commandName: "generate",
         abstract: "Write one key folder per role.",
         discussion: """
-            Writes DIR/collector (pseudonymisation key), DIR/keyholder (Ed25519 signing key), \
-            DIR/auditor (its public verification key) and DIR/evaluator (empty until the FHE keys \
-            exist), each file in the HEATFILE envelope, secret files with mode 0600. Existing key \
-            files are never overwritten. With --store, the key fingerprints are recorded in the \
-            store and its audit log, binding the store to these keys.
+            Writes DIR/collector (pseudonymisation key, Ed25519 ingestion key and the key holder's \
+            endorsement of it), DIR/keyholder (Ed25519 signing key), DIR/auditor (its public \
+            verification key) and DIR/evaluator (empty until the FHE keys exist), each file in the \
+            HEATFILE envelope, secret files with mode 0600. Files are created with no-replace \
+            semantics: existing key files are never overwritten, and of two concurrent runs into \
+            one folder exactly one succeeds. With --store, the key fingerprints and the endorsed \
+            collector key are recorded in the store and its audit log, binding the store to them.
 
             Example:
               heatctl keys generate --out keys --store heat.db
@@ -37,6 +39,7 @@ struct KeysGenerateCommand: HeatCommand {
         var files: [String]
         var pseudonymisationKey: String
         var signingKey: String
+        var ingestionKey: String
         var store: String?
     }
 
@@ -48,12 +51,14 @@ struct KeysGenerateCommand: HeatCommand {
         if json {
             try StoreJSON.print(Output(
                 files: generated.files, pseudonymisationKey: generated.pseudonymisationKey.fingerprint.hex,
-                signingKey: generated.signingKey.fingerprint.hex, store: store))
+                signingKey: generated.signingKey.fingerprint.hex, ingestionKey: generated.ingestionKey.fingerprint.hex,
+                store: store))
             return
         }
         for file in generated.files { Console.output("wrote \(file)") }
         Console.output("pseudonymisation key fingerprint \(generated.pseudonymisationKey.fingerprint.hex)")
         Console.output("signing key fingerprint          \(generated.signingKey.fingerprint.hex)")
+        Console.output("ingestion key fingerprint        \(generated.ingestionKey.fingerprint.hex)")
         if let store { Console.output("recorded in \(store)") }
     }
 }

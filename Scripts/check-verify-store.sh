@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Checks that the independent Python verifier (Scripts/verify-store.py) and `heatctl audit verify`
+# agree, on a generated store that is intact and on copies tampered in several ways: same exit
+# code and same first violation (kind, table, row). Needs python3 (standard library only).
+#   HEATCTL=.build/release/heatctl Scripts/check-verify-store.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+HEATCTL="${HEATCTL:-$here/../.build/release/heatctl}"
+VERIFY="$here/verify-store.py"
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+command -v python3 >/dev/null 2>&1 || { echo "python3 not found: skipping"; exit 0; }
+
+"$HEATCTL" generate --clients 60 --weeks 6 --seed 11 --out "$OUT/interactions.csv" --clients-out "$OUT/clients.csv" --quiet
+"$HEATCTL" init --store "$OUT/heat.db" > /dev/null
+"$HEATCTL" keys generate --out "$OUT/keys" --store "$OUT/heat.db" > /dev/null
+"$HEATCTL" ingest "$OUT/interactions.csv" --clients "$OUT/clients.csv" --store "$OUT/heat.db" --keys "$OUT/keys/collector" --plaintext --quiet > /dev/null
+"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --first-head --head-out "$OUT/head.json" > /dev/null
+python3 - "$OUT/heat.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+
+first_violation() {  # exit code and first (kind table seq) of both verifiers' JSON reports
+  local db="$1"; shift
+  local swift_status=0 python_status=0
+  "$HEATCTL" audit verify --store "$db" --keys "$OUT/keys/auditor" --json --quiet "$@" > "$OUT/swift.json" 2>/dev/null || swift_status=$?
+  python3 "$VERIFY" --store "$db" --keys "$OUT/keys/auditor" --json "$@" > "$OUT/python.json" 2>/dev/null || python_status=$?
+  python3 - "$OUT/swift.json" "$OUT/python.json" "$swift_status" "$python_status" <<'PY'
+import json, sys
+swift, python = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+def first(report):
+    v = report["violations"]
+    return None if not v else (v[0]["kind"], v[0]["table"], v[0].get("seq"))
+s, p = (sys.argv[3], first(swift)), (sys.argv[4], first(python))
+print(f"  heatctl: exit {s[0]} {s[1]}\n  python:  exit {p[0]} {p[1]}")
+sys.exit(0 if s == p else 1)
+PY
+}
+
+tamper() {  # copy the store and run SQL on the copy as an attacker with file access would
+  local name="$1" sql="$2"
+  cp "$OUT/heat.db" "$OUT/$name.db"
+  python3 - "$OUT/$name.db" "$sql" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2]); db.commit(); db.close()
+PY
+}
+
+status=0
+check() {
+  local label="$1" db="$2"; shift 2
+  echo "$label"
+  if first_violation "$db" "$@"; then echo "  agree"; else echo "  DISAGREE" >&2; status=1; fi
+}
+
+check "intact store (--expect-head)" "$OUT/heat.db" --expect-head "$OUT/head.json"
+check "intact store (--first-head)" "$OUT/heat.db" --first-head
+tamper edited "DROP TRIGGER weekly_buckets_no_update; UPDATE weekly_buckets SET events = events + 1 WHERE seq = 3;
+  CREATE TRIGGER weekly_buckets_no_update BEFORE UPDATE ON weekly_buckets
+BEGIN SELECT RAISE(ABORT, 'weekly_buckets is append-only'); END;"
+check "edited bucket" "$OUT/edited.db" --expect-head "$OUT/head.json"
+tamper dropped "DROP TRIGGER event_hmacs_no_delete;"
+check "dropped trigger" "$OUT/dropped.db" --expect-head "$OUT/head.json"
+tamper nul "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET role = CAST(X'6F70657261746F720078' AS TEXT) WHERE seq = 2;"
+check "NUL byte in TEXT" "$OUT/nul.db" --expect-head "$OUT/head.json"
+tamper utf8 "DROP TRIGGER client_directory_no_update; UPDATE client_directory SET segment = CAST(X'72657461696CFF' AS TEXT) WHERE seq = 2;"
+check "invalid UTF-8 in TEXT" "$OUT/utf8.db" --expect-head "$OUT/head.json"
+tamper heads "DROP TRIGGER signed_heads_no_delete; DELETE FROM signed_heads;"
+check "emptied signed_heads" "$OUT/heads.db" --expect-head "$OUT/head.json"
+tamper deleted "DROP TRIGGER event_hmacs_no_delete; DELETE FROM event_hmacs WHERE seq = 5;"
+check "deleted row" "$OUT/deleted.db" --first-head
+exit $status

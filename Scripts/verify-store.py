@@ -1,0 +1,542 @@
+#!/usr/bin/env python3
+"""An independent verifier of a CustomerHeat store (Docs/Storage.md), standard library only.
+
+It re-implements, from the specification alone, what `heatctl audit verify` checks, failing
+closed in the same way, so an auditor need not trust heatctl's own code:
+
+    Scripts/verify-store.py --store heat.db --keys keys/auditor (--expect-head head.json | --first-head)
+                            [--allow-unsigned-tail] [--json]
+
+Exit codes: 0 intact, 1 a violation (each printed as "VIOLATION: kind table seq: message"),
+64 usage (missing --keys or head anchor), 65 a corrupt key or head file, 66 a missing file.
+The store is opened read-only (never migrated or modified). Ed25519 verification is the
+reference arithmetic of RFC 8032 (slow, but there are only a few signatures).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sqlite3
+import struct
+import sys
+import urllib.parse
+
+# ----------------------------------------------------------------------------- Ed25519 (RFC 8032)
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = -121665 * pow(121666, P - 2, P) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def _recover_x(y, sign):
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if (x & 1) != sign:
+        x = P - x
+    return x
+
+
+def _add(a, b):
+    A = (a[1] - a[0]) * (b[1] - b[0]) % P
+    B = (a[1] + a[0]) * (b[1] + b[0]) % P
+    C = 2 * a[3] * b[3] * D % P
+    Dd = 2 * a[2] * b[2] % P
+    E, F, G, H = B - A, Dd - C, Dd + C, B + A
+    return (E * F % P, G * H % P, F * G % P, E * H % P)
+
+
+def _mul(s, point):
+    result = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        s >>= 1
+    return result
+
+
+def _equal(a, b):
+    return (a[0] * b[2] - b[0] * a[2]) % P == 0 and (a[1] * b[2] - b[1] * a[2]) % P == 0
+
+
+_GY = 4 * pow(5, P - 2, P) % P
+_GX = _recover_x(_GY, 0)
+BASE = (_GX, _GY, 1, _GX * _GY % P)
+
+
+def _decompress(data):
+    if len(data) != 32:
+        return None
+    y = int.from_bytes(data, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = _recover_x(y, sign)
+    if x is None:
+        return None
+    return (x, y, 1, x * y % P)
+
+
+def ed25519_verify(public, message, signature):
+    """Whether `signature` is a valid Ed25519 signature of `message` under `public` (cofactorless)."""
+    if len(public) != 32 or len(signature) != 64:
+        return False
+    a = _decompress(public)
+    r = _decompress(signature[:32])
+    if a is None or r is None:
+        return False
+    s = int.from_bytes(signature[32:], "little")
+    if s >= L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public + message).digest(), "little") % L
+    return _equal(_mul(s, BASE), _add(r, _mul(h, a)))
+
+
+# ----------------------------------------------------------------------------- canonical encoding
+
+def c_null():
+    return b"\x00" + struct.pack(">I", 0)
+
+
+def c_int(value):
+    return b"\x01" + struct.pack(">I", 8) + struct.pack(">q", value)
+
+
+def c_text(data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return b"\x02" + struct.pack(">I", len(data)) + data
+
+
+def c_blob(data):
+    return b"\x03" + struct.pack(">I", len(data)) + data
+
+
+def genesis(table):
+    return hashlib.sha256(("customerheat.chain/1:" + table).encode()).digest()
+
+
+# The chained tables each schema version creates (ChainedTable in HeatCore), and those whose
+# every row must be covered by a collector ingestion signature (ChainedTable.collectorSigned).
+TABLES_BY_VERSION = {
+    1: ["audit_log", "key_fingerprints", "client_directory", "weekly_buckets", "event_hmacs", "computation_runs",
+        "signed_heads"],
+    2: ["collector_keys", "ingestion_signatures"],
+}
+COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs"]
+SIGNED_HEADS = "signed_heads"
+
+
+class Usage(Exception):
+    pass
+
+
+class BadFile(Exception):
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.code = code
+
+
+def read_envelope(path, kind):
+    """The payload of a HEATFILE envelope of `kind` (Docs/Formats.md)."""
+    if not os.path.exists(path):
+        raise BadFile(f"{path}: no such file", 66)
+    data = open(path, "rb").read()
+    if data[:8] != b"HEATFILE" or len(data) < 52 + 32:
+        raise BadFile(f"{path}: not a CustomerHeat file", 65)
+    version, found_kind = struct.unpack(">HH", data[8:12])
+    (length,) = struct.unpack(">Q", data[44:52])
+    if version != 1 or len(data) != 52 + length + 32:
+        raise BadFile(f"{path}: unsupported or truncated envelope", 65)
+    if hashlib.sha256(data[: 52 + length]).digest() != data[52 + length:]:
+        raise BadFile(f"{path}: corrupted file: the SHA-256 checksum does not match the contents", 65)
+    if found_kind != kind:
+        raise BadFile(f"{path}: expected kind {kind}, found {found_kind}", 65)
+    return data[52: 52 + length]
+
+
+def pinned_key(folder):
+    """The Ed25519 public key of the auditor folder's verification key (kind 10)."""
+    if not os.path.isdir(folder):
+        raise BadFile(f"{folder}: no such key folder", 66)
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.islink(path) or not os.path.isfile(path):
+            raise Usage(f"{path}: not a regular file; refusing to use this key folder")
+        with open(path, "rb") as handle:
+            header = handle.read(12)
+        if header[:8] != b"HEATFILE":
+            raise Usage(f"{path}: not a CustomerHeat key file; refusing to use this key folder")
+        if struct.unpack(">H", header[10:12])[0] == 10:
+            payload = json.loads(read_envelope(path, 10))
+            if payload.get("algorithm") != "ed25519":
+                raise BadFile(f"{path}: not an Ed25519 key", 65)
+            return bytes.fromhex(payload["publicKey"])
+    raise BadFile(f"{folder}: no verificationKey file in this auditor folder", 66)
+
+
+def head_message(head):
+    message = head["schema"].encode()
+    message += c_text(head["signedAt"]) + c_int(head["schemaVersion"]) + c_text(head["keyFingerprint"])
+    message += c_int(len(head["chains"]))
+    for chain in head["chains"]:
+        message += c_text(chain["table"]) + c_int(chain["rows"]) + c_blob(bytes.fromhex(chain["hash"]))
+    return message
+
+
+def trigger_sql(table, operation):
+    return (f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table}\n"
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
+
+
+def text_problem(data):
+    if b"\x00" in data:
+        return "with a NUL byte"
+    try:
+        data.decode("utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return "that is not valid UTF-8"
+    return None
+
+
+class Verifier:
+    def __init__(self, db, pinned, expected, allow_tail):
+        self.db = db
+        self.pinned = pinned
+        self.pinned_fp = hashlib.sha256(pinned).hexdigest()
+        self.expected = expected
+        self.allow_tail = allow_tail
+        self.violations = []
+
+    def violation(self, kind, table, seq, message):
+        self.violations.append({"kind": kind, "table": table, "seq": seq, "message": message})
+
+    def one(self, sql, args=()):
+        row = self.db.execute(sql, args).fetchone()
+        return row[0] if row else None
+
+    def stored_hash(self, table, seq):
+        if seq == 0:
+            return genesis(table)
+        try:
+            row = self.db.execute(f"SELECT CAST(row_hash AS BLOB) FROM {table} WHERE seq = ?", (seq,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return bytes(row[0]) if row and row[0] is not None else None
+
+    def columns(self, table):
+        return [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
+
+    def run(self):
+        version = self.one("PRAGMA user_version") or 0
+        encoding = self.one("PRAGMA encoding") or ""
+        if encoding.upper() != "UTF-8":
+            self.violation("schemaChanged", "", None, f"the database text encoding is {encoding}, not UTF-8")
+        required = [t for v in sorted(TABLES_BY_VERSION) if v <= version for t in TABLES_BY_VERSION[v]]
+        # Tables in the same order as heatctl: the registered ones, signed_heads last.
+        order = [t for t in required if t != SIGNED_HEADS]
+        present = [row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        for name in present:  # chained tables this script does not know yet (added by newer schemas)
+            cols = self.columns(name)
+            if name not in required and cols[:1] == ["seq"] and cols[-2:] == ["prev_hash", "row_hash"]:
+                order.append(name)
+        order.append(SIGNED_HEADS)
+        self.walkable = []
+        for table in order:
+            if table not in present:
+                self.violation("missingTable", table, None, f"table {table} is missing (dropped)")
+                continue
+            cols = self.columns(table)
+            if cols[:1] != ["seq"] or cols[-2:] != ["prev_hash", "row_hash"]:
+                self.violation("schemaChanged", table, None, f"table {table} has columns {', '.join(cols)}")
+                continue
+            for operation in ["UPDATE", "DELETE"]:
+                name = f"{table}_no_{operation.lower()}"
+                sql = self.one("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? AND tbl_name = ?",
+                               (name, table))
+                if sql != trigger_sql(table, operation):
+                    self.violation("appendOnlyTriggerMissing", table, None,
+                                   f"table {table}: the append-only trigger {name} was {'dropped' if sql is None else 'altered'}")
+                    break
+            self.walkable.append((table, cols[1:-2]))
+        self.counts = {t: self.one(f"SELECT COUNT(*) FROM {t}") for t, _ in self.walkable}
+        for table, cols in self.walkable:
+            self.walk(table, cols)
+        latest, heads = self.check_heads()
+        self.check_anchor(heads)
+        self.check_collector()
+        self.check_tail(latest)
+
+    def walk(self, table, cols):
+        select = ["seq"]
+        for column in cols:
+            select += [f"typeof({column})", f"CASE typeof({column}) WHEN 'integer' THEN {column} ELSE CAST({column} AS BLOB) END"]
+        select += ["typeof(prev_hash)", "CAST(prev_hash AS BLOB)", "typeof(row_hash)", "CAST(row_hash AS BLOB)"]
+        expected_seq, previous = 1, genesis(table)
+        for row in self.db.execute(f"SELECT {', '.join(select)} FROM {table} ORDER BY seq"):
+            seq = row[0]
+            if seq != expected_seq:
+                if seq > expected_seq:
+                    self.violation("missingRow", table, expected_seq,
+                                   f"{table} row {expected_seq} is missing: row {seq} follows row {expected_seq - 1} (rows deleted)")
+                else:
+                    self.violation("missingRow", table, expected_seq, f"{table} row {seq} is out of order")
+                return
+            data = c_int(seq)
+            for index, column in enumerate(cols):
+                kind, value = row[1 + 2 * index], row[2 + 2 * index]
+                if kind == "null":
+                    data += c_null()
+                elif kind == "integer":
+                    data += c_int(value)
+                elif kind == "text":
+                    value = bytes(value or b"")
+                    problem = text_problem(value)
+                    if problem:
+                        self.violation("badText", table, seq,
+                                       f"{table} row {seq}: column {column} holds text {problem}, which the store never writes (tampering)")
+                        return
+                    data += c_text(value)
+                elif kind == "blob":
+                    data += c_blob(bytes(value or b""))
+                else:
+                    self.violation("badValue", table, seq, f"{table} row {seq}: column {column} holds a {kind.upper()} value")
+                    return
+            base = 1 + 2 * len(cols)
+            prev_type, prev, hash_type, stored = row[base], row[base + 1], row[base + 2], row[base + 3]
+            if prev_type != "blob" or bytes(prev or b"") != previous:
+                self.violation("brokenLink", table, seq,
+                               f"{table} row {seq}: prev_hash is not the hash of row {seq - 1} (rows removed, reordered or inserted)")
+                return
+            computed = hashlib.sha256(previous + data).digest()
+            if hash_type != "blob" or bytes(stored or b"") != computed:
+                self.violation("rowHashMismatch", table, seq,
+                               f"{table} row {seq}: contents do not match row_hash (the row was edited or reordered)")
+                return
+            previous = computed
+            expected_seq += 1
+
+    def check_head(self, head, label, seq):
+        if head.get("keyFingerprint") != self.pinned_fp:
+            self.violation("unknownSigningKey", SIGNED_HEADS, seq, f"{label}: not signed by the pinned auditor key")
+            return False
+        try:
+            valid = ed25519_verify(self.pinned, head_message(head), bytes.fromhex(head.get("signature", "")))
+        except (KeyError, ValueError, TypeError):
+            valid = False
+        if not valid:
+            self.violation("badSignature", SIGNED_HEADS, seq, f"{label}: the Ed25519 signature does not verify")
+            return False
+        known = {t for t, _ in self.walkable} | set(TABLES_BY_VERSION[1]) | set(TABLES_BY_VERSION[2])
+        for chain in head["chains"]:
+            if chain["table"] not in known:
+                self.violation("badHead", SIGNED_HEADS, seq, f"{label}: names unknown table {chain['table']}")
+                continue
+            if chain["rows"] <= 0:
+                continue
+            stored = self.stored_hash(chain["table"], chain["rows"])
+            if stored is None:
+                self.violation("rowsDeleted", chain["table"], chain["rows"],
+                               f"{chain['table']} has fewer rows than the {label} covers ({chain['rows']}): rows were deleted (rollback)")
+            elif stored.hex() != chain["hash"]:
+                self.violation("headMismatch", chain["table"], chain["rows"],
+                               f"{chain['table']} row {chain['rows']}: hash differs from the {label}: the chain was rewritten after signing")
+        return True
+
+    def check_heads(self):
+        heads, latest, previous = [], None, None
+        if SIGNED_HEADS not in [t for t, _ in self.walkable]:
+            return None, heads
+        rows = self.db.execute("SELECT seq, CAST(head AS BLOB), CAST(signature AS BLOB) FROM signed_heads ORDER BY seq").fetchall()
+        for seq, text, signature in rows:
+            label = f"signed head {seq} in signed_heads"
+            try:
+                head = json.loads(bytes(text or b""))
+                if head.get("schema") != "customerheat.head/1":
+                    raise ValueError
+            except ValueError:
+                self.violation("badHead", SIGNED_HEADS, seq, f"{label}: the stored head cannot be parsed")
+                continue
+            head["signature"] = bytes(signature or b"").hex()
+            if not self.check_head(head, label, seq):
+                continue
+            if previous is not None:
+                before = {c["table"]: c["rows"] for c in previous["chains"]}
+                if any(before.get(c["table"], 0) > c["rows"] for c in head["chains"]):
+                    self.violation("badHead", SIGNED_HEADS, seq, f"{label} covers fewer rows than the head before it")
+            heads.append(head)
+            previous = latest = head
+        signatures = self.one("SELECT COUNT(*) FROM audit_log WHERE CAST(action AS BLOB) = CAST('audit.sign' AS BLOB)") or 0
+        if signatures > len(rows):
+            self.violation("headsDeleted", SIGNED_HEADS, None,
+                           f"audit_log records {signatures} signatures but signed_heads holds {len(rows)} heads: signed heads were deleted")
+        return latest, heads
+
+    def check_anchor(self, heads):
+        if self.expected is None:
+            return
+        label = f"expected head (signed {self.expected['signedAt']})"
+        authentic = self.check_head(self.expected, label, None)
+        if authentic and not any(h["signature"] == self.expected["signature"] for h in heads):
+            self.violation("headsDeleted", SIGNED_HEADS, None, f"{label} is not in signed_heads: signed heads were deleted or replaced")
+
+    def check_collector(self):
+        names = [t for t, _ in self.walkable]
+        if "collector_keys" not in names or "ingestion_signatures" not in names:
+            for table in names:
+                if table in COLLECTOR_SIGNED and self.counts.get(table, 0) > 0:
+                    self.violation("unsignedIngestion", table, 1, f"{table} rows carry no collector signature (schema version 1 store)")
+                    break
+            return
+        trusted = {}
+        for seq, public, endorsed_by, endorsed_at, signature in self.db.execute(
+                "SELECT seq, CAST(public_key AS BLOB), CAST(endorsed_by AS BLOB), CAST(endorsed_at AS BLOB), "
+                "CAST(signature AS BLOB) FROM collector_keys ORDER BY seq"):
+            public, endorsed_by = bytes(public or b""), bytes(endorsed_by or b"")
+            message = b"customerheat.collector-key/1" + c_blob(public) + c_text(endorsed_by) + c_text(bytes(endorsed_at or b""))
+            if endorsed_by.decode("utf-8", "replace") == self.pinned_fp and len(public) == 32 \
+                    and ed25519_verify(self.pinned, message, bytes(signature or b"")):
+                trusted[hashlib.sha256(public).hexdigest()] = public
+            else:
+                self.violation("unendorsedCollectorKey", "collector_keys", seq,
+                               f"collector_keys row {seq}: the key is not endorsed by the pinned auditor key")
+        coverage = {}
+        for seq, run, signed_at, fingerprint, ranges, signature in self.db.execute(
+                "SELECT seq, run, CAST(signed_at AS BLOB), CAST(key_fingerprint AS BLOB), CAST(ranges AS BLOB), "
+                "CAST(signature AS BLOB) FROM ingestion_signatures ORDER BY seq"):
+            label = f"ingestion_signatures row {seq}"
+            try:
+                ranges = json.loads(bytes(ranges or b""))
+                fingerprint = bytes(fingerprint or b"").decode("utf-8")
+                message = b"customerheat.ingestion/1" + c_int(run) + c_text(bytes(signed_at or b"")) + c_text(fingerprint)
+                message += c_int(len(ranges))
+                for r in ranges:
+                    message += c_text(r["table"]) + c_int(r["first"]) + c_int(r["last"])
+                    message += c_blob(bytes.fromhex(r["startHash"])) + c_blob(bytes.fromhex(r["endHash"]))
+            except (ValueError, KeyError, TypeError):
+                self.violation("badIngestionSignature", "ingestion_signatures", seq, f"{label}: cannot be parsed")
+                continue
+            if fingerprint not in trusted:
+                self.violation("badIngestionSignature", "ingestion_signatures", seq,
+                               f"{label}: signed by a collector key the key holder did not endorse")
+                continue
+            if not ed25519_verify(trusted[fingerprint], message, bytes(signature or b"")):
+                self.violation("badIngestionSignature", "ingestion_signatures", seq,
+                               f"{label}: the collector's Ed25519 signature does not verify")
+                continue
+            matches = True
+            for r in ranges:
+                start, end = self.stored_hash(r["table"], r["first"] - 1), self.stored_hash(r["table"], r["last"])
+                if r["first"] < 1 or r["last"] < r["first"] - 1 or start is None or end is None \
+                        or start.hex() != r["startHash"] or end.hex() != r["endHash"]:
+                    self.violation("badIngestionSignature", "ingestion_signatures", seq,
+                                   f"{label}: {r['table']} rows {r['first']}-{r['last']} no longer match the hashes the collector signed")
+                    matches = False
+                    break
+            if matches:
+                for r in ranges:
+                    if r["last"] >= r["first"]:
+                        coverage.setdefault(r["table"], []).append((r["first"], r["last"]))
+        for table in names:
+            if table not in COLLECTOR_SIGNED:
+                continue
+            count, nxt, problem = self.counts.get(table, 0), 1, None
+            for first, last in sorted(coverage.get(table, [])):
+                if first > nxt:
+                    problem = (nxt, first - 1)
+                    break
+                if first < nxt:
+                    problem = (first, min(last, nxt - 1))
+                    break
+                nxt = last + 1
+            if problem is None and nxt <= count:
+                problem = (nxt, count)
+            if problem:
+                self.violation("unsignedIngestion", table, problem[0],
+                               f"{table} rows {problem[0]}-{problem[1]} carry no valid collector signature (forged)")
+
+    def check_tail(self, latest):
+        covered = {c["table"]: c["rows"] for c in latest["chains"]} if latest else {}
+        self.unsigned = {}
+        for table, _ in self.walkable:
+            if table == SIGNED_HEADS:
+                continue
+            rows = self.counts.get(table, 0)
+            if rows > covered.get(table, 0):
+                self.unsigned[table] = rows - covered.get(table, 0)
+        if self.unsigned and not self.allow_tail:
+            table = next(t for t, _ in self.walkable if t in self.unsigned)
+            rows = self.counts[table]
+            self.violation("unsignedRows", table, rows - self.unsigned[table] + 1,
+                           f"{table} rows {rows - self.unsigned[table] + 1}-{rows} are not covered by a signed head "
+                           f"({sum(self.unsigned.values())} unsigned rows in all); pass --allow-unsigned-tail to accept them")
+
+
+def open_read_only(path):
+    if not os.path.isfile(path):
+        raise BadFile(f"{path}: no such store", 66)
+    folder = os.path.dirname(os.path.abspath(path))
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro"
+    if not os.path.exists(path + "-wal") and not os.access(folder, os.W_OK):
+        uri += "&immutable=1"
+    db = sqlite3.connect(uri, uri=True)
+    db.execute("PRAGMA trusted_schema = OFF")
+    db.execute("PRAGMA query_only = ON")
+    return db
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--keys", help="the auditor's key folder (required)")
+    parser.add_argument("--expect-head", help="the head file of the previous signature")
+    parser.add_argument("--first-head", action="store_true", help="there is no previous head file")
+    parser.add_argument("--allow-unsigned-tail", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        if not args.keys:
+            raise Usage("missing --keys DIR/auditor: verification pins the key holder's public key")
+        if not args.expect_head and not args.first_head:
+            raise Usage("missing --expect-head FILE (or --first-head for a first verification)")
+        if args.expect_head and args.first_head:
+            raise Usage("--expect-head and --first-head exclude each other")
+        pinned = pinned_key(args.keys)
+        expected = None
+        if args.expect_head:
+            expected = json.loads(read_envelope(args.expect_head, 12))
+        db = open_read_only(args.store)
+        db.execute("BEGIN")  # one consistent snapshot
+        verifier = Verifier(db, pinned, expected, args.allow_unsigned_tail)
+        verifier.run()
+        db.close()
+    except Usage as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 64
+    except BadFile as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.code
+    if args.json:
+        print(json.dumps({"intact": not verifier.violations, "violations": verifier.violations,
+                          "unsignedRows": verifier.unsigned}, indent=2, sort_keys=True))
+    else:
+        for violation in verifier.violations:
+            print(f"VIOLATION: {violation['kind']} {violation['table']} {violation['seq']}: {violation['message']}")
+        if verifier.unsigned and args.allow_unsigned_tail:
+            print(f"{sum(verifier.unsigned.values())} unsigned rows accepted (--allow-unsigned-tail)")
+        if not verifier.violations:
+            print("intact")
+    return 1 if verifier.violations else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
