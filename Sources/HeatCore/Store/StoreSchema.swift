@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 1
+    public static let currentVersion = 3
 
     /// The column type of each data column, by table and column name.
     static let columnTypes: [String: [String: String]] = [
@@ -77,6 +77,11 @@ public enum StoreSchema {
             try db.execute(sql: "CREATE INDEX weekly_buckets_client ON weekly_buckets(client_pseudonym, week)")
             try db.execute(sql: "CREATE INDEX audit_log_action ON audit_log(action)")
             try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        // Issue 12: membership hashes of released groups (differencing checks), see ReleaseLedger.
+        migrator.registerMigration("v3-policy") { db in
+            try ReleaseLedger.createTable(in: db)
+            try db.execute(sql: "PRAGMA user_version = 3")
         }
         return migrator
     }
