@@ -66,7 +66,7 @@ import Testing
             try db.execute(sql: "PRAGMA user_version = 9")
         }
         let error = #expect(throws: StoreError.self) { _ = try HeatStore(path: store.path) }
-        #expect(error == .newerSchema(path: store.path, found: 9, newestSupported: 1))
+        #expect(error == .newerSchema(path: store.path, found: 9, newestSupported: StoreSchema.currentVersion))
         #expect(error?.category.exitCode == 78)
     }
 

@@ -48,7 +48,7 @@ public struct ReleasedGroup: Sendable, Equatable {
     /// - Returns: the first 8 bytes of its domain-separated SHA-256, big-endian.
     public static func tag(for id: String) -> UInt64 {
         let digest = SHA256.hash(data: Array("customerheat.release-member/1:\(id)".utf8))
-        return digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        return digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
     /// The tags as bytes (8 per tag, big-endian), as stored.
@@ -65,7 +65,7 @@ public struct ReleasedGroup: Sendable, Equatable {
     /// - Returns: the tags (a trailing partial tag is ignored).
     public static func tags(from bytes: [UInt8]) -> [UInt64] {
         stride(from: 0, to: bytes.count - bytes.count % 8, by: 8).map { start in
-            bytes[start..<start + 8].reduce(0) { $0 << 8 | UInt64($1) }
+            bytes[start..<start + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         }
     }
 

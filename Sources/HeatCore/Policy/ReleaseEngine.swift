@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one place results are released: checks a request against a ``PrivacyPolicy``, computes
 /// exactly what the role may receive from per-client values, adds differential-privacy noise when
 /// an epsilon is spent, and returns the released ``ResultsDocument``.
@@ -168,7 +170,9 @@ public struct ReleaseEngine: Sendable {
         let releasePopulation = aggregatesAllowed && wanted.contains(.population)
         let releaseHistogram = aggregatesAllowed && wanted.contains(.histogram)
         let groupKinds = aggregatesAllowed && wanted.contains(.groups)
-            ? GroupSummary.Kind.allCases.filter(permissions.groups.contains) : []
+            ? GroupSummary.Kind.allCases.filter { kind in
+                permissions.groups.contains(kind) && input.clients.contains { $0.groups[kind] != nil }
+            } : []
 
         // 5. Noise plan: sequential composition over the noisy query families a client contributes to.
         var noise: NoisePlan?

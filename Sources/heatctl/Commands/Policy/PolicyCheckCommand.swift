@@ -33,7 +33,7 @@ struct PolicyCheckCommand: HeatCommand {
     func execute() async throws {
         let loaded = try PrivacyPolicy.load(from: URL(filePath: policy))
         let permissions = try loaded.permissions(for: role)
-        let kinds = GroupSummary.Kind.allCases.filter(permissions.groups.contains).map(\.rawValue)
+        let kinds = GroupSummary.Kind.allCases.filter { permissions.groups.contains($0) }.map(\.rawValue)
         if json {
             struct Budget: Encodable {
                 var epsilon: Double?
