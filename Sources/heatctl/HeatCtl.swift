@@ -35,6 +35,8 @@ struct HeatCtl: AsyncParsableCommand {
             KeysCommand.self,
             IngestCommand.self,
             ClientsCommand.self,
+            ReleaseCommand.self,
+            PolicyCommand.self,
             AuditCommand.self,
             MLCommand.self,
             FHECommand.self,

@@ -391,6 +391,7 @@ struct HTMLReport {
             <dt>Generated</dt><dd>\(e(document.generatedAt.iso8601))</dd>
             <dt>Role</dt><dd>\(e(document.role))</dd>
             <dt>Policy</dt><dd>\(e(document.policy.name)), minimum group size \(document.policy.minGroupSize)</dd>
+            <dt>Policy hash</dt><dd><code>\(e(document.policy.hash ?? "none (not released through a policy file)"))</code></dd>
             <dt>Differential privacy</dt><dd>\(e(epsilon))</dd>
             <dt>Audit run</dt><dd><code>\(e(audit))</code></dd>
             <dt>Schema</dt><dd><code>\(e(document.schema))</code></dd>

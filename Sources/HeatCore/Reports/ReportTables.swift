@@ -100,6 +100,7 @@ public enum ReportTables {
             [.text("policy.name"), .text(document.policy.name)],
             [.text("policy.minGroupSize"), .integer(document.policy.minGroupSize)],
             [.text("policy.epsilon"), document.policy.epsilon.map { .number($0) } ?? .empty],
+            [.text("policy.hash"), document.policy.hash.map { .text($0) } ?? .empty],
             [.text("auditRun"), document.auditRun.map { .text($0) } ?? .empty],
         ]
         for (key, value) in heatConfigParameters(document.heatConfig) {

@@ -79,6 +79,16 @@ public struct PolicySummary: Sendable, Codable, Equatable {
     public var minGroupSize: Int
     /// The differential-privacy epsilon spent on this release, or `nil` when no noise was added.
     public var epsilon: Double?
+    /// SHA-256 (hex) of the policy file the release was checked against, when released through
+    /// the policy engine (`Policy/ReleaseEngine`).
+    public var hash: String?
+    /// The noise mechanism, when noise was added (`two-sided-geometric`).
+    public var mechanism: String?
+    /// The scale of the noise on each count (the `1/ε` per count query, as a Laplace scale), when
+    /// noise was added; sums of clipped values carry the clipping bound times this scale.
+    public var noiseScale: Double?
+    /// The public clipping bound of each client's heat in noisy sums, when noise was added.
+    public var heatClip: Int?
 
     /// Creates a policy summary.
     public init(name: String, minGroupSize: Int, epsilon: Double?) {
@@ -92,6 +102,10 @@ public struct PolicySummary: Sendable, Codable, Equatable {
         try container.encode(name, forKey: .name)
         try container.encode(minGroupSize, forKey: .minGroupSize)
         try container.encode(epsilon, forKey: .epsilon)  // explicit null, as in DESIGN.md
+        try container.encodeIfPresent(hash, forKey: .hash)
+        try container.encodeIfPresent(mechanism, forKey: .mechanism)
+        try container.encodeIfPresent(noiseScale, forKey: .noiseScale)
+        try container.encodeIfPresent(heatClip, forKey: .heatClip)
     }
 }
 

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 2
+    public static let currentVersion = 3
 
     /// The column type of each data column, by table and column name.
     static let columnTypes: [String: [String: String]] = [
@@ -105,6 +105,11 @@ public enum StoreSchema {
             try createChainedTable(.collectorKeys, in: db)
             try createChainedTable(.ingestionSignatures, in: db)
             try db.execute(sql: "PRAGMA user_version = 2")
+        }
+        // Issue 12: membership hashes of released groups (differencing checks), see ReleaseLedger.
+        migrator.registerMigration("v3-policy") { db in
+            try ReleaseLedger.createTable(in: db)
+            try db.execute(sql: "PRAGMA user_version = 3")
         }
         return migrator
     }

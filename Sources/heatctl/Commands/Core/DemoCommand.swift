@@ -17,15 +17,23 @@ struct DemoCommand: HeatCommand {
             results.json and the HTML report (index.html, as `heatctl report` renders it) into --out. --json prints the results document on stdout \
             instead of the summary (the files are written as well).
 
+            The results are released as --role (default executive) through the same policy code as \
+            `heatctl release`, under --policy (default: the built-in policy, which `heatctl policy check` \
+            describes with Examples/policy.json as a close relative): an executive receives aggregates \
+            over groups of at least 5 clients and no per-client values; `--role manager --manager REF` \
+            receives that manager's own clients; --epsilon adds differential-privacy noise.
+
             Plaintext is the only mode until the encrypted pipeline lands; --plaintext is accepted \
             and is the default. References are masked with an insecure key derived from the public \
             label "demo": fine for synthetic data, never for real clients.
 
             Form:
               heatctl demo [--clients N] [--weeks W] [--seed S] [--plaintext] [--out DIR] [--json]
+                           [--role ROLE] [--policy FILE] [--manager REF] [--epsilon E]
 
-            Example:
+            Examples:
               heatctl demo --clients 500 --out heat-report/
+              heatctl demo --role analyst --epsilon 1 --out noisy-report/
             """)
 
     @Option(help: "Number of clients.") var clients = 2_000
@@ -34,6 +42,10 @@ struct DemoCommand: HeatCommand {
     @Flag(help: "Compute on plaintext (the only mode for now).") var plaintext = false
     @Option(help: "Folder for results.json and index.html (created when missing).") var out = "heat-report"
     @Flag(help: "Print the results document as JSON on stdout.") var json = false
+    @Option(help: "The role the results are released to.") var role = "executive"
+    @Option(help: "Policy file (default: the built-in policy).") var policy: String?
+    @Option(help: "The requesting manager's reference (M-…), for a role that sees its own clients.") var manager: String?
+    @Option(help: "Differential-privacy epsilon to spend (default: the role's default, else none).") var epsilon: Double?
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }
 
@@ -44,16 +56,25 @@ struct DemoCommand: HeatCommand {
         let dataset = bank.generate()
         let configuration = HeatConfiguration()
         let run = try PlaintextHeatRun(interactions: dataset.interactions, clients: dataset.clients, configuration: configuration)
-        let builder = ResultsBuilder(
-            configuration: configuration, pseudonymizer: Pseudonymizer(key: .insecureDerived(from: "demo")),
-            includeClients: true, policyName: "demo")
+        let releasePolicy = try policy.map { try PrivacyPolicy.load(from: URL(filePath: $0)) } ?? PrivacyPolicy.default
+        let pseudonymizer = Pseudonymizer(key: .insecureDerived(from: "demo"))
         let directory = Dictionary(uniqueKeysWithValues: dataset.clients.map { ($0.clientID, $0) })
-        var document = builder.build(scores: run.scores, ledger: run.ledger, directory: directory, asOf: run.asOf, generatedAt: Clock.now())
         let churned = Dictionary(uniqueKeysWithValues: dataset.labels.map { ($0.clientID, $0.churned) })
+        var model: ModelSection?
         do {
-            document.model = try ChurnRiskModel().evaluate(scores: run.scores, churned: churned)
+            model = try ChurnRiskModel().evaluate(scores: run.scores, churned: churned)
         } catch {
             Console.info("note: no churn-risk model section (\(error))")
+        }
+        let through = run.asOf.isoWeek
+        let input = DemoRelease.input(
+            run: run, directory: directory, pseudonymizer: pseudonymizer, model: model,
+            weekly: run.ledger.weeklyEvents(from: through.advanced(by: -(configuration.windowWeeks - 1)), through: through))
+        let outcome = try ReleaseEngine(policy: releasePolicy).release(
+            input, request: ReleaseRequest(role: role, manager: manager, epsilon: epsilon), generatedAt: Clock.now())
+        let document = outcome.document
+        for item in outcome.withheld where !json {
+            Console.info("withheld \(item.item) (rule \(item.rule)): \(item.reason)")
         }
         let folder = URL(filePath: out, directoryHint: .isDirectory)
         do {
@@ -89,12 +110,63 @@ struct DemoCommand: HeatCommand {
             func line(_ group: GroupSummary) -> String {
                 "  \(group.ref)  mean heat \(Int(group.meanHeat.rounded()))  clients \(group.clients)  cooling \(group.cooling)"
             }
-            Console.output("top managers by mean heat (groups of at least \(builder.minGroupSize) clients):")
+            Console.output("top managers by mean heat (groups of at least \(releasePolicy.minGroupSize) clients):")
             managers.prefix(shown).forEach { Console.output(line($0)) }
             Console.output("bottom managers:")
             managers.suffix(shown).forEach { Console.output(line($0)) }
         }
+        Console.output("released to \(role) under policy \(releasePolicy.name) (sha256 \(releasePolicy.hash.prefix(16))…)\(outcome.epsilon.map { ", epsilon \($0)" } ?? ", no noise")")
         Console.output("references masked with PseudonymisationKey.insecureDerived(from: \"demo\") (demo only, not secret)")
         Console.output("wrote \(resultsURL.path)\(page.map { " and \($0.path)" } ?? "") in \(String(format: "%.1f", seconds)) s")
+    }
+}
+
+/// Builds the release input of the demo's in-memory synthetic bank.
+enum DemoRelease {
+    static func input(
+        run: PlaintextHeatRun, directory: [String: Client], pseudonymizer: Pseudonymizer, model: ModelSection?, weekly: [WeeklyCount]
+    ) -> ReleaseInput {
+        let clientPseudonyms = run.scores.map { pseudonymizer.pseudonym(for: $0.clientID, kind: .client) }
+        let clientRefs = Pseudonymizer.displayRefs(for: clientPseudonyms)
+        var managers: [String: Pseudonym] = [:]
+        var branches: [String: Pseudonym] = [:]
+        func manager(_ id: String) -> Pseudonym {
+            if let known = managers[id] { return known }
+            let pseudonym = pseudonymizer.pseudonym(for: id, kind: .manager)
+            managers[id] = pseudonym
+            return pseudonym
+        }
+        func branch(_ id: String) -> Pseudonym {
+            if let known = branches[id] { return known }
+            let pseudonym = pseudonymizer.pseudonym(for: id, kind: .branch)
+            branches[id] = pseudonym
+            return pseudonym
+        }
+        var raw: [(HeatScore, Pseudonym, [GroupSummary.Kind: Pseudonym], segment: String?, region: String?)] = []
+        for (score, pseudonym) in zip(run.scores, clientPseudonyms) {
+            var groups: [GroupSummary.Kind: Pseudonym] = [:]
+            var segment: String?
+            var region: String?
+            if let client = directory[score.clientID] {
+                groups[.manager] = manager(client.managerID)
+                groups[.branch] = branch(client.branch)
+                segment = client.segment
+                region = client.region
+            } else if let seen = run.ledger.assignments[score.clientID] {
+                groups[.manager] = manager(seen.managerID)
+                groups[.branch] = branch(seen.branch)
+            }
+            raw.append((score, pseudonym, groups, segment, region))
+        }
+        let groupRefs = Pseudonymizer.displayRefs(for: Array(managers.values) + Array(branches.values))
+        let clients = raw.map { score, pseudonym, groups, segment, region in
+            var refs: [GroupSummary.Kind: String] = [:]
+            for (kind, group) in groups { refs[kind] = groupRefs[group] ?? group.displayRef }
+            refs[.segment] = segment
+            refs[.region] = region
+            return ReleaseClient(id: pseudonym.hex, ref: clientRefs[pseudonym] ?? pseudonym.displayRef, heat: score.heat,
+                                 trend: score.trend, level: score.level, cooling: score.cooling, groups: refs)
+        }
+        return ReleaseInput(clients: clients, asOf: run.asOf, configuration: run.configuration, weekly: weekly, model: model)
     }
 }

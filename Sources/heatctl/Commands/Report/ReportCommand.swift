@@ -16,10 +16,16 @@ struct ReportCommand: HeatCommand {
             (html); tables.json (json); csv/<table>.csv, one file per table (csv). Only sections \
             present in the document are shown. Repeat --format to write several formats.
 
+            With --role (and --policy, default the built-in policy) the document is first narrowed \
+            to what that role may receive, through the same policy code as `heatctl release`: \
+            sections the role may not receive are dropped, groups and histogram bins under k are \
+            withheld or merged. The footer names the role, the policy and its hash, and epsilon.
+
             Examples:
               heatctl report results.json --out report/
               heatctl report results.json --out report/ --format html --format csv
               heatctl report results.json --out exports/ --format json --json
+              heatctl report results.json --out board/ --role executive --policy Examples/policy.json
             """
     )
 
@@ -32,6 +38,12 @@ struct ReportCommand: HeatCommand {
     @Option(name: .long, help: ArgumentHelp("Output format: html, json or csv; repeat for several (default: html).", valueName: "FORMAT"))
     var format: [ReportFormat] = []
 
+    @Option(name: .long, help: "Render only what this role may receive under the policy.")
+    var role: String?
+
+    @Option(name: .long, help: "The policy for --role (default: the built-in policy).")
+    var policy: String?
+
     @Flag(name: .long, help: "Print one JSON document (files written, sections shown) on stdout.")
     var json = false
 
@@ -41,7 +53,13 @@ struct ReportCommand: HeatCommand {
 
     func execute() async throws {
         let data = try InputFile.read(results)
-        let document = try ResultsDocument.decode(data, source: results)
+        var document = try ResultsDocument.decode(data, source: results)
+        if role != nil || policy != nil {
+            let loaded = try policy.map { try PrivacyPolicy.load(from: URL(filePath: $0)) } ?? PrivacyPolicy.default
+            let narrowed = try ReleaseEngine(policy: loaded).restrict(document, to: role ?? document.role)
+            document = narrowed.document
+            for item in narrowed.withheld { Console.info("withheld \(item.item) (rule \(item.rule)): \(item.reason)") }
+        }
         let formats = Set(format.isEmpty ? [.html] : format)
         let sections = ReportSection.present(in: document)
         Console.info("Rendering \(sections.count) sections (\(formats.sorted().map(\.rawValue).joined(separator: ", "))) into \(out)")

@@ -18,8 +18,14 @@ struct ClientsCommand: HeatCommand {
             your own clients file with the collector key; each use is recorded in the audit log \
             with the masked references revealed, and each refusal in its own entry.
 
+            With --role (and --policy, default the built-in policy) the listing is checked against \
+            that role's rights: --segment needs segment aggregates, and per-client rows need client \
+            access (a manager role only with --manager). Segment and region are stored as coarse \
+            labels in clear (Docs/Privacy.md).
+
             Examples:
               heatctl clients --store heat.db --manager M-19b0 --level cool
+              heatctl clients --store heat.db --segment retail --role relationship-office --policy Examples/policy.json
               heatctl clients --reveal --keys keys/collector --clients clients.csv --store heat.db C-7f3a9c2e
             """)
 
@@ -46,6 +52,12 @@ struct ClientsCommand: HeatCommand {
 
     @Option(name: .customLong("as-of"), help: "Heat reference date YYYY-MM-DD (default: the latest stored week).")
     var asOf: String?
+
+    @Option(name: .long, help: "List as this role of the policy: --segment needs segment access, per-client rows need client access.")
+    var role: String?
+
+    @Option(name: .long, help: "The policy for --role (default: the built-in policy).")
+    var policy: String?
 
     @Flag(name: .long, help: "Reveal raw ids for references, using your own clients file (audited).")
     var reveal = false
@@ -82,6 +94,20 @@ struct ClientsCommand: HeatCommand {
                 reference = try CalendarDate(iso8601: asOf)
             } catch {
                 throw ValidationError("--as-of \(asOf): \(error)")
+            }
+        }
+        if let role {
+            // Issue 12: the listing as a policy role (segment filtering and per-client rows are role rights).
+            let loaded = try policy.map { try PrivacyPolicy.load(from: URL(filePath: $0)) } ?? PrivacyPolicy.default
+            let permissions = try loaded.permissions(for: role)
+            if segment != nil && !permissions.groups.contains(.segment) {
+                throw PolicyRefusal(rule: "roles.\(role).groups", reason: "the role \"\(role)\" may not filter or group by segment")
+            }
+            switch permissions.clients {
+            case .none: throw PolicyRefusal(rule: "roles.\(role).clients", reason: "the role \"\(role)\" may not list per-client values")
+            case .own where manager == nil:
+                throw PolicyRefusal(rule: "roles.\(role).clients", reason: "the role sees only a manager's own clients: pass --manager REF")
+            case .own, .all: break
             }
         }
         let filter = ClientFilter(branch: branch, manager: manager, segment: segment, search: search, level: level)

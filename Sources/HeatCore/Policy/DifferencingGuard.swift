@@ -1,0 +1,179 @@
+import Crypto
+import HeatEnvelope
+
+/// A group some release gave a role: its kind and reference, its size and its members as 64-bit
+/// membership tags (the first 8 bytes of `SHA-256("customerheat.release-member/1:" ‖ client id)`),
+/// kept in the store's `release_groups` table for later differencing checks.
+///
+/// ```swift
+/// let group = ReleasedGroup(kind: "branch", ref: "B-3c1f0a2b", memberIDs: ids)
+/// group.membersHash   // SHA-256 hex of the sorted tags
+/// ```
+public struct ReleasedGroup: Sendable, Equatable {
+    /// The group kind (`manager`, `branch`, `segment`, `region`, or `population`).
+    public var kind: String
+    /// The group's reference (`all` for the population).
+    public var ref: String
+    /// The members' tags, sorted ascending.
+    public var tags: [UInt64]
+
+    /// The number of members.
+    public var clients: Int { tags.count }
+
+    /// Creates a group from stored tags.
+    ///
+    /// - Parameters:
+    ///   - kind: the kind.
+    ///   - ref: the reference.
+    ///   - tags: the membership tags (sorted here).
+    public init(kind: String, ref: String, tags: [UInt64]) {
+        self.kind = kind
+        self.ref = ref
+        self.tags = tags.sorted()
+    }
+
+    /// Creates a group from the members' stable ids.
+    ///
+    /// - Parameters:
+    ///   - kind: the kind.
+    ///   - ref: the reference.
+    ///   - memberIDs: the members' ``ReleaseClient/id`` values.
+    public init(kind: String, ref: String, memberIDs: [String]) {
+        self.init(kind: kind, ref: ref, tags: memberIDs.map(Self.tag(for:)))
+    }
+
+    /// The membership tag of a client id.
+    ///
+    /// - Parameter id: the client's stable id.
+    /// - Returns: the first 8 bytes of its domain-separated SHA-256, big-endian.
+    public static func tag(for id: String) -> UInt64 {
+        let digest = SHA256.hash(data: Array("customerheat.release-member/1:\(id)".utf8))
+        return digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    /// The tags as bytes (8 per tag, big-endian), as stored.
+    public var tagBytes: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(tags.count * 8)
+        for tag in tags { for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: tag >> UInt64(shift))) } }
+        return bytes
+    }
+
+    /// Parses stored tag bytes.
+    ///
+    /// - Parameter bytes: 8 bytes per tag.
+    /// - Returns: the tags (a trailing partial tag is ignored).
+    public static func tags(from bytes: [UInt8]) -> [UInt64] {
+        stride(from: 0, to: bytes.count - bytes.count % 8, by: 8).map { start in
+            bytes[start..<start + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+    }
+
+    /// SHA-256 (hex) of ``tagBytes``: equal for groups with identical members.
+    public var membersHash: String { Hex.encode(Array(SHA256.hash(data: tagBytes))) }
+}
+
+/// The differencing check of a release (issue 12, item 3): a group may not be released when it
+/// and groups released earlier to the same role (or earlier in the same release) could be
+/// subtracted to isolate fewer than `k` clients.
+///
+/// A candidate group G is at risk when, for a known group H,
+/// - `0 < |G Δ H| < k` (a group shrinking from k+1 to k, a region equal to a branch plus one client);
+/// - H ⊋ G and the members of H not covered by G and the known groups of G's kind inside H number
+///   between 1 and k-1 (the last manager of a branch whose other managers were released);
+/// - G ⊋ H-s and G minus the union of the known groups of one kind inside it numbers between 1 and
+///   k-1 (a branch minus its released managers);
+/// and it is a duplicate when another known group (other kind or reference) has exactly its
+/// members (group kinds with identical members are released once).
+struct DifferencingGuard {
+    /// The outcome of checking one group.
+    enum Risk: Equatable {
+        /// Another group with other kind or reference has the same members.
+        case identical(kind: String, ref: String)
+        /// The symmetric difference with a known group has `clients` members, fewer than k.
+        case difference(kind: String, ref: String, clients: Int)
+        /// A union of known groups leaves `clients` members, fewer than k.
+        case complement(kind: String, ref: String, clients: Int)
+
+        var description: String {
+            switch self {
+            case .identical(let kind, let ref):
+                "its members are identical to \(kind) \(ref), which was already released (identical groups are released once)"
+            case .difference(let kind, let ref, let clients):
+                "it differs from the released \(kind) \(ref) by \(clients) client\(clients == 1 ? "" : "s"), so subtracting the two would isolate them"
+            case .complement(let kind, let ref, let clients):
+                "together with released \(kind) groups it leaves \(clients) client\(clients == 1 ? "" : "s") of \(ref) uncovered, which subtraction would isolate"
+            }
+        }
+    }
+
+    private struct Known {
+        var group: ReleasedGroup
+        var members: Set<UInt64>
+        var hash: String
+    }
+
+    let k: Int
+    private var known: [Known] = []
+    private var hashes: Set<String> = []
+
+    init(k: Int, history: [ReleasedGroup]) {
+        self.k = k
+        for group in history { remember(group) }
+    }
+
+    /// Records a released group (history, or accepted in this release).
+    mutating func remember(_ group: ReleasedGroup) {
+        let hash = group.kind + "\u{0}" + group.ref + "\u{0}" + group.membersHash
+        guard hashes.insert(hash).inserted else { return }
+        known.append(Known(group: group, members: Set(group.tags), hash: group.membersHash))
+    }
+
+    /// The first risk releasing `group` would create, or `nil`.
+    ///
+    /// - Parameters:
+    ///   - group: the candidate.
+    ///   - differencing: whether to check differences and complements (off when noise is added).
+    func risk(of group: ReleasedGroup, differencing: Bool) -> Risk? {
+        let members = Set(group.tags)
+        let hash = group.membersHash
+        for other in known where other.hash == hash && (other.group.kind != group.kind || other.group.ref != group.ref) {
+            return .identical(kind: other.group.kind, ref: other.group.ref)
+        }
+        guard differencing else { return nil }
+        for other in known where abs(other.group.clients - group.clients) < k && other.hash != hash {
+            let common = Self.intersectionCount(members, other.members)
+            let difference = group.clients + other.group.clients - 2 * common
+            if difference > 0 && difference < k {
+                return .difference(kind: other.group.kind, ref: other.group.ref, clients: difference)
+            }
+        }
+        // G as the superset: G minus the union of known groups of one kind inside it.
+        var unions: [String: Set<UInt64>] = [:]
+        for other in known where other.group.clients < group.clients && other.members.isSubset(of: members) {
+            unions[other.group.kind, default: []].formUnion(other.members)
+        }
+        for (kind, union) in unions.sorted(by: { $0.key < $1.key }) {
+            let left = group.clients - union.count
+            if left > 0 && left < k { return .complement(kind: kind, ref: group.ref, clients: left) }
+        }
+        // G as a part: a known H containing G, minus G and the known groups of G's kind inside H.
+        for other in known where other.group.clients > group.clients && members.isSubset(of: other.members) {
+            var covered = members
+            for part in known where part.group.kind == group.kind && part.group.clients < other.group.clients
+                && part.members.isSubset(of: other.members) {
+                covered.formUnion(part.members)
+            }
+            let left = other.group.clients - covered.count
+            if left > 0 && left < k { return .complement(kind: group.kind, ref: "\(other.group.kind) \(other.group.ref)", clients: left) }
+        }
+        return nil
+    }
+
+    private static func intersectionCount(_ a: Set<UInt64>, _ b: Set<UInt64>) -> Int {
+        let (small, large) = a.count <= b.count ? (a, b) : (b, a)
+        var count = 0
+        for tag in small where large.contains(tag) { count += 1 }
+        return count
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import HeatCore
+import HeatEnvelope
+
+extension ReleaseRequest.Section: ExpressibleByArgument {}
+
+/// `heatctl release --store DB --keys DIR/keyholder --role ROLE --policy FILE [--manager REF] [--epsilon E] --out results.json`.
+struct ReleaseCommand: HeatCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "release",
+        abstract: "Release results from the store to a role, as the policy allows (audited).",
+        discussion: """
+            Run by the key holder. Computes what --role may receive under --policy from the store \
+            (plaintext test-and-demo buckets for now; the encrypted pipeline releases its decrypted \
+            values through the same code), adds differential-privacy noise when an epsilon is spent \
+            (--epsilon, or the role's default), writes the results document to --out and records the \
+            release in the audit log: role, policy hash, epsilon, budget spent this month and the \
+            SHA-256 of the written document. Groups under the policy's k, or that could be subtracted \
+            from earlier releases to the same role to isolate fewer than k clients, are withheld and \
+            listed. A request the policy does not allow (unknown role, another manager's clients, a \
+            section the role may not receive, an epsilon over the role's maximum or monthly budget) \
+            is refused with exit 77 naming the rule, and the refusal is recorded in the audit log.
+
+            Form:
+              heatctl release --store heat.db --keys DIR/keyholder --role ROLE --policy policy.json \\
+                [--manager REF] [--epsilon E] [--section NAME ...] --out results.json [--json]
+
+            Examples:
+              heatctl release --store heat.db --keys keys/keyholder --role executive --policy Examples/policy.json --out results.json
+              heatctl release --store heat.db --keys keys/keyholder --role manager --manager M-19b0d4aa --policy Examples/policy.json --out mine.json
+              heatctl release --store heat.db --keys keys/keyholder --role analyst --epsilon 1 --policy Examples/policy.json --out noisy.json
+            """)
+
+    @Option(name: .long, help: "The store.")
+    var store: String
+
+    @Option(name: .long, help: "The key holder's key folder (keys/keyholder).")
+    var keys: String
+
+    @Option(name: .long, help: "The role released to (a role named in the policy).")
+    var role: String
+
+    @Option(name: .long, help: "The policy file (see Examples/policy.json).")
+    var policy: String
+
+    @Option(name: .long, help: "The requesting manager's reference (M-…), for a role that sees its own clients.")
+    var manager: String?
+
+    @Option(name: .customLong("clients-of"), help: "The manager whose clients are asked for (default: --manager).")
+    var clientsOf: String?
+
+    @Option(name: .long, help: "The differential-privacy epsilon to spend (default: the role's default, else no noise).")
+    var epsilon: Double?
+
+    @Option(name: .long, help: "Ask only for this section (population, histogram, weekly, groups, clients, model); repeatable.")
+    var section: [ReleaseRequest.Section] = []
+
+    @Option(name: .long, help: "Heat configuration file (default: the built-in configuration).")
+    var config: String?
+
+    @Option(name: .customLong("as-of"), help: "Heat reference date YYYY-MM-DD (default: the latest stored week).")
+    var asOf: String?
+
+    @Option(name: .long, help: "The results document to write.")
+    var out: String
+
+    @Flag(name: .long, help: "Print a JSON summary of the release on stdout.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+    var globalOptions: GlobalOptions? { global }
+
+    func execute() async throws {
+        _ = try KeyFolder(path: keys, role: .keyholder)
+        let loaded = try PrivacyPolicy.load(from: URL(filePath: policy))
+        let opened = try HeatStore(path: store)
+        let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
+        var reference: CalendarDate?
+        if let asOf {
+            do {
+                reference = try CalendarDate(iso8601: asOf)
+            } catch {
+                throw ValidationError("--as-of \(asOf): \(error)")
+            }
+        }
+        let input = try StoreRelease.input(from: opened, configuration: configuration, asOf: reference)
+        let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon,
+                                     sections: section.isEmpty ? nil : Set(section))
+        let released = try StoreRelease.release(input, in: opened, policy: loaded, request: request)
+        try AtomicFile.write(released.data, to: URL(filePath: out))
+        let outcome = released.outcome
+        if json {
+            struct Summary: Encodable {
+                var out: String
+                var role: String
+                var policy: String
+                var policyHash: String
+                var epsilon: Double?
+                var countNoiseScale: Double?
+                var heatNoiseScale: Double?
+                var spentThisMonth: Double
+                var monthlyBudget: Double?
+                var auditEntry: Int64
+                var outputHash: String
+                var sections: [String]
+                var withheld: [Withholding]
+            }
+            try StoreJSON.print(Summary(
+                out: out, role: role, policy: loaded.name, policyHash: loaded.hash, epsilon: outcome.epsilon,
+                countNoiseScale: outcome.countNoise?.scale, heatNoiseScale: outcome.heatNoise?.scale,
+                spentThisMonth: released.spentThisMonth, monthlyBudget: released.monthlyBudget, auditEntry: released.auditSeq,
+                outputHash: released.outputHash, sections: ReleaseEngine.sectionNames(of: outcome.document), withheld: outcome.withheld))
+            return
+        }
+        Console.output("released to \(role) under policy \(loaded.name) (sha256 \(loaded.hash.prefix(16))…): \(ReleaseEngine.sectionNames(of: outcome.document).joined(separator: ", "))")
+        if let epsilon = outcome.epsilon, let count = outcome.countNoise, let heat = outcome.heatNoise {
+            Console.output("differential privacy: epsilon \(epsilon), two-sided geometric noise, scale \(String(format: "%.3g", count.scale)) per count and \(String(format: "%.3g", heat.scale)) per heat sum (heat clipped at \(loaded.privacy.heatClip))")
+            Console.output("budget: spent \(String(format: "%.4g", released.spentThisMonth)) of \(released.monthlyBudget.map { String(format: "%.4g", $0) } ?? "-") this month")
+        } else {
+            Console.output("no noise (exact values)")
+        }
+        for item in outcome.withheld {
+            Console.output("withheld \(item.item) (rule \(item.rule)): \(item.reason)")
+        }
+        Console.info("wrote \(out) (sha256 \(released.outputHash)); audit log entry \(released.auditSeq)")
+    }
+}
