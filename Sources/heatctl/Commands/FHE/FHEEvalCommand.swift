@@ -55,6 +55,7 @@ struct FHEEvalCommand: HeatCommand {
         guard inputs.count == chosen.inputCount else {
             throw ValidationError("\(operation) takes \(chosen.inputCount) ciphertext file(s), got \(inputs.count)")
         }
+        if chosen == .rotate, steps == nil { throw ValidationError("rotate needs --steps K") }
     }
 
     func execute() async throws {
