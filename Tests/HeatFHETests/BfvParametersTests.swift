@@ -3,7 +3,11 @@ import Testing
 
 @Suite struct BfvParametersTests {
     @Test func presetsAreSecureAndTheirPrimesValid() throws {
-        #expect(BfvParameters.presetNames == ["n4096-logq109-logt17", "n8192-logq217-logt25", "n16384-logq434-logt30"])
+        #expect(
+            BfvParameters.presetNames == [
+                "n4096-logq109-logt17", "n8192-logq217-logt25", "n8192-logq217-logt41", "n16384-logq434-logt30",
+                "n16384-logq434-logt60",
+            ])
         for preset in BfvParameters.presets {
             try preset.validate()
             let maximum = try #require(BfvParameters.maximumLogQ(degree: preset.degree))

@@ -5,6 +5,7 @@ import Testing
     @Test func resolvesPresetPrefixes() throws {
         #expect(try FHEBenchmark.preset(named: "n4096").name == "n4096-logq109-logt17")
         #expect(try FHEBenchmark.preset(named: "n8192-logq217-logt25").degree == 8192)
+        #expect(try FHEBenchmark.preset(named: "n8192").name == "n8192-logq217-logt25")
         #expect(throws: FHEError.self) { try FHEBenchmark.preset(named: "n") }
         #expect(throws: FHEError.self) { try FHEBenchmark.preset(named: "n4096-logq") }
     }
@@ -16,7 +17,7 @@ import Testing
         let expected = [
             "ntt.forward", "ntt.inverse", "keygen.secret", "keygen.public", "encode.batch", "decode.batch",
             "encrypt.publicKey", "encrypt.secretKey", "decrypt", "add", "add.plain", "multiply.plain",
-            "serialize.ciphertext", "deserialize.ciphertext",
+            "serialize.ciphertext", "deserialize.ciphertext", "multiply.relinearize", "rotate", "sum.slots", "modswitch",
         ]
         #expect(report.operations.map(\.name) == expected)
         for timing in report.operations {

@@ -34,6 +34,8 @@ public final class BfvContext<T: ScalarType>: Sendable {
     let slotToPosition: [Int]
     /// SHA-256 of the canonical parameters.
     public let fingerprint: Fingerprint
+    /// Lower levels of the modulus chain and multiplication bases, built on first use.
+    let derived = BfvDerivedCache<T>()
 
     /// Validates the parameters and precomputes.
     ///

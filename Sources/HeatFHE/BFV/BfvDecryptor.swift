@@ -29,7 +29,7 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
     func phasePolynomial(_ ciphertext: Ciphertext<T>) throws(FHEError) -> PolyRq<T, Coeff> {
         let context = secretKey.context
         try context.requireSame(ciphertext.context, "the ciphertext")
-        let s = secretKey.evaluationAtCiphertextLevel()
+        let s = secretKey.polynomial.dropping(to: ciphertext.polynomials[0].context)
         var sPower = s
         var sum = ciphertext.polynomials[0]
         for (index, polynomial) in ciphertext.polynomials.enumerated().dropFirst() {
@@ -46,7 +46,7 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
     public func decrypt(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Plaintext<T> {
         let context = secretKey.context
-        let rounder = context.scaleAndRound
+        let rounder = try context.level(ciphertext.level).scaleAndRound
         guard rounder.isApplicable else { return try decryptReference(ciphertext) }
         let coefficients = rounder.scaleAndRound(try phasePolynomial(ciphertext))
         return try Plaintext(
@@ -58,7 +58,7 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
     /// the slow, obviously exact reference that tests compare the fast path with.
     func decryptReference(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Plaintext<T> {
         let context = secretKey.context
-        let q = context.ciphertextContext.modulusProduct
+        let q = ciphertext.polynomials[0].context.modulusProduct
         let halfQ = q / BigInt(2)
         let t = BigInt(context.parameters.plaintextModulus)
         let tValue = context.parameters.plaintextModulus
@@ -82,7 +82,7 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
     public func noiseBudget(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Int {
         let context = secretKey.context
-        let q = context.ciphertextContext.modulusProduct
+        let q = ciphertext.polynomials[0].context.modulusProduct
         let halfQ = q / BigInt(2)
         let t = BigInt(context.parameters.plaintextModulus)
         var largest = BigInt(0)

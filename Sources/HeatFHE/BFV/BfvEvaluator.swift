@@ -22,11 +22,7 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
     public init(context: BfvContext<T>) { self.context = context }
 
     private func check(_ lhs: Ciphertext<T>, _ rhs: Ciphertext<T>) throws(FHEError) {
-        try context.requireSame(lhs.context, "the first ciphertext")
-        try context.requireSame(rhs.context, "the second ciphertext")
-        guard lhs.encoding == rhs.encoding else {
-            throw .parameterMismatch("cannot combine a \(lhs.encoding.name) and a \(rhs.encoding.name) ciphertext")
-        }
+        try checkBinary(lhs, rhs)
     }
 
     private func combine(
@@ -144,6 +140,10 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         guard ciphertext.encoding == plaintext.encoding else {
             throw .parameterMismatch(
                 "cannot combine a \(ciphertext.encoding.name) ciphertext with a \(plaintext.encoding.name) plaintext")
+        }
+        guard ciphertext.level == context.topLevel else {
+            throw .parameterMismatch(
+                "plaintext operations take top-level ciphertexts; this one is at level \(ciphertext.level) (multiply by a BfvPreparedPlaintext of that level instead)")
         }
     }
 }

@@ -9,16 +9,21 @@
 /// | --- | --- | --- | --- | --- |
 /// | `n4096-logq109-logt17` | 4096 | 3 x 27 bits (`UInt32`) | 28 bits | 65537 |
 /// | `n8192-logq217-logt25` | 8192 | 3 x 54 bits | 55 bits | 33538049 |
+/// | `n8192-logq217-logt41` | 8192 | 3 x 54 bits | 55 bits | 2199023190017 |
 /// | `n16384-logq434-logt30` | 16384 | 6 x 62 bits | 62 bits | 1073643521 |
+/// | `n16384-logq434-logt60` | 16384 | 6 x 62 bits | 62 bits | 1152921504606748673 |
 ///
-/// Every `t` is a prime `= 1 mod 2N`, so all presets support batching.
+/// Every `t` is a prime `= 1 mod 2N`, so all presets support batching. The two `logt41` / `logt60`
+/// presets hold large sums (``sumBound``): `n8192-logq217-logt41` sums up to `2^41 - 1` unsigned
+/// (`2^40` signed), enough for 2^23-sized heats over 2^18 = 262,144 clients; `n16384-logq434-logt60`
+/// sums up to about `2^60`. ``preset(forSumBound:signed:)`` picks the cheapest preset for a bound.
 ///
 /// ```swift
 /// for preset in BfvParameters.presets { print(preset.name) }
 /// let parameters = try BfvParameters(preset: "n8192-logq217-logt25")
 /// ```
 extension BfvParameters {
-    /// The presets, smallest ring first.
+    /// The presets, cheapest first (smallest ring, then smallest `t`).
     public static let presets: [BfvParameters] = [
         BfvParameters(
             degree: 4096, plaintextModulus: 65537,
@@ -29,7 +34,18 @@ extension BfvParameters {
             ciphertextModuli: [18_014_398_508_400_641, 18_014_398_508_138_497, 18_014_398_507_892_737],
             specialModulus: 36_028_797_018_652_673, scalarWidth: .bits64),
         BfvParameters(
+            degree: 8192, plaintextModulus: 2_199_023_190_017,
+            ciphertextModuli: [18_014_398_508_400_641, 18_014_398_508_138_497, 18_014_398_507_892_737],
+            specialModulus: 36_028_797_018_652_673, scalarWidth: .bits64),
+        BfvParameters(
             degree: 16384, plaintextModulus: 1_073_643_521,
+            ciphertextModuli: [
+                4_611_686_018_427_322_369, 4_611_686_018_427_289_601, 4_611_686_018_425_815_041,
+                4_611_686_018_424_733_697, 4_611_686_018_423_881_729, 4_611_686_018_423_390_209,
+            ],
+            specialModulus: 4_611_686_018_423_062_529, scalarWidth: .bits64),
+        BfvParameters(
+            degree: 16384, plaintextModulus: 1_152_921_504_606_748_673,
             ciphertextModuli: [
                 4_611_686_018_427_322_369, 4_611_686_018_427_289_601, 4_611_686_018_425_815_041,
                 4_611_686_018_424_733_697, 4_611_686_018_423_881_729, 4_611_686_018_423_390_209,

@@ -13,7 +13,7 @@
 public struct Ciphertext<T: ScalarType>: Sendable {
     /// The parameters.
     public let context: BfvContext<T>
-    /// `c0, c1, ...` in coefficient form at the ciphertext level.
+    /// `c0, c1, ...` in coefficient form, all at the ciphertext's ``level`` (fresh: every ciphertext modulus).
     public var polynomials: [PolyRq<T, Coeff>]
     /// How the encrypted values were encoded.
     public var encoding: BfvEncoding
@@ -35,10 +35,12 @@ public struct Ciphertext<T: ScalarType>: Sendable {
         context: BfvContext<T>, polynomials: [PolyRq<T, Coeff>], encoding: BfvEncoding, signedness: BfvSignedness,
         valueCount: Int
     ) throws(FHEError) {
-        guard polynomials.count >= 2,
-            polynomials.allSatisfy({ $0.context.isSameRing(as: context.ciphertextContext) })
+        guard polynomials.count >= 2, context.levelCount(of: polynomials[0].context) != nil,
+            polynomials.allSatisfy({ $0.context.isSameRing(as: polynomials[0].context) })
         else {
-            throw .malformedData(source: "ciphertext", reason: "a ciphertext needs at least two polynomials at the ciphertext level")
+            throw .malformedData(
+                source: "ciphertext",
+                reason: "a ciphertext needs at least two polynomials at one level of the ciphertext moduli")
         }
         guard (0...context.degree).contains(valueCount) else {
             throw .malformedData(source: "ciphertext", reason: "valueCount \(valueCount) exceeds N=\(context.degree)")

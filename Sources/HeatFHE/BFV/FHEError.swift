@@ -38,6 +38,10 @@ public enum FHEError: ClassifiedError, Equatable {
     case io(path: String, reason: String)
     /// A wrapped envelope error (truncated, corrupted, wrong kind, other parameters, missing).
     case envelope(EnvelopeError)
+    /// An operation needs an evaluation key (relinearization or Galois) that is not available.
+    case missingEvaluationKey(String)
+    /// No preset's plaintext modulus holds the requested bound (exit 69).
+    case noPresetFits(bound: String, largest: String)
 
     /// The exit-code category.
     public var category: ErrorCategory {
@@ -48,6 +52,8 @@ public enum FHEError: ClassifiedError, Equatable {
             .dataError
         case .io: .ioError
         case .envelope(let error): error.category
+        case .missingEvaluationKey: .usage
+        case .noPresetFits: .unavailable
         }
     }
 
@@ -82,6 +88,10 @@ public enum FHEError: ClassifiedError, Equatable {
             "\(path): \(reason)"
         case .envelope(let error):
             error.description
+        case .missingEvaluationKey(let reason):
+            "missing evaluation key: \(reason)"
+        case .noPresetFits(let bound, let largest):
+            "no BFV preset holds sums up to \(bound); the largest bound is \(largest)"
         }
     }
 
@@ -95,6 +105,8 @@ public enum FHEError: ClassifiedError, Equatable {
         case .parameterMismatch: "use keys and ciphertexts generated for the same parameters"
         case .batchingUnsupported: "use --encoding coefficient or a preset with a batching t"
         case .envelope(let error): error.hint
+        case .missingEvaluationKey: "generate the keys with heatctl fhe keygen (evaluation keys included) or pass the needed --steps"
+        case .noPresetFits: "split the values into smaller groups or sum partial results after decryption"
         default: nil
         }
     }

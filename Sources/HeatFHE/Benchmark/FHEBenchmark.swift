@@ -11,7 +11,9 @@ import HeatEnvelope
 /// (`shared/anchors/`), so that numbers can be compared side by side: one NTT forward and inverse
 /// on one modulus, secret and public key generation, batch encode and decode of `N` values,
 /// public- and secret-key encryption, decryption, ciphertext addition, plaintext addition and
-/// multiplication, and serialization of a ciphertext to its envelope bytes and back. Before timing,
+/// multiplication, and serialization of a ciphertext to its envelope bytes and back; then, with at
+/// most 3 timed calls each, ciphertext multiplication with relinearization, one rotation, the sum
+/// of all slots and one modulus switch. Before timing,
 /// the run checks that the decrypted results are right, so a broken build cannot report numbers.
 ///
 /// ```swift
@@ -44,15 +46,17 @@ public enum FHEBenchmark {
     /// The presets measured by default (the two smaller ones, as the peer scripts do).
     public static let defaultPresetNames = ["n4096-logq109-logt17", "n8192-logq217-logt25"]
 
-    /// Resolves a preset name or an unambiguous prefix of one (`n4096` for `n4096-logq109-logt17`).
+    /// Resolves a preset name or a prefix of whole name parts (`n4096` for `n4096-logq109-logt17`);
+    /// a prefix shared by several presets names the first, cheapest one (`n8192` is
+    /// `n8192-logq217-logt25`, `n16384` is `n16384-logq434-logt30`).
     ///
-    /// - Parameter name: a full preset name or a prefix of exactly one.
+    /// - Parameter name: a full preset name or a prefix.
     /// - Returns: the preset's parameters.
-    /// - Throws: ``FHEError/unknownPreset(_:available:)`` when no preset, or more than one, matches.
+    /// - Throws: ``FHEError/unknownPreset(_:available:)`` when no preset matches.
     public static func preset(named name: String) throws(FHEError) -> BfvParameters {
         if let exact = BfvParameters.presets.first(where: { $0.name == name }) { return exact }
         let matches = BfvParameters.presets.filter { $0.name.hasPrefix(name + "-") }
-        guard matches.count == 1, let match = matches.first else {
+        guard let match = matches.first else {
             throw .unknownPreset(name, available: BfvParameters.presetNames)
         }
         return match
@@ -162,6 +166,44 @@ public enum FHEBenchmark {
             sink &+= try Ciphertext(envelope: envelope, context: context, source: "benchmark").valueCount
         }
 
+        // Operations with evaluation keys, timed fewer times (milliseconds to a second each):
+        // multiply + relinearize, one rotation, the sum of all slots, one modulus switch.
+        var slowTimer = Timer(
+            options: Options(
+                minimumIterations: min(options.minimumIterations, 3), maximumIterations: min(options.maximumIterations, 3),
+                minimumSeconds: 0))
+        let relinearizationKey = try BfvRelinearizationKey(secretKey: secretKey, using: &random)
+        var sumSteps: [Int] = []
+        var step = 1
+        while step < n / 2 {
+            sumSteps.append(step)
+            step <<= 1
+        }
+        let galoisKeys = try BfvGaloisKeys(secretKey: secretKey, steps: sumSteps, using: &random)
+        try slowTimer.measure("multiply.relinearize") { () throws(FHEError) in
+            sink &+= try evaluator.multiply(ciphertext1, ciphertext2, relinearizingWith: relinearizationKey).valueCount
+        }
+        try slowTimer.measure("rotate") { () throws(FHEError) in
+            sink &+= try evaluator.rotatingSlots(ciphertext1, by: 1, using: galoisKeys).valueCount
+        }
+        try slowTimer.measure("sum.slots") { () throws(FHEError) in
+            sink &+= try evaluator.sumOfSlots(ciphertext1, using: galoisKeys).valueCount
+        }
+        if context.topLevel > 1 {
+            try slowTimer.measure("modswitch") { () throws(FHEError) in
+                sink &+= try evaluator.switchingModulusDown(ciphertext1).valueCount
+            }
+        }
+        timer.timings += slowTimer.timings
+        let ciphertextProduct = try encoder.decodeUnsigned(
+            decryptor.decrypt(evaluator.multiply(ciphertext1, ciphertext2, relinearizingWith: relinearizationKey)))
+        let total = try encoder.decodeUnsigned(decryptor.decrypt(evaluator.sumOfSlots(ciphertext1, using: galoisKeys)))
+        var expectedTotal: UInt64 = 0
+        for value in values1 { expectedTotal = (expectedTotal + value) % t }
+        guard total == [expectedTotal] else {
+            throw .invalidParameters("benchmark self-check of the slot sum failed for \(parameters.name)")
+        }
+
         // Self-check: the measured operations compute the right thing.
         let sum = try encoder.decodeUnsigned(decryptor.decrypt(evaluator.add(ciphertext1, ciphertext2)))
         let product = try encoder.decodeUnsigned(decryptor.decrypt(evaluator.multiply(ciphertext1, plaintext2)))
@@ -171,7 +213,11 @@ public enum FHEBenchmark {
             let expectedSum = (values1[index] + values2[index]) % t
             let expectedProduct = values1[index].multipliedFullWidth(by: values2[index])
             let productResidue = t.dividingFullWidth((high: expectedProduct.high, low: expectedProduct.low)).remainder
-            guard sum[index] == expectedSum, product[index] == productResidue, secretRoundTrip[index] == values1[index]
+            let expectedCiphertextProduct = values1[index].multipliedFullWidth(by: values2[index])
+            let ciphertextProductResidue =
+                t.dividingFullWidth((high: expectedCiphertextProduct.high, low: expectedCiphertextProduct.low)).remainder
+            guard sum[index] == expectedSum, product[index] == productResidue, secretRoundTrip[index] == values1[index],
+                ciphertextProduct[index] == ciphertextProductResidue
             else {
                 throw .invalidParameters("benchmark self-check failed at slot \(index) for \(parameters.name)")
             }

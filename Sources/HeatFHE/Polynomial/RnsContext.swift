@@ -28,13 +28,28 @@ public final class RnsContext<T: ScalarType>: Sendable {
     ///   - degree: `N`, a power of two.
     ///   - moduli: distinct primes `q_i = 1 mod 2N`, each below `2^T.maxModulusBits`.
     /// - Throws: ``FHEError`` if a modulus is unusable or two are equal.
-    public init(degree: Int, moduli: [T]) throws(FHEError) {
+    public convenience init(degree: Int, moduli: [T]) throws(FHEError) {
         guard !moduli.isEmpty else { throw .invalidParameters("at least one modulus is needed") }
         guard Set(moduli).count == moduli.count else {
             throw .invalidParameters("the moduli must be distinct, got \(moduli)")
         }
         var plans: [NTTPlan<T>] = []
         for q in moduli { plans.append(try NTTPlan<T>(degree: degree, modulus: q)) }
+        try self.init(degree: degree, plans: plans)
+    }
+
+    /// Builds the ring from NTT plans made before (for example a subset of another ring's plans,
+    /// which avoids recomputing roots of unity for every level of the modulus chain).
+    ///
+    /// - Parameters:
+    ///   - degree: `N`, the degree of every plan.
+    ///   - plans: one plan per modulus, moduli distinct.
+    /// - Throws: ``FHEError`` if the moduli are not pairwise coprime.
+    init(degree: Int, plans: [NTTPlan<T>]) throws(FHEError) {
+        guard !plans.isEmpty, plans.allSatisfy({ $0.degree == degree }) else {
+            throw .invalidParameters("at least one modulus of degree \(degree) is needed")
+        }
+        let moduli = plans.map(\.modulus.value)
         self.degree = degree
         self.plans = plans
         self.moduli = plans.map(\.modulus)

@@ -24,6 +24,10 @@ public enum BfvJSONExport {
         case publicKey
         /// A ciphertext `[c0, c1, ...]`.
         case ciphertext
+        /// A relinearization key: `components` `[[b_j, a_j], ...]`, one pair per ciphertext modulus.
+        case relinearizationKey
+        /// Galois keys: `keys` `[{galoisElement, components}, ...]`.
+        case galoisKeys
     }
 
     /// Renders the export document.

@@ -72,7 +72,10 @@ public enum BfvFile {
     }
 
     static func readHeader(_ reader: inout ByteReader, envelope: Envelope) throws(FHEError) -> BfvParameters {
-        let fheKinds: [EnvelopeKind] = [.fheParameters, .fheSecretKey, .fhePublicKey, .fheCiphertext, .fhePlaintext]
+        let fheKinds: [EnvelopeKind] = [
+            .fheParameters, .fheSecretKey, .fhePublicKey, .fheCiphertext, .fhePlaintext, .fheRelinearizationKey,
+            .fheGaloisKeys,
+        ]
         guard fheKinds.contains(envelope.kind) else {
             throw .malformedData(source: reader.source, reason: "a \(envelope.kind) file is not a HeatFHE object")
         }
@@ -283,9 +286,10 @@ extension Ciphertext {
             throw .malformedData(source: source, reason: "ciphertext.polynomialCount \(polynomialCount) is below 2")
         }
         var polynomials: [PolyRq<T, Coeff>] = []
+        // The level (how many ciphertext moduli remain after modulus switching) is c0's modulus count.
+        let ring = try BfvFile.levelRing(&reader, context: context, field: "ciphertext.c0")
         for index in 0..<Int(polynomialCount) {
-            polynomials.append(
-                try BfvFile.readPolynomial(&reader, ring: context.ciphertextContext, field: "ciphertext.c\(index)"))
+            polynomials.append(try BfvFile.readPolynomial(&reader, ring: ring, field: "ciphertext.c\(index)"))
         }
         try reader.expectEnd()
         try self.init(

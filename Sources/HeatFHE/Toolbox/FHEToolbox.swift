@@ -67,6 +67,10 @@ public enum FHEToolbox {
         public var secretKey: URL
         /// The public key.
         public var publicKey: URL
+        /// The relinearization key, when evaluation keys were generated.
+        public var relinearizationKey: URL? = nil
+        /// The Galois keys, when evaluation keys were generated.
+        public var galoisKeys: URL? = nil
     }
 
     /// The outcome of a decryption.
@@ -115,6 +119,10 @@ public enum FHEToolbox {
         public var polynomialCount: Int?
         /// The noise budget in bits (ciphertexts, when a secret key is given).
         public var noiseBudget: Int?
+        /// The ciphertext's level (number of ciphertext moduli left after modulus switching).
+        public var level: Int? = nil
+        /// The Galois elements of a Galois keys file.
+        public var galoisElements: [Int]? = nil
     }
 
     /// Summaries of every preset.
@@ -127,11 +135,15 @@ public enum FHEToolbox {
     /// - Parameters:
     ///   - preset: a preset name (``BfvParameters/presetNames``).
     ///   - directory: the destination folder (created if missing).
+    ///   - evaluationKeys: the evaluation keys to write too (default: relinearization key and the
+    ///     default Galois keys; `nil` for none).
     /// - Returns: the written files.
     /// - Throws: ``FHEError/unknownPreset(_:available:)`` or a write failure.
-    public static func generateKeys(preset: String, directory: URL) throws(FHEError) -> KeyFiles {
+    public static func generateKeys(
+        preset: String, directory: URL, evaluationKeys: EvaluationKeyOptions? = EvaluationKeyOptions()
+    ) throws(FHEError) -> KeyFiles {
         let parameters = try BfvParameters(preset: preset)
-        return try generateKeys(parameters: parameters, directory: directory)
+        return try generateKeys(parameters: parameters, directory: directory, evaluationKeys: evaluationKeys)
     }
 
     /// Generates a key pair for parameters (presets or, for tests, insecure ones) into a folder.
@@ -139,31 +151,42 @@ public enum FHEToolbox {
     /// - Parameters:
     ///   - parameters: the parameters.
     ///   - directory: the destination folder (created if missing).
+    ///   - evaluationKeys: the evaluation keys to write too (default: relinearization key and the
+    ///     default Galois keys; `nil` for none).
     /// - Returns: the written files.
     /// - Throws: a validation or write failure.
-    public static func generateKeys(parameters: BfvParameters, directory: URL) throws(FHEError) -> KeyFiles {
+    public static func generateKeys(
+        parameters: BfvParameters, directory: URL, evaluationKeys: EvaluationKeyOptions? = EvaluationKeyOptions()
+    ) throws(FHEError) -> KeyFiles {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             throw .io(path: directory.path, reason: "cannot create the folder (\(error.localizedDescription))")
         }
-        let files = KeyFiles(
+        var files = KeyFiles(
             parameters: directory.appending(path: parametersFileName),
             secretKey: directory.appending(path: secretKeyFileName),
             publicKey: directory.appending(path: publicKeyFileName))
+        if let evaluationKeys {
+            if evaluationKeys.relinearization { files.relinearizationKey = directory.appending(path: relinearizationKeyFileName) }
+            if evaluationKeys.galois { files.galoisKeys = directory.appending(path: galoisKeysFileName) }
+        }
         switch parameters.scalarWidth {
-        case .bits32: try writeKeys(BfvContext<UInt32>(parameters: parameters), files)
-        case .bits64: try writeKeys(BfvContext<UInt64>(parameters: parameters), files)
+        case .bits32: try writeKeys(BfvContext<UInt32>(parameters: parameters), files, evaluationKeys)
+        case .bits64: try writeKeys(BfvContext<UInt64>(parameters: parameters), files, evaluationKeys)
         }
         return files
     }
 
-    private static func writeKeys<T: ScalarType>(_ context: BfvContext<T>, _ files: KeyFiles) throws(FHEError) {
+    private static func writeKeys<T: ScalarType>(
+        _ context: BfvContext<T>, _ files: KeyFiles, _ evaluationKeys: EvaluationKeyOptions?
+    ) throws(FHEError) {
         let secretKey = SecretKey(context: context)
         let publicKey = PublicKey(secretKey: secretKey)
         try BfvFile.write(context.parameters.envelope(), to: files.parameters)
         try BfvFile.write(secretKey.envelope(), to: files.secretKey)
         try BfvFile.write(publicKey.envelope(), to: files.publicKey)
+        try writeEvaluationKeys(secretKey, files, evaluationKeys)
     }
 
     /// Encrypts integers with a public or a secret key file and writes the ciphertext.
@@ -325,9 +348,15 @@ public enum FHEToolbox {
             _ = try SecretKey(envelope: envelope, context: context, source: path)
         case .fhePublicKey:
             _ = try PublicKey(envelope: envelope, context: context, source: path)
+        case .fheRelinearizationKey:
+            _ = try BfvRelinearizationKey(envelope: envelope, context: context, source: path)
+        case .fheGaloisKeys:
+            let keys = try BfvGaloisKeys(envelope: envelope, context: context, source: path)
+            report.galoisElements = keys.elements
         case .fheCiphertext:
             let ciphertext = try Ciphertext(envelope: envelope, context: context, source: path)
-            report.moduli = parameters.ciphertextModuli
+            report.moduli = ciphertext.moduli
+            report.level = ciphertext.level
             report.encoding = ciphertext.encoding.name
             report.signed = ciphertext.signedness == .signed
             report.valueCount = ciphertext.valueCount
@@ -355,10 +384,11 @@ public enum FHEToolbox {
     /// - Throws: ``FHEError`` when the file is invalid or of another kind.
     public static func exportJSON(_ file: URL) throws(FHEError) -> String {
         let envelope = try BfvFile.read(file)
-        guard [.fheSecretKey, .fhePublicKey, .fheCiphertext].contains(envelope.kind) else {
+        guard [.fheSecretKey, .fhePublicKey, .fheCiphertext, .fheRelinearizationKey, .fheGaloisKeys].contains(envelope.kind)
+        else {
             throw .invalidInput(
                 source: file.path,
-                reason: "export-json takes a secret key, public key or ciphertext file, not a \(envelope.kind) file")
+                reason: "export-json takes a key or ciphertext file, not a \(envelope.kind) file")
         }
         let parameters = try BfvFile.parameters(in: envelope, source: file.path)
         switch parameters.scalarWidth {
@@ -375,6 +405,10 @@ public enum FHEToolbox {
             return BfvJSONExport.export(try SecretKey(envelope: envelope, context: context, source: path))
         case .fhePublicKey:
             return BfvJSONExport.export(try PublicKey(envelope: envelope, context: context, source: path))
+        case .fheRelinearizationKey:
+            return BfvJSONExport.export(try BfvRelinearizationKey(envelope: envelope, context: context, source: path))
+        case .fheGaloisKeys:
+            return BfvJSONExport.export(try BfvGaloisKeys(envelope: envelope, context: context, source: path))
         default:
             return BfvJSONExport.export(try Ciphertext(envelope: envelope, context: context, source: path))
         }

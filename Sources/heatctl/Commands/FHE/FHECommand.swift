@@ -14,6 +14,7 @@ struct FHECommand: AsyncParsableCommand {
               heatctl fhe keygen --preset n4096-logq109-logt17 --out keys
               heatctl fhe encrypt --public-key keys/bfv-public-key.heat --input heat.csv --column heat --out heat.ct
               heatctl fhe decrypt --secret-key keys/bfv-secret-key.heat --input heat.ct
+              heatctl fhe eval sum-slots heat.ct --keys keys --out total.ct
             """,
         subcommands: [
             FHEParamsCommand.self,
@@ -22,6 +23,7 @@ struct FHECommand: AsyncParsableCommand {
             FHEDecryptCommand.self,
             FHEInspectCommand.self,
             FHEExportJSONCommand.self,
+            FHEEvalCommand.self,
         ]
     )
 }

@@ -45,6 +45,10 @@ struct FHEInspectCommand: HeatCommand {
             Console.output("encoding: \(encoding), \(report.signed == true ? "signed" : "unsigned"), \(report.valueCount ?? 0) values")
         }
         if let count = report.polynomialCount { Console.output("polynomials: \(count)") }
+        if let level = report.level { Console.output("level: \(level) of \(report.moduli.count) moduli") }
+        if let elements = report.galoisElements {
+            Console.output("Galois elements: \(elements.map(String.init).joined(separator: ", "))")
+        }
         if let budget = report.noiseBudget { Console.output("noise budget: \(budget) bits") }
     }
 }

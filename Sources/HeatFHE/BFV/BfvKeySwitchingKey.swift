@@ -1,0 +1,134 @@
+/// A key-switching key from a secret `s'` to the secret key `s`: one pair per ciphertext prime
+/// (one RNS digit per prime, as in SEAL), at the key level with the special prime `p` last.
+///
+/// Component `j` is `(b_j, a_j)` with `a_j` uniform, `e_j` from the error distribution and
+/// `b_j = -(a_j * s + e_j) + p * s' * [j-th CRT indicator]`: modulo `q_j` the message is `p * s'`,
+/// modulo every other prime (the special prime included) it is `0`. Switching a polynomial `c`
+/// (``switchKey(_:in:)``) splits it into its residues `c_j = [c]_(q_j)` (the digits), computes
+/// `(u0, u1) = sum_j c_j * (b_j, a_j)` over `q_0 ... q_(l-1), p`, so that
+/// `u0 + u1 * s = p * c * s' + sum_j c_j * e_j`, and divides by `p` with rounding (dropping the
+/// special prime): the result `(c0', c1')` has `c0' + c1' * s = c * s' + small` modulo `Q`.
+/// The digit noise `sum_j c_j * e_j < l * N * q * 21` shrinks by the factor `p`.
+///
+/// Used by the relinearization key (`s' = s^2`) and the Galois keys (`s' = s(X^g)`).
+/// Components are kept in evaluation form at the key level.
+public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
+    /// The parameters.
+    public let context: BfvContext<T>
+    /// `(b_j, a_j)` for every ciphertext prime `q_j`, evaluation form, key level.
+    let components: [(b: PolyRq<T, Eval>, a: PolyRq<T, Eval>)]
+
+    /// Generates the key that switches from `target` (evaluation form, key level) to `s`.
+    init(context: BfvContext<T>, secret s: PolyRq<T, Eval>, target: PolyRq<T, Eval>, using random: inout SecureRandom)
+        throws(FHEError)
+    {
+        guard let special = context.parameters.specialModulus else {
+            throw .invalidParameters("key switching needs a special prime; \(context.parameters.name) has none")
+        }
+        let ring = context.keyContext
+        let n = ring.degree
+        var components: [(b: PolyRq<T, Eval>, a: PolyRq<T, Eval>)] = []
+        for j in 0..<context.ciphertextContext.count {
+            var a = PolyRq<T, Eval>(zeroIn: ring)
+            for (i, modulus) in ring.moduli.enumerated() {
+                a.data.replaceSubrange(
+                    (i * n)..<((i + 1) * n), with: Sampler.uniform(modulus: modulus, count: n, using: &random))
+            }
+            let e = PolyRq<T, Coeff>(
+                context: ring, signedCoefficients: Sampler.centeredBinomial(count: n, using: &random)
+            ).forwardNTT()
+            var b = -(a * s + e)
+            let modulus = ring.moduli[j]
+            let factor = modulus.reduce(T(truncatingIfNeeded: special % UInt64(modulus.value)))
+            let factorShoup = modulus.shoup(factor)
+            for k in (j * n)..<((j + 1) * n) {
+                b.data[k] = modulus.add(b.data[k], modulus.multiplyShoup(target.data[k], by: factor, shoup: factorShoup))
+            }
+            components.append((b, a))
+        }
+        self.context = context
+        self.components = components
+    }
+
+    /// A key from its coefficient-form components (used when loading a file).
+    init(context: BfvContext<T>, coefficientForm: [(b: PolyRq<T, Coeff>, a: PolyRq<T, Coeff>)]) {
+        self.context = context
+        self.components = coefficientForm.map { ($0.b.forwardNTT(), $0.a.forwardNTT()) }
+    }
+
+    /// The components `[(b_j, a_j)]` in coefficient form at the key level.
+    public func coefficientForm() -> [[PolyRq<T, Coeff>]] { components.map { [$0.b.inverseNTT(), $0.a.inverseNTT()] } }
+
+    /// Switches `c` (coefficient form, at `level`) from `s'` to `s`: returns `(c0', c1')` with
+    /// `c0' + c1' * s = c * s' + small` modulo the level's `Q`.
+    ///
+    /// - Parameters:
+    ///   - c: the polynomial multiplying `s'` (for example `c2` of a product, or `c1(X^g)`).
+    ///   - level: the ciphertext level of `c`.
+    func switchKey(_ c: PolyRq<T, Coeff>, in level: BfvLevel<T>) throws(FHEError) -> (PolyRq<T, Coeff>, PolyRq<T, Coeff>) {
+        guard let ring = level.keySwitchRing else {
+            throw .invalidParameters("key switching needs a special prime; \(context.parameters.name) has none")
+        }
+        let n = ring.degree
+        let l = level.count
+        let keyRows = context.keyContext.count
+        // The key's rows at q_0 ... q_(l-1) and p.
+        func restrict(_ polynomial: PolyRq<T, Eval>) -> PolyRq<T, Eval> {
+            var data = Array(polynomial.data[0..<(l * n)])
+            data.append(contentsOf: polynomial.data[((keyRows - 1) * n)..<(keyRows * n)])
+            return PolyRq(context: ring, data: data)
+        }
+        var sum0 = PolyRq<T, Eval>(zeroIn: ring)
+        var sum1 = PolyRq<T, Eval>(zeroIn: ring)
+        for j in 0..<l {
+            var digit = PolyRq<T, Coeff>(zeroIn: ring)
+            let residues = c.data[(j * n)..<((j + 1) * n)]
+            for (i, modulus) in ring.moduli.enumerated() {
+                if i == j {
+                    digit.data.replaceSubrange((i * n)..<((i + 1) * n), with: residues)
+                } else {
+                    var k = i * n
+                    for value in residues {
+                        digit.data[k] = modulus.reduce(value)
+                        k += 1
+                    }
+                }
+            }
+            let transformed = digit.forwardNTT()
+            sum0 += transformed * restrict(components[j].b)
+            sum1 += transformed * restrict(components[j].a)
+        }
+        return (
+            Self.dividingByLastModulus(sum0.inverseNTT(), to: level.ring),
+            Self.dividingByLastModulus(sum1.inverseNTT(), to: level.ring))
+    }
+
+    /// `round(x / q_last)` for `x` over `ring`'s moduli plus one more prime last (the special prime
+    /// of key switching, or the dropped prime of a modulus switch): subtract the centred residue
+    /// modulo the last prime, then multiply by its inverse modulo each remaining prime.
+    ///
+    /// - Parameters:
+    ///   - x: a coefficient-form polynomial whose moduli are `ring`'s plus one.
+    ///   - ring: the result's ring.
+    /// - Returns: `round(x / q_last)` in `ring`.
+    static func dividingByLastModulus(_ x: PolyRq<T, Coeff>, to ring: RnsContext<T>) -> PolyRq<T, Coeff> {
+        let n = ring.degree
+        let l = ring.count
+        let last = x.context.moduli[l]
+        let half = last.value >> 1
+        var out = PolyRq<T, Coeff>(zeroIn: ring)
+        for (i, modulus) in ring.moduli.enumerated() {
+            let lastReduced = modulus.reduce(last.value)
+            let inverse = modulus.inverse(lastReduced) ?? 0
+            let inverseShoup = modulus.shoup(inverse)
+            for j in 0..<n {
+                let r = x.data[l * n + j]
+                // The centred residue r or r - q_last, reduced modulo q_i.
+                let rModQ = r > half ? modulus.subtract(modulus.reduce(r), lastReduced) : modulus.reduce(r)
+                let difference = modulus.subtract(x.data[i * n + j], rModQ)
+                out.data[i * n + j] = modulus.multiplyShoup(difference, by: inverse, shoup: inverseShoup)
+            }
+        }
+        return out
+    }
+}

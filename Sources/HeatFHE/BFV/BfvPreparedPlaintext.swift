@@ -1,0 +1,77 @@
+/// A plaintext pre-transformed for multiplication: `m` with centred coefficients, lifted to one
+/// level of the ciphertext moduli and put in evaluation (NTT) form once, so that multiplying many
+/// ciphertexts by it (masks, weights) costs one pointwise product per ciphertext polynomial and
+/// no transform of the plaintext. Apple's library expresses the same with `Plaintext<Bfv, Eval>`.
+///
+/// ```swift
+/// let mask = try BfvPreparedPlaintext(encoder.encode(unsigned: weights, encoding: .batch))
+/// for ciphertext in ciphertexts { _ = try evaluator.multiply(ciphertext, mask) }
+/// ```
+public struct BfvPreparedPlaintext<T: ScalarType>: Sendable {
+    /// The parameters.
+    public let context: BfvContext<T>
+    /// The level (number of ciphertext moduli) the plaintext was prepared for.
+    public let level: Int
+    /// `m` lifted to the level's ring, evaluation form.
+    let polynomial: PolyRq<T, Eval>
+    /// The plaintext's encoding.
+    public let encoding: BfvEncoding
+    /// The plaintext's signedness.
+    public let signedness: BfvSignedness
+    /// The number of encoded values.
+    public let valueCount: Int
+
+    /// Prepares a plaintext for multiplying ciphertexts at a level.
+    ///
+    /// - Parameters:
+    ///   - plaintext: the plaintext.
+    ///   - level: the ciphertexts' level (default: the top level of fresh ciphertexts).
+    /// - Throws: ``FHEError/parameterMismatch(_:)`` for a level that does not exist.
+    public init(_ plaintext: Plaintext<T>, level: Int? = nil) throws(FHEError) {
+        let context = plaintext.context
+        let chosen = try context.level(level ?? context.topLevel)
+        let t = context.plaintextModulus
+        let centered = plaintext.coefficients.map { t.centered($0) }
+        self.context = context
+        self.level = chosen.count
+        self.polynomial = PolyRq<T, Coeff>(context: chosen.ring, signedCoefficients: centered).forwardNTT()
+        self.encoding = plaintext.encoding
+        self.signedness = plaintext.signedness
+        self.valueCount = plaintext.valueCount
+    }
+}
+
+extension BfvEvaluator {
+    /// The encryption of the ciphertext's message times a prepared plaintext (slot-wise for the
+    /// batch encoding, negacyclic modulo `t` for the coefficient encoding), at any level.
+    ///
+    /// - Parameters:
+    ///   - ciphertext: a ciphertext.
+    ///   - plaintext: a plaintext prepared for the ciphertext's level, same encoding.
+    /// - Returns: a ciphertext of `m * p mod t`.
+    /// - Throws: ``FHEError/parameterMismatch(_:)`` for other parameters, encodings or levels.
+    public func multiply(_ ciphertext: Ciphertext<T>, _ plaintext: BfvPreparedPlaintext<T>) throws(FHEError)
+        -> Ciphertext<T>
+    {
+        try context.requireSame(ciphertext.context, "the ciphertext")
+        try context.requireSame(plaintext.context, "the plaintext")
+        guard ciphertext.encoding == plaintext.encoding else {
+            throw .parameterMismatch(
+                "cannot combine a \(ciphertext.encoding.name) ciphertext with a \(plaintext.encoding.name) plaintext")
+        }
+        guard ciphertext.level == plaintext.level else {
+            throw .parameterMismatch(
+                "the plaintext was prepared for level \(plaintext.level), the ciphertext is at level \(ciphertext.level)")
+        }
+        var out = ciphertext
+        out.polynomials = ciphertext.polynomials.map { ($0.forwardNTT() * plaintext.polynomial).inverseNTT() }
+        if plaintext.signedness == .signed { out.signedness = .signed }
+        let n = context.degree
+        out.valueCount =
+            plaintext.encoding == .batch
+            ? max(ciphertext.valueCount, plaintext.valueCount)
+            : (ciphertext.valueCount == 0 || plaintext.valueCount == 0
+                ? 0 : min(n, ciphertext.valueCount + plaintext.valueCount - 1))
+        return out
+    }
+}

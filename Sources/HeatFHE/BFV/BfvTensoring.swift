@@ -1,0 +1,147 @@
+/// The RNS machinery of ciphertext-ciphertext multiplication at one level: the auxiliary basis
+/// `P`, the extensions `Q -> P` and `P -> Q`, and the scaling `round(t * d / Q)` from `Q u P` to `P`.
+///
+/// This is the HPS variant (Halevi, Polyakov and Shoup, "An improved RNS variant of the BFV
+/// homomorphic encryption scheme", CT-RSA 2019, section 4), chosen over BEHZ (Bajard, Eynard,
+/// Hasan and Zucca, SAC 2016) because every step is exact or exactly rounded: BEHZ's fast base
+/// conversion leaves multiples of `Q` that need a Montgomery-style correction with an extra
+/// modulus `m_sk` and the `gamma` trick, while HPS's extensions are exact for the centred lift and
+/// its only approximation is a fixed-point fraction whose error is below `2^-60` per
+/// coefficient. That made HPS easier to get exactly right and to test against a ``BigInt``
+/// reference.
+///
+/// 1. Extend each input polynomial from `Q` to `Q u P` (``RnsBasisExtension``, exact centred lift).
+/// 2. Tensor in evaluation form over `Q u P`: `d_k = sum_(i+j=k) a_i * b_j`, exact integers
+///    because `P > N * Q`.
+/// 3. Scale to `P`: `round(t * d / Q) mod p_k = sum_i d_i * [floor(t*P*w_i/q_i)]_(p_k)
+///    + round(sum_i d_i * frac(t*P*w_i/q_i)) + d_(p_k) * [t * (P/p_k) * w_k]_(p_k)` with
+///    `w_i = ((Q*P)/q_i)^-1 mod q_i`, `w_k = ((Q*P)/p_k)^-1 mod p_k` (the fractions as 128-bit
+///    fixed point; a wrong rounding, probability below `2^-60`, would add 1 to the noise).
+/// 4. Extend the result from `P` back to `Q` (exact centred lift, since `P > t * N * Q`).
+///
+/// `P` is a product of NTT-friendly primes of the scalar's largest size (62 or 30 bits), distinct
+/// from the key moduli, with `log2 P >= log2 Q + log2 t + log2 N + 4`.
+final class BfvTensoring<T: ScalarType>: Sendable {
+    /// The level's ring `Q`.
+    let ring: RnsContext<T>
+    /// The auxiliary basis `P`.
+    let auxiliary: RnsContext<T>
+    /// `Q u P` (the moduli of `Q` first).
+    let extended: RnsContext<T>
+    let toAuxiliary: RnsBasisExtension<T>
+    let toLevel: RnsBasisExtension<T>
+    /// `[floor(t*P*w_i/q_i)]_(p_k)`, `[k * L + i]`.
+    let integerParts: [T]
+    /// `floor(frac(t*P*w_i/q_i) * 2^128)` as two words, per `q_i`.
+    let fractionHigh: [UInt64]
+    let fractionLow: [UInt64]
+    /// `[t * (P/p_k) * w_k]_(p_k)`.
+    let auxiliaryFactor: [T]
+
+    init(context: BfvContext<T>, level: BfvLevel<T>) throws(FHEError) {
+        let ring = level.ring
+        let n = context.degree
+        let t = context.parameters.plaintextModulus
+        let bitsNeeded =
+            ring.modulusProduct.bitWidth + context.parameters.logT + n.trailingZeroBitCount + 4
+        let primeBits = T.maxModulusBits
+        let count = (bitsNeeded + primeBits - 2) / (primeBits - 1)
+        let primes = try PrimeGenerator.nttPrimes(
+            bitWidth: primeBits, count: count, degree: n, excluding: Set(context.parameters.keyModuli))
+        var plans: [NTTPlan<T>] = []
+        for p in primes { plans.append(try NTTPlan<T>(degree: n, modulus: T(p))) }
+        let auxiliary = try RnsContext<T>(degree: n, plans: plans)
+        let extended = try RnsContext<T>(degree: n, plans: ring.plans + plans)
+        self.ring = ring
+        self.auxiliary = auxiliary
+        self.extended = extended
+        self.toAuxiliary = RnsBasisExtension(from: ring, to: auxiliary.moduli)
+        self.toLevel = RnsBasisExtension(from: auxiliary, to: ring.moduli)
+        let bigT = BigInt(t)
+        let bigP = auxiliary.modulusProduct
+        var integerParts: [T] = []
+        var high: [UInt64] = []
+        var low: [UInt64] = []
+        var integers: [BigInt] = []
+        for (i, q) in ring.moduliValues.enumerated() {
+            let bigQ = BigInt(scalar: q)
+            let numerator = bigT * bigP * BigInt(scalar: extended.puncturedInverse[i])
+            integers.append(numerator.floorDivided(by: bigQ))
+            let remainder = numerator.modulo(bigQ).uint64Value ?? 0
+            let first = UInt64(q).dividingFullWidth((high: remainder, low: 0))
+            let second = UInt64(q).dividingFullWidth((high: first.remainder, low: 0))
+            high.append(first.quotient)
+            low.append(second.quotient)
+        }
+        for p in primes {
+            for integer in integers { integerParts.append(T(integer.residue(modulo: p))) }
+        }
+        self.integerParts = integerParts
+        self.fractionHigh = high
+        self.fractionLow = low
+        self.auxiliaryFactor = primes.enumerated().map { k, p in
+            let factor = bigT * (bigP / BigInt(p)) * BigInt(scalar: extended.puncturedInverse[ring.count + k])
+            return T(factor.residue(modulo: p))
+        }
+    }
+
+    /// Lifts a level polynomial to `Q u P` in evaluation form (step 1 and the NTT).
+    func lift(_ polynomial: PolyRq<T, Coeff>) -> PolyRq<T, Eval> {
+        let n = ring.degree
+        var data = polynomial.data
+        data.append(contentsOf: repeatElement(0, count: auxiliary.count * n))
+        data.withUnsafeMutableBufferPointer { buffer in
+            let source = UnsafeBufferPointer(rebasing: buffer[0..<(ring.count * n)])
+            toAuxiliary.extend(source, into: UnsafeMutableBufferPointer(rebasing: buffer[(ring.count * n)...]))
+        }
+        return PolyRq<T, Coeff>(context: extended, data: data).forwardNTT()
+    }
+
+    /// `round(t * d / Q)` back at the level (steps 3 and 4) for a tensor polynomial over `Q u P`.
+    func scaleDown(_ product: PolyRq<T, Eval>) -> PolyRq<T, Coeff> {
+        let d = product.inverseNTT()
+        let n = ring.degree
+        let count = ring.count
+        let t = auxiliary.count
+        var scaled = [T](repeating: 0, count: t * n)
+        d.data.withUnsafeBufferPointer { x in
+            for j in 0..<n {
+                var word0: UInt64 = 0
+                var word1: UInt64 = 0
+                var word2: UInt64 = 0
+                var word3: UInt64 = 0
+                for i in 0..<count {
+                    let value = UInt64(x[i * n + j])
+                    let lowProduct = value.multipliedFullWidth(by: fractionLow[i])
+                    let highProduct = value.multipliedFullWidth(by: fractionHigh[i])
+                    let (sum0, carry0) = word0.addingReportingOverflow(lowProduct.low)
+                    let (partial1, carry1) = word1.addingReportingOverflow(lowProduct.high)
+                    let (partial2, carry2) = partial1.addingReportingOverflow(highProduct.low)
+                    let (sum1, carry3) = partial2.addingReportingOverflow(carry0 ? 1 : 0)
+                    word0 = sum0
+                    word1 = sum1
+                    let (sum2, carry4) = word2.addingReportingOverflow(
+                        highProduct.high &+ (carry1 ? 1 : 0) &+ (carry2 ? 1 : 0) &+ (carry3 ? 1 : 0))
+                    word2 = sum2
+                    word3 &+= carry4 ? 1 : 0
+                }
+                let (_, carry) = word1.addingReportingOverflow(1 << 63)
+                let (integerLow, carry5) = word2.addingReportingOverflow(carry ? 1 : 0)
+                let integerHigh = word3 &+ (carry5 ? 1 : 0)
+                for (k, p) in auxiliary.moduli.enumerated() {
+                    let pValue = UInt64(p.value)
+                    var sum = T(pValue.dividingFullWidth((high: integerHigh % pValue, low: integerLow)).remainder)
+                    let base = k * count
+                    for i in 0..<count { sum = p.add(sum, p.multiply(x[i * n + j], integerParts[base + i])) }
+                    sum = p.add(sum, p.multiply(x[(count + k) * n + j], auxiliaryFactor[k]))
+                    scaled[k * n + j] = sum
+                }
+            }
+        }
+        var out = PolyRq<T, Coeff>(zeroIn: ring)
+        scaled.withUnsafeBufferPointer { source in
+            out.data.withUnsafeMutableBufferPointer { toLevel.extend(source, into: $0) }
+        }
+        return out
+    }
+}

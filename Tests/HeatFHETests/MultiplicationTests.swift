@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import HeatFHE
+
+@Suite struct MultiplicationTests {
+    func checkProduct<T: ScalarType>(_ type: T.Type, _ parameters: BfvParameters, seed: UInt64) throws {
+        let harness = try EvaluationHarness<T>(parameters)
+        var generator = SeededGenerator(seed: seed)
+        let a = harness.random(harness.n, using: &generator)
+        let b = harness.random(harness.n, using: &generator)
+        let expected = zip(a, b).map { harness.productModT($0, $1) }
+        let product = try harness.evaluator.multiply(harness.encrypt(a), harness.encrypt(b))
+        #expect(product.polynomials.count == 3)
+        #expect(try harness.decryptAll(product) == expected, "3-polynomial product, seed \(seed), \(parameters.name)")
+        let key = try BfvRelinearizationKey(secretKey: harness.secretKey)
+        let relinearized = try harness.evaluator.relinearized(product, using: key)
+        #expect(relinearized.polynomials.count == 2)
+        #expect(try harness.decryptAll(relinearized) == expected, "relinearized product, seed \(seed), \(parameters.name)")
+        #expect(try harness.decryptor.noiseBudget(relinearized) > 0)
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3])
+    func smallRingsProductEqualsSlotwiseProduct(seed: UInt64) throws {
+        try checkProduct(UInt32.self, TestParameters.small32, seed: seed)
+        try checkProduct(UInt64.self, TestParameters.small64, seed: seed)
+    }
+
+    @Test(arguments: ["n4096-logq109-logt17", "n8192-logq217-logt25", "n8192-logq217-logt41"])
+    func presetProductEqualsSlotwiseProduct(name: String) throws {
+        let parameters = try BfvParameters(preset: name)
+        switch parameters.scalarWidth {
+        case .bits32: try checkProduct(UInt32.self, parameters, seed: 41)
+        case .bits64: try checkProduct(UInt64.self, parameters, seed: 41)
+        }
+    }
+
+    /// N=16384 multiplication (about 10 s on the shared 2-core CI machine with key generation and
+    /// the 8-prime auxiliary basis): set HEAT_FHE_LARGE=1 to run it.
+    @Test(.enabled(if: largeFHETests), arguments: ["n16384-logq434-logt30", "n16384-logq434-logt60"])
+    func largePresetProductEqualsSlotwiseProduct(name: String) throws {
+        try checkProduct(UInt64.self, BfvParameters(preset: name), seed: 16384)
+    }
+
+    /// The coefficient encoding: the product is the negacyclic product modulo t, computed here
+    /// with exact big integers.
+    @Test(arguments: [UInt64(7), 8])
+    func coefficientProductEqualsBigIntNegacyclicProduct(seed: UInt64) throws {
+        let harness = try EvaluationHarness<UInt32>(TestParameters.small32)
+        var generator = SeededGenerator(seed: seed)
+        let n = harness.n
+        let a = harness.random(n, using: &generator)
+        let b = harness.random(n, using: &generator)
+        var exact = [BigInt](repeating: BigInt(0), count: n)
+        for i in 0..<n {
+            for j in 0..<n {
+                let term = BigInt(a[i]) * BigInt(b[j])
+                if i + j < n { exact[i + j] = exact[i + j] + term } else { exact[i + j - n] = exact[i + j - n] - term }
+            }
+        }
+        let expected = exact.map { $0.residue(modulo: harness.t) }
+        let key = try BfvRelinearizationKey(secretKey: harness.secretKey)
+        let product = try harness.evaluator.multiply(
+            harness.encrypt(a, encoding: .coefficient), harness.encrypt(b, encoding: .coefficient))
+        #expect(try harness.decryptAll(product) == expected)
+        #expect(try harness.decryptAll(harness.evaluator.relinearized(product, using: key)) == expected)
+    }
+
+    /// Depth: a product of products, and a 3 x 2 product without relinearization.
+    @Test func repeatedProductsStayCorrect() throws {
+        let harness = try EvaluationHarness<UInt64>(TestParameters.small64)
+        var generator = SeededGenerator(seed: 99)
+        let a = harness.random(harness.n, using: &generator)
+        let b = harness.random(harness.n, using: &generator)
+        let c = harness.random(harness.n, using: &generator)
+        let key = try BfvRelinearizationKey(secretKey: harness.secretKey)
+        let ab = try harness.evaluator.multiply(harness.encrypt(a), harness.encrypt(b))
+        let abc = try harness.evaluator.multiply(ab, harness.encrypt(c))
+        #expect(abc.polynomials.count == 4)
+        let expected = (0..<harness.n).map { harness.productModT(harness.productModT(a[$0], b[$0]), c[$0]) }
+        #expect(try harness.decryptAll(abc) == expected)
+        let relinearizedFirst = try harness.evaluator.multiply(
+            harness.evaluator.relinearized(ab, using: key), harness.encrypt(c), relinearizingWith: key)
+        #expect(try harness.decryptAll(relinearizedFirst) == expected)
+    }
+
+    /// The exact basis extension against BigInt composition, including values at +-Q/2.
+    @Test func basisExtensionIsExactForTheCentredLift() throws {
+        let context = try BfvContext<UInt64>(parameters: TestParameters.small64)
+        let tensoring = try context.derived.tensoring(context.topLevel, of: context)
+        let ring = context.ciphertextContext
+        let q = ring.modulusProduct
+        let half = q / BigInt(2)
+        var generator = SeededGenerator(seed: 5)
+        var values: [BigInt] = [BigInt(0), half, half + BigInt(1), q - BigInt(1), BigInt(1)]
+        while values.count < ring.degree {
+            values.append(BigInt(UInt64.random(in: 0...UInt64.max, using: &generator)).shiftedLeft(by: 40).modulo(q))
+        }
+        var data = [UInt64](repeating: 0, count: ring.count * ring.degree)
+        for (j, value) in values.enumerated() {
+            for i in 0..<ring.count { data[i * ring.degree + j] = value.residue(modulo: ring.moduliValues[i]) }
+        }
+        var out = [UInt64](repeating: 0, count: tensoring.auxiliary.count * ring.degree)
+        data.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { tensoring.toAuxiliary.extend(source, into: $0) }
+        }
+        for (j, value) in values.enumerated() {
+            let centred = value > half ? value - q : value
+            for (k, p) in tensoring.auxiliary.moduliValues.enumerated() {
+                #expect(out[k * ring.degree + j] == centred.residue(modulo: p), "coefficient \(j), prime \(k)")
+            }
+        }
+    }
+
+    @Test func mismatchedOperandsAreRefused() throws {
+        let harness = try EvaluationHarness<UInt32>(TestParameters.small32)
+        let batch = try harness.encrypt([1, 2])
+        let coefficient = try harness.encrypt([1, 2], encoding: .coefficient)
+        #expect(throws: FHEError.self) { try harness.evaluator.multiply(batch, coefficient) }
+        let lower = try harness.evaluator.switchingModulusDown(batch)
+        #expect(throws: FHEError.self) { try harness.evaluator.multiply(batch, lower) }
+        #expect(throws: FHEError.self) { try harness.evaluator.add(batch, lower) }
+    }
+}
