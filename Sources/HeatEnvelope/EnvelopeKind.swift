@@ -31,6 +31,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case fhePlaintext = 11
     /// A signed store chain head (JSON payload).
     case signedHead = 12
+    /// The encrypted pipeline evaluator's output: per-client heat and trend ciphertexts by slot
+    /// batch, with the run's metadata (binary payload; `heatctl evaluate --out run.heat`).
+    case encryptedHeatRun = 40
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -47,6 +50,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .verificationKey: "verificationKey"
         case .fhePlaintext: "fhePlaintext"
         case .signedHead: "signedHead"
+        case .encryptedHeatRun: "encryptedHeatRun"
         }
     }
 

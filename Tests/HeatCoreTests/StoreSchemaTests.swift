@@ -24,7 +24,7 @@ import Testing
             let triggers = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'")
             #expect(triggers.count == ChainedTable.all.count * 2)
             #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal")
-            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == 1)
+            #expect(try Int.fetchOne(db, sql: "PRAGMA user_version") == StoreSchema.currentVersion)
         }
         let entries = try AuditLog.entries(in: store)
         #expect(entries.map(\.action) == ["init"])
@@ -41,6 +41,12 @@ import Testing
         try KeyRegistry.recordGenerated(keys, in: store)
         _ = try StoreIngestor(key: keys.pseudonymisationKey).ingest(
             try StoreTestSupport.interactions(0..<5), clients: [], into: store, source: .init(name: "a.csv", inputHash: ""))
+        // An encrypted ingestion fills the ciphertext and collector-state tables.
+        _ = try PipelineKeys.generate(at: directory.appending(path: "keys").path, preset: "n8192-logq217-logt25")
+        let collector = try Collector(
+            folder: KeyFolder(path: directory.appending(path: "keys/collector").path, role: .collector))
+        _ = try collector.ingestor().ingest(
+            try StoreTestSupport.interactions(5..<10), clients: [], into: store, source: .init(name: "b.csv", inputHash: ""))
         _ = try HeadSigner.sign(store: store, with: keys.signingKey)
         let raw = try StoreTestSupport.attacker(store.path)
         for table in ChainedTable.all {
@@ -55,7 +61,7 @@ import Testing
         #expect(throws: StoreError.appendOnlyViolation(path: store.path, table: "audit_log")) {
             try store.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 1") }
         }
-        #expect(try AuditLog.entries(in: store).count == 4)
+        #expect(try AuditLog.entries(in: store).count == 5)
         #expect(try StoreVerifier.verify(store: store).intact)
     }
 
@@ -65,7 +71,7 @@ import Testing
             try db.execute(sql: "PRAGMA user_version = 9")
         }
         let error = #expect(throws: StoreError.self) { _ = try HeatStore(path: store.path) }
-        #expect(error == .newerSchema(path: store.path, found: 9, newestSupported: 1))
+        #expect(error == .newerSchema(path: store.path, found: 9, newestSupported: StoreSchema.currentVersion))
         #expect(error?.category.exitCode == 78)
     }
 

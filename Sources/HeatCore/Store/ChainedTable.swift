@@ -55,6 +55,13 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
     /// The chains a signed head covers (every chained table except ``signedHeads`` itself).
     public static let signedChains: [ChainedTable] = [
         .auditLog, .keyFingerprints, .clientDirectory, .weeklyBuckets, .eventHMACs, .computationRuns,
+        // v4-ciphertexts (the encrypted pipeline)
+        .ciphertexts, .collectorState,
+    ]
+
+    /// The tables created by the `v1` migration (frozen: later migrations add their own).
+    static let version1: [ChainedTable] = [
+        .auditLog, .keyFingerprints, .clientDirectory, .weeklyBuckets, .eventHMACs, .computationRuns, .signedHeads,
     ]
 
     /// Every chained table, in the order `audit verify` checks them.

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 1
+    public static let currentVersion = 4
 
     /// The column type of each data column, by table and column name.
     static let columnTypes: [String: [String: String]] = [
@@ -39,6 +39,15 @@ public enum StoreSchema {
         "computation_runs": [
             "started_at": "TEXT NOT NULL", "finished_at": "TEXT NOT NULL", "kind": "TEXT NOT NULL",
             "input_hash": "TEXT", "output_hash": "TEXT", "parameters": "TEXT NOT NULL",
+        ],
+        "ciphertexts": [
+            "ingestion_run": "INTEGER NOT NULL", "week": "TEXT NOT NULL", "batch": "INTEGER NOT NULL",
+            "packing": "TEXT NOT NULL", "packing_hash": "TEXT NOT NULL", "parameters_fingerprint": "TEXT NOT NULL",
+            "ciphertext": "BLOB NOT NULL",
+        ],
+        "collector_state": [
+            "ingestion_run": "INTEGER NOT NULL", "week": "TEXT NOT NULL", "batch": "INTEGER NOT NULL",
+            "sealed": "BLOB NOT NULL",
         ],
         "signed_heads": [
             "signed_at": "TEXT NOT NULL", "head": "TEXT NOT NULL", "key_fingerprint": "TEXT NOT NULL",
@@ -70,13 +79,23 @@ public enum StoreSchema {
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            for table in ChainedTable.all {
+            for table in ChainedTable.version1 {
                 try db.execute(sql: createStatement(for: table))
                 for trigger in triggerStatements(for: table) { try db.execute(sql: trigger) }
             }
             try db.execute(sql: "CREATE INDEX weekly_buckets_client ON weekly_buckets(client_pseudonym, week)")
             try db.execute(sql: "CREATE INDEX audit_log_action ON audit_log(action)")
             try db.execute(sql: "PRAGMA user_version = 1")
+        }
+        // Registered after every earlier migration (v2-audit and v3-policy come before it).
+        migrator.registerMigration("v4-ciphertexts") { db in
+            for table in [ChainedTable.ciphertexts, .collectorState] {
+                try db.execute(sql: createStatement(for: table))
+                for trigger in triggerStatements(for: table) { try db.execute(sql: trigger) }
+            }
+            try db.execute(sql: "CREATE INDEX ciphertexts_batch ON ciphertexts(batch, week)")
+            try db.execute(sql: "CREATE INDEX collector_state_week ON collector_state(week, batch)")
+            try db.execute(sql: "PRAGMA user_version = 4")
         }
         return migrator
     }

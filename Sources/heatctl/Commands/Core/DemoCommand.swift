@@ -7,31 +7,40 @@ import HeatEnvelope
 struct DemoCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Generate a synthetic bank, score it and write results.json (plaintext).",
+        abstract: "Run the whole pipeline on a synthetic bank (encrypted by default) and write results.json.",
         discussion: """
             Generates the default synthetic dataset in memory (2,000 clients, 40 managers, 5 branches, \
-            52 weeks), scores it with the default heat model, prints a short summary (clients per \
-            level, cooling clients, the top and bottom managers by mean heat over groups of at least \
-            5 clients, as masked references), evaluates a churn-risk model (logistic regression on heat \
-            features against the generator's churn labels, 5-fold cross-validation) and writes \
-            results.json and the HTML report (index.html, as `heatctl report` renders it) into --out. --json prints the results document on stdout \
-            instead of the summary (the files are written as well).
+            52 weeks) and runs the encrypted pipeline end to end in a temporary folder: BFV keys for \
+            the three roles, the collector pseudonymises, buckets and encrypts every client's weekly \
+            scores into a store, the evaluator computes heat and trend on the ciphertexts only, and \
+            the key holder decrypts and derives levels, cooling flags and the histogram. It also \
+            scores the same data with the plaintext pipeline, compares every client's heat, trend, \
+            level and cooling flag and the released population, histogram, groups and per-client \
+            rows, prints how long each phase took, and states that the results matched for all N \
+            clients; a mismatch prints the differences and exits 1. --plaintext runs only the \
+            plaintext pipeline (the comparison run, with the weekly event counts section).
 
-            Plaintext is the only mode until the encrypted pipeline lands; --plaintext is accepted \
-            and is the default. References are masked with an insecure key derived from the public \
-            label "demo": fine for synthetic data, never for real clients.
+            Then prints a short summary (clients per level, cooling clients, the top and bottom \
+            managers by mean heat over groups of at least 5 clients, as masked references), \
+            evaluates a churn-risk model (logistic regression on heat features against the \
+            generator's churn labels, 5-fold cross-validation) and writes results.json and the HTML \
+            report (index.html, as `heatctl report` renders it) into --out. --json prints the \
+            results document on stdout instead of the summary (the files are written as well). \
+            References are masked with an insecure key derived from the public label "demo": fine \
+            for synthetic data, never for real clients.
 
             Form:
               heatctl demo [--clients N] [--weeks W] [--seed S] [--plaintext] [--out DIR] [--json]
 
-            Example:
+            Examples:
               heatctl demo --clients 500 --out heat-report/
+              heatctl demo --plaintext --out heat-report-plaintext/
             """)
 
     @Option(help: "Number of clients.") var clients = 2_000
     @Option(help: "Number of weeks of interactions.") var weeks = 52
     @Option(help: "Random seed.") var seed: UInt64 = SyntheticBank.defaultSeed
-    @Flag(help: "Compute on plaintext (the only mode for now).") var plaintext = false
+    @Flag(help: "Run only the plaintext pipeline (the comparison run).") var plaintext = false
     @Option(help: "Folder for results.json and index.html (created when missing).") var out = "heat-report"
     @Flag(help: "Print the results document as JSON on stdout.") var json = false
     @OptionGroup var global: GlobalOptions
@@ -41,17 +50,36 @@ struct DemoCommand: HeatCommand {
         let bank = SyntheticBank(clients: clients, managers: 40, branches: 5, weeks: weeks, seed: seed)
         try bank.validate()
         let started = Date()
+        var timer = PhaseTimer()
         let dataset = bank.generate()
+        timer.lap("generate")
         let configuration = HeatConfiguration()
+        let key = PseudonymisationKey.insecureDerived(from: "demo")
         let run = try PlaintextHeatRun(interactions: dataset.interactions, clients: dataset.clients, configuration: configuration)
         let builder = ResultsBuilder(
-            configuration: configuration, pseudonymizer: Pseudonymizer(key: .insecureDerived(from: "demo")),
-            includeClients: true, policyName: "demo")
+            configuration: configuration, pseudonymizer: Pseudonymizer(key: key), includeClients: true, policyName: "demo")
         let directory = Dictionary(uniqueKeysWithValues: dataset.clients.map { ($0.clientID, $0) })
         var document = builder.build(scores: run.scores, ledger: run.ledger, directory: directory, asOf: run.asOf, generatedAt: Clock.now())
-        let churned = Dictionary(uniqueKeysWithValues: dataset.labels.map { ($0.clientID, $0.churned) })
+        timer.lap("plaintext heat")
+        var modelScores = run.scores
+        var churned = Dictionary(uniqueKeysWithValues: dataset.labels.map { ($0.clientID, $0.churned) })
+        var encryptedLines: [String] = []
+        if !plaintext {
+            let outcome = try EncryptedDemo.run(
+                dataset: dataset, plaintextRun: run, plaintextDocument: document, key: key, configuration: configuration,
+                timer: &timer)
+            if !outcome.mismatches.isEmpty {
+                Console.error("encrypted and plaintext results differ for \(outcome.mismatchCount) of \(run.scores.count) clients:\n"
+                    + outcome.mismatches.prefix(10).joined(separator: "\n"), hint: nil)
+                throw ExitCode.failure
+            }
+            document = outcome.document
+            modelScores = outcome.modelScores
+            churned = outcome.churned
+            encryptedLines = outcome.summary
+        }
         do {
-            document.model = try ChurnRiskModel().evaluate(scores: run.scores, churned: churned)
+            document.model = try ChurnRiskModel().evaluate(scores: modelScores, churned: churned)
         } catch {
             Console.info("note: no churn-risk model section (\(error))")
         }
@@ -66,12 +94,14 @@ struct DemoCommand: HeatCommand {
         try AtomicFile.write(data, to: resultsURL)
         let reportFiles = try ReportRenderer().write(document, formats: [.html], to: folder)
         let page = reportFiles.first { $0.lastPathComponent == "index.html" }
+        timer.lap("model and report")
         let seconds = Date().timeIntervalSince(started)
         if json {
             Console.output(String(decoding: data, as: UTF8.self))
             return
         }
-        Console.output("CustomerHeat demo (plaintext; synthetic bank: \(clients) clients, 40 managers, 5 branches, \(weeks) weeks, seed \(seed))")
+        let mode = plaintext ? "plaintext" : "encrypted"
+        Console.output("CustomerHeat demo (\(mode); synthetic bank: \(clients) clients, 40 managers, 5 branches, \(weeks) weeks, seed \(seed))")
         if let population = document.population {
             Console.output(CoreSummary.populationLine(population, asOf: run.asOf, interactions: run.ledger.interactionCount, duplicates: 0))
             Console.output("mean heat \(Int(population.meanHeat.rounded())) (largest possible \(configuration.maximumHeat))")
@@ -95,6 +125,50 @@ struct DemoCommand: HeatCommand {
             managers.suffix(shown).forEach { Console.output(line($0)) }
         }
         Console.output("references masked with PseudonymisationKey.insecureDerived(from: \"demo\") (demo only, not secret)")
+        Console.output("phases: " + timer.laps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))
+        encryptedLines.forEach { Console.output($0) }
         Console.output("wrote \(resultsURL.path)\(page.map { " and \($0.path)" } ?? "") in \(String(format: "%.1f", seconds)) s")
+    }
+}
+
+/// The encrypted half of `heatctl demo`: runs ``PipelineDemo`` in a temporary folder and phrases its outcome.
+enum EncryptedDemo {
+    struct Outcome {
+        var document: ResultsDocument
+        var modelScores: [HeatScore]
+        var churned: [String: Bool]
+        var mismatches: [String]
+        var mismatchCount: Int
+        var summary: [String]
+    }
+
+    static func run(
+        dataset: SyntheticDataset, plaintextRun: PlaintextHeatRun, plaintextDocument: ResultsDocument, key: PseudonymisationKey,
+        configuration: HeatConfiguration, timer: inout PhaseTimer
+    ) throws -> Outcome {
+        let work = FileManager.default.temporaryDirectory.appending(path: "customerheat-demo-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw AtomicFileError(path: work.path, reason: "cannot create the work folder (\((error as NSError).localizedDescription))")
+        }
+        defer { try? FileManager.default.removeItem(at: work) }
+        var laps = timer
+        let result = try PipelineDemo.run(
+            dataset: dataset, plaintext: plaintextRun, plaintextDocument: plaintextDocument, key: key,
+            configuration: configuration, workFolder: work) { laps.lap($0) }
+        timer = laps
+        let megabytes = String(format: "%.1f", Double(result.ciphertextBytes) / 1_048_576)
+        var summary = [
+            "encrypted pipeline: \(result.preset), \(result.ciphertexts) ciphertexts (\(megabytes) MiB) in the store; "
+                + "noise budget left \(result.noiseBudget) bits (\(result.maskedNoiseBudget) bits after a manager's release mask)",
+        ]
+        if result.mismatches.isEmpty {
+            summary.append("encrypted and plaintext results matched for all \(result.clients) clients "
+                + "(heat, trend, level, cooling; population, histogram, groups, per-client rows)")
+        }
+        return Outcome(
+            document: result.document, modelScores: result.scores, churned: result.churned, mismatches: result.mismatches,
+            mismatchCount: result.mismatches.count, summary: summary)
     }
 }

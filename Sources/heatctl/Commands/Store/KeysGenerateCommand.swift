@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatCore
+import HeatFHE
 
 /// `heatctl keys generate --out DIR [--store heat.db]`.
 struct KeysGenerateCommand: HeatCommand {
@@ -9,13 +10,18 @@ struct KeysGenerateCommand: HeatCommand {
         abstract: "Write one key folder per role.",
         discussion: """
             Writes DIR/collector (pseudonymisation key), DIR/keyholder (Ed25519 signing key), \
-            DIR/auditor (its public verification key) and DIR/evaluator (empty until the FHE keys \
-            exist), each file in the HEATFILE envelope, secret files with mode 0600. Existing key \
-            files are never overwritten. With --store, the key fingerprints are recorded in the \
-            store and its audit log, binding the store to these keys.
+            DIR/auditor (its public verification key), each file in the HEATFILE envelope, secret \
+            files with mode 0600, and a BFV key pair for the encrypted pipeline: the parameters and \
+            public key into DIR/collector and DIR/evaluator, the secret key only into DIR/keyholder \
+            (the pipeline needs no evaluation keys). --preset picks the BFV preset (default: the \
+            smallest whose plaintext modulus holds the default heat configuration's largest heat \
+            and trend; `heatctl fhe params` lists them); a preset the pipeline cannot use exits 69. \
+            Existing key files are never overwritten. With --store, the key fingerprints are \
+            recorded in the store and its audit log, binding the store to these keys.
 
-            Example:
+            Examples:
               heatctl keys generate --out keys --store heat.db
+              heatctl keys generate --out keys --preset n8192-logq217-logt25
             """)
 
     @Option(name: .long, help: "The folder to write the role folders into.")
@@ -24,7 +30,7 @@ struct KeysGenerateCommand: HeatCommand {
     @Option(name: .long, help: "A store to record the key fingerprints in.")
     var store: String?
 
-    @Option(name: .long, help: "FHE parameter preset (accepted for the FHE keys once they exist; ignored now).")
+    @Option(name: .long, help: "BFV preset of the pipeline's FHE keys (default: the smallest that fits the default heat configuration).")
     var preset: String?
 
     @Flag(name: .long, help: "Print the fingerprints as one JSON document.")
@@ -35,6 +41,7 @@ struct KeysGenerateCommand: HeatCommand {
 
     struct Output: Encodable {
         var files: [String]
+        var fhePreset: String
         var pseudonymisationKey: String
         var signingKey: String
         var store: String?
@@ -42,16 +49,20 @@ struct KeysGenerateCommand: HeatCommand {
 
     func execute() async throws {
         let opened = try store.map { try HeatStore(path: $0) }
-        if preset != nil { Console.info("note: FHE keys are not generated yet; --preset is ignored") }
+        let presetName = try preset ?? HeatPacking.preset(for: HeatConfiguration()).name
+        try HeatPacking.checkUsable(try BfvParameters(preset: presetName))
         let generated = try KeyFolder.generate(at: out)
+        let fheFiles = try PipelineKeys.generate(at: out, preset: presetName)
         if let opened { try KeyRegistry.recordGenerated(generated, in: opened) }
         if json {
             try StoreJSON.print(Output(
-                files: generated.files, pseudonymisationKey: generated.pseudonymisationKey.fingerprint.hex,
+                files: generated.files + fheFiles, fhePreset: presetName,
+                pseudonymisationKey: generated.pseudonymisationKey.fingerprint.hex,
                 signingKey: generated.signingKey.fingerprint.hex, store: store))
             return
         }
-        for file in generated.files { Console.output("wrote \(file)") }
+        for file in generated.files + fheFiles { Console.output("wrote \(file)") }
+        Console.output("FHE preset                       \(presetName)")
         Console.output("pseudonymisation key fingerprint \(generated.pseudonymisationKey.fingerprint.hex)")
         Console.output("signing key fingerprint          \(generated.signingKey.fingerprint.hex)")
         if let store { Console.output("recorded in \(store)") }
