@@ -35,6 +35,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case ingestionKey = 20
     /// The key holder's endorsement of the collector's ingestion public key (JSON payload).
     case ingestionKeyEndorsement = 21
+    /// The encrypted pipeline evaluator's output: per-client heat and trend ciphertexts by slot
+    /// batch, with the run's metadata (binary payload; `heatctl evaluate --out run.heat`).
+    case encryptedHeatRun = 40
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -53,6 +56,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .signedHead: "signedHead"
         case .ingestionKey: "ingestionKey"
         case .ingestionKeyEndorsement: "ingestionKeyEndorsement"
+        case .encryptedHeatRun: "encryptedHeatRun"
         }
     }
 

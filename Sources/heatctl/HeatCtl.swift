@@ -34,6 +34,8 @@ struct HeatCtl: AsyncParsableCommand {
             InitCommand.self,
             KeysCommand.self,
             IngestCommand.self,
+            EvaluateCommand.self,
+            ReleaseCommand.self,
             ClientsCommand.self,
             ReleaseCommand.self,
             PolicyCommand.self,

@@ -34,9 +34,6 @@ struct StoreCLITests {
         #expect(try run(["init", "--store", db]).status == 0)
         #expect(try run(["keys", "generate", "--out", keys, "--store", db]).status == 0)
 
-        let encrypted = try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector"])
-        #expect(encrypted.status == 64)
-        #expect(encrypted.stderr.contains("encrypted ingestion pipeline is not available"))
         let wrongRole = try run(["ingest", input, "--store", db, "--keys", "\(keys)/keyholder", "--plaintext"])
         #expect(wrongRole.status == 64)
         #expect(wrongRole.stderr.contains("must not hold"))

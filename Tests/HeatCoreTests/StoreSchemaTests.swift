@@ -42,6 +42,12 @@ import Testing
         try KeyRegistry.recordGenerated(keys, in: store)
         _ = try StoreIngestor(key: keys.pseudonymisationKey, signer: StoreTestSupport.signer(keys)).ingest(
             try StoreTestSupport.interactions(0..<5), clients: [], into: store, source: .init(name: "a.csv", inputHash: ""))
+        // An encrypted ingestion fills the ciphertext and collector-state tables.
+        _ = try PipelineKeys.generate(at: directory.appending(path: "keys").path, preset: "n8192-logq217-logt25")
+        let collector = try Collector(
+            folder: KeyFolder(path: directory.appending(path: "keys/collector").path, role: .collector))
+        _ = try collector.ingestor().ingest(
+            try StoreTestSupport.interactions(5..<10), clients: [], into: store, source: .init(name: "b.csv", inputHash: ""))
         let head = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .firstHead)
         let raw = try StoreTestSupport.attacker(store.path)
         for table in ChainedTable.all {
@@ -56,7 +62,7 @@ import Testing
         #expect(throws: StoreError.appendOnlyViolation(path: store.path, table: "audit_log")) {
             try store.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 1") }
         }
-        #expect(try AuditLog.entries(in: store).count == 4)
+        #expect(try AuditLog.entries(in: store).count == 5)
         #expect(try StoreVerifier.verify(store: store, pinnedKey: keys.signingKey.verificationKey, anchor: .previous(head)).intact)
     }
 

@@ -24,6 +24,10 @@ public struct StoreIngestReport: Sendable, Hashable, Codable {
     public var inputHash: String
     /// SHA-256 (hex) over the new heads of the chains this run appended to.
     public var outputHash: String
+    /// Ciphertexts appended by the encrypted pipeline's collector (0 for plaintext ingestion).
+    public var ciphertextsAdded: Int = 0
+    /// `plaintext` or `encrypted`.
+    public var mode: String = "plaintext"
 
     /// Creates a report.
     ///

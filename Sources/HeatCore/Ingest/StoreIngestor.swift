@@ -40,6 +40,9 @@ public struct StoreIngestor: Sendable {
     public let signer: CollectorSigner?
     /// Abort (throwing ``StoreIngestorError/faultInjected(afterRows:)``) after this many rows.
     public var faultAbortAfterRows: Int?
+    /// Where the new bucket totals go instead of plaintext `weekly_buckets` rows (the encrypted
+    /// pipeline's ``Collector``); `nil` stores plaintext test-and-demo buckets.
+    public var bucketSink: (any IngestionBucketSink)?
 
     /// Describes the input of an ingestion for the audit log.
     public struct Source: Sendable, Hashable {
@@ -80,7 +83,9 @@ public struct StoreIngestor: Sendable {
     }
 
     /// The chained tables an ingestion run appends to and signs, in signature order.
-    public static let signedTables: [ChainedTable] = [.clientDirectory, .eventHMACs, .weeklyBuckets, .computationRuns]
+    public static let signedTables: [ChainedTable] = [
+        .clientDirectory, .eventHMACs, .weeklyBuckets, .computationRuns, .ciphertexts, .collectorState,
+    ]
 
     /// Reads the fault-injection switch from the environment.
     ///
@@ -286,7 +291,17 @@ public struct StoreIngestor: Sendable {
 
             var pseudonymBySlot: [Int64: Data] = [:]
             for (pseudonym, slot) in slots { pseudonymBySlot[slot] = pseudonym }
-            for key in totals.keys.sorted() {
+            var sunk: IngestionBucketSinkResult?
+            if let bucketSink {
+                let items = totals.keys.sorted().compactMap { key -> IngestedBucket? in
+                    guard let total = totals[key] else { return nil }
+                    return IngestedBucket(
+                        slot: key.slot, week: key.week, channel: key.channel, direction: key.direction, events: total.events,
+                        durationSeconds: total.durationSeconds, replies: total.replies)
+                }
+                sunk = try bucketSink.append(items, run: run, in: db)
+            }
+            for key in totals.keys.sorted() where sunk == nil {
                 guard let total = totals[key], let pseudonym = pseudonymBySlot[key.slot] else { continue }
                 try buckets.append([
                     .blob([UInt8](pseudonym)), .text(key.week.description), .text(key.channel.rawValue),
@@ -300,15 +315,20 @@ public struct StoreIngestor: Sendable {
                 output.update(data: Array("\(appender.table.name):\(appender.lastSeq):".utf8))
                 output.update(data: appender.lastHash)
             }
+            for chain in sunk?.chains ?? [] {
+                output.update(data: Array("\(chain.table):\(chain.seq):".utf8))
+                output.update(data: chain.hash)
+            }
             let outputHash = Hex.encode(output.finalize())
             var parameters: [String: String] = [
-                "input": source.name, "mode": "plaintext", "rowsRead": String(rowsRead),
+                "input": source.name, "mode": sunk?.mode ?? "plaintext", "rowsRead": String(rowsRead),
                 "rowsRejected": String(source.rejectedRows), "eventsAdded": String(eventsAdded),
                 "duplicatesSkipped": String(duplicates), "clientsAdded": String(clientsAdded),
-                "bucketRowsAdded": String(totals.count), "run": String(run),
+                "bucketRowsAdded": String(sunk == nil ? totals.count : 0), "run": String(run),
                 "keyFingerprint": pseudonymizer.key.fingerprint.hex,
             ]
             if let clientsName = source.clientsName { parameters["clients"] = clientsName }
+            for (key, value) in sunk?.parameters ?? [:] { parameters[key] = value }
             let recorded = try ComputationLog.append(
                 ComputationRun(startedAt: startedAt, finishedAt: .now(), kind: "ingest", inputHash: source.inputHash,
                                outputHash: outputHash, parameters: parameters), in: db)
@@ -322,10 +342,13 @@ public struct StoreIngestor: Sendable {
             try AuditLog.append(AuditEntry(
                 role: KeyRole.collector.rawValue, action: AuditAction.ingest, inputHash: source.inputHash,
                 outputHash: outputHash, parameters: parameters), in: db)
-            return StoreIngestReport(
+            var report = StoreIngestReport(
                 run: run, rowsRead: rowsRead, rowsRejected: source.rejectedRows, eventsAdded: eventsAdded,
-                duplicatesSkipped: duplicates, clientsAdded: clientsAdded, bucketRowsAdded: totals.count,
+                duplicatesSkipped: duplicates, clientsAdded: clientsAdded, bucketRowsAdded: sunk == nil ? totals.count : 0,
                 inputHash: source.inputHash, outputHash: outputHash)
+            report.ciphertextsAdded = sunk?.ciphertexts ?? 0
+            report.mode = sunk?.mode ?? "plaintext"
+            return report
         }
     }
 }

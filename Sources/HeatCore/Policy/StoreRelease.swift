@@ -42,9 +42,10 @@ public enum StoreRelease {
     /// - Returns: the input (mode plaintext, with weekly event totals over the heat window).
     /// - Throws: ``StoreError``.
     public static func input(
-        from store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(), asOf: CalendarDate? = nil
+        from store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(), asOf: CalendarDate? = nil,
+        entries decrypted: [ClientDirectoryEntry]? = nil
     ) throws -> ReleaseInput {
-        let entries = try ClientDirectory.entries(in: store, scoring: configuration, asOf: asOf)
+        let entries = try decrypted ?? ClientDirectory.entries(in: store, scoring: configuration, asOf: asOf)
         let buckets = try ClientDirectory.buckets(in: store)
         let latest = buckets.filter { $0.events > 0 }.map(\.week).max()
         let reference = asOf ?? latest.map { $0.monday.adding(days: 6) } ?? UTCTimestamp.now().date

@@ -120,6 +120,8 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
     public static let registered: [ChainedTable] = [
         .auditLog, .keyFingerprints, .clientDirectory, .weeklyBuckets, .eventHMACs, .computationRuns,
         .collectorKeys, .ingestionSignatures,
+        // v4-ciphertexts (the encrypted pipeline)
+        .ciphertexts, .collectorState,
     ]
 
     /// The chains a signed head covers: every ``registered`` table (not ``signedHeads`` itself).

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 3
+    public static let currentVersion = 4
 
     /// The column type of each data column, by table and column name.
     static let columnTypes: [String: [String: String]] = [
@@ -110,6 +110,14 @@ public enum StoreSchema {
         migrator.registerMigration("v3-policy") { db in
             try ReleaseLedger.createTable(in: db)
             try db.execute(sql: "PRAGMA user_version = 3")
+        }
+        // Registered after every earlier migration (v2-audit and v3-policy come before it).
+        migrator.registerMigration("v4-ciphertexts") { db in
+            try createChainedTable(.ciphertexts, in: db)
+            try createChainedTable(.collectorState, in: db)
+            try db.execute(sql: "CREATE INDEX ciphertexts_batch ON ciphertexts(batch, week)")
+            try db.execute(sql: "CREATE INDEX collector_state_week ON collector_state(week, batch)")
+            try db.execute(sql: "PRAGMA user_version = 4")
         }
         return migrator
     }

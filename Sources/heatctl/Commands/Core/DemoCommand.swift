@@ -7,15 +7,20 @@ import HeatEnvelope
 struct DemoCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Generate a synthetic bank, score it and write results.json (plaintext).",
+        abstract: "Run the whole pipeline on a synthetic bank (encrypted by default) and write results.json.",
         discussion: """
             Generates the default synthetic dataset in memory (2,000 clients, 40 managers, 5 branches, \
-            52 weeks), scores it with the default heat model, prints a short summary (clients per \
-            level, cooling clients, the top and bottom managers by mean heat over groups of at least \
-            5 clients, as masked references), evaluates a churn-risk model (logistic regression on heat \
-            features against the generator's churn labels, 5-fold cross-validation) and writes \
-            results.json and the HTML report (index.html, as `heatctl report` renders it) into --out. --json prints the results document on stdout \
-            instead of the summary (the files are written as well).
+            52 weeks) and runs the encrypted pipeline end to end in a temporary folder: BFV keys for \
+            the three roles, the collector pseudonymises, buckets and encrypts every client's weekly \
+            scores into a store, the evaluator computes heat and trend on the ciphertexts only, and \
+            the key holder decrypts and derives levels, cooling flags and the histogram. It also \
+            scores the same data with the plaintext pipeline, compares every client's heat, trend, \
+            level and cooling flag and the released population, histogram, groups and per-client \
+            rows, prints how long each phase took, and states that the results matched for all N \
+            clients; a mismatch prints the differences and exits 1. --plaintext runs only the \
+            plaintext pipeline (the comparison run, with the weekly event counts section).
+
+              heatctl demo --plaintext --out heat-report-plaintext/
 
             The results are released as --role (default executive) through the same policy code as \
             `heatctl release`, under --policy (default: the built-in policy, which `heatctl policy check` \
@@ -23,9 +28,8 @@ struct DemoCommand: HeatCommand {
             over groups of at least 5 clients and no per-client values; `--role manager --manager REF` \
             receives that manager's own clients; --epsilon adds differential-privacy noise.
 
-            Plaintext is the only mode until the encrypted pipeline lands; --plaintext is accepted \
-            and is the default. References are masked with an insecure key derived from the public \
-            label "demo": fine for synthetic data, never for real clients.
+            The released values are the key holder's decrypted ones (the plaintext values with \
+            --plaintext).
 
             Form:
               heatctl demo [--clients N] [--weeks W] [--seed S] [--plaintext] [--out DIR] [--json]
@@ -33,13 +37,14 @@ struct DemoCommand: HeatCommand {
 
             Examples:
               heatctl demo --clients 500 --out heat-report/
+              heatctl demo --plaintext --out heat-report-plaintext/
               heatctl demo --role analyst --epsilon 1 --out noisy-report/
             """)
 
     @Option(help: "Number of clients.") var clients = 2_000
     @Option(help: "Number of weeks of interactions.") var weeks = 52
     @Option(help: "Random seed.") var seed: UInt64 = SyntheticBank.defaultSeed
-    @Flag(help: "Compute on plaintext (the only mode for now).") var plaintext = false
+    @Flag(help: "Run only the plaintext pipeline (the comparison run).") var plaintext = false
     @Option(help: "Folder for results.json and index.html (created when missing).") var out = "heat-report"
     @Flag(help: "Print the results document as JSON on stdout.") var json = false
     @Option(help: "The role the results are released to.") var role = "executive"
@@ -53,22 +58,53 @@ struct DemoCommand: HeatCommand {
         let bank = SyntheticBank(clients: clients, managers: 40, branches: 5, weeks: weeks, seed: seed)
         try bank.validate()
         let started = Date()
+        var timer = PhaseTimer()
         let dataset = bank.generate()
+        timer.lap("generate")
         let configuration = HeatConfiguration()
+        let key = PseudonymisationKey.insecureDerived(from: "demo")
         let run = try PlaintextHeatRun(interactions: dataset.interactions, clients: dataset.clients, configuration: configuration)
         let releasePolicy = try policy.map { try PrivacyPolicy.load(from: URL(filePath: $0)) } ?? PrivacyPolicy.default
-        let pseudonymizer = Pseudonymizer(key: .insecureDerived(from: "demo"))
+        let pseudonymizer = Pseudonymizer(key: key)
         let directory = Dictionary(uniqueKeysWithValues: dataset.clients.map { ($0.clientID, $0) })
-        let churned = Dictionary(uniqueKeysWithValues: dataset.labels.map { ($0.clientID, $0.churned) })
+        timer.lap("plaintext heat")
+        // The released values: the key holder's decrypted ones, or the plaintext ones with --plaintext.
+        var scores = run.scores
+        var modelScores = run.scores
+        var churned = Dictionary(uniqueKeysWithValues: dataset.labels.map { ($0.clientID, $0.churned) })
+        var encryptedLines: [String] = []
+        if !plaintext {
+            let builder = ResultsBuilder(
+                configuration: configuration, pseudonymizer: pseudonymizer, includeClients: true, policyName: "demo")
+            let plaintextDocument = builder.build(
+                scores: run.scores, ledger: run.ledger, directory: directory, asOf: run.asOf, generatedAt: Clock.now())
+            let outcome = try EncryptedDemo.run(
+                dataset: dataset, plaintextRun: run, plaintextDocument: plaintextDocument, key: key, configuration: configuration,
+                timer: &timer)
+            if !outcome.mismatches.isEmpty {
+                Console.error("encrypted and plaintext results differ for \(outcome.mismatchCount) of \(run.scores.count) clients:\n"
+                    + outcome.mismatches.prefix(10).joined(separator: "\n"), hint: nil)
+                throw ExitCode.failure
+            }
+            let decrypted = Dictionary(uniqueKeysWithValues: outcome.modelScores.map { ($0.clientID, $0) })
+            scores = run.scores.map { plain in
+                guard var score = decrypted[pseudonymizer.pseudonym(for: plain.clientID, kind: .client).hex] else { return plain }
+                score.clientID = plain.clientID
+                return score
+            }
+            modelScores = outcome.modelScores
+            churned = outcome.churned
+            encryptedLines = outcome.summary
+        }
         var model: ModelSection?
         do {
-            model = try ChurnRiskModel().evaluate(scores: run.scores, churned: churned)
+            model = try ChurnRiskModel().evaluate(scores: modelScores, churned: churned)
         } catch {
             Console.info("note: no churn-risk model section (\(error))")
         }
         let through = run.asOf.isoWeek
         let input = DemoRelease.input(
-            run: run, directory: directory, pseudonymizer: pseudonymizer, model: model,
+            run: run, scores: scores, directory: directory, pseudonymizer: pseudonymizer, model: model,
             weekly: run.ledger.weeklyEvents(from: through.advanced(by: -(configuration.windowWeeks - 1)), through: through))
         let outcome = try ReleaseEngine(policy: releasePolicy).release(
             input, request: ReleaseRequest(role: role, manager: manager, epsilon: epsilon), generatedAt: Clock.now())
@@ -87,12 +123,14 @@ struct DemoCommand: HeatCommand {
         try AtomicFile.write(data, to: resultsURL)
         let reportFiles = try ReportRenderer().write(document, formats: [.html], to: folder)
         let page = reportFiles.first { $0.lastPathComponent == "index.html" }
+        timer.lap("model and report")
         let seconds = Date().timeIntervalSince(started)
         if json {
             Console.output(String(decoding: data, as: UTF8.self))
             return
         }
-        Console.output("CustomerHeat demo (plaintext; synthetic bank: \(clients) clients, 40 managers, 5 branches, \(weeks) weeks, seed \(seed))")
+        let mode = plaintext ? "plaintext" : "encrypted"
+        Console.output("CustomerHeat demo (\(mode); synthetic bank: \(clients) clients, 40 managers, 5 branches, \(weeks) weeks, seed \(seed))")
         if let population = document.population {
             Console.output(CoreSummary.populationLine(population, asOf: run.asOf, interactions: run.ledger.interactionCount, duplicates: 0))
             Console.output("mean heat \(Int(population.meanHeat.rounded())) (largest possible \(configuration.maximumHeat))")
@@ -117,56 +155,62 @@ struct DemoCommand: HeatCommand {
         }
         Console.output("released to \(role) under policy \(releasePolicy.name) (sha256 \(releasePolicy.hash.prefix(16))…)\(outcome.epsilon.map { ", epsilon \($0)" } ?? ", no noise")")
         Console.output("references masked with PseudonymisationKey.insecureDerived(from: \"demo\") (demo only, not secret)")
+        Console.output("phases: " + timer.laps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))
+        encryptedLines.forEach { Console.output($0) }
         Console.output("wrote \(resultsURL.path)\(page.map { " and \($0.path)" } ?? "") in \(String(format: "%.1f", seconds)) s")
     }
 }
 
-/// Builds the release input of the demo's in-memory synthetic bank.
-enum DemoRelease {
-    static func input(
-        run: PlaintextHeatRun, directory: [String: Client], pseudonymizer: Pseudonymizer, model: ModelSection?, weekly: [WeeklyCount]
-    ) -> ReleaseInput {
-        let clientPseudonyms = run.scores.map { pseudonymizer.pseudonym(for: $0.clientID, kind: .client) }
-        let clientRefs = Pseudonymizer.displayRefs(for: clientPseudonyms)
-        var managers: [String: Pseudonym] = [:]
-        var branches: [String: Pseudonym] = [:]
-        func manager(_ id: String) -> Pseudonym {
-            if let known = managers[id] { return known }
-            let pseudonym = pseudonymizer.pseudonym(for: id, kind: .manager)
-            managers[id] = pseudonym
-            return pseudonym
+            The results are released as --role (default executive) through the same policy code as \
+            `heatctl release`, under --policy (default: the built-in policy, which `heatctl policy check` \
+            describes with Examples/policy.json as a close relative): an executive receives aggregates \
+            over groups of at least 5 clients and no per-client values; `--role manager --manager REF` \
+            receives that manager's own clients; --epsilon adds differential-privacy noise.
+
+            Plaintext is the only mode until the encrypted pipeline lands; --plaintext is accepted \
+            and is the default. References are masked with an insecure key derived from the public \
+            label "demo": fine for synthetic data, never for real clients.
+    }
+}
+
+/// The encrypted half of `heatctl demo`: runs ``PipelineDemo`` in a temporary folder and phrases its outcome.
+enum EncryptedDemo {
+    struct Outcome {
+        var document: ResultsDocument
+        var modelScores: [HeatScore]
+        var churned: [String: Bool]
+        var mismatches: [String]
+        var mismatchCount: Int
+        var summary: [String]
+    }
+
+    static func run(
+        dataset: SyntheticDataset, plaintextRun: PlaintextHeatRun, plaintextDocument: ResultsDocument, key: PseudonymisationKey,
+        configuration: HeatConfiguration, timer: inout PhaseTimer
+    ) throws -> Outcome {
+        let work = FileManager.default.temporaryDirectory.appending(path: "customerheat-demo-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw AtomicFileError(path: work.path, reason: "cannot create the work folder (\((error as NSError).localizedDescription))")
         }
-        func branch(_ id: String) -> Pseudonym {
-            if let known = branches[id] { return known }
-            let pseudonym = pseudonymizer.pseudonym(for: id, kind: .branch)
-            branches[id] = pseudonym
-            return pseudonym
+        defer { try? FileManager.default.removeItem(at: work) }
+        var laps = timer
+        let result = try PipelineDemo.run(
+            dataset: dataset, plaintext: plaintextRun, plaintextDocument: plaintextDocument, key: key,
+            configuration: configuration, workFolder: work) { laps.lap($0) }
+        timer = laps
+        let megabytes = String(format: "%.1f", Double(result.ciphertextBytes) / 1_048_576)
+        var summary = [
+            "encrypted pipeline: \(result.preset), \(result.ciphertexts) ciphertexts (\(megabytes) MiB) in the store; "
+                + "noise budget left \(result.noiseBudget) bits (\(result.maskedNoiseBudget) bits after a manager's release mask)",
+        ]
+        if result.mismatches.isEmpty {
+            summary.append("encrypted and plaintext results matched for all \(result.clients) clients "
+                + "(heat, trend, level, cooling; population, histogram, groups, per-client rows)")
         }
-        var raw: [(HeatScore, Pseudonym, [GroupSummary.Kind: Pseudonym], segment: String?, region: String?)] = []
-        for (score, pseudonym) in zip(run.scores, clientPseudonyms) {
-            var groups: [GroupSummary.Kind: Pseudonym] = [:]
-            var segment: String?
-            var region: String?
-            if let client = directory[score.clientID] {
-                groups[.manager] = manager(client.managerID)
-                groups[.branch] = branch(client.branch)
-                segment = client.segment
-                region = client.region
-            } else if let seen = run.ledger.assignments[score.clientID] {
-                groups[.manager] = manager(seen.managerID)
-                groups[.branch] = branch(seen.branch)
-            }
-            raw.append((score, pseudonym, groups, segment, region))
-        }
-        let groupRefs = Pseudonymizer.displayRefs(for: Array(managers.values) + Array(branches.values))
-        let clients = raw.map { score, pseudonym, groups, segment, region in
-            var refs: [GroupSummary.Kind: String] = [:]
-            for (kind, group) in groups { refs[kind] = groupRefs[group] ?? group.displayRef }
-            refs[.segment] = segment
-            refs[.region] = region
-            return ReleaseClient(id: pseudonym.hex, ref: clientRefs[pseudonym] ?? pseudonym.displayRef, heat: score.heat,
-                                 trend: score.trend, level: score.level, cooling: score.cooling, groups: refs)
-        }
-        return ReleaseInput(clients: clients, asOf: run.asOf, configuration: run.configuration, weekly: weekly, model: model)
+        return Outcome(
+            document: result.document, modelScores: result.scores, churned: result.churned, mismatches: result.mismatches,
+            mismatchCount: result.mismatches.count, summary: summary)
     }
 }

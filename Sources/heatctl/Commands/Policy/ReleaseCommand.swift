@@ -5,15 +5,14 @@ import HeatEnvelope
 
 extension ReleaseRequest.Section: ExpressibleByArgument {}
 
-/// `heatctl release --store DB --keys DIR/keyholder --role ROLE --policy FILE [--manager REF] [--epsilon E] --out results.json`.
+/// `heatctl release --store DB --keys DIR/keyholder [--run run.heat] --role ROLE --policy FILE [--manager REF] [--epsilon E] --out results.json`.
 struct ReleaseCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "release",
         abstract: "Release results from the store to a role, as the policy allows (audited).",
         discussion: """
-            Run by the key holder. Computes what --role may receive under --policy from the store \
-            (plaintext test-and-demo buckets for now; the encrypted pipeline releases its decrypted \
-            values through the same code), adds differential-privacy noise when an epsilon is spent \
+            Run by the key holder. Computes what --role may receive under --policy from the store, \
+            adds differential-privacy noise when an epsilon is spent \
             (--epsilon, or the role's default), writes the results document to --out and records the \
             release in the audit log: role, policy hash, epsilon, budget spent this month and the \
             SHA-256 of the written document. Groups under the policy's k, or that could be subtracted \
@@ -22,12 +21,19 @@ struct ReleaseCommand: HeatCommand {
             section the role may not receive, an epsilon over the role's maximum or monthly budget) \
             is refused with exit 77 naming the rule, and the refusal is recorded in the audit log.
 
+            Values: with --run, the key holder decrypts the evaluator's run file (`heatctl evaluate \
+            --out`) inside the vault; on a store holding ciphertexts without --run, the key holder \
+            evaluates the stored ciphertexts itself; on a plaintext store (`ingest --plaintext`), \
+            the plaintext buckets are scored. For a role that sees only a manager's own clients, \
+            every other client's slot is multiplied by zero on the ciphertext before decryption, and \
+            only the clients section is released.
+
             Form:
-              heatctl release --store heat.db --keys DIR/keyholder --role ROLE --policy policy.json \\
-                [--manager REF] [--epsilon E] [--section NAME ...] --out results.json [--json]
+              heatctl release --store heat.db --keys DIR/keyholder [--run run.heat] --role ROLE \\
+                --policy policy.json [--manager REF] [--epsilon E] [--section NAME ...] --out results.json [--json]
 
             Examples:
-              heatctl release --store heat.db --keys keys/keyholder --role executive --policy Examples/policy.json --out results.json
+              heatctl release --store heat.db --keys keys/keyholder --run run.heat --role executive --policy Examples/policy.json --out results.json
               heatctl release --store heat.db --keys keys/keyholder --role manager --manager M-19b0d4aa --policy Examples/policy.json --out mine.json
               heatctl release --store heat.db --keys keys/keyholder --role analyst --epsilon 1 --policy Examples/policy.json --out noisy.json
             """)
@@ -37,6 +43,9 @@ struct ReleaseCommand: HeatCommand {
 
     @Option(name: .long, help: "The key holder's key folder (keys/keyholder).")
     var keys: String
+
+    @Option(name: .long, help: "The evaluator's run file to decrypt (heatctl evaluate --out).")
+    var run: String?
 
     @Option(name: .long, help: "The role released to (a role named in the policy).")
     var role: String
@@ -72,7 +81,7 @@ struct ReleaseCommand: HeatCommand {
     var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        _ = try KeyFolder(path: keys, role: .keyholder)
+        let folder = try KeyFolder(path: keys, role: .keyholder)
         let loaded = try PrivacyPolicy.load(from: URL(filePath: policy))
         let opened = try HeatStore(path: store)
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
@@ -84,9 +93,25 @@ struct ReleaseCommand: HeatCommand {
                 throw ValidationError("--as-of \(asOf): \(error)")
             }
         }
-        let input = try StoreRelease.input(from: opened, configuration: configuration, asOf: reference)
-        let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon,
-                                     sections: section.isEmpty ? nil : Set(section))
+        var sections = section.isEmpty ? nil : Set(section)
+        var decrypted: [ClientDirectoryEntry]?
+        if run != nil || (try EncryptedClientDirectory.ciphertextCount(in: opened)) > 0 {
+            // The encrypted pipeline: the key holder decrypts inside the vault.
+            let keyHolder = try KeyHolder(folder: folder)
+            let evaluation = try run.map { try EncryptedHeatRun.read(from: URL(filePath: $0), context: keyHolder.context) }
+            if let evaluation { reference = reference ?? evaluation.header.asOf }
+            var mask: Pseudonym?
+            if case .own = try loaded.permissions(for: role).clients, let ref = clientsOf ?? manager {
+                // Only that manager's slots are decrypted; aggregates would need every slot.
+                mask = try KeyHolder.manager(matching: ref, in: opened)
+                sections = [.clients]
+            }
+            decrypted = try EncryptedClientDirectory.entries(
+                in: opened, keyHolder: keyHolder, run: evaluation, configuration: configuration, asOf: reference, manager: mask)
+        }
+        var input = try StoreRelease.input(from: opened, configuration: configuration, asOf: reference, entries: decrypted)
+        if decrypted != nil { input.mode = .encrypted }
+        let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)
         let released = try StoreRelease.release(input, in: opened, policy: loaded, request: request)
         try AtomicFile.write(released.data, to: URL(filePath: out))
         let outcome = released.outcome

@@ -10,8 +10,11 @@ struct ClientsCommand: HeatCommand {
         abstract: "List the store's pseudonymous client directory, or reveal references (audited).",
         discussion: """
             Lists clients by masked reference with their masked manager and branch, segment, \
-            region, opening date, stored event count and heat (plaintext, from the stored \
-            buckets: test and demo data). Manager, branch and search take reference prefixes \
+            region, opening date, stored event count and heat. For a store with encrypted activity \
+            heat comes through the key holder: pass --keys keys/keyholder (and optionally the \
+            evaluator's --run run.heat; without it the key holder evaluates the ciphertexts in the \
+            vault) and the values are decrypted there; a plaintext store (test and demo data) is \
+            scored from its buckets. Manager, branch and search take reference prefixes \
             (M-19b0, B-3c, C-7f3a); segment matches exactly; level is cold, cool, warm or hot.
 
             With --reveal, maps references back to raw ids by recomputing the HMACs of the ids in \
@@ -24,7 +27,8 @@ struct ClientsCommand: HeatCommand {
             labels in clear (Docs/Privacy.md).
 
             Examples:
-              heatctl clients --store heat.db --manager M-19b0 --level cool
+              heatctl clients --store heat.db --keys keys/keyholder --manager M-19b0 --level cool
+              heatctl clients --store plain.db --level warm
               heatctl clients --store heat.db --segment retail --role relationship-office --policy Examples/policy.json
               heatctl clients --reveal --keys keys/collector --clients clients.csv --store heat.db C-7f3a9c2e
             """)
@@ -62,8 +66,11 @@ struct ClientsCommand: HeatCommand {
     @Flag(name: .long, help: "Reveal raw ids for references, using your own clients file (audited).")
     var reveal = false
 
-    @Option(name: .long, help: "With --reveal: the collector's key folder (keys/collector).")
+    @Option(name: .long, help: "The key holder's folder (encrypted store), or with --reveal the collector's.")
     var keys: String?
+
+    @Option(name: .long, help: "With --keys DIR/keyholder: the evaluator's run file to decrypt (default: evaluate in the vault).")
+    var run: String?
 
     @Option(name: .long, help: "With --reveal: your clients file with the raw ids.")
     var clients: String?
@@ -111,8 +118,22 @@ struct ClientsCommand: HeatCommand {
             }
         }
         let filter = ClientFilter(branch: branch, manager: manager, segment: segment, search: search, level: level)
-        let entries = try ClientDirectory.entries(
-            in: try HeatStore(path: store), filter: filter, scoring: configuration, asOf: reference)
+        let opened = try HeatStore(path: store)
+        let encrypted = try EncryptedClientDirectory.ciphertextCount(in: opened) > 0
+        let entries: [ClientDirectoryEntry]
+        if let keys {
+            let keyHolder = try KeyHolder(folder: KeyFolder(path: keys, role: .keyholder))
+            let evaluation = try run.map { try EncryptedHeatRun.read(from: URL(filePath: $0), context: keyHolder.context) }
+            entries = try EncryptedClientDirectory.entries(
+                in: opened, keyHolder: keyHolder, run: evaluation, configuration: configuration, asOf: reference, filter: filter)
+        } else if encrypted {
+            if level != nil {
+                throw ValidationError("this store holds encrypted activity: --level needs the key holder (--keys keys/keyholder)")
+            }
+            entries = try ClientDirectory.entries(in: opened, filter: filter)
+        } else {
+            entries = try ClientDirectory.entries(in: opened, filter: filter, scoring: configuration, asOf: reference)
+        }
         if json {
             try StoreJSON.print(entries)
             return
@@ -127,7 +148,7 @@ struct ClientsCommand: HeatCommand {
                 entry.cooling.map { $0 ? "yes" : "no" } ?? "-",
             ].joined(separator: "\t"))
         }
-        Console.info("\(entries.count) clients (heat from plaintext test-and-demo buckets)")
+        Console.info("\(entries.count) clients (\(keys != nil ? "heat decrypted by the key holder" : encrypted ? "encrypted store: heat needs --keys keys/keyholder" : "heat from plaintext test-and-demo buckets"))")
     }
 
     private func revealClients() throws {

@@ -10,14 +10,19 @@ struct IngestCommand: HeatCommand {
         discussion: """
             Reads a CSV or JSON Lines interaction export, replaces every id by its keyed HMAC, skips \
             (and counts) events already stored, sums the rest per client x ISO week x channel x \
-            direction and appends them, all in one transaction: committed whole or not at all. \
-            Only --plaintext ingestion (test and demo data) exists until the encrypted pipeline \
-            lands; without it the command exits 64. Rejected rows are listed on stderr and the \
-            command exits 65 after committing the good rows; with --strict nothing is committed.
+            direction, all in one transaction: committed whole or not at all. By default the \
+            collector then encrypts: per ISO week and batch of N client slots, one BFV ciphertext \
+            of each client's weekly score (weights, caps and duration unit of --config, fixed at \
+            ingestion) with the public key of the collector folder; later exports append delta \
+            ciphertexts (Docs/Pipeline.md). --plaintext stores plaintext buckets instead (test and \
+            demo data, for comparison). Rejected rows are listed on stderr and the command exits \
+            65 after committing the good rows; with --strict nothing is committed. A heat \
+            configuration that the keys' preset cannot hold exits 69.
             HEAT_FAULT_ABORT_AFTER_ROWS=N aborts after N rows (for tests).
 
-            Example:
-              heatctl ingest interactions.csv --store heat.db --keys keys/collector --clients clients.csv --plaintext
+            Examples:
+              heatctl ingest interactions.csv --store heat.db --keys keys/collector --clients clients.csv
+              heatctl ingest interactions.csv --store plain.db --keys keys/collector --plaintext
             """)
 
     @Argument(help: "The interaction export (CSV or JSON Lines).")
@@ -35,8 +40,11 @@ struct IngestCommand: HeatCommand {
     @Flag(name: .long, help: "Commit nothing if any row is rejected.")
     var strict = false
 
-    @Flag(name: .long, help: "Store plaintext buckets (test and demo data only; required for now).")
+    @Flag(name: .long, help: "Store plaintext buckets (test and demo data only) instead of ciphertexts.")
     var plaintext = false
+
+    @Option(name: .long, help: "Heat configuration file whose weights and caps pack the weekly scores (default: built-in).")
+    var config: String?
 
     @Flag(name: .long, help: "Print the ingestion report as one JSON document.")
     var json = false
@@ -45,10 +53,11 @@ struct IngestCommand: HeatCommand {
     var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        guard plaintext else { throw StoreIngestorError.encryptedPipelineUnavailable }
         let folder = try KeyFolderRefusal.open(keys, role: .collector, store: store, action: AuditAction.ingest)
         let key = try folder.pseudonymisationKey()
         let signer = try folder.collectorSigner()
+        let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
+        let collector = plaintext ? nil : try Collector(folder: folder, configuration: configuration)
         let opened = try HeatStore(path: store)
         let fault = try StoreIngestor.faultSetting(from: ProcessInfo.processInfo.environment)
         var clientRecords: [Client] = []
@@ -62,7 +71,8 @@ struct IngestCommand: HeatCommand {
         guard let inputHash = StoreIngestor.sha256Hex(ofFile: file) else {
             throw IngestError.noSuchFile(file: file)
         }
-        let ingestor = StoreIngestor(key: key, signer: signer, faultAbortAfterRows: fault)
+        let ingestor = collector?.ingestor(signer: signer, faultAbortAfterRows: fault)
+            ?? StoreIngestor(key: key, signer: signer, faultAbortAfterRows: fault)
         let source = StoreIngestor.Source(
             name: (file as NSString).lastPathComponent, inputHash: inputHash,
             clientsName: clients.map { ($0 as NSString).lastPathComponent })
@@ -84,11 +94,14 @@ struct IngestCommand: HeatCommand {
         if json {
             try StoreJSON.print(report)
         } else {
+            let stored = collector.map {
+                "ciphertexts appended \(report.ciphertextsAdded) (\($0.context.parameters.name), weekly scores)"
+            } ?? "bucket rows appended \(report.bucketRowsAdded)"
             Console.output("""
-                ingested \(file) into \(store) (run \(report.run), plaintext test-and-demo buckets)
+                ingested \(file) into \(store) (run \(report.run), \(collector == nil ? "plaintext test-and-demo buckets" : "encrypted"))
                   rows read \(report.rowsRead), new events \(report.eventsAdded), \
                 already stored (skipped) \(report.duplicatesSkipped)
-                  clients added \(report.clientsAdded), bucket rows appended \(report.bucketRowsAdded)
+                  clients added \(report.clientsAdded), \(stored)
                 """)
         }
         if let summary, summary.rejectedRows > 0 {

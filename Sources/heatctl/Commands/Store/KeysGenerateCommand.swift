@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatCore
+import HeatFHE
 
 /// `heatctl keys generate --out DIR [--store heat.db]`.
 struct KeysGenerateCommand: HeatCommand {
@@ -10,14 +11,20 @@ struct KeysGenerateCommand: HeatCommand {
         discussion: """
             Writes DIR/collector (pseudonymisation key, Ed25519 ingestion key and the key holder's \
             endorsement of it), DIR/keyholder (Ed25519 signing key), DIR/auditor (its public \
-            verification key) and DIR/evaluator (empty until the FHE keys exist), each file in the \
-            HEATFILE envelope, secret files with mode 0600. Files are created with no-replace \
-            semantics: existing key files are never overwritten, and of two concurrent runs into \
-            one folder exactly one succeeds. With --store, the key fingerprints and the endorsed \
-            collector key are recorded in the store and its audit log, binding the store to them.
+            verification key), each file in the HEATFILE envelope, secret files with mode 0600, and \
+            a BFV key pair for the encrypted pipeline: the parameters and public key into \
+            DIR/collector and DIR/evaluator, the secret key only into DIR/keyholder (the pipeline \
+            needs no evaluation keys). --preset picks the BFV preset (default: the smallest whose \
+            plaintext modulus holds the default heat configuration's largest heat and trend; \
+            `heatctl fhe params` lists them); a preset the pipeline cannot use exits 69. Files are \
+            created with no-replace semantics: existing key files are never overwritten, and of two \
+            concurrent runs into one folder exactly one succeeds. With --store, the key fingerprints \
+            and the endorsed collector key are recorded in the store and its audit log, binding the \
+            store to them.
 
-            Example:
+            Examples:
               heatctl keys generate --out keys --store heat.db
+              heatctl keys generate --out keys --preset n8192-logq217-logt25
             """)
 
     @Option(name: .long, help: "The folder to write the role folders into.")
@@ -26,7 +33,7 @@ struct KeysGenerateCommand: HeatCommand {
     @Option(name: .long, help: "A store to record the key fingerprints in.")
     var store: String?
 
-    @Option(name: .long, help: "FHE parameter preset (accepted for the FHE keys once they exist; ignored now).")
+    @Option(name: .long, help: "BFV preset of the pipeline's FHE keys (default: the smallest that fits the default heat configuration).")
     var preset: String?
 
     @Flag(name: .long, help: "Print the fingerprints as one JSON document.")
@@ -37,6 +44,7 @@ struct KeysGenerateCommand: HeatCommand {
 
     struct Output: Encodable {
         var files: [String]
+        var fhePreset: String
         var pseudonymisationKey: String
         var signingKey: String
         var ingestionKey: String
@@ -45,17 +53,21 @@ struct KeysGenerateCommand: HeatCommand {
 
     func execute() async throws {
         let opened = try store.map { try HeatStore(path: $0) }
-        if preset != nil { Console.info("note: FHE keys are not generated yet; --preset is ignored") }
+        let presetName = try preset ?? HeatPacking.preset(for: HeatConfiguration()).name
+        try HeatPacking.checkUsable(try BfvParameters(preset: presetName))
         let generated = try KeyFolder.generate(at: out)
+        let fheFiles = try PipelineKeys.generate(at: out, preset: presetName)
         if let opened { try KeyRegistry.recordGenerated(generated, in: opened) }
         if json {
             try StoreJSON.print(Output(
-                files: generated.files, pseudonymisationKey: generated.pseudonymisationKey.fingerprint.hex,
+                files: generated.files + fheFiles, fhePreset: presetName,
+                pseudonymisationKey: generated.pseudonymisationKey.fingerprint.hex,
                 signingKey: generated.signingKey.fingerprint.hex, ingestionKey: generated.ingestionKey.fingerprint.hex,
                 store: store))
             return
         }
-        for file in generated.files { Console.output("wrote \(file)") }
+        for file in generated.files + fheFiles { Console.output("wrote \(file)") }
+        Console.output("FHE preset                       \(presetName)")
         Console.output("pseudonymisation key fingerprint \(generated.pseudonymisationKey.fingerprint.hex)")
         Console.output("signing key fingerprint          \(generated.signingKey.fingerprint.hex)")
         Console.output("ingestion key fingerprint        \(generated.ingestionKey.fingerprint.hex)")

@@ -1,0 +1,179 @@
+import Crypto
+import Foundation
+import GRDB
+import HeatEnvelope
+import HeatFHE
+
+/// The collector role (DESIGN.md section 1): pseudonymises, buckets, packs each client's weekly
+/// score into its BFV slot, encrypts with the public key and appends the ciphertexts to the store.
+///
+/// A collector holds the public FHE key and the pseudonymisation key, never the secret key. It
+/// plugs into ``StoreIngestor`` as its ``IngestionBucketSink``, so de-duplication, the client
+/// directory, the computation log and the audit entry stay those of plaintext ingestion; what
+/// changes is what is stored: instead of plaintext `weekly_buckets` rows, for every ISO week and
+/// slot batch with new events, one **delta ciphertext** (table `ciphertexts`) whose slot `i`
+/// holds the change of the weekly score `s(w)` of the client in directory slot `batch * N + i`
+/// (``HeatPacking``), and the collector's sealed running totals for that week and batch
+/// (``CollectorState``, table `collector_state`), so a later export with late events for the
+/// same week adds exactly the change of the capped score. The evaluator sums the deltas.
+///
+/// ```swift
+/// let collector = try Collector(folder: KeyFolder(path: "keys/collector", role: .collector))
+/// let report = try collector.ingestor().ingest(interactions, clients: clients, into: store,
+///                                              source: .init(name: "march.csv", inputHash: hash))
+/// ```
+public struct Collector: IngestionBucketSink {
+    /// The pseudonymisation key.
+    public let pseudonymisationKey: PseudonymisationKey
+    /// The BFV context of the public key.
+    public let context: BfvContext<UInt64>
+    /// The public key.
+    public let publicKey: PublicKey<UInt64>
+    /// The heat configuration whose weights, caps and duration unit the weekly scores use.
+    public let configuration: HeatConfiguration
+    let scorer: HeatScorer
+    let sealingKey: SymmetricKey
+
+    /// A collector from its role folder.
+    ///
+    /// - Parameters:
+    ///   - folder: a checked collector folder (pseudonymisation key, FHE parameters, public key).
+    ///   - configuration: the heat configuration (default: the built-in one).
+    /// - Throws: ``PipelineError/modeMismatch(path:reason:)`` for a folder of another role,
+    ///   ``KeyError`` or ``PipelineError`` for missing or corrupt keys, exit 69 when the keys'
+    ///   preset cannot hold the configuration's heat.
+    public init(folder: KeyFolder, configuration: HeatConfiguration = HeatConfiguration()) throws {
+        guard folder.role == .collector else {
+            throw PipelineError.modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the collector needs its own folder")
+        }
+        let material = try PipelineKeys.publicMaterial(in: folder)
+        try self.init(pseudonymisationKey: folder.pseudonymisationKey(), material: material, configuration: configuration)
+    }
+
+    /// A collector from loaded keys.
+    ///
+    /// - Parameters:
+    ///   - pseudonymisationKey: the pseudonymisation key.
+    ///   - material: the context and public key.
+    ///   - configuration: the heat configuration.
+    /// - Throws: ``PipelineError`` (exit 69) when the parameters cannot hold the configuration's heat.
+    public init(
+        pseudonymisationKey: PseudonymisationKey, material: PipelineKeys.PublicMaterial,
+        configuration: HeatConfiguration = HeatConfiguration()
+    ) throws(PipelineError) {
+        try HeatPacking.check(material.context.parameters, for: configuration)
+        self.pseudonymisationKey = pseudonymisationKey
+        self.context = material.context
+        self.publicKey = material.publicKey
+        self.configuration = configuration
+        self.scorer = HeatScorer(configuration: configuration)
+        self.sealingKey = CollectorState.sealingKey(from: pseudonymisationKey)
+    }
+
+    /// Slots per ciphertext: the ring degree `N` (client slot `s` sits in batch `s / N`, slot `s % N`).
+    public var slotsPerBatch: Int { context.degree }
+
+    /// A store ingestor that encrypts through this collector.
+    ///
+    /// - Parameters:
+    ///   - signer: the collector's ingestion key and endorsement, which sign the run (issue 11);
+    ///     `nil` only in tests of unsigned rows.
+    ///   - faultAbortAfterRows: the fault-injection row count, or `nil`.
+    /// - Returns: the ingestor.
+    public func ingestor(signer: CollectorSigner? = nil, faultAbortAfterRows: Int? = nil) -> StoreIngestor {
+        var ingestor = StoreIngestor(key: pseudonymisationKey, signer: signer, faultAbortAfterRows: faultAbortAfterRows)
+        ingestor.bucketSink = self
+        return ingestor
+    }
+
+    /// Packs, encrypts and appends one run's new totals (called by ``StoreIngestor``).
+    ///
+    /// - Parameters:
+    ///   - buckets: the run's new totals.
+    ///   - run: the ingestion run number.
+    ///   - db: the connection inside the ingestion's transaction.
+    /// - Returns: the ciphertexts appended and the new chain heads.
+    /// - Throws: ``PipelineError`` (FHE failure, unreadable sealed state) or a database error.
+    public func append(_ buckets: [IngestedBucket], run: Int64, in db: Database) throws -> IngestionBucketSinkResult {
+        let n = slotsPerBatch
+        var added: [ISOWeek: [Int: [Int: WeekActivity]]] = [:]
+        for bucket in buckets {
+            let batch = Int(bucket.slot) / n
+            let offset = Int(bucket.slot) % n
+            var week = added[bucket.week, default: [:]][batch, default: [:]][offset, default: WeekActivity()]
+            var value = week[bucket.channel, bucket.direction]
+            value.count += Int(bucket.events)
+            value.durationSeconds += Int(bucket.durationSeconds)
+            value.replies += Int(bucket.replies)
+            week[bucket.channel, bucket.direction] = value
+            added[bucket.week, default: [:]][batch, default: [:]][offset] = week
+        }
+        let ciphertexts = try ChainAppender(db, table: .ciphertexts)
+        let states = try ChainAppender(db, table: .collectorState)
+        let lookup = try db.cachedStatement(
+            sql: "SELECT sealed FROM collector_state WHERE week = ? AND batch = ? ORDER BY seq DESC LIMIT 1")
+        let encoder = BfvEncoder(context: context)
+        let encryptor = BfvEncryptor(publicKey: publicKey)
+        var random = SecureRandom()
+        let packingHash = HeatPacking.packingHash(of: configuration)
+        let fingerprint = context.fingerprint.hex
+        var appended = 0
+        for week in added.keys.sorted() {
+            guard let batches = added[week] else { continue }
+            for batch in batches.keys.sorted() {
+                guard let newActivity = batches[batch] else { continue }
+                var state = CollectorState()
+                if let sealed = try Data.fetchOne(lookup, arguments: [week.description, batch]) {
+                    state = try CollectorState(sealed: sealed, key: sealingKey, week: week, batch: batch)
+                }
+                var delta = [Int64](repeating: 0, count: n)
+                var changed = false
+                for (offset, extra) in newActivity {
+                    let old = state.activity[offset] ?? WeekActivity()
+                    var merged = old
+                    for channel in Channel.allCases {
+                        for direction in Direction.allCases {
+                            var value = merged[channel, direction]
+                            let more = extra[channel, direction]
+                            value.count += more.count
+                            value.durationSeconds += more.durationSeconds
+                            value.replies += more.replies
+                            merged[channel, direction] = value
+                        }
+                    }
+                    let change = scorer.weeklyScore(merged) - scorer.weeklyScore(old)
+                    delta[offset] = Int64(change)
+                    if change != 0 { changed = true }
+                    state.activity[offset] = merged
+                }
+                if changed {
+                    let ciphertext: Ciphertext<UInt64>
+                    do {
+                        ciphertext = try encryptor.encrypt(try encoder.encode(signed: delta, encoding: .batch), using: &random)
+                    } catch {
+                        throw PipelineError.fhe(error)
+                    }
+                    try ciphertexts.append([
+                        .integer(run), .text(week.description), .integer(Int64(batch)), .text(HeatPacking.weeklyScore),
+                        .text(packingHash), .text(fingerprint), .blob([UInt8](ciphertext.envelope().serialized())),
+                    ])
+                    appended += 1
+                }
+                try states.append([
+                    .integer(run), .text(week.description), .integer(Int64(batch)),
+                    .blob([UInt8](try state.sealed(with: sealingKey, week: week, batch: batch))),
+                ])
+            }
+        }
+        return IngestionBucketSinkResult(
+            mode: "encrypted", ciphertexts: appended,
+            chains: [
+                (ciphertexts.table.name, ciphertexts.lastSeq, ciphertexts.lastHash),
+                (states.table.name, states.lastSeq, states.lastHash),
+            ],
+            parameters: [
+                "ciphertextsAdded": String(appended), "packing": HeatPacking.weeklyScore, "packingHash": packingHash,
+                "fheParameters": context.parameters.name, "fheFingerprint": fingerprint,
+            ])
+    }
+}

@@ -1,0 +1,241 @@
+import Crypto
+import Foundation
+import GRDB
+import HeatEnvelope
+import HeatFHE
+
+/// The evaluator role (DESIGN.md section 1): computes every client's heat and trend on the
+/// store's ciphertexts, never holding a secret key.
+///
+/// An evaluator is built only from an evaluator folder (checked by ``KeyFolder``, which refuses a
+/// folder holding a secret key) or from public material; no initializer takes a secret key.
+/// Per slot batch it sums the delta ciphertexts of each ISO week into `S(w)` (the encrypted
+/// weekly scores) and computes, with the decay factors `d(a)` and `T = trendWeeks`:
+///
+/// ```
+/// heat  = sum over a = 0 ..< windowWeeks of d(a) * S(R - a)
+/// trend = decayScale * (sum over a < T of S(R - a) - sum over T <= a < 2T of S(R - a))
+/// ```
+///
+/// Only ciphertext additions and products with public integer constants: multiplicative depth 0,
+/// no evaluation keys. The result is deterministic (the same store prefix, configuration and
+/// reference week give the same bytes), and ``evaluateAndRecord(store:configuration:asOf:)``
+/// logs the run with its input and output hashes so an auditor can re-run and compare.
+///
+/// ```swift
+/// let evaluator = try Evaluator(folder: KeyFolder(path: "keys/evaluator", role: .evaluator))
+/// let (run, number) = try evaluator.evaluateAndRecord(store: store, configuration: HeatConfiguration())
+/// try run.envelope().write(to: URL(filePath: "run.heat"))
+/// ```
+public struct Evaluator: Sendable {
+    /// The BFV context (the stored ciphertexts must carry its parameters' fingerprint).
+    public let context: BfvContext<UInt64>
+
+    /// An evaluator from its role folder.
+    ///
+    /// - Parameter folder: a checked evaluator folder (a folder opened for another role is refused).
+    /// - Throws: ``PipelineError/modeMismatch(path:reason:)`` for another role's folder, or a
+    ///   missing or corrupt key.
+    public init(folder: KeyFolder) throws(PipelineError) {
+        guard folder.role == .evaluator else {
+            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the evaluator loads only an evaluator folder")
+        }
+        let material = try PipelineKeys.publicMaterial(in: folder)
+        self.init(material: material)
+    }
+
+    /// An evaluator from a folder path (opened as an evaluator folder: a secret key in it is refused).
+    ///
+    /// - Parameter path: the evaluator folder.
+    /// - Throws: ``KeyError`` or ``PipelineError``.
+    public init(keysAt path: String) throws {
+        try self.init(folder: KeyFolder(path: path, role: .evaluator))
+    }
+
+    /// An evaluator from public material.
+    ///
+    /// - Parameter material: the context and public key.
+    public init(material: PipelineKeys.PublicMaterial) {
+        self.context = material.context
+    }
+
+    /// An evaluator from parameters alone: the circuits need no key at all (for example the key
+    /// holder re-running an evaluation in the vault for `heatctl clients`).
+    ///
+    /// - Parameter context: the BFV context.
+    public init(context: BfvContext<UInt64>) {
+        self.context = context
+    }
+
+    /// The encryption of `factor * ciphertext`: each residue multiplied by `factor mod q_i`
+    /// (the noise grows by `|factor|`).
+    static func multiply(_ ciphertext: Ciphertext<UInt64>, by factor: Int) -> [PolyRq<UInt64, Coeff>] {
+        let ring = ciphertext.context.ciphertextContext
+        let residues = ring.moduliValues.map { q -> UInt64 in
+            let magnitude = UInt64(factor.magnitude) % q
+            return factor >= 0 || magnitude == 0 ? magnitude : q - magnitude
+        }
+        return ciphertext.polynomials.map { $0.multiplied(byResidues: residues) }
+    }
+
+    /// `accumulator + factor * ciphertext`.
+    static func multiplyAdd(_ accumulator: inout Ciphertext<UInt64>, _ ciphertext: Ciphertext<UInt64>, by factor: Int) {
+        guard factor != 0 else { return }
+        for (index, polynomial) in multiply(ciphertext, by: factor).enumerated() {
+            accumulator.polynomials[index] += polynomial
+        }
+    }
+
+    /// The encryption of zero with no noise (both polynomials zero).
+    func zero(signedness: BfvSignedness) throws(PipelineError) -> Ciphertext<UInt64> {
+        let ring = context.ciphertextContext
+        do {
+            return try Ciphertext(
+                context: context, polynomials: [PolyRq(zeroIn: ring), PolyRq(zeroIn: ring)], encoding: .batch,
+                signedness: signedness, valueCount: context.degree)
+        } catch {
+            throw .fhe(error)
+        }
+    }
+
+    /// Computes heat and trend for every batch of the store's ciphertexts.
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - configuration: the heat configuration; its packing must be the collector's.
+    ///   - asOf: the reference date; by default the Sunday of the latest week with ciphertexts.
+    ///   - throughSeq: read only ciphertexts up to this `seq` (to re-run a logged evaluation).
+    /// - Returns: the run.
+    /// - Throws: ``PipelineError`` (no ciphertexts, other parameters or configuration, corrupt
+    ///   ciphertexts, exit 69 when the parameters cannot hold the configuration), ``StoreError``.
+    public func evaluate(
+        store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate? = nil, throughSeq: Int64? = nil
+    ) throws -> EncryptedHeatRun {
+        try HeatPacking.check(context.parameters, for: configuration)
+        let packingHash = HeatPacking.packingHash(of: configuration)
+        let fingerprint = context.fingerprint.hex
+        // Sum each week's deltas per batch while reading, so memory holds one ciphertext per week and batch.
+        var weekly: [Int: [ISOWeek: Ciphertext<UInt64>]] = [:]
+        var lastSeq: Int64 = 0
+        var lastHash: [UInt8] = ChainedTable.ciphertexts.genesisHash
+        var read = 0
+        var firstError: PipelineError?
+        try store.read { db in
+            let limit = throughSeq ?? Int64.max
+            let cursor = try Row.fetchCursor(
+                db, sql: """
+                    SELECT seq, week, batch, packing, packing_hash, parameters_fingerprint, ciphertext, row_hash
+                    FROM ciphertexts WHERE seq <= ? ORDER BY seq
+                    """, arguments: [limit])
+            while let row = try cursor.next() {
+                let seq = row.lenientInteger("seq") ?? 0
+                let source = "\(store.path): ciphertexts row \(seq)"
+                guard row.lenientText("parameters_fingerprint") == fingerprint else {
+                    firstError = .parameterMismatch(
+                        source: source, expected: fingerprint, found: row.lenientText("parameters_fingerprint") ?? "?")
+                    return
+                }
+                guard let found = row.lenientText("packing_hash"), found == packingHash,
+                      row.lenientText("packing") == HeatPacking.weeklyScore else {
+                    firstError = .configurationMismatch(expected: row.lenientText("packing_hash") ?? "?", found: packingHash)
+                    return
+                }
+                guard let week = try? ISOWeek(parsing: row.lenientText("week") ?? ""),
+                      let batch = row.lenientInteger("batch").map(Int.init), batch >= 0,
+                      let blob = row.lenientBlob("ciphertext") else {
+                    firstError = .malformed(source: source, reason: "a malformed row")
+                    return
+                }
+                let ciphertext: Ciphertext<UInt64>
+                do {
+                    let envelope = try Envelope(decoding: blob, expecting: .fheCiphertext, fingerprint: context.fingerprint, source: source)
+                    ciphertext = try Ciphertext(envelope: envelope, context: context, source: source)
+                } catch let error as EnvelopeError {
+                    firstError = .fhe(.envelope(error))
+                    return
+                } catch let error as FHEError {
+                    firstError = .fhe(error)
+                    return
+                } catch {
+                    firstError = .malformed(source: source, reason: "\(error)")
+                    return
+                }
+                if var sum = weekly[batch]?[week] {
+                    for (index, polynomial) in ciphertext.polynomials.enumerated() { sum.polynomials[index] += polynomial }
+                    weekly[batch]?[week] = sum
+                } else {
+                    weekly[batch, default: [:]][week] = ciphertext
+                }
+                read += 1
+                lastSeq = seq
+                lastHash = [UInt8](row.lenientBlob("row_hash") ?? Data())
+            }
+        }
+        if let firstError { throw firstError }
+        guard read > 0 else { throw PipelineError.noCiphertexts(path: store.path) }
+        let latest = weekly.values.flatMap(\.keys).max()
+        let reference = asOf ?? latest.map { $0.monday.adding(days: 6) } ?? UTCTimestamp.now().date
+        let referenceWeek = reference.isoWeek
+        let decay = configuration.decayFactors
+        let trendWeeks = configuration.trendWeeks
+        var heat: [Int: Ciphertext<UInt64>] = [:]
+        var trend: [Int: Ciphertext<UInt64>] = [:]
+        for (batch, weeks) in weekly {
+            var heatSum = try zero(signedness: .unsigned)
+            var trendSum = try zero(signedness: .signed)
+            for (week, sum) in weeks {
+                let age = week.distance(to: referenceWeek)
+                guard age >= 0, age < decay.count else { continue }
+                Self.multiplyAdd(&heatSum, sum, by: decay[age])
+                if age < trendWeeks {
+                    Self.multiplyAdd(&trendSum, sum, by: configuration.decayScale)
+                } else if age < 2 * trendWeeks {
+                    Self.multiplyAdd(&trendSum, sum, by: -configuration.decayScale)
+                }
+            }
+            heat[batch] = heatSum
+            trend[batch] = trendSum
+        }
+        var input = SHA256()
+        input.update(data: Array("ciphertexts:\(lastSeq):".utf8))
+        input.update(data: lastHash)
+        input.update(data: Array("|\(HeatPacking.configurationHash(of: configuration))|\(referenceWeek)".utf8))
+        let header = EncryptedHeatRun.Header(
+            schema: EncryptedHeatRun.schema, packing: HeatPacking.weeklyScore, packingHash: packingHash,
+            configurationHash: HeatPacking.configurationHash(of: configuration), asOf: reference,
+            asOfWeek: referenceWeek.description, parameters: context.parameters.name, parametersFingerprint: fingerprint,
+            inputHash: Hex.encode(input.finalize()), ciphertextsThroughSeq: lastSeq, ciphertextsRead: read,
+            slotsPerBatch: context.degree, batches: weekly.keys.sorted(), multiplicativeDepth: 0)
+        return EncryptedHeatRun(header: header, heat: heat, trend: trend)
+    }
+
+    /// Evaluates and logs the run (computation log and audit log, role `evaluator`) with its
+    /// input and output hashes.
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - configuration: the heat configuration.
+    ///   - asOf: the reference date (default: the latest week with ciphertexts).
+    /// - Returns: the run and its number in the computation log.
+    /// - Throws: the errors of ``evaluate(store:configuration:asOf:throughSeq:)``, ``StoreError``.
+    public func evaluateAndRecord(
+        store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate? = nil
+    ) throws -> (run: EncryptedHeatRun, number: Int64) {
+        let started = UTCTimestamp.now()
+        let run = try evaluate(store: store, configuration: configuration, asOf: asOf)
+        let header = run.header
+        let number = try ComputationLog.record(
+            ComputationRun(
+                startedAt: started, finishedAt: .now(), kind: "evaluate", inputHash: header.inputHash,
+                outputHash: run.outputHash,
+                parameters: [
+                    "asOf": header.asOf.description, "asOfWeek": header.asOfWeek, "fheParameters": header.parameters,
+                    "packing": header.packing, "configurationHash": header.configurationHash,
+                    "ciphertextsRead": String(header.ciphertextsRead),
+                    "ciphertextsThroughSeq": String(header.ciphertextsThroughSeq),
+                    "batches": String(header.batches.count), "multiplicativeDepth": "0",
+                ]),
+            role: .evaluator, in: store)
+        return (run, number)
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import GRDB
+import HeatEnvelope
+import HeatFHE
+
+/// One client's decrypted heat and trend, as the key holder sees it inside the vault.
+public struct DecryptedHeat: Sendable, Hashable, Codable {
+    /// The client's pseudonym.
+    public var pseudonym: Pseudonym
+    /// The client's directory slot index.
+    public var slot: Int64
+    /// The client's heat.
+    public var heat: Int
+    /// The client's trend (signed).
+    public var trend: Int
+
+    /// Creates a value.
+    ///
+    /// - Parameters:
+    ///   - pseudonym: the client's pseudonym.
+    ///   - slot: the slot index.
+    ///   - heat: the heat.
+    ///   - trend: the trend.
+    public init(pseudonym: Pseudonym, slot: Int64, heat: Int, trend: Int) {
+        self.pseudonym = pseudonym
+        self.slot = slot
+        self.heat = heat
+        self.trend = trend
+    }
+}
+
+/// The key holder role (DESIGN.md section 1): decrypts the evaluator's output inside the vault
+/// and derives what BFV cannot compute (levels, cooling flags, histograms) in plaintext there.
+///
+/// Only a key holder folder can be loaded (``KeyFolder`` with role `keyholder`). Decryption
+/// goes through HeatFHE's public ``HeatFHE/BfvDecryptor`` only. For a manager's release,
+/// ``decrypt(run:store:manager:)`` first multiplies each ciphertext by a plaintext mask (1 in
+/// that manager's clients' slots, 0 elsewhere), so the decrypted plaintext holds no other
+/// manager's values: every other slot decrypts to zero.
+///
+/// ```swift
+/// let keyHolder = try KeyHolder(folder: KeyFolder(path: "keys/keyholder", role: .keyholder))
+/// let run = try EncryptedHeatRun.read(from: URL(filePath: "run.heat"), context: keyHolder.context)
+/// let values = try keyHolder.decrypt(run: run, store: store)      // [DecryptedHeat] by slot
+/// ```
+public struct KeyHolder: Sendable {
+    /// The BFV context.
+    public let context: BfvContext<UInt64>
+    let decryptor: BfvDecryptor<UInt64>
+
+    /// Loads the key holder's folder.
+    ///
+    /// - Parameter folder: a checked key holder folder (parameters and secret key).
+    /// - Throws: ``PipelineError`` for another role's folder or a missing or corrupt key.
+    public init(folder: KeyFolder) throws(PipelineError) {
+        guard folder.role == .keyholder else {
+            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; decryption needs the keyholder folder")
+        }
+        let context = try PipelineKeys.context(in: folder)
+        let (envelope, source) = try PipelineKeys.read(folder, kind: .fheSecretKey, describedAs: PipelineKeys.secretKeyFile)
+        do {
+            self.decryptor = BfvDecryptor(secretKey: try SecretKey(envelope: envelope, context: context, source: source))
+        } catch {
+            throw .fhe(error)
+        }
+        self.context = context
+    }
+
+    /// Loads the key holder's folder from a path.
+    ///
+    /// - Parameter path: the key holder folder.
+    /// - Throws: ``KeyError`` or ``PipelineError``.
+    public init(keysAt path: String) throws {
+        try self.init(folder: KeyFolder(path: path, role: .keyholder))
+    }
+
+    /// The decrypted slots of a ciphertext, multiplied by a 0/1 mask first when one is given.
+    ///
+    /// - Parameters:
+    ///   - ciphertext: a batch-encoded ciphertext.
+    ///   - mask: per slot whether to keep it; `nil` keeps all.
+    ///   - signed: decode centred (the trend) or in `[0, t)` (heat).
+    /// - Returns: `N` slot values.
+    /// - Throws: ``PipelineError/fhe(_:)``.
+    func decryptSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool) throws(PipelineError) -> [Int64] {
+        do {
+            var input = ciphertext
+            if let mask {
+                let encoder = BfvEncoder(context: context)
+                let plain = try encoder.encode(unsigned: mask.map { $0 ? 1 : 0 }, encoding: .batch)
+                input = try BfvEvaluator(context: context).multiply(ciphertext, plain)
+            }
+            let plaintext = try decryptor.decrypt(input)
+            let encoder = BfvEncoder(context: context)
+            if signed { return try encoder.decodeSigned(plaintext, encoding: .batch) }
+            return try encoder.decodeUnsigned(plaintext, encoding: .batch).map { Int64(clamping: $0) }
+        } catch {
+            throw .fhe(error)
+        }
+    }
+
+    /// The directory's clients: pseudonym, slot and manager pseudonym, by slot.
+    static func directory(in store: HeatStore) throws -> [(client: Pseudonym, slot: Int64, manager: Pseudonym?)] {
+        try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT pseudonym, slot, manager_pseudonym FROM client_directory ORDER BY slot")
+                .compactMap { row -> (client: Pseudonym, slot: Int64, manager: Pseudonym?)? in
+                    guard let bytes = row.lenientBlob("pseudonym"), let slot = row.lenientInteger("slot") else { return nil }
+                    return (Pseudonym(kind: .client, bytes: [UInt8](bytes)), slot,
+                            row.lenientBlob("manager_pseudonym").map { Pseudonym(kind: .manager, bytes: [UInt8]($0)) })
+                }
+        }
+    }
+
+    /// The manager pseudonym whose display reference (or full hex) starts with `ref`.
+    ///
+    /// - Parameters:
+    ///   - ref: a manager reference or prefix such as `M-19b0d4aa`.
+    ///   - store: the store.
+    /// - Returns: the manager's pseudonym.
+    /// - Throws: ``PipelineError/unknownManager(ref:matches:)`` when none or several match.
+    public static func manager(matching ref: String, in store: HeatStore) throws -> Pseudonym {
+        let managers = Set(try directory(in: store).compactMap { $0.manager })
+        let needle = ref.lowercased().hasPrefix("m-") ? String(ref.dropFirst(2)).lowercased() : ref.lowercased()
+        let matches = managers.filter { $0.hex.hasPrefix(needle) }
+        guard matches.count == 1, let match = matches.first else {
+            throw PipelineError.unknownManager(ref: ref, matches: matches.count)
+        }
+        return match
+    }
+
+    /// Decrypts a run's heat and trend for the store's clients.
+    ///
+    /// With `manager`, each batch's ciphertexts are first multiplied by a mask keeping only that
+    /// manager's clients' slots, so nothing else is ever decrypted, and only those clients are
+    /// returned. Clients in batches without ciphertexts (no activity) get heat and trend 0.
+    ///
+    /// - Parameters:
+    ///   - run: the evaluator's output (made for this key holder's parameters).
+    ///   - store: the store (its client directory maps slots to clients).
+    ///   - manager: release only this manager's clients, or `nil` for all.
+    /// - Returns: one value per client, by slot.
+    /// - Throws: ``PipelineError``, ``StoreError``.
+    public func decrypt(run: EncryptedHeatRun, store: HeatStore, manager: Pseudonym? = nil) throws -> [DecryptedHeat] {
+        guard run.header.parametersFingerprint == context.fingerprint.hex else {
+            throw PipelineError.parameterMismatch(
+                source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
+        }
+        let clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
+        let n = context.degree
+        var byBatch: [Int: [(client: Pseudonym, slot: Int64)]] = [:]
+        for client in clients { byBatch[Int(client.slot) / n, default: []].append((client.client, client.slot)) }
+        var result: [DecryptedHeat] = []
+        for batch in byBatch.keys.sorted() {
+            guard let members = byBatch[batch] else { continue }
+            guard let heatCiphertext = run.heat[batch], let trendCiphertext = run.trend[batch] else {
+                result += members.map { DecryptedHeat(pseudonym: $0.client, slot: $0.slot, heat: 0, trend: 0) }
+                continue
+            }
+            var mask: [Bool]?
+            if manager != nil {
+                var keep = [Bool](repeating: false, count: n)
+                for member in members { keep[Int(member.slot) % n] = true }
+                mask = keep
+            }
+            let heat = try decryptSlots(heatCiphertext, mask: mask, signed: false)
+            let trend = try decryptSlots(trendCiphertext, mask: mask, signed: true)
+            for member in members {
+                let offset = Int(member.slot) % n
+                result.append(DecryptedHeat(pseudonym: member.client, slot: member.slot, heat: Int(heat[offset]), trend: Int(trend[offset])))
+            }
+        }
+        return result.sorted { $0.slot < $1.slot }
+    }
+
+    /// Heat scores (level and cooling derived here, in plaintext) keyed by pseudonym hex, the
+    /// shape of ``StoreHeat/scores(in:configuration:asOf:)``; each score's `clientID` is the
+    /// client's display reference.
+    ///
+    /// - Parameters:
+    ///   - values: decrypted values.
+    ///   - configuration: the heat configuration (levels and the cooling rule).
+    ///   - store: the store (for display references).
+    /// - Returns: scores by pseudonym hex.
+    /// - Throws: ``StoreError``.
+    public static func scores(
+        _ values: [DecryptedHeat], configuration: HeatConfiguration, store: HeatStore
+    ) throws -> [String: HeatScore] {
+        let refs = Pseudonymizer.displayRefs(for: try directory(in: store).map { $0.client })
+        var scores: [String: HeatScore] = [:]
+        for value in values {
+            scores[value.pseudonym.hex] = HeatScore(
+                clientID: refs[value.pseudonym] ?? value.pseudonym.displayRef, heat: value.heat, trend: value.trend,
+                level: configuration.level(forHeat: value.heat),
+                cooling: configuration.isCooling(heat: value.heat, trend: value.trend))
+        }
+        return scores
+    }
+
+    /// The smallest remaining noise budget (bits) over the run's ciphertexts.
+    ///
+    /// - Parameter run: the evaluator's output.
+    /// - Returns: the budget in bits.
+    /// - Throws: ``PipelineError/fhe(_:)``.
+    public func noiseBudget(of run: EncryptedHeatRun) throws(PipelineError) -> Int {
+        var budget = Int.max
+        do {
+            for ciphertext in Array(run.heat.values) + Array(run.trend.values) {
+                budget = min(budget, try decryptor.noiseBudget(ciphertext))
+            }
+        } catch {
+            throw .fhe(error)
+        }
+        return budget == Int.max ? 0 : budget
+    }
+
+    /// The smallest noise budget (bits) left after a release mask: each ciphertext multiplied by
+    /// a plaintext keeping every other slot (a mask with coefficients spread over all of `Z_t`,
+    /// as a manager's mask is), which is what a manager's release decrypts.
+    ///
+    /// - Parameter run: the evaluator's output.
+    /// - Returns: the budget in bits.
+    /// - Throws: ``PipelineError/fhe(_:)``.
+    public func maskedNoiseBudget(of run: EncryptedHeatRun) throws(PipelineError) -> Int {
+        var budget = Int.max
+        do {
+            let encoder = BfvEncoder(context: context)
+            let mask = try encoder.encode(unsigned: (0..<context.degree).map { UInt64($0 % 2) }, encoding: .batch)
+            let evaluator = BfvEvaluator(context: context)
+            for ciphertext in Array(run.heat.values) + Array(run.trend.values) {
+                budget = min(budget, try decryptor.noiseBudget(try evaluator.multiply(ciphertext, mask)))
+            }
+        } catch {
+            throw .fhe(error)
+        }
+        return budget == Int.max ? 0 : budget
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import HeatEnvelope
+
+/// The encrypted pipeline end to end on a generated dataset, checked against the plaintext
+/// pipeline: what `heatctl demo` runs by default.
+///
+/// In a work folder: FHE keys for the three role folders, a fresh store, the collector's
+/// encrypted ingestion (with the given pseudonymisation key), the evaluator's run (logged), the
+/// key holder's decryption and derivation; then every client's heat, trend, level and cooling
+/// flag and the released population, histogram, groups and per-client rows are compared with
+/// the plaintext pipeline's.
+///
+/// ```swift
+/// let outcome = try PipelineDemo.run(dataset: dataset, plaintext: run, plaintextDocument: document,
+///                                    key: .insecureDerived(from: "demo"), workFolder: folder) { _ in }
+/// outcome.mismatches.isEmpty   // true
+/// ```
+public enum PipelineDemo {
+    /// What the encrypted run produced and how it compared.
+    public struct Outcome: Sendable {
+        /// The encrypted release (population, histogram, groups, per-client rows), mode `encrypted`.
+        public var document: ResultsDocument
+        /// The decrypted scores, `clientID` = pseudonym hex (for models trained in the vault).
+        public var scores: [HeatScore]
+        /// Churn labels by pseudonym hex.
+        public var churned: [String: Bool]
+        /// Differences found, as masked references and values (empty when everything matched).
+        public var mismatches: [String]
+        /// Clients compared.
+        public var clients: Int
+        /// The BFV preset used.
+        public var preset: String
+        /// Ciphertexts stored.
+        public var ciphertexts: Int
+        /// Bytes of the stored ciphertext blobs.
+        public var ciphertextBytes: Int
+        /// The smallest noise budget left in the evaluator's output (bits).
+        public var noiseBudget: Int
+        /// The noise budget left after a manager's release mask (bits).
+        public var maskedNoiseBudget: Int
+    }
+
+    /// Runs the pipeline and compares.
+    ///
+    /// - Parameters:
+    ///   - dataset: the generated dataset.
+    ///   - plaintext: the plaintext pipeline's run on the same dataset.
+    ///   - plaintextDocument: the plaintext results document (built with `key`).
+    ///   - key: the pseudonymisation key (the plaintext document's masking key).
+    ///   - configuration: the heat configuration.
+    ///   - workFolder: an empty folder for the keys and the store.
+    ///   - phase: called after each phase with its name (for timing).
+    /// - Returns: the outcome.
+    /// - Throws: ``PipelineError``, ``KeyError``, ``StoreError``.
+    public static func run(
+        dataset: SyntheticDataset, plaintext: PlaintextHeatRun, plaintextDocument: ResultsDocument, key: PseudonymisationKey,
+        configuration: HeatConfiguration = HeatConfiguration(), workFolder: URL, phase: (String) -> Void
+    ) throws -> Outcome {
+        let keys = workFolder.appending(path: "keys").path
+        let preset = try HeatPacking.preset(for: configuration)
+        _ = try PipelineKeys.generate(at: keys, preset: preset.name)
+        let store = try HeatStore.initialize(path: workFolder.appending(path: "heat.db").path).store
+        phase("keygen")
+        let collector = try Collector(
+            pseudonymisationKey: key,
+            material: PipelineKeys.publicMaterial(in: KeyFolder(path: "\(keys)/collector", role: .collector)),
+            configuration: configuration)
+        let report = try collector.ingestor().ingest(
+            dataset.interactions, clients: dataset.clients, into: store, source: .init(name: "synthetic", inputHash: ""))
+        phase("collect and encrypt")
+        let evaluator = try Evaluator(folder: KeyFolder(path: "\(keys)/evaluator", role: .evaluator))
+        let (evaluation, number) = try evaluator.evaluateAndRecord(store: store, configuration: configuration, asOf: plaintext.asOf)
+        phase("evaluate")
+        let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(keys)/keyholder", role: .keyholder))
+        let values = try keyHolder.decrypt(run: evaluation, store: store)
+        let scores = try KeyHolder.scores(values, configuration: configuration, store: store)
+        var document = try PipelineRelease.document(
+            scores: scores, store: store, configuration: configuration, asOf: plaintext.asOf, mode: .encrypted, role: "executive",
+            policyName: "demo", includeClients: true, auditRun: String(number), generatedAt: plaintextDocument.generatedAt)
+        document.heatConfig = plaintextDocument.heatConfig
+        phase("decrypt and release")
+
+        let pseudonymizer = Pseudonymizer(key: key)
+        var mismatches: [String] = []
+        for score in plaintext.scores {
+            let pseudonym = pseudonymizer.pseudonym(for: score.clientID, kind: .client)
+            guard let encrypted = scores[pseudonym.hex] else {
+                mismatches.append("\(pseudonym.displayRef): missing from the encrypted results")
+                continue
+            }
+            if (encrypted.heat, encrypted.trend, encrypted.level, encrypted.cooling)
+                != (score.heat, score.trend, score.level, score.cooling) {
+                mismatches.append(
+                    "\(pseudonym.displayRef): encrypted heat \(encrypted.heat) trend \(encrypted.trend), plaintext heat \(score.heat) trend \(score.trend)")
+            }
+        }
+        if scores.count != plaintext.scores.count {
+            mismatches.append("encrypted results for \(scores.count) clients, plaintext for \(plaintext.scores.count)")
+        }
+        if document.population != plaintextDocument.population { mismatches.append("the population summaries differ") }
+        if document.heatHistogram != plaintextDocument.heatHistogram { mismatches.append("the heat histograms differ") }
+        if document.groups != plaintextDocument.groups { mismatches.append("the group aggregates differ") }
+        if document.clients != plaintextDocument.clients { mismatches.append("the per-client rows differ") }
+
+        let budget = try keyHolder.noiseBudget(of: evaluation)
+        let masked = try keyHolder.maskedNoiseBudget(of: evaluation)
+        let (count, bytes) = try store.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ciphertexts") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(LENGTH(ciphertext)), 0) FROM ciphertexts") ?? 0)
+        }
+        var churned: [String: Bool] = [:]
+        for label in dataset.labels { churned[pseudonymizer.pseudonym(for: label.clientID, kind: .client).hex] = label.churned }
+        let modelScores = values.compactMap { value -> HeatScore? in
+            guard var score = scores[value.pseudonym.hex] else { return nil }
+            score.clientID = value.pseudonym.hex
+            return score
+        }.sorted { $0.clientID < $1.clientID }
+        _ = report
+        return Outcome(
+            document: document, scores: modelScores, churned: churned, mismatches: mismatches, clients: plaintext.scores.count,
+            preset: preset.name, ciphertexts: count, ciphertextBytes: bytes, noiseBudget: budget, maskedNoiseBudget: masked)
+    }
+}

@@ -1,0 +1,96 @@
+import HeatEnvelope
+import HeatFHE
+
+/// What can go wrong in the encrypted pipeline (collector, evaluator, key holder).
+///
+/// ```swift
+/// do {
+///     _ = try HeatPacking.preset(for: configuration)
+/// } catch let error as PipelineError {
+///     print(error.category.exitCode)   // 69 when no preset fits
+/// }
+/// ```
+public enum PipelineError: ClassifiedError, Equatable {
+    /// No BFV preset has a plaintext modulus large enough for the configuration's heat and trend.
+    case noPresetFits(maximumHeat: Int, maximumTrend: Int)
+    /// The keys were made for a preset whose plaintext modulus is too small for the configuration.
+    case presetTooSmall(preset: String, plaintextModulus: UInt64, maximumHeat: Int, maximumTrend: Int, fitting: String?)
+    /// The preset is not usable by the pipeline (32-bit presets are not supported yet).
+    case unsupportedPreset(name: String, reason: String)
+    /// The role folder lacks an FHE file the role needs.
+    case missingFHEKey(folder: String, file: String)
+    /// An FHE operation or file failed.
+    case fhe(FHEError)
+    /// Stored ciphertexts or a run file were made for other parameters than the keys.
+    case parameterMismatch(source: String, expected: String, found: String)
+    /// The heat configuration differs from the one the stored ciphertexts were packed with.
+    case configurationMismatch(expected: String, found: String)
+    /// A run file or stored object is malformed.
+    case malformed(source: String, reason: String)
+    /// The store holds no ciphertexts (nothing was ingested in encrypted mode).
+    case noCiphertexts(path: String)
+    /// The collector's sealed state could not be opened (another pseudonymisation key, or tampering).
+    case sealedStateUnreadable(week: String, batch: Int)
+    /// A store with encrypted data was asked for plaintext-only work, or the reverse.
+    case modeMismatch(path: String, reason: String)
+    /// The manager reference matches no manager, or more than one.
+    case unknownManager(ref: String, matches: Int)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .noPresetFits, .presetTooSmall, .unsupportedPreset: .unavailable
+        case .missingFHEKey, .noCiphertexts: .noInput
+        case .fhe(let error): error.category
+        case .parameterMismatch, .malformed, .sealedStateUnreadable: .dataError
+        case .configurationMismatch: .configuration
+        case .modeMismatch, .unknownManager: .usage
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noPresetFits(let heat, let trend):
+            "no BFV preset fits this heat configuration: heat up to \(heat) and trend up to +/-\(trend) need a plaintext modulus above \(HeatPacking.requiredPlaintextModulus(maximumHeat: heat, maximumTrend: trend) - 1)"
+        case .presetTooSmall(let preset, let t, let heat, let trend, _):
+            "preset \(preset) (t = \(t)) is too small for this heat configuration (heat up to \(heat), trend up to +/-\(trend))"
+        case .unsupportedPreset(let name, let reason):
+            "preset \(name) cannot run the encrypted pipeline: \(reason)"
+        case .missingFHEKey(let folder, let file):
+            "\(folder): no \(file) (FHE keys are written by `heatctl keys generate --preset NAME`)"
+        case .fhe(let error):
+            error.description
+        case .parameterMismatch(let source, let expected, let found):
+            "\(source) was made for FHE parameters \(found), the keys are for \(expected)"
+        case .configurationMismatch(let expected, let found):
+            "the heat configuration (packing hash \(found.prefix(12))) differs from the one the stored ciphertexts were packed with (\(expected.prefix(12)))"
+        case .malformed(let source, let reason):
+            "\(source): \(reason)"
+        case .noCiphertexts(let path):
+            "\(path): the store holds no ciphertexts"
+        case .sealedStateUnreadable(let week, let batch):
+            "the collector's sealed state for \(week), batch \(batch) cannot be opened with this pseudonymisation key"
+        case .modeMismatch(let path, let reason):
+            "\(path): \(reason)"
+        case .unknownManager(let ref, let matches):
+            matches == 0 ? "manager \(ref) is not in the client directory" : "manager \(ref) matches \(matches) managers; give more digits"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .noPresetFits: "lower the caps, weights, window or decay scale (heatctl fhe params lists the presets)"
+        case .presetTooSmall(_, _, _, _, let fitting):
+            fitting.map { "generate keys with `heatctl keys generate --preset \($0)`" } ?? "lower the caps, weights, window or decay scale"
+        case .unsupportedPreset: "use a 64-bit preset such as n8192-logq217-logt25"
+        case .missingFHEKey: "run `heatctl keys generate --out DIR --preset NAME` and pass DIR/<role>"
+        case .fhe(let error): error.hint
+        case .parameterMismatch: "use the key folders generated together with the store's ciphertexts"
+        case .configurationMismatch: "evaluate with the --config the collector ingested with (or re-ingest)"
+        case .malformed: "re-run the step that wrote the file"
+        case .noCiphertexts: "ingest an export without --plaintext first"
+        case .sealedStateUnreadable: "ingest with the collector folder that wrote the store"
+        case .modeMismatch: nil
+        case .unknownManager: "list managers with `heatctl clients --store DB`"
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import HeatEnvelope
+import HeatFHE
+
+/// The FHE files of the role folders (DESIGN.md section 1) and their loaders.
+///
+/// `heatctl keys generate --preset NAME` writes the BFV parameters into `collector/`,
+/// `evaluator/` and `keyholder/`, the public key into `collector/` and `evaluator/`, and the
+/// secret key (mode 0600) only into `keyholder/`. The pipeline's circuits need no evaluation
+/// keys (only additions and products with plaintext constants), so the evaluator folder holds
+/// none. Loading goes through a checked ``KeyFolder`` of the right role, so a folder holding a
+/// file its role must not hold is refused before anything is read.
+///
+/// ```swift
+/// let files = try PipelineKeys.generate(at: "keys", preset: "n8192-logq217-logt25")
+/// let material = try PipelineKeys.publicMaterial(in: KeyFolder(path: "keys/evaluator", role: .evaluator))
+/// ```
+public enum PipelineKeys {
+    /// The parameters file name (the same as `heatctl fhe keygen`).
+    public static let parametersFile = FHEToolbox.parametersFileName
+    /// The public key file name.
+    public static let publicKeyFile = FHEToolbox.publicKeyFileName
+    /// The secret key file name (key holder only, mode 0600).
+    public static let secretKeyFile = FHEToolbox.secretKeyFileName
+
+    /// The context and public key of a collector or evaluator folder.
+    public struct PublicMaterial: Sendable {
+        /// The BFV context of the keys' parameters.
+        public let context: BfvContext<UInt64>
+        /// The public key.
+        public let publicKey: PublicKey<UInt64>
+    }
+
+    /// Generates a BFV key pair for a preset and writes it into the role folders under `out`.
+    ///
+    /// - Parameters:
+    ///   - out: the parent folder of the role folders (created with mode 0700 when missing).
+    ///   - preset: a preset name; it must be usable by the pipeline (``HeatPacking/checkUsable(_:)``).
+    /// - Returns: the files written.
+    /// - Throws: ``PipelineError`` for an unknown or unusable preset, ``KeyError/alreadyExists(path:)``
+    ///   when an FHE file is already there, ``KeyError/unwritable(path:reason:)``.
+    public static func generate(at out: String, preset: String) throws -> [String] {
+        let parameters: BfvParameters
+        do {
+            parameters = try BfvParameters(preset: preset)
+        } catch {
+            throw PipelineError.fhe(error)
+        }
+        try HeatPacking.checkUsable(parameters)
+        let base = URL(filePath: out)
+        let plan: [(KeyRole, [String])] = [
+            (.collector, [parametersFile, publicKeyFile]),
+            (.evaluator, [parametersFile, publicKeyFile]),
+            (.keyholder, [parametersFile, secretKeyFile]),
+        ]
+        for (role, files) in plan {
+            for file in files {
+                let path = base.appending(path: role.folderName).appending(path: file).path
+                if FileManager.default.fileExists(atPath: path) { throw KeyError.alreadyExists(path: path) }
+            }
+            let folder = base.appending(path: role.folderName).path
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw KeyError.unwritable(path: folder, reason: error.localizedDescription)
+            }
+        }
+        let context: BfvContext<UInt64>
+        do {
+            context = try BfvContext<UInt64>(parameters: parameters)
+        } catch {
+            throw PipelineError.fhe(error)
+        }
+        let secretKey = SecretKey(context: context)
+        let publicKey = PublicKey(secretKey: secretKey)
+        let envelopes: [String: Envelope] = [
+            parametersFile: parameters.envelope(), publicKeyFile: publicKey.envelope(), secretKeyFile: secretKey.envelope(),
+        ]
+        var written: [String] = []
+        for (role, files) in plan {
+            for file in files {
+                guard let envelope = envelopes[file] else { continue }
+                let url = base.appending(path: role.folderName).appending(path: file)
+                do {
+                    try envelope.write(to: url)
+                } catch {
+                    throw KeyError.envelope(error)
+                }
+                written.append(url.path)
+            }
+        }
+        return written
+    }
+
+    /// The parameters of a role folder (the `fheParameters` file).
+    ///
+    /// - Parameter folder: a checked role folder.
+    /// - Returns: the validated parameters.
+    /// - Throws: ``PipelineError/missingFHEKey(folder:file:)``, ``PipelineError/fhe(_:)``.
+    public static func parameters(in folder: KeyFolder) throws(PipelineError) -> BfvParameters {
+        let envelope = try read(folder, kind: .fheParameters, describedAs: parametersFile)
+        do {
+            let parameters = try BfvParameters(envelope: envelope.0, source: envelope.1)
+            try HeatPacking.checkUsable(parameters)
+            return parameters
+        } catch let error as PipelineError {
+            throw error
+        } catch let error as FHEError {
+            throw .fhe(error)
+        } catch {
+            throw .malformed(source: envelope.1, reason: "\(error)")
+        }
+    }
+
+    /// The context and public key of a collector or evaluator folder.
+    ///
+    /// - Parameter folder: a checked folder of the collector or evaluator role.
+    /// - Returns: the material.
+    /// - Throws: ``PipelineError`` (missing file, other parameters, corrupt file) or
+    ///   ``KeyError/forbiddenFile(path:kind:role:)`` semantics via ``PipelineError/modeMismatch(path:reason:)``
+    ///   when the folder is of another role.
+    public static func publicMaterial(in folder: KeyFolder) throws(PipelineError) -> PublicMaterial {
+        guard folder.role == .collector || folder.role == .evaluator else {
+            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the public key is loaded from a collector or evaluator folder")
+        }
+        let context = try self.context(in: folder)
+        let (envelope, source) = try read(folder, kind: .fhePublicKey, describedAs: publicKeyFile)
+        do {
+            return PublicMaterial(context: context, publicKey: try PublicKey(envelope: envelope, context: context, source: source))
+        } catch {
+            throw .fhe(error)
+        }
+    }
+
+    /// The context of a role folder's parameters.
+    ///
+    /// - Parameter folder: a checked role folder.
+    /// - Returns: the context.
+    /// - Throws: ``PipelineError``.
+    public static func context(in folder: KeyFolder) throws(PipelineError) -> BfvContext<UInt64> {
+        let parameters = try parameters(in: folder)
+        do {
+            return try BfvContext<UInt64>(parameters: parameters)
+        } catch {
+            throw .fhe(error)
+        }
+    }
+
+    /// Reads the envelope of the first file of `kind` in the folder.
+    static func read(_ folder: KeyFolder, kind: EnvelopeKind, describedAs name: String) throws(PipelineError) -> (Envelope, String) {
+        guard let file = folder.files.filter({ $0.value == kind }).keys.sorted().first else {
+            throw .missingFHEKey(folder: folder.path, file: name)
+        }
+        let path = (folder.path as NSString).appendingPathComponent(file)
+        do {
+            return (try Envelope.read(from: URL(filePath: path), expecting: kind), path)
+        } catch {
+            throw .fhe(.envelope(error))
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Builds the results document (DESIGN.md section 7) from per-client scores of the store's
+/// clients, the same way for both pipelines: the key holder's decrypted scores
+/// (``KeyHolder/scores(_:configuration:store:)``) and the plaintext store scores
+/// (``StoreHeat/scores(in:configuration:asOf:)``) give documents that differ only in `mode`.
+///
+/// The population summary and the histogram use ``ResultsBuilder``; groups (manager, branch,
+/// segment, region) come from the store's pseudonymous directory and are released only with at
+/// least `minGroupSize` clients; per-client rows carry display references only.
+///
+/// ```swift
+/// let document = try PipelineRelease.document(
+///     scores: scores, store: store, configuration: configuration, asOf: run.header.asOf,
+///     mode: .encrypted, role: "executive", includeClients: false, generatedAt: .now())
+/// ```
+public enum PipelineRelease {
+    /// Builds a document.
+    ///
+    /// - Parameters:
+    ///   - scores: scores by pseudonym hex (clients absent from it are left out).
+    ///   - store: the store (its client directory).
+    ///   - configuration: the heat configuration (copied into the document).
+    ///   - asOf: the reference date.
+    ///   - mode: plaintext or encrypted.
+    ///   - role: the role released to.
+    ///   - policyName: the policy name recorded.
+    ///   - minGroupSize: the smallest released group (default 5).
+    ///   - includeGroups: whether to release group aggregates.
+    ///   - includeClients: whether to release per-client rows.
+    ///   - auditRun: the computation run number, when known.
+    ///   - generatedAt: the timestamp.
+    /// - Returns: the document (no `weekly` section: weekly counts are aggregates over clients,
+    ///   computed on ciphertexts in the next pipeline issue).
+    /// - Throws: ``StoreError``.
+    public static func document(
+        scores: [String: HeatScore], store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate,
+        mode: ResultsDocument.Mode, role: String, policyName: String = "pipeline-default", minGroupSize: Int = 5,
+        includeGroups: Bool = true, includeClients: Bool, auditRun: String? = nil, generatedAt: UTCTimestamp
+    ) throws -> ResultsDocument {
+        let entries = try ClientDirectory.entries(in: store).filter { scores[$0.pseudonym] != nil }
+        let released = entries.compactMap { scores[$0.pseudonym] }
+        let builder = ResultsBuilder(
+            configuration: configuration, pseudonymizer: Pseudonymizer(key: .insecureDerived(from: "unused")),
+            minGroupSize: minGroupSize, policyName: policyName, role: role)
+        var document = ResultsDocument(
+            generatedAt: generatedAt, mode: mode, asOf: asOf, role: role,
+            policy: PolicySummary(name: policyName, minGroupSize: minGroupSize, epsilon: nil), auditRun: auditRun,
+            heatConfig: configuration)
+        document.population = builder.population(released)
+        document.heatHistogram = builder.histogram(released)
+        if includeGroups {
+            struct Tally { var clients = 0; var heat = 0; var cooling = 0 }
+            var tallies: [GroupSummary.Kind: [String: Tally]] = [:]
+            for entry in entries {
+                guard let score = scores[entry.pseudonym] else { continue }
+                let keys: [(GroupSummary.Kind, String?)] = [
+                    (.manager, entry.manager), (.branch, entry.branch), (.segment, entry.segment), (.region, entry.region),
+                ]
+                for (kind, key) in keys {
+                    guard let key else { continue }
+                    var tally = tallies[kind, default: [:]][key, default: Tally()]
+                    tally.clients += 1
+                    tally.heat += score.heat
+                    if score.cooling { tally.cooling += 1 }
+                    tallies[kind, default: [:]][key] = tally
+                }
+            }
+            var groups: [GroupSummary] = []
+            for kind in GroupSummary.Kind.allCases {
+                groups += (tallies[kind] ?? [:]).filter { $0.value.clients >= minGroupSize }.map { ref, tally in
+                    GroupSummary(kind: kind, ref: ref, clients: tally.clients,
+                                 meanHeat: Double(tally.heat) / Double(tally.clients), cooling: tally.cooling)
+                }.sorted { $0.ref < $1.ref }
+            }
+            document.groups = groups
+        }
+        if includeClients {
+            document.clients = entries.compactMap { entry in
+                scores[entry.pseudonym].map {
+                    ClientResult(ref: entry.ref, heat: $0.heat, trend: $0.trend, level: $0.level, cooling: $0.cooling)
+                }
+            }.sorted { $0.ref < $1.ref }
+        }
+        return document
+    }
+}
