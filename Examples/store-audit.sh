@@ -64,10 +64,10 @@ fi
 "$HEATCTL" clients --reveal --keys "$OUT/keys/collector" --clients "$OUT/clients.csv" --store "$OUT/heat.db"
 
 # 8. The key holder signs the chain heads into the store and into a head file kept elsewhere.
-"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --head-out "$OUT/head.json"
+"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --head-out "$OUT/head.heat"
 
 # 9. The auditor verifies the chains, the signatures and the head file, pinning their key.
-"$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.json" --keys "$OUT/keys/auditor"
+"$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.heat" --keys "$OUT/keys/auditor"
 "$HEATCTL" audit log --store "$OUT/heat.db"
 "$HEATCTL" audit log --store "$OUT/heat.db" --kind ingest --json > "$OUT/ingests.json"
 
@@ -76,7 +76,7 @@ fi
 if command -v sqlite3 >/dev/null 2>&1; then
     sqlite3 "$OUT/heat.db" "DROP TRIGGER weekly_buckets_no_update; UPDATE weekly_buckets SET events = events + 10 WHERE seq = 2;"
     # 11. Verification now fails (exit 1) and names the first bad row.
-    if "$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.json"; then
+    if "$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.heat"; then
         echo "unexpected: the tamper was not detected" >&2; exit 1
     else
         echo "# tamper detected (exit $?)"

@@ -47,13 +47,16 @@ public enum HeatMLError: ClassifiedError, Equatable {
     case badModel(source: String, reason: String)
     /// An output file could not be written.
     case unwritable(path: String, reason: String)
+    /// No positive label was given and the two classes are not a yes / no pair, so either
+    /// could be the positive one.
+    case ambiguousPositiveLabel(column: String, classes: [String])
 
     /// The exit-code category of the failure.
     public var category: ErrorCategory {
         switch self {
         case .missingFile: .noInput
         case .unreadableFile, .unwritable: .ioError
-        case .invalidParameter: .usage
+        case .invalidParameter, .ambiguousPositiveLabel: .usage
         default: .dataError
         }
     }
@@ -83,6 +86,8 @@ public enum HeatMLError: ClassifiedError, Equatable {
         case let .badFolds(source, reason): "\(source): unusable folds (\(reason))"
         case let .badModel(source, reason): "\(source): not a usable HeatML model (\(reason))"
         case let .unwritable(path, reason): "\(path): cannot write the file (\(reason))"
+        case let .ambiguousPositiveLabel(column, classes):
+            "target column '\(column)' holds '\(classes.joined(separator: "' and '"))': which one is the positive class cannot be guessed"
         }
     }
 
@@ -94,6 +99,8 @@ public enum HeatMLError: ClassifiedError, Equatable {
         case .missingColumn: "check the column name against the CSV header (names are case-sensitive)"
         case .targetNotBinary, .singleClass: "a binary classifier needs both classes in the target column"
         case .unknownPositiveLabel: "pass one of the listed classes with --positive"
+        case let .ambiguousPositiveLabel(_, classes):
+            "pass the class to predict with --positive, e.g. --positive '\(classes.last ?? "")' (one of: \(classes.joined(separator: ", ")))"
         case .wrongFieldCount, .unterminatedQuote: "quote fields that contain commas, quotes or line breaks"
         case .badFolds: "give one integer fold index per data row, in row order"
         case .emptyTable: "the CSV needs a header line and at least one data row"

@@ -51,7 +51,9 @@ struct DemoCommand: HeatCommand {
         var document = builder.build(scores: run.scores, ledger: run.ledger, directory: directory, asOf: run.asOf, generatedAt: Clock.now())
         let churned = Dictionary(uniqueKeysWithValues: dataset.labels.map { ($0.clientID, $0.churned) })
         do {
-            document.model = try ChurnRiskModel().evaluate(scores: run.scores, churned: churned)
+            let (section, risks) = try ChurnRiskModel().evaluateWithRisks(scores: run.scores, churned: churned)
+            document.model = section
+            document.clients = builder.clientRows(run.scores, churnRisk: risks)
         } catch {
             Console.info("note: no churn-risk model section (\(error))")
         }
@@ -94,7 +96,8 @@ struct DemoCommand: HeatCommand {
             Console.output("bottom managers:")
             managers.suffix(shown).forEach { Console.output(line($0)) }
         }
-        Console.output("references masked with PseudonymisationKey.insecureDerived(from: \"demo\") (demo only, not secret)")
+        Console.output("references masked with the public demo key (derived from the word \"demo\", so anyone can recompute it: "
+            + "fine for synthetic data, never for real clients)")
         Console.output("wrote \(resultsURL.path)\(page.map { " and \($0.path)" } ?? "") in \(String(format: "%.1f", seconds)) s")
     }
 }

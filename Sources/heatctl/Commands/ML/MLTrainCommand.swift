@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeatCore
 import HeatEnvelope
 import HeatML
 
@@ -117,7 +118,7 @@ struct MLTrainCommand: HeatCommand {
             if parts.count == 2, let columnType = ColumnType(rawValue: parts[1]) { overrides[parts[0]] = columnType }
         }
         let table = try DataTable(contentsOf: URL(filePath: data), overrides: overrides)
-        Console.info("read \(table.rowCount) rows, \(table.columns.count) columns from \(data)")
+        Console.info("read \(Plural.count(table.rowCount, "row")), \(Plural.count(table.columns.count, "column")) from \(data)")
         var excluding = Set(ignore)
         var validation = TrainingRun.Validation.none
         if let folds {

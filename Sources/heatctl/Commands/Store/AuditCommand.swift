@@ -7,8 +7,8 @@ struct AuditCommand: AsyncParsableCommand {
         abstract: "Sign, verify and list the store's hash chains and audit log.",
         discussion: """
             Example:
-              heatctl audit sign --store heat.db --keys keys/keyholder --head-out head.json
-              heatctl audit verify --store heat.db --expect-head head.json
+              heatctl audit sign --store heat.db --keys keys/keyholder --head-out head.heat
+              heatctl audit verify --store heat.db --expect-head head.heat
             """,
         subcommands: [AuditSignCommand.self, AuditVerifyCommand.self, AuditLogCommand.self])
 }

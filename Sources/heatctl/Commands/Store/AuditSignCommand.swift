@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeatCore
 
-/// `heatctl audit sign --store heat.db --keys DIR/keyholder --head-out head.json`.
+/// `heatctl audit sign --store heat.db --keys DIR/keyholder --head-out head.heat`.
 struct AuditSignCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
@@ -14,7 +14,7 @@ struct AuditSignCommand: HeatCommand {
             with their signed heads.
 
             Example:
-              heatctl audit sign --store heat.db --keys keys/keyholder --head-out head.json
+              heatctl audit sign --store heat.db --keys keys/keyholder --head-out head.heat
             """)
 
     @Option(name: .long, help: "The store.")

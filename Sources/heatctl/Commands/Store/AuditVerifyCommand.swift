@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeatCore
 
-/// `heatctl audit verify --store heat.db [--expect-head head.json] [--keys DIR/auditor] [--json]`.
+/// `heatctl audit verify --store heat.db [--expect-head head.heat] [--keys DIR/auditor] [--json]`.
 struct AuditVerifyCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -16,7 +16,7 @@ struct AuditVerifyCommand: HeatCommand {
             bad row or signature. Exit 0 when intact, 1 on a violation.
 
             Example:
-              heatctl audit verify --store heat.db --expect-head head.json --keys keys/auditor
+              heatctl audit verify --store heat.db --expect-head head.heat --keys keys/auditor
             """)
 
     @Option(name: .long, help: "The store.")
@@ -70,7 +70,7 @@ struct AuditVerifyCommand: HeatCommand {
             }
         }
         if !report.intact {
-            Console.error("\(report.violations.count) violations; first: \(report.violations[0].message)")
+            Console.error("\(Plural.count(report.violations.count, "violation")); first: \(report.violations[0].message)")
             throw ExitCode(1)
         }
     }

@@ -12,9 +12,12 @@ struct IngestCommand: HeatCommand {
             (and counts) events already stored, sums the rest per client x ISO week x channel x \
             direction and appends them, all in one transaction: committed whole or not at all. \
             Only --plaintext ingestion (test and demo data) exists until the encrypted pipeline \
-            lands; without it the command exits 64. Rejected rows are listed on stderr and the \
-            command exits 65 after committing the good rows; with --strict nothing is committed.
-            HEAT_FAULT_ABORT_AFTER_ROWS=N aborts after N rows (for tests).
+            lands; without it the command exits 64. Columns (or JSON keys) that are not part of the \
+            format are ignored and listed once on stderr.
+
+            Exit status with bad rows: rejected rows are listed on stderr, the good rows are \
+            committed and reported (--json included), and the command then exits 65 so a script \
+            notices; with --strict nothing is committed (exit 65).
 
             Example:
               heatctl ingest interactions.csv --store heat.db --keys keys/collector --clients clients.csv --plaintext
@@ -54,6 +57,7 @@ struct IngestCommand: HeatCommand {
         if let clients {
             let report = try ClientReader(strict: strict).read(contentsOf: URL(filePath: clients))
             if !report.isClean { Console.warning(report.rejectReport) }
+            if let note = report.ignoredFieldsNote { Console.info(note) }
             clientRejects = report.rejectedRows
             clientRecords = report.records
         }
@@ -79,6 +83,7 @@ struct IngestCommand: HeatCommand {
                 return read.rejectedRows
             }
         }
+        if let note = summary?.ignoredFieldsNote { Console.info(note) }
         if json {
             try StoreJSON.print(report)
         } else {
@@ -90,7 +95,7 @@ struct IngestCommand: HeatCommand {
                 """)
         }
         if let summary, summary.rejectedRows > 0 {
-            Console.warning(summary.rejectReport + "\n(the \(summary.accepted) good rows were committed)")
+            Console.warning(summary.rejectReport + "\n(the \(Plural.count(summary.accepted, "good row")) \(summary.accepted == 1 ? "was" : "were") committed)")
             throw IngestError.rowsRejected(file: file, rejectedRows: summary.rejectedRows, keptRows: summary.accepted)
         }
         if let clients, clientRejects > 0 {
