@@ -11,7 +11,8 @@
 #      is found (set BROWSER=/path/to/chrome to use another one);
 #   2. derives the expected section ids from results.json: section-population, -histogram,
 #      -weekly, -groups, -clients, -personas, -model for each key present there, and always
-#      section-parameters (the footer);
+#      section-parameters (the footer); with population also thresholds-heading and heat-scale
+#      (the level thresholds and the heat scale), with clients also cf-attention (the filter);
 #   3. renders index.html headless at 1280 and 390 px wide with --dump-dom and fails when the page
 #      does not load or an expected id is missing from the DOM;
 #   4. saves full-page screenshots (SHOTS_DIR/report-1280.png, report-390.png, and report-print.png
@@ -60,7 +61,10 @@ expected_sections() {
             [["population","section-population"],["heatHistogram","section-histogram"],["weekly","section-weekly"],
              ["groups","section-groups"],["clients","section-clients"],["personas","section-personas"],
              ["model","section-model"],["scenario","section-scenario"]] as $map
-            | . as $doc | ($map[] | select($doc[.[0]] != null) | .[1]), "section-parameters"' "$results"
+            | . as $doc | ($map[] | select($doc[.[0]] != null) | .[1]),
+              (if $doc.population != null then "thresholds-heading", "heat-scale" else empty end),
+              (if ($doc.clients // []) | length > 0 then "cf-attention" else empty end),
+              "section-parameters"' "$results"
     elif command -v python3 >/dev/null 2>&1; then
         python3 - "$results" <<'PY'
 import json, sys
@@ -70,6 +74,11 @@ for key, section in [("population", "population"), ("heatHistogram", "histogram"
                      ("scenario", "scenario")]:
     if doc.get(key) is not None:
         print("section-" + section)
+if doc.get("population") is not None:
+    print("thresholds-heading")   # the level thresholds beside the level chart
+    print("heat-scale")           # the heat scale, explained once
+if doc.get("clients"):
+    print("cf-attention")         # the client table's attention filter
 print("section-parameters")
 PY
     else

@@ -44,13 +44,14 @@ awk -F, 'NR > 1 { print $(NF-1) "," $1 "," $2 "," $8 }' "$OUT/cdnow-anomalies.cs
     | awk -F, 'NR <= 5 { printf "  %s  %3s transactions  $%8s  score %.3f\n", $2, $3, $4, $1 }'
 
 # 6. Explained churn scores: a small GBDT, then `predict --explain 3` adds expected_log_odds and,
-#    per row, the three features with the largest TreeSHAP contribution to the log-odds
-#    (feature_K, contribution_K). Over all features the contributions plus expected_log_odds equal
-#    logit(probability) exactly.
+#    per row, the three input columns with the largest TreeSHAP contribution to the log-odds
+#    (feature_K names the column with the customer's own value, "contract = One year";
+#    contribution_K; effect_K, raises or lowers the churn probability). Over all columns the
+#    contributions plus expected_log_odds equal logit(probability) exactly.
 "$HEATCTL" ml train --data "$TELCO" --target churn --positive Yes --model gbdt --rounds 50 --seed 42 \
     --out "$OUT/churn-gbdt.model" --quiet > /dev/null
 "$HEATCTL" ml predict --model "$OUT/churn-gbdt.model" --data "$TELCO" --explain 3 --out "$OUT/churn-explained.csv"
 echo "first explained rows (probability, then the top three contributions):"
-awk -F, 'NR > 1 && NR <= 4 { printf "  p=%.3f  %s %+.3f, %s %+.3f, %s %+.3f\n", $(NF-7), $(NF-5), $(NF-4), $(NF-3), $(NF-2), $(NF-1), $NF }' \
+awk -F, 'NR > 1 && NR <= 4 { printf "  p=%.3f  %s (%s, %+.3f); %s (%s, %+.3f); %s (%s, %+.3f)\n", $(NF-10), $(NF-8), $(NF-6), $(NF-7), $(NF-5), $(NF-3), $(NF-4), $(NF-2), $NF, $(NF-1) }' \
     "$OUT/churn-explained.csv"
 echo "outputs in $OUT"

@@ -70,14 +70,14 @@ fi
 
 # 8. The key holder signs the chain heads into the store and into a head file kept elsewhere.
 #    `audit sign` verifies the whole store first; the very first signature says so with --first-head.
-"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --first-head --head-out "$OUT/head.json"
+"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --first-head --head-out "$OUT/head.heat"
 
 # 9. The auditor verifies chains, signatures and the head file, pinning the key from their own folder.
-"$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+"$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.heat"
 "$HEATCTL" audit log --store "$OUT/heat.db"
 "$HEATCTL" audit log --store "$OUT/heat.db" --kind ingest --json > "$OUT/ingests.json"
 if command -v python3 >/dev/null 2>&1; then
-    python3 "$VERIFY_PY" --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+    python3 "$VERIFY_PY" --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.heat"
 fi
 
 expect_status() {  # expect_status CODE command...: run, show the exit code, fail the example if it differs
@@ -89,7 +89,7 @@ expect_status() {  # expect_status CODE command...: run, show the exit code, fai
 }
 
 # 10. Verification fails closed: without the pinned key or the previous head it refuses (exit 64).
-expect_status 64 "$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.json"
+expect_status 64 "$HEATCTL" audit verify --store "$OUT/heat.db" --expect-head "$OUT/head.heat"
 expect_status 64 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor"
 
 # 11. New rows after the signed head are not covered by it: a violation unless explicitly allowed.
@@ -98,10 +98,10 @@ event_id,client_id,manager_id,branch,channel,direction,occurred_at,duration_seco
 E7,CL-1002,RM-07,North,call,inbound,2026-03-17T10:00:00Z,300,
 CSV
 "$HEATCTL" ingest "$OUT/march-week3.csv" --store "$OUT/heat.db" --keys "$OUT/keys/collector" --plaintext
-expect_status 1 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
-expect_status 0 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json" --allow-unsigned-tail
-"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --previous-head "$OUT/head.json" --head-out "$OUT/head.json"
-expect_status 0 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+expect_status 1 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.heat"
+expect_status 0 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.heat" --allow-unsigned-tail
+"$HEATCTL" audit sign --store "$OUT/heat.db" --keys "$OUT/keys/keyholder" --previous-head "$OUT/head.heat" --head-out "$OUT/head.heat"
+expect_status 0 "$HEATCTL" audit verify --store "$OUT/heat.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.heat"
 
 # 12. Attacks by someone with write access to the file (python3's sqlite3 plays the attacker; skipped
 #     without python3, the unit tests cover the same attacks through GRDB). Each runs on a copy.
@@ -113,11 +113,11 @@ if command -v python3 >/dev/null 2>&1; then
     }
     # a) Edit a bucket (dropping the trigger that forbids it).
     attack edited "DROP TRIGGER weekly_buckets_no_update; UPDATE weekly_buckets SET events = events + 10 WHERE seq = 2;"
-    expect_status 1 "$HEATCTL" audit verify --store "$OUT/edited.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
-    expect_status 1 python3 "$VERIFY_PY" --store "$OUT/edited.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+    expect_status 1 "$HEATCTL" audit verify --store "$OUT/edited.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.heat"
+    expect_status 1 python3 "$VERIFY_PY" --store "$OUT/edited.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.heat"
     # b) Empty signed_heads, hoping verification falls back to "nothing signed yet".
     attack emptied "DROP TRIGGER signed_heads_no_delete; DELETE FROM signed_heads;"
-    expect_status 1 "$HEATCTL" audit verify --store "$OUT/emptied.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json"
+    expect_status 1 "$HEATCTL" audit verify --store "$OUT/emptied.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.heat"
     # c) Append a forged event row with a valid chain hash after the head: no collector signature covers it.
     python3 - "$OUT/heat.db" "$OUT/forged.db" <<'PY'
 import hashlib, shutil, sqlite3, struct, sys
@@ -130,9 +130,9 @@ row = integer(seq + 1) + blob(b"\x07" * 32) + integer(1)
 db.execute("INSERT INTO event_hmacs VALUES (?, ?, 1, ?, ?)", (seq + 1, b"\x07" * 32, last, hashlib.sha256(last + row).digest()))
 db.commit()
 PY
-    expect_status 1 "$HEATCTL" audit verify --store "$OUT/forged.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.json" --allow-unsigned-tail
+    expect_status 1 "$HEATCTL" audit verify --store "$OUT/forged.db" --keys "$OUT/keys/auditor" --expect-head "$OUT/head.heat" --allow-unsigned-tail
     # d) The key holder is asked to sign the forged store: `audit sign` verifies first and refuses (exit 1).
-    expect_status 1 "$HEATCTL" audit sign --store "$OUT/forged.db" --keys "$OUT/keys/keyholder" --previous-head "$OUT/head.json" --head-out "$OUT/forged-head.json"
+    expect_status 1 "$HEATCTL" audit sign --store "$OUT/forged.db" --keys "$OUT/keys/keyholder" --previous-head "$OUT/head.heat" --head-out "$OUT/forged-head.heat"
     "$HEATCTL" audit log --store "$OUT/forged.db" --kind audit.sign.refused
 else
     echo "# python3 not installed: skipping the attack steps"

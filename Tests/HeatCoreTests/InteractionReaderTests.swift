@@ -108,11 +108,11 @@ import Testing
     }
 
     @Test func requiresADurationForCallsOnly() throws {
-        let report = try read("\(Self.header)\nE1,C001,M01,North,meeting,inbound,2026-03-02T09:30:00Z,,\nE2,C001,M01,North,email,inbound,2026-03-02T09:30:00Z,,\nE3,C001,M01,North,call,inbound,2026-03-02T09:30:00Z,1.5,\n")
+        let report = try read("\(Self.header)\nE1,C001,M01,North,meeting,inbound,2026-03-02T09:30:00Z,,\nE2,C001,M01,North,email,inbound,2026-03-02T09:30:00Z,,\nE3,C001,M01,North,call,inbound,2026-03-02T09:30:00Z,9 min,\n")
         #expect(report.records.map(\.eventID) == ["E2"])
         #expect(report.rejects.map(\.line) == [2, 4])
         #expect(report.rejects.map(\.column) == [8, 8])
-        #expect(report.rejects[1].reason.contains("not a whole number"))
+        #expect(report.rejects[1].reason.contains("is not a number of seconds"))
     }
 
     @Test func rejectsBadReplyHours() throws {

@@ -102,14 +102,19 @@ import Testing
 
     @Test func clientTableIsCappedButExportsKeepEveryRow() throws {
         let document = try ReportFixtures.full()
+        let released = try #require(document.clients)
+        let attention = released.filter { !ReportTables.attentionReasons(of: $0).isEmpty }
+        #expect(attention.count > 10 && attention.count < 240)
+        // The cap never cuts a client who needs attention.
         let renderer = ReportRenderer(maximumClientRows: 10)
         let html = renderer.html(for: document)
         let tableBody = try #require(html.components(separatedBy: "<table class=\"clients\">").last)
-        #expect(tableBody.components(separatedBy: "<td class=\"ref\">").count - 1 == 10)
-        #expect(html.contains("Showing the 10 hottest of 240 clients"))
-        let released = try #require(document.clients)
-        let hottest = try #require(ReportTables.sortedClients(released).first)
-        #expect(tableBody.contains(hottest.ref))
+        #expect(tableBody.components(separatedBy: "<td class=\"ref\">").count - 1 == attention.count)
+        for client in attention { #expect(tableBody.contains(">\(client.ref)<")) }
+        #expect(html.contains("The page shows all \(attention.count) clients who need attention"))
+        let wider = ReportRenderer(maximumClientRows: 200).html(for: document)
+        let widerBody = try #require(wider.components(separatedBy: "<table class=\"clients\">").last)
+        #expect(widerBody.components(separatedBy: "<td class=\"ref\">").count - 1 == 200)
         let json = try JSONSerialization.jsonObject(with: renderer.tablesJSON(for: document)) as? [String: Any]
         let tables = try #require(json?["tables"] as? [String: Any])
         #expect((tables["clients"] as? [Any])?.count == 240)
@@ -122,17 +127,19 @@ import Testing
         let written = try ReportRenderer().write(document, formats: Set(ReportFormat.allCases), to: folder)
         let names = written.map { $0.path.replacingOccurrences(of: folder.path + "/", with: "") }
         #expect(names.prefix(3) == ["index.html", "results.json", "tables.json"])
-        #expect(names.dropFirst(3) == ArraySlice(ReportTables.make(from: document).map { "csv/\($0.name).csv" }))
+        // CSV files go into the folder the user named, beside the page.
+        #expect(names.dropFirst(3) == ArraySlice(ReportTables.make(from: document).map { "\($0.name).csv" }))
         let contents = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(contents == ["csv", "index.html", "results.json", "tables.json"], "no temporary files left")
+        let expected = (["index.html", "results.json", "tables.json"] + ReportTables.make(from: document).map { "\($0.name).csv" }).sorted()
+        #expect(contents == expected, "no temporary files left, no csv/ subfolder")
         // The copied document decodes to the same document.
         let copy = try ResultsDocument.decode(Data(contentsOf: folder.appending(path: "results.json")))
         #expect(copy == document)
         // The page links the CSVs when they are written too.
         let page = try String(contentsOf: folder.appending(path: "index.html"), encoding: .utf8)
-        #expect(page.contains("href=\"csv/clients.csv\""))
-        let csv = try String(contentsOf: folder.appending(path: "csv/heat-histogram.csv"), encoding: .utf8)
-        #expect(csv.hasPrefix("from,to,clients\r\n0,500,"))
+        #expect(page.contains("href=\"clients.csv\""))
+        let csv = try String(contentsOf: folder.appending(path: "heat-histogram.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("from,to,clients,open\r\n0,500,"))
         // tables.json has the schema and one key per table.
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appending(path: "tables.json"))) as? [String: Any]
         #expect(json?["schema"] as? String == ReportRenderer.tablesSchema)

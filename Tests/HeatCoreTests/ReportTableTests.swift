@@ -60,8 +60,10 @@ import Testing
         }
         let clients = try #require(tables["clients"])
         #expect(clients.rows.count == document.clients?.count)
-        let heats = clients.rows.compactMap { row -> Int? in if case .integer(let heat) = row[1] { heat } else { nil } }
-        #expect(heats == heats.sorted(by: >), "clients are hottest first")
+        #expect(clients.columns == ["ref", "attention", "reasons", "heat", "trend", "level", "cooling", "churnRisk", "persona"])
+        let attention = clients.rows.map { $0[1] == .boolean(true) }
+        #expect(attention.contains(true) && attention.contains(false))
+        #expect(attention == attention.sorted { $0 && !$1 }, "clients who need attention come first")
         let levels = try #require(tables["population-levels"])
         let population = try #require(document.population)
         #expect(levels.rows.map { $0[1] } == HeatLevel.allCases.map { .integer(population.levels[$0] ?? 0) })

@@ -184,18 +184,27 @@ struct MLCommandTests {
         let model = folder.appending(path: "m.model").path
         #expect(try H.run(["ml", "train", "--data", data.path, "--target", "churn", "--model", kind, "--rounds", "10", "--out", model, "--quiet"]).status == 0)
         let out = folder.appending(path: "explained.csv").path
-        // 5 features after one-hot (age, spend, plan=basic|plus|premium): 10 is clamped to 5.
+        // 3 input columns (age, spend, plan; plan one-hot encoded as 3 features): 10 is clamped to 3,
+        // and plan's levels are summed into one contribution named by the row's own plan.
         let result = try H.run(["ml", "predict", "--model", model, "--data", data.path, "--explain", "10", "--out", out])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         let header = try #require(lines.first)
-        #expect(Array(header.suffix(12)) == ["probability", "expected_log_odds", "feature_1", "contribution_1", "feature_2", "contribution_2",
-                                             "feature_3", "contribution_3", "feature_4", "contribution_4", "feature_5", "contribution_5"])
+        #expect(Array(header.suffix(11)) == ["probability", "expected_log_odds", "feature_1", "contribution_1", "effect_1",
+                                             "feature_2", "contribution_2", "effect_2", "feature_3", "contribution_3", "effect_3"])
+        let planColumn = try #require(header.firstIndex(of: "plan"))
+        let ageColumn = try #require(header.firstIndex(of: "age"))
         for fields in lines.dropFirst() {
             let p = try #require(Double(fields[5]))
             let base = try #require(Double(fields[6]))
-            let contributions = try stride(from: 8, to: 17, by: 2).map { try #require(Double(fields[$0])) }
-            #expect(Set(stride(from: 7, to: 17, by: 2).map { fields[$0] }) == ["age", "spend", "plan=basic", "plan=plus", "plan=premium"])
+            let contributions = try stride(from: 8, to: 15, by: 3).map { try #require(Double(fields[$0])) }
+            let named = Set(stride(from: 7, to: 15, by: 3).map { fields[$0] })
+            #expect(named.contains("plan = \(fields[planColumn])"), "the row's own plan, not another level: \(named)")
+            #expect(named.contains("age = \(fields[ageColumn])"))
+            #expect(named.filter { $0.hasPrefix("plan") }.count == 1)
+            for (contribution, effect) in zip(contributions, stride(from: 9, to: 16, by: 3).map { fields[$0] }) {
+                #expect(effect == (contribution > 0 ? "raises" : contribution < 0 ? "lowers" : "none"))
+            }
             #expect(abs(base + contributions.reduce(0, +) - log(p / (1 - p))) < 1e-8, "exact to rounding of p")
             #expect(zip(contributions, contributions.dropFirst()).allSatisfy { abs($0) >= abs($1) }, "largest first")
         }

@@ -93,6 +93,26 @@ struct PipelineTests {
         #expect(error?.description.contains("no data rows") == true)
     }
 
+    @Test func positiveLabelIsInferredOnlyFromAYesNoPair() throws {
+        func target(_ labels: [String], positive: String? = nil) throws -> BinaryTarget {
+            let column = try DataColumn(name: "outcome", type: .categorical, raw: labels)
+            let table = try DataTable(columns: [column], source: "t.csv")
+            return try BinaryTarget(column: column, positiveLabel: positive, table: table)
+        }
+        #expect(try target(["No", "Yes", "No"]).positiveLabel == "Yes")
+        #expect(try target(["TRUE", "false"]).positiveLabel == "TRUE")
+        #expect(try target(["0", "1"]).positiveLabel == "1")
+        #expect(try target(["y", "N"]).positiveLabel == "y")
+        let error = #expect(throws: HeatMLError.ambiguousPositiveLabel(column: "outcome", classes: ["Left", "Stayed"])) {
+            try target(["Stayed", "Left", "Stayed"])
+        }
+        #expect(error?.category == .usage)
+        #expect(error?.hint?.contains("--positive") == true)
+        #expect(error?.description.contains("'Left' and 'Stayed'") == true)
+        #expect(try target(["Stayed", "Left"], positive: "Left").positiveLabel == "Left")
+        #expect(throws: HeatMLError.ambiguousPositiveLabel(column: "outcome", classes: ["1", "2"])) { try target(["1", "2"]) }
+    }
+
     @Test func defaultPositiveLabelFollowsScikitLearn() throws {
         let table = try Self.table()
         let target = try BinaryTarget(column: table.column(named: "churn"), positiveLabel: nil, table: table)

@@ -60,6 +60,26 @@ public struct ChurnRiskModel: Sendable {
     /// - Throws: ``HeatMLError/invalidParameter(name:value:reason:)`` when fewer than ``folds`` clients of
     ///   each class have labels, or the ``HeatMLError`` of a failed fit.
     public func evaluate(scores: [HeatScore], churned: [String: Bool]) throws(HeatMLError) -> ModelSection {
+        try evaluateWithRisks(scores: scores, churned: churned).section
+    }
+
+    /// Evaluates the model as ``evaluate(scores:churned:)`` and also returns each labelled
+    /// client's out-of-fold churn risk: the probability from the fold's model that did not see
+    /// the client, so it is an honest estimate to sort clients by.
+    ///
+    /// ```swift
+    /// let (section, risks) = try ChurnRiskModel().evaluateWithRisks(scores: run.scores, churned: labels)
+    /// document.clients = builder.clientRows(run.scores, churnRisk: risks)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - scores: the clients' heat scores; clients without a label are left out.
+    ///   - churned: whether each client (by id) churned.
+    /// - Returns: the model section and the churn risk per client id.
+    /// - Throws: as ``evaluate(scores:churned:)``.
+    public func evaluateWithRisks(
+        scores: [HeatScore], churned: [String: Bool]
+    ) throws(HeatMLError) -> (section: ModelSection, risks: [String: Double]) {
         let labelled = scores.filter { churned[$0.clientID] != nil }
         let rows = labelled.map(Self.features(of:))
         let labels = labelled.map { churned[$0.clientID] == true ? 1 : 0 }
@@ -82,7 +102,11 @@ public struct ChurnRiskModel: Sendable {
             HeatML.FeatureImportance(feature: $0, value: abs($1))
         }.sorted { $0.value > $1.value }
         let report = try ModelReport(kind: "logistic-churn-risk", labels: labels, probabilities: outOfFold, importances: importances)
-        return ModelSection(report: report)
+        var risks: [String: Double] = [:]
+        for (score, risk) in zip(labelled, outOfFold) { risks[score.clientID] = risk }
+        var section = ModelSection(report: report)
+        section.metrics["baseRate"] = Double(positives) / Double(labels.count)
+        return (section, risks)
     }
 
     private struct Fitted {
@@ -118,6 +142,7 @@ extension ModelSection {
             metrics: [
                 "rocAuc": metrics.rocAuc, "prAuc": metrics.prAuc, "logLoss": metrics.logLoss,
                 "accuracy": metrics.accuracy, "f1": metrics.f1, "precision": metrics.precision, "recall": metrics.recall,
+                "threshold": report.threshold,
             ],
             roc: report.roc, pr: report.pr, confusion: report.confusion,
             calibration: report.calibration.map {

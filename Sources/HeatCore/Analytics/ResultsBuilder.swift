@@ -3,7 +3,11 @@
 ///
 /// Groups (manager, branch, segment, region) come from the client directory when one is given,
 /// otherwise from the manager and branch of each client's latest interaction; a group is
-/// released only when it has at least ``minGroupSize`` clients. Managers, branches and clients
+/// released only when it has at least ``minGroupSize`` clients. Two kinds whose groups hold
+/// exactly the same clients (each region has one branch) are released once, as the first of
+/// manager, branch, segment, region, and the other is noted in
+/// ``ResultsDocument/groupDuplicates``: otherwise a masked branch reference would stand next to
+/// the region label with the same numbers. Managers, branches and clients
 /// appear only as masked references (`M-…`, `B-…`, `C-…`) from the ``pseudonymizer``; segments
 /// and regions are coarse labels and appear as they are.
 ///
@@ -74,6 +78,8 @@ public struct ResultsBuilder: Sendable {
             document.weekly = ledger.weeklyEvents(from: through.advanced(by: -(configuration.windowWeeks - 1)), through: through)
         }
         document.groups = groups(scores, ledger: ledger, directory: directory)
+        let duplicates = groupDuplicates(scores, ledger: ledger, directory: directory)
+        document.groupDuplicates = duplicates.isEmpty ? nil : duplicates
         if includeClients { document.clients = clientRows(scores) }
         return document
     }
@@ -103,7 +109,8 @@ public struct ResultsBuilder: Sendable {
     ///
     /// Heat is heavy-tailed (a few very hot relationships), so bins sized to the hottest client would
     /// put nearly everyone in the first bin. Clients above the covered range fall into a last, open
-    /// bin whose `to` is one above the hottest client's heat: every bin but that one has the same width.
+    /// bin whose `to` is one above the hottest client's heat and whose `open` is `true`: every bin
+    /// but that one has the same width.
     ///
     /// - Parameter scores: the scores.
     /// - Returns: at most ``histogramBins`` + 1 bins, `from` inclusive, `to` exclusive, covering every client.
@@ -128,12 +135,75 @@ public struct ResultsBuilder: Sendable {
         var counts = Array(repeating: 0, count: count)
         for heat in heats { counts[min(heat / width, count - 1)] += 1 }
         return counts.enumerated().map { index, clients in
-            let to = index == regular ? top + 1 : (index + 1) * width
-            return HistogramBin(from: index * width, to: to, clients: clients)
+            let open = index == regular
+            return HistogramBin(from: index * width, to: open ? top + 1 : (index + 1) * width, clients: clients, open: open ? true : nil)
         }
     }
 
-    /// Group aggregates over groups of at least ``minGroupSize`` clients, sorted by kind then reference.
+    /// The group each client belongs to, per kind (`nil` where the kind is unknown for a client).
+    private func memberships(
+        _ scores: [HeatScore], ledger: ActivityLedger?, directory: [String: Client]
+    ) -> [GroupSummary.Kind: [String?]] {
+        var keys: [GroupSummary.Kind: [String?]] = [:]
+        for kind in GroupSummary.Kind.allCases { keys[kind] = Array(repeating: nil, count: scores.count) }
+        for (index, score) in scores.enumerated() {
+            if let client = directory[score.clientID] {
+                keys[.manager]?[index] = client.managerID
+                keys[.branch]?[index] = client.branch
+                keys[.segment]?[index] = client.segment
+                keys[.region]?[index] = client.region
+            } else if let seen = ledger?.assignments[score.clientID] {
+                keys[.manager]?[index] = seen.managerID
+                keys[.branch]?[index] = seen.branch
+            }
+        }
+        return keys
+    }
+
+    /// The group kinds whose groups hold exactly the same clients as an earlier kind's (in the
+    /// order manager, branch, segment, region): a one-to-one match between their groups over
+    /// every scored client, before the minimum group size is applied. ``groups(_:ledger:directory:)``
+    /// leaves these kinds out.
+    ///
+    /// - Parameters:
+    ///   - scores: the scores.
+    ///   - ledger: used for clients missing from `directory`.
+    ///   - directory: clients by id.
+    /// - Returns: each duplicate kind with the kind that is released instead.
+    public func groupDuplicates(_ scores: [HeatScore], ledger: ActivityLedger?, directory: [String: Client]) -> [GroupDuplicate] {
+        let keys = memberships(scores, ledger: ledger, directory: directory)
+        func samePartition(_ a: [String?], _ b: [String?]) -> Bool {
+            var forward: [String: String] = [:]
+            var backward: [String: String] = [:]
+            for (x, y) in zip(a, b) {
+                switch (x, y) {
+                case (nil, nil): continue
+                case let (x?, y?):
+                    if let known = forward[x], known != y { return false }
+                    if let known = backward[y], known != x { return false }
+                    forward[x] = y
+                    backward[y] = x
+                default: return false
+                }
+            }
+            return !forward.isEmpty
+        }
+        var kept: [GroupSummary.Kind] = []
+        var duplicates: [GroupDuplicate] = []
+        for kind in GroupSummary.Kind.allCases {
+            let members = keys[kind] ?? []
+            guard members.contains(where: { $0 != nil }) else { continue }
+            if let same = kept.first(where: { samePartition(keys[$0] ?? [], members) }) {
+                duplicates.append(GroupDuplicate(kind: kind, sameAs: same))
+            } else {
+                kept.append(kind)
+            }
+        }
+        return duplicates
+    }
+
+    /// Group aggregates over groups of at least ``minGroupSize`` clients, sorted by kind then
+    /// reference; kinds listed by ``groupDuplicates(_:ledger:directory:)`` are left out.
     ///
     /// - Parameters:
     ///   - scores: the scores.
@@ -143,22 +213,16 @@ public struct ResultsBuilder: Sendable {
     public func groups(_ scores: [HeatScore], ledger: ActivityLedger?, directory: [String: Client]) -> [GroupSummary] {
         struct Tally { var clients = 0; var heat = 0; var cooling = 0 }
         var tallies: [GroupSummary.Kind: [String: Tally]] = [:]
-        func add(_ kind: GroupSummary.Kind, _ key: String, _ score: HeatScore) {
-            var tally = tallies[kind, default: [:]][key, default: Tally()]
-            tally.clients += 1
-            tally.heat += score.heat
-            if score.cooling { tally.cooling += 1 }
-            tallies[kind, default: [:]][key] = tally
-        }
-        for score in scores {
-            if let client = directory[score.clientID] {
-                add(.manager, client.managerID, score)
-                add(.branch, client.branch, score)
-                add(.segment, client.segment, score)
-                add(.region, client.region, score)
-            } else if let seen = ledger?.assignments[score.clientID] {
-                add(.manager, seen.managerID, score)
-                add(.branch, seen.branch, score)
+        let keys = memberships(scores, ledger: ledger, directory: directory)
+        let duplicate = Set(groupDuplicates(scores, ledger: ledger, directory: directory).map(\.kind))
+        for kind in GroupSummary.Kind.allCases where !duplicate.contains(kind) {
+            for (score, key) in zip(scores, keys[kind] ?? []) {
+                guard let key else { continue }
+                var tally = tallies[kind, default: [:]][key, default: Tally()]
+                tally.clients += 1
+                tally.heat += score.heat
+                if score.cooling { tally.cooling += 1 }
+                tallies[kind, default: [:]][key] = tally
             }
         }
         var result: [GroupSummary] = []
@@ -184,14 +248,17 @@ public struct ResultsBuilder: Sendable {
 
     /// Per-client rows with masked references, sorted by reference.
     ///
-    /// - Parameter scores: the scores.
+    /// - Parameters:
+    ///   - scores: the scores.
+    ///   - churnRisk: each client's churn risk by client id (for example from
+    ///     ``ChurnRiskModel/evaluateWithRisks(scores:churned:)``); clients without one get none.
     /// - Returns: one row per client.
-    public func clientRows(_ scores: [HeatScore]) -> [ClientResult] {
+    public func clientRows(_ scores: [HeatScore], churnRisk: [String: Double] = [:]) -> [ClientResult] {
         let pseudonyms = scores.map { pseudonymizer.pseudonym(for: $0.clientID, kind: .client) }
         let display = Pseudonymizer.displayRefs(for: pseudonyms)
         return zip(scores, pseudonyms).map { score, pseudonym in
             ClientResult(ref: display[pseudonym] ?? pseudonym.displayRef, heat: score.heat, trend: score.trend,
-                         level: score.level, cooling: score.cooling)
+                         level: score.level, cooling: score.cooling, churnRisk: churnRisk[score.clientID])
         }.sorted { $0.ref < $1.ref }
     }
 }

@@ -16,9 +16,9 @@ import HeatEnvelope
 ///
 /// ```swift
 /// let key = try KeyFolder(path: "keys/keyholder", role: .keyholder).signingKey()
-/// let previous = try SignedHead.read(from: URL(filePath: "head.json"))
+/// let previous = try SignedHead.read(from: URL(filePath: "head.heat"))
 /// let head = try HeadSigner.sign(store: store, with: key, anchor: .previous(previous))
-/// try head.write(to: URL(filePath: "head.json"))
+/// try head.write(to: URL(filePath: "head.heat"))
 /// ```
 public enum HeadSigner {
     /// Verifies the store and signs the current chain heads.

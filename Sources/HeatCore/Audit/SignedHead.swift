@@ -12,8 +12,8 @@ import HeatEnvelope
 ///
 /// ```swift
 /// let head = try HeadSigner.sign(store: store, with: signingKey)
-/// try head.write(to: URL(filePath: "head.json"))
-/// let expected = try SignedHead.read(from: URL(filePath: "head.json"))
+/// try head.write(to: URL(filePath: "head.heat"))
+/// let expected = try SignedHead.read(from: URL(filePath: "head.heat"))
 /// ```
 public struct SignedHead: Sendable, Hashable, Codable {
     /// The format identifier, `customerheat.head/1`.

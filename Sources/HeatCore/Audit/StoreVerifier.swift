@@ -7,7 +7,7 @@ import HeatEnvelope
 /// or an explicit first verification with no previous head.
 ///
 /// ```swift
-/// let anchor = HeadAnchor.previous(try SignedHead.read(from: URL(filePath: "head.json")))
+/// let anchor = HeadAnchor.previous(try SignedHead.read(from: URL(filePath: "head.heat")))
 /// ```
 public enum HeadAnchor: Sendable, Hashable {
     /// The head file kept outside the store (`--expect-head`, `--previous-head`).
@@ -40,7 +40,7 @@ public enum HeadAnchor: Sendable, Hashable {
 ///
 /// ```swift
 /// let key = try KeyFolder(path: "keys/auditor", role: .auditor).verificationKey()
-/// let head = try SignedHead.read(from: URL(filePath: "head.json"))
+/// let head = try SignedHead.read(from: URL(filePath: "head.heat"))
 /// let report = try StoreVerifier.verify(store: store, pinnedKey: key, anchor: .previous(head))
 /// print(report.intact ? "intact" : report.violations[0].message)
 /// ```

@@ -1,10 +1,16 @@
 /// Interactions bucketed per client x ISO week (UTC) x channel x direction, de-duplicated by
 /// event id: the input of the heat model.
 ///
+/// A ledger built with a cut-off date (``init(replyWithinHours:through:)``) leaves out every
+/// interaction whose UTC date is after it and counts them in ``eventsAfterCutoff``: the
+/// reference date of `heatctl heat --as-of DATE` means "events on or before DATE", so an event
+/// on DATE + 1 can never change a score.
+///
 /// ```swift
-/// var ledger = ActivityLedger(replyWithinHours: 48)
+/// var ledger = ActivityLedger(replyWithinHours: 48, through: CalendarDate(year: 2025, month: 12, day: 31))
 /// for interaction in report.records { ledger.add(interaction) }
-/// ledger.latestWeek   // the as-of default
+/// ledger.latestWeek          // the as-of default
+/// ledger.eventsAfterCutoff   // rows left out because they happened after 2025-12-31
 /// ```
 public struct ActivityLedger: Sendable {
     /// Where a client was last seen: the manager and branch of their latest interaction.
@@ -31,19 +37,33 @@ public struct ActivityLedger: Sendable {
     public private(set) var interactionCount = 0
     /// Interactions skipped because their event id was seen before.
     public private(set) var duplicateCount = 0
+    /// The last UTC date whose interactions are kept, or `nil` to keep every interaction.
+    public let cutoff: CalendarDate?
+    /// Interactions left out because their UTC date is after ``cutoff``.
+    public private(set) var eventsAfterCutoff = 0
     private var seenEvents = Set<String>()
 
     /// Creates an empty ledger.
     ///
-    /// - Parameter replyWithinHours: the reply window (``HeatConfiguration/replyWithinHours``).
-    public init(replyWithinHours: Double = 48) { self.replyWithinHours = replyWithinHours }
+    /// - Parameters:
+    ///   - replyWithinHours: the reply window (``HeatConfiguration/replyWithinHours``).
+    ///   - cutoff: keep only interactions on or before this UTC date (`nil`: keep all).
+    public init(replyWithinHours: Double = 48, through cutoff: CalendarDate? = nil) {
+        self.replyWithinHours = replyWithinHours
+        self.cutoff = cutoff
+    }
 
-    /// Adds an interaction to its bucket unless its event id (``Interaction/derivedEventID``) was seen.
+    /// Adds an interaction to its bucket unless it happened after ``cutoff`` (counted in
+    /// ``eventsAfterCutoff``) or its event id (``Interaction/derivedEventID``) was seen.
     ///
     /// - Parameter interaction: a validated interaction.
-    /// - Returns: `false` when it was a duplicate and was skipped.
+    /// - Returns: `false` when it was after the cut-off or a duplicate and was skipped.
     @discardableResult
     public mutating func add(_ interaction: Interaction) -> Bool {
+        if let cutoff, interaction.occurredAt.date > cutoff {
+            eventsAfterCutoff += 1
+            return false
+        }
         guard seenEvents.insert(interaction.derivedEventID).inserted else {
             duplicateCount += 1
             return false

@@ -6,7 +6,8 @@ import Foundation
 /// ``InteractionReader``.
 ///
 /// Ids and labels are trimmed; every field but `opened_on` must be non-empty; a `client_id`
-/// seen before in the file is rejected (naming the line of its first appearance).
+/// seen before in the file is rejected (naming the line of its first appearance). Columns or
+/// JSON keys outside the format are ignored and listed in the report's `ignoredFields`.
 ///
 /// ```swift
 /// let report = try ClientReader().read(contentsOf: URL(filePath: "clients.csv"))
@@ -82,7 +83,7 @@ public struct ClientReader: Sendable {
             throw IngestError.rejectedInStrictMode(file: file, rejectedRows: outcome.rejected, first: first)
         }
         return ReadReport(file: file, format: format, records: records, rejects: outcome.rejects,
-                          rejectedRows: outcome.rejected, rowsRead: outcome.rows)
+                          rejectedRows: outcome.rejected, rowsRead: outcome.rows, ignoredFields: outcome.ignored)
     }
 
     private static func decode(_ row: TabularScanner.Row, file: String, format: InputFormat) -> TabularInput.Decoded<Client> {

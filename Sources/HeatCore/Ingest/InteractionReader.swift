@@ -4,8 +4,11 @@ import Foundation
 /// keys, UTF-8 with an optional BOM, LF or CRLF line ends, with or without a final newline.
 ///
 /// Each row is validated and normalised: ids trimmed, `channel` and `direction` lower-cased,
-/// `occurred_at` converted to UTC, `duration_seconds` an integer >= 0 (required for calls and
-/// meetings, may be empty for email and message), `replied_within_hours` a number >= 0 or empty.
+/// `occurred_at` converted to UTC, `duration_seconds` a number of seconds >= 0 (decimals such as
+/// `540.0` or `12.5` are rounded half to even to whole seconds; required for calls and meetings,
+/// may be empty for email and message), `replied_within_hours` a number >= 0 or empty.
+/// Columns (CSV) or keys (JSON Lines, whatever their value, nested objects included) that are not
+/// part of the format are ignored and listed in the report's `ignoredFields`.
 /// `event_id` is optional; when absent, ``Interaction/derivedEventID`` derives one from the
 /// normalised fields. A bad row becomes a ``RowReject`` naming file, line, column and reason; by
 /// default the good rows are kept, in strict mode any reject fails the whole read.
@@ -106,7 +109,8 @@ public struct InteractionReader: Sendable {
         var records: [Interaction] = []
         let summary = try stream(bytes: bytes, file: file, progress: nil) { records.append($0) }
         return ReadReport(file: file, format: summary.format, records: records, rejects: summary.rejects,
-                          rejectedRows: summary.rejectedRows, rowsRead: summary.accepted + summary.rejectedRows)
+                          rejectedRows: summary.rejectedRows, rowsRead: summary.accepted + summary.rejectedRows,
+                          ignoredFields: summary.ignoredFields)
     }
 
     private func stream(
@@ -139,7 +143,8 @@ public struct InteractionReader: Sendable {
         if strict, let first = outcome.rejects.first {
             throw IngestError.rejectedInStrictMode(file: file, rejectedRows: outcome.rejected, first: first)
         }
-        return ReadSummary(file: file, format: format, accepted: accepted, rejects: outcome.rejects, rejectedRows: outcome.rejected)
+        return ReadSummary(file: file, format: format, accepted: accepted, rejects: outcome.rejects, rejectedRows: outcome.rejected,
+                           ignoredFields: outcome.ignored)
     }
 
     private enum Column: Int {
@@ -189,10 +194,17 @@ public struct InteractionReader: Sendable {
                 return reject(.duration, "empty duration_seconds (required for \(channel.rawValue); may be empty only for email and message)")
             }
         } else {
-            switch FieldParsing.nonNegativeInteger(durationBytes, limit: maximumDurationSeconds) {
+            var parsed = FieldParsing.nonNegativeInteger(durationBytes, limit: maximumDurationSeconds)
+            if parsed == .invalid, let seconds = FieldParsing.decimal(durationBytes), seconds.isFinite {
+                // Decimal seconds ("540.0", "12.5") are rounded half to even to whole seconds.
+                let rounded = seconds.rounded(.toNearestOrEven)
+                parsed = rounded < 0 ? .negative : (rounded > Double(maximumDurationSeconds) ? .tooLarge : .value(Int(rounded)))
+            }
+            switch parsed {
             case .value(let seconds): duration = seconds
-            case .negative: return reject(.duration, "negative duration \(FieldParsing.quoted(durationBytes)) (must be an integer >= 0)")
-            case .invalid: return reject(.duration, "duration \(FieldParsing.quoted(durationBytes)) is not a whole number of seconds")
+            case .negative: return reject(.duration, "negative duration \(FieldParsing.quoted(durationBytes)) (must be a number of seconds >= 0)")
+            case .invalid:
+                return reject(.duration, "duration \(FieldParsing.quoted(durationBytes)) is not a number of seconds (use e.g. 540 or 540.5)")
             case .tooLarge: return reject(.duration, "duration \(FieldParsing.quoted(durationBytes)) exceeds \(maximumDurationSeconds) seconds (31 days)")
             }
         }

@@ -22,6 +22,9 @@ public struct ReadReport<Record: Sendable>: Sendable {
     public var rejectedRows: Int
     /// The number of data rows seen (accepted plus rejected; blank lines are not rows).
     public var rowsRead: Int
+    /// CSV columns or JSON Lines keys that are not part of the format: ignored, each listed once,
+    /// in order of first appearance.
+    public var ignoredFields: [String]
 
     /// Creates a report.
     ///
@@ -32,13 +35,29 @@ public struct ReadReport<Record: Sendable>: Sendable {
     ///   - rejects: the kept reject entries.
     ///   - rejectedRows: the total number of rejected rows.
     ///   - rowsRead: the number of data rows seen.
-    public init(file: String, format: InputFormat, records: [Record], rejects: [RowReject], rejectedRows: Int, rowsRead: Int) {
+    ///   - ignoredFields: the columns or keys outside the format (default none).
+    public init(
+        file: String, format: InputFormat, records: [Record], rejects: [RowReject], rejectedRows: Int, rowsRead: Int,
+        ignoredFields: [String] = []
+    ) {
         self.file = file
         self.format = format
         self.records = records
         self.rejects = rejects
         self.rejectedRows = rejectedRows
         self.rowsRead = rowsRead
+        self.ignoredFields = ignoredFields
+    }
+
+    /// One line naming the ignored columns or keys, for stderr, or `nil` when there are none.
+    public var ignoredFieldsNote: String? { Self.ignoredFieldsNote(file: file, format: format, fields: ignoredFields) }
+
+    static func ignoredFieldsNote(file: String, format: InputFormat, fields: [String]) -> String? {
+        guard !fields.isEmpty else { return nil }
+        let what = format == .csv ? Plural.noun(fields.count, "column") : Plural.noun(fields.count, "key")
+        let shown = fields.prefix(20).map { "\"\($0.count > 40 ? String($0.prefix(40)) + "…" : $0)\"" }.joined(separator: ", ")
+        return "\(file): ignored \(fields.count) unknown \(what) (not part of the format): \(shown)"
+            + (fields.count > 20 ? ", ..." : "")
     }
 
     /// Whether every row was accepted.
@@ -53,7 +72,7 @@ public struct ReadReport<Record: Sendable>: Sendable {
 
     static func rejectReport(file: String, rejects: [RowReject], rejectedRows: Int, rowsRead: Int, kept: Int) -> String {
         guard rejectedRows > 0 else { return "" }
-        var lines = ["\(file): rejected \(rejectedRows) of \(rowsRead) rows (\(kept) kept)"]
+        var lines = ["\(file): rejected \(rejectedRows) of \(Plural.count(rowsRead, "row")) (\(kept) kept)"]
         lines += rejects.map { "  \($0.description)" }
         if rejectedRows > rejects.count { lines.append("  ... and \(rejectedRows - rejects.count) more") }
         return lines.joined(separator: "\n")
@@ -73,6 +92,8 @@ public struct ReadSummary: Sendable {
     public var rejects: [RowReject]
     /// The number of rejected rows.
     public var rejectedRows: Int
+    /// CSV columns or JSON Lines keys that are not part of the format (ignored), each once.
+    public var ignoredFields: [String]
 
     /// Creates a summary.
     ///
@@ -82,12 +103,21 @@ public struct ReadSummary: Sendable {
     ///   - accepted: records delivered.
     ///   - rejects: kept reject entries.
     ///   - rejectedRows: total rejected rows.
-    public init(file: String, format: InputFormat, accepted: Int, rejects: [RowReject], rejectedRows: Int) {
+    ///   - ignoredFields: the columns or keys outside the format (default none).
+    public init(
+        file: String, format: InputFormat, accepted: Int, rejects: [RowReject], rejectedRows: Int, ignoredFields: [String] = []
+    ) {
         self.file = file
         self.format = format
         self.accepted = accepted
         self.rejects = rejects
         self.rejectedRows = rejectedRows
+        self.ignoredFields = ignoredFields
+    }
+
+    /// One line naming the ignored columns or keys, for stderr, or `nil` when there are none.
+    public var ignoredFieldsNote: String? {
+        ReadReport<Interaction>.ignoredFieldsNote(file: file, format: format, fields: ignoredFields)
     }
 
     /// Whether every row was accepted.

@@ -33,7 +33,7 @@ public enum StoreIngestorError: ClassifiedError, Equatable {
         case .encryptedPipelineUnavailable:
             "the encrypted ingestion pipeline is not available yet; only plaintext ingestion (test and demo data) is"
         case .strictRejected(let file, let rejected):
-            "\(file): \(rejected) rows rejected and --strict given; nothing was committed"
+            "\(file): \(Plural.count(rejected, "row")) rejected and --strict given; nothing was committed"
         }
     }
 

@@ -106,7 +106,8 @@ enum TabularInput {
     ///   - emit: receives each record.
     ///   - progress: receives the number of rows seen so far (accepted and rejected) every
     ///     ``progressInterval`` rows; `nil` for none.
-    /// - Returns: the kept rejects, the number of rejected rows and the number of rows seen.
+    /// - Returns: the kept rejects, the number of rejected rows, the number of rows seen, and the
+    ///   columns or keys outside `schema` that were ignored (each once, in order of appearance).
     /// - Throws: ``IngestError`` for file-level problems, or what `emit` throws.
     static func scan<Record>(
         bytes: UnsafeBufferPointer<UInt8>, file: String, format: InputFormat, schema: [String], required: Set<String>,
@@ -114,7 +115,7 @@ enum TabularInput {
         decode: (TabularScanner.Row) -> Decoded<Record>,
         emit: (Record) throws -> Void,
         progress: ((Int) -> Void)? = nil
-    ) throws -> (rejects: [RowReject], rejected: Int, rows: Int) {
+    ) throws -> (rejects: [RowReject], rejected: Int, rows: Int, ignored: [String]) {
         let scanner = TabularScanner(bytes: bytes, file: file, format: format, schema: schema)
         try scanner.readHeader(required: required)
         var rejects: [RowReject] = []
@@ -142,6 +143,6 @@ enum TabularInput {
                 note(reject)
             })
         if let emitError { throw emitError }
-        return (rejects, rejected, rows)
+        return (rejects, rejected, rows, scanner.ignoredFields)
     }
 }

@@ -88,6 +88,10 @@ final class TabularScanner {
     private var headerMap: [Int] = []       // header position -> schema index or -1
     private var headerNames: [String] = []
     private var headerPositions: [Int] = [] // schema index -> 1-based header position (0 = absent)
+    private var seenUnknownKeys = Set<[UInt8]>()
+    /// Header columns (CSV) or object keys (JSON Lines) that are not in the schema, in order of
+    /// first appearance, each once: they are ignored.
+    private(set) var ignoredFields: [String] = []
 
     /// Creates a scanner over `bytes` for the given schema.
     init(bytes: UnsafeBufferPointer<UInt8>, file: String, format: InputFormat, schema: [String]) {
@@ -140,6 +144,7 @@ final class TabularScanner {
         guard missing.isEmpty else { throw .missingColumns(file: file, missing: missing, found: names) }
         headerNames = names
         headerMap = names.map { schemaNames.firstIndex(of: $0) ?? -1 }
+        ignoredFields = zip(names, headerMap).filter { !$0.0.isEmpty && $0.1 < 0 }.map(\.0)
         headerPositions = schemaNames.map { name in (names.firstIndex(of: name).map { $0 + 1 }) ?? 0 }
         return names
     }
@@ -393,11 +398,22 @@ final class TabularScanner {
                 while i < end, Self.isNumberByte(b[i]) { i += 1 }
                 span = Span(start: valueStart, end: i, inScratch: false, rawStart: valueStart, rawEnd: i, present: true)
             case UInt8(ascii: "{"), UInt8(ascii: "["):
-                return fail("key \"\(keyName)\" holds a nested object or array; only flat values are allowed", key: keyName)
+                guard schema.firstIndex(of: keyBytes) == nil else {
+                    return fail("key \"\(keyName)\" holds a nested object or array; only flat values are allowed", key: keyName)
+                }
+                // A key outside the format is ignored whatever its value, as an unknown CSV column is.
+                guard skipNestedValue(&i, end: end) else {
+                    return fail("the nested value of key \"\(keyName)\" is not valid JSON", key: keyName)
+                }
+                span = Span()
             default:
                 return fail("invalid value for key \"\(keyName)\"", key: keyName)
             }
-            if let index = schema.firstIndex(of: keyBytes) { spans[index] = span }
+            if let index = schema.firstIndex(of: keyBytes) {
+                spans[index] = span
+            } else if seenUnknownKeys.insert(keyBytes).inserted {
+                ignoredFields.append(keyName)
+            }
             skipSpace()
             guard i < end else { return fail("the object is not closed with '}'") }
             if b[i] == Self.comma { i += 1; continue }
@@ -408,6 +424,32 @@ final class TabularScanner {
             }
             return fail("expected ',' or '}' after the value of key \"\(keyName)\"", key: keyName)
         }
+    }
+
+    /// Skips a nested object or array starting at `i` (its strings parsed, so brackets inside
+    /// them do not count); `false` when it is not closed before `end` or holds a bad string.
+    private func skipNestedValue(_ i: inout Int, end: Int) -> Bool {
+        let mark = scratch.count
+        defer { scratch.removeSubrange(mark...) }
+        var depth = 0
+        while i < end {
+            let c = base[i]
+            if c == Self.quote {
+                guard parseString(&i, end: end) != nil else { return false }
+                continue
+            }
+            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                depth += 1
+            } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                depth -= 1
+                if depth == 0 {
+                    i += 1
+                    return true
+                }
+            }
+            i += 1
+        }
+        return false
     }
 
     private static func isNumberByte(_ c: UInt8) -> Bool {

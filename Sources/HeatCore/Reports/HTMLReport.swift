@@ -14,7 +14,7 @@ struct HTMLReport {
     let palette: ReportPalette
     /// The most client rows shown in the page (the exports always have all of them).
     let maximumClientRows: Int
-    /// Whether `csv/<table>.csv` files are written next to the page (then linked).
+    /// Whether `<table>.csv` files are written next to the page (then linked).
     let linksCSV: Bool
 
     init(document: ResultsDocument, palette: ReportPalette, maximumClientRows: Int = 1000, linksCSV: Bool = false) {
@@ -130,7 +130,7 @@ struct HTMLReport {
             html += "</tr>"
         }
         html += "</tbody></table></div>"
-        if linksCSV { html += "<p class=\"download\"><a href=\"csv/\(e(table.name)).csv\">\(e(table.name)).csv</a></p>" }
+        if linksCSV { html += "<p class=\"download\"><a href=\"\(e(table.name)).csv\">\(e(table.name)).csv</a></p>" }
         guard collapsed else { return html }
         return "<details><summary>Data: \(e(table.title)) (\(n(table.rows.count)) rows)</summary>\(html)</details>"
     }
@@ -141,7 +141,7 @@ struct HTMLReport {
         var content = "<div class=\"tiles\">"
         content += tile("Clients", n(population.clients))
         content += tile("Cooling", n(population.cooling), "\(coolingShare) of clients")
-        content += tile("Mean heat", d(population.meanHeat))
+        content += tile("Mean heat", heatScore(population.meanHeat), "score, see below")
         content += tile("Mean trend", signed(population.trend),
                         population.trend < 0 ? "cooling overall" : (population.trend > 0 ? "warming overall" : "flat"))
         content += "</div>"
@@ -152,14 +152,61 @@ struct HTMLReport {
                 valueLabel: "\(n(count)) (\(ReportNumberFormat.percent(count, of: population.clients)))",
                 color: palette.level(level))
         }
-        content += "<figure>" + responsive { compact, suffix in SVGChart.horizontalBars(
+        content += "<div class=\"with-aside\"><figure>" + responsive { compact, suffix in SVGChart.horizontalBars(
             id: "chart-levels" + suffix, title: "Clients per heat level",
             description: HeatLevel.allCases.map { "\($0.rawValue): \(population.levels[$0] ?? 0)" }.joined(separator: ", "),
             bars: bars, axisTitle: "Clients", palette: palette, compact: compact) } + "</figure>"
+        content += levelThresholds() + "</div>"
+        content += heatScale()
         if let levels = tables["population-levels"] { content += table(levels, collapsed: true) }
         let lead = "How many clients sit at each heat level, how many the cooling rule flags, and the average heat and "
-            + "trend (heat over the last 4 weeks minus the 4 before; negative means engagement is falling)."
+            + "trend (the score of the last 4 weeks minus the 4 before; negative means engagement is falling)."
         return card(.population, lead: e(lead), content)
+    }
+
+    /// Heat as the integer score it is (no false precision from averaging).
+    private func heatScore(_ value: Double) -> String {
+        value.isFinite ? n(Int(value.rounded())) : "–"
+    }
+
+    /// The level thresholds, shown beside the level chart (from the document's configuration).
+    private func levelThresholds() -> String {
+        guard let levels = document.heatConfig?.levels else {
+            return "<aside class=\"thresholds\"><p class=\"note\">The level thresholds were not recorded in this document.</p></aside>"
+        }
+        let cooling = document.heatConfig?.cooling
+        var html = "<aside class=\"thresholds\" aria-labelledby=\"thresholds-heading\"><h3 id=\"thresholds-heading\">Level thresholds (heat score)</h3><dl>"
+        html += "<dt><span class=\"level level-hot\">Hot</span></dt><dd>\(n(levels.hot)) and above</dd>"
+        html += "<dt><span class=\"level level-warm\">Warm</span></dt><dd>\(n(levels.warm)) to \(n(levels.hot - 1))</dd>"
+        html += "<dt><span class=\"level level-cool\">Cool</span></dt><dd>\(n(levels.cool)) to \(n(levels.warm - 1))</dd>"
+        html += "<dt><span class=\"level level-cold\">Cold</span></dt><dd>below \(n(levels.cool))</dd></dl>"
+        if let cooling {
+            let weeks = document.heatConfig?.trendWeeks ?? 4
+            html += "<p class=\"note\">Cooling: heat at least \(n(cooling.minimumHeat)) and the last \(weeks) weeks' score fell by more "
+                + "than \(cooling.trendPercent)% of heat against the \(weeks) weeks before.</p>"
+        }
+        return html + "</aside>"
+    }
+
+    /// One paragraph that explains the heat scale, shown once (in the population section).
+    private func heatScale() -> String {
+        guard let config = document.heatConfig else {
+            return "<p class=\"note scale\" id=\"heat-scale\"><strong>Heat</strong> is an integer score with no unit: weighted, "
+                + "decaying counts of calls, emails, meetings and messages; higher means more recent and more intense contact.</p>"
+        }
+        let weights = config.weights
+        func range(_ channel: Channel) -> String {
+            let a = weights[channel, .inbound], b = weights[channel, .outbound]
+            return a == b ? "\(a)" : "\(min(a, b))–\(max(a, b))"
+        }
+        let text = "<strong>Heat</strong> is an integer score with no unit. Each week, every interaction earns points "
+            + "(a meeting \(range(.meeting)), a call \(range(.call)), an email \(range(.email)), a message \(range(.message)), "
+            + "plus \(config.durationUnitWeight) per \(config.durationUnitSeconds / 60) minutes and \(config.replyWeight) per reply within "
+            + "\(e(ReportNumberFormat.plain(config.replyWithinHours, decimals: 0))) hours); the week's points are multiplied by a weight "
+            + "of \(config.decayScale) for the latest week, halving every \(e(ReportNumberFormat.plain(config.halfLifeWeeks, decimals: 1))) weeks, "
+            + "and summed over \(config.windowWeeks) weeks. 0 means no contact in that time; the largest possible score is "
+            + "\(n(config.maximumHeat)). Trend is on the same scale."
+        return "<p class=\"note scale\" id=\"heat-scale\">\(text)</p>"
     }
 
     private func histogram(_ tables: [String: ReportTable]) -> String {
@@ -167,12 +214,20 @@ struct HTMLReport {
         guard !bins.isEmpty else { return card(.histogram, lead: "", empty("histogram bins")) }
         let total = bins.reduce(0) { $0 + $1.clients }
         let tallest = bins.max { $0.clients < $1.clients }
+        let open = ReportTables.openBins(bins)
+        let openBin = open.sorted().last.map { bins[$0] }
         var content = "<figure>" + responsive { compact, suffix in SVGChart.histogram(
             id: "chart-histogram" + suffix, title: "Heat histogram",
-            description: "\(total) clients in \(bins.count) heat bins from \(bins.first?.from ?? 0) to \(bins.last?.to ?? 0)"
+            description: "\(total) clients in \(bins.count) heat bins from \(bins.first?.from ?? 0)"
+                + (openBin.map { " up; the last bin is open: heat \($0.from) and above (\($0.clients) clients, the hottest at \($0.to - 1))" }
+                    ?? " to \(bins.last?.to ?? 0)")
                 + (tallest.map { "; the fullest bin is \($0.from) to \($0.to) with \($0.clients) clients" } ?? ""),
-            bins: bins.map { (from: $0.from, to: $0.to, count: $0.clients) }, xTitle: "Heat score", yTitle: "Clients",
-            palette: palette, width: compact ? 360 : 640) }
+            bins: bins.enumerated().map { (from: $1.from, to: $1.to, count: $1.clients, open: open.contains($0)) },
+            xTitle: "Heat score", yTitle: "Clients", palette: palette, width: compact ? 360 : 640) }
+        if let openBin {
+            content += "<figcaption>The last bar, drawn lighter with a dashed outline and labelled ≥ \(n(openBin.from)), is open: it holds "
+                + "every client with heat \(n(openBin.from)) and above (up to \(n(openBin.to - 1))), a wider range than the other bars.</figcaption>"
+        }
         content += "</figure>"
         if let table = tables["heat-histogram"] { content += self.table(table, collapsed: true) }
         let lead = "How heat is spread over clients: each bar counts the clients whose heat falls in the bin "
@@ -231,13 +286,13 @@ struct HTMLReport {
             let bars = members.map { group in
                 SVGChart.Bar(
                     label: "\(group.ref) (n=\(group.clients))", value: group.meanHeat,
-                    valueLabel: "\(d(group.meanHeat)) · \(group.cooling) cooling", color: palette.bar)
+                    valueLabel: "\(heatScore(group.meanHeat)) · \(group.cooling) cooling", color: palette.bar)
             }
             content += "<h3 id=\"groups-\(kind.rawValue)\">\(e(heading)) <span class=\"count\">(\(members.count) \(plural))</span></h3>"
             content += "<figure>" + responsive { compact, suffix in SVGChart.horizontalBars(
                 id: "chart-groups-\(kind.rawValue)" + suffix, title: "Mean heat \(heading.lowercased())",
                 description: "Mean heat of \(members.count) \(plural), hottest first: "
-                    + members.prefix(5).map { "\($0.ref) \(d($0.meanHeat))" }.joined(separator: ", "),
+                    + members.prefix(5).map { "\($0.ref) \(heatScore($0.meanHeat))" }.joined(separator: ", "),
                 bars: bars, axisTitle: "Mean heat", palette: palette, compact: compact) } + "</figure>"
             let rows: [[ReportTable.Cell]] = members.map {
                 [.text($0.ref), .integer($0.clients), .number($0.meanHeat), .integer($0.cooling),
@@ -247,7 +302,14 @@ struct HTMLReport {
                 name: "groups", title: heading, columns: ["ref", "clients", "meanHeat", "cooling", "coolingShare"], rows: rows),
                 collapsed: true)
         }
-        let lead = "Mean heat and cooling clients per group, hottest first. Managers and branches appear only as masked "
+        for duplicate in document.groupDuplicates ?? [] {
+            let (dropped, _) = names[duplicate.kind] ?? (duplicate.kind.rawValue, duplicate.kind.rawValue)
+            let (kept, keptPlural) = names[duplicate.sameAs] ?? (duplicate.sameAs.rawValue, duplicate.sameAs.rawValue)
+            content += "<p class=\"note duplicate\">\(e(dropped)) is not shown: its groups hold exactly the same clients as the "
+                + "\(e(keptPlural)), so the numbers are released once, under \(e(kept.lowercased())) (showing both would put a label "
+                + "beside each masked reference).</p>"
+        }
+        let lead = "Mean heat score and cooling clients per group, hottest first. Managers and branches appear only as masked "
             + "references (M-, B- and 8 hex digits); n is the group size, and groups under the policy's minimum of "
             + "\(document.policy.minGroupSize) clients are withheld."
         return card(.groups, lead: e(lead), content)
@@ -256,33 +318,73 @@ struct HTMLReport {
     private func clients() -> String {
         guard let clients = document.clients else { return "" }
         guard !clients.isEmpty else { return card(.clients, lead: "", empty("per-client values")) }
-        let sorted = ReportTables.sortedClients(clients)
+        let threshold = ReportTables.riskThreshold(of: document)
+        let sorted = ReportTables.sortedClients(clients, riskThreshold: threshold)
+        let reasons = sorted.map { ReportTables.attentionReasons(of: $0, riskThreshold: threshold) }
         let hasPersona = clients.contains { $0.persona != nil }
+        let hasRisk = clients.contains { $0.churnRisk != nil }
+        let attention = reasons.filter { !$0.isEmpty }.count
+        // Every client who needs attention is shown, then the others up to the page's limit.
+        let shownCount = min(sorted.count, max(maximumClientRows, attention))
         var rows = ""
-        for client in sorted.prefix(maximumClientRows) {
-            rows += "<tr><td class=\"ref\">\(e(client.ref))</td><td class=\"num\">\(n(client.heat))</td>"
+        var shownTally: [ReportTables.AttentionReason: Int] = [:]
+        var shownAttention = 0
+        for (client, why) in zip(sorted.prefix(shownCount), reasons.prefix(shownCount)) {
+            var classes = why.map { "r-\($0.rawValue)" }
+            if !why.isEmpty { classes.append("attention"); shownAttention += 1 }
+            for reason in why { shownTally[reason, default: 0] += 1 }
+            rows += "<tr\(classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\"")><td class=\"ref\">\(e(client.ref))</td>"
+            rows += "<td>\(why.isEmpty ? "" : "<span class=\"flag\">\(e(why.map(\.label).joined(separator: ", ")))</span>")</td>"
+            rows += "<td class=\"num\">\(n(client.heat))</td>"
             rows += "<td class=\"num\">\(e(signed(Double(client.trend), 0)))</td>"
             rows += "<td><span class=\"level level-\(client.level.rawValue)\">\(e(client.level.rawValue))</span></td>"
-            rows += "<td>\(client.cooling ? "<span class=\"flag\">cooling</span>" : "")</td>"
+            if hasRisk { rows += "<td class=\"num\">\(client.churnRisk.map { e(ReportNumberFormat.percent(Int(($0 * 1000).rounded()), of: 1000)) } ?? "")</td>" }
             if hasPersona { rows += "<td>\(e(client.persona ?? ""))</td>" }
             rows += "</tr>"
         }
         let cooling = clients.filter(\.cooling).count
+        let cold = clients.filter { $0.level == .cold }.count
         var content = "<div class=\"tiles\">" + tile("Clients released", n(clients.count))
-            + tile("Cooling", n(cooling), "\(ReportNumberFormat.percent(cooling, of: clients.count)) of released") + "</div>"
-        if clients.count > maximumClientRows {
-            content += "<p class=\"note\">Showing the \(n(maximumClientRows)) hottest of \(n(clients.count)) clients; "
-                + "the CSV and JSON exports (<code>heatctl report --format csv</code>) hold every row.</p>"
+            + tile("Need attention", n(attention), "\(ReportNumberFormat.percent(attention, of: clients.count)) of released")
+            + tile("Cooling", n(cooling), "\(ReportNumberFormat.percent(cooling, of: clients.count)) of released")
+            + tile("Cold", n(cold), "\(ReportNumberFormat.percent(cold, of: clients.count)) of released")
+        if hasRisk {
+            let high = reasons.filter { $0.contains(.highRisk) }.count
+            content += tile("High churn risk", n(high), "risk at or above \(ReportNumberFormat.percent(Int((threshold * 100).rounded()), of: 100))")
         }
+        content += "</div>"
+        if shownCount < clients.count {
+            content += "<p class=\"note\">The page shows all \(n(attention)) clients who need attention, then the others up to "
+                + "\(n(shownCount)) of \(n(clients.count)) rows; the CSV and JSON exports (<code>heatctl report RESULTS.json --out DIR "
+                + "--format csv --format json</code>) hold every client, with an <code>attention</code> column to filter on.</p>"
+        }
+        func filter(_ id: String, _ label: String, _ count: Int, checked: Bool = false) -> String {
+            "<input type=\"radio\" name=\"client-filter\" id=\"cf-\(id)\"\(checked ? " checked" : "")>"
+                + "<label for=\"cf-\(id)\">\(e(label)) <span class=\"count\">(\(n(count)))</span></label>"
+        }
+        var filters = filter("all", "All shown", shownCount, checked: true) + filter("attention", "Need attention", shownAttention)
+            + filter("cooling", "Cooling", shownTally[.cooling] ?? 0)
+        if hasRisk { filters += filter("high-risk", "High churn risk", shownTally[.highRisk] ?? 0) }
+        filters += filter("cold", "Cold", shownTally[.cold] ?? 0)
         content += """
-            <div class="table-wrap"><table class="clients"><caption>Clients by heat, hottest first</caption>
-            <thead><tr><th scope="col">ref</th><th scope="col" class="num">heat</th><th scope="col" class="num">trend</th>\
-            <th scope="col">level</th><th scope="col">cooling</th>\(hasPersona ? "<th scope=\"col\">persona</th>" : "")</tr></thead>
-            <tbody>\(rows)</tbody></table></div>
+            <div class="client-filter" role="radiogroup" aria-label="Show clients"><span class="filter-label">Show:</span>\(filters)
+            <div class="table-wrap"><table class="clients"><caption>Clients, those who need attention first</caption>
+            <thead><tr><th scope="col">ref</th><th scope="col">attention</th><th scope="col" class="num">heat</th>\
+            <th scope="col" class="num">trend</th><th scope="col">level</th>\
+            \(hasRisk ? "<th scope=\"col\" class=\"num\">churn risk</th>" : "")\(hasPersona ? "<th scope=\"col\">persona</th>" : "")</tr></thead>
+            <tbody>\(rows)</tbody></table></div></div>
             """
-        if linksCSV { content += "<p class=\"download\"><a href=\"csv/clients.csv\">clients.csv</a></p>" }
-        let lead = "Per-client values released to this role, under masked references (C- and 8 hex digits). "
-            + "Cooling marks clients whose trend fell below the configured share of their heat."
+        if linksCSV { content += "<p class=\"download\"><a href=\"clients.csv\">clients.csv</a></p>" }
+        var lead = "Per-client values released to this role, under masked references (C- and 8 hex digits), those who need "
+            + "attention first: cooling clients, then "
+        lead += hasRisk ? "clients at high churn risk, then " : ""
+        lead += "cold clients, each group by "
+        lead += hasRisk ? "churn risk (highest first), then " : ""
+        lead += "heat (lowest first). Cooling marks clients whose recent score fell by more than the configured share of their heat."
+        if hasRisk {
+            lead += " Churn risk is the churn model's probability for the client, estimated out of fold (by a model that did not "
+                + "see the client); high means at or above the model's threshold of \(ReportNumberFormat.plain(threshold, decimals: 2))."
+        }
         return card(.clients, lead: e(lead), content)
     }
 
@@ -308,11 +410,30 @@ struct HTMLReport {
         guard let model = document.model else { return "" }
         let metricNames: [String: String] = [
             "rocAuc": "ROC AUC", "prAuc": "PR AUC", "logLoss": "Log loss", "accuracy": "Accuracy", "f1": "F1",
-            "precision": "Precision", "recall": "Recall", "brier": "Brier score",
+            "precision": "Precision", "recall": "Recall", "brier": "Brier score", "baseRate": "Base rate", "threshold": "Threshold",
         ]
-        var content = "<p class=\"meta\">Model: <strong>\(e(model.kind))</strong></p><div class=\"tiles\">"
-        for key in model.metrics.keys.sorted() {
-            content += tile(metricNames[key] ?? key, d(model.metrics[key] ?? .nan, 3))
+        let metrics = model.metrics
+        func value(_ key: String) -> String { metrics[key].map { d($0, 3) } ?? "–" }
+        func share(_ key: String) -> String? { metrics[key].map { ReportNumberFormat.plain($0 * 100, decimals: 1) + "%" } }
+        let threshold = metrics["threshold"].map { ReportNumberFormat.plain($0, decimals: 2) }
+        var content = "<p class=\"meta\">Model: <strong>\(e(model.kind))</strong></p><div class=\"tiles lead-metrics\">"
+        if metrics["rocAuc"] != nil { content += tile("ROC AUC", value("rocAuc"), "ranking quality: 0.5 is chance, 1 perfect") }
+        if metrics["prAuc"] != nil {
+            content += tile("PR AUC", value("prAuc"), share("baseRate").map { "against a base rate of \($0) (what chance scores)" }
+                ?? "precision averaged over recall")
+        }
+        let at = threshold.map { " at threshold \($0)" } ?? ""
+        if metrics["precision"] != nil { content += tile("Precision" + at, value("precision"), "of the clients flagged, the share who churned") }
+        if metrics["recall"] != nil { content += tile("Recall" + at, value("recall"), "of the clients who churned, the share flagged") }
+        content += "</div>"
+        let others = ReportTables.orderedMetricKeys(metrics).filter { !ReportTables.leadingMetrics.contains($0) }
+        if !others.isEmpty {
+            content += "<p class=\"meta other-metrics\">Other metrics: " + others.map { "\(e(metricNames[$0] ?? $0)) \(value($0))" }.joined(separator: " · ")
+            if let base = metrics["baseRate"], metrics["accuracy"] != nil {
+                content += ". Accuracy says little when churn is rare: predicting that every client stays would score "
+                    + "\(ReportNumberFormat.plain((1 - base) * 100, decimals: 1))%"
+            }
+            content += ".</p>"
         }
         content += "</div><div class=\"grid\">"
         func points(_ list: [[Double]]) -> [(x: Double, y: Double)] {
@@ -375,7 +496,9 @@ struct HTMLReport {
         for name in ["model-metrics", "model-roc", "model-pr", "model-calibration", "model-importances"] {
             if let table = tables[name] { content += self.table(table, collapsed: true) }
         }
-        let lead = "How well the churn model separates clients who leave from those who stay, evaluated on held-out data."
+        let lead = "How well the churn model separates clients who leave from those who stay, evaluated on held-out data: first how "
+            + "well it ranks clients (ROC AUC; PR AUC, which matters when churn is rare, against the share who churn), then what "
+            + "its decision threshold catches (precision and recall)."
         return card(.model, lead: e(lead), content)
     }
 
@@ -479,6 +602,24 @@ struct HTMLReport {
             dl.facts dt{font-weight:600}
             dl.facts dd{margin:0;overflow-wrap:anywhere}
             .params table{max-width:640px}
+            .with-aside{display:grid;grid-template-columns:minmax(0,1fr) minmax(200px,260px);gap:8px 24px;align-items:start}
+            .thresholds{border-left:3px solid \(p.rule.css);padding:0 0 0 14px;font-size:14px}
+            .thresholds h3{margin:4px 0 6px;font-size:14px}
+            .thresholds dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 8px}
+            .thresholds dd{margin:0;font-variant-numeric:tabular-nums}
+            .thresholds .note{font-size:13px;margin:4px 0 0}
+            .scale{max-width:80ch;font-size:14px}
+            .lead-metrics .tile-value{font-size:30px}
+            .other-metrics{font-size:14px}
+            .client-filter{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px;margin:0 0 8px}
+            .client-filter .table-wrap{flex:1 1 100%;margin-top:6px}
+            .filter-label{font-weight:600;margin-right:4px}
+            .client-filter input{margin:0 0 0 8px;accent-color:\(p.accent.css)}
+            .client-filter label{font-size:14px;cursor:pointer}
+            #cf-attention:checked ~ .table-wrap tbody tr:not(.attention),
+            #cf-cooling:checked ~ .table-wrap tbody tr:not(.r-cooling),
+            #cf-high-risk:checked ~ .table-wrap tbody tr:not(.r-high-risk),
+            #cf-cold:checked ~ .table-wrap tbody tr:not(.r-cold){display:none}
             @media (max-width:640px){
               .wrap{padding:0 12px}
               .card{padding:14px 14px;border-radius:8px}
@@ -487,12 +628,15 @@ struct HTMLReport {
               .chart-wide{display:none}
               .chart-narrow{display:block}
               dl.facts{grid-template-columns:1fr}
+              .with-aside{grid-template-columns:1fr}
+              .thresholds{border-left:0;border-top:3px solid \(p.rule.css);padding:8px 0 0}
               dl.facts dd{margin-bottom:6px}
             }
             @media print{
               body{background:#fff;font-size:11pt}
               .masthead{border:0;margin:0}
-              nav,details,.download{display:none}
+              nav,details,.download,.client-filter input,.client-filter label,.filter-label{display:none}
+              .client-filter .table-wrap tbody tr{display:table-row !important}
               .card{border:0;border-top:1px solid \(p.rule.css);border-radius:0;padding:12px 0;break-inside:avoid-page}
               figure,tr{break-inside:avoid}
               a{color:inherit;text-decoration:none}

@@ -8,7 +8,7 @@ public enum ReportFormat: String, Sendable, CaseIterable, Codable, Comparable {
     case html
     /// `tables.json`: every table of the report as arrays of row objects.
     case json
-    /// `csv/<table>.csv`: one RFC 4180 CSV file per table.
+    /// `<table>.csv` in the output folder: one RFC 4180 CSV file per table.
     case csv
 
     /// Orders formats as declared (html, json, csv).

@@ -14,7 +14,8 @@ import HeatEnvelope
 ///   the browser check reads to know which sections to expect);
 /// - ``ReportFormat/json``: `tables.json`, `{"schema": "customerheat.report-tables/1", "tables":
 ///   {"<name>": [{column: value, …}, …]}}`;
-/// - ``ReportFormat/csv``: `csv/<name>.csv` for every table of ``ReportTables``.
+/// - ``ReportFormat/csv``: `<name>.csv` for every table of ``ReportTables``, directly in the
+///   folder (no file name of a table collides with `index.html`, `results.json` or `tables.json`).
 ///
 /// ```swift
 /// let document = try ResultsDocument.decode(Data(contentsOf: input), source: input.path)
@@ -26,7 +27,8 @@ public struct ReportRenderer: Sendable {
 
     /// The colours of the page.
     public var palette: ReportPalette
-    /// The most rows the HTML client table shows (hottest first); the exports keep all rows.
+    /// The most rows the HTML client table shows (attention first), unless more clients need
+    /// attention (they are always all shown); the exports keep all rows.
     public var maximumClientRows: Int
 
     /// Creates a renderer.
@@ -43,7 +45,7 @@ public struct ReportRenderer: Sendable {
     ///
     /// - Parameters:
     ///   - document: the results document.
-    ///   - linkingCSV: whether to link each table to `csv/<name>.csv` (set when those are written too).
+    ///   - linkingCSV: whether to link each table to `<name>.csv` beside the page (set when those are written too).
     /// - Returns: the complete `index.html` text.
     public func html(for document: ResultsDocument, linkingCSV: Bool = false) -> String {
         HTMLReport(document: document, palette: palette, maximumClientRows: maximumClientRows, linksCSV: linkingCSV).render()
@@ -100,10 +102,9 @@ public struct ReportRenderer: Sendable {
                 try write(tablesJSON(for: document), to: file)
                 written.append(file)
             case .csv:
-                let csvFolder = folder.appending(path: "csv")
-                try createFolder(csvFolder)
+                // Into the folder the user named, next to index.html and tables.json.
                 for table in ReportTables.make(from: document) {
-                    let file = csvFolder.appending(path: table.name + ".csv")
+                    let file = folder.appending(path: table.name + ".csv")
                     try write(Data(table.csv().utf8), to: file)
                     written.append(file)
                 }

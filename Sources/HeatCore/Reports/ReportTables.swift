@@ -6,7 +6,9 @@ import Foundation
 /// Table names (one CSV each, `<name>.csv`), present only when their section is:
 /// `run` (always: schema, mode, dates, role, policy, audit run, and every heat-configuration
 /// parameter as `heatConfig.<path>`), `population-summary`, `population-levels`,
-/// `heat-histogram`, `weekly-engagement`, `groups`, `clients`, `personas`, `model-metrics`,
+/// `heat-histogram` (with an `open` column), `weekly-engagement`, `groups`, `clients` (attention
+/// first, with the reasons and churn risk), `personas`, `model-metrics` (ROC AUC, PR AUC, base
+/// rate, precision, recall, threshold first),
 /// `model-roc`, `model-pr`, `model-confusion`, `model-calibration`, `model-importances`.
 ///
 /// ```swift
@@ -36,9 +38,12 @@ public enum ReportTables {
                 }))
         }
         if let histogram = document.heatHistogram {
+            let open = openBins(histogram)
             tables.append(ReportTable(
-                name: "heat-histogram", title: "Heat histogram", columns: ["from", "to", "clients"],
-                rows: histogram.map { [.integer($0.from), .integer($0.to), .integer($0.clients)] }))
+                name: "heat-histogram", title: "Heat histogram", columns: ["from", "to", "clients", "open"],
+                rows: histogram.enumerated().map { index, bin in
+                    [.integer(bin.from), .integer(bin.to), .integer(bin.clients), .boolean(open.contains(index))]
+                }))
         }
         if let weekly = document.weekly {
             let sorted = weekly.sorted { ($0.week, $0.channel) < ($1.week, $1.channel) }
@@ -61,12 +66,16 @@ public enum ReportTables {
                 }))
         }
         if let clients = document.clients {
+            let threshold = riskThreshold(of: document)
             tables.append(ReportTable(
                 name: "clients", title: "Clients",
-                columns: ["ref", "heat", "trend", "level", "cooling", "persona"],
-                rows: sortedClients(clients).map {
-                    [.text($0.ref), .integer($0.heat), .integer($0.trend), .text($0.level.rawValue),
-                     .boolean($0.cooling), $0.persona.map { .text($0) } ?? .empty]
+                columns: ["ref", "attention", "reasons", "heat", "trend", "level", "cooling", "churnRisk", "persona"],
+                rows: sortedClients(clients, riskThreshold: threshold).map { client in
+                    let reasons = attentionReasons(of: client, riskThreshold: threshold)
+                    return [.text(client.ref), .boolean(!reasons.isEmpty), .text(reasons.map(\.label).joined(separator: "; ")),
+                            .integer(client.heat), .integer(client.trend), .text(client.level.rawValue),
+                            .boolean(client.cooling), client.churnRisk.map { .number($0) } ?? .empty,
+                            client.persona.map { .text($0) } ?? .empty]
                 }))
         }
         if let personas = document.personas {
@@ -82,12 +91,96 @@ public enum ReportTables {
         return tables
     }
 
-    /// Clients in report order: hottest first, ties by reference.
+    /// Why a client needs attention, in the order the report ranks them.
+    public enum AttentionReason: String, Sendable, CaseIterable, Comparable {
+        /// The cooling rule flags the client.
+        case cooling
+        /// The churn risk is at or above the model's decision threshold.
+        case highRisk = "high-risk"
+        /// The client's heat level is cold.
+        case cold
+
+        /// The reason in words ("cooling", "high churn risk", "cold").
+        public var label: String {
+            switch self {
+            case .cooling: "cooling"
+            case .highRisk: "high churn risk"
+            case .cold: "cold"
+            }
+        }
+
+        public static func < (lhs: AttentionReason, rhs: AttentionReason) -> Bool {
+            (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
+        }
+    }
+
+    /// The churn-risk threshold of a document: its model's decision threshold
+    /// (`model.metrics["threshold"]`), or 0.5.
     ///
-    /// - Parameter clients: the released clients.
+    /// - Parameter document: the results document.
+    /// - Returns: the threshold at or above which a client counts as high risk.
+    public static func riskThreshold(of document: ResultsDocument) -> Double {
+        document.model?.metrics["threshold"].flatMap { $0.isFinite ? $0 : nil } ?? 0.5
+    }
+
+    /// The reasons a client needs attention (empty when none): cooling, high churn risk (at or
+    /// above `riskThreshold`, when the client has a risk), cold.
+    ///
+    /// - Parameters:
+    ///   - client: a released client.
+    ///   - riskThreshold: the high-risk threshold (``riskThreshold(of:)``).
+    /// - Returns: the reasons in rank order.
+    public static func attentionReasons(of client: ClientResult, riskThreshold: Double = 0.5) -> [AttentionReason] {
+        var reasons: [AttentionReason] = []
+        if client.cooling { reasons.append(.cooling) }
+        if let risk = client.churnRisk, risk >= riskThreshold { reasons.append(.highRisk) }
+        if client.level == .cold { reasons.append(.cold) }
+        return reasons
+    }
+
+    /// Clients in report order, the ones who need attention first: cooling clients, then clients
+    /// at high churn risk, then cold clients, then everyone else; within each group the highest
+    /// churn risk first (when known), then the lowest heat, then by reference.
+    ///
+    /// - Parameters:
+    ///   - clients: the released clients.
+    ///   - riskThreshold: the high-risk threshold (``riskThreshold(of:)``).
     /// - Returns: the sorted list.
-    public static func sortedClients(_ clients: [ClientResult]) -> [ClientResult] {
-        clients.sorted { $0.heat != $1.heat ? $0.heat > $1.heat : $0.ref < $1.ref }
+    public static func sortedClients(_ clients: [ClientResult], riskThreshold: Double = 0.5) -> [ClientResult] {
+        struct Keyed {
+            var client: ClientResult
+            var group: Int
+        }
+        let others = AttentionReason.allCases.count
+        var keyed: [Keyed] = []
+        keyed.reserveCapacity(clients.count)
+        for client in clients {
+            let first = attentionReasons(of: client, riskThreshold: riskThreshold).first
+            keyed.append(Keyed(client: client, group: first.flatMap { AttentionReason.allCases.firstIndex(of: $0) } ?? others))
+        }
+        keyed.sort { lhs, rhs in
+            if lhs.group != rhs.group { return lhs.group < rhs.group }
+            let l = lhs.client.churnRisk ?? -1
+            let r = rhs.client.churnRisk ?? -1
+            if l != r { return l > r }
+            if lhs.client.heat != rhs.client.heat { return lhs.client.heat < rhs.client.heat }
+            return lhs.client.ref < rhs.client.ref
+        }
+        return keyed.map(\.client)
+    }
+
+    /// The indices of the open bins of a histogram: bins marked `open`, or, in documents that do
+    /// not mark them, a last bin wider than the regular bins before it.
+    ///
+    /// - Parameter bins: the histogram.
+    /// - Returns: the open bins' indices.
+    public static func openBins(_ bins: [HistogramBin]) -> Set<Int> {
+        var open = Set(bins.indices.filter { bins[$0].open == true })
+        if bins.allSatisfy({ $0.open == nil }), bins.count >= 2, let last = bins.last {
+            let width = bins[0].to - bins[0].from
+            if last.to - last.from > width { open.insert(bins.count - 1) }
+        }
+        return open
     }
 
     static func run(_ document: ResultsDocument) -> ReportTable {
@@ -166,10 +259,20 @@ public enum ReportTables {
         (0..<count).map { $0 < values.count ? make(values[$0]) : .empty }
     }
 
+    /// The metrics that lead a model's report, in this order: ranking quality first, then the
+    /// share of positives it is compared with, then what the chosen threshold does.
+    public static let leadingMetrics = ["rocAuc", "prAuc", "baseRate", "precision", "recall", "threshold"]
+
+    /// A model's metric names in report order: ``leadingMetrics`` first, the rest alphabetically
+    /// (accuracy, F1, log loss, ...).
+    public static func orderedMetricKeys(_ metrics: [String: Double]) -> [String] {
+        leadingMetrics.filter { metrics[$0] != nil } + metrics.keys.filter { !leadingMetrics.contains($0) }.sorted()
+    }
+
     static func modelTables(_ model: ModelSection) -> [ReportTable] {
         var tables: [ReportTable] = []
         var metricRows: [[ReportTable.Cell]] = [[.text("kind"), .text(model.kind)]]
-        for key in model.metrics.keys.sorted() { metricRows.append([.text(key), .number(model.metrics[key] ?? .nan)]) }
+        for key in orderedMetricKeys(model.metrics) { metricRows.append([.text(key), .number(model.metrics[key] ?? .nan)]) }
         tables.append(ReportTable(name: "model-metrics", title: "Model metrics", columns: ["metric", "value"], rows: metricRows))
         if let roc = model.roc {
             tables.append(ReportTable(

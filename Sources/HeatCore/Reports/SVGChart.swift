@@ -153,14 +153,16 @@ enum SVGChart {
     ///   - id: the element id.
     ///   - title: the accessible title.
     ///   - description: the accessible description.
-    ///   - bins: the bins, left to right, as `(from, to, count)`.
+    ///   - bins: the bins, left to right, as `(from, to, count, open)`; an open bin (the last,
+    ///     collecting every client from `from` up) is drawn lighter with a dashed outline and
+    ///     labelled `≥ from`, and no upper bound is printed for it.
     ///   - xTitle: the horizontal axis title.
     ///   - yTitle: the vertical axis title.
     ///   - palette: the colours.
     ///   - width: the viewBox width (640 for screens, 360 for phones).
     /// - Returns: the SVG element.
     static func histogram(
-        id: String, title: String, description: String, bins: [(from: Int, to: Int, count: Int)],
+        id: String, title: String, description: String, bins: [(from: Int, to: Int, count: Int, open: Bool)],
         xTitle: String, yTitle: String, palette: ReportPalette, width: Double = 640
     ) -> String {
         let height = width < 500 ? 280.0 : 300.0
@@ -170,17 +172,26 @@ enum SVGChart {
         svg += yGrid(axis: axis, left: left, right: right, top: top, bottom: bottom, palette: palette)
         let slot = (right - left) / Double(max(bins.count, 1))
         let labelEvery = max(1, Int((Double(bins.count) / (width < 500 ? 5 : 8)).rounded(.up)))
+        let tick = ChartAxis(lower: 0, upper: 0, ticks: [])
         for (index, bin) in bins.enumerated() {
             let x = left + slot * Double(index)
             let y = axis.position(Double(bin.count), from: bottom, to: top)
-            svg += "<rect x=\"\(f(x + 1))\" y=\"\(f(y))\" width=\"\(f(max(slot - 2, 1)))\" height=\"\(f(bottom - y))\" fill=\"\(palette.bar.css)\">"
-            svg += "<title>heat \(bin.from) to \(bin.to): \(bin.count) clients</title></rect>"
+            if bin.open {
+                svg += "<rect class=\"open-bin\" x=\"\(f(x + 1.5))\" y=\"\(f(y))\" width=\"\(f(max(slot - 3, 1)))\" height=\"\(f(bottom - y))\" "
+                    + "fill=\"\(palette.bar.css)\" fill-opacity=\"0.35\" stroke=\"\(palette.bar.css)\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\">"
+                svg += "<title>heat \(bin.from) and above (open bin, up to \(bin.to - 1)): \(bin.count) clients</title></rect>"
+                // The open bin's own label, under its bar; it replaces the regular tick there.
+                svg += text("≥ " + tick.label(Double(bin.from)), x: x + slot / 2, y: bottom + 30, anchor: "middle", className: "tick open-label")
+            } else {
+                svg += "<rect x=\"\(f(x + 1))\" y=\"\(f(y))\" width=\"\(f(max(slot - 2, 1)))\" height=\"\(f(bottom - y))\" fill=\"\(palette.bar.css)\">"
+                svg += "<title>heat \(bin.from) to \(bin.to): \(bin.count) clients</title></rect>"
+            }
             if index % labelEvery == 0 {
-                svg += text(ChartAxis(lower: 0, upper: 0, ticks: []).label(Double(bin.from)), x: x, y: bottom + 16, anchor: "middle")
+                svg += text(tick.label(Double(bin.from)), x: x, y: bottom + 16, anchor: "middle")
             }
         }
-        if let last = bins.last, bins.count % labelEvery == 0 {
-            svg += text(ChartAxis(lower: 0, upper: 0, ticks: []).label(Double(last.to)), x: right, y: bottom + 16, anchor: "middle")
+        if let last = bins.last, !last.open, bins.count % labelEvery == 0 {
+            svg += text(tick.label(Double(last.to)), x: right, y: bottom + 16, anchor: "middle")
         }
         svg += axes(left: left, right: right, top: top, bottom: bottom, palette: palette)
         svg += text(xTitle, x: (left + right) / 2, y: height - 18, anchor: "middle", className: "axis-title")

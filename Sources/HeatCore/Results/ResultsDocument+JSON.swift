@@ -64,7 +64,7 @@ public enum ResultsDocumentError: ClassifiedError, Equatable {
     public var hint: String? {
         switch self {
         case .newerSchema: "upgrade heatctl"
-        default: "pass a results.json written by heatctl (demo, release)"
+        default: "pass a results.json written by `heatctl demo` or `heatctl heat --json`"
         }
     }
 }

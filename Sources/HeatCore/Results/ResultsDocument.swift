@@ -38,6 +38,10 @@ public struct ResultsDocument: Sendable, Codable, Equatable {
     public var weekly: [WeeklyCount]?
     /// Per-group (manager, branch, segment, region) aggregates.
     public var groups: [GroupSummary]?
+    /// Group kinds left out of ``groups`` because their groups hold exactly the same clients as
+    /// another kind's (a branch that is a region): each partition is released once, so a masked
+    /// reference is never shown next to a plain label with the same numbers.
+    public var groupDuplicates: [GroupDuplicate]?
     /// Per-client values, when the role may see them.
     public var clients: [ClientResult]?
     /// Clients per persona.
@@ -187,12 +191,31 @@ public struct HistogramBin: Sendable, Codable, Equatable {
     public var to: Int
     /// Clients in the bin.
     public var clients: Int
+    /// `true` for the open last bin that collects every client from `from` up (its `to` is one
+    /// above the hottest client, so it is wider than the regular bins); absent otherwise.
+    public var open: Bool?
 
     /// Creates a bin.
-    public init(from: Int, to: Int, clients: Int) {
+    public init(from: Int, to: Int, clients: Int, open: Bool? = nil) {
         self.from = from
         self.to = to
         self.clients = clients
+        self.open = open
+    }
+}
+
+/// A group kind that was not released because its groups have the same members as another
+/// kind's groups.
+public struct GroupDuplicate: Sendable, Codable, Equatable {
+    /// The kind left out.
+    public var kind: GroupSummary.Kind
+    /// The kind released instead, whose groups hold exactly the same clients.
+    public var sameAs: GroupSummary.Kind
+
+    /// Creates a duplicate note.
+    public init(kind: GroupSummary.Kind, sameAs: GroupSummary.Kind) {
+        self.kind = kind
+        self.sameAs = sameAs
     }
 }
 
@@ -262,15 +285,19 @@ public struct ClientResult: Sendable, Codable, Equatable {
     public var cooling: Bool
     /// The client's persona label, when personas were computed.
     public var persona: String?
+    /// The client's churn risk (a probability in 0...1 from the document's model, estimated out of
+    /// fold), when a model was evaluated and the role may see it.
+    public var churnRisk: Double?
 
     /// Creates a client result.
-    public init(ref: String, heat: Int, trend: Int, level: HeatLevel, cooling: Bool, persona: String? = nil) {
+    public init(ref: String, heat: Int, trend: Int, level: HeatLevel, cooling: Bool, persona: String? = nil, churnRisk: Double? = nil) {
         self.ref = ref
         self.heat = heat
         self.trend = trend
         self.level = level
         self.cooling = cooling
         self.persona = persona
+        self.churnRisk = churnRisk
     }
 }
 
@@ -292,7 +319,9 @@ public struct PersonaCount: Sendable, Codable, Equatable {
 public struct ModelSection: Sendable, Codable, Equatable {
     /// The model kind, for example `logistic` or `gbdt`.
     public var kind: String
-    /// Named metrics such as `rocAuc`, `prAuc`, `logLoss`, `accuracy`, `f1`.
+    /// Named metrics such as `rocAuc`, `prAuc`, `logLoss`, `accuracy`, `f1`, `precision` and
+    /// `recall`; `threshold` (the decision threshold of the threshold metrics and the confusion
+    /// matrix) and `baseRate` (the share of positives, PR AUC's chance level) when known.
     public var metrics: [String: Double]
     /// ROC curve points as `[falsePositiveRate, truePositiveRate]`.
     public var roc: [[Double]]?

@@ -17,7 +17,8 @@ public enum ClientDirectory {
     ///   - filter: the criteria.
     ///   - scoring: a heat configuration to score each client with (``StoreHeat``), or `nil` to
     ///     skip scoring (a level filter then matches nothing).
-    ///   - asOf: the scoring reference date (default: the latest stored week).
+    ///   - asOf: the scoring reference date: heat runs through the last complete ISO week on or
+    ///     before it (``StoreHeat/referenceWeek(asOf:)``); default: the latest stored week.
     /// - Returns: the matching entries with display references (widened to 12 digits on collisions).
     /// - Throws: ``StoreError``.
     public static func entries(

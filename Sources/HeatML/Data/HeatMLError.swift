@@ -52,13 +52,16 @@ public enum HeatMLError: ClassifiedError, Equatable {
     case malformedRecord(description: String)
     /// An inferred categorical column has more distinct values than the limit.
     case tooManyCategories(source: String, column: String, distinct: Int, limit: Int, example: String?)
+    /// No positive label was given and the two classes are not a yes / no pair, so either
+    /// could be the positive one.
+    case ambiguousPositiveLabel(column: String, classes: [String])
 
     /// The exit-code category of the failure.
     public var category: ErrorCategory {
         switch self {
         case .missingFile: .noInput
         case .unreadableFile, .unwritable: .ioError
-        case .invalidParameter: .usage
+        case .invalidParameter, .ambiguousPositiveLabel: .usage
         default: .dataError
         }
     }
@@ -92,6 +95,8 @@ public enum HeatMLError: ClassifiedError, Equatable {
         case let .tooManyCategories(source, column, distinct, limit, example):
             "\(source): column '\(column)' has \(distinct) distinct values, more than the limit of \(limit) for a categorical feature"
                 + (example.map { "; it mixes numbers and text, the first text value is on \($0)" } ?? "")
+        case let .ambiguousPositiveLabel(column, classes):
+            "target column '\(column)' holds '\(classes.joined(separator: "' and '"))': which one is the positive class cannot be guessed"
         }
     }
 
@@ -103,6 +108,8 @@ public enum HeatMLError: ClassifiedError, Equatable {
         case .missingColumn: "check the column name against the CSV header (names are case-sensitive)"
         case .targetNotBinary, .singleClass: "a binary classifier needs both classes in the target column"
         case .unknownPositiveLabel: "pass one of the listed classes with --positive"
+        case let .ambiguousPositiveLabel(_, classes):
+            "pass the class to predict with --positive, e.g. --positive '\(classes.last ?? "")' (one of: \(classes.joined(separator: ", ")))"
         case .wrongFieldCount, .unterminatedQuote: "quote fields that contain commas, quotes or line breaks"
         case .badFolds: "give one integer fold index per data row, in row order"
         case .emptyTable: "the CSV needs a header line and at least one data row"

@@ -2,9 +2,11 @@ import Foundation
 
 /// The encoding of a two-class target column as 0 / 1 labels.
 ///
-/// The positive class is the one given, or else `1` when the classes are `0` / `1`, `true` when
-/// they are `false` / `true` (any case), and otherwise the larger label in lexicographic order
-/// (scikit-learn's `classes_[1]`; `Yes` over `No`).
+/// The positive class is the one given, or else inferred only from a yes / no pair (any case):
+/// `1` for `0` / `1`, `true` for `false` / `true`, `yes` for `no` / `yes`, `y` for `n` / `y`,
+/// `t` for `f` / `t` (for these it agrees with scikit-learn's `classes_[1]`). Any other pair
+/// (`Stayed` / `Left`) is refused with ``HeatMLError/ambiguousPositiveLabel(column:classes:)``
+/// rather than guessed: the lexicographic rule would make `Stayed` the positive class.
 ///
 /// ```swift
 /// let target = try BinaryTarget(column: table.column(named: "churn"), positiveLabel: "Yes", table: table)
@@ -26,7 +28,9 @@ public struct BinaryTarget: Sendable, Codable, Equatable {
     ///   - table: the table the column belongs to (for line numbers).
     /// - Throws: ``HeatMLError/missingTarget(source:line:column:)`` for an empty cell,
     ///   ``HeatMLError/singleClass(context:label:)`` for one class, ``HeatMLError/targetNotBinary(column:classes:)``
-    ///   for more than two, ``HeatMLError/unknownPositiveLabel(column:label:classes:)``.
+    ///   for more than two, ``HeatMLError/unknownPositiveLabel(column:label:classes:)``,
+    ///   ``HeatMLError/ambiguousPositiveLabel(column:classes:)`` when none is given and the classes
+    ///   are not a yes / no pair.
     public init(column: DataColumn, positiveLabel: String?, table: DataTable) throws(HeatMLError) {
         if let row = column.raw.firstIndex(where: { $0 == nil }) {
             throw .missingTarget(source: table.source, line: table.lines[row], column: column.name)
@@ -39,12 +43,27 @@ public struct BinaryTarget: Sendable, Codable, Equatable {
         if let positiveLabel {
             guard classes.contains(positiveLabel) else { throw .unknownPositiveLabel(column: column.name, label: positiveLabel, classes: classes) }
             positive = positiveLabel
-        } else if let truthy = classes.first(where: { $0.lowercased() == "true" }), classes.contains(where: { $0.lowercased() == "false" }) {
+        } else if let truthy = Self.truthyLabel(of: classes) {
             positive = truthy
         } else {
-            positive = classes[1]
+            throw .ambiguousPositiveLabel(column: column.name, classes: classes)
         }
         try self.init(positiveLabel: positive, negativeLabel: classes.first { $0 != positive } ?? "", values: raw, column: column.name)
+    }
+
+    /// The "yes" label of a yes / no pair of classes (`0`/`1`, `false`/`true`, `no`/`yes`,
+    /// `n`/`y`, `f`/`t`, any case), or `nil` for any other pair.
+    ///
+    /// - Parameter classes: the two class labels.
+    /// - Returns: the label that means yes, as spelled in the data.
+    public static func truthyLabel(of classes: [String]) -> String? {
+        guard classes.count == 2 else { return nil }
+        let pairs: [(no: String, yes: String)] = [("0", "1"), ("false", "true"), ("no", "yes"), ("n", "y"), ("f", "t")]
+        let lower = classes.map { $0.lowercased() }
+        for pair in pairs where Set(lower) == [pair.no, pair.yes] {
+            return classes[lower.firstIndex(of: pair.yes) ?? 1]
+        }
+        return nil
     }
 
     /// Encodes raw values with known labels.

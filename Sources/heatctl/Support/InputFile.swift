@@ -50,7 +50,7 @@ enum InputFileError: ClassifiedError, Equatable {
 
     var hint: String? {
         switch self {
-        case .missing: "check the path; `heatctl demo --out DIR` or `heatctl release` writes a results.json"
+        case .missing: "check the path; `heatctl demo --out DIR` or `heatctl heat FILE --json > results.json` writes a results.json"
         case .isFolder: "name the file inside the folder, for example DIR/results.json"
         case .unreadable: "check the file's permissions"
         }

@@ -6,8 +6,9 @@ enum CoreSummary {
     /// One line: clients per level and cooling clients.
     static func populationLine(_ population: Population, asOf: CalendarDate, interactions: Int, duplicates: Int) -> String {
         let levels = HeatLevel.allCases.map { "\($0.rawValue) \(population.levels[$0] ?? 0)" }.joined(separator: ", ")
-        var line = "scored \(population.clients) clients from \(interactions) interactions as of \(asOf) (\(asOf.isoWeek)): \(levels); cooling \(population.cooling)"
-        if duplicates > 0 { line += "; \(duplicates) duplicate events skipped" }
+        var line = "scored \(Plural.count(population.clients, "client")) from \(Plural.count(interactions, "interaction")) "
+            + "as of \(asOf) (\(asOf.isoWeek)): \(levels); cooling \(population.cooling)"
+        if duplicates > 0 { line += "; \(Plural.count(duplicates, "duplicate event")) skipped" }
         return line
     }
 }

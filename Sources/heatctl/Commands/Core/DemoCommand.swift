@@ -154,7 +154,8 @@ struct DemoCommand: HeatCommand {
             managers.suffix(shown).forEach { Console.output(line($0)) }
         }
         Console.output("released to \(role) under policy \(releasePolicy.name) (sha256 \(releasePolicy.hash.prefix(16))…)\(outcome.epsilon.map { ", epsilon \($0)" } ?? ", no noise")")
-        Console.output("references masked with PseudonymisationKey.insecureDerived(from: \"demo\") (demo only, not secret)")
+        Console.output("references masked with the public demo key (derived from the word \"demo\", so anyone can recompute it: "
+            + "fine for synthetic data, never for real clients)")
         Console.output("phases: " + timer.laps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))
         encryptedLines.forEach { Console.output($0) }
         Console.output("wrote \(resultsURL.path)\(page.map { " and \($0.path)" } ?? "") in \(String(format: "%.1f", seconds)) s")

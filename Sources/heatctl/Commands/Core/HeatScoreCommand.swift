@@ -11,9 +11,17 @@ struct HeatScoreCommand: HeatCommand {
         discussion: """
             Reads interactions (CSV or JSON Lines; see Docs/InputFormats.md), buckets them per client \
             x ISO week x channel x direction, and computes heat, trend, level and cooling with the \
-            heat model of Docs/HeatModel.md. Bad rows are listed in a reject report on stderr; the \
-            good rows are still scored and the command exits 65. With --strict a bad row fails the \
-            run and nothing is scored.
+            heat model of Docs/HeatModel.md. Columns (or JSON keys) that are not part of the format \
+            are ignored and listed once on stderr.
+
+            --as-of DATE scores the events on or before DATE (UTC): later rows are left out and \
+            counted on stderr, so an event after DATE never changes a score. Without it, the date \
+            of the latest interaction is used.
+
+            Exit status with bad rows: bad rows are listed in a reject report on stderr, the good \
+            rows are still scored, --out and --json are written in full for them, and the command \
+            then exits 65 (so a script notices). With --strict a bad row fails the run (exit 65) \
+            and nothing is scored or written.
 
             --out writes client_id,heat,trend,level,cooling with the file's own ids. --json prints \
             the results document (population, histogram, weekly events, groups of at least 5 clients); \
@@ -52,7 +60,7 @@ struct HeatScoreCommand: HeatCommand {
         let reference = asOf.flatMap { try? CalendarDate(iso8601: $0) }
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
         let directory = try clients.map { try ClientReader(strict: strict).read(contentsOf: URL(filePath: $0)) }
-        var ledger = ActivityLedger(replyWithinHours: configuration.replyWithinHours)
+        var ledger = ActivityLedger(replyWithinHours: configuration.replyWithinHours, through: reference)
         let reading = ProgressBar(title: "Reading", total: nil, unit: "rows")
         let interactions: ReadSummary
         do {
@@ -63,6 +71,13 @@ struct HeatScoreCommand: HeatCommand {
         for report in [interactions.rejectReport, directory?.rejectReport ?? ""] where !report.isEmpty {
             Console.warning(report)
         }
+        for summary in [interactions.ignoredFieldsNote, directory?.ignoredFieldsNote] {
+            if let summary { Console.info(summary) }
+        }
+        if let reference, ledger.eventsAfterCutoff > 0 {
+            Console.info("--as-of \(reference): left out \(Plural.count(ledger.eventsAfterCutoff, "event")) after \(reference) "
+                + "(only events on or before it are scored)")
+        }
         let scoring = ProgressBar(title: "Scoring", total: nil, unit: "clients")
         let run: PlaintextHeatRun
         do {
@@ -72,7 +87,7 @@ struct HeatScoreCommand: HeatCommand {
         }
         if let out {
             try AtomicFile.write(ScoresCSV.data(run.scores), to: URL(filePath: out))
-            Console.info("wrote \(run.scores.count) scores to \(out)")
+            Console.info("wrote \(Plural.count(run.scores.count, "score")) to \(out)")
         }
         if json {
             let builder = ResultsBuilder(configuration: configuration, pseudonymizer: Pseudonymizer(key: .random()))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeatCore
 import HeatEnvelope
 import HeatML
 
@@ -55,7 +56,7 @@ struct MLClusterCommand: HeatCommand {
         Console.quiet = global.quiet
         let table = try DataTable(contentsOf: URL(filePath: data))
         let features = try NumericFeatures(table, excluding: Set(ignore))
-        Console.info("clustering \(table.rowCount) rows on \(features.columns.count) standardised columns: \(features.columns.joined(separator: ", "))")
+        Console.info("clustering \(Plural.count(table.rowCount, "row")) on \(Plural.count(features.columns.count, "standardised column")): \(features.columns.joined(separator: ", "))")
         var model = KMeans(k: k, initializations: initializations, seed: seed)
         let progress = ProgressBar(title: "Clustering", total: initializations, unit: "starts")
         do {
@@ -67,7 +68,7 @@ struct MLClusterCommand: HeatCommand {
         let silhouette = noSilhouette || nonEmpty < 2 || nonEmpty >= table.rowCount ? nil : try silhouetteScore(features.matrix, labels: model.labels)
         let text = table.csvText(appending: [(name: table.columnNames.contains("cluster") ? "cluster_k\(k)" : "cluster", values: model.labels.map(String.init))])
         try AtomicFile.write(text, to: URL(filePath: out))
-        Console.info("wrote \(table.rowCount) assignments to \(out)")
+        Console.info("wrote \(Plural.count(table.rowCount, "assignment")) to \(out)")
         let report = ClusterReport(model: model, features: features, silhouette: silhouette)
         if json {
             let encoder = JSONEncoder()

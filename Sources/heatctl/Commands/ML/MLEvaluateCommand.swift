@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeatCore
 import HeatML
 
 /// `heatctl ml evaluate`: score a saved model on a labelled CSV table.
@@ -54,7 +55,7 @@ struct MLEvaluateCommand: HeatCommand {
             return
         }
         let m = report.metrics
-        Console.output("model \(report.kind) on \(table.rowCount) rows of \(data)")
+        Console.output("model \(report.kind) on \(Plural.count(table.rowCount, "row")) of \(data)")
         Console.output(String(format: "ROC-AUC %.4f  PR-AUC %.4f  log loss %.4f", m.rocAuc, m.prAuc, m.logLoss))
         Console.output(String(format: "at %.2f: accuracy %.4f  F1 %.4f  precision %.4f  recall %.4f", threshold, m.accuracy, m.f1, m.precision, m.recall))
         Console.output("confusion [[tn, fp], [fn, tp]] = \(report.confusion)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeatCore
 import HeatEnvelope
 import HeatML
 
@@ -164,7 +165,7 @@ struct MLTrainCommand: HeatCommand {
         var loadOptions = DataTable.LoadOptions(overrides: overrides, categoryLimit: maxCategories != nil || categoryLimit == 0 ? nil : categoryLimit)
         if !missing.isEmpty { loadOptions.missingTokens = missing }
         let table = try DataTable(contentsOf: URL(filePath: data), options: loadOptions)
-        Console.info("read \(table.rowCount) rows, \(table.columns.count) columns from \(data)")
+        Console.info("read \(Plural.count(table.rowCount, "row")), \(Plural.count(table.columns.count, "column")) from \(data)")
         for note in table.loadReport.notes where note.kind != "override" {
             Console.info("  column '\(note.column)': \(note.message)")
         }

@@ -10,11 +10,13 @@ struct ReportCommand: HeatCommand {
         commandName: "report",
         abstract: "Render a results document as an HTML report, JSON tables or CSV files.",
         discussion: """
-            Reads a results.json (written by `heatctl demo` or `heatctl release`) and writes into \
-            --out: index.html, a self-contained page with inline SVG charts (opens from the file \
-            system, loads nothing from the network) plus a copy of the document as results.json \
-            (html); tables.json (json); csv/<table>.csv, one file per table (csv). Only sections \
-            present in the document are shown. Repeat --format to write several formats.
+            Reads a results.json (written by `heatctl demo`, or `heatctl heat FILE --json`) and \
+            writes into the --out folder, which is created if missing: index.html, a \
+            self-contained page with inline SVG charts (opens from the file system, loads nothing \
+            from the network) plus a copy of the document as results.json (html); tables.json \
+            (json); <table>.csv, one file per table (csv), directly in --out as well. Only \
+            sections present in the document are shown. Repeat --format to write several formats; \
+            the command prints the path of every file it wrote.
 
             With --role (and --policy, default the built-in policy) the document is first narrowed \
             to what that role may receive, through the same policy code as `heatctl release`: \
@@ -62,7 +64,7 @@ struct ReportCommand: HeatCommand {
         }
         let formats = Set(format.isEmpty ? [.html] : format)
         let sections = ReportSection.present(in: document)
-        Console.info("Rendering \(sections.count) sections (\(formats.sorted().map(\.rawValue).joined(separator: ", "))) into \(out)")
+        Console.info("Rendering \(Plural.count(sections.count, "section")) (\(formats.sorted().map(\.rawValue).joined(separator: ", "))) into \(out)")
         let written = try ReportRenderer().write(document, formats: formats, to: URL(filePath: out))
         if json {
             struct Summary: Encodable {

@@ -7,8 +7,8 @@ struct AuditCommand: AsyncParsableCommand {
         abstract: "Sign, verify and list the store's hash chains and audit log.",
         discussion: """
             Example:
-              heatctl audit sign --store heat.db --keys keys/keyholder --previous-head head.json --head-out head.json
-              heatctl audit verify --store heat.db --keys keys/auditor --expect-head head.json
+              heatctl audit sign --store heat.db --keys keys/keyholder --previous-head head.heat --head-out head.heat
+              heatctl audit verify --store heat.db --keys keys/auditor --expect-head head.heat
             """,
         subcommands: [AuditSignCommand.self, AuditVerifyCommand.self, AuditLogCommand.self])
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeatCore
 
-/// `heatctl audit sign --store heat.db --keys DIR/keyholder (--previous-head head.json | --first-head) --head-out head.json`.
+/// `heatctl audit sign --store heat.db --keys DIR/keyholder (--previous-head head.heat | --first-head) --head-out head.heat`.
 struct AuditSignCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
@@ -18,8 +18,8 @@ struct AuditSignCommand: HeatCommand {
             --first-head. Refusals are recorded in the audit log.
 
             Examples:
-              heatctl audit sign --store heat.db --keys keys/keyholder --first-head --head-out head.json
-              heatctl audit sign --store heat.db --keys keys/keyholder --previous-head head.json --head-out head.json
+              heatctl audit sign --store heat.db --keys keys/keyholder --first-head --head-out head.heat
+              heatctl audit sign --store heat.db --keys keys/keyholder --previous-head head.heat --head-out head.heat
             """)
 
     @Option(name: .long, help: "The store.")

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeatCore
 
-/// `heatctl audit verify --store heat.db --keys DIR/auditor (--expect-head head.json | --first-head) [--allow-unsigned-tail] [--json]`.
+/// `heatctl audit verify --store heat.db --keys DIR/auditor (--expect-head head.heat | --first-head) [--allow-unsigned-tail] [--json]`.
 struct AuditVerifyCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -21,7 +21,7 @@ struct AuditVerifyCommand: HeatCommand {
             --keys or the head anchor is missing.
 
             Examples:
-              heatctl audit verify --store heat.db --keys keys/auditor --expect-head head.json
+              heatctl audit verify --store heat.db --keys keys/auditor --expect-head head.heat
               heatctl audit verify --store heat.db --keys keys/auditor --first-head --allow-unsigned-tail
             """)
 
@@ -99,7 +99,7 @@ struct AuditVerifyCommand: HeatCommand {
             }
         }
         if !report.intact {
-            Console.error("\(report.violations.count) violations; first: \(report.violations[0].message)")
+            Console.error("\(Plural.count(report.violations.count, "violation")); first: \(report.violations[0].message)")
             throw ExitCode(1)
         }
     }

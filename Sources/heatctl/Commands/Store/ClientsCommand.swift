@@ -17,6 +17,10 @@ struct ClientsCommand: HeatCommand {
             scored from its buckets. Manager, branch and search take reference prefixes \
             (M-19b0, B-3c, C-7f3a); segment matches exactly; level is cold, cool, warm or hot.
 
+            The store keeps weekly buckets, not days: with --as-of DATE, heat is computed through \
+            the last complete ISO week (Monday to Sunday, UTC) on or before DATE, and the command \
+            says which week that is. Without --as-of, through the latest stored week.
+
             With --reveal, maps references back to raw ids by recomputing the HMACs of the ids in \
             your own clients file with the collector key; each use is recorded in the audit log \
             with the masked references revealed, and each refusal in its own entry.
@@ -54,7 +58,7 @@ struct ClientsCommand: HeatCommand {
     @Option(name: .long, help: "Heat configuration file (default: the built-in configuration).")
     var config: String?
 
-    @Option(name: .customLong("as-of"), help: "Heat reference date YYYY-MM-DD (default: the latest stored week).")
+    @Option(name: .customLong("as-of"), help: "Heat reference date YYYY-MM-DD: heat runs through the last complete ISO week on or before it (default: the latest stored week).")
     var asOf: String?
 
     @Option(name: .long, help: "List as this role of the policy: --segment needs segment access, per-client rows need client access.")
@@ -117,6 +121,12 @@ struct ClientsCommand: HeatCommand {
             case .own, .all: break
             }
         }
+        if let reference {
+            let week = StoreHeat.referenceWeek(asOf: reference)
+            let sunday = week.monday.adding(days: 6)
+            let reason = sunday == reference ? "\(reference) is the Sunday that ends it" : "the store keeps whole weeks and \(reference) falls part-way through \(reference.isoWeek)"
+            Console.info("--as-of \(reference): heat runs through \(week) (\(week.monday) to \(sunday)), the last complete ISO week on or before it (\(reason))")
+        }
         let filter = ClientFilter(branch: branch, manager: manager, segment: segment, search: search, level: level)
         let opened = try HeatStore(path: store)
         let encrypted = try EncryptedClientDirectory.ciphertextCount(in: opened) > 0
@@ -148,7 +158,7 @@ struct ClientsCommand: HeatCommand {
                 entry.cooling.map { $0 ? "yes" : "no" } ?? "-",
             ].joined(separator: "\t"))
         }
-        Console.info("\(entries.count) clients (\(keys != nil ? "heat decrypted by the key holder" : encrypted ? "encrypted store: heat needs --keys keys/keyholder" : "heat from plaintext test-and-demo buckets"))")
+        Console.info("\(Plural.count(entries.count, "client")) (\(keys != nil ? "heat decrypted by the key holder" : encrypted ? "encrypted store: heat needs --keys keys/keyholder" : "heat from plaintext test-and-demo buckets"))")
     }
 
     private func revealClients() throws {
@@ -166,7 +176,7 @@ struct ClientsCommand: HeatCommand {
             Console.output("ref\tclient_id")
             for match in matches { Console.output("\(match.ref)\t\(match.clientID)") }
         }
-        Console.info("revealed \(matches.count) clients; recorded in the audit log")
+        Console.info("revealed \(Plural.count(matches.count, "client")); recorded in the audit log")
     }
 }
 

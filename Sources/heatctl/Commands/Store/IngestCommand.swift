@@ -16,9 +16,10 @@ struct IngestCommand: HeatCommand {
             ingestion) with the public key of the collector folder; later exports append delta \
             ciphertexts (Docs/Pipeline.md). --plaintext stores plaintext buckets instead (test and \
             demo data, for comparison). Rejected rows are listed on stderr and the command exits \
-            65 after committing the good rows; with --strict nothing is committed. A heat \
-            configuration that the keys' preset cannot hold exits 69.
-            HEAT_FAULT_ABORT_AFTER_ROWS=N aborts after N rows (for tests).
+            65 after committing the good rows (reported, --json included, so a script notices); \
+            with --strict nothing is committed (exit 65). Columns (or JSON keys) that are not part \
+            of the format are ignored and listed once on stderr. A heat configuration that the \
+            keys' preset cannot hold exits 69.
 
             Examples:
               heatctl ingest interactions.csv --store heat.db --keys keys/collector --clients clients.csv
@@ -65,6 +66,7 @@ struct IngestCommand: HeatCommand {
         if let clients {
             let report = try ClientReader(strict: strict).read(contentsOf: URL(filePath: clients))
             if !report.isClean { Console.warning(report.rejectReport) }
+            if let note = report.ignoredFieldsNote { Console.info(note) }
             clientRejects = report.rejectedRows
             clientRecords = report.records
         }
@@ -91,6 +93,7 @@ struct IngestCommand: HeatCommand {
                 return read.rejectedRows
             }
         }
+        if let note = summary?.ignoredFieldsNote { Console.info(note) }
         if json {
             try StoreJSON.print(report)
         } else {
@@ -105,7 +108,7 @@ struct IngestCommand: HeatCommand {
                 """)
         }
         if let summary, summary.rejectedRows > 0 {
-            Console.warning(summary.rejectReport + "\n(the \(summary.accepted) good rows were committed)")
+            Console.warning(summary.rejectReport + "\n(the \(Plural.count(summary.accepted, "good row")) \(summary.accepted == 1 ? "was" : "were") committed)")
             throw IngestError.rowsRejected(file: file, rejectedRows: summary.rejectedRows, keptRows: summary.accepted)
         }
         if let clients, clientRejects > 0 {

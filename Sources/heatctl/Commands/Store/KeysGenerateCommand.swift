@@ -72,5 +72,14 @@ struct KeysGenerateCommand: HeatCommand {
         Console.output("signing key fingerprint          \(generated.signingKey.fingerprint.hex)")
         Console.output("ingestion key fingerprint        \(generated.ingestionKey.fingerprint.hex)")
         if let store { Console.output("recorded in \(store)") }
+        if let note = Self.evaluatorNote(out: out) { Console.output(note) }
+    }
+
+    /// Why the evaluator's folder is empty, while no FHE evaluation key is written there yet.
+    static func evaluatorNote(out: String) -> String? {
+        let folder = URL(filePath: out).appending(path: "evaluator").path
+        guard let contents = try? FileManager.default.contentsOfDirectory(atPath: folder), contents.isEmpty else { return nil }
+        return "\(folder) is empty for now: it will hold the evaluator's FHE evaluation keys (public keys for "
+            + "computing on ciphertexts), which are generated once the encrypted pipeline lands"
     }
 }
