@@ -18,10 +18,14 @@ heatctl report results.json --out report/                                # index
 # The append-only, audited store (raw ids never reach it: keyed HMAC pseudonyms)
 heatctl init --store heat.db
 heatctl keys generate --out keys/ --store heat.db                         # collector/ keyholder/ auditor/ evaluator/
-heatctl ingest interactions.csv --store heat.db --keys keys/collector --plaintext   # de-duplicated, one transaction
-heatctl clients --store heat.db --level cold                              # masked refs, filters, --json
-heatctl audit sign --store heat.db --keys keys/keyholder --first-head --head-out head.heat   # the signed head (a HEATFILE envelope)
-heatctl audit verify --store heat.db --keys keys/auditor --expect-head head.heat           # exit 1 names the first bad row
+heatctl ingest interactions.csv --store heat.db --keys keys/collector --clients clients.csv   # encrypted, one transaction
+heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat     # heat and trend on ciphertexts only
+heatctl release --store heat.db --keys keys/keyholder --run run.heat --role executive --policy "$DATA/../policy.json" --out released.json
+heatctl clients --store heat.db --keys keys/keyholder --level cold        # masked refs, decrypted by the key holder
+heatctl audit sign --store heat.db --keys keys/keyholder --first-head --head-out head.heat   # verifies, then signs
+heatctl audit verify --store heat.db --keys keys/auditor --expect-head head.heat           # pinned key; exit 1 names the first bad row
+# the same checks, independently (Python standard library only), from the repository root:
+#   Scripts/verify-store.py --store heat.db --keys keys/auditor --expect-head head.heat
 heatctl audit log --store heat.db --kind ingest
 
 # Models on your own tables (scikit-learn / XGBoost quality, see Docs/Performance.md)
