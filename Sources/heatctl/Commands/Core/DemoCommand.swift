@@ -162,15 +162,53 @@ struct DemoCommand: HeatCommand {
     }
 }
 
-            The results are released as --role (default executive) through the same policy code as \
-            `heatctl release`, under --policy (default: the built-in policy, which `heatctl policy check` \
-            describes with Examples/policy.json as a close relative): an executive receives aggregates \
-            over groups of at least 5 clients and no per-client values; `--role manager --manager REF` \
-            receives that manager's own clients; --epsilon adds differential-privacy noise.
-
-            Plaintext is the only mode until the encrypted pipeline lands; --plaintext is accepted \
-            and is the default. References are masked with an insecure key derived from the public \
-            label "demo": fine for synthetic data, never for real clients.
+/// Builds the release input of the demo's in-memory synthetic bank.
+enum DemoRelease {
+    static func input(
+        run: PlaintextHeatRun, scores: [HeatScore], directory: [String: Client], pseudonymizer: Pseudonymizer, model: ModelSection?, weekly: [WeeklyCount]
+    ) -> ReleaseInput {
+        let clientPseudonyms = scores.map { pseudonymizer.pseudonym(for: $0.clientID, kind: .client) }
+        let clientRefs = Pseudonymizer.displayRefs(for: clientPseudonyms)
+        var managers: [String: Pseudonym] = [:]
+        var branches: [String: Pseudonym] = [:]
+        func manager(_ id: String) -> Pseudonym {
+            if let known = managers[id] { return known }
+            let pseudonym = pseudonymizer.pseudonym(for: id, kind: .manager)
+            managers[id] = pseudonym
+            return pseudonym
+        }
+        func branch(_ id: String) -> Pseudonym {
+            if let known = branches[id] { return known }
+            let pseudonym = pseudonymizer.pseudonym(for: id, kind: .branch)
+            branches[id] = pseudonym
+            return pseudonym
+        }
+        var raw: [(HeatScore, Pseudonym, [GroupSummary.Kind: Pseudonym], segment: String?, region: String?)] = []
+        for (score, pseudonym) in zip(scores, clientPseudonyms) {
+            var groups: [GroupSummary.Kind: Pseudonym] = [:]
+            var segment: String?
+            var region: String?
+            if let client = directory[score.clientID] {
+                groups[.manager] = manager(client.managerID)
+                groups[.branch] = branch(client.branch)
+                segment = client.segment
+                region = client.region
+            } else if let seen = run.ledger.assignments[score.clientID] {
+                groups[.manager] = manager(seen.managerID)
+                groups[.branch] = branch(seen.branch)
+            }
+            raw.append((score, pseudonym, groups, segment, region))
+        }
+        let groupRefs = Pseudonymizer.displayRefs(for: Array(managers.values) + Array(branches.values))
+        let clients = raw.map { score, pseudonym, groups, segment, region in
+            var refs: [GroupSummary.Kind: String] = [:]
+            for (kind, group) in groups { refs[kind] = groupRefs[group] ?? group.displayRef }
+            refs[.segment] = segment
+            refs[.region] = region
+            return ReleaseClient(id: pseudonym.hex, ref: clientRefs[pseudonym] ?? pseudonym.displayRef, heat: score.heat,
+                                 trend: score.trend, level: score.level, cooling: score.cooling, groups: refs)
+        }
+        return ReleaseInput(clients: clients, asOf: run.asOf, configuration: run.configuration, weekly: weekly, model: model)
     }
 }
 
