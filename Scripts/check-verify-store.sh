@@ -69,4 +69,17 @@ tamper heads "DROP TRIGGER signed_heads_no_delete; DELETE FROM signed_heads;"
 check "emptied signed_heads" "$OUT/heads.db" --expect-head "$OUT/head.json"
 tamper deleted "DROP TRIGGER event_hmacs_no_delete; DELETE FROM event_hmacs WHERE seq = 5;"
 check "deleted row" "$OUT/deleted.db" --first-head
+# A forged event row appended after the head with a valid chain hash (triggers untouched).
+cp "$OUT/heat.db" "$OUT/forged.db"
+python3 - "$OUT/forged.db" <<'PY'
+import hashlib, sqlite3, struct, sys
+db = sqlite3.connect(sys.argv[1])
+seq, last = db.execute("SELECT seq, row_hash FROM event_hmacs ORDER BY seq DESC LIMIT 1").fetchone()
+row = b"\x01" + struct.pack(">I", 8) + struct.pack(">q", seq + 1)
+row += b"\x03" + struct.pack(">I", 32) + b"\x07" * 32 + b"\x01" + struct.pack(">I", 8) + struct.pack(">q", 1)
+db.execute("INSERT INTO event_hmacs VALUES (?, ?, 1, ?, ?)", (seq + 1, b"\x07" * 32, last, hashlib.sha256(last + row).digest()))
+db.commit()
+PY
+check "forged row after the head" "$OUT/forged.db" --expect-head "$OUT/head.json"
+check "forged row after the head (--allow-unsigned-tail)" "$OUT/forged.db" --expect-head "$OUT/head.json" --allow-unsigned-tail
 exit $status
