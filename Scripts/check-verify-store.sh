@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that the independent Python verifier (Scripts/verify-store.py) and `heatctl audit verify`
 # agree, on a generated store that is intact and on copies tampered in several ways: same exit
-# code and same first violation (kind, table, row). Needs python3 (standard library only).
+# code and the same violations in the same order (kind, table, row). Needs python3 (stdlib only).
 #   HEATCTL=.build/release/heatctl Scripts/check-verify-store.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,7 +21,7 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
 PY
 
-first_violation() {  # exit code and first (kind table seq) of both verifiers' JSON reports
+first_violation() {  # exit code and violations (kind table seq) of both verifiers' JSON reports
   local db="$1"; shift
   local swift_status=0 python_status=0
   "$HEATCTL" audit verify --store "$db" --keys "$OUT/keys/auditor" --json --quiet "$@" > "$OUT/swift.json" 2>/dev/null || swift_status=$?
@@ -29,9 +29,8 @@ first_violation() {  # exit code and first (kind table seq) of both verifiers' J
   python3 - "$OUT/swift.json" "$OUT/python.json" "$swift_status" "$python_status" <<'PY'
 import json, sys
 swift, python = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-def first(report):
-    v = report["violations"]
-    return None if not v else (v[0]["kind"], v[0]["table"], v[0].get("seq"))
+def first(report):  # every violation, in order, as (kind, table, row)
+    return [(v["kind"], v["table"], v.get("seq")) for v in report["violations"]]
 s, p = (sys.argv[3], first(swift)), (sys.argv[4], first(python))
 print(f"  heatctl: exit {s[0]} {s[1]}\n  python:  exit {p[0]} {p[1]}")
 sys.exit(0 if s == p else 1)
@@ -70,4 +69,17 @@ tamper heads "DROP TRIGGER signed_heads_no_delete; DELETE FROM signed_heads;"
 check "emptied signed_heads" "$OUT/heads.db" --expect-head "$OUT/head.json"
 tamper deleted "DROP TRIGGER event_hmacs_no_delete; DELETE FROM event_hmacs WHERE seq = 5;"
 check "deleted row" "$OUT/deleted.db" --first-head
+# A forged event row appended after the head with a valid chain hash (triggers untouched).
+cp "$OUT/heat.db" "$OUT/forged.db"
+python3 - "$OUT/forged.db" <<'PY'
+import hashlib, sqlite3, struct, sys
+db = sqlite3.connect(sys.argv[1])
+seq, last = db.execute("SELECT seq, row_hash FROM event_hmacs ORDER BY seq DESC LIMIT 1").fetchone()
+row = b"\x01" + struct.pack(">I", 8) + struct.pack(">q", seq + 1)
+row += b"\x03" + struct.pack(">I", 32) + b"\x07" * 32 + b"\x01" + struct.pack(">I", 8) + struct.pack(">q", 1)
+db.execute("INSERT INTO event_hmacs VALUES (?, ?, 1, ?, ?)", (seq + 1, b"\x07" * 32, last, hashlib.sha256(last + row).digest()))
+db.commit()
+PY
+check "forged row after the head" "$OUT/forged.db" --expect-head "$OUT/head.json"
+check "forged row after the head (--allow-unsigned-tail)" "$OUT/forged.db" --expect-head "$OUT/head.json" --allow-unsigned-tail
 exit $status

@@ -18,7 +18,7 @@ import Testing
         #expect(report.records[1].openedOn == nil)
         #expect(report.rejects.map(\.line) == [4, 5, 6])
         #expect(report.rejects.map(\.column) == [1, 4, 2])
-        #expect(report.rejects[0].reason == "duplicate client_id \"C001\" (first on line 2)")
+        #expect(report.rejects[0].reason == "duplicate client_id (first on line 2)")  // never the raw id
         #expect(report.rejects[1].reason.contains("2019-13-01"))
         #expect(report.rowsRead == 5)
         #expect(report.rejectReport.hasPrefix("clients.csv: rejected 3 of 5 rows (2 kept)"))
