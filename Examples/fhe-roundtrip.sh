@@ -3,7 +3,8 @@
 #
 # Generates BFV keys for the smallest preset, encrypts one column of a CSV file with the public
 # key, decrypts it with the secret key, checks the values came back unchanged, inspects the
-# ciphertext and exports it as JSON for independent checking (Docs/FHE-Format.md).
+# ciphertext and exports it as JSON for independent checking (Docs/FHE-Format.md), then sums the
+# column homomorphically with the evaluation keys (`heatctl fhe eval`).
 #
 # Run from the repository root after `swift build -c release`:
 #   bash Examples/fhe-roundtrip.sh
@@ -67,4 +68,16 @@ status=$?
 set -e
 cat "$OUT/corrupt.err"
 [ "$status" -eq 65 ] || { echo "# expected exit 65, got $status" >&2; exit 1; }
+
+# 10. Evaluate without the secret key (keygen also wrote the evaluation keys): the sum of the trend
+#    column in every slot, switched down one modulus so the result file is smaller.
+"$HEATCTL" fhe eval sum-slots "$OUT/trend.ct" --keys "$OUT/keys" --out "$OUT/trend-total.ct"
+"$HEATCTL" fhe eval mod-switch "$OUT/trend-total.ct" --out "$OUT/trend-total-small.ct"
+total="$("$HEATCTL" fhe decrypt --secret-key "$OUT/keys/bfv-secret-key.heat" --input "$OUT/trend-total-small.ct")"
+if [[ "$total" == "12" ]]; then
+    echo "# encrypted sum OK: $total"
+else
+    echo "# encrypted sum FAILED: $total, expected 12" >&2
+    exit 1
+fi
 echo "# done"

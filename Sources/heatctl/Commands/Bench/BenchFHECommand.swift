@@ -12,8 +12,10 @@ struct BenchFHECommand: HeatCommand {
             it has been timed at least --min-iterations times and for --min-seconds, one call at a \
             time, single-threaded; the table gives the median, 10th and 90th percentile in \
             microseconds, the median CPU time of the thread (robust when other processes share the \
-            cores), then the serialized sizes. Results are checked by decryption before \
-            they are printed. Compare with Microsoft SEAL and OpenFHE with the scripts of \
+            cores), then the serialized sizes. The operations with evaluation keys (multiply + \
+            relinearize, rotate, sum of all slots, modulus switch) are timed 3 times each. Results \
+            are checked by decryption before they are printed. A prefix shared by several presets \
+            (n8192, n16384) names the cheapest one. Compare with Microsoft SEAL and OpenFHE with the scripts of \
             shared/anchors (same N, similar log Q, OMP_NUM_THREADS=1, same machine).
 
             Example:
