@@ -31,6 +31,8 @@ public final class CSVRecordReader {
     public private(set) var line = 1
     /// The byte offset where the current record starts.
     public private(set) var recordStart = 0
+    /// The byte offset where the current record ends, before its line end.
+    public private(set) var recordEnd = 0
 
     /// Creates a reader positioned at the first record (after a byte-order mark).
     ///
@@ -163,6 +165,10 @@ public final class CSVRecordReader {
                 break
             }
         }
+        var end = i
+        if end > recordStart, b[end - 1] == 0x0A { end -= 1 }
+        if end > recordStart, b[end - 1] == 0x0D { end -= 1 }
+        recordEnd = end
         return recordLine
     }
 }

@@ -79,6 +79,10 @@ public enum ColumnarReader {
         public var columns: [Column]
         /// The 1-based line where each data row starts.
         public var lines: [Int]
+        /// The byte range of the header record (without its line end).
+        public var headerRange: Range<Int> = 0..<0
+        /// The byte range of each data record (without its line end), to write rows back verbatim.
+        public var recordRanges: [Range<Int>] = []
         /// The number of data rows.
         public var rowCount: Int { lines.count }
     }
@@ -138,6 +142,7 @@ public enum ColumnarReader {
     static func read(bytes: UnsafeBufferPointer<UInt8>, file: String, options: Options) throws(TabularError) -> Table {
         let reader = CSVRecordReader(bytes: bytes, file: file)
         guard let headerLine = try reader.next() else { throw .noHeader(file: file) }
+        let headerRange = reader.recordStart..<reader.recordEnd
         var names: [String] = []
         for k in 0..<reader.fieldCount {
             let field = reader.field(k)
@@ -158,12 +163,14 @@ public enum ColumnarReader {
         for k in 0..<width { if states[k].isText { states[k].codes.reserveCapacity(estimate) } else { states[k].numbers.reserveCapacity(estimate) } }
         var lines: [Int] = []
         var starts: [Int] = []
+        var ranges: [Range<Int>] = []
         let missingTokens = options.missingTokens
         var row = 0
         while let line = try reader.next() {
             guard reader.fieldCount == width else { throw .wrongFieldCount(file: file, line: line, expected: width, found: reader.fieldCount) }
             lines.append(line)
             starts.append(reader.recordStart)
+            ranges.append(reader.recordStart..<reader.recordEnd)
             for k in 0..<width {
                 let field = reader.field(k)
                 if !states[k].isText {
@@ -228,7 +235,7 @@ public enum ColumnarReader {
                 digitsOnly: !state.isText && state.digitsOnly, anyZeroPadded: !state.isText && state.zeroPadded,
                 numericCells: state.numericCells, firstText: state.firstText))
         }
-        return Table(file: file, columns: columns, lines: lines)
+        return Table(file: file, columns: columns, lines: lines, headerRange: headerRange, recordRanges: ranges)
     }
 
     @inline(__always)

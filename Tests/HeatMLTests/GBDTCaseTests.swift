@@ -65,7 +65,7 @@ struct GBDTCaseTests {
         let values: [Double] = (0..<40).map { $0 % 2 == 0 ? 1 : .nan }
         let x = try Matrix(columns: [values])
         let y = values.map { $0.isNaN ? 1 : 0 }
-        var model = GradientBoostedTrees(rounds: 5, maxDepth: 1)
+        var model = GradientBoostedTrees(rounds: 20, maxDepth: 1)
         try model.fit(x, labels: y)
         let p = try model.predictProbabilities(x)
         #expect(p[1] > 0.9 && p[0] < 0.1, "probabilities \(p[0]) \(p[1])")

@@ -26,6 +26,9 @@ public struct DataTable: Sendable, Equatable {
     public let source: String
     /// What loading the file inferred, re-typed or dropped (empty for tables built in memory).
     public let loadReport: LoadReport
+    /// The source bytes of each row, for verbatim write-back (`nil` for tables built in memory
+    /// or with columns dropped).
+    let records: SourceRecords?
 
     /// Creates a table from columns of equal length.
     ///
@@ -52,15 +55,17 @@ public struct DataTable: Sendable, Equatable {
         self.lines = lines ?? (0..<count).map { $0 + 2 }
         self.source = source
         self.loadReport = LoadReport()
+        self.records = nil
     }
 
     /// Creates a table from columns already known to agree in length and names.
-    init(uncheckedColumns: [DataColumn], rowCount: Int, source: String, lines: [Int], loadReport: LoadReport = LoadReport()) {
+    init(uncheckedColumns: [DataColumn], rowCount: Int, source: String, lines: [Int], loadReport: LoadReport = LoadReport(), records: SourceRecords? = nil) {
         self.columns = uncheckedColumns
         self.rowCount = rowCount
         self.source = source
         self.lines = lines
         self.loadReport = loadReport
+        self.records = records
     }
 
     /// The table without some columns (names that do not occur are ignored).
@@ -171,6 +176,7 @@ public struct DataTable: Sendable, Equatable {
         self.lines = loaded.lines
         self.source = source
         self.loadReport = loaded.report
+        self.records = loaded.records
     }
 
     /// Infers a column type from its cells.
@@ -208,14 +214,25 @@ public struct DataTable: Sendable, Equatable {
     /// - Returns: a table with `indices.count` rows and the same columns.
     public func selectingRows(_ indices: [Int]) -> DataTable {
         let picked = columns.map { $0.selecting(indices) }
-        return DataTable(uncheckedColumns: picked, rowCount: indices.count, source: source, lines: indices.map { lines[$0] })
+        return DataTable(uncheckedColumns: picked, rowCount: indices.count, source: source, lines: indices.map { lines[$0] },
+                         loadReport: loadReport, records: records?.selecting(indices))
     }
 
     /// Renders the table as CSV text (header plus rows; missing cells empty; fields quoted as needed).
+    /// A table read from a file writes its header and rows back exactly as they were read.
     ///
     /// - Parameter extraColumns: additional columns appended on the right, as (name, cell texts).
     /// - Returns: the CSV text with `\n` line ends.
     public func csvText(appending extraColumns: [(name: String, values: [String])] = []) -> String {
+        if let records, records.rows.count == rowCount {
+            // Rows read from a file are written back byte for byte.
+            func text(_ range: Range<Int>) -> String { String(decoding: records.data[range], as: UTF8.self) }
+            var out = text(records.header) + extraColumns.map { "," + CSVParser.escape($0.name) }.joined() + "\n"
+            for row in 0..<rowCount {
+                out += text(records.rows[row]) + extraColumns.map { "," + CSVParser.escape($0.values[row]) }.joined() + "\n"
+            }
+            return out
+        }
         var out = (columnNames + extraColumns.map(\.name)).map(CSVParser.escape).joined(separator: ",") + "\n"
         out.reserveCapacity(rowCount * (columns.count + extraColumns.count) * 8)
         for row in 0..<rowCount {

@@ -10,6 +10,7 @@ enum TableLoader {
         var rowCount: Int
         var lines: [Int]
         var report: LoadReport
+        var records: SourceRecords
     }
 
     static func read(data: Data, source: String, options: DataTable.LoadOptions, textColumns: Set<String>) throws(HeatMLError) -> ColumnarReader.Table {
@@ -94,7 +95,8 @@ enum TableLoader {
                 columns.append(try DataColumn(name: name, type: inferred.type, dictionary: dictionary, codes: codes, lines: table.lines, source: source))
             }
         }
-        return Loaded(columns: columns, rowCount: table.rowCount, lines: table.lines, report: report)
+        return Loaded(columns: columns, rowCount: table.rowCount, lines: table.lines, report: report,
+                      records: SourceRecords(data: data, header: table.headerRange, rows: table.recordRanges))
     }
 
     /// The type of a dictionary-encoded column (see ``DataTable/inferType(of:)`` for the rules).
@@ -123,5 +125,20 @@ enum TableLoader {
         if allDate { return (.date, distinct, present) }
         if nearlyUnique && distinct >= options.identifierMinimumDistinct { return (.identifier, distinct, present) }
         return (.categorical, distinct, present)
+    }
+}
+
+/// The bytes a table was read from and where each record lies, so rows can be written back
+/// exactly as they were (`DataTable.csvText(appending:)`). Equal when the ranges are equal.
+struct SourceRecords: Sendable, Equatable {
+    let data: Data
+    let header: Range<Int>
+    let rows: [Range<Int>]
+
+    static func == (a: SourceRecords, b: SourceRecords) -> Bool { a.header == b.header && a.rows == b.rows }
+
+    /// The records of some rows, in the given order.
+    func selecting(_ indices: [Int]) -> SourceRecords {
+        SourceRecords(data: data, header: header, rows: indices.map { rows[$0] })
     }
 }

@@ -154,7 +154,17 @@ struct TreeBuilder {
     private func bestSplit(_ item: Frontier, features: [Int]) -> Split? {
         let parent = score(item.gradient, item.hessian)
         var best: Split?
+        var bestGain = -Float.infinity
         let minimumGain = max(gamma, 1e-6)
+        // Gains are compared in single precision, as XGBoost does, so near-ties resolve alike:
+        // the first candidate in enumeration order wins.
+        func consider(_ gain: Double, feature: Int, bin: Int, defaultLeft: Bool) {
+            let rounded = Float(gain)
+            if gain > minimumGain, rounded > bestGain {
+                bestGain = rounded
+                best = Split(gain: gain, feature: feature, bin: bin, defaultLeft: defaultLeft)
+            }
+        }
         item.histogram.withUnsafeBufferPointer { hist in
             for feature in features {
                 let offset = binner.offsets[feature]
@@ -165,34 +175,32 @@ struct TreeBuilder {
                     hPresent += hist[2 * (offset + b) + 1]
                 }
                 if hPresent <= 0 { continue }
-                let gMissing = item.gradient - gPresent
                 let hMissing = item.hessian - hPresent
                 let hasMissing = hMissing > 1e-12 * max(item.hessian, 1)
+                // Forward, as XGBoost: missing values right, boundaries ascending; with missing
+                // values the boundary after the last bin (all present left) is a candidate too.
                 var gl = 0.0, hl = 0.0
                 let lastBoundary = hasMissing ? binCount : binCount - 1
                 for b in 0..<lastBoundary {
                     gl += hist[2 * (offset + b)]
                     hl += hist[2 * (offset + b) + 1]
-                    // Missing values to the right.
-                    var gr = item.gradient - gl, hr = item.hessian - hl
+                    let gr = item.gradient - gl, hr = item.hessian - hl
                     if hl >= minChildWeight, hr >= minChildWeight {
-                        let gain = score(gl, hl) + score(gr, hr) - parent
-                        if gain > minimumGain, gain > (best?.gain ?? -.infinity) {
-                            best = Split(gain: gain, feature: feature, bin: b, defaultLeft: false)
-                        }
+                        consider(score(gl, hl) + score(gr, hr) - parent, feature: feature, bin: b, defaultLeft: false)
                     }
-                    // Missing values to the left (not after the last bin: nothing would be right).
-                    if hasMissing, b < binCount - 1 {
-                        let gml = gl + gMissing, hml = hl + hMissing
-                        gr = item.gradient - gml
-                        hr = item.hessian - hml
-                        if hml >= minChildWeight, hr >= minChildWeight {
-                            let gain = score(gml, hml) + score(gr, hr) - parent
-                            if gain > minimumGain, gain > (best?.gain ?? -.infinity) {
-                                best = Split(gain: gain, feature: feature, bin: b, defaultLeft: true)
-                            }
-                        }
+                }
+                // Backward: missing values left, boundaries descending; a tie never replaces.
+                guard hasMissing else { continue }
+                var grp = 0.0, hrp = 0.0
+                var b = binCount - 2
+                while b >= 0 {
+                    grp += hist[2 * (offset + b + 1)]
+                    hrp += hist[2 * (offset + b + 1) + 1]
+                    let gml = item.gradient - grp, hml = item.hessian - hrp
+                    if hml >= minChildWeight, hrp >= minChildWeight {
+                        consider(score(gml, hml) + score(grp, hrp) - parent, feature: feature, bin: b, defaultLeft: true)
                     }
+                    b -= 1
                 }
             }
         }
