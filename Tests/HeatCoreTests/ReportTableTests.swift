@@ -44,7 +44,7 @@ import Testing
         #expect(names == [
             "run", "population-summary", "population-levels", "heat-histogram", "weekly-engagement", "groups",
             "clients", "personas", "model-metrics", "model-roc", "model-pr", "model-confusion",
-            "model-calibration", "model-importances",
+            "model-calibration", "model-importances", "scenario-summary", "scenario-transitions", "scenario-groups",
         ])
         let executive = try ReportFixtures.executive()
         let executiveNames = ReportTables.make(from: executive).map(\.name)

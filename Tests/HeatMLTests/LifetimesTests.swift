@@ -71,15 +71,23 @@ import Testing
             let numeric = (BetaGeoModel.objective(up, groups).value - BetaGeoModel.objective(down, groups).value) / 2e-6
             #expect(abs(numeric - gradient[k]) < 1e-6, "BG/NBD gradient \(k): \(gradient[k]) vs \(numeric)")
         }
-        let x: [Double] = [1, 2, 5, 3], m: [Double] = [20, 35.5, 12, 80], w: [Double] = [3, 1, 2, 1]
+        var spend = GammaGammaModel.Groups()
+        spend.x = [1, 2, 5, 3, 2]
+        spend.m = [20, 35.5, 12, 80, 17]
+        spend.w = [3, 1, 2, 1, 1]
+        spend.distinctFrequency = [(1, 3), (2, 2), (3, 1), (5, 2)]
+        spend.total = 8
+        for i in spend.x.indices {
+            spend.sumXLogM += spend.w[i] * spend.x[i] * log(spend.m[i])
+            spend.sumLogM += spend.w[i] * log(spend.m[i])
+        }
         let ggPoint = [log(6.0), log(3.5), log(15.0)]
-        let gg = GammaGammaModel.objective(ggPoint, x: x, m: m, w: w, total: 7)
+        let gg = GammaGammaModel.objective(ggPoint, spend)
         for k in 0..<3 {
             var up = ggPoint, down = ggPoint
             up[k] += 1e-6
             down[k] -= 1e-6
-            let numeric = (GammaGammaModel.objective(up, x: x, m: m, w: w, total: 7).value
-                - GammaGammaModel.objective(down, x: x, m: m, w: w, total: 7).value) / 2e-6
+            let numeric = (GammaGammaModel.objective(up, spend).value - GammaGammaModel.objective(down, spend).value) / 2e-6
             #expect(abs(numeric - gg.gradient[k]) < 1e-6, "Gamma-Gamma gradient \(k)")
         }
     }

@@ -37,22 +37,50 @@ public struct GammaGammaModel: Sendable, Codable, Equatable {
         self.iterations = iterations
     }
 
-    static func objective(_ logParameters: [Double], x: [Double], m: [Double], w: [Double], total: Double) -> (value: Double, gradient: [Double]) {
+    /// Distinct (frequency, mean amount) pairs with their multiplicities, and the sums that do
+    /// not depend on the parameters.
+    struct Groups {
+        var x: [Double] = []
+        var m: [Double] = []
+        var w: [Double] = []
+        /// Distinct frequencies with their total weights.
+        var distinctFrequency: [(x: Double, weight: Double)] = []
+        var total = 0.0
+        /// Σ w·x·log m and Σ w·log m.
+        var sumXLogM = 0.0
+        var sumLogM = 0.0
+    }
+
+    /// The mean negative log-likelihood and its gradient with respect to (log p, log q, log v).
+    ///
+    /// The gamma-function terms depend on the customer only through x, so they are summed once
+    /// per distinct frequency; each customer adds one logarithm and one division.
+    static func objective(_ logParameters: [Double], _ groups: Groups) -> (value: Double, gradient: [Double]) {
         let p = exp(logParameters[0]), q = exp(logParameters[1]), v = exp(logParameters[2])
         guard [p, q, v].allSatisfy({ $0.isFinite && $0 > 0 }) else { return (.infinity, [0, 0, 0]) }
         typealias S = SpecialFunctions
         let lgQ = S.logGamma(q), psiQ = S.digamma(q), logV = log(v)
         var ll = 0.0, dp = 0.0, dq = 0.0, dv = 0.0
-        for i in x.indices {
-            let xi = x[i], mi = m[i], wi = w[i]
-            let px = p * xi
-            let logM = log(mi), logX = log(xi), logXMV = log(xi * mi + v)
+        for (x, weight) in groups.distinctFrequency {
+            let px = p * x
             let psiPXQ = S.digamma(px + q)
-            ll += wi * (S.logGamma(px + q) - S.logGamma(px) - lgQ + q * logV + (px - 1) * logM + px * logX - (px + q) * logXMV)
-            dp += wi * xi * (psiPXQ - S.digamma(px) + logM + logX - logXMV)
-            dq += wi * (psiPXQ - psiQ + logV - logXMV)
-            dv += wi * (q / v - (px + q) / (xi * mi + v))
+            ll += weight * (S.logGamma(px + q) - S.logGamma(px) - lgQ + q * logV + px * log(x))
+            dp += weight * x * (psiPXQ - S.digamma(px) + log(x))
+            dq += weight * (psiPXQ - psiQ + logV)
+            dv += weight * q / v
         }
+        ll += p * groups.sumXLogM - groups.sumLogM
+        dp += groups.sumXLogM
+        for i in groups.x.indices {
+            let xi = groups.x[i], wi = groups.w[i]
+            let denominator = xi * groups.m[i] + v
+            let logXMV = log(denominator)
+            ll -= wi * (p * xi + q) * logXMV
+            dp -= wi * xi * logXMV
+            dq -= wi * logXMV
+            dv -= wi * (p * xi + q) / denominator
+        }
+        let total = groups.total
         return (-ll / total, [-dp * p / total, -dq * q / total, -dv * v / total])
     }
 
@@ -68,27 +96,33 @@ public struct GammaGammaModel: Sendable, Codable, Equatable {
     public static func fit(_ histories: [RFM], minimizer: LBFGSMinimizer = LBFGSMinimizer()) throws(LifetimesError) -> GammaGammaModel {
         struct Key: Hashable { var x: Int; var m: UInt64 }
         var positions: [Key: Int] = [:]
-        var x: [Double] = [], m: [Double] = [], w: [Double] = []
+        var groups = Groups()
+        var byFrequency: [Int: Double] = [:]
         for (index, history) in histories.enumerated() {
             try history.validate(index: index)
             guard history.frequency > 0, history.monetary > 0 else { continue }
             let key = Key(x: history.frequency, m: history.monetary.bitPattern)
             if let position = positions[key] {
-                w[position] += 1
+                groups.w[position] += 1
             } else {
-                positions[key] = w.count
-                x.append(Double(history.frequency))
-                m.append(history.monetary)
-                w.append(1)
+                positions[key] = groups.w.count
+                groups.x.append(Double(history.frequency))
+                groups.m.append(history.monetary)
+                groups.w.append(1)
             }
+            byFrequency[history.frequency, default: 0] += 1
+            groups.sumXLogM += Double(history.frequency) * log(history.monetary)
+            groups.sumLogM += log(history.monetary)
         }
-        let total = w.reduce(0, +)
+        groups.distinctFrequency = byFrequency.keys.sorted().map { (x: Double($0), weight: byFrequency[$0] ?? 0) }
+        let total = groups.w.reduce(0, +)
+        groups.total = total
         guard total > 0 else {
             throw .nothingToFit(model: "Gamma-Gamma", reason: "no customer has a repeat purchase with a positive amount")
         }
         // Start at p = q = 1 and v = the mean amount (method-of-moments scale).
-        let meanAmount = zip(m, w).reduce(0) { $0 + $1.0 * $1.1 } / total
-        let result = minimizer.minimize(start: [0, 0, log(meanAmount)]) { objective($0, x: x, m: m, w: w, total: total) }
+        let meanAmount = zip(groups.m, groups.w).reduce(0) { $0 + $1.0 * $1.1 } / total
+        let result = minimizer.minimize(start: [0, 0, log(meanAmount)]) { objective($0, groups) }
         guard result.converged, result.value.isFinite else { throw .notConverged(model: "Gamma-Gamma", iterations: result.iterations) }
         let parameters = result.point.map { exp($0) }
         return GammaGammaModel(p: parameters[0], q: parameters[1], v: parameters[2], logLikelihood: -result.value * total,

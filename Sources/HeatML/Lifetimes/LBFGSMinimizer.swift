@@ -25,6 +25,8 @@ public struct LBFGSMinimizer: Sendable {
         public var iterations: Int
         /// Whether a convergence test passed (otherwise the iteration limit or a failed line search stopped it).
         public var converged: Bool
+        /// Objective evaluations, line-search trials included.
+        public var evaluations: Int = 0
     }
 
     /// Stop when every gradient component is at most this in magnitude (default 1e-10).
@@ -33,6 +35,9 @@ public struct LBFGSMinimizer: Sendable {
     public var maximumIterations: Int
     /// Number of correction pairs kept (default 8).
     public var memory: Int
+    /// The largest change of one coordinate in one step (default 2): longer steps are scaled
+    /// down before the line search, which keeps log-parameters from jumping to overflow.
+    public var maximumStep: Double = 2
 
     /// Creates a minimizer.
     ///
@@ -53,7 +58,12 @@ public struct LBFGSMinimizer: Sendable {
     ///   - objective: returns the value and the gradient at a point; a non-finite value marks a
     ///     point outside the domain (the line search then shortens the step).
     /// - Returns: the best point found and whether it converged.
-    public func minimize(start: [Double], objective: ([Double]) -> (value: Double, gradient: [Double])) -> Result {
+    public func minimize(start: [Double], objective rawObjective: ([Double]) -> (value: Double, gradient: [Double])) -> Result {
+        var evaluations = 0
+        func objective(_ point: [Double]) -> (value: Double, gradient: [Double]) {
+            evaluations += 1
+            return rawObjective(point)
+        }
         var x = start
         var (f, g) = objective(x)
         var steps: [[Double]] = []
@@ -62,10 +72,10 @@ public struct LBFGSMinimizer: Sendable {
         func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         func largest(_ v: [Double]) -> Double { v.reduce(0) { Swift.max($0, Swift.abs($1)) } }
         guard f.isFinite, g.allSatisfy(\.isFinite) else {
-            return Result(point: x, value: f, gradient: g, iterations: 0, converged: false)
+            return Result(point: x, value: f, gradient: g, iterations: 0, converged: false, evaluations: evaluations)
         }
         while iterations < maximumIterations {
-            if largest(g) <= gradientTolerance { return Result(point: x, value: f, gradient: g, iterations: iterations, converged: true) }
+            if largest(g) <= gradientTolerance { return Result(point: x, value: f, gradient: g, iterations: iterations, converged: true, evaluations: evaluations) }
             // Two-loop recursion: direction = -H g.
             var q = g
             var alphas = [Double](repeating: 0, count: steps.count)
@@ -88,6 +98,8 @@ public struct LBFGSMinimizer: Sendable {
                 for k in q.indices { q[k] += steps[i][k] * (alphas[i] - beta) }
             }
             var direction = q.map { -$0 }
+            let longest = largest(direction)
+            if longest > maximumStep { direction = direction.map { $0 * maximumStep / longest } }
             var slope = dot(g, direction)
             if !(slope < 0) {
                 // Not a descent direction: restart from steepest descent.
@@ -110,7 +122,7 @@ public struct LBFGSMinimizer: Sendable {
                 stepLength *= 0.5
             }
             guard let next = accepted else {
-                return Result(point: x, value: f, gradient: g, iterations: iterations, converged: largest(g) <= gradientTolerance * 1e3)
+                return Result(point: x, value: f, gradient: g, iterations: iterations, converged: largest(g) <= gradientTolerance * 1e3, evaluations: evaluations)
             }
             let s = zip(next.x, x).map { $0 - $1 }
             let y = zip(next.g, g).map { $0 - $1 }
@@ -128,9 +140,9 @@ public struct LBFGSMinimizer: Sendable {
                 }
             }
             if Swift.abs(previous - f) <= 1e-16 * Swift.max(Swift.abs(f), 1), largest(s) < 1e-12 {
-                return Result(point: x, value: f, gradient: g, iterations: iterations, converged: true)
+                return Result(point: x, value: f, gradient: g, iterations: iterations, converged: true, evaluations: evaluations)
             }
         }
-        return Result(point: x, value: f, gradient: g, iterations: iterations, converged: largest(g) <= gradientTolerance)
+        return Result(point: x, value: f, gradient: g, iterations: iterations, converged: largest(g) <= gradientTolerance, evaluations: evaluations)
     }
 }

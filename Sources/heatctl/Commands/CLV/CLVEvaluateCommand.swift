@@ -55,8 +55,9 @@ struct CLVEvaluateCommand: HeatCommand {
                                   evaluation.meanAbsoluteError, evaluation.rootMeanSquaredError))
             Console.output("frequency  customers  actual mean  predicted mean   error")
             for group in evaluation.groups {
-                Console.output(String(format: "%9@  %9d  %11.4f  %14.4f  %+7.4f", group.label, group.customers, group.actualMean,
-                                      group.predictedMean, group.error))
+                let label = String(repeating: " ", count: max(0, 9 - group.label.count)) + group.label
+                Console.output(label + String(format: "  %9d  %11.4f  %14.4f  %+7.4f", group.customers, group.actualMean,
+                                              group.predictedMean, group.error))
             }
         }
         try input.finish(log)
