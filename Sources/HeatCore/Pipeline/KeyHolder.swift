@@ -47,6 +47,9 @@ public struct KeyHolder: Sendable {
     /// The BFV context.
     public let context: BfvContext<UInt64>
     let decryptor: BfvDecryptor<UInt64>
+    /// Receives every slot vector ``decrypt(run:store:manager:)`` decrypts (tests check that a
+    /// manager's release never decrypts another manager's slot).
+    var slotObserver: (@Sendable (_ slots: [Int64]) -> Void)?
 
     /// Loads the key holder's folder.
     ///
@@ -155,6 +158,8 @@ public struct KeyHolder: Sendable {
             }
             let heat = try decryptSlots(heatCiphertext, mask: mask, signed: false)
             let trend = try decryptSlots(trendCiphertext, mask: mask, signed: true)
+            slotObserver?(heat)
+            slotObserver?(trend)
             for member in members {
                 let offset = Int(member.slot) % n
                 result.append(DecryptedHeat(pseudonym: member.client, slot: member.slot, heat: Int(heat[offset]), trend: Int(trend[offset])))
