@@ -218,7 +218,17 @@ import Testing
         for slot in 0..<keyHolder.context.degree where !mine.contains(Int64(slot)) {
             #expect(heat[slot] == 0 && trend[slot] == 0, "slot \(slot) of another manager was decrypted")
         }
-        let released = try keyHolder.decrypt(run: run, store: fixture.store, manager: manager)
+        // What decrypt(run:store:manager:) itself decrypts: no other manager's slot.
+        final class Seen: @unchecked Sendable { var vectors: [[Int64]] = [] }
+        let seen = Seen()
+        var observed = keyHolder
+        observed.slotObserver = { seen.vectors.append($0) }
+        let released = try observed.decrypt(run: run, store: fixture.store, manager: manager)
+        #expect(seen.vectors.count == 2)
+        for vector in seen.vectors {
+            #expect(vector.indices.allSatisfy { mine.contains(Int64($0)) || vector[$0] == 0 },
+                    "the manager's release decrypted another manager's slot")
+        }
         #expect(Set(released.map(\.slot)) == mine)
         #expect(released == everyone.filter { mine.contains($0.slot) })
         for value in released {

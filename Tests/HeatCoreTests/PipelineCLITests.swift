@@ -17,7 +17,7 @@ struct PipelineCLITests {
         let keys = folder.appending(path: "keys").path
         let input = folder.appending(path: "interactions.csv").path
         let clientsFile = folder.appending(path: "clients.csv").path
-        #expect(try run(["generate", "--clients", "60", "--managers", "4", "--weeks", "12", "--out", input,
+        #expect(try run(["generate", "--clients", "60", "--managers", "4", "--branches", "2", "--weeks", "12", "--out", input,
                          "--clients-out", clientsFile]).status == 0)
         #expect(try run(["init", "--store", db]).status == 0)
         #expect(try run(["keys", "generate", "--out", keys, "--preset", "n4096-logq109-logt17"]).status == 69)

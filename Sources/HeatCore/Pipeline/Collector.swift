@@ -112,7 +112,6 @@ public struct Collector: IngestionBucketSink {
         let states = try ChainAppender(db, table: .collectorState)
         let lookup = try db.cachedStatement(
             sql: "SELECT sealed FROM collector_state WHERE week = ? AND batch = ? ORDER BY seq DESC LIMIT 1")
-        let encoder = BfvEncoder(context: context)
         let encryptor = BfvEncryptor(publicKey: publicKey)
         var random = SecureRandom()
         let packingHash = HeatPacking.packingHash(of: configuration)
@@ -149,13 +148,13 @@ public struct Collector: IngestionBucketSink {
                 if changed {
                     let ciphertext: Ciphertext<UInt64>
                     do {
-                        ciphertext = try encryptor.encrypt(try encoder.encode(signed: delta, encoding: .batch), using: &random)
+                        ciphertext = try Bfv64.encrypt(signed: delta, encryptor: encryptor, using: &random)
                     } catch {
                         throw PipelineError.fhe(error)
                     }
                     try ciphertexts.append([
                         .integer(run), .text(week.description), .integer(Int64(batch)), .text(HeatPacking.weeklyScore),
-                        .text(packingHash), .text(fingerprint), .blob([UInt8](ciphertext.envelope().serialized())),
+                        .text(packingHash), .text(fingerprint), .blob([UInt8](Bfv64.envelope(of: ciphertext).serialized())),
                     ])
                     appended += 1
                 }

@@ -86,7 +86,7 @@ public struct EncryptedHeatRun: Sendable {
         for batch in batches {
             put(UInt32(batch))
             for ciphertext in [heat[batch], trend[batch]] {
-                let data = [UInt8](ciphertext?.envelope().serialized() ?? Data())
+                let data = [UInt8](ciphertext.map { Bfv64.envelope(of: $0).serialized() } ?? Data())
                 put(UInt32(data.count))
                 bytes += data
             }
@@ -151,7 +151,7 @@ public struct EncryptedHeatRun: Sendable {
                 let data = try slice(length, "batch \(batch) \(kind)")
                 do {
                     let inner = try Envelope(decoding: Data(data), expecting: .fheCiphertext, source: "\(source) batch \(batch) \(kind)")
-                    let ciphertext = try Ciphertext(envelope: inner, context: context, source: "\(source) batch \(batch) \(kind)")
+                    let ciphertext = try Bfv64.ciphertext(envelope: inner, context: context, source: "\(source) batch \(batch) \(kind)")
                     if kind == "heat" { heat[batch] = ciphertext } else { trend[batch] = ciphertext }
                 } catch let error as EnvelopeError {
                     throw .fhe(.envelope(error))

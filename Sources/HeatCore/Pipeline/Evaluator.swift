@@ -67,23 +67,9 @@ public struct Evaluator: Sendable {
         self.context = context
     }
 
-    /// The encryption of `factor * ciphertext`: each residue multiplied by `factor mod q_i`
-    /// (the noise grows by `|factor|`).
-    static func multiply(_ ciphertext: Ciphertext<UInt64>, by factor: Int) -> [PolyRq<UInt64, Coeff>] {
-        let ring = ciphertext.context.ciphertextContext
-        let residues = ring.moduliValues.map { q -> UInt64 in
-            let magnitude = UInt64(factor.magnitude) % q
-            return factor >= 0 || magnitude == 0 ? magnitude : q - magnitude
-        }
-        return ciphertext.polynomials.map { $0.multiplied(byResidues: residues) }
-    }
-
-    /// `accumulator + factor * ciphertext`.
+    /// `accumulator + factor * ciphertext` (``HeatFHE/Bfv64/multiplyAdd(_:_:by:)``: the noise grows by `|factor|`).
     static func multiplyAdd(_ accumulator: inout Ciphertext<UInt64>, _ ciphertext: Ciphertext<UInt64>, by factor: Int) {
-        guard factor != 0 else { return }
-        for (index, polynomial) in multiply(ciphertext, by: factor).enumerated() {
-            accumulator.polynomials[index] += polynomial
-        }
+        Bfv64.multiplyAdd(&accumulator, ciphertext, by: Int64(factor))
     }
 
     /// The encryption of zero with no noise (both polynomials zero).
@@ -149,7 +135,7 @@ public struct Evaluator: Sendable {
                 let ciphertext: Ciphertext<UInt64>
                 do {
                     let envelope = try Envelope(decoding: blob, expecting: .fheCiphertext, fingerprint: context.fingerprint, source: source)
-                    ciphertext = try Ciphertext(envelope: envelope, context: context, source: source)
+                    ciphertext = try Bfv64.ciphertext(envelope: envelope, context: context, source: source)
                 } catch let error as EnvelopeError {
                     firstError = .fhe(.envelope(error))
                     return
@@ -161,7 +147,8 @@ public struct Evaluator: Sendable {
                     return
                 }
                 if var sum = weekly[batch]?[week] {
-                    for (index, polynomial) in ciphertext.polynomials.enumerated() { sum.polynomials[index] += polynomial }
+                    weekly[batch]?[week] = nil   // keep the sum uniquely referenced while adding in place
+                    Bfv64.add(&sum, ciphertext)
                     weekly[batch]?[week] = sum
                 } else {
                     weekly[batch, default: [:]][week] = ciphertext

@@ -47,6 +47,9 @@ public struct KeyHolder: Sendable {
     /// The BFV context.
     public let context: BfvContext<UInt64>
     let decryptor: BfvDecryptor<UInt64>
+    /// Receives every slot vector ``decrypt(run:store:manager:)`` decrypts (tests check that a
+    /// manager's release never decrypts another manager's slot).
+    var slotObserver: (@Sendable (_ slots: [Int64]) -> Void)?
 
     /// Loads the key holder's folder.
     ///
@@ -84,16 +87,7 @@ public struct KeyHolder: Sendable {
     /// - Throws: ``PipelineError/fhe(_:)``.
     func decryptSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool) throws(PipelineError) -> [Int64] {
         do {
-            var input = ciphertext
-            if let mask {
-                let encoder = BfvEncoder(context: context)
-                let plain = try encoder.encode(unsigned: mask.map { $0 ? 1 : 0 }, encoding: .batch)
-                input = try BfvEvaluator(context: context).multiply(ciphertext, plain)
-            }
-            let plaintext = try decryptor.decrypt(input)
-            let encoder = BfvEncoder(context: context)
-            if signed { return try encoder.decodeSigned(plaintext, encoding: .batch) }
-            return try encoder.decodeUnsigned(plaintext, encoding: .batch).map { Int64(clamping: $0) }
+            return try Bfv64.decryptSlots(ciphertext, mask: mask, decryptor: decryptor, signed: signed)
         } catch {
             throw .fhe(error)
         }
@@ -164,6 +158,8 @@ public struct KeyHolder: Sendable {
             }
             let heat = try decryptSlots(heatCiphertext, mask: mask, signed: false)
             let trend = try decryptSlots(trendCiphertext, mask: mask, signed: true)
+            slotObserver?(heat)
+            slotObserver?(trend)
             for member in members {
                 let offset = Int(member.slot) % n
                 result.append(DecryptedHeat(pseudonym: member.client, slot: member.slot, heat: Int(heat[offset]), trend: Int(trend[offset])))
@@ -205,7 +201,7 @@ public struct KeyHolder: Sendable {
         var budget = Int.max
         do {
             for ciphertext in Array(run.heat.values) + Array(run.trend.values) {
-                budget = min(budget, try decryptor.noiseBudget(ciphertext))
+                budget = min(budget, try Bfv64.noiseBudget(ciphertext, mask: nil, decryptor: decryptor))
             }
         } catch {
             throw .fhe(error)
@@ -223,11 +219,9 @@ public struct KeyHolder: Sendable {
     public func maskedNoiseBudget(of run: EncryptedHeatRun) throws(PipelineError) -> Int {
         var budget = Int.max
         do {
-            let encoder = BfvEncoder(context: context)
-            let mask = try encoder.encode(unsigned: (0..<context.degree).map { UInt64($0 % 2) }, encoding: .batch)
-            let evaluator = BfvEvaluator(context: context)
+            let mask = (0..<context.degree).map { $0 % 2 == 0 }
             for ciphertext in Array(run.heat.values) + Array(run.trend.values) {
-                budget = min(budget, try decryptor.noiseBudget(try evaluator.multiply(ciphertext, mask)))
+                budget = min(budget, try Bfv64.noiseBudget(ciphertext, mask: mask, decryptor: decryptor))
             }
         } catch {
             throw .fhe(error)

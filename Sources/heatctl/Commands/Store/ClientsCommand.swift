@@ -138,7 +138,8 @@ struct ClientsCommand: HeatCommand {
                 in: opened, keyHolder: keyHolder, run: evaluation, configuration: configuration, asOf: reference, filter: filter)
         } else if encrypted {
             if level != nil {
-                throw ValidationError("this store holds encrypted activity: --level needs the key holder (--keys keys/keyholder)")
+                throw PipelineError.modeMismatch(
+                    path: store, reason: "this store holds encrypted activity: --level needs the key holder (--keys keys/keyholder)")
             }
             entries = try ClientDirectory.entries(in: opened, filter: filter)
         } else {
