@@ -141,7 +141,7 @@ struct HTMLReport {
         content += tile("Clients", n(population.clients))
         content += tile("Cooling", n(population.cooling), "\(coolingShare) of clients")
         content += tile("Mean heat", heatScore(population.meanHeat), "score, see below")
-        content += tile("Mean trend", signed(population.trend),
+        content += tile("Mean trend", signed(population.trend, 0),
                         population.trend < 0 ? "cooling overall" : (population.trend > 0 ? "warming overall" : "flat"))
         content += "</div>"
         let bars = HeatLevel.allCases.map { level in
@@ -171,7 +171,8 @@ struct HTMLReport {
     /// The level thresholds, shown beside the level chart (from the document's configuration).
     private func levelThresholds() -> String {
         guard let levels = document.heatConfig?.levels else {
-            return "<aside class=\"thresholds\"><p class=\"note\">The level thresholds were not recorded in this document.</p></aside>"
+            return "<aside class=\"thresholds\" aria-labelledby=\"thresholds-heading\"><h3 id=\"thresholds-heading\">Level thresholds</h3>"
+                + "<p class=\"note\">The level thresholds were not recorded in this document.</p></aside>"
         }
         let cooling = document.heatConfig?.cooling
         var html = "<aside class=\"thresholds\" aria-labelledby=\"thresholds-heading\"><h3 id=\"thresholds-heading\">Level thresholds (heat score)</h3><dl>"
