@@ -47,7 +47,7 @@ import Testing
         for id in ["cf-all", "cf-attention", "cf-cooling", "cf-high-risk", "cf-cold"] {
             #expect(html.contains("type=\"radio\" name=\"client-filter\" id=\"\(id)\""), "missing filter \(id)")
         }
-        #expect(html.contains("#cf-cooling:checked ~ .table-wrap tbody tr:not(.r-cooling)"))
+        #expect(html.contains(".client-filter:has(#cf-cooling:checked) tbody tr:not(.r-cooling)"))
         #expect(html.contains("<tr class=\"r-cooling r-high-risk attention\"><td class=\"ref\">C-2</td>"))
         #expect(html.contains("<tr><td class=\"ref\">C-1</td>"))
         #expect(html.contains(">45\u{202F}%<") && html.contains("churn risk</th>"))

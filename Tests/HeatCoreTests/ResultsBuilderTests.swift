@@ -79,8 +79,10 @@ import Testing
         let scores = (0..<5).map { score("C\($0)", 100) }
         let builder = ResultsBuilder(configuration: HeatConfiguration(), pseudonymizer: Pseudonymizer(key: Self.key))
         let groups = builder.groups(scores, ledger: ledger, directory: [:])
-        #expect(groups.map(\.kind) == [.manager, .branch])
+        // One manager in one branch: the same five clients, released once (as the manager).
+        #expect(groups.map(\.kind) == [.manager])
         #expect(groups.allSatisfy { $0.clients == 5 })
+        #expect(builder.groupDuplicates(scores, ledger: ledger, directory: [:]) == [GroupDuplicate(kind: .branch, sameAs: .manager)])
     }
 
     @Test func scoresCSVHasTheDocumentedColumns() {

@@ -69,7 +69,7 @@ import Testing
         #expect(line.hasPrefix("scored 1 client from 1 interaction as of 2026-01-07"))
         #expect(line.hasSuffix("1 duplicate event skipped"))
         #expect(ReadReport<Interaction>(file: "a.csv", format: .csv, records: [], rejects: [], rejectedRows: 1, rowsRead: 1, ignoredFields: [])
-            .rejectReport == "a.csv: rejected 1 of 1 row (0 kept)")
+            .rejectReport.hasPrefix("a.csv: rejected 1 of 1 row (0 kept)"))
     }
 
     @Test func anomaliesStatesTheShareAndWhereTheDefaultThresholdComesFrom() {
@@ -106,7 +106,7 @@ struct FirstHourCLITests {
         let scores = try String(contentsOfFile: cut, encoding: .utf8)
         // E1: 12 + 2 units; E2: 16 + 1 unit (540.0 s); heat = 64 x 31.
         #expect(scores.contains("C1,\(64 * 31),"))
-        #expect(scores.contains("C2,0,"))
+        #expect(!scores.contains("C2"), "C2's only event is after the date")
     }
 
     @Test func anomaliesWithTheDefaultThresholdSaysWhyAndHowToChoose() throws {
@@ -142,7 +142,7 @@ struct FirstHourCLITests {
         let data = folder.appending(path: "stay.csv")
         let text = H.churnCSV().replacingOccurrences(of: ",Yes\n", with: ",Left\n").replacingOccurrences(of: ",No\n", with: ",Stayed\n")
         try text.write(to: data, atomically: true, encoding: .utf8)
-        let result = try H.run(["ml", "train", "--data", data.path, "--target", "churn", "--out", folder.appending(path: "m.model").path])
+        let result = try H.run(["ml", "train", "--data", data.path, "--target", "churn", "--model", "logistic", "--out", folder.appending(path: "m.model").path])
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("--positive"))
         #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "m.model").path))

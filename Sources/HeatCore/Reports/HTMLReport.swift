@@ -142,7 +142,7 @@ struct HTMLReport {
         content += tile("Clients", n(population.clients))
         content += tile("Cooling", n(population.cooling), "\(coolingShare) of clients")
         content += tile("Mean heat", heatScore(population.meanHeat), "score, see below")
-        content += tile("Mean trend", signed(population.trend),
+        content += tile("Mean trend", signed(population.trend, 0),
                         population.trend < 0 ? "cooling overall" : (population.trend > 0 ? "warming overall" : "flat"))
         content += "</div>"
         let bars = HeatLevel.allCases.map { level in
@@ -172,7 +172,8 @@ struct HTMLReport {
     /// The level thresholds, shown beside the level chart (from the document's configuration).
     private func levelThresholds() -> String {
         guard let levels = document.heatConfig?.levels else {
-            return "<aside class=\"thresholds\"><p class=\"note\">The level thresholds were not recorded in this document.</p></aside>"
+            return "<aside class=\"thresholds\" aria-labelledby=\"thresholds-heading\"><h3 id=\"thresholds-heading\">Level thresholds</h3>"
+                + "<p class=\"note\">The level thresholds were not recorded in this document.</p></aside>"
         }
         let cooling = document.heatConfig?.cooling
         var html = "<aside class=\"thresholds\" aria-labelledby=\"thresholds-heading\"><h3 id=\"thresholds-heading\">Level thresholds (heat score)</h3><dl>"
@@ -359,8 +360,8 @@ struct HTMLReport {
                 + "--format csv --format json</code>) hold every client, with an <code>attention</code> column to filter on.</p>"
         }
         func filter(_ id: String, _ label: String, _ count: Int, checked: Bool = false) -> String {
-            "<input type=\"radio\" name=\"client-filter\" id=\"cf-\(id)\"\(checked ? " checked" : "")>"
-                + "<label for=\"cf-\(id)\">\(e(label)) <span class=\"count\">(\(n(count)))</span></label>"
+            "<label class=\"filter-option\" for=\"cf-\(id)\"><input type=\"radio\" name=\"client-filter\" id=\"cf-\(id)\"\(checked ? " checked" : "")>"
+                + " \(e(label)) <span class=\"count\">(\(n(count)))</span></label>"
         }
         var filters = filter("all", "All shown", shownCount, checked: true) + filter("attention", "Need attention", shownAttention)
             + filter("cooling", "Cooling", shownTally[.cooling] ?? 0)
@@ -614,12 +615,12 @@ struct HTMLReport {
             .client-filter{display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px;margin:0 0 8px}
             .client-filter .table-wrap{flex:1 1 100%;margin-top:6px}
             .filter-label{font-weight:600;margin-right:4px}
-            .client-filter input{margin:0 0 0 8px;accent-color:\(p.accent.css)}
-            .client-filter label{font-size:14px;cursor:pointer}
-            #cf-attention:checked ~ .table-wrap tbody tr:not(.attention),
-            #cf-cooling:checked ~ .table-wrap tbody tr:not(.r-cooling),
-            #cf-high-risk:checked ~ .table-wrap tbody tr:not(.r-high-risk),
-            #cf-cold:checked ~ .table-wrap tbody tr:not(.r-cold){display:none}
+            .client-filter input{margin:0 2px 0 0;accent-color:\(p.accent.css);vertical-align:-2px}
+            .filter-option{font-size:14px;cursor:pointer;white-space:nowrap;margin-right:10px}
+            .client-filter:has(#cf-attention:checked) tbody tr:not(.attention),
+            .client-filter:has(#cf-cooling:checked) tbody tr:not(.r-cooling),
+            .client-filter:has(#cf-high-risk:checked) tbody tr:not(.r-high-risk),
+            .client-filter:has(#cf-cold:checked) tbody tr:not(.r-cold){display:none}
             @media (max-width:640px){
               .wrap{padding:0 12px}
               .card{padding:14px 14px;border-radius:8px}
@@ -635,7 +636,7 @@ struct HTMLReport {
             @media print{
               body{background:#fff;font-size:11pt}
               .masthead{border:0;margin:0}
-              nav,details,.download,.client-filter input,.client-filter label,.filter-label{display:none}
+              nav,details,.download,.filter-option,.filter-label{display:none}
               .client-filter .table-wrap tbody tr{display:table-row !important}
               .card{border:0;border-top:1px solid \(p.rule.css);border-radius:0;padding:12px 0;break-inside:avoid-page}
               figure,tr{break-inside:avoid}

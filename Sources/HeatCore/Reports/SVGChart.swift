@@ -186,7 +186,7 @@ enum SVGChart {
                 svg += "<rect x=\"\(f(x + 1))\" y=\"\(f(y))\" width=\"\(f(max(slot - 2, 1)))\" height=\"\(f(bottom - y))\" fill=\"\(palette.bar.css)\">"
                 svg += "<title>heat \(bin.from) to \(bin.to): \(bin.count) clients</title></rect>"
             }
-            if index % labelEvery == 0 {
+            if index % labelEvery == 0, !bin.open {
                 svg += text(tick.label(Double(bin.from)), x: x, y: bottom + 16, anchor: "middle")
             }
         }
