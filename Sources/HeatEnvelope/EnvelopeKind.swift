@@ -31,6 +31,10 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case fhePlaintext = 11
     /// A signed store chain head (JSON payload).
     case signedHead = 12
+    /// A seeded BFV ciphertext: `c0` and the 32-byte seed of `c1` (binary payload, about half size).
+    case fheSeededCiphertext = 30
+    /// A seeded BFV public key: `p0` and the 32-byte seed of `p1` (binary payload, about half size).
+    case fheSeededPublicKey = 31
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -47,6 +51,8 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .verificationKey: "verificationKey"
         case .fhePlaintext: "fhePlaintext"
         case .signedHead: "signedHead"
+        case .fheSeededCiphertext: "fheSeededCiphertext"
+        case .fheSeededPublicKey: "fheSeededPublicKey"
         }
     }
 

@@ -25,7 +25,7 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: secretURL.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let loadedSecret = try SecretKey(envelope: BfvFile.read(secretURL), context: context, source: "s")
-        #expect(loadedSecret.coefficientForm().data == secretKey.coefficientForm().data)
+        #expect(loadedSecret.withSecretCoefficients { $0.data } == secretKey.withSecretCoefficients { $0.data })
 
         // Public key and ciphertext: the loaded objects still decrypt correctly.
         let publicURL = folder.appending(path: "pk.heat")

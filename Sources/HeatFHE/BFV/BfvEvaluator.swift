@@ -27,6 +27,15 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         guard lhs.encoding == rhs.encoding else {
             throw .parameterMismatch("cannot combine a \(lhs.encoding.name) and a \(rhs.encoding.name) ciphertext")
         }
+        try Self.requireSameSignedness(lhs.signedness, rhs.signedness)
+    }
+
+    /// Signed and unsigned values are never combined silently: the result's label would be a guess.
+    static func requireSameSignedness(_ lhs: BfvSignedness, _ rhs: BfvSignedness) throws(FHEError) {
+        guard lhs == rhs else {
+            throw .parameterMismatch(
+                "cannot combine \(lhs.name) and \(rhs.name) values; relabel one explicitly with relabeled(as:)")
+        }
     }
 
     private func combine(
@@ -43,8 +52,7 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
             }
         }
         return try Ciphertext(
-            context: context, polynomials: polynomials, encoding: lhs.encoding,
-            signedness: lhs.signedness == .signed || rhs.signedness == .signed ? .signed : .unsigned,
+            context: context, polynomials: polynomials, encoding: lhs.encoding, signedness: lhs.signedness,
             valueCount: max(lhs.valueCount, rhs.valueCount))
     }
 
@@ -94,7 +102,6 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         var out = ciphertext
         out.polynomials[0] += plaintext.scaledToCiphertext()
         out.valueCount = max(ciphertext.valueCount, plaintext.valueCount)
-        if plaintext.signedness == .signed { out.signedness = .signed }
         return out
     }
 
@@ -110,7 +117,6 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         var out = ciphertext
         out.polynomials[0] -= plaintext.scaledToCiphertext()
         out.valueCount = max(ciphertext.valueCount, plaintext.valueCount)
-        if plaintext.signedness == .signed { out.signedness = .signed }
         return out
     }
 
@@ -127,7 +133,6 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         let factor = plaintext.liftedToCiphertext()
         var out = ciphertext
         out.polynomials = ciphertext.polynomials.map { ($0.forwardNTT() * factor).inverseNTT() }
-        if plaintext.signedness == .signed { out.signedness = .signed }
         // Slot-wise for batching; for coefficients the product's degree grows (and may wrap).
         let n = context.degree
         out.valueCount =
@@ -145,5 +150,6 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
             throw .parameterMismatch(
                 "cannot combine a \(ciphertext.encoding.name) ciphertext with a \(plaintext.encoding.name) plaintext")
         }
+        try Self.requireSameSignedness(ciphertext.signedness, plaintext.signedness)
     }
 }
