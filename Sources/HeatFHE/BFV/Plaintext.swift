@@ -61,11 +61,24 @@ public struct Plaintext<T: ScalarType>: Sendable {
         let t = context.parameters.plaintextModulus
         let r = ring.modulusProduct.residue(modulo: t)
         let half = (t - 1) / 2
-        // The rounding correction per coefficient (below t, so below every modulus).
-        let corrections = coefficients.map { m -> T in
-            let product = UInt64(m).multipliedFullWidth(by: r)
-            let (low, carry) = product.low.addingReportingOverflow(half)
-            return T(truncatingIfNeeded: t.dividingFullWidth((high: product.high &+ (carry ? 1 : 0), low: low)).quotient)
+        // The rounding correction per coefficient (below t, so below every modulus). For t < 2^32,
+        // m*r + (t-1)/2 < 2^64 and the quotient is Barrett's estimate plus a masked correction.
+        let corrections: [T]
+        if t < (1 << 32) {
+            let ratio = UInt64.max / t
+            corrections = coefficients.map { m -> T in
+                let dividend = UInt64(m) &* r &+ half
+                let estimate = dividend.multipliedFullWidth(by: ratio).high
+                let remainder = dividend &- estimate &* t
+                let correction = UInt64(remainder >= t ? 1 : 0)
+                return T(truncatingIfNeeded: estimate &+ correction)
+            }
+        } else {
+            corrections = coefficients.map { m -> T in
+                let product = UInt64(m).multipliedFullWidth(by: r)
+                let (low, carry) = product.low.addingReportingOverflow(half)
+                return T(truncatingIfNeeded: t.dividingFullWidth((high: product.high &+ (carry ? 1 : 0), low: low)).quotient)
+            }
         }
         var out = scaledToCiphertextFloor()
         let n = ring.degree
