@@ -81,7 +81,8 @@ public struct Envelope: Sendable, Equatable {
         decoding data: Data, expecting kind: EnvelopeKind? = nil, fingerprint: Fingerprint? = nil,
         source: String = "<data>"
     ) throws(EnvelopeError) {
-        let bytes = [UInt8](data)
+        var bytes = [UInt8](data)
+        defer { wipeSecretBytes(&bytes) }  // a secret key's payload must not linger in freed memory
         guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else {
             throw .notAnEnvelope(source: source)
         }
@@ -136,12 +137,13 @@ public struct Envelope: Sendable, Equatable {
     ) throws(EnvelopeError) -> Envelope {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
-        let data: Data
+        var data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw .unreadable(path: path, reason: error.localizedDescription)
         }
+        defer { data.withUnsafeMutableBytes { wipeSecretBytes($0) } }
         return try Envelope(decoding: data, expecting: kind, fingerprint: fingerprint, source: path)
     }
 
@@ -153,7 +155,9 @@ public struct Envelope: Sendable, Equatable {
     /// - Throws: ``EnvelopeError/unwritable(path:reason:)`` if the file cannot be written.
     public func write(to url: URL) throws(EnvelopeError) {
         do {
-            try AtomicFile.write(serialized(), to: url, permissions: kind.isSecret ? 0o600 : 0o644)
+            var bytes = serialized()
+            defer { bytes.withUnsafeMutableBytes { wipeSecretBytes($0) } }
+            try AtomicFile.write(bytes, to: url, permissions: kind.isSecret ? 0o600 : 0o644)
         } catch {
             throw .unwritable(path: url.path, reason: error.reason)
         }
@@ -268,3 +272,21 @@ extension Array where Element == UInt8 {
         return value
     }
 }
+
+/// Overwrites a temporary copy of file bytes with zeros in a way the optimizer keeps
+/// (`explicit_bzero`), so that secret payloads (keys) do not linger in freed memory.
+///
+/// - Parameter buffer: the bytes to wipe.
+func wipeSecretBytes(_ buffer: UnsafeMutableRawBufferPointer) {
+    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+    #if canImport(Glibc)
+    explicit_bzero(base, buffer.count)
+    #else
+    _ = memset_s(base, buffer.count, 0, buffer.count)
+    #endif
+}
+
+/// Wipes a byte array in place with `explicit_bzero`.
+///
+/// - Parameter bytes: the array to wipe.
+func wipeSecretBytes(_ bytes: inout [UInt8]) { bytes.withUnsafeMutableBytes { wipeSecretBytes($0) } }

@@ -38,6 +38,10 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     /// The encrypted pipeline evaluator's output: per-client heat and trend ciphertexts by slot
     /// batch, with the run's metadata (binary payload; `heatctl evaluate --out run.heat`).
     case encryptedHeatRun = 40
+    /// A seeded BFV ciphertext: `c0` and the 32-byte seed of `c1` (binary payload, about half size).
+    case fheSeededCiphertext = 30
+    /// A seeded BFV public key: `p0` and the 32-byte seed of `p1` (binary payload, about half size).
+    case fheSeededPublicKey = 31
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -57,6 +61,8 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .ingestionKey: "ingestionKey"
         case .ingestionKeyEndorsement: "ingestionKeyEndorsement"
         case .encryptedHeatRun: "encryptedHeatRun"
+        case .fheSeededCiphertext: "fheSeededCiphertext"
+        case .fheSeededPublicKey: "fheSeededPublicKey"
         }
     }
 

@@ -37,7 +37,7 @@ struct SchemeChecks<T: ScalarType> {
                 let values = randomUnsigned(count)
                 let ciphertext = try encryptor.encrypt(try encoder.encode(unsigned: values, encoding: encoding))
                 #expect(try encoder.decodeUnsigned(decryptor.decrypt(ciphertext)) == values)
-                #expect(try decryptor.noiseBudget(ciphertext) > 0)
+                #expect(try decryptor.invariantNoiseBudget(ciphertext) > 0)
                 let signed = randomSigned(count)
                 let signedCiphertext = try encryptor.encrypt(try encoder.encode(signed: signed, encoding: encoding))
                 #expect(try encoder.decodeSigned(decryptor.decrypt(signedCiphertext)) == signed)
@@ -84,8 +84,8 @@ struct SchemeChecks<T: ScalarType> {
         }
         #expect(try decrypt(product) == expected)
         // The budget shrinks after a plaintext multiplication but stays positive.
-        #expect(try decryptor.noiseBudget(product) < decryptor.noiseBudget(ca))
-        #expect(try decryptor.noiseBudget(product) > 0)
+        #expect(try decryptor.invariantNoiseBudget(product) < decryptor.invariantNoiseBudget(ca))
+        #expect(try decryptor.invariantNoiseBudget(product) > 0)
         // A chain of additions keeps decrypting.
         var sum = ca
         for _ in 0..<10 { sum = try evaluator.add(sum, cb) }
@@ -227,7 +227,7 @@ struct SchemeChecks<T: ScalarType> {
             let signed = (0..<100).map { _ in Int64.random(in: -1000...1000, using: &random) }
             let signedCiphertext = try BfvEncryptor(secretKey: secretKey).encrypt(encoder.encode(signed: signed, encoding: encoding))
             #expect(try encoder.decodeSigned(decryptor.decrypt(signedCiphertext)) == signed)
-            let budget = try decryptor.noiseBudget(ciphertext)
+            let budget = try decryptor.invariantNoiseBudget(ciphertext)
             #expect(budget > 20, "fresh noise budget \(budget) bits")
             if encoding == .batch {
                 let doubled = try evaluator.multiply(ciphertext, encoder.encode(unsigned: [UInt64](repeating: 2, count: context.degree), encoding: .batch))
@@ -253,7 +253,7 @@ struct SchemeChecks<T: ScalarType> {
 
         let decryptor = BfvDecryptor(secretKey: secretKey)
         let values = try encoder.decodeUnsigned(try decryptor.decrypt(weighted))  // [3248, 570, 3060]
-        let bitsLeft = try decryptor.noiseBudget(weighted)
+        let bitsLeft = try decryptor.invariantNoiseBudget(weighted)
         #expect(values == [3248, 570, 3060])
         #expect(bitsLeft > 0)
     }

@@ -109,40 +109,43 @@ import Testing
         let folder = try TestParameters.temporaryDirectory()
         let keys = try FHEToolbox.generateKeys(
             parameters: TestParameters.small32, directory: folder,
-            evaluationKeys: .init(steps: [1], rowSwap: true))
+            evaluationKeys: .init(steps: [1], rowSwap: true), policy: .allowInsecureForTesting)
         let relinearizationURL = try #require(keys.relinearizationKey)
         let galoisURL = try #require(keys.galoisKeys)
         for (url, kind) in [(relinearizationURL, "relinearizationKey"), (galoisURL, "galoisKeys")] {
-            let text = try FHEToolbox.exportJSON(url)
+            let text = try FHEToolbox.exportJSON(url, policy: .allowInsecureForTesting)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             #expect(object["kind"] as? String == kind)
             #expect((object["moduli"] as? [Any])?.count == 4)
         }
         let galois = try #require(
-            try JSONSerialization.jsonObject(with: Data(FHEToolbox.exportJSON(galoisURL).utf8)) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(FHEToolbox.exportJSON(galoisURL, policy: .allowInsecureForTesting).utf8)) as? [String: Any])
         let entries = try #require(galois["keys"] as? [[String: Any]])
         #expect(entries.map { $0["galoisElement"] as? Int } == [3, 31])
         #expect((entries[0]["components"] as? [Any])?.count == 3)
-        let inspection = try FHEToolbox.inspect(galoisURL)
+        let inspection = try FHEToolbox.inspect(galoisURL, policy: .allowInsecureForTesting)
         #expect(inspection.kind == "fheGaloisKeys" && inspection.galoisElements == [3, 31])
     }
 
     /// Every `heatctl fhe eval` operation on files, checked by decryption.
     @Test func toolboxEvaluatesEveryOperation() throws {
         let folder = try TestParameters.temporaryDirectory()
-        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small64, directory: folder)
+        let keys = try FHEToolbox.generateKeys(
+            parameters: TestParameters.small64, directory: folder, policy: .allowInsecureForTesting)
         let a: [Int64] = Array(1...32)
         let b: [Int64] = (1...32).map { 40 - $0 }
         let aURL = folder.appending(path: "a.ct")
         let bURL = folder.appending(path: "b.ct")
-        try FHEToolbox.encrypt(values: a, keyFile: keys.publicKey, encoding: .batch, output: aURL)
-        try FHEToolbox.encrypt(values: b, keyFile: keys.publicKey, encoding: .batch, output: bURL)
+        try FHEToolbox.encrypt(values: a, keyFile: keys.publicKey, encoding: .batch, output: aURL, policy: .allowInsecureForTesting)
+        try FHEToolbox.encrypt(values: b, keyFile: keys.publicKey, encoding: .batch, output: bURL, policy: .allowInsecureForTesting)
         let t: Int64 = 193
         func run(_ operation: FHEToolbox.Operation, _ inputs: [URL], steps: Int? = nil, relinearize: Bool = true) throws -> [Int64] {
             let out = folder.appending(path: "\(operation.rawValue).ct")
             try FHEToolbox.evaluate(
-                operation, inputs: inputs, keysDirectory: folder, steps: steps, relinearize: relinearize, output: out)
-            return try FHEToolbox.decrypt(secretKeyFile: keys.secretKey, ciphertextFile: out).values
+                operation, inputs: inputs, keysDirectory: folder, steps: steps, relinearize: relinearize, output: out,
+                policy: .allowInsecureForTesting)
+            return try FHEToolbox.decrypt(
+                secretKeyFile: keys.secretKey, ciphertextFile: out, policy: .allowInsecureForTesting).values
         }
         #expect(try run(.add, [aURL, bURL]) == zip(a, b).map { ($0 + $1) % t })
         #expect(try run(.sub, [aURL, bURL]) == zip(a, b).map { (($0 - $1) % t + t) % t })
@@ -155,7 +158,9 @@ import Testing
         #expect(throws: FHEError.self) { try run(.rotate, [aURL]) }
         #expect(throws: FHEError.self) { try run(.modSwitch, [aURL], steps: 2) }
         do {
-            _ = try FHEToolbox.evaluate(.sumSlots, inputs: [aURL], keysDirectory: nil, output: folder.appending(path: "x.ct"))
+            _ = try FHEToolbox.evaluate(
+                .sumSlots, inputs: [aURL], keysDirectory: nil, output: folder.appending(path: "x.ct"),
+                policy: .allowInsecureForTesting)
             Issue.record("sum-slots without keys must fail")
         } catch {
             #expect(error.category.exitCode == 64)

@@ -13,7 +13,8 @@ import Testing
     func setUp() throws -> (BfvContext<UInt32>, SecretKey<UInt32>, Ciphertext<UInt32>) {
         let context = try BfvContext<UInt32>(parameters: parameters)
         let s: [[UInt32]] = [[1, 0, 7680, 1, 0, 0, 7680, 1], [1, 0, 12288, 1, 0, 0, 12288, 1], [1, 0, 40960, 1, 0, 0, 40960, 1]]
-        let key = SecretKey(context: context, coefficientForm: PolyRq(context: context.keyContext, data: s.flatMap { $0 }))
+        var coefficientForm = PolyRq<UInt32, Coeff>(context: context.keyContext, data: s.flatMap { $0 })
+        let key = try SecretKey(context: context, wiping: &coefficientForm, source: "worked example")
         let c: [[[UInt32]]] = [
             [[2910, 5774, 5655, 4355, 2707, 919, 3814, 254], [1966, 1636, 751, 1955, 7405, 3125, 6051, 2372]],
             [[5607, 1724, 42, 7652, 636, 6888, 5023, 4371], [5667, 7654, 42, 696, 5242, 2412, 8174, 8348]],

@@ -59,13 +59,13 @@ func independentDecrypt(ciphertext: ExportDocument, secretKey: ExportDocument) -
 @Suite struct JSONExportTests {
     @Test func exportedCiphertextDecryptsIndependently() throws {
         let folder = try TestParameters.temporaryDirectory()
-        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small64, directory: folder)
+        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small64, directory: folder, policy: .allowInsecureForTesting)
         let values: [Int64] = [5, 0, 192, 17, 1, 2, 3]
         let ciphertextURL = folder.appending(path: "values.ct")
-        try FHEToolbox.encrypt(values: values, keyFile: keys.publicKey, encoding: .coefficient, output: ciphertextURL)
+        try FHEToolbox.encrypt(values: values, keyFile: keys.publicKey, encoding: .coefficient, output: ciphertextURL, policy: .allowInsecureForTesting)
         let decoder = JSONDecoder()
-        let ciphertext = try decoder.decode(ExportDocument.self, from: Data(FHEToolbox.exportJSON(ciphertextURL).utf8))
-        let secretKey = try decoder.decode(ExportDocument.self, from: Data(FHEToolbox.exportJSON(keys.secretKey).utf8))
+        let ciphertext = try decoder.decode(ExportDocument.self, from: Data(FHEToolbox.exportJSON(ciphertextURL, policy: .allowInsecureForTesting).utf8))
+        let secretKey = try decoder.decode(ExportDocument.self, from: Data(FHEToolbox.exportJSON(keys.secretKey, includeSecret: true, policy: .allowInsecureForTesting).utf8))
         #expect(ciphertext.scheme == "BFV" && ciphertext.kind == "ciphertext" && ciphertext.encoding == "coefficient")
         #expect(secretKey.kind == "secretKey" && secretKey.encoding == nil)
         #expect(ciphertext.moduli == TestParameters.small64.ciphertextModuli)
@@ -85,10 +85,10 @@ func independentDecrypt(ciphertext: ExportDocument, secretKey: ExportDocument) -
 
     @Test func exportedSecretKeyIsTernaryAndPublicKeyIsAnRLWESample() throws {
         let folder = try TestParameters.temporaryDirectory()
-        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small32, directory: folder)
+        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small32, directory: folder, policy: .allowInsecureForTesting)
         let decoder = JSONDecoder()
-        let secretKey = try decoder.decode(ExportDocument.self, from: Data(FHEToolbox.exportJSON(keys.secretKey).utf8))
-        let publicKey = try decoder.decode(ExportDocument.self, from: Data(FHEToolbox.exportJSON(keys.publicKey).utf8))
+        let secretKey = try decoder.decode(ExportDocument.self, from: Data(FHEToolbox.exportJSON(keys.secretKey, includeSecret: true, policy: .allowInsecureForTesting).utf8))
+        let publicKey = try decoder.decode(ExportDocument.self, from: Data(FHEToolbox.exportJSON(keys.publicKey, policy: .allowInsecureForTesting).utf8))
         #expect(publicKey.kind == "publicKey" && publicKey.polynomials.count == 2)
         // Per modulus: s is in {0, 1, q - 1} and p0 + p1*s = -e has |e| <= 21.
         for (index, q) in secretKey.moduli.enumerated() {
@@ -102,7 +102,7 @@ func independentDecrypt(ciphertext: ExportDocument, secretKey: ExportDocument) -
             #expect(e.allSatisfy { abs($0) <= 21 })
         }
         // Parameters files are not exportable.
-        #expect(throws: FHEError.self) { try FHEToolbox.exportJSON(keys.parameters) }
+        #expect(throws: FHEError.self) { try FHEToolbox.exportJSON(keys.parameters, policy: .allowInsecureForTesting) }
     }
 
     /// The worked example of Docs/FHE-Format.md, checked both independently and with HeatFHE.
@@ -122,8 +122,8 @@ func independentDecrypt(ciphertext: ExportDocument, secretKey: ExportDocument) -
             degree: 8, plaintextModulus: 17, ciphertextModuli: [7681, 12289], specialModulus: 40961,
             scalarWidth: .bits32, security: .insecureForTesting)
         let context = try BfvContext<UInt32>(parameters: parameters)
-        let s = PolyRq<UInt32, Coeff>(context: context.keyContext, data: secretKey.polynomials[0].flatMap { $0.map(UInt32.init) })
-        let key = SecretKey(context: context, coefficientForm: s)
+        var s = PolyRq<UInt32, Coeff>(context: context.keyContext, data: secretKey.polynomials[0].flatMap { $0.map(UInt32.init) })
+        let key = try SecretKey(context: context, wiping: &s, source: "example")
         let polynomials = ciphertext.polynomials.map {
             PolyRq<UInt32, Coeff>(context: context.ciphertextContext, data: $0.flatMap { $0.map(UInt32.init) })
         }

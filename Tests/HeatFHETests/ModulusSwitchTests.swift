@@ -67,7 +67,7 @@ import Testing
         var ciphertext = try harness.encrypt(values)
         ciphertext = try harness.evaluator.switchingModulusDown(ciphertext)
         #expect(try harness.decryptAll(ciphertext) == values, "\(parameters.name) one level down")
-        while ciphertext.level > 1, try harness.decryptor.noiseBudget(ciphertext) > parameters.logT + 20 {
+        while ciphertext.level > 1, try harness.decryptor.invariantNoiseBudget(ciphertext) > parameters.logT + 20 {
             ciphertext = try harness.evaluator.switchingModulusDown(ciphertext)
             #expect(try harness.decryptAll(ciphertext) == values, "\(parameters.name) at level \(ciphertext.level)")
         }

@@ -16,7 +16,7 @@ import Testing
         let relinearized = try harness.evaluator.relinearized(product, using: key)
         #expect(relinearized.polynomials.count == 2)
         #expect(try harness.decryptAll(relinearized) == expected, "relinearized product, seed \(seed), \(parameters.name)")
-        #expect(try harness.decryptor.noiseBudget(relinearized) > 0)
+        #expect(try harness.decryptor.invariantNoiseBudget(relinearized) > 0)
     }
 
     @Test(arguments: [UInt64(1), 2, 3])

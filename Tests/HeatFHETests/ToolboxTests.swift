@@ -5,48 +5,52 @@ import Testing
 @Suite struct ToolboxTests {
     @Test func encryptDecryptInspectWithFiles() throws {
         let folder = try TestParameters.temporaryDirectory()
-        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small32, directory: folder)
+        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small32, directory: folder, policy: .allowInsecureForTesting)
         let output = folder.appending(path: "v.ct")
-        try FHEToolbox.encrypt(values: [-4, 7, 0, 48], keyFile: keys.secretKey, encoding: .batch, output: output)
-        let result = try FHEToolbox.decrypt(secretKeyFile: keys.secretKey, ciphertextFile: output)
+        try FHEToolbox.encrypt(values: [-4, 7, 0, 48], keyFile: keys.publicKey, encoding: .batch, output: output, policy: .allowInsecureForTesting)
+        let result = try FHEToolbox.decrypt(
+            secretKeyFile: keys.secretKey, ciphertextFile: output, includeNoiseBudget: true, policy: .allowInsecureForTesting)
         #expect(result.values == [-4, 7, 0, 48])
-        #expect(result.signed && result.encoding == "batch" && result.noiseBudget > 0)
-        let inspection = try FHEToolbox.inspect(output, secretKeyFile: keys.secretKey)
+        #expect(result.signed && result.encoding == "batch" && (result.noiseBudget ?? 0) > 0)
+        // The noise budget depends on the secret: it is measured only when asked for.
+        #expect(try FHEToolbox.decrypt(secretKeyFile: keys.secretKey, ciphertextFile: output, policy: .allowInsecureForTesting).noiseBudget == nil)
+        let inspection = try FHEToolbox.inspect(output, secretKeyFile: keys.secretKey, policy: .allowInsecureForTesting)
         #expect(inspection.kind == "fheCiphertext")
         #expect(inspection.valueCount == 4 && inspection.polynomialCount == 2 && inspection.encoding == "batch")
         #expect(inspection.moduli == TestParameters.small32.ciphertextModuli)
         #expect((inspection.noiseBudget ?? 0) > 0)
         #expect(inspection.security == "insecureForTesting" && !inspection.isPreset)
-        let keyInspection = try FHEToolbox.inspect(keys.publicKey)
-        #expect(keyInspection.kind == "fhePublicKey" && keyInspection.moduli == TestParameters.small32.keyModuli)
+        let keyInspection = try FHEToolbox.inspect(keys.publicKey, policy: .allowInsecureForTesting)
+        #expect(keyInspection.kind == "fheSeededPublicKey" && keyInspection.moduli == TestParameters.small32.keyModuli)
         #expect(keyInspection.noiseBudget == nil)
         // Decoding with the other encoding gives other values (the encodings really differ).
-        let asCoefficients = try FHEToolbox.decrypt(secretKeyFile: keys.secretKey, ciphertextFile: output, encoding: .coefficient)
+        let asCoefficients = try FHEToolbox.decrypt(
+            secretKeyFile: keys.secretKey, ciphertextFile: output, encoding: .coefficient, policy: .allowInsecureForTesting)
         #expect(asCoefficients.values != [-4, 7, 0, 48])
     }
 
     @Test func keysOfOtherParametersAreRejected() throws {
         let folder = try TestParameters.temporaryDirectory()
-        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small32, directory: folder.appending(path: "a"))
-        let otherKeys = try FHEToolbox.generateKeys(parameters: TestParameters.noBatching, directory: folder.appending(path: "b"))
+        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small32, directory: folder.appending(path: "a"), policy: .allowInsecureForTesting)
+        let otherKeys = try FHEToolbox.generateKeys(parameters: TestParameters.noBatching, directory: folder.appending(path: "b"), policy: .allowInsecureForTesting)
         let output = folder.appending(path: "v.ct")
-        try FHEToolbox.encrypt(values: [1, 2], keyFile: keys.publicKey, encoding: .coefficient, output: output)
+        try FHEToolbox.encrypt(values: [1, 2], keyFile: keys.publicKey, encoding: .coefficient, output: output, policy: .allowInsecureForTesting)
         do {
-            _ = try FHEToolbox.decrypt(secretKeyFile: otherKeys.secretKey, ciphertextFile: output)
+            _ = try FHEToolbox.decrypt(secretKeyFile: otherKeys.secretKey, ciphertextFile: output, policy: .allowInsecureForTesting)
             Issue.record("must fail")
         } catch {
             guard case .envelope(.fingerprintMismatch) = error else { Issue.record("unexpected \(error)"); return }
             #expect(error.category.exitCode == 65)
         }
         // A public key where a secret key is expected.
-        #expect(throws: FHEError.self) { try FHEToolbox.decrypt(secretKeyFile: keys.publicKey, ciphertextFile: output) }
+        #expect(throws: FHEError.self) { try FHEToolbox.decrypt(secretKeyFile: keys.publicKey, ciphertextFile: output, policy: .allowInsecureForTesting) }
         // A parameters file is not a key.
         #expect(throws: FHEError.self) {
-            try FHEToolbox.encrypt(values: [1], keyFile: keys.parameters, encoding: .coefficient, output: output)
+            try FHEToolbox.encrypt(values: [1], keyFile: keys.parameters, encoding: .coefficient, output: output, policy: .allowInsecureForTesting)
         }
         // Missing files are "no input" (66).
         do {
-            _ = try FHEToolbox.inspect(folder.appending(path: "absent.heat"))
+            _ = try FHEToolbox.inspect(folder.appending(path: "absent.heat"), policy: .allowInsecureForTesting)
         } catch {
             #expect(error.category.exitCode == 66)
         }
@@ -54,7 +58,7 @@ import Testing
 
     @Test func outOfRangeValuesNameTheLineOrElement() throws {
         let folder = try TestParameters.temporaryDirectory()
-        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small32, directory: folder)
+        let keys = try FHEToolbox.generateKeys(parameters: TestParameters.small32, directory: folder, policy: .allowInsecureForTesting)
         let csv = folder.appending(path: "v.csv")
         try "client,heat\nA,1\nB,500\n".write(to: csv, atomically: true, encoding: .utf8)
         let output = folder.appending(path: "v.ct")
@@ -62,7 +66,8 @@ import Testing
             throws: FHEError.invalidInput(
                 source: csv.path, reason: "line 3, column \"heat\": value 500 is outside the plaintext range [0, 96]")
         ) {
-            try FHEToolbox.encrypt(inputFile: csv, column: "heat", keyFile: keys.publicKey, encoding: .batch, output: output)
+            try FHEToolbox.encrypt(
+                inputFile: csv, column: "heat", keyFile: keys.publicKey, encoding: .batch, output: output, policy: .allowInsecureForTesting)
         }
         let json = folder.appending(path: "v.json")
         try "[1, -2, 60]".write(to: json, atomically: true, encoding: .utf8)
@@ -70,12 +75,14 @@ import Testing
             throws: FHEError.invalidInput(
                 source: json.path, reason: "element 2: value 60 is outside the plaintext range [-48, 48]")
         ) {
-            try FHEToolbox.encrypt(inputFile: json, column: nil, keyFile: keys.publicKey, encoding: .batch, output: output)
+            try FHEToolbox.encrypt(
+                inputFile: json, column: nil, keyFile: keys.publicKey, encoding: .batch, output: output, policy: .allowInsecureForTesting)
         }
         try "[1, -2, 40]".write(to: json, atomically: true, encoding: .utf8)
-        let good = try FHEToolbox.encrypt(inputFile: json, column: nil, keyFile: keys.secretKey, encoding: .batch, output: output)
+        let good = try FHEToolbox.encrypt(
+            inputFile: json, column: nil, keyFile: keys.publicKey, encoding: .batch, output: output, policy: .allowInsecureForTesting)
         #expect(good.count == 3)
-        #expect(try FHEToolbox.decrypt(secretKeyFile: keys.secretKey, ciphertextFile: output).values == [1, -2, 40])
+        #expect(try FHEToolbox.decrypt(secretKeyFile: keys.secretKey, ciphertextFile: output, policy: .allowInsecureForTesting).values == [1, -2, 40])
     }
 
     @Test func presetSummaries() {

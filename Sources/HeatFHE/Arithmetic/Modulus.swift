@@ -69,9 +69,22 @@ public struct Modulus<T: ScalarType>: Sendable, Hashable {
         let (_, overflow2) = sum1.addingReportingOverflow(product2.low)
         let carry = product2.high &+ (overflow2 ? 1 : 0)
         let quotient = x.high &* barrettHigh &+ tmp3 &+ carry
-        var remainder = x.low &- quotient &* value
-        if remainder >= value { remainder &-= value }
-        return remainder >= value ? remainder &- value : remainder
+        let remainder = x.low &- quotient &* value
+        return subtractIfAtLeastModulus(subtractIfAtLeastModulus(remainder))
+    }
+
+    /// `x - q` when `x >= q`, else `x`, for `x < 2q`, with a mask instead of a branch or a
+    /// select the compiler might turn into one (constant time in `x`: secrets pass through here).
+    ///
+    /// Since every modulus leaves the top two bits of the word free, `x - q` wraps to a value with
+    /// the top bit set exactly when `x < q`; that bit, spread into a mask, adds `q` back.
+    ///
+    /// - Parameter x: a value in `[0, 2q)`.
+    /// - Returns: `x mod q`.
+    @inlinable
+    public func subtractIfAtLeastModulus(_ x: T) -> T {
+        let difference = x &- value
+        return difference &+ (value & (0 &- (difference &>> (T.bitWidth &- 1))))
     }
 
     /// Reduces one word (any value) to `[0, q)` with the one-word Barrett ratio.
@@ -82,7 +95,7 @@ public struct Modulus<T: ScalarType>: Sendable, Hashable {
     public func reduce(_ x: T) -> T {
         let quotient = x.multipliedFullWidth(by: barrettWord).high
         let remainder = x &- quotient &* value
-        return remainder >= value ? remainder &- value : remainder
+        return subtractIfAtLeastModulus(remainder)
     }
 
     /// `a * b mod q` for any words `a`, `b` (Barrett on the full product).
@@ -105,8 +118,7 @@ public struct Modulus<T: ScalarType>: Sendable, Hashable {
     /// - Returns: the sum in `[0, q)`.
     @inlinable
     public func add(_ a: T, _ b: T) -> T {
-        let sum = a &+ b
-        return sum >= value ? sum &- value : sum
+        subtractIfAtLeastModulus(a &+ b)
     }
 
     /// `a - b mod q` for `a, b` in `[0, q)`.
@@ -117,7 +129,8 @@ public struct Modulus<T: ScalarType>: Sendable, Hashable {
     /// - Returns: the difference in `[0, q)`.
     @inlinable
     public func subtract(_ a: T, _ b: T) -> T {
-        a >= b ? a &- b : a &+ value &- b
+        let difference = a &- b
+        return difference &+ (value & (0 &- (difference &>> (T.bitWidth &- 1))))
     }
 
     /// `-a mod q` for `a` in `[0, q)`.
@@ -125,7 +138,11 @@ public struct Modulus<T: ScalarType>: Sendable, Hashable {
     /// - Parameter a: a residue.
     /// - Returns: the negation in `[0, q)`.
     @inlinable
-    public func negate(_ a: T) -> T { a == 0 ? 0 : value &- a }
+    public func negate(_ a: T) -> T {
+        // Mask-based: all ones when a != 0 (the top bit of a | -a), zero when a == 0.
+        let nonzero = 0 &- ((a | (0 &- a)) &>> (T.bitWidth &- 1))
+        return (value &- a) & nonzero
+    }
 
     /// The Shoup companion `floor(w * 2^w / q)` of a constant `w` in `[0, q)`.
     ///
@@ -161,8 +178,7 @@ public struct Modulus<T: ScalarType>: Sendable, Hashable {
     /// - Returns: the product in `[0, q)`.
     @inlinable
     public func multiplyShoup(_ x: T, by w: T, shoup: T) -> T {
-        let lazy = multiplyShoupLazy(x, by: w, shoup: shoup)
-        return lazy >= value ? lazy &- value : lazy
+        subtractIfAtLeastModulus(multiplyShoupLazy(x, by: w, shoup: shoup))
     }
 
     /// `base^exponent mod q` by square-and-multiply.
@@ -202,8 +218,11 @@ public struct Modulus<T: ScalarType>: Sendable, Hashable {
         let q = UInt64(value)
         let small = x.magnitude
         if small < q {
-            // The common case (secrets, errors, centred plaintexts): no division.
-            return T(truncatingIfNeeded: x < 0 && small != 0 ? q &- small : small)
+            // The common case (secrets, errors, centred plaintexts): no division, and a mask
+            // rather than a branch on the sign (the sign of a secret coefficient is secret).
+            let negative = 0 &- (UInt64(bitPattern: x) &>> 63)
+            let lifted = (small & ~negative) | ((q &- small) & negative)
+            return T(truncatingIfNeeded: lifted)
         }
         let magnitude = small % q
         let residue = x < 0 && magnitude != 0 ? q - magnitude : magnitude

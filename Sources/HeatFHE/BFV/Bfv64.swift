@@ -109,15 +109,18 @@ public enum Bfv64 {
         let encoder = BfvEncoder(context: context)
         var input = ciphertext
         if let mask {
+            // The 0/1 mask carries the ciphertext's signedness label (its values read the same either way).
             let plain = try encoder.encode(unsigned: mask.map { $0 ? 1 : 0 }, encoding: .batch)
+                .relabeled(as: ciphertext.signedness)
             input = try BfvEvaluator(context: context).multiply(ciphertext, plain)
         }
-        let plaintext = try decryptor.decrypt(input)
+        // `signed` chooses the reading explicitly, whatever the ciphertext's label.
+        let plaintext = try decryptor.decrypt(input).relabeled(as: signed ? .signed : .unsigned)
         if signed { return try encoder.decodeSigned(plaintext, encoding: .batch) }
         return try encoder.decodeUnsigned(plaintext, encoding: .batch).map { Int64(clamping: $0) }
     }
 
-    /// The invariant noise budget in bits (``BfvDecryptor/noiseBudget(_:)``), after multiplying by a
+    /// The invariant noise budget in bits (``BfvDecryptor/invariantNoiseBudget(_:)``), after multiplying by a
     /// batch-encoded 0/1 mask when one is given.
     ///
     /// - Parameters:
@@ -133,8 +136,9 @@ public enum Bfv64 {
         if let mask {
             let context = ciphertext.context
             let plain = try BfvEncoder(context: context).encode(unsigned: mask.map { $0 ? 1 : 0 }, encoding: .batch)
+                .relabeled(as: ciphertext.signedness)
             input = try BfvEvaluator(context: context).multiply(ciphertext, plain)
         }
-        return try decryptor.noiseBudget(input)
+        return try decryptor.invariantNoiseBudget(input)
     }
 }

@@ -1,15 +1,19 @@
-/// Decrypts ciphertexts and measures their remaining noise budget.
+/// Decrypts ciphertexts, and (only when asked) measures their invariant noise budget.
 ///
-/// Decryption computes `x = [c0 + c1*s + ... + ck*s^k]_Q` in RNS form and then, per coefficient,
-/// `m = round(t * x / Q) mod t` with the Halevi-Polyakov-Shoup scale-and-round on the residues
-/// (`BfvScaleAndRound`: word arithmetic only, exact, with a big-integer fallback for coefficients
-/// within about `L * 2^-64` of a rounding boundary). The noise budget still composes each coefficient with
-/// ``BigInt``.
+/// Decryption computes the phase `x = [c0 + c1*s + ... + ck*s^k]_Q` in RNS form, borrowing `s`
+/// from the ``SecretKey`` (``SecretKey/withSecretPolynomial(at:_:)``), and then, per coefficient,
+/// `m = round(t * x / Q) mod t` with the fixed-point scale-and-round of `BfvScaleAndRound`: word
+/// arithmetic only, exact for every input (no big-integer fallback), with no branch on the
+/// data; the phase and every product with `s` are wiped when done. The time taken does not depend
+/// on the message or the noise (`heatctl bench fhe --timing`, `Docs/Performance.md`).
+///
+/// The noise budget depends on the secret, so it is a separate, explicit call of the key holder
+/// (``invariantNoiseBudget(_:)``), never part of decryption's output.
 ///
 /// ```swift
 /// let decryptor = BfvDecryptor(secretKey: secretKey)
 /// let plaintext = try decryptor.decrypt(ciphertext)
-/// let budget = try decryptor.noiseBudget(ciphertext)   // bits left before decryption fails
+/// let budget = try decryptor.invariantNoiseBudget(ciphertext)   // bits left before decryption fails
 /// ```
 public struct BfvDecryptor<T: ScalarType>: Sendable {
     /// The secret key.
@@ -20,23 +24,35 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
     /// - Parameter secretKey: the secret key.
     public init(secretKey: SecretKey<T>) { self.secretKey = secretKey }
 
-    /// `[c0 + c1*s + ... + ck*s^k]_Q` as integers in `[0, Q)`.
+    /// `[c0 + c1*s + ... + ck*s^k]_Q` as integers in `[0, Q)` (not wiped: tests and the noise budget).
     func phase(_ ciphertext: Ciphertext<T>) throws(FHEError) -> [BigInt] {
-        try phasePolynomial(ciphertext).composedCoefficients()
+        var polynomial = try phasePolynomial(ciphertext)
+        defer { polynomial.wipe() }
+        return polynomial.composedCoefficients()
     }
 
-    /// `[c0 + c1*s + ... + ck*s^k]_Q` in coefficient form (RNS residues).
+    /// `[c0 + c1*s + ... + ck*s^k]_Q` in coefficient form (RNS residues). It holds the message and
+    /// the noise: the caller wipes it.
     func phasePolynomial(_ ciphertext: Ciphertext<T>) throws(FHEError) -> PolyRq<T, Coeff> {
         let context = secretKey.context
         try context.requireSame(ciphertext.context, "the ciphertext")
-        let s = secretKey.polynomial.dropping(to: ciphertext.polynomials[0].context)
-        var sPower = s
-        var sum = ciphertext.polynomials[0]
-        for (index, polynomial) in ciphertext.polynomials.enumerated().dropFirst() {
-            if index > 1 { sPower *= s }
-            sum += (polynomial.forwardNTT() * sPower).inverseNTT()
+        let ring = ciphertext.polynomials[0].context
+        return secretKey.withSecretPolynomial(at: ring) { (s: PolyRq<T, Eval>) -> PolyRq<T, Coeff> in
+            var sPower = s
+            // Only a power s^k (k > 1) is a private buffer: s itself is wiped by the key.
+            defer { if ciphertext.polynomials.count > 2 { sPower.wipe() } }
+            var sum = ciphertext.polynomials[0]
+            for (index, polynomial) in ciphertext.polynomials.enumerated().dropFirst() {
+                if index > 1 { sPower *= s }
+                var product = polynomial.forwardNTT()
+                product *= sPower
+                var term = product.inverseNTT()
+                sum += term
+                product.wipe()
+                term.wipe()
+            }
+            return sum
         }
-        return sum
     }
 
     /// Decrypts a ciphertext.
@@ -48,7 +64,9 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
         let context = secretKey.context
         let rounder = try context.level(ciphertext.level).scaleAndRound
         guard rounder.isApplicable else { return try decryptReference(ciphertext) }
-        let coefficients = rounder.scaleAndRound(try phasePolynomial(ciphertext))
+        var phase = try phasePolynomial(ciphertext)
+        defer { phase.wipe() }
+        let coefficients = rounder.scaleAndRound(phase)
         return try Plaintext(
             context: context, coefficients: coefficients, encoding: ciphertext.encoding,
             signedness: ciphertext.signedness, valueCount: ciphertext.valueCount)
@@ -71,26 +89,41 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
             signedness: ciphertext.signedness, valueCount: ciphertext.valueCount)
     }
 
-    /// The invariant noise budget in bits: how much noise the ciphertext can still absorb.
+    /// The invariant noise budget in bits, as Microsoft SEAL defines it: how much noise the
+    /// ciphertext can still absorb before decryption fails.
     ///
-    /// With `v = [t * x]_Q` centred (the scaled noise: `t*x = Q*m + v`), decryption is correct
-    /// while `|v| < Q/2`; the budget is `max(0, floor(log2(Q/2)) - ceil(log2(max |v|)))`, computed
-    /// conservatively from bit lengths. Zero means decryption may already be wrong.
+    /// With `v = [t * x]_Q` centred (`t*x = Q*m + v`; `v / Q` is SEAL's invariant noise scaled by
+    /// `t`), decryption is correct while `|v| < Q/2`. The budget is
+    /// `max(0, bits(Q) - bits(max |v|) - 1)` with `bits` the number of significant bits, exactly
+    /// SEAL's `Decryptor::invariant_noise_budget`. Zero means decryption may already be wrong.
+    ///
+    /// This depends on the secret key and tells its holder how much noise a ciphertext carries;
+    /// it is computed with big integers (not constant-time), so call it deliberately and do not
+    /// publish it (`heatctl fhe decrypt` shows it only with `--noise-budget`).
     ///
     /// - Parameter ciphertext: a ciphertext of the same parameters.
     /// - Returns: the budget in bits.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
-    public func noiseBudget(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Int {
-        let context = secretKey.context
+    public func invariantNoiseBudget(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Int {
         let q = ciphertext.polynomials[0].context.modulusProduct
         let halfQ = q / BigInt(2)
-        let t = BigInt(context.parameters.plaintextModulus)
+        let t = BigInt(secretKey.context.parameters.plaintextModulus)
         var largest = BigInt(0)
         for x in try phase(ciphertext) {
             var v = (t * x).modulo(q)
             if v > halfQ { v = q - v }
             if v > largest { largest = v }
         }
-        return max(0, q.bitWidth - 2 - largest.bitWidth)
+        return max(0, q.bitWidth - largest.bitWidth - 1)
+    }
+
+    /// The invariant noise budget in bits (renamed ``invariantNoiseBudget(_:)``).
+    ///
+    /// - Parameter ciphertext: a ciphertext of the same parameters.
+    /// - Returns: the budget in bits.
+    /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
+    @available(*, deprecated, renamed: "invariantNoiseBudget(_:)")
+    public func noiseBudget(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Int {
+        try invariantNoiseBudget(ciphertext)
     }
 }

@@ -113,9 +113,12 @@ public struct BfvEncoder<T: ScalarType>: Sendable {
     ///   - plaintext: the plaintext.
     ///   - encoding: the encoding to read with (default: the plaintext's own).
     /// - Returns: the first ``Plaintext/valueCount`` values.
-    /// - Throws: as ``decodeResidues(_:encoding:)``.
+    /// - Throws: ``FHEError/parameterMismatch(_:)`` for a signed plaintext, or as ``decodeResidues(_:encoding:)``.
     public func decodeUnsigned(_ plaintext: Plaintext<T>, encoding: BfvEncoding? = nil) throws(FHEError) -> [UInt64] {
-        try decodeResidues(plaintext, encoding: encoding).prefix(plaintext.valueCount).map { UInt64($0) }
+        guard plaintext.signedness == .unsigned else {
+            throw .parameterMismatch("the plaintext holds signed values; decode them with decodeSigned or relabel it explicitly")
+        }
+        return try decodeResidues(plaintext, encoding: encoding).prefix(plaintext.valueCount).map { UInt64($0) }
     }
 
     /// Decodes the plaintext's values as signed integers in `[-(t-1)/2, (t-1)/2]`.
@@ -124,8 +127,11 @@ public struct BfvEncoder<T: ScalarType>: Sendable {
     ///   - plaintext: the plaintext.
     ///   - encoding: the encoding to read with (default: the plaintext's own).
     /// - Returns: the first ``Plaintext/valueCount`` values.
-    /// - Throws: as ``decodeResidues(_:encoding:)``.
+    /// - Throws: ``FHEError/parameterMismatch(_:)`` for an unsigned plaintext, or as ``decodeResidues(_:encoding:)``.
     public func decodeSigned(_ plaintext: Plaintext<T>, encoding: BfvEncoding? = nil) throws(FHEError) -> [Int64] {
+        guard plaintext.signedness == .signed else {
+            throw .parameterMismatch("the plaintext holds unsigned values; decode them with decodeUnsigned or relabel it explicitly")
+        }
         let modulus = context.plaintextModulus
         return try decodeResidues(plaintext, encoding: encoding).prefix(plaintext.valueCount).map { modulus.centered($0) }
     }

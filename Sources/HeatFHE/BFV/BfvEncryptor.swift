@@ -1,10 +1,18 @@
 /// Encrypts plaintexts with a public key or a secret key.
 ///
-/// - Public key `(p0, p1)`: draw `u` ternary and `e1, e2` from the error distribution;
-///   `c0 = p0*u + e1 + Delta*m`, `c1 = p1*u + e2` (Fan and Vercauteren 2012, section 4).
-/// - Secret key `s`: draw `a` uniform and `e`; `c0 = -(a*s) + e + Delta*m`, `c1 = a`.
+/// - Public key `(p0, p1)` at the key level `Q*P` (SEAL's method): draw `u` ternary and `e1, e2`
+///   from the error distribution, compute `(p0*u + e1, p1*u + e2)` at the key level, divide both
+///   by the special prime `P` with rounding (``PolyRq/dividingRoundedByLastModulus(to:)``) and add
+///   `round(Q*m/t)`. The division shrinks the encryption noise `-e*u + e1 + e2*s` by `P` and leaves
+///   a rounding term of about `|s|/2`: fresh ciphertexts carry less noise than encrypting at the
+///   ciphertext level (measured in `Docs/Performance.md`). Without a special prime, the ciphertext
+///   level is used directly (Fan and Vercauteren 2012, section 4).
+/// - Secret key `s`: expand `a` from a fresh 32-byte seed (``PolySeed``), draw `e`;
+///   `c0 = -(a*s) + e + round(Q*m/t)`, `c1 = a`. ``encryptSeeded(_:using:)`` keeps the seed instead
+///   of `c1` (a half-size ``SeededCiphertext``).
 ///
-/// All randomness comes from one buffered ``SecureRandom`` per encryptor call.
+/// Every temporary holding `u`, `e`, `e1`, `e2` or a product with `s` is wiped with `defer`. All
+/// randomness comes from one buffered, non-copyable ``SecureRandom`` per call.
 ///
 /// ```swift
 /// let encryptor = BfvEncryptor(publicKey: publicKey)
@@ -19,6 +27,9 @@ public struct BfvEncryptor<T: ScalarType>: Sendable {
     let key: Key
     /// The parameters.
     public let context: BfvContext<T>
+    /// Whether public-key encryption works at the key level and divides by the special prime
+    /// (default `true`; `false` reproduces the ciphertext-level method, kept for the measurement).
+    var publicKeyAtKeyLevel = true
 
     /// An encryptor for anyone holding the public key.
     ///
@@ -55,32 +66,131 @@ public struct BfvEncryptor<T: ScalarType>: Sendable {
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a plaintext of other parameters.
     public func encrypt(_ plaintext: Plaintext<T>, using random: inout SecureRandom) throws(FHEError) -> Ciphertext<T> {
         try context.requireSame(plaintext.context, "the plaintext")
-        let ring = context.ciphertextContext
-        let n = ring.degree
-        let message = plaintext.scaledToCiphertext()
-        let c0: PolyRq<T, Coeff>
-        let c1: PolyRq<T, Coeff>
         switch key {
         case .publicKey(let publicKey):
-            let u = PolyRq<T, Coeff>(context: ring, signedCoefficients: Sampler.ternary(count: n, using: &random))
-                .forwardNTT()
-            let e1 = PolyRq<T, Coeff>(context: ring, signedCoefficients: Sampler.centeredBinomial(count: n, using: &random))
-            let e2 = PolyRq<T, Coeff>(context: ring, signedCoefficients: Sampler.centeredBinomial(count: n, using: &random))
-            c0 = (publicKey.p0.dropping(to: ring) * u).inverseNTT() + e1 + message
-            c1 = (publicKey.p1.dropping(to: ring) * u).inverseNTT() + e2
+            let (c0, c1) = encryptZero(publicKey, using: &random)
+            var message = plaintext.scaledToCiphertext()
+            message += c0
+            return try Ciphertext(
+                context: context, polynomials: [message, c1], encoding: plaintext.encoding,
+                signedness: plaintext.signedness, valueCount: plaintext.valueCount)
         case .secretKey(let secretKey):
-            var a = PolyRq<T, Coeff>(zeroIn: ring)
-            for (i, modulus) in ring.moduli.enumerated() {
-                a.data.replaceSubrange(
-                    (i * n)..<((i + 1) * n), with: Sampler.uniform(modulus: modulus, count: n, using: &random))
-            }
-            let e = PolyRq<T, Coeff>(context: ring, signedCoefficients: Sampler.centeredBinomial(count: n, using: &random))
-            let aS = (a.forwardNTT() * secretKey.evaluationAtCiphertextLevel()).inverseNTT()
-            c0 = e + message - aS
-            c1 = a
+            return try encryptWithSecretKey(plaintext, secretKey, using: &random).expanded()
         }
-        return try Ciphertext(
-            context: context, polynomials: [c0, c1], encoding: plaintext.encoding, signedness: plaintext.signedness,
+    }
+
+    /// Encrypts a plaintext with the secret key into a seeded (half-size) ciphertext.
+    ///
+    /// - Parameters:
+    ///   - plaintext: a plaintext made for the same parameters.
+    ///   - random: the CSPRNG (the error and the seed of `c1`).
+    /// - Returns: `c0` and the seed of `c1`.
+    /// - Throws: ``FHEError/parameterMismatch(_:)`` for a plaintext of other parameters, or
+    ///   ``FHEError/invalidParameters(_:)`` for a public-key encryptor (a public-key ciphertext's `c1`
+    ///   is not uniform from a seed).
+    public func encryptSeeded(_ plaintext: Plaintext<T>, using random: inout SecureRandom) throws(FHEError) -> SeededCiphertext<T> {
+        try context.requireSame(plaintext.context, "the plaintext")
+        guard case .secretKey(let secretKey) = key else {
+            throw .invalidParameters("seeded encryption needs the secret key; public-key ciphertexts cannot be seeded")
+        }
+        return try encryptWithSecretKey(plaintext, secretKey, using: &random)
+    }
+
+    /// Encrypts a plaintext with the secret key into a seeded ciphertext with fresh system randomness.
+    ///
+    /// - Parameter plaintext: a plaintext made for the same parameters.
+    /// - Returns: `c0` and the seed of `c1`.
+    /// - Throws: as ``encryptSeeded(_:using:)``.
+    public func encryptSeeded(_ plaintext: Plaintext<T>) throws(FHEError) -> SeededCiphertext<T> {
+        var random = SecureRandom()
+        return try encryptSeeded(plaintext, using: &random)
+    }
+
+    private func encryptWithSecretKey(
+        _ plaintext: Plaintext<T>, _ secretKey: SecretKey<T>, using random: inout SecureRandom
+    ) throws(FHEError) -> SeededCiphertext<T> {
+        let ring = context.ciphertextContext
+        let seed = PolySeed(using: &random)
+        let a: PolyRq<T, Coeff> = seed.uniformPolynomial(in: ring)
+        var errors = Sampler.centeredBinomial(count: ring.degree, using: &random)
+        defer { errors.wipe() }
+        var e = PolyRq<T, Coeff>(context: ring, signedCoefficients: errors)
+        defer { e.wipe() }
+        var aS = secretKey.product(with: a.forwardNTT())
+        defer { aS.wipe() }
+        var c0 = plaintext.scaledToCiphertext()
+        c0 += e
+        c0 -= aS
+        return try SeededCiphertext(
+            context: context, c0: c0, seed: seed, encoding: plaintext.encoding, signedness: plaintext.signedness,
             valueCount: plaintext.valueCount)
+    }
+
+    /// A public-key encryption of zero at the ciphertext level: `(p0*u + e1, p1*u + e2)`, computed
+    /// at the key level and divided by the special prime when there is one.
+    func encryptZero(_ publicKey: PublicKey<T>, using random: inout SecureRandom) -> (PolyRq<T, Coeff>, PolyRq<T, Coeff>) {
+        let target = context.ciphertextContext
+        let atKeyLevel = publicKeyAtKeyLevel && context.parameters.specialModulus != nil
+        let ring = atKeyLevel ? context.keyContext : target
+        let n = ring.degree
+        var ternary = Sampler.ternary(count: n, using: &random)
+        defer { ternary.wipe() }
+        var uCoefficients = PolyRq<T, Coeff>(context: ring, signedCoefficients: ternary)
+        defer { uCoefficients.wipe() }
+        var u = uCoefficients.forwardNTT()
+        defer { u.wipe() }
+        var errors1 = Sampler.centeredBinomial(count: n, using: &random)
+        defer { errors1.wipe() }
+        var errors2 = Sampler.centeredBinomial(count: n, using: &random)
+        defer { errors2.wipe() }
+        var e1 = PolyRq<T, Coeff>(context: ring, signedCoefficients: errors1)
+        defer { e1.wipe() }
+        var e2 = PolyRq<T, Coeff>(context: ring, signedCoefficients: errors2)
+        defer { e2.wipe() }
+        var p0u = atKeyLevel ? publicKey.p0 : publicKey.p0.dropping(to: ring)
+        p0u *= u
+        defer { p0u.wipe() }
+        var p1u = atKeyLevel ? publicKey.p1 : publicKey.p1.dropping(to: ring)
+        p1u *= u
+        defer { p1u.wipe() }
+        var c0 = p0u.inverseNTT()
+        c0 += e1
+        var c1 = p1u.inverseNTT()
+        c1 += e2
+        guard atKeyLevel else { return (c0, c1) }
+        defer {
+            c0.wipe()
+            c1.wipe()
+        }
+        return (c0.dividingRoundedByLastModulus(to: target), c1.dividingRoundedByLastModulus(to: target))
+    }
+}
+
+extension PolyRq where F == Coeff {
+    /// `round(x / p)` for the last modulus `p` of the ring, in the ring without it (the first
+    /// `L - 1` moduli): per coefficient, with `h = (p - 1) / 2` and `r = [x + h]_p`,
+    /// `[(x + h - r) * p^-1]_(q_i)`, exact because `x + h - r` is a multiple of `p` and
+    /// `floor((x + h) / p) = round(x / p)` for odd `p`. Mask-based modular arithmetic only.
+    ///
+    /// - Parameter target: the ring of the first `L - 1` moduli.
+    /// - Returns: the rounded quotient in `target`.
+    func dividingRoundedByLastModulus(to target: RnsContext<T>) -> PolyRq<T, Coeff> {
+        let n = degree
+        let last = context.count - 1
+        precondition(last >= 1 && target.count == last, "the target drops exactly the last modulus")
+        let p = context.moduli[last]
+        let half = (p.value &- 1) / 2
+        var out = PolyRq<T, Coeff>(zeroIn: target)
+        for (i, modulus) in target.moduli.enumerated() {
+            let pInverse = modulus.inverse(modulus.reduce(p.value)) ?? 0
+            let pInverseShoup = modulus.shoup(pInverse)
+            let halfModQ = modulus.reduce(half)
+            for j in 0..<n {
+                let r = p.add(data[last * n + j], half)
+                let shifted = modulus.subtract(modulus.add(data[i * n + j], halfModQ), modulus.reduce(r))
+                out.data[i * n + j] = modulus.multiplyShoup(shifted, by: pInverse, shoup: pInverseShoup)
+            }
+        }
+        return out
     }
 }

@@ -42,7 +42,7 @@ extension BfvEvaluator {
         let n = context.degree
         return try Ciphertext(
             context: context, polynomials: products.map(tensoring.scaleDown), encoding: lhs.encoding,
-            signedness: lhs.signedness == .signed || rhs.signedness == .signed ? .signed : .unsigned,
+            signedness: lhs.signedness,
             valueCount: lhs.encoding == .batch
                 ? max(lhs.valueCount, rhs.valueCount)
                 : (lhs.valueCount == 0 || rhs.valueCount == 0 ? 0 : min(n, lhs.valueCount + rhs.valueCount - 1)))
@@ -102,5 +102,6 @@ extension BfvEvaluator {
             throw .parameterMismatch(
                 "cannot combine ciphertexts at levels \(lhs.level) and \(rhs.level); switch the higher one down first")
         }
+        try Self.requireSameSignedness(lhs.signedness, rhs.signedness)
     }
 }

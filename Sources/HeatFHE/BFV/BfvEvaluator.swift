@@ -25,6 +25,14 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         try checkBinary(lhs, rhs)
     }
 
+    /// Signed and unsigned values are never combined silently: the result's label would be a guess.
+    static func requireSameSignedness(_ lhs: BfvSignedness, _ rhs: BfvSignedness) throws(FHEError) {
+        guard lhs == rhs else {
+            throw .parameterMismatch(
+                "cannot combine \(lhs.name) and \(rhs.name) values; relabel one explicitly with relabeled(as:)")
+        }
+    }
+
     private func combine(
         _ lhs: Ciphertext<T>, _ rhs: Ciphertext<T>, _ operation: (PolyRq<T, Coeff>, PolyRq<T, Coeff>) -> PolyRq<T, Coeff>,
         missing: (PolyRq<T, Coeff>) -> PolyRq<T, Coeff>
@@ -39,8 +47,7 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
             }
         }
         return try Ciphertext(
-            context: context, polynomials: polynomials, encoding: lhs.encoding,
-            signedness: lhs.signedness == .signed || rhs.signedness == .signed ? .signed : .unsigned,
+            context: context, polynomials: polynomials, encoding: lhs.encoding, signedness: lhs.signedness,
             valueCount: max(lhs.valueCount, rhs.valueCount))
     }
 
@@ -90,7 +97,6 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         var out = ciphertext
         out.polynomials[0] += plaintext.scaledToCiphertext()
         out.valueCount = max(ciphertext.valueCount, plaintext.valueCount)
-        if plaintext.signedness == .signed { out.signedness = .signed }
         return out
     }
 
@@ -106,7 +112,6 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         var out = ciphertext
         out.polynomials[0] -= plaintext.scaledToCiphertext()
         out.valueCount = max(ciphertext.valueCount, plaintext.valueCount)
-        if plaintext.signedness == .signed { out.signedness = .signed }
         return out
     }
 
@@ -123,7 +128,6 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         let factor = plaintext.liftedToCiphertext()
         var out = ciphertext
         out.polynomials = ciphertext.polynomials.map { ($0.forwardNTT() * factor).inverseNTT() }
-        if plaintext.signedness == .signed { out.signedness = .signed }
         // Slot-wise for batching; for coefficients the product's degree grows (and may wrap).
         let n = context.degree
         out.valueCount =
@@ -145,5 +149,6 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
             throw .parameterMismatch(
                 "plaintext operations take top-level ciphertexts; this one is at level \(ciphertext.level) (multiply by a BfvPreparedPlaintext of that level instead)")
         }
+        try Self.requireSameSignedness(ciphertext.signedness, plaintext.signedness)
     }
 }

@@ -70,12 +70,17 @@ public struct BfvGaloisKeys<T: ScalarType>: Sendable {
         var elements = Set((steps ?? Self.defaultSteps(degree: n)).map { GaloisElement.rotation(by: $0, degree: n) })
         elements.remove(1)
         if rowSwap { elements.insert(GaloisElement.rowSwap(degree: n)) }
-        // The only use of the secret: s and s(X^g) in evaluation form at the key level.
-        let s = secretKey.polynomial
-        var keys: [Int: BfvKeySwitchingKey<T>] = [:]
-        for g in elements.sorted() {
-            keys[g] = try BfvKeySwitchingKey(
-                context: context, secret: s, target: s.applyingGalois(element: g), using: &random)
+        // The only use of the secret: s (borrowed) and s(X^g) (temporaries, wiped) in evaluation
+        // form at the key level.
+        let keys = try secretKey.withSecretPolynomial {
+            (s: PolyRq<T, Eval>) throws(FHEError) -> [Int: BfvKeySwitchingKey<T>] in
+            var keys: [Int: BfvKeySwitchingKey<T>] = [:]
+            for g in elements.sorted() {
+                var target = s.applyingGalois(element: g)
+                defer { target.wipe() }
+                keys[g] = try BfvKeySwitchingKey(context: context, secret: s, target: target, using: &random)
+            }
+            return keys
         }
         self.context = context
         self.keys = keys

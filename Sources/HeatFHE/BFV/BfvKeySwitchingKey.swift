@@ -34,10 +34,14 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                 a.data.replaceSubrange(
                     (i * n)..<((i + 1) * n), with: Sampler.uniform(modulus: modulus, count: n, using: &random))
             }
-            let e = PolyRq<T, Coeff>(
-                context: ring, signedCoefficients: Sampler.centeredBinomial(count: n, using: &random)
-            ).forwardNTT()
-            var b = -(a * s + e)
+            var errorCoefficients = Sampler.centeredBinomial(count: n, using: &random)
+            defer { errorCoefficients.wipe() }
+            var e = PolyRq<T, Coeff>(context: ring, signedCoefficients: errorCoefficients).forwardNTT()
+            defer { e.wipe() }
+            var masked = a * s   // a product with the secret: wiped once b is formed
+            defer { masked.wipe() }
+            masked += e
+            var b = -masked
             let modulus = ring.moduli[j]
             let factor = modulus.reduce(T(truncatingIfNeeded: special % UInt64(modulus.value)))
             let factorShoup = modulus.shoup(factor)

@@ -7,7 +7,7 @@
 /// noise shrinks by `q_(l-1)` while a rounding noise of about `t * (1 + N) / 2` is added. The
 /// result is smaller (one residue polynomial less per ciphertext polynomial), which is what the
 /// evaluator sends back to the key holder. Each switch costs noise budget in absolute terms once
-/// the noise is below the rounding term; ``BfvDecryptor/noiseBudget(_:)`` shows what is left.
+/// the noise is below the rounding term; ``BfvDecryptor/invariantNoiseBudget(_:)`` shows what is left.
 /// SEAL: `mod_switch_to_next`; Apple: `modSwitchDown`.
 ///
 /// ```swift

@@ -59,13 +59,13 @@ extension BfvEvaluator {
             throw .parameterMismatch(
                 "cannot combine a \(ciphertext.encoding.name) ciphertext with a \(plaintext.encoding.name) plaintext")
         }
+        try BfvEvaluator<T>.requireSameSignedness(ciphertext.signedness, plaintext.signedness)
         guard ciphertext.level == plaintext.level else {
             throw .parameterMismatch(
                 "the plaintext was prepared for level \(plaintext.level), the ciphertext is at level \(ciphertext.level)")
         }
         var out = ciphertext
         out.polynomials = ciphertext.polynomials.map { ($0.forwardNTT() * plaintext.polynomial).inverseNTT() }
-        if plaintext.signedness == .signed { out.signedness = .signed }
         let n = context.degree
         out.valueCount =
             plaintext.encoding == .batch

@@ -33,9 +33,14 @@ public struct BfvRelinearizationKey<T: ScalarType>: Sendable {
     ///   - random: the CSPRNG.
     /// - Throws: ``FHEError/invalidParameters(_:)`` when the parameters have no special prime.
     public init(secretKey: SecretKey<T>, using random: inout SecureRandom) throws(FHEError) {
-        // The only use of the secret: s and s^2 in evaluation form at the key level.
-        let s = secretKey.polynomial
-        key = try BfvKeySwitchingKey(context: secretKey.context, secret: s, target: s * s, using: &random)
+        // The only use of the secret: s (borrowed) and s^2 (a temporary, wiped) in evaluation form
+        // at the key level.
+        let context = secretKey.context
+        key = try secretKey.withSecretPolynomial { (s: PolyRq<T, Eval>) throws(FHEError) -> BfvKeySwitchingKey<T> in
+            var square = s * s
+            defer { square.wipe() }
+            return try BfvKeySwitchingKey(context: context, secret: s, target: square, using: &random)
+        }
     }
 
     /// A relinearization key from a loaded key-switching key.

@@ -1,22 +1,23 @@
 /// BFV decryption's scale-and-round `m = round(t * x / Q) mod t` computed from the RNS residues of
-/// `x`, without big integers in the common case and exact in every case.
+/// `x`, exact for every input and without branches on the data.
 ///
 /// Algorithm (Halevi, Polyakov and Shoup, "An improved RNS variant of the BFV homomorphic
 /// encryption scheme", CT-RSA 2019, section 3.2, with a fixed-point fraction instead of floating
 /// point): with `Q_i = Q / q_i` and `y_i = [x_i * Q_i^-1]_(q_i)`, the CRT gives
 /// `x = sum_i y_i * Q_i - v * Q` for an integer `v`, so `t * x / Q = sum_i y_i * t / q_i - v * t`
 /// and, modulo `t`, `m = round(sum_i y_i * t / q_i) mod t`. Each `t / q_i < 1` is precomputed as
-/// the 128-bit fixed-point fraction `theta_i = floor(t * 2^128 / q_i)`; per coefficient the kernel
-/// accumulates `sum_i y_i * theta_i` in 192 bits (`2L` word multiplications), adds one half and
-/// takes the integer part modulo `t`.
+/// the `64W`-bit fixed-point fraction `theta_i = floor(t * 2^(64W) / q_i)`; per coefficient the
+/// kernel accumulates `sum_i y_i * theta_i` in `W + 1` words (`L * W` word multiplications), adds
+/// one half and reduces the integer part modulo `t` with Barrett's method.
 ///
-/// Exactness: each term is at most `y_i * 2^-128 < 2^-66` below its true value, so the computed
-/// sum `V'` satisfies `V - L * 2^-66 < V' <= V`. Rounding can only differ when the fraction of
-/// `V' + 1/2` lies within that error of 1; the kernel detects that (the fraction's top word at
-/// least `2^64 - 1 - L`) and recomputes such a coefficient exactly with ``BigInt`` (CRT
-/// composition). For random inputs this happens with probability about `L * 2^-64`; for valid
-/// ciphertexts (fraction near 0 because the noise is small) essentially never. Requires every
-/// `q_i < 2^62` and `t < q_i`, which ``BfvParameters`` validation guarantees.
+/// Exactness without a fallback: each term is less than `y_i * 2^(-64W) < 2^(62 - 64W)` below its
+/// true value, so the computed sum `V'` satisfies `V - L * 2^(62 - 64W) < V' <= V`. The fraction
+/// of the true `V` is `a / Q` for an integer `a`, and `Q` is odd, so `V` is at least `1 / (2Q)`
+/// away from every half-integer. ``fractionWords`` is chosen so that `64W >= 64 + bits(L) + bits(Q)`,
+/// which makes the error smaller than `1 / (2Q)`: `floor(V' + 1/2) = floor(V + 1/2)` for *every*
+/// `x`, including boundary-crafted ones, with no exact recomputation and no branch (carries are
+/// added as 0/1 values, the final subtraction uses a mask). Requires every `q_i < 2^62` and
+/// `t < q_i`, which ``BfvParameters`` validation guarantees.
 ///
 /// ```swift
 /// let rounder = BfvScaleAndRound(ring: context.ciphertextContext, plaintextModulus: 65537)
@@ -30,12 +31,13 @@ struct BfvScaleAndRound<T: ScalarType>: Sendable {
     /// `Q_i^-1 mod q_i` and its Shoup companion, per modulus.
     @usableFromInline let puncturedInverse: [T]
     @usableFromInline let puncturedInverseShoup: [T]
-    /// `floor(t * 2^128 / q_i)`, high and low word, per modulus.
-    @usableFromInline let thetaHigh: [UInt64]
-    @usableFromInline let thetaLow: [UInt64]
-    /// The fraction's top word from which a coefficient is recomputed exactly.
-    @usableFromInline let fallbackThreshold: UInt64
-    /// `floor(Q / 2)`, for the exact fallback.
+    /// The number `W` of 64-bit fraction words.
+    let fractionWords: Int
+    /// `floor(t * 2^(64W) / q_i)` as `W` words, most significant first, modulus after modulus.
+    @usableFromInline let theta: [UInt64]
+    /// `floor((2^64 - 1) / t)`, the Barrett factor for the final reduction modulo `t`.
+    let barrettT: UInt64
+    /// `floor(Q / 2)`, for the reference computation.
     let halfQ: BigInt
 
     /// Precomputes the constants.
@@ -48,18 +50,21 @@ struct BfvScaleAndRound<T: ScalarType>: Sendable {
         self.plaintextModulus = t
         self.puncturedInverse = ring.puncturedInverse
         self.puncturedInverseShoup = zip(ring.moduli, ring.puncturedInverse).map { $0.shoup($1) }
-        var high: [UInt64] = []
-        var low: [UInt64] = []
+        let countBits = Int.bitWidth - ring.count.leadingZeroBitCount
+        let words = (64 + countBits + ring.modulusProduct.bitWidth + 63) / 64
+        self.fractionWords = words
+        var theta: [UInt64] = []
         for q in ring.moduliValues.map(UInt64.init) {
-            // Long division of t * 2^128 by q, one word at a time (t < q, so each quotient fits).
-            let first = q.dividingFullWidth((high: t % q, low: 0))
-            let second = q.dividingFullWidth((high: first.remainder, low: 0))
-            high.append(first.quotient)
-            low.append(second.quotient)
+            // Long division of t * 2^(64W) by q, one word at a time (t < q, so each quotient fits).
+            var remainder = t % q
+            for _ in 0..<words {
+                let step = q.dividingFullWidth((high: remainder, low: 0))
+                theta.append(step.quotient)
+                remainder = step.remainder
+            }
         }
-        self.thetaHigh = high
-        self.thetaLow = low
-        self.fallbackThreshold = UInt64.max - UInt64(ring.count) - 1
+        self.theta = theta
+        self.barrettT = UInt64.max / t
         self.halfQ = ring.modulusProduct / BigInt(2)
     }
 
@@ -70,39 +75,57 @@ struct BfvScaleAndRound<T: ScalarType>: Sendable {
     func scaleAndRound(_ x: PolyRq<T, Coeff>) -> [T] {
         let n = ring.degree
         let count = ring.count
+        let words = fractionWords
         let t = plaintextModulus
+        let barrett = barrettT
         var out = [T](repeating: 0, count: n)
-        var fallback: [Int] = []
-        x.data.withUnsafeBufferPointer { data in
-            out.withUnsafeMutableBufferPointer { result in
-                for j in 0..<n {
-                    var word0: UInt64 = 0  // 2^-128
-                    var word1: UInt64 = 0  // 2^-64
-                    var word2: UInt64 = 0  // 2^0
-                    for i in 0..<count {
-                        let residue = data[i * n + j]
-                        let y = UInt64(
-                            ring.moduli[i].multiplyShoup(residue, by: puncturedInverse[i], shoup: puncturedInverseShoup[i]))
-                        let lowProduct = y.multipliedFullWidth(by: thetaLow[i])
-                        let highProduct = y.multipliedFullWidth(by: thetaHigh[i])
-                        // (word2, word1, word0) += y * thetaLow + y * thetaHigh * 2^64.
-                        let (sum0, carry0) = word0.addingReportingOverflow(lowProduct.low)
-                        let (partial1, carry1) = word1.addingReportingOverflow(lowProduct.high)
-                        let (partial2, carry2) = partial1.addingReportingOverflow(highProduct.low)
-                        let (sum1, carry3) = partial2.addingReportingOverflow(carry0 ? 1 : 0)
-                        word0 = sum0
-                        word1 = sum1
-                        // The integer part stays below L * t < 2^64: no carry out of word2.
-                        word2 &+= highProduct.high &+ (carry1 ? 1 : 0) &+ (carry2 ? 1 : 0) &+ (carry3 ? 1 : 0)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * words + 1) { scratch in
+            // scratch[0...words]: the accumulator (integer word, then fraction words, most
+            // significant first); scratch[words + 1 ..< 2W + 1]: the high words of one product.
+            let accumulator = scratch.baseAddress.unsafelyUnwrapped
+            let highs = accumulator + (words + 1)
+            x.data.withUnsafeBufferPointer { data in
+                theta.withUnsafeBufferPointer { theta in
+                    out.withUnsafeMutableBufferPointer { result in
+                        for j in 0..<n {
+                            for k in 0...words { accumulator[k] = 0 }
+                            for i in 0..<count {
+                                let y = UInt64(
+                                    ring.moduli[i].multiplyShoup(
+                                        data[i * n + j], by: puncturedInverse[i], shoup: puncturedInverseShoup[i]))
+                                // y * theta_i: word k of theta (weight 2^(-64(k+1))) gives a low
+                                // word at accumulator position k + 1 and a high word at k.
+                                var carry: UInt64 = 0
+                                for k in stride(from: words - 1, through: 0, by: -1) {
+                                    let product = y.multipliedFullWidth(by: theta[i * words + k])
+                                    highs[k] = product.high
+                                    let (sum1, overflow1) = accumulator[k + 1].addingReportingOverflow(product.low)
+                                    let (sum2, overflow2) = sum1.addingReportingOverflow(carry)
+                                    // The high word of the previous (less significant) product lands here too.
+                                    let previousHigh = k + 1 < words ? highs[k + 1] : 0
+                                    let (sum3, overflow3) = sum2.addingReportingOverflow(previousHigh)
+                                    accumulator[k + 1] = sum3
+                                    carry = UInt64(overflow1 ? 1 : 0) &+ UInt64(overflow2 ? 1 : 0) &+ UInt64(overflow3 ? 1 : 0)
+                                }
+                                // The integer word (no overflow: the integer part stays below L * t < 2^64).
+                                accumulator[0] = accumulator[0] &+ carry &+ highs[0]
+                            }
+                            // Add one half; the integer part is then round(V).
+                            let (_, half) = accumulator[1].addingReportingOverflow(1 << 63)
+                            let integer = accumulator[0] &+ UInt64(half ? 1 : 0)
+                            // Barrett modulo t: for the small integer part (< L*t + 1, far below 2^64) the estimate
+                            // is at most one below floor(integer / t), so one masked subtraction finishes.
+                            let estimate = integer.multipliedFullWidth(by: barrett).high
+                            let remainder = integer &- estimate &* t
+                            let difference = remainder &- t
+                            let reduced = difference &+ (t & (0 &- (difference >> 63)))
+                            result[j] = T(truncatingIfNeeded: reduced)
+                        }
                     }
-                    // Add one half, then the integer part is round(V').
-                    let (rounded1, carry) = word1.addingReportingOverflow(1 << 63)
-                    if rounded1 >= fallbackThreshold { fallback.append(j) }
-                    result[j] = T(truncatingIfNeeded: (word2 &+ (carry ? 1 : 0)) % t)
                 }
             }
+            secureZero(UnsafeMutableRawBufferPointer(scratch))
         }
-        for j in fallback { out[j] = exact(x, coefficient: j) }
         return out
     }
 

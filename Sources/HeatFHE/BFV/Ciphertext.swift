@@ -6,6 +6,10 @@
 /// carried along so the decryptor's output can be decoded without extra flags (the count of
 /// values is metadata, not secret).
 ///
+/// Invariants, enforced by the initialiser and kept by read-only properties: at least two
+/// polynomials, all in the ciphertext-level ring (so every residue is below its modulus), and at
+/// most `N` values.
+///
 /// ```swift
 /// let ciphertext = try encryptor.encrypt(plaintext)
 /// let sum = try evaluator.add(ciphertext, ciphertext)
@@ -13,14 +17,15 @@
 public struct Ciphertext<T: ScalarType>: Sendable {
     /// The parameters.
     public let context: BfvContext<T>
-    /// `c0, c1, ...` in coefficient form, all at the ciphertext's ``level`` (fresh: every ciphertext modulus).
-    public var polynomials: [PolyRq<T, Coeff>]
+    /// `c0, c1, ...` in coefficient form, all at the ciphertext's ``level`` (fresh: every ciphertext
+    /// modulus); read-only outside HeatFHE: the initialiser checks them.
+    public internal(set) var polynomials: [PolyRq<T, Coeff>]
     /// How the encrypted values were encoded.
-    public var encoding: BfvEncoding
-    /// Whether the encrypted values are signed.
-    public var signedness: BfvSignedness
+    public internal(set) var encoding: BfvEncoding
+    /// Whether the encrypted values are signed (a label that operations refuse to mix).
+    public internal(set) var signedness: BfvSignedness
     /// How many values are encrypted.
-    public var valueCount: Int
+    public internal(set) var valueCount: Int
 
     /// Creates a ciphertext from its polynomials.
     ///

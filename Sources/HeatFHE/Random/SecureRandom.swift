@@ -1,27 +1,30 @@
-import Crypto
-import Foundation
-
 /// A buffered cryptographically secure random generator for secrets, errors and masks.
 ///
 /// The generator draws a fresh 256-bit key from `SystemRandomNumberGenerator` (the operating
 /// system's CSPRNG, `getrandom` on Linux) when it is created, then expands it with the ChaCha20
-/// stream cipher (RFC 8439, as used inside swift-crypto's `ChaChaPoly`): each refill encrypts
-/// 16 KiB of zeros under the key with a fresh 96-bit nonce (a counter), and the ciphertext is the
-/// keystream. Encryption therefore costs one system call per generator, not one per coefficient.
+/// block function (RFC 8439, ``ChaCha20``): each refill writes 16 KiB of keystream (256 blocks,
+/// counters 0-255) under the key with the nonce `(stream, refill index low word, high word)`.
+/// Encryption therefore costs one system call per generator, not one per coefficient.
 ///
-/// It is a `struct` used through `inout`; it is `Sendable` because it owns its state. Never copy
-/// one and use both copies: they would produce the same stream.
+/// It is **non-copyable** (`~Copyable`): a copy would replay the same stream, so an encryption with
+/// a copy would reuse `u` and `e`; the compiler now rejects such a copy. The key and the keystream
+/// buffer live in memory the generator owns and are wiped with `explicit_bzero` when it is
+/// released (`deinit`). Pass it by `inout`.
 ///
 /// ```swift
 /// var random = SecureRandom()
 /// let word = random.next()            // a uniformly random UInt64
 /// let q7 = random.uniform(below: 7)   // uniform in 0..<7, rejection-sampled
 /// ```
-public struct SecureRandom: RandomNumberGenerator, Sendable {
-    private let key: SymmetricKey
-    private var nonceCounter: UInt64 = 0
-    private var buffer: [UInt8] = []
-    private var position = 0
+public struct SecureRandom: ~Copyable, @unchecked Sendable {
+    /// The eight key words (owned, wiped in `deinit`).
+    private let key: UnsafeMutablePointer<UInt32>
+    /// The keystream buffer (owned, wiped in `deinit`).
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var position: Int
+    private var refillCounter: UInt64 = 0
+    /// The first nonce word: 0 for system-keyed generators, the stream index for seed expansion.
+    private let stream: UInt32
 
     /// The number of keystream bytes produced per refill.
     public static let blockSize = 16 * 1024
@@ -29,55 +32,71 @@ public struct SecureRandom: RandomNumberGenerator, Sendable {
     /// Creates a generator keyed from the system CSPRNG.
     public init() {
         var system = SystemRandomNumberGenerator()
-        var keyBytes = [UInt8](repeating: 0, count: 32)
-        for index in stride(from: 0, to: 32, by: 8) {
-            var word = system.next()
-            for byte in 0..<8 {
-                keyBytes[index + byte] = UInt8(truncatingIfNeeded: word)
-                word >>= 8
+        self.init(stream: 0) { words in
+            for index in 0..<4 {
+                let word = system.next()
+                words[2 * index] = UInt32(truncatingIfNeeded: word)
+                words[2 * index + 1] = UInt32(truncatingIfNeeded: word >> 32)
             }
         }
-        self.key = SymmetricKey(data: keyBytes)
-        keyBytes.withUnsafeMutableBytes { secureZero($0) }
+    }
+
+    /// A deterministic generator keyed by 32 bytes (seed expansion, reproducible tests).
+    ///
+    /// - Parameters:
+    ///   - seed: the key, as 32 bytes (read as eight little-endian words).
+    ///   - stream: the first nonce word, separating the streams of one seed.
+    init(seed: PolySeed, stream: UInt32) {
+        self.init(stream: stream) { words in
+            for index in 0..<8 {
+                var word: UInt32 = 0
+                for byte in 0..<4 { word |= UInt32(seed.bytes[4 * index + byte]) << UInt32(8 * byte) }
+                words[index] = word
+            }
+        }
+    }
+
+    private init(stream: UInt32, fillKey: (UnsafeMutablePointer<UInt32>) -> Void) {
+        key = .allocate(capacity: 8)
+        key.initialize(repeating: 0, count: 8)
+        fillKey(key)
+        buffer = .allocate(byteCount: Self.blockSize, alignment: 16)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        position = Self.blockSize  // empty: the first draw refills
+        self.stream = stream
+    }
+
+    deinit {
+        secureZero(UnsafeMutableRawBufferPointer(start: key, count: 32))
+        secureZero(buffer)
+        key.deallocate()
+        buffer.deallocate()
     }
 
     private mutating func refill() {
-        var nonceBytes = [UInt8](repeating: 0, count: 12)
-        var counter = nonceCounter
-        for index in 0..<8 {
-            nonceBytes[index] = UInt8(truncatingIfNeeded: counter)
-            counter >>= 8
-        }
-        nonceCounter &+= 1
-        let zeros = [UInt8](repeating: 0, count: Self.blockSize)
-        // A 12-byte nonce and an in-memory buffer never make ChaChaPoly fail.
-        if let nonce = try? ChaChaPoly.Nonce(data: nonceBytes),
-            let sealed = try? ChaChaPoly.seal(zeros, using: key, nonce: nonce)
-        {
-            buffer = Array(sealed.ciphertext)
-        } else {
-            // Unreachable in practice; fall back to the system generator rather than stall.
-            var system = SystemRandomNumberGenerator()
-            buffer = (0..<Self.blockSize).map { _ in UInt8(truncatingIfNeeded: system.next()) }
+        let nonce = (stream, UInt32(truncatingIfNeeded: refillCounter), UInt32(truncatingIfNeeded: refillCounter >> 32))
+        refillCounter &+= 1
+        let base = buffer.baseAddress.unsafelyUnwrapped
+        for block in 0..<(Self.blockSize / 64) {
+            ChaCha20.block(key: key, counter: UInt32(block), nonce: nonce, into: base + 64 * block)
         }
         position = 0
     }
 
     /// The next uniformly random byte.
     public mutating func nextByte() -> UInt8 {
-        if position >= buffer.count { refill() }
+        if position >= Self.blockSize { refill() }
         let byte = buffer[position]
         position += 1
         return byte
     }
 
-    /// The next uniformly random 64-bit word.
+    /// The next uniformly random 64-bit word (eight keystream bytes, little-endian).
     public mutating func next() -> UInt64 {
-        if position + 8 > buffer.count { refill() }
-        var word: UInt64 = 0
-        for index in 0..<8 { word |= UInt64(buffer[position + index]) << UInt64(8 * index) }
+        if position + 8 > Self.blockSize { refill() }
+        let word = buffer.loadUnaligned(fromByteOffset: position, as: UInt64.self)
         position += 8
-        return word
+        return UInt64(littleEndian: word)
     }
 
     /// A uniform value in `0 ..< bound` by rejection sampling (no modulo bias).

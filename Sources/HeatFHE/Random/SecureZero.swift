@@ -17,3 +17,16 @@ func secureZero(_ buffer: UnsafeMutableRawBufferPointer) {
     _ = memset_s(base, buffer.count, 0, buffer.count)
     #endif
 }
+
+extension PolyRq {
+    /// Overwrites the residues with zeros in place (for temporaries holding `s`, `u` or errors).
+    ///
+    /// Wipes the buffer this value references; when another value shares it (copy-on-write), the
+    /// write makes a private copy first and wipes that, so call it only on values you own.
+    mutating func wipe() { data.withUnsafeMutableBytes { secureZero($0) } }
+}
+
+extension Array where Element: FixedWidthInteger {
+    /// Overwrites the elements with zeros in place (for temporaries holding secret coefficients).
+    mutating func wipe() { withUnsafeMutableBytes { secureZero($0) } }
+}

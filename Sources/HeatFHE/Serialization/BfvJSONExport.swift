@@ -63,7 +63,8 @@ public enum BfvJSONExport {
         (0..<polynomial.context.count).map { polynomial.residues(modulus: $0).map { UInt64($0) } }
     }
 
-    /// Exports a secret key.
+    /// Exports a secret key: the document *is* the secret (callers such as `heatctl fhe export-json`
+    /// require an explicit opt-in).
     ///
     /// - Parameter secretKey: the key.
     /// - Returns: the JSON document.
@@ -71,7 +72,7 @@ public enum BfvJSONExport {
         let context = secretKey.context
         return render(
             kind: .secretKey, parameters: context.parameters, encoding: nil, moduli: context.parameters.keyModuli,
-            polynomials: [residues(secretKey.coefficientForm())])
+            polynomials: [secretKey.withSecretCoefficients { residues($0) }])
     }
 
     /// Exports a public key.

@@ -12,12 +12,19 @@ import HeatEnvelope
 /// | `fheParameters` | nothing (the parameters are the object) |
 /// | `fheSecretKey` | one polynomial (`s`, key level) |
 /// | `fhePublicKey` | two polynomials (`p0`, `p1`, key level) |
+/// | `fheSeededPublicKey` | one polynomial (`p0`, key level), then the 32-byte seed of `p1` |
 /// | `fheCiphertext` | encoding `UInt8`, signedness `UInt8`, value count `UInt32`, polynomial count `UInt8`, polynomials (ciphertext level) |
+/// | `fheSeededCiphertext` | encoding `UInt8`, signedness `UInt8`, value count `UInt32`, one polynomial (`c0`), then the 32-byte seed of `c1` |
 /// | `fhePlaintext` | encoding `UInt8`, signedness `UInt8`, value count `UInt32`, `N` coefficients mod `t` as `UInt64` |
 ///
 /// A polynomial is its modulus count (`UInt8`) and then, modulus by modulus, its `N` coefficient-form
 /// residues as 4-byte (`UInt32` scalars) or 8-byte words. Readers check every count, every range
 /// (`residue < q_i`) and that nothing follows the object, and name the field at fault.
+///
+/// **Security.** Parameters read from a file must claim and meet 128-bit security: a file whose
+/// parameters are marked ``BfvParameters/SecurityLevel/insecureForTesting`` is refused with
+/// ``FHEError/insecureParameters(degree:logQ:maximumLogQ:)`` unless the caller passes the testing
+/// switch ``BfvSecurityPolicy/allowInsecureForTesting``.
 ///
 /// ```swift
 /// let envelope = ciphertext.envelope()
@@ -67,15 +74,36 @@ public enum BfvFile {
     /// - Throws: ``FHEError/malformedData(source:reason:)`` when the payload is not an FHE object or
     ///   its parameters do not match the envelope's fingerprint.
     public static func parameters(in envelope: Envelope, source: String) throws(FHEError) -> BfvParameters {
-        var reader = ByteReader(Array(envelope.payload), source: source)
-        return try readHeader(&reader, envelope: envelope)
+        try parameters(in: envelope, source: source, policy: .production)
     }
 
+    /// The parameters embedded at the start of any HeatFHE object's payload, refused when below
+    /// 128-bit security unless the policy is the testing switch.
+    ///
+    /// - Parameters:
+    ///   - envelope: an envelope of an FHE kind.
+    ///   - source: a name for messages.
+    ///   - policy: ``BfvSecurityPolicy/production`` (refuse insecure parameters) or
+    ///     ``BfvSecurityPolicy/allowInsecureForTesting``.
+    /// - Returns: the validated parameters.
+    /// - Throws: ``FHEError/insecureParameters(degree:logQ:maximumLogQ:)`` for insecure parameters in
+    ///   production, or ``FHEError/malformedData(source:reason:)`` as ``parameters(in:source:)``.
+    public static func parameters(
+        in envelope: Envelope, source: String, policy: BfvSecurityPolicy
+    ) throws(FHEError) -> BfvParameters {
+        var reader = ByteReader(Array(envelope.payload), source: source)
+        let parameters = try readHeader(&reader, envelope: envelope)
+        try policy.check(parameters)
+        return parameters
+    }
+
+    /// The FHE envelope kinds (whose payload starts with the parameters).
+    static let fheKinds: [EnvelopeKind] = [
+        .fheParameters, .fheSecretKey, .fhePublicKey, .fheCiphertext, .fhePlaintext, .fheSeededCiphertext,
+        .fheSeededPublicKey, .fheRelinearizationKey, .fheGaloisKeys,
+    ]
+
     static func readHeader(_ reader: inout ByteReader, envelope: Envelope) throws(FHEError) -> BfvParameters {
-        let fheKinds: [EnvelopeKind] = [
-            .fheParameters, .fheSecretKey, .fhePublicKey, .fheCiphertext, .fhePlaintext, .fheRelinearizationKey,
-            .fheGaloisKeys,
-        ]
         guard fheKinds.contains(envelope.kind) else {
             throw .malformedData(source: reader.source, reason: "a \(envelope.kind) file is not a HeatFHE object")
         }
@@ -155,17 +183,26 @@ public enum BfvFile {
         return (encoding, signedness, Int(count))
     }
 
+    static func write(_ seed: PolySeed, to writer: inout ByteWriter) {
+        writer.append(contentsOf: seed.bytes)
+    }
+
+    static func readSeed(_ reader: inout ByteReader, field: String) throws(FHEError) -> PolySeed {
+        try PolySeed(bytes: try reader.readBytes(PolySeed.byteCount, field: field))
+    }
+
     static func writeMetadata(_ writer: inout ByteWriter, _ encoding: BfvEncoding, _ signedness: BfvSignedness, _ count: Int) {
         writer.append(encoding.rawValue)
         writer.append(signedness.rawValue)
         writer.append(UInt32(count))
     }
 
-    /// Starts reading an object of `kind` made for `context`'s parameters.
+    /// Starts reading an object of `kind` (or one of `alternatives`) made for `context`'s parameters.
     static func open<T: ScalarType>(
-        _ envelope: Envelope, kind: EnvelopeKind, context: BfvContext<T>, source: String
+        _ envelope: Envelope, kind: EnvelopeKind, or alternatives: [EnvelopeKind] = [], context: BfvContext<T>,
+        source: String
     ) throws(FHEError) -> ByteReader {
-        guard envelope.kind == kind else {
+        guard envelope.kind == kind || alternatives.contains(envelope.kind) else {
             throw .envelope(.wrongKind(source: source, expected: kind, found: envelope.kind))
         }
         guard envelope.fingerprint == context.fingerprint else {
@@ -188,62 +225,158 @@ extension BfvParameters {
         BfvFile.envelope(kind: .fheParameters, parameters: self, writer: BfvFile.header(self))
     }
 
-    /// Decodes an `fheParameters` envelope.
+    /// Decodes an `fheParameters` envelope (production policy: insecure parameters are refused).
     ///
     /// - Parameters:
     ///   - envelope: the envelope.
     ///   - source: a name for messages (usually the path).
     /// - Throws: ``FHEError`` naming the fault.
     public init(envelope: Envelope, source: String) throws(FHEError) {
+        try self.init(envelope: envelope, source: source, policy: .production)
+    }
+
+    /// Decodes an `fheParameters` envelope, refusing parameters below 128-bit security unless the
+    /// policy is the testing switch.
+    ///
+    /// - Parameters:
+    ///   - envelope: the envelope.
+    ///   - source: a name for messages (usually the path).
+    ///   - policy: ``BfvSecurityPolicy/production`` or ``BfvSecurityPolicy/allowInsecureForTesting``.
+    /// - Throws: ``FHEError`` naming the fault.
+    public init(envelope: Envelope, source: String, policy: BfvSecurityPolicy) throws(FHEError) {
         guard envelope.kind == .fheParameters else {
             throw .envelope(.wrongKind(source: source, expected: .fheParameters, found: envelope.kind))
         }
         var reader = ByteReader(Array(envelope.payload), source: source)
         self = try BfvFile.readHeader(&reader, envelope: envelope)
         try reader.expectEnd()
+        try policy.check(self)
     }
 }
 
 extension SecretKey {
     /// The secret key as an `fheSecretKey` envelope (written with mode 0600).
     ///
+    /// The envelope's payload is a copy of the secret: prefer ``write(to:)``, which wipes it.
+    ///
     /// - Returns: the envelope.
     public func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
-        var polynomial = coefficientForm()
-        BfvFile.write(polynomial, to: &writer)
-        polynomial.data.withUnsafeMutableBytes { secureZero($0) }
-        let result = BfvFile.envelope(kind: .fheSecretKey, parameters: context.parameters, writer: writer)
-        writer.bytes.withUnsafeMutableBytes { secureZero($0) }
-        return result
+        withSecretCoefficients { s in BfvFile.write(s, to: &writer) }
+        defer { writer.bytes.wipe() }
+        return BfvFile.envelope(kind: .fheSecretKey, parameters: context.parameters, writer: writer)
     }
 
-    /// Decodes an `fheSecretKey` envelope made for `context`'s parameters.
+    /// Writes the secret key file (mode 0600) and wipes every temporary copy of the secret.
+    ///
+    /// - Parameter url: the destination.
+    /// - Throws: ``FHEError/envelope(_:)`` when the file cannot be written.
+    public func write(to url: URL) throws(FHEError) {
+        var envelope = envelope()
+        defer { envelope.payload.withUnsafeMutableBytes { secureZero($0) } }
+        try BfvFile.write(envelope, to: url)
+    }
+
+    /// Decodes an `fheSecretKey` envelope made for `context`'s parameters, checks that `s` is a
+    /// ternary polynomial consistent across the primes, and wipes the decoded copies.
+    ///
+    /// - Parameters:
+    ///   - envelope: the envelope (the caller owns its payload; see ``init(wipingEnvelope:context:source:)``).
+    ///   - context: the parameters.
+    ///   - source: a name for messages.
+    /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload, not a valid secret key).
+    public convenience init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
+        var reader = try BfvFile.open(envelope, kind: .fheSecretKey, context: context, source: source)
+        defer { reader.wipe() }
+        var polynomial = try BfvFile.readPolynomial(&reader, ring: context.keyContext, field: "secretKey.s")
+        defer { polynomial.wipe() }
+        try reader.expectEnd()
+        try self.init(context: context, wiping: &polynomial, source: source)
+    }
+
+    /// Decodes an `fheSecretKey` envelope like ``init(envelope:context:source:)`` and then wipes the
+    /// envelope's payload too, so that loading leaves no copy of the secret behind.
+    ///
+    /// - Parameters:
+    ///   - envelope: the envelope; its payload is zeroed on return, whether or not loading succeeded.
+    ///   - context: the parameters.
+    ///   - source: a name for messages.
+    /// - Throws: as ``init(envelope:context:source:)``.
+    public convenience init(wipingEnvelope envelope: inout Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
+        defer { envelope.payload.withUnsafeMutableBytes { secureZero($0) } }
+        try self.init(envelope: envelope, context: context, source: source)
+    }
+
+    /// Reads a secret key file made for `context`'s parameters and wipes every copy of the file's
+    /// bytes once the key holds `s`.
+    ///
+    /// - Parameters:
+    ///   - url: the `fheSecretKey` file.
+    ///   - context: the parameters.
+    /// - Returns: the key.
+    /// - Throws: as ``init(envelope:context:source:)``, or ``FHEError/envelope(_:)`` for an unreadable file.
+    public static func load(from url: URL, context: BfvContext<T>) throws(FHEError) -> SecretKey<T> {
+        var envelope = try BfvFile.read(url, expecting: .fheSecretKey, fingerprint: context.fingerprint)
+        return try SecretKey(wipingEnvelope: &envelope, context: context, source: url.path)
+    }
+}
+
+extension PublicKey {
+    /// The public key as an envelope: `fheSeededPublicKey` (`p0` and the seed of `p1`, about half
+    /// the size) when the key has a ``seed`` and `seeded` is `true`, else `fhePublicKey`.
+    ///
+    /// - Parameter seeded: write the seeded form when possible (default `true`).
+    /// - Returns: the envelope.
+    public func envelope(seeded: Bool = true) -> Envelope {
+        var writer = BfvFile.header(context.parameters)
+        if seeded, let seed {
+            BfvFile.write(p0.inverseNTT(), to: &writer)
+            BfvFile.write(seed, to: &writer)
+            return BfvFile.envelope(kind: .fheSeededPublicKey, parameters: context.parameters, writer: writer)
+        }
+        for polynomial in coefficientForm() { BfvFile.write(polynomial, to: &writer) }
+        return BfvFile.envelope(kind: .fhePublicKey, parameters: context.parameters, writer: writer)
+    }
+
+    /// Decodes an `fhePublicKey` or `fheSeededPublicKey` envelope made for `context`'s parameters
+    /// and checks the key against them (key-level ring, no zero polynomial).
     ///
     /// - Parameters:
     ///   - envelope: the envelope.
     ///   - context: the parameters.
     ///   - source: a name for messages.
-    /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
-    public convenience init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
-        var reader = try BfvFile.open(envelope, kind: .fheSecretKey, context: context, source: source)
-        let polynomial = try BfvFile.readPolynomial(&reader, ring: context.keyContext, field: "secretKey.s")
-        try reader.expectEnd()
-        self.init(context: context, coefficientForm: polynomial)
+    /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload, degenerate key).
+    public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
+        var reader = try BfvFile.open(
+            envelope, kind: .fhePublicKey, or: [.fheSeededPublicKey], context: context, source: source)
+        let p0 = try BfvFile.readPolynomial(&reader, ring: context.keyContext, field: "publicKey.p0")
+        if envelope.kind == .fheSeededPublicKey {
+            let seed = try BfvFile.readSeed(&reader, field: "publicKey.seed")
+            try reader.expectEnd()
+            self.init(context: context, p0: p0, seed: seed)
+        } else {
+            let p1 = try BfvFile.readPolynomial(&reader, ring: context.keyContext, field: "publicKey.p1")
+            try reader.expectEnd()
+            self.init(context: context, p0: p0, p1: p1)
+        }
+        try validate(source: source)
     }
 }
 
-extension PublicKey {
-    /// The public key as an `fhePublicKey` envelope.
+extension SeededCiphertext {
+    /// The seeded ciphertext as an `fheSeededCiphertext` envelope (about half the size of the
+    /// expanded ciphertext's).
     ///
     /// - Returns: the envelope.
     public func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
-        for polynomial in coefficientForm() { BfvFile.write(polynomial, to: &writer) }
-        return BfvFile.envelope(kind: .fhePublicKey, parameters: context.parameters, writer: writer)
+        BfvFile.writeMetadata(&writer, encoding, signedness, valueCount)
+        BfvFile.write(c0, to: &writer)
+        BfvFile.write(seed, to: &writer)
+        return BfvFile.envelope(kind: .fheSeededCiphertext, parameters: context.parameters, writer: writer)
     }
 
-    /// Decodes an `fhePublicKey` envelope made for `context`'s parameters.
+    /// Decodes an `fheSeededCiphertext` envelope made for `context`'s parameters.
     ///
     /// - Parameters:
     ///   - envelope: the envelope.
@@ -251,11 +384,13 @@ extension PublicKey {
     ///   - source: a name for messages.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
     public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
-        var reader = try BfvFile.open(envelope, kind: .fhePublicKey, context: context, source: source)
-        let p0 = try BfvFile.readPolynomial(&reader, ring: context.keyContext, field: "publicKey.p0")
-        let p1 = try BfvFile.readPolynomial(&reader, ring: context.keyContext, field: "publicKey.p1")
+        var reader = try BfvFile.open(envelope, kind: .fheSeededCiphertext, context: context, source: source)
+        let (encoding, signedness, count) = try BfvFile.readMetadata(&reader, degree: context.degree)
+        let c0 = try BfvFile.readPolynomial(&reader, ring: context.ciphertextContext, field: "ciphertext.c0")
+        let seed = try BfvFile.readSeed(&reader, field: "ciphertext.seed")
         try reader.expectEnd()
-        self.init(context: context, p0: p0, p1: p1)
+        try self.init(
+            context: context, c0: c0, seed: seed, encoding: encoding, signedness: signedness, valueCount: count)
     }
 }
 
@@ -271,7 +406,8 @@ extension Ciphertext {
         return BfvFile.envelope(kind: .fheCiphertext, parameters: context.parameters, writer: writer)
     }
 
-    /// Decodes an `fheCiphertext` envelope made for `context`'s parameters.
+    /// Decodes an `fheCiphertext` envelope made for `context`'s parameters, or an
+    /// `fheSeededCiphertext` one (expanding `c1` from its seed).
     ///
     /// - Parameters:
     ///   - envelope: the envelope.
@@ -279,6 +415,10 @@ extension Ciphertext {
     ///   - source: a name for messages.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
     public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
+        if envelope.kind == .fheSeededCiphertext {
+            self = try SeededCiphertext(envelope: envelope, context: context, source: source).expanded()
+            return
+        }
         var reader = try BfvFile.open(envelope, kind: .fheCiphertext, context: context, source: source)
         let (encoding, signedness, count) = try BfvFile.readMetadata(&reader, degree: context.degree)
         let polynomialCount: UInt8 = try reader.read("ciphertext.polynomialCount")

@@ -26,7 +26,7 @@ struct ByteWriter {
 
 /// Reads big-endian integers from a byte array, naming the field on truncation.
 struct ByteReader {
-    let bytes: [UInt8]
+    private(set) var bytes: [UInt8]
     var offset = 0
     let source: String
 
@@ -72,6 +72,9 @@ struct ByteReader {
         defer { offset += count }
         return Array(bytes[offset..<(offset + count)])
     }
+
+    /// Overwrites the bytes with zeros (after reading a secret key).
+    mutating func wipe() { bytes.wipe() }
 
     func expectEnd() throws(FHEError) {
         guard remaining == 0 else {

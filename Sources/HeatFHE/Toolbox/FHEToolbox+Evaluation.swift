@@ -100,12 +100,14 @@ extension FHEToolbox {
     ///   - steps: the rotation step of `rotate`, or the number of levels of `mod-switch` (default 1).
     ///   - relinearize: whether `mul` relinearizes (default `true`).
     ///   - output: the result file.
+    ///   - policy: ``BfvSecurityPolicy/production`` (default) refuses insecure parameters.
     /// - Returns: a summary of the result.
-    /// - Throws: ``FHEError`` (bad or mismatched files, a missing key, a missing `--steps`).
+    /// - Throws: ``FHEError`` (bad or mismatched files, a missing key, a missing `--steps`,
+    ///   insecure parameters in production).
     @discardableResult
     public static func evaluate(
         _ operation: Operation, inputs: [URL], keysDirectory: URL?, steps: Int? = nil, relinearize: Bool = true,
-        output: URL
+        output: URL, policy: BfvSecurityPolicy = .production
     ) throws(FHEError) -> EvaluationResult {
         guard inputs.count == operation.inputCount else {
             throw .invalidInput(
@@ -113,7 +115,7 @@ extension FHEToolbox {
                 reason: "\(operation.rawValue) takes \(operation.inputCount) ciphertext file(s), got \(inputs.count)")
         }
         let first = try BfvFile.read(inputs[0], expecting: .fheCiphertext)
-        let parameters = try BfvFile.parameters(in: first, source: inputs[0].path)
+        let parameters = try BfvFile.parameters(in: first, source: inputs[0].path, policy: policy)
         switch parameters.scalarWidth {
         case .bits32:
             return try evaluate(

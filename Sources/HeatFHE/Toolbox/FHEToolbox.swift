@@ -8,6 +8,10 @@ import HeatEnvelope
 /// scalar (`UInt32` or `UInt64`), checks that every file belongs to the same parameters
 /// (fingerprints) and calls the generic API.
 ///
+/// Every entry point is a production loader: files whose parameters are below 128-bit security
+/// are refused unless `policy` is ``BfvSecurityPolicy/allowInsecureForTesting``. Encryption takes a
+/// public key only; the noise budget and a secret key's JSON export are given only when asked.
+///
 /// ```swift
 /// let keys = try FHEToolbox.generateKeys(preset: "n4096-logq109-logt17", directory: URL(filePath: "keys"))
 /// try FHEToolbox.encrypt(values: [1, 2, 3], keyFile: keys.publicKey, encoding: .batch,
@@ -83,8 +87,9 @@ public enum FHEToolbox {
         public var signed: Bool
         /// The decrypted values.
         public var values: [Int64]
-        /// The remaining invariant noise budget in bits.
-        public var noiseBudget: Int
+        /// The remaining invariant noise budget in bits, only when asked for (it depends on the
+        /// secret key; `nil` is left out of the JSON).
+        public var noiseBudget: Int?
     }
 
     /// What `heatctl fhe inspect` shows about a file.
@@ -153,11 +158,14 @@ public enum FHEToolbox {
     ///   - directory: the destination folder (created if missing).
     ///   - evaluationKeys: the evaluation keys to write too (default: relinearization key and the
     ///     default Galois keys; `nil` for none).
+    ///   - policy: ``BfvSecurityPolicy/production`` (default) refuses insecure parameters.
     /// - Returns: the written files.
     /// - Throws: a validation or write failure.
     public static func generateKeys(
-        parameters: BfvParameters, directory: URL, evaluationKeys: EvaluationKeyOptions? = EvaluationKeyOptions()
+        parameters: BfvParameters, directory: URL, evaluationKeys: EvaluationKeyOptions? = EvaluationKeyOptions(),
+        policy: BfvSecurityPolicy = .production
     ) throws(FHEError) -> KeyFiles {
+        try policy.check(parameters)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -184,29 +192,38 @@ public enum FHEToolbox {
         let secretKey = SecretKey(context: context)
         let publicKey = PublicKey(secretKey: secretKey)
         try BfvFile.write(context.parameters.envelope(), to: files.parameters)
-        try BfvFile.write(secretKey.envelope(), to: files.secretKey)
-        try BfvFile.write(publicKey.envelope(), to: files.publicKey)
+        try secretKey.write(to: files.secretKey)
+        try BfvFile.write(publicKey.envelope(seeded: true), to: files.publicKey)
         try writeEvaluationKeys(secretKey, files, evaluationKeys)
     }
 
-    /// Encrypts integers with a public or a secret key file and writes the ciphertext.
+    /// Encrypts integers with a public key file and writes the ciphertext.
     ///
-    /// Values are encoded as signed integers when any is negative, else as unsigned.
+    /// Values are encoded as signed integers when any is negative, else as unsigned. A secret key
+    /// file is refused: the encrypting side never needs the secret.
     ///
     /// - Parameters:
     ///   - values: at most `N` integers in the plaintext range.
-    ///   - keyFile: an `fhePublicKey` or `fheSecretKey` file.
+    ///   - keyFile: an `fhePublicKey` or `fheSeededPublicKey` file.
     ///   - encoding: batch or coefficient.
     ///   - output: the ciphertext file.
+    ///   - policy: ``BfvSecurityPolicy/production`` (default) refuses insecure parameters.
     /// - Returns: the parameters' name.
     /// - Throws: ``FHEError`` (bad key file, too many values, a value out of range with its index).
     @discardableResult
-    public static func encrypt(values: [Int64], keyFile: URL, encoding: BfvEncoding, output: URL) throws(FHEError) -> String {
+    public static func encrypt(
+        values: [Int64], keyFile: URL, encoding: BfvEncoding, output: URL, policy: BfvSecurityPolicy = .production
+    ) throws(FHEError) -> String {
         let envelope = try BfvFile.read(keyFile)
-        guard envelope.kind == .fhePublicKey || envelope.kind == .fheSecretKey else {
+        if envelope.kind == .fheSecretKey {
+            throw .invalidInput(
+                source: keyFile.path,
+                reason: "encryption takes the public key; a secret key must never be handed to the encrypting side")
+        }
+        guard envelope.kind == .fhePublicKey || envelope.kind == .fheSeededPublicKey else {
             throw .envelope(.wrongKind(source: keyFile.path, expected: .fhePublicKey, found: envelope.kind))
         }
-        let parameters = try BfvFile.parameters(in: envelope, source: keyFile.path)
+        let parameters = try BfvFile.parameters(in: envelope, source: keyFile.path, policy: policy)
         switch parameters.scalarWidth {
         case .bits32:
             try encrypt(values, envelope, keyFile.path, encoding, output, BfvContext<UInt32>(parameters: parameters))
@@ -223,18 +240,20 @@ public enum FHEToolbox {
     /// - Parameters:
     ///   - inputFile: a `.json` array or a CSV file with a header.
     ///   - column: the CSV column (required when the CSV has several).
-    ///   - keyFile: an `fhePublicKey` or `fheSecretKey` file.
+    ///   - keyFile: an `fhePublicKey` or `fheSeededPublicKey` file.
     ///   - encoding: batch or coefficient.
     ///   - output: the ciphertext file.
+    ///   - policy: ``BfvSecurityPolicy/production`` (default) refuses insecure parameters.
     /// - Returns: the number of values encrypted and the parameters' name.
     /// - Throws: ``FHEError`` naming the file and the element or line at fault.
     @discardableResult
     public static func encrypt(
-        inputFile: URL, column: String?, keyFile: URL, encoding: BfvEncoding, output: URL
+        inputFile: URL, column: String?, keyFile: URL, encoding: BfvEncoding, output: URL,
+        policy: BfvSecurityPolicy = .production
     ) throws(FHEError) -> (count: Int, parameters: String) {
         let values = try FHEValueInput.read(inputFile, column: column)
         do {
-            let name = try encrypt(values: values, keyFile: keyFile, encoding: encoding, output: output)
+            let name = try encrypt(values: values, keyFile: keyFile, encoding: encoding, output: output, policy: policy)
             return (values.count, name)
         } catch {
             guard case .valueOutOfRange(let index, let value, let range) = error else { throw error }
@@ -258,12 +277,7 @@ public enum FHEToolbox {
         } else {
             plaintext = try encoder.encode(unsigned: values.map { UInt64($0) }, encoding: encoding)
         }
-        let encryptor: BfvEncryptor<T>
-        if keyEnvelope.kind == .fheSecretKey {
-            encryptor = BfvEncryptor(secretKey: try SecretKey(envelope: keyEnvelope, context: context, source: keyPath))
-        } else {
-            encryptor = BfvEncryptor(publicKey: try PublicKey(envelope: keyEnvelope, context: context, source: keyPath))
-        }
+        let encryptor = BfvEncryptor(publicKey: try PublicKey(envelope: keyEnvelope, context: context, source: keyPath))
         try BfvFile.write(try encryptor.encrypt(plaintext).envelope(), to: output)
     }
 
@@ -273,32 +287,45 @@ public enum FHEToolbox {
     ///   - secretKeyFile: the `fheSecretKey` file.
     ///   - ciphertextFile: the `fheCiphertext` file, made for the same parameters.
     ///   - encoding: the encoding to decode with (default: the one recorded in the ciphertext).
-    /// - Returns: the values and the remaining noise budget.
+    ///   - includeNoiseBudget: also measure the invariant noise budget (default `false`: it
+    ///     depends on the secret key, so it is given only when asked for).
+    ///   - policy: ``BfvSecurityPolicy/production`` (default) refuses insecure parameters.
+    /// - Returns: the values, and the remaining noise budget when asked for.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, corrupted file).
     public static func decrypt(
-        secretKeyFile: URL, ciphertextFile: URL, encoding: BfvEncoding? = nil
+        secretKeyFile: URL, ciphertextFile: URL, encoding: BfvEncoding? = nil, includeNoiseBudget: Bool = false,
+        policy: BfvSecurityPolicy = .production
     ) throws(FHEError) -> Decryption {
-        let keyEnvelope = try BfvFile.read(secretKeyFile, expecting: .fheSecretKey)
-        let parameters = try BfvFile.parameters(in: keyEnvelope, source: secretKeyFile.path)
-        let ciphertextEnvelope = try BfvFile.read(
-            ciphertextFile, expecting: .fheCiphertext, fingerprint: parameters.fingerprint)
+        var keyEnvelope = try BfvFile.read(secretKeyFile, expecting: .fheSecretKey)
+        defer { keyEnvelope.payload.withUnsafeMutableBytes { secureZero($0) } }
+        let parameters = try BfvFile.parameters(in: keyEnvelope, source: secretKeyFile.path, policy: policy)
+        let ciphertextEnvelope = try readCiphertextEnvelope(ciphertextFile, fingerprint: parameters.fingerprint)
         switch parameters.scalarWidth {
         case .bits32:
             return try decrypt(
-                keyEnvelope, secretKeyFile.path, ciphertextEnvelope, ciphertextFile.path, encoding,
+                &keyEnvelope, secretKeyFile.path, ciphertextEnvelope, ciphertextFile.path, encoding, includeNoiseBudget,
                 BfvContext<UInt32>(parameters: parameters))
         case .bits64:
             return try decrypt(
-                keyEnvelope, secretKeyFile.path, ciphertextEnvelope, ciphertextFile.path, encoding,
+                &keyEnvelope, secretKeyFile.path, ciphertextEnvelope, ciphertextFile.path, encoding, includeNoiseBudget,
                 BfvContext<UInt64>(parameters: parameters))
         }
     }
 
+    /// Reads an `fheCiphertext` or `fheSeededCiphertext` file of the given parameters.
+    static func readCiphertextEnvelope(_ url: URL, fingerprint: Fingerprint) throws(FHEError) -> Envelope {
+        let envelope = try BfvFile.read(url, fingerprint: fingerprint)
+        guard envelope.kind == .fheCiphertext || envelope.kind == .fheSeededCiphertext else {
+            throw .envelope(.wrongKind(source: url.path, expected: .fheCiphertext, found: envelope.kind))
+        }
+        return envelope
+    }
+
     private static func decrypt<T: ScalarType>(
-        _ keyEnvelope: Envelope, _ keyPath: String, _ ciphertextEnvelope: Envelope, _ ciphertextPath: String,
-        _ encoding: BfvEncoding?, _ context: BfvContext<T>
+        _ keyEnvelope: inout Envelope, _ keyPath: String, _ ciphertextEnvelope: Envelope, _ ciphertextPath: String,
+        _ encoding: BfvEncoding?, _ includeNoiseBudget: Bool, _ context: BfvContext<T>
     ) throws(FHEError) -> Decryption {
-        let secretKey = try SecretKey(envelope: keyEnvelope, context: context, source: keyPath)
+        let secretKey = try SecretKey(wipingEnvelope: &keyEnvelope, context: context, source: keyPath)
         let ciphertext = try Ciphertext(envelope: ciphertextEnvelope, context: context, source: ciphertextPath)
         let decryptor = BfvDecryptor(secretKey: secretKey)
         let plaintext = try decryptor.decrypt(ciphertext)
@@ -310,7 +337,7 @@ public enum FHEToolbox {
             : try encoder.decodeUnsigned(plaintext, encoding: chosen).map { Int64($0) }
         return Decryption(
             parameters: context.parameters.name, encoding: chosen.name, signed: ciphertext.signedness == .signed,
-            values: values, noiseBudget: try decryptor.noiseBudget(ciphertext))
+            values: values, noiseBudget: includeNoiseBudget ? try decryptor.invariantNoiseBudget(ciphertext) : nil)
     }
 
     /// Describes any HeatFHE file; with the secret key, also a ciphertext's noise budget.
@@ -318,14 +345,19 @@ public enum FHEToolbox {
     /// - Parameters:
     ///   - file: the file.
     ///   - secretKeyFile: an optional secret key of the same parameters.
+    ///   - policy: ``BfvSecurityPolicy/production`` (default) refuses insecure parameters.
     /// - Returns: the description.
     /// - Throws: ``FHEError`` when the file is not a valid HeatFHE file.
-    public static func inspect(_ file: URL, secretKeyFile: URL? = nil) throws(FHEError) -> Inspection {
-        let envelope = try BfvFile.read(file)
-        let parameters = try BfvFile.parameters(in: envelope, source: file.path)
-        let keyEnvelope = try secretKeyFile.map { url throws(FHEError) in
+    public static func inspect(
+        _ file: URL, secretKeyFile: URL? = nil, policy: BfvSecurityPolicy = .production
+    ) throws(FHEError) -> Inspection {
+        var envelope = try BfvFile.read(file)
+        defer { if envelope.kind.isSecret { envelope.payload.withUnsafeMutableBytes { secureZero($0) } } }
+        let parameters = try BfvFile.parameters(in: envelope, source: file.path, policy: policy)
+        var keyEnvelope = try secretKeyFile.map { url throws(FHEError) in
             try BfvFile.read(url, expecting: .fheSecretKey, fingerprint: parameters.fingerprint)
         }
+        defer { keyEnvelope?.payload.withUnsafeMutableBytes { secureZero($0) } }
         switch parameters.scalarWidth {
         case .bits32:
             return try inspect(envelope, file.path, keyEnvelope, secretKeyFile?.path, BfvContext<UInt32>(parameters: parameters))
@@ -346,14 +378,14 @@ public enum FHEToolbox {
         switch envelope.kind {
         case .fheSecretKey:
             _ = try SecretKey(envelope: envelope, context: context, source: path)
-        case .fhePublicKey:
+        case .fhePublicKey, .fheSeededPublicKey:
             _ = try PublicKey(envelope: envelope, context: context, source: path)
         case .fheRelinearizationKey:
             _ = try BfvRelinearizationKey(envelope: envelope, context: context, source: path)
         case .fheGaloisKeys:
             let keys = try BfvGaloisKeys(envelope: envelope, context: context, source: path)
             report.galoisElements = keys.elements
-        case .fheCiphertext:
+        case .fheCiphertext, .fheSeededCiphertext:
             let ciphertext = try Ciphertext(envelope: envelope, context: context, source: path)
             report.moduli = ciphertext.moduli
             report.level = ciphertext.level
@@ -363,7 +395,7 @@ public enum FHEToolbox {
             report.polynomialCount = ciphertext.polynomials.count
             if let keyEnvelope, let keyPath {
                 let secretKey = try SecretKey(envelope: keyEnvelope, context: context, source: keyPath)
-                report.noiseBudget = try BfvDecryptor(secretKey: secretKey).noiseBudget(ciphertext)
+                report.noiseBudget = try BfvDecryptor(secretKey: secretKey).invariantNoiseBudget(ciphertext)
             }
         case .fhePlaintext:
             let plaintext = try Plaintext(envelope: envelope, context: context, source: path)
@@ -377,20 +409,36 @@ public enum FHEToolbox {
         return report
     }
 
-    /// The JSON export (`Docs/FHE-Format.md`) of a secret key, public key or ciphertext file.
+    /// The JSON export (`Docs/FHE-Format.md`) of a secret key, public key or ciphertext file
+    /// (seeded files are exported expanded).
     ///
-    /// - Parameter file: the file.
+    /// - Parameters:
+    ///   - file: the file.
+    ///   - includeSecret: must be `true` to export a secret key (the document is the secret).
+    ///   - policy: ``BfvSecurityPolicy/production`` (default) refuses insecure parameters.
     /// - Returns: the JSON document.
-    /// - Throws: ``FHEError`` when the file is invalid or of another kind.
-    public static func exportJSON(_ file: URL) throws(FHEError) -> String {
-        let envelope = try BfvFile.read(file)
-        guard [.fheSecretKey, .fhePublicKey, .fheCiphertext, .fheRelinearizationKey, .fheGaloisKeys].contains(envelope.kind)
-        else {
+    /// - Throws: ``FHEError`` when the file is invalid or of another kind, or a secret key without
+    ///   `includeSecret`.
+    public static func exportJSON(
+        _ file: URL, includeSecret: Bool = false, policy: BfvSecurityPolicy = .production
+    ) throws(FHEError) -> String {
+        var envelope = try BfvFile.read(file)
+        defer { if envelope.kind.isSecret { envelope.payload.withUnsafeMutableBytes { secureZero($0) } } }
+        let kinds: [EnvelopeKind] = [
+            .fheSecretKey, .fhePublicKey, .fheSeededPublicKey, .fheCiphertext, .fheSeededCiphertext,
+            .fheRelinearizationKey, .fheGaloisKeys,
+        ]
+        guard kinds.contains(envelope.kind) else {
             throw .invalidInput(
                 source: file.path,
                 reason: "export-json takes a key or ciphertext file, not a \(envelope.kind) file")
         }
-        let parameters = try BfvFile.parameters(in: envelope, source: file.path)
+        guard envelope.kind != .fheSecretKey || includeSecret else {
+            throw .invalidInput(
+                source: file.path,
+                reason: "this is a secret key: its JSON export prints the secret; pass --include-secret if you really mean it")
+        }
+        let parameters = try BfvFile.parameters(in: envelope, source: file.path, policy: policy)
         switch parameters.scalarWidth {
         case .bits32: return try exportJSON(envelope, file.path, BfvContext<UInt32>(parameters: parameters))
         case .bits64: return try exportJSON(envelope, file.path, BfvContext<UInt64>(parameters: parameters))
@@ -403,7 +451,7 @@ public enum FHEToolbox {
         switch envelope.kind {
         case .fheSecretKey:
             return BfvJSONExport.export(try SecretKey(envelope: envelope, context: context, source: path))
-        case .fhePublicKey:
+        case .fhePublicKey, .fheSeededPublicKey:
             return BfvJSONExport.export(try PublicKey(envelope: envelope, context: context, source: path))
         case .fheRelinearizationKey:
             return BfvJSONExport.export(try BfvRelinearizationKey(envelope: envelope, context: context, source: path))

@@ -22,6 +22,13 @@ struct BenchFHECommand: HeatCommand {
               heatctl bench fhe
               heatctl bench fhe --preset n8192-logq217-logt25 --json
               heatctl bench fhe --preset n4096 --min-seconds 0.1
+              heatctl bench fhe --timing --preset n4096 --samples 300
+
+            With --timing, the command instead tests that decryption time does not depend on the \
+            message or on boundary-crafted ciphertexts: four classes (zero, random and maximal \
+            messages, phases one unit either side of a rounding boundary) are decrypted in random \
+            order, timed with the thread CPU clock, and compared pairwise with Welch's t test \
+            (dudect); |t| < 4.5 means no dependence was detected.
             """
     )
 
@@ -40,7 +47,17 @@ struct BenchFHECommand: HeatCommand {
     @Flag(name: .long, help: "Print the results as one JSON document.")
     var json = false
 
+    @Flag(name: .long, help: "Run the decryption timing-independence test instead (Welch's t per class pair).")
+    var timing = false
+
+    @Option(name: .long, help: "With --timing: decryptions timed per class.")
+    var samples: Int = 300
+
     func execute() async throws {
+        if timing {
+            try runTiming()
+            return
+        }
         let names = preset.isEmpty ? FHEBenchmark.defaultPresetNames : preset
         let options = FHEBenchmark.Options(minimumIterations: minIterations, minimumSeconds: minSeconds)
         var reports: [FHEBenchmarkReport] = []
@@ -67,6 +84,35 @@ struct BenchFHECommand: HeatCommand {
             for (name, size) in report.sizes.sorted(by: { $0.key < $1.key }) {
                 Console.output("  size.\(name): \(size) bytes")
             }
+            Console.output("")
+        }
+    }
+
+    func runTiming() throws {
+        let names = preset.isEmpty ? [FHEBenchmark.defaultPresetNames[0]] : preset
+        var reports: [FHEDecryptionTimingReport] = []
+        for name in names {
+            if !json { Console.info("timing decryption for \(name) (\(samples) samples per class)...") }
+            reports.append(try FHEDecryptionTiming.run(preset: name, samplesPerClass: samples))
+        }
+        if json {
+            try Console.output(FHEJSON.encode(["timing": reports]))
+            return
+        }
+        for report in reports {
+            Console.output("\(report.preset): decryption time per class (thread CPU, fastest 90% of \(report.samplesPerClass))")
+            Console.output(Self.row("class", "median us", "mean us", "sd us", "kept"))
+            for stats in report.classes {
+                Console.output(
+                    Self.row(
+                        stats.name, Self.format(stats.median / 1000), Self.format(stats.mean / 1000),
+                        Self.format(stats.variance.squareRoot() / 1000), String(stats.kept)))
+            }
+            for comparison in report.comparisons {
+                Console.output("  t(\(comparison.first), \(comparison.second)) = \(String(format: "%.2f", comparison.t))")
+            }
+            let verdict = report.passed ? "no dependence detected" : "POSSIBLE TIMING DEPENDENCE"
+            Console.output("  max |t| = \(String(format: "%.2f", report.maximumAbsoluteT)) (threshold \(report.threshold)): \(verdict)")
             Console.output("")
         }
     }

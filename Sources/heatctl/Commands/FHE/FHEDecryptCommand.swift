@@ -2,18 +2,19 @@ import ArgumentParser
 import Foundation
 import HeatFHE
 
-/// `heatctl fhe decrypt --secret-key F --input CT [--encoding batch|coefficient] [--json]`.
+/// `heatctl fhe decrypt --secret-key F --input CT [--encoding batch|coefficient] [--noise-budget] [--json]`.
 struct FHEDecryptCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "decrypt",
         abstract: "Decrypt a ciphertext and print its values.",
         discussion: """
-            Prints one value per line (or, with --json, one document with the values and the \
-            remaining noise budget). The encoding recorded in the ciphertext is used unless \
-            --encoding overrides it.
+            Prints one value per line (or, with --json, one document with the values). The \
+            encoding recorded in the ciphertext is used unless --encoding overrides it. The \
+            remaining noise budget depends on the secret key and is shown only with --noise-budget.
 
             Example:
               heatctl fhe decrypt --secret-key keys/bfv-secret-key.heat --input heat.ct --json
+              heatctl fhe decrypt --secret-key keys/bfv-secret-key.heat --input heat.ct --noise-budget
             """
     )
 
@@ -28,8 +29,16 @@ struct FHEDecryptCommand: HeatCommand {
     @Option(name: .long, help: "Decode as batch or coefficient (default: as encrypted).")
     var encoding: String?
 
+    @Flag(name: .customLong("noise-budget"), help: "Also measure and show the remaining noise budget (secret-dependent).")
+    var noiseBudget = false
+
     @Flag(name: .long, help: "Print one JSON document.")
     var json = false
+
+    @Flag(
+        name: .customLong("allow-insecure-for-testing"),
+        help: ArgumentHelp("Accept files whose parameters are below 128-bit security (tests only).", visibility: .hidden))
+    var allowInsecureForTesting = false
 
     func validate() throws {
         if let encoding, BfvEncoding(name: encoding) == nil {
@@ -41,12 +50,17 @@ struct FHEDecryptCommand: HeatCommand {
         Console.quiet = global.quiet
         let result = try FHEToolbox.decrypt(
             secretKeyFile: URL(filePath: secretKey), ciphertextFile: URL(filePath: input),
-            encoding: encoding.flatMap(BfvEncoding.init(name:)))
+            encoding: encoding.flatMap(BfvEncoding.init(name:)), includeNoiseBudget: noiseBudget,
+            policy: allowInsecureForTesting ? .allowInsecureForTesting : .production)
         if json {
             try Console.output(FHEJSON.encode(result))
         } else {
             for value in result.values { Console.output(String(value)) }
-            Console.info("\(result.values.count) values (\(result.encoding)); noise budget \(result.noiseBudget) bits")
+            if let budget = result.noiseBudget {
+                Console.info("\(result.values.count) values (\(result.encoding)); noise budget \(budget) bits")
+            } else {
+                Console.info("\(result.values.count) values (\(result.encoding))")
+            }
         }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeatFHE
 
-/// `heatctl fhe encrypt (--public-key F | --secret-key F) [--encoding batch|coefficient] --input VALUES.json|.csv [--column NAME] --out CT`.
+/// `heatctl fhe encrypt --public-key F [--encoding batch|coefficient] --input VALUES.json|.csv [--column NAME] --out CT`.
 struct FHEEncryptCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "encrypt",
@@ -10,7 +10,8 @@ struct FHEEncryptCommand: HeatCommand {
         discussion: """
             The input is a .json file holding an array of integers, or a CSV file with a header \
             (choose the column with --column when there are several). Values are encoded as signed \
-            integers when any is negative. At most N values fit one ciphertext.
+            integers when any is negative. At most N values fit one ciphertext. Encryption takes \
+            the public key only: the encrypting side never needs the secret key.
 
             Example:
               heatctl fhe encrypt --public-key keys/bfv-public-key.heat --input scores.csv --column heat --out heat.ct
@@ -20,10 +21,7 @@ struct FHEEncryptCommand: HeatCommand {
     @OptionGroup var global: GlobalOptions
 
     @Option(name: .customLong("public-key"), help: "Encrypt with this public key file.")
-    var publicKey: String?
-
-    @Option(name: .customLong("secret-key"), help: "Encrypt with this secret key file.")
-    var secretKey: String?
+    var publicKey: String
 
     @Option(name: .long, help: "batch (SIMD slots, default) or coefficient.")
     var encoding: String = "batch"
@@ -37,10 +35,12 @@ struct FHEEncryptCommand: HeatCommand {
     @Option(name: .long, help: "The ciphertext file to write.")
     var out: String
 
+    @Flag(
+        name: .customLong("allow-insecure-for-testing"),
+        help: ArgumentHelp("Accept files whose parameters are below 128-bit security (tests only).", visibility: .hidden))
+    var allowInsecureForTesting = false
+
     func validate() throws {
-        guard (publicKey == nil) != (secretKey == nil) else {
-            throw ValidationError("pass exactly one of --public-key and --secret-key")
-        }
         guard BfvEncoding(name: encoding) != nil else {
             throw ValidationError("--encoding must be batch or coefficient, got \"\(encoding)\"")
         }
@@ -48,10 +48,10 @@ struct FHEEncryptCommand: HeatCommand {
 
     func execute() async throws {
         Console.quiet = global.quiet
-        let keyPath = publicKey ?? secretKey ?? ""
         let (count, parameters) = try FHEToolbox.encrypt(
-            inputFile: URL(filePath: input), column: column, keyFile: URL(filePath: keyPath),
-            encoding: BfvEncoding(name: encoding) ?? .batch, output: URL(filePath: out))
+            inputFile: URL(filePath: input), column: column, keyFile: URL(filePath: publicKey),
+            encoding: BfvEncoding(name: encoding) ?? .batch, output: URL(filePath: out),
+            policy: allowInsecureForTesting ? .allowInsecureForTesting : .production)
         Console.info("encrypted \(count) values (\(encoding), \(parameters)) into \(out)")
     }
 }

@@ -47,6 +47,11 @@ struct FHEEvalCommand: HeatCommand {
     @Flag(name: .long, help: "Print one JSON document describing the result.")
     var json = false
 
+    @Flag(
+        name: .customLong("allow-insecure-for-testing"),
+        help: ArgumentHelp("Accept files whose parameters are below 128-bit security (tests only).", visibility: .hidden))
+    var allowInsecureForTesting = false
+
     func validate() throws {
         guard let chosen = FHEToolbox.Operation(rawValue: operation) else {
             throw ValidationError(
@@ -63,7 +68,8 @@ struct FHEEvalCommand: HeatCommand {
         let chosen = FHEToolbox.Operation(rawValue: operation) ?? .add
         let result = try FHEToolbox.evaluate(
             chosen, inputs: inputs.map { URL(filePath: $0) }, keysDirectory: keys.map { URL(filePath: $0) },
-            steps: steps, relinearize: !noRelinearize, output: URL(filePath: out))
+            steps: steps, relinearize: !noRelinearize, output: URL(filePath: out),
+            policy: allowInsecureForTesting ? .allowInsecureForTesting : .production)
         if json {
             try Console.output(FHEJSON.encode(result))
         } else {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeatFHE
 
-/// `heatctl fhe export-json FILE`.
+/// `heatctl fhe export-json FILE [--include-secret]`.
 struct FHEExportJSONCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-json",
@@ -10,10 +10,12 @@ struct FHEExportJSONCommand: HeatCommand {
         discussion: """
             The format (scheme, kind, n, plaintextModulus, encoding, moduli, polynomials in \
             coefficient form as decimal residues) is specified in Docs/FHE-Format.md with a worked \
-            example. Exporting a secret key prints the secret: handle the output accordingly.
+            example. Exporting a secret key prints the secret, so it is refused unless \
+            --include-secret is given. Seeded files are exported expanded.
 
             Example:
               heatctl fhe export-json heat.ct > heat.ct.json
+              heatctl fhe export-json keys/bfv-secret-key.heat --include-secret > secret.json
             """
     )
 
@@ -22,8 +24,18 @@ struct FHEExportJSONCommand: HeatCommand {
     @Argument(help: "The file to export.")
     var file: String
 
+    @Flag(name: .customLong("include-secret"), help: "Allow exporting a secret key (the output is the secret).")
+    var includeSecret = false
+
+    @Flag(
+        name: .customLong("allow-insecure-for-testing"),
+        help: ArgumentHelp("Accept files whose parameters are below 128-bit security (tests only).", visibility: .hidden))
+    var allowInsecureForTesting = false
+
     func execute() async throws {
-        let text = try FHEToolbox.exportJSON(URL(filePath: file))
+        let text = try FHEToolbox.exportJSON(
+            URL(filePath: file), includeSecret: includeSecret,
+            policy: allowInsecureForTesting ? .allowInsecureForTesting : .production)
         Console.output(String(text.dropLast()))
     }
 }

@@ -28,9 +28,16 @@ struct FHEInspectCommand: HeatCommand {
     @Flag(name: .long, help: "Print one JSON document.")
     var json = false
 
+    @Flag(
+        name: .customLong("allow-insecure-for-testing"),
+        help: ArgumentHelp("Accept files whose parameters are below 128-bit security (tests only).", visibility: .hidden))
+    var allowInsecureForTesting = false
+
     func execute() async throws {
         Console.quiet = global.quiet
-        let report = try FHEToolbox.inspect(URL(filePath: file), secretKeyFile: secretKey.map { URL(filePath: $0) })
+        let report = try FHEToolbox.inspect(
+            URL(filePath: file), secretKeyFile: secretKey.map { URL(filePath: $0) },
+            policy: allowInsecureForTesting ? .allowInsecureForTesting : .production)
         if json {
             try Console.output(FHEJSON.encode(report))
             return
