@@ -131,8 +131,10 @@ TABLES_BY_VERSION = {
     1: ["audit_log", "key_fingerprints", "client_directory", "weekly_buckets", "event_hmacs", "computation_runs",
         "signed_heads"],
     2: ["collector_keys", "ingestion_signatures"],
+    3: [],  # v3-policy adds release_groups, which is append-only but not chained
+    4: ["ciphertexts", "collector_state"],
 }
-COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs"]
+COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
 
 
@@ -336,7 +338,7 @@ class Verifier:
         if not valid:
             self.violation("badSignature", SIGNED_HEADS, seq, f"{label}: the Ed25519 signature does not verify")
             return False
-        known = {t for t, _ in self.walkable} | set(TABLES_BY_VERSION[1]) | set(TABLES_BY_VERSION[2])
+        known = {t for t, _ in self.walkable} | {t for tables in TABLES_BY_VERSION.values() for t in tables}
         for chain in head["chains"]:
             if chain["table"] not in known:
                 self.violation("badHead", SIGNED_HEADS, seq, f"{label}: names unknown table {chain['table']}")

@@ -17,12 +17,14 @@ import Testing
         var keys: String
         var key: PseudonymisationKey
         var collector: Collector
+        var generated: GeneratedKeys
 
         init(configuration: HeatConfiguration = HeatConfiguration()) throws {
             folder = try StoreTestSupport.temporaryDirectory()
             store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
             keys = folder.appending(path: "keys").path
-            let generated = try KeyFolder.generate(at: keys)
+            generated = try KeyFolder.generate(at: keys)
+            try KeyRegistry.recordGenerated(generated, in: store)
             key = generated.pseudonymisationKey
             _ = try PipelineKeys.generate(at: keys, preset: EncryptedPipelineTests.preset)
             collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector), configuration: configuration)
@@ -288,9 +290,13 @@ import Testing
     @Test func auditVerifyCoversTheCiphertextChains() throws {
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
-        _ = try fixture.collector.ingestor().ingest(
+        _ = try fixture.collector.ingestor(signer: StoreTestSupport.signer(fixture.generated)).ingest(
             try StoreTestSupport.interactions(0..<20), clients: [], into: fixture.store, source: Self.source("a.csv"))
-        #expect(try StoreVerifier.verify(store: fixture.store).intact)
+        let pinned = fixture.generated.signingKey.verificationKey
+        #expect(try StoreVerifier.verify(store: fixture.store, pinnedKey: pinned, anchor: .firstHead, allowUnsignedTail: true).intact)
+        // The collector's signature covers the ciphertext rows: the run verifies signed, end to end.
+        let head = try HeadSigner.sign(store: fixture.store, with: fixture.generated.signingKey, anchor: .firstHead)
+        #expect(try StoreVerifier.verify(store: fixture.store, pinnedKey: pinned, anchor: .previous(head)).intact)
         for table in [ChainedTable.ciphertexts, .collectorState] {
             #expect(throws: StoreError.self) {
                 try fixture.store.write { db in try db.execute(sql: "DELETE FROM \(table.name)") }
@@ -301,7 +307,7 @@ import Testing
             try StoreTestSupport.dropTriggers(db, "ciphertexts")
             try db.execute(sql: "UPDATE ciphertexts SET week = '2020-W01' WHERE seq = 1")
         }
-        let report = try StoreVerifier.verify(store: fixture.store)
+        let report = try StoreVerifier.verify(store: fixture.store, pinnedKey: pinned, anchor: .previous(head))
         #expect(!report.intact)
         #expect(report.violations.contains { $0.table == "ciphertexts" })
     }

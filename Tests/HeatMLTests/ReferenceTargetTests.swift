@@ -37,7 +37,9 @@ struct ReferenceTargetTests {
     func logisticRegressionMeetsTheReference(dataset: Dataset) throws {
         let (table, folds, excluding) = try Self.load(dataset)
         let result = try CrossValidation.run(.logistic(LogisticRegression(c: 1)), on: table, target: dataset.target, positiveLabel: dataset.positive, folds: folds, excluding: excluding)
+        // Two-sided: not worse than the reference, and not suspiciously better (leakage).
         #expect(result.mean.rocAuc >= dataset.logisticReference - 0.003, "\(dataset.name) logistic mean ROC-AUC \(result.mean.rocAuc)")
+        #expect(result.mean.rocAuc <= dataset.logisticReference + 0.003, "\(dataset.name) logistic mean ROC-AUC \(result.mean.rocAuc)")
     }
 
     @Test(arguments: datasets)
@@ -47,5 +49,7 @@ struct ReferenceTargetTests {
         let model = GradientBoostedTrees(rounds: 100, maxDepth: 4, learningRate: 0.3, lambda: 1, treeMethod: .hist(maxBins: 256), baseScore: 0.5)
         let result = try CrossValidation.run(.gbdt(model), on: table, target: dataset.target, positiveLabel: dataset.positive, folds: folds, excluding: excluding)
         #expect(result.mean.rocAuc >= dataset.xgboostHistReference - 0.005, "\(dataset.name) gbdt mean ROC-AUC \(result.mean.rocAuc)")
+        // Never more than 0.01 above XGBoost (issue 17): a larger gain would need an explanation.
+        #expect(result.mean.rocAuc <= dataset.xgboostHistReference + 0.01, "\(dataset.name) gbdt mean ROC-AUC \(result.mean.rocAuc)")
     }
 }

@@ -95,7 +95,8 @@ struct ReleaseCommand: HeatCommand {
         }
         var sections = section.isEmpty ? nil : Set(section)
         var decrypted: [ClientDirectoryEntry]?
-        if run != nil || (try EncryptedClientDirectory.ciphertextCount(in: opened)) > 0 {
+        let encryptedStore = try EncryptedClientDirectory.ciphertextCount(in: opened) > 0
+        if run != nil || encryptedStore {
             // The encrypted pipeline: the key holder decrypts inside the vault.
             let keyHolder = try KeyHolder(folder: folder)
             let evaluation = try run.map { try EncryptedHeatRun.read(from: URL(filePath: $0), context: keyHolder.context) }
