@@ -22,8 +22,9 @@ public enum KeyRole: String, Sendable, CaseIterable, Codable, CustomStringConver
     /// The kinds of envelope files a folder of this role may hold.
     public var allowedKinds: Set<EnvelopeKind> {
         switch self {
-        case .collector: [.pseudonymisationKey, .ingestionKey, .ingestionKeyEndorsement, .fhePublicKey, .fheParameters]
-        case .evaluator: [.fhePublicKey, .fheRelinearizationKey, .fheGaloisKeys, .fheParameters]
+        case .collector:
+            [.pseudonymisationKey, .ingestionKey, .ingestionKeyEndorsement, .fhePublicKey, .fheSeededPublicKey, .fheParameters]
+        case .evaluator: [.fhePublicKey, .fheSeededPublicKey, .fheRelinearizationKey, .fheGaloisKeys, .fheParameters]
         case .keyholder: [.fheSecretKey, .signingKey, .verificationKey, .fheParameters]
         case .auditor: [.verificationKey, .fheParameters]
         }

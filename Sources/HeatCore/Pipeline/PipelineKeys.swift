@@ -5,7 +5,7 @@ import HeatFHE
 /// The FHE files of the role folders (DESIGN.md section 1) and their loaders.
 ///
 /// `heatctl keys generate --preset NAME` writes the BFV parameters into `collector/`,
-/// `evaluator/` and `keyholder/`, the public key into `collector/` and `evaluator/`, and the
+/// `evaluator/` and `keyholder/`, the (seeded) public key into `collector/` and `evaluator/`, and the
 /// secret key (mode 0600) only into `keyholder/`. The pipeline's circuits need no evaluation
 /// keys (only additions and products with plaintext constants), so the evaluator folder holds
 /// none. Loading goes through a checked ``KeyFolder`` of the right role, so a folder holding a
@@ -125,7 +125,9 @@ public enum PipelineKeys {
             throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the public key is loaded from a collector or evaluator folder")
         }
         let context = try self.context(in: folder)
-        let (envelope, source) = try read(folder, kind: .fhePublicKey, describedAs: publicKeyFile)
+        // `keys generate` writes the seeded (half-size) public key; a full one is read too.
+        let kind: EnvelopeKind = folder.files.values.contains(.fheSeededPublicKey) ? .fheSeededPublicKey : .fhePublicKey
+        let (envelope, source) = try read(folder, kind: kind, describedAs: publicKeyFile)
         do {
             return PublicMaterial(context: context, publicKey: try PublicKey(envelope: envelope, context: context, source: source))
         } catch {
