@@ -69,7 +69,7 @@ import Testing
             let expected = try StoreHeat.scores(in: plainStore, configuration: configuration, asOf: asOf)
             #expect(decrypted.count == clients)
             #expect(decrypted == expected, "heat, trend, level and cooling must equal the plaintext store's for every client")
-            #expect(run.header.asOfWeek == (asOf?.isoWeek ?? latest).description)
+            #expect(run.header.asOfWeek == (asOf.map(StoreHeat.referenceWeek(asOf:)) ?? latest).description)
             // And the in-memory plaintext pipeline on the raw ids.
             let memory = try PlaintextHeatRun(
                 interactions: dataset.interactions, clients: dataset.clients, configuration: configuration, asOf: run.header.asOf)
@@ -133,15 +133,18 @@ import Testing
         huge.caps = .init(count: 65_535, durationUnits: 65_535, replies: 65_535)
         huge.weights.meeting = .init(inbound: 65_535, outbound: 65_535)
         huge.decayScale = 65_536
-        let error = #expect(throws: PipelineError.self) { _ = try HeatPacking.preset(for: huge) }
-        #expect(error?.category.exitCode == 69)
+        // Since the 41- and 60-bit plaintext presets (issue 9) this configuration fits the largest;
+        // a configuration that fits none is refused with exit 69.
+        #expect(try HeatPacking.preset(for: huge).name == "n16384-logq434-logt60")
+        #expect(BfvParameters.presets.contains { HeatPacking.fits($0, huge) })
+        #expect(PipelineError.noPresetFits(maximumHeat: huge.maximumHeat, maximumTrend: huge.maximumTrendMagnitude).category.exitCode == 69)
         // A configuration that fits only the largest preset is refused for smaller keys, naming the fitting preset.
         var large = HeatConfiguration()
         large.caps = .init(count: 600, durationUnits: 600, replies: 600)
-        #expect(try HeatPacking.preset(for: large).name == "n16384-logq434-logt30")
+        #expect(try HeatPacking.preset(for: large).name == "n8192-logq217-logt41")
         let tooSmall = #expect(throws: PipelineError.self) { try HeatPacking.check(parameters, for: large) }
         #expect(tooSmall?.category.exitCode == 69)
-        #expect(tooSmall?.hint?.contains("n16384-logq434-logt30") == true)
+        #expect(tooSmall?.hint?.contains("n8192-logq217-logt41") == true)
         let folder = try StoreTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let unusable = #expect(throws: PipelineError.self) {

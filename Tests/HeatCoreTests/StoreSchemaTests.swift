@@ -46,7 +46,7 @@ import Testing
         _ = try PipelineKeys.generate(at: directory.appending(path: "keys").path, preset: "n8192-logq217-logt25")
         let collector = try Collector(
             folder: KeyFolder(path: directory.appending(path: "keys/collector").path, role: .collector))
-        _ = try collector.ingestor().ingest(
+        _ = try collector.ingestor(signer: StoreTestSupport.signer(keys)).ingest(
             try StoreTestSupport.interactions(5..<10), clients: [], into: store, source: .init(name: "b.csv", inputHash: ""))
         let head = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .firstHead)
         let raw = try StoreTestSupport.attacker(store.path)

@@ -133,7 +133,8 @@ struct FirstHourCLITests {
         #expect(!demo.text.contains("insecureDerived") && !demo.text.contains("PseudonymisationKey"))
         let keys = try H.run(["keys", "generate", "--out", folder.appending(path: "keys").path])
         #expect(keys.status == 0, "\(keys.stderr)")
-        #expect(keys.text.contains("evaluator is empty for now"))
+        // The evaluator folder now holds the BFV parameters and public key (issue 13).
+        #expect(keys.text.contains("/evaluator/"))
     }
 
     @Test func positiveLabelIsNotGuessedBetweenTwoNamedClasses() throws {

@@ -171,7 +171,15 @@ public struct ResultsBuilder: Sendable {
     ///   - directory: clients by id.
     /// - Returns: each duplicate kind with the kind that is released instead.
     public func groupDuplicates(_ scores: [HeatScore], ledger: ActivityLedger?, directory: [String: Client]) -> [GroupDuplicate] {
-        let keys = memberships(scores, ledger: ledger, directory: directory)
+        Self.duplicateKinds(memberships(scores, ledger: ledger, directory: directory))
+    }
+
+    /// The group kinds that partition the clients exactly as an earlier kind does (in
+    /// ``GroupSummary/Kind`` order), each with the kind released instead.
+    ///
+    /// - Parameter keys: per kind, each client's group key (or `nil`), clients in one fixed order.
+    /// - Returns: each duplicate kind with the kind that is released instead.
+    public static func duplicateKinds(_ keys: [GroupSummary.Kind: [String?]]) -> [GroupDuplicate] {
         func samePartition(_ a: [String?], _ b: [String?]) -> Bool {
             var forward: [String: String] = [:]
             var backward: [String: String] = [:]

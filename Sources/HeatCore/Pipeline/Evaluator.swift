@@ -161,8 +161,10 @@ public struct Evaluator: Sendable {
         if let firstError { throw firstError }
         guard read > 0 else { throw PipelineError.noCiphertexts(path: store.path) }
         let latest = weekly.values.flatMap(\.keys).max()
-        let reference = asOf ?? latest.map { $0.monday.adding(days: 6) } ?? UTCTimestamp.now().date
-        let referenceWeek = reference.isoWeek
+        // The store holds whole ISO weeks: heat runs through the last complete week on or before
+        // `asOf` (``StoreHeat/referenceWeek(asOf:)``), exactly as the plaintext store path does.
+        let referenceWeek = asOf.map(StoreHeat.referenceWeek(asOf:)) ?? latest ?? UTCTimestamp.now().date.isoWeek
+        let reference = referenceWeek.monday.adding(days: 6)
         let decay = configuration.decayFactors
         let trendWeeks = configuration.trendWeeks
         var heat: [Int: Ciphertext<UInt64>] = [:]

@@ -69,7 +69,7 @@ public enum PipelineDemo {
             dataset.interactions, clients: dataset.clients, into: store, source: .init(name: "synthetic", inputHash: ""))
         phase("collect and encrypt")
         let evaluator = try Evaluator(folder: KeyFolder(path: "\(keys)/evaluator", role: .evaluator))
-        let (evaluation, number) = try evaluator.evaluateAndRecord(store: store, configuration: configuration, asOf: plaintext.asOf)
+        let (evaluation, number) = try evaluator.evaluateAndRecord(store: store, configuration: configuration, asOf: nil)
         phase("evaluate")
         let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(keys)/keyholder", role: .keyholder))
         let values = try keyHolder.decrypt(run: evaluation, store: store)

@@ -51,13 +51,24 @@ public enum PipelineRelease {
         document.heatHistogram = builder.histogram(released)
         if includeGroups {
             struct Tally { var clients = 0; var heat = 0; var cooling = 0 }
+            // Group kinds with identical members are released once, as in the plaintext builder.
+            var memberships: [GroupSummary.Kind: [String?]] = [:]
+            for entry in entries {
+                memberships[.manager, default: []].append(entry.manager)
+                memberships[.branch, default: []].append(entry.branch)
+                memberships[.segment, default: []].append(entry.segment)
+                memberships[.region, default: []].append(entry.region)
+            }
+            let duplicates = ResultsBuilder.duplicateKinds(memberships)
+            document.groupDuplicates = duplicates.isEmpty ? nil : duplicates
+            let skipped = Set(duplicates.map(\.kind))
             var tallies: [GroupSummary.Kind: [String: Tally]] = [:]
             for entry in entries {
                 guard let score = scores[entry.pseudonym] else { continue }
                 let keys: [(GroupSummary.Kind, String?)] = [
                     (.manager, entry.manager), (.branch, entry.branch), (.segment, entry.segment), (.region, entry.region),
                 ]
-                for (kind, key) in keys {
+                for (kind, key) in keys where !skipped.contains(kind) {
                     guard let key else { continue }
                     var tally = tallies[kind, default: [:]][key, default: Tally()]
                     tally.clients += 1

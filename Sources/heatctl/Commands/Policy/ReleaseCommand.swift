@@ -50,8 +50,8 @@ struct ReleaseCommand: HeatCommand {
     @Option(name: .long, help: "The role released to (a role named in the policy).")
     var role: String
 
-    @Option(name: .long, help: "The policy file (see Examples/policy.json).")
-    var policy: String
+    @Option(name: .long, help: "The policy file (default: the built-in policy; see Examples/policy.json).")
+    var policy: String?
 
     @Option(name: .long, help: "The requesting manager's reference (M-…), for a role that sees its own clients.")
     var manager: String?
@@ -82,7 +82,7 @@ struct ReleaseCommand: HeatCommand {
 
     func execute() async throws {
         let folder = try KeyFolder(path: keys, role: .keyholder)
-        let loaded = try PrivacyPolicy.load(from: URL(filePath: policy))
+        let loaded = try policy.map { try PrivacyPolicy.load(from: URL(filePath: $0)) } ?? PrivacyPolicy.default
         let opened = try HeatStore(path: store)
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
         var reference: CalendarDate?
