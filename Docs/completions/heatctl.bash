@@ -173,13 +173,13 @@ _heatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|generate|heat|report|init|keys|ingest|clients|audit|ml|fhe|bench|help)
+    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|release|policy|audit|ml|fhe|bench|clv|scenario|help)
         # Offer subcommand argument completions
         "_heatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest clients audit ml fhe bench help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients release policy audit ml fhe bench clv scenario help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _heatctl_demo() {
     repeating_flags=()
     non_repeating_flags=(--plaintext --json --quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--clients --weeks --seed --out)
+    non_repeating_options=(--clients --weeks --seed --out --role --policy --manager --epsilon)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -203,6 +203,18 @@ _heatctl_demo() {
         return
         ;;
     '--out')
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
+    '--manager')
+        return
+        ;;
+    '--epsilon')
         return
         ;;
     esac
@@ -275,7 +287,7 @@ _heatctl_report() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet --version -h --help)
     repeating_options=(--format)
-    non_repeating_options=(--out)
+    non_repeating_options=(--out --role --policy)
     __heatctl_offer_flags_options 1
 
     # Offer option value completions
@@ -285,6 +297,12 @@ _heatctl_report() {
         ;;
     '--format')
         __heatctl_add_completions -W 'html'$'\n''json'$'\n''csv'
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--policy')
         return
         ;;
     esac
@@ -353,7 +371,7 @@ _heatctl_ingest() {
     repeating_flags=()
     non_repeating_flags=(--strict --plaintext --json --quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --keys --clients)
+    non_repeating_options=(--store --keys --clients --config)
     __heatctl_offer_flags_options 1
 
     # Offer option value completions
@@ -367,6 +385,85 @@ _heatctl_ingest() {
     '--clients')
         return
         ;;
+    '--config')
+        return
+        ;;
+    esac
+}
+
+_heatctl_evaluate() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --as-of --config --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--keys')
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_release() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=(--section)
+    non_repeating_options=(--store --keys --run --role --policy --manager --clients-of --epsilon --config --as-of --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--keys')
+        return
+        ;;
+    '--run')
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
+    '--manager')
+        return
+        ;;
+    '--clients-of')
+        return
+        ;;
+    '--epsilon')
+        return
+        ;;
+    '--section')
+        __heatctl_add_completions -W 'population'$'\n''histogram'$'\n''weekly'$'\n''groups'$'\n''clients'$'\n''model'
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--out')
+        return
+        ;;
     esac
 }
 
@@ -374,7 +471,7 @@ _heatctl_clients() {
     repeating_flags=()
     non_repeating_flags=(--reveal --json --quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --branch --manager --segment --level --search --config --as-of --keys --clients)
+    non_repeating_options=(--store --branch --manager --segment --level --search --config --as-of --role --policy --keys --run --clients)
     __heatctl_offer_flags_options -1
 
     # Offer option value completions
@@ -404,10 +501,109 @@ _heatctl_clients() {
     '--as-of')
         return
         ;;
+    '--role')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
     '--keys')
         return
         ;;
+    '--run')
+        return
+        ;;
     '--clients')
+        return
+        ;;
+    esac
+}
+
+_heatctl_release() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=(--section)
+    non_repeating_options=(--store --keys --run --role --policy --manager --clients-of --epsilon --config --as-of --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        return
+        ;;
+    '--keys')
+        return
+        ;;
+    '--run')
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
+    '--manager')
+        return
+        ;;
+    '--clients-of')
+        return
+        ;;
+    '--epsilon')
+        return
+        ;;
+    '--section')
+        __heatctl_add_completions -W 'population'$'\n''histogram'$'\n''weekly'$'\n''groups'$'\n''clients'$'\n''model'
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_policy() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    check)
+        # Offer subcommand argument completions
+        "_heatctl_policy_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'check' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_policy_check() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--policy --role)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--policy')
+        return
+        ;;
+    '--role')
         return
         ;;
     esac
@@ -438,9 +634,9 @@ _heatctl_audit() {
 
 _heatctl_audit_sign() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
+    non_repeating_flags=(--first-head --json --quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --keys --head-out)
+    non_repeating_options=(--store --keys --previous-head --head-out)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -449,6 +645,9 @@ _heatctl_audit_sign() {
         return
         ;;
     '--keys')
+        return
+        ;;
+    '--previous-head')
         return
         ;;
     '--head-out')
@@ -459,9 +658,9 @@ _heatctl_audit_sign() {
 
 _heatctl_audit_verify() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
+    non_repeating_flags=(--first-head --allow-unsigned-tail --json --quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --expect-head --keys)
+    non_repeating_options=(--store --keys --expect-head)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -469,10 +668,10 @@ _heatctl_audit_verify() {
     '--store')
         return
         ;;
-    '--expect-head')
+    '--keys')
         return
         ;;
-    '--keys')
+    '--expect-head')
         return
         ;;
     esac
@@ -525,8 +724,8 @@ _heatctl_ml() {
 _heatctl_ml_train() {
     repeating_flags=()
     non_repeating_flags=(--quiet --balanced --json --version -h --help)
-    repeating_options=(--ignore --type)
-    non_repeating_options=(--data --target --positive --model --folds --folds-column --cv --seed --out --metrics-out --threshold --c --rounds --max-depth --learning-rate --lambda --gamma --min-child-weight --subsample --colsample --tree-method --max-bins)
+    repeating_options=(--ignore --type --missing)
+    non_repeating_options=(--data --target --positive --model --folds --folds-column --cv --seed --out --metrics-out --threshold --c --max-categories --category-limit --scale-pos-weight --base-score --early-stopping-rounds --validation-fraction --validation-data --rounds --max-depth --learning-rate --lambda --gamma --min-child-weight --subsample --colsample --tree-method --max-bins)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -571,6 +770,30 @@ _heatctl_ml_train() {
         return
         ;;
     '--c')
+        return
+        ;;
+    '--max-categories')
+        return
+        ;;
+    '--category-limit')
+        return
+        ;;
+    '--missing')
+        return
+        ;;
+    '--scale-pos-weight')
+        return
+        ;;
+    '--base-score')
+        return
+        ;;
+    '--early-stopping-rounds')
+        return
+        ;;
+    '--validation-fraction')
+        return
+        ;;
+    '--validation-data')
         return
         ;;
     '--rounds')
@@ -729,13 +952,13 @@ _heatctl_fhe() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    params|keygen|encrypt|decrypt|inspect|export-json)
+    params|keygen|encrypt|decrypt|inspect|export-json|eval)
         # Offer subcommand argument completions
         "_heatctl_fhe_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'params keygen encrypt decrypt inspect export-json' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'params keygen encrypt decrypt inspect export-json eval' -- "${cur}"))
         ;;
     esac
 }
@@ -750,9 +973,9 @@ _heatctl_fhe_params() {
 
 _heatctl_fhe_keygen() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --version -h --help)
+    non_repeating_flags=(--quiet --no-evaluation-keys --version -h --help)
     repeating_options=()
-    non_repeating_options=(--preset --out)
+    non_repeating_options=(--preset --out --galois-steps)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -761,6 +984,9 @@ _heatctl_fhe_keygen() {
         return
         ;;
     '--out')
+        return
+        ;;
+    '--galois-steps')
         return
         ;;
     esac
@@ -840,6 +1066,27 @@ _heatctl_fhe_export-json() {
     __heatctl_offer_flags_options 1
 }
 
+_heatctl_fhe_eval() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --no-relinearize --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--keys --steps --out)
+    __heatctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keys')
+        return
+        ;;
+    '--steps')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
 _heatctl_bench() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
@@ -852,13 +1099,13 @@ _heatctl_bench() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    fhe)
+    fhe|ml)
         # Offer subcommand argument completions
         "_heatctl_bench_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'fhe' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'fhe ml' -- "${cur}"))
         ;;
     esac
 }
@@ -879,6 +1126,252 @@ _heatctl_bench_fhe() {
         return
         ;;
     '--min-iterations')
+        return
+        ;;
+    esac
+}
+
+_heatctl_bench_ml() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --json --version -h --help)
+    repeating_options=(--model)
+    non_repeating_options=(--data --target --positive --rounds --max-depth --max-bins)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--data')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    '--positive')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--rounds')
+        return
+        ;;
+    '--max-depth')
+        return
+        ;;
+    '--max-bins')
+        return
+        ;;
+    esac
+}
+
+_heatctl_clv() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    fit|predict|evaluate)
+        # Offer subcommand argument completions
+        "_heatctl_clv_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'fit predict evaluate' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_clv_fit() {
+    repeating_flags=()
+    non_repeating_flags=(--strict --json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--transactions --customer-column --date-column --amount-column --calibration-end --holdout-end --horizon --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--transactions')
+        return
+        ;;
+    '--customer-column')
+        return
+        ;;
+    '--date-column')
+        return
+        ;;
+    '--amount-column')
+        return
+        ;;
+    '--calibration-end')
+        return
+        ;;
+    '--holdout-end')
+        return
+        ;;
+    '--horizon')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_clv_predict() {
+    repeating_flags=()
+    non_repeating_flags=(--strict --json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--transactions --customer-column --date-column --amount-column --calibration-end --holdout-end --interactions --as-of --horizon --months --discount-rate --model --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--transactions')
+        return
+        ;;
+    '--customer-column')
+        return
+        ;;
+    '--date-column')
+        return
+        ;;
+    '--amount-column')
+        return
+        ;;
+    '--calibration-end')
+        return
+        ;;
+    '--holdout-end')
+        return
+        ;;
+    '--interactions')
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--horizon')
+        return
+        ;;
+    '--months')
+        return
+        ;;
+    '--discount-rate')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_clv_evaluate() {
+    repeating_flags=()
+    non_repeating_flags=(--strict --json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--transactions --customer-column --date-column --amount-column --calibration-end --holdout-end)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--transactions')
+        return
+        ;;
+    '--customer-column')
+        return
+        ;;
+    '--date-column')
+        return
+        ;;
+    '--amount-column')
+        return
+        ;;
+    '--calibration-end')
+        return
+        ;;
+    '--holdout-end')
+        return
+        ;;
+    esac
+}
+
+_heatctl_scenario() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|run)
+        # Offer subcommand argument completions
+        "_heatctl_scenario_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list run' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_scenario_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+}
+
+_heatctl_scenario_run() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--file --store --keys --data --clients --seed --horizon --as-of --config --out)
+    __heatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--file')
+        return
+        ;;
+    '--store')
+        return
+        ;;
+    '--keys')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--clients')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--horizon')
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--config')
+        return
+        ;;
+    '--out')
         return
         ;;
     esac

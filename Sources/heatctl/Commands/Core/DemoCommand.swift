@@ -103,9 +103,15 @@ struct DemoCommand: HeatCommand {
             Console.info("note: no churn-risk model section (\(error))")
         }
         let through = run.asOf.isoWeek
-        let input = DemoRelease.input(
+        // Weekly event totals are sums over clients, not yet computed on ciphertexts (issue 14):
+        // only the plaintext run releases them.
+        var input = DemoRelease.input(
             run: run, scores: scores, directory: directory, pseudonymizer: pseudonymizer, model: model,
-            weekly: run.ledger.weeklyEvents(from: through.advanced(by: -(configuration.windowWeeks - 1)), through: through))
+            weekly: plaintext ? run.ledger.weeklyEvents(from: through.advanced(by: -(configuration.windowWeeks - 1)), through: through) : [])
+        if !plaintext {
+            input.mode = .encrypted
+            input.weekly = nil
+        }
         let outcome = try ReleaseEngine(policy: releasePolicy).release(
             input, request: ReleaseRequest(role: role, manager: manager, epsilon: epsilon), generatedAt: Clock.now())
         let document = outcome.document
