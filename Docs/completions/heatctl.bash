@@ -996,15 +996,12 @@ _heatctl_fhe_encrypt() {
     repeating_flags=()
     non_repeating_flags=(--quiet --version -h --help)
     repeating_options=()
-    non_repeating_options=(--public-key --secret-key --encoding --input --column --out)
+    non_repeating_options=(--public-key --encoding --input --column --out)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--public-key')
-        return
-        ;;
-    '--secret-key')
         return
         ;;
     '--encoding')
@@ -1024,7 +1021,7 @@ _heatctl_fhe_encrypt() {
 
 _heatctl_fhe_decrypt() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --json --version -h --help)
+    non_repeating_flags=(--quiet --noise-budget --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--secret-key --input --encoding)
     __heatctl_offer_flags_options 0
@@ -1060,7 +1057,7 @@ _heatctl_fhe_inspect() {
 
 _heatctl_fhe_export-json() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --version -h --help)
+    non_repeating_flags=(--quiet --include-secret --version -h --help)
     repeating_options=()
     non_repeating_options=()
     __heatctl_offer_flags_options 1
@@ -1112,9 +1109,9 @@ _heatctl_bench() {
 
 _heatctl_bench_fhe() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --json --version -h --help)
+    non_repeating_flags=(--quiet --json --timing --version -h --help)
     repeating_options=(--preset)
-    non_repeating_options=(--min-seconds --min-iterations)
+    non_repeating_options=(--min-seconds --min-iterations --samples)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -1126,6 +1123,9 @@ _heatctl_bench_fhe() {
         return
         ;;
     '--min-iterations')
+        return
+        ;;
+    '--samples')
         return
         ;;
     esac
