@@ -73,6 +73,7 @@ var package = Package(
             name: "heatctl",
             dependencies: [
                 "HeatEnvelope",
+                "HeatTabular",
                 "HeatFHE",
                 "HeatML",
                 "HeatCore",
@@ -85,6 +86,8 @@ var package = Package(
             dependencies: ["HeatCore", "HeatML", "HeatFHE"],
             path: "Examples/LibraryTour"
         ),
+        // The one runner of the built heatctl, shared by the CLI test suites.
+        .target(name: "HeatCLITesting", path: "Tests/HeatCLITesting"),
         .testTarget(name: "HeatEnvelopeTests", dependencies: ["HeatEnvelope"]),
         .testTarget(name: "HeatTabularTests", dependencies: ["HeatTabular"]),
         .testTarget(name: "HeatFHETests", dependencies: ["HeatFHE", "CGMP"]),
@@ -93,10 +96,10 @@ var package = Package(
             dependencies: ["HeatML"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "HeatCtlTests", dependencies: ["heatctl", "HeatEnvelope"]),
+        .testTarget(name: "HeatCtlTests", dependencies: ["heatctl", "HeatEnvelope", "HeatCLITesting"]),
         .testTarget(
             name: "HeatCoreTests",
-            dependencies: ["HeatCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["HeatCore", "HeatCLITesting", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -141,7 +141,7 @@ public struct Envelope: Sendable, Equatable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw .unreadable(path: path, reason: error.localizedDescription)
+            throw .unreadableFile(path: path, reason: error.localizedDescription)
         }
         defer { data.withUnsafeMutableBytes { wipeSecretBytes($0) } }
         return try Envelope(decoding: data, expecting: kind, fingerprint: fingerprint, source: path)
@@ -185,7 +185,7 @@ public enum EnvelopeError: ClassifiedError, Equatable {
     /// The file does not exist.
     case missingFile(path: String)
     /// The file exists but could not be read.
-    case unreadable(path: String, reason: String)
+    case unreadableFile(path: String, reason: String)
     /// The file could not be written.
     case unwritable(path: String, reason: String)
     /// ``Envelope/create(at:)`` found the name taken; the existing file is unchanged.
@@ -210,7 +210,7 @@ public enum EnvelopeError: ClassifiedError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .missingFile: .noInput
-        case .unreadable, .unwritable: .ioError
+        case .unreadableFile, .unwritable: .ioError
         case .alreadyExists: .usage
         default: .dataError
         }
@@ -220,7 +220,7 @@ public enum EnvelopeError: ClassifiedError, Equatable {
         switch self {
         case .missingFile(let path):
             "\(path): no such file"
-        case .unreadable(let path, let reason):
+        case .unreadableFile(let path, let reason):
             "\(path): cannot read the file (\(reason))"
         case .unwritable(let path, let reason):
             "\(path): cannot write the file (\(reason))"
@@ -290,3 +290,9 @@ func wipeSecretBytes(_ buffer: UnsafeMutableRawBufferPointer) {
 ///
 /// - Parameter bytes: the array to wipe.
 func wipeSecretBytes(_ bytes: inout [UInt8]) { bytes.withUnsafeMutableBytes { wipeSecretBytes($0) } }
+
+extension EnvelopeError {
+    /// The old name of ``unreadableFile(path:reason:)``.
+    @available(*, deprecated, renamed: "unreadableFile(path:reason:)")
+    public static func unreadable(path: String, reason: String) -> EnvelopeError { .unreadableFile(path: path, reason: reason) }
+}

@@ -23,6 +23,10 @@ public enum ErrorCategory: Sendable, Equatable, CaseIterable {
     case permissionDenied
     /// A configuration file (heat config, policy, rules, database schema) is invalid (exit 78).
     case configuration
+    /// A failure no library classified (a bug, or an error from a lower layer that escaped its
+    /// module's vocabulary). `heatctl`'s catch-all maps every such error here (exit 70,
+    /// `EX_SOFTWARE`), so that exit 1 stays reserved for integrity violations.
+    case internalFailure
 
     /// The process exit code for this category.
     public var exitCode: Int32 {
@@ -36,6 +40,53 @@ public enum ErrorCategory: Sendable, Equatable, CaseIterable {
         case .temporaryFailure: 75
         case .permissionDenied: 77
         case .configuration: 78
+        case .internalFailure: 70
+        }
+    }
+
+    /// The HTTP status the API server answers with for this category.
+    ///
+    /// Client mistakes are 4xx (400 usage, 404 missing input, 403 policy refused, 422 bad data or
+    /// a request no parameter preset can hold); failures on the server's side are 5xx (500 for
+    /// I/O, configuration, integrity and internal failures, 503 for a locked database, which the
+    /// client may retry).
+    ///
+    /// ```swift
+    /// ErrorCategory.permissionDenied.httpStatus   // 403
+    /// ```
+    public var httpStatus: Int {
+        switch self {
+        case .usage: 400
+        case .integrityViolation: 500
+        case .dataError: 422
+        case .noInput: 404
+        case .unavailable: 422
+        case .ioError: 500
+        case .temporaryFailure: 503
+        case .permissionDenied: 403
+        case .configuration: 500
+        case .internalFailure: 500
+        }
+    }
+
+    /// A sentence that is safe to send to a network client: it names the kind of failure and
+    /// never contains a path, an identifier or a value.
+    ///
+    /// ```swift
+    /// ErrorCategory.noInput.safeDescription   // "a required input does not exist"
+    /// ```
+    public var safeDescription: String {
+        switch self {
+        case .usage: "the request is not valid"
+        case .integrityViolation: "an integrity check failed"
+        case .dataError: "the input data is malformed"
+        case .noInput: "a required input does not exist"
+        case .unavailable: "no parameter preset can hold the request"
+        case .ioError: "reading or writing a file failed"
+        case .temporaryFailure: "the store is busy; try again"
+        case .permissionDenied: "the privacy policy refused the request"
+        case .configuration: "the server's configuration is invalid"
+        case .internalFailure: "an internal error occurred"
         }
     }
 }
@@ -53,14 +104,29 @@ public enum ErrorCategory: Sendable, Equatable, CaseIterable {
 ///     var description: String { "bad row at line \(line)" }
 /// }
 /// ```
+///
+/// `description` (and `hint`) are for the person at the terminal and may name files, lines and
+/// values. ``safeDescription`` is what a network client may see: never a path or a value.
+///
+/// The same failure has the same case name in every module: `missingFile(path:)` (exit 66),
+/// `unreadableFile(path:reason:)` (exit 74), `unwritable(path:reason:)` (exit 74), a wrong
+/// envelope kind as ``EnvelopeError/wrongKind(source:expected:found:)`` wrapped by the module
+/// (`.envelope(_:)`), and a lower layer's error wrapped as a case (`.tabular(_:)`, `.fhe(_:)`,
+/// `.envelope(_:)`) rather than flattened into a string.
 public protocol ClassifiedError: Error, CustomStringConvertible {
     /// The category that decides the exit code.
     var category: ErrorCategory { get }
     /// A short, actionable suggestion, or `nil` when the message says it all.
     var hint: String? { get }
+    /// A description safe for a network client: no paths, identifiers or values (default: the
+    /// category's ``ErrorCategory/safeDescription``).
+    var safeDescription: String { get }
 }
 
 extension ClassifiedError {
     /// No hint by default.
     public var hint: String? { nil }
+
+    /// The category's generic sentence by default, which contains no path or value.
+    public var safeDescription: String { category.safeDescription }
 }

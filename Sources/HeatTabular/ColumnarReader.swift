@@ -98,9 +98,9 @@ public enum ColumnarReader {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .missingFile(path: path) }
-        guard !isDirectory.boolValue else { throw .unreadable(path: path, reason: "it is a directory") }
+        guard !isDirectory.boolValue else { throw .unreadableFile(path: path, reason: "it is a directory") }
         let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw .unreadable(path: path, reason: (error as NSError).localizedDescription) }
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription) }
         return try read(data: data, file: path, options: options)
     }
 

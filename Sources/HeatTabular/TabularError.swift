@@ -12,7 +12,7 @@ public enum TabularError: ClassifiedError, Equatable {
     /// The file does not exist.
     case missingFile(path: String)
     /// The file exists but cannot be read.
-    case unreadable(path: String, reason: String)
+    case unreadableFile(path: String, reason: String)
     /// The file has no header line.
     case noHeader(file: String)
     /// The header names a column twice.
@@ -30,7 +30,7 @@ public enum TabularError: ClassifiedError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .missingFile: .noInput
-        case .unreadable: .ioError
+        case .unreadableFile: .ioError
         default: .dataError
         }
     }
@@ -39,7 +39,7 @@ public enum TabularError: ClassifiedError, Equatable {
     public var description: String {
         switch self {
         case let .missingFile(path): "\(path): no such file"
-        case let .unreadable(path, reason): "\(path): cannot read the file (\(reason))"
+        case let .unreadableFile(path, reason): "\(path): cannot read the file (\(reason))"
         case let .noHeader(file): "\(file): the file has no header line"
         case let .duplicateColumn(file, column): "\(file): column '\(column)' appears twice in the header"
         case let .wrongFieldCount(file, line, expected, found): "\(file):\(line): expected \(expected) fields as in the header, found \(found)"
@@ -59,4 +59,10 @@ public enum TabularError: ClassifiedError, Equatable {
         default: nil
         }
     }
+}
+
+extension TabularError {
+    /// The old name of ``unreadableFile(path:reason:)``.
+    @available(*, deprecated, renamed: "unreadableFile(path:reason:)")
+    public static func unreadable(path: String, reason: String) -> TabularError { .unreadableFile(path: path, reason: reason) }
 }

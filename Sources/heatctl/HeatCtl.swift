@@ -47,4 +47,20 @@ struct HeatCtl: AsyncParsableCommand {
             ScenarioCommand.self,
         ]
     )
+
+    /// Parses and runs the command like swift-argument-parser's default entry point, but sends
+    /// every error through ``ErrorReport`` (also those thrown while validating options), so no
+    /// failure exits with 1 unless it is an integrity violation.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: ErrorReport.report(error))
+        }
+    }
 }

@@ -1,55 +1,27 @@
 import Foundation
+import HeatCLITesting
 import Testing
 
-/// The `heatctl` executable built next to the tests (`.build/<configuration>/heatctl`), or `$HEATCTL`.
+/// The `heatctl` executable built next to the tests, run through the test targets' one shared
+/// runner (`HeatCLITesting.HeatctlRunner`) with `NO_COLOR=1`.
 enum MLBuiltHeatctl {
-    static let url: URL? = {
-        if let path = ProcessInfo.processInfo.environment["HEATCTL"], FileManager.default.isExecutableFile(atPath: path) {
-            return URL(filePath: path)
-        }
-        let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for configuration in ["release", "debug"] {
-            let candidate = root.appending(path: ".build/\(configuration)/heatctl")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }()
+    /// The built `heatctl`, or `nil`.
+    static var url: URL? { HeatctlRunner.url }
 
     /// The repository root (for `Examples/data`).
-    static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var root: URL { HeatctlRunner.root }
 
-    struct Outcome {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-        var text: String { String(decoding: stdout, as: UTF8.self) }
-    }
+    /// What one run produced (`status`, `stdout`, `stderr`, `text`).
+    typealias Outcome = HeatctlRunner.Outcome
 
     /// Runs `heatctl` with arguments and collects its exit status and output.
     static func run(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        guard let url else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: ".build/release/heatctl"]) }
-        process.executableURL = url
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+        try HeatctlRunner.run(arguments, environment: ["NO_COLOR": "1"])
     }
 
     /// A fresh temporary folder.
     static func makeFolder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appending(path: "heat-ml-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
+        try HeatctlRunner.makeFolder(prefix: "heat-ml-cli")
     }
 
     /// A small labelled table: an identifier, two numeric columns (one with a gap), a categorical

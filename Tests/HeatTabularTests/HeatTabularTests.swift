@@ -86,3 +86,36 @@ struct HeatTabularTests {
         #expect(interner.strings()[Int(codes[7])] == "value7")
     }
 }
+
+@Suite struct CSVWriterTests {
+    @Test func formulaCellsAreNeutralisedAndNumbersAreNot() {
+        for formula in ["=1+1", "+A1", "-A1", "@SUM(A1)", "=HYPERLINK(\"x\")", "-", "+"] {
+            #expect(CSVWriter.isFormula(formula), "\(formula)")
+            #expect(CSVWriter.neutralized(formula) == "'" + formula)
+        }
+        for plain in ["-2.5", "+1", "1e3", "-inf", "abc", "", "a=b", "'=x"] {
+            #expect(!CSVWriter.isFormula(plain), "\(plain)")
+            #expect(CSVWriter.neutralized(plain) == plain)
+        }
+    }
+
+    @Test func rowsAreQuotedAsRFC4180AfterNeutralising() {
+        var writer = CSVWriter()
+        writer.writeRow(["id", "note"])
+        writer.writeRow(["C-1", "=HYPERLINK(\"http://x\",\"y\")"])
+        writer.writeRow(["a,b", "say \"hi\""])
+        #expect(writer.text == "id,note\nC-1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"\n\"a,b\",\"say \"\"hi\"\"\"\n")
+        var crlf = CSVWriter(lineEnding: .crlf, quoting: .alsoSurroundingSpaces)
+        crlf.writeRow([" x", "@y"])
+        #expect(crlf.text == "\" x\",'@y\r\n")
+        #expect(CSVWriter.field("plain") == "plain")
+    }
+
+    @Test func rawRowsAreScreenedCheaply() {
+        #expect(!CSVWriter.mayHoldFormula(Array("a,b,1.5,x-y".utf8)))
+        #expect(CSVWriter.mayHoldFormula(Array("a,=b".utf8)))
+        #expect(CSVWriter.mayHoldFormula(Array("a,\"@b\"".utf8)))
+        #expect(CSVWriter.mayHoldFormula(Array("+a".utf8)))
+        #expect(CSVWriter.mayHoldFormula(Array("a,-1".utf8)), "a negative number is screened in, then kept by isFormula")
+    }
+}

@@ -18,15 +18,15 @@ extension HeatConfiguration {
     ///
     /// - Parameter url: the JSON file.
     /// - Returns: the configuration, defaults filled in.
-    /// - Throws: ``HeatConfigurationError``: `.noSuchFile` (exit 66), otherwise a
+    /// - Throws: ``HeatConfigurationError``: `.missingFile` (exit 66), otherwise a
     ///   `.configuration` error (exit 78) naming the file and the key at fault.
     public static func load(from url: URL) throws(HeatConfigurationError) -> HeatConfiguration {
-        guard FileManager.default.fileExists(atPath: url.path) else { throw .noSuchFile(file: url.path) }
+        guard FileManager.default.fileExists(atPath: url.path) else { throw .missingFile(path: url.path) }
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw .unreadable(file: url.path, reason: (error as NSError).localizedDescription)
+            throw .unreadableFile(path: url.path, reason: (error as NSError).localizedDescription)
         }
         return try decode(data, source: url.path)
     }

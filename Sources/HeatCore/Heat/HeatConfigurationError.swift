@@ -9,9 +9,9 @@ import HeatEnvelope
 /// ```
 public enum HeatConfigurationError: ClassifiedError, Equatable {
     /// The file does not exist (exit 66).
-    case noSuchFile(file: String)
+    case missingFile(path: String)
     /// The file cannot be read.
-    case unreadable(file: String, reason: String)
+    case unreadableFile(path: String, reason: String)
     /// The file is not a JSON object.
     case notJSONObject(file: String)
     /// The file uses a key the configuration does not have.
@@ -21,15 +21,15 @@ public enum HeatConfigurationError: ClassifiedError, Equatable {
 
     public var category: ErrorCategory {
         switch self {
-        case .noSuchFile: .noInput
+        case .missingFile: .noInput
         default: .configuration
         }
     }
 
     public var description: String {
         switch self {
-        case .noSuchFile(let file): "\(file): no such heat configuration file"
-        case .unreadable(let file, let reason): "\(file): cannot read the heat configuration (\(reason))"
+        case .missingFile(let file): "\(file): no such heat configuration file"
+        case .unreadableFile(let file, let reason): "\(file): cannot read the heat configuration (\(reason))"
         case .notJSONObject(let file): "\(file): the heat configuration is not a JSON object"
         case .unknownKey(let file, let key): "\(file): unknown key \"\(key)\" in the heat configuration"
         case .invalidValue(let file, let key, let reason): "\(file): \(key): \(reason)"
@@ -38,9 +38,19 @@ public enum HeatConfigurationError: ClassifiedError, Equatable {
 
     public var hint: String? {
         switch self {
-        case .noSuchFile: "check the path given to --config"
+        case .missingFile: "check the path given to --config"
         case .unknownKey: "see Docs/HeatModel.md for the keys (check the spelling)"
         default: "see Docs/HeatModel.md for the keys and their ranges"
         }
     }
+}
+
+extension HeatConfigurationError {
+    /// The old name of ``missingFile(path:)``.
+    @available(*, deprecated, renamed: "missingFile(path:)")
+    public static func noSuchFile(file: String) -> HeatConfigurationError { .missingFile(path: file) }
+
+    /// The old name of ``unreadableFile(path:reason:)``.
+    @available(*, deprecated, renamed: "unreadableFile(path:reason:)")
+    public static func unreadable(file: String, reason: String) -> HeatConfigurationError { .unreadableFile(path: file, reason: reason) }
 }

@@ -1,4 +1,5 @@
 import HeatEnvelope
+import HeatTabular
 
 /// A file-level failure of a reader: the whole file is unusable (or, in strict mode, a row was bad).
 ///
@@ -11,9 +12,9 @@ import HeatEnvelope
 /// ```
 public enum IngestError: ClassifiedError, Equatable {
     /// The file does not exist.
-    case noSuchFile(file: String)
+    case missingFile(path: String)
     /// The file exists but cannot be read.
-    case unreadable(file: String, reason: String)
+    case unreadableFile(path: String, reason: String)
     /// The file has zero bytes.
     case emptyFile(file: String)
     /// The file holds only a byte-order mark or white space: there is no header.
@@ -31,19 +32,23 @@ public enum IngestError: ClassifiedError, Equatable {
     case rowsRejected(file: String, rejectedRows: Int, keptRows: Int)
     /// Strict mode: at least one row was rejected, so nothing is kept.
     case rejectedInStrictMode(file: String, rejectedRows: Int, first: RowReject)
+    /// The shared CSV layer (``TabularError``) rejected the file; the wrapped error names the
+    /// file, line and column.
+    case tabular(TabularError)
 
     public var category: ErrorCategory {
         switch self {
-        case .noSuchFile: .noInput
-        case .unreadable: .ioError
+        case .missingFile: .noInput
+        case .unreadableFile: .ioError
+        case .tabular(let error): error.category
         default: .dataError
         }
     }
 
     public var description: String {
         switch self {
-        case .noSuchFile(let file): "\(file): no such file"
-        case .unreadable(let file, let reason): "\(file): cannot read the file (\(reason))"
+        case .missingFile(let file): "\(file): no such file"
+        case .unreadableFile(let file, let reason): "\(file): cannot read the file (\(reason))"
         case .emptyFile(let file): "\(file): the file is empty (0 bytes)"
         case .noHeader(let file): "\(file): the file has no header row (only white space)"
         case .semicolonDelimiter(let file):
@@ -56,13 +61,14 @@ public enum IngestError: ClassifiedError, Equatable {
             "\(file): \(count) row\(count == 1 ? "" : "s") rejected (see the reject report above); \(kept) good row\(kept == 1 ? " was" : "s were") used"
         case .rejectedInStrictMode(let file, let count, let first):
             "\(file): \(count) row\(count == 1 ? "" : "s") rejected in strict mode, nothing kept; first: \(first)"
+        case .tabular(let error): error.description
         }
     }
 
     public var hint: String? {
         switch self {
-        case .noSuchFile: "check the path"
-        case .unreadable: "check the file's permissions"
+        case .missingFile: "check the path"
+        case .unreadableFile: "check the file's permissions"
         case .emptyFile, .noHeader: "export the data again with a header row"
         case .semicolonDelimiter: "re-export with ',' as the delimiter (a spreadsheet's \"CSV UTF-8 (comma delimited)\")"
         case .missingColumns: "see Docs/InputFormats.md for the required columns"
@@ -70,6 +76,17 @@ public enum IngestError: ClassifiedError, Equatable {
         case .badHeader: "save the file as UTF-8 CSV with a plain header row"
         case .rowsRejected: "fix the rows listed, or use --strict to refuse files with bad rows"
         case .rejectedInStrictMode: "fix the rows listed, or run without --strict to keep the good rows"
+        case .tabular(let error): error.hint
         }
     }
+}
+
+extension IngestError {
+    /// The old name of ``missingFile(path:)``.
+    @available(*, deprecated, renamed: "missingFile(path:)")
+    public static func noSuchFile(file: String) -> IngestError { .missingFile(path: file) }
+
+    /// The old name of ``unreadableFile(path:reason:)``.
+    @available(*, deprecated, renamed: "unreadableFile(path:reason:)")
+    public static func unreadable(file: String, reason: String) -> IngestError { .unreadableFile(path: file, reason: reason) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeatTabular
 
 /// Loading an input file and driving a ``TabularScanner`` over it: the part the interaction and
 /// client readers share.
@@ -14,26 +15,26 @@ enum TabularInput {
 
     /// Maps `url` and calls `body` with its bytes.
     ///
-    /// - Throws: ``IngestError/noSuchFile(file:)`` or ``IngestError/unreadable(file:reason:)``,
+    /// - Throws: ``IngestError/missingFile(path:)`` or ``IngestError/unreadableFile(path:reason:)``,
     ///   or whatever `body` throws.
     static func withContents<R>(of url: URL, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw IngestError.noSuchFile(file: path)
+            throw IngestError.missingFile(path: path)
         }
-        guard !isDirectory.boolValue else { throw IngestError.unreadable(file: path, reason: "it is a directory") }
+        guard !isDirectory.boolValue else { throw IngestError.unreadableFile(path: path, reason: "it is a directory") }
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw IngestError.unreadable(file: path, reason: (error as NSError).localizedDescription)
+            throw IngestError.unreadableFile(path: path, reason: (error as NSError).localizedDescription)
         }
         return try data.withUnsafeBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
     }
 
     /// Runs a reader over a whole file, mapping any non-``IngestError`` failure to
-    /// ``IngestError/unreadable(file:reason:)`` so public readers throw only ``IngestError``.
+    /// ``IngestError/unreadableFile(path:reason:)`` (a ``TabularError`` as ``IngestError/tabular(_:)``) so public readers throw only ``IngestError``.
     static func readFile<R>(
         _ url: URL, _ read: (UnsafeBufferPointer<UInt8>, String) throws -> R
     ) throws(IngestError) -> R {
@@ -42,7 +43,7 @@ enum TabularInput {
         } catch let error as IngestError {
             throw error
         } catch {
-            throw .unreadable(file: url.path, reason: "\(error)")
+            throw Self.wrap(error, file: url.path)
         }
     }
 
@@ -55,7 +56,7 @@ enum TabularInput {
         } catch let error as IngestError {
             throw error
         } catch {
-            throw .unreadable(file: file, reason: "\(error)")
+            throw Self.wrap(error, file: file)
         }
     }
 
@@ -144,5 +145,14 @@ enum TabularInput {
             })
         if let emitError { throw emitError }
         return (rejects, rejected, rows, scanner.ignoredFields)
+    }
+}
+
+extension TabularInput {
+    /// Wraps a lower layer's error as a case of ``IngestError``: a ``TabularError`` as
+    /// ``IngestError/tabular(_:)``, anything else as ``IngestError/unreadableFile(path:reason:)``.
+    static func wrap(_ error: any Error, file: String) -> IngestError {
+        if let error = error as? TabularError { return .tabular(error) }
+        return .unreadableFile(path: file, reason: "\(error)")
     }
 }

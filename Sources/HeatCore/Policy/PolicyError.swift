@@ -9,20 +9,20 @@ import HeatEnvelope
 /// ```
 public enum PolicyError: ClassifiedError, Equatable {
     /// The policy file does not exist or cannot be read.
-    case missing(path: String)
+    case missingFile(path: String)
     /// A rule of the policy is malformed.
     case invalid(source: String, rule: String, field: String, reason: String)
 
     public var category: ErrorCategory {
         switch self {
-        case .missing: .noInput
+        case .missingFile: .noInput
         case .invalid: .configuration
         }
     }
 
     public var description: String {
         switch self {
-        case .missing(let path): "\(path): policy file not found or unreadable"
+        case .missingFile(let path): "\(path): policy file not found or unreadable"
         case .invalid(let source, let rule, let field, let reason):
             "\(source): rule \"\(rule)\", field \"\(field)\": \(reason)"
         }
@@ -30,8 +30,14 @@ public enum PolicyError: ClassifiedError, Equatable {
 
     public var hint: String? {
         switch self {
-        case .missing: "pass --policy FILE (see Examples/policy.json)"
+        case .missingFile: "pass --policy FILE (see Examples/policy.json)"
         case .invalid: "fix the policy file; its format is in Docs/Privacy.md and Examples/policy.json is a complete example"
         }
     }
+}
+
+extension PolicyError {
+    /// The old name of ``missingFile(path:)``.
+    @available(*, deprecated, renamed: "missingFile(path:)")
+    public static func missing(path: String) -> PolicyError { .missingFile(path: path) }
 }

@@ -123,7 +123,7 @@ public struct PrivacyPolicy: Sendable, Equatable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw .missing(path: url.path)
+            throw .missingFile(path: url.path)
         }
         return try parse(data, source: url.path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HeatTabular
 
 /// One table of a report: the unit of the CSV and JSON exports and of the HTML tables.
 ///
@@ -79,15 +80,11 @@ public struct ReportTable: Sendable, Equatable {
     ///
     /// - Returns: the CSV text.
     public func csv() -> String {
-        var out = columns.map { Self.csvField($0, isText: true) }.joined(separator: ",") + "\r\n"
-        for row in rows {
-            out += row.map { cell in
-                if case .text = cell { return Self.csvField(cell.description, isText: true) }
-                return Self.csvField(cell.description, isText: false)
-            }.joined(separator: ",")
-            out += "\r\n"
-        }
-        return out
+        // The project's one CSV writer (HeatTabular), which also neutralises formulas.
+        var writer = CSVWriter(lineEnding: .crlf, quoting: .alsoSurroundingSpaces)
+        writer.writeRow(columns)
+        for row in rows { writer.writeRow(row.map(\.description)) }
+        return writer.text
     }
 
     /// The table as JSON objects, one per row, keyed by column.
@@ -100,12 +97,7 @@ public struct ReportTable: Sendable, Equatable {
     }
 
     static func csvField(_ raw: String, isText: Bool) -> String {
-        var field = raw
-        if isText, let first = field.first, "=+-@".contains(first), Double(field) == nil { field = "'" + field }
-        let needsQuotes = field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            || field.first == " " || field.last == " "
-        guard needsQuotes else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        CSVWriter.field(raw, quoting: .alsoSurroundingSpaces)
     }
 }
 

@@ -98,7 +98,7 @@ public struct ScenarioPortfolio: Sendable {
     /// - Throws: ``StoreError`` for a missing or unusable store, or an I/O error copying it.
     public init(storeAt path: String, asOf: CalendarDate? = nil) throws {
         let manager = FileManager.default
-        guard manager.fileExists(atPath: path) else { throw StoreError.missingStore(path: path) }
+        guard manager.fileExists(atPath: path) else { throw StoreError.missingFile(path: path) }
         let folder = manager.temporaryDirectory.appending(path: "heat-scenario-\(UUID().uuidString)")
         do {
             try manager.createDirectory(at: folder, withIntermediateDirectories: true)

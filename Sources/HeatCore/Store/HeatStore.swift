@@ -42,7 +42,7 @@ public final class HeatStore: Sendable {
     /// - Parameters:
     ///   - path: the database file.
     ///   - create: create the file and the schema when the file is absent or empty.
-    /// - Throws: ``StoreError/missingStore(path:)`` (66), ``StoreError/notADatabase(path:)`` (65),
+    /// - Throws: ``StoreError/missingFile(path:)`` (66), ``StoreError/notADatabase(path:)`` (65),
     ///   ``StoreError/notAStore(path:reason:)`` (65), ``StoreError/newerSchema(path:found:newestSupported:)``
     ///   (78), ``StoreError/locked(path:)`` (75) or ``StoreError/io(path:reason:)`` (74).
     public init(path: String, create: Bool = false) throws(StoreError) {
@@ -84,7 +84,7 @@ public final class HeatStore: Sendable {
     public init(readingFrom path: String) throws(StoreError) {
         self.path = path
         self.isReadOnly = true
-        guard try Self.checkFile(path, create: false) else { throw .missingStore(path: path) }
+        guard try Self.checkFile(path, create: false) else { throw .missingFile(path: path) }
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(Self.busyTimeout)
@@ -131,7 +131,7 @@ public final class HeatStore: Sendable {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if isDirectory.boolValue { throw .notADatabase(path: path) }
-        if !exists && !create { throw .missingStore(path: path) }
+        if !exists && !create { throw .missingFile(path: path) }
         if exists {
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw .io(path: path, reason: "cannot open the file for reading")

@@ -14,7 +14,7 @@ import HeatEnvelope
 /// ```
 public enum StoreError: ClassifiedError, Equatable {
     /// The database file does not exist (and the caller did not ask to create it).
-    case missingStore(path: String)
+    case missingFile(path: String)
     /// The file exists but is not an SQLite database.
     case notADatabase(path: String)
     /// The file is an SQLite database but not a CustomerHeat store, or it was never initialised.
@@ -34,7 +34,7 @@ public enum StoreError: ClassifiedError, Equatable {
 
     public var category: ErrorCategory {
         switch self {
-        case .missingStore: .noInput
+        case .missingFile: .noInput
         case .notADatabase, .notAStore, .corrupt: .dataError
         case .newerSchema: .configuration
         case .locked: .temporaryFailure
@@ -45,7 +45,7 @@ public enum StoreError: ClassifiedError, Equatable {
 
     public var description: String {
         switch self {
-        case .missingStore(let path):
+        case .missingFile(let path):
             "\(path): no such store"
         case .notADatabase(let path):
             "\(path): not an SQLite database"
@@ -68,7 +68,7 @@ public enum StoreError: ClassifiedError, Equatable {
 
     public var hint: String? {
         switch self {
-        case .missingStore: "create it with `heatctl init --store FILE`"
+        case .missingFile: "create it with `heatctl init --store FILE`"
         case .notADatabase, .notAStore: "pass the store created by `heatctl init`"
         case .newerSchema: "upgrade heatctl"
         case .locked: "try again when the other process has finished"
@@ -78,4 +78,10 @@ public enum StoreError: ClassifiedError, Equatable {
         case .keyMismatch: "pass the key folder generated for this store"
         }
     }
+}
+
+extension StoreError {
+    /// The old name of ``missingFile(path:)``.
+    @available(*, deprecated, renamed: "missingFile(path:)")
+    public static func missingStore(path: String) -> StoreError { .missingFile(path: path) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeatTabular
 
 /// Writers for the three CSV files of the input formats (DESIGN.md section 3): interactions,
 /// clients and churn labels, with the readers' column order, LF line ends, RFC 4180 quoting
@@ -86,18 +87,14 @@ public enum SyntheticCSV {
         return Data(out)
     }
 
-    /// Appends a field, quoting it (RFC 4180) when it holds a comma, quote, CR or LF.
+    /// Appends a field through the project's one CSV writer (``CSVWriter``: RFC 4180 quoting
+    /// when it holds a comma, quote, CR or LF, and formula neutralisation). `quote: false` is for
+    /// the writer's own fixed texts (headers, enum values, timestamps, numbers), copied as is.
     static func append(_ field: String, to out: inout [UInt8], quote: Bool = true) {
-        let bytes = field.utf8
-        guard quote, bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else {
-            out.append(contentsOf: bytes)
+        guard quote else {
+            out.append(contentsOf: field.utf8)
             return
         }
-        out.append(0x22)
-        for byte in bytes {
-            if byte == 0x22 { out.append(0x22) }
-            out.append(byte)
-        }
-        out.append(0x22)
+        CSVWriter.appendField(field, to: &out)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeatTabular
 
 /// A small RFC 4180 CSV parser that remembers the line number of every record.
 ///
@@ -97,12 +98,14 @@ public enum CSVParser {
         return records
     }
 
-    /// Quotes a field for CSV output when it contains a comma, quote or line break.
+    /// Quotes a field for CSV output when it contains a comma, quote or line break, and
+    /// neutralises a spreadsheet formula (a `'` before `=`, `+`, `-`, `@`), as the project's one
+    /// writer does.
     ///
     /// - Parameter field: the raw text.
     /// - Returns: the text, quoted with `""` escapes when needed.
+    @available(*, deprecated, message: "use HeatTabular's CSVWriter.field(_:) (the project's one CSV writer)")
     public static func escape(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        CSVWriter.field(field)
     }
 }

@@ -218,28 +218,36 @@ public struct DataTable: Sendable, Equatable {
                          loadReport: loadReport, records: records?.selecting(indices))
     }
 
-    /// Renders the table as CSV text (header plus rows; missing cells empty; fields quoted as needed).
-    /// A table read from a file writes its header and rows back exactly as they were read.
+    /// Renders the table as CSV text (header plus rows; missing cells empty; fields quoted as needed)
+    /// through the project's one writer (``CSVWriter``), which neutralises spreadsheet formulas.
+    /// A table read from a file writes its header and rows back exactly as they were read, except
+    /// a record holding a formula cell, which is written again with the cell neutralised.
     ///
     /// - Parameter extraColumns: additional columns appended on the right, as (name, cell texts).
     /// - Returns: the CSV text with `\n` line ends.
     public func csvText(appending extraColumns: [(name: String, values: [String])] = []) -> String {
         if let records, records.rows.count == rowCount {
-            // Rows read from a file are written back byte for byte.
-            func text(_ range: Range<Int>) -> String { String(decoding: records.data[range], as: UTF8.self) }
-            var out = text(records.header) + extraColumns.map { "," + CSVParser.escape($0.name) }.joined() + "\n"
+            // Rows read from a file are written back byte for byte unless they hold a formula.
+            func record(_ range: Range<Int>) -> String {
+                let bytes = records.data[range]
+                if CSVWriter.mayHoldFormula(bytes),
+                   let fields = (try? CSVParser.parse(Array(bytes), source: source))?.first?.fields,
+                   fields.contains(where: { CSVWriter.isFormula($0) }) {
+                    return fields.map { CSVWriter.field($0) }.joined(separator: ",")
+                }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            var out = record(records.header) + extraColumns.map { "," + CSVWriter.field($0.name) }.joined() + "\n"
             for row in 0..<rowCount {
-                out += text(records.rows[row]) + extraColumns.map { "," + CSVParser.escape($0.values[row]) }.joined() + "\n"
+                out += record(records.rows[row]) + extraColumns.map { "," + CSVWriter.field($0.values[row]) }.joined() + "\n"
             }
             return out
         }
-        var out = (columnNames + extraColumns.map(\.name)).map(CSVParser.escape).joined(separator: ",") + "\n"
-        out.reserveCapacity(rowCount * (columns.count + extraColumns.count) * 8)
+        var writer = CSVWriter(reservingCapacity: rowCount * (columns.count + extraColumns.count) * 8)
+        writer.writeRow(columnNames + extraColumns.map(\.name))
         for row in 0..<rowCount {
-            var fields = columns.map { CSVParser.escape($0.text(at: row) ?? "") }
-            fields += extraColumns.map { CSVParser.escape($0.values[row]) }
-            out += fields.joined(separator: ",") + "\n"
+            writer.writeRow(columns.map { $0.text(at: row) ?? "" } + extraColumns.map { $0.values[row] })
         }
-        return out
+        return writer.text
     }
 }

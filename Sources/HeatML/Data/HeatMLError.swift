@@ -1,4 +1,5 @@
 import HeatEnvelope
+import HeatTabular
 
 /// Everything that can go wrong in HeatML, each case naming the file, line, column, value or
 /// parameter at fault.
@@ -55,6 +56,9 @@ public enum HeatMLError: ClassifiedError, Equatable {
     /// No positive label was given and the two classes are not a yes / no pair, so either
     /// could be the positive one.
     case ambiguousPositiveLabel(column: String, classes: [String])
+    /// The shared CSV reader rejected the bytes (text after a closing quote, a NUL byte, invalid
+    /// UTF-8); the wrapped error names the file, line and column.
+    case tabular(TabularError)
 
     /// The exit-code category of the failure.
     public var category: ErrorCategory {
@@ -62,6 +66,7 @@ public enum HeatMLError: ClassifiedError, Equatable {
         case .missingFile: .noInput
         case .unreadableFile, .unwritable: .ioError
         case .invalidParameter, .ambiguousPositiveLabel: .usage
+        case let .tabular(error): error.category
         default: .dataError
         }
     }
@@ -92,6 +97,7 @@ public enum HeatMLError: ClassifiedError, Equatable {
         case let .badModel(source, reason): "\(source): not a usable HeatML model (\(reason))"
         case let .unwritable(path, reason): "\(path): cannot write the file (\(reason))"
         case let .malformedRecord(description): description
+        case let .tabular(error): error.description
         case let .tooManyCategories(source, column, distinct, limit, example):
             "\(source): column '\(column)' has \(distinct) distinct values, more than the limit of \(limit) for a categorical feature"
                 + (example.map { "; it mixes numbers and text, the first text value is on \($0)" } ?? "")
@@ -115,6 +121,7 @@ public enum HeatMLError: ClassifiedError, Equatable {
         case .emptyTable: "the CSV needs a header line and at least one data row"
         case let .tooManyCategories(_, column, _, _, _):
             "if it is an identifier pass --type \(column)=identifier (or --ignore \(column)); to group rare values into 'other' pass --max-categories N; to one-hot encode every value pass --type \(column)=categorical"
+        case let .tabular(error): error.hint
         default: nil
         }
     }

@@ -24,12 +24,12 @@ enum TableLoader {
     static func map(_ error: TabularError, source: String) -> HeatMLError {
         switch error {
         case let .missingFile(path): .missingFile(path: path)
-        case let .unreadable(path, reason): .unreadableFile(path: path, reason: reason)
+        case let .unreadableFile(path, reason): .unreadableFile(path: path, reason: reason)
         case .noHeader: .emptyTable(source: source)
         case let .duplicateColumn(_, column): .duplicateColumn(source: source, column: column)
         case let .wrongFieldCount(_, line, expected, found): .wrongFieldCount(source: source, line: line, expected: expected, found: found)
         case let .unterminatedQuote(_, line, _): .unterminatedQuote(source: source, line: line)
-        case .textAfterQuote, .notText: .malformedRecord(description: error.description)
+        case .textAfterQuote, .notText: .tabular(error)
         }
     }
 

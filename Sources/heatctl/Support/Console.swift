@@ -14,7 +14,18 @@ import Foundation
 /// Console.error("results.json: not found", hint: "run heatctl demo first")
 /// ```
 enum Console {
-    nonisolated(unsafe) static var quiet = false
+    /// Whether `--quiet` is in effect for the running command. A task-local value, not global
+    /// state: ``HeatCommand`` binds it around `execute()` from the command's ``GlobalOptions``,
+    /// and tests bind it with `Console.$isQuiet.withValue(true) { ... }`.
+    @TaskLocal static var isQuiet = false
+
+    /// The old, settable form of ``isQuiet``; setting it has no effect, because ``HeatCommand``
+    /// already applied the command's `--quiet`.
+    @available(*, deprecated, message: "HeatCommand applies --quiet; read Console.isQuiet")
+    static var quiet: Bool {
+        get { isQuiet }
+        set { _ = newValue }
+    }
 
     /// Writes a result line to stdout.
     static func output(_ text: String) {
@@ -23,13 +34,13 @@ enum Console {
 
     /// Writes an informational line to stderr unless `--quiet`.
     static func info(_ text: String) {
-        guard !quiet else { return }
+        guard !isQuiet else { return }
         writeError(text + "\n")
     }
 
     /// Writes a success line to stderr unless `--quiet` (green on a colour terminal).
     static func success(_ text: String) {
-        guard !quiet else { return }
+        guard !isQuiet else { return }
         writeError(TerminalStyle.green(text) + "\n")
     }
 
@@ -61,7 +72,7 @@ enum Console {
     }
 
     /// Whether progress bars are drawn: stderr is a terminal and `--quiet` is off.
-    static var progressEnabled: Bool { stderrIsTerminal && !quiet }
+    static var progressEnabled: Bool { stderrIsTerminal && !isQuiet }
 
     /// The terminal's width in columns (stderr), or 80 when unknown.
     static var terminalColumns: Int {

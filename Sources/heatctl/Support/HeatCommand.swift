@@ -10,14 +10,14 @@ struct GlobalOptions: ParsableArguments {
 /// The shape of every heatctl command: implement `execute()`; `run()` maps library errors to a
 /// one-sentence message plus hint on stderr and the exit codes of DESIGN.md section 8.
 ///
-/// A command that declares `@OptionGroup var global: GlobalOptions` and returns it from
-/// ``globalOptions`` gets `--quiet` applied before `execute()` runs.
+/// `--quiet` is handled here, in one place: a command that declares
+/// `@OptionGroup var global: GlobalOptions` gets it bound (``Console/isQuiet``, task-local)
+/// around `execute()`; commands never set console state themselves.
 ///
 /// ```swift
 /// struct ReportCommand: HeatCommand {
 ///     static let configuration = CommandConfiguration(commandName: "report", abstract: "…")
 ///     @OptionGroup var global: GlobalOptions
-///     var globalOptions: GlobalOptions? { global }
 ///     func execute() async throws { Console.output("done") }
 /// }
 /// ```
@@ -25,21 +25,26 @@ protocol HeatCommand: AsyncParsableCommand {
     /// The command's work.
     func execute() async throws
 
-    /// The command's global options, when it declares them (default `nil`).
+    /// The command's global options, when it declares them (default: the command's
+    /// `@OptionGroup` of ``GlobalOptions``, found by reflection).
     var globalOptions: GlobalOptions? { get }
 }
 
 extension HeatCommand {
-    /// No global options by default.
-    var globalOptions: GlobalOptions? { nil }
+    /// The command's `@OptionGroup var …: GlobalOptions`, if it declares one.
+    var globalOptions: GlobalOptions? {
+        Mirror(reflecting: self).children.lazy.compactMap { ($0.value as? OptionGroup<GlobalOptions>)?.wrappedValue }.first
+    }
 
     func run() async throws {
-        if let globalOptions { Console.quiet = globalOptions.quiet }
-        do {
-            try await execute()
-        } catch let error as ClassifiedError {
-            Console.error(error.description, hint: error.hint)
-            throw ExitCode(error.category.exitCode)
+        try await Console.$isQuiet.withValue(globalOptions?.quiet ?? false) {
+            do {
+                try await execute()
+            } catch {
+                // The catch-all: every error, classified or not, leaves with a DESIGN.md exit code
+                // (never 1, which is reserved for integrity violations).
+                throw ErrorReport.report(error)
+            }
         }
     }
 }

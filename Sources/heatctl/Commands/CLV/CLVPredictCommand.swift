@@ -3,6 +3,7 @@ import Foundation
 import HeatCore
 import HeatEnvelope
 import HeatML
+import HeatTabular
 
 /// `heatctl clv predict`.
 struct CLVPredictCommand: HeatCommand {
@@ -83,7 +84,8 @@ struct CLVPredictCommand: HeatCommand {
         let bgnbd = models.bgnbd
         let value = models.gammaGamma.map { CustomerValue(purchases: bgnbd, spend: $0) }
         let t = Double(horizon)
-        var csv = "customer_id,frequency,recency,T,monetary,expected_purchases,p_alive,p_purchase,expected_average_value,clv\n"
+        var csv = CSVWriter()
+        csv.writeRow(["customer_id", "frequency", "recency", "T", "monetary", "expected_purchases", "p_alive", "p_purchase", "expected_average_value", "clv"])
         var expectedTotal = 0.0, aliveTotal = 0.0, clvTotal = 0.0
         func f(_ x: Double) -> String { x.isFinite ? String(format: "%.6f", x) : "" }
         for customer in summary.customers {
@@ -95,11 +97,11 @@ struct CLVPredictCommand: HeatCommand {
             expectedTotal += expected
             aliveTotal += alive
             clvTotal += clv ?? 0
-            csv += [CSVParser.escape(customer.customerID), String(h.frequency), f(h.recency), f(h.age), f(h.monetary), f(expected), f(alive),
-                    f(bgnbd.probabilityOfPurchase(in: t, given: h)), average.map(f) ?? "", clv.map(f) ?? ""].joined(separator: ",") + "\n"
+            csv.writeRow([customer.customerID, String(h.frequency), f(h.recency), f(h.age), f(h.monetary), f(expected), f(alive),
+                          f(bgnbd.probabilityOfPurchase(in: t, given: h)), average.map(f) ?? "", clv.map(f) ?? ""])
         }
         if let out {
-            try AtomicFile.write(csv, to: URL(filePath: out))
+            try AtomicFile.write(csv.data, to: URL(filePath: out))
             Console.info("wrote \(summary.customers.count) customers to \(out)")
         }
         let n = Double(max(summary.customers.count, 1))
@@ -136,7 +138,8 @@ struct CLVPredictCommand: HeatCommand {
         let reference = try asOf.map { try CalendarDate(iso8601: $0) } ?? ledger.latestEvent?.date
         guard let reference else { throw HeatRunError.noReferenceDate }
         let lifetimes = try RelationshipLifetimes(activity: ledger.clients, asOf: reference.isoWeek)
-        var csv = "client_id,frequency,recency,T,contacts_per_week,expected_active_weeks,expected_contacts,p_alive,p_contact\n"
+        var csv = CSVWriter()
+        csv.writeRow(["client_id", "frequency", "recency", "T", "contacts_per_week", "expected_active_weeks", "expected_contacts", "p_alive", "p_contact"])
         var contacts = 0.0, alive = 0.0, count = 0
         func f(_ x: Double) -> String { x.isFinite ? String(format: "%.6f", x) : "" }
         for id in ledger.clients.keys.sorted() {
@@ -145,11 +148,11 @@ struct CLVPredictCommand: HeatCommand {
             count += 1
             contacts += features.expectedContacts
             alive += features.probabilityAlive
-            csv += [CSVParser.escape(id), String(h.frequency), f(h.recency), f(h.age), f(h.monetary), f(features.expectedActiveWeeks),
-                    f(features.expectedContacts), f(features.probabilityAlive), f(features.probabilityOfContact)].joined(separator: ",") + "\n"
+            csv.writeRow([id, String(h.frequency), f(h.recency), f(h.age), f(h.monetary), f(features.expectedActiveWeeks),
+                          f(features.expectedContacts), f(features.probabilityAlive), f(features.probabilityOfContact)])
         }
         if let out {
-            try AtomicFile.write(csv, to: URL(filePath: out))
+            try AtomicFile.write(csv.data, to: URL(filePath: out))
             Console.info("wrote \(count) relationships to \(out)")
         }
         let report = RelationshipSummary(clients: count, asOf: reference.description, horizonWeeks: horizon, expectedContactsTotal: contacts,

@@ -47,7 +47,6 @@ struct FHEDecryptCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let result = try FHEToolbox.decrypt(
             secretKeyFile: URL(filePath: secretKey), ciphertextFile: URL(filePath: input),
             encoding: encoding.flatMap(BfvEncoding.init(name:)), includeNoiseBudget: noiseBudget,

@@ -47,7 +47,6 @@ struct FHEEncryptCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let (count, parameters) = try FHEToolbox.encrypt(
             inputFile: URL(filePath: input), column: column, keyFile: URL(filePath: publicKey),
             encoding: BfvEncoding(name: encoding) ?? .batch, output: URL(filePath: out),

@@ -64,7 +64,6 @@ struct FHEEvalCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let chosen = FHEToolbox.Operation(rawValue: operation) ?? .add
         let result = try FHEToolbox.evaluate(
             chosen, inputs: inputs.map { URL(filePath: $0) }, keysDirectory: keys.map { URL(filePath: $0) },

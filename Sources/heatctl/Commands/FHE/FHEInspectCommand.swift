@@ -34,7 +34,6 @@ struct FHEInspectCommand: HeatCommand {
     var allowInsecureForTesting = false
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let report = try FHEToolbox.inspect(
             URL(filePath: file), secretKeyFile: secretKey.map { URL(filePath: $0) },
             policy: allowInsecureForTesting ? .allowInsecureForTesting : .production)

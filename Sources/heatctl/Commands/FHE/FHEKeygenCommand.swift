@@ -44,7 +44,6 @@ struct FHEKeygenCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let steps = galoisSteps.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         let files = try FHEToolbox.generateKeys(
             preset: preset, directory: URL(filePath: out),

@@ -53,7 +53,6 @@ struct MLClusterCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let table = try DataTable(contentsOf: URL(filePath: data))
         let features = try NumericFeatures(table, excluding: Set(ignore))
         Console.info("clustering \(Plural.count(table.rowCount, "row")) on \(Plural.count(features.columns.count, "standardised column")): \(features.columns.joined(separator: ", "))")

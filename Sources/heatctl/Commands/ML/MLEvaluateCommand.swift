@@ -38,7 +38,6 @@ struct MLEvaluateCommand: HeatCommand {
     var json = false
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let pipeline = try ModelPipeline.load(from: URL(filePath: model))
         guard pipeline.target == target else {
             throw ValidationError("the model was trained on target '\(pipeline.target)', not '\(target)'")

@@ -50,7 +50,6 @@ struct MLPredictCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let pipeline = try ModelPipeline.load(from: URL(filePath: model))
         let table = try pipeline.loadTable(from: URL(filePath: data))
         let probabilities = try pipeline.predictProbabilities(table)

@@ -156,7 +156,6 @@ struct MLTrainCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         var overrides: [String: ColumnType] = [:]
         for item in type {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)

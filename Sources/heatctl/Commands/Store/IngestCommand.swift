@@ -71,7 +71,7 @@ struct IngestCommand: HeatCommand {
             clientRecords = report.records
         }
         guard let inputHash = StoreIngestor.sha256Hex(ofFile: file) else {
-            throw IngestError.noSuchFile(file: file)
+            throw IngestError.missingFile(path: file)
         }
         let ingestor = collector?.ingestor(signer: signer, faultAbortAfterRows: fault)
             ?? StoreIngestor(key: key, signer: signer, faultAbortAfterRows: fault)
