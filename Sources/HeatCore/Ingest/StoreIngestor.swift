@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import HeatML
+import Logging
 import GRDB
 import HeatEnvelope
 
@@ -43,6 +45,9 @@ public struct StoreIngestor: Sendable {
     /// Where the new bucket totals go instead of plaintext `weekly_buckets` rows (the encrypted
     /// pipeline's ``Collector``); `nil` stores plaintext test-and-demo buckets.
     public var bucketSink: (any IngestionBucketSink)?
+    /// Where the ingestor logs (run numbers and row counts only: never keys, raw identifiers
+    /// or values); silent by default.
+    public var logger: Logger = .silent
 
     /// Describes the input of an ingestion for the audit log.
     public struct Source: Sendable, Hashable {
@@ -76,10 +81,12 @@ public struct StoreIngestor: Sendable {
     ///   - key: the collector's pseudonymisation key.
     ///   - signer: the collector's ingestion key and endorsement (`nil` only in tests of unsigned rows).
     ///   - faultAbortAfterRows: the fault-injection row count, or `nil`.
-    public init(key: PseudonymisationKey, signer: CollectorSigner? = nil, faultAbortAfterRows: Int? = nil) {
+    ///   - logger: where to log (default: ``Logging/Logger/silent``).
+    public init(key: PseudonymisationKey, signer: CollectorSigner? = nil, faultAbortAfterRows: Int? = nil, logger: Logger = .silent) {
         self.pseudonymizer = Pseudonymizer(key: key)
         self.signer = signer
         self.faultAbortAfterRows = faultAbortAfterRows
+        self.logger = logger
     }
 
     /// The chained tables an ingestion run appends to and signs, in signature order.
@@ -348,6 +355,11 @@ public struct StoreIngestor: Sendable {
                 inputHash: source.inputHash, outputHash: outputHash)
             report.ciphertextsAdded = sunk?.ciphertexts ?? 0
             report.mode = sunk?.mode ?? "plaintext"
+            logger.info("ingestion run recorded", metadata: [
+                "run": "\(run)", "rowsRead": "\(rowsRead)", "rowsRejected": "\(source.rejectedRows)",
+                "eventsAdded": "\(eventsAdded)", "duplicatesSkipped": "\(duplicates)", "clientsAdded": "\(clientsAdded)",
+                "mode": "\(report.mode)", "signed": "\(signer != nil)",
+            ])
             return report
         }
     }

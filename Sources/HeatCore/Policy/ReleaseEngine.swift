@@ -1,4 +1,6 @@
 import Foundation
+import HeatML
+import Logging
 
 /// The one place results are released: checks a request against a ``PrivacyPolicy``, computes
 /// exactly what the role may receive from per-client values, adds differential-privacy noise when
@@ -21,12 +23,18 @@ import Foundation
 public struct ReleaseEngine: Sendable {
     /// The policy applied.
     public var policy: PrivacyPolicy
+    /// Where the engine logs what it withheld or refused and why (rule names and section
+    /// names, never values or identifiers); silent by default.
+    public var logger: Logger
 
     /// Creates an engine.
     ///
-    /// - Parameter policy: the policy.
-    public init(policy: PrivacyPolicy) {
+    /// - Parameters:
+    ///   - policy: the policy.
+    ///   - logger: where to log (default: ``Logging/Logger/silent``).
+    public init(policy: PrivacyPolicy, logger: Logger = .silent) {
         self.policy = policy
+        self.logger = logger
     }
 
     /// Releases `input` to the requesting role, with noise from the system CSPRNG when an
@@ -272,6 +280,10 @@ public struct ReleaseEngine: Sendable {
         }
         if let clientRows { document.clients = clientRows }
         if epsilon == nil, wanted.contains(.model), permissions.model { document.model = input.model }
+        for item in withheld {
+            logger.info("withheld from the release", metadata: ["item": "\(item.item)", "rule": "\(item.rule)"])
+        }
+        logger.debug("released", metadata: ["role": "\(role)", "withheld": "\(withheld.count)", "noisy": "\(epsilon != nil)"])
         return ReleaseOutcome(document: document, withheld: withheld, groups: released, epsilon: epsilon,
                               countNoise: noise?.count, heatNoise: noise?.heat)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The whole `ml train` workflow as one library call: optional cross-validation, a final fit on
 /// all rows, and a report of the model (computed on out-of-fold predictions when there was
@@ -85,7 +86,8 @@ public struct TrainingRun: Sendable, Encodable {
     /// - Throws: the errors of ``CrossValidation/run(_:on:target:positiveLabel:folds:excluding:threshold:settings:foldCompleted:)``
     ///   and ``ModelPipeline/fit(_:on:target:positiveLabel:excluding:)``.
     ///   - settings: the one-hot cap and the early-stopping table (default none).
-    public init(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, validation: Validation = .none, excluding: Set<String> = [], threshold: Double = 0.5, settings: ModelPipeline.FitSettings = .init(), progress: ((_ stepsDone: Int, _ totalSteps: Int) -> Void)? = nil) throws(HeatMLError) {
+    ///   - logger: where to log the steps (sizes and kinds only, never cell values); silent by default.
+    public init(_ specification: ModelSpecification, on table: DataTable, target: String, positiveLabel: String? = nil, validation: Validation = .none, excluding: Set<String> = [], threshold: Double = 0.5, settings: ModelPipeline.FitSettings = .init(), logger: Logger = .silent, progress: ((_ stepsDone: Int, _ totalSteps: Int) -> Void)? = nil) throws(HeatMLError) {
         var steps = 1
         switch validation {
         case .none: break
@@ -95,6 +97,9 @@ public struct TrainingRun: Sendable, Encodable {
         progress?(0, steps)
         let pipeline = try ModelPipeline.fit(specification, on: table, target: target, positiveLabel: positiveLabel, excluding: excluding, settings: settings)
         progress?(1, steps)
+        logger.debug("fitted the final model", metadata: [
+            "kind": "\(specification.kind)", "rows": "\(table.rowCount)", "features": "\(pipeline.transformer.featureNames.count)",
+        ])
         let labels = try pipeline.encodeTarget(table).labels
         var cv: CrossValidation.Result?
         let foldCompleted: ((Int) -> Void)? = progress.map { report in { folds in report(1 + folds, steps) } }
@@ -108,7 +113,12 @@ public struct TrainingRun: Sendable, Encodable {
             cv = try CrossValidation.run(specification, on: table, target: target, positiveLabel: pipeline.positiveLabel, folds: folds, excluding: excluding, threshold: threshold, settings: settings, foldCompleted: foldCompleted)
         }
         let probabilities: [Double]
-        if let cv { probabilities = cv.outOfFold } else { probabilities = try pipeline.predictProbabilities(table) }
+        if let cv {
+            logger.debug("cross-validated", metadata: ["folds": "\(cv.folds.count)"])
+            probabilities = cv.outOfFold
+        } else {
+            probabilities = try pipeline.predictProbabilities(table)
+        }
         self.model = specification.kind
         self.cv = cv
         self.pipeline = pipeline

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import HeatML
+import Logging
 
 /// The only place heatctl writes to the terminal. Results go to stdout; progress, logs and
 /// errors go to stderr.
@@ -18,6 +20,20 @@ enum Console {
     /// state: ``HeatCommand`` binds it around `execute()` from the command's ``GlobalOptions``,
     /// and tests bind it with `Console.$isQuiet.withValue(true) { ... }`.
     @TaskLocal static var isQuiet = false
+
+    /// The logger the running command passes to the libraries: stderr, at the level of
+    /// `--log-level` / `--verbose` (bound by ``HeatCommand``; silent outside a command).
+    @TaskLocal static var logger: Logger = .silent
+
+    /// A logger that writes to stderr at `level`.
+    ///
+    /// - Parameter level: the lowest level shown.
+    /// - Returns: the logger.
+    static func makeLogger(level: Logger.Level) -> Logger {
+        var logger = Logger(label: "heatctl", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = level
+        return logger
+    }
 
     /// The old, settable form of ``isQuiet``; setting it has no effect, because ``HeatCommand``
     /// already applied the command's `--quiet`.

@@ -1,11 +1,26 @@
 import ArgumentParser
 import HeatEnvelope
+import Logging
 
 /// Options every command accepts.
 struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print only results and errors (no progress bars or log lines).")
     var quiet = false
+
+    @Flag(name: .long, help: "Show the libraries' log messages on stderr (level debug).")
+    var verbose = false
+
+    @Option(name: .customLong("log-level"), help: "The libraries' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).")
+    var logLevel: Logger.Level?
+
+    /// The level of the stderr logger: `--log-level`, else debug with `--verbose`, else warning
+    /// (error with `--quiet`).
+    var effectiveLogLevel: Logger.Level {
+        logLevel ?? (verbose ? .debug : (quiet ? .error : .warning))
+    }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// The shape of every heatctl command: implement `execute()`; `run()` maps library errors to a
 /// one-sentence message plus hint on stderr and the exit codes of DESIGN.md section 8.
@@ -37,13 +52,17 @@ extension HeatCommand {
     }
 
     func run() async throws {
-        try await Console.$isQuiet.withValue(globalOptions?.quiet ?? false) {
-            do {
-                try await execute()
-            } catch {
-                // The catch-all: every error, classified or not, leaves with a DESIGN.md exit code
-                // (never 1, which is reserved for integrity violations).
-                throw ErrorReport.report(error)
+        let options = globalOptions
+        let logger = Console.makeLogger(level: options?.effectiveLogLevel ?? .warning)
+        try await Console.$isQuiet.withValue(options?.quiet ?? false) {
+            try await Console.$logger.withValue(logger) {
+                do {
+                    try await execute()
+                } catch {
+                    // The catch-all: every error, classified or not, leaves with a DESIGN.md exit code
+                    // (never 1, which is reserved for integrity violations).
+                    throw ErrorReport.report(error)
+                }
             }
         }
     }

@@ -30,7 +30,7 @@ struct BenchMLCommand: HeatCommand {
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }
 
-    @Option(name: .long, help: "The CSV file.")
+    @Option(name: .long, help: "The CSV file.", completion: .file())
     var data: String
 
     @Option(name: .long, help: "The target column (two classes).")
@@ -39,8 +39,8 @@ struct BenchMLCommand: HeatCommand {
     @Option(name: .long, help: "The positive class (default: 1, true, or the larger label).")
     var positive: String?
 
-    @Option(name: .long, help: "An estimator to time: logistic or gbdt (repeatable; default both).")
-    var model: [String] = []
+    @Option(name: .long, help: "An estimator to time: logistic or gbdt (repeatable; default both).", completion: .list(ModelChoice.allValueStrings), transform: ModelChoice.parse)
+    var model: [ModelChoice] = []
 
     @Option(name: .long, help: "gbdt: boosting rounds.")
     var rounds: Int = 100
@@ -55,7 +55,6 @@ struct BenchMLCommand: HeatCommand {
     var json = false
 
     func validate() throws {
-        for name in model where name != "logistic" && name != "gbdt" { throw ValidationError("--model must be logistic or gbdt, not '\(name)'") }
     }
 
     /// One timed step.
@@ -74,8 +73,9 @@ struct BenchMLCommand: HeatCommand {
         steps.append(try Self.measure("load") { table = try DataTable(contentsOf: url, options: .init(categoryLimit: nil)) })
         guard let table else { return }
         let numericCells = table.columns.filter { $0.type != .categorical && $0.type != .identifier }.count * table.rowCount
-        for name in model.isEmpty ? ["logistic", "gbdt"] : model {
-            let specification: ModelSpecification = name == "logistic"
+        for choice in model.isEmpty ? ModelChoice.allCases : model {
+            let name = choice.rawValue
+            let specification: ModelSpecification = choice == .logistic
                 ? .logistic(LogisticRegression(c: 1))
                 : .gbdt(GradientBoostedTrees(rounds: rounds, maxDepth: maxDepth, learningRate: 0.3, treeMethod: .hist(maxBins: maxBins)))
             var pipeline: ModelPipeline?

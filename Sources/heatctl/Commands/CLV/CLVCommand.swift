@@ -26,7 +26,7 @@ struct CLVCommand: AsyncParsableCommand {
 
 /// The transaction-log options shared by the `clv` subcommands.
 struct CLVInputOptions: ParsableArguments {
-    @Option(help: "Transaction log CSV (customer id, date, amount).") var transactions: String?
+    @Option(help: "Transaction log CSV (customer id, date, amount).", completion: .file()) var transactions: String?
     @Option(name: .customLong("customer-column"), help: "The customer id column.") var customerColumn = "customer_id"
     @Option(name: .customLong("date-column"), help: "The date column (YYYY-MM-DD or YYYYMMDD).") var dateColumn = "date"
     @Option(name: .customLong("amount-column"), help: "The amount column (default: 'amount' when present; none disables spend and CLV).")
@@ -116,7 +116,7 @@ struct CLVFitCommand: HeatCommand {
 
     @OptionGroup var input: CLVInputOptions
     @Option(help: "Horizon in weeks for the population forecast line.") var horizon: Int = 39
-    @Option(help: "Write the fitted models as JSON.") var out: String?
+    @Option(help: "Write the fitted models as JSON.", completion: .file()) var out: String?
     @Flag(help: "Print one JSON document on stdout.") var json = false
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }

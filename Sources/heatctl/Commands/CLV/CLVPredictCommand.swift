@@ -32,13 +32,13 @@ struct CLVPredictCommand: HeatCommand {
             """)
 
     @OptionGroup var input: CLVInputOptions
-    @Option(help: "An interaction export (CSV or JSON Lines) instead of --transactions.") var interactions: String?
+    @Option(help: "An interaction export (CSV or JSON Lines) instead of --transactions.", completion: .file()) var interactions: String?
     @Option(name: .customLong("as-of"), help: "With --interactions: the reference date (default: the latest interaction).") var asOf: String?
     @Option(help: "Forecast horizon in weeks.") var horizon: Int = 13
     @Option(help: "CLV horizon in months.") var months: Int = 12
     @Option(name: .customLong("discount-rate"), help: "Monthly discount rate for CLV.") var discountRate: Double = 0.01
-    @Option(help: "Models from `clv fit --out` (default: fit on the calibration period).") var model: String?
-    @Option(help: "Write one row per customer to this CSV.") var out: String?
+    @Option(help: "Models from `clv fit --out` (default: fit on the calibration period).", completion: .file()) var model: String?
+    @Option(help: "Write one row per customer to this CSV.", completion: .file()) var out: String?
     @Flag(help: "Print a JSON summary on stdout.") var json = false
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }

@@ -45,10 +45,12 @@ struct DemoCommand: HeatCommand {
     @Option(help: "Number of weeks of interactions.") var weeks = 52
     @Option(help: "Random seed.") var seed: UInt64 = SyntheticBank.defaultSeed
     @Flag(help: "Run only the plaintext pipeline (the comparison run).") var plaintext = false
-    @Option(help: "Folder for results.json and index.html (created when missing).") var out = "heat-report"
+    @Option(help: "Folder for results.json and index.html (created when missing).", completion: .directory) var out = "heat-report"
     @Flag(help: "Print the results document as JSON on stdout.") var json = false
     @Option(help: "The role the results are released to.") var role = "executive"
-    @Option(help: "Policy file (default: the built-in policy).") var policy: String?
+    @OptionGroup var policyOption: PolicyOption
+    /// The `--policy` path (declared once, in ``PolicyOption``).
+    var policy: String? { policyOption.policy }
     @Option(help: "The requesting manager's reference (M-…), for a role that sees its own clients.") var manager: String?
     @Option(help: "Differential-privacy epsilon to spend (default: the role's default, else none).") var epsilon: Double?
     @OptionGroup var global: GlobalOptions
@@ -64,7 +66,7 @@ struct DemoCommand: HeatCommand {
         let configuration = HeatConfiguration()
         let key = PseudonymisationKey.insecureDerived(from: "demo")
         let run = try PlaintextHeatRun(interactions: dataset.interactions, clients: dataset.clients, configuration: configuration)
-        let releasePolicy = try policy.map { try PrivacyPolicy.load(from: URL(filePath: $0)) } ?? PrivacyPolicy.default
+        let releasePolicy = try policyOption.load()
         let pseudonymizer = Pseudonymizer(key: key)
         let directory = Dictionary(uniqueKeysWithValues: dataset.clients.map { ($0.clientID, $0) })
         timer.lap("plaintext heat")
@@ -112,7 +114,7 @@ struct DemoCommand: HeatCommand {
             input.mode = .encrypted
             input.weekly = nil
         }
-        let outcome = try ReleaseEngine(policy: releasePolicy).release(
+        let outcome = try ReleaseEngine(policy: releasePolicy, logger: Console.logger).release(
             input, request: ReleaseRequest(role: role, manager: manager, epsilon: epsilon), generatedAt: Clock.now())
         let document = outcome.document
         for item in outcome.withheld where !json {

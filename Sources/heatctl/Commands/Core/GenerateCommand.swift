@@ -30,9 +30,9 @@ struct GenerateCommand: HeatCommand {
     @Option(help: "Random seed.") var seed: UInt64 = SyntheticBank.defaultSeed
     @Option(name: .customLong("end-week"), help: "Last ISO week of the period (YYYY-Www).")
     var endWeek = SyntheticBank.defaultEndWeek.description
-    @Option(help: "Interactions CSV to write.") var out: String
-    @Option(name: .customLong("clients-out"), help: "Client directory CSV to write.") var clientsOut: String?
-    @Option(name: .customLong("labels-out"), help: "Churn labels CSV to write (client_id,churned,churn_week).") var labelsOut: String?
+    @Option(help: "Interactions CSV to write.", completion: .file()) var out: String
+    @Option(name: .customLong("clients-out"), help: "Client directory CSV to write.", completion: .file()) var clientsOut: String?
+    @Option(name: .customLong("labels-out"), help: "Churn labels CSV to write (client_id,churned,churn_week).", completion: .file()) var labelsOut: String?
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }
 

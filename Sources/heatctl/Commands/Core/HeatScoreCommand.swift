@@ -35,13 +35,13 @@ struct HeatScoreCommand: HeatCommand {
               heatctl heat interactions.csv --clients clients.csv --config heat.json --out scores.csv
             """)
 
-    @Argument(help: "Interactions file (.csv or .jsonl).") var file: String
-    @Option(help: "Client directory file (.csv or .jsonl).") var clients: String?
-    @Option(help: "Heat configuration JSON (defaults for absent keys).") var config: String?
+    @Argument(help: "Interactions file (.csv or .jsonl).", completion: .file()) var file: String
+    @Option(help: "Client directory file (.csv or .jsonl).", completion: .file()) var clients: String?
+    @Option(help: "Heat configuration JSON (defaults for absent keys).", completion: .file()) var config: String?
     @Option(name: .customLong("as-of"), help: "Reference date YYYY-MM-DD (default: the date of the latest interaction).")
     var asOf: String?
     @Flag(help: "Refuse the input if any row is bad.") var strict = false
-    @Option(help: "Write client_id,heat,trend,level,cooling to this CSV.") var out: String?
+    @Option(help: "Write client_id,heat,trend,level,cooling to this CSV.", completion: .file()) var out: String?
     @Flag(help: "Print the results document as JSON on stdout.") var json = false
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }

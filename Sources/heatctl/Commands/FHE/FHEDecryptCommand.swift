@@ -20,14 +20,14 @@ struct FHEDecryptCommand: HeatCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("secret-key"), help: "The secret key file.")
+    @Option(name: .customLong("secret-key"), help: "The secret key file.", completion: .file())
     var secretKey: String
 
-    @Option(name: .long, help: "The ciphertext file.")
+    @Option(name: .long, help: "The ciphertext file.", completion: .file())
     var input: String
 
     @Option(name: .long, help: "Decode as batch or coefficient (default: as encrypted).")
-    var encoding: String?
+    var encoding: BfvEncoding?
 
     @Flag(name: .customLong("noise-budget"), help: "Also measure and show the remaining noise budget (secret-dependent).")
     var noiseBudget = false
@@ -40,16 +40,10 @@ struct FHEDecryptCommand: HeatCommand {
         help: ArgumentHelp("Accept files whose parameters are below 128-bit security (tests only).", visibility: .hidden))
     var allowInsecureForTesting = false
 
-    func validate() throws {
-        if let encoding, BfvEncoding(name: encoding) == nil {
-            throw ValidationError("--encoding must be batch or coefficient, got \"\(encoding)\"")
-        }
-    }
-
     func execute() async throws {
         let result = try FHEToolbox.decrypt(
             secretKeyFile: URL(filePath: secretKey), ciphertextFile: URL(filePath: input),
-            encoding: encoding.flatMap(BfvEncoding.init(name:)), includeNoiseBudget: noiseBudget,
+            encoding: encoding, includeNoiseBudget: noiseBudget,
             policy: allowInsecureForTesting ? .allowInsecureForTesting : .production)
         if json {
             try Console.output(FHEJSON.encode(result))

@@ -20,19 +20,19 @@ struct FHEEncryptCommand: HeatCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("public-key"), help: "Encrypt with this public key file.")
+    @Option(name: .customLong("public-key"), help: "Encrypt with this public key file.", completion: .file())
     var publicKey: String
 
     @Option(name: .long, help: "batch (SIMD slots, default) or coefficient.")
-    var encoding: String = "batch"
+    var encoding: BfvEncoding = .batch
 
-    @Option(name: .long, help: "The values: a .json array or a .csv file.")
+    @Option(name: .long, help: "The values: a .json array or a .csv file.", completion: .file())
     var input: String
 
     @Option(name: .long, help: "The CSV column holding the values.")
     var column: String?
 
-    @Option(name: .long, help: "The ciphertext file to write.")
+    @Option(name: .long, help: "The ciphertext file to write.", completion: .file())
     var out: String
 
     @Flag(
@@ -40,17 +40,11 @@ struct FHEEncryptCommand: HeatCommand {
         help: ArgumentHelp("Accept files whose parameters are below 128-bit security (tests only).", visibility: .hidden))
     var allowInsecureForTesting = false
 
-    func validate() throws {
-        guard BfvEncoding(name: encoding) != nil else {
-            throw ValidationError("--encoding must be batch or coefficient, got \"\(encoding)\"")
-        }
-    }
-
     func execute() async throws {
         let (count, parameters) = try FHEToolbox.encrypt(
             inputFile: URL(filePath: input), column: column, keyFile: URL(filePath: publicKey),
-            encoding: BfvEncoding(name: encoding) ?? .batch, output: URL(filePath: out),
+            encoding: encoding, output: URL(filePath: out),
             policy: allowInsecureForTesting ? .allowInsecureForTesting : .production)
-        Console.info("encrypted \(count) values (\(encoding), \(parameters)) into \(out)")
+        Console.info("encrypted \(count) values (\(encoding.name), \(parameters)) into \(out)")
     }
 }

@@ -32,7 +32,7 @@ struct FHEEvalCommand: HeatCommand {
     @Argument(help: "The ciphertext file(s): A, and B for add, sub and mul.")
     var inputs: [String]
 
-    @Option(name: .long, help: "The folder with the evaluation keys (from `heatctl fhe keygen`).")
+    @Option(name: .long, help: "The folder with the evaluation keys (from `heatctl fhe keygen`).", completion: .directory)
     var keys: String?
 
     @Option(name: .long, help: "rotate: the step (negative rotates right); mod-switch: how many moduli to drop.")
@@ -41,7 +41,7 @@ struct FHEEvalCommand: HeatCommand {
     @Flag(name: .customLong("no-relinearize"), help: "mul: keep the three-polynomial product.")
     var noRelinearize = false
 
-    @Option(name: .long, help: "The result ciphertext file.")
+    @Option(name: .long, help: "The result ciphertext file.", completion: .file())
     var out: String
 
     @Flag(name: .long, help: "Print one JSON document describing the result.")

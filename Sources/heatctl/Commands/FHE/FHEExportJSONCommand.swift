@@ -21,7 +21,7 @@ struct FHEExportJSONCommand: HeatCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The file to export.")
+    @Argument(help: "The file to export.", completion: .file())
     var file: String
 
     @Flag(name: .customLong("include-secret"), help: "Allow exporting a secret key (the output is the secret).")

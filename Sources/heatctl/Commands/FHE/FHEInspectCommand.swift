@@ -19,10 +19,10 @@ struct FHEInspectCommand: HeatCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The file to inspect.")
+    @Argument(help: "The file to inspect.", completion: .file())
     var file: String
 
-    @Option(name: .customLong("secret-key"), help: "A secret key, to measure a ciphertext's noise budget.")
+    @Option(name: .customLong("secret-key"), help: "A secret key, to measure a ciphertext's noise budget.", completion: .file())
     var secretKey: String?
 
     @Flag(name: .long, help: "Print one JSON document.")

@@ -26,7 +26,7 @@ struct FHEKeygenCommand: HeatCommand {
     @Option(name: .long, help: "The parameter preset (see `heatctl fhe params`).")
     var preset: String
 
-    @Option(name: .long, help: "The folder to write the keys into.")
+    @Option(name: .long, help: "The folder to write the keys into.", completion: .directory)
     var out: String
 
     @Flag(name: .customLong("no-evaluation-keys"), help: "Write only the parameters, secret and public key.")

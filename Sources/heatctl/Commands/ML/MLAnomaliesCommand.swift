@@ -30,7 +30,7 @@ struct MLAnomaliesCommand: HeatCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "The CSV file to score.")
+    @Option(name: .long, help: "The CSV file to score.", completion: .file())
     var data: String
 
     @Option(name: .long, help: "auto (threshold 0.5) or the share of rows to flag, in (0, 0.5].")
@@ -39,7 +39,7 @@ struct MLAnomaliesCommand: HeatCommand {
     @Option(name: .long, help: "Seed for the subsamples and splits.")
     var seed: UInt64 = 42
 
-    @Option(name: .long, help: "Where to write the rows with their score.")
+    @Option(name: .long, help: "Where to write the rows with their score.", completion: .file())
     var out: String
 
     @Option(name: .long, help: "A column that is not used (repeatable), e.g. a target or fold column.")

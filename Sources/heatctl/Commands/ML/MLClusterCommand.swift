@@ -23,7 +23,7 @@ struct MLClusterCommand: HeatCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "The CSV file to segment.")
+    @Option(name: .long, help: "The CSV file to segment.", completion: .file())
     var data: String
 
     @Option(name: .long, help: "The number of clusters.")
@@ -32,7 +32,7 @@ struct MLClusterCommand: HeatCommand {
     @Option(name: .long, help: "Seed for the k-means++ initialisation.")
     var seed: UInt64 = 42
 
-    @Option(name: .long, help: "Where to write the rows with their cluster.")
+    @Option(name: .long, help: "Where to write the rows with their cluster.", completion: .file())
     var out: String
 
     @Option(name: .long, help: "A column that is not used (repeatable), e.g. a target or fold column.")

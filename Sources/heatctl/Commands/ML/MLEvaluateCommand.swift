@@ -19,10 +19,10 @@ struct MLEvaluateCommand: HeatCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "The model file written by `ml train --out`.")
+    @Option(name: .long, help: "The model file written by `ml train --out`.", completion: .file())
     var model: String
 
-    @Option(name: .long, help: "The labelled CSV file.")
+    @Option(name: .long, help: "The labelled CSV file.", completion: .file())
     var data: String
 
     @Option(name: .long, help: "The target column.")

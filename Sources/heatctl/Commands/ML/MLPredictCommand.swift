@@ -33,13 +33,13 @@ struct MLPredictCommand: HeatCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "The model file written by `ml train --out`.")
+    @Option(name: .long, help: "The model file written by `ml train --out`.", completion: .file())
     var model: String
 
-    @Option(name: .long, help: "The CSV file to score.")
+    @Option(name: .long, help: "The CSV file to score.", completion: .file())
     var data: String
 
-    @Option(name: .long, help: "Where to write the rows with their probability.")
+    @Option(name: .long, help: "Where to write the rows with their probability.", completion: .file())
     var out: String
 
     @Option(name: .long, help: "Add the N largest per-feature contributions of each row (feature_K, contribution_K columns).")

@@ -31,7 +31,7 @@ struct MLTrainCommand: HeatCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "The training CSV file.")
+    @Option(name: .long, help: "The training CSV file.", completion: .file())
     var data: String
 
     @Option(name: .long, help: "The target column (two classes).")
@@ -40,10 +40,10 @@ struct MLTrainCommand: HeatCommand {
     @Option(name: .long, help: "The positive class (default: 1, true, or the larger label).")
     var positive: String?
 
-    @Option(name: .long, help: "The estimator: logistic or gbdt.")
-    var model: String
+    @Option(name: .long, help: "The estimator: logistic or gbdt.", completion: .list(ModelChoice.allValueStrings), transform: ModelChoice.parse)
+    var model: ModelChoice
 
-    @Option(name: .long, help: "A CSV file with one fold index per data row (header line first).")
+    @Option(name: .long, help: "A CSV file with one fold index per data row (header line first).", completion: .file())
     var folds: String?
 
     @Option(name: .customLong("folds-column"), help: "A column of the data holding the fold index of each row (not used as a feature).")
@@ -55,10 +55,10 @@ struct MLTrainCommand: HeatCommand {
     @Option(name: .long, help: "Seed for fold shuffling and subsampling.")
     var seed: UInt64 = 42
 
-    @Option(name: .long, help: "Where to save the fitted model (envelope, kind model).")
+    @Option(name: .long, help: "Where to save the fitted model (envelope, kind model).", completion: .file())
     var out: String?
 
-    @Option(name: .customLong("metrics-out"), help: "Where to write the JSON training report.")
+    @Option(name: .customLong("metrics-out"), help: "Where to write the JSON training report.", completion: .file())
     var metricsOut: String?
 
     @Option(name: .long, help: "A column that is not a feature (repeatable).")
@@ -97,7 +97,7 @@ struct MLTrainCommand: HeatCommand {
     @Option(name: .customLong("validation-fraction"), help: "gbdt: share of training rows held out (stratified) for early stopping.")
     var validationFraction: Double?
 
-    @Option(name: .customLong("validation-data"), help: "gbdt: a labelled CSV with the same columns, for early stopping.")
+    @Option(name: .customLong("validation-data"), help: "gbdt: a labelled CSV with the same columns, for early stopping.", completion: .file())
     var validationData: String?
 
     @Option(name: .long, help: "gbdt: boosting rounds.")
@@ -125,7 +125,7 @@ struct MLTrainCommand: HeatCommand {
     var columnSubsample: Double = 1
 
     @Option(name: .customLong("tree-method"), help: "gbdt: hist or exact.")
-    var treeMethod: String = "hist"
+    var treeMethod: TreeMethodChoice = .hist
 
     @Option(name: .customLong("max-bins"), help: "gbdt: histogram bins per feature (hist).")
     var maxBins: Int = 256
@@ -134,8 +134,6 @@ struct MLTrainCommand: HeatCommand {
     var json = false
 
     func validate() throws {
-        guard model == "logistic" || model == "gbdt" else { throw ValidationError("--model must be logistic or gbdt, not '\(model)'") }
-        guard treeMethod == "hist" || treeMethod == "exact" else { throw ValidationError("--tree-method must be hist or exact") }
         let given = [folds != nil, foldsColumn != nil, cv != nil].filter { $0 }.count
         guard given <= 1 else { throw ValidationError("give at most one of --folds, --folds-column and --cv") }
         for item in type where item.split(separator: "=").count != 2 || ColumnType(rawValue: String(item.split(separator: "=").last ?? "")) == nil {
@@ -150,7 +148,7 @@ struct MLTrainCommand: HeatCommand {
             throw ValidationError("--early-stopping-rounds needs --validation-fraction or --validation-data")
         }
         if validationFraction != nil && validationData != nil { throw ValidationError("give --validation-fraction or --validation-data, not both") }
-        if model == "logistic" && (earlyStoppingRounds != nil || scalePositiveWeight != 1 || baseScore != nil) {
+        if model == .logistic && (earlyStoppingRounds != nil || scalePositiveWeight != 1 || baseScore != nil) {
             throw ValidationError("--early-stopping-rounds, --scale-pos-weight and --base-score are gbdt options")
         }
     }
@@ -185,12 +183,12 @@ struct MLTrainCommand: HeatCommand {
         } else if let cv {
             validation = .stratified(count: cv, seed: seed)
         }
-        let specification: ModelSpecification = model == "logistic"
+        let specification: ModelSpecification = model == .logistic
             ? .logistic(LogisticRegression(c: c, classWeight: balanced ? .balanced : .none))
             : .gbdt(GradientBoostedTrees(
                 rounds: rounds, maxDepth: maxDepth, learningRate: learningRate, lambda: lambda, gamma: gamma,
                 minChildWeight: minChildWeight, subsample: subsample, columnSubsample: columnSubsample,
-                treeMethod: treeMethod == "exact" ? .exact : .hist(maxBins: maxBins), baseScore: baseScore, seed: seed,
+                treeMethod: treeMethod == .exact ? .exact : .hist(maxBins: maxBins), baseScore: baseScore, seed: seed,
                 earlyStoppingRounds: earlyStoppingRounds, classWeight: balanced ? .balanced : .none,
                 scalePositiveWeight: scalePositiveWeight, validationFraction: validationFraction))
         let progress = ProgressBar(title: "Training", total: nil, unit: "steps")
@@ -198,7 +196,8 @@ struct MLTrainCommand: HeatCommand {
         do {
             defer { progress.finish() }
             run = try TrainingRun(specification, on: table, target: target, positiveLabel: positive, validation: validation,
-                                  excluding: excluding, threshold: threshold, settings: settings, progress: { progress.update(completed: $0, total: $1) })
+                                  excluding: excluding, threshold: threshold, settings: settings, logger: Console.logger,
+                                  progress: { progress.update(completed: $0, total: $1) })
         }
         if let out {
             try run.pipeline.save(to: URL(filePath: out))

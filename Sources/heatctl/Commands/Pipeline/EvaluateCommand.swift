@@ -22,19 +22,20 @@ struct EvaluateCommand: HeatCommand {
               heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat
             """)
 
-    @Option(name: .long, help: "The store.")
+    @Option(name: .long, help: "The store.", completion: .file())
     var store: String
 
-    @Option(name: .long, help: "The evaluator's key folder (keys/evaluator).")
+    @Option(name: .long, help: "The evaluator's key folder (keys/evaluator).", completion: .directory)
     var keys: String
 
-    @Option(name: .customLong("as-of"), help: "Reference date YYYY-MM-DD (default: the latest week with ciphertexts).")
-    var asOf: String?
+    @OptionGroup var asOfOption: AsOfOption
+    /// The `--as-of` text (declared once, in ``AsOfOption``).
+    var asOf: String? { asOfOption.asOf }
 
-    @Option(name: .long, help: "Heat configuration file (default: the built-in configuration).")
+    @Option(name: .long, help: "Heat configuration file (default: the built-in configuration).", completion: .file())
     var config: String?
 
-    @Option(name: .long, help: "The run file to write (encryptedHeatRun envelope).")
+    @Option(name: .long, help: "The run file to write (encryptedHeatRun envelope).", completion: .file())
     var out: String
 
     @Flag(name: .long, help: "Print the run's metadata as one JSON document.")
@@ -44,7 +45,7 @@ struct EvaluateCommand: HeatCommand {
     var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        let reference = try PipelineOptions.date(asOf)
+        let reference = try asOfOption.date()
         let configuration = try PipelineOptions.configuration(config)
         let evaluator = try Evaluator(folder: KeyFolder(path: keys, role: .evaluator))
         let opened = try HeatStore(path: store)

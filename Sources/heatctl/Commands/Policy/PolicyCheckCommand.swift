@@ -18,7 +18,7 @@ struct PolicyCheckCommand: HeatCommand {
               heatctl policy check --policy Examples/policy.json --role analyst --json
             """)
 
-    @Option(name: .long, help: "The policy file.")
+    @Option(name: .long, help: "The policy file.", completion: .file())
     var policy: String
 
     @Option(name: .long, help: "The role to describe.")

@@ -38,20 +38,21 @@ struct ReleaseCommand: HeatCommand {
               heatctl release --store heat.db --keys keys/keyholder --role analyst --epsilon 1 --policy Examples/policy.json --out noisy.json
             """)
 
-    @Option(name: .long, help: "The store.")
+    @Option(name: .long, help: "The store.", completion: .file())
     var store: String
 
-    @Option(name: .long, help: "The key holder's key folder (keys/keyholder).")
+    @Option(name: .long, help: "The key holder's key folder (keys/keyholder).", completion: .directory)
     var keys: String
 
-    @Option(name: .long, help: "The evaluator's run file to decrypt (heatctl evaluate --out).")
+    @Option(name: .long, help: "The evaluator's run file to decrypt (heatctl evaluate --out).", completion: .file())
     var run: String?
 
     @Option(name: .long, help: "The role released to (a role named in the policy).")
     var role: String
 
-    @Option(name: .long, help: "The policy file (default: the built-in policy; see Examples/policy.json).")
-    var policy: String?
+    @OptionGroup var policyOption: PolicyOption
+    /// The `--policy` path (declared once, in ``PolicyOption``).
+    var policy: String? { policyOption.policy }
 
     @Option(name: .long, help: "The requesting manager's reference (M-…), for a role that sees its own clients.")
     var manager: String?
@@ -65,13 +66,14 @@ struct ReleaseCommand: HeatCommand {
     @Option(name: .long, help: "Ask only for this section (population, histogram, weekly, groups, clients, model); repeatable.")
     var section: [ReleaseRequest.Section] = []
 
-    @Option(name: .long, help: "Heat configuration file (default: the built-in configuration).")
+    @Option(name: .long, help: "Heat configuration file (default: the built-in configuration).", completion: .file())
     var config: String?
 
-    @Option(name: .customLong("as-of"), help: "Heat reference date YYYY-MM-DD (default: the latest stored week).")
-    var asOf: String?
+    @OptionGroup var asOfOption: AsOfOption
+    /// The `--as-of` text (declared once, in ``AsOfOption``).
+    var asOf: String? { asOfOption.asOf }
 
-    @Option(name: .long, help: "The results document to write.")
+    @Option(name: .long, help: "The results document to write.", completion: .file())
     var out: String
 
     @Flag(name: .long, help: "Print a JSON summary of the release on stdout.")
@@ -82,17 +84,10 @@ struct ReleaseCommand: HeatCommand {
 
     func execute() async throws {
         let folder = try KeyFolder(path: keys, role: .keyholder)
-        let loaded = try policy.map { try PrivacyPolicy.load(from: URL(filePath: $0)) } ?? PrivacyPolicy.default
+        let loaded = try policyOption.load()
         let opened = try HeatStore(path: store)
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
-        var reference: CalendarDate?
-        if let asOf {
-            do {
-                reference = try CalendarDate(iso8601: asOf)
-            } catch {
-                throw ValidationError("--as-of \(asOf): \(error)")
-            }
-        }
+        var reference = try asOfOption.date()
         var sections = section.isEmpty ? nil : Set(section)
         var decrypted: [ClientDirectoryEntry]?
         let encryptedStore = try EncryptedClientDirectory.ciphertextCount(in: opened) > 0

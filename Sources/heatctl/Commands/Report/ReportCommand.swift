@@ -31,10 +31,10 @@ struct ReportCommand: HeatCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The results document to render.", valueName: "RESULTS.json"))
+    @Argument(help: ArgumentHelp("The results document to render.", valueName: "RESULTS.json"), completion: .file())
     var results: String
 
-    @Option(name: .long, help: ArgumentHelp("The folder to write into (created if missing).", valueName: "DIR"))
+    @Option(name: .long, help: ArgumentHelp("The folder to write into (created if missing).", valueName: "DIR"), completion: .directory)
     var out: String
 
     @Option(name: .long, help: ArgumentHelp("Output format: html, json or csv; repeat for several (default: html).", valueName: "FORMAT"))
@@ -43,8 +43,9 @@ struct ReportCommand: HeatCommand {
     @Option(name: .long, help: "Render only what this role may receive under the policy.")
     var role: String?
 
-    @Option(name: .long, help: "The policy for --role (default: the built-in policy).")
-    var policy: String?
+    @OptionGroup var policyOption: PolicyOption
+    /// The `--policy` path (declared once, in ``PolicyOption``).
+    var policy: String? { policyOption.policy }
 
     @Flag(name: .long, help: "Print one JSON document (files written, sections shown) on stdout.")
     var json = false
@@ -57,7 +58,7 @@ struct ReportCommand: HeatCommand {
         let data = try InputFile.read(results)
         var document = try ResultsDocument.decode(data, source: results)
         if role != nil || policy != nil {
-            let loaded = try policy.map { try PrivacyPolicy.load(from: URL(filePath: $0)) } ?? PrivacyPolicy.default
+            let loaded = try policyOption.load()
             let narrowed = try ReleaseEngine(policy: loaded).restrict(document, to: role ?? document.role)
             document = narrowed.document
             for item in narrowed.withheld { Console.info("withheld \(item.item) (rule \(item.rule)): \(item.reason)") }

@@ -78,16 +78,16 @@ struct ScenarioRunCommand: HeatCommand {
             """)
 
     @Argument(help: "A built-in scenario (see `heatctl scenario list`).") var name: String?
-    @Option(help: "A custom shock JSON file instead of a name.") var file: String?
-    @Option(help: "The store to read (never modified).") var store: String?
-    @Option(help: "The key holder's folder (with --store).") var keys: String?
-    @Option(help: "An interaction export (CSV or JSON Lines) instead of a store.") var data: String?
-    @Option(help: "A client directory (with --data) for segments, managers and branches.") var clients: String?
+    @Option(help: "A custom shock JSON file instead of a name.", completion: .file()) var file: String?
+    @Option(help: "The store to read (never modified).", completion: .file()) var store: String?
+    @Option(help: "The key holder's folder (with --store).", completion: .directory) var keys: String?
+    @Option(help: "An interaction export (CSV or JSON Lines) instead of a store.", completion: .file()) var data: String?
+    @Option(help: "A client directory (with --data) for segments, managers and branches.", completion: .file()) var clients: String?
     @Option(help: "Seed of the synthetic copy.") var seed: UInt64 = 42
     @Option(help: "Horizon of the expected-contacts forecast, in weeks.") var horizon: Int = 13
     @Option(name: .customLong("as-of"), help: "Reference date YYYY-MM-DD (default: the latest week with events).") var asOf: String?
-    @Option(help: "Heat configuration JSON.") var config: String?
-    @Option(help: "Write the results document here.") var out: String?
+    @Option(help: "Heat configuration JSON.", completion: .file()) var config: String?
+    @Option(help: "Write the results document here.", completion: .file()) var out: String?
     @Flag(help: "Print the results document on stdout.") var json = false
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }

@@ -15,7 +15,7 @@ struct AuditLogCommand: HeatCommand {
               heatctl audit log --store heat.db --kind ingest --since 2026-03-01
             """)
 
-    @Option(name: .long, help: "The store.")
+    @Option(name: .long, help: "The store.", completion: .file())
     var store: String
 
     @Option(name: .long, help: "Only entries of this kind (e.g. ingest, keys, audit.sign).")

@@ -22,19 +22,19 @@ struct AuditSignCommand: HeatCommand {
               heatctl audit sign --store heat.db --keys keys/keyholder --previous-head head.heat --head-out head.heat
             """)
 
-    @Option(name: .long, help: "The store.")
+    @Option(name: .long, help: "The store.", completion: .file())
     var store: String
 
-    @Option(name: .long, help: "The key holder's folder (keys/keyholder).")
+    @Option(name: .long, help: "The key holder's folder (keys/keyholder).", completion: .directory)
     var keys: String
 
-    @Option(name: .customLong("previous-head"), help: "The head file written by the previous `audit sign`.")
+    @Option(name: .customLong("previous-head"), help: "The head file written by the previous `audit sign`.", completion: .file())
     var previousHead: String?
 
     @Flag(name: .customLong("first-head"), help: "This is the store's first signature (there is no previous head).")
     var firstHead = false
 
-    @Option(name: .customLong("head-out"), help: "Where to write the signed head (may be the --previous-head file).")
+    @Option(name: .customLong("head-out"), help: "Where to write the signed head (may be the --previous-head file).", completion: .file())
     var headOut: String
 
     @Flag(name: .long, help: "Print the signed head as one JSON document.")

@@ -25,13 +25,13 @@ struct AuditVerifyCommand: HeatCommand {
               heatctl audit verify --store heat.db --keys keys/auditor --first-head --allow-unsigned-tail
             """)
 
-    @Option(name: .long, help: "The store (opened read-only).")
+    @Option(name: .long, help: "The store (opened read-only).", completion: .file())
     var store: String
 
-    @Option(name: .long, help: "Required: the auditor's folder (keys/auditor); pins the key holder's public key.")
+    @Option(name: .long, help: "Required: the auditor's folder (keys/auditor); pins the key holder's public key.", completion: .directory)
     var keys: String?
 
-    @Option(name: .customLong("expect-head"), help: "The head file of the previous signature (from `audit sign --head-out`).")
+    @Option(name: .customLong("expect-head"), help: "The head file of the previous signature (from `audit sign --head-out`).", completion: .file())
     var expectHead: String?
 
     @Flag(name: .customLong("first-head"), help: "There is no previous head file: this is the first verification.")

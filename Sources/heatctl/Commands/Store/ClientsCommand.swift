@@ -37,7 +37,7 @@ struct ClientsCommand: HeatCommand {
               heatctl clients --reveal --keys keys/collector --clients clients.csv --store heat.db C-7f3a9c2e
             """)
 
-    @Option(name: .long, help: "The store.")
+    @Option(name: .long, help: "The store.", completion: .file())
     var store: String
 
     @Option(name: .long, help: "Only clients of this branch (reference prefix, e.g. B-3c1f).")
@@ -55,28 +55,30 @@ struct ClientsCommand: HeatCommand {
     @Option(name: .long, help: "Only clients whose reference starts with this prefix (e.g. C-7f3a).")
     var search: String?
 
-    @Option(name: .long, help: "Heat configuration file (default: the built-in configuration).")
+    @Option(name: .long, help: "Heat configuration file (default: the built-in configuration).", completion: .file())
     var config: String?
 
-    @Option(name: .customLong("as-of"), help: "Heat reference date YYYY-MM-DD: heat runs through the last complete ISO week on or before it (default: the latest stored week).")
-    var asOf: String?
+    @OptionGroup var asOfOption: AsOfOption
+    /// The `--as-of` text (declared once, in ``AsOfOption``).
+    var asOf: String? { asOfOption.asOf }
 
     @Option(name: .long, help: "List as this role of the policy: --segment needs segment access, per-client rows need client access.")
     var role: String?
 
-    @Option(name: .long, help: "The policy for --role (default: the built-in policy).")
-    var policy: String?
+    @OptionGroup var policyOption: PolicyOption
+    /// The `--policy` path (declared once, in ``PolicyOption``).
+    var policy: String? { policyOption.policy }
 
     @Flag(name: .long, help: "Reveal raw ids for references, using your own clients file (audited).")
     var reveal = false
 
-    @Option(name: .long, help: "The key holder's folder (encrypted store), or with --reveal the collector's.")
+    @Option(name: .long, help: "The key holder's folder (encrypted store), or with --reveal the collector's.", completion: .directory)
     var keys: String?
 
-    @Option(name: .long, help: "With --keys DIR/keyholder: the evaluator's run file to decrypt (default: evaluate in the vault).")
+    @Option(name: .long, help: "With --keys DIR/keyholder: the evaluator's run file to decrypt (default: evaluate in the vault).", completion: .file())
     var run: String?
 
-    @Option(name: .long, help: "With --reveal: your clients file with the raw ids.")
+    @Option(name: .long, help: "With --reveal: your clients file with the raw ids.", completion: .file())
     var clients: String?
 
     @Argument(help: "With --reveal: references (or prefixes) to reveal; all when none.")
@@ -99,17 +101,10 @@ struct ClientsCommand: HeatCommand {
     func execute() async throws {
         if reveal { return try revealClients() }
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
-        var reference: CalendarDate?
-        if let asOf {
-            do {
-                reference = try CalendarDate(iso8601: asOf)
-            } catch {
-                throw ValidationError("--as-of \(asOf): \(error)")
-            }
-        }
+        let reference = try asOfOption.date()
         if let role {
             // Issue 12: the listing as a policy role (segment filtering and per-client rows are role rights).
-            let loaded = try policy.map { try PrivacyPolicy.load(from: URL(filePath: $0)) } ?? PrivacyPolicy.default
+            let loaded = try policyOption.load()
             let permissions = try loaded.permissions(for: role)
             if segment != nil && !permissions.groups.contains(.segment) {
                 throw PolicyRefusal(rule: "roles.\(role).groups", reason: "the role \"\(role)\" may not filter or group by segment")

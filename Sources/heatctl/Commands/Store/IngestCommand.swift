@@ -26,16 +26,16 @@ struct IngestCommand: HeatCommand {
               heatctl ingest interactions.csv --store plain.db --keys keys/collector --plaintext
             """)
 
-    @Argument(help: "The interaction export (CSV or JSON Lines).")
+    @Argument(help: "The interaction export (CSV or JSON Lines).", completion: .file())
     var file: String
 
-    @Option(name: .long, help: "The store.")
+    @Option(name: .long, help: "The store.", completion: .file())
     var store: String
 
-    @Option(name: .long, help: "The collector's key folder (keys/collector).")
+    @Option(name: .long, help: "The collector's key folder (keys/collector).", completion: .directory)
     var keys: String
 
-    @Option(name: .long, help: "The client directory file (CSV or JSON Lines).")
+    @Option(name: .long, help: "The client directory file (CSV or JSON Lines).", completion: .file())
     var clients: String?
 
     @Flag(name: .long, help: "Commit nothing if any row is rejected.")
@@ -44,7 +44,7 @@ struct IngestCommand: HeatCommand {
     @Flag(name: .long, help: "Store plaintext buckets (test and demo data only) instead of ciphertexts.")
     var plaintext = false
 
-    @Option(name: .long, help: "Heat configuration file whose weights and caps pack the weekly scores (default: built-in).")
+    @Option(name: .long, help: "Heat configuration file whose weights and caps pack the weekly scores (default: built-in).", completion: .file())
     var config: String?
 
     @Flag(name: .long, help: "Print the ingestion report as one JSON document.")
@@ -73,8 +73,9 @@ struct IngestCommand: HeatCommand {
         guard let inputHash = StoreIngestor.sha256Hex(ofFile: file) else {
             throw IngestError.missingFile(path: file)
         }
-        let ingestor = collector?.ingestor(signer: signer, faultAbortAfterRows: fault)
+        var ingestor = collector?.ingestor(signer: signer, faultAbortAfterRows: fault)
             ?? StoreIngestor(key: key, signer: signer, faultAbortAfterRows: fault)
+        ingestor.logger = Console.logger
         let source = StoreIngestor.Source(
             name: (file as NSString).lastPathComponent, inputHash: inputHash,
             clientsName: clients.map { ($0 as NSString).lastPathComponent })

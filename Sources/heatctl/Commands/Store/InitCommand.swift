@@ -15,7 +15,7 @@ struct InitCommand: HeatCommand {
               heatctl init --store heat.db
             """)
 
-    @Option(name: .long, help: "The store file to create.")
+    @Option(name: .long, help: "The store file to create.", completion: .file())
     var store: String
 
     @OptionGroup var global: GlobalOptions

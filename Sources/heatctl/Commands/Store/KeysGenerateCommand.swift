@@ -27,10 +27,10 @@ struct KeysGenerateCommand: HeatCommand {
               heatctl keys generate --out keys --preset n8192-logq217-logt25
             """)
 
-    @Option(name: .long, help: "The folder to write the role folders into.")
+    @Option(name: .long, help: "The folder to write the role folders into.", completion: .directory)
     var out: String
 
-    @Option(name: .long, help: "A store to record the key fingerprints in.")
+    @Option(name: .long, help: "A store to record the key fingerprints in.", completion: .file())
     var store: String?
 
     @Option(name: .long, help: "BFV preset of the pipeline's FHE keys (default: the smallest that fits the default heat configuration).")
