@@ -12,11 +12,18 @@
 ///
 /// Used by the relinearization key (`s' = s^2`) and the Galois keys (`s' = s(X^g)`).
 /// Components are kept in evaluation form at the key level.
+///
+/// **Seeds.** Each `a_j` is expanded from its own 32-byte ``PolySeed`` (its own ChaCha20
+/// streams, separate from the generator that draws the errors), read directly as evaluation
+/// form, so a seeded file (`fheSeededRelinearizationKey`, `fheSeededGaloisKeys`) stores `b_j`
+/// and the seed instead of `a_j`: about half the size.
 public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
     /// The parameters.
     public let context: BfvContext<T>
     /// `(b_j, a_j)` for every ciphertext prime `q_j`, evaluation form, key level.
     let components: [(b: PolyRq<T, Eval>, a: PolyRq<T, Eval>)]
+    /// The seed of each `a_j`, or `nil` for a key loaded from an unseeded file.
+    public let seeds: [PolySeed]?
 
     /// Generates the key that switches from `target` (evaluation form, key level) to `s`.
     init(context: BfvContext<T>, secret s: PolyRq<T, Eval>, target: PolyRq<T, Eval>, using random: inout SecureRandom)
@@ -28,12 +35,12 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         let ring = context.keyContext
         let n = ring.degree
         var components: [(b: PolyRq<T, Eval>, a: PolyRq<T, Eval>)] = []
+        var seeds: [PolySeed] = []
         for j in 0..<context.ciphertextContext.count {
-            var a = PolyRq<T, Eval>(zeroIn: ring)
-            for (i, modulus) in ring.moduli.enumerated() {
-                a.data.replaceSubrange(
-                    (i * n)..<((i + 1) * n), with: Sampler.uniform(modulus: modulus, count: n, using: &random))
-            }
+            // The uniform part from its own seed (own streams); the error from `random`.
+            let seed = PolySeed(using: &random)
+            let a: PolyRq<T, Eval> = seed.uniformPolynomial(in: ring)
+            seeds.append(seed)
             var errorCoefficients = Sampler.centeredBinomial(count: n, using: &random)
             defer { errorCoefficients.wipe() }
             var e = PolyRq<T, Coeff>(context: ring, signedCoefficients: errorCoefficients).forwardNTT()
@@ -52,13 +59,26 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         }
         self.context = context
         self.components = components
+        self.seeds = seeds
     }
 
-    /// A key from its coefficient-form components (used when loading a file).
+    /// A key from its coefficient-form components (used when loading an unseeded file).
     init(context: BfvContext<T>, coefficientForm: [(b: PolyRq<T, Coeff>, a: PolyRq<T, Coeff>)]) {
         self.context = context
         self.components = coefficientForm.map { ($0.b.forwardNTT(), $0.a.forwardNTT()) }
+        self.seeds = nil
     }
+
+    /// A key from each component's coefficient-form `b_j` and the seed of its `a_j` (used when
+    /// loading a seeded file).
+    init(context: BfvContext<T>, seeded: [(b: PolyRq<T, Coeff>, seed: PolySeed)]) {
+        self.context = context
+        self.components = seeded.map { ($0.b.forwardNTT(), $0.seed.uniformPolynomial(in: context.keyContext)) }
+        self.seeds = seeded.map(\.seed)
+    }
+
+    /// The components' `b_j` in coefficient form at the key level (the seeded file's polynomials).
+    func coefficientFormB() -> [PolyRq<T, Coeff>] { components.map { $0.b.inverseNTT() } }
 
     /// The components `[(b_j, a_j)]` in coefficient form at the key level.
     public func coefficientForm() -> [[PolyRq<T, Coeff>]] { components.map { [$0.b.inverseNTT(), $0.a.inverseNTT()] } }
