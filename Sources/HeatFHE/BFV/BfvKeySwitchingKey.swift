@@ -96,35 +96,50 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         let n = ring.degree
         let l = level.count
         let keyRows = context.keyContext.count
-        // The key's rows at q_0 ... q_(l-1) and p.
-        func restrict(_ polynomial: PolyRq<T, Eval>) -> PolyRq<T, Eval> {
-            var data = Array(polynomial.data[0..<(l * n)])
-            data.append(contentsOf: polynomial.data[((keyRows - 1) * n)..<(keyRows * n)])
-            return PolyRq(context: ring, data: data)
-        }
-        var sum0 = PolyRq<T, Eval>(zeroIn: ring)
-        var sum1 = PolyRq<T, Eval>(zeroIn: ring)
-        for j in 0..<l {
-            var digit = PolyRq<T, Coeff>(zeroIn: ring)
-            let residues = c.data[(j * n)..<((j + 1) * n)]
-            for (i, modulus) in ring.moduli.enumerated() {
-                if i == j {
-                    digit.data.replaceSubrange((i * n)..<((i + 1) * n), with: residues)
-                } else {
-                    var k = i * n
-                    for value in residues {
-                        digit.data[k] = modulus.reduce(value)
-                        k += 1
+        let moduli = ring.moduli
+        let plans = ring.plans
+        // Allocation-light kernel: one digit buffer reused for every digit and transformed in
+        // place; each digit row multiplies the key's row at the same prime (rows q_0 ... q_(l-1),
+        // then the special prime, the key's last row) and accumulates into the sums directly.
+        var sum0 = [T](repeating: 0, count: (l + 1) * n)
+        var sum1 = [T](repeating: 0, count: (l + 1) * n)
+        var digit = [T](repeating: 0, count: (l + 1) * n)
+        c.data.withUnsafeBufferPointer { source in
+            digit.withUnsafeMutableBufferPointer { digit in
+                sum0.withUnsafeMutableBufferPointer { sum0 in
+                    sum1.withUnsafeMutableBufferPointer { sum1 in
+                        for j in 0..<l {
+                            let residues = UnsafeBufferPointer(rebasing: source[(j * n)..<((j + 1) * n)])
+                            for i in 0...l {
+                                let modulus = moduli[i]
+                                let row = UnsafeMutableBufferPointer(rebasing: digit[(i * n)..<((i + 1) * n)])
+                                if i == j {
+                                    for k in 0..<n { row[k] = residues[k] }
+                                } else {
+                                    for k in 0..<n { row[k] = modulus.reduce(residues[k]) }
+                                }
+                                plans[i].forward(row)
+                                let keyRow = i < l ? i : keyRows - 1
+                                components[j].b.data.withUnsafeBufferPointer { b in
+                                    components[j].a.data.withUnsafeBufferPointer { a in
+                                        let offset = keyRow * n
+                                        let base = i * n
+                                        for k in 0..<n {
+                                            let d = row[k]
+                                            sum0[base + k] = modulus.add(sum0[base + k], modulus.multiply(d, b[offset + k]))
+                                            sum1[base + k] = modulus.add(sum1[base + k], modulus.multiply(d, a[offset + k]))
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-            let transformed = digit.forwardNTT()
-            sum0 += transformed * restrict(components[j].b)
-            sum1 += transformed * restrict(components[j].a)
         }
         return (
-            Self.dividingByLastModulus(sum0.inverseNTT(), to: level.ring),
-            Self.dividingByLastModulus(sum1.inverseNTT(), to: level.ring))
+            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: sum0).inverseNTT(), to: level.ring),
+            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: sum1).inverseNTT(), to: level.ring))
     }
 
     /// `round(x / q_last)` for `x` over `ring`'s moduli plus one more prime last (the special prime
