@@ -68,4 +68,47 @@ func registerFHEBenchmarks<T: ScalarType>(_ context: BfvContext<T>, label: Strin
         let evaluator = BfvEvaluator(context: context)
         for _ in benchmark.scaledIterations { blackHole(try evaluator.multiply(ciphertext, plaintext)) }
     }
+
+    // Operations with evaluation keys (issue 16), as in `heatctl bench fhe`.
+    let sumSteps = (0..<(n / 2).trailingZeroBitCount).map { 1 << $0 }  // 1, 2, ..., N/4
+    guard let relinearizationKey = try? BfvRelinearizationKey(secretKey: secretKey),
+        let galoisKeys = try? BfvGaloisKeys(secretKey: secretKey, steps: sumSteps),
+        let product = try? BfvEvaluator(context: context).multiply(ciphertext, ciphertext)
+    else { return }
+    Benchmark("FHE \(label) keygen.relinearization") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try BfvRelinearizationKey(secretKey: secretKey)) }
+    }
+    Benchmark("FHE \(label) keygen.galois") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try BfvGaloisKeys(secretKey: secretKey, steps: sumSteps)) }
+    }
+    Benchmark("FHE \(label) multiply") { benchmark in
+        let evaluator = BfvEvaluator(context: context)
+        for _ in benchmark.scaledIterations { blackHole(try evaluator.multiply(ciphertext, ciphertext)) }
+    }
+    Benchmark("FHE \(label) relinearize") { benchmark in
+        let evaluator = BfvEvaluator(context: context)
+        for _ in benchmark.scaledIterations { blackHole(try evaluator.relinearized(product, using: relinearizationKey)) }
+    }
+    Benchmark("FHE \(label) multiply.relinearize") { benchmark in
+        let evaluator = BfvEvaluator(context: context)
+        for _ in benchmark.scaledIterations {
+            blackHole(try evaluator.multiply(ciphertext, ciphertext, relinearizingWith: relinearizationKey))
+        }
+    }
+    Benchmark("FHE \(label) rotate") { benchmark in
+        let evaluator = BfvEvaluator(context: context)
+        for _ in benchmark.scaledIterations { blackHole(try evaluator.rotatingSlots(ciphertext, by: 1, using: galoisKeys)) }
+    }
+    Benchmark("FHE \(label) swap.rows") { benchmark in
+        let evaluator = BfvEvaluator(context: context)
+        for _ in benchmark.scaledIterations { blackHole(try evaluator.swappingRows(ciphertext, using: galoisKeys)) }
+    }
+    Benchmark("FHE \(label) sum.slots") { benchmark in
+        let evaluator = BfvEvaluator(context: context)
+        for _ in benchmark.scaledIterations { blackHole(try evaluator.sumOfSlots(ciphertext, using: galoisKeys)) }
+    }
+    Benchmark("FHE \(label) modswitch") { benchmark in
+        let evaluator = BfvEvaluator(context: context)
+        for _ in benchmark.scaledIterations { blackHole(try evaluator.switchingModulusDown(ciphertext)) }
+    }
 }

@@ -42,6 +42,12 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case fheSeededCiphertext = 30
     /// A seeded BFV public key: `p0` and the 32-byte seed of `p1` (binary payload, about half size).
     case fheSeededPublicKey = 31
+    /// A seeded BFV relinearization key: each component's `b_j` and the 32-byte seed of its `a_j`
+    /// (binary payload, about half size).
+    case fheSeededRelinearizationKey = 32
+    /// A seeded set of BFV Galois keys: each component's `b_j` and the 32-byte seed of its `a_j`
+    /// (binary payload, about half size).
+    case fheSeededGaloisKeys = 33
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -63,6 +69,8 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .encryptedHeatRun: "encryptedHeatRun"
         case .fheSeededCiphertext: "fheSeededCiphertext"
         case .fheSeededPublicKey: "fheSeededPublicKey"
+        case .fheSeededRelinearizationKey: "fheSeededRelinearizationKey"
+        case .fheSeededGaloisKeys: "fheSeededGaloisKeys"
         }
     }
 

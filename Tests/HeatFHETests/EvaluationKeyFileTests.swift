@@ -13,7 +13,7 @@ import Testing
         let relinearizationURL = folder.appending(path: "rk.heat")
         try BfvFile.write(relinearizationKey.envelope(), to: relinearizationURL)
         let loadedRelinearization = try BfvRelinearizationKey(
-            envelope: BfvFile.read(relinearizationURL, expecting: .fheRelinearizationKey), context: harness.context,
+            envelope: BfvFile.read(relinearizationURL, expecting: .fheSeededRelinearizationKey), context: harness.context,
             source: "rk")
         #expect(loadedRelinearization.key.coefficientForm().map { $0.map(\.data) }
             == relinearizationKey.key.coefficientForm().map { $0.map(\.data) })
@@ -21,7 +21,7 @@ import Testing
         let galoisURL = folder.appending(path: "gk.heat")
         try BfvFile.write(galoisKeys.envelope(), to: galoisURL)
         let loadedGalois = try BfvGaloisKeys(
-            envelope: BfvFile.read(galoisURL, expecting: .fheGaloisKeys), context: harness.context, source: "gk")
+            envelope: BfvFile.read(galoisURL, expecting: .fheSeededGaloisKeys), context: harness.context, source: "gk")
         #expect(loadedGalois.elements == galoisKeys.elements)
         #expect(loadedGalois.hasRowSwap && loadedGalois.rotationSteps == [1, 6])
 
@@ -124,7 +124,7 @@ import Testing
         #expect(entries.map { $0["galoisElement"] as? Int } == [3, 31])
         #expect((entries[0]["components"] as? [Any])?.count == 3)
         let inspection = try FHEToolbox.inspect(galoisURL, policy: .allowInsecureForTesting)
-        #expect(inspection.kind == "fheGaloisKeys" && inspection.galoisElements == [3, 31])
+        #expect(inspection.kind == "fheSeededGaloisKeys" && inspection.galoisElements == [3, 31])
     }
 
     /// Every `heatctl fhe eval` operation on files, checked by decryption.

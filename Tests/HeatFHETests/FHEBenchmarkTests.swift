@@ -17,7 +17,8 @@ import Testing
         let expected = [
             "ntt.forward", "ntt.inverse", "keygen.secret", "keygen.public", "encode.batch", "decode.batch",
             "encrypt.publicKey", "encrypt.secretKey", "decrypt", "add", "add.plain", "multiply.plain",
-            "serialize.ciphertext", "deserialize.ciphertext", "multiply.relinearize", "rotate", "sum.slots", "modswitch",
+            "serialize.ciphertext", "deserialize.ciphertext", "keygen.relinearization", "keygen.galois",
+            "multiply.relinearize", "multiply", "relinearize", "rotate", "swap.rows", "sum.slots", "modswitch",
         ]
         #expect(report.operations.map(\.name) == expected)
         for timing in report.operations {
@@ -29,6 +30,13 @@ import Testing
         #expect(report.operations.map(\.cpuMedianMicroseconds).reduce(0, +) > 0)
         #expect(report.degree == 16)
         #expect(report.sizes["ciphertext"] ?? 0 > 2 * 3 * 16 * 4)
+        // Seeded objects are about half their full forms.
+        for name in ["relinearizationKey", "galoisKeys"] {
+            let seeded = try #require(report.sizes[name])
+            let full = try #require(report.sizes[name + ".full"])
+            #expect(seeded < full, "\(name): \(seeded) vs \(full)")
+        }
+        #expect(report.sizes["ciphertext.seeded"] ?? .max < report.sizes["ciphertext"] ?? 0)
     }
 
     @Test func percentilesUseNearestRank() {

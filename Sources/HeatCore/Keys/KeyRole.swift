@@ -24,7 +24,9 @@ public enum KeyRole: String, Sendable, CaseIterable, Codable, CustomStringConver
         switch self {
         case .collector:
             [.pseudonymisationKey, .ingestionKey, .ingestionKeyEndorsement, .fhePublicKey, .fheSeededPublicKey, .fheParameters]
-        case .evaluator: [.fhePublicKey, .fheSeededPublicKey, .fheRelinearizationKey, .fheGaloisKeys, .fheParameters]
+        case .evaluator:
+            [.fhePublicKey, .fheSeededPublicKey, .fheRelinearizationKey, .fheGaloisKeys, .fheParameters,
+             .fheSeededRelinearizationKey, .fheSeededGaloisKeys]
         case .keyholder: [.fheSecretKey, .signingKey, .verificationKey, .fheParameters]
         case .auditor: [.verificationKey, .fheParameters]
         }

@@ -150,7 +150,8 @@ public struct EncryptedHeatRun: Sendable {
                 let length = Int(try take("batch \(batch) \(kind) length"))
                 let data = try slice(length, "batch \(batch) \(kind)")
                 do {
-                    let inner = try Envelope(decoding: Data(data), expecting: .fheCiphertext, source: "\(source) batch \(batch) \(kind)")
+                    // A ciphertext or a seeded one (kind 30); the decoder checks the kind.
+                    let inner = try Envelope(decoding: Data(data), source: "\(source) batch \(batch) \(kind)")
                     let ciphertext = try Bfv64.ciphertext(envelope: inner, context: context, source: "\(source) batch \(batch) \(kind)")
                     if kind == "heat" { heat[batch] = ciphertext } else { trend[batch] = ciphertext }
                 } catch let error as EnvelopeError {

@@ -134,7 +134,8 @@ public struct Evaluator: Sendable {
                 }
                 let ciphertext: Ciphertext<UInt64>
                 do {
-                    let envelope = try Envelope(decoding: blob, expecting: .fheCiphertext, fingerprint: context.fingerprint, source: source)
+                    // A ciphertext or a seeded ciphertext (kind 30): `Ciphertext(envelope:)` checks the kind.
+                    let envelope = try Envelope(decoding: blob, fingerprint: context.fingerprint, source: source)
                     ciphertext = try Bfv64.ciphertext(envelope: envelope, context: context, source: source)
                 } catch let error as EnvelopeError {
                     firstError = .fhe(.envelope(error))

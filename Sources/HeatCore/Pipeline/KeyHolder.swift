@@ -60,9 +60,13 @@ public struct KeyHolder: Sendable {
             throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; decryption needs the keyholder folder")
         }
         let context = try PipelineKeys.context(in: folder)
-        let (envelope, source) = try PipelineKeys.read(folder, kind: .fheSecretKey, describedAs: PipelineKeys.secretKeyFile)
+        let (read, source) = try PipelineKeys.read(folder, kind: .fheSecretKey, describedAs: PipelineKeys.secretKeyFile)
+        // The wiping loader zeroes the envelope's payload (the only remaining copy of the file's
+        // bytes: `Envelope.read` wipes its own buffers) once the key holds `s`.
+        var envelope = read
         do {
-            self.decryptor = BfvDecryptor(secretKey: try SecretKey(envelope: envelope, context: context, source: source))
+            self.decryptor = BfvDecryptor(
+                secretKey: try SecretKey(wipingEnvelope: &envelope, context: context, source: source))
         } catch {
             throw .fhe(error)
         }

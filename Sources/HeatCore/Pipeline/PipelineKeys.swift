@@ -74,14 +74,23 @@ public enum PipelineKeys {
         }
         let secretKey = SecretKey(context: context)
         let publicKey = PublicKey(secretKey: secretKey)
-        let envelopes: [String: Envelope] = [
-            parametersFile: parameters.envelope(), publicKeyFile: publicKey.envelope(), secretKeyFile: secretKey.envelope(),
-        ]
+        // The secret key is written by `SecretKey.write(to:)`, which wipes its temporary copies of `s`.
+        let envelopes: [String: Envelope] = [parametersFile: parameters.envelope(), publicKeyFile: publicKey.envelope()]
         var written: [String] = []
         for (role, files) in plan {
             for file in files {
-                guard let envelope = envelopes[file] else { continue }
                 let url = base.appending(path: role.folderName).appending(path: file)
+                if file == secretKeyFile {
+                    do {
+                        try secretKey.write(to: url)
+                    } catch {
+                        if case .envelope(let envelopeError) = error { throw KeyError.envelope(envelopeError) }
+                        throw PipelineError.fhe(error)
+                    }
+                    written.append(url.path)
+                    continue
+                }
+                guard let envelope = envelopes[file] else { continue }
                 do {
                     try envelope.write(to: url)
                 } catch {

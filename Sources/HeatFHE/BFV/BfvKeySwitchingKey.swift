@@ -12,11 +12,18 @@
 ///
 /// Used by the relinearization key (`s' = s^2`) and the Galois keys (`s' = s(X^g)`).
 /// Components are kept in evaluation form at the key level.
+///
+/// **Seeds.** Each `a_j` is expanded from its own 32-byte ``PolySeed`` (its own ChaCha20
+/// streams, separate from the generator that draws the errors), read directly as evaluation
+/// form, so a seeded file (`fheSeededRelinearizationKey`, `fheSeededGaloisKeys`) stores `b_j`
+/// and the seed instead of `a_j`: about half the size.
 public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
     /// The parameters.
     public let context: BfvContext<T>
     /// `(b_j, a_j)` for every ciphertext prime `q_j`, evaluation form, key level.
     let components: [(b: PolyRq<T, Eval>, a: PolyRq<T, Eval>)]
+    /// The seed of each `a_j`, or `nil` for a key loaded from an unseeded file.
+    public let seeds: [PolySeed]?
 
     /// Generates the key that switches from `target` (evaluation form, key level) to `s`.
     init(context: BfvContext<T>, secret s: PolyRq<T, Eval>, target: PolyRq<T, Eval>, using random: inout SecureRandom)
@@ -28,12 +35,12 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         let ring = context.keyContext
         let n = ring.degree
         var components: [(b: PolyRq<T, Eval>, a: PolyRq<T, Eval>)] = []
+        var seeds: [PolySeed] = []
         for j in 0..<context.ciphertextContext.count {
-            var a = PolyRq<T, Eval>(zeroIn: ring)
-            for (i, modulus) in ring.moduli.enumerated() {
-                a.data.replaceSubrange(
-                    (i * n)..<((i + 1) * n), with: Sampler.uniform(modulus: modulus, count: n, using: &random))
-            }
+            // The uniform part from its own seed (own streams); the error from `random`.
+            let seed = PolySeed(using: &random)
+            let a: PolyRq<T, Eval> = seed.uniformPolynomial(in: ring)
+            seeds.append(seed)
             var errorCoefficients = Sampler.centeredBinomial(count: n, using: &random)
             defer { errorCoefficients.wipe() }
             var e = PolyRq<T, Coeff>(context: ring, signedCoefficients: errorCoefficients).forwardNTT()
@@ -52,13 +59,26 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         }
         self.context = context
         self.components = components
+        self.seeds = seeds
     }
 
-    /// A key from its coefficient-form components (used when loading a file).
+    /// A key from its coefficient-form components (used when loading an unseeded file).
     init(context: BfvContext<T>, coefficientForm: [(b: PolyRq<T, Coeff>, a: PolyRq<T, Coeff>)]) {
         self.context = context
         self.components = coefficientForm.map { ($0.b.forwardNTT(), $0.a.forwardNTT()) }
+        self.seeds = nil
     }
+
+    /// A key from each component's coefficient-form `b_j` and the seed of its `a_j` (used when
+    /// loading a seeded file).
+    init(context: BfvContext<T>, seeded: [(b: PolyRq<T, Coeff>, seed: PolySeed)]) {
+        self.context = context
+        self.components = seeded.map { ($0.b.forwardNTT(), $0.seed.uniformPolynomial(in: context.keyContext)) }
+        self.seeds = seeded.map(\.seed)
+    }
+
+    /// The components' `b_j` in coefficient form at the key level (the seeded file's polynomials).
+    func coefficientFormB() -> [PolyRq<T, Coeff>] { components.map { $0.b.inverseNTT() } }
 
     /// The components `[(b_j, a_j)]` in coefficient form at the key level.
     public func coefficientForm() -> [[PolyRq<T, Coeff>]] { components.map { [$0.b.inverseNTT(), $0.a.inverseNTT()] } }
@@ -76,35 +96,50 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         let n = ring.degree
         let l = level.count
         let keyRows = context.keyContext.count
-        // The key's rows at q_0 ... q_(l-1) and p.
-        func restrict(_ polynomial: PolyRq<T, Eval>) -> PolyRq<T, Eval> {
-            var data = Array(polynomial.data[0..<(l * n)])
-            data.append(contentsOf: polynomial.data[((keyRows - 1) * n)..<(keyRows * n)])
-            return PolyRq(context: ring, data: data)
-        }
-        var sum0 = PolyRq<T, Eval>(zeroIn: ring)
-        var sum1 = PolyRq<T, Eval>(zeroIn: ring)
-        for j in 0..<l {
-            var digit = PolyRq<T, Coeff>(zeroIn: ring)
-            let residues = c.data[(j * n)..<((j + 1) * n)]
-            for (i, modulus) in ring.moduli.enumerated() {
-                if i == j {
-                    digit.data.replaceSubrange((i * n)..<((i + 1) * n), with: residues)
-                } else {
-                    var k = i * n
-                    for value in residues {
-                        digit.data[k] = modulus.reduce(value)
-                        k += 1
+        let moduli = ring.moduli
+        let plans = ring.plans
+        // Allocation-light kernel: one digit buffer reused for every digit and transformed in
+        // place; each digit row multiplies the key's row at the same prime (rows q_0 ... q_(l-1),
+        // then the special prime, the key's last row) and accumulates into the sums directly.
+        var sum0 = [T](repeating: 0, count: (l + 1) * n)
+        var sum1 = [T](repeating: 0, count: (l + 1) * n)
+        var digit = [T](repeating: 0, count: (l + 1) * n)
+        c.data.withUnsafeBufferPointer { source in
+            digit.withUnsafeMutableBufferPointer { digit in
+                sum0.withUnsafeMutableBufferPointer { sum0 in
+                    sum1.withUnsafeMutableBufferPointer { sum1 in
+                        for j in 0..<l {
+                            let residues = UnsafeBufferPointer(rebasing: source[(j * n)..<((j + 1) * n)])
+                            for i in 0...l {
+                                let modulus = moduli[i]
+                                let row = UnsafeMutableBufferPointer(rebasing: digit[(i * n)..<((i + 1) * n)])
+                                if i == j {
+                                    for k in 0..<n { row[k] = residues[k] }
+                                } else {
+                                    for k in 0..<n { row[k] = modulus.reduce(residues[k]) }
+                                }
+                                plans[i].forward(row)
+                                let keyRow = i < l ? i : keyRows - 1
+                                components[j].b.data.withUnsafeBufferPointer { b in
+                                    components[j].a.data.withUnsafeBufferPointer { a in
+                                        let offset = keyRow * n
+                                        let base = i * n
+                                        for k in 0..<n {
+                                            let d = row[k]
+                                            sum0[base + k] = modulus.add(sum0[base + k], modulus.multiply(d, b[offset + k]))
+                                            sum1[base + k] = modulus.add(sum1[base + k], modulus.multiply(d, a[offset + k]))
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-            let transformed = digit.forwardNTT()
-            sum0 += transformed * restrict(components[j].b)
-            sum1 += transformed * restrict(components[j].a)
         }
         return (
-            Self.dividingByLastModulus(sum0.inverseNTT(), to: level.ring),
-            Self.dividingByLastModulus(sum1.inverseNTT(), to: level.ring))
+            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: sum0).inverseNTT(), to: level.ring),
+            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: sum1).inverseNTT(), to: level.ring))
     }
 
     /// `round(x / q_last)` for `x` over `ring`'s moduli plus one more prime last (the special prime

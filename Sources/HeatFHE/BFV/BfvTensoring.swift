@@ -130,7 +130,12 @@ final class BfvTensoring<T: ScalarType>: Sendable {
                 let integerHigh = word3 &+ (carry5 ? 1 : 0)
                 for (k, p) in auxiliary.moduli.enumerated() {
                     let pValue = UInt64(p.value)
-                    var sum = T(pValue.dividingFullWidth((high: integerHigh % pValue, low: integerLow)).remainder)
+                    // [integer]_p: Barrett reduction of the 128-bit value for 64-bit residues (any
+                    // 128-bit input, p < 2^62), else the hardware division.
+                    var sum =
+                        T.bitWidth == 64
+                        ? p.reduceProduct((high: T(truncatingIfNeeded: integerHigh), low: T(truncatingIfNeeded: integerLow)))
+                        : T(pValue.dividingFullWidth((high: integerHigh % pValue, low: integerLow)).remainder)
                     let base = k * count
                     for i in 0..<count { sum = p.add(sum, p.multiply(x[i * n + j], integerParts[base + i])) }
                     sum = p.add(sum, p.multiply(x[(count + k) * n + j], auxiliaryFactor[k]))

@@ -12,8 +12,11 @@ import HeatEnvelope
 /// on one modulus, secret and public key generation, batch encode and decode of `N` values,
 /// public- and secret-key encryption, decryption, ciphertext addition, plaintext addition and
 /// multiplication, and serialization of a ciphertext to its envelope bytes and back; then, with at
-/// most 3 timed calls each, ciphertext multiplication with relinearization, one rotation, the sum
-/// of all slots and one modulus switch. Before timing,
+/// most 3 timed calls each, relinearization and Galois key generation (the Galois keys of the
+/// slot sum: every power of two below `N/2` and the row swap), ciphertext multiplication with and
+/// without relinearization, relinearization alone, one rotation by 1, the row swap, the sum of all
+/// slots and one modulus switch. Sizes include the evaluation keys (seeded, as written by
+/// `heatctl fhe keygen`, and full). Before timing,
 /// the run checks that the decrypted results are right, so a broken build cannot report numbers.
 ///
 /// ```swift
@@ -172,19 +175,35 @@ public enum FHEBenchmark {
             options: Options(
                 minimumIterations: min(options.minimumIterations, 3), maximumIterations: min(options.maximumIterations, 3),
                 minimumSeconds: 0))
-        let relinearizationKey = try BfvRelinearizationKey(secretKey: secretKey, using: &random)
         var sumSteps: [Int] = []
         var step = 1
         while step < n / 2 {
             sumSteps.append(step)
             step <<= 1
         }
+        try slowTimer.measure("keygen.relinearization") { () throws(FHEError) in
+            sink &+= try BfvRelinearizationKey(secretKey: secretKey, using: &random).context.degree
+        }
+        try slowTimer.measure("keygen.galois") { () throws(FHEError) in
+            sink &+= try BfvGaloisKeys(secretKey: secretKey, steps: sumSteps, using: &random).elements.count
+        }
+        let relinearizationKey = try BfvRelinearizationKey(secretKey: secretKey, using: &random)
         let galoisKeys = try BfvGaloisKeys(secretKey: secretKey, steps: sumSteps, using: &random)
         try slowTimer.measure("multiply.relinearize") { () throws(FHEError) in
             sink &+= try evaluator.multiply(ciphertext1, ciphertext2, relinearizingWith: relinearizationKey).valueCount
         }
+        let unrelinearized = try evaluator.multiply(ciphertext1, ciphertext2)
+        try slowTimer.measure("multiply") { () throws(FHEError) in
+            sink &+= try evaluator.multiply(ciphertext1, ciphertext2).valueCount
+        }
+        try slowTimer.measure("relinearize") { () throws(FHEError) in
+            sink &+= try evaluator.relinearized(unrelinearized, using: relinearizationKey).valueCount
+        }
         try slowTimer.measure("rotate") { () throws(FHEError) in
             sink &+= try evaluator.rotatingSlots(ciphertext1, by: 1, using: galoisKeys).valueCount
+        }
+        try slowTimer.measure("swap.rows") { () throws(FHEError) in
+            sink &+= try evaluator.swappingRows(ciphertext1, using: galoisKeys).valueCount
         }
         try slowTimer.measure("sum.slots") { () throws(FHEError) in
             sink &+= try evaluator.sumOfSlots(ciphertext1, using: galoisKeys).valueCount
@@ -223,11 +242,19 @@ public enum FHEBenchmark {
             }
         }
 
+        var secretKeyEnvelope = secretKey.envelope()
+        defer { secretKeyEnvelope.payload.withUnsafeMutableBytes { secureZero($0) } }
         let sizes = [
             "ciphertext": bytes.count,
+            "ciphertext.seeded": try secretEncryptor.encryptSeeded(plaintext1, using: &random).envelope().serialized().count,
+            "ciphertext.product": unrelinearized.envelope().serialized().count,
             "publicKey": publicKey.envelope().serialized().count,
-            "secretKey": secretKey.envelope().serialized().count,
+            "secretKey": secretKeyEnvelope.serialized().count,
             "plaintext": plaintext1.envelope().serialized().count,
+            "relinearizationKey": relinearizationKey.envelope().serialized().count,
+            "relinearizationKey.full": relinearizationKey.envelope(seeded: false).serialized().count,
+            "galoisKeys": galoisKeys.envelope().serialized().count,
+            "galoisKeys.full": galoisKeys.envelope(seeded: false).serialized().count,
         ]
         return FHEBenchmarkReport(
             preset: parameters.name, degree: n, plaintextModulus: t,
@@ -352,7 +379,9 @@ public struct FHEBenchmarkReport: Sendable, Hashable, Codable {
     public let scalarBits: Int
     /// The timings, in the order measured.
     public let operations: [FHEOperationTiming]
-    /// Serialized sizes in bytes (envelope included) of `ciphertext`, `publicKey`, `secretKey`, `plaintext`.
+    /// Serialized sizes in bytes (envelope included) of `ciphertext`, `ciphertext.seeded`,
+    /// `ciphertext.product` (three polynomials), `publicKey` (seeded), `secretKey`, `plaintext`,
+    /// `relinearizationKey` and `galoisKeys` (seeded) and their `.full` (unseeded) forms.
     public let sizes: [String: Int]
     /// A value accumulated from every result so the optimizer cannot drop the timed work.
     public let checksum: Int

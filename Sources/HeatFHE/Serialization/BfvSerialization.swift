@@ -15,6 +15,7 @@ import HeatEnvelope
 /// | `fheSeededPublicKey` | one polynomial (`p0`, key level), then the 32-byte seed of `p1` |
 /// | `fheCiphertext` | encoding `UInt8`, signedness `UInt8`, value count `UInt32`, polynomial count `UInt8`, polynomials (ciphertext level) |
 /// | `fheSeededCiphertext` | encoding `UInt8`, signedness `UInt8`, value count `UInt32`, one polynomial (`c0`), then the 32-byte seed of `c1` |
+/// | `fheRelinearizationKey`, `fheGaloisKeys` and their seeded forms | see ``BfvFile`` in `BfvSerialization+EvaluationKeys.swift` |
 /// | `fhePlaintext` | encoding `UInt8`, signedness `UInt8`, value count `UInt32`, `N` coefficients mod `t` as `UInt64` |
 ///
 /// A polynomial is its modulus count (`UInt8`) and then, modulus by modulus, its `N` coefficient-form
@@ -100,7 +101,8 @@ public enum BfvFile {
     /// The FHE envelope kinds (whose payload starts with the parameters).
     static let fheKinds: [EnvelopeKind] = [
         .fheParameters, .fheSecretKey, .fhePublicKey, .fheCiphertext, .fhePlaintext, .fheSeededCiphertext,
-        .fheSeededPublicKey, .fheRelinearizationKey, .fheGaloisKeys,
+        .fheSeededPublicKey, .fheRelinearizationKey, .fheGaloisKeys, .fheSeededRelinearizationKey,
+        .fheSeededGaloisKeys,
     ]
 
     static func readHeader(_ reader: inout ByteReader, envelope: Envelope) throws(FHEError) -> BfvParameters {

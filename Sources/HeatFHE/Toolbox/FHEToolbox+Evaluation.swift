@@ -114,7 +114,11 @@ extension FHEToolbox {
                 source: "fhe eval",
                 reason: "\(operation.rawValue) takes \(operation.inputCount) ciphertext file(s), got \(inputs.count)")
         }
-        let first = try BfvFile.read(inputs[0], expecting: .fheCiphertext)
+        // A ciphertext or a seeded (half-size) ciphertext.
+        let first = try BfvFile.read(inputs[0])
+        guard first.kind == .fheCiphertext || first.kind == .fheSeededCiphertext else {
+            throw .envelope(.wrongKind(source: inputs[0].path, expected: .fheCiphertext, found: first.kind))
+        }
         let parameters = try BfvFile.parameters(in: first, source: inputs[0].path, policy: policy)
         switch parameters.scalarWidth {
         case .bits32:
@@ -132,7 +136,7 @@ extension FHEToolbox {
     ) throws(FHEError) -> EvaluationResult {
         var ciphertexts: [Ciphertext<T>] = []
         for url in inputs {
-            let envelope = try BfvFile.read(url, expecting: .fheCiphertext, fingerprint: context.fingerprint)
+            let envelope = try readCiphertextEnvelope(url, fingerprint: context.fingerprint)
             ciphertexts.append(try Ciphertext(envelope: envelope, context: context, source: url.path))
         }
         func keyFile(_ name: String) throws(FHEError) -> (Envelope, String) {
@@ -143,8 +147,8 @@ extension FHEToolbox {
             guard FileManager.default.fileExists(atPath: url.path) else {
                 throw .missingEvaluationKey("\(url.path) does not exist; generate it with heatctl fhe keygen")
             }
-            let expected: EnvelopeKind = name == relinearizationKeyFileName ? .fheRelinearizationKey : .fheGaloisKeys
-            return (try BfvFile.read(url, expecting: expected, fingerprint: context.fingerprint), url.path)
+            // Seeded or full keys: the loaders check the kind.
+            return (try BfvFile.read(url, fingerprint: context.fingerprint), url.path)
         }
         func galoisKeys() throws(FHEError) -> BfvGaloisKeys<T> {
             let (envelope, path) = try keyFile(galoisKeysFileName)

@@ -380,9 +380,9 @@ public enum FHEToolbox {
             _ = try SecretKey(envelope: envelope, context: context, source: path)
         case .fhePublicKey, .fheSeededPublicKey:
             _ = try PublicKey(envelope: envelope, context: context, source: path)
-        case .fheRelinearizationKey:
+        case .fheRelinearizationKey, .fheSeededRelinearizationKey:
             _ = try BfvRelinearizationKey(envelope: envelope, context: context, source: path)
-        case .fheGaloisKeys:
+        case .fheGaloisKeys, .fheSeededGaloisKeys:
             let keys = try BfvGaloisKeys(envelope: envelope, context: context, source: path)
             report.galoisElements = keys.elements
         case .fheCiphertext, .fheSeededCiphertext:
@@ -426,7 +426,7 @@ public enum FHEToolbox {
         defer { if envelope.kind.isSecret { envelope.payload.withUnsafeMutableBytes { secureZero($0) } } }
         let kinds: [EnvelopeKind] = [
             .fheSecretKey, .fhePublicKey, .fheSeededPublicKey, .fheCiphertext, .fheSeededCiphertext,
-            .fheRelinearizationKey, .fheGaloisKeys,
+            .fheRelinearizationKey, .fheGaloisKeys, .fheSeededRelinearizationKey, .fheSeededGaloisKeys,
         ]
         guard kinds.contains(envelope.kind) else {
             throw .invalidInput(
@@ -453,9 +453,9 @@ public enum FHEToolbox {
             return BfvJSONExport.export(try SecretKey(envelope: envelope, context: context, source: path))
         case .fhePublicKey, .fheSeededPublicKey:
             return BfvJSONExport.export(try PublicKey(envelope: envelope, context: context, source: path))
-        case .fheRelinearizationKey:
+        case .fheRelinearizationKey, .fheSeededRelinearizationKey:
             return BfvJSONExport.export(try BfvRelinearizationKey(envelope: envelope, context: context, source: path))
-        case .fheGaloisKeys:
+        case .fheGaloisKeys, .fheSeededGaloisKeys:
             return BfvJSONExport.export(try BfvGaloisKeys(envelope: envelope, context: context, source: path))
         default:
             return BfvJSONExport.export(try Ciphertext(envelope: envelope, context: context, source: path))

@@ -12,8 +12,10 @@ struct BenchFHECommand: HeatCommand {
             it has been timed at least --min-iterations times and for --min-seconds, one call at a \
             time, single-threaded; the table gives the median, 10th and 90th percentile in \
             microseconds, the median CPU time of the thread (robust when other processes share the \
-            cores), then the serialized sizes. The operations with evaluation keys (multiply + \
-            relinearize, rotate, sum of all slots, modulus switch) are timed 3 times each. Results \
+            cores), then the serialized sizes. The operations with evaluation keys (relinearization \
+            and Galois key generation, multiply with and without relinearization, relinearize, rotate \
+            by 1, swap rows, sum of all slots, modulus switch) are timed 3 times each; the sizes \
+            include the seeded and full evaluation keys. Results \
             are checked by decryption before they are printed. A prefix shared by several presets \
             (n8192, n16384) names the cheapest one. Compare with Microsoft SEAL and OpenFHE with the scripts of \
             shared/anchors (same N, similar log Q, OMP_NUM_THREADS=1, same machine).
@@ -22,6 +24,7 @@ struct BenchFHECommand: HeatCommand {
               heatctl bench fhe
               heatctl bench fhe --preset n8192-logq217-logt25 --json
               heatctl bench fhe --preset n4096 --min-seconds 0.1
+              heatctl bench fhe --preset all --json
               heatctl bench fhe --timing --preset n4096 --samples 300
 
             With --timing, the command instead tests that decryption time does not depend on the \
@@ -35,7 +38,7 @@ struct BenchFHECommand: HeatCommand {
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }
 
-    @Option(name: .long, help: "A preset name or its prefix (n4096, n8192, n16384); repeatable. Default: n4096 and n8192.")
+    @Option(name: .long, help: "A preset name or its prefix (n4096, n8192, n16384), or 'all' for every preset; repeatable. Default: n4096 and n8192.")
     var preset: [String] = []
 
     @Option(name: .long, help: "The least total time per operation, in seconds.")
@@ -58,7 +61,9 @@ struct BenchFHECommand: HeatCommand {
             try runTiming()
             return
         }
-        let names = preset.isEmpty ? FHEBenchmark.defaultPresetNames : preset
+        let names =
+            preset.isEmpty ? FHEBenchmark.defaultPresetNames
+            : preset.flatMap { $0 == "all" ? BfvParameters.presetNames : [$0] }
         let options = FHEBenchmark.Options(minimumIterations: minIterations, minimumSeconds: minSeconds)
         var reports: [FHEBenchmarkReport] = []
         for name in names {
