@@ -42,6 +42,12 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case fheSeededCiphertext = 30
     /// A seeded BFV public key: `p0` and the 32-byte seed of `p1` (binary payload, about half size).
     case fheSeededPublicKey = 31
+    /// A TFHE client key: small LWE key and GLWE key bits (binary payload, secret).
+    case tfheSecretKey = 70
+    /// A seed-compressed TFHE server key: bootstrapping and key-switching keys (binary payload).
+    case tfheServerKey = 71
+    /// A TFHE LWE ciphertext modulo 2^64 (binary payload).
+    case tfheCiphertext = 72
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -63,6 +69,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .encryptedHeatRun: "encryptedHeatRun"
         case .fheSeededCiphertext: "fheSeededCiphertext"
         case .fheSeededPublicKey: "fheSeededPublicKey"
+        case .tfheSecretKey: "tfheSecretKey"
+        case .tfheServerKey: "tfheServerKey"
+        case .tfheCiphertext: "tfheCiphertext"
         }
     }
 
@@ -70,6 +79,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     public var isSecret: Bool {
         switch self {
         case .fheSecretKey, .pseudonymisationKey, .signingKey, .ingestionKey: true
+        case .tfheSecretKey: true
         default: false
         }
     }
