@@ -82,7 +82,7 @@ struct BenchFHECommand: HeatCommand {
             return
         }
         if let pbsReport {
-            Console.output(String(format: "%@ (TFHE, n=%d, N=%d): PBS %.1f ms CPU, key switch %.1f ms, keygen %.2f s, server key %.1f MB compressed", pbsReport.preset, pbsReport.lweDimension, pbsReport.polynomialSize, pbsReport.pbsMedianMilliseconds, pbsReport.keySwitchMedianMilliseconds, pbsReport.keygenCPUSeconds, Double(pbsReport.serverKeyCompressedBytes) / 1e6))
+            Console.output("\(pbsReport.preset) (TFHE, n=\(pbsReport.lweDimension), N=\(pbsReport.polynomialSize)): " + String(format: "PBS %.1f ms CPU, key switch %.1f ms, keygen %.2f s, server key %.1f MB compressed", pbsReport.pbsMedianMilliseconds, pbsReport.keySwitchMedianMilliseconds, pbsReport.keygenCPUSeconds, Double(pbsReport.serverKeyCompressedBytes) / 1e6))
         }
         for report in reports {
             let moduli = report.ciphertextModulusBits.map(String.init).joined(separator: "+")
