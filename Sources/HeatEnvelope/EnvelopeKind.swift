@@ -48,6 +48,12 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     /// A seeded set of BFV Galois keys: each component's `b_j` and the 32-byte seed of its `a_j`
     /// (binary payload, about half size).
     case fheSeededGaloisKeys = 33
+    /// A TFHE client key: small LWE key and GLWE key bits (binary payload, secret).
+    case tfheSecretKey = 70
+    /// A seed-compressed TFHE server key: bootstrapping and key-switching keys (binary payload).
+    case tfheServerKey = 71
+    /// A TFHE LWE ciphertext modulo 2^64 (binary payload).
+    case tfheCiphertext = 72
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -71,6 +77,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .fheSeededPublicKey: "fheSeededPublicKey"
         case .fheSeededRelinearizationKey: "fheSeededRelinearizationKey"
         case .fheSeededGaloisKeys: "fheSeededGaloisKeys"
+        case .tfheSecretKey: "tfheSecretKey"
+        case .tfheServerKey: "tfheServerKey"
+        case .tfheCiphertext: "tfheCiphertext"
         }
     }
 
@@ -78,6 +87,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     public var isSecret: Bool {
         switch self {
         case .fheSecretKey, .pseudonymisationKey, .signingKey, .ingestionKey: true
+        case .tfheSecretKey: true
         default: false
         }
     }

@@ -26,6 +26,10 @@ struct BenchFHECommand: HeatCommand {
               heatctl bench fhe --preset n4096 --min-seconds 0.1
               heatctl bench fhe --preset all --json
               heatctl bench fhe --timing --preset n4096 --samples 300
+              heatctl bench fhe --preset n4096 --pbs
+
+            With --pbs, the TFHE programmable bootstrap of the default set (tfhe-4bit-2m64) is \
+            timed too (keygen, PBS, key switch, key sizes; heatctl fhe pbs-bench has the options).
 
             With --timing, the command instead tests that decryption time does not depend on the \
             message or on boundary-crafted ciphertexts: four classes (zero, random and maximal \
@@ -56,6 +60,9 @@ struct BenchFHECommand: HeatCommand {
     @Option(name: .long, help: "With --timing: decryptions timed per class.")
     var samples: Int = 300
 
+    @Flag(name: .long, help: "Also time the TFHE programmable bootstrap (tfhe-4bit-2m64, 5 bootstraps).")
+    var pbs = false
+
     func execute() async throws {
         if timing {
             try runTiming()
@@ -70,9 +77,17 @@ struct BenchFHECommand: HeatCommand {
             if !json { Console.info("benchmarking \(name)...") }
             reports.append(try FHEBenchmark.run(preset: name, options: options))
         }
+        let pbsReport = pbs ? try TfheBenchmark.run(preset: TfheParameters.default4Bit.name, bootstraps: 5) : nil
         if json {
-            try Console.output(FHEJSON.encode(["presets": reports]))
+            if let pbsReport {
+                try Console.output(FHEJSON.encode(PBSBenchJSON(presets: reports, pbs: pbsReport)))
+            } else {
+                try Console.output(FHEJSON.encode(["presets": reports]))
+            }
             return
+        }
+        if let pbsReport {
+            Console.output("\(pbsReport.preset) (TFHE, n=\(pbsReport.lweDimension), N=\(pbsReport.polynomialSize)): " + String(format: "PBS %.1f ms CPU, key switch %.1f ms, keygen %.2f s, server key %.1f MB compressed", pbsReport.pbsMedianMilliseconds, pbsReport.keySwitchMedianMilliseconds, pbsReport.keygenCPUSeconds, Double(pbsReport.serverKeyCompressedBytes) / 1e6))
         }
         for report in reports {
             let moduli = report.ciphertextModulusBits.map(String.init).joined(separator: "+")
@@ -130,4 +145,12 @@ struct BenchFHECommand: HeatCommand {
     static func format(_ microseconds: Double) -> String {
         microseconds >= 100 ? String(format: "%.0f", microseconds) : String(format: "%.1f", microseconds)
     }
+}
+
+/// The JSON of `bench fhe --pbs --json`: the BFV presets and the TFHE bootstrap.
+struct PBSBenchJSON: Encodable {
+    /// The BFV reports.
+    let presets: [FHEBenchmarkReport]
+    /// The TFHE report.
+    let pbs: TfheBenchmarkReport
 }

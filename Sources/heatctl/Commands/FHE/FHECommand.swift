@@ -24,6 +24,7 @@ struct FHECommand: AsyncParsableCommand {
             FHEInspectCommand.self,
             FHEExportJSONCommand.self,
             FHEEvalCommand.self,
+            FHEPBSBenchCommand.self,
         ]
     )
 }

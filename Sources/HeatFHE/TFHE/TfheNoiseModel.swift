@@ -1,0 +1,97 @@
+import Foundation
+
+/// The noise model of the KS-PBS pipeline: variances as fractions of the modulus squared
+/// (torus units), following the standard TFHE analysis (Chillotti, Gama, Georgieva, Izabachène,
+/// "TFHE: fast fully homomorphic encryption over the torus", 2020, theorems 4.1 and 6.1) with
+/// uniform binary keys (`E[s^2] = 1/2`) and TUniform noise.
+///
+/// - TUniform(`b`): variance `(2^(2b+1) + 1) / 6` on `2^64`.
+/// - PBS output: `n * [(k+1) l N (B^2 + 2)/12 * var_GLWE + (1 + kN/2) / (24 B^(2l))]` (the second
+///   term is the gadget rounding, present when the key bit is 1, probability 1/2).
+/// - Key switching adds `kN l_ks (B_ks^2 + 2)/12 * var_LWE + kN / (24 * 2^(2 beta l_ks))`.
+/// - Modulus switching to `2N` adds `(1 + n/2) / (12 (2N)^2)`.
+/// - A table lookup fails when the total error passes half a box, `Delta / 2 = 2^-(messageBits+2)`:
+///   `p_fail = erfc(margin / (sqrt(2) sigma))`.
+///
+/// ```swift
+/// let model = TfheNoiseModel(parameters: .default4Bit)
+/// print(model.log2FailureProbability)   // about -60
+/// ```
+public struct TfheNoiseModel: Sendable {
+    /// The parameters.
+    public let parameters: TfheParameters
+
+    /// Creates the model.
+    ///
+    /// - Parameter parameters: the set.
+    public init(parameters: TfheParameters) { self.parameters = parameters }
+
+    /// The TUniform(`b`) variance in torus units.
+    ///
+    /// - Parameter bound: `b` on `2^64`.
+    /// - Returns: the variance divided by `2^128`.
+    public static func tUniformVariance(bound: Int) -> Double {
+        (pow(2, Double(2 * bound + 1)) + 1) / 6 / pow(2, 128)
+    }
+
+    /// The variance of a fresh big-key encryption.
+    public var freshVariance: Double { Self.tUniformVariance(bound: parameters.glweNoiseLog2) }
+
+    /// The variance of a PBS output.
+    public var bootstrapVariance: Double {
+        let n = Double(parameters.lweDimension)
+        let k = Double(parameters.glweDimension)
+        let bigN = Double(parameters.polynomialSize)
+        let levels = Double(parameters.pbsLevels)
+        let base = pow(2, Double(parameters.pbsBaseLog))
+        let keyTerm = (k + 1) * levels * bigN * (base * base + 2) / 12 * freshVariance
+        let roundingTerm = (1 + k * bigN / 2) / (24 * pow(base, 2 * levels))
+        return n * (keyTerm + roundingTerm)
+    }
+
+    /// The variance key switching adds.
+    public var keySwitchVariance: Double {
+        let bigDimension = Double(parameters.bigLweDimension)
+        let base = pow(2, Double(parameters.ksBaseLog))
+        let levels = Double(parameters.ksLevels)
+        return bigDimension * levels * (base * base + 2) / 12 * Self.tUniformVariance(bound: parameters.lweNoiseLog2)
+            + bigDimension / (24 * pow(base, 2 * levels))
+    }
+
+    /// The variance modulus switching to `2N` adds.
+    public var modulusSwitchVariance: Double {
+        let twoN = 2 * Double(parameters.polynomialSize)
+        return (1 + Double(parameters.lweDimension) / 2) / (12 * twoN * twoN)
+    }
+
+    /// The variance the blind rotation reads for an input of variance `inputVariance`.
+    ///
+    /// - Parameter inputVariance: the big-key input's variance.
+    /// - Returns: input + key switching + modulus switching.
+    public func decisionVariance(inputVariance: Double) -> Double {
+        inputVariance + keySwitchVariance + modulusSwitchVariance
+    }
+
+    /// The failure probability of a lookup whose margin is `margin` (torus units).
+    ///
+    /// - Parameters:
+    ///   - inputVariance: the input's variance.
+    ///   - margin: the distance to the box edge (default `Delta / 2`).
+    /// - Returns: `erfc(margin / (sqrt(2) sigma))`.
+    public func failureProbability(inputVariance: Double, margin: Double? = nil) -> Double {
+        let edge = margin ?? pow(2, -Double(parameters.messageBits + 2))
+        return erfc(edge / (2 * decisionVariance(inputVariance: inputVariance)).squareRoot())
+    }
+
+    /// `log2 p_fail` of one table lookup on a PBS output (the steady state of a circuit).
+    public var log2FailureProbability: Double {
+        let edge = pow(2, -Double(parameters.messageBits + 2))
+        let sigma = decisionVariance(inputVariance: bootstrapVariance).squareRoot()
+        let z = edge / sigma
+        let p = erfc(z / 2.squareRoot())
+        if p > 0 { return log2(p) }
+        // erfc underflows: asymptotic erfc(x) ~ exp(-x^2) / (x sqrt(pi)).
+        let x = z / 2.squareRoot()
+        return (-x * x - log(x * Double.pi.squareRoot())) / log(2)
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import HeatEnvelope
+
+/// A TFHE parameter set: the LWE and GLWE dimensions, the noise distributions, and the gadget
+/// decompositions of the bootstrapping and key-switching keys.
+///
+/// Ciphertext moduli (see `Docs/TFHE.md`): LWE ciphertexts live modulo `2^64` (native wrapping
+/// arithmetic, as in TFHE-rs); GLWE and GGSW ciphertexts, used only inside the blind rotation,
+/// live modulo the NTT prime ``TfheContext/primeModulus`` (a 62-bit prime `= 1 mod 8192`) so the
+/// polynomial products run through HeatFHE's exact ``NTTPlan`` instead of a floating-point FFT.
+///
+/// Noise is "TUniform" (uniform integers in `[-2^b, 2^b]`, the two ends with half weight), the
+/// bounded distribution of the TFHE-rs 2024 parameter sets; `b` is stated on the `2^64` torus and
+/// scaled by `q / 2^64` for the prime modulus, which keeps the noise rate `alpha` (and so the
+/// lattice-estimator security) of the published set.
+///
+/// Messages have ``messageBits`` bits plus one padding bit: a message `m` in `[0, 2^messageBits)`
+/// is encoded as `m * 2^(63 - messageBits)`.
+///
+/// ```swift
+/// let parameters = try TfheParameters(preset: "tfhe-4bit-2m64")
+/// print(parameters.lweDimension, parameters.polynomialSize)   // 887 2048
+/// ```
+public struct TfheParameters: Sendable, Hashable, Codable {
+    /// The security claim of a set.
+    public enum SecurityLevel: String, Sendable, Hashable, Codable {
+        /// At least 128 bits (the set follows a published, lattice-estimated set).
+        case standard128
+        /// Small, fast and insecure: tests only.
+        case insecureForTesting
+    }
+
+    /// The preset name.
+    public let name: String
+    /// `n`, the dimension of the small LWE key the blind rotation iterates over.
+    public let lweDimension: Int
+    /// `k`, the number of mask polynomials of a GLWE ciphertext.
+    public let glweDimension: Int
+    /// `N`, the GLWE ring degree (a power of two, 256...4096).
+    public let polynomialSize: Int
+    /// `b` of the small-key (key-switching) TUniform noise, on the `2^64` torus.
+    public let lweNoiseLog2: Int
+    /// `b` of the GLWE (bootstrapping key, fresh big-key) TUniform noise, on the `2^64` torus.
+    public let glweNoiseLog2: Int
+    /// `log2 B` of the bootstrapping-key gadget.
+    public let pbsBaseLog: Int
+    /// `l`, the number of bootstrapping-key gadget levels.
+    public let pbsLevels: Int
+    /// `log2 B` of the key-switching gadget.
+    public let ksBaseLog: Int
+    /// The number of key-switching gadget levels.
+    public let ksLevels: Int
+    /// The message bits (the padding bit comes on top).
+    public let messageBits: Int
+    /// The security claim.
+    public let security: SecurityLevel
+    /// The published set this one follows, with its security and `p_fail` as published.
+    public let reference: String
+
+    /// Creates and validates a parameter set.
+    ///
+    /// - Throws: ``FHEError/invalidParameters(_:)`` naming the parameter out of range.
+    public init(
+        name: String, lweDimension: Int, glweDimension: Int, polynomialSize: Int, lweNoiseLog2: Int,
+        glweNoiseLog2: Int, pbsBaseLog: Int, pbsLevels: Int, ksBaseLog: Int, ksLevels: Int, messageBits: Int,
+        security: SecurityLevel, reference: String
+    ) throws(FHEError) {
+        self.init(
+            unchecked: name, lweDimension: lweDimension, glweDimension: glweDimension, polynomialSize: polynomialSize,
+            lweNoiseLog2: lweNoiseLog2, glweNoiseLog2: glweNoiseLog2, pbsBaseLog: pbsBaseLog, pbsLevels: pbsLevels,
+            ksBaseLog: ksBaseLog, ksLevels: ksLevels, messageBits: messageBits, security: security, reference: reference)
+        try validate()
+    }
+
+    /// Checks every field's range.
+    ///
+    /// - Throws: ``FHEError/invalidParameters(_:)`` naming the parameter out of range.
+    public func validate() throws(FHEError) {
+        guard (16...2048).contains(lweDimension) else { throw .invalidParameters("TFHE lweDimension \(lweDimension) must be in 16...2048") }
+        guard (1...4).contains(glweDimension) else { throw .invalidParameters("TFHE glweDimension \(glweDimension) must be in 1...4") }
+        guard (256...4096).contains(polynomialSize), polynomialSize.nonzeroBitCount == 1 else {
+            throw .invalidParameters("TFHE polynomialSize \(polynomialSize) must be a power of two in 256...4096")
+        }
+        guard (1...10).contains(messageBits), polynomialSize >= 4 << messageBits else {
+            throw .invalidParameters("TFHE messageBits \(messageBits) must be in 1...10 with N >= 2^(messageBits+2)")
+        }
+        guard (0...60).contains(lweNoiseLog2), (0...60).contains(glweNoiseLog2) else {
+            throw .invalidParameters("TFHE noise bounds must be in 0...60 bits")
+        }
+        guard pbsBaseLog >= 1, pbsLevels >= 1, pbsBaseLog * pbsLevels <= 60 else {
+            throw .invalidParameters("TFHE bootstrapping gadget base log * levels must be in 1...60")
+        }
+        guard ksBaseLog >= 1, ksLevels >= 1, ksBaseLog * ksLevels <= 63 else {
+            throw .invalidParameters("TFHE key-switching gadget base log * levels must be in 1...63")
+        }
+    }
+
+    /// The memberwise initializer without validation (presets, validated by a test).
+    private init(
+        unchecked name: String, lweDimension: Int, glweDimension: Int, polynomialSize: Int, lweNoiseLog2: Int,
+        glweNoiseLog2: Int, pbsBaseLog: Int, pbsLevels: Int, ksBaseLog: Int, ksLevels: Int, messageBits: Int,
+        security: SecurityLevel, reference: String
+    ) {
+        self.name = name
+        self.lweDimension = lweDimension
+        self.glweDimension = glweDimension
+        self.polynomialSize = polynomialSize
+        self.lweNoiseLog2 = lweNoiseLog2
+        self.glweNoiseLog2 = glweNoiseLog2
+        self.pbsBaseLog = pbsBaseLog
+        self.pbsLevels = pbsLevels
+        self.ksBaseLog = ksBaseLog
+        self.ksLevels = ksLevels
+        self.messageBits = messageBits
+        self.security = security
+        self.reference = reference
+    }
+
+    /// The dimension `k * N` of the big LWE key (the GLWE key read as a vector).
+    public var bigLweDimension: Int { glweDimension * polynomialSize }
+    /// The number of messages, `p = 2^messageBits`.
+    public var messageModulus: Int { 1 << messageBits }
+    /// The scaling factor `Delta = 2^(63 - messageBits)` on the `2^64` torus.
+    public var delta: UInt64 { 1 << UInt64(63 - messageBits) }
+
+    /// Builds a named preset (see ``presetNames``).
+    ///
+    /// - Parameter preset: the name.
+    /// - Throws: ``FHEError/unknownPreset(_:available:)``.
+    public init(preset: String) throws(FHEError) {
+        guard let found = Self.presets.first(where: { $0.name == preset }) else {
+            throw .unknownPreset(preset, available: Self.presetNames)
+        }
+        self = found
+    }
+
+    /// The names of the presets, the default first.
+    public static var presetNames: [String] { presets.map(\.name) }
+
+    /// The default set: 4-bit messages with a padding bit at 128-bit security.
+    ///
+    /// It follows TFHE-rs 0.10 `PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64` (2 message + 2 carry
+    /// bits = 4 bits, "security = 132 bits, p-fail = 2^-64.138" by Zama's lattice-estimator run):
+    /// `n = 887, k = 1, N = 2048`, TUniform(46) / TUniform(17), PBS gadget `2^22 x 1`,
+    /// key-switching gadget `2^3 x 5`.
+    public static let default4Bit = TfheParameters(
+        unchecked: "tfhe-4bit-2m64", lweDimension: 887, glweDimension: 1, polynomialSize: 2048, lweNoiseLog2: 46,
+        glweNoiseLog2: 17, pbsBaseLog: 22, pbsLevels: 1, ksBaseLog: 3, ksLevels: 5, messageBits: 4,
+        security: .standard128,
+        reference: "TFHE-rs 0.10 PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64 (132 bits, p_fail 2^-64.1 at N=2048)")
+
+    /// A small, fast, insecure set for tests (`n = 64, N = 512`, almost no noise).
+    public static let insecureTest4Bit = TfheParameters(
+        unchecked: "tfhe-4bit-insecure-test", lweDimension: 64, glweDimension: 1, polynomialSize: 512, lweNoiseLog2: 20,
+        glweNoiseLog2: 20, pbsBaseLog: 15, pbsLevels: 2, ksBaseLog: 4, ksLevels: 6, messageBits: 4,
+        security: .insecureForTesting, reference: "none (insecure, tests only)")
+
+    /// Every preset.
+    public static let presets: [TfheParameters] = [default4Bit, insecureTest4Bit]
+
+    /// The canonical bytes (what the fingerprint hashes): version 1, then every field big-endian.
+    public var canonicalBytes: [UInt8] {
+        var writer = ByteWriter()
+        writer.append(UInt8(1))
+        let nameBytes = Array(name.utf8)
+        writer.append(UInt16(nameBytes.count))
+        writer.append(contentsOf: nameBytes)
+        for value in [
+            lweDimension, glweDimension, polynomialSize, lweNoiseLog2, glweNoiseLog2, pbsBaseLog, pbsLevels, ksBaseLog,
+            ksLevels, messageBits,
+        ] {
+            writer.append(UInt32(value))
+        }
+        writer.append(UInt8(security == .standard128 ? 1 : 0))
+        return writer.bytes
+    }
+
+    /// The 32-byte parameter fingerprint (SHA-256 of ``canonicalBytes``).
+    public var fingerprint: Fingerprint { Fingerprint(hashing: canonicalBytes) }
+
+    /// Reads canonical bytes back, accepting only the presets (a file cannot invent parameters).
+    ///
+    /// - Parameters:
+    ///   - reader: the reader, positioned at the parameters.
+    ///   - policy: whether insecure test sets are accepted.
+    /// - Throws: ``FHEError/malformedData(source:reason:)`` for an unknown set,
+    ///   ``FHEError/invalidParameters(_:)`` for an insecure one under the production policy.
+    static func read(from reader: inout ByteReader, policy: BfvSecurityPolicy) throws(FHEError) -> TfheParameters {
+        let version: UInt8 = try reader.read("tfhe.parameters.version")
+        guard version == 1 else {
+            throw .malformedData(source: reader.source, reason: "unknown TFHE parameter version \(version)")
+        }
+        let nameLength: UInt16 = try reader.read("tfhe.parameters.nameLength")
+        guard nameLength <= 64 else {
+            throw .malformedData(source: reader.source, reason: "TFHE parameter name too long (\(nameLength) bytes)")
+        }
+        let nameBytes = try reader.readBytes(Int(nameLength), field: "tfhe.parameters.name")
+        var fields: [Int] = []
+        for index in 0..<10 {
+            let value: UInt32 = try reader.read("tfhe.parameters.field\(index)")
+            fields.append(Int(value))
+        }
+        let secure: UInt8 = try reader.read("tfhe.parameters.security")
+        guard
+            let preset = presets.first(where: {
+                Array($0.name.utf8) == nameBytes
+                    && [
+                        $0.lweDimension, $0.glweDimension, $0.polynomialSize, $0.lweNoiseLog2, $0.glweNoiseLog2,
+                        $0.pbsBaseLog, $0.pbsLevels, $0.ksBaseLog, $0.ksLevels, $0.messageBits,
+                    ] == fields && ($0.security == .standard128 ? 1 : 0) == secure
+            })
+        else {
+            throw .malformedData(source: reader.source, reason: "the TFHE parameters are not one of the presets")
+        }
+        try preset.check(policy: policy)
+        return preset
+    }
+
+    /// Refuses an insecure set under the production policy.
+    ///
+    /// - Parameter policy: the loader's policy.
+    /// - Throws: ``FHEError/invalidParameters(_:)``.
+    public func check(policy: BfvSecurityPolicy) throws(FHEError) {
+        guard policy == .production, security != .standard128 else { return }
+        throw .invalidParameters("TFHE set \(name) is insecure (tests only) and refused by the production policy")
+    }
+}

@@ -1,0 +1,281 @@
+import Foundation
+import HeatEnvelope
+import Testing
+
+@testable import HeatFHE
+
+/// Shared keys: key generation is the slow part, so each parameter set is keyed once.
+private enum TfheFixtures {
+    static let insecureContext = try! TfheContext(parameters: .insecureTest4Bit)  // swiftlint:disable:this force_try
+    static let insecure: (TfheSecretKey, TfheEvaluator) = {
+        var random = SecureRandom()
+        let key = TfheSecretKey(context: insecureContext, using: &random)
+        return (key, TfheEvaluator(serverKey: TfheServerKey(secretKey: key, using: &random)))
+    }()
+    static let defaultContext = try! TfheContext(parameters: .default4Bit)  // swiftlint:disable:this force_try
+    static let secure: (TfheSecretKey, TfheEvaluator) = {
+        var random = SecureRandom()
+        let key = TfheSecretKey(context: defaultContext, using: &random)
+        return (key, TfheEvaluator(serverKey: TfheServerKey(secretKey: key, using: &random)))
+    }()
+
+    /// Long randomized trials run when `HEAT_TFHE_LONG=1`.
+    static var long: Bool { ProcessInfo.processInfo.environment["HEAT_TFHE_LONG"] == "1" }
+
+    /// The signed error of a phase from `Delta * m`, in torus units.
+    static func error(phase: UInt64, message: Int, delta: UInt64) -> Double {
+        Double(Int64(bitPattern: phase &- UInt64(message) &* delta)) / 18_446_744_073_709_551_616.0
+    }
+}
+
+@Suite("TFHE")
+struct TFHETests {
+    @Test("presets validate and the default set's model p_fail is at most 2^-40 per lookup")
+    func presets() throws {
+        for parameters in TfheParameters.presets { try parameters.validate() }
+        let model = TfheNoiseModel(parameters: .default4Bit)
+        #expect(model.log2FailureProbability <= -40)
+        #expect(try TfheParameters(preset: "tfhe-4bit-2m64") == .default4Bit)
+        #expect(throws: FHEError.self) { try TfheParameters(preset: "nope") }
+        #expect(throws: FHEError.self) { try TfheParameters.insecureTest4Bit.check(policy: .production) }
+    }
+
+    @Test("the prime is 62 bits, 1 mod 8192, and the gadget decomposition reconstructs x mod q")
+    func gadgetDecomposition() {
+        let context = TfheFixtures.insecureContext
+        let q = context.primeModulus.value
+        #expect(q % 8192 == 1 && q >> 61 == 1)
+        let n = context.parameters.polynomialSize
+        let levels = context.parameters.pbsLevels
+        var random = SecureRandom()
+        let input = Sampler.uniform(modulus: context.primeModulus, count: n, using: &random) + []
+        var digits = [UInt64](repeating: 0, count: levels * n)
+        input.withUnsafeBufferPointer { inputPointer in
+            digits.withUnsafeMutableBufferPointer { context.decompose(inputPointer.baseAddress!, into: $0.baseAddress!) }
+        }
+        let bound = Double(q) / pow(2, Double(context.parameters.pbsBaseLog * levels + 1)) + Double(levels << context.parameters.pbsBaseLog)
+        let half = UInt64(1) << UInt64(context.parameters.pbsBaseLog - 1)
+        for t in 0..<n {
+            var sum: UInt64 = 0
+            for level in 0..<levels {
+                let digit = digits[level * n + t]
+                let centred = context.primeModulus.centered(digit)
+                #expect(centred.magnitude <= half)
+                sum = context.primeModulus.add(sum, context.primeModulus.multiply(digit, context.gadget[level]))
+            }
+            let error = context.primeModulus.centered(context.primeModulus.subtract(sum, input[t]))
+            #expect(Double(error.magnitude) <= bound)
+        }
+    }
+
+    @Test("encrypt / decrypt round trip under the big key, both sets")
+    func encryptDecrypt() {
+        for (key, _) in [TfheFixtures.insecure, TfheFixtures.secure] {
+            for message in 0..<key.context.parameters.messageModulus {
+                #expect(key.decrypt(key.encrypt(message)) == message)
+            }
+        }
+    }
+
+    @Test("key switching keeps the message (big key to small key)")
+    func keySwitching() {
+        let (key, evaluator) = TfheFixtures.insecure
+        for message in 0..<16 {
+            let switched = evaluator.serverKey.keySwitchingKey.keySwitch(key.encrypt(message))
+            #expect(switched.dimension == key.context.parameters.lweDimension)
+            #expect(key.decrypt(switched) == message)
+        }
+    }
+
+    @Test("sample extraction reads the constant coefficient of a GLWE phase")
+    func sampleExtraction() {
+        let context = TfheFixtures.insecureContext
+        let (key, _) = TfheFixtures.insecure
+        let n = context.parameters.polynomialSize
+        var random = SecureRandom()
+        // A noiseless GLWE of a polynomial with constant coefficient 5 * Delta: mask uniform, body = A*S + M.
+        let mask = Sampler.uniform(modulus: context.primeModulus, count: n, using: &random)
+        var message = [UInt64](repeating: 0, count: n)
+        message[0] = context.torusToPrime(5 * context.parameters.delta)
+        message[1] = context.torusToPrime(9 * context.parameters.delta)
+        var maskNTT = mask
+        context.plan.forward(&maskNTT)
+        var keyNTT = key.glweKeyNTT()[0]
+        for t in 0..<n { maskNTT[t] = context.primeModulus.multiply(maskNTT[t], keyNTT[t]) }
+        keyNTT.wipe()
+        context.plan.inverse(&maskNTT)
+        let body = (0..<n).map { context.primeModulus.add(maskNTT[$0], message[$0]) }
+        let glwe = GlweCiphertext(data: mask + body)
+        #expect(key.decrypt(glwe.sampleExtract(context: context)) == 5)
+    }
+
+    @Test("PBS through random tables: every message, zero failures (insecure set)")
+    func bootstrapRandomTables() {
+        let (key, evaluator) = TfheFixtures.insecure
+        let tables = TfheFixtures.long ? 200 : 6
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<tables {
+            let values = (0..<16).map { _ in Int.random(in: 0..<16, using: &random) }
+            let table = TfheLookupTable(context: evaluator.context, values: values)
+            for message in 0..<16 {
+                let result = evaluator.bootstrap(key.encrypt(message), table: table)
+                #expect(key.decrypt(result) == values[message])
+            }
+        }
+    }
+
+    @Test("PBS on the 128-bit default set (n=887, N=2048): identity and a table, chained")
+    func bootstrapDefaultSet() {
+        let (key, evaluator) = TfheFixtures.secure
+        let trials = TfheFixtures.long ? 1000 : 8
+        var random = SystemRandomNumberGenerator()
+        let square = TfheLookupTable(context: evaluator.context) { ($0 * $0) % 16 }
+        for _ in 0..<trials {
+            let message = Int.random(in: 0..<16, using: &random)
+            let once = evaluator.bootstrap(key.encrypt(message), table: square)
+            #expect(key.decrypt(once) == (message * message) % 16)
+        }
+        // Chained: a PBS output bootstrapped again.
+        let message = Int.random(in: 0..<16, using: &random)
+        let identity = TfheLookupTable(context: evaluator.context) { $0 }
+        let twice = evaluator.bootstrap(evaluator.bootstrap(key.encrypt(message), table: identity), table: identity)
+        #expect(key.decrypt(twice) == message)
+    }
+
+    @Test("noise after PBS and after key switching matches the model (variance ratio in [0.5, 2])")
+    func noiseMatchesModel() {
+        for (key, evaluator) in [TfheFixtures.insecure, TfheFixtures.secure] {
+            let parameters = key.context.parameters
+            let secure = parameters.security == .standard128
+            let runs = TfheFixtures.long ? 2000 : (secure ? 12 : 300)
+            let model = TfheNoiseModel(parameters: parameters)
+            let identity = TfheLookupTable(context: evaluator.context) { $0 }
+            var bootstrapSquares = 0.0
+            var switchSquares = 0.0
+            for run in 0..<runs {
+                let message = run % 16
+                let output = evaluator.bootstrap(key.encrypt(message), table: identity)
+                let error = TfheFixtures.error(phase: key.phase(output), message: message, delta: parameters.delta)
+                bootstrapSquares += error * error
+                let switched = evaluator.serverKey.keySwitchingKey.keySwitch(output)
+                let switchError = TfheFixtures.error(phase: key.phase(switched), message: message, delta: parameters.delta)
+                switchSquares += switchError * switchError
+            }
+            let bootstrapRatio = bootstrapSquares / Double(runs) / model.bootstrapVariance
+            let switchRatio = switchSquares / Double(runs) / (model.bootstrapVariance + model.keySwitchVariance)
+            // With 12 samples the sample variance ratio has a chi-square spread: wider bounds.
+            let (low, high) = runs >= 300 ? (0.5, 2.0) : (0.25, 3.0)
+            #expect(bootstrapRatio > low && bootstrapRatio < high, "PBS variance ratio \(bootstrapRatio) for \(parameters.name)")
+            #expect(switchRatio > low && switchRatio < high, "KS variance ratio \(switchRatio) for \(parameters.name)")
+        }
+    }
+
+    @Test("comparisons with a constant and between ciphertexts, min, max, sign (insecure set)")
+    func integerOperations() {
+        let (key, evaluator) = TfheFixtures.insecure
+        let trials = TfheFixtures.long ? 2000 : 24
+        var random = SystemRandomNumberGenerator()
+        for trial in 0..<trials {
+            let x = Int.random(in: 0..<16, using: &random)
+            // Force some equal pairs.
+            let y = trial % 4 == 0 ? x : Int.random(in: 0..<16, using: &random)
+            let c = Int.random(in: 0..<16, using: &random)
+            let ex = key.encrypt(x)
+            let ey = key.encrypt(y)
+            let comparison = TfheEvaluator.Comparison.allCases[trial % 6]
+            #expect(key.decrypt(evaluator.compare(ex, comparison, c)) == (comparison.holds(x, c) ? 1 : 0))
+            #expect(key.decrypt(evaluator.compare(ex, comparison, ey)) == (comparison.holds(x, y) ? 1 : 0), "\(x) \(comparison) \(y)")
+            #expect(key.decrypt(evaluator.minimum(ex, ey)) == min(x, y), "min(\(x), \(y))")
+            #expect(key.decrypt(evaluator.maximum(ex, ey)) == max(x, y), "max(\(x), \(y))")
+            #expect(key.decrypt(evaluator.sign(ex, ey)) == (x < y ? 0 : (x == y ? 1 : 2)))
+        }
+    }
+
+    @Test("quantized sigmoid table and heat-level classification from two digits")
+    func sigmoidAndLevels() {
+        let (key, evaluator) = TfheFixtures.insecure
+        let sigmoid = TfheEvaluator.sigmoidTable(messageModulus: 16)
+        #expect(sigmoid.first == 0 && sigmoid.last == 15 && sigmoid[8] == 8 && sigmoid == sigmoid.sorted())
+        for m in 0..<16 { #expect(key.decrypt(evaluator.sigmoid(key.encrypt(m))) == sigmoid[m]) }
+        let scores = TfheFixtures.long ? Array(0...100) : [0, 24, 25, 49, 50, 74, 75, 100]
+        for score in scores {
+            let level = evaluator.classify(
+                high: key.encrypt(score / 16), low: key.encrypt(score % 16),
+                thresholds: TfheEvaluator.heatLevelThresholds)
+            #expect(key.decrypt(level) == TfheEvaluator.level(of: score, thresholds: TfheEvaluator.heatLevelThresholds), "score \(score)")
+        }
+    }
+
+    @Test("level classification and a comparison on the 128-bit default set")
+    func levelsDefaultSet() {
+        let (key, evaluator) = TfheFixtures.secure
+        let score = Int.random(in: 0...100)
+        let level = evaluator.classify(
+            high: key.encrypt(score / 16), low: key.encrypt(score % 16), thresholds: TfheEvaluator.heatLevelThresholds)
+        #expect(key.decrypt(level) == TfheEvaluator.level(of: score, thresholds: TfheEvaluator.heatLevelThresholds))
+        #expect(key.decrypt(evaluator.compare(key.encrypt(9), .greaterOrEqual, key.encrypt(4))) == 1)
+    }
+
+    @Test("serialization round trips: secret key, seed-compressed server key, ciphertext")
+    func serializationRoundTrip() throws {
+        let (key, evaluator) = TfheFixtures.insecure
+        let parameters = key.context.parameters
+        let keyEnvelope = TfheFile.envelope(secretKey: key)
+        #expect(keyEnvelope.kind.isSecret)
+        let loadedKey = try TfheFile.secretKey(from: keyEnvelope, source: "sk", policy: .allowInsecureForTesting)
+        let ciphertext = key.encrypt(11)
+        #expect(loadedKey.decrypt(ciphertext) == 11)
+        let serverEnvelope = TfheFile.envelope(serverKey: evaluator.serverKey)
+        #expect(serverEnvelope.payload.count < evaluator.serverKey.expandedByteCount / 2)
+        let loadedServer = try TfheFile.serverKey(from: serverEnvelope, source: "server", policy: .allowInsecureForTesting)
+        let result = TfheEvaluator(serverKey: loadedServer).apply(ciphertext) { 15 - $0 }
+        #expect(key.decrypt(result) == 4)
+        let (loaded, loadedParameters) = try TfheFile.ciphertext(
+            from: TfheFile.envelope(ciphertext: ciphertext, parameters: parameters), source: "ct",
+            policy: .allowInsecureForTesting)
+        #expect(loaded == ciphertext && loadedParameters == parameters)
+        // Through the file envelope and its checksum.
+        let reparsed = try Envelope(decoding: keyEnvelope.serialized(), source: "sk")
+        #expect(try TfheFile.secretKey(from: reparsed, source: "sk", policy: .allowInsecureForTesting).decrypt(ciphertext) == 11)
+    }
+
+    @Test("serialization refuses insecure sets in production, wrong kinds, bad counts, truncation and bad bits")
+    func serializationRejects() throws {
+        let (key, evaluator) = TfheFixtures.insecure
+        let parameters = key.context.parameters
+        let ciphertextEnvelope = TfheFile.envelope(ciphertext: key.encrypt(3), parameters: parameters)
+        #expect(throws: FHEError.self) { try TfheFile.ciphertext(from: ciphertextEnvelope, source: "ct") }
+        #expect(throws: FHEError.self) {
+            try TfheFile.secretKey(from: ciphertextEnvelope, source: "ct", policy: .allowInsecureForTesting)
+        }
+        // Truncated body.
+        var truncated = ciphertextEnvelope
+        truncated.payload = truncated.payload.dropLast(8)
+        #expect(throws: FHEError.self) {
+            try TfheFile.ciphertext(from: truncated, source: "ct", policy: .allowInsecureForTesting)
+        }
+        // A huge declared count is refused before allocation.
+        var server = TfheFile.envelope(serverKey: evaluator.serverKey)
+        let countOffset = 4 + parameters.canonicalBytes.count + 32
+        var bytes = [UInt8](server.payload)
+        bytes.replaceSubrange(countOffset..<(countOffset + 4), with: [0xff, 0xff, 0xff, 0xff])
+        server.payload = Data(bytes)
+        #expect(throws: FHEError.self) {
+            try TfheFile.serverKey(from: server, source: "server", policy: .allowInsecureForTesting)
+        }
+        // A residue >= q in the bootstrapping bodies.
+        var badResidue = TfheFile.envelope(serverKey: evaluator.serverKey)
+        var residueBytes = [UInt8](badResidue.payload)
+        for index in (countOffset + 4)..<(countOffset + 12) { residueBytes[index] = 0xff }
+        badResidue.payload = Data(residueBytes)
+        #expect(throws: FHEError.self) {
+            try TfheFile.serverKey(from: badResidue, source: "server", policy: .allowInsecureForTesting)
+        }
+        // A secret key bit that is not 0 or 1.
+        var badKey = TfheFile.envelope(secretKey: key)
+        var keyBytes = [UInt8](badKey.payload)
+        keyBytes[keyBytes.count - 1] = 2
+        badKey.payload = Data(keyBytes)
+        #expect(throws: FHEError.self) { try TfheFile.secretKey(from: badKey, source: "sk", policy: .allowInsecureForTesting) }
+    }
+}
