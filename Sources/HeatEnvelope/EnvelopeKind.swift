@@ -42,6 +42,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case fheSeededCiphertext = 30
     /// A seeded BFV public key: `p0` and the 32-byte seed of `p1` (binary payload, about half size).
     case fheSeededPublicKey = 31
+    /// The encrypted pipeline's group aggregates: per released group, its client count and the
+    /// heat and trend sums as ciphertexts (binary payload; `heatctl evaluate --aggregates-out`).
+    case encryptedAggregates = 41
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -63,6 +66,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .encryptedHeatRun: "encryptedHeatRun"
         case .fheSeededCiphertext: "fheSeededCiphertext"
         case .fheSeededPublicKey: "fheSeededPublicKey"
+        case .encryptedAggregates: "encryptedAggregates"
         }
     }
 
