@@ -54,6 +54,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case tfheServerKey = 71
     /// A TFHE LWE ciphertext modulo 2^64 (binary payload).
     case tfheCiphertext = 72
+    /// The encrypted pipeline's group aggregates: per released group, its client count and the
+    /// heat and trend sums as ciphertexts (binary payload; `heatctl evaluate --aggregates-out`).
+    case encryptedAggregates = 41
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -80,6 +83,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .tfheSecretKey: "tfheSecretKey"
         case .tfheServerKey: "tfheServerKey"
         case .tfheCiphertext: "tfheCiphertext"
+        case .encryptedAggregates: "encryptedAggregates"
         }
     }
 

@@ -113,10 +113,11 @@ public struct Collector: IngestionBucketSink {
         let lookup = try db.cachedStatement(
             sql: "SELECT sealed FROM collector_state WHERE week = ? AND batch = ? ORDER BY seq DESC LIMIT 1")
         let encryptor = BfvEncryptor(publicKey: publicKey)
-        var random = SecureRandom()
         let packingHash = HeatPacking.packingHash(of: configuration)
         let fingerprint = context.fingerprint.hex
-        var appended = 0
+        // 1. In order: open each week's sealed totals and compute the deltas (cheap).
+        struct Pending { var week: ISOWeek; var batch: Int; var delta: [Int64]?; var state: CollectorState }
+        var pending: [Pending] = []
         for week in added.keys.sorted() {
             guard let batches = added[week] else { continue }
             for batch in batches.keys.sorted() {
@@ -145,24 +146,41 @@ public struct Collector: IngestionBucketSink {
                     if change != 0 { changed = true }
                     state.activity[offset] = merged
                 }
-                if changed {
-                    let ciphertext: Ciphertext<UInt64>
-                    do {
-                        ciphertext = try Bfv64.encrypt(signed: delta, encryptor: encryptor, using: &random)
-                    } catch {
-                        throw PipelineError.fhe(error)
-                    }
+                pending.append(Pending(week: week, batch: batch, delta: changed ? delta : nil, state: state))
+            }
+        }
+        // 2. On all cores, a chunk at a time (memory stays bounded by the chunk, not the export):
+        //    encrypt each delta with its own CSPRNG, then append the chunk's ciphertexts and sealed
+        //    totals in order. The plaintexts do not depend on the thread count; only the encryption
+        //    randomness differs, as it does between any two runs.
+        var appended = 0
+        let chunk = 32
+        var start = 0
+        while start < pending.count {
+            let slice = Array(pending[start..<min(start + chunk, pending.count)])
+            let encrypted: [[UInt8]?] = try Evaluator.parallelMap(slice.map(\.delta)) { (delta: [Int64]?) throws(PipelineError) -> [UInt8]? in
+                guard let delta else { return nil }
+                var random = SecureRandom()
+                do throws(FHEError) {
+                    return [UInt8](Bfv64.envelope(of: try Bfv64.encrypt(signed: delta, encryptor: encryptor, using: &random)).serialized())
+                } catch {
+                    throw .fhe(error)
+                }
+            }
+            for (index, item) in slice.enumerated() {
+                if let blob = encrypted[index] {
                     try ciphertexts.append([
-                        .integer(run), .text(week.description), .integer(Int64(batch)), .text(HeatPacking.weeklyScore),
-                        .text(packingHash), .text(fingerprint), .blob([UInt8](Bfv64.envelope(of: ciphertext).serialized())),
+                        .integer(run), .text(item.week.description), .integer(Int64(item.batch)), .text(HeatPacking.weeklyScore),
+                        .text(packingHash), .text(fingerprint), .blob(blob),
                     ])
                     appended += 1
                 }
                 try states.append([
-                    .integer(run), .text(week.description), .integer(Int64(batch)),
-                    .blob([UInt8](try state.sealed(with: sealingKey, week: week, batch: batch))),
+                    .integer(run), .text(item.week.description), .integer(Int64(item.batch)),
+                    .blob([UInt8](try item.state.sealed(with: sealingKey, week: item.week, batch: item.batch))),
                 ])
             }
+            start += chunk
         }
         return IngestionBucketSinkResult(
             mode: "encrypted", ciphertexts: appended,

@@ -48,6 +48,18 @@ public struct EncryptedHeatRun: Sendable {
         public var batches: [Int]
         /// Multiplicative depth of the circuit (0: additions and plaintext-constant products only).
         public var multiplicativeDepth: Int
+        /// For a part of a sharded run (`evaluate --shard I/N`): `I/N`; absent in a whole run.
+        public var shard: String? = nil
+        /// For a part: every batch of the whole run (the parts' batches must cover it); absent in a whole run.
+        public var allBatches: [Int]? = nil
+
+        /// This header as the part `shard` of a run whose batches are `allBatches`.
+        func withShard(_ shard: EvaluationShard, allBatches: Set<Int>) -> Header {
+            var header = self
+            header.shard = shard.description
+            header.allBatches = allBatches.sorted()
+            return header
+        }
     }
 
     /// The format identifier.
@@ -190,4 +202,153 @@ public struct EncryptedHeatRun: Sendable {
             throw .malformed(source: url.path, reason: "\(error)")
         }
     }
+}
+
+extension EncryptedHeatRun {
+    /// Combines the parts of a sharded run (`heatctl evaluate --merge part-*.heat`) into the whole
+    /// run's envelope, whose bytes equal those of the unsharded evaluation. Works on the bytes:
+    /// no key or parameters are needed, and the ciphertexts are copied as they are.
+    ///
+    /// - Parameters:
+    ///   - parts: every part `0/N ..< N/N` exactly once, in any order (`encryptedHeatRun` envelopes).
+    ///   - source: a name for messages.
+    /// - Returns: the whole run's envelope.
+    /// - Throws: ``PipelineError/malformed(source:reason:)`` when a part is missing or repeated,
+    ///   is not a part, or comes from another evaluation (any other header field differs).
+    public static func merge(_ parts: [Envelope], source: String = "merge") throws(PipelineError) -> Envelope {
+        guard let firstEnvelope = parts.first else { throw .malformed(source: source, reason: "no parts given") }
+        var headers: [Header] = []
+        var blobs: [Int: [UInt8]] = [:]
+        for (number, envelope) in parts.enumerated() {
+            guard envelope.kind == .encryptedHeatRun, envelope.fingerprint == firstEnvelope.fingerprint else {
+                throw .malformed(source: source, reason: "part \(number + 1) is not an encryptedHeatRun for the same parameters")
+            }
+            let (header, batches) = try rawBatches(of: [UInt8](envelope.payload), source: "\(source) part \(number + 1)")
+            headers.append(header)
+            for (batch, bytes) in batches {
+                guard blobs[batch] == nil else { throw .malformed(source: source, reason: "batch \(batch) is in two parts") }
+                blobs[batch] = bytes
+            }
+        }
+        var shards: [EvaluationShard] = []
+        for header in headers {
+            guard let text = header.shard, let shard = EvaluationShard(parsing: text) else {
+                throw .malformed(source: source, reason: "a run given to merge is not a part of a sharded run (no shard in its header)")
+            }
+            shards.append(shard)
+        }
+        let count = shards[0].count
+        guard shards.allSatisfy({ $0.count == count }), Set(shards.map(\.index)) == Set(0..<count), shards.count == count else {
+            throw .malformed(source: source, reason: "the parts are \(shards.map(\.description).sorted().joined(separator: ", ")); every part 0/\(count) to \(count - 1)/\(count) is needed exactly once")
+        }
+        func common(_ header: Header) -> Header {
+            var header = header
+            header.batches = []
+            header.shard = nil
+            return header
+        }
+        guard headers.allSatisfy({ common($0) == common(headers[0]) }) else {
+            throw .malformed(source: source, reason: "the parts come from different evaluations (their headers differ beyond the shard)")
+        }
+        var header = headers[0]
+        header.shard = nil
+        header.allBatches = nil
+        header.batches = blobs.keys.sorted()
+        guard header.batches == (headers[0].allBatches ?? []) else {
+            throw .malformed(source: source, reason: "the parts' batches do not cover the run's batches")
+        }
+        var bytes: [UInt8] = []
+        func put(_ value: UInt32) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
+        let json = [UInt8](Self.canonicalJSON(header))
+        put(UInt32(json.count))
+        bytes += json
+        put(UInt32(header.batches.count))
+        for batch in header.batches { bytes += blobs[batch] ?? [] }
+        return Envelope(kind: .encryptedHeatRun, fingerprint: firstEnvelope.fingerprint, payload: Data(bytes))
+    }
+
+    /// The header as canonical JSON (sorted keys), exactly as ``payload()`` writes it.
+    static func canonicalJSON(_ header: Header) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(header)) ?? Data()
+    }
+
+    /// The header and, per batch, the raw bytes from the batch index through the trend envelope.
+    static func rawBatches(of bytes: [UInt8], source: String) throws(PipelineError) -> (Header, [(Int, [UInt8])]) {
+        var position = 0
+        func take(_ field: String) throws(PipelineError) -> Int {
+            guard position + 4 <= bytes.count else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
+            let value = bytes[position..<(position + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            position += 4
+            return Int(value)
+        }
+        let headerLength = try take("the header length")
+        guard headerLength <= bytes.count - position else { throw .malformed(source: source, reason: "the payload ends inside the header") }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[position..<(position + headerLength)]))
+        } catch {
+            throw .malformed(source: source, reason: "the run header is not valid JSON (\(error))")
+        }
+        guard header.schema == Self.schema else { throw .malformed(source: source, reason: "schema \(header.schema) is not \(Self.schema)") }
+        position += headerLength
+        let count = try take("the batch count")
+        var batches: [(Int, [UInt8])] = []
+        for index in 0..<count {
+            let start = position
+            let batch = try take("batch \(index)")
+            for kind in ["heat", "trend"] {
+                let length = try take("batch \(batch) \(kind) length")
+                guard length <= bytes.count - position else { throw .malformed(source: source, reason: "the payload ends inside batch \(batch) \(kind)") }
+                position += length
+            }
+            batches.append((batch, Array(bytes[start..<position])))
+        }
+        guard position == bytes.count else { throw .malformed(source: source, reason: "\(bytes.count - position) bytes follow the last batch") }
+        return (header, batches)
+    }
+}
+
+/// One slice of an evaluation's slot batches (`I/N`: the batches `b` with `b % N == I`).
+///
+/// ```swift
+/// let shard = EvaluationShard(parsing: "1/4")   // index 1 of 4
+/// ```
+public struct EvaluationShard: Sendable, Hashable, CustomStringConvertible {
+    /// The part, from 0.
+    public let index: Int
+    /// The number of parts.
+    public let count: Int
+
+    /// Creates a shard.
+    ///
+    /// - Parameters:
+    ///   - index: the part, in `0 ..< count`.
+    ///   - count: the number of parts (at least 1).
+    /// - Returns: `nil` when out of range.
+    public init?(index: Int, count: Int) {
+        guard count >= 1, (0..<count).contains(index) else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses `I/N`.
+    ///
+    /// - Parameter text: such as `0/2`.
+    /// - Returns: `nil` when malformed or out of range.
+    public init?(parsing text: String) {
+        let fields = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard fields.count == 2, let index = Int(fields[0]), let count = Int(fields[1]) else { return nil }
+        self.init(index: index, count: count)
+    }
+
+    /// Whether batch `batch` belongs to this shard.
+    ///
+    /// - Parameter batch: a batch index.
+    /// - Returns: `batch % count == index`.
+    public func contains(batch: Int) -> Bool { batch % count == index }
+
+    /// `I/N`.
+    public var description: String { "\(index)/\(count)" }
 }

@@ -97,6 +97,30 @@ public struct Evaluator: Sendable {
     public func evaluate(
         store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate? = nil, throughSeq: Int64? = nil
     ) throws -> EncryptedHeatRun {
+        try evaluate(store: store, configuration: configuration, asOf: asOf, throughSeq: throughSeq, shard: nil)
+    }
+
+    /// Computes heat and trend for the batches of one shard (`heatctl evaluate --shard I/N`), or
+    /// for all batches when `shard` is `nil`.
+    ///
+    /// A shard reads every ciphertext row's metadata (so its header, input hash and reference
+    /// week are those of the whole run) but decodes and evaluates only the batches `b` with
+    /// `b % N == I`; its header names the shard. ``EncryptedHeatRun/merge(_:)`` combines the N
+    /// parts into the bytes of the unsharded run. Batches are evaluated in parallel; the result
+    /// does not depend on the thread count.
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - configuration: the heat configuration.
+    ///   - asOf: the reference date.
+    ///   - throughSeq: read only ciphertexts up to this `seq`.
+    ///   - shard: the slice to evaluate, or `nil` for all.
+    /// - Returns: the run (a part when sharded).
+    /// - Throws: as ``evaluate(store:configuration:asOf:throughSeq:)``.
+    public func evaluate(
+        store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate? = nil, throughSeq: Int64? = nil,
+        shard: EvaluationShard?
+    ) throws -> EncryptedHeatRun {
         try HeatPacking.check(context.parameters, for: configuration)
         let packingHash = HeatPacking.packingHash(of: configuration)
         let fingerprint = context.fingerprint.hex
@@ -105,6 +129,8 @@ public struct Evaluator: Sendable {
         var lastSeq: Int64 = 0
         var lastHash: [UInt8] = ChainedTable.ciphertexts.genesisHash
         var read = 0
+        var allBatches = Set<Int>()
+        var latestWeek: ISOWeek?
         var firstError: PipelineError?
         try store.read { db in
             let limit = throughSeq ?? Int64.max
@@ -132,6 +158,12 @@ public struct Evaluator: Sendable {
                     firstError = .malformed(source: source, reason: "a malformed row")
                     return
                 }
+                read += 1
+                lastSeq = seq
+                lastHash = [UInt8](row.lenientBlob("row_hash") ?? Data())
+                allBatches.insert(batch)
+                latestWeek = max(latestWeek ?? week, week)
+                if let shard, !shard.contains(batch: batch) { continue }
                 let ciphertext: Ciphertext<UInt64>
                 do {
                     // A ciphertext or a seeded ciphertext (kind 30): `Ciphertext(envelope:)` checks the kind.
@@ -154,14 +186,11 @@ public struct Evaluator: Sendable {
                 } else {
                     weekly[batch, default: [:]][week] = ciphertext
                 }
-                read += 1
-                lastSeq = seq
-                lastHash = [UInt8](row.lenientBlob("row_hash") ?? Data())
             }
         }
         if let firstError { throw firstError }
         guard read > 0 else { throw PipelineError.noCiphertexts(path: store.path) }
-        let latest = weekly.values.flatMap(\.keys).max()
+        let latest = latestWeek
         // The store holds whole ISO weeks: heat runs through the last complete week on or before
         // `asOf` (``StoreHeat/referenceWeek(asOf:)``), exactly as the plaintext store path does.
         let referenceWeek = asOf.map(StoreHeat.referenceWeek(asOf:)) ?? latest ?? UTCTimestamp.now().date.isoWeek
@@ -170,10 +199,13 @@ public struct Evaluator: Sendable {
         let trendWeeks = configuration.trendWeeks
         var heat: [Int: Ciphertext<UInt64>] = [:]
         var trend: [Int: Ciphertext<UInt64>] = [:]
-        for (batch, weeks) in weekly {
-            var heatSum = try zero(signedness: .unsigned)
-            var trendSum = try zero(signedness: .signed)
-            for (week, sum) in weeks {
+        let batchList = weekly.keys.sorted()
+        let bfv = self.context
+        let perBatch = try Self.parallelMap(batchList.map { weekly[$0] ?? [:] }) { weeks throws(PipelineError) in
+            var heatSum = try Self.zero(context: bfv, signedness: .unsigned)
+            var trendSum = try Self.zero(context: bfv, signedness: .signed)
+            // Fixed order (ascending weeks), so the bytes never depend on dictionary order.
+            for (week, sum) in weeks.sorted(by: { $0.key < $1.key }) {
                 let age = week.distance(to: referenceWeek)
                 guard age >= 0, age < decay.count else { continue }
                 Self.multiplyAdd(&heatSum, sum, by: decay[age])
@@ -183,8 +215,11 @@ public struct Evaluator: Sendable {
                     Self.multiplyAdd(&trendSum, sum, by: -configuration.decayScale)
                 }
             }
-            heat[batch] = heatSum
-            trend[batch] = trendSum
+            return (heatSum, trendSum)
+        }
+        for (index, batch) in batchList.enumerated() {
+            heat[batch] = perBatch[index].0
+            trend[batch] = perBatch[index].1
         }
         var input = SHA256()
         input.update(data: Array("ciphertexts:\(lastSeq):".utf8))
@@ -195,8 +230,12 @@ public struct Evaluator: Sendable {
             configurationHash: HeatPacking.configurationHash(of: configuration), asOf: reference,
             asOfWeek: referenceWeek.description, parameters: context.parameters.name, parametersFingerprint: fingerprint,
             inputHash: Hex.encode(input.finalize()), ciphertextsThroughSeq: lastSeq, ciphertextsRead: read,
-            slotsPerBatch: context.degree, batches: weekly.keys.sorted(), multiplicativeDepth: 0)
-        return EncryptedHeatRun(header: header, heat: heat, trend: trend)
+            slotsPerBatch: context.degree, batches: batchList, multiplicativeDepth: 0)
+        var run = EncryptedHeatRun(header: header, heat: heat, trend: trend)
+        if let shard {
+            run = EncryptedHeatRun(header: run.header.withShard(shard, allBatches: allBatches), heat: heat, trend: trend)
+        }
+        return run
     }
 
     /// Evaluates and logs the run (computation log and audit log, role `evaluator`) with its
@@ -211,12 +250,30 @@ public struct Evaluator: Sendable {
     public func evaluateAndRecord(
         store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate? = nil
     ) throws -> (run: EncryptedHeatRun, number: Int64) {
+        try evaluateAndRecord(store: store, configuration: configuration, asOf: asOf, shard: nil)
+    }
+
+    /// Evaluates one shard (or all batches) and logs the run; a part is logged with kind
+    /// `evaluate.shard` and its shard.
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - configuration: the heat configuration.
+    ///   - asOf: the reference date.
+    ///   - shard: the slice, or `nil`.
+    /// - Returns: the run and its number in the computation log.
+    /// - Throws: as ``evaluate(store:configuration:asOf:throughSeq:shard:)``.
+    public func evaluateAndRecord(
+        store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate? = nil, shard: EvaluationShard?
+    ) throws -> (run: EncryptedHeatRun, number: Int64) {
         let started = UTCTimestamp.now()
-        let run = try evaluate(store: store, configuration: configuration, asOf: asOf)
+        let run = try evaluate(store: store, configuration: configuration, asOf: asOf, throughSeq: nil, shard: shard)
         let header = run.header
+        var extra: [String: String] = [:]
+        if let shard { extra["shard"] = shard.description }
         let number = try ComputationLog.record(
             ComputationRun(
-                startedAt: started, finishedAt: .now(), kind: "evaluate", inputHash: header.inputHash,
+                startedAt: started, finishedAt: .now(), kind: shard == nil ? "evaluate" : "evaluate.shard", inputHash: header.inputHash,
                 outputHash: run.outputHash,
                 parameters: [
                     "asOf": header.asOf.description, "asOfWeek": header.asOfWeek, "fheParameters": header.parameters,
@@ -224,7 +281,7 @@ public struct Evaluator: Sendable {
                     "ciphertextsRead": String(header.ciphertextsRead),
                     "ciphertextsThroughSeq": String(header.ciphertextsThroughSeq),
                     "batches": String(header.batches.count), "multiplicativeDepth": "0",
-                ]),
+                ].merging(extra) { a, _ in a }),
             role: .evaluator, in: store)
         return (run, number)
     }

@@ -35,6 +35,8 @@ public enum PipelineError: ClassifiedError, Equatable {
     case modeMismatch(path: String, reason: String)
     /// The manager reference matches no manager, or more than one.
     case unknownManager(ref: String, matches: Int)
+    /// The plaintext modulus cannot hold the largest possible group sum of the aggregates (exit 69).
+    case aggregateSumTooLarge(preset: String, bound: String, fitting: String?)
 
     public var category: ErrorCategory {
         switch self {
@@ -44,6 +46,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .parameterMismatch, .malformed, .sealedStateUnreadable: .dataError
         case .configurationMismatch: .configuration
         case .modeMismatch, .unknownManager: .usage
+        case .aggregateSumTooLarge: .unavailable
         }
     }
 
@@ -73,6 +76,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "\(path): \(reason)"
         case .unknownManager(let ref, let matches):
             matches == 0 ? "manager \(ref) is not in the client directory" : "manager \(ref) matches \(matches) managers; give more digits"
+        case .aggregateSumTooLarge(let preset, let bound, let fitting):
+            "preset \(preset) cannot hold the largest possible group sum (\(bound)) of the aggregates\(fitting == nil ? "; no preset can" : "")"
         }
     }
 
@@ -91,6 +96,8 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .sealedStateUnreadable: "ingest with the collector folder that wrote the store"
         case .modeMismatch: nil
         case .unknownManager: "list managers with `heatctl clients --store DB`"
+        case .aggregateSumTooLarge(_, _, let fitting):
+            fitting.map { "generate keys with `heatctl keys generate --preset \($0) --aggregates`" } ?? "lower the caps, weights or decay scale, or split the groups"
         }
     }
 }

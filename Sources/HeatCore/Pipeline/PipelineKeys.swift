@@ -37,9 +37,11 @@ public enum PipelineKeys {
     ///   - out: the parent folder of the role folders (created with mode 0700 when missing).
     ///   - preset: a preset name; it must be usable by the pipeline (``HeatPacking/checkUsable(_:)``).
     /// - Returns: the files written.
+    ///   - aggregates: also write Galois keys for group sums (``Bfv64/galoisKeysForSums(secretKey:)``,
+    ///     `bfv-galois-keys.heat`) into `evaluator/` (issue 14).
     /// - Throws: ``PipelineError`` for an unknown or unusable preset, ``KeyError/alreadyExists(path:)``
     ///   when an FHE file is already there, ``KeyError/unwritable(path:reason:)``.
-    public static func generate(at out: String, preset: String) throws -> [String] {
+    public static func generate(at out: String, preset: String, aggregates: Bool = false) throws -> [String] {
         let parameters: BfvParameters
         do {
             parameters = try BfvParameters(preset: preset)
@@ -48,7 +50,7 @@ public enum PipelineKeys {
         }
         try HeatPacking.checkUsable(parameters)
         let base = URL(filePath: out)
-        let plan: [(KeyRole, [String])] = [
+        var plan: [(KeyRole, [String])] = [
             (.collector, [parametersFile, publicKeyFile]),
             (.evaluator, [parametersFile, publicKeyFile]),
             (.keyholder, [parametersFile, secretKeyFile]),
@@ -75,7 +77,15 @@ public enum PipelineKeys {
         let secretKey = SecretKey(context: context)
         let publicKey = PublicKey(secretKey: secretKey)
         // The secret key is written by `SecretKey.write(to:)`, which wipes its temporary copies of `s`.
-        let envelopes: [String: Envelope] = [parametersFile: parameters.envelope(), publicKeyFile: publicKey.envelope()]
+        var envelopes: [String: Envelope] = [parametersFile: parameters.envelope(), publicKeyFile: publicKey.envelope()]
+        if aggregates {
+            do {
+                envelopes[Evaluator.galoisKeysFile] = try Bfv64.galoisKeysForSums(secretKey: secretKey).envelope()
+            } catch {
+                throw PipelineError.fhe(error)
+            }
+            plan[1].1.append(Evaluator.galoisKeysFile)
+        }
         var written: [String] = []
         for (role, files) in plan {
             for file in files {

@@ -240,6 +240,8 @@ public struct ReleaseEngine: Sendable {
 
         // 6. Groups: exact tallies, k floor, differencing, then noise.
         if !groupKinds.isEmpty {
+            var aggregates: [GroupSummary.Kind: [String: GroupAggregate]] = [:]
+            for aggregate in input.groupAggregates ?? [] { aggregates[aggregate.kind, default: [:]][aggregate.ref] = aggregate }
             var summaries: [GroupSummary] = []
             for kind in groupKinds {
                 var members: [String: [ReleaseClient]] = [:]
@@ -266,6 +268,11 @@ public struct ReleaseEngine: Sendable {
                             continue
                         }
                         summaries.append(noise.group(kind: kind, ref: ref, clients: clients, using: &generator))
+                    } else if let aggregate = aggregates[kind]?[ref] {
+                        // Totals from the encrypted aggregates (decrypted by the key holder).
+                        summaries.append(GroupSummary(kind: kind, ref: ref, clients: aggregate.clients,
+                                                      meanHeat: Double(aggregate.heatSum) / Double(max(aggregate.clients, 1)),
+                                                      cooling: clients.filter(\.cooling).count))
                     } else {
                         let heat = clients.reduce(0) { $0 + $1.heat }
                         summaries.append(GroupSummary(kind: kind, ref: ref, clients: clients.count,

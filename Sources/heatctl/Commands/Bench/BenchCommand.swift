@@ -14,10 +14,12 @@ struct BenchCommand: AsyncParsableCommand {
               heatctl bench fhe
               heatctl bench fhe --preset n8192 --json
               heatctl bench ml --data Examples/data/telco_churn.csv --target churn
+              heatctl bench pipeline --clients 10000
             """,
         subcommands: [
             BenchFHECommand.self,
             BenchMLCommand.self,
+            BenchPipelineCommand.self,
         ]
     )
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatCore
+import HeatEnvelope
 
 /// `heatctl evaluate --store heat.db --keys DIR/evaluator [--as-of DATE] [--config heat.json] --out run.heat`.
 struct EvaluateCommand: HeatCommand {
@@ -18,15 +19,38 @@ struct EvaluateCommand: HeatCommand {
             logs. The reference week is --as-of's, by default the latest week with ciphertexts. \
             --config must pack like the collector's (same weights and caps), else exit 78.
 
-            Example:
+            Sharding: --shard I/N evaluates only the slot batches b with b % N == I and writes a \
+            part; --merge part-*.heat --out run.heat combines all N parts (no keys needed) into \
+            exactly the bytes of the unsharded run. Aggregates: with Galois keys in the evaluator \
+            folder (`keys generate --aggregates`), --aggregates-out FILE also writes the encrypted \
+            heat and trend sums of every manager, branch, segment and region with at least \
+            --min-group-size clients (an encryptedAggregates envelope for `release --aggregates`); \
+            exit 69 when the plaintext modulus cannot hold the largest group's sum.
+
+            Examples:
               heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat
+              heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat --aggregates-out groups.heat
+              heatctl evaluate --store heat.db --keys keys/evaluator --shard 0/2 --out part-0.heat
+              heatctl evaluate --merge part-0.heat part-1.heat --out run.heat
             """)
 
     @Option(name: .long, help: "The store.", completion: .file())
-    var store: String
+    var store: String?
 
     @Option(name: .long, help: "The evaluator's key folder (keys/evaluator).", completion: .directory)
-    var keys: String
+    var keys: String?
+
+    @Option(name: .long, help: "Evaluate one slice I/N of the slot batches (b % N == I) and write a part.")
+    var shard: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Merge the parts of a sharded run (all N of them) into --out.", completion: .file())
+    var merge: [String] = []
+
+    @Option(name: .customLong("aggregates-out"), help: "Also write the encrypted group aggregates to this file (needs Galois keys).", completion: .file())
+    var aggregatesOut: String?
+
+    @Option(name: .customLong("min-group-size"), help: "The policy's k: smaller groups are never summed into the aggregates (default 5).")
+    var minGroupSize: Int = 5
 
     @OptionGroup var asOfOption: AsOfOption
     /// The `--as-of` text (declared once, in ``AsOfOption``).
@@ -45,24 +69,58 @@ struct EvaluateCommand: HeatCommand {
     var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
+        if !merge.isEmpty {
+            guard store == nil, keys == nil, shard == nil, aggregatesOut == nil else {
+                throw ValidationError("--merge takes only the part files and --out")
+            }
+            var parts: [Envelope] = []
+            for file in merge { parts.append(try Envelope.read(from: URL(filePath: file), expecting: .encryptedHeatRun)) }
+            let merged = try EncryptedHeatRun.merge(parts)
+            try merged.write(to: URL(filePath: out))
+            if !json { Console.output("merged \(parts.count) parts into \(out)") }
+            return
+        }
+        guard let store, let keys else { throw ValidationError("--store and --keys are required (or --merge PARTS)") }
+        var slice: EvaluationShard?
+        if let shard {
+            guard let parsed = EvaluationShard(parsing: shard) else {
+                throw ValidationError("--shard must be I/N with 0 <= I < N, for example 0/4 (found \(shard))")
+            }
+            guard aggregatesOut == nil else { throw ValidationError("--aggregates-out needs the whole run: merge the parts first") }
+            slice = parsed
+        }
+        guard minGroupSize >= 1 else { throw ValidationError("--min-group-size must be at least 1") }
         let reference = try asOfOption.date()
         let configuration = try PipelineOptions.configuration(config)
-        let evaluator = try Evaluator(folder: KeyFolder(path: keys, role: .evaluator))
+        let folder = try KeyFolder(path: keys, role: .evaluator)
+        let evaluator = try Evaluator(folder: folder)
+        let galoisKeys = try aggregatesOut.map { _ in try evaluator.galoisKeys(in: folder) }
         let opened = try HeatStore(path: store)
         let started = Date()
-        let (run, number) = try evaluator.evaluateAndRecord(store: opened, configuration: configuration, asOf: reference)
+        let (run, number) = try evaluator.evaluateAndRecord(store: opened, configuration: configuration, asOf: reference, shard: slice)
         try run.envelope().write(to: URL(filePath: out))
+        var aggregates: EncryptedAggregates?
+        if let aggregatesOut, let galoisKeys {
+            let computed = try evaluator.aggregates(
+                of: run, store: opened, configuration: configuration, galoisKeys: galoisKeys, minGroupSize: minGroupSize)
+            try computed.envelope().write(to: URL(filePath: aggregatesOut))
+            aggregates = computed
+        }
         if json {
             try StoreJSON.print(run.header)
             return
         }
         let header = run.header
         Console.output("""
-            evaluated \(header.ciphertextsRead) ciphertexts of \(store) on \(header.batches.count) slot batches \
+            evaluated \(header.ciphertextsRead) ciphertexts of \(store) on \(header.batches.count) slot batches\(slice.map { " (shard \($0))" } ?? "") \
             (\(header.parameters), depth 0) as of \(header.asOf) (\(header.asOfWeek)) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s
             wrote \(out); logged as computation run \(number)
               input hash  \(header.inputHash)
               output hash \(run.outputHash)
             """)
+        if let aggregates, let aggregatesOut {
+            let suppressed = aggregates.header.suppressed.values.reduce(0, +)
+            Console.output("wrote \(aggregatesOut): \(aggregates.header.groups.count) groups of at least \(minGroupSize) clients (\(suppressed) smaller groups never summed)")
+        }
     }
 }

@@ -34,6 +34,7 @@ struct ReleaseCommand: HeatCommand {
 
             Examples:
               heatctl release --store heat.db --keys keys/keyholder --run run.heat --role executive --policy Examples/policy.json --out results.json
+              heatctl release --store heat.db --keys keys/keyholder --run run.heat --aggregates groups.heat --role executive --out results.json
               heatctl release --store heat.db --keys keys/keyholder --role manager --manager M-19b0d4aa --policy Examples/policy.json --out mine.json
               heatctl release --store heat.db --keys keys/keyholder --role analyst --epsilon 1 --policy Examples/policy.json --out noisy.json
             """)
@@ -46,6 +47,9 @@ struct ReleaseCommand: HeatCommand {
 
     @Option(name: .long, help: "The evaluator's run file to decrypt (heatctl evaluate --out).", completion: .file())
     var run: String?
+
+    @Option(name: .long, help: "The evaluator's encrypted group aggregates to decrypt (heatctl evaluate --aggregates-out); group sums then come from them.")
+    var aggregates: String?
 
     @Option(name: .long, help: "The role released to (a role named in the policy).")
     var role: String
@@ -107,6 +111,16 @@ struct ReleaseCommand: HeatCommand {
         }
         var input = try StoreRelease.input(from: opened, configuration: configuration, asOf: reference, entries: decrypted)
         if decrypted != nil { input.mode = .encrypted }
+        if let aggregates {
+            let keyHolder = try KeyHolder(folder: folder)
+            let file = try EncryptedAggregates.read(from: URL(filePath: aggregates), context: keyHolder.context)
+            if let run, let evaluation = try? EncryptedHeatRun.read(from: URL(filePath: run), context: keyHolder.context),
+               evaluation.outputHash != file.header.runOutputHash {
+                throw ValidationError("--aggregates \(aggregates) was computed from another run than --run \(run)")
+            }
+            input.groupAggregates = try keyHolder.decrypt(aggregates: file)
+            input.mode = .encrypted
+        }
         let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)
         let released = try StoreRelease.release(input, in: opened, policy: loaded, request: request)
         try AtomicFile.write(released.data, to: URL(filePath: out))

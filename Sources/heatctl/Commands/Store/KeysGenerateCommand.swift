@@ -14,7 +14,9 @@ struct KeysGenerateCommand: HeatCommand {
             verification key), each file in the HEATFILE envelope, secret files with mode 0600, and \
             a BFV key pair for the encrypted pipeline: the parameters and public key into \
             DIR/collector and DIR/evaluator, the secret key only into DIR/keyholder (the pipeline \
-            needs no evaluation keys). --preset picks the BFV preset (default: the smallest whose \
+            needs no evaluation keys; --aggregates adds Galois keys to DIR/evaluator for the encrypted \
+            group aggregates and picks the smallest preset whose plaintext modulus holds --max-clients \
+            times the largest heat, exit 69 when none does). --preset picks the BFV preset (default: the smallest whose \
             plaintext modulus holds the default heat configuration's largest heat and trend; \
             `heatctl fhe params` lists them); a preset the pipeline cannot use exits 69. Files are \
             created with no-replace semantics: existing key files are never overwritten, and of two \
@@ -25,6 +27,7 @@ struct KeysGenerateCommand: HeatCommand {
             Examples:
               heatctl keys generate --out keys --store heat.db
               heatctl keys generate --out keys --preset n8192-logq217-logt25
+              heatctl keys generate --out keys --aggregates --max-clients 100000
             """)
 
     @Option(name: .long, help: "The folder to write the role folders into.", completion: .directory)
@@ -35,6 +38,12 @@ struct KeysGenerateCommand: HeatCommand {
 
     @Option(name: .long, help: "BFV preset of the pipeline's FHE keys (default: the smallest that fits the default heat configuration).")
     var preset: String?
+
+    @Flag(name: .long, help: "Also write Galois keys for encrypted group aggregates into evaluator/ (the preset then defaults to the smallest holding --max-clients times the largest heat).")
+    var aggregates = false
+
+    @Option(name: .customLong("max-clients"), help: "With --aggregates: the largest group the sums must hold (default 100000).")
+    var maxClients: Int = 100_000
 
     @Flag(name: .long, help: "Print the fingerprints as one JSON document.")
     var json = false
@@ -53,10 +62,16 @@ struct KeysGenerateCommand: HeatCommand {
 
     func execute() async throws {
         let opened = try store.map { try HeatStore(path: $0) }
-        let presetName = try preset ?? HeatPacking.preset(for: HeatConfiguration()).name
+        guard maxClients >= 1 else { throw ValidationError("--max-clients must be at least 1") }
+        let presetName = try preset ?? (aggregates
+            ? Evaluator.preset(forAggregatesOf: HeatConfiguration(), largestGroup: maxClients).name
+            : HeatPacking.preset(for: HeatConfiguration()).name)
         try HeatPacking.checkUsable(try BfvParameters(preset: presetName))
+        if aggregates {
+            try Evaluator.checkSumBound(try BfvParameters(preset: presetName), configuration: HeatConfiguration(), largestGroup: maxClients)
+        }
         let generated = try KeyFolder.generate(at: out)
-        let fheFiles = try PipelineKeys.generate(at: out, preset: presetName)
+        let fheFiles = try PipelineKeys.generate(at: out, preset: presetName, aggregates: aggregates)
         if let opened { try KeyRegistry.recordGenerated(generated, in: opened) }
         if json {
             try StoreJSON.print(Output(

@@ -1,0 +1,263 @@
+import Foundation
+import GRDB
+import HeatEnvelope
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The encrypted pipeline's end-to-end benchmark (`heatctl bench pipeline`, issue 14): a
+/// generated bank of N clients is exported to CSV, read back, encrypted and appended by the
+/// collector, evaluated (heat and trend, then the group aggregates), and decrypted and released
+/// by the key holder, each phase timed in wall-clock and process CPU seconds.
+///
+/// ```swift
+/// let report = try PipelineBenchmark.run(
+///     options: .init(clients: 10_000), workFolder: folder) { phase in print(phase) }
+/// report.targetWallSeconds   // encrypt + store + evaluate + aggregates + decrypt and release
+/// ```
+public enum PipelineBenchmark {
+    /// What to generate.
+    public struct Options: Sendable, Codable, Equatable {
+        /// Clients.
+        public var clients: Int
+        /// Weeks of activity.
+        public var weeks: Int
+        /// Relationship managers.
+        public var managers: Int
+        /// Branches.
+        public var branches: Int
+        /// Segments (clients are assigned round-robin).
+        public var segments: Int
+        /// Regions (branches are assigned round-robin).
+        public var regions: Int
+        /// The generator's seed.
+        public var seed: UInt64
+        /// The policy's `k` for the aggregates.
+        public var minGroupSize: Int
+
+        /// Options; the defaults are the issue's target shape scaled by `clients`.
+        ///
+        /// - Parameters:
+        ///   - clients: clients (default 10,000).
+        ///   - weeks: weeks (default 52).
+        ///   - managers: managers (default `clients / 100`, at least 1).
+        ///   - branches: branches (default 20).
+        ///   - segments: segments (default 5).
+        ///   - regions: regions (default 4).
+        ///   - seed: seed (default 42).
+        ///   - minGroupSize: `k` (default 5).
+        public init(clients: Int = 10_000, weeks: Int = 52, managers: Int? = nil, branches: Int = 20, segments: Int = 5,
+                    regions: Int = 4, seed: UInt64 = 42, minGroupSize: Int = 5) {
+            self.clients = clients
+            self.weeks = weeks
+            self.managers = managers ?? max(1, clients / 100)
+            self.branches = branches
+            self.segments = segments
+            self.regions = regions
+            self.seed = seed
+            self.minGroupSize = minGroupSize
+        }
+    }
+
+    /// One timed phase.
+    public struct Phase: Sendable, Codable, Equatable {
+        /// The phase name.
+        public var name: String
+        /// Wall-clock seconds.
+        public var wallSeconds: Double
+        /// Process CPU seconds (user + system, all threads).
+        public var cpuSeconds: Double
+        /// Whether the phase counts towards the issue's target (ingestion of the export does not).
+        public var counted: Bool
+    }
+
+    /// The benchmark's result.
+    public struct Report: Sendable, Codable, Equatable {
+        /// What was generated.
+        public var options: Options
+        /// Interactions generated.
+        public var interactions: Int
+        /// The BFV preset (chosen from the largest possible group sum).
+        public var preset: String
+        /// The phases in order.
+        public var phases: [Phase]
+        /// Wall seconds of the counted phases.
+        public var targetWallSeconds: Double
+        /// CPU seconds of the counted phases.
+        public var targetCPUSeconds: Double
+        /// The process's peak resident memory in bytes.
+        public var peakMemoryBytes: Int
+        /// Ciphertexts stored.
+        public var ciphertexts: Int
+        /// Bytes of stored ciphertext blobs.
+        public var ciphertextBytes: Int
+        /// Ciphertexts per client.
+        public var ciphertextsPerClient: Double
+        /// Stored ciphertext bytes per client.
+        public var bytesPerClient: Double
+        /// The evaluation (Galois) keys file size in bytes.
+        public var evaluationKeyBytes: Int
+        /// Groups released in the aggregates.
+        public var groupsReleased: Int
+        /// Bytes of the aggregates file.
+        public var aggregatesBytes: Int
+        /// The smallest noise budget left in the aggregates (bits).
+        public var aggregatesNoiseBudget: Int
+        /// Logical CPUs available.
+        public var processors: Int
+    }
+
+    /// Process CPU seconds so far (all threads, `CLOCK_PROCESS_CPUTIME_ID`).
+    static func cpuSeconds() -> Double {
+        var spec = timespec()
+        guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec) == 0 else { return 0 }
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    /// The process's peak resident set in bytes (`VmHWM` of `/proc/self/status`; 0 where absent).
+    static func peakMemory() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let digits = line.filter(\.isNumber)
+            return (Int(digits) ?? 0) * 1024
+        }
+        return 0
+    }
+
+    /// Runs the benchmark in `workFolder` (keys, CSV export and stores are written there).
+    ///
+    /// - Parameters:
+    ///   - options: what to generate.
+    ///   - workFolder: an empty folder.
+    ///   - progress: called with each phase as it finishes.
+    /// - Returns: the report.
+    /// - Throws: ``PipelineError``, ``KeyError``, ``StoreError``, ``IngestError``.
+    public static func run(options: Options, workFolder: URL, progress: (Phase) -> Void) throws -> Report {
+        var phases: [Phase] = []
+        var wall = Date()
+        var cpu = cpuSeconds()
+        func finish(_ name: String, counted: Bool) {
+            let phase = Phase(name: name, wallSeconds: Date().timeIntervalSince(wall), cpuSeconds: cpuSeconds() - cpu, counted: counted)
+            phases.append(phase)
+            progress(phase)
+            wall = Date()
+            cpu = cpuSeconds()
+        }
+        // Generate: the issue's shape (segments and regions reassigned round-robin).
+        var dataset = SyntheticBank(
+            clients: options.clients, managers: options.managers, branches: options.branches, weeks: options.weeks, seed: options.seed
+        ).generate()
+        let branches = Array(Set(dataset.clients.map(\.branch))).sorted()
+        let regionOf = Dictionary(uniqueKeysWithValues: branches.enumerated().map { ($0.element, "region-\($0.offset % max(options.regions, 1))") })
+        for index in dataset.clients.indices {
+            dataset.clients[index].segment = "segment-\(index % max(options.segments, 1))"
+            dataset.clients[index].region = regionOf[dataset.clients[index].branch] ?? "region-0"
+        }
+        let exportURL = workFolder.appending(path: "interactions.csv")
+        try AtomicFile.write(SyntheticCSV.interactions(dataset.interactions), to: exportURL)
+        let generatedInteractions = dataset.interactions.count
+        dataset.interactions = []   // the collector reads the export back; keep one copy in memory
+        finish("generate", counted: false)
+
+        let keys = workFolder.appending(path: "keys").path
+        let generated = try KeyFolder.generate(at: keys)
+        let preset = try Evaluator.preset(forAggregatesOf: HeatConfiguration(), largestGroup: options.clients)
+        _ = try PipelineKeys.generate(at: keys, preset: preset.name, aggregates: true)
+        let store = try HeatStore.initialize(path: workFolder.appending(path: "heat.db").path).store
+        try KeyRegistry.recordGenerated(generated, in: store)
+        finish("keygen", counted: false)
+
+        let read = try InteractionReader().read(contentsOf: exportURL)
+        let interactions = read.records
+        finish("ingest: read the CSV export", counted: false)
+
+        let collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector))
+        let timed = TimedSink(collector)
+        var ingestor = collector.ingestor()
+        ingestor.bucketSink = timed
+        let collectWall = Date()
+        let collectCPU = cpuSeconds()
+        _ = try ingestor.ingest(
+            interactions, clients: dataset.clients, into: store, source: .init(name: "interactions.csv", inputHash: String(repeating: "0", count: 64)))
+        // Split the collector's run: the sink's share (pack, encrypt, append) counts towards the
+        // target; pseudonymising, de-duplicating and bucketing the events is ingestion.
+        let (sinkWall, sinkCPU) = timed.elapsed
+        wall = collectWall
+        cpu = collectCPU
+        let ingestPhase = Phase(
+            name: "ingest: pseudonymise, de-duplicate, bucket", wallSeconds: Date().timeIntervalSince(collectWall) - sinkWall,
+            cpuSeconds: cpuSeconds() - collectCPU - sinkCPU, counted: false)
+        let encryptPhase = Phase(name: "encrypt and store append", wallSeconds: sinkWall, cpuSeconds: sinkCPU, counted: true)
+        for phase in [ingestPhase, encryptPhase] {
+            phases.append(phase)
+            progress(phase)
+        }
+        wall = Date()
+        cpu = cpuSeconds()
+
+        let evaluatorFolder = try KeyFolder(path: "\(keys)/evaluator", role: .evaluator)
+        let evaluator = try Evaluator(folder: evaluatorFolder)
+        let (run, _) = try evaluator.evaluateAndRecord(store: store, configuration: HeatConfiguration())
+        finish("evaluate heat", counted: true)
+
+        let galoisKeys = try evaluator.galoisKeys(in: evaluatorFolder)
+        let aggregates = try evaluator.aggregates(of: run, store: store, galoisKeys: galoisKeys, minGroupSize: options.minGroupSize)
+        finish("aggregates", counted: true)
+
+        let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(keys)/keyholder", role: .keyholder))
+        let entries = try EncryptedClientDirectory.entries(in: store, keyHolder: keyHolder, run: run)
+        var input = try StoreRelease.input(from: store, configuration: HeatConfiguration(), asOf: run.header.asOf, entries: entries)
+        input.mode = .encrypted
+        input.groupAggregates = try keyHolder.decrypt(aggregates: aggregates)
+        _ = try StoreRelease.release(input, in: store, policy: .default, request: ReleaseRequest(role: "executive"))
+        finish("decrypt and release", counted: true)
+
+        let budget = try keyHolder.noiseBudget(of: aggregates)
+        let (count, bytes) = try store.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ciphertexts") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(LENGTH(ciphertext)), 0) FROM ciphertexts") ?? 0)
+        }
+        let keySize = (try? FileManager.default.attributesOfItem(atPath: "\(keys)/evaluator/\(Evaluator.galoisKeysFile)")[.size] as? Int) ?? 0
+        let counted = phases.filter(\.counted)
+        let n = Double(max(options.clients, 1))
+        return Report(
+            options: options, interactions: generatedInteractions, preset: preset.name, phases: phases,
+            targetWallSeconds: counted.reduce(0) { $0 + $1.wallSeconds }, targetCPUSeconds: counted.reduce(0) { $0 + $1.cpuSeconds },
+            peakMemoryBytes: peakMemory(), ciphertexts: count, ciphertextBytes: bytes, ciphertextsPerClient: Double(count) / n,
+            bytesPerClient: Double(bytes) / n, evaluationKeyBytes: keySize, groupsReleased: aggregates.header.groups.count,
+            aggregatesBytes: aggregates.envelope().serialized().count, aggregatesNoiseBudget: budget,
+            processors: ProcessInfo.processInfo.activeProcessorCount)
+    }
+}
+
+/// A bucket sink that times the sink it wraps (the benchmark's split of the collector's run).
+final class TimedSink: IngestionBucketSink, @unchecked Sendable {
+    let inner: any IngestionBucketSink
+    private let lock = NSLock()
+    private var wall: Double = 0
+    private var cpu: Double = 0
+
+    init(_ inner: any IngestionBucketSink) { self.inner = inner }
+
+    /// Wall and CPU seconds spent in the wrapped sink.
+    var elapsed: (wall: Double, cpu: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (wall, cpu)
+    }
+
+    func append(_ buckets: [IngestedBucket], run: Int64, in db: Database) throws -> IngestionBucketSinkResult {
+        let started = Date()
+        let startedCPU = PipelineBenchmark.cpuSeconds()
+        defer {
+            lock.lock()
+            wall += Date().timeIntervalSince(started)
+            cpu += PipelineBenchmark.cpuSeconds() - startedCPU
+            lock.unlock()
+        }
+        return try inner.append(buckets, run: run, in: db)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import HeatEnvelope
+import Testing
+@testable import HeatCore
+
+/// `heatctl keys generate --aggregates`, `evaluate --aggregates-out / --shard / --merge`,
+/// `release --aggregates` and `bench pipeline` (issue 14), through the built binary.
+@Suite(.enabled(if: BuiltHeatctl.url != nil, "heatctl is not built"))
+struct AggregateCLITests {
+    func run(_ arguments: [String]) throws -> BuiltHeatctl.Outcome { try BuiltHeatctl.run(arguments) }
+
+    @Test func aggregatesShardsAndMergeThroughTheCLI() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appending(path: "heat.db").path
+        let keys = folder.appending(path: "keys").path
+        let input = folder.appending(path: "interactions.csv").path
+        let clientsFile = folder.appending(path: "clients.csv").path
+        #expect(try run(["generate", "--clients", "80", "--managers", "4", "--branches", "2", "--weeks", "8", "--out", input,
+                         "--clients-out", clientsFile]).status == 0)
+        #expect(try run(["init", "--store", db]).status == 0)
+        #expect(try run(["keys", "generate", "--out", keys, "--store", db, "--aggregates", "--max-clients", "1000"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: "\(keys)/evaluator/\(Evaluator.galoisKeysFile)"))
+        #expect(try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--clients", clientsFile]).status == 0)
+
+        let runFile = folder.appending(path: "run.heat").path
+        let groups = folder.appending(path: "groups.heat").path
+        let evaluated = try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", runFile, "--aggregates-out", groups])
+        #expect(evaluated.status == 0, "\(evaluated.stderr)")
+        #expect(evaluated.stdoutText.contains("groups of at least 5 clients"))
+        // Two parts merged without keys equal the unsharded run's bytes.
+        var parts: [String] = []
+        for i in 0..<2 {
+            let part = folder.appending(path: "part-\(i).heat").path
+            #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--shard", "\(i)/2", "--out", part]).status == 0)
+            parts.append(part)
+        }
+        let merged = folder.appending(path: "merged.heat").path
+        #expect(try run(["evaluate", "--merge"] + parts + ["--out", merged]).status == 0)
+        #expect(try Data(contentsOf: URL(filePath: merged)) == Data(contentsOf: URL(filePath: runFile)))
+        #expect(try run(["evaluate", "--merge", parts[0], "--out", merged]).status == 65)
+        #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--shard", "2/2", "--out", merged]).status == 64)
+
+        // The executive release with the aggregates equals the one without (noise off).
+        let withAggregates = folder.appending(path: "a.json").path
+        let without = folder.appending(path: "b.json").path
+        #expect(try run(["release", "--store", db, "--keys", "\(keys)/keyholder", "--run", runFile, "--aggregates", groups,
+                         "--role", "executive", "--section", "groups", "--out", withAggregates]).status == 0)
+        // The same groups again to the same role (same members) are released again.
+        #expect(try run(["release", "--store", db, "--keys", "\(keys)/keyholder", "--run", runFile,
+                         "--role", "executive", "--section", "groups", "--out", without]).status == 0)
+        let a = try ResultsDocument.decode(Data(contentsOf: URL(filePath: withAggregates)))
+        let b = try ResultsDocument.decode(Data(contentsOf: URL(filePath: without)))
+        #expect(a.groups?.isEmpty == false)
+        #expect(a.groups == b.groups)
+    }
+
+    @Test func benchPipelineReportsEveryPhase() throws {
+        let outcome = try run(["bench", "pipeline", "--clients", "60", "--weeks", "4", "--json"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: outcome.stdout) as? [String: Any])
+        let report = try #require(json["report"] as? [String: Any])
+        let phases = try #require(report["phases"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+        for name in ["keygen", "ingest: read the CSV export", "encrypt and store append", "evaluate heat", "aggregates", "decrypt and release"] {
+            #expect(phases.contains(name), "missing phase \(name)")
+        }
+        #expect((report["evaluationKeyBytes"] as? Int ?? 0) > 0)
+        #expect((report["ciphertextsPerClient"] as? Double ?? 0) > 0)
+    }
+}
