@@ -42,6 +42,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case fheSeededCiphertext = 30
     /// A seeded BFV public key: `p0` and the 32-byte seed of `p1` (binary payload, about half size).
     case fheSeededPublicKey = 31
+    /// An integer (quantized) HeatML model for encrypted scoring: the preprocessing and the
+    /// integer weights or trees (JSON payload; `heatctl ml quantize`).
+    case quantizedModel = 80
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -63,6 +66,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .encryptedHeatRun: "encryptedHeatRun"
         case .fheSeededCiphertext: "fheSeededCiphertext"
         case .fheSeededPublicKey: "fheSeededPublicKey"
+        case .quantizedModel: "quantizedModel"
         }
     }
 
