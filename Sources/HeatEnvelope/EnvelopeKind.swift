@@ -57,6 +57,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     /// The encrypted pipeline's group aggregates: per released group, its client count and the
     /// heat and trend sums as ciphertexts (binary payload; `heatctl evaluate --aggregates-out`).
     case encryptedAggregates = 41
+    /// An integer (quantized) HeatML model for encrypted scoring: the preprocessing and the
+    /// integer weights or trees (JSON payload; `heatctl ml quantize`).
+    case quantizedModel = 80
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -84,6 +87,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .tfheServerKey: "tfheServerKey"
         case .tfheCiphertext: "tfheCiphertext"
         case .encryptedAggregates: "encryptedAggregates"
+        case .quantizedModel: "quantizedModel"
         }
     }
 

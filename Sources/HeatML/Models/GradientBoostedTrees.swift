@@ -451,3 +451,36 @@ extension GradientBoostedTrees {
         }
     }
 }
+
+extension GradientBoostedTrees {
+    /// Creates a fitted model from trees made elsewhere, such as an imported XGBoost model
+    /// (``XGBoostJSON/importModel(from:source:featureNames:)``).
+    ///
+    /// The trees are checked first (each a tree from its root, features in range, finite values).
+    /// ``rounds`` is the tree count, ``maxDepth`` the deepest tree (at most 30), and
+    /// ``featureImportances`` come from the nodes' gains.
+    ///
+    /// - Parameters:
+    ///   - importedTrees: the trees, in boosting order.
+    ///   - featureCount: the number of model features.
+    ///   - baseScore: the initial prediction (a probability for the logistic objective).
+    ///   - objective: the loss the trees were fitted for.
+    ///   - source: the file name for messages.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)`` when a tree or the base score is unusable.
+    public init(importedTrees: [RegressionTree], featureCount: Int, baseScore: Double, objective: Objective, source: String) throws(HeatMLError) {
+        self.init(objective: objective, rounds: max(importedTrees.count, 1), baseScore: baseScore)
+        for (t, tree) in importedTrees.enumerated() {
+            try tree.validate(featureCount: featureCount, source: source, index: t)
+        }
+        trees = importedTrees
+        self.featureCount = featureCount
+        fittedBaseScore = baseScore
+        maxDepth = min(30, max(1, importedTrees.map(\.depth).max() ?? 1))
+        var gains = [Double](repeating: 0, count: featureCount)
+        for tree in importedTrees {
+            for node in tree.nodes where !node.isLeaf { gains[node.feature] += max(node.gain, 0) }
+        }
+        totalGains = gains
+        try validateStructure(expectedFeatures: featureCount, source: source)
+    }
+}

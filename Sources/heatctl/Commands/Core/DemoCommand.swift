@@ -116,7 +116,10 @@ struct DemoCommand: HeatCommand {
         }
         let outcome = try ReleaseEngine(policy: releasePolicy, logger: Console.logger).release(
             input, request: ReleaseRequest(role: role, manager: manager, epsilon: epsilon), generatedAt: Clock.now())
-        let document = outcome.document
+        // Issue 18: the bank persona rules per client (counts only with the population, groups >= k).
+        let document = DemoPersonas.apply(
+            to: outcome.document, input: input, scores: scores,
+            features: DemoPersonas.features(run: run, scores: scores, directory: directory), minGroupSize: releasePolicy.minGroupSize)
         for item in outcome.withheld where !json {
             Console.info("withheld \(item.item) (rule \(item.rule)): \(item.reason)")
         }

@@ -14,7 +14,11 @@ struct MLCommand: AsyncParsableCommand {
               heatctl ml predict --model churn.model --data new.csv --explain 3 --out predictions.csv
               heatctl ml cluster --data churn.csv --k 4 --out segments.csv --json
               heatctl ml anomalies --data churn.csv --out scores.csv
+              heatctl ml import-xgboost model.json --out model.heat
+              heatctl ml quantize churn.model --bits 8 --out churn.q8
+              heatctl ml personas --data clients.csv --rules bank --out personas.csv
             """,
-        subcommands: [MLTrainCommand.self, MLEvaluateCommand.self, MLPredictCommand.self, MLClusterCommand.self, MLAnomaliesCommand.self]
+        subcommands: [MLTrainCommand.self, MLEvaluateCommand.self, MLPredictCommand.self, MLClusterCommand.self, MLAnomaliesCommand.self,
+                      MLImportXGBoostCommand.self, MLExportXGBoostCommand.self, MLQuantizeCommand.self, MLPersonasCommand.self]
     )
 }
