@@ -42,6 +42,10 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case fheSeededCiphertext = 30
     /// A seeded BFV public key: `p0` and the 32-byte seed of `p1` (binary payload, about half size).
     case fheSeededPublicKey = 31
+    /// A calibrated risk model: a model pipeline plus its probability calibrator (JSON payload, issue 19).
+    case riskModel = 85
+    /// A fraud model: behaviour profile scaler, isolation forest and hybrid classifier (JSON payload, issue 19).
+    case fraudModel = 86
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -63,6 +67,8 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .encryptedHeatRun: "encryptedHeatRun"
         case .fheSeededCiphertext: "fheSeededCiphertext"
         case .fheSeededPublicKey: "fheSeededPublicKey"
+        case .riskModel: "riskModel"
+        case .fraudModel: "fraudModel"
         }
     }
 
