@@ -21,9 +21,9 @@ mkdir -p "$OUT"
     --metrics-out "$OUT/fraud-metrics.json" --out "$OUT/alerts.csv"
 grep -m 5 ',true,' "$OUT/alerts.csv" || true
 # Bad rows are named (file, line, column, field) and the good ones kept; exit 65 after the work.
-{ head -3 "$OUT/transactions.csv"; echo "CUST9,yesterday,12,card,P1,0"; } > "$OUT/bad.csv"
+{ head -2000 "$OUT/transactions.csv"; echo "CUST9,yesterday,12,card,P1,0"; } > "$OUT/bad.csv"
 set +e
-"$HEATCTL" fraud profile --transactions "$OUT/bad.csv" --k 1 --out "$OUT/bad-profiles.csv"
+"$HEATCTL" fraud profile --transactions "$OUT/bad.csv" --k 2 --out "$OUT/bad-profiles.csv"
 status=$?
 set -e
 [ "$status" -eq 65 ] && echo "bad row: exit 65 as documented"

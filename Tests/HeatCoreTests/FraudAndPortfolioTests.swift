@@ -27,7 +27,9 @@ struct FraudTests {
         #expect(report.rejects.map(\.line) == [3, 4, 5, 6, 7, 8])
         #expect(report.rejects.allSatisfy { $0.file == "tx.csv" && $0.column != nil })
         #expect(!report.rejectReport.contains("SECRET-ID"))
-        #expect(report.records[1].occurredAt == 1_780_308_000 && report.records[1].channel == "online" && report.records[1].isFraud == nil)
+        #expect(report.records[1].occurredAt == 1_780_308_000)
+        #expect(report.records[1].channel == "online")
+        #expect(report.records[1].isFraud == nil)
         #expect(throws: IngestError.self) { try TransactionLogFormatReader(strict: true).read(data: Data(text.utf8), file: "tx.csv") }
         // A missing required column is a file-level error naming it.
         let error = #expect(throws: IngestError.self) { try TransactionLogFormatReader().read(data: Data("customer_id,amount\nA,1\n".utf8), file: "tx.csv") }
@@ -44,9 +46,15 @@ struct FraudTests {
         let night: Int64 = 1_780_711_200   // 2026-06-06T02:00:00Z
         for k in 0..<3 { log.append(CardTransaction(customerID: "A", occurredAt: night + Int64(k) * 600, amount: 100, channel: "online", counterparty: "X\(k)", isFraud: true)) }
         let p = try #require(BehaviourProfiler().profiles(of: log).first)
-        #expect(p.transactions == 8 && p.maxPerHour == 3 && p.channels == 2 && p.counterparties == 4)
+        #expect(p.transactions == 8)
+        #expect(p.maxPerHour == 3)
+        #expect(p.channels == 2)
+        #expect(p.counterparties == 4)
         #expect(p.nightShare == 3.0 / 8 && p.weekendShare == 5.0 / 8)
-        #expect(p.newCounterpartyShare == 0.5 && p.maxAmount == 100 && p.medianAmount == 10 && p.label == true)
+        #expect(p.newCounterpartyShare == 0.5)
+        #expect(p.maxAmount == 100)
+        #expect(p.medianAmount == 10)
+        #expect(p.label == true)
         #expect(p.features.count == BehaviourProfile.featureNames.count)
     }
 
@@ -100,7 +108,10 @@ struct RiskPortfolioTests {
         let north = try #require(section.groups.first { $0.ref == "North" })
         let south = try #require(section.groups.first { $0.ref == "South" })
         #expect(section.groups.filter { $0.kind == .branch }.map(\.ref) == ["North", "South"])   // Tiny (3 < k = 5) withheld
-        #expect(north.highShare == 0.5 && south.highShare == 0.25 && north.shareOfHigh == 0.5 && south.shareOfHigh == 0.5)
+        #expect(north.highShare == 0.5)
+        #expect(south.highShare == 0.25)
+        #expect(north.shareOfHigh == 0.5)
+        #expect(south.shareOfHigh == 0.5)
         #expect(north.highShareChange == 0.5 - 0.2 && south.highShareChange == nil)                // South's previous period had 4 < k
         #expect(north.levels == ["warm": 10])
         let branch = try #require(section.concentration.first { $0.kind == .branch })

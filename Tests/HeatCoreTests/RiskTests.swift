@@ -48,10 +48,16 @@ struct RiskTests {
 
     @Test func bandsFollowTheirThresholdsExactly() throws {
         let bands = RiskBands.standard
-        #expect(bands.band(for: 100) == .high && bands.band(for: 70) == .high && bands.band(for: 69) == .medium)
-        #expect(bands.band(for: 40) == .medium && bands.band(for: 39) == .low && bands.band(for: 0) == .low)
+        #expect(bands.band(for: 100) == .high)
+        #expect(bands.band(for: 70) == .high)
+        #expect(bands.band(for: 69) == .medium)
+        #expect(bands.band(for: 40) == .medium)
+        #expect(bands.band(for: 39) == .low)
+        #expect(bands.band(for: 0) == .low)
         let custom = try RiskBands.parse(["high": .number(80), "medium": .number(20)], file: "b.json")
-        #expect(custom.band(for: 79) == .medium && custom.band(for: 80) == .high && custom.band(for: 19) == .low)
+        #expect(custom.band(for: 79) == .medium)
+        #expect(custom.band(for: 80) == .high)
+        #expect(custom.band(for: 19) == .low)
         let (model, table) = try Self.model(.logistic(LogisticRegression()))
         let result = try RiskScorer(model: model, bands: custom).score(table, reasons: 0)
         for row in result.rows { #expect(row.band == (row.score >= 80 ? .high : (row.score >= 20 ? .medium : .low))) }
@@ -98,7 +104,9 @@ struct RiskTests {
         // Priority beats file order: a low rule listed first does not shadow a high one.
         let data = Data(#"{"schema": "customerheat.actions/1", "rules": [{"id": "a", "priority": "low", "action": "x", "when": [{"field": "f", "atLeast": 1}]}, {"id": "b", "priority": "high", "action": "y", "when": [{"field": "f", "above": 1}]}]}"#.utf8)
         let ordered = try ActionRules.parse(data, file: "r.json")
-        #expect(ordered.evaluate { _ in "2" }?.id == "b" && ordered.evaluate { _ in "1" }?.id == "a" && ordered.evaluate { _ in "0" } == nil)
+        #expect(ordered.evaluate { _ in "2" }?.id == "b")
+        #expect(ordered.evaluate { _ in "1" }?.id == "a")
+        #expect(ordered.evaluate { _ in "0" } == nil)
     }
 
     @Test func defaultRuleFilesLoad() throws {
@@ -152,7 +160,10 @@ struct RiskTests {
         let data = Data(text.replacingOccurrences(of: "GOOD", with: Self.good).utf8)
         let error = #expect(throws: RiskError.self) { try ActionRules.parse(data, file: "actions.json") }
         guard let error, case .invalidField(let file, let r, let f, _) = error else { Issue.record("expected invalidField, got \(String(describing: error))"); return }
-        #expect(file == "actions.json" && r == rule && f == field && error.category.exitCode == 78, "\(error)")
+        #expect(file == "actions.json")
+        #expect(r == rule)
+        #expect(f == field)
+        #expect(error.category.exitCode == 78, "\(error)")
         #expect(error.description.contains("\"\(field)\"") && (rule == nil || error.description.contains("rule \"\(rule ?? "")\"")))
     }
 

@@ -9,10 +9,12 @@ struct CalibrationTests {
     @Test func isotonicPoolsAdjacentViolators() throws {
         // margins sorted: labels 0 1 0 1 1 0 -> pooled means 0, 0.5, 0.5, 2/3, 2/3, 2/3
         let iso = try IsotonicCalibration.fit(margins: [1, 2, 3, 4, 5, 6], labels: [0, 1, 0, 1, 1, 0])
-        #expect(iso.values == [0, 0.5, 0.5, 2.0 / 3, 2.0 / 3, 2.0 / 3])
+        let twoThirds = 2.0 / 3
+        let expected: [Double] = [0, 0.5, 0.5, twoThirds, twoThirds, twoThirds]
+        #expect(iso.values == expected)
         #expect(iso.probability(margin: 1.5) == 0.25)          // linear between points
         #expect(iso.probability(margin: -10) == 0)             // clipped below
-        #expect(iso.probability(margin: 10) == 2.0 / 3)        // clipped above
+        #expect(iso.probability(margin: 10) == twoThirds)      // clipped above
         // Equal margins are pooled before PAVA.
         let tied = try IsotonicCalibration.fit(margins: [1, 1, 2], labels: [0, 1, 1])
         #expect(tied.thresholds == [1, 2] && tied.values == [0.5, 1])

@@ -30,7 +30,7 @@ enum FraudInput {
     static func read(_ path: String, strict: Bool) throws -> ReadReport<CardTransaction> {
         let report = try TransactionLogFormatReader(strict: strict).read(contentsOf: URL(filePath: path))
         if let note = report.ignoredFieldsNote { Console.info(note) }
-        if !report.isClean { Console.writeError(report.rejectReport) }
+        if !report.isClean { Console.warning(report.rejectReport) }
         return report
     }
 
