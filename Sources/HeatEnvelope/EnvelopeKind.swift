@@ -60,6 +60,10 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     /// An integer (quantized) HeatML model for encrypted scoring: the preprocessing and the
     /// integer weights or trees (JSON payload; `heatctl ml quantize`).
     case quantizedModel = 80
+    /// A calibrated risk model: a model pipeline plus its probability calibrator (JSON payload, issue 19).
+    case riskModel = 85
+    /// A fraud model: behaviour profile scaler, isolation forest and hybrid classifier (JSON payload, issue 19).
+    case fraudModel = 86
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -88,6 +92,8 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .tfheCiphertext: "tfheCiphertext"
         case .encryptedAggregates: "encryptedAggregates"
         case .quantizedModel: "quantizedModel"
+        case .riskModel: "riskModel"
+        case .fraudModel: "fraudModel"
         }
     }
 

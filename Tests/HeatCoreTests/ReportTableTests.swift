@@ -45,6 +45,7 @@ import Testing
             "run", "population-summary", "population-levels", "heat-histogram", "weekly-engagement", "groups",
             "clients", "personas", "model-metrics", "model-roc", "model-pr", "model-confusion",
             "model-calibration", "model-importances", "scenario-summary", "scenario-transitions", "scenario-groups",
+            "risk-portfolio-groups", "risk-concentration",
         ])
         let executive = try ReportFixtures.executive()
         let executiveNames = ReportTables.make(from: executive).map(\.name)

@@ -513,6 +513,22 @@ extension ReleaseEngine {
             drop("model", "model", present: document.model != nil)
             result.model = nil
         }
+        if let portfolio = document.riskPortfolio {
+            // Issue 19: the risk population view follows the same group rules.
+            if permissions.groups.isEmpty {
+                drop("riskPortfolio", "groups", present: true)
+                result.riskPortfolio = nil
+            } else {
+                var narrowed = portfolio
+                narrowed.groups = portfolio.groups.filter { permissions.groups.contains($0.kind) && $0.clients >= k }
+                narrowed.concentration = portfolio.concentration.filter { permissions.groups.contains($0.kind) }
+                if !permissions.population { narrowed.clients = nil; narrowed.highShare = nil; narrowed.previousHighShare = nil; narrowed.bands = nil }
+                if narrowed.groups.count < portfolio.groups.count {
+                    withheld.append(Withholding(item: "riskPortfolio groups", rule: "\(rule).groups", reason: "\(portfolio.groups.count - narrowed.groups.count) groups the role may not receive"))
+                }
+                result.riskPortfolio = narrowed
+            }
+        }
         result.role = role
         var summary = policy.summary(epsilon: document.policy.epsilon)
         summary.mechanism = document.policy.mechanism

@@ -46,6 +46,7 @@ struct HTMLReport {
             case .personas: body += personas(tables)
             case .model: body += model(tables)
             case .scenario: body += ScenarioReportSection(document: document, palette: palette).render()
+            case .riskPortfolio: body += RiskPortfolioReportSection(document: document, palette: palette).render()
             case .parameters: break
             }
         }

@@ -26,6 +26,8 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
     case model
     /// A stress scenario's before / after comparison (`scenario`).
     case scenario
+    /// Risk by portfolio group (`riskPortfolio`, issue 19).
+    case riskPortfolio
     /// The footer: parameters, policy, audit run, mode (always present).
     case parameters
 
@@ -43,6 +45,7 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
         case .personas: "personas"
         case .model: "model"
         case .scenario: "scenario"
+        case .riskPortfolio: "riskPortfolio"
         case .parameters: nil
         }
     }
@@ -58,6 +61,7 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
         case .personas: "Personas"
         case .model: "Churn model"
         case .scenario: "Stress scenario"
+        case .riskPortfolio: "Risk by portfolio group"
         case .parameters: "Parameters, policy and provenance"
         }
     }
@@ -77,6 +81,7 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
         case .personas: document.personas != nil
         case .model: document.model != nil
         case .scenario: document.scenario != nil
+        case .riskPortfolio: document.riskPortfolio != nil
         case .parameters: true
         }
     }

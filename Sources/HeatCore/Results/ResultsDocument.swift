@@ -50,6 +50,8 @@ public struct ResultsDocument: Sendable, Codable, Equatable {
     public var model: ModelSection?
     /// A stress scenario's before / after comparison (`heatctl scenario run`).
     public var scenario: ScenarioSection?
+    /// Risk by portfolio group (`heatctl risk portfolio`, issue 19).
+    public var riskPortfolio: RiskPortfolioSection?
 
     /// Whether the results come from the plaintext or the encrypted pipeline.
     public enum Mode: String, Sendable, Codable, Equatable {
