@@ -45,6 +45,8 @@ struct HeatCtl: AsyncParsableCommand {
             BenchCommand.self,
             CLVCommand.self,
             ScenarioCommand.self,
+            AskCommand.self,
+            SummarizeCommand.self,
         ]
     )
 }
