@@ -23,6 +23,7 @@ final class AnalystTestServer: @unchecked Sendable {
     private var listener: Int32 = -1
     private let lock = NSLock()
     private var received: [String] = []
+    private var stopped = false
 
     init(mode: Mode) throws {
         self.mode = mode
@@ -42,10 +43,16 @@ final class AnalystTestServer: @unchecked Sendable {
         }
         port = UInt16(bigEndian: address.sin_port)
         let fd = listener
+        // The accept thread owns the listening descriptor and closes it when it ends, so the
+        // number cannot be reused by another test's socket while this thread still accepts on it.
         Thread { [self] in
             while true {
                 let connection = accept(fd, nil, nil)
-                if connection < 0 { return }
+                if connection < 0 || isStopped {
+                    if connection >= 0 { close(connection) }
+                    close(fd)
+                    return
+                }
                 Thread { self.serve(connection) }.start()
             }
         }.start()
@@ -61,9 +68,17 @@ final class AnalystTestServer: @unchecked Sendable {
     /// The URL of the chat-completions endpoint.
     var url: String { "http://127.0.0.1:\(port)/v1/chat/completions" }
 
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
     func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     private func serve(_ connection: Int32) {

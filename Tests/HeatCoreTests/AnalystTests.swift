@@ -99,7 +99,14 @@ enum AnalystFixture {
     /// and every number in the text is one of the figures.
     static func checkTraceable(_ names: [String]) throws {
         let documents = try names.map(AnalystFixture.document)
-        let numbers = try names.map { try AnalystFixture.numbers(in: AnalystFixture.data($0 == "full" ? "results-full" : "analyst/\($0)")) }
+        let parsed = try names.map { try AnalystFixture.numbers(in: AnalystFixture.data($0 == "full" ? "results-full" : "analyst/\($0)")) }
+        struct Numbers {
+            var values: Set<Double>
+            func contains(_ value: Double) -> Bool {
+                values.contains(value) || values.contains { abs($0 - value) <= 1e-12 * max(1, abs(value)) }
+            }
+        }
+        let numbers = parsed.map(Numbers.init)
         let summary = ExecutiveSummary(documents: documents).compose()
         #expect(!summary.figures.isEmpty)
         for figure in summary.figures {
@@ -123,6 +130,8 @@ enum AnalystFixture {
     }
 
     @Test func everyNumberOfTheSummaryIsTraceableToTheDocuments() throws {
+        // (Document values are compared to the last bit but one: Foundation's two JSON parsers
+        // may round the 17th significant digit differently.)
         try Self.checkTraceable(["current", "previous"])
         try Self.checkTraceable(["current"])
         try Self.checkTraceable(["full"])
@@ -252,7 +261,7 @@ enum AnalystFixture {
         #expect(answer.rendered.contains("Source: release to executive"))
         // The model was given the document and the question, nothing else.
         let body = try #require(requests.first)
-        #expect(body.contains("customerheat.results/1") && body.contains("B-8795e9c3") && body.contains("mean heat of branch"))
+        #expect(body.contains("customerheat.results") && body.contains("B-8795e9c3") && body.contains("mean heat of branch"))
     }
 
     @Test func anInventedNumberIsRejectedAndTheEngineAnswers() async throws {

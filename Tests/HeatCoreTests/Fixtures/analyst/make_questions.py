@@ -211,9 +211,9 @@ weeks_named("Compare events in 2026-W05 and 2026-W08", None, "2026-W05", "2026-W
 pop = cur["population"]
 
 
-def share(question, part, numbers=None, doc="current", measure="level"):
+def share(question, part, numbers=None, doc="current", measure="level", refs=()):
     total = DOCS[doc]["population"]["clients"]
-    add(question, doc, status="answer", intent="share", kind="population", measure=measure, refs=[],
+    add(question, doc, status="answer", intent="share", kind="population", measure=measure, refs=list(refs),
         numbers=numbers or [n(part), pct(part, total)])
 
 
@@ -224,8 +224,9 @@ share("share of cool customers", pop["levels"]["cool"])
 share("What share of clients are cooling?", pop["cooling"], measure="cooling")
 share("cooling rate across the bank", pop["cooling"], measure="cooling")
 share("What share of clients are warm or hot?", pop["levels"]["warm"] + pop["levels"]["hot"])
-share("percent of clients in the retail segment", group("current", "retail")["clients"], measure="group")
-share("what fraction of clients are with branch B-a156c076", group("current", "B-a156c076")["clients"], measure="group")
+share("percent of clients in the retail segment", group("current", "retail")["clients"], measure="group", refs=["retail"])
+share("what fraction of clients are with branch B-a156c076", group("current", "B-a156c076")["clients"], measure="group",
+      refs=["B-a156c076"])
 bins = cur["heatHistogram"]
 above = sum(b["clients"] for b in bins if b["from"] >= 20000)
 share("What share of clients have heat above 20000?", above, measure="band")
