@@ -3,6 +3,7 @@
 # at the built heatctl and OUT at a fresh folder), the README's tour (Examples/readme-tour.sh) from
 # an empty temporary folder, and the Swift library tour.
 # Usage: Scripts/run-examples.sh   (after `make build`)
+# Scripts include Examples/analyst.sh (issue 24: heatctl ask and summarize over fixture releases).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

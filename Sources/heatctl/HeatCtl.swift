@@ -47,6 +47,8 @@ struct HeatCtl: AsyncParsableCommand {
             ScenarioCommand.self,
             RiskCommand.self,
             FraudCommand.self,
+            AskCommand.self,
+            SummarizeCommand.self,
         ]
     )
 

@@ -57,6 +57,10 @@ public struct RolePermissions: Sendable, Equatable {
     public var clients = ClientAccess.none
     /// Differential privacy; `nil` when the role may not request noisy releases.
     public var budget: Budget?
+    /// Names of analyst language-model endpoints (`AnalystEndpoint.name`) the role's releases may
+    /// be sent to (`shareWith` in the policy file; empty by default: default-deny). Releases with
+    /// per-client rows are never sent, whatever this says.
+    public var shareWith: Set<String> = []
 
     /// Creates permissions with everything off.
     public init() {}
@@ -74,7 +78,7 @@ public struct RolePermissions: Sendable, Equatable {
     }
 
     static func parse(_ fields: PolicyFields) throws(PolicyError) -> RolePermissions {
-        try fields.onlyKeys(["population", "histogram", "weekly", "model", "groups", "clients", "dp", "description"])
+        try fields.onlyKeys(["population", "histogram", "weekly", "model", "groups", "clients", "dp", "description", "shareWith"])
         _ = try fields.string("description")
         var role = RolePermissions()
         role.population = try fields.bool("population") ?? false
@@ -92,6 +96,12 @@ public struct RolePermissions: Sendable, Equatable {
                 throw fields.error("clients", "expected \"none\", \"own\" or \"all\", found \"\(access)\"")
             }
             role.clients = parsed
+        }
+        for (index, name) in (try fields.strings("shareWith") ?? []).enumerated() {
+            guard name.range(of: "^[a-z][a-z0-9_-]{0,39}$", options: .regularExpression) != nil else {
+                throw fields.error("shareWith[\(index)]", "an endpoint name is lower-case letters, digits, '-' or '_', starting with a letter")
+            }
+            role.shareWith.insert(name)
         }
         if let dp = try fields.object("dp") {
             try dp.onlyKeys(["epsilon", "maxEpsilon", "monthlyBudget", "required"])
