@@ -62,6 +62,26 @@ struct XGBoostInteropTests {
         }
     }
 
+    /// Histogram cuts are training values such as 170.49 (not a Float): a row equal to the cut
+    /// goes right in HeatML and must go right in XGBoost too (rounding the threshold up instead
+    /// sent it left and moved exported probabilities by 0.15 in Scripts/check-xgboost-export.sh).
+    @Test func exportedThresholdsSendValuesEqualToTheCutRight() throws {
+        var rows: [[Double]] = [], labels: [Int] = []
+        var generator = SeededGenerator(seed: 11)
+        for _ in 0..<600 {
+            let a = (generator.nextUnit() * 36_500).rounded() / 100   // two decimals, as in a CSV
+            rows.append([a])
+            labels.append(a + generator.nextUnit() * 120 > 240 ? 1 : 0)
+        }
+        var model = GradientBoostedTrees(rounds: 10, maxDepth: 3)
+        try model.fit(try Matrix(rows: rows), labels: labels)
+        let thresholds = model.trees.flatMap { $0.nodes.filter { !$0.isLeaf }.map(\.threshold) }
+        #expect(thresholds.contains { Double(Float($0)) != $0 })
+        for t in thresholds {
+            #expect(!(Float(t) < XGBoostJSON.floatThreshold(equivalentTo: t)), "a value equal to \(t) would go left in XGBoost")
+        }
+    }
+
     @Test func modelsWithoutFeatureNamesNeedThem() throws {
         let url = try Self.fixture("nonames.json")
         #expect(throws: XGBoostInteropError.featureNames(source: url.path, expected: 3, given: 0)) {

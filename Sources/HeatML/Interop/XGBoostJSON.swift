@@ -17,10 +17,9 @@ import Foundation
 /// XGBoost's `Float`s; HeatML sums them in `Double`, so probabilities differ from XGBoost's own
 /// only by its `Float` rounding (below 1e-6 on the fixtures).
 ///
-/// Export writes ``GradientBoostedTrees`` in the same format, thresholds rounded up to the next
-/// `Float` (``floatThreshold(equivalentTo:)``) so that any value representable as a `Float`
-/// goes the same way in XGBoost as in HeatML; an imported model exports back to its original
-/// thresholds.
+/// Export writes ``GradientBoostedTrees`` in the same format, thresholds rounded to the nearest
+/// `Float`, ties up (``floatThreshold(equivalentTo:)``), so a value equal to a threshold goes the
+/// same way in XGBoost as in HeatML; an imported model exports back to its original thresholds.
 ///
 /// ```swift
 /// let data = try Data(contentsOf: URL(filePath: "model.json"))
@@ -63,17 +62,23 @@ public enum XGBoostJSON {
         return belowIsEven ? midpoint.nextUp : midpoint
     }
 
-    /// The smallest `Float` at or above a double threshold.
+    /// The `Float` threshold XGBoost should store for a double threshold: the nearest `Float`,
+    /// ties upwards.
     ///
-    /// For every `Float` value `v`, `Double(v) < threshold` exactly when `v < floatThreshold(equivalentTo: threshold)`;
-    /// and `floatThreshold(equivalentTo: doubleThreshold(equivalentTo: t)) == t`.
+    /// A value equal to the threshold goes right in XGBoost as in HeatML whatever its rounding
+    /// (histogram cuts are training values, so such rows are common), and
+    /// `floatThreshold(equivalentTo: doubleThreshold(equivalentTo: t)) == t`, so an imported
+    /// model exports back to its own thresholds. Only a double closer than half a `Float` step to
+    /// a threshold that is not a `Float` can go the other way.
     ///
     /// - Parameter threshold: a finite double threshold.
     /// - Returns: the `Float` threshold XGBoost should store.
     public static func floatThreshold(equivalentTo threshold: Double) -> Float {
-        var value = Float(threshold)
-        if Double(value) < threshold { value = value.nextUp }
-        return value
+        var below = Float(threshold)
+        if Double(below) > threshold { below = below.nextDown }
+        if Double(below) == threshold { return below }
+        let above = below.nextUp
+        return threshold - Double(below) >= Double(above) - threshold ? above : below
     }
 
     // MARK: Import

@@ -11,8 +11,8 @@ struct MLExportXGBoostCommand: HeatCommand {
         abstract: "Export a HeatML boosted-tree model to XGBoost's JSON model format.",
         discussion: """
             The file loads with `xgboost.Booster(model_file="model.json")` and gives the same \
-            predictions on the model's feature columns (thresholds are rounded up to float32, so \
-            every float32 value goes the same way). Feature names are the model's features: a \
+            predictions on the model's feature columns (thresholds are rounded to the nearest float32, so a value equal to a \
+            threshold goes the same way). Feature names are the model's features: a \
             numeric column keeps its name, a one-hot feature is `column=category`. Only gbdt \
             models are exported (a logistic model is refused, exit 64).
 
