@@ -61,7 +61,7 @@ import Testing
     @Test func chartsAreAccessibleAndLabelled() throws {
         let html = ReportRenderer().html(for: try ReportFixtures.full())
         let charts = html.components(separatedBy: "<svg ").dropFirst()
-        #expect(charts.count == 23, "10 charts in wide and narrow layouts (the scenario's levels too), 3 unit-square charts")
+        #expect(charts.count == 29, "10 charts in wide and narrow layouts (the scenario's levels too), 3 unit-square charts, 3 risk-portfolio charts in both layouts")
         for chart in charts {
             let id = String(chart.split(separator: "\"")[3])
             #expect(chart.contains("role=\"img\""))
