@@ -37,7 +37,6 @@ struct HeatCtl: AsyncParsableCommand {
             EvaluateCommand.self,
             ReleaseCommand.self,
             ClientsCommand.self,
-            ReleaseCommand.self,
             PolicyCommand.self,
             AuditCommand.self,
             MLCommand.self,

@@ -221,6 +221,15 @@ enum AnalystFixture {
         #expect(reason.contains("15,000") && reason.contains("b-8795e9c3"))
     }
 
+    @Test func rejectsNumbersWrittenAsWords() {
+        // No digit to check, so without this rule the invented figure would pass unchecked.
+        guard case .rejected(let reason) = checker.check("Branch B-8795e9c3 has a mean heat of fifteen thousand.") else {
+            Issue.record("a number written as words was accepted")
+            return
+        }
+        #expect(reason.contains("fifteen"))
+    }
+
     @Test func rejectsANumberAttributedToTheWrongGroupOrMeasure() {
         // 14,720 is B-8795e9c3's mean heat, not B-2f908dd5's.
         #expect(checker.check("Branch B-2f908dd5 has mean heat 14,720.") != .accepted([]))

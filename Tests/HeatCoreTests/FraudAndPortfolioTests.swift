@@ -102,7 +102,9 @@ struct RiskPortfolioTests {
     }
 
     @Test func metricsForReleasedGroups() throws {
-        let now = Self.clients([("North", 10, 5), ("South", 20, 5), ("Tiny", 3, 3)])
+        // Tiny and Small (3 + 2 < k each, 5 = k together) are withheld; the totals minus the
+        // released groups then cover 5 clients, so North and South can be released.
+        let now = Self.clients([("North", 10, 5), ("South", 20, 5), ("Tiny", 3, 3), ("Small", 2, 0)])
         let before = Self.clients([("North", 10, 2), ("South", 4, 1)])
         let section = try RiskPortfolioRelease(policy: Self.policy).release(now, previous: before, role: "executive", kinds: [.branch, .segment], source: "t")
         let north = try #require(section.groups.first { $0.ref == "North" })
@@ -116,9 +118,22 @@ struct RiskPortfolioTests {
         #expect(north.levels == ["warm": 10])
         let branch = try #require(section.concentration.first { $0.kind == .branch })
         #expect(branch.herfindahl == 0.5 && branch.largestShare == 0.5)
-        #expect(section.clients == 33 && section.highShare == 13.0 / 33)
-        #expect(section.withheld.filter { $0.rule == "minGroupSize" }.count == 2)
+        #expect(section.clients == 35 && section.highShare == 13.0 / 35)
+        #expect(section.withheld.filter { $0.rule == "minGroupSize" }.count == 3)
         #expect(!section.withheld.contains { $0.item.contains("Tiny") })
+    }
+
+    /// The review's attack: totals 33, North 10 and South 20 released, so "Tiny" = 33 - 30 = 3
+    /// clients, all High. Complementary suppression withholds North too.
+    @Test func theTotalsMinusTheReleasedGroupsNeverRevealAWithheldGroup() throws {
+        let now = Self.clients([("North", 10, 5), ("South", 20, 5), ("Tiny", 3, 3)])
+        let section = try RiskPortfolioRelease(policy: Self.policy).release(now, role: "executive", kinds: [.branch], source: "t")
+        let branches = section.groups.filter { $0.kind == .branch }
+        let residual = try #require(section.clients) - branches.reduce(0) { $0 + $1.clients }
+        #expect(residual == 0 || residual >= 5, "the totals reveal \(residual) clients outside the released groups")
+        #expect(branches.map(\.ref) == ["South"])
+        #expect(section.withheld.contains { $0.rule == "differencing" })
+        #expect(branches.first?.shareOfHigh == 1.0, "shares are over the released groups only")
     }
 
     @Test func refusals() throws {
@@ -144,6 +159,9 @@ struct RiskPortfolioTests {
         document.riskPortfolio = section
         let engine = ReleaseEngine(policy: Self.policy)
         #expect(try engine.restrict(document, to: "auditor").document.riskPortfolio == nil)
+        // A role that must only see noisy figures is refused an exact document (not narrowed).
+        let exact = #expect(throws: PolicyRefusal.self) { try engine.restrict(document, to: "analyst") }
+        #expect(exact?.rule == "roles.analyst.dp")
         let manager = try #require(try engine.restrict(document, to: "manager").document.riskPortfolio)
         #expect(manager.groups.allSatisfy { $0.kind == .branch } && !manager.groups.isEmpty)
         // The report renders a chart per metric and exports the tables.

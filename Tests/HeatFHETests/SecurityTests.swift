@@ -206,6 +206,33 @@ import Testing
         #expect(throws: FHEError.self) { try PublicKey(envelope: zeroMask, context: context, source: "pk") }
     }
 
+    /// An all-zero secret (or one with far fewer non-zero coefficients than sampling gives) is
+    /// ternary and consistent across primes, so the weight check is its only guard: test it at a
+    /// real ring degree (the check applies from N = 1024).
+    @Test func nearEmptySecretKeysAreRefusedAtRealSizes() throws {
+        let setup = try Setup()
+        let context = setup.context
+        let ring = context.keyContext
+        let n = ring.degree
+        func key(nonZero: Int) -> Envelope {
+            var data = [UInt32](repeating: 0, count: ring.count * n)
+            for j in 0..<nonZero { for i in 0..<ring.count { data[i * n + j] = 1 } }
+            var writer = BfvFile.header(context.parameters)
+            BfvFile.write(PolyRq<UInt32, Coeff>(context: ring, data: data), to: &writer)
+            return BfvFile.envelope(kind: .fheSecretKey, parameters: context.parameters, writer: writer)
+        }
+        for nonZero in [0, n / 4] {
+            do {
+                _ = try SecretKey(envelope: key(nonZero: nonZero), context: context, source: "s")
+                Issue.record("a secret key with \(nonZero) non-zero coefficients of \(n) was accepted")
+            } catch {
+                #expect("\(error)".contains("too few non-zero"))
+            }
+        }
+        // A generated key (about 2N/3 non-zero) loads.
+        _ = try SecretKey(envelope: setup.secretKey.envelope(), context: context, source: "s")
+    }
+
     @Test func seededObjectsRoundTripAtHalfTheSize() throws {
         let setup = try Setup()
         let context = setup.context

@@ -87,6 +87,11 @@ public struct AnalystService: Sendable {
         case .rejected(let reason):
             return fallback(deterministic, "the language model's answer was rejected: \(reason)")
         case .accepted(let figures):
+            // A question the engine cannot answer gets the model's answer only when it quotes
+            // checked figures from the document; free text with no figure would be a guess.
+            if deterministic.status != .answered && figures.isEmpty {
+                return fallback(deterministic, "the language model's answer quoted no figure from the document")
+            }
             return AnalystAnswer(
                 status: .answered, intent: deterministic.intent, kind: deterministic.kind, measure: deterministic.measure,
                 text: reply.trimmingCharacters(in: .whitespacesAndNewlines), figures: figures, refs: deterministic.refs,

@@ -124,7 +124,20 @@ public struct AnswerChecker: Sendable {
     ///
     /// - Parameter text: the answer to check.
     /// - Returns: ``Verdict/accepted(_:)`` with the figures quoted, or ``Verdict/rejected(_:)`` naming the first unsupported number.
+    /// Number words a reply may not use (figures must be written in digits to be checked).
+    static let numberWords: Set<String> = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty",
+        "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "million", "billion",
+        "dozen", "half", "third", "quarter", "twice", "thrice", "double", "triple",
+    ]
+
     public func check(_ text: String) -> Verdict {
+        // Numbers written as words cannot be attributed and checked: refuse them outright.
+        let lettersOnly = text.lowercased().components(separatedBy: CharacterSet.letters.inverted)
+        if let word = lettersOnly.first(where: { Self.numberWords.contains($0) }) {
+            return .rejected("it writes a number as a word (\"\(word)\"), which cannot be checked against the document")
+        }
         var quoted: [AnalystFigure] = []
         let sentences = text.lowercased().components(separatedBy: CharacterSet(charactersIn: "\n;")).flatMap {
             $0.replacingOccurrences(of: "(?<=[.!?])\\s+", with: "\u{1}", options: .regularExpression).components(separatedBy: "\u{1}")

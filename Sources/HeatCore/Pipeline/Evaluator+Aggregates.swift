@@ -16,7 +16,10 @@ extension Evaluator {
         guard folder.role == .evaluator else {
             throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; Galois keys are loaded from the evaluator folder")
         }
-        let (envelope, source) = try PipelineKeys.read(folder, kind: .fheGaloisKeys, describedAs: Self.galoisKeysFile)
+        // `keys generate --aggregates` writes the seeded form (half the size); the full form loads too.
+        let seeded = folder.files.values.contains(.fheSeededGaloisKeys)
+        let (envelope, source) = try PipelineKeys.read(
+            folder, kind: seeded ? .fheSeededGaloisKeys : .fheGaloisKeys, describedAs: Self.galoisKeysFile)
         do {
             return try Bfv64.galoisKeys(envelope: envelope, context: context, source: source)
         } catch {

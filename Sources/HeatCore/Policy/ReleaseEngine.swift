@@ -460,6 +460,11 @@ extension ReleaseEngine {
         let permissions = try policy.permissions(for: role)
         let k = policy.minGroupSize
         let rule = "roles.\(role)"
+        if permissions.budget?.required == true && document.policy.epsilon == nil {
+            // Narrowing removes figures but adds no noise: a role that must only see noisy
+            // figures cannot be handed an exact document.
+            throw PolicyRefusal(rule: "\(rule).dp", reason: "the role \"\(role)\" requires differential-privacy noise and this document holds exact figures")
+        }
         var result = document
         var withheld: [Withholding] = []
         func drop(_ item: String, _ field: String, present: Bool) {
@@ -471,7 +476,10 @@ extension ReleaseEngine {
             drop("personas", "population", present: document.personas != nil)
             result.personas = nil
         }
-        result.personas = result.personas?.filter { $0.clients >= k }
+        if let personas = result.personas {
+            // A larger k than the release's: fold again with complementary suppression.
+            result.personas = PersonaRelease.counts(of: personas, minGroupSize: k)
+        }
         if permissions.histogram, let bins = document.heatHistogram {
             var merged = Self.mergeSmallBins(bins, k: k)
             if !merged.isEmpty, let maximum = document.heatConfig?.maximumHeat {
@@ -520,9 +528,20 @@ extension ReleaseEngine {
                 result.riskPortfolio = nil
             } else {
                 var narrowed = portfolio
-                narrowed.groups = portfolio.groups.filter { permissions.groups.contains($0.kind) && $0.clients >= k }
-                narrowed.concentration = portfolio.concentration.filter { permissions.groups.contains($0.kind) }
                 if !permissions.population { narrowed.clients = nil; narrowed.highShare = nil; narrowed.previousHighShare = nil; narrowed.bands = nil }
+                // Per kind: the role's kinds, k, complementary suppression against the totals the
+                // role keeps, and shares / concentration recomputed over what remains.
+                narrowed.groups = []
+                narrowed.concentration = []
+                var kinds: [GroupSummary.Kind] = []
+                for group in portfolio.groups where !kinds.contains(group.kind) { kinds.append(group.kind) }
+                for kind in kinds where permissions.groups.contains(kind) {
+                    let eligible = portfolio.groups.filter { $0.kind == kind && $0.clients >= k }
+                    let kept = RiskPortfolioRelease.suppressingComplements(eligible, total: narrowed.clients, k: k).kept
+                    let (shared, concentration) = RiskPortfolioRelease.withSharesOfHigh(kept, kind: kind)
+                    narrowed.groups += shared
+                    if let concentration { narrowed.concentration.append(concentration) }
+                }
                 if narrowed.groups.count < portfolio.groups.count {
                     withheld.append(Withholding(item: "riskPortfolio groups", rule: "\(rule).groups", reason: "\(portfolio.groups.count - narrowed.groups.count) groups the role may not receive"))
                 }

@@ -172,15 +172,63 @@ public struct RiskPortfolioRelease: Sendable {
                 }
                 released.append(group)
             }
-            let highTotal = released.reduce(0) { $0 + ($1.bands[RiskBand.high.rawValue] ?? 0) }
-            for i in released.indices { released[i].shareOfHigh = share(released[i].bands[RiskBand.high.rawValue] ?? 0, highTotal) }
-            if !released.isEmpty {
-                section.concentration.append(RiskConcentration(kind: kind, herfindahl: released.reduce(0) { $0 + $1.shareOfHigh * $1.shareOfHigh },
-                                                               largestShare: released.map(\.shareOfHigh).max() ?? 0, groups: released.count))
+            let suppressed = Self.suppressingComplements(released, total: section.clients, k: k)
+            for _ in 0..<suppressed.removed {
+                withheld.append(Withholding(item: "\(kind.rawValue) group", rule: "differencing",
+                                            reason: "withheld with the smaller groups, so that the totals minus the released groups cannot reveal them"))
             }
-            section.groups += released
+            let (shared, concentration) = Self.withSharesOfHigh(suppressed.kept, kind: kind)
+            if let concentration { section.concentration.append(concentration) }
+            section.groups += shared
         }
         section.withheld = withheld
         return section
     }
+
+    /// Complementary suppression for one kind of group: while the clients outside the released
+    /// groups (the withheld small groups and clients without a group) number fewer than `k` but
+    /// more than zero, and the totals are released, the smallest released group is withheld too,
+    /// so that the totals minus the released groups never reveal a group under `k`.
+    ///
+    /// - Parameters:
+    ///   - groups: the groups of one kind that passed the `k` rule.
+    ///   - total: the released client total, or `nil` when the totals are withheld.
+    ///   - k: the policy's minimum group size.
+    /// - Returns: the groups to keep and how many more were withheld.
+    public static func suppressingComplements(_ groups: [RiskPortfolioGroup], total: Int?, k: Int) -> (kept: [RiskPortfolioGroup], removed: Int) {
+        guard let total else { return (groups, 0) }
+        var kept = groups
+        var residual = total - kept.reduce(0) { $0 + $1.clients }
+        var removed = 0
+        while residual > 0, residual < k,
+              let smallest = kept.indices.min(by: { (kept[$0].clients, kept[$0].ref) < (kept[$1].clients, kept[$1].ref) }) {
+            residual += kept[smallest].clients
+            kept.remove(at: smallest)
+            removed += 1
+        }
+        return (kept, removed)
+    }
+
+    /// Each group's share of the kind's High-band clients and the kind's concentration, computed
+    /// over the released groups only (a share over a larger set would reveal the withheld ones).
+    ///
+    /// - Parameters:
+    ///   - groups: the released groups of one kind.
+    ///   - kind: their kind.
+    /// - Returns: the groups with ``RiskPortfolioGroup/shareOfHigh`` set, and the concentration
+    ///   (`nil` when no group is released).
+    public static func withSharesOfHigh(_ groups: [RiskPortfolioGroup], kind: GroupSummary.Kind) -> ([RiskPortfolioGroup], RiskConcentration?) {
+        guard !groups.isEmpty else { return ([], nil) }
+        var result = groups
+        let highTotal = result.reduce(0) { $0 + ($1.bands[RiskBand.high.rawValue] ?? 0) }
+        for i in result.indices {
+            let high = result[i].bands[RiskBand.high.rawValue] ?? 0
+            result[i].shareOfHigh = highTotal > 0 ? Double(high) / Double(highTotal) : 0
+        }
+        let concentration = RiskConcentration(
+            kind: kind, herfindahl: result.reduce(0) { $0 + $1.shareOfHigh * $1.shareOfHigh },
+            largestShare: result.map(\.shareOfHigh).max() ?? 0, groups: result.count)
+        return (result, concentration)
+    }
+
 }

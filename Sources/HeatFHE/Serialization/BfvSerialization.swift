@@ -259,10 +259,11 @@ extension BfvParameters {
 extension SecretKey {
     /// The secret key as an `fheSecretKey` envelope (written with mode 0600).
     ///
-    /// The envelope's payload is a copy of the secret: prefer ``write(to:)``, which wipes it.
+    /// The envelope's payload is a copy of the secret, so this is internal (tests and the
+    /// benchmark's size report): callers outside the module use ``write(to:)``, which wipes it.
     ///
     /// - Returns: the envelope.
-    public func envelope() -> Envelope {
+    func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
         withSecretCoefficients { s in BfvFile.write(s, to: &writer) }
         defer { writer.bytes.wipe() }

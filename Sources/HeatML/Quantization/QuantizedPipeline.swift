@@ -155,7 +155,8 @@ public struct QuantizedPipeline: Sendable, Codable, Equatable {
     ///
     /// - Parameter url: the file.
     /// - Returns: the pipeline.
-    /// - Throws: ``HeatMLError/missingFile(path:)``, ``HeatMLError/badModel(source:reason:)``.
+    /// - Throws: ``HeatMLError/missingFile(path:)``, ``HeatMLError/badModel(source:reason:)`` (also
+    ///   for a file that fails ``validate(source:)``).
     public static func load(from url: URL) throws(HeatMLError) -> QuantizedPipeline {
         let envelope: Envelope
         do {
@@ -164,11 +165,14 @@ public struct QuantizedPipeline: Sendable, Codable, Equatable {
             if case .missingFile = error { throw .missingFile(path: url.path) }
             throw .badModel(source: url.path, reason: error.description)
         }
+        let pipeline: QuantizedPipeline
         do {
-            return try JSONDecoder().decode(QuantizedPipeline.self, from: envelope.payload)
+            pipeline = try JSONDecoder().decode(QuantizedPipeline.self, from: envelope.payload)
         } catch {
             throw .badModel(source: url.path, reason: "\(error)")
         }
+        try pipeline.validate(source: url.path)
+        return pipeline
     }
 }
 

@@ -116,10 +116,11 @@ struct DemoCommand: HeatCommand {
         }
         let outcome = try ReleaseEngine(policy: releasePolicy, logger: Console.logger).release(
             input, request: ReleaseRequest(role: role, manager: manager, epsilon: epsilon), generatedAt: Clock.now())
-        // Issue 18: the bank persona rules per client (counts only with the population, groups >= k).
-        let document = DemoPersonas.apply(
+        // Issue 18: the bank persona rules per client (counts through PersonaRelease: k with
+        // complementary suppression, none in a noisy release).
+        let document = BankPersonas.apply(
             to: outcome.document, input: input, scores: scores,
-            features: DemoPersonas.features(run: run, scores: scores, directory: directory), minGroupSize: releasePolicy.minGroupSize)
+            features: BankPersonas.features(run: run, scores: scores, directory: directory), minGroupSize: releasePolicy.minGroupSize)
         for item in outcome.withheld where !json {
             Console.info("withheld \(item.item) (rule \(item.rule)): \(item.reason)")
         }

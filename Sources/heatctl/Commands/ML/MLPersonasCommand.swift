@@ -64,7 +64,15 @@ struct MLPersonasCommand: HeatCommand {
             (name: "persona", values: assignments.map { $0.label ?? "" }),
             (name: "persona_rule", values: assignments.map { $0.ruleID ?? "" }),
         ]
-        if table.columnNames.contains("persona") { extra[0].name = "persona_label" }
+        // Never write two columns with one name (for example when run on its own output).
+        let taken = Set(table.columnNames)
+        func free(_ candidates: [String]) -> String {
+            if let name = candidates.first(where: { !taken.contains($0) }) { return name }
+            let base = candidates.last ?? "persona"
+            return (2...).lazy.map { "\(base)_\($0)" }.first { !taken.contains($0) } ?? base
+        }
+        extra[0].name = free(["persona", "persona_label"])
+        extra[1].name = free(["persona_rule"])
         try AtomicFile.write(table.csvText(appending: extra), to: URL(filePath: out))
         var counts: [String: Count] = [:]
         for assignment in assignments {
