@@ -173,22 +173,22 @@ _heatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|release|policy|audit|ml|fhe|bench|clv|scenario|help)
+    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|help)
         # Offer subcommand argument completions
         "_heatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients release policy audit ml fhe bench clv scenario help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize help' -- "${cur}"))
         ;;
     esac
 }
 
 _heatctl_demo() {
     repeating_flags=()
-    non_repeating_flags=(--plaintext --json --quiet --version -h --help)
+    non_repeating_flags=(--plaintext --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--clients --weeks --seed --out --role --policy --manager --epsilon)
+    non_repeating_options=(--clients --weeks --seed --out --role --policy --manager --epsilon --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -203,12 +203,14 @@ _heatctl_demo() {
         return
         ;;
     '--out')
+        __heatctl_add_completions -d
         return
         ;;
     '--role')
         return
         ;;
     '--policy')
+        __heatctl_add_completions -f
         return
         ;;
     '--manager')
@@ -217,14 +219,18 @@ _heatctl_demo() {
     '--epsilon')
         return
         ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     esac
 }
 
 _heatctl_generate() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --version -h --help)
+    non_repeating_flags=(--quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--clients --managers --branches --weeks --seed --end-week --out --clients-out --labels-out)
+    non_repeating_options=(--clients --managers --branches --weeks --seed --end-week --out --clients-out --labels-out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -248,12 +254,19 @@ _heatctl_generate() {
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
         return
         ;;
     '--clients-out')
+        __heatctl_add_completions -f
         return
         ;;
     '--labels-out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -261,23 +274,38 @@ _heatctl_generate() {
 
 _heatctl_heat() {
     repeating_flags=()
-    non_repeating_flags=(--strict --json --quiet --version -h --help)
+    non_repeating_flags=(--strict --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--clients --config --as-of --out)
+    non_repeating_options=(--clients --config --as-of --out --log-level)
     __heatctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--clients')
+        __heatctl_add_completions -f
         return
         ;;
     '--config')
+        __heatctl_add_completions -f
         return
         ;;
     '--as-of')
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __heatctl_add_completions -f
         return
         ;;
     esac
@@ -285,14 +313,15 @@ _heatctl_heat() {
 
 _heatctl_report() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=(--format)
-    non_repeating_options=(--out --role --policy)
+    non_repeating_options=(--out --role --policy --log-level)
     __heatctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--out')
+        __heatctl_add_completions -d
         return
         ;;
     '--format')
@@ -303,6 +332,19 @@ _heatctl_report() {
         return
         ;;
     '--policy')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __heatctl_add_completions -f
         return
         ;;
     esac
@@ -310,14 +352,19 @@ _heatctl_report() {
 
 _heatctl_init() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --version -h --help)
+    non_repeating_flags=(--quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store)
+    non_repeating_options=(--store --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -348,20 +395,29 @@ _heatctl_keys() {
 
 _heatctl_keys_generate() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
+    non_repeating_flags=(--aggregates --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--out --store --preset)
+    non_repeating_options=(--out --store --preset --max-clients --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--out')
+        __heatctl_add_completions -d
         return
         ;;
     '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--preset')
+        return
+        ;;
+    '--max-clients')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -369,23 +425,39 @@ _heatctl_keys_generate() {
 
 _heatctl_ingest() {
     repeating_flags=()
-    non_repeating_flags=(--strict --plaintext --json --quiet --version -h --help)
+    non_repeating_flags=(--strict --plaintext --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --keys --clients --config)
+    non_repeating_options=(--store --keys --clients --config --log-level)
     __heatctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--keys')
+        __heatctl_add_completions -d
         return
         ;;
     '--clients')
+        __heatctl_add_completions -f
         return
         ;;
     '--config')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __heatctl_add_completions -f
         return
         ;;
     esac
@@ -393,26 +465,48 @@ _heatctl_ingest() {
 
 _heatctl_evaluate() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--store --keys --as-of --config --out)
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=(--merge)
+    non_repeating_options=(--store --keys --shard --aggregates-out --min-group-size --as-of --config --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--shard')
+        return
+        ;;
+    '--merge')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--aggregates-out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--min-group-size')
         return
         ;;
     '--as-of')
         return
         ;;
     '--config')
+        __heatctl_add_completions -f
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -420,26 +514,33 @@ _heatctl_evaluate() {
 
 _heatctl_release() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=(--section)
-    non_repeating_options=(--store --keys --run --role --policy --manager --clients-of --epsilon --config --as-of --out)
+    non_repeating_options=(--store --keys --run --aggregates --role --policy --manager --clients-of --epsilon --config --as-of --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--keys')
+        __heatctl_add_completions -d
         return
         ;;
     '--run')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--aggregates')
         return
         ;;
     '--role')
         return
         ;;
     '--policy')
+        __heatctl_add_completions -f
         return
         ;;
     '--manager')
@@ -456,12 +557,18 @@ _heatctl_release() {
         return
         ;;
     '--config')
+        __heatctl_add_completions -f
         return
         ;;
     '--as-of')
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -469,14 +576,15 @@ _heatctl_release() {
 
 _heatctl_clients() {
     repeating_flags=()
-    non_repeating_flags=(--reveal --json --quiet --version -h --help)
+    non_repeating_flags=(--reveal --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --branch --manager --segment --level --search --config --as-of --role --policy --keys --run --clients)
+    non_repeating_options=(--store --branch --manager --segment --level --search --config --as-of --role --policy --keys --run --clients --log-level)
     __heatctl_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--branch')
@@ -496,6 +604,7 @@ _heatctl_clients() {
         return
         ;;
     '--config')
+        __heatctl_add_completions -f
         return
         ;;
     '--as-of')
@@ -505,64 +614,23 @@ _heatctl_clients() {
         return
         ;;
     '--policy')
+        __heatctl_add_completions -f
         return
         ;;
     '--keys')
+        __heatctl_add_completions -d
         return
         ;;
     '--run')
+        __heatctl_add_completions -f
         return
         ;;
     '--clients')
+        __heatctl_add_completions -f
         return
         ;;
-    esac
-}
-
-_heatctl_release() {
-    repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
-    repeating_options=(--section)
-    non_repeating_options=(--store --keys --run --role --policy --manager --clients-of --epsilon --config --as-of --out)
-    __heatctl_offer_flags_options 0
-
-    # Offer option value completions
-    case "${prev}" in
-    '--store')
-        return
-        ;;
-    '--keys')
-        return
-        ;;
-    '--run')
-        return
-        ;;
-    '--role')
-        return
-        ;;
-    '--policy')
-        return
-        ;;
-    '--manager')
-        return
-        ;;
-    '--clients-of')
-        return
-        ;;
-    '--epsilon')
-        return
-        ;;
-    '--section')
-        __heatctl_add_completions -W 'population'$'\n''histogram'$'\n''weekly'$'\n''groups'$'\n''clients'$'\n''model'
-        return
-        ;;
-    '--config')
-        return
-        ;;
-    '--as-of')
-        return
-        ;;
-    '--out')
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -593,17 +661,22 @@ _heatctl_policy() {
 
 _heatctl_policy_check() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--policy --role)
+    non_repeating_options=(--policy --role --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--policy')
+        __heatctl_add_completions -f
         return
         ;;
     '--role')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -634,23 +707,31 @@ _heatctl_audit() {
 
 _heatctl_audit_sign() {
     repeating_flags=()
-    non_repeating_flags=(--first-head --json --quiet --version -h --help)
+    non_repeating_flags=(--first-head --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --keys --previous-head --head-out)
+    non_repeating_options=(--store --keys --previous-head --head-out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--keys')
+        __heatctl_add_completions -d
         return
         ;;
     '--previous-head')
+        __heatctl_add_completions -f
         return
         ;;
     '--head-out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -658,20 +739,27 @@ _heatctl_audit_sign() {
 
 _heatctl_audit_verify() {
     repeating_flags=()
-    non_repeating_flags=(--first-head --allow-unsigned-tail --json --quiet --version -h --help)
+    non_repeating_flags=(--first-head --allow-unsigned-tail --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --keys --expect-head)
+    non_repeating_options=(--store --keys --expect-head --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--keys')
+        __heatctl_add_completions -d
         return
         ;;
     '--expect-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -679,20 +767,25 @@ _heatctl_audit_verify() {
 
 _heatctl_audit_log() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --kind --since)
+    non_repeating_options=(--store --kind --since --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--kind')
         return
         ;;
     '--since')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -710,27 +803,32 @@ _heatctl_ml() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    train|evaluate|predict|cluster|anomalies)
+    train|evaluate|predict|cluster|anomalies|import-xgboost|export-xgboost|quantize|personas)
         # Offer subcommand argument completions
         "_heatctl_ml_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'train evaluate predict cluster anomalies' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'train evaluate predict cluster anomalies import-xgboost export-xgboost quantize personas' -- "${cur}"))
         ;;
     esac
 }
 
 _heatctl_ml_train() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --balanced --json --version -h --help)
+    non_repeating_flags=(--quiet --verbose --balanced --json --version -h --help)
     repeating_options=(--ignore --type --missing)
-    non_repeating_options=(--data --target --positive --model --folds --folds-column --cv --seed --out --metrics-out --threshold --c --max-categories --category-limit --scale-pos-weight --base-score --early-stopping-rounds --validation-fraction --validation-data --rounds --max-depth --learning-rate --lambda --gamma --min-child-weight --subsample --colsample --tree-method --max-bins)
+    non_repeating_options=(--log-level --data --target --positive --model --folds --folds-column --cv --seed --out --metrics-out --threshold --c --max-categories --category-limit --scale-pos-weight --base-score --early-stopping-rounds --validation-fraction --validation-data --rounds --max-depth --learning-rate --lambda --gamma --min-child-weight --subsample --colsample --tree-method --max-bins)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--data')
+        __heatctl_add_completions -f
         return
         ;;
     '--target')
@@ -740,9 +838,11 @@ _heatctl_ml_train() {
         return
         ;;
     '--model')
+        __heatctl_add_completions -W 'logistic'$'\n''gbdt'
         return
         ;;
     '--folds')
+        __heatctl_add_completions -f
         return
         ;;
     '--folds-column')
@@ -755,9 +855,11 @@ _heatctl_ml_train() {
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
         return
         ;;
     '--metrics-out')
+        __heatctl_add_completions -f
         return
         ;;
     '--ignore')
@@ -794,6 +896,7 @@ _heatctl_ml_train() {
         return
         ;;
     '--validation-data')
+        __heatctl_add_completions -f
         return
         ;;
     '--rounds')
@@ -821,6 +924,7 @@ _heatctl_ml_train() {
         return
         ;;
     '--tree-method')
+        __heatctl_add_completions -W 'hist'$'\n''exact'
         return
         ;;
     '--max-bins')
@@ -831,17 +935,23 @@ _heatctl_ml_train() {
 
 _heatctl_ml_evaluate() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --json --version -h --help)
+    non_repeating_flags=(--quiet --verbose --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--model --data --target --positive --threshold)
+    non_repeating_options=(--log-level --model --data --target --positive --threshold)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--model')
+        __heatctl_add_completions -f
         return
         ;;
     '--data')
+        __heatctl_add_completions -f
         return
         ;;
     '--target')
@@ -858,20 +968,27 @@ _heatctl_ml_evaluate() {
 
 _heatctl_ml_predict() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --version -h --help)
+    non_repeating_flags=(--quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--model --data --out --explain)
+    non_repeating_options=(--log-level --model --data --out --explain)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--model')
+        __heatctl_add_completions -f
         return
         ;;
     '--data')
+        __heatctl_add_completions -f
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
         return
         ;;
     '--explain')
@@ -882,14 +999,19 @@ _heatctl_ml_predict() {
 
 _heatctl_ml_cluster() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --no-silhouette --json --version -h --help)
+    non_repeating_flags=(--quiet --verbose --no-silhouette --json --version -h --help)
     repeating_options=(--ignore)
-    non_repeating_options=(--data --k --seed --out --n-init)
+    non_repeating_options=(--log-level --data --k --seed --out --n-init)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--data')
+        __heatctl_add_completions -f
         return
         ;;
     '--k')
@@ -899,6 +1021,7 @@ _heatctl_ml_cluster() {
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
         return
         ;;
     '--ignore')
@@ -912,14 +1035,19 @@ _heatctl_ml_cluster() {
 
 _heatctl_ml_anomalies() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --version -h --help)
+    non_repeating_flags=(--quiet --verbose --version -h --help)
     repeating_options=(--ignore)
-    non_repeating_options=(--data --contamination --seed --out --trees)
+    non_repeating_options=(--log-level --data --contamination --seed --out --trees)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--data')
+        __heatctl_add_completions -f
         return
         ;;
     '--contamination')
@@ -929,12 +1057,113 @@ _heatctl_ml_anomalies() {
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
         return
         ;;
     '--ignore')
         return
         ;;
     '--trees')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ml_import-xgboost() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --out --features --target --positive)
+    __heatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--features')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    '--positive')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ml_export-xgboost() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --out)
+    __heatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ml_quantize() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --bits --out --data --value-bits)
+    __heatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--bits')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--value-bits')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ml_personas() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --data --rules --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--rules')
+        return
+        ;;
+    '--out')
         return
         ;;
     esac
@@ -952,38 +1181,51 @@ _heatctl_fhe() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    params|keygen|encrypt|decrypt|inspect|export-json|eval)
+    params|keygen|encrypt|decrypt|inspect|export-json|eval|pbs-bench)
         # Offer subcommand argument completions
         "_heatctl_fhe_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'params keygen encrypt decrypt inspect export-json eval' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'params keygen encrypt decrypt inspect export-json eval pbs-bench' -- "${cur}"))
         ;;
     esac
 }
 
 _heatctl_fhe_params() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --json --version -h --help)
+    non_repeating_flags=(--quiet --verbose --json --version -h --help)
     repeating_options=()
-    non_repeating_options=()
-    __heatctl_offer_flags_options 0
-}
-
-_heatctl_fhe_keygen() {
-    repeating_flags=()
-    non_repeating_flags=(--quiet --no-evaluation-keys --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--preset --out --galois-steps)
+    non_repeating_options=(--log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_fhe_keygen() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --no-evaluation-keys --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --preset --out --galois-steps)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--preset')
         return
         ;;
     '--out')
+        __heatctl_add_completions -d
         return
         ;;
     '--galois-steps')
@@ -994,26 +1236,34 @@ _heatctl_fhe_keygen() {
 
 _heatctl_fhe_encrypt() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --version -h --help)
+    non_repeating_flags=(--quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--public-key --encoding --input --column --out)
+    non_repeating_options=(--log-level --public-key --encoding --input --column --out)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--public-key')
+        __heatctl_add_completions -f
         return
         ;;
     '--encoding')
+        __heatctl_add_completions -W 'coefficient'$'\n''batch'
         return
         ;;
     '--input')
+        __heatctl_add_completions -f
         return
         ;;
     '--column')
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
         return
         ;;
     esac
@@ -1021,20 +1271,27 @@ _heatctl_fhe_encrypt() {
 
 _heatctl_fhe_decrypt() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --noise-budget --json --version -h --help)
+    non_repeating_flags=(--quiet --verbose --noise-budget --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--secret-key --input --encoding)
+    non_repeating_options=(--log-level --secret-key --input --encoding)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--secret-key')
+        __heatctl_add_completions -f
         return
         ;;
     '--input')
+        __heatctl_add_completions -f
         return
         ;;
     '--encoding')
+        __heatctl_add_completions -W 'coefficient'$'\n''batch'
         return
         ;;
     esac
@@ -1042,14 +1299,27 @@ _heatctl_fhe_decrypt() {
 
 _heatctl_fhe_inspect() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --json --version -h --help)
+    non_repeating_flags=(--quiet --verbose --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--secret-key)
+    non_repeating_options=(--log-level --secret-key)
     __heatctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--secret-key')
+        __heatctl_add_completions -f
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __heatctl_add_completions -f
         return
         ;;
     esac
@@ -1057,28 +1327,72 @@ _heatctl_fhe_inspect() {
 
 _heatctl_fhe_export-json() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --include-secret --version -h --help)
+    non_repeating_flags=(--quiet --verbose --include-secret --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--log-level)
     __heatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __heatctl_add_completions -f
+        return
+        ;;
+    esac
 }
 
 _heatctl_fhe_eval() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --no-relinearize --json --version -h --help)
+    non_repeating_flags=(--quiet --verbose --no-relinearize --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--keys --steps --out)
+    non_repeating_options=(--log-level --keys --steps --out)
     __heatctl_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--keys')
+        __heatctl_add_completions -d
         return
         ;;
     '--steps')
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_heatctl_fhe_pbs-bench() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --preset --bootstraps)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--preset')
+        return
+        ;;
+    '--bootstraps')
         return
         ;;
     esac
@@ -1096,26 +1410,30 @@ _heatctl_bench() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    fhe|ml)
+    fhe|ml|pipeline)
         # Offer subcommand argument completions
         "_heatctl_bench_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'fhe ml' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'fhe ml pipeline' -- "${cur}"))
         ;;
     esac
 }
 
 _heatctl_bench_fhe() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --json --timing --version -h --help)
+    non_repeating_flags=(--quiet --verbose --json --timing --pbs --version -h --help)
     repeating_options=(--preset)
-    non_repeating_options=(--min-seconds --min-iterations --samples)
+    non_repeating_options=(--log-level --min-seconds --min-iterations --samples)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--preset')
         return
         ;;
@@ -1133,14 +1451,19 @@ _heatctl_bench_fhe() {
 
 _heatctl_bench_ml() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --json --version -h --help)
+    non_repeating_flags=(--quiet --verbose --json --version -h --help)
     repeating_options=(--model)
-    non_repeating_options=(--data --target --positive --rounds --max-depth --max-bins)
+    non_repeating_options=(--log-level --data --target --positive --rounds --max-depth --max-bins)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
     '--data')
+        __heatctl_add_completions -f
         return
         ;;
     '--target')
@@ -1150,6 +1473,7 @@ _heatctl_bench_ml() {
         return
         ;;
     '--model')
+        __heatctl_add_completions -W 'logistic'$'\n''gbdt'
         return
         ;;
     '--rounds')
@@ -1159,6 +1483,37 @@ _heatctl_bench_ml() {
         return
         ;;
     '--max-bins')
+        return
+        ;;
+    esac
+}
+
+_heatctl_bench_pipeline() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --clients --weeks --managers --seed --work-dir)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--clients')
+        return
+        ;;
+    '--weeks')
+        return
+        ;;
+    '--managers')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--work-dir')
         return
         ;;
     esac
@@ -1189,14 +1544,15 @@ _heatctl_clv() {
 
 _heatctl_clv_fit() {
     repeating_flags=()
-    non_repeating_flags=(--strict --json --quiet --version -h --help)
+    non_repeating_flags=(--strict --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--transactions --customer-column --date-column --amount-column --calibration-end --holdout-end --horizon --out)
+    non_repeating_options=(--transactions --customer-column --date-column --amount-column --calibration-end --holdout-end --horizon --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--transactions')
+        __heatctl_add_completions -f
         return
         ;;
     '--customer-column')
@@ -1218,6 +1574,11 @@ _heatctl_clv_fit() {
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -1225,14 +1586,15 @@ _heatctl_clv_fit() {
 
 _heatctl_clv_predict() {
     repeating_flags=()
-    non_repeating_flags=(--strict --json --quiet --version -h --help)
+    non_repeating_flags=(--strict --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--transactions --customer-column --date-column --amount-column --calibration-end --holdout-end --interactions --as-of --horizon --months --discount-rate --model --out)
+    non_repeating_options=(--transactions --customer-column --date-column --amount-column --calibration-end --holdout-end --interactions --as-of --horizon --months --discount-rate --model --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--transactions')
+        __heatctl_add_completions -f
         return
         ;;
     '--customer-column')
@@ -1251,6 +1613,7 @@ _heatctl_clv_predict() {
         return
         ;;
     '--interactions')
+        __heatctl_add_completions -f
         return
         ;;
     '--as-of')
@@ -1266,9 +1629,15 @@ _heatctl_clv_predict() {
         return
         ;;
     '--model')
+        __heatctl_add_completions -f
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -1276,14 +1645,15 @@ _heatctl_clv_predict() {
 
 _heatctl_clv_evaluate() {
     repeating_flags=()
-    non_repeating_flags=(--strict --json --quiet --version -h --help)
+    non_repeating_flags=(--strict --json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--transactions --customer-column --date-column --amount-column --calibration-end --holdout-end)
+    non_repeating_options=(--transactions --customer-column --date-column --amount-column --calibration-end --holdout-end --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--transactions')
+        __heatctl_add_completions -f
         return
         ;;
     '--customer-column')
@@ -1299,6 +1669,10 @@ _heatctl_clv_evaluate() {
         return
         ;;
     '--holdout-end')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac
@@ -1329,34 +1703,47 @@ _heatctl_scenario() {
 
 _heatctl_scenario_list() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--log-level)
     __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
 }
 
 _heatctl_scenario_run() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --version -h --help)
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--file --store --keys --data --clients --seed --horizon --as-of --config --out)
+    non_repeating_options=(--file --store --keys --data --clients --seed --horizon --as-of --config --out --log-level)
     __heatctl_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--file')
+        __heatctl_add_completions -f
         return
         ;;
     '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--keys')
+        __heatctl_add_completions -d
         return
         ;;
     '--data')
+        __heatctl_add_completions -f
         return
         ;;
     '--clients')
+        __heatctl_add_completions -f
         return
         ;;
     '--seed')
@@ -1369,9 +1756,370 @@ _heatctl_scenario_run() {
         return
         ;;
     '--config')
+        __heatctl_add_completions -f
         return
         ;;
     '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_risk() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    fit|score|recommend|portfolio)
+        # Offer subcommand argument completions
+        "_heatctl_risk_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'fit score recommend portfolio' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_risk_fit() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --no-evaluate --json --version -h --help)
+    repeating_options=(--ignore)
+    non_repeating_options=(--log-level --data --target --positive --model --folds --cv --seed --method --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--target')
+        return
+        ;;
+    '--positive')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--folds')
+        return
+        ;;
+    '--cv')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--method')
+        return
+        ;;
+    '--ignore')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_risk_score() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --model --data --bands --phrasing --reasons --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--bands')
+        return
+        ;;
+    '--phrasing')
+        return
+        ;;
+    '--reasons')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_risk_recommend() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --rules --data --model --bands --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--rules')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--bands')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_risk_portfolio() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=(--group)
+    non_repeating_options=(--log-level --scores --previous --policy --role --level-column --bands --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--scores')
+        return
+        ;;
+    '--previous')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--group')
+        return
+        ;;
+    '--level-column')
+        return
+        ;;
+    '--bands')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_fraud() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    generate|profile|score)
+        # Offer subcommand argument completions
+        "_heatctl_fraud_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'generate profile score' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_fraud_generate() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --customers --days --fraud-share --seed --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--customers')
+        return
+        ;;
+    '--days')
+        return
+        ;;
+    '--fraud-share')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_fraud_profile() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --strict --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --transactions --k --seed --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--transactions')
+        return
+        ;;
+    '--k')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_fraud_score() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --strict --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --transactions --model --save-model --metrics-out --measured-on --k --seed --threshold --out)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--transactions')
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--save-model')
+        return
+        ;;
+    '--metrics-out')
+        return
+        ;;
+    '--measured-on')
+        return
+        ;;
+    '--k')
+        return
+        ;;
+    '--seed')
+        return
+        ;;
+    '--threshold')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    esac
+}
+
+_heatctl_ask() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=(--previous)
+    non_repeating_options=(--role --manager --policy --backend --log-level)
+    __heatctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--previous')
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--manager')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
+    '--backend')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_summarize() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=(--previous)
+    non_repeating_options=(--role --policy --log-level)
+    __heatctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--previous')
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--policy')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
         ;;
     esac

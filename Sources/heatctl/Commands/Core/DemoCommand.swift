@@ -82,7 +82,7 @@ struct DemoCommand: HeatCommand {
                 scores: run.scores, ledger: run.ledger, directory: directory, asOf: run.asOf, generatedAt: Clock.now())
             let outcome = try EncryptedDemo.run(
                 dataset: dataset, plaintextRun: run, plaintextDocument: plaintextDocument, key: key, configuration: configuration,
-                timer: &timer)
+                showNoiseBudget: global.verbose, timer: &timer)
             if !outcome.mismatches.isEmpty {
                 Console.error("encrypted and plaintext results differ for \(outcome.mismatchCount) of \(run.scores.count) clients:\n"
                     + outcome.mismatches.prefix(10).joined(separator: "\n"), hint: nil)
@@ -237,7 +237,7 @@ enum EncryptedDemo {
 
     static func run(
         dataset: SyntheticDataset, plaintextRun: PlaintextHeatRun, plaintextDocument: ResultsDocument, key: PseudonymisationKey,
-        configuration: HeatConfiguration, timer: inout PhaseTimer
+        configuration: HeatConfiguration, showNoiseBudget: Bool, timer: inout PhaseTimer
     ) throws -> Outcome {
         let work = FileManager.default.temporaryDirectory.appending(path: "customerheat-demo-\(UUID().uuidString)")
         do {
@@ -252,9 +252,13 @@ enum EncryptedDemo {
             configuration: configuration, workFolder: work) { laps.lap($0) }
         timer = laps
         let megabytes = String(format: "%.1f", Double(result.ciphertextBytes) / 1_048_576)
+        // The noise budget depends on the secret key: shown only on request (--verbose), as
+        // `fhe decrypt --noise-budget` does.
         var summary = [
-            "encrypted pipeline: \(result.preset), \(result.ciphertexts) ciphertexts (\(megabytes) MiB) in the store; "
-                + "noise budget left \(result.noiseBudget) bits (\(result.maskedNoiseBudget) bits after a manager's release mask)",
+            "encrypted pipeline: \(result.preset), \(result.ciphertexts) ciphertexts (\(megabytes) MiB) in the store"
+                + (showNoiseBudget
+                    ? "; noise budget left \(result.noiseBudget) bits (\(result.maskedNoiseBudget) bits after a manager's release mask)"
+                    : ""),
         ]
         if result.mismatches.isEmpty {
             summary.append("encrypted and plaintext results matched for all \(result.clients) clients "
