@@ -14,6 +14,7 @@ var package = Package(
     products: [
         .library(name: "HeatEnvelope", targets: ["HeatEnvelope"]),
         .library(name: "HeatFHE", targets: ["HeatFHE"]),
+        .library(name: "HeatFHETools", targets: ["HeatFHETools"]),
         .library(name: "HeatTabular", targets: ["HeatTabular"]),
         .library(name: "HeatML", targets: ["HeatML"]),
         .library(name: "HeatCore", targets: ["HeatCore"]),
@@ -45,6 +46,12 @@ var package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // File-level FHE tools (`heatctl fhe`, `heatctl bench fhe`): the toolbox, value-file input and
+        // benchmarks, kept out of the crypto library.
+        .target(
+            name: "HeatFHETools",
+            dependencies: ["HeatEnvelope", "HeatFHE"]
+        ),
         .target(
             name: "HeatTabular",
             dependencies: ["HeatEnvelope"]
@@ -75,6 +82,7 @@ var package = Package(
                 "HeatEnvelope",
                 "HeatTabular",
                 "HeatFHE",
+                "HeatFHETools",
                 "HeatML",
                 "HeatCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -90,7 +98,7 @@ var package = Package(
         .target(name: "HeatCLITesting", path: "Tests/HeatCLITesting"),
         .testTarget(name: "HeatEnvelopeTests", dependencies: ["HeatEnvelope"]),
         .testTarget(name: "HeatTabularTests", dependencies: ["HeatTabular"]),
-        .testTarget(name: "HeatFHETests", dependencies: ["HeatFHE", "CGMP"]),
+        .testTarget(name: "HeatFHETests", dependencies: ["HeatFHE", "HeatFHETools", "CGMP"]),
         .testTarget(
             name: "HeatMLTests",
             dependencies: ["HeatML"],
@@ -114,7 +122,7 @@ if benchmarksEnabled {
         .executableTarget(
             name: "HeatBenchmarks",
             dependencies: [
-                "HeatCore", "HeatFHE", "HeatML",
+                "HeatCore", "HeatFHE", "HeatFHETools", "HeatML",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/HeatBenchmarks",

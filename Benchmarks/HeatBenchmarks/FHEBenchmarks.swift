@@ -7,6 +7,7 @@
 // counts and resident memory from package-benchmark.
 import Benchmark
 import HeatFHE
+import HeatFHETools
 
 /// Registers the FHE benchmarks for the n4096 and n8192 presets.
 func registerFHEBenchmarks() {

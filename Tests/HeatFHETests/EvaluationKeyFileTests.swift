@@ -2,6 +2,7 @@ import Foundation
 import HeatEnvelope
 import Testing
 @testable import HeatFHE
+@testable import HeatFHETools
 
 @Suite struct EvaluationKeyFileTests {
     @Test func evaluationKeysAndNewCiphertextsRoundTrip() throws {

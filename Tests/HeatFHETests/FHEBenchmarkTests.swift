@@ -1,5 +1,6 @@
 import Testing
 @testable import HeatFHE
+@testable import HeatFHETools
 
 @Suite struct FHEBenchmarkTests {
     @Test func resolvesPresetPrefixes() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HeatFHE
+@testable import HeatFHETools
 
 /// The export document as an independent tool would read it.
 struct ExportDocument: Decodable {

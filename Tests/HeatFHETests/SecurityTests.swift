@@ -2,6 +2,7 @@ import Foundation
 import HeatEnvelope
 import Testing
 @testable import HeatFHE
+@testable import HeatFHETools
 
 /// Issue 10: tests that encryption hides the message, that the secret key is what it should be,
 /// that insecure files are refused, that seeded objects round trip at half the size, that the

@@ -2,6 +2,7 @@ import Foundation
 import HeatEnvelope
 import Testing
 @testable import HeatFHE
+@testable import HeatFHETools
 
 /// Issue 10, item 5 (rest): seeded (half-size) relinearization and Galois keys, and seeded
 /// ciphertexts read by every command that reads ciphertexts.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HeatFHE
+@testable import HeatFHETools
 
 @Suite struct ToolboxTests {
     @Test func encryptDecryptInspectWithFiles() throws {

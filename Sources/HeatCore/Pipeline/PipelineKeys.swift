@@ -17,11 +17,11 @@ import HeatFHE
 /// ```
 public enum PipelineKeys {
     /// The parameters file name (the same as `heatctl fhe keygen`).
-    public static let parametersFile = FHEToolbox.parametersFileName
+    public static let parametersFile = BfvKeyFileNames.parameters
     /// The public key file name.
-    public static let publicKeyFile = FHEToolbox.publicKeyFileName
+    public static let publicKeyFile = BfvKeyFileNames.publicKey
     /// The secret key file name (key holder only, mode 0600).
-    public static let secretKeyFile = FHEToolbox.secretKeyFileName
+    public static let secretKeyFile = BfvKeyFileNames.secretKey
 
     /// The context and public key of a collector or evaluator folder.
     public struct PublicMaterial: Sendable {

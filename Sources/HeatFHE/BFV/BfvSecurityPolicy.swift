@@ -2,7 +2,7 @@
 /// of the loaders.
 ///
 /// Production loaders (``BfvFile/parameters(in:source:policy:)``, ``BfvParameters/init(envelope:source:policy:)``
-/// and every ``FHEToolbox`` entry point) use ``production``: a file whose parameters claim
+/// and every `FHEToolbox` entry point in HeatFHETools) use ``production``: a file whose parameters claim
 /// ``BfvParameters/SecurityLevel/insecureForTesting`` is refused, whatever its other fields say,
 /// so the security level is no longer a byte any file can set. Tests (and `heatctl` only with its
 /// hidden `--allow-insecure-for-testing` flag) pass ``allowInsecureForTesting``. Parameters built in

@@ -9,7 +9,7 @@ import Darwin
 ///
 /// - Parameter buffer: the bytes to wipe; an empty buffer is a no-op.
 @usableFromInline
-func secureZero(_ buffer: UnsafeMutableRawBufferPointer) {
+package func secureZero(_ buffer: UnsafeMutableRawBufferPointer) {
     guard let base = buffer.baseAddress, buffer.count > 0 else { return }
     #if canImport(Glibc)
     explicit_bzero(base, buffer.count)

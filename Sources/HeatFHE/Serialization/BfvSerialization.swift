@@ -263,7 +263,7 @@ extension SecretKey {
     /// benchmark's size report): callers outside the module use ``write(to:)``, which wipes it.
     ///
     /// - Returns: the envelope.
-    func envelope() -> Envelope {
+    package func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
         withSecretCoefficients { s in BfvFile.write(s, to: &writer) }
         defer { writer.bytes.wipe() }

@@ -31,7 +31,7 @@ public struct TfheServerKey: Sendable {
     }
 
     /// Assembles a server key from loaded parts.
-    init(bootstrappingKey: TfheBootstrappingKey, keySwitchingKey: TfheKeySwitchingKey) {
+    package init(bootstrappingKey: TfheBootstrappingKey, keySwitchingKey: TfheKeySwitchingKey) {
         self.bootstrappingKey = bootstrappingKey
         self.keySwitchingKey = keySwitchingKey
     }

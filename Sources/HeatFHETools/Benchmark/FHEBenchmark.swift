@@ -1,5 +1,6 @@
 import Foundation
 import HeatEnvelope
+import HeatFHE
 
 /// Micro-benchmarks of the BFV operations, single-threaded, for one parameter preset.
 ///
@@ -75,9 +76,13 @@ public enum FHEBenchmark {
     ///   ``FHEError/invalidParameters(_:)`` if a self-check of the results fails.
     public static func run(preset name: String, options: Options = Options()) throws(FHEError) -> FHEBenchmarkReport {
         let parameters = try preset(named: name)
-        switch parameters.scalarWidth {
-        case .bits32: return try run(BfvContext<UInt32>(parameters: parameters), options: options)
-        case .bits64: return try run(BfvContext<UInt64>(parameters: parameters), options: options)
+        return try parameters.withContext(Run(options: options))
+    }
+
+    private struct Run: BfvContextOperation {
+        let options: Options
+        func run<T: ScalarType>(_ context: BfvContext<T>) throws(FHEError) -> FHEBenchmarkReport {
+            try FHEBenchmark.run(context, options: options)
         }
     }
 

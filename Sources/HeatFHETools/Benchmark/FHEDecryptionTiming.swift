@@ -1,4 +1,5 @@
 import Foundation
+import HeatFHE
 
 /// A statistical test that decryption time does not depend on the message or on the ciphertext's
 /// position relative to the rounding boundaries (the "dudect" method of Reparaz, Balasch and
@@ -36,9 +37,13 @@ public enum FHEDecryptionTiming {
     ///   decryption is wrong (the benchmark checks its inputs).
     public static func run(preset name: String, samplesPerClass: Int = 300) throws(FHEError) -> FHEDecryptionTimingReport {
         let parameters = try FHEBenchmark.preset(named: name)
-        switch parameters.scalarWidth {
-        case .bits32: return try run(BfvContext<UInt32>(parameters: parameters), samplesPerClass: samplesPerClass)
-        case .bits64: return try run(BfvContext<UInt64>(parameters: parameters), samplesPerClass: samplesPerClass)
+        return try parameters.withContext(Run(samplesPerClass: samplesPerClass))
+    }
+
+    private struct Run: BfvContextOperation {
+        let samplesPerClass: Int
+        func run<T: ScalarType>(_ context: BfvContext<T>) throws(FHEError) -> FHEDecryptionTimingReport {
+            try FHEDecryptionTiming.run(context, samplesPerClass: samplesPerClass)
         }
     }
 
@@ -76,7 +81,7 @@ public enum FHEDecryptionTiming {
             }
             classes.append((name, ciphertexts))
         }
-        classes.append(("boundary", try boundaryCiphertexts(context, secretKey, count: pool, using: &random)))
+        classes.append(("boundary", try BfvTimingFixtures.boundaryCiphertexts(context, secretKey, count: pool, using: &random)))
         // Self-check: the fresh classes decrypt to their messages.
         for (index, expected) in [(0, UInt64(0)), (2, t - 1)] {
             let values = try encoder.decodeUnsigned(try decryptor.decrypt(classes[index].ciphertexts[0]))
@@ -113,34 +118,6 @@ public enum FHEDecryptionTiming {
         return FHEDecryptionTimingReport(
             preset: context.parameters.name, samplesPerClass: samples, classes: stats, comparisons: comparisons,
             threshold: threshold, checksum: sink)
-    }
-
-    /// Ciphertexts `(x - a*s, a)` with `x_j = floor((2k_j + 1) * Q / (2t)) + d_j`, `d_j` in `{0, 1}`:
-    /// one unit either side of a rounding boundary in every coefficient.
-    static func boundaryCiphertexts<T: ScalarType>(
-        _ context: BfvContext<T>, _ secretKey: SecretKey<T>, count: Int, using random: inout SecureRandom
-    ) throws(FHEError) -> [Ciphertext<T>] {
-        let ring = context.ciphertextContext
-        let q = ring.modulusProduct
-        let t = context.parameters.plaintextModulus
-        let n = ring.degree
-        var out: [Ciphertext<T>] = []
-        for _ in 0..<count {
-            var x = PolyRq<T, Coeff>(zeroIn: ring)
-            for j in 0..<n {
-                let k = BigInt(random.uniform(below: t))
-                let value = ((k * BigInt(2) + BigInt(1)) * q).floorDivided(by: BigInt(2 * t)) + BigInt(random.uniform(below: 2))
-                for (i, modulus) in ring.moduli.enumerated() {
-                    x.data[i * n + j] = T(value.residue(modulo: UInt64(modulus.value)))
-                }
-            }
-            let a: PolyRq<T, Coeff> = PolySeed(using: &random).uniformPolynomial(in: ring)
-            var aS = secretKey.product(with: a.forwardNTT())
-            defer { aS.wipe() }
-            out.append(
-                try Ciphertext(context: context, polynomials: [x - aS, a], encoding: .coefficient, signedness: .unsigned, valueCount: n))
-        }
-        return out
     }
 
     static func threadCPUNanoseconds() -> UInt64 {

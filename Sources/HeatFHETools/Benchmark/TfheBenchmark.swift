@@ -1,4 +1,5 @@
 import Foundation
+import HeatFHE
 
 /// Times TFHE key generation and the programmable bootstrap on one parameter set, single-threaded,
 /// and reports the key sizes and the noise model's failure probability (`heatctl fhe pbs-bench`).

@@ -1,5 +1,6 @@
 import Foundation
 import HeatEnvelope
+import HeatFHE
 
 /// Evaluation keys and homomorphic operations on ciphertext files (`heatctl fhe keygen`,
 /// `heatctl fhe eval`), so that users and independent checkers can run every operation from the
@@ -120,13 +121,21 @@ extension FHEToolbox {
             throw .envelope(.wrongKind(source: inputs[0].path, expected: .fheCiphertext, found: first.kind))
         }
         let parameters = try BfvFile.parameters(in: first, source: inputs[0].path, policy: policy)
-        switch parameters.scalarWidth {
-        case .bits32:
-            return try evaluate(
-                operation, inputs, keysDirectory, steps, relinearize, output, BfvContext<UInt32>(parameters: parameters))
-        case .bits64:
-            return try evaluate(
-                operation, inputs, keysDirectory, steps, relinearize, output, BfvContext<UInt64>(parameters: parameters))
+        return try parameters.withContext(
+            Evaluate(
+                operation: operation, inputs: inputs, keysDirectory: keysDirectory, steps: steps,
+                relinearize: relinearize, output: output))
+    }
+
+    private struct Evaluate: BfvContextOperation {
+        let operation: Operation
+        let inputs: [URL]
+        let keysDirectory: URL?
+        let steps: Int?
+        let relinearize: Bool
+        let output: URL
+        func run<T: ScalarType>(_ context: BfvContext<T>) throws(FHEError) -> EvaluationResult {
+            try FHEToolbox.evaluate(operation, inputs, keysDirectory, steps, relinearize, output, context)
         }
     }
 

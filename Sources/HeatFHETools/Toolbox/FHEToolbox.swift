@@ -1,5 +1,6 @@
 import Foundation
 import HeatEnvelope
+import HeatFHE
 
 /// File-level BFV operations behind `heatctl fhe`: key generation, encryption and decryption of
 /// value files, inspection and JSON export, for any preset or parameter file.
@@ -20,11 +21,11 @@ import HeatEnvelope
 /// ```
 public enum FHEToolbox {
     /// The file name of the parameters written by ``generateKeys(preset:directory:)``.
-    public static let parametersFileName = "bfv-parameters.heat"
+    public static let parametersFileName = BfvKeyFileNames.parameters
     /// The file name of the secret key (mode 0600).
-    public static let secretKeyFileName = "bfv-secret-key.heat"
+    public static let secretKeyFileName = BfvKeyFileNames.secretKey
     /// The file name of the public key.
-    public static let publicKeyFileName = "bfv-public-key.heat"
+    public static let publicKeyFileName = BfvKeyFileNames.publicKey
 
     /// One preset as listed by `heatctl fhe params`.
     public struct PresetSummary: Codable, Sendable, Equatable {
@@ -179,11 +180,16 @@ public enum FHEToolbox {
             if evaluationKeys.relinearization { files.relinearizationKey = directory.appending(path: relinearizationKeyFileName) }
             if evaluationKeys.galois { files.galoisKeys = directory.appending(path: galoisKeysFileName) }
         }
-        switch parameters.scalarWidth {
-        case .bits32: try writeKeys(BfvContext<UInt32>(parameters: parameters), files, evaluationKeys)
-        case .bits64: try writeKeys(BfvContext<UInt64>(parameters: parameters), files, evaluationKeys)
-        }
+        try parameters.withContext(WriteKeys(files: files, evaluationKeys: evaluationKeys))
         return files
+    }
+
+    private struct WriteKeys: BfvContextOperation {
+        let files: KeyFiles
+        let evaluationKeys: EvaluationKeyOptions?
+        func run<T: ScalarType>(_ context: BfvContext<T>) throws(FHEError) {
+            try FHEToolbox.writeKeys(context, files, evaluationKeys)
+        }
     }
 
     private static func writeKeys<T: ScalarType>(
@@ -224,13 +230,20 @@ public enum FHEToolbox {
             throw .envelope(.wrongKind(source: keyFile.path, expected: .fhePublicKey, found: envelope.kind))
         }
         let parameters = try BfvFile.parameters(in: envelope, source: keyFile.path, policy: policy)
-        switch parameters.scalarWidth {
-        case .bits32:
-            try encrypt(values, envelope, keyFile.path, encoding, output, BfvContext<UInt32>(parameters: parameters))
-        case .bits64:
-            try encrypt(values, envelope, keyFile.path, encoding, output, BfvContext<UInt64>(parameters: parameters))
-        }
+        try parameters.withContext(
+            Encrypt(values: values, keyEnvelope: envelope, keyPath: keyFile.path, encoding: encoding, output: output))
         return parameters.name
+    }
+
+    private struct Encrypt: BfvContextOperation {
+        let values: [Int64]
+        let keyEnvelope: Envelope
+        let keyPath: String
+        let encoding: BfvEncoding
+        let output: URL
+        func run<T: ScalarType>(_ context: BfvContext<T>) throws(FHEError) {
+            try FHEToolbox.encrypt(values, keyEnvelope, keyPath, encoding, output, context)
+        }
     }
 
     /// Reads the values of a JSON array or CSV column (``FHEValueInput``), encrypts them and writes
@@ -296,19 +309,29 @@ public enum FHEToolbox {
         secretKeyFile: URL, ciphertextFile: URL, encoding: BfvEncoding? = nil, includeNoiseBudget: Bool = false,
         policy: BfvSecurityPolicy = .production
     ) throws(FHEError) -> Decryption {
-        var keyEnvelope = try BfvFile.read(secretKeyFile, expecting: .fheSecretKey)
-        defer { keyEnvelope.payload.withUnsafeMutableBytes { secureZero($0) } }
-        let parameters = try BfvFile.parameters(in: keyEnvelope, source: secretKeyFile.path, policy: policy)
-        let ciphertextEnvelope = try readCiphertextEnvelope(ciphertextFile, fingerprint: parameters.fingerprint)
-        switch parameters.scalarWidth {
-        case .bits32:
-            return try decrypt(
-                &keyEnvelope, secretKeyFile.path, ciphertextEnvelope, ciphertextFile.path, encoding, includeNoiseBudget,
-                BfvContext<UInt32>(parameters: parameters))
-        case .bits64:
-            return try decrypt(
-                &keyEnvelope, secretKeyFile.path, ciphertextEnvelope, ciphertextFile.path, encoding, includeNoiseBudget,
-                BfvContext<UInt64>(parameters: parameters))
+        // The operation owns the only copy of the secret key envelope, wiped on every exit.
+        var operation = Decrypt(
+            keyEnvelope: try BfvFile.read(secretKeyFile, expecting: .fheSecretKey), keyPath: secretKeyFile.path,
+            ciphertextPath: ciphertextFile.path, encoding: encoding, includeNoiseBudget: includeNoiseBudget)
+        defer { operation.keyEnvelope.payload.withUnsafeMutableBytes { secureZero($0) } }
+        let parameters = try BfvFile.parameters(in: operation.keyEnvelope, source: secretKeyFile.path, policy: policy)
+        operation.ciphertextEnvelope = try readCiphertextEnvelope(ciphertextFile, fingerprint: parameters.fingerprint)
+        return try parameters.withContext(&operation)
+    }
+
+    private struct Decrypt: BfvContextOperation {
+        var keyEnvelope: Envelope
+        let keyPath: String
+        var ciphertextEnvelope: Envelope? = nil
+        let ciphertextPath: String
+        let encoding: BfvEncoding?
+        let includeNoiseBudget: Bool
+        mutating func run<T: ScalarType>(_ context: BfvContext<T>) throws(FHEError) -> Decryption {
+            guard let ciphertextEnvelope else {
+                throw .invalidInput(source: ciphertextPath, reason: "the ciphertext file was not read")
+            }
+            return try FHEToolbox.decrypt(
+                &keyEnvelope, keyPath, ciphertextEnvelope, ciphertextPath, encoding, includeNoiseBudget, context)
         }
     }
 
@@ -358,11 +381,17 @@ public enum FHEToolbox {
             try BfvFile.read(url, expecting: .fheSecretKey, fingerprint: parameters.fingerprint)
         }
         defer { keyEnvelope?.payload.withUnsafeMutableBytes { secureZero($0) } }
-        switch parameters.scalarWidth {
-        case .bits32:
-            return try inspect(envelope, file.path, keyEnvelope, secretKeyFile?.path, BfvContext<UInt32>(parameters: parameters))
-        case .bits64:
-            return try inspect(envelope, file.path, keyEnvelope, secretKeyFile?.path, BfvContext<UInt64>(parameters: parameters))
+        return try parameters.withContext(
+            Inspect(envelope: envelope, path: file.path, keyEnvelope: keyEnvelope, keyPath: secretKeyFile?.path))
+    }
+
+    private struct Inspect: BfvContextOperation {
+        let envelope: Envelope
+        let path: String
+        let keyEnvelope: Envelope?
+        let keyPath: String?
+        func run<T: ScalarType>(_ context: BfvContext<T>) throws(FHEError) -> Inspection {
+            try FHEToolbox.inspect(envelope, path, keyEnvelope, keyPath, context)
         }
     }
 
@@ -439,9 +468,14 @@ public enum FHEToolbox {
                 reason: "this is a secret key: its JSON export prints the secret; pass --include-secret if you really mean it")
         }
         let parameters = try BfvFile.parameters(in: envelope, source: file.path, policy: policy)
-        switch parameters.scalarWidth {
-        case .bits32: return try exportJSON(envelope, file.path, BfvContext<UInt32>(parameters: parameters))
-        case .bits64: return try exportJSON(envelope, file.path, BfvContext<UInt64>(parameters: parameters))
+        return try parameters.withContext(ExportJSON(envelope: envelope, path: file.path))
+    }
+
+    private struct ExportJSON: BfvContextOperation {
+        let envelope: Envelope
+        let path: String
+        func run<T: ScalarType>(_ context: BfvContext<T>) throws(FHEError) -> String {
+            try FHEToolbox.exportJSON(envelope, path, context)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HeatFHE
 
 /// Reads the integers to encrypt from a JSON array or one CSV column.
 ///

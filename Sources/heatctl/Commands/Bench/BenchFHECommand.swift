@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatFHE
+import HeatFHETools
 
 /// `heatctl bench fhe [--preset NAME] [--json]`: times the BFV operations per preset.
 struct BenchFHECommand: HeatCommand {

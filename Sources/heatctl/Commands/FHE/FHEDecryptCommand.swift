@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatFHE
+import HeatFHETools
 
 /// `heatctl fhe decrypt --secret-key F --input CT [--encoding batch|coefficient] [--noise-budget] [--json]`.
 struct FHEDecryptCommand: HeatCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatFHE
+import HeatFHETools
 
 /// `heatctl fhe encrypt --public-key F [--encoding batch|coefficient] --input VALUES.json|.csv [--column NAME] --out CT`.
 struct FHEEncryptCommand: HeatCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatFHE
+import HeatFHETools
 
 /// `heatctl fhe eval add|sub|mul|rotate|swap-rows|sum-slots|mod-switch A [B] --keys DIR [--steps K] [--no-relinearize] --out C`.
 struct FHEEvalCommand: HeatCommand {

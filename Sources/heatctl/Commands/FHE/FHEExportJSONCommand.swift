@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatFHE
+import HeatFHETools
 
 /// `heatctl fhe export-json FILE [--include-secret]`.
 struct FHEExportJSONCommand: HeatCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatFHE
+import HeatFHETools
 
 /// `heatctl fhe inspect FILE [--secret-key F]`.
 struct FHEInspectCommand: HeatCommand {

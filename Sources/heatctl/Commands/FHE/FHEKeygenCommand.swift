@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatFHE
+import HeatFHETools
 
 /// `heatctl fhe keygen --preset NAME --out DIR`.
 struct FHEKeygenCommand: HeatCommand {

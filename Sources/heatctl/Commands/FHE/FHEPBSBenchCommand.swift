@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatFHE
+import HeatFHETools
 
 /// `heatctl fhe pbs-bench [--preset NAME] [--bootstraps N] [--json]`: times TFHE keygen and PBS.
 struct FHEPBSBenchCommand: HeatCommand {

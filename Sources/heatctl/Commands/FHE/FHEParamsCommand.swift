@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatFHE
+import HeatFHETools
 
 /// `heatctl fhe params [--json]`: lists the BFV presets.
 struct FHEParamsCommand: HeatCommand {
