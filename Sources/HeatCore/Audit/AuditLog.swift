@@ -101,18 +101,7 @@ public enum AuditLog {
         sql += " ORDER BY seq"
         let statementArguments = StatementArguments(arguments)
         return try store.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map { row in
-                let recorded = row.lenientText("recorded_at") ?? ""
-                let parametersText = row.lenientText("parameters") ?? "{}"
-                let parameters = (try? JSONDecoder().decode([String: String].self, from: Data(parametersText.utf8))) ?? [:]
-                var entry = AuditEntry(
-                    role: row.lenientText("role") ?? "", action: row.lenientText("action") ?? "",
-                    inputHash: row.lenientText("input_hash"), outputHash: row.lenientText("output_hash"),
-                    parameters: parameters,
-                    recordedAt: (try? UTCTimestamp(iso8601: recorded)) ?? UTCTimestamp(secondsSinceEpoch: 0))
-                entry.seq = row.lenientInteger("seq")
-                return entry
-            }
+            try AuditEntry.fetchAll(db, sql: sql, arguments: statementArguments)
         }
     }
 }

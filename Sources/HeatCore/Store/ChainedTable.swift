@@ -26,8 +26,8 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
     public let name: String
     /// The data columns in schema order (without `seq`, `prev_hash`, `row_hash`).
     public let columns: [String]
-    /// The SQL type and constraints of each data column, in ``columns`` order (empty for the
-    /// version-1 tables, whose types are in `StoreSchema`).
+    /// The SQL type and constraints of each data column, in ``columns`` order (declared here,
+    /// once, for every table; `StoreSchema` builds the `CREATE TABLE` from them).
     public let columnTypes: [String]
     /// The schema version whose migration creates the table.
     public let introducedIn: Int
@@ -35,7 +35,7 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
     /// covered by a collector ``IngestionSignature`` (forged rows then need the collector's key).
     public let collectorSigned: Bool
 
-    /// Declares a chained table.
+    /// Declares a chained table: the one place its columns and their SQL types are written.
     ///
     /// - Parameters:
     ///   - name: the SQL table name.
@@ -50,47 +50,60 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         self.collectorSigned = collectorSigned
     }
 
-    init(name: String, columns: [String], collectorSigned: Bool = false) {
-        self.name = name
-        self.columns = columns
-        self.columnTypes = []
-        self.introducedIn = 1
-        self.collectorSigned = collectorSigned
-    }
-
     /// The audit log: one entry per init, key generation, ingestion, computation, signature.
     public static let auditLog = ChainedTable(
         name: "audit_log",
-        columns: ["recorded_at", "role", "action", "input_hash", "output_hash", "parameters"])
+        columns: [
+            ("recorded_at", "TEXT NOT NULL"), ("role", "TEXT NOT NULL"), ("action", "TEXT NOT NULL"),
+            ("input_hash", "TEXT"), ("output_hash", "TEXT"), ("parameters", "TEXT NOT NULL"),
+        ],
+        introducedIn: 1)
     /// Fingerprints (and, for verification keys, the public bytes) of the keys in use.
     public static let keyFingerprints = ChainedTable(
         name: "key_fingerprints",
-        columns: ["recorded_at", "role", "kind", "fingerprint", "public_key"])
+        columns: [
+            ("recorded_at", "TEXT NOT NULL"), ("role", "TEXT NOT NULL"), ("kind", "TEXT NOT NULL"),
+            ("fingerprint", "TEXT NOT NULL"), ("public_key", "BLOB"),
+        ],
+        introducedIn: 1)
     /// The pseudonymous client directory.
     public static let clientDirectory = ChainedTable(
         name: "client_directory",
         columns: [
-            "pseudonym", "display_ref", "slot", "manager_pseudonym", "branch_pseudonym", "segment", "region",
-            "opened_on", "ingestion_run",
-        ], collectorSigned: true)
+            ("pseudonym", "BLOB NOT NULL UNIQUE"), ("display_ref", "TEXT NOT NULL"), ("slot", "INTEGER NOT NULL UNIQUE"),
+            ("manager_pseudonym", "BLOB"), ("branch_pseudonym", "BLOB"), ("segment", "TEXT"), ("region", "TEXT"),
+            ("opened_on", "TEXT"), ("ingestion_run", "INTEGER NOT NULL"),
+        ],
+        introducedIn: 1, collectorSigned: true)
     /// Weekly per client x ISO week x channel x direction deltas (plaintext: test and demo only).
     public static let weeklyBuckets = ChainedTable(
         name: "weekly_buckets",
         columns: [
-            "client_pseudonym", "week", "channel", "direction", "events", "duration_seconds", "replies", "encoding",
-            "ingestion_run",
-        ], collectorSigned: true)
+            ("client_pseudonym", "BLOB NOT NULL"), ("week", "TEXT NOT NULL"), ("channel", "TEXT NOT NULL"),
+            ("direction", "TEXT NOT NULL"), ("events", "INTEGER NOT NULL"), ("duration_seconds", "INTEGER NOT NULL"),
+            ("replies", "INTEGER NOT NULL"), ("encoding", "TEXT NOT NULL"), ("ingestion_run", "INTEGER NOT NULL"),
+        ],
+        introducedIn: 1, collectorSigned: true)
     /// HMACs of ingested event ids, for de-duplication.
     public static let eventHMACs = ChainedTable(
-        name: "event_hmacs", columns: ["event_hmac", "ingestion_run"], collectorSigned: true)
+        name: "event_hmacs", columns: [("event_hmac", "BLOB NOT NULL UNIQUE"), ("ingestion_run", "INTEGER NOT NULL")],
+        introducedIn: 1, collectorSigned: true)
     /// Computation runs (ingestions and later evaluations) with input and output hashes.
     public static let computationRuns = ChainedTable(
         name: "computation_runs",
-        columns: ["started_at", "finished_at", "kind", "input_hash", "output_hash", "parameters"])
+        columns: [
+            ("started_at", "TEXT NOT NULL"), ("finished_at", "TEXT NOT NULL"), ("kind", "TEXT NOT NULL"),
+            ("input_hash", "TEXT"), ("output_hash", "TEXT"), ("parameters", "TEXT NOT NULL"),
+        ],
+        introducedIn: 1)
     /// Signed chain heads written by `heatctl audit sign`.
     public static let signedHeads = ChainedTable(
         name: "signed_heads",
-        columns: ["signed_at", "head", "key_fingerprint", "signature"])
+        columns: [
+            ("signed_at", "TEXT NOT NULL"), ("head", "TEXT NOT NULL"), ("key_fingerprint", "TEXT NOT NULL"),
+            ("signature", "BLOB NOT NULL"),
+        ],
+        introducedIn: 1)
 
     /// The collector's Ed25519 ingestion keys, each endorsed (signed) by the key holder (schema 2).
     public static let collectorKeys = ChainedTable(

@@ -27,32 +27,26 @@ public enum ClientDirectory {
     ) throws -> [ClientDirectoryEntry] {
         let scores = try scoring.map { try StoreHeat.scores(in: store, configuration: $0, asOf: asOf) } ?? [:]
         return try store.read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try ClientDirectoryRow.fetchAll(db, sql: """
                 SELECT d.pseudonym, d.slot, d.manager_pseudonym, d.branch_pseudonym, d.segment, d.region, d.opened_on,
                        COALESCE(SUM(b.events), 0) AS events, MAX(b.week) AS last_week
                 FROM client_directory d LEFT JOIN weekly_buckets b ON b.client_pseudonym = d.pseudonym
                 GROUP BY d.seq ORDER BY d.slot
                 """)
-            func pseudonym(_ row: Row, _ column: String, _ kind: Pseudonym.Kind) -> Pseudonym? {
-                row.lenientBlob(column).map { Pseudonym(kind: kind, bytes: [UInt8]($0)) }
-            }
-            let clients = rows.compactMap { pseudonym($0, "pseudonym", .client) }
-            let managers = rows.compactMap { pseudonym($0, "manager_pseudonym", .manager) }
-            let branches = rows.compactMap { pseudonym($0, "branch_pseudonym", .branch) }
+            let clients = rows.compactMap(\.client)
+            let managers = rows.compactMap(\.manager)
+            let branches = rows.compactMap(\.branch)
             let clientRefs = Pseudonymizer.displayRefs(for: clients)
             let managerRefs = Pseudonymizer.displayRefs(for: Array(Set(managers)))
             let branchRefs = Pseudonymizer.displayRefs(for: Array(Set(branches)))
             return rows.compactMap { row -> ClientDirectoryEntry? in
-                guard let client = pseudonym(row, "pseudonym", .client) else { return nil }
-                let opened = row.lenientText("opened_on")
-                let week = row.lenientText("last_week")
+                guard let client = row.client else { return nil }
                 var entry = ClientDirectoryEntry(
-                    ref: clientRefs[client] ?? client.displayRef, pseudonym: client.hex, slot: row.lenientInteger("slot") ?? -1,
-                    manager: pseudonym(row, "manager_pseudonym", .manager).map { managerRefs[$0] ?? $0.displayRef },
-                    branch: pseudonym(row, "branch_pseudonym", .branch).map { branchRefs[$0] ?? $0.displayRef },
-                    segment: row.lenientText("segment"), region: row.lenientText("region"),
-                    openedOn: opened.flatMap { try? CalendarDate(iso8601: $0) },
-                    events: row.lenientInteger("events") ?? 0, lastWeek: week.flatMap { try? ISOWeek(parsing: $0) })
+                    ref: clientRefs[client] ?? client.displayRef, pseudonym: client.hex, slot: row.slot,
+                    manager: row.manager.map { managerRefs[$0] ?? $0.displayRef },
+                    branch: row.branch.map { branchRefs[$0] ?? $0.displayRef },
+                    segment: row.segment, region: row.region, openedOn: row.openedOn,
+                    events: row.events, lastWeek: row.lastWeek)
                 if let score = scores[client.hex] {
                     entry.heat = score.heat
                     entry.trend = score.trend
@@ -73,21 +67,12 @@ public enum ClientDirectory {
     /// - Throws: ``StoreError``.
     public static func buckets(in store: HeatStore) throws -> [StoredBucket] {
         try store.read { db in
-            try Row.fetchAll(db, sql: """
+            try StoredBucketRow.fetchAll(db, sql: """
                 SELECT d.pseudonym, d.slot, b.week, b.channel, b.direction,
                        SUM(b.events) AS events, SUM(b.duration_seconds) AS duration_seconds, SUM(b.replies) AS replies
                 FROM weekly_buckets b JOIN client_directory d ON d.pseudonym = b.client_pseudonym
                 GROUP BY d.slot, b.week, b.channel, b.direction ORDER BY d.slot, b.week, b.channel, b.direction
-                """).compactMap { row -> StoredBucket? in
-                guard let week = try? ISOWeek(parsing: row.lenientText("week") ?? ""),
-                      let channel = Channel(rawValue: row.lenientText("channel") ?? ""),
-                      let direction = Direction(rawValue: row.lenientText("direction") ?? ""),
-                      let bytes = row.lenientBlob("pseudonym") else { return nil }
-                return StoredBucket(
-                    client: Pseudonym(kind: .client, bytes: [UInt8](bytes)), slot: row.lenientInteger("slot") ?? -1, week: week,
-                    channel: channel, direction: direction, events: row.lenientInteger("events") ?? 0,
-                    durationSeconds: row.lenientInteger("duration_seconds") ?? 0, replies: row.lenientInteger("replies") ?? 0)
-            }
+                """).compactMap(\.bucket)
         }
     }
 }

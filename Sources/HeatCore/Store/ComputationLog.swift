@@ -58,17 +58,7 @@ public enum ComputationLog {
     /// - Throws: ``StoreError``.
     public static func runs(in store: HeatStore) throws -> [ComputationRun] {
         try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM computation_runs ORDER BY seq").map { row in
-                let parametersText = row.lenientText("parameters") ?? "{}"
-                var run = ComputationRun(
-                    startedAt: (try? UTCTimestamp(iso8601: row.lenientText("started_at") ?? "")) ?? UTCTimestamp(secondsSinceEpoch: 0),
-                    finishedAt: (try? UTCTimestamp(iso8601: row.lenientText("finished_at") ?? "")) ?? UTCTimestamp(secondsSinceEpoch: 0),
-                    kind: row.lenientText("kind") ?? "", inputHash: row.lenientText("input_hash"),
-                    outputHash: row.lenientText("output_hash"),
-                    parameters: (try? JSONDecoder().decode([String: String].self, from: Data(parametersText.utf8))) ?? [:])
-                run.seq = row.lenientInteger("seq")
-                return run
-            }
+            try ComputationRun.fetchAll(db, sql: "SELECT * FROM computation_runs ORDER BY seq")
         }
     }
 }

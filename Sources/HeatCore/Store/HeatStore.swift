@@ -9,24 +9,31 @@ import HeatEnvelope
 
 /// The append-only, hash-chained SQLite store (DESIGN.md section 6).
 ///
-/// A `HeatStore` wraps one GRDB `DatabaseQueue` in WAL mode. Opening checks, in order: the
-/// file exists (or `create` was asked), it is an SQLite database, its schema version is not
-/// newer than ``StoreSchema/currentVersion``, and it holds the CustomerHeat schema; older
-/// schemas are migrated. Every write runs in one `BEGIN IMMEDIATE` transaction, so it is
-/// committed whole or not at all, and a database locked by another process fails with
-/// ``StoreError/locked(path:)`` (exit 75) after ``busyTimeout``.
+/// A `HeatStore` works over any GRDB `DatabaseWriter` (a `DatabaseQueue` in WAL mode for a
+/// file, or an in-memory `DatabaseQueue` in tests, ``init(writer:label:create:)``) and, for
+/// verification and reports, over a read-only `DatabaseReader` (``init(readingFrom:)``,
+/// ``init(reader:label:)``). Opening checks, in order: the file exists (or `create` was asked),
+/// it is an SQLite database, its schema version is not newer than ``StoreSchema/currentVersion``,
+/// and it holds the CustomerHeat schema; older schemas are migrated. Writes are GRDB's own
+/// `write` (one `BEGIN IMMEDIATE` transaction, committed whole or not at all); a database
+/// locked by another process fails with ``StoreError/locked(path:)`` (exit 75) after
+/// ``busyTimeout``.
 ///
 /// ```swift
 /// let store = try HeatStore.initialize(path: "heat.db")
 /// let entries = try AuditLog.entries(in: store)
+/// let scratch = try HeatStore.initialize(writer: DatabaseQueue())   // in memory, for tests
 /// ```
 public final class HeatStore: Sendable {
-    /// The database file path.
+    /// The database file path (or the label of an in-memory store), used in error messages.
     public let path: String
-    /// The underlying GRDB queue (serialised access to one connection).
-    let queue: DatabaseQueue
-    /// Whether the store was opened with ``init(readingFrom:)``: no write is possible.
-    public let isReadOnly: Bool
+    /// The connection(s) writes go through; `nil` for a read-only store.
+    let writer: (any DatabaseWriter)?
+    /// The connection(s) reads go through (the writer itself for a writable store).
+    let reader: any DatabaseReader
+    /// Whether the store was opened with ``init(readingFrom:)`` or ``init(reader:label:)``: no
+    /// write is possible.
+    public var isReadOnly: Bool { writer == nil }
 
     /// How long a write waits for another process's lock before failing with exit 75.
     public static let busyTimeout: TimeInterval = 2
@@ -45,9 +52,7 @@ public final class HeatStore: Sendable {
     /// - Throws: ``StoreError/missingFile(path:)`` (66), ``StoreError/notADatabase(path:)`` (65),
     ///   ``StoreError/notAStore(path:reason:)`` (65), ``StoreError/newerSchema(path:found:newestSupported:)``
     ///   (78), ``StoreError/locked(path:)`` (75) or ``StoreError/io(path:reason:)`` (74).
-    public init(path: String, create: Bool = false) throws(StoreError) {
-        self.path = path
-        self.isReadOnly = false
+    public convenience init(path: String, create: Bool = false) throws(StoreError) {
         _ = try Self.checkFile(path, create: create)
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
@@ -63,12 +68,49 @@ public final class HeatStore: Sendable {
             // Never run SQL functions or virtual tables named in the schema (triggers, views).
             try db.execute(sql: "PRAGMA trusted_schema = OFF")
         }
+        let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
             throw Self.classify(error, path: path)
         }
+        try self.init(writer: queue, label: path, create: create)
+    }
+
+    /// Opens a store over any GRDB writer, creating or migrating its schema: an in-memory
+    /// `DatabaseQueue()` for tests, or a queue or pool the caller configured (set
+    /// `PRAGMA trusted_schema = OFF` in its `prepareDatabase` for files of unknown origin).
+    ///
+    /// ```swift
+    /// let store = try HeatStore(writer: DatabaseQueue(), create: true)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - writer: the database connection(s).
+    ///   - label: the name errors give the store (a path, or `:memory:`).
+    ///   - create: create the schema when the database is empty.
+    /// - Throws: ``StoreError/notAStore(path:reason:)`` (65),
+    ///   ``StoreError/newerSchema(path:found:newestSupported:)`` (78) or another ``StoreError``.
+    public init(writer: any DatabaseWriter, label: String = ":memory:", create: Bool = false) throws(StoreError) {
+        self.path = label
+        self.writer = writer
+        self.reader = writer
         try prepareSchema(create: create)
+    }
+
+    /// Opens a store for reading only over any GRDB reader (for example a read-only
+    /// `DatabaseQueue`, or a `DatabasePool`'s snapshot); no migration.
+    ///
+    /// - Parameters:
+    ///   - reader: the database connection(s).
+    ///   - label: the name errors give the store.
+    /// - Throws: ``StoreError/notAStore(path:reason:)`` (65),
+    ///   ``StoreError/newerSchema(path:found:newestSupported:)`` (78) or another ``StoreError``.
+    public init(reader: any DatabaseReader, label: String = ":memory:") throws(StoreError) {
+        self.path = label
+        self.writer = nil
+        self.reader = reader
+        try checkReadableSchema()
     }
 
     /// Opens an existing store for reading only (`audit verify`, `audit log`): an SQLite
@@ -81,9 +123,7 @@ public final class HeatStore: Sendable {
     ///
     /// - Parameter path: the database file.
     /// - Throws: the errors of ``init(path:create:)`` (except those of creating or migrating).
-    public init(readingFrom path: String) throws(StoreError) {
-        self.path = path
-        self.isReadOnly = true
+    public convenience init(readingFrom path: String) throws(StoreError) {
         guard try Self.checkFile(path, create: false) else { throw .missingFile(path: path) }
         var configuration = Configuration()
         configuration.readonly = true
@@ -97,13 +137,19 @@ public final class HeatStore: Sendable {
         let immutable = !FileManager.default.fileExists(atPath: path + "-wal")
             && access(folder.isEmpty ? "." : folder, W_OK) != 0
         let location = immutable ? Self.immutableURI(path) : path
+        let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: location, configuration: configuration)
         } catch {
             throw Self.classify(error, path: path)
         }
+        try self.init(reader: queue, label: path)
+    }
+
+    /// Checks that a read-only store holds a CustomerHeat schema this build understands.
+    private func checkReadableSchema() throws(StoreError) {
         do {
-            let (version, hasAuditLog) = try queue.read { db in
+            let (version, hasAuditLog) = try reader.read { db in
                 (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try db.tableExists(ChainedTable.auditLog.name))
             }
             if version > StoreSchema.currentVersion {
@@ -151,13 +197,39 @@ public final class HeatStore: Sendable {
     public static func initialize(path: String) throws(StoreError) -> (store: HeatStore, created: Bool) {
         let fresh = !FileManager.default.fileExists(atPath: path) || Self.isEmptyFile(path)
         let store = try HeatStore(path: path, create: true)
+        let created = try store.recordInitialization()
+        return (store, fresh || created)
+    }
+
+    /// Creates a store over any GRDB writer (an in-memory `DatabaseQueue()` in tests) and records
+    /// `init` in its audit log the first time, as ``initialize(path:)`` does for a file.
+    ///
+    /// ```swift
+    /// let store = try HeatStore.initialize(writer: DatabaseQueue())
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - writer: the database connection(s).
+    ///   - label: the name errors give the store.
+    /// - Returns: the store.
+    /// - Throws: the errors of ``init(writer:label:create:)``.
+    public static func initialize(writer: any DatabaseWriter, label: String = ":memory:") throws(StoreError) -> HeatStore {
+        let store = try HeatStore(writer: writer, label: label, create: true)
+        _ = try store.recordInitialization()
+        return store
+    }
+
+    /// Appends the `init` audit entry unless the log has one; returns whether it did.
+    private func recordInitialization() throws(StoreError) -> Bool {
+        let path = self.path
+        let store = self
         let hasInit: Bool
         do {
             hasInit = try store.read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log WHERE action = 'init'") ?? 0 > 0
             }
         } catch {
-            throw classify(error, path: path)
+            throw Self.classify(error, path: path)
         }
         if !hasInit {
             do {
@@ -168,10 +240,10 @@ public final class HeatStore: Sendable {
                     try AuditLog.append(entry, in: db)
                 }
             } catch {
-                throw classify(error, path: path)
+                throw Self.classify(error, path: path)
             }
         }
-        return (store, fresh || !hasInit)
+        return !hasInit
     }
 
     /// The schema version recorded in the file (`PRAGMA user_version`).
@@ -179,31 +251,46 @@ public final class HeatStore: Sendable {
     /// - Throws: ``StoreError`` if the database cannot be read.
     public func schemaVersion() throws(StoreError) -> Int {
         do {
-            return try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+            return try reader.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
         } catch {
             throw Self.classify(error, path: path)
         }
     }
 
-    /// Runs `body` in one immediate write transaction: committed when it returns, rolled back
-    /// when it throws.
+    /// The writer, or ``StoreError/io(path:reason:)`` for a read-only store.
+    private func requireWriter() throws(StoreError) -> any DatabaseWriter {
+        guard let writer else { throw StoreError.io(path: path, reason: "the store was opened read-only") }
+        return writer
+    }
+
+    /// Runs `body` in one write transaction (GRDB's `write`: `BEGIN IMMEDIATE`): committed when
+    /// it returns, rolled back when it throws.
+    ///
+    /// **Commit point**: the transaction commits when `body` returns; fault injection belongs
+    /// here and in ``writeDurably(_:)``.
     ///
     /// - Parameter body: the work; it receives the GRDB database connection.
     /// - Returns: what `body` returns.
     /// - Throws: a ``StoreError`` for database failures (locked, I/O, append-only violations),
     ///   or whatever `body` threw (unchanged when it is not a database error).
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        if isReadOnly { throw StoreError.io(path: path, reason: "the store was opened read-only") }
+        let writer = try requireWriter()
         do {
-            return try queue.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                guard let result else { throw StoreError.io(path: path, reason: "transaction returned no result") }
-                return result
-            }
+            return try writer.write(body)
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        }
+    }
+
+    /// The async form of ``write(_:)`` (GRDB's async `write`), for server request handlers.
+    ///
+    /// - Parameter body: the work; it receives the GRDB database connection.
+    /// - Returns: what `body` returns.
+    /// - Throws: as ``write(_:)``.
+    public func writeAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let writer = try requireWriter()
+        do {
+            return try await writer.write(body)
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         }
@@ -216,13 +303,13 @@ public final class HeatStore: Sendable {
     /// - Returns: what `body` returns.
     /// - Throws: as ``write(_:)``.
     public func writeDurably<T>(_ body: (Database) throws -> T) throws -> T {
-        if isReadOnly { throw StoreError.io(path: path, reason: "the store was opened read-only") }
+        let writer = try requireWriter()
         do {
-            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
             throw Self.classify(error, path: path)
         }
-        defer { try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
+        defer { try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
         return try write(body)
     }
 
@@ -233,7 +320,20 @@ public final class HeatStore: Sendable {
     /// - Throws: a ``StoreError`` for database failures, or whatever `body` threw.
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try queue.read(body)
+            return try reader.read(body)
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        }
+    }
+
+    /// The async form of ``read(_:)`` (GRDB's async `read`), for server request handlers.
+    ///
+    /// - Parameter body: the work; it receives the GRDB database connection.
+    /// - Returns: what `body` returns.
+    /// - Throws: as ``read(_:)``.
+    public func readAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await reader.read(body)
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         }
@@ -243,9 +343,9 @@ public final class HeatStore: Sendable {
     ///
     /// - Throws: ``StoreError`` if the checkpoint fails (for example while another process writes).
     public func checkpoint() throws(StoreError) {
-        if isReadOnly { throw StoreError.io(path: path, reason: "the store was opened read-only") }
+        let writer = try requireWriter()
         do {
-            try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch {
             throw Self.classify(error, path: path)
         }
@@ -253,7 +353,7 @@ public final class HeatStore: Sendable {
 
     private func prepareSchema(create: Bool) throws(StoreError) {
         do {
-            let (version, tableCount, hasAuditLog) = try queue.read { db in
+            let (version, tableCount, hasAuditLog) = try reader.read { db in
                 (
                     try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") ?? 0,
@@ -272,7 +372,7 @@ public final class HeatStore: Sendable {
                 throw StoreError.notAStore(path: path, reason: "schema version \(version) but no audit_log table")
             }
             if version < StoreSchema.currentVersion {
-                try StoreSchema.migrator.migrate(queue)
+                if let writer { try StoreSchema.migrator.migrate(writer) }
             }
         } catch let error as StoreError {
             throw error

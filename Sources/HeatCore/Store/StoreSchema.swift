@@ -15,43 +15,10 @@ public enum StoreSchema {
     /// The schema version this build creates and understands.
     public static let currentVersion = 4
 
-    /// The column type of each data column, by table and column name.
-    static let columnTypes: [String: [String: String]] = [
-        "audit_log": [
-            "recorded_at": "TEXT NOT NULL", "role": "TEXT NOT NULL", "action": "TEXT NOT NULL",
-            "input_hash": "TEXT", "output_hash": "TEXT", "parameters": "TEXT NOT NULL",
-        ],
-        "key_fingerprints": [
-            "recorded_at": "TEXT NOT NULL", "role": "TEXT NOT NULL", "kind": "TEXT NOT NULL",
-            "fingerprint": "TEXT NOT NULL", "public_key": "BLOB",
-        ],
-        "client_directory": [
-            "pseudonym": "BLOB NOT NULL UNIQUE", "display_ref": "TEXT NOT NULL", "slot": "INTEGER NOT NULL UNIQUE",
-            "manager_pseudonym": "BLOB", "branch_pseudonym": "BLOB", "segment": "TEXT", "region": "TEXT",
-            "opened_on": "TEXT", "ingestion_run": "INTEGER NOT NULL",
-        ],
-        "weekly_buckets": [
-            "client_pseudonym": "BLOB NOT NULL", "week": "TEXT NOT NULL", "channel": "TEXT NOT NULL",
-            "direction": "TEXT NOT NULL", "events": "INTEGER NOT NULL", "duration_seconds": "INTEGER NOT NULL",
-            "replies": "INTEGER NOT NULL", "encoding": "TEXT NOT NULL", "ingestion_run": "INTEGER NOT NULL",
-        ],
-        "event_hmacs": ["event_hmac": "BLOB NOT NULL UNIQUE", "ingestion_run": "INTEGER NOT NULL"],
-        "computation_runs": [
-            "started_at": "TEXT NOT NULL", "finished_at": "TEXT NOT NULL", "kind": "TEXT NOT NULL",
-            "input_hash": "TEXT", "output_hash": "TEXT", "parameters": "TEXT NOT NULL",
-        ],
-        "signed_heads": [
-            "signed_at": "TEXT NOT NULL", "head": "TEXT NOT NULL", "key_fingerprint": "TEXT NOT NULL",
-            "signature": "BLOB NOT NULL",
-        ],
-    ]
-
     /// The `CREATE TABLE` statement of a chained table.
     static func createStatement(for table: ChainedTable) -> String {
-        let types = columnTypes[table.name] ?? [:]
         var lines = ["seq INTEGER PRIMARY KEY"]
-        for (index, column) in table.columns.enumerated() {
-            let type = index < table.columnTypes.count ? table.columnTypes[index] : types[column] ?? ""
+        for (column, type) in zip(table.columns, table.columnTypes) {
             lines.append("\(column) \(type)")
         }
         lines.append("prev_hash BLOB NOT NULL")
