@@ -323,7 +323,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
                 }
             }
             let rows = subsample < 1 ? allRows.filter { _ in generator.nextUnit() < subsample } : allRows
-            let features = columnSubsample < 1 ? Array((0..<p).shuffled(using: &generator).prefix(featureTake)).sorted() : Array(0..<p)
+            let features = columnSubsample < 1 ? Array(generator.shuffled(0..<p).prefix(featureTake)).sorted() : Array(0..<p)
             let tree = builder.grow(rows: rows, features: features, gradientPairs: gradientPairs, gains: &gains)
             fitted.append(tree)
             x.values.withUnsafeBufferPointer { values in

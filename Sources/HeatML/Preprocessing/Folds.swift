@@ -56,7 +56,7 @@ public struct Folds: Sendable, Codable, Equatable {
         var assignment = [Int](repeating: 0, count: labels.count)
         var next = 0
         for label in Set(labels).sorted() {
-            let rows = labels.indices.filter { labels[$0] == label }.shuffled(using: &generator)
+            let rows = generator.shuffled(labels.indices.filter { labels[$0] == label })
             for row in rows {
                 assignment[row] = next % count
                 next += 1
@@ -128,7 +128,7 @@ public struct Folds: Sendable, Codable, Equatable {
         var generator = SeededGenerator(seed: seed)
         var train: [Int] = [], test: [Int] = []
         for label in Set(labels).sorted() {
-            let rows = labels.indices.filter { labels[$0] == label }.shuffled(using: &generator)
+            let rows = generator.shuffled(labels.indices.filter { labels[$0] == label })
             let testCount = Int((Double(rows.count) * testFraction).rounded())
             test += rows.prefix(testCount)
             train += rows.dropFirst(testCount)
