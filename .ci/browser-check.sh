@@ -60,7 +60,8 @@ expected_sections() {
         jq -r '
             [["population","section-population"],["heatHistogram","section-histogram"],["weekly","section-weekly"],
              ["groups","section-groups"],["clients","section-clients"],["personas","section-personas"],
-             ["model","section-model"],["scenario","section-scenario"],["riskPortfolio","section-riskPortfolio"]] as $map
+             ["model","section-model"],["scenario","section-scenario"],["riskPortfolio","section-riskPortfolio"],
+             ["riskModel","section-riskModel"],["fraudMetrics","section-fraudMetrics"]] as $map
             | . as $doc | ($map[] | select($doc[.[0]] != null) | .[1]),
               (if $doc.population != null then "thresholds-heading", "heat-scale" else empty end),
               (if ($doc.clients // []) | length > 0 then "cf-attention" else empty end),
@@ -71,7 +72,8 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 for key, section in [("population", "population"), ("heatHistogram", "histogram"), ("weekly", "weekly"),
                      ("groups", "groups"), ("clients", "clients"), ("personas", "personas"), ("model", "model"),
-                     ("scenario", "scenario"), ("riskPortfolio", "riskPortfolio")]:
+                     ("scenario", "scenario"), ("riskPortfolio", "riskPortfolio"),
+                     ("riskModel", "riskModel"), ("fraudMetrics", "fraudMetrics")]:
     if doc.get(key) is not None:
         print("section-" + section)
 if doc.get("population") is not None:

@@ -46,6 +46,6 @@ echo "# another manager's clients: exit $status (77 = refused by policy)"
   --policy "$POLICY" --out "$OUT/analyst.json" || echo "# (refused: see the rule above)"
 
 # 6. Every release and refusal is in the audit log; the report footer names role, policy hash, epsilon.
-"$HEATCTL" audit log --store "$OUT/heat.db" --kind release
+"$HEATCTL" audit log --store "$OUT/heat.db" --kind release --include-subkinds
 "$HEATCTL" report "$OUT/executive.json" --out "$OUT/report" --quiet
 echo "# report: $OUT/report/index.html"

@@ -19,8 +19,19 @@ awk -F, 'BEGIN { OFS = "," } NR == 1 { for (i = 1; i <= NF; i++) if ($i == "tenu
     Examples/data/telco_churn.csv > "$OUT/before-input.csv"
 "$HEATCTL" risk score --model "$OUT/churn.risk" --data "$OUT/before-input.csv" --reasons 0 --quiet --out "$OUT/before.csv"
 # Telco has no branches: contracts stand in for segments and internet service for regions.
+# (Branch labels must be masked B- references, or be masked with --keys keys/collector: a raw
+# branch label is refused with exit 65, naming the line but never the label.)
 "$HEATCTL" risk portfolio --scores "$OUT/now.csv" --previous "$OUT/before.csv" --policy Examples/policy.json \
-    --role executive --group segment=contract --group region=internet_service --group branch=payment_method --out "$OUT/portfolio.json"
+    --role executive --group segment=contract --group region=internet_service --out "$OUT/portfolio.json"
+set +e
+"$HEATCTL" risk portfolio --scores "$OUT/now.csv" --policy Examples/policy.json --role executive \
+    --group branch=payment_method --out "$OUT/raw-branches.json"
+status=$?
+set -e
+[ "$status" -eq 65 ] && echo "raw branch labels: refused with exit 65 as documented"
+# Why one customer scored as they did (all columns' contributions, largest first).
+"$HEATCTL" risk explain --model "$OUT/churn.risk" --data Examples/data/telco_churn.csv --row 1 \
+    --phrasing Examples/risk/telco-phrasing.json
 "$HEATCTL" report "$OUT/portfolio.json" --out "$OUT/report"
 "$HEATCTL" report "$OUT/portfolio.json" --format csv --out "$OUT/report-csv"
 ls "$OUT/report" "$OUT/report-csv"

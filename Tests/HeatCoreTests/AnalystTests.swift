@@ -36,6 +36,49 @@ enum AnalystFixture {
         return (try? JSONDecoder().decode([Entry].self, from: data)) ?? []
     }()
 
+    /// The document's own value for a figure's (subject, measure) pair, or `nil` when the pair
+    /// names nothing in the document. `.some(nil)`-free: a pair either resolves or it does not.
+    static func value(of figure: AnalystFigure, in document: ResultsDocument) -> Double? {
+        let subject = figure.subject
+        if subject == "population", let population = document.population {
+            switch figure.measure {
+            case .clients: return Double(population.clients)
+            case .cooling: return Double(population.cooling)
+            case .meanHeat: return population.meanHeat
+            case .trend: return population.trend
+            default: return nil
+            }
+        }
+        if subject.hasPrefix("level "), figure.measure == .level, let level = HeatLevel(rawValue: String(subject.dropFirst(6))) {
+            return document.population.map { Double($0.levels[level] ?? 0) }
+        }
+        if subject.hasPrefix("persona ") {
+            return document.personas?.first { "persona \($0.label)" == subject }.map { Double($0.clients) }
+        }
+        if subject.hasPrefix("client ") {
+            guard let client = document.clients?.first(where: { "client \($0.ref)" == subject }) else { return nil }
+            switch figure.measure {
+            case .heat: return Double(client.heat)
+            case .trend: return Double(client.trend)
+            default: return nil
+            }
+        }
+        if let group = document.groups?.first(where: { "\($0.kind.rawValue) \($0.ref)" == subject }) {
+            switch figure.measure {
+            case .clients: return Double(group.clients)
+            case .cooling: return Double(group.cooling)
+            case .meanHeat: return group.meanHeat
+            default: return nil
+            }
+        }
+        let parts = subject.split(separator: " ")
+        if parts.count == 2, let week = try? ISOWeek(parsing: String(parts[0])), let channel = Channel(rawValue: String(parts[1])),
+           figure.measure == .events {
+            return document.weekly?.first { $0.week == week && $0.channel == channel }.map { Double($0.events) }
+        }
+        return nil
+    }
+
     /// Every number of a JSON document (all numeric leaves).
     static func numbers(in data: Data) throws -> Set<Double> {
         var result = Set<Double>()
@@ -76,6 +119,15 @@ enum AnalystFixture {
             let quoted = AnalystNumberFormat.numbers(in: answer.text).map(\.text)
             for number in entry.expect.numbers ?? [] {
                 #expect(quoted.contains(number), "expected \(number) in: \(answer.text)")
+            }
+            // Pairwise: a figure about a group, client or persona carries that subject's own value
+            // for that measure (a number of the document attributed to another group would fail).
+            for figure in answer.figures where figure.from.isEmpty && documents.indices.contains(figure.release) {
+                let subject = figure.subject
+                guard ["branch ", "manager ", "segment ", "region ", "client ", "persona "].contains(where: subject.hasPrefix),
+                      !subject.contains(" minus "), !subject.hasSuffix(" change") else { continue }
+                let value = AnalystFixture.value(of: figure, in: documents[figure.release])
+                #expect(value == figure.value, "\(figure) is not the document's value for (\(subject), \(figure.measure)): \(value.map { "\($0)" } ?? "none")")
             }
             // Every number in the text is a figure the answer declares, and the release is cited.
             let shown = Set(answer.figures.map(\.shown))
@@ -121,6 +173,10 @@ enum AnalystFixture {
                 #expect(figure.value == figure.from[0] - figure.from[1], "\(figure)")
             default:
                 #expect(source.contains(figure.value), "\(figure) is not a number of release \(figure.release)")
+                // Pairwise: the value is the one the document gives that subject for that measure.
+                let value = AnalystFixture.value(of: figure, in: documents[figure.release])
+                #expect(value.map { abs($0 - figure.value) <= 1e-12 * max(1, abs($0)) } == true,
+                        "\(figure): the document gives (\(figure.subject), \(figure.measure)) \(value.map { "\($0)" } ?? "no value")")
             }
         }
         let shown = Set(summary.figures.map(\.shown))
@@ -187,14 +243,22 @@ enum AnalystFixture {
     @Test func shareWithIsParsedAdditivelyAndDefaultsToNone() throws {
         let text = """
             {"schema": "customerheat.policy/1", "name": "p", "roles": {
-              "executive": {"population": true, "groups": ["branch"], "shareWith": ["local-llm"]},
+              "executive": {"population": true, "groups": ["branch"], "shareWith": ["local-llm@127.0.0.1:8080", "local-llm@LLM.internal"]},
               "analyst": {"population": true}}}
             """
         let policy = try PrivacyPolicy.parse(Data(text.utf8))
         #expect(try policy.permissions(for: "executive").shareWith == ["local-llm"])
+        #expect(try policy.permissions(for: "executive").shareWithHosts == ["local-llm": ["127.0.0.1:8080", "llm.internal"]])
+        // A bare name is not enough: the policy must say which host the name may reach.
+        let bare = text.replacingOccurrences(of: "\"local-llm@127.0.0.1:8080\", \"local-llm@LLM.internal\"", with: "\"local-llm\"")
+        let unbound = #expect(throws: PolicyError.self) { try PrivacyPolicy.parse(Data(bare.utf8)) }
+        #expect(unbound.map { "\($0)".contains("shareWith[0]") && "\($0)".contains("local-llm@HOST") } == true)
+        #expect(unbound?.category.exitCode == 78)
+        let badPort = text.replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:99999")
+        #expect(throws: PolicyError.self) { try PrivacyPolicy.parse(Data(badPort.utf8)) }
         #expect(try policy.permissions(for: "analyst").shareWith.isEmpty)
         #expect(try PrivacyPolicy.default.permissions(for: "executive").shareWith.isEmpty)
-        let bad = text.replacingOccurrences(of: "\"local-llm\"", with: "\"Local LLM\"")
+        let bad = text.replacingOccurrences(of: "\"local-llm@LLM.internal\"", with: "\"Local LLM@x\"")
         #expect(throws: PolicyError.self) { try PrivacyPolicy.parse(Data(bad.utf8)) }
     }
 }
@@ -246,16 +310,17 @@ enum AnalystFixture {
     static let policy = try! PrivacyPolicy.parse(Data("""
         {"schema": "customerheat.policy/1", "name": "share-test", "roles": {
           "executive": {"population": true, "histogram": true, "weekly": true, "groups": ["manager", "branch", "segment", "region"],
-                        "shareWith": ["local-test"]},
-          "manager": {"population": true, "groups": ["manager", "branch"], "clients": "own", "shareWith": ["local-test"]},
+                        "shareWith": ["local-test@127.0.0.1"]},
+          "manager": {"population": true, "groups": ["manager", "branch"], "clients": "own", "shareWith": ["local-test@127.0.0.1"]},
           "analyst": {"population": true, "groups": ["branch"]}}}
         """.utf8))
 
     static func ask(_ mode: AnalystTestServer.Mode, document: String = "current", role: String? = nil, timeout: Double = 5,
-                    question: String = "what is the mean heat of branch B-8795e9c3?") async throws -> (AnalystAnswer, [String]) {
+                    question: String = "what is the mean heat of branch B-8795e9c3?", host: String? = nil) async throws -> (AnalystAnswer, [String]) {
         let server = try AnalystTestServer(mode: mode)
         defer { server.stop() }
-        let endpoint = AnalystEndpoint(name: "local-test", url: server.url, model: "test", timeoutSeconds: timeout)
+        let url = host.map { server.url.replacingOccurrences(of: "127.0.0.1", with: $0) } ?? server.url
+        let endpoint = AnalystEndpoint(name: "local-test", url: url, model: "test", timeoutSeconds: timeout)
         let engine = AnalystEngine(documents: [try AnalystFixture.document(document)], policy: role == nil ? nil : policy,
                                    caller: role.map { AnalystCaller(role: $0) })
         let answer = await AnalystService(engine: engine, model: OpenAIChatModel(endpoint: endpoint, environment: [:]), policy: policy).ask(question)
@@ -307,6 +372,19 @@ enum AnalystFixture {
         let (manager, sent) = try await Self.ask(.reply("Mean heat is 13,825."), document: "manager", question: "how many clients are cooling?")
         #expect(sent.isEmpty)
         #expect(manager.fallbackReason?.contains("per-client") == true)
+        // The name is bound to its host: the same name pointing elsewhere gets nothing (here
+        // "localhost", the same server by another name, is not the 127.0.0.1 the policy binds).
+        let (moved, none) = try await Self.ask(.reply("Branch B-8795e9c3 has a mean heat of 14,720 across 93 clients."), host: "localhost")
+        #expect(none.isEmpty && moved.backend == "deterministic")
+        #expect(moved.fallbackReason?.contains("binds it to 127.0.0.1") == true, "\(moved.fallbackReason ?? "")")
+        // A model that does not say where it sends requests is never given the document.
+        struct Anonymous: AnalystLanguageModel {
+            var name = "local-test"
+            func complete(system: String, user: String) async throws -> String { "Mean heat is 13,825." }
+        }
+        let engine = AnalystEngine(documents: [try AnalystFixture.document("current")])
+        let anonymous = await AnalystService(engine: engine, model: Anonymous(), policy: Self.policy).ask("what is the mean heat of branch B-8795e9c3?")
+        #expect(anonymous.backend == "deterministic" && anonymous.fallbackReason?.contains("host binding") == true)
         // A refusal is never sent either.
         let (refused, asked) = try await Self.ask(.reply("C-09f9768a has heat 1."), question: "heat of client C-09f9768a")
         #expect(asked.isEmpty && refused.status == .refused)

@@ -438,8 +438,11 @@ import Testing
         #expect(ingests[0].outputHash?.count == 64)
         #expect(ingests[1].parameters["duplicatesSkipped"] == "10")
         #expect(ingests[1].parameters["ingestionKey"] == fixture.keys.ingestionKey.fingerprint.hex)
-        #expect(try AuditLog.entries(in: store, action: "keys").map(\.action) == ["keys.generate"])
-        #expect(try AuditLog.entries(in: store, action: "audit").map(\.action) == ["audit.sign"])
+        // A kind matches exactly; its dotted sub-kinds only when asked.
+        #expect(try AuditLog.entries(in: store, action: "keys").isEmpty)
+        #expect(try AuditLog.entries(in: store, action: "keys", includingSubkinds: true).map(\.action) == ["keys.generate"])
+        #expect(try AuditLog.entries(in: store, action: "audit", includingSubkinds: true).map(\.action) == ["audit.sign"])
+        #expect(try AuditLog.entries(in: store, action: "aud", includingSubkinds: true).isEmpty)
         let future = CalendarDate(daysSinceEpoch: UTCTimestamp.now().date.daysSinceEpoch + 1)
         #expect(try AuditLog.entries(in: store, since: future).isEmpty)
         #expect(try AuditLog.entries(in: store, since: UTCTimestamp.now().date).count == 5)

@@ -105,7 +105,8 @@ struct RiskPortfolioTests {
         // Tiny and Small (3 + 2 < k each, 5 = k together) are withheld; the totals minus the
         // released groups then cover 5 clients, so North and South can be released.
         let now = Self.clients([("North", 10, 5), ("South", 20, 5), ("Tiny", 3, 3), ("Small", 2, 0)])
-        let before = Self.clients([("North", 10, 2), ("South", 4, 1)])
+        // West (6) keeps the previous period's totals minus North from isolating South's 4 clients.
+        let before = Self.clients([("North", 10, 2), ("South", 4, 1), ("West", 6, 0)])
         let section = try RiskPortfolioRelease(policy: Self.policy).release(now, previous: before, role: "executive", kinds: [.branch, .segment], source: "t")
         let north = try #require(section.groups.first { $0.ref == "North" })
         let south = try #require(section.groups.first { $0.ref == "South" })

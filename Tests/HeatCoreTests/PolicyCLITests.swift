@@ -56,11 +56,16 @@ struct PolicyCLITests {
         #expect([0, 77].contains(noisy.status))
 
         // Every release and refusal is in the audit log.
-        let log = try run(["audit", "log", "--store", db, "--kind", "release", "--json"])
+        let log = try run(["audit", "log", "--store", db, "--kind", "release", "--include-subkinds", "--json"])
         #expect(log.status == 0)
         let text = log.stdoutText
         #expect(text.components(separatedBy: "\"release.refused\"").count - 1 == (noisy.status == 77 ? 3 : 2))
         #expect(text.components(separatedBy: "\"action\" : \"release\"").count - 1 == (noisy.status == 0 ? 3 : 2))
+        // Without --include-subkinds the kind matches exactly: no refusals.
+        let exact = try run(["audit", "log", "--store", db, "--kind", "release", "--json"])
+        #expect(exact.status == 0)
+        #expect(!exact.stdoutText.contains("release.refused"))
+        #expect(exact.stdoutText.components(separatedBy: "\"action\" : \"release\"").count - 1 == (noisy.status == 0 ? 3 : 2))
 
         // policy check: valid, invalid (78), unknown role (77).
         let check = try run(["policy", "check", "--policy", Self.examplePolicy, "--role", "manager"])

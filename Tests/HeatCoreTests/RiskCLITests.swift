@@ -24,6 +24,12 @@ struct RiskCLITests {
         #expect(score.status == 0, "\(score.stderr)")
         let header = try String(contentsOfFile: scores, encoding: .utf8).split(separator: "\n")[0]
         #expect(header.hasSuffix("risk_probability,risk_score,risk_band,log_odds,base_log_odds,reason_1,reason_1_column,reason_1_log_odds,reason_2,reason_2_column,reason_2_log_odds,reason_3,reason_3_column,reason_3_log_odds"))
+        // explain: one row's reasons, all columns, summing with the base to its log-odds.
+        let explain = try run(["risk", "explain", "--model", model, "--data", data, "--row", "3", "--json"])
+        #expect(explain.status == 0, "\(explain.stderr)")
+        #expect(explain.stdoutText.contains("\"baseMargin\"") && explain.stdoutText.contains("\"ref\" : \"row 3\""))
+        #expect(try run(["risk", "explain", "--model", model, "--data", data, "--client", "C-12345678"]).status == 64)
+        #expect(try run(["risk", "explain", "--model", model, "--data", data, "--row", "100000"]).status == 64)
         // Bad bands file: exit 78 naming the field.
         let bands = folder.appending(path: "bands.json").path
         try #"{"high": 30, "medium": 40}"#.write(toFile: bands, atomically: true, encoding: .utf8)
@@ -61,5 +67,37 @@ struct RiskCLITests {
         let profile = try run(["fraud", "profile", "--transactions", log, "--out", folder.appending(path: "p.csv").path])
         #expect(profile.status == 65)
         #expect(profile.stderr.contains("occurred_at") && !profile.stderr.contains("PRIVATE-CUSTOMER"))
+    }
+
+    /// Issue 19 follow-up: raw branch labels are refused (exit 65, not echoed), masked with
+    /// --keys; --store records the release in the ledger and needs --id-column.
+    @Test func portfolioBranchLabelsAndTheLedger() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scores = folder.appending(path: "scores.csv").path
+        var csv = "client_id,branch,risk_score,risk_band\n"
+        for i in 0..<24 { csv += "c\(i),\(i < 12 ? "BRANCH-NORTH-9" : "BRANCH-SOUTH-2"),\(i % 3 == 0 ? 80 : 20),\(i % 3 == 0 ? "High" : "Low")\n" }
+        try csv.write(toFile: scores, atomically: true, encoding: .utf8)
+        let out = folder.appending(path: "p.json").path
+        let policy = Self.path("Examples/policy.json")
+        let raw = try run(["risk", "portfolio", "--scores", scores, "--policy", policy, "--role", "executive", "--group", "branch=branch", "--out", out])
+        #expect(raw.status == 65)
+        #expect(raw.stderr.contains("line 2") && raw.stderr.contains("\"branch\"") && !raw.stderr.contains("NORTH"), "\(raw.stderr)")
+        let keys = folder.appending(path: "keys").path
+        #expect(try run(["keys", "generate", "--out", keys]).status == 0)
+        let db = folder.appending(path: "heat.db").path
+        #expect(try run(["init", "--store", db]).status == 0)
+        let noID = try run(["risk", "portfolio", "--scores", scores, "--policy", policy, "--role", "executive", "--group", "branch=branch",
+                            "--keys", "\(keys)/collector", "--store", db, "--out", out])
+        #expect(noID.status == 64)
+        let masked = try run(["risk", "portfolio", "--scores", scores, "--policy", policy, "--role", "executive", "--group", "branch=branch",
+                              "--keys", "\(keys)/collector", "--store", db, "--id-column", "client_id", "--out", out])
+        #expect(masked.status == 0, "\(masked.stderr)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(!text.contains("NORTH") && !text.contains("SOUTH"))
+        let groups = try #require(try ResultsDocument.decode(Data(contentsOf: URL(filePath: out))).riskPortfolio?.groups)
+        #expect(groups.count == 2 && groups.allSatisfy { PortfolioScoresReader.isMaskedBranchRef($0.ref) })
+        let log = try run(["audit", "log", "--store", db, "--kind", "release", "--json"])
+        #expect(log.stdoutText.contains("riskPortfolio"))
     }
 }

@@ -172,6 +172,9 @@ struct StoreCLITests {
         #expect(verify.stdoutText.contains("intact"))
         let log = try asNobody(["audit", "log", "--store", db, "--kind", "ingest"])
         #expect(log.status == 0, "\(log.stderr)")
+        // `clients` only lists: it opens the store read-only too.
+        let listing = try asNobody(["clients", "--store", db])
+        #expect(listing.status == 0, "\(listing.stderr)")
         #expect(FileManager.default.contents(atPath: db) == before)
         #expect(!FileManager.default.fileExists(atPath: db + "-wal"))
         #expect(!FileManager.default.fileExists(atPath: db + "-shm"))

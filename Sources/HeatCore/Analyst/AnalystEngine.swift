@@ -93,6 +93,14 @@ public struct AnalystEngine: Sendable {
             return AnalystAnswer(status: .answered, intent: .summary, kind: "population", text: summary.text,
                                  figures: summary.figures, releases: citations(summary.usesPrevious ? 2 : 1))
         }
+        if let ambiguous = q.ambiguousRefs.first {
+            let shown = ambiguous.candidates.prefix(5).joined(separator: ", ") + (ambiguous.candidates.count > 5 ? ", …" : "")
+            return unanswerable(nil, "\(ambiguous.text) matches \(ambiguous.candidates.count) released references (\(shown)); give more digits of the one you mean.")
+        }
+        let hasRiskScores = document.riskPortfolio != nil || (q.clientRefs.isEmpty && document.clients?.contains { $0.churnRisk != nil } == true)
+        if hasRiskScores && (q.hasWord(startingWith: "risk") || q.hasPhrase("at risk")) {
+            return highRisk(q, document)
+        }
         if let personas = personaQuestion(q, document) { return personas }
         if q.isAboutClients { return clientQuestion(q, document) }
         if let ref = q.unknownRefs.first {
@@ -321,18 +329,85 @@ public struct AnalystEngine: Sendable {
         return respond(population.clients, measure: "clients", what: "clients are in the release")
     }
 
+    /// High risk as issue 19 defines it: the High band of the 0-100 risk score (70 and above by
+    /// default). From the release's risk portfolio when it has one (totals, a named group, or a
+    /// ranking of a kind's groups by their share at High risk), else from per-client churn risks
+    /// scored as `round(100 × risk)` against the standard bands.
     private func highRisk(_ q: ParsedQuestion, _ document: ResultsDocument) -> AnalystAnswer {
+        if let portfolio = document.riskPortfolio { return portfolioRisk(q, portfolio) }
         let rows: [ClientResult] = document.clients ?? []
         let scored = rows.compactMap { $0.churnRisk }
         guard !scored.isEmpty else {
-            return unanswerable(.count, "This release carries no risk scores (no per-client churn risk, no risk bands), so it cannot count high-risk clients.")
+            return unanswerable(.count, "This release carries no risk scores (no per-client churn risk, no risk portfolio), so it cannot count high-risk clients.")
         }
-        let high = scored.filter { $0 >= ParsedQuestion.highRiskThreshold }.count
+        let bands = RiskBands.standard
+        let high = scored.filter { bands.band(for: Int((100 * $0).rounded())) == .high }.count
         let figure = AnalystFigure(subject: "clients", measure: .clients, value: Double(high), shown: AnalystNumberFormat.integer(Double(high)))
         let total = AnalystFigure(subject: "clients", measure: .clients, value: Double(scored.count), shown: AnalystNumberFormat.integer(Double(scored.count)))
         return answered(.count, kind: "client", measure: "highRisk",
-                        text: "\(figure.shown) of the \(total.shown) released clients with a churn risk are at high risk (a risk of one half or more).",
+                        text: "\(figure.shown) of the \(total.shown) released clients with a churn risk are in the High risk band (a score of \(bands.high) or more out of 100).",
                         figures: [figure, total], refs: [])
+    }
+
+    private func portfolioRisk(_ q: ParsedQuestion, _ portfolio: RiskPortfolioSection) -> AnalystAnswer {
+        let threshold = portfolio.bandThresholds.high
+        let band = "in the High risk band (a score of \(threshold) or more)"
+        func figures(_ subject: String, high: Int, clients: Int) -> [AnalystFigure] {
+            [AnalystFigure(subject: subject, measure: .clients, value: Double(high), shown: AnalystNumberFormat.integer(Double(high))),
+             AnalystFigure(subject: subject, measure: .clients, value: Double(clients), shown: AnalystNumberFormat.integer(Double(clients))),
+             AnalystFigure(subject: subject, measure: .share, value: Double(high) * 100 / Double(max(clients, 1)),
+                           shown: AnalystNumberFormat.percent(Double(high), of: Double(clients)), from: [Double(high), Double(clients)])]
+        }
+        // A group the question names: a masked reference (or a prefix of at least 6 hex digits) or a label.
+        let tokens = Set(q.text.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "-" && $0 != "_" }).map(String.init))
+        let named = portfolio.groups.filter { group in
+            let ref = group.ref.lowercased()
+            if tokens.contains(ref) { return true }
+            if ParsedQuestion.isMasked(group.ref) {
+                return tokens.contains { $0.count >= 8 && ($0.hasPrefix("b-") || $0.hasPrefix("m-")) && ref.hasPrefix($0) }
+                    || tokens.contains { $0.count >= 6 && $0.allSatisfy(\.isHexDigit) && ref.dropFirst(2).hasPrefix($0) }
+            }
+            return q.text.contains(ref)
+        }
+        if named.count > 1 {
+            return unanswerable(.count, "The question matches \(named.count) portfolio groups (\(named.map { "\($0.kind.rawValue) \($0.ref)" }.joined(separator: ", "))); name one.")
+        }
+        if let group = named.first {
+            let high = group.bands[RiskBand.high.rawValue] ?? 0
+            let subject = "\(group.kind.rawValue) \(group.ref)"
+            let f = figures(subject, high: high, clients: group.clients)
+            return answered(.count, kind: group.kind.rawValue, measure: "highRisk",
+                            text: "\(group.kind.rawValue.capitalized) \(group.ref): \(f[0].shown) of \(f[1].shown) clients (\(f[2].shown)) are \(band).",
+                            figures: f, refs: [group.ref])
+        }
+        // A masked reference the portfolio does not hold: withheld (or never released).
+        if let ref = q.unknownRefs.first { return withheld(kind: ref.kind, name: ref.text) }
+        if let (kind, plural) = q.kind {
+            let candidates = portfolio.groups.filter { $0.kind == kind }
+            guard !candidates.isEmpty else { return withheld(kind: kind.rawValue, name: "") }
+            let bottom = q.has("lowest") || q.has("least") || q.has("fewest") || q.has("bottom")
+            let sorted = candidates.sorted { a, b in
+                a.highShare != b.highShare ? (bottom ? a.highShare < b.highShare : a.highShare > b.highShare) : a.ref < b.ref
+            }
+            let chosen = Array(sorted.prefix(min(q.count ?? (plural ? 3 : 1), sorted.count)))
+            var all: [AnalystFigure] = []
+            var parts: [String] = []
+            for group in chosen {
+                let f = figures("\(group.kind.rawValue) \(group.ref)", high: group.bands[RiskBand.high.rawValue] ?? 0, clients: group.clients)
+                all += f
+                parts.append("\(group.ref) \(f[2].shown) (\(f[0].shown) of \(f[1].shown))")
+            }
+            let kindPlural = kind == .branch ? "branches" : kind.rawValue + "s"
+            return answered(.rank, kind: kind.rawValue, measure: "highRisk",
+                            text: "\(bottom ? "Smallest" : "Largest") share of clients \(band) among the released \(kindPlural): \(parts.joined(separator: ", ")).",
+                            figures: all, refs: chosen.map(\.ref))
+        }
+        guard let clients = portfolio.clients, let bands = portfolio.bands else {
+            return refuse(PolicyRefusal(rule: "release.withheld", reason: "the release to \(role) does not contain the portfolio totals (withheld by the policy); ask about a released group"))
+        }
+        let f = figures("population", high: bands[RiskBand.high.rawValue] ?? 0, clients: clients)
+        return answered(.count, kind: "population", measure: "highRisk",
+                        text: "\(f[0].shown) of \(f[1].shown) clients (\(f[2].shown)) are \(band).", figures: f, refs: [])
     }
 
     private func personaQuestion(_ q: ParsedQuestion, _ document: ResultsDocument) -> AnalystAnswer? {

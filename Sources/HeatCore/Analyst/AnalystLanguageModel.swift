@@ -23,6 +23,15 @@ public protocol AnalystLanguageModel: Sendable {
     /// - Returns: the reply's text.
     /// - Throws: ``AnalystError`` on timeout, transport or protocol errors.
     func complete(system: String, user: String) async throws -> String
+    /// Where requests go: the policy's `shareWith` binds the endpoint's name to this URL's host
+    /// (and port), so a configuration cannot reuse an allowed name for another server. `nil`
+    /// when unknown, in which case nothing is shared.
+    var url: URL? { get }
+}
+
+extension AnalystLanguageModel {
+    /// No URL by default: a model that does not say where it sends requests is never given a document.
+    public var url: URL? { nil }
 }
 
 /// The configuration of an OpenAI-compatible chat endpoint (`customerheat.analyst-endpoint/1`),
@@ -128,6 +137,9 @@ public struct OpenAIChatModel: AnalystLanguageModel {
 
     /// The endpoint's name.
     public var name: String { endpoint.name }
+
+    /// The chat-completions URL requests go to.
+    public var url: URL? { URL(string: endpoint.url) }
 
     public func complete(system: String, user: String) async throws -> String {
         guard let url = URL(string: endpoint.url) else {

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The model is asked only when (1) one is configured (off by default), (2) the deterministic
 /// engine did not refuse the question, (3) the policy lists the endpoint in the role's
-/// `shareWith` (default-deny), and (4) the document holds no per-client rows (per-client
+/// `shareWith` (default-deny) bound to the host its URL points to, and (4) the document holds no per-client rows (per-client
 /// releases never leave). It is given only the released document and the question. Its answer
 /// is checked with ``AnswerChecker``; on a timeout, an error or a rejection, the deterministic
 /// answer is returned with ``AnalystAnswer/fallbackReason`` saying why.
@@ -42,11 +42,17 @@ public struct AnalystService: Sendable {
         trend, events). Use no other numbers. If the document does not answer the question, say so.
         """
 
-    /// Whether the document may be sent to `endpoint` for the engine's role, and if not, why.
+    /// Whether the document may be sent to `endpoint` at `url` for the engine's role, and if not, why.
     ///
-    /// - Parameter endpoint: the endpoint's name.
+    /// The policy's `shareWith` binds each endpoint name to a host (and optionally a port): the
+    /// URL's host must be one of them, and its port (80 / 443 by default) must match when the
+    /// policy gives one. Without a URL nothing is shared.
+    ///
+    /// - Parameters:
+    ///   - endpoint: the endpoint's name.
+    ///   - url: where the requests would go.
     /// - Returns: `nil` when allowed, else the reason.
-    public func sharingRefusal(endpoint: String) -> String? {
+    public func sharingRefusal(endpoint: String, url: URL? = nil) -> String? {
         guard let document = engine.documents.first else { return "there is no document" }
         if let clients = document.clients, !clients.isEmpty {
             return "per-client releases are never sent to a language model"
@@ -58,6 +64,15 @@ public struct AnalystService: Sendable {
         guard permissions.shareWith.contains(endpoint) else {
             return "the policy does not let the role \"\(engine.role)\" share releases with \"\(endpoint)\" (roles.\(engine.role).shareWith)"
         }
+        guard let url, let host = url.host?.lowercased(), !host.isEmpty else {
+            return "the endpoint \"\(endpoint)\" does not say where it sends requests, so the policy's host binding cannot be checked"
+        }
+        let port = url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80)
+        let shownHost = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        let allowed = permissions.shareWithHosts[endpoint] ?? []
+        guard allowed.contains(shownHost) || allowed.contains("\(shownHost):\(port)") else {
+            return "the endpoint \"\(endpoint)\" points to \(shownHost):\(port), but roles.\(engine.role).shareWith binds it to \(allowed.sorted().joined(separator: ", "))"
+        }
         return nil
     }
 
@@ -68,7 +83,7 @@ public struct AnalystService: Sendable {
     public func ask(_ question: String) async -> AnalystAnswer {
         let deterministic = engine.answer(question)
         guard let model, deterministic.status != .refused else { return deterministic }
-        if let reason = sharingRefusal(endpoint: model.name) {
+        if let reason = sharingRefusal(endpoint: model.name, url: model.url) {
             var answer = deterministic
             answer.fallbackReason = reason
             return answer

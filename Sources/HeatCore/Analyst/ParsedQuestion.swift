@@ -17,6 +17,9 @@ struct ParsedQuestion {
     let text: String
     private(set) var entities: [Entity] = []
     private(set) var unknownRefs: [(kind: String, text: String)] = []
+    /// References (or hex prefixes) that match several released groups or clients: the question
+    /// is not answered until the reference is longer (never a guess between them).
+    private(set) var ambiguousRefs: [(text: String, candidates: [String])] = []
     private(set) var clientRefs: [String] = []
     private(set) var weeks: [ISOWeek] = []
     private(set) var numbers: [(value: Int, index: Int)] = []
@@ -42,7 +45,12 @@ struct ParsedQuestion {
                 continue
             }
             let kind: GroupSummary.Kind = match.text.hasPrefix("m-") ? .manager : .branch
-            if let group = groups.first(where: { $0.kind == kind && $0.ref.lowercased().hasPrefix(match.text) }) {
+            let candidates = groups.filter { $0.kind == kind && $0.ref.lowercased().hasPrefix(match.text) }
+            if candidates.count > 1 {
+                ambiguousRefs.append((match.text.prefix(2).uppercased() + match.text.dropFirst(2), candidates.map(\.ref).sorted()))
+                continue
+            }
+            if let group = candidates.first {
                 entities.append(Entity(kind: kind.rawValue, group: group, position: match.offset))
             } else {
                 unknownRefs.append((kind.rawValue, match.text.prefix(2).uppercased() + match.text.dropFirst(2)))
@@ -50,7 +58,14 @@ struct ParsedQuestion {
         }
         // Bare hexadecimal prefixes of masked references ("8795e9c3").
         for match in Self.matches("\\b[0-9a-f]{6,12}\\b", in: cleaned) where match.text.contains(where: \.isLetter) && match.text.contains(where: \.isNumber) {
-            if let group = groups.first(where: { $0.ref.count > 2 && $0.ref.lowercased().dropFirst(2).hasPrefix(match.text) }) {
+            let candidates = groups.filter { $0.ref.count > 2 && $0.ref.lowercased().dropFirst(2).hasPrefix(match.text) }
+            let clientCandidates = (document.clients ?? []).filter { $0.ref.lowercased().dropFirst(2).hasPrefix(match.text) }
+            if candidates.count + clientCandidates.count > 1 {
+                ambiguousRefs.append((match.text, (candidates.map(\.ref) + clientCandidates.map(\.ref)).sorted()))
+                cleaned = cleaned.replacingOccurrences(of: match.text, with: " ")
+                continue
+            }
+            if let group = candidates.first {
                 entities.append(Entity(kind: group.kind.rawValue, group: group, position: match.offset))
                 cleaned = cleaned.replacingOccurrences(of: match.text, with: " ")
             } else if document.clients?.contains(where: { $0.ref.lowercased().dropFirst(2).hasPrefix(match.text) }) == true {

@@ -80,18 +80,23 @@ public enum AuditLog {
     ///
     /// - Parameters:
     ///   - store: the store.
-    ///   - action: keep only this action, or actions starting with it and a dot (`keys` matches
-    ///     `keys.generate`); `nil` for all.
+    ///   - action: keep only this exact action (`ingest` does not match `ingest.refused`); `nil` for all.
     ///   - since: keep entries recorded on or after this UTC date; `nil` for all.
+    ///   - includingSubkinds: also keep the action's dotted sub-kinds (`keys` then matches
+    ///     `keys.generate`, `ingest` matches `ingest.refused`).
     /// - Returns: the entries, oldest first.
     /// - Throws: ``StoreError`` if the log cannot be read.
-    public static func entries(in store: HeatStore, action: String? = nil, since: CalendarDate? = nil) throws -> [AuditEntry] {
+    public static func entries(in store: HeatStore, action: String? = nil, since: CalendarDate? = nil,
+                               includingSubkinds: Bool = false) throws -> [AuditEntry] {
         var sql = "SELECT seq, recorded_at, role, action, input_hash, output_hash, parameters FROM audit_log"
         var conditions: [String] = []
         var arguments: [DatabaseValue] = []
-        if let action {
+        if let action, includingSubkinds {
             conditions.append("(action = ? OR substr(action, 1, ?) = ?)")
-            arguments.append(contentsOf: [action.databaseValue, (action.count + 1).databaseValue, (action + ".").databaseValue])
+            arguments.append(contentsOf: [action.databaseValue, (action.utf8.count + 1).databaseValue, (action + ".").databaseValue])
+        } else if let action {
+            conditions.append("action = ?")
+            arguments.append(action.databaseValue)
         }
         if let since {
             conditions.append("recorded_at >= ?")

@@ -67,7 +67,8 @@ public struct FraudModel: Sendable, Codable, Equatable {
         let labelled = profiles.allSatisfy { $0.label != nil }
         let labels = profiles.map { $0.label == true ? 1 : 0 }
         if labelled, Set(labels).count == 2 {
-            model.evaluation = try FraudEvaluation.run(x: x, labels: labels, folds: folds, seed: seed, measuredOn: measuredOn)
+            // The comparison gets the raw features: each fold fits its own scaling on its training rows.
+            model.evaluation = try FraudEvaluation.run(raw: try Matrix(rows: raw), labels: labels, folds: folds, seed: seed, measuredOn: measuredOn)
             let anomaly = try forest.scores(x)
             var hybrid = LogisticRegression()
             try hybrid.fit(try appending(anomaly, to: x), labels: labels)
@@ -179,7 +180,8 @@ public struct FraudModel: Sendable, Codable, Equatable {
 }
 
 /// The cross-validated comparison of the supervised classifier with and without the anomaly
-/// score (the hybrid), plus the anomaly score alone as a ranking.
+/// score (the hybrid), plus the anomaly score alone as a ranking. Inside each fold the feature
+/// scaling, the isolation forest and both classifiers are fitted on the training rows only.
 public struct FraudEvaluation: Sendable, Codable, Equatable {
     /// What the labelled data was: always printed with the metrics.
     public var measuredOn: String
@@ -208,13 +210,35 @@ public struct FraudEvaluation: Sendable, Codable, Equatable {
         public var prAuc: Double
     }
 
-    static func run(x: Matrix, labels: [Int], folds count: Int, seed: UInt64, measuredOn: String) throws(HeatMLError) -> FraudEvaluation {
+    /// The standardised training and test rows of one fold, scaled with the means and standard
+    /// deviations of the **training rows only**, so that the test fold never shapes its own
+    /// features (no leak of its distribution into the model that scores it).
+    ///
+    /// - Parameters:
+    ///   - raw: the unscaled features of every customer.
+    ///   - train: the training rows.
+    ///   - test: the test rows.
+    /// - Returns: the scaled training and test matrices.
+    static func foldMatrices(raw: Matrix, train: [Int], test: [Int]) throws(HeatMLError) -> (train: Matrix, test: Matrix) {
+        let rawTrain = raw.selectingRows(train), rawTest = raw.selectingRows(test)
+        var means = [Double](repeating: 0, count: raw.columns), scales = [Double](repeating: 1, count: raw.columns)
+        for j in 0..<raw.columns {
+            let scaler = StandardScaler.fit(rawTrain.column(j))
+            means[j] = scaler.mean
+            scales[j] = scaler.scale
+        }
+        let rows = { (m: Matrix) in (0..<m.rows).map { m.row($0) } }
+        return (try FraudModel.standardised(rows(rawTrain), means: means, scales: scales),
+                try FraudModel.standardised(rows(rawTest), means: means, scales: scales))
+    }
+
+    static func run(raw: Matrix, labels: [Int], folds count: Int, seed: UInt64, measuredOn: String) throws(HeatMLError) -> FraudEvaluation {
         let folds = try Folds.stratified(labels: labels, count: count, seed: seed)
         var sums = [[Double]](repeating: [0, 0], count: 3)
         var better = 0
         for fold in 0..<folds.count {
             let (train, test) = folds.split(fold)
-            let xTrain = x.selectingRows(train), xTest = x.selectingRows(test)
+            let (xTrain, xTest) = try foldMatrices(raw: raw, train: train, test: test)
             let yTrain = train.map { labels[$0] }, yTest = test.map { labels[$0] }
             var forest = IsolationForest(contamination: .share(0.02), seed: seed &+ UInt64(fold))
             try forest.fit(xTrain)

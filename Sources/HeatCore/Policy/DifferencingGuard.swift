@@ -177,3 +177,45 @@ struct DifferencingGuard {
         return count
     }
 }
+
+extension DifferencingGuard {
+    /// Which parts of a partition may be published next to its total, decided by the same
+    /// complement rule as every other release (one mechanism): the total is a known group, the
+    /// parts are candidates checked largest first (ties by key), and a part is withheld when the
+    /// total minus it and the parts already accepted would leave between 1 and k - 1 clients.
+    /// The withheld parts are therefore the smallest ones, and the clients outside the accepted
+    /// parts number 0 or at least k.
+    ///
+    /// Used where only counts are known (persona counts, a kind's groups under a released
+    /// total): members are synthetic, consecutive tags per part, which is exact for a partition.
+    ///
+    /// - Parameters:
+    ///   - parts: each part's key and size (sizes of at least `k`; smaller parts are withheld by
+    ///     the caller before).
+    ///   - outside: clients in the total but in none of `parts` (withheld small parts, clients
+    ///     without a group).
+    ///   - k: the policy's minimum group size.
+    /// - Returns: the keys of the parts that may be published.
+    static func publishableParts(_ parts: [(key: String, clients: Int)], outside: Int, k: Int) -> Set<String> {
+        var next: UInt64 = 0
+        func tags(_ count: Int) -> [UInt64] {
+            defer { next += UInt64(max(count, 0)) }
+            return (0..<UInt64(max(count, 0))).map { next + $0 }
+        }
+        let ordered = parts.sorted { ($0.clients, $1.key) > ($1.clients, $0.key) }
+        let members = ordered.map { (key: $0.key, tags: tags($0.clients)) }
+        let total = ReleasedGroup(kind: "total", ref: "all", tags: members.flatMap { $0.tags } + tags(outside))
+        var guardian = DifferencingGuard(k: k, history: [total])
+        var accepted: Set<String> = []
+        for part in members {
+            let group = ReleasedGroup(kind: "part", ref: part.key, tags: part.tags)
+            // A part equal to the total repeats a published number: only subtraction risks count here.
+            let risk = guardian.risk(of: group, differencing: true)
+            if risk == nil || risk == .identical(kind: total.kind, ref: total.ref) {
+                guardian.remember(group)
+                accepted.insert(part.key)
+            }
+        }
+        return accepted
+    }
+}

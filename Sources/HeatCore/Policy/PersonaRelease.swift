@@ -54,16 +54,16 @@ public enum PersonaRelease {
     }
 
     private static func fold(_ counts: [String: Int], ordered: [String], k: Int) -> [PersonaCount]? {
-        var released = ordered.filter { counts[$0, default: 0] >= k && $0 != otherLabel }
-        var other = ordered.filter { counts[$0, default: 0] < k || $0 == otherLabel }.reduce(0) { $0 + counts[$1, default: 0] }
-        // Complementary suppression: a lone small row would be exactly the withheld personas' total.
-        while other > 0 && other < k {
-            guard let smallest = released.min(by: { (counts[$0, default: 0], $0) < (counts[$1, default: 0], $1) }) else {
-                return nil
-            }
-            released.removeAll { $0 == smallest }
-            other += counts[smallest, default: 0]
-        }
+        let candidates = ordered.filter { counts[$0, default: 0] >= k && $0 != otherLabel }
+        let small = ordered.filter { counts[$0, default: 0] < k || $0 == otherLabel }.reduce(0) { $0 + counts[$1, default: 0] }
+        // Complementary suppression by the release's differencing guard (one mechanism for every
+        // release): the persona rows sum to the labelled total, so a lone small "other" row would
+        // be exactly the withheld personas' total; the guard withholds the smallest rows until the
+        // rest is 0 or at least k.
+        let published = DifferencingGuard.publishableParts(candidates.map { ($0, counts[$0, default: 0]) }, outside: small, k: k)
+        let released = candidates.filter(published.contains)
+        let other = counts.values.reduce(0, +) - released.reduce(0) { $0 + counts[$1, default: 0] }
+        if other > 0 && other < k { return nil }
         var result = released.map { PersonaCount(label: $0, clients: counts[$0, default: 0]) }
         if other > 0 { result.append(PersonaCount(label: otherLabel, clients: other)) }
         return result.isEmpty ? nil : result

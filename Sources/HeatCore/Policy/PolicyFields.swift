@@ -1,32 +1,7 @@
 import Foundation
 
-/// A JSON value of a policy file, decoded without loss so that booleans, numbers and strings are
-/// told apart exactly.
-enum PolicyJSON: Decodable {
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([PolicyJSON])
-    case object([String: PolicyJSON])
-    case null
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([PolicyJSON].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: PolicyJSON].self))
-        }
-    }
-}
+/// A JSON value of a policy file: the shared ``JSONValue``.
+typealias PolicyJSON = JSONValue
 
 /// A JSON object of a policy file being read, with the rule and field path used in errors.
 struct PolicyFields {

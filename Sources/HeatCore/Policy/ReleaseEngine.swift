@@ -537,7 +537,10 @@ extension ReleaseEngine {
                 for group in portfolio.groups where !kinds.contains(group.kind) { kinds.append(group.kind) }
                 for kind in kinds where permissions.groups.contains(kind) {
                     let eligible = portfolio.groups.filter { $0.kind == kind && $0.clients >= k }
-                    let kept = RiskPortfolioRelease.suppressingComplements(eligible, total: narrowed.clients, k: k).kept
+                    // The release's differencing guard on the partition under the kept total (counts only here).
+                    let outside = narrowed.clients.map { max(0, $0 - eligible.reduce(0) { $0 + $1.clients }) }
+                    let published = outside.map { DifferencingGuard.publishableParts(eligible.map { ($0.ref, $0.clients) }, outside: $0, k: k) }
+                    let kept = published.map { keys in eligible.filter { keys.contains($0.ref) } } ?? eligible
                     let (shared, concentration) = RiskPortfolioRelease.withSharesOfHigh(kept, kind: kind)
                     narrowed.groups += shared
                     if let concentration { narrowed.concentration.append(concentration) }
@@ -547,6 +550,15 @@ extension ReleaseEngine {
                 }
                 result.riskPortfolio = narrowed
             }
+        }
+        // Issue 19: the risk model's calibration and the fraud metrics are model statistics.
+        if !permissions.model {
+            drop("riskModel", "model", present: document.riskModel != nil)
+            result.riskModel = nil
+            drop("fraudMetrics", "model", present: document.fraudMetrics != nil)
+            result.fraudMetrics = nil
+        } else if let riskModel = document.riskModel {
+            result.riskModel = riskModel.narrowed(to: k)
         }
         result.role = role
         var summary = policy.summary(epsilon: document.policy.epsilon)

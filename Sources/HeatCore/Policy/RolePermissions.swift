@@ -61,6 +61,10 @@ public struct RolePermissions: Sendable, Equatable {
     /// be sent to (`shareWith` in the policy file; empty by default: default-deny). Releases with
     /// per-client rows are never sent, whatever this says.
     public var shareWith: Set<String> = []
+    /// Where each ``shareWith`` endpoint may be: its name mapped to the hosts (`host` or
+    /// `host:port`, lower-case) the policy binds it to (`"local-llm@127.0.0.1:8080"`). An
+    /// endpoint whose URL points elsewhere gets nothing, whatever its name.
+    public var shareWithHosts: [String: Set<String>] = [:]
 
     /// Creates permissions with everything off.
     public init() {}
@@ -97,11 +101,22 @@ public struct RolePermissions: Sendable, Equatable {
             }
             role.clients = parsed
         }
-        for (index, name) in (try fields.strings("shareWith") ?? []).enumerated() {
-            guard name.range(of: "^[a-z][a-z0-9_-]{0,39}$", options: .regularExpression) != nil else {
-                throw fields.error("shareWith[\(index)]", "an endpoint name is lower-case letters, digits, '-' or '_', starting with a letter")
+        for (index, entry) in (try fields.strings("shareWith") ?? []).enumerated() {
+            let pattern = "^([a-z][a-z0-9_-]{0,39})@([A-Za-z0-9.-]{1,253}|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?$"
+            guard let match = entry.range(of: pattern, options: .regularExpression), match == entry.startIndex..<entry.endIndex,
+                  let at = entry.firstIndex(of: "@") else {
+                let reason = entry.range(of: "^[a-z][a-z0-9_-]{0,39}$", options: .regularExpression) != nil
+                    ? "bind the endpoint to the host it may reach: \"\(entry)@HOST\" or \"\(entry)@HOST:PORT\" (its endpoint file's url must point there)"
+                    : "expected NAME@HOST[:PORT], NAME being lower-case letters, digits, '-' or '_', starting with a letter"
+                throw fields.error("shareWith[\(index)]", reason)
+            }
+            let name = String(entry[..<at])
+            let host = String(entry[entry.index(after: at)...]).lowercased()
+            if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]"), let port = Int(host[host.index(after: colon)...]), !(1...65_535).contains(port) {
+                throw fields.error("shareWith[\(index)]", "the port must be 1 to 65535")
             }
             role.shareWith.insert(name)
+            role.shareWithHosts[name, default: []].insert(host)
         }
         if let dp = try fields.object("dp") {
             try dp.onlyKeys(["epsilon", "maxEpsilon", "monthlyBudget", "required"])

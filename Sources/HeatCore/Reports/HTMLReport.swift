@@ -48,6 +48,7 @@ struct HTMLReport {
             case .scenario: body += ScenarioReportSection(document: document, palette: palette).render()
             case .riskPortfolio: body += RiskPortfolioReportSection(document: document, palette: palette).render()
             case .parameters: break
+            case .riskModel, .fraudMetrics: body += RiskModelReportSection(document: document, palette: palette).render(section)
             }
         }
         let nav = sections.map { "<a href=\"#\($0.elementID)\">\(e($0.title))</a>" }.joined()

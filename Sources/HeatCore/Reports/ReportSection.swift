@@ -30,6 +30,10 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
     case riskPortfolio
     /// The footer: parameters, policy, audit run, mode (always present).
     case parameters
+    /// The risk model's calibration and reliability table (`riskModel`, issue 19).
+    case riskModel
+    /// The fraud models' cross-validated metrics (`fraudMetrics`, issue 19).
+    case fraudMetrics
 
     /// The element id in `index.html`, `section-<name>`.
     public var elementID: String { "section-\(rawValue)" }
@@ -47,6 +51,8 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
         case .scenario: "scenario"
         case .riskPortfolio: "riskPortfolio"
         case .parameters: nil
+        case .riskModel: "riskModel"
+        case .fraudMetrics: "fraudMetrics"
         }
     }
 
@@ -63,6 +69,8 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
         case .scenario: "Stress scenario"
         case .riskPortfolio: "Risk by portfolio group"
         case .parameters: "Parameters, policy and provenance"
+        case .riskModel: "Risk score calibration"
+        case .fraudMetrics: "Fraud model metrics"
         }
     }
 
@@ -83,6 +91,8 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
         case .scenario: document.scenario != nil
         case .riskPortfolio: document.riskPortfolio != nil
         case .parameters: true
+        case .riskModel: document.riskModel != nil
+        case .fraudMetrics: document.fraudMetrics != nil
         }
     }
 
@@ -91,6 +101,6 @@ public enum ReportSection: String, Sendable, CaseIterable, Codable {
     /// - Parameter document: the results document.
     /// - Returns: the present sections, the footer last.
     public static func present(in document: ResultsDocument) -> [ReportSection] {
-        allCases.filter { $0.isPresent(in: document) }
+        allCases.filter { $0 != .parameters && $0.isPresent(in: document) } + [.parameters]
     }
 }

@@ -89,6 +89,7 @@ public enum ReportTables {
         if let model = document.model { tables += modelTables(model) }
         if let scenario = document.scenario { tables += ScenarioReportSection.tables(scenario) }
         if let portfolio = document.riskPortfolio { tables += RiskPortfolioReportSection.tables(portfolio) }
+        tables += RiskModelReportSection.tables(document)
         return tables
     }
 

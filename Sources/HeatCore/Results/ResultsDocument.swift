@@ -52,6 +52,11 @@ public struct ResultsDocument: Sendable, Codable, Equatable {
     public var scenario: ScenarioSection?
     /// Risk by portfolio group (`heatctl risk portfolio`, issue 19).
     public var riskPortfolio: RiskPortfolioSection?
+    /// The risk model's calibration and reliability table (`heatctl risk portfolio --model`, issue 19).
+    public var riskModel: RiskModelSection?
+    /// The fraud models' cross-validated comparison, with what it was measured on
+    /// (`heatctl risk portfolio --fraud-metrics`, issue 19).
+    public var fraudMetrics: FraudEvaluation?
 
     /// Whether the results come from the plaintext or the encrypted pipeline.
     public enum Mode: String, Sendable, Codable, Equatable {

@@ -23,12 +23,24 @@ public enum RiskError: ClassifiedError, Equatable {
     case unknownDataField(file: String, rule: String, field: String, source: String)
     /// The model cannot score the data (exit 65), wrapping the model's own message.
     case scoring(reason: String)
+    /// A branch label in a scores file is not a masked branch reference (`B-` and 8 to 64 hex
+    /// digits) and no pseudonymisation key was given to mask it (exit 65). The label itself is
+    /// never quoted: it may be a raw branch identifier.
+    case unmaskedLabel(file: String, line: Int, column: String)
+    /// A scores file names the same client twice in its id column (exit 65); the id is not quoted.
+    case duplicateClient(file: String, line: Int, column: String)
+    /// A scores file has an empty cell in its client id column (exit 65).
+    case missingClient(file: String, line: Int, column: String)
+    /// No row of the data has the masked client reference, or it is not `C-` and 8 to 64 hex digits (exit 65).
+    case unknownClient(file: String, ref: String)
+    /// Several rows match a reference prefix (exit 65).
+    case ambiguousClient(file: String, ref: String, matches: Int)
 
     public var category: ErrorCategory {
         switch self {
         case .noSuchFile: .noInput
         case .unreadable: .ioError
-        case .scoring: .dataError
+        case .scoring, .unmaskedLabel, .duplicateClient, .missingClient, .unknownClient, .ambiguousClient: .dataError
         case .notJSONObject, .invalidField, .unknownDataField: .configuration
         }
     }
@@ -43,6 +55,16 @@ public enum RiskError: ClassifiedError, Equatable {
         case .unknownDataField(let file, let rule, let field, let source):
             "\(file): rule \"\(rule)\": field \"\(field)\": \(source) has no column \"\(field)\""
         case .scoring(let reason): "cannot score the data: \(reason)"
+        case .unmaskedLabel(let file, let line, let column):
+            "\(file): line \(line): column \"\(column)\": the branch label is not a masked branch reference (B- and 8 to 64 hex digits); it is not shown, as it may be a raw branch identifier"
+        case .duplicateClient(let file, let line, let column):
+            "\(file): line \(line): column \"\(column)\": the client appears twice (the id is not shown)"
+        case .missingClient(let file, let line, let column):
+            "\(file): line \(line): column \"\(column)\": the client id is empty"
+        case .unknownClient(let file, let ref):
+            "\(file): no client has the reference \(ref) under this collector key"
+        case .ambiguousClient(let file, let ref, let matches):
+            "\(file): \(matches) clients match the reference \(ref)"
         }
     }
 
@@ -51,80 +73,14 @@ public enum RiskError: ClassifiedError, Equatable {
         case .noSuchFile: "check the path"
         case .unknownDataField: "score the data first (`heatctl risk score`) or add the column; see Docs/Analytics.md for the fields rules can test"
         case .scoring: nil
+        case .unmaskedLabel: "mask the labels with the collector's key (--keys keys/collector), or use the B- references of `heatctl clients`; exit 65"
+        case .unknownClient: "use a reference as `heatctl clients` shows it (C- and 8 hex digits), the collector key of the store, and the file's client id column (--id-column); exit 65"
+        case .ambiguousClient: "give more hex digits of the reference (up to 64); exit 65"
+        case .missingClient: "every row needs a client id in the --id-column column; exit 65"
+        case .duplicateClient: "each client may appear once per scores file; remove the duplicate rows; exit 65"
         default: "see Docs/Analytics.md (risk bands, reason phrasing and next-action rules) for the format"
         }
     }
-}
-
-/// A JSON value of a risk configuration file, decoded so that booleans, numbers and strings are
-/// told apart exactly.
-public enum RiskJSON: Sendable, Equatable, Codable, CustomStringConvertible {
-    /// `true` / `false`.
-    case bool(Bool)
-    /// A number.
-    case number(Double)
-    /// A string.
-    case string(String)
-    /// An array.
-    case array([RiskJSON])
-    /// An object.
-    case object([String: RiskJSON])
-    /// `null`.
-    case null
-
-    /// Decodes any JSON value.
-    ///
-    /// - Parameter decoder: the decoder.
-    /// - Throws: decoding errors.
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([RiskJSON].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: RiskJSON].self))
-        }
-    }
-
-    /// Encodes the value as JSON.
-    ///
-    /// - Parameter encoder: the encoder.
-    /// - Throws: encoding errors.
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .bool(let v): try container.encode(v)
-        case .number(let v): try container.encode(v)
-        case .string(let v): try container.encode(v)
-        case .array(let v): try container.encode(v)
-        case .object(let v): try container.encode(v)
-        case .null: try container.encodeNil()
-        }
-    }
-
-    /// The value as written in JSON, for messages.
-    public var description: String {
-        switch self {
-        case .bool(let v): v ? "true" : "false"
-        case .number(let v): v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
-        case .string(let v): "\"\(v)\""
-        case .array: "an array"
-        case .object: "an object"
-        case .null: "null"
-        }
-    }
-
-    /// The number, when this is a number.
-    public var number: Double? { if case .number(let v) = self { v } else { nil } }
-    /// The string, when this is a string.
-    public var string: String? { if case .string(let v) = self { v } else { nil } }
 }
 
 /// Reads a JSON configuration file into a dictionary, mapping failures to ``RiskError``.

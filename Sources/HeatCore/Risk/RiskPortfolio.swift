@@ -11,6 +11,10 @@ public struct PortfolioClient: Sendable, Equatable {
     public var band: RiskBand
     /// The heat level, when known.
     public var level: HeatLevel?
+    /// A stable identifier of the client across periods and releases, used only for the
+    /// differencing guard's membership tags (hashed, never released); `nil` when the scores file
+    /// has no id column, in which case clients are told apart by position within one release.
+    public var id: String?
 
     /// Creates a client row.
     ///
@@ -19,11 +23,18 @@ public struct PortfolioClient: Sendable, Equatable {
     ///   - score: the score.
     ///   - band: the band.
     ///   - level: the heat level, if known.
-    public init(groups: [GroupSummary.Kind: String], score: Int, band: RiskBand, level: HeatLevel? = nil) {
+    ///   - id: a stable client identifier for the differencing guard, if known.
+    public init(groups: [GroupSummary.Kind: String], score: Int, band: RiskBand, level: HeatLevel? = nil, id: String? = nil) {
         self.groups = groups
         self.score = score
         self.band = band
         self.level = level
+        self.id = id
+    }
+
+    /// The membership tag namespace of portfolio clients (separate from the store's releases).
+    static func memberID(_ client: PortfolioClient, position: Int) -> String {
+        client.id ?? "risk-portfolio:row:\(position)"
     }
 }
 
@@ -86,10 +97,32 @@ public struct RiskPortfolioSection: Sendable, Codable, Equatable {
     public var withheld: [Withholding]
 }
 
+/// What ``RiskPortfolioRelease/outcome(_:previous:role:kinds:bands:source:history:)`` released:
+/// the section and the groups it released (with membership tags), for the release ledger.
+///
+/// ```swift
+/// let outcome = try RiskPortfolioRelease(policy: policy).outcome(clients, role: "executive", source: "scores.csv")
+/// outcome.groups.count   // population + released groups
+/// ```
+public struct RiskPortfolioOutcome: Sendable {
+    /// The released section.
+    public var section: RiskPortfolioSection
+    /// The current period's released groups (population included), for ``ReleaseLedger``.
+    public var groups: [ReleasedGroup]
+}
+
 /// Builds the ``RiskPortfolioSection`` and applies the privacy policy: the role must be named by
 /// the policy and allowed group figures; each kind the role may not receive is withheld; groups
 /// (current or previous period) under the policy's `k` are withheld; a role whose policy
 /// requires differential privacy is refused (this view releases exact counts).
+///
+/// Differencing goes through the same guard as every other release (``ReleaseEngine``): the
+/// portfolio total and each group are checked, in order (population, then each kind's groups
+/// largest first), against the groups released before in this view and, with a history from the
+/// store's ``ReleaseLedger``, in earlier releases to the role. A region whose released branches
+/// leave fewer than `k` of its clients uncovered is withheld, and so is a branch that would
+/// complete such a subtraction; the previous period's figures are checked the same way among
+/// themselves.
 ///
 /// ```swift
 /// let section = try RiskPortfolioRelease(policy: policy).release(current, previous: prior,
@@ -101,7 +134,7 @@ public struct RiskPortfolioRelease: Sendable {
 
     /// Creates a release step.
     ///
-    /// - Parameter policy: the privacy policy.
+    /// - Parameter policy: the policy.
     public init(policy: PrivacyPolicy) {
         self.policy = policy
     }
@@ -115,11 +148,25 @@ public struct RiskPortfolioRelease: Sendable {
     ///   - kinds: the groupings to compute (default branch, region, segment).
     ///   - bands: the band thresholds (reported).
     ///   - source: where the scores came from.
+    ///   - history: groups released earlier to the role (from ``ReleaseLedger/history(role:in:)``).
     /// - Returns: the section.
     /// - Throws: ``PolicyRefusal`` (exit 77) for an unknown role, a role without group figures,
-    ///   or a role that requires differential privacy.
+    ///   a role that requires differential privacy, or (with a policy whose `differencing` is
+    ///   `refuse`) a release that differencing would break.
     public func release(_ clients: [PortfolioClient], previous: [PortfolioClient]? = nil, role: String,
-                        kinds: [GroupSummary.Kind] = [.branch, .region, .segment], bands: RiskBands = .standard, source: String) throws(PolicyRefusal) -> RiskPortfolioSection {
+                        kinds: [GroupSummary.Kind] = [.branch, .region, .segment], bands: RiskBands = .standard, source: String,
+                        history: [ReleasedGroup] = []) throws(PolicyRefusal) -> RiskPortfolioSection {
+        try outcome(clients, previous: previous, role: role, kinds: kinds, bands: bands, source: source, history: history).section
+    }
+
+    /// Releases the portfolio view and returns the released groups for the ledger.
+    ///
+    /// - Parameters: as ``release(_:previous:role:kinds:bands:source:history:)``.
+    /// - Returns: the section and the released groups.
+    /// - Throws: ``PolicyRefusal`` as ``release(_:previous:role:kinds:bands:source:history:)``.
+    public func outcome(_ clients: [PortfolioClient], previous: [PortfolioClient]? = nil, role: String,
+                        kinds: [GroupSummary.Kind] = [.branch, .region, .segment], bands: RiskBands = .standard, source: String,
+                        history: [ReleasedGroup] = []) throws(PolicyRefusal) -> RiskPortfolioOutcome {
         let permissions = try policy.permissions(for: role)
         let rule = "roles.\(role)"
         guard !permissions.groups.isEmpty else {
@@ -131,13 +178,44 @@ public struct RiskPortfolioRelease: Sendable {
         let k = policy.minGroupSize
         var withheld: [Withholding] = []
         func share(_ part: Int, _ whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
+        func tags(_ members: [(offset: Int, element: PortfolioClient)]) -> [UInt64] {
+            members.map { ReleasedGroup.tag(for: PortfolioClient.memberID($0.element, position: $0.offset)) }
+        }
+        func withhold(_ item: String, _ risk: DifferencingGuard.Risk) throws(PolicyRefusal) {
+            let isIdentical = if case .identical = risk { true } else { false }
+            let ruleName = isIdentical ? "differencing.identical" : "differencing"
+            // The reason names neither the withheld group nor the size of what subtraction would isolate.
+            let reason = isIdentical
+                ? "its members are identical to a group already released (identical groups are released once)"
+                : "together with groups already released it could be subtracted to isolate fewer than \(k) clients"
+            if policy.differencing == .refuse && !isIdentical {
+                throw PolicyRefusal(rule: ruleName, reason: "releasing a \(item) would let releases be subtracted: \(reason)")
+            }
+            withheld.append(Withholding(item: item, rule: ruleName, reason: reason))
+        }
+        let indexed = Array(clients.enumerated())
+        let indexedPrevious = previous.map { Array($0.enumerated()) }
+        var guardian = DifferencingGuard(k: k, history: history)
+        // The previous period is a different population: its own guard, no ledger.
+        var previousGuardian = DifferencingGuard(k: k, history: [])
+        var released: [ReleasedGroup] = []
         var section = RiskPortfolioSection(source: source, bandThresholds: bands, clients: nil, highShare: nil, previousHighShare: nil,
                                            bands: nil, groups: [], concentration: [], withheld: [])
         if permissions.population && clients.count >= k {
-            section.clients = clients.count
-            section.highShare = share(clients.filter { $0.band == .high }.count, clients.count)
-            section.bands = Dictionary(grouping: clients, by: \.band.rawValue).mapValues(\.count)
-            if let previous, previous.count >= k { section.previousHighShare = share(previous.filter { $0.band == .high }.count, previous.count) }
+            let group = ReleasedGroup(kind: "population", ref: "all", tags: tags(indexed))
+            if let risk = guardian.risk(of: group, differencing: true) {
+                try withhold("portfolio totals", risk)
+            } else {
+                guardian.remember(group)
+                released.append(group)
+                section.clients = clients.count
+                section.highShare = share(clients.filter { $0.band == .high }.count, clients.count)
+                section.bands = Dictionary(grouping: clients, by: \.band.rawValue).mapValues(\.count)
+                if let indexedPrevious, indexedPrevious.count >= k {
+                    previousGuardian.remember(ReleasedGroup(kind: "population", ref: "all", tags: tags(indexedPrevious)))
+                    section.previousHighShare = share(indexedPrevious.filter { $0.element.band == .high }.count, indexedPrevious.count)
+                }
+            }
         } else {
             withheld.append(Withholding(item: "portfolio totals", rule: permissions.population ? "minGroupSize" : "\(rule).population",
                                         reason: permissions.population ? "fewer than \(k) clients" : "the role may not receive population figures"))
@@ -147,66 +225,72 @@ public struct RiskPortfolioRelease: Sendable {
                 withheld.append(Withholding(item: "\(kind.rawValue) groups", rule: "\(rule).groups", reason: "the role may not receive \(kind.rawValue) figures"))
                 continue
             }
-            let current = Dictionary(grouping: clients.filter { $0.groups[kind] != nil }, by: { $0.groups[kind] ?? "" })
-            let prior = previous.map { Dictionary(grouping: $0.filter { $0.groups[kind] != nil }, by: { $0.groups[kind] ?? "" }) }
-            var released: [RiskPortfolioGroup] = []
-            for (label, members) in current.sorted(by: { $0.key < $1.key }) {
+            let current = Dictionary(grouping: indexed.filter { $0.element.groups[kind] != nil }, by: { $0.element.groups[kind] ?? "" })
+            let prior = indexedPrevious.map { Dictionary(grouping: $0.filter { $0.element.groups[kind] != nil }, by: { $0.element.groups[kind] ?? "" }) }
+            var kept: [RiskPortfolioGroup] = []
+            // Largest first, so that a subtraction risk falls on the smallest groups.
+            for (label, members) in current.sorted(by: { ($0.value.count, $1.key) > ($1.value.count, $0.key) }) {
                 guard members.count >= k else {
                     withheld.append(Withholding(item: "\(kind.rawValue) group", rule: "minGroupSize", reason: "a group with fewer than \(k) clients"))
                     continue
                 }
-                let high = members.filter { $0.band == .high }.count
+                let candidate = ReleasedGroup(kind: kind.rawValue, ref: label, tags: tags(members))
+                if let risk = guardian.risk(of: candidate, differencing: true) {
+                    try withhold("\(kind.rawValue) group", risk)
+                    continue
+                }
+                guardian.remember(candidate)
+                released.append(candidate)
+                let rows = members.map { $0.element }
+                let high = rows.filter { $0.band == .high }.count
                 var group = RiskPortfolioGroup(
-                    kind: kind, ref: label, clients: members.count, bands: Dictionary(grouping: members, by: \.band.rawValue).mapValues(\.count),
-                    highShare: share(high, members.count), meanScore: Double(members.reduce(0) { $0 + $1.score }) / Double(members.count),
+                    kind: kind, ref: label, clients: rows.count, bands: Dictionary(grouping: rows, by: \.band.rawValue).mapValues(\.count),
+                    highShare: share(high, rows.count), meanScore: Double(rows.reduce(0) { $0 + $1.score }) / Double(rows.count),
                     shareOfHigh: 0, levels: nil, previousHighShare: nil, highShareChange: nil)
-                let levels = members.compactMap(\.level)
-                if levels.count == members.count { group.levels = Dictionary(grouping: levels, by: \.rawValue).mapValues(\.count) }
+                let levels = rows.compactMap(\.level)
+                if levels.count == rows.count { group.levels = Dictionary(grouping: levels, by: \.rawValue).mapValues(\.count) }
                 if let before = prior?[label] {
-                    if before.count >= k {
-                        group.previousHighShare = share(before.filter { $0.band == .high }.count, before.count)
-                        group.highShareChange = group.highShare - (group.previousHighShare ?? 0)
-                    } else {
+                    let previousGroup = ReleasedGroup(kind: kind.rawValue, ref: label, tags: tags(before))
+                    if before.count < k {
                         withheld.append(Withholding(item: "\(kind.rawValue) group change", rule: "minGroupSize", reason: "the previous period's group has fewer than \(k) clients"))
+                    } else if let risk = previousGuardian.risk(of: previousGroup, differencing: true) {
+                        try withhold("\(kind.rawValue) group change", risk)
+                    } else {
+                        previousGuardian.remember(previousGroup)
+                        group.previousHighShare = share(before.filter { $0.element.band == .high }.count, before.count)
+                        group.highShareChange = group.highShare - (group.previousHighShare ?? 0)
                     }
                 }
-                released.append(group)
+                kept.append(group)
             }
-            let suppressed = Self.suppressingComplements(released, total: section.clients, k: k)
-            for _ in 0..<suppressed.removed {
-                withheld.append(Withholding(item: "\(kind.rawValue) group", rule: "differencing",
-                                            reason: "withheld with the smaller groups, so that the totals minus the released groups cannot reveal them"))
-            }
-            let (shared, concentration) = Self.withSharesOfHigh(suppressed.kept, kind: kind)
+            kept.sort { $0.ref < $1.ref }
+            let (shared, concentration) = Self.withSharesOfHigh(kept, kind: kind)
             if let concentration { section.concentration.append(concentration) }
             section.groups += shared
         }
         section.withheld = withheld
-        return section
+        return RiskPortfolioOutcome(section: section, groups: released)
     }
 
-    /// Complementary suppression for one kind of group: while the clients outside the released
-    /// groups (the withheld small groups and clients without a group) number fewer than `k` but
-    /// more than zero, and the totals are released, the smallest released group is withheld too,
-    /// so that the totals minus the released groups never reveal a group under `k`.
+    /// Complementary suppression for one kind of group under a released total, decided by the
+    /// release's differencing guard (``ReleaseEngine``'s, the one mechanism): the groups are
+    /// checked largest first and a group is withheld when the total minus it and the groups kept
+    /// before would leave between 1 and k - 1 clients, so the totals minus the kept groups never
+    /// reveal a group under `k`.
     ///
     /// - Parameters:
     ///   - groups: the groups of one kind that passed the `k` rule.
     ///   - total: the released client total, or `nil` when the totals are withheld.
     ///   - k: the policy's minimum group size.
-    /// - Returns: the groups to keep and how many more were withheld.
+    /// - Returns: the groups to keep (in their given order) and how many more were withheld.
+    @available(*, deprecated, message: "RiskPortfolioRelease.release applies the differencing guard with membership; this count-only form remains for callers of issue 19's first version")
     public static func suppressingComplements(_ groups: [RiskPortfolioGroup], total: Int?, k: Int) -> (kept: [RiskPortfolioGroup], removed: Int) {
         guard let total else { return (groups, 0) }
-        var kept = groups
-        var residual = total - kept.reduce(0) { $0 + $1.clients }
-        var removed = 0
-        while residual > 0, residual < k,
-              let smallest = kept.indices.min(by: { (kept[$0].clients, kept[$0].ref) < (kept[$1].clients, kept[$1].ref) }) {
-            residual += kept[smallest].clients
-            kept.remove(at: smallest)
-            removed += 1
-        }
-        return (kept, removed)
+        let outside = total - groups.reduce(0) { $0 + $1.clients }
+        let keys = groups.map { "\($0.kind.rawValue)\u{0}\($0.ref)" }
+        let published = DifferencingGuard.publishableParts(zip(keys, groups).map { ($0, $1.clients) }, outside: max(outside, 0), k: k)
+        let kept = zip(keys, groups).filter { published.contains($0.0) }.map(\.1)
+        return (kept, groups.count - kept.count)
     }
 
     /// Each group's share of the kind's High-band clients and the kind's concentration, computed

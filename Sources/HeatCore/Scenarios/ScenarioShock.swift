@@ -188,18 +188,6 @@ public struct ScenarioShock: Sendable, Codable, Equatable {
                              attrition: attrition)
     }
 
-    /// A JSON value, decoded strictly by type (a number is never a boolean).
-    enum ShockJSON: Decodable {
-        case null, bool(Bool), number(Double), string(String), array([ShockJSON]), object([String: ShockJSON])
-
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() { self = .null }
-            else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-            else if let value = try? container.decode(Double.self) { self = .number(value) }
-            else if let value = try? container.decode(String.self) { self = .string(value) }
-            else if let value = try? container.decode([String: ShockJSON].self) { self = .object(value) }
-            else { self = .array(try container.decode([ShockJSON].self)) }
-        }
-    }
+    /// A JSON value of a shock file: the shared ``JSONValue``.
+    typealias ShockJSON = JSONValue
 }

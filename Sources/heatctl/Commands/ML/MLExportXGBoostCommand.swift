@@ -31,7 +31,6 @@ struct MLExportXGBoostCommand: HeatCommand {
     var out: String
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let pipeline = try ModelPipeline.load(from: URL(filePath: input))
         let data = try pipeline.xgboostJSON()
         try AtomicFile.write(data, to: URL(filePath: out))

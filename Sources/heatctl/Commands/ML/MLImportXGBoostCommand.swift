@@ -42,7 +42,6 @@ struct MLImportXGBoostCommand: HeatCommand {
     var positive: String = "1"
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let names = features.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         if let names, names.contains(where: \.isEmpty) { throw ValidationError("--features has an empty name: '\(features ?? "")'") }
         let negative = positive == "0" ? "1" : (positive == "1" ? "0" : "not \(positive)")

@@ -51,7 +51,6 @@ struct MLPersonasCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let ruleSet: PersonaRules
         switch rules {
         case "bank" where !FileManager.default.fileExists(atPath: rules): ruleSet = .bank

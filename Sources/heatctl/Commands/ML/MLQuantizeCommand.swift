@@ -60,7 +60,6 @@ struct MLQuantizeCommand: HeatCommand {
     }
 
     func execute() async throws {
-        Console.quiet = global.quiet
         let pipeline = try ModelPipeline.load(from: URL(filePath: input))
         let table = try data.map { try pipeline.loadTable(from: URL(filePath: $0)) }
         if case .logistic = pipeline.model, table == nil {

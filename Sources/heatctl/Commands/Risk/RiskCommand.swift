@@ -19,6 +19,6 @@ struct RiskCommand: AsyncParsableCommand {
                 --phrasing Examples/risk/telco-phrasing.json --out scores.csv
               heatctl risk recommend --rules Examples/risk/retail-actions.json --data scores.csv --out actions.csv
             """,
-        subcommands: [RiskFitCommand.self, RiskScoreCommand.self, RiskRecommendCommand.self, RiskPortfolioCommand.self]
+        subcommands: [RiskFitCommand.self, RiskScoreCommand.self, RiskRecommendCommand.self, RiskPortfolioCommand.self, RiskExplainCommand.self]
     )
 }

@@ -9,10 +9,14 @@ struct AuditLogCommand: HeatCommand {
         discussion: """
             Kinds: init, keys (keys.generate, keys.register), ingest, computation, audit.sign, \
             clients.reveal, and refusals (clients.reveal.refused, audit.sign.refused, \
-            ingest.refused). A kind also matches its dotted sub-kinds. Opens the store read-only.
+            ingest.refused). --kind matches exactly (`ingest` lists ingestions, not \
+            `ingest.refused`); add --include-subkinds to match the kind's dotted sub-kinds too \
+            (`--kind keys --include-subkinds` lists keys.generate and keys.register). Opens the \
+            store read-only.
 
             Example:
               heatctl audit log --store heat.db --kind ingest --since 2026-03-01
+              heatctl audit log --store heat.db --kind release --include-subkinds --json
             """)
 
     @Option(name: .long, help: "The store.", completion: .file())
@@ -20,6 +24,9 @@ struct AuditLogCommand: HeatCommand {
 
     @Option(name: .long, help: "Only entries of this kind (e.g. ingest, keys, audit.sign).")
     var kind: String?
+
+    @Flag(name: .customLong("include-subkinds"), help: "With --kind, also list its dotted sub-kinds (ingest.refused for ingest).")
+    var includeSubkinds = false
 
     @Option(name: .long, help: "Only entries recorded on or after this UTC date (YYYY-MM-DD).")
     var since: String?
@@ -31,6 +38,7 @@ struct AuditLogCommand: HeatCommand {
     var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
+        if includeSubkinds && kind == nil { throw ValidationError("--include-subkinds needs --kind KIND") }
         var sinceDate: CalendarDate?
         if let since {
             do {
@@ -39,7 +47,8 @@ struct AuditLogCommand: HeatCommand {
                 throw ValidationError("--since \(since): \(error)")
             }
         }
-        let entries = try AuditLog.entries(in: try HeatStore(readingFrom: store), action: kind, since: sinceDate)
+        let entries = try AuditLog.entries(in: try HeatStore(readingFrom: store), action: kind, since: sinceDate,
+                                          includingSubkinds: includeSubkinds)
         if json {
             try StoreJSON.print(entries)
             return

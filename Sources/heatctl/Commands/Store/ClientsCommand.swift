@@ -123,7 +123,8 @@ struct ClientsCommand: HeatCommand {
             Console.info("--as-of \(reference): heat runs through \(week) (\(week.monday) to \(sunday)), the last complete ISO week on or before it (\(reason))")
         }
         let filter = ClientFilter(branch: branch, manager: manager, segment: segment, search: search, level: level)
-        let opened = try HeatStore(path: store)
+        // Listing only reads: open the store read-only (no migration, no write lock, no -wal file).
+        let opened = try HeatStore(readingFrom: store)
         let encrypted = try EncryptedClientDirectory.ciphertextCount(in: opened) > 0
         let entries: [ClientDirectoryEntry]
         if let keys {
