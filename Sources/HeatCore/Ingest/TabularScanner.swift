@@ -1,3 +1,4 @@
+import HeatEnvelope
 import HeatTabular
 
 /// The byte-level tokenizer shared by the readers: splits a CSV or JSON Lines buffer into rows of
@@ -92,6 +93,9 @@ final class TabularScanner {
     /// Header columns (CSV) or object keys (JSON Lines) that are not in the schema, in order of
     /// first appearance, each once: they are ignored.
     private(set) var ignoredFields: [String] = []
+    /// The per-record bounds (``ReaderLimit/lineBytes``, ``ReaderLimit/fieldCount``): a record
+    /// above them is rejected before more of it is stored.
+    var limits = ReaderLimits.current
 
     /// Creates a scanner over `bytes` for the given schema.
     init(bytes: UnsafeBufferPointer<UInt8>, file: String, format: InputFormat, schema: [String]) {
@@ -225,6 +229,19 @@ final class TabularScanner {
             line += 1
             return .blank
         }
+        let recordStart = i
+        let maximumFields = limits[.fieldCount]
+        let maximumBytes = limits[.lineBytes]
+        func overLimit() -> RecordStatus? {
+            let (limit, value) = rawFields.count > maximumFields
+                ? (ReaderLimit.fieldCount, rawFields.count)
+                : (i - recordStart > maximumBytes ? (ReaderLimit.lineBytes, i - recordStart) : (ReaderLimit.fieldCount, 0))
+            guard value > 0 else { return nil }
+            let column = rawFields.count
+            if i < n, b[i] != Self.lf { skipToNextLine(&i) } else if i < n { i += 1; line += 1 }
+            let maximum = limits[limit]
+            return .error(column: column, reason: "\(limit.noun) \(value) is above the limit of \(maximum) (\(limit.environmentVariable)); the rest of the record is skipped")
+        }
         while true {
             let column = rawFields.count + 1
             if i < n, b[i] == Self.quote {
@@ -261,6 +278,7 @@ final class TabularScanner {
                     rawFields.append(Span(start: rawStart + 1, end: i, inScratch: false, rawStart: rawStart + 1, rawEnd: i, present: true))
                 }
                 i += 1
+                if let status = overLimit() { return status }
                 guard i < n else { return .ok }
                 let c = b[i]
                 if c == Self.comma { i += 1; continue }
@@ -276,6 +294,7 @@ final class TabularScanner {
                     i += 1
                 }
                 rawFields.append(Span(start: start, end: i, inScratch: false, rawStart: start, rawEnd: i, present: true))
+                if let status = overLimit() { return status }
                 guard i < n else { return .ok }
                 let c = b[i]
                 if c == Self.comma { i += 1; continue }
@@ -322,6 +341,12 @@ final class TabularScanner {
             var first = lineStart
             while first < contentEnd, b[first] == 0x20 || b[first] == 0x09 { first += 1 }
             if first == contentEnd { continue }
+            if contentEnd - lineStart > limits[.lineBytes] {
+                let limit = ReaderLimit.lineBytes
+                onReject(RowReject(file: file, line: recordLine, column: nil, field: nil,
+                                   reason: "\(limit.noun) \(contentEnd - lineStart) is above the limit of \(limits[limit]) (\(limit.environmentVariable))"))
+                continue
+            }
             if let problem = Self.byteProblem(in: b, from: lineStart, to: contentEnd) {
                 let offset = problemOffset(problem.reason)
                 onReject(RowReject(file: file, line: recordLine, column: offset.map { $0 - lineStart + 1 }, field: nil, reason: problem.reason))
