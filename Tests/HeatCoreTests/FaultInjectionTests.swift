@@ -21,7 +21,8 @@ struct FaultInjectionTests {
         defer { try? queue.close() }
         return try queue.read { db in
             var tables: Snapshot = [:]
-            for table in ChainedTable.registered + [.signedHeads] where try db.tableExists(table.name) {
+            for table in ChainedTable.registered + [.signedHeads] {
+                guard try db.tableExists(table.name) else { continue }
                 tables[table.name] = try Row.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY seq").map { Array($0.databaseValues) }
             }
             return tables
@@ -124,5 +125,26 @@ struct FaultInjectionTests {
             }
         }
         #expect(swept == Set(FaultPoint.allCases), "every fault point is swept")
+    }
+
+    /// The bounds of Docs/Reliability.md are raised or lowered per process by their variables, and
+    /// heatctl exits with the documented code naming the variable.
+    @Test func boundsAreConfigurableFromTheEnvironment() throws {
+        let policy = BuiltHeatctl.root.appending(path: "Examples/policy.json").path
+        let fine = try BuiltHeatctl.run(["policy", "check", "--policy", policy, "--role", "executive"])
+        #expect(fine.status == 0, "\(fine.stderr)")
+        let small = try BuiltHeatctl.run(["policy", "check", "--policy", policy, "--role", "executive"],
+                                         environment: ["HEAT_MAX_CONFIG_BYTES": "64"])
+        #expect(small.status == 78)
+        #expect(small.stderr.contains("HEAT_MAX_CONFIG_BYTES") && small.stderr.contains("policy.json"))
+
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appending(path: "interactions.csv").path
+        try #require(BuiltHeatctl.run(["generate", "--clients", "5", "--weeks", "2", "--out", input, "--quiet"]).status == 0)
+        #expect(try BuiltHeatctl.run(["heat", input, "--strict", "--quiet"]).status == 0)
+        let narrow = try BuiltHeatctl.run(["heat", input, "--strict"], environment: ["HEAT_MAX_LINE_BYTES": "40"])
+        #expect(narrow.status == 65)
+        #expect(narrow.stderr.contains("HEAT_MAX_LINE_BYTES"))
     }
 }

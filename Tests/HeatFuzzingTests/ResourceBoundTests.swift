@@ -123,7 +123,7 @@ import HeatTabular
             return bytes.withUnsafeBufferPointer { buffer in
                 let reader = CSVRecordReader(bytes: buffer, file: "wide.csv")
                 reader.limits = limits
-                do { while try reader.next() != nil {} } catch { return error.description }
+                do { while try reader.next() != nil {} } catch { return String(describing: error) }
                 return nil
             }
         }
@@ -136,8 +136,8 @@ import HeatTabular
     }
 
     @Test func anIngestRowAboveTheFieldBoundIsRejectedAndTheOthersKept() throws {
-        let header = "client_id,manager_id,branch,channel,direction,occurred_at\n"
-        let good = "C1,M1,B1,call,outbound,2026-03-02T09:30:00Z\n"
+        let header = "client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
+        let good = "C1,M1,B1,email,outbound,2026-03-02T09:30:00Z,,\n"
         let wide = "C2" + String(repeating: ",x", count: ReaderLimits.current[.fieldCount] + 10) + "\n"
         let report = try InteractionReader().read(data: Data((header + good + wide + good).utf8), file: "wide.csv")
         #expect(report.records.count == 2)

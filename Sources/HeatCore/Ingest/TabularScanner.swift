@@ -232,16 +232,6 @@ final class TabularScanner {
         let recordStart = i
         let maximumFields = limits[.fieldCount]
         let maximumBytes = limits[.lineBytes]
-        func overLimit() -> RecordStatus? {
-            let (limit, value) = rawFields.count > maximumFields
-                ? (ReaderLimit.fieldCount, rawFields.count)
-                : (i - recordStart > maximumBytes ? (ReaderLimit.lineBytes, i - recordStart) : (ReaderLimit.fieldCount, 0))
-            guard value > 0 else { return nil }
-            let column = rawFields.count
-            if i < n, b[i] != Self.lf { skipToNextLine(&i) } else if i < n { i += 1; line += 1 }
-            let maximum = limits[limit]
-            return .error(column: column, reason: "\(limit.noun) \(value) is above the limit of \(maximum) (\(limit.environmentVariable)); the rest of the record is skipped")
-        }
         while true {
             let column = rawFields.count + 1
             if i < n, b[i] == Self.quote {
@@ -278,7 +268,7 @@ final class TabularScanner {
                     rawFields.append(Span(start: rawStart + 1, end: i, inScratch: false, rawStart: rawStart + 1, rawEnd: i, present: true))
                 }
                 i += 1
-                if let status = overLimit() { return status }
+                if rawFields.count > maximumFields || i - recordStart > maximumBytes { return overLimit(&i, recordStart: recordStart) }
                 guard i < n else { return .ok }
                 let c = b[i]
                 if c == Self.comma { i += 1; continue }
@@ -294,7 +284,7 @@ final class TabularScanner {
                     i += 1
                 }
                 rawFields.append(Span(start: start, end: i, inScratch: false, rawStart: start, rawEnd: i, present: true))
-                if let status = overLimit() { return status }
+                if rawFields.count > maximumFields || i - recordStart > maximumBytes { return overLimit(&i, recordStart: recordStart) }
                 guard i < n else { return .ok }
                 let c = b[i]
                 if c == Self.comma { i += 1; continue }
@@ -304,6 +294,16 @@ final class TabularScanner {
                 return .ok
             }
         }
+    }
+
+    /// The status of a record above ``ReaderLimit/fieldCount`` or ``ReaderLimit/lineBytes``: the
+    /// rest of the record's line is skipped and the row rejected with the bound in the reason.
+    private func overLimit(_ i: inout Int, recordStart: Int) -> RecordStatus {
+        let (limit, value) = rawFields.count > limits[.fieldCount]
+            ? (ReaderLimit.fieldCount, rawFields.count) : (ReaderLimit.lineBytes, i - recordStart)
+        let column = rawFields.count
+        if i < base.count, base[i] != Self.lf { skipToNextLine(&i) } else if i < base.count { i += 1; line += 1 }
+        return .error(column: column, reason: "\(limit.noun) \(value) is above the limit of \(limits[limit]) (\(limit.environmentVariable)); the rest of the record is skipped")
     }
 
     private func skipToNextLine(_ i: inout Int) {
