@@ -29,13 +29,13 @@ clients=60
 # a growing pause; records "KIND peak_kb status" in $out/rss.txt.
 run() {
   local kind="$1"; shift
-  local attempt=0 status
+  local attempt=0 status rss="$out/.rss.$kind.$BASHPID"
   while :; do
     set +e
-    "$TIME" -f "%M" -o "$out/.rss.$kind.$BASHPID" "$HEATCTL" "$@" > /dev/null 2>> "$log"
+    "$TIME" -f "%M" -o "$rss" "$HEATCTL" "$@" > /dev/null 2>> "$log"
     status=$?
     set -e
-    echo "$kind $(tail -1 "$out/.rss.$kind.$BASHPID" 2>/dev/null || echo 0) $status" >> "$out/rss.txt"
+    echo "$kind $(tail -1 "$rss" 2>/dev/null || echo 0) $status" >> "$out/rss.txt"
     if [ "$status" -eq 75 ] && [ "$attempt" -lt 8 ]; then
       attempt=$((attempt + 1)); echo "retry" >> "$out/retries.txt"; sleep "0.$((attempt * 2))"; continue
     fi
@@ -78,7 +78,7 @@ while [ $(( $(date +%s) - start )) -lt "$duration" ]; do
   week="$(week_of "$iterations")"
   csv="$out/week.csv"
   "$HEATCTL" generate --clients "$clients" --managers 6 --branches 2 --weeks 1 --end-week "$week" --seed 5 \
-    --out "$csv" --clients-out "$out/clients.csv" --quiet
+    --out "$csv" --clients-out "$out/clients.csv" --quiet > /dev/null
   run ingest ingest "$csv" --clients "$out/clients.csv" --store "$db" --keys "$keys/collector" --quiet \
     || { echo "ingest week $week exit $?" >> "$out/errors.txt"; break; }
   run evaluate evaluate --store "$db" --keys "$keys/evaluator" --out "$out/run.heat" --quiet \
