@@ -4,9 +4,12 @@
 //
 // Optional benchmark target: set HEAT_BENCHMARKS=1 to add ordo-one/benchmark and the
 // `Benchmarks/HeatBenchmarks` target (kept out of the default build so CI stays fast).
+// Optional fuzzer: set HEAT_FUZZ=1 to add the libFuzzer executable `heat-fuzzer` (built by
+// `Scripts/fuzz.sh` with `-sanitize=fuzzer,address` into `.build-fuzz`).
 import PackageDescription
 
 let benchmarksEnabled = Context.environment["HEAT_BENCHMARKS"] == "1"
+let fuzzingEnabled = Context.environment["HEAT_FUZZ"] == "1"
 
 var package = Package(
     name: "CustomerHeat",
@@ -94,6 +97,11 @@ var package = Package(
             dependencies: ["HeatCore", "HeatML", "HeatFHE"],
             path: "Examples/LibraryTour"
         ),
+        // The fuzz entry points of every reader (Docs/Reliability.md), replayed by HeatFuzzingTests.
+        .target(
+            name: "HeatFuzzing",
+            dependencies: ["HeatEnvelope", "HeatTabular", "HeatFHE", "HeatML", "HeatCore"]
+        ),
         // The one runner of the built heatctl, shared by the CLI test suites.
         .target(name: "HeatCLITesting", path: "Tests/HeatCLITesting"),
         .testTarget(name: "HeatEnvelopeTests", dependencies: ["HeatEnvelope"]),
@@ -113,6 +121,16 @@ var package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+package.targets.append(
+    .testTarget(name: "HeatFuzzingTests", dependencies: ["HeatFuzzing", "HeatEnvelope", "HeatFHE", "HeatML", "HeatTabular", "HeatCore"])
+)
+
+if fuzzingEnabled {
+    package.targets.append(
+        .executableTarget(name: "heat-fuzzer", dependencies: ["HeatFuzzing"], path: "Fuzz/HeatFuzzer")
+    )
+}
 
 if benchmarksEnabled {
     package.dependencies.append(

@@ -95,6 +95,12 @@ public struct Envelope: Sendable, Equatable {
         }
         let rawKind = bytes.readBigEndian(UInt16.self, at: 10)
         let length = bytes.readBigEndian(UInt64.self, at: 44)
+        let maximumPayload = UInt64(max(ReaderLimits.current[.envelopeBytes] - Self.headerSize - Self.checksumSize, 0))
+        guard length <= maximumPayload else {
+            throw .limitExceeded(ReaderLimitExceeded(
+                limit: .envelopeBytes, value: length > UInt64(Int.max) ? Int.max : Int(length),
+                maximum: Int(maximumPayload), source: source, field: "header.payloadLength"))
+        }
         let available = UInt64(bytes.count - Self.headerSize)
         guard length <= available, available - length >= UInt64(Self.checksumSize) else {
             let expected = length > UInt64(Int.max - Self.headerSize - Self.checksumSize)
@@ -137,6 +143,11 @@ public struct Envelope: Sendable, Equatable {
     ) throws(EnvelopeError) -> Envelope {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
+        do {
+            try ReaderLimits.current.checkFileSize(of: url, .envelopeBytes)
+        } catch {
+            throw .limitExceeded(error)
+        }
         var data: Data
         do {
             data = try Data(contentsOf: url)
@@ -206,6 +217,8 @@ public enum EnvelopeError: ClassifiedError, Equatable {
     case wrongKind(source: String, expected: EnvelopeKind, found: EnvelopeKind)
     /// The file was made for other parameters.
     case fingerprintMismatch(source: String, expected: Fingerprint, found: Fingerprint)
+    /// The file or its declared payload is larger than ``ReaderLimit/envelopeBytes`` allows.
+    case limitExceeded(ReaderLimitExceeded)
 
     public var category: ErrorCategory {
         switch self {
@@ -242,6 +255,8 @@ public enum EnvelopeError: ClassifiedError, Equatable {
             "\(source): expected a \(expected) file, found a \(found) file"
         case .fingerprintMismatch(let source, let expected, let found):
             "\(source): made for other parameters (fingerprint \(found.hex.prefix(16))…, expected \(expected.hex.prefix(16))…)"
+        case .limitExceeded(let error):
+            error.description
         }
     }
 
@@ -252,6 +267,7 @@ public enum EnvelopeError: ClassifiedError, Equatable {
         case .unsupportedVersion: "upgrade heatctl"
         case .wrongKind: "pass the file of the expected kind"
         case .fingerprintMismatch: "use keys and ciphertexts generated for the same parameters"
+        case .limitExceeded(let error): error.hint
         default: nil
         }
     }

@@ -1,3 +1,5 @@
+import HeatEnvelope
+
 /// A streaming RFC 4180 tokenizer over bytes in memory: one record at a time, fields as byte
 /// ranges (no `String` per field), 1-based line numbers, a UTF-8 byte-order mark, LF or CRLF line
 /// ends, blank lines skipped, quoted fields with `""` escapes and embedded commas or line breaks.
@@ -33,6 +35,9 @@ public final class CSVRecordReader {
     public private(set) var recordStart = 0
     /// The byte offset where the current record ends, before its line end.
     public private(set) var recordEnd = 0
+    /// The bounds checked per record: ``ReaderLimit/lineBytes`` and ``ReaderLimit/fieldCount``
+    /// (``ReaderLimits/current`` unless set).
+    public var limits = ReaderLimits.current
 
     /// Creates a reader positioned at the first record (after a byte-order mark).
     ///
@@ -88,11 +93,15 @@ public final class CSVRecordReader {
     /// Reads the next non-blank record.
     ///
     /// - Returns: the record's 1-based line, or `nil` at the end of the bytes.
-    /// - Throws: ``TabularError/unterminatedQuote(file:line:column:)`` or
-    ///   ``TabularError/textAfterQuote(file:line:column:)``.
+    /// - Throws: ``TabularError/unterminatedQuote(file:line:column:)``,
+    ///   ``TabularError/textAfterQuote(file:line:column:)``, or
+    ///   ``TabularError/limitExceeded(_:)`` for a record longer than ``ReaderLimit/lineBytes`` or
+    ///   with more fields than ``ReaderLimit/fieldCount``.
     public func next() throws(TabularError) -> Int? {
         let b = base
         let n = b.count
+        let maximumFields = limits[.fieldCount]
+        let maximumBytes = limits[.lineBytes]
         var i = position
         defer { position = i }
         // Skip blank lines.
@@ -142,6 +151,7 @@ public final class CSVRecordReader {
                     spans.append(Span(start: segmentStart, end: i, inScratch: false))
                 }
                 i += 1
+                try checkBounds(recordLine, i, maximumFields, maximumBytes)
                 guard i < n else { break }
                 let c = b[i]
                 if c == 0x2C { i += 1; continue }
@@ -156,6 +166,7 @@ public final class CSVRecordReader {
                     i += 1
                 }
                 spans.append(Span(start: start, end: i, inScratch: false))
+                try checkBounds(recordLine, i, maximumFields, maximumBytes)
                 guard i < n else { break }
                 let c = b[i]
                 if c == 0x2C { i += 1; continue }
@@ -170,5 +181,19 @@ public final class CSVRecordReader {
         if end > recordStart, b[end - 1] == 0x0D { end -= 1 }
         recordEnd = end
         return recordLine
+    }
+
+    /// Throws when the current record has more fields or bytes than the bounds allow (checked at
+    /// every field end, before the next field is stored).
+    @inline(__always)
+    private func checkBounds(_ recordLine: Int, _ i: Int, _ maximumFields: Int, _ maximumBytes: Int) throws(TabularError) {
+        if spans.count > maximumFields {
+            throw .limitExceeded(ReaderLimitExceeded(
+                limit: .fieldCount, value: spans.count, maximum: maximumFields, source: file, field: "line \(recordLine)"))
+        }
+        if i - recordStart > maximumBytes {
+            throw .limitExceeded(ReaderLimitExceeded(
+                limit: .lineBytes, value: i - recordStart, maximum: maximumBytes, source: file, field: "line \(recordLine)"))
+        }
     }
 }

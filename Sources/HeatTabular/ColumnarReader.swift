@@ -1,3 +1,4 @@
+import HeatEnvelope
 import Foundation
 
 /// Reads a CSV file into typed columns in one streaming pass over the (memory-mapped) bytes.
@@ -99,6 +100,11 @@ public enum ColumnarReader {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .missingFile(path: path) }
         guard !isDirectory.boolValue else { throw .unreadableFile(path: path, reason: "it is a directory") }
+        do {
+            try ReaderLimits.current.checkFileSize(of: url, .tabularFileBytes)
+        } catch {
+            throw .limitExceeded(error)
+        }
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription) }
         return try read(data: data, file: path, options: options)

@@ -25,6 +25,8 @@ public enum TabularError: ClassifiedError, Equatable {
     case textAfterQuote(file: String, line: Int, column: Int)
     /// A field holds a NUL byte or invalid UTF-8.
     case notText(file: String, line: Int, column: Int, reason: String)
+    /// A file, record or field count is above its ``ReaderLimits`` bound.
+    case limitExceeded(ReaderLimitExceeded)
 
     /// The exit-code category.
     public var category: ErrorCategory {
@@ -46,6 +48,7 @@ public enum TabularError: ClassifiedError, Equatable {
         case let .unterminatedQuote(file, line, column): "\(file):\(line): column \(column): a quoted field is never closed"
         case let .textAfterQuote(file, line, column): "\(file):\(line): column \(column): unexpected text after the closing quote"
         case let .notText(file, line, column, reason): "\(file):\(line): column \(column): \(reason)"
+        case let .limitExceeded(error): error.description
         }
     }
 
@@ -56,6 +59,7 @@ public enum TabularError: ClassifiedError, Equatable {
         case .wrongFieldCount, .unterminatedQuote, .textAfterQuote: "quote fields that contain commas, quotes or line breaks (a quote inside a quoted field is doubled: \"\")"
         case .notText: "save the file as UTF-8 text"
         case .noHeader: "the first line must name the columns"
+        case let .limitExceeded(error): error.hint
         default: nil
         }
     }

@@ -34,7 +34,7 @@ public enum HeadSigner {
     ///   ``StoreError`` (locked, key mismatch, I/O) or ``AuditError/signingFailed(reason:)``.
     public static func sign(store: HeatStore, with key: StoreSigningKey, anchor: HeadAnchor) throws -> SignedHead {
         do {
-            return try store.writeDurably { db in
+            let signed = try store.writeDurably { db in
                 try KeyRegistry.bind(key, in: db, path: store.path)
                 if case .firstHead = anchor {
                     let heads = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signed_heads") ?? 0
@@ -63,8 +63,11 @@ public enum HeadSigner {
                     .text(head.keyFingerprint),
                     .blob(Hex.decode(head.signature) ?? []),
                 ])
+                FaultPoint.signBeforeCommit.reach()
                 return head
             }
+            FaultPoint.signAfterCommit.reach()
+            return signed
         } catch let error as AuditError {
             if case .signingFailed = error { throw error }
             AuditLog.recordRefusal(in: store, role: KeyRole.keyholder.rawValue, action: AuditAction.sign, reason: error.description)

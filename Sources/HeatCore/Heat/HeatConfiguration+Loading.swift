@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 
 extension HeatConfiguration {
     /// Every key a configuration file may use, as dotted paths (`maximumHeat` is accepted and ignored).
@@ -22,6 +23,11 @@ extension HeatConfiguration {
     ///   `.configuration` error (exit 78) naming the file and the key at fault.
     public static func load(from url: URL) throws(HeatConfigurationError) -> HeatConfiguration {
         guard FileManager.default.fileExists(atPath: url.path) else { throw .missingFile(path: url.path) }
+        do {
+            try ReaderLimits.current.checkFileSize(of: url, .configBytes, category: .configuration)
+        } catch {
+            throw .invalidValue(file: url.path, key: "(file size)", reason: error.reason)
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)

@@ -203,7 +203,9 @@ public struct StoreIngestor: Sendable {
         streaming feed: (_ sink: (Interaction) throws -> Void) throws -> Int
     ) throws -> StoreIngestReport {
         do {
-            return try ingestOnce(clients: clients, into: store, source: source, strict: strict, streaming: feed)
+            let report = try ingestOnce(clients: clients, into: store, source: source, strict: strict, streaming: feed)
+            FaultPoint.ingestAfterCommit.reach()
+            return report
         } catch let error as StoreError {
             if case .keyMismatch = error {
                 AuditLog.recordRefusal(in: store, role: KeyRole.collector.rawValue, action: AuditAction.ingest,
@@ -349,6 +351,7 @@ public struct StoreIngestor: Sendable {
             try AuditLog.append(AuditEntry(
                 role: KeyRole.collector.rawValue, action: AuditAction.ingest, inputHash: source.inputHash,
                 outputHash: outputHash, parameters: parameters), in: db)
+            FaultPoint.ingestBeforeCommit.reach()
             var report = StoreIngestReport(
                 run: run, rowsRead: rowsRead, rowsRejected: source.rejectedRows, eventsAdded: eventsAdded,
                 duplicatesSkipped: duplicates, clientsAdded: clientsAdded, bucketRowsAdded: sunk == nil ? totals.count : 0,

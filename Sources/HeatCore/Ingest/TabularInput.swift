@@ -1,3 +1,4 @@
+import HeatEnvelope
 import Foundation
 import HeatTabular
 
@@ -24,6 +25,11 @@ enum TabularInput {
             throw IngestError.missingFile(path: path)
         }
         guard !isDirectory.boolValue else { throw IngestError.unreadableFile(path: path, reason: "it is a directory") }
+        do {
+            try ReaderLimits.current.checkFileSize(of: url, .tabularFileBytes)
+        } catch {
+            throw IngestError.tabular(.limitExceeded(error))
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)

@@ -1,3 +1,4 @@
+import HeatEnvelope
 import HeatTabular
 
 /// The byte-level tokenizer shared by the readers: splits a CSV or JSON Lines buffer into rows of
@@ -92,6 +93,9 @@ final class TabularScanner {
     /// Header columns (CSV) or object keys (JSON Lines) that are not in the schema, in order of
     /// first appearance, each once: they are ignored.
     private(set) var ignoredFields: [String] = []
+    /// The per-record bounds (``ReaderLimit/lineBytes``, ``ReaderLimit/fieldCount``): a record
+    /// above them is rejected before more of it is stored.
+    var limits = ReaderLimits.current
 
     /// Creates a scanner over `bytes` for the given schema.
     init(bytes: UnsafeBufferPointer<UInt8>, file: String, format: InputFormat, schema: [String]) {
@@ -225,6 +229,9 @@ final class TabularScanner {
             line += 1
             return .blank
         }
+        let recordStart = i
+        let maximumFields = limits[.fieldCount]
+        let maximumBytes = limits[.lineBytes]
         while true {
             let column = rawFields.count + 1
             if i < n, b[i] == Self.quote {
@@ -261,6 +268,7 @@ final class TabularScanner {
                     rawFields.append(Span(start: rawStart + 1, end: i, inScratch: false, rawStart: rawStart + 1, rawEnd: i, present: true))
                 }
                 i += 1
+                if rawFields.count > maximumFields || i - recordStart > maximumBytes { return overLimit(&i, recordStart: recordStart) }
                 guard i < n else { return .ok }
                 let c = b[i]
                 if c == Self.comma { i += 1; continue }
@@ -276,6 +284,7 @@ final class TabularScanner {
                     i += 1
                 }
                 rawFields.append(Span(start: start, end: i, inScratch: false, rawStart: start, rawEnd: i, present: true))
+                if rawFields.count > maximumFields || i - recordStart > maximumBytes { return overLimit(&i, recordStart: recordStart) }
                 guard i < n else { return .ok }
                 let c = b[i]
                 if c == Self.comma { i += 1; continue }
@@ -285,6 +294,16 @@ final class TabularScanner {
                 return .ok
             }
         }
+    }
+
+    /// The status of a record above ``ReaderLimit/fieldCount`` or ``ReaderLimit/lineBytes``: the
+    /// rest of the record's line is skipped and the row rejected with the bound in the reason.
+    private func overLimit(_ i: inout Int, recordStart: Int) -> RecordStatus {
+        let (limit, value) = rawFields.count > limits[.fieldCount]
+            ? (ReaderLimit.fieldCount, rawFields.count) : (ReaderLimit.lineBytes, i - recordStart)
+        let column = rawFields.count
+        if i < base.count, base[i] != Self.lf { skipToNextLine(&i) } else if i < base.count { i += 1; line += 1 }
+        return .error(column: column, reason: "\(limit.noun) \(value) is above the limit of \(limits[limit]) (\(limit.environmentVariable)); the rest of the record is skipped")
     }
 
     private func skipToNextLine(_ i: inout Int) {
@@ -322,6 +341,12 @@ final class TabularScanner {
             var first = lineStart
             while first < contentEnd, b[first] == 0x20 || b[first] == 0x09 { first += 1 }
             if first == contentEnd { continue }
+            if contentEnd - lineStart > limits[.lineBytes] {
+                let limit = ReaderLimit.lineBytes
+                onReject(RowReject(file: file, line: recordLine, column: nil, field: nil,
+                                   reason: "\(limit.noun) \(contentEnd - lineStart) is above the limit of \(limits[limit]) (\(limit.environmentVariable))"))
+                continue
+            }
             if let problem = Self.byteProblem(in: b, from: lineStart, to: contentEnd) {
                 let offset = problemOffset(problem.reason)
                 onReject(RowReject(file: file, line: recordLine, column: offset.map { $0 - lineStart + 1 }, field: nil, reason: problem.reason))

@@ -283,6 +283,7 @@ public struct Evaluator: Sendable {
                     "batches": String(header.batches.count), "multiplicativeDepth": "0",
                 ].merging(extra) { a, _ in a }),
             role: .evaluator, in: store)
+        FaultPoint.evaluateAfterCommit.reach()
         return (run, number)
     }
 }

@@ -51,7 +51,9 @@ extension KeyHolder {
             try AuditLog.append(AuditEntry(
                 role: KeyRole.keyholder.rawValue, action: "release", inputHash: run.outputHash, outputHash: output,
                 parameters: parameters), in: db)
+            FaultPoint.releaseBeforeCommit.reach()
         }
+        FaultPoint.releaseAfterCommit.reach()
         return document
     }
 }

@@ -119,6 +119,11 @@ public struct PrivacyPolicy: Sendable, Equatable {
     /// - Returns: the policy, with ``hash`` the SHA-256 of the file's bytes.
     /// - Throws: ``PolicyError`` (exit 66 when missing, 78 when invalid).
     public static func load(from url: URL) throws(PolicyError) -> PrivacyPolicy {
+        do {
+            try ReaderLimits.current.checkFileSize(of: url, .configBytes, category: .configuration)
+        } catch {
+            throw .invalid(source: url.path, rule: "file", field: "size", reason: error.reason)
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)

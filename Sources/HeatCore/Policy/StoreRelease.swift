@@ -94,7 +94,7 @@ public enum StoreRelease {
         let month = String(time.iso8601.prefix(7))
         let engine = ReleaseEngine(policy: policy)
         do {
-            return try store.write { db -> Released in
+            let released = try store.write { db -> Released in
                 let history = try ReleaseLedger.history(role: request.role, in: db)
                 let spent = try ReleaseLedger.spent(role: request.role, month: month, in: db)
                 var outcome = try engine.release(input, request: request, history: history, spentThisMonth: spent, generatedAt: time)
@@ -129,9 +129,12 @@ public enum StoreRelease {
                     throw StoreError.io(path: store.path, reason: "audit log sequence moved during the release")
                 }
                 try ReleaseLedger.record(outcome.groups, role: request.role, auditSeq: seq, recordedAt: time, in: db)
+                FaultPoint.releaseBeforeCommit.reach()
                 return Released(outcome: outcome, data: data, outputHash: outputHash, auditSeq: seq,
                                 spentThisMonth: total, monthlyBudget: budget?.monthlyBudget)
             }
+            FaultPoint.releaseAfterCommit.reach()
+            return released
         } catch let refusal as PolicyRefusal {
             try recordRefusal(refusal, in: store, policy: policy, request: request, now: time)
             throw refusal

@@ -88,6 +88,11 @@ enum RiskConfigFile {
     static func object(at url: URL) throws(RiskError) -> [String: RiskJSON] {
         let name = url.lastPathComponent
         guard FileManager.default.fileExists(atPath: url.path) else { throw .noSuchFile(file: name) }
+        do {
+            try ReaderLimits.current.checkFileSize(of: url, .configBytes, category: .configuration)
+        } catch {
+            throw .invalidField(file: name, rule: nil, field: "(file size)", reason: error.reason)
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw .unreadable(file: name, reason: error.localizedDescription) }
         return try object(data, file: name)

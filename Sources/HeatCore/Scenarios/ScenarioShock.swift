@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 
 /// A named stress scenario: multiplicative shocks to weekly contact, applied to a copy of a
 /// portfolio over the last ``weeks`` weeks up to the reference week.
@@ -114,6 +115,11 @@ public struct ScenarioShock: Sendable, Codable, Equatable {
     public static func load(from url: URL) throws(ScenarioError) -> ScenarioShock {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
+        do {
+            try ReaderLimits.current.checkFileSize(of: url, .configBytes, category: .configuration)
+        } catch {
+            throw .invalidField(path: path, field: "(file size)", reason: error.reason)
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription) }
         return try parse(data, source: path)

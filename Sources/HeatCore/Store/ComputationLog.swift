@@ -47,6 +47,7 @@ public enum ComputationLog {
             try AuditLog.append(AuditEntry(
                 role: role.rawValue, action: AuditAction.computation, inputHash: run.inputHash,
                 outputHash: run.outputHash, parameters: parameters), in: db)
+            if run.kind.hasPrefix("evaluate") { FaultPoint.evaluateBeforeCommit.reach() }
             return seq
         }
     }

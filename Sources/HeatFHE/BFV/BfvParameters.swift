@@ -190,6 +190,13 @@ public struct BfvParameters: Sendable, Hashable {
         let degree: UInt32 = try reader.read("parameters.degree")
         let t: UInt64 = try reader.read("parameters.plaintextModulus")
         let count: UInt8 = try reader.read("parameters.ciphertextModuli.count")
+        // Resource bounds before anything is sized by these numbers (Docs/Reliability.md).
+        do {
+            try ReaderLimits.current.check(.ringDegree, Int(degree), source: source, field: "parameters.degree")
+            try ReaderLimits.current.check(.modulusCount, Int(count), source: source, field: "parameters.ciphertextModuli.count")
+        } catch {
+            throw .malformedData(source: source, reason: error.reason)
+        }
         var moduli: [UInt64] = []
         for index in 0..<Int(count) { moduli.append(try reader.read("parameters.ciphertextModuli[\(index)]")) }
         let hasSpecial: UInt8 = try reader.read("parameters.hasSpecialModulus")

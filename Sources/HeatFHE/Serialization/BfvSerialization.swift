@@ -428,6 +428,11 @@ extension Ciphertext {
         guard polynomialCount >= 2 else {
             throw .malformedData(source: source, reason: "ciphertext.polynomialCount \(polynomialCount) is below 2")
         }
+        do {
+            try ReaderLimits.current.check(.polynomialCount, Int(polynomialCount), source: source, field: "ciphertext.polynomialCount")
+        } catch {
+            throw .malformedData(source: source, reason: error.reason)
+        }
         var polynomials: [PolyRq<T, Coeff>] = []
         // The level (how many ciphertext moduli remain after modulus switching) is c0's modulus count.
         let ring = try BfvFile.levelRing(&reader, context: context, field: "ciphertext.c0")

@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 import HeatTabular
 
 /// A small RFC 4180 CSV parser that remembers the line number of every record.
@@ -28,8 +29,24 @@ public enum CSVParser {
     ///   - source: the name used in error messages (usually the path).
     /// - Returns: every non-blank record, header included.
     /// - Throws: ``HeatMLError/unterminatedQuote(source:line:)`` for a quote left open, or
-    ///   ``HeatMLError/notUTF8(path:)`` when a field is not valid UTF-8.
+    ///   ``HeatMLError/notUTF8(path:)`` when a field is not valid UTF-8, or
+    ///   `HeatMLError.tabular(.limitExceeded)` for a record above ``ReaderLimit/lineBytes`` or
+    ///   ``ReaderLimit/fieldCount`` (``ReaderLimits/current``).
     public static func parse(_ bytes: [UInt8], source: String) throws(HeatMLError) -> [Record] {
+        try parse(bytes, source: source, limits: .current)
+    }
+
+    /// Parses CSV bytes into records under explicit resource bounds.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file content (UTF-8, an optional BOM).
+    ///   - source: the name used in error messages (usually the path).
+    ///   - limits: the per-record bounds.
+    /// - Returns: every non-blank record, header included.
+    /// - Throws: as ``parse(_:source:)``.
+    public static func parse(_ bytes: [UInt8], source: String, limits: ReaderLimits) throws(HeatMLError) -> [Record] {
+        let maximumFields = limits[.fieldCount]
+        let maximumBytes = limits[.lineBytes]
         var records: [Record] = []
         var fields: [String] = []
         var field: [UInt8] = []
@@ -40,8 +57,17 @@ public enum CSVParser {
         var inQuotes = false
         var quoteStartLine = 1
         var recordHasContent = false
+        var recordStart = index
 
         func finishField() throws(HeatMLError) {
+            if fields.count >= maximumFields {
+                throw .tabular(.limitExceeded(ReaderLimitExceeded(
+                    limit: .fieldCount, value: fields.count + 1, maximum: maximumFields, source: source, field: "line \(recordLine)")))
+            }
+            if index - recordStart > maximumBytes {
+                throw .tabular(.limitExceeded(ReaderLimitExceeded(
+                    limit: .lineBytes, value: index - recordStart, maximum: maximumBytes, source: source, field: "line \(recordLine)")))
+            }
             guard let text = String(validating: field, as: UTF8.self) else { throw .notUTF8(path: source) }
             fields.append(text)
             field.removeAll(keepingCapacity: true)
@@ -85,6 +111,7 @@ public enum CSVParser {
                 recordHasContent = false
                 line += 1
                 recordLine = line
+                recordStart = index + 1
             default:
                 field.append(byte)
             }

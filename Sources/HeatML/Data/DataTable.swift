@@ -1,3 +1,4 @@
+import HeatEnvelope
 import Foundation
 import HeatTabular
 
@@ -144,6 +145,11 @@ public struct DataTable: Sendable, Equatable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .missingFile(path: path) }
         guard !isDirectory.boolValue else { throw .unreadableFile(path: path, reason: "it is a directory") }
+        do {
+            try ReaderLimits.current.checkFileSize(of: url, .tabularFileBytes)
+        } catch {
+            throw .tabular(.limitExceeded(error))
+        }
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw .unreadableFile(path: path, reason: error.localizedDescription) }
         try self.init(data: data, source: path, options: options)

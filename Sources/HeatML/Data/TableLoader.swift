@@ -29,7 +29,7 @@ enum TableLoader {
         case let .duplicateColumn(_, column): .duplicateColumn(source: source, column: column)
         case let .wrongFieldCount(_, line, expected, found): .wrongFieldCount(source: source, line: line, expected: expected, found: found)
         case let .unterminatedQuote(_, line, _): .unterminatedQuote(source: source, line: line)
-        case .textAfterQuote, .notText: .tabular(error)
+        case .textAfterQuote, .notText, .limitExceeded: .tabular(error)
         }
     }
 

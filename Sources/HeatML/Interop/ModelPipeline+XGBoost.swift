@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 
 extension ModelPipeline {
     /// Builds a pipeline around an XGBoost JSON model, so `ml predict` scores any CSV holding
@@ -23,6 +24,7 @@ extension ModelPipeline {
     ///   for the file, ``XGBoostInteropError`` for a model HeatML refuses.
     public static func importXGBoost(from url: URL, featureNames: [String]? = nil, target: String = "label", positiveLabel: String = "1", negativeLabel: String = "0") throws -> ModelPipeline {
         guard FileManager.default.fileExists(atPath: url.path) else { throw HeatMLError.missingFile(path: url.path) }
+        try ReaderLimits.current.checkFileSize(of: url, .configBytes)
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw HeatMLError.unreadableFile(path: url.path, reason: error.localizedDescription) }
         let imported = try XGBoostJSON.importModel(from: data, source: url.path, featureNames: featureNames)

@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 
 /// Reads and writes XGBoost's JSON model format (`Booster.save_model("model.json")`, XGBoost 1.0
 /// to 3.x) for boosted trees.
@@ -143,6 +144,11 @@ public enum XGBoostJSON {
         } else {
             guard fileNames.count == featureCount else { throw .featureNames(source: source, expected: featureCount, given: fileNames.count) }
             names = fileNames
+        }
+        do {
+            try ReaderLimits.current.check(.treeCount, trees.count, source: source, field: "gradient_booster.model.trees")
+        } catch {
+            throw fail(error.reason)
         }
         var converted: [RegressionTree] = []
         converted.reserveCapacity(trees.count)

@@ -29,6 +29,8 @@ public enum LifetimesError: ClassifiedError, Equatable {
     case invalidParameter(name: String, value: String, reason: String)
     /// A holdout evaluation was asked without a holdout period.
     case noHoldout
+    /// The file, a record or its field count is above a ``ReaderLimits`` bound.
+    case limitExceeded(ReaderLimitExceeded)
 
     /// The exit-code category: 65 for data, 64 for options, 66 / 74 for files.
     public var category: ErrorCategory {
@@ -56,6 +58,7 @@ public enum LifetimesError: ClassifiedError, Equatable {
             "\(model) fit: the likelihood maximisation did not converge after \(iterations) iterations"
         case let .invalidParameter(name, value, reason): "\(name) = \(value): \(reason)"
         case .noHoldout: "a holdout evaluation needs a calibration end date before the last transaction"
+        case let .limitExceeded(error): error.description
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 
 /// One purchase: who, on which day, for how much.
 ///
@@ -219,6 +220,11 @@ public struct TransactionLogReader: Sendable {
     public func read(contentsOf url: URL) throws(LifetimesError) -> TransactionLog {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
+        do {
+            try ReaderLimits.current.checkFileSize(of: url, .tabularFileBytes)
+        } catch {
+            throw .limitExceeded(error)
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription) }
         return try read(bytes: [UInt8](data), source: path)
@@ -239,6 +245,8 @@ public struct TransactionLogReader: Sendable {
             switch error {
             case .unterminatedQuote(_, let line):
                 throw .rejectedRow(source: source, line: line, column: "-", reason: "a quoted field is never closed")
+            case .tabular(.limitExceeded(let exceeded)):
+                throw .limitExceeded(exceeded)
             default: throw .unreadableFile(path: source, reason: error.description)
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 
 /// Gradient-boosted regression trees in the style of XGBoost.
 ///
@@ -443,6 +444,11 @@ extension GradientBoostedTrees {
             throw .badModel(source: source, reason: "the boosted trees use \(featureCount) features but the preprocessing makes \(expectedFeatures)")
         }
         guard !trees.isEmpty else { throw .badModel(source: source, reason: "the boosted trees hold no tree") }
+        do {
+            try ReaderLimits.current.check(.treeCount, trees.count, source: source, field: "trees")
+        } catch {
+            throw .badModel(source: source, reason: error.reason)
+        }
         if let score = fittedBaseScore ?? baseScore, !(score.isFinite && (objective != .logistic || (score > 0 && score < 1))) {
             throw .badModel(source: source, reason: "base score \(score) is not usable")
         }
@@ -468,6 +474,11 @@ extension GradientBoostedTrees {
     ///   - source: the file name for messages.
     /// - Throws: ``HeatMLError/badModel(source:reason:)`` when a tree or the base score is unusable.
     public init(importedTrees: [RegressionTree], featureCount: Int, baseScore: Double, objective: Objective, source: String) throws(HeatMLError) {
+        do {
+            try ReaderLimits.current.check(.treeCount, importedTrees.count, source: source, field: "trees")
+        } catch {
+            throw .badModel(source: source, reason: error.reason)
+        }
         self.init(objective: objective, rounds: max(importedTrees.count, 1), baseScore: baseScore)
         for (t, tree) in importedTrees.enumerated() {
             try tree.validate(featureCount: featureCount, source: source, index: t)

@@ -1,3 +1,5 @@
+import HeatEnvelope
+
 /// One fitted regression tree of a ``GradientBoostedTrees`` ensemble.
 ///
 /// Nodes are stored in an array, the root at index 0. An internal node sends a row left when
@@ -108,11 +110,21 @@ extension RegressionTree {
     func validate(featureCount: Int, source: String, index: Int) throws(HeatMLError) {
         func fail(_ node: Int, _ reason: String) -> HeatMLError { .badModel(source: source, reason: "tree \(index), node \(node): \(reason)") }
         guard !nodes.isEmpty else { throw .badModel(source: source, reason: "tree \(index) has no node") }
+        let limits = ReaderLimits.current
+        do {
+            try limits.check(.treeNodes, nodes.count, source: source, field: "tree \(index)")
+        } catch {
+            throw .badModel(source: source, reason: error.reason)
+        }
+        let maximumDepth = limits[.treeDepth]
         var visited = [Bool](repeating: false, count: nodes.count)
-        var stack = [0]
+        var stack = [(node: 0, depth: 0)]
         var reached = 0
-        while let i = stack.popLast() {
+        while let (i, depth) = stack.popLast() {
             guard !visited[i] else { throw fail(i, "reached twice (the tree has a cycle or a shared node)") }
+            guard depth <= maximumDepth else {
+                throw fail(i, "tree depth \(depth) is above the limit of \(maximumDepth) (\(ReaderLimit.treeDepth.environmentVariable))")
+            }
             visited[i] = true
             reached += 1
             let node = nodes[i]
@@ -125,7 +137,7 @@ extension RegressionTree {
             guard node.threshold.isFinite else { throw fail(i, "the threshold is not a finite number") }
             for child in [node.left, node.right] {
                 guard child >= 0, child < nodes.count else { throw fail(i, "child index \(child) is out of range 0..<\(nodes.count)") }
-                stack.append(child)
+                stack.append((child, depth + 1))
             }
         }
         if reached != nodes.count { throw .badModel(source: source, reason: "tree \(index): \(nodes.count - reached) node(s) are not reachable from the root") }

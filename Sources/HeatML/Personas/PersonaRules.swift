@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 
 /// One persona rule: when every condition holds, the row gets the rule's label.
 ///
@@ -84,6 +85,7 @@ public struct PersonaRules: Sendable, Codable, Equatable {
     /// - Throws: ``PersonaRulesError`` for a bad file, `HeatMLError.missingFile` when absent.
     public init(contentsOf url: URL) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { throw HeatMLError.missingFile(path: url.path) }
+        try ReaderLimits.current.checkFileSize(of: url, .configBytes, category: .configuration)
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw HeatMLError.unreadableFile(path: url.path, reason: error.localizedDescription) }
         try self.init(data: data, source: url.path)

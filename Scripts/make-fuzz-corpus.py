@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Writes the committed fuzz corpus (Tests/HeatFuzzingTests/Corpus/<target>/): small, crafted
+inputs at the edges of each reader (bounds, truncations, nesting, encodings), replayed by the normal
+test run. Findings of Scripts/fuzz.sh are added beside them by hand (named finding-*).
+
+Run from anywhere:  python3 Scripts/make-fuzz-corpus.py
+"""
+import hashlib
+import os
+import struct
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = os.path.join(ROOT, "Tests", "HeatFuzzingTests", "Corpus")
+
+
+def write(target, name, data):
+    folder = os.path.join(CORPUS, target)
+    os.makedirs(folder, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def envelope(kind, payload, fingerprint=b"\0" * 32, length=None):
+    body = b"HEATFILE" + struct.pack(">HH", 1, kind) + fingerprint + struct.pack(">Q", len(payload) if length is None else length) + payload
+    return body + hashlib.sha256(body).digest()
+
+
+def params(degree, moduli, declared=None, t=65537):
+    b = bytes([1, 64, 0]) + struct.pack(">IQ", degree, t) + bytes([len(moduli) if declared is None else declared])
+    for q in moduli:
+        b += struct.pack(">Q", q)
+    return b + b"\0"
+
+
+def with_length(b):
+    return struct.pack(">I", len(b)) + b
+
+
+# envelope
+write("envelope", "valid-model", envelope(7, b"{}"))
+write("envelope", "huge-length", envelope(7, b"{}", length=1 << 62))
+write("envelope", "truncated", envelope(7, b"{}" * 10)[:40])
+write("envelope", "unknown-kind", envelope(9999, b""))
+write("envelope", "empty", b"")
+
+# FHE parameter headers
+write("fhe-parameters", "degree-2-30", with_length(params(1 << 30, [12289])))
+write("fhe-parameters", "moduli-255", with_length(params(16, [], declared=255)))
+write("fhe-parameters", "degree-not-power", with_length(params(24, [97])))
+write("fhe-parameters", "length-beyond-end", struct.pack(">I", 0xFFFFFFFF) + b"\1")
+write("fhe-parameters", "empty", b"")
+
+# FHE object bodies (first byte picks the kind; see FuzzFHE.kinds)
+meta = bytes([0, 0]) + struct.pack(">I", 1)
+write("fhe-objects", "ciphertext-200-polynomials", bytes([0]) + meta + bytes([200]))
+write("fhe-objects", "ciphertext-wrong-moduli", bytes([0]) + meta + bytes([2, 9]) + b"\xff" * 64)
+write("fhe-objects", "ciphertext-value-count-huge", bytes([0]) + bytes([0, 0]) + struct.pack(">I", 0xFFFFFFFF))
+write("fhe-objects", "plaintext-short", bytes([2]) + meta + b"\0" * 20)
+write("fhe-objects", "public-key-residue-too-big", bytes([3, 3]) + b"\xff" * (16 * 3 * 8))
+write("fhe-objects", "galois-many", bytes([8]) + struct.pack(">H", 65535) + struct.pack(">I", 3))
+write("fhe-objects", "relin-components-255", bytes([6, 255]))
+write("fhe-objects", "empty", b"")
+
+# interactions
+H = "event_id,client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
+write("interactions", "valid", H + "E1,C1,M1,B1,call,outbound,2026-03-02T09:30:00Z,600,\nE2,C2,M1,B1,email,inbound,2026-03-03T10:00:00Z,,2.5\n")
+write("interactions", "bom-crlf", "\ufeff" + H.replace("\n", "\r\n") + "E1,C1,M1,B1,call,outbound,2026-03-02T09:30:00Z,600,\r\n")
+write("interactions", "unterminated-quote", H + 'E1,"C1,M1,B1,call,outbound,2026-03-02T09:30:00Z,600,\n')
+write("interactions", "wide-row", H + "E1" + ",x" * 5000 + "\n")
+write("interactions", "nul-and-bad-utf8", H.encode() + b"E1,C\x00,M1,B1,call,outbound,2026-03-02T09:30:00Z,\xff\xfe,\n")
+write("interactions", "jsonl", '{"client_id":"C1","manager_id":"M1","branch":"B1","channel":"call","direction":"outbound","occurred_at":"2026-03-02T09:30:00Z"}\n{"client_id":"C2","x":{"a":[1,2,{"b":null}]}}\n')
+write("interactions", "jsonl-deep-nesting", '{"client_id":"C1","x":' + "[" * 20000 + "]" * 20000 + "}\n")
+write("interactions", "jsonl-escapes", '{"client_id":"\\ud83d\\ude00\\u0000\\uZZZZ"}\n')
+write("interactions", "semicolons", "client_id;manager_id\nC1;M1\n")
+
+# clients
+write("clients", "valid", "client_id,segment,branch,manager_id,opened_at\nC1,retail,B1,M1,2020-01-01\n")
+write("clients", "header-only", "client_id,segment\n")
+write("clients", "jsonl", '{"client_id":"C1","segment":"retail"}\n{"client_id":1e999}\n')
+
+# fraud transaction logs
+FH = "customer_id,occurred_at,amount,channel,counterparty,is_fraud\n"
+write("fraud-transactions", "valid", FH + "A,2026-03-02T09:30:00Z,12.50,card,shop,0\nB,2026-03-02T10:00:00Z,-1e308,online,,1\n")
+write("fraud-transactions", "bad-values", FH + "A,not-a-date,NaN,??,x,maybe\n,,,,,\n")
+
+# CLV transaction logs
+write("clv-transactions", "valid", "customer_id,date,amount\n00004,1997-01-01,29.33\n00004,1997-01-18,29.73\n")
+write("clv-transactions", "bad-dates", "customer_id,date,amount\nA,1997-02-30,1\nB,99999-01-01,1e400\n")
+write("clv-transactions", "wide", "customer_id,date\nA" + ",1" * 5000 + "\n")
+
+# tabular (ColumnarReader, DataTable)
+write("tabular", "valid", "a,b,label\n1,x,0\n2.5,y,1\n,NA,0\n")
+write("tabular", "ragged", "a,b\n1\n1,2,3\n")
+write("tabular", "many-columns", ",".join("c%d" % i for i in range(5000)) + "\n")
+write("tabular", "quotes", 'a,b\n"x""y",2\n"open,3\n')
+
+# JSON configurations
+deep = "[" * 20000 + "]" * 20000
+write("heat-configuration", "valid", '{"halfLifeWeeks": 8, "weights": {"meeting": {"inbound": 20, "outbound": 18}}, "replyWeight": 6}')
+write("heat-configuration", "deep-nesting", deep)
+write("heat-configuration", "huge-numbers", '{"halfLifeWeeks": 1e308, "replyWeight": -9223372036854775809}')
+write("policy", "deep-nesting", '{"roles":' + deep + "}")
+write("policy", "wrong-types", '{"name": 1, "roles": {"executive": {"sections": "all"}}, "minGroupSize": -1}')
+write("persona-rules", "deep-nesting", '{"rules":' + deep + "}")
+write("persona-rules", "bad-operator", '{"schema": "heat-personas/1", "rules": [{"id": "a", "label": "A", "when": [{"feature": "x", "op": "~", "value": 1}]}]}')
+write("action-rules", "deep-nesting", deep)
+write("action-rules", "empty-object", "{}")
+write("scenario-shock", "valid", '{"name": "closure", "summary": "s", "weeks": 6, "channels": {"meeting": 0.1}, "segments": {"retail": 0.9}}')
+write("scenario-shock", "huge-weeks", '{"name": "x", "summary": "s", "weeks": 1e300}')
+write("scenario-shock", "deep-nesting", deep)
+
+# models
+write("model", "not-json", b"\x01\x02\x03")
+write("model", "deep-nesting", b"\x00" + deep.encode())
+write("model", "empty-object", b"\x01{}")
+
+# XGBoost JSON
+write("xgboost", "no-trees", '{"learner": {"gradient_booster": {"model": {"trees": []}}}}')
+write("xgboost", "cyclic-tree", '{"learner": {"learner_model_param": {"base_score": "0.5", "num_feature": "1", "num_class": "0"}, "objective": {"name": "binary:logistic"}, "gradient_booster": {"name": "gbtree", "model": {"trees": [{"left_children": [1, 0], "right_children": [1, 0], "split_indices": [0, 0], "split_conditions": [0.5, 0.5], "default_left": [1, 1], "base_weights": [0, 0], "split_type": [0, 0]}]}}}}')
+write("xgboost", "deep-nesting", deep)
+print("corpus written to", CORPUS)

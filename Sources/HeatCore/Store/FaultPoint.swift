@@ -1,0 +1,52 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A named commit point of a store operation where fault injection can kill the process.
+///
+/// Setting the environment variable `HEAT_FAULT_POINT` to a point's ``rawValue`` makes the
+/// process kill itself with `SIGKILL` (no unwinding, no `defer`, no rollback by the program)
+/// when it reaches that point. The fault sweep (`Tests/HeatCoreTests/FaultInjectionTests.swift`)
+/// runs `heatctl` once per point and checks that the store still verifies and holds exactly the
+/// old state (`*.before-commit`) or the new one (`*.after-commit`). See `Docs/Reliability.md`.
+///
+/// ```sh
+/// HEAT_FAULT_POINT=ingest.before-commit heatctl ingest week.csv --store heat.db --keys keys/collector
+/// # killed by SIGKILL; the store is unchanged and `heatctl audit verify` passes
+/// ```
+public enum FaultPoint: String, CaseIterable, Sendable {
+    /// Ingestion: every row written, the transaction not yet committed.
+    case ingestBeforeCommit = "ingest.before-commit"
+    /// Ingestion: committed, the report not yet written.
+    case ingestAfterCommit = "ingest.after-commit"
+    /// Evaluation: the computation and audit rows written, not committed.
+    case evaluateBeforeCommit = "evaluate.before-commit"
+    /// Evaluation: committed, the run file not yet written.
+    case evaluateAfterCommit = "evaluate.after-commit"
+    /// Signing: the signed head and audit row written, not committed.
+    case signBeforeCommit = "sign.before-commit"
+    /// Signing: committed, the head file not yet written.
+    case signAfterCommit = "sign.after-commit"
+    /// Release: the audit and ledger rows written, not committed.
+    case releaseBeforeCommit = "release.before-commit"
+    /// Release: committed, the results file not yet written.
+    case releaseAfterCommit = "release.after-commit"
+
+    /// The environment variable that arms one point.
+    public static let environmentVariable = "HEAT_FAULT_POINT"
+
+    /// Whether this point should hold the state before the operation after the kill.
+    public var keepsOldState: Bool { rawValue.hasSuffix(".before-commit") }
+
+    /// Kills the process with `SIGKILL` when `HEAT_FAULT_POINT` names this point; returns otherwise.
+    ///
+    /// The check reads one environment variable and costs nothing measurable at commit points.
+    public func reach() {
+        guard let armed = getenv(Self.environmentVariable), String(cString: armed) == rawValue else { return }
+        kill(getpid(), SIGKILL)
+        _exit(137)  // not reached: SIGKILL cannot be caught
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+import HeatCore
+import HeatEnvelope
+import HeatFHE
+import HeatML
+import HeatTabular
+
+/// Every bound of `Docs/Reliability.md` refuses a crafted input that claims more than it allows,
+/// before anything is sized by the claim.
+@Suite struct ResourceBoundTests {
+    // MARK: Helpers
+
+    static func bigEndian<I: FixedWidthInteger>(_ value: I) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
+
+    /// Canonical parameter bytes as `BfvParameters.canonicalBytes` lays them out.
+    static func parameterBytes(degree: UInt32, moduli: [UInt64], declaredCount: UInt8? = nil) -> [UInt8] {
+        var bytes: [UInt8] = [1, 64, 0]  // format 1, 64-bit scalars, insecure-for-testing
+        bytes += bigEndian(degree)
+        bytes += bigEndian(UInt64(65537))
+        bytes.append(declaredCount ?? UInt8(moduli.count))
+        for q in moduli { bytes += bigEndian(q) }
+        bytes.append(0)
+        return bytes
+    }
+
+    static func parametersEnvelope(_ canonical: [UInt8]) -> Envelope {
+        Envelope(kind: .fheParameters, fingerprint: Fingerprint(hashing: canonical),
+                 payload: Data(bigEndian(UInt32(canonical.count)) + canonical))
+    }
+
+    static func message(_ body: () throws -> Void) -> String? {
+        do { try body() } catch { return String(describing: error) }
+        return nil
+    }
+
+    // MARK: Configuration
+
+    @Test func limitsComeFromTheEnvironmentAndIgnoreInvalidValues() throws {
+        let limits = ReaderLimits(environment: ["HEAT_MAX_LINE_BYTES": "2048", "HEAT_MAX_FIELD_COUNT": "-3", "HEAT_MAX_TREE_DEPTH": "x"])
+        #expect(limits[.lineBytes] == 2048)
+        #expect(limits[.fieldCount] == ReaderLimit.fieldCount.defaultValue)
+        #expect(limits[.treeDepth] == ReaderLimit.treeDepth.defaultValue)
+        #expect(ReaderLimits.defaults[.ringDegree] == 32768)
+        #expect(Set(ReaderLimit.allCases.map(\.environmentVariable)).count == ReaderLimit.allCases.count)
+        let error = try #require(Self.message { try limits.check(.lineBytes, 2049, source: "wide.csv", field: "line 3") })
+        #expect(error.contains("wide.csv") && error.contains("line 3") && error.contains("HEAT_MAX_LINE_BYTES"))
+        #expect(throws: Never.self) { try limits.check(.lineBytes, 2048, source: "wide.csv", field: "line 3") }
+    }
+
+    @Test func fileSizeIsCheckedBeforeReading() throws {
+        let url = FileManager.default.temporaryDirectory.appending(path: "heat-limit-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(repeating: 0x20, count: 100).write(to: url)
+        var limits = ReaderLimits.defaults
+        limits[.configBytes] = 99
+        do {
+            try limits.checkFileSize(of: url, .configBytes, category: .configuration)
+            Issue.record("a 100-byte file passed a 99-byte bound")
+        } catch {
+            #expect(error.category.exitCode == 78 && error.value == 100 && error.maximum == 99)
+        }
+        limits[.configBytes] = 100
+        try limits.checkFileSize(of: url, .configBytes)
+    }
+
+    // MARK: FHE headers
+
+    @Test func aHeaderClaimingTwoToTheThirtySlotsFailsFast() throws {
+        // N = 2^30 would mean gigabytes per polynomial: refused from the header alone.
+        let envelope = Self.parametersEnvelope(Self.parameterBytes(degree: 1 << 30, moduli: [12_289]))
+        let clock = ContinuousClock()
+        var failure: String?
+        let elapsed = clock.measure {
+            failure = Self.message { _ = try BfvParameters(envelope: envelope, source: "huge.params", policy: .allowInsecureForTesting) }
+        }
+        let message = try #require(failure)
+        #expect(message.contains("huge.params") && message.contains("parameters.degree") && message.contains("HEAT_MAX_RING_DEGREE"))
+        #expect(elapsed < .milliseconds(200))
+    }
+
+    @Test func aHeaderClaimingTooManyModuliIsRefusedBeforeReadingThem() throws {
+        // 200 moduli declared, none present: the bound answers before the reader looks for them.
+        let envelope = Self.parametersEnvelope(Self.parameterBytes(degree: 16, moduli: [], declaredCount: 200))
+        let message = try #require(Self.message { _ = try BfvParameters(envelope: envelope, source: "many.params", policy: .allowInsecureForTesting) })
+        #expect(message.contains("parameters.ciphertextModuli.count") && message.contains("HEAT_MAX_MODULUS_COUNT"))
+    }
+
+    @Test func aCiphertextClaimingTooManyPolynomialsIsRefused() throws {
+        let moduli = try PrimeGenerator.nttPrimes(bitWidth: 28, count: 2, degree: 16)
+        let special = try #require(try PrimeGenerator.nttPrimes(bitWidth: 29, count: 1, degree: 16).first)
+        let parameters = BfvParameters(degree: 16, plaintextModulus: 97, ciphertextModuli: moduli, specialModulus: special,
+                                       scalarWidth: .bits64, security: .insecureForTesting)
+        let context = try BfvContext<UInt64>(parameters: parameters)
+        let canonical = parameters.canonicalBytes
+        // encoding 0, signedness 0, value count 1, then 200 polynomials claimed and none present.
+        let payload = Self.bigEndian(UInt32(canonical.count)) + canonical + [0, 0] + Self.bigEndian(UInt32(1)) + [200]
+        let envelope = Envelope(kind: .fheCiphertext, fingerprint: context.fingerprint, payload: Data(payload))
+        let message = try #require(Self.message { _ = try Ciphertext(envelope: envelope, context: context, source: "wide.ct") })
+        #expect(message.contains("ciphertext.polynomialCount") && message.contains("HEAT_MAX_POLYNOMIAL_COUNT"))
+    }
+
+    // MARK: Envelope
+
+    @Test func anEnvelopeClaimingAHugePayloadIsRefusedFromItsHeader() throws {
+        var bytes = Envelope(kind: .model, payload: Data("{}".utf8)).serialized()
+        let huge = Self.bigEndian(UInt64(1) << 62)
+        bytes.replaceSubrange(44..<52, with: huge)
+        let message = try #require(Self.message { _ = try Envelope(decoding: bytes, source: "huge.heat") })
+        #expect(message.contains("huge.heat") && message.contains("header.payloadLength") && message.contains("HEAT_MAX_ENVELOPE_BYTES"))
+    }
+
+    // MARK: Tabular readers
+
+    @Test func csvRecordsAboveTheFieldOrLineBoundAreRefused() throws {
+        var limits = ReaderLimits.defaults
+        limits[.fieldCount] = 8
+        limits[.lineBytes] = 64
+        func firstError(_ text: String) -> String? {
+            let bytes = Array(text.utf8)
+            return bytes.withUnsafeBufferPointer { buffer in
+                let reader = CSVRecordReader(bytes: buffer, file: "wide.csv")
+                reader.limits = limits
+                do { while try reader.next() != nil {} } catch { return String(describing: error) }
+                return nil
+            }
+        }
+        #expect(firstError("a,b\n1,2\n") == nil)
+        let fields = try #require(firstError("a,b\n" + Array(repeating: "1", count: 9).joined(separator: ",") + "\n"))
+        #expect(fields.contains("wide.csv") && fields.contains("line 2") && fields.contains("HEAT_MAX_FIELD_COUNT"))
+        let long = try #require(firstError("a,b\n\"" + String(repeating: "x", count: 80) + "\",2\n"))
+        #expect(long.contains("line 2") && long.contains("HEAT_MAX_LINE_BYTES"))
+        #expect(firstError("a,b\n" + Array(repeating: "1", count: 8).joined(separator: ",") + "\n") == nil)
+    }
+
+    @Test func anIngestRowAboveTheFieldBoundIsRejectedAndTheOthersKept() throws {
+        let header = "client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
+        let good = "C1,M1,B1,email,outbound,2026-03-02T09:30:00Z,,\n"
+        let wide = "C2" + String(repeating: ",x", count: ReaderLimits.current[.fieldCount] + 10) + "\n"
+        let report = try InteractionReader().read(data: Data((header + good + wide + good).utf8), file: "wide.csv")
+        #expect(report.records.count == 2)
+        #expect(report.rejects.count == 1)
+        #expect(report.rejects.first?.line == 3)
+        #expect(report.rejects.first?.reason.contains("HEAT_MAX_FIELD_COUNT") == true)
+    }
+
+    @Test func clvTransactionRecordsAboveTheFieldBoundAreRefused() throws {
+        let wide = "customer_id,date\n" + "C1" + String(repeating: ",1", count: ReaderLimits.current[.fieldCount] + 1) + "\n"
+        let message = try #require(Self.message { _ = try TransactionLogReader().read(bytes: Array(wide.utf8), source: "tx.csv") })
+        #expect(message.contains("tx.csv") && message.contains("HEAT_MAX_FIELD_COUNT"))
+    }
+
+    // MARK: Models
+
+    /// A chain of `depth` splits (split `i` at index `2i`, its right leaf at `2i + 1`, its left
+    /// child the next split), ending in one more leaf: the deepest leaf is at depth `depth`.
+    static func chain(depth: Int) -> RegressionTree {
+        var nodes: [RegressionTree.Node] = []
+        for level in 0..<depth {
+            nodes.append(.init(feature: 0, threshold: Double(level), defaultLeft: true, left: 2 * (level + 1),
+                               right: 2 * level + 1, value: 0, gain: 1, cover: 1))
+            nodes.append(.init(feature: -1, threshold: 0, defaultLeft: true, left: -1, right: -1, value: 0.1, gain: 0, cover: 1))
+        }
+        nodes.append(.init(feature: -1, threshold: 0, defaultLeft: true, left: -1, right: -1, value: 0.2, gain: 0, cover: 1))
+        return RegressionTree(nodes: nodes)
+    }
+
+    @Test func aTreeDeeperThanTheBoundIsRefused() throws {
+        let maximum = ReaderLimits.current[.treeDepth]
+        let ok = try GradientBoostedTrees(importedTrees: [Self.chain(depth: maximum)], featureCount: 1, baseScore: 0.5,
+                                          objective: .logistic, source: "ok.json")
+        #expect(ok.trees.count == 1)
+        let message = try #require(Self.message {
+            _ = try GradientBoostedTrees(importedTrees: [Self.chain(depth: maximum + 1)], featureCount: 1, baseScore: 0.5,
+                                         objective: .logistic, source: "deep.json")
+        })
+        #expect(message.contains("deep.json") && message.contains("tree 0") && message.contains("HEAT_MAX_TREE_DEPTH"))
+    }
+
+    @Test func moreTreesThanTheBoundAreRefused() throws {
+        let leaf = RegressionTree(nodes: [.init(feature: -1, threshold: 0, defaultLeft: true, left: -1, right: -1, value: 0, gain: 0, cover: 1)])
+        let trees = Array(repeating: leaf, count: ReaderLimits.current[.treeCount] + 1)
+        let message = try #require(Self.message {
+            _ = try GradientBoostedTrees(importedTrees: trees, featureCount: 1, baseScore: 0.5, objective: .logistic, source: "forest.json")
+        })
+        #expect(message.contains("forest.json") && message.contains("HEAT_MAX_TREE_COUNT"))
+    }
+}
