@@ -16,7 +16,7 @@ import Testing
         var plainStore: HeatStore
         var keys: String
 
-        init(interactions: [Interaction], clients: [Client]) throws {
+        init(interactions: [Interaction], clients: [Client], layout: SlotLayout = .hierarchy) throws {
             folder = try StoreTestSupport.temporaryDirectory()
             store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
             plainStore = try HeatStore.initialize(path: folder.appending(path: "plain.db").path).store
@@ -26,7 +26,10 @@ import Testing
             _ = try PipelineKeys.generate(at: keys, preset: EncryptedAggregateTests.preset, aggregates: true)
             let collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector))
             let source = StoreIngestor.Source(name: "export.csv", inputHash: String(repeating: "0", count: 64))
-            _ = try collector.ingestor().ingest(interactions, clients: clients, into: store, source: source)
+            var ingestor = collector.ingestor()
+            #expect(ingestor.slotLayout == .hierarchy, "the collector lays slots out by hierarchy")
+            ingestor.slotLayout = layout
+            _ = try ingestor.ingest(interactions, clients: clients, into: store, source: source)
             _ = try StoreIngestor(key: generated.pseudonymisationKey).ingest(interactions, clients: clients, into: plainStore, source: source)
         }
 
@@ -57,7 +60,7 @@ import Testing
 
     /// Every released aggregate equals the plaintext pipeline's sums exactly; groups at k are
     /// released, groups just under k are never summed into the file (so never decrypted).
-    @Test(arguments: [(UInt64(3), 60, 8, 3), (UInt64(11), 140, 12, 4), (UInt64(2026), 220, 20, 6)])
+    @Test(arguments: [(UInt64(3), 60, 8, 3), (UInt64(11), 140, 12, 4), (UInt64(2026), 220, 20, 6), (UInt64(77), 420, 6, 23)])
     func aggregatesEqualThePlaintextSums(seed: UInt64, clients: Int, weeks: Int, managers: Int) throws {
         let dataset = SyntheticBank(clients: clients, managers: managers, branches: 2, weeks: weeks, seed: seed).generate()
         let fixture = try Fixture(interactions: dataset.interactions, clients: dataset.clients)
@@ -82,7 +85,15 @@ import Testing
             #expect(Set(decrypted.map(\.kind)).isSuperset(of: [.manager, .branch, .region]) || k > smallest)
             // Cross-cutting segments are present, and the hierarchy above managers is summed by nesting.
             #expect(decrypted.contains { $0.kind == .segment })
-            #expect(aggregates.header.groups.filter { $0.kind == .branch || $0.kind == .region }.allSatisfy { $0.method == "nested" })
+            // Managers by the segmented ladder (hierarchy layout), branches and segments masked,
+            // regions nested from branches; every slot that is not a released total is zero.
+            #expect(aggregates.header.groups.filter { $0.kind == .manager }.allSatisfy { $0.method == "segmented" })
+            #expect(aggregates.header.groups.filter { $0.kind == .branch || $0.kind == .segment }.allSatisfy { $0.method == "masked" })
+            #expect(aggregates.header.groups.filter { $0.kind == .region }.allSatisfy { $0.method == "nested" })
+            try Self.expectOnlyReleasedSlots(aggregates, keyHolder: keyHolder, expected: expected)
+            // Switched down the modulus chain before leaving the evaluator, budget still left.
+            #expect(Evaluator.returnLevel(keyHolder.context.parameters) == 2)
+            #expect(aggregates.heat.allSatisfy { $0.level == 2 } && aggregates.trend.allSatisfy { $0.level == 2 })
             // Noise budget left after the masks and rotations, and the file round-trips.
             #expect(try keyHolder.noiseBudget(of: aggregates) > 5)
             let reread = try EncryptedAggregates(
@@ -93,6 +104,122 @@ import Testing
                 #expect((aggregates.header.suppressed["manager"] ?? 0) >= 1)
             }
         }
+    }
+
+    /// Decrypts every slot of every returned ciphertext: a segmented pair is zero everywhere but
+    /// at its released managers' slots (which hold their exact totals); a replicated pair holds
+    /// its group's exact total in every slot.
+    static func expectOnlyReleasedSlots(
+        _ aggregates: EncryptedAggregates, keyHolder: KeyHolder, expected: [String: GroupAggregate]
+    ) throws {
+        #expect(aggregates.heat.count == aggregates.header.ciphertextPairs)
+        for pair in aggregates.heat.indices {
+            let heat = try keyHolder.decryptSlots(aggregates.heat[pair], mask: nil, signed: false)
+            let trend = try keyHolder.decryptSlots(aggregates.trend[pair], mask: nil, signed: true)
+            let groups = aggregates.header.groups.filter { $0.ciphertext == pair }
+            #expect(!groups.isEmpty, "ciphertext pair \(pair) serves no released group")
+            if groups.count == 1 && groups[0].method != "segmented" {
+                let total = try #require(expected["\(groups[0].kind.rawValue) \(groups[0].ref)"])
+                #expect(heat.allSatisfy { $0 == Int64(total.heatSum) } && trend.allSatisfy { $0 == Int64(total.trendSum) })
+                continue
+            }
+            var results: [Int: GroupAggregate] = [:]
+            for group in groups {
+                #expect(group.method == "segmented" && group.kind == .manager)
+                results[try #require(group.slot)] = try #require(expected["\(group.kind.rawValue) \(group.ref)"])
+            }
+            var leaked = 0
+            for slot in heat.indices {
+                if let total = results[slot] {
+                    #expect(heat[slot] == Int64(total.heatSum) && trend[slot] == Int64(total.trendSum), "slot \(slot)")
+                } else if heat[slot] != 0 || trend[slot] != 0 {
+                    leaked += 1
+                }
+            }
+            #expect(leaked == 0, "\(leaked) slots of segmented pair \(pair) hold something other than a released total")
+        }
+    }
+
+    /// Clients ingested later (or laid out in arrival order) break their manager's block: those
+    /// managers fall back to masked inner products and every total stays exact.
+    @Test func managersOutsideABlockFallBackToMaskedSums() throws {
+        let dataset = SyntheticBank(clients: 150, managers: 6, branches: 2, weeks: 8, seed: 9).generate()
+        for layout in [SlotLayout.arrival, .hierarchy] {
+            let fixture = try Fixture(interactions: dataset.interactions, clients: dataset.clients, layout: layout)
+            defer { try? FileManager.default.removeItem(at: fixture.folder) }
+            // A second ingestion adds one new client to every manager: appended after every block,
+            // so only the last block's manager can still have a window holding no other client.
+            var seen = Set<String>()
+            var late: [Client] = []
+            var lateEvents: [Interaction] = []
+            for client in dataset.clients where seen.insert(client.managerID).inserted {
+                let added = Client(clientID: "LATE-\(late.count)", segment: client.segment, region: client.region, openedOn: nil,
+                                   managerID: client.managerID, branch: client.branch)
+                late.append(added)
+                lateEvents.append(try StoreTestSupport.interaction(
+                    event: "LATE-E\(late.count)", client: added.clientID, manager: added.managerID, branch: added.branch,
+                    at: "2026-03-02T09:30:00Z", seconds: 300))
+            }
+            let collector = try Collector(folder: KeyFolder(path: "\(fixture.keys)/collector", role: .collector))
+            let source = StoreIngestor.Source(name: "late.csv", inputHash: String(repeating: "1", count: 64))
+            _ = try collector.ingestor().ingest(lateEvents, clients: late, into: fixture.store, source: source)
+            let generated = try KeyFolder(path: "\(fixture.keys)/collector", role: .collector).pseudonymisationKey()
+            _ = try StoreIngestor(key: generated).ingest(lateEvents, clients: late, into: fixture.plainStore, source: source)
+
+            let evaluator = try fixture.evaluator()
+            let run = try evaluator.evaluate(store: fixture.store, configuration: HeatConfiguration())
+            let aggregates = try evaluator.aggregates(
+                of: run, store: fixture.store, galoisKeys: evaluator.galoisKeys(in: fixture.evaluatorFolder), minGroupSize: 5)
+            let keyHolder = try fixture.keyHolder()
+            let expected = try Self.plaintextTotals(fixture.plainStore)
+            let decrypted = try keyHolder.decrypt(aggregates: aggregates)
+            #expect(decrypted.count == expected.filter { $0.value.clients >= 5 }.count)
+            for total in decrypted { #expect(expected["\(total.kind.rawValue) \(total.ref)"] == total) }
+            let managers = aggregates.header.groups.filter { $0.kind == .manager }
+            if layout == .hierarchy {
+                let masked = managers.filter { $0.method == "masked" }.count
+                #expect(masked >= managers.count - 1 && masked >= 1, "managers whose late client lies outside their block leave the ladder")
+            } else {
+                #expect(managers.contains { $0.method == "masked" }, "arrival order interleaves managers")
+            }
+            try Self.expectOnlyReleasedSlots(aggregates, keyHolder: keyHolder, expected: expected)
+        }
+    }
+
+    /// The hierarchy layout's blocks: padded to a power of two, never across a row.
+    @Test func hierarchyBlocksArePaddedInsideRows() {
+        func place(_ count: Int, _ next: Int64) -> [Int64] {
+            let block = SlotLayout.place(count: count, at: next)
+            return [block.start, block.end]
+        }
+        #expect(place(5, 0) == [0, 8])
+        #expect(place(8, 8) == [8, 16])
+        #expect(place(1, 3) == [3, 4])
+        #expect(place(100, 2000) == [2048, 2176], "a block that would cross a row starts the next row")
+        #expect(place(3000, 10) == [10, 3010], "a block wider than a row stays dense")
+    }
+
+    /// The plan's key switches at the shape (100,000 clients, 1,000 managers, 20 branches,
+    /// 5 segments, 4 regions): the ladder replaces one rotate-and-add per manager.
+    @Test func planKeySwitchesAtScale() {
+        var entries: [ClientDirectoryEntry] = []
+        var next: Int64 = 0
+        for manager in 0..<1000 {
+            let block = SlotLayout.place(count: 100, at: next)
+            for client in 0..<100 {
+                entries.append(ClientDirectoryEntry(
+                    ref: "C\(manager)-\(client)", pseudonym: "", slot: block.start + Int64(client), manager: "M\(manager)",
+                    branch: "B\(manager / 50)", segment: "S\(client % 5)", region: "R\(manager / 250)", openedOn: nil, events: 1, lastWeek: nil))
+            }
+            next = block.end
+        }
+        let plan = Evaluator.aggregatePlan(entries: entries, degree: 8192, minGroupSize: 5)
+        #expect(plan.segmented.values.map(\.count).reduce(0, +) == 1000)
+        #expect(plan.masked.count == 25, "20 branches and 5 segments")
+        // 16 slot batches x 7 ladder rotations (blocks of 128) + 25 masked sums x 13, for heat and trend.
+        #expect(plan.segmented.count == 16)
+        #expect(plan.keySwitches == 2 * (16 * 7 + 25 * 13))
+        #expect(plan.keySwitches < 26_000 / 20)
     }
 
     /// The released groups go through ``ReleaseEngine`` exactly as plaintext groups: with noise off

@@ -219,11 +219,41 @@ public struct ResultsBuilder: Sendable {
     ///   - directory: clients by id.
     /// - Returns: the released groups.
     public func groups(_ scores: [HeatScore], ledger: ActivityLedger?, directory: [String: Client]) -> [GroupSummary] {
-        struct Tally { var clients = 0; var heat = 0; var cooling = 0 }
-        var tallies: [GroupSummary.Kind: [String: Tally]] = [:]
         let keys = memberships(scores, ledger: ledger, directory: directory)
         let duplicate = Set(groupDuplicates(scores, ledger: ledger, directory: directory).map(\.kind))
-        for kind in GroupSummary.Kind.allCases where !duplicate.contains(kind) {
+        return Self.summaries(scores, memberships: keys, skipping: duplicate, minGroupSize: minGroupSize) { kind, released in
+            var refs: [String: String] = [:]
+            switch kind {
+            case .manager, .branch:
+                let pseudonyms = released.map { ($0, pseudonymizer.pseudonym(for: $0, kind: kind == .manager ? .manager : .branch)) }
+                let display = Pseudonymizer.displayRefs(for: pseudonyms.map(\.1))
+                for (raw, pseudonym) in pseudonyms { refs[raw] = display[pseudonym] ?? pseudonym.displayRef }
+            case .segment, .region:
+                for raw in released { refs[raw] = raw }
+            }
+            return refs
+        }
+    }
+
+    /// Group summaries (size, mean heat, cooling count) of the groups of at least `minGroupSize`
+    /// clients, sorted by kind then reference: the one tally behind ``groups(_:ledger:directory:)``
+    /// and ``PipelineRelease/document(scores:store:configuration:asOf:mode:role:policyName:minGroupSize:includeGroups:includeClients:auditRun:generatedAt:)``.
+    ///
+    /// - Parameters:
+    ///   - scores: the scores.
+    ///   - keys: per kind, each score's group key (or `nil`), in the scores' order.
+    ///   - skipping: kinds left out (duplicates of an earlier kind).
+    ///   - minGroupSize: the smallest released group.
+    ///   - references: per kind, the released keys' display references (keys missing from the
+    ///     result are shown as they are).
+    /// - Returns: the released groups.
+    static func summaries(
+        _ scores: [HeatScore], memberships keys: [GroupSummary.Kind: [String?]], skipping: Set<GroupSummary.Kind>,
+        minGroupSize: Int, references: (GroupSummary.Kind, [String]) -> [String: String] = { _, _ in [:] }
+    ) -> [GroupSummary] {
+        struct Tally { var clients = 0; var heat = 0; var cooling = 0 }
+        var tallies: [GroupSummary.Kind: [String: Tally]] = [:]
+        for kind in GroupSummary.Kind.allCases where !skipping.contains(kind) {
             for (score, key) in zip(scores, keys[kind] ?? []) {
                 guard let key else { continue }
                 var tally = tallies[kind, default: [:]][key, default: Tally()]
@@ -236,15 +266,7 @@ public struct ResultsBuilder: Sendable {
         var result: [GroupSummary] = []
         for kind in GroupSummary.Kind.allCases {
             let released = (tallies[kind] ?? [:]).filter { $0.value.clients >= minGroupSize }
-            var refs: [String: String] = [:]
-            switch kind {
-            case .manager, .branch:
-                let pseudonyms = released.keys.map { ($0, pseudonymizer.pseudonym(for: $0, kind: kind == .manager ? .manager : .branch)) }
-                let display = Pseudonymizer.displayRefs(for: pseudonyms.map(\.1))
-                for (raw, pseudonym) in pseudonyms { refs[raw] = display[pseudonym] ?? pseudonym.displayRef }
-            case .segment, .region:
-                for raw in released.keys { refs[raw] = raw }
-            }
+            let refs = references(kind, Array(released.keys))
             let summaries = released.map { raw, tally in
                 GroupSummary(kind: kind, ref: refs[raw] ?? raw, clients: tally.clients,
                              meanHeat: Double(tally.heat) / Double(tally.clients), cooling: tally.cooling)

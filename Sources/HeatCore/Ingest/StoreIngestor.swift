@@ -48,6 +48,9 @@ public struct StoreIngestor: Sendable {
     /// Where the ingestor logs (run numbers and row counts only: never keys, raw identifiers
     /// or values); silent by default.
     public var logger: Logger = .silent
+    /// How new clients of the clients file get their slots (``SlotLayout``); dense arrival order
+    /// by default, ``SlotLayout/hierarchy`` for the encrypted pipeline's group aggregates.
+    public var slotLayout: SlotLayout = .arrival
 
     /// Describes the input of an ingestion for the audit log.
     public struct Source: Sendable, Hashable {
@@ -263,6 +266,44 @@ public struct StoreIngestor: Sendable {
                 return slot
             }
 
+            if slotLayout == .hierarchy {
+                // New clients sorted region > branch > manager (pseudonyms, not raw identifiers),
+                // each manager's block padded to a power of two inside a row (``SlotLayout``).
+                var seen = Set<String>()
+                var fresh: [(key: [String], client: Client)] = []
+                for client in clients where seen.insert(client.clientID).inserted {
+                    let pseudonym = pseudonymizer.pseudonym(for: client.clientID, kind: .client)
+                    guard slots[Data(pseudonym.bytes)] == nil else { continue }
+                    let branch = client.branch.isEmpty ? "" : pseudonymizer.pseudonym(for: client.branch, kind: .branch).hex
+                    let manager = client.managerID.isEmpty ? "" : pseudonymizer.pseudonym(for: client.managerID, kind: .manager).hex
+                    fresh.append(([client.region, branch, manager, pseudonym.hex], client))
+                }
+                fresh.sort { $0.key.lexicographicallyPrecedes($1.key) }
+                if !fresh.isEmpty, nextSlot > 0 {
+                    // Step over the padding of the block holding the last slot (its manager's
+                    // window must stay free of later clients).
+                    let last = nextSlot - 1
+                    if let manager = try Data.fetchOne(db, sql: "SELECT manager_pseudonym FROM client_directory WHERE slot = ?", arguments: [last]),
+                        let low = try Int64.fetchOne(
+                            db, sql: "SELECT MIN(slot) FROM client_directory WHERE manager_pseudonym = ? AND slot > ?",
+                            arguments: [manager, last - Int64(SlotLayout.rowGranularity)])
+                    {
+                        nextSlot = max(nextSlot, low + Int64(SlotLayout.paddedSize(Int(last - low + 1))))
+                    }
+                }
+                var index = 0
+                while index < fresh.count {
+                    var end = index + 1
+                    while end < fresh.count && fresh[end].key.prefix(3) == fresh[index].key.prefix(3) { end += 1 }
+                    let block = SlotLayout.place(count: end - index, at: nextSlot)
+                    nextSlot = block.start
+                    for item in fresh[index..<end] {
+                        _ = try slot(for: item.client.clientID, managerID: item.client.managerID, branch: item.client.branch, client: item.client)
+                    }
+                    nextSlot = max(nextSlot, block.end)
+                    index = end
+                }
+            }
             for client in clients {
                 _ = try slot(for: client.clientID, managerID: client.managerID, branch: client.branch, client: client)
             }

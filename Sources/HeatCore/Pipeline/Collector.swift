@@ -83,6 +83,7 @@ public struct Collector: IngestionBucketSink {
     public func ingestor(signer: CollectorSigner? = nil, faultAbortAfterRows: Int? = nil) -> StoreIngestor {
         var ingestor = StoreIngestor(key: pseudonymisationKey, signer: signer, faultAbortAfterRows: faultAbortAfterRows)
         ingestor.bucketSink = self
+        ingestor.slotLayout = .hierarchy
         return ingestor
     }
 

@@ -4,19 +4,22 @@ import HeatEnvelope
 import HeatFHE
 
 /// The evaluator's group aggregates (issue 14): for every manager, branch, segment and region
-/// with at least `k` clients, the client count and two ciphertexts, the group's heat sum and its
-/// trend sum (the cooling rule's inputs), each holding the group's total in **every** slot.
+/// with at least `k` clients, the client count and where its two totals are, the group's heat
+/// sum and its trend sum (the cooling rule's inputs), in **ciphertext pairs** (heat, trend).
 ///
-/// The evaluator computes them from an ``EncryptedHeatRun`` with masked inner products and
-/// rotate-and-add (``Evaluator/aggregates(of:store:galoisKeys:minGroupSize:)``); groups under `k`
-/// are never part of the file, so the key holder cannot decrypt them. No slot of any ciphertext
-/// holds a partial sum or a single client's value: a total replicated in every slot is the only
-/// thing a decryption reveals.
+/// The evaluator computes them from an ``EncryptedHeatRun``
+/// (``Evaluator/aggregates(of:store:configuration:galoisKeys:minGroupSize:)``): a `segmented`
+/// pair serves every released manager of one slot batch, each total in the manager's first slot
+/// (``Group/slot``) and **zero in every other slot**; a `masked` or `nested` pair holds one
+/// group's total replicated in every slot. Groups under `k` are never part of the file, so the key
+/// holder cannot decrypt them; no slot of any ciphertext holds a partial sum or a single client's
+/// value.
 ///
 /// Stored in an envelope of kind ``HeatEnvelope/EnvelopeKind/encryptedAggregates`` (41) whose
 /// fingerprint is the FHE parameters'. Payload (big-endian): `UInt32` header length, the
-/// ``Header`` as canonical JSON (sorted keys), then per group of the header, in order, `UInt32`
-/// length and the heat-sum `fheCiphertext` envelope, `UInt32` length and the trend-sum envelope.
+/// ``Header`` as canonical JSON (sorted keys), then per ciphertext pair
+/// (``Header/ciphertextPairs``; one per group in schema `/1`), in order, `UInt32` length and the
+/// heat-sum `fheCiphertext` envelope, `UInt32` length and the trend-sum envelope.
 /// Deterministic: the same run, directory and `k` give the same bytes.
 ///
 /// ```swift
@@ -32,9 +35,15 @@ public struct EncryptedAggregates: Sendable {
         public var ref: String
         /// Clients in the group (the evaluator knows the pseudonymous directory).
         public var clients: Int
-        /// How the sum was formed: `masked` (masked inner product) or `nested` (the sum of the
-        /// totals of the groups one level down the hierarchy).
+        /// How the sum was formed: `segmented` (window-sum ladder over the manager's slot block),
+        /// `masked` (masked inner product) or `nested` (the sum of the totals of the groups one
+        /// level down the hierarchy).
         public var method: String
+        /// The index of the ciphertext pair holding the total (schema `/1`: the group's index).
+        public var ciphertext: Int?
+        /// The slot of that pair holding the total (`segmented`: the manager's first slot in its
+        /// batch; otherwise 0, every slot holds it).
+        public var slot: Int?
 
         /// Creates a group.
         ///
@@ -42,18 +51,22 @@ public struct EncryptedAggregates: Sendable {
         ///   - kind: the kind.
         ///   - ref: the reference.
         ///   - clients: its size.
-        ///   - method: `masked` or `nested`.
-        public init(kind: GroupSummary.Kind, ref: String, clients: Int, method: String) {
+        ///   - method: `segmented`, `masked` or `nested`.
+        ///   - ciphertext: the index of the ciphertext pair holding the total.
+        ///   - slot: the slot of that pair holding it.
+        public init(kind: GroupSummary.Kind, ref: String, clients: Int, method: String, ciphertext: Int? = nil, slot: Int? = nil) {
             self.kind = kind
             self.ref = ref
             self.clients = clients
             self.method = method
+            self.ciphertext = ciphertext
+            self.slot = slot
         }
     }
 
     /// The aggregates' metadata.
     public struct Header: Sendable, Codable, Equatable {
-        /// The format identifier, `customerheat.aggregates/1`.
+        /// The format identifier (``EncryptedAggregates/schema`` or ``EncryptedAggregates/schemaVersion1``).
         public var schema: String
         /// The output hash of the run the sums were computed from.
         public var runOutputHash: String
@@ -72,24 +85,32 @@ public struct EncryptedAggregates: Sendable {
         /// The largest possible heat sum of a released group (`maximumHeat x largest group`), which
         /// the plaintext modulus holds.
         public var largestHeatSumBound: String
+        /// Ciphertext pairs in the payload (absent in schema `/1`: one per group).
+        public var ciphertextPairs: Int?
+        /// Key switches (rotations) the evaluator spent on heat and trend together (absent in
+        /// schema `/1`).
+        public var keySwitches: Int?
     }
 
-    /// The format identifier.
-    public static let schema = "customerheat.aggregates/1"
+    /// The format identifier written: `customerheat.aggregates/2` (segmented pairs); `/1`
+    /// files (one replicated pair per group) still read.
+    public static let schema = "customerheat.aggregates/2"
+    /// The earlier format identifier, still read.
+    public static let schemaVersion1 = "customerheat.aggregates/1"
 
     /// The metadata.
     public let header: Header
-    /// Heat-sum ciphertexts, one per header group, in order.
+    /// Heat-sum ciphertexts, one per ciphertext pair, in order.
     public let heat: [Ciphertext<UInt64>]
-    /// Trend-sum ciphertexts (signed), one per header group, in order.
+    /// Trend-sum ciphertexts (signed), one per ciphertext pair, in order.
     public let trend: [Ciphertext<UInt64>]
 
     /// Creates aggregates.
     ///
     /// - Parameters:
     ///   - header: the metadata.
-    ///   - heat: heat sums in header order.
-    ///   - trend: trend sums in header order.
+    ///   - heat: heat-sum ciphertexts, one per pair.
+    ///   - trend: trend-sum ciphertexts, one per pair.
     public init(header: Header, heat: [Ciphertext<UInt64>], trend: [Ciphertext<UInt64>]) {
         self.header = header
         self.heat = heat
@@ -98,21 +119,13 @@ public struct EncryptedAggregates: Sendable {
 
     /// The payload bytes (see the type's documentation).
     public func payload() -> Data {
-        var bytes: [UInt8] = []
-        func put(_ value: UInt32) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = [UInt8]((try? encoder.encode(header)) ?? Data())
-        put(UInt32(json.count))
-        bytes += json
-        for index in header.groups.indices {
-            for ciphertext in [heat[index], trend[index]] {
-                let data = [UInt8](Bfv64.envelope(of: ciphertext).serialized())
-                put(UInt32(data.count))
-                bytes += data
-            }
+        var writer = PipelinePayloadWriter()
+        writer.putHeader(header)
+        for index in heat.indices {
+            writer.putCiphertext(heat[index])
+            writer.putCiphertext(trend[index])
         }
-        return Data(bytes)
+        return writer.data
     }
 
     /// The aggregates as an envelope of kind `encryptedAggregates`.
@@ -138,49 +151,28 @@ public struct EncryptedAggregates: Sendable {
         guard envelope.fingerprint == context.fingerprint else {
             throw .parameterMismatch(source: source, expected: context.fingerprint.hex, found: envelope.fingerprint.hex)
         }
-        let bytes = [UInt8](envelope.payload)
-        var position = 0
-        func take(_ field: String) throws(PipelineError) -> Int {
-            guard position + 4 <= bytes.count else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
-            let value = bytes[position..<(position + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            position += 4
-            return Int(value)
+        var reader = PipelinePayloadReader([UInt8](envelope.payload), source: source)
+        let header = try reader.header(Header.self, what: "aggregates")
+        guard header.schema == Self.schema || header.schema == Self.schemaVersion1 else {
+            throw .malformed(source: source, reason: "schema \(header.schema) is neither \(Self.schema) nor \(Self.schemaVersion1)")
         }
-        func slice(_ count: Int, _ field: String) throws(PipelineError) -> [UInt8] {
-            guard count <= bytes.count - position else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
-            defer { position += count }
-            return Array(bytes[position..<(position + count)])
+        let pairs = header.schema == Self.schemaVersion1 ? header.groups.count : (header.ciphertextPairs ?? -1)
+        guard pairs >= 0, pairs <= reader.remaining / 8 else {
+            throw .malformed(source: source, reason: "header field ciphertextPairs is missing or out of range")
         }
-        let headerBytes = try slice(try take("the header length"), "the header")
-        let header: Header
-        do {
-            header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
-        } catch {
-            throw .malformed(source: source, reason: "the aggregates header is not valid JSON (\(error))")
-        }
-        guard header.schema == Self.schema else {
-            throw .malformed(source: source, reason: "schema \(header.schema) is not \(Self.schema)")
+        for (index, group) in header.groups.enumerated() {
+            let pair = group.ciphertext ?? index
+            guard pair >= 0, pair < pairs, (group.slot ?? 0) >= 0, (group.slot ?? 0) < context.degree else {
+                throw .malformed(source: source, reason: "header group \(index) (\(group.kind.rawValue)) points at ciphertext \(pair) slot \(group.slot ?? 0), outside the payload")
+            }
         }
         var heat: [Ciphertext<UInt64>] = []
         var trend: [Ciphertext<UInt64>] = []
-        for (index, group) in header.groups.enumerated() {
-            for kind in ["heat", "trend"] {
-                let field = "group \(index) (\(group.kind.rawValue)) \(kind)"
-                let data = try slice(try take("\(field) length"), field)
-                do {
-                    let inner = try Envelope(decoding: Data(data), expecting: .fheCiphertext, source: "\(source) \(field)")
-                    let ciphertext = try Bfv64.ciphertext(envelope: inner, context: context, source: "\(source) \(field)")
-                    if kind == "heat" { heat.append(ciphertext) } else { trend.append(ciphertext) }
-                } catch let error as EnvelopeError {
-                    throw .fhe(.envelope(error))
-                } catch let error as FHEError {
-                    throw .fhe(error)
-                } catch {
-                    throw .malformed(source: source, reason: "\(error)")
-                }
-            }
+        for index in 0..<pairs {
+            heat.append(try reader.ciphertext("ciphertext pair \(index) heat", context: context))
+            trend.append(try reader.ciphertext("ciphertext pair \(index) trend", context: context))
         }
-        guard position == bytes.count else { throw .malformed(source: source, reason: "\(bytes.count - position) bytes follow the last group") }
+        try reader.finish(after: "the last ciphertext pair")
         self.header = header
         self.heat = heat
         self.trend = trend

@@ -86,24 +86,15 @@ public struct EncryptedHeatRun: Sendable {
 
     /// The payload bytes (see the type's documentation).
     public func payload() -> Data {
-        var bytes: [UInt8] = []
-        func put(_ value: UInt32) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = [UInt8]((try? encoder.encode(header)) ?? Data())
-        put(UInt32(json.count))
-        bytes += json
-        let batches = header.batches
-        put(UInt32(batches.count))
-        for batch in batches {
-            put(UInt32(batch))
-            for ciphertext in [heat[batch], trend[batch]] {
-                let data = [UInt8](ciphertext.map { Bfv64.envelope(of: $0).serialized() } ?? Data())
-                put(UInt32(data.count))
-                bytes += data
-            }
+        var writer = PipelinePayloadWriter()
+        writer.putHeader(header)
+        writer.put(count: header.batches.count)
+        for batch in header.batches {
+            writer.put(count: batch)
+            writer.putCiphertext(heat[batch])
+            writer.putCiphertext(trend[batch])
         }
-        return Data(bytes)
+        return writer.data
     }
 
     /// The run as an envelope of kind `encryptedHeatRun`.
@@ -129,53 +120,21 @@ public struct EncryptedHeatRun: Sendable {
         guard envelope.fingerprint == context.fingerprint else {
             throw .parameterMismatch(source: source, expected: context.fingerprint.hex, found: envelope.fingerprint.hex)
         }
-        let bytes = [UInt8](envelope.payload)
-        var position = 0
-        func take(_ field: String) throws(PipelineError) -> UInt32 {
-            guard position + 4 <= bytes.count else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
-            let value = bytes[position..<(position + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            position += 4
-            return value
-        }
-        func slice(_ count: Int, _ field: String) throws(PipelineError) -> [UInt8] {
-            guard count <= bytes.count - position else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
-            defer { position += count }
-            return Array(bytes[position..<(position + count)])
-        }
-        let headerLength = Int(try take("the header length"))
-        let headerBytes = try slice(headerLength, "the header")
-        let header: Header
-        do {
-            header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
-        } catch {
-            throw .malformed(source: source, reason: "the run header is not valid JSON (\(error))")
-        }
+        var reader = PipelinePayloadReader([UInt8](envelope.payload), source: source)
+        let header = try reader.header(Header.self, what: "run")
         guard header.schema == Self.schema else {
             throw .malformed(source: source, reason: "schema \(header.schema) is not \(Self.schema)")
         }
-        let count = Int(try take("the batch count"))
+        let count = try reader.count("the batch count")
         var heat: [Int: Ciphertext<UInt64>] = [:]
         var trend: [Int: Ciphertext<UInt64>] = [:]
         for index in 0..<count {
-            let batch = Int(try take("batch \(index)"))
-            for kind in ["heat", "trend"] {
-                let length = Int(try take("batch \(batch) \(kind) length"))
-                let data = try slice(length, "batch \(batch) \(kind)")
-                do {
-                    // A ciphertext or a seeded one (kind 30); the decoder checks the kind.
-                    let inner = try Envelope(decoding: Data(data), source: "\(source) batch \(batch) \(kind)")
-                    let ciphertext = try Bfv64.ciphertext(envelope: inner, context: context, source: "\(source) batch \(batch) \(kind)")
-                    if kind == "heat" { heat[batch] = ciphertext } else { trend[batch] = ciphertext }
-                } catch let error as EnvelopeError {
-                    throw .fhe(.envelope(error))
-                } catch let error as FHEError {
-                    throw .fhe(error)
-                } catch {
-                    throw .malformed(source: source, reason: "\(error)")
-                }
-            }
+            let batch = try reader.count("batch \(index)")
+            // A ciphertext or a seeded one (kind 30); the decoder checks the kind.
+            heat[batch] = try reader.ciphertext("batch \(batch) heat", context: context, expecting: nil)
+            trend[batch] = try reader.ciphertext("batch \(batch) trend", context: context, expecting: nil)
         }
-        guard position == bytes.count else { throw .malformed(source: source, reason: "\(bytes.count - position) bytes follow the last batch") }
+        try reader.finish(after: "the last batch")
         guard Set(heat.keys) == Set(header.batches), Set(trend.keys) == Set(header.batches) else {
             throw .malformed(source: source, reason: "the batches do not match the header")
         }
@@ -257,55 +216,32 @@ extension EncryptedHeatRun {
         guard header.batches == (headers[0].allBatches ?? []) else {
             throw .malformed(source: source, reason: "the parts' batches do not cover the run's batches")
         }
-        var bytes: [UInt8] = []
-        func put(_ value: UInt32) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
-        let json = [UInt8](Self.canonicalJSON(header))
-        put(UInt32(json.count))
-        bytes += json
-        put(UInt32(header.batches.count))
-        for batch in header.batches { bytes += blobs[batch] ?? [] }
-        return Envelope(kind: .encryptedHeatRun, fingerprint: firstEnvelope.fingerprint, payload: Data(bytes))
+        var writer = PipelinePayloadWriter()
+        writer.putHeader(header)
+        writer.put(count: header.batches.count)
+        for batch in header.batches { writer.append(raw: blobs[batch] ?? []) }
+        return Envelope(kind: .encryptedHeatRun, fingerprint: firstEnvelope.fingerprint, payload: writer.data)
     }
 
     /// The header as canonical JSON (sorted keys), exactly as ``payload()`` writes it.
-    static func canonicalJSON(_ header: Header) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(header)) ?? Data()
-    }
+    static func canonicalJSON(_ header: Header) -> Data { PipelinePayloadWriter.canonicalJSON(header) }
 
     /// The header and, per batch, the raw bytes from the batch index through the trend envelope.
     static func rawBatches(of bytes: [UInt8], source: String) throws(PipelineError) -> (Header, [(Int, [UInt8])]) {
-        var position = 0
-        func take(_ field: String) throws(PipelineError) -> Int {
-            guard position + 4 <= bytes.count else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
-            let value = bytes[position..<(position + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            position += 4
-            return Int(value)
-        }
-        let headerLength = try take("the header length")
-        guard headerLength <= bytes.count - position else { throw .malformed(source: source, reason: "the payload ends inside the header") }
-        let header: Header
-        do {
-            header = try JSONDecoder().decode(Header.self, from: Data(bytes[position..<(position + headerLength)]))
-        } catch {
-            throw .malformed(source: source, reason: "the run header is not valid JSON (\(error))")
-        }
+        var reader = PipelinePayloadReader(bytes, source: source)
+        let header = try reader.header(Header.self, what: "run")
         guard header.schema == Self.schema else { throw .malformed(source: source, reason: "schema \(header.schema) is not \(Self.schema)") }
-        position += headerLength
-        let count = try take("the batch count")
+        let count = try reader.count("the batch count")
         var batches: [(Int, [UInt8])] = []
         for index in 0..<count {
-            let start = position
-            let batch = try take("batch \(index)")
+            let start = reader.position
+            let batch = try reader.count("batch \(index)")
             for kind in ["heat", "trend"] {
-                let length = try take("batch \(batch) \(kind) length")
-                guard length <= bytes.count - position else { throw .malformed(source: source, reason: "the payload ends inside batch \(batch) \(kind)") }
-                position += length
+                try reader.skip(try reader.count("batch \(batch) \(kind) length"), "batch \(batch) \(kind)")
             }
-            batches.append((batch, Array(bytes[start..<position])))
+            batches.append((batch, Array(bytes[start..<reader.position])))
         }
-        guard position == bytes.count else { throw .malformed(source: source, reason: "\(bytes.count - position) bytes follow the last batch") }
+        try reader.finish(after: "the last batch")
         return (header, batches)
     }
 }

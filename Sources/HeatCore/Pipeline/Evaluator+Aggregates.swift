@@ -82,19 +82,26 @@ extension Evaluator {
     /// Group aggregates on ciphertexts: for every manager, branch, segment and region with at
     /// least `minGroupSize` clients, the encrypted sum of its members' heat and of their trend.
     ///
-    /// Managers (the bottom of the nested hierarchy region > branch > manager) and segments (which
-    /// cut across it) are **masked inner products**: per slot batch the run's ciphertext is
-    /// multiplied by a 0/1 plaintext mask of the group's slots, the products are added over the
-    /// batches, and rotate-and-add (`log2(N) - 1` rotations and one row swap) leaves the total in
-    /// every slot. A branch whose clients are exactly the clients of its managers is the **sum of
-    /// its managers' totals** (additions only, no rotation or mask), and a region likewise of its
-    /// branches; a group kind that is not nested falls back to a masked inner product. One mask
-    /// product per ciphertext path keeps the noise within the 41-bit preset's budget.
+    /// - **Managers** whose clients sit in one padded block of a row (the ``SlotLayout/hierarchy``
+    ///   layout of the collector: the window of the next power of two of slots from the manager's
+    ///   first slot holds no other client) are **segmented**: per slot batch one window-sum ladder
+    ///   (``Bfv64/windowSums(_:levels:using:)``, `log2(largest block)` rotations) serves every
+    ///   manager of the batch, and one 0/1 mask per window width keeps only the released
+    ///   managers' first slots. Slot `s` of the batch's output holds the manager's total; every
+    ///   other slot is zero.
+    /// - Other managers, **segments** (which cut across the hierarchy) and **branches** are
+    ///   masked inner products: per batch the run's ciphertext times a 0/1 mask of the group's
+    ///   slots, added over the batches, then rotate-and-add (`log2(N) - 1` rotations and the row
+    ///   swap) puts the total in every slot.
+    /// - A **region** whose clients are exactly the clients of its branches is the sum of its
+    ///   branches' totals (additions only); otherwise a masked inner product.
     ///
-    /// Groups under `minGroupSize` are computed only as parts of larger groups and never written;
-    /// every written ciphertext holds its group's total in every slot, so decryption reveals no
-    /// partial sum. Work runs in parallel over groups (``parallelMap(_:_:)``); the result does not
-    /// depend on the number of threads.
+    /// Each ciphertext path has one mask product, which keeps the noise within the budget of the
+    /// aggregates preset. Groups under `minGroupSize` are never written: they are neither in a
+    /// mask of a written ciphertext nor a written total, so decryption reveals released totals
+    /// only (zero in every other slot of a segmented ciphertext, the same total in every slot of
+    /// a replicated one). Work runs in parallel over batches and groups (``parallelMap(_:_:)``);
+    /// the result does not depend on the number of threads.
     ///
     /// - Parameters:
     ///   - run: the heat run (this evaluator's parameters).
@@ -112,9 +119,162 @@ extension Evaluator {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
-        let n = context.degree
         let entries = try ClientDirectory.entries(in: store)
-        // Members (slots) of every group of every kind.
+        let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize)
+        let largest = plan.released.map(\.clients).max() ?? 0
+        try Self.checkSumBound(context.parameters, configuration: configuration, largestGroup: largest)
+
+        let context = self.context
+        let n = context.degree
+        let heatByBatch = run.heat
+        let trendByBatch = run.trend
+        typealias Pair = (heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>)
+
+        // Segmented managers: one ladder per batch and ciphertext, one mask per window width.
+        let segmentedBatches = plan.segmented.keys.sorted()
+        let segments = plan.segmented
+        let segmentedPairs: [Pair] = try Self.parallelMap(segmentedBatches) { batch throws(PipelineError) in
+            let blocks = segments[batch] ?? []
+            var keepByLevel: [Int: [Bool]] = [:]
+            for block in blocks { keepByLevel[block.level, default: [Bool](repeating: false, count: n)][block.start] = true }
+            let levels = blocks.map(\.level).max() ?? 0
+            func reduce(_ ciphertext: Ciphertext<UInt64>?, _ signedness: BfvSignedness) throws(PipelineError) -> Ciphertext<UInt64> {
+                var out = try Self.zero(context: context, signedness: signedness)
+                guard let ciphertext else { return out }
+                do throws(FHEError) {
+                    let ladder = try Bfv64.windowSums(ciphertext, levels: levels, using: galoisKeys)
+                    for (level, keep) in keepByLevel.sorted(by: { $0.key < $1.key }) {
+                        Bfv64.add(&out, try Bfv64.multiply(ladder[level], by: try Bfv64.prepareMask(keep, context: context)))
+                    }
+                } catch {
+                    throw .fhe(error)
+                }
+                return out
+            }
+            return (try reduce(heatByBatch[batch], .unsigned), try reduce(trendByBatch[batch], .signed))
+        }
+
+        // Masked inner products with rotate-and-add (total in every slot).
+        let masked = plan.masked
+        let maskedPairs: [Pair] = try Self.parallelMap(masked) { item throws(PipelineError) in
+            var byBatch: [Int: [Bool]] = [:]
+            for slot in item.slots {
+                byBatch[slot / n, default: [Bool](repeating: false, count: n)][slot % n] = true
+            }
+            var heat = try Self.zero(context: context, signedness: .unsigned)
+            var trend = try Self.zero(context: context, signedness: .signed)
+            do throws(FHEError) {
+                for batch in byBatch.keys.sorted() {
+                    guard let keep = byBatch[batch], let h = heatByBatch[batch], let t = trendByBatch[batch] else { continue }
+                    let mask = try Bfv64.prepareMask(keep, context: context)
+                    Bfv64.add(&heat, try Bfv64.multiply(h, by: mask))
+                    Bfv64.add(&trend, try Bfv64.multiply(t, by: mask))
+                }
+                return (try Bfv64.sumOfSlots(heat, using: galoisKeys), try Bfv64.sumOfSlots(trend, using: galoisKeys))
+            } catch {
+                throw .fhe(error)
+            }
+        }
+        var totals: [GroupSummary.Kind: [String: Pair]] = [:]
+        for (index, item) in masked.enumerated() { totals[item.kind, default: [:]][item.ref] = maskedPairs[index] }
+        if let regions = plan.regionsFromBranches {
+            for (region, branches) in regions.sorted(by: { $0.key < $1.key }) {
+                var heat = try Self.zero(context: context, signedness: .unsigned)
+                var trend = try Self.zero(context: context, signedness: .signed)
+                for branch in branches {
+                    guard let sum = totals[.branch]?[branch] else { continue }
+                    Bfv64.add(&heat, sum.heat)
+                    Bfv64.add(&trend, sum.trend)
+                }
+                totals[.region, default: [:]][region] = (heat, trend)
+            }
+        }
+
+        // The file: the segmented batches' ciphertexts, then one replicated pair per other released group.
+        var heat = segmentedPairs.map(\.heat)
+        var trend = segmentedPairs.map(\.trend)
+        var groups = plan.released
+        for index in groups.indices {
+            let group = groups[index]
+            if let place = plan.segmentedPlace[group.ref], group.kind == .manager {
+                groups[index].method = "segmented"
+                groups[index].ciphertext = segmentedBatches.firstIndex(of: place.batch)
+                groups[index].slot = place.start
+                continue
+            }
+            guard let sum = totals[group.kind]?[group.ref] else {
+                throw PipelineError.malformed(source: "the aggregates", reason: "no sum for a \(group.kind.rawValue) group")
+            }
+            groups[index].method = group.kind == .region && plan.regionsFromBranches != nil ? "nested" : "masked"
+            groups[index].ciphertext = heat.count
+            groups[index].slot = 0
+            heat.append(sum.heat)
+            trend.append(sum.trend)
+        }
+        // Switch down the modulus chain before returning (smaller file, same plaintexts).
+        let level = Self.returnLevel(context.parameters)
+        do throws(FHEError) {
+            heat = try heat.map { ciphertext throws(FHEError) in try Bfv64.switchModulus(ciphertext, toLevel: min(level, ciphertext.level)) }
+            trend = try trend.map { ciphertext throws(FHEError) in try Bfv64.switchModulus(ciphertext, toLevel: min(level, ciphertext.level)) }
+        } catch {
+            throw PipelineError.fhe(error)
+        }
+        let header = EncryptedAggregates.Header(
+            schema: EncryptedAggregates.schema, runOutputHash: run.outputHash, parameters: context.parameters.name,
+            parametersFingerprint: context.fingerprint.hex, asOf: run.header.asOf, minGroupSize: plan.k, suppressed: plan.suppressed,
+            groups: groups,
+            largestHeatSumBound: Self.sumBounds(configuration: configuration, largestGroup: largest).heat.map(String.init) ?? "overflow",
+            ciphertextPairs: heat.count, keySwitches: plan.keySwitches)
+        return EncryptedAggregates(header: header, heat: heat, trend: trend)
+    }
+
+    /// The level the aggregates are switched down to before they leave the evaluator: the fewest
+    /// ciphertext moduli whose bits reach `log2(t) + log2(N) + 24`. Switching scales the noise
+    /// down with the modulus until the rounding term (about `t * sqrt(N)`) dominates, so the
+    /// margin keeps a decryptable budget (the tests measure more than 5 bits left); one prime
+    /// fewer is not sound for the `logt41` preset (54-bit primes leave no room above a 41-bit `t`).
+    ///
+    /// - Parameter parameters: the parameters.
+    /// - Returns: the level (number of ciphertext moduli), at least 1.
+    static func returnLevel(_ parameters: BfvParameters) -> Int {
+        let logN = parameters.degree.trailingZeroBitCount
+        var bits = 0
+        for (index, modulus) in parameters.ciphertextModuli.enumerated() {
+            bits += 64 - modulus.leadingZeroBitCount
+            if bits >= parameters.logT + logN + 24 { return index + 1 }
+        }
+        return max(parameters.ciphertextModuli.count, 1)
+    }
+
+    /// What ``aggregates(of:store:configuration:galoisKeys:minGroupSize:)`` computes and how.
+    struct AggregatePlan {
+        /// A released manager's block in a batch: first slot (in the batch) and window `2^level`.
+        struct Block: Sendable { var ref: String; var start: Int; var level: Int }
+        /// A group summed by a masked inner product.
+        struct Masked: Sendable { var kind: GroupSummary.Kind; var ref: String; var slots: [Int] }
+        var k: Int
+        var released: [EncryptedAggregates.Group]
+        var suppressed: [String: Int]
+        /// Segmented released managers by batch.
+        var segmented: [Int: [Block]]
+        /// Where each segmented manager's total lands.
+        var segmentedPlace: [String: (batch: Int, start: Int)]
+        var masked: [Masked]
+        /// Regions summed from their branches' totals, when regions nest branches.
+        var regionsFromBranches: [String: [String]]?
+        /// Rotations (key switches) the plan costs, for the documentation and tests.
+        var keySwitches: Int
+    }
+
+    /// Plans the aggregates from the pseudonymous directory (no ciphertext touched).
+    ///
+    /// - Parameters:
+    ///   - entries: the directory.
+    ///   - degree: the ring degree `N`.
+    ///   - minGroupSize: the policy's `k`.
+    /// - Returns: the plan.
+    static func aggregatePlan(entries: [ClientDirectoryEntry], degree n: Int, minGroupSize: Int) -> AggregatePlan {
+        let row = n / 2
         var members: [GroupSummary.Kind: [String: [Int]]] = [:]
         for entry in entries {
             let keys: [(GroupSummary.Kind, String?)] = [
@@ -138,113 +298,68 @@ extension Evaluator {
                 }
             }
         }
-        let largest = released.map(\.clients).max() ?? 0
-        try Self.checkSumBound(context.parameters, configuration: configuration, largestGroup: largest)
-
-        // Nesting: a parent's members are exactly the union of its children's, each child inside one parent.
-        func nesting(child: GroupSummary.Kind, parent: GroupSummary.Kind) -> [String: [String]]? {
+        // Regions nest branches when every branch lies in one region and every client with a
+        // region has a branch.
+        var regionsFromBranches: [String: [String]]? = {
             var parentOf: [String: String] = [:]
             var childrenOf: [String: [String]] = [:]
             for entry in entries {
-                let childRef = child == .manager ? entry.manager : entry.branch
-                let parentRef = parent == .branch ? entry.branch : entry.region
-                guard let parentRef else { continue }
-                guard let childRef else { return nil }
-                if let known = parentOf[childRef], known != parentRef { return nil }
-                if parentOf[childRef] == nil {
-                    parentOf[childRef] = parentRef
-                    childrenOf[parentRef, default: []].append(childRef)
+                guard let region = entry.region else { continue }
+                guard let branch = entry.branch else { return nil }
+                if let known = parentOf[branch], known != region { return nil }
+                if parentOf[branch] == nil {
+                    parentOf[branch] = region
+                    childrenOf[region, default: []].append(branch)
                 }
             }
-            // A child whose clients lack a parent would be counted into nothing: not nested.
-            for entry in entries {
-                let childRef = child == .manager ? entry.manager : entry.branch
-                let parentRef = parent == .branch ? entry.branch : entry.region
-                if childRef != nil && parentRef == nil { return nil }
-            }
+            for entry in entries where entry.branch != nil && entry.region == nil { return nil }
             return childrenOf.mapValues { $0.sorted() }
-        }
-        let branchesFromManagers = nesting(child: .manager, parent: .branch)
-        let regionsFromBranches = branchesFromManagers == nil ? nil : nesting(child: .branch, parent: .region)
+        }()
+        if regionsFromBranches?.isEmpty == true { regionsFromBranches = nil }
 
-        // What must be computed by a masked inner product: released managers and segments, every
-        // manager when branches are nested, every group of a kind that is not nested.
-        var masked: [(GroupSummary.Kind, String)] = []
-        for kind in GroupSummary.Kind.allCases {
-            for ref in (members[kind] ?? [:]).keys.sorted() {
-                let size = members[kind]?[ref]?.count ?? 0
-                switch kind {
-                case .manager:
-                    if size >= k || branchesFromManagers != nil { masked.append((kind, ref)) }
-                case .segment:
-                    if size >= k { masked.append((kind, ref)) }
-                case .branch:
-                    if branchesFromManagers == nil && (size >= k || regionsFromBranches != nil) { masked.append((kind, ref)) }
-                case .region:
-                    if regionsFromBranches == nil && size >= k { masked.append((kind, ref)) }
+        // A released manager is segmented when its window (the next power of two of slots from its
+        // first slot) stays in one row and holds no other client.
+        let allSlots = entries.map { Int($0.slot) }.sorted()
+        func countBelow(_ bound: Int) -> Int {
+            var low = 0
+            var high = allSlots.count
+            while low < high {
+                let mid = (low + high) / 2
+                if allSlots[mid] < bound { low = mid + 1 } else { high = mid }
+            }
+            return low
+        }
+        var segmented: [Int: [AggregatePlan.Block]] = [:]
+        var segmentedPlace: [String: (batch: Int, start: Int)] = [:]
+        var masked: [AggregatePlan.Masked] = []
+        for group in released {
+            let slots = members[group.kind]?[group.ref] ?? []
+            if group.kind == .manager, let low = slots.min(), let high = slots.max(), low >= 0 {
+                var level = 0
+                while (1 << level) < high - low + 1 { level += 1 }
+                let start = low % n
+                if (1 << level) <= row, start % row + (1 << level) <= row,
+                    countBelow(low + (1 << level)) - countBelow(low) == slots.count
+                {
+                    segmented[low / n, default: []].append(.init(ref: group.ref, start: start, level: level))
+                    segmentedPlace[group.ref] = (low / n, start)
+                    continue
                 }
             }
+            if group.kind == .region && regionsFromBranches != nil { continue }
+            if group.kind == .branch && regionsFromBranches != nil { continue }  // all branches below
+            masked.append(.init(kind: group.kind, ref: group.ref, slots: slots))
         }
-        let context = self.context
-        let groupMembers = members
-        let heatByBatch = run.heat
-        let trendByBatch = run.trend
-        let totals: [(heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>)] = try Self.parallelMap(masked) { item throws(PipelineError) in
-            let slots = groupMembers[item.0]?[item.1] ?? []
-            var byBatch: [Int: [Bool]] = [:]
-            for slot in slots {
-                byBatch[slot / n, default: [Bool](repeating: false, count: n)][slot % n] = true
-            }
-            var heat = try Self.zero(context: context, signedness: .unsigned)
-            var trend = try Self.zero(context: context, signedness: .signed)
-            do throws(FHEError) {
-                for batch in byBatch.keys.sorted() {
-                    guard let keep = byBatch[batch], let h = heatByBatch[batch], let t = trendByBatch[batch] else { continue }
-                    let mask = try Bfv64.prepareMask(keep, context: context)
-                    Bfv64.add(&heat, try Bfv64.multiply(h, by: mask))
-                    Bfv64.add(&trend, try Bfv64.multiply(t, by: mask))
-                }
-                return (try Bfv64.sumOfSlots(heat, using: galoisKeys), try Bfv64.sumOfSlots(trend, using: galoisKeys))
-            } catch {
-                throw .fhe(error)
+        if regionsFromBranches != nil {
+            for ref in (members[.branch] ?? [:]).keys.sorted() {
+                masked.append(.init(kind: .branch, ref: ref, slots: members[.branch]?[ref] ?? []))
             }
         }
-        var sums: [GroupSummary.Kind: [String: (heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>)]] = [:]
-        for (index, item) in masked.enumerated() { sums[item.0, default: [:]][item.1] = totals[index] }
-        func nested(_ kind: GroupSummary.Kind, from childKind: GroupSummary.Kind, _ children: [String: [String]]) throws(PipelineError) {
-            for (parent, kids) in children.sorted(by: { $0.key < $1.key }) {
-                var heat = try Self.zero(context: context, signedness: .unsigned)
-                var trend = try Self.zero(context: context, signedness: .signed)
-                for kid in kids {
-                    guard let sum = sums[childKind]?[kid] else { continue }
-                    Bfv64.add(&heat, sum.heat)
-                    Bfv64.add(&trend, sum.trend)
-                }
-                sums[kind, default: [:]][parent] = (heat, trend)
-            }
-        }
-        if let branchesFromManagers { try nested(.branch, from: .manager, branchesFromManagers) }
-        if let regionsFromBranches { try nested(.region, from: .branch, regionsFromBranches) }
-
-        var heat: [Ciphertext<UInt64>] = []
-        var trend: [Ciphertext<UInt64>] = []
-        for index in released.indices {
-            let group = released[index]
-            guard let sum = sums[group.kind]?[group.ref] else {
-                throw PipelineError.malformed(source: "the aggregates", reason: "no sum for a \(group.kind.rawValue) group")
-            }
-            if (group.kind == .branch && branchesFromManagers != nil) || (group.kind == .region && regionsFromBranches != nil) {
-                released[index].method = "nested"
-            }
-            heat.append(sum.heat)
-            trend.append(sum.trend)
-        }
-        let header = EncryptedAggregates.Header(
-            schema: EncryptedAggregates.schema, runOutputHash: run.outputHash, parameters: context.parameters.name,
-            parametersFingerprint: context.fingerprint.hex, asOf: run.header.asOf, minGroupSize: k, suppressed: suppressed,
-            groups: released,
-            largestHeatSumBound: Self.sumBounds(configuration: configuration, largestGroup: largest).heat.map(String.init) ?? "overflow")
-        return EncryptedAggregates(header: header, heat: heat, trend: trend)
+        let rotationsPerTotal = Bfv64.sumSteps(degree: n).count + 1
+        let ladders = segmented.values.reduce(0) { $0 + ($1.map(\.level).max() ?? 0) }
+        return AggregatePlan(
+            k: k, released: released, suppressed: suppressed, segmented: segmented, segmentedPlace: segmentedPlace,
+            masked: masked, regionsFromBranches: regionsFromBranches, keySwitches: 2 * (ladders + masked.count * rotationsPerTotal))
     }
 
     /// The encryption of zero with no noise.

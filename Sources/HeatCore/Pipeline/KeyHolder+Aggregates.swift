@@ -3,7 +3,8 @@ import HeatFHE
 
 extension KeyHolder {
     /// Decrypts the evaluator's group aggregates inside the vault: one heat sum and one trend sum
-    /// per released group (slot 0 of each ciphertext; every slot holds the same total).
+    /// per released group, read from the group's ciphertext pair and slot (each pair decrypted
+    /// once; the evaluator zeroed every slot that is not a released total).
     ///
     /// Groups under `k` are not in the file, so they cannot be decrypted. The totals feed
     /// ``ReleaseInput/groupAggregates``, through which ``ReleaseEngine`` applies the policy and
@@ -17,13 +18,25 @@ extension KeyHolder {
             throw .parameterMismatch(source: "the aggregates", expected: context.fingerprint.hex, found: aggregates.header.parametersFingerprint)
         }
         var totals: [GroupAggregate] = []
+        var decrypted: [Int: (heat: [Int64], trend: [Int64])] = [:]
         for (index, group) in aggregates.header.groups.enumerated() {
-            let heat = try decryptSlots(aggregates.heat[index], mask: nil, signed: false)
-            let trend = try decryptSlots(aggregates.trend[index], mask: nil, signed: true)
-            slotObserver?(heat)
-            slotObserver?(trend)
+            let pair = group.ciphertext ?? index
+            let slot = group.slot ?? 0
+            guard pair >= 0, pair < aggregates.heat.count, pair < aggregates.trend.count else {
+                throw .malformed(source: "the aggregates", reason: "group \(index) (\(group.kind.rawValue)) points at ciphertext pair \(pair) of \(aggregates.heat.count)")
+            }
+            if decrypted[pair] == nil {
+                let heat = try decryptSlots(aggregates.heat[pair], mask: nil, signed: false)
+                let trend = try decryptSlots(aggregates.trend[pair], mask: nil, signed: true)
+                slotObserver?(heat)
+                slotObserver?(trend)
+                decrypted[pair] = (heat, trend)
+            }
+            guard let values = decrypted[pair], slot >= 0, slot < values.heat.count, slot < values.trend.count else {
+                throw .malformed(source: "the aggregates", reason: "group \(index) (\(group.kind.rawValue)) points at slot \(slot) outside its ciphertext")
+            }
             totals.append(GroupAggregate(
-                kind: group.kind, ref: group.ref, clients: group.clients, heatSum: Int(heat.first ?? 0), trendSum: Int(trend.first ?? 0)))
+                kind: group.kind, ref: group.ref, clients: group.clients, heatSum: Int(values.heat[slot]), trendSum: Int(values.trend[slot])))
         }
         return totals
     }

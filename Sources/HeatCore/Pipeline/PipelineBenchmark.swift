@@ -106,6 +106,8 @@ public enum PipelineBenchmark {
         public var aggregatesBytes: Int
         /// The smallest noise budget left in the aggregates (bits).
         public var aggregatesNoiseBudget: Int
+        /// Key switches (rotations) the aggregates cost, heat and trend together.
+        public var aggregatesKeySwitches: Int = 0
         /// Logical CPUs available.
         public var processors: Int
     }
@@ -223,13 +225,15 @@ public enum PipelineBenchmark {
         let keySize = (try? FileManager.default.attributesOfItem(atPath: "\(keys)/evaluator/\(Evaluator.galoisKeysFile)")[.size] as? Int) ?? 0
         let counted = phases.filter(\.counted)
         let n = Double(max(options.clients, 1))
-        return Report(
+        var report = Report(
             options: options, interactions: generatedInteractions, preset: preset.name, phases: phases,
             targetWallSeconds: counted.reduce(0) { $0 + $1.wallSeconds }, targetCPUSeconds: counted.reduce(0) { $0 + $1.cpuSeconds },
             peakMemoryBytes: peakMemory(), ciphertexts: count, ciphertextBytes: bytes, ciphertextsPerClient: Double(count) / n,
             bytesPerClient: Double(bytes) / n, evaluationKeyBytes: keySize, groupsReleased: aggregates.header.groups.count,
             aggregatesBytes: aggregates.envelope().serialized().count, aggregatesNoiseBudget: budget,
             processors: ProcessInfo.processInfo.activeProcessorCount)
+        report.aggregatesKeySwitches = aggregates.header.keySwitches ?? 0
+        return report
     }
 }
 

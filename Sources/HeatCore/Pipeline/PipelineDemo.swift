@@ -8,7 +8,10 @@ import HeatEnvelope
 /// encrypted ingestion (with the given pseudonymisation key), the evaluator's run (logged), the
 /// key holder's decryption and derivation; then every client's heat, trend, level and cooling
 /// flag and the released population, histogram, groups and per-client rows are compared with
-/// the plaintext pipeline's.
+/// the plaintext pipeline's. The keys come from the cheapest preset that holds the largest group
+/// sum, with Galois keys, so the run also computes the group aggregates on ciphertexts
+/// (``Evaluator/aggregates(of:store:configuration:galoisKeys:minGroupSize:)``) and checks every
+/// decrypted total against the sums of the decrypted per-client values.
 ///
 /// ```swift
 /// let outcome = try PipelineDemo.run(dataset: dataset, plaintext: run, plaintextDocument: document,
@@ -38,6 +41,10 @@ public enum PipelineDemo {
         public var noiseBudget: Int
         /// The noise budget left after a manager's release mask (bits).
         public var maskedNoiseBudget: Int
+        /// Groups of at least 5 clients whose sums were computed on ciphertexts and checked.
+        public var aggregateGroups: Int = 0
+        /// Key switches the aggregates cost.
+        public var aggregateKeySwitches: Int = 0
     }
 
     /// Runs the pipeline and compares.
@@ -57,8 +64,8 @@ public enum PipelineDemo {
         configuration: HeatConfiguration = HeatConfiguration(), workFolder: URL, phase: (String) -> Void
     ) throws -> Outcome {
         let keys = workFolder.appending(path: "keys").path
-        let preset = try HeatPacking.preset(for: configuration)
-        _ = try PipelineKeys.generate(at: keys, preset: preset.name)
+        let preset = try Evaluator.preset(forAggregatesOf: configuration, largestGroup: max(dataset.clients.count, 1))
+        _ = try PipelineKeys.generate(at: keys, preset: preset.name, aggregates: true)
         let store = try HeatStore.initialize(path: workFolder.appending(path: "heat.db").path).store
         phase("keygen")
         let collector = try Collector(
@@ -79,6 +86,13 @@ public enum PipelineDemo {
             policyName: "demo", includeClients: true, auditRun: String(number), generatedAt: plaintextDocument.generatedAt)
         document.heatConfig = plaintextDocument.heatConfig
         phase("decrypt and release")
+        let evaluatorFolder = try KeyFolder(path: "\(keys)/evaluator", role: .evaluator)
+        let minGroupSize = 5
+        let aggregates = try evaluator.aggregates(
+            of: evaluation, store: store, configuration: configuration, galoisKeys: evaluator.galoisKeys(in: evaluatorFolder),
+            minGroupSize: minGroupSize)
+        let totals = try keyHolder.decrypt(aggregates: aggregates)
+        phase("aggregates")
 
         let pseudonymizer = Pseudonymizer(key: key)
         var mismatches: [String] = []
@@ -101,6 +115,33 @@ public enum PipelineDemo {
         if document.heatHistogram != plaintextDocument.heatHistogram { mismatches.append("the heat histograms differ") }
         if document.groups != plaintextDocument.groups { mismatches.append("the group aggregates differ") }
         if document.clients != plaintextDocument.clients { mismatches.append("the per-client rows differ") }
+        // The encrypted aggregates against the sums of the decrypted (and plaintext-checked) clients.
+        var expected: [String: (clients: Int, heat: Int, trend: Int)] = [:]
+        for entry in try ClientDirectory.entries(in: store) {
+            guard let score = scores[entry.pseudonym] else { continue }
+            let memberships: [(GroupSummary.Kind, String?)] = [
+                (.manager, entry.manager), (.branch, entry.branch), (.segment, entry.segment), (.region, entry.region),
+            ]
+            for (kind, ref) in memberships {
+                guard let ref else { continue }
+                var sum = expected["\(kind.rawValue) \(ref)", default: (0, 0, 0)]
+                sum.clients += 1
+                sum.heat += score.heat
+                sum.trend += score.trend
+                expected["\(kind.rawValue) \(ref)"] = sum
+            }
+        }
+        for total in totals {
+            let sum = expected["\(total.kind.rawValue) \(total.ref)"]
+            if sum?.clients != total.clients || sum?.heat != total.heatSum || sum?.trend != total.trendSum {
+                mismatches.append(
+                    "\(total.kind.rawValue) \(total.ref): encrypted aggregate heat sum \(total.heatSum) trend sum \(total.trendSum), clients' \(sum?.heat ?? 0) and \(sum?.trend ?? 0)")
+            }
+        }
+        let eligible = expected.values.filter { $0.clients >= minGroupSize }.count
+        if totals.count != eligible {
+            mismatches.append("the encrypted aggregates released \(totals.count) groups, \(eligible) have at least \(minGroupSize) clients")
+        }
 
         let budget = try keyHolder.noiseBudget(of: evaluation)
         let masked = try keyHolder.maskedNoiseBudget(of: evaluation)
@@ -118,6 +159,7 @@ public enum PipelineDemo {
         _ = report
         return Outcome(
             document: document, scores: modelScores, churned: churned, mismatches: mismatches, clients: plaintext.scores.count,
-            preset: preset.name, ciphertexts: count, ciphertextBytes: bytes, noiseBudget: budget, maskedNoiseBudget: masked)
+            preset: preset.name, ciphertexts: count, ciphertextBytes: bytes, noiseBudget: budget, maskedNoiseBudget: masked,
+            aggregateGroups: totals.count, aggregateKeySwitches: aggregates.header.keySwitches ?? 0)
     }
 }

@@ -50,8 +50,8 @@ public enum PipelineRelease {
         document.population = builder.population(released)
         document.heatHistogram = builder.histogram(released)
         if includeGroups {
-            struct Tally { var clients = 0; var heat = 0; var cooling = 0 }
-            // Group kinds with identical members are released once, as in the plaintext builder.
+            // Group kinds with identical members are released once, as in the plaintext builder;
+            // the directory already holds display references, so no renaming.
             var memberships: [GroupSummary.Kind: [String?]] = [:]
             for entry in entries {
                 memberships[.manager, default: []].append(entry.manager)
@@ -61,30 +61,8 @@ public enum PipelineRelease {
             }
             let duplicates = ResultsBuilder.duplicateKinds(memberships)
             document.groupDuplicates = duplicates.isEmpty ? nil : duplicates
-            let skipped = Set(duplicates.map(\.kind))
-            var tallies: [GroupSummary.Kind: [String: Tally]] = [:]
-            for entry in entries {
-                guard let score = scores[entry.pseudonym] else { continue }
-                let keys: [(GroupSummary.Kind, String?)] = [
-                    (.manager, entry.manager), (.branch, entry.branch), (.segment, entry.segment), (.region, entry.region),
-                ]
-                for (kind, key) in keys where !skipped.contains(kind) {
-                    guard let key else { continue }
-                    var tally = tallies[kind, default: [:]][key, default: Tally()]
-                    tally.clients += 1
-                    tally.heat += score.heat
-                    if score.cooling { tally.cooling += 1 }
-                    tallies[kind, default: [:]][key] = tally
-                }
-            }
-            var groups: [GroupSummary] = []
-            for kind in GroupSummary.Kind.allCases {
-                groups += (tallies[kind] ?? [:]).filter { $0.value.clients >= minGroupSize }.map { ref, tally in
-                    GroupSummary(kind: kind, ref: ref, clients: tally.clients,
-                                 meanHeat: Double(tally.heat) / Double(tally.clients), cooling: tally.cooling)
-                }.sorted { $0.ref < $1.ref }
-            }
-            document.groups = groups
+            document.groups = ResultsBuilder.summaries(
+                released, memberships: memberships, skipping: Set(duplicates.map(\.kind)), minGroupSize: minGroupSize)
         }
         if includeClients {
             document.clients = entries.compactMap { entry in

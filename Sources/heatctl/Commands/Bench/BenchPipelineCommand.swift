@@ -78,7 +78,7 @@ struct BenchPipelineCommand: HeatCommand {
         }
         Console.output("  " + Self.line("target total (counted phases)", report.targetWallSeconds, report.targetCPUSeconds))
         Console.output("  peak memory \(mib(report.peakMemoryBytes)); \(report.ciphertexts) ciphertexts (\(String(format: "%.4f", report.ciphertextsPerClient)) per client, \(String(format: "%.0f", report.bytesPerClient)) bytes per client)")
-        Console.output("  evaluation keys \(mib(report.evaluationKeyBytes)); \(report.groupsReleased) groups released (\(mib(report.aggregatesBytes))), noise budget left \(report.aggregatesNoiseBudget) bits")
+        Console.output("  evaluation keys \(mib(report.evaluationKeyBytes)); \(report.groupsReleased) groups released (\(mib(report.aggregatesBytes))), noise budget left \(report.aggregatesNoiseBudget) bits, \(report.aggregatesKeySwitches) key switches")
         Console.output(String(format: "  load average %.2f %.2f %.2f on %d logical CPUs", load[0], load[1], load[2], report.processors))
     }
 

@@ -263,6 +263,8 @@ enum EncryptedDemo {
         if result.mismatches.isEmpty {
             summary.append("encrypted and plaintext results matched for all \(result.clients) clients "
                 + "(heat, trend, level, cooling; population, histogram, groups, per-client rows)")
+            summary.append("encrypted group aggregates: \(result.aggregateGroups) groups of at least 5 clients summed on ciphertexts "
+                + "(\(result.aggregateKeySwitches) key switches) matched the clients' sums")
         }
         return Outcome(
             document: result.document, modelScores: result.scores, churned: result.churned, mismatches: result.mismatches,
