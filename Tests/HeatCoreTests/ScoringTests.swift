@@ -12,6 +12,18 @@ import Testing
         SyntheticBank(clients: clients, managers: 6, branches: 2, weeks: weeks, seed: seed).generate()
     }
 
+    /// The ``ScoringError`` a body throws, or `nil` (typed-throws calls wrapped in an untyped closure).
+    static func caught(_ body: () throws -> Void) -> ScoringError? {
+        do {
+            try body()
+        } catch let error as ScoringError {
+            return error
+        } catch {
+            return nil
+        }
+        return nil
+    }
+
     static func demo(seed: UInt64) throws -> ScoringDemo.Outcome {
         let folder = try StoreTestSupport.temporaryDirectory()
         return try ScoringDemo.run(
@@ -68,7 +80,7 @@ import Testing
     @Test("feature windows outside 1 ... 520 or repeated are refused with exit 78")
     func invalidWindows() {
         for windows in [[0], [4, 4], [], [521]] {
-            #expect(throws: ScoringError.invalidWindows(windows)) { _ = try ChurnFeatureSet(windows: windows) }
+            #expect(Self.caught { _ = try ChurnFeatureSet(windows: windows) } == .invalidWindows(windows))
         }
         #expect(ScoringError.invalidWindows([0]).category.exitCode == 78)
     }
@@ -88,20 +100,16 @@ import Testing
         #expect(lines[2].hasPrefix(LabelPseudonymiser.reference(of: Pseudonymizer(key: key).pseudonym(for: "C002", kind: .client))))
         #expect(!csv.contains("C001") && !csv.contains("C002"))
 
-        #expect(throws: ScoringError.badLabels(path: "l.csv", line: 3, field: "churned", reason: "expected true/false or 1/0")) {
-            _ = try mapper.pseudonymise(csv: "client_id,churned\nSECRET-1,true\nSECRET-2,maybe\n", source: "l.csv")
-        }
-        do {
+        #expect(Self.caught { _ = try mapper.pseudonymise(csv: "client_id,churned\nSECRET-1,true\nSECRET-2,maybe\n", source: "l.csv") }
+            == .badLabels(path: "l.csv", line: 3, field: "churned", reason: "expected true/false or 1/0"))
+        let duplicate = try #require(Self.caught {
             _ = try mapper.pseudonymise(csv: "client_id,churned\nSECRET-1,true\nSECRET-1,false\n", source: "l.csv")
-            Issue.record("a repeated client was accepted")
-        } catch let error as ScoringError {
-            #expect(error.description.contains("l.csv:3"))
-            #expect(!error.description.contains("SECRET"))
-            #expect(error.category.exitCode == 65)
-        }
-        #expect(throws: ScoringError.badLabels(path: "l.csv", line: 1, field: "churned", reason: "the header has no churned column")) {
-            _ = try mapper.pseudonymise(csv: "client_id,label\nA,1\n", source: "l.csv")
-        }
+        })
+        #expect(duplicate.description.contains("l.csv:3"))
+        #expect(!duplicate.description.contains("SECRET"))
+        #expect(duplicate.category.exitCode == 65)
+        #expect(Self.caught { _ = try mapper.pseudonymise(csv: "client_id,label\nA,1\n", source: "l.csv") }
+            == .badLabels(path: "l.csv", line: 1, field: "churned", reason: "the header has no churned column"))
         // Masked labels join the features.
         let masked = try FeatureTable.maskedLabels(csv: csv, source: "masked.csv")
         #expect(masked.header == ["churned", "churn_week"])
@@ -158,12 +166,8 @@ import Testing
 
         // The score bound: a preset whose t cannot hold every score is refused with exit 69.
         let small = try BfvParameters(preset: "n4096-logq109-logt17")
-        #expect(throws: ScoringError.self) { try outcome.model.check(parameters: small) }
-        do {
-            try outcome.model.check(parameters: small)
-        } catch let error as ScoringError {
-            #expect(error.category.exitCode == 69)
-        }
+        let tooLarge = try #require(Self.caught { try outcome.model.check(parameters: small) })
+        #expect(tooLarge.category.exitCode == 69)
         try outcome.model.check(parameters: BfvParameters(preset: ScoringDemo.defaultPreset))
 
         // Only logistic models over churn features can be scored.
@@ -172,17 +176,17 @@ import Testing
             DataColumn(name: "churned", type: .categorical, raw: (0..<40).map { $0 % 3 == 0 ? "true" : "false" }),
         ])
         let foreign = try ModelPipeline.fit(.logistic(LogisticRegression()), on: table, target: "churned", positiveLabel: "true")
-        #expect(throws: ScoringError.self) {
+        #expect(Self.caught {
             _ = try EncryptedLogisticModel(pipeline: foreign, featureSet: ChurnFeatureSet(), plaintextModulus: 1 << 40, source: "m")
-        }
+        } != nil)
         table = try DataTable(columns: [
             DataColumn(name: "heat", numbers: (0..<40).map { Double($0) }),
             DataColumn(name: "churned", type: .categorical, raw: (0..<40).map { $0 % 3 == 0 ? "true" : "false" }),
         ])
         let trees = try ModelPipeline.fit(.gbdt(GradientBoostedTrees()), on: table, target: "churned", positiveLabel: "true")
-        #expect(throws: ScoringError.self) {
+        #expect(Self.caught {
             _ = try EncryptedLogisticModel(pipeline: trees, featureSet: ChurnFeatureSet(), plaintextModulus: 1 << 40, source: "m")
-        }
+        } != nil)
     }
 
     @Test("a store ingested without feature streams is refused with exit 66; heat still evaluates with them present")
@@ -197,12 +201,8 @@ import Testing
         let data = Self.dataset(seed: 3, clients: 20, weeks: 6)
         _ = try collector.ingestor().ingest(data.interactions, clients: data.clients, into: store, source: .init(name: "s", inputHash: ""))
         let evaluator = Evaluator(context: material.context)
-        do {
-            _ = try evaluator.evaluateFeatures(store: store, featureSet: ChurnFeatureSet())
-            Issue.record("features were computed without feature streams")
-        } catch let error as ScoringError {
-            #expect(error == .noFeatureStreams(path: store.path))
-            #expect(error.category.exitCode == 66)
-        }
+        let error = try #require(Self.caught { _ = try evaluator.evaluateFeatures(store: store, featureSet: ChurnFeatureSet()) })
+        #expect(error == .noFeatureStreams(path: store.path))
+        #expect(error.category.exitCode == 66)
     }
 }

@@ -192,18 +192,19 @@ extension Evaluator {
         let weights = model.weights
         let bfv = context
         let bias: Plaintext<UInt64>
-        do {
+        do throws(FHEError) {
             bias = try BfvEncoder(context: bfv).encode(signed: [Int64](repeating: Int64(model.bias), count: bfv.degree), encoding: .batch)
         } catch {
             throw PipelineError.fhe(error)
         }
         let batchList = features.batches.keys.sorted()
-        let perBatch = try Self.parallelMap(batchList.map { features.batches[$0] ?? [] }) { ciphertexts throws(PipelineError) in
+        let inputs: [[Ciphertext<UInt64>]] = batchList.map { features.batches[$0] ?? [] }
+        let perBatch = try Self.parallelMap(inputs) { (ciphertexts: [Ciphertext<UInt64>]) throws(PipelineError) -> Ciphertext<UInt64> in
             var sum = try Self.zero(context: bfv, signedness: .signed)
             for (weight, column) in zip(weights, columns) where column < ciphertexts.count {
                 Bfv64.multiplyAdd(&sum, ciphertexts[column], by: Int64(weight))
             }
-            do {
+            do throws(FHEError) {
                 return try BfvEvaluator(context: bfv).add(sum, bias)
             } catch {
                 throw .fhe(error)

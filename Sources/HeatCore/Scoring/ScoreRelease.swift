@@ -39,14 +39,14 @@ public struct ScoreRelease: Sendable, Codable, Equatable {
     }
 
     /// The format identifier.
-    public static let schema = "customerheat.score-release/1"
+    public static let currentSchema = "customerheat.score-release/1"
     /// The band names, lowest first.
     public static let bandNames = ["low", "medium", "high"]
     /// The default probability cut points between the bands.
     public static let defaultCuts = [0.3, 0.6]
 
-    /// ``schema``.
-    public var schema: String = ScoreRelease.schema
+    /// The format identifier (``currentSchema``).
+    public var schema: String = ScoreRelease.currentSchema
     /// The role released to.
     public var role: String
     /// The policy's name.

@@ -2,10 +2,6 @@ import Foundation
 import HeatCore
 import HeatML
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `bench pipeline --model`: the scoring phases, timed in wall-clock and process CPU seconds.
 enum BenchScoring {
     /// One timed phase.
@@ -54,14 +50,6 @@ enum BenchScoring {
         return report
     }
 
-    /// The process's user + system CPU seconds.
-    static func cpuSeconds() -> Double {
-        #if canImport(Glibc)
-        var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        #else
-        return 0
-        #endif
-    }
+    /// The process's CPU seconds (all threads).
+    static func cpuSeconds() -> Double { BenchMLCommand.processCPUSeconds() }
 }

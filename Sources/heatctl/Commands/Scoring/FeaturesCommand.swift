@@ -23,7 +23,7 @@ struct FeaturesCommand: HeatCommand {
             Examples:
               heatctl features --store heat.db --keys keys/keyholder --out features.csv
               heatctl features --store heat.db --keys keys/keyholder --labels masked-labels.csv --out train.csv
-              heatctl ml train --data train.csv --target churned --positive true --model logistic --out churn.model
+              heatctl ml train --data train.csv --target churned --positive true --model logistic --ignore churn_week --out churn.model
             """)
 
     @Option(name: .long, help: "The store (ingested with --features).", completion: .file())
