@@ -189,6 +189,40 @@ import Testing
         } != nil)
     }
 
+    @Test("late events in a second export add exactly the change of each capped feature stream")
+    func lateEventsAcrossExports() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        let keys = folder.appending(path: "keys").path
+        _ = try PipelineKeys.generate(at: keys, preset: "n8192-logq217-logt25")
+        let store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
+        let key = PseudonymisationKey.insecureDerived(from: "late")
+        let material = try PipelineKeys.publicMaterial(in: KeyFolder(path: "\(keys)/collector", role: .collector))
+        var collector = try Collector(pseudonymisationKey: key, material: material)
+        collector.encryptsFeatureStreams = true
+        let data = Self.dataset(seed: 8, clients: 30, weeks: 10)
+        // Two exports interleaved: the second holds events of weeks the first already stored.
+        let first = data.interactions.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        let second = data.interactions.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        _ = try collector.ingestor().ingest(first, clients: data.clients, into: store, source: .init(name: "a", inputHash: ""))
+        _ = try collector.ingestor().ingest(second, clients: [], into: store, source: .init(name: "b", inputHash: ""))
+        let features = try Evaluator(context: material.context).evaluateFeatures(store: store, featureSet: ChurnFeatureSet())
+        let keyHolder = try KeyHolder(keysAt: "\(keys)/keyholder")
+        let rows = try keyHolder.decrypt(features: features, store: store)
+        var ledger = ActivityLedger()
+        for interaction in data.interactions { _ = ledger.add(interaction) }
+        let pseudonymizer = Pseudonymizer(key: key)
+        let set = ChurnFeatureSet()
+        var compared = 0
+        for client in data.clients {
+            let pseudonym = pseudonymizer.pseudonym(for: client.clientID, kind: .client)
+            let row = try #require(rows.first { $0.pseudonym == pseudonym })
+            #expect(row.values == set.features(weeks: ledger.clients[client.clientID] ?? [:], asOf: features.referenceWeek))
+            compared += 1
+        }
+        #expect(compared == 30)
+        #expect(rows.contains { $0.values.contains { $0 > 0 } })
+    }
+
     @Test("a store ingested without feature streams is refused with exit 66; heat still evaluates with them present")
     func noFeatureStreams() throws {
         let folder = try StoreTestSupport.temporaryDirectory()
