@@ -64,6 +64,10 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case riskModel = 85
     /// A fraud model: behaviour profile scaler, isolation forest and hybrid classifier (JSON payload, issue 19).
     case fraudModel = 86
+    /// The evaluator's encrypted churn-model scores: per slot batch one ciphertext of integer
+    /// logistic scores, with the integer model in the header (binary payload; `heatctl evaluate
+    /// --model`, issue 15).
+    case encryptedScores = 55
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -94,6 +98,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .quantizedModel: "quantizedModel"
         case .riskModel: "riskModel"
         case .fraudModel: "fraudModel"
+        case .encryptedScores: "encryptedScores"
         }
     }
 

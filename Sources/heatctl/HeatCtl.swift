@@ -48,6 +48,9 @@ struct HeatCtl: AsyncParsableCommand {
             FraudCommand.self,
             AskCommand.self,
             SummarizeCommand.self,
+            FeaturesCommand.self,
+            LabelsCommand.self,
+            ScoresCommand.self,
         ]
     )
 

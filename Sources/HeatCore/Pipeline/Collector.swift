@@ -33,6 +33,10 @@ public struct Collector: IngestionBucketSink {
     public let configuration: HeatConfiguration
     let scorer: HeatScorer
     let sealingKey: SymmetricKey
+    /// Also encrypt the churn feature streams (issue 15, ``ChurnFeatureSet/Stream``): per week and
+    /// batch, one more delta ciphertext per stream (packing `activity.<stream>`), so the evaluator
+    /// can compute the churn features. Off by default (it multiplies the ciphertexts by eleven).
+    public var encryptsFeatureStreams = false
 
     /// A collector from its role folder.
     ///
@@ -117,7 +121,9 @@ public struct Collector: IngestionBucketSink {
         let packingHash = HeatPacking.packingHash(of: configuration)
         let fingerprint = context.fingerprint.hex
         // 1. In order: open each week's sealed totals and compute the deltas (cheap).
-        struct Pending { var week: ISOWeek; var batch: Int; var delta: [Int64]?; var state: CollectorState }
+        struct Pending { var week: ISOWeek; var batch: Int; var delta: [Int64]?; var state: CollectorState; var streams: [[Int64]?] = [] }
+        let featureSet: ChurnFeatureSet? = encryptsFeatureStreams ? ChurnFeatureSet(configuration: configuration) : nil
+        let streamCount = featureSet == nil ? 0 : ChurnFeatureSet.Stream.allCases.count
         var pending: [Pending] = []
         for week in added.keys.sorted() {
             guard let batches = added[week] else { continue }
@@ -129,6 +135,8 @@ public struct Collector: IngestionBucketSink {
                 }
                 var delta = [Int64](repeating: 0, count: n)
                 var changed = false
+                var streamDeltas = [[Int64]](repeating: [Int64](repeating: 0, count: n), count: streamCount)
+                var streamChanged = [Bool](repeating: false, count: streamCount)
                 for (offset, extra) in newActivity {
                     let old = state.activity[offset] ?? WeekActivity()
                     var merged = old
@@ -145,9 +153,19 @@ public struct Collector: IngestionBucketSink {
                     let change = scorer.weeklyScore(merged) - scorer.weeklyScore(old)
                     delta[offset] = Int64(change)
                     if change != 0 { changed = true }
+                    if let featureSet {
+                        let before = featureSet.streamValues(old)
+                        let after = featureSet.streamValues(merged)
+                        for k in 0..<streamCount where after[k] != before[k] {
+                            streamDeltas[k][offset] = Int64(after[k] - before[k])
+                            streamChanged[k] = true
+                        }
+                    }
                     state.activity[offset] = merged
                 }
-                pending.append(Pending(week: week, batch: batch, delta: changed ? delta : nil, state: state))
+                pending.append(Pending(
+                    week: week, batch: batch, delta: changed ? delta : nil, state: state,
+                    streams: (0..<streamCount).map { streamChanged[$0] ? streamDeltas[$0] : nil }))
             }
         }
         // 2. On all cores, a chunk at a time (memory stays bounded by the chunk, not the export):
@@ -159,7 +177,10 @@ public struct Collector: IngestionBucketSink {
         var start = 0
         while start < pending.count {
             let slice = Array(pending[start..<min(start + chunk, pending.count)])
-            let encrypted: [[UInt8]?] = try Evaluator.parallelMap(slice.map(\.delta)) { (delta: [Int64]?) throws(PipelineError) -> [UInt8]? in
+            // Per item: the weekly score's delta, then each feature stream's (when encrypted).
+            let jobs = slice.flatMap { [$0.delta] + $0.streams }
+            let perItem = 1 + streamCount
+            let encrypted: [[UInt8]?] = try Evaluator.parallelMap(jobs) { (delta: [Int64]?) throws(PipelineError) -> [UInt8]? in
                 guard let delta else { return nil }
                 var random = SecureRandom()
                 do throws(FHEError) {
@@ -169,9 +190,11 @@ public struct Collector: IngestionBucketSink {
                 }
             }
             for (index, item) in slice.enumerated() {
-                if let blob = encrypted[index] {
+                for job in 0..<perItem {
+                    guard let blob = encrypted[index * perItem + job] else { continue }
+                    let packing = job == 0 ? HeatPacking.weeklyScore : ChurnFeatureSet.Stream.allCases[job - 1].packing
                     try ciphertexts.append([
-                        .integer(run), .text(item.week.description), .integer(Int64(item.batch)), .text(HeatPacking.weeklyScore),
+                        .integer(run), .text(item.week.description), .integer(Int64(item.batch)), .text(packing),
                         .text(packingHash), .text(fingerprint), .blob(blob),
                     ])
                     appended += 1

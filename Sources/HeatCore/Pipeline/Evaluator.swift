@@ -142,6 +142,8 @@ public struct Evaluator: Sendable {
             while let row = try cursor.next() {
                 let seq = row.lenientInteger("seq") ?? 0
                 let source = "\(store.path): ciphertexts row \(seq)"
+                // Churn feature streams (issue 15) are read by `evaluateFeatures`, not by the heat circuit.
+                if row.lenientText("packing")?.hasPrefix(ChurnFeatureSet.streamPackingPrefix) == true { continue }
                 guard row.lenientText("parameters_fingerprint") == fingerprint else {
                     firstError = .parameterMismatch(
                         source: source, expected: fingerprint, found: row.lenientText("parameters_fingerprint") ?? "?")

@@ -25,6 +25,12 @@ struct BenchPipelineCommand: HeatCommand {
             Examples:
               heatctl bench pipeline --clients 2000
               heatctl bench pipeline --clients 10000 --json
+              heatctl bench pipeline --clients 2000 --model churn.model
+
+            --model FILE (issue 15; a logistic model over `heatctl features` columns) also times the \
+            scoring phases on the same bank: keygen (n8192-logq217-logt41), ingest with feature \
+            streams, features on ciphertexts, scores on ciphertexts, decryption, and checks that \
+            every encrypted score equals the plaintext integer score.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -48,9 +54,13 @@ struct BenchPipelineCommand: HeatCommand {
     @Flag(name: .long, help: "Print the report as one JSON document.")
     var json = false
 
+    @Option(name: .long, help: "Also time encrypted scoring of this logistic churn model (issue 15).", completion: .file())
+    var model: String?
+
     struct Output: Encodable {
         var report: PipelineBenchmark.Report
         var loadAverage: [Double]
+        var scoring: BenchScoring.Report? = nil
     }
 
     func execute() async throws {
@@ -67,8 +77,11 @@ struct BenchPipelineCommand: HeatCommand {
         #if canImport(Glibc)
         _ = getloadavg(&load, 3)
         #endif
+        let scoring = try model.map { file in
+            try BenchScoring.run(model: file, clients: clients, weeks: weeks, managers: options.managers, seed: seed, print: !json)
+        }
         if json {
-            try StoreJSON.print(Output(report: report, loadAverage: load))
+            try StoreJSON.print(Output(report: report, loadAverage: load, scoring: scoring))
             return
         }
         let mib = { (bytes: Int) in String(format: "%.1f MiB", Double(bytes) / 1_048_576) }

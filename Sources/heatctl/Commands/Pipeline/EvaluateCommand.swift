@@ -32,6 +32,14 @@ struct EvaluateCommand: HeatCommand {
               heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat --aggregates-out groups.heat
               heatctl evaluate --store heat.db --keys keys/evaluator --shard 0/2 --out part-0.heat
               heatctl evaluate --merge part-0.heat part-1.heat --out run.heat
+              heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat --model churn.model --scores-out scores.heat
+
+            Model scoring (issue 15): --model FILE (a logistic `heatctl ml train` model over \
+            `heatctl features` columns; the store ingested with --features) also computes the churn \
+            features on the ciphertexts and applies the model's integer weights (plaintext-constant \
+            products and sums, depth 0), writing the encrypted scores to --scores-out (an \
+            encryptedScores envelope for `heatctl scores release`); exit 69 when the keys' \
+            plaintext modulus cannot hold the largest possible score.
             """)
 
     @Option(name: .long, help: "The store.", completion: .file())
@@ -58,6 +66,12 @@ struct EvaluateCommand: HeatCommand {
 
     @Option(name: .long, help: "Heat configuration file (default: the built-in configuration).", completion: .file())
     var config: String?
+
+    @Option(name: .long, help: "Also score this logistic churn model (from `ml train` on `features` output) on the ciphertexts.", completion: .file())
+    var model: String?
+
+    @Option(name: .customLong("scores-out"), help: "Where --model writes the encrypted scores (default: --out with .scores appended).", completion: .file())
+    var scoresOut: String?
 
     @Option(name: .long, help: "The run file to write (encryptedHeatRun envelope).", completion: .file())
     var out: String
@@ -87,6 +101,7 @@ struct EvaluateCommand: HeatCommand {
                 throw ValidationError("--shard must be I/N with 0 <= I < N, for example 0/4 (found \(shard))")
             }
             guard aggregatesOut == nil else { throw ValidationError("--aggregates-out needs the whole run: merge the parts first") }
+            guard model == nil else { throw ValidationError("--model scores the whole store: run it without --shard") }
             slice = parsed
         }
         guard minGroupSize >= 1 else { throw ValidationError("--min-group-size must be at least 1") }
@@ -106,10 +121,16 @@ struct EvaluateCommand: HeatCommand {
             try computed.envelope().write(to: URL(filePath: aggregatesOut))
             aggregates = computed
         }
+        let scoring = try model.map { file in
+            try ModelScoring.score(
+                modelFile: file, store: opened, evaluator: evaluator, configuration: configuration, asOf: reference,
+                out: scoresOut ?? out + ".scores")
+        }
         if json {
             try StoreJSON.print(run.header)
             return
         }
+        if let scoring { Console.output(scoring) }
         let header = run.header
         Console.output("""
             evaluated \(header.ciphertextsRead) ciphertexts of \(store) on \(header.batches.count) slot batches\(slice.map { " (shard \($0))" } ?? "") \

@@ -19,11 +19,15 @@ struct IngestCommand: HeatCommand {
             65 after committing the good rows (reported, --json included, so a script notices); \
             with --strict nothing is committed (exit 65). Columns (or JSON keys) that are not part \
             of the format are ignored and listed once on stderr. A heat configuration that the \
-            keys' preset cannot hold exits 69.
+            keys' preset cannot hold exits 69. --features also encrypts the churn feature \
+            streams (issue 15: per week the capped counts per channel and direction, replies and \
+            duration units, one more ciphertext each), which `heatctl features` and `heatctl \
+            evaluate --model` need.
 
             Examples:
               heatctl ingest interactions.csv --store heat.db --keys keys/collector --clients clients.csv
               heatctl ingest interactions.csv --store plain.db --keys keys/collector --plaintext
+              heatctl ingest interactions.csv --store heat.db --keys keys/collector --features
             """)
 
     @Argument(help: "The interaction export (CSV or JSON Lines).", completion: .file())
@@ -44,6 +48,9 @@ struct IngestCommand: HeatCommand {
     @Flag(name: .long, help: "Store plaintext buckets (test and demo data only) instead of ciphertexts.")
     var plaintext = false
 
+    @Flag(name: .long, help: "Also encrypt the churn feature streams (for `heatctl features` and `evaluate --model`).")
+    var features = false
+
     @Option(name: .long, help: "Heat configuration file whose weights and caps pack the weekly scores (default: built-in).", completion: .file())
     var config: String?
 
@@ -58,7 +65,9 @@ struct IngestCommand: HeatCommand {
         let key = try folder.pseudonymisationKey()
         let signer = try folder.collectorSigner()
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
-        let collector = plaintext ? nil : try Collector(folder: folder, configuration: configuration)
+        guard !(plaintext && features) else { throw ValidationError("--features encrypts feature streams; it cannot be combined with --plaintext") }
+        var collector = plaintext ? nil : try Collector(folder: folder, configuration: configuration)
+        collector?.encryptsFeatureStreams = features
         let opened = try HeatStore(path: store)
         let fault = try StoreIngestor.faultSetting(from: ProcessInfo.processInfo.environment)
         var clientRecords: [Client] = []

@@ -1,0 +1,250 @@
+import Crypto
+import Foundation
+import HeatEnvelope
+import HeatFHE
+
+/// The evaluator's encrypted churn-model scores (`heatctl evaluate --model`): per slot batch one
+/// ciphertext whose slot `i` holds the integer logistic score of the client in directory slot
+/// `batch * N + i`, computed as `bias + Σ weights[j] * feature[j]` from the encrypted features
+/// (``EncryptedFeatures``) with plaintext-constant products and sums only (multiplicative depth 0).
+///
+/// Payload (big-endian): UInt32 header length, the header as sorted-key JSON (it carries the
+/// integer model, so the key holder can apply the link), UInt32 batch count, then per batch
+/// UInt32 batch index, UInt32 length and a ciphertext envelope. The run is deterministic: the same
+/// store prefix, model and reference week give the same bytes.
+///
+/// ```swift
+/// let scores = try evaluator.score(features: features, model: model)
+/// try scores.envelope().write(to: URL(filePath: "scores.heat"))
+/// ```
+public struct EncryptedScoreRun: Sendable {
+    /// The metadata.
+    public struct Header: Sendable, Codable, Equatable {
+        /// ``EncryptedScoreRun/schema``.
+        public var schema: String
+        /// The integer model the scores come from.
+        public var model: EncryptedLogisticModel
+        /// The feature windows in weeks.
+        public var windows: [Int]
+        /// The reference ISO week of the features.
+        public var asOfWeek: String
+        /// The BFV preset name.
+        public var parameters: String
+        /// The parameters' fingerprint (hex).
+        public var parametersFingerprint: String
+        /// SHA-256 of the inputs (``EncryptedFeatures/inputHash``).
+        public var inputHash: String
+        /// Slots per ciphertext.
+        public var slotsPerBatch: Int
+        /// The batch indices, ascending.
+        public var batches: [Int]
+        /// Multiplicative depth of the circuit (0).
+        public var multiplicativeDepth: Int
+    }
+
+    /// The format identifier.
+    public static let schema = "customerheat.scores/1"
+
+    /// The metadata.
+    public let header: Header
+    /// Score ciphertexts by batch (signed, decoded centred).
+    public let scores: [Int: Ciphertext<UInt64>]
+
+    /// Creates a run.
+    ///
+    /// - Parameters:
+    ///   - header: the metadata.
+    ///   - scores: the score ciphertexts by batch.
+    public init(header: Header, scores: [Int: Ciphertext<UInt64>]) {
+        self.header = header
+        self.scores = scores
+    }
+
+    /// The payload bytes.
+    public func payload() -> Data {
+        var bytes: [UInt8] = []
+        func put(_ value: UInt32) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = [UInt8]((try? encoder.encode(header)) ?? Data())
+        put(UInt32(json.count))
+        bytes += json
+        put(UInt32(header.batches.count))
+        for batch in header.batches {
+            put(UInt32(batch))
+            let data = [UInt8](scores[batch].map { Bfv64.envelope(of: $0).serialized() } ?? Data())
+            put(UInt32(data.count))
+            bytes += data
+        }
+        return Data(bytes)
+    }
+
+    /// The run as an envelope of kind `encryptedScores` (55).
+    public func envelope() -> Envelope {
+        let fingerprint = Fingerprint(bytes: Hex.decode(header.parametersFingerprint) ?? []) ?? .none
+        return Envelope(kind: .encryptedScores, fingerprint: fingerprint, payload: payload())
+    }
+
+    /// SHA-256 (hex) of the payload: the output hash logged in the computation log.
+    public var outputHash: String { Hex.encode(SHA256.hash(data: payload())) }
+
+    /// Decodes a run made for `context`'s parameters.
+    ///
+    /// - Parameters:
+    ///   - envelope: an `encryptedScores` envelope.
+    ///   - context: the reader's context.
+    ///   - source: the file, for messages.
+    /// - Throws: ``PipelineError`` for another kind or parameters, a truncated payload, a bad header.
+    public init(envelope: Envelope, context: BfvContext<UInt64>, source: String) throws(PipelineError) {
+        guard envelope.kind == .encryptedScores else {
+            throw .fhe(.envelope(.wrongKind(source: source, expected: .encryptedScores, found: envelope.kind)))
+        }
+        guard envelope.fingerprint == context.fingerprint else {
+            throw .parameterMismatch(source: source, expected: context.fingerprint.hex, found: envelope.fingerprint.hex)
+        }
+        let bytes = [UInt8](envelope.payload)
+        var position = 0
+        func take(_ field: String) throws(PipelineError) -> Int {
+            guard position + 4 <= bytes.count else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
+            let value = bytes[position..<(position + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            position += 4
+            return Int(value)
+        }
+        func slice(_ count: Int, _ field: String) throws(PipelineError) -> [UInt8] {
+            guard count <= bytes.count - position else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
+            defer { position += count }
+            return Array(bytes[position..<(position + count)])
+        }
+        let headerBytes = try slice(try take("the header length"), "the header")
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
+        } catch {
+            throw .malformed(source: source, reason: "field header: not a valid scores header (\(error))")
+        }
+        guard header.schema == Self.schema else {
+            throw .malformed(source: source, reason: "field schema: \(header.schema) is not \(Self.schema)")
+        }
+        var scores: [Int: Ciphertext<UInt64>] = [:]
+        let count = try take("the batch count")
+        for index in 0..<count {
+            let batch = try take("batch \(index)")
+            let data = try slice(try take("batch \(batch) length"), "batch \(batch)")
+            do {
+                let inner = try Envelope(decoding: Data(data), source: "\(source) batch \(batch)")
+                scores[batch] = try Bfv64.ciphertext(envelope: inner, context: context, source: "\(source) batch \(batch)")
+            } catch let error as EnvelopeError {
+                throw .fhe(.envelope(error))
+            } catch let error as FHEError {
+                throw .fhe(error)
+            } catch {
+                throw .malformed(source: source, reason: "\(error)")
+            }
+        }
+        guard position == bytes.count else { throw .malformed(source: source, reason: "\(bytes.count - position) bytes follow the last batch") }
+        guard Set(scores.keys) == Set(header.batches) else {
+            throw .malformed(source: source, reason: "field batches: the ciphertexts do not match the header")
+        }
+        self.header = header
+        self.scores = scores
+    }
+
+    /// Reads a scores file.
+    ///
+    /// - Parameters:
+    ///   - url: the file.
+    ///   - context: the reader's context.
+    /// - Returns: the run.
+    /// - Throws: ``PipelineError`` (exit 65 for a corrupt or wrong-kind file, 66 when missing).
+    public static func read(from url: URL, context: BfvContext<UInt64>) throws(PipelineError) -> EncryptedScoreRun {
+        do {
+            let envelope = try Envelope.read(from: url, expecting: .encryptedScores)
+            return try EncryptedScoreRun(envelope: envelope, context: context, source: url.path)
+        } catch let error as PipelineError {
+            throw error
+        } catch let error as EnvelopeError {
+            throw .fhe(.envelope(error))
+        } catch {
+            throw .malformed(source: url.path, reason: "\(error)")
+        }
+    }
+}
+
+extension Evaluator {
+    /// Applies an integer logistic model to encrypted features: per batch
+    /// `bias + Σ weights[j] * feature[j]` (``HeatFHE/Bfv64/multiplyAdd(_:_:by:)`` per weight, one
+    /// plaintext addition for the bias). No slot is ever decrypted or compared here: the evaluator
+    /// sees only ciphertexts and the public weights.
+    ///
+    /// - Parameters:
+    ///   - features: the encrypted features.
+    ///   - model: the integer model (its features must belong to the feature set).
+    /// - Returns: the encrypted scores.
+    /// - Throws: ``ScoringError/scoreTooLarge(preset:bound:fitting:)`` (exit 69) when `t` cannot
+    ///   hold every score, ``PipelineError/fhe(_:)``.
+    public func score(features: EncryptedFeatures, model: EncryptedLogisticModel) throws -> EncryptedScoreRun {
+        try model.check(parameters: context.parameters)
+        let names = features.featureSet.names
+        for name in model.features where !names.contains(name) {
+            throw ScoringError.unsupportedModel(source: "the model", reason: "field features: \(name) is not computed by this feature set")
+        }
+        let columns = model.columnIndices(in: features.featureSet)
+        let weights = model.weights
+        let bfv = context
+        let bias: Plaintext<UInt64>
+        do throws(FHEError) {
+            bias = try BfvEncoder(context: bfv).encode(signed: [Int64](repeating: Int64(model.bias), count: bfv.degree), encoding: .batch)
+        } catch {
+            throw PipelineError.fhe(error)
+        }
+        let batchList = features.batches.keys.sorted()
+        let inputs: [[Ciphertext<UInt64>]] = batchList.map { features.batches[$0] ?? [] }
+        let perBatch = try Self.parallelMap(inputs) { (ciphertexts: [Ciphertext<UInt64>]) throws(PipelineError) -> Ciphertext<UInt64> in
+            var sum = try Self.zero(context: bfv, signedness: .signed)
+            for (weight, column) in zip(weights, columns) where column < ciphertexts.count {
+                Bfv64.multiplyAdd(&sum, ciphertexts[column], by: Int64(weight))
+            }
+            do throws(FHEError) {
+                return try BfvEvaluator(context: bfv).add(sum, bias)
+            } catch {
+                throw .fhe(error)
+            }
+        }
+        var scores: [Int: Ciphertext<UInt64>] = [:]
+        for (index, batch) in batchList.enumerated() { scores[batch] = perBatch[index] }
+        let header = EncryptedScoreRun.Header(
+            schema: EncryptedScoreRun.schema, model: model, windows: features.featureSet.windows,
+            asOfWeek: features.referenceWeek.description, parameters: bfv.parameters.name,
+            parametersFingerprint: bfv.fingerprint.hex, inputHash: features.inputHash, slotsPerBatch: bfv.degree,
+            batches: batchList, multiplicativeDepth: 0)
+        return EncryptedScoreRun(header: header, scores: scores)
+    }
+
+    /// Computes the features, scores them and logs the run (computation log and audit log, kind
+    /// `score`, role `evaluator`) with its input and output hashes.
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - model: the integer model.
+    ///   - featureSet: the feature set.
+    ///   - asOf: the reference date.
+    /// - Returns: the scores and their number in the computation log.
+    /// - Throws: as ``evaluateFeatures(store:featureSet:asOf:)`` and ``score(features:model:)``.
+    public func scoreAndRecord(
+        store: HeatStore, model: EncryptedLogisticModel, featureSet: ChurnFeatureSet, asOf: CalendarDate? = nil
+    ) throws -> (run: EncryptedScoreRun, number: Int64) {
+        let started = UTCTimestamp.now()
+        let features = try evaluateFeatures(store: store, featureSet: featureSet, asOf: asOf)
+        let run = try score(features: features, model: model)
+        let number = try ComputationLog.record(
+            ComputationRun(
+                startedAt: started, finishedAt: .now(), kind: "score", inputHash: run.header.inputHash, outputHash: run.outputHash,
+                parameters: [
+                    "asOfWeek": run.header.asOfWeek, "fheParameters": run.header.parameters,
+                    "features": String(model.features.count), "windows": featureSet.windows.map(String.init).joined(separator: ","),
+                    "batches": String(run.header.batches.count), "multiplicativeDepth": "0",
+                ]),
+            role: .evaluator, in: store)
+        return (run, number)
+    }
+}

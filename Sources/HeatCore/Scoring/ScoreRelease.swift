@@ -1,0 +1,218 @@
+import Foundation
+import HeatFHE
+
+/// What the key holder releases from encrypted churn scores (`heatctl scores release`), as policy
+/// allows: per-client scores for roles allowed per-client rows (a manager: their own clients
+/// only), and for every role allowed group summaries, the count of clients per score band in each
+/// group of at least `minGroupSize` clients (smaller groups are suppressed, not released).
+///
+/// Scores are decrypted only inside the vault; the link (`p = 1 / (1 + exp(-score / scale))`) is
+/// applied there. Clients appear by display reference (`C-7f3a9c2e`), never by raw id.
+///
+/// ```swift
+/// let release = try keyHolder.releaseScores(run: run, store: store, policy: policy, role: "executive")
+/// release.groups.first?.bands   // ["low": 12, "medium": 5, "high": 2]
+/// ```
+public struct ScoreRelease: Sendable, Codable, Equatable {
+    /// One client's released score.
+    public struct ClientScore: Sendable, Codable, Equatable {
+        /// The client's display reference.
+        public var ref: String
+        /// The exact integer score.
+        public var score: Int
+        /// The probability of the positive class (the link applied to the score).
+        public var probability: Double
+        /// The score band (``ScoreRelease/bandNames``).
+        public var band: String
+    }
+
+    /// Score-band counts of one group.
+    public struct GroupBands: Sendable, Codable, Equatable {
+        /// The grouping (`manager`, `branch`, `segment`, `region`).
+        public var kind: String
+        /// The group's reference (masked for managers and branches).
+        public var ref: String
+        /// Clients in the group.
+        public var clients: Int
+        /// Clients per band name.
+        public var bands: [String: Int]
+    }
+
+    /// The format identifier.
+    public static let currentSchema = "customerheat.score-release/1"
+    /// The band names, lowest first.
+    public static let bandNames = ["low", "medium", "high"]
+    /// The default probability cut points between the bands.
+    public static let defaultCuts = [0.3, 0.6]
+
+    /// The format identifier (``currentSchema``).
+    public var schema: String = ScoreRelease.currentSchema
+    /// The role released to.
+    public var role: String
+    /// The policy's name.
+    public var policy: String
+    /// The reference ISO week of the features.
+    public var asOfWeek: String
+    /// The model's features.
+    public var features: [String]
+    /// The probability cut points between bands.
+    public var bandCuts: [Double]
+    /// Per-client scores, when the role may receive them.
+    public var clients: [ClientScore]?
+    /// Score-band counts per released group.
+    public var groups: [GroupBands]
+    /// Groups withheld because they have fewer than the policy's `minGroupSize` clients.
+    public var suppressedGroups: Int
+
+    /// The band of a probability.
+    ///
+    /// - Parameters:
+    ///   - probability: a probability.
+    ///   - cuts: ascending cut points (two for three bands).
+    /// - Returns: the band name.
+    public static func band(of probability: Double, cuts: [Double] = defaultCuts) -> String {
+        let index = cuts.filter { probability >= $0 }.count
+        return bandNames[min(index, bandNames.count - 1)]
+    }
+}
+
+/// One client's decrypted integer score, inside the vault.
+public struct DecryptedScore: Sendable, Hashable {
+    /// The client's pseudonym.
+    public var pseudonym: Pseudonym
+    /// The directory slot.
+    public var slot: Int64
+    /// The exact integer score.
+    public var score: Int
+}
+
+extension KeyHolder {
+    /// Decrypts the scores (and nothing else) of the store's clients.
+    ///
+    /// With `manager`, each batch's score ciphertext is first multiplied by a mask keeping only
+    /// that manager's clients' slots, so no other client's score is decrypted.
+    ///
+    /// - Parameters:
+    ///   - run: the evaluator's scores for this key holder's parameters.
+    ///   - store: the store.
+    ///   - manager: release only this manager's clients, or `nil` for all.
+    /// - Returns: one score per client, by slot (clients of batches without ciphertexts get the bias).
+    /// - Throws: ``PipelineError``, ``StoreError``.
+    public func decrypt(scores run: EncryptedScoreRun, store: HeatStore, manager: Pseudonym? = nil) throws -> [DecryptedScore] {
+        guard run.header.parametersFingerprint == context.fingerprint.hex else {
+            throw PipelineError.parameterMismatch(source: "the scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
+        }
+        let clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
+        let n = context.degree
+        var byBatch: [Int: [(client: Pseudonym, slot: Int64)]] = [:]
+        for client in clients { byBatch[Int(client.slot) / n, default: []].append((client.client, client.slot)) }
+        var result: [DecryptedScore] = []
+        for batch in byBatch.keys.sorted() {
+            guard let members = byBatch[batch] else { continue }
+            guard let ciphertext = run.scores[batch] else {
+                result += members.map { DecryptedScore(pseudonym: $0.client, slot: $0.slot, score: run.header.model.bias) }
+                continue
+            }
+            var mask: [Bool]?
+            if manager != nil {
+                var keep = [Bool](repeating: false, count: n)
+                for member in members { keep[Int(member.slot) % n] = true }
+                mask = keep
+            }
+            let slots = try decryptSlots(ciphertext, mask: mask, signed: true)
+            slotObserver?(slots)
+            for member in members {
+                result.append(DecryptedScore(pseudonym: member.client, slot: member.slot, score: Int(slots[Int(member.slot) % n])))
+            }
+        }
+        return result.sorted { $0.slot < $1.slot }
+    }
+
+    /// The smallest remaining noise budget (bits) over the score ciphertexts.
+    ///
+    /// - Parameter scores: the evaluator's scores.
+    /// - Returns: the budget in bits (0 when there are no ciphertexts).
+    /// - Throws: ``PipelineError/fhe(_:)``.
+    public func noiseBudget(of scores: EncryptedScoreRun) throws(PipelineError) -> Int {
+        var budget = Int.max
+        do {
+            for ciphertext in scores.scores.values {
+                budget = min(budget, try Bfv64.noiseBudget(ciphertext, mask: nil, decryptor: decryptor))
+            }
+        } catch {
+            throw .fhe(error)
+        }
+        return budget == Int.max ? 0 : budget
+    }
+
+    /// Decrypts the scores and releases what the policy allows the role.
+    ///
+    /// - Parameters:
+    ///   - run: the evaluator's scores.
+    ///   - store: the store.
+    ///   - policy: the release policy.
+    ///   - role: the requesting role.
+    ///   - manager: for a role with `clients: own`, the manager whose clients are released.
+    ///   - bandCuts: two ascending probability cut points (default 0.3 and 0.6).
+    /// - Returns: the release.
+    /// - Throws: ``PolicyRefusal`` (exit 77) when the role may receive neither clients nor groups,
+    ///   asks for its own clients without `manager`, or requires differential-privacy noise (not
+    ///   yet applied to score bands); ``PipelineError``, ``StoreError``.
+    public func releaseScores(
+        run: EncryptedScoreRun, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
+        bandCuts: [Double] = ScoreRelease.defaultCuts
+    ) throws -> ScoreRelease {
+        let permissions = try policy.permissions(for: role)
+        guard permissions.clients != .none || !permissions.groups.isEmpty else {
+            throw PolicyRefusal(rule: "roles.\(role)", reason: "the role may receive neither per-client scores nor group summaries")
+        }
+        if permissions.budget?.required == true {
+            throw PolicyRefusal(rule: "roles.\(role).dp.required", reason: "the role must receive noisy counts, and score-band counts are released without noise (not yet implemented)")
+        }
+        if permissions.clients == .own && manager == nil && permissions.groups.isEmpty {
+            throw PolicyRefusal(rule: "roles.\(role).clients", reason: "the role sees only its own clients: name the manager")
+        }
+        let model = run.header.model
+        let entries = try ClientDirectory.entries(in: store)
+        let byPseudonym = Dictionary(entries.map { ($0.pseudonym, $0) }, uniquingKeysWith: { first, _ in first })
+        var release = ScoreRelease(
+            role: role, policy: policy.name, asOfWeek: run.header.asOfWeek, features: model.features, bandCuts: bandCuts,
+            clients: nil, groups: [], suppressedGroups: 0)
+        if !permissions.groups.isEmpty {
+            let scores = try decrypt(scores: run, store: store)
+            var members: [String: [String: [String]]] = [:]   // kind -> group ref -> bands
+            for score in scores {
+                guard let entry = byPseudonym[score.pseudonym.hex] else { continue }
+                let band = ScoreRelease.band(of: model.probability(score: score.score), cuts: bandCuts)
+                let groups: [(GroupSummary.Kind, String?)] = [
+                    (.manager, entry.manager), (.branch, entry.branch), (.segment, entry.segment), (.region, entry.region),
+                ]
+                for (kind, ref) in groups where permissions.groups.contains(kind) {
+                    guard let ref else { continue }
+                    members[kind.rawValue, default: [:]][ref, default: []].append(band)
+                }
+            }
+            for kind in members.keys.sorted() {
+                for (ref, bands) in (members[kind] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    guard bands.count >= policy.minGroupSize else {
+                        release.suppressedGroups += 1
+                        continue
+                    }
+                    var counts = Dictionary(uniqueKeysWithValues: ScoreRelease.bandNames.map { ($0, 0) })
+                    for band in bands { counts[band, default: 0] += 1 }
+                    release.groups.append(.init(kind: kind, ref: ref, clients: bands.count, bands: counts))
+                }
+            }
+        }
+        if permissions.clients == .all || (permissions.clients == .own && manager != nil) {
+            let scores = try decrypt(scores: run, store: store, manager: permissions.clients == .own ? manager : nil)
+            release.clients = scores.map { score in
+                let probability = model.probability(score: score.score)
+                return ScoreRelease.ClientScore(
+                    ref: byPseudonym[score.pseudonym.hex]?.ref ?? score.pseudonym.displayRef, score: score.score,
+                    probability: probability, band: ScoreRelease.band(of: probability, cuts: bandCuts))
+            }
+        }
+        return release
+    }
+}

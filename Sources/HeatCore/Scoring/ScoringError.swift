@@ -1,0 +1,69 @@
+import HeatEnvelope
+
+/// What can go wrong when computing churn features or scoring a model on ciphertexts (issue 15).
+///
+/// Every case names the file, line or field at fault and maps to an exit code of DESIGN.md
+/// section 8. Messages never contain a raw client identifier (a label file's bad row is named by
+/// its line number only).
+///
+/// ```swift
+/// do {
+///     _ = try ChurnFeatureSet(windows: [0])
+/// } catch {
+///     print(error.category.exitCode)   // 78
+/// }
+/// ```
+public enum ScoringError: ClassifiedError, Equatable {
+    /// A feature window is not a whole number of weeks in `1 ... 520`, or windows repeat.
+    case invalidWindows([Int])
+    /// The store holds no feature-stream ciphertexts (the collector ingested without `--features`).
+    case noFeatureStreams(path: String)
+    /// A model this scorer cannot run on ciphertexts (`source` the model file, `reason` which field).
+    case unsupportedModel(source: String, reason: String)
+    /// The largest possible score does not fit the plaintext modulus of the keys' preset.
+    case scoreTooLarge(preset: String, bound: String, fitting: String?)
+    /// A labels file is missing a column or has a bad cell (`line` from 1, the header being line 1).
+    case badLabels(path: String, line: Int, field: String, reason: String)
+    /// A file could not be read or written.
+    case io(path: String, reason: String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .invalidWindows: .configuration
+        case .noFeatureStreams: .noInput
+        case .unsupportedModel, .badLabels: .dataError
+        case .scoreTooLarge: .unavailable
+        case .io: .ioError
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidWindows(let windows):
+            "the feature windows \(windows) must be distinct whole numbers of weeks in 1 ... 520"
+        case .noFeatureStreams(let path):
+            "\(path) holds no churn feature ciphertexts (packing activity.*): the collector ingested without feature streams"
+        case .unsupportedModel(let source, let reason):
+            "\(source): the model cannot be scored on ciphertexts: \(reason)"
+        case .scoreTooLarge(let preset, let bound, let fitting):
+            "preset \(preset) cannot hold the model's largest possible score (|score| <= \(bound))\(fitting == nil ? "; no preset can" : "")"
+        case .badLabels(let path, let line, let field, let reason):
+            "\(path):\(line): field \(field): \(reason)"
+        case .io(let path, let reason):
+            "\(path): \(reason)"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .invalidWindows: "use windows such as 4, 13, 26 and 52 weeks"
+        case .noFeatureStreams: "ingest with `heatctl ingest FILE --store DB --keys keys/collector --features`"
+        case .unsupportedModel: "train a logistic model on `heatctl features` output with `heatctl ml train --model logistic`"
+        case .scoreTooLarge(_, _, let fitting):
+            fitting.map { "generate keys with `heatctl keys generate --preset \($0)`, or use fewer features" }
+                ?? "use fewer features or smaller feature windows"
+        case .badLabels: "the labels file needs a header with client_id and churned (true/false or 1/0)"
+        case .io: nil
+        }
+    }
+}
