@@ -64,6 +64,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case riskModel = 85
     /// A fraud model: behaviour profile scaler, isolation forest and hybrid classifier (JSON payload, issue 19).
     case fraudModel = 86
+    /// The API server's token key: the HS256 secret that signs and checks its JWTs, with the
+    /// pinned issuer and audience (JSON payload, secret; `heatctl token keygen`, issue 21).
+    case serverTokenKey = 50
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -94,6 +97,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .quantizedModel: "quantizedModel"
         case .riskModel: "riskModel"
         case .fraudModel: "fraudModel"
+        case .serverTokenKey: "serverTokenKey"
         }
     }
 
@@ -102,6 +106,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         switch self {
         case .fheSecretKey, .pseudonymisationKey, .signingKey, .ingestionKey: true
         case .tfheSecretKey: true
+        case .serverTokenKey: true
         default: false
         }
     }
