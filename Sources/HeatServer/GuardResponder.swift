@@ -29,7 +29,7 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
             }
             response = try await inner.respond(to: request, context: context)
         } catch {
-            let apiError = Self.apiError(for: error, logger: server.logger)
+            let apiError = Self.apiError(for: error, logger: server.logger, bodyLimit: server.configuration.limits.maxBodyBytes)
             refusal = apiError.code
             response = RouteHandlers.errorResponse(apiError)
         }
@@ -60,7 +60,7 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
 
     /// The JSON answer for any error: known errors keep their code; anything else is a 500
     /// `internal` whose details go to the server's log only.
-    static func apiError(for error: any Error, logger: Logger) -> APIError {
+    static func apiError(for error: any Error, logger: Logger, bodyLimit: Int) -> APIError {
         switch error {
         case let error as APIError:
             return error
@@ -70,7 +70,7 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
             switch error.status {
             case .notFound: return .notFound
             case .methodNotAllowed: return .methodNotAllowed
-            case .contentTooLarge: return .bodyTooLarge(limit: 0)
+            case .contentTooLarge: return .bodyTooLarge(limit: bodyLimit)
             default:
                 return APIError(status: error.status, code: "http_\(error.status.code)", message: error.status.reasonPhrase)
             }

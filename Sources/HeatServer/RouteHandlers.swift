@@ -20,7 +20,7 @@ struct RouteHandlers: Sendable {
         var data: Value
     }
 
-    static let encoder: JSONEncoder = {
+    nonisolated(unsafe) static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

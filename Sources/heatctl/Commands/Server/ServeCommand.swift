@@ -92,8 +92,10 @@ struct ServeCommand: HeatCommand {
         logger.logLevel = global.logLevel ?? (global.quiet ? .warning : .info)
         let server = try await HeatAPIServer.prepare(configuration, logger: logger)
         let shownHost = host
+        let releasesPath = configuration.releases
+        let logPath = configuration.accessLogPath
         try await server.run { bound in
-            Console.info("serving \(configuration.releases) on http://\(shownHost):\(bound) (access log \(configuration.accessLogPath)); Ctrl-C stops")
+            Console.info("serving \(releasesPath) on http://\(shownHost):\(bound) (access log \(logPath)); Ctrl-C stops")
         }
         Console.info("server stopped")
     }
