@@ -23,9 +23,9 @@ enum Dashboard {
     /// The security headers of every dashboard page.
     static func headers(styles: [String]) -> HTTPFields {
         [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-         HTTPField.Name("Content-Security-Policy")!: contentSecurityPolicy(styles: styles),
-         HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "no-referrer",
-         HTTPField.Name("X-Frame-Options")!: "DENY"]
+         .init("Content-Security-Policy")!: contentSecurityPolicy(styles: styles),
+         .init("X-Content-Type-Options")!: "nosniff", .init("Referrer-Policy")!: "no-referrer",
+         .init("X-Frame-Options")!: "DENY"]
     }
 
     /// The contents of every `<style>` element of a page.

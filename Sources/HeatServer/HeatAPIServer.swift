@@ -165,7 +165,7 @@ public struct HeatAPIServer: Sendable {
         guard let header = request.headers[.authorization] else {
             guard let session = session(of: request) else { throw APIError.missingToken }
             if request.method != .get && request.method != .head {
-                let sent = request.headers[HTTPField.Name("X-CSRF-Token")!] ?? ""
+                let sent = request.headers[.init("X-CSRF-Token")!] ?? ""
                 guard SessionStore.constantTimeEqual(sent, session.csrf) else {
                     throw APIError(status: .forbidden, code: "csrf_required",
                                    message: "a state-changing request made with the session cookie must send its X-CSRF-Token")
@@ -245,8 +245,8 @@ struct ReleaseWatcher: Service {
                     server.logger.notice("new release loaded", metadata: ["documents": "\(catalog.entries.count)"])
                 } catch {
                     // A folder that gains a secret stops being served (readyz fails) until fixed.
-                    if case .secretMaterial = error { server.state.markNotReady() }
-                    server.logger.error("releases folder not reloaded: \(error.description)")
+                    if case ServerError.secretMaterial = error { server.state.markNotReady() }
+                    server.logger.error("releases folder not reloaded: \(error)")
                 }
             }
         }

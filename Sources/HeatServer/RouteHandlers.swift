@@ -28,7 +28,7 @@ struct RouteHandlers: Sendable {
     }()
 
     static let jsonHeaders: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
-                                          HTTPField.Name("X-Content-Type-Options")!: "nosniff"]
+                                          .init("X-Content-Type-Options")!: "nosniff"]
 
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
         guard let data = try? Self.encoder.encode(value) else { return Self.errorResponse(.internal) }
@@ -317,7 +317,7 @@ struct RouteHandlers: Sendable {
 
     func dashboardScript() -> Response {
         Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-store",
-                                         HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+                                         .init("X-Content-Type-Options")!: "nosniff"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: Dashboard.script)))
     }
 
