@@ -28,6 +28,10 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
                 guard server.state.current.ready else { throw APIError.notReady }
             }
             response = try await inner.respond(to: request, context: context)
+            if response.status == .notFound && response.headers[.contentType] == nil {
+                // The router's own "no route" answer: give it the JSON error shape too.
+                throw APIError.notFound
+            }
         } catch {
             let apiError = Self.apiError(for: error, logger: server.logger, bodyLimit: server.configuration.limits.maxBodyBytes)
             refusal = apiError.code

@@ -21,6 +21,15 @@ struct RawHTTPError: Error, CustomStringConvertible {
 }
 
 enum RawHTTP {
+    /// Runs blocking socket I/O on its own thread: never on the 2-thread cooperative pool, which
+    /// the server's handlers need.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.start()
+        }
+    }
+
     static func connect(port: Int, timeoutSeconds: Int = 10) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPError(description: "socket failed") }
@@ -53,7 +62,7 @@ enum RawHTTP {
     }
 
     static func request(port: Int, method: String = "GET", path: String, headers: [String: String] = [:], body: Data? = nil) async throws -> HTTPResult {
-        try await Task.detached {
+        try await offPool {
             let fd = try connect(port: port)
             defer { close(fd) }
             try send(fd, method: method, path: path, headers: headers, body: body)
@@ -65,7 +74,7 @@ enum RawHTTP {
                 received += buffer[0..<count]
             }
             return try parse(received)
-        }.value
+        }
     }
 
     static func parse(_ bytes: [UInt8]) throws -> HTTPResult {
@@ -100,7 +109,7 @@ enum RawHTTP {
     /// Opens a request and reads until `marker` appears or `seconds` pass; returns what was read.
     static func readStream(port: Int, path: String, headers: [String: String], until marker: String, seconds: Int,
                            afterConnect: @escaping @Sendable () -> Void) async throws -> String {
-        try await Task.detached {
+        try await offPool {
             let fd = try connect(port: port, timeoutSeconds: 1)
             defer { close(fd) }
             try send(fd, method: "GET", path: path, headers: headers, body: nil)
@@ -117,6 +126,6 @@ enum RawHTTP {
                 if text.contains(marker) { break }
             }
             return String(decoding: received, as: UTF8.self)
-        }.value
+        }
     }
 }

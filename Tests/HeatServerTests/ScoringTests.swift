@@ -37,7 +37,9 @@ import Testing
         let expected = try RiskScorer(model: model).score(table.selectingRows([0, 1, 2]), reasons: 2).rows
         #expect(scored.count == 3)
         for (row, assessment) in zip(scored, expected) {
-            #expect(row["probability"] as? Double == assessment.probability)
+            // The same model on the same cells; the server's table has only the model's columns, so
+            // floating-point sums may differ in the last place.
+            #expect(abs((row["probability"] as? Double ?? -1) - assessment.probability) < 1e-12)
             #expect(row["score"] as? Int == assessment.score)
             #expect(row["band"] as? String == assessment.band.rawValue)
             #expect((row["reasons"] as? [Any])?.count == 2)
