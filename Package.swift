@@ -21,6 +21,7 @@ var package = Package(
         .library(name: "HeatTabular", targets: ["HeatTabular"]),
         .library(name: "HeatML", targets: ["HeatML"]),
         .library(name: "HeatCore", targets: ["HeatCore"]),
+        .library(name: "HeatServer", targets: ["HeatServer"]),
         .executable(name: "heatctl", targets: ["heatctl"]),
     ],
     dependencies: [
@@ -28,6 +29,11 @@ var package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -79,6 +85,22 @@ var package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "HeatServer",
+            dependencies: [
+                "HeatEnvelope",
+                "HeatTabular",
+                "HeatML",
+                "HeatCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "heatctl",
             dependencies: [
@@ -88,6 +110,7 @@ var package = Package(
                 "HeatFHETools",
                 "HeatML",
                 "HeatCore",
+                "HeatServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -113,6 +136,17 @@ var package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "HeatCtlTests", dependencies: ["heatctl", "HeatEnvelope", "HeatCLITesting"]),
+        .testTarget(
+            name: "HeatServerTests",
+            dependencies: [
+                "HeatServer", "HeatCore", "HeatEnvelope", "HeatML",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "HeatCoreTests",
             dependencies: ["HeatCore", "HeatCLITesting", .product(name: "GRDB", package: "GRDB.swift")],

@@ -68,6 +68,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     /// logistic scores, with the integer model in the header (binary payload; `heatctl evaluate
     /// --model`, issue 15).
     case encryptedScores = 55
+    /// The API server's token key: the HS256 secret that signs and checks its JWTs, with the
+    /// pinned issuer and audience (JSON payload, secret; `heatctl token keygen`, issue 21).
+    case serverTokenKey = 50
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -99,6 +102,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .riskModel: "riskModel"
         case .fraudModel: "fraudModel"
         case .encryptedScores: "encryptedScores"
+        case .serverTokenKey: "serverTokenKey"
         }
     }
 
@@ -107,6 +111,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         switch self {
         case .fheSecretKey, .pseudonymisationKey, .signingKey, .ingestionKey: true
         case .tfheSecretKey: true
+        case .serverTokenKey: true
         default: false
         }
     }

@@ -51,6 +51,8 @@ struct HeatCtl: AsyncParsableCommand {
             FeaturesCommand.self,
             LabelsCommand.self,
             ScoresCommand.self,
+            ServeCommand.self,
+            TokenCommand.self,
         ]
     )
 

@@ -1,0 +1,162 @@
+import Crypto
+import Foundation
+import HeatCore
+import Hummingbird
+import NIOCore
+
+/// The live dashboard at `/`: the report's page (same SVG charts and palette) rendered for the
+/// session's role, a search box over its tables, and an event stream that reloads the page when a
+/// new release lands. No third-party scripts; one script of our own at `/static/dashboard.js`.
+///
+/// The page is served with a strict Content-Security-Policy: scripts from this origin only, the
+/// report's one stylesheet by its SHA-256 hash, images only as `data:` URIs, no frames, no forms
+/// to other origins.
+enum Dashboard {
+    /// The Content-Security-Policy of a page whose inline stylesheets are `styles`.
+    static func contentSecurityPolicy(styles: [String]) -> String {
+        let hashes = styles.map { "'sha256-\(Data(SHA256.hash(data: Data($0.utf8))).base64EncodedString())'" }
+        let styleSource = hashes.isEmpty ? "'none'" : hashes.joined(separator: " ")
+        return "default-src 'none'; script-src 'self'; style-src \(styleSource); img-src data:; connect-src 'self'; "
+            + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    }
+
+    /// The security headers of every dashboard page.
+    static func headers(styles: [String]) -> HTTPFields {
+        [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+         .init("Content-Security-Policy")!: contentSecurityPolicy(styles: styles),
+         .init("X-Content-Type-Options")!: "nosniff", .init("Referrer-Policy")!: "no-referrer",
+         .init("X-Frame-Options")!: "DENY"]
+    }
+
+    /// The contents of every `<style>` element of a page.
+    static func inlineStyles(in html: String) -> [String] {
+        var styles: [String] = []
+        var rest = html[...]
+        while let open = rest.range(of: "<style>"), let close = rest.range(of: "</style>", range: open.upperBound..<rest.endIndex) {
+            styles.append(String(rest[open.upperBound..<close.lowerBound]))
+            rest = rest[close.upperBound...]
+        }
+        return styles
+    }
+
+    static let loginStyle = """
+        body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}\
+        main{max-width:34rem;margin:10vh auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px #0002}\
+        textarea{width:100%;min-height:7rem;font:13px monospace;box-sizing:border-box}\
+        button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}#status{color:#b42318}
+        """
+
+    /// The sign-in page: paste a token; the script exchanges it for the session cookie.
+    static func loginPage() -> (html: String, styles: [String]) {
+        let html = """
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>CustomerHeat dashboard: sign in</title>
+            <style>\(loginStyle)</style>
+            </head>
+            <body>
+            <main id="login">
+            <h1>CustomerHeat dashboard</h1>
+            <p>Paste the token your operator issued (<code>heatctl token issue</code>). It is exchanged for a
+            15-minute session cookie and never stored by this page.</p>
+            <form id="login-form">
+            <label for="token">Token</label>
+            <textarea id="token" name="token" autocomplete="off" spellcheck="false" required></textarea>
+            <button type="submit">Open the dashboard</button>
+            <p id="status" role="status"></p>
+            </form>
+            </main>
+            <script src="/static/dashboard.js"></script>
+            </body>
+            </html>
+            """
+        return (html, [loginStyle])
+    }
+
+    static let barStyle = """
+        .live-bar{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;\
+        padding:.5rem 1rem;background:#1d2330;color:#fff;font:14px system-ui,sans-serif}\
+        .live-bar input{flex:1 1 12rem;min-width:8rem;padding:.3rem .5rem}.live-bar button{padding:.3rem .8rem}\
+        .live-bar .who{font-weight:600}.row-hidden{display:none}
+        """
+
+    /// The dashboard page for `document` (already narrowed to the role): the report's page plus
+    /// the live bar (role, search, sign out) and the script.
+    static func page(for document: ResultsDocument, identity: Identity) -> (html: String, styles: [String]) {
+        var html = ReportRenderer().html(for: document)
+        // The page is served with its own CSP header; the report's meta CSP (no scripts at all,
+        // for a file opened from disk) would forbid the dashboard's script.
+        if let start = html.range(of: "<meta http-equiv=\"Content-Security-Policy\""),
+           let end = html.range(of: ">", range: start.upperBound..<html.endIndex) {
+            html.removeSubrange(start.lowerBound..<end.upperBound)
+        }
+        let who = HTMLEscaping.escape(identity.manager.map { "\(identity.role) (\($0))" } ?? identity.role)
+        let bar = """
+            <style>\(barStyle)</style>
+            <div class="live-bar" id="live-bar"><span class="who">\(who)</span>\
+            <label for="search" class="visually-hidden">Search</label>\
+            <input id="search" type="search" placeholder="Search branch, manager, segment, level, client…" autocomplete="off">\
+            <span id="live-status" role="status">live</span><button id="sign-out" type="button">Sign out</button></div>
+            """
+        if let body = html.range(of: "<body>") {
+            html.insert(contentsOf: "\n" + bar, at: body.upperBound)
+        }
+        if let end = html.range(of: "</body>", options: .backwards) {
+            html.insert(contentsOf: "<script src=\"/static/dashboard.js\"></script>\n", at: end.lowerBound)
+        }
+        return (html, inlineStyles(in: html))
+    }
+
+    /// The dashboard's one script: sign-in exchange, search, live reload, sign-out.
+    static let script = """
+        "use strict";
+        (function () {
+          var form = document.getElementById("login-form");
+          if (form) {
+            form.addEventListener("submit", function (event) {
+              event.preventDefault();
+              var field = document.getElementById("token");
+              var token = field.value.trim();
+              field.value = "";
+              fetch("/v1/session", { method: "POST", headers: { "Authorization": "Bearer " + token }, credentials: "same-origin" })
+                .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
+                .then(function (result) {
+                  if (!result.ok) { document.getElementById("status").textContent = result.body.error ? result.body.error.message : "refused"; return; }
+                  sessionStorage.setItem("heat-csrf", result.body.csrf);
+                  window.location.assign("/dashboard");
+                })
+                .catch(function () { document.getElementById("status").textContent = "the server did not answer"; });
+            });
+            return;
+          }
+          var search = document.getElementById("search");
+          if (search) {
+            search.addEventListener("input", function () {
+              var needle = search.value.trim().toLowerCase();
+              var rows = document.querySelectorAll("table tbody tr");
+              for (var i = 0; i < rows.length; i++) {
+                var hit = needle === "" || rows[i].textContent.toLowerCase().indexOf(needle) >= 0;
+                rows[i].classList.toggle("row-hidden", !hit);
+              }
+            });
+          }
+          var signOut = document.getElementById("sign-out");
+          if (signOut) {
+            signOut.addEventListener("click", function () {
+              fetch("/v1/session", { method: "DELETE", headers: { "X-CSRF-Token": sessionStorage.getItem("heat-csrf") || "" }, credentials: "same-origin" })
+                .finally(function () { sessionStorage.removeItem("heat-csrf"); window.location.assign("/"); });
+            });
+          }
+          if (window.EventSource) {
+            var status = document.getElementById("live-status");
+            var events = new EventSource("/v1/events");
+            events.addEventListener("release", function () { if (status) { status.textContent = "new release: reloading"; } window.location.reload(); });
+            events.onerror = function () { if (status) { status.textContent = "reconnecting"; } };
+            events.onopen = function () { if (status) { status.textContent = "live"; } };
+          }
+        })();
+        """
+}

@@ -1,0 +1,120 @@
+import Crypto
+import Foundation
+import HeatCore
+
+/// The released results documents the server holds, read from the `--releases` folder.
+///
+/// Layout (`Docs/Server.md`): every `*.json` results document in the folder (written by
+/// `heatctl release --out`); a document released to a role that sees its own clients for one
+/// manager is named after that manager, `M-xxxxxxxx.json`, so the server can hand it to that
+/// manager's tokens only. Documents are never combined: each request is answered from one
+/// document narrowed by ``ReleaseEngine/restrict(_:to:)``, the same policy code
+/// `heatctl report --role` and `heatctl release` use.
+///
+/// ```swift
+/// let catalog = try ReleaseCatalog.load(folder: "releases")
+/// let view = try catalog.view(for: identity, engine: ReleaseEngine(policy: policy))
+/// ```
+public struct ReleaseCatalog: Sendable {
+    /// One released document.
+    public struct Entry: Sendable {
+        /// The file name inside the folder.
+        public var name: String
+        /// The document.
+        public var document: ResultsDocument
+        /// The manager the file is named after (`M-…`), if any.
+        public var manager: String?
+    }
+
+    /// The documents, newest first.
+    public var entries: [Entry]
+    /// A digest of the file names, sizes and modification times: changes when a release lands.
+    public var fingerprint: String
+
+    /// Creates a catalog from documents (for tests and the demo).
+    ///
+    /// - Parameters:
+    ///   - entries: the documents.
+    ///   - fingerprint: the change digest.
+    public init(entries: [Entry], fingerprint: String = "") {
+        self.entries = entries.sorted { ($0.document.generatedAt, $0.name) > ($1.document.generatedAt, $1.name) }
+        self.fingerprint = fingerprint
+    }
+
+    /// The digest of a folder's `*.json` files (names, sizes, modification times).
+    ///
+    /// - Parameter folder: the releases folder.
+    /// - Returns: a hex digest; equal digests mean nothing changed.
+    public static func fingerprint(of folder: String) -> String {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        var hasher = SHA256()
+        for name in names {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: (folder as NSString).appendingPathComponent(name))
+            let size = (attributes?[.size] as? Int) ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            hasher.update(data: Array("\(name)\u{0}\(size)\u{0}\(modified)\n".utf8))
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Reads every `*.json` results document of a folder.
+    ///
+    /// - Parameter folder: the releases folder (already checked by ``FolderGuard``).
+    /// - Returns: the catalog.
+    /// - Throws: ``ServerError/noReleases(path:)`` when the folder holds none,
+    ///   ``ServerError/badRelease(path:reason:)`` naming the file and field of a bad document.
+    public static func load(folder: String) throws(ServerError) -> ReleaseCatalog {
+        let fingerprint = fingerprint(of: folder)
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        var entries: [Entry] = []
+        for name in names {
+            let path = (folder as NSString).appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw .badRelease(path: path, reason: "unreadable")
+            }
+            let document: ResultsDocument
+            do {
+                document = try ResultsDocument.decode(data, source: path)
+            } catch {
+                throw .badRelease(path: path, reason: error.description)
+            }
+            let stem = String(name.dropLast(5))
+            let manager = stem.hasPrefix("M-") ? stem : nil
+            entries.append(Entry(name: name, document: document, manager: manager))
+        }
+        guard !entries.isEmpty else { throw .noReleases(path: folder) }
+        return ReleaseCatalog(entries: entries, fingerprint: fingerprint)
+    }
+
+    /// What `identity` may see: the newest document released to its role (else the newest
+    /// document), narrowed by the policy; per-client rows come only from a document released to
+    /// the same role, and for a role that sees its own clients only from the file named after the
+    /// token's manager.
+    ///
+    /// - Parameters:
+    ///   - identity: the verified caller.
+    ///   - engine: the release engine over the server's policy.
+    /// - Returns: the narrowed document.
+    /// - Throws: ``PolicyRefusal`` when the policy names no such role, or refuses the narrowing.
+    public func view(for identity: Identity, engine: ReleaseEngine) throws(PolicyRefusal) -> ResultsDocument {
+        let permissions = try engine.policy.permissions(for: identity.role)
+        let shared = entries.filter { $0.manager == nil }
+        let base = shared.first { $0.document.role == identity.role } ?? shared.first ?? entries[0]
+        var document = base.document
+        if base.manager != nil { document.clients = nil }
+        var (narrowed, _) = try engine.restrict(document, to: identity.role)
+        switch permissions.clients {
+        case .none:
+            narrowed.clients = nil
+        case .own:
+            narrowed.clients = nil
+            if let manager = identity.manager,
+               let own = entries.first(where: { $0.manager == manager && $0.document.role == identity.role }) {
+                narrowed.clients = own.document.clients
+            }
+        case .all:
+            break
+        }
+        return narrowed
+    }
+}

@@ -1,0 +1,351 @@
+import Foundation
+import HeatCore
+import HeatML
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+
+/// The endpoint implementations. Every `/v1/` handler first asks the policy (the role's
+/// ``RolePermissions``) whether the role may receive the section, then answers from the
+/// release narrowed by ``ReleaseEngine/restrict(_:to:)``.
+struct RouteHandlers: Sendable {
+    let server: HeatAPIServer
+
+    /// The JSON wrapper of every section answer.
+    struct SectionAnswer<Value: Encodable>: Encodable {
+        var role: String
+        var asOf: CalendarDate
+        var generatedAt: UTCTimestamp
+        var policy: PolicySummary
+        var data: Value
+    }
+
+    nonisolated(unsafe) static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }()
+
+    static let jsonHeaders: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store",
+                                          .init("X-Content-Type-Options")!: "nosniff"]
+
+    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        guard let data = try? Self.encoder.encode(value) else { return Self.errorResponse(.internal) }
+        return Response(status: status, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func errorResponse(_ error: APIError) -> Response {
+        struct Body: Encodable { struct Inner: Encodable { var code: String; var message: String }; var error: Inner }
+        var headers = jsonHeaders
+        if let retry = error.retryAfter { headers[.retryAfter] = "\(retry)" }
+        if error.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"customerheat\"" }
+        let data = (try? encoder.encode(Body(error: .init(code: error.code, message: error.message)))) ?? Data("{}".utf8)
+        return Response(status: error.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func identity(_ context: HeatRequestContext) throws -> (Identity, RolePermissions) {
+        guard let identity = context.identity else { throw APIError.missingToken }
+        return (identity, try server.policy.permissions(for: identity.role))
+    }
+
+    // MARK: Operational
+
+    func ready() throws -> Response {
+        let current = server.state.current
+        guard current.ready else { throw APIError.notReady }
+        struct Ready: Encodable { var status: String; var releases: Int; var generation: Int; var scoring: Bool }
+        return json(Ready(status: "ready", releases: current.catalog.entries.count, generation: current.generation, scoring: server.scorer != nil))
+    }
+
+    func metricsText() -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: server.metrics.emitToString())))
+    }
+
+    func openAPI() -> Response {
+        Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
+
+    // MARK: Sections
+
+    func me(_ context: HeatRequestContext) throws -> Response {
+        let (identity, permissions) = try identity(context)
+        struct Me: Encodable { var role: String; var manager: String?; var sections: [String]; var groupKinds: [String]; var scoring: Bool }
+        return json(Me(role: identity.role, manager: identity.manager, sections: permissions.sectionNames,
+                       groupKinds: permissions.groups.map(\.rawValue).sorted(), scoring: permissions.model && server.scorer != nil))
+    }
+
+    /// Whether the role may receive `section`, and the policy rule that says so.
+    static func allowed(_ section: String, _ permissions: RolePermissions, role: String) -> (Bool, String) {
+        switch section {
+        case "population", "personas": (permissions.population, "roles.\(role).population")
+        case "heatHistogram": (permissions.histogram, "roles.\(role).histogram")
+        case "weekly": (permissions.weekly, "roles.\(role).weekly")
+        case "model": (permissions.model, "roles.\(role).model")
+        case "groups", "riskPortfolio": (!permissions.groups.isEmpty, "roles.\(role).groups")
+        case "clients": (permissions.clients != .none, "roles.\(role).clients")
+        default: (false, "roles.\(role)")
+        }
+    }
+
+    func section(_ context: HeatRequestContext, _ name: String) throws -> Response {
+        let (identity, permissions) = try identity(context)
+        let (ok, rule) = Self.allowed(name, permissions, role: identity.role)
+        guard ok else { throw APIError.forbidden(rule: rule) }
+        let view = try server.state.view(for: identity)
+        func answer(_ value: (some Encodable)?) throws -> Response {
+            guard let value else { throw APIError.notReleased(name) }
+            return json(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt, policy: view.policy, data: value))
+        }
+        switch name {
+        case "population": return try answer(view.population)
+        case "heatHistogram": return try answer(view.heatHistogram)
+        case "weekly": return try answer(view.weekly)
+        case "personas": return try answer(view.personas)
+        case "model": return try answer(view.model)
+        case "riskPortfolio": return try answer(view.riskPortfolio)
+        default: throw APIError.notFound
+        }
+    }
+
+    func groups(_ request: Request, _ context: HeatRequestContext) throws -> Response {
+        let (identity, permissions) = try identity(context)
+        let (ok, rule) = Self.allowed("groups", permissions, role: identity.role)
+        guard ok else { throw APIError.forbidden(rule: rule) }
+        try Self.onlyQuery(request, ["kind"])
+        var kind: GroupSummary.Kind?
+        if let text = request.uri.queryParameters["kind"] {
+            guard let parsed = GroupSummary.Kind(rawValue: String(text)) else {
+                throw APIError.invalidField("kind", "expected manager, branch, segment or region")
+            }
+            guard permissions.groups.contains(parsed) else { throw APIError.forbidden(rule: "roles.\(identity.role).groups") }
+            kind = parsed
+        }
+        let view = try server.state.view(for: identity)
+        guard let groups = view.groups else { throw APIError.notReleased("groups") }
+        let selected = groups.filter { kind == nil || $0.kind == kind }
+        return json(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt, policy: view.policy, data: selected))
+    }
+
+    func clients(_ request: Request, _ context: HeatRequestContext) throws -> Response {
+        let (identity, permissions) = try identity(context)
+        let (ok, rule) = Self.allowed("clients", permissions, role: identity.role)
+        guard ok else { throw APIError.forbidden(rule: rule) }
+        if permissions.clients == .own, identity.manager == nil {
+            throw APIError.forbidden(rule: "roles.\(identity.role).clients (the token names no manager)")
+        }
+        try Self.onlyQuery(request, ["level", "search", "limit"])
+        var level: HeatLevel?
+        if let text = request.uri.queryParameters["level"] {
+            guard let parsed = HeatLevel(rawValue: String(text)) else { throw APIError.invalidField("level", "expected cold, cool, warm or hot") }
+            level = parsed
+        }
+        let search = request.uri.queryParameters["search"].map { String($0).uppercased() }
+        if let search, search.count > 40 { throw APIError.invalidField("search", "at most 40 characters") }
+        var limit = 500
+        if let text = request.uri.queryParameters["limit"] {
+            guard let parsed = Int(text), (1...5_000).contains(parsed) else { throw APIError.invalidField("limit", "an integer from 1 to 5000") }
+            limit = parsed
+        }
+        let view = try server.state.view(for: identity)
+        guard let rows = view.clients else { throw APIError.notReleased("clients") }
+        let selected = rows.filter { row in
+            (level == nil || row.level == level) && (search.map { row.ref.uppercased().hasPrefix($0) } ?? true)
+        }
+        return json(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt, policy: view.policy,
+                                  data: Array(selected.prefix(limit))))
+    }
+
+    static func onlyQuery(_ request: Request, _ allowed: Set<String>) throws {
+        for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) {
+            throw APIError.unknownField(String(name.prefix(40)))
+        }
+    }
+
+    // MARK: Bodies
+
+    /// Reads the body as a JSON object with only `allowed` keys.
+    func jsonObject(_ request: Request, allowed: Set<String>) async throws -> [String: Any] {
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+            throw APIError.unsupportedMediaType
+        }
+        let limit = server.configuration.limits.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw APIError.bodyTooLarge(limit: limit) }
+        var buffer: ByteBuffer
+        var request = request
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw APIError.bodyTooLarge(limit: limit)
+        }
+        guard let bytes = buffer.readBytes(length: buffer.readableBytes),
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [String: Any] else {
+            throw APIError.malformedJSON
+        }
+        for key in object.keys.sorted() where !allowed.contains(key) { throw APIError.unknownField(String(key.prefix(40))) }
+        return object
+    }
+
+    /// Runs `work`, answering 503 `timeout` when it takes longer than the limit.
+    func withTimeout<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = server.configuration.limits.requestTimeout
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
+            group.addTask { try await Task.sleep(for: limit); return nil }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw APIError.timeout }
+            return value
+        }
+    }
+
+    func score(_ request: Request, _ context: HeatRequestContext) async throws -> Response {
+        let (identity, permissions) = try identity(context)
+        guard permissions.model else { throw APIError.forbidden(rule: "roles.\(identity.role).model") }
+        guard let scorer = server.scorer else { throw APIError.noModel }
+        let object = try await jsonObject(request, allowed: ["rows", "reasons"])
+        guard let rows = object["rows"] as? [Any], !rows.isEmpty else { throw APIError.invalidField("rows", "a non-empty array of objects is required") }
+        let maxRows = server.configuration.limits.maxScoreRows
+        guard rows.count <= maxRows else { throw APIError.tooManyRows(limit: maxRows) }
+        var reasons = 3
+        if let value = object["reasons"] {
+            guard let number = value as? Int, (0...10).contains(number) else { throw APIError.invalidField("reasons", "an integer from 0 to 10") }
+            reasons = number
+        }
+        let schema = scorer.model.pipeline.transformer.inputSchema
+        let columns = schema.map { $0.name }
+        let known = Set(columns)
+        var csv = columns.map(Self.csvField).joined(separator: ",") + "\n"
+        for (index, row) in rows.enumerated() {
+            guard let fields = row as? [String: Any] else { throw APIError.invalidField("rows[\(index)]", "must be an object") }
+            for key in fields.keys.sorted() where !known.contains(key) { throw APIError.unknownField("rows[\(index)].\(key.prefix(40))") }
+            var cells: [String] = []
+            for column in columns {
+                switch fields[column] {
+                case nil, is NSNull: cells.append("")
+                case let text as String:
+                    guard text.count <= 200 else { throw APIError.invalidField("rows[\(index)].\(column)", "at most 200 characters") }
+                    cells.append(Self.csvField(text))
+                case let number as NSNumber:
+                    guard number.doubleValue.isFinite else { throw APIError.invalidField("rows[\(index)].\(column)", "must be finite") }
+                    cells.append("\(number.doubleValue)")
+                default:
+                    throw APIError.invalidField("rows[\(index)].\(column)", "must be a number, a string or null")
+                }
+            }
+            csv += cells.joined(separator: ",") + "\n"
+        }
+        let overrides = Dictionary(schema.map { ($0.name, $0.type) }, uniquingKeysWith: { first, _ in first })
+        let text = csv
+        let reasonCount = reasons
+        let result = try await withTimeout { () async throws -> [RiskAssessment] in
+            let table = try DataTable(data: Data(text.utf8), source: "request", options: .init(overrides: overrides, allowEmpty: true, categoryLimit: nil))
+            return try scorer.score(table, reasons: reasonCount).rows
+        }
+        struct Scored: Encodable { var rows: [RiskAssessment] }
+        return json(Scored(rows: result))
+    }
+
+    static func csvField(_ text: String) -> String {
+        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return text
+    }
+
+    func ask(_ request: Request, _ context: HeatRequestContext) async throws -> Response {
+        let (identity, _) = try identity(context)
+        let object = try await jsonObject(request, allowed: ["question"])
+        guard let question = object["question"] as? String, !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw APIError.invalidField("question", "a non-empty string is required")
+        }
+        let limit = server.configuration.limits.maxQuestionLength
+        guard question.count <= limit else { throw APIError.invalidField("question", "at most \(limit) characters") }
+        let view = try server.state.view(for: identity)
+        let policy = server.policy
+        let answer = try await withTimeout {
+            let engine = AnalystEngine(documents: [view], policy: policy, caller: AnalystCaller(role: identity.role, manager: identity.manager))
+            return await AnalystService(engine: engine, model: nil, policy: policy).ask(question)
+        }
+        return json(answer)
+    }
+
+    // MARK: Dashboard and sessions
+
+    /// `POST /v1/session`: exchanges the bearer token for the session cookie and returns the CSRF token.
+    func openSession(_ context: HeatRequestContext) throws -> Response {
+        let (identity, _) = try identity(context)
+        guard context.sessionID == nil else {
+            throw APIError(status: .badRequest, code: "invalid_request", message: "open a session with a bearer token, not with a session cookie")
+        }
+        let session = server.sessions.create(for: identity)
+        let maxAge = max(1, Int(session.expires.timeIntervalSinceNow.rounded(.down)))
+        struct Opened: Encodable { var csrf: String; var expiresIn: Int; var role: String }
+        var response = json(Opened(csrf: session.csrf, expiresIn: maxAge, role: identity.role))
+        response.headers[.setCookie] = "\(SessionStore.cookieName)=\(session.id); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)"
+        return response
+    }
+
+    /// `DELETE /v1/session`: ends the cookie's session (the guard has checked its CSRF token).
+    func closeSession(_ context: HeatRequestContext) -> Response {
+        if let id = context.sessionID { server.sessions.remove(id) }
+        var response = Response(status: .noContent, headers: [.cacheControl: "no-store"])
+        response.headers[.setCookie] = "\(SessionStore.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        return response
+    }
+
+    func html(_ page: (html: String, styles: [String])) -> Response {
+        Response(status: .ok, headers: Dashboard.headers(styles: page.styles), body: ResponseBody(byteBuffer: ByteBuffer(string: page.html)))
+    }
+
+    /// `GET /`: the dashboard when the session cookie is live, else the sign-in page.
+    func home(_ request: Request) -> Response {
+        if server.session(of: request) != nil {
+            return Response(status: .seeOther, headers: [.location: "/dashboard", .cacheControl: "no-store"])
+        }
+        return html(Dashboard.loginPage())
+    }
+
+    /// `GET /dashboard`: the role's release as the report's page, live.
+    func dashboard(_ request: Request) throws -> Response {
+        guard let session = server.session(of: request) else {
+            return Response(status: .seeOther, headers: [.location: "/", .cacheControl: "no-store"])
+        }
+        let view = try server.state.view(for: session.identity)
+        return html(Dashboard.page(for: view, identity: session.identity))
+    }
+
+    func dashboardScript() -> Response {
+        Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-store",
+                                         .init("X-Content-Type-Options")!: "nosniff"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: Dashboard.script)))
+    }
+
+    // MARK: Events
+
+    /// A server-sent event stream: `event: release` each time a new release is loaded. The stream
+    /// ends on graceful shutdown or after 10 minutes (the client reconnects).
+    func events(_ request: Request, _ context: HeatRequestContext) throws -> Response {
+        _ = try identity(context)
+        let state = server.state
+        let start = state.current.generation
+        let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected generation \(start)\n\n"))
+            var seen = start
+            var ticks = 0
+            while !Task.isCancelled && !Task.isShuttingDownGracefully && ticks < 2_400 {
+                try await Task.sleep(for: .milliseconds(250))
+                ticks += 1
+                let now = state.current.generation
+                if now != seen {
+                    seen = now
+                    try await writer.write(ByteBuffer(string: "event: release\ndata: {\"generation\":\(now)}\n\n"))
+                } else if ticks % 60 == 0 {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                }
+            }
+            try await writer.finish(nil)
+        })
+    }
+}

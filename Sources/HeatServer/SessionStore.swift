@@ -1,0 +1,110 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// The dashboard's sessions: a bearer token exchanged (`POST /v1/session`) for a short-lived,
+/// random session id carried in an `HttpOnly; SameSite=Strict` cookie, with a CSRF token that
+/// every state-changing request made with the cookie must echo in `X-CSRF-Token`.
+///
+/// Browsers cannot put an `Authorization` header on an `EventSource`, and tokens never travel in
+/// URLs; the cookie is how the dashboard reaches `/v1/events` and the other endpoints.
+///
+/// ```swift
+/// let sessions = SessionStore()
+/// let session = sessions.create(for: identity)
+/// sessions.identity(for: session.id)   // the identity, until it expires
+/// ```
+public final class SessionStore: Sendable {
+    /// One session.
+    public struct Session: Sendable, Equatable {
+        /// The cookie value (256 random bits, base64url).
+        public var id: String
+        /// The token that state-changing requests must send in `X-CSRF-Token`.
+        public var csrf: String
+        /// The identity of the token that was exchanged.
+        public var identity: Identity
+        /// When the session ends (at most ``SessionStore/lifetime`` after creation, never after the token).
+        public var expires: Date
+    }
+
+    /// The cookie's name.
+    public static let cookieName = "heat_session"
+    /// The longest a session lives.
+    public static let lifetime: TimeInterval = 15 * 60
+    /// The most sessions held at once (expired ones are dropped first; then the oldest).
+    public static let maximumSessions = 10_000
+
+    private let sessions = Mutex<[String: Session]>([:])
+
+    /// Creates an empty store.
+    public init() {}
+
+    /// Opens a session for a verified identity.
+    ///
+    /// - Parameters:
+    ///   - identity: the identity of the exchanged token.
+    ///   - now: the current time.
+    /// - Returns: the session.
+    public func create(for identity: Identity, now: Date = Date()) -> Session {
+        let session = Session(id: Self.randomToken(), csrf: Self.randomToken(), identity: identity,
+                              expires: min(identity.expires, now.addingTimeInterval(Self.lifetime)))
+        sessions.withLock { sessions in
+            if sessions.count >= Self.maximumSessions {
+                sessions = sessions.filter { $0.value.expires > now }
+                if sessions.count >= Self.maximumSessions, let oldest = sessions.min(by: { $0.value.expires < $1.value.expires }) {
+                    sessions[oldest.key] = nil
+                }
+            }
+            sessions[session.id] = session
+        }
+        return session
+    }
+
+    /// The live session with this id.
+    ///
+    /// - Parameters:
+    ///   - id: the cookie value.
+    ///   - now: the current time.
+    /// - Returns: the session, or `nil` when unknown or expired.
+    public func session(_ id: String, now: Date = Date()) -> Session? {
+        sessions.withLock { sessions -> Session? in
+            guard let session = sessions[id] else { return nil }
+            guard session.expires > now else { sessions[id] = nil; return nil }
+            return session
+        }
+    }
+
+    /// Ends a session.
+    ///
+    /// - Parameter id: the cookie value.
+    public func remove(_ id: String) {
+        sessions.withLock { $0[id] = nil }
+    }
+
+    /// The session id in a `Cookie` header, if any.
+    ///
+    /// - Parameter header: the header's value.
+    /// - Returns: the value of the `heat_session` cookie.
+    public static func sessionID(inCookieHeader header: String) -> String? {
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces)
+            if pair.hasPrefix("\(cookieName)=") { return String(pair.dropFirst(cookieName.count + 1)) }
+        }
+        return nil
+    }
+
+    /// Compares two secrets in time independent of where they differ.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for index in 0..<x.count { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+
+    static func randomToken() -> String {
+        let key = SymmetricKey(size: .bits256)
+        return key.withUnsafeBytes { Data($0) }.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
