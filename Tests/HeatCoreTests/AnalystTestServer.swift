@@ -14,7 +14,7 @@ final class AnalystTestServer: @unchecked Sendable {
         case reply(String)
         /// HTTP 500.
         case error
-        /// Holds the connection for this many seconds without answering.
+        /// Holds the connection without answering until the server stops or this many seconds pass.
         case silent(Double)
     }
 
@@ -106,7 +106,11 @@ final class AnalystTestServer: @unchecked Sendable {
         let response: String
         switch mode {
         case .silent(let seconds):
-            Thread.sleep(forTimeInterval: seconds)
+            // Hold the connection until the test stops the server (or `seconds` pass): under
+            // load the client's timer can fire late, and a server that hung up first would turn
+            // the timeout into an "empty reply".
+            let deadline = Date().addingTimeInterval(seconds)
+            while !isStopped && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
             return
         case .error:
             response = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"

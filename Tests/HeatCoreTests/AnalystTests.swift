@@ -357,7 +357,7 @@ enum AnalystFixture {
     @Test func aTimeoutFallsBack() async throws {
         // (No wall-clock bound: under the full suite on two cores the timer task itself can wait
         // minutes for a thread; the reason proves the timeout path was taken.)
-        let (answer, _) = try await Self.ask(.silent(4), timeout: 0.5)
+        let (answer, _) = try await Self.ask(.silent(120), timeout: 0.5)
         #expect(answer.backend == "deterministic")
         #expect(answer.fallbackReason?.contains("did not answer within") == true, "\(answer.fallbackReason ?? "")")
     }
