@@ -133,7 +133,11 @@ TABLES_BY_VERSION = {
     2: ["collector_keys", "ingestion_signatures"],
     3: [],  # v3-policy adds release_groups, which is append-only but not chained
     4: ["ciphertexts", "collector_state"],
+    5: ["retention_tombstones"],  # v5-operations (issue 27)
 }
+# The tables retention may drop rows from (RetentionCompactor.weeklyTables).
+RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
+TOMBSTONES = "retention_tombstones"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
 
@@ -233,7 +237,51 @@ class Verifier:
             row = self.db.execute(f"SELECT CAST(row_hash AS BLOB) FROM {table} WHERE seq = ?", (seq,)).fetchone()
         except sqlite3.Error:
             return None
-        return bytes(row[0]) if row and row[0] is not None else None
+        if row and row[0] is not None:
+            return bytes(row[0])
+        for stone in getattr(self, "tombstones", {}).get(table, []):  # a dropped row's anchored hash
+            if stone["first"] <= seq <= stone["last"]:
+                return stone["anchors"].get(seq)
+        return None
+
+    def load_tombstones(self):
+        """Valid retention tombstones (signed by the pinned key) by table; invalid ones are violations."""
+        for row in self.db.execute(
+                "SELECT seq, CAST(recorded_at AS BLOB), CAST(table_name AS BLOB), first_seq, last_seq, CAST(policy AS BLOB), "
+                "CAST(anchors AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB) FROM retention_tombstones ORDER BY seq"):
+            seq, recorded, table, first, last, policy, anchors, fingerprint, signature = row
+            label = f"{TOMBSTONES} row {seq}"
+            try:
+                recorded, table, policy = bytes(recorded).decode(), bytes(table).decode(), bytes(policy).decode()
+                fingerprint = bytes(fingerprint).decode()
+                anchors = [(int(a["seq"]), bytes.fromhex(a["hash"])) for a in json.loads(bytes(anchors))]
+                if not isinstance(first, int) or not isinstance(last, int):
+                    raise ValueError
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                self.violation("badTombstone", TOMBSTONES, seq, f"{label}: the tombstone cannot be parsed; the rows it names count as deleted")
+                continue
+            message = b"customerheat.tombstone/1" + c_text(recorded.encode()) + c_text(table.encode()) + c_int(first) + c_int(last)
+            message += c_text(policy.encode()) + c_int(len(anchors))
+            for anchor_seq, anchor_hash in anchors:
+                message += c_int(anchor_seq) + c_blob(anchor_hash)
+            message += c_text(fingerprint.encode())
+            problem = None
+            if fingerprint != self.pinned_fp:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.pinned, message, bytes(signature or b"")):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
+            elif table not in RETENTION_TABLES:
+                problem = f"names table {table}, from which retention never drops rows"
+            elif first < 1 or last < first:
+                problem = f"names an invalid range {first}-{last}"
+            elif not all(first <= a <= last and len(h) == 32 for a, h in anchors) or last not in dict(anchors):
+                problem = f"its anchors are outside the range or do not include row {last}"
+            if problem:
+                self.violation("badTombstone", TOMBSTONES, seq,
+                               f"{label} ({table} rows {first}-{last}): {problem}; the rows it names count as deleted")
+                continue
+            self.tombstones.setdefault(table, []).append({"first": first, "last": last, "anchors": dict(anchors)})
+            self.retention.append(f"{table} rows {first}-{last} dropped by retention ({policy}), signed tombstone {seq} of {recorded}")
 
     def columns(self, table):
         return [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
@@ -270,7 +318,11 @@ class Verifier:
                                    f"table {table}: the append-only trigger {name} was {'dropped' if sql is None else 'altered'}")
                     break
             self.walkable.append((table, cols[1:-2]))
-        self.counts = {t: self.one(f"SELECT COUNT(*) FROM {t}") for t, _ in self.walkable}
+        # Rows dropped by retention leave gaps, so coverage and the tail use the last seq, not COUNT(*).
+        self.counts = {t: self.one(f"SELECT COALESCE(MAX(seq), 0) FROM {t}") for t, _ in self.walkable}
+        self.tombstones, self.retention = {}, []
+        if TOMBSTONES in [t for t, _ in self.walkable]:
+            self.load_tombstones()
         for table, cols in self.walkable:
             self.walk(table, cols)
         latest, heads = self.check_heads()
@@ -286,6 +338,12 @@ class Verifier:
         expected_seq, previous = 1, genesis(table)
         for row in self.db.execute(f"SELECT {', '.join(select)} FROM {table} ORDER BY seq"):
             seq = row[0]
+            # A gap is bridged only by valid tombstones covering it exactly (RetentionTombstone).
+            while isinstance(seq, int) and seq > expected_seq:
+                stone = next((t for t in self.tombstones.get(table, []) if t["first"] == expected_seq), None)
+                if stone is None or stone["last"] >= seq:
+                    break
+                expected_seq, previous = stone["last"] + 1, stone["anchors"][stone["last"]]
             if seq != expected_seq:
                 if seq > expected_seq:
                     self.violation("missingRow", table, expected_seq,
@@ -529,8 +587,10 @@ def main(argv):
         return error.code
     if args.json:
         print(json.dumps({"intact": not verifier.violations, "violations": verifier.violations,
-                          "unsignedRows": verifier.unsigned}, indent=2, sort_keys=True))
+                          "unsignedRows": verifier.unsigned, "retention": verifier.retention}, indent=2, sort_keys=True))
     else:
+        for line in verifier.retention:
+            print(f"retention: {line}")
         for violation in verifier.violations:
             print(f"VIOLATION: {violation['kind']} {violation['table']} {violation['seq']}: {violation['message']}")
         if verifier.unsigned and args.allow_unsigned_tail:

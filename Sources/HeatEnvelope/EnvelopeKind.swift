@@ -64,6 +64,14 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     case riskModel = 85
     /// A fraud model: behaviour profile scaler, isolation forest and hybrid classifier (JSON payload, issue 19).
     case fraudModel = 86
+    /// An escrow custodian's X25519 private key, which opens the key shares sealed for that
+    /// custodian (JSON payload, secret; issue 27, `heatctl keys escrow custodian`).
+    case escrowCustodianKey = 60
+    /// An escrow custodian's X25519 public key, to which key shares are sealed (JSON payload; issue 27).
+    case escrowCustodianPublicKey = 61
+    /// One Shamir share of an escrowed secret key file, sealed with HPKE for one custodian
+    /// (JSON payload; issue 27, `heatctl keys escrow split`).
+    case escrowShare = 62
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -94,6 +102,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .quantizedModel: "quantizedModel"
         case .riskModel: "riskModel"
         case .fraudModel: "fraudModel"
+        case .escrowCustodianKey: "escrowCustodianKey"
+        case .escrowCustodianPublicKey: "escrowCustodianPublicKey"
+        case .escrowShare: "escrowShare"
         }
     }
 
@@ -102,6 +113,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         switch self {
         case .fheSecretKey, .pseudonymisationKey, .signingKey, .ingestionKey: true
         case .tfheSecretKey: true
+        case .escrowCustodianKey, .escrowShare: true
         default: false
         }
     }

@@ -48,6 +48,8 @@ struct HeatCtl: AsyncParsableCommand {
             FraudCommand.self,
             AskCommand.self,
             SummarizeCommand.self,
+            RetentionCommand.self,
+            StoreCommand.self,
         ]
     )
 

@@ -43,6 +43,9 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         case badIngestionSignature
         /// A collector key in the store is not endorsed by the pinned key.
         case unendorsedCollectorKey
+        /// A retention tombstone is not signed by the pinned key, cannot be parsed or is malformed
+        /// (issue 27); the rows it names then count as deleted.
+        case badTombstone
     }
 
     /// The kind.

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 4
+    public static let currentVersion = 5
 
     /// The column type of each data column, by table and column name.
     static let columnTypes: [String: [String: String]] = [
@@ -118,6 +118,11 @@ public enum StoreSchema {
             try db.execute(sql: "CREATE INDEX ciphertexts_batch ON ciphertexts(batch, week)")
             try db.execute(sql: "CREATE INDEX collector_state_week ON collector_state(week, batch)")
             try db.execute(sql: "PRAGMA user_version = 4")
+        }
+        // Issue 27: signed retention tombstones (key lifecycle, erasure and directory tables come later).
+        migrator.registerMigration("v5-operations") { db in
+            try createChainedTable(.retentionTombstones, in: db)
+            try db.execute(sql: "PRAGMA user_version = 5")
         }
         return migrator
     }
