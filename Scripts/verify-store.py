@@ -133,7 +133,7 @@ TABLES_BY_VERSION = {
     2: ["collector_keys", "ingestion_signatures"],
     3: [],  # v3-policy adds release_groups, which is append-only but not chained
     4: ["ciphertexts", "collector_state"],
-    5: ["retention_tombstones"],  # v5-operations (issue 27)
+    5: ["retention_tombstones", "key_transitions"],  # v5-operations (issue 27)
 }
 # The tables retention may drop rows from (RetentionCompactor.weeklyTables).
 RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
@@ -244,6 +244,46 @@ class Verifier:
                 return stone["anchors"].get(seq)
         return None
 
+    def load_transitions(self):
+        """Signing keys linked to the pinned key by transitions signed by both keys (KeyTransition)."""
+        valid = []
+        for row in self.db.execute(
+                "SELECT seq, CAST(recorded_at AS BLOB), generation, CAST(old_public_key AS BLOB), CAST(new_public_key AS BLOB), "
+                "final_head_seq, CAST(reason AS BLOB), CAST(old_signature AS BLOB), CAST(new_signature AS BLOB) "
+                "FROM key_transitions ORDER BY seq"):
+            seq, recorded, generation, old, new, final, reason, old_sig, new_sig = row
+            try:
+                old, new = bytes(old), bytes(new)
+                message = b"customerheat.key-transition/1" + c_text(bytes(recorded)) + c_int(generation) + c_blob(old)
+                message += c_blob(new) + c_int(final) + c_text(bytes(reason))
+                ok = len(old) == 32 and len(new) == 32 and old != new and isinstance(final, int) \
+                    and ed25519_verify(old, message, bytes(old_sig)) and ed25519_verify(new, message, bytes(new_sig))
+            except (ValueError, TypeError, struct.error):
+                ok = False
+            if not ok:
+                self.violation("badKeyTransition", "key_transitions", seq,
+                               f"key_transitions row {seq}: not signed by both keys (forged or altered); it is ignored")
+                continue
+            valid.append((seq, old, new, final))
+        linked, changed = set(), True
+        while changed:
+            changed = False
+            for seq, old, new, final in valid:
+                old_fp, new_fp = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
+                if seq in linked or (old_fp not in self.trusted and new_fp not in self.trusted):
+                    continue
+                linked.add(seq)
+                changed = True
+                if old_fp in self.retired:
+                    self.violation("badKeyTransition", "key_transitions", seq,
+                                   f"key_transitions row {seq}: the key was already retired by an earlier transition (a fork)")
+                    continue
+                self.trusted[old_fp], self.trusted[new_fp], self.retired[old_fp] = old, new, final
+        for seq, _, _, _ in valid:
+            if seq not in linked:
+                self.violation("badKeyTransition", "key_transitions", seq,
+                               f"key_transitions row {seq}: links keys the pinned auditor key does not trust; it is ignored")
+
     def load_tombstones(self):
         """Valid retention tombstones (signed by the pinned key) by table; invalid ones are violations."""
         for row in self.db.execute(
@@ -266,9 +306,9 @@ class Verifier:
                 message += c_int(anchor_seq) + c_blob(anchor_hash)
             message += c_text(fingerprint.encode())
             problem = None
-            if fingerprint != self.pinned_fp:
+            if fingerprint not in self.trusted:
                 problem = "not signed by the pinned auditor key"
-            elif not ed25519_verify(self.pinned, message, bytes(signature or b"")):
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(signature or b"")):
                 problem = "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
             elif table not in RETENTION_TABLES:
                 problem = f"names table {table}, from which retention never drops rows"
@@ -320,6 +360,9 @@ class Verifier:
             self.walkable.append((table, cols[1:-2]))
         # Rows dropped by retention leave gaps, so coverage and the tail use the last seq, not COUNT(*).
         self.counts = {t: self.one(f"SELECT COALESCE(MAX(seq), 0) FROM {t}") for t, _ in self.walkable}
+        self.trusted, self.retired = {self.pinned_fp: self.pinned}, {}
+        if "key_transitions" in [t for t, _ in self.walkable]:
+            self.load_transitions()
         self.tombstones, self.retention = {}, []
         if TOMBSTONES in [t for t, _ in self.walkable]:
             self.load_tombstones()
@@ -386,16 +429,21 @@ class Verifier:
             expected_seq += 1
 
     def check_head(self, head, label, seq):
-        if head.get("keyFingerprint") != self.pinned_fp:
+        signer = getattr(self, "trusted", {self.pinned_fp: self.pinned}).get(head.get("keyFingerprint"))
+        if signer is None:
             self.violation("unknownSigningKey", SIGNED_HEADS, seq, f"{label}: not signed by the pinned auditor key")
             return False
         try:
-            valid = ed25519_verify(self.pinned, head_message(head), bytes.fromhex(head.get("signature", "")))
+            valid = ed25519_verify(signer, head_message(head), bytes.fromhex(head.get("signature", "")))
         except (KeyError, ValueError, TypeError):
             valid = False
         if not valid:
             self.violation("badSignature", SIGNED_HEADS, seq, f"{label}: the Ed25519 signature does not verify")
             return False
+        retired = getattr(self, "retired", {}).get(head.get("keyFingerprint"))
+        if seq is not None and retired is not None and seq > retired:
+            self.violation("retiredSigningKey", SIGNED_HEADS, seq,
+                           f"{label}: signed by a key that a key transition retired after signed head {retired}")
         known = {t for t, _ in self.walkable} | {t for tables in TABLES_BY_VERSION.values() for t in tables}
         for chain in head["chains"]:
             if chain["table"] not in known:
@@ -463,8 +511,8 @@ class Verifier:
                 "CAST(signature AS BLOB) FROM collector_keys ORDER BY seq"):
             public, endorsed_by = bytes(public or b""), bytes(endorsed_by or b"")
             message = b"customerheat.collector-key/1" + c_blob(public) + c_text(endorsed_by) + c_text(bytes(endorsed_at or b""))
-            if endorsed_by.decode("utf-8", "replace") == self.pinned_fp and len(public) == 32 \
-                    and ed25519_verify(self.pinned, message, bytes(signature or b"")):
+            endorser = self.trusted.get(endorsed_by.decode("utf-8", "replace"))
+            if endorser is not None and len(public) == 32 and ed25519_verify(endorser, message, bytes(signature or b"")):
                 trusted[hashlib.sha256(public).hexdigest()] = public
             else:
                 self.violation("unendorsedCollectorKey", "collector_keys", seq,

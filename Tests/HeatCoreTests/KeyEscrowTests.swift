@@ -20,8 +20,7 @@ import Testing
         }
         #expect(GF256.multiply(0x57, 0x83) == 0xC1)  // FIPS-197 section 4.2
         for a in 1...255 {
-            let inverse = try? #require(GF256.inverse(UInt8(a)))
-            #expect(GF256.multiply(UInt8(a), inverse ?? 0) == 1)
+            #expect(GF256.multiply(UInt8(a), GF256.inverse(UInt8(a)) ?? 0) == 1)
         }
         #expect(GF256.inverse(0) == nil)
     }
@@ -136,12 +135,12 @@ import Testing
         var sealed = try #require(Data(base64Encoded: shares[1].share.sealedShare))
         sealed[sealed.count / 2] ^= 0x01
         shares[1].share.sealedShare = sealed.base64EncodedString()
-        #expect {
+        expectThrows(EscrowError.self, {
             try KeyEscrow.recover(shares: shares, custodianKeys: drill.custodians)
-        } throws: { error in
-            guard case .tamperedShare(let path, _) = error as? EscrowError else { return false }
+        }, matching: { error in
+            guard case .tamperedShare(let path, _) = error else { return false }
             return path == drill.shareFiles[1]
-        }
+        })
     }
 
     @Test func aShareWhoseHeaderWasAlteredFailsToOpen() throws {
@@ -155,12 +154,12 @@ import Testing
         }
         // Changing a field the other shares do not cross-check (the custodian's name): HPKE's associated data.
         shares[0].share.custodian = "mallory"
-        #expect {
+        expectThrows(EscrowError.self, {
             try KeyEscrow.recover(shares: shares, custodianKeys: drill.custodians)
-        } throws: { error in
-            guard case .tamperedShare(let path, let reason) = error as? EscrowError else { return false }
+        }, matching: { error in
+            guard case .tamperedShare(let path, let reason) = error else { return false }
             return path == drill.shareFiles[0] && reason.contains("does not open")
-        }
+        })
     }
 
     /// Anyone can seal to a custodian's public key; a share re-sealed with other contents opens,
@@ -173,12 +172,12 @@ import Testing
         var sender = try HPKE.Sender(recipientKey: custodian.publicKey, ciphersuite: KeyEscrow.suite, info: KeyEscrow.info)
         shares[1].share.sealedShare = try sender.seal(forged, authenticating: shares[1].share.associatedData).base64EncodedString()
         shares[1].share.encapsulatedKey = Hex.encode(sender.encapsulatedKey)
-        #expect {
+        expectThrows(EscrowError.self, {
             try KeyEscrow.recover(shares: shares, custodianKeys: drill.custodians)
-        } throws: { error in
-            guard case .tamperedShare(let path, let reason) = error as? EscrowError else { return false }
+        }, matching: { error in
+            guard case .tamperedShare(let path, let reason) = error else { return false }
             return path == drill.shareFiles[1] && reason.contains("digest 2")
-        }
+        })
     }
 
     @Test func sharesNeedTheirCustodiansKeysAndDistinctNumbers() throws {
@@ -207,12 +206,12 @@ import Testing
         share.secretFileName = "../../etc/passwd"
         let unsafe = drill.folder.appending(path: "unsafe.heat")
         try KeyEscrow.writeShare(share, to: unsafe)
-        #expect {
+        expectThrows(EscrowError.self, {
             try KeyEscrow.loadShare(from: unsafe)
-        } throws: { error in
-            guard case .badFile(_, let field, _) = error as? EscrowError else { return false }
+        }, matching: { error in
+            guard case .badFile(_, let field, _) = error else { return false }
             return field == "secretFileName"
-        }
+        })
         // Only secret-key files are escrowed.
         let publicFile = drill.folder.appending(path: "public.heat")
         try Envelope(kind: .fhePublicKey, payload: Data([1, 2, 3])).write(to: publicFile)
@@ -227,4 +226,18 @@ import Testing
 func escrowTestBytes(_ count: Int) -> [UInt8] {
     var generator = SystemRandomNumberGenerator()
     return ShamirSecretSharing.randomBytes(count, using: &generator)
+}
+
+/// Runs `body`, expecting an error of type `E` for which `matches` holds.
+func expectThrows<E: Error, R>(
+    _: E.Type, _ body: () throws -> R, matching matches: (E) -> Bool, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    do {
+        _ = try body()
+        Issue.record("expected an error, none was thrown", sourceLocation: sourceLocation)
+    } catch let error as E {
+        #expect(matches(error), "unexpected \(error)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
 }

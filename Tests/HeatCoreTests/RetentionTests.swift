@@ -89,13 +89,13 @@ import Testing
             try StoreTestSupport.interactions(90..<100), clients: [], into: fixture.store,
             source: .init(name: "c.csv", inputHash: String(repeating: "c", count: 64)))
         let count = try fixture.rows("SELECT COUNT(*) FROM weekly_buckets")
-        #expect {
+        expectThrows(RetentionError.self, {
             try RetentionCompactor.apply(store: fixture.store, key: fixture.keys.signingKey, anchor: .previous(fixture.head),
                                          before: try ISOWeek(parsing: "2026-W07"))
-        } throws: { error in
-            guard case .refused(let violations) = error as? RetentionError else { return false }
+        }, matching: { error in
+            guard case .refused(let violations) = error else { return false }
             return violations.first?.contains("not covered by a signed head") == true
-        }
+        })
         #expect(try fixture.rows("SELECT COUNT(*) FROM weekly_buckets") == count)
         #expect(RetentionError.refused(violations: []).category.exitCode == 1)
     }

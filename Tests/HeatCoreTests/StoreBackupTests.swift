@@ -53,12 +53,12 @@ import Testing
             for sql in StoreSchema.triggerStatements(for: .weeklyBuckets) { try db.execute(sql: sql) }
         }
         let restored = directory.appending(path: "restored.db").path
-        #expect {
+        expectThrows(StoreBackupError.self, {
             try StoreBackup.restore(from: backup, to: restored, pinnedKey: pinned, anchor: .previous(head))
-        } throws: { error in
-            guard case .verificationFailed(let path, let violations) = error as? StoreBackupError else { return false }
+        }, matching: { error in
+            guard case .verificationFailed(let path, let violations) = error else { return false }
             return path == backup && violations.first?.contains("weekly_buckets row 3") == true
-        }
+        })
         #expect(!FileManager.default.fileExists(atPath: restored))
         #expect(StoreBackupError.verificationFailed(path: "", violations: []).category.exitCode == 1)
     }

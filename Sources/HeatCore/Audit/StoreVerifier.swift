@@ -98,10 +98,17 @@ public enum StoreVerifier {
             }
             walkable.append(table)
         }
-        // Retention tombstones (issue 27): only those signed by the pinned key bridge chain gaps.
+        // Key transitions (issue 27): the pinned key and the keys valid transitions link it to.
+        var trusted = TrustedSigningKeys(pinned: pinnedKey)
+        if walkable.contains(.keyTransitions) {
+            let (keys, found) = try TrustedSigningKeys.load(in: db, pinned: pinnedKey)
+            trusted = keys
+            violations += found
+        }
+        // Retention tombstones (issue 27): only those signed by a trusted key bridge chain gaps.
         var tombstones = TombstoneIndex.empty
         if walkable.contains(.retentionTombstones) {
-            let (index, found) = try TombstoneIndex.load(in: db, pinnedKey: pinnedKey)
+            let (index, found) = try TombstoneIndex.load(in: db, trusted: trusted)
             tombstones = index
             violations += found
         }
@@ -146,7 +153,8 @@ public enum StoreVerifier {
                     continue
                 }
                 head.signature = Hex.encode(row.lenientBlob(at: 2) ?? Data())
-                let found = check(head, label: label, table: "signed_heads", seq: seq, pinnedKey: pinnedKey, db: db, tombstones: tombstones)
+                let found = check(head, label: label, table: "signed_heads", seq: seq, pinnedKey: pinnedKey, db: db, tombstones: tombstones,
+                                  trusted: trusted)
                 violations += found
                 if found.contains(where: { $0.kind == .unknownSigningKey || $0.kind == .badSignature }) { continue }
                 if let previous, let shrunk = head.chains.first(where: { chain in
@@ -172,7 +180,8 @@ public enum StoreVerifier {
         // 4. The anchor.
         if case .previous(let expected) = anchor {
             let label = "expected head (signed \(expected.signedAt))"
-            let found = check(expected, label: label, table: "signed_heads", seq: nil, pinnedKey: pinnedKey, db: db, tombstones: tombstones)
+            let found = check(expected, label: label, table: "signed_heads", seq: nil, pinnedKey: pinnedKey, db: db, tombstones: tombstones,
+                              trusted: trusted)
             violations += found
             let authentic = !found.contains { $0.kind == .unknownSigningKey || $0.kind == .badSignature }
             if authentic, !storedHeads.contains(where: { $0.head.signature == expected.signature }) {
@@ -183,7 +192,7 @@ public enum StoreVerifier {
         }
 
         // 5. Collector keys and ingestion signatures.
-        let collector = try checkCollectorSignatures(in: db, pinnedKey: pinnedKey, walkable: walkable, tombstones: tombstones)
+        let collector = try checkCollectorSignatures(in: db, pinnedKey: pinnedKey, walkable: walkable, tombstones: tombstones, trusted: trusted)
         violations += collector.violations
 
         // 6. Rows after the latest signed head.
@@ -356,17 +365,23 @@ public enum StoreVerifier {
     /// Checks one signed head's signature (by the pinned key only) and its agreement with the chains.
     static func check(
         _ head: SignedHead, label: String, table: String, seq: Int64?, pinnedKey: StoreVerificationKey, db: Database,
-        tombstones: TombstoneIndex = .empty
+        tombstones: TombstoneIndex = .empty, trusted: TrustedSigningKeys? = nil
     ) -> [Violation] {
-        guard pinnedKey.fingerprint.hex == head.keyFingerprint else {
+        let trusted = trusted ?? TrustedSigningKeys(pinned: pinnedKey)
+        guard let signer = trusted.key(head.keyFingerprint) else {
             return [Violation(kind: .unknownSigningKey, table: table, seq: seq,
                               message: "\(label): signed by key \(head.keyFingerprint.prefix(16))…, not by the pinned auditor key \(pinnedKey.fingerprint.hex.prefix(16))…")]
         }
-        guard head.isValid(under: pinnedKey) else {
+        guard head.isValid(under: signer) else {
             return [Violation(kind: .badSignature, table: table, seq: seq,
                               message: "\(label): the Ed25519 signature does not verify (the head was altered or forged)")]
         }
         var violations: [Violation] = []
+        if let seq, let last = trusted.retiredAfter[head.keyFingerprint], seq > last {
+            violations.append(Violation(
+                kind: .retiredSigningKey, table: table, seq: seq,
+                message: "\(label): signed by key \(head.keyFingerprint.prefix(16))…, which a key transition retired after signed head \(last) (a stolen or revoked key)"))
+        }
         for chain in head.chains {
             guard ChainedTable.named(chain.table) != nil else {
                 violations.append(Violation(kind: .badHead, table: table, seq: seq, message: "\(label): names unknown table \(chain.table)"))
@@ -392,8 +407,10 @@ public enum StoreVerifier {
     /// Checks collector key endorsements and ingestion signatures, and that every row of the
     /// collector-signed tables is covered by exactly one valid signature.
     static func checkCollectorSignatures(
-        in db: Database, pinnedKey: StoreVerificationKey, walkable: [ChainedTable], tombstones: TombstoneIndex = .empty
+        in db: Database, pinnedKey: StoreVerificationKey, walkable: [ChainedTable], tombstones: TombstoneIndex = .empty,
+        trusted: TrustedSigningKeys? = nil
     ) throws -> (violations: [Violation], keys: Int, signatures: Int) {
+        let trustedKeys = trusted ?? TrustedSigningKeys(pinned: pinnedKey)
         guard walkable.contains(.collectorKeys), walkable.contains(.ingestionSignatures) else {
             // A schema-1 store has no collector signatures; its ingested rows are not covered.
             var violations: [Violation] = []
@@ -410,7 +427,8 @@ public enum StoreVerifier {
         var violations: [Violation] = []
         var trusted: [String: StoreVerificationKey] = [:]
         for (seq, endorsement) in try KeyRegistry.collectorEndorsements(in: db) {
-            guard endorsement.isValid(under: pinnedKey), let key = endorsement.collectorKey else {
+            guard let endorser = trustedKeys.key(endorsement.endorsedBy), endorsement.isValid(under: endorser),
+                  let key = endorsement.collectorKey else {
                 violations.append(Violation(
                     kind: .unendorsedCollectorKey, table: ChainedTable.collectorKeys.name, seq: seq,
                     message: "collector_keys row \(seq): the key \(endorsement.keyFingerprint.prefix(16))… is not endorsed by the pinned auditor key (added by someone else); its signatures are ignored"))

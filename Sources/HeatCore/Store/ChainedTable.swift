@@ -123,7 +123,7 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         // v4-ciphertexts (the encrypted pipeline)
         .ciphertexts, .collectorState,
         // v5-operations (issue 27)
-        .retentionTombstones,
+        .retentionTombstones, .keyTransitions,
     ]
 
     /// The chains a signed head covers: every ``registered`` table (not ``signedHeads`` itself).

@@ -119,9 +119,10 @@ public enum StoreSchema {
             try db.execute(sql: "CREATE INDEX collector_state_week ON collector_state(week, batch)")
             try db.execute(sql: "PRAGMA user_version = 4")
         }
-        // Issue 27: signed retention tombstones (key lifecycle, erasure and directory tables come later).
+        // Issue 27: signed retention tombstones and key transitions.
         migrator.registerMigration("v5-operations") { db in
             try createChainedTable(.retentionTombstones, in: db)
+            try createChainedTable(.keyTransitions, in: db)
             try db.execute(sql: "PRAGMA user_version = 5")
         }
         return migrator

@@ -108,7 +108,8 @@ public enum StoreBackup {
         let bytes = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.int64Value ?? 0
         return try store.read { db in
             var rows: [String: Int64] = [:]
-            for table in ChainedTable.all where try db.tableExists(table.name) {
+            for table in ChainedTable.all {
+                guard try db.tableExists(table.name) else { continue }
                 rows[table.name] = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0
             }
             let clients = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM client_directory") ?? 0

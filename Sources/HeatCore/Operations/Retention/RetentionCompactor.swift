@@ -103,7 +103,8 @@ public enum RetentionCompactor {
     public static func newestWeek(in store: HeatStore) throws -> ISOWeek? {
         try store.read { db in
             var newest: ISOWeek?
-            for table in weeklyTables where try db.tableExists(table.name) {
+            for table in weeklyTables {
+                guard try db.tableExists(table.name) else { continue }
                 if let text = try String.fetchOne(db, sql: "SELECT MAX(CAST(week AS TEXT)) FROM \(table.name)"),
                    let week = try? ISOWeek(parsing: text) {
                     newest = max(newest ?? week, week)

@@ -153,9 +153,10 @@ struct TombstoneIndex: Sendable {
 
     static let empty = TombstoneIndex()
 
-    /// Reads `retention_tombstones` (when the schema has it) and keeps the valid tombstones;
+    /// Reads `retention_tombstones` (when the schema has it) and keeps the tombstones valid under
+    /// a trusted signing key (the pinned key or one it rotated to);
     /// each invalid one becomes a `badTombstone` violation.
-    static func load(in db: Database, pinnedKey: StoreVerificationKey) throws -> (TombstoneIndex, [Violation]) {
+    static func load(in db: Database, trusted: TrustedSigningKeys) throws -> (TombstoneIndex, [Violation]) {
         var index = TombstoneIndex()
         var violations: [Violation] = []
         let name = ChainedTable.retentionTombstones.name
@@ -179,7 +180,7 @@ struct TombstoneIndex: Sendable {
             let stone = RetentionTombstone(
                 recordedAt: recorded, table: table, firstSeq: first, lastSeq: last, policy: policy, anchors: anchors,
                 keyFingerprint: fingerprint, signature: Hex.encode(signature))
-            if let problem = stone.problem(under: pinnedKey) {
+            if let problem = stone.problem(under: trusted.key(fingerprint) ?? trusted.pinned) {
                 violations.append(Violation(kind: .badTombstone, table: name, seq: seq,
                                             message: "\(name) row \(seq) (\(table) rows \(first)-\(last)): \(problem); the rows it names count as deleted"))
                 continue
@@ -203,8 +204,9 @@ struct TombstoneIndex: Sendable {
 
     /// One line per tombstone for reports: `ciphertexts rows 1-40 dropped by retention (weeks before 2025-W01), tombstone 1 of 2025-…`.
     var summaries: [String] {
-        all.map { seq, stone in
-            "\(stone.table) rows \(stone.firstSeq)-\(stone.lastSeq) dropped by retention (\(stone.policy)), signed tombstone \(seq) of \(stone.recordedAt.iso8601)"
+        all.map { entry in
+            let stone = entry.tombstone
+            return "\(stone.table) rows \(stone.firstSeq)-\(stone.lastSeq) dropped by retention (\(stone.policy)), signed tombstone \(entry.seq) of \(stone.recordedAt.iso8601)"
         }
     }
 }
