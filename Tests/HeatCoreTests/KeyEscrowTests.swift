@@ -75,17 +75,20 @@ import Testing
         let shareFiles: [String]
 
         init(threshold: Int = 2, names: [String] = ["alice", "bob", "carol"]) throws {
-            folder = try StoreTestSupport.temporaryDirectory()
-            secretURL = folder.appending(path: "bfv-secret-key.heat")
+            let root = try StoreTestSupport.temporaryDirectory()
+            let secret = root.appending(path: "bfv-secret-key.heat")
             let payload = Data(escrowTestBytes(5_000))
-            try Envelope(kind: .fheSecretKey, payload: payload).write(to: secretURL)
-            custodians = try names.map { try EscrowCustodianKey(name: $0) }
-            for custodian in custodians { try custodian.write(to: folder.appending(path: "custodians/\(custodian.name)")) }
+            try Envelope(kind: .fheSecretKey, payload: payload).write(to: secret)
+            let keys = try names.map { try EscrowCustodianKey(name: $0) }
+            for custodian in keys { try custodian.write(to: root.appending(path: "custodians/\(custodian.name)")) }
             let publicKeys = try names.map {
-                try EscrowCustodianPublicKey.load(from: folder.appending(path: "custodians/\($0)/custodian.pub"))
+                try EscrowCustodianPublicKey.load(from: root.appending(path: "custodians/\($0)/custodian.pub"))
             }
             shareFiles = try KeyEscrow.split(
-                secretFile: secretURL, custodians: publicKeys, threshold: threshold, into: folder.appending(path: "escrow"))
+                secretFile: secret, custodians: publicKeys, threshold: threshold, into: root.appending(path: "escrow"))
+            folder = root
+            secretURL = secret
+            custodians = keys
         }
 
         func load(_ indices: [Int]) throws -> [(path: String, share: EscrowShare)] {

@@ -120,7 +120,7 @@ public enum EscrowError: ClassifiedError, Equatable {
         case .missingCustodianKey: "pass that custodian's key with --custodian-key, or use another custodian's share"
         case .belowThreshold(_, let needed): "gather at least \(needed) custodians with their shares and keys"
         case .inconsistentShares, .recoveredDigestMismatch: "recover from another set of shares; at least one share given is not genuine"
-        case .crypto: nil
+        case .crypto, .emptySecret: nil
         case .unwritable: "check that the folder exists and is writable"
         case .alreadyExists: "choose an empty --out folder"
         }
