@@ -118,7 +118,7 @@ import Testing
             try ChainAppender(db, table: .keyTransitions).append(own.rowValues)
         }
         let unlinked = try other.verify(pinned: other.oldKey.verificationKey, other.head, allowUnsignedTail: true)
-        #expect(unlinked.violations.contains { $0.kind == .badKeyTransition && $0.message.contains("does not trust") })
+        #expect(unlinked.violations.contains { $0.kind == .badKeyTransition && $0.message.contains("neither of which the pinned auditor key trusts") })
     }
 
     @Test func retentionAfterRotationVerifiesUnderTheOriginalPin() throws {
