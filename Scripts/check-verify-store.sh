@@ -82,4 +82,31 @@ db.commit()
 PY
 check "forged row after the head" "$OUT/forged.db" --expect-head "$OUT/head.json"
 check "forged row after the head (--allow-unsigned-tail)" "$OUT/forged.db" --expect-head "$OUT/head.json" --allow-unsigned-tail
+
+# Issue 27: retention drops the two oldest weeks with signed tombstones; both verifiers accept the
+# gaps, and both flag a deletion beyond a tombstone and a tombstone whose signature was zeroed.
+CUTOFF="$(python3 -c "import sqlite3, sys; print(sorted({r[0] for r in sqlite3.connect(sys.argv[1]).execute('SELECT week FROM weekly_buckets')})[2])" "$OUT/heat.db")"
+cp "$OUT/heat.db" "$OUT/retained.db"
+cp "$OUT/head.json" "$OUT/retained-head.json"
+"$HEATCTL" retention apply --store "$OUT/retained.db" --keys "$OUT/keys/keyholder" --before "$CUTOFF" --window-weeks 2 \
+  --previous-head "$OUT/retained-head.json" --head-out "$OUT/retained-head.json" > /dev/null
+python3 - "$OUT/retained.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "retention with signed tombstones" "$OUT/retained.db" --expect-head "$OUT/retained-head.json"
+tamper_retained() {
+  local name="$1" sql="$2"
+  cp "$OUT/retained.db" "$OUT/$name.db"
+  python3 - "$OUT/$name.db" "$sql" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2]); db.commit(); db.close()
+PY
+}
+tamper_retained beyond "DROP TRIGGER weekly_buckets_no_delete;
+  DELETE FROM weekly_buckets WHERE seq = (SELECT MIN(seq) FROM weekly_buckets);"
+check "deletion beyond a tombstone" "$OUT/beyond.db" --expect-head "$OUT/retained-head.json"
+tamper_retained zeroed "DROP TRIGGER retention_tombstones_no_update;
+  UPDATE retention_tombstones SET signature = zeroblob(64) WHERE seq = 1;"
+check "tombstone with a zeroed signature" "$OUT/zeroed.db" --expect-head "$OUT/retained-head.json"
 exit $status

@@ -133,7 +133,11 @@ TABLES_BY_VERSION = {
     2: ["collector_keys", "ingestion_signatures"],
     3: [],  # v3-policy adds release_groups, which is append-only but not chained
     4: ["ciphertexts", "collector_state"],
+    5: ["retention_tombstones", "key_transitions"],  # v5-operations (issue 27)
 }
+# The tables retention may drop rows from (RetentionCompactor.weeklyTables).
+RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
+TOMBSTONES = "retention_tombstones"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
 
@@ -233,7 +237,91 @@ class Verifier:
             row = self.db.execute(f"SELECT CAST(row_hash AS BLOB) FROM {table} WHERE seq = ?", (seq,)).fetchone()
         except sqlite3.Error:
             return None
-        return bytes(row[0]) if row and row[0] is not None else None
+        if row and row[0] is not None:
+            return bytes(row[0])
+        for stone in getattr(self, "tombstones", {}).get(table, []):  # a dropped row's anchored hash
+            if stone["first"] <= seq <= stone["last"]:
+                return stone["anchors"].get(seq)
+        return None
+
+    def load_transitions(self):
+        """Signing keys linked to the pinned key by transitions signed by both keys (KeyTransition)."""
+        valid = []
+        for row in self.db.execute(
+                "SELECT seq, CAST(recorded_at AS BLOB), generation, CAST(old_public_key AS BLOB), CAST(new_public_key AS BLOB), "
+                "final_head_seq, CAST(reason AS BLOB), CAST(old_signature AS BLOB), CAST(new_signature AS BLOB) "
+                "FROM key_transitions ORDER BY seq"):
+            seq, recorded, generation, old, new, final, reason, old_sig, new_sig = row
+            try:
+                old, new = bytes(old), bytes(new)
+                message = b"customerheat.key-transition/1" + c_text(bytes(recorded)) + c_int(generation) + c_blob(old)
+                message += c_blob(new) + c_int(final) + c_text(bytes(reason))
+                ok = len(old) == 32 and len(new) == 32 and old != new and isinstance(final, int) \
+                    and ed25519_verify(old, message, bytes(old_sig)) and ed25519_verify(new, message, bytes(new_sig))
+            except (ValueError, TypeError, struct.error):
+                ok = False
+            if not ok:
+                self.violation("badKeyTransition", "key_transitions", seq,
+                               f"key_transitions row {seq}: not signed by both keys (forged or altered); it is ignored")
+                continue
+            valid.append((seq, old, new, final))
+        linked, changed = set(), True
+        while changed:
+            changed = False
+            for seq, old, new, final in valid:
+                old_fp, new_fp = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
+                if seq in linked or (old_fp not in self.trusted and new_fp not in self.trusted):
+                    continue
+                linked.add(seq)
+                changed = True
+                if old_fp in self.retired:
+                    self.violation("badKeyTransition", "key_transitions", seq,
+                                   f"key_transitions row {seq}: the key was already retired by an earlier transition (a fork)")
+                    continue
+                self.trusted[old_fp], self.trusted[new_fp], self.retired[old_fp] = old, new, final
+        for seq, _, _, _ in valid:
+            if seq not in linked:
+                self.violation("badKeyTransition", "key_transitions", seq,
+                               f"key_transitions row {seq}: links keys the pinned auditor key does not trust; it is ignored")
+
+    def load_tombstones(self):
+        """Valid retention tombstones (signed by the pinned key) by table; invalid ones are violations."""
+        for row in self.db.execute(
+                "SELECT seq, CAST(recorded_at AS BLOB), CAST(table_name AS BLOB), first_seq, last_seq, CAST(policy AS BLOB), "
+                "CAST(anchors AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB) FROM retention_tombstones ORDER BY seq"):
+            seq, recorded, table, first, last, policy, anchors, fingerprint, signature = row
+            label = f"{TOMBSTONES} row {seq}"
+            try:
+                recorded, table, policy = bytes(recorded).decode(), bytes(table).decode(), bytes(policy).decode()
+                fingerprint = bytes(fingerprint).decode()
+                anchors = [(int(a["seq"]), bytes.fromhex(a["hash"])) for a in json.loads(bytes(anchors))]
+                if not isinstance(first, int) or not isinstance(last, int):
+                    raise ValueError
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                self.violation("badTombstone", TOMBSTONES, seq, f"{label}: the tombstone cannot be parsed; the rows it names count as deleted")
+                continue
+            message = b"customerheat.tombstone/1" + c_text(recorded.encode()) + c_text(table.encode()) + c_int(first) + c_int(last)
+            message += c_text(policy.encode()) + c_int(len(anchors))
+            for anchor_seq, anchor_hash in anchors:
+                message += c_int(anchor_seq) + c_blob(anchor_hash)
+            message += c_text(fingerprint.encode())
+            problem = None
+            if fingerprint not in self.trusted:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(signature or b"")):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
+            elif table not in RETENTION_TABLES:
+                problem = f"names table {table}, from which retention never drops rows"
+            elif first < 1 or last < first:
+                problem = f"names an invalid range {first}-{last}"
+            elif not all(first <= a <= last and len(h) == 32 for a, h in anchors) or last not in dict(anchors):
+                problem = f"its anchors are outside the range or do not include row {last}"
+            if problem:
+                self.violation("badTombstone", TOMBSTONES, seq,
+                               f"{label} ({table} rows {first}-{last}): {problem}; the rows it names count as deleted")
+                continue
+            self.tombstones.setdefault(table, []).append({"first": first, "last": last, "anchors": dict(anchors)})
+            self.retention.append(f"{table} rows {first}-{last} dropped by retention ({policy}), signed tombstone {seq} of {recorded}")
 
     def columns(self, table):
         return [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
@@ -270,7 +358,14 @@ class Verifier:
                                    f"table {table}: the append-only trigger {name} was {'dropped' if sql is None else 'altered'}")
                     break
             self.walkable.append((table, cols[1:-2]))
-        self.counts = {t: self.one(f"SELECT COUNT(*) FROM {t}") for t, _ in self.walkable}
+        # Rows dropped by retention leave gaps, so coverage and the tail use the last seq, not COUNT(*).
+        self.counts = {t: self.one(f"SELECT COALESCE(MAX(seq), 0) FROM {t}") for t, _ in self.walkable}
+        self.trusted, self.retired = {self.pinned_fp: self.pinned}, {}
+        if "key_transitions" in [t for t, _ in self.walkable]:
+            self.load_transitions()
+        self.tombstones, self.retention = {}, []
+        if TOMBSTONES in [t for t, _ in self.walkable]:
+            self.load_tombstones()
         for table, cols in self.walkable:
             self.walk(table, cols)
         latest, heads = self.check_heads()
@@ -286,6 +381,12 @@ class Verifier:
         expected_seq, previous = 1, genesis(table)
         for row in self.db.execute(f"SELECT {', '.join(select)} FROM {table} ORDER BY seq"):
             seq = row[0]
+            # A gap is bridged only by valid tombstones covering it exactly (RetentionTombstone).
+            while isinstance(seq, int) and seq > expected_seq:
+                stone = next((t for t in self.tombstones.get(table, []) if t["first"] == expected_seq), None)
+                if stone is None or stone["last"] >= seq:
+                    break
+                expected_seq, previous = stone["last"] + 1, stone["anchors"][stone["last"]]
             if seq != expected_seq:
                 if seq > expected_seq:
                     self.violation("missingRow", table, expected_seq,
@@ -328,16 +429,21 @@ class Verifier:
             expected_seq += 1
 
     def check_head(self, head, label, seq):
-        if head.get("keyFingerprint") != self.pinned_fp:
+        signer = getattr(self, "trusted", {self.pinned_fp: self.pinned}).get(head.get("keyFingerprint"))
+        if signer is None:
             self.violation("unknownSigningKey", SIGNED_HEADS, seq, f"{label}: not signed by the pinned auditor key")
             return False
         try:
-            valid = ed25519_verify(self.pinned, head_message(head), bytes.fromhex(head.get("signature", "")))
+            valid = ed25519_verify(signer, head_message(head), bytes.fromhex(head.get("signature", "")))
         except (KeyError, ValueError, TypeError):
             valid = False
         if not valid:
             self.violation("badSignature", SIGNED_HEADS, seq, f"{label}: the Ed25519 signature does not verify")
             return False
+        retired = getattr(self, "retired", {}).get(head.get("keyFingerprint"))
+        if seq is not None and retired is not None and seq > retired:
+            self.violation("retiredSigningKey", SIGNED_HEADS, seq,
+                           f"{label}: signed by a key that a key transition retired after signed head {retired}")
         known = {t for t, _ in self.walkable} | {t for tables in TABLES_BY_VERSION.values() for t in tables}
         for chain in head["chains"]:
             if chain["table"] not in known:
@@ -405,8 +511,8 @@ class Verifier:
                 "CAST(signature AS BLOB) FROM collector_keys ORDER BY seq"):
             public, endorsed_by = bytes(public or b""), bytes(endorsed_by or b"")
             message = b"customerheat.collector-key/1" + c_blob(public) + c_text(endorsed_by) + c_text(bytes(endorsed_at or b""))
-            if endorsed_by.decode("utf-8", "replace") == self.pinned_fp and len(public) == 32 \
-                    and ed25519_verify(self.pinned, message, bytes(signature or b"")):
+            endorser = self.trusted.get(endorsed_by.decode("utf-8", "replace"))
+            if endorser is not None and len(public) == 32 and ed25519_verify(endorser, message, bytes(signature or b"")):
                 trusted[hashlib.sha256(public).hexdigest()] = public
             else:
                 self.violation("unendorsedCollectorKey", "collector_keys", seq,
@@ -529,8 +635,10 @@ def main(argv):
         return error.code
     if args.json:
         print(json.dumps({"intact": not verifier.violations, "violations": verifier.violations,
-                          "unsignedRows": verifier.unsigned}, indent=2, sort_keys=True))
+                          "unsignedRows": verifier.unsigned, "retention": verifier.retention}, indent=2, sort_keys=True))
     else:
+        for line in verifier.retention:
+            print(f"retention: {line}")
         for violation in verifier.violations:
             print(f"VIOLATION: {violation['kind']} {violation['table']} {violation['seq']}: {violation['message']}")
         if verifier.unsigned and args.allow_unsigned_tail:

@@ -71,6 +71,14 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     /// The API server's token key: the HS256 secret that signs and checks its JWTs, with the
     /// pinned issuer and audience (JSON payload, secret; `heatctl token keygen`, issue 21).
     case serverTokenKey = 50
+    /// An escrow custodian's X25519 private key, which opens the key shares sealed for that
+    /// custodian (JSON payload, secret; issue 27, `heatctl keys escrow custodian`).
+    case escrowCustodianKey = 60
+    /// An escrow custodian's X25519 public key, to which key shares are sealed (JSON payload; issue 27).
+    case escrowCustodianPublicKey = 61
+    /// One Shamir share of an escrowed secret key file, sealed with HPKE for one custodian
+    /// (JSON payload; issue 27, `heatctl keys escrow split`).
+    case escrowShare = 62
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -103,6 +111,9 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .fraudModel: "fraudModel"
         case .encryptedScores: "encryptedScores"
         case .serverTokenKey: "serverTokenKey"
+        case .escrowCustodianKey: "escrowCustodianKey"
+        case .escrowCustodianPublicKey: "escrowCustodianPublicKey"
+        case .escrowShare: "escrowShare"
         }
     }
 
@@ -112,6 +123,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .fheSecretKey, .pseudonymisationKey, .signingKey, .ingestionKey: true
         case .tfheSecretKey: true
         case .serverTokenKey: true
+        case .escrowCustodianKey, .escrowShare: true
         default: false
         }
     }

@@ -53,6 +53,8 @@ struct HeatCtl: AsyncParsableCommand {
             ScoresCommand.self,
             ServeCommand.self,
             TokenCommand.self,
+            RetentionCommand.self,
+            StoreCommand.self,
         ]
     )
 

@@ -49,6 +49,13 @@ import Testing
         _ = try collector.ingestor(signer: StoreTestSupport.signer(keys)).ingest(
             try StoreTestSupport.interactions(5..<10), clients: [], into: store, source: .init(name: "b.csv", inputHash: ""))
         let head = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .firstHead)
+        // Issue 27: a key rotation and a retention run fill key_transitions and retention_tombstones
+        // (4 more audit entries: keys.rotate, audit.sign, retention.compact, audit.sign).
+        let newKey = StoreSigningKey()
+        _ = try SigningKeyRotation.rotate(store: store, from: keys.signingKey, to: newKey, anchor: .previous(head), reason: "rotation")
+        let rotated = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(head))
+        _ = try RetentionCompactor.apply(store: store, key: newKey, anchor: .previous(rotated), before: try ISOWeek(parsing: "2026-W07"))
+        _ = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(rotated))
         let raw = try StoreTestSupport.attacker(store.path)
         for table in ChainedTable.all {
             #expect(try raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0 } > 0)
@@ -62,7 +69,7 @@ import Testing
         #expect(throws: StoreError.appendOnlyViolation(path: store.path, table: "audit_log")) {
             try store.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 1") }
         }
-        #expect(try AuditLog.entries(in: store).count == 5)
+        #expect(try AuditLog.entries(in: store).count == 9)
         #expect(try StoreVerifier.verify(store: store, pinnedKey: keys.signingKey.verificationKey, anchor: .previous(head)).intact)
     }
 

@@ -98,12 +98,28 @@ public enum StoreVerifier {
             }
             walkable.append(table)
         }
+        // Key transitions (issue 27): the pinned key and the keys valid transitions link it to.
+        var trusted = TrustedSigningKeys(pinned: pinnedKey)
+        if walkable.contains(.keyTransitions) {
+            let (keys, found) = try TrustedSigningKeys.load(in: db, pinned: pinnedKey)
+            trusted = keys
+            violations += found
+        }
+        // Retention tombstones (issue 27): only those signed by a trusted key bridge chain gaps.
+        var tombstones = TombstoneIndex.empty
+        if walkable.contains(.retentionTombstones) {
+            let (index, found) = try TombstoneIndex.load(in: db, trusted: trusted)
+            tombstones = index
+            violations += found
+        }
         // 2. Chains.
         var total: Int64 = 0
         var counts: [String: Int64] = [:]
+        var lastSeqs: [String: Int64] = [:]
         for table in walkable {
             let count = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0
             counts[table.name] = count
+            lastSeqs[table.name] = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM \(table.name)") ?? count
             total += count
         }
         progress?(0, total)
@@ -111,7 +127,7 @@ public enum StoreVerifier {
         var done: Int64 = 0
         for table in walkable {
             let base = done
-            let (head, violation) = try walk(table, in: db, progress: progress.map { report in
+            let (head, violation) = try walk(table, in: db, tombstones: tombstones, progress: progress.map { report in
                 { rows in report(base + rows, max(total, base + rows)) }
             })
             chains.append(head)
@@ -137,7 +153,8 @@ public enum StoreVerifier {
                     continue
                 }
                 head.signature = Hex.encode(row.lenientBlob(at: 2) ?? Data())
-                let found = check(head, label: label, table: "signed_heads", seq: seq, pinnedKey: pinnedKey, db: db)
+                let found = check(head, label: label, table: "signed_heads", seq: seq, pinnedKey: pinnedKey, db: db, tombstones: tombstones,
+                                  trusted: trusted)
                 violations += found
                 if found.contains(where: { $0.kind == .unknownSigningKey || $0.kind == .badSignature }) { continue }
                 if let previous, let shrunk = head.chains.first(where: { chain in
@@ -163,7 +180,8 @@ public enum StoreVerifier {
         // 4. The anchor.
         if case .previous(let expected) = anchor {
             let label = "expected head (signed \(expected.signedAt))"
-            let found = check(expected, label: label, table: "signed_heads", seq: nil, pinnedKey: pinnedKey, db: db)
+            let found = check(expected, label: label, table: "signed_heads", seq: nil, pinnedKey: pinnedKey, db: db, tombstones: tombstones,
+                              trusted: trusted)
             violations += found
             let authentic = !found.contains { $0.kind == .unknownSigningKey || $0.kind == .badSignature }
             if authentic, !storedHeads.contains(where: { $0.head.signature == expected.signature }) {
@@ -174,19 +192,19 @@ public enum StoreVerifier {
         }
 
         // 5. Collector keys and ingestion signatures.
-        let collector = try checkCollectorSignatures(in: db, pinnedKey: pinnedKey, walkable: walkable)
+        let collector = try checkCollectorSignatures(in: db, pinnedKey: pinnedKey, walkable: walkable, tombstones: tombstones, trusted: trusted)
         violations += collector.violations
 
         // 6. Rows after the latest signed head.
         var unsigned: [String: Int64] = [:]
         for table in walkable where table != .signedHeads {
-            let rows = counts[table.name] ?? 0
+            let rows = lastSeqs[table.name] ?? 0
             let covered = latest?.chains.first { $0.table == table.name }?.rows ?? 0
             if rows > covered { unsigned[table.name] = rows - covered }
         }
         if !allowUnsignedTail, let first = ChainedTable.registered.first(where: { unsigned[$0.name] != nil }),
            let count = unsigned[first.name] {
-            let rows = counts[first.name] ?? 0
+            let rows = lastSeqs[first.name] ?? 0
             let total = unsigned.values.reduce(0, +)
             let since = latest.map { "the latest signed head is of \($0.signedAt)" } ?? "the store has no valid signed head"
             violations.append(Violation(
@@ -198,7 +216,8 @@ public enum StoreVerifier {
         return VerificationReport(
             chains: chains, signedHeads: storedHeads.count, latestSignedAt: latest?.signedAt,
             unsignedRows: unsigned, checkedExpectedHead: checkedAnchor, violations: violations,
-            collectorKeys: collector.keys, ingestionSignatures: collector.signatures, allowedUnsignedTail: allowUnsignedTail)
+            collectorKeys: collector.keys, ingestionSignatures: collector.signatures, allowedUnsignedTail: allowUnsignedTail,
+            retention: tombstones.summaries)
     }
 
     /// How many rows pass between two progress reports of ``verify(store:pinnedKey:anchor:allowUnsignedTail:progress:)``.
@@ -230,7 +249,9 @@ public enum StoreVerifier {
 
     /// Walks one chain over the stored bytes and returns its verified head and its first
     /// violation; `progress` receives the rows verified in this chain every ``progressInterval`` rows.
-    static func walk(_ table: ChainedTable, in db: Database, progress: ((Int64) -> Void)? = nil) throws -> (ChainHead, Violation?) {
+    static func walk(
+        _ table: ChainedTable, in db: Database, tombstones: TombstoneIndex = .empty, progress: ((Int64) -> Void)? = nil
+    ) throws -> (ChainHead, Violation?) {
         var select = ["seq"]
         for column in table.columns {
             select.append("typeof(\(column))")
@@ -249,6 +270,13 @@ public enum StoreVerifier {
         while let row = try cursor.next() {
             guard let seq = row.lenientInteger(at: 0) else {
                 return stop(.badValue, expectedSeq, "\(name) row after seq \(expectedSeq - 1): seq is not an integer")
+            }
+            // A gap is bridged only by valid retention tombstones covering it exactly; the next
+            // row must then link to the last dropped row's anchored hash.
+            while seq > expectedSeq, let stone = tombstones.range(name, startingAt: expectedSeq), stone.lastSeq < seq,
+                  let hash = stone.anchorHash(stone.lastSeq) {
+                expectedSeq = stone.lastSeq + 1
+                previousHash = hash
             }
             if seq != expectedSeq {
                 return stop(.missingRow, expectedSeq, seq > expectedSeq
@@ -327,26 +355,33 @@ public enum StoreVerifier {
     }
 
     /// The stored `row_hash` of row `seq` of `table` (the genesis hash for seq 0), or `nil`.
-    static func storedHash(_ table: String, seq: Int64, in db: Database) -> [UInt8]? {
+    static func storedHash(_ table: String, seq: Int64, in db: Database, tombstones: TombstoneIndex = .empty) -> [UInt8]? {
         if seq == 0 { return ChainedTable.named(table)?.genesisHash }
         guard let row = try? Row.fetchOne(db, sql: "SELECT CAST(row_hash AS BLOB) FROM \(table) WHERE seq = ?", arguments: [seq]),
-              let data = row.lenientBlob(at: 0) else { return nil }
+              let data = row.lenientBlob(at: 0) else { return tombstones.hash(table, seq: seq) }
         return [UInt8](data)
     }
 
     /// Checks one signed head's signature (by the pinned key only) and its agreement with the chains.
     static func check(
-        _ head: SignedHead, label: String, table: String, seq: Int64?, pinnedKey: StoreVerificationKey, db: Database
+        _ head: SignedHead, label: String, table: String, seq: Int64?, pinnedKey: StoreVerificationKey, db: Database,
+        tombstones: TombstoneIndex = .empty, trusted: TrustedSigningKeys? = nil
     ) -> [Violation] {
-        guard pinnedKey.fingerprint.hex == head.keyFingerprint else {
+        let trusted = trusted ?? TrustedSigningKeys(pinned: pinnedKey)
+        guard let signer = trusted.key(head.keyFingerprint) else {
             return [Violation(kind: .unknownSigningKey, table: table, seq: seq,
                               message: "\(label): signed by key \(head.keyFingerprint.prefix(16))…, not by the pinned auditor key \(pinnedKey.fingerprint.hex.prefix(16))…")]
         }
-        guard head.isValid(under: pinnedKey) else {
+        guard head.isValid(under: signer) else {
             return [Violation(kind: .badSignature, table: table, seq: seq,
                               message: "\(label): the Ed25519 signature does not verify (the head was altered or forged)")]
         }
         var violations: [Violation] = []
+        if let seq, let last = trusted.retiredAfter[head.keyFingerprint], seq > last {
+            violations.append(Violation(
+                kind: .retiredSigningKey, table: table, seq: seq,
+                message: "\(label): signed by key \(head.keyFingerprint.prefix(16))…, which a key transition retired after signed head \(last) (a stolen or revoked key)"))
+        }
         for chain in head.chains {
             guard ChainedTable.named(chain.table) != nil else {
                 violations.append(Violation(kind: .badHead, table: table, seq: seq, message: "\(label): names unknown table \(chain.table)"))
@@ -354,7 +389,7 @@ public enum StoreVerifier {
             }
             guard chain.rows > 0 else { continue }
             let count = (try? Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(chain.table)")) ?? 0
-            guard let stored = storedHash(chain.table, seq: chain.rows, in: db) else {
+            guard let stored = storedHash(chain.table, seq: chain.rows, in: db, tombstones: tombstones) else {
                 violations.append(Violation(
                     kind: .rowsDeleted, table: chain.table, seq: chain.rows,
                     message: "\(chain.table) has \(count) rows but the \(label) covers \(chain.rows): rows were deleted (rollback)"))
@@ -372,8 +407,10 @@ public enum StoreVerifier {
     /// Checks collector key endorsements and ingestion signatures, and that every row of the
     /// collector-signed tables is covered by exactly one valid signature.
     static func checkCollectorSignatures(
-        in db: Database, pinnedKey: StoreVerificationKey, walkable: [ChainedTable]
+        in db: Database, pinnedKey: StoreVerificationKey, walkable: [ChainedTable], tombstones: TombstoneIndex = .empty,
+        trusted: TrustedSigningKeys? = nil
     ) throws -> (violations: [Violation], keys: Int, signatures: Int) {
+        let trustedKeys = trusted ?? TrustedSigningKeys(pinned: pinnedKey)
         guard walkable.contains(.collectorKeys), walkable.contains(.ingestionSignatures) else {
             // A schema-1 store has no collector signatures; its ingested rows are not covered.
             var violations: [Violation] = []
@@ -390,7 +427,8 @@ public enum StoreVerifier {
         var violations: [Violation] = []
         var trusted: [String: StoreVerificationKey] = [:]
         for (seq, endorsement) in try KeyRegistry.collectorEndorsements(in: db) {
-            guard endorsement.isValid(under: pinnedKey), let key = endorsement.collectorKey else {
+            guard let endorser = trustedKeys.key(endorsement.endorsedBy), endorsement.isValid(under: endorser),
+                  let key = endorsement.collectorKey else {
                 violations.append(Violation(
                     kind: .unendorsedCollectorKey, table: ChainedTable.collectorKeys.name, seq: seq,
                     message: "collector_keys row \(seq): the key \(endorsement.keyFingerprint.prefix(16))… is not endorsed by the pinned auditor key (added by someone else); its signatures are ignored"))
@@ -437,8 +475,8 @@ public enum StoreVerifier {
                     matches = false
                     break
                 }
-                let start = storedHash(range.table, seq: range.first - 1, in: db)
-                let end = storedHash(range.table, seq: range.last, in: db)
+                let start = storedHash(range.table, seq: range.first - 1, in: db, tombstones: tombstones)
+                let end = storedHash(range.table, seq: range.last, in: db, tombstones: tombstones)
                 if start.map(Hex.encode) != range.startHash || end.map(Hex.encode) != range.endHash {
                     bad("\(range.table) rows \(range.first)-\(range.last) no longer match the hashes the collector signed (rows changed after ingestion)")
                     matches = false
@@ -451,7 +489,7 @@ public enum StoreVerifier {
             }
         }
         for table in walkable where table.collectorSigned {
-            let count = (try? Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)")) ?? 0
+            let count = (try? Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM \(table.name)")) ?? 0
             var next: Int64 = 1
             var problem: (Int64, Int64, String)?
             for range in (coverage[table.name] ?? []).sorted(by: { $0.first < $1.first }) {

@@ -26,6 +26,9 @@ public struct VerificationReport: Sendable, Hashable, Codable {
     public var ingestionSignatures: Int
     /// Whether rows after the latest signed head were accepted (`--allow-unsigned-tail`).
     public var allowedUnsignedTail: Bool
+    /// One sentence per valid retention tombstone: the rows dropped by policy, which the chains
+    /// accept (issue 27; empty when none).
+    public var retention: [String] = []
     /// The total number of rows after the latest signed head.
     public var unsignedRowCount: Int64 { unsignedRows.values.reduce(0, +) }
 
@@ -44,8 +47,9 @@ public struct VerificationReport: Sendable, Hashable, Codable {
     public init(
         chains: [ChainHead], signedHeads: Int, latestSignedAt: UTCTimestamp?, unsignedRows: [String: Int64],
         checkedExpectedHead: Bool, violations: [Violation], collectorKeys: Int = 0, ingestionSignatures: Int = 0,
-        allowedUnsignedTail: Bool = false
+        allowedUnsignedTail: Bool = false, retention: [String] = []
     ) {
+        self.retention = retention
         self.collectorKeys = collectorKeys
         self.ingestionSignatures = ingestionSignatures
         self.allowedUnsignedTail = allowedUnsignedTail
@@ -59,7 +63,7 @@ public struct VerificationReport: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case intact, chains, signedHeads, latestSignedAt, unsignedRows, checkedExpectedHead, violations
-        case collectorKeys, ingestionSignatures, allowedUnsignedTail, unsignedRowCount
+        case collectorKeys, ingestionSignatures, allowedUnsignedTail, unsignedRowCount, retention
     }
 
     public init(from decoder: Decoder) throws {
@@ -73,6 +77,7 @@ public struct VerificationReport: Sendable, Hashable, Codable {
         collectorKeys = try container.decodeIfPresent(Int.self, forKey: .collectorKeys) ?? 0
         ingestionSignatures = try container.decodeIfPresent(Int.self, forKey: .ingestionSignatures) ?? 0
         allowedUnsignedTail = try container.decodeIfPresent(Bool.self, forKey: .allowedUnsignedTail) ?? false
+        retention = try container.decodeIfPresent([String].self, forKey: .retention) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -88,5 +93,6 @@ public struct VerificationReport: Sendable, Hashable, Codable {
         try container.encode(ingestionSignatures, forKey: .ingestionSignatures)
         try container.encode(allowedUnsignedTail, forKey: .allowedUnsignedTail)
         try container.encode(unsignedRowCount, forKey: .unsignedRowCount)
+        if !retention.isEmpty { try container.encode(retention, forKey: .retention) }
     }
 }

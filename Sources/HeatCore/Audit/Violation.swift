@@ -43,6 +43,14 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         case badIngestionSignature
         /// A collector key in the store is not endorsed by the pinned key.
         case unendorsedCollectorKey
+        /// A retention tombstone is not signed by the pinned key, cannot be parsed or is malformed
+        /// (issue 27); the rows it names then count as deleted.
+        case badTombstone
+        /// A key transition is not signed by both keys, does not connect to the pinned key, or
+        /// retires a key twice (issue 27).
+        case badKeyTransition
+        /// A signed head is signed by a key that a key transition retired before it (issue 27).
+        case retiredSigningKey
     }
 
     /// The kind.

@@ -59,6 +59,14 @@ public enum KeyRegistry {
     ///   - path: the store path, for error messages.
     /// - Throws: ``StoreError/keyMismatch(path:role:expected:found:)`` if another key is registered.
     public static func bind(_ key: StoreSigningKey, in db: Database, path: String) throws {
+        // Issue 27: after a rotation the current key is the newest transition's; retired keys are refused.
+        let transitions = try KeyTransition.all(in: db).compactMap(\.transition)
+        if let latest = transitions.last, let current = latest.newKey {
+            guard current.fingerprint == key.fingerprint else {
+                throw StoreError.keyMismatch(path: path, role: KeyRole.keyholder.rawValue, expected: current.fingerprint.hex, found: key.fingerprint.hex)
+            }
+            return
+        }
         try bind(role: .keyholder, kind: .signingKey, fingerprint: key.fingerprint,
                  publicKey: key.verificationKey.rawRepresentation, db: db, path: path)
     }
@@ -86,7 +94,9 @@ public enum KeyRegistry {
         guard endorsement.publicKey == Hex.encode(key.publicKey) else {
             throw StoreError.keyMismatch(path: path, role: "collector ingestion", expected: endorsement.keyFingerprint, found: fingerprint)
         }
-        if let signing = try registeredFingerprint(kind: .signingKey, in: db) {
+        // Issue 27: after a rotation, new endorsements come from the current (newest) signing key.
+        let current = try KeyTransition.all(in: db).compactMap(\.transition).last?.newKey?.fingerprint.hex
+        if let signing = try current ?? registeredFingerprint(kind: .signingKey, in: db) {
             let keys = try verificationKeys(in: db)
             guard endorsement.endorsedBy == signing, let signer = keys[signing], endorsement.isValid(under: signer) else {
                 throw StoreError.keyMismatch(path: path, role: "endorsing keyholder", expected: signing, found: endorsement.endorsedBy)

@@ -135,6 +135,8 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         .collectorKeys, .ingestionSignatures,
         // v4-ciphertexts (the encrypted pipeline)
         .ciphertexts, .collectorState,
+        // v5-operations (issue 27)
+        .retentionTombstones, .keyTransitions,
     ]
 
     /// The chains a signed head covers: every ``registered`` table (not ``signedHeads`` itself).

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 4
+    public static let currentVersion = 5
 
     /// The `CREATE TABLE` statement of a chained table.
     static func createStatement(for table: ChainedTable) -> String {
@@ -85,6 +85,12 @@ public enum StoreSchema {
             try db.execute(sql: "CREATE INDEX ciphertexts_batch ON ciphertexts(batch, week)")
             try db.execute(sql: "CREATE INDEX collector_state_week ON collector_state(week, batch)")
             try db.execute(sql: "PRAGMA user_version = 4")
+        }
+        // Issue 27: signed retention tombstones and key transitions.
+        migrator.registerMigration("v5-operations") { db in
+            try createChainedTable(.retentionTombstones, in: db)
+            try createChainedTable(.keyTransitions, in: db)
+            try db.execute(sql: "PRAGMA user_version = 5")
         }
         return migrator
     }

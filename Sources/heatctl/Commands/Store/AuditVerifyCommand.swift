@@ -86,6 +86,7 @@ struct AuditVerifyCommand: HeatCommand {
                 Console.output("\(report.signedHeads) signed heads by the pinned key, latest \(latest)")
             }
             Console.output("\(report.ingestionSignatures) ingestion runs signed by \(report.collectorKeys) endorsed collector keys")
+            for line in report.retention { Console.output("retention: \(line)") }
             if report.allowedUnsignedTail && report.unsignedRowCount > 0 {
                 for (table, rows) in report.unsignedRows.sorted(by: { $0.key < $1.key }) {
                     Console.output("\(table): \(rows) rows appended since the latest signed head")

@@ -1,0 +1,190 @@
+import Foundation
+import GRDB
+import HeatEnvelope
+
+/// A signed record that the key holder's store signing key was replaced (rotation, or
+/// revocation of a compromised key), issue 27.
+///
+/// Stored in the chained table `key_transitions`. Both the old and the new key sign the same
+/// message, so the transition links them in both directions: an auditor who pins the original
+/// key follows it forward, one who pins the current key follows it backward, and nobody can link
+/// a key of their own to a trusted one. The old key is **retired**: heads it signs in
+/// `signed_heads` after ``finalHeadSeq`` are violations, while every earlier signature (heads,
+/// collector endorsements, retention tombstones) keeps verifying. Signed message: the ASCII text
+/// `customerheat.key-transition/1`, then as ``CanonicalValue``s `recordedAt` (text), `generation`
+/// (integer), the old and the new public key (blobs, 32 bytes), `finalHeadSeq` (integer) and
+/// `reason` (text) (`Docs/Storage.md`, "Key transitions").
+///
+/// ```swift
+/// let transition = try KeyTransition.signed(from: oldKey, to: newKey, generation: 2, finalHeadSeq: 7, reason: "rotation")
+/// transition.isValid   // true
+/// ```
+public struct KeyTransition: Sendable, Hashable, Codable {
+    /// The format identifier that starts the signed message.
+    public static let domain = "customerheat.key-transition/1"
+
+    /// When the key was replaced.
+    public var recordedAt: UTCTimestamp
+    /// The new key's generation (the store's first signing key is generation 1).
+    public var generation: Int64
+    /// The old key's Ed25519 public key (hex).
+    public var oldPublicKey: String
+    /// The new key's Ed25519 public key (hex).
+    public var newPublicKey: String
+    /// The last `signed_heads` seq the old key may have signed.
+    public var finalHeadSeq: Int64
+    /// Why: `rotation`, or `revocation: <reason>` for a compromised key.
+    public var reason: String
+    /// The old key's signature over ``signedMessage`` (hex).
+    public var oldSignature: String
+    /// The new key's signature over ``signedMessage`` (hex).
+    public var newSignature: String
+
+    /// The bytes both keys sign.
+    public var signedMessage: [UInt8] {
+        var bytes = Array(Self.domain.utf8)
+        CanonicalValue.text(recordedAt.iso8601).append(to: &bytes)
+        CanonicalValue.integer(generation).append(to: &bytes)
+        CanonicalValue.blob(Hex.decode(oldPublicKey) ?? []).append(to: &bytes)
+        CanonicalValue.blob(Hex.decode(newPublicKey) ?? []).append(to: &bytes)
+        CanonicalValue.integer(finalHeadSeq).append(to: &bytes)
+        CanonicalValue.text(reason).append(to: &bytes)
+        return bytes
+    }
+
+    /// The old key, if its bytes are a valid public key.
+    public var oldKey: StoreVerificationKey? { Hex.decode(oldPublicKey).flatMap { try? StoreVerificationKey(rawRepresentation: $0) } }
+    /// The new key, if its bytes are a valid public key.
+    public var newKey: StoreVerificationKey? { Hex.decode(newPublicKey).flatMap { try? StoreVerificationKey(rawRepresentation: $0) } }
+
+    /// Whether both keys parse, differ, and both signatures verify.
+    public var isValid: Bool {
+        guard let old = oldKey, let new = newKey, old != new,
+              let oldRaw = Hex.decode(oldSignature), let newRaw = Hex.decode(newSignature) else { return false }
+        return old.isValidSignature(oldRaw, for: signedMessage) && new.isValidSignature(newRaw, for: signedMessage)
+    }
+
+    /// Makes a transition signed by both keys.
+    ///
+    /// - Parameters:
+    ///   - old: the key being replaced.
+    ///   - new: its successor.
+    ///   - generation: the new key's generation.
+    ///   - finalHeadSeq: the last signed head the old key signed.
+    ///   - reason: `rotation` or `revocation: …`.
+    ///   - recordedAt: the time (default: now).
+    /// - Returns: the signed transition.
+    /// - Throws: `CryptoKitError` if signing fails.
+    public static func signed(
+        from old: StoreSigningKey, to new: StoreSigningKey, generation: Int64, finalHeadSeq: Int64, reason: String,
+        recordedAt: UTCTimestamp? = nil
+    ) throws -> KeyTransition {
+        var transition = KeyTransition(
+            recordedAt: recordedAt ?? .now(), generation: generation, oldPublicKey: Hex.encode(old.verificationKey.rawRepresentation),
+            newPublicKey: Hex.encode(new.verificationKey.rawRepresentation), finalHeadSeq: finalHeadSeq, reason: reason,
+            oldSignature: "", newSignature: "")
+        transition.oldSignature = Hex.encode(try old.signature(for: transition.signedMessage))
+        transition.newSignature = Hex.encode(try new.signature(for: transition.signedMessage))
+        return transition
+    }
+
+    /// The row values in ``ChainedTable/keyTransitions`` column order.
+    var rowValues: [CanonicalValue] {
+        [.text(recordedAt.iso8601), .integer(generation), .blob(Hex.decode(oldPublicKey) ?? []),
+         .blob(Hex.decode(newPublicKey) ?? []), .integer(finalHeadSeq), .text(reason),
+         .blob(Hex.decode(oldSignature) ?? []), .blob(Hex.decode(newSignature) ?? [])]
+    }
+
+    /// The transitions recorded in the store, in order, with their seq (as stored: not yet verified).
+    static func all(in db: Database) throws -> [(seq: Int64, transition: KeyTransition?)] {
+        guard try db.tableExists(ChainedTable.keyTransitions.name) else { return [] }
+        return try Row.fetchAll(db, sql: """
+            SELECT seq, CAST(recorded_at AS BLOB), generation, CAST(old_public_key AS BLOB), CAST(new_public_key AS BLOB),
+                   final_head_seq, CAST(reason AS BLOB), CAST(old_signature AS BLOB), CAST(new_signature AS BLOB)
+            FROM key_transitions ORDER BY seq
+            """).map { row -> (seq: Int64, transition: KeyTransition?) in
+            let seq = row.lenientInteger(at: 0) ?? 0
+            guard let recorded = row.lenientBlob(at: 1).flatMap({ try? UTCTimestamp(iso8601: String(decoding: $0, as: UTF8.self)) }),
+                  let generation = row.lenientInteger(at: 2), let old = row.lenientBlob(at: 3), let new = row.lenientBlob(at: 4),
+                  let final = row.lenientInteger(at: 5), let reason = row.lenientBlob(at: 6),
+                  let oldSignature = row.lenientBlob(at: 7), let newSignature = row.lenientBlob(at: 8) else { return (seq, nil) }
+            return (seq, KeyTransition(
+                recordedAt: recorded, generation: generation, oldPublicKey: Hex.encode(old), newPublicKey: Hex.encode(new),
+                finalHeadSeq: final, reason: String(decoding: reason, as: UTF8.self), oldSignature: Hex.encode(oldSignature),
+                newSignature: Hex.encode(newSignature)))
+        }
+    }
+}
+
+extension ChainedTable {
+    /// Signed transitions of the store signing key (migration `v5-operations`, issue 27; ``KeyTransition``).
+    public static let keyTransitions = ChainedTable(
+        name: "key_transitions",
+        columns: [
+            ("recorded_at", "TEXT NOT NULL"), ("generation", "INTEGER NOT NULL"), ("old_public_key", "BLOB NOT NULL"),
+            ("new_public_key", "BLOB NOT NULL"), ("final_head_seq", "INTEGER NOT NULL"), ("reason", "TEXT NOT NULL"),
+            ("old_signature", "BLOB NOT NULL"), ("new_signature", "BLOB NOT NULL"),
+        ],
+        introducedIn: 5)
+}
+
+/// The signing keys a verification trusts: the pinned key and every key linked to it by valid
+/// ``KeyTransition``s, with the last signed head each retired key may have signed.
+struct TrustedSigningKeys: Sendable {
+    /// Trusted keys by fingerprint hex.
+    private(set) var keys: [String: StoreVerificationKey]
+    /// Retired keys: the last `signed_heads` seq each may have signed.
+    private(set) var retiredAfter: [String: Int64] = [:]
+    /// The pinned key.
+    let pinned: StoreVerificationKey
+
+    init(pinned: StoreVerificationKey) {
+        self.pinned = pinned
+        keys = [pinned.fingerprint.hex: pinned]
+    }
+
+    /// The trusted key with this fingerprint.
+    func key(_ fingerprint: String) -> StoreVerificationKey? { keys[fingerprint] }
+
+    /// Follows the valid transitions from the pinned key (both directions); every transition that
+    /// does not verify, does not connect to the pinned key or forks a key is a violation.
+    static func load(in db: Database, pinned: StoreVerificationKey) throws -> (TrustedSigningKeys, [Violation]) {
+        var trusted = TrustedSigningKeys(pinned: pinned)
+        var violations: [Violation] = []
+        let table = ChainedTable.keyTransitions.name
+        var valid: [(seq: Int64, transition: KeyTransition, old: StoreVerificationKey, new: StoreVerificationKey)] = []
+        for (seq, transition) in try KeyTransition.all(in: db) {
+            guard let transition, transition.isValid, let old = transition.oldKey, let new = transition.newKey else {
+                violations.append(Violation(kind: .badKeyTransition, table: table, seq: seq,
+                                            message: "\(table) row \(seq): the key transition cannot be parsed or is not signed by both keys (forged or altered); it is ignored"))
+                continue
+            }
+            valid.append((seq, transition, old, new))
+        }
+        var linked = Set<Int64>()
+        var changed = true
+        while changed {
+            changed = false
+            for entry in valid where !linked.contains(entry.seq) {
+                let oldFingerprint = entry.old.fingerprint.hex
+                let newFingerprint = entry.new.fingerprint.hex
+                guard trusted.keys[oldFingerprint] != nil || trusted.keys[newFingerprint] != nil else { continue }
+                linked.insert(entry.seq)
+                changed = true
+                if trusted.retiredAfter[oldFingerprint] != nil {
+                    violations.append(Violation(kind: .badKeyTransition, table: table, seq: entry.seq,
+                                                message: "\(table) row \(entry.seq): key \(oldFingerprint.prefix(16))… was already retired by an earlier transition (a fork)"))
+                    continue
+                }
+                trusted.keys[oldFingerprint] = entry.old
+                trusted.keys[newFingerprint] = entry.new
+                trusted.retiredAfter[oldFingerprint] = entry.transition.finalHeadSeq
+            }
+        }
+        for entry in valid where !linked.contains(entry.seq) {
+            violations.append(Violation(kind: .badKeyTransition, table: table, seq: entry.seq,
+                                        message: "\(table) row \(entry.seq): the transition links keys \(entry.old.fingerprint.hex.prefix(16))… and \(entry.new.fingerprint.hex.prefix(16))…, neither of which the pinned auditor key trusts; it is ignored"))
+        }
+        return (trusted, violations)
+    }
+}

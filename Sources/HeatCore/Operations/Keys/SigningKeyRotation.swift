@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import HeatEnvelope
+
+/// Rotation (or revocation) of the key holder's store signing key (issue 27).
+///
+/// ``rotate(store:from:to:anchor:reason:)`` runs in one immediate transaction committed with full
+/// durability: binds the old key; **verifies the whole store** under it against the anchor with no
+/// unsigned rows (refusing with ``KeyLifecycleError/refused(violations:)`` otherwise); requires at
+/// least one signed head; appends a ``KeyTransition`` signed by both keys that retires the old key
+/// after the latest signed head; records the new key in `key_fingerprints` and the audit log
+/// (`keys.rotate`). Then sign the store with the new key (`heatctl keys rotate` does both):
+/// `audit sign` accepts the new key because the latest transition names it, and refuses the
+/// retired one. Auditors may keep pinning the old key or switch to the new one.
+///
+/// ```swift
+/// let transition = try SigningKeyRotation.rotate(store: store, from: oldKey, to: newKey,
+///                                                 anchor: .previous(head), reason: "rotation")
+/// let next = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(head))
+/// ```
+public enum SigningKeyRotation {
+    /// The audit action recorded.
+    public static let auditAction = "keys.rotate"
+
+    /// Replaces the store signing key.
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - old: the current signing key.
+    ///   - new: its successor (a fresh key).
+    ///   - anchor: the previous head file.
+    ///   - reason: `rotation`, or `revocation: <why>` when the old key is compromised.
+    /// - Returns: the recorded transition.
+    /// - Throws: ``KeyLifecycleError`` or ``StoreError``.
+    public static func rotate(
+        store: HeatStore, from old: StoreSigningKey, to new: StoreSigningKey, anchor: HeadAnchor, reason: String
+    ) throws -> KeyTransition {
+        guard old.fingerprint != new.fingerprint else { throw KeyLifecycleError.sameKey(fingerprint: old.fingerprint.hex) }
+        return try store.writeDurably { db in
+            try KeyRegistry.bind(old, in: db, path: store.path)
+            let report = try StoreVerifier.verify(in: db, pinnedKey: old.verificationKey, anchor: anchor, allowUnsignedTail: false)
+            guard report.intact else { throw KeyLifecycleError.refused(violations: report.violations.map(\.message)) }
+            guard let finalHead = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM signed_heads"), finalHead >= 1 else {
+                throw KeyLifecycleError.noSignedHead(path: store.path)
+            }
+            let generation = Int64(try KeyTransition.all(in: db).count + 2)
+            let transition: KeyTransition
+            do {
+                transition = try KeyTransition.signed(from: old, to: new, generation: generation, finalHeadSeq: finalHead, reason: reason)
+            } catch {
+                throw AuditError.signingFailed(reason: String(describing: error))
+            }
+            try ChainAppender(db, table: .keyTransitions).append(transition.rowValues)
+            try ChainAppender(db, table: .keyFingerprints).append([
+                .text(transition.recordedAt.iso8601), .text(KeyRole.keyholder.rawValue), .text(EnvelopeKind.signingKey.name),
+                .text(new.fingerprint.hex), .blob(new.verificationKey.rawRepresentation),
+            ])
+            try AuditLog.append(AuditEntry(
+                role: KeyRole.keyholder.rawValue, action: auditAction,
+                parameters: ["oldKey": old.fingerprint.hex, "newKey": new.fingerprint.hex, "generation": String(generation),
+                             "finalHeadSeq": String(finalHead), "reason": reason]), in: db)
+            return transition
+        }
+    }
+
+    /// Writes a fresh signing key as `out/keyholder/signing.key` (mode 0600) and its verification
+    /// key as `out/auditor/verification.key`, never replacing a file.
+    ///
+    /// - Parameter out: the folder for the new generation's keys.
+    /// - Returns: the key and the paths written.
+    /// - Throws: ``KeyError``.
+    public static func generateKey(at out: String) throws(KeyError) -> (key: StoreSigningKey, files: [String]) {
+        let key = StoreSigningKey()
+        var files: [String] = []
+        let root = URL(filePath: out)
+        for (role, name, envelope) in [
+            (KeyRole.keyholder, KeyFolder.signingKeyFile, Envelope(kind: .signingKey, payload: key.payload)),
+            (KeyRole.auditor, KeyFolder.verificationKeyFile, Envelope(kind: .verificationKey, payload: key.verificationKey.payload)),
+        ] {
+            let folder = root.appending(path: role.rawValue)
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw .unwritable(path: folder.path, reason: error.localizedDescription)
+            }
+            let url = folder.appending(path: name)
+            do {
+                try envelope.create(at: url)
+            } catch {
+                if case .alreadyExists = error { throw .alreadyExists(path: url.path) }
+                throw .envelope(error)
+            }
+            files.append(url.path)
+        }
+        return (key, files)
+    }
+}
+
+/// What can go wrong rotating or revoking a key.
+///
+/// ```swift
+/// do { _ = try SigningKeyRotation.rotate(store: store, from: key, to: key, anchor: .firstHead, reason: "rotation") }
+/// catch let error as KeyLifecycleError { print(error) }   // "the new key is the current key …"
+/// ```
+public enum KeyLifecycleError: ClassifiedError, Equatable {
+    /// The store does not verify (or has unsigned rows): no key is rotated over it (exit 1).
+    case refused(violations: [String])
+    /// The store has no signed head yet: there is nothing for the old key to hand over.
+    case noSignedHead(path: String)
+    /// The new key is the old one.
+    case sameKey(fingerprint: String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .refused: .integrityViolation
+        case .noSignedHead, .sameKey: .usage
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .refused(let violations):
+            "refusing to rotate the signing key: the store does not verify (\(violations.count) violation\(violations.count == 1 ? "" : "s"); first: \(violations.first ?? "none"))"
+        case .noSignedHead(let path):
+            "\(path): the store has no signed head yet; sign it with the current key first"
+        case .sameKey(let fingerprint):
+            "the new key is the current key (\(fingerprint.prefix(16))…)"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .refused: "run `heatctl audit verify`, then `heatctl audit sign`, and rotate a store that verifies"
+        case .noSignedHead: "run `heatctl audit sign --first-head` first"
+        case .sameKey: "generate a fresh key with --out"
+        }
+    }
+}

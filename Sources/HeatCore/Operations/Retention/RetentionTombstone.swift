@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+import HeatEnvelope
+
+/// The key holder's signed record that rows `firstSeq...lastSeq` of a weekly table were dropped
+/// by the retention policy (issue 27).
+///
+/// Stored in the chained table `retention_tombstones`. A hash chain cannot be checked across
+/// rows that are gone, so the tombstone carries **anchors**: the `row_hash` of the last dropped
+/// row (the next row's `prev_hash` must equal it) and of every dropped row that a signed head or
+/// a collector ingestion signature names, so those older signatures still verify. The signature
+/// (Ed25519, the store signing key) covers the ASCII text `customerheat.tombstone/1` followed,
+/// each as a ``CanonicalValue``, by `recordedAt` (text), the table (text), `firstSeq` and
+/// `lastSeq` (integers), the policy (text), the number of anchors (integer), each anchor's seq
+/// (integer) and hash (blob), and the key fingerprint (text) (`Docs/Storage.md`, "Retention tombstones").
+///
+/// ```swift
+/// let stone = try RetentionTombstone.signed(table: "ciphertexts", firstSeq: 1, lastSeq: 40,
+///                                           policy: "weeks before 2025-W01", anchors: anchors, with: key)
+/// stone.isValid(under: key.verificationKey)   // true
+/// ```
+public struct RetentionTombstone: Sendable, Hashable, Codable {
+    /// The hash of one dropped row.
+    public struct Anchor: Sendable, Hashable, Codable {
+        /// The dropped row's `seq`.
+        public var seq: Int64
+        /// Its `row_hash` (hex).
+        public var hash: String
+
+        /// An anchor.
+        ///
+        /// - Parameters:
+        ///   - seq: the row's seq.
+        ///   - hash: its row hash in hex.
+        public init(seq: Int64, hash: String) {
+            self.seq = seq
+            self.hash = hash
+        }
+    }
+
+    /// The format identifier that starts the signed message.
+    public static let domain = "customerheat.tombstone/1"
+
+    /// When the rows were dropped.
+    public var recordedAt: UTCTimestamp
+    /// The table the rows were dropped from.
+    public var table: String
+    /// The first dropped `seq`.
+    public var firstSeq: Int64
+    /// The last dropped `seq`.
+    public var lastSeq: Int64
+    /// The rule that dropped them (for example `weeks before 2025-W01`).
+    public var policy: String
+    /// Hashes of dropped rows that later checks need, in `seq` order; always includes `lastSeq`.
+    public var anchors: [Anchor]
+    /// The signing key's fingerprint (hex).
+    public var keyFingerprint: String
+    /// The Ed25519 signature over ``signedMessage`` (hex).
+    public var signature: String
+
+    /// The bytes the signature covers.
+    public var signedMessage: [UInt8] {
+        var bytes = Array(Self.domain.utf8)
+        CanonicalValue.text(recordedAt.iso8601).append(to: &bytes)
+        CanonicalValue.text(table).append(to: &bytes)
+        CanonicalValue.integer(firstSeq).append(to: &bytes)
+        CanonicalValue.integer(lastSeq).append(to: &bytes)
+        CanonicalValue.text(policy).append(to: &bytes)
+        CanonicalValue.integer(Int64(anchors.count)).append(to: &bytes)
+        for anchor in anchors {
+            CanonicalValue.integer(anchor.seq).append(to: &bytes)
+            CanonicalValue.blob(Hex.decode(anchor.hash) ?? []).append(to: &bytes)
+        }
+        CanonicalValue.text(keyFingerprint).append(to: &bytes)
+        return bytes
+    }
+
+    /// Makes and signs a tombstone.
+    ///
+    /// - Parameters:
+    ///   - table: the table.
+    ///   - firstSeq: the first dropped seq.
+    ///   - lastSeq: the last dropped seq.
+    ///   - policy: the rule.
+    ///   - anchors: the dropped rows' hashes that must stay checkable (sorted and de-duplicated here).
+    ///   - key: the key holder's store signing key.
+    ///   - recordedAt: the time (default: now).
+    /// - Returns: the signed tombstone.
+    /// - Throws: `CryptoKitError` if signing fails.
+    public static func signed(
+        table: String, firstSeq: Int64, lastSeq: Int64, policy: String, anchors: [Anchor], with key: StoreSigningKey,
+        recordedAt: UTCTimestamp? = nil
+    ) throws -> RetentionTombstone {
+        var unique = [Int64: Anchor]()
+        for anchor in anchors { unique[anchor.seq] = anchor }
+        var stone = RetentionTombstone(
+            recordedAt: recordedAt ?? .now(), table: table, firstSeq: firstSeq, lastSeq: lastSeq, policy: policy,
+            anchors: unique.values.sorted { $0.seq < $1.seq }, keyFingerprint: key.fingerprint.hex, signature: "")
+        stone.signature = Hex.encode(try key.signature(for: stone.signedMessage))
+        return stone
+    }
+
+    /// Whether the tombstone is well formed and signed by `key`: the fingerprint is `key`'s, the
+    /// table is one retention may drop from, the range is valid, every anchor lies in it with a
+    /// 32-byte hash, `lastSeq` is anchored, and the signature verifies.
+    ///
+    /// - Parameter key: the pinned verification key.
+    /// - Returns: `nil` when valid, else why not.
+    public func problem(under key: StoreVerificationKey) -> String? {
+        guard keyFingerprint == key.fingerprint.hex else {
+            return "signed by key \(keyFingerprint.prefix(16))…, not by the pinned auditor key \(key.fingerprint.hex.prefix(16))…"
+        }
+        guard let raw = Hex.decode(signature), key.isValidSignature(raw, for: signedMessage) else {
+            return "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
+        }
+        guard RetentionCompactor.weeklyTables.contains(where: { $0.name == table }) else {
+            return "names table \(table), from which retention never drops rows"
+        }
+        guard firstSeq >= 1, lastSeq >= firstSeq else { return "names an empty or invalid range \(firstSeq)-\(lastSeq)" }
+        guard anchors.allSatisfy({ $0.seq >= firstSeq && $0.seq <= lastSeq && (Hex.decode($0.hash)?.count ?? 0) == 32 }),
+              anchors.contains(where: { $0.seq == lastSeq }) else {
+            return "its anchors are outside the range or do not include row \(lastSeq)"
+        }
+        return nil
+    }
+
+    /// The hash of dropped row `seq`, if anchored.
+    func anchorHash(_ seq: Int64) -> [UInt8]? {
+        anchors.first { $0.seq == seq }.flatMap { Hex.decode($0.hash) }
+    }
+
+    /// The anchors as stored (JSON, sorted keys).
+    var anchorsJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(anchors)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    /// The row values in ``ChainedTable/retentionTombstones`` column order.
+    var rowValues: [CanonicalValue] {
+        [.text(recordedAt.iso8601), .text(table), .integer(firstSeq), .integer(lastSeq), .text(policy), .text(anchorsJSON),
+         .text(keyFingerprint), .blob(Hex.decode(signature) ?? [])]
+    }
+}
+
+/// The tombstones of a store that verify under the pinned key, by table: what ``StoreVerifier``
+/// uses to bridge chain gaps and to find the hashes of dropped rows.
+struct TombstoneIndex: Sendable {
+    /// Valid tombstones by table, sorted by `firstSeq`.
+    private(set) var byTable: [String: [RetentionTombstone]] = [:]
+    /// The `retention_tombstones` seq of each valid tombstone, in the same order.
+    private(set) var all: [(seq: Int64, tombstone: RetentionTombstone)] = []
+
+    static let empty = TombstoneIndex()
+
+    /// Reads `retention_tombstones` (when the schema has it) and keeps the tombstones valid under
+    /// a trusted signing key (the pinned key or one it rotated to);
+    /// each invalid one becomes a `badTombstone` violation.
+    static func load(in db: Database, trusted: TrustedSigningKeys) throws -> (TombstoneIndex, [Violation]) {
+        var index = TombstoneIndex()
+        var violations: [Violation] = []
+        let name = ChainedTable.retentionTombstones.name
+        guard try db.tableExists(name) else { return (index, []) }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT seq, CAST(recorded_at AS BLOB), CAST(table_name AS BLOB), first_seq, last_seq, CAST(policy AS BLOB),
+                   CAST(anchors AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
+            FROM \(name) ORDER BY seq
+            """)
+        for row in rows {
+            let seq = row.lenientInteger(at: 0) ?? 0
+            func text(_ column: Int) -> String? { row.lenientBlob(at: column).map { String(decoding: $0, as: UTF8.self) } }
+            guard let recorded = text(1).flatMap({ try? UTCTimestamp(iso8601: $0) }), let table = text(2),
+                  let first = row.lenientInteger(at: 3), let last = row.lenientInteger(at: 4), let policy = text(5),
+                  let anchors = row.lenientBlob(at: 6).flatMap({ try? JSONDecoder().decode([RetentionTombstone.Anchor].self, from: $0) }),
+                  let fingerprint = text(7), let signature = row.lenientBlob(at: 8) else {
+                violations.append(Violation(kind: .badTombstone, table: name, seq: seq,
+                                            message: "\(name) row \(seq): the tombstone cannot be parsed; the rows it names count as deleted"))
+                continue
+            }
+            let stone = RetentionTombstone(
+                recordedAt: recorded, table: table, firstSeq: first, lastSeq: last, policy: policy, anchors: anchors,
+                keyFingerprint: fingerprint, signature: Hex.encode(signature))
+            if let problem = stone.problem(under: trusted.key(fingerprint) ?? trusted.pinned) {
+                violations.append(Violation(kind: .badTombstone, table: name, seq: seq,
+                                            message: "\(name) row \(seq) (\(table) rows \(first)-\(last)): \(problem); the rows it names count as deleted"))
+                continue
+            }
+            index.byTable[table, default: []].append(stone)
+            index.all.append((seq, stone))
+        }
+        for key in index.byTable.keys { index.byTable[key]?.sort { $0.firstSeq < $1.firstSeq } }
+        return (index, violations)
+    }
+
+    /// The valid tombstone of `table` whose range starts at `seq`.
+    func range(_ table: String, startingAt seq: Int64) -> RetentionTombstone? {
+        byTable[table]?.first { $0.firstSeq == seq }
+    }
+
+    /// The anchored hash of dropped row `seq` of `table`.
+    func hash(_ table: String, seq: Int64) -> [UInt8]? {
+        byTable[table]?.first { $0.firstSeq <= seq && seq <= $0.lastSeq }?.anchorHash(seq)
+    }
+
+    /// One line per tombstone for reports: `ciphertexts rows 1-40 dropped by retention (weeks before 2025-W01), tombstone 1 of 2025-…`.
+    var summaries: [String] {
+        all.map { entry in
+            let stone = entry.tombstone
+            return "\(stone.table) rows \(stone.firstSeq)-\(stone.lastSeq) dropped by retention (\(stone.policy)), signed tombstone \(entry.seq) of \(stone.recordedAt.iso8601)"
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import Testing
+@testable import HeatCore
+
+/// Issue 27 through the built `heatctl`: escrow drill, retention with both verifiers, exit codes.
+@Suite(.enabled(if: BuiltHeatctl.url != nil, "heatctl is not built"))
+struct OperationsCLITests {
+    func run(_ arguments: [String]) throws -> BuiltHeatctl.Outcome { try BuiltHeatctl.run(arguments) }
+
+    @Test func escrowDrillThroughTheCLI() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keys = folder.appending(path: "keys").path
+        #expect(try run(["keys", "generate", "--out", keys]).status == 0)
+        let secret = "\(keys)/keyholder/bfv-secret-key.heat"
+        for name in ["alice", "bob", "carol"] {
+            let made = try run(["keys", "escrow", "custodian", "--name", name, "--out", folder.appending(path: name).path])
+            #expect(made.status == 0, "\(made.stderr)")
+        }
+        let pub = { (name: String) in folder.appending(path: "\(name)/custodian.pub").path }
+        let key = { (name: String) in folder.appending(path: "\(name)/custodian.key").path }
+        let escrow = folder.appending(path: "escrow").path
+        let mismatch = try run(["keys", "escrow", "split", "--key", secret, "--shares", "4", "--threshold", "2",
+                                "--custodian", pub("alice"), "--custodian", pub("bob"), "--custodian", pub("carol"), "--out", escrow])
+        #expect(mismatch.status == 64)
+        let split = try run(["keys", "escrow", "split", "--key", secret, "--shares", "3", "--threshold", "2",
+                             "--custodian", pub("alice"), "--custodian", pub("bob"), "--custodian", pub("carol"), "--out", escrow])
+        #expect(split.status == 0, "\(split.stderr)")
+        let share1 = "\(escrow)/share-1-alice.heat"
+        let share3 = "\(escrow)/share-3-carol.heat"
+
+        let recovered = try run(["keys", "escrow", "recover", share1, share3, "--custodian-key", key("alice"),
+                                 "--custodian-key", key("carol"), "--out", folder.appending(path: "recovered").path])
+        #expect(recovered.status == 0, "\(recovered.stderr)")
+        #expect(try Data(contentsOf: folder.appending(path: "recovered/bfv-secret-key.heat")) == Data(contentsOf: URL(filePath: secret)))
+
+        let alone = try run(["keys", "escrow", "recover", share1, "--custodian-key", key("alice"), "--out", folder.appending(path: "r2").path])
+        #expect(alone.status == 64)
+        #expect(alone.stderr.contains("1 share given, the escrow needs 2"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "r2/bfv-secret-key.heat").path))
+
+        // A share re-written with one sealed byte changed: named, exit 65, nothing written.
+        var share = try KeyEscrow.loadShare(from: URL(filePath: share3))
+        var sealed = try #require(Data(base64Encoded: share.sealedShare))
+        sealed[7] ^= 0x80
+        share.sealedShare = sealed.base64EncodedString()
+        let tamperedPath = folder.appending(path: "tampered.heat")
+        try KeyEscrow.writeShare(share, to: tamperedPath)
+        let tampered = try run(["keys", "escrow", "recover", share1, tamperedPath.path, "--custodian-key", key("alice"),
+                                "--custodian-key", key("carol"), "--out", folder.appending(path: "r3").path])
+        #expect(tampered.status == 65)
+        #expect(tampered.stderr.contains("tampered.heat: the share failed its integrity check"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "r3/bfv-secret-key.heat").path))
+    }
+
+    static let python = "/usr/bin/python3"
+
+    /// Retention through the CLI: `audit verify` and Scripts/verify-store.py both accept the
+    /// signed tombstones and name them, and both fail on a tombstone whose signature was altered.
+    @Test func retentionVerifiesWithBothVerifiersAndAForgedTombstoneFailsBoth() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appending(path: "heat.db").path
+        let keys = folder.appending(path: "keys").path
+        let head = folder.appending(path: "head.heat").path
+        var csv = "event_id,client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
+        for (n, day) in ["2025-01-06", "2025-01-14", "2025-02-03", "2025-06-02", "2026-02-02", "2026-03-02", "2026-03-03"].enumerated() {
+            for client in 1...3 { csv += "E\(n)-\(client),CL-\(client),RM-1,North,call,outbound,\(day)T09:30:00Z,600,\n" }
+        }
+        let input = folder.appending(path: "in.csv").path
+        try Data(csv.utf8).write(to: URL(filePath: input))
+        #expect(try run(["init", "--store", db]).status == 0)
+        #expect(try run(["keys", "generate", "--out", keys, "--store", db]).status == 0)
+        #expect(try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--plaintext"]).status == 0)
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head]).status == 0)
+
+        let inside = try run(["retention", "apply", "--store", db, "--keys", "\(keys)/keyholder", "--before", "2026-W01",
+                              "--previous-head", head, "--head-out", head])
+        #expect(inside.status == 64)
+        #expect(inside.stderr.contains("inside the 52-week heat window ending 2026-W10"))
+        let applied = try run(["retention", "apply", "--store", db, "--keys", "\(keys)/keyholder", "--before", "2025-W10",
+                               "--previous-head", head, "--head-out", head])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(applied.stdoutText.contains("dropped weekly_buckets rows 1-"))
+        let verified = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head])
+        #expect(verified.status == 0, "\(verified.stdoutText)")
+        #expect(verified.stdoutText.contains("retention: weekly_buckets rows 1-"))
+        let script = HeatctlRunnerRoot.url.appending(path: "Scripts/verify-store.py").path
+        let canPython = FileManager.default.isExecutableFile(atPath: Self.python)
+        if canPython {
+            let python = try BuiltHeatctl.run(executable: URL(filePath: Self.python),
+                                              [script, "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head])
+            #expect(python.status == 0, "\(python.stdoutText)\(python.stderr)")
+            #expect(python.stdoutText.contains("retention: weekly_buckets rows 1-"))
+        }
+
+        // An attacker alters the tombstone's signature and re-chains the table (triggers restored).
+        try DatabaseQueue(path: db).write { db in
+            try StoreTestSupport.dropTriggers(db, "retention_tombstones")
+            try db.execute(sql: "UPDATE retention_tombstones SET signature = zeroblob(64) WHERE seq = 1")
+            try StoreTestSupport.recomputeChain(db, .retentionTombstones)
+            for sql in StoreSchema.triggerStatements(for: .retentionTombstones) { try db.execute(sql: sql) }
+        }
+        let forged = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head, "--json"])
+        #expect(forged.status == 1)
+        #expect(forged.stdoutText.contains("badTombstone"))
+        if canPython {
+            let python = try BuiltHeatctl.run(executable: URL(filePath: Self.python),
+                                              [script, "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head, "--json"])
+            #expect(python.status == 1)
+            #expect(python.stdoutText.contains("badTombstone"))
+        }
+    }
+
+    @Test(arguments: [["keys", "escrow", "--help"], ["keys", "escrow", "split", "--help"],
+                      ["keys", "escrow", "recover", "--help"], ["keys", "escrow", "custodian", "--help"],
+                      ["retention", "--help"], ["retention", "apply", "--help"]])
+    func escrowHelpHasAnExample(arguments: [String]) throws {
+        let outcome = try run(arguments)
+        #expect(outcome.status == 0)
+        #expect(outcome.stdoutText.contains("Example"))
+    }
+}
+
+/// The repository root (for Scripts/).
+enum HeatctlRunnerRoot {
+    static let url = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
