@@ -11,7 +11,7 @@ import Testing
 struct FaultInjectionTests {
     typealias Outcome = BuiltHeatctl.Outcome
 
-    /// Every chained table's rows, each row's values as stored (blobs and text compared byte for byte).
+    /// Every table's rows in rowid order, each row's values as stored (blobs and text compared byte for byte).
     typealias Snapshot = [String: [[DatabaseValue]]]
 
     static func snapshot(_ path: String) throws -> Snapshot {
@@ -21,9 +21,12 @@ struct FaultInjectionTests {
         defer { try? queue.close() }
         return try queue.read { db in
             var tables: Snapshot = [:]
-            for table in ChainedTable.registered + [.signedHeads] {
-                guard try db.tableExists(table.name) else { continue }
-                tables[table.name] = try Row.fetchAll(db, sql: "SELECT * FROM \(table.name) ORDER BY seq").map { Array($0.databaseValues) }
+            // Every table of the store, not only the chained ones: the release ledger
+            // (`release_groups`) and any later bookkeeping table are written in the same transactions.
+            let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            for name in names {
+                let quoted = "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                tables[name] = try Row.fetchAll(db, sql: "SELECT * FROM \(quoted) ORDER BY rowid").map { Array($0.databaseValues) }
             }
             return tables
         }

@@ -99,5 +99,10 @@ import Testing
         #expect(entries.first?.parameters == [:])
         #expect(entries.first?.action == "init")
         #expect(entries.first?.seq == 1)
+        // Lenient reading never hides the tampering: the verifier still names the changed row.
+        let report = try StoreVerifier.verify(store: store, pinnedKey: StoreSigningKey().verificationKey,
+                                              anchor: .firstHead, allowUnsignedTail: true)
+        #expect(!report.intact)
+        #expect(report.violations.contains { $0.table == "audit_log" && $0.seq == 1 }, "\(report.violations)")
     }
 }

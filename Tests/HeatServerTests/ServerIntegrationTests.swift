@@ -153,6 +153,32 @@ import Testing
         try await live.stop()
     }
 
+    @Test func askAnswersFromTheCallersReleaseOnly() async throws {
+        let fixture = try ServerFixture.make()
+        let live = try await LiveServer.start(fixture.configuration())
+        // The executive's release holds 40 clients: the analyst quotes that number.
+        let executive = try await fixture.token(role: "executive")
+        let counted = try await live.post("/v1/ask", token: executive, body: #"{"question": "how many clients are there?"}"#)
+        #expect(counted.status == 200, "\(counted.text)")
+        let answer = counted.data as? [String: Any]
+        #expect(answer?["status"] as? String == "answered", "\(counted.text)")
+        #expect((answer?["text"] as? String)?.contains("40") == true, "\(counted.text)")
+        // The executive may compare managers; manager A may not learn manager B's mean heat (1,400),
+        // which is only in the executive's release.
+        let compared = try await live.post("/v1/ask", token: executive, body: #"{"question": "what is the mean heat of manager M-bbbb2222?"}"#)
+        #expect(compared.text.contains("1,400") || compared.text.contains("1400"), "\(compared.text)")
+        let managerA = try await fixture.token(role: "manager", manager: ServerFixture.managerA)
+        let probed = try await live.post("/v1/ask", token: managerA, body: #"{"question": "what is the mean heat of manager M-bbbb2222?"}"#)
+        #expect(probed.status == 200, "\(probed.text)")
+        #expect((probed.data as? [String: Any])?["status"] as? String != "answered", "\(probed.text)")
+        #expect(!probed.text.contains("1,400") && !probed.text.contains("1400"), "\(probed.text)")
+        // The auditor's role receives no results at all.
+        let auditor = try await fixture.token(role: "auditor")
+        let refused = try await live.post("/v1/ask", token: auditor, body: #"{"question": "how many clients are there?"}"#)
+        #expect(refused.status == 403, "\(refused.text)")
+        try await live.stop()
+    }
+
     @Test func perTokenRateLimitAnswers429WithRetryAfter() async throws {
         let fixture = try ServerFixture.make()
         var limits = ServerLimits()
