@@ -5,7 +5,7 @@ import HeatEnvelope
 import Logging
 import Prometheus
 
-/// Wraps the router: authenticates `/v1/` requests, applies the per-token rate limit, turns every
+/// Wraps the router: authenticates `/v1/` and `/dashboard` requests, applies the per-token rate limit, turns every
 /// error into a JSON answer with a stable code (never a 500 with internals), and records each
 /// access and refusal in the access log, the structured log and the metrics.
 struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == HeatRequestContext {
@@ -19,7 +19,7 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
         var response: Response
         var refusal: String?
         do {
-            if request.uri.path.hasPrefix("/v1/") {
+            if Self.isGuarded(request, server: server) {
                 let (identity, sessionID) = try await server.authenticate(request)
                 context.identity = identity
                 context.sessionID = sessionID
@@ -60,6 +60,19 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
             descriptor: MetricNameDescriptor(metricName: "heat_http_request_duration", unitName: "seconds", helpText: "Request handling time"),
             buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .seconds(1)]).record(elapsed)
         return response
+    }
+
+    /// Whether the request goes through the guard (authentication, rate limit, role, ready gate):
+    /// every `/v1/` request, and `/dashboard` whenever it carries a credential (a bearer token or
+    /// a live session cookie). A credential-less `/dashboard` request is only redirected to the
+    /// sign-in page and serves no data.
+    static func isGuarded(_ request: Request, server: HeatAPIServer) -> Bool {
+        let path = request.uri.path
+        if path.hasPrefix("/v1/") { return true }
+        if path == "/dashboard" || path == "/dashboard/" {
+            return request.headers[.authorization] != nil || server.session(of: request) != nil
+        }
+        return false
     }
 
     /// The JSON answer for any error: known errors keep their code; anything else is a 500

@@ -41,6 +41,8 @@ public struct HeatAPIServer: Sendable {
     public let logger: Logger
     /// The dashboard's cookie sessions.
     public let sessions = SessionStore()
+    /// The open event streams per token.
+    let streams = StreamCounter()
     let state: ReleaseState
 
     /// Checks the folders and loads everything the server needs.
@@ -120,7 +122,7 @@ public struct HeatAPIServer: Sendable {
         router.post("/v1/session") { _, context in try handlers.openSession(context) }
         router.delete("/v1/session") { _, context in handlers.closeSession(context) }
         router.get("/") { request, _ in handlers.home(request) }
-        router.get("/dashboard") { request, _ in try handlers.dashboard(request) }
+        router.get("/dashboard") { request, context in try handlers.dashboard(request, context) }
         router.get("/static/dashboard.js") { _, _ in handlers.dashboardScript() }
         return router
     }

@@ -28,7 +28,8 @@ public struct ReleaseCatalog: Sendable {
 
     /// The documents, newest first.
     public var entries: [Entry]
-    /// A digest of the file names, sizes and modification times: changes when a release lands.
+    /// A digest of every entry under the folder (names, sizes, modification times): changes when
+    /// anything lands, a release or any other file.
     public var fingerprint: String
 
     /// Creates a catalog from documents (for tests and the demo).
@@ -41,18 +42,31 @@ public struct ReleaseCatalog: Sendable {
         self.fingerprint = fingerprint
     }
 
-    /// The digest of a folder's `*.json` files (names, sizes, modification times).
+    /// The digest of everything under a folder: the same recursive walk as ``FolderGuard``
+    /// (every entry, hidden, nested or linked, whatever its name), hashing each entry's relative
+    /// name, size and modification time (of the file a link points at). Any file that appears,
+    /// disappears or changes therefore changes the digest, so the release watcher re-runs the
+    /// folder guard for a secret dropped in under any name, not only for a new `*.json`.
     ///
     /// - Parameter folder: the releases folder.
     /// - Returns: a hex digest; equal digests mean nothing changed.
     public static func fingerprint(of folder: String) -> String {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         var hasher = SHA256()
-        for name in names {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: (folder as NSString).appendingPathComponent(name))
+        var relatives: [String] = []
+        if let enumerator = FileManager.default.enumerator(atPath: folder) {
+            while let relative = enumerator.nextObject() as? String {
+                relatives.append(relative)
+                // Past the guard's limit the guard refuses the folder anyway; keep hashing bounded.
+                if relatives.count > FolderGuard.maximumEntries { break }
+            }
+        }
+        for relative in relatives.sorted() {
+            let path = (folder as NSString).appendingPathComponent(relative)
+            let resolved = (path as NSString).resolvingSymlinksInPath
+            let attributes = try? FileManager.default.attributesOfItem(atPath: resolved)
             let size = (attributes?[.size] as? Int) ?? -1
             let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-            hasher.update(data: Array("\(name)\u{0}\(size)\u{0}\(modified)\n".utf8))
+            hasher.update(data: Array("\(relative)\u{0}\(resolved == path ? "" : resolved)\u{0}\(size)\u{0}\(modified)\n".utf8))
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }

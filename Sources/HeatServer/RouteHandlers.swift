@@ -282,7 +282,7 @@ struct RouteHandlers: Sendable {
         let maxAge = max(1, Int(session.expires.timeIntervalSinceNow.rounded(.down)))
         struct Opened: Encodable { var csrf: String; var expiresIn: Int; var role: String }
         var response = json(Opened(csrf: session.csrf, expiresIn: maxAge, role: identity.role))
-        response.headers[.setCookie] = "\(SessionStore.cookieName)=\(session.id); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)"
+        response.headers[.setCookie] = "\(SessionStore.cookieName)=\(session.id); \(SessionStore.cookieAttributes(host: server.configuration.host)); Max-Age=\(maxAge)"
         return response
     }
 
@@ -290,7 +290,7 @@ struct RouteHandlers: Sendable {
     func closeSession(_ context: HeatRequestContext) -> Response {
         if let id = context.sessionID { server.sessions.remove(id) }
         var response = Response(status: .noContent, headers: [.cacheControl: "no-store"])
-        response.headers[.setCookie] = "\(SessionStore.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        response.headers[.setCookie] = "\(SessionStore.cookieName)=; \(SessionStore.cookieAttributes(host: server.configuration.host)); Max-Age=0"
         return response
     }
 
@@ -307,12 +307,14 @@ struct RouteHandlers: Sendable {
     }
 
     /// `GET /dashboard`: the role's release as the report's page, live.
-    func dashboard(_ request: Request) throws -> Response {
-        guard let session = server.session(of: request) else {
+    /// The guard (``GuardResponder``) has authenticated the cookie, applied the token's rate
+    /// limit and the ready gate, and put the identity in the context; without one, the sign-in page.
+    func dashboard(_ request: Request, _ context: HeatRequestContext) throws -> Response {
+        guard let identity = context.identity else {
             return Response(status: .seeOther, headers: [.location: "/", .cacheControl: "no-store"])
         }
-        let view = try server.state.view(for: session.identity)
-        return html(Dashboard.page(for: view, identity: session.identity))
+        let view = try server.state.view(for: identity)
+        return html(Dashboard.page(for: view, identity: identity))
     }
 
     func dashboardScript() -> Response {
@@ -324,17 +326,32 @@ struct RouteHandlers: Sendable {
     // MARK: Events
 
     /// A server-sent event stream: `event: release` each time a new release is loaded. The stream
-    /// ends on graceful shutdown or after 10 minutes (the client reconnects).
+    /// ends on graceful shutdown, after 10 minutes (the client reconnects), or when the token (or
+    /// session) expires, with `event: expired`. A token holds at most
+    /// ``StreamCounter/maximumPerToken`` streams at once (429 `too_many_streams` beyond).
     func events(_ request: Request, _ context: HeatRequestContext) throws -> Response {
-        _ = try identity(context)
+        let (identity, _) = try identity(context)
+        let sessionExpires = context.sessionID.flatMap { server.sessions.session($0)?.expires } ?? .distantFuture
+        let expires = min(identity.expires, sessionExpires)
+        let streams = server.streams
+        let tokenID = identity.tokenID
+        guard streams.acquire(tokenID) else {
+            throw APIError(status: .tooManyRequests, code: "too_many_streams",
+                           message: "this token already holds \(StreamCounter.maximumPerToken) event streams open")
+        }
         let state = server.state
         let start = state.current.generation
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            defer { streams.release(tokenID) }
             try await writer.write(ByteBuffer(string: "retry: 2000\n: connected generation \(start)\n\n"))
             var seen = start
             var ticks = 0
             while !Task.isCancelled && !Task.isShuttingDownGracefully && ticks < 2_400 {
+                if Date() >= expires {
+                    try await writer.write(ByteBuffer(string: "event: expired\ndata: {}\n\n"))
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(250))
                 ticks += 1
                 let now = state.current.generation

@@ -9,6 +9,9 @@ import Synchronization
 /// Browsers cannot put an `Authorization` header on an `EventSource`, and tokens never travel in
 /// URLs; the cookie is how the dashboard reaches `/v1/events` and the other endpoints.
 ///
+/// At most ``maximumSessionsPerToken`` sessions per token id (the oldest is replaced). The
+/// cookie is `Secure` unless the server listens on loopback only (``cookieAttributes(host:)``).
+///
 /// ```swift
 /// let sessions = SessionStore()
 /// let session = sessions.create(for: identity)
@@ -25,6 +28,8 @@ public final class SessionStore: Sendable {
         public var identity: Identity
         /// When the session ends (at most ``SessionStore/lifetime`` after creation, never after the token).
         public var expires: Date
+        /// When the session was opened (the oldest of a token's sessions is replaced first).
+        public var created: Date
     }
 
     /// The cookie's name.
@@ -33,6 +38,8 @@ public final class SessionStore: Sendable {
     public static let lifetime: TimeInterval = 15 * 60
     /// The most sessions held at once (expired ones are dropped first; then the oldest).
     public static let maximumSessions = 10_000
+    /// The most sessions one token (`jti`) holds at once; opening another replaces its oldest.
+    public static let maximumSessionsPerToken = 5
 
     private let sessions = Mutex<[String: Session]>([:])
 
@@ -47,8 +54,12 @@ public final class SessionStore: Sendable {
     /// - Returns: the session.
     public func create(for identity: Identity, now: Date = Date()) -> Session {
         let session = Session(id: Self.randomToken(), csrf: Self.randomToken(), identity: identity,
-                              expires: min(identity.expires, now.addingTimeInterval(Self.lifetime)))
+                              expires: min(identity.expires, now.addingTimeInterval(Self.lifetime)), created: now)
         sessions.withLock { sessions in
+            // One token cannot fill the store: beyond the per-token cap its oldest sessions go.
+            let own = sessions.values.filter { $0.identity.tokenID == identity.tokenID }
+                .sorted { ($0.created, $0.id) < ($1.created, $1.id) }
+            for old in own.prefix(max(0, own.count - Self.maximumSessionsPerToken + 1)) { sessions[old.id] = nil }
             if sessions.count >= Self.maximumSessions {
                 sessions = sessions.filter { $0.value.expires > now }
                 if sessions.count >= Self.maximumSessions, let oldest = sessions.min(by: { $0.value.expires < $1.value.expires }) {
@@ -81,6 +92,22 @@ public final class SessionStore: Sendable {
         sessions.withLock { $0[id] = nil }
     }
 
+    /// The cookie's attributes: `Path=/; HttpOnly; SameSite=Strict`, plus `Secure` unless `host`
+    /// is a loopback address (`127.x.x.x`, `::1`, `localhost`), where the server is reached over
+    /// plain HTTP from the same machine or through a TLS-terminating proxy on it.
+    ///
+    /// - Parameter host: the address the server listens on.
+    /// - Returns: the attributes, without the leading `; `.
+    public static func cookieAttributes(host: String) -> String {
+        "Path=/; HttpOnly; SameSite=Strict" + (isLoopback(host) ? "" : "; Secure")
+    }
+
+    /// Whether `host` is a loopback address.
+    static func isLoopback(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return name == "localhost" || name == "::1" || name.hasPrefix("127.")
+    }
+
     /// The session id in a `Cookie` header, if any.
     ///
     /// - Parameter header: the header's value.
@@ -107,4 +134,33 @@ public final class SessionStore: Sendable {
         return key.withUnsafeBytes { Data($0) }.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
+}
+
+/// The server-sent event streams open per token id, so one token cannot hold the server's
+/// connections (``maximumPerToken``; 429 `too_many_streams` beyond).
+final class StreamCounter: Sendable {
+    /// The most event streams one token holds open at once.
+    static let maximumPerToken = 4
+    private let counts = Mutex<[String: Int]>([:])
+
+    /// Reserves a stream for `tokenID`; `false` when the token already holds the maximum.
+    func acquire(_ tokenID: String) -> Bool {
+        counts.withLock { counts in
+            let current = counts[tokenID, default: 0]
+            guard current < Self.maximumPerToken else { return false }
+            counts[tokenID] = current + 1
+            return true
+        }
+    }
+
+    /// Releases a stream reserved by ``acquire(_:)``.
+    func release(_ tokenID: String) {
+        counts.withLock { counts in
+            let left = counts[tokenID, default: 0] - 1
+            counts[tokenID] = left > 0 ? left : nil
+        }
+    }
+
+    /// The streams `tokenID` holds open.
+    func count(_ tokenID: String) -> Int { counts.withLock { $0[tokenID, default: 0] } }
 }
