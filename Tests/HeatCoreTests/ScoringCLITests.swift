@@ -60,7 +60,19 @@ struct ScoringCLITests {
         // A gradient-boosted model cannot be scored on ciphertexts yet (exit 65).
         #expect(try run(["ml", "train", "--data", path("train.csv"), "--target", "churned", "--positive", "true", "--model", "gbdt",
                          "--ignore", "churn_week", "--rounds", "5", "--out", path("trees.model")]).status == 0)
+        let runsBefore = try ComputationLog.runs(in: HeatStore(path: db)).count
         #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", path("run2.heat"),
-                         "--model", path("trees.model")]).status == 65)
+                         "--model", path("trees.model"), "--scores-out", path("scores2.heat")]).status == 65)
+        // The refused model is checked before evaluating: no run file, no scores, no computation-log entry.
+        #expect(!FileManager.default.fileExists(atPath: path("run2.heat")))
+        #expect(!FileManager.default.fileExists(atPath: path("scores2.heat")))
+        #expect(try ComputationLog.runs(in: HeatStore(path: db)).count == runsBefore)
+
+        // Labels with a column other than the label columns are refused (exit 65), naming the column only.
+        try "client_id,churned,email\nC1,true,someone@example.com\n".write(toFile: path("leaky.csv"), atomically: true, encoding: .utf8)
+        let leaky = try run(["labels", "pseudonymise", "--keys", "\(keys)/collector", "--labels", path("leaky.csv"), "--out", path("leaky-out.csv")])
+        #expect(leaky.status == 65)
+        #expect(leaky.stderr.contains("email") && !leaky.stderr.contains("someone@"))
+        #expect(!FileManager.default.fileExists(atPath: path("leaky-out.csv")))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HeatEnvelope
 import HeatFHE
 import HeatML
@@ -90,7 +91,7 @@ import Testing
     @Test("labels are keyed by the client's masked reference; errors name line and field, never the id")
     func pseudonymiseLabels() throws {
         let key = PseudonymisationKey.insecureDerived(from: "labels")
-        let mapper = LabelPseudonymiser(key: key)
+        let mapper = try LabelPseudonymiser(key: key)
         let (csv, rows) = try mapper.pseudonymise(csv: "\u{FEFF}client_id,churned,churn_week\r\nC001,true,2026-W07\r\n C002 ,0,\r\n", source: "labels.csv")
         #expect(rows == 2)
         let lines = csv.split(separator: "\n").map(String.init)
@@ -114,6 +115,31 @@ import Testing
         let masked = try FeatureTable.maskedLabels(csv: csv, source: "masked.csv")
         #expect(masked.header == ["churned", "churn_week"])
         #expect(masked.rows[expected] == ["true", "2026-W07"])
+    }
+
+    @Test("labels keep only the label columns; any other column is refused with exit 65 naming it, never its values")
+    func pseudonymiseLabelsRefusesOtherColumns() throws {
+        let key = PseudonymisationKey.insecureDerived(from: "labels")
+        let mapper = try LabelPseudonymiser(key: key)
+        let leaking = "client_id,name,churned,email\nC001,SECRET-NAME,true,secret@example.com\n"
+        let refused = try #require(Self.caught { _ = try mapper.pseudonymise(csv: leaking, source: "l.csv") })
+        guard case .badLabels(path: "l.csv", line: 1, field: "name", reason: _) = refused else {
+            Issue.record("expected the name column refused, got \(refused)")
+            return
+        }
+        #expect(refused.category.exitCode == 65)
+        #expect(!refused.description.contains("SECRET") && !refused.description.contains("secret@"))
+        // An explicit --keep list carries over exactly those columns (churned always).
+        let kept = try LabelPseudonymiser(key: key, keep: ["plan"])
+            .pseudonymise(csv: "client_id,churned,plan\nC001,1,gold\n", source: "l.csv")
+        #expect(kept.csv.hasPrefix("client_ref,churned,plan\n") && kept.csv.hasSuffix(",1,gold\n"))
+        #expect(Self.caught { _ = try LabelPseudonymiser(key: key, keep: ["plan"]).pseudonymise(csv: "client_id,churned,churn_week\nC001,1,\n", source: "l.csv") }?
+            .category.exitCode == 65)
+        // A kept column must be in the header; --keep cannot name the id or a malformed column.
+        #expect(Self.caught { _ = try LabelPseudonymiser(key: key, keep: ["plan"]).pseudonymise(csv: "client_id,churned\nC001,1\n", source: "l.csv") }
+            == .badLabels(path: "l.csv", line: 1, field: "plan", reason: "the header has no such column (named by --keep)"))
+        #expect(Self.caught { _ = try LabelPseudonymiser(key: key, keep: ["client_id"]) }?.category.exitCode == 65)
+        #expect(Self.caught { _ = try LabelPseudonymiser(key: key, keep: ["a,b"]) }?.category.exitCode == 65)
     }
 
     // MARK: Model, scores file and release
@@ -221,6 +247,35 @@ import Testing
         }
         #expect(compared == 30)
         #expect(rows.contains { $0.values.contains { $0 > 0 } })
+    }
+
+    @Test("a one-event late export writes all ten feature-stream ciphertexts of its (week, batch), zeros included")
+    func lateEventWritesEveryStream() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keys = folder.appending(path: "keys").path
+        _ = try PipelineKeys.generate(at: keys, preset: "n8192-logq217-logt25")
+        let store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
+        let key = PseudonymisationKey.insecureDerived(from: "late-one")
+        let material = try PipelineKeys.publicMaterial(in: KeyFolder(path: "\(keys)/collector", role: .collector))
+        var collector = try Collector(pseudonymisationKey: key, material: material)
+        collector.encryptsFeatureStreams = true
+        let data = Self.dataset(seed: 9, clients: 20, weeks: 6)
+        _ = try collector.ingestor().ingest(data.interactions, clients: data.clients, into: store, source: .init(name: "a", inputHash: ""))
+        var late = try #require(data.interactions.first)
+        late.eventID = "LATE-EVENT-1"
+        _ = try collector.ingestor().ingest([late], clients: [], into: store, source: .init(name: "b", inputHash: ""))
+        let streams = ChurnFeatureSet.Stream.allCases.map(\.packing)
+        #expect(streams.count == 10)
+        let written = try store.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT week, batch, packing FROM ciphertexts
+                WHERE ingestion_run = (SELECT MAX(ingestion_run) FROM ciphertexts) AND packing LIKE 'activity.%'
+                """).map { "\($0["week"] as String):\($0["batch"] as Int64):\($0["packing"] as String)" }
+        }
+        let week = try #require(written.first.map { String($0.split(separator: ":")[0]) })
+        let batch = try #require(written.first.map { String($0.split(separator: ":")[1]) })
+        #expect(written.sorted() == streams.map { "\(week):\(batch):\($0)" }.sorted())
     }
 
     @Test("a store ingested without feature streams is refused with exit 66; heat still evaluates with them present")

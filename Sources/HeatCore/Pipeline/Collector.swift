@@ -136,7 +136,6 @@ public struct Collector: IngestionBucketSink {
                 var delta = [Int64](repeating: 0, count: n)
                 var changed = false
                 var streamDeltas = [[Int64]](repeating: [Int64](repeating: 0, count: n), count: streamCount)
-                var streamChanged = [Bool](repeating: false, count: streamCount)
                 for (offset, extra) in newActivity {
                     let old = state.activity[offset] ?? WeekActivity()
                     var merged = old
@@ -158,14 +157,15 @@ public struct Collector: IngestionBucketSink {
                         let after = featureSet.streamValues(merged)
                         for k in 0..<streamCount where after[k] != before[k] {
                             streamDeltas[k][offset] = Int64(after[k] - before[k])
-                            streamChanged[k] = true
                         }
                     }
                     state.activity[offset] = merged
                 }
                 pending.append(Pending(
                     week: week, batch: batch, delta: changed ? delta : nil, state: state,
-                    streams: (0..<streamCount).map { streamChanged[$0] ? streamDeltas[$0] : nil }))
+                    // Every stream of every touched (week, batch), zeros included: which streams
+                    // changed is not visible to the evaluator.
+                    streams: streamDeltas.map { Optional($0) }))
             }
         }
         // 2. On all cores, a chunk at a time (memory stays bounded by the chunk, not the export):

@@ -6,9 +6,12 @@ import Foundation
 /// only the client's pseudonymous reference `C-<64 hex digits>` (the full HMAC).
 ///
 /// Input: CSV with a header holding `client_id` and `churned` (`true` / `false`, `1` / `0`, any
-/// case), other columns (such as `churn_week`) are carried over; a UTF-8 BOM and CRLF line ends
-/// are accepted; quoted fields may not span lines. Output: `client_ref` then the other columns
-/// in input order. Errors name the line and field, never the raw id.
+/// case); the only other columns accepted are the label columns (``defaultLabelColumns``, or an
+/// explicit `keep` list): any other column (a name, an e-mail address ...) is refused with exit
+/// 65 naming the column, never its values, so nothing joinable with the features is carried
+/// over. A UTF-8 BOM and CRLF line ends are accepted; quoted fields may not span lines. Output:
+/// `client_ref` then the label columns in input order. Errors name the line and field, never
+/// the raw id.
 ///
 /// ```swift
 /// let masked = try LabelPseudonymiser(key: key).pseudonymise(csv: text, source: "labels.csv")
@@ -16,12 +19,41 @@ import Foundation
 public struct LabelPseudonymiser: Sendable {
     /// The column holding the masked reference in the output (and in `heatctl features`).
     public static let referenceColumn = "client_ref"
+    /// The label columns kept by default besides `client_id`: `churned` and `churn_week`.
+    public static let defaultLabelColumns = ["churned", "churn_week"]
     let pseudonymizer: Pseudonymizer
+    /// The columns carried over (lowercased); `churned` is always among them.
+    let labelColumns: Set<String>
+    /// Whether the columns were listed explicitly (then each must be in the header).
+    let explicitKeep: Bool
 
     /// Creates a mapper.
     ///
-    /// - Parameter key: the collector's pseudonymisation key.
-    public init(key: PseudonymisationKey) { self.pseudonymizer = Pseudonymizer(key: key) }
+    /// - Parameters:
+    ///   - key: the collector's pseudonymisation key.
+    ///   - keep: the label columns to carry over (`churned` is always kept); `nil` for
+    ///     ``defaultLabelColumns``. Each name must be letters, digits and `_`, and not `client_id`
+    ///     or `client_ref`.
+    /// - Throws: ``ScoringError/badLabels(path:line:field:reason:)`` (exit 65, path `--keep`) for a
+    ///   malformed or repeated name.
+    public init(key: PseudonymisationKey, keep: [String]? = nil) throws(ScoringError) {
+        self.pseudonymizer = Pseudonymizer(key: key)
+        var columns: Set<String> = ["churned"]
+        for raw in keep ?? Self.defaultLabelColumns {
+            let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            guard !name.isEmpty, name.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" }) else {
+                throw .badLabels(path: "--keep", line: 1, field: "keep", reason: "a label column name must be letters, digits and _")
+            }
+            guard name != "client_id", name != Self.referenceColumn else {
+                throw .badLabels(path: "--keep", line: 1, field: name, reason: "the client id is never carried over")
+            }
+            guard columns.insert(name).inserted || name == "churned" else {
+                throw .badLabels(path: "--keep", line: 1, field: name, reason: "the column is listed twice")
+            }
+        }
+        self.labelColumns = columns
+        self.explicitKeep = keep != nil
+    }
 
     /// The masked reference of a client's pseudonym: `C-` and the 64 hex digits of its HMAC.
     ///
@@ -51,6 +83,19 @@ public struct LabelPseudonymiser: Sendable {
         }
         guard let churnedColumn = header.firstIndex(of: "churned") else {
             throw .badLabels(path: source, line: 1, field: "churned", reason: "the header has no churned column")
+        }
+        for (index, name) in header.enumerated() where index != idColumn {
+            guard labelColumns.contains(name) else {
+                throw .badLabels(
+                    path: source, line: 1, field: name,
+                    reason: "not a label column: only client_id and \(labelColumns.sorted().joined(separator: ", ")) are accepted (list extra label columns with --keep)")
+            }
+            guard header.firstIndex(of: name) == index else {
+                throw .badLabels(path: source, line: 1, field: name, reason: "the column appears twice in the header")
+            }
+        }
+        if explicitKeep, let keep = labelColumns.sorted().first(where: { !header.contains($0) }) {
+            throw .badLabels(path: source, line: 1, field: keep, reason: "the header has no such column (named by --keep)")
         }
         let others = header.indices.filter { $0 != idColumn }
         var out = ([Self.referenceColumn] + others.map { header[$0] }).joined(separator: ",") + "\n"

@@ -110,6 +110,8 @@ struct EvaluateCommand: HeatCommand {
         let folder = try KeyFolder(path: keys, role: .evaluator)
         let evaluator = try Evaluator(folder: folder)
         let galoisKeys = try aggregatesOut.map { _ in try evaluator.galoisKeys(in: folder) }
+        // The model is loaded and checked first: a refused model leaves no run file and no log entry.
+        let prepared = try model.map { file in try ModelScoring.prepare(modelFile: file, evaluator: evaluator, configuration: configuration) }
         let opened = try HeatStore(path: store)
         let started = Date()
         let (run, number) = try evaluator.evaluateAndRecord(store: opened, configuration: configuration, asOf: reference, shard: slice)
@@ -121,10 +123,8 @@ struct EvaluateCommand: HeatCommand {
             try computed.envelope().write(to: URL(filePath: aggregatesOut))
             aggregates = computed
         }
-        let scoring = try model.map { file in
-            try ModelScoring.score(
-                modelFile: file, store: opened, evaluator: evaluator, configuration: configuration, asOf: reference,
-                out: scoresOut ?? out + ".scores")
+        let scoring = try prepared.map { prepared in
+            try ModelScoring.score(prepared, store: opened, evaluator: evaluator, asOf: reference, out: scoresOut ?? out + ".scores")
         }
         if json {
             try StoreJSON.print(run.header)

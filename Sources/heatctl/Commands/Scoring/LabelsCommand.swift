@@ -22,11 +22,14 @@ struct LabelsPseudonymiseCommand: HeatCommand {
         abstract: "Replace each label's raw client id by the client's masked reference.",
         discussion: """
             Runs as the collector (the only role holding the pseudonymisation key): reads a labels \
-            CSV with a header holding client_id and churned (true/false or 1/0; other columns such \
-            as churn_week are kept) and writes client_ref (C- and the 64 hex digits of the client's \
-            HMAC, as `heatctl features` writes it) followed by the other columns. So the key holder \
-            joins labels and features by masked reference and no role ever holds raw ids next to \
-            features. Errors name the line and field, never the id (exit 65).
+            CSV with a header holding client_id and churned (true/false or 1/0) and writes client_ref \
+            (C- and the 64 hex digits of the client's HMAC, as `heatctl features` writes it) \
+            followed by the label columns: churned and churn_week, or the columns listed with \
+            --keep (churned is always kept). Any other column (names, e-mail addresses ...) is \
+            refused with exit 65 naming the column, never its values, so nothing joinable with the \
+            features leaves the collector. So the key holder joins labels and features by masked \
+            reference and no role ever holds raw ids next to features. Errors name the line and \
+            field, never the id (exit 65).
 
             Examples:
               heatctl generate --clients 500 --out interactions.csv --labels-out labels.csv
@@ -42,6 +45,9 @@ struct LabelsPseudonymiseCommand: HeatCommand {
     @Option(name: .long, help: "The masked labels to write.", completion: .file())
     var out: String
 
+    @Option(name: .long, parsing: .upToNextOption, help: "The label columns to keep (default: churned churn_week; churned is always kept).")
+    var keep: [String] = []
+
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }
 
@@ -49,7 +55,7 @@ struct LabelsPseudonymiseCommand: HeatCommand {
         let folder = try KeyFolder(path: keys, role: .collector)
         let key = try folder.pseudonymisationKey()
         let text = String(decoding: try InputFile.read(labels), as: UTF8.self)
-        let (csv, rows) = try LabelPseudonymiser(key: key).pseudonymise(csv: text, source: labels)
+        let (csv, rows) = try LabelPseudonymiser(key: key, keep: keep.isEmpty ? nil : keep).pseudonymise(csv: text, source: labels)
         try AtomicFile.write(Data(csv.utf8), to: URL(filePath: out))
         Console.output("wrote \(out): \(rows) labels keyed by masked reference")
     }
