@@ -115,6 +115,9 @@ write("scenario-shock", "deep-nesting", deep)
 write("model", "not-json", b"\x01\x02\x03")
 write("model", "deep-nesting", b"\x00" + deep.encode())
 write("model", "empty-object", b"\x01{}")
+# model/fraud-forest-self-loop (committed, not generated here): "0" (the fraud-model selector) and
+# the payload of a saved `heatctl fraud score --save-model` model cut to one forest tree whose root's
+# left child is the root itself; `FraudModel.load` must refuse it (IsolationForest.validate).
 
 # XGBoost JSON
 write("xgboost", "no-trees", '{"learner": {"gradient_booster": {"model": {"trees": []}}}}')

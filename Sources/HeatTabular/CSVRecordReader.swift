@@ -131,6 +131,8 @@ public final class CSVRecordReader {
                     let c = b[i]
                     if c == 0x22 {
                         if i + 1 < n, b[i + 1] == 0x22 {
+                            // The record bound is checked on every copy, so `""` pairs cannot grow the scratch past it.
+                            try checkBounds(recordLine, i + 2, maximumFields, maximumBytes)
                             if !usesScratch { usesScratch = true; scratchStart = scratchCount }
                             appendScratch(segmentStart, i + 1)
                             i += 2
@@ -140,10 +142,11 @@ public final class CSVRecordReader {
                         closed = true
                         break
                     }
-                    if c == 0x0A { line += 1 }
+                    if c == 0x0A { line += 1; try checkBounds(recordLine, i, maximumFields, maximumBytes) }
                     i += 1
                 }
                 guard closed else { throw .unterminatedQuote(file: file, line: openLine, column: spans.count + 1) }
+                try checkBounds(recordLine, i + 1, maximumFields, maximumBytes)
                 if usesScratch {
                     appendScratch(segmentStart, i)
                     spans.append(Span(start: scratchStart, end: scratchCount, inScratch: true))

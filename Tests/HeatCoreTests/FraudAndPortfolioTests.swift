@@ -80,6 +80,71 @@ struct FraudTests {
         #expect(try FraudModel.load(from: url).score(profiles) == scored)
     }
 
+    /// A saved fraud model with its payload edited (issue 23 review: a crafted forest hung or trapped `fraud score`).
+    static func craftedModel(_ edit: (inout [String: Any]) -> Void) throws -> URL {
+        let log = FraudSimulator(customers: 120, days: 10, fraudShare: 0.1, seed: 5).transactions()
+        let model = try FraudModel.fit(BehaviourProfiler().profiles(of: log), k: 2, folds: 2, seed: 1, measuredOn: "synthetic")
+        let url = FileManager.default.temporaryDirectory.appending(path: "fraud-crafted-\(UUID().uuidString).model")
+        try model.save(to: url)
+        let envelope = try Envelope.read(from: url, expecting: .fraudModel)
+        var json = try #require(try JSONSerialization.jsonObject(with: envelope.payload) as? [String: Any])
+        edit(&json)
+        try Envelope(kind: .fraudModel, payload: try JSONSerialization.data(withJSONObject: json)).write(to: url)
+        return url
+    }
+
+    /// Edits node `node` of forest tree 0.
+    static func editNode(_ node: Int, _ key: String, _ value: Int) -> (inout [String: Any]) -> Void {
+        { json in
+            var forest = json["forest"] as! [String: Any]
+            var trees = forest["trees"] as! [[String: Any]]
+            var nodes = trees[0]["nodes"] as! [[String: Any]]
+            nodes[node][key] = value
+            trees[0]["nodes"] = nodes
+            forest["trees"] = trees
+            json["forest"] = forest
+        }
+    }
+
+    @Test(arguments: [("left", 0, "reached twice"), ("right", 1_000_000, "child index 1000000 is out of range"), ("feature", 99, "feature 99 is out of range")])
+    func aCraftedForestIsRefusedOnLoad(key: String, value: Int, message: String) throws {
+        let url = try Self.craftedModel(Self.editNode(0, key, value))
+        defer { try? FileManager.default.removeItem(at: url) }
+        let clock = ContinuousClock()
+        var caught: HeatMLError?
+        let elapsed = clock.measure {
+            do { _ = try FraudModel.load(from: url) } catch { caught = error as? HeatMLError }
+        }
+        let error = try #require(caught)
+        guard case let .badModel(_, reason) = error else { Issue.record("unexpected \(error)"); return }
+        #expect(reason.contains(message), "\(reason)")
+        #expect(error.category == .dataError)
+        #expect(elapsed < .seconds(1))
+    }
+
+    static func loadError(_ url: URL) -> String {
+        do { _ = try FraudModel.load(from: url); return "loaded" } catch { return error.description }
+    }
+
+    @Test func craftedSegmentsAndHybridAreRefusedOnLoad() throws {
+        let narrow = try Self.craftedModel { json in
+            var segments = json["segments"] as! [String: Any]
+            var centroids = segments["centroids"] as! [[Any]]
+            centroids[1] = [0.0]
+            segments["centroids"] = centroids
+            json["segments"] = segments
+        }
+        defer { try? FileManager.default.removeItem(at: narrow) }
+        #expect(Self.loadError(narrow).contains("k-means centroid 1"))
+        let hybrid = try Self.craftedModel { json in
+            var model = json["hybrid"] as! [String: Any]
+            model["coefficients"] = [1.0, 2.0]
+            json["hybrid"] = model
+        }
+        defer { try? FileManager.default.removeItem(at: hybrid) }
+        #expect(Self.loadError(hybrid).contains("hybrid classifier has 2 weights"))
+    }
+
     @Test func theSyntheticCSVReadsBackExactly() throws {
         let log = FraudSimulator(customers: 20, days: 10, seed: 9).transactions()
         let report = try TransactionLogFormatReader().read(data: Data(FraudSimulator.csv(log).utf8), file: "s.csv")

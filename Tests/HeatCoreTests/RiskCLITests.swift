@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 import Testing
 @testable import HeatCore
 
@@ -58,9 +59,19 @@ struct RiskCLITests {
         let log = folder.appending(path: "tx.csv").path
         #expect(try run(["fraud", "generate", "--customers", "300", "--days", "20", "--fraud-share", "0.1", "--out", log]).status == 0)
         let alerts = folder.appending(path: "alerts.csv").path
-        let scored = try run(["fraud", "score", "--transactions", log, "--out", alerts])
+        let saved = folder.appending(path: "fraud.model")
+        let scored = try run(["fraud", "score", "--transactions", log, "--save-model", saved.path, "--out", alerts])
         #expect(scored.status == 0, "\(scored.stderr)")
         #expect(scored.stdoutText.contains("measured on the synthetic"))
+        // A crafted model whose first forest node is its own child used to hang `fraud score`.
+        let envelope = try Envelope.read(from: saved, expecting: .fraudModel)
+        let text0 = try #require(String(data: envelope.payload, encoding: .utf8))
+        let looped = try #require(text0.range(of: #""left":1,"#))
+        let crafted = folder.appending(path: "crafted.model")
+        try Envelope(kind: .fraudModel, payload: Data(text0.replacingCharacters(in: looped, with: #""left":0,"#).utf8)).write(to: crafted)
+        let refused = try run(["fraud", "score", "--transactions", log, "--model", crafted.path, "--out", alerts])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("reached twice"), "\(refused.stderr)")
         var text = try String(contentsOfFile: log, encoding: .utf8)
         text += "PRIVATE-CUSTOMER,2026-13-01T00:00:00Z,5,card,P1,0\n"
         try text.write(toFile: log, atomically: true, encoding: .utf8)

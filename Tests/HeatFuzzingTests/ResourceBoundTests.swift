@@ -135,6 +135,43 @@ import HeatTabular
         #expect(firstError("a,b\n" + Array(repeating: "1", count: 8).joined(separator: ",") + "\n") == nil)
     }
 
+    /// One quoted field of ten times the line bound made of `""` pairs (each copied as one quote):
+    /// refused with the line-bound error as soon as the record passes the bound, not at the
+    /// closing quote after copying the whole field (issue 23 review).
+    @Test func aQuotedFieldOfEscapedQuotesIsRefusedAtTheLineBound() throws {
+        var limits = ReaderLimits.defaults
+        limits[.lineBytes] = 64
+        let pairs = "a,b\n\"" + String(repeating: "\"\"", count: 5 * 64) + "\",2\n"
+        // HeatTabular's record reader stops within a pair of the bound.
+        let pairBytes: [UInt8] = Array(pairs.utf8)
+        let tabular = pairBytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) -> ReaderLimitExceeded? in
+            let reader = CSVRecordReader(bytes: buffer, file: "pairs.csv")
+            reader.limits = limits
+            do { while try reader.next() != nil {} } catch {
+                if case let TabularError.limitExceeded(exceeded) = error { return exceeded }
+            }
+            return nil
+        }
+        let first = try #require(tabular)
+        #expect(first.limit == .lineBytes && first.value <= 64 + 2, "\(first)")
+        // HeatML's parser checks every append.
+        var parsed: ReaderLimitExceeded?
+        do { _ = try CSVParser.parse(pairBytes, source: "pairs.csv", limits: limits) } catch {
+            if case let HeatMLError.tabular(.limitExceeded(exceeded)) = error { parsed = exceeded }
+        }
+        let second = try #require(parsed)
+        #expect(second.limit == .lineBytes && second.value <= 64 + 2, "\(second)")
+        // The ingest scanner (default bound) rejects the record, copies none of it, and keeps the rows around it.
+        let header = "client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
+        let good = "C1,M1,B1,email,outbound,2026-03-02T09:30:00Z,,\n"
+        let huge = "C2,M1,\"" + String(repeating: "\"\"", count: 5 * ReaderLimits.current[.lineBytes]) + "\",email,outbound,2026-03-02T09:30:00Z,,\n"
+        let report = try InteractionReader().read(data: Data((header + good + huge + good).utf8), file: "pairs.csv")
+        #expect(report.records.count == 2)
+        #expect(report.rejects.count == 1)
+        #expect(report.rejects.first?.line == 3)
+        #expect(report.rejects.first?.reason.contains("HEAT_MAX_LINE_BYTES") == true)
+    }
+
     @Test func anIngestRowAboveTheFieldBoundIsRejectedAndTheOthersKept() throws {
         let header = "client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
         let good = "C1,M1,B1,email,outbound,2026-03-02T09:30:00Z,,\n"

@@ -174,8 +174,36 @@ public struct FraudModel: Sendable, Codable, Equatable {
             guard model.means.count == BehaviourProfile.featureNames.count, model.scales.count == model.means.count else {
                 throw HeatMLError.badModel(source: url.path, reason: "feature count differs from this version")
             }
+            try model.validate(source: url.path)
             return model
         } catch let error as HeatMLError { throw error } catch { throw .badModel(source: url.path, reason: "\(error)") }
+    }
+}
+
+extension FraudModel {
+    /// Checks a decoded model before it scores anything: the standardisation widths, the isolation
+    /// forest (``IsolationForest/validate(source:)``: limits, acyclic trees, indices in range),
+    /// the k-means centroid widths and the hybrid classifier's weight count.
+    ///
+    /// - Parameter source: the file name for messages.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)``.
+    public func validate(source: String) throws(HeatMLError) {
+        let width = BehaviourProfile.featureNames.count
+        guard means.count == width, scales.count == width, medians.count == width else {
+            throw .badModel(source: source, reason: "means, scales and medians must each hold \(width) values")
+        }
+        guard !alertThreshold.isNaN else { throw .badModel(source: source, reason: "the alert threshold is not a number") }
+        guard forest.featureCount == width else {
+            throw .badModel(source: source, reason: "the isolation forest has \(forest.featureCount) features, the profiles \(width)")
+        }
+        try forest.validate(source: source)
+        guard !segments.centroids.isEmpty else { throw .badModel(source: source, reason: "the k-means segmentation has no centroid") }
+        if let bad = segments.centroids.firstIndex(where: { $0.count != width }) {
+            throw .badModel(source: source, reason: "k-means centroid \(bad) has \(segments.centroids[bad].count) values, the profiles \(width)")
+        }
+        if let hybrid, hybrid.coefficients.count != width + 1 {
+            throw .badModel(source: source, reason: "the hybrid classifier has \(hybrid.coefficients.count) weights, expected \(width + 1) (features and anomaly score)")
+        }
     }
 }
 

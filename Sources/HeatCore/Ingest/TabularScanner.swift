@@ -246,6 +246,9 @@ final class TabularScanner {
                     let c = b[i]
                     if c == Self.quote {
                         if i + 1 < n, b[i + 1] == Self.quote {
+                            // Past the record bound: stop copying (the check after the closing
+                            // quote refuses the record), so `""` pairs cannot grow the scratch.
+                            if i - recordStart > maximumBytes { i += 2; continue }
                             if !usesScratch { usesScratch = true; scratchStart = scratch.count }
                             scratch.append(contentsOf: b[segmentStart...i])
                             i += 2
@@ -261,6 +264,7 @@ final class TabularScanner {
                 guard closed else {
                     return .error(column: column, reason: "the quoted field opened at line \(openLine) is not closed before the end of the file (the last line is cut; was the file truncated?)")
                 }
+                if i + 1 - recordStart > maximumBytes { i += 1; return overLimit(&i, recordStart: recordStart) }
                 if usesScratch {
                     scratch.append(contentsOf: b[segmentStart..<i])
                     rawFields.append(Span(start: scratchStart, end: scratch.count, inScratch: true, rawStart: rawStart + 1, rawEnd: i, present: true))

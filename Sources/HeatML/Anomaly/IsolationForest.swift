@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 
 /// Isolation Forest anomaly detection (Liu, Ting & Zhou 2008), following scikit-learn's
 /// `IsolationForest` (`max_features=1.0`, no bootstrap).
@@ -156,5 +157,61 @@ public struct IsolationForest: Sendable, Codable, Equatable {
         let position = q * Double(sorted.count - 1)
         let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
         return sorted[low] + (position - Double(low)) * (sorted[high] - sorted[low])
+    }
+}
+
+extension IsolationForest {
+    /// Checks a decoded forest before it scores anything: tree count, node count and depth within
+    /// ``ReaderLimits``, every tree's nodes reached once from the root (acyclic, no shared or
+    /// unreachable node), child indices in range and paired, features in `0..<featureCount`,
+    /// finite thresholds and non-negative leaf sizes.
+    ///
+    /// A forest that passes cannot loop or trap in ``scores(_:progress:)``.
+    ///
+    /// - Parameter source: the file name for messages.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)`` naming the tree and node.
+    public func validate(source: String) throws(HeatMLError) {
+        let limits = ReaderLimits.current
+        guard !trees.isEmpty else { throw .badModel(source: source, reason: "the isolation forest has no tree") }
+        guard featureCount > 0 else { throw .badModel(source: source, reason: "the isolation forest has feature count \(featureCount)") }
+        guard threshold.isFinite else { throw .badModel(source: source, reason: "the isolation forest threshold is not a finite number") }
+        do {
+            try limits.check(.treeCount, trees.count, source: source, field: "forest.trees")
+            for (index, tree) in trees.enumerated() {
+                try limits.check(.treeNodes, tree.nodes.count, source: source, field: "forest tree \(index)")
+            }
+        } catch {
+            throw .badModel(source: source, reason: error.reason)
+        }
+        let maximumDepth = limits[.treeDepth]
+        for (index, tree) in trees.enumerated() {
+            let nodes = tree.nodes
+            func fail(_ node: Int, _ reason: String) -> HeatMLError { .badModel(source: source, reason: "forest tree \(index), node \(node): \(reason)") }
+            guard !nodes.isEmpty else { throw .badModel(source: source, reason: "forest tree \(index) has no node") }
+            var visited = [Bool](repeating: false, count: nodes.count)
+            var stack = [(node: 0, depth: 0)]
+            var reached = 0
+            while let (i, depth) = stack.popLast() {
+                guard !visited[i] else { throw fail(i, "reached twice (the tree has a cycle or a shared node)") }
+                guard depth <= maximumDepth else {
+                    throw fail(i, "tree depth \(depth) is above the limit of \(maximumDepth) (\(ReaderLimit.treeDepth.environmentVariable))")
+                }
+                visited[i] = true
+                reached += 1
+                let node = nodes[i]
+                guard node.size >= 0 else { throw fail(i, "size \(node.size) is negative") }
+                if node.feature < 0 {
+                    guard node.left == -1, node.right == -1 else { throw fail(i, "a leaf (feature -1) must have children -1") }
+                    continue
+                }
+                guard node.feature < featureCount else { throw fail(i, "feature \(node.feature) is out of range 0..<\(featureCount)") }
+                guard !node.threshold.isNaN else { throw fail(i, "the threshold is not a number") }
+                for child in [node.left, node.right] {
+                    guard child >= 0, child < nodes.count else { throw fail(i, "child index \(child) is out of range 0..<\(nodes.count)") }
+                    stack.append((child, depth + 1))
+                }
+            }
+            if reached != nodes.count { throw .badModel(source: source, reason: "forest tree \(index): \(nodes.count - reached) node(s) are not reachable from the root") }
+        }
     }
 }

@@ -59,6 +59,13 @@ public enum CSVParser {
         var recordHasContent = false
         var recordStart = index
 
+        func checkLength() throws(HeatMLError) {
+            if index - recordStart > maximumBytes {
+                throw .tabular(.limitExceeded(ReaderLimitExceeded(
+                    limit: .lineBytes, value: index - recordStart, maximum: maximumBytes, source: source, field: "line \(recordLine)")))
+            }
+        }
+
         func finishField() throws(HeatMLError) {
             if fields.count >= maximumFields {
                 throw .tabular(.limitExceeded(ReaderLimitExceeded(
@@ -78,6 +85,7 @@ public enum CSVParser {
             if inQuotes {
                 if byte == UInt8(ascii: "\"") {
                     if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\"") {
+                        try checkLength()
                         field.append(byte)
                         index += 2
                         continue
@@ -85,6 +93,7 @@ public enum CSVParser {
                     inQuotes = false
                 } else {
                     if byte == UInt8(ascii: "\n") { line += 1 }
+                    try checkLength()
                     field.append(byte)
                 }
                 index += 1
@@ -113,6 +122,7 @@ public enum CSVParser {
                 recordLine = line
                 recordStart = index + 1
             default:
+                try checkLength()
                 field.append(byte)
             }
             index += 1
