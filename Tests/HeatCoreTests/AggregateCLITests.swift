@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HeatEnvelope
 import Testing
 @testable import HeatCore
@@ -53,6 +54,28 @@ struct AggregateCLITests {
         let b = try ResultsDocument.decode(Data(contentsOf: URL(filePath: without)))
         #expect(a.groups?.isEmpty == false)
         #expect(a.groups == b.groups)
+
+        // Aggregates evaluated with k = 1 under the k = 5 policy: refused (77) before decrypting,
+        // no results written, the refusal audited; the same policy with the file at k = 5 passes.
+        let loose = folder.appending(path: "loose.heat").path
+        #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", runFile, "--aggregates-out", loose,
+                         "--min-group-size", "1"]).status == 0)
+        let refusedOut = folder.appending(path: "refused.json").path
+        let policy = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appending(path: "Examples/policy.json").path
+        let refused = try run(["release", "--store", db, "--keys", "\(keys)/keyholder", "--run", runFile, "--aggregates", loose,
+                               "--role", "executive", "--policy", policy, "--section", "groups", "--out", refusedOut])
+        #expect(refused.status == 77, "\(refused.stderr)")
+        #expect(refused.stderr.contains("minGroupSize"))
+        #expect(!FileManager.default.fileExists(atPath: refusedOut))
+        let store = try HeatStore(path: db)
+        let refusals = try store.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log WHERE action = ?", arguments: [AuditAction.releaseRefused]) ?? 0
+        }
+        #expect(refusals == 1)
+        #expect(try run(["release", "--store", db, "--keys", "\(keys)/keyholder", "--run", runFile, "--aggregates", groups,
+                         "--role", "executive", "--policy", policy, "--section", "groups",
+                         "--out", refusedOut]).status == 0)
     }
 
     @Test func benchPipelineReportsEveryPhase() throws {

@@ -75,7 +75,7 @@ import Testing
         let smallest = try #require(expected.values.filter { $0.kind == .manager }.map(\.clients).min())
         for k in [smallest, smallest + 1] {
             let aggregates = try evaluator.aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: k)
-            let decrypted = try keyHolder.decrypt(aggregates: aggregates)
+            let decrypted = try keyHolder.decrypt(aggregates: aggregates, minGroupSize: k)
             let released = Dictionary(uniqueKeysWithValues: decrypted.map { ("\($0.kind.rawValue) \($0.ref)", $0) })
             let eligible = expected.filter { $0.value.clients >= k }
             #expect(Set(released.keys) == Set(eligible.keys), "exactly the groups of at least k = \(k) clients")
@@ -172,7 +172,7 @@ import Testing
                 of: run, store: fixture.store, galoisKeys: evaluator.galoisKeys(in: fixture.evaluatorFolder), minGroupSize: 5)
             let keyHolder = try fixture.keyHolder()
             let expected = try Self.plaintextTotals(fixture.plainStore)
-            let decrypted = try keyHolder.decrypt(aggregates: aggregates)
+            let decrypted = try keyHolder.decrypt(aggregates: aggregates, minGroupSize: 5)
             #expect(decrypted.count == expected.filter { $0.value.clients >= 5 }.count)
             for total in decrypted { #expect(expected["\(total.kind.rawValue) \(total.ref)"] == total) }
             let managers = aggregates.header.groups.filter { $0.kind == .manager }
@@ -222,6 +222,51 @@ import Testing
         #expect(plan.keySwitches < 26_000 / 20)
     }
 
+    /// The policy's k, not the evaluator's, decides: aggregates evaluated with k = 1 are refused
+    /// under a k = 5 policy (exit 77, rule `minGroupSize`) before any ciphertext is decrypted,
+    /// as is a file whose header claims k = 5 but holds a smaller group; equal k decrypts.
+    @Test func policyKIsEnforcedBeforeDecrypting() throws {
+        let dataset = SyntheticBank(clients: 60, managers: 3, branches: 2, weeks: 6, seed: 9).generate()
+        let fixture = try Fixture(interactions: dataset.interactions, clients: dataset.clients)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let evaluator = try fixture.evaluator()
+        let galoisKeys = try evaluator.galoisKeys(in: fixture.evaluatorFolder)
+        let run = try evaluator.evaluate(store: fixture.store, configuration: HeatConfiguration())
+        final class Seen: @unchecked Sendable { var vectors = 0 }
+        let seen = Seen()
+        var keyHolder = try fixture.keyHolder()
+        keyHolder.slotObserver = { _ in seen.vectors += 1 }
+
+        let loose = try evaluator.aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: 1)
+        #expect(loose.header.minGroupSize == 1)
+        do {
+            _ = try keyHolder.decrypt(aggregates: loose, minGroupSize: 5)
+            Issue.record("aggregates evaluated with k = 1 were decrypted under a k = 5 policy")
+        } catch {
+            guard case .policyRefused(let refusal) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(refusal.rule == "minGroupSize")
+            #expect(error.category.exitCode == 77)
+        }
+        #expect(seen.vectors == 0, "nothing may be decrypted before the refusal")
+
+        let strict = try evaluator.aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: 5)
+        var header = strict.header
+        header.groups[0].clients = 4
+        let forged = EncryptedAggregates(header: header, heat: strict.heat, trend: strict.trend)
+        #expect(throws: PipelineError.policyRefused(PolicyRefusal(
+            rule: "minGroupSize",
+            reason: "the aggregates hold a \(header.groups[0].kind.rawValue) group of 4 clients, under the policy's 5; nothing was decrypted"))) {
+            _ = try keyHolder.decrypt(aggregates: forged, minGroupSize: 5)
+        }
+        #expect(seen.vectors == 0)
+
+        let totals = try keyHolder.decrypt(aggregates: strict, minGroupSize: 5)
+        #expect(totals.count == strict.header.groups.count && !totals.isEmpty)
+        #expect(seen.vectors > 0)
+        let expected = try Self.plaintextTotals(fixture.plainStore)
+        for total in totals { #expect(expected["\(total.kind.rawValue) \(total.ref)"] == total) }
+    }
+
     /// The released groups go through ``ReleaseEngine`` exactly as plaintext groups: with noise off
     /// the encrypted release (totals from the encrypted aggregates) equals the plaintext release.
     @Test func releaseThroughTheEngineEqualsPlaintext() throws {
@@ -236,7 +281,7 @@ import Testing
         let entries = try EncryptedClientDirectory.entries(in: fixture.store, keyHolder: keyHolder, run: run)
         var encrypted = try StoreRelease.input(from: fixture.store, configuration: HeatConfiguration(), asOf: run.header.asOf, entries: entries)
         encrypted.mode = .encrypted
-        encrypted.groupAggregates = try keyHolder.decrypt(aggregates: aggregates)
+        encrypted.groupAggregates = try keyHolder.decrypt(aggregates: aggregates, minGroupSize: 5)
         var plain = try StoreRelease.input(from: fixture.plainStore, configuration: HeatConfiguration(), asOf: run.header.asOf)
         plain.mode = .encrypted
         let engine = ReleaseEngine(policy: .default)
@@ -310,7 +355,7 @@ import Testing
         #expect(throws: PipelineError.self) { _ = try EncryptedHeatRun.merge([whole.envelope()]) }
         let aggregates = try evaluator.aggregates(
             of: whole, store: fixture.store, galoisKeys: evaluator.galoisKeys(in: fixture.evaluatorFolder), minGroupSize: 5)
-        let decrypted = try fixture.keyHolder().decrypt(aggregates: aggregates)
+        let decrypted = try fixture.keyHolder().decrypt(aggregates: aggregates, minGroupSize: 5)
         let expected = try Self.plaintextTotals(fixture.plainStore)
         #expect(decrypted.count == expected.count)
         for total in decrypted { #expect(expected["\(total.kind.rawValue) \(total.ref)"] == total) }

@@ -201,7 +201,7 @@ public struct EncryptedAggregates: Sendable {
 /// One group's exact totals as the key holder decrypts them from ``EncryptedAggregates``.
 ///
 /// ```swift
-/// let totals = try keyHolder.decrypt(aggregates: aggregates)   // [GroupAggregate]
+/// let totals = try keyHolder.decrypt(aggregates: aggregates, minGroupSize: policy.minGroupSize)   // [GroupAggregate]
 /// ```
 public struct GroupAggregate: Sendable, Codable, Hashable {
     /// The group kind.

@@ -6,14 +6,24 @@ extension KeyHolder {
     /// per released group, read from the group's ciphertext pair and slot (each pair decrypted
     /// once; the evaluator zeroed every slot that is not a released total).
     ///
-    /// Groups under `k` are not in the file, so they cannot be decrypted. The totals feed
+    /// Groups under the evaluator's `k` are not in the file, so they cannot be decrypted. The
+    /// evaluator chooses its `k` itself (`evaluate --min-group-size`), so the policy's `k` is
+    /// enforced here, **before anything is decrypted**: when the file's
+    /// ``EncryptedAggregates/Header/minGroupSize`` or any group's client count is below
+    /// `minGroupSize`, the request is refused (rule `minGroupSize`, exit 77). The totals feed
     /// ``ReleaseInput/groupAggregates``, through which ``ReleaseEngine`` applies the policy and
     /// differential privacy exactly as for the plaintext pipeline.
     ///
-    /// - Parameter aggregates: the evaluator's aggregates (this key holder's parameters).
+    /// - Parameters:
+    ///   - aggregates: the evaluator's aggregates (this key holder's parameters).
+    ///   - minGroupSize: the policy's `k` (``PrivacyPolicy/minGroupSize``).
     /// - Returns: the totals, in the file's order.
-    /// - Throws: ``PipelineError``.
-    public func decrypt(aggregates: EncryptedAggregates) throws(PipelineError) -> [GroupAggregate] {
+    /// - Throws: ``PipelineError``; ``PipelineError/policyRefused(_:)`` when the file was
+    ///   computed for groups under `minGroupSize`.
+    public func decrypt(aggregates: EncryptedAggregates, minGroupSize: Int) throws(PipelineError) -> [GroupAggregate] {
+        if let refusal = aggregates.refusal(minGroupSize: minGroupSize) {
+            throw .policyRefused(refusal)
+        }
         guard aggregates.header.parametersFingerprint == context.fingerprint.hex else {
             throw .parameterMismatch(source: "the aggregates", expected: context.fingerprint.hex, found: aggregates.header.parametersFingerprint)
         }
@@ -56,5 +66,27 @@ extension KeyHolder {
             throw .fhe(error)
         }
         return budget == Int.max ? 0 : budget
+    }
+}
+
+extension EncryptedAggregates {
+    /// The policy's refusal (rule `minGroupSize`) when these aggregates were computed for groups
+    /// under `minGroupSize`: the header's `k` or any group's client count is below it; else `nil`.
+    /// Reads only the header, so it is checked before anything is decrypted.
+    ///
+    /// - Parameter minGroupSize: the policy's `k`.
+    /// - Returns: the refusal, or `nil` when every group has at least `minGroupSize` clients.
+    public func refusal(minGroupSize: Int) -> PolicyRefusal? {
+        if header.minGroupSize < minGroupSize {
+            return PolicyRefusal(
+                rule: "minGroupSize",
+                reason: "the aggregates were computed for groups of at least \(header.minGroupSize) clients, the policy requires \(minGroupSize); nothing was decrypted")
+        }
+        for small in header.groups where small.clients < minGroupSize {
+            return PolicyRefusal(
+                rule: "minGroupSize",
+                reason: "the aggregates hold a \(small.kind.rawValue) group of \(small.clients) clients, under the policy's \(minGroupSize); nothing was decrypted")
+        }
+        return nil
     }
 }

@@ -213,7 +213,7 @@ public enum PipelineBenchmark {
         let entries = try EncryptedClientDirectory.entries(in: store, keyHolder: keyHolder, run: run)
         var input = try StoreRelease.input(from: store, configuration: HeatConfiguration(), asOf: run.header.asOf, entries: entries)
         input.mode = .encrypted
-        input.groupAggregates = try keyHolder.decrypt(aggregates: aggregates)
+        input.groupAggregates = try keyHolder.decrypt(aggregates: aggregates, minGroupSize: PrivacyPolicy.default.minGroupSize)
         _ = try StoreRelease.release(input, in: store, policy: .default, request: ReleaseRequest(role: "executive"))
         finish("decrypt and release", counted: true)
 

@@ -91,7 +91,7 @@ public enum PipelineDemo {
         let aggregates = try evaluator.aggregates(
             of: evaluation, store: store, configuration: configuration, galoisKeys: evaluator.galoisKeys(in: evaluatorFolder),
             minGroupSize: minGroupSize)
-        let totals = try keyHolder.decrypt(aggregates: aggregates)
+        let totals = try keyHolder.decrypt(aggregates: aggregates, minGroupSize: minGroupSize)
         phase("aggregates")
 
         let pseudonymizer = Pseudonymizer(key: key)

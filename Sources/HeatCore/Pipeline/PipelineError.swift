@@ -37,6 +37,9 @@ public enum PipelineError: ClassifiedError, Equatable {
     case unknownManager(ref: String, matches: Int)
     /// The plaintext modulus cannot hold the largest possible group sum of the aggregates (exit 69).
     case aggregateSumTooLarge(preset: String, bound: String, fitting: String?)
+    /// The policy refuses the request (exit 77), e.g. aggregates computed with a smaller `k`
+    /// than the policy's; nothing was decrypted.
+    case policyRefused(PolicyRefusal)
 
     public var category: ErrorCategory {
         switch self {
@@ -47,6 +50,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .configurationMismatch: .configuration
         case .modeMismatch, .unknownManager: .usage
         case .aggregateSumTooLarge: .unavailable
+        case .policyRefused(let refusal): refusal.category
         }
     }
 
@@ -78,6 +82,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             matches == 0 ? "manager \(ref) is not in the client directory" : "manager \(ref) matches \(matches) managers; give more digits"
         case .aggregateSumTooLarge(let preset, let bound, let fitting):
             "preset \(preset) cannot hold the largest possible group sum (\(bound)) of the aggregates\(fitting == nil ? "; no preset can" : "")"
+        case .policyRefused(let refusal):
+            refusal.description
         }
     }
 
@@ -98,6 +104,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .unknownManager: "list managers with `heatctl clients --store DB`"
         case .aggregateSumTooLarge(_, _, let fitting):
             fitting.map { "generate keys with `heatctl keys generate --preset \($0) --aggregates`" } ?? "lower the caps, weights or decay scale, or split the groups"
+        case .policyRefused(let refusal): refusal.hint
         }
     }
 }

@@ -72,7 +72,7 @@ public struct ReleaseInput: Sendable {
     /// The number of regular histogram bins before merging (default 20).
     public var histogramBins: Int
     /// Exact group totals computed on ciphertexts and decrypted by the key holder
-    /// (``KeyHolder/decrypt(aggregates:)``), or `nil`. When present, a released group's size and
+    /// (``KeyHolder/decrypt(aggregates:minGroupSize:)``), or `nil`. When present, a released group's size and
     /// heat sum come from here instead of the per-client values (and must agree with its members).
     public var groupAggregates: [GroupAggregate]? = nil
 

@@ -118,7 +118,14 @@ struct ReleaseCommand: HeatCommand {
                evaluation.outputHash != file.header.runOutputHash {
                 throw ValidationError("--aggregates \(aggregates) was computed from another run than --run \(run)")
             }
-            input.groupAggregates = try keyHolder.decrypt(aggregates: file)
+            // The policy's k, not the evaluator's, decides: refused (exit 77, audited) before
+            // anything is decrypted when the file was computed for smaller groups.
+            if let refusal = file.refusal(minGroupSize: loaded.minGroupSize) {
+                let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)
+                try StoreRelease.recordRefusal(refusal, in: opened, policy: loaded, request: request)
+                throw refusal
+            }
+            input.groupAggregates = try keyHolder.decrypt(aggregates: file, minGroupSize: loaded.minGroupSize)
             input.mode = .encrypted
         }
         let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)
