@@ -173,20 +173,20 @@ _heatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|help)
+    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|features|labels|scores|serve|token|retention|store|help)
         # Offer subcommand argument completions
         "_heatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize features labels scores serve token retention store help' -- "${cur}"))
         ;;
     esac
 }
 
 _heatctl_demo() {
     repeating_flags=()
-    non_repeating_flags=(--plaintext --json --quiet --verbose --version -h --help)
+    non_repeating_flags=(--plaintext --json --score --quiet --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--clients --weeks --seed --out --role --policy --manager --epsilon --log-level)
     __heatctl_offer_flags_options 0
@@ -382,13 +382,13 @@ _heatctl_keys() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    generate)
+    generate|escrow|rotate)
         # Offer subcommand argument completions
         "_heatctl_keys_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'generate' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'generate escrow rotate' -- "${cur}"))
         ;;
     esac
 }
@@ -423,9 +423,160 @@ _heatctl_keys_generate() {
     esac
 }
 
+_heatctl_keys_escrow() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    custodian|split|recover)
+        # Offer subcommand argument completions
+        "_heatctl_keys_escrow_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'custodian split recover' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_keys_escrow_custodian() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--name --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--name')
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_keys_escrow_split() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=(--custodian)
+    non_repeating_options=(--key --threshold --shares --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--key')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--threshold')
+        return
+        ;;
+    '--shares')
+        return
+        ;;
+    '--custodian')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_keys_escrow_recover() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=(--custodian-key)
+    non_repeating_options=(--out --log-level)
+    __heatctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--custodian-key')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __heatctl_add_completions -f
+        return
+        ;;
+    esac
+}
+
+_heatctl_keys_rotate() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --out --previous-head --head-out --reason --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--previous-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--head-out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
 _heatctl_ingest() {
     repeating_flags=()
-    non_repeating_flags=(--strict --plaintext --json --quiet --verbose --version -h --help)
+    non_repeating_flags=(--strict --plaintext --features --json --quiet --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--store --keys --clients --config --log-level)
     __heatctl_offer_flags_options 1
@@ -467,7 +618,7 @@ _heatctl_evaluate() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=(--merge)
-    non_repeating_options=(--store --keys --shard --aggregates-out --min-group-size --as-of --config --out --log-level)
+    non_repeating_options=(--store --keys --shard --aggregates-out --min-group-size --as-of --config --model --scores-out --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -498,6 +649,14 @@ _heatctl_evaluate() {
         return
         ;;
     '--config')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--model')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--scores-out')
         __heatctl_add_completions -f
         return
         ;;
@@ -767,7 +926,7 @@ _heatctl_audit_verify() {
 
 _heatctl_audit_log() {
     repeating_flags=()
-    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    non_repeating_flags=(--include-subkinds --json --quiet --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--store --kind --since --log-level)
     __heatctl_offer_flags_options 0
@@ -1492,7 +1651,7 @@ _heatctl_bench_pipeline() {
     repeating_flags=()
     non_repeating_flags=(--quiet --verbose --json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--log-level --clients --weeks --managers --seed --work-dir)
+    non_repeating_options=(--log-level --clients --weeks --managers --seed --work-dir --model)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -1514,6 +1673,10 @@ _heatctl_bench_pipeline() {
         return
         ;;
     '--work-dir')
+        return
+        ;;
+    '--model')
+        __heatctl_add_completions -f
         return
         ;;
     esac
@@ -1782,13 +1945,13 @@ _heatctl_risk() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    fit|score|recommend|portfolio)
+    fit|score|recommend|portfolio|explain)
         # Offer subcommand argument completions
         "_heatctl_risk_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'fit score recommend portfolio' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'fit score recommend portfolio explain' -- "${cur}"))
         ;;
     esac
 }
@@ -1908,7 +2071,7 @@ _heatctl_risk_portfolio() {
     repeating_flags=()
     non_repeating_flags=(--quiet --verbose --version -h --help)
     repeating_options=(--group)
-    non_repeating_options=(--log-level --scores --previous --policy --role --level-column --bands --out)
+    non_repeating_options=(--log-level --scores --previous --policy --role --level-column --bands --out --model --fraud-metrics --id-column --store --keys)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -1939,6 +2102,66 @@ _heatctl_risk_portfolio() {
         return
         ;;
     '--out')
+        return
+        ;;
+    '--model')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--fraud-metrics')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--id-column')
+        return
+        ;;
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_heatctl_risk_explain() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level --model --data --client --id-column --keys --row --bands --phrasing)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    '--model')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    '--client')
+        return
+        ;;
+    '--id-column')
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--row')
+        return
+        ;;
+    '--bands')
+        return
+        ;;
+    '--phrasing')
         return
         ;;
     esac
@@ -2116,6 +2339,462 @@ _heatctl_summarize() {
         return
         ;;
     '--policy')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_features() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --labels --as-of --config --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--labels')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--config')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_labels() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    pseudonymise)
+        # Offer subcommand argument completions
+        "_heatctl_labels_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'pseudonymise' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_labels_pseudonymise() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=(--keep)
+    non_repeating_options=(--keys --labels --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--labels')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keep')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_scores() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    release)
+        # Offer subcommand argument completions
+        "_heatctl_scores_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'release' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_scores_release() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --scores --role --manager --policy --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--scores')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--manager')
+        return
+        ;;
+    '--policy')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_serve() {
+    repeating_flags=()
+    non_repeating_flags=(--demo --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--releases --policy --token-keys --host --port --model --access-log --rate-limit --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--releases')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--policy')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--token-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--host')
+        return
+        ;;
+    '--port')
+        return
+        ;;
+    '--model')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--access-log')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--rate-limit')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_token() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    keygen|issue)
+        # Offer subcommand argument completions
+        "_heatctl_token_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'keygen issue' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_token_keygen() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--token-keys --issuer --audience --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--token-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--issuer')
+        return
+        ;;
+    '--audience')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_token_issue() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--token-keys --role --manager --ttl --subject --policy --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--token-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--role')
+        return
+        ;;
+    '--manager')
+        return
+        ;;
+    '--ttl')
+        return
+        ;;
+    '--subject')
+        return
+        ;;
+    '--policy')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_retention() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    apply)
+        # Offer subcommand argument completions
+        "_heatctl_retention_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'apply' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_retention_apply() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --before --window-weeks --previous-head --head-out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--before')
+        return
+        ;;
+    '--window-weeks')
+        return
+        ;;
+    '--previous-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--head-out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_store() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    backup|restore|measure)
+        # Offer subcommand argument completions
+        "_heatctl_store_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'backup restore measure' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_store_backup() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --expect-head --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--expect-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_store_restore() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--from --store --keys --expect-head --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--from')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--expect-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_store_measure() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
         return
         ;;
     '--log-level')

