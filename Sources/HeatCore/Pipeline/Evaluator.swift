@@ -167,18 +167,10 @@ public struct Evaluator: Sendable {
                 latestWeek = max(latestWeek ?? week, week)
                 if let shard, !shard.contains(batch: batch) { continue }
                 let ciphertext: Ciphertext<UInt64>
-                do {
-                    // A ciphertext or a seeded ciphertext (kind 30): `Ciphertext(envelope:)` checks the kind.
-                    let envelope = try Envelope(decoding: blob, fingerprint: context.fingerprint, source: source)
-                    ciphertext = try Bfv64.ciphertext(envelope: envelope, context: context, source: source)
-                } catch let error as EnvelopeError {
-                    firstError = .fhe(.envelope(error))
-                    return
-                } catch let error as FHEError {
-                    firstError = .fhe(error)
-                    return
+                do throws(PipelineError) {
+                    ciphertext = try Self.storedCiphertext(blob, context: context, source: source)
                 } catch {
-                    firstError = .malformed(source: source, reason: "\(error)")
+                    firstError = error
                     return
                 }
                 if var sum = weekly[batch]?[week] {
@@ -287,5 +279,24 @@ public struct Evaluator: Sendable {
             role: .evaluator, in: store)
         FaultPoint.evaluateAfterCommit.reach()
         return (run, number)
+    }
+}
+
+extension Evaluator {
+    /// Decodes one stored ciphertext row's blob: a ciphertext or a seeded ciphertext (kind 30) made
+    /// for `context`'s parameters (`Bfv64.ciphertext(envelope:context:source:)` checks the kind).
+    static func storedCiphertext(
+        _ blob: Data, context: BfvContext<UInt64>, source: String
+    ) throws(PipelineError) -> Ciphertext<UInt64> {
+        do {
+            let envelope = try Envelope(decoding: blob, fingerprint: context.fingerprint, source: source)
+            return try Bfv64.ciphertext(envelope: envelope, context: context, source: source)
+        } catch let error as EnvelopeError {
+            throw .fhe(.envelope(error))
+        } catch let error as FHEError {
+            throw .fhe(error)
+        } catch {
+            throw .malformed(source: source, reason: "\(error)")
+        }
     }
 }

@@ -95,17 +95,10 @@ extension Evaluator {
                 let age = week.distance(to: reference)
                 guard age >= 0, windows.contains(where: { age < $0 }) else { continue }
                 let ciphertext: Ciphertext<UInt64>
-                do {
-                    let envelope = try Envelope(decoding: blob, fingerprint: context.fingerprint, source: source)
-                    ciphertext = try Bfv64.ciphertext(envelope: envelope, context: context, source: source)
-                } catch let error as EnvelopeError {
-                    firstError = .fhe(.envelope(error))
-                    return
-                } catch let error as FHEError {
-                    firstError = .fhe(error)
-                    return
+                do throws(PipelineError) {
+                    ciphertext = try Evaluator.storedCiphertext(blob, context: context, source: source)
                 } catch {
-                    firstError = .malformed(source: source, reason: "\(error)")
+                    firstError = error
                     return
                 }
                 var slots = sums[batch] ?? [Ciphertext<UInt64>?](repeating: nil, count: featureSet.windowedCount)

@@ -62,21 +62,14 @@ public struct EncryptedScoreRun: Sendable {
 
     /// The payload bytes.
     public func payload() -> Data {
-        var bytes: [UInt8] = []
-        func put(_ value: UInt32) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = [UInt8]((try? encoder.encode(header)) ?? Data())
-        put(UInt32(json.count))
-        bytes += json
-        put(UInt32(header.batches.count))
+        var writer = PipelinePayloadWriter()
+        writer.putHeader(header)
+        writer.put(count: header.batches.count)
         for batch in header.batches {
-            put(UInt32(batch))
-            let data = [UInt8](scores[batch].map { Bfv64.envelope(of: $0).serialized() } ?? Data())
-            put(UInt32(data.count))
-            bytes += data
+            writer.put(count: batch)
+            writer.putCiphertext(scores[batch])
         }
-        return Data(bytes)
+        return writer.data
     }
 
     /// The run as an envelope of kind `encryptedScores` (55).
@@ -102,46 +95,18 @@ public struct EncryptedScoreRun: Sendable {
         guard envelope.fingerprint == context.fingerprint else {
             throw .parameterMismatch(source: source, expected: context.fingerprint.hex, found: envelope.fingerprint.hex)
         }
-        let bytes = [UInt8](envelope.payload)
-        var position = 0
-        func take(_ field: String) throws(PipelineError) -> Int {
-            guard position + 4 <= bytes.count else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
-            let value = bytes[position..<(position + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            position += 4
-            return Int(value)
-        }
-        func slice(_ count: Int, _ field: String) throws(PipelineError) -> [UInt8] {
-            guard count <= bytes.count - position else { throw .malformed(source: source, reason: "the payload ends inside \(field)") }
-            defer { position += count }
-            return Array(bytes[position..<(position + count)])
-        }
-        let headerBytes = try slice(try take("the header length"), "the header")
-        let header: Header
-        do {
-            header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
-        } catch {
-            throw .malformed(source: source, reason: "field header: not a valid scores header (\(error))")
-        }
+        var reader = PipelinePayloadReader([UInt8](envelope.payload), source: source)
+        let header = try reader.header(Header.self, what: "scores")
         guard header.schema == Self.schema else {
             throw .malformed(source: source, reason: "field schema: \(header.schema) is not \(Self.schema)")
         }
         var scores: [Int: Ciphertext<UInt64>] = [:]
-        let count = try take("the batch count")
+        let count = try reader.count("the batch count")
         for index in 0..<count {
-            let batch = try take("batch \(index)")
-            let data = try slice(try take("batch \(batch) length"), "batch \(batch)")
-            do {
-                let inner = try Envelope(decoding: Data(data), source: "\(source) batch \(batch)")
-                scores[batch] = try Bfv64.ciphertext(envelope: inner, context: context, source: "\(source) batch \(batch)")
-            } catch let error as EnvelopeError {
-                throw .fhe(.envelope(error))
-            } catch let error as FHEError {
-                throw .fhe(error)
-            } catch {
-                throw .malformed(source: source, reason: "\(error)")
-            }
+            let batch = try reader.count("batch \(index)")
+            scores[batch] = try reader.ciphertext("batch \(batch)", context: context, expecting: nil)
         }
-        guard position == bytes.count else { throw .malformed(source: source, reason: "\(bytes.count - position) bytes follow the last batch") }
+        try reader.finish(after: "the last batch")
         guard Set(scores.keys) == Set(header.batches) else {
             throw .malformed(source: source, reason: "field batches: the ciphertexts do not match the header")
         }
