@@ -6,10 +6,14 @@
 // `Benchmarks/HeatBenchmarks` target (kept out of the default build so CI stays fast).
 // Optional fuzzer: set HEAT_FUZZ=1 to add the libFuzzer executable `heat-fuzzer` (built by
 // `Scripts/fuzz.sh` with `-sanitize=fuzzer,address` into `.build-fuzz`).
+// Inner-loop switch for contributors: HEAT_WITHOUT_SERVER=1 leaves out `HeatServer`, its tests, the
+// `serve` / `token` commands and their dependencies (Hummingbird, NIO, jwt-kit, ...), which saves the
+// longest part of a cold build when a change does not touch the server. CI and releases never set it.
 import PackageDescription
 
 let benchmarksEnabled = Context.environment["HEAT_BENCHMARKS"] == "1"
 let fuzzingEnabled = Context.environment["HEAT_FUZZ"] == "1"
+let serverEnabled = Context.environment["HEAT_WITHOUT_SERVER"] != "1"
 
 var package = Package(
     name: "CustomerHeat",
@@ -29,11 +33,6 @@ var package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -181,4 +180,26 @@ if benchmarksEnabled {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     )
+}
+
+if serverEnabled {
+    package.dependencies += [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ]
+    for target in package.targets where target.name == "heatctl" {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.define("HEAT_SERVER")]
+    }
+} else {
+    package.products.removeAll { $0.name == "HeatServer" }
+    package.targets.removeAll { $0.name == "HeatServer" || $0.name == "HeatServerTests" }
+    for target in package.targets where target.name == "heatctl" {
+        target.dependencies.removeAll { dependency in
+            if case .byNameItem(name: "HeatServer", _) = dependency { return true }
+            return false
+        }
+    }
 }

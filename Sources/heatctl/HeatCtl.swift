@@ -51,12 +51,21 @@ struct HeatCtl: AsyncParsableCommand {
             FeaturesCommand.self,
             LabelsCommand.self,
             ScoresCommand.self,
-            ServeCommand.self,
-            TokenCommand.self,
+        ] + serverCommands + [
             RetentionCommand.self,
             StoreCommand.self,
         ]
     )
+
+    /// The HTTP server's commands (`serve`, `token`), left out of a build with
+    /// `HEAT_WITHOUT_SERVER=1` (a contributor's inner-loop switch, see Package.swift).
+    static var serverCommands: [any ParsableCommand.Type] {
+        #if HEAT_SERVER
+        [ServeCommand.self, TokenCommand.self]
+        #else
+        []
+        #endif
+    }
 
     /// Parses and runs the command like swift-argument-parser's default entry point, but sends
     /// every error through ``ErrorReport`` (also those thrown while validating options), so no

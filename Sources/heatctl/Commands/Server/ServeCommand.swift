@@ -1,3 +1,4 @@
+#if HEAT_SERVER
 import ArgumentParser
 import Foundation
 import HeatCore
@@ -136,3 +137,4 @@ struct ServeCommand: HeatCommand {
         return configuration
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if HEAT_SERVER
 import ArgumentParser
 import Foundation
 import HeatCore
@@ -117,3 +118,4 @@ struct TokenIssueCommand: HeatCommand {
         return seconds
     }
 }
+#endif
