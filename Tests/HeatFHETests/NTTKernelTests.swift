@@ -104,6 +104,65 @@ import Testing
     }
 }
 
+/// The eight-lane 64-bit kernel (`NTTVector64`, ``NTTKernel/vector``) against the scalar loops and
+/// the stage-by-stage reference, whichever kernel this process selected (issue 16 item 1).
+@Suite struct NTTVectorKernelTests {
+    @Test(arguments: [2, 8, 16, 32, 64, 128, 1024, 2048, 4096, 8192, 16384])
+    func vectorKernelMatchesScalarAndReference(degree: Int) throws {
+        let reference = NTTKernelTests()
+        var random = SystemRandomNumberGenerator()
+        // The TFHE prime (62 bits), a BFV-size prime (54 bits) and a small one.
+        let primes = [
+            try PrimeGenerator.nttPrimes(bitWidth: 62, count: 1, degree: degree)[0],
+            try PrimeGenerator.nttPrimes(bitWidth: 54, count: 1, degree: degree)[0],
+            try PrimeGenerator.nttPrimes(bitWidth: 20, count: 1, degree: degree)[0],
+        ]
+        for q in primes {
+            let plan = try NTTPlan<UInt64>(degree: degree, modulus: q)
+            for round in 0..<2 {
+                // Lazy inputs in [0, 4q); the second round uses the extremes 0 and 4q - 1.
+                let lazy = (0..<degree).map { index in
+                    round == 0 ? UInt64.random(in: 0..<(4 * q), using: &random) : (index & 1 == 0 ? 4 * q - 1 : 0)
+                }
+                var scalar = lazy
+                plan.forward(&scalar, kernel: .scalar)
+                var vector = lazy
+                plan.forward(&vector, kernel: .vector)
+                var expected = lazy
+                reference.referenceForward(&expected, plan: plan)
+                #expect(vector == scalar, "forward, N=\(degree), q=\(q)")
+                #expect(vector == expected, "forward vs reference, N=\(degree), q=\(q)")
+                let lazyEvaluations = vector.map { $0 + (round == 1 || Bool.random(using: &random) ? q : 0) }
+                var scalarBack = lazyEvaluations
+                plan.inverse(&scalarBack, kernel: .scalar)
+                var vectorBack = lazyEvaluations
+                plan.inverse(&vectorBack, kernel: .vector)
+                var expectedBack = lazyEvaluations
+                reference.referenceInverse(&expectedBack, plan: plan)
+                #expect(vectorBack == scalarBack, "inverse, N=\(degree), q=\(q)")
+                #expect(vectorBack == expectedBack, "inverse vs reference, N=\(degree), q=\(q)")
+                #expect(vectorBack == lazy.map { $0 % q })
+            }
+        }
+    }
+
+    @Test func multiplyShoupAccumulateMatchesScalar() throws {
+        let q = try PrimeGenerator.nttPrimes(bitWidth: 62, count: 1, degree: 4096)[0]
+        let modulus = try Modulus<UInt64>(q)
+        var random = SystemRandomNumberGenerator()
+        let count = 64
+        let x = (0..<count).map { _ in UInt64.random(in: 0..<q, using: &random) }
+        let w = (0..<count).map { index in index == 0 ? q - 1 : UInt64.random(in: 0..<q, using: &random) }
+        let shoups = w.map { modulus.shoup($0) }
+        let start = (0..<count).map { index in index == 0 ? q - 1 : UInt64.random(in: 0..<q, using: &random) }
+        var target = start
+        target.withUnsafeMutableBufferPointer { target in
+            NTTVector64.multiplyShoupAccumulate(x, by: w, shoup: shoups, into: target.baseAddress!, count: count, modulus: q)
+        }
+        #expect(target == (0..<count).map { modulus.add(start[$0], modulus.multiply(x[$0], w[$0])) })
+    }
+}
+
 /// The 32-bit plaintext NTT used by batching with 64-bit residues gives the 64-bit plan's results.
 @Suite struct NarrowPlaintextPlanTests {
     @Test func narrowPlanMatchesTheWidePlan() throws {

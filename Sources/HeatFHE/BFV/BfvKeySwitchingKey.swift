@@ -100,34 +100,43 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         let plans = ring.plans
         // Allocation-light kernel: one digit buffer reused for every digit and transformed in
         // place; each digit row multiplies the key's row at the same prime (rows q_0 ... q_(l-1),
-        // then the special prime, the key's last row) and accumulates into the sums directly.
-        var sum0 = [T](repeating: 0, count: (l + 1) * n)
-        var sum1 = [T](repeating: 0, count: (l + 1) * n)
-        var digit = [T](repeating: 0, count: (l + 1) * n)
+        // then the special prime, the key's last row). The products are accumulated lazily as
+        // double words (SEAL's approach): the l digits' products, each below q^2 < 2^(2w - 4),
+        // sum to less than 2^(2w) for l < 16, so each output residue is Barrett-reduced once
+        // instead of after every product.
+        let count = (l + 1) * n
+        var low0 = [T](repeating: 0, count: count)
+        var high0 = [T](repeating: 0, count: count)
+        var low1 = [T](repeating: 0, count: count)
+        var high1 = [T](repeating: 0, count: count)
+        var digit = [T](repeating: 0, count: count)
         c.data.withUnsafeBufferPointer { source in
             digit.withUnsafeMutableBufferPointer { digit in
-                sum0.withUnsafeMutableBufferPointer { sum0 in
-                    sum1.withUnsafeMutableBufferPointer { sum1 in
-                        for j in 0..<l {
-                            let residues = UnsafeBufferPointer(rebasing: source[(j * n)..<((j + 1) * n)])
-                            for i in 0...l {
-                                let modulus = moduli[i]
-                                let row = UnsafeMutableBufferPointer(rebasing: digit[(i * n)..<((i + 1) * n)])
-                                if i == j {
-                                    for k in 0..<n { row[k] = residues[k] }
-                                } else {
-                                    for k in 0..<n { row[k] = modulus.reduce(residues[k]) }
-                                }
-                                plans[i].forward(row)
-                                let keyRow = i < l ? i : keyRows - 1
-                                components[j].b.data.withUnsafeBufferPointer { b in
-                                    components[j].a.data.withUnsafeBufferPointer { a in
-                                        let offset = keyRow * n
-                                        let base = i * n
-                                        for k in 0..<n {
-                                            let d = row[k]
-                                            sum0[base + k] = modulus.add(sum0[base + k], modulus.multiply(d, b[offset + k]))
-                                            sum1[base + k] = modulus.add(sum1[base + k], modulus.multiply(d, a[offset + k]))
+                low0.withUnsafeMutableBufferPointer { low0 in
+                    high0.withUnsafeMutableBufferPointer { high0 in
+                        low1.withUnsafeMutableBufferPointer { low1 in
+                            high1.withUnsafeMutableBufferPointer { high1 in
+                                for j in 0..<l {
+                                    let residues = UnsafeBufferPointer(rebasing: source[(j * n)..<((j + 1) * n)])
+                                    for i in 0...l {
+                                        let modulus = moduli[i]
+                                        let row = UnsafeMutableBufferPointer(rebasing: digit[(i * n)..<((i + 1) * n)])
+                                        if i == j {
+                                            for k in 0..<n { row[k] = residues[k] }
+                                        } else {
+                                            for k in 0..<n { row[k] = modulus.reduce(residues[k]) }
+                                        }
+                                        plans[i].forward(row)
+                                        let keyRow = i < l ? i : keyRows - 1
+                                        components[j].b.data.withUnsafeBufferPointer { b in
+                                            components[j].a.data.withUnsafeBufferPointer { a in
+                                                Self.multiplyAccumulate(
+                                                    row.baseAddress!, b.baseAddress! + keyRow * n,
+                                                    a.baseAddress! + keyRow * n,
+                                                    into: (low0.baseAddress! + i * n, high0.baseAddress! + i * n),
+                                                    and: (low1.baseAddress! + i * n, high1.baseAddress! + i * n),
+                                                    count: n)
+                                            }
                                         }
                                     }
                                 }
@@ -137,9 +146,38 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                 }
             }
         }
+        var sum0 = [T](repeating: 0, count: count)
+        var sum1 = [T](repeating: 0, count: count)
+        for i in 0...l {
+            let modulus = moduli[i]
+            for k in (i * n)..<((i + 1) * n) {
+                sum0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
+                sum1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
+            }
+        }
         return (
             Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: sum0).inverseNTT(), to: level.ring),
             Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: sum1).inverseNTT(), to: level.ring))
+    }
+
+    /// `(high, low) += d[k] * b[k]` and `+= d[k] * a[k]` as double words, for `k < count`.
+    @inline(__always)
+    static func multiplyAccumulate(
+        _ d: UnsafePointer<T>, _ b: UnsafePointer<T>, _ a: UnsafePointer<T>,
+        into first: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>),
+        and second: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>), count: Int
+    ) {
+        for k in 0..<count {
+            let x = d[k]
+            let product0 = x.multipliedFullWidth(by: b[k])
+            let (sumLow0, carry0) = first.low[k].addingReportingOverflow(product0.low)
+            first.low[k] = sumLow0
+            first.high[k] = first.high[k] &+ product0.high &+ (carry0 ? 1 : 0)
+            let product1 = x.multipliedFullWidth(by: a[k])
+            let (sumLow1, carry1) = second.low[k].addingReportingOverflow(product1.low)
+            second.low[k] = sumLow1
+            second.high[k] = second.high[k] &+ product1.high &+ (carry1 ? 1 : 0)
+        }
     }
 
     /// `round(x / q_last)` for `x` over `ring`'s moduli plus one more prime last (the special prime

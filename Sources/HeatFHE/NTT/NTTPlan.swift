@@ -109,6 +109,17 @@ public struct NTTPlan<T: ScalarType>: Sendable {
         values.withUnsafeMutableBufferPointer { forward($0) }
     }
 
+    /// The forward transform with an explicit 64-bit kernel (``NTTKernel``; ignored for `UInt32`).
+    ///
+    /// - Parameters:
+    ///   - values: exactly `N` values in `[0, 4q)`.
+    ///   - kernel: the butterfly kernel.
+    @inlinable
+    public func forward(_ values: inout [T], kernel: NTTKernel) {
+        precondition(values.count == degree, "the NTT needs exactly N values")
+        values.withUnsafeMutableBufferPointer { forward($0, kernel: kernel) }
+    }
+
     /// The forward transform on a buffer of exactly `N` values (see ``forward(_:)-([T])``).
     ///
     /// Stages with a stride of at least 2 run the Harvey butterfly over contiguous runs through raw
@@ -117,9 +128,22 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     /// subtractions are written `min(x, x - c)` (the difference wraps above `x` when `x < c`), which
     /// compiles to `cmov` instead of mispredicted branches on random data (about 25% faster here).
     ///
+    /// With 64-bit moduli and ``NTTKernel/selected`` = ``NTTKernel/vector``, the stages of stride 8
+    /// and more run eight butterflies at a time (`NTTVector64`); the results are identical.
+    ///
     /// - Parameter a: the buffer, transformed in place.
     @inlinable
     public func forward(_ a: UnsafeMutableBufferPointer<T>) {
+        forward(a, kernel: T.self == UInt64.self ? NTTKernel.selected : .scalar)
+    }
+
+    /// The forward transform on a buffer with an explicit 64-bit kernel (ignored for `UInt32`).
+    ///
+    /// - Parameters:
+    ///   - a: exactly `N` values in `[0, 4q)`, transformed in place.
+    ///   - kernel: the butterfly kernel.
+    @inlinable
+    public func forward(_ a: UnsafeMutableBufferPointer<T>, kernel: NTTKernel) {
         precondition(a.count == degree, "the NTT needs exactly N values")
         guard let base = a.baseAddress else { return }
         let modulus = self.modulus
@@ -130,6 +154,14 @@ public struct NTTPlan<T: ScalarType>: Sendable {
             rootPowersShoup.withUnsafeBufferPointer { shoups in
                 var gap = n >> 1
                 var groups = 1
+                if T.self == UInt64.self, kernel == .vector, n >= 2 * NTTVector64.width {
+                    groups = NTTVector64.forwardWideStages(
+                        UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self), degree: n,
+                        powers: UnsafeRawPointer(powers.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                        shoups: UnsafeRawPointer(shoups.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                        modulus: UInt64(q))
+                    gap = n / (2 * groups)
+                }
                 while gap > 1 {
                     for group in 0..<groups {
                         let w = powers[groups + group]
@@ -188,15 +220,39 @@ public struct NTTPlan<T: ScalarType>: Sendable {
         values.withUnsafeMutableBufferPointer { inverse($0) }
     }
 
+    /// The inverse transform with an explicit 64-bit kernel (``NTTKernel``; ignored for `UInt32`).
+    ///
+    /// - Parameters:
+    ///   - values: exactly `N` values in `[0, 2q)`.
+    ///   - kernel: the butterfly kernel.
+    @inlinable
+    public func inverse(_ values: inout [T], kernel: NTTKernel) {
+        precondition(values.count == degree, "the NTT needs exactly N values")
+        values.withUnsafeMutableBufferPointer { inverse($0, kernel: kernel) }
+    }
+
     /// The inverse transform on a buffer of exactly `N` values (see ``inverse(_:)-([T])``).
     ///
     /// The first stage (stride 1) is a separate loop; the last stage (one twiddle, stride `N/2`)
     /// is fused with the scaling by `N^-1`: its outputs are `(X + Y) * N^-1` and
     /// `(X - Y) * (W * N^-1)` with Shoup multiplications, fully reduced to `[0, q)`.
     ///
+    /// With 64-bit moduli and ``NTTKernel/selected`` = ``NTTKernel/vector``, the stages of stride 8
+    /// and more, and the fused last stage, run eight butterflies at a time (identical results).
+    ///
     /// - Parameter a: the buffer, transformed in place.
     @inlinable
     public func inverse(_ a: UnsafeMutableBufferPointer<T>) {
+        inverse(a, kernel: T.self == UInt64.self ? NTTKernel.selected : .scalar)
+    }
+
+    /// The inverse transform on a buffer with an explicit 64-bit kernel (ignored for `UInt32`).
+    ///
+    /// - Parameters:
+    ///   - a: exactly `N` values in `[0, 2q)`, transformed in place.
+    ///   - kernel: the butterfly kernel.
+    @inlinable
+    public func inverse(_ a: UnsafeMutableBufferPointer<T>, kernel: NTTKernel) {
         precondition(a.count == degree, "the NTT needs exactly N values")
         guard let base = a.baseAddress else { return }
         let modulus = self.modulus
@@ -212,7 +268,16 @@ public struct NTTPlan<T: ScalarType>: Sendable {
                     groups >>= 1
                     gap = 2
                 }
+                let wide = T.self == UInt64.self && kernel == .vector && n >= 2 * NTTVector64.width
                 while groups > 1 {
+                    if wide, gap == NTTVector64.width {
+                        NTTVector64.inverseWideStages(
+                            UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self), degree: n,
+                            powers: UnsafeRawPointer(powers.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                            shoups: UnsafeRawPointer(shoups.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                            modulus: UInt64(q))
+                        break
+                    }
                     for group in 0..<groups {
                         let w = powers[groups + group]
                         let wShoup = shoups[groups + group]
@@ -233,6 +298,13 @@ public struct NTTPlan<T: ScalarType>: Sendable {
             }
         }
         // Last stage (groups = 1, gap = N/2) fused with the N^-1 scaling.
+        if T.self == UInt64.self, kernel == .vector, n >= 2 * NTTVector64.width {
+            NTTVector64.inverseLastStage(
+                UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self), degree: n,
+                inverseDegree: (UInt64(inverseDegree), UInt64(inverseDegreeShoup)),
+                twiddle: (UInt64(lastInverseTwiddle), UInt64(lastInverseTwiddleShoup)), modulus: UInt64(q))
+            return
+        }
         let half = n >> 1
         let y = base + half
         for j in 0..<half {

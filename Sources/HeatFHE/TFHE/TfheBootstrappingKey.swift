@@ -148,6 +148,7 @@ public struct TfheBootstrappingKey: Sendable {
         let modulus = context.primeModulus
         let q = modulus.value
         let plan = context.plan
+        let vector = NTTKernel.selected == .vector && n % NTTVector64.width == 0
         scratch.accumulator.withUnsafeMutableBufferPointer { acc in
             for t in 0..<acc.count { acc[t] = 0 }
             scratch.digits.withUnsafeMutableBufferPointer { digits in
@@ -163,6 +164,12 @@ public struct TfheBootstrappingKey: Sendable {
                                     let row = rows.baseAddress! + rowBase + o * n
                                     let shoup = shoups.baseAddress! + rowBase + o * n
                                     let target = acc.baseAddress! + o * n
+                                    if vector {
+                                        NTTVector64.multiplyShoupAccumulate(
+                                            UnsafePointer(digit.baseAddress!), by: row, shoup: shoup, into: target, count: n,
+                                            modulus: q)
+                                        continue
+                                    }
                                     for t in 0..<n {
                                         let product = modulus.multiplyShoupLazy(digit[t], by: row[t], shoup: shoup[t])
                                         let reduced = Swift.min(product, product &- q)
