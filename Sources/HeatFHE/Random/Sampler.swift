@@ -23,23 +23,37 @@ public enum Sampler {
 
     /// Draws `count` coefficients uniform in `{-1, 0, 1}`.
     ///
+    /// Five coefficients per keystream byte: a byte below `243 = 3^5` is uniform over the
+    /// `3^5` five-digit base-3 strings, so its digits are five independent uniform values
+    /// (bytes 243-255 are rejected, probability 13/256), against one coefficient per byte before.
+    ///
     /// - Parameters:
     ///   - count: how many.
     ///   - random: the generator.
     /// - Returns: the coefficients.
     public static func ternary(count: Int, using random: inout SecureRandom) -> [Int8] {
         var out = [Int8](repeating: 0, count: count)
-        var index = 0
-        while index < count {
-            let byte = random.nextByte()
-            guard byte < 255 else { continue }  // 255 = 3 * 85: reject to stay uniform
-            out[index] = Int8(byte % 3) - 1
-            index += 1
+        out.withUnsafeMutableBufferPointer { out in
+            var index = 0
+            while index < count {
+                var byte = random.nextByte()
+                guard byte < 243 else { continue }  // 243 = 3^5: reject to stay uniform
+                for _ in 0..<Swift.min(5, count - index) {
+                    let quotient = byte / 3
+                    out[index] = Int8(byte &- quotient &* 3) - 1
+                    byte = quotient
+                    index += 1
+                }
+            }
         }
         return out
     }
 
     /// Draws `count` coefficients from the centred binomial distribution with `eta = 21`.
+    ///
+    /// Each coefficient is the difference of the bit counts of two 21-bit strings (42 keystream
+    /// bits); three coefficients come from every two 64-bit words (126 of their 128 bits) instead
+    /// of one per word.
     ///
     /// - Parameters:
     ///   - count: how many.
@@ -47,12 +61,23 @@ public enum Sampler {
     /// - Returns: the coefficients, each in `[-21, 21]`.
     public static func centeredBinomial(count: Int, using random: inout SecureRandom) -> [Int8] {
         var out = [Int8](repeating: 0, count: count)
-        let mask: UInt64 = (1 << UInt64(binomialEta)) - 1
-        for index in 0..<count {
-            let word = random.next()
-            let positive = (word & mask).nonzeroBitCount
-            let negative = ((word >> UInt64(binomialEta)) & mask).nonzeroBitCount
-            out[index] = Int8(positive - negative)
+        let eta = UInt64(binomialEta)
+        let mask: UInt64 = (1 << eta) - 1
+        @inline(__always) func sample(_ bits: UInt64) -> Int8 {
+            Int8((bits & mask).nonzeroBitCount - ((bits >> eta) & mask).nonzeroBitCount)
+        }
+        out.withUnsafeMutableBufferPointer { out in
+            var index = 0
+            while index < count {
+                let first = random.next()
+                let second = random.next()
+                // Bits 0-41 of the first word; bits 42-63 of the first and 0-19 of the second;
+                // bits 20-61 of the second.
+                out[index] = sample(first)
+                if index + 1 < count { out[index + 1] = sample((first >> 42) | (second << 22)) }
+                if index + 2 < count { out[index + 2] = sample(second >> 20) }
+                index += 3
+            }
         }
         return out
     }
