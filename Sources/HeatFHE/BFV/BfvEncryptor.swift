@@ -147,11 +147,10 @@ public struct BfvEncryptor<T: ScalarType>: Sendable {
         defer { e1.wipe() }
         var e2 = PolyRq<T, Coeff>(context: ring, signedCoefficients: errors2)
         defer { e2.wipe() }
-        var p0u = atKeyLevel ? publicKey.p0 : publicKey.p0.dropping(to: ring)
-        p0u *= u
+        // Out-of-place products: the key's polynomials are read, not copied.
+        var p0u = (atKeyLevel ? publicKey.p0 : publicKey.p0.dropping(to: ring)) * u
         defer { p0u.wipe() }
-        var p1u = atKeyLevel ? publicKey.p1 : publicKey.p1.dropping(to: ring)
-        p1u *= u
+        var p1u = (atKeyLevel ? publicKey.p1 : publicKey.p1.dropping(to: ring)) * u
         defer { p1u.wipe() }
         var c0 = p0u.inverseNTT()
         c0 += e1

@@ -65,12 +65,19 @@ public struct PolyRq<T: ScalarType, F: PolyFormat>: Sendable {
         data[(index * degree)..<((index + 1) * degree)]
     }
 
+    /// `data[j] = operation(q_i, data[j], other.data[j])` through raw pointers (one uniqueness
+    /// check per call, no bounds check per element; the closure is inlined by specialization).
     @inlinable
     mutating func apply(_ other: PolyRq<T, F>, _ operation: (Modulus<T>, T, T) -> T) {
         precondition(context.isSameRing(as: other.context), "polynomials from different rings")
         let n = context.degree
-        for (i, modulus) in context.moduli.enumerated() {
-            for j in (i * n)..<((i + 1) * n) { data[j] = operation(modulus, data[j], other.data[j]) }
+        let moduli = context.moduli
+        other.data.withUnsafeBufferPointer { source in
+            data.withUnsafeMutableBufferPointer { target in
+                for (i, modulus) in moduli.enumerated() {
+                    for j in (i * n)..<((i + 1) * n) { target[j] = operation(modulus, target[j], source[j]) }
+                }
+            }
         }
     }
 
@@ -184,10 +191,23 @@ extension PolyRq where F == Eval {
         lhs.apply(rhs) { $0.multiply($1, $2) }
     }
 
-    /// The pointwise product (the negacyclic product of the underlying polynomials).
+    /// The pointwise product (the negacyclic product of the underlying polynomials), written
+    /// straight into a new buffer (no copy of `lhs` first: multiplying a public key does not
+    /// copy it).
     public static func * (lhs: PolyRq<T, Eval>, rhs: PolyRq<T, Eval>) -> PolyRq<T, Eval> {
-        var out = lhs
-        out *= rhs
-        return out
+        precondition(lhs.context.isSameRing(as: rhs.context), "polynomials from different rings")
+        let n = lhs.context.degree
+        let moduli = lhs.context.moduli
+        let data = lhs.data.withUnsafeBufferPointer { a in
+            rhs.data.withUnsafeBufferPointer { b in
+                [T](unsafeUninitializedCapacity: a.count) { out, initialized in
+                    for (i, modulus) in moduli.enumerated() {
+                        for j in (i * n)..<((i + 1) * n) { out[j] = modulus.multiply(a[j], b[j]) }
+                    }
+                    initialized = a.count
+                }
+            }
+        }
+        return PolyRq<T, Eval>(context: lhs.context, data: data)
     }
 }

@@ -24,6 +24,9 @@ public struct TfheContext: Sendable {
     public let gadget: [UInt64]
     /// `b` of the GLWE noise on `q` (``TfheParameters/glweNoiseLog2`` scaled by `q / 2^64`).
     public let glweNoiseLog2OnPrime: Int
+    /// `floor(2^(64 + B l) / q)` with `B l` = ``TfheParameters/pbsBaseLog`` x ``TfheParameters/pbsLevels``:
+    /// the reciprocal that replaces the 128-by-64-bit division of ``decompose(_:into:)``.
+    @usableFromInline let decompositionRatio: UInt64
 
     /// Precomputes the context.
     ///
@@ -44,6 +47,9 @@ public struct TfheContext: Sendable {
         }
         self.gadget = gadget
         self.glweNoiseLog2OnPrime = max(0, parameters.glweNoiseLog2 - (64 - modulus.bitWidth))
+        // 2^(Bl) < q (Bl <= 60, q > 2^61), so the quotient fits one word.
+        let totalBits = UInt64(parameters.pbsBaseLog * parameters.pbsLevels)
+        self.decompositionRatio = prime.dividingFullWidth((high: UInt64(1) << totalBits, low: 0)).quotient
     }
 
     /// `round(x * 2^64 / q)` for `x` in `[0, q)`: a residue modulo `q` moved to the `2^64` torus.
@@ -90,13 +96,22 @@ public struct TfheContext: Sendable {
         let halfQ = q >> 1
         let mask: UInt64 = (1 << baseLog) - 1
         let half: UInt64 = 1 << (baseLog - 1)
+        let ratio = decompositionRatio
         for t in 0..<n {
             let x = input[t]
-            // (x * 2^totalBits + q/2) / q; x * 2^totalBits < q * 2^60, the high word is below q.
-            let high = x >> (64 - totalBits)
+            // y = floor((x * 2^totalBits + q/2) / q) without a division: the estimate
+            // floor(x * ratio / 2^64) is at most 2 below y (x * ratio / 2^64 > x 2^Bl / q - 1, and
+            // q/2 adds less than 1), so the remainder X - estimate * q lies in [0, 3q), below 2^64,
+            // and two masked corrections finish.
             let low = x << totalBits
-            let (sumLow, overflow) = low.addingReportingOverflow(halfQ)
-            var y = q.dividingFullWidth((high: high &+ (overflow ? 1 : 0), low: sumLow)).quotient
+            var y = x.multipliedFullWidth(by: ratio).high
+            var remainder = (low &+ halfQ) &- y &* q
+            for _ in 0..<2 {
+                let difference = remainder &- q
+                let keep = 0 &- (difference >> 63)  // all ones when remainder < q (no wrap past 2^63)
+                y &+= 1 &+ keep  // +1 unless remainder < q
+                remainder = (remainder & keep) | (difference & ~keep)
+            }
             var level = levels
             while level >= 1 {
                 let digit = y & mask
