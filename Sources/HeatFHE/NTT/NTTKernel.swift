@@ -23,7 +23,8 @@ import Darwin
 /// ```swift
 /// print(NTTKernel.selected)   // "vector" in a -target-cpu native build on AVX-512
 /// var a = [UInt64](repeating: 1, count: 2048)
-/// try NTTPlan<UInt64>(degree: 2048, modulus: 0x3fff_ffff_000c_0001).forward(&a, kernel: .scalar)
+/// let prime = try PrimeGenerator.nttPrimes(bitWidth: 62, count: 1, degree: 2048)[0]
+/// try NTTPlan<UInt64>(degree: 2048, modulus: prime).forward(&a, kernel: .scalar)
 /// ```
 public enum NTTKernel: String, Sendable, CaseIterable {
     /// One butterfly at a time.
@@ -44,8 +45,10 @@ public enum NTTKernel: String, Sendable, CaseIterable {
     ///
     /// - Returns: the faster kernel on this build and machine.
     public static func calibrate() -> NTTKernel {
-        // A 62-bit prime = 1 mod 2^18 (the one in Modulus's documentation).
-        guard let plan = try? NTTPlan<UInt64>(degree: 2048, modulus: 0x3fff_ffff_000c_0001) else { return .scalar }
+        // The largest 62-bit prime = 1 mod 4096 (TFHE's size).
+        guard let prime = try? PrimeGenerator.nttPrimes(bitWidth: 62, count: 1, degree: 2048).first,
+            let plan = try? NTTPlan<UInt64>(degree: 2048, modulus: prime)
+        else { return .scalar }
         var data = [UInt64](repeating: 0, count: plan.degree)
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         for index in data.indices {
