@@ -32,7 +32,7 @@ import Testing
     @Test func binomialNeighboursAreIndependentWithTheDocumentedVariance() {
         var random = SecureRandom()
         let count = 300_000
-        let values = Sampler.centeredBinomial(count: count, using: &random).map(Double.init)
+        let values = Sampler.centeredBinomial(count: count, using: &random).map { Double($0) }
         // Each of the three positions per word pair has variance eta / 2 = 10.5.
         for position in 0..<3 {
             let slice = stride(from: position, to: count, by: 3).map { values[$0] }
