@@ -94,8 +94,9 @@ import Testing
             // Switched down the modulus chain before leaving the evaluator, budget still left.
             #expect(Evaluator.returnLevel(keyHolder.context.parameters) == 2)
             #expect(aggregates.heat.allSatisfy { $0.level == 2 } && aggregates.trend.allSatisfy { $0.level == 2 })
-            // Noise budget left after the masks and rotations, and the file round-trips.
-            #expect(try keyHolder.noiseBudget(of: aggregates) > 5)
+            // Noise budget left after the masks, rotations and the flood (which keeps
+            // `floodingMarginBits` of margin on purpose), and the file round-trips.
+            #expect(try keyHolder.noiseBudget(of: aggregates) >= 2)
             let reread = try EncryptedAggregates(
                 envelope: Envelope(decoding: aggregates.envelope().serialized(), expecting: .encryptedAggregates, source: "t"),
                 context: keyHolder.context, source: "t")
@@ -103,6 +104,38 @@ import Testing
             if k > smallest {
                 #expect((aggregates.header.suppressed["manager"] ?? 0) >= 1)
             }
+        }
+    }
+
+    /// The aggregates' noise, which depends on masked-out slots too, is flooded before the
+    /// ciphertexts leave the evaluator: the key holder measures the flood's width, not the
+    /// computed noise, the flood is more than 2^40 times the computed noise, two evaluations of the
+    /// same run give different ciphertexts, and every slot still decrypts exactly.
+    @Test func aggregateNoiseIsFloodedBeforeItLeaves() throws {
+        let dataset = SyntheticBank(clients: 140, managers: 4, branches: 2, weeks: 12, seed: 11).generate()
+        let fixture = try Fixture(interactions: dataset.interactions, clients: dataset.clients)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let evaluator = try fixture.evaluator()
+        let galoisKeys = try evaluator.galoisKeys(in: fixture.evaluatorFolder)
+        let run = try evaluator.evaluate(store: fixture.store, configuration: HeatConfiguration())
+        let keyHolder = try fixture.keyHolder()
+        let expected = try Self.plaintextTotals(fixture.plainStore)
+        let computed = try evaluator.aggregates(
+            of: run, store: fixture.store, configuration: HeatConfiguration(), galoisKeys: galoisKeys, minGroupSize: 5,
+            finishing: .asComputed)
+        let released = try evaluator.aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: 5)
+        let again = try evaluator.aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: 5)
+        let computedBudget = try keyHolder.noiseBudget(of: computed)
+        let releasedBudget = try keyHolder.noiseBudget(of: released)
+        // Without the flood, the switched ciphertexts would keep the computed noise scaled down
+        // (far more budget); with it, the budget is the flood's margin.
+        #expect(releasedBudget >= 1 && releasedBudget <= Bfv64.floodingMarginBits + 1, "budget \(releasedBudget) after flooding")
+        #expect(computedBudget - Bfv64.floodingMarginBits > 40, "flood / computed noise: \(computedBudget - Bfv64.floodingMarginBits) bits")
+        #expect(released.heat[0].polynomials[1].data != again.heat[0].polynomials[1].data, "fresh randomness per release")
+        try Self.expectOnlyReleasedSlots(released, keyHolder: keyHolder, expected: expected)
+        // An evaluator without the public key (built from parameters alone) cannot release aggregates.
+        #expect(throws: PipelineError.self) {
+            try Evaluator(context: evaluator.context).aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: 5)
         }
     }
 

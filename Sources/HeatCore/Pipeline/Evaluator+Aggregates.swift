@@ -116,6 +116,28 @@ extension Evaluator {
         of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(),
         galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int = 5
     ) throws -> EncryptedAggregates {
+        try aggregates(
+            of: run, store: store, configuration: configuration, galoisKeys: galoisKeys, minGroupSize: minGroupSize,
+            finishing: .floodAndSwitch)
+    }
+
+    /// What happens to the aggregate ciphertexts before they are returned. Only tests measuring the
+    /// noise that flooding hides ask for less than ``floodAndSwitch``.
+    enum AggregateFinish {
+        /// Flood the noise and re-randomize (``HeatFHE/Bfv64/flood(_:publicKey:bits:using:)``), then
+        /// switch down to ``Evaluator/returnLevel(_:)``: what the public entry point does.
+        case floodAndSwitch
+        /// Neither: the ciphertexts as computed, at the top level (tests only).
+        case asComputed
+    }
+
+    func aggregates(
+        of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration,
+        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int, finishing: AggregateFinish
+    ) throws -> EncryptedAggregates {
+        guard let publicKey else {
+            throw PipelineError.missingFHEKey(folder: "keys/evaluator", file: PipelineKeys.publicKeyFile)
+        }
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
@@ -211,13 +233,24 @@ extension Evaluator {
             heat.append(sum.heat)
             trend.append(sum.trend)
         }
-        // Switch down the modulus chain before returning (smaller file, same plaintexts).
-        let level = Self.returnLevel(context.parameters)
-        do throws(FHEError) {
-            heat = try heat.map { ciphertext throws(FHEError) in try Bfv64.switchModulus(ciphertext, toLevel: min(level, ciphertext.level)) }
-            trend = try trend.map { ciphertext throws(FHEError) in try Bfv64.switchModulus(ciphertext, toLevel: min(level, ciphertext.level)) }
-        } catch {
-            throw PipelineError.fhe(error)
+        // Flood the noise (it depends on the masked-out slots too) and re-randomize, then switch
+        // down the modulus chain before returning (smaller file, same plaintexts, the flood scaled
+        // down with the modulus and still hiding the computed noise).
+        if finishing == .floodAndSwitch {
+            let level = Self.returnLevel(context.parameters)
+            var random = SecureRandom()
+            do throws(FHEError) {
+                for index in heat.indices {
+                    let flooded = try Bfv64.flood(heat[index], publicKey: publicKey, using: &random)
+                    heat[index] = try Bfv64.switchModulus(flooded, toLevel: min(level, flooded.level))
+                }
+                for index in trend.indices {
+                    let flooded = try Bfv64.flood(trend[index], publicKey: publicKey, using: &random)
+                    trend[index] = try Bfv64.switchModulus(flooded, toLevel: min(level, flooded.level))
+                }
+            } catch {
+                throw PipelineError.fhe(error)
+            }
         }
         let header = EncryptedAggregates.Header(
             schema: EncryptedAggregates.schema, runOutputHash: run.outputHash, parameters: context.parameters.name,

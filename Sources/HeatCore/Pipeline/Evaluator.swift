@@ -31,6 +31,11 @@ public struct Evaluator: Sendable {
     /// The BFV context (the stored ciphertexts must carry its parameters' fingerprint).
     public let context: BfvContext<UInt64>
 
+    /// The public key, when the evaluator was built from its folder: it re-randomizes and floods
+    /// the aggregates before they leave (``HeatFHE/Bfv64/flood(_:publicKey:bits:using:)``).
+    /// `nil` for an evaluator built from parameters alone, which cannot compute aggregates.
+    public let publicKey: PublicKey<UInt64>?
+
     /// An evaluator from its role folder.
     ///
     /// - Parameter folder: a checked evaluator folder (a folder opened for another role is refused).
@@ -57,6 +62,7 @@ public struct Evaluator: Sendable {
     /// - Parameter material: the context and public key.
     public init(material: PipelineKeys.PublicMaterial) {
         self.context = material.context
+        self.publicKey = material.publicKey
     }
 
     /// An evaluator from parameters alone: the circuits need no key at all (for example the key
@@ -65,6 +71,7 @@ public struct Evaluator: Sendable {
     /// - Parameter context: the BFV context.
     public init(context: BfvContext<UInt64>) {
         self.context = context
+        self.publicKey = nil
     }
 
     /// `accumulator + factor * ciphertext` (``HeatFHE/Bfv64/multiplyAdd(_:_:by:)``: the noise grows by `|factor|`).

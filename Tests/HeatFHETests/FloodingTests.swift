@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import HeatFHE
+
+/// Noise flooding (``Bfv64/flood(_:publicKey:bits:using:)``): the flooded ciphertext decrypts to the
+/// same values, its noise is the flood's width whatever the computed noise was, and the flood's
+/// coefficients are uniform in `[-2^b, 2^b)`.
+@Suite struct FloodingTests {
+    static let preset = "n8192-logq217-logt41"
+
+    /// The flood's coefficients, composed and centred, lie in `[-2^b, 2^b)`, reach the top bit,
+    /// and are negative about half the time (the `-2^b` offset is applied).
+    @Test(arguments: [20, 64, 70, 117])
+    func floodNoiseIsUniformInItsRange(bits: Int) throws {
+        let context = try BfvContext<UInt64>(parameters: BfvParameters(preset: Self.preset))
+        let ring = context.ciphertextContext
+        var random = SecureRandom()
+        let noise = Bfv64.uniformNoise(bits: bits, ring: ring, using: &random)
+        let q = ring.modulusProduct
+        let half = q / BigInt(2)
+        var negatives = 0
+        var widest = 0
+        for value in noise.composedCoefficients() {
+            let centred = value > half ? q - value : value
+            if value > half { negatives += 1 }
+            #expect(centred.bitWidth <= bits + 1, "a coefficient of \(centred.bitWidth) bits exceeds 2^\(bits)")
+            widest = max(widest, centred.bitWidth)
+        }
+        #expect(widest >= bits, "the widest of N coefficients reaches 2^(b-1)")
+        let n = context.degree
+        #expect(negatives > n * 45 / 100 && negatives < n * 55 / 100, "\(negatives) of \(n) negative")
+    }
+
+    /// A ciphertext after a product (large computed noise) and a fresh one both come out of the
+    /// flood with the same small budget, decrypt exactly, and have fresh second polynomials.
+    @Test func floodingHidesTheComputedNoise() throws {
+        let harness = try EvaluationHarness<UInt64>(BfvParameters(preset: Self.preset))
+        let publicKey = PublicKey(secretKey: harness.secretKey)
+        var generator = SeededGenerator(seed: 14)
+        let values = harness.random(harness.n, below: 1 << 20, using: &generator)
+        let fresh = try harness.encrypt(values)
+        let mask = try harness.encoder.encode(unsigned: harness.random(harness.n, below: 2, using: &generator), encoding: .batch)
+        let masked = try harness.evaluator.multiply(fresh, mask)
+        let expectedMasked = try harness.decryptAll(masked)
+        let freshBudget = try harness.decryptor.invariantNoiseBudget(fresh)
+        let maskedBudget = try harness.decryptor.invariantNoiseBudget(masked)
+        #expect(freshBudget - maskedBudget > 30, "the mask product grows the noise (\(freshBudget) -> \(maskedBudget) bits)")
+
+        var random = SecureRandom()
+        let bits = try Bfv64.floodingBits(context: harness.context)
+        for (ciphertext, expected) in [(fresh, values), (masked, expectedMasked)] {
+            let flooded = try Bfv64.flood(ciphertext, publicKey: publicKey, using: &random)
+            #expect(try harness.decryptAll(flooded) == expected)
+            let budget = try harness.decryptor.invariantNoiseBudget(flooded)
+            // The flood (about Δ / 2^(margin+1)) dominates: the budget is the margin, give or take
+            // a bit, whatever the computed noise was.
+            #expect(budget >= Bfv64.floodingMarginBits - 2 && budget <= Bfv64.floodingMarginBits + 1, "budget \(budget) after flooding")
+            #expect(flooded.polynomials[1].data != ciphertext.polynomials[1].data, "re-randomized")
+            // Still decrypts after switching down (the flood scales down with the modulus).
+            let switched = try Bfv64.switchModulus(flooded, toLevel: 2)
+            #expect(try harness.decryptAll(switched) == expected)
+        }
+        // The hiding margin: the flood is 2^(b - log2|e|) times the computed noise.
+        #expect(bits > 100)
+        #expect(maskedBudget - Bfv64.floodingMarginBits > 40, "flood / computed noise > 2^40 after a mask product")
+    }
+
+    @Test func floodingRefusesWidthsThatBreakDecryption() throws {
+        let harness = try EvaluationHarness<UInt64>(BfvParameters(preset: Self.preset))
+        let publicKey = PublicKey(secretKey: harness.secretKey)
+        let ciphertext = try harness.encrypt([1, 2, 3])
+        var random = SecureRandom()
+        let bits = try Bfv64.floodingBits(context: harness.context)
+        #expect(throws: FHEError.self) { try Bfv64.flood(ciphertext, publicKey: publicKey, bits: bits + Bfv64.floodingMarginBits, using: &random) }
+        #expect(throws: FHEError.self) { try Bfv64.flood(ciphertext, publicKey: publicKey, bits: 0, using: &random) }
+    }
+}
