@@ -58,7 +58,8 @@ extension Bfv64 {
         }
         let ring = ciphertext.polynomials[0].context
         let delta = ring.modulusProduct / BigInt(context.parameters.plaintextModulus)
-        let width = try bits ?? floodingBits(context: context, level: ring.count)
+        let width: Int
+        if let bits { width = bits } else { width = try floodingBits(context: context, level: ring.count) }
         guard width >= 1, width <= delta.bitWidth - 3 else {
             throw .invalidParameters("a flooding width of \(width) bits does not fit under Δ/4 (\(delta.bitWidth - 3) bits at most at this level)")
         }
