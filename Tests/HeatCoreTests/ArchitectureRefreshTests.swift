@@ -10,14 +10,18 @@ import Testing
 @Suite struct ArchitectureRefreshTests {
     /// 200 labelled clients with deterministic heat features and a churn signal.
     static func clients() -> (scores: [HeatScore], churned: [String: Bool]) {
-        var generator = SeededGenerator(seed: 77)
+        var generator = HeatML.SeededGenerator(seed: 77)
         var scores: [HeatScore] = [], churned: [String: Bool] = [:]
         let levels: [HeatLevel] = [.cold, .cool, .warm, .hot]
         for i in 0..<200 {
-            let heat = generator.below(1_000), trend = generator.below(400) - 200
-            let score = HeatScore(clientID: "C\(i)", heat: heat, trend: trend, level: levels[generator.below(4)], cooling: trend < -50)
+            let heat: Int = generator.below(1_000)
+            let trend: Int = generator.below(400) - 200
+            let level: HeatLevel = levels[generator.below(4)]
+            let score = HeatScore(clientID: "C\(i)", heat: heat, trend: trend, level: level, cooling: trend < -50)
             scores.append(score)
-            churned[score.clientID] = Double(heat) / 1_000 + generator.nextUnit() * 0.6 < 0.55
+            let noise: Double = generator.nextUnit() * 0.6
+            let signal: Double = Double(heat) / 1_000
+            churned[score.clientID] = signal + noise < 0.55
         }
         return (scores, churned)
     }
@@ -82,11 +86,16 @@ import Testing
     }
 
     @Test func fraudEvaluationEqualsTheFormerLoopExactly() throws {
-        var generator = SeededGenerator(seed: 5)
+        var generator = HeatML.SeededGenerator(seed: 5)
         var rows: [[Double]] = [], labels: [Int] = []
         for _ in 0..<160 {
-            let fraud = generator.chance(0.15)
-            rows.append((0..<4).map { j in generator.nextUnit() * 10 + (fraud && j < 2 ? 4 : 0) })
+            let fraud: Bool = generator.chance(0.15)
+            var row: [Double] = []
+            for j in 0..<4 {
+                let shift: Double = fraud && j < 2 ? 4 : 0
+                row.append(generator.nextUnit() * 10 + shift)
+            }
+            rows.append(row)
             labels.append(fraud ? 1 : 0)
         }
         let raw = try Matrix(rows: rows)
