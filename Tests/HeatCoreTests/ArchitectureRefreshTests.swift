@@ -1,12 +1,11 @@
 import Foundation
-import GRDB
 import HeatML
 import Testing
 @testable import HeatCore
 
 /// Issue 25, item 1 in HeatCore: the churn-risk and fraud models score out of fold through
 /// HeatML's `CrossValidation` (the same numbers as the loops they replaced), HeatCore's model
-/// section uses HeatML's `FeatureImportance`, and a reader store is read-only at the SQLite level.
+/// section uses HeatML's `FeatureImportance`.
 @Suite struct ArchitectureRefreshTests {
     /// 200 labelled clients with deterministic heat features and a churn signal.
     static func clients() -> (scores: [HeatScore], churned: [String: Bool]) {
@@ -103,31 +102,5 @@ import Testing
         let former = try Self.formerFraudPairs(raw: raw, labels: labels, folds: 4, seed: 9)
         #expect([evaluation.anomalyOnly, evaluation.supervised, evaluation.hybrid] == former)
         #expect(evaluation.folds == 4 && evaluation.customers == 160)
-    }
-
-    /// A reader store over a writable connection: SQLite itself refuses writes, through the
-    /// store's own reads, through GRDB's unchecked `unsafeRead`, and through the caller's queue.
-    @Test func aReaderStoreOverAWritableQueueIsQueryOnlyInSQLite() throws {
-        let queue = try DatabaseQueue()
-        _ = try HeatStore.initialize(writer: queue, label: "scratch")
-        let store = try HeatStore(reader: queue, label: "scratch")
-        // SQLITE_READONLY: "attempt to write a readonly database" (a StoreError .io from the store).
-        func isReadOnlyRefusal(_ error: any Error) -> Bool {
-            if let error = error as? DatabaseError { return error.resultCode == .SQLITE_READONLY }
-            if case let .io(path, reason) = error as? StoreError { return path == "scratch" && reason.contains("readonly") }
-            return false
-        }
-        let create = "CREATE TABLE probe (x)"
-        let throughStore = #expect(throws: (any Error).self) { try store.read { db in try db.execute(sql: create) } }
-        let throughUnsafeRead = #expect(throws: (any Error).self) { try store.reader.unsafeRead { db in try db.execute(sql: create) } }
-        let throughQueue = #expect(throws: (any Error).self) { try queue.writeWithoutTransaction { db in try db.execute(sql: create) } }
-        for error in [throughStore, throughUnsafeRead, throughQueue] {
-            #expect(error.map(isReadOnlyRefusal) == true, "\(String(describing: error))")
-        }
-        #expect(try !queue.unsafeRead { db in try db.tableExists("probe") })
-        // Reads still work, and see one row (the `init` entry).
-        #expect(try AuditLog.entries(in: store).count == 1)
-        #expect(try store.read { db in try Int.fetchOne(db, sql: "PRAGMA query_only") } == 1)
-        #expect(try queue.unsafeRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log") } == 1)
     }
 }

@@ -31,11 +31,6 @@ public final class HeatStore: Sendable {
     let writer: (any DatabaseWriter)?
     /// The connection(s) reads go through (the writer itself for a writable store).
     let reader: any DatabaseReader
-    /// Whether reads go through GRDB's `unsafeRead` inside a savepoint: for a read-only store over
-    /// a writable `DatabaseQueue`, whose connection was set `PRAGMA query_only = 1` for good
-    /// (GRDB's `read` would reset it to 0 afterwards); the savepoint gives the same snapshot
-    /// isolation as `read`.
-    private let readsKeepQueryOnly: Bool
     /// Whether the store was opened with ``init(readingFrom:)`` or ``init(reader:label:)``: no
     /// write is possible.
     public var isReadOnly: Bool { writer == nil }
@@ -100,24 +95,11 @@ public final class HeatStore: Sendable {
         self.path = label
         self.writer = writer
         self.reader = writer
-        self.readsKeepQueryOnly = false
         try prepareSchema(create: create)
     }
 
     /// Opens a store for reading only over any GRDB reader (for example a read-only
     /// `DatabaseQueue`, or a `DatabasePool`'s snapshot); no migration.
-    ///
-    /// Read-only is enforced by SQLite itself, not only by this type: when `reader` is also a
-    /// `DatabaseWriter` (a writable queue or pool), its writer connection is switched to
-    /// `PRAGMA query_only = 1`, so any statement that would change the database fails with
-    /// `SQLITE_READONLY`, even one run through GRDB's `unsafeRead` or through the caller's own
-    /// reference to the same queue. The connection stays query-only: hand a read-only store a
-    /// connection of its own, and keep writing through a different one.
-    ///
-    /// ```swift
-    /// let queue = try DatabaseQueue(path: "heat.db")
-    /// let store = try HeatStore(reader: queue, label: "heat.db")   // queue now refuses writes
-    /// ```
     ///
     /// - Parameters:
     ///   - reader: the database connection(s).
@@ -128,14 +110,6 @@ public final class HeatStore: Sendable {
         self.path = label
         self.writer = nil
         self.reader = reader
-        self.readsKeepQueryOnly = (reader as? DatabaseQueue).map { !$0.configuration.readonly } ?? false
-        if let writable = reader as? any DatabaseWriter {
-            do {
-                try writable.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = 1") }
-            } catch {
-                throw Self.classify(error, path: label)
-            }
-        }
         try checkReadableSchema()
     }
 
@@ -175,7 +149,7 @@ public final class HeatStore: Sendable {
     /// Checks that a read-only store holds a CustomerHeat schema this build understands.
     private func checkReadableSchema() throws(StoreError) {
         do {
-            let (version, hasAuditLog) = try readConnection { db in
+            let (version, hasAuditLog) = try reader.read { db in
                 (try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0, try db.tableExists(ChainedTable.auditLog.name))
             }
             if version > StoreSchema.currentVersion {
@@ -277,7 +251,7 @@ public final class HeatStore: Sendable {
     /// - Throws: ``StoreError`` if the database cannot be read.
     public func schemaVersion() throws(StoreError) -> Int {
         do {
-            return try readConnection { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+            return try reader.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
         } catch {
             throw Self.classify(error, path: path)
         }
@@ -339,25 +313,6 @@ public final class HeatStore: Sendable {
         return try write(body)
     }
 
-    /// Reads through the reader connection: GRDB's `read`, or `unsafeRead` where the
-    /// connection is kept query-only (see `readsKeepQueryOnly`).
-    private func readConnection<T>(_ body: (Database) throws -> T) throws -> T {
-        guard readsKeepQueryOnly else { return try reader.read(body) }
-        return try reader.unsafeRead { db in try Self.snapshot(db, body) }
-    }
-
-    /// Runs `body` in a savepoint (a deferred transaction when none is open), as GRDB's `read`
-    /// does, without leaving query-only mode.
-    private static func snapshot<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
-        var result: T?
-        try db.inSavepoint {
-            result = try body(db)
-            return .commit
-        }
-        guard let result else { throw StoreError.io(path: "the store", reason: "a read returned no result") }
-        return result
-    }
-
     /// Runs `body` with read access to a consistent snapshot.
     ///
     /// - Parameter body: the work; it receives the GRDB database connection.
@@ -365,7 +320,7 @@ public final class HeatStore: Sendable {
     /// - Throws: a ``StoreError`` for database failures, or whatever `body` threw.
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try readConnection(body)
+            return try reader.read(body)
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         }
@@ -378,8 +333,7 @@ public final class HeatStore: Sendable {
     /// - Throws: as ``read(_:)``.
     public func readAsync<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            guard readsKeepQueryOnly else { return try await reader.read(body) }
-            return try await reader.unsafeRead { db in try Self.snapshot(db, body) }
+            return try await reader.read(body)
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         }
@@ -399,7 +353,7 @@ public final class HeatStore: Sendable {
 
     private func prepareSchema(create: Bool) throws(StoreError) {
         do {
-            let (version, tableCount, hasAuditLog) = try readConnection { db in
+            let (version, tableCount, hasAuditLog) = try reader.read { db in
                 (
                     try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") ?? 0,
