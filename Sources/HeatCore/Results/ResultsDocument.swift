@@ -1,3 +1,5 @@
+import HeatML
+
 /// The results document: the one JSON shape every result-producing command writes
 /// (DESIGN.md section 7) and `heatctl report` reads.
 ///
@@ -373,16 +375,6 @@ public struct CalibrationRow: Sendable, Codable, Equatable {
     }
 }
 
-/// A feature's importance in a model.
-public struct FeatureImportance: Sendable, Codable, Equatable {
-    /// The feature's name.
-    public var feature: String
-    /// Its importance (model-specific scale).
-    public var value: Double
-
-    /// Creates a feature importance.
-    public init(feature: String, value: Double) {
-        self.feature = feature
-        self.value = value
-    }
-}
+/// A feature's importance in a model: HeatML's ``HeatML/FeatureImportance`` (`feature`, `value`),
+/// one type shared by the model code and the results document instead of a copy.
+public typealias FeatureImportance = HeatML.FeatureImportance

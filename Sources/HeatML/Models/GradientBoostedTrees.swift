@@ -33,8 +33,7 @@ import HeatEnvelope
 /// training values, and `gamma` is applied when a split is chosen rather than by post-pruning.
 ///
 /// ```swift
-/// var model = GradientBoostedTrees(rounds: 100, maxDepth: 4, learningRate: 0.3)
-/// try model.fit(x, labels: y)
+/// let model = try GradientBoostedTrees.fit(x, labels: y, parameters: GradientBoostedTrees(rounds: 100, maxDepth: 4))
 /// let p = try model.predictProbabilities(x)
 /// ```
 public struct GradientBoostedTrees: Classifier, Equatable {
@@ -93,6 +92,9 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     public private(set) var trees: [RegressionTree] = []
     /// The number of features seen at fit time.
     public private(set) var featureCount = 0
+    /// The number of trees the fitted model holds (``rounds``, or fewer after early stopping; the
+    /// same name as ``IsolationForest/treeCount``).
+    public var treeCount: Int { trees.count }
     /// The validation loss after each round, when a validation set was given.
     public private(set) var validationLosses: [Double] = []
     /// The 0-based round with the lowest validation loss, when a validation set was given.
@@ -492,6 +494,68 @@ extension GradientBoostedTrees {
             for node in tree.nodes where !node.isLeaf { gains[node.feature] += max(node.gain, 0) }
         }
         totalGains = gains
+        try validateStructure(expectedFeatures: featureCount, source: source)
+    }
+}
+
+extension GradientBoostedTrees {
+    /// ``ModelSpecification/Kind/gbdt``.
+    public static var kind: ModelSpecification.Kind { .gbdt }
+
+    /// No imputation (missing values reach the trees, which learn where they go, as XGBoost
+    /// does) and no scaling; categorical features are one-hot encoded.
+    public static var preprocessing: ColumnTransformer.Options {
+        ColumnTransformer.Options(scaleNumeric: false, imputeNumeric: false, imputeCategorical: false)
+    }
+
+    /// ``ModelSpecification/gbdt(_:)`` holding this model.
+    public var specification: ModelSpecification { .gbdt(self) }
+
+    /// Fits boosted trees with the hyper-parameters of `parameters` (an unfitted value: only its
+    /// settings are read).
+    ///
+    /// ```swift
+    /// let model = try GradientBoostedTrees.fit(x, labels: y, parameters: GradientBoostedTrees(rounds: 50, seed: 7))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - x: the training features (`.nan` for missing).
+    ///   - labels: 0 / 1 per training row.
+    ///   - weights: a non-negative weight per row (`nil`: all 1).
+    ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
+    ///   - parameters: the hyper-parameters (default XGBoost's defaults, as ``init(objective:rounds:maxDepth:learningRate:lambda:gamma:minChildWeight:subsample:columnSubsample:treeMethod:baseScore:seed:earlyStoppingRounds:classWeight:scalePositiveWeight:validationFraction:)``).
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:weights:validation:)``.
+    public static func fit(
+        _ x: Matrix, labels: [Int], weights: [Double]? = nil, validation: (x: Matrix, labels: [Int])? = nil,
+        parameters: GradientBoostedTrees = GradientBoostedTrees()
+    ) throws(HeatMLError) -> GradientBoostedTrees {
+        var model = parameters
+        try model.fit(x, labels: labels, weights: weights, validation: validation)
+        return model
+    }
+
+    /// A copy of these hyper-parameters fitted to `x`, with an optional validation set for early
+    /// stopping.
+    ///
+    /// - Parameters:
+    ///   - x: the training features.
+    ///   - labels: 0 / 1 per training row.
+    ///   - validation: validation features and labels (or `nil`).
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:weights:validation:)``.
+    public func fitted(to x: Matrix, labels: [Int], validation: (x: Matrix, labels: [Int])?) throws(HeatMLError) -> GradientBoostedTrees {
+        try Self.fit(x, labels: labels, validation: validation, parameters: self)
+    }
+
+    /// Checks a decoded model: fitted, `featureCount` features, a usable base score and every
+    /// tree a tree (see `validateStructure`).
+    ///
+    /// - Parameters:
+    ///   - featureCount: the feature count the preprocessing makes.
+    ///   - source: the file name for messages.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)`` naming the tree and node.
+    public func validate(featureCount: Int, source: String) throws(HeatMLError) {
         try validateStructure(expectedFeatures: featureCount, source: source)
     }
 }

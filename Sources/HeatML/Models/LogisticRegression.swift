@@ -12,8 +12,7 @@ import Foundation
 /// Missing values are not allowed: impute first (``ColumnTransformer`` does).
 ///
 /// ```swift
-/// var model = LogisticRegression(c: 1.0)
-/// try model.fit(x, labels: y)
+/// let model = try LogisticRegression.fit(x, labels: y, c: 1.0)
 /// print(model.coefficients, model.intercept, model.convergence?.iterations ?? 0)
 /// let p = try model.predictProbabilities(x)
 /// ```
@@ -51,7 +50,8 @@ public struct LogisticRegression: Classifier, Equatable {
         self.tolerance = tolerance
     }
 
-    /// Fits the model.
+    /// Fits the model in place (``fit(_:labels:c:classWeight:maxIterations:tolerance:)`` and
+    /// ``fitted(to:labels:validation:)`` return a fitted copy instead).
     ///
     /// - Parameters:
     ///   - x: the features (no `.nan`).
@@ -179,7 +179,7 @@ public struct LogisticRegression: Classifier, Equatable {
     /// - Returns: `sigmoid(w.x + b)` per row.
     /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
     public func predictProbabilities(_ x: Matrix) throws(HeatMLError) -> [Double] {
-        try decisionFunction(x).map(sigmoid)
+        try predictMargins(x).map(sigmoid)
     }
 
     /// The linear score `w.x + b` per row (the log-odds of the positive class).
@@ -187,7 +187,7 @@ public struct LogisticRegression: Classifier, Equatable {
     /// - Parameter x: features with as many columns as at fit time.
     /// - Returns: one margin per row.
     /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
-    public func decisionFunction(_ x: Matrix) throws(HeatMLError) -> [Double] {
+    public func predictMargins(_ x: Matrix) throws(HeatMLError) -> [Double] {
         guard convergence != nil, x.columns == coefficients.count else {
             throw .shapeMismatch(context: "LogisticRegression.predict", expected: convergence == nil ? "a fitted model" : "\(coefficients.count) feature columns", found: "\(x.columns)")
         }
@@ -199,10 +199,91 @@ public struct LogisticRegression: Classifier, Equatable {
         return z
     }
 
+    /// The linear score `w.x + b` per row (scikit-learn's name).
+    ///
+    /// - Parameter x: features with as many columns as at fit time.
+    /// - Returns: one margin per row.
+    /// - Throws: as ``predictMargins(_:)``.
+    @available(*, deprecated, renamed: "predictMargins(_:)", message: "one name for margins across HeatML classifiers")
+    public func decisionFunction(_ x: Matrix) throws(HeatMLError) -> [Double] {
+        try predictMargins(x)
+    }
+
     /// The absolute coefficients, normalised to sum 1 (meaningful on standardised features).
     public var featureImportances: [Double] {
         let magnitudes = coefficients.map(abs)
         let total = magnitudes.reduce(0, +)
         return total > 0 ? magnitudes.map { $0 / total } : magnitudes
+    }
+}
+
+extension LogisticRegression {
+    /// ``ModelSpecification/Kind/logistic``.
+    public static var kind: ModelSpecification.Kind { .logistic }
+
+    /// Median imputation and standard scaling of numeric features, most-frequent imputation of
+    /// categorical ones (then one-hot encoding).
+    public static var preprocessing: ColumnTransformer.Options {
+        ColumnTransformer.Options(scaleNumeric: true, imputeNumeric: true)
+    }
+
+    /// ``ModelSpecification/logistic(_:)`` holding this model.
+    public var specification: ModelSpecification { .logistic(self) }
+
+    /// Fits a logistic regression to `x`.
+    ///
+    /// ```swift
+    /// let model = try LogisticRegression.fit(x, labels: y, c: 0.5, classWeight: .balanced)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - x: the features (no `.nan`).
+    ///   - labels: 0 / 1 per row, both classes present.
+    ///   - c: inverse regularisation strength, as scikit-learn's `C` (default 1).
+    ///   - classWeight: class weighting (default none).
+    ///   - maxIterations: Newton iteration limit (default 100).
+    ///   - tolerance: gradient max-norm tolerance (default 1e-8).
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:)``.
+    public static func fit(
+        _ x: Matrix, labels: [Int], c: Double = 1, classWeight: ClassWeight = .none, maxIterations: Int = 100,
+        tolerance: Double = 1e-8
+    ) throws(HeatMLError) -> LogisticRegression {
+        try LogisticRegression(c: c, classWeight: classWeight, maxIterations: maxIterations, tolerance: tolerance)
+            .fitted(to: x, labels: labels, validation: nil)
+    }
+
+    /// A copy of these hyper-parameters fitted to `x` (logistic regression has no early
+    /// stopping, so `validation` is ignored).
+    ///
+    /// - Parameters:
+    ///   - x: the features (no `.nan`).
+    ///   - labels: 0 / 1 per row.
+    ///   - validation: ignored.
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:)``.
+    public func fitted(to x: Matrix, labels: [Int], validation: (x: Matrix, labels: [Int])?) throws(HeatMLError) -> LogisticRegression {
+        var model = self
+        try model.fit(x, labels: labels)
+        return model
+    }
+
+    /// Checks a decoded model: one finite coefficient per feature, a finite intercept, and
+    /// (when recorded) one finite training mean per feature.
+    ///
+    /// - Parameters:
+    ///   - featureCount: the feature count the preprocessing makes.
+    ///   - source: the file name for messages.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)``.
+    public func validate(featureCount: Int, source: String) throws(HeatMLError) {
+        guard coefficients.count == featureCount else {
+            throw .badModel(source: source, reason: "\(coefficients.count) coefficients for \(featureCount) features")
+        }
+        guard coefficients.allSatisfy(\.isFinite), intercept.isFinite else {
+            throw .badModel(source: source, reason: "a coefficient or the intercept is not a finite number")
+        }
+        if let means = featureMeans, means.count != featureCount || !means.allSatisfy(\.isFinite) {
+            throw .badModel(source: source, reason: "\(means.count) feature means for \(featureCount) features")
+        }
     }
 }

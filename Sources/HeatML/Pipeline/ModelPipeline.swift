@@ -121,7 +121,8 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
 
     /// Fits on a table whose target is already encoded (used by cross-validation).
     static func fit(_ specification: ModelSpecification, on table: DataTable, target: BinaryTarget, targetName: String, features: [String], settings: FitSettings = FitSettings()) throws(HeatMLError) -> ModelPipeline {
-        var options = specification.preprocessing
+        let classifier = specification.classifier
+        var options = classifier.preprocessing
         options.maxCategories = settings.maxCategories
         let transformer = try ColumnTransformer.fit(table, features: features, options: options)
         let x = try transformer.transform(table)
@@ -130,8 +131,8 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
             let partial = ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: specification, trainingRows: table.rowCount)
             validation = (try transformer.transform(held), try partial.encodeTarget(held).labels)
         }
-        let fitted = try specification.fitted(x, labels: target.labels, validation: validation)
-        return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: fitted, trainingRows: table.rowCount)
+        let fitted = try classifier.fitted(to: x, labels: target.labels, validation: validation)
+        return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: fitted.specification, trainingRows: table.rowCount)
     }
 
     /// The positive-class probability of every row of a raw table.
@@ -205,20 +206,7 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
     public func validate(source: String) throws(HeatMLError) {
         let features = transformer.featureNames.count
         guard features > 0 else { throw .badModel(source: source, reason: "the preprocessing makes no feature") }
-        switch model {
-        case let .logistic(regression):
-            guard regression.coefficients.count == features else {
-                throw .badModel(source: source, reason: "\(regression.coefficients.count) coefficients for \(features) features")
-            }
-            guard regression.coefficients.allSatisfy(\.isFinite), regression.intercept.isFinite else {
-                throw .badModel(source: source, reason: "a coefficient or the intercept is not a finite number")
-            }
-            if let means = regression.featureMeans, means.count != features || !means.allSatisfy(\.isFinite) {
-                throw .badModel(source: source, reason: "\(means.count) feature means for \(features) features")
-            }
-        case let .gbdt(boosted):
-            try boosted.validateStructure(expectedFeatures: features, source: source)
-        }
+        try model.classifier.validate(featureCount: features, source: source)
     }
 
     /// Saves the pipeline in an envelope of kind `.model`, atomically.
