@@ -71,7 +71,7 @@ public enum ScoringError: ClassifiedError, Equatable {
         case .badLabels: "the labels file needs a header with client_id and churned (true/false or 1/0)"
         case .io: nil
         case .staleDirectory:
-            "re-run `heatctl evaluate --store DB --keys keys/evaluator --model FILE --out scores.heat` on the current store, then release again"
+            "re-run `heatctl evaluate --store DB --keys keys/evaluator --model FILE --out run.heat --scores-out scores.heat` on the current store, then release again"
         }
     }
 }
