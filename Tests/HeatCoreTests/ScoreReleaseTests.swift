@@ -188,7 +188,7 @@ import Testing
         let store = try HeatStore(path: outcome.storePath)
         let keyHolder = try KeyHolder(keysAt: "\(outcome.keysPath)/keyholder")
         let policy = try Self.policy("suppress", roles: """
-            "analyst": {"groups": ["branch"], "clients": "none", "dp": {"maxEpsilon": 1000, "monthlyBudget": 702.5, "required": true}},
+            "analyst": {"groups": ["branch"], "clients": "none", "dp": {"maxEpsilon": 700, "monthlyBudget": 702.5, "required": true}},
             "executive": {"groups": ["branch"], "clients": "none"}
             """)
         let exact = try Self.exactBands(outcome, store: store, kind: \.branch)
