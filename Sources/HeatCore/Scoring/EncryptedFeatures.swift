@@ -30,6 +30,10 @@ public struct EncryptedFeatures: Sendable {
     public let batches: [Int: [Ciphertext<UInt64>]]
     /// SHA-256 (hex) of the inputs: the heat run's input hash, the last ciphertext row read and the windows.
     public let inputHash: String
+    /// The client directory when the features were computed (read in the same transaction as
+    /// the last ciphertext row): ``KeyHolder/decrypt(features:store:)`` and score releases refuse
+    /// once it has changed.
+    public var directory: DirectorySnapshot? = nil
 }
 
 extension Evaluator {
@@ -37,7 +41,9 @@ extension Evaluator {
     ///
     /// Reads the ciphertexts up to the current end of the table once for the heat run
     /// (``evaluate(store:configuration:asOf:throughSeq:)``) and once for the feature streams,
-    /// adding each weekly delta into the running sum of every window that contains its week.
+    /// adding each weekly delta once, into the running sum of the narrowest window that contains
+    /// its week; the wider (nested) windows are then completed by adding the narrower sums, so a
+    /// 52-week history costs one addition per stored delta plus three per stream and batch.
     ///
     /// - Parameters:
     ///   - store: the store (ingested with feature streams, ``Collector/encryptsFeatureStreams``).
@@ -47,7 +53,9 @@ extension Evaluator {
     /// - Throws: ``ScoringError/noFeatureStreams(path:)`` (exit 66), ``PipelineError`` for other
     ///   parameters, another packing or corrupt rows, ``StoreError``.
     public func evaluateFeatures(store: HeatStore, featureSet: ChurnFeatureSet, asOf: CalendarDate? = nil) throws -> EncryptedFeatures {
-        let limit = try store.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM ciphertexts") } ?? 0
+        let (limit, directory) = try store.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM ciphertexts") ?? 0, try DirectorySnapshot.read(in: db))
+        }
         let run = try evaluate(store: store, configuration: featureSet.configuration, asOf: asOf, throughSeq: limit)
         guard let reference = try? ISOWeek(parsing: run.header.asOfWeek) else {
             throw PipelineError.malformed(source: "the heat run", reason: "reference week \(run.header.asOfWeek) is not an ISO week")
@@ -57,6 +65,10 @@ extension Evaluator {
         let streams = ChurnFeatureSet.Stream.allCases
         let streamIndex = Dictionary(uniqueKeysWithValues: streams.enumerated().map { ($1.packing, $0) })
         let windows = featureSet.windows
+        // Window positions from narrowest to widest, and for each age the narrowest window holding it.
+        let ascending = windows.indices.sorted { windows[$0] < windows[$1] }
+        var innermost: [Int: Int] = [:]
+        for age in 0..<(windows.max() ?? 0) { innermost[age] = ascending.first { age < windows[$0] } }
         var sums: [Int: [Ciphertext<UInt64>?]] = [:]
         var read = 0
         var lastHash: [UInt8] = []
@@ -93,7 +105,7 @@ extension Evaluator {
                 lastSeq = seq
                 lastHash = [UInt8](row.lenientBlob("row_hash") ?? Data())
                 let age = week.distance(to: reference)
-                guard age >= 0, windows.contains(where: { age < $0 }) else { continue }
+                guard let w = innermost[age] else { continue }
                 let ciphertext: Ciphertext<UInt64>
                 do throws(PipelineError) {
                     ciphertext = try Evaluator.storedCiphertext(blob, context: context, source: source)
@@ -103,20 +115,39 @@ extension Evaluator {
                 }
                 var slots = sums[batch] ?? [Ciphertext<UInt64>?](repeating: nil, count: featureSet.windowedCount)
                 sums[batch] = nil   // keep the accumulators uniquely referenced while adding in place
-                for (w, window) in windows.enumerated() where age < window {
-                    let index = featureSet.index(stream: stream, window: w)
-                    if var sum = slots[index] {
-                        slots[index] = nil
-                        Bfv64.add(&sum, ciphertext)
-                        slots[index] = sum
-                    } else {
-                        slots[index] = ciphertext
-                    }
+                // One addition per delta: into the narrowest window holding its week only; the
+                // wider windows are completed below by adding the narrower sums (nested windows).
+                let index = featureSet.index(stream: stream, window: w)
+                if var sum = slots[index] {
+                    slots[index] = nil
+                    Bfv64.add(&sum, ciphertext)
+                    slots[index] = sum
+                } else {
+                    slots[index] = ciphertext
                 }
                 sums[batch] = slots
             }
         }
         if let firstError { throw firstError }
+        // Windows are nested (all end at the reference week): window i = its own ring + window i-1.
+        for batch in Array(sums.keys) {
+            guard var slots = sums[batch] else { continue }
+            sums[batch] = nil
+            for (narrower, wider) in zip(ascending, ascending.dropFirst()) {
+                for stream in streams.indices {
+                    guard let inner = slots[featureSet.index(stream: stream, window: narrower)] else { continue }
+                    let index = featureSet.index(stream: stream, window: wider)
+                    if var sum = slots[index] {
+                        slots[index] = nil
+                        Bfv64.add(&sum, inner)
+                        slots[index] = sum
+                    } else {
+                        slots[index] = inner
+                    }
+                }
+            }
+            sums[batch] = slots
+        }
         guard read > 0 else { throw ScoringError.noFeatureStreams(path: store.path) }
         var batches: [Int: [Ciphertext<UInt64>]] = [:]
         let zero = try Self.zero(context: context, signedness: .unsigned)
@@ -133,7 +164,7 @@ extension Evaluator {
         input.update(data: lastHash)
         return EncryptedFeatures(
             featureSet: featureSet, heatRun: run, referenceWeek: reference, streamCiphertextsRead: read, batches: batches,
-            inputHash: Hex.encode(input.finalize()))
+            inputHash: Hex.encode(input.finalize()), directory: directory)
     }
 }
 
@@ -169,8 +200,12 @@ extension KeyHolder {
     ///   - features: the evaluator's feature ciphertexts for this key holder's parameters.
     ///   - store: the store (its client directory maps slots to clients).
     /// - Returns: one row per client, by slot.
-    /// - Throws: ``PipelineError``, ``StoreError``.
+    /// - Throws: ``ScoringError/staleDirectory(source:reason:)`` (exit 65) when clients were
+    ///   ingested or removed after the features were computed; ``PipelineError``, ``StoreError``.
     public func decrypt(features: EncryptedFeatures, store: HeatStore) throws -> [ClientFeatures] {
+        if let snapshot = features.directory {
+            try snapshot.check(current: DirectorySnapshot.current(in: store), source: "the encrypted features")
+        }
         let clients = try Self.directory(in: store)
         let n = context.degree
         let count = features.featureSet.names.count

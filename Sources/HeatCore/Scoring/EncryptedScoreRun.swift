@@ -40,6 +40,10 @@ public struct EncryptedScoreRun: Sendable {
         public var batches: [Int]
         /// Multiplicative depth of the circuit (0).
         public var multiplicativeDepth: Int
+        /// The client directory the scores were computed on; the key holder refuses to decrypt
+        /// them once it has changed (``DirectorySnapshot``). `nil` only in files written before
+        /// issue 15's stale-score check, which are refused as unbound.
+        public var directory: DirectorySnapshot? = nil
     }
 
     /// The format identifier.
@@ -76,6 +80,22 @@ public struct EncryptedScoreRun: Sendable {
     public func envelope() -> Envelope {
         let fingerprint = Fingerprint(bytes: Hex.decode(header.parametersFingerprint) ?? []) ?? .none
         return Envelope(kind: .encryptedScores, fingerprint: fingerprint, payload: payload())
+    }
+
+    /// Checks that the store's client directory is the one the scores were computed on.
+    ///
+    /// - Parameters:
+    ///   - store: the store the scores are released from.
+    ///   - source: the scores file, for messages.
+    /// - Throws: ``ScoringError/staleDirectory(source:reason:)`` (exit 65) when the header holds no
+    ///   directory snapshot or clients were ingested or removed since `evaluate --model`;
+    ///   ``StoreError``.
+    public func checkDirectory(of store: HeatStore, source: String) throws {
+        guard let snapshot = header.directory else {
+            throw ScoringError.staleDirectory(
+                source: source, reason: "field directory: missing, so the scores cannot be matched to the clients they were computed for")
+        }
+        try snapshot.check(current: DirectorySnapshot.current(in: store), source: source)
     }
 
     /// SHA-256 (hex) of the payload: the output hash logged in the computation log.
@@ -181,7 +201,7 @@ extension Evaluator {
             schema: EncryptedScoreRun.schema, model: model, windows: features.featureSet.windows,
             asOfWeek: features.referenceWeek.description, parameters: bfv.parameters.name,
             parametersFingerprint: bfv.fingerprint.hex, inputHash: features.inputHash, slotsPerBatch: bfv.degree,
-            batches: batchList, multiplicativeDepth: 0)
+            batches: batchList, multiplicativeDepth: 0, directory: features.directory)
         return EncryptedScoreRun(header: header, scores: scores)
     }
 
