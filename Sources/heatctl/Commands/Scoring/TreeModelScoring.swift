@@ -51,14 +51,14 @@ enum TreeModelScoring {
 
     /// Scores, writes the encrypted tree scores, logs the run and returns the summary line.
     static func score(_ prepared: Prepared, store: HeatStore, evaluator: Evaluator, out: String) throws -> String {
-        let started = UTCTimestamp.now()
+        let started = UTCTimestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
         let clock = Date()
         let run = try evaluator.score(trees: prepared.inputs, model: prepared.model, relinearizationKey: prepared.relinearizationKey)
         try run.envelope().write(to: URL(filePath: out))
         let outputHash = run.outputHash
         let number = try ComputationLog.record(
             ComputationRun(
-                startedAt: started, finishedAt: .now(), kind: "score.trees", inputHash: run.header.inputHash, outputHash: outputHash,
+                startedAt: started, finishedAt: UTCTimestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)), kind: "score.trees", inputHash: run.header.inputHash, outputHash: outputHash,
                 parameters: [
                     "fheParameters": run.header.parameters, "trees": String(prepared.model.integer.trees.count),
                     "splits": String(prepared.model.plan.splits.count), "batches": String(run.header.batches.count),
