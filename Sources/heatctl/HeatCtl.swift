@@ -51,6 +51,7 @@ struct HeatCtl: AsyncParsableCommand {
             FeaturesCommand.self,
             LabelsCommand.self,
             ScoresCommand.self,
+            TreesCommand.self,
         ] + serverCommands + [
             RetentionCommand.self,
             StoreCommand.self,

@@ -21,6 +21,9 @@ enum BenchScoring {
 
     /// Runs ``ScoringDemo`` with the given model on a generated bank; prints each phase unless `print` is false.
     static func run(model file: String, clients: Int, weeks: Int, managers: Int, seed: UInt64, print: Bool) throws -> Report {
+        if let trees = try TreeModelScoring.quantizedTrees(in: file) {
+            return try runTrees(trees, file: file, clients: clients, weeks: weeks, managers: managers, seed: seed, print: print)
+        }
         let pipeline = try ModelPipeline.load(from: URL(filePath: file))
         let dataset = SyntheticBank(clients: clients, managers: managers, branches: 20, weeks: weeks, seed: seed).generate()
         let folder = FileManager.default.temporaryDirectory.appending(path: "heat-bench-score-\(UUID().uuidString)")

@@ -1,0 +1,636 @@
+import Crypto
+import Foundation
+import HeatEnvelope
+import HeatFHE
+import HeatML
+
+/// The collector's encrypted split bits for a boosted-tree model (envelope kind
+/// `encryptedTreeInputs`, 56): per slot batch one ciphertext per distinct split of the model's
+/// ``TreeSplitPlan``, slot `i` holding 1 when the client in directory slot `batch * N + i` goes
+/// left at that split (0 for right and for an empty slot).
+///
+/// The collector computes the bits from the features it knows in plaintext at ingestion (client
+/// attributes and the counts of the export), so nothing but ciphertexts and the plan's hash
+/// leaves it. Payload (big-endian): UInt32 header length, sorted-key JSON header, UInt32 batch
+/// count, then per batch UInt32 batch index and per split UInt32 length and a ciphertext envelope.
+///
+/// ```swift
+/// let inputs = try EncryptedTreeInputs.encrypt(rows: rows, plan: model.plan, material: collectorKeys)
+/// try inputs.envelope().write(to: URL(filePath: "tree-bits.heat"))
+/// ```
+public struct EncryptedTreeInputs: Sendable {
+    /// The metadata.
+    public struct Header: Sendable, Codable, Equatable {
+        /// ``EncryptedTreeInputs/schema``.
+        public var schema: String
+        /// SHA-256 (hex) of the split plan's canonical JSON: the evaluator refuses bits of another plan.
+        public var planHash: String
+        /// Splits (ciphertexts) per batch.
+        public var splits: Int
+        /// The BFV preset name.
+        public var parameters: String
+        /// The parameters' fingerprint (hex).
+        public var parametersFingerprint: String
+        /// Slots per ciphertext.
+        public var slotsPerBatch: Int
+        /// The batch indices, ascending.
+        public var batches: [Int]
+        /// Clients encoded.
+        public var clients: Int
+    }
+
+    /// The format identifier.
+    public static let schema = "customerheat.tree-inputs/1"
+
+    /// The metadata.
+    public let header: Header
+    /// Per batch, one bit ciphertext per split (signed encoding).
+    public let batches: [Int: [Ciphertext<UInt64>]]
+
+    /// Creates inputs.
+    ///
+    /// - Parameters:
+    ///   - header: the metadata.
+    ///   - batches: the bit ciphertexts by batch.
+    public init(header: Header, batches: [Int: [Ciphertext<UInt64>]]) {
+        self.header = header
+        self.batches = batches
+    }
+
+    /// SHA-256 (hex) of a plan's canonical JSON.
+    ///
+    /// - Parameter plan: the split plan.
+    /// - Returns: the hash.
+    public static func planHash(_ plan: TreeSplitPlan) -> String {
+        Hex.encode(SHA256.hash(data: PipelinePayloadWriter.canonicalJSON(plan)))
+    }
+
+    /// The plaintext bits of every row, per batch and split (what the collector encrypts).
+    ///
+    /// - Parameters:
+    ///   - rows: per client its directory slot and its transformed feature row.
+    ///   - plan: the split plan.
+    ///   - slotsPerBatch: `N`.
+    /// - Returns: per batch, per split, `N` slot values in `{0, 1}`.
+    public static func bitVectors(rows: [(slot: Int, row: [Double])], plan: TreeSplitPlan, slotsPerBatch n: Int) -> [Int: [[Int64]]] {
+        var result: [Int: [[Int64]]] = [:]
+        for (slot, row) in rows where slot >= 0 {
+            let batch = slot / n
+            if result[batch] == nil {
+                result[batch] = [[Int64]](repeating: [Int64](repeating: 0, count: n), count: plan.splits.count)
+            }
+            for (k, left) in plan.bits(row: row).enumerated() where left {
+                result[batch]?[k][slot % n] = 1
+            }
+        }
+        return result
+    }
+
+    /// Encodes and encrypts the collector's features against a plan (on all cores; every
+    /// ciphertext has its own encryption randomness).
+    ///
+    /// - Parameters:
+    ///   - rows: per client its directory slot and its transformed feature row (``TreeSplitPlan/matrix(_:)``).
+    ///   - plan: the split plan of the model (thresholds only).
+    ///   - material: the collector's context and public key.
+    /// - Returns: the encrypted inputs.
+    /// - Throws: ``PipelineError/fhe(_:)``.
+    public static func encrypt(
+        rows: [(slot: Int, row: [Double])], plan: TreeSplitPlan, material: PipelineKeys.PublicMaterial
+    ) throws(PipelineError) -> EncryptedTreeInputs {
+        let n = material.context.degree
+        let vectors = bitVectors(rows: rows, plan: plan, slotsPerBatch: n)
+        let batchList = vectors.keys.sorted()
+        let jobs = batchList.flatMap { vectors[$0] ?? [] }
+        let encryptor = BfvEncryptor(publicKey: material.publicKey)
+        let encrypted = try Evaluator.parallelMap(jobs) { (bits: [Int64]) throws(PipelineError) -> Ciphertext<UInt64> in
+            var random = SecureRandom()
+            do throws(FHEError) {
+                return try Bfv64.encrypt(signed: bits, encryptor: encryptor, using: &random)
+            } catch {
+                throw .fhe(error)
+            }
+        }
+        var batches: [Int: [Ciphertext<UInt64>]] = [:]
+        let count = plan.splits.count
+        for (index, batch) in batchList.enumerated() {
+            batches[batch] = Array(encrypted[(index * count)..<((index + 1) * count)])
+        }
+        let header = Header(
+            schema: schema, planHash: planHash(plan), splits: count, parameters: material.context.parameters.name,
+            parametersFingerprint: material.context.fingerprint.hex, slotsPerBatch: n, batches: batchList,
+            clients: rows.filter { $0.slot >= 0 }.count)
+        return EncryptedTreeInputs(header: header, batches: batches)
+    }
+
+    /// The payload bytes.
+    public func payload() -> Data {
+        var writer = PipelinePayloadWriter()
+        writer.putHeader(header)
+        writer.put(count: header.batches.count)
+        for batch in header.batches {
+            writer.put(count: batch)
+            for ciphertext in batches[batch] ?? [] { writer.putCiphertext(ciphertext) }
+        }
+        return writer.data
+    }
+
+    /// The inputs as an envelope of kind `encryptedTreeInputs` (56).
+    public func envelope() -> Envelope {
+        let fingerprint = Fingerprint(bytes: Hex.decode(header.parametersFingerprint) ?? []) ?? .none
+        return Envelope(kind: .encryptedTreeInputs, fingerprint: fingerprint, payload: payload())
+    }
+
+    /// Decodes inputs made for `context`'s parameters.
+    ///
+    /// - Parameters:
+    ///   - envelope: an `encryptedTreeInputs` envelope.
+    ///   - context: the reader's context.
+    ///   - source: the file, for messages.
+    /// - Throws: ``PipelineError`` for another kind or parameters, a truncated payload or a bad header.
+    public init(envelope: Envelope, context: BfvContext<UInt64>, source: String) throws(PipelineError) {
+        guard envelope.kind == .encryptedTreeInputs else {
+            throw .fhe(.envelope(.wrongKind(source: source, expected: .encryptedTreeInputs, found: envelope.kind)))
+        }
+        guard envelope.fingerprint == context.fingerprint else {
+            throw .parameterMismatch(source: source, expected: context.fingerprint.hex, found: envelope.fingerprint.hex)
+        }
+        var reader = PipelinePayloadReader([UInt8](envelope.payload), source: source)
+        let header = try reader.header(Header.self, what: "tree inputs")
+        guard header.schema == Self.schema else {
+            throw .malformed(source: source, reason: "field schema: \(header.schema) is not \(Self.schema)")
+        }
+        guard header.splits >= 0, header.splits <= 1 << 16 else {
+            throw .malformed(source: source, reason: "field splits: \(header.splits) is out of range")
+        }
+        var batches: [Int: [Ciphertext<UInt64>]] = [:]
+        let count = try reader.count("the batch count")
+        for index in 0..<count {
+            let batch = try reader.count("batch \(index)")
+            var bits: [Ciphertext<UInt64>] = []
+            for k in 0..<header.splits {
+                bits.append(try reader.ciphertext("batch \(batch) split \(k)", context: context, expecting: nil))
+            }
+            batches[batch] = bits
+        }
+        try reader.finish(after: "the last batch")
+        guard Set(batches.keys) == Set(header.batches), batches.count == header.batches.count else {
+            throw .malformed(source: source, reason: "field batches: the ciphertexts do not match the header")
+        }
+        self.header = header
+        self.batches = batches
+    }
+}
+
+/// The evaluator's encrypted boosted-tree scores (envelope kind `encryptedTreeScores`, 57): per
+/// slot batch one ciphertext whose slot `i` holds the integer tree score of the client in
+/// directory slot `batch * N + i`. Same framing as ``EncryptedScoreRun`` (header JSON carrying the
+/// integer model, then per batch its index and ciphertext), so the key holder decrypts, links
+/// and releases it the same way (``KeyHolder/decrypt(treeScores:store:manager:)``).
+///
+/// ```swift
+/// let run = try evaluator.score(trees: inputs, model: model, relinearizationKey: key)
+/// try run.envelope().write(to: URL(filePath: "tree-scores.heat"))
+/// ```
+public struct EncryptedTreeScoreRun: Sendable {
+    /// The metadata.
+    public struct Header: Sendable, Codable, Equatable {
+        /// ``EncryptedTreeScoreRun/schema``.
+        public var schema: String
+        /// The integer model the scores come from.
+        public var model: EncryptedTreeModel
+        /// The BFV preset name.
+        public var parameters: String
+        /// The parameters' fingerprint (hex).
+        public var parametersFingerprint: String
+        /// SHA-256 (hex) of the inputs' payload.
+        public var inputHash: String
+        /// Slots per ciphertext.
+        public var slotsPerBatch: Int
+        /// The batch indices, ascending.
+        public var batches: [Int]
+        /// Multiplicative depth of the circuit (2, or less for shallow trees).
+        public var multiplicativeDepth: Int
+        /// Ciphertext-ciphertext products per batch (relinearized level-1 pairs plus level-2 products).
+        public var products: Int
+    }
+
+    /// The format identifier.
+    public static let schema = "customerheat.tree-scores/1"
+
+    /// The metadata.
+    public let header: Header
+    /// Score ciphertexts by batch (signed, decoded centred).
+    public let scores: [Int: Ciphertext<UInt64>]
+
+    /// Creates a run.
+    ///
+    /// - Parameters:
+    ///   - header: the metadata.
+    ///   - scores: the score ciphertexts by batch.
+    public init(header: Header, scores: [Int: Ciphertext<UInt64>]) {
+        self.header = header
+        self.scores = scores
+    }
+
+    /// The payload bytes.
+    public func payload() -> Data {
+        var writer = PipelinePayloadWriter()
+        writer.putHeader(header)
+        writer.put(count: header.batches.count)
+        for batch in header.batches {
+            writer.put(count: batch)
+            writer.putCiphertext(scores[batch])
+        }
+        return writer.data
+    }
+
+    /// SHA-256 (hex) of the payload: the output hash logged in the computation log.
+    public var outputHash: String { Hex.encode(SHA256.hash(data: payload())) }
+
+    /// The run as an envelope of kind `encryptedTreeScores` (57).
+    public func envelope() -> Envelope {
+        let fingerprint = Fingerprint(bytes: Hex.decode(header.parametersFingerprint) ?? []) ?? .none
+        return Envelope(kind: .encryptedTreeScores, fingerprint: fingerprint, payload: payload())
+    }
+
+    /// Decodes a run made for `context`'s parameters.
+    ///
+    /// - Parameters:
+    ///   - envelope: an `encryptedTreeScores` envelope.
+    ///   - context: the reader's context.
+    ///   - source: the file, for messages.
+    /// - Throws: ``PipelineError`` for another kind or parameters, a truncated payload, a bad header.
+    public init(envelope: Envelope, context: BfvContext<UInt64>, source: String) throws(PipelineError) {
+        guard envelope.kind == .encryptedTreeScores else {
+            throw .fhe(.envelope(.wrongKind(source: source, expected: .encryptedTreeScores, found: envelope.kind)))
+        }
+        guard envelope.fingerprint == context.fingerprint else {
+            throw .parameterMismatch(source: source, expected: context.fingerprint.hex, found: envelope.fingerprint.hex)
+        }
+        var reader = PipelinePayloadReader([UInt8](envelope.payload), source: source)
+        let header = try reader.header(Header.self, what: "tree scores")
+        guard header.schema == Self.schema else {
+            throw .malformed(source: source, reason: "field schema: \(header.schema) is not \(Self.schema)")
+        }
+        var scores: [Int: Ciphertext<UInt64>] = [:]
+        let count = try reader.count("the batch count")
+        for index in 0..<count {
+            let batch = try reader.count("batch \(index)")
+            scores[batch] = try reader.ciphertext("batch \(batch)", context: context, expecting: nil)
+        }
+        try reader.finish(after: "the last batch")
+        guard Set(scores.keys) == Set(header.batches) else {
+            throw .malformed(source: source, reason: "field batches: the ciphertexts do not match the header")
+        }
+        self.header = header
+        self.scores = scores
+    }
+}
+
+extension Evaluator {
+    /// The evaluator folder's relinearization key file (written by ``KeyHolder/writeRelinearizationKey(toEvaluatorFolder:)``).
+    public static let relinearizationKeyFile = "bfv-relin-key.heat"
+
+    /// Loads the relinearization key the tree circuit needs from an evaluator folder.
+    ///
+    /// - Parameter folder: a checked evaluator folder.
+    /// - Returns: the key.
+    /// - Throws: ``PipelineError/missingFHEKey(folder:file:)`` when the folder has none,
+    ///   ``PipelineError/fhe(_:)`` for a corrupt file or other parameters.
+    public func relinearizationKey(in folder: KeyFolder) throws(PipelineError) -> BfvRelinearizationKey<UInt64> {
+        guard folder.role == .evaluator else {
+            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the relinearization key is loaded from the evaluator folder")
+        }
+        let seeded = folder.files.values.contains(.fheSeededRelinearizationKey)
+        let (envelope, source) = try PipelineKeys.read(
+            folder, kind: seeded ? .fheSeededRelinearizationKey : .fheRelinearizationKey, describedAs: Self.relinearizationKeyFile)
+        do {
+            return try BfvRelinearizationKey(envelope: envelope, context: context, source: source)
+        } catch {
+            throw .fhe(error)
+        }
+    }
+
+    /// Scores a boosted-tree model on the collector's encrypted split bits with the depth-2
+    /// circuit (``EncryptedTreeModel``): per batch, the products of bit pairs (relinearized), then
+    /// per depth-2 node the prefix form times the leaf-weighted suffix forms (left as
+    /// three-polynomial ciphertexts and summed), one relinearization of the sum, plus the linear
+    /// forms and the base score. Leaf values are public integer multipliers; no slot is ever
+    /// decrypted or compared here, so the evaluator never learns which branch a client took.
+    ///
+    /// - Parameters:
+    ///   - inputs: the collector's encrypted bits.
+    ///   - model: the integer model (its plan must be the one the bits were encoded with).
+    ///   - relinearizationKey: the evaluation key for ciphertext products.
+    /// - Returns: the encrypted scores.
+    /// - Throws: ``TreeScoringError/parametersTooSmall(preset:reason:fitting:)`` (exit 69),
+    ///   ``TreeScoringError/inputMismatch(source:field:reason:)`` (exit 65), ``PipelineError/fhe(_:)``.
+    public func score(
+        trees inputs: EncryptedTreeInputs, model: EncryptedTreeModel, relinearizationKey: BfvRelinearizationKey<UInt64>
+    ) throws -> EncryptedTreeScoreRun {
+        try model.check(parameters: context.parameters)
+        guard inputs.header.parametersFingerprint == context.fingerprint.hex else {
+            throw PipelineError.parameterMismatch(source: "the tree inputs", expected: context.fingerprint.hex, found: inputs.header.parametersFingerprint)
+        }
+        guard inputs.header.planHash == EncryptedTreeInputs.planHash(model.plan) else {
+            throw TreeScoringError.inputMismatch(
+                source: "the tree inputs", field: "planHash", reason: "the bits were encoded for another model's split plan")
+        }
+        let circuit = TreeCircuit(model: model)
+        let bfv = context
+        let batchList = inputs.header.batches
+        var scores: [Int: Ciphertext<UInt64>] = [:]
+        for batch in batchList {
+            guard let bits = inputs.batches[batch], bits.count == model.plan.splits.count else {
+                throw TreeScoringError.inputMismatch(
+                    source: "the tree inputs", field: "batches[\(batch)]", reason: "expected \(model.plan.splits.count) split ciphertexts")
+            }
+            scores[batch] = try Self.treeScore(bits: bits, circuit: circuit, context: bfv, key: relinearizationKey)
+        }
+        var hash = SHA256()
+        hash.update(data: inputs.payload())
+        let depth = circuit.products.isEmpty ? (circuit.pairs.isEmpty ? 0 : 1) : 2
+        let header = EncryptedTreeScoreRun.Header(
+            schema: EncryptedTreeScoreRun.schema, model: model, parameters: bfv.parameters.name,
+            parametersFingerprint: bfv.fingerprint.hex, inputHash: Hex.encode(hash.finalize()), slotsPerBatch: bfv.degree,
+            batches: batchList, multiplicativeDepth: depth, products: circuit.pairs.count + circuit.products.count)
+        return EncryptedTreeScoreRun(header: header, scores: scores)
+    }
+
+    /// One batch of the circuit, on all cores (pairs in parallel, then level-2 products in chunks).
+    static func treeScore(
+        bits: [Ciphertext<UInt64>], circuit: TreeCircuit, context bfv: BfvContext<UInt64>, key: BfvRelinearizationKey<UInt64>
+    ) throws(PipelineError) -> Ciphertext<UInt64> {
+        // Level 1: every bit pair, relinearized (shared by all forms that use it).
+        let pairList = circuit.pairs
+        let pairProducts = try parallelMap(pairList) { (operand: TreeOperand) throws(PipelineError) -> Ciphertext<UInt64> in
+            guard case let .pair(i, j) = operand else { throw .malformed(source: "the tree circuit", reason: "a non-pair operand") }
+            do throws(FHEError) {
+                return try BfvEvaluator(context: bfv).multiply(bits[i], bits[j], relinearizingWith: key)
+            } catch {
+                throw .fhe(error)
+            }
+        }
+        let pairs = Dictionary(uniqueKeysWithValues: zip(pairList, pairProducts))
+        let operands = TreeOperands(bits: bits, pairs: pairs, context: bfv)
+        // Level 2: chunks of prefix x suffix products, each chunk summed as three-polynomial ciphertexts.
+        let chunkCount = max(1, min(circuit.products.count, 2 * ProcessInfo.processInfo.activeProcessorCount))
+        let chunks: [[(TreeAffine, TreeAffine)]] = (0..<chunkCount).map { c in
+            stride(from: c, to: circuit.products.count, by: chunkCount).map { circuit.products[$0] }
+        }
+        let partials = try parallelMap(chunks.map(TreeProductChunk.init)) { (chunk: TreeProductChunk) throws(PipelineError) -> Ciphertext<UInt64>? in
+            var sum: Ciphertext<UInt64>?
+            for (prefix, suffix) in chunk.products {
+                let product: Ciphertext<UInt64>
+                do throws(FHEError) {
+                    product = try BfvEvaluator(context: bfv).multiply(try operands.materialize(prefix), try operands.materialize(suffix))
+                } catch {
+                    throw .fhe(error)
+                }
+                if var running = sum {
+                    sum = nil
+                    Bfv64.add(&running, product)
+                    sum = running
+                } else {
+                    sum = product
+                }
+            }
+            return sum
+        }
+        var total: Ciphertext<UInt64>?
+        for partial in partials {
+            guard let partial else { continue }
+            if var running = total {
+                total = nil
+                Bfv64.add(&running, partial)
+                total = running
+            } else {
+                total = partial
+            }
+        }
+        do throws(FHEError) {
+            let linear = try operands.materialize(circuit.linear)
+            guard var quadratic = total else { return linear }
+            Bfv64.add(&quadratic, linear)   // adds into the first two polynomials
+            return try BfvEvaluator(context: bfv).relinearized(quadratic, using: key)
+        } catch {
+            throw .fhe(error)
+        }
+    }
+}
+
+/// A chunk of level-2 products (a Sendable box for the parallel map).
+struct TreeProductChunk: @unchecked Sendable {
+    var products: [(TreeAffine, TreeAffine)]
+}
+
+/// The bit ciphertexts and their pair products of one batch, turning affine forms into ciphertexts.
+struct TreeOperands: @unchecked Sendable {
+    let bits: [Ciphertext<UInt64>]
+    let pairs: [TreeOperand: Ciphertext<UInt64>]
+    let context: BfvContext<UInt64>
+
+    /// `constant + Σ coefficient * operand` as a two-polynomial ciphertext (terms in a fixed order).
+    func materialize(_ form: TreeAffine) throws(FHEError) -> Ciphertext<UInt64> {
+        let ring = context.ciphertextContext
+        var sum = try Ciphertext(
+            context: context, polynomials: [PolyRq(zeroIn: ring), PolyRq(zeroIn: ring)], encoding: .batch,
+            signedness: .signed, valueCount: context.degree)
+        for (operand, coefficient) in form.terms.sorted(by: { $0.key < $1.key }) {
+            let input: Ciphertext<UInt64>?
+            switch operand {
+            case .bit(let i): input = i < bits.count ? bits[i] : nil
+            case .pair: input = pairs[operand]
+            }
+            guard let input else { throw .parameterMismatch("the tree circuit refers to a split the inputs do not have") }
+            Bfv64.multiplyAdd(&sum, input, by: coefficient)
+        }
+        guard form.constant != 0 else { return sum }
+        let constant = try BfvEncoder(context: context).encode(
+            signed: [Int64](repeating: form.constant, count: context.degree), encoding: .batch)
+        return try BfvEvaluator(context: context).add(sum, constant)
+    }
+}
+
+extension KeyHolder {
+    /// Makes the relinearization key the tree circuit needs and writes it into the evaluator
+    /// folder (`bfv-relin-key.heat`, seeded form). It is public evaluation material: it lets the
+    /// evaluator multiply ciphertexts, not decrypt them.
+    ///
+    /// - Parameter path: the evaluator folder.
+    /// - Returns: the file written.
+    /// - Throws: ``PipelineError/fhe(_:)``, ``KeyError`` when the file exists or cannot be written.
+    @discardableResult
+    public func writeRelinearizationKey(toEvaluatorFolder path: String) throws -> String {
+        let url = URL(filePath: path).appending(path: Evaluator.relinearizationKeyFile)
+        if FileManager.default.fileExists(atPath: url.path) { throw KeyError.alreadyExists(path: url.path) }
+        let key = try relinearizationKey()
+        do {
+            try key.envelope().write(to: url)
+        } catch {
+            throw KeyError.envelope(error)
+        }
+        return url.path
+    }
+
+    /// A fresh relinearization key for this key holder's secret key.
+    ///
+    /// - Returns: the key.
+    /// - Throws: ``PipelineError/fhe(_:)``.
+    public func relinearizationKey() throws(PipelineError) -> BfvRelinearizationKey<UInt64> {
+        do {
+            return try BfvRelinearizationKey(secretKey: decryptor.secretKey)
+        } catch {
+            throw .fhe(error)
+        }
+    }
+
+    /// Decrypts the slots of a tree-score ciphertext batch by batch, for the given slots only.
+    ///
+    /// - Parameters:
+    ///   - run: the evaluator's tree scores.
+    ///   - slots: directory slots to read.
+    /// - Returns: the integer score of each slot (the base score for a batch without ciphertext).
+    /// - Throws: ``PipelineError``.
+    public func decrypt(treeScores run: EncryptedTreeScoreRun, slots: [Int]) throws(PipelineError) -> [Int: Int] {
+        guard run.header.parametersFingerprint == context.fingerprint.hex else {
+            throw .parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
+        }
+        let n = context.degree
+        var result: [Int: Int] = [:]
+        for batch in Set(slots.map { $0 / n }).sorted() {
+            let members = slots.filter { $0 / n == batch }
+            guard let ciphertext = run.scores[batch] else {
+                for slot in members { result[slot] = run.header.model.base }
+                continue
+            }
+            let values = try decryptSlots(ciphertext, mask: nil, signed: true)
+            slotObserver?(values)
+            for slot in members { result[slot] = Int(values[slot % n]) }
+        }
+        return result
+    }
+
+    /// Decrypts the tree scores (and nothing else) of the store's clients, as ``decrypt(scores:store:manager:)``
+    /// does for logistic scores: with `manager`, each batch is masked to that manager's slots first.
+    ///
+    /// - Parameters:
+    ///   - run: the evaluator's tree scores.
+    ///   - store: the store.
+    ///   - manager: release only this manager's clients, or `nil` for all.
+    /// - Returns: one score per client, by slot.
+    /// - Throws: ``PipelineError``, ``StoreError``.
+    public func decrypt(treeScores run: EncryptedTreeScoreRun, store: HeatStore, manager: Pseudonym? = nil) throws -> [DecryptedScore] {
+        guard run.header.parametersFingerprint == context.fingerprint.hex else {
+            throw PipelineError.parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
+        }
+        let clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
+        let n = context.degree
+        var byBatch: [Int: [(client: Pseudonym, slot: Int64)]] = [:]
+        for client in clients { byBatch[Int(client.slot) / n, default: []].append((client.client, client.slot)) }
+        var result: [DecryptedScore] = []
+        for batch in byBatch.keys.sorted() {
+            guard let members = byBatch[batch] else { continue }
+            guard let ciphertext = run.scores[batch] else {
+                result += members.map { DecryptedScore(pseudonym: $0.client, slot: $0.slot, score: run.header.model.base) }
+                continue
+            }
+            var mask: [Bool]?
+            if manager != nil {
+                var keep = [Bool](repeating: false, count: n)
+                for member in members { keep[Int(member.slot) % n] = true }
+                mask = keep
+            }
+            let slots = try decryptSlots(ciphertext, mask: mask, signed: true)
+            slotObserver?(slots)
+            for member in members {
+                result.append(DecryptedScore(pseudonym: member.client, slot: member.slot, score: Int(slots[Int(member.slot) % n])))
+            }
+        }
+        return result.sorted { $0.slot < $1.slot }
+    }
+
+    /// The smallest remaining noise budget (bits) over the tree-score ciphertexts.
+    ///
+    /// - Parameter run: the evaluator's tree scores.
+    /// - Returns: the budget in bits (0 when there are no ciphertexts).
+    /// - Throws: ``PipelineError/fhe(_:)``.
+    public func noiseBudget(of run: EncryptedTreeScoreRun) throws(PipelineError) -> Int {
+        var budget = Int.max
+        do {
+            for ciphertext in run.scores.values {
+                budget = min(budget, try Bfv64.noiseBudget(ciphertext, mask: nil, decryptor: decryptor))
+            }
+        } catch {
+            throw .fhe(error)
+        }
+        return budget == Int.max ? 0 : budget
+    }
+}
+
+extension EncryptedTreeInputs {
+    /// The collector's whole step for a client file and an export: the features it knows
+    /// (``CollectorTreeFeatures``), transformed by the plan, each client placed in its directory
+    /// slot (clients not yet in the store's directory are skipped and counted), encrypted.
+    ///
+    /// - Parameters:
+    ///   - clients: the client file.
+    ///   - interactions: the export.
+    ///   - asOf: the reference date for tenure.
+    ///   - plan: the model's split plan.
+    ///   - store: the store whose client directory gives the slots.
+    ///   - key: the pseudonymisation key.
+    ///   - material: the collector's context and public key.
+    /// - Returns: the encrypted inputs and the number of clients skipped (not in the directory).
+    /// - Throws: ``HeatML/HeatMLError`` for a feature the plan needs and the table lacks,
+    ///   ``PipelineError``, ``StoreError``.
+    public static func encrypt(
+        clients: [Client], interactions: [Interaction], asOf: CalendarDate, plan: TreeSplitPlan, store: HeatStore,
+        key: PseudonymisationKey, material: PipelineKeys.PublicMaterial
+    ) throws -> (inputs: EncryptedTreeInputs, skipped: Int) {
+        let (table, pseudonyms) = try CollectorTreeFeatures.table(clients: clients, interactions: interactions, asOf: asOf, key: key)
+        let matrix = try plan.matrix(table)
+        let slotOf = Dictionary(try KeyHolder.directory(in: store).map { ($0.client, Int($0.slot)) }, uniquingKeysWith: { a, _ in a })
+        var rows: [(slot: Int, row: [Double])] = []
+        var skipped = 0
+        for (index, pseudonym) in pseudonyms.enumerated() {
+            guard let slot = slotOf[pseudonym] else {
+                skipped += 1
+                continue
+            }
+            rows.append((slot, matrix.row(index)))
+        }
+        return (try encrypt(rows: rows, plan: plan, material: material), skipped)
+    }
+}
+
+/// One client's decrypted tree score, by display reference (inside the vault).
+public struct TreeScoreRow: Sendable, Codable, Equatable {
+    /// The client's display reference.
+    public var ref: String
+    /// The exact integer score.
+    public var score: Int
+    /// The probability of the positive class (the link applied to the score).
+    public var probability: Double
+}
+
+extension KeyHolder {
+    /// Decrypts the tree scores of every client of the store and applies the link, by display
+    /// reference (`heatctl trees decrypt`, inside the vault).
+    ///
+    /// - Parameters:
+    ///   - run: the evaluator's tree scores.
+    ///   - store: the store.
+    /// - Returns: one row per client, by slot.
+    /// - Throws: ``PipelineError``, ``StoreError``.
+    public func treeScoreRows(run: EncryptedTreeScoreRun, store: HeatStore) throws -> [TreeScoreRow] {
+        let entries = try ClientDirectory.entries(in: store)
+        let refs = Dictionary(entries.map { ($0.pseudonym, $0.ref) }, uniquingKeysWith: { a, _ in a })
+        return try decrypt(treeScores: run, store: store).map { score in
+            TreeScoreRow(
+                ref: refs[score.pseudonym.hex] ?? score.pseudonym.displayRef, score: score.score,
+                probability: run.header.model.probability(score: score.score))
+        }
+    }
+}
