@@ -264,4 +264,17 @@ import HeatTabular
         let results = try #require(Self.message { _ = try ResultsDocument.decode(payload, source: "results.json") })
         #expect(results.contains("results.json") && results.contains("HEAT_MAX_CONFIG_BYTES"))
     }
+
+    // MARK: Fuzzer findings
+
+    /// `Scripts/fuzz.sh fhe-parameters` found a header whose modulus is 0: `validate()` computed
+    /// `q - 1` and trapped (arithmetic overflow). Corpus: `fhe-parameters/finding-zero-modulus`.
+    @Test(arguments: [UInt64(0), 1])
+    func aModulusBelowTwoIsATypedError(_ modulus: UInt64) throws {
+        let envelope = Self.parametersEnvelope(Self.parameterBytes(degree: 16, moduli: [modulus]))
+        let message = try #require(Self.message {
+            _ = try BfvParameters(envelope: envelope, source: "zero.params", policy: .allowInsecureForTesting)
+        })
+        #expect(message.contains("a modulus must be a prime of at least 2"), "\(message)")
+    }
 }
