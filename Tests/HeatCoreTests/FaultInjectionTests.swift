@@ -203,7 +203,7 @@ struct FaultInjectionTests {
         func run(_ arguments: [String]) throws -> Outcome { try Self.run(arguments) }
         let path = { (name: String) in folder.appending(path: name).path }
         let base = path("base.db"), keys = path("keys"), head0 = path("head0.json")
-        try #require(run(["generate", "--clients", "24", "--managers", "3", "--branches", "2", "--weeks", "12", "--seed", "5",
+        try #require(run(["generate", "--clients", "80", "--managers", "4", "--branches", "2", "--weeks", "12", "--seed", "5",
                           "--out", path("i.csv"), "--clients-out", path("c.csv"), "--labels-out", path("labels.csv"), "--quiet"]).status == 0)
         try #require(run(["init", "--store", base]).status == 0)
         try #require(run(["keys", "generate", "--out", keys, "--store", base, "--preset", "n8192-logq217-logt41"]).status == 0)
