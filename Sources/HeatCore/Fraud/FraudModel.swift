@@ -163,6 +163,7 @@ public struct FraudModel: Sendable, Codable, Equatable {
             if case .missingFile = error { throw .missingFile(path: url.path) }
             throw .badModel(source: url.path, reason: error.description)
         }
+        try HeatMLError.checkJSONModelSize(envelope.payload, source: url.path)
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {

@@ -230,6 +230,7 @@ extension Evaluator {
                     "batches": String(run.header.batches.count), "multiplicativeDepth": "0",
                 ]),
             role: .evaluator, in: store)
+        FaultPoint.scoreAfterCommit.reach()
         return (run, number)
     }
 }

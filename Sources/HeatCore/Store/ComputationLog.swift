@@ -48,6 +48,7 @@ public enum ComputationLog {
                 role: role.rawValue, action: AuditAction.computation, inputHash: run.inputHash,
                 outputHash: run.outputHash, parameters: parameters), in: db)
             if run.kind.hasPrefix("evaluate") { FaultPoint.evaluateBeforeCommit.reach() }
+            if run.kind == "score" { FaultPoint.scoreBeforeCommit.reach() }
             return seq
         }
     }

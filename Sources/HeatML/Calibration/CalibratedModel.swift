@@ -172,6 +172,7 @@ public struct CalibratedModel: Sendable, Codable, Equatable {
         }
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try HeatMLError.checkJSONModelSize(envelope.payload, source: url.path)
         let model: CalibratedModel
         do { model = try decoder.decode(CalibratedModel.self, from: envelope.payload) } catch { throw .badModel(source: url.path, reason: "\(error)") }
         guard model.formatVersion <= currentFormatVersion else {

@@ -187,6 +187,7 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
     public static func decode(_ data: Data, source: String = "model") throws(HeatMLError) -> ModelPipeline {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try HeatMLError.checkJSONModelSize(data, source: source)
         let pipeline: ModelPipeline
         do { pipeline = try decoder.decode(ModelPipeline.self, from: data) } catch { throw .badModel(source: source, reason: "\(error)") }
         guard pipeline.formatVersion <= ModelPipeline.currentFormatVersion else {
