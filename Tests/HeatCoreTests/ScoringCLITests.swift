@@ -57,12 +57,13 @@ struct ScoringCLITests {
                          "--role", "auditor", "--out", path("a.json")]).status == 77)
         #expect(try run(["release", "--store", db, "--keys", "\(keys)/keyholder", "--run", path("scores.heat"),
                          "--role", "executive", "--out", path("r.json")]).status == 65)
-        // A gradient-boosted model cannot be scored on ciphertexts yet (exit 65).
+        // A gradient-boosted model scores the collector's encrypted split bits: without --tree-inputs
+        // it is refused as a usage error (exit 64) before anything is evaluated.
         #expect(try run(["ml", "train", "--data", path("train.csv"), "--target", "churned", "--positive", "true", "--model", "gbdt",
                          "--ignore", "churn_week", "--rounds", "5", "--out", path("trees.model")]).status == 0)
         let runsBefore = try ComputationLog.runs(in: HeatStore(path: db)).count
         #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", path("run2.heat"),
-                         "--model", path("trees.model"), "--scores-out", path("scores2.heat")]).status == 65)
+                         "--model", path("trees.model"), "--scores-out", path("scores2.heat")]).status == 64)
         // The refused model is checked before evaluating: no run file, no scores, no computation-log entry.
         #expect(!FileManager.default.fileExists(atPath: path("run2.heat")))
         #expect(!FileManager.default.fileExists(atPath: path("scores2.heat")))

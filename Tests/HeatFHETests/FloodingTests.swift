@@ -65,6 +65,23 @@ import Testing
         #expect(maskedBudget - Bfv64.floodingMarginBits > 40, "flood / computed noise > 2^40 after a mask product")
     }
 
+    /// Below the top level the flood uses that level's `Δ` and the encryption of zero dropped to
+    /// the level's moduli: still exact, and the budget is again the margin.
+    @Test func floodingBelowTheTopLevel() throws {
+        let harness = try EvaluationHarness<UInt64>(BfvParameters(preset: Self.preset))
+        let publicKey = PublicKey(secretKey: harness.secretKey)
+        var generator = SeededGenerator(seed: 15)
+        let values = harness.random(harness.n, below: 1 << 20, using: &generator)
+        let lower = try Bfv64.switchModulus(harness.encrypt(values), toLevel: 2)
+        var random = SecureRandom()
+        let flooded = try Bfv64.flood(lower, publicKey: publicKey, using: &random)
+        #expect(flooded.level == 2)
+        #expect(try harness.decryptAll(flooded) == values)
+        #expect(try Bfv64.floodingBits(context: harness.context, level: 2) < Bfv64.floodingBits(context: harness.context))
+        let budget = try harness.decryptor.invariantNoiseBudget(flooded)
+        #expect(budget >= Bfv64.floodingMarginBits - 2 && budget <= Bfv64.floodingMarginBits + 1, "budget \(budget) after flooding at level 2")
+    }
+
     @Test func floodingRefusesWidthsThatBreakDecryption() throws {
         let harness = try EvaluationHarness<UInt64>(BfvParameters(preset: Self.preset))
         let publicKey = PublicKey(secretKey: harness.secretKey)

@@ -163,7 +163,7 @@ public struct ReleaseEngine: Sendable {
         let aggregatesAllowed = n >= k
         if !aggregatesAllowed && !wanted.isDisjoint(with: [.population, .histogram, .weekly, .groups]) {
             withheld.append(Withholding(item: "aggregates", rule: "minGroupSize",
-                                        reason: "the population has \(n) clients, fewer than k = \(k)"))
+                                        reason: "the population has fewer than k = \(k) clients"))
         }
         if epsilon != nil {
             if wanted.contains(.weekly) && input.weekly != nil {
@@ -252,7 +252,7 @@ public struct ReleaseEngine: Sendable {
                     let clients = members[ref] ?? []
                     let item = "\(kind.rawValue) \(ref)"
                     guard clients.count >= k else {
-                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "\(clients.count) clients, fewer than k = \(k)"))
+                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "fewer than k = \(k) clients"))
                         continue
                     }
                     let group = ReleasedGroup(kind: kind.rawValue, ref: ref, memberIDs: clients.map(\.id))
@@ -304,7 +304,7 @@ public struct ReleaseEngine: Sendable {
         if policy.differencing == .refuse, rule == "differencing" {
             throw PolicyRefusal(rule: rule, reason: "releasing \(item) would let releases be subtracted: \(risk.description)")
         }
-        withheld.append(Withholding(item: item, rule: rule, reason: risk.description))
+        withheld.append(Withholding(item: item, rule: rule, reason: risk.publicDescription))
     }
 
     /// Merges histogram bins so that every bin holds at least `k` clients (empty bins, which
@@ -374,7 +374,7 @@ public struct ReleaseOutcome: Sendable {
 /// An item the policy withheld from a release, and the rule that withheld it.
 ///
 /// ```swift
-/// Withholding(item: "branch B-3c1f0a2b", rule: "minGroupSize", reason: "4 clients, fewer than k = 5")
+/// Withholding(item: "branch B-3c1f0a2b", rule: "minGroupSize", reason: "fewer than k = 5 clients")
 /// ```
 public struct Withholding: Sendable, Equatable, Codable {
     /// What was withheld (`branch B-…`, `model`, `population`, …).
@@ -504,7 +504,7 @@ extension ReleaseEngine {
                     return false
                 }
                 guard group.clients >= k else {
-                    withheld.append(Withholding(item: "\(group.kind.rawValue) \(group.ref)", rule: "minGroupSize", reason: "\(group.clients) clients, fewer than k = \(k)"))
+                    withheld.append(Withholding(item: "\(group.kind.rawValue) \(group.ref)", rule: "minGroupSize", reason: "fewer than k = \(k) clients"))
                     return false
                 }
                 return true

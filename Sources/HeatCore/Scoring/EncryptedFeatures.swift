@@ -203,9 +203,12 @@ extension KeyHolder {
     /// - Throws: ``ScoringError/staleDirectory(source:reason:)`` (exit 65) when clients were
     ///   ingested or removed after the features were computed; ``PipelineError``, ``StoreError``.
     public func decrypt(features: EncryptedFeatures, store: HeatStore) throws -> [ClientFeatures] {
-        if let snapshot = features.directory {
-            try snapshot.check(current: DirectorySnapshot.current(in: store), source: "the encrypted features")
+        guard let snapshot = features.directory else {
+            throw ScoringError.staleDirectory(
+                source: "the encrypted features",
+                reason: "they record no client directory (written before that check); re-run the evaluation")
         }
+        try snapshot.check(current: DirectorySnapshot.current(in: store), source: "the encrypted features")
         let clients = try Self.directory(in: store)
         let n = context.degree
         let count = features.featureSet.names.count

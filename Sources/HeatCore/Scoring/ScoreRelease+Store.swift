@@ -192,7 +192,7 @@ extension KeyHolder {
                     let item = "\(kind.rawValue) \(ref)"
                     guard clients.count >= policy.minGroupSize else {
                         release.suppressedGroups += 1
-                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "\(clients.count) clients, fewer than k = \(policy.minGroupSize)"))
+                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "fewer than k = \(policy.minGroupSize) clients"))
                         continue
                     }
                     let group = ReleasedGroup(kind: kind.rawValue, ref: ref, memberIDs: clients.map(\.id))
@@ -201,7 +201,7 @@ extension KeyHolder {
                         if policy.differencing == .refuse && ruleName == "differencing" {
                             throw PolicyRefusal(rule: ruleName, reason: "releasing score bands of \(item) would let releases be subtracted: \(risk.description)")
                         }
-                        withheld.append(Withholding(item: item, rule: ruleName, reason: risk.description))
+                        withheld.append(Withholding(item: item, rule: ruleName, reason: risk.publicDescription))
                         continue
                     }
                     var counts = Dictionary(uniqueKeysWithValues: ScoreRelease.bandNames.map { ($0, 0) })

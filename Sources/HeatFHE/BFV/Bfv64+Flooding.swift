@@ -7,8 +7,10 @@
 /// public-key encryption of zero (so the second polynomial no longer depends on the inputs'
 /// randomness) and a noise term drawn uniformly from `[-2^b, 2^b)` to the first polynomial, with
 /// `b` just under the decryption bound. The computed noise `e` is then hidden: the flooded phase's
-/// distribution moves by at most `|e| / 2^b` per coefficient in statistical distance, and the
-/// decryptor learns only the message. The cost is almost all of the noise budget, so flood last,
+/// distribution moves by at most `|e| / 2^b` per coefficient in statistical distance (at most
+/// `N * |e| / 2^b` per ciphertext), and the decryptor learns only the message. The function does
+/// not know `|e|`: the caller keeps its circuit's noise far under `2^b` (the aggregates' margin is
+/// measured by their tests, not enforced per run). The cost is almost all of the noise budget, so flood last,
 /// after every operation and before a modulus switch (which scales the flood down with the
 /// modulus and keeps it hidden).
 ///
@@ -71,8 +73,14 @@ extension Bfv64 {
         }
         if zero0.context.count != ring.count {
             // An encryption of zero modulo Q is one modulo every Q' dividing Q.
-            flooded.polynomials[0] += zero0.dropping(to: ring)
-            flooded.polynomials[1] += zero1.dropping(to: ring)
+            var dropped0 = zero0.dropping(to: ring)
+            var dropped1 = zero1.dropping(to: ring)
+            defer {
+                dropped0.wipe()
+                dropped1.wipe()
+            }
+            flooded.polynomials[0] += dropped0
+            flooded.polynomials[1] += dropped1
         } else {
             flooded.polynomials[0] += zero0
             flooded.polynomials[1] += zero1
