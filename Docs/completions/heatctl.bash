@@ -173,13 +173,13 @@ _heatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|features|labels|scores|serve|token|retention|store|help)
+    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|features|labels|scores|trees|serve|token|retention|store|help)
         # Offer subcommand argument completions
         "_heatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize features labels scores serve token retention store help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize features labels scores trees serve token retention store help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _heatctl_demo() {
     repeating_flags=()
     non_repeating_flags=(--plaintext --json --score --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--clients --weeks --seed --out --role --policy --manager --epsilon --log-level)
+    non_repeating_options=(--clients --weeks --seed --out --role --policy --manager --epsilon --model-kind --tree-rounds --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -217,6 +217,12 @@ _heatctl_demo() {
         return
         ;;
     '--epsilon')
+        return
+        ;;
+    '--model-kind')
+        return
+        ;;
+    '--tree-rounds')
         return
         ;;
     '--log-level')
@@ -618,7 +624,7 @@ _heatctl_evaluate() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=(--merge)
-    non_repeating_options=(--store --keys --shard --aggregates-out --min-group-size --as-of --config --model --scores-out --out --log-level)
+    non_repeating_options=(--store --keys --shard --aggregates-out --min-group-size --as-of --config --model --tree-inputs --scores-out --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -653,6 +659,10 @@ _heatctl_evaluate() {
         return
         ;;
     '--model')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--tree-inputs')
         __heatctl_add_completions -f
         return
         ;;
@@ -2468,7 +2478,7 @@ _heatctl_scores_release() {
     repeating_flags=()
     non_repeating_flags=(--quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --keys --scores --role --manager --policy --out --log-level)
+    non_repeating_options=(--store --keys --scores --role --manager --groups --epsilon --policy --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2491,7 +2501,198 @@ _heatctl_scores_release() {
     '--manager')
         return
         ;;
+    '--groups')
+        return
+        ;;
+    '--epsilon')
+        return
+        ;;
     '--policy')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    features|plan|relin-key|encode|decrypt)
+        # Offer subcommand argument completions
+        "_heatctl_trees_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'features plan relin-key encode decrypt' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_trees_features() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--keys --clients --input --labels --as-of --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--clients')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--input')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--labels')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees_plan() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--model --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--model')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees_relin-key() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--keys --evaluator --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--evaluator')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees_encode() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--plan --keys --store --clients --input --as-of --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--plan')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--clients')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--input')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees_decrypt() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--keys --store --scores --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--scores')
         __heatctl_add_completions -f
         return
         ;;

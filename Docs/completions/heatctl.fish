@@ -23,7 +23,7 @@ function __heatctl_parse_tokens -S
         __heatctl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'demo'
-            __heatctl_parse_subcommand 0 'clients=' 'weeks=' 'seed=' 'plaintext' 'out=' 'json' 'role=' 'policy=' 'manager=' 'epsilon=' 'score' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'clients=' 'weeks=' 'seed=' 'plaintext' 'out=' 'json' 'role=' 'policy=' 'manager=' 'epsilon=' 'score' 'model-kind=' 'tree-rounds=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'generate'
             __heatctl_parse_subcommand 0 'clients=' 'managers=' 'branches=' 'weeks=' 'seed=' 'end-week=' 'out=' 'clients-out=' 'labels-out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'heat'
@@ -53,7 +53,7 @@ function __heatctl_parse_tokens -S
         case 'ingest'
             __heatctl_parse_subcommand 1 'store=' 'keys=' 'clients=' 'strict' 'plaintext' 'features' 'config=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'evaluate'
-            __heatctl_parse_subcommand 0 'store=' 'keys=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'model=' 'scores-out=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'store=' 'keys=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'model=' 'tree-inputs=' 'scores-out=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'release'
             __heatctl_parse_subcommand 0 'store=' 'keys=' 'run=' 'aggregates=' 'role=' 'policy=' 'manager=' 'clients-of=' 'epsilon=' 'section=+' 'config=' 'as-of=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'clients'
@@ -184,7 +184,21 @@ function __heatctl_parse_tokens -S
             __heatctl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'release'
-                __heatctl_parse_subcommand 0 'store=' 'keys=' 'scores=' 'role=' 'manager=' 'policy=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+                __heatctl_parse_subcommand 0 'store=' 'keys=' 'scores=' 'role=' 'manager=' 'groups=' 'epsilon=' 'policy=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
+        case 'trees'
+            __heatctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'features'
+                __heatctl_parse_subcommand 0 'keys=' 'clients=' 'input=' 'labels=' 'as-of=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'plan'
+                __heatctl_parse_subcommand 0 'model=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'relin-key'
+                __heatctl_parse_subcommand 0 'keys=' 'evaluator=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'encode'
+                __heatctl_parse_subcommand 0 'plan=' 'keys=' 'store=' 'clients=' 'input=' 'as-of=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'decrypt'
+                __heatctl_parse_subcommand 0 'keys=' 'store=' 'scores=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
         case 'serve'
             __heatctl_parse_subcommand 0 'demo' 'releases=' 'policy=' 'token-keys=' 'host=' 'port=' 'model=' 'access-log=' 'rate-limit=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
@@ -293,6 +307,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "hea
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'features' -d 'Compute and decrypt every client\'s churn features, keyed by masked reference (key holder, in the vault).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'labels' -d 'Map training labels keyed by raw client id to masked references (collector).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'scores' -d 'Release encrypted churn-model scores as policy allows (key holder).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'trees' -d 'Encrypted boosted-tree scoring: collector features, split plan, split bits, relinearization key, decryption.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'serve' -d 'Serve released results, scoring and the analyst over HTTP with JWT roles.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'token' -d 'Create the API server\'s token key and issue JWTs for its roles.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'retention' -d 'Apply the retention policy: drop old weeks with signed tombstones (key holder).'
@@ -309,6 +324,8 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" manager' -l 'manager' -d 'The requesting manager\'s reference (M-…), for a role that sees its own clients.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" epsilon' -l 'epsilon' -d 'Differential-privacy epsilon to spend (default: the role\'s default, else none).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" score' -l 'score' -d 'Also train a churn model and score it on encrypted features (checked against plaintext).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" model-kind' -l 'model-kind' -d 'The --score model: logistic (on encrypted churn features) or gbdt (boosted trees on the collector\'s encrypted split bits).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" tree-rounds' -l 'tree-rounds' -d 'Boosting rounds (trees of depth 4) of the --model-kind gbdt model (default 20).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
@@ -437,6 +454,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" as-of' -l 'as-of' -d 'Heat reference date YYYY-MM-DD: heat runs through the last complete ISO week on or before it (default: the latest stored week).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" config' -l 'config' -d 'Heat configuration file (default: the built-in configuration).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" model' -l 'model' -d 'Also score this logistic churn model (from `ml train` on `features` output) on the ciphertexts.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" tree-inputs' -l 'tree-inputs' -d 'The collector\'s encrypted split bits for a gbdt --model (encryptedTreeInputs envelope).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" scores-out' -l 'scores-out' -d 'Where --model writes the encrypted scores (default: --out with .scores appended).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" out' -l 'out' -d 'The run file to write (encryptedHeatRun envelope).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" json' -l 'json' -d 'Print the run\'s metadata as one JSON document.'
@@ -1027,6 +1045,8 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" scores' -l 'scores' -d 'The encrypted scores (from `evaluate --model`).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" role' -l 'role' -d 'The role the scores are released to.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" manager' -l 'manager' -d 'The requesting manager\'s reference (M-…), for a role that sees its own clients.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" groups' -l 'groups' -d 'Comma-separated group kinds to release score bands for (manager, branch, segment, region; default: every kind the role may receive).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" epsilon' -l 'epsilon' -d 'The differential-privacy epsilon to spend on noisy band counts (default: the role\'s default epsilon, else exact counts).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" policy' -l 'policy' -d 'The policy file (default: the built-in policy; see Examples/policy.json).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" out' -l 'out' -d 'The release JSON to write.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
@@ -1034,6 +1054,59 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'features' -d 'Write the features the collector knows (client file and export counts) keyed by masked reference (collector).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'plan' -d 'Write a gbdt model\'s split plan for the collector: preprocessing and split thresholds, never leaf values.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'relin-key' -d 'Write the relinearization key into the evaluator folder (key holder).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'encode' -d 'Encrypt each client\'s split bits against a plan (collector).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'decrypt' -d 'Decrypt the encrypted tree scores by client reference (key holder, inside the vault).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" keys' -l 'keys' -d 'The collector\'s folder (keys/collector).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" clients' -l 'clients' -d 'The client file.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" input' -l 'input' -d 'The interaction export.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" labels' -l 'labels' -d 'Masked labels (client_ref,churned,...) from `labels pseudonymise`.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" as-of' -l 'as-of' -d 'Reference date for tenure (default: the export\'s latest day).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" out' -l 'out' -d 'The CSV to write.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" model' -l 'model' -d 'The gbdt model file.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" out' -l 'out' -d 'The plan to write (JSON).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" evaluator' -l 'evaluator' -d 'The evaluator\'s folder to write into (keys/evaluator).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" plan' -l 'plan' -d 'The split plan (`trees plan`).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" keys' -l 'keys' -d 'The collector\'s folder (keys/collector).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" store' -l 'store' -d 'The store (its client directory gives the slots).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" clients' -l 'clients' -d 'The client file.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" input' -l 'input' -d 'The interaction export.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" as-of' -l 'as-of' -d 'Reference date for tenure (default: the export\'s latest day).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" out' -l 'out' -d 'The bits to write (encryptedTreeInputs envelope).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" scores' -l 'scores' -d 'The evaluator\'s tree scores (encryptedTreeScores envelope).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" out' -l 'out' -d 'The CSV to write.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" demo' -l 'demo' -d 'Generate the synthetic bank, release it and serve it (a temporary folder).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" releases' -l 'releases' -d 'The folder of released results documents (heatctl release --out).' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" policy' -l 'policy' -d 'The policy file the releases were made under.' -rF
