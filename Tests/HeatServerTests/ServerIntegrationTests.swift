@@ -216,7 +216,7 @@ import Testing
         let token = try await fixture.token(role: "executive")
         let releases = fixture.releases
         let text = try await RawHTTP.readStream(
-            port: live.port, path: "/v1/events", headers: ["Authorization": "Bearer \(token)"], until: "event: release", seconds: 10
+            port: live.port, path: "/v1/events", headers: ["Authorization": "Bearer \(token)"], until: "event: release", seconds: 300
         ) {
             try? ServerFixture.write(ServerFixture.executive(at: 1_771_300_000, clients: 50), to: "\(releases)/executive-2.json")
         }
