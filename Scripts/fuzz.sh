@@ -14,7 +14,7 @@
 # built with the sanitizers, and no fuzz target needs them.
 #
 # At the end it prints one summary line for the table in Docs/Reliability.md:
-#   fuzz.sh summary: | TARGET | SECONDS | exec/s | cov | ft | corpus | findings | load |
+#   fuzz.sh summary: | TARGET | SECONDS | exec/s | cov | ft | corpus | execs | peak RSS | findings | load before / after |
 #
 # Environment: HEAT_FUZZ_SKIP_BUILD=1 reuses the built fuzzer; HEAT_FUZZ_SCRATCH overrides the
 # scratch path. Targets and what each reads: Docs/Reliability.md.

@@ -265,6 +265,40 @@ import HeatTabular
         #expect(results.contains("results.json") && results.contains("HEAT_MAX_CONFIG_BYTES"))
     }
 
+    /// A JSON model envelope is refused by its file size, before it is read (review of issue 23: the
+    /// payload bound used to run after `Envelope.read` had read the whole file into memory). The
+    /// same file read as a kind without a JSON payload passes the check, and a model payload at the
+    /// bound is read.
+    @Test func jsonModelEnvelopesAreRefusedByTheirFileSize() throws {
+        var limits = ReaderLimits.defaults
+        limits[.configBytes] = 64
+        let folder = FileManager.default.temporaryDirectory.appending(path: "heat-json-size-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for kind in [EnvelopeKind.model, .riskModel, .quantizedModel, .fraudModel] {
+            let over = folder.appending(path: "\(kind)-65.model")
+            try Envelope(kind: kind, payload: Data(repeating: 0x20, count: 65)).write(to: over)
+            do {
+                _ = try Envelope.read(from: over, expecting: kind, limits: limits)
+                Issue.record("\(kind): a 65-byte JSON payload passed a 64-byte bound")
+            } catch {
+                guard case .limitExceeded(let exceeded) = error else {
+                    Issue.record("\(kind): expected limitExceeded, got \(error)"); continue
+                }
+                #expect(exceeded.limit == .configBytes && exceeded.value == 65 && exceeded.maximum == 64)
+                #expect(error.description.contains(over.path) && "\(error.description) \(error.hint ?? "")".contains("HEAT_MAX_CONFIG_BYTES"), "\(error.description)")
+                #expect(error.category.exitCode == 65)
+            }
+            let at = folder.appending(path: "\(kind)-64.model")
+            try Envelope(kind: kind, payload: Data(repeating: 0x20, count: 64)).write(to: at)
+            #expect(throws: Never.self) { _ = try Envelope.read(from: at, expecting: kind, limits: limits) }
+        }
+        #expect(EnvelopeKind.fheCiphertext.payloadLimit == nil)
+        let other = folder.appending(path: "ciphertext.heat")
+        try Envelope(kind: .fheCiphertext, payload: Data(repeating: 0x20, count: 65)).write(to: other)
+        #expect(throws: Never.self) { _ = try Envelope.read(from: other, expecting: .fheCiphertext, limits: limits) }
+    }
+
     // MARK: Fuzzer findings
 
     /// `Scripts/fuzz.sh fhe-parameters` found a header whose modulus is 0: `validate()` computed
