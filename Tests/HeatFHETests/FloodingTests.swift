@@ -32,7 +32,8 @@ import Testing
     }
 
     /// A ciphertext after a product (large computed noise) and a fresh one both come out of the
-    /// flood with the same small budget, decrypt exactly, and have fresh second polynomials.
+    /// flood with the same small budget and decrypt exactly; switched down, the flooded
+    /// ciphertext's c1 and budget are not those of the same ciphertext switched without a flood.
     @Test func floodingHidesTheComputedNoise() throws {
         let harness = try EvaluationHarness<UInt64>(BfvParameters(preset: Self.preset))
         let publicKey = PublicKey(secretKey: harness.secretKey)
@@ -55,10 +56,17 @@ import Testing
             // The flood (about Δ / 2^(margin+1)) dominates: the budget is the margin, give or take
             // a bit, whatever the computed noise was.
             #expect(budget >= Bfv64.floodingMarginBits - 2 && budget <= Bfv64.floodingMarginBits + 1, "budget \(budget) after flooding")
-            #expect(flooded.polynomials[1].data != ciphertext.polynomials[1].data, "re-randomized")
             // Still decrypts after switching down (the flood scales down with the modulus).
             let switched = try Bfv64.switchModulus(flooded, toLevel: 2)
             #expect(try harness.decryptAll(switched) == expected)
+            // Checks that fail without the flood: after the same modulus switch, the released c1
+            // is not the computed c1 (re-randomized by the encryption of zero), and the released
+            // budget is the flood's, at least 40 bits under the unflooded ciphertext's.
+            let unflooded = try Bfv64.switchModulus(ciphertext, toLevel: 2)
+            #expect(switched.polynomials[1].data != unflooded.polynomials[1].data, "the released c1 is not the computed c1")
+            let unfloodedBudget = try harness.decryptor.invariantNoiseBudget(unflooded)
+            let switchedBudget = try harness.decryptor.invariantNoiseBudget(switched)
+            #expect(unfloodedBudget - switchedBudget >= 40, "unflooded \(unfloodedBudget) bits, flooded \(switchedBudget) bits after the switch")
         }
         // The hiding margin: the flood is 2^(b - log2|e|) times the computed noise.
         #expect(bits > 100)

@@ -50,9 +50,11 @@ extension Evaluator {
             fitting: try? preset(forAggregatesOf: configuration, largestGroup: largestGroup).name)
     }
 
-    /// The cheapest preset the pipeline can use whose plaintext modulus holds every heat and
-    /// trend and the largest possible heat and trend sum of `largestGroup` clients (`heatctl keys
-    /// generate --aggregates --max-clients N`).
+    /// The cheapest preset (smallest ring, then fewest primes, then smallest `t`) the pipeline can
+    /// use whose plaintext modulus holds every heat and
+    /// trend and the largest possible heat and trend sum of `largestGroup` clients, and whose
+    /// worst-case noise keeps the 40-bit flooding margin for a group of that size
+    /// (``AggregateNoiseBudget``; `heatctl keys generate --aggregates --max-clients N`).
     ///
     /// - Parameters:
     ///   - configuration: the heat configuration.
@@ -61,9 +63,14 @@ extension Evaluator {
     /// - Throws: ``PipelineError/aggregateSumTooLarge(preset:bound:fitting:)`` (exit 69) when none fits.
     public static func preset(forAggregatesOf configuration: HeatConfiguration, largestGroup: Int) throws(PipelineError) -> BfvParameters {
         let (heatBound, trendBound) = sumBounds(configuration: configuration, largestGroup: largestGroup)
-        let fitting = BfvParameters.presets.first { p in
+        // Cheapest first by cost (ring, number of primes, then t), not by the list's order.
+        let byCost = BfvParameters.presets.sorted {
+            ($0.degree, $0.ciphertextModuli.count, $0.plaintextModulus) < ($1.degree, $1.ciphertextModuli.count, $1.plaintextModulus)
+        }
+        let fitting = byCost.first { p in
             heatBound.map { p.sumBound(signed: false) >= $0 } == true && trendBound.map { p.sumBound(signed: true) >= $0 } == true
                 && HeatPacking.fits(p, configuration) && (try? HeatPacking.checkUsable(p)) != nil
+                && noiseFits(p, configuration: configuration, largestGroup: largestGroup)
         }
         guard let fitting else {
             throw .aggregateSumTooLarge(preset: "(any)", bound: heatBound.map(String.init) ?? "more than 2^64", fitting: nil)
@@ -145,6 +152,13 @@ extension Evaluator {
         let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize)
         let largest = plan.released.map(\.clients).max() ?? 0
         try Self.checkSumBound(context.parameters, configuration: configuration, largestGroup: largest)
+        if finishing == .floodAndSwitch {
+            // The worst-case noise of this plan must stay 2^40 under the flood, and flood plus
+            // noise must decrypt (exit 69 otherwise), before any ciphertext is touched.
+            let budget = try aggregateNoiseBudget(of: run, plan: plan, store: store, configuration: configuration, galoisKeys: galoisKeys)
+            let fitting = try? Self.preset(forAggregatesOf: configuration, largestGroup: max(largest, entries.count))
+            try budget.check(fitting: fitting.map(\.name) == self.context.parameters.name ? nil : fitting?.name)
+        }
 
         let context = self.context
         let n = context.degree

@@ -133,6 +133,7 @@ public struct Evaluator: Sendable {
         let fingerprint = context.fingerprint.hex
         // Sum each week's deltas per batch while reading, so memory holds one ciphertext per week and batch.
         var weekly: [Int: [ISOWeek: Ciphertext<UInt64>]] = [:]
+        var deltas: [Int: [ISOWeek: Int]] = [:]
         var lastSeq: Int64 = 0
         var lastHash: [UInt8] = ChainedTable.ciphertexts.genesisHash
         var read = 0
@@ -180,6 +181,7 @@ public struct Evaluator: Sendable {
                     firstError = error
                     return
                 }
+                deltas[batch, default: [:]][week, default: 0] += 1
                 if var sum = weekly[batch]?[week] {
                     weekly[batch]?[week] = nil   // keep the sum uniquely referenced while adding in place
                     Bfv64.add(&sum, ciphertext)
@@ -198,6 +200,16 @@ public struct Evaluator: Sendable {
         let reference = referenceWeek.monday.adding(days: 6)
         let decay = configuration.decayFactors
         let trendWeeks = configuration.trendWeeks
+        // The worst-case noise of every batch's heat and trend must decrypt (exit 69 otherwise).
+        let bound = BfvNoiseBound(parameters: context.parameters)
+        let limit = bound.decryptionLimit(level: bound.topLevel)
+        let worst = Self.runNoise(deltas: deltas, configuration: configuration, referenceWeek: referenceWeek, bound: bound)
+            .values.reduce(0.0) { max($0, $1.heat, $1.trend) }
+        guard worst < limit else {
+            throw PipelineError.noiseBoundExceeded(
+                preset: context.parameters.name, stage: "heat and trend", boundBits: Int(BfvNoiseBound.log2(worst).rounded(.up)),
+                limitBits: Int(BfvNoiseBound.log2(limit)))
+        }
         var heat: [Int: Ciphertext<UInt64>] = [:]
         var trend: [Int: Ciphertext<UInt64>] = [:]
         let batchList = weekly.keys.sorted()

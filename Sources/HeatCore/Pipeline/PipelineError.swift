@@ -40,6 +40,11 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// The policy refuses the request (exit 77), e.g. aggregates computed with a smaller `k`
     /// than the policy's; nothing was decrypted.
     case policyRefused(PolicyRefusal)
+    /// The worst-case noise of the aggregates' plan is less than `requiredBits` under the flooding
+    /// width, so the flood would not hide the computation (exit 69; ``AggregateNoiseBudget``).
+    case noiseMarginTooSmall(preset: String, marginBits: Int, requiredBits: Int, fitting: String?)
+    /// The worst-case noise of a stage would not decrypt under the parameters (exit 69).
+    case noiseBoundExceeded(preset: String, stage: String, boundBits: Int, limitBits: Int)
 
     public var category: ErrorCategory {
         switch self {
@@ -51,6 +56,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .modeMismatch, .unknownManager: .usage
         case .aggregateSumTooLarge: .unavailable
         case .policyRefused(let refusal): refusal.category
+        case .noiseMarginTooSmall, .noiseBoundExceeded: .unavailable
         }
     }
 
@@ -84,6 +90,10 @@ public enum PipelineError: ClassifiedError, Equatable {
             "preset \(preset) cannot hold the largest possible group sum (\(bound)) of the aggregates\(fitting == nil ? "; no preset can" : "")"
         case .policyRefused(let refusal):
             refusal.description
+        case .noiseMarginTooSmall(let preset, let margin, let required, _):
+            "preset \(preset) keeps only \(margin) bits between the worst-case noise of these aggregates and the flooding width; \(required) are required for the flood to hide the computation"
+        case .noiseBoundExceeded(let preset, let stage, let bound, let limit):
+            "the worst-case noise of the \(stage) (2^\(bound)) would not decrypt under preset \(preset) (limit 2^\(limit))"
         }
     }
 
@@ -105,6 +115,10 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .aggregateSumTooLarge(_, _, let fitting):
             fitting.map { "generate keys with `heatctl keys generate --preset \($0) --aggregates`" } ?? "lower the caps, weights or decay scale, or split the groups"
         case .policyRefused(let refusal): refusal.hint
+        case .noiseMarginTooSmall(_, _, _, let fitting):
+            "generate keys with `heatctl keys generate --preset \(fitting ?? "n16384-logq248-logt41") --aggregates` (a larger ring keeps the margin)"
+        case .noiseBoundExceeded:
+            "use a preset with a larger ciphertext modulus, a shorter window or fewer ingestion runs per week"
         }
     }
 }

@@ -9,8 +9,8 @@
 /// `b` just under the decryption bound. The computed noise `e` is then hidden: the flooded phase's
 /// distribution moves by at most `|e| / 2^b` per coefficient in statistical distance (at most
 /// `N * |e| / 2^b` per ciphertext), and the decryptor learns only the message. The function does
-/// not know `|e|`: the caller keeps its circuit's noise far under `2^b` (the aggregates' margin is
-/// measured by their tests, not enforced per run). The cost is almost all of the noise budget, so flood last,
+/// not know `|e|`: the caller keeps its circuit's noise far under `2^b` (the aggregates bound it
+/// per run from their plan with ``BfvNoiseBound`` and refuse a margin under 40 bits). The cost is almost all of the noise budget, so flood last,
 /// after every operation and before a modulus switch (which scales the flood down with the
 /// modulus and keeps it hidden).
 ///

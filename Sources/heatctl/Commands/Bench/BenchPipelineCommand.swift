@@ -15,7 +15,8 @@ struct BenchPipelineCommand: HeatCommand {
             Generates a bank of --clients clients over --weeks weeks (managers = clients / 100, 20 \
             branches, 5 segments, 4 regions by default), writes its CSV export into a temporary \
             folder, then times each phase in wall-clock and process CPU seconds: keygen (BFV keys \
-            with Galois keys, the preset chosen from the largest possible group sum), ingest of the \
+            with Galois keys, the preset chosen from the largest possible group sum and the 40-bit \
+            flooding margin of the aggregates' worst-case noise), ingest of the \
             export (reading the CSV, reported separately), collect + encrypt + store append, \
             evaluate heat, group aggregates, decrypt and release (executive role through the \
             policy engine). Prints the target total (the counted phases), peak memory, ciphertexts \

@@ -16,7 +16,8 @@ struct KeysGenerateCommand: HeatCommand {
             DIR/collector and DIR/evaluator, the secret key only into DIR/keyholder (the pipeline \
             needs no evaluation keys; --aggregates adds Galois keys to DIR/evaluator for the encrypted \
             group aggregates and picks the smallest preset whose plaintext modulus holds --max-clients \
-            times the largest heat, exit 69 when none does). --preset picks the BFV preset (default: the smallest whose \
+            times the largest heat and whose worst-case noise stays 40 bits under the flood, exit 69 \
+            when none does). --preset picks the BFV preset (default: the smallest whose \
             plaintext modulus holds the default heat configuration's largest heat and trend; \
             `heatctl fhe params` lists them); a preset the pipeline cannot use exits 69. Files are \
             created with no-replace semantics: existing key files are never overwritten, and of two \
