@@ -37,6 +37,9 @@ public struct EncryptedTreeInputs: Sendable {
         public var batches: [Int]
         /// Clients encoded.
         public var clients: Int
+        /// Which clients were encoded and the directory they were encoded against (`nil` only
+        /// for bits encoded without a store, as in tests; the key holder refuses such scores).
+        public var coverage: TreeEncodingCoverage?
     }
 
     /// The format identifier.
@@ -93,10 +96,14 @@ public struct EncryptedTreeInputs: Sendable {
     ///   - rows: per client its directory slot and its transformed feature row (``TreeSplitPlan/matrix(_:)``).
     ///   - plan: the split plan of the model (thresholds only).
     ///   - material: the collector's context and public key.
+    ///   - coverage: the encoded clients and the directory at encode time
+    ///     (``TreeEncodingCoverage/make(encodedSlots:directory:)``); `nil` leaves the bits unbound
+    ///     and the key holder refuses to release their scores from a store.
     /// - Returns: the encrypted inputs.
     /// - Throws: ``PipelineError/fhe(_:)``.
     public static func encrypt(
-        rows: [(slot: Int, row: [Double])], plan: TreeSplitPlan, material: PipelineKeys.PublicMaterial
+        rows: [(slot: Int, row: [Double])], plan: TreeSplitPlan, material: PipelineKeys.PublicMaterial,
+        coverage: TreeEncodingCoverage? = nil
     ) throws(PipelineError) -> EncryptedTreeInputs {
         let n = material.context.degree
         let vectors = bitVectors(rows: rows, plan: plan, slotsPerBatch: n)
@@ -119,7 +126,7 @@ public struct EncryptedTreeInputs: Sendable {
         let header = Header(
             schema: schema, planHash: planHash(plan), splits: count, parameters: material.context.parameters.name,
             parametersFingerprint: material.context.fingerprint.hex, slotsPerBatch: n, batches: batchList,
-            clients: rows.filter { $0.slot >= 0 }.count)
+            clients: rows.filter { $0.slot >= 0 }.count, coverage: coverage)
         return EncryptedTreeInputs(header: header, batches: batches)
     }
 
@@ -177,6 +184,9 @@ public struct EncryptedTreeInputs: Sendable {
         guard Set(batches.keys) == Set(header.batches), batches.count == header.batches.count else {
             throw .malformed(source: source, reason: "field batches: the ciphertexts do not match the header")
         }
+        if let coverage = header.coverage, coverage.clients != header.clients {
+            throw .malformed(source: source, reason: "field coverage: \(coverage.clients) clients recorded, the header counts \(header.clients)")
+        }
         self.header = header
         self.batches = batches
     }
@@ -213,6 +223,13 @@ public struct EncryptedTreeScoreRun: Sendable {
         public var multiplicativeDepth: Int
         /// Ciphertext-ciphertext products per batch (relinearized level-1 pairs plus level-2 products).
         public var products: Int
+        /// The collector's record of the encoded clients and the directory, copied from the
+        /// inputs: the key holder releases scores only for these clients, and only while the
+        /// directory is unchanged.
+        public var coverage: TreeEncodingCoverage?
+        /// The plan hash the collector recorded in the inputs: the key holder checks it against
+        /// ``model``'s plan.
+        public var planHash: String?
     }
 
     /// The format identifier.
@@ -354,7 +371,8 @@ extension Evaluator {
         let header = EncryptedTreeScoreRun.Header(
             schema: EncryptedTreeScoreRun.schema, model: model, parameters: bfv.parameters.name,
             parametersFingerprint: bfv.fingerprint.hex, inputHash: Hex.encode(hash.finalize()), slotsPerBatch: bfv.degree,
-            batches: batchList, multiplicativeDepth: depth, products: circuit.pairs.count + circuit.products.count)
+            batches: batchList, multiplicativeDepth: depth, products: circuit.pairs.count + circuit.products.count,
+            coverage: inputs.header.coverage, planHash: inputs.header.planHash)
         return EncryptedTreeScoreRun(header: header, scores: scores)
     }
 
@@ -491,7 +509,8 @@ extension KeyHolder {
     /// - Parameters:
     ///   - run: the evaluator's tree scores.
     ///   - slots: directory slots to read.
-    /// - Returns: the integer score of each slot (the base score for a batch without ciphertext).
+    /// - Returns: the integer score of each slot that has a ciphertext (a slot of a batch the
+    ///   collector encoded nothing in gets no score, never the base score).
     /// - Throws: ``PipelineError``.
     public func decrypt(treeScores run: EncryptedTreeScoreRun, slots: [Int]) throws(PipelineError) -> [Int: Int] {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
@@ -501,10 +520,7 @@ extension KeyHolder {
         var result: [Int: Int] = [:]
         for batch in Set(slots.map { $0 / n }).sorted() {
             let members = slots.filter { $0 / n == batch }
-            guard let ciphertext = run.scores[batch] else {
-                for slot in members { result[slot] = run.header.model.base }
-                continue
-            }
+            guard let ciphertext = run.scores[batch] else { continue }
             let values = try decryptSlots(ciphertext, mask: nil, signed: true)
             slotObserver?(values)
             for slot in members { result[slot] = Int(values[slot % n]) }
@@ -512,20 +528,37 @@ extension KeyHolder {
         return result
     }
 
-    /// Decrypts the tree scores (and nothing else) of the store's clients, as ``decrypt(scores:store:manager:)``
-    /// does for logistic scores: with `manager`, each batch is masked to that manager's slots first.
+    /// Decrypts the tree scores (and nothing else) of the store's clients the collector encoded,
+    /// as ``decrypt(scores:store:manager:)`` does for logistic scores: with `manager`, each batch
+    /// is masked to that manager's slots first.
+    ///
+    /// Refused (exit 65) when the scores carry no coverage record, when the model in the scores
+    /// is not the one whose plan the collector encoded against, and when the store's directory
+    /// changed since `trees encode` (``TreeEncodingCoverage/check(directory:source:)``). Clients
+    /// absent from the collector's client file or export get no row.
     ///
     /// - Parameters:
     ///   - run: the evaluator's tree scores.
     ///   - store: the store.
     ///   - manager: release only this manager's clients, or `nil` for all.
-    /// - Returns: one score per client, by slot.
-    /// - Throws: ``PipelineError``, ``StoreError``.
+    /// - Returns: one score per encoded client, by slot.
+    /// - Throws: ``TreeScoringError/staleDirectory(source:encodedOn:now:)``,
+    ///   ``TreeScoringError/coverageMismatch(source:reason:)``, ``PipelineError``, ``StoreError``.
     public func decrypt(treeScores run: EncryptedTreeScoreRun, store: HeatStore, manager: Pseudonym? = nil) throws -> [DecryptedScore] {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
-        let clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
+        guard let planHash = run.header.planHash, planHash == EncryptedTreeInputs.planHash(run.header.model.plan) else {
+            throw TreeScoringError.coverageMismatch(
+                source: "the tree scores", reason: "field planHash: the model in the scores is not the one whose split plan the collector encoded against")
+        }
+        guard let coverage = run.header.coverage else {
+            throw TreeScoringError.coverageMismatch(
+                source: "the tree scores", reason: "field coverage: no record of which clients were encoded (bits from an older `trees encode`)")
+        }
+        let directory = try Self.directory(in: store)
+        let encoded = try coverage.check(directory: directory.map { ($0.client, $0.slot) }, source: "the tree scores")
+        let clients = directory.filter { encoded.contains($0.slot) && (manager == nil || $0.manager == manager) }
         let n = context.degree
         var byBatch: [Int: [(client: Pseudonym, slot: Int64)]] = [:]
         for client in clients { byBatch[Int(client.slot) / n, default: []].append((client.client, client.slot)) }
@@ -533,8 +566,8 @@ extension KeyHolder {
         for batch in byBatch.keys.sorted() {
             guard let members = byBatch[batch] else { continue }
             guard let ciphertext = run.scores[batch] else {
-                result += members.map { DecryptedScore(pseudonym: $0.client, slot: $0.slot, score: run.header.model.base) }
-                continue
+                throw TreeScoringError.coverageMismatch(
+                    source: "the tree scores", reason: "field batches: batch \(batch) holds encoded clients but has no score ciphertext")
             }
             var mask: [Bool]?
             if manager != nil {
@@ -591,17 +624,20 @@ extension EncryptedTreeInputs {
     ) throws -> (inputs: EncryptedTreeInputs, skipped: Int) {
         let (table, pseudonyms) = try CollectorTreeFeatures.table(clients: clients, interactions: interactions, asOf: asOf, key: key)
         let matrix = try plan.matrix(table)
-        let slotOf = Dictionary(try KeyHolder.directory(in: store).map { ($0.client, Int($0.slot)) }, uniquingKeysWith: { a, _ in a })
+        let directory = try KeyHolder.directory(in: store)
+        let slotOf = Dictionary(directory.map { ($0.client, Int($0.slot)) }, uniquingKeysWith: { a, _ in a })
         var rows: [(slot: Int, row: [Double])] = []
+        var seen = Set<Int>()
         var skipped = 0
         for (index, pseudonym) in pseudonyms.enumerated() {
-            guard let slot = slotOf[pseudonym] else {
+            guard let slot = slotOf[pseudonym], seen.insert(slot).inserted else {
                 skipped += 1
                 continue
             }
             rows.append((slot, matrix.row(index)))
         }
-        return (try encrypt(rows: rows, plan: plan, material: material), skipped)
+        let coverage = TreeEncodingCoverage.make(encodedSlots: rows.map { Int64($0.slot) }, directory: directory.map { ($0.client, $0.slot) })
+        return (try encrypt(rows: rows, plan: plan, material: material, coverage: coverage), skipped)
     }
 }
 
@@ -632,5 +668,131 @@ extension KeyHolder {
                 ref: refs[score.pseudonym.hex] ?? score.pseudonym.displayRef, score: score.score,
                 probability: run.header.model.probability(score: score.score))
         }
+    }
+}
+
+/// Which clients the collector encoded in a set of tree inputs, and the client directory it
+/// encoded them against (issue 15 item 3). `trees encode` writes it into the inputs' header, the
+/// evaluator copies it into the scores' header, and the key holder checks it before releasing a
+/// score: a client absent from the collector's client file or export, or ingested after the
+/// encoding, has all-zero bits, so its slot would decrypt to the score of "right at every split".
+///
+/// ``digest`` is SHA-256 over `customerheat.tree-coverage/1` and one `slot:pseudonym-hex` line per
+/// encoded client in slot order; ``directoryDigest`` the same over every client of the directory
+/// (`customerheat.directory/1`, as the logistic scores' directory snapshot). ``slotRanges``
+/// lists the encoded slots as closed ranges: slots are directory positions the evaluator already
+/// holds, never client identifiers.
+///
+/// ```swift
+/// let coverage = TreeEncodingCoverage.make(encodedSlots: [0, 1, 2, 5], directory: entries)
+/// let released = try coverage.check(directory: entries, source: "tree-scores.heat")   // [0, 1, 2, 5]
+/// ```
+public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
+    /// Clients encoded.
+    public var clients: Int
+    /// The highest encoded slot (-1 when none).
+    public var highestSlot: Int64
+    /// The encoded slots as ascending, disjoint closed ranges `[first, last]`.
+    public var slotRanges: [[Int64]]
+    /// SHA-256 (hex) of the encoded clients' `slot:pseudonym` lines.
+    public var digest: String
+    /// Clients in the directory when the bits were encoded.
+    public var directoryClients: Int
+    /// The directory's highest slot then (-1 when empty).
+    public var directoryHighestSlot: Int64
+    /// SHA-256 (hex) of the directory's slot layout then.
+    public var directoryDigest: String
+
+    /// Creates a record.
+    ///
+    /// - Parameters:
+    ///   - clients: clients encoded.
+    ///   - highestSlot: the highest encoded slot.
+    ///   - slotRanges: the encoded slots as closed ranges.
+    ///   - digest: the encoded clients' digest.
+    ///   - directoryClients: clients in the directory.
+    ///   - directoryHighestSlot: the directory's highest slot.
+    ///   - directoryDigest: the directory's digest.
+    public init(
+        clients: Int, highestSlot: Int64, slotRanges: [[Int64]], digest: String, directoryClients: Int, directoryHighestSlot: Int64,
+        directoryDigest: String
+    ) {
+        self.clients = clients
+        self.highestSlot = highestSlot
+        self.slotRanges = slotRanges
+        self.digest = digest
+        self.directoryClients = directoryClients
+        self.directoryHighestSlot = directoryHighestSlot
+        self.directoryDigest = directoryDigest
+    }
+
+    static func digest(_ entries: [(client: Pseudonym, slot: Int64)], domain: String) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array("\(domain)\n".utf8))
+        for entry in entries.sorted(by: { $0.slot < $1.slot }) {
+            hasher.update(data: Array("\(entry.slot):\(entry.client.hex)\n".utf8))
+        }
+        return Hex.encode(Array(hasher.finalize()))
+    }
+
+    /// The record for the encoded slots of a directory.
+    ///
+    /// - Parameters:
+    ///   - encodedSlots: the slots the collector encoded (each in `directory`).
+    ///   - directory: the store's directory at encode time (pseudonym and slot per client).
+    /// - Returns: the record.
+    public static func make(encodedSlots: [Int64], directory: [(client: Pseudonym, slot: Int64)]) -> TreeEncodingCoverage {
+        let slots = Set(encodedSlots)
+        let encoded = directory.filter { slots.contains($0.slot) }
+        var ranges: [[Int64]] = []
+        for slot in slots.sorted() {
+            if let last = ranges.last, last[1] == slot - 1 {
+                ranges[ranges.count - 1][1] = slot
+            } else {
+                ranges.append([slot, slot])
+            }
+        }
+        return TreeEncodingCoverage(
+            clients: encoded.count, highestSlot: encoded.map(\.slot).max() ?? -1, slotRanges: ranges,
+            digest: digest(encoded, domain: "customerheat.tree-coverage/1"), directoryClients: directory.count,
+            directoryHighestSlot: directory.map(\.slot).max() ?? -1, directoryDigest: digest(directory, domain: "customerheat.directory/1"))
+    }
+
+    /// Checks the record against the store's directory now and returns the slots whose scores
+    /// may be released.
+    ///
+    /// - Parameters:
+    ///   - directory: the store's directory now.
+    ///   - source: the scores file, for messages.
+    /// - Returns: the encoded slots.
+    /// - Throws: ``TreeScoringError/staleDirectory(source:encodedOn:now:)`` (exit 65) when the
+    ///   directory changed since encoding, ``TreeScoringError/coverageMismatch(source:reason:)``
+    ///   (exit 65) when the record is inconsistent. Messages name counts only.
+    public func check(directory: [(client: Pseudonym, slot: Int64)], source: String) throws(TreeScoringError) -> Set<Int64> {
+        let highest = directory.map(\.slot).max() ?? -1
+        guard directory.count == directoryClients, highest == directoryHighestSlot,
+              Self.digest(directory, domain: "customerheat.directory/1") == directoryDigest else {
+            throw .staleDirectory(source: source, encodedOn: directoryClients, now: directory.count)
+        }
+        var slots = Set<Int64>()
+        var previous: Int64 = -1
+        for range in slotRanges {
+            guard range.count == 2, range[0] > previous, range[0] <= range[1], range[1] <= highestSlot,
+                  range[1] - range[0] < Int64(clients) else {
+                throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: not ascending disjoint ranges within the encoded slots")
+            }
+            for slot in range[0]...range[1] { slots.insert(slot) }
+            guard slots.count <= clients else {
+                throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: more slots than the \(clients) clients recorded")
+            }
+            previous = range[1]
+        }
+        let encoded = directory.filter { slots.contains($0.slot) }
+        guard slots.count == clients, encoded.count == clients, (slots.max() ?? -1) == highestSlot,
+              Self.digest(encoded, domain: "customerheat.tree-coverage/1") == digest else {
+            throw .coverageMismatch(
+                source: source, reason: "field coverage: \(clients) clients recorded as encoded, \(encoded.count) of the directory's slots match the record")
+        }
+        return slots
     }
 }
