@@ -243,7 +243,8 @@ import Testing
         #expect(skipped == 1)
         let directory = try KeyHolder.directory(in: f.store)
         #expect(inputs.header.coverage?.clients == directory.count - 1)
-        #expect(inputs.header.coverage?.directoryClients == directory.count)
+        #expect(inputs.header.coverage?.directory == DirectorySnapshot(entries: directory.map { ($0.client, $0.slot) }))
+        #expect(inputs.header.coverage?.directory == (try DirectorySnapshot.current(in: f.store)))
         let run = try f.evaluator.score(trees: inputs, model: f.model, relinearizationKey: f.relin)
         // The header survives the envelope, and the key holder reads it back.
         let read = try EncryptedTreeScoreRun(

@@ -189,7 +189,8 @@ public enum TreeScoringDemo {
         }
         var started = Date()
         let coverage = TreeEncodingCoverage.make(encodedSlots: rows.map { Int64($0.slot) }, directory: directory)
-        let inputs = try EncryptedTreeInputs.encrypt(rows: rows, plan: model.plan, material: material, coverage: coverage)
+        let inputs = try EncryptedTreeInputs.encrypt(
+            rows: rows, plan: model.plan, material: material, coverage: coverage, asOfWeek: ISOWeek(containing: asOf).description)
         let encryptSeconds = Date().timeIntervalSince(started)
         phase("encrypt split bits")
         let evaluatorFolder = try KeyFolder(path: "\(keys)/evaluator", role: .evaluator)

@@ -235,8 +235,8 @@ struct TreesDecryptCommand: HeatCommand {
             and probability per client: vault-internal, like `heatctl features`. Only the clients \
             `trees encode` encoded get a row; refused (exit 65) when the store's directory changed \
             since the encoding (encode again) or the scores' model is not the one whose plan was \
-            encoded. Band releases to other roles go through the logistic path's `scores release` \
-            (not yet for trees).
+            encoded. Releases to other roles (per-client scores or score-band counts per group, as \
+            policy allows) go through `heatctl scores release --scores tree-scores.heat`.
 
             Example:
               heatctl trees decrypt --keys keys/keyholder --store heat.db --scores tree-scores.heat --out tree-scores.csv
@@ -257,7 +257,7 @@ struct TreesDecryptCommand: HeatCommand {
         var text = "client_ref,score,probability\n"
         for row in rows { text += "\(row.ref),\(row.score),\(String(format: "%.6f", row.probability))\n" }
         try AtomicFile.write(Data(text.utf8), to: URL(filePath: out))
-        let directoryClients = run.header.coverage?.directoryClients ?? rows.count
+        let directoryClients = run.header.coverage?.directory.clients ?? rows.count
         Console.output("""
             wrote \(out): \(rows.count) tree scores for the \(rows.count) of \(directoryClients) directory clients the collector encoded \
             (noise budget left \(try keyHolder.noiseBudget(of: run)) bits)
