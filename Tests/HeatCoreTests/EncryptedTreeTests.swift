@@ -202,6 +202,152 @@ import Testing
         #expect(!outcome.model.plan.columns.contains { $0.contains("heat") || $0.contains("trend") })
     }
 
+    // MARK: Coverage and directory binding
+
+    /// A store with every generated client but the last ingested, a small gbdt model on the
+    /// collector's features, and the keys.
+    static func coverageFixture() throws -> (
+        dataset: SyntheticDataset, store: HeatStore, model: EncryptedTreeModel, key: PseudonymisationKey, asOf: CalendarDate,
+        keyHolder: KeyHolder, evaluator: Evaluator, relin: BfvRelinearizationKey<UInt64>, material: PipelineKeys.PublicMaterial
+    ) {
+        let dataset = SyntheticBank(clients: 60, managers: 3, branches: 2, weeks: 10, seed: 91).generate()
+        let key = PseudonymisationKey.insecureDerived(from: "trees-coverage")
+        let (keyHolder, evaluator, relin, material) = try Self.keys()
+        let store = try HeatStore.initialize(path: StoreTestSupport.temporaryDirectory().appending(path: "heat.db").path).store
+        let late = try #require(dataset.clients.last).clientID
+        _ = try Collector(pseudonymisationKey: key, material: material).ingestor().ingest(
+            dataset.interactions.filter { $0.clientID != late }, clients: dataset.clients.filter { $0.clientID != late }, into: store,
+            source: .init(name: "synthetic", inputHash: ""))
+        let asOf = CalendarDate(daysSinceEpoch: dataset.interactions.map(\.occurredAt.date.daysSinceEpoch).max() ?? 0)
+        let (table, pseudonyms) = try CollectorTreeFeatures.table(clients: dataset.clients, interactions: dataset.interactions, asOf: asOf, key: key)
+        let pseudonymizer = Pseudonymizer(key: key)
+        var churned: [Pseudonym: Bool] = [:]
+        for label in dataset.labels { churned[pseudonymizer.pseudonym(for: label.clientID, kind: .client)] = label.churned }
+        let labels = pseudonyms.enumerated().map { index, p in churned[p] ?? (index % 3 == 0) ? "true" : "false" }
+        let training = try DataTable(columns: table.columns + [try DataColumn(name: "churned", type: .categorical, raw: labels)], source: "coverage")
+        let pipeline = try ModelPipeline.fit(
+            .gbdt(GradientBoostedTrees(rounds: 3, maxDepth: 3, learningRate: 0.5, seed: 4)), on: training, target: "churned", positiveLabel: "true")
+        let model = try EncryptedTreeModel(pipeline: pipeline.quantized(bits: 8), source: "coverage")
+        return (dataset, store, model, key, asOf, keyHolder, evaluator, relin, material)
+    }
+
+    @Test("a client missing from the encode input gets no tree score; one ingested after encoding makes decrypt refuse (exit 65, counts only)")
+    func coverageAndStaleDirectory() throws {
+        let f = try Self.coverageFixture()
+        let late = try #require(f.dataset.clients.last).clientID
+        let absent = f.dataset.clients[0].clientID
+        // The collector's file and export lack `absent`; `late` is not in the directory yet (skipped).
+        let (inputs, skipped) = try EncryptedTreeInputs.encrypt(
+            clients: f.dataset.clients.filter { $0.clientID != absent }, interactions: f.dataset.interactions.filter { $0.clientID != absent },
+            asOf: f.asOf, plan: f.model.plan, store: f.store, key: f.key, material: f.material)
+        #expect(skipped == 1)
+        let directory = try KeyHolder.directory(in: f.store)
+        #expect(inputs.header.coverage?.clients == directory.count - 1)
+        #expect(inputs.header.coverage?.directory == DirectorySnapshot(entries: directory.map { ($0.client, $0.slot) }))
+        #expect(inputs.header.coverage?.directory == (try DirectorySnapshot.current(in: f.store)))
+        let run = try f.evaluator.score(trees: inputs, model: f.model, relinearizationKey: f.relin)
+        // The header survives the envelope, and the key holder reads it back.
+        let read = try EncryptedTreeScoreRun(
+            envelope: Envelope(decoding: run.envelope().serialized(), fingerprint: f.material.context.fingerprint, source: "scores"),
+            context: f.material.context, source: "scores")
+        #expect(read.header.coverage == inputs.header.coverage)
+        let scores = try f.keyHolder.decrypt(treeScores: read, store: f.store)
+        let pseudonymizer = Pseudonymizer(key: f.key)
+        let absentPseudonym = pseudonymizer.pseudonym(for: absent, kind: .client)
+        #expect(scores.count == directory.count - 1)
+        #expect(!scores.contains { $0.pseudonym == absentPseudonym })
+        #expect(try f.keyHolder.treeScoreRows(run: read, store: f.store).count == directory.count - 1)
+        // Every released score equals the plaintext score of the client's features.
+        let (table, pseudonyms) = try CollectorTreeFeatures.table(
+            clients: f.dataset.clients, interactions: f.dataset.interactions, asOf: f.asOf, key: f.key)
+        let matrix = try f.model.plan.matrix(table)
+        let rowOf = Dictionary(uniqueKeysWithValues: pseudonyms.enumerated().map { ($1, $0) })
+        for score in scores {
+            let index = try #require(rowOf[score.pseudonym])
+            #expect(score.score == f.model.score(row: matrix.row(index)))
+        }
+        // One more client ingested after `trees encode`: refused, naming counts only.
+        let lateClient = try #require(f.dataset.clients.last)
+        _ = try Collector(pseudonymisationKey: f.key, material: f.material).ingestor().ingest(
+            f.dataset.interactions.filter { $0.clientID == late }, clients: [lateClient], into: f.store,
+            source: .init(name: "late", inputHash: ""))
+        #expect(try KeyHolder.directory(in: f.store).count == directory.count + 1)
+        do {
+            _ = try f.keyHolder.decrypt(treeScores: read, store: f.store)
+            Issue.record("tree scores were released after the directory changed")
+        } catch let error as TreeScoringError {
+            #expect(error == .staleDirectory(source: "the tree scores", encodedOn: directory.count, now: directory.count + 1))
+            #expect(error.category.exitCode == 65)
+            let text = error.description + (error.hint ?? "")
+            for id in [late, absent] {
+                #expect(!text.contains(id))
+                #expect(!text.contains(pseudonymizer.pseudonym(for: id, kind: .client).hex.prefix(8)))
+            }
+        }
+        #expect(throws: TreeScoringError.self) { _ = try f.keyHolder.treeScoreRows(run: read, store: f.store) }
+    }
+
+    @Test("scores without a coverage record, with a record that does not match, or with another model's plan are refused")
+    func coverageRecordRequired() throws {
+        let f = try Self.coverageFixture()
+        let directory = try KeyHolder.directory(in: f.store).map { (client: $0.client, slot: $0.slot) }
+        let (table, pseudonyms) = try CollectorTreeFeatures.table(
+            clients: f.dataset.clients, interactions: f.dataset.interactions, asOf: f.asOf, key: f.key)
+        let matrix = try f.model.plan.matrix(table)
+        let slotOf = Dictionary(uniqueKeysWithValues: directory.map { ($0.client, Int($0.slot)) })
+        let rows = pseudonyms.enumerated().compactMap { index, p in slotOf[p].map { (slot: $0, row: matrix.row(index)) } }
+        let unbound = try EncryptedTreeInputs.encrypt(rows: rows, plan: f.model.plan, material: f.material)
+        let run = try f.evaluator.score(trees: unbound, model: f.model, relinearizationKey: f.relin)
+        func refused(_ run: EncryptedTreeScoreRun, _ field: String) {
+            do {
+                _ = try f.keyHolder.decrypt(treeScores: run, store: f.store)
+                Issue.record("scores released (\(field))")
+            } catch let error as TreeScoringError {
+                #expect(error.category.exitCode == 65)
+                #expect(error.description.contains(field), "\(error)")
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+        refused(run, "coverage")
+        // A record that claims one client more than the slots it lists.
+        var header = run.header
+        var coverage = TreeEncodingCoverage.make(encodedSlots: rows.map { Int64($0.slot) }, directory: directory)
+        header.coverage = coverage
+        let bound = EncryptedTreeScoreRun(header: header, scores: run.scores)
+        #expect(try f.keyHolder.decrypt(treeScores: bound, store: f.store).count == rows.count)
+        coverage.clients += 1
+        header.coverage = coverage
+        refused(EncryptedTreeScoreRun(header: header, scores: run.scores), "coverage")
+        // Another model's plan hash.
+        header = bound.header
+        header.planHash = String(repeating: "0", count: 64)
+        refused(EncryptedTreeScoreRun(header: header, scores: run.scores), "planHash")
+    }
+
+    @Test("a model whose stored splits, depth or tree links do not match its trees is refused on decode")
+    func tamperedModelRefusedOnDecode() throws {
+        let (_, quantized, _) = try Self.fitted(seed: 13, rows: 200, rounds: 2, depth: 3)
+        let model = try EncryptedTreeModel(pipeline: quantized, source: "generated")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(model), as: UTF8.self)
+        #expect(try JSONDecoder().decode(EncryptedTreeModel.self, from: Data(text.utf8)) == model)
+        // Each variant changes the first match only (sorted keys: `depth` first, then the first tree's root).
+        func mutated(_ pattern: String, _ replacement: String) throws -> Data {
+            let range = try #require(text.range(of: pattern, options: .regularExpression))
+            return Data(text.replacingCharacters(in: range, with: replacement).utf8)
+        }
+        let variants: [(String, Data)] = [
+            ("depth", try mutated(#""depth":\d+"#, #""depth":1"#)),
+            ("nodeSplits", try mutated(#""nodeSplits":\[\[0,"#, #""nodeSplits":[[1,"#)),
+            ("child index", try mutated(#""left":\d+"#, #""left":999"#)),
+        ]
+        for (name, bytes) in variants {
+            #expect(throws: DecodingError.self, "\(name)") { _ = try JSONDecoder().decode(EncryptedTreeModel.self, from: bytes) }
+        }
+    }
+
     // MARK: Refusals
 
     @Test("a logistic model, a tree deeper than 4 and keys too small are refused with exit 65 / 69")

@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 import Testing
 @testable import HeatCore
 
@@ -75,5 +76,20 @@ struct ScoringCLITests {
         #expect(leaky.status == 65)
         #expect(leaky.stderr.contains("email") && !leaky.stderr.contains("someone@"))
         #expect(!FileManager.default.fileExists(atPath: path("leaky-out.csv")))
+    }
+
+    @Test("a corrupt quantized model is reported as corrupt (exit 65), not as \"not a gbdt model\"")
+    func corruptQuantizedModelIsNotHidden() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appending(path: "broken.q8")
+        try Envelope(kind: .quantizedModel, fingerprint: .none, payload: Data("{\"trees\": [".utf8)).write(to: model)
+        let outcome = try run(["trees", "plan", "--model", model.path, "--out", folder.appending(path: "plan.json").path])
+        #expect(outcome.status == 65)
+        #expect(outcome.stderr.contains(model.path), "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("not a gbdt model"), "\(outcome.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "plan.json").path))
+        // A missing model file is exit 66.
+        #expect(try run(["trees", "plan", "--model", folder.appending(path: "absent.q8").path, "--out", folder.appending(path: "p.json").path]).status == 66)
     }
 }

@@ -37,25 +37,25 @@ public struct DirectorySnapshot: Sendable, Codable, Equatable {
         self.digest = digest
     }
 
+    /// The snapshot of a directory given as pseudonym and slot per client (any order): the same
+    /// digest as ``read(in:)`` computes from the table.
+    ///
+    /// - Parameter entries: the directory's clients.
+    public init(entries: [(client: Pseudonym, slot: Int64)]) {
+        let layout = SlotLayoutDigest.digest(entries, domain: Self.domain)
+        self.init(clients: layout.clients, highestSlot: layout.highestSlot, digest: layout.digest)
+    }
+
+    /// The digest's domain line.
+    static let domain = "customerheat.directory/1"
+
     /// The snapshot of the directory inside a read or write transaction.
     ///
     /// - Parameter db: a connection.
     /// - Returns: the snapshot.
     /// - Throws: a database error.
     public static func read(in db: Database) throws -> DirectorySnapshot {
-        var hasher = SHA256()
-        hasher.update(data: Array("customerheat.directory/1\n".utf8))
-        var clients = 0
-        var highest: Int64 = -1
-        let cursor = try Row.fetchCursor(db, sql: "SELECT pseudonym, slot FROM client_directory ORDER BY slot")
-        while let row = try cursor.next() {
-            let slot = row.lenientInteger("slot") ?? -1
-            let pseudonym = Hex.encode([UInt8](row.lenientBlob("pseudonym") ?? Data()))
-            hasher.update(data: Array("\(slot):\(pseudonym)\n".utf8))
-            clients += 1
-            highest = max(highest, slot)
-        }
-        return DirectorySnapshot(clients: clients, highestSlot: highest, digest: Hex.encode(Array(hasher.finalize())))
+        DirectorySnapshot(entries: try KeyHolder.directory(in: db).map { (client: $0.client, slot: $0.slot) })
     }
 
     /// The store's directory now.
@@ -85,5 +85,34 @@ public struct DirectorySnapshot: Sendable, Codable, Equatable {
         }
         throw .staleDirectory(source: source, reason: "field directory: computed on \(clients) clients (highest slot \(highestSlot)), "
             + "the store now holds \(current.clients) (highest slot \(current.highestSlot)); \(change), and their slots would decrypt to the bias")
+    }
+
+    /// Re-checks the snapshot against the directory inside the caller's transaction (the write
+    /// that records a computation or a release), so a client ingested between an earlier check
+    /// and the write cannot slip through.
+    ///
+    /// - Parameters:
+    ///   - db: the connection of the transaction.
+    ///   - source: the features or scores file, for the message.
+    /// - Throws: ``ScoringError/staleDirectory(source:reason:)`` (exit 65), a database error.
+    public func check(in db: Database, source: String) throws {
+        try check(current: DirectorySnapshot.read(in: db), source: source)
+    }
+}
+
+/// SHA-256 over a domain line and one `slot:pseudonym-hex` line per client in slot order: the
+/// one digest of a slot layout, shared by ``DirectorySnapshot`` (the whole directory) and
+/// ``TreeEncodingCoverage`` (the clients the collector encoded).
+enum SlotLayoutDigest {
+    /// The digest, the number of entries and the highest slot (-1 when empty).
+    static func digest(_ entries: [(client: Pseudonym, slot: Int64)], domain: String) -> (digest: String, clients: Int, highestSlot: Int64) {
+        var hasher = SHA256()
+        hasher.update(data: Array("\(domain)\n".utf8))
+        var highest: Int64 = -1
+        for entry in entries.sorted(by: { $0.slot < $1.slot }) {
+            hasher.update(data: Array("\(entry.slot):\(entry.client.hex)\n".utf8))
+            highest = max(highest, entry.slot)
+        }
+        return (Hex.encode(Array(hasher.finalize())), entries.count, highest)
     }
 }

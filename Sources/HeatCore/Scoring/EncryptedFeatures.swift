@@ -208,8 +208,9 @@ extension KeyHolder {
                 source: "the encrypted features",
                 reason: "they record no client directory (written before that check); re-run the evaluation")
         }
-        try snapshot.check(current: DirectorySnapshot.current(in: store), source: "the encrypted features")
-        let clients = try Self.directory(in: store)
+        // The directory and its snapshot come from one read, so the rows decrypted are the rows checked.
+        let (clients, current) = try Self.directoryAndSnapshot(in: store)
+        try snapshot.check(current: current, source: "the encrypted features")
         let n = context.degree
         let count = features.featureSet.names.count
         let trendIndex = features.featureSet.heatIndex + 1

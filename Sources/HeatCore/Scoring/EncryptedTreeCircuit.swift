@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 import HeatEnvelope
 import HeatFHE
 import HeatML
@@ -37,6 +38,12 @@ public struct EncryptedTreeInputs: Sendable {
         public var batches: [Int]
         /// Clients encoded.
         public var clients: Int
+        /// Which clients were encoded and the directory they were encoded against (`nil` only
+        /// for bits encoded without a store, as in tests; the key holder refuses such scores).
+        public var coverage: TreeEncodingCoverage?
+        /// The ISO week of the reference date the collector's features were computed at (`nil`
+        /// for bits encoded from rows, as in tests).
+        public var asOfWeek: String? = nil
     }
 
     /// The format identifier.
@@ -93,10 +100,15 @@ public struct EncryptedTreeInputs: Sendable {
     ///   - rows: per client its directory slot and its transformed feature row (``TreeSplitPlan/matrix(_:)``).
     ///   - plan: the split plan of the model (thresholds only).
     ///   - material: the collector's context and public key.
+    ///   - coverage: the encoded clients and the directory at encode time
+    ///     (``TreeEncodingCoverage/make(encodedSlots:directory:)``); `nil` leaves the bits unbound
+    ///     and the key holder refuses to release their scores from a store.
+    ///   - asOfWeek: the ISO week of the features' reference date, recorded in the header.
     /// - Returns: the encrypted inputs.
     /// - Throws: ``PipelineError/fhe(_:)``.
     public static func encrypt(
-        rows: [(slot: Int, row: [Double])], plan: TreeSplitPlan, material: PipelineKeys.PublicMaterial
+        rows: [(slot: Int, row: [Double])], plan: TreeSplitPlan, material: PipelineKeys.PublicMaterial,
+        coverage: TreeEncodingCoverage? = nil, asOfWeek: String? = nil
     ) throws(PipelineError) -> EncryptedTreeInputs {
         let n = material.context.degree
         let vectors = bitVectors(rows: rows, plan: plan, slotsPerBatch: n)
@@ -119,20 +131,13 @@ public struct EncryptedTreeInputs: Sendable {
         let header = Header(
             schema: schema, planHash: planHash(plan), splits: count, parameters: material.context.parameters.name,
             parametersFingerprint: material.context.fingerprint.hex, slotsPerBatch: n, batches: batchList,
-            clients: rows.filter { $0.slot >= 0 }.count)
+            clients: rows.filter { $0.slot >= 0 }.count, coverage: coverage, asOfWeek: asOfWeek)
         return EncryptedTreeInputs(header: header, batches: batches)
     }
 
     /// The payload bytes.
     public func payload() -> Data {
-        var writer = PipelinePayloadWriter()
-        writer.putHeader(header)
-        writer.put(count: header.batches.count)
-        for batch in header.batches {
-            writer.put(count: batch)
-            for ciphertext in batches[batch] ?? [] { writer.putCiphertext(ciphertext) }
-        }
-        return writer.data
+        CiphertextBatches.payload(header: header, batches: header.batches) { batch in (batches[batch] ?? []).map { $0 } }
     }
 
     /// The inputs as an envelope of kind `encryptedTreeInputs` (56).
@@ -149,33 +154,18 @@ public struct EncryptedTreeInputs: Sendable {
     ///   - source: the file, for messages.
     /// - Throws: ``PipelineError`` for another kind or parameters, a truncated payload or a bad header.
     public init(envelope: Envelope, context: BfvContext<UInt64>, source: String) throws(PipelineError) {
-        guard envelope.kind == .encryptedTreeInputs else {
-            throw .fhe(.envelope(.wrongKind(source: source, expected: .encryptedTreeInputs, found: envelope.kind)))
-        }
-        guard envelope.fingerprint == context.fingerprint else {
-            throw .parameterMismatch(source: source, expected: context.fingerprint.hex, found: envelope.fingerprint.hex)
-        }
-        var reader = PipelinePayloadReader([UInt8](envelope.payload), source: source)
-        let header = try reader.header(Header.self, what: "tree inputs")
-        guard header.schema == Self.schema else {
-            throw .malformed(source: source, reason: "field schema: \(header.schema) is not \(Self.schema)")
-        }
+        let opened = try CiphertextBatches.open(
+            envelope, kind: .encryptedTreeInputs, context: context, source: source, what: "tree inputs", schema: \Header.schema,
+            expected: Self.schema)
+        let header = opened.header
         guard header.splits >= 0, header.splits <= 1 << 16 else {
             throw .malformed(source: source, reason: "field splits: \(header.splits) is out of range")
         }
-        var batches: [Int: [Ciphertext<UInt64>]] = [:]
-        let count = try reader.count("the batch count")
-        for index in 0..<count {
-            let batch = try reader.count("batch \(index)")
-            var bits: [Ciphertext<UInt64>] = []
-            for k in 0..<header.splits {
-                bits.append(try reader.ciphertext("batch \(batch) split \(k)", context: context, expecting: nil))
-            }
-            batches[batch] = bits
-        }
-        try reader.finish(after: "the last batch")
-        guard Set(batches.keys) == Set(header.batches), batches.count == header.batches.count else {
-            throw .malformed(source: source, reason: "field batches: the ciphertexts do not match the header")
+        var reader = opened.reader
+        let batches = try CiphertextBatches.read(
+            &reader, names: (0..<header.splits).map { "split \($0)" }, context: context, batches: header.batches)
+        if let coverage = header.coverage, coverage.clients != header.clients {
+            throw .malformed(source: source, reason: "field coverage: \(coverage.clients) clients recorded, the header counts \(header.clients)")
         }
         self.header = header
         self.batches = batches
@@ -184,107 +174,85 @@ public struct EncryptedTreeInputs: Sendable {
 
 /// The evaluator's encrypted boosted-tree scores (envelope kind `encryptedTreeScores`, 57): per
 /// slot batch one ciphertext whose slot `i` holds the integer tree score of the client in
-/// directory slot `batch * N + i`. Same framing as ``EncryptedScoreRun`` (header JSON carrying the
-/// integer model, then per batch its index and ciphertext), so the key holder decrypts, links
-/// and releases it the same way (``KeyHolder/decrypt(treeScores:store:manager:)``).
+/// directory slot `batch * N + i`. The same type as the logistic scores (``EncryptedScores``) with
+/// its own header, so the key holder decrypts, links and releases it the same way
+/// (``KeyHolder/decrypt(treeScores:store:manager:)``, and `KeyHolder.releaseScores(run:...)`).
 ///
 /// ```swift
 /// let run = try evaluator.score(trees: inputs, model: model, relinearizationKey: key)
 /// try run.envelope().write(to: URL(filePath: "tree-scores.heat"))
 /// ```
-public struct EncryptedTreeScoreRun: Sendable {
-    /// The metadata.
-    public struct Header: Sendable, Codable, Equatable {
-        /// ``EncryptedTreeScoreRun/schema``.
-        public var schema: String
-        /// The integer model the scores come from.
-        public var model: EncryptedTreeModel
-        /// The BFV preset name.
-        public var parameters: String
-        /// The parameters' fingerprint (hex).
-        public var parametersFingerprint: String
-        /// SHA-256 (hex) of the inputs' payload.
-        public var inputHash: String
-        /// Slots per ciphertext.
-        public var slotsPerBatch: Int
-        /// The batch indices, ascending.
-        public var batches: [Int]
-        /// Multiplicative depth of the circuit (2, or less for shallow trees).
-        public var multiplicativeDepth: Int
-        /// Ciphertext-ciphertext products per batch (relinearized level-1 pairs plus level-2 products).
-        public var products: Int
-    }
+public typealias EncryptedTreeScoreRun = EncryptedScores<TreeScoresHeader>
 
-    /// The format identifier.
+/// The header of boosted-tree scores (``EncryptedTreeScoreRun``).
+public struct TreeScoresHeader: EncryptedScoresHeader {
+    /// `customerheat.tree-scores/1`.
     public static let schema = "customerheat.tree-scores/1"
+    /// `encryptedTreeScores` (57).
+    public static let envelopeKind = EnvelopeKind.encryptedTreeScores
+    /// `tree scores`.
+    public static let contents = "tree scores"
 
-    /// The metadata.
-    public let header: Header
-    /// Score ciphertexts by batch (signed, decoded centred).
-    public let scores: [Int: Ciphertext<UInt64>]
+    /// ``EncryptedScores/schema``.
+    public var schema: String
+    /// The integer model the scores come from.
+    public var model: EncryptedTreeModel
+    /// The BFV preset name.
+    public var parameters: String
+    /// The parameters' fingerprint (hex).
+    public var parametersFingerprint: String
+    /// SHA-256 (hex) of the inputs' payload.
+    public var inputHash: String
+    /// Slots per ciphertext.
+    public var slotsPerBatch: Int
+    /// The batch indices, ascending.
+    public var batches: [Int]
+    /// Multiplicative depth of the circuit (2, or less for shallow trees).
+    public var multiplicativeDepth: Int
+    /// Ciphertext-ciphertext products per batch (relinearized level-1 pairs plus level-2 products).
+    public var products: Int
+    /// The collector's record of the encoded clients and the directory, copied from the
+    /// inputs: the key holder releases scores only for these clients, and only while the
+    /// directory is unchanged.
+    public var coverage: TreeEncodingCoverage?
+    /// The plan hash the collector recorded in the inputs: the key holder checks it against
+    /// ``model``'s plan.
+    public var planHash: String?
+    /// The ISO week of the collector's reference date, copied from the inputs (`nil` when the
+    /// inputs record none).
+    public var asOfWeek: String? = nil
+}
 
-    /// Creates a run.
+extension EncryptedScores where H == TreeScoresHeader {
+    /// Checks the scores against the store before anything is decrypted: the model must be the
+    /// one whose split plan the collector encoded, the scores must carry the collector's
+    /// coverage record, and the store's directory must be the one the bits were encoded against.
     ///
     /// - Parameters:
-    ///   - header: the metadata.
-    ///   - scores: the score ciphertexts by batch.
-    public init(header: Header, scores: [Int: Ciphertext<UInt64>]) {
-        self.header = header
-        self.scores = scores
+    ///   - store: the store the scores are decrypted or released from.
+    ///   - source: the scores file, for messages.
+    /// - Returns: the directory's clients (one read) and the encoded slots among them.
+    /// - Throws: ``TreeScoringError/coverageMismatch(source:reason:)``,
+    ///   ``TreeScoringError/staleDirectory(source:encodedOn:now:)`` (exit 65), ``StoreError``.
+    @discardableResult
+    public func checkCoverage(of store: HeatStore, source: String) throws -> (
+        directory: [(client: Pseudonym, slot: Int64, manager: Pseudonym?)], encoded: Set<Int64>
+    ) {
+        let coverage = try coverageRecord(source: source)
+        let directory = try KeyHolder.directory(in: store)
+        return (directory, try coverage.check(directory: directory.map { ($0.client, $0.slot) }, source: source))
     }
 
-    /// The payload bytes.
-    public func payload() -> Data {
-        var writer = PipelinePayloadWriter()
-        writer.putHeader(header)
-        writer.put(count: header.batches.count)
-        for batch in header.batches {
-            writer.put(count: batch)
-            writer.putCiphertext(scores[batch])
+    /// The coverage record, after checking the plan hash against the model.
+    func coverageRecord(source: String) throws(TreeScoringError) -> TreeEncodingCoverage {
+        guard let planHash = header.planHash, planHash == EncryptedTreeInputs.planHash(header.model.plan) else {
+            throw .coverageMismatch(
+                source: source, reason: "field planHash: the model in the scores is not the one whose split plan the collector encoded against")
         }
-        return writer.data
-    }
-
-    /// SHA-256 (hex) of the payload: the output hash logged in the computation log.
-    public var outputHash: String { Hex.encode(SHA256.hash(data: payload())) }
-
-    /// The run as an envelope of kind `encryptedTreeScores` (57).
-    public func envelope() -> Envelope {
-        let fingerprint = Fingerprint(bytes: Hex.decode(header.parametersFingerprint) ?? []) ?? .none
-        return Envelope(kind: .encryptedTreeScores, fingerprint: fingerprint, payload: payload())
-    }
-
-    /// Decodes a run made for `context`'s parameters.
-    ///
-    /// - Parameters:
-    ///   - envelope: an `encryptedTreeScores` envelope.
-    ///   - context: the reader's context.
-    ///   - source: the file, for messages.
-    /// - Throws: ``PipelineError`` for another kind or parameters, a truncated payload, a bad header.
-    public init(envelope: Envelope, context: BfvContext<UInt64>, source: String) throws(PipelineError) {
-        guard envelope.kind == .encryptedTreeScores else {
-            throw .fhe(.envelope(.wrongKind(source: source, expected: .encryptedTreeScores, found: envelope.kind)))
+        guard let coverage = header.coverage else {
+            throw .coverageMismatch(source: source, reason: "field coverage: no record of which clients were encoded (bits from an older `trees encode`)")
         }
-        guard envelope.fingerprint == context.fingerprint else {
-            throw .parameterMismatch(source: source, expected: context.fingerprint.hex, found: envelope.fingerprint.hex)
-        }
-        var reader = PipelinePayloadReader([UInt8](envelope.payload), source: source)
-        let header = try reader.header(Header.self, what: "tree scores")
-        guard header.schema == Self.schema else {
-            throw .malformed(source: source, reason: "field schema: \(header.schema) is not \(Self.schema)")
-        }
-        var scores: [Int: Ciphertext<UInt64>] = [:]
-        let count = try reader.count("the batch count")
-        for index in 0..<count {
-            let batch = try reader.count("batch \(index)")
-            scores[batch] = try reader.ciphertext("batch \(batch)", context: context, expecting: nil)
-        }
-        try reader.finish(after: "the last batch")
-        guard Set(scores.keys) == Set(header.batches) else {
-            throw .malformed(source: source, reason: "field batches: the ciphertexts do not match the header")
-        }
-        self.header = header
-        self.scores = scores
+        return coverage
     }
 }
 
@@ -354,8 +322,47 @@ extension Evaluator {
         let header = EncryptedTreeScoreRun.Header(
             schema: EncryptedTreeScoreRun.schema, model: model, parameters: bfv.parameters.name,
             parametersFingerprint: bfv.fingerprint.hex, inputHash: Hex.encode(hash.finalize()), slotsPerBatch: bfv.degree,
-            batches: batchList, multiplicativeDepth: depth, products: circuit.pairs.count + circuit.products.count)
+            batches: batchList, multiplicativeDepth: depth, products: circuit.pairs.count + circuit.products.count,
+            coverage: inputs.header.coverage, planHash: inputs.header.planHash, asOfWeek: inputs.header.asOfWeek)
         return EncryptedTreeScoreRun(header: header, scores: scores)
+    }
+
+    /// Scores the trees (``score(trees:model:relinearizationKey:)``) and logs the run (computation
+    /// log and audit log, kind `score.trees`, role `evaluator`) with its input and output hashes.
+    /// The log entry is written only if the store's client directory, read inside the same write
+    /// transaction, is still the one the collector encoded the bits against.
+    ///
+    /// - Parameters:
+    ///   - inputs: the collector's encrypted bits.
+    ///   - model: the integer model.
+    ///   - relinearizationKey: the evaluation key.
+    ///   - store: the store the bits were encoded against.
+    ///   - source: the inputs file, for messages.
+    /// - Returns: the scores and their number in the computation log.
+    /// - Throws: ``TreeScoringError/staleDirectory(source:encodedOn:now:)`` (exit 65) when clients
+    ///   were ingested or removed since `trees encode`; as ``score(trees:model:relinearizationKey:)``;
+    ///   ``StoreError``.
+    public func scoreAndRecord(
+        trees inputs: EncryptedTreeInputs, model: EncryptedTreeModel, relinearizationKey: BfvRelinearizationKey<UInt64>,
+        store: HeatStore, source: String
+    ) throws -> (run: EncryptedTreeScoreRun, number: Int64) {
+        let started = UTCTimestamp.now()
+        let run = try score(trees: inputs, model: model, relinearizationKey: relinearizationKey)
+        let number = try ComputationLog.record(
+            ComputationRun(
+                startedAt: started, finishedAt: .now(), kind: "score.trees", inputHash: run.header.inputHash, outputHash: run.outputHash,
+                parameters: [
+                    "fheParameters": run.header.parameters, "trees": String(model.integer.trees.count),
+                    "splits": String(model.plan.splits.count), "batches": String(run.header.batches.count),
+                    "multiplicativeDepth": String(run.header.multiplicativeDepth), "products": String(run.header.products),
+                ]),
+            role: .evaluator, in: store,
+            checking: { db in
+                if let coverage = run.header.coverage {
+                    try coverage.check(current: DirectorySnapshot.read(in: db), source: source)
+                }
+            })
+        return (run, number)
     }
 
     /// One batch of the circuit, on all cores (pairs in parallel, then level-2 products in chunks).
@@ -367,7 +374,7 @@ extension Evaluator {
         let pairProducts = try parallelMap(pairList) { (operand: TreeOperand) throws(PipelineError) -> Ciphertext<UInt64> in
             guard case let .pair(i, j) = operand else { throw .malformed(source: "the tree circuit", reason: "a non-pair operand") }
             do throws(FHEError) {
-                return try BfvEvaluator(context: bfv).multiply(bits[i], bits[j], relinearizingWith: key)
+                return try Bfv64.multiply(bits[i], bits[j], relinearizingWith: key)
             } catch {
                 throw .fhe(error)
             }
@@ -384,7 +391,7 @@ extension Evaluator {
             for (prefix, suffix) in chunk.products {
                 let product: Ciphertext<UInt64>
                 do throws(FHEError) {
-                    product = try BfvEvaluator(context: bfv).multiply(try operands.materialize(prefix), try operands.materialize(suffix))
+                    product = try Bfv64.multiply(try operands.materialize(prefix), try operands.materialize(suffix))
                 } catch {
                     throw .fhe(error)
                 }
@@ -413,7 +420,7 @@ extension Evaluator {
             let linear = try operands.materialize(circuit.linear)
             guard var quadratic = total else { return linear }
             Bfv64.add(&quadratic, linear)   // adds into the first two polynomials
-            return try BfvEvaluator(context: bfv).relinearized(quadratic, using: key)
+            return try Bfv64.relinearized(quadratic, using: key)
         } catch {
             throw .fhe(error)
         }
@@ -447,9 +454,8 @@ struct TreeOperands: @unchecked Sendable {
             Bfv64.multiplyAdd(&sum, input, by: coefficient)
         }
         guard form.constant != 0 else { return sum }
-        let constant = try BfvEncoder(context: context).encode(
-            signed: [Int64](repeating: form.constant, count: context.degree), encoding: .batch)
-        return try BfvEvaluator(context: context).add(sum, constant)
+        let constant = try Bfv64.encode(signed: [Int64](repeating: form.constant, count: context.degree), context: context)
+        return try Bfv64.add(sum, plaintext: constant)
     }
 }
 
@@ -491,7 +497,8 @@ extension KeyHolder {
     /// - Parameters:
     ///   - run: the evaluator's tree scores.
     ///   - slots: directory slots to read.
-    /// - Returns: the integer score of each slot (the base score for a batch without ciphertext).
+    /// - Returns: the integer score of each slot that has a ciphertext (a slot of a batch the
+    ///   collector encoded nothing in gets no score, never the base score).
     /// - Throws: ``PipelineError``.
     public func decrypt(treeScores run: EncryptedTreeScoreRun, slots: [Int]) throws(PipelineError) -> [Int: Int] {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
@@ -501,10 +508,7 @@ extension KeyHolder {
         var result: [Int: Int] = [:]
         for batch in Set(slots.map { $0 / n }).sorted() {
             let members = slots.filter { $0 / n == batch }
-            guard let ciphertext = run.scores[batch] else {
-                for slot in members { result[slot] = run.header.model.base }
-                continue
-            }
+            guard let ciphertext = run.scores[batch] else { continue }
             let values = try decryptSlots(ciphertext, mask: nil, signed: true)
             slotObserver?(values)
             for slot in members { result[slot] = Int(values[slot % n]) }
@@ -512,60 +516,33 @@ extension KeyHolder {
         return result
     }
 
-    /// Decrypts the tree scores (and nothing else) of the store's clients, as ``decrypt(scores:store:manager:)``
-    /// does for logistic scores: with `manager`, each batch is masked to that manager's slots first.
+    /// Decrypts the tree scores (and nothing else) of the store's clients the collector encoded,
+    /// as ``decrypt(scores:store:manager:)`` does for logistic scores: with `manager`, each batch
+    /// is masked to that manager's slots first.
+    ///
+    /// Refused (exit 65) when the scores carry no coverage record, when the model in the scores
+    /// is not the one whose plan the collector encoded against, and when the store's directory
+    /// changed since `trees encode` (``TreeEncodingCoverage/check(directory:source:)``). Clients
+    /// absent from the collector's client file or export get no row.
     ///
     /// - Parameters:
     ///   - run: the evaluator's tree scores.
     ///   - store: the store.
     ///   - manager: release only this manager's clients, or `nil` for all.
-    /// - Returns: one score per client, by slot.
-    /// - Throws: ``PipelineError``, ``StoreError``.
+    /// - Returns: one score per encoded client, by slot.
+    /// - Throws: ``TreeScoringError/staleDirectory(source:encodedOn:now:)``,
+    ///   ``TreeScoringError/coverageMismatch(source:reason:)``, ``PipelineError``, ``StoreError``.
     public func decrypt(treeScores run: EncryptedTreeScoreRun, store: HeatStore, manager: Pseudonym? = nil) throws -> [DecryptedScore] {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
-        let clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
-        let n = context.degree
-        var byBatch: [Int: [(client: Pseudonym, slot: Int64)]] = [:]
-        for client in clients { byBatch[Int(client.slot) / n, default: []].append((client.client, client.slot)) }
-        var result: [DecryptedScore] = []
-        for batch in byBatch.keys.sorted() {
-            guard let members = byBatch[batch] else { continue }
-            guard let ciphertext = run.scores[batch] else {
-                result += members.map { DecryptedScore(pseudonym: $0.client, slot: $0.slot, score: run.header.model.base) }
-                continue
-            }
-            var mask: [Bool]?
-            if manager != nil {
-                var keep = [Bool](repeating: false, count: n)
-                for member in members { keep[Int(member.slot) % n] = true }
-                mask = keep
-            }
-            let slots = try decryptSlots(ciphertext, mask: mask, signed: true)
-            slotObserver?(slots)
-            for member in members {
-                result.append(DecryptedScore(pseudonym: member.client, slot: member.slot, score: Int(slots[Int(member.slot) % n])))
-            }
+        // One read of the directory: the coverage is checked against the rows decrypted.
+        let (directory, encoded) = try run.checkCoverage(of: store, source: "the tree scores")
+        let clients = directory.filter { encoded.contains($0.slot) && (manager == nil || $0.manager == manager) }
+        return try decryptScores(run.scores, clients: clients.map { ($0.client, $0.slot) }, masked: manager != nil) { batch, _ in
+            throw TreeScoringError.coverageMismatch(
+                source: "the tree scores", reason: "field batches: batch \(batch) holds encoded clients but has no score ciphertext")
         }
-        return result.sorted { $0.slot < $1.slot }
-    }
-
-    /// The smallest remaining noise budget (bits) over the tree-score ciphertexts.
-    ///
-    /// - Parameter run: the evaluator's tree scores.
-    /// - Returns: the budget in bits (0 when there are no ciphertexts).
-    /// - Throws: ``PipelineError/fhe(_:)``.
-    public func noiseBudget(of run: EncryptedTreeScoreRun) throws(PipelineError) -> Int {
-        var budget = Int.max
-        do {
-            for ciphertext in run.scores.values {
-                budget = min(budget, try Bfv64.noiseBudget(ciphertext, mask: nil, decryptor: decryptor))
-            }
-        } catch {
-            throw .fhe(error)
-        }
-        return budget == Int.max ? 0 : budget
     }
 }
 
@@ -591,17 +568,21 @@ extension EncryptedTreeInputs {
     ) throws -> (inputs: EncryptedTreeInputs, skipped: Int) {
         let (table, pseudonyms) = try CollectorTreeFeatures.table(clients: clients, interactions: interactions, asOf: asOf, key: key)
         let matrix = try plan.matrix(table)
-        let slotOf = Dictionary(try KeyHolder.directory(in: store).map { ($0.client, Int($0.slot)) }, uniquingKeysWith: { a, _ in a })
+        let directory = try KeyHolder.directory(in: store)
+        let slotOf = Dictionary(directory.map { ($0.client, Int($0.slot)) }, uniquingKeysWith: { a, _ in a })
         var rows: [(slot: Int, row: [Double])] = []
+        var seen = Set<Int>()
         var skipped = 0
         for (index, pseudonym) in pseudonyms.enumerated() {
-            guard let slot = slotOf[pseudonym] else {
+            guard let slot = slotOf[pseudonym], seen.insert(slot).inserted else {
                 skipped += 1
                 continue
             }
             rows.append((slot, matrix.row(index)))
         }
-        return (try encrypt(rows: rows, plan: plan, material: material), skipped)
+        let coverage = TreeEncodingCoverage.make(encodedSlots: rows.map { Int64($0.slot) }, directory: directory.map { ($0.client, $0.slot) })
+        let inputs = try encrypt(rows: rows, plan: plan, material: material, coverage: coverage, asOfWeek: ISOWeek(containing: asOf).description)
+        return (inputs, skipped)
     }
 }
 
@@ -632,5 +613,122 @@ extension KeyHolder {
                 ref: refs[score.pseudonym.hex] ?? score.pseudonym.displayRef, score: score.score,
                 probability: run.header.model.probability(score: score.score))
         }
+    }
+}
+
+/// Which clients the collector encoded in a set of tree inputs, and the client directory it
+/// encoded them against (issue 15 item 3). `trees encode` writes it into the inputs' header, the
+/// evaluator copies it into the scores' header, and the key holder checks it before releasing a
+/// score: a client absent from the collector's client file or export, or ingested after the
+/// encoding, has all-zero bits, so its slot would decrypt to the score of "right at every split".
+///
+/// ``directory`` is the directory's ``DirectorySnapshot`` at encode time (the same digest as the
+/// logistic scores'); ``digest`` is SHA-256 over `customerheat.tree-coverage/1` and one
+/// `slot:pseudonym-hex` line per encoded client in slot order (``SlotLayoutDigest``).
+/// ``slotRanges`` lists the encoded slots as closed ranges: slots are directory positions the
+/// evaluator already holds, never client identifiers.
+///
+/// ```swift
+/// let coverage = TreeEncodingCoverage.make(encodedSlots: [0, 1, 2, 5], directory: entries)
+/// let released = try coverage.check(directory: entries, source: "tree-scores.heat")   // [0, 1, 2, 5]
+/// ```
+public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
+    /// Clients encoded.
+    public var clients: Int
+    /// The highest encoded slot (-1 when none).
+    public var highestSlot: Int64
+    /// The encoded slots as ascending, disjoint closed ranges `[first, last]`.
+    public var slotRanges: [[Int64]]
+    /// SHA-256 (hex) of the encoded clients' `slot:pseudonym` lines.
+    public var digest: String
+    /// The client directory when the bits were encoded.
+    public var directory: DirectorySnapshot
+
+    /// The encoded clients' digest domain.
+    static let domain = "customerheat.tree-coverage/1"
+
+    /// Creates a record.
+    ///
+    /// - Parameters:
+    ///   - clients: clients encoded.
+    ///   - highestSlot: the highest encoded slot.
+    ///   - slotRanges: the encoded slots as closed ranges.
+    ///   - digest: the encoded clients' digest.
+    ///   - directory: the directory's snapshot at encode time.
+    public init(clients: Int, highestSlot: Int64, slotRanges: [[Int64]], digest: String, directory: DirectorySnapshot) {
+        self.clients = clients
+        self.highestSlot = highestSlot
+        self.slotRanges = slotRanges
+        self.digest = digest
+        self.directory = directory
+    }
+
+    /// The record for the encoded slots of a directory.
+    ///
+    /// - Parameters:
+    ///   - encodedSlots: the slots the collector encoded (each in `directory`).
+    ///   - directory: the store's directory at encode time (pseudonym and slot per client).
+    /// - Returns: the record.
+    public static func make(encodedSlots: [Int64], directory: [(client: Pseudonym, slot: Int64)]) -> TreeEncodingCoverage {
+        let slots = Set(encodedSlots)
+        let encoded = SlotLayoutDigest.digest(directory.filter { slots.contains($0.slot) }, domain: domain)
+        var ranges: [[Int64]] = []
+        for slot in slots.sorted() {
+            if let last = ranges.last, last[1] == slot - 1 {
+                ranges[ranges.count - 1][1] = slot
+            } else {
+                ranges.append([slot, slot])
+            }
+        }
+        return TreeEncodingCoverage(
+            clients: encoded.clients, highestSlot: encoded.highestSlot, slotRanges: ranges, digest: encoded.digest,
+            directory: DirectorySnapshot(entries: directory))
+    }
+
+    /// Checks the record against a directory snapshot: the store's directory must be the one
+    /// the bits were encoded against.
+    ///
+    /// - Parameters:
+    ///   - current: the directory's snapshot now (read inside the caller's transaction).
+    ///   - source: the scores file, for messages.
+    /// - Throws: ``TreeScoringError/staleDirectory(source:encodedOn:now:)`` (exit 65), counts only.
+    public func check(current: DirectorySnapshot, source: String) throws(TreeScoringError) {
+        guard current == directory else {
+            throw .staleDirectory(source: source, encodedOn: directory.clients, now: current.clients)
+        }
+    }
+
+    /// Checks the record against the store's directory now and returns the slots whose scores
+    /// may be released.
+    ///
+    /// - Parameters:
+    ///   - directory: the store's directory now.
+    ///   - source: the scores file, for messages.
+    /// - Returns: the encoded slots.
+    /// - Throws: ``TreeScoringError/staleDirectory(source:encodedOn:now:)`` (exit 65) when the
+    ///   directory changed since encoding, ``TreeScoringError/coverageMismatch(source:reason:)``
+    ///   (exit 65) when the record is inconsistent. Messages name counts only.
+    public func check(directory entries: [(client: Pseudonym, slot: Int64)], source: String) throws(TreeScoringError) -> Set<Int64> {
+        try check(current: DirectorySnapshot(entries: entries), source: source)
+        var slots = Set<Int64>()
+        var previous: Int64 = -1
+        for range in slotRanges {
+            guard range.count == 2, range[0] > previous, range[0] <= range[1], range[1] <= highestSlot,
+                  range[1] - range[0] < Int64(clients) else {
+                throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: not ascending disjoint ranges within the encoded slots")
+            }
+            for slot in range[0]...range[1] { slots.insert(slot) }
+            guard slots.count <= clients else {
+                throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: more slots than the \(clients) clients recorded")
+            }
+            previous = range[1]
+        }
+        let encoded = entries.filter { slots.contains($0.slot) }
+        guard slots.count == clients, encoded.count == clients, (slots.max() ?? -1) == highestSlot,
+              SlotLayoutDigest.digest(encoded, domain: Self.domain).digest == digest else {
+            throw .coverageMismatch(
+                source: source, reason: "field coverage: \(clients) clients recorded as encoded, \(encoded.count) of the directory's slots match the record")
+        }
+        return slots
     }
 }

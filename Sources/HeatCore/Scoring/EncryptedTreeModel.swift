@@ -22,10 +22,16 @@ public enum TreeScoringError: ClassifiedError, Equatable {
     case parametersTooSmall(preset: String, reason: String, fitting: String?)
     /// The collector's inputs do not match the model (`field` names what differs).
     case inputMismatch(source: String, field: String, reason: String)
+    /// The store's client directory changed since the collector encoded the bits (clients
+    /// ingested, removed or moved): counts only, never identifiers.
+    case staleDirectory(source: String, encodedOn: Int, now: Int)
+    /// The scores' record of which clients were encoded is missing or does not match the store's
+    /// directory, or the model in the scores is not the one whose plan the collector encoded.
+    case coverageMismatch(source: String, reason: String)
 
     public var category: ErrorCategory {
         switch self {
-        case .unsupportedModel, .inputMismatch: .dataError
+        case .unsupportedModel, .inputMismatch, .staleDirectory, .coverageMismatch: .dataError
         case .parametersTooSmall: .unavailable
         }
     }
@@ -38,6 +44,11 @@ public enum TreeScoringError: ClassifiedError, Equatable {
             "preset \(preset) cannot run the tree circuit: \(reason)\(fitting == nil ? "; no preset can" : "")"
         case .inputMismatch(let source, let field, let reason):
             "\(source): field \(field): \(reason)"
+        case .staleDirectory(let source, let encodedOn, let now):
+            "\(source): field coverage: the bits were encoded against a directory of \(encodedOn) clients, the store now holds \(now) "
+                + "or a changed slot layout; clients ingested or moved since would decrypt to made-up scores"
+        case .coverageMismatch(let source, let reason):
+            "\(source): \(reason)"
         }
     }
 
@@ -50,6 +61,8 @@ public enum TreeScoringError: ClassifiedError, Equatable {
                 ?? "use fewer trees or fewer leaf bits (`heatctl ml quantize --value-bits`)"
         case .inputMismatch:
             "encode the bits with the split plan of the same model (`EncryptedTreeModel.plan`)"
+        case .staleDirectory, .coverageMismatch:
+            "encode again with `heatctl trees encode` against the current store, then `heatctl evaluate --tree-inputs`"
         }
     }
 }
@@ -180,6 +193,40 @@ public struct EncryptedTreeModel: Sendable, Codable, Equatable {
     public let depth: Int
     /// The positive class label.
     public let positiveLabel: String
+
+    /// The stored fields (the derived ones are checked against a re-derivation on decode).
+    enum CodingKeys: String, CodingKey {
+        case integer, plan, nodeSplits, depth, positiveLabel
+    }
+
+    /// Decodes a model and validates it as ``init(ensemble:transformer:positiveLabel:source:)``
+    /// does: the trees are re-derived from ``integer`` and the plan's preprocessing, and a stored
+    /// ``plan``, ``nodeSplits`` or ``depth`` that differs from the derivation (a tampered or
+    /// inconsistent header), a child index out of range, a cycle or a tree deeper than
+    /// ``maximumSupportedDepth`` is refused.
+    ///
+    /// - Parameter decoder: the decoder.
+    /// - Throws: `DecodingError.dataCorrupted` naming the field at fault.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let integer = try container.decode(QuantizedTreeEnsemble.self, forKey: .integer)
+        let plan = try container.decode(TreeSplitPlan.self, forKey: .plan)
+        let nodeSplits = try container.decode([[Int]].self, forKey: .nodeSplits)
+        let depth = try container.decode(Int.self, forKey: .depth)
+        let positiveLabel = try container.decode(String.self, forKey: .positiveLabel)
+        let derived: EncryptedTreeModel
+        do {
+            derived = try EncryptedTreeModel(ensemble: integer, transformer: plan.transformer, positiveLabel: positiveLabel, source: "the tree model")
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+        self = derived
+        for (field, matches) in [("plan", self.plan == plan), ("nodeSplits", self.nodeSplits == nodeSplits), ("depth", self.depth == depth)]
+        where !matches {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath, debugDescription: "field \(field): does not match the model's trees (an inconsistent or altered model)"))
+        }
+    }
 
     /// The integer base score.
     public var base: Int { integer.base }

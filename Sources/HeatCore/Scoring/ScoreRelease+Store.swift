@@ -89,11 +89,77 @@ extension KeyHolder {
         bandCuts: [Double] = ScoreRelease.defaultCuts, kinds: [GroupSummary.Kind]? = nil, epsilon: Double? = nil,
         now: UTCTimestamp? = nil, using generator: inout G
     ) throws -> ScoreRelease {
+        return try release(.logistic(run, keyHolder: self, store: store), store: store, policy: policy, role: role, manager: manager, bandCuts: bandCuts, kinds: kinds,
+                           epsilon: epsilon, now: now, using: &generator)
+    }
+
+    /// Decrypts boosted-tree scores and releases what the policy allows the role, exactly as
+    /// for logistic scores (``releaseScores(run:store:policy:role:manager:bandCuts:kinds:epsilon:now:using:)``):
+    /// per-client scores to roles allowed them, score-band counts per group otherwise, through
+    /// the same minimum group size, ``DifferencingGuard``, noise, audit entry and release ledger.
+    /// Only the clients the collector encoded are decrypted (``TreeEncodingCoverage``); the
+    /// release's ``ScoreRelease/modelKind`` is `gbdt` and its ``ScoreRelease/features`` are the
+    /// plan's columns. Noise from the system CSPRNG.
+    ///
+    /// - Parameters:
+    ///   - run: the evaluator's tree scores.
+    ///   - store: the store.
+    ///   - policy: the release policy.
+    ///   - role: the requesting role.
+    ///   - manager: for a role with `clients: own`, the manager whose clients are released.
+    ///   - bandCuts: two ascending probability cut points.
+    ///   - kinds: the group kinds to release (default: every kind the role may receive).
+    ///   - epsilon: the epsilon to spend (default: the role's default epsilon).
+    ///   - now: the release time.
+    /// - Returns: the release.
+    /// - Throws: as the logistic release; ``TreeScoringError`` (exit 65) when the scores carry no
+    ///   coverage record, another model's plan, or the directory changed since `trees encode`.
+    public func releaseScores(
+        run: EncryptedTreeScoreRun, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
+        bandCuts: [Double] = ScoreRelease.defaultCuts, kinds: [GroupSummary.Kind]? = nil, epsilon: Double? = nil,
+        now: UTCTimestamp? = nil
+    ) throws -> ScoreRelease {
+        var generator = SystemRandomNumberGenerator()
+        return try releaseScores(run: run, store: store, policy: policy, role: role, manager: manager, bandCuts: bandCuts,
+                                 kinds: kinds, epsilon: epsilon, now: now, using: &generator)
+    }
+
+    /// The tree-score release drawing noise from `generator` (tests pass a seeded generator).
+    ///
+    /// See the overload without a generator.
+    ///
+    /// - Parameters:
+    ///   - run: the evaluator's tree scores.
+    ///   - store: the store.
+    ///   - policy: the release policy.
+    ///   - role: the requesting role.
+    ///   - manager: for a role with `clients: own`, the manager whose clients are released.
+    ///   - bandCuts: two ascending probability cut points.
+    ///   - kinds: the group kinds to release.
+    ///   - epsilon: the epsilon to spend.
+    ///   - now: the release time.
+    ///   - generator: the noise source.
+    /// - Returns: the release.
+    /// - Throws: as the logistic release, and ``TreeScoringError`` (exit 65).
+    public func releaseScores<G: RandomNumberGenerator>(
+        run: EncryptedTreeScoreRun, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
+        bandCuts: [Double] = ScoreRelease.defaultCuts, kinds: [GroupSummary.Kind]? = nil, epsilon: Double? = nil,
+        now: UTCTimestamp? = nil, using generator: inout G
+    ) throws -> ScoreRelease {
+        return try release(.trees(run, keyHolder: self, store: store), store: store, policy: policy, role: role, manager: manager, bandCuts: bandCuts, kinds: kinds,
+                           epsilon: epsilon, now: now, using: &generator)
+    }
+
+    /// The one score release (logistic or trees); records a refusal as every release does and rethrows it.
+    func release<G: RandomNumberGenerator>(
+        _ scored: ScoresToRelease, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym?,
+        bandCuts: [Double], kinds: [GroupSummary.Kind]?, epsilon: Double?, now: UTCTimestamp?, using generator: inout G
+    ) throws -> ScoreRelease {
         let time = now ?? UTCTimestamp.now()
         let request = ReleaseRequest(role: role, manager: manager?.displayRef, epsilon: epsilon)
         do {
             return try recordedScoreRelease(
-                run: run, store: store, policy: policy, role: role, manager: manager, bandCuts: bandCuts, kinds: kinds,
+                scored, store: store, policy: policy, role: role, manager: manager, bandCuts: bandCuts, kinds: kinds,
                 epsilon: epsilon, time: time, using: &generator)
         } catch let refusal as PolicyRefusal {
             try StoreRelease.recordRefusal(refusal, in: store, policy: policy, request: request, now: time)
@@ -102,7 +168,7 @@ extension KeyHolder {
     }
 
     private func recordedScoreRelease<G: RandomNumberGenerator>(
-        run: EncryptedScoreRun, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym?,
+        _ run: ScoresToRelease, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym?,
         bandCuts: [Double], kinds: [GroupSummary.Kind]?, epsilon requested: Double?, time: UTCTimestamp, using generator: inout G
     ) throws -> ScoreRelease {
         let rule = "roles.\(role)"
@@ -126,16 +192,15 @@ extension KeyHolder {
         if epsilon == nil && permissions.budget?.required == true && !wantedKinds.isEmpty {
             throw PolicyRefusal(rule: "\(rule).dp.required", reason: "every release to the role \"\(role)\" must be noisy: pass --epsilon E")
         }
-        let model = run.header.model
         let entries = try ClientDirectory.entries(in: store)
         let byPseudonym = Dictionary(entries.map { ($0.pseudonym, $0) }, uniquingKeysWith: { first, _ in first })
 
         // Decrypt first (reads the store), then decide and record in one write transaction.
         var members: [GroupSummary.Kind: [String: [(id: String, band: String)]]] = [:]
         if !wantedKinds.isEmpty {
-            for score in try decrypt(scores: run, store: store) {
+            for score in try run.decrypt(nil) {
                 guard let entry = byPseudonym[score.pseudonym.hex] else { continue }
-                let band = ScoreRelease.band(of: model.probability(score: score.score), cuts: bandCuts)
+                let band = ScoreRelease.band(of: run.probability(score.score), cuts: bandCuts)
                 let refs: [GroupSummary.Kind: String?] = [.manager: entry.manager, .branch: entry.branch, .segment: entry.segment, .region: entry.region]
                 for kind in wantedKinds {
                     guard let ref = refs[kind] ?? nil else { continue }
@@ -146,9 +211,9 @@ extension KeyHolder {
         var clientRows: [ScoreRelease.ClientScore]?
         var clientGroup: ReleasedGroup?
         if permissions.clients == .all || (permissions.clients == .own && manager != nil) {
-            let scores = try decrypt(scores: run, store: store, manager: permissions.clients == .own ? manager : nil)
+            let scores = try run.decrypt(permissions.clients == .own ? manager : nil)
             clientRows = scores.map { score in
-                let probability = model.probability(score: score.score)
+                let probability = run.probability(score.score)
                 return ScoreRelease.ClientScore(
                     ref: byPseudonym[score.pseudonym.hex]?.ref ?? score.pseudonym.displayRef, score: score.score,
                     probability: probability, band: ScoreRelease.band(of: probability, cuts: bandCuts))
@@ -159,6 +224,10 @@ extension KeyHolder {
         let scoresHash = run.outputHash
         let month = String(time.iso8601.prefix(7))
         return try store.write { db -> ScoreRelease in
+            // The directory the scores were decrypted for must still be the store's inside this
+            // write: a client ingested since the decryption would otherwise be left out of (or
+            // misattributed in) the groups recorded in the ledger.
+            try run.recheck(db)
             let history = try ReleaseLedger.history(role: role, in: db)
             let spent = try ReleaseLedger.spent(role: role, month: month, in: db)
             if let epsilon {
@@ -177,8 +246,9 @@ extension KeyHolder {
             }
             let noise = epsilon.map { DiscreteLaplace(epsilon: $0 / Double(max(wantedKinds.count, 1)), sensitivity: 1) }
             var release = ScoreRelease(
-                role: role, policy: policy.name, asOfWeek: run.header.asOfWeek, features: model.features, bandCuts: bandCuts,
+                role: role, policy: policy.name, asOfWeek: run.asOfWeek, features: run.features, bandCuts: bandCuts,
                 clients: clientRows, groups: [], suppressedGroups: 0)
+            release.modelKind = run.modelKind
             release.epsilon = epsilon
             release.mechanism = noise.map { _ in DiscreteLaplace.mechanismName }
             release.noiseScale = noise?.scale
@@ -232,17 +302,18 @@ extension KeyHolder {
                 "epsilon": epsilon.map { String($0) } ?? "none", "month": month, "spentThisMonth": String(total),
                 "minGroupSize": String(policy.minGroupSize), "groups": String(release.groups.count),
                 "clients": String(clientRows?.count ?? 0), "withheld": String(withheld.count),
-                "groupsDigest": ReleaseLedger.digest(ledger), "scoresHash": scoresHash, "asOfWeek": run.header.asOfWeek,
+                "groupsDigest": ReleaseLedger.digest(ledger), "scoresHash": scoresHash, "asOfWeek": run.asOfWeek,
                 "bandCuts": bandCuts.map { String($0) }.joined(separator: ","),
             ]
             if let budget = permissions.budget { parameters["monthlyBudget"] = String(budget.monthlyBudget) }
             if let manager { parameters["manager"] = manager.displayRef }
+            if let kind = run.modelKind { parameters["model"] = kind }
             if let noise {
                 parameters["mechanism"] = DiscreteLaplace.mechanismName
                 parameters["countNoiseScale"] = String(noise.scale)
             }
             let seq = try AuditLog.append(AuditEntry(
-                role: KeyRole.keyholder.rawValue, action: AuditAction.release, inputHash: run.header.inputHash,
+                role: KeyRole.keyholder.rawValue, action: AuditAction.release, inputHash: run.inputHash,
                 outputHash: Hex.encode(Array(SHA256.hash(data: data))), parameters: parameters, recordedAt: time), in: db)
             guard seq == nextSeq else {
                 throw StoreError.io(path: store.path, reason: "audit log sequence moved during the score release")
@@ -250,5 +321,52 @@ extension KeyHolder {
             try ReleaseLedger.record(ledger, role: role, auditSeq: seq, recordedAt: time, in: db)
             return release
         }
+    }
+}
+
+/// What a score release needs of a scores file, logistic or boosted trees: the one path of
+/// ``KeyHolder/releaseScores(run:store:policy:role:manager:bandCuts:kinds:epsilon:now:using:)``.
+struct ScoresToRelease {
+    /// `nil` for logistic scores, `gbdt` for trees (recorded in the release and its audit entry).
+    var modelKind: String?
+    /// The model's features (logistic) or the plan's columns (trees).
+    var features: [String]
+    /// The reference ISO week.
+    var asOfWeek: String
+    /// The scores' input hash.
+    var inputHash: String
+    /// The SHA-256 of the scores' payload.
+    var outputHash: String
+    /// The link.
+    var probability: (Int) -> Double
+    /// Decrypts the scores of every client released (`nil`) or of one manager's clients.
+    var decrypt: (Pseudonym?) throws -> [DecryptedScore]
+    /// Re-checks, inside the release's write transaction, that the store's directory is the one
+    /// the scores were computed (or the bits encoded) on.
+    var recheck: (Database) throws -> Void
+}
+
+extension ScoresToRelease {
+    /// Logistic scores: every client of the directory, re-checked against the scores' snapshot.
+    static func logistic(_ run: EncryptedScoreRun, keyHolder: KeyHolder, store: HeatStore) -> ScoresToRelease {
+        let model = run.header.model
+        return ScoresToRelease(
+            modelKind: nil, features: model.features, asOfWeek: run.header.asOfWeek, inputHash: run.header.inputHash,
+            outputHash: run.outputHash, probability: model.probability(score:),
+            decrypt: { manager in try keyHolder.decrypt(scores: run, store: store, manager: manager) },
+            recheck: { db in try run.checkDirectory(current: DirectorySnapshot.read(in: db), source: "the scores") })
+    }
+
+    /// Boosted-tree scores: the encoded clients only, re-checked against the collector's record
+    /// of the directory it encoded against.
+    static func trees(_ run: EncryptedTreeScoreRun, keyHolder: KeyHolder, store: HeatStore) -> ScoresToRelease {
+        let model = run.header.model
+        return ScoresToRelease(
+            modelKind: "gbdt", features: model.plan.columns, asOfWeek: run.header.asOfWeek ?? "unknown", inputHash: run.header.inputHash,
+            outputHash: run.outputHash, probability: model.probability(score:),
+            decrypt: { manager in try keyHolder.decrypt(treeScores: run, store: store, manager: manager) },
+            recheck: { db in
+                try run.coverageRecord(source: "the tree scores").check(current: DirectorySnapshot.read(in: db), source: "the tree scores")
+            })
     }
 }

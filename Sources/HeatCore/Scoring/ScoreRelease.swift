@@ -74,6 +74,9 @@ public struct ScoreRelease: Sendable, Codable, Equatable {
     public var withheld: [Withholding]? = nil
     /// The release's audit entry (its sequence number in the store's audit log).
     public var auditRun: String? = nil
+    /// The kind of model the scores come from: `gbdt` for boosted trees, absent for the
+    /// logistic churn model.
+    public var modelKind: String? = nil
 
     /// The release as canonical JSON (sorted keys, pretty-printed): the bytes `heatctl scores
     /// release` writes and whose SHA-256 the audit entry records.
@@ -126,20 +129,43 @@ extension KeyHolder {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
-        try run.checkDirectory(of: store, source: "the scores")
-        let clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
+        // The directory and its snapshot come from one read, so the rows decrypted are the rows checked.
+        let (directory, snapshot) = try Self.directoryAndSnapshot(in: store)
+        try run.checkDirectory(current: snapshot, source: "the scores")
+        let bias = run.header.model.bias
+        return try decryptScores(
+            run.scores, clients: directory.filter { manager == nil || $0.manager == manager }.map { ($0.client, $0.slot) },
+            masked: manager != nil
+        ) { _, members in members.map { DecryptedScore(pseudonym: $0.client, slot: $0.slot, score: bias) } }
+    }
+
+    /// Decrypts score ciphertexts for the given clients, batch by batch: the one slot walk of
+    /// logistic and tree scores. With `masked`, each batch is first multiplied by a mask keeping
+    /// only these clients' slots, so no other client's score is decrypted.
+    ///
+    /// - Parameters:
+    ///   - scores: the score ciphertexts by batch.
+    ///   - clients: the clients to decrypt (pseudonym and slot).
+    ///   - masked: mask each batch to the clients' slots first.
+    ///   - missing: the scores of a batch without a ciphertext (or a refusal).
+    /// - Returns: one score per client, by slot.
+    /// - Throws: what `missing` throws, ``PipelineError``.
+    func decryptScores(
+        _ scores: [Int: Ciphertext<UInt64>], clients: [(client: Pseudonym, slot: Int64)], masked: Bool,
+        missing: (_ batch: Int, _ members: [(client: Pseudonym, slot: Int64)]) throws -> [DecryptedScore]
+    ) throws -> [DecryptedScore] {
         let n = context.degree
         var byBatch: [Int: [(client: Pseudonym, slot: Int64)]] = [:]
-        for client in clients { byBatch[Int(client.slot) / n, default: []].append((client.client, client.slot)) }
+        for client in clients { byBatch[Int(client.slot) / n, default: []].append(client) }
         var result: [DecryptedScore] = []
         for batch in byBatch.keys.sorted() {
             guard let members = byBatch[batch] else { continue }
-            guard let ciphertext = run.scores[batch] else {
-                result += members.map { DecryptedScore(pseudonym: $0.client, slot: $0.slot, score: run.header.model.bias) }
+            guard let ciphertext = scores[batch] else {
+                result += try missing(batch, members)
                 continue
             }
             var mask: [Bool]?
-            if manager != nil {
+            if masked {
                 var keep = [Bool](repeating: false, count: n)
                 for member in members { keep[Int(member.slot) % n] = true }
                 mask = keep
@@ -153,12 +179,12 @@ extension KeyHolder {
         return result.sorted { $0.slot < $1.slot }
     }
 
-    /// The smallest remaining noise budget (bits) over the score ciphertexts.
+    /// The smallest remaining noise budget (bits) over the score ciphertexts (logistic or tree scores).
     ///
     /// - Parameter scores: the evaluator's scores.
     /// - Returns: the budget in bits (0 when there are no ciphertexts).
     /// - Throws: ``PipelineError/fhe(_:)``.
-    public func noiseBudget(of scores: EncryptedScoreRun) throws(PipelineError) -> Int {
+    public func noiseBudget<Header>(of scores: EncryptedScores<Header>) throws(PipelineError) -> Int {
         var budget = Int.max
         do {
             for ciphertext in scores.scores.values {

@@ -176,7 +176,8 @@ public enum TreeScoringDemo {
         phase(trained == nil ? "train (vault)" : "integer model")
 
         // The collector: slots from the directory, bits from the plaintext features and the plan's thresholds.
-        let slotOf = Dictionary(try KeyHolder.directory(in: store).map { ($0.client, Int($0.slot)) }, uniquingKeysWith: { a, _ in a })
+        let directory = try KeyHolder.directory(in: store).map { (client: $0.client, slot: $0.slot) }
+        let slotOf = Dictionary(directory.map { ($0.client, Int($0.slot)) }, uniquingKeysWith: { a, _ in a })
         let matrix = try model.plan.matrix(table)
         var rows: [(slot: Int, row: [Double])] = []
         var expected: [Int: Int] = [:]
@@ -187,7 +188,9 @@ public enum TreeScoringDemo {
             expected[slot] = model.score(row: row)
         }
         var started = Date()
-        let inputs = try EncryptedTreeInputs.encrypt(rows: rows, plan: model.plan, material: material)
+        let coverage = TreeEncodingCoverage.make(encodedSlots: rows.map { Int64($0.slot) }, directory: directory)
+        let inputs = try EncryptedTreeInputs.encrypt(
+            rows: rows, plan: model.plan, material: material, coverage: coverage, asOfWeek: ISOWeek(containing: asOf).description)
         let encryptSeconds = Date().timeIntervalSince(started)
         phase("encrypt split bits")
         let evaluatorFolder = try KeyFolder(path: "\(keys)/evaluator", role: .evaluator)

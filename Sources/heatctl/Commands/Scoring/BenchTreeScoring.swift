@@ -9,36 +9,25 @@ extension BenchScoring {
         _ quantized: QuantizedPipeline, file: String, clients: Int, weeks: Int, managers: Int, seed: UInt64, print: Bool
     ) throws -> Report {
         let dataset = SyntheticBank(clients: clients, managers: managers, branches: 20, weeks: weeks, seed: seed).generate()
-        let folder = FileManager.default.temporaryDirectory.appending(path: "heat-bench-trees-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var phases: [(name: String, wall: Double, cpu: Double)] = []
-        var lastWall = Date()
-        var lastCPU = cpuSeconds()
-        let outcome = try TreeScoringDemo.run(
-            dataset: dataset, key: .insecureDerived(from: "bench"), trained: quantized, workFolder: folder
-        ) { name in
-            let now = Date()
-            let cpu = cpuSeconds()
-            phases.append((name, now.timeIntervalSince(lastWall), cpu - lastCPU))
-            lastWall = now
-            lastCPU = cpu
+        let (outcome, phases) = try timedPhases(folderPrefix: "heat-bench-trees") { folder, phase in
+            try TreeScoringDemo.run(dataset: dataset, key: .insecureDerived(from: "bench"), trained: quantized, workFolder: folder, phase: phase)
         }
         let exact = outcome.mismatches.isEmpty
         let report = Report(
-            phases: phases.map { Phase(name: $0.name, wallSeconds: $0.wall, cpuSeconds: $0.cpu) }, clients: outcome.clients,
-            features: outcome.model.plan.splits.count, weightBits: outcome.model.integer.leafBits, exact: exact,
-            scoreRunBytes: outcome.scoreBytes, noiseBudget: outcome.noiseBudget, preset: outcome.preset)
-        guard print else { return report }
-        Console.output("""
-            encrypted tree scoring of \(file): \(outcome.model.integer.trees.count) trees of depth <= \(outcome.model.depth), \
-            \(outcome.model.plan.splits.count) split bits, \(outcome.model.integer.leafBits)-bit leaves, preset \(outcome.preset), \(outcome.clients) clients
-            """)
-        for phase in phases { Console.output("  " + BenchPipelineCommand.line(phase.name, phase.wall, phase.cpu)) }
-        Console.output("""
-              scores \(exact ? "equal" : "DIFFER FROM") the plaintext quantized tree scores for every client; bits \(outcome.inputBytes) bytes, \
-            scores \(outcome.scoreBytes) bytes, relinearization key \(outcome.keyBytes) bytes; noise budget left \(outcome.noiseBudget) bits
-            """)
+            phases: phases, clients: outcome.clients, features: outcome.model.plan.splits.count, weightBits: outcome.model.integer.leafBits,
+            exact: exact, scoreRunBytes: outcome.scoreBytes, noiseBudget: outcome.noiseBudget, preset: outcome.preset)
+        if print {
+            printPhases(
+                phases,
+                title: """
+                    encrypted tree scoring of \(file): \(outcome.model.integer.trees.count) trees of depth <= \(outcome.model.depth), \
+                    \(outcome.model.plan.splits.count) split bits, \(outcome.model.integer.leafBits)-bit leaves, preset \(outcome.preset), \(outcome.clients) clients
+                    """,
+                footer: """
+                      scores \(exact ? "equal" : "DIFFER FROM") the plaintext quantized tree scores for every client; bits \(outcome.inputBytes) bytes, \
+                    scores \(outcome.scoreBytes) bytes, relinearization key \(outcome.keyBytes) bytes; noise budget left \(outcome.noiseBudget) bits
+                    """)
+        }
         return report
     }
 }

@@ -41,10 +41,16 @@ struct ScoresReleaseCommand: HeatCommand {
             ledger. Scores computed before clients were ingested are refused (exit 65): re-run \
             `heatctl evaluate --model`.
 
+            Boosted-tree scores (`evaluate --model gbdt.model --tree-inputs bits.heat`) are released \
+            the same way: only the clients `trees encode` encoded are decrypted, the release names \
+            modelKind "gbdt" and the plan's columns as its features, and scores whose bits were \
+            encoded against another directory are refused (exit 65): encode again.
+
             Examples:
               heatctl scores release --store heat.db --keys keys/keyholder --scores scores.heat --role executive --out scores.json
               heatctl scores release --store heat.db --keys keys/keyholder --scores scores.heat --role manager --manager M-19b0d4aa --out mine.json
               heatctl scores release --store heat.db --keys keys/keyholder --scores scores.heat --role analyst --epsilon 0.5 --groups branch,region --out bands.json
+              heatctl scores release --store heat.db --keys keys/keyholder --scores tree-scores.heat --role executive --out tree-bands.json
             """)
 
     @Option(name: .long, help: "The store.", completion: .file())
@@ -53,7 +59,7 @@ struct ScoresReleaseCommand: HeatCommand {
     @Option(name: .long, help: "The key holder's folder (keys/keyholder).", completion: .directory)
     var keys: String
 
-    @Option(name: .long, help: "The encrypted scores (from `evaluate --model`).", completion: .file())
+    @Option(name: .long, help: "The encrypted scores (from `evaluate --model`, logistic or boosted trees).", completion: .file())
     var scores: String
 
     @Option(name: .long, help: "The role the scores are released to.")
@@ -81,8 +87,6 @@ struct ScoresReleaseCommand: HeatCommand {
         let keyHolder = try KeyHolder(folder: folder)
         let opened = try HeatStore(path: store)
         let policy = try policyOption.load()
-        let run = try EncryptedScoreRun.read(from: URL(filePath: scores), context: keyHolder.context)
-        try run.checkDirectory(of: opened, source: scores)
         var kinds: [GroupSummary.Kind]?
         if let groups {
             kinds = try groups.split(separator: ",").map { name in
@@ -93,9 +97,23 @@ struct ScoresReleaseCommand: HeatCommand {
                 return kind
             }
         }
-        let managerPseudonym = try manager.map { try KeyHolder.manager(matching: $0, in: opened) }
-        let release = try keyHolder.releaseScores(
-            run: run, store: opened, policy: policy, role: role, manager: managerPseudonym, kinds: kinds, epsilon: epsilon)
+        // Logistic scores (kind 55) or boosted-tree scores (kind 57): the same release path.
+        let envelope = try Envelope.read(from: URL(filePath: scores))
+        let release: ScoreRelease
+        switch envelope.kind {
+        case .encryptedTreeScores:
+            let run = try EncryptedTreeScoreRun(envelope: envelope, context: keyHolder.context, source: scores)
+            try run.checkCoverage(of: opened, source: scores)
+            let managerPseudonym = try manager.map { try KeyHolder.manager(matching: $0, in: opened) }
+            release = try keyHolder.releaseScores(
+                run: run, store: opened, policy: policy, role: role, manager: managerPseudonym, kinds: kinds, epsilon: epsilon)
+        default:
+            let run = try EncryptedScoreRun(envelope: envelope, context: keyHolder.context, source: scores)
+            try run.checkDirectory(of: opened, source: scores)
+            let managerPseudonym = try manager.map { try KeyHolder.manager(matching: $0, in: opened) }
+            release = try keyHolder.releaseScores(
+                run: run, store: opened, policy: policy, role: role, manager: managerPseudonym, kinds: kinds, epsilon: epsilon)
+        }
         try AtomicFile.write(try release.jsonData(), to: URL(filePath: out))
         Console.output("wrote \(out): \(release.clients.map { "\($0.count) client scores, " } ?? "")\(release.groups.count) groups with score bands"
             + (release.epsilon.map { " (noisy, epsilon \($0))" } ?? "")

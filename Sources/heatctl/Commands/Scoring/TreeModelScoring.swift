@@ -11,6 +11,7 @@ enum TreeModelScoring {
     struct Prepared {
         let modelFile: String
         let model: EncryptedTreeModel
+        let inputsFile: String
         let inputs: EncryptedTreeInputs
         let relinearizationKey: BfvRelinearizationKey<UInt64>
     }
@@ -23,15 +24,24 @@ enum TreeModelScoring {
     }
 
     /// The quantized tree pipeline in a file (kind 80 with trees, or a kind 7 gbdt pipeline
-    /// quantized to 8 bits), or `nil` for any other file.
+    /// quantized to 8 bits), or `nil` for a file of another kind or another model. The file's
+    /// envelope kind decides which reader runs, and that reader's errors propagate: a corrupt or
+    /// truncated model file is reported as such (exit 65, 66 when missing), never as "not a gbdt
+    /// model".
     static func quantizedTrees(in file: String) throws -> QuantizedPipeline? {
         let url = URL(filePath: file)
-        if let quantized = try? QuantizedPipeline.load(from: url) {
+        switch try Envelope.read(from: url).kind {
+        case .quantizedModel:
+            let quantized = try QuantizedPipeline.load(from: url)
             guard case .trees = quantized.model else { return nil }
             return quantized
+        case .model:
+            let pipeline = try ModelPipeline.load(from: url)
+            guard case .gbdt = pipeline.model else { return nil }
+            return try pipeline.quantized(bits: 8)
+        default:
+            return nil
         }
-        guard let pipeline = try? ModelPipeline.load(from: url), case .gbdt = pipeline.model else { return nil }
-        return try pipeline.quantized(bits: 8)
     }
 
     /// Loads the inputs and the relinearization key and checks the parameters before anything is
@@ -46,25 +56,18 @@ enum TreeModelScoring {
         guard inputs.header.planHash == EncryptedTreeInputs.planHash(model.plan) else {
             throw TreeScoringError.inputMismatch(source: inputsFile, field: "planHash", reason: "the bits were encoded for another model's split plan than \(modelFile)'s")
         }
-        return Prepared(modelFile: modelFile, model: model, inputs: inputs, relinearizationKey: try evaluator.relinearizationKey(in: folder))
+        return Prepared(modelFile: modelFile, model: model, inputsFile: inputsFile, inputs: inputs, relinearizationKey: try evaluator.relinearizationKey(in: folder))
     }
 
-    /// Scores, writes the encrypted tree scores, logs the run and returns the summary line.
+    /// Scores, logs the run (only while the directory is the one the bits were encoded against),
+    /// writes the encrypted tree scores and returns the summary line.
     static func score(_ prepared: Prepared, store: HeatStore, evaluator: Evaluator, out: String) throws -> String {
-        let started = UTCTimestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
         let clock = Date()
-        let run = try evaluator.score(trees: prepared.inputs, model: prepared.model, relinearizationKey: prepared.relinearizationKey)
+        let (run, number) = try evaluator.scoreAndRecord(
+            trees: prepared.inputs, model: prepared.model, relinearizationKey: prepared.relinearizationKey, store: store,
+            source: prepared.inputsFile)
         try run.envelope().write(to: URL(filePath: out))
         let outputHash = run.outputHash
-        let number = try ComputationLog.record(
-            ComputationRun(
-                startedAt: started, finishedAt: UTCTimestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)), kind: "score.trees", inputHash: run.header.inputHash, outputHash: outputHash,
-                parameters: [
-                    "fheParameters": run.header.parameters, "trees": String(prepared.model.integer.trees.count),
-                    "splits": String(prepared.model.plan.splits.count), "batches": String(run.header.batches.count),
-                    "multiplicativeDepth": String(run.header.multiplicativeDepth), "products": String(run.header.products),
-                ]),
-            role: .evaluator, in: store)
         return """
             scored \(prepared.modelFile) (\(prepared.model.integer.trees.count) trees of depth <= \(prepared.model.depth), \
             \(prepared.model.plan.splits.count) splits, |score| <= \(prepared.model.maximumAbsoluteScore)) on \(run.header.batches.count) slot batches \

@@ -177,7 +177,9 @@ struct TreesEncodeCommand: HeatCommand {
         discussion: """
             Runs as the collector: computes the features it knows (`trees features`), places each \
             client in its directory slot (clients not yet ingested into --store are skipped and \
-            counted), sets bit k when the client goes left at split k (value below the cut, or \
+            counted), records which clients it encoded and the directory it encoded against (the \
+            key holder releases scores only for those clients, and refuses once the directory \
+            changes), sets bit k when the client goes left at split k (value below the cut, or \
             missing with a left default) and encrypts one ciphertext per split per slot batch with \
             the public key (an encryptedTreeInputs envelope for `evaluate --tree-inputs`).
 
@@ -230,8 +232,11 @@ struct TreesDecryptCommand: HeatCommand {
         abstract: "Decrypt the encrypted tree scores by client reference (key holder, inside the vault).",
         discussion: """
             Decrypts only the score ciphertexts and writes client_ref (display reference), score \
-            and probability per client: vault-internal, like `heatctl features`. Band releases to \
-            other roles go through the logistic path's `scores release` (not yet for trees).
+            and probability per client: vault-internal, like `heatctl features`. Only the clients \
+            `trees encode` encoded get a row; refused (exit 65) when the store's directory changed \
+            since the encoding (encode again) or the scores' model is not the one whose plan was \
+            encoded. Releases to other roles (per-client scores or score-band counts per group, as \
+            policy allows) go through `heatctl scores release --scores tree-scores.heat`.
 
             Example:
               heatctl trees decrypt --keys keys/keyholder --store heat.db --scores tree-scores.heat --out tree-scores.csv
@@ -252,6 +257,10 @@ struct TreesDecryptCommand: HeatCommand {
         var text = "client_ref,score,probability\n"
         for row in rows { text += "\(row.ref),\(row.score),\(String(format: "%.6f", row.probability))\n" }
         try AtomicFile.write(Data(text.utf8), to: URL(filePath: out))
-        Console.output("wrote \(out): \(rows.count) tree scores (noise budget left \(try keyHolder.noiseBudget(of: run)) bits)")
+        let directoryClients = run.header.coverage?.directory.clients ?? rows.count
+        Console.output("""
+            wrote \(out): \(rows.count) tree scores for the \(rows.count) of \(directoryClients) directory clients the collector encoded \
+            (noise budget left \(try keyHolder.noiseBudget(of: run)) bits)
+            """)
     }
 }
