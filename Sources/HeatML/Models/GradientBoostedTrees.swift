@@ -301,7 +301,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         let n = x.rows, p = x.columns
         let maxBins: Int? = if case let .hist(bins) = treeMethod { bins } else { nil }
         let binner = FeatureBinner(x, maxBins: maxBins)
-        let builder = TreeBuilder(binner: binner, rowCount: n, maxDepth: maxDepth, lambda: lambda, gamma: gamma, minChildWeight: minChildWeight, learningRate: learningRate)
+        let builder = TreeBuilder(binner: binner, maxDepth: maxDepth, lambda: lambda, gamma: gamma, minChildWeight: minChildWeight, learningRate: learningRate)
         var generator = SeededGenerator(seed: seed)
         var margins = [Double](repeating: startMargin, count: n)
         var validationMargins = [Double](repeating: startMargin, count: validation?.0.rows ?? 0)
@@ -325,12 +325,23 @@ public struct GradientBoostedTrees: Classifier, Equatable {
                     gradientPairs[2 * i + 1] = weights[i]
                 }
             }
-            let rows = subsample < 1 ? allRows.filter { _ in generator.nextUnit() < subsample } : allRows
+            var rows = allRows
+            var skipped: [Int] = []
+            if subsample < 1 {
+                rows = []
+                for i in 0..<n {
+                    if generator.nextUnit() < subsample { rows.append(Int32(i)) } else { skipped.append(i) }
+                }
+            }
             let features = columnSubsample < 1 ? Array(generator.shuffled(0..<p).prefix(featureTake)).sorted() : Array(0..<p)
-            let tree = builder.grow(rows: rows, features: features, gradientPairs: gradientPairs, gains: &gains)
+            // The builder adds each sampled row's leaf output from its final partition; only the
+            // rows left out of the sample walk the tree.
+            let tree = builder.grow(rows: rows, features: features, gradientPairs: gradientPairs, gains: &gains, margins: &margins)
             fitted.append(tree)
-            x.values.withUnsafeBufferPointer { values in
-                for i in 0..<n { margins[i] += tree.predict { values[$0 * n + i] } }
+            if !skipped.isEmpty {
+                x.values.withUnsafeBufferPointer { values in
+                    for i in skipped { margins[i] += tree.predict { values[$0 * n + i] } }
+                }
             }
             if let validation {
                 let (vx, vy) = validation
@@ -375,14 +386,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         guard !trees.isEmpty, x.columns == featureCount else {
             throw .shapeMismatch(context: "GradientBoostedTrees.predict", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
         }
-        let n = x.rows
-        var margins = [Double](repeating: baseMargin, count: n)
-        x.values.withUnsafeBufferPointer { values in
-            for tree in trees {
-                for i in 0..<n { margins[i] += tree.predict { values[$0 * n + i] } }
-            }
-        }
-        return margins
+        return FlatForest(trees).margins(x, base: baseMargin)
     }
 
     /// The positive-class probability per row (logistic objective).
@@ -557,5 +561,80 @@ extension GradientBoostedTrees {
     /// - Throws: ``HeatMLError/badModel(source:reason:)`` naming the tree and node.
     public func validate(featureCount: Int, source: String) throws(HeatMLError) {
         try validateStructure(expectedFeatures: featureCount, source: source)
+    }
+}
+
+/// The trees of an ensemble flattened into one structure-of-arrays node table, for prediction:
+/// a node is an index, its fields are read from contiguous arrays, children are absolute indices.
+struct FlatForest {
+    /// Per node: the feature tested, -1 for a leaf.
+    private(set) var feature: [Int32] = []
+    /// Per node: the threshold (`x < threshold` goes left), or the leaf output for a leaf.
+    private(set) var thresholdOrValue: [Double] = []
+    /// Per node: the absolute index of the left child; the right child is `right[node]`.
+    private(set) var left: [Int32] = []
+    /// Per node: the absolute index of the right child.
+    private(set) var right: [Int32] = []
+    /// Per node: whether missing values go left.
+    private(set) var defaultLeft: [Bool] = []
+    /// The root of each tree.
+    private(set) var roots: [Int32] = []
+
+    /// Flattens trees (already validated: children in range, acyclic).
+    init(_ trees: [RegressionTree]) {
+        let total = trees.reduce(0) { $0 + $1.nodes.count }
+        feature.reserveCapacity(total)
+        thresholdOrValue.reserveCapacity(total)
+        left.reserveCapacity(total)
+        right.reserveCapacity(total)
+        defaultLeft.reserveCapacity(total)
+        for tree in trees {
+            let base = Int32(feature.count)
+            roots.append(base)
+            for node in tree.nodes {
+                feature.append(Int32(node.isLeaf ? -1 : node.feature))
+                thresholdOrValue.append(node.isLeaf ? node.value : node.threshold)
+                left.append(node.isLeaf ? -1 : base + Int32(node.left))
+                right.append(node.isLeaf ? -1 : base + Int32(node.right))
+                defaultLeft.append(node.defaultLeft)
+            }
+        }
+    }
+
+    /// `base` plus every tree's leaf output, per row of a column-major matrix; the outputs are
+    /// added in tree order, so the sums equal walking each tree in turn.
+    func margins(_ x: Matrix, base: Double) -> [Double] {
+        let n = x.rows
+        var margins = [Double](repeating: base, count: n)
+        x.values.withUnsafeBufferPointer { values in
+            feature.withUnsafeBufferPointer { feature in
+                thresholdOrValue.withUnsafeBufferPointer { thresholdOrValue in
+                    left.withUnsafeBufferPointer { left in
+                        right.withUnsafeBufferPointer { right in
+                            defaultLeft.withUnsafeBufferPointer { defaultLeft in
+                                margins.withUnsafeMutableBufferPointer { margins in
+                                    for i in 0..<n {
+                                        var sum = margins[i]
+                                        for root in roots {
+                                            var node = Int(root)
+                                            while true {
+                                                let f = Int(feature[node])
+                                                if f < 0 { break }
+                                                let value = values[f * n + i]
+                                                let goLeft = value.isNaN ? defaultLeft[node] : value < thresholdOrValue[node]
+                                                node = Int(goLeft ? left[node] : right[node])
+                                            }
+                                            sum += thresholdOrValue[node]
+                                        }
+                                        margins[i] = sum
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return margins
     }
 }

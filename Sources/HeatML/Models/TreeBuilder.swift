@@ -3,10 +3,11 @@
 ///
 /// Each node's histogram (per feature and bin: the sums of gradients and hessians) is built from
 /// its rows only for the smaller child of a split; the larger child's is the parent's minus the
-/// smaller's (XGBoost's histogram subtraction), which halves the work per level.
+/// smaller's (XGBoost's histogram subtraction), which halves the work per level. Histograms are
+/// built row-wise over ``FeatureBinner``'s compact row-major bins, and each training row's leaf
+/// output is added to its margin from the final partition (no second walk down the tree).
 struct TreeBuilder {
     let binner: FeatureBinner
-    let rowCount: Int
     let maxDepth: Int
     let lambda: Double
     let gamma: Double
@@ -35,14 +36,18 @@ struct TreeBuilder {
     /// The structure score `G^2 / (H + lambda)` (XGBoost's gain convention, without the 1/2).
     private func score(_ g: Double, _ h: Double) -> Double { g * g / (h + lambda) }
 
-    /// Grows a tree.
+    /// Grows a tree and adds its leaf outputs to the margins of the rows it was grown on.
+    ///
+    /// Each row's leaf comes from the final partition of the rows, so the caller need not walk
+    /// the tree again for them (rows outside `rows`, when subsampling, still need a walk).
     ///
     /// - Parameters:
     ///   - rows: the (sub)sampled training rows, ascending.
-    ///   - features: the features this tree may split on.
+    ///   - features: the features this tree may split on, ascending.
     ///   - gradientPairs: the first and second derivative of each row, interleaved (`2 * row`, `2 * row + 1`).
     ///   - gains: accumulates each feature's split gains (for importances).
-    func grow(rows: [Int32], features: [Int], gradientPairs: [Double], gains: inout [Double]) -> RegressionTree {
+    ///   - margins: each row's margin; the rows in `rows` get their leaf's output added.
+    func grow(rows: [Int32], features: [Int], gradientPairs: [Double], gains: inout [Double], margins: inout [Double]) -> RegressionTree {
         var g0 = 0.0, h0 = 0.0
         for r in rows {
             g0 += gradientPairs[2 * Int(r)]
@@ -53,30 +58,21 @@ struct TreeBuilder {
         let slots = 2 * (binner.offsets.last ?? 0)
         var frontier = [Frontier(node: 0, rows: rows, gradient: g0, hessian: h0,
                                  histogram: buildHistogram(rows: rows, features: features, gradientPairs: gradientPairs, slots: slots))]
+        func settle(_ item: Frontier) {
+            let value = nodes[item.node].value
+            margins.withUnsafeMutableBufferPointer { margins in
+                for r in item.rows { margins[Int(r)] += value }
+            }
+        }
         for depth in 0..<maxDepth {
             var next: [Frontier] = []
             let childrenSplit = depth + 1 < maxDepth
             for item in frontier {
-                guard item.rows.count >= 2, let split = bestSplit(item, features: features) else { continue }
-                var leftRows: [Int32] = [], rightRows: [Int32] = []
-                leftRows.reserveCapacity(item.rows.count)
-                rightRows.reserveCapacity(item.rows.count)
-                var gl = 0.0, hl = 0.0, gr = 0.0, hr = 0.0
-                let base = split.feature * rowCount
-                binner.bins.withUnsafeBufferPointer { bins in
-                    gradientPairs.withUnsafeBufferPointer { gh in
-                        for r in item.rows {
-                            let b = bins[base + Int(r)]
-                            let left = b < 0 ? split.defaultLeft : Int(b) <= split.bin
-                            let k = 2 * Int(r)
-                            if left {
-                                leftRows.append(r); gl += gh[k]; hl += gh[k + 1]
-                            } else {
-                                rightRows.append(r); gr += gh[k]; hr += gh[k + 1]
-                            }
-                        }
-                    }
+                guard item.rows.count >= 2, let split = bestSplit(item, features: features) else {
+                    settle(item)
+                    continue
                 }
+                let (leftRows, rightRows, gl, hl, gr, hr) = partition(item.rows, split: split, gradientPairs: gradientPairs)
                 let leftIndex = nodes.count, rightIndex = nodes.count + 1
                 nodes.append(.init(feature: -1, threshold: 0, defaultLeft: true, left: -1, right: -1, value: weight(gl, hl) * learningRate, gain: 0, cover: hl))
                 nodes.append(.init(feature: -1, threshold: 0, defaultLeft: true, left: -1, right: -1, value: weight(gr, hr) * learningRate, gain: 0, cover: hr))
@@ -101,29 +97,96 @@ struct TreeBuilder {
                 next.append(Frontier(node: leftIndex, rows: leftRows, gradient: gl, hessian: hl, histogram: leftHistogram))
                 next.append(Frontier(node: rightIndex, rows: rightRows, gradient: gr, hessian: hr, histogram: rightHistogram))
             }
-            if next.isEmpty || !childrenSplit { break }
             frontier = next
+            if next.isEmpty || !childrenSplit { break }
         }
+        // The last level's nodes (or the root when maxDepth is 0) are leaves.
+        for item in frontier { settle(item) }
         return RegressionTree(nodes: nodes)
     }
 
-    /// The (gradient, hessian) sums per bin of the given features over `rows`.
-    private func buildHistogram(rows: [Int32], features: [Int], gradientPairs: [Double], slots: Int) -> [Double] {
-        var histogram = [Double](repeating: 0, count: slots)
-        binner.bins.withUnsafeBufferPointer { bins in
+    /// Splits a node's rows (keeping their order) and sums each side's gradients and hessians.
+    private func partition(_ rows: [Int32], split: Split, gradientPairs: [Double])
+        -> ([Int32], [Int32], Double, Double, Double, Double) {
+        switch binner.storage {
+        case let .narrow(bins): partition(rows, split: split, gradientPairs: gradientPairs, bins: bins)
+        case let .medium(bins): partition(rows, split: split, gradientPairs: gradientPairs, bins: bins)
+        case let .wide(bins): partition(rows, split: split, gradientPairs: gradientPairs, bins: bins)
+        }
+    }
+
+    @inline(__always)
+    private func partition<Code: FixedWidthInteger & UnsignedInteger>(_ rows: [Int32], split: Split, gradientPairs: [Double], bins: [Code])
+        -> ([Int32], [Int32], Double, Double, Double, Double) {
+        var leftRows: [Int32] = [], rightRows: [Int32] = []
+        leftRows.reserveCapacity(rows.count)
+        rightRows.reserveCapacity(rows.count)
+        var gl = 0.0, hl = 0.0, gr = 0.0, hr = 0.0
+        let p = binner.featureCount, f = split.feature
+        let missingCode = binner.binCounts[f], splitBin = split.bin, defaultLeft = split.defaultLeft
+        bins.withUnsafeBufferPointer { bins in
             gradientPairs.withUnsafeBufferPointer { gh in
                 rows.withUnsafeBufferPointer { rows in
-                    histogram.withUnsafeMutableBufferPointer { hist in
-                        for feature in features {
-                            let offset = binner.offsets[feature]
-                            let base = feature * rowCount
-                            for r in rows {
-                                let b = bins[base + Int(r)]
-                                if b >= 0 {
-                                    let slot = 2 * (offset + Int(b))
+                    for r in rows {
+                        let b = Int(bins[Int(r) * p + f])
+                        let left = b == missingCode ? defaultLeft : b <= splitBin
+                        let k = 2 * Int(r)
+                        if left {
+                            leftRows.append(r); gl += gh[k]; hl += gh[k + 1]
+                        } else {
+                            rightRows.append(r); gr += gh[k]; hr += gh[k + 1]
+                        }
+                    }
+                }
+            }
+        }
+        return (leftRows, rightRows, gl, hl, gr, hr)
+    }
+
+    /// The (gradient, hessian) sums per bin of the given features over `rows` (missing cells
+    /// land in each feature's last slot, which split finding ignores).
+    private func buildHistogram(rows: [Int32], features: [Int], gradientPairs: [Double], slots: Int) -> [Double] {
+        var histogram = [Double](repeating: 0, count: slots)
+        switch binner.storage {
+        case let .narrow(bins): accumulate(rows: rows, features: features, gradientPairs: gradientPairs, bins: bins, into: &histogram)
+        case let .medium(bins): accumulate(rows: rows, features: features, gradientPairs: gradientPairs, bins: bins, into: &histogram)
+        case let .wide(bins): accumulate(rows: rows, features: features, gradientPairs: gradientPairs, bins: bins, into: &histogram)
+        }
+        return histogram
+    }
+
+    /// Row-wise accumulation over the row-major bins: each row's gradient pair is read once and
+    /// added to one slot per feature. Each slot still sums its rows in ascending row order.
+    @inline(__always)
+    private func accumulate<Code: FixedWidthInteger & UnsignedInteger>(
+        rows: [Int32], features: [Int], gradientPairs: [Double], bins: [Code], into histogram: inout [Double]
+    ) {
+        let p = binner.featureCount
+        let featureOffsets = features.map { 2 * binner.offsets[$0] }
+        let all = features.count == p
+        bins.withUnsafeBufferPointer { bins in
+            gradientPairs.withUnsafeBufferPointer { gh in
+                rows.withUnsafeBufferPointer { rows in
+                    featureOffsets.withUnsafeBufferPointer { featureOffsets in
+                        features.withUnsafeBufferPointer { features in
+                            histogram.withUnsafeMutableBufferPointer { hist in
+                                for r in rows {
                                     let k = 2 * Int(r)
-                                    hist[slot] += gh[k]
-                                    hist[slot + 1] += gh[k + 1]
+                                    let g = gh[k], h = gh[k + 1]
+                                    let row = bins.baseAddress! + Int(r) * p
+                                    if all {
+                                        for j in 0..<p {
+                                            let slot = featureOffsets[j] + 2 * Int(row[j])
+                                            hist[slot] += g
+                                            hist[slot + 1] += h
+                                        }
+                                    } else {
+                                        for (i, j) in features.enumerated() {
+                                            let slot = featureOffsets[i] + 2 * Int(row[j])
+                                            hist[slot] += g
+                                            hist[slot + 1] += h
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -131,7 +194,6 @@ struct TreeBuilder {
                 }
             }
         }
-        return histogram
     }
 
     /// `histogram -= small` over the slots of the given features.
@@ -168,7 +230,7 @@ struct TreeBuilder {
         item.histogram.withUnsafeBufferPointer { hist in
             for feature in features {
                 let offset = binner.offsets[feature]
-                let binCount = binner.offsets[feature + 1] - offset
+                let binCount = binner.binCounts[feature]
                 var gPresent = 0.0, hPresent = 0.0
                 for b in 0..<binCount {
                     gPresent += hist[2 * (offset + b)]

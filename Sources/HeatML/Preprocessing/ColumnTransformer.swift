@@ -157,7 +157,12 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
     ///   ``HeatMLError/badCell(source:line:column:value:expected:)`` when a column the transformer
     ///   treats as numeric holds text.
     public func transform(_ table: DataTable) throws(HeatMLError) -> Matrix {
-        var columns: [[Double]] = []
+        // The matrix's values are written once, column after column (no per-column arrays to
+        // copy afterwards): the only dense copy of the features is the matrix itself.
+        let rows = table.rowCount
+        let width = featureSources.count
+        var values: [Double] = []
+        values.reserveCapacity(rows * width)
         for step in steps {
             let column = try table.column(named: step.column)
             switch step {
@@ -168,15 +173,28 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
                 } else {
                     numbers = try DataColumn(name: name, type: type, raw: column.raw, lines: table.lines, source: table.source).numbers
                 }
-                let filled = imputer?.transform(numbers) ?? numbers
-                columns.append(scaler?.transform(filled) ?? filled)
+                guard numbers.count == rows else {
+                    throw .shapeMismatch(context: "ColumnTransformer column \(name)", expected: "\(rows) rows", found: "\(numbers.count)")
+                }
+                switch (imputer, scaler) {
+                case (nil, nil):
+                    values.append(contentsOf: numbers)
+                case let (imputer?, nil):
+                    for value in numbers { values.append(value.isNaN ? imputer.median : value) }
+                case let (nil, scaler?):
+                    for value in numbers { values.append((value - scaler.mean) / scaler.scale) }
+                case let (imputer?, scaler?):
+                    for value in numbers { values.append(((value.isNaN ? imputer.median : value) - scaler.mean) / scaler.scale) }
+                }
             case let .categorical(_, imputer, encoder):
                 let encoded = column.type == .numeric
                     ? try DataColumn(name: column.name, type: .categorical, raw: column.raw, lines: table.lines, source: table.source)
                     : column
-                columns += encoder.transform(dictionary: encoded.dictionary, codes: encoded.codes, fill: imputer?.mostFrequent, missingAsNaN: true)
+                for feature in encoder.transform(dictionary: encoded.dictionary, codes: encoded.codes, fill: imputer?.mostFrequent, missingAsNaN: true) {
+                    values.append(contentsOf: feature)
+                }
             }
         }
-        return try Matrix(columns: columns, rows: table.rowCount)
+        return Matrix(rows: rows, columns: width, values: values)
     }
 }
