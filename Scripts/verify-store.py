@@ -283,6 +283,33 @@ class Verifier:
             if seq not in linked:
                 self.violation("badKeyTransition", "key_transitions", seq,
                                f"key_transitions row {seq}: links keys the pinned auditor key does not trust; it is ignored")
+        # What each retired key's final signed head covers: the key's later signatures on rows
+        # beyond it (tombstones, collector endorsements) were made after it was retired.
+        self.final_coverage = {}
+        for fingerprint, final in self.retired.items():
+            coverage = {}
+            row = self.db.execute("SELECT CAST(head AS BLOB), CAST(signature AS BLOB) FROM signed_heads WHERE seq = ?",
+                                  (final,)).fetchone()
+            try:
+                head = json.loads(bytes(row[0] or b"")) if row else None
+                signer = self.trusted.get(head.get("keyFingerprint")) if head else None
+                if signer is not None and ed25519_verify(signer, head_message(head), bytes(row[1] or b"")) \
+                        and final <= self.retired.get(head["keyFingerprint"], final):
+                    coverage = {c["table"]: c["rows"] for c in head["chains"]}
+            except (ValueError, KeyError, TypeError, AttributeError, struct.error):
+                coverage = {}
+            self.final_coverage[fingerprint] = coverage
+
+    def retired_problem(self, fingerprint, table, seq):
+        """Why a signature by a retired key on row `seq` of `table` is refused (None when its final head covers it)."""
+        final = self.retired.get(fingerprint)
+        if final is None:
+            return None
+        covered = self.final_coverage.get(fingerprint, {}).get(table, 0)
+        if seq <= covered:
+            return None
+        return (f"signed by key {fingerprint[:16]}…, which a key transition retired after signed head {final}, whose head covers "
+                f"only {covered} {table} rows: signed after the key was retired (a retired, possibly stolen, key)")
 
     def load_tombstones(self):
         """Valid retention tombstones (signed by the pinned key) by table; invalid ones are violations."""
@@ -319,6 +346,11 @@ class Verifier:
             if problem:
                 self.violation("badTombstone", TOMBSTONES, seq,
                                f"{label} ({table} rows {first}-{last}): {problem}; the rows it names count as deleted")
+                continue
+            retired = self.retired_problem(fingerprint, TOMBSTONES, seq)
+            if retired:
+                self.violation("retiredSigningKey", TOMBSTONES, seq,
+                               f"{label} ({table} rows {first}-{last}): {retired}; the rows it names count as deleted")
                 continue
             self.tombstones.setdefault(table, []).append({"first": first, "last": last, "anchors": dict(anchors)})
             self.retention.append(f"{table} rows {first}-{last} dropped by retention ({policy}), signed tombstone {seq} of {recorded}")
@@ -360,7 +392,7 @@ class Verifier:
             self.walkable.append((table, cols[1:-2]))
         # Rows dropped by retention leave gaps, so coverage and the tail use the last seq, not COUNT(*).
         self.counts = {t: self.one(f"SELECT COALESCE(MAX(seq), 0) FROM {t}") for t, _ in self.walkable}
-        self.trusted, self.retired = {self.pinned_fp: self.pinned}, {}
+        self.trusted, self.retired, self.final_coverage = {self.pinned_fp: self.pinned}, {}, {}
         if "key_transitions" in [t for t, _ in self.walkable]:
             self.load_transitions()
         self.tombstones, self.retention = {}, []
@@ -513,6 +545,11 @@ class Verifier:
             message = b"customerheat.collector-key/1" + c_blob(public) + c_text(endorsed_by) + c_text(bytes(endorsed_at or b""))
             endorser = self.trusted.get(endorsed_by.decode("utf-8", "replace"))
             if endorser is not None and len(public) == 32 and ed25519_verify(endorser, message, bytes(signature or b"")):
+                retired = self.retired_problem(endorsed_by.decode("utf-8", "replace"), "collector_keys", seq)
+                if retired:
+                    self.violation("retiredSigningKey", "collector_keys", seq,
+                                   f"collector_keys row {seq}: the endorsement is {retired}; its signatures are ignored")
+                    continue
                 trusted[hashlib.sha256(public).hexdigest()] = public
             else:
                 self.violation("unendorsedCollectorKey", "collector_keys", seq,

@@ -434,6 +434,13 @@ public enum StoreVerifier {
                     message: "collector_keys row \(seq): the key \(endorsement.keyFingerprint.prefix(16))… is not endorsed by the pinned auditor key (added by someone else); its signatures are ignored"))
                 continue
             }
+            // An endorsement by a retired key after its final signed head (issue 27) is refused.
+            if let problem = trustedKeys.retiredProblem(endorsement.endorsedBy, table: ChainedTable.collectorKeys.name, seq: seq) {
+                violations.append(Violation(
+                    kind: .retiredSigningKey, table: ChainedTable.collectorKeys.name, seq: seq,
+                    message: "collector_keys row \(seq): the endorsement of collector key \(endorsement.keyFingerprint.prefix(16))… is \(problem); its signatures are ignored"))
+                continue
+            }
             trusted[key.fingerprint.hex] = key
         }
         var coverage: [String: [(first: Int64, last: Int64)]] = [:]

@@ -154,8 +154,9 @@ struct TombstoneIndex: Sendable {
     static let empty = TombstoneIndex()
 
     /// Reads `retention_tombstones` (when the schema has it) and keeps the tombstones valid under
-    /// a trusted signing key (the pinned key or one it rotated to);
-    /// each invalid one becomes a `badTombstone` violation.
+    /// a trusted signing key (the pinned key or one it rotated to); each invalid one becomes a
+    /// `badTombstone` violation, and one signed by a retired key after its final signed head a
+    /// `retiredSigningKey` violation.
     static func load(in db: Database, trusted: TrustedSigningKeys) throws -> (TombstoneIndex, [Violation]) {
         var index = TombstoneIndex()
         var violations: [Violation] = []
@@ -182,6 +183,13 @@ struct TombstoneIndex: Sendable {
                 keyFingerprint: fingerprint, signature: Hex.encode(signature))
             if let problem = stone.problem(under: trusted.key(fingerprint) ?? trusted.pinned) {
                 violations.append(Violation(kind: .badTombstone, table: name, seq: seq,
+                                            message: "\(name) row \(seq) (\(table) rows \(first)-\(last)): \(problem); the rows it names count as deleted"))
+                continue
+            }
+            // A key retired before this tombstone was written (issue 27): refused unless the
+            // key's final signed head covers the tombstone's row.
+            if let problem = trusted.retiredProblem(fingerprint, table: name, seq: seq) {
+                violations.append(Violation(kind: .retiredSigningKey, table: name, seq: seq,
                                             message: "\(name) row \(seq) (\(table) rows \(first)-\(last)): \(problem); the rows it names count as deleted"))
                 continue
             }
