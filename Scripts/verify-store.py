@@ -134,10 +134,14 @@ TABLES_BY_VERSION = {
     3: [],  # v3-policy adds release_groups, which is append-only but not chained
     4: ["ciphertexts", "collector_state"],
     5: ["retention_tombstones", "key_transitions"],  # v5-operations (issue 27)
+    6: ["client_erasures"],  # v6-lifecycle (issue 27, rest)
 }
 # The tables retention may drop rows from (RetentionCompactor.weeklyTables).
 RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
 TOMBSTONES = "retention_tombstones"
+# The tables a client erasure may drop rows from (ClientEraser.tables), under a tombstone whose policy is "erasure E-...".
+ERASURE_TABLES = ["client_directory", "weekly_buckets"]
+ERASURES = "client_erasures"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
 
@@ -310,7 +314,7 @@ class Verifier:
                 problem = "not signed by the pinned auditor key"
             elif not ed25519_verify(self.trusted[fingerprint], message, bytes(signature or b"")):
                 problem = "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
-            elif table not in RETENTION_TABLES:
+            elif table not in RETENTION_TABLES and not (policy.startswith("erasure ") and table in ERASURE_TABLES):
                 problem = f"names table {table}, from which retention never drops rows"
             elif first < 1 or last < first:
                 problem = f"names an invalid range {first}-{last}"
@@ -321,7 +325,36 @@ class Verifier:
                                f"{label} ({table} rows {first}-{last}): {problem}; the rows it names count as deleted")
                 continue
             self.tombstones.setdefault(table, []).append({"first": first, "last": last, "anchors": dict(anchors)})
-            self.retention.append(f"{table} rows {first}-{last} dropped by retention ({policy}), signed tombstone {seq} of {recorded}")
+            by = "erasure" if policy.startswith("erasure ") else "retention"
+            self.retention.append(f"{table} rows {first}-{last} dropped by {by} ({policy}), signed tombstone {seq} of {recorded}")
+
+    def load_erasures(self):
+        """Client erasure records (ClientErasure): each must be signed by a trusted key."""
+        for row in self.db.execute(
+                "SELECT seq, CAST(recorded_at AS BLOB), CAST(erasure_id AS BLOB), slot, directory_seq, CAST(reason AS BLOB), "
+                "CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB) FROM client_erasures ORDER BY seq"):
+            seq = row[0]
+            label = f"{ERASURES} row {seq}"
+            try:
+                recorded, erasure, reason, fingerprint = (bytes(row[i]).decode() for i in (1, 2, 5, 6))
+                slot, directory_seq = row[3], row[4]
+                if not isinstance(slot, int) or not isinstance(directory_seq, int):
+                    raise ValueError
+            except (ValueError, TypeError, UnicodeDecodeError):
+                self.violation("badErasure", ERASURES, seq, f"{label}: the erasure record cannot be parsed (forged or altered)")
+                continue
+            message = b"customerheat.erasure/1" + c_text(recorded.encode()) + c_text(erasure.encode()) + c_int(slot)
+            message += c_int(directory_seq) + c_text(reason.encode()) + c_text(fingerprint.encode())
+            if fingerprint not in self.trusted:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(row[7] or b"")):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned erasure)"
+            elif slot < 0 or directory_seq < 1:
+                problem = f"names an invalid slot {slot} or directory row {directory_seq}"
+            else:
+                self.retention.append(f"client erased on request ({erasure}, slot {slot}), signed erasure {seq} of {recorded}")
+                continue
+            self.violation("badErasure", ERASURES, seq, f"{label} ({erasure}, slot {slot}): {problem}")
 
     def columns(self, table):
         return [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
@@ -366,6 +399,8 @@ class Verifier:
         self.tombstones, self.retention = {}, []
         if TOMBSTONES in [t for t, _ in self.walkable]:
             self.load_tombstones()
+        if ERASURES in [t for t, _ in self.walkable]:
+            self.load_erasures()
         for table, cols in self.walkable:
             self.walk(table, cols)
         latest, heads = self.check_heads()

@@ -54,6 +54,7 @@ struct HeatCtl: AsyncParsableCommand {
         ] + serverCommands + [
             RetentionCommand.self,
             StoreCommand.self,
+            EraseCommand.self,
         ]
     )
 

@@ -112,6 +112,13 @@ public enum StoreVerifier {
             tombstones = index
             violations += found
         }
+        // Client erasures (issue 27, v6-lifecycle): each record must be signed by a trusted key.
+        var erasures: [String] = []
+        if walkable.contains(.clientErasures) {
+            let (summaries, found) = try ClientErasure.verify(in: db, trusted: trusted)
+            erasures = summaries
+            violations += found
+        }
         // 2. Chains.
         var total: Int64 = 0
         var counts: [String: Int64] = [:]
@@ -217,7 +224,7 @@ public enum StoreVerifier {
             chains: chains, signedHeads: storedHeads.count, latestSignedAt: latest?.signedAt,
             unsignedRows: unsigned, checkedExpectedHead: checkedAnchor, violations: violations,
             collectorKeys: collector.keys, ingestionSignatures: collector.signatures, allowedUnsignedTail: allowUnsignedTail,
-            retention: tombstones.summaries)
+            retention: tombstones.summaries + erasures)
     }
 
     /// How many rows pass between two progress reports of ``verify(store:pinnedKey:anchor:allowUnsignedTail:progress:)``.
@@ -325,6 +332,13 @@ public enum StoreVerifier {
             previousHash = stored
             if let progress, expectedSeq % progressInterval == 0 { progress(expectedSeq) }
             expectedSeq += 1
+        }
+        // Rows dropped at the end of a chain (a client erased whose rows were the last ones,
+        // issue 27): the chain ends at the last valid tombstone's anchored hash, where the next
+        // append continues (``ChainedTable/lastLink(in:)``).
+        while let stone = tombstones.range(name, startingAt: expectedSeq), let hash = stone.anchorHash(stone.lastSeq) {
+            expectedSeq = stone.lastSeq + 1
+            previousHash = hash
         }
         return (head(table, expectedSeq - 1, previousHash), nil)
     }

@@ -51,6 +51,8 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         case badKeyTransition
         /// A signed head is signed by a key that a key transition retired before it (issue 27).
         case retiredSigningKey
+        /// A client erasure record is not signed by a trusted key or cannot be parsed (issue 27).
+        case badErasure
     }
 
     /// The kind.

@@ -132,7 +132,9 @@ public struct Evaluator: Sendable {
         var allBatches = Set<Int>()
         var latestWeek: ISOWeek?
         var firstError: PipelineError?
+        var erased: [Int64] = []
         try store.read { db in
+            erased = try ClientErasure.erasedSlots(in: db)
             let limit = throughSeq ?? Int64.max
             let cursor = try Row.fetchCursor(
                 db, sql: """
@@ -195,7 +197,15 @@ public struct Evaluator: Sendable {
         var trend: [Int: Ciphertext<UInt64>] = [:]
         let batchList = weekly.keys.sorted()
         let bfv = self.context
-        let perBatch = try Self.parallelMap(batchList.map { weekly[$0] ?? [:] }) { weeks throws(PipelineError) in
+        // Erased clients (issue 27): their slots are multiplied by 0 in every later run.
+        let n = bfv.degree
+        var keepByBatch: [Int: [Bool]] = [:]
+        for slot in erased where slot >= 0 {
+            keepByBatch[Int(slot) / n, default: [Bool](repeating: true, count: n)][Int(slot) % n] = false
+        }
+        let inputs = batchList.map { (weeks: weekly[$0] ?? [:], keep: keepByBatch[$0]) }
+        let perBatch = try Self.parallelMap(inputs) { input throws(PipelineError) in
+            let weeks = input.weeks
             var heatSum = try Self.zero(context: bfv, signedness: .unsigned)
             var trendSum = try Self.zero(context: bfv, signedness: .signed)
             // Fixed order (ascending weeks), so the bytes never depend on dictionary order.
@@ -207,6 +217,15 @@ public struct Evaluator: Sendable {
                     Self.multiplyAdd(&trendSum, sum, by: configuration.decayScale)
                 } else if age < 2 * trendWeeks {
                     Self.multiplyAdd(&trendSum, sum, by: -configuration.decayScale)
+                }
+            }
+            if let keep = input.keep {
+                do throws(FHEError) {
+                    let mask = try Bfv64.prepareMask(keep, context: bfv)
+                    heatSum = try Bfv64.multiply(heatSum, by: mask)
+                    trendSum = try Bfv64.multiply(trendSum, by: mask)
+                } catch {
+                    throw .fhe(error)
                 }
             }
             return (heatSum, trendSum)

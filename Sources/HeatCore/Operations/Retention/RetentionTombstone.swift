@@ -113,7 +113,8 @@ public struct RetentionTombstone: Sendable, Hashable, Codable {
         guard let raw = Hex.decode(signature), key.isValidSignature(raw, for: signedMessage) else {
             return "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
         }
-        guard RetentionCompactor.weeklyTables.contains(where: { $0.name == table }) else {
+        guard RetentionCompactor.weeklyTables.contains(where: { $0.name == table })
+              || (policy.hasPrefix(ClientEraser.policyPrefix) && ClientEraser.tables.contains(where: { $0.name == table })) else {
             return "names table \(table), from which retention never drops rows"
         }
         guard firstSeq >= 1, lastSeq >= firstSeq else { return "names an empty or invalid range \(firstSeq)-\(lastSeq)" }
@@ -206,7 +207,8 @@ struct TombstoneIndex: Sendable {
     var summaries: [String] {
         all.map { entry in
             let stone = entry.tombstone
-            return "\(stone.table) rows \(stone.firstSeq)-\(stone.lastSeq) dropped by retention (\(stone.policy)), signed tombstone \(entry.seq) of \(stone.recordedAt.iso8601)"
+            let by = stone.policy.hasPrefix(ClientEraser.policyPrefix) ? "erasure" : "retention"
+            return "\(stone.table) rows \(stone.firstSeq)-\(stone.lastSeq) dropped by \(by) (\(stone.policy)), signed tombstone \(entry.seq) of \(stone.recordedAt.iso8601)"
         }
     }
 }
