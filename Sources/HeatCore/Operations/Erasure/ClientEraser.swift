@@ -118,7 +118,7 @@ public enum ClientEraser {
                 let policy = policyPrefix + erasureID
                 let bucketSeqs = try Int64.fetchAll(
                     db, sql: "SELECT seq FROM weekly_buckets WHERE client_pseudonym = ? ORDER BY seq", arguments: [target.pseudonym])
-                for (table, seqs) in [(ChainedTable.clientDirectory, [target.seq]), (.weeklyBuckets, bucketSeqs)] {
+                for (table, seqs) in [(ChainedTable.clientDirectory, [target.seq]), (ChainedTable.weeklyBuckets, bucketSeqs)] {
                     var ranges: [(first: Int64, last: Int64)] = []
                     for seq in seqs {
                         if let last = ranges.last, last.last + 1 == seq { ranges[ranges.count - 1].last = seq } else { ranges.append((seq, seq)) }
