@@ -164,4 +164,29 @@ check "tombstone forged with the retired key" "$OUT/retired.db" --expect-head "$
 if ! grep -q '"retiredSigningKey"' "$OUT/python.json" || ! grep -q '"retiredSigningKey"' "$OUT/swift.json"; then
   echo "  the forged tombstone was not refused as signed by a retired key" >&2; status=1
 fi
+
+# Issue 27: erasure of one client on request (a signed directory tombstone and erasure record);
+# both verifiers accept it, and both refuse the erased rows put back (reinsertedRow).
+cp "$OUT/heat.db" "$OUT/erased.db"
+cp "$OUT/head.json" "$OUT/erased-head.json"
+head -2 "$OUT/clients.csv" > "$OUT/erase.csv"
+"$HEATCTL" erase --store "$OUT/erased.db" --keys "$OUT/keys/keyholder" --collector-keys "$OUT/keys/collector" \
+  --client-file "$OUT/erase.csv" --previous-head "$OUT/erased-head.json" --head-out "$OUT/erased-head.json" --quiet > /dev/null
+python3 - "$OUT/erased.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "client erased on request" "$OUT/erased.db" --expect-head "$OUT/erased-head.json"
+grep -q "client erased on request" "$OUT/python.json" || { echo "  the Python verifier does not name the erasure" >&2; status=1; }
+cp "$OUT/erased.db" "$OUT/reinserted.db"
+python3 - "$OUT/reinserted.db" "$OUT/heat.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("ATTACH DATABASE ? AS old", (sys.argv[2],))
+for table in ("client_directory", "weekly_buckets"):
+    db.execute(f"INSERT INTO {table} SELECT * FROM old.{table} WHERE seq NOT IN (SELECT seq FROM main.{table})")
+db.commit(); db.close()
+PY
+check "erased rows re-inserted" "$OUT/reinserted.db" --expect-head "$OUT/erased-head.json"
+grep -q '"reinsertedRow"' "$OUT/python.json" || { echo "  the re-inserted rows were not reported" >&2; status=1; }
 exit $status

@@ -14,7 +14,9 @@ reference arithmetic of RFC 8032 (slow, but there are only a few signatures).
 """
 
 import argparse
+import bisect
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -134,10 +136,14 @@ TABLES_BY_VERSION = {
     3: [],  # v3-policy adds release_groups, which is append-only but not chained
     4: ["ciphertexts", "collector_state"],
     5: ["retention_tombstones", "key_transitions"],  # v5-operations (issue 27)
+    6: ["client_erasures"],  # v6-lifecycle (issue 27, rest)
 }
 # The tables retention may drop rows from (RetentionCompactor.weeklyTables).
 RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
 TOMBSTONES = "retention_tombstones"
+# The tables a client erasure may drop rows from (ClientEraser.tables), under a tombstone whose policy is "erasure E-...".
+ERASURE_TABLES = ["client_directory", "weekly_buckets"]
+ERASURES = "client_erasures"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
 
@@ -337,7 +343,7 @@ class Verifier:
                 problem = "not signed by the pinned auditor key"
             elif not ed25519_verify(self.trusted[fingerprint], message, bytes(signature or b"")):
                 problem = "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
-            elif table not in RETENTION_TABLES:
+            elif table not in RETENTION_TABLES and not (policy.startswith("erasure ") and table in ERASURE_TABLES):
                 problem = f"names table {table}, from which retention never drops rows"
             elif first < 1 or last < first:
                 problem = f"names an invalid range {first}-{last}"
@@ -352,8 +358,84 @@ class Verifier:
                 self.violation("retiredSigningKey", TOMBSTONES, seq,
                                f"{label} ({table} rows {first}-{last}): {retired}; the rows it names count as deleted")
                 continue
-            self.tombstones.setdefault(table, []).append({"first": first, "last": last, "anchors": dict(anchors)})
-            self.retention.append(f"{table} rows {first}-{last} dropped by retention ({policy}), signed tombstone {seq} of {recorded}")
+            self.tombstones.setdefault(table, []).append({"first": first, "last": last, "anchors": dict(anchors),
+                                                          "policy": policy, "seq": seq})
+            by = "erasure" if policy.startswith("erasure ") else "retention"
+            self.retention.append(f"{table} rows {first}-{last} dropped by {by} ({policy}), signed tombstone {seq} of {recorded}")
+
+    def load_erasures(self):
+        """Client erasure records (ClientErasure): each signed by a trusted key (not retired before
+        it), paired with exactly one directory tombstone of its policy; every erasure tombstone
+        names a valid record. Sets self.erased_slots."""
+        valid, slots = {}, set()
+        stones = {}  # valid tombstones with an erasure policy, by policy
+        for table in sorted(self.tombstones):
+            for stone in self.tombstones[table]:
+                if stone["policy"].startswith("erasure "):
+                    stones.setdefault(stone["policy"], []).append(dict(stone, table=table))
+        for row in self.db.execute(
+                "SELECT seq, CAST(recorded_at AS BLOB), CAST(erasure_id AS BLOB), slot, directory_seq, CAST(reason AS BLOB), "
+                "CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB) FROM client_erasures ORDER BY seq"):
+            seq = row[0]
+            label = f"{ERASURES} row {seq}"
+            try:
+                recorded, erasure, reason, fingerprint = (bytes(row[i]).decode() for i in (1, 2, 5, 6))
+                slot, directory_seq = row[3], row[4]
+                if not isinstance(slot, int) or not isinstance(directory_seq, int) or row[7] is None:
+                    raise ValueError
+            except (ValueError, TypeError, UnicodeDecodeError):
+                self.violation("badErasure", ERASURES, seq, f"{label}: the erasure record cannot be parsed (forged or altered)")
+                continue
+            label = f"{label} ({erasure}, slot {slot})"
+            message = b"customerheat.erasure/1" + c_text(recorded.encode()) + c_text(erasure.encode()) + c_int(slot)
+            message += c_int(directory_seq) + c_text(reason.encode()) + c_text(fingerprint.encode())
+            if fingerprint not in self.trusted:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(row[7] or b"")):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned erasure)"
+            elif slot < 0 or directory_seq < 1:
+                problem = f"names an invalid slot {slot} or directory row {directory_seq}"
+            else:
+                problem = None
+            if problem:
+                self.violation("badErasure", ERASURES, seq, f"{label}: {problem}")
+                continue
+            retired = self.retired_problem(fingerprint, ERASURES, seq)
+            if retired:
+                self.violation("retiredSigningKey", ERASURES, seq, f"{label}: {retired}")
+                continue
+            if erasure in valid:
+                self.violation("badErasure", ERASURES, seq, f"{label}: erasure id recorded twice (first in row {valid[erasure]})")
+                continue
+            policy = "erasure " + erasure
+            directory = [t for t in stones.get(policy, []) if t["table"] == "client_directory"]
+            if len(directory) != 1 or directory[0]["first"] != directory_seq or directory[0]["last"] != directory_seq:
+                self.violation("badErasure", ERASURES, seq,
+                               f"{label}: pairs with {len(directory)} signed client_directory tombstones of policy {policy}, "
+                               f"not exactly one dropping row {directory_seq}")
+                continue
+            valid[erasure] = seq
+            slots.add(slot)
+            self.retention.append(f"client erased on request ({erasure}, slot {slot}), signed erasure {seq} of {recorded}")
+        for policy in sorted(stones):
+            if policy[len("erasure "):] in valid:
+                continue
+            for stone in sorted(stones[policy], key=lambda t: t["seq"]):
+                self.violation("badErasure", TOMBSTONES, stone["seq"],
+                               f"{TOMBSTONES} row {stone['seq']} ({stone['table']} rows {stone['first']}-{stone['last']}, {policy}): "
+                               f"no valid signed erasure record pairs with it")
+        self.erased_slots = sorted(slots)
+
+    def check_erased_slots(self):
+        """A client_directory row holding an erased slot: an erased client re-inserted, or the slot reused."""
+        if not self.erased_slots or "client_directory" not in [t for t, _ in self.walkable]:
+            return
+        marks = ", ".join("?" for _ in self.erased_slots)
+        row = self.db.execute(f"SELECT seq, slot FROM client_directory WHERE typeof(slot) = 'integer' AND slot IN ({marks}) "
+                              "ORDER BY seq LIMIT 1", self.erased_slots).fetchone()
+        if row:
+            self.violation("reinsertedRow", "client_directory", row[0],
+                           f"client_directory row {row[0]} holds slot {row[1]}, which a signed erasure freed")
 
     def columns(self, table):
         return [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
@@ -395,11 +477,14 @@ class Verifier:
         self.trusted, self.retired, self.final_coverage = {self.pinned_fp: self.pinned}, {}, {}
         if "key_transitions" in [t for t, _ in self.walkable]:
             self.load_transitions()
-        self.tombstones, self.retention = {}, []
+        self.tombstones, self.retention, self.erased_slots = {}, [], []
         if TOMBSTONES in [t for t, _ in self.walkable]:
             self.load_tombstones()
+        if ERASURES in [t for t, _ in self.walkable]:
+            self.load_erasures()
         for table, cols in self.walkable:
             self.walk(table, cols)
+        self.check_erased_slots()
         latest, heads = self.check_heads()
         self.check_anchor(heads)
         self.check_collector()
@@ -411,6 +496,8 @@ class Verifier:
             select += [f"typeof({column})", f"CASE typeof({column}) WHEN 'integer' THEN {column} ELSE CAST({column} AS BLOB) END"]
         select += ["typeof(prev_hash)", "CAST(prev_hash AS BLOB)", "typeof(row_hash)", "CAST(row_hash AS BLOB)"]
         expected_seq, previous = 1, genesis(table)
+        stones = sorted(self.tombstones.get(table, []), key=lambda t: t["first"])
+        starts, reach = [t["first"] for t in stones], list(itertools.accumulate((t["last"] for t in stones), max))
         for row in self.db.execute(f"SELECT {', '.join(select)} FROM {table} ORDER BY seq"):
             seq = row[0]
             # A gap is bridged only by valid tombstones covering it exactly (RetentionTombstone).
@@ -419,6 +506,15 @@ class Verifier:
                 if stone is None or stone["last"] >= seq:
                     break
                 expected_seq, previous = stone["last"] + 1, stone["anchors"][stone["last"]]
+            inside = None
+            if isinstance(seq, int) and reach:
+                position = bisect.bisect_right(starts, seq)  # tombstones starting at or before seq
+                if position and reach[position - 1] >= seq:
+                    inside = next(t for t in stones[:position] if t["last"] >= seq)
+            if inside is not None:  # a stored row in a dropped range: dropped or erased rows re-inserted
+                self.violation("reinsertedRow", table, seq,
+                               f"{table} row {seq} lies in rows {inside['first']}-{inside['last']}, which a signed tombstone dropped")
+                return
             if seq != expected_seq:
                 if seq > expected_seq:
                     self.violation("missingRow", table, expected_seq,

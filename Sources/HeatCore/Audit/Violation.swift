@@ -53,6 +53,11 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         /// key transition retired before it (issue 27): a head after the key's final head seq, or
         /// a tombstone or endorsement row that the key's final signed head does not cover.
         case retiredSigningKey
+        /// A client erasure record is not signed by a trusted key or cannot be parsed (issue 27).
+        case badErasure
+        /// A stored row lies inside the range of a valid tombstone, or a directory row holds a
+        /// slot a signed erasure freed: dropped or erased rows were re-inserted (issue 27).
+        case reinsertedRow
     }
 
     /// The kind.

@@ -53,7 +53,8 @@ enum TreeModelScoring {
     static func score(_ prepared: Prepared, store: HeatStore, evaluator: Evaluator, out: String) throws -> String {
         let started = UTCTimestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
         let clock = Date()
-        let run = try evaluator.score(trees: prepared.inputs, model: prepared.model, relinearizationKey: prepared.relinearizationKey)
+        let scored = try evaluator.score(trees: prepared.inputs, model: prepared.model, relinearizationKey: prepared.relinearizationKey)
+        let run = try evaluator.zeroingErasedSlots(of: scored, store: store)  // erased clients (issue 27)
         try run.envelope().write(to: URL(filePath: out))
         let outputHash = run.outputHash
         let number = try ComputationLog.record(
