@@ -4,10 +4,11 @@ import HeatFHE
 /// The 0/1 plaintext masks that zero erased clients' slots in every encrypted result (issue 27).
 ///
 /// One mask per slot batch that holds an erased slot (``ClientErasure/erasedSlots(in:)``): 1 for
-/// every slot but the erased ones. Heat runs, feature runs, logistic and tree score runs multiply
-/// each ciphertext of such a batch by it (a plaintext product: no noise growth to speak of, no
-/// evaluation key), so an erased slot decrypts to 0 in every later result, also in files that
-/// leave the vault. Batches without an erased slot are returned unchanged.
+/// every slot but the erased ones. Heat runs, feature runs and tree score runs multiply each
+/// ciphertext of such a batch by it (a plaintext product: no evaluation key, but up to about
+/// `log2 t + log2 N` bits of noise, so logistic score runs add a bias that is 0 at erased slots
+/// instead), so an erased slot decrypts to 0 in every later result, also in files that leave the
+/// vault. Batches without an erased slot are returned unchanged.
 ///
 /// ```swift
 /// let mask = try ErasedSlotMask(erased: try ClientErasure.erasedSlots(in: store), context: context)
