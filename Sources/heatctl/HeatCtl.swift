@@ -55,6 +55,7 @@ struct HeatCtl: AsyncParsableCommand {
         ] + serverCommands + [
             RetentionCommand.self,
             StoreCommand.self,
+            EraseCommand.self,
         ]
     )
 

@@ -135,4 +135,87 @@ import Testing
         #expect(report.intact, "\(report.violations)")
         #expect(!report.retention.isEmpty)
     }
+
+    /// What the thief of a retired key does: deletes the oldest weekly_buckets rows and covers
+    /// them with a tombstone signed by that key (re-chained, triggers restored).
+    func forgeTombstone(signedBy key: StoreSigningKey, in store: HeatStore, lastSeq: Int64 = 5) throws {
+        try StoreTestSupport.attacker(store.path).write { db in
+            try db.execute(sql: "DROP TRIGGER weekly_buckets_no_delete")
+            let hash = try #require(try Data.fetchOne(db, sql: "SELECT row_hash FROM weekly_buckets WHERE seq = ?", arguments: [lastSeq]))
+            try db.execute(sql: "DELETE FROM weekly_buckets WHERE seq BETWEEN 1 AND ?", arguments: [lastSeq])
+            let stone = try RetentionTombstone.signed(
+                table: "weekly_buckets", firstSeq: 1, lastSeq: lastSeq, policy: "weeks before 2026-W07",
+                anchors: [.init(seq: lastSeq, hash: Hex.encode(hash))], with: key,
+                recordedAt: UTCTimestamp(secondsSinceEpoch: 1_700_000_000))  // back-dated: the date proves nothing
+            try ChainAppender(db, table: .retentionTombstones).append(stone.rowValues)
+            try db.execute(sql: StoreSchema.triggerStatements(for: .weeklyBuckets)[1])
+        }
+    }
+
+    @Test func aTombstoneForgedWithTheRetiredKeyIsRefusedByBothPinsAndBySigning() throws {
+        let fixture = try signedStore()
+        let newKey = StoreSigningKey()
+        _ = try SigningKeyRotation.rotate(
+            store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(fixture.head), reason: "revocation: laptop stolen")
+        let next = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(fixture.head))
+        try forgeTombstone(signedBy: fixture.oldKey, in: fixture.store)  // the thief of the old key
+        for pinned in [fixture.oldKey.verificationKey, newKey.verificationKey] {
+            let report = try fixture.verify(pinned: pinned, next, allowUnsignedTail: true)
+            #expect(!report.intact)
+            let refused = try #require(report.violations.first { $0.kind == .retiredSigningKey })
+            #expect(refused.table == "retention_tombstones" && refused.seq == 1)
+            #expect(refused.message.contains("weekly_buckets rows 1-5"))
+            #expect(refused.message.contains(String(fixture.oldKey.fingerprint.hex.prefix(16))))
+            #expect(refused.message.contains("retired after signed head 2"))
+            // The rows it names count as deleted, and it is not reported as retention.
+            #expect(report.violations.contains { $0.kind == .missingRow && $0.table == "weekly_buckets" && $0.seq == 1 })
+            #expect(report.retention.isEmpty)
+            #expect(Violation.Kind.retiredSigningKey == refused.kind && AuditError.refusedToSign(violations: []).category.exitCode == 1)
+        }
+        // The key holder's next signature does not launder the forgery.
+        expectThrows(AuditError.self, {
+            try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(next))
+        }, matching: { error in
+            guard case .refusedToSign(let violations) = error else { return false }
+            return violations.contains { $0.contains("retention_tombstones row 1") && $0.contains("retired after signed head 2") }
+        })
+    }
+
+    @Test func aTombstoneSignedBeforeTheRotationStillVerifies() throws {
+        let fixture = try signedStore()
+        try fixture.ingest(40..<80, name: "b.csv")
+        let signed = try HeadSigner.sign(store: fixture.store, with: fixture.oldKey, anchor: .previous(fixture.head))
+        let summary = try RetentionCompactor.apply(
+            store: fixture.store, key: fixture.oldKey, anchor: .previous(signed), before: try ISOWeek(parsing: "2026-W07"))
+        #expect(!summary.tombstones.isEmpty)
+        let retained = try HeadSigner.sign(store: fixture.store, with: fixture.oldKey, anchor: .previous(signed))
+        let newKey = StoreSigningKey()
+        _ = try SigningKeyRotation.rotate(store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(retained), reason: "rotation")
+        let next = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(retained))
+        for pinned in [fixture.oldKey.verificationKey, newKey.verificationKey] {
+            let report = try fixture.verify(pinned: pinned, next)
+            #expect(report.intact, "\(report.violations)")
+            #expect(report.retention.count == summary.tombstones.count)
+        }
+    }
+
+    @Test func aCollectorKeyEndorsedWithTheRetiredKeyIsRefused() throws {
+        let fixture = try signedStore()
+        let newKey = StoreSigningKey()
+        _ = try SigningKeyRotation.rotate(
+            store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(fixture.head), reason: "revocation: laptop stolen")
+        let next = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(fixture.head))
+        // The thief endorses a collector key of their own with the retired key.
+        let endorsement = try IngestionKeyEndorsement(endorsing: IngestionKey(), with: fixture.oldKey)
+        try StoreTestSupport.attacker(fixture.store.path).write { db in
+            try ChainAppender(db, table: .collectorKeys).append([
+                .text(UTCTimestamp.now().iso8601), .text(endorsement.keyFingerprint), .blob(Hex.decode(endorsement.publicKey) ?? []),
+                .text(endorsement.endorsedBy), .text(endorsement.endorsedAt.iso8601), .blob(Hex.decode(endorsement.signature) ?? []),
+            ])
+        }
+        let report = try fixture.verify(pinned: newKey.verificationKey, next, allowUnsignedTail: true)
+        let refused = try #require(report.violations.first { $0.kind == .retiredSigningKey })
+        #expect(refused.table == "collector_keys" && refused.seq == 2 && refused.message.contains("retired after signed head 2"))
+        #expect(report.collectorKeys == 1)  // only the genuine collector key counts
+    }
 }

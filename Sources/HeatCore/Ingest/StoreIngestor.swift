@@ -238,6 +238,8 @@ public struct StoreIngestor: Sendable {
                 slots[pseudonym] = slot
             }
             var nextSlot = (try Int64.fetchOne(db, sql: "SELECT MAX(slot) FROM client_directory") ?? -1) + 1
+            // An erased client's slot (issue 27) is never given to anyone else: its old weeks still hold their counts.
+            if let erased = try ClientErasure.erasedSlots(in: db).last, erased < Int64.max { nextSlot = max(nextSlot, erased + 1) }
             var clientsAdded = 0
             var slotByRawID: [String: Int64] = [:]
 

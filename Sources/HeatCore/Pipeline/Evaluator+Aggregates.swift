@@ -149,7 +149,8 @@ extension Evaluator {
             throw PipelineError.parameterMismatch(source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
         let entries = try ClientDirectory.entries(in: store)
-        let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize)
+        let erased = try ClientErasure.erasedSlots(in: store).map(Int.init)
+        let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize, occupied: erased)
         let largest = plan.released.map(\.clients).max() ?? 0
         try Self.checkSumBound(context.parameters, configuration: configuration, largestGroup: largest)
         if finishing == .floodAndSwitch {
@@ -319,8 +320,10 @@ extension Evaluator {
     ///   - entries: the directory.
     ///   - degree: the ring degree `N`.
     ///   - minGroupSize: the policy's `k`.
+    ///   - occupied: further slots that hold data but belong to no group (erased clients, issue
+    ///     27): a manager's window holding one is summed by a mask instead of the ladder.
     /// - Returns: the plan.
-    static func aggregatePlan(entries: [ClientDirectoryEntry], degree n: Int, minGroupSize: Int) -> AggregatePlan {
+    static func aggregatePlan(entries: [ClientDirectoryEntry], degree n: Int, minGroupSize: Int, occupied: [Int] = []) -> AggregatePlan {
         let row = n / 2
         var members: [GroupSummary.Kind: [String: [Int]]] = [:]
         for entry in entries {
@@ -366,7 +369,7 @@ extension Evaluator {
 
         // A released manager is segmented when its window (the next power of two of slots from its
         // first slot) stays in one row and holds no other client.
-        let allSlots = entries.map { Int($0.slot) }.sorted()
+        let allSlots = (entries.map { Int($0.slot) } + occupied).sorted()
         func countBelow(_ bound: Int) -> Int {
             var low = 0
             var high = allSlots.count

@@ -140,7 +140,9 @@ public struct Evaluator: Sendable {
         var allBatches = Set<Int>()
         var latestWeek: ISOWeek?
         var firstError: PipelineError?
+        var erased: [Int64] = []
         try store.read { db in
+            erased = try ClientErasure.erasedSlots(in: db)
             let limit = throughSeq ?? Int64.max
             let cursor = try Row.fetchCursor(
                 db, sql: """
@@ -214,7 +216,11 @@ public struct Evaluator: Sendable {
         var trend: [Int: Ciphertext<UInt64>] = [:]
         let batchList = weekly.keys.sorted()
         let bfv = self.context
-        let perBatch = try Self.parallelMap(batchList.map { weekly[$0] ?? [:] }) { weeks throws(PipelineError) in
+        // Erased clients (issue 27): their slots are multiplied by 0 in every later run.
+        let mask = try ErasedSlotMask(erased: erased, context: bfv)
+        let inputs = batchList.map { (weeks: weekly[$0] ?? [:], batch: $0) }
+        let perBatch = try Self.parallelMap(inputs) { input throws(PipelineError) in
+            let weeks = input.weeks
             var heatSum = try Self.zero(context: bfv, signedness: .unsigned)
             var trendSum = try Self.zero(context: bfv, signedness: .signed)
             // Fixed order (ascending weeks), so the bytes never depend on dictionary order.
@@ -228,6 +234,8 @@ public struct Evaluator: Sendable {
                     Self.multiplyAdd(&trendSum, sum, by: -configuration.decayScale)
                 }
             }
+            heatSum = try mask.apply(to: heatSum, batch: input.batch)
+            trendSum = try mask.apply(to: trendSum, batch: input.batch)
             return (heatSum, trendSum)
         }
         for (index, batch) in batchList.enumerated() {

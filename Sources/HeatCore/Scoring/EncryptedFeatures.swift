@@ -34,6 +34,9 @@ public struct EncryptedFeatures: Sendable {
     /// the last ciphertext row): ``KeyHolder/decrypt(features:store:)`` and score releases refuse
     /// once it has changed.
     public var directory: DirectorySnapshot? = nil
+    /// The slots of clients erased before the features were computed (issue 27): zero in every
+    /// feature, and zeroed in the scores computed from them.
+    public var erasedSlots: [Int64] = []
 }
 
 extension Evaluator {
@@ -53,8 +56,9 @@ extension Evaluator {
     /// - Throws: ``ScoringError/noFeatureStreams(path:)`` (exit 66), ``PipelineError`` for other
     ///   parameters, another packing or corrupt rows, ``StoreError``.
     public func evaluateFeatures(store: HeatStore, featureSet: ChurnFeatureSet, asOf: CalendarDate? = nil) throws -> EncryptedFeatures {
-        let (limit, directory) = try store.read { db in
-            (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM ciphertexts") ?? 0, try DirectorySnapshot.read(in: db))
+        let (limit, directory, erased) = try store.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM ciphertexts") ?? 0, try DirectorySnapshot.read(in: db),
+             try ClientErasure.erasedSlots(in: db))
         }
         let run = try evaluate(store: store, configuration: featureSet.configuration, asOf: asOf, throughSeq: limit)
         guard let reference = try? ISOWeek(parsing: run.header.asOfWeek) else {
@@ -152,8 +156,10 @@ extension Evaluator {
         var batches: [Int: [Ciphertext<UInt64>]] = [:]
         let zero = try Self.zero(context: context, signedness: .unsigned)
         let signedZero = try Self.zero(context: context, signedness: .signed)
+        let mask = try ErasedSlotMask(erased: erased, context: context)  // erased clients (issue 27)
         for batch in Set(sums.keys).union(run.header.batches).sorted() {
-            var row = (sums[batch] ?? []).map { $0 ?? zero }
+            var row: [Ciphertext<UInt64>] = []
+            for sum in sums[batch] ?? [] { row.append(try sum.map { sum throws(PipelineError) in try mask.apply(to: sum, batch: batch) } ?? zero) }
             if row.count < featureSet.windowedCount { row = [Ciphertext<UInt64>](repeating: zero, count: featureSet.windowedCount) }
             row.append(run.heat[batch] ?? zero)
             row.append(run.trend[batch] ?? signedZero)
@@ -164,7 +170,7 @@ extension Evaluator {
         input.update(data: lastHash)
         return EncryptedFeatures(
             featureSet: featureSet, heatRun: run, referenceWeek: reference, streamCiphertextsRead: read, batches: batches,
-            inputHash: Hex.encode(input.finalize()), directory: directory)
+            inputHash: Hex.encode(input.finalize()), directory: directory, erasedSlots: erased)
     }
 }
 

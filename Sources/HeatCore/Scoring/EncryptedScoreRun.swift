@@ -212,15 +212,33 @@ extension Evaluator {
         } catch {
             throw PipelineError.fhe(error)
         }
+        // Erased clients (issue 27): their features are 0, so their score is the bias; a batch
+        // holding an erased slot adds a bias that is 0 there (no ciphertext product, no noise).
+        var biasByBatch: [Int: Plaintext<UInt64>] = [:]
+        let n = Int64(bfv.degree)
+        for slot in features.erasedSlots where slot >= 0 {
+            let batch = Int(slot / n)
+            guard biasByBatch[batch] == nil else { continue }
+            var values = [Int64](repeating: Int64(model.bias), count: bfv.degree)
+            for other in features.erasedSlots where other >= 0 && Int(other / n) == batch { values[Int(other % n)] = 0 }
+            do throws(FHEError) {
+                biasByBatch[batch] = try BfvEncoder(context: bfv).encode(signed: values, encoding: .batch)
+            } catch {
+                throw PipelineError.fhe(error)
+            }
+        }
         let batchList = features.batches.keys.sorted()
-        let inputs: [[Ciphertext<UInt64>]] = batchList.map { features.batches[$0] ?? [] }
-        let perBatch = try Self.parallelMap(inputs) { (ciphertexts: [Ciphertext<UInt64>]) throws(PipelineError) -> Ciphertext<UInt64> in
+        let inputs: [(ciphertexts: [Ciphertext<UInt64>], bias: Plaintext<UInt64>)] = batchList.map {
+            (features.batches[$0] ?? [], biasByBatch[$0] ?? bias)
+        }
+        let perBatch = try Self.parallelMap(inputs) { input throws(PipelineError) -> Ciphertext<UInt64> in
+            let ciphertexts = input.ciphertexts
             var sum = try Self.zero(context: bfv, signedness: .signed)
             for (weight, column) in zip(weights, columns) where column < ciphertexts.count {
                 Bfv64.multiplyAdd(&sum, ciphertexts[column], by: Int64(weight))
             }
             do throws(FHEError) {
-                return try BfvEvaluator(context: bfv).add(sum, bias)
+                return try BfvEvaluator(context: bfv).add(sum, input.bias)
             } catch {
                 throw .fhe(error)
             }

@@ -347,7 +347,9 @@ extension Evaluator {
         store: HeatStore, source: String
     ) throws -> (run: EncryptedTreeScoreRun, number: Int64) {
         let started = UTCTimestamp.now()
-        let run = try score(trees: inputs, model: model, relinearizationKey: relinearizationKey)
+        // Erased clients (issue 27) are zeroed before the run is recorded, so the logged output hash is the file's.
+        let run = try zeroingErasedSlots(
+            of: score(trees: inputs, model: model, relinearizationKey: relinearizationKey), store: store)
         let number = try ComputationLog.record(
             ComputationRun(
                 startedAt: started, finishedAt: .now(), kind: "score.trees", inputHash: run.header.inputHash, outputHash: run.outputHash,

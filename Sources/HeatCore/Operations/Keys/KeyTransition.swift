@@ -135,6 +135,10 @@ struct TrustedSigningKeys: Sendable {
     private(set) var keys: [String: StoreVerificationKey]
     /// Retired keys: the last `signed_heads` seq each may have signed.
     private(set) var retiredAfter: [String: Int64] = [:]
+    /// Retired keys: the rows per table that the signed head at their ``KeyTransition/finalHeadSeq``
+    /// covers (empty when that head is missing or does not verify). A retired key's signature on
+    /// a row beyond them (a tombstone, a collector endorsement) was made after the key was retired.
+    private(set) var finalCoverage: [String: [String: Int64]] = [:]
     /// The pinned key.
     let pinned: StoreVerificationKey
 
@@ -145,6 +149,43 @@ struct TrustedSigningKeys: Sendable {
 
     /// The trusted key with this fingerprint.
     func key(_ fingerprint: String) -> StoreVerificationKey? { keys[fingerprint] }
+
+    /// Why a signature by key `fingerprint` on row `seq` of `table` must be refused: the key was
+    /// retired by a key transition and its final signed head does not cover that row, so the
+    /// signature was made after the retirement (a retired, possibly stolen, key). `nil` when the
+    /// key is not retired or its final head covers the row.
+    ///
+    /// - Parameters:
+    ///   - fingerprint: the signing key's fingerprint (hex).
+    ///   - table: the chained table holding the signed record.
+    ///   - seq: the record's row.
+    /// - Returns: the reason, or `nil`.
+    func retiredProblem(_ fingerprint: String, table: String, seq: Int64) -> String? {
+        guard let final = retiredAfter[fingerprint] else { return nil }
+        let covered = finalCoverage[fingerprint]?[table] ?? 0
+        guard seq > covered else { return nil }
+        return "signed by key \(fingerprint.prefix(16))…, which a key transition retired after signed head \(final), whose head covers only \(covered) \(table) rows: signed after the key was retired (a retired, possibly stolen, key)"
+    }
+
+    /// Reads the signed head at each retired key's final head seq and records what it covers
+    /// (``finalCoverage``); a head that is missing, cannot be parsed or is not validly signed by a
+    /// trusted key covers nothing.
+    mutating func loadFinalCoverage(in db: Database) throws {
+        guard try db.tableExists(ChainedTable.signedHeads.name) else { return }
+        for (fingerprint, final) in retiredAfter {
+            var coverage: [String: Int64] = [:]
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT CAST(head AS BLOB), CAST(signature AS BLOB) FROM signed_heads WHERE seq = ?", arguments: [final]),
+               var head = try? SignedHead.decode(row.lenientBlob(at: 0) ?? Data(), source: "signed head \(final)") {
+                head.signature = Hex.encode(row.lenientBlob(at: 1) ?? Data())
+                if let signer = keys[head.keyFingerprint], head.isValid(under: signer),
+                   retiredAfter[head.keyFingerprint].map({ final <= $0 }) ?? true {
+                    for chain in head.chains { coverage[chain.table] = chain.rows }
+                }
+            }
+            finalCoverage[fingerprint] = coverage
+        }
+    }
 
     /// Follows the valid transitions from the pinned key (both directions); every transition that
     /// does not verify, does not connect to the pinned key or forks a key is a violation.
@@ -185,6 +226,7 @@ struct TrustedSigningKeys: Sendable {
             violations.append(Violation(kind: .badKeyTransition, table: table, seq: entry.seq,
                                         message: "\(table) row \(entry.seq): the transition links keys \(entry.old.fingerprint.hex.prefix(16))… and \(entry.new.fingerprint.hex.prefix(16))…, neither of which the pinned auditor key trusts; it is ignored"))
         }
+        try trusted.loadFinalCoverage(in: db)
         return (trusted, violations)
     }
 }
