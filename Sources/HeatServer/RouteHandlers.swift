@@ -68,7 +68,7 @@ struct RouteHandlers: Sendable {
             .set(Double(log.droppedLines))
         server.metrics.makeGauge(name: "heat_access_log_healthy", help: "1 when the last access log write succeeded and no line was lost")
             .set(log.isHealthy ? 1.0 : 0.0)
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: server.metrics.emitToString())))
     }
 
