@@ -1,9 +1,9 @@
-import Dispatch
+import Foundation
 
-/// A task executor on threads of its own (a concurrent dispatch queue), for the synchronous
-/// scoring and analyst work of a request: that work never occupies the cooperative pool the
-/// server's connections, timers and other requests run on, so a request's deadline fires on
-/// time even while the work is still computing (`RouteHandlers.withTimeout`).
+/// A task executor that runs each job on a thread of its own, for the synchronous scoring and
+/// analyst work of a request: that work never occupies the cooperative pool (nor, on Linux, the
+/// dispatch worker threads the pool is built on), so a request's deadline fires on time even
+/// while the work is still computing (`RouteHandlers.withTimeout`).
 ///
 /// ```swift
 /// let task = Task(executorPreference: OffPoolExecutor.shared) { heavyWork() }
@@ -12,12 +12,11 @@ public final class OffPoolExecutor: TaskExecutor {
     /// The server's executor.
     public static let shared = OffPoolExecutor()
 
-    private let queue = DispatchQueue(label: "customerheat.server.work", attributes: .concurrent)
-
-    /// Runs `job` on the executor's queue.
+    /// Runs `job` on a new thread.
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
-        queue.async { unowned.runSynchronously(on: executor) }
+        let thread = Thread { unowned.runSynchronously(on: executor) }
+        thread.start()
     }
 }
