@@ -6,7 +6,8 @@
 # Starts `heatctl serve --demo --port 0` on loopback, exchanges the executive's demo token for the
 # dashboard's session cookie exactly as the page's script does (POST /v1/session), saves the
 # dashboard page the server renders for that session as OUT_DIR/index.html (with the executive's
-# release as OUT_DIR/results.json), checks the security headers, stops the server with SIGTERM
+# release as OUT_DIR/results.json), checks the security headers and the filter controls (manager
+# and search; branch, segment and region when released), stops the server with SIGTERM
 # (graceful shutdown must exit 0), then renders the page with .ci/browser-check.sh at 1280 and
 # 390 px (every section present, screenshots kept in SHOTS_DIR).
 # Exit status: 0 pass, 1 check failed, 2 setup error.
@@ -40,6 +41,9 @@ curl -sf -D "$work/page.headers" -b "$work/cookies" "$base/dashboard" > "$out/in
 grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$work/page.headers" \
     || { echo "dashboard-check: the dashboard lacks its strict Content-Security-Policy" >&2; exit 1; }
 if grep -qiE '<script src="https?:' "$out/index.html"; then echo "dashboard-check: a third-party script" >&2; exit 1; fi
+for control in filter-manager search; do
+    grep -q "id=\"$control\"" "$out/index.html" || { echo "dashboard-check: the dashboard lacks its $control filter" >&2; exit 1; }
+done
 cp "$releases/executive.json" "$out/results.json"
 kill -TERM "$pid"
 if ! wait "$pid"; then echo "dashboard-check: graceful shutdown did not exit 0" >&2; exit 1; fi

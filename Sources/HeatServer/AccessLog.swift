@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import HeatEnvelope
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -7,6 +9,11 @@ import Synchronization
 ///
 /// The line never holds a token, a query string or a client identifier: the path only, the role,
 /// the token's subject and id, the status and, for refusals, the stable error code.
+///
+/// Lines written by this version are hash-chained: ``seq`` numbers them from 1, ``prev`` is the
+/// ``hash`` of the line before (64 zeros for the first) and ``hash`` is SHA-256 of `prev` and the
+/// line's own JSON without `hash` (``AccessLogChain``). Lines of older versions have none of the
+/// three and are reported as unchained by ``AccessLogVerifier``.
 public struct AccessRecord: Sendable, Codable, Equatable {
     /// When the request arrived (ISO 8601, UTC).
     public var time: String
@@ -28,77 +35,269 @@ public struct AccessRecord: Sendable, Codable, Equatable {
     public var tokenID: String?
     /// The handling time in microseconds.
     public var micros: Int
+    /// The line's position in the chain (1, 2, …), set when the line is written.
+    public var seq: Int? = nil
+    /// The previous line's ``hash`` (64 zeros for the first line of a chain).
+    public var prev: String? = nil
+    /// SHA-256 (hex) of ``prev`` and this line's JSON without `hash`.
+    public var hash: String? = nil
 }
 
-/// The append-only access log: every access and every refusal, written as JSON Lines in batches
-/// (group commits) so that auditing does not cap throughput.
+/// The hash chain of the access log and the HMAC of its signed head.
+///
+/// `hash(n) = SHA-256(prev(n) || "\n" || JSON(line n without hash))` with the JSON encoded with
+/// sorted keys, so editing any field of a line, deleting a line or swapping two lines breaks
+/// the chain at a line ``AccessLogVerifier`` names. Deleting the last lines is caught by the head
+/// file (`<log>.head`): the last `seq` and `hash`, written after every batch and authenticated
+/// with an HMAC-SHA256 key derived (HKDF) from the server's own token key.
+public enum AccessLogChain {
+    /// The `prev` of the first line of a chain.
+    public static let genesis = String(repeating: "0", count: 64)
+    /// The head file's schema.
+    public static let headSchema = "customerheat.access-log-head/1"
+
+    nonisolated(unsafe) static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// The chained hash of `record` (its own `hash` field ignored) after `prev`.
+    ///
+    /// - Parameters:
+    ///   - record: the line.
+    ///   - prev: the previous line's hash.
+    /// - Returns: the hex digest.
+    public static func hash(of record: AccessRecord, prev: String) -> String {
+        var unsigned = record
+        unsigned.hash = nil
+        let body = (try? encoder.encode(unsigned)) ?? Data()
+        var hasher = SHA256()
+        hasher.update(data: Array(prev.utf8))
+        hasher.update(data: [UInt8(ascii: "\n")])
+        hasher.update(data: body)
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The head key: HKDF-SHA256 of the token key's secret, so the head is signed with the
+    /// server's own key and nothing else (never a key of the bank's role folders).
+    ///
+    /// - Parameter key: a token key of the server.
+    /// - Returns: the HMAC key.
+    public static func headKey(from key: TokenKey) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: key.secret), salt: Data(headSchema.utf8),
+                               info: Data("access-log head".utf8), outputByteCount: 32)
+    }
+
+    /// The head's MAC over its fields.
+    static func mac(seq: Int, hash: String, keyID: String, time: String, key: SymmetricKey) -> String {
+        let text = "\(headSchema)\n\(seq)\n\(hash)\n\(keyID)\n\(time)"
+        return Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The signed head of the log: its last line's position and hash.
+    public struct Head: Sendable, Codable, Equatable {
+        /// ``AccessLogChain/headSchema``.
+        public var schema: String
+        /// The last line's ``AccessRecord/seq``.
+        public var seq: Int
+        /// The last line's ``AccessRecord/hash``.
+        public var hash: String
+        /// The id of the token key whose derived key made ``mac``.
+        public var keyID: String
+        /// When the head was written.
+        public var time: String
+        /// HMAC-SHA256 (hex) of the fields above.
+        public var mac: String
+    }
+}
+
+/// The append-only, hash-chained access log: every access and every refusal, written as JSON
+/// Lines in batches (group commits) so that auditing does not cap throughput.
 ///
 /// The server holds no store (`DESIGN.md` section 1: it holds released documents only), so its
 /// audit trail is this file, opened with `O_APPEND` and mode 0600; ``record(_:)`` only appends to
-/// an in-memory batch, and the service's `run()` writes the batch every ``flushInterval`` or as soon
-/// as it holds ``batchSize`` lines, and once more on graceful shutdown.
+/// an in-memory batch, and the service's `run()` writes the batch every ``flushInterval`` and
+/// once more on graceful shutdown. Each line is chained to the one before (``AccessLogChain``);
+/// after each batch the signed head (`<log>.head`) is replaced atomically.
+///
+/// A failed write is never dropped silently: the batch stays queued (up to ``maximumPending``
+/// lines; lines beyond are counted in ``droppedLines``), ``failedWrites`` counts the failure,
+/// ``isHealthy`` turns false (so `/readyz` answers 503 `audit_unavailable`) until a write
+/// succeeds again, and `/metrics` shows both counters.
 ///
 /// ```swift
-/// let log = try AccessLog(path: "access.log")
+/// let log = try AccessLog(path: "access.log", headKey: AccessLogChain.headKey(from: key), keyID: key.keyID)
 /// log.record(record)
-/// try await log.flush()
+/// log.flush()
 /// ```
 public final class AccessLog: Service, Sendable {
-    /// Lines per write at most.
-    public static let batchSize = 512
     /// The longest a line waits in memory.
     public static let flushInterval: Duration = .milliseconds(200)
+    /// The most lines held in memory while the file cannot be written.
+    public static let maximumPending = 100_000
+
+    struct State {
+        var pending: [AccessRecord] = []
+        var seq = 0
+        var last = AccessLogChain.genesis
+        var failedWrites = 0
+        var droppedLines = 0
+        var healthy = true
+        var tornWrite = false
+    }
 
     private let descriptor: Int32
-    private let pending = Mutex<[AccessRecord]>([])
+    private let state = Mutex(State())
+    private let writing = Mutex(())
+    private let headKey: SymmetricKey?
+    private let keyID: String
     /// The file's path.
     public let path: String
+    /// The signed head's path (`<path>.head`).
+    public let headPath: String
 
-    /// Opens (creating with mode 0600) the log for appending.
+    /// Opens (creating with mode 0600) the log for appending and continues the chain of its last
+    /// line.
     ///
-    /// - Parameter path: the file.
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - headKey: the key of the signed head (``AccessLogChain/headKey(from:)``); `nil` writes no head.
+    ///   - keyID: the token key id named in the head.
+    ///   - headPath: where the head goes (default `<path>.head`).
     /// - Throws: ``ServerError/unwritable(path:reason:)`` when it cannot be opened.
-    public init(path: String) throws(ServerError) {
+    public init(path: String, headKey: SymmetricKey? = nil, keyID: String = "", headPath: String? = nil) throws(ServerError) {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .unwritable(path: path, reason: String(cString: strerror(errno))) }
         descriptor = fd
         self.path = path
+        self.headPath = headPath ?? path + ".head"
+        self.headKey = headKey
+        self.keyID = keyID
+        if let last = Self.lastLine(of: path),
+           let record = try? JSONDecoder().decode(AccessRecord.self, from: Data(last.utf8)),
+           let seq = record.seq, let hash = record.hash {
+            state.withLock { $0.seq = seq; $0.last = hash }
+        }
     }
 
     deinit { close(descriptor) }
+
+    /// The last complete line of a file (read from its last 64 KiB), if any.
+    static func lastLine(of path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd(), end > 0 else { return nil }
+        let start = end > 65_536 ? end - 65_536 : 0
+        try? handle.seek(toOffset: start)
+        guard let data = try? handle.readToEnd() else { return nil }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        return lines.last.map(String.init)
+    }
 
     /// Queues a record; it reaches the file with the next batch.
     ///
     /// - Parameter record: the record.
     public func record(_ record: AccessRecord) {
-        pending.withLock { $0.append(record) }
+        state.withLock { state in
+            if state.pending.count >= Self.maximumPending {
+                state.pending.removeFirst()
+                state.droppedLines += 1
+                state.healthy = false
+            }
+            state.pending.append(record)
+        }
     }
 
-    /// Writes every queued record now.
+    /// Whether the last write succeeded and no line was lost (`/readyz` answers 503 otherwise).
+    public var isHealthy: Bool { state.withLock { $0.healthy } }
+    /// Batches that could not be written (kept queued and retried).
+    public var failedWrites: Int { state.withLock { $0.failedWrites } }
+    /// Lines dropped because the queue was full while the file could not be written.
+    public var droppedLines: Int { state.withLock { $0.droppedLines } }
+    /// Lines written so far in the current chain (the last ``AccessRecord/seq``).
+    public var lastSequence: Int { state.withLock { $0.seq } }
+
+    /// Writes every queued record now, chained, then the signed head. On failure the batch stays
+    /// queued for the next attempt and the log turns unhealthy.
     public func flush() {
-        let batch = pending.withLock { lines -> [AccessRecord] in
-            let taken = lines
-            lines.removeAll(keepingCapacity: true)
-            return taken
+        writing.withLock { _ in
+            let (batch, startSeq, startHash, torn) = state.withLock { state -> ([AccessRecord], Int, String, Bool) in
+                let taken = state.pending
+                state.pending.removeAll(keepingCapacity: true)
+                return (taken, state.seq, state.last, state.tornWrite)
+            }
+            guard !batch.isEmpty else { return }
+            var seq = startSeq
+            var last = startHash
+            var bytes: [UInt8] = torn ? [UInt8(ascii: "\n")] : []
+            for var record in batch {
+                seq += 1
+                record.seq = seq
+                record.prev = last
+                record.hash = AccessLogChain.hash(of: record, prev: last)
+                last = record.hash ?? last
+                guard let line = try? AccessLogChain.encoder.encode(record) else { continue }
+                bytes.append(contentsOf: line)
+                bytes.append(UInt8(ascii: "\n"))
+            }
+            let written = Self.writeAll(descriptor, bytes)
+            guard written == bytes.count else {
+                state.withLock { state in
+                    state.pending.insert(contentsOf: batch, at: 0)
+                    state.failedWrites += 1
+                    state.healthy = false
+                    if written > 0 { state.tornWrite = true }
+                }
+                return
+            }
+            let headOK = writeHead(seq: seq, hash: last)
+            state.withLock { state in
+                state.seq = seq
+                state.last = last
+                state.tornWrite = false
+                if headOK {
+                    state.healthy = state.droppedLines == 0
+                } else {
+                    state.failedWrites += 1
+                    state.healthy = false
+                }
+            }
         }
-        guard !batch.isEmpty else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var bytes: [UInt8] = []
-        for record in batch {
-            guard let line = try? encoder.encode(record) else { continue }
-            bytes.append(contentsOf: line)
-            bytes.append(UInt8(ascii: "\n"))
-        }
+    }
+
+    /// Writes `bytes` fully, retrying on `EINTR`; returns the bytes written.
+    static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Int {
         var offset = 0
         bytes.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return }
             while offset < buffer.count {
                 let written = write(descriptor, base + offset, buffer.count - offset)
-                if written <= 0 { if errno == EINTR { continue }; break }
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return }
                 offset += written
             }
         }
+        return offset
+    }
+
+    /// Replaces the signed head atomically (write then rename); `true` when it worked or no head
+    /// key was given.
+    func writeHead(seq: Int, hash: String) -> Bool {
+        guard let headKey else { return true }
+        let time = Date().formatted(.iso8601)
+        let head = AccessLogChain.Head(schema: AccessLogChain.headSchema, seq: seq, hash: hash, keyID: keyID, time: time,
+                                       mac: AccessLogChain.mac(seq: seq, hash: hash, keyID: keyID, time: time, key: headKey))
+        guard let data = try? AccessLogChain.encoder.encode(head) else { return false }
+        let temporary = headPath + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { return false }
+        let bytes = Array(data) + [UInt8(ascii: "\n")]
+        let written = Self.writeAll(fd, bytes)
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced else { return false }
+        return rename(temporary, headPath) == 0
     }
 
     /// Writes batches until graceful shutdown, then the last batch.
@@ -113,7 +312,141 @@ public final class AccessLog: Service, Sendable {
     }
 }
 
+/// Why an access log does not verify (`heatctl serve verify-log`). Every case names the file and,
+/// for a line, its number (1-based) and the field at fault.
+public enum AccessLogError: ClassifiedError, Equatable {
+    /// The log (or its head) cannot be read (exit 66).
+    case unreadable(path: String, reason: String)
+    /// A line breaks the chain: edited, deleted, inserted or moved (exit 1, an integrity violation).
+    case brokenChain(path: String, line: Int, field: String, reason: String)
+    /// The signed head does not match the log or its MAC does not verify (exit 1).
+    case badHead(path: String, field: String, reason: String)
+
+    /// The category that decides the exit code.
+    public var category: ErrorCategory {
+        switch self {
+        case .unreadable: .noInput
+        case .brokenChain, .badHead: .integrityViolation
+        }
+    }
+
+    /// A one-line description naming the file, line and field at fault.
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "\(path): cannot be read: \(reason)"
+        case .brokenChain(let path, let line, let field, let reason): "\(path):\(line): field \(field): \(reason)"
+        case .badHead(let path, let field, let reason): "\(path): field \(field): \(reason)"
+        }
+    }
+
+    /// A suggestion for the operator.
+    public var hint: String? {
+        switch self {
+        case .unreadable: "give the access log the server wrote (--access-log) and its token-keys folder"
+        case .brokenChain, .badHead: "the access log was altered after the server wrote it: keep this copy as evidence and restore the log from a backup"
+        }
+    }
+}
+
+/// Checks an access log's hash chain and signed head.
+///
+/// ```swift
+/// let report = try AccessLogVerifier.verify(path: "access.log", keys: [try TokenKey.load(fromFolder: "token-keys")])
+/// print(report.chained, report.unchained)
+/// ```
+public enum AccessLogVerifier {
+    /// What a verified log holds.
+    public struct Report: Sendable, Equatable {
+        /// Lines checked in the chain.
+        public var chained: Int
+        /// Lines of older versions (before the first chained line), not covered by the chain.
+        public var unchained: Int
+        /// Whether a signed head was found and verified.
+        public var headVerified: Bool
+    }
+
+    /// Verifies the log at `path` and its head at `headPath` (default `<path>.head`).
+    ///
+    /// - Parameters:
+    ///   - path: the access log.
+    ///   - keys: the server's token keys (the head names the one it was signed with).
+    ///   - headPath: the head file.
+    ///   - requireHead: refuse a log without a head (the default).
+    /// - Returns: the counts.
+    /// - Throws: ``AccessLogError`` naming the first line or field at fault.
+    public static func verify(path: String, keys: [TokenKey], headPath: String? = nil, requireHead: Bool = true) throws(AccessLogError) -> Report {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(path: path, reason: "no such file or not readable")
+        }
+        let decoder = JSONDecoder()
+        var chained = 0
+        var unchained = 0
+        var seq = 0
+        var last = AccessLogChain.genesis
+        var lineNumber = 0
+        for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if raw.isEmpty { continue }
+            guard let record = try? decoder.decode(AccessRecord.self, from: Data(raw)) else {
+                throw .brokenChain(path: path, line: lineNumber, field: "(line)", reason: "not an access record (torn or edited)")
+            }
+            guard let lineSeq = record.seq, let prev = record.prev, let hash = record.hash else {
+                guard chained == 0 else {
+                    throw .brokenChain(path: path, line: lineNumber, field: "seq", reason: "an unchained line after the chain started (inserted)")
+                }
+                unchained += 1
+                continue
+            }
+            if chained > 0 && lineSeq == 1 && prev == AccessLogChain.genesis {
+                throw .brokenChain(path: path, line: lineNumber, field: "seq", reason: "a new chain starts inside the log (a previous server lost its place; lines before may be missing)")
+            }
+            guard lineSeq == seq + 1 else {
+                throw .brokenChain(path: path, line: lineNumber, field: "seq",
+                                   reason: "expected \(seq + 1), found \(lineSeq) (\(lineSeq > seq + 1 ? "lines deleted before it" : "lines reordered or repeated"))")
+            }
+            guard prev == last else {
+                throw .brokenChain(path: path, line: lineNumber, field: "prev", reason: "does not name the previous line's hash (a line before it was changed, deleted or moved)")
+            }
+            guard AccessLogChain.hash(of: record, prev: prev) == hash else {
+                throw .brokenChain(path: path, line: lineNumber, field: "hash", reason: "the line's content does not match its hash (edited)")
+            }
+            seq = lineSeq
+            last = hash
+            chained += 1
+        }
+        let headFile = headPath ?? path + ".head"
+        guard let headData = FileManager.default.contents(atPath: headFile) else {
+            if requireHead { throw .badHead(path: headFile, field: "(file)", reason: "missing: the log's signed head is required") }
+            return Report(chained: chained, unchained: unchained, headVerified: false)
+        }
+        guard let head = try? decoder.decode(AccessLogChain.Head.self, from: headData) else {
+            throw .badHead(path: headFile, field: "(file)", reason: "not a signed head")
+        }
+        guard head.schema == AccessLogChain.headSchema else {
+            throw .badHead(path: headFile, field: "schema", reason: "expected \"\(AccessLogChain.headSchema)\"")
+        }
+        guard let key = keys.first(where: { $0.keyID == head.keyID }) else {
+            throw .badHead(path: headFile, field: "keyID", reason: "signed with key \(head.keyID), which is not in the token-keys folder")
+        }
+        let expected = AccessLogChain.mac(seq: head.seq, hash: head.hash, keyID: head.keyID, time: head.time, key: AccessLogChain.headKey(from: key))
+        guard expected == head.mac else {
+            throw .badHead(path: headFile, field: "mac", reason: "the head's MAC does not verify with key \(head.keyID)")
+        }
+        guard head.seq == seq else {
+            throw .badHead(path: headFile, field: "seq", reason: "the head records \(head.seq) lines, the log's chain ends at \(seq) (\(head.seq > seq ? "lines deleted at the end" : "lines appended without the server"))")
+        }
+        guard head.hash == last else {
+            throw .badHead(path: headFile, field: "hash", reason: "the head's hash is not the last line's hash (the end of the log was replaced)")
+        }
+        return Report(chained: chained, unchained: unchained, headVerified: true)
+    }
+}
+
 /// A per-token request budget: a token bucket of ``burst`` requests refilled at ``ratePerSecond``.
+///
+/// At most ``maximumKeys`` buckets are tracked. When a new key arrives at the limit, buckets that
+/// have refilled completely (equivalent to a fresh bucket, so forgetting them changes nothing)
+/// are evicted first, then the least recently used; a spent bucket in use is never reset.
 ///
 /// ```swift
 /// let limiter = RateLimiter(ratePerSecond: 100, burst: 200)
@@ -124,8 +457,10 @@ public final class RateLimiter: Sendable {
     public let ratePerSecond: Double
     /// The bucket's size.
     public let burst: Double
-    /// The most tokens tracked at once (older full buckets are dropped beyond it).
-    public static let maximumKeys = 100_000
+    /// The default most tokens tracked at once.
+    public static let defaultMaximumKeys = 100_000
+    /// The most tokens tracked at once.
+    public let maximumKeys: Int
     private let buckets = Mutex<[String: (tokens: Double, stamp: ContinuousClock.Instant)]>([:])
 
     /// Creates a limiter.
@@ -133,21 +468,31 @@ public final class RateLimiter: Sendable {
     /// - Parameters:
     ///   - ratePerSecond: the refill rate.
     ///   - burst: the bucket's size.
-    public init(ratePerSecond: Double, burst: Double) {
+    ///   - maximumKeys: the most buckets tracked at once.
+    public init(ratePerSecond: Double, burst: Double, maximumKeys: Int = defaultMaximumKeys) {
         self.ratePerSecond = ratePerSecond
         self.burst = max(1, burst)
+        self.maximumKeys = max(1, maximumKeys)
+    }
+
+    /// The number of buckets tracked.
+    public var trackedKeys: Int { buckets.withLock { $0.count } }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Takes one request from `key`'s bucket.
     ///
-    /// - Parameter key: the token's id.
+    /// - Parameters:
+    ///   - key: the token's id.
+    ///   - now: the time of the request.
     /// - Returns: `nil` when allowed, else the whole seconds until a request is allowed again.
     public func acquire(key: String, now: ContinuousClock.Instant = .now) -> Int? {
         buckets.withLock { buckets -> Int? in
-            if buckets.count >= Self.maximumKeys { buckets.removeAll(keepingCapacity: true) }
+            if buckets[key] == nil && buckets.count >= maximumKeys { evict(&buckets, now: now) }
             var bucket = buckets[key] ?? (tokens: burst, stamp: now)
-            let elapsed = now - bucket.stamp
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = Self.seconds(now - bucket.stamp)
             bucket.tokens = min(burst, bucket.tokens + max(0, seconds) * ratePerSecond)
             bucket.stamp = now
             if bucket.tokens >= 1 {
@@ -158,5 +503,19 @@ public final class RateLimiter: Sendable {
             buckets[key] = bucket
             return max(1, Int(((1 - bucket.tokens) / max(ratePerSecond, 1e-9)).rounded(.up)))
         }
+    }
+
+    /// Drops the buckets that have refilled completely; if none has, the least recently used
+    /// tenth (at least one).
+    private func evict(_ buckets: inout [String: (tokens: Double, stamp: ContinuousClock.Instant)], now: ContinuousClock.Instant) {
+        let refillSeconds = burst / max(ratePerSecond, 1e-9)
+        let full = buckets.filter { $0.value.tokens + Self.seconds(now - $0.value.stamp) * ratePerSecond >= burst }
+        if !full.isEmpty && refillSeconds.isFinite {
+            for key in full.keys { buckets[key] = nil }
+            return
+        }
+        let count = max(1, buckets.count / 10)
+        let oldest = buckets.sorted { $0.value.stamp < $1.value.stamp }.prefix(count)
+        for (key, _) in oldest { buckets[key] = nil }
     }
 }

@@ -57,7 +57,14 @@ public struct HeatAPIServer: Sendable {
         try FolderGuard.check(folder: configuration.releases, option: "--releases", allowedSecrets: [])
         try FolderGuard.check(folder: configuration.tokenKeys, option: "--token-keys", allowedSecrets: [.serverTokenKey])
         let policy = try PrivacyPolicy.load(from: URL(filePath: configuration.policy))
-        let key = try TokenKey.load(fromFolder: configuration.tokenKeys)
+        let keys = try TokenKey.loadAll(fromFolder: configuration.tokenKeys)
+        let revocations = RevocationList(try TokenRevocations.load(fromFolder: configuration.tokenKeys), folder: configuration.tokenKeys)
+        var external: [ExternalKey] = []
+        if let path = configuration.jwks { external = try ExternalKey.loadSet(path: path) }
+        let authority = try await TokenAuthority(keys: keys, external: external, externalIssuer: configuration.jwksIssuer,
+                                                 externalAudience: configuration.jwksAudience, revocations: revocations)
+        // The access log's head is signed with a key derived from the server's own newest key.
+        let headKey = authority.key
         let catalog = try ReleaseCatalog.load(folder: configuration.releases)
         var scorer: RiskScorer?
         if let model = configuration.model {
@@ -67,9 +74,10 @@ public struct HeatAPIServer: Sendable {
                 throw ServerError.badModel(path: model, reason: error.description)
             }
         }
-        let accessLog = try AccessLog(path: configuration.accessLogPath)
+        let accessLog = try AccessLog(path: configuration.accessLogPath, headKey: AccessLogChain.headKey(from: headKey), keyID: headKey.keyID,
+                                       headPath: configuration.accessLogHead)
         return HeatAPIServer(
-            configuration: configuration, policy: policy, authority: await TokenAuthority(key: key), accessLog: accessLog,
+            configuration: configuration, policy: policy, authority: authority, accessLog: accessLog,
             limiter: RateLimiter(ratePerSecond: configuration.limits.ratePerSecond, burst: configuration.limits.burst),
             metrics: PrometheusCollectorRegistry(), scorer: scorer, logger: logger,
             state: ReleaseState(catalog: catalog, engine: ReleaseEngine(policy: policy)))
@@ -237,6 +245,13 @@ struct ReleaseWatcher: Service {
             var seen = initial
             while !Task.isCancelled {
                 try? await Task.sleep(for: server.configuration.watchInterval)
+                do {
+                    if try server.authority.revocations.reloadIfChanged() {
+                        server.logger.notice("token revocation list reloaded", metadata: ["kids": "\(server.authority.revocations.list.kids.count)", "jtis": "\(server.authority.revocations.list.jtis.count)"])
+                    }
+                } catch {
+                    server.logger.error("token revocation list not reloaded (the previous list stays): \(error)")
+                }
                 let now = ReleaseCatalog.fingerprint(of: folder)
                 guard now != seen else { continue }
                 seen = now

@@ -6,8 +6,9 @@ import HeatCore
 ///
 /// Layout (`Docs/Server.md`): every `*.json` results document in the folder (written by
 /// `heatctl release --out`); a document released to a role that sees its own clients for one
-/// manager is named after that manager, `M-xxxxxxxx.json`, so the server can hand it to that
-/// manager's tokens only. Documents are never combined: each request is answered from one
+/// manager records that manager (``ResultsDocument/manager``), so the server hands it to that
+/// manager's tokens only, whatever the file's name (documents of earlier versions without the
+/// field are recognised by the name `M-xxxxxxxx.json`). Documents are never combined: each request is answered from one
 /// document narrowed by ``ReleaseEngine/restrict(_:to:)``, the same policy code
 /// `heatctl report --role` and `heatctl release` use.
 ///
@@ -22,7 +23,7 @@ public struct ReleaseCatalog: Sendable {
         public var name: String
         /// The document.
         public var document: ResultsDocument
-        /// The manager the file is named after (`M-…`), if any.
+        /// The manager the document was released for (its `manager` field, else an `M-…` file name).
         public var manager: String?
     }
 
@@ -92,8 +93,10 @@ public struct ReleaseCatalog: Sendable {
             } catch {
                 throw .badRelease(path: path, reason: error.description)
             }
+            // The document records its manager (`heatctl release` writes it); documents of
+            // earlier versions are recognised by their `M-….json` file name.
             let stem = String(name.dropLast(5))
-            let manager = stem.hasPrefix("M-") ? stem : nil
+            let manager = document.manager ?? (stem.hasPrefix("M-") ? stem : nil)
             entries.append(Entry(name: name, document: document, manager: manager))
         }
         guard !entries.isEmpty else { throw .noReleases(path: folder) }

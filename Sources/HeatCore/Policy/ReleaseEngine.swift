@@ -285,7 +285,11 @@ public struct ReleaseEngine: Sendable {
             }
             document.groups = summaries
         }
-        if let clientRows { document.clients = clientRows }
+        if let clientRows {
+            document.clients = clientRows
+            // Issue 21: the document names the manager whose own clients it holds.
+            if permissions.clients == .own { document.manager = request.manager }
+        }
         if epsilon == nil, wanted.contains(.model), permissions.model { document.model = input.model }
         for item in withheld {
             logger.info("withheld from the release", metadata: ["item": "\(item.item)", "rule": "\(item.rule)"])

@@ -59,6 +59,10 @@ public struct ResultsDocument: Sendable, Codable, Equatable {
     /// The fraud models' cross-validated comparison, with what it was measured on
     /// (`heatctl risk portfolio --fraud-metrics`, issue 19).
     public var fraudMetrics: FraudEvaluation?
+    /// The manager (`M-…`, a pseudonym) whose own clients the document holds, for a release to a
+    /// role that sees its own clients (`heatctl release --manager`); `heatctl serve` hands the
+    /// document to that manager's tokens only (issue 21).
+    public var manager: String?
 
     /// Whether the results come from the plaintext or the encrypted pipeline.
     public enum Mode: String, Sendable, Codable, Equatable {
