@@ -145,6 +145,8 @@ public final class AccessLog: Service, Sendable {
         var droppedLines = 0
         var healthy = true
         var tornWrite = false
+        /// The head does not authenticate the file's tail: nothing is written over it.
+        var sealed = false
     }
 
     private let descriptor: Int32
@@ -156,6 +158,12 @@ public final class AccessLog: Service, Sendable {
     public let path: String
     /// The signed head's path (`<path>.head`).
     public let headPath: String
+    /// Bytes of a torn last line (a crash in the middle of a write) cut at open.
+    public let cutBytes: Int
+    /// Why the log was not continued at open (its head does not authenticate its tail), if so:
+    /// nothing is written over such a log and ``isHealthy`` stays false.
+    public let sealedReason: String?
+    private let logger: Logger?
 
     /// Opens (creating with mode 0600) the log for appending and continues the chain of its last
     /// line.
@@ -165,8 +173,18 @@ public final class AccessLog: Service, Sendable {
     ///   - headKey: the key of the signed head (``AccessLogChain/headKey(from:)``); `nil` writes no head.
     ///   - keyID: the token key id named in the head.
     ///   - headPath: where the head goes (default `<path>.head`).
+    ///   - verificationKeys: the server's other token keys, to check a head an earlier
+    ///     generation signed.
+    ///   - logger: where the cut of a torn line, a head that does not authenticate the log and
+    ///     each batch's head are logged.
     /// - Throws: ``ServerError/unwritable(path:reason:)`` when it cannot be opened.
-    public init(path: String, headKey: SymmetricKey? = nil, keyID: String = "", headPath: String? = nil) throws(ServerError) {
+    ///
+    /// At open, a torn last line (no final newline: a crash in the middle of a write) is cut
+    /// back to the last newline, so the file keeps verifying. With a head key, the file's tail
+    /// must be within the existing signed head's reach (the head's line, then a chain to the
+    /// end); otherwise the log is sealed: unhealthy, and nothing is written over it.
+    public init(path: String, headKey: SymmetricKey? = nil, keyID: String = "", headPath: String? = nil,
+                verificationKeys: [TokenKey] = [], logger: Logger? = nil) throws(ServerError) {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .unwritable(path: path, reason: String(cString: strerror(errno))) }
         descriptor = fd
@@ -174,11 +192,114 @@ public final class AccessLog: Service, Sendable {
         self.headPath = headPath ?? path + ".head"
         self.headKey = headKey
         self.keyID = keyID
+        self.logger = logger
+        let cut = Self.cutTornTail(path: path)
+        guard cut >= 0 else {
+            close(fd)
+            throw .unwritable(path: path, reason: "the torn last line could not be cut: \(String(cString: strerror(errno)))")
+        }
+        cutBytes = cut
+        if cut > 0 {
+            logger?.warning("access log: cut a torn last line (a crash in the middle of a write)", metadata: ["bytes": "\(cut)", "path": "\(path)"])
+        }
+        var lastSeq = 0
+        var lastHash = AccessLogChain.genesis
         if let last = Self.lastLine(of: path),
            let record = try? JSONDecoder().decode(AccessRecord.self, from: Data(last.utf8)),
            let seq = record.seq, let hash = record.hash {
-            state.withLock { $0.seq = seq; $0.last = hash }
+            lastSeq = seq
+            lastHash = hash
         }
+        var sealed: String?
+        if let headKey {
+            var keys: [String: SymmetricKey] = [keyID: headKey]
+            for key in verificationKeys where keys[key.keyID] == nil { keys[key.keyID] = AccessLogChain.headKey(from: key) }
+            sealed = Self.headProblem(path: path, headPath: self.headPath, lastSeq: lastSeq, lastHash: lastHash, keys: keys)
+        }
+        sealedReason = sealed
+        if let sealed {
+            logger?.error("access log: the signed head does not authenticate the log's tail; nothing will be written over it (readyz 503 audit_unavailable)",
+                          metadata: ["path": "\(path)", "reason": "\(sealed)"])
+        }
+        state.withLock {
+            $0.seq = lastSeq
+            $0.last = lastHash
+            if sealed != nil { $0.sealed = true; $0.healthy = false }
+        }
+    }
+
+    /// Cuts the file at `path` back to its last newline (a torn last line); returns the bytes
+    /// cut, or -1 when the file cannot be read or cut. A missing file has nothing to cut.
+    static func cutTornTail(path: String) -> Int {
+        let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return errno == ENOENT ? 0 : -1 }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return -1 }
+        let size = Int(info.st_size)
+        guard size > 0 else { return 0 }
+        var end = size
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        var keep = 0
+        search: while end > 0 {
+            let start = max(0, end - chunk.count)
+            let count = end - start
+            let read = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(start)) }
+            guard read == count else { return -1 }
+            if end == size && chunk[count - 1] == UInt8(ascii: "\n") { return 0 }
+            for index in stride(from: count - 1, through: 0, by: -1) where chunk[index] == UInt8(ascii: "\n") {
+                keep = start + index + 1
+                break search
+            }
+            end = start
+        }
+        guard ftruncate(fd, off_t(keep)) == 0, fsync(fd) == 0 else { return -1 }
+        return size - keep
+    }
+
+    /// Why the head at `headPath` does not authenticate the log's tail, or `nil` when it does
+    /// (or when there is neither a head nor a chained line).
+    static func headProblem(path: String, headPath: String, lastSeq: Int, lastHash: String, keys: [String: SymmetricKey]) -> String? {
+        guard let data = FileManager.default.contents(atPath: headPath) else {
+            return lastSeq == 0 ? nil : "the log has chained lines but its signed head is missing"
+        }
+        guard let head = try? JSONDecoder().decode(AccessLogChain.Head.self, from: data), head.schema == AccessLogChain.headSchema else {
+            return "the head file is not a signed head"
+        }
+        guard let key = keys[head.keyID] else { return "the head is signed with key \(head.keyID), which is not one of the server's" }
+        guard AccessLogChain.mac(seq: head.seq, hash: head.hash, keyID: head.keyID, time: head.time, key: key) == head.mac else {
+            return "the head's MAC does not verify"
+        }
+        if lastSeq == head.seq { return lastHash == head.hash ? nil : "the last line is not the head's line (the end of the log was replaced)" }
+        guard lastSeq > head.seq else { return "the head records \(head.seq) lines, the log ends at \(lastSeq) (lines cut at the end)" }
+        // Lines written after the head (a crash before the head was replaced): the head's line
+        // must be in the tail, and the chain must run from it to the end.
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "the log cannot be read" }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd() else { return "the log cannot be read" }
+        let reach: UInt64 = 4 << 20
+        try? handle.seek(toOffset: size > reach ? size - reach : 0)
+        guard let tail = try? handle.readToEnd() else { return "the log cannot be read" }
+        let decoder = JSONDecoder()
+        var seq: Int?
+        var last = ""
+        for raw in tail.split(separator: UInt8(ascii: "\n")) {
+            guard let record = try? decoder.decode(AccessRecord.self, from: Data(raw)), let lineSeq = record.seq,
+                  let prev = record.prev, let hash = record.hash else { continue }
+            if let current = seq {
+                guard lineSeq == current + 1, prev == last, AccessLogChain.hash(of: record, prev: prev) == hash else {
+                    return "the lines after the head's line do not chain (line seq \(lineSeq))"
+                }
+                seq = lineSeq
+                last = hash
+            } else if lineSeq == head.seq {
+                guard hash == head.hash else { return "the head's line (seq \(head.seq)) does not carry the head's hash" }
+                seq = lineSeq
+                last = hash
+            }
+        }
+        guard seq == lastSeq else { return "the head's line (seq \(head.seq)) is not within reach of the log's end" }
+        return nil
     }
 
     deinit { close(descriptor) }
@@ -228,6 +349,16 @@ public final class AccessLog: Service, Sendable {
                 return (taken, state.seq, state.last, state.tornWrite)
             }
             guard !batch.isEmpty else { return }
+            if sealedReason != nil {
+                // The head does not authenticate the file: write nothing over it. The lines stay
+                // queued (up to maximumPending) for the operator to see in the metrics.
+                state.withLock { state in
+                    state.pending.insert(contentsOf: batch, at: 0)
+                    let excess = state.pending.count - Self.maximumPending
+                    if excess > 0 { state.pending.removeFirst(excess); state.droppedLines += excess }
+                }
+                return
+            }
             var seq = startSeq
             var last = startHash
             var bytes: [UInt8] = torn ? [UInt8(ascii: "\n")] : []
@@ -251,7 +382,9 @@ public final class AccessLog: Service, Sendable {
                 }
                 return
             }
-            let headOK = writeHead(seq: seq, hash: last)
+            // The lines reach the disk before the head that names them.
+            let synced = fsync(descriptor) == 0
+            let headOK = synced && writeHead(seq: seq, hash: last)
             state.withLock { state in
                 state.seq = seq
                 state.last = last
@@ -297,7 +430,11 @@ public final class AccessLog: Service, Sendable {
         let synced = fsync(fd) == 0
         close(fd)
         guard written == bytes.count, synced else { return false }
-        return rename(temporary, headPath) == 0
+        guard rename(temporary, headPath) == 0 else { return false }
+        // Also through swift-log, so a copy of every head leaves the machine with the logs: an
+        // old head put back with a log cut to match can then be told from the latest one.
+        logger?.info("access log head", metadata: ["seq": "\(seq)", "hash": "\(hash)", "keyID": "\(keyID)", "time": "\(time)", "mac": "\(head.mac)"])
+        return true
     }
 
     /// Writes batches until graceful shutdown, then the last batch.
@@ -409,6 +546,12 @@ public enum AccessLogVerifier {
             }
             guard AccessLogChain.hash(of: record, prev: prev) == hash else {
                 throw .brokenChain(path: path, line: lineNumber, field: "hash", reason: "the line's content does not match its hash (edited)")
+            }
+            // The hash covers the decoded record: the raw line must be exactly its encoding, so
+            // an added, duplicated or reordered key (invisible to the decoder) is caught too.
+            guard let canonical = try? AccessLogChain.encoder.encode(record), canonical.elementsEqual(raw) else {
+                throw .brokenChain(path: path, line: lineNumber, field: "(line)",
+                                   reason: "the line is not byte for byte the record the server wrote (a key added, duplicated or reordered)")
             }
             seq = lineSeq
             last = hash

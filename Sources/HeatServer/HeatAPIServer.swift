@@ -63,8 +63,9 @@ public struct HeatAPIServer: Sendable {
         if let path = configuration.jwks { external = try ExternalKey.loadSet(path: path) }
         let authority = try await TokenAuthority(keys: keys, external: external, externalIssuer: configuration.jwksIssuer,
                                                  externalAudience: configuration.jwksAudience, revocations: revocations)
-        // The access log's head is signed with a key derived from the server's own newest key.
-        let headKey = authority.key
+        // The access log's head is signed with a key derived from the server's newest own key
+        // that is not revoked; with every generation revoked the server does not start.
+        let headKey = try authority.signingKey()
         let catalog = try ReleaseCatalog.load(folder: configuration.releases)
         var scorer: RiskScorer?
         if let model = configuration.model {
@@ -75,7 +76,7 @@ public struct HeatAPIServer: Sendable {
             }
         }
         let accessLog = try AccessLog(path: configuration.accessLogPath, headKey: AccessLogChain.headKey(from: headKey), keyID: headKey.keyID,
-                                       headPath: configuration.accessLogHead)
+                                       headPath: configuration.accessLogHead, verificationKeys: keys, logger: logger)
         return HeatAPIServer(
             configuration: configuration, policy: policy, authority: authority, accessLog: accessLog,
             limiter: RateLimiter(ratePerSecond: configuration.limits.ratePerSecond, burst: configuration.limits.burst),
@@ -164,7 +165,8 @@ public struct HeatAPIServer: Sendable {
     /// The live session named by the request's cookie, if any.
     func session(of request: Request) -> SessionStore.Session? {
         guard let cookie = request.headers[.cookie], let id = SessionStore.sessionID(inCookieHeader: cookie) else { return nil }
-        return sessions.session(id)
+        guard let session = sessions.session(id), !authority.isRevoked(session.identity) else { return nil }
+        return session
     }
 
     /// Verifies the request's bearer token, or else its session cookie (then a state-changing
@@ -173,7 +175,13 @@ public struct HeatAPIServer: Sendable {
     /// - Returns: the identity and, for a cookie, the session id.
     func authenticate(_ request: Request) async throws -> (Identity, String?) {
         guard let header = request.headers[.authorization] else {
-            guard let session = session(of: request) else { throw APIError.missingToken }
+            guard let cookie = request.headers[.cookie], let id = SessionStore.sessionID(inCookieHeader: cookie),
+                  let session = sessions.session(id) else { throw APIError.missingToken }
+            // Revocation applies to the session opened with a token as it does to the token.
+            if authority.isRevoked(session.identity) {
+                sessions.remove(id)
+                throw TokenRefusal(code: "revoked_token", reason: "the session's token is revoked").apiError
+            }
             if request.method != .get && request.method != .head {
                 let sent = request.headers[.init("X-CSRF-Token")!] ?? ""
                 guard SessionStore.constantTimeEqual(sent, session.csrf) else {
@@ -250,7 +258,10 @@ struct ReleaseWatcher: Service {
                         server.logger.notice("token revocation list reloaded", metadata: ["kids": "\(server.authority.revocations.list.kids.count)", "jtis": "\(server.authority.revocations.list.jtis.count)"])
                     }
                 } catch {
-                    server.logger.error("token revocation list not reloaded (the previous list stays): \(error)")
+                    server.logger.error("token revocation list not reloaded (the previous list stays; readyz not ready): \(error)")
+                    server.metrics.makeCounter(
+                        descriptor: MetricNameDescriptor(metricName: "heat_revocation_reload_failures", unitName: "total",
+                                                         helpText: "Failed re-reads of revoked.json (the previous list stays)")).increment()
                 }
                 let now = ReleaseCatalog.fingerprint(of: folder)
                 guard now != seen else { continue }

@@ -56,6 +56,10 @@ struct RouteHandlers: Sendable {
         let current = server.state.current
         guard current.ready else { throw APIError.notReady }
         guard server.accessLog.isHealthy else { throw APIError.auditUnavailable }
+        guard server.authority.revocations.isHealthy else {
+            throw APIError(status: .serviceUnavailable, code: "not_ready",
+                           message: "the token revocation list could not be re-read (the previous list stays in force)")
+        }
         struct Ready: Encodable { var status: String; var releases: Int; var generation: Int; var scoring: Bool }
         return json(Ready(status: "ready", releases: current.catalog.entries.count, generation: current.generation, scoring: server.scorer != nil))
     }
@@ -204,9 +208,15 @@ struct RouteHandlers: Sendable {
         try await Self.withDeadline(server.configuration.limits.requestTimeout, work)
     }
 
-    /// ``withTimeout(_:)`` with an explicit limit.
-    static func withDeadline<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        let task = Task(executorPreference: OffPoolExecutor.shared) { try await work() }
+    /// ``withTimeout(_:)`` with an explicit limit; 503 `busy` when the executor's pool and queue
+    /// are full.
+    static func withDeadline<T: Sendable>(_ limit: Duration, executor: OffPoolExecutor = .shared,
+                                          _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard executor.admit() else { throw APIError.busy }
+        let task = Task(executorPreference: executor) {
+            defer { executor.release() }
+            return try await work()
+        }
         let outcome = Outcome<T>()
         let (signal, continuation) = AsyncStream<Void>.makeStream()
         let waiter = Task.detached {
@@ -363,7 +373,7 @@ struct RouteHandlers: Sendable {
 
     /// A server-sent event stream: `event: release` each time a new release is loaded. The stream
     /// ends on graceful shutdown, after 10 minutes (the client reconnects), or when the token (or
-    /// session) expires, with `event: expired`. A token holds at most
+    /// session) expires, with `event: expired`, or when its `kid` or `jti` is revoked, with `event: revoked`. A token holds at most
     /// ``StreamCounter/maximumPerToken`` streams at once (429 `too_many_streams` beyond).
     func events(_ request: Request, _ context: HeatRequestContext) throws -> Response {
         let (identity, _) = try identity(context)
@@ -376,6 +386,7 @@ struct RouteHandlers: Sendable {
                            message: "this token already holds \(StreamCounter.maximumPerToken) event streams open")
         }
         let state = server.state
+        let authority = server.authority
         let start = state.current.generation
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -390,6 +401,11 @@ struct RouteHandlers: Sendable {
                 }
                 try await Task.sleep(for: .milliseconds(250))
                 ticks += 1
+                // A token (or the token behind a session) revoked while the stream is open ends it.
+                if authority.isRevoked(identity) {
+                    try await writer.write(ByteBuffer(string: "event: revoked\ndata: {}\n\n"))
+                    break
+                }
                 let now = state.current.generation
                 if now != seen {
                     seen = now

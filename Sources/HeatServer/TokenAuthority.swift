@@ -15,14 +15,18 @@ public struct Identity: Sendable, Equatable {
     public var tokenID: String
     /// When the token expires.
     public var expires: Date
+    /// The key id (`kid`) the token was verified with, checked against the live revocation list
+    /// for as long as the identity is used (dashboard sessions, event streams).
+    public var keyID: String?
 
     /// Creates an identity.
-    public init(role: String, manager: String?, subject: String, tokenID: String, expires: Date) {
+    public init(role: String, manager: String?, subject: String, tokenID: String, expires: Date, keyID: String? = nil) {
         self.role = role
         self.manager = manager
         self.subject = subject
         self.tokenID = tokenID
         self.expires = expires
+        self.keyID = keyID
     }
 }
 
@@ -132,12 +136,22 @@ public struct TokenAuthority: Sendable {
         if let clash = external.first(where: { own.contains($0.kid) }) {
             throw .badJWKS(path: "--jwks", field: "kid \(clash.kid)", reason: "also the id of one of the server's own token keys")
         }
-        self = await TokenAuthority(own: keys, external: external, externalIssuer: externalIssuer ?? newest.issuer,
+        // Every key must be usable: a key that cannot be added refuses the start, never a
+        // silently smaller key set.
+        var edKeys: [String: EdDSA.PublicKey] = [:]
+        for key in external where key.algorithm == .eddsa {
+            do {
+                edKeys[key.kid] = try EdDSA.PublicKey(x: Self.base64URLEncode(key.material), curve: .ed25519)
+            } catch {
+                throw .badJWKS(path: "--jwks", field: "kid \(key.kid)", reason: "not a usable Ed25519 public key")
+            }
+        }
+        self = await TokenAuthority(own: keys, external: external, edKeys: edKeys, externalIssuer: externalIssuer ?? newest.issuer,
                                     externalAudience: externalAudience ?? newest.audience, revocations: revocations, skew: skew)
     }
 
-    private init(own keys: [TokenKey], external: [ExternalKey], externalIssuer: String, externalAudience: String,
-                 revocations: RevocationList, skew: TimeInterval) async {
+    private init(own keys: [TokenKey], external: [ExternalKey], edKeys: [String: EdDSA.PublicKey] = [:], externalIssuer: String,
+                 externalAudience: String, revocations: RevocationList, skew: TimeInterval) async {
         self.keys = keys
         self.key = keys[keys.count - 1]
         self.external = external
@@ -156,9 +170,9 @@ public struct TokenAuthority: Sendable {
             case .hs256:
                 await collection.add(hmac: HMACKey(from: key.material), digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.kid))
             case .eddsa:
-                if let publicKey = try? EdDSA.PublicKey(x: Self.base64URLEncode(key.material), curve: .ed25519) {
-                    await collection.add(eddsa: publicKey, kid: JWKIdentifier(string: key.kid))
-                }
+                // Parsed (or refused) by the public initialiser; a key missing here gets no pin.
+                guard let publicKey = edKeys[key.kid] else { continue }
+                await collection.add(eddsa: publicKey, kid: JWKIdentifier(string: key.kid))
             }
             pins[key.kid] = Pin(algorithm: key.algorithm.rawValue, issuer: externalIssuer, audience: externalAudience)
         }
@@ -220,13 +234,13 @@ public struct TokenAuthority: Sendable {
         guard let alg, alg == "HS256" || alg == "EdDSA" else {
             throw TokenRefusal(code: "unsupported_algorithm", reason: "the header names algorithm \(alg ?? "(none)"); only HS256 and EdDSA are accepted")
         }
-        // A token without kid is for the newest own key (tokens of earlier versions); an
-        // external provider's tokens must name their key.
-        var kid = key.keyID
-        if let raw = header["kid"] {
-            guard let text = raw as? String else { throw TokenRefusal(code: "malformed_token", reason: "the kid header is not a string") }
-            kid = text
+        // Every token the server issues names its key. A token without kid is refused: jwt-kit
+        // would verify it with its default key (the oldest generation, possibly revoked) while
+        // the pin and revocation checks here would look at another key.
+        guard let raw = header["kid"] else {
+            throw TokenRefusal(code: "bad_signature", reason: "the token names no key id")
         }
+        guard let kid = raw as? String else { throw TokenRefusal(code: "malformed_token", reason: "the kid header is not a string") }
         guard let pin = pins[kid] else {
             throw TokenRefusal(code: "bad_signature", reason: "the token names an unknown key id")
         }
@@ -270,7 +284,18 @@ public struct TokenAuthority: Sendable {
             throw TokenRefusal(code: "missing_claim", reason: "the role claim is empty")
         }
         return Identity(role: claims.role, manager: claims.manager, subject: claims.sub.value, tokenID: claims.jti.value,
-                        expires: claims.exp.value)
+                        expires: claims.exp.value, keyID: kid)
+    }
+
+    /// Whether the live revocation list now names the identity's key id or token id: checked
+    /// again on every use of a dashboard session and on every tick of an event stream.
+    ///
+    /// - Parameter identity: an identity this authority verified.
+    /// - Returns: `true` when its `kid` or `jti` is revoked.
+    public func isRevoked(_ identity: Identity) -> Bool {
+        let list = revocations.list
+        if let kid = identity.keyID, list.kids.contains(kid) { return true }
+        return list.jtis.contains(identity.tokenID)
     }
 
     static func base64URLEncode(_ bytes: [UInt8]) -> String {

@@ -32,14 +32,27 @@ public struct TokenRevocations: Sendable, Equatable, Codable {
         var jtis: [String]
     }
 
-    /// Reads `folder/revoked.json` (an empty list when there is none).
+    /// Reads `folder/revoked.json`.
     ///
-    /// - Parameter folder: the token-keys folder.
+    /// Only a file that does not exist means an empty list (and only when `missingIsEmpty`); a
+    /// file that exists but cannot be read is an error, never an empty list.
+    ///
+    /// - Parameters:
+    ///   - folder: the token-keys folder.
+    ///   - missingIsEmpty: whether a missing file is an empty list (at start) or an error (a
+    ///     running server's file that disappeared).
     /// - Returns: the list.
     /// - Throws: ``ServerError/badRevocations(path:field:reason:)`` naming the field at fault.
-    public static func load(fromFolder folder: String) throws(ServerError) -> TokenRevocations {
+    public static func load(fromFolder folder: String, missingIsEmpty: Bool = true) throws(ServerError) -> TokenRevocations {
         let path = URL(filePath: folder).appending(path: fileName).path
-        guard let data = FileManager.default.contents(atPath: path) else { return TokenRevocations() }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            if missingIsEmpty { return TokenRevocations() }
+            throw .badRevocations(path: path, field: "(file)", reason: "the file disappeared; the previous list stays")
+        }
+        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            throw .badRevocations(path: path, field: "(file)", reason: "the file exists but cannot be read")
+        }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw .badRevocations(path: path, field: "(file)", reason: "not a JSON object")
         }
@@ -77,7 +90,7 @@ public struct TokenRevocations: Sendable, Equatable, Codable {
 /// The live revocation list of a running server: reloaded from the token-keys folder by the
 /// release watcher whenever `revoked.json` changes, read by every verification.
 public final class RevocationList: Sendable {
-    private let current: Mutex<(list: TokenRevocations, stamp: String)>
+    private let current: Mutex<(list: TokenRevocations, stamp: String, healthy: Bool)>
     /// The folder it reloads from, if any.
     public let folder: String?
 
@@ -87,12 +100,16 @@ public final class RevocationList: Sendable {
     ///   - list: the initial revocations.
     ///   - folder: the token-keys folder to reload from.
     public init(_ list: TokenRevocations = TokenRevocations(), folder: String? = nil) {
-        current = Mutex((list, folder.map(Self.stamp(of:)) ?? ""))
+        current = Mutex((list, folder.map(Self.stamp(of:)) ?? "", true))
         self.folder = folder
     }
 
     /// The revocations now.
     public var list: TokenRevocations { current.withLock { $0.list } }
+
+    /// Whether the last reload succeeded. After a failed one the previous list stays in force
+    /// and `/readyz` answers 503 `not_ready` until the file reads again.
+    public var isHealthy: Bool { current.withLock { $0.healthy } }
 
     static func stamp(of folder: String) -> String {
         let path = URL(filePath: folder).appending(path: TokenRevocations.fileName).path
@@ -104,14 +121,21 @@ public final class RevocationList: Sendable {
     /// Reloads the file when it changed.
     ///
     /// - Returns: `true` when a new list was loaded.
-    /// - Throws: ``ServerError/badRevocations(path:field:reason:)``; the previous list stays.
+    /// - Throws: ``ServerError/badRevocations(path:field:reason:)``; the previous list stays,
+    ///   ``isHealthy`` turns false, and the next call tries again.
     @discardableResult
     public func reloadIfChanged() throws(ServerError) -> Bool {
         guard let folder else { return false }
         let stamp = Self.stamp(of: folder)
         guard stamp != current.withLock({ $0.stamp }) else { return false }
-        let list = try TokenRevocations.load(fromFolder: folder)
-        current.withLock { $0 = (list, stamp) }
+        let list: TokenRevocations
+        do {
+            list = try TokenRevocations.load(fromFolder: folder, missingIsEmpty: false)
+        } catch {
+            current.withLock { $0.healthy = false }
+            throw error
+        }
+        current.withLock { $0 = (list, stamp, true) }
         return true
     }
 }
