@@ -189,7 +189,8 @@ public final class AccessLog: Service, Sendable {
         guard fd >= 0 else { throw .unwritable(path: path, reason: String(cString: strerror(errno))) }
         descriptor = fd
         self.path = path
-        self.headPath = headPath ?? path + ".head"
+        let headFile = headPath ?? path + ".head"
+        self.headPath = headFile
         self.headKey = headKey
         self.keyID = keyID
         self.logger = logger
@@ -214,7 +215,7 @@ public final class AccessLog: Service, Sendable {
         if let headKey {
             var keys: [String: SymmetricKey] = [keyID: headKey]
             for key in verificationKeys where keys[key.keyID] == nil { keys[key.keyID] = AccessLogChain.headKey(from: key) }
-            sealed = Self.headProblem(path: path, headPath: self.headPath, lastSeq: lastSeq, lastHash: lastHash, keys: keys)
+            sealed = Self.headProblem(path: path, headPath: headFile, lastSeq: lastSeq, lastHash: lastHash, keys: keys)
         }
         sealedReason = sealed
         if let sealed {

@@ -43,9 +43,9 @@ public final class OffPoolExecutor: TaskExecutor, Sendable {
         threadCount = count
         self.queueLimit = max(0, queueLimit ?? 8 * count)
         for index in 0..<count {
-            let queue = queue
+            let jobs = self.queue
             let thread = Thread {
-                while true { queue.next()() }
+                while true { jobs.next()() }
             }
             thread.name = "heat-offpool-\(index)"
             thread.start()
