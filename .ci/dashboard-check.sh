@@ -9,7 +9,9 @@
 # release as OUT_DIR/results.json), checks the security headers and the filter controls (manager
 # and search; branch, segment and region when released), stops the server with SIGTERM
 # (graceful shutdown must exit 0), then renders the page with .ci/browser-check.sh at 1280 and
-# 390 px (every section present, screenshots kept in SHOTS_DIR).
+# 390 px (every section present, screenshots kept in SHOTS_DIR), and opens the manager's dashboard
+# with a branch and level filter in the address's fragment at both widths, checking that exactly
+# the client rows of that branch and level stay visible.
 # Exit status: 0 pass, 1 check failed, 2 setup error.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -45,7 +47,73 @@ for control in filter-manager search; do
     grep -q "id=\"$control\"" "$out/index.html" || { echo "dashboard-check: the dashboard lacks its $control filter" >&2; exit 1; }
 done
 cp "$releases/executive.json" "$out/results.json"
+# The manager's dashboard (client rows with their groups) and the page's script, for the filter check.
+manager_token="$(sed -n 's/^manager ([^)]*): //p' "$work/tokens.txt")"
+filter_dir="$out/manager-filter"
+mkdir -p "$filter_dir"
+curl -sf -c "$work/manager-cookies" -X POST -H "Authorization: Bearer $manager_token" "$base/v1/session" > /dev/null
+curl -sf -b "$work/manager-cookies" "$base/dashboard" | sed 's|src="/static/dashboard.js"|src="dashboard.js"|' > "$filter_dir/index.html"
+curl -sf "$base/static/dashboard.js" > "$filter_dir/dashboard.js"
 kill -TERM "$pid"
 if ! wait "$pid"; then echo "dashboard-check: graceful shutdown did not exit 0" >&2; exit 1; fi
 "$here/browser-check.sh" "$out" "$shots"
+
+# The filters narrow the client rows, in the browser: open the manager's page with a branch and
+# a level in the address's fragment (as a bookmarked view would) at both widths, and compare the
+# client rows the script leaves visible with the rows that name that branch and level.
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "dashboard-check: python3 not found: the in-browser filter check is skipped" >&2
+    echo "dashboard-check: passed"; exit 0
+fi
+browser="${BROWSER:-}"
+if [[ -z "$browser" ]]; then
+    for candidate in chromium-headless-shell chromium chromium-browser google-chrome headless_shell /usr/lib/chromium/headless_shell; do
+        if command -v "$candidate" >/dev/null 2>&1; then browser="$(command -v "$candidate")"; break; fi
+    done
+fi
+[[ -n "$browser" ]] || { echo "dashboard-check: no browser for the filter check" >&2; exit 2; }
+read -r branch level expected total < <(python3 - "$filter_dir/index.html" <<'PY'
+import re, sys, collections
+html = open(sys.argv[1], encoding="utf-8").read()
+table = re.search(r'<table class="clients">.*?</table>', html, re.S)
+rows = re.findall(r'<tr([^>]*)>(.*?)</tr>', table.group(0), re.S) if table else []
+rows = [(attrs, body) for attrs, body in rows if 'data-branch=' in attrs]
+if not rows:
+    print("- - 0 0"); sys.exit()
+pairs = collections.Counter()
+for attrs, body in rows:
+    branch = re.search(r'data-branch="([^"]*)"', attrs).group(1)
+    level = re.search(r'level-(cold|cool|warm|hot)', body).group(1)
+    pairs[(branch, level)] += 1
+# The most common pair that is not every row, so the filter has something to hide.
+(branch, level), count = max(((k, v) for k, v in pairs.items() if v < len(rows)), key=lambda kv: kv[1], default=(next(iter(pairs)), len(rows)))
+print(branch, level, count, len(rows))
+PY
+)
+if [[ "$total" == 0 ]]; then echo "dashboard-check: the manager's client rows carry no data-branch (filters cannot narrow them)" >&2; exit 1; fi
+for width in 1280 390; do
+    dom="$work/filter-$width.html"
+    timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+        --allow-file-access-from-files --window-size="$width,900" --dump-dom \
+        "file://$(cd "$filter_dir" && pwd)/index.html#branch=$branch&level=$level" > "$dom" 2>/dev/null \
+        || { echo "dashboard-check: the browser could not load the filtered dashboard at $width px" >&2; exit 1; }
+    shown="$(python3 - "$dom" "$branch" "$level" <<'PY'
+import re, sys
+html, branch, level = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2], sys.argv[3]
+table = re.search(r'<table class="clients">.*?</table>', html, re.S)
+visible = 0
+for attrs, body in re.findall(r'<tr([^>]*)>(.*?)</tr>', table.group(0) if table else "", re.S):
+    if 'data-branch=' not in attrs or 'row-hidden' in attrs:
+        continue
+    if f'data-branch="{branch}"' not in attrs or f'level-{level}' not in body:
+        print("wrong"); sys.exit()
+    visible += 1
+print(visible)
+PY
+)"
+    if [[ "$shown" != "$expected" ]]; then
+        echo "dashboard-check: at $width px the filter branch=$branch level=$level shows $shown client rows, expected $expected of $total" >&2; exit 1
+    fi
+    echo "dashboard-check: ok: branch and level filters narrow the client rows to $expected of $total at $width px" >&2
+done
 echo "dashboard-check: passed"

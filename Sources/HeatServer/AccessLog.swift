@@ -41,6 +41,15 @@ public struct AccessRecord: Sendable, Codable, Equatable {
     public var prev: String? = nil
     /// SHA-256 (hex) of ``prev`` and this line's JSON without `hash`.
     public var hash: String? = nil
+    /// On a gap record (``outcome`` `gap`): how many lines were lost before it.
+    public var dropped: Int? = nil
+    /// On a gap record: why the lines were lost, and the times of the first and last of them.
+    public var reason: String? = nil
+
+    /// The ``outcome`` of a gap record: a chained line the server writes in place of lines it
+    /// had to drop (the queue was full while the file could not be written), so the loss is in
+    /// the chain and `heatctl serve verify-log` reports it.
+    public static let gapOutcome = "gap"
 }
 
 /// The hash chain of the access log and the HMAC of its signed head.
@@ -134,8 +143,11 @@ public enum AccessLogChain {
 public final class AccessLog: Service, Sendable {
     /// The longest a line waits in memory.
     public static let flushInterval: Duration = .milliseconds(200)
-    /// The most lines held in memory while the file cannot be written.
-    public static let maximumPending = 100_000
+    /// The default most lines held in memory while the file cannot be written.
+    public static let defaultMaximumPending = 100_000
+    /// The most lines held in memory while the file cannot be written; beyond, the oldest are
+    /// dropped, counted, and recorded by a gap record in the chain once a write succeeds.
+    public let maximumPending: Int
 
     struct State {
         var pending: [AccessRecord] = []
@@ -147,6 +159,13 @@ public final class AccessLog: Service, Sendable {
         var tornWrite = false
         /// The head does not authenticate the file's tail: nothing is written over it.
         var sealed = false
+        /// Lines dropped since the last gap record (written before the next batch).
+        var unrecordedDrops = 0
+        /// The times of the first and last of those lines.
+        var firstDropped: String?
+        var lastDropped: String?
+        /// Fault injection for tests: the next writes that fail as if the disk were full.
+        var failNextWrites = 0
     }
 
     private let descriptor: Int32
@@ -177,6 +196,7 @@ public final class AccessLog: Service, Sendable {
     ///     generation signed.
     ///   - logger: where the cut of a torn line, a head that does not authenticate the log and
     ///     each batch's head are logged.
+    ///   - maximumPending: the most lines held in memory while the file cannot be written.
     /// - Throws: ``ServerError/unwritable(path:reason:)`` when it cannot be opened.
     ///
     /// At open, a torn last line (no final newline: a crash in the middle of a write) is cut
@@ -184,7 +204,8 @@ public final class AccessLog: Service, Sendable {
     /// must be within the existing signed head's reach (the head's line, then a chain to the
     /// end); otherwise the log is sealed: unhealthy, and nothing is written over it.
     public init(path: String, headKey: SymmetricKey? = nil, keyID: String = "", headPath: String? = nil,
-                verificationKeys: [TokenKey] = [], logger: Logger? = nil) throws(ServerError) {
+                verificationKeys: [TokenKey] = [], logger: Logger? = nil, maximumPending: Int = AccessLog.defaultMaximumPending) throws(ServerError) {
+        self.maximumPending = max(1, maximumPending)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .unwritable(path: path, reason: String(cString: strerror(errno))) }
         descriptor = fd
@@ -321,21 +342,47 @@ public final class AccessLog: Service, Sendable {
     ///
     /// - Parameter record: the record.
     public func record(_ record: AccessRecord) {
+        let limit = maximumPending
         state.withLock { state in
-            if state.pending.count >= Self.maximumPending {
-                state.pending.removeFirst()
-                state.droppedLines += 1
-                state.healthy = false
-            }
+            if state.pending.count >= limit { Self.drop(state.pending.count - limit + 1, from: &state) }
             state.pending.append(record)
         }
     }
 
-    /// Whether the last write succeeded and no line was lost (`/readyz` answers 503 otherwise).
+    /// Drops the `count` oldest queued lines, counting them for the next gap record.
+    static func drop(_ count: Int, from state: inout State) {
+        guard count > 0 else { return }
+        let lost = state.pending.prefix(count)
+        if state.unrecordedDrops == 0 { state.firstDropped = lost.first?.time }
+        state.lastDropped = lost.last?.time ?? state.lastDropped
+        state.pending.removeFirst(min(count, state.pending.count))
+        state.droppedLines += count
+        state.unrecordedDrops += count
+        state.healthy = false
+    }
+
+    /// Makes the next `count` writes fail as if the disk were full (tests).
+    func failNextWrites(_ count: Int) {
+        state.withLock { $0.failNextWrites = count }
+    }
+
+    /// The gap record written before the next batch for lines dropped since the last one.
+    static func gapRecord(dropped: Int, first: String?, last: String?, failedWrites: Int, limit: Int) -> AccessRecord {
+        var record = AccessRecord(time: Date().formatted(.iso8601), outcome: AccessRecord.gapOutcome, method: "-", path: "-", status: 0,
+                                  code: nil, role: nil, subject: nil, tokenID: nil, micros: 0)
+        record.dropped = dropped
+        record.reason = "the queue held \(limit) lines while the log could not be written (\(failedWrites) failed writes so far); "
+            + "the \(dropped) oldest queued lines were dropped (requests from \(first ?? "?") to \(last ?? "?"))"
+        return record
+    }
+
+    /// Whether the last write succeeded and every lost line is recorded by a gap record in the
+    /// chain (`/readyz` answers 503 otherwise).
     public var isHealthy: Bool { state.withLock { $0.healthy } }
     /// Batches that could not be written (kept queued and retried).
     public var failedWrites: Int { state.withLock { $0.failedWrites } }
-    /// Lines dropped because the queue was full while the file could not be written.
+    /// Lines dropped because the queue was full while the file could not be written (each loss
+    /// is recorded in the chain by a gap record once a write succeeds).
     public var droppedLines: Int { state.withLock { $0.droppedLines } }
     /// Lines written so far in the current chain (the last ``AccessRecord/seq``).
     public var lastSequence: Int { state.withLock { $0.seq } }
@@ -344,26 +391,33 @@ public final class AccessLog: Service, Sendable {
     /// queued for the next attempt and the log turns unhealthy.
     public func flush() {
         writing.withLock { _ in
-            let (batch, startSeq, startHash, torn) = state.withLock { state -> ([AccessRecord], Int, String, Bool) in
+            let limit = maximumPending
+            let (batch, startSeq, startHash, torn, gap, failNow) = state.withLock { state -> ([AccessRecord], Int, String, Bool, AccessRecord?, Bool) in
                 let taken = state.pending
                 state.pending.removeAll(keepingCapacity: true)
-                return (taken, state.seq, state.last, state.tornWrite)
+                let gap = state.unrecordedDrops > 0
+                    ? Self.gapRecord(dropped: state.unrecordedDrops, first: state.firstDropped, last: state.lastDropped,
+                                     failedWrites: state.failedWrites, limit: limit)
+                    : nil
+                let failNow = state.failNextWrites > 0
+                if failNow { state.failNextWrites -= 1 }
+                return (taken, state.seq, state.last, state.tornWrite, gap, failNow)
             }
-            guard !batch.isEmpty else { return }
+            guard !batch.isEmpty || gap != nil else { return }
             if sealedReason != nil {
                 // The head does not authenticate the file: write nothing over it. The lines stay
                 // queued (up to maximumPending) for the operator to see in the metrics.
                 state.withLock { state in
                     state.pending.insert(contentsOf: batch, at: 0)
-                    let excess = state.pending.count - Self.maximumPending
-                    if excess > 0 { state.pending.removeFirst(excess); state.droppedLines += excess }
+                    Self.drop(state.pending.count - limit, from: &state)
                 }
                 return
             }
             var seq = startSeq
             var last = startHash
             var bytes: [UInt8] = torn ? [UInt8(ascii: "\n")] : []
-            for var record in batch {
+            // Lines lost since the last batch: a gap record in their place, before the batch.
+            for var record in (gap.map { [$0] } ?? []) + batch {
                 seq += 1
                 record.seq = seq
                 record.prev = last
@@ -373,13 +427,14 @@ public final class AccessLog: Service, Sendable {
                 bytes.append(contentsOf: line)
                 bytes.append(UInt8(ascii: "\n"))
             }
-            let written = Self.writeAll(descriptor, bytes)
+            let written = failNow ? 0 : Self.writeAll(descriptor, bytes)
             guard written == bytes.count else {
                 state.withLock { state in
                     state.pending.insert(contentsOf: batch, at: 0)
                     state.failedWrites += 1
                     state.healthy = false
                     if written > 0 { state.tornWrite = true }
+                    Self.drop(state.pending.count - limit, from: &state)
                 }
                 return
             }
@@ -390,8 +445,13 @@ public final class AccessLog: Service, Sendable {
                 state.seq = seq
                 state.last = last
                 state.tornWrite = false
+                if let dropped = gap?.dropped {
+                    // The gap is in the chain now; lines dropped meanwhile wait for the next one.
+                    state.unrecordedDrops -= dropped
+                    if state.unrecordedDrops == 0 { state.firstDropped = nil; state.lastDropped = nil }
+                }
                 if headOK {
-                    state.healthy = state.droppedLines == 0
+                    state.healthy = state.unrecordedDrops == 0
                 } else {
                     state.failedWrites += 1
                     state.healthy = false
@@ -459,12 +519,18 @@ public enum AccessLogError: ClassifiedError, Equatable {
     case brokenChain(path: String, line: Int, field: String, reason: String)
     /// The signed head does not match the log or its MAC does not verify (exit 1).
     case badHead(path: String, field: String, reason: String)
+    /// The server recorded lost lines (a gap record: the queue overflowed while the file could
+    /// not be written) and gaps were not allowed (exit 1).
+    case gap(path: String, line: Int, dropped: Int, reason: String)
+    /// Lines without a place in the chain before its first line (an earlier version's lines, or
+    /// lines put there) and such a prefix was not allowed (exit 1).
+    case unchainedPrefix(path: String, line: Int)
 
     /// The category that decides the exit code.
     public var category: ErrorCategory {
         switch self {
         case .unreadable: .noInput
-        case .brokenChain, .badHead: .integrityViolation
+        case .brokenChain, .badHead, .gap, .unchainedPrefix: .integrityViolation
         }
     }
 
@@ -474,6 +540,10 @@ public enum AccessLogError: ClassifiedError, Equatable {
         case .unreadable(let path, let reason): "\(path): cannot be read: \(reason)"
         case .brokenChain(let path, let line, let field, let reason): "\(path):\(line): field \(field): \(reason)"
         case .badHead(let path, let field, let reason): "\(path): field \(field): \(reason)"
+        case .gap(let path, let line, let dropped, let reason):
+            "\(path):\(line): field dropped: the server lost \(dropped) lines here: \(reason)"
+        case .unchainedPrefix(let path, let line):
+            "\(path):\(line): field seq: an unchained line before the chain (no seq, prev, hash): nothing proves it was written by the server or that lines around it are complete"
         }
     }
 
@@ -482,6 +552,8 @@ public enum AccessLogError: ClassifiedError, Equatable {
         switch self {
         case .unreadable: "give the access log the server wrote (--access-log) and its token-keys folder"
         case .brokenChain, .badHead: "the access log was altered after the server wrote it: keep this copy as evidence and restore the log from a backup"
+        case .gap: "the log is authentic but incomplete (the disk was full or failing); pass --allow-gaps to accept recorded gaps and have them counted"
+        case .unchainedPrefix: "lines of an earlier server version start the log; pass --allow-unchained-prefix to accept them and have them counted"
         }
     }
 }
@@ -501,6 +573,21 @@ public enum AccessLogVerifier {
         public var unchained: Int
         /// Whether a signed head was found and verified.
         public var headVerified: Bool
+        /// The gap records found (with `allowGaps`): where the server lost lines, and why.
+        public var gaps: [Gap] = []
+
+        /// A gap record: lines the server lost and recorded in the chain.
+        public struct Gap: Sendable, Equatable {
+            /// The gap record's line number (1-based).
+            public var line: Int
+            /// How many lines were lost.
+            public var dropped: Int
+            /// The server's reason.
+            public var reason: String
+        }
+
+        /// The lines lost in all gaps.
+        public var droppedLines: Int { gaps.reduce(0) { $0 + $1.dropped } }
     }
 
     /// Verifies the log at `path` and its head at `headPath` (default `<path>.head`).
@@ -510,9 +597,15 @@ public enum AccessLogVerifier {
     ///   - keys: the server's token keys (the head names the one it was signed with).
     ///   - headPath: the head file.
     ///   - requireHead: refuse a log without a head (the default).
+    ///   - allowUnchainedPrefix: accept (and count) lines without `seq` / `prev` / `hash` before the
+    ///     first chained line, written by an earlier version; by default they are a violation,
+    ///     since nothing proves who wrote them.
+    ///   - allowGaps: accept (and list) gap records, where the server recorded lines it lost;
+    ///     by default a gap is a violation: the log is authentic but incomplete.
     /// - Returns: the counts.
     /// - Throws: ``AccessLogError`` naming the first line or field at fault.
-    public static func verify(path: String, keys: [TokenKey], headPath: String? = nil, requireHead: Bool = true) throws(AccessLogError) -> Report {
+    public static func verify(path: String, keys: [TokenKey], headPath: String? = nil, requireHead: Bool = true,
+                              allowUnchainedPrefix: Bool = false, allowGaps: Bool = false) throws(AccessLogError) -> Report {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .unreadable(path: path, reason: "no such file or not readable")
         }
@@ -522,6 +615,7 @@ public enum AccessLogVerifier {
         var seq = 0
         var last = AccessLogChain.genesis
         var lineNumber = 0
+        var gaps: [Report.Gap] = []
         for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             if raw.isEmpty { continue }
@@ -532,6 +626,7 @@ public enum AccessLogVerifier {
                 guard chained == 0 else {
                     throw .brokenChain(path: path, line: lineNumber, field: "seq", reason: "an unchained line after the chain started (inserted)")
                 }
+                guard allowUnchainedPrefix else { throw .unchainedPrefix(path: path, line: lineNumber) }
                 unchained += 1
                 continue
             }
@@ -554,6 +649,11 @@ public enum AccessLogVerifier {
                 throw .brokenChain(path: path, line: lineNumber, field: "(line)",
                                    reason: "the line is not byte for byte the record the server wrote (a key added, duplicated or reordered)")
             }
+            if record.outcome == AccessRecord.gapOutcome {
+                let gap = Report.Gap(line: lineNumber, dropped: record.dropped ?? 0, reason: record.reason ?? "(no reason recorded)")
+                guard allowGaps else { throw .gap(path: path, line: gap.line, dropped: gap.dropped, reason: gap.reason) }
+                gaps.append(gap)
+            }
             seq = lineSeq
             last = hash
             chained += 1
@@ -561,7 +661,7 @@ public enum AccessLogVerifier {
         let headFile = headPath ?? path + ".head"
         guard let headData = FileManager.default.contents(atPath: headFile) else {
             if requireHead { throw .badHead(path: headFile, field: "(file)", reason: "missing: the log's signed head is required") }
-            return Report(chained: chained, unchained: unchained, headVerified: false)
+            return Report(chained: chained, unchained: unchained, headVerified: false, gaps: gaps)
         }
         guard let head = try? decoder.decode(AccessLogChain.Head.self, from: headData) else {
             throw .badHead(path: headFile, field: "(file)", reason: "not a signed head")
@@ -582,7 +682,7 @@ public enum AccessLogVerifier {
         guard head.hash == last else {
             throw .badHead(path: headFile, field: "hash", reason: "the head's hash is not the last line's hash (the end of the log was replaced)")
         }
-        return Report(chained: chained, unchained: unchained, headVerified: true)
+        return Report(chained: chained, unchained: unchained, headVerified: true, gaps: gaps)
     }
 }
 

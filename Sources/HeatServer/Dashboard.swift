@@ -87,14 +87,17 @@ enum Dashboard {
         .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         """
 
-    /// The filter controls for `document`: one select per group kind released (its masked
-    /// references), the heat level when per-client rows are released; the search box beside them.
-    /// Filtering is client-side (the script hides table rows); nothing is sent to the server.
+    /// The filter controls for `document`: one select per group kind released (the masked
+    /// references of its groups and of its client rows), the heat level when per-client rows are
+    /// released; the search box beside them. Filtering is client-side (the script hides the rows
+    /// of the group tables and the client rows whose `data-KIND` attribute names another group);
+    /// nothing is sent to the server.
     static func filters(for document: ResultsDocument) -> String {
         var html = "<span class=\"filters\" id=\"filters\">"
         let labels: [GroupSummary.Kind: String] = [.branch: "branch", .manager: "manager", .segment: "segment", .region: "region"]
         for kind in [GroupSummary.Kind.branch, .manager, .segment, .region] {
-            let refs = Set((document.groups ?? []).filter { $0.kind == kind }.map(\.ref)).sorted()
+            let refs = Set((document.groups ?? []).filter { $0.kind == kind }.map(\.ref)
+                           + (document.clients ?? []).compactMap { $0.group(kind) }).sorted()
             guard !refs.isEmpty else { continue }
             let name = labels[kind] ?? kind.rawValue
             html += "<label for=\"filter-\(kind.rawValue)\" class=\"visually-hidden\">\(name)</label>"
@@ -172,27 +175,64 @@ enum Dashboard {
               for (var t = 0; t < tables.length; t++) { tables[t].setAttribute("data-kind", kind); }
             }
           }
+          var kinds = ["manager", "branch", "segment", "region"];
           function applyFilters() {
             var needle = search ? search.value.trim().toLowerCase() : "";
             var picks = {};
             for (var f = 0; f < groupFilters.length; f++) { picks[groupFilters[f].getAttribute("data-kind")] = groupFilters[f].value; }
             var wanted = level ? level.value : "";
             var rows = document.querySelectorAll("table tbody tr");
+            var shown = 0;
             for (var i = 0; i < rows.length; i++) {
               var row = rows[i];
-              var hit = needle === "" || row.textContent.toLowerCase().indexOf(needle) >= 0;
               var table = row.closest("table");
+              var isClient = table !== null && table.classList.contains("clients");
+              var text = row.textContent.toLowerCase();
+              if (isClient) {
+                // A client row is also found by its groups (data-manager, data-branch, ...).
+                for (var k = 0; k < kinds.length; k++) { text += " " + (row.getAttribute("data-" + kinds[k]) || "").toLowerCase(); }
+              }
+              var hit = needle === "" || text.indexOf(needle) >= 0;
               var kind = table ? table.getAttribute("data-kind") : null;
               if (hit && kind && picks[kind]) {
                 var first = row.querySelector("td");
                 hit = first !== null && first.textContent.trim() === picks[kind];
               }
-              if (hit && wanted && table && table.classList.contains("clients")) {
-                hit = row.querySelector(".level-" + wanted) !== null;
+              if (hit && isClient) {
+                // Every group filter narrows the client rows too: a row shows only when it names
+                // the picked group of each kind (a row without that group is hidden).
+                for (var p in picks) {
+                  if (picks[p] && row.getAttribute("data-" + p) !== picks[p]) { hit = false; }
+                }
+                if (hit && wanted) { hit = row.querySelector(".level-" + wanted) !== null; }
+                if (hit) { shown++; }
               }
               row.classList.toggle("row-hidden", !hit);
             }
+            document.body.setAttribute("data-clients-shown", String(shown));
+            // The filters live in the address's fragment (never sent to the server), so a view
+            // can be bookmarked and the browser check can open one.
+            var state = [];
+            for (var q in picks) { if (picks[q]) { state.push(q + "=" + encodeURIComponent(picks[q])); } }
+            if (wanted) { state.push("level=" + encodeURIComponent(wanted)); }
+            if (needle) { state.push("search=" + encodeURIComponent(needle)); }
+            try {
+              window.history.replaceState(null, "", state.length ? "#" + state.join("&") : window.location.pathname + window.location.search);
+            } catch (ignored) { /* a page opened from a file may not change its address */ }
           }
+          function restoreFilters() {
+            var fragment = window.location.hash.replace(/^#/, "");
+            if (fragment === "") { return; }
+            var parts = fragment.split("&");
+            for (var i = 0; i < parts.length; i++) {
+              var pair = parts[i].split("=");
+              var name = pair[0], value = decodeURIComponent(pair[1] || "");
+              var control = name === "search" ? search : document.getElementById("filter-" + name);
+              if (control) { control.value = value; }
+            }
+          }
+          restoreFilters();
+          applyFilters();
           if (search) { search.addEventListener("input", applyFilters); }
           if (level) { level.addEventListener("change", applyFilters); }
           for (var g = 0; g < groupFilters.length; g++) { groupFilters[g].addEventListener("change", applyFilters); }

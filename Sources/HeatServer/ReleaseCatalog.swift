@@ -95,12 +95,67 @@ public struct ReleaseCatalog: Sendable {
             }
             // The document records its manager (`heatctl release` writes it); documents of
             // earlier versions are recognised by their `M-….json` file name.
-            let stem = String(name.dropLast(5))
-            let manager = document.manager ?? (stem.hasPrefix("M-") ? stem : nil)
+            let manager = try managerOf(document, name: name, path: path)
             entries.append(Entry(name: name, document: document, manager: manager))
         }
         guard !entries.isEmpty else { throw .noReleases(path: folder) }
         return ReleaseCatalog(entries: entries, fingerprint: fingerprint)
+    }
+
+    /// The normalised form of a manager reference: `M-` and 8 to 12 lower-case hex digits (the
+    /// display form of a manager pseudonym, `DESIGN.md` section 1), accepting any case and
+    /// surrounding spaces; `nil` for anything else.
+    ///
+    /// - Parameter text: a reference (a document's `manager`, a row's, a token's claim).
+    /// - Returns: `M-` followed by the lower-cased hex digits, or `nil`.
+    public static func normalizedManager(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 10, trimmed.prefix(2).uppercased() == "M-" else { return nil }
+        let digits = trimmed.dropFirst(2).lowercased()
+        guard (8...12).contains(digits.count), digits.allSatisfy({ $0.isHexDigit && $0.isASCII }) else { return nil }
+        return "M-" + digits
+    }
+
+    /// The manager a document was released for, normalised, checked against its rows.
+    ///
+    /// The `manager` field decides (a malformed one refuses the document); without it, a file
+    /// named `M-xxxxxxxx.json` (documents of earlier versions). Every client row that names its
+    /// manager must name the same one, and a document that records its manager must name it on
+    /// every row: a manager's release holding another manager's clients is refused, so it is
+    /// never served to either.
+    static func managerOf(_ document: ResultsDocument, name: String, path: String) throws(ServerError) -> String? {
+        let manager: String?
+        if let field = document.manager {
+            guard let normalized = normalizedManager(field) else {
+                throw .badRelease(path: path, reason: "field manager: expected a manager reference M- and 8 to 12 hex digits")
+            }
+            manager = normalized
+        } else {
+            let stem = String(name.dropLast(5))
+            if stem.uppercased().hasPrefix("M-") {
+                guard let normalized = normalizedManager(stem) else {
+                    throw .badRelease(path: path, reason: "file name: a name starting M- marks a manager's release and must be M- and 8 to 12 hex digits (or record the manager in the document's manager field)")
+                }
+                manager = normalized
+            } else {
+                manager = nil
+            }
+        }
+        for (index, row) in (document.clients ?? []).enumerated() {
+            guard let rowManager = row.manager else {
+                if document.manager != nil {
+                    throw .badRelease(path: path, reason: "field clients[\(index)].manager: missing; a document released for a manager names the manager on every row")
+                }
+                continue
+            }
+            guard let manager else {
+                continue
+            }
+            guard normalizedManager(rowManager) == manager else {
+                throw .badRelease(path: path, reason: "field clients[\(index)].manager: the row belongs to another manager than the document's \(manager); the document is not served (release it again with heatctl release --manager)")
+            }
+        }
+        return manager
     }
 
     /// What `identity` may see: the newest document released to its role (else the newest
@@ -125,7 +180,7 @@ public struct ReleaseCatalog: Sendable {
             narrowed.clients = nil
         case .own:
             narrowed.clients = nil
-            if let manager = identity.manager,
+            if let manager = identity.manager.flatMap(Self.normalizedManager),
                let own = entries.first(where: { $0.manager == manager && $0.document.role == identity.role }) {
                 narrowed.clients = own.document.clients
             }

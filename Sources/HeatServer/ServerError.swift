@@ -40,12 +40,16 @@ public enum ServerError: ClassifiedError, Equatable {
     case badRevocations(path: String, field: String, reason: String)
     /// Every token key generation is revoked, so nothing may sign (exit 78).
     case noSigningKey(folder: String)
+    /// A file holding a token secret (a token key, or a `--jwks` set with an HS256 key) that
+    /// group or others may read, or that another user owns (exit 64, as for the role folders'
+    /// secret files: `DESIGN.md` section 1, mode 0600).
+    case insecureSecretFile(path: String, reason: String)
 
     /// The category that decides the exit code.
     public var category: ErrorCategory {
         switch self {
         case .missingFolder, .noReleases, .missingTokenKey: .noInput
-        case .secretMaterial, .tokenKeyExists, .invalidOption: .usage
+        case .secretMaterial, .tokenKeyExists, .invalidOption, .insecureSecretFile: .usage
         case .badRelease, .badTokenKey, .badModel, .badJWKS, .badRevocations: .dataError
         case .noSigningKey: .configuration
         case .unknownRole: .permissionDenied
@@ -84,6 +88,8 @@ public enum ServerError: ClassifiedError, Equatable {
             "\(path): field \(field): \(reason)"
         case .noSigningKey(let folder):
             "--token-keys \(folder): every token key generation is revoked"
+        case .insecureSecretFile(let path, let reason):
+            "\(path): \(reason)"
         }
     }
 
@@ -96,6 +102,7 @@ public enum ServerError: ClassifiedError, Equatable {
         case .noReleases: "write one with: heatctl release … --out DIR/results.json"
         case .invalidOption(let option, _) where option == "--ttl": "use a duration such as 90s, 15m, 1h or 1d (at most 24h)"
         case .noSigningKey: "add a generation with: heatctl token keygen --token-keys DIR"
+        case .insecureSecretFile: "run `chmod 600` on the file as the user running the server"
         case .badJWKS: "give a JSON Web Key Set: {\"keys\": [{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"kid\": …, \"alg\": \"EdDSA\", \"x\": …}]}"
         default: nil
         }

@@ -170,6 +170,9 @@ public struct TokenKey: Sendable, Equatable {
     }
 
     static func load(file url: URL, folder: String) throws(ServerError) -> TokenKey {
+        if FileManager.default.fileExists(atPath: url.path) {
+            try SecretFileMode.check(path: url.path, holding: "a token key (HS256 secret)")
+        }
         let envelope: Envelope
         do {
             envelope = try Envelope.read(from: url, expecting: .serverTokenKey)

@@ -177,7 +177,12 @@ public struct ExternalKey: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .badJWKS(path: path, field: "(file)", reason: "no such file or not readable")
         }
-        return try parseSet(data, path: path)
+        let keys = try parseSet(data, path: path)
+        // An HS256 entry is a shared secret: the file is a secret file (mode 0600, ours).
+        if let index = keys.firstIndex(where: { $0.algorithm == .hs256 }) {
+            try SecretFileMode.check(path: path, holding: "an HS256 secret (keys[\(index)].k)")
+        }
+        return keys
     }
 
     /// Parses a JSON Web Key Set.
@@ -230,5 +235,27 @@ public struct ExternalKey: Sendable, Equatable {
             }
         }
         return keys
+    }
+}
+
+/// The key-file rule of `DESIGN.md` section 1 for the server's secret files: mode 0600 (no
+/// access for group or others) and owned by the user running the server.
+enum SecretFileMode {
+    /// Refuses a secret file that group or others may access, or that another user owns.
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - holding: what secret it holds, for the message.
+    /// - Throws: ``ServerError/insecureSecretFile(path:reason:)`` (exit 64).
+    static func check(path: String, holding: String) throws(ServerError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        let mode = Int(info.st_mode) & 0o777
+        if mode & 0o077 != 0 {
+            throw .insecureSecretFile(path: path, reason: "holds \(holding) and its mode \(String(mode, radix: 8)) lets group or others read it; secret files must be mode 600")
+        }
+        if info.st_uid != geteuid() {
+            throw .insecureSecretFile(path: path, reason: "holds \(holding) and is owned by user \(info.st_uid), not by the user running the server (\(geteuid()))")
+        }
     }
 }

@@ -103,6 +103,8 @@ import Testing
         try FileManager.default.removeItem(atPath: "\(fixture.releases)/\(ServerFixture.managerA).json")
         var mine = ServerFixture.manager(clients: ServerFixture.clientsA)
         mine.manager = ServerFixture.managerA
+        // Each row names its manager too (checked against the document's).
+        for index in mine.clients?.indices ?? 0..<0 { mine.clients?[index].manager = ServerFixture.managerA }
         try ServerFixture.write(mine, to: "\(fixture.releases)/for-the-first-manager.json")
         let catalog = try ReleaseCatalog.load(folder: fixture.releases)
         #expect(catalog.entries.first { $0.name == "for-the-first-manager.json" }?.manager == ServerFixture.managerA)
@@ -199,9 +201,15 @@ import Testing
         let forged = check(original, keys: [TokenKey(secret: otherKey.secret, issuer: key.issuer, audience: key.audience)])
         if case .badHead(_, let field, _) = forged { #expect(field == "keyID") } else { Issue.record("foreign head key not caught") }
         #expect((editedError?.category.exitCode ?? 0) == 1)
-        // Lines of earlier versions before the chain are counted, not refused.
+        // Lines of earlier versions before the chain are a violation unless explicitly allowed,
+        // and then counted.
         lines.insert(#"{"method":"GET","micros":1,"outcome":"allowed","path":"/healthz","status":200,"time":"2026-11-29T00:00:00Z"}"#, at: 0)
-        #expect(check(lines.joined(separator: "\n") + "\n") == nil)
+        let prefixed = "\(folder)/prefixed.log"
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(filePath: prefixed))
+        try FileManager.default.copyItem(atPath: path + ".head", toPath: prefixed + ".head")
+        #expect(throws: AccessLogError.unchainedPrefix(path: prefixed, line: 1)) { _ = try AccessLogVerifier.verify(path: prefixed, keys: [key]) }
+        let allowed = try AccessLogVerifier.verify(path: prefixed, keys: [key], allowUnchainedPrefix: true)
+        #expect(allowed.unchained == 1 && allowed.chained == 6 && allowed.headVerified)
     }
 
     @Test func theLiveServersLogVerifies() async throws {

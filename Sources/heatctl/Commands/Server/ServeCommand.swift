@@ -173,11 +173,14 @@ struct ServeVerifyLogCommand: HeatCommand {
             head file (FILE.head) holds the last line's seq and hash, authenticated with a key \
             derived from the server's own token key. An edited, deleted, inserted or reordered \
             line is named with its line number and field (exit 1); lines deleted at the end are \
-            caught by the head. Lines of earlier versions before the first chained line are \
-            counted as unchained.
+            caught by the head. A gap record (lines the server had to drop while the file could \
+            not be written) is a violation unless --allow-gaps, which lists the gaps and counts \
+            the lost lines. Lines without seq/prev/hash before the first chained line (an \
+            earlier version's) are a violation unless --allow-unchained-prefix, which counts them.
 
-            Example:
+            Examples:
               heatctl serve verify-log --access-log access.log --token-keys token-keys/
+              heatctl serve verify-log --access-log access.log --token-keys token-keys/ --allow-gaps --allow-unchained-prefix
             """)
 
     @Option(name: .customLong("access-log"), help: "The access log the server wrote.", completion: .file())
@@ -189,13 +192,24 @@ struct ServeVerifyLogCommand: HeatCommand {
     @Option(name: .long, help: "The signed head (default: the log's path with .head appended).", completion: .file())
     var head: String?
 
+    @Flag(name: .customLong("allow-gaps"), help: "Accept gap records (lines the server recorded as lost), list them and count the lost lines.")
+    var allowGaps = false
+
+    @Flag(name: .customLong("allow-unchained-prefix"), help: "Accept lines of an earlier version (no seq/prev/hash) before the first chained line, and count them.")
+    var allowUnchainedPrefix = false
+
     @OptionGroup var global: GlobalOptions
 
     func execute() async throws {
         let keys = try TokenKey.loadAll(fromFolder: tokenKeys)
-        let report = try AccessLogVerifier.verify(path: accessLog, keys: keys, headPath: head)
+        let report = try AccessLogVerifier.verify(path: accessLog, keys: keys, headPath: head,
+                                                  allowUnchainedPrefix: allowUnchainedPrefix, allowGaps: allowGaps)
+        for gap in report.gaps {
+            Console.output("\(accessLog):\(gap.line): gap: \(gap.dropped) lines lost: \(gap.reason)")
+        }
         Console.output("\(accessLog): \(report.chained) chained lines verified, head signed and matching" +
-                       (report.unchained > 0 ? "; \(report.unchained) earlier unchained lines before the chain" : ""))
+                       (report.unchained > 0 ? "; \(report.unchained) earlier unchained lines before the chain (allowed)" : "") +
+                       (report.gaps.isEmpty ? "" : "; \(report.gaps.count) gaps, \(report.droppedLines) lines lost (allowed)"))
     }
 }
 #endif
