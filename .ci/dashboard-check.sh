@@ -116,4 +116,41 @@ PY
     fi
     echo "dashboard-check: ok: branch and level filters narrow the client rows to $expected of $total at $width px" >&2
 done
+
+# The executive's page: the branch filter narrows the branch group table to the picked branch.
+exec_dir="$out/executive-filter"
+mkdir -p "$exec_dir"
+sed 's|src="/static/dashboard.js"|src="dashboard.js"|' "$out/index.html" > "$exec_dir/index.html"
+cp "$filter_dir/dashboard.js" "$exec_dir/dashboard.js"
+pick="$(grep -o '<select id="filter-branch"[^$]*' "$exec_dir/index.html" | grep -o '<option>[^<]*</option>' | head -1 | sed 's/<[^>]*>//g')" || true
+if [[ -n "$pick" ]]; then
+    for width in 1280 390; do
+        dom="$work/exec-filter-$width.html"
+        timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+            --allow-file-access-from-files --window-size="$width,900" --dump-dom \
+            "file://$(cd "$exec_dir" && pwd)/index.html#branch=$pick" > "$dom" 2>/dev/null \
+            || { echo "dashboard-check: the browser could not load the executive's filtered dashboard at $width px" >&2; exit 1; }
+        verdict="$(python3 - "$dom" "$pick" <<'PY'
+import re, sys
+html, pick = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2]
+visible, total = 0, 0
+for table in re.findall(r'<table[^>]*data-kind="branch"[^>]*>.*?</table>', html, re.S):
+    for attrs, body in re.findall(r'<tr([^>]*)>(.*?)</tr>', table.split("<tbody>", 1)[-1], re.S):
+        total += 1
+        first = re.search(r'<td[^>]*>(.*?)</td>', body, re.S)
+        ref = re.sub(r'<[^>]*>', '', first.group(1)).strip() if first else ""
+        hidden = 'row-hidden' in attrs
+        if hidden == (ref == pick):
+            print("wrong"); sys.exit()
+        visible += 0 if hidden else 1
+print(f"{visible} {total}")
+PY
+)"
+        read -r shown rows <<<"$verdict"
+        if [[ "$shown" == "wrong" || -z "$rows" || "$shown" -lt 1 ]]; then
+            echo "dashboard-check: at $width px the branch filter $pick does not narrow the branch table ($verdict)" >&2; exit 1
+        fi
+        echo "dashboard-check: ok: the branch filter narrows the branch table to $shown of $rows rows at $width px" >&2
+    done
+fi
 echo "dashboard-check: passed"
