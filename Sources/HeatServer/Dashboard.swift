@@ -5,7 +5,8 @@ import Hummingbird
 import NIOCore
 
 /// The live dashboard at `/`: the report's page (same SVG charts and palette) rendered for the
-/// session's role, a search box over its tables, and an event stream that reloads the page when a
+/// session's role, filters by branch, manager, segment, region and heat level plus a search box
+/// over its tables (client-side), and an event stream that reloads the page when a
 /// new release lands. No third-party scripts; one script of our own at `/static/dashboard.js`.
 ///
 /// The page is served with a strict Content-Security-Policy: scripts from this origin only, the
@@ -80,8 +81,37 @@ enum Dashboard {
         .live-bar{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;\
         padding:.5rem 1rem;background:#1d2330;color:#fff;font:14px system-ui,sans-serif}\
         .live-bar input{flex:1 1 12rem;min-width:8rem;padding:.3rem .5rem}.live-bar button{padding:.3rem .8rem}\
-        .live-bar .who{font-weight:600}.row-hidden{display:none}
+        .live-bar .who{font-weight:600}.row-hidden{display:none}\
+        .live-bar select{max-width:11rem;padding:.25rem}.filters{display:flex;flex-wrap:wrap;gap:.4rem;flex:1 1 100%}\
+        @media (min-width:60rem){.filters{flex:0 1 auto}}\
+        .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         """
+
+    /// The filter controls for `document`: one select per group kind released (the masked
+    /// references of its groups and of its client rows), the heat level when per-client rows are
+    /// released; the search box beside them. Filtering is client-side (the script hides the rows
+    /// of the group tables and the client rows whose `data-KIND` attribute names another group);
+    /// nothing is sent to the server.
+    static func filters(for document: ResultsDocument) -> String {
+        var html = "<span class=\"filters\" id=\"filters\">"
+        let labels: [GroupSummary.Kind: String] = [.branch: "branch", .manager: "manager", .segment: "segment", .region: "region"]
+        for kind in [GroupSummary.Kind.branch, .manager, .segment, .region] {
+            let refs = Set((document.groups ?? []).filter { $0.kind == kind }.map(\.ref)
+                           + (document.clients ?? []).compactMap { $0.group(kind) }).sorted()
+            guard !refs.isEmpty else { continue }
+            let name = labels[kind] ?? kind.rawValue
+            html += "<label for=\"filter-\(kind.rawValue)\" class=\"visually-hidden\">\(name)</label>"
+            html += "<select id=\"filter-\(kind.rawValue)\" class=\"group-filter\" data-kind=\"\(kind.rawValue)\"><option value=\"\">every \(name)</option>"
+            for ref in refs { html += "<option>\(HTMLEscaping.escape(ref))</option>" }
+            html += "</select>"
+        }
+        if document.clients != nil {
+            html += "<label for=\"filter-level\" class=\"visually-hidden\">level</label><select id=\"filter-level\"><option value=\"\">every level</option>"
+            for level in HeatLevel.allCases { html += "<option>\(level.rawValue)</option>" }
+            html += "</select>"
+        }
+        return html + "</span>"
+    }
 
     /// The dashboard page for `document` (already narrowed to the role): the report's page plus
     /// the live bar (role, search, sign out) and the script.
@@ -99,6 +129,7 @@ enum Dashboard {
             <div class="live-bar" id="live-bar"><span class="who">\(who)</span>\
             <label for="search" class="visually-hidden">Search</label>\
             <input id="search" type="search" placeholder="Search branch, manager, segment, level, client…" autocomplete="off">\
+            \(filters(for: document))\
             <span id="live-status" role="status">live</span><button id="sign-out" type="button">Sign out</button></div>
             """
         if let body = html.range(of: "<body>") {
@@ -133,16 +164,78 @@ enum Dashboard {
             return;
           }
           var search = document.getElementById("search");
-          if (search) {
-            search.addEventListener("input", function () {
-              var needle = search.value.trim().toLowerCase();
-              var rows = document.querySelectorAll("table tbody tr");
-              for (var i = 0; i < rows.length; i++) {
-                var hit = needle === "" || rows[i].textContent.toLowerCase().indexOf(needle) >= 0;
-                rows[i].classList.toggle("row-hidden", !hit);
-              }
-            });
+          var level = document.getElementById("filter-level");
+          var groupFilters = document.querySelectorAll("select.group-filter");
+          // Mark each group table with its kind: the tables after <h3 id="groups-KIND">.
+          var headings = document.querySelectorAll("h3[id^='groups-']");
+          for (var h = 0; h < headings.length; h++) {
+            var kind = headings[h].id.substring(7);
+            for (var node = headings[h].nextElementSibling; node && node.tagName !== "H3"; node = node.nextElementSibling) {
+              var tables = node.tagName === "TABLE" ? [node] : node.querySelectorAll("table");
+              for (var t = 0; t < tables.length; t++) { tables[t].setAttribute("data-kind", kind); }
+            }
           }
+          var kinds = ["manager", "branch", "segment", "region"];
+          function applyFilters() {
+            var needle = search ? search.value.trim().toLowerCase() : "";
+            var picks = {};
+            for (var f = 0; f < groupFilters.length; f++) { picks[groupFilters[f].getAttribute("data-kind")] = groupFilters[f].value; }
+            var wanted = level ? level.value : "";
+            var rows = document.querySelectorAll("table tbody tr");
+            var shown = 0;
+            for (var i = 0; i < rows.length; i++) {
+              var row = rows[i];
+              var table = row.closest("table");
+              var isClient = table !== null && table.classList.contains("clients");
+              var text = row.textContent.toLowerCase();
+              if (isClient) {
+                // A client row is also found by its groups (data-manager, data-branch, ...).
+                for (var k = 0; k < kinds.length; k++) { text += " " + (row.getAttribute("data-" + kinds[k]) || "").toLowerCase(); }
+              }
+              var hit = needle === "" || text.indexOf(needle) >= 0;
+              var kind = table ? table.getAttribute("data-kind") : null;
+              if (hit && kind && picks[kind]) {
+                var first = row.querySelector("td");
+                hit = first !== null && first.textContent.trim() === picks[kind];
+              }
+              if (hit && isClient) {
+                // Every group filter narrows the client rows too: a row shows only when it names
+                // the picked group of each kind (a row without that group is hidden).
+                for (var p in picks) {
+                  if (picks[p] && row.getAttribute("data-" + p) !== picks[p]) { hit = false; }
+                }
+                if (hit && wanted) { hit = row.querySelector(".level-" + wanted) !== null; }
+                if (hit) { shown++; }
+              }
+              row.classList.toggle("row-hidden", !hit);
+            }
+            document.body.setAttribute("data-clients-shown", String(shown));
+            // The filters live in the address's fragment (never sent to the server), so a view
+            // can be bookmarked and the browser check can open one.
+            var state = [];
+            for (var q in picks) { if (picks[q]) { state.push(q + "=" + encodeURIComponent(picks[q])); } }
+            if (wanted) { state.push("level=" + encodeURIComponent(wanted)); }
+            if (needle) { state.push("search=" + encodeURIComponent(needle)); }
+            try {
+              window.history.replaceState(null, "", state.length ? "#" + state.join("&") : window.location.pathname + window.location.search);
+            } catch (ignored) { /* a page opened from a file may not change its address */ }
+          }
+          function restoreFilters() {
+            var fragment = window.location.hash.replace(/^#/, "");
+            if (fragment === "") { return; }
+            var parts = fragment.split("&");
+            for (var i = 0; i < parts.length; i++) {
+              var pair = parts[i].split("=");
+              var name = pair[0], value = decodeURIComponent(pair[1] || "");
+              var control = name === "search" ? search : document.getElementById("filter-" + name);
+              if (control) { control.value = value; }
+            }
+          }
+          restoreFilters();
+          applyFilters();
+          if (search) { search.addEventListener("input", applyFilters); }
+          if (level) { level.addEventListener("change", applyFilters); }
+          for (var g = 0; g < groupFilters.length; g++) { groupFilters[g].addEventListener("change", applyFilters); }
           var signOut = document.getElementById("sign-out");
           if (signOut) {
             signOut.addEventListener("click", function () {

@@ -57,7 +57,15 @@ public struct HeatAPIServer: Sendable {
         try FolderGuard.check(folder: configuration.releases, option: "--releases", allowedSecrets: [])
         try FolderGuard.check(folder: configuration.tokenKeys, option: "--token-keys", allowedSecrets: [.serverTokenKey])
         let policy = try PrivacyPolicy.load(from: URL(filePath: configuration.policy))
-        let key = try TokenKey.load(fromFolder: configuration.tokenKeys)
+        let keys = try TokenKey.loadAll(fromFolder: configuration.tokenKeys)
+        let revocations = RevocationList(try TokenRevocations.load(fromFolder: configuration.tokenKeys), folder: configuration.tokenKeys)
+        var external: [ExternalKey] = []
+        if let path = configuration.jwks { external = try ExternalKey.loadSet(path: path) }
+        let authority = try await TokenAuthority(keys: keys, external: external, externalIssuer: configuration.jwksIssuer,
+                                                 externalAudience: configuration.jwksAudience, revocations: revocations)
+        // The access log's head is signed with a key derived from the server's newest own key
+        // that is not revoked; with every generation revoked the server does not start.
+        let headKey = try authority.signingKey()
         let catalog = try ReleaseCatalog.load(folder: configuration.releases)
         var scorer: RiskScorer?
         if let model = configuration.model {
@@ -67,9 +75,10 @@ public struct HeatAPIServer: Sendable {
                 throw ServerError.badModel(path: model, reason: error.description)
             }
         }
-        let accessLog = try AccessLog(path: configuration.accessLogPath)
+        let accessLog = try AccessLog(path: configuration.accessLogPath, headKey: AccessLogChain.headKey(from: headKey), keyID: headKey.keyID,
+                                       headPath: configuration.accessLogHead, verificationKeys: keys, logger: logger)
         return HeatAPIServer(
-            configuration: configuration, policy: policy, authority: await TokenAuthority(key: key), accessLog: accessLog,
+            configuration: configuration, policy: policy, authority: authority, accessLog: accessLog,
             limiter: RateLimiter(ratePerSecond: configuration.limits.ratePerSecond, burst: configuration.limits.burst),
             metrics: PrometheusCollectorRegistry(), scorer: scorer, logger: logger,
             state: ReleaseState(catalog: catalog, engine: ReleaseEngine(policy: policy)))
@@ -156,7 +165,8 @@ public struct HeatAPIServer: Sendable {
     /// The live session named by the request's cookie, if any.
     func session(of request: Request) -> SessionStore.Session? {
         guard let cookie = request.headers[.cookie], let id = SessionStore.sessionID(inCookieHeader: cookie) else { return nil }
-        return sessions.session(id)
+        guard let session = sessions.session(id), !authority.isRevoked(session.identity) else { return nil }
+        return session
     }
 
     /// Verifies the request's bearer token, or else its session cookie (then a state-changing
@@ -165,7 +175,13 @@ public struct HeatAPIServer: Sendable {
     /// - Returns: the identity and, for a cookie, the session id.
     func authenticate(_ request: Request) async throws -> (Identity, String?) {
         guard let header = request.headers[.authorization] else {
-            guard let session = session(of: request) else { throw APIError.missingToken }
+            guard let cookie = request.headers[.cookie], let id = SessionStore.sessionID(inCookieHeader: cookie),
+                  let session = sessions.session(id) else { throw APIError.missingToken }
+            // Revocation applies to the session opened with a token as it does to the token.
+            if authority.isRevoked(session.identity) {
+                sessions.remove(id)
+                throw TokenRefusal(code: "revoked_token", reason: "the session's token is revoked").apiError
+            }
             if request.method != .get && request.method != .head {
                 let sent = request.headers[.init("X-CSRF-Token")!] ?? ""
                 guard SessionStore.constantTimeEqual(sent, session.csrf) else {
@@ -237,6 +253,16 @@ struct ReleaseWatcher: Service {
             var seen = initial
             while !Task.isCancelled {
                 try? await Task.sleep(for: server.configuration.watchInterval)
+                do {
+                    if try server.authority.revocations.reloadIfChanged() {
+                        server.logger.notice("token revocation list reloaded", metadata: ["kids": "\(server.authority.revocations.list.kids.count)", "jtis": "\(server.authority.revocations.list.jtis.count)"])
+                    }
+                } catch {
+                    server.logger.error("token revocation list not reloaded (the previous list stays; readyz not ready): \(error)")
+                    server.metrics.makeCounter(
+                        descriptor: MetricNameDescriptor(metricName: "heat_revocation_reload_failures", unitName: "total",
+                                                         helpText: "Failed re-reads of revoked.json (the previous list stays)")).increment()
+                }
                 let now = ReleaseCatalog.fingerprint(of: folder)
                 guard now != seen else { continue }
                 seen = now

@@ -50,7 +50,15 @@ public enum OpenAPIDocument {
          "invalid_data",
          "internal",
          "csrf_required",
-         "invalid_request"
+         "invalid_request",
+         "too_many_streams",
+         "revoked_token",
+         "audit_unavailable",
+         "integrity",
+         "unavailable",
+         "io_error",
+         "busy",
+         "configuration"
         ],
         "type": "string"
        },
@@ -98,7 +106,7 @@ public enum OpenAPIDocument {
   },
   "securitySchemes": {
    "bearer": {
-    "bearerFormat": "JWT (HS256)",
+    "bearerFormat": "JWT (HS256 with the server's key generations; EdDSA or HS256 with --jwks keys; alg pinned per kid)",
     "scheme": "bearer",
     "type": "http"
    },
@@ -216,7 +224,7 @@ public enum OpenAPIDocument {
      }
     },
     "security": [],
-    "summary": "Readiness: releases loaded and the folder holds no secret."
+    "summary": "Readiness: releases loaded, the folder holds no secret, the access log is writable (503 not_ready or audit_unavailable)."
    }
   },
   "/static/dashboard.js": {

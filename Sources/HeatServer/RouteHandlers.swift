@@ -4,6 +4,7 @@ import HeatML
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// The endpoint implementations. Every `/v1/` handler first asks the policy (the role's
 /// ``RolePermissions``) whether the role may receive the section, then answers from the
@@ -54,12 +55,24 @@ struct RouteHandlers: Sendable {
     func ready() throws -> Response {
         let current = server.state.current
         guard current.ready else { throw APIError.notReady }
+        guard server.accessLog.isHealthy else { throw APIError.auditUnavailable }
+        guard server.authority.revocations.isHealthy else {
+            throw APIError(status: .serviceUnavailable, code: "not_ready",
+                           message: "the token revocation list could not be re-read (the previous list stays in force)")
+        }
         struct Ready: Encodable { var status: String; var releases: Int; var generation: Int; var scoring: Bool }
         return json(Ready(status: "ready", releases: current.catalog.entries.count, generation: current.generation, scoring: server.scorer != nil))
     }
 
     func metricsText() -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+        let log = server.accessLog
+        server.metrics.makeGauge(name: "heat_access_log_failed_writes", help: "Access log batches that could not be written (kept queued and retried)")
+            .set(Double(log.failedWrites))
+        server.metrics.makeGauge(name: "heat_access_log_dropped_lines", help: "Access log lines lost because the queue was full while the log could not be written")
+            .set(Double(log.droppedLines))
+        server.metrics.makeGauge(name: "heat_access_log_healthy", help: "1 when the last access log write succeeded and no line was lost")
+            .set(log.isHealthy ? 1.0 : 0.0)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: server.metrics.emitToString())))
     }
 
@@ -187,16 +200,49 @@ struct RouteHandlers: Sendable {
         return object
     }
 
-    /// Runs `work`, answering 503 `timeout` when it takes longer than the limit.
+    /// Runs `work` off the request's task, on ``OffPoolExecutor`` (threads of its own, never
+    /// the cooperative pool the server's event handling and timers need), and answers 503
+    /// `timeout` at the deadline even while synchronous scoring or analyst work is still
+    /// running; the work's task is cancelled and its result discarded.
     func withTimeout<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        let limit = server.configuration.limits.requestTimeout
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await work() }
-            group.addTask { try await Task.sleep(for: limit); return nil }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw APIError.timeout }
-            return value
+        try await Self.withDeadline(server.configuration.limits.requestTimeout, work)
+    }
+
+    /// ``withTimeout(_:)`` with an explicit limit; 503 `busy` when the executor's pool and queue
+    /// are full.
+    static func withDeadline<T: Sendable>(_ limit: Duration, executor: OffPoolExecutor = .shared,
+                                          _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard executor.admit() else { throw APIError.busy }
+        let task = Task(executorPreference: executor) {
+            defer { executor.release() }
+            return try await work()
         }
+        let outcome = Outcome<T>()
+        let (signal, continuation) = AsyncStream<Void>.makeStream()
+        let waiter = Task.detached {
+            let result: Result<T, any Error>
+            do { result = .success(try await task.value) } catch { result = .failure(error) }
+            outcome.value.withLock { $0 = result }
+            continuation.yield()
+            continuation.finish()
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            continuation.finish()
+        }
+        for await _ in signal { break }
+        timer.cancel()
+        guard let result = outcome.value.withLock({ $0 }) else {
+            task.cancel()
+            waiter.cancel()
+            throw APIError.timeout
+        }
+        return try result.get()
+    }
+
+    /// The result of the work, set by the task that awaited it.
+    final class Outcome<T: Sendable>: Sendable {
+        let value = Mutex<Result<T, any Error>?>(nil)
     }
 
     func score(_ request: Request, _ context: HeatRequestContext) async throws -> Response {
@@ -327,7 +373,7 @@ struct RouteHandlers: Sendable {
 
     /// A server-sent event stream: `event: release` each time a new release is loaded. The stream
     /// ends on graceful shutdown, after 10 minutes (the client reconnects), or when the token (or
-    /// session) expires, with `event: expired`. A token holds at most
+    /// session) expires, with `event: expired`, or when its `kid` or `jti` is revoked, with `event: revoked`. A token holds at most
     /// ``StreamCounter/maximumPerToken`` streams at once (429 `too_many_streams` beyond).
     func events(_ request: Request, _ context: HeatRequestContext) throws -> Response {
         let (identity, _) = try identity(context)
@@ -340,6 +386,7 @@ struct RouteHandlers: Sendable {
                            message: "this token already holds \(StreamCounter.maximumPerToken) event streams open")
         }
         let state = server.state
+        let authority = server.authority
         let start = state.current.generation
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -354,6 +401,11 @@ struct RouteHandlers: Sendable {
                 }
                 try await Task.sleep(for: .milliseconds(250))
                 ticks += 1
+                // A token (or the token behind a session) revoked while the stream is open ends it.
+                if authority.isRevoked(identity) {
+                    try await writer.write(ByteBuffer(string: "event: revoked\ndata: {}\n\n"))
+                    break
+                }
                 let now = state.current.generation
                 if now != seen {
                     seen = now
