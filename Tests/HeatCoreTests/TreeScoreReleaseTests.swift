@@ -201,3 +201,176 @@ import Testing
         #expect(throws: TreeScoringError.self) { _ = try coverage.check(directory: moved, source: "s") }
     }
 }
+
+/// Issue 15, trees3 review fixes: the coverage record in the (evaluator-written, unsigned) scores
+/// header is bounded by the directory before use; a DP tree release; a batch without a score
+/// ciphertext.
+extension TreeScoreReleaseTests {
+    /// A directory of `count` pseudonyms at the given slots.
+    static func directory(slots: [Int64]) -> [(client: Pseudonym, slot: Int64)] {
+        let pseudonymizer = Pseudonymizer(key: PseudonymisationKey.insecureDerived(from: "coverage-bounds"))
+        return slots.enumerated().map { (client: pseudonymizer.pseudonym(for: "C-\($0.offset)", kind: .client), slot: $0.element) }
+    }
+
+    @Test("coverage slots are looked up in the ranges: exactly the encoded slots, gaps and ends included")
+    func coverageRangesMembership() throws {
+        let directory = Self.directory(slots: [0, 1, 2, 5, 9, 10, 12, 40])
+        for encoded in [[0, 1, 2, 5, 9, 10, 12, 40], [1, 5, 10, 12], [0], [40], [2, 5, 9, 40]] as [[Int64]] {
+            let coverage = TreeEncodingCoverage.make(encodedSlots: encoded, directory: directory)
+            #expect(try coverage.check(directory: directory, source: "s") == Set(encoded), "\(encoded)")
+        }
+        let ranges: [[Int64]] = [[1, 2], [5, 5], [9, 12]]
+        for slot: Int64 in -1...14 {
+            #expect(TreeEncodingCoverage.slot(slot, isIn: ranges) == ((1...2).contains(slot) || slot == 5 || (9...12).contains(slot)), "\(slot)")
+        }
+        #expect(!TreeEncodingCoverage.slot(0, isIn: []))
+    }
+
+    @Test("a rewritten coverage record (2^40 clients, slots or ranges) is refused at once (exit 65, naming the field), before any set is built")
+    func hugeCoverageRefusedQuickly() throws {
+        let directory = Self.directory(slots: [0, 1, 2, 5, 9])
+        let genuine = TreeEncodingCoverage.make(encodedSlots: [0, 1, 5], directory: directory)
+        let huge: Int64 = 1 << 40
+        func refused(_ coverage: TreeEncodingCoverage, _ field: String) throws {
+            let elapsed = try ContinuousClock().measure {
+                do {
+                    _ = try coverage.check(directory: directory, source: "scores.heat")
+                    Issue.record("accepted (\(field))")
+                } catch let error as TreeScoringError {
+                    #expect(error.category.exitCode == 65)
+                    #expect(error.description.contains("field \(field):"), "\(error)")
+                }
+            }
+            #expect(elapsed < .seconds(2), "\(field): \(elapsed)")
+        }
+        var crafted = genuine
+        crafted.clients = Int(huge)
+        crafted.highestSlot = huge - 1
+        crafted.slotRanges = [[0, huge - 1]]
+        try refused(crafted, "coverage.clients")
+        crafted = genuine
+        crafted.highestSlot = huge - 1
+        crafted.slotRanges = [[0, 1], [5, huge - 1]]
+        try refused(crafted, "coverage.highestSlot")
+        crafted = genuine
+        crafted.slotRanges = [[0, 1], [5, 9]]   // 7 slots for 3 clients, inside the directory's slots
+        try refused(crafted, "coverage.slotRanges")
+        crafted = genuine
+        crafted.slotRanges = [[0, 0], [1, 1], [5, 5], [9, 9]]
+        try refused(crafted, "coverage.slotRanges")
+        crafted = genuine
+        crafted.clients = -1
+        try refused(crafted, "coverage.clients")
+    }
+
+    @Test("tree scores whose header claims 2^40 encoded clients are refused by decrypt and release (exit 65, field named, no decryption)")
+    func craftedScoresHeaderRefused() throws {
+        let (f, run, _) = try Self.scored()
+        var header = run.header
+        var coverage = try #require(header.coverage)
+        let huge: Int64 = 1 << 40
+        coverage.clients = Int(huge)
+        coverage.highestSlot = huge - 1
+        coverage.slotRanges = [[0, huge - 1]]
+        header.coverage = coverage
+        let crafted = EncryptedTreeScoreRun(header: header, scores: run.scores)
+        final class Seen: @unchecked Sendable { var vectors = 0 }
+        let seen = Seen()
+        var keyHolder = f.keyHolder
+        keyHolder.slotObserver = { _ in seen.vectors += 1 }
+        let policy = try Self.policy(k: 2)
+        let attempts: [(String, () throws -> Void)] = [
+            ("decrypt", { _ = try keyHolder.decrypt(treeScores: crafted, store: f.store) }),
+            ("rows", { _ = try keyHolder.treeScoreRows(run: crafted, store: f.store) }),
+            ("release", { _ = try keyHolder.releaseScores(run: crafted, store: f.store, policy: policy, role: "risk_officer") }),
+        ]
+        for (name, attempt) in attempts {
+            let elapsed = try ContinuousClock().measure {
+                do {
+                    try attempt()
+                    Issue.record("\(name): crafted tree scores accepted")
+                } catch let error as TreeScoringError {
+                    #expect(error.category.exitCode == 65)
+                    #expect(error.description.contains("field coverage.clients:"), "\(error)")
+                }
+            }
+            #expect(elapsed < .seconds(5), "\(name): \(elapsed)")
+        }
+        #expect(seen.vectors == 0)
+    }
+
+    @Test("tree scores: a role with a DP budget gets noisy band counts (the mechanism's draws), the epsilon is spent and the budget enforced")
+    func noisyTreeBands() throws {
+        let (f, run, expected) = try Self.scored()
+        let byHex = Dictionary(uniqueKeysWithValues: try ClientDirectory.entries(in: f.store).map { ($0.pseudonym, $0) })
+        var exact: [String: [String: Int]] = [:]
+        for (pseudonym, score) in expected {
+            guard let manager = byHex[pseudonym.hex]?.manager else { continue }
+            let band = ScoreRelease.band(of: f.model.probability(score: score))
+            exact[manager, default: Dictionary(uniqueKeysWithValues: ScoreRelease.bandNames.map { ($0, 0) })][band, default: 0] += 1
+        }
+        try #require(exact.count >= 2)
+        let policy = try PrivacyPolicy.parse(Data("""
+            {"schema": "customerheat.policy/1", "name": "tree-dp-test", "minGroupSize": 2, "differencing": "suppress",
+             "roles": {"analyst": {"groups": ["manager"], "clients": "none", "dp": {"maxEpsilon": 2, "monthlyBudget": 2}}}}
+            """.utf8))
+        var generator = SeededGenerator(seed: 9)
+        let noisy = try f.keyHolder.releaseScores(
+            run: run, store: f.store, policy: policy, role: "analyst", kinds: [.manager], epsilon: 1, using: &generator)
+        #expect(noisy.modelKind == "gbdt")
+        #expect(noisy.clients == nil)
+        #expect(noisy.epsilon == 1 && noisy.mechanism == DiscreteLaplace.mechanismName)
+        #expect(noisy.noiseScale == DiscreteLaplace(epsilon: 1, sensitivity: 1).scale)
+        // Groups are noised largest first (ties by reference), bands in band order.
+        var replay = SeededGenerator(seed: 9)
+        let mechanism = DiscreteLaplace(epsilon: 1, sensitivity: 1)
+        var differs = false
+        #expect(noisy.groups.count == exact.count)
+        for (ref, counts) in exact.sorted(by: { ($0.value.values.reduce(0, +), $1.key) > ($1.value.values.reduce(0, +), $0.key) }) {
+            let group = try #require(noisy.groups.first { $0.ref == ref })
+            for band in ScoreRelease.bandNames {
+                let draw = max(0, (counts[band] ?? 0) + mechanism.sample(using: &replay))
+                #expect(group.bands[band] == draw, "\(ref) \(band)")
+                if draw != counts[band] { differs = true }
+            }
+            #expect(group.clients == group.bands.values.reduce(0, +))
+        }
+        #expect(differs, "epsilon 1 changed at least one count")
+        let month = String(UTCTimestamp.now().iso8601.prefix(7))
+        #expect(try f.store.read { db in try ReleaseLedger.spent(role: "analyst", month: month, in: db) } == 1)
+        let audit = try #require(AuditLog.entries(in: f.store, action: AuditAction.release).last)
+        #expect(audit.parameters["model"] == "gbdt" && audit.parameters["epsilon"] == "1.0")
+        // 1 + 1.5 exceeds the monthly budget of 2: refused and recorded.
+        do {
+            _ = try f.keyHolder.releaseScores(run: run, store: f.store, policy: policy, role: "analyst", kinds: [.manager], epsilon: 1.5)
+            Issue.record("a tree release beyond the monthly budget was not refused")
+        } catch let refusal as PolicyRefusal {
+            #expect(refusal.rule == "roles.analyst.dp.monthlyBudget")
+            #expect(refusal.category.exitCode == 77)
+        }
+        #expect(try f.store.read { db in try ReleaseLedger.spent(role: "analyst", month: month, in: db) } == 1)
+    }
+
+    @Test("a batch that holds encoded clients but has no score ciphertext is refused (exit 65, field batches), not released short")
+    func missingScoreCiphertextRefused() throws {
+        let (f, run, _) = try Self.scored()
+        #expect(try f.keyHolder.decrypt(treeScores: run, store: f.store).count == run.header.coverage?.clients)
+        let batch = try #require(run.scores.keys.min())
+        var scores = run.scores
+        scores[batch] = nil
+        let short = EncryptedTreeScoreRun(header: run.header, scores: scores)
+        for attempt in [
+            { _ = try f.keyHolder.decrypt(treeScores: short, store: f.store) },
+            { _ = try f.keyHolder.treeScoreRows(run: short, store: f.store) },
+        ] as [() throws -> Void] {
+            do {
+                try attempt()
+                Issue.record("tree scores released without their batch's ciphertext")
+            } catch let error as TreeScoringError {
+                #expect(error.category.exitCode == 65)
+                #expect(error == .coverageMismatch(
+                    source: "the tree scores", reason: "field batches: batch \(batch) holds encoded clients but has no score ciphertext"))
+            }
+        }
+    }
+}

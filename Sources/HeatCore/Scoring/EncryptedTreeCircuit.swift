@@ -496,13 +496,17 @@ extension KeyHolder {
 
     /// Decrypts the slots of a tree-score ciphertext batch by batch, for the given slots only.
     ///
+    /// Internal (tests and benchmarks inside the module): it checks neither the coverage record
+    /// nor the plan hash nor the directory; callers outside use
+    /// ``decrypt(treeScores:store:manager:)``.
+    ///
     /// - Parameters:
     ///   - run: the evaluator's tree scores.
     ///   - slots: directory slots to read.
     /// - Returns: the integer score of each slot that has a ciphertext (a slot of a batch the
     ///   collector encoded nothing in gets no score, never the base score).
     /// - Throws: ``PipelineError``.
-    public func decrypt(treeScores run: EncryptedTreeScoreRun, slots: [Int]) throws(PipelineError) -> [Int: Int] {
+    func decrypt(treeScores run: EncryptedTreeScoreRun, slots: [Int]) throws(PipelineError) -> [Int: Int] {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw .parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
@@ -703,6 +707,11 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
     /// Checks the record against the store's directory now and returns the slots whose scores
     /// may be released.
     ///
+    /// The record reaches the key holder in a header the evaluator writes, unsigned: after the
+    /// snapshot check, its counts and ranges are bounded by the directory just checked before
+    /// anything is built from them, and slots are looked up in the ranges (binary search), never
+    /// enumerated from them.
+    ///
     /// - Parameters:
     ///   - directory: the store's directory now.
     ///   - source: the scores file, for messages.
@@ -712,25 +721,49 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
     ///   (exit 65) when the record is inconsistent. Messages name counts only.
     public func check(directory entries: [(client: Pseudonym, slot: Int64)], source: String) throws(TreeScoringError) -> Set<Int64> {
         try check(current: DirectorySnapshot(entries: entries), source: source)
-        var slots = Set<Int64>()
+        // `directory` (the snapshot) now equals the store's directory: bound the record by it.
+        guard clients >= 0, clients <= directory.clients else {
+            throw .coverageMismatch(
+                source: source, reason: "field coverage.clients: \(clients) clients recorded as encoded, the directory holds \(directory.clients)")
+        }
+        guard highestSlot <= directory.highestSlot else {
+            throw .coverageMismatch(source: source, reason: "field coverage.highestSlot: beyond the directory's highest slot \(directory.highestSlot)")
+        }
+        guard slotRanges.count <= clients else {
+            throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: more ranges than the \(clients) clients recorded")
+        }
+        var covered: Int64 = 0
         var previous: Int64 = -1
         for range in slotRanges {
-            guard range.count == 2, range[0] > previous, range[0] <= range[1], range[1] <= highestSlot,
-                  range[1] - range[0] < Int64(clients) else {
+            // Each range inside [0, highestSlot] and after the previous one: the sum cannot overflow.
+            guard range.count == 2, range[0] > previous, range[0] <= range[1], range[1] <= highestSlot else {
                 throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: not ascending disjoint ranges within the encoded slots")
             }
-            for slot in range[0]...range[1] { slots.insert(slot) }
-            guard slots.count <= clients else {
-                throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: more slots than the \(clients) clients recorded")
-            }
+            covered += range[1] - range[0] + 1
             previous = range[1]
         }
-        let encoded = entries.filter { slots.contains($0.slot) }
+        guard covered == Int64(clients) else {
+            throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: \(covered) slots for the \(clients) clients recorded")
+        }
+        let encoded = entries.filter { Self.slot($0.slot, isIn: slotRanges) }
+        let slots = Set(encoded.map(\.slot))
         guard slots.count == clients, encoded.count == clients, (slots.max() ?? -1) == highestSlot,
               SlotLayoutDigest.digest(encoded, domain: Self.domain).digest == digest else {
             throw .coverageMismatch(
                 source: source, reason: "field coverage: \(clients) clients recorded as encoded, \(encoded.count) of the directory's slots match the record")
         }
         return slots
+    }
+
+    /// Whether `slot` lies in one of `ranges` (ascending, disjoint closed ranges of two bounds),
+    /// by binary search.
+    static func slot(_ slot: Int64, isIn ranges: [[Int64]]) -> Bool {
+        var low = 0
+        var high = ranges.count
+        while low < high {   // the first range starting after `slot`
+            let middle = low + (high - low) / 2
+            if ranges[middle][0] <= slot { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 && slot <= ranges[low - 1][1]
     }
 }

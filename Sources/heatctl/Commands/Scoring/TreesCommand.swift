@@ -234,8 +234,10 @@ struct TreesDecryptCommand: HeatCommand {
             Decrypts only the score ciphertexts and writes client_ref (display reference), score \
             and probability per client: vault-internal, like `heatctl features`. Only the clients \
             `trees encode` encoded get a row; refused (exit 65) when the store's directory changed \
-            since the encoding (encode again) or the scores' model is not the one whose plan was \
-            encoded. Releases to other roles (per-client scores or score-band counts per group, as \
+            since the encoding (encode again) or the scores' model does not match the plan hash in \
+            the scores' header. These checks detect accidental mismatches; they cannot prove what \
+            the collector encoded (the record is an unsigned copy in the header the evaluator \
+            writes): a malicious evaluator is out of scope (semi-honest model). Releases to other roles (per-client scores or score-band counts per group, as \
             policy allows) go through `heatctl scores release --scores tree-scores.heat`.
 
             Example:
