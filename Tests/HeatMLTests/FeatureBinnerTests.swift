@@ -29,7 +29,7 @@ struct FeatureBinnerTests {
         return try Matrix(columns: columns)
     }
 
-    @Test(arguments: [Optional(256), 16, nil])
+    @Test(arguments: [Optional(256), 16, 1024, nil])
     func binsCountCutsBelowEachValue(maxBins: Int?) throws {
         let x = try Self.matrix(rows: 1500, seed: 5)
         let binner = FeatureBinner(x, maxBins: maxBins)

@@ -22,7 +22,9 @@ struct FeatureBinner {
     /// has `binCounts[j] + 1` slots: its bins, then the slot collecting missing cells.
     let offsets: [Int]
     /// Per feature, a threshold above every present training value (`max + |max| + 1e-5`, as
-    /// XGBoost's last histogram cut): the split "all present values left, missing right".
+    /// XGBoost's last histogram cut, or the next double above `max` when that overflows): the
+    /// split "all present values left, missing right". `.infinity` when `max` is the largest
+    /// finite double, which no finite threshold exceeds: that split is then not a candidate.
     let upperCuts: [Double]
     /// The number of rows.
     let rowCount: Int
@@ -83,7 +85,12 @@ struct FeatureBinner {
                 featureCuts = Array(distinct.dropFirst())
             } else {
                 featureCuts = zip(distinct, distinct.dropFirst()).map { a, b in
-                    let mid = a + (b - a) / 2
+                    // `b - a` overflows to infinity for values of opposite signs near the largest
+                    // magnitude (a = -1e308, b = 1e308); `a/2 + b/2` cannot, and lies in [a, b].
+                    // The first form is kept when finite so the thresholds stay bit for bit those
+                    // of before (GBDTPinnedOutputTests).
+                    let difference = b - a
+                    let mid = difference.isFinite ? a + difference / 2 : a / 2 + b / 2
                     return mid > a ? mid : b
                 }
             }
@@ -114,8 +121,7 @@ struct FeatureBinner {
             widest = max(widest, codeCount <= 256 ? 1 : codeCount <= 65_536 ? 2 : 4)
             cuts.append(featureCuts)
             binCounts.append(binCount)
-            let top = distinct.last ?? 0
-            upperCuts.append(top + abs(top) + 1e-5)
+            upperCuts.append(Self.upperCut(above: distinct.last ?? 0))
             offsets.append(offsets[j] + binCount + 1)
         }
         self.cuts = cuts
@@ -127,6 +133,13 @@ struct FeatureBinner {
         case 2: storage = temporaryWide ? .medium(codes32.map { UInt16(truncatingIfNeeded: $0) }) : .medium(codes16)
         default: storage = .wide(codes32)
         }
+    }
+
+    /// A finite threshold strictly above `top` (`top + |top| + 1e-5`, as XGBoost; `top.nextUp`
+    /// when that overflows), or `.infinity` when `top` is `Double.greatestFiniteMagnitude`.
+    static func upperCut(above top: Double) -> Double {
+        let cut = top + abs(top) + 1e-5
+        return cut.isFinite ? cut : top.nextUp
     }
 
     /// Sorts one column's present values ascending by an LSD radix sort over 8-bit digits of

@@ -414,10 +414,14 @@ extension GradientBoostedTrees {
     }
 
     /// Decodes a model; the weighting and validation settings added after format 1's first
-    /// release default to their initial values when absent.
+    /// release default to their initial values when absent. A fitted model (trees present) is
+    /// validated as ``validate(featureCount:source:)`` does with its own feature count: children
+    /// and features in range, every node reached once from its root, finite values, a usable base
+    /// score.
     ///
     /// - Parameter decoder: the decoder.
-    /// - Throws: decoding errors.
+    /// - Throws: decoding errors; ``HeatMLError/badModel(source:reason:)`` for a model that fails
+    ///   the checks above.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -437,7 +441,19 @@ extension GradientBoostedTrees {
         bestRound = try c.decodeIfPresent(Int.self, forKey: .bestRound)
         totalGains = try c.decodeIfPresent([Double].self, forKey: .totalGains) ?? []
         fittedBaseScore = try c.decodeIfPresent(Double.self, forKey: .fittedBaseScore)
+        // A fitted model is checked here, not only by the pipeline loader: prediction reads the
+        // nodes through unchecked indices (FlatForest), so a decoded model must never hold a
+        // child or feature out of range, a cycle or a feature count beyond Int32.
+        guard (0...Int(Int32.max)).contains(featureCount) else {
+            throw HeatMLError.badModel(source: Self.decodedSource, reason: "feature count \(featureCount) is out of range 0...\(Int32.max)")
+        }
+        if !trees.isEmpty {
+            try validateStructure(expectedFeatures: featureCount, source: Self.decodedSource)
+        }
     }
+
+    /// The source named by errors of ``init(from:)`` (the pipeline loader replaces it with the file name).
+    static let decodedSource = "decoded GradientBoostedTrees"
 
     /// Checks a decoded model's structure: every tree reaches each node at most once from its
     /// root (no cycle, no shared node), child indices are in range, split features are in
@@ -580,7 +596,9 @@ struct FlatForest {
     /// The root of each tree.
     private(set) var roots: [Int32] = []
 
-    /// Flattens trees (already validated: children in range, acyclic).
+    /// Flattens trees (already validated: children in range, acyclic, features below
+    /// `Int32.max`; every way to obtain a fitted model validates: fitting, ``GradientBoostedTrees/init(importedTrees:featureCount:baseScore:objective:source:)``
+    /// and ``GradientBoostedTrees/init(from:)``).
     init(_ trees: [RegressionTree]) {
         let total = trees.reduce(0) { $0 + $1.nodes.count }
         feature.reserveCapacity(total)

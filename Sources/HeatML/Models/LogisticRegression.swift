@@ -160,7 +160,7 @@ public struct LogisticRegression: Classifier, Equatable {
     /// `(p+1) x (p+1)` row-major `hessian` (mirrored at the end), reading the columns in blocks
     /// of rows that stay in cache: one pass over the matrix per Newton iteration instead of one
     /// per pair of columns.
-    private static func accumulateNewtonSystem(_ x: Matrix, residual: [Double], curvature: [Double], gradient: inout [Double], hessian: inout [Double]) {
+    static func accumulateNewtonSystem(_ x: Matrix, residual: [Double], curvature: [Double], gradient: inout [Double], hessian: inout [Double]) {
         let n = x.rows, p = x.columns, dim = p + 1
         let blockRows = 256
         var weighted = [Double](repeating: 0, count: p * blockRows)

@@ -30,11 +30,20 @@ struct TreeBuilder {
         var defaultLeft: Bool
     }
 
-    /// The leaf weight `-G / (H + lambda)`, unscaled.
-    private func weight(_ g: Double, _ h: Double) -> Double { -g / (h + lambda) }
+    /// The leaf weight `-G / (H + lambda)`, unscaled; 0 when `H + lambda` is 0 (lambda 0 and no
+    /// hessian: an empty subsample, or only zero-weight rows), as XGBoost's `CalcWeight`, instead
+    /// of NaN.
+    func weight(_ g: Double, _ h: Double) -> Double {
+        let denominator = h + lambda
+        return denominator > 0 ? -g / denominator : 0
+    }
 
-    /// The structure score `G^2 / (H + lambda)` (XGBoost's gain convention, without the 1/2).
-    private func score(_ g: Double, _ h: Double) -> Double { g * g / (h + lambda) }
+    /// The structure score `G^2 / (H + lambda)` (XGBoost's gain convention, without the 1/2);
+    /// 0 when `H + lambda` is 0, as ``weight(_:_:)``.
+    private func score(_ g: Double, _ h: Double) -> Double {
+        let denominator = h + lambda
+        return denominator > 0 ? g * g / denominator : 0
+    }
 
     /// Grows a tree and adds its leaf outputs to the margins of the rows it was grown on.
     ///
@@ -242,7 +251,8 @@ struct TreeBuilder {
                 // Forward, as XGBoost: missing values right, boundaries ascending; with missing
                 // values the boundary after the last bin (all present left) is a candidate too.
                 var gl = 0.0, hl = 0.0
-                let lastBoundary = hasMissing ? binCount : binCount - 1
+                // (Not when no finite threshold lies above the present values: see upperCuts.)
+                let lastBoundary = hasMissing && binner.upperCuts[feature].isFinite ? binCount : binCount - 1
                 for b in 0..<lastBoundary {
                     gl += hist[2 * (offset + b)]
                     hl += hist[2 * (offset + b) + 1]

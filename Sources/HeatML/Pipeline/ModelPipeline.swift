@@ -189,7 +189,14 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try HeatMLError.checkJSONModelSize(data, source: source)
         let pipeline: ModelPipeline
-        do { pipeline = try decoder.decode(ModelPipeline.self, from: data) } catch { throw .badModel(source: source, reason: "\(error)") }
+        do {
+            pipeline = try decoder.decode(ModelPipeline.self, from: data)
+        } catch HeatMLError.badModel(_, let reason) {
+            // A model's own decoder validated it (GradientBoostedTrees.init(from:)): name the file.
+            throw .badModel(source: source, reason: reason)
+        } catch {
+            throw .badModel(source: source, reason: "\(error)")
+        }
         guard pipeline.formatVersion <= ModelPipeline.currentFormatVersion else {
             throw .badModel(source: source, reason: "model format \(pipeline.formatVersion) is newer than this HeatML (\(ModelPipeline.currentFormatVersion))")
         }
