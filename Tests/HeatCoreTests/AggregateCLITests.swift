@@ -78,6 +78,19 @@ struct AggregateCLITests {
                          "--out", refusedOut]).status == 0)
     }
 
+    /// `keys generate --preset X --aggregates` checks the worst-case noise margin as well as the sum
+    /// bound: the small ring holds the sums of 100,000 clients but not the margin, so it is refused
+    /// with exit 69 naming the preset that keeps it, before any key is written.
+    @Test func keysGenerateRefusesAPresetThatCannotKeepTheMargin() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keys = folder.appending(path: "keys").path
+        let refused = try run(["keys", "generate", "--out", keys, "--preset", "n8192-logq217-logt41", "--aggregates"])
+        #expect(refused.status == 69, "\(refused.stderr)")
+        #expect(refused.stderr.contains("n16384-logq248-logt41"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(keys)/evaluator"))
+    }
+
     @Test func benchPipelineReportsEveryPhase() throws {
         let outcome = try run(["bench", "pipeline", "--clients", "60", "--weeks", "4", "--json"])
         #expect(outcome.status == 0, "\(outcome.stderr)")

@@ -1,4 +1,6 @@
+import Crypto
 import GRDB
+import HeatEnvelope
 import HeatFHE
 
 /// The analytic, worst-case noise of one aggregates run, computed from its plan before any
@@ -6,7 +8,10 @@ import HeatFHE
 ///
 /// The flood (``HeatFHE/Bfv64/flood(_:publicKey:bits:using:)``) hides the computed noise `e`
 /// only when `|e|` is far below the flooding width `2^b`: the released ciphertext's distribution
-/// moves by at most `|e| / 2^(b+1)` per coefficient in statistical distance. The evaluator
+/// moves by at most `|e| / 2^(b+1)` per coefficient in statistical distance, so with the required
+/// 40-bit margin at most `2^-41` per coefficient, `N * 2^-41` per ciphertext (`2^-27` at
+/// `N = 16384`), and per run at most that times the number of released ciphertexts (it grows with
+/// the number of groups; the margin is not a per-run bound of `2^-40`). The evaluator
 /// therefore bounds `|e|` from the plan: the fresh ciphertexts summed per week and batch
 /// (counted in the store), the decay factors, the 0/1 mask products, the rotations (key switches)
 /// of the segmented ladders and of rotate-and-add, and the region sums, with the per-operation
@@ -26,7 +31,7 @@ import HeatFHE
 /// ```
 public struct AggregateNoiseBudget: Sendable, Equatable {
     /// The margin the flood must keep above the computed noise, in bits (statistical distance
-    /// at most `2^-40` per coefficient).
+    /// at most `2^-41` per coefficient, `N * 2^-41` per ciphertext, more per run).
     public static let requiredMarginBits = 40
 
     /// The parameter set's name.
@@ -193,11 +198,13 @@ extension Evaluator {
     ///   - galoisKeys: the evaluator's Galois keys (how many key switches each rotation costs).
     ///   - minGroupSize: the policy's `k`.
     /// - Returns: the budget.
-    /// - Throws: ``StoreError``, ``PipelineError/malformed(source:reason:)`` for a run without a reference week.
+    /// - Throws: ``StoreError``, ``PipelineError/malformed(source:reason:)`` for a run without a reference week,
+    ///   ``PipelineError/runMismatch(field:expected:found:)`` (exit 65) for a run of another store or configuration.
     public func aggregateNoiseBudget(
         of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(),
         galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int = 5
     ) throws -> AggregateNoiseBudget {
+        try Self.checkRunMatches(run, store: store, configuration: configuration)
         let entries = try ClientDirectory.entries(in: store)
         let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize)
         return try aggregateNoiseBudget(of: run, plan: plan, store: store, configuration: configuration, galoisKeys: galoisKeys)
@@ -222,6 +229,32 @@ extension Evaluator {
     /// clients in the worst shape the plan can take: one masked group over every slot batch,
     /// one ciphertext per week through the whole window, every rotation one key switch.
     static func noiseFits(_ parameters: BfvParameters, configuration: HeatConfiguration, largestGroup: Int) -> Bool {
+        (try? worstCaseNoise(parameters, configuration: configuration, largestGroup: largestGroup).check()) != nil
+    }
+
+    /// Checks that parameters keep the 40-bit flooding margin (and decrypt) for the aggregates of
+    /// up to `largestGroup` clients in the worst shape the plan can take (one masked group over
+    /// every slot batch, one ciphertext per week through the whole window, every rotation one key
+    /// switch): what `heatctl keys generate --preset NAME --aggregates` requires besides the sum bound.
+    ///
+    /// - Parameters:
+    ///   - parameters: the keys' parameters.
+    ///   - configuration: the heat configuration.
+    ///   - largestGroup: the largest group (`--max-clients`).
+    /// - Throws: ``PipelineError/noiseMarginTooSmall(preset:marginBits:requiredBits:fitting:)`` naming the
+    ///   cheapest preset that keeps the margin (or none), or
+    ///   ``PipelineError/noiseBoundExceeded(preset:stage:boundBits:limitBits:)`` (both exit 69).
+    public static func checkNoiseMargin(
+        _ parameters: BfvParameters, configuration: HeatConfiguration, largestGroup: Int
+    ) throws(PipelineError) {
+        let budget = worstCaseNoise(parameters, configuration: configuration, largestGroup: largestGroup)
+        guard (try? budget.check()) == nil else { return }
+        let fitting = (try? preset(forAggregatesOf: configuration, largestGroup: largestGroup))?.name
+        try budget.check(fitting: fitting == parameters.name ? nil : fitting)
+    }
+
+    /// The budget of the worst-shaped plan for `largestGroup` clients (see ``noiseFits(_:configuration:largestGroup:)``).
+    static func worstCaseNoise(_ parameters: BfvParameters, configuration: HeatConfiguration, largestGroup: Int) -> AggregateNoiseBudget {
         let n = parameters.degree
         let batches = max(1, (largestGroup + n - 1) / n)
         let reference = ISOWeek(containing: CalendarDate(daysSinceEpoch: 20_520))
@@ -236,6 +269,71 @@ extension Evaluator {
         let plan = AggregatePlan(
             k: 1, released: [], suppressed: [:], segmented: [:], segmentedPlace: [:],
             masked: [.init(kind: .segment, ref: "all", slots: (0..<batches).map { $0 * n })], regionsFromBranches: nil, keySwitches: 0)
-        return (try? aggregateNoise(plan: plan, runNoise: noise, parameters: parameters) { _ in 1 }.check()) != nil
+        return aggregateNoise(plan: plan, runNoise: noise, parameters: parameters) { _ in 1 }
+    }
+
+    /// Refuses a run whose header does not describe `store` and `configuration` (exit 65), since the
+    /// noise bound is counted from the store's ciphertexts and the configuration's decay factors:
+    /// the run's ``EncryptedHeatRun/Header/configurationHash`` must be the configuration's, and its
+    /// ``EncryptedHeatRun/Header/inputHash`` must be recomputed from the store's ciphertext chain
+    /// at ``EncryptedHeatRun/Header/ciphertextsThroughSeq`` (the row hash there), the configuration
+    /// and the run's week, as ``evaluate(store:configuration:asOf:throughSeq:)`` computed it.
+    ///
+    /// - Throws: ``PipelineError/runMismatch(field:expected:found:)``, ``StoreError``.
+    static func checkRunMatches(_ run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration) throws {
+        let configurationHash = HeatPacking.configurationHash(of: configuration)
+        guard run.header.configurationHash == configurationHash else {
+            throw PipelineError.runMismatch(field: "configuration hash", expected: configurationHash, found: run.header.configurationHash)
+        }
+        let seq = run.header.ciphertextsThroughSeq
+        let rowHash: [UInt8]? = try store.read { db in
+            guard seq > 0 else { return ChainedTable.ciphertexts.genesisHash }
+            let row = try Row.fetchOne(db, sql: "SELECT row_hash FROM ciphertexts WHERE seq = ?", arguments: [seq])
+            return row?.lenientBlob("row_hash").map { [UInt8]($0) }
+        }
+        var input = SHA256()
+        input.update(data: Array("ciphertexts:\(seq):".utf8))
+        input.update(data: rowHash ?? [])
+        input.update(data: Array("|\(configurationHash)|\(run.header.asOfWeek)".utf8))
+        let expected = Hex.encode(input.finalize())
+        guard rowHash != nil, expected == run.header.inputHash else {
+            throw PipelineError.runMismatch(
+                field: "input hash (the store's ciphertexts through row \(seq))", expected: rowHash == nil ? "no such row" : expected,
+                found: run.header.inputHash)
+        }
+    }
+
+    /// The preset the exit-69 hint names when this run's aggregates cannot keep the margin: the
+    /// cheapest other preset (by ring, primes, then `t`) that the pipeline can use, whose plaintext
+    /// modulus holds the largest released group's sums, and under which **this run's** groups and
+    /// ciphertext counts keep the margin and decrypt (the directory's slots re-planned on that
+    /// preset's ring; a batch's counts added into every batch of the other ring it overlaps, an
+    /// upper bound; one key switch per rotation, as `keys generate --aggregates` writes). `nil`
+    /// when no preset fits.
+    static func fittingPreset(
+        entries: [ClientDirectoryEntry], deltas: [Int: [ISOWeek: Int]], degree n: Int, configuration: HeatConfiguration,
+        referenceWeek: ISOWeek, minGroupSize: Int, excluding: String
+    ) -> String? {
+        let byCost = BfvParameters.presets.sorted {
+            ($0.degree, $0.ciphertextModuli.count, $0.plaintextModulus) < ($1.degree, $1.ciphertextModuli.count, $1.plaintextModulus)
+        }
+        for p in byCost where p.name != excluding {
+            guard (try? HeatPacking.checkUsable(p)) != nil, HeatPacking.fits(p, configuration) else { continue }
+            let plan = aggregatePlan(entries: entries, degree: p.degree, minGroupSize: minGroupSize)
+            let (heatBound, trendBound) = sumBounds(configuration: configuration, largestGroup: plan.released.map(\.clients).max() ?? 0)
+            guard heatBound.map({ p.sumBound(signed: false) >= $0 }) == true, trendBound.map({ p.sumBound(signed: true) >= $0 }) == true else {
+                continue
+            }
+            var rebatched: [Int: [ISOWeek: Int]] = [:]
+            for (batch, weeks) in deltas {
+                for target in (batch * n / p.degree)...(((batch + 1) * n - 1) / p.degree) {
+                    for (week, count) in weeks { rebatched[target, default: [:]][week, default: 0] += count }
+                }
+            }
+            let noise = runNoise(deltas: rebatched, configuration: configuration, referenceWeek: referenceWeek, bound: BfvNoiseBound(parameters: p))
+            let budget = aggregateNoise(plan: plan, runNoise: noise, parameters: p, keySwitchesPerRotation: { _ in 1 })
+            if (try? budget.check()) != nil { return p.name }
+        }
+        return nil
     }
 }

@@ -148,6 +148,9 @@ extension Evaluator {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        // The noise bound counts the store's ciphertexts with the configuration's decay: the run
+        // must come from this store and configuration (exit 65 otherwise).
+        try Self.checkRunMatches(run, store: store, configuration: configuration)
         let entries = try ClientDirectory.entries(in: store)
         let erased = try ClientErasure.erasedSlots(in: store).map(Int.init)
         let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize, occupied: erased)
@@ -157,8 +160,17 @@ extension Evaluator {
             // The worst-case noise of this plan must stay 2^40 under the flood, and flood plus
             // noise must decrypt (exit 69 otherwise), before any ciphertext is touched.
             let budget = try aggregateNoiseBudget(of: run, plan: plan, store: store, configuration: configuration, galoisKeys: galoisKeys)
-            let fitting = try? Self.preset(forAggregatesOf: configuration, largestGroup: max(largest, entries.count))
-            try budget.check(fitting: fitting.map(\.name) == self.context.parameters.name ? nil : fitting?.name)
+            if (try? budget.check()) == nil {
+                // The hint names a preset under which this run's own counts and groups fit, or none.
+                let deltas = try Self.deltaCounts(in: store, throughSeq: run.header.ciphertextsThroughSeq)
+                let parameters = self.context.parameters
+                let fitting = (try? ISOWeek(parsing: run.header.asOfWeek)).flatMap { reference in
+                    Self.fittingPreset(
+                        entries: entries, deltas: deltas, degree: parameters.degree, configuration: configuration,
+                        referenceWeek: reference, minGroupSize: minGroupSize, excluding: parameters.name)
+                }
+                try budget.check(fitting: fitting)
+            }
         }
 
         let context = self.context

@@ -45,6 +45,12 @@ public enum PipelineError: ClassifiedError, Equatable {
     case noiseMarginTooSmall(preset: String, marginBits: Int, requiredBits: Int, fitting: String?)
     /// The worst-case noise of a stage would not decrypt under the parameters (exit 69).
     case noiseBoundExceeded(preset: String, stage: String, boundBits: Int, limitBits: Int)
+    /// The run given to the aggregates does not match what they are computed with (exit 65): its
+    /// ``EncryptedHeatRun/Header/configurationHash`` is not the configuration's, or its
+    /// ``EncryptedHeatRun/Header/inputHash`` is not the store's ciphertext chain up to
+    /// ``EncryptedHeatRun/Header/ciphertextsThroughSeq`` (another store, or another configuration
+    /// or week), so the noise bound counted from the store would not describe the run.
+    case runMismatch(field: String, expected: String, found: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -57,6 +63,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .aggregateSumTooLarge: .unavailable
         case .policyRefused(let refusal): refusal.category
         case .noiseMarginTooSmall, .noiseBoundExceeded: .unavailable
+        case .runMismatch: .dataError
         }
     }
 
@@ -94,6 +101,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "preset \(preset) keeps only \(margin) bits between the worst-case noise of these aggregates and the flooding width; \(required) are required for the flood to hide the computation"
         case .noiseBoundExceeded(let preset, let stage, let bound, let limit):
             "the worst-case noise of the \(stage) (2^\(bound)) would not decrypt under preset \(preset) (limit 2^\(limit))"
+        case .runMismatch(let field, let expected, let found):
+            "the run's \(field) (\(found)) does not match the \(field) of the store and configuration given (\(expected)); its noise and groups cannot be checked"
         }
     }
 
@@ -116,9 +125,12 @@ public enum PipelineError: ClassifiedError, Equatable {
             fitting.map { "generate keys with `heatctl keys generate --preset \($0) --aggregates`" } ?? "lower the caps, weights or decay scale, or split the groups"
         case .policyRefused(let refusal): refusal.hint
         case .noiseMarginTooSmall(_, _, _, let fitting):
-            "generate keys with `heatctl keys generate --preset \(fitting ?? "n16384-logq248-logt41") --aggregates` (a larger ring keeps the margin)"
+            fitting.map { "generate keys with `heatctl keys generate --preset \($0) --aggregates` (it keeps the margin)" }
+                ?? "no preset fits: no preset keeps the margin for these groups; split the groups, shorten the window or ingest fewer times per week"
         case .noiseBoundExceeded:
             "use a preset with a larger ciphertext modulus, a shorter window or fewer ingestion runs per week"
+        case .runMismatch:
+            "compute the aggregates from a run evaluated on this store with this configuration (`heatctl evaluate --aggregates-out`)"
         }
     }
 }
