@@ -146,6 +146,7 @@ ERASURE_TABLES = ["client_directory", "weekly_buckets"]
 ERASURES = "client_erasures"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
+SIGNED_HEADS_COLUMNS = ["seq", "signed_at", "head", "key_fingerprint", "signature", "prev_hash", "row_hash"]
 
 
 class Usage(Exception):
@@ -252,7 +253,7 @@ class Verifier:
 
     def load_transitions(self):
         """Signing keys linked to the pinned key by transitions signed by both keys (KeyTransition)."""
-        valid = []
+        valid, problems = [], []
         for row in self.db.execute(
                 "SELECT seq, CAST(recorded_at AS BLOB), generation, CAST(old_public_key AS BLOB), CAST(new_public_key AS BLOB), "
                 "final_head_seq, CAST(reason AS BLOB), CAST(old_signature AS BLOB), CAST(new_signature AS BLOB) "
@@ -267,42 +268,47 @@ class Verifier:
             except (ValueError, TypeError, struct.error):
                 ok = False
             if not ok:
-                self.violation("badKeyTransition", "key_transitions", seq,
-                               f"key_transitions row {seq}: not signed by both keys (forged or altered); it is ignored")
+                problems.append((seq, "not signed by both keys (forged or altered)"))
                 continue
             valid.append((seq, old, new, final))
-        linked, changed = set(), True
-        while changed:
-            changed = False
-            for seq, old, new, final in valid:
+        # One linear chain (KeyTransition.linearChain): each accepted transition's old key is the
+        # previous accepted one's new key, and each new key is new to the chain.
+        chain, known = [], set()
+        for seq, old, new, final in valid:
+            old_fp, new_fp = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
+            if chain and hashlib.sha256(chain[-1][2]).hexdigest() != old_fp:
+                problems.append((seq, "the key was already retired by an earlier transition (a fork)" if old_fp in known
+                                 else "its old key is not the current key of the store's chain of keys: not on the chain"))
+                continue
+            if new_fp in known:
+                problems.append((seq, "its new key is already on the store's chain of keys: a transition to a known key"))
+                continue
+            known.update((old_fp, new_fp))
+            chain.append((seq, old, new, final))
+        if hashlib.sha256(self.pinned).hexdigest() in known:
+            for seq, old, new, final in chain:
                 old_fp, new_fp = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
-                if seq in linked or (old_fp not in self.trusted and new_fp not in self.trusted):
-                    continue
-                linked.add(seq)
-                changed = True
-                if old_fp in self.retired:
-                    self.violation("badKeyTransition", "key_transitions", seq,
-                                   f"key_transitions row {seq}: the key was already retired by an earlier transition (a fork)")
-                    continue
                 self.trusted[old_fp], self.trusted[new_fp], self.retired[old_fp] = old, new, final
-        for seq, _, _, _ in valid:
-            if seq not in linked:
-                self.violation("badKeyTransition", "key_transitions", seq,
-                               f"key_transitions row {seq}: links keys the pinned auditor key does not trust; it is ignored")
+        else:
+            problems += [(seq, "links keys the pinned auditor key does not trust") for seq, _, _, _ in chain]
+        for seq, reason in sorted(problems, key=lambda p: p[0]):
+            self.violation("badKeyTransition", "key_transitions", seq, f"key_transitions row {seq}: {reason}; it is ignored")
         # What each retired key's final signed head covers: the key's later signatures on rows
         # beyond it (tombstones, collector endorsements) were made after it was retired.
+        # Only when signed_heads passed the schema check (otherwise the final heads cover nothing).
         self.final_coverage = {}
+        usable = SIGNED_HEADS in [t for t, _ in self.walkable]
         for fingerprint, final in self.retired.items():
             coverage = {}
-            row = self.db.execute("SELECT CAST(head AS BLOB), CAST(signature AS BLOB) FROM signed_heads WHERE seq = ?",
-                                  (final,)).fetchone()
             try:
+                row = self.db.execute("SELECT CAST(head AS BLOB), CAST(signature AS BLOB) FROM signed_heads WHERE seq = ?",
+                                      (final,)).fetchone() if usable else None
                 head = json.loads(bytes(row[0] or b"")) if row else None
                 signer = self.trusted.get(head.get("keyFingerprint")) if head else None
                 if signer is not None and ed25519_verify(signer, head_message(head), bytes(row[1] or b"")) \
                         and final <= self.retired.get(head["keyFingerprint"], final):
                     coverage = {c["table"]: c["rows"] for c in head["chains"]}
-            except (ValueError, KeyError, TypeError, AttributeError, struct.error):
+            except (ValueError, KeyError, TypeError, AttributeError, struct.error, sqlite3.Error):
                 coverage = {}
             self.final_coverage[fingerprint] = coverage
 
@@ -460,7 +466,8 @@ class Verifier:
                 self.violation("missingTable", table, None, f"table {table} is missing (dropped)")
                 continue
             cols = self.columns(table)
-            if cols[:1] != ["seq"] or cols[-2:] != ["prev_hash", "row_hash"]:
+            if cols[:1] != ["seq"] or cols[-2:] != ["prev_hash", "row_hash"] or \
+                    (table == SIGNED_HEADS and cols != SIGNED_HEADS_COLUMNS):
                 self.violation("schemaChanged", table, None, f"table {table} has columns {', '.join(cols)}")
                 continue
             for operation in ["UPDATE", "DELETE"]:

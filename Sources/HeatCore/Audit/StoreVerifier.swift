@@ -101,7 +101,7 @@ public enum StoreVerifier {
         // Key transitions (issue 27): the pinned key and the keys valid transitions link it to.
         var trusted = TrustedSigningKeys(pinned: pinnedKey)
         if walkable.contains(.keyTransitions) {
-            let (keys, found) = try TrustedSigningKeys.load(in: db, pinned: pinnedKey)
+            let (keys, found) = try TrustedSigningKeys.load(in: db, pinned: pinnedKey, signedHeadsUsable: walkable.contains(.signedHeads))
             trusted = keys
             violations += found
         }
