@@ -62,8 +62,7 @@ if ! wait "$pid"; then echo "dashboard-check: graceful shutdown did not exit 0" 
 # a level in the address's fragment (as a bookmarked view would) at both widths, and compare the
 # client rows the script leaves visible with the rows that name that branch and level.
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "dashboard-check: python3 not found: the in-browser filter check is skipped" >&2
-    echo "dashboard-check: passed"; exit 0
+    echo "dashboard-check: python3 is required for the in-browser filter check" >&2; exit 2
 fi
 browser="${BROWSER:-}"
 if [[ -z "$browser" ]]; then
@@ -123,6 +122,9 @@ mkdir -p "$exec_dir"
 sed 's|src="/static/dashboard.js"|src="dashboard.js"|' "$out/index.html" > "$exec_dir/index.html"
 cp "$filter_dir/dashboard.js" "$exec_dir/dashboard.js"
 pick="$(grep -o '<select id="filter-branch"[^$]*' "$exec_dir/index.html" | grep -o '<option>[^<]*</option>' | head -1 | sed 's/<[^>]*>//g')" || true
+if [[ -z "$pick" ]]; then
+    echo "dashboard-check: the executive's page has no branch filter with a branch to pick" >&2; exit 1
+fi
 if [[ -n "$pick" ]]; then
     for width in 1280 390; do
         dom="$work/exec-filter-$width.html"

@@ -166,13 +166,21 @@ public final class AccessLog: Service, Sendable {
         var lastDropped: String?
         /// Fault injection for tests: the next writes that fail as if the disk were full.
         var failNextWrites = 0
+        /// Fault injection for tests: the next write stops after this many bytes (a short write).
+        var shortNextWrite: Int?
     }
 
     private let descriptor: Int32
     private let state = Mutex(State())
     private let writing = Mutex(())
-    private let headKey: SymmetricKey?
-    private let keyID: String
+    /// The head's signing key and its id; replaced when the revocation list changes
+    /// (``replaceHeadKey(_:)``). `withdrawn`: every generation is revoked, no head is signed.
+    private struct HeadSigner {
+        var key: SymmetricKey?
+        var keyID: String
+        var withdrawn = false
+    }
+    private let signer: Mutex<HeadSigner>
     /// The file's path.
     public let path: String
     /// The signed head's path (`<path>.head`).
@@ -212,8 +220,7 @@ public final class AccessLog: Service, Sendable {
         self.path = path
         let headFile = headPath ?? path + ".head"
         self.headPath = headFile
-        self.headKey = headKey
-        self.keyID = keyID
+        self.signer = Mutex(HeadSigner(key: headKey, keyID: keyID))
         self.logger = logger
         let cut = Self.cutTornTail(path: path)
         guard cut >= 0 else {
@@ -366,6 +373,11 @@ public final class AccessLog: Service, Sendable {
         state.withLock { $0.failNextWrites = count }
     }
 
+    /// Makes the next write stop after `bytes` bytes, as a disk that fills up mid-write (tests).
+    func shortenNextWrite(to bytes: Int) {
+        state.withLock { $0.shortNextWrite = bytes }
+    }
+
     /// The gap record written before the next batch for lines dropped since the last one.
     static func gapRecord(dropped: Int, first: String?, last: String?, failedWrites: Int, limit: Int) -> AccessRecord {
         var record = AccessRecord(time: Date().formatted(.iso8601), outcome: AccessRecord.gapOutcome, method: "-", path: "-", status: 0,
@@ -392,7 +404,7 @@ public final class AccessLog: Service, Sendable {
     public func flush() {
         writing.withLock { _ in
             let limit = maximumPending
-            let (batch, startSeq, startHash, torn, gap, failNow) = state.withLock { state -> ([AccessRecord], Int, String, Bool, AccessRecord?, Bool) in
+            let (batch, startSeq, startHash, torn, gap, failNow, shortWrite) = state.withLock { state -> ([AccessRecord], Int, String, Bool, AccessRecord?, Bool, Int?) in
                 let taken = state.pending
                 state.pending.removeAll(keepingCapacity: true)
                 let gap = state.unrecordedDrops > 0
@@ -401,7 +413,9 @@ public final class AccessLog: Service, Sendable {
                     : nil
                 let failNow = state.failNextWrites > 0
                 if failNow { state.failNextWrites -= 1 }
-                return (taken, state.seq, state.last, state.tornWrite, gap, failNow)
+                let shortWrite = state.shortNextWrite
+                state.shortNextWrite = nil
+                return (taken, state.seq, state.last, state.tornWrite, gap, failNow, shortWrite)
             }
             guard !batch.isEmpty || gap != nil else { return }
             if sealedReason != nil {
@@ -427,13 +441,26 @@ public final class AccessLog: Service, Sendable {
                 bytes.append(contentsOf: line)
                 bytes.append(UInt8(ascii: "\n"))
             }
-            let written = failNow ? 0 : Self.writeAll(descriptor, bytes)
+            // The file's size before the write: a short write (disk full) is cut back to it, so
+            // the retry writes the same lines after the last whole one and the chain stays
+            // verifiable. Only if that cut fails is the fragment left, and ended by a newline.
+            var before = stat()
+            let sizeKnown = fstat(descriptor, &before) == 0
+            let written: Int
+            if failNow {
+                written = 0
+            } else if let shortWrite {
+                written = Self.writeAll(descriptor, Array(bytes.prefix(max(0, min(shortWrite, bytes.count - 1)))))
+            } else {
+                written = Self.writeAll(descriptor, bytes)
+            }
             guard written == bytes.count else {
+                let cut = written > 0 && sizeKnown && ftruncate(descriptor, before.st_size) == 0
                 state.withLock { state in
                     state.pending.insert(contentsOf: batch, at: 0)
                     state.failedWrites += 1
                     state.healthy = false
-                    if written > 0 { state.tornWrite = true }
+                    if written > 0 && !cut { state.tornWrite = true }
                     Self.drop(state.pending.count - limit, from: &state)
                 }
                 return
@@ -478,7 +505,10 @@ public final class AccessLog: Service, Sendable {
     /// Replaces the signed head atomically (write then rename); `true` when it worked or no head
     /// key was given.
     func writeHead(seq: Int, hash: String) -> Bool {
-        guard let headKey else { return true }
+        let current = signer.withLock { $0 }
+        guard !current.withdrawn else { return false }
+        guard let headKey = current.key else { return true }
+        let keyID = current.keyID
         let time = Date().formatted(.iso8601)
         let head = AccessLogChain.Head(schema: AccessLogChain.headSchema, seq: seq, hash: hash, keyID: keyID, time: time,
                                        mac: AccessLogChain.mac(seq: seq, hash: hash, keyID: keyID, time: time, key: headKey))
@@ -496,6 +526,40 @@ public final class AccessLog: Service, Sendable {
         // old head put back with a log cut to match can then be told from the latest one.
         logger?.info("access log head", metadata: ["seq": "\(seq)", "hash": "\(hash)", "keyID": "\(keyID)", "time": "\(time)", "mac": "\(head.mac)"])
         return true
+    }
+
+    /// The key id the next head is signed with (`nil` when no head is signed).
+    public var headKeyID: String? {
+        signer.withLock { $0.withdrawn || $0.key == nil ? nil : $0.keyID }
+    }
+
+    /// Signs the heads with `key` from now on (the newest generation still not revoked, after the
+    /// revocation list changed) and re-signs the current head with it at once, so no head stays
+    /// signed by a revoked generation; `nil` (every generation revoked) signs no more heads and
+    /// turns the log unhealthy (`/readyz` 503). A log that writes no head is left as it is.
+    public func replaceHeadKey(_ key: TokenKey?) {
+        writing.withLock { _ in
+            let changed = signer.withLock { signer -> Bool in
+                guard signer.key != nil else { return false }
+                guard let key else {
+                    defer { signer.withdrawn = true }
+                    return !signer.withdrawn
+                }
+                guard signer.withdrawn || signer.keyID != key.keyID else { return false }
+                signer = HeadSigner(key: AccessLogChain.headKey(from: key), keyID: key.keyID)
+                return true
+            }
+            guard changed, sealedReason == nil else { return }
+            let (seq, last) = state.withLock { ($0.seq, $0.last) }
+            let headOK = key != nil && (seq == 0 || writeHead(seq: seq, hash: last))
+            // A failure turns the log unhealthy; health returns with the next batch written.
+            if !headOK {
+                state.withLock { state in
+                    if key != nil { state.failedWrites += 1 }
+                    state.healthy = false
+                }
+            }
+        }
     }
 
     /// Writes batches until graceful shutdown, then the last batch.
@@ -602,10 +666,13 @@ public enum AccessLogVerifier {
     ///     since nothing proves who wrote them.
     ///   - allowGaps: accept (and list) gap records, where the server recorded lines it lost;
     ///     by default a gap is a violation: the log is authentic but incomplete.
+    ///   - revokedKids: key generations revoked in `revoked.json`: a head signed by one of them
+    ///     is refused (field `keyID`).
     /// - Returns: the counts.
     /// - Throws: ``AccessLogError`` naming the first line or field at fault.
     public static func verify(path: String, keys: [TokenKey], headPath: String? = nil, requireHead: Bool = true,
-                              allowUnchainedPrefix: Bool = false, allowGaps: Bool = false) throws(AccessLogError) -> Report {
+                              allowUnchainedPrefix: Bool = false, allowGaps: Bool = false,
+                              revokedKids: Set<String> = []) throws(AccessLogError) -> Report {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .unreadable(path: path, reason: "no such file or not readable")
         }
@@ -671,6 +738,9 @@ public enum AccessLogVerifier {
         }
         guard let key = keys.first(where: { $0.keyID == head.keyID }) else {
             throw .badHead(path: headFile, field: "keyID", reason: "signed with key \(head.keyID), which is not in the token-keys folder")
+        }
+        guard !revokedKids.contains(head.keyID) else {
+            throw .badHead(path: headFile, field: "keyID", reason: "signed with key \(head.keyID), which is revoked in revoked.json")
         }
         let expected = AccessLogChain.mac(seq: head.seq, hash: head.hash, keyID: head.keyID, time: head.time, key: AccessLogChain.headKey(from: key))
         guard expected == head.mac else {

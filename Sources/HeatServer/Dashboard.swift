@@ -226,7 +226,9 @@ enum Dashboard {
             var parts = fragment.split("&");
             for (var i = 0; i < parts.length; i++) {
               var pair = parts[i].split("=");
-              var name = pair[0], value = decodeURIComponent(pair[1] || "");
+              var name = pair[0], value;
+              // A malformed escape (`#search=%`) would throw and stop the script: skip that pair.
+              try { value = decodeURIComponent(pair[1] || ""); } catch (malformed) { continue; }
               var control = name === "search" ? search : document.getElementById("filter-" + name);
               if (control) { control.value = value; }
             }

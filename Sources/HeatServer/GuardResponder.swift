@@ -20,6 +20,11 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
         var refusal: String?
         do {
             if Self.isGuarded(request, server: server) {
+                // A sealed access log (its signed head does not authenticate the file) records
+                // nothing: no data is served unaudited until an operator resolves it.
+                guard server.accessLog.sealedReason == nil else { throw APIError.auditUnavailable }
+                // Fail closed: while revoked.json cannot be read, a revoked token could still pass.
+                guard server.authority.revocations.isHealthy else { throw APIError.revocationsUnavailable }
                 let (identity, sessionID) = try await server.authenticate(request)
                 context.identity = identity
                 context.sessionID = sessionID

@@ -75,8 +75,10 @@ public struct HeatAPIServer: Sendable {
                 throw ServerError.badModel(path: model, reason: error.description)
             }
         }
+        // A head signed by a revoked generation does not authenticate the log (the log is sealed).
         let accessLog = try AccessLog(path: configuration.accessLogPath, headKey: AccessLogChain.headKey(from: headKey), keyID: headKey.keyID,
-                                       headPath: configuration.accessLogHead, verificationKeys: keys, logger: logger)
+                                       headPath: configuration.accessLogHead,
+                                       verificationKeys: keys.filter { !revocations.list.kids.contains($0.keyID) }, logger: logger)
         return HeatAPIServer(
             configuration: configuration, policy: policy, authority: authority, accessLog: accessLog,
             limiter: RateLimiter(ratePerSecond: configuration.limits.ratePerSecond, burst: configuration.limits.burst),
@@ -256,6 +258,11 @@ struct ReleaseWatcher: Service {
                 do {
                     if try server.authority.revocations.reloadIfChanged() {
                         server.logger.notice("token revocation list reloaded", metadata: ["kids": "\(server.authority.revocations.list.kids.count)", "jtis": "\(server.authority.revocations.list.jtis.count)"])
+                        // The head key follows the list: a generation revoked now signs no more
+                        // heads (the current head is re-signed with the newest one not revoked).
+                        let next = try? server.authority.signingKey()
+                        if next == nil { server.logger.error("every token key generation is revoked: the access log's head is no longer signed (readyz not ready)") }
+                        server.accessLog.replaceHeadKey(next)
                     }
                 } catch {
                     server.logger.error("token revocation list not reloaded (the previous list stays; readyz not ready): \(error)")
@@ -275,6 +282,9 @@ struct ReleaseWatcher: Service {
                     // A folder that gains a secret stops being served (readyz fails) until fixed.
                     if case ServerError.secretMaterial = error { server.state.markNotReady() }
                     server.logger.error("releases folder not reloaded: \(error)")
+                    server.metrics.makeCounter(
+                        descriptor: MetricNameDescriptor(metricName: "heat_release_reload_failures", unitName: "total",
+                                                         helpText: "Changes to the releases folder that were refused (the previous catalog stays)")).increment()
                 }
             }
         }

@@ -58,7 +58,8 @@ public enum OpenAPIDocument {
          "unavailable",
          "io_error",
          "busy",
-         "configuration"
+         "configuration",
+         "revocations_unavailable"
         ],
         "type": "string"
        },

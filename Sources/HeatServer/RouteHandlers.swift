@@ -210,39 +210,32 @@ struct RouteHandlers: Sendable {
 
     /// ``withTimeout(_:)`` with an explicit limit; 503 `busy` when the executor's pool and queue
     /// are full.
+    ///
+    /// Neither side of the race needs the cooperative pool: the work reports its result from the
+    /// executor's own threads and the deadline fires on ``DeadlineTimer``'s thread, and whichever
+    /// comes first decides the answer. (A timer task on the cooperative pool could not fire while
+    /// long synchronous work elsewhere in the process held every pool thread; the work's late
+    /// result then won the race.)
     static func withDeadline<T: Sendable>(_ limit: Duration, executor: OffPoolExecutor = .shared,
                                           _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         guard executor.admit() else { throw APIError.busy }
+        let race = DeadlineRace<T>()
         let task = Task(executorPreference: executor) {
-            defer { executor.release() }
-            return try await work()
-        }
-        let outcome = Outcome<T>()
-        let (signal, continuation) = AsyncStream<Void>.makeStream()
-        let waiter = Task.detached {
             let result: Result<T, any Error>
-            do { result = .success(try await task.value) } catch { result = .failure(error) }
-            outcome.value.withLock { $0 = result }
-            continuation.yield()
-            continuation.finish()
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            // Free the slot before the answer leaves, so a request admitted right after this one
+            // finished is not refused `busy` by a slot that is about to be released.
+            executor.release()
+            race.settle(.finished(result))
         }
-        let timer = Task {
-            try? await Task.sleep(for: limit)
-            continuation.finish()
-        }
-        for await _ in signal { break }
-        timer.cancel()
-        guard let result = outcome.value.withLock({ $0 }) else {
+        DeadlineTimer.shared.schedule(after: limit) { race.settle(.expired) }
+        switch await race.outcome() {
+        case .expired:
             task.cancel()
-            waiter.cancel()
             throw APIError.timeout
+        case .finished(let result):
+            return try result.get()
         }
-        return try result.get()
-    }
-
-    /// The result of the work, set by the task that awaited it.
-    final class Outcome<T: Sendable>: Sendable {
-        let value = Mutex<Result<T, any Error>?>(nil)
     }
 
     func score(_ request: Request, _ context: HeatRequestContext) async throws -> Response {

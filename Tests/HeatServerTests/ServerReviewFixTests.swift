@@ -64,7 +64,7 @@ import Testing
         #expect(try await withCookie("/v1/population").status == 200)
         let identity = try await live.server.authority.verify(token)
         try TokenRevocations(jtis: [identity.tokenID]).write(toFolder: fixture.tokenKeys)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(300)
         var answer = try await withCookie("/v1/population")
         while answer.status == 200 && Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
@@ -86,7 +86,7 @@ import Testing
         let identity = try await live.server.authority.verify(token)
         let kid = try #require(identity.keyID)
         try TokenRevocations(kids: [kid]).write(toFolder: fixture.tokenKeys)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(300)
         var answer = try await RawHTTP.request(port: live.port, path: "/v1/population", headers: ["Cookie": cookie])
         while answer.status == 200 && Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
@@ -136,7 +136,7 @@ import Testing
         let live = try await LiveServer.start(fixture.configuration())
         #expect(try await live.get("/readyz").status == 200)
         try Data("{not json".utf8).write(to: URL(filePath: "\(fixture.tokenKeys)/\(TokenRevocations.fileName)"))
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(300)
         var answer = try await live.get("/readyz")
         while answer.status == 200 && Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
@@ -145,6 +145,12 @@ import Testing
         #expect(answer.status == 503)
         #expect(answer.errorCode == "not_ready")
         #expect(live.server.authority.revocations.list.jtis == ["j-1"])
+        // Fail closed: no token or session authenticates while the list cannot be read.
+        let token = try await fixture.token(role: "executive")
+        let refused = try await live.get("/v1/population", token: token)
+        #expect(refused.status == 503)
+        #expect(refused.errorCode == "revocations_unavailable")
+        #expect(try await live.post("/v1/session", token: token, body: "").errorCode == "revocations_unavailable")
         #expect(try await live.get("/metrics").text.contains("heat_revocation_reload_failures_total"))
         try await live.stop()
         // An unreadable file refuses the start.
@@ -270,6 +276,13 @@ import Testing
         let ready = try await live.get("/readyz")
         #expect(ready.status == 503)
         #expect(ready.errorCode == "audit_unavailable")
+        // Sealed, it serves no data unaudited: every /v1/ request is refused, healthz still answers.
+        let token = try await fixture.token(role: "executive")
+        let refused = try await live.get("/v1/population", token: token)
+        #expect(refused.status == 503)
+        #expect(refused.errorCode == "audit_unavailable")
+        #expect(try await live.post("/v1/session", token: token, body: "").status == 503)
+        #expect(try await live.get("/healthz").status == 200)
         try await live.stop()
         #expect(try Data(contentsOf: URL(filePath: fixture.accessLog)) == before)
     }

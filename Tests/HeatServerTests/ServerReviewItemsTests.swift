@@ -84,7 +84,14 @@ import Testing
         var newer = wrong
         newer.generatedAt = UTCTimestamp(secondsSinceEpoch: 1_771_300_000)
         try ServerFixture.write(newer, to: "\(fixture.releases)/\(ServerFixture.managerA)-new.json")
-        try await Task.sleep(for: .milliseconds(600))
+        // Wait for the watcher to see the change and refuse it (returns as soon as it has).
+        let deadline = Date().addingTimeInterval(300)
+        var refused = false
+        while !refused && Date() < deadline {
+            refused = try await live.get("/metrics").text.contains("heat_release_reload_failures_total")
+            if !refused { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(refused, "the watcher never refused the foreign document")
         let tokenA = try await fixture.token(role: "manager", manager: ServerFixture.managerA)
         let rowsA = try #require(try await live.get("/v1/clients", token: tokenA).data as? [[String: Any]])
         #expect(Set(rowsA.compactMap { $0["ref"] as? String }) == Set(ServerFixture.clientsA))

@@ -186,7 +186,7 @@ struct ServeVerifyLogCommand: HeatCommand {
     @Option(name: .customLong("access-log"), help: "The access log the server wrote.", completion: .file())
     var accessLog: String
 
-    @Option(name: .customLong("token-keys"), help: "The server's token-keys folder (the head names the key generation).", completion: .directory)
+    @Option(name: .customLong("token-keys"), help: "The server's token-keys folder (the head names the key generation; a head signed by a generation revoked in its revoked.json is refused).", completion: .directory)
     var tokenKeys: String
 
     @Option(name: .long, help: "The signed head (default: the log's path with .head appended).", completion: .file())
@@ -202,8 +202,11 @@ struct ServeVerifyLogCommand: HeatCommand {
 
     func execute() async throws {
         let keys = try TokenKey.loadAll(fromFolder: tokenKeys)
+        // A head signed by a revoked generation is refused: a revoked key signs nothing.
+        let revoked = try TokenRevocations.load(fromFolder: tokenKeys)
         let report = try AccessLogVerifier.verify(path: accessLog, keys: keys, headPath: head,
-                                                  allowUnchainedPrefix: allowUnchainedPrefix, allowGaps: allowGaps)
+                                                  allowUnchainedPrefix: allowUnchainedPrefix, allowGaps: allowGaps,
+                                                  revokedKids: revoked.kids)
         for gap in report.gaps {
             Console.output("\(accessLog):\(gap.line): gap: \(gap.dropped) lines lost: \(gap.reason)")
         }
