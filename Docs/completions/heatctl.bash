@@ -173,13 +173,13 @@ _heatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|features|labels|scores|trees|serve|token|retention|store|help)
+    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|features|labels|scores|trees|serve|token|retention|store|erase|help)
         # Offer subcommand argument completions
         "_heatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize features labels scores trees serve token retention store help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize features labels scores trees serve token retention store erase help' -- "${cur}"))
         ;;
     esac
 }
@@ -2711,7 +2711,7 @@ _heatctl_serve() {
     repeating_flags=()
     non_repeating_flags=(--demo --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--releases --policy --token-keys --host --port --model --access-log --rate-limit --log-level)
+    non_repeating_options=(--releases --policy --token-keys --host --port --model --access-log --rate-limit --jwks --jwks-issuer --jwks-audience --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2745,6 +2745,59 @@ _heatctl_serve() {
     '--rate-limit')
         return
         ;;
+    '--jwks')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--jwks-issuer')
+        return
+        ;;
+    '--jwks-audience')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    verify-log)
+        # Offer subcommand argument completions
+        "_heatctl_serve_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'verify-log' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_serve_verify-log() {
+    repeating_flags=()
+    non_repeating_flags=(--allow-gaps --allow-unchained-prefix --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--access-log --token-keys --head --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--access-log')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--token-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--head')
+        __heatctl_add_completions -f
+        return
+        ;;
     '--log-level')
         __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
@@ -2764,13 +2817,13 @@ _heatctl_token() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    keygen|issue)
+    keygen|issue|revoke)
         # Offer subcommand argument completions
         "_heatctl_token_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'keygen issue' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'keygen issue revoke' -- "${cur}"))
         ;;
     esac
 }
@@ -2828,6 +2881,32 @@ _heatctl_token_issue() {
         ;;
     '--policy')
         __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_token_revoke() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=(--kid --jti)
+    non_repeating_options=(--token-keys --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--token-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--kid')
+        return
+        ;;
+    '--jti')
         return
         ;;
     '--log-level')
@@ -2995,6 +3074,52 @@ _heatctl_store_measure() {
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_erase() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=(--client)
+    non_repeating_options=(--store --keys --client-file --collector-keys --reason --previous-head --head-out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--client')
+        return
+        ;;
+    '--client-file')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--collector-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--previous-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--head-out')
         __heatctl_add_completions -f
         return
         ;;

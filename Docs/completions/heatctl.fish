@@ -201,7 +201,11 @@ function __heatctl_parse_tokens -S
                 __heatctl_parse_subcommand 0 'keys=' 'store=' 'scores=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
         case 'serve'
-            __heatctl_parse_subcommand 0 'demo' 'releases=' 'policy=' 'token-keys=' 'host=' 'port=' 'model=' 'access-log=' 'rate-limit=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'demo' 'releases=' 'policy=' 'token-keys=' 'host=' 'port=' 'model=' 'access-log=' 'rate-limit=' 'jwks=' 'jwks-issuer=' 'jwks-audience=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'verify-log'
+                __heatctl_parse_subcommand 0 'access-log=' 'token-keys=' 'head=' 'allow-gaps' 'allow-unchained-prefix' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
         case 'token'
             __heatctl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -209,6 +213,8 @@ function __heatctl_parse_tokens -S
                 __heatctl_parse_subcommand 0 'token-keys=' 'issuer=' 'audience=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             case 'issue'
                 __heatctl_parse_subcommand 0 'token-keys=' 'role=' 'manager=' 'ttl=' 'subject=' 'policy=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'revoke'
+                __heatctl_parse_subcommand 0 'token-keys=' 'kid=+' 'jti=+' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
         case 'retention'
             __heatctl_parse_subcommand 0 'version' 'h/help'
@@ -226,6 +232,8 @@ function __heatctl_parse_tokens -S
             case 'measure'
                 __heatctl_parse_subcommand 0 'store=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
+        case 'erase'
+            __heatctl_parse_subcommand 0 'store=' 'keys=' 'client=+' 'client-file=' 'collector-keys=' 'reason=' 'previous-head=' 'head-out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'help'
             __heatctl_parse_subcommand -r 1 'version'
         end
@@ -312,6 +320,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "hea
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'token' -d 'Create the API server\'s token key and issue JWTs for its roles.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'retention' -d 'Apply the retention policy: drop old weeks with signed tombstones (key holder).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'store' -d 'Back up, restore and measure the store (every copy verified).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'erase' -d 'Erase clients on request: drop their directory entry under a signed tombstone (key holder).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" clients' -l 'clients' -d 'Number of clients.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" weeks' -l 'weeks' -d 'Number of weeks of interactions.' -rfka ''
@@ -1042,7 +1051,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl scores" -eq 1' -fa 'release' -d 'Decrypt only the scores and release per-client scores or score-band counts per group.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder).' -rfa '(__heatctl_complete_directories)'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" scores' -l 'scores' -d 'The encrypted scores (from `evaluate --model`).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" scores' -l 'scores' -d 'The encrypted scores (from `evaluate --model`, logistic or boosted trees).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" role' -l 'role' -d 'The role the scores are released to.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" manager' -l 'manager' -d 'The requesting manager\'s reference (M-…), for a role that sees its own clients.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" groups' -l 'groups' -d 'Comma-separated group kinds to release score bands for (manager, branch, segment, region; default: every kind the role may receive).' -rfka ''
@@ -1116,18 +1125,33 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" model' -l 'model' -d 'A risk model (heatctl risk fit) for POST /v1/score.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" access-log' -l 'access-log' -d 'The append-only access log (default: access.log in the current folder).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" rate-limit' -l 'rate-limit' -d 'Requests per second per token (burst: twice as many).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" jwks' -l 'jwks' -d 'An external identity provider\'s JSON Web Key Set (EdDSA or HS256 keys with kid and alg).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" jwks-issuer' -l 'jwks-issuer' -d 'The iss the --jwks tokens must carry (default: the token key\'s issuer).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" jwks-audience' -l 'jwks-audience' -d 'The aud the --jwks tokens must carry (default: the token key\'s audience).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl serve" -eq 1' -fa 'verify-log' -d 'Check the server\'s hash-chained access log and its signed head.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" access-log' -l 'access-log' -d 'The access log the server wrote.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder (the head names the key generation; a head signed by a generation revoked in its revoked.json is refused).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" head' -l 'head' -d 'The signed head (default: the log\'s path with .head appended).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" allow-gaps' -l 'allow-gaps' -d 'Accept gap records (lines the server recorded as lost), list them and count the lost lines.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" allow-unchained-prefix' -l 'allow-unchained-prefix' -d 'Accept lines of an earlier version (no seq/prev/hash) before the first chained line, and count them.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'keygen' -d 'Write a new HS256 token key to DIR/token.key (mode 0600).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'keygen' -d 'Add a new HS256 token key generation to DIR (token.key, then token-2.key, …; mode 0600).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'issue' -d 'Print a JWT for a policy role on stdout.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'revoke' -d 'Refuse a token key generation (kid) or one token (jti) from now on.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder (created when missing).' -rfa '(__heatctl_complete_directories)'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" issuer' -l 'issuer' -d 'The issuer (iss) every token must carry.' -rfka ''
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" audience' -l 'audience' -d 'The audience (aud) every token must carry.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" issuer' -l 'issuer' -d 'The issuer (iss) every token must carry (default: the newest generation\'s, else customerheat).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" audience' -l 'audience' -d 'The audience (aud) every token must carry (default: the newest generation\'s, else customerheat-api).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
@@ -1144,6 +1168,14 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke"' -l 'kid' -d 'A key id (kid) to revoke.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke"' -l 'jti' -d 'A token id (jti) to revoke.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl retention" -eq 1' -fa 'apply' -d 'Drop the rows of weeks before --before, record signed tombstones, then sign the store.'
@@ -1191,4 +1223,18 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder): signs the tombstones and the erasure.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase"' -l 'client' -d 'A masked client reference (C- and at least 8 hex digits); repeatable.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" client-file' -l 'client-file' -d 'A file of raw client ids to erase (needs --collector-keys).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" collector-keys' -l 'collector-keys' -d 'The collector\'s folder (keys/collector), to pseudonymise --client-file.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" reason' -l 'reason' -d 'Why (for example a ticket number; never the client\'s id). Default: request.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" previous-head' -l 'previous-head' -d 'The head file written by the previous `audit sign`.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" head-out' -l 'head-out' -d 'Where to write the new signed head (may be the --previous-head file).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" json' -l 'json' -d 'Print the summary as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl help" version' -l 'version' -d 'Show the version.'
