@@ -78,8 +78,9 @@ struct BenchPipelineCommand: HeatCommand {
         #if canImport(Glibc)
         _ = getloadavg(&load, 3)
         #endif
-        let scoring = try model.map { file in
-            try BenchScoring.run(model: file, clients: clients, weeks: weeks, managers: options.managers, seed: seed, print: !json)
+        var scoring: BenchScoring.Report?
+        if let file = model {
+            scoring = try await BenchScoring.run(model: file, clients: clients, weeks: weeks, managers: options.managers, seed: seed, print: !json)
         }
         if json {
             try StoreJSON.print(Output(report: report, loadAverage: load, scoring: scoring))
