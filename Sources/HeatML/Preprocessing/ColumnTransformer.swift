@@ -197,4 +197,57 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
         }
         return Matrix(rows: rows, columns: width, values: values)
     }
+
+    /// Transforms a table into compact features: the numeric features as dense columns (as in
+    /// ``transform(_:)``), each categorical column as one one-hot code per row
+    /// (``FeatureColumns/OneHotGroup``) instead of one dense column per category.
+    ///
+    /// Cell for cell equal to ``transform(_:)`` (``FeatureColumns/denseMatrix()`` returns that
+    /// matrix); the storage is `8 * rows` bytes per numeric feature and `4 * rows` bytes per
+    /// categorical column, whatever its number of categories.
+    ///
+    /// - Parameter table: a table holding every input column.
+    /// - Returns: `table.rowCount` rows of `featureNames.count` features.
+    /// - Throws: as ``transform(_:)``.
+    public func features(_ table: DataTable) throws(HeatMLError) -> FeatureColumns {
+        let rows = table.rowCount
+        var denseColumns: [[Double]] = []
+        var groups: [FeatureColumns.OneHotGroup] = []
+        var sources: [FeatureColumns.Source] = []
+        for step in steps {
+            let column = try table.column(named: step.column)
+            switch step {
+            case let .numeric(name, type, imputer, scaler):
+                let numbers: [Double]
+                if column.type == .numeric || column.type == .boolean || column.type == .date {
+                    numbers = column.numbers
+                } else {
+                    numbers = try DataColumn(name: name, type: type, raw: column.raw, lines: table.lines, source: table.source).numbers
+                }
+                guard numbers.count == rows else {
+                    throw .shapeMismatch(context: "ColumnTransformer column \(name)", expected: "\(rows) rows", found: "\(numbers.count)")
+                }
+                // Unchanged numbers (no imputation, no scaling) are the table's own array: shared, not copied.
+                switch (imputer, scaler) {
+                case (nil, nil):
+                    denseColumns.append(numbers)
+                case let (imputer?, nil):
+                    denseColumns.append(numbers.map { $0.isNaN ? imputer.median : $0 })
+                case let (nil, scaler?):
+                    denseColumns.append(numbers.map { ($0 - scaler.mean) / scaler.scale })
+                case let (imputer?, scaler?):
+                    denseColumns.append(numbers.map { (($0.isNaN ? imputer.median : $0) - scaler.mean) / scaler.scale })
+                }
+                sources.append(.dense(denseColumns.count - 1))
+            case let .categorical(_, imputer, encoder):
+                let encoded = column.type == .numeric
+                    ? try DataColumn(name: column.name, type: .categorical, raw: column.raw, lines: table.lines, source: table.source)
+                    : column
+                let codes = encoder.featureCodes(dictionary: encoded.dictionary, codes: encoded.codes, fill: imputer?.mostFrequent)
+                for feature in 0..<encoder.featureCount { sources.append(.oneHot(group: groups.count, feature: Int32(feature))) }
+                groups.append(FeatureColumns.OneHotGroup(unchecked: codes, featureCount: encoder.featureCount))
+            }
+        }
+        return try FeatureColumns(rows: rows, denseColumns: denseColumns, groups: groups, sources: sources)
+    }
 }
