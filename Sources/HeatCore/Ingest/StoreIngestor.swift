@@ -351,6 +351,7 @@ public struct StoreIngestor: Sendable {
                         slot: key.slot, week: key.week, channel: key.channel, direction: key.direction, events: total.events,
                         durationSeconds: total.durationSeconds, replies: total.replies)
                 }
+                totals.removeAll()   // the sink streams from `items`; keep one copy of the run's totals (issue 14)
                 sunk = try bucketSink.append(items, run: run, in: db)
             }
             for key in totals.keys.sorted() where sunk == nil {
