@@ -110,8 +110,10 @@ public struct Collector: IngestionBucketSink {
         let n = slotsPerBatch
         // Streaming (issue 14 item 3): the run's buckets are grouped by (week, batch) as indices
         // only; each group's totals, sealed state and plaintexts are built when its chunk of
-        // `batchesInFlight` groups comes up, encrypted on all cores, appended, and dropped, so
-        // memory holds one chunk's batches, not every week and batch of the export.
+        // `batchesInFlight` groups comes up, encrypted on all cores, appended, and dropped, so the
+        // per-slot activity, deltas and ciphertexts are held for one chunk at a time. `buckets`
+        // itself (every bucket of the run, from the ingestor) and one index per bucket stay in
+        // memory for the whole call: reading them from a temporary table is the open step.
         struct Key: Hashable, Comparable {
             var week: ISOWeek
             var batch: Int

@@ -92,7 +92,9 @@ public enum PipelineBenchmark {
         public var targetWallSeconds: Double
         /// CPU seconds of the counted phases.
         public var targetCPUSeconds: Double
-        /// The process's peak resident memory in bytes (all phases, generation included).
+        /// The process's peak resident memory in bytes: with per-phase peaks, the largest of the
+        /// phases' high-water marks (a lower bound: the kernel updates the mark lazily, and the
+        /// resets also lower what `getrusage` and `/usr/bin/time -v` report); otherwise `VmHWM`.
         public var peakMemoryBytes: Int
         /// The peak resident memory of the counted phases (encrypt and store append, evaluate,
         /// aggregates, decrypt and release), or `nil` where per-phase peaks are not available.
