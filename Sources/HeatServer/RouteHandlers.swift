@@ -106,20 +106,31 @@ struct RouteHandlers: Sendable {
         let (identity, permissions) = try identity(context)
         let (ok, rule) = Self.allowed(name, permissions, role: identity.role)
         guard ok else { throw APIError.forbidden(rule: rule) }
-        let view = try server.state.view(for: identity)
-        func answer(_ value: (some Encodable)?) throws -> Response {
-            guard let value else { throw APIError.notReleased(name) }
-            return json(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt, policy: view.policy, data: value))
+        // The answer's bytes are encoded once per release, role and manager (the policy check
+        // above still runs on every request).
+        let body = try server.state.encoded(name, for: identity) { view in
+            func answer(_ value: (some Encodable)?) throws -> ByteBuffer {
+                guard let value else { throw APIError.notReleased(name) }
+                return try Self.encoded(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt,
+                                                      policy: view.policy, data: value))
+            }
+            switch name {
+            case "population": return try answer(view.population)
+            case "heatHistogram": return try answer(view.heatHistogram)
+            case "weekly": return try answer(view.weekly)
+            case "personas": return try answer(view.personas)
+            case "model": return try answer(view.model)
+            case "riskPortfolio": return try answer(view.riskPortfolio)
+            default: throw APIError.notFound
+            }
         }
-        switch name {
-        case "population": return try answer(view.population)
-        case "heatHistogram": return try answer(view.heatHistogram)
-        case "weekly": return try answer(view.weekly)
-        case "personas": return try answer(view.personas)
-        case "model": return try answer(view.model)
-        case "riskPortfolio": return try answer(view.riskPortfolio)
-        default: throw APIError.notFound
-        }
+        return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// `value` encoded as the JSON of every answer; 500 `internal` if it cannot be encoded.
+    static func encoded(_ value: some Encodable) throws -> ByteBuffer {
+        guard let data = try? encoder.encode(value) else { throw APIError.internal }
+        return ByteBuffer(bytes: data)
     }
 
     func groups(_ request: Request, _ context: HeatRequestContext) throws -> Response {
@@ -135,10 +146,13 @@ struct RouteHandlers: Sendable {
             guard permissions.groups.contains(parsed) else { throw APIError.forbidden(rule: "roles.\(identity.role).groups") }
             kind = parsed
         }
-        let view = try server.state.view(for: identity)
-        guard let groups = view.groups else { throw APIError.notReleased("groups") }
-        let selected = groups.filter { kind == nil || $0.kind == kind }
-        return json(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt, policy: view.policy, data: selected))
+        let body = try server.state.encoded("groups?kind=\(kind?.rawValue ?? "")", for: identity) { view in
+            guard let groups = view.groups else { throw APIError.notReleased("groups") }
+            let selected = groups.filter { kind == nil || $0.kind == kind }
+            return try Self.encoded(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt,
+                                                  policy: view.policy, data: selected))
+        }
+        return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: body))
     }
 
     func clients(_ request: Request, _ context: HeatRequestContext) throws -> Response {
@@ -354,6 +368,17 @@ struct RouteHandlers: Sendable {
         }
         let view = try server.state.view(for: identity)
         return html(Dashboard.page(for: view, identity: identity))
+    }
+
+    /// `GET /v1/dashboard`: the role's release rendered for the dashboard's live update
+    /// (``Dashboard/LiveView``): what `/dashboard` shows, as JSON, for the script to rebuild the
+    /// page in place when `event: release` arrives. Behind the guard like every `/v1/` route.
+    func dashboardView(_ request: Request, _ context: HeatRequestContext) throws -> Response {
+        let (identity, _) = try identity(context)
+        try Self.onlyQuery(request, [])
+        let generation = server.state.current.generation
+        let view = try server.state.view(for: identity)
+        return json(Dashboard.liveView(for: view, identity: identity, generation: generation))
     }
 
     func dashboardScript() -> Response {
