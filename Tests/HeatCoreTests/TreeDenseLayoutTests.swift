@@ -111,6 +111,56 @@ import Testing
         #expect(Set(decrypted.values).count > 2)
     }
 
+    @Test("a dense record whose layout was dropped or flipped no longer matches the directory: decrypt and release refuse (exit 65)")
+    func layoutIsBoundIntoTheDigest() async throws {
+        let (f, run, _) = try await TreeScoreReleaseTests.scored()
+        let policy = try TreeScoreReleaseTests.policy(k: 2)
+        var header = run.header
+        var coverage = try #require(header.coverage)
+        #expect(coverage.layout == .dense)
+        for altered in [nil, TreeSlotLayout.directorySlots] {
+            coverage.layout = altered
+            header.coverage = coverage
+            let flipped = EncryptedTreeScoreRun(header: header, scores: run.scores)
+            for attempt in [
+                { _ = try f.keyHolder.decrypt(treeScores: flipped, store: f.store) },
+                { _ = try f.keyHolder.releaseScores(run: flipped, store: f.store, policy: policy, role: "risk_officer") },
+            ] as [() throws -> Void] {
+                do {
+                    try attempt()
+                    Issue.record("scores read with layout \(String(describing: altered))")
+                } catch let error as TreeScoringError {
+                    #expect(error.category.exitCode == 65)
+                    #expect(error.description.contains("field coverage"), "\(error)")
+                }
+            }
+        }
+        // A directory-layout record flipped to dense is refused too.
+        let directory = TreeScoreReleaseTests.directory(slots: [0, 1, 5])
+        var slots = TreeEncodingCoverage.make(encodedSlots: [0, 5], directory: directory)
+        #expect(try slots.check(directory: directory, source: "s") == [0, 5])
+        slots.layout = .dense
+        #expect(throws: TreeScoringError.self) { _ = try slots.check(directory: directory, source: "s") }
+    }
+
+    @Test("a dense record listing a client without a row is refused at encode time (its all-zero bits would decrypt to a made-up score)")
+    func denseRecordWithoutARowRefused() throws {
+        let (_, _, _, material) = try EncryptedTreeTests.keys()
+        let (_, quantized, data) = try EncryptedTreeTests.fitted(seed: 3, rows: 100, rounds: 1, depth: 2)
+        let model = try EncryptedTreeModel(pipeline: quantized, source: "generated")
+        let matrix = try model.plan.matrix(data.droppingColumns(["churned"]))
+        let directory = TreeScoreReleaseTests.directory(slots: [0, 1, 2])
+        let coverage = TreeEncodingCoverage.make(encodedSlots: [0, 1, 2], directory: directory, layout: .dense)
+        do {
+            _ = try EncryptedTreeInputs.encrypt(
+                rows: [(slot: 0, row: matrix.row(0)), (slot: 2, row: matrix.row(1))], plan: model.plan, material: material, coverage: coverage)
+            Issue.record("a record with a client without a row was encoded")
+        } catch {
+            #expect(error.category.exitCode == 65)
+            #expect(error.description.contains("3 clients recorded as encoded, 2 distinct rows given"), "\(error)")
+        }
+    }
+
     @Test("a row whose slot is not in the dense coverage record is refused at encode time (exit 65), not placed at a guessed position")
     func denseRowOutsideTheRecordRefused() throws {
         let (_, _, _, material) = try EncryptedTreeTests.keys()
@@ -196,7 +246,7 @@ import Testing
 
     // MARK: Differencing across model kinds
 
-    @Test("a logistic and a tree score release whose manager groups differ by one client the collector did not encode: the differencing guard refuses (refuse) or withholds (suppress), in both orders")
+    @Test("a logistic and a tree score release whose manager groups differ by one client the collector did not encode: the differencing guard refuses (refuse, both orders) or withholds (suppress)")
     func differencingBetweenLogisticAndTreeReleases() async throws {
         let data = ScoreReleaseTests.dataset(seed: 33, clients: 120)
         let (outcome, pseudonymKey) = try ScoreReleaseTests.run(data, seed: 33)
@@ -232,7 +282,8 @@ import Testing
         let policy = { (differencing: String) in
             try PrivacyPolicy.parse(Data("""
                 {"schema": "customerheat.policy/1", "name": "mixed-\(differencing)", "minGroupSize": 5, "differencing": "\(differencing)",
-                 "roles": {"executive": {"groups": ["manager"], "clients": "none"}, "board": {"groups": ["manager"], "clients": "none"}}}
+                 "roles": {"executive": {"groups": ["manager"], "clients": "none"}, "board": {"groups": ["manager"], "clients": "none"},
+                           "committee": {"groups": ["manager"], "clients": "none"}}}
                 """.utf8))
         }
 
@@ -260,6 +311,15 @@ import Testing
         #expect(logisticSecond.withheld?.contains { $0.item == "manager \(absentManager)" && $0.rule == "differencing" } == true)
         // The other managers' groups hold the same clients in both releases: released again, not withheld.
         #expect(logisticSecond.groups.count == treeFirst.groups.count - 1)
+
+        // Trees first, then logistic, under `refuse`: the logistic release is refused.
+        _ = try treeHolder.releaseScores(run: trees, store: store, policy: refusing, role: "committee", kinds: [.manager])
+        do {
+            _ = try logisticHolder.releaseScores(run: outcome.scores, store: store, policy: refusing, role: "committee", kinds: [.manager])
+            Issue.record("the logistic release after the tree release was not refused")
+        } catch let refusal as PolicyRefusal {
+            #expect(refusal.rule == "differencing")
+        }
     }
 }
 

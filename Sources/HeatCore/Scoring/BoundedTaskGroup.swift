@@ -14,7 +14,19 @@ enum BoundedTaskGroup {
     /// The default width: one task per active processor.
     static var defaultTasks: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-    /// Applies `transform` to every item in child tasks, at most `tasks` at a time.
+    /// Runs CPU-bound `work` on a Dispatch worker thread while the calling task is suspended, so
+    /// seconds of FHE arithmetic never hold a thread of Swift's cooperative pool (whose width is
+    /// the number of cores): timers, streams and servers sharing the process keep running.
+    static func offPool<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Swift.Result { try work() })
+            }
+        }
+    }
+
+    /// Applies `transform` to every item in child tasks, at most `tasks` at a time (each item's
+    /// work runs off the cooperative pool, ``offPool(_:)``).
     ///
     /// - Parameters:
     ///   - items: the independent work items.
@@ -31,7 +43,7 @@ enum BoundedTaskGroup {
             var results = [Result?](repeating: nil, count: items.count)
             for index in 0..<width {
                 let item = items[index]
-                group.addTask { (index, try transform(item)) }
+                group.addTask { (index, try await offPool { try transform(item) }) }
             }
             var next = width
             while let (index, result) = try await group.next() {
@@ -39,7 +51,7 @@ enum BoundedTaskGroup {
                 if next < items.count {
                     let started = next
                     let item = items[started]
-                    group.addTask { (started, try transform(item)) }
+                    group.addTask { (started, try await offPool { try transform(item) }) }
                     next += 1
                 }
             }

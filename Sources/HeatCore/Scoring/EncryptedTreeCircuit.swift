@@ -133,6 +133,11 @@ public struct EncryptedTreeInputs: Sendable {
                 }
                 placed.append((Int(dense), row))
             }
+            guard Set(placed.map { $0.slot }).count == coverage.clients else {
+                throw .malformed(
+                    source: "the tree inputs",
+                    reason: "field coverage: \(coverage.clients) clients recorded as encoded, \(Set(placed.map { $0.slot }).count) distinct rows given")
+            }
         }
         let vectors = bitVectors(rows: placed, plan: plan, slotsPerBatch: n)
         let batchList = vectors.keys.sorted()
@@ -585,8 +590,15 @@ extension KeyHolder {
         let clients = directory.filter { encoded.contains($0.slot) && (manager == nil || $0.manager == manager) }
         // The checked record maps each encoded slot to its position (dense or directory layout).
         let position = try run.coverageRecord(source: "the tree scores").positionMap(source: "the tree scores")
+        var positions: [Int64: Int64] = [:]
+        for client in clients {
+            guard let at = position(client.slot) else {
+                throw TreeScoringError.coverageMismatch(source: "the tree scores", reason: "field coverage.slotRanges: an encoded slot has no position")
+            }
+            positions[client.slot] = at
+        }
         return try decryptScores(
-            run.scores, clients: clients.map { ($0.client, $0.slot) }, masked: manager != nil, position: { position($0) ?? $0 }
+            run.scores, clients: clients.map { ($0.client, $0.slot) }, masked: manager != nil, position: { positions[$0] ?? -1 }
         ) { batch, _ in
             throw TreeScoringError.coverageMismatch(
                 source: "the tree scores", reason: "field batches: batch \(batch) holds encoded clients but has no score ciphertext")
@@ -720,8 +732,17 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
     /// The layout in effect (``TreeSlotLayout/directorySlots`` when the record names none).
     public var effectiveLayout: TreeSlotLayout { layout ?? .directorySlots }
 
-    /// The encoded clients' digest domain.
+    /// The encoded clients' digest domain (directory layout).
     static let domain = "customerheat.tree-coverage/1"
+    /// The digest domain of a dense record: the layout is bound into the digest, so a record
+    /// whose `layout` was dropped (an evaluator that predates the field re-encodes the header
+    /// without it) or flipped no longer matches the directory and is refused.
+    static let denseDomain = "customerheat.tree-coverage/2\nlayout:dense"
+
+    /// The digest domain of a layout.
+    static func domain(of layout: TreeSlotLayout) -> String {
+        layout == .dense ? denseDomain : domain
+    }
 
     /// Creates a record.
     ///
@@ -755,7 +776,7 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
         encodedSlots: [Int64], directory: [(client: Pseudonym, slot: Int64)], layout: TreeSlotLayout = .directorySlots
     ) -> TreeEncodingCoverage {
         let slots = Set(encodedSlots)
-        let encoded = SlotLayoutDigest.digest(directory.filter { slots.contains($0.slot) }, domain: domain)
+        let encoded = SlotLayoutDigest.digest(directory.filter { slots.contains($0.slot) }, domain: Self.domain(of: layout))
         var ranges: [[Int64]] = []
         for slot in slots.sorted() {
             if let last = ranges.last, last[1] == slot - 1 {
@@ -869,7 +890,7 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
         let encoded = entries.filter { Self.slot($0.slot, isIn: slotRanges) }
         let slots = Set(encoded.map(\.slot))
         guard slots.count == clients, encoded.count == clients, (slots.max() ?? -1) == highestSlot,
-              SlotLayoutDigest.digest(encoded, domain: Self.domain).digest == digest else {
+              SlotLayoutDigest.digest(encoded, domain: Self.domain(of: effectiveLayout)).digest == digest else {
             throw .coverageMismatch(
                 source: source, reason: "field coverage: \(clients) clients recorded as encoded, \(encoded.count) of the directory's slots match the record")
         }

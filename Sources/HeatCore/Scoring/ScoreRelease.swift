@@ -163,6 +163,9 @@ extension KeyHolder {
         var at: [Int64: Int] = [:]   // directory slot -> slot within its batch
         for client in clients {
             let p = Int(position(client.slot))
+            guard p >= 0 else {
+                throw PipelineError.malformed(source: "the scores", reason: "field coverage: a client to decrypt has no position in the ciphertexts")
+            }
             at[client.slot] = p % n
             byBatch[p / n, default: []].append(client)
         }
@@ -176,13 +179,14 @@ extension KeyHolder {
             var mask: [Bool]?
             if masked {
                 var keep = [Bool](repeating: false, count: n)
-                for member in members { keep[at[member.slot] ?? 0] = true }
+                for member in members { if let index = at[member.slot] { keep[index] = true } }
                 mask = keep
             }
             let slots = try decryptSlots(ciphertext, mask: mask, signed: true)
             slotObserver?(slots)
             for member in members {
-                result.append(DecryptedScore(pseudonym: member.client, slot: member.slot, score: Int(slots[at[member.slot] ?? 0])))
+                guard let index = at[member.slot] else { continue }   // every member was placed above
+                result.append(DecryptedScore(pseudonym: member.client, slot: member.slot, score: Int(slots[index])))
             }
         }
         return result.sorted { $0.slot < $1.slot }
