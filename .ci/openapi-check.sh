@@ -6,8 +6,9 @@
 # Takes the document `heatctl serve openapi` prints (the same embedded bytes the server answers at
 # GET /openapi.json; .ci/dashboard-check.sh compares the served copy with it), or DOCUMENT.json
 # when given, and validates it with openapi-spec-validator as OpenAPI 3.1 (the document must say
-# "openapi": "3.1.x": a 3.0 document is not accepted in its place). The validator is pip-installed
-# into a venv (OPENAPI_VENV, default a temporary one; PyPI must be reachable). Before the real
+# "openapi": "3.1.x": a 3.0 document is not accepted in its place). The validator
+# (openapi-spec-validator 0.9.0, pinned) is pip-installed into a venv (OPENAPI_VENV, default a
+# temporary one; PyPI must be reachable unless the venv already has it). Before the real
 # document it checks that the validator rejects a broken copy (no `info`, a response without its
 # `description`), so the step cannot pass by validating nothing.
 # Exit status: 0 valid, 1 invalid, 2 setup error (no python3, pip failed).
@@ -22,11 +23,13 @@ else
     "$heatctl" serve openapi > "$work/openapi.json"
 fi
 venv="${OPENAPI_VENV:-$work/venv}"
+# Pinned, so a CI result does not depend on what PyPI serves that day (bump deliberately).
+validator_version="0.9.0"
 if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv" || { echo "openapi-check: python3 -m venv failed (apt-get install python3-venv)" >&2; exit 2; }
 fi
 if ! "$venv/bin/python" -c "import openapi_spec_validator" >/dev/null 2>&1; then
-    "$venv/bin/pip" install -q openapi-spec-validator >&2 || { echo "openapi-check: pip install openapi-spec-validator failed" >&2; exit 2; }
+    "$venv/bin/pip" install -q "openapi-spec-validator==$validator_version" >&2 || { echo "openapi-check: pip install openapi-spec-validator failed" >&2; exit 2; }
 fi
 "$venv/bin/python" - "$work/openapi.json" <<'PY'
 import copy, json, sys

@@ -117,8 +117,9 @@ enum Dashboard {
     }
 
     /// The dashboard page for `document` (already narrowed to the role): the report's page plus
-    /// the live bar (role, search, sign out) and the script.
-    static func page(for document: ResultsDocument, identity: Identity) -> (html: String, styles: [String]) {
+    /// the live bar (role, search, sign out) and the script; `<body data-generation>` names the
+    /// release generation it shows (the script compares it with the event stream's `hello`).
+    static func page(for document: ResultsDocument, identity: Identity, generation: Int = 0) -> (html: String, styles: [String]) {
         var html = ReportRenderer().html(for: document)
         // The page is served with its own CSP header; the report's meta CSP (no scripts at all,
         // for a file opened from disk) would forbid the dashboard's script.
@@ -141,6 +142,7 @@ enum Dashboard {
         }
         if let body = html.range(of: "<body>") {
             html.insert(contentsOf: "\n" + bar + "\n<div id=\"report-root\">", at: body.upperBound)
+            html.replaceSubrange(body, with: "<body data-generation=\"\(generation)\">")
         }
         return (html, inlineStyles(in: html))
     }
@@ -310,10 +312,23 @@ enum Dashboard {
             var root = document.getElementById("report-root");
             var controls = document.getElementById("filters");
             if (!freshRoot || !root) { return false; }
+            // The controls' current values win over the fragment (a click on the report's section
+            // links replaces the fragment): nothing the user picked is widened by an update.
+            var picked = {};
+            var selects = document.querySelectorAll("#filters select");
+            for (var c = 0; c < selects.length; c++) { picked[selects[c].id] = selects[c].value; }
             root.replaceWith(document.importNode(freshRoot, true));
             if (freshFilters && controls) { controls.replaceWith(document.importNode(freshFilters, true)); }
             markTables();
             restoreFilters();
+            for (var id in picked) {
+              var control = document.getElementById(id);
+              if (!control || picked[id] === "") { continue; }
+              var known = false;
+              for (var o = 0; o < control.options.length; o++) { if (control.options[o].value === picked[id]) { known = true; } }
+              if (!known) { var option = document.createElement("option"); option.textContent = picked[id]; control.appendChild(option); }
+              control.value = picked[id];
+            }
             applyFilters();
             document.body.setAttribute("data-generation", String(view.generation));
             document.body.setAttribute("data-generated-at", String(view.generatedAt));
@@ -337,6 +352,17 @@ enum Dashboard {
           if (window.EventSource) {
             var events = new EventSource("/v1/events");
             events.addEventListener("release", refresh);
+            // On (re)connect the stream names its generation: a release missed before the stream
+            // connected, or while it reconnected, is fetched at once.
+            events.addEventListener("hello", function (event) {
+              var shown = document.body.getAttribute("data-generation") || "";
+              var generation = "";
+              try { generation = String(JSON.parse(event.data).generation); } catch (malformed) { return; }
+              if (generation !== shown) { refresh(); }
+            });
+            function ended() { events.close(); document.body.removeAttribute("data-live"); say("session ended: sign in again"); }
+            events.addEventListener("expired", ended);
+            events.addEventListener("revoked", ended);
             events.onerror = function () { say("reconnecting"); document.body.removeAttribute("data-live"); };
             events.onopen = function () { say("live"); document.body.setAttribute("data-live", "open"); };
           }

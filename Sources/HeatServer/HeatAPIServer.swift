@@ -259,14 +259,20 @@ final class ReleaseState: Sendable {
 
     /// The narrowed document for `identity` (cached per role and manager).
     func view(for identity: Identity) throws(PolicyRefusal) -> ResultsDocument {
+        try viewAndGeneration(for: identity).view
+    }
+
+    /// The narrowed document for `identity` and the release generation it was taken from (one
+    /// snapshot: the generation always labels the content).
+    func viewAndGeneration(for identity: Identity) throws(PolicyRefusal) -> (view: ResultsDocument, generation: Int) {
         let key = "\(identity.role)\u{0}\(identity.manager ?? "")"
         let current = snapshot.withLock { $0 }
-        if let cached = current.views[key] { return cached }
+        if let cached = current.views[key] { return (cached, current.generation) }
         let view = try current.catalog.view(for: identity, engine: engine)
         snapshot.withLock { state in
             if state.generation == current.generation { state.views[key] = view }
         }
-        return view
+        return (view, current.generation)
     }
 }
 

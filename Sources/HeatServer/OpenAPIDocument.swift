@@ -171,7 +171,7 @@ public enum OpenAPIDocument {
       "session": []
      }
     ],
-    "summary": "The live dashboard: the role's release as the report's page, reloaded on a new release."
+    "summary": "The live dashboard: the role's release as the report's page, re-rendered in place (GET /v1/dashboard) when a new release lands."
    }
   },
   "/healthz": {
@@ -461,7 +461,7 @@ public enum OpenAPIDocument {
       "session": []
      }
     ],
-    "summary": "Server-sent events: `event: release` when a new release lands in the folder."
+    "summary": "Server-sent events: `event: hello` with the current release generation on connect, `event: release` when a new release lands in the folder, `event: expired` / `event: revoked` when the session ends."
    }
   },
   "/v1/groups": {

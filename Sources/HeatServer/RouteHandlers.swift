@@ -366,8 +366,8 @@ struct RouteHandlers: Sendable {
         guard let identity = context.identity else {
             return Response(status: .seeOther, headers: [.location: "/", .cacheControl: "no-store"])
         }
-        let view = try server.state.view(for: identity)
-        return html(Dashboard.page(for: view, identity: identity))
+        let (view, generation) = try server.state.viewAndGeneration(for: identity)
+        return html(Dashboard.page(for: view, identity: identity, generation: generation))
     }
 
     /// `GET /v1/dashboard`: the role's release rendered for the dashboard's live update
@@ -376,8 +376,7 @@ struct RouteHandlers: Sendable {
     func dashboardView(_ request: Request, _ context: HeatRequestContext) throws -> Response {
         let (identity, _) = try identity(context)
         try Self.onlyQuery(request, [])
-        let generation = server.state.current.generation
-        let view = try server.state.view(for: identity)
+        let (view, generation) = try server.state.viewAndGeneration(for: identity)
         return json(Dashboard.liveView(for: view, identity: identity, generation: generation))
     }
 
@@ -389,7 +388,8 @@ struct RouteHandlers: Sendable {
 
     // MARK: Events
 
-    /// A server-sent event stream: `event: release` each time a new release is loaded. The stream
+    /// A server-sent event stream: `event: hello` with the current release generation on connect,
+    /// then `event: release` each time a new release is loaded. The stream
     /// ends on graceful shutdown, after 10 minutes (the client reconnects), or when the token (or
     /// session) expires, with `event: expired`, or when its `kid` or `jti` is revoked, with `event: revoked`. A token holds at most
     /// ``StreamCounter/maximumPerToken`` streams at once (429 `too_many_streams` beyond).
@@ -409,7 +409,10 @@ struct RouteHandlers: Sendable {
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { streams.release(tokenID) }
-            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected generation \(start)\n\n"))
+            // `event: hello` names the generation the stream starts from: a page rendered from an
+            // older one (a release landed before this stream connected, or while it reconnected)
+            // fetches the new release at once instead of waiting for the next one.
+            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected generation \(start)\nevent: hello\ndata: {\"generation\":\(start)}\n\n"))
             var seen = start
             var ticks = 0
             while !Task.isCancelled && !Task.isShuttingDownGracefully && ticks < 2_400 {

@@ -76,6 +76,11 @@ import Testing
         #expect(ServerFixture.clientsA.allSatisfy { mineReport.contains($0) })
         #expect(!ServerFixture.clientsB.contains { mineReport.contains($0) })
 
+        // Answers cached before the release must not outlive it.
+        let populationBefore = try await live.get("/v1/population", token: executive)
+        let groupsBefore = try await live.get("/v1/groups?kind=branch", token: executive)
+        #expect(((populationBefore.data as? [String: Any])?["clients"] as? Int) == 40)
+        #expect(try await live.get("/v1/population", token: executive).body == populationBefore.body)
         // A new executive release: the live view follows it (new generation, new figures).
         try ServerFixture.write(ServerFixture.executive(at: 1_771_300_000, clients: 77), to: "\(fixture.releases)/executive-2.json")
         var next = try await live.get("/v1/dashboard", token: executive)
@@ -92,6 +97,9 @@ import Testing
         // The encoded section answers follow the release too (the byte cache is per generation).
         let population = try await live.get("/v1/population", token: executive)
         #expect(((population.data as? [String: Any])?["clients"] as? Int) == 77, "\(population.text)")
+        #expect(population.body != populationBefore.body)
+        let groupsAfter = try await live.get("/v1/groups?kind=branch", token: executive)
+        #expect(groupsAfter.status == 200 && groupsAfter.body != groupsBefore.body)
         try await live.stop()
     }
 
@@ -108,8 +116,16 @@ import Testing
         // Another query, another role: other bytes (the analyst's release is its own).
         let all = try await live.get("/v1/groups", token: executive)
         #expect(all.body != first.body)
+        // The executive's answer is cached first; the analyst must still get the analyst's own.
+        let executivePopulation = try await live.get("/v1/population", token: executive)
+        #expect(executivePopulation.json?["role"] as? String == "executive")
         let analystAnswer = try await live.get("/v1/population", token: analyst)
         #expect(analystAnswer.json?["role"] as? String == "analyst")
+        #expect(((analystAnswer.json?["policy"] as? [String: Any])?["epsilon"] as? Double) == 1.0)
+        #expect(analystAnswer.body != executivePopulation.body)
+        let executiveRisk = try await live.get("/v1/groups", token: executive)
+        let analystGroups = try await live.get("/v1/groups", token: analyst)
+        #expect(executiveRisk.json?["role"] as? String == "executive" && analystGroups.json?["role"] as? String == "analyst")
         // The policy check still runs on every request: a forbidden kind stays refused.
         let manager = try await fixture.token(role: "manager", manager: ServerFixture.managerA)
         #expect(try await live.get("/v1/groups?kind=segment", token: executive).status == 200)
@@ -211,6 +227,62 @@ import Testing
         try await service.value
         let lines = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self).split(separator: "\n")
         #expect(lines.count == 2)
+    }
+
+    @Test func thePageAndTheStreamNameTheirGenerationSoAMissedReleaseIsFetched() async throws {
+        let fixture = try ServerFixture.make()
+        let live = try await LiveServer.start(fixture.configuration())
+        let token = try await fixture.token(role: "executive")
+        let page = try await live.get("/dashboard", token: token)
+        #expect(page.text.contains("<body data-generation=\"0\">"))
+        // The stream starts with the generation it serves from.
+        let first = try await RawHTTP.readStream(port: live.port, path: "/v1/events", headers: ["Authorization": "Bearer \(token)"],
+                                                 until: "event: hello\ndata: {\"generation\":0}", seconds: 60) {}
+        #expect(first.contains("event: hello\ndata: {\"generation\":0}"), "\(first)")
+        // A release that lands while no stream is open: the next stream's hello names the new
+        // generation, which differs from the page's, so the script fetches it.
+        try ServerFixture.write(ServerFixture.executive(at: 1_771_300_000, clients: 55), to: "\(fixture.releases)/executive-2.json")
+        _ = try await ServerHardeningTests.waitFor(live, "/readyz", status: 200)
+        var generation = 0
+        let deadline = Date().addingTimeInterval(60)
+        while generation == 0 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            generation = (try await live.get("/readyz").json?["generation"] as? Int) ?? 0
+        }
+        let second = try await RawHTTP.readStream(port: live.port, path: "/v1/events", headers: ["Authorization": "Bearer \(token)"],
+                                                  until: "event: hello\ndata: {\"generation\":\(generation)}", seconds: 60) {}
+        #expect(generation > 0 && second.contains("event: hello\ndata: {\"generation\":\(generation)}"), "\(second)")
+        let script = Dashboard.script
+        #expect(script.contains("events.addEventListener(\"hello\"") && script.contains("if (generation !== shown) { refresh(); }"))
+        #expect(script.contains("events.addEventListener(\"expired\", ended)") && script.contains("events.addEventListener(\"revoked\", ended)"))
+        try await live.stop()
+    }
+
+    @Test func hostileReleasedTextReachesTheLiveViewEscaped() async throws {
+        let fixture = try ServerFixture.make()
+        var document = ServerFixture.executive(at: 1_771_300_000)
+        let hostile = "<img src=x onerror=alert(1)></div><script>alert(2)</script>"
+        document.personas = [PersonaCount(label: hostile, clients: 25), PersonaCount(label: "drifting", clients: 15)]
+        document.policy = PolicySummary(name: hostile, minGroupSize: 5, epsilon: nil)
+        try ServerFixture.write(document, to: "\(fixture.releases)/executive-2.json")
+        let live = try await LiveServer.start(fixture.configuration())
+        let answer = try await live.get("/v1/dashboard", token: try await fixture.token(role: "executive"))
+        let report = try #require(answer.json?["report"] as? String)
+        #expect(!report.contains("<img") && !report.contains("<script") && !report.contains("</div><script"))
+        #expect(report.contains("&lt;img src=x onerror=alert(1)&gt;"), "the persona label is not in the live view, escaped")
+        try await live.stop()
+    }
+
+    @Test func theLastBatchIsWrittenOnShutdown() async throws {
+        let path = try Self.folder() + "/access.log"
+        let log = try AccessLog(path: path)
+        let service = Task { try await log.run() }
+        log.record(ServerRemainderTests.record(1))
+        // Cancelled at once, well within the 200 ms interval: the shutdown path writes it.
+        service.cancel()
+        try await service.value
+        let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        #expect(text.split(separator: "\n").count == 1 && text.contains("\"seq\":1"), "\(text)")
     }
 
     // MARK: 4. The key holder's manager release names its manager
