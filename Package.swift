@@ -17,7 +17,7 @@ let serverEnabled = Context.environment["HEAT_WITHOUT_SERVER"] != "1"
 
 var package = Package(
     name: "CustomerHeat",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "HeatEnvelope", targets: ["HeatEnvelope"]),
         .library(name: "HeatFHE", targets: ["HeatFHE"]),

@@ -23,9 +23,9 @@ PY
 
 first_violation() {  # exit code and violations (kind table seq) of both verifiers' JSON reports
   local db="$1"; shift
-  local swift_status=0 python_status=0
-  "$HEATCTL" audit verify --store "$db" --keys "$OUT/keys/auditor" --json --quiet "$@" > "$OUT/swift.json" 2>/dev/null || swift_status=$?
-  python3 "$VERIFY" --store "$db" --keys "$OUT/keys/auditor" --json "$@" > "$OUT/python.json" 2>/dev/null || python_status=$?
+  local swift_status=0 python_status=0 keys="${AUDITOR:-$OUT/keys/auditor}"  # AUDITOR: another pinned key folder
+  "$HEATCTL" audit verify --store "$db" --keys "$keys" --json --quiet "$@" > "$OUT/swift.json" 2>/dev/null || swift_status=$?
+  python3 "$VERIFY" --store "$db" --keys "$keys" --json "$@" > "$OUT/python.json" 2>/dev/null || python_status=$?
   python3 - "$OUT/swift.json" "$OUT/python.json" "$swift_status" "$python_status" <<'PY'
 import json, sys
 swift, python = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -109,4 +109,172 @@ check "deletion beyond a tombstone" "$OUT/beyond.db" --expect-head "$OUT/retaine
 tamper_retained zeroed "DROP TRIGGER retention_tombstones_no_update;
   UPDATE retention_tombstones SET signature = zeroblob(64) WHERE seq = 1;"
 check "tombstone with a zeroed signature" "$OUT/zeroed.db" --expect-head "$OUT/retained-head.json"
+
+# Issue 27: a key rotation, then the thief of the retired key deletes the oldest weekly_buckets
+# rows under a tombstone signed with that key (Ed25519 signing from RFC 8032 below). Both
+# verifiers must refuse the tombstone (retiredSigningKey) and count the rows as deleted.
+cp "$OUT/heat.db" "$OUT/rotated.db"
+cp "$OUT/head.json" "$OUT/rotated-head.json"
+"$HEATCTL" keys rotate --store "$OUT/rotated.db" --keys "$OUT/keys/keyholder" --out "$OUT/keys-gen2" \
+  --previous-head "$OUT/rotated-head.json" --head-out "$OUT/rotated-head.json" > /dev/null
+python3 - "$OUT/rotated.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "rotated signing key" "$OUT/rotated.db" --expect-head "$OUT/rotated-head.json"
+cp "$OUT/rotated.db" "$OUT/retired.db"
+python3 - "$OUT/retired.db" "$OUT/keys/keyholder/signing.key" "$VERIFY" <<'PY'
+import hashlib, importlib.util, json, sqlite3, struct, sys
+spec = importlib.util.spec_from_file_location("verify_store", sys.argv[3])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+seed = bytes.fromhex(json.loads(vs.read_envelope(sys.argv[2], 9))["privateKey"])
+def encode(point):
+    x, y, z, _ = point
+    inverse = pow(z, vs.P - 2, vs.P)
+    x, y = x * inverse % vs.P, y * inverse % vs.P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+digest = hashlib.sha512(seed).digest()
+scalar = (int.from_bytes(digest[:32], "little") & ((1 << 254) - 8)) | (1 << 254)
+public = encode(vs._mul(scalar, vs.BASE))
+def sign(message):
+    r = int.from_bytes(hashlib.sha512(digest[32:] + message).digest(), "little") % vs.L
+    R = encode(vs._mul(r, vs.BASE))
+    k = int.from_bytes(hashlib.sha512(R + public + message).digest(), "little") % vs.L
+    return R + ((r + k * scalar) % vs.L).to_bytes(32, "little")
+db = sqlite3.connect(sys.argv[1])
+last = 5
+anchor = bytes(db.execute("SELECT row_hash FROM weekly_buckets WHERE seq = ?", (last,)).fetchone()[0])
+db.executescript("DROP TRIGGER weekly_buckets_no_delete; DELETE FROM weekly_buckets WHERE seq BETWEEN 1 AND 5;")
+db.execute(vs.trigger_sql("weekly_buckets", "DELETE"))
+recorded, table, policy, fingerprint = "2023-11-14T22:13:20Z", "weekly_buckets", "weeks before 2026-W07", hashlib.sha256(public).hexdigest()
+message = b"customerheat.tombstone/1" + vs.c_text(recorded) + vs.c_text(table) + vs.c_int(1) + vs.c_int(last) + vs.c_text(policy)
+message += vs.c_int(1) + vs.c_int(last) + vs.c_blob(anchor) + vs.c_text(fingerprint)
+signature = sign(message)
+assert vs.ed25519_verify(public, message, signature)
+anchors = json.dumps([{"hash": anchor.hex(), "seq": last}], separators=(",", ":"))
+row = db.execute("SELECT seq, row_hash FROM retention_tombstones ORDER BY seq DESC LIMIT 1").fetchone()
+seq, previous = (row[0] + 1, bytes(row[1])) if row else (1, vs.genesis("retention_tombstones"))
+data = vs.c_int(seq) + vs.c_text(recorded) + vs.c_text(table) + vs.c_int(1) + vs.c_int(last) + vs.c_text(policy)
+data += vs.c_text(anchors) + vs.c_text(fingerprint) + vs.c_blob(signature)
+db.execute("INSERT INTO retention_tombstones VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+           (seq, recorded, table, last, policy, anchors, fingerprint, signature, previous, hashlib.sha256(previous + data).digest()))
+db.commit(); db.close()
+PY
+for pin in keys keys-gen2; do  # under the original and the new key's pin
+  AUDITOR="$OUT/$pin/auditor" check "tombstone forged with the retired key ($pin pin)" "$OUT/retired.db" \
+    --expect-head "$OUT/rotated-head.json" --allow-unsigned-tail
+  if ! grep -q '"retiredSigningKey"' "$OUT/python.json" || ! grep -q '"retiredSigningKey"' "$OUT/swift.json"; then
+    echo "  the forged tombstone was not refused as signed by a retired key" >&2; status=1
+  fi
+done
+
+# Issue 27 (review of 4da7cb2): the thief of the retired key A grafts a fresh key X onto the chain
+# (a transition X -> A signed by X and A, final head s), deletes rows under an X-signed
+# tombstone and appends an X-signed head at seq s covering everything. X is not on the store's
+# one chain of keys (its old key is not the current key), so both verifiers refuse it.
+cp "$OUT/rotated.db" "$OUT/grafted.db"
+python3 - "$OUT/grafted.db" "$OUT/keys/keyholder/signing.key" "$VERIFY" <<'PY'
+import hashlib, importlib.util, json, sqlite3, struct, sys
+spec = importlib.util.spec_from_file_location("verify_store", sys.argv[3])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+def encode(point):
+    x, y, z, _ = point
+    inverse = pow(z, vs.P - 2, vs.P)
+    x, y = x * inverse % vs.P, y * inverse % vs.P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+def signer(seed):
+    digest = hashlib.sha512(seed).digest()
+    scalar = (int.from_bytes(digest[:32], "little") & ((1 << 254) - 8)) | (1 << 254)
+    public = encode(vs._mul(scalar, vs.BASE))
+    def sign(message):
+        r = int.from_bytes(hashlib.sha512(digest[32:] + message).digest(), "little") % vs.L
+        R = encode(vs._mul(r, vs.BASE))
+        k = int.from_bytes(hashlib.sha512(R + public + message).digest(), "little") % vs.L
+        return R + ((r + k * scalar) % vs.L).to_bytes(32, "little")
+    return public, sign
+stolen, sign_stolen = signer(bytes.fromhex(json.loads(vs.read_envelope(sys.argv[2], 9))["privateKey"]))
+graft, sign_graft = signer(hashlib.sha256(b"the thief's own key").digest())
+graft_fp = hashlib.sha256(graft).hexdigest()
+db = sqlite3.connect(sys.argv[1])
+def append(table, values, encoded):  # a chained row with a valid hash
+    row = db.execute(f"SELECT seq, row_hash FROM {table} ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, previous = (row[0] + 1, bytes(row[1])) if row else (1, vs.genesis(table))
+    data = vs.c_int(seq) + b"".join(encoded)
+    marks = ", ".join("?" * (len(values) + 3))
+    db.execute(f"INSERT INTO {table} VALUES ({marks})", (seq, *values, previous, hashlib.sha256(previous + data).digest()))
+    return seq
+last = 5
+anchor = bytes(db.execute("SELECT row_hash FROM weekly_buckets WHERE seq = ?", (last,)).fetchone()[0])
+db.executescript("DROP TRIGGER weekly_buckets_no_delete; DELETE FROM weekly_buckets WHERE seq BETWEEN 1 AND 5;")
+db.execute(vs.trigger_sql("weekly_buckets", "DELETE"))
+recorded, table, policy = "2023-11-14T22:13:20Z", "weekly_buckets", "weeks before 2026-W07"
+message = b"customerheat.tombstone/1" + vs.c_text(recorded) + vs.c_text(table) + vs.c_int(1) + vs.c_int(last) + vs.c_text(policy)
+message += vs.c_int(1) + vs.c_int(last) + vs.c_blob(anchor) + vs.c_text(graft_fp)
+signature = sign_graft(message)
+anchors = json.dumps([{"hash": anchor.hex(), "seq": last}], separators=(",", ":"))
+append("retention_tombstones", (recorded, table, 1, last, policy, anchors, graft_fp, signature),
+       [vs.c_text(recorded), vs.c_text(table), vs.c_int(1), vs.c_int(last), vs.c_text(policy), vs.c_text(anchors),
+        vs.c_text(graft_fp), vs.c_blob(signature)])
+final = db.execute("SELECT MAX(seq) FROM signed_heads").fetchone()[0] + 1
+message = b"customerheat.key-transition/1" + vs.c_text(recorded) + vs.c_int(3) + vs.c_blob(graft) + vs.c_blob(stolen)
+message += vs.c_int(final) + vs.c_text("rotation")
+old_sig, new_sig = sign_graft(message), sign_stolen(message)
+append("key_transitions", (recorded, 3, graft, stolen, final, "rotation", old_sig, new_sig),
+       [vs.c_text(recorded), vs.c_int(3), vs.c_blob(graft), vs.c_blob(stolen), vs.c_int(final), vs.c_text("rotation"),
+        vs.c_blob(old_sig), vs.c_blob(new_sig)])
+head = json.loads(bytes(db.execute("SELECT CAST(head AS BLOB) FROM signed_heads ORDER BY seq DESC LIMIT 1").fetchone()[0]))
+head["keyFingerprint"], head["signedAt"] = graft_fp, recorded
+for chain in head["chains"]:
+    rows = db.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {chain['table']}").fetchone()[0]
+    chain["rows"] = rows
+    chain["hash"] = (bytes(db.execute(f"SELECT row_hash FROM {chain['table']} WHERE seq = ?", (rows,)).fetchone()[0])
+                     if rows else vs.genesis(chain["table"])).hex()
+text = json.dumps(head, separators=(",", ":"))
+signature = sign_graft(vs.head_message(head))
+assert append("signed_heads", (recorded, text, graft_fp, signature),
+              [vs.c_text(recorded), vs.c_text(text), vs.c_text(graft_fp), vs.c_blob(signature)]) == final
+db.commit(); db.close()
+PY
+for pin in keys keys-gen2; do
+  AUDITOR="$OUT/$pin/auditor" check "key grafted onto the chain by the thief of the retired key ($pin pin)" "$OUT/grafted.db" \
+    --expect-head "$OUT/rotated-head.json"
+  if ! grep -q '"badKeyTransition"' "$OUT/python.json" || ! grep -q '"badKeyTransition"' "$OUT/swift.json"; then
+    echo "  the grafted transition was not refused" >&2; status=1
+  fi
+done
+
+# Issue 27: a dropped or altered signed_heads with a retired key: the same schema violation in both.
+for change in "DROP TABLE signed_heads;" "ALTER TABLE signed_heads RENAME COLUMN head TO body;"; do
+  cp "$OUT/rotated.db" "$OUT/heads-changed.db"
+  python3 - "$OUT/heads-changed.db" "$change" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2]); db.commit(); db.close()
+PY
+  check "signed_heads changed with a retired key ($change)" "$OUT/heads-changed.db" --expect-head "$OUT/rotated-head.json"
+done
+
+# Issue 27: erasure of one client on request (a signed directory tombstone and erasure record);
+# both verifiers accept it, and both refuse the erased rows put back (reinsertedRow).
+cp "$OUT/heat.db" "$OUT/erased.db"
+cp "$OUT/head.json" "$OUT/erased-head.json"
+head -2 "$OUT/clients.csv" > "$OUT/erase.csv"
+"$HEATCTL" erase --store "$OUT/erased.db" --keys "$OUT/keys/keyholder" --collector-keys "$OUT/keys/collector" \
+  --client-file "$OUT/erase.csv" --previous-head "$OUT/erased-head.json" --head-out "$OUT/erased-head.json" --quiet > /dev/null
+python3 - "$OUT/erased.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "client erased on request" "$OUT/erased.db" --expect-head "$OUT/erased-head.json"
+grep -q "client erased on request" "$OUT/python.json" || { echo "  the Python verifier does not name the erasure" >&2; status=1; }
+cp "$OUT/erased.db" "$OUT/reinserted.db"
+python3 - "$OUT/reinserted.db" "$OUT/heat.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("ATTACH DATABASE ? AS old", (sys.argv[2],))
+for table in ("client_directory", "weekly_buckets"):
+    db.execute(f"INSERT INTO {table} SELECT * FROM old.{table} WHERE seq NOT IN (SELECT seq FROM main.{table})")
+db.commit(); db.close()
+PY
+check "erased rows re-inserted" "$OUT/reinserted.db" --expect-head "$OUT/erased-head.json"
+grep -q '"reinsertedRow"' "$OUT/python.json" || { echo "  the re-inserted rows were not reported" >&2; status=1; }
 exit $status

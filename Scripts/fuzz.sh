@@ -10,12 +10,18 @@
 # (Fuzz/dictionaries/TARGET.dict) and writes crashes, leaks, timeouts and out-of-memory inputs to
 # .build-fuzz/findings/TARGET/. Exit status: 0 when the run ended without a finding.
 #
+# The build leaves out the HTTP server (HEAT_WITHOUT_SERVER=1): SwiftNIO and its C parts are not
+# built with the sanitizers, and no fuzz target needs them.
+#
+# At the end it prints one summary line for the table in Docs/Reliability.md:
+#   fuzz.sh summary: | TARGET | SECONDS | exec/s | cov | ft | corpus | execs | peak RSS | findings | load before / after |
+#
 # Environment: HEAT_FUZZ_SKIP_BUILD=1 reuses the built fuzzer; HEAT_FUZZ_SCRATCH overrides the
 # scratch path. Targets and what each reads: Docs/Reliability.md.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-targets="envelope fhe-parameters fhe-objects interactions clients fraud-transactions clv-transactions tabular heat-configuration policy persona-rules action-rules scenario-shock model xgboost"
+targets="envelope fhe-parameters fhe-objects interactions clients fraud-transactions clv-transactions tabular heat-configuration policy persona-rules action-rules scenario-shock model xgboost tfhe pipeline-payloads results"
 
 if [ "${1:-}" = "list" ]; then
   for t in $targets; do echo "$t"; done
@@ -34,7 +40,7 @@ scratch="${HEAT_FUZZ_SCRATCH:-$root/.build-fuzz}"
 # coverage-guided fuzzing needs no optimizer. HEAT_FUZZ_CONFIGURATION=release for throughput.
 configuration="${HEAT_FUZZ_CONFIGURATION:-debug}"
 if [ -z "${HEAT_FUZZ_SKIP_BUILD:-}" ]; then
-  (cd "$root" && HEAT_FUZZ=1 swift build -c "$configuration" --product heat-fuzzer --scratch-path "$scratch" \
+  (cd "$root" && HEAT_WITHOUT_SERVER=1 HEAT_FUZZ=1 swift build -c "$configuration" --product heat-fuzzer --scratch-path "$scratch" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)
 fi
 fuzzer="$scratch/$configuration/heat-fuzzer"
@@ -61,6 +67,7 @@ case "$target" in
   action-rules) seed "$root/Examples/risk/"*-actions.json ;;
   xgboost) seed "$root/Tests/HeatMLTests/Fixtures/xgboost/"{categorical,dart,multiclass}.json ;;
   model) seed "$root/Tests/HeatMLTests/Fixtures/calibration.json" ;;
+  results) seed "$root/Tests/HeatCoreTests/Fixtures/"*results*.json "$root/Examples/data/"*results*.json ;;
 esac
 
 dict="$root/Fuzz/dictionaries/$target.dict"
@@ -68,4 +75,26 @@ flags=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_m
        -print_final_stats=1 -artifact_prefix="$findings/")
 [ -f "$dict" ] && flags+=(-dict="$dict")
 echo "fuzz.sh: $target for ${seconds}s; corpus $work; findings $findings" >&2
-HEAT_FUZZ_TARGET="$target" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" "$fuzzer" "${flags[@]}" "$@" "$work"
+load_before="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')"
+found_before="$(find "$findings" -type f | wc -l)"
+log="$scratch/logs/$target.log"
+mkdir -p "$scratch/logs"
+# Generated seeds (keys and ciphertexts, FuzzSeeds) are written into the corpus by the fuzzer's
+# LLVMFuzzerInitialize before the corpus is read.
+set +e
+HEAT_FUZZ_TARGET="$target" HEAT_FUZZ_SEEDS_OUT="$work" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+  "$fuzzer" "${flags[@]}" "$@" "$work" 2>&1 | tee "$log" >&2
+status="${PIPESTATUS[0]}"
+set -e
+load_after="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')"
+found="$(( $(find "$findings" -type f | wc -l) - found_before ))"
+# libFuzzer's last status line ("#N DONE cov: C ft: F corp: K/S exec/s: E ...") and final stats.
+last="$(grep -E '^#[0-9]+' "$log" | tail -1)"
+field() { printf '%s\n' "$last" | sed -n "s/.* $1 \([0-9][0-9]*\).*/\1/p"; }
+execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
+rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)"
+rss="$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)"
+corpus="$(printf '%s\n' "$last" | sed -n 's/.* corp: \([0-9][0-9]*\/[0-9A-Za-z]*\).*/\1/p')"
+echo "fuzz.sh summary: | \`$target\` | $seconds | ${rate:-?} | $(field cov:) | $(field ft:) | ${corpus:-?} | ${execs:-?} | ${rss:-?} | $found | $load_before / $load_after |"
+echo "fuzz.sh: columns: target | seconds | exec/s | cov | ft | corpus (inputs/bytes) | executions | peak RSS MiB | findings | load average start / end" >&2
+exit "$status"

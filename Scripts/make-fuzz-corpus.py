@@ -123,4 +123,31 @@ write("model", "empty-object", b"\x01{}")
 write("xgboost", "no-trees", '{"learner": {"gradient_booster": {"model": {"trees": []}}}}')
 write("xgboost", "cyclic-tree", '{"learner": {"learner_model_param": {"base_score": "0.5", "num_feature": "1", "num_class": "0"}, "objective": {"name": "binary:logistic"}, "gradient_booster": {"name": "gbtree", "model": {"trees": [{"left_children": [1, 0], "right_children": [1, 0], "split_indices": [0, 0], "split_conditions": [0.5, 0.5], "default_left": [1, 1], "base_weights": [0, 0], "split_type": [0, 0]}]}}}}')
 write("xgboost", "deep-nesting", deep)
+# TFHE (first byte: kind % 3 = secret key, server key, ciphertext; high bit = whole payload).
+# The valid keys and ciphertexts (seed-*) are generated in Swift (FuzzSeeds, written by the fuzzer
+# with HEAT_FUZZ_SEEDS_OUT) and committed as they came out.
+write("tfhe", "empty", b"")
+write("tfhe", "secret-key-count-huge", b"\x00\xff\xff\xff\xff")
+write("tfhe", "server-key-count-huge", b"\x01" + bytes(32) + b"\xff\xff\xff\xff")
+write("tfhe", "ciphertext-dimension-huge", b"\x02\xff\xff\xff\xff")
+write("tfhe", "ciphertext-short", b"\x02\x00\x00\x00\x40" + bytes(64))
+write("tfhe", "whole-parameter-length-huge", b"\x82\xff\xff\xff\xff")
+
+# Pipeline payloads (first byte: kind % 3 = heat run, aggregates, scores); seed-* as for TFHE.
+write("pipeline-payloads", "empty", b"")
+write("pipeline-payloads", "header-length-huge", b"\x01\xff\xff\xff\xff")
+write("pipeline-payloads", "batch-count-huge", b"\x00\x00\x00\x00\x02{}\xff\xff\xff\xff")
+agg = (b'{"schema":"customerheat.aggregates/2","ciphertextPairs":2147483647,"groups":[],"asOf":"2026-03-02",'
+       b'"largestHeatSumBound":"1","minGroupSize":1,"parameters":"x","parametersFingerprint":"00","runOutputHash":"00","suppressed":{}}')
+write("pipeline-payloads", "aggregates-pairs-huge", b"\x01" + struct.pack(">I", len(agg)) + agg)
+write("pipeline-payloads", "deep-header", b"\x02" + struct.pack(">I", 40001) + b"[" * 20000 + b"]" * 20000 + b" ")
+
+# Results documents.
+executive = open(os.path.join(ROOT, "Tests/HeatCoreTests/Fixtures/results-executive.json"), "rb").read()
+write("results", "executive", executive)
+write("results", "truncated", executive[: len(executive) // 2])
+write("results", "not-json", b"\x00\xff{")
+write("results", "wrong-schema", '{"schema":"customerheat.policy/1"}')
+write("results", "newer-schema", '{"schema":"customerheat.results/99"}')
+write("results", "deep-nesting", '{"schema":"customerheat.results/1","groups":' + "[" * 20000 + "]" * 20000 + "}")
 print("corpus written to", CORPUS)

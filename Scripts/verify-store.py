@@ -14,7 +14,9 @@ reference arithmetic of RFC 8032 (slow, but there are only a few signatures).
 """
 
 import argparse
+import bisect
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -134,12 +136,17 @@ TABLES_BY_VERSION = {
     3: [],  # v3-policy adds release_groups, which is append-only but not chained
     4: ["ciphertexts", "collector_state"],
     5: ["retention_tombstones", "key_transitions"],  # v5-operations (issue 27)
+    6: ["client_erasures"],  # v6-lifecycle (issue 27, rest)
 }
 # The tables retention may drop rows from (RetentionCompactor.weeklyTables).
 RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
 TOMBSTONES = "retention_tombstones"
+# The tables a client erasure may drop rows from (ClientEraser.tables), under a tombstone whose policy is "erasure E-...".
+ERASURE_TABLES = ["client_directory", "weekly_buckets"]
+ERASURES = "client_erasures"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
+SIGNED_HEADS_COLUMNS = ["seq", "signed_at", "head", "key_fingerprint", "signature", "prev_hash", "row_hash"]
 
 
 class Usage(Exception):
@@ -246,7 +253,7 @@ class Verifier:
 
     def load_transitions(self):
         """Signing keys linked to the pinned key by transitions signed by both keys (KeyTransition)."""
-        valid = []
+        valid, problems = [], []
         for row in self.db.execute(
                 "SELECT seq, CAST(recorded_at AS BLOB), generation, CAST(old_public_key AS BLOB), CAST(new_public_key AS BLOB), "
                 "final_head_seq, CAST(reason AS BLOB), CAST(old_signature AS BLOB), CAST(new_signature AS BLOB) "
@@ -261,28 +268,60 @@ class Verifier:
             except (ValueError, TypeError, struct.error):
                 ok = False
             if not ok:
-                self.violation("badKeyTransition", "key_transitions", seq,
-                               f"key_transitions row {seq}: not signed by both keys (forged or altered); it is ignored")
+                problems.append((seq, "not signed by both keys (forged or altered)"))
                 continue
             valid.append((seq, old, new, final))
-        linked, changed = set(), True
-        while changed:
-            changed = False
-            for seq, old, new, final in valid:
+        # One linear chain (KeyTransition.linearChain): each accepted transition's old key is the
+        # previous accepted one's new key, and each new key is new to the chain.
+        chain, known = [], set()
+        for seq, old, new, final in valid:
+            old_fp, new_fp = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
+            if chain and hashlib.sha256(chain[-1][2]).hexdigest() != old_fp:
+                problems.append((seq, "the key was already retired by an earlier transition (a fork)" if old_fp in known
+                                 else "its old key is not the current key of the store's chain of keys: not on the chain"))
+                continue
+            if new_fp in known:
+                problems.append((seq, "its new key is already on the store's chain of keys: a transition to a known key"))
+                continue
+            known.update((old_fp, new_fp))
+            chain.append((seq, old, new, final))
+        if hashlib.sha256(self.pinned).hexdigest() in known:
+            for seq, old, new, final in chain:
                 old_fp, new_fp = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
-                if seq in linked or (old_fp not in self.trusted and new_fp not in self.trusted):
-                    continue
-                linked.add(seq)
-                changed = True
-                if old_fp in self.retired:
-                    self.violation("badKeyTransition", "key_transitions", seq,
-                                   f"key_transitions row {seq}: the key was already retired by an earlier transition (a fork)")
-                    continue
                 self.trusted[old_fp], self.trusted[new_fp], self.retired[old_fp] = old, new, final
-        for seq, _, _, _ in valid:
-            if seq not in linked:
-                self.violation("badKeyTransition", "key_transitions", seq,
-                               f"key_transitions row {seq}: links keys the pinned auditor key does not trust; it is ignored")
+        else:
+            problems += [(seq, "links keys the pinned auditor key does not trust") for seq, _, _, _ in chain]
+        for seq, reason in sorted(problems, key=lambda p: p[0]):
+            self.violation("badKeyTransition", "key_transitions", seq, f"key_transitions row {seq}: {reason}; it is ignored")
+        # What each retired key's final signed head covers: the key's later signatures on rows
+        # beyond it (tombstones, collector endorsements) were made after it was retired.
+        # Only when signed_heads passed the schema check (otherwise the final heads cover nothing).
+        self.final_coverage = {}
+        usable = SIGNED_HEADS in [t for t, _ in self.walkable]
+        for fingerprint, final in self.retired.items():
+            coverage = {}
+            try:
+                row = self.db.execute("SELECT CAST(head AS BLOB), CAST(signature AS BLOB) FROM signed_heads WHERE seq = ?",
+                                      (final,)).fetchone() if usable else None
+                head = json.loads(bytes(row[0] or b"")) if row else None
+                signer = self.trusted.get(head.get("keyFingerprint")) if head else None
+                if signer is not None and ed25519_verify(signer, head_message(head), bytes(row[1] or b"")) \
+                        and final <= self.retired.get(head["keyFingerprint"], final):
+                    coverage = {c["table"]: c["rows"] for c in head["chains"]}
+            except (ValueError, KeyError, TypeError, AttributeError, struct.error, sqlite3.Error):
+                coverage = {}
+            self.final_coverage[fingerprint] = coverage
+
+    def retired_problem(self, fingerprint, table, seq):
+        """Why a signature by a retired key on row `seq` of `table` is refused (None when its final head covers it)."""
+        final = self.retired.get(fingerprint)
+        if final is None:
+            return None
+        covered = self.final_coverage.get(fingerprint, {}).get(table, 0)
+        if seq <= covered:
+            return None
+        return (f"signed by key {fingerprint[:16]}…, which a key transition retired after signed head {final}, whose head covers "
+                f"only {covered} {table} rows: signed after the key was retired (a retired, possibly stolen, key)")
 
     def load_tombstones(self):
         """Valid retention tombstones (signed by the pinned key) by table; invalid ones are violations."""
@@ -310,7 +349,7 @@ class Verifier:
                 problem = "not signed by the pinned auditor key"
             elif not ed25519_verify(self.trusted[fingerprint], message, bytes(signature or b"")):
                 problem = "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
-            elif table not in RETENTION_TABLES:
+            elif table not in RETENTION_TABLES and not (policy.startswith("erasure ") and table in ERASURE_TABLES):
                 problem = f"names table {table}, from which retention never drops rows"
             elif first < 1 or last < first:
                 problem = f"names an invalid range {first}-{last}"
@@ -320,8 +359,89 @@ class Verifier:
                 self.violation("badTombstone", TOMBSTONES, seq,
                                f"{label} ({table} rows {first}-{last}): {problem}; the rows it names count as deleted")
                 continue
-            self.tombstones.setdefault(table, []).append({"first": first, "last": last, "anchors": dict(anchors)})
-            self.retention.append(f"{table} rows {first}-{last} dropped by retention ({policy}), signed tombstone {seq} of {recorded}")
+            retired = self.retired_problem(fingerprint, TOMBSTONES, seq)
+            if retired:
+                self.violation("retiredSigningKey", TOMBSTONES, seq,
+                               f"{label} ({table} rows {first}-{last}): {retired}; the rows it names count as deleted")
+                continue
+            self.tombstones.setdefault(table, []).append({"first": first, "last": last, "anchors": dict(anchors),
+                                                          "policy": policy, "seq": seq})
+            by = "erasure" if policy.startswith("erasure ") else "retention"
+            self.retention.append(f"{table} rows {first}-{last} dropped by {by} ({policy}), signed tombstone {seq} of {recorded}")
+
+    def load_erasures(self):
+        """Client erasure records (ClientErasure): each signed by a trusted key (not retired before
+        it), paired with exactly one directory tombstone of its policy; every erasure tombstone
+        names a valid record. Sets self.erased_slots."""
+        valid, slots = {}, set()
+        stones = {}  # valid tombstones with an erasure policy, by policy
+        for table in sorted(self.tombstones):
+            for stone in self.tombstones[table]:
+                if stone["policy"].startswith("erasure "):
+                    stones.setdefault(stone["policy"], []).append(dict(stone, table=table))
+        for row in self.db.execute(
+                "SELECT seq, CAST(recorded_at AS BLOB), CAST(erasure_id AS BLOB), slot, directory_seq, CAST(reason AS BLOB), "
+                "CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB) FROM client_erasures ORDER BY seq"):
+            seq = row[0]
+            label = f"{ERASURES} row {seq}"
+            try:
+                recorded, erasure, reason, fingerprint = (bytes(row[i]).decode() for i in (1, 2, 5, 6))
+                slot, directory_seq = row[3], row[4]
+                if not isinstance(slot, int) or not isinstance(directory_seq, int) or row[7] is None:
+                    raise ValueError
+            except (ValueError, TypeError, UnicodeDecodeError):
+                self.violation("badErasure", ERASURES, seq, f"{label}: the erasure record cannot be parsed (forged or altered)")
+                continue
+            label = f"{label} ({erasure}, slot {slot})"
+            message = b"customerheat.erasure/1" + c_text(recorded.encode()) + c_text(erasure.encode()) + c_int(slot)
+            message += c_int(directory_seq) + c_text(reason.encode()) + c_text(fingerprint.encode())
+            if fingerprint not in self.trusted:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(row[7] or b"")):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned erasure)"
+            elif slot < 0 or directory_seq < 1:
+                problem = f"names an invalid slot {slot} or directory row {directory_seq}"
+            else:
+                problem = None
+            if problem:
+                self.violation("badErasure", ERASURES, seq, f"{label}: {problem}")
+                continue
+            retired = self.retired_problem(fingerprint, ERASURES, seq)
+            if retired:
+                self.violation("retiredSigningKey", ERASURES, seq, f"{label}: {retired}")
+                continue
+            if erasure in valid:
+                self.violation("badErasure", ERASURES, seq, f"{label}: erasure id recorded twice (first in row {valid[erasure]})")
+                continue
+            policy = "erasure " + erasure
+            directory = [t for t in stones.get(policy, []) if t["table"] == "client_directory"]
+            if len(directory) != 1 or directory[0]["first"] != directory_seq or directory[0]["last"] != directory_seq:
+                self.violation("badErasure", ERASURES, seq,
+                               f"{label}: pairs with {len(directory)} signed client_directory tombstones of policy {policy}, "
+                               f"not exactly one dropping row {directory_seq}")
+                continue
+            valid[erasure] = seq
+            slots.add(slot)
+            self.retention.append(f"client erased on request ({erasure}, slot {slot}), signed erasure {seq} of {recorded}")
+        for policy in sorted(stones):
+            if policy[len("erasure "):] in valid:
+                continue
+            for stone in sorted(stones[policy], key=lambda t: t["seq"]):
+                self.violation("badErasure", TOMBSTONES, stone["seq"],
+                               f"{TOMBSTONES} row {stone['seq']} ({stone['table']} rows {stone['first']}-{stone['last']}, {policy}): "
+                               f"no valid signed erasure record pairs with it")
+        self.erased_slots = sorted(slots)
+
+    def check_erased_slots(self):
+        """A client_directory row holding an erased slot: an erased client re-inserted, or the slot reused."""
+        if not self.erased_slots or "client_directory" not in [t for t, _ in self.walkable]:
+            return
+        marks = ", ".join("?" for _ in self.erased_slots)
+        row = self.db.execute(f"SELECT seq, slot FROM client_directory WHERE typeof(slot) = 'integer' AND slot IN ({marks}) "
+                              "ORDER BY seq LIMIT 1", self.erased_slots).fetchone()
+        if row:
+            self.violation("reinsertedRow", "client_directory", row[0],
+                           f"client_directory row {row[0]} holds slot {row[1]}, which a signed erasure freed")
 
     def columns(self, table):
         return [row[1] for row in self.db.execute(f"PRAGMA table_info({table})")]
@@ -346,7 +466,8 @@ class Verifier:
                 self.violation("missingTable", table, None, f"table {table} is missing (dropped)")
                 continue
             cols = self.columns(table)
-            if cols[:1] != ["seq"] or cols[-2:] != ["prev_hash", "row_hash"]:
+            if cols[:1] != ["seq"] or cols[-2:] != ["prev_hash", "row_hash"] or \
+                    (table == SIGNED_HEADS and cols != SIGNED_HEADS_COLUMNS):
                 self.violation("schemaChanged", table, None, f"table {table} has columns {', '.join(cols)}")
                 continue
             for operation in ["UPDATE", "DELETE"]:
@@ -360,14 +481,17 @@ class Verifier:
             self.walkable.append((table, cols[1:-2]))
         # Rows dropped by retention leave gaps, so coverage and the tail use the last seq, not COUNT(*).
         self.counts = {t: self.one(f"SELECT COALESCE(MAX(seq), 0) FROM {t}") for t, _ in self.walkable}
-        self.trusted, self.retired = {self.pinned_fp: self.pinned}, {}
+        self.trusted, self.retired, self.final_coverage = {self.pinned_fp: self.pinned}, {}, {}
         if "key_transitions" in [t for t, _ in self.walkable]:
             self.load_transitions()
-        self.tombstones, self.retention = {}, []
+        self.tombstones, self.retention, self.erased_slots = {}, [], []
         if TOMBSTONES in [t for t, _ in self.walkable]:
             self.load_tombstones()
+        if ERASURES in [t for t, _ in self.walkable]:
+            self.load_erasures()
         for table, cols in self.walkable:
             self.walk(table, cols)
+        self.check_erased_slots()
         latest, heads = self.check_heads()
         self.check_anchor(heads)
         self.check_collector()
@@ -379,6 +503,8 @@ class Verifier:
             select += [f"typeof({column})", f"CASE typeof({column}) WHEN 'integer' THEN {column} ELSE CAST({column} AS BLOB) END"]
         select += ["typeof(prev_hash)", "CAST(prev_hash AS BLOB)", "typeof(row_hash)", "CAST(row_hash AS BLOB)"]
         expected_seq, previous = 1, genesis(table)
+        stones = sorted(self.tombstones.get(table, []), key=lambda t: t["first"])
+        starts, reach = [t["first"] for t in stones], list(itertools.accumulate((t["last"] for t in stones), max))
         for row in self.db.execute(f"SELECT {', '.join(select)} FROM {table} ORDER BY seq"):
             seq = row[0]
             # A gap is bridged only by valid tombstones covering it exactly (RetentionTombstone).
@@ -387,6 +513,15 @@ class Verifier:
                 if stone is None or stone["last"] >= seq:
                     break
                 expected_seq, previous = stone["last"] + 1, stone["anchors"][stone["last"]]
+            inside = None
+            if isinstance(seq, int) and reach:
+                position = bisect.bisect_right(starts, seq)  # tombstones starting at or before seq
+                if position and reach[position - 1] >= seq:
+                    inside = next(t for t in stones[:position] if t["last"] >= seq)
+            if inside is not None:  # a stored row in a dropped range: dropped or erased rows re-inserted
+                self.violation("reinsertedRow", table, seq,
+                               f"{table} row {seq} lies in rows {inside['first']}-{inside['last']}, which a signed tombstone dropped")
+                return
             if seq != expected_seq:
                 if seq > expected_seq:
                     self.violation("missingRow", table, expected_seq,
@@ -513,6 +648,11 @@ class Verifier:
             message = b"customerheat.collector-key/1" + c_blob(public) + c_text(endorsed_by) + c_text(bytes(endorsed_at or b""))
             endorser = self.trusted.get(endorsed_by.decode("utf-8", "replace"))
             if endorser is not None and len(public) == 32 and ed25519_verify(endorser, message, bytes(signature or b"")):
+                retired = self.retired_problem(endorsed_by.decode("utf-8", "replace"), "collector_keys", seq)
+                if retired:
+                    self.violation("retiredSigningKey", "collector_keys", seq,
+                                   f"collector_keys row {seq}: the endorsement is {retired}; its signatures are ignored")
+                    continue
                 trusted[hashlib.sha256(public).hexdigest()] = public
             else:
                 self.violation("unendorsedCollectorKey", "collector_keys", seq,

@@ -173,13 +173,13 @@ _heatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|features|labels|scores|serve|token|retention|store|help)
+    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|features|labels|scores|trees|serve|token|retention|store|erase|help)
         # Offer subcommand argument completions
         "_heatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize features labels scores serve token retention store help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize features labels scores trees serve token retention store erase help' -- "${cur}"))
         ;;
     esac
 }
@@ -188,7 +188,7 @@ _heatctl_demo() {
     repeating_flags=()
     non_repeating_flags=(--plaintext --json --score --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--clients --weeks --seed --out --role --policy --manager --epsilon --log-level)
+    non_repeating_options=(--clients --weeks --seed --out --role --policy --manager --epsilon --model-kind --tree-rounds --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -217,6 +217,12 @@ _heatctl_demo() {
         return
         ;;
     '--epsilon')
+        return
+        ;;
+    '--model-kind')
+        return
+        ;;
+    '--tree-rounds')
         return
         ;;
     '--log-level')
@@ -618,7 +624,7 @@ _heatctl_evaluate() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=(--merge)
-    non_repeating_options=(--store --keys --shard --aggregates-out --min-group-size --as-of --config --model --scores-out --out --log-level)
+    non_repeating_options=(--store --keys --shard --aggregates-out --min-group-size --as-of --config --model --tree-inputs --scores-out --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -653,6 +659,10 @@ _heatctl_evaluate() {
         return
         ;;
     '--model')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--tree-inputs')
         __heatctl_add_completions -f
         return
         ;;
@@ -2468,7 +2478,7 @@ _heatctl_scores_release() {
     repeating_flags=()
     non_repeating_flags=(--quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --keys --scores --role --manager --policy --out --log-level)
+    non_repeating_options=(--store --keys --scores --role --manager --groups --epsilon --policy --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2491,7 +2501,198 @@ _heatctl_scores_release() {
     '--manager')
         return
         ;;
+    '--groups')
+        return
+        ;;
+    '--epsilon')
+        return
+        ;;
     '--policy')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    features|plan|relin-key|encode|decrypt)
+        # Offer subcommand argument completions
+        "_heatctl_trees_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'features plan relin-key encode decrypt' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_trees_features() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--keys --clients --input --labels --as-of --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--clients')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--input')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--labels')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees_plan() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--model --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--model')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees_relin-key() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--keys --evaluator --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--evaluator')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees_encode() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--plan --keys --store --clients --input --as-of --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--plan')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--clients')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--input')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--as-of')
+        return
+        ;;
+    '--out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_trees_decrypt() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--keys --store --scores --out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--scores')
         __heatctl_add_completions -f
         return
         ;;
@@ -2510,7 +2711,7 @@ _heatctl_serve() {
     repeating_flags=()
     non_repeating_flags=(--demo --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--releases --policy --token-keys --host --port --model --access-log --rate-limit --log-level)
+    non_repeating_options=(--releases --policy --token-keys --host --port --model --access-log --rate-limit --jwks --jwks-issuer --jwks-audience --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2544,6 +2745,75 @@ _heatctl_serve() {
     '--rate-limit')
         return
         ;;
+    '--jwks')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--jwks-issuer')
+        return
+        ;;
+    '--jwks-audience')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    verify-log|openapi)
+        # Offer subcommand argument completions
+        "_heatctl_serve_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'verify-log openapi' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_serve_verify-log() {
+    repeating_flags=()
+    non_repeating_flags=(--allow-gaps --allow-unchained-prefix --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--access-log --token-keys --head --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--access-log')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--token-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_serve_openapi() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
     '--log-level')
         __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return
@@ -2563,13 +2833,13 @@ _heatctl_token() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    keygen|issue)
+    keygen|issue|revoke)
         # Offer subcommand argument completions
         "_heatctl_token_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'keygen issue' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'keygen issue revoke' -- "${cur}"))
         ;;
     esac
 }
@@ -2627,6 +2897,32 @@ _heatctl_token_issue() {
         ;;
     '--policy')
         __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_token_revoke() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=(--kid --jti)
+    non_repeating_options=(--token-keys --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--token-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--kid')
+        return
+        ;;
+    '--jti')
         return
         ;;
     '--log-level')
@@ -2794,6 +3090,52 @@ _heatctl_store_measure() {
     # Offer option value completions
     case "${prev}" in
     '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_erase() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=(--client)
+    non_repeating_options=(--store --keys --client-file --collector-keys --reason --previous-head --head-out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--client')
+        return
+        ;;
+    '--client-file')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--collector-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--previous-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--head-out')
         __heatctl_add_completions -f
         return
         ;;

@@ -23,7 +23,7 @@ function __heatctl_parse_tokens -S
         __heatctl_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'demo'
-            __heatctl_parse_subcommand 0 'clients=' 'weeks=' 'seed=' 'plaintext' 'out=' 'json' 'role=' 'policy=' 'manager=' 'epsilon=' 'score' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'clients=' 'weeks=' 'seed=' 'plaintext' 'out=' 'json' 'role=' 'policy=' 'manager=' 'epsilon=' 'score' 'model-kind=' 'tree-rounds=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'generate'
             __heatctl_parse_subcommand 0 'clients=' 'managers=' 'branches=' 'weeks=' 'seed=' 'end-week=' 'out=' 'clients-out=' 'labels-out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'heat'
@@ -53,7 +53,7 @@ function __heatctl_parse_tokens -S
         case 'ingest'
             __heatctl_parse_subcommand 1 'store=' 'keys=' 'clients=' 'strict' 'plaintext' 'features' 'config=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'evaluate'
-            __heatctl_parse_subcommand 0 'store=' 'keys=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'model=' 'scores-out=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'store=' 'keys=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'model=' 'tree-inputs=' 'scores-out=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'release'
             __heatctl_parse_subcommand 0 'store=' 'keys=' 'run=' 'aggregates=' 'role=' 'policy=' 'manager=' 'clients-of=' 'epsilon=' 'section=+' 'config=' 'as-of=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'clients'
@@ -184,10 +184,30 @@ function __heatctl_parse_tokens -S
             __heatctl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'release'
-                __heatctl_parse_subcommand 0 'store=' 'keys=' 'scores=' 'role=' 'manager=' 'policy=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+                __heatctl_parse_subcommand 0 'store=' 'keys=' 'scores=' 'role=' 'manager=' 'groups=' 'epsilon=' 'policy=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
+        case 'trees'
+            __heatctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'features'
+                __heatctl_parse_subcommand 0 'keys=' 'clients=' 'input=' 'labels=' 'as-of=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'plan'
+                __heatctl_parse_subcommand 0 'model=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'relin-key'
+                __heatctl_parse_subcommand 0 'keys=' 'evaluator=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'encode'
+                __heatctl_parse_subcommand 0 'plan=' 'keys=' 'store=' 'clients=' 'input=' 'as-of=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'decrypt'
+                __heatctl_parse_subcommand 0 'keys=' 'store=' 'scores=' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
         case 'serve'
-            __heatctl_parse_subcommand 0 'demo' 'releases=' 'policy=' 'token-keys=' 'host=' 'port=' 'model=' 'access-log=' 'rate-limit=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'demo' 'releases=' 'policy=' 'token-keys=' 'host=' 'port=' 'model=' 'access-log=' 'rate-limit=' 'jwks=' 'jwks-issuer=' 'jwks-audience=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'verify-log'
+                __heatctl_parse_subcommand 0 'access-log=' 'token-keys=' 'head=' 'allow-gaps' 'allow-unchained-prefix' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'openapi'
+                __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
         case 'token'
             __heatctl_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -195,6 +215,8 @@ function __heatctl_parse_tokens -S
                 __heatctl_parse_subcommand 0 'token-keys=' 'issuer=' 'audience=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             case 'issue'
                 __heatctl_parse_subcommand 0 'token-keys=' 'role=' 'manager=' 'ttl=' 'subject=' 'policy=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'revoke'
+                __heatctl_parse_subcommand 0 'token-keys=' 'kid=+' 'jti=+' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
         case 'retention'
             __heatctl_parse_subcommand 0 'version' 'h/help'
@@ -212,6 +234,8 @@ function __heatctl_parse_tokens -S
             case 'measure'
                 __heatctl_parse_subcommand 0 'store=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
+        case 'erase'
+            __heatctl_parse_subcommand 0 'store=' 'keys=' 'client=+' 'client-file=' 'collector-keys=' 'reason=' 'previous-head=' 'head-out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'help'
             __heatctl_parse_subcommand -r 1 'version'
         end
@@ -293,10 +317,12 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "hea
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'features' -d 'Compute and decrypt every client\'s churn features, keyed by masked reference (key holder, in the vault).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'labels' -d 'Map training labels keyed by raw client id to masked references (collector).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'scores' -d 'Release encrypted churn-model scores as policy allows (key holder).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'trees' -d 'Encrypted boosted-tree scoring: collector features, split plan, split bits, relinearization key, decryption.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'serve' -d 'Serve released results, scoring and the analyst over HTTP with JWT roles.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'token' -d 'Create the API server\'s token key and issue JWTs for its roles.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'retention' -d 'Apply the retention policy: drop old weeks with signed tombstones (key holder).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'store' -d 'Back up, restore and measure the store (every copy verified).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'erase' -d 'Erase clients on request: drop their directory entry under a signed tombstone (key holder).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" clients' -l 'clients' -d 'Number of clients.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" weeks' -l 'weeks' -d 'Number of weeks of interactions.' -rfka ''
@@ -309,6 +335,8 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" manager' -l 'manager' -d 'The requesting manager\'s reference (M-…), for a role that sees its own clients.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" epsilon' -l 'epsilon' -d 'Differential-privacy epsilon to spend (default: the role\'s default, else none).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" score' -l 'score' -d 'Also train a churn model and score it on encrypted features (checked against plaintext).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" model-kind' -l 'model-kind' -d 'The --score model: logistic (on encrypted churn features) or gbdt (boosted trees on the collector\'s encrypted split bits).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" tree-rounds' -l 'tree-rounds' -d 'Boosting rounds (trees of depth 4) of the --model-kind gbdt model (default 20).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
@@ -437,6 +465,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" as-of' -l 'as-of' -d 'Heat reference date YYYY-MM-DD: heat runs through the last complete ISO week on or before it (default: the latest stored week).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" config' -l 'config' -d 'Heat configuration file (default: the built-in configuration).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" model' -l 'model' -d 'Also score this logistic churn model (from `ml train` on `features` output) on the ciphertexts.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" tree-inputs' -l 'tree-inputs' -d 'The collector\'s encrypted split bits for a gbdt --model (encryptedTreeInputs envelope).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" scores-out' -l 'scores-out' -d 'Where --model writes the encrypted scores (default: --out with .scores appended).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" out' -l 'out' -d 'The run file to write (encryptedHeatRun envelope).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" json' -l 'json' -d 'Print the run\'s metadata as one JSON document.'
@@ -1024,9 +1053,11 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl scores" -eq 1' -fa 'release' -d 'Decrypt only the scores and release per-client scores or score-band counts per group.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder).' -rfa '(__heatctl_complete_directories)'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" scores' -l 'scores' -d 'The encrypted scores (from `evaluate --model`).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" scores' -l 'scores' -d 'The encrypted scores (from `evaluate --model`, logistic or boosted trees).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" role' -l 'role' -d 'The role the scores are released to.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" manager' -l 'manager' -d 'The requesting manager\'s reference (M-…), for a role that sees its own clients.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" groups' -l 'groups' -d 'Comma-separated group kinds to release score bands for (manager, branch, segment, region; default: every kind the role may receive).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" epsilon' -l 'epsilon' -d 'The differential-privacy epsilon to spend on noisy band counts (default: the role\'s default epsilon, else exact counts).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" policy' -l 'policy' -d 'The policy file (default: the built-in policy; see Examples/policy.json).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" out' -l 'out' -d 'The release JSON to write.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
@@ -1034,6 +1065,59 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl scores release" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'features' -d 'Write the features the collector knows (client file and export counts) keyed by masked reference (collector).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'plan' -d 'Write a gbdt model\'s split plan for the collector: preprocessing and split thresholds, never leaf values.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'relin-key' -d 'Write the relinearization key into the evaluator folder (key holder).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'encode' -d 'Encrypt each client\'s split bits against a plan (collector).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl trees" -eq 1' -fa 'decrypt' -d 'Decrypt the encrypted tree scores by client reference (key holder, inside the vault).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" keys' -l 'keys' -d 'The collector\'s folder (keys/collector).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" clients' -l 'clients' -d 'The client file.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" input' -l 'input' -d 'The interaction export.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" labels' -l 'labels' -d 'Masked labels (client_ref,churned,...) from `labels pseudonymise`.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" as-of' -l 'as-of' -d 'Reference date for tenure (default: the export\'s latest day).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" out' -l 'out' -d 'The CSV to write.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees features" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" model' -l 'model' -d 'The gbdt model file.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" out' -l 'out' -d 'The plan to write (JSON).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees plan" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" evaluator' -l 'evaluator' -d 'The evaluator\'s folder to write into (keys/evaluator).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees relin-key" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" plan' -l 'plan' -d 'The split plan (`trees plan`).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" keys' -l 'keys' -d 'The collector\'s folder (keys/collector).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" store' -l 'store' -d 'The store (its client directory gives the slots).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" clients' -l 'clients' -d 'The client file.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" input' -l 'input' -d 'The interaction export.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" as-of' -l 'as-of' -d 'Reference date for tenure (default: the export\'s latest day).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" out' -l 'out' -d 'The bits to write (encryptedTreeInputs envelope).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees encode" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" scores' -l 'scores' -d 'The evaluator\'s tree scores (encryptedTreeScores envelope).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" out' -l 'out' -d 'The CSV to write.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl trees decrypt" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" demo' -l 'demo' -d 'Generate the synthetic bank, release it and serve it (a temporary folder).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" releases' -l 'releases' -d 'The folder of released results documents (heatctl release --out).' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" policy' -l 'policy' -d 'The policy file the releases were made under.' -rF
@@ -1043,18 +1127,39 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" model' -l 'model' -d 'A risk model (heatctl risk fit) for POST /v1/score.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" access-log' -l 'access-log' -d 'The append-only access log (default: access.log in the current folder).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" rate-limit' -l 'rate-limit' -d 'Requests per second per token (burst: twice as many).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" jwks' -l 'jwks' -d 'An external identity provider\'s JSON Web Key Set (EdDSA or HS256 keys with kid and alg).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" jwks-issuer' -l 'jwks-issuer' -d 'The iss the --jwks tokens must carry (default: the token key\'s issuer).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" jwks-audience' -l 'jwks-audience' -d 'The aud the --jwks tokens must carry (default: the token key\'s audience).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl serve" -eq 1' -fa 'verify-log' -d 'Check the server\'s hash-chained access log and its signed head.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl serve" -eq 1' -fa 'openapi' -d 'Print the OpenAPI 3.1 document the server serves at /openapi.json.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" access-log' -l 'access-log' -d 'The access log the server wrote.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder (the head names the key generation; a head signed by a generation revoked in its revoked.json is refused).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" head' -l 'head' -d 'The signed head (default: the log\'s path with .head appended).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" allow-gaps' -l 'allow-gaps' -d 'Accept gap records (lines the server recorded as lost), list them and count the lost lines.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" allow-unchained-prefix' -l 'allow-unchained-prefix' -d 'Accept lines of an earlier version (no seq/prev/hash) before the first chained line, and count them.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'keygen' -d 'Write a new HS256 token key to DIR/token.key (mode 0600).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'keygen' -d 'Add a new HS256 token key generation to DIR (token.key, then token-2.key, …; mode 0600).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'issue' -d 'Print a JWT for a policy role on stdout.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'revoke' -d 'Refuse a token key generation (kid) or one token (jti) from now on.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder (created when missing).' -rfa '(__heatctl_complete_directories)'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" issuer' -l 'issuer' -d 'The issuer (iss) every token must carry.' -rfka ''
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" audience' -l 'audience' -d 'The audience (aud) every token must carry.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" issuer' -l 'issuer' -d 'The issuer (iss) every token must carry (default: the newest generation\'s, else customerheat).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" audience' -l 'audience' -d 'The audience (aud) every token must carry (default: the newest generation\'s, else customerheat-api).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token keygen" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
@@ -1071,6 +1176,14 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token issue" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke"' -l 'kid' -d 'A key id (kid) to revoke.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke"' -l 'jti' -d 'A token id (jti) to revoke.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token revoke" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl retention" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl retention" -eq 1' -fa 'apply' -d 'Drop the rows of weeks before --before, record signed tombstones, then sign the store.'
@@ -1118,4 +1231,18 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl store measure" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder): signs the tombstones and the erasure.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase"' -l 'client' -d 'A masked client reference (C- and at least 8 hex digits); repeatable.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" client-file' -l 'client-file' -d 'A file of raw client ids to erase (needs --collector-keys).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" collector-keys' -l 'collector-keys' -d 'The collector\'s folder (keys/collector), to pseudonymise --client-file.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" reason' -l 'reason' -d 'Why (for example a ticket number; never the client\'s id). Default: request.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" previous-head' -l 'previous-head' -d 'The head file written by the previous `audit sign`.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" head-out' -l 'head-out' -d 'Where to write the new signed head (may be the --previous-head file).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" json' -l 'json' -d 'Print the summary as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl help" version' -l 'version' -d 'Show the version.'

@@ -135,16 +135,28 @@ public struct Envelope: Sendable, Equatable {
     ///   - url: the file to read.
     ///   - kind: the kind the caller expects, or `nil` to accept any.
     ///   - fingerprint: the parameter fingerprint the caller expects, or `nil` to skip the check.
+    ///   - limits: the bounds in force (``ReaderLimits/current`` by default). The file's size is
+    ///     checked against ``ReaderLimit/envelopeBytes`` and, for a kind whose payload is JSON
+    ///     (``EnvelopeKind/payloadLimit``), its payload size against ``ReaderLimit/configBytes``,
+    ///     before a byte of it is read.
     /// - Returns: the verified envelope.
-    /// - Throws: ``EnvelopeError/missingFile(path:)`` when absent, ``EnvelopeError/unreadable(path:reason:)``
-    ///   on an I/O failure, or any decoding error of ``init(decoding:expecting:fingerprint:source:)``.
+    /// - Throws: ``EnvelopeError/missingFile(path:)`` when absent, ``EnvelopeError/limitExceeded(_:)``
+    ///   when the file is larger than a bound, ``EnvelopeError/unreadable(path:reason:)`` on an I/O
+    ///   failure, or any decoding error of ``init(decoding:expecting:fingerprint:source:)``.
     public static func read(
-        from url: URL, expecting kind: EnvelopeKind? = nil, fingerprint: Fingerprint? = nil
+        from url: URL, expecting kind: EnvelopeKind? = nil, fingerprint: Fingerprint? = nil,
+        limits: ReaderLimits = .current
     ) throws(EnvelopeError) -> Envelope {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw .missingFile(path: path) }
         do {
-            try ReaderLimits.current.checkFileSize(of: url, .envelopeBytes)
+            try limits.checkFileSize(of: url, .envelopeBytes)
+            if let payloadLimit = kind?.payloadLimit,
+               let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue {
+                try limits.check(
+                    payloadLimit, max(0, size - headerSize - checksumSize), source: path,
+                    field: "the \(kind?.name ?? "envelope") payload (checked before reading)")
+            }
         } catch {
             throw .limitExceeded(error)
         }

@@ -79,6 +79,14 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     /// One Shamir share of an escrowed secret key file, sealed with HPKE for one custodian
     /// (JSON payload; issue 27, `heatctl keys escrow split`).
     case escrowShare = 62
+    /// The collector's encrypted split bits for a boosted-tree model: per slot batch one
+    /// ciphertext per distinct split (bit = the client goes left), with the split plan's hash in
+    /// the header (binary payload; issue 15 item 3).
+    case encryptedTreeInputs = 56
+    /// The evaluator's encrypted boosted-tree scores: per slot batch one ciphertext of integer
+    /// tree scores, with the integer trees in the header (binary payload; `heatctl evaluate
+    /// --model`, issue 15 item 3).
+    case encryptedTreeScores = 57
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -114,6 +122,8 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .escrowCustodianKey: "escrowCustodianKey"
         case .escrowCustodianPublicKey: "escrowCustodianPublicKey"
         case .escrowShare: "escrowShare"
+        case .encryptedTreeInputs: "encryptedTreeInputs"
+        case .encryptedTreeScores: "encryptedTreeScores"
         }
     }
 

@@ -49,6 +49,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case model
     /// XGBoost JSON models (`XGBoostJSON.importModel`).
     case xgboost
+    /// TFHE secret keys, server keys and LWE ciphertexts (`TfheFile`, kinds 70-72): the first
+    /// byte picks the kind and whether a valid parameter block precedes the body.
+    case tfhe
+    /// Encrypted heat runs, aggregates and scores (`PipelinePayloadReader` through
+    /// `EncryptedHeatRun`, `EncryptedAggregates`, `EncryptedScoreRun`; kinds 40, 41, 55).
+    case pipelinePayloads = "pipeline-payloads"
+    /// Results documents (`ResultsDocument.decode`, read by `report`, `ask`, `summarize` and the
+    /// server's release catalog).
+    case results
 
     /// Runs the reader on `data`, discarding the result and any thrown error.
     ///
@@ -88,6 +97,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             FuzzModels.run(data)
         case .xgboost:
             _ = try? XGBoostJSON.importModel(from: data, source: "fuzz.json")
+        case .tfhe:
+            FuzzTFHE.run(data)
+        case .pipelinePayloads:
+            FuzzPipeline.run(data)
+        case .results:
+            _ = try? ResultsDocument.decode(data, source: "fuzz.json")
         }
     }
 

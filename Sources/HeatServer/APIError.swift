@@ -76,6 +76,16 @@ public struct APIError: Error, Sendable, Equatable {
     public static let noModel = APIError(status: .notFound, code: "no_model", message: "the server was started without --model; scoring is unavailable")
     /// The server is not ready (503 `not_ready`).
     public static let notReady = APIError(status: .serviceUnavailable, code: "not_ready", message: "the server has no release loaded yet")
+    /// The access log cannot be written, so requests are not being audited (503 `audit_unavailable`, `/readyz`).
+    public static let auditUnavailable = APIError(status: .serviceUnavailable, code: "audit_unavailable", message: "the access log cannot be written; the server is not auditing requests")
+    /// `revoked.json` could not be re-read at runtime, so a token meant to be revoked might still
+    /// pass: token and cookie authentication are refused until it reads again (503
+    /// `revocations_unavailable`).
+    public static let revocationsUnavailable = APIError(status: .serviceUnavailable, code: "revocations_unavailable",
+                                                        message: "the token revocation list cannot be read; authentication is refused until it is fixed")
+    /// Every thread of the scoring and analyst pool is busy and its queue is full (503 `busy`).
+    public static let busy = APIError(status: .serviceUnavailable, code: "busy",
+                                      message: "the server is busy with other scoring or analyst requests; retry shortly")
     /// A request took longer than the limit (503 `timeout`).
     public static let timeout = APIError(status: .serviceUnavailable, code: "timeout", message: "the request took longer than the server's limit")
     /// Anything unexpected (500 `internal`), never with details.

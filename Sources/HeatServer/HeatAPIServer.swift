@@ -43,6 +43,8 @@ public struct HeatAPIServer: Sendable {
     public let sessions = SessionStore()
     /// The open event streams per token.
     let streams = StreamCounter()
+    /// The per-request metrics, looked up once.
+    let requestMetrics = RequestMetrics()
     let state: ReleaseState
 
     /// Checks the folders and loads everything the server needs.
@@ -57,7 +59,15 @@ public struct HeatAPIServer: Sendable {
         try FolderGuard.check(folder: configuration.releases, option: "--releases", allowedSecrets: [])
         try FolderGuard.check(folder: configuration.tokenKeys, option: "--token-keys", allowedSecrets: [.serverTokenKey])
         let policy = try PrivacyPolicy.load(from: URL(filePath: configuration.policy))
-        let key = try TokenKey.load(fromFolder: configuration.tokenKeys)
+        let keys = try TokenKey.loadAll(fromFolder: configuration.tokenKeys)
+        let revocations = RevocationList(try TokenRevocations.load(fromFolder: configuration.tokenKeys), folder: configuration.tokenKeys)
+        var external: [ExternalKey] = []
+        if let path = configuration.jwks { external = try ExternalKey.loadSet(path: path) }
+        let authority = try await TokenAuthority(keys: keys, external: external, externalIssuer: configuration.jwksIssuer,
+                                                 externalAudience: configuration.jwksAudience, revocations: revocations)
+        // The access log's head is signed with a key derived from the server's newest own key
+        // that is not revoked; with every generation revoked the server does not start.
+        let headKey = try authority.signingKey()
         let catalog = try ReleaseCatalog.load(folder: configuration.releases)
         var scorer: RiskScorer?
         if let model = configuration.model {
@@ -67,9 +77,12 @@ public struct HeatAPIServer: Sendable {
                 throw ServerError.badModel(path: model, reason: error.description)
             }
         }
-        let accessLog = try AccessLog(path: configuration.accessLogPath)
+        // A head signed by a revoked generation does not authenticate the log (the log is sealed).
+        let accessLog = try AccessLog(path: configuration.accessLogPath, headKey: AccessLogChain.headKey(from: headKey), keyID: headKey.keyID,
+                                       headPath: configuration.accessLogHead,
+                                       verificationKeys: keys.filter { !revocations.list.kids.contains($0.keyID) }, logger: logger)
         return HeatAPIServer(
-            configuration: configuration, policy: policy, authority: await TokenAuthority(key: key), accessLog: accessLog,
+            configuration: configuration, policy: policy, authority: authority, accessLog: accessLog,
             limiter: RateLimiter(ratePerSecond: configuration.limits.ratePerSecond, burst: configuration.limits.burst),
             metrics: PrometheusCollectorRegistry(), scorer: scorer, logger: logger,
             state: ReleaseState(catalog: catalog, engine: ReleaseEngine(policy: policy)))
@@ -95,6 +108,7 @@ public struct HeatAPIServer: Sendable {
         "GET /v1/clients", "GET /v1/personas", "GET /v1/risk", "GET /v1/model",
         "POST /v1/score", "POST /v1/ask", "GET /v1/events",
         "POST /v1/session", "DELETE /v1/session", "GET /", "GET /dashboard", "GET /static/dashboard.js",
+        "GET /v1/dashboard",
     ]
 
     /// Builds the router with every route of ``routeList``.
@@ -124,6 +138,7 @@ public struct HeatAPIServer: Sendable {
         router.get("/") { request, _ in handlers.home(request) }
         router.get("/dashboard") { request, context in try handlers.dashboard(request, context) }
         router.get("/static/dashboard.js") { _, _ in handlers.dashboardScript() }
+        router.get("/v1/dashboard") { request, context in try handlers.dashboardView(request, context) }
         return router
     }
 
@@ -156,7 +171,8 @@ public struct HeatAPIServer: Sendable {
     /// The live session named by the request's cookie, if any.
     func session(of request: Request) -> SessionStore.Session? {
         guard let cookie = request.headers[.cookie], let id = SessionStore.sessionID(inCookieHeader: cookie) else { return nil }
-        return sessions.session(id)
+        guard let session = sessions.session(id), !authority.isRevoked(session.identity) else { return nil }
+        return session
     }
 
     /// Verifies the request's bearer token, or else its session cookie (then a state-changing
@@ -165,7 +181,13 @@ public struct HeatAPIServer: Sendable {
     /// - Returns: the identity and, for a cookie, the session id.
     func authenticate(_ request: Request) async throws -> (Identity, String?) {
         guard let header = request.headers[.authorization] else {
-            guard let session = session(of: request) else { throw APIError.missingToken }
+            guard let cookie = request.headers[.cookie], let id = SessionStore.sessionID(inCookieHeader: cookie),
+                  let session = sessions.session(id) else { throw APIError.missingToken }
+            // Revocation applies to the session opened with a token as it does to the token.
+            if authority.isRevoked(session.identity) {
+                sessions.remove(id)
+                throw TokenRefusal(code: "revoked_token", reason: "the session's token is revoked").apiError
+            }
             if request.method != .get && request.method != .head {
                 let sent = request.headers[.init("X-CSRF-Token")!] ?? ""
                 guard SessionStore.constantTimeEqual(sent, session.csrf) else {
@@ -192,6 +214,8 @@ final class ReleaseState: Sendable {
     struct Snapshot: Sendable {
         var catalog: ReleaseCatalog
         var views: [String: ResultsDocument] = [:]
+        /// Encoded answers per section, role and manager, for this generation only.
+        var bodies: [String: ByteBuffer] = [:]
         var generation = 0
         var ready = true
     }
@@ -207,21 +231,48 @@ final class ReleaseState: Sendable {
     var current: Snapshot { snapshot.withLock { $0 } }
 
     func replace(with catalog: ReleaseCatalog) {
-        snapshot.withLock { $0 = Snapshot(catalog: catalog, views: [:], generation: $0.generation + 1, ready: true) }
+        snapshot.withLock { $0 = Snapshot(catalog: catalog, views: [:], bodies: [:], generation: $0.generation + 1, ready: true) }
     }
 
     func markNotReady() { snapshot.withLock { $0.ready = false } }
 
+    /// The encoded answer `name` for `identity`: built by `encode` from the identity's narrowed
+    /// document once per release generation, role and manager, then served as the same bytes
+    /// (the answers depend on nothing else). A new release (``replace(with:)``) drops them all.
+    ///
+    /// - Parameters:
+    ///   - name: the answer's name (a section, with its query when it has one).
+    ///   - identity: the verified caller.
+    ///   - encode: builds the answer's bytes from the narrowed document; what it throws is not cached.
+    func encoded(_ name: String, for identity: Identity, _ encode: (ResultsDocument) throws -> ByteBuffer) throws -> ByteBuffer {
+        let key = "\(name)\u{0}\(identity.role)\u{0}\(identity.manager ?? "")"
+        let (cached, generation) = snapshot.withLock { ($0.bodies[key], $0.generation) }
+        if let cached { return cached }
+        let body = try encode(try view(for: identity))
+        snapshot.withLock { state in
+            // A release that landed meanwhile may have changed the view: keep the bytes only
+            // when nothing changed (this answer is still returned to this request).
+            if state.generation == generation { state.bodies[key] = body }
+        }
+        return body
+    }
+
     /// The narrowed document for `identity` (cached per role and manager).
     func view(for identity: Identity) throws(PolicyRefusal) -> ResultsDocument {
+        try viewAndGeneration(for: identity).view
+    }
+
+    /// The narrowed document for `identity` and the release generation it was taken from (one
+    /// snapshot: the generation always labels the content).
+    func viewAndGeneration(for identity: Identity) throws(PolicyRefusal) -> (view: ResultsDocument, generation: Int) {
         let key = "\(identity.role)\u{0}\(identity.manager ?? "")"
         let current = snapshot.withLock { $0 }
-        if let cached = current.views[key] { return cached }
+        if let cached = current.views[key] { return (cached, current.generation) }
         let view = try current.catalog.view(for: identity, engine: engine)
         snapshot.withLock { state in
             if state.generation == current.generation { state.views[key] = view }
         }
-        return view
+        return (view, current.generation)
     }
 }
 
@@ -237,6 +288,21 @@ struct ReleaseWatcher: Service {
             var seen = initial
             while !Task.isCancelled {
                 try? await Task.sleep(for: server.configuration.watchInterval)
+                do {
+                    if try server.authority.revocations.reloadIfChanged() {
+                        server.logger.notice("token revocation list reloaded", metadata: ["kids": "\(server.authority.revocations.list.kids.count)", "jtis": "\(server.authority.revocations.list.jtis.count)"])
+                        // The head key follows the list: a generation revoked now signs no more
+                        // heads (the current head is re-signed with the newest one not revoked).
+                        let next = try? server.authority.signingKey()
+                        if next == nil { server.logger.error("every token key generation is revoked: the access log's head is no longer signed (readyz not ready)") }
+                        server.accessLog.replaceHeadKey(next)
+                    }
+                } catch {
+                    server.logger.error("token revocation list not reloaded (the previous list stays; readyz not ready): \(error)")
+                    server.metrics.makeCounter(
+                        descriptor: MetricNameDescriptor(metricName: "heat_revocation_reload_failures", unitName: "total",
+                                                         helpText: "Failed re-reads of revoked.json (the previous list stays)")).increment()
+                }
                 let now = ReleaseCatalog.fingerprint(of: folder)
                 guard now != seen else { continue }
                 seen = now
@@ -249,6 +315,9 @@ struct ReleaseWatcher: Service {
                     // A folder that gains a secret stops being served (readyz fails) until fixed.
                     if case ServerError.secretMaterial = error { server.state.markNotReady() }
                     server.logger.error("releases folder not reloaded: \(error)")
+                    server.metrics.makeCounter(
+                        descriptor: MetricNameDescriptor(metricName: "heat_release_reload_failures", unitName: "total",
+                                                         helpText: "Changes to the releases folder that were refused (the previous catalog stays)")).increment()
                 }
             }
         }

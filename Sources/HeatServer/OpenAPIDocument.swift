@@ -50,7 +50,16 @@ public enum OpenAPIDocument {
          "invalid_data",
          "internal",
          "csrf_required",
-         "invalid_request"
+         "invalid_request",
+         "too_many_streams",
+         "revoked_token",
+         "audit_unavailable",
+         "integrity",
+         "unavailable",
+         "io_error",
+         "busy",
+         "configuration",
+         "revocations_unavailable"
         ],
         "type": "string"
        },
@@ -98,7 +107,7 @@ public enum OpenAPIDocument {
   },
   "securitySchemes": {
    "bearer": {
-    "bearerFormat": "JWT (HS256)",
+    "bearerFormat": "JWT (HS256 with the server's key generations; EdDSA or HS256 with --jwks keys; alg pinned per kid)",
     "scheme": "bearer",
     "type": "http"
    },
@@ -162,7 +171,7 @@ public enum OpenAPIDocument {
       "session": []
      }
     ],
-    "summary": "The live dashboard: the role's release as the report's page, reloaded on a new release."
+    "summary": "The live dashboard: the role's release as the report's page, re-rendered in place (GET /v1/dashboard) when a new release lands."
    }
   },
   "/healthz": {
@@ -216,7 +225,7 @@ public enum OpenAPIDocument {
      }
     },
     "security": [],
-    "summary": "Readiness: releases loaded and the folder holds no secret."
+    "summary": "Readiness: releases loaded, the folder holds no secret, the access log is writable (503 not_ready or audit_unavailable)."
    }
   },
   "/static/dashboard.js": {
@@ -360,6 +369,73 @@ public enum OpenAPIDocument {
     "summary": "Per-client rows (masked references): a manager's own clients only."
    }
   },
+  "/v1/dashboard": {
+   "get": {
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "asOf": {
+           "type": "string"
+          },
+          "filters": {
+           "description": "the filter controls' HTML, rendered and escaped by the server",
+           "type": "string"
+          },
+          "generatedAt": {
+           "type": "string"
+          },
+          "generation": {
+           "type": "integer"
+          },
+          "report": {
+           "description": "the report's body HTML for the role's release, rendered and escaped by the server",
+           "type": "string"
+          },
+          "role": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "role",
+          "asOf",
+          "generatedAt",
+          "generation",
+          "filters",
+          "report"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "the role's release rendered for the dashboard"
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "403": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     },
+     {
+      "session": []
+     }
+    ],
+    "summary": "The dashboard's live view: the role's release rendered as the report's body and filter controls; the page's script fetches it on `event: release` and rebuilds itself in place."
+   }
+  },
   "/v1/events": {
    "get": {
     "responses": {
@@ -385,7 +461,7 @@ public enum OpenAPIDocument {
       "session": []
      }
     ],
-    "summary": "Server-sent events: `event: release` when a new release lands in the folder."
+    "summary": "Server-sent events: `event: hello` with the current release generation on connect, `event: release` when a new release lands in the folder, `event: expired` / `event: revoked` when the session ends."
    }
   },
   "/v1/groups": {

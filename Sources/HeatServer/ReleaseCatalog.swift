@@ -6,8 +6,9 @@ import HeatCore
 ///
 /// Layout (`Docs/Server.md`): every `*.json` results document in the folder (written by
 /// `heatctl release --out`); a document released to a role that sees its own clients for one
-/// manager is named after that manager, `M-xxxxxxxx.json`, so the server can hand it to that
-/// manager's tokens only. Documents are never combined: each request is answered from one
+/// manager records that manager (``ResultsDocument/manager``), so the server hands it to that
+/// manager's tokens only, whatever the file's name (documents of earlier versions without the
+/// field are recognised by the name `M-xxxxxxxx.json`). Documents are never combined: each request is answered from one
 /// document narrowed by ``ReleaseEngine/restrict(_:to:)``, the same policy code
 /// `heatctl report --role` and `heatctl release` use.
 ///
@@ -22,7 +23,7 @@ public struct ReleaseCatalog: Sendable {
         public var name: String
         /// The document.
         public var document: ResultsDocument
-        /// The manager the file is named after (`M-…`), if any.
+        /// The manager the document was released for (its `manager` field, else an `M-…` file name).
         public var manager: String?
     }
 
@@ -92,12 +93,69 @@ public struct ReleaseCatalog: Sendable {
             } catch {
                 throw .badRelease(path: path, reason: error.description)
             }
-            let stem = String(name.dropLast(5))
-            let manager = stem.hasPrefix("M-") ? stem : nil
+            // The document records its manager (`heatctl release` writes it); documents of
+            // earlier versions are recognised by their `M-….json` file name.
+            let manager = try managerOf(document, name: name, path: path)
             entries.append(Entry(name: name, document: document, manager: manager))
         }
         guard !entries.isEmpty else { throw .noReleases(path: folder) }
         return ReleaseCatalog(entries: entries, fingerprint: fingerprint)
+    }
+
+    /// The normalised form of a manager reference: `M-` and 8 to 12 lower-case hex digits (the
+    /// display form of a manager pseudonym, `DESIGN.md` section 1), accepting any case and
+    /// surrounding spaces; `nil` for anything else.
+    ///
+    /// - Parameter text: a reference (a document's `manager`, a row's, a token's claim).
+    /// - Returns: `M-` followed by the lower-cased hex digits, or `nil`.
+    public static func normalizedManager(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 10, trimmed.prefix(2).uppercased() == "M-" else { return nil }
+        let digits = trimmed.dropFirst(2).lowercased()
+        guard (8...12).contains(digits.count), digits.allSatisfy({ $0.isHexDigit && $0.isASCII }) else { return nil }
+        return "M-" + digits
+    }
+
+    /// The manager a document was released for, normalised, checked against its rows.
+    ///
+    /// The `manager` field decides (a malformed one refuses the document); without it, a file
+    /// named `M-xxxxxxxx.json` (documents of earlier versions). Every client row that names its
+    /// manager must name the same one, and a document that records its manager must name it on
+    /// every row: a manager's release holding another manager's clients is refused, so it is
+    /// never served to either.
+    static func managerOf(_ document: ResultsDocument, name: String, path: String) throws(ServerError) -> String? {
+        let manager: String?
+        if let field = document.manager {
+            guard let normalized = normalizedManager(field) else {
+                throw .badRelease(path: path, reason: "field manager: expected a manager reference M- and 8 to 12 hex digits")
+            }
+            manager = normalized
+        } else {
+            let stem = String(name.dropLast(5))
+            if stem.uppercased().hasPrefix("M-") {
+                guard let normalized = normalizedManager(stem) else {
+                    throw .badRelease(path: path, reason: "file name: a name starting M- marks a manager's release and must be M- and 8 to 12 hex digits (or record the manager in the document's manager field)")
+                }
+                manager = normalized
+            } else {
+                manager = nil
+            }
+        }
+        for (index, row) in (document.clients ?? []).enumerated() {
+            guard let rowManager = row.manager else {
+                if document.manager != nil {
+                    throw .badRelease(path: path, reason: "field clients[\(index)].manager: missing; a document released for a manager names the manager on every row")
+                }
+                continue
+            }
+            guard let manager else {
+                continue
+            }
+            guard normalizedManager(rowManager) == manager else {
+                throw .badRelease(path: path, reason: "field clients[\(index)].manager: the row belongs to another manager than the document's \(manager); the document is not served (release it again with heatctl release --manager)")
+            }
+        }
+        return manager
     }
 
     /// What `identity` may see: the newest document released to its role (else the newest
@@ -122,7 +180,7 @@ public struct ReleaseCatalog: Sendable {
             narrowed.clients = nil
         case .own:
             narrowed.clients = nil
-            if let manager = identity.manager,
+            if let manager = identity.manager.flatMap(Self.normalizedManager),
                let own = entries.first(where: { $0.manager == manager && $0.document.role == identity.role }) {
                 narrowed.clients = own.document.clients
             }

@@ -4,6 +4,7 @@ import HeatML
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// The endpoint implementations. Every `/v1/` handler first asks the policy (the role's
 /// ``RolePermissions``) whether the role may receive the section, then answers from the
@@ -54,12 +55,24 @@ struct RouteHandlers: Sendable {
     func ready() throws -> Response {
         let current = server.state.current
         guard current.ready else { throw APIError.notReady }
+        guard server.accessLog.isHealthy else { throw APIError.auditUnavailable }
+        guard server.authority.revocations.isHealthy else {
+            throw APIError(status: .serviceUnavailable, code: "not_ready",
+                           message: "the token revocation list could not be re-read (the previous list stays in force)")
+        }
         struct Ready: Encodable { var status: String; var releases: Int; var generation: Int; var scoring: Bool }
         return json(Ready(status: "ready", releases: current.catalog.entries.count, generation: current.generation, scoring: server.scorer != nil))
     }
 
     func metricsText() -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+        let log = server.accessLog
+        server.metrics.makeGauge(name: "heat_access_log_failed_writes", help: "Access log batches that could not be written (kept queued and retried)")
+            .set(Double(log.failedWrites))
+        server.metrics.makeGauge(name: "heat_access_log_dropped_lines", help: "Access log lines lost because the queue was full while the log could not be written")
+            .set(Double(log.droppedLines))
+        server.metrics.makeGauge(name: "heat_access_log_healthy", help: "1 when the last access log write succeeded and no line was lost")
+            .set(log.isHealthy ? 1.0 : 0.0)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: server.metrics.emitToString())))
     }
 
@@ -93,20 +106,31 @@ struct RouteHandlers: Sendable {
         let (identity, permissions) = try identity(context)
         let (ok, rule) = Self.allowed(name, permissions, role: identity.role)
         guard ok else { throw APIError.forbidden(rule: rule) }
-        let view = try server.state.view(for: identity)
-        func answer(_ value: (some Encodable)?) throws -> Response {
-            guard let value else { throw APIError.notReleased(name) }
-            return json(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt, policy: view.policy, data: value))
+        // The answer's bytes are encoded once per release, role and manager (the policy check
+        // above still runs on every request).
+        let body = try server.state.encoded(name, for: identity) { view in
+            func answer(_ value: (some Encodable)?) throws -> ByteBuffer {
+                guard let value else { throw APIError.notReleased(name) }
+                return try Self.encoded(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt,
+                                                      policy: view.policy, data: value))
+            }
+            switch name {
+            case "population": return try answer(view.population)
+            case "heatHistogram": return try answer(view.heatHistogram)
+            case "weekly": return try answer(view.weekly)
+            case "personas": return try answer(view.personas)
+            case "model": return try answer(view.model)
+            case "riskPortfolio": return try answer(view.riskPortfolio)
+            default: throw APIError.notFound
+            }
         }
-        switch name {
-        case "population": return try answer(view.population)
-        case "heatHistogram": return try answer(view.heatHistogram)
-        case "weekly": return try answer(view.weekly)
-        case "personas": return try answer(view.personas)
-        case "model": return try answer(view.model)
-        case "riskPortfolio": return try answer(view.riskPortfolio)
-        default: throw APIError.notFound
-        }
+        return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// `value` encoded as the JSON of every answer; 500 `internal` if it cannot be encoded.
+    static func encoded(_ value: some Encodable) throws -> ByteBuffer {
+        guard let data = try? encoder.encode(value) else { throw APIError.internal }
+        return ByteBuffer(bytes: data)
     }
 
     func groups(_ request: Request, _ context: HeatRequestContext) throws -> Response {
@@ -122,10 +146,13 @@ struct RouteHandlers: Sendable {
             guard permissions.groups.contains(parsed) else { throw APIError.forbidden(rule: "roles.\(identity.role).groups") }
             kind = parsed
         }
-        let view = try server.state.view(for: identity)
-        guard let groups = view.groups else { throw APIError.notReleased("groups") }
-        let selected = groups.filter { kind == nil || $0.kind == kind }
-        return json(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt, policy: view.policy, data: selected))
+        let body = try server.state.encoded("groups?kind=\(kind?.rawValue ?? "")", for: identity) { view in
+            guard let groups = view.groups else { throw APIError.notReleased("groups") }
+            let selected = groups.filter { kind == nil || $0.kind == kind }
+            return try Self.encoded(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt,
+                                                  policy: view.policy, data: selected))
+        }
+        return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: body))
     }
 
     func clients(_ request: Request, _ context: HeatRequestContext) throws -> Response {
@@ -187,15 +214,41 @@ struct RouteHandlers: Sendable {
         return object
     }
 
-    /// Runs `work`, answering 503 `timeout` when it takes longer than the limit.
+    /// Runs `work` off the request's task, on ``OffPoolExecutor`` (threads of its own, never
+    /// the cooperative pool the server's event handling and timers need), and answers 503
+    /// `timeout` at the deadline even while synchronous scoring or analyst work is still
+    /// running; the work's task is cancelled and its result discarded.
     func withTimeout<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        let limit = server.configuration.limits.requestTimeout
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await work() }
-            group.addTask { try await Task.sleep(for: limit); return nil }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw APIError.timeout }
-            return value
+        try await Self.withDeadline(server.configuration.limits.requestTimeout, work)
+    }
+
+    /// ``withTimeout(_:)`` with an explicit limit; 503 `busy` when the executor's pool and queue
+    /// are full.
+    ///
+    /// Neither side of the race needs the cooperative pool: the work reports its result from the
+    /// executor's own threads and the deadline fires on ``DeadlineTimer``'s thread, and whichever
+    /// comes first decides the answer. (A timer task on the cooperative pool could not fire while
+    /// long synchronous work elsewhere in the process held every pool thread; the work's late
+    /// result then won the race.)
+    static func withDeadline<T: Sendable>(_ limit: Duration, executor: OffPoolExecutor = .shared,
+                                          _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard executor.admit() else { throw APIError.busy }
+        let race = DeadlineRace<T>()
+        let task = Task(executorPreference: executor) {
+            let result: Result<T, any Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            // Free the slot before the answer leaves, so a request admitted right after this one
+            // finished is not refused `busy` by a slot that is about to be released.
+            executor.release()
+            race.settle(.finished(result))
+        }
+        DeadlineTimer.shared.schedule(after: limit) { race.settle(.expired) }
+        switch await race.outcome() {
+        case .expired:
+            task.cancel()
+            throw APIError.timeout
+        case .finished(let result):
+            return try result.get()
         }
     }
 
@@ -313,8 +366,18 @@ struct RouteHandlers: Sendable {
         guard let identity = context.identity else {
             return Response(status: .seeOther, headers: [.location: "/", .cacheControl: "no-store"])
         }
-        let view = try server.state.view(for: identity)
-        return html(Dashboard.page(for: view, identity: identity))
+        let (view, generation) = try server.state.viewAndGeneration(for: identity)
+        return html(Dashboard.page(for: view, identity: identity, generation: generation))
+    }
+
+    /// `GET /v1/dashboard`: the role's release rendered for the dashboard's live update
+    /// (``Dashboard/LiveView``): what `/dashboard` shows, as JSON, for the script to rebuild the
+    /// page in place when `event: release` arrives. Behind the guard like every `/v1/` route.
+    func dashboardView(_ request: Request, _ context: HeatRequestContext) throws -> Response {
+        let (identity, _) = try identity(context)
+        try Self.onlyQuery(request, [])
+        let (view, generation) = try server.state.viewAndGeneration(for: identity)
+        return json(Dashboard.liveView(for: view, identity: identity, generation: generation))
     }
 
     func dashboardScript() -> Response {
@@ -325,9 +388,10 @@ struct RouteHandlers: Sendable {
 
     // MARK: Events
 
-    /// A server-sent event stream: `event: release` each time a new release is loaded. The stream
+    /// A server-sent event stream: `event: hello` with the current release generation on connect,
+    /// then `event: release` each time a new release is loaded. The stream
     /// ends on graceful shutdown, after 10 minutes (the client reconnects), or when the token (or
-    /// session) expires, with `event: expired`. A token holds at most
+    /// session) expires, with `event: expired`, or when its `kid` or `jti` is revoked, with `event: revoked`. A token holds at most
     /// ``StreamCounter/maximumPerToken`` streams at once (429 `too_many_streams` beyond).
     func events(_ request: Request, _ context: HeatRequestContext) throws -> Response {
         let (identity, _) = try identity(context)
@@ -340,11 +404,15 @@ struct RouteHandlers: Sendable {
                            message: "this token already holds \(StreamCounter.maximumPerToken) event streams open")
         }
         let state = server.state
+        let authority = server.authority
         let start = state.current.generation
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { streams.release(tokenID) }
-            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected generation \(start)\n\n"))
+            // `event: hello` names the generation the stream starts from: a page rendered from an
+            // older one (a release landed before this stream connected, or while it reconnected)
+            // fetches the new release at once instead of waiting for the next one.
+            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected generation \(start)\nevent: hello\ndata: {\"generation\":\(start)}\n\n"))
             var seen = start
             var ticks = 0
             while !Task.isCancelled && !Task.isShuttingDownGracefully && ticks < 2_400 {
@@ -354,6 +422,11 @@ struct RouteHandlers: Sendable {
                 }
                 try await Task.sleep(for: .milliseconds(250))
                 ticks += 1
+                // A token (or the token behind a session) revoked while the stream is open ends it.
+                if authority.isRevoked(identity) {
+                    try await writer.write(ByteBuffer(string: "event: revoked\ndata: {}\n\n"))
+                    break
+                }
                 let now = state.current.generation
                 if now != seen {
                     seen = now

@@ -40,10 +40,19 @@ public struct ServerConfiguration: Sendable {
     public var port = 8080
     /// The append-only access log (default `access.log` beside the releases folder's parent).
     public var accessLog: String?
+    /// The access log's signed head (default: the log's path with `.head` appended).
+    public var accessLogHead: String?
     /// A risk model (kind 85) for `POST /v1/score`.
     public var model: String?
     /// The limits.
     public var limits = ServerLimits()
+    /// A JSON Web Key Set of an external identity provider (`--jwks`): EdDSA or HS256 keys, each
+    /// with a `kid` and a pinned `alg`.
+    public var jwks: String?
+    /// The `iss` tokens of the `--jwks` keys must carry (default: the server's own key's issuer).
+    public var jwksIssuer: String?
+    /// The `aud` tokens of the `--jwks` keys must carry (default: the server's own key's audience).
+    public var jwksAudience: String?
     /// How often the releases folder is checked for a new release.
     public var watchInterval: Duration = .seconds(1)
 

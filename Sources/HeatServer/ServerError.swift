@@ -34,13 +34,24 @@ public enum ServerError: ClassifiedError, Equatable {
     case unwritable(path: String, reason: String)
     /// The scoring model could not be loaded (exit 65).
     case badModel(path: String, reason: String)
+    /// The `--jwks` file or an entry of it is unusable (exit 65), naming the entry and field.
+    case badJWKS(path: String, field: String, reason: String)
+    /// The token-keys folder's revocation list is unusable (exit 65).
+    case badRevocations(path: String, field: String, reason: String)
+    /// Every token key generation is revoked, so nothing may sign (exit 78).
+    case noSigningKey(folder: String)
+    /// A file holding a token secret (a token key, or a `--jwks` set with an HS256 key) that
+    /// group or others may read, or that another user owns (exit 64, as for the role folders'
+    /// secret files: `DESIGN.md` section 1, mode 0600).
+    case insecureSecretFile(path: String, reason: String)
 
     /// The category that decides the exit code.
     public var category: ErrorCategory {
         switch self {
         case .missingFolder, .noReleases, .missingTokenKey: .noInput
-        case .secretMaterial, .tokenKeyExists, .invalidOption: .usage
-        case .badRelease, .badTokenKey, .badModel: .dataError
+        case .secretMaterial, .tokenKeyExists, .invalidOption, .insecureSecretFile: .usage
+        case .badRelease, .badTokenKey, .badModel, .badJWKS, .badRevocations: .dataError
+        case .noSigningKey: .configuration
         case .unknownRole: .permissionDenied
         case .unwritable: .ioError
         }
@@ -71,6 +82,14 @@ public enum ServerError: ClassifiedError, Equatable {
             "cannot write \(path): \(reason)"
         case .badModel(let path, let reason):
             "--model \(path): \(reason)"
+        case .badJWKS(let path, let field, let reason):
+            "--jwks \(path): field \(field): \(reason)"
+        case .badRevocations(let path, let field, let reason):
+            "\(path): field \(field): \(reason)"
+        case .noSigningKey(let folder):
+            "--token-keys \(folder): every token key generation is revoked"
+        case .insecureSecretFile(let path, let reason):
+            "\(path): \(reason)"
         }
     }
 
@@ -79,9 +98,12 @@ public enum ServerError: ClassifiedError, Equatable {
         switch self {
         case .secretMaterial: "move the secret out of the folder; give the server only `heatctl release` outputs and `heatctl token keygen` keys"
         case .missingTokenKey: "create one with: heatctl token keygen --token-keys DIR"
-        case .tokenKeyExists: "keep the existing key, or remove it first to rotate (every issued token becomes invalid)"
+        case .tokenKeyExists: "rotate with `heatctl token keygen --token-keys DIR`, which adds a generation and keeps the old one verifying"
         case .noReleases: "write one with: heatctl release … --out DIR/results.json"
         case .invalidOption(let option, _) where option == "--ttl": "use a duration such as 90s, 15m, 1h or 1d (at most 24h)"
+        case .noSigningKey: "add a generation with: heatctl token keygen --token-keys DIR"
+        case .insecureSecretFile: "run `chmod 600` on the file as the user running the server"
+        case .badJWKS: "give a JSON Web Key Set: {\"keys\": [{\"kty\": \"OKP\", \"crv\": \"Ed25519\", \"kid\": …, \"alg\": \"EdDSA\", \"x\": …}]}"
         default: nil
         }
     }

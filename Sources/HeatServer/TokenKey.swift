@@ -30,6 +30,9 @@ public struct TokenKey: Sendable, Equatable {
     public var issuer: String
     /// The audience every token must name.
     public var audience: String
+    /// The key's generation in its folder (1 for `token.key`, n for `token-n.key`): the newest
+    /// generation signs new tokens, every generation still verifies the tokens it signed.
+    public var generation: Int = 1
 
     /// The key identifier written as the token's `kid`: the first 16 hex digits of SHA-256 of the
     /// secret (never the secret itself).
@@ -66,6 +69,7 @@ public struct TokenKey: Sendable, Equatable {
         var issuer: String
         var audience: String
         var secret: String
+        var generation: Int?
     }
 
     /// Writes the key as `folder/token.key` (kind 50, mode 0600), creating the folder.
@@ -74,7 +78,67 @@ public struct TokenKey: Sendable, Equatable {
     /// - Throws: ``ServerError/tokenKeyExists(path:)`` when a key is there already,
     ///   ``ServerError/unwritable(path:reason:)`` on an I/O failure.
     public func write(toFolder folder: String) throws(ServerError) {
-        let url = URL(filePath: folder).appending(path: Self.fileName)
+        try write(toFolder: folder, fileName: Self.fileName)
+    }
+
+    /// The file name of generation `generation`: `token.key` for 1, `token-n.key` after.
+    public static func fileName(generation: Int) -> String {
+        generation <= 1 ? fileName : "token-\(generation).key"
+    }
+
+    /// Adds a new generation to the folder: `token.key` when it holds none, else
+    /// `token-n.key` with n one past the newest, with the newest key's issuer and audience unless
+    /// given. Older generations stay, so the tokens they signed verify until they expire.
+    ///
+    /// - Parameters:
+    ///   - folder: the token-keys folder (created when missing).
+    ///   - issuer: the `iss` claim (default: the newest key's, else ``defaultIssuer``).
+    ///   - audience: the `aud` claim (default: the newest key's, else ``defaultAudience``).
+    /// - Returns: the new key.
+    /// - Throws: ``ServerError`` when the folder holds a corrupt key or cannot be written.
+    @discardableResult
+    public static func addGeneration(toFolder folder: String, issuer: String? = nil, audience: String? = nil) throws(ServerError) -> TokenKey {
+        let existing: [TokenKey]
+        do {
+            existing = try loadAll(fromFolder: folder)
+        } catch {
+            guard case .missingTokenKey = error else { throw error }
+            existing = []
+        }
+        let newest = existing.last
+        var key = generate(issuer: issuer ?? newest?.issuer ?? defaultIssuer, audience: audience ?? newest?.audience ?? defaultAudience)
+        key.generation = (newest?.generation ?? 0) + 1
+        try key.write(toFolder: folder, fileName: fileName(generation: key.generation))
+        return key
+    }
+
+    /// Every generation in the folder (`token.key`, `token-n.key`), oldest first.
+    ///
+    /// - Parameter folder: the token-keys folder.
+    /// - Returns: the keys, sorted by generation.
+    /// - Throws: ``ServerError/missingTokenKey(folder:)`` when there is none,
+    ///   ``ServerError/badTokenKey(path:field:reason:)`` naming the file and field of a bad one.
+    public static func loadAll(fromFolder folder: String) throws(ServerError) -> [TokenKey] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { name in
+            name == fileName || (name.hasPrefix("token-") && name.hasSuffix(".key") && Int(name.dropFirst(6).dropLast(4)) != nil)
+        }
+        var keys: [TokenKey] = []
+        for name in names {
+            var key = try load(file: URL(filePath: folder).appending(path: name), folder: folder)
+            let fromName = name == fileName ? 1 : Int(name.dropFirst(6).dropLast(4)) ?? 1
+            if key.generation != fromName {
+                throw .badTokenKey(path: URL(filePath: folder).appending(path: name).path, field: "generation",
+                                   reason: "the file is named for generation \(fromName) but records \(key.generation)")
+            }
+            key.generation = fromName
+            keys.append(key)
+        }
+        guard !keys.isEmpty else { throw .missingTokenKey(folder: folder) }
+        return keys.sorted { $0.generation < $1.generation }
+    }
+
+    func write(toFolder folder: String, fileName: String) throws(ServerError) {
+        let url = URL(filePath: folder).appending(path: fileName)
         guard !FileManager.default.fileExists(atPath: url.path) else { throw .tokenKeyExists(path: url.path) }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -82,7 +146,7 @@ public struct TokenKey: Sendable, Equatable {
             throw .unwritable(path: folder, reason: error.localizedDescription)
         }
         let payload = Payload(schema: Self.schema, algorithm: "HS256", issuer: issuer, audience: audience,
-                              secret: secret.map { String(format: "%02x", $0) }.joined())
+                              secret: secret.map { String(format: "%02x", $0) }.joined(), generation: generation)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         do {
@@ -100,7 +164,15 @@ public struct TokenKey: Sendable, Equatable {
     /// - Throws: ``ServerError/missingTokenKey(folder:)`` or ``ServerError/badTokenKey(path:field:reason:)``
     ///   naming the field at fault.
     public static func load(fromFolder folder: String) throws(ServerError) -> TokenKey {
-        let url = URL(filePath: folder).appending(path: fileName)
+        let all = try loadAll(fromFolder: folder)
+        guard let newest = all.last else { throw .missingTokenKey(folder: folder) }
+        return newest
+    }
+
+    static func load(file url: URL, folder: String) throws(ServerError) -> TokenKey {
+        if FileManager.default.fileExists(atPath: url.path) {
+            try SecretFileMode.check(path: url.path, holding: "a token key (HS256 secret)")
+        }
         let envelope: Envelope
         do {
             envelope = try Envelope.read(from: url, expecting: .serverTokenKey)
@@ -125,7 +197,10 @@ public struct TokenKey: Sendable, Equatable {
         }
         guard !payload.issuer.isEmpty else { throw .badTokenKey(path: url.path, field: "issuer", reason: "must not be empty") }
         guard !payload.audience.isEmpty else { throw .badTokenKey(path: url.path, field: "audience", reason: "must not be empty") }
-        return TokenKey(secret: bytes, issuer: payload.issuer, audience: payload.audience)
+        guard (payload.generation ?? 1) >= 1 else { throw .badTokenKey(path: url.path, field: "generation", reason: "must be 1 or more") }
+        var key = TokenKey(secret: bytes, issuer: payload.issuer, audience: payload.audience)
+        key.generation = payload.generation ?? 1
+        return key
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {

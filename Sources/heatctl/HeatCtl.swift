@@ -51,9 +51,11 @@ struct HeatCtl: AsyncParsableCommand {
             FeaturesCommand.self,
             LabelsCommand.self,
             ScoresCommand.self,
+            TreesCommand.self,
         ] + serverCommands + [
             RetentionCommand.self,
             StoreCommand.self,
+            EraseCommand.self,
         ]
     )
 

@@ -78,15 +78,36 @@ struct AggregateCLITests {
                          "--out", refusedOut]).status == 0)
     }
 
+    /// `keys generate --preset X --aggregates` checks the worst-case noise margin as well as the sum
+    /// bound: the small ring holds the sums of 100,000 clients but not the margin, so it is refused
+    /// with exit 69 naming the preset that keeps it, before any key is written.
+    @Test func keysGenerateRefusesAPresetThatCannotKeepTheMargin() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keys = folder.appending(path: "keys").path
+        let refused = try run(["keys", "generate", "--out", keys, "--preset", "n8192-logq217-logt41", "--aggregates"])
+        #expect(refused.status == 69, "\(refused.stderr)")
+        #expect(refused.stderr.contains("n16384-logq248-logt41"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(keys)/evaluator"))
+    }
+
     @Test func benchPipelineReportsEveryPhase() throws {
         let outcome = try run(["bench", "pipeline", "--clients", "60", "--weeks", "4", "--json"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: outcome.stdout) as? [String: Any])
         let report = try #require(json["report"] as? [String: Any])
         let phases = try #require(report["phases"] as? [[String: Any]]).compactMap { $0["name"] as? String }
-        for name in ["keygen", "ingest: read the CSV export", "encrypt and store append", "evaluate heat", "aggregates", "decrypt and release"] {
+        for name in [
+            "keygen", "ingest: read (streamed), pseudonymise, de-duplicate, bucket", "encrypt and store append", "evaluate heat", "aggregates",
+            "decrypt and release",
+        ] {
             #expect(phases.contains(name), "missing phase \(name)")
         }
+        // Each phase's peak memory (Linux resets the high-water mark per phase), the counted ones' peak at most the process's.
+        let peaks = try #require(report["phases"] as? [[String: Any]]).map { $0["peakMemoryBytes"] as? Int ?? 0 }
+        #expect(peaks.allSatisfy { $0 > 0 }, "\(peaks)")
+        let counted = try #require(report["countedPeakMemoryBytes"] as? Int)
+        #expect(counted > 0 && counted <= (report["peakMemoryBytes"] as? Int ?? 0))
         #expect((report["evaluationKeyBytes"] as? Int ?? 0) > 0)
         #expect((report["ciphertextsPerClient"] as? Double ?? 0) > 0)
     }

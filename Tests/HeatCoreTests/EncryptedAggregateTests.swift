@@ -6,7 +6,11 @@ import Testing
 
 /// Encrypted group aggregates, sharding and merging (issue 14), against the plaintext pipeline.
 @Suite(.serialized) struct EncryptedAggregateTests {
-    static let preset = "n8192-logq217-logt41"
+    /// The aggregates' preset: the cheapest whose worst-case noise keeps the 40-bit flooding
+    /// margin (``AggregateNoiseBudget``).
+    static let preset = "n16384-logq248-logt41"
+    /// The smaller ring: its plaintext modulus holds the sums, its noise cannot keep the margin.
+    static let smallRing = "n8192-logq217-logt41"
 
     /// A plaintext store and an encrypted store of the same data, with role folders holding
     /// Galois keys for the aggregates.
@@ -16,14 +20,16 @@ import Testing
         var plainStore: HeatStore
         var keys: String
 
-        init(interactions: [Interaction], clients: [Client], layout: SlotLayout = .hierarchy) throws {
+        init(
+            interactions: [Interaction], clients: [Client], layout: SlotLayout = .hierarchy, preset: String = EncryptedAggregateTests.preset
+        ) throws {
             folder = try StoreTestSupport.temporaryDirectory()
             store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
             plainStore = try HeatStore.initialize(path: folder.appending(path: "plain.db").path).store
             keys = folder.appending(path: "keys").path
             let generated = try KeyFolder.generate(at: keys)
             try KeyRegistry.recordGenerated(generated, in: store)
-            _ = try PipelineKeys.generate(at: keys, preset: EncryptedAggregateTests.preset, aggregates: true)
+            _ = try PipelineKeys.generate(at: keys, preset: preset, aggregates: true)
             let collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector))
             let source = StoreIngestor.Source(name: "export.csv", inputHash: String(repeating: "0", count: 64))
             var ingestor = collector.ingestor()
@@ -58,9 +64,14 @@ import Testing
         return totals
     }
 
-    /// Every released aggregate equals the plaintext pipeline's sums exactly; groups at k are
-    /// released, groups just under k are never summed into the file (so never decrypted).
-    @Test(arguments: [(UInt64(3), 60, 8, 3), (UInt64(11), 140, 12, 4), (UInt64(2026), 220, 20, 6), (UInt64(77), 420, 6, 23)])
+    /// Every released aggregate equals the plaintext pipeline's sums exactly, for every group
+    /// kind at and just under k: for each kind (manager, branch, segment, region), k at the size
+    /// of that kind's smallest group releases it, and k + 1 removes it from the file (never
+    /// summed, so never decrypted) while every larger group stays exact. (A fourth case, seed 11
+    /// with 140 clients, 12 weeks and 4 managers, was dropped with the move to the 16384 ring to
+    /// keep the suite's time: each case computes the aggregates once per checked k; the three
+    /// left span 60 to 420 clients and 3 to 23 managers, and it added no other group shape.)
+    @Test(arguments: [(UInt64(3), 60, 8, 3), (UInt64(2026), 220, 20, 6), (UInt64(77), 420, 6, 23)])
     func aggregatesEqualThePlaintextSums(seed: UInt64, clients: Int, weeks: Int, managers: Int) throws {
         let dataset = SyntheticBank(clients: clients, managers: managers, branches: 2, weeks: weeks, seed: seed).generate()
         let fixture = try Fixture(interactions: dataset.interactions, clients: dataset.clients)
@@ -70,10 +81,19 @@ import Testing
         let run = try evaluator.evaluate(store: fixture.store, configuration: HeatConfiguration())
         let expected = try Self.plaintextTotals(fixture.plainStore)
         let keyHolder = try fixture.keyHolder()
-        // k at the size of the smallest manager group (that group is released at k), then one
-        // more (the same group is just under k and must vanish).
-        let smallest = try #require(expected.values.filter { $0.kind == .manager }.map(\.clients).min())
-        for k in [smallest, smallest + 1] {
+        // Per kind, the smallest group: released at k = its size, gone at k + 1.
+        var smallestByKind: [GroupSummary.Kind: GroupAggregate] = [:]
+        for total in expected.values.sorted(by: { ($0.clients, $0.ref) < ($1.clients, $1.ref) }) where smallestByKind[total.kind] == nil {
+            smallestByKind[total.kind] = total
+        }
+        #expect(Set(smallestByKind.keys) == Set(GroupSummary.Kind.allCases), "the bank has every kind of group")
+        var checks: [Int: [(kind: GroupSummary.Kind, released: Bool)]] = [:]
+        for (kind, smallest) in smallestByKind {
+            checks[smallest.clients, default: []].append((kind, true))
+            checks[smallest.clients + 1, default: []].append((kind, false))
+        }
+        let smallest = try #require(smallestByKind[.manager]?.clients)
+        for k in checks.keys.sorted() {
             let aggregates = try evaluator.aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: k)
             let decrypted = try keyHolder.decrypt(aggregates: aggregates, minGroupSize: k)
             let released = Dictionary(uniqueKeysWithValues: decrypted.map { ("\($0.kind.rawValue) \($0.ref)", $0) })
@@ -82,6 +102,20 @@ import Testing
             for (key, total) in eligible {
                 #expect(released[key] == total, "\(key): encrypted \(String(describing: released[key])) vs plaintext \(total)")
             }
+            #expect(aggregates.header.groups.allSatisfy { $0.clients >= k }, "no group under k = \(k) is in the file")
+            for check in checks[k] ?? [] {
+                let group = try #require(smallestByKind[check.kind])
+                let key = "\(check.kind.rawValue) \(group.ref)"
+                if check.released {
+                    #expect(released[key] == group, "the smallest \(check.kind.rawValue) group (\(group.clients) clients) is released at k = \(k)")
+                } else {
+                    #expect(released[key] == nil, "the smallest \(check.kind.rawValue) group is withheld at k = \(k)")
+                    #expect(!aggregates.header.groups.contains { $0.kind == check.kind && $0.ref == group.ref })
+                    #expect((aggregates.header.suppressed[check.kind.rawValue] ?? 0) >= 1)
+                }
+            }
+            try Self.expectOnlyReleasedSlots(aggregates, keyHolder: keyHolder, expected: expected)
+            guard k <= smallest + 1 else { continue }
             #expect(Set(decrypted.map(\.kind)).isSuperset(of: [.manager, .branch, .region]) || k > smallest)
             // Cross-cutting segments are present, and the hierarchy above managers is summed by nesting.
             #expect(decrypted.contains { $0.kind == .segment })
@@ -90,12 +124,12 @@ import Testing
             #expect(aggregates.header.groups.filter { $0.kind == .manager }.allSatisfy { $0.method == "segmented" })
             #expect(aggregates.header.groups.filter { $0.kind == .branch || $0.kind == .segment }.allSatisfy { $0.method == "masked" })
             #expect(aggregates.header.groups.filter { $0.kind == .region }.allSatisfy { $0.method == "nested" })
-            try Self.expectOnlyReleasedSlots(aggregates, keyHolder: keyHolder, expected: expected)
             // Switched down the modulus chain before leaving the evaluator, budget still left.
             #expect(Evaluator.returnLevel(keyHolder.context.parameters) == 2)
             #expect(aggregates.heat.allSatisfy { $0.level == 2 } && aggregates.trend.allSatisfy { $0.level == 2 })
-            // Noise budget left after the masks and rotations, and the file round-trips.
-            #expect(try keyHolder.noiseBudget(of: aggregates) > 5)
+            // Noise budget left after the masks, rotations and the flood (which keeps
+            // `floodingMarginBits` of margin on purpose), and the file round-trips.
+            #expect(try keyHolder.noiseBudget(of: aggregates) >= 2)
             let reread = try EncryptedAggregates(
                 envelope: Envelope(decoding: aggregates.envelope().serialized(), expecting: .encryptedAggregates, source: "t"),
                 context: keyHolder.context, source: "t")
@@ -103,6 +137,50 @@ import Testing
             if k > smallest {
                 #expect((aggregates.header.suppressed["manager"] ?? 0) >= 1)
             }
+        }
+    }
+
+    /// The aggregates' noise, which depends on masked-out slots too, is flooded before the
+    /// ciphertexts leave the evaluator: the key holder measures the flood's width, not the
+    /// computed noise, the flood is more than 2^40 times the computed noise, the released
+    /// ciphertexts are not the computed ones switched down (c1 re-randomized, budget the flood's),
+    /// and every slot still decrypts exactly.
+    @Test func aggregateNoiseIsFloodedBeforeItLeaves() throws {
+        let dataset = SyntheticBank(clients: 140, managers: 4, branches: 2, weeks: 12, seed: 11).generate()
+        let fixture = try Fixture(interactions: dataset.interactions, clients: dataset.clients)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let evaluator = try fixture.evaluator()
+        let galoisKeys = try evaluator.galoisKeys(in: fixture.evaluatorFolder)
+        let run = try evaluator.evaluate(store: fixture.store, configuration: HeatConfiguration())
+        let keyHolder = try fixture.keyHolder()
+        let expected = try Self.plaintextTotals(fixture.plainStore)
+        let computed = try evaluator.aggregates(
+            of: run, store: fixture.store, configuration: HeatConfiguration(), galoisKeys: galoisKeys, minGroupSize: 5,
+            finishing: .asComputed)
+        let released = try evaluator.aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: 5)
+        let computedBudget = try keyHolder.noiseBudget(of: computed)
+        let releasedBudget = try keyHolder.noiseBudget(of: released)
+        // Without the flood, the switched ciphertexts would keep the computed noise scaled down
+        // (far more budget); with it, the budget is the flood's margin.
+        #expect(releasedBudget >= 1 && releasedBudget <= Bfv64.floodingMarginBits + 1, "budget \(releasedBudget) after flooding")
+        #expect(computedBudget - Bfv64.floodingMarginBits > 40, "flood / computed noise: \(computedBudget - Bfv64.floodingMarginBits) bits")
+        // Checks that fail when the flood is removed (the released pair would then be the
+        // computed pair after the same modulus switch): every released c1 differs from the
+        // computed c1 switched to the same level (re-randomized by the encryption of zero), and
+        // the released budget is the flood's, at least 40 bits under the switched computation's.
+        let level = try #require(released.heat.first?.level)
+        var switchedBudget = Int.max
+        for (computedPair, releasedPair) in zip(computed.heat + computed.trend, released.heat + released.trend) {
+            let switched = try Bfv64.switchModulus(computedPair, toLevel: level)
+            #expect(switched.polynomials[1].data != releasedPair.polynomials[1].data, "the released c1 is not the computed c1")
+            #expect(switched.polynomials[0].data != releasedPair.polynomials[0].data, "the released c0 is not the computed c0")
+            switchedBudget = min(switchedBudget, try Bfv64.noiseBudget(switched, mask: nil, decryptor: keyHolder.decryptor))
+        }
+        #expect(switchedBudget - releasedBudget >= 40, "switched computation \(switchedBudget) bits vs released \(releasedBudget) bits")
+        try Self.expectOnlyReleasedSlots(released, keyHolder: keyHolder, expected: expected)
+        // An evaluator without the public key (built from parameters alone) cannot release aggregates.
+        #expect(throws: PipelineError.self) {
+            try Evaluator(context: evaluator.context).aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: 5)
         }
     }
 
@@ -307,7 +385,10 @@ import Testing
             #expect(error.category.exitCode == 69)
             #expect(error == .aggregateSumTooLarge(preset: small.name, bound: String(HeatConfiguration().maximumHeat * 100), fitting: Self.preset))
         }
-        try Evaluator.checkSumBound(try BfvParameters(preset: Self.preset), configuration: HeatConfiguration(), largestGroup: 100_000)
+        try Evaluator.checkSumBound(try BfvParameters(preset: Self.smallRing), configuration: HeatConfiguration(), largestGroup: 100_000)
+        // The small ring holds the sums but not the flooding margin: the chooser takes the large one.
+        #expect(!Evaluator.noiseFits(try BfvParameters(preset: Self.smallRing), configuration: HeatConfiguration(), largestGroup: 100))
+        #expect(Evaluator.noiseFits(try BfvParameters(preset: Self.preset), configuration: HeatConfiguration(), largestGroup: 100_000))
         #expect(try Evaluator.preset(forAggregatesOf: HeatConfiguration(), largestGroup: 100_000).name == Self.preset)
         #expect(throws: PipelineError.self) {
             _ = try Evaluator.preset(forAggregatesOf: HeatConfiguration(), largestGroup: Int.max / 2)
@@ -317,7 +398,7 @@ import Testing
     /// Two slot batches: sharded parts merged give the unsharded run's bytes, and the
     /// aggregates over both batches equal the plaintext sums.
     @Test func shardedRunsMergeToTheUnshardedBytes() throws {
-        let slots = 8192
+        let slots = 16384
         let count = slots + 40
         var interactions: [Interaction] = []
         var clients: [Client] = []
@@ -359,5 +440,244 @@ import Testing
         let expected = try Self.plaintextTotals(fixture.plainStore)
         #expect(decrypted.count == expected.count)
         for total in decrypted { #expect(expected["\(total.kind.rawValue) \(total.ref)"] == total) }
+    }
+
+    /// The analytic noise bound per run (``AggregateNoiseBudget``): on the small ring the plan's
+    /// worst-case noise is less than 40 bits under the flood, so the evaluator refuses with exit
+    /// 69 naming the preset, the margin and the preset that fits, before computing anything; on
+    /// the aggregates preset the same data passes with more than 40 bits.
+    @Test func aPlanThatCannotKeepTheMarginIsRefused() throws {
+        let dataset = SyntheticBank(clients: 60, managers: 3, branches: 2, weeks: 8, seed: 3).generate()
+        let small = try Fixture(interactions: dataset.interactions, clients: dataset.clients, preset: Self.smallRing)
+        defer { try? FileManager.default.removeItem(at: small.folder) }
+        let evaluator = try small.evaluator()
+        let galoisKeys = try evaluator.galoisKeys(in: small.evaluatorFolder)
+        let run = try evaluator.evaluate(store: small.store, configuration: HeatConfiguration())
+        let budget = try evaluator.aggregateNoiseBudget(of: run, store: small.store, galoisKeys: galoisKeys)
+        #expect(budget.marginBits < Double(AggregateNoiseBudget.requiredMarginBits), "margin \(budget.marginBits) bits on \(Self.smallRing)")
+        do {
+            _ = try evaluator.aggregates(of: run, store: small.store, galoisKeys: galoisKeys, minGroupSize: 5)
+            Issue.record("the small ring's aggregates were computed with a margin of \(budget.marginBits) bits")
+        } catch let error as PipelineError {
+            #expect(error == .noiseMarginTooSmall(
+                preset: Self.smallRing, marginBits: Int(budget.marginBits.rounded(.down)), requiredBits: 40, fitting: Self.preset))
+            #expect(error.category.exitCode == 69)
+            #expect(error.description.contains(Self.smallRing) && error.description.contains("\(Int(budget.marginBits.rounded(.down))) bits"))
+            #expect(error.hint?.contains(Self.preset) == true)
+        }
+        // A margin requirement that the plan meets passes the same checks.
+        var relaxed = budget
+        relaxed.floodBits = budget.computedBits + 40
+        #expect(throws: Never.self) { try relaxed.check() }
+        relaxed.floodBits = budget.computedBits + 39.9
+        #expect(throws: PipelineError.self) { try relaxed.check() }
+        // Flood plus bound that would not decrypt after the switch is refused too.
+        var tight = budget
+        tight.floodBits = budget.computedBits + 45
+        tight.releasedBits = tight.releasedLimitBits + 0.5
+        #expect(throws: PipelineError.self) { try tight.check() }
+
+        let large = try Fixture(interactions: dataset.interactions, clients: dataset.clients)
+        defer { try? FileManager.default.removeItem(at: large.folder) }
+        let fits = try large.evaluator()
+        let largeRun = try fits.evaluate(store: large.store, configuration: HeatConfiguration())
+        let largeBudget = try fits.aggregateNoiseBudget(of: largeRun, store: large.store, galoisKeys: fits.galoisKeys(in: large.evaluatorFolder))
+        #expect(largeBudget.marginBits >= 40)
+        #expect(throws: Never.self) { try largeBudget.check() }
+    }
+
+    /// The measured noise of real runs stays under the analytic worst-case bound, for the heat
+    /// run, the computed aggregates and the released (flooded, switched) ones, over several seeds
+    /// and sizes: `bits(max |v|) = bits(Q) - 1 - budget` must not exceed `floor(bound) + 1`.
+    @Test(arguments: [(UInt64(5), 80, 10, 3), (UInt64(41), 300, 26, 9)])
+    func measuredNoiseStaysUnderTheAnalyticBound(seed: UInt64, clients: Int, weeks: Int, managers: Int) throws {
+        let dataset = SyntheticBank(clients: clients, managers: managers, branches: 2, weeks: weeks, seed: seed).generate()
+        let fixture = try Fixture(interactions: dataset.interactions, clients: dataset.clients)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let evaluator = try fixture.evaluator()
+        let galoisKeys = try evaluator.galoisKeys(in: fixture.evaluatorFolder)
+        let run = try evaluator.evaluate(store: fixture.store, configuration: HeatConfiguration())
+        let keyHolder = try fixture.keyHolder()
+        let budget = try evaluator.aggregateNoiseBudget(of: run, store: fixture.store, galoisKeys: galoisKeys)
+        let parameters = keyHolder.context.parameters
+        func modulusBits(_ level: Int) -> Int {
+            var q = BigInt(1)
+            for modulus in parameters.ciphertextModuli.prefix(level) { q = q * BigInt(modulus) }
+            return q.bitWidth
+        }
+        func measuredBits(_ ciphertexts: [Ciphertext<UInt64>]) throws -> Int {
+            var budget = Int.max
+            for ciphertext in ciphertexts {
+                budget = min(budget, try Bfv64.noiseBudget(ciphertext, mask: nil, decryptor: keyHolder.decryptor))
+            }
+            return modulusBits(try #require(ciphertexts.first?.level)) - 1 - budget
+        }
+        let top = parameters.ciphertextModuli.count
+        let runMeasured = try measuredBits(run.heat.values.map { $0 } + run.trend.values.map { $0 })
+        #expect(runMeasured <= Int(budget.runBits.rounded(.down)) + 1, "heat run: measured 2^\(runMeasured), bound 2^\(budget.runBits)")
+        let computed = try evaluator.aggregates(
+            of: run, store: fixture.store, configuration: HeatConfiguration(), galoisKeys: galoisKeys, minGroupSize: 5, finishing: .asComputed)
+        #expect(computed.heat.allSatisfy { $0.level == top })
+        let computedMeasured = try measuredBits(computed.heat + computed.trend)
+        #expect(computedMeasured <= Int(budget.computedBits.rounded(.down)) + 1,
+                "aggregates: measured 2^\(computedMeasured), bound 2^\(budget.computedBits)")
+        // The bound is worst case, far above a run, yet under the flood by the required margin.
+        #expect(budget.marginBits >= 40 && Double(computedMeasured) < budget.computedBits)
+        let released = try evaluator.aggregates(of: run, store: fixture.store, galoisKeys: galoisKeys, minGroupSize: 5)
+        let releasedMeasured = try measuredBits(released.heat + released.trend)
+        #expect(releasedMeasured <= Int(budget.releasedBits.rounded(.down)) + 1,
+                "released: measured 2^\(releasedMeasured), bound 2^\(budget.releasedBits)")
+        #expect(budget.releasedBits < budget.releasedLimitBits)
+    }
+
+    /// The composition of the aggregate noise bound on a hand-built plan, against values computed
+    /// by hand (the measured-vs-bound tests cannot see a bound that is too large or composed
+    /// wrongly; these values move by bits when a term is dropped or a batch is not counted).
+    ///
+    /// Preset n16384-logq248-logt41: N = 16384, rotate-and-add is 13 rotations (steps 1, 2, ...,
+    /// N/4 = 4096) then the row swap, each `v -> 2 v + K`. F = the fresh public-key bound, K = one
+    /// key switch at the top level, M = N (t - 1) / 2 (a 0/1 mask). Default configuration: decay
+    /// factors 64, 60, 56 at ages 0, 1, 2; decayScale 64; the trend covers ages 0 ..< 8.
+    ///
+    /// Counts: batch 0 holds 3 ciphertexts of the reference week and 2 of the week before, batch 1
+    /// holds 1 of two weeks before:
+    /// - heat0 = (64 * 3 + 60 * 2) F = 312 F, trend0 = 64 * (3 + 2) F = 320 F;
+    /// - heat1 = 56 * 1 F = 56 F, trend1 = 64 * 1 F = 64 F. The trend is the larger in both batches.
+    ///
+    /// (a) one ladder block of 4 slots (level 2) in batch 0: ladder x, 2x + K, 2(2x + K) + K = 4x + 3K
+    ///     with x = 320 F, one mask: M (1280 F + 3 K).
+    /// (b) branch A masked over both batches: v0 = M (320 F + 64 F) = 384 M F; after the 13 rotations
+    ///     and the row swap, 2^14 v0 + (2^13 + ... + 2 + 1) K = 2^14 * 384 M F + (2^14 - 1) K.
+    /// (c) branch B masked in batch 1 only: 2^14 * 64 M F + (2^14 - 1) K; region R nested from A and
+    ///     B: their sum, 2^14 * 448 M F + 2 (2^14 - 1) K, the largest term of the whole plan (a)-(c).
+    @Test func aggregateNoiseComposesAsComputedByHand() throws {
+        let parameters = try BfvParameters(preset: Self.preset)
+        let n = parameters.degree
+        #expect(n == 16384 && Bfv64.sumSteps(degree: n).count == 13)
+        let bound = BfvNoiseBound(parameters: parameters)
+        let f = bound.freshPublicKeyEncryption
+        let k = bound.keySwitch(level: bound.topLevel)
+        let m = bound.plaintextProductFactor
+        let configuration = HeatConfiguration()
+        #expect(Array(configuration.decayFactors.prefix(3)) == [64, 60, 56] && configuration.decayScale == 64 && configuration.trendWeeks == 4)
+        let reference = ISOWeek(containing: CalendarDate(daysSinceEpoch: 20_520))
+        let deltas: [Int: [ISOWeek: Int]] = [
+            0: [reference: 3, reference.advanced(by: -1): 2],
+            1: [reference.advanced(by: -2): 1],
+        ]
+        let noise = Evaluator.runNoise(deltas: deltas, configuration: configuration, referenceWeek: reference, bound: bound)
+        func same(_ bits: Double, _ value: Double) -> Bool { abs(bits - Foundation.log2(value)) < 1e-9 }
+        let batch0 = try #require(noise[0])
+        let batch1 = try #require(noise[1])
+        #expect(same(BfvNoiseBound.log2(batch0.heat), 312 * f) && same(BfvNoiseBound.log2(batch0.trend), 320 * f))
+        #expect(same(BfvNoiseBound.log2(batch1.heat), 56 * f) && same(BfvNoiseBound.log2(batch1.trend), 64 * f))
+
+        typealias Plan = Evaluator.AggregatePlan
+        func plan(segmented: [Int: [Plan.Block]] = [:], masked: [Plan.Masked] = [], regions: [String: [String]]? = nil) -> Plan {
+            Plan(k: 1, released: [], suppressed: [:], segmented: segmented, segmentedPlace: [:], masked: masked,
+                 regionsFromBranches: regions, keySwitches: 0)
+        }
+        func budget(_ plan: Plan) -> AggregateNoiseBudget {
+            Evaluator.aggregateNoise(plan: plan, runNoise: noise, parameters: parameters) { _ in 1 }
+        }
+        let ladder = [0: [Plan.Block(ref: "M1", start: 0, level: 2)]]
+        let branchA = Plan.Masked(kind: .branch, ref: "A", slots: [4, n + 4])
+        let branchB = Plan.Masked(kind: .branch, ref: "B", slots: [n + 5])
+        let p14 = 16384.0
+        let a = budget(plan(segmented: ladder)).computedBits
+        #expect(same(a, m * (1280 * f + 3 * k)), "ladder: 2^\(a)")
+        let b = budget(plan(masked: [branchA])).computedBits
+        #expect(same(b, p14 * 384 * m * f + (p14 - 1) * k), "masked over two batches: 2^\(b)")
+        let whole = budget(plan(segmented: ladder, masked: [branchA, branchB], regions: ["R": ["A", "B"]]))
+        #expect(same(whole.computedBits, p14 * 448 * m * f + 2 * (p14 - 1) * k), "nested region: 2^\(whole.computedBits)")
+        #expect(same(whole.runBits, 320 * f))
+        // The flood is t * 2^b with b = bits(floor(Q / t)) - 1 - 4; the margin is their difference.
+        let b0 = bound.floodingBits()
+        #expect(same(whole.floodBits, Double(parameters.plaintextModulus) * exp2(Double(b0))))
+        #expect(abs(whole.marginBits - (whole.floodBits - whole.computedBits)) < 1e-12)
+    }
+
+    /// The bound counts the store's ciphertexts with the configuration's decay, so a run of another
+    /// configuration or store is refused (exit 65) before anything is computed.
+    @Test func aRunOfAnotherConfigurationOrStoreIsRefused() throws {
+        let dataset = SyntheticBank(clients: 60, managers: 3, branches: 2, weeks: 8, seed: 3).generate()
+        let fixture = try Fixture(interactions: dataset.interactions, clients: dataset.clients)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let evaluator = try fixture.evaluator()
+        let galoisKeys = try evaluator.galoisKeys(in: fixture.evaluatorFolder)
+        let run = try evaluator.evaluate(store: fixture.store, configuration: HeatConfiguration())
+        func refusal(_ body: () throws -> Void) -> PipelineError? {
+            do { try body() } catch let error as PipelineError { return error } catch { Issue.record("\(error)") }
+            return nil
+        }
+        let other = HeatConfiguration(halfLifeWeeks: 8)
+        let otherHash = HeatPacking.configurationHash(of: other)
+        #expect(otherHash != run.header.configurationHash)
+        let wrongConfiguration = refusal {
+            _ = try evaluator.aggregates(of: run, store: fixture.store, configuration: other, galoisKeys: galoisKeys, minGroupSize: 5)
+        }
+        #expect(wrongConfiguration == .runMismatch(field: "configuration hash", expected: otherHash, found: run.header.configurationHash))
+        #expect(wrongConfiguration?.category.exitCode == 65)
+        #expect(refusal { _ = try evaluator.aggregateNoiseBudget(of: run, store: fixture.store, configuration: other, galoisKeys: galoisKeys) }
+            == wrongConfiguration)
+        // Another store (the plaintext twin holds no ciphertext row at the run's seq).
+        let otherStore = refusal { _ = try evaluator.aggregates(of: run, store: fixture.plainStore, galoisKeys: galoisKeys, minGroupSize: 5) }
+        guard case .runMismatch(let field, _, _)? = otherStore else {
+            Issue.record("a run of another store: \(String(describing: otherStore))")
+            return
+        }
+        #expect(field.hasPrefix("input hash") && otherStore?.category.exitCode == 65)
+        // A header that claims another bound on the store's rows.
+        var header = run.header
+        header.ciphertextsThroughSeq -= 1
+        let shifted = EncryptedHeatRun(header: header, heat: run.heat, trend: run.trend)
+        let shiftedError = refusal { _ = try evaluator.aggregateNoiseBudget(of: shifted, store: fixture.store, galoisKeys: galoisKeys) }
+        guard case .runMismatch? = shiftedError else {
+            Issue.record("a shifted ciphertextsThroughSeq: \(String(describing: shiftedError))")
+            return
+        }
+        // The run itself passes.
+        #expect(throws: Never.self) { _ = try evaluator.aggregateNoiseBudget(of: run, store: fixture.store, galoisKeys: galoisKeys) }
+    }
+
+    /// The exit-69 hints never name the preset that failed: the preset is chosen from the run's own
+    /// counts and groups over every preset, and when none keeps the margin the hint says so.
+    /// `keys generate --preset X --aggregates` checks the worst-case margin too (library side here,
+    /// the command in ``AggregateCLITests``).
+    @Test func noiseHintsNameAPresetThatFitsOrNone() throws {
+        let small = try BfvParameters(preset: Self.smallRing)
+        let worst = Evaluator.worstCaseNoise(small, configuration: HeatConfiguration(), largestGroup: 100_000)
+        #expect(worst.marginBits < 40)
+        let refused = #expect(throws: PipelineError.self) {
+            try Evaluator.checkNoiseMargin(small, configuration: HeatConfiguration(), largestGroup: 100_000)
+        }
+        #expect(refused == .noiseMarginTooSmall(
+            preset: Self.smallRing, marginBits: Int(worst.marginBits.rounded(.down)), requiredBits: 40, fitting: Self.preset))
+        #expect(refused?.category.exitCode == 69 && refused?.hint?.contains(Self.preset) == true)
+        #expect(throws: Never.self) {
+            try Evaluator.checkNoiseMargin(try BfvParameters(preset: Self.preset), configuration: HeatConfiguration(), largestGroup: 100_000)
+        }
+        // Huge counts: the failing preset is never named (the 434-bit presets still carry 2^40
+        // ciphertexts a week, so "no preset" is not reachable by counts; its hint is checked below).
+        let reference = ISOWeek(containing: CalendarDate(daysSinceEpoch: 20_520))
+        let huge: [Int: [ISOWeek: Int]] = [0: [reference: 1 << 40]]
+        let entries = (0..<12).map { i in
+            ClientDirectoryEntry(
+                ref: "c\(i)", pseudonym: "p\(i)", slot: Int64(i), manager: "M", branch: "B", segment: "retail", region: "North",
+                openedOn: nil, events: 1, lastWeek: nil)
+        }
+        for excluded in [Self.preset, Self.smallRing] {
+            #expect(Evaluator.fittingPreset(
+                entries: entries, deltas: huge, degree: 16384, configuration: HeatConfiguration(), referenceWeek: reference,
+                minGroupSize: 5, excluding: excluded) != excluded)
+        }
+        let none = PipelineError.noiseMarginTooSmall(preset: Self.preset, marginBits: 3, requiredBits: 40, fitting: nil)
+        #expect(none.hint?.contains("no preset fits") == true && none.hint?.contains(Self.preset) == false)
+        // Ordinary counts: a preset other than the excluded one fits, the cheapest by cost.
+        let ordinary: [Int: [ISOWeek: Int]] = [0: [reference: 2, reference.advanced(by: -1): 2]]
+        let named = Evaluator.fittingPreset(
+            entries: entries, deltas: ordinary, degree: 8192, configuration: HeatConfiguration(), referenceWeek: reference,
+            minGroupSize: 5, excluding: Self.smallRing)
+        #expect(named != nil && named != Self.smallRing, "named \(String(describing: named))")
     }
 }

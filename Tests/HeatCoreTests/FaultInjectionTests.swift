@@ -3,11 +3,39 @@ import GRDB
 import Testing
 @testable import HeatCore
 
+/// Whether the fault sweep runs: always when `heatctl` is built, and under `CI=1` (or `CI=true`)
+/// also when it is not, so that a missing binary fails the sweep in CI instead of skipping it.
+enum FaultSweepGate {
+    /// The decision for a build state and an environment.
+    static func enabled(heatctlBuilt: Bool, environment: [String: String]) -> Bool {
+        heatctlBuilt || ["1", "true"].contains(environment["CI"]?.lowercased() ?? "")
+    }
+
+    /// The decision for this process.
+    static var enabled: Bool { enabled(heatctlBuilt: BuiltHeatctl.url != nil, environment: ProcessInfo.processInfo.environment) }
+
+    /// Fails the calling test when `heatctl` is not built (reached only under CI=1).
+    static func requireHeatctl() throws {
+        try #require(BuiltHeatctl.url != nil,
+                     "CI is set and heatctl is not built: build it with swift build --build-tests; the fault sweep must not be skipped in CI")
+    }
+}
+
+@Suite struct FaultSweepGateTests {
+    @Test func theSweepFailsInsteadOfSkippingInCI() {
+        #expect(FaultSweepGate.enabled(heatctlBuilt: true, environment: [:]))
+        #expect(!FaultSweepGate.enabled(heatctlBuilt: false, environment: [:]))
+        #expect(!FaultSweepGate.enabled(heatctlBuilt: false, environment: ["CI": "0"]))
+        #expect(FaultSweepGate.enabled(heatctlBuilt: false, environment: ["CI": "1"]))
+        #expect(FaultSweepGate.enabled(heatctlBuilt: false, environment: ["CI": "true"]))
+    }
+}
+
 /// Kills the built `heatctl` (SIGKILL, through `HEAT_FAULT_POINT`) at every commit point of
-/// ingestion, evaluation, signing and release, and checks that the store still verifies and holds
-/// exactly the old state (before the commit) or the new one (after it), compared byte for byte on
-/// every chained table.
-@Suite(.enabled(if: BuiltHeatctl.url != nil, "heatctl is not built"), .serialized)
+/// ingestion, evaluation, encrypted scoring, signing, release and risk-portfolio release, and
+/// checks that the store still verifies and holds exactly the old state (before the commit) or
+/// the new one (after it), compared byte for byte on every chained table.
+@Suite(.enabled(if: FaultSweepGate.enabled, "heatctl is not built (with CI=1 the sweep fails instead)"), .serialized)
 struct FaultInjectionTests {
     typealias Outcome = BuiltHeatctl.Outcome
 
@@ -46,14 +74,78 @@ struct FaultInjectionTests {
         var name: String
         var arguments: (_ db: String, _ out: String) -> [String]
         var points: [FaultPoint]
+        /// For an operation that commits an earlier step before its points (`evaluate --model`
+        /// commits the heat evaluation, then the score run): the arguments of that earlier step
+        /// alone, whose completed state's row counts the store must hold at a before-commit point
+        /// (the old rows unchanged). `nil`: exactly the old state.
+        var earlierStep: ((_ db: String, _ out: String) -> [String])? = nil
+        /// Files the operation writes before its points (the earlier step's output).
+        var earlierOutputs: Set<String> = []
+    }
+
+    static func run(_ arguments: [String], fault: FaultPoint? = nil) throws -> Outcome {
+        try BuiltHeatctl.run(arguments, environment: fault.map { [FaultPoint.environmentVariable: $0.rawValue] } ?? [:])
+    }
+
+    /// Runs every operation to completion on a copy of `base`, then once per point on another copy
+    /// with the point armed, and checks the killed store against the old and the completed states.
+    ///
+    /// - Returns: the points swept.
+    static func sweep(_ operations: [Operation], base: String, keys: String, head: String, in folder: URL) throws -> Set<FaultPoint> {
+        let old = try snapshot(base)
+        var swept = Set<FaultPoint>()
+        func completed(_ name: String, _ arguments: (String, String) -> [String]) throws -> Snapshot {
+            let cleanFolder = folder.appending(path: name)
+            try FileManager.default.createDirectory(at: cleanFolder, withIntermediateDirectories: true)
+            let cleanDB = try copyStore(base, to: cleanFolder, name: "heat.db")
+            let clean = try run(arguments(cleanDB, cleanFolder.path))
+            try #require(clean.status == 0, "\(name) without a fault: \(clean.stderr)")
+            return try snapshot(cleanDB)
+        }
+        for operation in operations {
+            // The new state's shape: the same operation run to completion on a copy.
+            let new = try completed("\(operation.name)-clean", operation.arguments)
+            #expect(new != old, "\(operation.name) must change the store for the sweep to mean anything")
+            let intermediate = try operation.earlierStep.map { try completed("\(operation.name)-earlier", $0) }
+
+            for point in operation.points {
+                let pointFolder = folder.appending(path: "\(operation.name)-\(point.rawValue)")
+                try FileManager.default.createDirectory(at: pointFolder, withIntermediateDirectories: true)
+                let db = try copyStore(base, to: pointFolder, name: "heat.db")
+                let killed = try run(operation.arguments(db, pointFolder.path), fault: point)
+                #expect(killed.status == SIGKILL, "\(operation.name) at \(point.rawValue) was not killed: exit \(killed.status) \(killed.stderr)")
+                // Nothing was written after the kill: no output file (but the earlier step's).
+                let written = try FileManager.default.contentsOfDirectory(atPath: pointFolder.path)
+                #expect(written.allSatisfy { $0.hasPrefix("heat.db") || operation.earlierOutputs.contains($0) },
+                        "\(operation.name) at \(point.rawValue) wrote an output before its commit point: \(written.sorted())")
+
+                let verify = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head,
+                                      "--allow-unsigned-tail", "--quiet"])
+                #expect(verify.status == 0, "audit verify after \(operation.name) at \(point.rawValue): \(verify.stderr)")
+                let after = try snapshot(db)
+                if point.keepsOldState, intermediate == nil {
+                    #expect(after == old, "\(operation.name) at \(point.rawValue) changed the store")
+                } else {
+                    // The old rows unchanged byte for byte, and exactly the row counts of the state
+                    // expected at this point (the earlier step's, or the completed operation's).
+                    for (table, rows) in old {
+                        #expect(Array((after[table] ?? []).prefix(rows.count)) == rows, "\(table) changed at \(point.rawValue)")
+                    }
+                    let expected = point.keepsOldState ? (intermediate ?? old) : new
+                    #expect(after.mapValues(\.count) == expected.mapValues(\.count), "\(operation.name) at \(point.rawValue) is not the expected state")
+                    if !point.keepsOldState { #expect(after.mapValues(\.count) != (intermediate ?? old).mapValues(\.count)) }
+                }
+                swept.insert(point)
+            }
+        }
+        return swept
     }
 
     @Test func everyCommitPointLeavesTheOldOrTheNewState() throws {
+        try FaultSweepGate.requireHeatctl()
         let folder = try StoreTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        func run(_ arguments: [String], fault: FaultPoint? = nil) throws -> Outcome {
-            try BuiltHeatctl.run(arguments, environment: fault.map { [FaultPoint.environmentVariable: $0.rawValue] } ?? [:])
-        }
+        func run(_ arguments: [String]) throws -> Outcome { try Self.run(arguments) }
         let base = folder.appending(path: "base.db").path
         let keys = folder.appending(path: "keys").path
         let weekA = folder.appending(path: "a.csv").path
@@ -71,7 +163,11 @@ struct FaultInjectionTests {
         try #require(run(["ingest", weekA, "--clients", clients, "--store", base, "--keys", "\(keys)/collector", "--quiet"]).status == 0)
         try #require(run(["evaluate", "--store", base, "--keys", "\(keys)/evaluator", "--out", run0, "--quiet"]).status == 0)
         try #require(run(["audit", "sign", "--store", base, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head0]).status == 0)
-        let old = try Self.snapshot(base)
+        // Risk scores for the portfolio release: two segments of twelve clients.
+        let riskScores = folder.appending(path: "risk-scores.csv").path
+        var csv = "client_id,segment,risk_score,risk_band\n"
+        for i in 0..<24 { csv += "c\(i),\(i < 12 ? "retail" : "business"),\(i % 3 == 0 ? 80 : 20),\(i % 3 == 0 ? "High" : "Low")\n" }
+        try csv.write(toFile: riskScores, atomically: true, encoding: .utf8)
 
         let operations: [Operation] = [
             Operation(name: "ingest", arguments: { db, _ in ["ingest", weekB, "--store", db, "--keys", "\(keys)/collector", "--quiet"] },
@@ -88,51 +184,56 @@ struct FaultInjectionTests {
                 ["release", "--store", db, "--keys", "\(keys)/keyholder", "--run", run0, "--role", "executive", "--policy", policy,
                  "--out", "\(out)/results.json"] },
                       points: [.releaseBeforeCommit, .releaseAfterCommit]),
+            Operation(name: "risk-portfolio", arguments: { db, out in
+                ["risk", "portfolio", "--scores", riskScores, "--policy", policy, "--role", "executive", "--group", "segment=segment",
+                 "--store", db, "--id-column", "client_id", "--out", "\(out)/portfolio.json"] },
+                      points: [.riskReleaseBeforeCommit, .riskReleaseAfterCommit]),
         ]
-        var swept = Set<FaultPoint>()
-        for operation in operations {
-            // The new state's shape: the same operation run to completion on a copy.
-            let cleanFolder = folder.appending(path: "\(operation.name)-clean")
-            try FileManager.default.createDirectory(at: cleanFolder, withIntermediateDirectories: true)
-            let cleanDB = try Self.copyStore(base, to: cleanFolder, name: "heat.db")
-            let clean = try run(operation.arguments(cleanDB, cleanFolder.path))
-            try #require(clean.status == 0, "\(operation.name) without a fault: \(clean.stderr)")
-            let new = try Self.snapshot(cleanDB)
-            #expect(new != old, "\(operation.name) must change the store for the sweep to mean anything")
+        let swept = try Self.sweep(operations, base: base, keys: keys, head: head0, in: folder)
+        let scoring: Set<FaultPoint> = [.scoreBeforeCommit, .scoreAfterCommit]
+        #expect(swept.union(scoring) == Set(FaultPoint.allCases), "every fault point is swept (scoring in scoreRunCommitPoints)")
+    }
 
-            for point in operation.points {
-                let pointFolder = folder.appending(path: "\(operation.name)-\(point.rawValue)")
-                try FileManager.default.createDirectory(at: pointFolder, withIntermediateDirectories: true)
-                let db = try Self.copyStore(base, to: pointFolder, name: "heat.db")
-                let killed = try run(operation.arguments(db, pointFolder.path), fault: point)
-                #expect(killed.status == SIGKILL, "\(operation.name) at \(point.rawValue) was not killed: exit \(killed.status) \(killed.stderr)")
-                // Nothing was written after the kill: no output file.
-                #expect((try FileManager.default.contentsOfDirectory(atPath: pointFolder.path)).allSatisfy { $0.hasPrefix("heat.db") },
-                        "\(operation.name) at \(point.rawValue) wrote an output before its commit point")
-
-                let verify = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head0,
-                                      "--allow-unsigned-tail", "--quiet"])
-                #expect(verify.status == 0, "audit verify after \(operation.name) at \(point.rawValue): \(verify.stderr)")
-                let after = try Self.snapshot(db)
-                if point.keepsOldState {
-                    #expect(after == old, "\(operation.name) at \(point.rawValue) changed the store")
-                } else {
-                    // The old rows unchanged byte for byte, and exactly the new state's row counts.
-                    for (table, rows) in old {
-                        #expect(Array((after[table] ?? []).prefix(rows.count)) == rows, "\(table) changed at \(point.rawValue)")
-                    }
-                    #expect(after.mapValues(\.count) == new.mapValues(\.count), "\(operation.name) at \(point.rawValue) is not the new state")
-                    #expect(after != old)
-                }
-                swept.insert(point)
-            }
-        }
-        #expect(swept == Set(FaultPoint.allCases), "every fault point is swept")
+    /// `evaluate --model`: the heat evaluation commits first, then the score run; killed at the
+    /// score run's points the store holds the evaluation and either no score run or all of it.
+    @Test func scoreRunCommitPoints() throws {
+        try FaultSweepGate.requireHeatctl()
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func run(_ arguments: [String]) throws -> Outcome { try Self.run(arguments) }
+        let path = { (name: String) in folder.appending(path: name).path }
+        let base = path("base.db"), keys = path("keys"), head0 = path("head0.json")
+        try #require(run(["generate", "--clients", "80", "--managers", "4", "--branches", "2", "--weeks", "12", "--seed", "5",
+                          "--out", path("i.csv"), "--clients-out", path("c.csv"), "--labels-out", path("labels.csv"), "--quiet"]).status == 0)
+        try #require(run(["init", "--store", base]).status == 0)
+        try #require(run(["keys", "generate", "--out", keys, "--store", base, "--preset", "n8192-logq217-logt41"]).status == 0)
+        try #require(run(["ingest", path("i.csv"), "--store", base, "--keys", "\(keys)/collector", "--clients", path("c.csv"),
+                          "--features", "--quiet"]).status == 0)
+        try #require(run(["labels", "pseudonymise", "--keys", "\(keys)/collector", "--labels", path("labels.csv"),
+                          "--out", path("masked.csv")]).status == 0)
+        let features = try run(["features", "--store", base, "--keys", "\(keys)/keyholder", "--labels", path("masked.csv"), "--out", path("train.csv")])
+        try #require(features.status == 0, "\(features.stderr)")
+        let train = try run(["ml", "train", "--data", path("train.csv"), "--target", "churned", "--positive", "true", "--model", "logistic",
+                             "--ignore", "churn_week", "--out", path("churn.model")])
+        try #require(train.status == 0, "\(train.stderr)")
+        try #require(run(["audit", "sign", "--store", base, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head0]).status == 0)
+        let model = path("churn.model")
+        let operations = [
+            Operation(name: "score", arguments: { db, out in
+                ["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", "\(out)/run.heat", "--model", model,
+                 "--scores-out", "\(out)/scores.heat", "--quiet"] },
+                      points: [.scoreBeforeCommit, .scoreAfterCommit],
+                      earlierStep: { db, out in ["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", "\(out)/run.heat", "--quiet"] },
+                      earlierOutputs: ["run.heat"]),
+        ]
+        let swept = try Self.sweep(operations, base: base, keys: keys, head: head0, in: folder)
+        #expect(swept == [.scoreBeforeCommit, .scoreAfterCommit])
     }
 
     /// The bounds of Docs/Reliability.md are raised or lowered per process by their variables, and
     /// heatctl exits with the documented code naming the variable.
     @Test func boundsAreConfigurableFromTheEnvironment() throws {
+        try FaultSweepGate.requireHeatctl()
         let policy = BuiltHeatctl.root.appending(path: "Examples/policy.json").path
         let fine = try BuiltHeatctl.run(["policy", "check", "--policy", policy, "--role", "executive"])
         #expect(fine.status == 0, "\(fine.stderr)")

@@ -54,6 +54,16 @@ import Testing
         #expect(throws: StoreError.io(path: "scratch", reason: "the store was opened read-only")) {
             try reader.write { _ in }
         }
+        // Read-only at the SQLite level too, although the queue it was given can write: every access
+        // of a reader store runs inside GRDB's `read`, which SQLite executes with `query_only`.
+        #expect(throws: (any Error).self) {
+            try reader.read { db in try db.execute(sql: "CREATE TABLE intruder (x)") }
+        }
+        #expect(throws: (any Error).self) {
+            try reader.read { db in try db.execute(sql: "INSERT INTO audit_log (seq) VALUES (99)") }
+        }
+        #expect(try queue.read { db in try db.tableExists("intruder") } == false)
+        #expect(try AuditLog.entries(in: reader).count == 1)
         // An empty database is not a store, and a reader never creates one.
         #expect(throws: StoreError.notAStore(path: "empty", reason: "the store was never initialised")) {
             _ = try HeatStore(reader: DatabaseQueue(), label: "empty")

@@ -113,9 +113,77 @@ struct OperationsCLITests {
         }
     }
 
+    /// Erasure through the CLI: the request file's raw id is never printed, both verifiers accept
+    /// and name the erasure, and a forged erasure record fails both.
+    @Test func erasureThroughTheCLI() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appending(path: "heat.db").path
+        let keys = folder.appending(path: "keys").path
+        let head = folder.appending(path: "head.heat").path
+        var csv = "event_id,client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
+        for (n, day) in ["2026-02-02", "2026-03-02", "2026-03-03"].enumerated() {
+            for client in 1...3 { csv += "E\(n)-\(client),CL-SECRET-\(client),RM-1,North,call,outbound,\(day)T09:30:00Z,600,\n" }
+        }
+        let input = folder.appending(path: "in.csv").path
+        try Data(csv.utf8).write(to: URL(filePath: input))
+        let request = folder.appending(path: "erase.csv").path
+        try Data("client_id\nCL-SECRET-3\nCL-SECRET-404\n".utf8).write(to: URL(filePath: request))
+        #expect(try run(["init", "--store", db]).status == 0)
+        #expect(try run(["keys", "generate", "--out", keys, "--store", db]).status == 0)
+        #expect(try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--plaintext"]).status == 0)
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head]).status == 0)
+
+        let neither = try run(["erase", "--store", db, "--keys", "\(keys)/keyholder", "--previous-head", head, "--head-out", head])
+        #expect(neither.status == 64)
+        let erased = try run(["erase", "--store", db, "--keys", "\(keys)/keyholder", "--collector-keys", "\(keys)/collector",
+                              "--client-file", request, "--previous-head", head, "--head-out", head, "--reason", "ticket 4711"])
+        #expect(erased.status == 0, "\(erased.stderr)")
+        #expect(erased.stdoutText.contains("erased one client as E-"))
+        #expect(erased.stdoutText.contains("erase.csv: lines 3 match no client"))
+        #expect(!erased.stdoutText.contains("CL-SECRET") && !erased.stderr.contains("CL-SECRET"))
+        let again = try run(["erase", "--store", db, "--keys", "\(keys)/keyholder", "--collector-keys", "\(keys)/collector",
+                             "--client-file", request, "--previous-head", head, "--head-out", head])
+        #expect(again.status == 65)
+        #expect(again.stderr.contains("none of the 2 clients requested") && !again.stderr.contains("CL-SECRET"))
+        let unknown = try run(["erase", "--store", db, "--keys", "\(keys)/keyholder", "--client", "C-00000000",
+                               "--previous-head", head, "--head-out", head])
+        #expect(unknown.status == 65)
+        #expect(unknown.stderr.contains("--client #1") && !unknown.stderr.contains("C-00000000"), "\(unknown.stderr)")
+
+        let verified = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head])
+        #expect(verified.status == 0, "\(verified.stdoutText)")
+        #expect(verified.stdoutText.contains("client erased on request (E-"))
+        #expect(verified.stdoutText.contains("dropped by erasure (erasure E-"))
+        let script = HeatctlRunnerRoot.url.appending(path: "Scripts/verify-store.py").path
+        let canPython = FileManager.default.isExecutableFile(atPath: Self.python)
+        if canPython {
+            let python = try BuiltHeatctl.run(executable: URL(filePath: Self.python),
+                                              [script, "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head])
+            #expect(python.status == 0, "\(python.stdoutText)\(python.stderr)")
+            #expect(python.stdoutText.contains("client erased on request (E-"))
+        }
+        // An attacker alters the erasure record's slot and re-chains the table (triggers restored).
+        try DatabaseQueue(path: db).write { db in
+            try StoreTestSupport.dropTriggers(db, "client_erasures")
+            try db.execute(sql: "UPDATE client_erasures SET slot = 0 WHERE seq = 1")
+            try StoreTestSupport.recomputeChain(db, .clientErasures)
+            for sql in StoreSchema.triggerStatements(for: .clientErasures) { try db.execute(sql: sql) }
+        }
+        let forged = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head, "--json"])
+        #expect(forged.status == 1)
+        #expect(forged.stdoutText.contains("badErasure"))
+        if canPython {
+            let python = try BuiltHeatctl.run(executable: URL(filePath: Self.python),
+                                              [script, "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head, "--json"])
+            #expect(python.status == 1)
+            #expect(python.stdoutText.contains("badErasure"))
+        }
+    }
+
     @Test(arguments: [["keys", "escrow", "--help"], ["keys", "escrow", "split", "--help"],
                       ["keys", "escrow", "recover", "--help"], ["keys", "escrow", "custodian", "--help"],
-                      ["retention", "--help"], ["retention", "apply", "--help"]])
+                      ["retention", "--help"], ["retention", "apply", "--help"], ["erase", "--help"]])
     func escrowHelpHasAnExample(arguments: [String]) throws {
         let outcome = try run(arguments)
         #expect(outcome.status == 0)

@@ -65,6 +65,8 @@ struct SeededGenerator: RandomNumberGenerator {
         let clients = (0..<6).map { Self.client($0, manager: "M-aaaa0001") } + (6..<12).map { Self.client($0, manager: "M-bbbb0002") }
         let own = try Self.release(clients, ReleaseRequest(role: "manager", manager: "M-aaaa0001"))
         #expect(own.document.clients?.map(\.ref) == (0..<6).map { String(format: "C-%08x", $0) })
+        // Issue 21: the document records whose own clients it holds (the API server serves it by this field).
+        #expect(own.document.manager == "M-aaaa0001")
         #expect(throws: PolicyRefusal(rule: "roles.manager.clients", reason: "a manager may receive only their own clients, not those of another manager")) {
             try Self.release(clients, ReleaseRequest(role: "manager", manager: "M-aaaa0001", clientsOf: "M-bbbb0002"))
         }
@@ -77,6 +79,7 @@ struct SeededGenerator: RandomNumberGenerator {
         // Roles without client access get none, and asking is refused.
         let executive = try Self.release(clients, ReleaseRequest(role: "executive"))
         #expect(executive.document.clients == nil)
+        #expect(executive.document.manager == nil)
         #expect(throws: PolicyRefusal.self) { try Self.release(clients, ReleaseRequest(role: "executive", clientsOf: "M-aaaa0001")) }
         #expect(throws: PolicyRefusal.self) { try Self.release(clients, ReleaseRequest(role: "intern")) }
     }

@@ -152,4 +152,23 @@ import Testing
         let widened = try StoreVerifier.verify(store: other.store, pinnedKey: other.pinned, anchor: .previous(otherHead))
         #expect(widened.violations.contains { $0.kind == .badTombstone && $0.seq == 1 && $0.message.contains("signature does not verify") })
     }
+
+    /// Issue 27 review: putting the dropped rows back (they chain, being the original rows) is a
+    /// violation, not a silent undo of the retention.
+    @Test func reinsertingRowsDroppedByRetentionIsAViolation() throws {
+        let fixture = try signedStore()
+        let kept = try fixture.store.read { db in try Row.fetchAll(db, sql: "SELECT * FROM weekly_buckets ORDER BY seq") }
+        let (summary, head) = try retained(fixture)
+        let stone = try #require(summary.tombstones.first { $0.table == "weekly_buckets" })
+        let dropped = try #require(kept.first { ($0["seq"] as Int64) == stone.firstSeq })
+        try StoreTestSupport.attacker(fixture.store.path).write { db in
+            let names = Array(dropped.columnNames)
+            try db.execute(sql: "INSERT INTO weekly_buckets (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
+                           arguments: StatementArguments(names.map { dropped[$0] as DatabaseValue }))
+        }
+        let report = try fixture.verify(.previous(head))
+        let violation = try #require(report.violations.first { $0.kind == .reinsertedRow })
+        #expect(violation.table == "weekly_buckets" && violation.seq == stone.firstSeq)
+        #expect(violation.message.contains("which a signed tombstone dropped (weeks before 2026-W07)"))
+    }
 }

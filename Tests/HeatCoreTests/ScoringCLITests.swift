@@ -1,4 +1,5 @@
 import Foundation
+import HeatEnvelope
 import Testing
 @testable import HeatCore
 
@@ -57,12 +58,13 @@ struct ScoringCLITests {
                          "--role", "auditor", "--out", path("a.json")]).status == 77)
         #expect(try run(["release", "--store", db, "--keys", "\(keys)/keyholder", "--run", path("scores.heat"),
                          "--role", "executive", "--out", path("r.json")]).status == 65)
-        // A gradient-boosted model cannot be scored on ciphertexts yet (exit 65).
+        // A gradient-boosted model scores the collector's encrypted split bits: without --tree-inputs
+        // it is refused as a usage error (exit 64) before anything is evaluated.
         #expect(try run(["ml", "train", "--data", path("train.csv"), "--target", "churned", "--positive", "true", "--model", "gbdt",
                          "--ignore", "churn_week", "--rounds", "5", "--out", path("trees.model")]).status == 0)
         let runsBefore = try ComputationLog.runs(in: HeatStore(path: db)).count
         #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", path("run2.heat"),
-                         "--model", path("trees.model"), "--scores-out", path("scores2.heat")]).status == 65)
+                         "--model", path("trees.model"), "--scores-out", path("scores2.heat")]).status == 64)
         // The refused model is checked before evaluating: no run file, no scores, no computation-log entry.
         #expect(!FileManager.default.fileExists(atPath: path("run2.heat")))
         #expect(!FileManager.default.fileExists(atPath: path("scores2.heat")))
@@ -74,5 +76,20 @@ struct ScoringCLITests {
         #expect(leaky.status == 65)
         #expect(leaky.stderr.contains("email") && !leaky.stderr.contains("someone@"))
         #expect(!FileManager.default.fileExists(atPath: path("leaky-out.csv")))
+    }
+
+    @Test("a corrupt quantized model is reported as corrupt (exit 65), not as \"not a gbdt model\"")
+    func corruptQuantizedModelIsNotHidden() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appending(path: "broken.q8")
+        try Envelope(kind: .quantizedModel, fingerprint: .none, payload: Data("{\"trees\": [".utf8)).write(to: model)
+        let outcome = try run(["trees", "plan", "--model", model.path, "--out", folder.appending(path: "plan.json").path])
+        #expect(outcome.status == 65)
+        #expect(outcome.stderr.contains(model.path), "\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("not a gbdt model"), "\(outcome.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "plan.json").path))
+        // A missing model file is exit 66.
+        #expect(try run(["trees", "plan", "--model", folder.appending(path: "absent.q8").path, "--out", folder.appending(path: "p.json").path]).status == 66)
     }
 }

@@ -55,7 +55,11 @@ import Testing
         _ = try SigningKeyRotation.rotate(store: store, from: keys.signingKey, to: newKey, anchor: .previous(head), reason: "rotation")
         let rotated = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(head))
         _ = try RetentionCompactor.apply(store: store, key: newKey, anchor: .previous(rotated), before: try ISOWeek(parsing: "2026-W07"))
-        _ = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(rotated))
+        let retained = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(rotated))
+        // An erasure fills client_erasures (2 more audit entries: client.erase, audit.sign).
+        _ = try ClientEraser.erase(.rawIDs(["CLIENT-RAW-1"], key: keys.pseudonymisationKey), store: store, key: newKey,
+                                   anchor: .previous(retained))
+        _ = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(retained))
         let raw = try StoreTestSupport.attacker(store.path)
         for table in ChainedTable.all {
             #expect(try raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0 } > 0)
@@ -69,7 +73,7 @@ import Testing
         #expect(throws: StoreError.appendOnlyViolation(path: store.path, table: "audit_log")) {
             try store.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 1") }
         }
-        #expect(try AuditLog.entries(in: store).count == 9)
+        #expect(try AuditLog.entries(in: store).count == 11)
         #expect(try StoreVerifier.verify(store: store, pinnedKey: keys.signingKey.verificationKey, anchor: .previous(head)).intact)
     }
 

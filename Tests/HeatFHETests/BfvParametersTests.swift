@@ -6,7 +6,7 @@ import Testing
         #expect(
             BfvParameters.presetNames == [
                 "n4096-logq109-logt17", "n8192-logq217-logt25", "n8192-logq217-logt41", "n16384-logq434-logt30",
-                "n16384-logq434-logt60",
+                "n16384-logq248-logt41", "n16384-logq434-logt60",
             ])
         for preset in BfvParameters.presets {
             try preset.validate()

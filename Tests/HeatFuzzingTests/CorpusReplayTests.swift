@@ -28,6 +28,40 @@ import HeatFuzzing
         }
     }
 
+    /// The generated seeds of the key and ciphertext targets decode (the harness reaches the
+    /// reader's body, not only its header checks), a seed cut by one byte does not, and the
+    /// committed copies (`seed-*`, but `*-frame`) still decode.
+    @Test(arguments: [FuzzTarget.tfhe, .pipelinePayloads])
+    func generatedSeedsDecode(_ target: FuzzTarget) throws {
+        let seeds = FuzzSeeds.generated(for: target)
+        let valid = seeds.filter { !$0.key.hasSuffix("-frame") }
+        #expect(valid.count >= 2, "\(target.rawValue) has no valid generated seed")
+        for (name, data) in valid.sorted(by: { $0.key < $1.key }) {
+            #expect(FuzzSeeds.accepts(target, data) == true, "\(target.rawValue)/\(name) is refused")
+            #expect(FuzzSeeds.accepts(target, data.dropLast()) == false, "\(target.rawValue)/\(name) cut by a byte is accepted")
+        }
+        let committed = Self.inputs(target).filter { $0.lastPathComponent.hasPrefix("seed-") && !$0.lastPathComponent.hasSuffix("-frame") }
+        #expect(!committed.isEmpty, "no committed seed for \(target.rawValue)")
+        for url in committed {
+            #expect(FuzzSeeds.accepts(target, try Data(contentsOf: url)) == true, "committed \(target.rawValue)/\(url.lastPathComponent) is refused")
+        }
+        #expect(FuzzSeeds.accepts(.policy, Data()) == nil)
+    }
+
+    /// `Scripts/fuzz.sh` runs every target and only those (CONTRIBUTING.md: a new reader's target
+    /// is added there too), and each has a dictionary.
+    @Test func theFuzzScriptListsEveryTarget() throws {
+        let root = Self.corpus.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let script = try String(contentsOf: root.appending(path: "Scripts/fuzz.sh"), encoding: .utf8)
+        let line = try #require(script.split(separator: "\n").first { $0.hasPrefix("targets=\"") })
+        let names = Set(line.dropFirst("targets=\"".count).dropLast().split(separator: " ").map(String.init))
+        #expect(names == Set(FuzzTarget.allCases.map(\.rawValue)))
+        for target in FuzzTarget.allCases {
+            #expect(FileManager.default.fileExists(atPath: root.appending(path: "Fuzz/dictionaries/\(target.rawValue).dict").path),
+                    "no dictionary for \(target.rawValue)")
+        }
+    }
+
     @Test func targetNamesRoundTrip() {
         for target in FuzzTarget.allCases { #expect(FuzzTarget(name: target.rawValue) == target) }
         #expect(FuzzTarget(name: "no-such-reader") == nil)

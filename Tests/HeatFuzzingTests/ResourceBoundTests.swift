@@ -224,4 +224,91 @@ import HeatTabular
         })
         #expect(message.contains("forest.json") && message.contains("HEAT_MAX_TREE_COUNT"))
     }
+
+    // MARK: JSON model envelopes
+
+    /// A JSON model payload one byte above `HEAT_MAX_CONFIG_BYTES` is refused by its size, before
+    /// `JSONDecoder` sees it, on every model reader (pipeline, risk, quantized and fraud models).
+    @Test func jsonModelPayloadsAreBoundedBeforeDecoding() throws {
+        var limits = ReaderLimits.defaults
+        limits[.configBytes] = 64
+        let small = try #require(Self.message { try HeatMLError.checkJSONModelSize(Data(repeating: 0x20, count: 65), source: "m.model", limits: limits) })
+        #expect(small.contains("m.model") && small.contains("the JSON model payload") && small.contains("HEAT_MAX_CONFIG_BYTES"))
+        #expect(throws: Never.self) { try HeatMLError.checkJSONModelSize(Data(repeating: 0x20, count: 64), source: "m.model", limits: limits) }
+
+        // The real bound (64 MiB) through the readers: 64 MiB + 1 byte of JSON whitespace.
+        let size = ReaderLimits.current[.configBytes] + 1
+        let payload = Data(repeating: 0x20, count: size)
+        let clock = ContinuousClock()
+        var pipelineError: String?
+        let elapsed = clock.measure { pipelineError = Self.message { _ = try ModelPipeline.decode(payload, source: "big.model") } }
+        let message = try #require(pipelineError)
+        #expect(message.contains("big.model") && message.contains("HEAT_MAX_CONFIG_BYTES"), "\(message)")
+        #expect(elapsed < .seconds(1))
+        let folder = FileManager.default.temporaryDirectory.appending(path: "heat-json-bound-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let loaders: [(EnvelopeKind, (URL) throws -> Void)] = [
+            (.model, { _ = try ModelPipeline.load(from: $0) }),
+            (.riskModel, { _ = try CalibratedModel.load(from: $0) }),
+            (.quantizedModel, { _ = try QuantizedPipeline.load(from: $0) }),
+            (.fraudModel, { _ = try FraudModel.load(from: $0) }),
+        ]
+        for (kind, load) in loaders {
+            let url = folder.appending(path: "\(kind).model")
+            try Envelope(kind: kind, payload: payload).write(to: url)
+            let refused = try #require(Self.message { try load(url) }, "\(kind) loaded a payload above the bound")
+            #expect(refused.contains(url.path) && refused.contains("HEAT_MAX_CONFIG_BYTES"), "\(kind): \(refused)")
+        }
+        // A results document above the bound, the same way.
+        let results = try #require(Self.message { _ = try ResultsDocument.decode(payload, source: "results.json") })
+        #expect(results.contains("results.json") && results.contains("HEAT_MAX_CONFIG_BYTES"))
+    }
+
+    /// A JSON model envelope is refused by its file size, before it is read (review of issue 23: the
+    /// payload bound used to run after `Envelope.read` had read the whole file into memory). The
+    /// same file read as a kind without a JSON payload passes the check, and a model payload at the
+    /// bound is read.
+    @Test func jsonModelEnvelopesAreRefusedByTheirFileSize() throws {
+        var limits = ReaderLimits.defaults
+        limits[.configBytes] = 64
+        let folder = FileManager.default.temporaryDirectory.appending(path: "heat-json-size-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for kind in [EnvelopeKind.model, .riskModel, .quantizedModel, .fraudModel] {
+            let over = folder.appending(path: "\(kind)-65.model")
+            try Envelope(kind: kind, payload: Data(repeating: 0x20, count: 65)).write(to: over)
+            do {
+                _ = try Envelope.read(from: over, expecting: kind, limits: limits)
+                Issue.record("\(kind): a 65-byte JSON payload passed a 64-byte bound")
+            } catch {
+                guard case .limitExceeded(let exceeded) = error else {
+                    Issue.record("\(kind): expected limitExceeded, got \(error)"); continue
+                }
+                #expect(exceeded.limit == .configBytes && exceeded.value == 65 && exceeded.maximum == 64)
+                #expect(error.description.contains(over.path) && "\(error.description) \(error.hint ?? "")".contains("HEAT_MAX_CONFIG_BYTES"), "\(error.description)")
+                #expect(error.category.exitCode == 65)
+            }
+            let at = folder.appending(path: "\(kind)-64.model")
+            try Envelope(kind: kind, payload: Data(repeating: 0x20, count: 64)).write(to: at)
+            #expect(throws: Never.self) { _ = try Envelope.read(from: at, expecting: kind, limits: limits) }
+        }
+        #expect(EnvelopeKind.fheCiphertext.payloadLimit == nil)
+        let other = folder.appending(path: "ciphertext.heat")
+        try Envelope(kind: .fheCiphertext, payload: Data(repeating: 0x20, count: 65)).write(to: other)
+        #expect(throws: Never.self) { _ = try Envelope.read(from: other, expecting: .fheCiphertext, limits: limits) }
+    }
+
+    // MARK: Fuzzer findings
+
+    /// `Scripts/fuzz.sh fhe-parameters` found a header whose modulus is 0: `validate()` computed
+    /// `q - 1` and trapped (arithmetic overflow). Corpus: `fhe-parameters/finding-zero-modulus`.
+    @Test(arguments: [UInt64(0), 1])
+    func aModulusBelowTwoIsATypedError(_ modulus: UInt64) throws {
+        let envelope = Self.parametersEnvelope(Self.parameterBytes(degree: 16, moduli: [modulus]))
+        let message = try #require(Self.message {
+            _ = try BfvParameters(envelope: envelope, source: "zero.params", policy: .allowInsecureForTesting)
+        })
+        #expect(message.contains("a modulus must be a prime of at least 2"), "\(message)")
+    }
 }

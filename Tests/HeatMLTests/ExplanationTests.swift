@@ -25,7 +25,7 @@ import Testing
         var model = GradientBoostedTrees(rounds: 30, maxDepth: 5, treeMethod: method, baseScore: 0.3)
         try model.fit(x, labels: labels)
         let (probe, _) = try Self.data(rows: 60, features: 6, seed: 99)
-        let (base, rows) = try model.shapValues(probe)
+        let (base, rows) = try model.contributions(probe)
         let margins = try model.predictMargins(probe)
         #expect(rows.count == 60)
         for (i, phi) in rows.enumerated() {
@@ -97,7 +97,7 @@ import Testing
         var model = LogisticRegression()
         try model.fit(filled, labels: labels)
         let (base, rows) = try model.contributions(filled)
-        let margins = try model.decisionFunction(filled)
+        let margins = try model.predictMargins(filled)
         let means = try #require(model.featureMeans)
         #expect(base == model.intercept + zip(model.coefficients, means).reduce(0) { $0 + $1.0 * $1.1 })
         for i in 0..<filled.rows {

@@ -74,8 +74,8 @@ struct GBDTCaseTests {
 
     @Test func missingValuesAreNotImputedBeforeBoosting() throws {
         let specification = ModelSpecification.gbdt(GradientBoostedTrees())
-        #expect(specification.preprocessing.imputeNumeric == false)
-        #expect(specification.preprocessing.imputeCategorical == false)
+        #expect(specification.classifier.preprocessing.imputeNumeric == false)
+        #expect(specification.classifier.preprocessing.imputeCategorical == false)
     }
 
     @Test func balancedMeansTheSameForBothModels() throws {

@@ -30,7 +30,9 @@ enum RawHTTP {
         }
     }
 
-    static func connect(port: Int, timeoutSeconds: Int = 10) throws -> Int32 {
+    /// The receive timeout is generous: in the full suite, long synchronous FHE tests can hold both
+    /// threads of the 2-core cooperative pool for minutes, and the server's handlers wait for one.
+    static func connect(port: Int, timeoutSeconds: Int = 300) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPError(description: "socket failed") }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)

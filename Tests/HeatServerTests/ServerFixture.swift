@@ -100,9 +100,17 @@ struct LiveServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let application = server.makeApplication(onBound: { port in continuation.yield(port) })
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
-        let task = Task { try await group.run() }
+        // If the server ends before it is bound (an error at start), the stream ends too, so the
+        // test fails with the server's error instead of waiting for a port for ever.
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
         var iterator = ports.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
+        guard let port = await iterator.next() else {
+            try await task.value
+            throw RawHTTPError(description: "the server stopped before it was bound")
+        }
         return LiveServer(port: port, server: server, group: group, task: task)
     }
 

@@ -90,16 +90,15 @@ public struct ChurnRiskModel: Sendable {
                 reason: "needs at least \(folds) churned and \(folds) retained labelled clients, found \(positives) and \(labels.count - positives)")
         }
         let assignment = try Folds.stratified(labels: labels, count: folds, seed: seed)
-        var outOfFold = [Double](repeating: 0, count: labels.count)
-        for fold in 0..<assignment.count {
-            let (train, test) = assignment.split(fold)
-            let model = try fit(rows: train.map { rows[$0] }, labels: train.map { labels[$0] })
-            let probabilities = try model.predict(test.map { rows[$0] })
-            for (index, probability) in zip(test, probabilities) { outOfFold[index] = probability }
-        }
-        let full = try fit(rows: rows, labels: labels)
-        let importances = zip(Self.featureNames, full.regression.coefficients).map {
-            HeatML.FeatureImportance(feature: $0, value: abs($1))
+        let x = try Matrix(rows: rows)
+        // Each fold standardises with its training rows' statistics, then fits the regression.
+        let outOfFold = try CrossValidation.outOfFold(
+            LogisticRegression(c: c), x: x, labels: labels, folds: assignment, preparing: CrossValidation.standardised
+        ).probabilities
+        let (scaled, _) = try CrossValidation.standardised(fold: 0, train: x, test: x)
+        let full = try LogisticRegression.fit(scaled, labels: labels, c: c)
+        let importances = zip(Self.featureNames, full.coefficients).map {
+            FeatureImportance(feature: $0, value: abs($1))
         }.sorted { $0.value > $1.value }
         let report = try ModelReport(kind: "logistic-churn-risk", labels: labels, probabilities: outOfFold, importances: importances)
         var risks: [String: Double] = [:]
@@ -107,27 +106,6 @@ public struct ChurnRiskModel: Sendable {
         var section = ModelSection(report: report)
         section.metrics["baseRate"] = Double(positives) / Double(labels.count)
         return (section, risks)
-    }
-
-    private struct Fitted {
-        var scalers: [StandardScaler]
-        var regression: LogisticRegression
-
-        func predict(_ rows: [[Double]]) throws(HeatMLError) -> [Double] {
-            try regression.predictProbabilities(try Matrix(rows: rows.map(scaled)))
-        }
-
-        func scaled(_ row: [Double]) -> [Double] {
-            zip(scalers, row).map { $0.transform([$1])[0] }
-        }
-    }
-
-    private func fit(rows: [[Double]], labels: [Int]) throws(HeatMLError) -> Fitted {
-        let scalers = (0..<Self.featureNames.count).map { column in StandardScaler.fit(rows.map { $0[column] }) }
-        var regression = LogisticRegression(c: c)
-        let fitted = Fitted(scalers: scalers, regression: regression)
-        try regression.fit(try Matrix(rows: rows.map(fitted.scaled)), labels: labels)
-        return Fitted(scalers: scalers, regression: regression)
     }
 }
 
@@ -148,6 +126,6 @@ extension ModelSection {
             calibration: report.calibration.map {
                 CalibrationRow(meanPredicted: $0.meanPredicted, observed: $0.observedRate, count: $0.count)
             },
-            importances: report.importances.map { FeatureImportance(feature: $0.feature, value: $0.value) })
+            importances: report.importances)
     }
 }

@@ -88,11 +88,9 @@ public enum HeadSigner {
     /// - Returns: its row count and last hash (the genesis hash when empty).
     /// - Throws: a database error.
     public static func currentHead(of table: ChainedTable, in db: Database) throws -> ChainHead {
-        if let row = try Row.fetchOne(db, sql: "SELECT seq, row_hash FROM \(table.name) ORDER BY seq DESC LIMIT 1") {
-            let hash = row.lenientBlob(at: 1) ?? Data()
-            return ChainHead(table: table.name, rows: row.lenientInteger(at: 0) ?? 0, hash: Hex.encode(hash))
-        }
-        return ChainHead(table: table.name, rows: 0, hash: Hex.encode(table.genesisHash))
+        // The last stored row, or the anchor of rows dropped at the end under a tombstone (issue 27).
+        let link = try table.lastLink(in: db)
+        return ChainHead(table: table.name, rows: link.seq, hash: Hex.encode(link.hash))
     }
 }
 

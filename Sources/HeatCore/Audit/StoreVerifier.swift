@@ -101,7 +101,7 @@ public enum StoreVerifier {
         // Key transitions (issue 27): the pinned key and the keys valid transitions link it to.
         var trusted = TrustedSigningKeys(pinned: pinnedKey)
         if walkable.contains(.keyTransitions) {
-            let (keys, found) = try TrustedSigningKeys.load(in: db, pinned: pinnedKey)
+            let (keys, found) = try TrustedSigningKeys.load(in: db, pinned: pinnedKey, signedHeadsUsable: walkable.contains(.signedHeads))
             trusted = keys
             violations += found
         }
@@ -110,6 +110,16 @@ public enum StoreVerifier {
         if walkable.contains(.retentionTombstones) {
             let (index, found) = try TombstoneIndex.load(in: db, trusted: trusted)
             tombstones = index
+            violations += found
+        }
+        // Client erasures (issue 27, v6-lifecycle): each record must be signed by a trusted key
+        // and pair with exactly one directory tombstone; erased slots must stay empty.
+        var erasures: [String] = []
+        var erasedSlots: [Int64] = []
+        if walkable.contains(.clientErasures) {
+            let (summaries, found, slots) = try ClientErasure.verify(in: db, trusted: trusted, tombstones: tombstones)
+            erasures = summaries
+            erasedSlots = slots
             violations += found
         }
         // 2. Chains.
@@ -136,6 +146,9 @@ public enum StoreVerifier {
             progress?(done, max(total, done))
         }
         progress?(done, done)
+        if walkable.contains(.clientDirectory), let reused = try ClientErasure.reusedSlotViolation(in: db, slots: erasedSlots) {
+            violations.append(reused)
+        }
 
         // 3. Signed heads, all under the pinned key.
         var storedHeads: [(seq: Int64, head: SignedHead)] = []
@@ -217,7 +230,7 @@ public enum StoreVerifier {
             chains: chains, signedHeads: storedHeads.count, latestSignedAt: latest?.signedAt,
             unsignedRows: unsigned, checkedExpectedHead: checkedAnchor, violations: violations,
             collectorKeys: collector.keys, ingestionSignatures: collector.signatures, allowedUnsignedTail: allowUnsignedTail,
-            retention: tombstones.summaries)
+            retention: tombstones.summaries + erasures)
     }
 
     /// How many rows pass between two progress reports of ``verify(store:pinnedKey:anchor:allowUnsignedTail:progress:)``.
@@ -278,6 +291,10 @@ public enum StoreVerifier {
                 expectedSeq = stone.lastSeq + 1
                 previousHash = hash
             }
+            // A stored row inside a valid tombstone's range: dropped or erased rows re-inserted.
+            if let stone = tombstones.containing(name, seq: seq) {
+                return stop(.reinsertedRow, seq, "\(name) row \(seq) lies in rows \(stone.firstSeq)-\(stone.lastSeq), which a signed tombstone dropped (\(stone.policy)): dropped or erased rows were re-inserted")
+            }
             if seq != expectedSeq {
                 return stop(.missingRow, expectedSeq, seq > expectedSeq
                     ? "\(name) row \(expectedSeq) is missing: row \(seq) follows row \(expectedSeq - 1) (rows deleted)"
@@ -325,6 +342,14 @@ public enum StoreVerifier {
             previousHash = stored
             if let progress, expectedSeq % progressInterval == 0 { progress(expectedSeq) }
             expectedSeq += 1
+        }
+        // Rows dropped at the end of a chain (a client erased whose rows were the last ones,
+        // issue 27): the chain ends at the last valid tombstone's anchored hash, where the next
+        // append continues (``ChainedTable/lastLink(in:)``).
+        while let stone = tombstones.range(name, startingAt: expectedSeq), stone.lastSeq < Int64.max,
+              let hash = stone.anchorHash(stone.lastSeq) {
+            expectedSeq = stone.lastSeq + 1
+            previousHash = hash
         }
         return (head(table, expectedSeq - 1, previousHash), nil)
     }
@@ -432,6 +457,13 @@ public enum StoreVerifier {
                 violations.append(Violation(
                     kind: .unendorsedCollectorKey, table: ChainedTable.collectorKeys.name, seq: seq,
                     message: "collector_keys row \(seq): the key \(endorsement.keyFingerprint.prefix(16))… is not endorsed by the pinned auditor key (added by someone else); its signatures are ignored"))
+                continue
+            }
+            // An endorsement by a retired key after its final signed head (issue 27) is refused.
+            if let problem = trustedKeys.retiredProblem(endorsement.endorsedBy, table: ChainedTable.collectorKeys.name, seq: seq) {
+                violations.append(Violation(
+                    kind: .retiredSigningKey, table: ChainedTable.collectorKeys.name, seq: seq,
+                    message: "collector_keys row \(seq): the endorsement of collector key \(endorsement.keyFingerprint.prefix(16))… is \(problem); its signatures are ignored"))
                 continue
             }
             trusted[key.fingerprint.hex] = key

@@ -49,8 +49,15 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         /// A key transition is not signed by both keys, does not connect to the pinned key, or
         /// retires a key twice (issue 27).
         case badKeyTransition
-        /// A signed head is signed by a key that a key transition retired before it (issue 27).
+        /// A signed head, a retention tombstone or a collector endorsement is signed by a key that a
+        /// key transition retired before it (issue 27): a head after the key's final head seq, or
+        /// a tombstone or endorsement row that the key's final signed head does not cover.
         case retiredSigningKey
+        /// A client erasure record is not signed by a trusted key or cannot be parsed (issue 27).
+        case badErasure
+        /// A stored row lies inside the range of a valid tombstone, or a directory row holds a
+        /// slot a signed erasure freed: dropped or erased rows were re-inserted (issue 27).
+        case reinsertedRow
     }
 
     /// The kind.

@@ -59,10 +59,8 @@ public struct FraudModel: Sendable, Codable, Equatable {
             medians[j] = sorted[sorted.count / 2]
         }
         let x = try standardised(raw, means: means, scales: scales)
-        var forest = IsolationForest(contamination: .share(0.02), seed: seed)
-        try forest.fit(x)
-        var segments = KMeans(k: k, initializations: 3, seed: seed)
-        try segments.fit(x)
+        let forest = try IsolationForest.fit(x, contamination: .share(0.02), seed: seed)
+        let segments = try KMeans.fit(x, k: k, initializations: 3, seed: seed)
         var model = FraudModel(means: means, scales: scales, medians: medians, forest: forest, segments: segments, hybrid: nil, evaluation: nil, alertThreshold: alertThreshold)
         let labelled = profiles.allSatisfy { $0.label != nil }
         let labels = profiles.map { $0.label == true ? 1 : 0 }
@@ -70,9 +68,7 @@ public struct FraudModel: Sendable, Codable, Equatable {
             // The comparison gets the raw features: each fold fits its own scaling on its training rows.
             model.evaluation = try FraudEvaluation.run(raw: try Matrix(rows: raw), labels: labels, folds: folds, seed: seed, measuredOn: measuredOn)
             let anomaly = try forest.scores(x)
-            var hybrid = LogisticRegression()
-            try hybrid.fit(try appending(anomaly, to: x), labels: labels)
-            model.hybrid = hybrid
+            model.hybrid = try LogisticRegression.fit(try appending(anomaly, to: x), labels: labels)
         }
         return model
     }
@@ -167,6 +163,7 @@ public struct FraudModel: Sendable, Codable, Equatable {
             if case .missingFile = error { throw .missingFile(path: url.path) }
             throw .badModel(source: url.path, reason: error.description)
         }
+        try HeatMLError.checkJSONModelSize(envelope.payload, source: url.path)
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
@@ -248,36 +245,29 @@ public struct FraudEvaluation: Sendable, Codable, Equatable {
     ///   - test: the test rows.
     /// - Returns: the scaled training and test matrices.
     static func foldMatrices(raw: Matrix, train: [Int], test: [Int]) throws(HeatMLError) -> (train: Matrix, test: Matrix) {
-        let rawTrain = raw.selectingRows(train), rawTest = raw.selectingRows(test)
-        var means = [Double](repeating: 0, count: raw.columns), scales = [Double](repeating: 1, count: raw.columns)
-        for j in 0..<raw.columns {
-            let scaler = StandardScaler.fit(rawTrain.column(j))
-            means[j] = scaler.mean
-            scales[j] = scaler.scale
-        }
-        let rows = { (m: Matrix) in (0..<m.rows).map { m.row($0) } }
-        return (try FraudModel.standardised(rows(rawTrain), means: means, scales: scales),
-                try FraudModel.standardised(rows(rawTest), means: means, scales: scales))
+        try CrossValidation.standardised(fold: 0, train: raw.selectingRows(train), test: raw.selectingRows(test))
     }
 
     static func run(raw: Matrix, labels: [Int], folds count: Int, seed: UInt64, measuredOn: String) throws(HeatMLError) -> FraudEvaluation {
         let folds = try Folds.stratified(labels: labels, count: count, seed: seed)
+        // The supervised model on the scaled features, and the hybrid on the same plus the score
+        // of an isolation forest fitted (like the scaling) on the fold's training rows only.
+        let supervised = try CrossValidation.outOfFold(LogisticRegression(), x: raw, labels: labels, folds: folds,
+                                                       preparing: CrossValidation.standardised)
+        var anomaly = [Double](repeating: .nan, count: labels.count)
+        let hybrid = try CrossValidation.outOfFold(LogisticRegression(), x: raw, labels: labels, folds: folds) {
+            (fold: Int, train: Matrix, test: Matrix) throws(HeatMLError) -> (train: Matrix, test: Matrix) in
+            let (xTrain, xTest) = try CrossValidation.standardised(fold: fold, train: train, test: test)
+            let forest = try IsolationForest.fit(xTrain, contamination: .share(0.02), seed: seed &+ UInt64(fold))
+            let aTrain = try forest.scores(xTrain), aTest = try forest.scores(xTest)
+            for (row, score) in zip(folds.split(fold).test, aTest) { anomaly[row] = score }
+            return (try FraudModel.appending(aTrain, to: xTrain), try FraudModel.appending(aTest, to: xTest))
+        }
         var sums = [[Double]](repeating: [0, 0], count: 3)
         var better = 0
-        for fold in 0..<folds.count {
-            let (train, test) = folds.split(fold)
-            let (xTrain, xTest) = try foldMatrices(raw: raw, train: train, test: test)
-            let yTrain = train.map { labels[$0] }, yTest = test.map { labels[$0] }
-            var forest = IsolationForest(contamination: .share(0.02), seed: seed &+ UInt64(fold))
-            try forest.fit(xTrain)
-            let aTrain = try forest.scores(xTrain), aTest = try forest.scores(xTest)
-            var supervised = LogisticRegression()
-            try supervised.fit(xTrain, labels: yTrain)
-            var hybrid = LogisticRegression()
-            try hybrid.fit(try FraudModel.appending(aTrain, to: xTrain), labels: yTrain)
-            let pS = try supervised.predictProbabilities(xTest)
-            let pH = try hybrid.predictProbabilities(try FraudModel.appending(aTest, to: xTest))
-            let scores = [aTest, pS, pH]
+        for (fold, test) in hybrid.testRows.enumerated() {
+            let yTest = test.map { labels[$0] }
+            let scores = [test.map { anomaly[$0] }, supervised.probabilities(ofFold: fold), hybrid.probabilities(ofFold: fold)]
             var pr: [Double] = []
             for (k, s) in scores.enumerated() {
                 sums[k][0] += try rocAUC(labels: yTest, scores: s)

@@ -59,9 +59,9 @@ public enum KeyRegistry {
     ///   - path: the store path, for error messages.
     /// - Throws: ``StoreError/keyMismatch(path:role:expected:found:)`` if another key is registered.
     public static func bind(_ key: StoreSigningKey, in db: Database, path: String) throws {
-        // Issue 27: after a rotation the current key is the newest transition's; retired keys are refused.
-        let transitions = try KeyTransition.all(in: db).compactMap(\.transition)
-        if let latest = transitions.last, let current = latest.newKey {
+        // Issue 27: after a rotation the current key is the new key at the end of the store's one
+        // chain of valid transitions (a transition grafted on by a thief is not on it); retired keys are refused.
+        if let current = try KeyTransition.linearChain(in: db).chain.last?.new {
             guard current.fingerprint == key.fingerprint else {
                 throw StoreError.keyMismatch(path: path, role: KeyRole.keyholder.rawValue, expected: current.fingerprint.hex, found: key.fingerprint.hex)
             }
@@ -95,7 +95,7 @@ public enum KeyRegistry {
             throw StoreError.keyMismatch(path: path, role: "collector ingestion", expected: endorsement.keyFingerprint, found: fingerprint)
         }
         // Issue 27: after a rotation, new endorsements come from the current (newest) signing key.
-        let current = try KeyTransition.all(in: db).compactMap(\.transition).last?.newKey?.fingerprint.hex
+        let current = try KeyTransition.linearChain(in: db).chain.last?.new.fingerprint.hex
         if let signing = try current ?? registeredFingerprint(kind: .signingKey, in: db) {
             let keys = try verificationKeys(in: db)
             guard endorsement.endorsedBy == signing, let signer = keys[signing], endorsement.isValid(under: signer) else {

@@ -86,15 +86,7 @@ public struct EncryptedHeatRun: Sendable {
 
     /// The payload bytes (see the type's documentation).
     public func payload() -> Data {
-        var writer = PipelinePayloadWriter()
-        writer.putHeader(header)
-        writer.put(count: header.batches.count)
-        for batch in header.batches {
-            writer.put(count: batch)
-            writer.putCiphertext(heat[batch])
-            writer.putCiphertext(trend[batch])
-        }
-        return writer.data
+        CiphertextBatches.payload(header: header, batches: header.batches) { [heat[$0], trend[$0]] }
     }
 
     /// The run as an envelope of kind `encryptedHeatRun`.
@@ -114,29 +106,16 @@ public struct EncryptedHeatRun: Sendable {
     ///   - source: a name for messages.
     /// - Throws: ``PipelineError/parameterMismatch(source:expected:found:)`` or ``PipelineError/malformed(source:reason:)``.
     public init(envelope: Envelope, context: BfvContext<UInt64>, source: String) throws(PipelineError) {
-        guard envelope.kind == .encryptedHeatRun else {
-            throw .fhe(.envelope(.wrongKind(source: source, expected: .encryptedHeatRun, found: envelope.kind)))
-        }
-        guard envelope.fingerprint == context.fingerprint else {
-            throw .parameterMismatch(source: source, expected: context.fingerprint.hex, found: envelope.fingerprint.hex)
-        }
-        var reader = PipelinePayloadReader([UInt8](envelope.payload), source: source)
-        let header = try reader.header(Header.self, what: "run")
-        guard header.schema == Self.schema else {
-            throw .malformed(source: source, reason: "schema \(header.schema) is not \(Self.schema)")
-        }
-        let count = try reader.count("the batch count")
+        let opened = try CiphertextBatches.open(
+            envelope, kind: .encryptedHeatRun, context: context, source: source, what: "run", schema: \Header.schema, expected: Self.schema)
+        let header: Header = opened.header
+        var reader = opened.reader
+        let batches = try CiphertextBatches.read(&reader, names: ["heat", "trend"], context: context, batches: header.batches)
         var heat: [Int: Ciphertext<UInt64>] = [:]
         var trend: [Int: Ciphertext<UInt64>] = [:]
-        for index in 0..<count {
-            let batch = try reader.count("batch \(index)")
-            // A ciphertext or a seeded one (kind 30); the decoder checks the kind.
-            heat[batch] = try reader.ciphertext("batch \(batch) heat", context: context, expecting: nil)
-            trend[batch] = try reader.ciphertext("batch \(batch) trend", context: context, expecting: nil)
-        }
-        try reader.finish(after: "the last batch")
-        guard Set(heat.keys) == Set(header.batches), Set(trend.keys) == Set(header.batches) else {
-            throw .malformed(source: source, reason: "the batches do not match the header")
+        for (batch, pair) in batches {
+            heat[batch] = pair[0]
+            trend[batch] = pair[1]
         }
         self.header = header
         self.heat = heat

@@ -50,9 +50,11 @@ extension Evaluator {
             fitting: try? preset(forAggregatesOf: configuration, largestGroup: largestGroup).name)
     }
 
-    /// The cheapest preset the pipeline can use whose plaintext modulus holds every heat and
-    /// trend and the largest possible heat and trend sum of `largestGroup` clients (`heatctl keys
-    /// generate --aggregates --max-clients N`).
+    /// The cheapest preset (smallest ring, then fewest primes, then smallest `t`) the pipeline can
+    /// use whose plaintext modulus holds every heat and
+    /// trend and the largest possible heat and trend sum of `largestGroup` clients, and whose
+    /// worst-case noise keeps the 40-bit flooding margin for a group of that size
+    /// (``AggregateNoiseBudget``; `heatctl keys generate --aggregates --max-clients N`).
     ///
     /// - Parameters:
     ///   - configuration: the heat configuration.
@@ -61,9 +63,14 @@ extension Evaluator {
     /// - Throws: ``PipelineError/aggregateSumTooLarge(preset:bound:fitting:)`` (exit 69) when none fits.
     public static func preset(forAggregatesOf configuration: HeatConfiguration, largestGroup: Int) throws(PipelineError) -> BfvParameters {
         let (heatBound, trendBound) = sumBounds(configuration: configuration, largestGroup: largestGroup)
-        let fitting = BfvParameters.presets.first { p in
+        // Cheapest first by cost (ring, number of primes, then t), not by the list's order.
+        let byCost = BfvParameters.presets.sorted {
+            ($0.degree, $0.ciphertextModuli.count, $0.plaintextModulus) < ($1.degree, $1.ciphertextModuli.count, $1.plaintextModulus)
+        }
+        let fitting = byCost.first { p in
             heatBound.map { p.sumBound(signed: false) >= $0 } == true && trendBound.map { p.sumBound(signed: true) >= $0 } == true
                 && HeatPacking.fits(p, configuration) && (try? HeatPacking.checkUsable(p)) != nil
+                && noiseFits(p, configuration: configuration, largestGroup: largestGroup)
         }
         guard let fitting else {
             throw .aggregateSumTooLarge(preset: "(any)", bound: heatBound.map(String.init) ?? "more than 2^64", fitting: nil)
@@ -116,13 +123,55 @@ extension Evaluator {
         of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(),
         galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int = 5
     ) throws -> EncryptedAggregates {
+        try aggregates(
+            of: run, store: store, configuration: configuration, galoisKeys: galoisKeys, minGroupSize: minGroupSize,
+            finishing: .floodAndSwitch)
+    }
+
+    /// What happens to the aggregate ciphertexts before they are returned. Only tests measuring the
+    /// noise that flooding hides ask for less than ``floodAndSwitch``.
+    enum AggregateFinish {
+        /// Flood the noise and re-randomize (``HeatFHE/Bfv64/flood(_:publicKey:bits:using:)``), then
+        /// switch down to ``Evaluator/returnLevel(_:)``: what the public entry point does.
+        case floodAndSwitch
+        /// Neither: the ciphertexts as computed, at the top level (tests only).
+        case asComputed
+    }
+
+    func aggregates(
+        of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration,
+        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int, finishing: AggregateFinish
+    ) throws -> EncryptedAggregates {
+        guard let publicKey else {
+            throw PipelineError.missingFHEKey(folder: "keys/evaluator", file: PipelineKeys.publicKeyFile)
+        }
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        // The noise bound counts the store's ciphertexts with the configuration's decay: the run
+        // must come from this store and configuration (exit 65 otherwise).
+        try Self.checkRunMatches(run, store: store, configuration: configuration)
         let entries = try ClientDirectory.entries(in: store)
-        let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize)
+        let erased = try ClientErasure.erasedSlots(in: store).map(Int.init)
+        let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize, occupied: erased)
         let largest = plan.released.map(\.clients).max() ?? 0
         try Self.checkSumBound(context.parameters, configuration: configuration, largestGroup: largest)
+        if finishing == .floodAndSwitch {
+            // The worst-case noise of this plan must stay 2^40 under the flood, and flood plus
+            // noise must decrypt (exit 69 otherwise), before any ciphertext is touched.
+            let budget = try aggregateNoiseBudget(of: run, plan: plan, store: store, configuration: configuration, galoisKeys: galoisKeys)
+            if (try? budget.check()) == nil {
+                // The hint names a preset under which this run's own counts and groups fit, or none.
+                let deltas = try Self.deltaCounts(in: store, throughSeq: run.header.ciphertextsThroughSeq)
+                let parameters = self.context.parameters
+                let fitting = (try? ISOWeek(parsing: run.header.asOfWeek)).flatMap { reference in
+                    Self.fittingPreset(
+                        entries: entries, deltas: deltas, degree: parameters.degree, configuration: configuration,
+                        referenceWeek: reference, minGroupSize: minGroupSize, excluding: parameters.name)
+                }
+                try budget.check(fitting: fitting)
+            }
+        }
 
         let context = self.context
         let n = context.degree
@@ -211,13 +260,24 @@ extension Evaluator {
             heat.append(sum.heat)
             trend.append(sum.trend)
         }
-        // Switch down the modulus chain before returning (smaller file, same plaintexts).
-        let level = Self.returnLevel(context.parameters)
-        do throws(FHEError) {
-            heat = try heat.map { ciphertext throws(FHEError) in try Bfv64.switchModulus(ciphertext, toLevel: min(level, ciphertext.level)) }
-            trend = try trend.map { ciphertext throws(FHEError) in try Bfv64.switchModulus(ciphertext, toLevel: min(level, ciphertext.level)) }
-        } catch {
-            throw PipelineError.fhe(error)
+        // Flood the noise (it depends on the masked-out slots too) and re-randomize, then switch
+        // down the modulus chain before returning (smaller file, same plaintexts, the flood scaled
+        // down with the modulus and still hiding the computed noise).
+        if finishing == .floodAndSwitch {
+            let level = Self.returnLevel(context.parameters)
+            var random = SecureRandom()
+            do throws(FHEError) {
+                for index in heat.indices {
+                    let flooded = try Bfv64.flood(heat[index], publicKey: publicKey, using: &random)
+                    heat[index] = try Bfv64.switchModulus(flooded, toLevel: min(level, flooded.level))
+                }
+                for index in trend.indices {
+                    let flooded = try Bfv64.flood(trend[index], publicKey: publicKey, using: &random)
+                    trend[index] = try Bfv64.switchModulus(flooded, toLevel: min(level, flooded.level))
+                }
+            } catch {
+                throw PipelineError.fhe(error)
+            }
         }
         let header = EncryptedAggregates.Header(
             schema: EncryptedAggregates.schema, runOutputHash: run.outputHash, parameters: context.parameters.name,
@@ -272,8 +332,10 @@ extension Evaluator {
     ///   - entries: the directory.
     ///   - degree: the ring degree `N`.
     ///   - minGroupSize: the policy's `k`.
+    ///   - occupied: further slots that hold data but belong to no group (erased clients, issue
+    ///     27): a manager's window holding one is summed by a mask instead of the ladder.
     /// - Returns: the plan.
-    static func aggregatePlan(entries: [ClientDirectoryEntry], degree n: Int, minGroupSize: Int) -> AggregatePlan {
+    static func aggregatePlan(entries: [ClientDirectoryEntry], degree n: Int, minGroupSize: Int, occupied: [Int] = []) -> AggregatePlan {
         let row = n / 2
         var members: [GroupSummary.Kind: [String: [Int]]] = [:]
         for entry in entries {
@@ -319,7 +381,7 @@ extension Evaluator {
 
         // A released manager is segmented when its window (the next power of two of slots from its
         // first slot) stays in one row and holds no other client.
-        let allSlots = entries.map { Int($0.slot) }.sorted()
+        let allSlots = (entries.map { Int($0.slot) } + occupied).sorted()
         func countBelow(_ bound: Int) -> Int {
             var low = 0
             var high = allSlots.count

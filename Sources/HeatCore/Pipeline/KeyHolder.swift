@@ -99,14 +99,26 @@ public struct KeyHolder: Sendable {
 
     /// The directory's clients: pseudonym, slot and manager pseudonym, by slot.
     static func directory(in store: HeatStore) throws -> [(client: Pseudonym, slot: Int64, manager: Pseudonym?)] {
-        try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT pseudonym, slot, manager_pseudonym FROM client_directory ORDER BY slot")
-                .compactMap { row -> (client: Pseudonym, slot: Int64, manager: Pseudonym?)? in
-                    guard let bytes = row.lenientBlob("pseudonym"), let slot = row.lenientInteger("slot") else { return nil }
-                    return (Pseudonym(kind: .client, bytes: [UInt8](bytes)), slot,
-                            row.lenientBlob("manager_pseudonym").map { Pseudonym(kind: .manager, bytes: [UInt8]($0)) })
-                }
-        }
+        try store.read { db in try directory(in: db) }
+    }
+
+    /// The client directory inside the caller's transaction, by slot.
+    static func directory(in db: Database) throws -> [(client: Pseudonym, slot: Int64, manager: Pseudonym?)] {
+        try Row.fetchAll(db, sql: "SELECT pseudonym, slot, manager_pseudonym FROM client_directory ORDER BY slot")
+            .compactMap { row -> (client: Pseudonym, slot: Int64, manager: Pseudonym?)? in
+                guard let bytes = row.lenientBlob("pseudonym"), let slot = row.lenientInteger("slot") else { return nil }
+                return (Pseudonym(kind: .client, bytes: [UInt8](bytes)), slot,
+                        row.lenientBlob("manager_pseudonym").map { Pseudonym(kind: .manager, bytes: [UInt8]($0)) })
+            }
+    }
+
+    /// The client directory and its snapshot, read in one transaction (so the snapshot checked
+    /// is the snapshot of the rows used).
+    static func directoryAndSnapshot(in store: HeatStore) throws -> (
+        entries: [(client: Pseudonym, slot: Int64, manager: Pseudonym?)], snapshot: DirectorySnapshot
+    ) {
+        let entries = try directory(in: store)
+        return (entries, DirectorySnapshot(entries: entries.map { (client: $0.client, slot: $0.slot) }))
     }
 
     /// The manager pseudonym whose display reference (or full hex) starts with `ref`.

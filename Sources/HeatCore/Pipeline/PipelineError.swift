@@ -40,6 +40,17 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// The policy refuses the request (exit 77), e.g. aggregates computed with a smaller `k`
     /// than the policy's; nothing was decrypted.
     case policyRefused(PolicyRefusal)
+    /// The worst-case noise of the aggregates' plan is less than `requiredBits` under the flooding
+    /// width, so the flood would not hide the computation (exit 69; ``AggregateNoiseBudget``).
+    case noiseMarginTooSmall(preset: String, marginBits: Int, requiredBits: Int, fitting: String?)
+    /// The worst-case noise of a stage would not decrypt under the parameters (exit 69).
+    case noiseBoundExceeded(preset: String, stage: String, boundBits: Int, limitBits: Int)
+    /// The run given to the aggregates does not match what they are computed with (exit 65): its
+    /// ``EncryptedHeatRun/Header/configurationHash`` is not the configuration's, or its
+    /// ``EncryptedHeatRun/Header/inputHash`` is not the store's ciphertext chain up to
+    /// ``EncryptedHeatRun/Header/ciphertextsThroughSeq`` (another store, or another configuration
+    /// or week), so the noise bound counted from the store would not describe the run.
+    case runMismatch(field: String, expected: String, found: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -51,6 +62,8 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .modeMismatch, .unknownManager: .usage
         case .aggregateSumTooLarge: .unavailable
         case .policyRefused(let refusal): refusal.category
+        case .noiseMarginTooSmall, .noiseBoundExceeded: .unavailable
+        case .runMismatch: .dataError
         }
     }
 
@@ -84,6 +97,12 @@ public enum PipelineError: ClassifiedError, Equatable {
             "preset \(preset) cannot hold the largest possible group sum (\(bound)) of the aggregates\(fitting == nil ? "; no preset can" : "")"
         case .policyRefused(let refusal):
             refusal.description
+        case .noiseMarginTooSmall(let preset, let margin, let required, _):
+            "preset \(preset) keeps only \(margin) bits between the worst-case noise of these aggregates and the flooding width; \(required) are required for the flood to hide the computation"
+        case .noiseBoundExceeded(let preset, let stage, let bound, let limit):
+            "the worst-case noise of the \(stage) (2^\(bound)) would not decrypt under preset \(preset) (limit 2^\(limit))"
+        case .runMismatch(let field, let expected, let found):
+            "the run's \(field) (\(found)) does not match the \(field) of the store and configuration given (\(expected)); its noise and groups cannot be checked"
         }
     }
 
@@ -105,6 +124,13 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .aggregateSumTooLarge(_, _, let fitting):
             fitting.map { "generate keys with `heatctl keys generate --preset \($0) --aggregates`" } ?? "lower the caps, weights or decay scale, or split the groups"
         case .policyRefused(let refusal): refusal.hint
+        case .noiseMarginTooSmall(_, _, _, let fitting):
+            fitting.map { "generate keys with `heatctl keys generate --preset \($0) --aggregates` (it keeps the margin)" }
+                ?? "no preset fits: no preset keeps the margin for these groups; split the groups, shorten the window or ingest fewer times per week"
+        case .noiseBoundExceeded:
+            "use a preset with a larger ciphertext modulus, a shorter window or fewer ingestion runs per week"
+        case .runMismatch:
+            "compute the aggregates from a run evaluated on this store with this configuration (`heatctl evaluate --aggregates-out`)"
         }
     }
 }

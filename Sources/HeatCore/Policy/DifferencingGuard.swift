@@ -105,6 +105,20 @@ struct DifferencingGuard {
                 "together with released \(kind) groups it leaves \(clients) client\(clients == 1 ? "" : "s") of \(ref) uncovered, which subtraction would isolate"
             }
         }
+
+        /// The reason as a released document may state it: without the number of clients
+        /// subtraction would isolate (a count under `k` is itself what the guard protects).
+        /// ``description`` keeps the count for the operator's refusal message.
+        var publicDescription: String {
+            switch self {
+            case .identical:
+                description
+            case .difference(let kind, let ref, _):
+                "it differs from the released \(kind) \(ref) by fewer than k clients, so subtracting the two would isolate them"
+            case .complement(let kind, let ref, _):
+                "together with released \(kind) groups it leaves fewer than k clients of \(ref) uncovered, which subtraction would isolate"
+            }
+        }
     }
 
     private struct Known {

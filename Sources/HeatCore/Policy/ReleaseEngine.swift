@@ -131,8 +131,14 @@ public struct ReleaseEngine: Sendable {
                 selected = clientsOf.map { of in input.clients.filter { $0.groups[.manager].map { Self.sameRef($0, of) } ?? false } }
                     ?? input.clients
             }
-            clientRows = selected.map {
-                ClientResult(ref: $0.ref, heat: $0.heat, trend: $0.trend, level: $0.level, cooling: $0.cooling)
+            // Issue 21: each row names its groups of the kinds the role may receive (and, in a
+            // manager's own-clients release, its manager), so `heatctl serve` can check the rows
+            // against the document's manager and the dashboard's filters can narrow the rows.
+            let rowKinds = Self.clientRowKinds(permissions)
+            clientRows = selected.map { client in
+                var row = ClientResult(ref: client.ref, heat: client.heat, trend: client.trend, level: client.level, cooling: client.cooling)
+                for kind in rowKinds { row.setGroup(kind, client.groups[kind]) }
+                return row
             }.sorted { $0.ref < $1.ref }
         }
 
@@ -163,7 +169,7 @@ public struct ReleaseEngine: Sendable {
         let aggregatesAllowed = n >= k
         if !aggregatesAllowed && !wanted.isDisjoint(with: [.population, .histogram, .weekly, .groups]) {
             withheld.append(Withholding(item: "aggregates", rule: "minGroupSize",
-                                        reason: "the population has \(n) clients, fewer than k = \(k)"))
+                                        reason: "the population has fewer than k = \(k) clients"))
         }
         if epsilon != nil {
             if wanted.contains(.weekly) && input.weekly != nil {
@@ -252,7 +258,7 @@ public struct ReleaseEngine: Sendable {
                     let clients = members[ref] ?? []
                     let item = "\(kind.rawValue) \(ref)"
                     guard clients.count >= k else {
-                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "\(clients.count) clients, fewer than k = \(k)"))
+                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "fewer than k = \(k) clients"))
                         continue
                     }
                     let group = ReleasedGroup(kind: kind.rawValue, ref: ref, memberIDs: clients.map(\.id))
@@ -285,7 +291,11 @@ public struct ReleaseEngine: Sendable {
             }
             document.groups = summaries
         }
-        if let clientRows { document.clients = clientRows }
+        if let clientRows {
+            document.clients = clientRows
+            // Issue 21: the document names the manager whose own clients it holds.
+            if permissions.clients == .own { document.manager = request.manager }
+        }
         if epsilon == nil, wanted.contains(.model), permissions.model { document.model = input.model }
         for item in withheld {
             logger.info("withheld from the release", metadata: ["item": "\(item.item)", "rule": "\(item.rule)"])
@@ -304,7 +314,7 @@ public struct ReleaseEngine: Sendable {
         if policy.differencing == .refuse, rule == "differencing" {
             throw PolicyRefusal(rule: rule, reason: "releasing \(item) would let releases be subtracted: \(risk.description)")
         }
-        withheld.append(Withholding(item: item, rule: rule, reason: risk.description))
+        withheld.append(Withholding(item: item, rule: rule, reason: risk.publicDescription))
     }
 
     /// Merges histogram bins so that every bin holds at least `k` clients (empty bins, which
@@ -343,6 +353,12 @@ public struct ReleaseEngine: Sendable {
 
     static func sameRef(_ a: String, _ b: String) -> Bool { a.lowercased() == b.lowercased() }
 
+    /// The group kinds a role's client rows may name: the kinds of aggregates it may receive,
+    /// and the manager for a role that sees its own clients (the manager's own reference).
+    static func clientRowKinds(_ permissions: RolePermissions) -> [GroupSummary.Kind] {
+        GroupSummary.Kind.allCases.filter { permissions.groups.contains($0) || ($0 == .manager && permissions.clients == .own) }
+    }
+
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e12 ? String(Int(value)) : String(format: "%.4g", value)
     }
@@ -374,7 +390,7 @@ public struct ReleaseOutcome: Sendable {
 /// An item the policy withheld from a release, and the rule that withheld it.
 ///
 /// ```swift
-/// Withholding(item: "branch B-3c1f0a2b", rule: "minGroupSize", reason: "4 clients, fewer than k = 5")
+/// Withholding(item: "branch B-3c1f0a2b", rule: "minGroupSize", reason: "fewer than k = 5 clients")
 /// ```
 public struct Withholding: Sendable, Equatable, Codable {
     /// What was withheld (`branch B-…`, `model`, `population`, …).
@@ -504,7 +520,7 @@ extension ReleaseEngine {
                     return false
                 }
                 guard group.clients >= k else {
-                    withheld.append(Withholding(item: "\(group.kind.rawValue) \(group.ref)", rule: "minGroupSize", reason: "\(group.clients) clients, fewer than k = \(k)"))
+                    withheld.append(Withholding(item: "\(group.kind.rawValue) \(group.ref)", rule: "minGroupSize", reason: "fewer than k = \(k) clients"))
                     return false
                 }
                 return true
@@ -516,6 +532,15 @@ extension ReleaseEngine {
                     ? "the role may not receive per-client values" : "per-client values were released to another role"))
             }
             result.clients = nil
+        }
+        if let rows = result.clients {
+            // Issue 21: a row names only the group kinds the role may receive.
+            let kinds = Set(Self.clientRowKinds(permissions))
+            result.clients = rows.map { row in
+                var narrowed = row
+                for kind in GroupSummary.Kind.allCases where !kinds.contains(kind) { narrowed.setGroup(kind, nil) }
+                return narrowed
+            }
         }
         if !permissions.model {
             drop("model", "model", present: document.model != nil)

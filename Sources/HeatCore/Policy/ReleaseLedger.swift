@@ -50,14 +50,15 @@ public enum ReleaseLedger {
     /// - Parameters:
     ///   - role: the role.
     ///   - db: a connection.
-    /// - Returns: the groups, oldest first, each distinct kind, reference and membership once.
+    /// - Returns: the groups, oldest first, each distinct kind, reference and membership once
+    ///   (per-client score releases, kind ``perClientKind``, are not aggregates and are left out).
     /// - Throws: a database error.
     public static func history(role: String, in db: Database) throws -> [ReleasedGroup] {
         var seen: Set<String> = []
         var groups: [ReleasedGroup] = []
         let rows = try Row.fetchAll(db, sql: """
-            SELECT kind, ref, members_hash, members FROM release_groups WHERE role = ? ORDER BY seq
-            """, arguments: [role])
+            SELECT kind, ref, members_hash, members FROM release_groups WHERE role = ? AND kind <> ? ORDER BY seq
+            """, arguments: [role, perClientKind])
         for row in rows {
             let kind = row.lenientText("kind") ?? ""
             let ref = row.lenientText("ref") ?? ""

@@ -336,7 +336,9 @@ struct HTMLReport {
             var classes = why.map { "r-\($0.rawValue)" }
             if !why.isEmpty { classes.append("attention"); shownAttention += 1 }
             for reason in why { shownTally[reason, default: 0] += 1 }
-            rows += "<tr\(classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\"")><td class=\"ref\">\(e(client.ref))</td>"
+            // The row's groups, when released (issue 21): the live dashboard's filters narrow the rows by them.
+            let groups = GroupSummary.Kind.allCases.compactMap { kind in client.group(kind).map { " data-\(kind.rawValue)=\"\(e($0))\"" } }.joined()
+            rows += "<tr\(classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\"")\(groups)><td class=\"ref\">\(e(client.ref))</td>"
             rows += "<td>\(why.isEmpty ? "" : "<span class=\"flag\">\(e(why.map(\.label).joined(separator: ", ")))</span>")</td>"
             rows += "<td class=\"num\">\(n(client.heat))</td>"
             rows += "<td class=\"num\">\(e(signed(Double(client.trend), 0)))</td>"

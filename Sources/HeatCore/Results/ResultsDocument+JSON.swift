@@ -18,9 +18,16 @@ extension ResultsDocument {
     /// - Parameters:
     ///   - data: the JSON bytes.
     ///   - source: the file name used in error messages.
-    /// - Throws: ``ResultsDocumentError`` naming the file and the problem.
+    /// - Throws: ``ResultsDocumentError`` naming the file and the problem (also for a document
+    ///   above `HEAT_MAX_CONFIG_BYTES`, checked before decoding).
     public static func decode(_ data: Data, source: String = "<data>") throws(ResultsDocumentError) -> ResultsDocument {
         struct SchemaProbe: Decodable { var schema: String? }
+        // Bounded like every JSON input (HEAT_MAX_CONFIG_BYTES) before anything is decoded.
+        do {
+            try ReaderLimits.current.check(.configBytes, data.count, source: source, field: "the results document")
+        } catch {
+            throw .invalid(source: source, reason: error.reason)
+        }
         guard let probe = try? JSONDecoder().decode(SchemaProbe.self, from: data) else {
             throw .notJSON(source: source)
         }

@@ -1,3 +1,5 @@
+import HeatML
+
 /// The results document: the one JSON shape every result-producing command writes
 /// (DESIGN.md section 7) and `heatctl report` reads.
 ///
@@ -57,6 +59,10 @@ public struct ResultsDocument: Sendable, Codable, Equatable {
     /// The fraud models' cross-validated comparison, with what it was measured on
     /// (`heatctl risk portfolio --fraud-metrics`, issue 19).
     public var fraudMetrics: FraudEvaluation?
+    /// The manager (`M-…`, a pseudonym) whose own clients the document holds, for a release to a
+    /// role that sees its own clients (`heatctl release --manager`); `heatctl serve` hands the
+    /// document to that manager's tokens only (issue 21).
+    public var manager: String?
 
     /// Whether the results come from the plaintext or the encrypted pipeline.
     public enum Mode: String, Sendable, Codable, Equatable {
@@ -295,6 +301,44 @@ public struct ClientResult: Sendable, Codable, Equatable {
     /// The client's churn risk (a probability in 0...1 from the document's model, estimated out of
     /// fold), when a model was evaluated and the role may see it.
     public var churnRisk: Double?
+    /// The client's relationship manager (`M-…`, masked), when the release carries it: always in
+    /// a manager's own-clients release (`heatctl serve` checks it against the document's
+    /// ``ResultsDocument/manager``), else when the role may receive manager groups (issue 21).
+    public var manager: String?
+    /// The client's branch (`B-…`, masked), when the role may receive branch groups (issue 21:
+    /// the dashboard's branch filter narrows the client rows with it).
+    public var branch: String?
+    /// The client's segment label, when the role may receive segment groups (issue 21).
+    public var segment: String?
+    /// The client's region label, when the role may receive region groups (issue 21).
+    public var region: String?
+
+    /// The client's group of `kind` (``manager``, ``branch``, ``segment`` or ``region``).
+    ///
+    /// - Parameter kind: the group kind.
+    /// - Returns: the reference or label, when the row carries it.
+    public func group(_ kind: GroupSummary.Kind) -> String? {
+        switch kind {
+        case .manager: manager
+        case .branch: branch
+        case .segment: segment
+        case .region: region
+        }
+    }
+
+    /// Sets the client's group of `kind`.
+    ///
+    /// - Parameters:
+    ///   - kind: the group kind.
+    ///   - value: the reference or label, or `nil` to remove it.
+    public mutating func setGroup(_ kind: GroupSummary.Kind, _ value: String?) {
+        switch kind {
+        case .manager: manager = value
+        case .branch: branch = value
+        case .segment: segment = value
+        case .region: region = value
+        }
+    }
 
     /// Creates a client result.
     public init(ref: String, heat: Int, trend: Int, level: HeatLevel, cooling: Bool, persona: String? = nil, churnRisk: Double? = nil) {
@@ -373,16 +417,6 @@ public struct CalibrationRow: Sendable, Codable, Equatable {
     }
 }
 
-/// A feature's importance in a model.
-public struct FeatureImportance: Sendable, Codable, Equatable {
-    /// The feature's name.
-    public var feature: String
-    /// Its importance (model-specific scale).
-    public var value: Double
-
-    /// Creates a feature importance.
-    public init(feature: String, value: Double) {
-        self.feature = feature
-        self.value = value
-    }
-}
+/// A feature's importance in a model: HeatML's ``HeatML/FeatureImportance`` (`feature`, `value`),
+/// one type shared by the model code and the results document instead of a copy.
+public typealias FeatureImportance = HeatML.FeatureImportance

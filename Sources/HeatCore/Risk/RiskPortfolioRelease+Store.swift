@@ -43,7 +43,7 @@ extension RiskPortfolioRelease {
                         in store: HeatStore, now: UTCTimestamp? = nil) throws -> Recorded {
         let time = now ?? UTCTimestamp.now()
         do {
-            return try store.write { db -> Recorded in
+            let recorded = try store.write { db -> Recorded in
                 let history = try ReleaseLedger.history(role: role, in: db)
                 let released = try self.outcome(clients, previous: previous, role: role, kinds: kinds, bands: bands, source: source, history: history)
                 let data = try JSONEncoder().encode(released.section)
@@ -57,8 +57,11 @@ extension RiskPortfolioRelease {
                     role: KeyRole.keyholder.rawValue, action: AuditAction.release, inputHash: nil,
                     outputHash: Hex.encode(Array(SHA256.hash(data: data))), parameters: parameters, recordedAt: time), in: db)
                 try ReleaseLedger.record(released.groups, role: role, auditSeq: seq, recordedAt: time, in: db)
+                FaultPoint.riskReleaseBeforeCommit.reach()
                 return Recorded(outcome: released, auditSeq: seq)
             }
+            FaultPoint.riskReleaseAfterCommit.reach()
+            return recorded
         } catch let refusal as PolicyRefusal {
             try StoreRelease.recordRefusal(refusal, in: store, policy: policy, request: ReleaseRequest(role: role), now: time)
             throw refusal

@@ -30,6 +30,13 @@ public struct EncryptedFeatures: Sendable {
     public let batches: [Int: [Ciphertext<UInt64>]]
     /// SHA-256 (hex) of the inputs: the heat run's input hash, the last ciphertext row read and the windows.
     public let inputHash: String
+    /// The client directory when the features were computed (read in the same transaction as
+    /// the last ciphertext row): ``KeyHolder/decrypt(features:store:)`` and score releases refuse
+    /// once it has changed.
+    public var directory: DirectorySnapshot? = nil
+    /// The slots of clients erased before the features were computed (issue 27): zero in every
+    /// feature, and zeroed in the scores computed from them.
+    public var erasedSlots: [Int64] = []
 }
 
 extension Evaluator {
@@ -37,7 +44,9 @@ extension Evaluator {
     ///
     /// Reads the ciphertexts up to the current end of the table once for the heat run
     /// (``evaluate(store:configuration:asOf:throughSeq:)``) and once for the feature streams,
-    /// adding each weekly delta into the running sum of every window that contains its week.
+    /// adding each weekly delta once, into the running sum of the narrowest window that contains
+    /// its week; the wider (nested) windows are then completed by adding the narrower sums, so a
+    /// 52-week history costs one addition per stored delta plus three per stream and batch.
     ///
     /// - Parameters:
     ///   - store: the store (ingested with feature streams, ``Collector/encryptsFeatureStreams``).
@@ -47,7 +56,10 @@ extension Evaluator {
     /// - Throws: ``ScoringError/noFeatureStreams(path:)`` (exit 66), ``PipelineError`` for other
     ///   parameters, another packing or corrupt rows, ``StoreError``.
     public func evaluateFeatures(store: HeatStore, featureSet: ChurnFeatureSet, asOf: CalendarDate? = nil) throws -> EncryptedFeatures {
-        let limit = try store.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM ciphertexts") } ?? 0
+        let (limit, directory, erased) = try store.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM ciphertexts") ?? 0, try DirectorySnapshot.read(in: db),
+             try ClientErasure.erasedSlots(in: db))
+        }
         let run = try evaluate(store: store, configuration: featureSet.configuration, asOf: asOf, throughSeq: limit)
         guard let reference = try? ISOWeek(parsing: run.header.asOfWeek) else {
             throw PipelineError.malformed(source: "the heat run", reason: "reference week \(run.header.asOfWeek) is not an ISO week")
@@ -57,6 +69,10 @@ extension Evaluator {
         let streams = ChurnFeatureSet.Stream.allCases
         let streamIndex = Dictionary(uniqueKeysWithValues: streams.enumerated().map { ($1.packing, $0) })
         let windows = featureSet.windows
+        // Window positions from narrowest to widest, and for each age the narrowest window holding it.
+        let ascending = windows.indices.sorted { windows[$0] < windows[$1] }
+        var innermost: [Int: Int] = [:]
+        for age in 0..<(windows.max() ?? 0) { innermost[age] = ascending.first { age < windows[$0] } }
         var sums: [Int: [Ciphertext<UInt64>?]] = [:]
         var read = 0
         var lastHash: [UInt8] = []
@@ -93,7 +109,7 @@ extension Evaluator {
                 lastSeq = seq
                 lastHash = [UInt8](row.lenientBlob("row_hash") ?? Data())
                 let age = week.distance(to: reference)
-                guard age >= 0, windows.contains(where: { age < $0 }) else { continue }
+                guard let w = innermost[age] else { continue }
                 let ciphertext: Ciphertext<UInt64>
                 do throws(PipelineError) {
                     ciphertext = try Evaluator.storedCiphertext(blob, context: context, source: source)
@@ -103,26 +119,47 @@ extension Evaluator {
                 }
                 var slots = sums[batch] ?? [Ciphertext<UInt64>?](repeating: nil, count: featureSet.windowedCount)
                 sums[batch] = nil   // keep the accumulators uniquely referenced while adding in place
-                for (w, window) in windows.enumerated() where age < window {
-                    let index = featureSet.index(stream: stream, window: w)
-                    if var sum = slots[index] {
-                        slots[index] = nil
-                        Bfv64.add(&sum, ciphertext)
-                        slots[index] = sum
-                    } else {
-                        slots[index] = ciphertext
-                    }
+                // One addition per delta: into the narrowest window holding its week only; the
+                // wider windows are completed below by adding the narrower sums (nested windows).
+                let index = featureSet.index(stream: stream, window: w)
+                if var sum = slots[index] {
+                    slots[index] = nil
+                    Bfv64.add(&sum, ciphertext)
+                    slots[index] = sum
+                } else {
+                    slots[index] = ciphertext
                 }
                 sums[batch] = slots
             }
         }
         if let firstError { throw firstError }
+        // Windows are nested (all end at the reference week): window i = its own ring + window i-1.
+        for batch in Array(sums.keys) {
+            guard var slots = sums[batch] else { continue }
+            sums[batch] = nil
+            for (narrower, wider) in zip(ascending, ascending.dropFirst()) {
+                for stream in streams.indices {
+                    guard let inner = slots[featureSet.index(stream: stream, window: narrower)] else { continue }
+                    let index = featureSet.index(stream: stream, window: wider)
+                    if var sum = slots[index] {
+                        slots[index] = nil
+                        Bfv64.add(&sum, inner)
+                        slots[index] = sum
+                    } else {
+                        slots[index] = inner
+                    }
+                }
+            }
+            sums[batch] = slots
+        }
         guard read > 0 else { throw ScoringError.noFeatureStreams(path: store.path) }
         var batches: [Int: [Ciphertext<UInt64>]] = [:]
         let zero = try Self.zero(context: context, signedness: .unsigned)
         let signedZero = try Self.zero(context: context, signedness: .signed)
+        let mask = try ErasedSlotMask(erased: erased, context: context)  // erased clients (issue 27)
         for batch in Set(sums.keys).union(run.header.batches).sorted() {
-            var row = (sums[batch] ?? []).map { $0 ?? zero }
+            var row: [Ciphertext<UInt64>] = []
+            for sum in sums[batch] ?? [] { row.append(try sum.map { sum throws(PipelineError) in try mask.apply(to: sum, batch: batch) } ?? zero) }
             if row.count < featureSet.windowedCount { row = [Ciphertext<UInt64>](repeating: zero, count: featureSet.windowedCount) }
             row.append(run.heat[batch] ?? zero)
             row.append(run.trend[batch] ?? signedZero)
@@ -133,7 +170,7 @@ extension Evaluator {
         input.update(data: lastHash)
         return EncryptedFeatures(
             featureSet: featureSet, heatRun: run, referenceWeek: reference, streamCiphertextsRead: read, batches: batches,
-            inputHash: Hex.encode(input.finalize()))
+            inputHash: Hex.encode(input.finalize()), directory: directory, erasedSlots: erased)
     }
 }
 
@@ -169,9 +206,17 @@ extension KeyHolder {
     ///   - features: the evaluator's feature ciphertexts for this key holder's parameters.
     ///   - store: the store (its client directory maps slots to clients).
     /// - Returns: one row per client, by slot.
-    /// - Throws: ``PipelineError``, ``StoreError``.
+    /// - Throws: ``ScoringError/staleDirectory(source:reason:)`` (exit 65) when clients were
+    ///   ingested or removed after the features were computed; ``PipelineError``, ``StoreError``.
     public func decrypt(features: EncryptedFeatures, store: HeatStore) throws -> [ClientFeatures] {
-        let clients = try Self.directory(in: store)
+        guard let snapshot = features.directory else {
+            throw ScoringError.staleDirectory(
+                source: "the encrypted features",
+                reason: "they record no client directory (written before that check); re-run the evaluation")
+        }
+        // The directory and its snapshot come from one read, so the rows decrypted are the rows checked.
+        let (clients, current) = try Self.directoryAndSnapshot(in: store)
+        try snapshot.check(current: current, source: "the encrypted features")
         let n = context.degree
         let count = features.featureSet.names.count
         let trendIndex = features.featureSet.heatIndex + 1

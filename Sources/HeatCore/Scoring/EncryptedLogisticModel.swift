@@ -34,8 +34,35 @@ public struct EncryptedLogisticModel: Sendable, Codable, Equatable {
 
     /// The integer weights, one per ``features`` entry.
     public var weights: [Int] { integer.weights }
-    /// The integer bias.
-    public var bias: Int { integer.bias }
+    /// The integer bias on the features' own values: `score = bias + Σ weights[j] * feature[j]`.
+    ///
+    /// ``integer`` codes each feature as `feature - lowerBound` (unit steps; `trend` is signed,
+    /// so its code range is centred, ``signedLowerBound``), so this is the code-domain
+    /// ``HeatML/QuantizedLogisticRegression/bias`` minus `Σ weights[j] * lowerBound[j]`, and
+    /// `integer.score(codes: integer.codes(x))` equals ``score(features:in:)`` for every row
+    /// inside the code range.
+    public var bias: Int {
+        zip(integer.weights, integer.features).reduce(integer.bias) { $0 - $1.0 * Int($1.1.lowerBound) }
+    }
+
+    /// The lower bound of a signed feature's code range (`trend`): codes `0 ..< 65536` stand for
+    /// `-32768 ... 32767`, the centred representation the ciphertexts decode to.
+    public static let signedLowerBound = -32768
+
+    /// The names of the features that can be negative (their code range is centred).
+    public static let signedFeatures: Set<String> = ["trend"]
+
+    /// The unit-step codes of one client's features as ``integer`` reads them
+    /// (`feature - lowerBound`, never clamped), so that `integer.score(codes:)` is exactly
+    /// ``score(features:in:)``.
+    ///
+    /// - Parameters:
+    ///   - values: all features in the feature set's order.
+    ///   - featureSet: the feature set.
+    /// - Returns: one code per weight.
+    public func codes(features values: [Int], in featureSet: ChurnFeatureSet) -> [Int] {
+        zip(columnIndices(in: featureSet), integer.features).map { values[$0.0] - Int($0.1.lowerBound) }
+    }
     /// Integer scores are `scale` times the float model's log-odds, up to rounding.
     public var scale: Double { integer.scale }
 
@@ -79,12 +106,30 @@ public struct EncryptedLogisticModel: Sendable, Codable, Equatable {
         }
         let maxima = columns.map { featureSet.maximumMagnitudes[names.firstIndex(of: $0) ?? 0] }
         let limit = (Double(plaintextModulus) - 1) / 2
+        // Unit-step codes over 16 bits: 0 ... 65535 for counts, heat and sums; a centred
+        // -32768 ... 32767 for the signed trend (clamping it at 0 would score a cooling client
+        // as if its trend were flat).
+        let lowerBounds = columns.map { Self.signedFeatures.contains($0) ? Double(Self.signedLowerBound) : 0 }
+        let ranges = lowerBounds.map { $0...($0 + 65535) }
         var chosen: (QuantizedLogisticRegression, Int)?
         for weightBits in stride(from: 30, through: 2, by: -1) {
-            guard let candidate = try? QuantizedLogisticRegression(
-                coefficients: coefficients, intercept: intercept, ranges: [ClosedRange<Double>](repeating: 0...65535, count: coefficients.count),
-                bits: 16, weightBits: weightBits) else { continue }
-            let bound = zip(candidate.weights, maxima).reduce(Double(abs(candidate.bias))) { $0 + Double(abs($1.0)) * Double($1.1) }
+            guard let first = try? QuantizedLogisticRegression(
+                coefficients: coefficients, intercept: intercept, ranges: ranges, bits: 16, weightBits: weightBits) else { continue }
+            // The code-domain bias folds Σ c·lowerBound in before rounding; aim it so that the
+            // value-domain bias (code bias - Σ w·lowerBound) is round(intercept · scale), as
+            // accurate as without the shift.
+            let shift = zip(first.weights, lowerBounds).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+            let exact = zip(coefficients, lowerBounds).reduce(0.0) { $0 + $1.0 * $1.1 }
+            let target = (intercept * first.scale).rounded() + shift
+            let adjusted = target / first.scale - exact
+            var candidate = first
+            if adjusted.isFinite, let aimed = try? QuantizedLogisticRegression(
+                coefficients: coefficients, intercept: adjusted, ranges: ranges, bits: 16, weightBits: weightBits),
+               aimed.weights == first.weights, aimed.scale == first.scale {
+                candidate = aimed
+            }
+            let valueBias = zip(candidate.weights, candidate.features).reduce(candidate.bias) { $0 - $1.0 * Int($1.1.lowerBound) }
+            let bound = zip(candidate.weights, maxima).reduce(Double(abs(valueBias))) { $0 + Double(abs($1.0)) * Double($1.1) }
             if bound <= limit || weightBits == 2 {
                 chosen = (candidate, Int(min(bound, Double(Int.max / 2))))
                 if bound <= limit { break }

@@ -63,6 +63,31 @@ public struct ScoreRelease: Sendable, Codable, Equatable {
     public var groups: [GroupBands]
     /// Groups withheld because they have fewer than the policy's `minGroupSize` clients.
     public var suppressedGroups: Int
+    /// The differential-privacy epsilon spent on the band counts, `nil` for exact counts.
+    public var epsilon: Double? = nil
+    /// The noise mechanism of noisy band counts (``DiscreteLaplace/mechanismName``).
+    public var mechanism: String? = nil
+    /// The scale (`1 / ε` per group kind) of each noisy band count.
+    public var noiseScale: Double? = nil
+    /// Every group withheld and the rule that withheld it (`minGroupSize`, `differencing`,
+    /// `differencing.identical`, `dp.maxNoiseShare`), naming the group's kind and masked reference.
+    public var withheld: [Withholding]? = nil
+    /// The release's audit entry (its sequence number in the store's audit log).
+    public var auditRun: String? = nil
+    /// The kind of model the scores come from: `gbdt` for boosted trees, absent for the
+    /// logistic churn model.
+    public var modelKind: String? = nil
+
+    /// The release as canonical JSON (sorted keys, pretty-printed): the bytes `heatctl scores
+    /// release` writes and whose SHA-256 the audit entry records.
+    ///
+    /// - Returns: the JSON bytes.
+    /// - Throws: an encoding error (not expected: every field is finite or `nil`).
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
 
     /// The band of a probability.
     ///
@@ -97,43 +122,82 @@ extension KeyHolder {
     ///   - store: the store.
     ///   - manager: release only this manager's clients, or `nil` for all.
     /// - Returns: one score per client, by slot (clients of batches without ciphertexts get the bias).
-    /// - Throws: ``PipelineError``, ``StoreError``.
+    /// - Throws: ``ScoringError/staleDirectory(source:reason:)`` (exit 65) when the run carries no
+    ///   directory snapshot or clients were ingested or removed after `evaluate --model` (their
+    ///   slots would decrypt to the bias); ``PipelineError``, ``StoreError``.
     public func decrypt(scores run: EncryptedScoreRun, store: HeatStore, manager: Pseudonym? = nil) throws -> [DecryptedScore] {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
-        let clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
+        // The directory and its snapshot come from one read, so the rows decrypted are the rows checked.
+        let (directory, snapshot) = try Self.directoryAndSnapshot(in: store)
+        try run.checkDirectory(current: snapshot, source: "the scores")
+        let bias = run.header.model.bias
+        return try decryptScores(
+            run.scores, clients: directory.filter { manager == nil || $0.manager == manager }.map { ($0.client, $0.slot) },
+            masked: manager != nil
+        ) { _, members in members.map { DecryptedScore(pseudonym: $0.client, slot: $0.slot, score: bias) } }
+    }
+
+    /// Decrypts score ciphertexts for the given clients, batch by batch: the one slot walk of
+    /// logistic and tree scores. With `masked`, each batch is first multiplied by a mask keeping
+    /// only these clients' slots, so no other client's score is decrypted.
+    ///
+    /// - Parameters:
+    ///   - scores: the score ciphertexts by batch.
+    ///   - clients: the clients to decrypt (pseudonym and slot).
+    ///   - masked: mask each batch to the clients' slots first.
+    ///   - position: a client's position in the ciphertexts from its directory slot (batch
+    ///     `position / N`, slot `position % N`): the slot itself (default), or its dense position
+    ///     for tree scores encoded in ``TreeSlotLayout/dense``.
+    ///   - missing: the scores of a batch without a ciphertext (or a refusal).
+    /// - Returns: one score per client, by slot.
+    /// - Throws: what `missing` throws, ``PipelineError``.
+    func decryptScores(
+        _ scores: [Int: Ciphertext<UInt64>], clients: [(client: Pseudonym, slot: Int64)], masked: Bool,
+        position: (Int64) -> Int64 = { $0 },
+        missing: (_ batch: Int, _ members: [(client: Pseudonym, slot: Int64)]) throws -> [DecryptedScore]
+    ) throws -> [DecryptedScore] {
         let n = context.degree
         var byBatch: [Int: [(client: Pseudonym, slot: Int64)]] = [:]
-        for client in clients { byBatch[Int(client.slot) / n, default: []].append((client.client, client.slot)) }
+        var at: [Int64: Int] = [:]   // directory slot -> slot within its batch
+        for client in clients {
+            let p = Int(position(client.slot))
+            guard p >= 0 else {
+                throw PipelineError.malformed(source: "the scores", reason: "field coverage: a client to decrypt has no position in the ciphertexts")
+            }
+            at[client.slot] = p % n
+            byBatch[p / n, default: []].append(client)
+        }
         var result: [DecryptedScore] = []
         for batch in byBatch.keys.sorted() {
             guard let members = byBatch[batch] else { continue }
-            guard let ciphertext = run.scores[batch] else {
-                result += members.map { DecryptedScore(pseudonym: $0.client, slot: $0.slot, score: run.header.model.bias) }
+            guard let ciphertext = scores[batch] else {
+                result += try missing(batch, members)
                 continue
             }
             var mask: [Bool]?
-            if manager != nil {
+            if masked {
                 var keep = [Bool](repeating: false, count: n)
-                for member in members { keep[Int(member.slot) % n] = true }
+                for member in members { if let index = at[member.slot] { keep[index] = true } }
                 mask = keep
             }
             let slots = try decryptSlots(ciphertext, mask: mask, signed: true)
             slotObserver?(slots)
             for member in members {
-                result.append(DecryptedScore(pseudonym: member.client, slot: member.slot, score: Int(slots[Int(member.slot) % n])))
+                guard let index = at[member.slot] else { continue }   // every member was placed above
+                result.append(DecryptedScore(pseudonym: member.client, slot: member.slot, score: Int(slots[index])))
             }
         }
         return result.sorted { $0.slot < $1.slot }
     }
 
-    /// The smallest remaining noise budget (bits) over the score ciphertexts.
+    /// The smallest remaining noise budget (bits) over the score ciphertexts (logistic or tree scores).
     ///
     /// - Parameter scores: the evaluator's scores.
     /// - Returns: the budget in bits (0 when there are no ciphertexts).
     /// - Throws: ``PipelineError/fhe(_:)``.
-    public func noiseBudget(of scores: EncryptedScoreRun) throws(PipelineError) -> Int {
+    public func noiseBudget<Header>(of scores: EncryptedScores<Header>) throws(PipelineError) -> Int {
         var budget = Int.max
         do {
             for ciphertext in scores.scores.values {
@@ -143,76 +207,5 @@ extension KeyHolder {
             throw .fhe(error)
         }
         return budget == Int.max ? 0 : budget
-    }
-
-    /// Decrypts the scores and releases what the policy allows the role.
-    ///
-    /// - Parameters:
-    ///   - run: the evaluator's scores.
-    ///   - store: the store.
-    ///   - policy: the release policy.
-    ///   - role: the requesting role.
-    ///   - manager: for a role with `clients: own`, the manager whose clients are released.
-    ///   - bandCuts: two ascending probability cut points (default 0.3 and 0.6).
-    /// - Returns: the release.
-    /// - Throws: ``PolicyRefusal`` (exit 77) when the role may receive neither clients nor groups,
-    ///   asks for its own clients without `manager`, or requires differential-privacy noise (not
-    ///   yet applied to score bands); ``PipelineError``, ``StoreError``.
-    public func releaseScores(
-        run: EncryptedScoreRun, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
-        bandCuts: [Double] = ScoreRelease.defaultCuts
-    ) throws -> ScoreRelease {
-        let permissions = try policy.permissions(for: role)
-        guard permissions.clients != .none || !permissions.groups.isEmpty else {
-            throw PolicyRefusal(rule: "roles.\(role)", reason: "the role may receive neither per-client scores nor group summaries")
-        }
-        if permissions.budget?.required == true {
-            throw PolicyRefusal(rule: "roles.\(role).dp.required", reason: "the role must receive noisy counts, and score-band counts are released without noise (not yet implemented)")
-        }
-        if permissions.clients == .own && manager == nil && permissions.groups.isEmpty {
-            throw PolicyRefusal(rule: "roles.\(role).clients", reason: "the role sees only its own clients: name the manager")
-        }
-        let model = run.header.model
-        let entries = try ClientDirectory.entries(in: store)
-        let byPseudonym = Dictionary(entries.map { ($0.pseudonym, $0) }, uniquingKeysWith: { first, _ in first })
-        var release = ScoreRelease(
-            role: role, policy: policy.name, asOfWeek: run.header.asOfWeek, features: model.features, bandCuts: bandCuts,
-            clients: nil, groups: [], suppressedGroups: 0)
-        if !permissions.groups.isEmpty {
-            let scores = try decrypt(scores: run, store: store)
-            var members: [String: [String: [String]]] = [:]   // kind -> group ref -> bands
-            for score in scores {
-                guard let entry = byPseudonym[score.pseudonym.hex] else { continue }
-                let band = ScoreRelease.band(of: model.probability(score: score.score), cuts: bandCuts)
-                let groups: [(GroupSummary.Kind, String?)] = [
-                    (.manager, entry.manager), (.branch, entry.branch), (.segment, entry.segment), (.region, entry.region),
-                ]
-                for (kind, ref) in groups where permissions.groups.contains(kind) {
-                    guard let ref else { continue }
-                    members[kind.rawValue, default: [:]][ref, default: []].append(band)
-                }
-            }
-            for kind in members.keys.sorted() {
-                for (ref, bands) in (members[kind] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                    guard bands.count >= policy.minGroupSize else {
-                        release.suppressedGroups += 1
-                        continue
-                    }
-                    var counts = Dictionary(uniqueKeysWithValues: ScoreRelease.bandNames.map { ($0, 0) })
-                    for band in bands { counts[band, default: 0] += 1 }
-                    release.groups.append(.init(kind: kind, ref: ref, clients: bands.count, bands: counts))
-                }
-            }
-        }
-        if permissions.clients == .all || (permissions.clients == .own && manager != nil) {
-            let scores = try decrypt(scores: run, store: store, manager: permissions.clients == .own ? manager : nil)
-            release.clients = scores.map { score in
-                let probability = model.probability(score: score.score)
-                return ScoreRelease.ClientScore(
-                    ref: byPseudonym[score.pseudonym.hex]?.ref ?? score.pseudonym.displayRef, score: score.score,
-                    probability: probability, band: ScoreRelease.band(of: probability, cuts: bandCuts))
-            }
-        }
-        return release
     }
 }

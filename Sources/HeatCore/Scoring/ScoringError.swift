@@ -26,12 +26,16 @@ public enum ScoringError: ClassifiedError, Equatable {
     case badLabels(path: String, line: Int, field: String, reason: String)
     /// A file could not be read or written.
     case io(path: String, reason: String)
+    /// Encrypted features or scores were computed on another client directory than the store's
+    /// now (clients ingested or removed since `heatctl evaluate --model`), or carry none.
+    case staleDirectory(source: String, reason: String)
 
     public var category: ErrorCategory {
         switch self {
         case .invalidWindows: .configuration
         case .noFeatureStreams: .noInput
         case .unsupportedModel, .badLabels: .dataError
+        case .staleDirectory: .dataError
         case .scoreTooLarge: .unavailable
         case .io: .ioError
         }
@@ -51,6 +55,8 @@ public enum ScoringError: ClassifiedError, Equatable {
             "\(path):\(line): field \(field): \(reason)"
         case .io(let path, let reason):
             "\(path): \(reason)"
+        case .staleDirectory(let source, let reason):
+            "\(source): refusing stale encrypted results: \(reason)"
         }
     }
 
@@ -64,6 +70,8 @@ public enum ScoringError: ClassifiedError, Equatable {
                 ?? "use fewer features or smaller feature windows"
         case .badLabels: "the labels file needs a header with client_id and churned (true/false or 1/0)"
         case .io: nil
+        case .staleDirectory:
+            "re-run `heatctl evaluate --store DB --keys keys/evaluator --model FILE --out run.heat --scores-out scores.heat` on the current store, then release again"
         }
     }
 }

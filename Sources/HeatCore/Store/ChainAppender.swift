@@ -24,13 +24,8 @@ final class ChainAppender {
     /// - Throws: a GRDB `DatabaseError` if the table cannot be read.
     init(_ db: Database, table: ChainedTable) throws {
         self.table = table
-        if let row = try Row.fetchOne(db, sql: "SELECT seq, row_hash FROM \(table.name) ORDER BY seq DESC LIMIT 1") {
-            lastSeq = row.lenientInteger(at: 0) ?? 0
-            lastHash = [UInt8](row.lenientBlob(at: 1) ?? Data())
-        } else {
-            lastSeq = 0
-            lastHash = table.genesisHash
-        }
+        // The last stored row, or the anchor of rows dropped at the end under a tombstone (issue 27).
+        (lastSeq, lastHash) = try table.lastLink(in: db)
         let columns = ["seq"] + table.columns + ["prev_hash", "row_hash"]
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         statement = try db.cachedStatement(

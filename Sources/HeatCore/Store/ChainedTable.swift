@@ -137,6 +137,8 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         .ciphertexts, .collectorState,
         // v5-operations (issue 27)
         .retentionTombstones, .keyTransitions,
+        // v6-lifecycle (issue 27, rest)
+        .clientErasures,
     ]
 
     /// The chains a signed head covers: every ``registered`` table (not ``signedHeads`` itself).

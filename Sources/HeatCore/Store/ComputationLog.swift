@@ -39,7 +39,26 @@ public enum ComputationLog {
     /// - Throws: ``StoreError``.
     @discardableResult
     public static func record(_ run: ComputationRun, role: KeyRole, in store: HeatStore) throws -> Int64 {
+        try record(run, role: role, in: store, checking: { _ in })
+    }
+
+    /// Records a computation and its audit entry in one transaction, after `check` has passed
+    /// inside that same transaction (scores re-check that the client directory is still the one
+    /// they were computed on, so nothing can be ingested between the check and the record).
+    ///
+    /// - Parameters:
+    ///   - run: the run.
+    ///   - role: the role that ran it (usually `evaluator`).
+    ///   - store: the store.
+    ///   - check: runs first in the write transaction; what it throws aborts the record.
+    /// - Returns: the run's number.
+    /// - Throws: what `check` throws, ``StoreError``.
+    @discardableResult
+    public static func record(
+        _ run: ComputationRun, role: KeyRole, in store: HeatStore, checking check: (Database) throws -> Void
+    ) throws -> Int64 {
         try store.write { db in
+            try check(db)
             let seq = try append(run, in: db)
             var parameters = run.parameters
             parameters["run"] = String(seq)
@@ -48,6 +67,7 @@ public enum ComputationLog {
                 role: role.rawValue, action: AuditAction.computation, inputHash: run.inputHash,
                 outputHash: run.outputHash, parameters: parameters), in: db)
             if run.kind.hasPrefix("evaluate") { FaultPoint.evaluateBeforeCommit.reach() }
+            if run.kind == "score" { FaultPoint.scoreBeforeCommit.reach() }
             return seq
         }
     }

@@ -34,6 +34,16 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case releaseBeforeCommit = "release.before-commit"
     /// Release: committed, the results file not yet written.
     case releaseAfterCommit = "release.after-commit"
+    /// Risk-portfolio release (`heatctl risk portfolio --store`): the audit and ledger rows
+    /// written, not committed.
+    case riskReleaseBeforeCommit = "risk-release.before-commit"
+    /// Risk-portfolio release: committed, the portfolio file not yet written.
+    case riskReleaseAfterCommit = "risk-release.after-commit"
+    /// Encrypted-score run (`heatctl evaluate --model`): the computation and audit rows of the
+    /// `score` run written, not committed (the heat evaluation before it is already committed).
+    case scoreBeforeCommit = "score.before-commit"
+    /// Encrypted-score run: committed, the scores file not yet written.
+    case scoreAfterCommit = "score.after-commit"
 
     /// The environment variable that arms one point.
     public static let environmentVariable = "HEAT_FAULT_POINT"

@@ -99,7 +99,9 @@ public final class HeatStore: Sendable {
     }
 
     /// Opens a store for reading only over any GRDB reader (for example a read-only
-    /// `DatabaseQueue`, or a `DatabasePool`'s snapshot); no migration.
+    /// `DatabaseQueue`, or a `DatabasePool`'s snapshot); no migration. The store is read-only at the
+    /// SQLite level as well, even over a reader that can write: it never writes, and every access
+    /// runs inside GRDB's `read`, which SQLite executes with `PRAGMA query_only`.
     ///
     /// - Parameters:
     ///   - reader: the database connection(s).

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 5
+    public static let currentVersion = 6
 
     /// The `CREATE TABLE` statement of a chained table.
     static func createStatement(for table: ChainedTable) -> String {
@@ -91,6 +91,11 @@ public enum StoreSchema {
             try createChainedTable(.retentionTombstones, in: db)
             try createChainedTable(.keyTransitions, in: db)
             try db.execute(sql: "PRAGMA user_version = 5")
+        }
+        // Issue 27 (rest): signed client erasures (directory tombstones).
+        migrator.registerMigration("v6-lifecycle") { db in
+            try createChainedTable(.clientErasures, in: db)
+            try db.execute(sql: "PRAGMA user_version = 6")
         }
         return migrator
     }

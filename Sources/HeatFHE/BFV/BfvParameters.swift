@@ -123,6 +123,8 @@ public struct BfvParameters: Sendable, Hashable {
         let all = keyModuli
         guard Set(all).count == all.count else { throw .invalidParameters("the moduli \(all) are not distinct") }
         for q in all {
+            // A zero or one modulus (a crafted header) is refused before `q - 1` is computed.
+            guard q >= 2 else { throw .invalidModulus(q, reason: "a modulus must be a prime of at least 2") }
             guard q < (UInt64(1) << UInt64(maxBits)) else {
                 throw .invalidModulus(q, reason: "\(scalarWidth.rawValue)-bit residues need moduli below 2^\(maxBits)")
             }

@@ -11,6 +11,7 @@
 /// | `n8192-logq217-logt25` | 8192 | 3 x 54 bits | 55 bits | 33538049 |
 /// | `n8192-logq217-logt41` | 8192 | 3 x 54 bits | 55 bits | 2199023190017 |
 /// | `n16384-logq434-logt30` | 16384 | 6 x 62 bits | 62 bits | 1073643521 |
+/// | `n16384-logq248-logt41` | 16384 | 3 x 62 bits | 62 bits | 2199023190017 |
 /// | `n16384-logq434-logt60` | 16384 | 6 x 62 bits | 62 bits | 1152921504606748673 |
 ///
 /// Every `t` is a prime `= 1 mod 2N`, so all presets support batching. The two `logt41` / `logt60`
@@ -43,6 +44,13 @@ extension BfvParameters {
                 4_611_686_018_427_322_369, 4_611_686_018_427_289_601, 4_611_686_018_425_815_041,
                 4_611_686_018_424_733_697, 4_611_686_018_423_881_729, 4_611_686_018_423_390_209,
             ],
+            specialModulus: 4_611_686_018_423_062_529, scalarWidth: .bits64),
+        // The aggregates' preset (issue 14): t = 2^41 as above (also 1 mod 2 * 16384) on three of
+        // the 62-bit primes below, so the worst-case noise of masked sums and rotate-and-add stays
+        // more than 40 bits under the flood (`BfvNoiseBound`), at half the key-switch cost of six primes.
+        BfvParameters(
+            degree: 16384, plaintextModulus: 2_199_023_190_017,
+            ciphertextModuli: [4_611_686_018_427_322_369, 4_611_686_018_427_289_601, 4_611_686_018_425_815_041],
             specialModulus: 4_611_686_018_423_062_529, scalarWidth: .bits64),
         BfvParameters(
             degree: 16384, plaintextModulus: 1_152_921_504_606_748_673,

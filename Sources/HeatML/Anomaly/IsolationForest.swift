@@ -39,6 +39,9 @@ public struct IsolationForest: Sendable, Codable, Equatable {
 
     /// The fitted trees.
     public private(set) var trees: [IsolationTree] = []
+    /// The number of trees the fitted forest holds (``estimators`` once fitted; the same name as
+    /// ``GradientBoostedTrees/treeCount``).
+    public var treeCount: Int { trees.count }
     /// The feature count seen at fit time.
     public private(set) var featureCount = 0
     /// The subsample size used (the `ψ` of the score's normaliser).

@@ -109,13 +109,10 @@ public struct CalibratedModel: Sendable, Codable, Equatable {
         let inner = rows.map { folds[$0] }
         let distinct = Array(Set(inner)).sorted()
         guard distinct.count >= 2 else { throw .badFolds(source: table.source, reason: "calibration needs at least two folds in the training rows") }
-        var margins = [Double](repeating: 0, count: rows.count)
-        for fold in distinct {
-            let trainPositions = inner.indices.filter { inner[$0] != fold }
-            let testPositions = inner.indices.filter { inner[$0] == fold }
+        let margins = try CrossValidation.outOfFold(folds: inner, placeholder: 0.0) {
+            (_: Int, trainPositions: [Int], testPositions: [Int]) throws(HeatMLError) -> [Double] in
             let pipeline = try fitPipeline(specification, table: table, target: target, targetName: targetName, features: features, rows: trainPositions.map { rows[$0] })
-            let p = try pipeline.predictProbabilities(table.selectingRows(testPositions.map { rows[$0] }))
-            for (position, value) in zip(testPositions, p) { margins[position] = logit(value) }
+            return try pipeline.predictProbabilities(table.selectingRows(testPositions.map { rows[$0] })).map(logit)
         }
         let labels = rows.map { target.labels[$0] }
         let choice = try ProbabilityCalibrator.choose(margins: margins, labels: labels, folds: inner, methods: methods)
@@ -136,22 +133,16 @@ public struct CalibratedModel: Sendable, Codable, Equatable {
     /// The nested evaluation: for each outer fold, a calibrated model fitted on the other folds
     /// (inner folds = the remaining outer folds) scores the fold.
     static func evaluation(_ specification: ModelSpecification, table: DataTable, target: BinaryTarget, targetName: String, features: [String], folds: [Int], methods: [ProbabilityCalibrator.Method]) throws(HeatMLError) -> CalibrationEvaluation {
-        var calibrated = [Double](repeating: .nan, count: table.rowCount)
-        var raw = [Double](repeating: .nan, count: table.rowCount)
         var chosen: [String] = []
-        for fold in Array(Set(folds)).sorted() {
-            let train = folds.indices.filter { folds[$0] != fold }
-            let test = folds.indices.filter { folds[$0] == fold }
+        let scored = try CrossValidation.outOfFold(folds: folds, placeholder: (raw: Double.nan, calibrated: Double.nan)) {
+            (_: Int, train: [Int], test: [Int]) throws(HeatMLError) -> [(raw: Double, calibrated: Double)] in
             let model = try fitRows(specification, table: table, target: target, targetName: targetName, features: features, rows: train, folds: folds, methods: methods)
-            let testTable = table.selectingRows(test)
-            let p = try model.pipeline.predictProbabilities(testTable)
-            for (row, value) in zip(test, p) {
-                raw[row] = value
-                calibrated[row] = model.calibrator.probability(margin: logit(value))
-            }
             chosen.append(model.calibrator.method.rawValue)
+            return try model.pipeline.predictProbabilities(table.selectingRows(test)).map { value in
+                (raw: value, calibrated: model.calibrator.probability(margin: logit(value)))
+            }
         }
-        return try CalibrationEvaluation(labels: target.labels, calibrated: calibrated, uncalibrated: raw, methodPerFold: chosen)
+        return try CalibrationEvaluation(labels: target.labels, calibrated: scored.map(\.calibrated), uncalibrated: scored.map(\.raw), methodPerFold: chosen)
     }
 
     /// Saves the model in an envelope of kind `.riskModel`, atomically.
@@ -181,6 +172,7 @@ public struct CalibratedModel: Sendable, Codable, Equatable {
         }
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try HeatMLError.checkJSONModelSize(envelope.payload, source: url.path)
         let model: CalibratedModel
         do { model = try decoder.decode(CalibratedModel.self, from: envelope.payload) } catch { throw .badModel(source: url.path, reason: "\(error)") }
         guard model.formatVersion <= currentFormatVersion else {

@@ -83,11 +83,10 @@ public enum ProbabilityCalibrator: Sendable, Codable, Equatable {
         }
         var losses: [Method: Double] = [:]
         for method in methods {
-            var predictions = [Double](repeating: 0.5, count: margins.count)
-            for fold in distinct {
-                let train = folds.indices.filter { folds[$0] != fold }
+            let predictions = try CrossValidation.outOfFold(folds: folds, placeholder: 0.5) {
+                (_: Int, train: [Int], test: [Int]) throws(HeatMLError) -> [Double] in
                 let calibrator = try fit(method, margins: train.map { margins[$0] }, labels: train.map { labels[$0] })
-                for i in folds.indices where folds[i] == fold { predictions[i] = calibrator.probability(margin: margins[i]) }
+                return test.map { calibrator.probability(margin: margins[$0]) }
             }
             losses[method] = try logLoss(labels: labels, probabilities: predictions)
         }

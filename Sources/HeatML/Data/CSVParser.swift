@@ -45,13 +45,28 @@ public enum CSVParser {
     /// - Returns: every non-blank record, header included.
     /// - Throws: as ``parse(_:source:)``.
     public static func parse(_ bytes: [UInt8], source: String, limits: ReaderLimits) throws(HeatMLError) -> [Record] {
+        try parse(contiguous: bytes, source: source, limits: limits)
+    }
+
+    /// Parses CSV bytes held in any zero-based contiguous collection (an array, or the bytes of a
+    /// memory-mapped file), without copying them first.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file content (UTF-8, an optional BOM), indexed from 0.
+    ///   - source: the name used in error messages.
+    ///   - limits: the per-record bounds.
+    /// - Returns: every non-blank record, header included.
+    /// - Throws: as ``parse(_:source:)``.
+    static func parse<Bytes: RandomAccessCollection>(
+        contiguous bytes: Bytes, source: String, limits: ReaderLimits
+    ) throws(HeatMLError) -> [Record] where Bytes.Element == UInt8, Bytes.Index == Int {
         let maximumFields = limits[.fieldCount]
         let maximumBytes = limits[.lineBytes]
         var records: [Record] = []
         var fields: [String] = []
         var field: [UInt8] = []
-        var index = 0
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
+        var index = bytes.startIndex
+        if bytes.count >= 3, bytes[index] == 0xEF, bytes[index + 1] == 0xBB, bytes[index + 2] == 0xBF { index += 3 }
         var line = 1
         var recordLine = 1
         var inQuotes = false
@@ -80,11 +95,11 @@ public enum CSVParser {
             field.removeAll(keepingCapacity: true)
         }
 
-        while index < bytes.count {
+        while index < bytes.endIndex {
             let byte = bytes[index]
             if inQuotes {
                 if byte == UInt8(ascii: "\"") {
-                    if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\"") {
+                    if index + 1 < bytes.endIndex, bytes[index + 1] == UInt8(ascii: "\"") {
                         try checkLength()
                         field.append(byte)
                         index += 2
@@ -108,7 +123,7 @@ public enum CSVParser {
             case UInt8(ascii: ","):
                 try finishField()
                 recordHasContent = true
-            case UInt8(ascii: "\r") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n"):
+            case UInt8(ascii: "\r") where index + 1 < bytes.endIndex && bytes[index + 1] == UInt8(ascii: "\n"):
                 break
             case UInt8(ascii: "\n"):
                 if recordHasContent || !field.isEmpty {

@@ -44,6 +44,14 @@ public struct Matrix: Sendable, Codable, Equatable {
         self.values = columns.flatMap { $0 }
     }
 
+    /// Creates a matrix from column-major values (`values.count == rows * columns`, checked by the caller).
+    init(rows: Int, columns: Int, values: [Double]) {
+        precondition(values.count == rows * columns, "Matrix(rows:columns:values:) needs rows * columns values")
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
     /// Creates a matrix from its rows (convenient in tests and examples).
     ///
     /// - Parameter rows: the rows, all of the same length.

@@ -94,9 +94,8 @@ public enum CrossValidation {
             throw .invalidParameter(name: "features", value: "none", reason: "\(table.source) has no feature column besides the target, identifiers and excluded columns")
         }
         var results: [FoldResult] = []
-        var outOfFold = [Double](repeating: .nan, count: table.rowCount)
-        for fold in 0..<folds.count {
-            let (trainRows, testRows) = folds.split(fold)
+        let outOfFold = try CrossValidation.outOfFold(folds: folds.assignment, placeholder: Double.nan) {
+            (fold: Int, trainRows: [Int], testRows: [Int]) throws(HeatMLError) -> [Double] in
             let trainLabels = trainRows.map { encoded.labels[$0] }
             let testLabels = testRows.map { encoded.labels[$0] }
             for (part, labels) in [("training", trainLabels), ("test", testLabels)] where Set(labels).count < 2 {
@@ -106,10 +105,10 @@ public enum CrossValidation {
                                                values: trainLabels.map { $0 == 1 ? encoded.positiveLabel : encoded.negativeLabel }, column: target)
             let pipeline = try ModelPipeline.fit(specification, on: table.selectingRows(trainRows), target: trainTarget, targetName: target, features: features, settings: settings)
             let probabilities = try pipeline.predictProbabilities(table.selectingRows(testRows))
-            for (row, p) in zip(testRows, probabilities) { outOfFold[row] = p }
             results.append(FoldResult(fold: fold, trainRows: trainRows.count, testRows: testRows.count,
                                       metrics: try MetricSummary(labels: testLabels, probabilities: probabilities, threshold: threshold)))
             foldCompleted?(fold + 1)
+            return probabilities
         }
         let pooled = try MetricSummary(labels: encoded.labels, probabilities: outOfFold, threshold: threshold)
         return Result(folds: results, pooled: pooled, outOfFold: outOfFold)

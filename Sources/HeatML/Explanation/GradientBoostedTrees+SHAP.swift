@@ -5,15 +5,15 @@ extension GradientBoostedTrees {
     /// row, base value plus contributions equals ``predictMargins(_:)`` up to rounding.
     ///
     /// ```swift
-    /// let (base, rows) = try model.shapValues(x)
+    /// let (base, rows) = try model.contributions(x)
     /// ```
     ///
     /// - Parameter x: features with the column count seen at fit time (`.nan` for missing).
     /// - Returns: the base value and one contribution array per row.
     /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
-    public func shapValues(_ x: Matrix) throws(HeatMLError) -> (expectedValue: Double, rows: [[Double]]) {
+    public func contributions(_ x: Matrix) throws(HeatMLError) -> (expectedValue: Double, rows: [[Double]]) {
         guard !trees.isEmpty, x.columns == featureCount else {
-            throw .shapeMismatch(context: "GradientBoostedTrees.shapValues", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
+            throw .shapeMismatch(context: "GradientBoostedTrees.contributions", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
         }
         let base = trees.reduce(initialMargin) { $0 + TreeSHAP.expectedValue(of: $1) }
         var buffer = TreeSHAP.makeBuffer(depth: trees.map(\.depth).max() ?? 0)
@@ -26,5 +26,15 @@ extension GradientBoostedTrees {
             rows.append(phi)
         }
         return (base, rows)
+    }
+
+    /// The TreeSHAP values of every feature for every row (the former name of ``contributions(_:)``).
+    ///
+    /// - Parameter x: features with the column count seen at fit time.
+    /// - Returns: the base value and one contribution array per row.
+    /// - Throws: as ``contributions(_:)``.
+    @available(*, deprecated, renamed: "contributions(_:)", message: "explanations have one name across HeatML classifiers")
+    public func shapValues(_ x: Matrix) throws(HeatMLError) -> (expectedValue: Double, rows: [[Double]]) {
+        try contributions(x)
     }
 }

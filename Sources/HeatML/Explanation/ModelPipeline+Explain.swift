@@ -14,15 +14,6 @@ extension ModelPipeline {
     ///   ``HeatMLError/badCell(source:line:column:value:expected:)`` for text in a numeric column,
     ///   ``HeatMLError/shapeMismatch(context:expected:found:)`` for an unfitted model.
     public func explain(_ table: DataTable) throws(HeatMLError) -> Explanation {
-        let x = try transformer.transform(table)
-        let names = transformer.featureNames
-        switch model {
-        case let .logistic(regression):
-            let (base, rows) = try regression.contributions(x)
-            return Explanation(featureNames: names, expectedValue: base, contributions: rows, margins: try regression.decisionFunction(x))
-        case let .gbdt(boosted):
-            let (base, rows) = try boosted.shapValues(x)
-            return Explanation(featureNames: names, expectedValue: base, contributions: rows, margins: try boosted.predictMargins(x))
-        }
+        try model.classifier.explain(transformer.transform(table), featureNames: transformer.featureNames)
     }
 }

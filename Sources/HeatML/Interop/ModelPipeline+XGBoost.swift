@@ -32,7 +32,7 @@ extension ModelPipeline {
             throw HeatMLError.duplicateColumn(source: url.path, column: duplicate)
         }
         let steps = imported.featureNames.map { ColumnTransformer.Step.numeric(column: $0, type: .numeric, imputer: nil, scaler: nil) }
-        let transformer = ColumnTransformer(steps: steps, options: ModelSpecification.gbdt(imported.model).preprocessing)
+        let transformer = ColumnTransformer(steps: steps, options: GradientBoostedTrees.preprocessing)
         let pipeline = ModelPipeline(target: target, positiveLabel: positiveLabel, negativeLabel: negativeLabel, transformer: transformer,
                                      model: .gbdt(imported.model), trainingRows: 0)
         try pipeline.validate(source: url.path)

@@ -225,9 +225,18 @@ public struct TransactionLogReader: Sendable {
         } catch {
             throw .limitExceeded(error)
         }
+        // Mapped (not copied) when the file system allows it, and parsed in place: the file's
+        // bytes are held in memory at most once.
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription) }
-        return try read(bytes: [UInt8](data), source: path)
+        do {
+            data = try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw .unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+        let result = data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            Result { () throws(LifetimesError) -> TransactionLog in try read(contiguous: raw, source: path) }
+        }
+        return try result.get()
     }
 
     /// Reads CSV bytes.
@@ -238,9 +247,16 @@ public struct TransactionLogReader: Sendable {
     /// - Returns: the log with its rejects.
     /// - Throws: ``LifetimesError``.
     public func read(bytes: [UInt8], source: String) throws(LifetimesError) -> TransactionLog {
+        try read(contiguous: bytes, source: source)
+    }
+
+    /// Reads CSV bytes from any zero-based contiguous collection (an array or a mapped file).
+    func read<Bytes: RandomAccessCollection>(
+        contiguous bytes: Bytes, source: String
+    ) throws(LifetimesError) -> TransactionLog where Bytes.Element == UInt8, Bytes.Index == Int {
         let records: [CSVParser.Record]
         do {
-            records = try CSVParser.parse(bytes, source: source)
+            records = try CSVParser.parse(contiguous: bytes, source: source, limits: .current)
         } catch {
             switch error {
             case .unterminatedQuote(_, let line):

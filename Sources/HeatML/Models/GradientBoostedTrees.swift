@@ -33,8 +33,7 @@ import HeatEnvelope
 /// training values, and `gamma` is applied when a split is chosen rather than by post-pruning.
 ///
 /// ```swift
-/// var model = GradientBoostedTrees(rounds: 100, maxDepth: 4, learningRate: 0.3)
-/// try model.fit(x, labels: y)
+/// let model = try GradientBoostedTrees.fit(x, labels: y, parameters: GradientBoostedTrees(rounds: 100, maxDepth: 4))
 /// let p = try model.predictProbabilities(x)
 /// ```
 public struct GradientBoostedTrees: Classifier, Equatable {
@@ -93,6 +92,9 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     public private(set) var trees: [RegressionTree] = []
     /// The number of features seen at fit time.
     public private(set) var featureCount = 0
+    /// The number of trees the fitted model holds (``rounds``, or fewer after early stopping; the
+    /// same name as ``IsolationForest/treeCount``).
+    public var treeCount: Int { trees.count }
     /// The validation loss after each round, when a validation set was given.
     public private(set) var validationLosses: [Double] = []
     /// The 0-based round with the lowest validation loss, when a validation set was given.
@@ -180,10 +182,33 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
     /// - Throws: ``HeatMLError`` for invalid hyper-parameters, weights, shapes or a single class.
     public mutating func fit(_ x: Matrix, labels: [Int], weights: [Double]?, validation: (x: Matrix, labels: [Int])?) throws(HeatMLError) {
+        try fit(FeatureColumns(x), labels: labels, weights: weights, validation: validation.map { (x: FeatureColumns($0.x), labels: $0.labels) })
+    }
+
+    /// Fits a binary classifier on compact features (one-hot features as one code per row), with
+    /// sample weights and optional early stopping.
+    ///
+    /// The same model, bit for bit, as ``fit(_:labels:weights:validation:)`` on
+    /// `x.denseMatrix()`: the one-hot features are binned from their codes and their histograms
+    /// built from them, so the bins take `rows x dense features` bytes whatever the number of
+    /// categories (the histogram work is still one addition per row and one-hot feature).
+    ///
+    /// ```swift
+    /// var model = GradientBoostedTrees()
+    /// try model.fit(try transformer.features(table), labels: y, weights: nil, validation: nil)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - x: the training features (`.nan` for missing).
+    ///   - labels: 0 / 1 per training row.
+    ///   - weights: a non-negative weight per row (`nil`: all 1).
+    ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
+    /// - Throws: ``HeatMLError`` for invalid hyper-parameters, weights, shapes or a single class.
+    public mutating func fit(_ x: FeatureColumns, labels: [Int], weights: [Double]?, validation: (x: FeatureColumns, labels: [Int])?) throws(HeatMLError) {
         guard objective == .logistic else {
             throw .invalidParameter(name: "objective", value: objective.rawValue, reason: "classification needs the logistic objective; use fitRegression")
         }
-        try validateTrainingData(x, labels: labels, model: "GradientBoostedTrees")
+        try validateTrainingData(rows: x.rows, labels: labels, model: "GradientBoostedTrees")
         if let weights {
             guard weights.count == labels.count else {
                 throw .shapeMismatch(context: "GradientBoostedTrees.fit weights", expected: "\(labels.count) weights (one per row)", found: "\(weights.count)")
@@ -201,7 +226,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
             rowWeights[i] *= classWeights[i] * (labels[i] == 1 ? scalePositiveWeight : 1)
         }
         var trainX = x, trainLabels = labels, trainWeights = rowWeights
-        var held: (Matrix, [Double])? = validation.map { ($0.x, $0.labels.map(Double.init)) }
+        var held: (FeatureColumns, [Double])? = validation.map { ($0.x, $0.labels.map(Double.init)) }
         if held == nil, let fraction = validationFraction {
             guard earlyStoppingRounds != nil else {
                 throw .invalidParameter(name: "validationFraction", value: "\(fraction)", reason: "holding out rows needs earlyStoppingRounds")
@@ -211,7 +236,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
             trainX = x.selectingRows(train)
             trainLabels = train.map { labels[$0] }
             trainWeights = train.map { rowWeights[$0] }
-            try validateTrainingData(trainX, labels: trainLabels, model: "GradientBoostedTrees (after holding out the validation fraction)")
+            try validateTrainingData(rows: trainX.rows, labels: trainLabels, model: "GradientBoostedTrees (after holding out the validation fraction)")
         }
         try train(trainX, targets: trainLabels.map(Double.init), weights: trainWeights, validation: held)
     }
@@ -230,7 +255,8 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         guard x.rows == targets.count, x.rows > 0 else {
             throw .shapeMismatch(context: "GradientBoostedTrees.fitRegression", expected: "\(x.rows) targets (one per row, at least one)", found: "\(targets.count)")
         }
-        try train(x, targets: targets, weights: [Double](repeating: 1, count: targets.count), validation: validation)
+        try train(FeatureColumns(x), targets: targets, weights: [Double](repeating: 1, count: targets.count),
+                  validation: validation.map { (FeatureColumns($0.x), $0.targets) })
     }
 
     private func validateParameters() throws(HeatMLError) {
@@ -267,7 +293,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         objective == .logistic ? log(score / (1 - score)) : score
     }
 
-    private mutating func train(_ x: Matrix, targets: [Double], weights: [Double], validation: (Matrix, [Double])?) throws(HeatMLError) {
+    private mutating func train(_ x: FeatureColumns, targets: [Double], weights: [Double], validation: (FeatureColumns, [Double])?) throws(HeatMLError) {
         try validateParameters()
         let totalWeight = weights.reduce(0, +)
         guard totalWeight > 0 else { throw .invalidParameter(name: "weights", value: "0", reason: "the sample weights sum to zero") }
@@ -288,7 +314,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         }
         if objective == .logistic { score = min(max(score, 1e-6), 1 - 1e-6) }
         let startMargin = Self.margin(of: score, objective: objective)
-        if let column = (0..<x.columns).first(where: { x.column($0).contains(where: { $0.isInfinite }) }) {
+        if let column = x.firstInfiniteFeature {
             throw .invalidParameter(name: "x", value: "column \(column)", reason: "holds an infinite value")
         }
         if let validation {
@@ -299,7 +325,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         let n = x.rows, p = x.columns
         let maxBins: Int? = if case let .hist(bins) = treeMethod { bins } else { nil }
         let binner = FeatureBinner(x, maxBins: maxBins)
-        let builder = TreeBuilder(binner: binner, rowCount: n, maxDepth: maxDepth, lambda: lambda, gamma: gamma, minChildWeight: minChildWeight, learningRate: learningRate)
+        let builder = TreeBuilder(binner: binner, maxDepth: maxDepth, lambda: lambda, gamma: gamma, minChildWeight: minChildWeight, learningRate: learningRate)
         var generator = SeededGenerator(seed: seed)
         var margins = [Double](repeating: startMargin, count: n)
         var validationMargins = [Double](repeating: startMargin, count: validation?.0.rows ?? 0)
@@ -323,17 +349,36 @@ public struct GradientBoostedTrees: Classifier, Equatable {
                     gradientPairs[2 * i + 1] = weights[i]
                 }
             }
-            let rows = subsample < 1 ? allRows.filter { _ in generator.nextUnit() < subsample } : allRows
+            var rows = allRows
+            var skipped: [Int] = []
+            if subsample < 1 {
+                rows = []
+                for i in 0..<n {
+                    if generator.nextUnit() < subsample { rows.append(Int32(i)) } else { skipped.append(i) }
+                }
+            }
             let features = columnSubsample < 1 ? Array(generator.shuffled(0..<p).prefix(featureTake)).sorted() : Array(0..<p)
-            let tree = builder.grow(rows: rows, features: features, gradientPairs: gradientPairs, gains: &gains)
+            // The builder adds each sampled row's leaf output from its final partition; only the
+            // rows left out of the sample walk the tree.
+            let tree = builder.grow(rows: rows, features: features, gradientPairs: gradientPairs, gains: &gains, margins: &margins)
             fitted.append(tree)
-            x.values.withUnsafeBufferPointer { values in
-                for i in 0..<n { margins[i] += tree.predict { values[$0 * n + i] } }
+            if !skipped.isEmpty {
+                if x.groups.isEmpty, case let .matrix(matrix) = x.dense {
+                    matrix.values.withUnsafeBufferPointer { values in
+                        for i in skipped { margins[i] += tree.predict { values[$0 * n + i] } }
+                    }
+                } else {
+                    for i in skipped { margins[i] += tree.predict { x[i, $0] } }
+                }
             }
             if let validation {
                 let (vx, vy) = validation
                 let vn = vx.rows
-                for i in 0..<vn { validationMargins[i] += tree.predict { vx.values[$0 * vn + i] } }
+                if vx.groups.isEmpty, case let .matrix(matrix) = vx.dense {
+                    for i in 0..<vn { validationMargins[i] += tree.predict { matrix.values[$0 * vn + i] } }
+                } else {
+                    for i in 0..<vn { validationMargins[i] += tree.predict { vx[i, $0] } }
+                }
                 let loss = Self.loss(objective, margins: validationMargins, targets: vy)
                 losses.append(loss)
                 if best.map({ loss < $0.loss }) ?? true { best = (round, loss) }
@@ -373,14 +418,30 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         guard !trees.isEmpty, x.columns == featureCount else {
             throw .shapeMismatch(context: "GradientBoostedTrees.predict", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
         }
-        let n = x.rows
-        var margins = [Double](repeating: baseMargin, count: n)
-        x.values.withUnsafeBufferPointer { values in
-            for tree in trees {
-                for i in 0..<n { margins[i] += tree.predict { values[$0 * n + i] } }
-            }
+        return FlatForest(trees).margins(x, base: baseMargin)
+    }
+
+    /// The raw margin per row of compact features (one-hot features as codes); equal, bit for
+    /// bit, to ``predictMargins(_:)`` on `x.denseMatrix()`.
+    ///
+    /// - Parameter x: features with the feature count seen at fit time.
+    /// - Returns: one margin per row.
+    /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
+    public func predictMargins(_ x: FeatureColumns) throws(HeatMLError) -> [Double] {
+        guard !trees.isEmpty, x.columns == featureCount else {
+            throw .shapeMismatch(context: "GradientBoostedTrees.predict", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
         }
-        return margins
+        return FlatForest(trees).margins(x, base: baseMargin)
+    }
+
+    /// The positive-class probability per row of compact features (see `predictMargins(_:)` on `FeatureColumns`).
+    ///
+    /// - Parameter x: features with the feature count seen at fit time.
+    /// - Returns: `sigmoid(margin)` per row (for squared error: the predicted values).
+    /// - Throws: as ``predictMargins(_:)``.
+    public func predictProbabilities(_ x: FeatureColumns) throws(HeatMLError) -> [Double] {
+        let margins = try predictMargins(x)
+        return objective == .logistic ? margins.map(sigmoid) : margins
     }
 
     /// The positive-class probability per row (logistic objective).
@@ -408,10 +469,14 @@ extension GradientBoostedTrees {
     }
 
     /// Decodes a model; the weighting and validation settings added after format 1's first
-    /// release default to their initial values when absent.
+    /// release default to their initial values when absent. A fitted model (trees present) is
+    /// validated as ``validate(featureCount:source:)`` does with its own feature count: children
+    /// and features in range, every node reached once from its root, finite values, a usable base
+    /// score.
     ///
     /// - Parameter decoder: the decoder.
-    /// - Throws: decoding errors.
+    /// - Throws: decoding errors; ``HeatMLError/badModel(source:reason:)`` for a model that fails
+    ///   the checks above.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -431,7 +496,19 @@ extension GradientBoostedTrees {
         bestRound = try c.decodeIfPresent(Int.self, forKey: .bestRound)
         totalGains = try c.decodeIfPresent([Double].self, forKey: .totalGains) ?? []
         fittedBaseScore = try c.decodeIfPresent(Double.self, forKey: .fittedBaseScore)
+        // A fitted model is checked here, not only by the pipeline loader: prediction reads the
+        // nodes through unchecked indices (FlatForest), so a decoded model must never hold a
+        // child or feature out of range, a cycle or a feature count beyond Int32.
+        guard (0...Int(Int32.max)).contains(featureCount) else {
+            throw HeatMLError.badModel(source: Self.decodedSource, reason: "feature count \(featureCount) is out of range 0...\(Int32.max)")
+        }
+        if !trees.isEmpty {
+            try validateStructure(expectedFeatures: featureCount, source: Self.decodedSource)
+        }
     }
+
+    /// The source named by errors of ``init(from:)`` (the pipeline loader replaces it with the file name).
+    static let decodedSource = "decoded GradientBoostedTrees"
 
     /// Checks a decoded model's structure: every tree reaches each node at most once from its
     /// root (no cycle, no shared node), child indices are in range, split features are in
@@ -493,5 +570,243 @@ extension GradientBoostedTrees {
         }
         totalGains = gains
         try validateStructure(expectedFeatures: featureCount, source: source)
+    }
+}
+
+extension GradientBoostedTrees {
+    /// ``ModelSpecification/Kind/gbdt``.
+    public static var kind: ModelSpecification.Kind { .gbdt }
+
+    /// No imputation (missing values reach the trees, which learn where they go, as XGBoost
+    /// does) and no scaling; categorical features are one-hot encoded.
+    public static var preprocessing: ColumnTransformer.Options {
+        ColumnTransformer.Options(scaleNumeric: false, imputeNumeric: false, imputeCategorical: false)
+    }
+
+    /// ``ModelSpecification/gbdt(_:)`` holding this model.
+    public var specification: ModelSpecification { .gbdt(self) }
+
+    /// Fits boosted trees with the hyper-parameters of `parameters` (an unfitted value: only its
+    /// settings are read).
+    ///
+    /// ```swift
+    /// let model = try GradientBoostedTrees.fit(x, labels: y, parameters: GradientBoostedTrees(rounds: 50, seed: 7))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - x: the training features (`.nan` for missing).
+    ///   - labels: 0 / 1 per training row.
+    ///   - weights: a non-negative weight per row (`nil`: all 1).
+    ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
+    ///   - parameters: the hyper-parameters (default XGBoost's defaults, as ``init(objective:rounds:maxDepth:learningRate:lambda:gamma:minChildWeight:subsample:columnSubsample:treeMethod:baseScore:seed:earlyStoppingRounds:classWeight:scalePositiveWeight:validationFraction:)``).
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:weights:validation:)``.
+    public static func fit(
+        _ x: Matrix, labels: [Int], weights: [Double]? = nil, validation: (x: Matrix, labels: [Int])? = nil,
+        parameters: GradientBoostedTrees = GradientBoostedTrees()
+    ) throws(HeatMLError) -> GradientBoostedTrees {
+        var model = parameters
+        try model.fit(x, labels: labels, weights: weights, validation: validation)
+        return model
+    }
+
+    /// Fits a binary classifier on compact features (see `fit(_:labels:weights:validation:)` on `FeatureColumns`).
+    ///
+    /// - Parameters:
+    ///   - x: the training features, one-hot features as codes.
+    ///   - labels: 0 / 1 per training row.
+    ///   - weights: a non-negative weight per row (`nil`: all 1).
+    ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
+    ///   - parameters: the hyper-parameters.
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:weights:validation:)``.
+    public static func fit(
+        _ x: FeatureColumns, labels: [Int], weights: [Double]? = nil, validation: (x: FeatureColumns, labels: [Int])? = nil,
+        parameters: GradientBoostedTrees = GradientBoostedTrees()
+    ) throws(HeatMLError) -> GradientBoostedTrees {
+        var model = parameters
+        try model.fit(x, labels: labels, weights: weights, validation: validation)
+        return model
+    }
+
+    /// A copy of these hyper-parameters fitted to `x`, with an optional validation set for early
+    /// stopping.
+    ///
+    /// - Parameters:
+    ///   - x: the training features.
+    ///   - labels: 0 / 1 per training row.
+    ///   - validation: validation features and labels (or `nil`).
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:weights:validation:)``.
+    public func fitted(to x: Matrix, labels: [Int], validation: (x: Matrix, labels: [Int])?) throws(HeatMLError) -> GradientBoostedTrees {
+        try Self.fit(x, labels: labels, validation: validation, parameters: self)
+    }
+
+    /// Checks a decoded model: fitted, `featureCount` features, a usable base score and every
+    /// tree a tree (see `validateStructure`).
+    ///
+    /// - Parameters:
+    ///   - featureCount: the feature count the preprocessing makes.
+    ///   - source: the file name for messages.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)`` naming the tree and node.
+    public func validate(featureCount: Int, source: String) throws(HeatMLError) {
+        try validateStructure(expectedFeatures: featureCount, source: source)
+    }
+}
+
+/// The trees of an ensemble flattened into one structure-of-arrays node table, for prediction:
+/// a node is an index, its fields are read from contiguous arrays, children are absolute indices.
+///
+/// A leaf is its own left and right child (and reads feature 0), so every tree is walked a fixed
+/// number of steps (its depth) without a leaf test: rows are processed in blocks of
+/// ``blockSize``, one tree at a time, each step advancing every row of the block, so the walks of
+/// different rows are independent and overlap in the processor instead of waiting on each
+/// other's data-dependent branches (XGBoost predicts in blocks of rows too).
+struct FlatForest {
+    /// Per node: the feature tested (0 for a leaf, whose children are itself).
+    private(set) var feature: [Int32] = []
+    /// Per node: the threshold (`x < threshold` goes left), or the leaf output for a leaf.
+    private(set) var thresholdOrValue: [Double] = []
+    /// Per node: the absolute index of the left child (the node itself for a leaf).
+    private(set) var left: [Int32] = []
+    /// Per node: the absolute index of the right child (the node itself for a leaf).
+    private(set) var right: [Int32] = []
+    /// Per node: whether missing values go left.
+    private(set) var defaultLeft: [Bool] = []
+    /// The root of each tree.
+    private(set) var roots: [Int32] = []
+    /// The depth of each tree: the steps from its root to its deepest leaf.
+    private(set) var depths: [Int] = []
+
+    /// The rows walked together through one tree.
+    static let blockSize = 64
+
+    /// Flattens trees (already validated: children in range, acyclic, features below
+    /// `Int32.max`; every way to obtain a fitted model validates: fitting, ``GradientBoostedTrees/init(importedTrees:featureCount:baseScore:objective:source:)``
+    /// and ``GradientBoostedTrees/init(from:)``).
+    init(_ trees: [RegressionTree]) {
+        let total = trees.reduce(0) { $0 + $1.nodes.count }
+        feature.reserveCapacity(total)
+        thresholdOrValue.reserveCapacity(total)
+        left.reserveCapacity(total)
+        right.reserveCapacity(total)
+        defaultLeft.reserveCapacity(total)
+        for tree in trees {
+            let base = Int32(feature.count)
+            roots.append(base)
+            var depth = 0
+            // Depth by a walk from the root (validated trees: each node reached once).
+            var stack: [(Int, Int)] = tree.nodes.isEmpty ? [] : [(0, 0)]
+            while let (index, level) = stack.popLast() {
+                depth = max(depth, level)
+                let node = tree.nodes[index]
+                if !node.isLeaf { stack.append((node.left, level + 1)); stack.append((node.right, level + 1)) }
+            }
+            depths.append(depth)
+            for (index, node) in tree.nodes.enumerated() {
+                let me = base + Int32(index)
+                feature.append(Int32(node.isLeaf ? 0 : node.feature))
+                thresholdOrValue.append(node.isLeaf ? node.value : node.threshold)
+                left.append(node.isLeaf ? me : base + Int32(node.left))
+                right.append(node.isLeaf ? me : base + Int32(node.right))
+                defaultLeft.append(node.defaultLeft)
+            }
+        }
+    }
+
+    /// `base` plus every tree's leaf output, per row of a column-major matrix; the outputs are
+    /// added in tree order, so the sums equal walking each tree in turn.
+    func margins(_ x: Matrix, base: Double) -> [Double] {
+        let n = x.rows
+        var margins = [Double](repeating: base, count: n)
+        // Every node reads a feature (a leaf reads feature 0): with no feature at all, every
+        // tree is a single leaf (validated), so the sums need no walk.
+        if x.columns == 0 {
+            for i in 0..<n { for root in roots { margins[i] += thresholdOrValue[Int(root)] } }
+            return margins
+        }
+        x.values.withUnsafeBufferPointer { values in
+            margins.withUnsafeMutableBufferPointer { margins in
+                var start = 0
+                while start < n {
+                    let m = min(Self.blockSize, n - start)
+                    // Column-major: feature f of block row k at (start + k) + f * n.
+                    walk(block: values.baseAddress! + start, stride: n, rows: m, into: margins.baseAddress! + start)
+                    start += m
+                }
+            }
+        }
+        return margins
+    }
+
+    /// ``margins(_:base:)`` on compact features: each block of rows is gathered into a small
+    /// row-block buffer first (a dense feature's values copied, a one-hot feature's 1, 0 or `.nan`
+    /// from its group code, as the dense matrix holds them), so the margins are the same bit for
+    /// bit without a dense copy of the whole table.
+    func margins(_ x: FeatureColumns, base: Double) -> [Double] {
+        if x.groups.isEmpty, case let .matrix(matrix) = x.dense { return margins(matrix, base: base) }
+        let n = x.rows, p = x.columns, width = Self.blockSize
+        var margins = [Double](repeating: base, count: n)
+        if p == 0 {
+            for i in 0..<n { for root in roots { margins[i] += thresholdOrValue[Int(root)] } }
+            return margins
+        }
+        // The block buffer: feature f of block row k at f * width + k.
+        var block = [Double](repeating: 0, count: p * width)
+        var start = 0
+        while start < n {
+            let m = min(width, n - start)
+            for (f, source) in x.sources.enumerated() {
+                switch source {
+                case let .dense(d):
+                    x.withDenseColumn(d) { column in
+                        for k in 0..<m { block[f * width + k] = column[start + k] }
+                    }
+                case let .oneHot(g, feature):
+                    let codes = x.groups[g].codes
+                    for k in 0..<m {
+                        let code = codes[start + k]
+                        block[f * width + k] = code == FeatureColumns.OneHotGroup.missing ? .nan : code == feature ? 1 : 0
+                    }
+                }
+            }
+            block.withUnsafeBufferPointer { block in
+                margins.withUnsafeMutableBufferPointer { margins in
+                    walk(block: block.baseAddress!, stride: width, rows: m, into: margins.baseAddress! + start)
+                }
+            }
+            start += m
+        }
+        return margins
+    }
+
+    /// Walks `rows` rows (feature `f` of row `k` at `values[f * stride + k]`) through every tree
+    /// in turn, adding each tree's leaf output to `margins[k]`.
+    private func walk(block values: UnsafePointer<Double>, stride: Int, rows m: Int, into margins: UnsafeMutablePointer<Double>) {
+        var at = [Int32](repeating: 0, count: m)
+        feature.withUnsafeBufferPointer { feature in
+            thresholdOrValue.withUnsafeBufferPointer { thresholdOrValue in
+                left.withUnsafeBufferPointer { left in
+                    right.withUnsafeBufferPointer { right in
+                        defaultLeft.withUnsafeBufferPointer { defaultLeft in
+                            at.withUnsafeMutableBufferPointer { at in
+                                for (tree, root) in roots.enumerated() {
+                                    for k in 0..<m { at[k] = root }
+                                    for _ in 0..<depths[tree] {
+                                        for k in 0..<m {
+                                            let node = Int(at[k])
+                                            let value = values[Int(feature[node]) * stride + k]
+                                            let goLeft = value < thresholdOrValue[node] || (value.isNaN && defaultLeft[node])
+                                            at[k] = goLeft ? left[node] : right[node]
+                                        }
+                                    }
+                                    for k in 0..<m { margins[k] += thresholdOrValue[Int(at[k])] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@ extension LogisticRegression {
     /// features) computes them.
     ///
     /// The base value is the margin of the mean row, `b + sum_j w_j * mean_j` (the mean training
-    /// margin); contributions plus the base value equal ``decisionFunction(_:)`` (up to summation
+    /// margin); contributions plus the base value equal ``predictMargins(_:)`` (up to summation
     /// order). A model saved without ``featureMeans`` uses zero means (the intercept as base).
     ///
     /// ```swift

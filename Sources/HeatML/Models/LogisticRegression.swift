@@ -12,8 +12,7 @@ import Foundation
 /// Missing values are not allowed: impute first (``ColumnTransformer`` does).
 ///
 /// ```swift
-/// var model = LogisticRegression(c: 1.0)
-/// try model.fit(x, labels: y)
+/// let model = try LogisticRegression.fit(x, labels: y, c: 1.0)
 /// print(model.coefficients, model.intercept, model.convergence?.iterations ?? 0)
 /// let p = try model.predictProbabilities(x)
 /// ```
@@ -51,7 +50,8 @@ public struct LogisticRegression: Classifier, Equatable {
         self.tolerance = tolerance
     }
 
-    /// Fits the model.
+    /// Fits the model in place (``fit(_:labels:c:classWeight:maxIterations:tolerance:)`` and
+    /// ``fitted(to:labels:validation:)`` return a fitted copy instead).
     ///
     /// - Parameters:
     ///   - x: the features (no `.nan`).
@@ -109,27 +109,10 @@ public struct LogisticRegression: Classifier, Equatable {
             }
             var gradient = [Double](repeating: 0, count: dim)
             var hessian = [Double](repeating: 0, count: dim * dim)
-            x.values.withUnsafeBufferPointer { values in
-                for j in 0..<p {
-                    let cj = j * n
-                    var g = 0.0
-                    for i in 0..<n { g += values[cj + i] * residual[i] }
-                    gradient[j] = g + beta[j]
-                    var weighted = [Double](repeating: 0, count: n)
-                    for i in 0..<n { weighted[i] = values[cj + i] * curvature[i] }
-                    for k in j..<p {
-                        let ck = k * n
-                        var h = 0.0
-                        for i in 0..<n { h += weighted[i] * values[ck + i] }
-                        hessian[j * dim + k] = h
-                        hessian[k * dim + j] = h
-                    }
-                    var hb = 0.0
-                    for i in 0..<n { hb += weighted[i] }
-                    hessian[j * dim + p] = hb
-                    hessian[p * dim + j] = hb
-                    hessian[j * dim + j] += 1
-                }
+            Self.accumulateNewtonSystem(x, residual: residual, curvature: curvature, gradient: &gradient, hessian: &hessian)
+            for j in 0..<p {
+                gradient[j] += beta[j]
+                hessian[j * dim + j] += 1
             }
             gradient[p] = residual.reduce(0, +)
             hessian[p * dim + p] = curvature.reduce(0, +)
@@ -173,13 +156,66 @@ public struct LogisticRegression: Classifier, Equatable {
         convergence = ConvergenceReport(solver: "newton", iterations: iterations, converged: converged, gradientNorm: gradientNorm, objective: f)
     }
 
+    /// Adds `X^T r` to `gradient[0..<p]` and `X^T diag(c) [X 1]` to the upper triangle of the
+    /// `(p+1) x (p+1)` row-major `hessian` (mirrored at the end), reading the columns in blocks
+    /// of rows that stay in cache: one pass over the matrix per Newton iteration instead of one
+    /// per pair of columns.
+    static func accumulateNewtonSystem(_ x: Matrix, residual: [Double], curvature: [Double], gradient: inout [Double], hessian: inout [Double]) {
+        let n = x.rows, p = x.columns, dim = p + 1
+        let blockRows = 256
+        var weighted = [Double](repeating: 0, count: p * blockRows)
+        x.values.withUnsafeBufferPointer { values in
+            residual.withUnsafeBufferPointer { residual in
+                curvature.withUnsafeBufferPointer { curvature in
+                    weighted.withUnsafeMutableBufferPointer { weighted in
+                        gradient.withUnsafeMutableBufferPointer { gradient in
+                            hessian.withUnsafeMutableBufferPointer { hessian in
+                                var start = 0
+                                while start < n {
+                                    let count = min(blockRows, n - start)
+                                    for j in 0..<p {
+                                        let column = values.baseAddress! + j * n + start
+                                        let out = weighted.baseAddress! + j * blockRows
+                                        var g = 0.0, hb = 0.0
+                                        for i in 0..<count {
+                                            let v = column[i]
+                                            g += v * residual[start + i]
+                                            let w = v * curvature[start + i]
+                                            out[i] = w
+                                            hb += w
+                                        }
+                                        gradient[j] += g
+                                        hessian[j * dim + p] += hb
+                                    }
+                                    for j in 0..<p {
+                                        let wj = weighted.baseAddress! + j * blockRows
+                                        for k in j..<p {
+                                            let column = values.baseAddress! + k * n + start
+                                            var h = 0.0
+                                            for i in 0..<count { h += wj[i] * column[i] }
+                                            hessian[j * dim + k] += h
+                                        }
+                                    }
+                                    start += count
+                                }
+                                for j in 0..<dim {
+                                    for k in (j + 1)..<dim { hessian[k * dim + j] = hessian[j * dim + k] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The positive-class probability per row.
     ///
     /// - Parameter x: features with as many columns as at fit time.
     /// - Returns: `sigmoid(w.x + b)` per row.
     /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
     public func predictProbabilities(_ x: Matrix) throws(HeatMLError) -> [Double] {
-        try decisionFunction(x).map(sigmoid)
+        try predictMargins(x).map(sigmoid)
     }
 
     /// The linear score `w.x + b` per row (the log-odds of the positive class).
@@ -187,7 +223,7 @@ public struct LogisticRegression: Classifier, Equatable {
     /// - Parameter x: features with as many columns as at fit time.
     /// - Returns: one margin per row.
     /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
-    public func decisionFunction(_ x: Matrix) throws(HeatMLError) -> [Double] {
+    public func predictMargins(_ x: Matrix) throws(HeatMLError) -> [Double] {
         guard convergence != nil, x.columns == coefficients.count else {
             throw .shapeMismatch(context: "LogisticRegression.predict", expected: convergence == nil ? "a fitted model" : "\(coefficients.count) feature columns", found: "\(x.columns)")
         }
@@ -199,10 +235,91 @@ public struct LogisticRegression: Classifier, Equatable {
         return z
     }
 
+    /// The linear score `w.x + b` per row (scikit-learn's name).
+    ///
+    /// - Parameter x: features with as many columns as at fit time.
+    /// - Returns: one margin per row.
+    /// - Throws: as ``predictMargins(_:)``.
+    @available(*, deprecated, renamed: "predictMargins(_:)", message: "one name for margins across HeatML classifiers")
+    public func decisionFunction(_ x: Matrix) throws(HeatMLError) -> [Double] {
+        try predictMargins(x)
+    }
+
     /// The absolute coefficients, normalised to sum 1 (meaningful on standardised features).
     public var featureImportances: [Double] {
         let magnitudes = coefficients.map(abs)
         let total = magnitudes.reduce(0, +)
         return total > 0 ? magnitudes.map { $0 / total } : magnitudes
+    }
+}
+
+extension LogisticRegression {
+    /// ``ModelSpecification/Kind/logistic``.
+    public static var kind: ModelSpecification.Kind { .logistic }
+
+    /// Median imputation and standard scaling of numeric features, most-frequent imputation of
+    /// categorical ones (then one-hot encoding).
+    public static var preprocessing: ColumnTransformer.Options {
+        ColumnTransformer.Options(scaleNumeric: true, imputeNumeric: true)
+    }
+
+    /// ``ModelSpecification/logistic(_:)`` holding this model.
+    public var specification: ModelSpecification { .logistic(self) }
+
+    /// Fits a logistic regression to `x`.
+    ///
+    /// ```swift
+    /// let model = try LogisticRegression.fit(x, labels: y, c: 0.5, classWeight: .balanced)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - x: the features (no `.nan`).
+    ///   - labels: 0 / 1 per row, both classes present.
+    ///   - c: inverse regularisation strength, as scikit-learn's `C` (default 1).
+    ///   - classWeight: class weighting (default none).
+    ///   - maxIterations: Newton iteration limit (default 100).
+    ///   - tolerance: gradient max-norm tolerance (default 1e-8).
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:)``.
+    public static func fit(
+        _ x: Matrix, labels: [Int], c: Double = 1, classWeight: ClassWeight = .none, maxIterations: Int = 100,
+        tolerance: Double = 1e-8
+    ) throws(HeatMLError) -> LogisticRegression {
+        try LogisticRegression(c: c, classWeight: classWeight, maxIterations: maxIterations, tolerance: tolerance)
+            .fitted(to: x, labels: labels, validation: nil)
+    }
+
+    /// A copy of these hyper-parameters fitted to `x` (logistic regression has no early
+    /// stopping, so `validation` is ignored).
+    ///
+    /// - Parameters:
+    ///   - x: the features (no `.nan`).
+    ///   - labels: 0 / 1 per row.
+    ///   - validation: ignored.
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:)``.
+    public func fitted(to x: Matrix, labels: [Int], validation: (x: Matrix, labels: [Int])?) throws(HeatMLError) -> LogisticRegression {
+        var model = self
+        try model.fit(x, labels: labels)
+        return model
+    }
+
+    /// Checks a decoded model: one finite coefficient per feature, a finite intercept, and
+    /// (when recorded) one finite training mean per feature.
+    ///
+    /// - Parameters:
+    ///   - featureCount: the feature count the preprocessing makes.
+    ///   - source: the file name for messages.
+    /// - Throws: ``HeatMLError/badModel(source:reason:)``.
+    public func validate(featureCount: Int, source: String) throws(HeatMLError) {
+        guard coefficients.count == featureCount else {
+            throw .badModel(source: source, reason: "\(coefficients.count) coefficients for \(featureCount) features")
+        }
+        guard coefficients.allSatisfy(\.isFinite), intercept.isFinite else {
+            throw .badModel(source: source, reason: "a coefficient or the intercept is not a finite number")
+        }
+        if let means = featureMeans, means.count != featureCount || !means.allSatisfy(\.isFinite) {
+            throw .badModel(source: source, reason: "\(means.count) feature means for \(featureCount) features")
+        }
     }
 }

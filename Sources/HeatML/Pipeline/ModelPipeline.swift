@@ -121,17 +121,29 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
 
     /// Fits on a table whose target is already encoded (used by cross-validation).
     static func fit(_ specification: ModelSpecification, on table: DataTable, target: BinaryTarget, targetName: String, features: [String], settings: FitSettings = FitSettings()) throws(HeatMLError) -> ModelPipeline {
-        var options = specification.preprocessing
+        let classifier = specification.classifier
+        var options = classifier.preprocessing
         options.maxCategories = settings.maxCategories
         let transformer = try ColumnTransformer.fit(table, features: features, options: options)
+        let partial = ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: specification, trainingRows: table.rowCount)
+        if case var .gbdt(trees) = specification {
+            // Boosted trees read one-hot features as codes (FeatureColumns): the same trees as on
+            // the dense matrix, without a dense column per category.
+            let x = try transformer.features(table)
+            var validation: (x: FeatureColumns, labels: [Int])?
+            if let held = settings.validationTable {
+                validation = (try transformer.features(held), try partial.encodeTarget(held).labels)
+            }
+            try trees.fit(x, labels: target.labels, weights: nil, validation: validation)
+            return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: .gbdt(trees), trainingRows: table.rowCount)
+        }
         let x = try transformer.transform(table)
         var validation: (x: Matrix, labels: [Int])?
         if let held = settings.validationTable {
-            let partial = ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: specification, trainingRows: table.rowCount)
             validation = (try transformer.transform(held), try partial.encodeTarget(held).labels)
         }
-        let fitted = try specification.fitted(x, labels: target.labels, validation: validation)
-        return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: fitted, trainingRows: table.rowCount)
+        let fitted = try classifier.fitted(to: x, labels: target.labels, validation: validation)
+        return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: fitted.specification, trainingRows: table.rowCount)
     }
 
     /// The positive-class probability of every row of a raw table.
@@ -141,7 +153,8 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
     /// - Throws: ``HeatMLError/missingColumn(source:column:)`` for an absent input column,
     ///   ``HeatMLError/badCell(source:line:column:value:expected:)`` for text in a numeric column.
     public func predictProbabilities(_ table: DataTable) throws(HeatMLError) -> [Double] {
-        try model.classifier.predictProbabilities(transformer.transform(table))
+        if case let .gbdt(trees) = model { return try trees.predictProbabilities(transformer.features(table)) }
+        return try model.classifier.predictProbabilities(transformer.transform(table))
     }
 
     /// The encoded target of a table, using this pipeline's class labels.
@@ -186,8 +199,16 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
     public static func decode(_ data: Data, source: String = "model") throws(HeatMLError) -> ModelPipeline {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try HeatMLError.checkJSONModelSize(data, source: source)
         let pipeline: ModelPipeline
-        do { pipeline = try decoder.decode(ModelPipeline.self, from: data) } catch { throw .badModel(source: source, reason: "\(error)") }
+        do {
+            pipeline = try decoder.decode(ModelPipeline.self, from: data)
+        } catch HeatMLError.badModel(_, let reason) {
+            // A model's own decoder validated it (GradientBoostedTrees.init(from:)): name the file.
+            throw .badModel(source: source, reason: reason)
+        } catch {
+            throw .badModel(source: source, reason: "\(error)")
+        }
         guard pipeline.formatVersion <= ModelPipeline.currentFormatVersion else {
             throw .badModel(source: source, reason: "model format \(pipeline.formatVersion) is newer than this HeatML (\(ModelPipeline.currentFormatVersion))")
         }
@@ -205,20 +226,7 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
     public func validate(source: String) throws(HeatMLError) {
         let features = transformer.featureNames.count
         guard features > 0 else { throw .badModel(source: source, reason: "the preprocessing makes no feature") }
-        switch model {
-        case let .logistic(regression):
-            guard regression.coefficients.count == features else {
-                throw .badModel(source: source, reason: "\(regression.coefficients.count) coefficients for \(features) features")
-            }
-            guard regression.coefficients.allSatisfy(\.isFinite), regression.intercept.isFinite else {
-                throw .badModel(source: source, reason: "a coefficient or the intercept is not a finite number")
-            }
-            if let means = regression.featureMeans, means.count != features || !means.allSatisfy(\.isFinite) {
-                throw .badModel(source: source, reason: "\(means.count) feature means for \(features) features")
-            }
-        case let .gbdt(boosted):
-            try boosted.validateStructure(expectedFeatures: features, source: source)
-        }
+        try model.classifier.validate(featureCount: features, source: source)
     }
 
     /// Saves the pipeline in an envelope of kind `.model`, atomically.

@@ -1,12 +1,13 @@
-/// Which estimator a pipeline uses, with its hyper-parameters (and, once fitted, its state).
+/// The tag a pipeline's estimator is saved and loaded under: which ``Classifier`` it is, holding
+/// its hyper-parameters (and, once fitted, its state).
 ///
-/// The preprocessing follows the estimator: linear models get median imputation and standard
-/// scaling of numeric features and most-frequent imputation of categorical ones; boosted trees
-/// get no imputation at all (missing values reach the trees, which learn where they go, as
-/// XGBoost does) and no scaling. Categorical features are one-hot encoded for both.
+/// Everything an estimator does lives on the ``Classifier`` itself (its kind, preprocessing,
+/// fitting, prediction and explanation); this enum only names the concrete type so a saved
+/// pipeline can be decoded, and unwraps it (``classifier``) or wraps one (``init(_:)``).
 ///
 /// ```swift
-/// let spec = ModelSpecification.gbdt(GradientBoostedTrees(rounds: 100, maxDepth: 4))
+/// let spec = ModelSpecification(GradientBoostedTrees(rounds: 100, maxDepth: 4))   // .gbdt(...)
+/// let model = try spec.classifier.fitted(to: x, labels: y).specification
 /// ```
 public enum ModelSpecification: Sendable, Codable, Equatable {
     /// L2 logistic regression.
@@ -14,20 +15,20 @@ public enum ModelSpecification: Sendable, Codable, Equatable {
     /// Gradient-boosted trees.
     case gbdt(GradientBoostedTrees)
 
-    /// The short name used on the command line and in results (`logistic` or `gbdt`).
-    public var kind: String {
-        switch self {
-        case .logistic: "logistic"
-        case .gbdt: "gbdt"
-        }
+    /// The kinds of classifier a pipeline can hold; the raw value is the name used on the command
+    /// line (`--model`) and in results.
+    public enum Kind: String, Sendable, Codable, Equatable, CaseIterable {
+        /// ``LogisticRegression``.
+        case logistic
+        /// ``GradientBoostedTrees``.
+        case gbdt
     }
 
-    /// The preprocessing this estimator expects.
-    public var preprocessing: ColumnTransformer.Options {
-        switch self {
-        case .logistic: ColumnTransformer.Options(scaleNumeric: true, imputeNumeric: true)
-        case .gbdt: ColumnTransformer.Options(scaleNumeric: false, imputeNumeric: false, imputeCategorical: false)
-        }
+    /// Wraps a classifier in its tag.
+    ///
+    /// - Parameter classifier: a logistic regression or boosted trees, fitted or not.
+    public init(_ classifier: some Classifier) {
+        self = classifier.specification
     }
 
     /// The estimator as a ``Classifier``.
@@ -38,6 +39,14 @@ public enum ModelSpecification: Sendable, Codable, Equatable {
         }
     }
 
+    /// The short name used on the command line and in results (`logistic` or `gbdt`): the raw
+    /// value of the classifier's ``Classifier/kind``.
+    public var kind: String { classifier.kind.rawValue }
+
+    /// The preprocessing this estimator expects.
+    @available(*, deprecated, message: "use the classifier's own preprocessing: `specification.classifier.preprocessing` or `LogisticRegression.preprocessing`")
+    public var preprocessing: ColumnTransformer.Options { classifier.preprocessing }
+
     /// Fits the estimator and returns the fitted specification.
     ///
     /// - Parameters:
@@ -45,8 +54,9 @@ public enum ModelSpecification: Sendable, Codable, Equatable {
     ///   - labels: 0 / 1 per row.
     /// - Returns: the same kind of specification holding the fitted model.
     /// - Throws: the estimator's fit errors.
+    @available(*, deprecated, message: "fit the classifier itself: `specification.classifier.fitted(to:labels:).specification`")
     public func fitted(_ x: Matrix, labels: [Int]) throws(HeatMLError) -> ModelSpecification {
-        try fitted(x, labels: labels, validation: nil)
+        try classifier.fitted(to: x, labels: labels, validation: nil).specification
     }
 
     /// Fits the estimator, with a validation set for the boosted trees' early stopping.
@@ -58,14 +68,8 @@ public enum ModelSpecification: Sendable, Codable, Equatable {
     ///     early stopping; ignored by logistic regression).
     /// - Returns: the same kind of specification holding the fitted model.
     /// - Throws: the estimator's fit errors.
+    @available(*, deprecated, message: "fit the classifier itself: `specification.classifier.fitted(to:labels:validation:).specification`")
     public func fitted(_ x: Matrix, labels: [Int], validation: (x: Matrix, labels: [Int])?) throws(HeatMLError) -> ModelSpecification {
-        switch self {
-        case var .logistic(model):
-            try model.fit(x, labels: labels)
-            return .logistic(model)
-        case var .gbdt(model):
-            try model.fit(x, labels: labels, weights: nil, validation: validation)
-            return .gbdt(model)
-        }
+        try classifier.fitted(to: x, labels: labels, validation: validation).specification
     }
 }

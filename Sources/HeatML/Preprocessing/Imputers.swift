@@ -21,11 +21,43 @@ public struct MedianImputer: Sendable, Codable, Equatable {
     /// - Parameter values: the training values, `.nan` for missing.
     /// - Returns: the fitted imputer.
     public static func fit<C: Collection>(_ values: C) -> MedianImputer where C.Element == Double {
-        let present = values.filter { !$0.isNaN }.sorted()
+        var present = values.filter { !$0.isNaN }
         guard !present.isEmpty else { return MedianImputer(median: 0) }
+        // Selection instead of a full sort (linear time on average): the same order statistics.
         let mid = present.count / 2
-        let median = present.count % 2 == 1 ? present[mid] : (present[mid - 1] + present[mid]) / 2
-        return MedianImputer(median: median)
+        let upper = select(&present, rank: mid)
+        guard present.count % 2 == 0 else { return MedianImputer(median: upper) }
+        // After selecting `mid`, every value before it is <= it: the lower middle is their maximum.
+        let lower = present[0..<mid].max() ?? upper
+        return MedianImputer(median: (lower + upper) / 2)
+    }
+
+    /// The value of rank `k` (0-based) of `values`, partially reordering them so that
+    /// `values[..<k]` are `<=` it and `values[(k+1)...]` are `>=` it (Hoare's selection with a
+    /// median-of-three pivot; no `.nan` allowed).
+    static func select(_ values: inout [Double], rank k: Int) -> Double {
+        var lo = 0, hi = values.count - 1
+        values.withUnsafeMutableBufferPointer { v in
+            while lo < hi {
+                let m = lo + (hi - lo) / 2
+                if v[m] < v[lo] { v.swapAt(m, lo) }
+                if v[hi] < v[lo] { v.swapAt(hi, lo) }
+                if v[hi] < v[m] { v.swapAt(hi, m) }
+                let pivot = v[m]
+                var i = lo, j = hi
+                while i <= j {
+                    while v[i] < pivot { i += 1 }
+                    while pivot < v[j] { j -= 1 }
+                    if i <= j {
+                        v.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
+                }
+                if k <= j { hi = j } else if k >= i { lo = i } else { break }
+            }
+        }
+        return values[k]
     }
 
     /// Fills missing values.

@@ -165,6 +165,7 @@ public struct QuantizedPipeline: Sendable, Codable, Equatable {
             if case .missingFile = error { throw .missingFile(path: url.path) }
             throw .badModel(source: url.path, reason: error.description)
         }
+        try HeatMLError.checkJSONModelSize(envelope.payload, source: url.path)
         let pipeline: QuantizedPipeline
         do {
             pipeline = try JSONDecoder().decode(QuantizedPipeline.self, from: envelope.payload)

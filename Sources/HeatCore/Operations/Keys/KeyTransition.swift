@@ -135,6 +135,10 @@ struct TrustedSigningKeys: Sendable {
     private(set) var keys: [String: StoreVerificationKey]
     /// Retired keys: the last `signed_heads` seq each may have signed.
     private(set) var retiredAfter: [String: Int64] = [:]
+    /// Retired keys: the rows per table that the signed head at their ``KeyTransition/finalHeadSeq``
+    /// covers (empty when that head is missing or does not verify). A retired key's signature on
+    /// a row beyond them (a tombstone, a collector endorsement) was made after the key was retired.
+    private(set) var finalCoverage: [String: [String: Int64]] = [:]
     /// The pinned key.
     let pinned: StoreVerificationKey
 
@@ -146,45 +150,119 @@ struct TrustedSigningKeys: Sendable {
     /// The trusted key with this fingerprint.
     func key(_ fingerprint: String) -> StoreVerificationKey? { keys[fingerprint] }
 
-    /// Follows the valid transitions from the pinned key (both directions); every transition that
-    /// does not verify, does not connect to the pinned key or forks a key is a violation.
-    static func load(in db: Database, pinned: StoreVerificationKey) throws -> (TrustedSigningKeys, [Violation]) {
+    /// Why a signature by key `fingerprint` on row `seq` of `table` must be refused: the key was
+    /// retired by a key transition and its final signed head does not cover that row, so the
+    /// signature was made after the retirement (a retired, possibly stolen, key). `nil` when the
+    /// key is not retired or its final head covers the row.
+    ///
+    /// - Parameters:
+    ///   - fingerprint: the signing key's fingerprint (hex).
+    ///   - table: the chained table holding the signed record.
+    ///   - seq: the record's row.
+    /// - Returns: the reason, or `nil`.
+    func retiredProblem(_ fingerprint: String, table: String, seq: Int64) -> String? {
+        guard let final = retiredAfter[fingerprint] else { return nil }
+        let covered = finalCoverage[fingerprint]?[table] ?? 0
+        guard seq > covered else { return nil }
+        return "signed by key \(fingerprint.prefix(16))…, which a key transition retired after signed head \(final), whose head covers only \(covered) \(table) rows: signed after the key was retired (a retired, possibly stolen, key)"
+    }
+
+    /// Reads the signed head at each retired key's final head seq and records what it covers
+    /// (``finalCoverage``); a head that is missing, cannot be parsed or is not validly signed by a
+    /// trusted key covers nothing.
+    mutating func loadFinalCoverage(in db: Database) throws {
+        guard try db.tableExists(ChainedTable.signedHeads.name) else { return }
+        for (fingerprint, final) in retiredAfter {
+            var coverage: [String: Int64] = [:]
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT CAST(head AS BLOB), CAST(signature AS BLOB) FROM signed_heads WHERE seq = ?", arguments: [final]),
+               var head = try? SignedHead.decode(row.lenientBlob(at: 0) ?? Data(), source: "signed head \(final)") {
+                head.signature = Hex.encode(row.lenientBlob(at: 1) ?? Data())
+                if let signer = keys[head.keyFingerprint], head.isValid(under: signer),
+                   retiredAfter[head.keyFingerprint].map({ final <= $0 }) ?? true {
+                    for chain in head.chains { coverage[chain.table] = chain.rows }
+                }
+            }
+            finalCoverage[fingerprint] = coverage
+        }
+    }
+
+    /// Follows the store's one chain of valid transitions and trusts its keys when the pinned key
+    /// is on it (in either direction); every transition that does not verify, is not on the chain
+    /// (``KeyTransition/linearChain(in:)``) or whose chain does not contain the pinned key is a violation.
+    ///
+    /// - Parameters:
+    ///   - db: a connection.
+    ///   - pinned: the auditor's pinned key.
+    ///   - signedHeadsUsable: whether `signed_heads` passed the schema check; when it did not,
+    ///     retired keys' final heads are not read and cover nothing.
+    static func load(in db: Database, pinned: StoreVerificationKey, signedHeadsUsable: Bool = true) throws -> (TrustedSigningKeys, [Violation]) {
         var trusted = TrustedSigningKeys(pinned: pinned)
-        var violations: [Violation] = []
         let table = ChainedTable.keyTransitions.name
-        var valid: [(seq: Int64, transition: KeyTransition, old: StoreVerificationKey, new: StoreVerificationKey)] = []
-        for (seq, transition) in try KeyTransition.all(in: db) {
+        let (chain, rejected) = try KeyTransition.linearChain(in: db)
+        var violations = rejected.map { Violation(kind: .badKeyTransition, table: table, seq: $0.seq, message: "\(table) row \($0.seq): \($0.reason); it is ignored") }
+        let onChain = Set(chain.flatMap { [$0.old.fingerprint.hex, $0.new.fingerprint.hex] })
+        if onChain.contains(pinned.fingerprint.hex) {
+            for link in chain {
+                trusted.keys[link.old.fingerprint.hex] = link.old
+                trusted.keys[link.new.fingerprint.hex] = link.new
+                trusted.retiredAfter[link.old.fingerprint.hex] = link.transition.finalHeadSeq
+            }
+        } else {
+            for link in chain {
+                violations.append(Violation(kind: .badKeyTransition, table: table, seq: link.seq,
+                                            message: "\(table) row \(link.seq): the transition links keys \(link.old.fingerprint.hex.prefix(16))… and \(link.new.fingerprint.hex.prefix(16))…, neither of which the pinned auditor key trusts; it is ignored"))
+            }
+        }
+        violations.sort { ($0.seq ?? 0) < ($1.seq ?? 0) }
+        if signedHeadsUsable { try trusted.loadFinalCoverage(in: db) }
+        return (trusted, violations)
+    }
+}
+
+extension KeyTransition {
+    /// One valid link of the store's chain of signing keys.
+    struct Link {
+        var seq: Int64
+        var transition: KeyTransition
+        var old: StoreVerificationKey
+        var new: StoreVerificationKey
+    }
+
+    /// The store's one linear chain of signing keys (issue 27): the valid transitions in seq
+    /// order where each one's old key is the previous accepted one's new key (the first accepted
+    /// one starts the chain) and each new key appears on the chain for the first time. Any other
+    /// row (not signed by both keys, a fork from an older key, a new key already known or
+    /// retired) is rejected with the reason, so a thief of a retired key cannot graft a key of
+    /// their own onto the chain (`X -> A`) and have it trusted.
+    ///
+    /// - Parameter db: a connection.
+    /// - Returns: the accepted links in order, and the rejected rows with why.
+    /// - Throws: a database error.
+    static func linearChain(in db: Database) throws -> (chain: [Link], rejected: [(seq: Int64, reason: String)]) {
+        var chain: [Link] = []
+        var rejected: [(seq: Int64, reason: String)] = []
+        var known = Set<String>()
+        for (seq, transition) in try all(in: db) {
             guard let transition, transition.isValid, let old = transition.oldKey, let new = transition.newKey else {
-                violations.append(Violation(kind: .badKeyTransition, table: table, seq: seq,
-                                            message: "\(table) row \(seq): the key transition cannot be parsed or is not signed by both keys (forged or altered); it is ignored"))
+                rejected.append((seq, "the key transition cannot be parsed or is not signed by both keys (forged or altered)"))
                 continue
             }
-            valid.append((seq, transition, old, new))
-        }
-        var linked = Set<Int64>()
-        var changed = true
-        while changed {
-            changed = false
-            for entry in valid where !linked.contains(entry.seq) {
-                let oldFingerprint = entry.old.fingerprint.hex
-                let newFingerprint = entry.new.fingerprint.hex
-                guard trusted.keys[oldFingerprint] != nil || trusted.keys[newFingerprint] != nil else { continue }
-                linked.insert(entry.seq)
-                changed = true
-                if trusted.retiredAfter[oldFingerprint] != nil {
-                    violations.append(Violation(kind: .badKeyTransition, table: table, seq: entry.seq,
-                                                message: "\(table) row \(entry.seq): key \(oldFingerprint.prefix(16))… was already retired by an earlier transition (a fork)"))
-                    continue
-                }
-                trusted.keys[oldFingerprint] = entry.old
-                trusted.keys[newFingerprint] = entry.new
-                trusted.retiredAfter[oldFingerprint] = entry.transition.finalHeadSeq
+            let oldFingerprint = old.fingerprint.hex, newFingerprint = new.fingerprint.hex
+            if let last = chain.last, last.new.fingerprint.hex != oldFingerprint {
+                rejected.append((seq, known.contains(oldFingerprint)
+                    ? "key \(oldFingerprint.prefix(16))… was already retired by an earlier transition (a fork)"
+                    : "its old key \(oldFingerprint.prefix(16))… is not the current key of the store's chain of keys (key_transitions row \(last.seq) made \(last.new.fingerprint.hex.prefix(16))… current): not on the chain"))
+                continue
             }
+            guard !known.contains(newFingerprint) else {
+                rejected.append((seq, "its new key \(newFingerprint.prefix(16))… is already on the store's chain of keys (current or retired): a transition to a known key"))
+                continue
+            }
+            known.insert(oldFingerprint)
+            known.insert(newFingerprint)
+            chain.append(Link(seq: seq, transition: transition, old: old, new: new))
         }
-        for entry in valid where !linked.contains(entry.seq) {
-            violations.append(Violation(kind: .badKeyTransition, table: table, seq: entry.seq,
-                                        message: "\(table) row \(entry.seq): the transition links keys \(entry.old.fingerprint.hex.prefix(16))… and \(entry.new.fingerprint.hex.prefix(16))…, neither of which the pinned auditor key trusts; it is ignored"))
-        }
-        return (trusted, violations)
+        return (chain, rejected)
     }
 }

@@ -113,7 +113,8 @@ public struct RetentionTombstone: Sendable, Hashable, Codable {
         guard let raw = Hex.decode(signature), key.isValidSignature(raw, for: signedMessage) else {
             return "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
         }
-        guard RetentionCompactor.weeklyTables.contains(where: { $0.name == table }) else {
+        guard RetentionCompactor.weeklyTables.contains(where: { $0.name == table })
+              || (policy.hasPrefix(ClientEraser.policyPrefix) && ClientEraser.tables.contains(where: { $0.name == table })) else {
             return "names table \(table), from which retention never drops rows"
         }
         guard firstSeq >= 1, lastSeq >= firstSeq else { return "names an empty or invalid range \(firstSeq)-\(lastSeq)" }
@@ -148,14 +149,17 @@ public struct RetentionTombstone: Sendable, Hashable, Codable {
 struct TombstoneIndex: Sendable {
     /// Valid tombstones by table, sorted by `firstSeq`.
     private(set) var byTable: [String: [RetentionTombstone]] = [:]
+    /// Per table, the largest `lastSeq` among the first `i + 1` tombstones of ``byTable``.
+    private(set) var reaches: [String: [Int64]] = [:]
     /// The `retention_tombstones` seq of each valid tombstone, in the same order.
     private(set) var all: [(seq: Int64, tombstone: RetentionTombstone)] = []
 
     static let empty = TombstoneIndex()
 
     /// Reads `retention_tombstones` (when the schema has it) and keeps the tombstones valid under
-    /// a trusted signing key (the pinned key or one it rotated to);
-    /// each invalid one becomes a `badTombstone` violation.
+    /// a trusted signing key (the pinned key or one it rotated to); each invalid one becomes a
+    /// `badTombstone` violation, and one signed by a retired key after its final signed head a
+    /// `retiredSigningKey` violation.
     static func load(in db: Database, trusted: TrustedSigningKeys) throws -> (TombstoneIndex, [Violation]) {
         var index = TombstoneIndex()
         var violations: [Violation] = []
@@ -185,16 +189,46 @@ struct TombstoneIndex: Sendable {
                                             message: "\(name) row \(seq) (\(table) rows \(first)-\(last)): \(problem); the rows it names count as deleted"))
                 continue
             }
+            // A key retired before this tombstone was written (issue 27): refused unless the
+            // key's final signed head covers the tombstone's row.
+            if let problem = trusted.retiredProblem(fingerprint, table: name, seq: seq) {
+                violations.append(Violation(kind: .retiredSigningKey, table: name, seq: seq,
+                                            message: "\(name) row \(seq) (\(table) rows \(first)-\(last)): \(problem); the rows it names count as deleted"))
+                continue
+            }
             index.byTable[table, default: []].append(stone)
             index.all.append((seq, stone))
         }
-        for key in index.byTable.keys { index.byTable[key]?.sort { $0.firstSeq < $1.firstSeq } }
+        for key in index.byTable.keys {
+            index.byTable[key]?.sort { $0.firstSeq < $1.firstSeq }
+            var furthest = Int64.min
+            index.reaches[key] = (index.byTable[key] ?? []).map { stone in
+                furthest = max(furthest, stone.lastSeq)
+                return furthest
+            }
+        }
         return (index, violations)
     }
 
     /// The valid tombstone of `table` whose range starts at `seq`.
     func range(_ table: String, startingAt seq: Int64) -> RetentionTombstone? {
         byTable[table]?.first { $0.firstSeq == seq }
+    }
+
+    /// The valid tombstone of `table` whose range holds `seq`.
+    /// Binary search over the tombstones sorted by `firstSeq` (the walk asks once per row).
+    func containing(_ table: String, seq: Int64) -> RetentionTombstone? {
+        guard let stones = byTable[table], !stones.isEmpty else { return nil }
+        var low = 0
+        var high = stones.count
+        while low < high {  // the first tombstone starting after seq
+            let middle = (low + high) / 2
+            if stones[middle].firstSeq <= seq { low = middle + 1 } else { high = middle }
+        }
+        // The furthest end among the tombstones starting at or before seq decides; the scan back
+        // to name one runs only when a row is inside (the walk then stops).
+        guard low > 0, let reach = reaches[table], reach[low - 1] >= seq else { return nil }
+        return stones[..<low].first { $0.lastSeq >= seq }
     }
 
     /// The anchored hash of dropped row `seq` of `table`.
@@ -206,7 +240,8 @@ struct TombstoneIndex: Sendable {
     var summaries: [String] {
         all.map { entry in
             let stone = entry.tombstone
-            return "\(stone.table) rows \(stone.firstSeq)-\(stone.lastSeq) dropped by retention (\(stone.policy)), signed tombstone \(entry.seq) of \(stone.recordedAt.iso8601)"
+            let by = stone.policy.hasPrefix(ClientEraser.policyPrefix) ? "erasure" : "retention"
+            return "\(stone.table) rows \(stone.firstSeq)-\(stone.lastSeq) dropped by \(by) (\(stone.policy)), signed tombstone \(entry.seq) of \(stone.recordedAt.iso8601)"
         }
     }
 }

@@ -40,6 +40,7 @@ struct DemoCommand: HeatCommand {
               heatctl demo --plaintext --out heat-report-plaintext/
               heatctl demo --role analyst --epsilon 1 --out noisy-report/
               heatctl demo --clients 300 --weeks 30 --score
+              heatctl demo --clients 300 --weeks 30 --score --model-kind gbdt --tree-rounds 20
 
             --score (issue 15) also runs encrypted churn scoring: the collector encrypts the churn \
             feature streams, the evaluator computes the 42 churn features on ciphertexts, the key \
@@ -63,10 +64,18 @@ struct DemoCommand: HeatCommand {
     @Option(help: "The requesting manager's reference (M-…), for a role that sees its own clients.") var manager: String?
     @Option(help: "Differential-privacy epsilon to spend (default: the role's default, else none).") var epsilon: Double?
     @Flag(help: "Also train a churn model and score it on encrypted features (checked against plaintext).") var score = false
+    @Option(name: .customLong("model-kind"), help: "The --score model: logistic (on encrypted churn features) or gbdt (boosted trees on the collector's encrypted split bits).")
+    var modelKind = "logistic"
+    @Option(name: .customLong("tree-rounds"), help: "Boosting rounds (trees of depth 4) of the --model-kind gbdt model (default 20).")
+    var treeRounds = 20
     @OptionGroup var global: GlobalOptions
     var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
+        guard ["logistic", "gbdt"].contains(modelKind) else {
+            throw ValidationError("--model-kind must be logistic or gbdt (found \(modelKind))")
+        }
+        guard (1...1000).contains(treeRounds) else { throw ValidationError("--tree-rounds must be in 1 ... 1000 (found \(treeRounds))") }
         let bank = SyntheticBank(clients: clients, managers: 40, branches: 5, weeks: weeks, seed: seed)
         try bank.validate()
         let started = Date()
@@ -180,7 +189,13 @@ struct DemoCommand: HeatCommand {
             + "fine for synthetic data, never for real clients)")
         Console.output("phases: " + timer.laps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", "))
         encryptedLines.forEach { Console.output($0) }
-        if score && !plaintext { try DemoScoring.run(dataset: dataset, key: key, configuration: configuration) }
+        if score && !plaintext {
+            switch modelKind {
+            case "gbdt": try await DemoScoring.runTrees(dataset: dataset, key: key, rounds: treeRounds)
+            case "logistic": try DemoScoring.run(dataset: dataset, key: key, configuration: configuration)
+            default: throw ValidationError("--model-kind must be logistic or gbdt (found \(modelKind))")
+            }
+        }
         Console.output("wrote \(resultsURL.path)\(page.map { " and \($0.path)" } ?? "") in \(String(format: "%.1f", seconds)) s")
     }
 }

@@ -61,8 +61,8 @@ struct GenerateCommand: HeatCommand {
         if let clientsOut { try AtomicFile.write(SyntheticCSV.clients(directory.clients), to: URL(filePath: clientsOut)) }
         if let labelsOut { try AtomicFile.write(SyntheticCSV.labels(directory.labels), to: URL(filePath: labelsOut)) }
         let churned = directory.labels.filter(\.churned).count
-        Console.output("wrote \(Plural.count(count, "interaction")) of \(Plural.count(clients, "client")), weeks \(bank.startWeek) to \(bank.endWeek), to \(out)")
-        if let clientsOut { Console.output("wrote \(Plural.count(clients, "client")) to \(clientsOut)") }
-        if let labelsOut { Console.output("wrote \(Plural.count(clients, "label")) (\(churned) churned) to \(labelsOut)") }
+        Console.info("wrote \(Plural.count(count, "interaction")) of \(Plural.count(clients, "client")), weeks \(bank.startWeek) to \(bank.endWeek), to \(out)")
+        if let clientsOut { Console.info("wrote \(Plural.count(clients, "client")) to \(clientsOut)") }
+        if let labelsOut { Console.info("wrote \(Plural.count(clients, "label")) (\(churned) churned) to \(labelsOut)") }
     }
 }

@@ -40,6 +40,15 @@ struct EvaluateCommand: HeatCommand {
             products and sums, depth 0), writing the encrypted scores to --scores-out (an \
             encryptedScores envelope for `heatctl scores release`); exit 69 when the keys' \
             plaintext modulus cannot hold the largest possible score.
+
+            Boosted trees (issue 15 item 3): --model FILE may also be a gbdt model (`ml train \
+            --model gbdt`, quantized here to 8 bits, or an `ml quantize` file) of depth at most 4 \
+            over the collector's features; --tree-inputs names the collector's encrypted split \
+            bits for that model (an encryptedTreeInputs envelope), and the evaluator folder needs \
+            the relinearization key (bfv-relin-key.heat). The depth-2 circuit writes the encrypted \
+            tree scores to --scores-out (an encryptedTreeScores envelope); exit 65 for bits of \
+            another model, 69 when the keys' parameters cannot hold the circuit's noise or scores.
+              heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat --model churn-gbdt.model --tree-inputs bits.heat --scores-out tree-scores.heat
             """)
 
     @Option(name: .long, help: "The store.", completion: .file())
@@ -69,6 +78,9 @@ struct EvaluateCommand: HeatCommand {
 
     @Option(name: .long, help: "Also score this logistic churn model (from `ml train` on `features` output) on the ciphertexts.", completion: .file())
     var model: String?
+
+    @Option(name: .customLong("tree-inputs"), help: "The collector's encrypted split bits for a gbdt --model (encryptedTreeInputs envelope).", completion: .file())
+    var treeInputs: String?
 
     @Option(name: .customLong("scores-out"), help: "Where --model writes the encrypted scores (default: --out with .scores appended).", completion: .file())
     var scoresOut: String?
@@ -111,7 +123,17 @@ struct EvaluateCommand: HeatCommand {
         let evaluator = try Evaluator(folder: folder)
         let galoisKeys = try aggregatesOut.map { _ in try evaluator.galoisKeys(in: folder) }
         // The model is loaded and checked first: a refused model leaves no run file and no log entry.
-        let prepared = try model.map { file in try ModelScoring.prepare(modelFile: file, evaluator: evaluator, configuration: configuration) }
+        let treeModel = try model.flatMap { file in try TreeModelScoring.treeModel(in: file) }
+        var preparedTrees: TreeModelScoring.Prepared?
+        if let treeModel, let model {
+            guard let treeInputs else { throw ValidationError("a gbdt --model scores the collector's split bits: give --tree-inputs FILE") }
+            preparedTrees = try TreeModelScoring.prepare(model: treeModel, modelFile: model, inputsFile: treeInputs, evaluator: evaluator, folder: folder)
+        } else if treeInputs != nil {
+            throw ValidationError("--tree-inputs needs a gbdt --model")
+        }
+        let prepared = try (treeModel == nil ? model : nil).map { file in
+            try ModelScoring.prepare(modelFile: file, evaluator: evaluator, configuration: configuration)
+        }
         let opened = try HeatStore(path: store)
         let started = Date()
         let (run, number) = try evaluator.evaluateAndRecord(store: opened, configuration: configuration, asOf: reference, shard: slice)
@@ -126,11 +148,16 @@ struct EvaluateCommand: HeatCommand {
         let scoring = try prepared.map { prepared in
             try ModelScoring.score(prepared, store: opened, evaluator: evaluator, asOf: reference, out: scoresOut ?? out + ".scores")
         }
+        var treeScoring: String?
+        if let prepared = preparedTrees {
+            treeScoring = try await TreeModelScoring.score(prepared, store: opened, evaluator: evaluator, out: scoresOut ?? out + ".scores")
+        }
         if json {
             try StoreJSON.print(run.header)
             return
         }
         if let scoring { Console.output(scoring) }
+        if let treeScoring { Console.output(treeScoring) }
         let header = run.header
         Console.output("""
             evaluated \(header.ciphertextsRead) ciphertexts of \(store) on \(header.batches.count) slot batches\(slice.map { " (shard \($0))" } ?? "") \

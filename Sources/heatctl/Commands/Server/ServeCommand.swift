@@ -23,15 +23,26 @@ struct ServeCommand: HeatCommand {
             executive, analyst and one manager under the built-in policy in a temporary folder, \
             prints a token per role and serves it.
 
+            Tokens are checked against every key generation in --token-keys (HS256; the newest \
+            signs) and, with --jwks FILE, against an external identity provider's JSON Web Key \
+            Set (EdDSA / Ed25519 or HS256 keys, each with a kid and a pinned alg). Key ids and \
+            token ids listed in DIR/revoked.json (`heatctl token revoke`) are refused; the file \
+            is re-read while the server runs. The access log is hash-chained with a signed \
+            head (FILE.head); check it with `heatctl serve verify-log`.
+
             Form:
               heatctl serve (--demo | --releases DIR --policy FILE --token-keys DIR) [--host 127.0.0.1] [--port 8080]
-                            [--model MODEL] [--access-log FILE]
+                            [--model MODEL] [--access-log FILE] [--jwks FILE [--jwks-issuer ISS] [--jwks-audience AUD]]
 
             Examples:
               heatctl serve --demo --port 8080
               heatctl serve --releases releases/ --policy Examples/policy.json --token-keys token-keys/ --port 8080
+              heatctl serve --releases releases/ --policy Examples/policy.json --token-keys token-keys/ --jwks idp-keys.json
+              heatctl serve verify-log --access-log access.log --token-keys token-keys/
+              heatctl serve openapi > openapi.json
               curl -H "Authorization: Bearer $(heatctl token issue --token-keys token-keys/ --role executive)" http://127.0.0.1:8080/v1/population
-            """)
+            """,
+        subcommands: [ServeVerifyLogCommand.self, ServeOpenAPICommand.self])
 
     @Flag(name: .long, help: "Generate the synthetic bank, release it and serve it (a temporary folder).")
     var demo = false
@@ -60,23 +71,35 @@ struct ServeCommand: HeatCommand {
     @Option(name: .customLong("rate-limit"), help: "Requests per second per token (burst: twice as many).")
     var rateLimit = 1_000.0
 
+    @Option(name: .long, help: "An external identity provider's JSON Web Key Set (EdDSA or HS256 keys with kid and alg).", completion: .file())
+    var jwks: String?
+
+    @Option(name: .customLong("jwks-issuer"), help: "The iss the --jwks tokens must carry (default: the token key's issuer).")
+    var jwksIssuer: String?
+
+    @Option(name: .customLong("jwks-audience"), help: "The aud the --jwks tokens must carry (default: the token key's audience).")
+    var jwksAudience: String?
+
     @OptionGroup var global: GlobalOptions
 
-    func validate() throws {
+    /// The option checks. They run at the start of `execute()` rather than in `validate()`,
+    /// which ArgumentParser also runs before a subcommand (`serve verify-log`).
+    func check() throws(ServerError) {
         if demo {
             guard releases == nil, policy == nil, tokenKeys == nil else {
-                throw ValidationError("--demo makes its own releases, policy and token key; drop --releases, --policy and --token-keys")
+                throw .invalidOption(option: "--demo", reason: "--demo makes its own releases, policy and token key; drop --releases, --policy and --token-keys")
             }
         } else {
             guard releases != nil, policy != nil, tokenKeys != nil else {
-                throw ValidationError("give --releases DIR, --policy FILE and --token-keys DIR, or --demo")
+                throw .invalidOption(option: "--releases", reason: "give --releases DIR, --policy FILE and --token-keys DIR, or --demo")
             }
         }
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-        guard rateLimit > 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be positive") }
+        guard (0...65_535).contains(port) else { throw .invalidOption(option: "--port", reason: "must be 0...65535") }
+        guard rateLimit > 0, rateLimit.isFinite else { throw .invalidOption(option: "--rate-limit", reason: "must be positive") }
     }
 
     func execute() async throws {
+        try check()
         var configuration: ServerConfiguration
         if demo {
             configuration = try await Self.prepareDemo()
@@ -89,6 +112,9 @@ struct ServeCommand: HeatCommand {
         configuration.accessLog = accessLog ?? configuration.accessLog
         configuration.limits.ratePerSecond = rateLimit
         configuration.limits.burst = rateLimit * 2
+        configuration.jwks = jwks
+        configuration.jwksIssuer = jwksIssuer
+        configuration.jwksAudience = jwksAudience
         var logger = Logger(label: "customerheat.server")
         logger.logLevel = global.logLevel ?? (global.quiet ? .warning : .info)
         let server = try await HeatAPIServer.prepare(configuration, logger: logger)
@@ -135,6 +161,82 @@ struct ServeCommand: HeatCommand {
         var configuration = ServerConfiguration(releases: releases, policy: policyPath, tokenKeys: tokenKeys)
         configuration.accessLog = "\(root)/access.log"
         return configuration
+    }
+}
+
+/// `heatctl serve openapi`: prints the OpenAPI 3.1 document the server serves at `/openapi.json`.
+struct ServeOpenAPICommand: HeatCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openapi",
+        abstract: "Print the OpenAPI 3.1 document the server serves at /openapi.json.",
+        discussion: """
+            Prints the exact bytes `heatctl serve` answers at GET /openapi.json (the same \
+            embedded document), without starting a server, so CI and API clients can validate \
+            it or generate code from it. CI validates it against the OpenAPI 3.1 schema with \
+            openapi-spec-validator (.ci/openapi-check.sh).
+
+            Examples:
+              heatctl serve openapi > openapi.json
+              heatctl serve openapi | python3 -m json.tool
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    func execute() async throws {
+        Console.output(OpenAPIDocument.json)
+    }
+}
+
+/// `heatctl serve verify-log --access-log FILE --token-keys DIR`.
+struct ServeVerifyLogCommand: HeatCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-log",
+        abstract: "Check the server's hash-chained access log and its signed head.",
+        discussion: """
+            Every line the server writes is chained to the one before (seq, prev, hash) and the \
+            head file (FILE.head) holds the last line's seq and hash, authenticated with a key \
+            derived from the server's own token key. An edited, deleted, inserted or reordered \
+            line is named with its line number and field (exit 1); lines deleted at the end are \
+            caught by the head. A gap record (lines the server had to drop while the file could \
+            not be written) is a violation unless --allow-gaps, which lists the gaps and counts \
+            the lost lines. Lines without seq/prev/hash before the first chained line (an \
+            earlier version's) are a violation unless --allow-unchained-prefix, which counts them.
+
+            Examples:
+              heatctl serve verify-log --access-log access.log --token-keys token-keys/
+              heatctl serve verify-log --access-log access.log --token-keys token-keys/ --allow-gaps --allow-unchained-prefix
+            """)
+
+    @Option(name: .customLong("access-log"), help: "The access log the server wrote.", completion: .file())
+    var accessLog: String
+
+    @Option(name: .customLong("token-keys"), help: "The server's token-keys folder (the head names the key generation; a head signed by a generation revoked in its revoked.json is refused).", completion: .directory)
+    var tokenKeys: String
+
+    @Option(name: .long, help: "The signed head (default: the log's path with .head appended).", completion: .file())
+    var head: String?
+
+    @Flag(name: .customLong("allow-gaps"), help: "Accept gap records (lines the server recorded as lost), list them and count the lost lines.")
+    var allowGaps = false
+
+    @Flag(name: .customLong("allow-unchained-prefix"), help: "Accept lines of an earlier version (no seq/prev/hash) before the first chained line, and count them.")
+    var allowUnchainedPrefix = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func execute() async throws {
+        let keys = try TokenKey.loadAll(fromFolder: tokenKeys)
+        // A head signed by a revoked generation is refused: a revoked key signs nothing.
+        let revoked = try TokenRevocations.load(fromFolder: tokenKeys)
+        let report = try AccessLogVerifier.verify(path: accessLog, keys: keys, headPath: head,
+                                                  allowUnchainedPrefix: allowUnchainedPrefix, allowGaps: allowGaps,
+                                                  revokedKids: revoked.kids)
+        for gap in report.gaps {
+            Console.output("\(accessLog):\(gap.line): gap: \(gap.dropped) lines lost: \(gap.reason)")
+        }
+        Console.output("\(accessLog): \(report.chained) chained lines verified, head signed and matching" +
+                       (report.unchained > 0 ? "; \(report.unchained) earlier unchained lines before the chain (allowed)" : "") +
+                       (report.gaps.isEmpty ? "" : "; \(report.gaps.count) gaps, \(report.droppedLines) lines lost (allowed)"))
     }
 }
 #endif

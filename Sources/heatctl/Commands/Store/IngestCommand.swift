@@ -108,7 +108,7 @@ struct IngestCommand: HeatCommand {
             try StoreJSON.print(report)
         } else {
             let stored = collector.map {
-                "ciphertexts appended \(report.ciphertextsAdded) (\($0.context.parameters.name), weekly scores)"
+                "ciphertexts appended \(report.ciphertextsAdded) (\($0.context.parameters.name), \(features ? "weekly scores and feature streams" : "weekly scores"))"
             } ?? "bucket rows appended \(report.bucketRowsAdded)"
             Console.output("""
                 ingested \(file) into \(store) (run \(report.run), \(collector == nil ? "plaintext test-and-demo buckets" : "encrypted"))

@@ -16,9 +16,12 @@ struct KeysGenerateCommand: HeatCommand {
             DIR/collector and DIR/evaluator, the secret key only into DIR/keyholder (the pipeline \
             needs no evaluation keys; --aggregates adds Galois keys to DIR/evaluator for the encrypted \
             group aggregates and picks the smallest preset whose plaintext modulus holds --max-clients \
-            times the largest heat, exit 69 when none does). --preset picks the BFV preset (default: the smallest whose \
+            times the largest heat and whose worst-case noise stays 40 bits under the flood, exit 69 \
+            when none does). --preset picks the BFV preset (default: the smallest whose \
             plaintext modulus holds the default heat configuration's largest heat and trend; \
-            `heatctl fhe params` lists them); a preset the pipeline cannot use exits 69. Files are \
+            `heatctl fhe params` lists them); a preset the pipeline cannot use exits 69, and with \
+            --aggregates so does a --preset whose sums or worst-case noise cannot hold --max-clients \
+            (the error names the preset that does). Files are \
             created with no-replace semantics: existing key files are never overwritten, and of two \
             concurrent runs into one folder exactly one succeeds. With --store, the key fingerprints \
             and the endorsed collector key are recorded in the store and its audit log, binding the \
@@ -69,6 +72,7 @@ struct KeysGenerateCommand: HeatCommand {
         try HeatPacking.checkUsable(try BfvParameters(preset: presetName))
         if aggregates {
             try Evaluator.checkSumBound(try BfvParameters(preset: presetName), configuration: HeatConfiguration(), largestGroup: maxClients)
+            try Evaluator.checkNoiseMargin(try BfvParameters(preset: presetName), configuration: HeatConfiguration(), largestGroup: maxClients)
         }
         let generated = try KeyFolder.generate(at: out)
         let fheFiles = try PipelineKeys.generate(at: out, preset: presetName, aggregates: aggregates)
