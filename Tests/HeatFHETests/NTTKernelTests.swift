@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HeatFHE
 
@@ -142,6 +143,44 @@ import Testing
                 #expect(vectorBack == scalarBack, "inverse, N=\(degree), q=\(q)")
                 #expect(vectorBack == expectedBack, "inverse vs reference, N=\(degree), q=\(q)")
                 #expect(vectorBack == lazy.map { $0 % q })
+            }
+        }
+    }
+
+    /// The kernel is fixed when the package is compiled (no per-process calibration): `scalar`
+    /// unless the build defines `HEATFHE_VECTOR_NTT`, where `HEATFHE_NTT_KERNEL=scalar` is the
+    /// only run-time switch.
+    @Test func kernelIsChosenAtCompileTime() {
+        #if HEATFHE_VECTOR_NTT
+        #expect(NTTKernel.isVectorBuild)
+        let variable = ProcessInfo.processInfo.environment["HEATFHE_NTT_KERNEL"]
+        #expect(NTTKernel.selected == (variable == "scalar" ? .scalar : .vector))
+        #else
+        #expect(!NTTKernel.isVectorBuild)
+        #expect(NTTKernel.selected == .scalar)
+        #endif
+        #expect(NTTKernel.kernel(forEnvironmentValue: nil) == .vector)
+        #expect(NTTKernel.kernel(forEnvironmentValue: "scalar") == .scalar)
+        #expect(NTTKernel.kernel(forEnvironmentValue: "vector") == .vector)
+        #expect(NTTKernel.kernel(forEnvironmentValue: "SCALAR") == .vector)
+    }
+
+    /// Whole transforms through the default entry points (the selected kernel) and both explicit
+    /// kernels give the same words at the BFV n8192 size and TFHE's, on one plan, forward and back.
+    @Test func defaultEntryPointsAgreeWithBothKernels() throws {
+        var random = SystemRandomNumberGenerator()
+        for (degree, bits) in [(8192, 54), (2048, 62)] {
+            let q = try PrimeGenerator.nttPrimes(bitWidth: bits, count: 1, degree: degree)[0]
+            let plan = try NTTPlan<UInt64>(degree: degree, modulus: q)
+            let input = (0..<degree).map { _ in UInt64.random(in: 0..<q, using: &random) }
+            var byDefault = input
+            plan.forward(&byDefault)
+            for kernel in NTTKernel.allCases {
+                var explicit = input
+                plan.forward(&explicit, kernel: kernel)
+                #expect(explicit == byDefault, "forward, \(kernel), N=\(degree)")
+                plan.inverse(&explicit, kernel: kernel)
+                #expect(explicit == input, "round trip, \(kernel), N=\(degree)")
             }
         }
     }

@@ -6,7 +6,8 @@
 /// halves are `vpmullq` (AVX-512DQ). Per eight butterflies that is six vector multiplications
 /// against 24 scalar ones (`mulx` / `imul`), which wins in a `-target-cpu native` build on an
 /// AVX-512 machine and loses in the portable x86-64 build (SSE2, two lanes, no 64-bit vector
-/// multiplication), which is why the choice is made per process (``NTTKernel/selected``).
+/// multiplication), which is why only a build compiled with `-DHEATFHE_VECTOR_NTT` (next to
+/// `-target-cpu native`) selects it (``NTTKernel/selected``, a compile-time choice).
 ///
 /// Every lane computes exactly what the scalar loop of ``NTTPlan`` computes (same lazy ranges,
 /// same conditional subtractions written as `min(x, x - c)`), so both kernels give identical

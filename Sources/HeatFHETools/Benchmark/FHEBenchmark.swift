@@ -265,7 +265,8 @@ public enum FHEBenchmark {
             preset: parameters.name, degree: n, plaintextModulus: t,
             ciphertextModulusBits: parameters.ciphertextModuli.map { 64 - $0.leadingZeroBitCount },
             specialModulusBits: parameters.specialModulus.map { 64 - $0.leadingZeroBitCount },
-            scalarBits: T.bitWidth, operations: timer.timings, sizes: sizes, checksum: sink)
+            scalarBits: T.bitWidth, operations: timer.timings, sizes: sizes, checksum: sink,
+            nttKernel: T.bitWidth == 64 ? NTTKernel.selected.rawValue : NTTKernel.scalar.rawValue)
     }
 
     /// Times closures one call at a time.
@@ -390,4 +391,7 @@ public struct FHEBenchmarkReport: Sendable, Hashable, Codable {
     public let sizes: [String: Int]
     /// A value accumulated from every result so the optimizer cannot drop the timed work.
     public let checksum: Int
+    /// The NTT kernel the timings ran on (``NTTKernel/selected`` for 64-bit residues, `scalar`
+    /// for 32-bit ones, whose generic loops LLVM vectorizes itself).
+    public let nttKernel: String
 }

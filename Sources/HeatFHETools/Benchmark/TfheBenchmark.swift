@@ -66,7 +66,8 @@ public enum TfheBenchmark {
             pbsMedianMilliseconds: timings[0].cpuMedianMicroseconds / 1000,
             pbsWallMedianMilliseconds: timings[0].medianMicroseconds / 1000,
             keySwitchMedianMilliseconds: timings[1].cpuMedianMicroseconds / 1000,
-            bootstraps: timings[0].iterations, log2FailureProbability: model.log2FailureProbability)
+            bootstraps: timings[0].iterations, log2FailureProbability: model.log2FailureProbability,
+            nttKernel: NTTKernel.selected.rawValue)
     }
 }
 
@@ -107,4 +108,6 @@ public struct TfheBenchmarkReport: Sendable, Hashable, Codable {
     public let bootstraps: Int
     /// The noise model's `log2 p_fail` per lookup.
     public let log2FailureProbability: Double
+    /// The 64-bit NTT kernel of this build (``NTTKernel/selected``: `scalar` or `vector`).
+    public let nttKernel: String
 }

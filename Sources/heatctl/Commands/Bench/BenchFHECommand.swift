@@ -93,7 +93,7 @@ struct BenchFHECommand: HeatCommand {
         for report in reports {
             let moduli = report.ciphertextModulusBits.map(String.init).joined(separator: "+")
             let special = report.specialModulusBits.map { " (+\($0)-bit special prime)" } ?? ""
-            Console.output("\(report.preset): N=\(report.degree), t=\(report.plaintextModulus), log q = \(moduli) bits\(special), \(report.scalarBits)-bit residues")
+            Console.output("\(report.preset): N=\(report.degree), t=\(report.plaintextModulus), log q = \(moduli) bits\(special), \(report.scalarBits)-bit residues, NTT kernel \(report.nttKernel)")
             Console.output(Self.row("operation", "median us", "p10 us", "p90 us", "cpu med us", "runs"))
             for timing in report.operations {
                 Console.output(

@@ -50,7 +50,7 @@ struct FHEPBSBenchCommand: HeatCommand {
             try Console.output(FHEJSON.encode(report))
             return
         }
-        Console.output("\(report.preset): n=\(report.lweDimension), k=\(report.glweDimension), N=\(report.polynomialSize), \(report.messageBits)-bit messages + padding bit, q=\(report.primeModulus)")
+        Console.output("\(report.preset): n=\(report.lweDimension), k=\(report.glweDimension), N=\(report.polynomialSize), \(report.messageBits)-bit messages + padding bit, q=\(report.primeModulus), NTT kernel \(report.nttKernel)")
         Console.output("  follows: \(report.reference)")
         Console.output(String(format: "  keygen: %.2f s CPU (bootstrapping key %.2f s), %.2f s wall", report.keygenCPUSeconds, report.bootstrappingKeygenCPUSeconds, report.keygenWallSeconds))
         Console.output(String(format: "  PBS (KS + blind rotation): %.1f ms CPU median of %d (%.1f ms wall); key switch %.1f ms", report.pbsMedianMilliseconds, report.bootstraps, report.pbsWallMedianMilliseconds, report.keySwitchMedianMilliseconds))
