@@ -134,6 +134,17 @@ import Testing
                 #expect(vector == scalar, "forward, N=\(degree), q=\(q)")
                 #expect(vector == expected, "forward vs reference, N=\(degree), q=\(q)")
                 let lazyEvaluations = vector.map { $0 + (round == 1 || Bool.random(using: &random) ? q : 0) }
+                // The inverse's extreme lazy inputs: alternating 2q - 1 and 0, and all 2q - 1.
+                for extreme in [(0..<degree).map { $0 & 1 == 0 ? 2 * q - 1 : 0 }, [UInt64](repeating: 2 * q - 1, count: degree)] {
+                    var scalarExtreme = extreme
+                    plan.inverse(&scalarExtreme, kernel: .scalar)
+                    var vectorExtreme = extreme
+                    plan.inverse(&vectorExtreme, kernel: .vector)
+                    var referenceExtreme = extreme
+                    reference.referenceInverse(&referenceExtreme, plan: plan)
+                    #expect(vectorExtreme == scalarExtreme, "inverse of extremes, N=\(degree), q=\(q)")
+                    #expect(vectorExtreme == referenceExtreme, "inverse of extremes vs reference, N=\(degree), q=\(q)")
+                }
                 var scalarBack = lazyEvaluations
                 plan.inverse(&scalarBack, kernel: .scalar)
                 var vectorBack = lazyEvaluations
@@ -189,8 +200,12 @@ import Testing
         let q = try PrimeGenerator.nttPrimes(bitWidth: 62, count: 1, degree: 4096)[0]
         let modulus = try Modulus<UInt64>(q)
         var random = SystemRandomNumberGenerator()
-        let count = 64
-        let x = (0..<count).map { _ in UInt64.random(in: 0..<q, using: &random) }
+        let count = 2048
+        // Any words (the digits of the external product are signed, stored mod q, but the kernel
+        // takes any 64-bit x): the extremes 0 and 2^64 - 1 first, then random full words.
+        let x = (0..<count).map { index in
+            index == 0 ? 0 : index == 1 ? UInt64.max : index < 8 ? q - 1 : UInt64.random(in: 0...UInt64.max, using: &random)
+        }
         let w = (0..<count).map { index in index == 0 ? q - 1 : UInt64.random(in: 0..<q, using: &random) }
         let shoups = w.map { modulus.shoup($0) }
         let start = (0..<count).map { index in index == 0 ? q - 1 : UInt64.random(in: 0..<q, using: &random) }
@@ -198,7 +213,7 @@ import Testing
         target.withUnsafeMutableBufferPointer { target in
             NTTVector64.multiplyShoupAccumulate(x, by: w, shoup: shoups, into: target.baseAddress!, count: count, modulus: q)
         }
-        #expect(target == (0..<count).map { modulus.add(start[$0], modulus.multiply(x[$0], w[$0])) })
+        #expect(target == (0..<count).map { modulus.add(start[$0], modulus.multiply(modulus.reduce(x[$0]), w[$0])) })
     }
 }
 
