@@ -101,9 +101,9 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         // Allocation-light kernel: one digit buffer reused for every digit and transformed in
         // place; each digit row multiplies the key's row at the same prime (rows q_0 ... q_(l-1),
         // then the special prime, the key's last row). The products are accumulated lazily as
-        // double words (SEAL's approach): the l digits' products, each below q^2 < 2^(2w - 4),
-        // sum to less than 2^(2w) for l < 16, so each output residue is Barrett-reduced once
-        // instead of after every product.
+        // double words (SEAL's approach): each product is below q^2 < 2^(2w - 4), so the sums
+        // take ``lazyDigits`` of them before they are folded back below q (never, at the presets'
+        // at most six primes), and each output residue is Barrett-reduced once at the end.
         let count = (l + 1) * n
         var low0 = [T](repeating: 0, count: count)
         var high0 = [T](repeating: 0, count: count)
@@ -130,12 +130,12 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                                         let keyRow = i < l ? i : keyRows - 1
                                         components[j].b.data.withUnsafeBufferPointer { b in
                                             components[j].a.data.withUnsafeBufferPointer { a in
-                                                Self.multiplyAccumulate(
-                                                    row.baseAddress!, b.baseAddress! + keyRow * n,
+                                                Self.accumulateDigit(
+                                                    j, row.baseAddress!, b.baseAddress! + keyRow * n,
                                                     a.baseAddress! + keyRow * n,
                                                     into: (low0.baseAddress! + i * n, high0.baseAddress! + i * n),
                                                     and: (low1.baseAddress! + i * n, high1.baseAddress! + i * n),
-                                                    count: n)
+                                                    count: n, modulus: modulus)
                                             }
                                         }
                                     }
@@ -146,18 +146,42 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                 }
             }
         }
-        var sum0 = [T](repeating: 0, count: count)
-        var sum1 = [T](repeating: 0, count: count)
+        // The sums reduced in place into their low words (no second pair of arrays).
         for i in 0...l {
             let modulus = moduli[i]
             for k in (i * n)..<((i + 1) * n) {
-                sum0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
-                sum1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
+                low0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
+                low1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
             }
         }
         return (
-            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: sum0).inverseNTT(), to: level.ring),
-            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: sum1).inverseNTT(), to: level.ring))
+            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: low0).inverseNTT(), to: level.ring),
+            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: low1).inverseNTT(), to: level.ring))
+    }
+
+    /// How many digit products the double-word sums of ``switchKey(_:in:)`` take between two
+    /// folds: every product is below `q^2 < 2^(2w - 4)` (each modulus leaves the top two bits of
+    /// the word free), so a folded sum (below `q`) plus 15 products stays below `2^(2w)`.
+    static var lazyDigits: Int { 15 }
+
+    /// Adds digit `j`'s products `d[k] * b[k]` and `d[k] * a[k]` into the double-word sums, first
+    /// folding both sums back below `q` when `j` is a nonzero multiple of ``lazyDigits`` (so no
+    /// number of digits can overflow them).
+    @inline(__always)
+    static func accumulateDigit(
+        _ j: Int, _ d: UnsafePointer<T>, _ b: UnsafePointer<T>, _ a: UnsafePointer<T>,
+        into first: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>),
+        and second: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>), count: Int, modulus: Modulus<T>
+    ) {
+        if j > 0 && j % lazyDigits == 0 {
+            for k in 0..<count {
+                first.low[k] = modulus.reduceProduct((high: first.high[k], low: first.low[k]))
+                first.high[k] = 0
+                second.low[k] = modulus.reduceProduct((high: second.high[k], low: second.low[k]))
+                second.high[k] = 0
+            }
+        }
+        multiplyAccumulate(d, b, a, into: first, and: second, count: count)
     }
 
     /// `(high, low) += d[k] * b[k]` and `+= d[k] * a[k]` as double words, for `k < count`.
