@@ -9,8 +9,8 @@
 /// missing (``OneHotGroup/missing``) and 0 otherwise. ``GradientBoostedTrees`` bins, grows and
 /// predicts on it without expanding the one-hot features (the same trees, bit for bit, as on the
 /// dense matrix); ``denseMatrix()`` expands it for estimators that need a dense matrix. A numeric
-/// column the preprocessing leaves unchanged (no imputation, no scaling: the boosted trees) is the
-/// table's own array, shared rather than copied.
+/// column is the table's own array, shared rather than copied; its imputation and scaling (the
+/// logistic regression's preprocessing) are applied as it is read.
 ///
 /// ```swift
 /// let features = try transformer.features(table)    // numeric columns dense, one code per categorical cell
