@@ -129,6 +129,32 @@ public enum ColumnarReader {
         return try result.get()
     }
 
+    /// The bytes read between two page drops of a ``MappedFile`` (8 MiB): reading a mapped file
+    /// keeps at most about this much of it resident.
+    public static let releaseStride = 8 << 20
+
+    /// Reads a mapped CSV file, dropping the pages already read from memory as it goes (see
+    /// ``MappedFile``) and every page at the end: afterwards the file takes no resident memory
+    /// until its bytes are touched again.
+    ///
+    /// - Parameters:
+    ///   - mapped: the mapped file.
+    ///   - file: the name used in messages.
+    ///   - options: the reading options.
+    /// - Returns: the typed columns.
+    /// - Throws: ``TabularError`` with the file, line, column and cause.
+    public static func read(mapped: MappedFile, file: String, options: Options = Options()) throws(TabularError) -> Table {
+        defer { mapped.dropPages(before: Int.max) }
+        let result: Result<Table, TabularError> = mapped.data.withUnsafeBytes { raw in
+            do throws(TabularError) {
+                return .success(try read(bytes: raw.bindMemory(to: UInt8.self), file: file, options: options, release: mapped.dropPages(before:)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     private struct State {
         var numbers: [Double] = []
         var codes: [Int32] = []
@@ -145,7 +171,11 @@ public enum ColumnarReader {
     }
 
     /// Reads CSV bytes.
-    static func read(bytes: UnsafeBufferPointer<UInt8>, file: String, options: Options) throws(TabularError) -> Table {
+    ///
+    /// `release(offset)`, when given, is called every `releaseStride` bytes with the start of the
+    /// current record: the bytes before it are not read again unless a column turns text.
+    static func read(bytes: UnsafeBufferPointer<UInt8>, file: String, options: Options, release: ((Int) -> Void)? = nil,
+                     releaseStride: Int = ColumnarReader.releaseStride) throws(TabularError) -> Table {
         let reader = CSVRecordReader(bytes: bytes, file: file)
         guard let headerLine = try reader.next() else { throw .noHeader(file: file) }
         let headerRange = reader.recordStart..<reader.recordEnd
@@ -170,6 +200,7 @@ public enum ColumnarReader {
         var lines: [Int] = []
         var starts: [Int] = []
         var ranges: [Range<Int>] = []
+        var nextRelease = releaseStride
         let missingTokens = options.missingTokens
         var row = 0
         while let line = try reader.next() {
@@ -177,6 +208,10 @@ public enum ColumnarReader {
             lines.append(line)
             starts.append(reader.recordStart)
             ranges.append(reader.recordStart..<reader.recordEnd)
+            if let release, reader.recordStart >= nextRelease {
+                release(reader.recordStart)
+                nextRelease = reader.recordStart + releaseStride
+            }
             for k in 0..<width {
                 let field = reader.field(k)
                 if !states[k].isText {

@@ -86,6 +86,11 @@ struct CompactOneHotTests {
         }
     }
 
+    /// The mean log loss of probabilities against 0 / 1 labels.
+    static func logLoss(_ probabilities: [Double], _ labels: [Int]) -> Double {
+        zip(probabilities, labels).reduce(0) { $0 - ($1.1 == 1 ? log($1.0) : log(1 - $1.0)) } / Double(labels.count)
+    }
+
     /// FNV-1a of the probabilities' bit patterns (as `GBDTPinnedOutputTests.hash`).
     static func hash(_ values: [Double]) -> UInt64 { GBDTPinnedOutputTests.hash(values.map(\.bitPattern)) }
 
@@ -107,6 +112,20 @@ struct CompactOneHotTests {
         let groupedProbabilities = try grouped.predictProbabilities(train) + grouped.predictProbabilities(score)
         let exactProbabilities = try exact.predictProbabilities(train) + exact.predictProbabilities(score)
         #expect(telcoProbabilities.count == 7043 && groupedProbabilities.count == 1800)
+        // On every platform: the mean log loss against the labels, to 1e-6 relative (another
+        // platform's `exp` moves the last bits of a probability, not this). The expected values are
+        // those of the pinned probabilities below (read from `ml predict`'s CSVs).
+        let telcoLabels = try churn.encodeTarget(telco).labels
+        let boughtLabels = try grouped.encodeTarget(train).labels + grouped.encodeTarget(score).labels
+        let losses: [(String, [Double], [Int], Double)] = [
+            ("telco", telcoProbabilities, telcoLabels, 0.3150219693550745),
+            ("grouped", groupedProbabilities, boughtLabels, 0.549746358871638),
+            ("exact", exactProbabilities, boughtLabels, 0.5497352516677159),
+        ]
+        for (name, probabilities, labels, expected) in losses {
+            let loss = Self.logLoss(probabilities, labels)
+            #expect(abs(loss - expected) <= 1e-6 * expected, "\(name): \(loss)")
+        }
         // Bit for bit on Linux only (glibc's `exp` in the sigmoid; see GBDTPinnedOutputTests).
         #if os(Linux)
         #expect(Self.hash(telcoProbabilities) == 0xae91_d6d9_d356_ac9a, "telco: \(String(Self.hash(telcoProbabilities), radix: 16))")

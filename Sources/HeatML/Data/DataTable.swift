@@ -150,9 +150,11 @@ public struct DataTable: Sendable, Equatable {
         } catch {
             throw .tabular(.limitExceeded(error))
         }
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw .unreadableFile(path: path, reason: error.localizedDescription) }
-        try self.init(data: data, source: path, options: options)
+        // Mapped, the pages already parsed dropped from memory as the reader goes (they are
+        // read from the file again for a verbatim write-back of rows).
+        let mapped: MappedFile
+        do { mapped = try MappedFile(url: url) } catch { throw TableLoader.map(error, source: path) }
+        try self.init(data: mapped.data, mapped: mapped, source: path, options: options)
     }
 
     /// Parses CSV text already in memory.
@@ -175,7 +177,12 @@ public struct DataTable: Sendable, Equatable {
     ///   - options: how to read and type the columns.
     /// - Throws: as ``init(contentsOf:overrides:allowEmpty:)``.
     public init(data: Data, source: String, options: LoadOptions) throws(HeatMLError) {
-        let loaded = try TableLoader.load(data: data, source: source, options: options)
+        try self.init(data: data, mapped: nil, source: source, options: options)
+    }
+
+    /// ``init(data:source:options:)`` reading through a mapping that drops parsed pages.
+    init(data: Data, mapped: MappedFile?, source: String, options: LoadOptions) throws(HeatMLError) {
+        let loaded = try TableLoader.load(data: data, mapped: mapped, source: source, options: options)
         if loaded.rowCount == 0 && !options.allowEmpty { throw .emptyTable(source: source) }
         self.columns = loaded.columns
         self.rowCount = loaded.rowCount

@@ -9,8 +9,8 @@
 /// missing (``OneHotGroup/missing``) and 0 otherwise. ``GradientBoostedTrees`` bins, grows and
 /// predicts on it without expanding the one-hot features (the same trees, bit for bit, as on the
 /// dense matrix); ``denseMatrix()`` expands it for estimators that need a dense matrix. A numeric
-/// column the preprocessing leaves unchanged (no imputation, no scaling: the boosted trees) is the
-/// table's own array, shared rather than copied.
+/// column is the table's own array, shared rather than copied; its imputation and scaling (the
+/// logistic regression's preprocessing) are applied as it is read.
 ///
 /// ```swift
 /// let features = try transformer.features(table)    // numeric columns dense, one code per categorical cell
@@ -60,10 +60,36 @@ public struct FeatureColumns: Sendable, Equatable {
         case columns([[Double]])
     }
 
+    /// How a dense column's stored values are read: a missing value replaced by `fill`, then
+    /// `(value - mean) / scale` when `mean` is set (``ColumnTransformer``'s numeric step, applied
+    /// on the fly so that the table's column is shared rather than copied into a second array).
+    struct DenseAdjustment: Sendable, Equatable {
+        /// The value of a missing cell (`nil`: `.nan` stays).
+        var fill: Double?
+        /// The mean subtracted (`nil`: no scaling).
+        var mean: Double?
+        /// The divisor after the mean (used only with `mean`).
+        var scale: Double
+
+        /// The value as ``ColumnTransformer/transform(_:)`` writes it, bit for bit (the same
+        /// operations in the same order).
+        @inline(__always) func apply(_ value: Double) -> Double {
+            switch (fill, mean) {
+            case (nil, nil): value
+            case let (fill?, nil): value.isNaN ? fill : value
+            case let (nil, mean?): (value - mean) / scale
+            case let (fill?, mean?): ((value.isNaN ? fill : value) - mean) / scale
+            }
+        }
+    }
+
     /// The number of rows.
     public let rows: Int
     /// The dense (numeric) features.
     let dense: DenseStorage
+    /// Per dense column of ``DenseStorage/columns``: the adjustment applied when it is read, or
+    /// `nil` (empty: none adjusted).
+    private(set) var adjustments: [DenseAdjustment?] = []
     /// The one-hot groups, one per categorical column.
     public let groups: [OneHotGroup]
     /// Per feature, in feature order: where its values live.
@@ -87,8 +113,21 @@ public struct FeatureColumns: Sendable, Equatable {
         rows * denseColumnCount * MemoryLayout<Double>.stride + groups.reduce(0) { $0 + $1.codes.count * MemoryLayout<Int32>.stride }
     }
 
-    /// Calls `body` with dense column `d`'s `rows` values.
+    /// The adjustment of dense column `d`, if any.
+    @inline(__always)
+    func adjustment(_ d: Int) -> DenseAdjustment? {
+        adjustments.isEmpty ? nil : adjustments[d]
+    }
+
+    /// Whether some dense column is read through an adjustment (imputation or scaling on the fly).
+    var hasAdjustments: Bool { adjustments.contains { $0 != nil } }
+
+    /// Calls `body` with dense column `d`'s `rows` values (an adjusted column is adjusted into a
+    /// temporary array first: block readers use ``gather(feature:start:count:into:)`` instead).
     func withDenseColumn<R>(_ d: Int, _ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+        if let adjustment = adjustment(d), case let .columns(columns) = dense {
+            return try columns[d].map(adjustment.apply).withUnsafeBufferPointer(body)
+        }
         switch dense {
         case let .matrix(matrix):
             return try matrix.values.withUnsafeBufferPointer { values in
@@ -104,7 +143,38 @@ public struct FeatureColumns: Sendable, Equatable {
     func denseValue(_ row: Int, _ d: Int) -> Double {
         switch dense {
         case let .matrix(matrix): matrix.values[d * rows + row]
-        case let .columns(columns): columns[d][row]
+        case let .columns(columns): adjustment(d).map { $0.apply(columns[d][row]) } ?? columns[d][row]
+        }
+    }
+
+    /// Writes feature `feature`'s values of rows `start ..< start + count` to `out`, as the
+    /// dense matrix holds them (an adjusted column adjusted, a one-hot feature 1, 0 or `.nan`).
+    func gather(feature: Int, start: Int, count: Int, into out: UnsafeMutablePointer<Double>) {
+        switch sources[feature] {
+        case let .dense(d):
+            switch dense {
+            case let .matrix(matrix):
+                matrix.values.withUnsafeBufferPointer { values in
+                    let column = values.baseAddress! + d * rows + start
+                    for k in 0..<count { out[k] = column[k] }
+                }
+            case let .columns(columns):
+                columns[d].withUnsafeBufferPointer { values in
+                    let column = values.baseAddress! + start
+                    if let adjustment = adjustment(d) {
+                        for k in 0..<count { out[k] = adjustment.apply(column[k]) }
+                    } else {
+                        for k in 0..<count { out[k] = column[k] }
+                    }
+                }
+            }
+        case let .oneHot(g, target):
+            groups[g].codes.withUnsafeBufferPointer { codes in
+                for k in 0..<count {
+                    let code = codes[start + k]
+                    out[k] = code == OneHotGroup.missing ? .nan : code == target ? 1 : 0
+                }
+            }
         }
     }
 
@@ -180,6 +250,7 @@ public struct FeatureColumns: Sendable, Equatable {
     /// - Returns: a `rows x columns` matrix equal, cell for cell, to ``subscript(row:feature:)``.
     public func denseMatrix() -> Matrix {
         if groups.isEmpty, case let .matrix(matrix) = dense { return matrix }
+        ColumnTransformer.expansionCounter?.increment()
         var values: [Double] = []
         values.reserveCapacity(rows * columns)
         for source in sources {
@@ -202,12 +273,14 @@ public struct FeatureColumns: Sendable, Equatable {
         case let .matrix(matrix): .matrix(matrix.selectingRows(indices))
         case let .columns(columns): .columns(columns.map { column in indices.map { column[$0] } })
         }
-        return FeatureColumns(rows: indices.count, dense: selected,
+        var result = FeatureColumns(rows: indices.count, dense: selected,
                        groups: groups.map { group in
                            // Codes are copied from a valid group, so they stay in range.
                            OneHotGroup(unchecked: indices.map { group.codes[$0] }, featureCount: group.featureCount)
                        },
                        sources: sources)
+        result.adjustments = adjustments
+        return result
     }
 
     /// The index of the first feature holding an infinite value (only dense features can).
@@ -223,6 +296,18 @@ public struct FeatureColumns: Sendable, Equatable {
         self.dense = dense
         self.groups = groups
         self.sources = sources
+    }
+}
+
+extension FeatureColumns {
+    /// Creates features whose dense columns are read through adjustments (see
+    /// ``init(rows:denseColumns:groups:sources:)``; `adjustments` has one entry per dense column).
+    init(rows: Int, denseColumns: [[Double]], adjustments: [DenseAdjustment?], groups: [OneHotGroup], sources: [Source]) throws(HeatMLError) {
+        guard adjustments.count == denseColumns.count else {
+            throw .shapeMismatch(context: "FeatureColumns adjustments", expected: "\(denseColumns.count) (one per dense column)", found: "\(adjustments.count)")
+        }
+        try self.init(rows: rows, denseColumns: denseColumns, groups: groups, sources: sources)
+        self.adjustments = adjustments.contains { $0 != nil } ? adjustments : []
     }
 }
 

@@ -13,9 +13,11 @@ enum TableLoader {
         var records: SourceRecords
     }
 
-    static func read(data: Data, source: String, options: DataTable.LoadOptions, textColumns: Set<String>) throws(HeatMLError) -> ColumnarReader.Table {
+    static func read(data: Data, mapped: MappedFile?, source: String, options: DataTable.LoadOptions, textColumns: Set<String>) throws(HeatMLError) -> ColumnarReader.Table {
+        let readerOptions = ColumnarReader.Options(missingTokens: MissingTokens(options.missingTokens), textColumns: textColumns)
         do {
-            return try ColumnarReader.read(data: data, file: source, options: .init(missingTokens: MissingTokens(options.missingTokens), textColumns: textColumns))
+            if let mapped { return try ColumnarReader.read(mapped: mapped, file: source, options: readerOptions) }
+            return try ColumnarReader.read(data: data, file: source, options: readerOptions)
         } catch {
             throw map(error, source: source)
         }
@@ -33,10 +35,10 @@ enum TableLoader {
         }
     }
 
-    static func load(data: Data, source: String, options: DataTable.LoadOptions) throws(HeatMLError) -> Loaded {
+    static func load(data: Data, mapped: MappedFile? = nil, source: String, options: DataTable.LoadOptions) throws(HeatMLError) -> Loaded {
         let textTypes: Set<ColumnType> = [.categorical, .identifier, .boolean, .date]
         var textColumns = Set(options.overrides.filter { textTypes.contains($0.value) }.keys)
-        var table = try read(data: data, source: source, options: options, textColumns: textColumns)
+        var table = try read(data: data, mapped: mapped, source: source, options: options, textColumns: textColumns)
         let names = table.columns.map(\.name)
         for name in options.overrides.keys.sorted() where !names.contains(name) {
             throw .missingColumn(source: source, column: name)
@@ -49,7 +51,7 @@ enum TableLoader {
         }.map(\.name)
         if !paddedIdentifiers.isEmpty {
             textColumns.formUnion(paddedIdentifiers)
-            table = try read(data: data, source: source, options: options, textColumns: textColumns)
+            table = try read(data: data, mapped: mapped, source: source, options: options, textColumns: textColumns)
         }
         var report = LoadReport()
         var columns: [DataColumn] = []

@@ -38,6 +38,9 @@ struct FeatureBinner {
     let featureCount: Int
     /// The row-major bin codes, in the narrowest width that fits.
     let storage: Storage
+    /// The bytes per code the codes were written in before any narrowing (equal to
+    /// `storage.width` unless a feature could have needed a wider code than it did).
+    let writtenWidth: Int
 
     /// Row-major bin codes of one width.
     enum Storage {
@@ -104,11 +107,20 @@ struct FeatureBinner {
         var densePosition: [Int] = []
         var oneHot: [OneHotBins?] = []
         var widest = 1
-        // Codes are written in a width that holds any code the bin limit allows (UInt16 for
-        // histograms of at most 65,535 bins, UInt32 otherwise), then narrowed once if they fit.
-        let temporaryWide = (maxBins ?? n) + 1 > 65_536
-        var codes16 = [UInt16](repeating: 0, count: temporaryWide ? 0 : n * pd)
-        var codes32 = [UInt32](repeating: 0, count: temporaryWide ? n * pd : 0)
+        // Codes are written in the width that holds the largest code a feature can have: at most
+        // `min(maxBins, rows)` bins (exact mode: one per distinct value), plus one code when the
+        // feature has a missing cell. With 256 bins and no missing value that is one byte, so the
+        // codes are written in their final width (no wider buffer to narrow afterwards); a wider
+        // matrix is narrowed once at the end if the codes turn out to fit.
+        var bound = 1
+        for d in 0..<pd {
+            let missing = x.withDenseColumn(d) { $0.contains { $0.isNaN } }
+            bound = max(bound, min(maxBins ?? n, max(n, 1)) + (missing ? 1 : 0))
+        }
+        let writeWidth = Self.width(forCodes: bound)
+        var codes8 = [UInt8](repeating: 0, count: writeWidth == 1 ? n * pd : 0)
+        var codes16 = [UInt16](repeating: 0, count: writeWidth == 2 ? n * pd : 0)
+        var codes32 = [UInt32](repeating: 0, count: writeWidth == 4 ? n * pd : 0)
         var keys = [UInt64](repeating: 0, count: pd > 0 ? n : 0), keyScratch = [UInt64](repeating: 0, count: pd > 0 ? n : 0)
         var order = [Int32](repeating: 0, count: pd > 0 ? n : 0), orderScratch = [Int32](repeating: 0, count: pd > 0 ? n : 0)
         var sorted = [Double](repeating: 0, count: pd > 0 ? n : 0)
@@ -146,6 +158,7 @@ struct FeatureBinner {
             for value in values where distinct.last != value { distinct.append(value) }
             let featureCuts = Self.cutPoints(distinct: distinct, present: present, maxBins: maxBins) { values[$0] }
             let binCount = featureCuts.count + 1
+            codes8.withUnsafeMutableBufferPointer { codes8 in
             codes16.withUnsafeMutableBufferPointer { codes16 in
                 codes32.withUnsafeMutableBufferPointer { codes32 in
                     featureCuts.withUnsafeBufferPointer { cutPointer in
@@ -153,7 +166,11 @@ struct FeatureBinner {
                             sorted.withUnsafeBufferPointer { sorted in
                                 func store(_ k: Int, _ code: Int) {
                                     let cell = Int(order[k]) * pd + d
-                                    if temporaryWide { codes32[cell] = UInt32(code) } else { codes16[cell] = UInt16(code) }
+                                    switch writeWidth {
+                                    case 1: codes8[cell] = UInt8(truncatingIfNeeded: code)
+                                    case 2: codes16[cell] = UInt16(truncatingIfNeeded: code)
+                                    default: codes32[cell] = UInt32(truncatingIfNeeded: code)
+                                    }
                                 }
                                 // Walk the sorted order once: the bin is the number of cuts <= value.
                                 var bin = 0
@@ -168,8 +185,9 @@ struct FeatureBinner {
                     }
                 }
             }
+            }
             let codeCount = binCount + (present < n ? 1 : 0)
-            widest = max(widest, codeCount <= 256 ? 1 : codeCount <= 65_536 ? 2 : 4)
+            widest = max(widest, Self.width(forCodes: codeCount))
             cuts.append(featureCuts)
             binCounts.append(binCount)
             upperCuts.append(Self.upperCut(above: distinct.last ?? 0))
@@ -183,12 +201,19 @@ struct FeatureBinner {
         self.upperCuts = upperCuts
         self.densePosition = densePosition
         self.oneHot = oneHot
-        switch widest {
-        case 1: storage = temporaryWide ? .narrow(codes32.map { UInt8(truncatingIfNeeded: $0) }) : .narrow(codes16.map { UInt8(truncatingIfNeeded: $0) })
-        case 2: storage = temporaryWide ? .medium(codes32.map { UInt16(truncatingIfNeeded: $0) }) : .medium(codes16)
+        switch (widest, writeWidth) {
+        case (1, 1): storage = .narrow(codes8)
+        case (1, 2): storage = .narrow(codes16.map { UInt8(truncatingIfNeeded: $0) })
+        case (1, _): storage = .narrow(codes32.map { UInt8(truncatingIfNeeded: $0) })
+        case (2, 2): storage = .medium(codes16)
+        case (2, _): storage = .medium(codes32.map { UInt16(truncatingIfNeeded: $0) })
         default: storage = .wide(codes32)
         }
+        writtenWidth = writeWidth
     }
+
+    /// The bytes a code takes when a feature has at most `codes` codes.
+    static func width(forCodes codes: Int) -> Int { codes <= 256 ? 1 : codes <= 65_536 ? 2 : 4 }
 
     /// The cut points of one feature from its distinct present values (ascending) and its sorted
     /// present values (`valueAtRank(k)`, `k < present`).

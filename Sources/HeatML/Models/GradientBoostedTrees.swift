@@ -654,158 +654,228 @@ extension GradientBoostedTrees {
     }
 }
 
-/// The trees of an ensemble flattened into one structure-of-arrays node table, for prediction:
-/// a node is an index, its fields are read from contiguous arrays, children are absolute indices.
+/// A threshold type of the prediction nodes: `Double`, or `Float` when every threshold of the
+/// forest is exactly a `Float` (as XGBoost keeps them), which makes a node 12 bytes instead of 16.
+protocol PredictionThreshold: Sendable {
+    /// The threshold widened to `Double` (exact).
+    var widened: Double { get }
+    /// Not-a-number, the threshold of a leaf.
+    static var nan: Self { get }
+}
+
+extension Double: PredictionThreshold {
+    @inline(__always) var widened: Double { self }
+}
+
+extension Float: PredictionThreshold {
+    @inline(__always) var widened: Double { Double(self) }
+}
+
+/// One node of ``FlatForest``: its children are adjacent (right = left + 1), so a step is
+/// `left + (goes right ? 1 : 0)` without a branch.
+struct PredictionNode<Threshold: PredictionThreshold>: Sendable {
+    /// `x < threshold` goes left, `x >= threshold` right; `.nan` for a leaf (no value is `>=`
+    /// it, so a leaf's step stays on the leaf).
+    var threshold: Threshold
+    /// The absolute index of the left child; the node itself for a leaf.
+    var left: Int32
+    /// The low 31 bits: the feature's slot in the block buffer (``FlatForest/usedFeatures``);
+    /// bit 31: a missing value goes right.
+    var slotAndMissingRight: UInt32
+
+    /// The node's feature slot.
+    @inline(__always) var slot: Int { Int(slotAndMissingRight & 0x7FFF_FFFF) }
+
+    /// The next node for `value`: the right child when `value >= threshold` or when `value` is
+    /// missing and missing values go right, the left child otherwise (a leaf: itself).
+    @inline(__always) func next(_ value: Double) -> Int {
+        let right = (value >= threshold.widened ? 1 : 0) | ((value.isNaN ? 1 : 0) & Int(slotAndMissingRight >> 31))
+        return Int(left) + right
+    }
+}
+
+/// The trees of an ensemble flattened for prediction: one array of 12- or 16-byte nodes (see
+/// ``PredictionNode``), each tree renumbered breadth first so that the two children of a node are
+/// adjacent.
 ///
-/// A leaf is its own left and right child (and reads feature 0), so every tree is walked a fixed
-/// number of steps (its depth) without a leaf test: rows are processed in blocks of
-/// ``blockSize``, one tree at a time, each step advancing every row of the block, so the walks of
-/// different rows are independent and overlap in the processor instead of waiting on each
-/// other's data-dependent branches (XGBoost predicts in blocks of rows too).
+/// Rows are processed in blocks of ``blockSize``: the block's values of the features the forest
+/// splits on (and only those: the buffer does not grow with the feature count) are gathered into
+/// a small buffer, then the block walks one tree at a time. A tree no deeper than about twice the
+/// logarithm of its node count is walked a fixed number of steps (its depth; a leaf stays on
+/// itself) with a branch-free step, so the walks of different rows are independent and overlap in
+/// the processor instead of waiting on data-dependent branches; a deeper tree (an imported
+/// unbalanced one) is walked row by row until a leaf, so a row pays its own path, not the deepest
+/// one. The sums equal walking each ``RegressionTree`` in turn, bit for bit.
 struct FlatForest {
-    /// Per node: the feature tested (0 for a leaf, whose children are itself).
-    private(set) var feature: [Int32] = []
-    /// Per node: the threshold (`x < threshold` goes left), or the leaf output for a leaf.
-    private(set) var thresholdOrValue: [Double] = []
-    /// Per node: the absolute index of the left child (the node itself for a leaf).
-    private(set) var left: [Int32] = []
-    /// Per node: the absolute index of the right child (the node itself for a leaf).
-    private(set) var right: [Int32] = []
-    /// Per node: whether missing values go left.
-    private(set) var defaultLeft: [Bool] = []
+    /// The nodes when a threshold is not exactly a `Float` (else empty).
+    private(set) var doubleNodes: [PredictionNode<Double>] = []
+    /// The nodes when every threshold is exactly a `Float` (else empty).
+    private(set) var floatNodes: [PredictionNode<Float>] = []
+    /// Per node: the leaf output (0 for an internal node).
+    private(set) var leafValue: [Double] = []
     /// The root of each tree.
     private(set) var roots: [Int32] = []
     /// The depth of each tree: the steps from its root to its deepest leaf.
     private(set) var depths: [Int] = []
+    /// Per tree: walked row by row until a leaf (a deep, unbalanced tree) instead of a fixed
+    /// number of steps.
+    private(set) var stopsAtLeaf: [Bool] = []
+    /// The features the forest splits on, ascending: slot `s` of the block buffer holds feature
+    /// `usedFeatures[s]`.
+    private(set) var usedFeatures: [Int] = []
 
     /// The rows walked together through one tree.
     static let blockSize = 64
 
+    /// Whether the nodes keep their thresholds as `Float` (every threshold exactly a `Float`).
+    var usesFloatThresholds: Bool { !floatNodes.isEmpty }
+
+    /// The values the block buffer holds: `usedFeatures.count x blockSize`.
+    var blockBufferCount: Int { usedFeatures.count * Self.blockSize }
+
+    /// Whether a tree of `depth` with `nodeCount` nodes is walked a fixed number of steps: its
+    /// depth at most twice the bit width of its node count (a depth-limited tree always is).
+    static func walksFixedDepth(depth: Int, nodeCount: Int) -> Bool {
+        depth <= 2 * (Int.bitWidth - nodeCount.leadingZeroBitCount)
+    }
+
     /// Flattens trees (already validated: children in range, acyclic, features below
-    /// `Int32.max`; every way to obtain a fitted model validates: fitting, ``GradientBoostedTrees/init(importedTrees:featureCount:baseScore:objective:source:)``
-    /// and ``GradientBoostedTrees/init(from:)``).
+    /// `Int32.max`, finite thresholds; every way to obtain a fitted model validates: fitting,
+    /// ``GradientBoostedTrees/init(importedTrees:featureCount:baseScore:objective:source:)`` and
+    /// ``GradientBoostedTrees/init(from:)``).
     init(_ trees: [RegressionTree]) {
+        var used = Set<Int>()
+        for tree in trees { for node in tree.nodes where !node.isLeaf { used.insert(node.feature) } }
+        usedFeatures = used.sorted()
+        var slotOf: [Int: UInt32] = [:]
+        for (slot, feature) in usedFeatures.enumerated() { slotOf[feature] = UInt32(slot) }
         let total = trees.reduce(0) { $0 + $1.nodes.count }
-        feature.reserveCapacity(total)
-        thresholdOrValue.reserveCapacity(total)
-        left.reserveCapacity(total)
-        right.reserveCapacity(total)
-        defaultLeft.reserveCapacity(total)
+        // Breadth-first renumbering: (old index, level) in the order of the new indices.
+        var thresholds: [Double] = []
+        var lefts: [Int32] = []
+        var flags: [UInt32] = []
+        thresholds.reserveCapacity(total)
+        lefts.reserveCapacity(total)
+        flags.reserveCapacity(total)
+        leafValue.reserveCapacity(total)
+        var allFloat = true
         for tree in trees {
-            let base = Int32(feature.count)
+            let base = Int32(thresholds.count)
             roots.append(base)
-            var depth = 0
-            // Depth by a walk from the root (validated trees: each node reached once).
-            var stack: [(Int, Int)] = tree.nodes.isEmpty ? [] : [(0, 0)]
-            while let (index, level) = stack.popLast() {
+            guard !tree.nodes.isEmpty else { depths.append(0); stopsAtLeaf.append(false); continue }
+            var order: [(old: Int, level: Int)] = [(0, 0)]
+            order.reserveCapacity(tree.nodes.count)
+            var head = 0, depth = 0
+            while head < order.count {
+                let (old, level) = order[head]
+                let me = base + Int32(head)
+                head += 1
                 depth = max(depth, level)
-                let node = tree.nodes[index]
-                if !node.isLeaf { stack.append((node.left, level + 1)); stack.append((node.right, level + 1)) }
+                let node = tree.nodes[old]
+                if node.isLeaf {
+                    thresholds.append(.nan)
+                    lefts.append(me)
+                    flags.append(0)
+                    leafValue.append(node.value)
+                } else {
+                    // A NaN threshold (refused by validation) would send every value right, as `-inf` does.
+                    let threshold = node.threshold.isNaN ? -Double.infinity : node.threshold
+                    if Double(Float(threshold)) != threshold { allFloat = false }
+                    thresholds.append(threshold)
+                    lefts.append(base + Int32(order.count))
+                    flags.append(slotOf[node.feature, default: 0] | (node.defaultLeft ? 0 : 0x8000_0000))
+                    leafValue.append(0)
+                    order.append((node.left, level + 1))
+                    order.append((node.right, level + 1))
+                }
             }
             depths.append(depth)
-            for (index, node) in tree.nodes.enumerated() {
-                let me = base + Int32(index)
-                feature.append(Int32(node.isLeaf ? 0 : node.feature))
-                thresholdOrValue.append(node.isLeaf ? node.value : node.threshold)
-                left.append(node.isLeaf ? me : base + Int32(node.left))
-                right.append(node.isLeaf ? me : base + Int32(node.right))
-                defaultLeft.append(node.defaultLeft)
-            }
+            stopsAtLeaf.append(!Self.walksFixedDepth(depth: depth, nodeCount: tree.nodes.count))
+        }
+        if allFloat {
+            floatNodes = (0..<thresholds.count).map { PredictionNode(threshold: Float(thresholds[$0]), left: lefts[$0], slotAndMissingRight: flags[$0]) }
+        } else {
+            doubleNodes = (0..<thresholds.count).map { PredictionNode(threshold: thresholds[$0], left: lefts[$0], slotAndMissingRight: flags[$0]) }
         }
     }
 
     /// `base` plus every tree's leaf output, per row of a column-major matrix; the outputs are
     /// added in tree order, so the sums equal walking each tree in turn.
     func margins(_ x: Matrix, base: Double) -> [Double] {
-        let n = x.rows
-        var margins = [Double](repeating: base, count: n)
-        // Every node reads a feature (a leaf reads feature 0): with no feature at all, every
-        // tree is a single leaf (validated), so the sums need no walk.
-        if x.columns == 0 {
-            for i in 0..<n { for root in roots { margins[i] += thresholdOrValue[Int(root)] } }
-            return margins
-        }
         x.values.withUnsafeBufferPointer { values in
-            margins.withUnsafeMutableBufferPointer { margins in
-                var start = 0
-                while start < n {
-                    let m = min(Self.blockSize, n - start)
-                    // Column-major: feature f of block row k at (start + k) + f * n.
-                    walk(block: values.baseAddress! + start, stride: n, rows: m, into: margins.baseAddress! + start)
-                    start += m
-                }
+            margins(rows: x.rows, base: base) { feature, start, count, out in
+                let column = values.baseAddress! + feature * x.rows + start
+                for k in 0..<count { out[k] = column[k] }
             }
         }
-        return margins
     }
 
-    /// ``margins(_:base:)`` on compact features: each block of rows is gathered into a small
-    /// row-block buffer first (a dense feature's values copied, a one-hot feature's 1, 0 or `.nan`
-    /// from its group code, as the dense matrix holds them), so the margins are the same bit for
-    /// bit without a dense copy of the whole table.
+    /// ``margins(_:base:)`` on compact features: a dense feature's values are copied into the
+    /// block buffer (adjusted, see ``FeatureColumns/gather(feature:start:count:into:)``), a
+    /// one-hot feature's 1, 0 or `.nan` written from its group code, as the dense matrix holds
+    /// them, so the margins are the same bit for bit without a dense copy.
     func margins(_ x: FeatureColumns, base: Double) -> [Double] {
         if x.groups.isEmpty, case let .matrix(matrix) = x.dense { return margins(matrix, base: base) }
-        let n = x.rows, p = x.columns, width = Self.blockSize
-        var margins = [Double](repeating: base, count: n)
-        if p == 0 {
-            for i in 0..<n { for root in roots { margins[i] += thresholdOrValue[Int(root)] } }
-            return margins
+        return margins(rows: x.rows, base: base) { feature, start, count, out in
+            x.gather(feature: feature, start: start, count: count, into: out)
         }
-        // The block buffer: feature f of block row k at f * width + k.
-        var block = [Double](repeating: 0, count: p * width)
-        var start = 0
-        while start < n {
-            let m = min(width, n - start)
-            for (f, source) in x.sources.enumerated() {
-                switch source {
-                case let .dense(d):
-                    x.withDenseColumn(d) { column in
-                        for k in 0..<m { block[f * width + k] = column[start + k] }
-                    }
-                case let .oneHot(g, feature):
-                    let codes = x.groups[g].codes
-                    for k in 0..<m {
-                        let code = codes[start + k]
-                        block[f * width + k] = code == FeatureColumns.OneHotGroup.missing ? .nan : code == feature ? 1 : 0
-                    }
-                }
-            }
-            block.withUnsafeBufferPointer { block in
+    }
+
+    /// The margins of `n` rows, `gather(feature, start, count, out)` writing feature `feature`'s
+    /// values of rows `start ..< start + count` to `out`.
+    private func margins(rows n: Int, base: Double, gather: (Int, Int, Int, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+        var margins = [Double](repeating: base, count: n)
+        let width = Self.blockSize
+        var block = [Double](repeating: 0, count: max(1, blockBufferCount))
+        var at = [Int32](repeating: 0, count: width)
+        block.withUnsafeMutableBufferPointer { block in
+            at.withUnsafeMutableBufferPointer { at in
                 margins.withUnsafeMutableBufferPointer { margins in
-                    walk(block: block.baseAddress!, stride: width, rows: m, into: margins.baseAddress! + start)
+                    var start = 0
+                    while start < n {
+                        let m = min(width, n - start)
+                        for (slot, feature) in usedFeatures.enumerated() {
+                            gather(feature, start, m, block.baseAddress! + slot * width)
+                        }
+                        if usesFloatThresholds {
+                            floatNodes.withUnsafeBufferPointer { walk($0, block: block.baseAddress!, rows: m, at: at.baseAddress!, into: margins.baseAddress! + start) }
+                        } else {
+                            doubleNodes.withUnsafeBufferPointer { walk($0, block: block.baseAddress!, rows: m, at: at.baseAddress!, into: margins.baseAddress! + start) }
+                        }
+                        start += m
+                    }
                 }
             }
-            start += m
         }
         return margins
     }
 
-    /// Walks `rows` rows (feature `f` of row `k` at `values[f * stride + k]`) through every tree
-    /// in turn, adding each tree's leaf output to `margins[k]`.
-    private func walk(block values: UnsafePointer<Double>, stride: Int, rows m: Int, into margins: UnsafeMutablePointer<Double>) {
-        var at = [Int32](repeating: 0, count: m)
-        feature.withUnsafeBufferPointer { feature in
-            thresholdOrValue.withUnsafeBufferPointer { thresholdOrValue in
-                left.withUnsafeBufferPointer { left in
-                    right.withUnsafeBufferPointer { right in
-                        defaultLeft.withUnsafeBufferPointer { defaultLeft in
-                            at.withUnsafeMutableBufferPointer { at in
-                                for (tree, root) in roots.enumerated() {
-                                    for k in 0..<m { at[k] = root }
-                                    for _ in 0..<depths[tree] {
-                                        for k in 0..<m {
-                                            let node = Int(at[k])
-                                            let value = values[Int(feature[node]) * stride + k]
-                                            let goLeft = value < thresholdOrValue[node] || (value.isNaN && defaultLeft[node])
-                                            at[k] = goLeft ? left[node] : right[node]
-                                        }
-                                    }
-                                    for k in 0..<m { margins[k] += thresholdOrValue[Int(at[k])] }
-                                }
-                            }
+    /// Walks `m` rows (slot `s` of row `k` at `block[s * blockSize + k]`) through every tree in
+    /// turn, adding each tree's leaf output to `margins[k]`.
+    private func walk<T>(_ nodes: UnsafeBufferPointer<PredictionNode<T>>, block: UnsafePointer<Double>, rows m: Int, at: UnsafeMutablePointer<Int32>, into margins: UnsafeMutablePointer<Double>) {
+        let width = Self.blockSize
+        leafValue.withUnsafeBufferPointer { leafValue in
+            for (tree, root) in roots.enumerated() {
+                if stopsAtLeaf[tree] {
+                    for k in 0..<m {
+                        var index = Int(root)
+                        while true {
+                            let node = nodes[index]
+                            if Int(node.left) == index { break }
+                            index = node.next(block[node.slot * width + k])
                         }
+                        margins[k] += leafValue[index]
+                    }
+                    continue
+                }
+                for k in 0..<m { at[k] = root }
+                for _ in 0..<depths[tree] {
+                    for k in 0..<m {
+                        let node = nodes[Int(at[k])]
+                        at[k] = Int32(truncatingIfNeeded: node.next(block[node.slot * width + k]))
                     }
                 }
+                for k in 0..<m { margins[k] += leafValue[Int(at[k])] }
             }
         }
     }

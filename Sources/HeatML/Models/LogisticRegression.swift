@@ -60,23 +60,86 @@ public struct LogisticRegression: Classifier, Equatable {
     ///   iteration limit or a missing value; ``HeatMLError/singleClass(context:label:)``;
     ///   ``HeatMLError/shapeMismatch(context:expected:found:)``.
     public mutating func fit(_ x: Matrix, labels: [Int]) throws(HeatMLError) {
+        try fit(rows: x.rows, columns: x.columns, labels: labels) { start, count, out in
+            x.values.withUnsafeBufferPointer { values in
+                for j in 0..<x.columns {
+                    let column = values.baseAddress! + j * x.rows + start
+                    let target = out + j * Self.blockRows
+                    for i in 0..<count { target[i] = column[i] }
+                }
+            }
+        }
+    }
+
+    /// Fits the model in place on compact features: the numeric columns read from the table's
+    /// own arrays with the imputation and scaling applied on the fly, the one-hot features from
+    /// their codes (no dense copy of the table). The same model, bit for bit, as
+    /// ``fit(_:labels:)`` on `x.denseMatrix()`.
+    ///
+    /// - Parameters:
+    ///   - x: the features (no `.nan`).
+    ///   - labels: 0 / 1 per row, both classes present.
+    /// - Throws: as ``fit(_:labels:)``.
+    public mutating func fit(_ x: FeatureColumns, labels: [Int]) throws(HeatMLError) {
+        try fit(rows: x.rows, columns: x.columns, labels: labels) { start, count, out in
+            for j in 0..<x.columns { x.gather(feature: j, start: start, count: count, into: out + j * Self.blockRows) }
+        }
+    }
+
+    /// The rows read together: the Newton system and the margins are built one block of rows
+    /// at a time, from a `columns x blockRows` buffer that stays in cache.
+    static let blockRows = 256
+
+    /// ``fit(_:labels:)`` on features of any storage: `gather(start, count, out)` writes feature
+    /// `j` of rows `start ..< start + count` to `out[j * blockRows ..< j * blockRows + count]`.
+    /// Every sum adds the same terms in the same order whatever the storage.
+    mutating func fit(rows n: Int, columns p: Int, labels: [Int], gather: (Int, Int, UnsafeMutablePointer<Double>) -> Void) throws(HeatMLError) {
         guard c > 0, c.isFinite else { throw .invalidParameter(name: "C", value: "\(c)", reason: "must be a positive number") }
         guard maxIterations >= 1 else { throw .invalidParameter(name: "maxIterations", value: "\(maxIterations)", reason: "must be at least 1") }
-        try validateTrainingData(x, labels: labels, model: "LogisticRegression")
-        if let column = (0..<x.columns).first(where: { x.column($0).contains(where: { !$0.isFinite }) }) {
-            throw .invalidParameter(name: "x", value: "column \(column)", reason: "holds a missing or infinite value; impute it first")
+        try validateTrainingData(rows: n, labels: labels, model: "LogisticRegression")
+        let dim = p + 1, width = Self.blockRows
+        var block = [Double](repeating: 0, count: max(1, p * width))
+        // One pass: the first column holding a missing or infinite value, and each column's sum.
+        var sums = [Double](repeating: 0, count: p)
+        var firstBad = p
+        block.withUnsafeMutableBufferPointer { block in
+            var start = 0
+            while start < n {
+                let count = min(width, n - start)
+                gather(start, count, block.baseAddress!)
+                for j in 0..<p {
+                    let column = block.baseAddress! + j * width
+                    var sum = sums[j]
+                    for i in 0..<count {
+                        sum += column[i]
+                        if j < firstBad && !column[i].isFinite { firstBad = j }
+                    }
+                    sums[j] = sum
+                }
+                start += count
+            }
         }
-        let n = x.rows, p = x.columns, dim = p + 1
+        if firstBad < p {
+            throw .invalidParameter(name: "x", value: "column \(firstBad)", reason: "holds a missing or infinite value; impute it first")
+        }
         let sampleWeights = classWeight.weights(for: labels)
         let y = labels.map(Double.init)
         var beta = [Double](repeating: 0, count: dim)   // w..., b
 
         func margins(_ beta: [Double]) -> [Double] {
             var z = [Double](repeating: beta[p], count: n)
-            x.values.withUnsafeBufferPointer { values in
-                for j in 0..<p where beta[j] != 0 {
-                    let w = beta[j], base = j * n
-                    for i in 0..<n { z[i] += w * values[base + i] }
+            block.withUnsafeMutableBufferPointer { block in
+                z.withUnsafeMutableBufferPointer { z in
+                    var start = 0
+                    while start < n {
+                        let count = min(width, n - start)
+                        gather(start, count, block.baseAddress!)
+                        for j in 0..<p where beta[j] != 0 {
+                            let w = beta[j], column = block.baseAddress! + j * width
+                            for i in 0..<count { z[start + i] += w * column[i] }
+                        }
+                        start += count
+                    }
                 }
             }
             return z
@@ -109,7 +172,7 @@ public struct LogisticRegression: Classifier, Equatable {
             }
             var gradient = [Double](repeating: 0, count: dim)
             var hessian = [Double](repeating: 0, count: dim * dim)
-            Self.accumulateNewtonSystem(x, residual: residual, curvature: curvature, gradient: &gradient, hessian: &hessian)
+            Self.accumulateNewtonSystem(rows: n, columns: p, gather: gather, block: &block, residual: residual, curvature: curvature, gradient: &gradient, hessian: &hessian)
             for j in 0..<p {
                 gradient[j] += beta[j]
                 hessian[j * dim + j] += 1
@@ -152,19 +215,34 @@ public struct LogisticRegression: Classifier, Equatable {
         }
         coefficients = Array(beta[0..<p])
         intercept = beta[p]
-        featureMeans = (0..<p).map { j in x.column(j).reduce(0, +) / Double(max(n, 1)) }
+        featureMeans = sums.map { $0 / Double(max(n, 1)) }
         convergence = ConvergenceReport(solver: "newton", iterations: iterations, converged: converged, gradientNorm: gradientNorm, objective: f)
     }
 
-    /// Adds `X^T r` to `gradient[0..<p]` and `X^T diag(c) [X 1]` to the upper triangle of the
-    /// `(p+1) x (p+1)` row-major `hessian` (mirrored at the end), reading the columns in blocks
-    /// of rows that stay in cache: one pass over the matrix per Newton iteration instead of one
-    /// per pair of columns.
+    /// ``accumulateNewtonSystem(rows:columns:gather:block:residual:curvature:gradient:hessian:)``
+    /// on a column-major matrix.
     static func accumulateNewtonSystem(_ x: Matrix, residual: [Double], curvature: [Double], gradient: inout [Double], hessian: inout [Double]) {
-        let n = x.rows, p = x.columns, dim = p + 1
-        let blockRows = 256
-        var weighted = [Double](repeating: 0, count: p * blockRows)
+        var block = [Double](repeating: 0, count: max(1, x.columns * blockRows))
         x.values.withUnsafeBufferPointer { values in
+            accumulateNewtonSystem(rows: x.rows, columns: x.columns, gather: { start, count, out in
+                for j in 0..<x.columns {
+                    let column = values.baseAddress! + j * x.rows + start
+                    for i in 0..<count { out[j * blockRows + i] = column[i] }
+                }
+            }, block: &block, residual: residual, curvature: curvature, gradient: &gradient, hessian: &hessian)
+        }
+    }
+
+    /// Adds `X^T r` to `gradient[0..<p]` and `X^T diag(c) [X 1]` to the upper triangle of the
+    /// `(p+1) x (p+1)` row-major `hessian` (mirrored at the end), reading the features in blocks
+    /// of rows (`gather`, as in `fit(rows:columns:labels:gather:)`, into `block`) that stay in
+    /// cache: one pass over the features per Newton iteration instead of one per pair of columns.
+    static func accumulateNewtonSystem(rows n: Int, columns p: Int, gather: (Int, Int, UnsafeMutablePointer<Double>) -> Void, block: inout [Double],
+                                       residual: [Double], curvature: [Double], gradient: inout [Double], hessian: inout [Double]) {
+        let dim = p + 1
+        let blockRows = Self.blockRows
+        var weighted = [Double](repeating: 0, count: p * blockRows)
+        block.withUnsafeMutableBufferPointer { block in
             residual.withUnsafeBufferPointer { residual in
                 curvature.withUnsafeBufferPointer { curvature in
                     weighted.withUnsafeMutableBufferPointer { weighted in
@@ -173,8 +251,9 @@ public struct LogisticRegression: Classifier, Equatable {
                                 var start = 0
                                 while start < n {
                                     let count = min(blockRows, n - start)
+                                    gather(start, count, block.baseAddress!)
                                     for j in 0..<p {
-                                        let column = values.baseAddress! + j * n + start
+                                        let column = block.baseAddress! + j * blockRows
                                         let out = weighted.baseAddress! + j * blockRows
                                         var g = 0.0, hb = 0.0
                                         for i in 0..<count {
@@ -190,7 +269,7 @@ public struct LogisticRegression: Classifier, Equatable {
                                     for j in 0..<p {
                                         let wj = weighted.baseAddress! + j * blockRows
                                         for k in j..<p {
-                                            let column = values.baseAddress! + k * n + start
+                                            let column = block.baseAddress! + k * blockRows
                                             var h = 0.0
                                             for i in 0..<count { h += wj[i] * column[i] }
                                             hessian[j * dim + k] += h
@@ -231,6 +310,45 @@ public struct LogisticRegression: Classifier, Equatable {
         for j in 0..<x.columns {
             let w = coefficients[j]
             for (i, value) in x.column(j).enumerated() { z[i] += w * value }
+        }
+        return z
+    }
+
+    /// The positive-class probability per row of compact features (see `predictMargins(_:)` on
+    /// ``FeatureColumns``).
+    ///
+    /// - Parameter x: features with as many columns as at fit time.
+    /// - Returns: `sigmoid(w.x + b)` per row.
+    /// - Throws: as ``predictMargins(_:)``.
+    public func predictProbabilities(_ x: FeatureColumns) throws(HeatMLError) -> [Double] {
+        try predictMargins(x).map(sigmoid)
+    }
+
+    /// The linear score `w.x + b` per row of compact features, read in blocks of rows (no dense
+    /// copy); equal, bit for bit, to ``predictMargins(_:)`` on `x.denseMatrix()`.
+    ///
+    /// - Parameter x: features with as many columns as at fit time.
+    /// - Returns: one margin per row.
+    /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
+    public func predictMargins(_ x: FeatureColumns) throws(HeatMLError) -> [Double] {
+        guard convergence != nil, x.columns == coefficients.count else {
+            throw .shapeMismatch(context: "LogisticRegression.predict", expected: convergence == nil ? "a fitted model" : "\(coefficients.count) feature columns", found: "\(x.columns)")
+        }
+        let n = x.rows, width = Self.blockRows
+        var z = [Double](repeating: intercept, count: n)
+        var block = [Double](repeating: 0, count: width)
+        block.withUnsafeMutableBufferPointer { block in
+            z.withUnsafeMutableBufferPointer { z in
+                var start = 0
+                while start < n {
+                    let count = min(width, n - start)
+                    for (j, w) in coefficients.enumerated() {
+                        x.gather(feature: j, start: start, count: count, into: block.baseAddress!)
+                        for i in 0..<count { z[start + i] += w * block[i] }
+                    }
+                    start += count
+                }
+            }
         }
         return z
     }

@@ -137,6 +137,13 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
             try trees.fit(x, labels: target.labels, weights: nil, validation: validation)
             return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: .gbdt(trees), trainingRows: table.rowCount)
         }
+        if case var .logistic(regression) = specification {
+            // Logistic regression reads the table's numeric columns through FeatureColumns, the
+            // imputation and scaling applied on the fly, and one-hot features as codes: the same
+            // model as on the dense matrix, without a dense copy of the table.
+            try regression.fit(try transformer.features(table), labels: target.labels)
+            return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: .logistic(regression), trainingRows: table.rowCount)
+        }
         let x = try transformer.transform(table)
         var validation: (x: Matrix, labels: [Int])?
         if let held = settings.validationTable {
@@ -154,6 +161,7 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
     ///   ``HeatMLError/badCell(source:line:column:value:expected:)`` for text in a numeric column.
     public func predictProbabilities(_ table: DataTable) throws(HeatMLError) -> [Double] {
         if case let .gbdt(trees) = model { return try trees.predictProbabilities(transformer.features(table)) }
+        if case let .logistic(regression) = model { return try regression.predictProbabilities(transformer.features(table)) }
         return try model.classifier.predictProbabilities(transformer.transform(table))
     }
 

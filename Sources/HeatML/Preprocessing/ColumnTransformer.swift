@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns the feature columns of a ``DataTable`` into a numeric ``Matrix``, one step per column type.
 ///
 /// Per column type (the protocol of the reference results):
@@ -159,6 +161,7 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
     public func transform(_ table: DataTable) throws(HeatMLError) -> Matrix {
         // The matrix's values are written once, column after column (no per-column arrays to
         // copy afterwards): the only dense copy of the features is the matrix itself.
+        Self.expansionCounter?.increment()
         let rows = table.rowCount
         let width = featureSources.count
         var values: [Double] = []
@@ -193,8 +196,9 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
     /// (``FeatureColumns/OneHotGroup``) instead of one dense column per category.
     ///
     /// Cell for cell equal to ``transform(_:)`` (``FeatureColumns/denseMatrix()`` returns that
-    /// matrix); the storage is `8 * rows` bytes per numeric feature and `4 * rows` bytes per
-    /// categorical column, whatever its number of categories.
+    /// matrix); the storage is `4 * rows` bytes per categorical column, whatever its number of
+    /// categories, and no copy of a numeric column: the table's own array is shared, its median
+    /// imputation and standard scaling applied as it is read.
     ///
     /// - Parameter table: a table holding every input column.
     /// - Returns: `table.rowCount` rows of `featureNames.count` features.
@@ -202,24 +206,19 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
     public func features(_ table: DataTable) throws(HeatMLError) -> FeatureColumns {
         let rows = table.rowCount
         var denseColumns: [[Double]] = []
+        var adjustments: [FeatureColumns.DenseAdjustment?] = []
         var groups: [FeatureColumns.OneHotGroup] = []
         var sources: [FeatureColumns.Source] = []
         for step in steps {
             let column = try table.column(named: step.column)
             switch step {
             case let .numeric(name, type, imputer, scaler):
-                let numbers = try Self.numbers(of: column, named: name, as: type, in: table)
-                // Unchanged numbers (no imputation, no scaling) are the table's own array: shared, not copied.
-                switch (imputer, scaler) {
-                case (nil, nil):
-                    denseColumns.append(numbers)
-                case let (imputer?, nil):
-                    denseColumns.append(numbers.map { $0.isNaN ? imputer.median : $0 })
-                case let (nil, scaler?):
-                    denseColumns.append(numbers.map { ($0 - scaler.mean) / scaler.scale })
-                case let (imputer?, scaler?):
-                    denseColumns.append(numbers.map { (($0.isNaN ? imputer.median : $0) - scaler.mean) / scaler.scale })
-                }
+                // The numbers are the table's own array, shared, not copied; the imputation and
+                // scaling are applied as the features are read (the same operations as in
+                // `transform`, so the same values bit for bit).
+                denseColumns.append(try Self.numbers(of: column, named: name, as: type, in: table))
+                adjustments.append(imputer == nil && scaler == nil ? nil
+                    : FeatureColumns.DenseAdjustment(fill: imputer?.median, mean: scaler?.mean, scale: scaler?.scale ?? 1))
                 sources.append(.dense(denseColumns.count - 1))
             case let .categorical(_, imputer, encoder):
                 let encoded = try Self.categorical(column, in: table)
@@ -228,7 +227,7 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
                 groups.append(FeatureColumns.OneHotGroup(unchecked: codes, featureCount: encoder.featureCount))
             }
         }
-        return try FeatureColumns(rows: rows, denseColumns: denseColumns, groups: groups, sources: sources)
+        return try FeatureColumns(rows: rows, denseColumns: denseColumns, adjustments: adjustments, groups: groups, sources: sources)
     }
 
     /// A numeric step's input values: the column's numbers, re-parsed as `type` when the table
@@ -249,4 +248,22 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
             ? try DataColumn(name: column.name, type: .categorical, raw: column.raw, lines: table.lines, source: table.source)
             : column
     }
+}
+
+/// Counts the dense feature matrices built inside a task (``ColumnTransformer/transform(_:)``
+/// and ``FeatureColumns/denseMatrix()``), so tests can prove that a path stays compact.
+final class DenseExpansionCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    /// Records one expansion.
+    func increment() { lock.withLock { value += 1 } }
+
+    /// The expansions recorded so far.
+    var count: Int { lock.withLock { value } }
+}
+
+extension ColumnTransformer {
+    /// The counter of the current task's dense expansions (`nil`: not counted).
+    @TaskLocal static var expansionCounter: DenseExpansionCounter?
 }
