@@ -85,4 +85,117 @@ public protocol IngestionBucketSink: Sendable {
     /// - Returns: what was appended.
     /// - Throws: any error, which rolls the whole ingestion back.
     func append(_ buckets: [IngestedBucket], run: Int64, in db: Database) throws -> IngestionBucketSinkResult
+
+    /// Appends the totals of one run, read one at a time (issue 14, streaming): the ingestor
+    /// spills large runs to a temporary table, so a sink that reads `buckets` in order never holds
+    /// every total of the run. The default collects them into an array (sorted by slot, week,
+    /// channel and direction) and calls ``append(_:run:in:)``.
+    ///
+    /// - Parameters:
+    ///   - buckets: the run's new totals, in order of week, then slot, channel and direction.
+    ///   - run: the ingestion's computation run number.
+    ///   - db: the connection, inside the ingestion's write transaction.
+    /// - Returns: what was appended.
+    /// - Throws: any error, which rolls the whole ingestion back.
+    func append(streaming buckets: IngestedBucketStream, run: Int64, in db: Database) throws -> IngestionBucketSinkResult
+}
+
+extension IngestionBucketSink {
+    /// Collects the stream into an array sorted by slot, week, channel and direction and calls
+    /// ``append(_:run:in:)`` (for sinks that need the whole run at once).
+    ///
+    /// - Parameters:
+    ///   - buckets: the run's new totals.
+    ///   - run: the ingestion's computation run number.
+    ///   - db: the connection, inside the ingestion's write transaction.
+    /// - Returns: what was appended.
+    /// - Throws: what reading the stream or ``append(_:run:in:)`` throws.
+    public func append(streaming buckets: IngestedBucketStream, run: Int64, in db: Database) throws -> IngestionBucketSinkResult {
+        var all: [IngestedBucket] = []
+        try buckets.forEach { all.append($0) }
+        all.sort { IngestedBucketStream.slotOrder($0, $1) }
+        return try append(all, run: run, in: db)
+    }
+}
+
+/// One ingestion run's new bucket totals, read one at a time in order of week, then slot, channel
+/// and direction (issue 14, streaming): either an array (a run small enough to stay in memory) or
+/// the ingestor's temporary table, read with a cursor, so memory does not grow with the run.
+///
+/// ```swift
+/// try buckets.forEach { bucket in print(bucket.week, bucket.slot) }
+/// ```
+public struct IngestedBucketStream {
+    enum Source {
+        case array([IngestedBucket])
+        case table(Database, name: String)
+    }
+
+    let source: Source
+
+    /// How many totals the stream holds.
+    public let count: Int
+
+    /// A stream over totals held in memory (sorted here into week, slot, channel, direction order).
+    ///
+    /// - Parameter buckets: the totals, in any order.
+    public init(_ buckets: [IngestedBucket]) {
+        self.source = .array(buckets.sorted { Self.weekOrder($0, $1) })
+        self.count = buckets.count
+    }
+
+    /// A stream over a temporary table of the ingestor (columns `week_key`, `slot`, `channel`,
+    /// `direction`, `events`, `duration`, `replies`).
+    init(table name: String, in db: Database, count: Int) {
+        self.source = .table(db, name: name)
+        self.count = count
+    }
+
+    /// Calls `body` with each total, in order of week, then slot, channel and direction.
+    ///
+    /// - Parameter body: the work per total.
+    /// - Throws: what `body` throws, or a database error reading the table.
+    public func forEach(_ body: (IngestedBucket) throws -> Void) throws {
+        try forEach(bySlot: false, body)
+    }
+
+    /// Calls `body` with each total in week order, or (with `bySlot`) in slot, week, channel,
+    /// direction order (the plaintext rows' order).
+    func forEach(bySlot: Bool, _ body: (IngestedBucket) throws -> Void) throws {
+        switch source {
+        case .array(let buckets):
+            if bySlot {
+                for bucket in buckets.sorted(by: { Self.slotOrder($0, $1) }) { try body(bucket) }
+            } else {
+                for bucket in buckets { try body(bucket) }
+            }
+        case .table(let db, let name):
+            let order = bySlot ? "slot, week_key, channel, direction" : "week_key, slot, channel, direction"
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT week_key, slot, channel, direction, events, duration, replies FROM \(name) ORDER BY \(order)")
+            while let row = try cursor.next() {
+                let key: Int64 = row[0]
+                guard let week = ISOWeek(year: Int(key / 100), week: Int(key % 100)),
+                      let channel = Channel(rawValue: row[2]), let direction = Direction(rawValue: row[3]) else {
+                    throw StoreError.io(path: name, reason: "the ingestion's temporary totals hold an unreadable row")
+                }
+                try body(IngestedBucket(
+                    slot: row[1], week: week, channel: channel, direction: direction, events: row[4], durationSeconds: row[5],
+                    replies: row[6]))
+            }
+        }
+    }
+
+    /// The stream's order: week, then slot, channel and direction.
+    static func weekOrder(_ a: IngestedBucket, _ b: IngestedBucket) -> Bool {
+        (a.week, a.slot, a.channel.rawValue, a.direction.rawValue) < (b.week, b.slot, b.channel.rawValue, b.direction.rawValue)
+    }
+
+    /// The plaintext rows' order: slot, then week, channel and direction.
+    static func slotOrder(_ a: IngestedBucket, _ b: IngestedBucket) -> Bool {
+        (a.slot, a.week, a.channel.rawValue, a.direction.rawValue) < (b.slot, b.week, b.channel.rawValue, b.direction.rawValue)
+    }
+
+    /// The temporary table's integer key of a week (`year * 100 + week`, ordered as the weeks).
+    static func weekKey(_ week: ISOWeek) -> Int64 { Int64(week.year * 100 + week.week) }
 }

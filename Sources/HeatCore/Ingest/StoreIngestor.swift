@@ -51,6 +51,15 @@ public struct StoreIngestor: Sendable {
     /// How new clients of the clients file get their slots (``SlotLayout``); dense arrival order
     /// by default, ``SlotLayout/hierarchy`` for the encrypted pipeline's group aggregates.
     public var slotLayout: SlotLayout = .arrival
+    /// How many (slot, week, channel, direction) totals the ingestor keeps in memory before it
+    /// adds them into a temporary table (issue 14, streaming): memory holds at most this many,
+    /// whatever the number of clients times weeks; a run that never reaches it stays in memory.
+    /// The rows appended do not depend on it. Default 1,048,576 (about 100 MiB).
+    var totalsInMemory = 1 << 20
+    /// Counts the totals held in memory (the streaming tests' bound); `nil` outside tests.
+    var totalsProbe: InFlightProbe?
+    /// The name of the temporary table a large run's totals are spilled to.
+    static let spillTable = "temp.heat_ingest_totals"
 
     /// Describes the input of an ingestion for the audit log.
     public struct Source: Sendable, Hashable {
@@ -224,7 +233,7 @@ public struct StoreIngestor: Sendable {
     ) throws -> StoreIngestReport {
         let startedAt = UTCTimestamp.now()
         var source = source
-        return try store.write { db in
+        return try store.writeSpillingToFile { db in
             try KeyRegistry.bind(pseudonymizer.key, in: db, path: store.path)
             if let signer { try KeyRegistry.bind(signer.key, endorsement: signer.endorsement, in: db, path: store.path) }
             let startHeads = try IngestionSignature.startHeads(of: Self.signedTables, in: db)
@@ -312,6 +321,40 @@ public struct StoreIngestor: Sendable {
 
             let lookup = try db.cachedStatement(sql: "SELECT 1 FROM event_hmacs WHERE event_hmac = ?")
             var totals: [BucketKey: BucketTotals] = [:]
+            // Streaming (issue 14): past `totalsInMemory` totals, the dictionary is added into a
+            // temporary table (in a temporary file, ``HeatStore/writeSpillingToFile(_:)``) and
+            // emptied, so memory stays bounded whatever the number of clients times weeks.
+            let inMemoryLimit = max(1, totalsInMemory)
+            let probe = totalsProbe
+            var spilled = false
+            func spill() throws {
+                if !spilled {
+                    try db.execute(sql: "DROP TABLE IF EXISTS \(Self.spillTable)")
+                    try db.execute(sql: """
+                        CREATE TABLE \(Self.spillTable) (
+                            week_key INTEGER NOT NULL, slot INTEGER NOT NULL, channel TEXT NOT NULL, direction TEXT NOT NULL,
+                            events INTEGER NOT NULL, duration INTEGER NOT NULL, replies INTEGER NOT NULL,
+                            PRIMARY KEY (week_key, slot, channel, direction)) WITHOUT ROWID
+                        """)
+                    spilled = true
+                }
+                // Not cached: the table is dropped after the run (a cached statement would outlive it).
+                let upsert = try db.makeStatement(sql: """
+                    INSERT INTO \(Self.spillTable) (week_key, slot, channel, direction, events, duration, replies)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (week_key, slot, channel, direction) DO UPDATE SET
+                        events = events + excluded.events, duration = duration + excluded.duration,
+                        replies = replies + excluded.replies
+                    """)
+                for (key, total) in totals {
+                    try upsert.execute(arguments: [
+                        IngestedBucketStream.weekKey(key.week), key.slot, key.channel.rawValue, key.direction.rawValue,
+                        total.events, total.durationSeconds, total.replies,
+                    ])
+                }
+                probe?.leave(count: totals.count)
+                totals.removeAll(keepingCapacity: true)
+            }
             var rowsRead = 0
             var eventsAdded = 0
             var duplicates = 0
@@ -331,6 +374,10 @@ public struct StoreIngestor: Sendable {
                     for: interaction.clientID, managerID: interaction.managerID, branch: interaction.branch, client: nil)
                 let key = BucketKey(slot: clientSlot, week: interaction.week, channel: interaction.channel,
                                     direction: interaction.direction)
+                if totals[key] == nil {
+                    if totals.count >= inMemoryLimit { try spill() }
+                    try probe?.enter()
+                }
                 totals[key, default: BucketTotals()].add(
                     durationSeconds: Self.durationSeconds(of: interaction), reply: Self.isReply(interaction))
             }
@@ -343,28 +390,36 @@ public struct StoreIngestor: Sendable {
 
             var pseudonymBySlot: [Int64: Data] = [:]
             for (pseudonym, slot) in slots { pseudonymBySlot[slot] = pseudonym }
-            var sunk: IngestionBucketSinkResult?
-            if let bucketSink {
-                let items = totals.keys.sorted().compactMap { key -> IngestedBucket? in
-                    guard let total = totals[key] else { return nil }
-                    return IngestedBucket(
+            // The run's totals, in memory or (past the limit) in the temporary table.
+            let stream: IngestedBucketStream
+            if spilled {
+                try spill()
+                let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Self.spillTable)") ?? 0
+                stream = IngestedBucketStream(table: Self.spillTable, in: db, count: count)
+            } else {
+                stream = IngestedBucketStream(totals.map { key, total in
+                    IngestedBucket(
                         slot: key.slot, week: key.week, channel: key.channel, direction: key.direction, events: total.events,
                         durationSeconds: total.durationSeconds, replies: total.replies)
-                }
-                // Drop the dictionary while the sink works from `items` (issue 14). Both copies are
-                // alive while `items` is built, so this lowers the memory during encryption, not
-                // the peak at this line: spilling the totals to a temporary table is the open step.
+                })
+                probe?.leave(count: totals.count)
                 totals.removeAll()
-                sunk = try bucketSink.append(items, run: run, in: db)
             }
-            for key in totals.keys.sorted() where sunk == nil {
-                guard let total = totals[key], let pseudonym = pseudonymBySlot[key.slot] else { continue }
-                try buckets.append([
-                    .blob([UInt8](pseudonym)), .text(key.week.description), .text(key.channel.rawValue),
-                    .text(key.direction.rawValue), .integer(total.events), .integer(total.durationSeconds),
-                    .integer(total.replies), .text(Self.plaintextEncoding), .integer(run),
-                ])
+            var sunk: IngestionBucketSinkResult?
+            if let bucketSink {
+                sunk = try bucketSink.append(streaming: stream, run: run, in: db)
+            } else {
+                try stream.forEach(bySlot: true) { total in
+                    guard let pseudonym = pseudonymBySlot[total.slot] else { return }
+                    try buckets.append([
+                        .blob([UInt8](pseudonym)), .text(total.week.description), .text(total.channel.rawValue),
+                        .text(total.direction.rawValue), .integer(total.events), .integer(total.durationSeconds),
+                        .integer(total.replies), .text(Self.plaintextEncoding), .integer(run),
+                    ])
+                }
             }
+            if spilled { try db.execute(sql: "DROP TABLE \(Self.spillTable)") }
+            let bucketRows = sunk == nil ? stream.count : 0
 
             var output = SHA256()
             for appender in [directory, events, buckets] {
@@ -380,7 +435,7 @@ public struct StoreIngestor: Sendable {
                 "input": source.name, "mode": sunk?.mode ?? "plaintext", "rowsRead": String(rowsRead),
                 "rowsRejected": String(source.rejectedRows), "eventsAdded": String(eventsAdded),
                 "duplicatesSkipped": String(duplicates), "clientsAdded": String(clientsAdded),
-                "bucketRowsAdded": String(sunk == nil ? totals.count : 0), "run": String(run),
+                "bucketRowsAdded": String(bucketRows), "run": String(run),
                 "keyFingerprint": pseudonymizer.key.fingerprint.hex,
             ]
             if let clientsName = source.clientsName { parameters["clients"] = clientsName }
@@ -401,7 +456,7 @@ public struct StoreIngestor: Sendable {
             FaultPoint.ingestBeforeCommit.reach()
             var report = StoreIngestReport(
                 run: run, rowsRead: rowsRead, rowsRejected: source.rejectedRows, eventsAdded: eventsAdded,
-                duplicatesSkipped: duplicates, clientsAdded: clientsAdded, bucketRowsAdded: sunk == nil ? totals.count : 0,
+                duplicatesSkipped: duplicates, clientsAdded: clientsAdded, bucketRowsAdded: bucketRows,
                 inputHash: source.inputHash, outputHash: outputHash)
             report.ciphertextsAdded = sunk?.ciphertexts ?? 0
             report.mode = sunk?.mode ?? "plaintext"

@@ -98,30 +98,41 @@ public struct Collector: IngestionBucketSink {
         return ingestor
     }
 
-    /// Packs, encrypts and appends one run's new totals (called by ``StoreIngestor``).
+    /// Packs, encrypts and appends one run's new totals.
     ///
     /// - Parameters:
-    ///   - buckets: the run's new totals.
+    ///   - buckets: the run's new totals, in any order.
     ///   - run: the ingestion run number.
     ///   - db: the connection inside the ingestion's transaction.
     /// - Returns: the ciphertexts appended and the new chain heads.
-    /// - Throws: ``PipelineError`` (FHE failure, unreadable sealed state) or a database error.
+    /// - Throws: as ``append(streaming:run:in:)``.
     public func append(_ buckets: [IngestedBucket], run: Int64, in db: Database) throws -> IngestionBucketSinkResult {
+        try append(streaming: IngestedBucketStream(buckets), run: run, in: db)
+    }
+
+    /// Packs, encrypts and appends one run's new totals, read one at a time (called by
+    /// ``StoreIngestor``).
+    ///
+    /// Streaming (issue 14 item 3): the totals arrive in (week, slot) order, so each (week, slot
+    /// batch) group is contiguous; a group's totals are gathered, its sealed state opened and its
+    /// deltas computed, and every `batchesInFlight` groups are encrypted on all cores, appended
+    /// and dropped. Memory holds one chunk's plaintexts and ciphertexts and one group's totals,
+    /// never the run's (the ingestor spills large runs to a temporary table read by a cursor).
+    ///
+    /// - Parameters:
+    ///   - buckets: the run's new totals, in week, slot, channel and direction order.
+    ///   - run: the ingestion run number.
+    ///   - db: the connection inside the ingestion's transaction.
+    /// - Returns: the ciphertexts appended and the new chain heads.
+    /// - Throws: ``PipelineError`` (FHE failure, unreadable sealed state,
+    ///   ``PipelineError/cancelled(stage:done:total:)`` when the calling task is cancelled: it
+    ///   stops between two chunks) or a database error; any error rolls the ingestion back.
+    public func append(streaming buckets: IngestedBucketStream, run: Int64, in db: Database) throws -> IngestionBucketSinkResult {
         let n = slotsPerBatch
-        // Streaming (issue 14 item 3): the run's buckets are grouped by (week, batch) as indices
-        // only; each group's totals, sealed state and plaintexts are built when its chunk of
-        // `batchesInFlight` groups comes up, encrypted on all cores, appended, and dropped, so the
-        // per-slot activity, deltas and ciphertexts are held for one chunk at a time. `buckets`
-        // itself (every bucket of the run, from the ingestor) and one index per bucket stay in
-        // memory for the whole call: reading them from a temporary table is the open step.
         struct Key: Hashable, Comparable {
             var week: ISOWeek
             var batch: Int
             static func < (a: Key, b: Key) -> Bool { (a.week, a.batch) < (b.week, b.batch) }
-        }
-        var groups: [Key: [Int]] = [:]
-        for (index, bucket) in buckets.enumerated() {
-            groups[Key(week: bucket.week, batch: Int(bucket.slot) / n), default: []].append(index)
         }
         let ciphertexts = try ChainAppender(db, table: .ciphertexts)
         let states = try ChainAppender(db, table: .collectorState)
@@ -135,10 +146,9 @@ public struct Collector: IngestionBucketSink {
         let streamCount = featureSet == nil ? 0 : ChurnFeatureSet.Stream.allCases.count
         let probe = batchProbe
         // 1. In order of (week, batch): open the group's sealed totals and compute its deltas (cheap).
-        func prepare(_ key: Key, indices: [Int]) throws -> Pending {
+        func prepare(_ key: Key, group: [IngestedBucket]) throws -> Pending {
             var newActivity: [Int: WeekActivity] = [:]
-            for index in indices {
-                let bucket = buckets[index]
+            for bucket in group {
                 let offset = Int(bucket.slot) % n
                 var week = newActivity[offset, default: WeekActivity()]
                 var value = week[bucket.channel, bucket.direction]
@@ -191,15 +201,15 @@ public struct Collector: IngestionBucketSink {
         //    the rows do not depend on the thread count or the chunk size; only the encryption
         //    randomness differs, as it does between any two runs.
         var appended = 0
+        var done = 0
         let chunk = max(1, batchesInFlight)
-        let keys = groups.keys.sorted()
-        var start = 0
-        while start < keys.count {
-            var slice: [Pending] = []
-            for key in keys[start..<min(start + chunk, keys.count)] {
-                slice.append(try prepare(key, indices: groups[key] ?? []))
-                groups[key] = nil
-                probe?.enter()
+        var slice: [Pending] = []
+        func flush() throws {
+            guard !slice.isEmpty else { return }
+            // Cancellation (issue 14): a cancelled task stops between two chunks; the error rolls
+            // the ingestion's one transaction back, so nothing stays appended.
+            if Task.isCancelled {
+                throw PipelineError.cancelled(stage: "encryption", done: done, total: buckets.count)
             }
             // Per item: the weekly score's delta, then each feature stream's (when encrypted).
             let jobs = slice.flatMap { [$0.delta] + $0.streams }
@@ -229,8 +239,33 @@ public struct Collector: IngestionBucketSink {
                 ])
                 probe?.leave()
             }
-            start += chunk
+            slice.removeAll(keepingCapacity: true)
         }
+        // The groups arrive contiguous and in (week, batch) order; the rows appended and their
+        // plaintexts do not depend on the chunk size.
+        var current: (key: Key, group: [IngestedBucket])?
+        func finishGroup() throws {
+            guard let (key, group) = current else { return }
+            current = nil
+            slice.append(try prepare(key, group: group))
+            done += group.count
+            try probe?.enter()
+            if slice.count >= chunk { try flush() }
+        }
+        try buckets.forEach { bucket in
+            let key = Key(week: bucket.week, batch: Int(bucket.slot) / n)
+            if current?.key == key {
+                current?.group.append(bucket)
+                return
+            }
+            if let previous = current?.key, key < previous {
+                throw PipelineError.malformed(source: "the ingestion's totals", reason: "not in week and slot order")
+            }
+            try finishGroup()
+            current = (key, [bucket])
+        }
+        try finishGroup()
+        try flush()
         return IngestionBucketSinkResult(
             mode: "encrypted", ciphertexts: appended,
             chains: [

@@ -109,7 +109,9 @@ public struct Evaluator: Sendable {
     ///   - throughSeq: read only ciphertexts up to this `seq` (to re-run a logged evaluation).
     /// - Returns: the run.
     /// - Throws: ``PipelineError`` (no ciphertexts, other parameters or configuration, corrupt
-    ///   ciphertexts, exit 69 when the parameters cannot hold the configuration), ``StoreError``.
+    ///   ciphertexts naming their row, exit 69 when the parameters cannot hold the configuration,
+    ///   ``PipelineError/cancelled(stage:done:total:)`` when the calling task is cancelled: the
+    ///   evaluation stops between two windows of batches), ``StoreError``. It writes nothing.
     public func evaluate(
         store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate? = nil, throughSeq: Int64? = nil
     ) throws -> EncryptedHeatRun {
@@ -220,6 +222,11 @@ public struct Evaluator: Sendable {
             let batchList = deltas.keys.sorted()
             var windowStart = 0
             while windowStart < batchList.count {
+                // Cancellation (issue 14): a cancelled task stops between two windows; nothing
+                // has been written yet (the run is logged only after it is complete).
+                if Task.isCancelled {
+                    throw PipelineError.cancelled(stage: "heat evaluation", done: windowStart, total: batchList.count)
+                }
                 let windowBatches = Array(batchList[windowStart..<min(windowStart + window, batchList.count)])
                 let inWindow = Set(windowBatches)
                 // Sum each week's deltas per batch in `seq` order (the order, hence the bytes, of
@@ -231,7 +238,7 @@ public struct Evaluator: Sendable {
                         throw PipelineError.malformed(source: source, reason: "a malformed row")
                     }
                     let ciphertext = try Self.storedCiphertext(blob, context: bfv, source: source)
-                    if weekly[row.batch] == nil { probe?.enter() }
+                    if weekly[row.batch] == nil { try probe?.enter() }
                     if var sum = weekly[row.batch]?[row.week] {
                         weekly[row.batch]?[row.week] = nil   // keep the sum uniquely referenced while adding in place
                         Bfv64.add(&sum, ciphertext)
@@ -304,6 +311,11 @@ public struct Evaluator: Sendable {
         let started = UTCTimestamp.now()
         let run = try evaluate(store: store, configuration: configuration, asOf: asOf, throughSeq: nil, shard: shard)
         let header = run.header
+        // Cancelled after the last window: the run is complete but its task was cancelled, so it
+        // is not logged either (the caller writes no run file).
+        if Task.isCancelled {
+            throw PipelineError.cancelled(stage: "heat evaluation", done: header.batches.count, total: header.batches.count)
+        }
         var extra: [String: String] = [:]
         if let shard { extra["shard"] = shard.description }
         let number = try ComputationLog.record(

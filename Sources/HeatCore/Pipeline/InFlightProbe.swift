@@ -21,20 +21,44 @@ final class InFlightProbe: @unchecked Sendable {
     private var live = 0
     private var peak = 0
     private var entered = 0
+    /// Called after each ``enter()`` with the number of items entered so far (the streaming
+    /// tests' hook: cancel the running task, or throw, in the middle of a stream).
+    private let onEnter: (@Sendable (_ entered: Int) throws -> Void)?
+
+    /// A probe.
+    ///
+    /// - Parameter onEnter: called after each ``enter()`` with the items entered so far; what it
+    ///   throws is thrown by ``enter()``.
+    init(onEnter: (@Sendable (_ entered: Int) throws -> Void)? = nil) {
+        self.onEnter = onEnter
+    }
 
     /// Records one more item held.
-    func enter() {
+    ///
+    /// - Throws: what the `onEnter` hook throws.
+    func enter() throws {
         lock.lock()
         live += 1
         entered += 1
         peak = max(peak, live)
+        let count = entered
         lock.unlock()
+        try onEnter?(count)
     }
 
     /// Records one item dropped.
     func leave() {
         lock.lock()
         live -= 1
+        lock.unlock()
+    }
+
+    /// Records `count` items dropped at once.
+    ///
+    /// - Parameter count: the items dropped.
+    func leave(count: Int) {
+        lock.lock()
+        live -= count
         lock.unlock()
     }
 

@@ -73,8 +73,9 @@ public enum PipelineBenchmark {
         /// Whether the phase counts towards the target (ingestion of the export does not).
         public var counted: Bool
         /// The process's peak resident memory during this phase in bytes (the kernel's high-water
-        /// mark reset when the phase starts, `/proc/self/clear_refs`), or `nil` where that is
-        /// not available. It includes what earlier phases still hold.
+        /// mark reset when the phase starts, `/proc/self/clear_refs`), or `nil` when per-phase
+        /// peaks were not asked for (`phasePeaks`) or are not available. It includes what earlier
+        /// phases still hold.
         public var peakMemoryBytes: Int?
     }
 
@@ -97,7 +98,8 @@ public enum PipelineBenchmark {
         /// resets also lower what `getrusage` and `/usr/bin/time -v` report); otherwise `VmHWM`.
         public var peakMemoryBytes: Int
         /// The peak resident memory of the counted phases (encrypt and store append, evaluate,
-        /// aggregates, decrypt and release), or `nil` where per-phase peaks are not available.
+        /// aggregates, decrypt and release), or `nil` when per-phase peaks were not asked for or
+        /// are not available.
         public var countedPeakMemoryBytes: Int? = nil
         /// Ciphertexts stored.
         public var ciphertexts: Int
@@ -195,12 +197,17 @@ public enum PipelineBenchmark {
     /// - Parameters:
     ///   - options: what to generate.
     ///   - workFolder: an empty folder.
+    ///   - phasePeaks: measure each phase's own peak memory by resetting the kernel's high-water
+    ///     mark at every phase (`heatctl bench pipeline --phase-peaks`, Linux only). Off by
+    ///     default: the reset also lowers the process's `ru_maxrss`, so `/usr/bin/time -v` no
+    ///     longer shows the true peak of such a run; the report's ``Report/peakMemoryBytes`` is then
+    ///     the largest phase peak. Never compare a run with resets against one without.
     ///   - progress: called with each phase as it finishes.
     /// - Returns: the report.
     /// - Throws: ``PipelineError``, ``KeyError``, ``StoreError``, ``IngestError``.
-    public static func run(options: Options, workFolder: URL, progress: (Phase) -> Void) throws -> Report {
+    public static func run(options: Options, workFolder: URL, phasePeaks: Bool = false, progress: (Phase) -> Void) throws -> Report {
         var phases: [Phase] = []
-        var perPhasePeaks = resetPeakMemory()
+        var perPhasePeaks = phasePeaks && resetPeakMemory()
         var wall = Date()
         var cpu = cpuSeconds()
         func finish(_ name: String, counted: Bool) {
@@ -238,7 +245,7 @@ public enum PipelineBenchmark {
         finish("keygen", counted: false)
 
         let collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector))
-        let timed = TimedSink(collector)
+        let timed = TimedSink(collector, resetsPeaks: perPhasePeaks)
         var ingestor = collector.ingestor()
         ingestor.bucketSink = timed
         let collectWall = Date()
@@ -316,7 +323,13 @@ final class TimedSink: IngestionBucketSink, @unchecked Sendable {
     private var cpu: Double = 0
     private var peak = 0
 
-    init(_ inner: any IngestionBucketSink) { self.inner = inner }
+    /// Whether the sink resets the kernel's peak mark when it starts (``PipelineBenchmark/run(options:workFolder:phasePeaks:progress:)``'s `phasePeaks`).
+    let resetsPeaks: Bool
+
+    init(_ inner: any IngestionBucketSink, resetsPeaks: Bool) {
+        self.inner = inner
+        self.resetsPeaks = resetsPeaks
+    }
 
     /// The peak resident memory before the (last) sink call started: reading, pseudonymising
     /// and bucketing; the mark is reset when the sink starts, so the sink's own peak follows.
@@ -334,8 +347,17 @@ final class TimedSink: IngestionBucketSink, @unchecked Sendable {
     }
 
     func append(_ buckets: [IngestedBucket], run: Int64, in db: Database) throws -> IngestionBucketSinkResult {
+        try timed { try inner.append(buckets, run: run, in: db) }
+    }
+
+    func append(streaming buckets: IngestedBucketStream, run: Int64, in db: Database) throws -> IngestionBucketSinkResult {
+        try timed { try inner.append(streaming: buckets, run: run, in: db) }
+    }
+
+    /// Times `body`, resetting the peak-memory mark first when ``resetsPeaks``.
+    private func timed(_ body: () throws -> IngestionBucketSinkResult) throws -> IngestionBucketSinkResult {
         let before = PipelineBenchmark.peakMemory()
-        _ = PipelineBenchmark.resetPeakMemory()
+        if resetsPeaks { _ = PipelineBenchmark.resetPeakMemory() }
         lock.lock()
         peak = before
         lock.unlock()
@@ -347,6 +369,6 @@ final class TimedSink: IngestionBucketSink, @unchecked Sendable {
             cpu += PipelineBenchmark.cpuSeconds() - startedCPU
             lock.unlock()
         }
-        return try inner.append(buckets, run: run, in: db)
+        return try body()
     }
 }

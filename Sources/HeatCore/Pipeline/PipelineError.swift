@@ -51,6 +51,11 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// ``EncryptedHeatRun/Header/ciphertextsThroughSeq`` (another store, or another configuration
     /// or week), so the noise bound counted from the store would not describe the run.
     case runMismatch(field: String, expected: String, found: String)
+    /// The task running a streaming stage was cancelled (issue 14): it stopped between two
+    /// windows of slot batches (the evaluator) or two chunks of (week, batch) groups (the
+    /// collector) with `done` of `total` items done, and nothing was written or logged (exit 75:
+    /// run it again).
+    case cancelled(stage: String, done: Int, total: Int)
 
     public var category: ErrorCategory {
         switch self {
@@ -64,6 +69,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .policyRefused(let refusal): refusal.category
         case .noiseMarginTooSmall, .noiseBoundExceeded: .unavailable
         case .runMismatch: .dataError
+        case .cancelled: .temporaryFailure
         }
     }
 
@@ -103,6 +109,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "the worst-case noise of the \(stage) (2^\(bound)) would not decrypt under preset \(preset) (limit 2^\(limit))"
         case .runMismatch(let field, let expected, let found):
             "the run's \(field) (\(found)) does not match the \(field) of the store and configuration given (\(expected)); its noise and groups cannot be checked"
+        case .cancelled(let stage, let done, let total):
+            "the \(stage) was cancelled with \(done) of \(total) items done (slot batches, or bucket totals when encrypting); nothing was written or logged"
         }
     }
 
@@ -131,6 +139,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "use a preset with a larger ciphertext modulus, a shorter window or fewer ingestion runs per week"
         case .runMismatch:
             "compute the aggregates from a run evaluated on this store with this configuration (`heatctl evaluate --aggregates-out`)"
+        case .cancelled:
+            "run the command again; the store is as it was before"
         }
     }
 }

@@ -28,6 +28,12 @@ struct BenchPipelineCommand: HeatCommand {
               heatctl bench pipeline --clients 2000
               heatctl bench pipeline --clients 10000 --json
               heatctl bench pipeline --clients 2000 --model churn.model
+              heatctl bench pipeline --clients 10000 --phase-peaks
+
+            --phase-peaks (Linux) resets the kernel's peak-memory mark at each phase to print each \
+            phase's own peak. The reset also lowers the process's peak as `/usr/bin/time -v` and \
+            getrusage report it, so quote the whole-process peak from a run without it, and never \
+            compare a run with --phase-peaks against one without.
 
             --model FILE (issue 15; a logistic model over `heatctl features` columns) also times the \
             scoring phases on the same bank: keygen (n8192-logq217-logt41), ingest with feature \
@@ -53,6 +59,9 @@ struct BenchPipelineCommand: HeatCommand {
     @Option(name: .customLong("work-dir"), help: "Folder for the keys, export and store (default: a temporary folder, removed afterwards).")
     var workDir: String?
 
+    @Flag(name: .customLong("phase-peaks"), help: "Measure each phase's peak memory (resets the kernel's peak mark per phase; lowers what `time -v` reports).")
+    var phasePeaks = false
+
     @Flag(name: .long, help: "Print the report as one JSON document.")
     var json = false
 
@@ -72,7 +81,7 @@ struct BenchPipelineCommand: HeatCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { if workDir == nil { try? FileManager.default.removeItem(at: folder) } }
         let options = PipelineBenchmark.Options(clients: clients, weeks: weeks, managers: managers, seed: seed)
-        let report = try PipelineBenchmark.run(options: options, workFolder: folder) { phase in
+        let report = try PipelineBenchmark.run(options: options, workFolder: folder, phasePeaks: phasePeaks) { phase in
             if !json { Console.info(Self.line(phase.name, phase.wallSeconds, phase.cpuSeconds)) }
         }
         var load = [Double](repeating: 0, count: 3)
