@@ -1,3 +1,4 @@
+import HeatAPI
 import Hummingbird
 import HeatEnvelope
 
@@ -109,5 +110,15 @@ public struct APIError: Error, Sendable, Equatable {
         case .internalFailure: "internal"
         }
         return APIError(status: HTTPResponse.Status(code: error.category.httpStatus), code: code, message: error.safeDescription)
+    }
+}
+
+extension APIError {
+    /// The answer for a request body refused by its `HeatAPI` decoder: the decoder's status,
+    /// code and sentence (which names the field, never a value).
+    ///
+    /// - Parameter error: the decoder's error.
+    public init(_ error: RequestBodyError) {
+        self.init(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.description)
     }
 }
