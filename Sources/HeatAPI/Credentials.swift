@@ -64,8 +64,10 @@ public struct JWSHeader: Sendable, Equatable {
     ///   ``CredentialError/unsupportedAlgorithm(_:)``, ``CredentialError/missingKeyID``, and
     ///   ``CredentialError/malformedToken(reason:)`` for a `kid` that is not a string.
     public static func parse(_ token: String) throws(CredentialError) -> JWSHeader {
+        // The size first: nothing of a longer token is split or decoded.
+        guard token.utf8.count <= maximumTokenBytes else { throw .malformedToken(reason: "not a compact JWS") }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard token.utf8.count <= maximumTokenBytes, parts.count == 3, let headerData = Base64URL.decode(parts[0]),
+        guard parts.count == 3, let headerData = Base64URL.decode(parts[0]),
               let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
             throw .malformedToken(reason: "not a compact JWS")
         }
@@ -77,7 +79,32 @@ public struct JWSHeader: Sendable, Equatable {
         guard let raw = header["kid"] else { throw .missingKeyID }
         guard let kid = raw as? String else { throw .malformedToken(reason: "the kid header is not a string") }
         let critical = header["crit"].map { !($0 is NSNull) } ?? false
+        // jwt-kit reads the header again with `JSONDecoder` and picks its key from its own `kid`.
+        // With a repeated member the two parsers may keep different copies (corelibs
+        // `JSONSerialization` keeps the last, `JSONDecoder` the first), so the pin and revocation
+        // checks would look at one key while jwt-kit verifies with another: a header the two do
+        // not read the same way is refused.
+        guard let probe = try? JSONDecoder().decode(HeaderProbe.self, from: headerData),
+              probe.alg == alg, probe.kid == kid, probe.critical == critical else {
+            throw .malformedToken(reason: "the header repeats a member or is read differently by the JWT decoder")
+        }
         return JWSHeader(algorithm: alg, keyID: kid, hasCriticalExtensions: critical)
+    }
+
+    /// The header as `JSONDecoder` (jwt-kit's reader) sees it.
+    private struct HeaderProbe: Decodable {
+        var alg: String?
+        var kid: String?
+        var critical: Bool
+
+        enum CodingKeys: String, CodingKey { case alg, kid, crit }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            alg = try container.decodeIfPresent(String.self, forKey: .alg)
+            kid = try container.decodeIfPresent(String.self, forKey: .kid)
+            critical = container.contains(.crit) ? !(try container.decodeNil(forKey: .crit)) : false
+        }
     }
 }
 

@@ -144,12 +144,16 @@ public struct ScoreRequest: Sendable, Equatable {
     ///
     /// - Parameter columns: the column names, in the order of each row's cells.
     /// - Returns: the CSV text, one line per row after the header.
+    ///
+    /// With one column, a missing cell is written as `""`: an empty line would be skipped as blank
+    /// by the CSV readers, dropping the row and answering every later row against the wrong one.
     public func csv(columns: [String]) -> String {
         var csv = columns.map(Self.csvField).joined(separator: ",") + "\n"
+        let missing = columns.count == 1 ? "\"\"" : ""
         for row in rows {
             csv += row.map { cell in
                 switch cell {
-                case .missing: ""
+                case .missing: missing
                 case .text(let text): Self.csvField(text)
                 case .number(let value): "\(value)"
                 }

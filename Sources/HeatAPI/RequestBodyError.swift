@@ -4,13 +4,13 @@ import HeatEnvelope
 ///
 /// Every case carries what the HTTP answer needs: ``code`` is the stable machine-readable code of
 /// the JSON error (`Docs/Server.md`), ``status`` its HTTP status and ``description`` a sentence
-/// that names the field at fault (a JSON path such as `rows[2].tenure`) but never a value the
-/// client sent. As a ``ClassifiedError`` it is a usage error (exit 64) when a library caller
+/// that names the field at fault (a JSON path such as `rows[2].tenure`; an unknown key is named
+/// as sent, cut to 40 characters) but never a field's value. As a ``ClassifiedError`` it is a usage error (exit 64) when a library caller
 /// decodes a body outside the server.
 ///
 /// ```swift
 /// do {
-///     _ = try AskRequest.decode(Data(#"{"question": 3}"#.utf8), maxQuestionLength: 500)
+///     _ = try AskRequest.decode(Data(#"{"question": 3}"#.utf8), maxQuestionLength: 500, maxBodyBytes: 262_144)
 /// } catch {
 ///     print(error.code)   // invalid_field
 /// }

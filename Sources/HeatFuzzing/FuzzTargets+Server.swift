@@ -9,7 +9,7 @@ import HeatML
 ///
 /// | Byte | Decoder | Input |
 /// | --- | --- | --- |
-/// | 0 | ``ScoreRequest/decode(_:columns:maxRows:maxBodyBytes:)``, then its CSV read by `DataTable` with the server's options | `POST /v1/score` body |
+/// | 0 | ``ScoreRequest/decode(_:columns:maxRows:maxBodyBytes:)``, then its CSV read by `DataTable` with the server's options (byte 0: 19 columns; byte 5: one) | `POST /v1/score` body |
 /// | 1 | ``AskRequest/decode(_:maxQuestionLength:maxBodyBytes:)`` | `POST /v1/ask` body |
 /// | 2 | ``BearerCredential/token(inAuthorization:)`` then ``JWSHeader/parse(_:)`` | `Authorization` header |
 /// | 3 | ``SessionCookie/sessionID(inCookieHeader:)`` | `Cookie` header |
@@ -30,6 +30,8 @@ enum FuzzServer {
         ("streaming_movies", .categorical), ("contract", .categorical), ("paperless_billing", .categorical),
         ("payment_method", .categorical), ("monthly_charges", .numeric), ("total_charges", .numeric),
     ]
+    /// A model of one text column.
+    static let singleColumn: [(name: String, type: ColumnType)] = [("contract", .categorical)]
     /// The server's default limits (`ServerLimits`): 256 KiB bodies, 1 000 rows, 500-character questions.
     static let maxBodyBytes = 256 * 1024
     static let maxScoreRows = 1_000
@@ -44,7 +46,9 @@ enum FuzzServer {
         let rest = Data(data.dropFirst())
         switch selector % 5 {
         case 0:
-            return score(rest)
+            // Selector 0 decodes against the 19 telco columns, 5 against one text column (a
+            // missing cell must not become a blank, skipped CSV line).
+            return score(rest, schema: selector / 5 % 2 == 1 ? singleColumn : schema)
         case 1:
             _ = try? AskRequest.decode(rest, maxQuestionLength: maxQuestionLength, maxBodyBytes: maxBodyBytes)
         case 2:
@@ -63,7 +67,7 @@ enum FuzzServer {
     }
 
     /// Decodes a score body and reads its CSV as the server does; the broken invariant, if any.
-    static func score(_ body: Data) -> String? {
+    static func score(_ body: Data, schema: [(name: String, type: ColumnType)]) -> String? {
         let columns = schema.map(\.name)
         guard let request = try? ScoreRequest.decode(body, columns: columns, maxRows: maxScoreRows, maxBodyBytes: maxBodyBytes) else {
             return nil

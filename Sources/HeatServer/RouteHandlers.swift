@@ -209,7 +209,7 @@ struct RouteHandlers: Sendable {
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw APIError.bodyTooLarge(limit: limit)
+            throw APIError(RequestBodyError.bodyTooLarge(limit: limit))
         }
         return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
     }

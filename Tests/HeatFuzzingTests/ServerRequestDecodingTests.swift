@@ -79,6 +79,35 @@ import Testing
         #expect(ScoreRequest.csvField("plain") == "plain")
     }
 
+    /// Review HIGH 2: with one input column, a row of missing cells was an empty CSV line, which
+    /// the readers skip, so every later row was answered against the wrong request row.
+    @Test func anEmptyRowOfAOneColumnModelKeepsItsPlace() throws {
+        let request = try ScoreRequest.decode(Data(#"{"rows": [{}, {"contract": null}, {"contract": "a"}]}"#.utf8), columns: ["contract"],
+                                              maxRows: 5, maxBodyBytes: 1_024)
+        let csv = request.csv(columns: ["contract"])
+        #expect(csv == "contract\n\"\"\n\"\"\na\n")
+        let table = try DataTable(data: Data(csv.utf8), source: "request",
+                                  options: .init(overrides: ["contract": .categorical], allowEmpty: true, categoryLimit: nil))
+        #expect(table.rowCount == 3)
+        #expect(FuzzTarget.serverRequests.violation(Data([5]) + Data(#"{"rows": [{}, {"contract": "a"}]}"#.utf8)) == nil)
+        // Several columns keep empty cells empty.
+        #expect(try Self.score(#"{"rows": [{}]}"#).csv(columns: Self.columns) == "tenure,contract,monthly_charges\n,,\n")
+    }
+
+    /// Review HIGH 1: a header repeating `kid` (or `alg`, `crit`) is read differently by
+    /// `JSONSerialization` (last copy) and jwt-kit's `JSONDecoder` (first copy), so the pin and
+    /// revocation checks would look at one key while jwt-kit verified with another.
+    @Test func aHeaderWithARepeatedMemberIsRefused() {
+        func code(_ header: String) -> String? {
+            do { _ = try JWSHeader.parse(Self.token(header: header)); return nil } catch { return error.code }
+        }
+        #expect(code(#"{"alg":"HS256","kid":"REVOKED","kid":"GOOD"}"#) == "malformed_token")
+        #expect(code(#"{"alg":"HS256","kid":"GOOD","kid":"REVOKED"}"#) == "malformed_token")
+        #expect(code(#"{"alg":"HS256","alg":"EdDSA","kid":"k1"}"#) == "malformed_token")
+        #expect(code(#"{"alg":"HS256","kid":"k1","crit":["exp"],"crit":null}"#) == "malformed_token")
+        #expect(code(#"{"alg":"HS256","kid":"k1","typ":"JWT"}"#) == nil)
+    }
+
     @Test func askBodies() throws {
         func error(_ json: String, max: Int = 20) -> RequestBodyError? {
             do { _ = try AskRequest.decode(Data(json.utf8), maxQuestionLength: max, maxBodyBytes: 1_024); return nil } catch { return error }
