@@ -25,6 +25,7 @@ var package = Package(
         .library(name: "HeatTabular", targets: ["HeatTabular"]),
         .library(name: "HeatML", targets: ["HeatML"]),
         .library(name: "HeatCore", targets: ["HeatCore"]),
+        .library(name: "HeatAPI", targets: ["HeatAPI"]),
         .library(name: "HeatServer", targets: ["HeatServer"]),
         .executable(name: "heatctl", targets: ["heatctl"]),
     ],
@@ -84,9 +85,16 @@ var package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The API server's request decoding (bodies, bearer token header, session cookie): pure
+        // functions of bytes, without SwiftNIO / Hummingbird, shared by HeatServer and HeatFuzzing.
+        .target(
+            name: "HeatAPI",
+            dependencies: ["HeatEnvelope"]
+        ),
         .target(
             name: "HeatServer",
             dependencies: [
+                "HeatAPI",
                 "HeatEnvelope",
                 "HeatTabular",
                 "HeatML",
@@ -122,7 +130,7 @@ var package = Package(
         // The fuzz entry points of every reader (Docs/Reliability.md), replayed by HeatFuzzingTests.
         .target(
             name: "HeatFuzzing",
-            dependencies: ["HeatEnvelope", "HeatTabular", "HeatFHE", "HeatML", "HeatCore"]
+            dependencies: ["HeatEnvelope", "HeatTabular", "HeatFHE", "HeatML", "HeatCore", "HeatAPI"]
         ),
         // The one runner of the built heatctl, shared by the CLI test suites.
         .target(name: "HeatCLITesting", path: "Tests/HeatCLITesting"),
@@ -156,7 +164,7 @@ var package = Package(
 )
 
 package.targets.append(
-    .testTarget(name: "HeatFuzzingTests", dependencies: ["HeatFuzzing", "HeatEnvelope", "HeatFHE", "HeatML", "HeatTabular", "HeatCore"])
+    .testTarget(name: "HeatFuzzingTests", dependencies: ["HeatFuzzing", "HeatAPI", "HeatEnvelope", "HeatFHE", "HeatML", "HeatTabular", "HeatCore"])
 )
 
 if fuzzingEnabled {

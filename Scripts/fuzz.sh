@@ -21,7 +21,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-targets="envelope fhe-parameters fhe-objects interactions clients fraud-transactions clv-transactions tabular heat-configuration policy persona-rules action-rules scenario-shock model xgboost tfhe pipeline-payloads results"
+targets="envelope fhe-parameters fhe-objects interactions clients fraud-transactions clv-transactions tabular heat-configuration policy persona-rules action-rules scenario-shock model xgboost tfhe pipeline-payloads results server-requests"
 
 if [ "${1:-}" = "list" ]; then
   for t in $targets; do echo "$t"; done

@@ -58,6 +58,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Results documents (`ResultsDocument.decode`, read by `report`, `ask`, `summarize` and the
     /// server's release catalog).
     case results
+    /// The API server's request bodies and credential headers (`HeatAPI`: `POST /v1/score` and
+    /// `/v1/ask` bodies, the bearer token's JWS header, the session cookie, the body headers);
+    /// the first byte picks the route. See `FuzzServer`.
+    case serverRequests = "server-requests"
 
     /// Runs the reader on `data`, discarding the result and any thrown error.
     ///
@@ -103,6 +107,22 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             FuzzPipeline.run(data)
         case .results:
             _ = try? ResultsDocument.decode(data, source: "fuzz.json")
+        case .serverRequests:
+            // A broken server invariant is a finding: trap so libFuzzer records the input
+            // (the replay test checks ``violation(_:)`` first and fails without trapping).
+            if let violation = FuzzServer.run(data) { preconditionFailure("server-requests invariant: \(violation)") }
+        }
+    }
+
+    /// Runs the reader on `data` and returns the invariant it broke, beyond not crashing (for the
+    /// targets that check one; `nil` for the others and for inputs that keep it).
+    ///
+    /// - Parameter data: any bytes.
+    /// - Returns: a sentence naming the broken invariant, or `nil`.
+    public func violation(_ data: Data) -> String? {
+        switch self {
+        case .serverRequests: FuzzServer.run(data)
+        default: nil
         }
     }
 

@@ -1,3 +1,4 @@
+import HeatAPI
 import Hummingbird
 import HeatEnvelope
 
@@ -49,25 +50,25 @@ public struct APIError: Error, Sendable, Equatable {
     /// The route exists for another method (405 `method_not_allowed`).
     public static let methodNotAllowed = APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "this endpoint does not accept the method; see /openapi.json")
     /// The body is not JSON (400 `malformed_json`).
-    public static let malformedJSON = APIError(status: .badRequest, code: "malformed_json", message: "the request body is not a JSON object")
+    public static let malformedJSON = APIError(RequestBodyError.malformedJSON)
     /// The body is larger than the limit (413 `body_too_large`).
     public static func bodyTooLarge(limit: Int) -> APIError {
-        APIError(status: .contentTooLarge, code: "body_too_large", message: "the request body is larger than \(limit) bytes")
+        APIError(RequestBodyError.bodyTooLarge(limit: limit))
     }
     /// A field the endpoint does not know (400 `unknown_field`).
     public static func unknownField(_ field: String) -> APIError {
-        APIError(status: .badRequest, code: "unknown_field", message: "unknown field \"\(field)\"")
+        APIError(RequestBodyError.unknownField(field))
     }
     /// A field is missing or has the wrong type or range (400 `invalid_field`).
     public static func invalidField(_ field: String, _ reason: String) -> APIError {
-        APIError(status: .badRequest, code: "invalid_field", message: "field \"\(field)\": \(reason)")
+        APIError(RequestBodyError.invalidField(field, reason: reason))
     }
     /// Too many rows in one score request (413 `too_many_rows`).
     public static func tooManyRows(limit: Int) -> APIError {
-        APIError(status: .contentTooLarge, code: "too_many_rows", message: "at most \(limit) rows per request")
+        APIError(RequestBodyError.tooManyRows(limit: limit))
     }
     /// The body's media type is not JSON (415 `unsupported_media_type`).
-    public static let unsupportedMediaType = APIError(status: .unsupportedMediaType, code: "unsupported_media_type", message: "send Content-Type: application/json")
+    public static let unsupportedMediaType = APIError(RequestBodyError.unsupportedMediaType)
     /// The token's request budget is spent (429 `rate_limited`).
     public static func rateLimited(retryAfter: Int) -> APIError {
         APIError(status: .tooManyRequests, code: "rate_limited", message: "too many requests for this token; retry after \(retryAfter) s", retryAfter: retryAfter)
@@ -109,5 +110,15 @@ public struct APIError: Error, Sendable, Equatable {
         case .internalFailure: "internal"
         }
         return APIError(status: HTTPResponse.Status(code: error.category.httpStatus), code: code, message: error.safeDescription)
+    }
+}
+
+extension APIError {
+    /// The answer for a request body refused by its `HeatAPI` decoder: the decoder's status,
+    /// code and sentence (which names the field, never a value).
+    ///
+    /// - Parameter error: the decoder's error.
+    public init(_ error: RequestBodyError) {
+        self.init(status: HTTPResponse.Status(code: error.status), code: error.code, message: error.description)
     }
 }

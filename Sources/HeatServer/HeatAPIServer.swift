@@ -1,4 +1,5 @@
 import Foundation
+import HeatAPI
 import HeatCore
 import HeatEnvelope
 import HeatML
@@ -197,12 +198,14 @@ public struct HeatAPIServer: Sendable {
             }
             return (session.identity, session.id)
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw APIError(status: .unauthorized, code: "malformed_token", message: "the Authorization header is not \"Bearer <token>\"")
+        let token: String
+        do {
+            token = try BearerCredential.token(inAuthorization: header)
+        } catch {
+            throw APIError(status: .unauthorized, code: error.code, message: error.reason)
         }
         do {
-            return (try await authority.verify(String(parts[1])), nil)
+            return (try await authority.verify(token), nil)
         } catch {
             throw error.apiError
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HeatAPI
 import HeatCore
 import HeatML
 import Hummingbird
@@ -192,26 +193,25 @@ struct RouteHandlers: Sendable {
 
     // MARK: Bodies
 
-    /// Reads the body as a JSON object with only `allowed` keys.
-    func jsonObject(_ request: Request, allowed: Set<String>) async throws -> [String: Any] {
-        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-            throw APIError.unsupportedMediaType
-        }
+    /// The request's body bytes, after the header checks of ``JSONRequestBody/checkHeaders(contentType:contentLength:limit:)``;
+    /// reading stops at the server's body limit (413 `body_too_large`). The bytes are decoded by
+    /// the route's `HeatAPI` decoder (``ScoreRequest``, ``AskRequest``), the one decoding the fuzz
+    /// target `server-requests` exercises.
+    func body(_ request: Request) async throws -> Data {
         let limit = server.configuration.limits.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw APIError.bodyTooLarge(limit: limit) }
+        do {
+            try JSONRequestBody.checkHeaders(contentType: request.headers[.contentType], contentLength: request.headers[.contentLength], limit: limit)
+        } catch {
+            throw APIError(error)
+        }
         var buffer: ByteBuffer
         var request = request
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw APIError.bodyTooLarge(limit: limit)
+            throw APIError(RequestBodyError.bodyTooLarge(limit: limit))
         }
-        guard let bytes = buffer.readBytes(length: buffer.readableBytes),
-              let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [String: Any] else {
-            throw APIError.malformedJSON
-        }
-        for key in object.keys.sorted() where !allowed.contains(key) { throw APIError.unknownField(String(key.prefix(40))) }
-        return object
+        return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
     }
 
     /// Runs `work` off the request's task, on ``OffPoolExecutor`` (threads of its own, never
@@ -256,41 +256,19 @@ struct RouteHandlers: Sendable {
         let (identity, permissions) = try identity(context)
         guard permissions.model else { throw APIError.forbidden(rule: "roles.\(identity.role).model") }
         guard let scorer = server.scorer else { throw APIError.noModel }
-        let object = try await jsonObject(request, allowed: ["rows", "reasons"])
-        guard let rows = object["rows"] as? [Any], !rows.isEmpty else { throw APIError.invalidField("rows", "a non-empty array of objects is required") }
-        let maxRows = server.configuration.limits.maxScoreRows
-        guard rows.count <= maxRows else { throw APIError.tooManyRows(limit: maxRows) }
-        var reasons = 3
-        if let value = object["reasons"] {
-            guard let number = value as? Int, (0...10).contains(number) else { throw APIError.invalidField("reasons", "an integer from 0 to 10") }
-            reasons = number
-        }
         let schema = scorer.model.pipeline.transformer.inputSchema
         let columns = schema.map { $0.name }
-        let known = Set(columns)
-        var csv = columns.map(Self.csvField).joined(separator: ",") + "\n"
-        for (index, row) in rows.enumerated() {
-            guard let fields = row as? [String: Any] else { throw APIError.invalidField("rows[\(index)]", "must be an object") }
-            for key in fields.keys.sorted() where !known.contains(key) { throw APIError.unknownField("rows[\(index)].\(key.prefix(40))") }
-            var cells: [String] = []
-            for column in columns {
-                switch fields[column] {
-                case nil, is NSNull: cells.append("")
-                case let text as String:
-                    guard text.count <= 200 else { throw APIError.invalidField("rows[\(index)].\(column)", "at most 200 characters") }
-                    cells.append(Self.csvField(text))
-                case let number as NSNumber:
-                    guard number.doubleValue.isFinite else { throw APIError.invalidField("rows[\(index)].\(column)", "must be finite") }
-                    cells.append("\(number.doubleValue)")
-                default:
-                    throw APIError.invalidField("rows[\(index)].\(column)", "must be a number, a string or null")
-                }
-            }
-            csv += cells.joined(separator: ",") + "\n"
+        let limits = server.configuration.limits
+        let decoded: ScoreRequest
+        do {
+            decoded = try ScoreRequest.decode(try await body(request), columns: columns, maxRows: limits.maxScoreRows,
+                                              maxBodyBytes: limits.maxBodyBytes)
+        } catch let error as RequestBodyError {
+            throw APIError(error)
         }
         let overrides = Dictionary(schema.map { ($0.name, $0.type) }, uniquingKeysWith: { first, _ in first })
-        let text = csv
-        let reasonCount = reasons
+        let text = decoded.csv(columns: columns)
+        let reasonCount = decoded.reasons
         let result = try await withTimeout { () async throws -> [RiskAssessment] in
             let table = try DataTable(data: Data(text.utf8), source: "request", options: .init(overrides: overrides, allowEmpty: true, categoryLimit: nil))
             return try scorer.score(table, reasons: reasonCount).rows
@@ -299,21 +277,16 @@ struct RouteHandlers: Sendable {
         return json(Scored(rows: result))
     }
 
-    static func csvField(_ text: String) -> String {
-        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return text
-    }
-
     func ask(_ request: Request, _ context: HeatRequestContext) async throws -> Response {
         let (identity, _) = try identity(context)
-        let object = try await jsonObject(request, allowed: ["question"])
-        guard let question = object["question"] as? String, !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw APIError.invalidField("question", "a non-empty string is required")
+        let limits = server.configuration.limits
+        let question: String
+        do {
+            question = try AskRequest.decode(try await body(request), maxQuestionLength: limits.maxQuestionLength,
+                                             maxBodyBytes: limits.maxBodyBytes).question
+        } catch let error as RequestBodyError {
+            throw APIError(error)
         }
-        let limit = server.configuration.limits.maxQuestionLength
-        guard question.count <= limit else { throw APIError.invalidField("question", "at most \(limit) characters") }
         let view = try server.state.view(for: identity)
         let policy = server.policy
         let answer = try await withTimeout {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HeatAPI
 import Synchronization
 
 /// The dashboard's sessions: a bearer token exchanged (`POST /v1/session`) for a short-lived,
@@ -33,7 +34,7 @@ public final class SessionStore: Sendable {
     }
 
     /// The cookie's name.
-    public static let cookieName = "heat_session"
+    public static let cookieName = SessionCookie.name
     /// The longest a session lives.
     public static let lifetime: TimeInterval = 15 * 60
     /// The most sessions held at once (expired ones are dropped first; then the oldest).
@@ -108,16 +109,13 @@ public final class SessionStore: Sendable {
         return name == "localhost" || name == "::1" || name.hasPrefix("127.")
     }
 
-    /// The session id in a `Cookie` header, if any.
+    /// The session id in a `Cookie` header, if any (``SessionCookie/sessionID(inCookieHeader:)``,
+    /// the decoding the fuzz target `server-requests` exercises).
     ///
     /// - Parameter header: the header's value.
     /// - Returns: the value of the `heat_session` cookie.
     public static func sessionID(inCookieHeader header: String) -> String? {
-        for part in header.split(separator: ";") {
-            let pair = part.trimmingCharacters(in: .whitespaces)
-            if pair.hasPrefix("\(cookieName)=") { return String(pair.dropFirst(cookieName.count + 1)) }
-        }
-        return nil
+        SessionCookie.sessionID(inCookieHeader: header)
     }
 
     /// Compares two secrets in time independent of where they differ.

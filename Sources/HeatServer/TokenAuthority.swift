@@ -1,4 +1,5 @@
 import Foundation
+import HeatAPI
 import JWTKit
 import Crypto
 import Synchronization
@@ -264,23 +265,18 @@ public struct TokenAuthority: Sendable {
 
     /// The full verification: header, pinned algorithm, signature, every claim.
     private func verifyFully(_ token: String, now: Date) async throws(TokenRefusal) -> (Identity, notBefore: Date) {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard token.utf8.count <= 8192, parts.count == 3, let headerData = Self.base64URLDecode(parts[0]),
-              let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
-            throw TokenRefusal(code: "malformed_token", reason: "not a compact JWS")
+        // The header is read by `HeatAPI` (the decoding the fuzz target `server-requests` runs):
+        // size, compact form, an accepted `alg` (`none`, RS256, HS512, … never reach a key) and a
+        // `kid`. A token without kid is refused: jwt-kit would verify it with its default key
+        // (the oldest generation, possibly revoked) while the pin and revocation checks here
+        // would look at another key.
+        let header: JWSHeader
+        do {
+            header = try JWSHeader.parse(token)
+        } catch {
+            throw TokenRefusal(code: error.code, reason: error.reason)
         }
-        let alg = header["alg"] as? String
-        // Only the two algorithms the server knows; `none`, RS256, HS512, … never reach a key.
-        guard let alg, alg == "HS256" || alg == "EdDSA" else {
-            throw TokenRefusal(code: "unsupported_algorithm", reason: "the header names algorithm \(alg ?? "(none)"); only HS256 and EdDSA are accepted")
-        }
-        // Every token the server issues names its key. A token without kid is refused: jwt-kit
-        // would verify it with its default key (the oldest generation, possibly revoked) while
-        // the pin and revocation checks here would look at another key.
-        guard let raw = header["kid"] else {
-            throw TokenRefusal(code: "bad_signature", reason: "the token names no key id")
-        }
-        guard let kid = raw as? String else { throw TokenRefusal(code: "malformed_token", reason: "the kid header is not a string") }
+        let alg = header.algorithm, kid = header.keyID
         guard let pin = pins[kid] else {
             throw TokenRefusal(code: "bad_signature", reason: "the token names an unknown key id")
         }
@@ -289,7 +285,7 @@ public struct TokenAuthority: Sendable {
         guard pin.algorithm == alg else {
             throw TokenRefusal(code: "unsupported_algorithm", reason: "key \(kid) is pinned to \(pin.algorithm); the header names \(alg)")
         }
-        if let crit = header["crit"], !(crit is NSNull) {
+        guard !header.hasCriticalExtensions else {
             throw TokenRefusal(code: "malformed_token", reason: "critical header extensions are not supported")
         }
         let revoked = revocations.list
@@ -339,16 +335,9 @@ public struct TokenAuthority: Sendable {
         return list.jtis.contains(identity.tokenID)
     }
 
-    static func base64URLEncode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    static func base64URLEncode(_ bytes: [UInt8]) -> String { Base64URL.encode(bytes) }
 
-    static func base64URLDecode(_ text: Substring) -> Data? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64)
-    }
+    static func base64URLDecode(_ text: Substring) -> Data? { Base64URL.decode(text) }
 }
 
 /// A small bounded cache of tokens that verified, keyed by the SHA-256 of the token's text, so a
