@@ -277,4 +277,36 @@ db.commit(); db.close()
 PY
 check "erased rows re-inserted" "$OUT/reinserted.db" --expect-head "$OUT/erased-head.json"
 grep -q '"reinsertedRow"' "$OUT/python.json" || { echo "  the re-inserted rows were not reported" >&2; status=1; }
+
+# Issue 27 (item 3): a client moved to another manager from a week on (a signed directory
+# version); both verifiers accept and name it, and both refuse it once its manager is altered.
+cp "$OUT/heat.db" "$OUT/moved.db"
+cp "$OUT/head.json" "$OUT/moved-head.json"
+read -r client manager < <(python3 - "$OUT/moved.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+client, own = db.execute("SELECT pseudonym, manager_pseudonym FROM client_directory ORDER BY seq LIMIT 1").fetchone()
+other = db.execute("SELECT manager_pseudonym FROM client_directory WHERE manager_pseudonym != ? LIMIT 1", (own,)).fetchone()[0]
+print("C-" + bytes(client).hex()[:12], "M-" + bytes(other).hex()[:12])
+PY
+)
+"$HEATCTL" directory move --store "$OUT/moved.db" --keys "$OUT/keys/keyholder" --client "$client" --manager "$manager" \
+  --from-week 2026-W03 --previous-head "$OUT/moved-head.json" --head-out "$OUT/moved-head.json" --quiet > /dev/null
+python3 - "$OUT/moved.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "client moved from a week on" "$OUT/moved.db" --expect-head "$OUT/moved-head.json"
+grep -q "client moved from 2026-W03" "$OUT/python.json" || { echo "  the Python verifier does not name the move" >&2; status=1; }
+cp "$OUT/moved.db" "$OUT/moved-altered.db"
+python3 - "$OUT/moved-altered.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TRIGGER directory_versions_no_update; UPDATE directory_versions SET manager_pseudonym = zeroblob(32) WHERE seq = 1;")
+db.execute("CREATE TRIGGER directory_versions_no_update BEFORE UPDATE ON directory_versions\n"
+           "BEGIN SELECT RAISE(ABORT, 'directory_versions is append-only'); END")
+db.commit(); db.close()
+PY
+check "directory version altered" "$OUT/moved-altered.db" --expect-head "$OUT/moved-head.json"
+grep -q '"badDirectoryVersion"' "$OUT/python.json" || { echo "  the altered directory version was not refused" >&2; status=1; }
 exit $status

@@ -19,6 +19,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import sqlite3
 import struct
 import sys
@@ -137,6 +138,7 @@ TABLES_BY_VERSION = {
     4: ["ciphertexts", "collector_state"],
     5: ["retention_tombstones", "key_transitions"],  # v5-operations (issue 27)
     6: ["client_erasures"],  # v6-lifecycle (issue 27, rest)
+    7: ["directory_versions"],  # v7-directory (issue 27, item 3)
 }
 # The tables retention may drop rows from (RetentionCompactor.weeklyTables).
 RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
@@ -144,6 +146,7 @@ TOMBSTONES = "retention_tombstones"
 # The tables a client erasure may drop rows from (ClientEraser.tables), under a tombstone whose policy is "erasure E-...".
 ERASURE_TABLES = ["client_directory", "weekly_buckets"]
 ERASURES = "client_erasures"
+VERSIONS = "directory_versions"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
 SIGNED_HEADS_COLUMNS = ["seq", "signed_at", "head", "key_fingerprint", "signature", "prev_hash", "row_hash"]
@@ -432,6 +435,51 @@ class Verifier:
                                f"no valid signed erasure record pairs with it")
         self.erased_slots = sorted(slots)
 
+    def load_directory_versions(self):
+        """Directory versions (DirectoryVersion): each signed by a trusted key (not retired before it)."""
+        for row in self.db.execute(
+                "SELECT seq, CAST(recorded_at AS BLOB), CAST(version_id AS BLOB), slot, CAST(from_week AS BLOB), "
+                "CAST(status AS BLOB), manager_pseudonym, branch_pseudonym, CAST(key_fingerprint AS BLOB), "
+                "CAST(signature AS BLOB) FROM directory_versions ORDER BY seq"):
+            seq = row[0]
+            label = f"{VERSIONS} row {seq}"
+            try:
+                recorded, version, week, status, fingerprint = (bytes(row[i]).decode() for i in (1, 2, 4, 5, 8))
+                slot, manager, branch = row[3], row[6], row[7]
+                if not isinstance(slot, int) or row[9] is None or status not in ("active", "closed") or \
+                        any(v is not None and not isinstance(v, bytes) for v in (manager, branch)) or \
+                        not re.fullmatch(r"\d{4}-W\d{2}", week):
+                    raise ValueError
+            except (ValueError, TypeError, UnicodeDecodeError):
+                self.violation("badDirectoryVersion", VERSIONS, seq, f"{label}: the directory version cannot be parsed (forged or altered)")
+                continue
+            label = f"{label} ({version}, slot {slot} from {week})"
+            message = b"customerheat.directory-version/1" + c_text(recorded.encode()) + c_text(version.encode()) + c_int(slot)
+            message += c_text(week.encode()) + c_text(status.encode())
+            message += (c_null() if manager is None else c_blob(manager)) + (c_null() if branch is None else c_blob(branch))
+            message += c_text(fingerprint.encode())
+            if fingerprint not in self.trusted:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(row[9] or b"")):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned directory version)"
+            elif slot < 0:
+                problem = f"names an invalid slot {slot}"
+            elif any(v is not None and len(v) != 32 for v in (manager, branch)):
+                problem = "holds a manager or branch pseudonym that is not 32 bytes"
+            elif status == "closed" and (manager is not None or branch is not None):
+                problem = "closes the account but names a manager or branch"
+            else:
+                problem = None
+            if problem:
+                self.violation("badDirectoryVersion", VERSIONS, seq, f"{label}: {problem}")
+                continue
+            retired = self.retired_problem(fingerprint, VERSIONS, seq)
+            if retired:
+                self.violation("retiredSigningKey", VERSIONS, seq, f"{label}: {retired}")
+                continue
+            change = "account closed" if status == "closed" else "client moved"
+            self.retention.append(f"directory: {change} from {week} ({version}, slot {slot}), signed version {seq} of {recorded}")
+
     def check_erased_slots(self):
         """A client_directory row holding an erased slot: an erased client re-inserted, or the slot reused."""
         if not self.erased_slots or "client_directory" not in [t for t, _ in self.walkable]:
@@ -489,6 +537,8 @@ class Verifier:
             self.load_tombstones()
         if ERASURES in [t for t, _ in self.walkable]:
             self.load_erasures()
+        if VERSIONS in [t for t, _ in self.walkable]:
+            self.load_directory_versions()
         for table, cols in self.walkable:
             self.walk(table, cols)
         self.check_erased_slots()

@@ -122,6 +122,12 @@ public enum StoreVerifier {
             erasedSlots = slots
             violations += found
         }
+        // Directory versions (issue 27, v7-directory): each signed by a trusted key.
+        if walkable.contains(.directoryVersions) {
+            let (summaries, found) = try DirectoryVersion.verify(in: db, trusted: trusted)
+            erasures += summaries
+            violations += found
+        }
         // 2. Chains.
         var total: Int64 = 0
         var counts: [String: Int64] = [:]

@@ -58,6 +58,9 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         /// A stored row lies inside the range of a valid tombstone, or a directory row holds a
         /// slot a signed erasure freed: dropped or erased rows were re-inserted (issue 27).
         case reinsertedRow
+        /// A directory version (a client's move or closure from a week on) is not signed by a
+        /// trusted key, cannot be parsed or is malformed (issue 27, item 3).
+        case badDirectoryVersion
     }
 
     /// The kind.

@@ -141,8 +141,10 @@ public struct Evaluator: Sendable {
         var latestWeek: ISOWeek?
         var firstError: PipelineError?
         var erased: [Int64] = []
+        var directoryVersion: String?
         try store.read { db in
             erased = try ClientErasure.erasedSlots(in: db)
+            directoryVersion = try DirectoryTimeline.version(in: db)
             let limit = throughSeq ?? Int64.max
             let cursor = try Row.fetchCursor(
                 db, sql: """
@@ -246,12 +248,13 @@ public struct Evaluator: Sendable {
         input.update(data: Array("ciphertexts:\(lastSeq):".utf8))
         input.update(data: lastHash)
         input.update(data: Array("|\(HeatPacking.configurationHash(of: configuration))|\(referenceWeek)".utf8))
-        let header = EncryptedHeatRun.Header(
+        var header = EncryptedHeatRun.Header(
             schema: EncryptedHeatRun.schema, packing: HeatPacking.weeklyScore, packingHash: packingHash,
             configurationHash: HeatPacking.configurationHash(of: configuration), asOf: reference,
             asOfWeek: referenceWeek.description, parameters: context.parameters.name, parametersFingerprint: fingerprint,
             inputHash: Hex.encode(input.finalize()), ciphertextsThroughSeq: lastSeq, ciphertextsRead: read,
             slotsPerBatch: context.degree, batches: batchList, multiplicativeDepth: 0)
+        header.directoryVersion = directoryVersion
         var run = EncryptedHeatRun(header: header, heat: heat, trend: trend)
         if let shard {
             run = EncryptedHeatRun(header: run.header.withShard(shard, allBatches: allBatches), heat: heat, trend: trend)

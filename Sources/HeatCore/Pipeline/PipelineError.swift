@@ -51,6 +51,10 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// ``EncryptedHeatRun/Header/ciphertextsThroughSeq`` (another store, or another configuration
     /// or week), so the noise bound counted from the store would not describe the run.
     case runMismatch(field: String, expected: String, found: String)
+    /// A run or aggregates file was computed under another directory version than the store's
+    /// now (exit 65): a client moved, or an account was closed, after it was computed (issue 27,
+    /// ``DirectoryTimeline/version(in:)``). `nil` means no version was recorded.
+    case directoryVersionMismatch(source: String, computed: String?, current: String?)
 
     public var category: ErrorCategory {
         switch self {
@@ -64,6 +68,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .policyRefused(let refusal): refusal.category
         case .noiseMarginTooSmall, .noiseBoundExceeded: .unavailable
         case .runMismatch: .dataError
+        case .directoryVersionMismatch: .dataError
         }
     }
 
@@ -103,6 +108,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "the worst-case noise of the \(stage) (2^\(bound)) would not decrypt under preset \(preset) (limit 2^\(limit))"
         case .runMismatch(let field, let expected, let found):
             "the run's \(field) (\(found)) does not match the \(field) of the store and configuration given (\(expected)); its noise and groups cannot be checked"
+        case .directoryVersionMismatch(let source, let computed, let current):
+            "\(source): field directoryVersion: computed under directory version \(computed ?? "none"), the store's directory is now at \(current ?? "none") (a client moved or an account was closed since); its groups would be attributed with a stale directory"
         }
     }
 
@@ -131,6 +138,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "use a preset with a larger ciphertext modulus, a shorter window or fewer ingestion runs per week"
         case .runMismatch:
             "compute the aggregates from a run evaluated on this store with this configuration (`heatctl evaluate --aggregates-out`)"
+        case .directoryVersionMismatch:
+            "re-run `heatctl evaluate` (with --aggregates-out) on the store as it is now; `heatctl audit log --kind directory.move` lists the changes"
         }
     }
 }

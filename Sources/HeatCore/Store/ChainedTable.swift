@@ -139,6 +139,8 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         .retentionTombstones, .keyTransitions,
         // v6-lifecycle (issue 27, rest)
         .clientErasures,
+        // v7-directory (issue 27, item 3)
+        .directoryVersions,
     ]
 
     /// The chains a signed head covers: every ``registered`` table (not ``signedHeads`` itself).

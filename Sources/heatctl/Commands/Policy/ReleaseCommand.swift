@@ -125,7 +125,8 @@ struct ReleaseCommand: HeatCommand {
                 try StoreRelease.recordRefusal(refusal, in: opened, policy: loaded, request: request)
                 throw refusal
             }
-            input.groupAggregates = try keyHolder.decrypt(aggregates: file, minGroupSize: loaded.minGroupSize)
+            // Refused (exit 65) when computed under another directory version (a move since, issue 27).
+            input.groupAggregates = try keyHolder.decrypt(aggregates: file, minGroupSize: loaded.minGroupSize, store: opened)
             input.mode = .encrypted
         }
         let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)
