@@ -51,11 +51,15 @@ struct KeyHolderStoreChange {
 
     /// Signs the store against the previous head and writes the new head to `headOut`.
     ///
-    /// - Parameter headOut: the head file to write (may be the previous head's file).
+    /// - Parameters:
+    ///   - headOut: the head file to write (may be the previous head's file).
+    ///   - fault: the command's after-commit fault point, reached once the store is signed and
+    ///     before the head file is written (the fault sweep, `FaultPoint`).
     /// - Returns: the new signed head.
     /// - Throws: as `HeadSigner.sign`, or an I/O error.
-    func signHead(writingTo headOut: String) throws -> SignedHead {
+    func signHead(writingTo headOut: String, fault: FaultPoint) throws -> SignedHead {
         let head = try HeadSigner.sign(store: store, with: key, anchor: .previous(previous))
+        fault.reach()
         try head.write(to: URL(filePath: headOut))
         return head
     }

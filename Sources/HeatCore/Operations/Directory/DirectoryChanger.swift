@@ -93,6 +93,7 @@ public enum DirectoryChanger {
             try AuditLog.append(AuditEntry(
                 role: KeyRole.keyholder.rawValue, action: action,
                 parameters: ["version": version.versionID, "fromWeek": week.description, "status": version.status.rawValue]), in: db)
+            FaultPoint.directoryBeforeCommit.reach()
             return version
         }
     }

@@ -134,6 +134,7 @@ public enum ClientEraser {
             ]
             for (table, rows) in summary.droppedRows { parameters["dropped.\(table)"] = String(rows) }
             try AuditLog.append(AuditEntry(role: KeyRole.keyholder.rawValue, action: auditAction, parameters: parameters), in: db)
+            FaultPoint.eraseBeforeCommit.reach()
             return summary
         }
     }

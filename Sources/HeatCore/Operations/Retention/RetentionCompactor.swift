@@ -70,6 +70,7 @@ public enum RetentionCompactor {
             var parameters = ["before": before.description, "tombstones": String(summary.tombstones.count)]
             for (table, rows) in summary.droppedRows { parameters["dropped.\(table)"] = String(rows) }
             try AuditLog.append(AuditEntry(role: KeyRole.keyholder.rawValue, action: auditAction, parameters: parameters), in: db)
+            FaultPoint.retentionBeforeCommit.reach()
             return summary
         }
     }

@@ -66,7 +66,7 @@ struct DirectoryChangeOptions: ParsableArguments {
         let keyHolder = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: action)
         let version = try DirectoryChanger.apply(
             change, from: week, store: keyHolder.store, key: keyHolder.key, anchor: .previous(keyHolder.previous))
-        let head = try keyHolder.signHead(writingTo: headOut)
+        let head = try keyHolder.signHead(writingTo: headOut, fault: .directoryAfterCommit)
         if json {
             try StoreJSON.print(Output(version: version, signedHead: head))
             return

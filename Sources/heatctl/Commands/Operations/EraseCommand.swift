@@ -93,7 +93,7 @@ struct EraseCommand: HeatCommand {
         }
         let summary = try ClientEraser.erase(
             request, store: change.store, key: change.key, anchor: .previous(change.previous), reason: reason, source: source)
-        let head = try change.signHead(writingTo: headOut)
+        let head = try change.signHead(writingTo: headOut, fault: .eraseAfterCommit)
         let notFoundLines = summary.notFound.compactMap { lines.isEmpty ? nil : lines[$0 - 1] }
         if json {
             try StoreJSON.print(Output(erasure: summary, notFoundLines: notFoundLines, signedHead: head))

@@ -51,6 +51,7 @@ struct KeysRotateCommand: HeatCommand {
         let (new, files) = try SigningKeyRotation.generateKey(at: out)
         let transition = try SigningKeyRotation.rotate(store: opened, from: old, to: new, anchor: .previous(previous), reason: reason)
         let head = try HeadSigner.sign(store: opened, with: new, anchor: .previous(previous))
+        FaultPoint.rotateAfterCommit.reach()
         try head.write(to: URL(filePath: headOut))
         for file in files { Console.output("wrote \(file)") }
         Console.output("key generation \(transition.generation): \(old.fingerprint.hex.prefix(16))… retired after signed head \(transition.finalHeadSeq); new key \(new.fingerprint.hex.prefix(16))…")

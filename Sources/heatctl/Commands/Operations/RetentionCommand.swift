@@ -78,7 +78,7 @@ struct RetentionApplyCommand: HeatCommand {
             throw RetentionError.cutoffInsideWindow(cutoff: cutoff.description, latest: latest.description, windowWeeks: windowWeeks)
         }
         let summary = try RetentionCompactor.apply(store: change.store, key: change.key, anchor: .previous(change.previous), before: cutoff)
-        let head = try change.signHead(writingTo: headOut)
+        let head = try change.signHead(writingTo: headOut, fault: .retentionAfterCommit)
         if json {
             try StoreJSON.print(Output(retention: summary, signedHead: head))
             return
