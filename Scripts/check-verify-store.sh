@@ -309,4 +309,103 @@ db.commit(); db.close()
 PY
 check "directory version altered" "$OUT/moved-altered.db" --expect-head "$OUT/moved-head.json"
 grep -q '"badDirectoryVersion"' "$OUT/python.json" || { echo "  the altered directory version was not refused" >&2; status=1; }
+
+# Issue 27 review (MEDIUM 5): both verifiers agree on a directory version signed by another key
+# in the unsigned tail, one signed by a retired key past its final head (under both pins), and a
+# reordered or deleted version with the chain recomputed.
+cat > "$OUT/versions.py" <<'PY'
+import hashlib, importlib.util, json, os, sqlite3, sys
+spec = importlib.util.spec_from_file_location("verify_store", os.environ["VERIFY"])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+def encode(point):
+    x, y, z, _ = point
+    inverse = pow(z, vs.P - 2, vs.P)
+    x, y = x * inverse % vs.P, y * inverse % vs.P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+def signer(seed):
+    digest = hashlib.sha512(seed).digest()
+    scalar = (int.from_bytes(digest[:32], "little") & ((1 << 254) - 8)) | (1 << 254)
+    public = encode(vs._mul(scalar, vs.BASE))
+    def sign(message):
+        r = int.from_bytes(hashlib.sha512(digest[32:] + message).digest(), "little") % vs.L
+        R = encode(vs._mul(r, vs.BASE))
+        k = int.from_bytes(hashlib.sha512(R + public + message).digest(), "little") % vs.L
+        return R + ((r + k * scalar) % vs.L).to_bytes(32, "little")
+    return public, sign
+def encode_value(value):
+    if value is None: return vs.c_null()
+    if isinstance(value, int): return vs.c_int(value)
+    if isinstance(value, str): return vs.c_text(value)
+    return vs.c_blob(bytes(value))
+COLUMNS = ["recorded_at", "version_id", "slot", "from_week", "status", "manager_pseudonym", "branch_pseudonym", "key_fingerprint", "signature"]
+def recompute(db):
+    previous = vs.genesis("directory_versions")
+    for row in db.execute(f"SELECT seq, {', '.join(COLUMNS)} FROM directory_versions ORDER BY seq").fetchall():
+        data = vs.c_int(row[0]) + b"".join(encode_value(v) for v in row[1:])
+        digest = hashlib.sha256(previous + data).digest()
+        db.execute("UPDATE directory_versions SET prev_hash = ?, row_hash = ? WHERE seq = ?", (previous, digest, row[0]))
+        previous = digest
+def drop_triggers(db):
+    db.executescript("DROP TRIGGER directory_versions_no_update; DROP TRIGGER directory_versions_no_delete;")
+def restore_triggers(db):
+    for operation in ("UPDATE", "DELETE"):
+        db.execute(vs.trigger_sql("directory_versions", operation))
+path, action = sys.argv[1], sys.argv[2]
+db = sqlite3.connect(path)
+if action in ("other-key", "retired-key"):
+    seed = os.urandom(32) if action == "other-key" else bytes.fromhex(json.loads(vs.read_envelope(sys.argv[3], 9))["privateKey"])
+    public, sign = signer(seed)
+    recorded, version, slot, week, status, fingerprint = "2026-01-20T10:00:00Z", "V-" + os.urandom(4).hex(), 0, "2026-W03", "closed", hashlib.sha256(public).hexdigest()
+    message = b"customerheat.directory-version/1" + vs.c_text(recorded) + vs.c_text(version) + vs.c_int(slot) + vs.c_text(week)
+    message += vs.c_text(status) + vs.c_null() + vs.c_null() + vs.c_text(fingerprint)
+    signature = sign(message)
+    assert vs.ed25519_verify(public, message, signature)
+    seq = (db.execute("SELECT MAX(seq) FROM directory_versions").fetchone()[0] or 0) + 1
+    db.execute(f"INSERT INTO directory_versions (seq, {', '.join(COLUMNS)}, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, zeroblob(32), zeroblob(32))",
+               (seq, recorded, version, slot, week, status, fingerprint, signature))
+    drop_triggers(db); recompute(db); restore_triggers(db)
+elif action == "reorder":
+    drop_triggers(db)
+    db.execute("UPDATE directory_versions SET seq = -1 WHERE seq = 1")
+    db.execute("UPDATE directory_versions SET seq = 1 WHERE seq = 2")
+    db.execute("UPDATE directory_versions SET seq = 2 WHERE seq = -1")
+    recompute(db); restore_triggers(db)
+elif action == "delete":
+    drop_triggers(db)
+    db.execute("DELETE FROM directory_versions WHERE seq = 1")
+    db.execute("UPDATE directory_versions SET seq = seq - 1")
+    recompute(db); restore_triggers(db)
+db.commit(); db.close()
+PY
+expect_kind() {  # both reports hold a violation of this kind
+  if ! grep -q "\"$1\"" "$OUT/python.json" || ! grep -q "\"$1\"" "$OUT/swift.json"; then
+    echo "  expected a $1 violation from both verifiers" >&2; status=1
+  fi
+}
+cp "$OUT/moved.db" "$OUT/other-key.db"
+VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/other-key.db" other-key
+check "directory version signed by another key (unsigned tail)" "$OUT/other-key.db" --expect-head "$OUT/moved-head.json" --allow-unsigned-tail
+expect_kind badDirectoryVersion
+cp "$OUT/rotated.db" "$OUT/retired-version.db"
+VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/retired-version.db" retired-key "$OUT/keys/keyholder/signing.key"
+for pin in keys keys-gen2; do
+  AUDITOR="$OUT/$pin/auditor" check "directory version signed by the retired key ($pin pin)" "$OUT/retired-version.db" \
+    --expect-head "$OUT/rotated-head.json" --allow-unsigned-tail
+  expect_kind retiredSigningKey
+done
+cp "$OUT/moved.db" "$OUT/moved2.db"
+cp "$OUT/moved-head.json" "$OUT/moved2-head.json"
+"$HEATCTL" directory close --store "$OUT/moved2.db" --keys "$OUT/keys/keyholder" --client "$client" \
+  --from-week 2026-W05 --previous-head "$OUT/moved2-head.json" --head-out "$OUT/moved2-head.json" --quiet > /dev/null
+python3 - "$OUT/moved2.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "two directory versions" "$OUT/moved2.db" --expect-head "$OUT/moved2-head.json"
+for change in reorder delete; do
+  cp "$OUT/moved2.db" "$OUT/versions-$change.db"
+  VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/versions-$change.db" "$change"
+  check "directory versions ${change}d, chain recomputed" "$OUT/versions-$change.db" --expect-head "$OUT/moved2-head.json"
+  grep -q '"intact" *: *false' "$OUT/python.json" || { echo "  the ${change}d versions were not refused" >&2; status=1; }
+done
 exit $status

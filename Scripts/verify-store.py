@@ -15,6 +15,7 @@ reference arithmetic of RFC 8032 (slow, but there are only a few signatures).
 
 import argparse
 import bisect
+import datetime
 import hashlib
 import itertools
 import json
@@ -437,6 +438,7 @@ class Verifier:
 
     def load_directory_versions(self):
         """Directory versions (DirectoryVersion): each signed by a trusted key (not retired before it)."""
+        seen_ids = set()
         for row in self.db.execute(
                 "SELECT seq, CAST(recorded_at AS BLOB), CAST(version_id AS BLOB), slot, CAST(from_week AS BLOB), "
                 "CAST(status AS BLOB), manager_pseudonym, branch_pseudonym, CAST(key_fingerprint AS BLOB), "
@@ -448,12 +450,21 @@ class Verifier:
                 slot, manager, branch = row[3], row[6], row[7]
                 if not isinstance(slot, int) or row[9] is None or status not in ("active", "closed") or \
                         any(v is not None and not isinstance(v, bytes) for v in (manager, branch)) or \
-                        not re.fullmatch(r"\d{4}-W\d{2}", week):
+                        not re.fullmatch(r"\d{4}-W\d{2}", week) or \
+                        not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", recorded):
                     raise ValueError
+                # A real ISO week (W01..W52/W53 of that year) and a real UTC time, as DirectoryVersion parses them.
+                datetime.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+                datetime.datetime.strptime(recorded, "%Y-%m-%dT%H:%M:%SZ")
             except (ValueError, TypeError, UnicodeDecodeError):
                 self.violation("badDirectoryVersion", VERSIONS, seq, f"{label}: the directory version cannot be parsed (forged or altered)")
                 continue
             label = f"{label} ({version}, slot {slot} from {week})"
+            if version in seen_ids:
+                # A rebuilt table loses the UNIQUE constraint: a repeated id is a copied (replayed) version.
+                self.violation("badDirectoryVersion", VERSIONS, seq, f"{label}: repeats the version id of an earlier row (a copied version)")
+                continue
+            seen_ids.add(version)
             message = b"customerheat.directory-version/1" + c_text(recorded.encode()) + c_text(version.encode()) + c_int(slot)
             message += c_text(week.encode()) + c_text(status.encode())
             message += (c_null() if manager is None else c_blob(manager)) + (c_null() if branch is None else c_blob(branch))

@@ -269,4 +269,193 @@ import Testing
         #expect(unsigned?.category.exitCode == 1)
         #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM directory_versions") } == rows)
     }
+
+    // MARK: Review fixes (issue 27 review, HIGH 1-4)
+
+    /// HIGH 3 and HIGH 1: B has k members and k-1 of them move to A (which had fewer than k) from
+    /// the window's third week. Neither group has k members in every period, so the evaluator
+    /// suppresses both (B had k distinct members, A has k at the reference week) and the release
+    /// withholds A instead of summing its members' unattributed heat. Then a forged, unsigned
+    /// version (chain recomputed) makes the key holder refuse to decrypt (exit 1), and the
+    /// evaluator with a trusted key refuses to compute.
+    @Test func aVersionedGroupUnderKInSomeWeekIsSuppressedAndAForgedVersionIsRefusedBeforeDecryption() throws {
+        let dataset = SyntheticBank(clients: 30, managers: 3, branches: 2, weeks: 8, seed: 7).generate()
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
+        let keys = folder.appending(path: "keys").path
+        let generated = try KeyFolder.generate(at: keys)
+        try KeyRegistry.recordGenerated(generated, in: store)
+        _ = try PipelineKeys.generate(at: keys, preset: EncryptedAggregateTests.preset, aggregates: true)
+        let collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector))
+        _ = try collector.ingestor(signer: StoreTestSupport.signer(generated)).ingest(
+            dataset.interactions, clients: dataset.clients, into: store, source: .init(name: "export.csv", inputHash: String(repeating: "0", count: 64)))
+        var head = try HeadSigner.sign(store: store, with: generated.signingKey, anchor: .firstHead)
+        let pseudonymizer = Pseudonymizer(key: generated.pseudonymisationKey)
+        func ref(_ id: String, _ kind: Pseudonym.Kind) -> String { pseudonymizer.pseudonym(for: id, kind: kind).displayRef }
+        let counts = Dictionary(grouping: dataset.clients, by: \.managerID).mapValues(\.count).sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+        let (a, small) = (try #require(counts.first).key, try #require(counts.first).value)
+        let (b, k) = (try #require(counts.last).key, try #require(counts.last).value)
+        try #require(small < k && k > 1)
+        let weeks = Set(dataset.interactions.map(\.week)).sorted()
+        let moveWeek = weeks[2]
+        for mover in dataset.clients.filter({ $0.managerID == b }).dropFirst() {
+            _ = try DirectoryChanger.apply(
+                .move(client: ref(mover.clientID, .client), manager: .reference(ref(a, .manager)), branch: nil), from: moveWeek, store: store,
+                key: generated.signingKey, anchor: .previous(head))
+            head = try HeadSigner.sign(store: store, with: generated.signingKey, anchor: .previous(head))
+        }
+        let evaluator = try Evaluator(folder: KeyFolder(path: "\(keys)/evaluator", role: .evaluator))
+        let galoisKeys = try evaluator.galoisKeys(in: KeyFolder(path: "\(keys)/evaluator", role: .evaluator))
+        let keyHolder = try KeyHolder(keysAt: "\(keys)/keyholder")
+        #expect(keyHolder.trustedKey == generated.signingKey.verificationKey)
+        let run = try evaluator.evaluate(store: store, configuration: HeatConfiguration())
+        let reference = try ISOWeek(parsing: run.header.asOfWeek)
+        #expect(reference.advanced(by: -(Evaluator.windowSpan(HeatConfiguration()) - 1)) < moveWeek, "the window starts before the move")
+        let managerA = "manager \(ref(a, .manager))"
+        let managerB = "manager \(ref(b, .manager))"
+        let aggregates = try evaluator.aggregates(of: run, store: store, galoisKeys: galoisKeys, minGroupSize: k, trustedKey: generated.signingKey.verificationKey)
+        let planned = Set(aggregates.header.groups.map { "\($0.kind.rawValue) \($0.ref)" })
+        #expect(!planned.contains(managerB), "B keeps 1 of its k members from the move on")
+        #expect(!planned.contains(managerA), "A had \(small) < k members before the move")
+        #expect((aggregates.header.suppressed["manager"] ?? 0) >= 2)
+
+        // The release withholds A (k members at the reference week, but not in every week).
+        let decrypted = try keyHolder.decrypt(aggregates: aggregates, minGroupSize: k, store: store)
+        let entries = try EncryptedClientDirectory.entries(in: store, keyHolder: keyHolder, run: run, configuration: HeatConfiguration(), asOf: run.header.asOf)
+        var input = try StoreRelease.input(from: store, asOf: run.header.asOf, entries: entries)
+        #expect(input.clients.filter { $0.groups[.manager] == ref(a, .manager) }.count == small + k - 1, "the movers are A's at the reference week")
+        let ownOfA = try keyHolder.decrypt(run: run, store: store, manager: pseudonymizer.pseudonym(for: a, kind: .manager))
+        #expect(ownOfA.count == small + k - 1, "a manager's own-clients decryption follows the assignment at the reference week")
+        input.groupAggregates = decrypted
+        input.mode = .encrypted
+        var policy = PrivacyPolicy.default
+        policy.minGroupSize = k
+        let outcome = try ReleaseEngine(policy: policy).release(input, request: ReleaseRequest(role: "executive"), generatedAt: .now())
+        let released = Set((outcome.document.groups ?? []).map { "\($0.kind.rawValue) \($0.ref)" })
+        #expect(!released.contains(managerA) && !released.contains(managerB), "\(released)")
+        #expect(outcome.withheld.contains { $0.item == managerA && $0.rule == "minGroupSize" }, "\(outcome.withheld)")
+
+        // HIGH 1: a forged, unsigned version (closing a client from the window's first week), its
+        // chain recomputed by ChainAppender as anyone who can write the database can.
+        let forged = DirectoryVersion(
+            recordedAt: .now(), versionID: "V-0badf00d", slot: 0, fromWeek: weeks[0], status: .closed, manager: nil, branch: nil,
+            keyFingerprint: generated.signingKey.verificationKey.fingerprint.hex, signature: String(repeating: "0", count: 128))
+        try StoreTestSupport.attacker(store.path).write { db in _ = try ChainAppender(db, table: .directoryVersions).append(forged.rowValues) }
+        let forgedRun = try evaluator.evaluate(store: store, configuration: HeatConfiguration())
+        // An evaluator without a trusted key computes; the key holder refuses before decrypting.
+        let forgedAggregates = try evaluator.aggregates(of: forgedRun, store: store, galoisKeys: galoisKeys, minGroupSize: k)
+        #expect(forgedAggregates.header.directoryVersion == (try DirectoryTimeline.version(in: store)), "the chain head matches: only the signature tells")
+        let refused = #expect(throws: DirectoryError.self) {
+            _ = try keyHolder.decrypt(aggregates: forgedAggregates, minGroupSize: k, store: store)
+        }
+        #expect(refused?.category.exitCode == 1)
+        guard case .unverifiedVersions(let violations)? = refused else { Issue.record("\(String(describing: refused))"); return }
+        #expect(violations.count == 1 && violations[0].contains("V-0badf00d"), "\(violations)")
+        let computing = #expect(throws: DirectoryError.self) {
+            _ = try evaluator.aggregates(of: forgedRun, store: store, galoisKeys: galoisKeys, minGroupSize: k,
+                                         trustedKey: generated.signingKey.verificationKey)
+        }
+        #expect(computing?.category.exitCode == 1)
+        #expect(throws: DirectoryError.self) { _ = try DirectoryVersion.verifiedVersion(in: store, key: nil) }
+    }
+
+    /// HIGH 4 and HIGH 2: client rows follow the assignment at the release's reference week (a
+    /// moved client's row goes to the new manager only; a closed account has no row after its
+    /// closure), and a change starting at or before a released reference week is refused (exit 64).
+    @Test func clientRowsFollowTheReferenceWeekAndABackdatedChangeIsRefused() throws {
+        let (store, folder, keys, head, version) = try Self.movedStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pseudonymizer = Pseudonymizer(key: keys.pseudonymisationKey)
+        let moved = pseudonymizer.pseudonym(for: "CLIENT-RAW-0", kind: .client)
+        let (managerA, managerB) = (pseudonymizer.pseudonym(for: "MGR-A", kind: .manager).displayRef,
+                                    pseudonymizer.pseudonym(for: "MGR-B", kind: .manager).displayRef)
+        #expect(version.fromWeek.description == "2026-W11")
+        let week11 = try CalendarDate(iso8601: "2026-03-15")
+        func rows(_ manager: String, asOf: CalendarDate) throws -> Set<String> {
+            let input = try StoreRelease.input(from: store, asOf: asOf)
+            let outcome = try ReleaseEngine(policy: .default).release(
+                input, request: ReleaseRequest(role: "manager", manager: manager), generatedAt: .now())
+            return Set((outcome.document.clients ?? []).map(\.ref))
+        }
+        // Before the move (2026-W10) the client is A's; from W11 on, B's and not A's.
+        #expect(try rows(managerA, asOf: try CalendarDate(iso8601: "2026-03-08")).contains(moved.displayRef))
+        #expect(try !rows(managerA, asOf: week11).contains(moved.displayRef), "the old manager gets no row after the move")
+        #expect(try rows(managerB, asOf: week11).contains(moved.displayRef), "the new manager gets the moved client's row")
+
+        // Encrypted aggregates that hold no group: no group is released from per-client sums.
+        var anyK = PrivacyPolicy.default
+        anyK.minGroupSize = 1
+        var withoutGroups = try StoreRelease.input(from: store, asOf: week11)
+        withoutGroups.groupAggregates = []
+        let noGroups = try ReleaseEngine(policy: anyK).release(withoutGroups, request: ReleaseRequest(role: "executive"), generatedAt: .now())
+        #expect((noGroups.document.groups ?? []).isEmpty, "\(String(describing: noGroups.document.groups))")
+        #expect(noGroups.withheld.contains { $0.item == "manager \(managerB)" && $0.rule == "minGroupSize" }, "\(noGroups.withheld)")
+
+        // A recorded release at W11, then a change from W11 (or before) is refused; from W12 it is recorded.
+        _ = try StoreRelease.release(try StoreRelease.input(from: store, asOf: week11), in: store, policy: .default,
+                                     request: ReleaseRequest(role: "manager", manager: managerB))
+        #expect(try store.read { db in try DirectoryChanger.latestReleasedWeek(in: db) }?.description == "2026-W11")
+        let signed = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .previous(head))
+        let backdated = #expect(throws: DirectoryError.self) {
+            _ = try DirectoryChanger.apply(.close(client: moved.displayRef), from: try ISOWeek(parsing: "2026-W11"), store: store,
+                                           key: keys.signingKey, anchor: .previous(signed))
+        }
+        #expect(backdated == .releasedWeek(fromWeek: "2026-W11", releasedThrough: "2026-W11") && backdated?.category.exitCode == 64)
+        #expect(backdated?.description.contains("--from-week") == true)
+        _ = try DirectoryChanger.apply(.close(client: moved.displayRef), from: try ISOWeek(parsing: "2026-W12"), store: store,
+                                       key: keys.signingKey, anchor: .previous(signed))
+        // After the closure (W12) the account has no row for either manager, and is in no release input.
+        let week12 = try CalendarDate(iso8601: "2026-03-22")
+        #expect(try !rows(managerA, asOf: week12).contains(moved.displayRef) && !rows(managerB, asOf: week12).contains(moved.displayRef))
+        #expect(try !StoreRelease.input(from: store, asOf: week12).clients.contains { $0.id == moved.hex })
+        #expect(try StoreRelease.input(from: store, asOf: week11).clients.contains { $0.id == moved.hex })
+    }
+}
+
+/// The review fixes through the built `heatctl`: `release` refuses a store holding a forged,
+/// unsigned directory version (exit 1), and `directory move` refuses a week a release covered (exit 64).
+@Suite(.enabled(if: BuiltHeatctl.url != nil, "heatctl is not built"))
+struct DirectoryVersionCLITests {
+    func run(_ arguments: [String]) throws -> BuiltHeatctl.Outcome { try BuiltHeatctl.run(arguments) }
+
+    @Test func releaseRefusesAForgedVersionAndMoveRefusesAReleasedWeek() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appending(path: "heat.db").path
+        let keys = folder.appending(path: "keys").path
+        let head = folder.appending(path: "head.heat").path
+        let out = folder.appending(path: "results.json").path
+        var csv = "event_id,client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
+        for (n, day) in ["2026-03-02", "2026-03-03"].enumerated() {
+            for client in 1...6 { csv += "E\(n)-\(client),CL-SECRET-\(client),RM-\(client <= 3 ? 1 : 2),North,call,outbound,\(day)T09:30:00Z,600,\n" }
+        }
+        let input = folder.appending(path: "in.csv").path
+        try Data(csv.utf8).write(to: URL(filePath: input))
+        #expect(try run(["init", "--store", db]).status == 0)
+        #expect(try run(["keys", "generate", "--out", keys, "--store", db]).status == 0)
+        #expect(try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--plaintext"]).status == 0)
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head]).status == 0)
+        let pseudonymizer = Pseudonymizer(key: try KeyFolder(path: "\(keys)/collector", role: .collector).pseudonymisationKey())
+        let client = pseudonymizer.pseudonym(for: "CL-SECRET-1", kind: .client).displayRef
+        let manager = pseudonymizer.pseudonym(for: "RM-2", kind: .manager).displayRef
+        let release = ["release", "--store", db, "--keys", "\(keys)/keyholder", "--role", "executive", "--out", out]
+        #expect(try run(release).status == 0)   // reference week 2026-W10
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--previous-head", head, "--head-out", head]).status == 0)
+        let move = ["directory", "move", "--store", db, "--keys", "\(keys)/keyholder", "--client", client, "--manager", manager,
+                    "--previous-head", head, "--head-out", head, "--from-week"]
+        let backdated = try run(move + ["2026-W10"])
+        #expect(backdated.status == 64 && backdated.stderr.contains("--from-week"), "\(backdated.stderr)")
+        #expect(try run(move + ["2026-W11"]).status == 0)
+        #expect(try run(release).status == 0, "signed versions verify")
+        // A forged, unsigned version appended with a valid chain: the release is refused (exit 1).
+        let verification = try KeyFolder(path: "\(keys)/keyholder", role: .keyholder).signingKey().verificationKey
+        let forged = DirectoryVersion(
+            recordedAt: .now(), versionID: "V-0badf00d", slot: 0, fromWeek: try ISOWeek(parsing: "2026-W09"), status: .closed, manager: nil,
+            branch: nil, keyFingerprint: verification.fingerprint.hex, signature: String(repeating: "0", count: 128))
+        try StoreTestSupport.attacker(db).write { db in _ = try ChainAppender(db, table: .directoryVersions).append(forged.rowValues) }
+        let refused = try run(release)
+        #expect(refused.status == 1 && refused.stderr.contains("directory version"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("CL-SECRET"))
+    }
 }

@@ -116,16 +116,19 @@ extension Evaluator {
     ///   - configuration: the heat configuration (the largest possible heat bounds the sums).
     ///   - galoisKeys: rotation keys composing `1, 2, ..., N/4` and the row swap.
     ///   - minGroupSize: the policy's `k` (default 5).
+    ///   - trustedKey: when given, every directory version must be signed under it (or a key its
+    ///     key transitions link to) before anything is computed (issue 27 review;
+    ///     ``DirectoryError/unverifiedVersions(violations:)``, exit 1, otherwise).
     /// - Returns: the aggregates.
     /// - Throws: ``PipelineError`` (exit 69 when the plaintext modulus cannot hold the largest
-    ///   group's sum), ``StoreError``.
+    ///   group's sum), ``DirectoryError``, ``StoreError``.
     public func aggregates(
         of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(),
-        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int = 5
+        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int = 5, trustedKey: StoreVerificationKey? = nil
     ) throws -> EncryptedAggregates {
         try aggregates(
             of: run, store: store, configuration: configuration, galoisKeys: galoisKeys, minGroupSize: minGroupSize,
-            finishing: .floodAndSwitch)
+            finishing: .floodAndSwitch, trustedKey: trustedKey)
     }
 
     /// What happens to the aggregate ciphertexts before they are returned. Only tests measuring the
@@ -140,7 +143,7 @@ extension Evaluator {
 
     func aggregates(
         of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration,
-        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int, finishing: AggregateFinish
+        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int, finishing: AggregateFinish, trustedKey: StoreVerificationKey? = nil
     ) throws -> EncryptedAggregates {
         guard let publicKey else {
             throw PipelineError.missingFHEKey(folder: "keys/evaluator", file: PipelineKeys.publicKeyFile)
@@ -154,6 +157,8 @@ extension Evaluator {
         // Directory versions (issue 27): the run must be of the directory as it is now, and each
         // week is attributed to the groups of that week's assignment.
         let timeline = try DirectoryTimeline.current(in: store)
+        // With a trusted key, every version must verify first (exit 1 otherwise).
+        if let trustedKey { _ = try DirectoryVersion.verifiedVersion(in: store, key: trustedKey) }
         try Self.checkDirectoryVersion(of: run, timeline: timeline)
         let entries = try ClientDirectory.entries(in: store)
         let erased = try ClientErasure.erasedSlots(in: store).map(Int.init)

@@ -33,9 +33,11 @@ extension Evaluator {
     /// times a 0/1 mask of the group's members in that period, added over periods and batches,
     /// then rotate-and-add. A week's contribution is thus summed into the groups of that week's
     /// assignment, so a moved client's earlier weeks stay with the old manager and a closed
-    /// account adds nothing after its closure. A versioned group's size is its distinct members
-    /// over the window, which bounds the sum exactly as a group of that size. Regions are not
-    /// nested from branches when any group is versioned.
+    /// account adds nothing after its closure. A versioned group is released only when it has at
+    /// least `k` members in **every** period of the window (else it is suppressed like any group
+    /// under `k`); its reported size is its distinct members over the window, which bounds the sum
+    /// exactly as a group of that size. Regions are not nested from branches when any group is
+    /// versioned.
     ///
     /// - Parameters:
     ///   - entries: the directory (``ClientDirectory/entries(in:filter:scoring:asOf:)``).
@@ -57,7 +59,9 @@ extension Evaluator {
         var plan = aggregatePlan(
             entries: split.constantEntries, degree: n, minGroupSize: minGroupSize, occupied: occupied, nesting: split.versioned.isEmpty)
         for group in split.versioned {
-            if group.clients >= plan.k {
+            // k members in EVERY period of the window (issue 27 review): a group that keeps fewer
+            // than k members for some weeks would release those few clients' weeks.
+            if group.slotsByPeriod.allSatisfy({ $0.count >= plan.k }) {
                 plan.released.append(.init(kind: group.kind, ref: group.ref, clients: group.clients, method: "versioned"))
                 plan.versioned.append(group)
             } else {
@@ -167,20 +171,24 @@ extension Evaluator {
 }
 
 extension KeyHolder {
-    /// Decrypts the aggregates after checking that they were computed under the store's directory
-    /// version now (issue 27, item 3): aggregates computed before a client moved or an account
-    /// closed attribute weeks with a stale directory and are refused (exit 65) before anything is
-    /// decrypted; then as ``decrypt(aggregates:minGroupSize:)``.
+    /// Decrypts the aggregates after checking that every stored directory version is signed under
+    /// the key holder's key (``trustedKey``, or a key its key transitions link to; exit 1 on an
+    /// unsigned, forged or altered version, or when versions exist and the folder holds no signing
+    /// key) and that they were computed under the store's directory version now (issue 27, item
+    /// 3): aggregates computed before a client moved or an account closed attribute weeks with a
+    /// stale directory and are refused (exit 65) before anything is decrypted; then as
+    /// ``decrypt(aggregates:minGroupSize:)``.
     ///
     /// - Parameters:
     ///   - aggregates: the evaluator's aggregates.
     ///   - minGroupSize: the policy's `k`.
     ///   - store: the store they were computed from.
     /// - Returns: the totals.
-    /// - Throws: ``PipelineError/directoryVersionMismatch(source:computed:current:)``, the errors
-    ///   of ``decrypt(aggregates:minGroupSize:)``, ``StoreError``.
+    /// - Throws: ``DirectoryError/unverifiedVersions(violations:)``,
+    ///   ``PipelineError/directoryVersionMismatch(source:computed:current:)``, the errors of
+    ///   ``decrypt(aggregates:minGroupSize:)``, ``StoreError``.
     public func decrypt(aggregates: EncryptedAggregates, minGroupSize: Int, store: HeatStore) throws -> [GroupAggregate] {
-        let current = try DirectoryTimeline.version(in: store)
+        let current = try DirectoryVersion.verifiedVersion(in: store, key: trustedKey)
         guard aggregates.header.directoryVersion == current else {
             throw PipelineError.directoryVersionMismatch(source: "the aggregates", computed: aggregates.header.directoryVersion, current: current)
         }

@@ -69,6 +69,13 @@ public enum DirectoryChanger {
             try KeyRegistry.bind(key, in: db, path: store.path)
             let report = try StoreVerifier.verify(in: db, pinnedKey: key.verificationKey, anchor: anchor, allowUnsignedTail: false)
             guard report.intact else { throw DirectoryError.refused(violations: report.violations.map(\.message)) }
+            // Issue 27 review: a change backdated into weeks a release already covered would let the
+            // same group, re-evaluated and released again at that reference week, be subtracted
+            // from the earlier release (the differencing guard sees the members at the reference
+            // week, not the weeks a move re-attributes).
+            if let through = try latestReleasedWeek(in: db), week <= through {
+                throw DirectoryError.releasedWeek(fromWeek: week.description, releasedThrough: through.description)
+            }
             let timeline = try DirectoryTimeline.read(in: db)
             let client = try resolveClient(change.client, in: timeline)
             let now = timeline.assignment(of: client, week: week)
@@ -96,6 +103,24 @@ public enum DirectoryChanger {
             FaultPoint.directoryBeforeCommit.reach()
             return version
         }
+    }
+
+    /// The latest reference week any recorded release covered: each `release` audit entry's
+    /// `asOfWeek` parameter, or, for an entry without one (recorded before issue 27's review fix),
+    /// the ISO week it was recorded in. `nil` when nothing was released.
+    ///
+    /// - Parameter db: a connection.
+    /// - Returns: the week.
+    /// - Throws: a database error.
+    static func latestReleasedWeek(in db: Database) throws -> ISOWeek? {
+        var latest: ISOWeek?
+        for row in try Row.fetchAll(db, sql: "SELECT recorded_at, parameters FROM audit_log WHERE action = ?", arguments: [AuditAction.release]) {
+            let parameters = (row.lenientText("parameters")).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+            let week = parameters?["asOfWeek"].flatMap { try? ISOWeek(parsing: $0) }
+                ?? row.lenientText("recorded_at").flatMap { try? UTCTimestamp(iso8601: $0) }?.date.isoWeek
+            if let week, latest.map({ week > $0 }) ?? true { latest = week }
+        }
+        return latest
     }
 
     /// The client with masked reference `ref` (`C-` and at least 8 hex digits, one match).

@@ -20,12 +20,23 @@ public enum DirectoryError: ClassifiedError, Equatable {
     case noChange(fromWeek: String, reason: String)
     /// A move names neither a manager nor a branch (exit 64).
     case emptyMove
+    /// A stored directory version is unsigned, forged, altered, or signed by a key that is not
+    /// trusted (or by a retired key after its final head): nothing is decrypted or released
+    /// (exit 1). Checked by the key holder before every release
+    /// (``DirectoryVersion/verifiedVersion(in:key:)``).
+    case unverifiedVersions(violations: [String])
+    /// `--from-week` is at or before the latest reference week an earlier release covered: a
+    /// backdated change would let the same group, released again at that week, be subtracted from
+    /// the earlier release (exit 64).
+    case releasedWeek(fromWeek: String, releasedThrough: String)
 
     public var category: ErrorCategory {
         switch self {
         case .refused: .integrityViolation
         case .badReference: .dataError
         case .noChange, .emptyMove: .usage
+        case .unverifiedVersions: .integrityViolation
+        case .releasedWeek: .usage
         }
     }
 
@@ -41,6 +52,10 @@ public enum DirectoryError: ClassifiedError, Equatable {
             "--from-week \(week): nothing to record: \(reason)"
         case .emptyMove:
             "a move needs --manager and/or --branch"
+        case .unverifiedVersions(let violations):
+            "refusing to decrypt or release: a directory version does not verify under the key holder's key (\(violations.count) violation\(violations.count == 1 ? "" : "s"); first: \(violations.first ?? "none"))"
+        case .releasedWeek(let week, let through):
+            "--from-week \(week): a release already covered the weeks through \(through); a change may start only after the latest released reference week"
         }
     }
 
@@ -50,6 +65,8 @@ public enum DirectoryError: ClassifiedError, Equatable {
         case .badReference: "a reference is C-, M- or B- and at least 8 hex digits; list them with `heatctl clients --store heat.db`; a manager new to the store needs --manager-id with --collector-keys"
         case .noChange: "check the week and the target with `heatctl directory history --store heat.db --client C-…`"
         case .emptyMove: "pass --manager M-… (or --manager-id with --collector-keys) and/or --branch B-…"
+        case .unverifiedVersions: "run `heatctl audit verify`; a forged or unsigned directory version must be removed by restoring a verified backup"
+        case .releasedWeek(_, let through): "record the change from a week after \(through)"
         }
     }
 }

@@ -137,7 +137,9 @@ public struct DirectoryVersion: Sendable, Hashable, Codable, KeyHolderSignedReco
                 if row.hasNull(atIndex: column) { return .some(nil) }
                 return row.lenientBlob(at: column).map { .some([UInt8]($0)) }
             }
-            guard let recorded = text(1).flatMap({ try? UTCTimestamp(iso8601: $0) }), let id = text(2),
+            // The timestamp as written (canonical `…Z`), so both verifiers sign-check the same text.
+            guard let recorded = text(1).flatMap({ raw in (try? UTCTimestamp(iso8601: raw)).flatMap { $0.iso8601 == raw ? $0 : nil } }),
+                  let id = text(2),
                   let slot = row.lenientInteger(at: 3), let week = text(4).flatMap({ try? ISOWeek(parsing: $0) }),
                   let status = text(5).flatMap(Status.init(rawValue:)), let manager = optionalBlob(6), let branch = optionalBlob(7),
                   let fingerprint = text(8), let signature = row.lenientBlob(at: 9) else { return (seq, nil) }
@@ -160,6 +162,7 @@ public struct DirectoryVersion: Sendable, Hashable, Codable, KeyHolderSignedReco
         let name = ChainedTable.directoryVersions.name
         var summaries: [String] = []
         var violations: [Violation] = []
+        var seen: Set<String> = []
         for (seq, version) in try all(in: db) {
             guard let version else {
                 violations.append(Violation(kind: .badDirectoryVersion, table: name, seq: seq,
@@ -167,6 +170,11 @@ public struct DirectoryVersion: Sendable, Hashable, Codable, KeyHolderSignedReco
                 continue
             }
             let label = "\(name) row \(seq) (\(version.versionID), slot \(version.slot) from \(version.fromWeek))"
+            // A rebuilt table loses the UNIQUE constraint: a repeated id is a copied (replayed) version.
+            guard seen.insert(version.versionID).inserted else {
+                violations.append(Violation(kind: .badDirectoryVersion, table: name, seq: seq, message: "\(label): repeats the version id of an earlier row (a copied version)"))
+                continue
+            }
             if let problem = version.problem(under: trusted.key(version.keyFingerprint) ?? trusted.pinned) {
                 violations.append(Violation(kind: .badDirectoryVersion, table: name, seq: seq, message: "\(label): \(problem)"))
                 continue
@@ -179,6 +187,44 @@ public struct DirectoryVersion: Sendable, Hashable, Codable, KeyHolderSignedReco
             summaries.append("directory: \(change) from \(version.fromWeek) (\(version.versionID), slot \(version.slot)), signed version \(seq) of \(version.recordedAt.iso8601)")
         }
         return (summaries, violations)
+    }
+}
+
+extension DirectoryVersion {
+    /// The store's directory version (``DirectoryTimeline/version(in:)``) after checking, in the
+    /// same read transaction, that **every** stored directory version is signed by `key` or a key
+    /// the store's key transitions link it to, and none by a retired key after its final head
+    /// (issue 27 review): the key holder calls this before it decrypts aggregates or releases
+    /// anything attributed by the directory's versions, so a forged, unsigned or altered version
+    /// (even with the chain recomputed) never reaches a release. A store without versions needs
+    /// no key.
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - key: the key holder's store verification key (`nil` when it has none: refused when any
+    ///     version exists).
+    /// - Returns: the directory version, `nil` when none was recorded.
+    /// - Throws: ``DirectoryError/unverifiedVersions(violations:)`` (exit 1), ``StoreError``.
+    public static func verifiedVersion(in store: HeatStore, key: StoreVerificationKey?) throws -> String? {
+        try store.read { db in try verifiedVersion(in: db, key: key) }
+    }
+
+    /// ``verifiedVersion(in:key:)`` inside the caller's transaction.
+    static func verifiedVersion(in db: Database, key: StoreVerificationKey?) throws -> String? {
+        guard try db.tableExists(ChainedTable.directoryVersions.name),
+              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM directory_versions") ?? 0 > 0 else { return nil }
+        guard let key else {
+            throw DirectoryError.unverifiedVersions(violations: ["no store verification key to check the directory versions with"])
+        }
+        let trusted: TrustedSigningKeys
+        if try db.tableExists(ChainedTable.keyTransitions.name) {
+            trusted = try TrustedSigningKeys.load(in: db, pinned: key).0
+        } else {
+            trusted = TrustedSigningKeys(pinned: key)
+        }
+        let violations = try verify(in: db, trusted: trusted).violations
+        guard violations.isEmpty else { throw DirectoryError.unverifiedVersions(violations: violations.map(\.message)) }
+        return try DirectoryTimeline.version(in: db)
     }
 }
 
