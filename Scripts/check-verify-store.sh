@@ -402,10 +402,11 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
 PY
 check "two directory versions" "$OUT/moved2.db" --expect-head "$OUT/moved2-head.json"
-for change in reorder delete; do
-  cp "$OUT/moved2.db" "$OUT/versions-$change.db"
-  VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/versions-$change.db" "$change"
-  check "directory versions ${change}d, chain recomputed" "$OUT/versions-$change.db" --expect-head "$OUT/moved2-head.json"
-  grep -q '"intact" *: *false' "$OUT/python.json" || { echo "  the ${change}d versions were not refused" >&2; status=1; }
+for change in reorder:reordered delete:deleted; do
+  action="${change%%:*}" label="${change#*:}"
+  cp "$OUT/moved2.db" "$OUT/versions-$action.db"
+  VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/versions-$action.db" "$action"
+  check "directory versions $label, chain recomputed" "$OUT/versions-$action.db" --expect-head "$OUT/moved2-head.json"
+  grep -q '"intact" *: *false' "$OUT/python.json" || { echo "  the $label versions were not refused" >&2; status=1; }
 done
 exit $status
