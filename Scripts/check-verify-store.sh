@@ -370,6 +370,13 @@ elif action == "reorder":
     db.execute("UPDATE directory_versions SET seq = 1 WHERE seq = 2")
     db.execute("UPDATE directory_versions SET seq = 2 WHERE seq = -1")
     recompute(db); restore_triggers(db)
+elif action in ("alter-time", "alter-week"):
+    # A value both verifiers must refuse to parse: a non-canonical time (Swift signs the canonical
+    # text), or a week that does not exist (W54).
+    column, value = ("recorded_at", "2026-01-20T10:00:00+00:00") if action == "alter-time" else ("from_week", "2026-W54")
+    drop_triggers(db)
+    db.execute(f"UPDATE directory_versions SET {column} = ? WHERE seq = 1", (value,))
+    recompute(db); restore_triggers(db)
 elif action == "delete":
     drop_triggers(db)
     db.execute("DELETE FROM directory_versions WHERE seq = 1")
@@ -402,6 +409,13 @@ import sqlite3, sys
 db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
 PY
 check "two directory versions" "$OUT/moved2.db" --expect-head "$OUT/moved2-head.json"
+for change in "alter-time:with a non-canonical recorded_at" "alter-week:naming week W54"; do
+  action="${change%%:*}" label="${change#*:}"
+  cp "$OUT/moved2.db" "$OUT/versions-$action.db"
+  VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/versions-$action.db" "$action"
+  check "directory version $label, chain recomputed" "$OUT/versions-$action.db" --expect-head "$OUT/moved2-head.json"
+  expect_kind badDirectoryVersion
+done
 for change in reorder:reordered delete:deleted; do
   action="${change%%:*}" label="${change#*:}"
   cp "$OUT/moved2.db" "$OUT/versions-$action.db"
