@@ -11,7 +11,9 @@
 # (graceful shutdown must exit 0), then renders the page with .ci/browser-check.sh at 1280 and
 # 390 px (every section present, screenshots kept in SHOTS_DIR), and opens the manager's dashboard
 # with a branch and level filter in the address's fragment at both widths, checking that exactly
-# the client rows of that branch and level stay visible.
+# the client rows of that branch and level stay visible. Before stopping the server it checks the
+# live update at both widths (.ci/dashboard_live_check.py): a new release published into the
+# releases folder reaches the open page without a reload, with the user's filter kept.
 # Exit status: 0 pass, 1 check failed, 2 setup error.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -47,6 +49,11 @@ for control in filter-manager search; do
     grep -q "id=\"$control\"" "$out/index.html" || { echo "dashboard-check: the dashboard lacks its $control filter" >&2; exit 1; }
 done
 cp "$releases/executive.json" "$out/results.json"
+# The served /openapi.json is the document `heatctl serve openapi` prints (the one CI validates).
+curl -sf "$base/openapi.json" > "$work/served-openapi.json"
+echo >> "$work/served-openapi.json"
+"$heatctl" serve openapi | cmp -s - "$work/served-openapi.json" \
+    || { echo "dashboard-check: GET /openapi.json differs from heatctl serve openapi" >&2; exit 1; }
 # The manager's dashboard (client rows with their groups) and the page's script, for the filter check.
 manager_token="$(sed -n 's/^manager ([^)]*): //p' "$work/tokens.txt")"
 filter_dir="$out/manager-filter"
@@ -54,15 +61,12 @@ mkdir -p "$filter_dir"
 curl -sf -c "$work/manager-cookies" -X POST -H "Authorization: Bearer $manager_token" "$base/v1/session" > /dev/null
 curl -sf -b "$work/manager-cookies" "$base/dashboard" | sed 's|src="/static/dashboard.js"|src="dashboard.js"|' > "$filter_dir/index.html"
 curl -sf "$base/static/dashboard.js" > "$filter_dir/dashboard.js"
-kill -TERM "$pid"
-if ! wait "$pid"; then echo "dashboard-check: graceful shutdown did not exit 0" >&2; exit 1; fi
-"$here/browser-check.sh" "$out" "$shots"
-
-# The filters narrow the client rows, in the browser: open the manager's page with a branch and
-# a level in the address's fragment (as a bookmarked view would) at both widths, and compare the
-# client rows the script leaves visible with the rows that name that branch and level.
+# The live update, in the browser, against the running server: sign in through the page, pick a
+# filter, mark the window, publish a new executive release into the releases folder, and require
+# the page to show the new figures without a reload (the marker survives) with the filter kept, at
+# both widths (two new releases of different sizes, so each width sees its figures change).
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "dashboard-check: python3 is required for the in-browser filter check" >&2; exit 2
+    echo "dashboard-check: python3 is required for the in-browser checks" >&2; exit 2
 fi
 browser="${BROWSER:-}"
 if [[ -z "$browser" ]]; then
@@ -70,7 +74,22 @@ if [[ -z "$browser" ]]; then
         if command -v "$candidate" >/dev/null 2>&1; then browser="$(command -v "$candidate")"; break; fi
     done
 fi
-[[ -n "$browser" ]] || { echo "dashboard-check: no browser for the filter check" >&2; exit 2; }
+[[ -n "$browser" ]] || { echo "dashboard-check: no browser for the in-browser checks (run .ci/browser-check.sh once to install one)" >&2; exit 2; }
+clients=1100
+for width in 1280 390; do
+    "$heatctl" demo --plaintext --clients "$clients" --role executive --out "$work/next-$width" --quiet > /dev/null
+    python3 "$here/dashboard_live_check.py" "$browser" "$base" "$token" "$releases" "$width" \
+        "$work/next-$width/results.json" "$shots/dashboard-live-$width.png" \
+        || { echo "dashboard-check: the dashboard did not update in place at $width px" >&2; exit 1; }
+    clients=$((clients + 150))
+done
+kill -TERM "$pid"
+if ! wait "$pid"; then echo "dashboard-check: graceful shutdown did not exit 0" >&2; exit 1; fi
+"$here/browser-check.sh" "$out" "$shots"
+
+# The filters narrow the client rows, in the browser: open the manager's page with a branch and
+# a level in the address's fragment (as a bookmarked view would) at both widths, and compare the
+# client rows the script leaves visible with the rows that name that branch and level.
 read -r branch level expected total < <(python3 - "$filter_dir/index.html" <<'PY'
 import re, sys, collections
 html = open(sys.argv[1], encoding="utf-8").read()

@@ -2766,13 +2766,13 @@ _heatctl_serve() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    verify-log)
+    verify-log|openapi)
         # Offer subcommand argument completions
         "_heatctl_serve_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'verify-log' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'verify-log openapi' -- "${cur}"))
         ;;
     esac
 }
@@ -2798,6 +2798,22 @@ _heatctl_serve_verify-log() {
         __heatctl_add_completions -f
         return
         ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_serve_openapi() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
     '--log-level')
         __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
         return

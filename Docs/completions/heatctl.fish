@@ -205,6 +205,8 @@ function __heatctl_parse_tokens -S
             switch $unparsed_tokens[1]
             case 'verify-log'
                 __heatctl_parse_subcommand 0 'access-log=' 'token-keys=' 'head=' 'allow-gaps' 'allow-unchained-prefix' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'openapi'
+                __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
         case 'token'
             __heatctl_parse_subcommand 0 'version' 'h/help'
@@ -1134,6 +1136,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl serve" -eq 1' -fa 'verify-log' -d 'Check the server\'s hash-chained access log and its signed head.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl serve" -eq 1' -fa 'openapi' -d 'Print the OpenAPI 3.1 document the server serves at /openapi.json.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" access-log' -l 'access-log' -d 'The access log the server wrote.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" token-keys' -l 'token-keys' -d 'The server\'s token-keys folder (the head names the key generation; a head signed by a generation revoked in its revoked.json is refused).' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" head' -l 'head' -d 'The signed head (default: the log\'s path with .head appended).' -rF
@@ -1144,6 +1147,11 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve verify-log" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl serve openapi" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl token" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl token" -eq 1' -fa 'keygen' -d 'Add a new HS256 token key generation to DIR (token.key, then token-2.key, …; mode 0600).'

@@ -121,13 +121,32 @@ public enum AccessLogChain {
     }
 }
 
+/// The access log's timestamps: `Date.formatted(.iso8601)` (`2026-11-30T12:00:00Z`, whole
+/// seconds), formatted once per second rather than once per request (the formatter was a
+/// visible share of each request's time under load).
+enum AccessTime {
+    private static let cache = Mutex<(second: Int64, text: String)>((Int64.min, ""))
+
+    /// The current time as the access log writes it.
+    static func now() -> String { string(for: Date()) }
+
+    /// `date` as the access log writes it (the same text as `date.formatted(.iso8601)`).
+    static func string(for date: Date) -> String {
+        let second = Int64(date.timeIntervalSince1970.rounded(.down))
+        if let hit = cache.withLock({ $0.second == second ? $0.text : nil }) { return hit }
+        let text = Date(timeIntervalSince1970: TimeInterval(second)).formatted(.iso8601)
+        cache.withLock { $0 = (second, text) }
+        return text
+    }
+}
+
 /// The append-only, hash-chained access log: every access and every refusal, written as JSON
 /// Lines in batches (group commits) so that auditing does not cap throughput.
 ///
 /// The server holds no store (`DESIGN.md` section 1: it holds released documents only), so its
 /// audit trail is this file, opened with `O_APPEND` and mode 0600; ``record(_:)`` only appends to
-/// an in-memory batch, and the service's `run()` writes the batch every ``flushInterval`` and
-/// once more on graceful shutdown. Each line is chained to the one before (``AccessLogChain``);
+/// an in-memory batch, and the service's `run()` has a thread of its own (off the cooperative
+/// pool) write the batch every ``flushInterval``, and writes it once more on graceful shutdown. Each line is chained to the one before (``AccessLogChain``);
 /// after each batch the signed head (`<log>.head`) is replaced atomically.
 ///
 /// A failed write is never dropped silently: the batch stays queued (up to ``maximumPending``
@@ -563,14 +582,66 @@ public final class AccessLog: Service, Sendable {
     }
 
     /// Writes batches until graceful shutdown, then the last batch.
+    ///
+    /// The batches are written (write, then `fsync`, then the signed head) by a thread of the
+    /// log's own (``AccessLogFlusher``) every ``flushInterval``, never on the cooperative pool:
+    /// a slow disk cannot hold a pool thread the server's request handling needs, and a pool held
+    /// by synchronous work cannot delay the audit trail.
     public func run() async throws {
+        let flusher = AccessLogFlusher(interval: Self.flushInterval) { [self] in self.flush() }
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Self.flushInterval)
-                self.flush()
-            }
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
         }
+        await flusher.stop()
         flush()
+    }
+}
+
+/// The access log's writer thread: calls `flush` every `interval` on a thread of its own (named
+/// `heat-access-log`) until ``stop()``, which returns once the thread has finished its last call.
+final class AccessLogFlusher: @unchecked Sendable {
+    // State guarded by `condition`.
+    private let condition = NSCondition()
+    private var stopping = false
+    private var stopped = false
+    private var onStopped: (@Sendable () -> Void)?
+
+    /// Starts the thread.
+    init(interval: Duration, flush: @escaping @Sendable () -> Void) {
+        let seconds = max(0.001, Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+        let thread = Thread { [self] in
+            condition.lock()
+            while !stopping {
+                _ = condition.wait(until: Date().addingTimeInterval(seconds))
+                if stopping { break }
+                condition.unlock()
+                flush()
+                condition.lock()
+            }
+            stopped = true
+            let done = onStopped
+            onStopped = nil
+            condition.unlock()
+            done?()
+        }
+        thread.name = "heat-access-log"
+        thread.start()
+    }
+
+    /// Stops the thread; returns after its current flush, if any, has finished.
+    func stop() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            if stopped {
+                condition.unlock()
+                continuation.resume()
+                return
+            }
+            onStopped = { continuation.resume() }
+            stopping = true
+            condition.signal()
+            condition.unlock()
+        }
     }
 }
 

@@ -6,8 +6,11 @@ import NIOCore
 
 /// The live dashboard at `/`: the report's page (same SVG charts and palette) rendered for the
 /// session's role, filters by branch, manager, segment, region and heat level plus a search box
-/// over its tables (client-side), and an event stream that reloads the page when a
-/// new release lands. No third-party scripts; one script of our own at `/static/dashboard.js`.
+/// over its tables (client-side), and an event stream: when a new release lands the script
+/// fetches the role's view again (`GET /v1/dashboard`, ``liveView(for:identity:generation:)``)
+/// and rebuilds the charts, tables and filters in place, without reloading the page and keeping
+/// the user's filters and search. No third-party scripts; one script of our own at
+/// `/static/dashboard.js`.
 ///
 /// The page is served with a strict Content-Security-Policy: scripts from this origin only, the
 /// report's one stylesheet by its SHA-256 hash, images only as `data:` URIs, no frames, no forms
@@ -114,8 +117,9 @@ enum Dashboard {
     }
 
     /// The dashboard page for `document` (already narrowed to the role): the report's page plus
-    /// the live bar (role, search, sign out) and the script.
-    static func page(for document: ResultsDocument, identity: Identity) -> (html: String, styles: [String]) {
+    /// the live bar (role, search, sign out) and the script; `<body data-generation>` names the
+    /// release generation it shows (the script compares it with the event stream's `hello`).
+    static func page(for document: ResultsDocument, identity: Identity, generation: Int = 0) -> (html: String, styles: [String]) {
         var html = ReportRenderer().html(for: document)
         // The page is served with its own CSP header; the report's meta CSP (no scripts at all,
         // for a file opened from disk) would forbid the dashboard's script.
@@ -132,16 +136,49 @@ enum Dashboard {
             \(filters(for: document))\
             <span id="live-status" role="status">live</span><button id="sign-out" type="button">Sign out</button></div>
             """
-        if let body = html.range(of: "<body>") {
-            html.insert(contentsOf: "\n" + bar, at: body.upperBound)
-        }
+        // The report's body goes into one container the script replaces when a release lands.
         if let end = html.range(of: "</body>", options: .backwards) {
-            html.insert(contentsOf: "<script src=\"/static/dashboard.js\"></script>\n", at: end.lowerBound)
+            html.insert(contentsOf: "</div>\n<script src=\"/static/dashboard.js\"></script>\n", at: end.lowerBound)
+        }
+        if let body = html.range(of: "<body>") {
+            html.insert(contentsOf: "\n" + bar + "\n<div id=\"report-root\">", at: body.upperBound)
+            html.replaceSubrange(body, with: "<body data-generation=\"\(generation)\">")
         }
         return (html, inlineStyles(in: html))
     }
 
-    /// The dashboard's one script: sign-in exchange, search, live reload, sign-out.
+    /// What `GET /v1/dashboard` answers: the role's release rendered by the same code as the
+    /// page (``ReportRenderer``, the same narrowed document), as the HTML of the report's body
+    /// and of the filter controls, for the script to rebuild the page in place when a release
+    /// lands. Every value in it is escaped by the renderer; it holds no script.
+    struct LiveView: Encodable, Sendable {
+        /// The token's role.
+        var role: String
+        /// The release's reference date.
+        var asOf: CalendarDate
+        /// When the release was generated.
+        var generatedAt: UTCTimestamp
+        /// The server's release generation (the `generation` of `event: release`).
+        var generation: Int
+        /// The filter controls (`<span id="filters">…</span>`).
+        var filters: String
+        /// The report's body: the content of `<div id="report-root">`.
+        var report: String
+    }
+
+    /// The live view of `document` (already narrowed to the role) at release `generation`.
+    static func liveView(for document: ResultsDocument, identity: Identity, generation: Int) -> LiveView {
+        let html = ReportRenderer().html(for: document)
+        var report = ""
+        if let open = html.range(of: "<body>"), let close = html.range(of: "</body>", options: .backwards), open.upperBound <= close.lowerBound {
+            report = String(html[open.upperBound..<close.lowerBound])
+        }
+        return LiveView(role: identity.role, asOf: document.asOf, generatedAt: document.generatedAt, generation: generation,
+                        filters: filters(for: document), report: report)
+    }
+
+    /// The dashboard's one script: sign-in exchange, filters and search (state in the address's
+    /// fragment), live re-render in place on `event: release` (never a page reload), sign-out.
     static let script = """
         "use strict";
         (function () {
@@ -164,22 +201,24 @@ enum Dashboard {
             return;
           }
           var search = document.getElementById("search");
-          var level = document.getElementById("filter-level");
-          var groupFilters = document.querySelectorAll("select.group-filter");
+          var kinds = ["manager", "branch", "segment", "region"];
           // Mark each group table with its kind: the tables after <h3 id="groups-KIND">.
-          var headings = document.querySelectorAll("h3[id^='groups-']");
-          for (var h = 0; h < headings.length; h++) {
-            var kind = headings[h].id.substring(7);
-            for (var node = headings[h].nextElementSibling; node && node.tagName !== "H3"; node = node.nextElementSibling) {
-              var tables = node.tagName === "TABLE" ? [node] : node.querySelectorAll("table");
-              for (var t = 0; t < tables.length; t++) { tables[t].setAttribute("data-kind", kind); }
+          function markTables() {
+            var headings = document.querySelectorAll("h3[id^='groups-']");
+            for (var h = 0; h < headings.length; h++) {
+              var kind = headings[h].id.substring(7);
+              for (var node = headings[h].nextElementSibling; node && node.tagName !== "H3"; node = node.nextElementSibling) {
+                var tables = node.tagName === "TABLE" ? [node] : node.querySelectorAll("table");
+                for (var t = 0; t < tables.length; t++) { tables[t].setAttribute("data-kind", kind); }
+              }
             }
           }
-          var kinds = ["manager", "branch", "segment", "region"];
           function applyFilters() {
             var needle = search ? search.value.trim().toLowerCase() : "";
             var picks = {};
+            var groupFilters = document.querySelectorAll("select.group-filter");
             for (var f = 0; f < groupFilters.length; f++) { picks[groupFilters[f].getAttribute("data-kind")] = groupFilters[f].value; }
+            var level = document.getElementById("filter-level");
             var wanted = level ? level.value : "";
             var rows = document.querySelectorAll("table tbody tr");
             var shown = 0;
@@ -211,7 +250,7 @@ enum Dashboard {
             }
             document.body.setAttribute("data-clients-shown", String(shown));
             // The filters live in the address's fragment (never sent to the server), so a view
-            // can be bookmarked and the browser check can open one.
+            // can be bookmarked, the browser check can open one, and a live update keeps it.
             var state = [];
             for (var q in picks) { if (picks[q]) { state.push(q + "=" + encodeURIComponent(picks[q])); } }
             if (wanted) { state.push("level=" + encodeURIComponent(wanted)); }
@@ -230,14 +269,29 @@ enum Dashboard {
               // A malformed escape (`#search=%`) would throw and stop the script: skip that pair.
               try { value = decodeURIComponent(pair[1] || ""); } catch (malformed) { continue; }
               var control = name === "search" ? search : document.getElementById("filter-" + name);
-              if (control) { control.value = value; }
+              if (!control) { continue; }
+              if (control.tagName === "SELECT" && value !== "") {
+                // A group the new release no longer lists stays picked (it then matches no row)
+                // rather than silently widening the user's view.
+                var known = false;
+                for (var o = 0; o < control.options.length; o++) { if (control.options[o].value === value) { known = true; } }
+                if (!known) { var option = document.createElement("option"); option.textContent = value; control.appendChild(option); }
+              }
+              control.value = value;
             }
           }
+          markTables();
           restoreFilters();
           applyFilters();
           if (search) { search.addEventListener("input", applyFilters); }
-          if (level) { level.addEventListener("change", applyFilters); }
-          for (var g = 0; g < groupFilters.length; g++) { groupFilters[g].addEventListener("change", applyFilters); }
+          // One listener on the bar serves the filter controls, including those a live update rebuilds.
+          var bar = document.getElementById("live-bar");
+          if (bar) {
+            bar.addEventListener("change", function (event) {
+              var target = event.target;
+              if (target && target.tagName === "SELECT") { applyFilters(); }
+            });
+          }
           var signOut = document.getElementById("sign-out");
           if (signOut) {
             signOut.addEventListener("click", function () {
@@ -245,12 +299,72 @@ enum Dashboard {
                 .finally(function () { sessionStorage.removeItem("heat-csrf"); window.location.assign("/"); });
             });
           }
+          var status = document.getElementById("live-status");
+          function say(text) { if (status) { status.textContent = text; } }
+          // Rebuilds the report and the filter controls from GET /v1/dashboard (the role's release,
+          // rendered by the server's report code) without reloading the page; the filters and the
+          // search come back from the address's fragment.
+          function rebuild(view) {
+            var parsed = new DOMParser().parseFromString(
+              "<!doctype html><html><body><div id='report-root'>" + view.report + "</div>" + view.filters + "</body></html>", "text/html");
+            var freshRoot = parsed.getElementById("report-root");
+            var freshFilters = parsed.getElementById("filters");
+            var root = document.getElementById("report-root");
+            var controls = document.getElementById("filters");
+            if (!freshRoot || !root) { return false; }
+            // The controls' current values win over the fragment (a click on the report's section
+            // links replaces the fragment): nothing the user picked is widened by an update.
+            var picked = {};
+            var selects = document.querySelectorAll("#filters select");
+            for (var c = 0; c < selects.length; c++) { picked[selects[c].id] = selects[c].value; }
+            root.replaceWith(document.importNode(freshRoot, true));
+            if (freshFilters && controls) { controls.replaceWith(document.importNode(freshFilters, true)); }
+            markTables();
+            restoreFilters();
+            for (var id in picked) {
+              var control = document.getElementById(id);
+              if (!control || picked[id] === "") { continue; }
+              var known = false;
+              for (var o = 0; o < control.options.length; o++) { if (control.options[o].value === picked[id]) { known = true; } }
+              if (!known) { var option = document.createElement("option"); option.textContent = picked[id]; control.appendChild(option); }
+              control.value = picked[id];
+            }
+            applyFilters();
+            document.body.setAttribute("data-generation", String(view.generation));
+            document.body.setAttribute("data-generated-at", String(view.generatedAt));
+            return true;
+          }
+          var latest = 0;
+          function refresh() {
+            var ticket = ++latest;
+            say("new release: updating");
+            fetch("/v1/dashboard", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+              .then(function (response) {
+                if (!response.ok) { throw new Error(response.status === 401 ? "session ended: sign in again" : "update refused (" + response.status + ")"); }
+                return response.json();
+              })
+              .then(function (view) {
+                if (ticket !== latest) { return; }  // a newer release is already being fetched
+                say(rebuild(view) ? "live: updated to the release of " + view.generatedAt : "update failed: the page is not the dashboard");
+              })
+              .catch(function (error) { if (ticket === latest) { say(error && error.message ? error.message : "update failed"); } });
+          }
           if (window.EventSource) {
-            var status = document.getElementById("live-status");
             var events = new EventSource("/v1/events");
-            events.addEventListener("release", function () { if (status) { status.textContent = "new release: reloading"; } window.location.reload(); });
-            events.onerror = function () { if (status) { status.textContent = "reconnecting"; } };
-            events.onopen = function () { if (status) { status.textContent = "live"; } };
+            events.addEventListener("release", refresh);
+            // On (re)connect the stream names its generation: a release missed before the stream
+            // connected, or while it reconnected, is fetched at once.
+            events.addEventListener("hello", function (event) {
+              var shown = document.body.getAttribute("data-generation") || "";
+              var generation = "";
+              try { generation = String(JSON.parse(event.data).generation); } catch (malformed) { return; }
+              if (generation !== shown) { refresh(); }
+            });
+            function ended() { events.close(); document.body.removeAttribute("data-live"); say("session ended: sign in again"); }
+            events.addEventListener("expired", ended);
+            events.addEventListener("revoked", ended);
+            events.onerror = function () { say("reconnecting"); document.body.removeAttribute("data-live"); };
+            events.onopen = function () { say("live"); document.body.setAttribute("data-live", "open"); };
           }
         })();
         """

@@ -4,6 +4,7 @@ import HeatCore
 import HeatEnvelope
 import Logging
 import Prometheus
+import Synchronization
 
 /// Wraps the router: authenticates `/v1/` and `/dashboard` requests, applies the per-token rate limit, turns every
 /// error into a JSON answer with a stable code (never a 500 with internals), and records each
@@ -46,7 +47,7 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
         let micros = Int(elapsed.components.seconds) * 1_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000_000)
         let identity = context.identity
         let record = AccessRecord(
-            time: Date().formatted(.iso8601), outcome: refusal == nil ? "allowed" : "refused", method: request.method.rawValue,
+            time: AccessTime.now(), outcome: refusal == nil ? "allowed" : "refused", method: request.method.rawValue,
             path: String(request.uri.path.prefix(200)), status: response.status.code, code: refusal, role: identity?.role,
             subject: identity?.subject, tokenID: identity?.tokenID, micros: micros)
         server.accessLog.record(record)
@@ -58,12 +59,7 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
         } else {
             server.logger.info("access", metadata: metadata)
         }
-        server.metrics.makeCounter(
-            descriptor: MetricNameDescriptor(metricName: "heat_http_requests", unitName: "total", helpText: "HTTP requests by status"),
-            labels: [("status", "\(response.status.code)")]).increment()
-        server.metrics.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(metricName: "heat_http_request_duration", unitName: "seconds", helpText: "Request handling time"),
-            buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .seconds(1)]).record(elapsed)
+        server.requestMetrics.record(status: response.status.code, elapsed: elapsed, in: server.metrics)
         return response
     }
 
@@ -105,5 +101,34 @@ struct GuardResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context =
             logger.error("request failed: \(error)")
             return .internal
         }
+    }
+}
+
+/// The request counter per status and the duration histogram, looked up in the registry once
+/// (per status) instead of on every request.
+final class RequestMetrics: Sendable {
+    private let counters = Mutex<[Int: Counter]>([:])
+    private let histogram = Mutex<DurationHistogram?>(nil)
+
+    /// Counts one request with `status` that took `elapsed`.
+    func record(status: Int, elapsed: Duration, in registry: PrometheusCollectorRegistry) {
+        let counter = counters.withLock { counters in
+            if let counter = counters[status] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: MetricNameDescriptor(metricName: "heat_http_requests", unitName: "total", helpText: "HTTP requests by status"),
+                labels: [("status", "\(status)")])
+            counters[status] = counter
+            return counter
+        }
+        counter.increment()
+        let durations = histogram.withLock { histogram in
+            if let histogram { return histogram }
+            let made = registry.makeDurationHistogram(
+                descriptor: MetricNameDescriptor(metricName: "heat_http_request_duration", unitName: "seconds", helpText: "Request handling time"),
+                buckets: [.microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .seconds(1)])
+            histogram = made
+            return made
+        }
+        durations.record(elapsed)
     }
 }

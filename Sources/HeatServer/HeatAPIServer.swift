@@ -43,6 +43,8 @@ public struct HeatAPIServer: Sendable {
     public let sessions = SessionStore()
     /// The open event streams per token.
     let streams = StreamCounter()
+    /// The per-request metrics, looked up once.
+    let requestMetrics = RequestMetrics()
     let state: ReleaseState
 
     /// Checks the folders and loads everything the server needs.
@@ -106,6 +108,7 @@ public struct HeatAPIServer: Sendable {
         "GET /v1/clients", "GET /v1/personas", "GET /v1/risk", "GET /v1/model",
         "POST /v1/score", "POST /v1/ask", "GET /v1/events",
         "POST /v1/session", "DELETE /v1/session", "GET /", "GET /dashboard", "GET /static/dashboard.js",
+        "GET /v1/dashboard",
     ]
 
     /// Builds the router with every route of ``routeList``.
@@ -135,6 +138,7 @@ public struct HeatAPIServer: Sendable {
         router.get("/") { request, _ in handlers.home(request) }
         router.get("/dashboard") { request, context in try handlers.dashboard(request, context) }
         router.get("/static/dashboard.js") { _, _ in handlers.dashboardScript() }
+        router.get("/v1/dashboard") { request, context in try handlers.dashboardView(request, context) }
         return router
     }
 
@@ -210,6 +214,8 @@ final class ReleaseState: Sendable {
     struct Snapshot: Sendable {
         var catalog: ReleaseCatalog
         var views: [String: ResultsDocument] = [:]
+        /// Encoded answers per section, role and manager, for this generation only.
+        var bodies: [String: ByteBuffer] = [:]
         var generation = 0
         var ready = true
     }
@@ -225,21 +231,48 @@ final class ReleaseState: Sendable {
     var current: Snapshot { snapshot.withLock { $0 } }
 
     func replace(with catalog: ReleaseCatalog) {
-        snapshot.withLock { $0 = Snapshot(catalog: catalog, views: [:], generation: $0.generation + 1, ready: true) }
+        snapshot.withLock { $0 = Snapshot(catalog: catalog, views: [:], bodies: [:], generation: $0.generation + 1, ready: true) }
     }
 
     func markNotReady() { snapshot.withLock { $0.ready = false } }
 
+    /// The encoded answer `name` for `identity`: built by `encode` from the identity's narrowed
+    /// document once per release generation, role and manager, then served as the same bytes
+    /// (the answers depend on nothing else). A new release (``replace(with:)``) drops them all.
+    ///
+    /// - Parameters:
+    ///   - name: the answer's name (a section, with its query when it has one).
+    ///   - identity: the verified caller.
+    ///   - encode: builds the answer's bytes from the narrowed document; what it throws is not cached.
+    func encoded(_ name: String, for identity: Identity, _ encode: (ResultsDocument) throws -> ByteBuffer) throws -> ByteBuffer {
+        let key = "\(name)\u{0}\(identity.role)\u{0}\(identity.manager ?? "")"
+        let (cached, generation) = snapshot.withLock { ($0.bodies[key], $0.generation) }
+        if let cached { return cached }
+        let body = try encode(try view(for: identity))
+        snapshot.withLock { state in
+            // A release that landed meanwhile may have changed the view: keep the bytes only
+            // when nothing changed (this answer is still returned to this request).
+            if state.generation == generation { state.bodies[key] = body }
+        }
+        return body
+    }
+
     /// The narrowed document for `identity` (cached per role and manager).
     func view(for identity: Identity) throws(PolicyRefusal) -> ResultsDocument {
+        try viewAndGeneration(for: identity).view
+    }
+
+    /// The narrowed document for `identity` and the release generation it was taken from (one
+    /// snapshot: the generation always labels the content).
+    func viewAndGeneration(for identity: Identity) throws(PolicyRefusal) -> (view: ResultsDocument, generation: Int) {
         let key = "\(identity.role)\u{0}\(identity.manager ?? "")"
         let current = snapshot.withLock { $0 }
-        if let cached = current.views[key] { return cached }
+        if let cached = current.views[key] { return (cached, current.generation) }
         let view = try current.catalog.view(for: identity, engine: engine)
         snapshot.withLock { state in
             if state.generation == current.generation { state.views[key] = view }
         }
-        return view
+        return (view, current.generation)
     }
 }
 

@@ -171,7 +171,7 @@ public enum OpenAPIDocument {
       "session": []
      }
     ],
-    "summary": "The live dashboard: the role's release as the report's page, reloaded on a new release."
+    "summary": "The live dashboard: the role's release as the report's page, re-rendered in place (GET /v1/dashboard) when a new release lands."
    }
   },
   "/healthz": {
@@ -369,6 +369,73 @@ public enum OpenAPIDocument {
     "summary": "Per-client rows (masked references): a manager's own clients only."
    }
   },
+  "/v1/dashboard": {
+   "get": {
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "properties": {
+          "asOf": {
+           "type": "string"
+          },
+          "filters": {
+           "description": "the filter controls' HTML, rendered and escaped by the server",
+           "type": "string"
+          },
+          "generatedAt": {
+           "type": "string"
+          },
+          "generation": {
+           "type": "integer"
+          },
+          "report": {
+           "description": "the report's body HTML for the role's release, rendered and escaped by the server",
+           "type": "string"
+          },
+          "role": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "role",
+          "asOf",
+          "generatedAt",
+          "generation",
+          "filters",
+          "report"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "the role's release rendered for the dashboard"
+     },
+     "400": {
+      "$ref": "#/components/responses/Error"
+     },
+     "401": {
+      "$ref": "#/components/responses/Error"
+     },
+     "403": {
+      "$ref": "#/components/responses/Error"
+     },
+     "429": {
+      "$ref": "#/components/responses/Error"
+     }
+    },
+    "security": [
+     {
+      "bearer": []
+     },
+     {
+      "session": []
+     }
+    ],
+    "summary": "The dashboard's live view: the role's release rendered as the report's body and filter controls; the page's script fetches it on `event: release` and rebuilds itself in place."
+   }
+  },
   "/v1/events": {
    "get": {
     "responses": {
@@ -394,7 +461,7 @@ public enum OpenAPIDocument {
       "session": []
      }
     ],
-    "summary": "Server-sent events: `event: release` when a new release lands in the folder."
+    "summary": "Server-sent events: `event: hello` with the current release generation on connect, `event: release` when a new release lands in the folder, `event: expired` / `event: revoked` when the session ends."
    }
   },
   "/v1/groups": {

@@ -106,20 +106,31 @@ struct RouteHandlers: Sendable {
         let (identity, permissions) = try identity(context)
         let (ok, rule) = Self.allowed(name, permissions, role: identity.role)
         guard ok else { throw APIError.forbidden(rule: rule) }
-        let view = try server.state.view(for: identity)
-        func answer(_ value: (some Encodable)?) throws -> Response {
-            guard let value else { throw APIError.notReleased(name) }
-            return json(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt, policy: view.policy, data: value))
+        // The answer's bytes are encoded once per release, role and manager (the policy check
+        // above still runs on every request).
+        let body = try server.state.encoded(name, for: identity) { view in
+            func answer(_ value: (some Encodable)?) throws -> ByteBuffer {
+                guard let value else { throw APIError.notReleased(name) }
+                return try Self.encoded(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt,
+                                                      policy: view.policy, data: value))
+            }
+            switch name {
+            case "population": return try answer(view.population)
+            case "heatHistogram": return try answer(view.heatHistogram)
+            case "weekly": return try answer(view.weekly)
+            case "personas": return try answer(view.personas)
+            case "model": return try answer(view.model)
+            case "riskPortfolio": return try answer(view.riskPortfolio)
+            default: throw APIError.notFound
+            }
         }
-        switch name {
-        case "population": return try answer(view.population)
-        case "heatHistogram": return try answer(view.heatHistogram)
-        case "weekly": return try answer(view.weekly)
-        case "personas": return try answer(view.personas)
-        case "model": return try answer(view.model)
-        case "riskPortfolio": return try answer(view.riskPortfolio)
-        default: throw APIError.notFound
-        }
+        return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// `value` encoded as the JSON of every answer; 500 `internal` if it cannot be encoded.
+    static func encoded(_ value: some Encodable) throws -> ByteBuffer {
+        guard let data = try? encoder.encode(value) else { throw APIError.internal }
+        return ByteBuffer(bytes: data)
     }
 
     func groups(_ request: Request, _ context: HeatRequestContext) throws -> Response {
@@ -135,10 +146,13 @@ struct RouteHandlers: Sendable {
             guard permissions.groups.contains(parsed) else { throw APIError.forbidden(rule: "roles.\(identity.role).groups") }
             kind = parsed
         }
-        let view = try server.state.view(for: identity)
-        guard let groups = view.groups else { throw APIError.notReleased("groups") }
-        let selected = groups.filter { kind == nil || $0.kind == kind }
-        return json(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt, policy: view.policy, data: selected))
+        let body = try server.state.encoded("groups?kind=\(kind?.rawValue ?? "")", for: identity) { view in
+            guard let groups = view.groups else { throw APIError.notReleased("groups") }
+            let selected = groups.filter { kind == nil || $0.kind == kind }
+            return try Self.encoded(SectionAnswer(role: identity.role, asOf: view.asOf, generatedAt: view.generatedAt,
+                                                  policy: view.policy, data: selected))
+        }
+        return Response(status: .ok, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: body))
     }
 
     func clients(_ request: Request, _ context: HeatRequestContext) throws -> Response {
@@ -352,8 +366,18 @@ struct RouteHandlers: Sendable {
         guard let identity = context.identity else {
             return Response(status: .seeOther, headers: [.location: "/", .cacheControl: "no-store"])
         }
-        let view = try server.state.view(for: identity)
-        return html(Dashboard.page(for: view, identity: identity))
+        let (view, generation) = try server.state.viewAndGeneration(for: identity)
+        return html(Dashboard.page(for: view, identity: identity, generation: generation))
+    }
+
+    /// `GET /v1/dashboard`: the role's release rendered for the dashboard's live update
+    /// (``Dashboard/LiveView``): what `/dashboard` shows, as JSON, for the script to rebuild the
+    /// page in place when `event: release` arrives. Behind the guard like every `/v1/` route.
+    func dashboardView(_ request: Request, _ context: HeatRequestContext) throws -> Response {
+        let (identity, _) = try identity(context)
+        try Self.onlyQuery(request, [])
+        let (view, generation) = try server.state.viewAndGeneration(for: identity)
+        return json(Dashboard.liveView(for: view, identity: identity, generation: generation))
     }
 
     func dashboardScript() -> Response {
@@ -364,7 +388,8 @@ struct RouteHandlers: Sendable {
 
     // MARK: Events
 
-    /// A server-sent event stream: `event: release` each time a new release is loaded. The stream
+    /// A server-sent event stream: `event: hello` with the current release generation on connect,
+    /// then `event: release` each time a new release is loaded. The stream
     /// ends on graceful shutdown, after 10 minutes (the client reconnects), or when the token (or
     /// session) expires, with `event: expired`, or when its `kid` or `jti` is revoked, with `event: revoked`. A token holds at most
     /// ``StreamCounter/maximumPerToken`` streams at once (429 `too_many_streams` beyond).
@@ -384,7 +409,10 @@ struct RouteHandlers: Sendable {
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             defer { streams.release(tokenID) }
-            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected generation \(start)\n\n"))
+            // `event: hello` names the generation the stream starts from: a page rendered from an
+            // older one (a release landed before this stream connected, or while it reconnected)
+            // fetches the new release at once instead of waiting for the next one.
+            try await writer.write(ByteBuffer(string: "retry: 2000\n: connected generation \(start)\nevent: hello\ndata: {\"generation\":\(start)}\n\n"))
             var seen = start
             var ticks = 0
             while !Task.isCancelled && !Task.isShuttingDownGracefully && ticks < 2_400 {

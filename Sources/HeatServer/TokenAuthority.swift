@@ -1,6 +1,7 @@
 import Foundation
 import JWTKit
 import Crypto
+import Synchronization
 
 /// Who a verified token speaks for: the policy role and, for a role that sees its own clients,
 /// the manager reference (`M-…`, a pseudonym).
@@ -106,6 +107,8 @@ public struct TokenAuthority: Sendable {
         var audience: String
     }
     private let pins: [String: Pin]
+    /// Tokens whose signature and fixed claims already verified (``VerifiedTokenCache``).
+    let verified: VerifiedTokenCache
 
     /// Creates an authority over one key.
     ///
@@ -159,6 +162,7 @@ public struct TokenAuthority: Sendable {
         self.externalAudience = externalAudience
         self.revocations = revocations
         self.skew = min(max(skew, 0), Self.maximumSkew)
+        self.verified = VerifiedTokenCache()
         let collection = JWTKeyCollection()
         var pins: [String: Pin] = [:]
         for key in keys {
@@ -223,7 +227,43 @@ public struct TokenAuthority: Sendable {
     ///   - now: the checking time.
     /// - Returns: the identity it carries.
     /// - Throws: ``TokenRefusal`` naming the first check that failed.
+    ///
+    /// A token that verified before is found in a small bounded cache keyed by its SHA-256
+    /// (``VerifiedTokenCache``): its signature, header, issuer and audience cannot have changed,
+    /// so only the checks that depend on the time and on the live revocation list run again
+    /// (revoked `kid` / `jti`, `exp`, `nbf`), in the same order and with the same codes as a full
+    /// verification.
     public func verify(_ token: String, now: Date = Date()) async throws(TokenRefusal) -> Identity {
+        let digest = token.utf8.count <= 8192 ? SHA256.hash(data: Array(token.utf8)) : nil
+        if let digest, let hit = verified.lookup(digest) {
+            try checkLive(identity: hit.identity, notBefore: hit.notBefore, now: now)
+            return hit.identity
+        }
+        let (identity, notBefore) = try await verifyFully(token, now: now)
+        if let digest { verified.store(digest, identity: identity, notBefore: notBefore, now: now) }
+        return identity
+    }
+
+    /// The checks a cached token still needs: revocation (key id, then token id) and the
+    /// token's validity window at `now`.
+    func checkLive(identity: Identity, notBefore: Date, now: Date) throws(TokenRefusal) {
+        let revoked = revocations.list
+        if let kid = identity.keyID, revoked.kids.contains(kid) {
+            throw TokenRefusal(code: "revoked_token", reason: "key \(kid) is revoked")
+        }
+        guard !revoked.jtis.contains(identity.tokenID) else {
+            throw TokenRefusal(code: "revoked_token", reason: "the token id is revoked")
+        }
+        guard now.timeIntervalSince(identity.expires) <= skew else {
+            throw TokenRefusal(code: "expired_token", reason: "expired at \(identity.expires)")
+        }
+        guard notBefore.timeIntervalSince(now) <= skew else {
+            throw TokenRefusal(code: "token_not_yet_valid", reason: "not valid before \(notBefore)")
+        }
+    }
+
+    /// The full verification: header, pinned algorithm, signature, every claim.
+    private func verifyFully(_ token: String, now: Date) async throws(TokenRefusal) -> (Identity, notBefore: Date) {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard token.utf8.count <= 8192, parts.count == 3, let headerData = Self.base64URLDecode(parts[0]),
               let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
@@ -283,8 +323,9 @@ public struct TokenAuthority: Sendable {
         guard !claims.role.isEmpty else {
             throw TokenRefusal(code: "missing_claim", reason: "the role claim is empty")
         }
-        return Identity(role: claims.role, manager: claims.manager, subject: claims.sub.value, tokenID: claims.jti.value,
-                        expires: claims.exp.value, keyID: kid)
+        let identity = Identity(role: claims.role, manager: claims.manager, subject: claims.sub.value, tokenID: claims.jti.value,
+                                expires: claims.exp.value, keyID: kid)
+        return (identity, claims.nbf.value)
     }
 
     /// Whether the live revocation list now names the identity's key id or token id: checked
@@ -308,4 +349,42 @@ public struct TokenAuthority: Sendable {
         while base64.count % 4 != 0 { base64 += "=" }
         return Data(base64Encoded: base64)
     }
+}
+
+/// A small bounded cache of tokens that verified, keyed by the SHA-256 of the token's text, so a
+/// client that sends the same bearer token on every request (the common case) pays the HMAC /
+/// EdDSA check and the JSON decoding once. An entry holds the identity and the token's `nbf`;
+/// the caller re-checks revocation and the validity window on every hit
+/// (``TokenAuthority/checkLive(identity:notBefore:now:)``). At most ``capacity`` entries: when
+/// full, expired entries go first, then the whole cache is cleared (tokens verify again, fully).
+/// Only verified tokens are stored, so garbage tokens cannot evict anything but themselves.
+final class VerifiedTokenCache: Sendable {
+    /// The most tokens held.
+    static let capacity = 4_096
+
+    struct Entry: Sendable {
+        var identity: Identity
+        var notBefore: Date
+    }
+
+    private let entries = Mutex<[SHA256Digest: Entry]>([:])
+
+    /// The entry of a token that verified before, if any.
+    func lookup(_ digest: SHA256Digest) -> Entry? {
+        entries.withLock { $0[digest] }
+    }
+
+    /// Records a verified token.
+    func store(_ digest: SHA256Digest, identity: Identity, notBefore: Date, now: Date) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity {
+                entries = entries.filter { $0.value.identity.expires > now }
+                if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            }
+            entries[digest] = Entry(identity: identity, notBefore: notBefore)
+        }
+    }
+
+    /// The tokens held.
+    var count: Int { entries.withLock { $0.count } }
 }

@@ -97,9 +97,17 @@ struct AggregateCLITests {
         let json = try #require(try JSONSerialization.jsonObject(with: outcome.stdout) as? [String: Any])
         let report = try #require(json["report"] as? [String: Any])
         let phases = try #require(report["phases"] as? [[String: Any]]).compactMap { $0["name"] as? String }
-        for name in ["keygen", "ingest: read the CSV export", "encrypt and store append", "evaluate heat", "aggregates", "decrypt and release"] {
+        for name in [
+            "keygen", "ingest: read (streamed), pseudonymise, de-duplicate, bucket", "encrypt and store append", "evaluate heat", "aggregates",
+            "decrypt and release",
+        ] {
             #expect(phases.contains(name), "missing phase \(name)")
         }
+        // Each phase's peak memory (Linux resets the high-water mark per phase), the counted ones' peak at most the process's.
+        let peaks = try #require(report["phases"] as? [[String: Any]]).map { $0["peakMemoryBytes"] as? Int ?? 0 }
+        #expect(peaks.allSatisfy { $0 > 0 }, "\(peaks)")
+        let counted = try #require(report["countedPeakMemoryBytes"] as? Int)
+        #expect(counted > 0 && counted <= (report["peakMemoryBytes"] as? Int ?? 0))
         #expect((report["evaluationKeyBytes"] as? Int ?? 0) > 0)
         #expect((report["ciphertextsPerClient"] as? Double ?? 0) > 0)
     }

@@ -74,7 +74,7 @@ import Testing
     // MARK: Plaintext circuit (fast)
 
     @Test("the compiled depth-2 circuit equals the quantized trees on every row, edge and missing values included", arguments: [UInt64(3), 17, 31, 58])
-    func circuitEqualsTrees(seed: UInt64) throws {
+    func circuitEqualsTrees(seed: UInt64) async throws {
         let (_, quantized, data) = try Self.fitted(seed: seed)
         let model = try EncryptedTreeModel(pipeline: quantized, source: "generated")
         #expect((3...4).contains(model.depth))
@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test("the quantized trees decide as the float trees on at least 99 % of rows")
-    func quantizedAgreesWithFloat() throws {
+    func quantizedAgreesWithFloat() async throws {
         for seed: UInt64 in [3, 17, 31] {
             let (pipeline, quantized, data) = try Self.fitted(seed: seed, rows: 600, rounds: 20)
             let agreement = try quantized.agreement(with: pipeline, on: data)
@@ -108,7 +108,7 @@ import Testing
     // MARK: Encrypted
 
     @Test("encrypted tree scores equal the plaintext quantized scores for every client over several seeds")
-    func encryptedEqualsPlaintext() throws {
+    func encryptedEqualsPlaintext() async throws {
         let (keyHolder, evaluator, key, material) = try Self.keys()
         for seed: UInt64 in [5, 23, 41] {
             let (_, quantized, data) = try Self.fitted(seed: seed, rows: 300)
@@ -123,7 +123,7 @@ import Testing
                 rows: zip(slots, rows).map { (slot: $0, row: $1) }, plan: model.plan, material: material)
             #expect(inputs.header.batches == [0, 1])
             #expect(inputs.batches[0]?.count == model.plan.splits.count)
-            let run = try evaluator.score(trees: inputs, model: model, relinearizationKey: key)
+            let run = try await evaluator.score(trees: inputs, model: model, relinearizationKey: key)
             #expect(run.header.multiplicativeDepth == 2)
             let decrypted = try keyHolder.decrypt(treeScores: run, slots: slots)
             var mismatches = 0
@@ -137,7 +137,7 @@ import Testing
     }
 
     @Test("missing values follow each node's default direction, left and right, on ciphertexts")
-    func missingValueDefaultDirections() throws {
+    func missingValueDefaultDirections() async throws {
         // Two hand-made trees on two features: the root of each sends missing values one way, its children the other.
         func node(_ feature: Int, _ threshold: Double, left defaultLeft: Bool, _ l: Int, _ r: Int) -> RegressionTree.Node {
             RegressionTree.Node(feature: feature, threshold: threshold, defaultLeft: defaultLeft, left: l, right: r, value: 0, gain: 1, cover: 1)
@@ -174,7 +174,7 @@ import Testing
         let (keyHolder, evaluator, key, material) = try Self.keys()
         let inputs = try EncryptedTreeInputs.encrypt(
             rows: rows.enumerated().map { (slot: $0.offset, row: $0.element.0) }, plan: model.plan, material: material)
-        let run = try evaluator.score(trees: inputs, model: model, relinearizationKey: key)
+        let run = try await evaluator.score(trees: inputs, model: model, relinearizationKey: key)
         let decrypted = try keyHolder.decrypt(treeScores: run, slots: Array(rows.indices))
         for (slot, (row, expected)) in rows.enumerated() {
             #expect(decrypted[slot] == expected, "row \(row)")
@@ -188,10 +188,10 @@ import Testing
     }
 
     @Test("the demo: trees trained on the collector's features score every client of a store exactly")
-    func demoEndToEnd() throws {
+    func demoEndToEnd() async throws {
         let dataset = SyntheticBank(clients: 150, managers: 6, branches: 2, weeks: 12, seed: 77).generate()
         let folder = try StoreTestSupport.temporaryDirectory()
-        let outcome = try TreeScoringDemo.run(dataset: dataset, key: .insecureDerived(from: "trees-77"), rounds: 6, workFolder: folder) { _ in }
+        let outcome = try await TreeScoringDemo.run(dataset: dataset, key: .insecureDerived(from: "trees-77"), rounds: 6, workFolder: folder) { _ in }
         #expect(outcome.clients == 150)
         #expect(outcome.mismatches.isEmpty, "\(outcome.mismatches.prefix(3))")
         #expect(Set(outcome.decryptedScores.map(\.score)).count > 5)
@@ -232,7 +232,7 @@ import Testing
     }
 
     @Test("a client missing from the encode input gets no tree score; one ingested after encoding makes decrypt refuse (exit 65, counts only)")
-    func coverageAndStaleDirectory() throws {
+    func coverageAndStaleDirectory() async throws {
         let f = try Self.coverageFixture()
         let late = try #require(f.dataset.clients.last).clientID
         let absent = f.dataset.clients[0].clientID
@@ -245,7 +245,7 @@ import Testing
         #expect(inputs.header.coverage?.clients == directory.count - 1)
         #expect(inputs.header.coverage?.directory == DirectorySnapshot(entries: directory.map { ($0.client, $0.slot) }))
         #expect(inputs.header.coverage?.directory == (try DirectorySnapshot.current(in: f.store)))
-        let run = try f.evaluator.score(trees: inputs, model: f.model, relinearizationKey: f.relin)
+        let run = try await f.evaluator.score(trees: inputs, model: f.model, relinearizationKey: f.relin)
         // The header survives the envelope, and the key holder reads it back.
         let read = try EncryptedTreeScoreRun(
             envelope: Envelope(decoding: run.envelope().serialized(), fingerprint: f.material.context.fingerprint, source: "scores"),
@@ -288,7 +288,7 @@ import Testing
     }
 
     @Test("scores without a coverage record, with a record that does not match, or with another model's plan are refused")
-    func coverageRecordRequired() throws {
+    func coverageRecordRequired() async throws {
         let f = try Self.coverageFixture()
         let directory = try KeyHolder.directory(in: f.store).map { (client: $0.client, slot: $0.slot) }
         let (table, pseudonyms) = try CollectorTreeFeatures.table(
@@ -297,7 +297,7 @@ import Testing
         let slotOf = Dictionary(uniqueKeysWithValues: directory.map { ($0.client, Int($0.slot)) })
         let rows = pseudonyms.enumerated().compactMap { index, p in slotOf[p].map { (slot: $0, row: matrix.row(index)) } }
         let unbound = try EncryptedTreeInputs.encrypt(rows: rows, plan: f.model.plan, material: f.material)
-        let run = try f.evaluator.score(trees: unbound, model: f.model, relinearizationKey: f.relin)
+        let run = try await f.evaluator.score(trees: unbound, model: f.model, relinearizationKey: f.relin)
         func refused(_ run: EncryptedTreeScoreRun, _ field: String) {
             do {
                 _ = try f.keyHolder.decrypt(treeScores: run, store: f.store)
@@ -326,7 +326,7 @@ import Testing
     }
 
     @Test("a model whose stored splits, depth or tree links do not match its trees is refused on decode")
-    func tamperedModelRefusedOnDecode() throws {
+    func tamperedModelRefusedOnDecode() async throws {
         let (_, quantized, _) = try Self.fitted(seed: 13, rows: 200, rounds: 2, depth: 3)
         let model = try EncryptedTreeModel(pipeline: quantized, source: "generated")
         let encoder = JSONEncoder()
@@ -351,7 +351,7 @@ import Testing
     // MARK: Refusals
 
     @Test("a logistic model, a tree deeper than 4 and keys too small are refused with exit 65 / 69")
-    func refusals() throws {
+    func refusals() async throws {
         let data = try Self.table(seed: 9, rows: 200)
         let logistic = try ModelPipeline.fit(.logistic(LogisticRegression()), on: data, target: "churned", positiveLabel: "true")
         let integer = try logistic.quantized(bits: 8, calibration: data)
@@ -386,7 +386,7 @@ import Testing
     }
 
     @Test("bits encoded for another model's plan are refused")
-    func planMismatch() throws {
+    func planMismatch() async throws {
         let (_, evaluator, key, material) = try Self.keys()
         let (_, a, data) = try Self.fitted(seed: 2, rows: 200, rounds: 2)
         let (_, b, _) = try Self.fitted(seed: 3, rows: 200, rounds: 2)
@@ -395,7 +395,7 @@ import Testing
         let matrix = try modelA.plan.matrix(data.droppingColumns(["churned"]))
         let inputs = try EncryptedTreeInputs.encrypt(rows: [(slot: 0, row: matrix.row(0))], plan: modelA.plan, material: material)
         do {
-            _ = try evaluator.score(trees: inputs, model: modelB, relinearizationKey: key)
+            _ = try await evaluator.score(trees: inputs, model: modelB, relinearizationKey: key)
             Issue.record("bits of another plan were accepted")
         } catch let error as TreeScoringError {
             #expect(error.category.exitCode == 65)

@@ -44,10 +44,15 @@ import Testing
 
         // The client in the middle of the largest manager's block (a segmented window holds it).
         let entries = try ClientDirectory.entries(in: store)
+        // Deterministic: ties between managers broken by reference (a Dictionary's order changes per
+        // process), and the victim has interactions (a later step re-ingests one of them).
         let byManager = Dictionary(grouping: entries, by: { $0.manager ?? "" })
-        let block = try #require(byManager.values.max { $0.count < $1.count }).sorted { $0.slot < $1.slot }
-        let victim = block[block.count / 2]
+        let largest = try #require(byManager.sorted { $0.key < $1.key }.max { $0.value.count < $1.value.count })
         let pseudonymizer = Pseudonymizer(key: generated.pseudonymisationKey)
+        let active = Set(dataset.interactions.map { pseudonymizer.pseudonym(for: $0.clientID, kind: .client).hex })
+        let block = largest.value.sorted { $0.slot < $1.slot }.filter { active.contains($0.pseudonym) }
+        try #require(!block.isEmpty)
+        let victim = block[block.count / 2]
         let raw = try #require(dataset.clients.first { pseudonymizer.pseudonym(for: $0.clientID, kind: .client).hex == victim.pseudonym }).clientID
 
         let summary = try ClientEraser.erase(.rawIDs([raw, "NEVER-INGESTED"], key: generated.pseudonymisationKey), store: store,

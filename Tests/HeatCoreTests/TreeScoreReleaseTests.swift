@@ -12,7 +12,7 @@ import Testing
 @Suite(.serialized) struct TreeScoreReleaseTests {
     /// The coverage fixture's store, every ingested client encoded, the tree scores, and the
     /// plaintext quantized score of every encoded client by pseudonym.
-    static func scored() throws -> (
+    static func scored() async throws -> (
         f: (dataset: SyntheticDataset, store: HeatStore, model: EncryptedTreeModel, key: PseudonymisationKey, asOf: CalendarDate,
             keyHolder: KeyHolder, evaluator: Evaluator, relin: BfvRelinearizationKey<UInt64>, material: PipelineKeys.PublicMaterial),
         run: EncryptedTreeScoreRun, expected: [Pseudonym: Int]
@@ -22,7 +22,7 @@ import Testing
             clients: f.dataset.clients, interactions: f.dataset.interactions, asOf: f.asOf, plan: f.model.plan, store: f.store, key: f.key,
             material: f.material)
         #expect(skipped == 1)   // the fixture's last client is not ingested
-        let run = try f.evaluator.score(trees: inputs, model: f.model, relinearizationKey: f.relin)
+        let run = try await f.evaluator.score(trees: inputs, model: f.model, relinearizationKey: f.relin)
         #expect(run.header.asOfWeek == ISOWeek(containing: f.asOf).description)
         let (table, pseudonyms) = try CollectorTreeFeatures.table(
             clients: f.dataset.clients, interactions: f.dataset.interactions, asOf: f.asOf, key: f.key)
@@ -49,8 +49,8 @@ import Testing
     }
 
     @Test("tree scores: per-client scores for an allowed role, band counts per group otherwise, small groups withheld, others refused (exit 77)")
-    func releasesFollowPolicy() throws {
-        let (f, run, expected) = try Self.scored()
+    func releasesFollowPolicy() async throws {
+        let (f, run, expected) = try await Self.scored()
         let entries = try ClientDirectory.entries(in: f.store)
         let byHex = Dictionary(uniqueKeysWithValues: entries.map { ($0.pseudonym, $0) })
         let pseudonymOf = Dictionary(uniqueKeysWithValues: expected.keys.map { ($0.hex, $0) })
@@ -121,8 +121,8 @@ import Testing
     }
 
     @Test("a client ingested between the decryption and the release's write is caught inside the write: refused (exit 65), nothing recorded")
-    func releaseRechecksTheDirectoryInsideTheWrite() throws {
-        let (f, run, _) = try Self.scored()
+    func releaseRechecksTheDirectoryInsideTheWrite() async throws {
+        let (f, run, _) = try await Self.scored()
         let policy = try Self.policy(k: 2)
         let late = try #require(f.dataset.clients.last)
         var scored = ScoresToRelease.trees(run, keyHolder: f.keyHolder, store: f.store)
@@ -158,13 +158,13 @@ import Testing
     }
 
     @Test("the evaluator logs tree scores only while the directory is the one the bits were encoded against (checked inside the log's write)")
-    func recordRechecksTheDirectory() throws {
+    func recordRechecksTheDirectory() async throws {
         let f = try EncryptedTreeTests.coverageFixture()
         let (inputs, _) = try EncryptedTreeInputs.encrypt(
             clients: f.dataset.clients, interactions: f.dataset.interactions, asOf: f.asOf, plan: f.model.plan, store: f.store, key: f.key,
             material: f.material)
         let runs = try ComputationLog.runs(in: f.store).count
-        let (run, number) = try f.evaluator.scoreAndRecord(
+        let (run, number) = try await f.evaluator.scoreAndRecord(
             trees: inputs, model: f.model, relinearizationKey: f.relin, store: f.store, source: "bits.heat")
         #expect(try ComputationLog.runs(in: f.store).count == runs + 1)
         #expect(try ComputationLog.runs(in: f.store).last?.outputHash == run.outputHash)
@@ -174,7 +174,7 @@ import Testing
             f.dataset.interactions.filter { $0.clientID == late.clientID }, clients: [late], into: f.store, source: .init(name: "late", inputHash: ""))
         let afterIngest = try ComputationLog.runs(in: f.store).count   // the ingestion logs its own run
         do {
-            _ = try f.evaluator.scoreAndRecord(trees: inputs, model: f.model, relinearizationKey: f.relin, store: f.store, source: "bits.heat")
+            _ = try await f.evaluator.scoreAndRecord(trees: inputs, model: f.model, relinearizationKey: f.relin, store: f.store, source: "bits.heat")
             Issue.record("tree scores of a stale encoding were logged")
         } catch let error as TreeScoringError {
             #expect(error.category.exitCode == 65)
@@ -185,7 +185,7 @@ import Testing
     }
 
     @Test("one digest of the slot layout: the tree coverage's directory is the logistic scores' DirectorySnapshot")
-    func coverageUsesTheDirectorySnapshot() throws {
+    func coverageUsesTheDirectorySnapshot() async throws {
         let f = try EncryptedTreeTests.coverageFixture()
         let directory = try KeyHolder.directory(in: f.store).map { (client: $0.client, slot: $0.slot) }
         let coverage = TreeEncodingCoverage.make(encodedSlots: directory.map(\.slot), directory: directory)
@@ -213,7 +213,7 @@ extension TreeScoreReleaseTests {
     }
 
     @Test("coverage slots are looked up in the ranges: exactly the encoded slots, gaps and ends included")
-    func coverageRangesMembership() throws {
+    func coverageRangesMembership() async throws {
         let directory = Self.directory(slots: [0, 1, 2, 5, 9, 10, 12, 40])
         for encoded in [[0, 1, 2, 5, 9, 10, 12, 40], [1, 5, 10, 12], [0], [40], [2, 5, 9, 40]] as [[Int64]] {
             let coverage = TreeEncodingCoverage.make(encodedSlots: encoded, directory: directory)
@@ -227,7 +227,7 @@ extension TreeScoreReleaseTests {
     }
 
     @Test("a rewritten coverage record (2^40 clients, slots or ranges) is refused at once (exit 65, naming the field), before any set is built")
-    func hugeCoverageRefusedQuickly() throws {
+    func hugeCoverageRefusedQuickly() async throws {
         let directory = Self.directory(slots: [0, 1, 2, 5, 9])
         let genuine = TreeEncodingCoverage.make(encodedSlots: [0, 1, 5], directory: directory)
         let huge: Int64 = 1 << 40
@@ -264,8 +264,8 @@ extension TreeScoreReleaseTests {
     }
 
     @Test("tree scores whose header claims 2^40 encoded clients are refused by decrypt and release (exit 65, field named, no decryption)")
-    func craftedScoresHeaderRefused() throws {
-        let (f, run, _) = try Self.scored()
+    func craftedScoresHeaderRefused() async throws {
+        let (f, run, _) = try await Self.scored()
         var header = run.header
         var coverage = try #require(header.coverage)
         let huge: Int64 = 1 << 40
@@ -300,8 +300,8 @@ extension TreeScoreReleaseTests {
     }
 
     @Test("tree scores: a role with a DP budget gets noisy band counts (the mechanism's draws), the epsilon is spent and the budget enforced")
-    func noisyTreeBands() throws {
-        let (f, run, expected) = try Self.scored()
+    func noisyTreeBands() async throws {
+        let (f, run, expected) = try await Self.scored()
         let byHex = Dictionary(uniqueKeysWithValues: try ClientDirectory.entries(in: f.store).map { ($0.pseudonym, $0) })
         var exact: [String: [String: Int]] = [:]
         for (pseudonym, score) in expected {
@@ -352,8 +352,8 @@ extension TreeScoreReleaseTests {
     }
 
     @Test("a batch that holds encoded clients but has no score ciphertext is refused (exit 65, field batches), not released short")
-    func missingScoreCiphertextRefused() throws {
-        let (f, run, _) = try Self.scored()
+    func missingScoreCiphertextRefused() async throws {
+        let (f, run, _) = try await Self.scored()
         #expect(try f.keyHolder.decrypt(treeScores: run, store: f.store).count == run.header.coverage?.clients)
         let batch = try #require(run.scores.keys.min())
         var scores = run.scores

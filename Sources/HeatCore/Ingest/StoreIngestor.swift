@@ -351,6 +351,10 @@ public struct StoreIngestor: Sendable {
                         slot: key.slot, week: key.week, channel: key.channel, direction: key.direction, events: total.events,
                         durationSeconds: total.durationSeconds, replies: total.replies)
                 }
+                // Drop the dictionary while the sink works from `items` (issue 14). Both copies are
+                // alive while `items` is built, so this lowers the memory during encryption, not
+                // the peak at this line: spilling the totals to a temporary table is the open step.
+                totals.removeAll()
                 sunk = try bucketSink.append(items, run: run, in: db)
             }
             for key in totals.keys.sorted() where sunk == nil {

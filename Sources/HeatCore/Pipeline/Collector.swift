@@ -37,6 +37,13 @@ public struct Collector: IngestionBucketSink {
     /// batch, one more delta ciphertext per stream (packing `activity.<stream>`), so the evaluator
     /// can compute the churn features. Off by default (it multiplies the ciphertexts by eleven).
     public var encryptsFeatureStreams = false
+    /// How many (week, slot batch) items ``append(_:run:in:)`` prepares, encrypts and appends at
+    /// once (issue 14, streaming): memory holds this many batches' totals and plaintexts, never
+    /// the whole export's. Default 32 (every core busy; about 32 ciphertexts of memory). The rows
+    /// appended do not depend on it.
+    public var batchesInFlight = 32
+    /// Counts the (week, batch) items held at once (the streaming tests' bound); `nil` outside tests.
+    var batchProbe: InFlightProbe?
 
     /// A collector from its role folder.
     ///
@@ -101,17 +108,20 @@ public struct Collector: IngestionBucketSink {
     /// - Throws: ``PipelineError`` (FHE failure, unreadable sealed state) or a database error.
     public func append(_ buckets: [IngestedBucket], run: Int64, in db: Database) throws -> IngestionBucketSinkResult {
         let n = slotsPerBatch
-        var added: [ISOWeek: [Int: [Int: WeekActivity]]] = [:]
-        for bucket in buckets {
-            let batch = Int(bucket.slot) / n
-            let offset = Int(bucket.slot) % n
-            var week = added[bucket.week, default: [:]][batch, default: [:]][offset, default: WeekActivity()]
-            var value = week[bucket.channel, bucket.direction]
-            value.count += Int(bucket.events)
-            value.durationSeconds += Int(bucket.durationSeconds)
-            value.replies += Int(bucket.replies)
-            week[bucket.channel, bucket.direction] = value
-            added[bucket.week, default: [:]][batch, default: [:]][offset] = week
+        // Streaming (issue 14 item 3): the run's buckets are grouped by (week, batch) as indices
+        // only; each group's totals, sealed state and plaintexts are built when its chunk of
+        // `batchesInFlight` groups comes up, encrypted on all cores, appended, and dropped, so the
+        // per-slot activity, deltas and ciphertexts are held for one chunk at a time. `buckets`
+        // itself (every bucket of the run, from the ingestor) and one index per bucket stay in
+        // memory for the whole call: reading them from a temporary table is the open step.
+        struct Key: Hashable, Comparable {
+            var week: ISOWeek
+            var batch: Int
+            static func < (a: Key, b: Key) -> Bool { (a.week, a.batch) < (b.week, b.batch) }
+        }
+        var groups: [Key: [Int]] = [:]
+        for (index, bucket) in buckets.enumerated() {
+            groups[Key(week: bucket.week, batch: Int(bucket.slot) / n), default: []].append(index)
         }
         let ciphertexts = try ChainAppender(db, table: .ciphertexts)
         let states = try ChainAppender(db, table: .collectorState)
@@ -120,63 +130,77 @@ public struct Collector: IngestionBucketSink {
         let encryptor = BfvEncryptor(publicKey: publicKey)
         let packingHash = HeatPacking.packingHash(of: configuration)
         let fingerprint = context.fingerprint.hex
-        // 1. In order: open each week's sealed totals and compute the deltas (cheap).
         struct Pending { var week: ISOWeek; var batch: Int; var delta: [Int64]?; var state: CollectorState; var streams: [[Int64]?] = [] }
         let featureSet: ChurnFeatureSet? = encryptsFeatureStreams ? ChurnFeatureSet(configuration: configuration) : nil
         let streamCount = featureSet == nil ? 0 : ChurnFeatureSet.Stream.allCases.count
-        var pending: [Pending] = []
-        for week in added.keys.sorted() {
-            guard let batches = added[week] else { continue }
-            for batch in batches.keys.sorted() {
-                guard let newActivity = batches[batch] else { continue }
-                var state = CollectorState()
-                if let sealed = try Data.fetchOne(lookup, arguments: [week.description, batch]) {
-                    state = try CollectorState(sealed: sealed, key: sealingKey, week: week, batch: batch)
-                }
-                var delta = [Int64](repeating: 0, count: n)
-                var changed = false
-                var streamDeltas = [[Int64]](repeating: [Int64](repeating: 0, count: n), count: streamCount)
-                for (offset, extra) in newActivity {
-                    let old = state.activity[offset] ?? WeekActivity()
-                    var merged = old
-                    for channel in Channel.allCases {
-                        for direction in Direction.allCases {
-                            var value = merged[channel, direction]
-                            let more = extra[channel, direction]
-                            value.count += more.count
-                            value.durationSeconds += more.durationSeconds
-                            value.replies += more.replies
-                            merged[channel, direction] = value
-                        }
-                    }
-                    let change = scorer.weeklyScore(merged) - scorer.weeklyScore(old)
-                    delta[offset] = Int64(change)
-                    if change != 0 { changed = true }
-                    if let featureSet {
-                        let before = featureSet.streamValues(old)
-                        let after = featureSet.streamValues(merged)
-                        for k in 0..<streamCount where after[k] != before[k] {
-                            streamDeltas[k][offset] = Int64(after[k] - before[k])
-                        }
-                    }
-                    state.activity[offset] = merged
-                }
-                pending.append(Pending(
-                    week: week, batch: batch, delta: changed ? delta : nil, state: state,
-                    // Every stream of every touched (week, batch), zeros included: which streams
-                    // changed is not visible to the evaluator.
-                    streams: streamDeltas.map { Optional($0) }))
+        let probe = batchProbe
+        // 1. In order of (week, batch): open the group's sealed totals and compute its deltas (cheap).
+        func prepare(_ key: Key, indices: [Int]) throws -> Pending {
+            var newActivity: [Int: WeekActivity] = [:]
+            for index in indices {
+                let bucket = buckets[index]
+                let offset = Int(bucket.slot) % n
+                var week = newActivity[offset, default: WeekActivity()]
+                var value = week[bucket.channel, bucket.direction]
+                value.count += Int(bucket.events)
+                value.durationSeconds += Int(bucket.durationSeconds)
+                value.replies += Int(bucket.replies)
+                week[bucket.channel, bucket.direction] = value
+                newActivity[offset] = week
             }
+            var state = CollectorState()
+            if let sealed = try Data.fetchOne(lookup, arguments: [key.week.description, key.batch]) {
+                state = try CollectorState(sealed: sealed, key: sealingKey, week: key.week, batch: key.batch)
+            }
+            var delta = [Int64](repeating: 0, count: n)
+            var changed = false
+            var streamDeltas = [[Int64]](repeating: [Int64](repeating: 0, count: n), count: streamCount)
+            for (offset, extra) in newActivity {
+                let old = state.activity[offset] ?? WeekActivity()
+                var merged = old
+                for channel in Channel.allCases {
+                    for direction in Direction.allCases {
+                        var value = merged[channel, direction]
+                        let more = extra[channel, direction]
+                        value.count += more.count
+                        value.durationSeconds += more.durationSeconds
+                        value.replies += more.replies
+                        merged[channel, direction] = value
+                    }
+                }
+                let change = scorer.weeklyScore(merged) - scorer.weeklyScore(old)
+                delta[offset] = Int64(change)
+                if change != 0 { changed = true }
+                if let featureSet {
+                    let before = featureSet.streamValues(old)
+                    let after = featureSet.streamValues(merged)
+                    for k in 0..<streamCount where after[k] != before[k] {
+                        streamDeltas[k][offset] = Int64(after[k] - before[k])
+                    }
+                }
+                state.activity[offset] = merged
+            }
+            return Pending(
+                week: key.week, batch: key.batch, delta: changed ? delta : nil, state: state,
+                // Every stream of every touched (week, batch), zeros included: which streams
+                // changed is not visible to the evaluator.
+                streams: streamDeltas.map { Optional($0) })
         }
-        // 2. On all cores, a chunk at a time (memory stays bounded by the chunk, not the export):
-        //    encrypt each delta with its own CSPRNG, then append the chunk's ciphertexts and sealed
-        //    totals in order. The plaintexts do not depend on the thread count; only the encryption
+        // 2. On all cores, a chunk at a time: encrypt each delta with its own CSPRNG, then append
+        //    the chunk's ciphertexts and sealed totals in order. The plaintexts and the order of
+        //    the rows do not depend on the thread count or the chunk size; only the encryption
         //    randomness differs, as it does between any two runs.
         var appended = 0
-        let chunk = 32
+        let chunk = max(1, batchesInFlight)
+        let keys = groups.keys.sorted()
         var start = 0
-        while start < pending.count {
-            let slice = Array(pending[start..<min(start + chunk, pending.count)])
+        while start < keys.count {
+            var slice: [Pending] = []
+            for key in keys[start..<min(start + chunk, keys.count)] {
+                slice.append(try prepare(key, indices: groups[key] ?? []))
+                groups[key] = nil
+                probe?.enter()
+            }
             // Per item: the weekly score's delta, then each feature stream's (when encrypted).
             let jobs = slice.flatMap { [$0.delta] + $0.streams }
             let perItem = 1 + streamCount
@@ -203,6 +227,7 @@ public struct Collector: IngestionBucketSink {
                     .integer(run), .text(item.week.description), .integer(Int64(item.batch)),
                     .blob([UInt8](try item.state.sealed(with: sealingKey, week: item.week, batch: item.batch))),
                 ])
+                probe?.leave()
             }
             start += chunk
         }

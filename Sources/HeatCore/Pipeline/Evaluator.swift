@@ -36,6 +36,15 @@ public struct Evaluator: Sendable {
     /// `nil` for an evaluator built from parameters alone, which cannot compute aggregates.
     public let publicKey: PublicKey<UInt64>?
 
+    /// How many slot batches ``evaluate(store:configuration:asOf:throughSeq:shard:)`` decodes and
+    /// holds at once (issue 14, streaming): the evaluator's memory grows with this number times
+    /// the weeks, never with the size of the store. Default: the logical CPUs (at least 2), so
+    /// each core has a batch to evaluate. The run's bytes do not depend on it.
+    public var batchesInFlight: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Counts the batches held at once (the streaming tests' bound); `nil` outside tests.
+    var batchProbe: InFlightProbe?
+
     /// An evaluator from its role folder.
     ///
     /// - Parameter folder: a checked evaluator folder (a folder opened for another role is refused).
@@ -131,24 +140,33 @@ public struct Evaluator: Sendable {
         try HeatPacking.check(context.parameters, for: configuration)
         let packingHash = HeatPacking.packingHash(of: configuration)
         let fingerprint = context.fingerprint.hex
-        // Sum each week's deltas per batch while reading, so memory holds one ciphertext per week and batch.
-        var weekly: [Int: [ISOWeek: Ciphertext<UInt64>]] = [:]
+        // Streaming (issue 14 item 3): a first pass reads every row's metadata but no ciphertext
+        // bytes; then the batches are decoded, summed per week and evaluated a window of
+        // `batchesInFlight` at a time, so memory holds the weekly sums of at most that many
+        // batches (plus two result ciphertexts per finished batch), never the whole store.
+        struct Located { var seq: Int64; var week: ISOWeek; var batch: Int }
+        var located: [Located] = []
         var deltas: [Int: [ISOWeek: Int]] = [:]
         var lastSeq: Int64 = 0
         var lastHash: [UInt8] = ChainedTable.ciphertexts.genesisHash
         var read = 0
         var allBatches = Set<Int>()
         var latestWeek: ISOWeek?
-        var firstError: PipelineError?
-        var erased: [Int64] = []
+        var heat: [Int: Ciphertext<UInt64>] = [:]
+        var trend: [Int: Ciphertext<UInt64>] = [:]
+        var referenceWeek = UTCTimestamp.now().date.isoWeek
+        let bfv = self.context
+        let window = max(1, batchesInFlight)
+        let probe = batchProbe
         var directoryVersion: String?
         try store.read { db in
-            erased = try ClientErasure.erasedSlots(in: db)
+            let erased = try ClientErasure.erasedSlots(in: db)
             directoryVersion = try DirectoryTimeline.version(in: db)
             let limit = throughSeq ?? Int64.max
+            // `typeof` reads the column's type from the record header, not its (overflow) bytes.
             let cursor = try Row.fetchCursor(
                 db, sql: """
-                    SELECT seq, week, batch, packing, packing_hash, parameters_fingerprint, ciphertext, row_hash
+                    SELECT seq, week, batch, packing, packing_hash, parameters_fingerprint, typeof(ciphertext) AS stored
                     FROM ciphertexts WHERE seq <= ? ORDER BY seq
                     """, arguments: [limit])
             while let row = try cursor.next() {
@@ -157,93 +175,89 @@ public struct Evaluator: Sendable {
                 // Churn feature streams (issue 15) are read by `evaluateFeatures`, not by the heat circuit.
                 if row.lenientText("packing")?.hasPrefix(ChurnFeatureSet.streamPackingPrefix) == true { continue }
                 guard row.lenientText("parameters_fingerprint") == fingerprint else {
-                    firstError = .parameterMismatch(
+                    throw PipelineError.parameterMismatch(
                         source: source, expected: fingerprint, found: row.lenientText("parameters_fingerprint") ?? "?")
-                    return
                 }
                 guard let found = row.lenientText("packing_hash"), found == packingHash,
                       row.lenientText("packing") == HeatPacking.weeklyScore else {
-                    firstError = .configurationMismatch(expected: row.lenientText("packing_hash") ?? "?", found: packingHash)
-                    return
+                    throw PipelineError.configurationMismatch(expected: row.lenientText("packing_hash") ?? "?", found: packingHash)
                 }
                 guard let week = try? ISOWeek(parsing: row.lenientText("week") ?? ""),
                       let batch = row.lenientInteger("batch").map(Int.init), batch >= 0,
-                      let blob = row.lenientBlob("ciphertext") else {
-                    firstError = .malformed(source: source, reason: "a malformed row")
-                    return
+                      let stored = row.lenientText("stored"), stored == "blob" || stored == "text" else {
+                    throw PipelineError.malformed(source: source, reason: "a malformed row")
                 }
                 read += 1
                 lastSeq = seq
-                lastHash = [UInt8](row.lenientBlob("row_hash") ?? Data())
                 allBatches.insert(batch)
                 latestWeek = max(latestWeek ?? week, week)
                 if let shard, !shard.contains(batch: batch) { continue }
-                let ciphertext: Ciphertext<UInt64>
-                do throws(PipelineError) {
-                    ciphertext = try Self.storedCiphertext(blob, context: context, source: source)
-                } catch {
-                    firstError = error
-                    return
-                }
                 deltas[batch, default: [:]][week, default: 0] += 1
-                if var sum = weekly[batch]?[week] {
-                    weekly[batch]?[week] = nil   // keep the sum uniquely referenced while adding in place
-                    Bfv64.add(&sum, ciphertext)
-                    weekly[batch]?[week] = sum
-                } else {
-                    weekly[batch, default: [:]][week] = ciphertext
+                located.append(Located(seq: seq, week: week, batch: batch))
+            }
+            guard read > 0 else { throw PipelineError.noCiphertexts(path: store.path) }
+            if let hash = try Data.fetchOne(db, sql: "SELECT row_hash FROM ciphertexts WHERE seq = ?", arguments: [lastSeq]) {
+                lastHash = [UInt8](hash)
+            } else {
+                lastHash = []
+            }
+            // The store holds whole ISO weeks: heat runs through the last complete week on or before
+            // `asOf` (``StoreHeat/referenceWeek(asOf:)``), exactly as the plaintext store path does.
+            referenceWeek = asOf.map(StoreHeat.referenceWeek(asOf:)) ?? latestWeek ?? referenceWeek
+            // The worst-case noise of every batch's heat and trend must decrypt (exit 69 otherwise),
+            // checked from the metadata before any ciphertext is decoded.
+            let bound = BfvNoiseBound(parameters: bfv.parameters)
+            let noiseLimit = bound.decryptionLimit(level: bound.topLevel)
+            let worst = Self.runNoise(deltas: deltas, configuration: configuration, referenceWeek: referenceWeek, bound: bound)
+                .values.reduce(0.0) { max($0, $1.heat, $1.trend) }
+            guard worst < noiseLimit else {
+                throw PipelineError.noiseBoundExceeded(
+                    preset: bfv.parameters.name, stage: "heat and trend", boundBits: Int(BfvNoiseBound.log2(worst).rounded(.up)),
+                    limitBits: Int(BfvNoiseBound.log2(noiseLimit)))
+            }
+            // Erased clients (issue 27): their slots are multiplied by 0 in every later run.
+            let mask = try ErasedSlotMask(erased: erased, context: bfv)
+            let reference = referenceWeek
+            let blobs = try db.cachedStatement(sql: "SELECT ciphertext FROM ciphertexts WHERE seq = ?")
+            let batchList = deltas.keys.sorted()
+            var windowStart = 0
+            while windowStart < batchList.count {
+                let windowBatches = Array(batchList[windowStart..<min(windowStart + window, batchList.count)])
+                let inWindow = Set(windowBatches)
+                // Sum each week's deltas per batch in `seq` order (the order, hence the bytes, of
+                // the unstreamed evaluation), holding one ciphertext per week of the window's batches.
+                var weekly: [Int: [ISOWeek: Ciphertext<UInt64>]] = [:]
+                for row in located where inWindow.contains(row.batch) {
+                    let source = "\(store.path): ciphertexts row \(row.seq)"
+                    guard let blob = try Data.fetchOne(blobs, arguments: [row.seq]) else {
+                        throw PipelineError.malformed(source: source, reason: "a malformed row")
+                    }
+                    let ciphertext = try Self.storedCiphertext(blob, context: bfv, source: source)
+                    if weekly[row.batch] == nil { probe?.enter() }
+                    if var sum = weekly[row.batch]?[row.week] {
+                        weekly[row.batch]?[row.week] = nil   // keep the sum uniquely referenced while adding in place
+                        Bfv64.add(&sum, ciphertext)
+                        weekly[row.batch]?[row.week] = sum
+                    } else {
+                        weekly[row.batch, default: [:]][row.week] = ciphertext
+                    }
                 }
+                let inputs = windowBatches.map { (weeks: weekly[$0] ?? [:], batch: $0) }
+                weekly = [:]
+                let perBatch = try Self.parallelMap(inputs) { input throws(PipelineError) in
+                    try Self.heatAndTrend(weeks: input.weeks, batch: input.batch, referenceWeek: reference,
+                                          configuration: configuration, mask: mask, context: bfv)
+                }
+                for (index, batch) in windowBatches.enumerated() {
+                    heat[batch] = perBatch[index].heat
+                    trend[batch] = perBatch[index].trend
+                    probe?.leave()
+                }
+                windowStart += window
             }
         }
-        if let firstError { throw firstError }
-        guard read > 0 else { throw PipelineError.noCiphertexts(path: store.path) }
-        let latest = latestWeek
-        // The store holds whole ISO weeks: heat runs through the last complete week on or before
-        // `asOf` (``StoreHeat/referenceWeek(asOf:)``), exactly as the plaintext store path does.
-        let referenceWeek = asOf.map(StoreHeat.referenceWeek(asOf:)) ?? latest ?? UTCTimestamp.now().date.isoWeek
+        let batchList = deltas.keys.sorted()
         let reference = referenceWeek.monday.adding(days: 6)
-        let decay = configuration.decayFactors
-        let trendWeeks = configuration.trendWeeks
-        // The worst-case noise of every batch's heat and trend must decrypt (exit 69 otherwise).
-        let bound = BfvNoiseBound(parameters: context.parameters)
-        let limit = bound.decryptionLimit(level: bound.topLevel)
-        let worst = Self.runNoise(deltas: deltas, configuration: configuration, referenceWeek: referenceWeek, bound: bound)
-            .values.reduce(0.0) { max($0, $1.heat, $1.trend) }
-        guard worst < limit else {
-            throw PipelineError.noiseBoundExceeded(
-                preset: context.parameters.name, stage: "heat and trend", boundBits: Int(BfvNoiseBound.log2(worst).rounded(.up)),
-                limitBits: Int(BfvNoiseBound.log2(limit)))
-        }
-        var heat: [Int: Ciphertext<UInt64>] = [:]
-        var trend: [Int: Ciphertext<UInt64>] = [:]
-        let batchList = weekly.keys.sorted()
-        let bfv = self.context
-        // Erased clients (issue 27): their slots are multiplied by 0 in every later run.
-        let mask = try ErasedSlotMask(erased: erased, context: bfv)
-        let inputs = batchList.map { (weeks: weekly[$0] ?? [:], batch: $0) }
-        let perBatch = try Self.parallelMap(inputs) { input throws(PipelineError) in
-            let weeks = input.weeks
-            var heatSum = try Self.zero(context: bfv, signedness: .unsigned)
-            var trendSum = try Self.zero(context: bfv, signedness: .signed)
-            // Fixed order (ascending weeks), so the bytes never depend on dictionary order.
-            for (week, sum) in weeks.sorted(by: { $0.key < $1.key }) {
-                let age = week.distance(to: referenceWeek)
-                guard age >= 0, age < decay.count else { continue }
-                Self.multiplyAdd(&heatSum, sum, by: decay[age])
-                if age < trendWeeks {
-                    Self.multiplyAdd(&trendSum, sum, by: configuration.decayScale)
-                } else if age < 2 * trendWeeks {
-                    Self.multiplyAdd(&trendSum, sum, by: -configuration.decayScale)
-                }
-            }
-            heatSum = try mask.apply(to: heatSum, batch: input.batch)
-            trendSum = try mask.apply(to: trendSum, batch: input.batch)
-            return (heatSum, trendSum)
-        }
-        for (index, batch) in batchList.enumerated() {
-            heat[batch] = perBatch[index].0
-            trend[batch] = perBatch[index].1
-        }
         var input = SHA256()
         input.update(data: Array("ciphertexts:\(lastSeq):".utf8))
         input.update(data: lastHash)
@@ -329,4 +343,27 @@ extension Evaluator {
             throw .malformed(source: source, reason: "\(error)")
         }
     }
+    /// One batch's heat and trend from its weekly sums (ascending weeks, so the bytes never
+    /// depend on dictionary order), erased slots zeroed.
+    static func heatAndTrend(
+        weeks: [ISOWeek: Ciphertext<UInt64>], batch: Int, referenceWeek: ISOWeek, configuration: HeatConfiguration,
+        mask: ErasedSlotMask, context: BfvContext<UInt64>
+    ) throws(PipelineError) -> (heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>) {
+        let decay = configuration.decayFactors
+        let trendWeeks = configuration.trendWeeks
+        var heatSum = try zero(context: context, signedness: .unsigned)
+        var trendSum = try zero(context: context, signedness: .signed)
+        for (week, sum) in weeks.sorted(by: { $0.key < $1.key }) {
+            let age = week.distance(to: referenceWeek)
+            guard age >= 0, age < decay.count else { continue }
+            multiplyAdd(&heatSum, sum, by: decay[age])
+            if age < trendWeeks {
+                multiplyAdd(&trendSum, sum, by: configuration.decayScale)
+            } else if age < 2 * trendWeeks {
+                multiplyAdd(&trendSum, sum, by: -configuration.decayScale)
+            }
+        }
+        return (try mask.apply(to: heatSum, batch: batch), try mask.apply(to: trendSum, batch: batch))
+    }
 }
+

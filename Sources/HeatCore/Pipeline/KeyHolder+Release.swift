@@ -21,7 +21,8 @@ extension KeyHolder {
     ///   - role: the role released to.
     ///   - manager: for ``ReleaseRole/manager``, the manager's reference (prefix of `M-…`).
     ///   - generatedAt: the document timestamp (default: now).
-    /// - Returns: the results document (mode `encrypted`).
+    /// - Returns: the results document (mode `encrypted`); a manager's release records the manager
+    ///   (``ResultsDocument/manager``) and names it on every client row.
     /// - Throws: ``PipelineError/configurationMismatch(expected:found:)`` (78),
     ///   ``PipelineError/unknownManager(ref:matches:)`` (64), ``PipelineError``, ``StoreError``.
     public func release(
@@ -40,10 +41,23 @@ extension KeyHolder {
         let values = try decrypt(run: run, store: store, manager: managerPseudonym)
         let scores = try Self.scores(values, configuration: configuration, store: store)
         let runNumber = try ComputationLog.runs(in: store).last { $0.kind == "evaluate" && $0.outputHash == run.outputHash }?.seq
-        let document = try PipelineRelease.document(
+        var document = try PipelineRelease.document(
             scores: scores, store: store, configuration: configuration, asOf: run.header.asOf, mode: .encrypted,
             role: role.rawValue, policyName: "pipeline-default", includeGroups: role == .executive,
             includeClients: role == .manager, auditRun: runNumber.map { String($0) }, generatedAt: generatedAt ?? .now())
+        if let managerPseudonym {
+            // Issue 21: a manager's release names its manager, on the document and on every row
+            // (the directory's display reference, as in the executive's manager groups), so
+            // `heatctl serve` hands it to that manager's tokens by the field, whatever the file's name.
+            let managers = Array(Set(try Self.directory(in: store).compactMap { $0.manager }))
+            let ref = Pseudonymizer.displayRefs(for: managers)[managerPseudonym] ?? managerPseudonym.displayRef
+            document.manager = ref
+            document.clients = document.clients?.map { row in
+                var row = row
+                row.manager = ref
+                return row
+            }
+        }
         let output = Hex.encode(SHA256.hash(data: try document.jsonData()))
         var parameters = ["role": role.rawValue, "clients": String(values.count), "asOf": run.header.asOf.description]
         if let managerPseudonym { parameters["manager"] = managerPseudonym.displayRef }

@@ -72,6 +72,10 @@ public enum PipelineBenchmark {
         public var cpuSeconds: Double
         /// Whether the phase counts towards the target (ingestion of the export does not).
         public var counted: Bool
+        /// The process's peak resident memory during this phase in bytes (the kernel's high-water
+        /// mark reset when the phase starts, `/proc/self/clear_refs`), or `nil` where that is
+        /// not available. It includes what earlier phases still hold.
+        public var peakMemoryBytes: Int?
     }
 
     /// The benchmark's result.
@@ -88,8 +92,13 @@ public enum PipelineBenchmark {
         public var targetWallSeconds: Double
         /// CPU seconds of the counted phases.
         public var targetCPUSeconds: Double
-        /// The process's peak resident memory in bytes.
+        /// The process's peak resident memory in bytes: with per-phase peaks, the largest of the
+        /// phases' high-water marks (a lower bound: the kernel updates the mark lazily, and the
+        /// resets also lower what `getrusage` and `/usr/bin/time -v` report); otherwise `VmHWM`.
         public var peakMemoryBytes: Int
+        /// The peak resident memory of the counted phases (encrypt and store append, evaluate,
+        /// aggregates, decrypt and release), or `nil` where per-phase peaks are not available.
+        public var countedPeakMemoryBytes: Int? = nil
         /// Ciphertexts stored.
         public var ciphertexts: Int
         /// Bytes of stored ciphertext blobs.
@@ -129,6 +138,58 @@ public enum PipelineBenchmark {
         return 0
     }
 
+    /// Resets the kernel's peak-resident-set mark to the current resident set (writes `5` to
+    /// `/proc/self/clear_refs`, Linux 4.0 and later), so the next ``peakMemory()`` is the peak
+    /// since now (freed heap the allocator keeps still counts as resident).
+    ///
+    /// - Returns: whether the mark could be reset.
+    static func resetPeakMemory() -> Bool {
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        do {
+            try handle.write(contentsOf: Data("5".utf8))
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Writes the generated bank's interactions export to `url` a few megabytes at a time, as the
+    /// generator streams them (the export is never held in memory whole).
+    ///
+    /// - Parameters:
+    ///   - bank: the generator.
+    ///   - url: the CSV file to write.
+    /// - Returns: the clients and the number of interactions written.
+    /// - Throws: ``PipelineError/malformed(source:reason:)`` naming the file when it cannot be written.
+    static func writeExport(of bank: SyntheticBank, to url: URL) throws -> (clients: [Client], interactions: Int) {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: url.path) else {
+            throw PipelineError.malformed(source: url.path, reason: "the benchmark's export cannot be created")
+        }
+        defer { try? handle.close() }
+        var buffer = [UInt8](SyntheticCSV.interactions([Interaction]()))   // the header line
+        var count = 0
+        var failure: Error?
+        let flushAt = 4 << 20
+        let (clients, _) = bank.streamInteractions { interaction in
+            guard failure == nil else { return }
+            SyntheticCSV.appendRow(interaction, to: &buffer)
+            count += 1
+            if buffer.count >= flushAt {
+                do { try handle.write(contentsOf: buffer) } catch { failure = error }
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        do {
+            if let failure { throw failure }
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw PipelineError.malformed(source: url.path, reason: "the benchmark's export cannot be written: \(error)")
+        }
+        return (clients, count)
+    }
+
     /// Runs the benchmark in `workFolder` (keys, CSV export and stores are written there).
     ///
     /// - Parameters:
@@ -139,29 +200,33 @@ public enum PipelineBenchmark {
     /// - Throws: ``PipelineError``, ``KeyError``, ``StoreError``, ``IngestError``.
     public static func run(options: Options, workFolder: URL, progress: (Phase) -> Void) throws -> Report {
         var phases: [Phase] = []
+        var perPhasePeaks = resetPeakMemory()
         var wall = Date()
         var cpu = cpuSeconds()
         func finish(_ name: String, counted: Bool) {
-            let phase = Phase(name: name, wallSeconds: Date().timeIntervalSince(wall), cpuSeconds: cpuSeconds() - cpu, counted: counted)
+            let phase = Phase(
+                name: name, wallSeconds: Date().timeIntervalSince(wall), cpuSeconds: cpuSeconds() - cpu, counted: counted,
+                peakMemoryBytes: perPhasePeaks ? peakMemory() : nil)
             phases.append(phase)
             progress(phase)
+            perPhasePeaks = perPhasePeaks && resetPeakMemory()
             wall = Date()
             cpu = cpuSeconds()
         }
-        // Generate: the shape (segments and regions reassigned round-robin).
-        var dataset = SyntheticBank(
-            clients: options.clients, managers: options.managers, branches: options.branches, weeks: options.weeks, seed: options.seed
-        ).generate()
-        let branches = Array(Set(dataset.clients.map(\.branch))).sorted()
-        let regionOf = Dictionary(uniqueKeysWithValues: branches.enumerated().map { ($0.element, "region-\($0.offset % max(options.regions, 1))") })
-        for index in dataset.clients.indices {
-            dataset.clients[index].segment = "segment-\(index % max(options.segments, 1))"
-            dataset.clients[index].region = regionOf[dataset.clients[index].branch] ?? "region-0"
-        }
+        // Generate: the shape (segments and regions reassigned round-robin), streamed to
+        // the CSV export.
         let exportURL = workFolder.appending(path: "interactions.csv")
-        try AtomicFile.write(SyntheticCSV.interactions(dataset.interactions), to: exportURL)
-        let generatedInteractions = dataset.interactions.count
-        dataset.interactions = []   // the collector reads the export back; keep one copy in memory
+        let bank = SyntheticBank(
+            clients: options.clients, managers: options.managers, branches: options.branches, weeks: options.weeks, seed: options.seed)
+        let export = try writeExport(of: bank, to: exportURL)
+        var clients = export.clients
+        let generatedInteractions = export.interactions
+        let branches = Array(Set(clients.map(\.branch))).sorted()
+        let regionOf = Dictionary(uniqueKeysWithValues: branches.enumerated().map { ($0.element, "region-\($0.offset % max(options.regions, 1))") })
+        for index in clients.indices {
+            clients[index].segment = "segment-\(index % max(options.segments, 1))"
+            clients[index].region = regionOf[clients[index].branch] ?? "region-0"
+        }
         finish("generate", counted: false)
 
         let keys = workFolder.appending(path: "keys").path
@@ -172,31 +237,34 @@ public enum PipelineBenchmark {
         try KeyRegistry.recordGenerated(generated, in: store)
         finish("keygen", counted: false)
 
-        let read = try InteractionReader().read(contentsOf: exportURL)
-        let interactions = read.records
-        finish("ingest: read the CSV export", counted: false)
-
         let collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector))
         let timed = TimedSink(collector)
         var ingestor = collector.ingestor()
         ingestor.bucketSink = timed
         let collectWall = Date()
         let collectCPU = cpuSeconds()
+        // The export is streamed from the file into the ingestor (never parsed whole).
         _ = try ingestor.ingest(
-            interactions, clients: dataset.clients, into: store, source: .init(name: "interactions.csv", inputHash: String(repeating: "0", count: 64)))
+            clients: clients, into: store, source: .init(name: "interactions.csv", inputHash: String(repeating: "0", count: 64)), strict: false
+        ) { sink in
+            try InteractionReader().stream(contentsOf: exportURL) { try sink($0) }.rejectedRows
+        }
         // Split the collector's run: the sink's share (pack, encrypt, append) counts towards the
         // target; pseudonymising, de-duplicating and bucketing the events is ingestion.
         let (sinkWall, sinkCPU) = timed.elapsed
         wall = collectWall
         cpu = collectCPU
         let ingestPhase = Phase(
-            name: "ingest: pseudonymise, de-duplicate, bucket", wallSeconds: Date().timeIntervalSince(collectWall) - sinkWall,
-            cpuSeconds: cpuSeconds() - collectCPU - sinkCPU, counted: false)
-        let encryptPhase = Phase(name: "encrypt and store append", wallSeconds: sinkWall, cpuSeconds: sinkCPU, counted: true)
+            name: "ingest: read (streamed), pseudonymise, de-duplicate, bucket", wallSeconds: Date().timeIntervalSince(collectWall) - sinkWall,
+            cpuSeconds: cpuSeconds() - collectCPU - sinkCPU, counted: false, peakMemoryBytes: perPhasePeaks ? timed.peakBefore : nil)
+        let encryptPhase = Phase(
+            name: "encrypt and store append", wallSeconds: sinkWall, cpuSeconds: sinkCPU, counted: true,
+            peakMemoryBytes: perPhasePeaks ? peakMemory() : nil)
         for phase in [ingestPhase, encryptPhase] {
             phases.append(phase)
             progress(phase)
         }
+        perPhasePeaks = perPhasePeaks && resetPeakMemory()
         wall = Date()
         cpu = cpuSeconds()
 
@@ -228,11 +296,14 @@ public enum PipelineBenchmark {
         var report = Report(
             options: options, interactions: generatedInteractions, preset: preset.name, phases: phases,
             targetWallSeconds: counted.reduce(0) { $0 + $1.wallSeconds }, targetCPUSeconds: counted.reduce(0) { $0 + $1.cpuSeconds },
-            peakMemoryBytes: peakMemory(), ciphertexts: count, ciphertextBytes: bytes, ciphertextsPerClient: Double(count) / n,
+            peakMemoryBytes: max(peakMemory(), phases.compactMap(\.peakMemoryBytes).max() ?? 0), ciphertexts: count, ciphertextBytes: bytes, ciphertextsPerClient: Double(count) / n,
             bytesPerClient: Double(bytes) / n, evaluationKeyBytes: keySize, groupsReleased: aggregates.header.groups.count,
             aggregatesBytes: aggregates.envelope().serialized().count, aggregatesNoiseBudget: budget,
             processors: ProcessInfo.processInfo.activeProcessorCount)
         report.aggregatesKeySwitches = aggregates.header.keySwitches ?? 0
+        if perPhasePeaks {
+            report.countedPeakMemoryBytes = counted.compactMap(\.peakMemoryBytes).max()
+        }
         return report
     }
 }
@@ -243,8 +314,17 @@ final class TimedSink: IngestionBucketSink, @unchecked Sendable {
     private let lock = NSLock()
     private var wall: Double = 0
     private var cpu: Double = 0
+    private var peak = 0
 
     init(_ inner: any IngestionBucketSink) { self.inner = inner }
+
+    /// The peak resident memory before the (last) sink call started: reading, pseudonymising
+    /// and bucketing; the mark is reset when the sink starts, so the sink's own peak follows.
+    var peakBefore: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return peak
+    }
 
     /// Wall and CPU seconds spent in the wrapped sink.
     var elapsed: (wall: Double, cpu: Double) {
@@ -254,6 +334,11 @@ final class TimedSink: IngestionBucketSink, @unchecked Sendable {
     }
 
     func append(_ buckets: [IngestedBucket], run: Int64, in db: Database) throws -> IngestionBucketSinkResult {
+        let before = PipelineBenchmark.peakMemory()
+        _ = PipelineBenchmark.resetPeakMemory()
+        lock.lock()
+        peak = before
+        lock.unlock()
         let started = Date()
         let startedCPU = PipelineBenchmark.cpuSeconds()
         defer {

@@ -7,8 +7,10 @@ import HeatML
 
 /// The collector's encrypted split bits for a boosted-tree model (envelope kind
 /// `encryptedTreeInputs`, 56): per slot batch one ciphertext per distinct split of the model's
-/// ``TreeSplitPlan``, slot `i` holding 1 when the client in directory slot `batch * N + i` goes
-/// left at that split (0 for right and for an empty slot).
+/// ``TreeSplitPlan``, slot `i` holding 1 when the client at position `batch * N + i` goes left at
+/// that split (0 for right and for an empty slot). The position is the client's rank among the
+/// encoded clients in slot order (``TreeSlotLayout/dense``, what `trees encode` writes) or its
+/// directory slot (bits without a dense ``TreeEncodingCoverage``).
 ///
 /// The collector computes the bits from the features it knows in plaintext at ingestion (client
 /// attributes and the counts of the export), so nothing but ciphertexts and the plan's hash
@@ -101,8 +103,10 @@ public struct EncryptedTreeInputs: Sendable {
     ///   - plan: the split plan of the model (thresholds only).
     ///   - material: the collector's context and public key.
     ///   - coverage: the encoded clients and the directory at encode time
-    ///     (``TreeEncodingCoverage/make(encodedSlots:directory:)``); `nil` leaves the bits unbound
-    ///     and the key holder refuses to release their scores from a store.
+    ///     (``TreeEncodingCoverage/make(encodedSlots:directory:layout:)``); `nil` leaves the bits
+    ///     unbound and the key holder refuses to release their scores from a store. Its
+    ///     ``TreeEncodingCoverage/layout`` places the rows: at their directory slots, or packed
+    ///     in slot order (``TreeSlotLayout/dense``; every row's slot must then be in the record).
     ///   - asOfWeek: the ISO week of the features' reference date, recorded in the header.
     /// - Returns: the encrypted inputs.
     /// - Throws: ``PipelineError/fhe(_:)``.
@@ -111,7 +115,31 @@ public struct EncryptedTreeInputs: Sendable {
         coverage: TreeEncodingCoverage? = nil, asOfWeek: String? = nil
     ) throws(PipelineError) -> EncryptedTreeInputs {
         let n = material.context.degree
-        let vectors = bitVectors(rows: rows, plan: plan, slotsPerBatch: n)
+        var placed = rows
+        if let coverage, coverage.effectiveLayout == .dense {
+            // Each row at its rank among the encoded slots (the key holder maps it back the same way).
+            let position: (Int64) -> Int64?
+            do throws(TreeScoringError) {
+                position = try coverage.positionMap(source: "the tree inputs")
+            } catch {
+                throw .malformed(source: "the tree inputs", reason: error.description)
+            }
+            placed = []
+            placed.reserveCapacity(rows.count)
+            for (slot, row) in rows where slot >= 0 {
+                guard let dense = position(Int64(slot)) else {
+                    throw .malformed(
+                        source: "the tree inputs", reason: "field coverage: directory slot \(slot) of a row is not among the encoded slots")
+                }
+                placed.append((Int(dense), row))
+            }
+            guard Set(placed.map { $0.slot }).count == coverage.clients else {
+                throw .malformed(
+                    source: "the tree inputs",
+                    reason: "field coverage: \(coverage.clients) clients recorded as encoded, \(Set(placed.map { $0.slot }).count) distinct rows given")
+            }
+        }
+        let vectors = bitVectors(rows: placed, plan: plan, slotsPerBatch: n)
         let batchList = vectors.keys.sorted()
         let jobs = batchList.flatMap { vectors[$0] ?? [] }
         let encryptor = BfvEncryptor(publicKey: material.publicKey)
@@ -173,8 +201,8 @@ public struct EncryptedTreeInputs: Sendable {
 }
 
 /// The evaluator's encrypted boosted-tree scores (envelope kind `encryptedTreeScores`, 57): per
-/// slot batch one ciphertext whose slot `i` holds the integer tree score of the client in
-/// directory slot `batch * N + i`. The same type as the logistic scores (``EncryptedScores``) with
+/// slot batch one ciphertext whose slot `i` holds the integer tree score of the client at
+/// position `batch * N + i` of the inputs (``TreeSlotLayout``; the coverage record maps it back). The same type as the logistic scores (``EncryptedScores``) with
 /// its own header, so the key holder decrypts, links and releases it the same way
 /// (``KeyHolder/decrypt(treeScores:store:manager:)``, and `KeyHolder.releaseScores(run:...)`).
 ///
@@ -287,16 +315,23 @@ extension Evaluator {
     /// forms and the base score. Leaf values are public integer multipliers; no slot is ever
     /// decrypted or compared here, so the evaluator never learns which branch a client took.
     ///
+    /// The independent work runs in child tasks of one structured task group, at most `tasks` at
+    /// a time: first every (batch, bit pair) product of every batch, then every (batch, chunk of
+    /// level-2 products), then each batch's sum and relinearization. Chunks have a fixed size and
+    /// results are placed by index, so the output is the same bytes for any `tasks`.
+    ///
     /// - Parameters:
     ///   - inputs: the collector's encrypted bits.
     ///   - model: the integer model (its plan must be the one the bits were encoded with).
     ///   - relinearizationKey: the evaluation key for ciphertext products.
+    ///   - tasks: the most child tasks running at once (`nil`: one per active processor).
     /// - Returns: the encrypted scores.
     /// - Throws: ``TreeScoringError/parametersTooSmall(preset:reason:fitting:)`` (exit 69),
     ///   ``TreeScoringError/inputMismatch(source:field:reason:)`` (exit 65), ``PipelineError/fhe(_:)``.
     public func score(
-        trees inputs: EncryptedTreeInputs, model: EncryptedTreeModel, relinearizationKey: BfvRelinearizationKey<UInt64>
-    ) throws -> EncryptedTreeScoreRun {
+        trees inputs: EncryptedTreeInputs, model: EncryptedTreeModel, relinearizationKey: BfvRelinearizationKey<UInt64>,
+        tasks: Int? = nil
+    ) async throws -> EncryptedTreeScoreRun {
         try model.check(parameters: context.parameters)
         guard inputs.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the tree inputs", expected: context.fingerprint.hex, found: inputs.header.parametersFingerprint)
@@ -308,14 +343,18 @@ extension Evaluator {
         let circuit = TreeCircuit(model: model)
         let bfv = context
         let batchList = inputs.header.batches
-        var scores: [Int: Ciphertext<UInt64>] = [:]
+        var bitsByBatch: [[Ciphertext<UInt64>]] = []
         for batch in batchList {
             guard let bits = inputs.batches[batch], bits.count == model.plan.splits.count else {
                 throw TreeScoringError.inputMismatch(
                     source: "the tree inputs", field: "batches[\(batch)]", reason: "expected \(model.plan.splits.count) split ciphertexts")
             }
-            scores[batch] = try Self.treeScore(bits: bits, circuit: circuit, context: bfv, key: relinearizationKey)
+            bitsByBatch.append(bits)
         }
+        let perBatch = try await Self.treeScores(
+            bits: bitsByBatch, circuit: circuit, context: bfv, key: relinearizationKey, tasks: tasks ?? BoundedTaskGroup.defaultTasks)
+        var scores: [Int: Ciphertext<UInt64>] = [:]
+        for (index, batch) in batchList.enumerated() { scores[batch] = perBatch[index] }
         var hash = SHA256()
         hash.update(data: inputs.payload())
         let depth = circuit.products.isEmpty ? (circuit.pairs.isEmpty ? 0 : 1) : 2
@@ -327,7 +366,7 @@ extension Evaluator {
         return EncryptedTreeScoreRun(header: header, scores: scores)
     }
 
-    /// Scores the trees (``score(trees:model:relinearizationKey:)``) and logs the run (computation
+    /// Scores the trees (``score(trees:model:relinearizationKey:tasks:)``) and logs the run (computation
     /// log and audit log, kind `score.trees`, role `evaluator`) with its input and output hashes.
     /// The log entry is written only if the store's client directory, read inside the same write
     /// transaction, is still the one the collector encoded the bits against.
@@ -338,18 +377,19 @@ extension Evaluator {
     ///   - relinearizationKey: the evaluation key.
     ///   - store: the store the bits were encoded against.
     ///   - source: the inputs file, for messages.
+    ///   - tasks: the most child tasks running at once (``score(trees:model:relinearizationKey:tasks:)``).
     /// - Returns: the scores and their number in the computation log.
     /// - Throws: ``TreeScoringError/staleDirectory(source:encodedOn:now:)`` (exit 65) when clients
-    ///   were ingested or removed since `trees encode`; as ``score(trees:model:relinearizationKey:)``;
+    ///   were ingested or removed since `trees encode`; as ``score(trees:model:relinearizationKey:tasks:)``;
     ///   ``StoreError``.
     public func scoreAndRecord(
         trees inputs: EncryptedTreeInputs, model: EncryptedTreeModel, relinearizationKey: BfvRelinearizationKey<UInt64>,
-        store: HeatStore, source: String
-    ) throws -> (run: EncryptedTreeScoreRun, number: Int64) {
+        store: HeatStore, source: String, tasks: Int? = nil
+    ) async throws -> (run: EncryptedTreeScoreRun, number: Int64) {
         let started = UTCTimestamp.now()
         // Erased clients (issue 27) are zeroed before the run is recorded, so the logged output hash is the file's.
-        let run = try zeroingErasedSlots(
-            of: score(trees: inputs, model: model, relinearizationKey: relinearizationKey), store: store)
+        let scored = try await score(trees: inputs, model: model, relinearizationKey: relinearizationKey, tasks: tasks)
+        let run = try zeroingErasedSlots(of: scored, store: store)
         let number = try ComputationLog.record(
             ComputationRun(
                 startedAt: started, finishedAt: .now(), kind: "score.trees", inputHash: run.header.inputHash, outputHash: run.outputHash,
@@ -367,36 +407,47 @@ extension Evaluator {
         return (run, number)
     }
 
-    /// One batch of the circuit, on all cores (pairs in parallel, then level-2 products in chunks).
-    static func treeScore(
-        bits: [Ciphertext<UInt64>], circuit: TreeCircuit, context bfv: BfvContext<UInt64>, key: BfvRelinearizationKey<UInt64>
-    ) throws(PipelineError) -> Ciphertext<UInt64> {
-        // Level 1: every bit pair, relinearized (shared by all forms that use it).
+    /// Level-2 products per chunk: a fixed size, so the work items (and the summation order
+    /// within a chunk) do not depend on the number of tasks.
+    static let treeProductChunk = 8
+
+    /// The circuit on every batch, as three rounds of independent child tasks of one task group
+    /// each (``BoundedTaskGroup``): (1) every (batch, bit pair) product, relinearized; (2) every
+    /// (batch, chunk of ``treeProductChunk`` level-2 products), summed as three-polynomial
+    /// ciphertexts; (3) per batch, the chunks' sum plus the linear form, relinearized once.
+    ///
+    /// - Returns: one score ciphertext per batch, in the order of `bits`.
+    static func treeScores(
+        bits: [[Ciphertext<UInt64>]], circuit: TreeCircuit, context bfv: BfvContext<UInt64>, key: BfvRelinearizationKey<UInt64>,
+        tasks: Int
+    ) async throws -> [Ciphertext<UInt64>] {
+        // (1) Level 1: every bit pair of every batch (shared by all forms that use it).
         let pairList = circuit.pairs
-        let pairProducts = try parallelMap(pairList) { (operand: TreeOperand) throws(PipelineError) -> Ciphertext<UInt64> in
-            guard case let .pair(i, j) = operand else { throw .malformed(source: "the tree circuit", reason: "a non-pair operand") }
-            do throws(FHEError) {
-                return try Bfv64.multiply(bits[i], bits[j], relinearizingWith: key)
-            } catch {
-                throw .fhe(error)
+        var pairJobs: [(batch: Int, i: Int, j: Int)] = []
+        for batch in bits.indices {
+            for operand in pairList {
+                guard case let .pair(i, j) = operand else { throw PipelineError.malformed(source: "the tree circuit", reason: "a non-pair operand") }
+                pairJobs.append((batch, i, j))
             }
         }
-        let pairs = Dictionary(uniqueKeysWithValues: zip(pairList, pairProducts))
-        let operands = TreeOperands(bits: bits, pairs: pairs, context: bfv)
-        // Level 2: chunks of prefix x suffix products, each chunk summed as three-polynomial ciphertexts.
-        let chunkCount = max(1, min(circuit.products.count, 2 * ProcessInfo.processInfo.activeProcessorCount))
-        let chunks: [[(TreeAffine, TreeAffine)]] = (0..<chunkCount).map { c in
-            stride(from: c, to: circuit.products.count, by: chunkCount).map { circuit.products[$0] }
+        let pairProducts = try await BoundedTaskGroup.map(pairJobs, tasks: tasks) { job in
+            try Bfv64.multiply(bits[job.batch][job.i], bits[job.batch][job.j], relinearizingWith: key)
         }
-        let partials = try parallelMap(chunks.map(TreeProductChunk.init)) { (chunk: TreeProductChunk) throws(PipelineError) -> Ciphertext<UInt64>? in
+        let operands = bits.indices.map { batch in
+            TreeOperands(
+                bits: bits[batch],
+                pairs: Dictionary(uniqueKeysWithValues: zip(pairList, pairProducts[(batch * pairList.count)..<((batch + 1) * pairList.count)])),
+                context: bfv)
+        }
+        // (2) Level 2: fixed-size chunks of prefix x suffix products of every batch.
+        let chunkStarts = Array(stride(from: 0, to: circuit.products.count, by: Self.treeProductChunk))
+        let chunkJobs = bits.indices.flatMap { batch in chunkStarts.map { (batch: batch, start: $0) } }
+        let products = circuit.products
+        let partials = try await BoundedTaskGroup.map(chunkJobs, tasks: tasks) { job -> Ciphertext<UInt64> in
+            let operands = operands[job.batch]
             var sum: Ciphertext<UInt64>?
-            for (prefix, suffix) in chunk.products {
-                let product: Ciphertext<UInt64>
-                do throws(FHEError) {
-                    product = try Bfv64.multiply(try operands.materialize(prefix), try operands.materialize(suffix))
-                } catch {
-                    throw .fhe(error)
-                }
+            for (prefix, suffix) in products[job.start..<min(job.start + Self.treeProductChunk, products.count)] {
+                let product = try Bfv64.multiply(try operands.materialize(prefix), try operands.materialize(suffix))
                 if var running = sum {
                     sum = nil
                     Bfv64.add(&running, product)
@@ -405,37 +456,24 @@ extension Evaluator {
                     sum = product
                 }
             }
+            guard let sum else { throw PipelineError.malformed(source: "the tree circuit", reason: "an empty chunk of products") }
             return sum
         }
-        var total: Ciphertext<UInt64>?
-        for partial in partials {
-            guard let partial else { continue }
-            if var running = total {
-                total = nil
-                Bfv64.add(&running, partial)
-                total = running
-            } else {
-                total = partial
-            }
-        }
-        do throws(FHEError) {
-            let linear = try operands.materialize(circuit.linear)
-            guard var quadratic = total else { return linear }
+        // (3) Per batch: the chunks in order, the linear form, one relinearization.
+        let chunksPerBatch = chunkStarts.count
+        return try await BoundedTaskGroup.map(Array(bits.indices), tasks: tasks) { batch -> Ciphertext<UInt64> in
+            let linear = try operands[batch].materialize(circuit.linear)
+            let mine = partials[(batch * chunksPerBatch)..<((batch + 1) * chunksPerBatch)]
+            guard var quadratic = mine.first else { return linear }
+            for partial in mine.dropFirst() { Bfv64.add(&quadratic, partial) }
             Bfv64.add(&quadratic, linear)   // adds into the first two polynomials
             return try Bfv64.relinearized(quadratic, using: key)
-        } catch {
-            throw .fhe(error)
         }
     }
 }
 
-/// A chunk of level-2 products (a Sendable box for the parallel map).
-struct TreeProductChunk: @unchecked Sendable {
-    var products: [(TreeAffine, TreeAffine)]
-}
-
 /// The bit ciphertexts and their pair products of one batch, turning affine forms into ciphertexts.
-struct TreeOperands: @unchecked Sendable {
+struct TreeOperands: Sendable {
     let bits: [Ciphertext<UInt64>]
     let pairs: [TreeOperand: Ciphertext<UInt64>]
     let context: BfvContext<UInt64>
@@ -506,18 +544,23 @@ extension KeyHolder {
     /// - Returns: the integer score of each slot that has a ciphertext (a slot of a batch the
     ///   collector encoded nothing in gets no score, never the base score).
     /// - Throws: ``PipelineError``.
-    func decrypt(treeScores run: EncryptedTreeScoreRun, slots: [Int]) throws(PipelineError) -> [Int: Int] {
+    func decrypt(treeScores run: EncryptedTreeScoreRun, slots: [Int]) throws -> [Int: Int] {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
-            throw .parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
+            throw PipelineError.parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        // Directory slot -> position in the ciphertexts (the slot itself without a dense record).
+        var position: (Int64) -> Int64? = { $0 }
+        if let coverage = run.header.coverage, coverage.effectiveLayout == .dense {
+            position = try coverage.positionMap(source: "the tree scores")
+        }
+        let placed = slots.compactMap { slot in position(Int64(slot)).map { (slot: slot, at: Int($0)) } }
         let n = context.degree
         var result: [Int: Int] = [:]
-        for batch in Set(slots.map { $0 / n }).sorted() {
-            let members = slots.filter { $0 / n == batch }
+        for batch in Set(placed.map { $0.at / n }).sorted() {
             guard let ciphertext = run.scores[batch] else { continue }
             let values = try decryptSlots(ciphertext, mask: nil, signed: true)
             slotObserver?(values)
-            for slot in members { result[slot] = Int(values[slot % n]) }
+            for member in placed where member.at / n == batch { result[member.slot] = Int(values[member.at % n]) }
         }
         return result
     }
@@ -545,7 +588,18 @@ extension KeyHolder {
         // One read of the directory: the coverage is checked against the rows decrypted.
         let (directory, encoded) = try run.checkCoverage(of: store, source: "the tree scores")
         let clients = directory.filter { encoded.contains($0.slot) && (manager == nil || $0.manager == manager) }
-        return try decryptScores(run.scores, clients: clients.map { ($0.client, $0.slot) }, masked: manager != nil) { batch, _ in
+        // The checked record maps each encoded slot to its position (dense or directory layout).
+        let position = try run.coverageRecord(source: "the tree scores").positionMap(source: "the tree scores")
+        var positions: [Int64: Int64] = [:]
+        for client in clients {
+            guard let at = position(client.slot) else {
+                throw TreeScoringError.coverageMismatch(source: "the tree scores", reason: "field coverage.slotRanges: an encoded slot has no position")
+            }
+            positions[client.slot] = at
+        }
+        return try decryptScores(
+            run.scores, clients: clients.map { ($0.client, $0.slot) }, masked: manager != nil, position: { positions[$0] ?? -1 }
+        ) { batch, _ in
             throw TreeScoringError.coverageMismatch(
                 source: "the tree scores", reason: "field batches: batch \(batch) holds encoded clients but has no score ciphertext")
         }
@@ -554,8 +608,9 @@ extension KeyHolder {
 
 extension EncryptedTreeInputs {
     /// The collector's whole step for a client file and an export: the features it knows
-    /// (``CollectorTreeFeatures``), transformed by the plan, each client placed in its directory
-    /// slot (clients not yet in the store's directory are skipped and counted), encrypted.
+    /// (``CollectorTreeFeatures``), transformed by the plan, the clients of the store's directory
+    /// packed in slot order (``TreeSlotLayout/dense``: 8,192 clients fill one batch of an
+    /// 8,192-slot ring; clients not yet in the directory are skipped and counted), encrypted.
     ///
     /// - Parameters:
     ///   - clients: the client file.
@@ -586,7 +641,8 @@ extension EncryptedTreeInputs {
             }
             rows.append((slot, matrix.row(index)))
         }
-        let coverage = TreeEncodingCoverage.make(encodedSlots: rows.map { Int64($0.slot) }, directory: directory.map { ($0.client, $0.slot) })
+        let coverage = TreeEncodingCoverage.make(
+            encodedSlots: rows.map { Int64($0.slot) }, directory: directory.map { ($0.client, $0.slot) }, layout: .dense)
         let inputs = try encrypt(rows: rows, plan: plan, material: material, coverage: coverage, asOfWeek: ISOWeek(containing: asOf).description)
         return (inputs, skipped)
     }
@@ -622,6 +678,26 @@ extension KeyHolder {
     }
 }
 
+/// Where the collector places each encoded client in the slots of its tree-input ciphertexts
+/// (recorded in ``TreeEncodingCoverage/layout``; the evaluator's scores keep the placement).
+///
+/// The directory layout wastes slots: the hierarchy slot layout pads every manager's block, so
+/// 8,192 clients can spread over two 8,192-slot batches and the circuit runs twice. The dense
+/// layout packs the encoded clients, in directory-slot order, into `ceil(clients / N)` batches.
+///
+/// ```swift
+/// let coverage = TreeEncodingCoverage.make(encodedSlots: slots, directory: entries, layout: .dense)
+/// let position = try coverage.positionMap(source: "bits.heat")
+/// position(slots.min()!)   // 0
+/// ```
+public enum TreeSlotLayout: String, Sendable, Codable, Equatable {
+    /// Slot `i` of batch `b` holds the client in directory slot `b * N + i` (the heat runs' layout).
+    case directorySlots
+    /// Position `d` (slot `d % N` of batch `d / N`) holds the `d`-th encoded client in directory
+    /// slot order, with no gaps (``TreeEncodingCoverage/positionMap(source:)``).
+    case dense
+}
+
 /// Which clients the collector encoded in a set of tree inputs, and the client directory it
 /// encoded them against (issue 15 item 3). `trees encode` writes it into the inputs' header, the
 /// evaluator copies it into the scores' header, and the key holder checks it before releasing a
@@ -649,9 +725,24 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
     public var digest: String
     /// The client directory when the bits were encoded.
     public var directory: DirectorySnapshot
+    /// Where each encoded client sits in the ciphertexts (``TreeSlotLayout``); `nil` in records
+    /// written before the dense layout, which used the directory slots.
+    public var layout: TreeSlotLayout? = nil
 
-    /// The encoded clients' digest domain.
+    /// The layout in effect (``TreeSlotLayout/directorySlots`` when the record names none).
+    public var effectiveLayout: TreeSlotLayout { layout ?? .directorySlots }
+
+    /// The encoded clients' digest domain (directory layout).
     static let domain = "customerheat.tree-coverage/1"
+    /// The digest domain of a dense record: the layout is bound into the digest, so a record
+    /// whose `layout` was dropped (an evaluator that predates the field re-encodes the header
+    /// without it) or flipped no longer matches the directory and is refused.
+    static let denseDomain = "customerheat.tree-coverage/2\nlayout:dense"
+
+    /// The digest domain of a layout.
+    static func domain(of layout: TreeSlotLayout) -> String {
+        layout == .dense ? denseDomain : domain
+    }
 
     /// Creates a record.
     ///
@@ -661,12 +752,16 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
     ///   - slotRanges: the encoded slots as closed ranges.
     ///   - digest: the encoded clients' digest.
     ///   - directory: the directory's snapshot at encode time.
-    public init(clients: Int, highestSlot: Int64, slotRanges: [[Int64]], digest: String, directory: DirectorySnapshot) {
+    ///   - layout: where the encoded clients sit in the ciphertexts (`nil`: the directory slots).
+    public init(
+        clients: Int, highestSlot: Int64, slotRanges: [[Int64]], digest: String, directory: DirectorySnapshot, layout: TreeSlotLayout? = nil
+    ) {
         self.clients = clients
         self.highestSlot = highestSlot
         self.slotRanges = slotRanges
         self.digest = digest
         self.directory = directory
+        self.layout = layout
     }
 
     /// The record for the encoded slots of a directory.
@@ -674,10 +769,14 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
     /// - Parameters:
     ///   - encodedSlots: the slots the collector encoded (each in `directory`).
     ///   - directory: the store's directory at encode time (pseudonym and slot per client).
+    ///   - layout: where the collector places the encoded clients (default: their directory
+    ///     slots; `trees encode` uses ``TreeSlotLayout/dense``).
     /// - Returns: the record.
-    public static func make(encodedSlots: [Int64], directory: [(client: Pseudonym, slot: Int64)]) -> TreeEncodingCoverage {
+    public static func make(
+        encodedSlots: [Int64], directory: [(client: Pseudonym, slot: Int64)], layout: TreeSlotLayout = .directorySlots
+    ) -> TreeEncodingCoverage {
         let slots = Set(encodedSlots)
-        let encoded = SlotLayoutDigest.digest(directory.filter { slots.contains($0.slot) }, domain: domain)
+        let encoded = SlotLayoutDigest.digest(directory.filter { slots.contains($0.slot) }, domain: Self.domain(of: layout))
         var ranges: [[Int64]] = []
         for slot in slots.sorted() {
             if let last = ranges.last, last[1] == slot - 1 {
@@ -688,7 +787,50 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
         }
         return TreeEncodingCoverage(
             clients: encoded.clients, highestSlot: encoded.highestSlot, slotRanges: ranges, digest: encoded.digest,
-            directory: DirectorySnapshot(entries: directory))
+            directory: DirectorySnapshot(entries: directory), layout: layout == .directorySlots ? nil : layout)
+    }
+
+    /// The map from an encoded client's directory slot to its position in the ciphertexts
+    /// (batch `position / N`, slot `position % N`): the slot itself in the directory layout;
+    /// in the dense layout the slot's rank among the encoded slots (``slotRanges`` read in
+    /// order), so position `d` holds the `d`-th encoded client in slot order. The map returns
+    /// `nil` for a slot that was not encoded. Built once in O(ranges); each lookup is a binary
+    /// search.
+    ///
+    /// - Parameter source: the inputs or scores file, for messages.
+    /// - Returns: the map.
+    /// - Throws: ``TreeScoringError/coverageMismatch(source:reason:)`` (exit 65) when
+    ///   ``slotRanges`` are not ascending disjoint pairs (an altered record).
+    public func positionMap(source: String) throws(TreeScoringError) -> @Sendable (Int64) -> Int64? {
+        var previous: Int64 = -1
+        var starts: [Int64] = []
+        starts.reserveCapacity(slotRanges.count)
+        var covered: Int64 = 0
+        for range in slotRanges {
+            guard range.count == 2, range[0] > previous, range[0] <= range[1] else {
+                throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: not ascending disjoint ranges of two slots")
+            }
+            starts.append(covered)
+            let (width, overflow) = (range[1] - range[0]).addingReportingOverflow(1)
+            guard !overflow, covered <= Int64.max - width else {
+                throw .coverageMismatch(source: source, reason: "field coverage.slotRanges: more slots than can be counted")
+            }
+            covered += width
+            previous = range[1]
+        }
+        let ranges = slotRanges
+        let offsets = starts
+        let dense = effectiveLayout == .dense
+        return { slot in
+            var low = 0
+            var high = ranges.count
+            while low < high {   // the first range starting after `slot`
+                let middle = low + (high - low) / 2
+                if ranges[middle][0] <= slot { low = middle + 1 } else { high = middle }
+            }
+            guard low > 0, slot <= ranges[low - 1][1] else { return nil }
+            return dense ? offsets[low - 1] + (slot - ranges[low - 1][0]) : slot
+        }
     }
 
     /// Checks the record against a directory snapshot: the store's directory must be the one
@@ -748,7 +890,7 @@ public struct TreeEncodingCoverage: Sendable, Codable, Equatable {
         let encoded = entries.filter { Self.slot($0.slot, isIn: slotRanges) }
         let slots = Set(encoded.map(\.slot))
         guard slots.count == clients, encoded.count == clients, (slots.max() ?? -1) == highestSlot,
-              SlotLayoutDigest.digest(encoded, domain: Self.domain).digest == digest else {
+              SlotLayoutDigest.digest(encoded, domain: Self.domain(of: effectiveLayout)).digest == digest else {
             throw .coverageMismatch(
                 source: source, reason: "field coverage: \(clients) clients recorded as encoded, \(encoded.count) of the directory's slots match the record")
         }

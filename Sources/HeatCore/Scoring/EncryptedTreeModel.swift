@@ -400,7 +400,7 @@ public struct EncryptedTreeModel: Sendable, Codable, Equatable {
 }
 
 /// An operand of the tree circuit: a split bit or the product of two split bits.
-enum TreeOperand: Hashable, Comparable {
+enum TreeOperand: Hashable, Comparable, Sendable {
     case bit(Int)
     case pair(Int, Int)
 
@@ -416,7 +416,7 @@ enum TreeOperand: Hashable, Comparable {
 
 /// `constant + Σ coefficient * operand` with integer coefficients: a product of at most two
 /// literals, or a leaf-value-weighted sum of such products.
-struct TreeAffine: Equatable {
+struct TreeAffine: Equatable, Sendable {
     var constant: Int64 = 0
     var terms: [TreeOperand: Int64] = [:]
 
@@ -484,7 +484,7 @@ extension UInt64 {
 /// evaluator multiplies the prefix once by `Σ value * suffix`: a full depth-4 tree costs 2 + 8
 /// level-1 products (shared between trees that reuse a split pair) and 4 level-2 products.
 /// Leaves at depth 2 or less (no suffix) only add a linear form.
-struct TreeCircuit {
+struct TreeCircuit: Sendable {
     /// Distinct bit pairs `(i, j)`, `i < j`, sorted.
     var pairs: [TreeOperand]
     /// `(prefix, weighted suffix sum)` pairs multiplied at level 2.

@@ -15,14 +15,43 @@ extension AuditAction {
     public static let scoreReleaseView = "scores"
 }
 
+/// A scores header whose files the key holder can release (``KeyHolder/releaseScores(run:store:policy:role:manager:bandCuts:kinds:epsilon:now:)``):
+/// logistic scores (``LogisticScoresHeader``) and boosted-tree scores (``TreeScoresHeader``).
+/// Each says what the one release path needs of its files (``ScoresToRelease``: the link, the
+/// features, which clients to decrypt and the directory re-check inside the release's write).
+///
+/// ```swift
+/// let release = try keyHolder.releaseScores(run: treeScores, store: store, policy: policy, role: "executive")
+/// ```
+public protocol ReleasableScoresHeader: EncryptedScoresHeader {
+    /// What the release needs of `run`, decrypted by `keyHolder` from `store` (made inside HeatCore only).
+    static func releasable(_ run: EncryptedScores<Self>, keyHolder: KeyHolder, store: HeatStore) -> ScoresToRelease
+}
+
+extension LogisticScoresHeader: ReleasableScoresHeader {
+    /// Logistic scores: every client of the directory, re-checked against the scores' snapshot.
+    public static func releasable(_ run: EncryptedScoreRun, keyHolder: KeyHolder, store: HeatStore) -> ScoresToRelease {
+        .logistic(run, keyHolder: keyHolder, store: store)
+    }
+}
+
+extension TreeScoresHeader: ReleasableScoresHeader {
+    /// Boosted-tree scores: the encoded clients only (``TreeEncodingCoverage``), re-checked
+    /// against the collector's record of the directory.
+    public static func releasable(_ run: EncryptedTreeScoreRun, keyHolder: KeyHolder, store: HeatStore) -> ScoresToRelease {
+        .trees(run, keyHolder: keyHolder, store: store)
+    }
+}
+
 extension KeyHolder {
-    /// Decrypts the scores and releases what the policy allows the role, recording the release in
-    /// the store like every other release (``StoreRelease``): noise from the system CSPRNG.
+    /// Decrypts the scores (logistic or boosted trees) and releases what the policy allows the
+    /// role, recording the release in the store like every other release (``StoreRelease``):
+    /// noise from the system CSPRNG.
     ///
     /// See ``releaseScores(run:store:policy:role:manager:bandCuts:kinds:epsilon:now:using:)``.
     ///
     /// - Parameters:
-    ///   - run: the evaluator's scores.
+    ///   - run: the evaluator's scores (``EncryptedScoreRun`` or ``EncryptedTreeScoreRun``).
     ///   - store: the store (client directory, audit log, release ledger).
     ///   - policy: the release policy.
     ///   - role: the requesting role.
@@ -33,9 +62,9 @@ extension KeyHolder {
     ///     role's default epsilon, if any).
     ///   - now: the release time (its UTC month is the budget's month; default: now).
     /// - Returns: the release (with ``ScoreRelease/auditRun`` set).
-    /// - Throws: as the generic overload.
-    public func releaseScores(
-        run: EncryptedScoreRun, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
+    /// - Throws: as the overload with a generator.
+    public func releaseScores<Header: ReleasableScoresHeader>(
+        run: EncryptedScores<Header>, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
         bandCuts: [Double] = ScoreRelease.defaultCuts, kinds: [GroupSummary.Kind]? = nil, epsilon: Double? = nil,
         now: UTCTimestamp? = nil
     ) throws -> ScoreRelease {
@@ -44,22 +73,26 @@ extension KeyHolder {
                                  kinds: kinds, epsilon: epsilon, now: now, using: &generator)
     }
 
-    /// Decrypts the scores and releases what the policy allows the role, drawing noise from
-    /// `generator` (tests pass a seeded generator).
+    /// Decrypts the scores (logistic or boosted trees) and releases what the policy allows the
+    /// role, drawing noise from `generator` (tests pass a seeded generator).
     ///
     /// Band counts go through the same checks as every other release to the role: groups under
     /// `minGroupSize` are withheld; each group is checked by the release's ``DifferencingGuard``
-    /// against every group released to the role before (score bands, `heatctl release`, the
-    /// risk portfolio, across kinds) and earlier in this release, and withheld (policy
-    /// `differencing: suppress`) or refused (`refuse`, exit 77) when subtraction would isolate
-    /// fewer than `k` clients. A role whose policy gives it a differential-privacy budget gets
-    /// noisy band counts when it asks for an epsilon (or has a default one; a role with
-    /// `required: true` always does): two-sided geometric noise per band count, the epsilon split
-    /// evenly over the group kinds (each kind's band counts partition the clients, so one client
-    /// changes one count per kind), the per-release maximum and the monthly budget checked
-    /// against the epsilon already spent this month by every release to the role. Noisy counts are
-    /// not checked for differencing (the noise protects them) but identical groups are still
+    /// against every group released to the role before (score bands of either model kind,
+    /// `heatctl release`, the risk portfolio, across kinds) and earlier in this release, and
+    /// withheld (policy `differencing: suppress`) or refused (`refuse`, exit 77) when subtraction
+    /// would isolate fewer than `k` clients. A role whose policy gives it a differential-privacy
+    /// budget gets noisy band counts when it asks for an epsilon (or has a default one; a role
+    /// with `required: true` always does): two-sided geometric noise per band count, the epsilon
+    /// split evenly over the group kinds (each kind's band counts partition the clients, so one
+    /// client changes one count per kind), the per-release maximum and the monthly budget checked
+    /// against the epsilon already spent this month by every release to the role. Noisy counts
+    /// are not checked for differencing (the noise protects them) but identical groups are still
     /// released once.
+    ///
+    /// Boosted-tree scores decrypt only the clients the collector encoded
+    /// (``TreeEncodingCoverage``); their release's ``ScoreRelease/modelKind`` is `gbdt` and its
+    /// ``ScoreRelease/features`` are the plan's columns.
     ///
     /// The release is recorded in one transaction: an audit entry `release` (`view` = `scores`,
     /// role, policy hash, epsilon, month's spending, the SHA-256 of ``ScoreRelease/jsonData()``
@@ -83,71 +116,16 @@ extension KeyHolder {
     ///   asks for its own clients without `manager`, asks for a kind it may not receive, requires
     ///   noise without a budget, exceeds its epsilon limits, or (`differencing: refuse`) a group
     ///   could be subtracted; ``ScoringError/staleDirectory(source:reason:)`` (exit 65) when
-    ///   clients were ingested after the scores were computed; ``PipelineError``, ``StoreError``.
-    public func releaseScores<G: RandomNumberGenerator>(
-        run: EncryptedScoreRun, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
+    ///   clients were ingested after logistic scores were computed; ``TreeScoringError`` (exit 65)
+    ///   when tree scores carry no coverage record, another model's plan, or the directory changed
+    ///   since `trees encode`; ``PipelineError``, ``StoreError``.
+    public func releaseScores<Header: ReleasableScoresHeader, G: RandomNumberGenerator>(
+        run: EncryptedScores<Header>, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
         bandCuts: [Double] = ScoreRelease.defaultCuts, kinds: [GroupSummary.Kind]? = nil, epsilon: Double? = nil,
         now: UTCTimestamp? = nil, using generator: inout G
     ) throws -> ScoreRelease {
-        return try release(.logistic(run, keyHolder: self, store: store), store: store, policy: policy, role: role, manager: manager, bandCuts: bandCuts, kinds: kinds,
-                           epsilon: epsilon, now: now, using: &generator)
-    }
-
-    /// Decrypts boosted-tree scores and releases what the policy allows the role, exactly as
-    /// for logistic scores (``releaseScores(run:store:policy:role:manager:bandCuts:kinds:epsilon:now:using:)``):
-    /// per-client scores to roles allowed them, score-band counts per group otherwise, through
-    /// the same minimum group size, ``DifferencingGuard``, noise, audit entry and release ledger.
-    /// Only the clients the collector encoded are decrypted (``TreeEncodingCoverage``); the
-    /// release's ``ScoreRelease/modelKind`` is `gbdt` and its ``ScoreRelease/features`` are the
-    /// plan's columns. Noise from the system CSPRNG.
-    ///
-    /// - Parameters:
-    ///   - run: the evaluator's tree scores.
-    ///   - store: the store.
-    ///   - policy: the release policy.
-    ///   - role: the requesting role.
-    ///   - manager: for a role with `clients: own`, the manager whose clients are released.
-    ///   - bandCuts: two ascending probability cut points.
-    ///   - kinds: the group kinds to release (default: every kind the role may receive).
-    ///   - epsilon: the epsilon to spend (default: the role's default epsilon).
-    ///   - now: the release time.
-    /// - Returns: the release.
-    /// - Throws: as the logistic release; ``TreeScoringError`` (exit 65) when the scores carry no
-    ///   coverage record, another model's plan, or the directory changed since `trees encode`.
-    public func releaseScores(
-        run: EncryptedTreeScoreRun, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
-        bandCuts: [Double] = ScoreRelease.defaultCuts, kinds: [GroupSummary.Kind]? = nil, epsilon: Double? = nil,
-        now: UTCTimestamp? = nil
-    ) throws -> ScoreRelease {
-        var generator = SystemRandomNumberGenerator()
-        return try releaseScores(run: run, store: store, policy: policy, role: role, manager: manager, bandCuts: bandCuts,
-                                 kinds: kinds, epsilon: epsilon, now: now, using: &generator)
-    }
-
-    /// The tree-score release drawing noise from `generator` (tests pass a seeded generator).
-    ///
-    /// See the overload without a generator.
-    ///
-    /// - Parameters:
-    ///   - run: the evaluator's tree scores.
-    ///   - store: the store.
-    ///   - policy: the release policy.
-    ///   - role: the requesting role.
-    ///   - manager: for a role with `clients: own`, the manager whose clients are released.
-    ///   - bandCuts: two ascending probability cut points.
-    ///   - kinds: the group kinds to release.
-    ///   - epsilon: the epsilon to spend.
-    ///   - now: the release time.
-    ///   - generator: the noise source.
-    /// - Returns: the release.
-    /// - Throws: as the logistic release, and ``TreeScoringError`` (exit 65).
-    public func releaseScores<G: RandomNumberGenerator>(
-        run: EncryptedTreeScoreRun, store: HeatStore, policy: PrivacyPolicy, role: String, manager: Pseudonym? = nil,
-        bandCuts: [Double] = ScoreRelease.defaultCuts, kinds: [GroupSummary.Kind]? = nil, epsilon: Double? = nil,
-        now: UTCTimestamp? = nil, using generator: inout G
-    ) throws -> ScoreRelease {
-        return try release(.trees(run, keyHolder: self, store: store), store: store, policy: policy, role: role, manager: manager, bandCuts: bandCuts, kinds: kinds,
-                           epsilon: epsilon, now: now, using: &generator)
+        try release(Header.releasable(run, keyHolder: self, store: store), store: store, policy: policy, role: role, manager: manager,
+                    bandCuts: bandCuts, kinds: kinds, epsilon: epsilon, now: now, using: &generator)
     }
 
     /// The one score release (logistic or trees); records a refusal as every release does and rethrows it.
@@ -326,7 +304,9 @@ extension KeyHolder {
 
 /// What a score release needs of a scores file, logistic or boosted trees: the one path of
 /// ``KeyHolder/releaseScores(run:store:policy:role:manager:bandCuts:kinds:epsilon:now:using:)``.
-struct ScoresToRelease {
+/// Public only as the result of ``ReleasableScoresHeader/releasable(_:keyHolder:store:)``: its
+/// contents and initializers are internal to HeatCore.
+public struct ScoresToRelease {
     /// `nil` for logistic scores, `gbdt` for trees (recorded in the release and its audit entry).
     var modelKind: String?
     /// The model's features (logistic) or the plan's columns (trees).

@@ -147,16 +147,28 @@ extension KeyHolder {
     ///   - scores: the score ciphertexts by batch.
     ///   - clients: the clients to decrypt (pseudonym and slot).
     ///   - masked: mask each batch to the clients' slots first.
+    ///   - position: a client's position in the ciphertexts from its directory slot (batch
+    ///     `position / N`, slot `position % N`): the slot itself (default), or its dense position
+    ///     for tree scores encoded in ``TreeSlotLayout/dense``.
     ///   - missing: the scores of a batch without a ciphertext (or a refusal).
     /// - Returns: one score per client, by slot.
     /// - Throws: what `missing` throws, ``PipelineError``.
     func decryptScores(
         _ scores: [Int: Ciphertext<UInt64>], clients: [(client: Pseudonym, slot: Int64)], masked: Bool,
+        position: (Int64) -> Int64 = { $0 },
         missing: (_ batch: Int, _ members: [(client: Pseudonym, slot: Int64)]) throws -> [DecryptedScore]
     ) throws -> [DecryptedScore] {
         let n = context.degree
         var byBatch: [Int: [(client: Pseudonym, slot: Int64)]] = [:]
-        for client in clients { byBatch[Int(client.slot) / n, default: []].append(client) }
+        var at: [Int64: Int] = [:]   // directory slot -> slot within its batch
+        for client in clients {
+            let p = Int(position(client.slot))
+            guard p >= 0 else {
+                throw PipelineError.malformed(source: "the scores", reason: "field coverage: a client to decrypt has no position in the ciphertexts")
+            }
+            at[client.slot] = p % n
+            byBatch[p / n, default: []].append(client)
+        }
         var result: [DecryptedScore] = []
         for batch in byBatch.keys.sorted() {
             guard let members = byBatch[batch] else { continue }
@@ -167,13 +179,14 @@ extension KeyHolder {
             var mask: [Bool]?
             if masked {
                 var keep = [Bool](repeating: false, count: n)
-                for member in members { keep[Int(member.slot) % n] = true }
+                for member in members { if let index = at[member.slot] { keep[index] = true } }
                 mask = keep
             }
             let slots = try decryptSlots(ciphertext, mask: mask, signed: true)
             slotObserver?(slots)
             for member in members {
-                result.append(DecryptedScore(pseudonym: member.client, slot: member.slot, score: Int(slots[Int(member.slot) % n])))
+                guard let index = at[member.slot] else { continue }   // every member was placed above
+                result.append(DecryptedScore(pseudonym: member.client, slot: member.slot, score: Int(slots[index])))
             }
         }
         return result.sorted { $0.slot < $1.slot }

@@ -90,7 +90,7 @@ public enum CollectorTreeFeatures {
 /// plaintext quantized score of every client, and the integer-vs-float decision agreement.
 ///
 /// ```swift
-/// let outcome = try TreeScoringDemo.run(dataset: dataset, key: key, workFolder: folder) { _ in }
+/// let outcome = try await TreeScoringDemo.run(dataset: dataset, key: key, workFolder: folder) { _ in }
 /// outcome.mismatches.isEmpty   // true
 /// ```
 public enum TreeScoringDemo {
@@ -136,7 +136,7 @@ public enum TreeScoringDemo {
     public static func run(
         dataset: SyntheticDataset, key: PseudonymisationKey, preset: String = defaultPreset, trained: QuantizedPipeline? = nil,
         rounds: Int = 20, workFolder: URL, phase: (String) -> Void
-    ) throws -> Outcome {
+    ) async throws -> Outcome {
         let keys = workFolder.appending(path: "keys").path
         _ = try PipelineKeys.generate(at: keys, preset: preset)
         let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(keys)/keyholder", role: .keyholder))
@@ -188,7 +188,8 @@ public enum TreeScoringDemo {
             expected[slot] = model.score(row: row)
         }
         var started = Date()
-        let coverage = TreeEncodingCoverage.make(encodedSlots: rows.map { Int64($0.slot) }, directory: directory)
+        // The dense layout (as `trees encode`): the encoded clients packed in slot order.
+        let coverage = TreeEncodingCoverage.make(encodedSlots: rows.map { Int64($0.slot) }, directory: directory, layout: .dense)
         let inputs = try EncryptedTreeInputs.encrypt(
             rows: rows, plan: model.plan, material: material, coverage: coverage, asOfWeek: ISOWeek(containing: asOf).description)
         let encryptSeconds = Date().timeIntervalSince(started)
@@ -197,7 +198,7 @@ public enum TreeScoringDemo {
         let evaluator = try Evaluator(folder: evaluatorFolder)
         let relinearizationKey = try evaluator.relinearizationKey(in: evaluatorFolder)
         started = Date()
-        let scores = try evaluator.score(trees: inputs, model: model, relinearizationKey: relinearizationKey)
+        let scores = try await evaluator.score(trees: inputs, model: model, relinearizationKey: relinearizationKey)
         let evaluateSeconds = Date().timeIntervalSince(started)
         phase("score encrypted trees")
         let decrypted = try keyHolder.decrypt(treeScores: scores, store: store)

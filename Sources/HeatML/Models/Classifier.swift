@@ -133,10 +133,15 @@ extension Classifier {
 
 /// Checks shared by every `fit`: shapes agree, labels are 0 / 1 and both classes occur.
 func validateTrainingData(_ x: Matrix, labels: [Int], model: String) throws(HeatMLError) {
-    guard x.rows == labels.count else {
-        throw .shapeMismatch(context: "\(model).fit labels", expected: "\(x.rows) labels (one per row)", found: "\(labels.count)")
+    try validateTrainingData(rows: x.rows, labels: labels, model: model)
+}
+
+/// ``validateTrainingData(_:labels:model:)`` for `rows` rows of features of any storage.
+func validateTrainingData(rows: Int, labels: [Int], model: String) throws(HeatMLError) {
+    guard rows == labels.count else {
+        throw .shapeMismatch(context: "\(model).fit labels", expected: "\(rows) labels (one per row)", found: "\(labels.count)")
     }
-    guard x.rows > 0 else { throw .emptyTable(source: "\(model).fit") }
+    guard rows > 0 else { throw .emptyTable(source: "\(model).fit") }
     if let bad = labels.first(where: { $0 != 0 && $0 != 1 }) {
         throw .invalidParameter(name: "labels", value: "\(bad)", reason: "labels must be 0 or 1")
     }

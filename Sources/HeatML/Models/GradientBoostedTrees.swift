@@ -182,10 +182,33 @@ public struct GradientBoostedTrees: Classifier, Equatable {
     ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
     /// - Throws: ``HeatMLError`` for invalid hyper-parameters, weights, shapes or a single class.
     public mutating func fit(_ x: Matrix, labels: [Int], weights: [Double]?, validation: (x: Matrix, labels: [Int])?) throws(HeatMLError) {
+        try fit(FeatureColumns(x), labels: labels, weights: weights, validation: validation.map { (x: FeatureColumns($0.x), labels: $0.labels) })
+    }
+
+    /// Fits a binary classifier on compact features (one-hot features as one code per row), with
+    /// sample weights and optional early stopping.
+    ///
+    /// The same model, bit for bit, as ``fit(_:labels:weights:validation:)`` on
+    /// `x.denseMatrix()`: the one-hot features are binned from their codes and their histograms
+    /// built from them, so the bins take `rows x dense features` bytes whatever the number of
+    /// categories (the histogram work is still one addition per row and one-hot feature).
+    ///
+    /// ```swift
+    /// var model = GradientBoostedTrees()
+    /// try model.fit(try transformer.features(table), labels: y, weights: nil, validation: nil)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - x: the training features (`.nan` for missing).
+    ///   - labels: 0 / 1 per training row.
+    ///   - weights: a non-negative weight per row (`nil`: all 1).
+    ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
+    /// - Throws: ``HeatMLError`` for invalid hyper-parameters, weights, shapes or a single class.
+    public mutating func fit(_ x: FeatureColumns, labels: [Int], weights: [Double]?, validation: (x: FeatureColumns, labels: [Int])?) throws(HeatMLError) {
         guard objective == .logistic else {
             throw .invalidParameter(name: "objective", value: objective.rawValue, reason: "classification needs the logistic objective; use fitRegression")
         }
-        try validateTrainingData(x, labels: labels, model: "GradientBoostedTrees")
+        try validateTrainingData(rows: x.rows, labels: labels, model: "GradientBoostedTrees")
         if let weights {
             guard weights.count == labels.count else {
                 throw .shapeMismatch(context: "GradientBoostedTrees.fit weights", expected: "\(labels.count) weights (one per row)", found: "\(weights.count)")
@@ -203,7 +226,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
             rowWeights[i] *= classWeights[i] * (labels[i] == 1 ? scalePositiveWeight : 1)
         }
         var trainX = x, trainLabels = labels, trainWeights = rowWeights
-        var held: (Matrix, [Double])? = validation.map { ($0.x, $0.labels.map(Double.init)) }
+        var held: (FeatureColumns, [Double])? = validation.map { ($0.x, $0.labels.map(Double.init)) }
         if held == nil, let fraction = validationFraction {
             guard earlyStoppingRounds != nil else {
                 throw .invalidParameter(name: "validationFraction", value: "\(fraction)", reason: "holding out rows needs earlyStoppingRounds")
@@ -213,7 +236,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
             trainX = x.selectingRows(train)
             trainLabels = train.map { labels[$0] }
             trainWeights = train.map { rowWeights[$0] }
-            try validateTrainingData(trainX, labels: trainLabels, model: "GradientBoostedTrees (after holding out the validation fraction)")
+            try validateTrainingData(rows: trainX.rows, labels: trainLabels, model: "GradientBoostedTrees (after holding out the validation fraction)")
         }
         try train(trainX, targets: trainLabels.map(Double.init), weights: trainWeights, validation: held)
     }
@@ -232,7 +255,8 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         guard x.rows == targets.count, x.rows > 0 else {
             throw .shapeMismatch(context: "GradientBoostedTrees.fitRegression", expected: "\(x.rows) targets (one per row, at least one)", found: "\(targets.count)")
         }
-        try train(x, targets: targets, weights: [Double](repeating: 1, count: targets.count), validation: validation)
+        try train(FeatureColumns(x), targets: targets, weights: [Double](repeating: 1, count: targets.count),
+                  validation: validation.map { (FeatureColumns($0.x), $0.targets) })
     }
 
     private func validateParameters() throws(HeatMLError) {
@@ -269,7 +293,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         objective == .logistic ? log(score / (1 - score)) : score
     }
 
-    private mutating func train(_ x: Matrix, targets: [Double], weights: [Double], validation: (Matrix, [Double])?) throws(HeatMLError) {
+    private mutating func train(_ x: FeatureColumns, targets: [Double], weights: [Double], validation: (FeatureColumns, [Double])?) throws(HeatMLError) {
         try validateParameters()
         let totalWeight = weights.reduce(0, +)
         guard totalWeight > 0 else { throw .invalidParameter(name: "weights", value: "0", reason: "the sample weights sum to zero") }
@@ -290,7 +314,7 @@ public struct GradientBoostedTrees: Classifier, Equatable {
         }
         if objective == .logistic { score = min(max(score, 1e-6), 1 - 1e-6) }
         let startMargin = Self.margin(of: score, objective: objective)
-        if let column = (0..<x.columns).first(where: { x.column($0).contains(where: { $0.isInfinite }) }) {
+        if let column = x.firstInfiniteFeature {
             throw .invalidParameter(name: "x", value: "column \(column)", reason: "holds an infinite value")
         }
         if let validation {
@@ -339,14 +363,22 @@ public struct GradientBoostedTrees: Classifier, Equatable {
             let tree = builder.grow(rows: rows, features: features, gradientPairs: gradientPairs, gains: &gains, margins: &margins)
             fitted.append(tree)
             if !skipped.isEmpty {
-                x.values.withUnsafeBufferPointer { values in
-                    for i in skipped { margins[i] += tree.predict { values[$0 * n + i] } }
+                if x.groups.isEmpty, case let .matrix(matrix) = x.dense {
+                    matrix.values.withUnsafeBufferPointer { values in
+                        for i in skipped { margins[i] += tree.predict { values[$0 * n + i] } }
+                    }
+                } else {
+                    for i in skipped { margins[i] += tree.predict { x[i, $0] } }
                 }
             }
             if let validation {
                 let (vx, vy) = validation
                 let vn = vx.rows
-                for i in 0..<vn { validationMargins[i] += tree.predict { vx.values[$0 * vn + i] } }
+                if vx.groups.isEmpty, case let .matrix(matrix) = vx.dense {
+                    for i in 0..<vn { validationMargins[i] += tree.predict { matrix.values[$0 * vn + i] } }
+                } else {
+                    for i in 0..<vn { validationMargins[i] += tree.predict { vx[i, $0] } }
+                }
                 let loss = Self.loss(objective, margins: validationMargins, targets: vy)
                 losses.append(loss)
                 if best.map({ loss < $0.loss }) ?? true { best = (round, loss) }
@@ -387,6 +419,29 @@ public struct GradientBoostedTrees: Classifier, Equatable {
             throw .shapeMismatch(context: "GradientBoostedTrees.predict", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
         }
         return FlatForest(trees).margins(x, base: baseMargin)
+    }
+
+    /// The raw margin per row of compact features (one-hot features as codes); equal, bit for
+    /// bit, to ``predictMargins(_:)`` on `x.denseMatrix()`.
+    ///
+    /// - Parameter x: features with the feature count seen at fit time.
+    /// - Returns: one margin per row.
+    /// - Throws: ``HeatMLError/shapeMismatch(context:expected:found:)`` when unfitted or the columns differ.
+    public func predictMargins(_ x: FeatureColumns) throws(HeatMLError) -> [Double] {
+        guard !trees.isEmpty, x.columns == featureCount else {
+            throw .shapeMismatch(context: "GradientBoostedTrees.predict", expected: trees.isEmpty ? "a fitted model" : "\(featureCount) feature columns", found: "\(x.columns)")
+        }
+        return FlatForest(trees).margins(x, base: baseMargin)
+    }
+
+    /// The positive-class probability per row of compact features (see `predictMargins(_:)` on `FeatureColumns`).
+    ///
+    /// - Parameter x: features with the feature count seen at fit time.
+    /// - Returns: `sigmoid(margin)` per row (for squared error: the predicted values).
+    /// - Throws: as ``predictMargins(_:)``.
+    public func predictProbabilities(_ x: FeatureColumns) throws(HeatMLError) -> [Double] {
+        let margins = try predictMargins(x)
+        return objective == .logistic ? margins.map(sigmoid) : margins
     }
 
     /// The positive-class probability per row (logistic objective).
@@ -555,6 +610,25 @@ extension GradientBoostedTrees {
         return model
     }
 
+    /// Fits a binary classifier on compact features (see `fit(_:labels:weights:validation:)` on `FeatureColumns`).
+    ///
+    /// - Parameters:
+    ///   - x: the training features, one-hot features as codes.
+    ///   - labels: 0 / 1 per training row.
+    ///   - weights: a non-negative weight per row (`nil`: all 1).
+    ///   - validation: validation features and labels for ``earlyStoppingRounds`` (or `nil`).
+    ///   - parameters: the hyper-parameters.
+    /// - Returns: the fitted model.
+    /// - Throws: as ``fit(_:labels:weights:validation:)``.
+    public static func fit(
+        _ x: FeatureColumns, labels: [Int], weights: [Double]? = nil, validation: (x: FeatureColumns, labels: [Int])? = nil,
+        parameters: GradientBoostedTrees = GradientBoostedTrees()
+    ) throws(HeatMLError) -> GradientBoostedTrees {
+        var model = parameters
+        try model.fit(x, labels: labels, weights: weights, validation: validation)
+        return model
+    }
+
     /// A copy of these hyper-parameters fitted to `x`, with an optional validation set for early
     /// stopping.
     ///
@@ -582,19 +656,30 @@ extension GradientBoostedTrees {
 
 /// The trees of an ensemble flattened into one structure-of-arrays node table, for prediction:
 /// a node is an index, its fields are read from contiguous arrays, children are absolute indices.
+///
+/// A leaf is its own left and right child (and reads feature 0), so every tree is walked a fixed
+/// number of steps (its depth) without a leaf test: rows are processed in blocks of
+/// ``blockSize``, one tree at a time, each step advancing every row of the block, so the walks of
+/// different rows are independent and overlap in the processor instead of waiting on each
+/// other's data-dependent branches (XGBoost predicts in blocks of rows too).
 struct FlatForest {
-    /// Per node: the feature tested, -1 for a leaf.
+    /// Per node: the feature tested (0 for a leaf, whose children are itself).
     private(set) var feature: [Int32] = []
     /// Per node: the threshold (`x < threshold` goes left), or the leaf output for a leaf.
     private(set) var thresholdOrValue: [Double] = []
-    /// Per node: the absolute index of the left child; the right child is `right[node]`.
+    /// Per node: the absolute index of the left child (the node itself for a leaf).
     private(set) var left: [Int32] = []
-    /// Per node: the absolute index of the right child.
+    /// Per node: the absolute index of the right child (the node itself for a leaf).
     private(set) var right: [Int32] = []
     /// Per node: whether missing values go left.
     private(set) var defaultLeft: [Bool] = []
     /// The root of each tree.
     private(set) var roots: [Int32] = []
+    /// The depth of each tree: the steps from its root to its deepest leaf.
+    private(set) var depths: [Int] = []
+
+    /// The rows walked together through one tree.
+    static let blockSize = 64
 
     /// Flattens trees (already validated: children in range, acyclic, features below
     /// `Int32.max`; every way to obtain a fitted model validates: fitting, ``GradientBoostedTrees/init(importedTrees:featureCount:baseScore:objective:source:)``
@@ -609,11 +694,21 @@ struct FlatForest {
         for tree in trees {
             let base = Int32(feature.count)
             roots.append(base)
-            for node in tree.nodes {
-                feature.append(Int32(node.isLeaf ? -1 : node.feature))
+            var depth = 0
+            // Depth by a walk from the root (validated trees: each node reached once).
+            var stack: [(Int, Int)] = tree.nodes.isEmpty ? [] : [(0, 0)]
+            while let (index, level) = stack.popLast() {
+                depth = max(depth, level)
+                let node = tree.nodes[index]
+                if !node.isLeaf { stack.append((node.left, level + 1)); stack.append((node.right, level + 1)) }
+            }
+            depths.append(depth)
+            for (index, node) in tree.nodes.enumerated() {
+                let me = base + Int32(index)
+                feature.append(Int32(node.isLeaf ? 0 : node.feature))
                 thresholdOrValue.append(node.isLeaf ? node.value : node.threshold)
-                left.append(node.isLeaf ? -1 : base + Int32(node.left))
-                right.append(node.isLeaf ? -1 : base + Int32(node.right))
+                left.append(node.isLeaf ? me : base + Int32(node.left))
+                right.append(node.isLeaf ? me : base + Int32(node.right))
                 defaultLeft.append(node.defaultLeft)
             }
         }
@@ -624,28 +719,88 @@ struct FlatForest {
     func margins(_ x: Matrix, base: Double) -> [Double] {
         let n = x.rows
         var margins = [Double](repeating: base, count: n)
+        // Every node reads a feature (a leaf reads feature 0): with no feature at all, every
+        // tree is a single leaf (validated), so the sums need no walk.
+        if x.columns == 0 {
+            for i in 0..<n { for root in roots { margins[i] += thresholdOrValue[Int(root)] } }
+            return margins
+        }
         x.values.withUnsafeBufferPointer { values in
-            feature.withUnsafeBufferPointer { feature in
-                thresholdOrValue.withUnsafeBufferPointer { thresholdOrValue in
-                    left.withUnsafeBufferPointer { left in
-                        right.withUnsafeBufferPointer { right in
-                            defaultLeft.withUnsafeBufferPointer { defaultLeft in
-                                margins.withUnsafeMutableBufferPointer { margins in
-                                    for i in 0..<n {
-                                        var sum = margins[i]
-                                        for root in roots {
-                                            var node = Int(root)
-                                            while true {
-                                                let f = Int(feature[node])
-                                                if f < 0 { break }
-                                                let value = values[f * n + i]
-                                                let goLeft = value.isNaN ? defaultLeft[node] : value < thresholdOrValue[node]
-                                                node = Int(goLeft ? left[node] : right[node])
-                                            }
-                                            sum += thresholdOrValue[node]
+            margins.withUnsafeMutableBufferPointer { margins in
+                var start = 0
+                while start < n {
+                    let m = min(Self.blockSize, n - start)
+                    // Column-major: feature f of block row k at (start + k) + f * n.
+                    walk(block: values.baseAddress! + start, stride: n, rows: m, into: margins.baseAddress! + start)
+                    start += m
+                }
+            }
+        }
+        return margins
+    }
+
+    /// ``margins(_:base:)`` on compact features: each block of rows is gathered into a small
+    /// row-block buffer first (a dense feature's values copied, a one-hot feature's 1, 0 or `.nan`
+    /// from its group code, as the dense matrix holds them), so the margins are the same bit for
+    /// bit without a dense copy of the whole table.
+    func margins(_ x: FeatureColumns, base: Double) -> [Double] {
+        if x.groups.isEmpty, case let .matrix(matrix) = x.dense { return margins(matrix, base: base) }
+        let n = x.rows, p = x.columns, width = Self.blockSize
+        var margins = [Double](repeating: base, count: n)
+        if p == 0 {
+            for i in 0..<n { for root in roots { margins[i] += thresholdOrValue[Int(root)] } }
+            return margins
+        }
+        // The block buffer: feature f of block row k at f * width + k.
+        var block = [Double](repeating: 0, count: p * width)
+        var start = 0
+        while start < n {
+            let m = min(width, n - start)
+            for (f, source) in x.sources.enumerated() {
+                switch source {
+                case let .dense(d):
+                    x.withDenseColumn(d) { column in
+                        for k in 0..<m { block[f * width + k] = column[start + k] }
+                    }
+                case let .oneHot(g, feature):
+                    let codes = x.groups[g].codes
+                    for k in 0..<m {
+                        let code = codes[start + k]
+                        block[f * width + k] = code == FeatureColumns.OneHotGroup.missing ? .nan : code == feature ? 1 : 0
+                    }
+                }
+            }
+            block.withUnsafeBufferPointer { block in
+                margins.withUnsafeMutableBufferPointer { margins in
+                    walk(block: block.baseAddress!, stride: width, rows: m, into: margins.baseAddress! + start)
+                }
+            }
+            start += m
+        }
+        return margins
+    }
+
+    /// Walks `rows` rows (feature `f` of row `k` at `values[f * stride + k]`) through every tree
+    /// in turn, adding each tree's leaf output to `margins[k]`.
+    private func walk(block values: UnsafePointer<Double>, stride: Int, rows m: Int, into margins: UnsafeMutablePointer<Double>) {
+        var at = [Int32](repeating: 0, count: m)
+        feature.withUnsafeBufferPointer { feature in
+            thresholdOrValue.withUnsafeBufferPointer { thresholdOrValue in
+                left.withUnsafeBufferPointer { left in
+                    right.withUnsafeBufferPointer { right in
+                        defaultLeft.withUnsafeBufferPointer { defaultLeft in
+                            at.withUnsafeMutableBufferPointer { at in
+                                for (tree, root) in roots.enumerated() {
+                                    for k in 0..<m { at[k] = root }
+                                    for _ in 0..<depths[tree] {
+                                        for k in 0..<m {
+                                            let node = Int(at[k])
+                                            let value = values[Int(feature[node]) * stride + k]
+                                            let goLeft = value < thresholdOrValue[node] || (value.isNaN && defaultLeft[node])
+                                            at[k] = goLeft ? left[node] : right[node]
                                         }
-                                        margins[i] = sum
                                     }
+                                    for k in 0..<m { margins[k] += thresholdOrValue[Int(at[k])] }
                                 }
                             }
                         }
@@ -653,6 +808,5 @@ struct FlatForest {
                 }
             }
         }
-        return margins
     }
 }

@@ -117,7 +117,10 @@ struct TreeBuilder {
     /// Splits a node's rows (keeping their order) and sums each side's gradients and hessians.
     private func partition(_ rows: [Int32], split: Split, gradientPairs: [Double])
         -> ([Int32], [Int32], Double, Double, Double, Double) {
-        switch binner.storage {
+        if let oneHot = binner.oneHot[split.feature] {
+            return partitionOneHot(rows, split: split, bins: oneHot, gradientPairs: gradientPairs)
+        }
+        return switch binner.storage {
         case let .narrow(bins): partition(rows, split: split, gradientPairs: gradientPairs, bins: bins)
         case let .medium(bins): partition(rows, split: split, gradientPairs: gradientPairs, bins: bins)
         case let .wide(bins): partition(rows, split: split, gradientPairs: gradientPairs, bins: bins)
@@ -131,13 +134,13 @@ struct TreeBuilder {
         leftRows.reserveCapacity(rows.count)
         rightRows.reserveCapacity(rows.count)
         var gl = 0.0, hl = 0.0, gr = 0.0, hr = 0.0
-        let p = binner.featureCount, f = split.feature
+        let p = binner.denseCount, f = split.feature, column = binner.densePosition[f]
         let missingCode = binner.binCounts[f], splitBin = split.bin, defaultLeft = split.defaultLeft
         bins.withUnsafeBufferPointer { bins in
             gradientPairs.withUnsafeBufferPointer { gh in
                 rows.withUnsafeBufferPointer { rows in
                     for r in rows {
-                        let b = Int(bins[Int(r) * p + f])
+                        let b = Int(bins[Int(r) * p + column])
                         let left = b == missingCode ? defaultLeft : b <= splitBin
                         let k = 2 * Int(r)
                         if left {
@@ -152,6 +155,28 @@ struct TreeBuilder {
         return (leftRows, rightRows, gl, hl, gr, hr)
     }
 
+    /// ``partition(_:split:gradientPairs:)`` on a one-hot feature: each row's bin from its group code.
+    private func partitionOneHot(_ rows: [Int32], split: Split, bins: FeatureBinner.OneHotBins, gradientPairs: [Double])
+        -> ([Int32], [Int32], Double, Double, Double, Double) {
+        var leftRows: [Int32] = [], rightRows: [Int32] = []
+        leftRows.reserveCapacity(rows.count)
+        rightRows.reserveCapacity(rows.count)
+        var gl = 0.0, hl = 0.0, gr = 0.0, hr = 0.0
+        let missingCode = binner.binCounts[split.feature], splitBin = split.bin, defaultLeft = split.defaultLeft
+        let codes = binner.groups[bins.group]
+        for r in rows {
+            let b = binner.bin(of: bins, code: codes[Int(r)], missingBin: missingCode)
+            let left = b == missingCode ? defaultLeft : b <= splitBin
+            let k = 2 * Int(r)
+            if left {
+                leftRows.append(r); gl += gradientPairs[k]; hl += gradientPairs[k + 1]
+            } else {
+                rightRows.append(r); gr += gradientPairs[k]; hr += gradientPairs[k + 1]
+            }
+        }
+        return (leftRows, rightRows, gl, hl, gr, hr)
+    }
+
     /// The (gradient, hessian) sums per bin of the given features over `rows` (missing cells
     /// land in each feature's last slot, which split finding ignores).
     private func buildHistogram(rows: [Int32], features: [Int], gradientPairs: [Double], slots: Int) -> [Double] {
@@ -161,7 +186,38 @@ struct TreeBuilder {
         case let .medium(bins): accumulate(rows: rows, features: features, gradientPairs: gradientPairs, bins: bins, into: &histogram)
         case let .wide(bins): accumulate(rows: rows, features: features, gradientPairs: gradientPairs, bins: bins, into: &histogram)
         }
+        if !binner.groups.isEmpty { accumulateOneHot(rows: rows, features: features, gradientPairs: gradientPairs, into: &histogram) }
         return histogram
+    }
+
+    /// The one-hot features' part of ``buildHistogram(rows:features:gradientPairs:slots:)``: each
+    /// row's bin of each one-hot feature from its group code. Every slot still receives its rows'
+    /// pairs in ascending row order, one addition per row (as when the feature is dense), so the
+    /// sums are bit for bit those of the expanded 0 / 1 column.
+    private func accumulateOneHot(rows: [Int32], features: [Int], gradientPairs: [Double], into histogram: inout [Double]) {
+        // Per group: (slot of the feature's first bin, its bins, its missing bin) of each allowed feature.
+        var byGroup = [[(offset: Int, bins: FeatureBinner.OneHotBins, missing: Int)]](repeating: [], count: binner.groups.count)
+        for j in features {
+            if let bins = binner.oneHot[j] { byGroup[bins.group].append((2 * binner.offsets[j], bins, binner.binCounts[j])) }
+        }
+        for (group, items) in byGroup.enumerated() where !items.isEmpty {
+            binner.groups[group].withUnsafeBufferPointer { codes in
+                gradientPairs.withUnsafeBufferPointer { gh in
+                    histogram.withUnsafeMutableBufferPointer { hist in
+                        for r in rows {
+                            let k = 2 * Int(r)
+                            let g = gh[k], h = gh[k + 1]
+                            let code = codes[Int(r)]
+                            for item in items {
+                                let slot = item.offset + 2 * binner.bin(of: item.bins, code: code, missingBin: item.missing)
+                                hist[slot] += g
+                                hist[slot + 1] += h
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Row-wise accumulation over the row-major bins: each row's gradient pair is read once and
@@ -170,14 +226,19 @@ struct TreeBuilder {
     private func accumulate<Code: FixedWidthInteger & UnsignedInteger>(
         rows: [Int32], features: [Int], gradientPairs: [Double], bins: [Code], into histogram: inout [Double]
     ) {
-        let p = binner.featureCount
-        let featureOffsets = features.map { 2 * binner.offsets[$0] }
-        let all = features.count == p
+        let p = binner.denseCount
+        // The dense features among `features` (all of them for a `Matrix`): their first slot and
+        // their column in the row-major bins.
+        let denseFeatures = features.filter { binner.densePosition[$0] >= 0 }
+        let featureOffsets = denseFeatures.map { 2 * binner.offsets[$0] }
+        let positions = denseFeatures.map { binner.densePosition[$0] }
+        let all = binner.groups.isEmpty && features.count == p
+        if denseFeatures.isEmpty { return }
         bins.withUnsafeBufferPointer { bins in
             gradientPairs.withUnsafeBufferPointer { gh in
                 rows.withUnsafeBufferPointer { rows in
                     featureOffsets.withUnsafeBufferPointer { featureOffsets in
-                        features.withUnsafeBufferPointer { features in
+                        positions.withUnsafeBufferPointer { positions in
                             histogram.withUnsafeMutableBufferPointer { hist in
                                 for r in rows {
                                     let k = 2 * Int(r)
@@ -190,7 +251,7 @@ struct TreeBuilder {
                                             hist[slot + 1] += h
                                         }
                                     } else {
-                                        for (i, j) in features.enumerated() {
+                                        for (i, j) in positions.enumerated() {
                                             let slot = featureOffsets[i] + 2 * Int(row[j])
                                             hist[slot] += g
                                             hist[slot + 1] += h

@@ -125,10 +125,21 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
         var options = classifier.preprocessing
         options.maxCategories = settings.maxCategories
         let transformer = try ColumnTransformer.fit(table, features: features, options: options)
+        let partial = ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: specification, trainingRows: table.rowCount)
+        if case var .gbdt(trees) = specification {
+            // Boosted trees read one-hot features as codes (FeatureColumns): the same trees as on
+            // the dense matrix, without a dense column per category.
+            let x = try transformer.features(table)
+            var validation: (x: FeatureColumns, labels: [Int])?
+            if let held = settings.validationTable {
+                validation = (try transformer.features(held), try partial.encodeTarget(held).labels)
+            }
+            try trees.fit(x, labels: target.labels, weights: nil, validation: validation)
+            return ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: .gbdt(trees), trainingRows: table.rowCount)
+        }
         let x = try transformer.transform(table)
         var validation: (x: Matrix, labels: [Int])?
         if let held = settings.validationTable {
-            let partial = ModelPipeline(target: targetName, positiveLabel: target.positiveLabel, negativeLabel: target.negativeLabel, transformer: transformer, model: specification, trainingRows: table.rowCount)
             validation = (try transformer.transform(held), try partial.encodeTarget(held).labels)
         }
         let fitted = try classifier.fitted(to: x, labels: target.labels, validation: validation)
@@ -142,7 +153,8 @@ public struct ModelPipeline: Sendable, Codable, Equatable {
     /// - Throws: ``HeatMLError/missingColumn(source:column:)`` for an absent input column,
     ///   ``HeatMLError/badCell(source:line:column:value:expected:)`` for text in a numeric column.
     public func predictProbabilities(_ table: DataTable) throws(HeatMLError) -> [Double] {
-        try model.classifier.predictProbabilities(transformer.transform(table))
+        if case let .gbdt(trees) = model { return try trees.predictProbabilities(transformer.features(table)) }
+        return try model.classifier.predictProbabilities(transformer.transform(table))
     }
 
     /// The encoded target of a table, using this pipeline's class labels.

@@ -167,15 +167,7 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
             let column = try table.column(named: step.column)
             switch step {
             case let .numeric(name, type, imputer, scaler):
-                let numbers: [Double]
-                if column.type == .numeric || column.type == .boolean || column.type == .date {
-                    numbers = column.numbers
-                } else {
-                    numbers = try DataColumn(name: name, type: type, raw: column.raw, lines: table.lines, source: table.source).numbers
-                }
-                guard numbers.count == rows else {
-                    throw .shapeMismatch(context: "ColumnTransformer column \(name)", expected: "\(rows) rows", found: "\(numbers.count)")
-                }
+                let numbers = try Self.numbers(of: column, named: name, as: type, in: table)
                 switch (imputer, scaler) {
                 case (nil, nil):
                     values.append(contentsOf: numbers)
@@ -187,14 +179,74 @@ public struct ColumnTransformer: Sendable, Codable, Equatable {
                     for value in numbers { values.append(((value.isNaN ? imputer.median : value) - scaler.mean) / scaler.scale) }
                 }
             case let .categorical(_, imputer, encoder):
-                let encoded = column.type == .numeric
-                    ? try DataColumn(name: column.name, type: .categorical, raw: column.raw, lines: table.lines, source: table.source)
-                    : column
+                let encoded = try Self.categorical(column, in: table)
                 for feature in encoder.transform(dictionary: encoded.dictionary, codes: encoded.codes, fill: imputer?.mostFrequent, missingAsNaN: true) {
                     values.append(contentsOf: feature)
                 }
             }
         }
         return Matrix(rows: rows, columns: width, values: values)
+    }
+
+    /// Transforms a table into compact features: the numeric features as dense columns (as in
+    /// ``transform(_:)``), each categorical column as one one-hot code per row
+    /// (``FeatureColumns/OneHotGroup``) instead of one dense column per category.
+    ///
+    /// Cell for cell equal to ``transform(_:)`` (``FeatureColumns/denseMatrix()`` returns that
+    /// matrix); the storage is `8 * rows` bytes per numeric feature and `4 * rows` bytes per
+    /// categorical column, whatever its number of categories.
+    ///
+    /// - Parameter table: a table holding every input column.
+    /// - Returns: `table.rowCount` rows of `featureNames.count` features.
+    /// - Throws: as ``transform(_:)``.
+    public func features(_ table: DataTable) throws(HeatMLError) -> FeatureColumns {
+        let rows = table.rowCount
+        var denseColumns: [[Double]] = []
+        var groups: [FeatureColumns.OneHotGroup] = []
+        var sources: [FeatureColumns.Source] = []
+        for step in steps {
+            let column = try table.column(named: step.column)
+            switch step {
+            case let .numeric(name, type, imputer, scaler):
+                let numbers = try Self.numbers(of: column, named: name, as: type, in: table)
+                // Unchanged numbers (no imputation, no scaling) are the table's own array: shared, not copied.
+                switch (imputer, scaler) {
+                case (nil, nil):
+                    denseColumns.append(numbers)
+                case let (imputer?, nil):
+                    denseColumns.append(numbers.map { $0.isNaN ? imputer.median : $0 })
+                case let (nil, scaler?):
+                    denseColumns.append(numbers.map { ($0 - scaler.mean) / scaler.scale })
+                case let (imputer?, scaler?):
+                    denseColumns.append(numbers.map { (($0.isNaN ? imputer.median : $0) - scaler.mean) / scaler.scale })
+                }
+                sources.append(.dense(denseColumns.count - 1))
+            case let .categorical(_, imputer, encoder):
+                let encoded = try Self.categorical(column, in: table)
+                let codes = encoder.featureCodes(dictionary: encoded.dictionary, codes: encoded.codes, fill: imputer?.mostFrequent)
+                for feature in 0..<encoder.featureCount { sources.append(.oneHot(group: groups.count, feature: Int32(feature))) }
+                groups.append(FeatureColumns.OneHotGroup(unchecked: codes, featureCount: encoder.featureCount))
+            }
+        }
+        return try FeatureColumns(rows: rows, denseColumns: denseColumns, groups: groups, sources: sources)
+    }
+
+    /// A numeric step's input values: the column's numbers, re-parsed as `type` when the table
+    /// typed the column otherwise; one per row.
+    private static func numbers(of column: DataColumn, named name: String, as type: ColumnType, in table: DataTable) throws(HeatMLError) -> [Double] {
+        let numbers = column.type == .numeric || column.type == .boolean || column.type == .date
+            ? column.numbers
+            : try DataColumn(name: name, type: type, raw: column.raw, lines: table.lines, source: table.source).numbers
+        guard numbers.count == table.rowCount else {
+            throw .shapeMismatch(context: "ColumnTransformer column \(name)", expected: "\(table.rowCount) rows", found: "\(numbers.count)")
+        }
+        return numbers
+    }
+
+    /// A categorical step's input: the column itself, or a numeric column re-read as categories.
+    private static func categorical(_ column: DataColumn, in table: DataTable) throws(HeatMLError) -> DataColumn {
+        column.type == .numeric
+            ? try DataColumn(name: column.name, type: .categorical, raw: column.raw, lines: table.lines, source: table.source)
+            : column
     }
 }

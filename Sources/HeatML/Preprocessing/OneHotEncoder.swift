@@ -88,6 +88,25 @@ public struct OneHotEncoder: Sendable, Codable, Equatable {
         return columns
     }
 
+    /// Encodes a dictionary-encoded column compactly: per row, the index of the one feature that
+    /// is 1 (as ``transform(dictionary:codes:fill:missingAsNaN:)`` would set it), without a
+    /// column per category.
+    ///
+    /// - Parameters:
+    ///   - dictionary: the column's distinct values.
+    ///   - codes: per row, an index into `dictionary`, -1 for missing.
+    ///   - fill: the value that replaces a missing cell (imputation), or `nil`.
+    /// - Returns: per row, a feature index, ``FeatureColumns/OneHotGroup/none`` (all zeros: an
+    ///   unknown category, or a fill that encodes as nothing) or, without `fill`,
+    ///   ``FeatureColumns/OneHotGroup/missing`` (`.nan` in every feature).
+    func featureCodes(dictionary: [String], codes: [Int32], fill: String?) -> [Int32] {
+        var index: [String: Int] = [:]
+        for (i, category) in categories.enumerated() { index[category] = i }
+        let featureOfCode = dictionary.map { Int32(feature(of: $0, index: index) ?? -1) }
+        let missingCode = fill.map { Int32(feature(of: $0, index: index) ?? -1) } ?? FeatureColumns.OneHotGroup.missing
+        return codes.map { $0 < 0 ? missingCode : featureOfCode[Int($0)] }
+    }
+
     /// Encodes a dictionary-encoded column, without a `String` per cell.
     ///
     /// - Parameters:

@@ -78,7 +78,8 @@ public struct ErasedSlotMask: Sendable {
 extension Evaluator {
     /// The tree score run with the slots of erased clients zeroed (issue 27): the tree circuit
     /// scores the collector's bits, which were encrypted before the erasure, so the erased slots
-    /// are masked afterwards, as in heat, feature and logistic score runs.
+    /// are masked afterwards, as in heat, feature and logistic score runs. For inputs in the
+    /// dense layout (``TreeSlotLayout/dense``) the erased slots are mapped to their positions first.
     ///
     /// - Parameters:
     ///   - run: the encrypted tree scores.
@@ -89,7 +90,14 @@ extension Evaluator {
     ///   ``EncryptedTreeModel/requiredNoiseBudget`` bits by the model's estimate,
     ///   ``PipelineError/fhe(_:)``, ``StoreError``.
     public func zeroingErasedSlots(of run: EncryptedTreeScoreRun, store: HeatStore) throws -> EncryptedTreeScoreRun {
-        let mask = try ErasedSlotMask(erased: try ClientErasure.erasedSlots(in: store), context: context)
+        var erased = try ClientErasure.erasedSlots(in: store)
+        if let coverage = run.header.coverage, coverage.effectiveLayout == .dense {
+            // Dense tree inputs (issue 15): an erased slot sits at its rank among the encoded
+            // slots; a slot the collector did not encode has no position, so nothing to zero.
+            let position = try coverage.positionMap(source: "the tree inputs")
+            erased = erased.compactMap(position)
+        }
+        let mask = try ErasedSlotMask(erased: erased, context: context)
         guard !mask.isEmpty else { return run }
         let parameters = context.parameters
         let cost = Int((log2(Double(parameters.plaintextModulus)) + log2(Double(parameters.degree)) + 1).rounded(.up))

@@ -17,9 +17,10 @@ struct BenchPipelineCommand: HeatCommand {
             folder, then times each phase in wall-clock and process CPU seconds: keygen (BFV keys \
             with Galois keys, the preset chosen from the largest possible group sum and the 40-bit \
             flooding margin of the aggregates' worst-case noise), ingest of the \
-            export (reading the CSV, reported separately), collect + encrypt + store append, \
-            evaluate heat, group aggregates, decrypt and release (executive role through the \
-            policy engine). Prints the target total (the counted phases), peak memory, ciphertexts \
+            export (the CSV streamed into the ingestor, reported separately), collect + encrypt + \
+            store append, evaluate heat, group aggregates, decrypt and release (executive role \
+            through the policy engine). Prints the target total (the counted phases), the peak \
+            memory of each phase and of the whole process, ciphertexts \
             and bytes per client and the evaluation-key size, with the load average (the machine \
             may be shared). Docs/Performance.md records the numbers and the command.
 
@@ -78,8 +79,9 @@ struct BenchPipelineCommand: HeatCommand {
         #if canImport(Glibc)
         _ = getloadavg(&load, 3)
         #endif
-        let scoring = try model.map { file in
-            try BenchScoring.run(model: file, clients: clients, weeks: weeks, managers: options.managers, seed: seed, print: !json)
+        var scoring: BenchScoring.Report?
+        if let file = model {
+            scoring = try await BenchScoring.run(model: file, clients: clients, weeks: weeks, managers: options.managers, seed: seed, print: !json)
         }
         if json {
             try StoreJSON.print(Output(report: report, loadAverage: load, scoring: scoring))
@@ -88,10 +90,12 @@ struct BenchPipelineCommand: HeatCommand {
         let mib = { (bytes: Int) in String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
         Console.output("encrypted pipeline: \(clients) clients x \(weeks) weeks, \(options.managers) managers, \(options.branches) branches, \(options.segments) segments, \(options.regions) regions (\(report.interactions) interactions), preset \(report.preset)")
         for phase in report.phases {
-            Console.output("  " + Self.line(phase.name, phase.wallSeconds, phase.cpuSeconds) + (phase.counted ? "" : "  (not counted)"))
+            let peak = phase.peakMemoryBytes.map { "  peak \(mib($0))" } ?? ""
+            Console.output("  " + Self.line(phase.name, phase.wallSeconds, phase.cpuSeconds) + peak + (phase.counted ? "" : "  (not counted)"))
         }
         Console.output("  " + Self.line("target total (counted phases)", report.targetWallSeconds, report.targetCPUSeconds))
-        Console.output("  peak memory \(mib(report.peakMemoryBytes)); \(report.ciphertexts) ciphertexts (\(String(format: "%.4f", report.ciphertextsPerClient)) per client, \(String(format: "%.0f", report.bytesPerClient)) bytes per client)")
+        let countedPeak = report.countedPeakMemoryBytes.map { ", counted phases \(mib($0))" } ?? ""
+        Console.output("  peak memory \(mib(report.peakMemoryBytes))\(countedPeak); \(report.ciphertexts) ciphertexts (\(String(format: "%.4f", report.ciphertextsPerClient)) per client, \(String(format: "%.0f", report.bytesPerClient)) bytes per client)")
         Console.output("  evaluation keys \(mib(report.evaluationKeyBytes)); \(report.groupsReleased) groups released (\(mib(report.aggregatesBytes))), noise budget left \(report.aggregatesNoiseBudget) bits, \(report.aggregatesKeySwitches) key switches")
         Console.output(String(format: "  load average %.2f %.2f %.2f on %d logical CPUs", load[0], load[1], load[2], report.processors))
     }

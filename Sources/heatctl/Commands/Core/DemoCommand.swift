@@ -191,7 +191,7 @@ struct DemoCommand: HeatCommand {
         encryptedLines.forEach { Console.output($0) }
         if score && !plaintext {
             switch modelKind {
-            case "gbdt": try DemoScoring.runTrees(dataset: dataset, key: key, rounds: treeRounds)
+            case "gbdt": try await DemoScoring.runTrees(dataset: dataset, key: key, rounds: treeRounds)
             case "logistic": try DemoScoring.run(dataset: dataset, key: key, configuration: configuration)
             default: throw ValidationError("--model-kind must be logistic or gbdt (found \(modelKind))")
             }

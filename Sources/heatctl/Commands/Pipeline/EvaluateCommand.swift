@@ -148,8 +148,9 @@ struct EvaluateCommand: HeatCommand {
         let scoring = try prepared.map { prepared in
             try ModelScoring.score(prepared, store: opened, evaluator: evaluator, asOf: reference, out: scoresOut ?? out + ".scores")
         }
-        let treeScoring = try preparedTrees.map { prepared in
-            try TreeModelScoring.score(prepared, store: opened, evaluator: evaluator, out: scoresOut ?? out + ".scores")
+        var treeScoring: String?
+        if let prepared = preparedTrees {
+            treeScoring = try await TreeModelScoring.score(prepared, store: opened, evaluator: evaluator, out: scoresOut ?? out + ".scores")
         }
         if json {
             try StoreJSON.print(run.header)

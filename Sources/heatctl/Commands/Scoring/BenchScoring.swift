@@ -20,13 +20,13 @@ enum BenchScoring {
     }
 
     /// Runs ``ScoringDemo`` with the given model on a generated bank; prints each phase unless `print` is false.
-    static func run(model file: String, clients: Int, weeks: Int, managers: Int, seed: UInt64, print: Bool) throws -> Report {
+    static func run(model file: String, clients: Int, weeks: Int, managers: Int, seed: UInt64, print: Bool) async throws -> Report {
         if let trees = try TreeModelScoring.quantizedTrees(in: file) {
-            return try runTrees(trees, file: file, clients: clients, weeks: weeks, managers: managers, seed: seed, print: print)
+            return try await runTrees(trees, file: file, clients: clients, weeks: weeks, managers: managers, seed: seed, print: print)
         }
         let pipeline = try ModelPipeline.load(from: URL(filePath: file))
         let dataset = SyntheticBank(clients: clients, managers: managers, branches: 20, weeks: weeks, seed: seed).generate()
-        let (outcome, phases) = try timedPhases(folderPrefix: "heat-bench-score") { folder, phase in
+        let (outcome, phases) = try await timedPhases(folderPrefix: "heat-bench-score") { folder, phase in
             try ScoringDemo.run(dataset: dataset, key: .insecureDerived(from: "bench"), trained: pipeline, workFolder: folder, phase: phase)
         }
         let exact = outcome.featureMismatches.isEmpty && outcome.scoreMismatches.isEmpty
@@ -50,15 +50,15 @@ enum BenchScoring {
     ///   - body: the demo, given the folder and the phase callback.
     /// - Returns: the demo's outcome and its phases (wall and process CPU seconds since the previous phase).
     static func timedPhases<Outcome>(
-        folderPrefix: String, _ body: (URL, (String) -> Void) throws -> Outcome
-    ) throws -> (Outcome, [Phase]) {
+        folderPrefix: String, _ body: (URL, (String) -> Void) async throws -> Outcome
+    ) async throws -> (Outcome, [Phase]) {
         let folder = FileManager.default.temporaryDirectory.appending(path: "\(folderPrefix)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         var phases: [Phase] = []
         var lastWall = Date()
         var lastCPU = cpuSeconds()
-        let outcome = try body(folder) { name in
+        let outcome = try await body(folder) { name in
             let now = Date()
             let cpu = cpuSeconds()
             phases.append(Phase(name: name, wallSeconds: now.timeIntervalSince(lastWall), cpuSeconds: cpu - lastCPU))

@@ -7,10 +7,10 @@ extension BenchScoring {
     /// columns: runs ``TreeScoringDemo`` with it and times each phase (wall and CPU seconds).
     static func runTrees(
         _ quantized: QuantizedPipeline, file: String, clients: Int, weeks: Int, managers: Int, seed: UInt64, print: Bool
-    ) throws -> Report {
+    ) async throws -> Report {
         let dataset = SyntheticBank(clients: clients, managers: managers, branches: 20, weeks: weeks, seed: seed).generate()
-        let (outcome, phases) = try timedPhases(folderPrefix: "heat-bench-trees") { folder, phase in
-            try TreeScoringDemo.run(dataset: dataset, key: .insecureDerived(from: "bench"), trained: quantized, workFolder: folder, phase: phase)
+        let (outcome, phases) = try await timedPhases(folderPrefix: "heat-bench-trees") { folder, phase in
+            try await TreeScoringDemo.run(dataset: dataset, key: .insecureDerived(from: "bench"), trained: quantized, workFolder: folder, phase: phase)
         }
         let exact = outcome.mismatches.isEmpty
         let report = Report(

@@ -5,12 +5,12 @@ import HeatCore
 extension DemoScoring {
     /// `demo --score --model-kind gbdt`: runs ``TreeScoringDemo`` in a temporary folder and prints
     /// its comparison; exits 1 when any client's encrypted tree score differs from the plaintext one.
-    static func runTrees(dataset: SyntheticDataset, key: PseudonymisationKey, rounds: Int) throws {
+    static func runTrees(dataset: SyntheticDataset, key: PseudonymisationKey, rounds: Int) async throws {
         let folder = FileManager.default.temporaryDirectory.appending(path: "heatctl-trees-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         var timer = PhaseTimer()
-        let outcome = try TreeScoringDemo.run(dataset: dataset, key: key, rounds: rounds, workFolder: folder) { timer.lap($0) }
+        let outcome = try await TreeScoringDemo.run(dataset: dataset, key: key, rounds: rounds, workFolder: folder) { timer.lap($0) }
         guard outcome.mismatches.isEmpty else {
             Console.error("encrypted and plaintext tree scores differ:\n" + outcome.mismatches.prefix(10).joined(separator: "\n"), hint: nil)
             throw ExitCode.failure

@@ -61,9 +61,9 @@ enum TreeModelScoring {
 
     /// Scores, logs the run (only while the directory is the one the bits were encoded against),
     /// writes the encrypted tree scores and returns the summary line.
-    static func score(_ prepared: Prepared, store: HeatStore, evaluator: Evaluator, out: String) throws -> String {
+    static func score(_ prepared: Prepared, store: HeatStore, evaluator: Evaluator, out: String) async throws -> String {
         let clock = Date()
-        let (run, number) = try evaluator.scoreAndRecord(
+        let (run, number) = try await evaluator.scoreAndRecord(
             trees: prepared.inputs, model: prepared.model, relinearizationKey: prepared.relinearizationKey, store: store,
             source: prepared.inputsFile)
         try run.envelope().write(to: URL(filePath: out))

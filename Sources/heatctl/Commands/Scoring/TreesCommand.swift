@@ -175,9 +175,10 @@ struct TreesEncodeCommand: HeatCommand {
         commandName: "encode",
         abstract: "Encrypt each client's split bits against a plan (collector).",
         discussion: """
-            Runs as the collector: computes the features it knows (`trees features`), places each \
-            client in its directory slot (clients not yet ingested into --store are skipped and \
-            counted), records which clients it encoded and the directory it encoded against (the \
+            Runs as the collector: computes the features it knows (`trees features`), packs the \
+            clients of the store's directory densely in slot order (8,192 clients fill one batch of \
+            an 8,192-slot ring; clients not yet ingested into --store are skipped and counted), \
+            records which clients it encoded and the directory it encoded against (the \
             key holder releases scores only for those clients, and refuses once the directory \
             changes), sets bit k when the client goes left at split k (value below the cut, or \
             missing with a left default) and encrypts one ciphertext per split per slot batch with \

@@ -39,9 +39,10 @@ struct ServeCommand: HeatCommand {
               heatctl serve --releases releases/ --policy Examples/policy.json --token-keys token-keys/ --port 8080
               heatctl serve --releases releases/ --policy Examples/policy.json --token-keys token-keys/ --jwks idp-keys.json
               heatctl serve verify-log --access-log access.log --token-keys token-keys/
+              heatctl serve openapi > openapi.json
               curl -H "Authorization: Bearer $(heatctl token issue --token-keys token-keys/ --role executive)" http://127.0.0.1:8080/v1/population
             """,
-        subcommands: [ServeVerifyLogCommand.self])
+        subcommands: [ServeVerifyLogCommand.self, ServeOpenAPICommand.self])
 
     @Flag(name: .long, help: "Generate the synthetic bank, release it and serve it (a temporary folder).")
     var demo = false
@@ -160,6 +161,29 @@ struct ServeCommand: HeatCommand {
         var configuration = ServerConfiguration(releases: releases, policy: policyPath, tokenKeys: tokenKeys)
         configuration.accessLog = "\(root)/access.log"
         return configuration
+    }
+}
+
+/// `heatctl serve openapi`: prints the OpenAPI 3.1 document the server serves at `/openapi.json`.
+struct ServeOpenAPICommand: HeatCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "openapi",
+        abstract: "Print the OpenAPI 3.1 document the server serves at /openapi.json.",
+        discussion: """
+            Prints the exact bytes `heatctl serve` answers at GET /openapi.json (the same \
+            embedded document), without starting a server, so CI and API clients can validate \
+            it or generate code from it. CI validates it against the OpenAPI 3.1 schema with \
+            openapi-spec-validator (.ci/openapi-check.sh).
+
+            Examples:
+              heatctl serve openapi > openapi.json
+              heatctl serve openapi | python3 -m json.tool
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    func execute() async throws {
+        Console.output(OpenAPIDocument.json)
     }
 }
 
