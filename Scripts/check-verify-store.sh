@@ -423,4 +423,68 @@ for change in reorder:reordered delete:deleted; do
   check "directory versions $label, chain recomputed" "$OUT/versions-$action.db" --expect-head "$OUT/moved2-head.json"
   grep -q '"intact" *: *false' "$OUT/python.json" || { echo "  the $label versions were not refused" >&2; status=1; }
 done
+
+# Issue 27, item 1: the collector's ingestion key rotated through heatctl; then the thief of the
+# retired key, with file access, lifts the retirement row out, ingests with the old key and puts
+# the row back (chains intact), and a retirement whose signature was zeroed. Both verifiers must
+# agree: the thief's run is a retiredCollectorKey, the zeroed retirement a badCollectorKeyRetirement.
+cp "$OUT/heat.db" "$OUT/collector-rotated.db"
+cp "$OUT/head.json" "$OUT/collector-head.json"
+"$HEATCTL" keys rotate --collector --store "$OUT/collector-rotated.db" --keys "$OUT/keys/keyholder" --out "$OUT/collector-gen2" \
+  --previous-head "$OUT/collector-head.json" --head-out "$OUT/collector-head.json" > /dev/null
+"$HEATCTL" generate --clients 5 --weeks 2 --seed 12 --out "$OUT/later.csv" --quiet
+cp -p "$OUT/keys/collector/pseudonymisation.key" "$OUT/collector-gen2/collector/"  # the collector keeps it
+"$HEATCTL" ingest "$OUT/later.csv" --store "$OUT/collector-rotated.db" --keys "$OUT/collector-gen2/collector" --plaintext --quiet > /dev/null
+"$HEATCTL" audit sign --store "$OUT/collector-rotated.db" --keys "$OUT/keys/keyholder" \
+  --previous-head "$OUT/collector-head.json" --head-out "$OUT/collector-head.json" > /dev/null
+python3 - "$OUT/collector-rotated.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "collector key rotated, successor ingested" "$OUT/collector-rotated.db" --expect-head "$OUT/collector-head.json"
+grep -q "(generation 1) rotated to" "$OUT/python.json" || { echo "  the Python verifier does not name the rotation" >&2; status=1; }
+old_status=0
+"$HEATCTL" ingest "$OUT/later.csv" --store "$OUT/collector-rotated.db" --keys "$OUT/keys/collector" --plaintext --quiet \
+  > /dev/null 2>&1 || old_status=$?
+[ "$old_status" = 64 ] || { echo "  ingest with the retired collector key exited $old_status, not 64" >&2; status=1; }
+python3 - "$OUT/collector-rotated.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+cp "$OUT/collector-rotated.db" "$OUT/collector-thief.db"
+python3 - "$OUT/collector-thief.db" "$OUT/saved-retirements.json" lift <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TRIGGER collector_key_retirements_no_delete;")
+rows = [[v.hex() if isinstance(v, bytes) else v for v in row] for row in db.execute("SELECT * FROM collector_key_retirements ORDER BY seq")]
+json.dump(rows, open(sys.argv[2], "w"))
+db.execute("DELETE FROM collector_key_retirements"); db.commit(); db.close()
+PY
+"$HEATCTL" generate --clients 4 --weeks 2 --seed 13 --out "$OUT/thief.csv" --quiet
+"$HEATCTL" ingest "$OUT/thief.csv" --store "$OUT/collector-thief.db" --keys "$OUT/keys/collector" --plaintext --quiet > /dev/null
+python3 - "$OUT/collector-thief.db" "$OUT/saved-retirements.json" "$VERIFY" <<'PY'
+import importlib.util, json, sqlite3, sys
+spec = importlib.util.spec_from_file_location("verify_store", sys.argv[3])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+db = sqlite3.connect(sys.argv[1])
+for row in json.load(open(sys.argv[2])):
+    # seq, recorded_at, public_key, generation, successor_public_key, final_signature_seq, reason, key_fingerprint, signature, prev_hash, row_hash
+    blobs = {2, 4, 8, 9, 10}
+    values = [bytes.fromhex(v) if i in blobs else v for i, v in enumerate(row)]
+    db.execute(f"INSERT INTO collector_key_retirements VALUES ({', '.join('?' * len(values))})", values)
+db.execute(vs.trigger_sql("collector_key_retirements", "DELETE"))
+db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "run signed by the retired collector key (lifted retirement put back)" "$OUT/collector-thief.db" \
+  --expect-head "$OUT/collector-head.json" --allow-unsigned-tail
+expect_kind retiredCollectorKey
+cp "$OUT/collector-rotated.db" "$OUT/collector-zeroed.db"
+python3 - "$OUT/collector-zeroed.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TRIGGER collector_key_retirements_no_update; UPDATE collector_key_retirements SET signature = zeroblob(64) WHERE seq = 1;")
+db.commit(); db.close()
+PY
+check "collector key retirement with a zeroed signature" "$OUT/collector-zeroed.db" --expect-head "$OUT/collector-head.json"
+expect_kind badCollectorKeyRetirement
 exit $status

@@ -140,6 +140,7 @@ TABLES_BY_VERSION = {
     5: ["retention_tombstones", "key_transitions"],  # v5-operations (issue 27)
     6: ["client_erasures"],  # v6-lifecycle (issue 27, rest)
     7: ["directory_versions"],  # v7-directory (issue 27, item 3)
+    8: ["collector_key_retirements"],  # v8-keys (issue 27, item 1)
 }
 # The tables retention may drop rows from (RetentionCompactor.weeklyTables).
 RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
@@ -148,6 +149,7 @@ TOMBSTONES = "retention_tombstones"
 ERASURE_TABLES = ["client_directory", "weekly_buckets"]
 ERASURES = "client_erasures"
 VERSIONS = "directory_versions"
+RETIREMENTS = "collector_key_retirements"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
 SIGNED_HEADS_COLUMNS = ["seq", "signed_at", "head", "key_fingerprint", "signature", "prev_hash", "row_hash"]
@@ -718,6 +720,7 @@ class Verifier:
             else:
                 self.violation("unendorsedCollectorKey", "collector_keys", seq,
                                f"collector_keys row {seq}: the key is not endorsed by the pinned auditor key")
+        retired = self.load_collector_retirements() if RETIREMENTS in names else {}
         coverage = {}
         for seq, run, signed_at, fingerprint, ranges, signature in self.db.execute(
                 "SELECT seq, run, CAST(signed_at AS BLOB), CAST(key_fingerprint AS BLOB), CAST(ranges AS BLOB), "
@@ -741,6 +744,12 @@ class Verifier:
             if not ed25519_verify(trusted[fingerprint], message, bytes(signature or b"")):
                 self.violation("badIngestionSignature", "ingestion_signatures", seq,
                                f"{label}: the collector's Ed25519 signature does not verify")
+                continue
+            if fingerprint in retired and seq > retired[fingerprint][1]:
+                retired_by, final = retired[fingerprint]
+                self.violation("retiredCollectorKey", "ingestion_signatures", seq,
+                               f"{label}: signed by collector key {fingerprint[:16]}…, which {RETIREMENTS} row {retired_by} "
+                               f"retired after ingestion signature {final}: a rotated or revoked, possibly stolen, key")
                 continue
             matches = True
             for r in ranges:
@@ -772,6 +781,56 @@ class Verifier:
             if problem:
                 self.violation("unsignedIngestion", table, problem[0],
                                f"{table} rows {problem[0]}-{problem[1]} carry no valid collector signature (forged)")
+
+    def load_collector_retirements(self):
+        """Collector key retirements (CollectorKeyRetirement): each signed by a trusted key (not retired before it).
+        Returns {retired key fingerprint: (seq, final ingestion signature seq)}, the earliest record per key."""
+        retired = {}
+        for row in self.db.execute(
+                f"SELECT seq, CAST(recorded_at AS BLOB), CAST(public_key AS BLOB), generation, CAST(successor_public_key AS BLOB), "
+                f"final_signature_seq, CAST(reason AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB) "
+                f"FROM {RETIREMENTS} ORDER BY seq"):
+            seq = row[0]
+            label = f"{RETIREMENTS} row {seq}"
+            try:
+                recorded, public, generation, successor, final, reason, fingerprint, signature = row[1:]
+                public, successor, fingerprint = bytes(public), bytes(successor), bytes(fingerprint).decode()
+                if not isinstance(generation, int) or not isinstance(final, int) or recorded is None or reason is None \
+                        or signature is None:
+                    raise ValueError
+                message = b"customerheat.collector-key-retirement/1" + c_text(bytes(recorded)) + c_blob(public) + c_int(generation)
+                message += c_blob(successor) + c_int(final) + c_text(bytes(reason)) + c_text(fingerprint.encode())
+            except (ValueError, TypeError, UnicodeDecodeError):
+                self.violation("badCollectorKeyRetirement", RETIREMENTS, seq,
+                               f"{label}: the collector key retirement cannot be parsed (forged or altered); it is ignored")
+                continue
+            if fingerprint not in self.trusted:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(signature)):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned collector key retirement)"
+            elif len(public) != 32 or (successor and len(successor) != 32):
+                problem = "names a key that is not 32 bytes"
+            elif successor == public:
+                problem = "names the retired key as its own successor"
+            elif generation < 1 or final < 0:
+                problem = f"names an invalid generation {generation} or final signature {final}"
+            else:
+                problem = None
+            if problem:
+                self.violation("badCollectorKeyRetirement", RETIREMENTS, seq, f"{label}: {problem}; it is ignored")
+                continue
+            retired_signing = self.retired_problem(fingerprint, RETIREMENTS, seq)
+            if retired_signing:
+                self.violation("retiredSigningKey", RETIREMENTS, seq, f"{label}: {retired_signing}; it is ignored")
+                continue
+            key = hashlib.sha256(public).hexdigest()
+            if key in retired:
+                continue
+            retired[key] = (seq, final)
+            what = f"rotated to {hashlib.sha256(successor).hexdigest()[:16]}…" if successor else "revoked"
+            self.retention.append(f"collector key {key[:16]}… (generation {generation}) {what} after ingestion signature {final} "
+                                  f"({bytes(reason).decode('utf-8', 'replace')}), signed retirement {seq} of {bytes(recorded).decode('utf-8', 'replace')}")
+        return retired
 
     def check_tail(self, latest):
         covered = {c["table"]: c["rows"] for c in latest["chains"]} if latest else {}

@@ -141,6 +141,8 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         .clientErasures,
         // v7-directory (issue 27, item 3)
         .directoryVersions,
+        // v8-keys (issue 27, item 1: collector key rotation and revocation)
+        .collectorKeyRetirements,
     ]
 
     /// The chains a signed head covers: every ``registered`` table (not ``signedHeads`` itself).

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 7
+    public static let currentVersion = 8
 
     /// The `CREATE TABLE` statement of a chained table.
     static func createStatement(for table: ChainedTable) -> String {
@@ -102,6 +102,11 @@ public enum StoreSchema {
             try createChainedTable(.directoryVersions, in: db)
             try db.execute(sql: "CREATE INDEX directory_versions_slot ON directory_versions(slot, from_week)")
             try db.execute(sql: "PRAGMA user_version = 7")
+        }
+        // Issue 27 (item 1): signed retirements (rotation, revocation) of collector ingestion keys.
+        migrator.registerMigration("v8-keys") { db in
+            try createChainedTable(.collectorKeyRetirements, in: db)
+            try db.execute(sql: "PRAGMA user_version = 8")
         }
         return migrator
     }
