@@ -88,9 +88,10 @@ struct KeysRotateCommand: HeatCommand {
         let new = IngestionKey()
         let (retirement, endorsement) = try CollectorKeyRotation.rotate(
             store: change.store, keyholder: change.key, retiring: retire, to: new, anchor: .previous(change.previous), reason: reason)
-        // The store endorses the new key only after the commit above; its files are written next
-        // (never replacing one), before the new head, so a failure here leaves the old files usable
-        // and the store signed by the next `audit sign`.
+        // The store endorses the new key in the commit above; its files are written next (never
+        // replacing one; existing files were refused before the commit). If writing fails here the
+        // old key is already retired and the new one is lost: `audit sign`, then rotate again with
+        // `--retire <new id>` (Docs/Operations.md section 4a, "Known gaps").
         let files = try CollectorKeyRotation.writeKey(new, endorsement: endorsement, at: out)
         _ = try change.signHead(writingTo: headOut, fault: .rotateAfterCommit)
         for file in files { Console.output("wrote \(file)") }
