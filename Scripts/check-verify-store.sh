@@ -277,4 +277,214 @@ db.commit(); db.close()
 PY
 check "erased rows re-inserted" "$OUT/reinserted.db" --expect-head "$OUT/erased-head.json"
 grep -q '"reinsertedRow"' "$OUT/python.json" || { echo "  the re-inserted rows were not reported" >&2; status=1; }
+
+# Issue 27 (item 3): a client moved to another manager from a week on (a signed directory
+# version); both verifiers accept and name it, and both refuse it once its manager is altered.
+cp "$OUT/heat.db" "$OUT/moved.db"
+cp "$OUT/head.json" "$OUT/moved-head.json"
+read -r client manager < <(python3 - "$OUT/moved.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+client, own = db.execute("SELECT pseudonym, manager_pseudonym FROM client_directory ORDER BY seq LIMIT 1").fetchone()
+other = db.execute("SELECT manager_pseudonym FROM client_directory WHERE manager_pseudonym != ? LIMIT 1", (own,)).fetchone()[0]
+print("C-" + bytes(client).hex()[:12], "M-" + bytes(other).hex()[:12])
+PY
+)
+"$HEATCTL" directory move --store "$OUT/moved.db" --keys "$OUT/keys/keyholder" --client "$client" --manager "$manager" \
+  --from-week 2026-W03 --previous-head "$OUT/moved-head.json" --head-out "$OUT/moved-head.json" --quiet > /dev/null
+python3 - "$OUT/moved.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "client moved from a week on" "$OUT/moved.db" --expect-head "$OUT/moved-head.json"
+grep -q "client moved from 2026-W03" "$OUT/python.json" || { echo "  the Python verifier does not name the move" >&2; status=1; }
+cp "$OUT/moved.db" "$OUT/moved-altered.db"
+python3 - "$OUT/moved-altered.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TRIGGER directory_versions_no_update; UPDATE directory_versions SET manager_pseudonym = zeroblob(32) WHERE seq = 1;")
+db.execute("CREATE TRIGGER directory_versions_no_update BEFORE UPDATE ON directory_versions\n"
+           "BEGIN SELECT RAISE(ABORT, 'directory_versions is append-only'); END")
+db.commit(); db.close()
+PY
+check "directory version altered" "$OUT/moved-altered.db" --expect-head "$OUT/moved-head.json"
+grep -q '"badDirectoryVersion"' "$OUT/python.json" || { echo "  the altered directory version was not refused" >&2; status=1; }
+
+# Issue 27 review (MEDIUM 5): both verifiers agree on a directory version signed by another key
+# in the unsigned tail, one signed by a retired key past its final head (under both pins), and a
+# reordered or deleted version with the chain recomputed.
+cat > "$OUT/versions.py" <<'PY'
+import hashlib, importlib.util, json, os, sqlite3, sys
+spec = importlib.util.spec_from_file_location("verify_store", os.environ["VERIFY"])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+def encode(point):
+    x, y, z, _ = point
+    inverse = pow(z, vs.P - 2, vs.P)
+    x, y = x * inverse % vs.P, y * inverse % vs.P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+def signer(seed):
+    digest = hashlib.sha512(seed).digest()
+    scalar = (int.from_bytes(digest[:32], "little") & ((1 << 254) - 8)) | (1 << 254)
+    public = encode(vs._mul(scalar, vs.BASE))
+    def sign(message):
+        r = int.from_bytes(hashlib.sha512(digest[32:] + message).digest(), "little") % vs.L
+        R = encode(vs._mul(r, vs.BASE))
+        k = int.from_bytes(hashlib.sha512(R + public + message).digest(), "little") % vs.L
+        return R + ((r + k * scalar) % vs.L).to_bytes(32, "little")
+    return public, sign
+def encode_value(value):
+    if value is None: return vs.c_null()
+    if isinstance(value, int): return vs.c_int(value)
+    if isinstance(value, str): return vs.c_text(value)
+    return vs.c_blob(bytes(value))
+COLUMNS = ["recorded_at", "version_id", "slot", "from_week", "status", "manager_pseudonym", "branch_pseudonym", "key_fingerprint", "signature"]
+def recompute(db):
+    previous = vs.genesis("directory_versions")
+    for row in db.execute(f"SELECT seq, {', '.join(COLUMNS)} FROM directory_versions ORDER BY seq").fetchall():
+        data = vs.c_int(row[0]) + b"".join(encode_value(v) for v in row[1:])
+        digest = hashlib.sha256(previous + data).digest()
+        db.execute("UPDATE directory_versions SET prev_hash = ?, row_hash = ? WHERE seq = ?", (previous, digest, row[0]))
+        previous = digest
+def drop_triggers(db):
+    db.executescript("DROP TRIGGER directory_versions_no_update; DROP TRIGGER directory_versions_no_delete;")
+def restore_triggers(db):
+    for operation in ("UPDATE", "DELETE"):
+        db.execute(vs.trigger_sql("directory_versions", operation))
+path, action = sys.argv[1], sys.argv[2]
+db = sqlite3.connect(path)
+if action in ("other-key", "retired-key"):
+    seed = os.urandom(32) if action == "other-key" else bytes.fromhex(json.loads(vs.read_envelope(sys.argv[3], 9))["privateKey"])
+    public, sign = signer(seed)
+    recorded, version, slot, week, status, fingerprint = "2026-01-20T10:00:00Z", "V-" + os.urandom(4).hex(), 0, "2026-W03", "closed", hashlib.sha256(public).hexdigest()
+    message = b"customerheat.directory-version/1" + vs.c_text(recorded) + vs.c_text(version) + vs.c_int(slot) + vs.c_text(week)
+    message += vs.c_text(status) + vs.c_null() + vs.c_null() + vs.c_text(fingerprint)
+    signature = sign(message)
+    assert vs.ed25519_verify(public, message, signature)
+    seq = (db.execute("SELECT MAX(seq) FROM directory_versions").fetchone()[0] or 0) + 1
+    db.execute(f"INSERT INTO directory_versions (seq, {', '.join(COLUMNS)}, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, zeroblob(32), zeroblob(32))",
+               (seq, recorded, version, slot, week, status, fingerprint, signature))
+    drop_triggers(db); recompute(db); restore_triggers(db)
+elif action == "reorder":
+    drop_triggers(db)
+    db.execute("UPDATE directory_versions SET seq = -1 WHERE seq = 1")
+    db.execute("UPDATE directory_versions SET seq = 1 WHERE seq = 2")
+    db.execute("UPDATE directory_versions SET seq = 2 WHERE seq = -1")
+    recompute(db); restore_triggers(db)
+elif action in ("alter-time", "alter-week"):
+    # A value both verifiers must refuse to parse: a non-canonical time (Swift signs the canonical
+    # text), or a week that does not exist (W54).
+    column, value = ("recorded_at", "2026-01-20T10:00:00+00:00") if action == "alter-time" else ("from_week", "2026-W54")
+    drop_triggers(db)
+    db.execute(f"UPDATE directory_versions SET {column} = ? WHERE seq = 1", (value,))
+    recompute(db); restore_triggers(db)
+elif action == "delete":
+    drop_triggers(db)
+    db.execute("DELETE FROM directory_versions WHERE seq = 1")
+    db.execute("UPDATE directory_versions SET seq = seq - 1")
+    recompute(db); restore_triggers(db)
+db.commit(); db.close()
+PY
+expect_kind() {  # both reports hold a violation of this kind
+  if ! grep -q "\"$1\"" "$OUT/python.json" || ! grep -q "\"$1\"" "$OUT/swift.json"; then
+    echo "  expected a $1 violation from both verifiers" >&2; status=1
+  fi
+}
+cp "$OUT/moved.db" "$OUT/other-key.db"
+VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/other-key.db" other-key
+check "directory version signed by another key (unsigned tail)" "$OUT/other-key.db" --expect-head "$OUT/moved-head.json" --allow-unsigned-tail
+expect_kind badDirectoryVersion
+cp "$OUT/rotated.db" "$OUT/retired-version.db"
+VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/retired-version.db" retired-key "$OUT/keys/keyholder/signing.key"
+for pin in keys keys-gen2; do
+  AUDITOR="$OUT/$pin/auditor" check "directory version signed by the retired key ($pin pin)" "$OUT/retired-version.db" \
+    --expect-head "$OUT/rotated-head.json" --allow-unsigned-tail
+  expect_kind retiredSigningKey
+done
+cp "$OUT/moved.db" "$OUT/moved2.db"
+cp "$OUT/moved-head.json" "$OUT/moved2-head.json"
+"$HEATCTL" directory close --store "$OUT/moved2.db" --keys "$OUT/keys/keyholder" --client "$client" \
+  --from-week 2026-W05 --previous-head "$OUT/moved2-head.json" --head-out "$OUT/moved2-head.json" --quiet > /dev/null
+python3 - "$OUT/moved2.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "two directory versions" "$OUT/moved2.db" --expect-head "$OUT/moved2-head.json"
+for change in "alter-time:with a non-canonical recorded_at" "alter-week:naming week W54"; do
+  action="${change%%:*}" label="${change#*:}"
+  cp "$OUT/moved2.db" "$OUT/versions-$action.db"
+  VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/versions-$action.db" "$action"
+  check "directory version $label, chain recomputed" "$OUT/versions-$action.db" --expect-head "$OUT/moved2-head.json"
+  expect_kind badDirectoryVersion
+done
+for change in reorder:reordered delete:deleted; do
+  action="${change%%:*}" label="${change#*:}"
+  cp "$OUT/moved2.db" "$OUT/versions-$action.db"
+  VERIFY="$VERIFY" python3 "$OUT/versions.py" "$OUT/versions-$action.db" "$action"
+  check "directory versions $label, chain recomputed" "$OUT/versions-$action.db" --expect-head "$OUT/moved2-head.json"
+  grep -q '"intact" *: *false' "$OUT/python.json" || { echo "  the $label versions were not refused" >&2; status=1; }
+done
+
+# Issue 27, item 1: the collector's ingestion key rotated through heatctl; then the thief of the
+# retired key, with file access, lifts the retirement row out, ingests with the old key and puts
+# the row back (chains intact), and a retirement whose signature was zeroed. Both verifiers must
+# agree: the thief's run is a retiredCollectorKey, the zeroed retirement a badCollectorKeyRetirement.
+cp "$OUT/heat.db" "$OUT/collector-rotated.db"
+cp "$OUT/head.json" "$OUT/collector-head.json"
+"$HEATCTL" keys rotate --collector --store "$OUT/collector-rotated.db" --keys "$OUT/keys/keyholder" --out "$OUT/collector-gen2" \
+  --previous-head "$OUT/collector-head.json" --head-out "$OUT/collector-head.json" > /dev/null
+"$HEATCTL" generate --clients 5 --weeks 2 --seed 12 --out "$OUT/later.csv" --quiet
+cp -p "$OUT/keys/collector/pseudonymisation.key" "$OUT/collector-gen2/collector/"  # the collector keeps it
+"$HEATCTL" ingest "$OUT/later.csv" --store "$OUT/collector-rotated.db" --keys "$OUT/collector-gen2/collector" --plaintext --quiet > /dev/null
+"$HEATCTL" audit sign --store "$OUT/collector-rotated.db" --keys "$OUT/keys/keyholder" \
+  --previous-head "$OUT/collector-head.json" --head-out "$OUT/collector-head.json" > /dev/null
+python3 - "$OUT/collector-rotated.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "collector key rotated, successor ingested" "$OUT/collector-rotated.db" --expect-head "$OUT/collector-head.json"
+grep -q "(generation 1) rotated to" "$OUT/python.json" || { echo "  the Python verifier does not name the rotation" >&2; status=1; }
+old_status=0
+"$HEATCTL" ingest "$OUT/later.csv" --store "$OUT/collector-rotated.db" --keys "$OUT/keys/collector" --plaintext --quiet \
+  > /dev/null 2>&1 || old_status=$?
+[ "$old_status" = 64 ] || { echo "  ingest with the retired collector key exited $old_status, not 64" >&2; status=1; }
+python3 - "$OUT/collector-rotated.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+cp "$OUT/collector-rotated.db" "$OUT/collector-thief.db"
+python3 - "$OUT/collector-thief.db" "$OUT/saved-retirements.json" lift <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TRIGGER collector_key_retirements_no_delete;")
+rows = [[v.hex() if isinstance(v, bytes) else v for v in row] for row in db.execute("SELECT * FROM collector_key_retirements ORDER BY seq")]
+json.dump(rows, open(sys.argv[2], "w"))
+db.execute("DELETE FROM collector_key_retirements"); db.commit(); db.close()
+PY
+"$HEATCTL" generate --clients 4 --weeks 2 --seed 13 --out "$OUT/thief.csv" --quiet
+"$HEATCTL" ingest "$OUT/thief.csv" --store "$OUT/collector-thief.db" --keys "$OUT/keys/collector" --plaintext --quiet > /dev/null
+python3 - "$OUT/collector-thief.db" "$OUT/saved-retirements.json" "$VERIFY" <<'PY'
+import importlib.util, json, sqlite3, sys
+spec = importlib.util.spec_from_file_location("verify_store", sys.argv[3])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+db = sqlite3.connect(sys.argv[1])
+for row in json.load(open(sys.argv[2])):
+    # seq, recorded_at, public_key, generation, successor_public_key, final_signature_seq, reason, key_fingerprint, signature, prev_hash, row_hash
+    blobs = {2, 4, 8, 9, 10}
+    values = [bytes.fromhex(v) if i in blobs else v for i, v in enumerate(row)]
+    db.execute(f"INSERT INTO collector_key_retirements VALUES ({', '.join('?' * len(values))})", values)
+db.execute(vs.trigger_sql("collector_key_retirements", "DELETE"))
+db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "run signed by the retired collector key (lifted retirement put back)" "$OUT/collector-thief.db" \
+  --expect-head "$OUT/collector-head.json" --allow-unsigned-tail
+expect_kind retiredCollectorKey
+cp "$OUT/collector-rotated.db" "$OUT/collector-zeroed.db"
+python3 - "$OUT/collector-zeroed.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TRIGGER collector_key_retirements_no_update; UPDATE collector_key_retirements SET signature = zeroblob(64) WHERE seq = 1;")
+db.commit(); db.close()
+PY
+check "collector key retirement with a zeroed signature" "$OUT/collector-zeroed.db" --expect-head "$OUT/collector-head.json"
+expect_kind badCollectorKeyRetirement
 exit $status

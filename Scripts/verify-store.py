@@ -15,10 +15,12 @@ reference arithmetic of RFC 8032 (slow, but there are only a few signatures).
 
 import argparse
 import bisect
+import datetime
 import hashlib
 import itertools
 import json
 import os
+import re
 import sqlite3
 import struct
 import sys
@@ -137,6 +139,8 @@ TABLES_BY_VERSION = {
     4: ["ciphertexts", "collector_state"],
     5: ["retention_tombstones", "key_transitions"],  # v5-operations (issue 27)
     6: ["client_erasures"],  # v6-lifecycle (issue 27, rest)
+    7: ["directory_versions"],  # v7-directory (issue 27, item 3)
+    8: ["collector_key_retirements"],  # v8-keys (issue 27, item 1)
 }
 # The tables retention may drop rows from (RetentionCompactor.weeklyTables).
 RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
@@ -144,6 +148,8 @@ TOMBSTONES = "retention_tombstones"
 # The tables a client erasure may drop rows from (ClientEraser.tables), under a tombstone whose policy is "erasure E-...".
 ERASURE_TABLES = ["client_directory", "weekly_buckets"]
 ERASURES = "client_erasures"
+VERSIONS = "directory_versions"
+RETIREMENTS = "collector_key_retirements"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
 SIGNED_HEADS_COLUMNS = ["seq", "signed_at", "head", "key_fingerprint", "signature", "prev_hash", "row_hash"]
@@ -432,6 +438,61 @@ class Verifier:
                                f"no valid signed erasure record pairs with it")
         self.erased_slots = sorted(slots)
 
+    def load_directory_versions(self):
+        """Directory versions (DirectoryVersion): each signed by a trusted key (not retired before it)."""
+        seen_ids = set()
+        for row in self.db.execute(
+                "SELECT seq, CAST(recorded_at AS BLOB), CAST(version_id AS BLOB), slot, CAST(from_week AS BLOB), "
+                "CAST(status AS BLOB), manager_pseudonym, branch_pseudonym, CAST(key_fingerprint AS BLOB), "
+                "CAST(signature AS BLOB) FROM directory_versions ORDER BY seq"):
+            seq = row[0]
+            label = f"{VERSIONS} row {seq}"
+            try:
+                recorded, version, week, status, fingerprint = (bytes(row[i]).decode() for i in (1, 2, 4, 5, 8))
+                slot, manager, branch = row[3], row[6], row[7]
+                if not isinstance(slot, int) or row[9] is None or status not in ("active", "closed") or \
+                        any(v is not None and not isinstance(v, bytes) for v in (manager, branch)) or \
+                        not re.fullmatch(r"\d{4}-W\d{2}", week) or \
+                        not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", recorded):
+                    raise ValueError
+                # A real ISO week (W01..W52/W53 of that year) and a real UTC time, as DirectoryVersion parses them.
+                datetime.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+                datetime.datetime.strptime(recorded, "%Y-%m-%dT%H:%M:%SZ")
+            except (ValueError, TypeError, UnicodeDecodeError):
+                self.violation("badDirectoryVersion", VERSIONS, seq, f"{label}: the directory version cannot be parsed (forged or altered)")
+                continue
+            label = f"{label} ({version}, slot {slot} from {week})"
+            if version in seen_ids:
+                # A rebuilt table loses the UNIQUE constraint: a repeated id is a copied (replayed) version.
+                self.violation("badDirectoryVersion", VERSIONS, seq, f"{label}: repeats the version id of an earlier row (a copied version)")
+                continue
+            seen_ids.add(version)
+            message = b"customerheat.directory-version/1" + c_text(recorded.encode()) + c_text(version.encode()) + c_int(slot)
+            message += c_text(week.encode()) + c_text(status.encode())
+            message += (c_null() if manager is None else c_blob(manager)) + (c_null() if branch is None else c_blob(branch))
+            message += c_text(fingerprint.encode())
+            if fingerprint not in self.trusted:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(row[9] or b"")):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned directory version)"
+            elif slot < 0:
+                problem = f"names an invalid slot {slot}"
+            elif any(v is not None and len(v) != 32 for v in (manager, branch)):
+                problem = "holds a manager or branch pseudonym that is not 32 bytes"
+            elif status == "closed" and (manager is not None or branch is not None):
+                problem = "closes the account but names a manager or branch"
+            else:
+                problem = None
+            if problem:
+                self.violation("badDirectoryVersion", VERSIONS, seq, f"{label}: {problem}")
+                continue
+            retired = self.retired_problem(fingerprint, VERSIONS, seq)
+            if retired:
+                self.violation("retiredSigningKey", VERSIONS, seq, f"{label}: {retired}")
+                continue
+            change = "account closed" if status == "closed" else "client moved"
+            self.retention.append(f"directory: {change} from {week} ({version}, slot {slot}), signed version {seq} of {recorded}")
+
     def check_erased_slots(self):
         """A client_directory row holding an erased slot: an erased client re-inserted, or the slot reused."""
         if not self.erased_slots or "client_directory" not in [t for t, _ in self.walkable]:
@@ -489,6 +550,8 @@ class Verifier:
             self.load_tombstones()
         if ERASURES in [t for t, _ in self.walkable]:
             self.load_erasures()
+        if VERSIONS in [t for t, _ in self.walkable]:
+            self.load_directory_versions()
         for table, cols in self.walkable:
             self.walk(table, cols)
         self.check_erased_slots()
@@ -657,6 +720,7 @@ class Verifier:
             else:
                 self.violation("unendorsedCollectorKey", "collector_keys", seq,
                                f"collector_keys row {seq}: the key is not endorsed by the pinned auditor key")
+        retired = self.load_collector_retirements() if RETIREMENTS in names else {}
         coverage = {}
         for seq, run, signed_at, fingerprint, ranges, signature in self.db.execute(
                 "SELECT seq, run, CAST(signed_at AS BLOB), CAST(key_fingerprint AS BLOB), CAST(ranges AS BLOB), "
@@ -680,6 +744,12 @@ class Verifier:
             if not ed25519_verify(trusted[fingerprint], message, bytes(signature or b"")):
                 self.violation("badIngestionSignature", "ingestion_signatures", seq,
                                f"{label}: the collector's Ed25519 signature does not verify")
+                continue
+            if fingerprint in retired and seq > retired[fingerprint][1]:
+                retired_by, final = retired[fingerprint]
+                self.violation("retiredCollectorKey", "ingestion_signatures", seq,
+                               f"{label}: signed by collector key {fingerprint[:16]}…, which {RETIREMENTS} row {retired_by} "
+                               f"retired after ingestion signature {final}: a rotated or revoked, possibly stolen, key")
                 continue
             matches = True
             for r in ranges:
@@ -711,6 +781,56 @@ class Verifier:
             if problem:
                 self.violation("unsignedIngestion", table, problem[0],
                                f"{table} rows {problem[0]}-{problem[1]} carry no valid collector signature (forged)")
+
+    def load_collector_retirements(self):
+        """Collector key retirements (CollectorKeyRetirement): each signed by a trusted key (not retired before it).
+        Returns {retired key fingerprint: (seq, final ingestion signature seq)}, the earliest record per key."""
+        retired = {}
+        for row in self.db.execute(
+                f"SELECT seq, CAST(recorded_at AS BLOB), CAST(public_key AS BLOB), generation, CAST(successor_public_key AS BLOB), "
+                f"final_signature_seq, CAST(reason AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB) "
+                f"FROM {RETIREMENTS} ORDER BY seq"):
+            seq = row[0]
+            label = f"{RETIREMENTS} row {seq}"
+            try:
+                recorded, public, generation, successor, final, reason, fingerprint, signature = row[1:]
+                public, successor, fingerprint = bytes(public), bytes(successor), bytes(fingerprint).decode()
+                if not isinstance(generation, int) or not isinstance(final, int) or recorded is None or reason is None \
+                        or signature is None:
+                    raise ValueError
+                message = b"customerheat.collector-key-retirement/1" + c_text(bytes(recorded)) + c_blob(public) + c_int(generation)
+                message += c_blob(successor) + c_int(final) + c_text(bytes(reason)) + c_text(fingerprint.encode())
+            except (ValueError, TypeError, UnicodeDecodeError):
+                self.violation("badCollectorKeyRetirement", RETIREMENTS, seq,
+                               f"{label}: the collector key retirement cannot be parsed (forged or altered); it is ignored")
+                continue
+            if fingerprint not in self.trusted:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(signature)):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned collector key retirement)"
+            elif len(public) != 32 or (successor and len(successor) != 32):
+                problem = "names a key that is not 32 bytes"
+            elif successor == public:
+                problem = "names the retired key as its own successor"
+            elif generation < 1 or final < 0:
+                problem = f"names an invalid generation {generation} or final signature {final}"
+            else:
+                problem = None
+            if problem:
+                self.violation("badCollectorKeyRetirement", RETIREMENTS, seq, f"{label}: {problem}; it is ignored")
+                continue
+            retired_signing = self.retired_problem(fingerprint, RETIREMENTS, seq)
+            if retired_signing:
+                self.violation("retiredSigningKey", RETIREMENTS, seq, f"{label}: {retired_signing}; it is ignored")
+                continue
+            key = hashlib.sha256(public).hexdigest()
+            if key in retired:
+                continue
+            retired[key] = (seq, final)
+            what = f"rotated to {hashlib.sha256(successor).hexdigest()[:16]}…" if successor else "revoked"
+            self.retention.append(f"collector key {key[:16]}… (generation {generation}) {what} after ingestion signature {final} "
+                                  f"({bytes(reason).decode('utf-8', 'replace')}), signed retirement {seq} of {bytes(recorded).decode('utf-8', 'replace')}")
+        return retired
 
     def check_tail(self, latest):
         covered = {c["table"]: c["rows"] for c in latest["chains"]} if latest else {}

@@ -56,6 +56,7 @@ struct HeatCtl: AsyncParsableCommand {
             RetentionCommand.self,
             StoreCommand.self,
             EraseCommand.self,
+            DirectoryCommand.self,
         ]
     )
 

@@ -81,6 +81,10 @@ struct FaultInjectionTests {
         var earlierStep: ((_ db: String, _ out: String) -> [String])? = nil
         /// Files the operation writes before its points (the earlier step's output).
         var earlierOutputs: Set<String> = []
+        /// Whether the operation deletes rows under signed tombstones (retention, erasure): after
+        /// its commit, the old rows that remain (by `seq`) are compared byte for byte instead of
+        /// the old tables as a prefix.
+        var deletesRows = false
     }
 
     static func run(_ arguments: [String], fault: FaultPoint? = nil) throws -> Outcome {
@@ -129,7 +133,15 @@ struct FaultInjectionTests {
                     // The old rows unchanged byte for byte, and exactly the row counts of the state
                     // expected at this point (the earlier step's, or the completed operation's).
                     for (table, rows) in old {
-                        #expect(Array((after[table] ?? []).prefix(rows.count)) == rows, "\(table) changed at \(point.rawValue)")
+                        if operation.deletesRows {
+                            let kept = Dictionary(rows.map { ($0.first ?? .null, $0) }) { first, _ in first }
+                            for row in after[table] ?? [] {
+                                guard let before = kept[row.first ?? .null] else { continue }
+                                #expect(row == before, "\(table) row \(row.first ?? .null) changed at \(point.rawValue)")
+                            }
+                        } else {
+                            #expect(Array((after[table] ?? []).prefix(rows.count)) == rows, "\(table) changed at \(point.rawValue)")
+                        }
                     }
                     let expected = point.keepsOldState ? (intermediate ?? old) : new
                     #expect(after.mapValues(\.count) == expected.mapValues(\.count), "\(operation.name) at \(point.rawValue) is not the expected state")
@@ -169,7 +181,27 @@ struct FaultInjectionTests {
         for i in 0..<24 { csv += "c\(i),\(i < 12 ? "retail" : "business"),\(i % 3 == 0 ? 80 : 20),\(i % 3 == 0 ? "High" : "Low")\n" }
         try csv.write(toFile: riskScores, atomically: true, encoding: .utf8)
 
+        // Issue 27: the key holder's store changes drop rows (retention, erasure) or append signed
+        // records (rotation, directory versions), each in one durable transaction, then sign.
+        let targets = try Self.keyHolderTargets(base)
+        let keyholder = "\(keys)/keyholder"
         let operations: [Operation] = [
+            Operation(name: "retention", arguments: { db, out in
+                ["retention", "apply", "--store", db, "--keys", keyholder, "--before", targets.cutoff, "--window-weeks", "1",
+                 "--previous-head", head0, "--head-out", "\(out)/head.json", "--quiet"] },
+                      points: [.retentionBeforeCommit, .retentionAfterCommit], deletesRows: true),
+            Operation(name: "erase", arguments: { db, out in
+                ["erase", "--store", db, "--keys", keyholder, "--client", targets.client, "--previous-head", head0,
+                 "--head-out", "\(out)/head.json", "--quiet"] },
+                      points: [.eraseBeforeCommit, .eraseAfterCommit], deletesRows: true),
+            Operation(name: "rotate", arguments: { db, out in
+                ["keys", "rotate", "--store", db, "--keys", keyholder, "--out", "\(out)/keys-gen2", "--previous-head", head0,
+                 "--head-out", "\(out)/head.json", "--quiet"] },
+                      points: [.rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["keys-gen2"]),
+            Operation(name: "directory", arguments: { db, out in
+                ["directory", "move", "--store", db, "--keys", keyholder, "--client", targets.client, "--manager", targets.manager,
+                 "--from-week", targets.cutoff, "--previous-head", head0, "--head-out", "\(out)/head.json", "--quiet"] },
+                      points: [.directoryBeforeCommit, .directoryAfterCommit]),
             Operation(name: "ingest", arguments: { db, _ in ["ingest", weekB, "--store", db, "--keys", "\(keys)/collector", "--quiet"] },
                       points: [.ingestBeforeCommit, .ingestAfterCommit]),
             Operation(name: "evaluate", arguments: { db, out in ["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", "\(out)/run.heat", "--quiet"] },
@@ -192,6 +224,27 @@ struct FaultInjectionTests {
         let swept = try Self.sweep(operations, base: base, keys: keys, head: head0, in: folder)
         let scoring: Set<FaultPoint> = [.scoreBeforeCommit, .scoreAfterCommit]
         #expect(swept.union(scoring) == Set(FaultPoint.allCases), "every fault point is swept (scoring in scoreRunCommitPoints)")
+    }
+
+    /// The arguments the key holder's operations of the sweep need from the base store: the
+    /// second stored week (a retention cutoff that drops the first), the first client's masked
+    /// reference and another manager's.
+    static func keyHolderTargets(_ path: String) throws -> (cutoff: String, client: String, manager: String) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+        return try queue.read { db in
+            let weeks = try String.fetchAll(db, sql: "SELECT DISTINCT week FROM ciphertexts ORDER BY week")
+            let first = try #require(try Row.fetchOne(db, sql: "SELECT pseudonym, manager_pseudonym FROM client_directory ORDER BY seq LIMIT 1"))
+            let client: Data = first[0]
+            let own: Data = first[1]
+            let other = try #require(try Data.fetchOne(
+                db, sql: "SELECT manager_pseudonym FROM client_directory WHERE manager_pseudonym != ? LIMIT 1", arguments: [own]))
+            try #require(weeks.count >= 2)
+            return (weeks[1], "C-" + hex(client).prefix(8), "M-" + hex(other).prefix(8))
+        }
     }
 
     /// `evaluate --model`: the heat evaluation commits first, then the score run; killed at the

@@ -54,6 +54,65 @@ struct OperationsCLITests {
         #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "r3/bfv-secret-key.heat").path))
     }
 
+    /// Issue 27, item 1: the collector's ingestion key rotated and revoked through heatctl; the old
+    /// folder is refused at ingestion (exit 64) and the successor's folder ingests.
+    @Test func collectorKeyRotationThroughTheCLI() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appending(path: "heat.db").path
+        let keys = folder.appending(path: "keys").path
+        let head = folder.appending(path: "head.heat").path
+        let gen2 = folder.appending(path: "collector-gen2").path
+        var csv = "event_id,client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
+        for client in 1...3 { csv += "E1-\(client),CL-\(client),RM-1,North,call,outbound,2026-03-02T09:30:00Z,600,\n" }
+        let input = folder.appending(path: "in.csv").path
+        try Data(csv.utf8).write(to: URL(filePath: input))
+        let later = folder.appending(path: "later.csv").path
+        try Data(csv.replacingOccurrences(of: "E1-", with: "E2-").replacingOccurrences(of: "03-02", with: "03-09").utf8)
+            .write(to: URL(filePath: later))
+        #expect(try run(["init", "--store", db]).status == 0)
+        #expect(try run(["keys", "generate", "--out", keys, "--store", db]).status == 0)
+        #expect(try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--plaintext"]).status == 0)
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head]).status == 0)
+
+        let rotated = try run(["keys", "rotate", "--collector", "--store", db, "--keys", "\(keys)/keyholder", "--out", gen2,
+                               "--previous-head", head, "--head-out", head])
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        #expect(rotated.stdoutText.contains("(generation 1) retired after ingestion signature 1"))
+        let newID = try #require(try KeyFolder(path: "\(gen2)/collector", role: .collector).ingestionKey()).fingerprint.hex
+        let oldID = try KeyFolder(path: "\(keys)/collector", role: .collector).ingestionKey().fingerprint.hex
+        // The retired folder is refused, naming the retirement; the successor's folder ingests.
+        let refused = try run(["ingest", later, "--store", db, "--keys", "\(keys)/collector", "--plaintext"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("was retired by collector_key_retirements row 1 (rotation)"))
+        // The collector keeps its pseudonymisation key next to the successor's two files.
+        try FileManager.default.copyItem(atPath: "\(keys)/collector/\(KeyFolder.pseudonymisationKeyFile)",
+                                         toPath: "\(gen2)/collector/\(KeyFolder.pseudonymisationKeyFile)")
+        let ingested = try run(["ingest", later, "--store", db, "--keys", "\(gen2)/collector", "--plaintext"])
+        #expect(ingested.status == 0, "\(ingested.stderr)")
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--previous-head", head, "--head-out", head]).status == 0)
+        let verified = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head])
+        #expect(verified.status == 0, "\(verified.stdoutText)")
+        #expect(verified.stdoutText.contains("collector key \(oldID.prefix(16))… (generation 1) rotated to \(newID.prefix(16))"))
+        // The same --out again: refused before the store changes (a key file is never replaced).
+        let again = try run(["keys", "rotate", "--collector", "--store", db, "--keys", "\(keys)/keyholder", "--out", gen2,
+                             "--previous-head", head, "--head-out", head])
+        #expect(again.status == 64)
+        // Revoking the old key again, and an unknown id, are refused; revoking the successor works.
+        let twice = try run(["keys", "revoke", "--collector", String(oldID.prefix(8)), "--store", db, "--keys", "\(keys)/keyholder",
+                             "--previous-head", head, "--head-out", head])
+        #expect(twice.status == 64 && twice.stderr.contains("already retired"))
+        let unknown = try run(["keys", "revoke", "--collector", "zz", "--store", db, "--keys", "\(keys)/keyholder",
+                               "--previous-head", head, "--head-out", head])
+        #expect(unknown.status == 65)
+        let revoked = try run(["keys", "revoke", "--collector", String(newID.prefix(12)), "--store", db, "--keys", "\(keys)/keyholder",
+                               "--previous-head", head, "--head-out", head, "--reason", "host decommissioned"])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(revoked.stdoutText.contains("(generation 2) revoked after ingestion signature 2 (revocation: host decommissioned)"))
+        #expect(try run(["ingest", later, "--store", db, "--keys", "\(gen2)/collector", "--plaintext"]).status == 64)
+        #expect(try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head, "--allow-unsigned-tail"]).status == 0)
+    }
+
     static let python = "/usr/bin/python3"
 
     /// Retention through the CLI: `audit verify` and Scripts/verify-store.py both accept the

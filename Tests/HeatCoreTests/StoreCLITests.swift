@@ -90,7 +90,7 @@ struct StoreCLITests {
         #expect(refused.stderr.contains("refusing to sign"))
         #expect(try AuditLog.entries(in: HeatStore(path: db), action: "audit.sign.refused").count == 1)
 
-        try StoreTestSupport.attacker(db).writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = 7") }
+        try StoreTestSupport.attacker(db).writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = \(StoreSchema.currentVersion + 1)") }
         #expect(try run(["audit", "log", "--store", db]).status == 78)
         #expect(try run(["audit", "log", "--store", input]).status == 65)
     }
@@ -190,7 +190,7 @@ struct StoreCLITests {
                                            [root.appending(path: "Scripts/check-verify-store.sh").path],
                                            environment: ["HEATCTL": heatctl.path, "PATH": "/usr/bin:/bin"])
         #expect(outcome.status == 0, "\(outcome.stdoutText)\n\(outcome.stderr)")
-        #expect(outcome.stdoutText.components(separatedBy: "  agree").count - 1 == 22, "\(outcome.stdoutText)")  // 10 + 3 retention + 3 retired-key (tombstone under both pins) + 2 grafted-key (both pins) + 2 changed signed_heads + 2 erasure cases (issue 27)
+        #expect(outcome.stdoutText.components(separatedBy: "  agree").count - 1 == 24, "\(outcome.stdoutText)")  // 10 + 3 retention + 3 retired-key (tombstone under both pins) + 2 grafted-key (both pins) + 2 changed signed_heads + 2 erasure cases + 2 directory-version cases (issue 27)
         #expect(outcome.stdoutText.contains("('unsignedIngestion', 'event_hmacs',"), "\(outcome.stdoutText)")
     }
 

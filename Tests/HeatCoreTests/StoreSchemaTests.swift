@@ -59,7 +59,17 @@ import Testing
         // An erasure fills client_erasures (2 more audit entries: client.erase, audit.sign).
         _ = try ClientEraser.erase(.rawIDs(["CLIENT-RAW-1"], key: keys.pseudonymisationKey), store: store, key: newKey,
                                    anchor: .previous(retained))
-        _ = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(retained))
+        let erased = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(retained))
+        // A directory change fills directory_versions (2 more audit entries: directory.close, audit.sign).
+        let remaining = try #require(try ClientDirectory.entries(in: store).first)
+        _ = try DirectoryChanger.apply(.close(client: "C-" + remaining.pseudonym.prefix(10)),
+                                       from: try ISOWeek(parsing: "2026-W10"), store: store, key: newKey, anchor: .previous(erased))
+        let moved = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(erased))
+        // A collector key revocation fills collector_key_retirements (2 more audit entries:
+        // keys.revoke-collector, audit.sign).
+        _ = try CollectorKeyRotation.revoke(store: store, keyholder: newKey, key: keys.ingestionKey.fingerprint.hex,
+                                            anchor: .previous(moved), reason: "test")
+        _ = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(moved))
         let raw = try StoreTestSupport.attacker(store.path)
         for table in ChainedTable.all {
             #expect(try raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0 } > 0)
@@ -73,7 +83,7 @@ import Testing
         #expect(throws: StoreError.appendOnlyViolation(path: store.path, table: "audit_log")) {
             try store.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 1") }
         }
-        #expect(try AuditLog.entries(in: store).count == 11)
+        #expect(try AuditLog.entries(in: store).count == 15)
         #expect(try StoreVerifier.verify(store: store, pinnedKey: keys.signingKey.verificationKey, anchor: .previous(head)).intact)
     }
 

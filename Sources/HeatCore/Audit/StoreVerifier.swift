@@ -34,7 +34,9 @@ public enum HeadAnchor: Sendable, Hashable {
 ///    (this catches rollbacks and emptied heads);
 /// 5. collector signatures: collector keys count only if endorsed by the pinned key; every
 ///    ingestion signature must verify and match its ranges; every row of each
-///    ``ChainedTable/collectorSigned`` table must be covered by exactly one of them;
+///    ``ChainedTable/collectorSigned`` table must be covered by exactly one of them; a collector
+///    key retired by a signed ``CollectorKeyRetirement`` counts only for its signatures up to the
+///    retirement's final one (issue 27);
 /// 6. the tail: rows not covered by the latest signed head are a violation unless
 ///    `allowUnsignedTail` (then they are counted in ``VerificationReport/unsignedRows``).
 ///
@@ -120,6 +122,12 @@ public enum StoreVerifier {
             let (summaries, found, slots) = try ClientErasure.verify(in: db, trusted: trusted, tombstones: tombstones)
             erasures = summaries
             erasedSlots = slots
+            violations += found
+        }
+        // Directory versions (issue 27, v7-directory): each signed by a trusted key.
+        if walkable.contains(.directoryVersions) {
+            let (summaries, found) = try DirectoryVersion.verify(in: db, trusted: trusted)
+            erasures += summaries
             violations += found
         }
         // 2. Chains.
@@ -230,7 +238,7 @@ public enum StoreVerifier {
             chains: chains, signedHeads: storedHeads.count, latestSignedAt: latest?.signedAt,
             unsignedRows: unsigned, checkedExpectedHead: checkedAnchor, violations: violations,
             collectorKeys: collector.keys, ingestionSignatures: collector.signatures, allowedUnsignedTail: allowUnsignedTail,
-            retention: tombstones.summaries + erasures)
+            retention: tombstones.summaries + erasures + collector.summaries)
     }
 
     /// How many rows pass between two progress reports of ``verify(store:pinnedKey:anchor:allowUnsignedTail:progress:)``.
@@ -434,7 +442,7 @@ public enum StoreVerifier {
     static func checkCollectorSignatures(
         in db: Database, pinnedKey: StoreVerificationKey, walkable: [ChainedTable], tombstones: TombstoneIndex = .empty,
         trusted: TrustedSigningKeys? = nil
-    ) throws -> (violations: [Violation], keys: Int, signatures: Int) {
+    ) throws -> (violations: [Violation], keys: Int, signatures: Int, summaries: [String]) {
         let trustedKeys = trusted ?? TrustedSigningKeys(pinned: pinnedKey)
         guard walkable.contains(.collectorKeys), walkable.contains(.ingestionSignatures) else {
             // A schema-1 store has no collector signatures; its ingested rows are not covered.
@@ -447,7 +455,7 @@ public enum StoreVerifier {
                     break
                 }
             }
-            return (violations, 0, 0)
+            return (violations, 0, 0, [])
         }
         var violations: [Violation] = []
         var trusted: [String: StoreVerificationKey] = [:]
@@ -468,6 +476,10 @@ public enum StoreVerifier {
             }
             trusted[key.fingerprint.hex] = key
         }
+        // Issue 27: collector keys retired (rotated or revoked) by a signed retirement.
+        let retirements: (retired: [String: (seq: Int64, record: CollectorKeyRetirement)], summaries: [String], violations: [Violation])
+            = walkable.contains(.collectorKeyRetirements) ? try CollectorKeyRetirement.verify(in: db, trusted: trustedKeys) : ([:], [], [])
+        violations += retirements.violations
         var coverage: [String: [(first: Int64, last: Int64)]] = [:]
         let rows = try Row.fetchAll(db, sql: """
             SELECT seq, run, CAST(signed_at AS BLOB), CAST(key_fingerprint AS BLOB), CAST(ranges AS BLOB), CAST(signature AS BLOB)
@@ -498,6 +510,13 @@ public enum StoreVerifier {
             }
             guard record.isValid(under: key) else {
                 bad("the collector's Ed25519 signature does not verify (the run record was altered or forged)")
+                continue
+            }
+            if let entry = retirements.retired[fingerprint], seq > entry.record.finalSignatureSeq {
+                let (retiredBy, retirement) = (entry.seq, entry.record)
+                violations.append(Violation(
+                    kind: .retiredCollectorKey, table: ChainedTable.ingestionSignatures.name, seq: seq,
+                    message: "\(label): signed by collector key \(fingerprint.prefix(16))… (generation \(retirement.generation)), which collector_key_retirements row \(retiredBy) retired after ingestion signature \(retirement.finalSignatureSeq) (\(retirement.reason)): a rotated or revoked, possibly stolen, key; its rows count as unsigned"))
                 continue
             }
             var matches = true
@@ -536,6 +555,6 @@ public enum StoreVerifier {
                     message: "\(table.name) rows \(first)-\(last) \(what) (added outside a signed ingestion run: forged)"))
             }
         }
-        return (violations, trusted.count, rows.count)
+        return (violations, trusted.count, rows.count, retirements.summaries)
     }
 }

@@ -58,6 +58,16 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         /// A stored row lies inside the range of a valid tombstone, or a directory row holds a
         /// slot a signed erasure freed: dropped or erased rows were re-inserted (issue 27).
         case reinsertedRow
+        /// A directory version (a client's move or closure from a week on) is not signed by a
+        /// trusted key, cannot be parsed or is malformed (issue 27, item 3).
+        case badDirectoryVersion
+        /// A collector key retirement (rotation or revocation) is not signed by a trusted key,
+        /// cannot be parsed or is malformed (issue 27, item 1); it is ignored.
+        case badCollectorKeyRetirement
+        /// An ingestion signature is by a collector key that a signed retirement retired before
+        /// it (after the retirement's final signature): a rotated or revoked, possibly stolen, key
+        /// (issue 27, item 1); the rows it names count as unsigned.
+        case retiredCollectorKey
     }
 
     /// The kind.

@@ -224,6 +224,11 @@ public struct StoreIngestor: Sendable {
                                        reason: error.description, parameters: ["input": source.name])
             }
             throw error
+        } catch let error as CollectorKeyError {
+            // Issue 27: an attempt with a retired (rotated or revoked) collector key is audited.
+            AuditLog.recordRefusal(in: store, role: KeyRole.collector.rawValue, action: AuditAction.ingest,
+                                   reason: error.description, parameters: ["input": source.name])
+            throw error
         }
     }
 

@@ -7,7 +7,8 @@ import HeatEnvelope
 /// access to the store lack a valid collector signature even before the next signed head.
 ///
 /// Kept in `keys/collector/ingestion.key` (an envelope of kind `.ingestionKey`, mode 0600) whose
-/// JSON payload is `{"algorithm":"ed25519","privateKey":"<64 hex digits>"}`. Its public half is
+/// JSON payload is `{"algorithm":"ed25519","generation":<n>,"privateKey":"<64 hex digits>"}`
+/// (`generation` since issue 27; a file without it is generation 1). Its public half is
 /// registered in the store together with the key holder's ``IngestionKeyEndorsement``.
 ///
 /// ```swift
@@ -16,6 +17,10 @@ import HeatEnvelope
 /// ```
 public struct IngestionKey: Sendable {
     let privateKey: Curve25519.Signing.PrivateKey
+    /// The key's generation (issue 27): 1 for the store's first collector key, one more for each
+    /// rotation (``CollectorKeyRotation``). Written into the key file; the signed record of it is
+    /// the store's ``CollectorKeyRetirement``.
+    public internal(set) var generation: Int64 = 1
 
     /// A fresh key from the system CSPRNG.
     public init() { privateKey = Curve25519.Signing.PrivateKey() }
@@ -48,7 +53,7 @@ public struct IngestionKey: Sendable {
 
     /// The envelope payload.
     var payload: Data {
-        Data(#"{"algorithm":"ed25519","privateKey":"\#(Hex.encode(privateKey.rawRepresentation))"}"#.utf8)
+        Data(#"{"algorithm":"ed25519","generation":\#(generation),"privateKey":"\#(Hex.encode(privateKey.rawRepresentation))"}"#.utf8)
     }
 }
 
@@ -78,6 +83,10 @@ public struct IngestionKeyEndorsement: Sendable, Hashable, Codable {
     public var endorsedAt: UTCTimestamp
     /// The Ed25519 signature (hex) over ``signedMessage``.
     public var signature: String
+    /// The endorsed key's generation (issue 27; absent in files written before it, meaning 1).
+    /// Informational: not covered by the signature; the signed record is the store's
+    /// ``CollectorKeyRetirement`` that names the predecessor.
+    public var generation: Int64?
 
     /// The format identifier this build writes.
     public static let currentSchema = "customerheat.collector-key/1"
@@ -94,6 +103,7 @@ public struct IngestionKeyEndorsement: Sendable, Hashable, Codable {
         publicKey = Hex.encode(key.publicKey)
         endorsedBy = signer.fingerprint.hex
         self.endorsedAt = endorsedAt ?? .now()
+        generation = 1
         signature = ""
         signature = Hex.encode(try signer.signature(for: signedMessage))
     }

@@ -152,8 +152,15 @@ public struct KeyFolder: Sendable {
     public func ingestionKey() throws(KeyError) -> IngestionKey {
         let (filePath, payload) = try payload(of: .ingestionKey)
         guard let raw = Self.hexField("privateKey", in: payload), raw.count == 32,
-              let key = try? IngestionKey(rawRepresentation: raw) else {
+              var key = try? IngestionKey(rawRepresentation: raw) else {
             throw .badPayload(path: filePath, reason: "expected {\"algorithm\": \"ed25519\", \"privateKey\": 64 hex digits}")
+        }
+        // Issue 27: the key generation id (absent in files written before it: generation 1).
+        if let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any], let generation = object["generation"] {
+            guard let number = generation as? Int, number >= 1 else {
+                throw .badPayload(path: filePath, reason: "field \"generation\" must be a whole number of at least 1")
+            }
+            key.generation = Int64(number)
         }
         return key
     }

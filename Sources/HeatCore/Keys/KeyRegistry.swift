@@ -84,9 +84,13 @@ public enum KeyRegistry {
     ///   - db: a connection inside a write transaction.
     ///   - path: the store path, for error messages.
     /// - Throws: ``StoreError/keyMismatch(path:role:expected:found:)`` when the endorsement is not
-    ///   for this key or not by the store's signing key.
+    ///   for this key or not by the store's signing key;
+    ///   ``CollectorKeyError/retiredKey(path:key:generation:retiredBy:reason:)`` when a signed
+    ///   retirement retired the key (issue 27).
     public static func bind(_ key: IngestionKey, endorsement: IngestionKeyEndorsement, in db: Database, path: String) throws {
         let fingerprint = key.fingerprint.hex
+        // Issue 27: a collector key retired (rotated or revoked) by a signed retirement is refused.
+        try CollectorKeyRotation.requireActive(fingerprint, in: db, path: path)
         if try String.fetchOne(db, sql: "SELECT fingerprint FROM collector_keys WHERE fingerprint = ? LIMIT 1",
                                arguments: [fingerprint]) != nil {
             return

@@ -171,6 +171,16 @@ extension Evaluator {
                 totals["\(item.kind.rawValue) \(item.ref)"] = v
                 computed = max(computed, v)
             }
+            // Versioned groups (issue 27): per period one mask per batch over a partial sum whose
+            // noise is at most the batch's run noise, summed, then rotate-and-add.
+            for item in plan.versioned {
+                var v = item.slotsByPeriod.reduce(0.0) { total, slots in
+                    total + Set(slots.map { $0 / n }).reduce(0.0) { $0 + mask * (input($1) ?? 0) }
+                }
+                for step in Bfv64.sumSteps(degree: n) { v = 2 * v + Double(keySwitchesPerRotation(step)) * keySwitch }
+                v = 2 * v + keySwitch  // the row swap
+                computed = max(computed, v)
+            }
             // Regions nested from their branches' totals.
             for (_, branches) in plan.regionsFromBranches ?? [:] {
                 computed = max(computed, branches.reduce(0.0) { $0 + (totals["branch \($1)"] ?? 0) })
@@ -206,7 +216,9 @@ extension Evaluator {
     ) throws -> AggregateNoiseBudget {
         try Self.checkRunMatches(run, store: store, configuration: configuration)
         let entries = try ClientDirectory.entries(in: store)
-        let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize)
+        let plan = Self.aggregatePlan(
+            entries: entries, timeline: try DirectoryTimeline.current(in: store), referenceWeek: try? ISOWeek(parsing: run.header.asOfWeek),
+            configuration: configuration, degree: context.degree, minGroupSize: minGroupSize, occupied: [])
         return try aggregateNoiseBudget(of: run, plan: plan, store: store, configuration: configuration, galoisKeys: galoisKeys)
     }
 

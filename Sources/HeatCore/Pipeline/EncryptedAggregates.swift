@@ -90,6 +90,10 @@ public struct EncryptedAggregates: Sendable {
         /// Key switches (rotations) the evaluator spent on heat and trend together (absent in
         /// schema `/1`).
         public var keySwitches: Int?
+        /// The store's directory version the groups were attributed under
+        /// (``DirectoryTimeline/version(in:)``; absent when the store has none). The key holder
+        /// refuses aggregates of another version (``KeyHolder/decrypt(aggregates:minGroupSize:store:)``).
+        public var directoryVersion: String? = nil
     }
 
     /// The format identifier written: `customerheat.aggregates/2` (segmented pairs); `/1`

@@ -52,6 +52,9 @@ public struct EncryptedHeatRun: Sendable {
         public var shard: String? = nil
         /// For a part: every batch of the whole run (the parts' batches must cover it); absent in a whole run.
         public var allBatches: [Int]? = nil
+        /// The store's directory version when the run was evaluated (``DirectoryTimeline/version(in:)``;
+        /// absent when the store records none): aggregates refuse a run of another version (issue 27).
+        public var directoryVersion: String? = nil
 
         /// This header as the part `shard` of a run whose batches are `allBatches`.
         func withShard(_ shard: EvaluationShard, allBatches: Set<Int>) -> Header {

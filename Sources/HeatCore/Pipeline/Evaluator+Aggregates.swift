@@ -116,16 +116,19 @@ extension Evaluator {
     ///   - configuration: the heat configuration (the largest possible heat bounds the sums).
     ///   - galoisKeys: rotation keys composing `1, 2, ..., N/4` and the row swap.
     ///   - minGroupSize: the policy's `k` (default 5).
+    ///   - trustedKey: when given, every directory version must be signed under it (or a key its
+    ///     key transitions link to) before anything is computed (issue 27 review;
+    ///     ``DirectoryError/unverifiedVersions(violations:)``, exit 1, otherwise).
     /// - Returns: the aggregates.
     /// - Throws: ``PipelineError`` (exit 69 when the plaintext modulus cannot hold the largest
-    ///   group's sum), ``StoreError``.
+    ///   group's sum), ``DirectoryError``, ``StoreError``.
     public func aggregates(
         of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(),
-        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int = 5
+        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int = 5, trustedKey: StoreVerificationKey? = nil
     ) throws -> EncryptedAggregates {
         try aggregates(
             of: run, store: store, configuration: configuration, galoisKeys: galoisKeys, minGroupSize: minGroupSize,
-            finishing: .floodAndSwitch)
+            finishing: .floodAndSwitch, trustedKey: trustedKey)
     }
 
     /// What happens to the aggregate ciphertexts before they are returned. Only tests measuring the
@@ -140,7 +143,7 @@ extension Evaluator {
 
     func aggregates(
         of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration,
-        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int, finishing: AggregateFinish
+        galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int, finishing: AggregateFinish, trustedKey: StoreVerificationKey? = nil
     ) throws -> EncryptedAggregates {
         guard let publicKey else {
             throw PipelineError.missingFHEKey(folder: "keys/evaluator", file: PipelineKeys.publicKeyFile)
@@ -151,9 +154,17 @@ extension Evaluator {
         // The noise bound counts the store's ciphertexts with the configuration's decay: the run
         // must come from this store and configuration (exit 65 otherwise).
         try Self.checkRunMatches(run, store: store, configuration: configuration)
+        // Directory versions (issue 27): the run must be of the directory as it is now, and each
+        // week is attributed to the groups of that week's assignment.
+        let timeline = try DirectoryTimeline.current(in: store)
+        // With a trusted key, every version must verify first (exit 1 otherwise).
+        if let trustedKey { _ = try DirectoryVersion.verifiedVersion(in: store, key: trustedKey) }
+        try Self.checkDirectoryVersion(of: run, timeline: timeline)
         let entries = try ClientDirectory.entries(in: store)
         let erased = try ClientErasure.erasedSlots(in: store).map(Int.init)
-        let plan = Self.aggregatePlan(entries: entries, degree: context.degree, minGroupSize: minGroupSize, occupied: erased)
+        let plan = Self.aggregatePlan(
+            entries: entries, timeline: timeline, referenceWeek: try? ISOWeek(parsing: run.header.asOfWeek), configuration: configuration,
+            degree: context.degree, minGroupSize: minGroupSize, occupied: erased)
         let largest = plan.released.map(\.clients).max() ?? 0
         try Self.checkSumBound(context.parameters, configuration: configuration, largestGroup: largest)
         if finishing == .floodAndSwitch {
@@ -226,6 +237,11 @@ extension Evaluator {
         }
         var totals: [GroupSummary.Kind: [String: Pair]] = [:]
         for (index, item) in masked.enumerated() { totals[item.kind, default: [:]][item.ref] = maskedPairs[index] }
+        if !plan.versioned.isEmpty {
+            let sums = try periodSums(store: store, run: run, configuration: configuration, periods: plan.periods)
+            let versionedPairs = try versionedTotals(plan: plan, sums: sums, galoisKeys: galoisKeys)
+            for (index, group) in plan.versioned.enumerated() { totals[group.kind, default: [:]][group.ref] = versionedPairs[index] }
+        }
         if let regions = plan.regionsFromBranches {
             for (region, branches) in regions.sorted(by: { $0.key < $1.key }) {
                 var heat = try Self.zero(context: context, signedness: .unsigned)
@@ -254,7 +270,8 @@ extension Evaluator {
             guard let sum = totals[group.kind]?[group.ref] else {
                 throw PipelineError.malformed(source: "the aggregates", reason: "no sum for a \(group.kind.rawValue) group")
             }
-            groups[index].method = group.kind == .region && plan.regionsFromBranches != nil ? "nested" : "masked"
+            groups[index].method = group.method == "versioned" ? "versioned"
+                : group.kind == .region && plan.regionsFromBranches != nil ? "nested" : "masked"
             groups[index].ciphertext = heat.count
             groups[index].slot = 0
             heat.append(sum.heat)
@@ -284,7 +301,7 @@ extension Evaluator {
             parametersFingerprint: context.fingerprint.hex, asOf: run.header.asOf, minGroupSize: plan.k, suppressed: plan.suppressed,
             groups: groups,
             largestHeatSumBound: Self.sumBounds(configuration: configuration, largestGroup: largest).heat.map(String.init) ?? "overflow",
-            ciphertextPairs: heat.count, keySwitches: plan.keySwitches)
+            ciphertextPairs: heat.count, keySwitches: plan.keySwitches, directoryVersion: timeline.version)
         return EncryptedAggregates(header: header, heat: heat, trend: trend)
     }
 
@@ -324,6 +341,10 @@ extension Evaluator {
         var regionsFromBranches: [String: [String]]?
         /// Rotations (key switches) the plan costs, for the documentation and tests.
         var keySwitches: Int
+        /// Groups whose members change inside the window (issue 27), summed period by period.
+        var versioned: [DirectoryTimeline.VersionedGroup] = []
+        /// The window's periods of a versioned plan (empty otherwise).
+        var periods: [DirectoryTimeline.Period] = []
     }
 
     /// Plans the aggregates from the pseudonymous directory (no ciphertext touched).
@@ -334,8 +355,12 @@ extension Evaluator {
     ///   - minGroupSize: the policy's `k`.
     ///   - occupied: further slots that hold data but belong to no group (erased clients, issue
     ///     27): a manager's window holding one is summed by a mask instead of the ladder.
+    ///   - nesting: whether regions may be summed from their branches' totals (off when groups are
+    ///     versioned by week, issue 27).
     /// - Returns: the plan.
-    static func aggregatePlan(entries: [ClientDirectoryEntry], degree n: Int, minGroupSize: Int, occupied: [Int] = []) -> AggregatePlan {
+    static func aggregatePlan(
+        entries: [ClientDirectoryEntry], degree n: Int, minGroupSize: Int, occupied: [Int] = [], nesting: Bool = true
+    ) -> AggregatePlan {
         let row = n / 2
         var members: [GroupSummary.Kind: [String: [Int]]] = [:]
         for entry in entries {
@@ -377,7 +402,7 @@ extension Evaluator {
             for entry in entries where entry.branch != nil && entry.region == nil { return nil }
             return childrenOf.mapValues { $0.sorted() }
         }()
-        if regionsFromBranches?.isEmpty == true { regionsFromBranches = nil }
+        if regionsFromBranches?.isEmpty == true || !nesting { regionsFromBranches = nil }
 
         // A released manager is segmented when its window (the next power of two of slots from its
         // first slot) stays in one row and holds no other client.

@@ -160,8 +160,10 @@ public struct Evaluator: Sendable {
         let bfv = self.context
         let window = max(1, batchesInFlight)
         let probe = batchProbe
+        var directoryVersion: String?
         try store.read { db in
             let erased = try ClientErasure.erasedSlots(in: db)
+            directoryVersion = try DirectoryTimeline.version(in: db)
             let limit = throughSeq ?? Int64.max
             // `typeof` reads the column's type from the record header, not its (overflow) bytes.
             let cursor = try Row.fetchCursor(
@@ -267,12 +269,13 @@ public struct Evaluator: Sendable {
         input.update(data: Array("ciphertexts:\(lastSeq):".utf8))
         input.update(data: lastHash)
         input.update(data: Array("|\(HeatPacking.configurationHash(of: configuration))|\(referenceWeek)".utf8))
-        let header = EncryptedHeatRun.Header(
+        var header = EncryptedHeatRun.Header(
             schema: EncryptedHeatRun.schema, packing: HeatPacking.weeklyScore, packingHash: packingHash,
             configurationHash: HeatPacking.configurationHash(of: configuration), asOf: reference,
             asOfWeek: referenceWeek.description, parameters: context.parameters.name, parametersFingerprint: fingerprint,
             inputHash: Hex.encode(input.finalize()), ciphertextsThroughSeq: lastSeq, ciphertextsRead: read,
             slotsPerBatch: context.degree, batches: batchList, multiplicativeDepth: 0)
+        header.directoryVersion = directoryVersion
         var run = EncryptedHeatRun(header: header, heat: heat, trend: trend)
         if let shard {
             run = EncryptedHeatRun(header: run.header.withShard(shard, allBatches: allBatches), heat: heat, trend: trend)

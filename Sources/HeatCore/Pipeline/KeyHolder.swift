@@ -50,6 +50,10 @@ public struct KeyHolder: Sendable {
     /// Receives every slot vector ``decrypt(run:store:manager:)`` decrypts (tests check that a
     /// manager's release never decrypts another manager's slot).
     var slotObserver: (@Sendable (_ slots: [Int64]) -> Void)?
+    /// The store verification key of the folder's signing key, when the folder holds one (issue
+    /// 27): the directory versions are verified under it before aggregates are decrypted
+    /// (``decrypt(aggregates:minGroupSize:store:)``).
+    public var trustedKey: StoreVerificationKey?
 
     /// Loads the key holder's folder.
     ///
@@ -71,6 +75,7 @@ public struct KeyHolder: Sendable {
             throw .fhe(error)
         }
         self.context = context
+        self.trustedKey = try? folder.signingKey().verificationKey
     }
 
     /// Loads the key holder's folder from a path.
@@ -129,7 +134,9 @@ public struct KeyHolder: Sendable {
     /// - Returns: the manager's pseudonym.
     /// - Throws: ``PipelineError/unknownManager(ref:matches:)`` when none or several match.
     public static func manager(matching ref: String, in store: HeatStore) throws -> Pseudonym {
+        // Managers of the directory and of its versions (a manager may exist only through a move).
         let managers = Set(try directory(in: store).compactMap { $0.manager })
+            .union(try DirectoryTimeline.current(in: store).displayRefs.keys.filter { $0.kind == .manager })
         let needle = ref.lowercased().hasPrefix("m-") ? String(ref.dropFirst(2)).lowercased() : ref.lowercased()
         let matches = managers.filter { $0.hex.hasPrefix(needle) }
         guard matches.count == 1, let match = matches.first else {
@@ -155,7 +162,18 @@ public struct KeyHolder: Sendable {
             throw PipelineError.parameterMismatch(
                 source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
-        let clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
+        var clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
+        // Issue 27: with directory versions, a manager's clients are those assigned to it (and
+        // open) in the run's reference week, not the directory row's.
+        if let manager, let week = try? ISOWeek(parsing: run.header.asOfWeek) {
+            let timeline = try DirectoryTimeline.current(in: store)
+            if timeline.isVersioned {
+                clients = try Self.directory(in: store).filter { client in
+                    guard let assignment = timeline.assignment(slot: client.slot, week: week) else { return false }
+                    return assignment.active && assignment.manager == manager
+                }
+            }
+        }
         let n = context.degree
         var byBatch: [Int: [(client: Pseudonym, slot: Int64)]] = [:]
         for client in clients { byBatch[Int(client.slot) / n, default: []].append((client.client, client.slot)) }

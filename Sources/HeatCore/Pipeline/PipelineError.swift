@@ -56,6 +56,10 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// collector) with `done` of `total` items done, and nothing was written or logged (exit 75:
     /// run it again).
     case cancelled(stage: String, done: Int, total: Int)
+    /// A run or aggregates file was computed under another directory version than the store's
+    /// now (exit 65): a client moved, or an account was closed, after it was computed (issue 27,
+    /// ``DirectoryTimeline/version(in:)``). `nil` means no version was recorded.
+    case directoryVersionMismatch(source: String, computed: String?, current: String?)
 
     public var category: ErrorCategory {
         switch self {
@@ -70,6 +74,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .noiseMarginTooSmall, .noiseBoundExceeded: .unavailable
         case .runMismatch: .dataError
         case .cancelled: .temporaryFailure
+        case .directoryVersionMismatch: .dataError
         }
     }
 
@@ -111,6 +116,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "the run's \(field) (\(found)) does not match the \(field) of the store and configuration given (\(expected)); its noise and groups cannot be checked"
         case .cancelled(let stage, let done, let total):
             "the \(stage) was cancelled with \(done) of \(total) items done (slot batches, or bucket totals when encrypting); nothing was written or logged"
+        case .directoryVersionMismatch(let source, let computed, let current):
+            "\(source): field directoryVersion: computed under directory version \(computed ?? "none"), the store's directory is now at \(current ?? "none") (a client moved or an account was closed since); its groups would be attributed with a stale directory"
         }
     }
 
@@ -141,6 +148,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "compute the aggregates from a run evaluated on this store with this configuration (`heatctl evaluate --aggregates-out`)"
         case .cancelled:
             "run the command again; the store is as it was before"
+        case .directoryVersionMismatch:
+            "re-run `heatctl evaluate` (with --aggregates-out) on the store as it is now; `heatctl audit log --kind directory.move` lists the changes"
         }
     }
 }

@@ -261,6 +261,13 @@ public struct ReleaseEngine: Sendable {
                         withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "fewer than k = \(k) clients"))
                         continue
                     }
+                    // Issue 27: with encrypted aggregates, a group they do not hold was suppressed
+                    // by the evaluator (under k, or under k in some week of the window when its
+                    // members changed); its per-client sums would not be attributed by week.
+                    if input.groupAggregates != nil, aggregates[kind]?[ref] == nil {
+                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "fewer than k = \(k) clients in some week of the window (not in the encrypted aggregates)"))
+                        continue
+                    }
                     let group = ReleasedGroup(kind: kind.rawValue, ref: ref, memberIDs: clients.map(\.id))
                     if let risk = guardian.risk(of: group, differencing: noise == nil) {
                         try withhold(&withheld, item: item, risk: risk)

@@ -63,12 +63,20 @@ public enum StoreRelease {
             }
             week = week.advanced(by: 1)
         }
-        let clients = entries.map { entry in
+        // Issue 27 (directory versions): a client's manager and branch are those in force at the
+        // reference week, and an account closed by then has no row (nor any group).
+        let timeline = try DirectoryTimeline.current(in: store)
+        let clients = entries.compactMap { entry -> ReleaseClient? in
             var groups: [GroupSummary.Kind: String] = [:]
             groups[.manager] = entry.manager
             groups[.branch] = entry.branch
             groups[.segment] = entry.segment
             groups[.region] = entry.region
+            if timeline.isVersioned, let assignment = timeline.assignment(slot: entry.slot, week: through) {
+                guard assignment.active else { return nil }
+                groups[.manager] = assignment.manager.map(timeline.ref)
+                groups[.branch] = assignment.branch.map(timeline.ref)
+            }
             return ReleaseClient(id: entry.pseudonym, ref: entry.ref, heat: entry.heat ?? 0, trend: entry.trend ?? 0,
                                  level: entry.level ?? .cold, cooling: entry.cooling ?? false, groups: groups)
         }
@@ -112,6 +120,8 @@ public enum StoreRelease {
                     "withheld": String(outcome.withheld.count), "groupsDigest": ReleaseLedger.digest(outcome.groups),
                     "sections": ReleaseEngine.sectionNames(of: outcome.document).joined(separator: ","),
                     "mode": input.mode.rawValue,
+                    // Issue 27: directory changes may not start at or before a released reference week.
+                    "asOfWeek": input.asOf.isoWeek.description,
                 ]
                 if let budget { parameters["monthlyBudget"] = String(budget.monthlyBudget) }
                 if let manager = request.manager { parameters["manager"] = manager }

@@ -139,6 +139,10 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         .retentionTombstones, .keyTransitions,
         // v6-lifecycle (issue 27, rest)
         .clientErasures,
+        // v7-directory (issue 27, item 3)
+        .directoryVersions,
+        // v8-keys (issue 27, item 1: collector key rotation and revocation)
+        .collectorKeyRetirements,
     ]
 
     /// The chains a signed head covers: every ``registered`` table (not ``signedHeads`` itself).

@@ -44,6 +44,22 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case scoreBeforeCommit = "score.before-commit"
     /// Encrypted-score run: committed, the scores file not yet written.
     case scoreAfterCommit = "score.after-commit"
+    /// Retention (`heatctl retention apply`, issue 27): rows deleted and tombstones written, not committed.
+    case retentionBeforeCommit = "retention.before-commit"
+    /// Retention: committed and the store signed, the head file not yet written.
+    case retentionAfterCommit = "retention.after-commit"
+    /// Erasure (`heatctl erase`): rows deleted, tombstones and erasure records written, not committed.
+    case eraseBeforeCommit = "erase.before-commit"
+    /// Erasure: committed and the store signed, the head file not yet written.
+    case eraseAfterCommit = "erase.after-commit"
+    /// Signing-key rotation (`heatctl keys rotate`): the key transition written, not committed.
+    case rotateBeforeCommit = "rotate.before-commit"
+    /// Rotation: committed and the store signed with the new key, the head file not yet written.
+    case rotateAfterCommit = "rotate.after-commit"
+    /// Directory change (`heatctl directory move | close`): the signed version written, not committed.
+    case directoryBeforeCommit = "directory.before-commit"
+    /// Directory change: committed and the store signed, the head file not yet written.
+    case directoryAfterCommit = "directory.after-commit"
 
     /// The environment variable that arms one point.
     public static let environmentVariable = "HEAT_FAULT_POINT"

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 6
+    public static let currentVersion = 8
 
     /// The `CREATE TABLE` statement of a chained table.
     static func createStatement(for table: ChainedTable) -> String {
@@ -96,6 +96,17 @@ public enum StoreSchema {
         migrator.registerMigration("v6-lifecycle") { db in
             try createChainedTable(.clientErasures, in: db)
             try db.execute(sql: "PRAGMA user_version = 6")
+        }
+        // Issue 27 (item 3): signed directory versions (moves and closures effective from a week).
+        migrator.registerMigration("v7-directory") { db in
+            try createChainedTable(.directoryVersions, in: db)
+            try db.execute(sql: "CREATE INDEX directory_versions_slot ON directory_versions(slot, from_week)")
+            try db.execute(sql: "PRAGMA user_version = 7")
+        }
+        // Issue 27 (item 1): signed retirements (rotation, revocation) of collector ingestion keys.
+        migrator.registerMigration("v8-keys") { db in
+            try createChainedTable(.collectorKeyRetirements, in: db)
+            try db.execute(sql: "PRAGMA user_version = 8")
         }
         return migrator
     }

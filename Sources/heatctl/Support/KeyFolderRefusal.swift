@@ -1,3 +1,4 @@
+import Foundation
 import HeatCore
 
 /// Opens a role key folder for a command that writes to a store, recording a refused folder
@@ -19,5 +20,47 @@ enum KeyFolderRefusal {
             }
             throw error
         }
+    }
+}
+
+/// The set-up and the confirmation every key holder command that changes a signed store shares
+/// (`retention apply`, `erase`, `directory move | close`): open the key holder folder (a refused
+/// folder is audited), read the previous head file and open the store; after the change, sign the
+/// store against that head, as `audit sign` does, and write the new head file.
+struct KeyHolderStoreChange {
+    /// The key holder's store signing key.
+    let key: StoreSigningKey
+    /// The head file written by the previous `audit sign`.
+    let previous: SignedHead
+    /// The store, opened for writing.
+    let store: HeatStore
+
+    /// Opens the key holder folder, the previous head and the store.
+    ///
+    /// - Parameters:
+    ///   - keys: the key holder folder.
+    ///   - store: the store path.
+    ///   - previousHead: the previous head file.
+    ///   - action: the audit action a refused folder is logged under.
+    /// - Throws: ``KeyError``, ``AuditError``, ``StoreError``.
+    init(keys: String, store: String, previousHead: String, action: String) throws {
+        key = try KeyFolderRefusal.open(keys, role: .keyholder, store: store, action: action).signingKey()
+        previous = try SignedHead.read(from: URL(filePath: previousHead))
+        self.store = try HeatStore(path: store)
+    }
+
+    /// Signs the store against the previous head and writes the new head to `headOut`.
+    ///
+    /// - Parameters:
+    ///   - headOut: the head file to write (may be the previous head's file).
+    ///   - fault: the command's after-commit fault point, reached once the store is signed and
+    ///     before the head file is written (the fault sweep, `FaultPoint`).
+    /// - Returns: the new signed head.
+    /// - Throws: as `HeadSigner.sign`, or an I/O error.
+    func signHead(writingTo headOut: String, fault: FaultPoint) throws -> SignedHead {
+        let head = try HeadSigner.sign(store: store, with: key, anchor: .previous(previous))
+        fault.reach()
+        try head.write(to: URL(filePath: headOut))
+        return head
     }
 }

@@ -112,46 +112,29 @@ public enum ClientEraser {
             var summary = Summary(erasures: [], tombstones: [], droppedRows: [:], notFound: notFound)
             let tombstoneAppender = try ChainAppender(db, table: .retentionTombstones)
             let erasureAppender = try ChainAppender(db, table: .clientErasures)
-            for table in tables { try db.execute(sql: "DROP TRIGGER \(table.name)_no_delete") }
             for target in targets {
                 let erasureID = "E-" + Hex.encode((0..<4).map { _ in UInt8.random(in: 0...255) })
                 let policy = policyPrefix + erasureID
                 let bucketSeqs = try Int64.fetchAll(
                     db, sql: "SELECT seq FROM weekly_buckets WHERE client_pseudonym = ? ORDER BY seq", arguments: [target.pseudonym])
                 for (table, seqs) in [(ChainedTable.clientDirectory, [target.seq]), (ChainedTable.weeklyBuckets, bucketSeqs)] {
-                    var ranges: [(first: Int64, last: Int64)] = []
-                    for seq in seqs {
-                        if let last = ranges.last, last.last + 1 == seq { ranges[ranges.count - 1].last = seq } else { ranges.append((seq, seq)) }
-                    }
-                    for range in ranges {
-                        var keep = Set((references[table.name] ?? []).filter { $0 >= range.first && $0 <= range.last })
-                        keep.insert(range.last)
-                        var anchors: [RetentionTombstone.Anchor] = []
-                        for seq in keep.sorted() {
-                            guard let hash = try Data.fetchOne(
-                                db, sql: "SELECT CAST(row_hash AS BLOB) FROM \(table.name) WHERE seq = ?", arguments: [seq]) else { continue }
-                            anchors.append(.init(seq: seq, hash: Hex.encode(hash)))
-                        }
-                        let stone = try RetentionTombstone.signed(
-                            table: table.name, firstSeq: range.first, lastSeq: range.last, policy: policy, anchors: anchors, with: key)
-                        try db.execute(sql: "DELETE FROM \(table.name) WHERE seq BETWEEN ? AND ?", arguments: [range.first, range.last])
-                        try tombstoneAppender.append(stone.rowValues)
-                        summary.tombstones.append(stone)
-                        summary.droppedRows[table.name, default: 0] += range.last - range.first + 1
-                    }
+                    let stones = try RetentionCompactor.drop(
+                        seqs, of: table, policy: policy, references: references, key: key, appender: tombstoneAppender, in: db)
+                    summary.tombstones += stones
+                    for stone in stones { summary.droppedRows[table.name, default: 0] += stone.rowCount }
                 }
                 let record = try ClientErasure.signed(
                     erasureID: erasureID, slot: target.slot, directorySeq: target.seq, reason: reason, with: key)
                 try erasureAppender.append(record.rowValues)
                 summary.erasures.append(record)
             }
-            for table in tables { try db.execute(sql: StoreSchema.triggerStatements(for: table)[1]) }
             var parameters = [
                 "erasures": summary.erasures.map(\.erasureID).joined(separator: " "), "reason": reason,
                 "tombstones": String(summary.tombstones.count), "notFound": String(notFound.count),
             ]
             for (table, rows) in summary.droppedRows { parameters["dropped.\(table)"] = String(rows) }
             try AuditLog.append(AuditEntry(role: KeyRole.keyholder.rawValue, action: auditAction, parameters: parameters), in: db)
+            FaultPoint.eraseBeforeCommit.reach()
             return summary
         }
     }

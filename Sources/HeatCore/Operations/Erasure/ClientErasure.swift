@@ -25,7 +25,8 @@ import HeatEnvelope
 ///                                       reason: "request", with: key)
 /// record.problem(under: key.verificationKey)   // nil
 /// ```
-public struct ClientErasure: Sendable, Hashable, Codable {
+public struct ClientErasure: Sendable, Hashable, Codable, KeyHolderSignedRecord {
+    static let noun = "erasure"
     /// The format identifier that starts the signed message.
     public static let domain = "customerheat.erasure/1"
 
@@ -76,8 +77,8 @@ public struct ClientErasure: Sendable, Hashable, Codable {
     ) throws -> ClientErasure {
         var record = ClientErasure(
             recordedAt: recordedAt ?? .now(), erasureID: erasureID, slot: slot, directorySeq: directorySeq, reason: reason,
-            keyFingerprint: key.fingerprint.hex, signature: "")
-        record.signature = Hex.encode(try key.signature(for: record.signedMessage))
+            keyFingerprint: "", signature: "")
+        try record.sign(with: key)
         return record
     }
 
@@ -86,12 +87,7 @@ public struct ClientErasure: Sendable, Hashable, Codable {
     /// - Parameter key: the trusted verification key with the record's fingerprint.
     /// - Returns: `nil` when valid, else why not.
     public func problem(under key: StoreVerificationKey) -> String? {
-        guard keyFingerprint == key.fingerprint.hex else {
-            return "signed by key \(keyFingerprint.prefix(16))…, not by the pinned auditor key \(key.fingerprint.hex.prefix(16))…"
-        }
-        guard let raw = Hex.decode(signature), key.isValidSignature(raw, for: signedMessage) else {
-            return "the Ed25519 signature does not verify (a forged, altered or unsigned erasure)"
-        }
+        if let problem = signatureProblem(under: key) { return problem }
         guard slot >= 0, directorySeq >= 1 else { return "names an invalid slot \(slot) or directory row \(directorySeq)" }
         return nil
     }

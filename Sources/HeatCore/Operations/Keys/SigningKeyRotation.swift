@@ -59,6 +59,7 @@ public enum SigningKeyRotation {
                 role: KeyRole.keyholder.rawValue, action: auditAction,
                 parameters: ["oldKey": old.fingerprint.hex, "newKey": new.fingerprint.hex, "generation": String(generation),
                              "finalHeadSeq": String(finalHead), "reason": reason]), in: db)
+            FaultPoint.rotateBeforeCommit.reach()
             return transition
         }
     }

@@ -63,36 +63,65 @@ public enum RetentionCompactor {
                     SELECT seq FROM \(table.name)
                     WHERE CAST(week AS TEXT) < ? AND seq < (SELECT MAX(seq) FROM \(table.name)) ORDER BY seq
                     """, arguments: [before.description])
-                guard !seqs.isEmpty else { continue }
-                var ranges: [(first: Int64, last: Int64)] = []
-                for seq in seqs {
-                    if let last = ranges.last, last.last + 1 == seq { ranges[ranges.count - 1].last = seq } else { ranges.append((seq, seq)) }
-                }
-                let triggers = StoreSchema.triggerStatements(for: table)
-                try db.execute(sql: "DROP TRIGGER \(table.name)_no_delete")
-                for range in ranges {
-                    var wanted = Set((references[table.name] ?? []).filter { $0 >= range.first && $0 <= range.last })
-                    wanted.insert(range.last)
-                    var anchors: [RetentionTombstone.Anchor] = []
-                    for seq in wanted.sorted() {
-                        guard let hash = try Data.fetchOne(
-                            db, sql: "SELECT CAST(row_hash AS BLOB) FROM \(table.name) WHERE seq = ?", arguments: [seq]) else { continue }
-                        anchors.append(.init(seq: seq, hash: Hex.encode(hash)))
-                    }
-                    let stone = try RetentionTombstone.signed(
-                        table: table.name, firstSeq: range.first, lastSeq: range.last, policy: policy, anchors: anchors, with: key)
-                    try db.execute(sql: "DELETE FROM \(table.name) WHERE seq BETWEEN ? AND ?", arguments: [range.first, range.last])
-                    try appender.append(stone.rowValues)
-                    summary.tombstones.append(stone)
-                    summary.droppedRows[table.name, default: 0] += range.last - range.first + 1
-                }
-                try db.execute(sql: triggers[1])
+                let stones = try drop(seqs, of: table, policy: policy, references: references, key: key, appender: appender, in: db)
+                summary.tombstones += stones
+                for stone in stones { summary.droppedRows[table.name, default: 0] += stone.rowCount }
             }
             var parameters = ["before": before.description, "tombstones": String(summary.tombstones.count)]
             for (table, rows) in summary.droppedRows { parameters["dropped.\(table)"] = String(rows) }
             try AuditLog.append(AuditEntry(role: KeyRole.keyholder.rawValue, action: auditAction, parameters: parameters), in: db)
+            FaultPoint.retentionBeforeCommit.reach()
             return summary
         }
+    }
+
+    /// Drops rows `seqs` of `table` under signed tombstones, one per contiguous range: the one
+    /// "drop rows under a signed tombstone" step of retention and of erasure (``ClientEraser``).
+    ///
+    /// For each range it computes the anchors (the `row_hash` of the range's last row and of every
+    /// row in it that `references` names: chain ends of signed heads, ends of collector-signed
+    /// ranges), signs a ``RetentionTombstone`` with `policy`, deletes the rows (the table's
+    /// append-only DELETE trigger is removed and recreated byte-identical around the deletes,
+    /// inside the caller's transaction) and appends the tombstone with `appender`.
+    ///
+    /// - Parameters:
+    ///   - seqs: the rows to drop (any order, no duplicates); nothing happens when empty.
+    ///   - table: their table.
+    ///   - policy: the rule (`weeks before 2025-W01`, `erasure E-…`).
+    ///   - references: ``referencedSeqs(in:)``, read before anything was dropped.
+    ///   - key: the key holder's store signing key.
+    ///   - appender: the `retention_tombstones` appender of the transaction.
+    ///   - db: the connection, inside the write transaction.
+    /// - Returns: the tombstones appended, in range order.
+    /// - Throws: a database error or a signing failure.
+    static func drop(
+        _ seqs: [Int64], of table: ChainedTable, policy: String, references: [String: Set<Int64>], key: StoreSigningKey,
+        appender: ChainAppender, in db: Database
+    ) throws -> [RetentionTombstone] {
+        guard !seqs.isEmpty else { return [] }
+        var ranges: [(first: Int64, last: Int64)] = []
+        for seq in seqs.sorted() {
+            if let last = ranges.last, last.last + 1 == seq { ranges[ranges.count - 1].last = seq } else { ranges.append((seq, seq)) }
+        }
+        try db.execute(sql: "DROP TRIGGER \(table.name)_no_delete")
+        var stones: [RetentionTombstone] = []
+        for range in ranges {
+            var wanted = Set((references[table.name] ?? []).filter { $0 >= range.first && $0 <= range.last })
+            wanted.insert(range.last)
+            var anchors: [RetentionTombstone.Anchor] = []
+            for seq in wanted.sorted() {
+                guard let hash = try Data.fetchOne(
+                    db, sql: "SELECT CAST(row_hash AS BLOB) FROM \(table.name) WHERE seq = ?", arguments: [seq]) else { continue }
+                anchors.append(.init(seq: seq, hash: Hex.encode(hash)))
+            }
+            let stone = try RetentionTombstone.signed(
+                table: table.name, firstSeq: range.first, lastSeq: range.last, policy: policy, anchors: anchors, with: key)
+            try db.execute(sql: "DELETE FROM \(table.name) WHERE seq BETWEEN ? AND ?", arguments: [range.first, range.last])
+            try appender.append(stone.rowValues)
+            stones.append(stone)
+        }
+        try db.execute(sql: StoreSchema.triggerStatements(for: table)[1])
+        return stones
     }
 
     /// The newest week stored in the weekly tables, or `nil` when they are empty.

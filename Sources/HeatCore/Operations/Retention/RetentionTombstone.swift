@@ -19,7 +19,8 @@ import HeatEnvelope
 ///                                           policy: "weeks before 2025-W01", anchors: anchors, with: key)
 /// stone.isValid(under: key.verificationKey)   // true
 /// ```
-public struct RetentionTombstone: Sendable, Hashable, Codable {
+public struct RetentionTombstone: Sendable, Hashable, Codable, KeyHolderSignedRecord {
+    static let noun = "tombstone"
     /// The hash of one dropped row.
     public struct Anchor: Sendable, Hashable, Codable {
         /// The dropped row's `seq`.
@@ -95,8 +96,8 @@ public struct RetentionTombstone: Sendable, Hashable, Codable {
         for anchor in anchors { unique[anchor.seq] = anchor }
         var stone = RetentionTombstone(
             recordedAt: recordedAt ?? .now(), table: table, firstSeq: firstSeq, lastSeq: lastSeq, policy: policy,
-            anchors: unique.values.sorted { $0.seq < $1.seq }, keyFingerprint: key.fingerprint.hex, signature: "")
-        stone.signature = Hex.encode(try key.signature(for: stone.signedMessage))
+            anchors: unique.values.sorted { $0.seq < $1.seq }, keyFingerprint: "", signature: "")
+        try stone.sign(with: key)
         return stone
     }
 
@@ -107,12 +108,7 @@ public struct RetentionTombstone: Sendable, Hashable, Codable {
     /// - Parameter key: the pinned verification key.
     /// - Returns: `nil` when valid, else why not.
     public func problem(under key: StoreVerificationKey) -> String? {
-        guard keyFingerprint == key.fingerprint.hex else {
-            return "signed by key \(keyFingerprint.prefix(16))…, not by the pinned auditor key \(key.fingerprint.hex.prefix(16))…"
-        }
-        guard let raw = Hex.decode(signature), key.isValidSignature(raw, for: signedMessage) else {
-            return "the Ed25519 signature does not verify (a forged, altered or unsigned tombstone)"
-        }
+        if let problem = signatureProblem(under: key) { return problem }
         guard RetentionCompactor.weeklyTables.contains(where: { $0.name == table })
               || (policy.hasPrefix(ClientEraser.policyPrefix) && ClientEraser.tables.contains(where: { $0.name == table })) else {
             return "names table \(table), from which retention never drops rows"
@@ -124,6 +120,9 @@ public struct RetentionTombstone: Sendable, Hashable, Codable {
         }
         return nil
     }
+
+    /// How many rows the tombstone drops.
+    var rowCount: Int64 { lastSeq - firstSeq + 1 }
 
     /// The hash of dropped row `seq`, if anchored.
     func anchorHash(_ seq: Int64) -> [UInt8]? {
@@ -141,6 +140,50 @@ public struct RetentionTombstone: Sendable, Hashable, Codable {
     var rowValues: [CanonicalValue] {
         [.text(recordedAt.iso8601), .text(table), .integer(firstSeq), .integer(lastSeq), .text(policy), .text(anchorsJSON),
          .text(keyFingerprint), .blob(Hex.decode(signature) ?? [])]
+    }
+}
+
+/// A record the key holder signs with the store signing key and appends to a chained table:
+/// retention and erasure tombstones (``RetentionTombstone``), erasure records
+/// (``ClientErasure``) and directory versions (``DirectoryVersion``). Each signs a domain text
+/// followed by its canonical values, its key fingerprint last; the shared steps (sign, check the
+/// fingerprint and the signature) live here once.
+protocol KeyHolderSignedRecord {
+    /// What the record is called in messages (`tombstone`, `erasure`, `directory version`).
+    static var noun: String { get }
+    /// The bytes the signature covers (they include ``keyFingerprint``).
+    var signedMessage: [UInt8] { get }
+    /// The signing key's fingerprint (hex).
+    var keyFingerprint: String { get set }
+    /// The Ed25519 signature over ``signedMessage`` (hex).
+    var signature: String { get set }
+    /// The row values in the table's column order.
+    var rowValues: [CanonicalValue] { get }
+}
+
+extension KeyHolderSignedRecord {
+    /// Sets the fingerprint to `key`'s and signs ``signedMessage``.
+    ///
+    /// - Parameter key: the key holder's store signing key.
+    /// - Throws: `CryptoKitError` if signing fails.
+    mutating func sign(with key: StoreSigningKey) throws {
+        keyFingerprint = key.fingerprint.hex
+        signature = Hex.encode(try key.signature(for: signedMessage))
+    }
+
+    /// Why the signature must be refused under `key` (another fingerprint, or a signature that
+    /// does not verify), or `nil`.
+    ///
+    /// - Parameter key: the trusted verification key with the record's fingerprint.
+    /// - Returns: the reason, or `nil`.
+    func signatureProblem(under key: StoreVerificationKey) -> String? {
+        guard keyFingerprint == key.fingerprint.hex else {
+            return "signed by key \(keyFingerprint.prefix(16))…, not by the pinned auditor key \(key.fingerprint.hex.prefix(16))…"
+        }
+        guard let raw = Hex.decode(signature), key.isValidSignature(raw, for: signedMessage) else {
+            return "the Ed25519 signature does not verify (a forged, altered or unsigned \(Self.noun))"
+        }
+        return nil
     }
 }
 

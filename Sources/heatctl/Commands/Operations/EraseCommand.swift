@@ -77,8 +77,7 @@ struct EraseCommand: HeatCommand {
     }
 
     func execute() async throws {
-        let key = try KeyFolderRefusal.open(keys, role: .keyholder, store: store, action: ClientEraser.auditAction).signingKey()
-        let previous = try SignedHead.read(from: URL(filePath: previousHead))
+        let change = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: ClientEraser.auditAction)
         let request: ClientEraser.Request
         var lines: [Int] = []
         var source = "--client"
@@ -92,10 +91,9 @@ struct EraseCommand: HeatCommand {
         } else {
             request = .references(client)
         }
-        let opened = try HeatStore(path: store)
-        let summary = try ClientEraser.erase(request, store: opened, key: key, anchor: .previous(previous), reason: reason, source: source)
-        let head = try HeadSigner.sign(store: opened, with: key, anchor: .previous(previous))
-        try head.write(to: URL(filePath: headOut))
+        let summary = try ClientEraser.erase(
+            request, store: change.store, key: change.key, anchor: .previous(change.previous), reason: reason, source: source)
+        let head = try change.signHead(writingTo: headOut, fault: .eraseAfterCommit)
         let notFoundLines = summary.notFound.compactMap { lines.isEmpty ? nil : lines[$0 - 1] }
         if json {
             try StoreJSON.print(Output(erasure: summary, notFoundLines: notFoundLines, signedHead: head))

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import HeatCore
 
-/// `heatctl keys rotate --store heat.db --keys DIR/keyholder --out NEWDIR --previous-head head.heat --head-out head.heat`.
+/// `heatctl keys rotate [--collector] --store heat.db --keys DIR/keyholder --out NEWDIR --previous-head head.heat --head-out head.heat`.
 struct KeysRotateCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate",
-        abstract: "Rotate (or revoke) the key holder's store signing key with a signed key transition.",
+        abstract: "Rotate the store signing key (key transition) or, with --collector, the collector's ingestion key.",
         discussion: """
             Generates a fresh Ed25519 signing key into NEWDIR/keyholder/signing.key (mode 0600) \
             and NEWDIR/auditor/verification.key; then, in one transaction, verifies the store \
@@ -19,10 +19,27 @@ struct KeysRotateCommand: HeatCommand {
             "revocation: <why>" when the current key is compromised. Move the new signing.key \
             into the key holder's folder afterwards. See Docs/Operations.md.
 
-            Example:
+            With --collector it rotates the collector's ingestion key instead: writes a fresh key \
+            with its endorsement and generation id into NEWDIR/collector/ (ingestion.key, mode \
+            0600, and ingestion.endorsement), verifies the store (exit 1 otherwise), appends a \
+            retirement of the current collector key (or of --retire <id>, a fingerprint prefix \
+            of at least 8 hex digits, when the store has several) signed by the key holder, \
+            endorses the successor and signs the store. `ingest` then refuses the old key (exit \
+            64), and its signatures after the retirement fail `audit verify`; its earlier runs \
+            keep verifying. Copy both files into the collector's folder.
+
+            Examples:
               heatctl keys rotate --store heat.db --keys keys/keyholder --out keys-gen2 \\
                 --previous-head head.heat --head-out head.heat
+              heatctl keys rotate --collector --store heat.db --keys keys/keyholder --out collector-gen2 \\
+                --previous-head head.heat --head-out head.heat
             """)
+
+    @Flag(name: .long, help: "Rotate the collector's ingestion key instead of the store signing key.")
+    var collector = false
+
+    @Option(name: .long, help: "With --collector: the collector key to retire (fingerprint prefix, at least 8 hex digits); default: the only active one.")
+    var retire: String?
 
     @Option(name: .long, help: "The store.", completion: .file())
     var store: String
@@ -45,15 +62,40 @@ struct KeysRotateCommand: HeatCommand {
     @OptionGroup var global: GlobalOptions
 
     func execute() async throws {
+        if collector { return try rotateCollector() }
+        if retire != nil { throw ValidationError("--retire is only for --collector") }
         let old = try KeyFolderRefusal.open(keys, role: .keyholder, store: store, action: SigningKeyRotation.auditAction).signingKey()
         let previous = try SignedHead.read(from: URL(filePath: previousHead))
         let opened = try HeatStore(path: store)
         let (new, files) = try SigningKeyRotation.generateKey(at: out)
         let transition = try SigningKeyRotation.rotate(store: opened, from: old, to: new, anchor: .previous(previous), reason: reason)
         let head = try HeadSigner.sign(store: opened, with: new, anchor: .previous(previous))
+        FaultPoint.rotateAfterCommit.reach()
         try head.write(to: URL(filePath: headOut))
         for file in files { Console.output("wrote \(file)") }
         Console.output("key generation \(transition.generation): \(old.fingerprint.hex.prefix(16))… retired after signed head \(transition.finalHeadSeq); new key \(new.fingerprint.hex.prefix(16))…")
         Console.output("signed with the new key; wrote \(headOut)")
+    }
+
+    /// `--collector`: retire the collector's ingestion key and endorse a fresh successor (issue 27).
+    private func rotateCollector() throws {
+        let change = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: CollectorKeyRotation.rotateAction)
+        // Refuse before changing the store when a key file is already there (never replaced).
+        for name in [KeyFolder.ingestionKeyFile, KeyFolder.ingestionEndorsementFile] {
+            let path = URL(filePath: out).appending(path: KeyRole.collector.folderName).appending(path: name).path
+            if FileManager.default.fileExists(atPath: path) { throw KeyError.alreadyExists(path: path) }
+        }
+        let new = IngestionKey()
+        let (retirement, endorsement) = try CollectorKeyRotation.rotate(
+            store: change.store, keyholder: change.key, retiring: retire, to: new, anchor: .previous(change.previous), reason: reason)
+        // The store endorses the new key in the commit above; its files are written next (never
+        // replacing one; existing files were refused before the commit). If writing fails here the
+        // old key is already retired and the new one is lost: `audit sign`, then rotate again with
+        // `--retire <new id>` (Docs/Operations.md section 4a, "Known gaps").
+        let files = try CollectorKeyRotation.writeKey(new, endorsement: endorsement, at: out)
+        _ = try change.signHead(writingTo: headOut, fault: .rotateAfterCommit)
+        for file in files { Console.output("wrote \(file)") }
+        Console.output("collector key \(retirement.retiredFingerprint.prefix(16))… (generation \(retirement.generation)) retired after ingestion signature \(retirement.finalSignatureSeq); new collector key \(new.fingerprint.hex.prefix(16))… (generation \(retirement.generation + 1))")
+        Console.output("signed; wrote \(headOut)")
     }
 }

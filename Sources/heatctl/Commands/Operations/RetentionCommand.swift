@@ -73,15 +73,12 @@ struct RetentionApplyCommand: HeatCommand {
             throw ValidationError("--before \(before): expected an ISO week such as 2025-W01")
         }
         guard windowWeeks >= 1 else { throw ValidationError("--window-weeks must be at least 1") }
-        let key = try KeyFolderRefusal.open(keys, role: .keyholder, store: store, action: RetentionCompactor.auditAction).signingKey()
-        let previous = try SignedHead.read(from: URL(filePath: previousHead))
-        let opened = try HeatStore(path: store)
-        if let latest = try RetentionCompactor.newestWeek(in: opened), cutoff > latest.advanced(by: 1 - windowWeeks) {
+        let change = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: RetentionCompactor.auditAction)
+        if let latest = try RetentionCompactor.newestWeek(in: change.store), cutoff > latest.advanced(by: 1 - windowWeeks) {
             throw RetentionError.cutoffInsideWindow(cutoff: cutoff.description, latest: latest.description, windowWeeks: windowWeeks)
         }
-        let summary = try RetentionCompactor.apply(store: opened, key: key, anchor: .previous(previous), before: cutoff)
-        let head = try HeadSigner.sign(store: opened, with: key, anchor: .previous(previous))
-        try head.write(to: URL(filePath: headOut))
+        let summary = try RetentionCompactor.apply(store: change.store, key: change.key, anchor: .previous(change.previous), before: cutoff)
+        let head = try change.signHead(writingTo: headOut, fault: .retentionAfterCommit)
         if json {
             try StoreJSON.print(Output(retention: summary, signedHead: head))
             return

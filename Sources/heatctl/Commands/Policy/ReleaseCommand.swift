@@ -91,6 +91,9 @@ struct ReleaseCommand: HeatCommand {
         let loaded = try policyOption.load()
         let opened = try HeatStore(path: store)
         let configuration = try config.map { try HeatConfiguration.load(from: URL(filePath: $0)) } ?? HeatConfiguration()
+        // Issue 27: every directory version must verify under the key holder's key before anything
+        // attributed by it (client rows, group totals) is decrypted or released (exit 1 otherwise).
+        _ = try DirectoryVersion.verifiedVersion(in: opened, key: try? folder.signingKey().verificationKey)
         var reference = try asOfOption.date()
         var sections = section.isEmpty ? nil : Set(section)
         var decrypted: [ClientDirectoryEntry]?
@@ -125,7 +128,8 @@ struct ReleaseCommand: HeatCommand {
                 try StoreRelease.recordRefusal(refusal, in: opened, policy: loaded, request: request)
                 throw refusal
             }
-            input.groupAggregates = try keyHolder.decrypt(aggregates: file, minGroupSize: loaded.minGroupSize)
+            // Refused (exit 65) when computed under another directory version (a move since, issue 27).
+            input.groupAggregates = try keyHolder.decrypt(aggregates: file, minGroupSize: loaded.minGroupSize, store: opened)
             input.mode = .encrypted
         }
         let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)

@@ -1,0 +1,289 @@
+import Foundation
+import GRDB
+import HeatEnvelope
+
+/// Rotation and revocation of the collector's ingestion key (issue 27, item 1), recorded and
+/// enforced the way the store signing key's are (``SigningKeyRotation``).
+///
+/// Both run in one immediate transaction committed with full durability, on a store that
+/// **verifies** under the key holder's key against the anchor with no unsigned rows (refused with
+/// ``CollectorKeyError/refused(violations:)``, exit 1, otherwise), and append a signed
+/// ``CollectorKeyRetirement`` that retires the key after the store's last ingestion signature:
+///
+/// * ``rotate(store:keyholder:retiring:to:anchor:reason:)`` also endorses the successor
+///   (generation + 1) and records it in `collector_keys`; audited `keys.rotate-collector`;
+/// * ``revoke(store:keyholder:key:anchor:reason:)`` records the retirement with no successor;
+///   audited `keys.revoke-collector`.
+///
+/// Afterwards `ingest` refuses the retired key (exit 64) and both verifiers refuse its later
+/// signatures, while its earlier runs keep verifying. Sign the store afterwards (`heatctl keys
+/// rotate --collector` and `heatctl keys revoke --collector` do).
+///
+/// ```swift
+/// let new = IngestionKey()
+/// let (retirement, endorsement) = try CollectorKeyRotation.rotate(
+///     store: store, keyholder: signingKey, retiring: nil, to: new, anchor: .previous(head), reason: "rotation")
+/// ```
+public enum CollectorKeyRotation {
+    /// The audit action of a rotation.
+    public static let rotateAction = "keys.rotate-collector"
+    /// The audit action of a revocation.
+    public static let revokeAction = "keys.revoke-collector"
+
+    /// One collector key of the store: its fingerprint, generation and whether it is retired.
+    public struct KeyStatus: Sendable, Hashable {
+        /// The key's fingerprint (hex SHA-256 of the public key); its id is any unique prefix of at least 8 digits.
+        public var fingerprint: String
+        /// Its generation (1 unless it succeeded a retired key).
+        public var generation: Int64
+        /// The `collector_key_retirements` seq that retired it, if any.
+        public var retiredBy: Int64?
+        /// The retirement's reason, if retired.
+        public var reason: String?
+    }
+
+    /// The collector keys endorsed by the store's signing keys (as recorded: `audit verify`
+    /// checks them again under the pinned key), in the order they were recorded, with their
+    /// generation and retirement.
+    ///
+    /// - Parameter store: the store.
+    /// - Returns: the keys.
+    /// - Throws: ``StoreError``.
+    public static func keys(in store: HeatStore) throws -> [KeyStatus] {
+        try store.read { db in try keys(in: db) }
+    }
+
+    static func keys(in db: Database) throws -> [KeyStatus] {
+        let signing = try KeyRegistry.verificationKeys(in: db)
+        let retired = try CollectorKeyRetirement.effective(in: db)
+        var successors: [String: Int64] = [:]
+        for (_, entry) in retired {
+            if let next = entry.record.successorFingerprint { successors[next] = entry.record.generation + 1 }
+        }
+        var seen = Set<String>()
+        var result: [KeyStatus] = []
+        for (_, endorsement) in try KeyRegistry.collectorEndorsements(in: db) {
+            let fingerprint = endorsement.keyFingerprint
+            guard let signer = signing[endorsement.endorsedBy], endorsement.isValid(under: signer), seen.insert(fingerprint).inserted else {
+                continue
+            }
+            let retirement = retired[fingerprint]
+            result.append(KeyStatus(fingerprint: fingerprint, generation: successors[fingerprint] ?? 1,
+                                    retiredBy: retirement?.seq, reason: retirement?.record.reason))
+        }
+        return result
+    }
+
+    /// The key named by `id` (a unique prefix of at least 8 hex digits of its fingerprint), or the
+    /// store's one active key when `id` is `nil`.
+    static func resolve(_ id: String?, among keys: [KeyStatus], path: String) throws(CollectorKeyError) -> KeyStatus {
+        guard let id else {
+            let active = keys.filter { $0.retiredBy == nil }
+            guard active.count == 1, let only = active.first else { throw .activeKeys(path: path, count: active.count) }
+            return only
+        }
+        let prefix = id.lowercased()
+        guard prefix.count >= 8, prefix.allSatisfy(\.isHexDigit) else { throw .badKeyID(path: path, matches: 0) }
+        let matches = keys.filter { $0.fingerprint.hasPrefix(prefix) }
+        guard matches.count == 1, let key = matches.first else { throw .badKeyID(path: path, matches: matches.count) }
+        if let seq = key.retiredBy { throw .alreadyRetired(path: path, key: key.fingerprint, retiredBy: seq) }
+        return key
+    }
+
+    /// Retires a collector key and endorses its successor (generation + 1).
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - keyholder: the key holder's current store signing key.
+    ///   - id: the key to retire (fingerprint prefix), or `nil` for the store's one active key.
+    ///   - new: the successor (a fresh key).
+    ///   - anchor: the previous head file.
+    ///   - reason: `rotation`, or `revocation: <why>` when the old key is compromised.
+    /// - Returns: the retirement and the successor's endorsement (with its generation).
+    /// - Throws: ``CollectorKeyError``, ``KeyLifecycleError/noSignedHead(path:)``, ``StoreError``.
+    public static func rotate(
+        store: HeatStore, keyholder: StoreSigningKey, retiring id: String?, to new: IngestionKey, anchor: HeadAnchor, reason: String
+    ) throws -> (retirement: CollectorKeyRetirement, endorsement: IngestionKeyEndorsement) {
+        try store.writeDurably { db in
+            let (old, retirement) = try retire(id, successor: new, in: db, store: store, keyholder: keyholder, anchor: anchor, reason: reason)
+            var endorsement: IngestionKeyEndorsement
+            do {
+                endorsement = try IngestionKeyEndorsement(endorsing: new, with: keyholder)
+            } catch {
+                throw AuditError.signingFailed(reason: String(describing: error))
+            }
+            endorsement.generation = retirement.generation + 1
+            try KeyRegistry.bind(new, endorsement: endorsement, in: db, path: store.path)
+            try AuditLog.append(AuditEntry(
+                role: KeyRole.keyholder.rawValue, action: rotateAction,
+                parameters: ["oldKey": old.fingerprint, "newKey": new.fingerprint.hex, "generation": String(retirement.generation + 1),
+                             "finalSignatureSeq": String(retirement.finalSignatureSeq), "reason": reason]), in: db)
+            FaultPoint.rotateBeforeCommit.reach()
+            return (retirement, endorsement)
+        }
+    }
+
+    /// Revokes a collector key: records its retirement with no successor.
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - keyholder: the key holder's current store signing key.
+    ///   - id: the key to revoke (fingerprint prefix of at least 8 hex digits).
+    ///   - anchor: the previous head file.
+    ///   - reason: why (recorded as `revocation: <reason>` unless it already starts with `revocation`).
+    /// - Returns: the retirement.
+    /// - Throws: ``CollectorKeyError``, ``KeyLifecycleError/noSignedHead(path:)``, ``StoreError``.
+    public static func revoke(
+        store: HeatStore, keyholder: StoreSigningKey, key id: String, anchor: HeadAnchor, reason: String
+    ) throws -> CollectorKeyRetirement {
+        let text = reason.hasPrefix("revocation") ? reason : "revocation: \(reason)"
+        return try store.writeDurably { db in
+            let (old, retirement) = try retire(id, successor: nil, in: db, store: store, keyholder: keyholder, anchor: anchor, reason: text)
+            try AuditLog.append(AuditEntry(
+                role: KeyRole.keyholder.rawValue, action: revokeAction,
+                parameters: ["key": old.fingerprint, "generation": String(old.generation),
+                             "finalSignatureSeq": String(retirement.finalSignatureSeq), "reason": text]), in: db)
+            FaultPoint.rotateBeforeCommit.reach()
+            return retirement
+        }
+    }
+
+    /// The shared steps: bind the signing key, verify the store, find the key, append the signed retirement.
+    private static func retire(
+        _ id: String?, successor: IngestionKey?, in db: Database, store: HeatStore, keyholder: StoreSigningKey, anchor: HeadAnchor,
+        reason: String
+    ) throws -> (old: KeyStatus, retirement: CollectorKeyRetirement) {
+        try KeyRegistry.bind(keyholder, in: db, path: store.path)
+        let report = try StoreVerifier.verify(in: db, pinnedKey: keyholder.verificationKey, anchor: anchor, allowUnsignedTail: false)
+        guard report.intact else { throw CollectorKeyError.refused(violations: report.violations.map(\.message)) }
+        guard try db.tableExists(ChainedTable.collectorKeyRetirements.name) else { throw CollectorKeyError.oldSchema(path: store.path) }
+        guard let heads = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM signed_heads"), heads >= 1 else {
+            throw KeyLifecycleError.noSignedHead(path: store.path)
+        }
+        let old = try resolve(id, among: try keys(in: db), path: store.path)
+        if let successor, successor.fingerprint.hex == old.fingerprint { throw KeyLifecycleError.sameKey(fingerprint: old.fingerprint) }
+        let final = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM ingestion_signatures") ?? 0
+        guard let publicKey = try Row.fetchOne(db, sql: "SELECT public_key FROM collector_keys WHERE fingerprint = ? ORDER BY seq LIMIT 1",
+                                              arguments: [old.fingerprint])?.lenientBlob("public_key") else {
+            throw CollectorKeyError.badKeyID(path: store.path, matches: 0)
+        }
+        let retirement: CollectorKeyRetirement
+        do {
+            retirement = try CollectorKeyRetirement.signed(
+                retiring: [UInt8](publicKey), generation: old.generation, successor: successor?.publicKey, finalSignatureSeq: final,
+                reason: reason, with: keyholder)
+        } catch {
+            throw AuditError.signingFailed(reason: String(describing: error))
+        }
+        try ChainAppender(db, table: .collectorKeyRetirements).append(retirement.rowValues)
+        return (old, retirement)
+    }
+
+    /// Refuses a collector key that a valid retirement in the store retired (what `ingest` calls
+    /// before signing a run). Retirements are checked as ``CollectorKeyRetirement/effective(in:)``
+    /// does; one that does not verify is ignored here and named by `audit verify`.
+    ///
+    /// - Parameters:
+    ///   - fingerprint: the collector key's fingerprint (hex).
+    ///   - db: a connection.
+    ///   - path: the store path, for the message.
+    /// - Throws: ``CollectorKeyError/retiredKey(path:key:generation:retiredBy:reason:)``.
+    static func requireActive(_ fingerprint: String, in db: Database, path: String) throws {
+        if let entry = try CollectorKeyRetirement.effective(in: db)[fingerprint] {
+            throw CollectorKeyError.retiredKey(path: path, key: fingerprint, generation: entry.record.generation, retiredBy: entry.seq,
+                                               reason: entry.record.reason)
+        }
+    }
+
+    /// Writes the successor's key files, `out/collector/ingestion.key` (mode 0600) and
+    /// `out/collector/ingestion.endorsement`, both carrying the generation; never replaces a file.
+    ///
+    /// - Parameters:
+    ///   - key: the successor key.
+    ///   - endorsement: its endorsement (with its generation).
+    ///   - out: the folder for the new generation's keys.
+    /// - Returns: the paths written.
+    /// - Throws: ``KeyError``.
+    public static func writeKey(_ key: IngestionKey, endorsement: IngestionKeyEndorsement, at out: String) throws(KeyError) -> [String] {
+        var key = key
+        key.generation = endorsement.generation ?? 1
+        let folder = URL(filePath: out).appending(path: KeyRole.collector.folderName)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .unwritable(path: folder.path, reason: error.localizedDescription)
+        }
+        var files: [String] = []
+        for (name, envelope) in [
+            (KeyFolder.ingestionKeyFile, Envelope(kind: .ingestionKey, payload: key.payload)),
+            (KeyFolder.ingestionEndorsementFile, Envelope(kind: .ingestionKeyEndorsement, payload: endorsement.payload)),
+        ] {
+            let url = folder.appending(path: name)
+            do {
+                try envelope.create(at: url)
+            } catch {
+                if case .alreadyExists = error { throw .alreadyExists(path: url.path) }
+                throw .envelope(error)
+            }
+            files.append(url.path)
+        }
+        return files
+    }
+}
+
+/// What can go wrong rotating, revoking or using a collector ingestion key.
+///
+/// ```swift
+/// do { try ingestor.ingest(records, into: store) }
+/// catch let error as CollectorKeyError { print(error, error.category.exitCode) }   // "… was revoked …" 64
+/// ```
+public enum CollectorKeyError: ClassifiedError, Equatable {
+    /// The store does not verify (or has unsigned rows): no key is retired over it (exit 1).
+    case refused(violations: [String])
+    /// The key given to `ingest` was retired (rotated or revoked) by a signed retirement (exit 64).
+    case retiredKey(path: String, key: String, generation: Int64, retiredBy: Int64, reason: String)
+    /// `--collector` / `--retire` is not a unique prefix (at least 8 hex digits) of an endorsed key (exit 65).
+    case badKeyID(path: String, matches: Int)
+    /// The key named is already retired (exit 64).
+    case alreadyRetired(path: String, key: String, retiredBy: Int64)
+    /// No key was named and the store does not have exactly one active collector key (exit 64).
+    case activeKeys(path: String, count: Int)
+    /// The store predates migration `v8-keys` (it is migrated when opened for writing; exit 64).
+    case oldSchema(path: String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .refused: .integrityViolation
+        case .badKeyID: .dataError
+        case .retiredKey, .alreadyRetired, .activeKeys, .oldSchema: .usage
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .refused(let violations):
+            "refusing to retire the collector key: the store does not verify (\(violations.count) violation\(violations.count == 1 ? "" : "s"); first: \(violations.first ?? "none"))"
+        case .retiredKey(let path, let key, let generation, let seq, let reason):
+            "\(path): collector ingestion key \(key.prefix(16))… (generation \(generation)) was retired by collector_key_retirements row \(seq) (\(reason)); ingestion with it is refused"
+        case .badKeyID(let path, let matches):
+            "\(path): --collector matches \(matches) endorsed collector keys; it must be a unique prefix (at least 8 hex digits) of one key's fingerprint"
+        case .alreadyRetired(let path, let key, let seq):
+            "\(path): collector key \(key.prefix(16))… is already retired (collector_key_retirements row \(seq))"
+        case .activeKeys(let path, let count):
+            "\(path): the store has \(count) active collector keys; name the one to retire"
+        case .oldSchema(let path):
+            "\(path): the store has no collector_key_retirements table (schema before v8-keys)"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .refused: "run `heatctl audit verify`, then `heatctl audit sign`, and retire the key on a store that verifies"
+        case .retiredKey: "ingest with the successor's folder written by `heatctl keys rotate --collector --out DIR` (DIR/collector)"
+        case .badKeyID: "the key ids are printed by `heatctl keys rotate --collector` and by `heatctl audit verify` (fingerprints of collector_keys)"
+        case .alreadyRetired: "nothing to do; ingest with its successor"
+        case .activeKeys: "pass --retire <fingerprint prefix> (at least 8 hex digits)"
+        case .oldSchema: "open the store for writing once (for example `heatctl audit sign`) to migrate it"
+        }
+    }
+}
