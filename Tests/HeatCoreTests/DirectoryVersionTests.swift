@@ -194,6 +194,22 @@ import Testing
         return (store, folder, keys, signed, version)
     }
 
+    /// Review s34 HIGH 1, failing closed: score releases by manager or group still read each
+    /// client's first directory row, so on a store whose directory has versions they are refused
+    /// (exit 65) before anything is decrypted; a store without versions is not refused.
+    @Test func scoreReleasesByManagerOrGroupAreRefusedOnAVersionedDirectory() throws {
+        let (plain, plainFolder) = try StoreTestSupport.makeStore()
+        defer { try? FileManager.default.removeItem(at: plainFolder) }
+        try DirectoryTimeline.refuseVersionedScoreRelease(in: plain, source: "the scores")
+        let (moved, folder, _, _, _) = try Self.movedStore()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let refused = #expect(throws: ScoringError.self) {
+            try DirectoryTimeline.refuseVersionedScoreRelease(in: moved, source: "the scores")
+        }
+        #expect(refused == .versionedDirectory(source: "the scores") && refused?.category.exitCode == 65)
+        #expect(refused?.description.contains("CLIENT-RAW") == false)
+    }
+
     @Test func aForgedOrAlteredDirectoryVersionFailsAuditVerify() throws {
         let (store, folder, keys, head, version) = try Self.movedStore()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -162,6 +162,15 @@ public struct KeyHolder: Sendable {
             throw PipelineError.parameterMismatch(
                 source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        // Issue 27: a manager's slots come from the directory versions, so every version must be
+        // signed under the key holder's key (exit 1 otherwise) and be the one the run was
+        // computed under (exit 65) before anything is decrypted.
+        if manager != nil {
+            let current = try DirectoryVersion.verifiedVersion(in: store, key: trustedKey)
+            guard run.header.directoryVersion == current else {
+                throw PipelineError.directoryVersionMismatch(source: "the run", computed: run.header.directoryVersion, current: current)
+            }
+        }
         var clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
         // Issue 27: with directory versions, a manager's clients are those assigned to it (and
         // open) in the run's reference week, not the directory row's.

@@ -585,6 +585,7 @@ extension KeyHolder {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        if manager != nil { try DirectoryTimeline.refuseVersionedScoreRelease(in: store, source: "the tree scores") }
         // One read of the directory: the coverage is checked against the rows decrypted.
         let (directory, encoded) = try run.checkCoverage(of: store, source: "the tree scores")
         let clients = directory.filter { encoded.contains($0.slot) && (manager == nil || $0.manager == manager) }

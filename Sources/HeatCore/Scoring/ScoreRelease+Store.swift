@@ -170,6 +170,11 @@ extension KeyHolder {
         if epsilon == nil && permissions.budget?.required == true && !wantedKinds.isEmpty {
             throw PolicyRefusal(rule: "\(rule).dp.required", reason: "every release to the role \"\(role)\" must be noisy: pass --epsilon E")
         }
+        // Issue 27: groups and a manager's own clients come from the first directory rows, which
+        // directory versions supersede; refused (exit 65) until score releases follow them.
+        if !wantedKinds.isEmpty || permissions.clients == .own {
+            try DirectoryTimeline.refuseVersionedScoreRelease(in: store, source: "the score release")
+        }
         let entries = try ClientDirectory.entries(in: store)
         let byPseudonym = Dictionary(entries.map { ($0.pseudonym, $0) }, uniquingKeysWith: { first, _ in first })
 

@@ -129,6 +129,7 @@ extension KeyHolder {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        if manager != nil { try DirectoryTimeline.refuseVersionedScoreRelease(in: store, source: "the scores") }
         // The directory and its snapshot come from one read, so the rows decrypted are the rows checked.
         let (directory, snapshot) = try Self.directoryAndSnapshot(in: store)
         try run.checkDirectory(current: snapshot, source: "the scores")

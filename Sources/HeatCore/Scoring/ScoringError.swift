@@ -29,6 +29,11 @@ public enum ScoringError: ClassifiedError, Equatable {
     /// Encrypted features or scores were computed on another client directory than the store's
     /// now (clients ingested or removed since `heatctl evaluate --model`), or carry none.
     case staleDirectory(source: String, reason: String)
+    /// A score release that selects or groups clients by manager, branch, segment or region on a
+    /// store whose client directory has versions (moves or closures, issue 27): score releases do
+    /// not follow the versions yet, so they are refused rather than attribute a moved client to
+    /// its old manager (exit 65).
+    case versionedDirectory(source: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -36,6 +41,7 @@ public enum ScoringError: ClassifiedError, Equatable {
         case .noFeatureStreams: .noInput
         case .unsupportedModel, .badLabels: .dataError
         case .staleDirectory: .dataError
+        case .versionedDirectory: .dataError
         case .scoreTooLarge: .unavailable
         case .io: .ioError
         }
@@ -57,6 +63,8 @@ public enum ScoringError: ClassifiedError, Equatable {
             "\(path): \(reason)"
         case .staleDirectory(let source, let reason):
             "\(source): refusing stale encrypted results: \(reason)"
+        case .versionedDirectory(let source):
+            "\(source): the store's client directory has versions (a client moved or an account closed), which score releases by manager or group do not follow yet"
         }
     }
 
@@ -72,6 +80,8 @@ public enum ScoringError: ClassifiedError, Equatable {
         case .io: nil
         case .staleDirectory:
             "re-run `heatctl evaluate --store DB --keys keys/evaluator --model FILE --out run.heat --scores-out scores.heat` on the current store, then release again"
+        case .versionedDirectory:
+            "release the scores to a role that sees all clients and no groups, or use `heatctl release` (heat results and aggregates follow the directory versions); Docs/Operations.md section 6"
         }
     }
 }
