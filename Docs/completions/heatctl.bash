@@ -173,13 +173,13 @@ _heatctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|features|labels|scores|trees|serve|token|retention|store|erase|help)
+    demo|generate|heat|report|init|keys|ingest|evaluate|release|clients|policy|audit|ml|fhe|bench|clv|scenario|risk|fraud|ask|summarize|features|labels|scores|trees|serve|token|retention|store|erase|directory|help)
         # Offer subcommand argument completions
         "_heatctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize features labels scores trees serve token retention store erase help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'demo generate heat report init keys ingest evaluate release clients policy audit ml fhe bench clv scenario risk fraud ask summarize features labels scores trees serve token retention store erase directory help' -- "${cur}"))
         ;;
     esac
 }
@@ -388,13 +388,13 @@ _heatctl_keys() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    generate|escrow|rotate)
+    generate|escrow|rotate|revoke)
         # Offer subcommand argument completions
         "_heatctl_keys_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'generate escrow rotate' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'generate escrow rotate revoke' -- "${cur}"))
         ;;
     esac
 }
@@ -543,13 +543,16 @@ _heatctl_keys_escrow_recover() {
 
 _heatctl_keys_rotate() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --verbose --version -h --help)
+    non_repeating_flags=(--collector --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--store --keys --out --previous-head --head-out --reason --log-level)
+    non_repeating_options=(--retire --store --keys --out --previous-head --head-out --reason --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--retire')
+        return
+        ;;
     '--store')
         __heatctl_add_completions -f
         return
@@ -559,6 +562,44 @@ _heatctl_keys_rotate() {
         return
         ;;
     '--out')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--previous-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--head-out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--reason')
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_keys_revoke() {
+    repeating_flags=()
+    non_repeating_flags=(--quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--collector --store --keys --previous-head --head-out --reason --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--collector')
+        return
+        ;;
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
         __heatctl_add_completions -d
         return
         ;;
@@ -1659,7 +1700,7 @@ _heatctl_bench_ml() {
 
 _heatctl_bench_pipeline() {
     repeating_flags=()
-    non_repeating_flags=(--quiet --verbose --json --version -h --help)
+    non_repeating_flags=(--quiet --verbose --phase-peaks --json --version -h --help)
     repeating_options=()
     non_repeating_options=(--log-level --clients --weeks --managers --seed --work-dir --model)
     __heatctl_offer_flags_options 0
@@ -3137,6 +3178,141 @@ _heatctl_erase() {
         ;;
     '--head-out')
         __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_directory() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __heatctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    move|close|history)
+        # Offer subcommand argument completions
+        "_heatctl_directory_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'move close history' -- "${cur}"))
+        ;;
+    esac
+}
+
+_heatctl_directory_move() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --client --from-week --previous-head --head-out --manager --manager-id --branch --collector-keys --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--client')
+        return
+        ;;
+    '--from-week')
+        return
+        ;;
+    '--previous-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--head-out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--manager')
+        return
+        ;;
+    '--manager-id')
+        return
+        ;;
+    '--branch')
+        return
+        ;;
+    '--collector-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_directory_close() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --keys --client --from-week --previous-head --head-out --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--client')
+        return
+        ;;
+    '--from-week')
+        return
+        ;;
+    '--previous-head')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--head-out')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--log-level')
+        __heatctl_add_completions -W 'trace'$'\n''debug'$'\n''info'$'\n''notice'$'\n''warning'$'\n''error'$'\n''critical'
+        return
+        ;;
+    esac
+}
+
+_heatctl_directory_history() {
+    repeating_flags=()
+    non_repeating_flags=(--json --quiet --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--store --client --log-level)
+    __heatctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--store')
+        __heatctl_add_completions -f
+        return
+        ;;
+    '--client')
         return
         ;;
     '--log-level')

@@ -48,7 +48,9 @@ function __heatctl_parse_tokens -S
                     __heatctl_parse_subcommand -r 1 'custodian-key=+' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
                 end
             case 'rotate'
-                __heatctl_parse_subcommand 0 'store=' 'keys=' 'out=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+                __heatctl_parse_subcommand 0 'collector' 'retire=' 'store=' 'keys=' 'out=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'revoke'
+                __heatctl_parse_subcommand 0 'collector=' 'store=' 'keys=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
         case 'ingest'
             __heatctl_parse_subcommand 1 'store=' 'keys=' 'clients=' 'strict' 'plaintext' 'features' 'config=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
@@ -124,7 +126,7 @@ function __heatctl_parse_tokens -S
             case 'ml'
                 __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'data=' 'target=' 'positive=' 'model=+' 'rounds=' 'max-depth=' 'max-bins=' 'json' 'version' 'h/help'
             case 'pipeline'
-                __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'clients=' 'weeks=' 'managers=' 'seed=' 'work-dir=' 'json' 'model=' 'version' 'h/help'
+                __heatctl_parse_subcommand 0 'quiet' 'verbose' 'log-level=' 'clients=' 'weeks=' 'managers=' 'seed=' 'work-dir=' 'phase-peaks' 'json' 'model=' 'version' 'h/help'
             end
         case 'clv'
             __heatctl_parse_subcommand 0 'version' 'h/help'
@@ -236,6 +238,16 @@ function __heatctl_parse_tokens -S
             end
         case 'erase'
             __heatctl_parse_subcommand 0 'store=' 'keys=' 'client=+' 'client-file=' 'collector-keys=' 'reason=' 'previous-head=' 'head-out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+        case 'directory'
+            __heatctl_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'move'
+                __heatctl_parse_subcommand 0 'store=' 'keys=' 'client=' 'from-week=' 'previous-head=' 'head-out=' 'json' 'manager=' 'manager-id=' 'branch=' 'collector-keys=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'close'
+                __heatctl_parse_subcommand 0 'store=' 'keys=' 'client=' 'from-week=' 'previous-head=' 'head-out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            case 'history'
+                __heatctl_parse_subcommand 0 'store=' 'client=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            end
         case 'help'
             __heatctl_parse_subcommand -r 1 'version'
         end
@@ -298,7 +310,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "hea
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'heat' -d 'Score relationship heat from an interaction export (plaintext).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'report' -d 'Render a results document as an HTML report, JSON tables or CSV files.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'init' -d 'Create an append-only, hash-chained store.'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'keys' -d 'Generate the role key folders; escrow secret keys; rotate the signing key.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'keys' -d 'Generate the role key folders; escrow secret keys; rotate or revoke the signing and collector keys.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'ingest' -d 'Pseudonymise, de-duplicate and bucket an interaction export into the store.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'evaluate' -d 'Compute every client\'s heat and trend on the store\'s ciphertexts (evaluator role).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'release' -d 'Release results from the store to a role, as the policy allows (audited).'
@@ -323,6 +335,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "hea
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'retention' -d 'Apply the retention policy: drop old weeks with signed tombstones (key holder).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'store' -d 'Back up, restore and measure the store (every copy verified).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'erase' -d 'Erase clients on request: drop their directory entry under a signed tombstone (key holder).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'directory' -d 'Record directory changes from a week on: moves between managers or branches, closures (key holder).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" clients' -l 'clients' -d 'Number of clients.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl demo" weeks' -l 'weeks' -d 'Number of weeks of interactions.' -rfka ''
@@ -389,7 +402,8 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'generate' -d 'Write one key folder per role.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'escrow' -d 'Escrow a secret key as k-of-n shares sealed for custodians, and recover it.'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'rotate' -d 'Rotate (or revoke) the key holder\'s store signing key with a signed key transition.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'rotate' -d 'Rotate the store signing key (key transition) or, with --collector, the collector\'s ingestion key.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'revoke' -d 'Revoke a collector ingestion key with a signed retirement (issue 27).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" out' -l 'out' -d 'The folder to write the role folders into.' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" store' -l 'store' -d 'A store to record the key fingerprints in.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" preset' -l 'preset' -d 'BFV preset of the pipeline\'s FHE keys (default: the smallest that fits the default heat configuration).' -rfka ''
@@ -431,6 +445,8 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" collector' -l 'collector' -d 'Rotate the collector\'s ingestion key instead of the store signing key.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" retire' -l 'retire' -d 'With --collector: the collector key to retire (fingerprint prefix, at least 8 hex digits); default: the only active one.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" keys' -l 'keys' -d 'The key holder\'s folder with the current signing key.' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" out' -l 'out' -d 'A new folder for the new key (keyholder/signing.key, auditor/verification.key).' -rfa '(__heatctl_complete_directories)'
@@ -442,6 +458,17 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" collector' -l 'collector' -d 'The collector key to revoke: a fingerprint prefix of at least 8 hex digits.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" keys' -l 'keys' -d 'The key holder\'s folder with the current signing key.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" previous-head' -l 'previous-head' -d 'The head file written by the previous `audit sign`.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" head-out' -l 'head-out' -d 'Where to write the new signed head.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" reason' -l 'reason' -d 'Why (recorded as "revocation: <why>").' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys revoke" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl ingest" -eq 1' -F
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" keys' -l 'keys' -d 'The collector\'s key folder (keys/collector).' -rfa '(__heatctl_complete_directories)'
@@ -805,6 +832,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" managers' -l 'managers' -d 'Managers (default: clients / 100).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" seed' -l 'seed' -d 'Generator seed.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" work-dir' -l 'work-dir' -d 'Folder for the keys, export and store (default: a temporary folder, removed afterwards).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" phase-peaks' -l 'phase-peaks' -d 'Measure each phase\'s peak memory (resets the kernel\'s peak mark per phase; lowers what `time -v` reports).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" json' -l 'json' -d 'Print the report as one JSON document.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" model' -l 'model' -d 'Also time encrypted scoring of this logistic churn model (issue 15).' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench pipeline" version' -l 'version' -d 'Show the version.'
@@ -1245,4 +1273,45 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl directory" -eq 1' -fa 'move' -d 'Move a client to another manager and/or branch from a week on, then sign the store.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl directory" -eq 1' -fa 'close' -d 'Close a client\'s account from a week on (no group sums it afterwards), then sign the store.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl directory" -eq 1' -fa 'history' -d 'List a client\'s assignment week by week: the directory row, then each signed version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder): signs the directory version and the new head.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" client' -l 'client' -d 'The client\'s masked reference (C- and at least 8 hex digits, from `heatctl clients`).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" from-week' -l 'from-week' -d 'The first ISO week (YYYY-Www) the change holds for.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" previous-head' -l 'previous-head' -d 'The head file written by the previous `audit sign`.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" head-out' -l 'head-out' -d 'Where to write the new signed head (may be the --previous-head file).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" json' -l 'json' -d 'Print the version and the head as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" manager' -l 'manager' -d 'The new manager\'s masked reference (M- and at least 8 hex digits).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" manager-id' -l 'manager-id' -d 'The new manager\'s raw id (a manager new to the store; needs --collector-keys).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" branch' -l 'branch' -d 'The new branch\'s masked reference (B- and at least 8 hex digits).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" collector-keys' -l 'collector-keys' -d 'The collector\'s folder (keys/collector), to pseudonymise --manager-id.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder): signs the directory version and the new head.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" client' -l 'client' -d 'The client\'s masked reference (C- and at least 8 hex digits, from `heatctl clients`).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" from-week' -l 'from-week' -d 'The first ISO week (YYYY-Www) the change holds for.' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" previous-head' -l 'previous-head' -d 'The head file written by the previous `audit sign`.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" head-out' -l 'head-out' -d 'Where to write the new signed head (may be the --previous-head file).' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" json' -l 'json' -d 'Print the version and the head as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory close" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory history" store' -l 'store' -d 'The store.' -rF
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory history" client' -l 'client' -d 'The client\'s masked reference (C- and at least 8 hex digits).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory history" json' -l 'json' -d 'Print the history as one JSON document.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory history" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory history" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory history" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory history" version' -l 'version' -d 'Show the version.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory history" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl help" version' -l 'version' -d 'Show the version.'
