@@ -150,7 +150,7 @@ import Testing
             expectThrows(CollectorKeyError.self, {
                 try CollectorKeyRotation.revoke(store: fixture.store, keyholder: fixture.keys.signingKey, key: bad, anchor: .previous(fixture.head), reason: "x")
             }, matching: { error in
-                if case .badKeyID(_, 0) = error { return error.category.exitCode == 65 }
+                if case .badKeyID(_, 0) = error { return error.category.exitCode == 64 }
                 return false
             })
         }

@@ -655,7 +655,8 @@ extension GradientBoostedTrees {
 }
 
 /// A threshold type of the prediction nodes: `Double`, or `Float` when every threshold of the
-/// forest is exactly a `Float` (as XGBoost keeps them), which makes a node 12 bytes instead of 16.
+/// forest is exactly a `Float` (a fit whose cut values all are; imported XGBoost thresholds are
+/// stored between two `Float`s, so they keep `Double`), which makes a node 12 bytes instead of 16.
 protocol PredictionThreshold: Sendable {
     /// The threshold widened to `Double` (exact).
     var widened: Double { get }

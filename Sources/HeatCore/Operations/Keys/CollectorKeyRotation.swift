@@ -242,7 +242,8 @@ public enum CollectorKeyError: ClassifiedError, Equatable {
     case refused(violations: [String])
     /// The key given to `ingest` was retired (rotated or revoked) by a signed retirement (exit 64).
     case retiredKey(path: String, key: String, generation: Int64, retiredBy: Int64, reason: String)
-    /// `--collector` / `--retire` is not a unique prefix (at least 8 hex digits) of an endorsed key (exit 65).
+    /// `--collector` / `--retire` is not a unique prefix (at least 8 hex digits) of an endorsed key
+    /// (exit 64: a usage error, DESIGN.md section 8).
     case badKeyID(path: String, matches: Int)
     /// The key named is already retired (exit 64).
     case alreadyRetired(path: String, key: String, retiredBy: Int64)
@@ -254,8 +255,7 @@ public enum CollectorKeyError: ClassifiedError, Equatable {
     public var category: ErrorCategory {
         switch self {
         case .refused: .integrityViolation
-        case .badKeyID: .dataError
-        case .retiredKey, .alreadyRetired, .activeKeys, .oldSchema: .usage
+        case .badKeyID, .retiredKey, .alreadyRetired, .activeKeys, .oldSchema: .usage
         }
     }
 
@@ -280,7 +280,7 @@ public enum CollectorKeyError: ClassifiedError, Equatable {
         switch self {
         case .refused: "run `heatctl audit verify`, then `heatctl audit sign`, and retire the key on a store that verifies"
         case .retiredKey: "ingest with the successor's folder written by `heatctl keys rotate --collector --out DIR` (DIR/collector)"
-        case .badKeyID: "the key ids are printed by `heatctl keys rotate --collector` and by `heatctl audit verify` (fingerprints of collector_keys)"
+        case .badKeyID: "give at least 8 hex digits of a collector key's fingerprint: `heatctl keys rotate --collector` prints them, and `heatctl audit log` lists every one (keys.generate, keys.register, keys.rotate-collector)"
         case .alreadyRetired: "nothing to do; ingest with its successor"
         case .activeKeys: "pass --retire <fingerprint prefix> (at least 8 hex digits)"
         case .oldSchema: "open the store for writing once (for example `heatctl audit sign`) to migrate it"

@@ -14,8 +14,8 @@ struct KeysRevokeCommand: HeatCommand {
             signed by the key holder, after the store's last ingestion signature, and signs the \
             store. From then on `ingest` refuses the key (exit 64) and every ingestion signature \
             it makes fails `audit verify` (retiredCollectorKey); its earlier runs keep \
-            verifying. A key already retired is refused (exit 64); an unknown or ambiguous ID \
-            exits 65. To replace the key rather than only revoke it, use `heatctl keys rotate \
+            verifying. A key already retired, and an unknown, malformed or ambiguous ID, are refused \
+            (exit 64). To replace the key rather than only revoke it, use `heatctl keys rotate \
             --collector`. (The store signing key is revoked by rotating it with --reason \
             "revocation: …".) See Docs/Operations.md.
 
