@@ -78,7 +78,11 @@ flags=(-max_total_time="$seconds" -timeout="${HEAT_FUZZ_TIMEOUT:-10}" -rss_limit
 [ -f "$dict" ] && flags+=(-dict="$dict")
 echo "fuzz.sh: $target for ${seconds}s; corpus $work; findings $findings" >&2
 load_before="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')"
-found_before="$(find "$findings" -type f | wc -l)"
+# Findings are libFuzzer's crash-, leak-, timeout- and oom- files; its slow-unit- reports (an input
+# slower than 10 s of wall-clock time, the run goes on) are counted apart.
+count() { find "$findings" -type f -name "$1" | wc -l; }
+found_before="$(( $(count 'crash-*') + $(count 'leak-*') + $(count 'timeout-*') + $(count 'oom-*') ))"
+slow_before="$(count 'slow-unit-*')"
 log="$scratch/logs/$target.log"
 mkdir -p "$scratch/logs"
 # Generated seeds (keys and ciphertexts, FuzzSeeds) are written into the corpus by the fuzzer's
@@ -89,7 +93,9 @@ HEAT_FUZZ_TARGET="$target" HEAT_FUZZ_SEEDS_OUT="$work" ASAN_OPTIONS="${ASAN_OPTI
 status="${PIPESTATUS[0]}"
 set -e
 load_after="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')"
-found="$(( $(find "$findings" -type f | wc -l) - found_before ))"
+found="$(( $(count 'crash-*') + $(count 'leak-*') + $(count 'timeout-*') + $(count 'oom-*') - found_before ))"
+slow="$(( $(count 'slow-unit-*') - slow_before ))"
+if [ "$slow" -gt 0 ]; then echo "fuzz.sh: $slow slow-unit report(s) in $findings (not findings; run each alone to time it)" >&2; fi
 # libFuzzer's last status line ("#N DONE cov: C ft: F corp: K/S exec/s: E ...") and final stats.
 last="$(grep -E '^#[0-9]+' "$log" | tail -1)"
 field() { printf '%s\n' "$last" | sed -n "s/.* $1 \([0-9][0-9]*\).*/\1/p"; }
