@@ -62,6 +62,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// `/v1/ask` bodies, the bearer token's JWS header, the session cookie, the body headers);
     /// the first byte picks the route. See `FuzzServer`.
     case serverRequests = "server-requests"
+    /// The API server's query parameters (`GET /v1/groups`, `GET /v1/clients`) and the
+    /// `X-CSRF-Token` check (`HeatAPI`: `GroupsQuery`, `ClientsQuery`, `CSRFToken`); the first
+    /// byte picks the decoder. See `FuzzQuery`.
+    case serverQuery = "server-query"
 
     /// Runs the reader on `data`, discarding the result and any thrown error.
     ///
@@ -111,6 +115,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             // A broken server invariant is a finding: trap so libFuzzer records the input
             // (the replay test checks ``violation(_:)`` first and fails without trapping).
             if let violation = FuzzServer.run(data) { preconditionFailure("server-requests invariant: \(violation)") }
+        case .serverQuery:
+            if let violation = FuzzQuery.run(data) { preconditionFailure("server-query invariant: \(violation)") }
         }
     }
 
@@ -122,6 +128,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public func violation(_ data: Data) -> String? {
         switch self {
         case .serverRequests: FuzzServer.run(data)
+        case .serverQuery: FuzzQuery.run(data)
         default: nil
         }
     }

@@ -138,15 +138,8 @@ struct RouteHandlers: Sendable {
         let (identity, permissions) = try identity(context)
         let (ok, rule) = Self.allowed("groups", permissions, role: identity.role)
         guard ok else { throw APIError.forbidden(rule: rule) }
-        try Self.onlyQuery(request, ["kind"])
-        var kind: GroupSummary.Kind?
-        if let text = request.uri.queryParameters["kind"] {
-            guard let parsed = GroupSummary.Kind(rawValue: String(text)) else {
-                throw APIError.invalidField("kind", "expected manager, branch, segment or region")
-            }
-            guard permissions.groups.contains(parsed) else { throw APIError.forbidden(rule: "roles.\(identity.role).groups") }
-            kind = parsed
-        }
+        let kind = try Self.decoded { () throws(RequestBodyError) in try GroupsQuery<GroupSummary.Kind>.decode(Self.query(request)) }.kind
+        if let kind, !permissions.groups.contains(kind) { throw APIError.forbidden(rule: "roles.\(identity.role).groups") }
         let body = try server.state.encoded("groups?kind=\(kind?.rawValue ?? "")", for: identity) { view in
             guard let groups = view.groups else { throw APIError.notReleased("groups") }
             let selected = groups.filter { kind == nil || $0.kind == kind }
@@ -163,19 +156,8 @@ struct RouteHandlers: Sendable {
         if permissions.clients == .own, identity.manager == nil {
             throw APIError.forbidden(rule: "roles.\(identity.role).clients (the token names no manager)")
         }
-        try Self.onlyQuery(request, ["level", "search", "limit"])
-        var level: HeatLevel?
-        if let text = request.uri.queryParameters["level"] {
-            guard let parsed = HeatLevel(rawValue: String(text)) else { throw APIError.invalidField("level", "expected cold, cool, warm or hot") }
-            level = parsed
-        }
-        let search = request.uri.queryParameters["search"].map { String($0).uppercased() }
-        if let search, search.count > 40 { throw APIError.invalidField("search", "at most 40 characters") }
-        var limit = 500
-        if let text = request.uri.queryParameters["limit"] {
-            guard let parsed = Int(text), (1...5_000).contains(parsed) else { throw APIError.invalidField("limit", "an integer from 1 to 5000") }
-            limit = parsed
-        }
+        let query = try Self.decoded { () throws(RequestBodyError) in try ClientsQuery<HeatLevel>.decode(Self.query(request)) }
+        let (level, search, limit) = (query.level, query.search, query.limit)
         let view = try server.state.view(for: identity)
         guard let rows = view.clients else { throw APIError.notReleased("clients") }
         let selected = rows.filter { row in
@@ -185,9 +167,24 @@ struct RouteHandlers: Sendable {
                                   data: Array(selected.prefix(limit))))
     }
 
+    /// The request's query parameters as Hummingbird parsed them, in the order sent, for the
+    /// `HeatAPI` decoders (``GroupsQuery``, ``ClientsQuery``, ``QueryParameters/only(_:)``), the
+    /// one decoding the fuzz target `server-query` exercises.
+    static func query(_ request: Request) -> QueryParameters {
+        QueryParameters(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+    }
+
+    /// Refuses any query parameter not in `allowed`, and any repeated one (400).
     static func onlyQuery(_ request: Request, _ allowed: Set<String>) throws {
-        for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) {
-            throw APIError.unknownField(String(name.prefix(40)))
+        try decoded { () throws(RequestBodyError) in try query(request).only(allowed) }
+    }
+
+    /// The value of a `HeatAPI` decoder, its refusal turned into the route's answer.
+    static func decoded<T>(_ decode: () throws(RequestBodyError) -> T) throws -> T {
+        do {
+            return try decode()
+        } catch {
+            throw APIError(error)
         }
     }
 

@@ -118,15 +118,6 @@ public final class SessionStore: Sendable {
         SessionCookie.sessionID(inCookieHeader: header)
     }
 
-    /// Compares two secrets in time independent of where they differ.
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in 0..<x.count { difference |= x[index] ^ y[index] }
-        return difference == 0
-    }
-
     static func randomToken() -> String {
         let key = SymmetricKey(size: .bits256)
         return key.withUnsafeBytes { Data($0) }.base64EncodedString()
