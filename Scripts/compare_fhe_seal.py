@@ -105,8 +105,10 @@ def main(argv):
             if s:
                 print(f"\nSEAL {'our' if s is ours else 'default'} moduli: {s['params']['coeff_modulus bit sizes (incl. special prime)']} bits, load average {s['loadavg']}")
         if other:
-            print(f"\nOpenFHE: {other['params'].get('library', '')}, moduli bits {other['params'].get('RNS moduli bit sizes', '?')}, "
-                  f"log2 Q {other['params'].get('log2 Q (ciphertext modulus)')}, load average {other['loadavg']}")
+            bits = other["params"].get("RNS moduli bit sizes")
+            print(f"\nOpenFHE: {other['params'].get('library', '')}, " + (f"moduli bits {bits}, " if bits else "")
+                  + f"log2 Q {other['params'].get('log2 Q (ciphertext modulus)')}, t {other['params'].get('plain_modulus t')} "
+                  + f"(different moduli and t from ours: context only), load average {other['loadavg']}")
         print("\nSizes (bytes): " + ", ".join(f"{k} {v}" for k, v in sorted(report["sizes"].items())))
 
 
