@@ -3,8 +3,10 @@
 #   Scripts/bench-fhe-vs-seal.sh [OUT_DIR]
 # Runs `heatctl bench fhe --json` (n4096 and n8192-logq217-logt25), SEAL with its default moduli and
 # with HeatFHE's exact moduli (Scripts/bench_seal_bfv.py, seal-python in $SEAL_PYTHON, default
-# /work/venv-fhe3/bin/python), then `heatctl bench fhe --json` again, and prints the side-by-side tables.
-# Environment: HEATCTL (default .build/release/heatctl), MIN_TIME (SEAL, default 0.5), MIN_SECONDS (ours, 0.5).
+# /work/venv-fhe3/bin/python), OpenFHE (Scripts/bench_openfhe_bfv.py) when $OPENFHE_PYTHON names a
+# Python 3.10 with the openfhe wheel, then `heatctl bench fhe --json` again, and prints the side-by-side tables.
+# Environment: HEATCTL (default .build/release/heatctl), MIN_TIME (peers, default 0.5), MIN_SECONDS (ours, 0.5),
+# OPENFHE_PYTHON (optional, e.g. a `python3.10 -m venv` with `pip install openfhe numpy`).
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-/tmp/heat-fhe-bench}
@@ -15,10 +17,16 @@ echo "load average before: $(cat /proc/loadavg)" >&2
 "$HEATCTL" bench fhe --preset n4096 --preset n8192-logq217-logt25 --min-seconds "${MIN_SECONDS:-0.5}" --json > "$OUT/heat-before.json"
 ( cd Scripts && OMP_NUM_THREADS=1 MIN_TIME=${MIN_TIME:-0.5} ANCHOR_OUT="$OUT" "$PY" bench_seal_bfv.py 4096 8192 >&2 )
 ( cd Scripts && OMP_NUM_THREADS=1 MIN_TIME=${MIN_TIME:-0.5} ANCHOR_OUT="$OUT" "$PY" bench_seal_bfv.py --ours 4096 8192 >&2 )
+OPENFHE_FILES=""
+if [ -n "${OPENFHE_PYTHON:-}" ]; then
+    ( cd Scripts && OMP_NUM_THREADS=1 TAG=omp1 MIN_TIME=${MIN_TIME:-0.5} ANCHOR_OUT="$OUT" "$OPENFHE_PYTHON" bench_openfhe_bfv.py n4096 n8192 >&2 )
+    OPENFHE_FILES="$OUT/results_openfhe_bfv_n4096_omp1.json $OUT/results_openfhe_bfv_n8192_omp1.json"
+fi
 "$HEATCTL" bench fhe --preset n4096 --preset n8192-logq217-logt25 --min-seconds "${MIN_SECONDS:-0.5}" --json > "$OUT/heat-after.json"
 echo "load average after: $(cat /proc/loadavg)" >&2
 for run in before after; do
     echo "## HeatFHE run $run SEAL"
     python3 Scripts/compare_fhe_seal.py "$OUT/heat-$run.json" "$OUT"/results_seal_bfv_4096.json \
-        "$OUT"/results_seal_bfv_4096_ours.json "$OUT"/results_seal_bfv_8192.json "$OUT"/results_seal_bfv_8192_ours.json
+        "$OUT"/results_seal_bfv_4096_ours.json "$OUT"/results_seal_bfv_8192.json "$OUT"/results_seal_bfv_8192_ours.json \
+        $OPENFHE_FILES
 done

@@ -1,8 +1,10 @@
 """Side-by-side table of `heatctl bench fhe --json` and the SEAL results of bench_seal_bfv.py.
 
 Usage: python3 Scripts/compare_fhe_seal.py heat.json results_seal_bfv_4096.json results_seal_bfv_4096_ours.json ...
+          [results_openfhe_bfv_n4096_omp1.json results_openfhe_bfv_n8192_omp1.json]
 Prints one Markdown table per HeatFHE preset: our CPU median, SEAL's CPU median with its default
-moduli and with our exact moduli (when the file is given), and the ratios (below 1 = HeatFHE faster).
+moduli and with our exact moduli (when the file is given), OpenFHE's (when a results_openfhe file
+of the same N is given; OpenFHE picks its own moduli) and the ratios (below 1 = HeatFHE faster).
 Standard library only.
 """
 import json
@@ -35,6 +37,22 @@ MAPPING = [
 ]
 
 
+# HeatFHE operation -> OpenFHE result name prefix (bench_openfhe_bfv.py; OpenFHE's decrypt includes
+# the packed decoding, its relinearization key and rotation are timed as the wheel exposes them).
+OPENFHE = {
+    "encrypt.publicKey": "encrypt (public key)",
+    "encrypt.secretKey": "encrypt (secret key)",
+    "decrypt": "decrypt (incl. decode",
+    "add": "add ct+ct EvalAdd",
+    "multiply.plain": "mul ct*pt",
+    "multiply": "mul ct*ct EvalMultNoRelin",
+    "relinearize": "relinearize (Relinearize",
+    "multiply.relinearize": "mul ct*ct + relin",
+    "rotate": "rotate EvalRotate",
+    "keygen.relinearization": "keygen: EvalMultKeyGen",
+}
+
+
 def seal_value(results, prefix, divisor, primes):
     for name, value in results["results"].items():
         if value and name.startswith(prefix):
@@ -51,14 +69,22 @@ def fmt(x):
 
 def main(argv):
     heat = json.load(open(argv[0]))
-    seal = [json.load(open(path)) | {"path": path} for path in argv[1:]]
+    peers = [json.load(open(path)) | {"path": path} for path in argv[1:]]
+    seal = [p for p in peers if "openfhe" not in p["path"]]
+    openfhe = [p for p in peers if "openfhe" in p["path"]]
     for report in heat["presets"]:
         n = report["degree"]
         default = next((s for s in seal if s["params"]["N (poly_modulus_degree)"] == n and "ours" not in s["path"]), None)
         ours = next((s for s in seal if s["params"]["N (poly_modulus_degree)"] == n and "ours" in s["path"]), None)
-        print(f"\n#### {report['preset']} (N={n}) vs SEAL N={n}\n")
-        print("| operation | HeatFHE CPU median us | SEAL default moduli us | ratio | SEAL our moduli us | ratio |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        other = next((o for o in openfhe if o["params"]["N (ring dimension)"] == n), None)
+        print(f"\n#### {report['preset']} (N={n}) vs SEAL N={n}" + (f" and OpenFHE N={n}" if other else "") + "\n")
+        header = "| operation | HeatFHE CPU median us | SEAL default moduli us | ratio | SEAL our moduli us | ratio |"
+        rule = "| --- | --- | --- | --- | --- | --- |"
+        if other:
+            header += " OpenFHE us | ratio |"
+            rule += " --- | --- |"
+        print(header)
+        print(rule)
         ops = {o["name"]: o["cpuMedianMicroseconds"] for o in report["operations"]}
         for name, prefix, divisor in MAPPING:
             if name not in ops:
@@ -71,10 +97,18 @@ def main(argv):
                 primes = len(s["params"]["coeff_modulus bit sizes (incl. special prime)"]) - 1
                 v = seal_value(s, prefix, divisor, primes)
                 row += [fmt(v), f"**{ops[name] / v:.2f}x**" if v else "-"]
+            if other:
+                v = seal_value(other, OPENFHE[name], 1, 1) if name in OPENFHE else None
+                row += [fmt(v), f"**{ops[name] / v:.2f}x**" if v else "-"]
             print("| " + " | ".join(row) + " |")
         for s in (default, ours):
             if s:
                 print(f"\nSEAL {'our' if s is ours else 'default'} moduli: {s['params']['coeff_modulus bit sizes (incl. special prime)']} bits, load average {s['loadavg']}")
+        if other:
+            bits = other["params"].get("RNS moduli bit sizes")
+            print(f"\nOpenFHE: {other['params'].get('library', '')}, " + (f"moduli bits {bits}, " if bits else "")
+                  + f"log2 Q {other['params'].get('log2 Q (ciphertext modulus)')}, t {other['params'].get('plain_modulus t')} "
+                  + f"(different moduli and t from ours: context only), load average {other['loadavg']}")
         print("\nSizes (bytes): " + ", ".join(f"{k} {v}" for k, v in sorted(report["sizes"].items())))
 
 

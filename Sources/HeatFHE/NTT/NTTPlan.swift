@@ -143,6 +143,8 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     ///   - a: exactly `N` values in `[0, 4q)`, transformed in place.
     ///   - kernel: the butterfly kernel.
     @inlinable
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func forward(_ a: UnsafeMutableBufferPointer<T>, kernel: NTTKernel) {
         precondition(a.count == degree, "the NTT needs exactly N values")
         guard let base = a.baseAddress else { return }
@@ -252,6 +254,8 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     ///   - a: exactly `N` values in `[0, 2q)`, transformed in place.
     ///   - kernel: the butterfly kernel.
     @inlinable
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func inverse(_ a: UnsafeMutableBufferPointer<T>, kernel: NTTKernel) {
         precondition(a.count == degree, "the NTT needs exactly N values")
         guard let base = a.baseAddress else { return }
