@@ -119,7 +119,7 @@ final class SpillTap: @unchecked Sendable {
 /// (unique under the key) and the same numbers are its associated data, so a chunk moved,
 /// replayed or altered fails to open (exit 74, ``StoreIngestorError/spillUnreadable(reason:)``).
 final class SealedSpill {
-    /// Records per sealed chunk (at most about 152 KiB of plaintext per chunk).
+    /// Records per sealed chunk (at most 168 KiB of plaintext per chunk: 4,096 x 42 bytes).
     static let recordsPerChunk = 4096
     /// Bytes per encoded record: first and second key (8 + 8), channel and direction ranks (1 + 1),
     /// events, duration and replies (3 x 8).
