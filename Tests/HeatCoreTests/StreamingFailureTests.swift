@@ -8,7 +8,7 @@ import Testing
 
 /// Streaming failures (issue 14, the remaining streaming items): a bad ciphertext in the middle
 /// of the store, a cancelled task, a failure in the middle of an ingestion, and the ingestor's
-/// totals spilled to a temporary table. In every failure nothing is written or logged: the store's
+/// totals spilled to sealed runs. In every failure nothing is written or logged: the store's
 /// contents are the same before and after, row for row.
 @Suite(.serialized) struct StreamingFailureTests {
     typealias Fixture = StreamingPipelineTests.Fixture
@@ -139,7 +139,7 @@ import Testing
     static func source(_ name: String) -> StoreIngestor.Source { .init(name: name, inputHash: String(repeating: "0", count: 64)) }
 
     /// A failure in the middle of an encrypted ingestion (the third (week, batch) group, after two
-    /// chunks of one were encrypted and appended, with the totals spilled to the temporary table)
+    /// chunks of one were encrypted and appended, with the totals spilled to sealed runs)
     /// and a cancellation after the first chunk both leave the store as it was: one transaction.
     /// The same ingestion then succeeds.
     @Test func aFailureOrCancellationInTheMiddleOfAnIngestionLeavesTheStoreAsItWas() async throws {
@@ -158,9 +158,17 @@ import Testing
         collector.batchProbe = InFlightProbe { entered in if entered == 3 { throw Injected() } }
         var failing = collector.ingestor()
         failing.totalsInMemory = 16
+        // Review s34 MEDIUM 3: prove that the totals did spill (more than the limit were held in
+        // all, in more than one sealed run) before the failure.
+        let totals = InFlightProbe()
+        failing.totalsProbe = totals
+        let tap = SpillTap()
+        failing.spillTap = tap
         #expect(throws: Injected.self) {
             _ = try failing.ingest(dataset.interactions, clients: [], into: store, source: Self.source("all.csv"))
         }
+        #expect(totals.total > 16 && totals.maximum <= 16, "\(totals.total) totals, at most \(totals.maximum) in memory")
+        #expect(tap.runs > 1, "the totals were spilled in \(tap.runs) sealed runs")
         #expect(try Self.digest(store) == before, "a failure mid-ingest leaves the store as it was")
 
         let probe = InFlightProbe { entered in
@@ -174,11 +182,15 @@ import Testing
         case .success:
             Issue.record("a cancelled ingestion must not finish")
         case .failure(let error):
-            guard case .cancelled(let stage, _, _)? = error as? PipelineError else {
+            guard case .cancelled(let stage, let done, let total)? = error as? PipelineError else {
                 Issue.record("expected a cancellation, got \(error)")
                 return
             }
             #expect(stage == "encryption")
+            // Review s34 MEDIUM 5: `done` counts the totals encrypted and appended (the first
+            // (week, batch) group's), not the second group, prepared but never encrypted.
+            let (first, all) = Self.newTotals(of: dataset.interactions, after: half)
+            #expect(done == first && total == all, "done \(done) of \(total); expected \(first) of \(all)")
         }
         #expect(probe.total == 2, "the first chunk was appended, the second never encrypted: \(probe.total)")
         #expect(try Self.digest(store) == before, "a cancelled ingestion leaves the store as it was")
@@ -188,8 +200,125 @@ import Testing
         #expect(report.ciphertextsAdded > 0 && report.duplicatesSkipped == half.count)
     }
 
-    /// The ingestor holds at most `totalsInMemory` totals (the rest is added into a temporary
-    /// table), and what it appends does not depend on it: the plaintext rows are the same row for
+    /// The distinct (client, week, channel, direction) totals of the events of `interactions`
+    /// not in `stored`: those of the earliest week (the first (week, batch) group of a one-batch
+    /// bank) and all of them.
+    static func newTotals(of interactions: [Interaction], after stored: [Interaction]) -> (first: Int, all: Int) {
+        struct Key: Hashable {
+            var client: String
+            var week: ISOWeek
+            var channel: Channel
+            var direction: Direction
+        }
+        let old = Set(stored.map { "\($0.clientID)|\($0.derivedEventID)" })
+        var keys = Set<Key>()
+        for interaction in interactions where !old.contains("\(interaction.clientID)|\(interaction.derivedEventID)") {
+            keys.insert(Key(client: interaction.clientID, week: interaction.week, channel: interaction.channel, direction: interaction.direction))
+        }
+        guard let earliest = keys.map(\.week).min() else { return (0, 0) }
+        return (keys.filter { $0.week == earliest }.count, keys.count)
+    }
+
+    /// Review s34 MEDIUM 4: a task cancelled while the last batch is evaluated finishes the run
+    /// but does not log it (the check after the last window): `cancelled` with every batch done,
+    /// and the store unchanged.
+    @Test func aCancellationDuringTheLastWindowIsNotLogged() async throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let collector = try fixture.collector()
+        let store = try fixture.store("cancel-last.db")
+        _ = try store.write { db in try collector.append(StreamingPipelineTests.buckets(degree: collector.slotsPerBatch), run: 1, in: db) }
+        let before = try Self.digest(store)
+        var evaluator = try fixture.evaluator()
+        evaluator.batchesInFlight = 1
+        let batches = StreamingPipelineTests.batches
+        let probe = InFlightProbe { entered in
+            if entered == batches { withUnsafeCurrentTask { $0?.cancel() } }
+        }
+        evaluator.batchProbe = probe
+        let cancelled = evaluator
+        let result = await Task { try cancelled.evaluateAndRecord(store: store, configuration: HeatConfiguration()) }.result
+        switch result {
+        case .success:
+            Issue.record("a run cancelled in its last window must not be logged")
+        case .failure(let error):
+            #expect(error as? PipelineError == .cancelled(stage: "heat evaluation", done: batches, total: batches), "\(error)")
+        }
+        #expect(probe.total == batches, "every batch was evaluated: \(probe.total)")
+        #expect(try Self.digest(store) == before, "nothing logged")
+    }
+
+    /// Review s34 MEDIUM 8: the ingestor's read loop and the aggregates have cancellation points.
+    /// A cancelled ingestion stops in the read loop (before the collector's first chunk) and
+    /// leaves the store as it was; cancelled aggregates stop before the first window of
+    /// segmented batches.
+    @Test func theReadLoopAndTheAggregatesStopWhenCancelled() async throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let store = try fixture.store("read-loop.db")
+        let before = try Self.digest(store)
+        let ingestor = try fixture.collector().ingestor()
+        let dataset = Self.bank
+        let ingestion = await Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try ingestor.ingest(dataset.interactions, clients: dataset.clients, into: store, source: Self.source("all.csv"))
+        }.result
+        switch ingestion {
+        case .success:
+            Issue.record("a cancelled ingestion must not finish")
+        case .failure(let error):
+            #expect(error as? PipelineError == .cancelled(stage: "ingestion", done: 0, total: 0), "\(error)")
+            #expect((error as? PipelineError)?.category.exitCode == 75)
+            #expect("\(error)".contains("after 0 rows of the export were read"))
+        }
+        #expect(try Self.digest(store) == before, "a cancelled ingestion leaves the store as it was")
+
+        let bank = SyntheticBank(clients: 60, managers: 3, branches: 2, weeks: 8, seed: 3).generate()
+        let aggregates = try EncryptedAggregateTests.Fixture(interactions: bank.interactions, clients: bank.clients)
+        defer { try? FileManager.default.removeItem(at: aggregates.folder) }
+        let evaluator = try aggregates.evaluator()
+        let galoisKeys = try evaluator.galoisKeys(in: aggregates.evaluatorFolder)
+        let run = try evaluator.evaluate(store: aggregates.store, configuration: HeatConfiguration())
+        let groupStore = aggregates.store
+        let result = await Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try evaluator.aggregates(of: run, store: groupStore, galoisKeys: galoisKeys, minGroupSize: 5)
+        }.result
+        switch result {
+        case .success:
+            Issue.record("cancelled aggregates must not finish")
+        case .failure(let error):
+            guard case .cancelled(let stage, let done, let total)? = error as? PipelineError else {
+                Issue.record("expected a cancellation, got \(error)")
+                return
+            }
+            #expect(stage == "aggregates (segmented batches)" && done == 0 && total >= 1, "\(stage) \(done)/\(total)")
+            #expect("\(error)".contains("no aggregates file was written"))
+        }
+    }
+
+    /// Review s34 MEDIUM 10: without `phasePeaks` a benchmark run never resets the kernel's peak
+    /// mark (so the reported peak and `time -v` stay the process's); with it, it does.
+    @Test func theBenchmarkResetsNoPeakMarkWithoutPhasePeaks() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let options = PipelineBenchmark.Options(clients: 60, weeks: 4)
+        let before = PipelineBenchmark.peakResets.value
+        for (name, phasePeaks) in [("plain", false), ("peaks", true)] {
+            let work = folder.appending(path: name)
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            let report = try PipelineBenchmark.run(options: options, workFolder: work, phasePeaks: phasePeaks) { _ in }
+            if phasePeaks {
+                #expect(PipelineBenchmark.peakResets.value > before, "--phase-peaks resets the mark")
+            } else {
+                #expect(PipelineBenchmark.peakResets.value == before, "no reset without --phase-peaks")
+                #expect(report.countedPeakMemoryBytes == nil && report.phases.allSatisfy { $0.peakMemoryBytes == nil })
+            }
+        }
+    }
+
+    /// The ingestor holds at most `totalsInMemory` totals (the rest is written in sealed sorted
+    /// runs, ``SealedSpill``), and what it appends does not depend on it: the plaintext rows are the same row for
     /// row, and the encrypted store's rows (weeks, batches, decrypted deltas) and decrypted heat
     /// equal the unspilled ones and the plaintext heat exactly.
     @Test func spilledTotalsAreBoundedAndGiveTheSameRows() throws {

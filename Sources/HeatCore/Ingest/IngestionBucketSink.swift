@@ -87,7 +87,7 @@ public protocol IngestionBucketSink: Sendable {
     func append(_ buckets: [IngestedBucket], run: Int64, in db: Database) throws -> IngestionBucketSinkResult
 
     /// Appends the totals of one run, read one at a time (issue 14, streaming): the ingestor
-    /// spills large runs to a temporary table, so a sink that reads `buckets` in order never holds
+    /// spills large runs to sealed sorted runs on disk, so a sink that reads `buckets` in order never holds
     /// every total of the run. The default collects them into an array (sorted by slot, week,
     /// channel and direction) and calls ``append(_:run:in:)``.
     ///
@@ -120,7 +120,7 @@ extension IngestionBucketSink {
 
 /// One ingestion run's new bucket totals, read one at a time in order of week, then slot, channel
 /// and direction (issue 14, streaming): either an array (a run small enough to stay in memory) or
-/// the ingestor's temporary table, read with a cursor, so memory does not grow with the run.
+/// the ingestor's sealed sorted runs, merged as they are read, so memory does not grow with the run.
 ///
 /// ```swift
 /// try buckets.forEach { bucket in print(bucket.week, bucket.slot) }
@@ -128,7 +128,10 @@ extension IngestionBucketSink {
 public struct IngestedBucketStream {
     enum Source {
         case array([IngestedBucket])
-        case table(Database, name: String)
+        /// Totals already sorted in the order of their keys (week-first, or slot-first with `bySlot`).
+        case sorted([(key: SpillKey, value: SpillTotals)], bySlot: Bool)
+        /// The ingestor's sealed runs (``SealedSpill``), merged in the order of their keys.
+        case spill(SealedSpill)
     }
 
     let source: Source
@@ -144,17 +147,23 @@ public struct IngestedBucketStream {
         self.count = buckets.count
     }
 
-    /// A stream over a temporary table of the ingestor (columns `week_key`, `slot`, `channel`,
-    /// `direction`, `events`, `duration`, `replies`).
-    init(table name: String, in db: Database, count: Int) {
-        self.source = .table(db, name: name)
-        self.count = count
+    /// A stream over totals sorted by their keys (each key once).
+    init(sorted totals: [(key: SpillKey, value: SpillTotals)], bySlot: Bool) {
+        self.source = .sorted(totals, bySlot: bySlot)
+        self.count = totals.count
+    }
+
+    /// A stream over the ingestor's sealed runs (after ``SealedSpill/finish()``).
+    init(spill: SealedSpill) {
+        self.source = .spill(spill)
+        self.count = spill.count
     }
 
     /// Calls `body` with each total, in order of week, then slot, channel and direction.
     ///
     /// - Parameter body: the work per total.
-    /// - Throws: what `body` throws, or a database error reading the table.
+    /// - Throws: what `body` throws, or ``StoreIngestorError/spillUnreadable(reason:)`` reading
+    ///   the sealed runs back.
     public func forEach(_ body: (IngestedBucket) throws -> Void) throws {
         try forEach(bySlot: false, body)
     }
@@ -169,21 +178,30 @@ public struct IngestedBucketStream {
             } else {
                 for bucket in buckets { try body(bucket) }
             }
-        case .table(let db, let name):
-            let order = bySlot ? "slot, week_key, channel, direction" : "week_key, slot, channel, direction"
-            let cursor = try Row.fetchCursor(
-                db, sql: "SELECT week_key, slot, channel, direction, events, duration, replies FROM \(name) ORDER BY \(order)")
-            while let row = try cursor.next() {
-                let key: Int64 = row[0]
-                guard let week = ISOWeek(year: Int(key / 100), week: Int(key % 100)),
-                      let channel = Channel(rawValue: row[2]), let direction = Direction(rawValue: row[3]) else {
-                    throw StoreError.io(path: name, reason: "the ingestion's temporary totals hold an unreadable row")
-                }
-                try body(IngestedBucket(
-                    slot: row[1], week: week, channel: channel, direction: direction, events: row[4], durationSeconds: row[5],
-                    replies: row[6]))
+        case .sorted(let totals, let sortedBySlot):
+            if sortedBySlot == bySlot {
+                for (key, value) in totals { try body(try Self.bucket(key, value, bySlot: bySlot)) }
+            } else {
+                // Another order than the one sorted in: re-sort (memory grows with the run).
+                let buckets = try totals.map { key, value in try Self.bucket(key, value, bySlot: sortedBySlot) }
+                for bucket in buckets.sorted(by: bySlot ? Self.slotOrder : Self.weekOrder) { try body(bucket) }
+            }
+        case .spill(let spill):
+            if spill.bySlot == bySlot {
+                try spill.merge { key, value in try body(try Self.bucket(key, value, bySlot: bySlot)) }
+            } else {
+                var buckets: [IngestedBucket] = []
+                try spill.merge { key, value in buckets.append(try Self.bucket(key, value, bySlot: spill.bySlot)) }
+                for bucket in buckets.sorted(by: bySlot ? Self.slotOrder : Self.weekOrder) { try body(bucket) }
             }
         }
+    }
+
+    private static func bucket(_ key: SpillKey, _ value: SpillTotals, bySlot: Bool) throws -> IngestedBucket {
+        guard let bucket = key.bucket(value, bySlot: bySlot) else {
+            throw StoreIngestorError.spillUnreadable(reason: "a total with an impossible week, channel or direction")
+        }
+        return bucket
     }
 
     /// The stream's order: week, then slot, channel and direction.
@@ -195,7 +213,4 @@ public struct IngestedBucketStream {
     static func slotOrder(_ a: IngestedBucket, _ b: IngestedBucket) -> Bool {
         (a.slot, a.week, a.channel.rawValue, a.direction.rawValue) < (b.slot, b.week, b.channel.rawValue, b.direction.rawValue)
     }
-
-    /// The temporary table's integer key of a week (`year * 100 + week`, ordered as the weeks).
-    static func weekKey(_ week: ISOWeek) -> Int64 { Int64(week.year * 100 + week.week) }
 }

@@ -52,14 +52,19 @@ public struct StoreIngestor: Sendable {
     /// by default, ``SlotLayout/hierarchy`` for the encrypted pipeline's group aggregates.
     public var slotLayout: SlotLayout = .arrival
     /// How many (slot, week, channel, direction) totals the ingestor keeps in memory before it
-    /// adds them into a temporary table (issue 14, streaming): memory holds at most this many,
-    /// whatever the number of clients times weeks; a run that never reaches it stays in memory.
-    /// The rows appended do not depend on it. Default 1,048,576 (about 100 MiB).
+    /// writes them as one sorted run sealed under an ephemeral key (``SealedSpill``; issue 14,
+    /// streaming, and review s34 HIGH 1): memory holds at most this many, whatever the number of
+    /// clients times weeks; a run that never reaches it stays in memory. The rows appended do
+    /// not depend on it. Default 1,048,576.
     var totalsInMemory = 1 << 20
     /// Counts the totals held in memory (the streaming tests' bound); `nil` outside tests.
     var totalsProbe: InFlightProbe?
-    /// The name of the temporary table a large run's totals are spilled to.
-    static let spillTable = "temp.heat_ingest_totals"
+    /// Records every byte the spill writes to disk (the tests' attacker view); `nil` outside tests.
+    var spillTap: SpillTap?
+    /// Where the spill file is made (`nil`: `$TMPDIR`); the tests' way to watch the folder.
+    var spillDirectory: URL?
+    /// Rows of the export read between two cancellation checks of the read loop.
+    static let rowsPerCancellationCheck = 4096
 
     /// Describes the input of an ingestion for the audit log.
     public struct Source: Sendable, Hashable {
@@ -146,30 +151,6 @@ public struct StoreIngestor: Sendable {
         return hours <= replyWindowHours
     }
 
-    private struct BucketKey: Hashable, Comparable {
-        var slot: Int64
-        var week: ISOWeek
-        var channel: Channel
-        var direction: Direction
-
-        static func < (lhs: BucketKey, rhs: BucketKey) -> Bool {
-            (lhs.slot, lhs.week.year, lhs.week.week, lhs.channel.rawValue, lhs.direction.rawValue)
-                < (rhs.slot, rhs.week.year, rhs.week.week, rhs.channel.rawValue, rhs.direction.rawValue)
-        }
-    }
-
-    private struct BucketTotals {
-        var events: Int64 = 0
-        var durationSeconds: Int64 = 0
-        var replies: Int64 = 0
-
-        mutating func add(durationSeconds seconds: Int64, reply: Bool) {
-            events += 1
-            durationSeconds += seconds
-            if reply { replies += 1 }
-        }
-    }
-
     /// Ingests interactions (and optionally client records) in one transaction.
     ///
     /// - Parameters:
@@ -238,7 +219,7 @@ public struct StoreIngestor: Sendable {
     ) throws -> StoreIngestReport {
         let startedAt = UTCTimestamp.now()
         var source = source
-        return try store.writeSpillingToFile { db in
+        return try store.write { db in
             try KeyRegistry.bind(pseudonymizer.key, in: db, path: store.path)
             if let signer { try KeyRegistry.bind(signer.key, endorsement: signer.endorsement, in: db, path: store.path) }
             let startHeads = try IngestionSignature.startHeads(of: Self.signedTables, in: db)
@@ -325,40 +306,25 @@ public struct StoreIngestor: Sendable {
             }
 
             let lookup = try db.cachedStatement(sql: "SELECT 1 FROM event_hmacs WHERE event_hmac = ?")
-            var totals: [BucketKey: BucketTotals] = [:]
-            // Streaming (issue 14): past `totalsInMemory` totals, the dictionary is added into a
-            // temporary table (in a temporary file, ``HeatStore/writeSpillingToFile(_:)``) and
-            // emptied, so memory stays bounded whatever the number of clients times weeks.
+            // Streaming (issue 14): past `totalsInMemory` totals, the dictionary is written as one
+            // sorted run sealed under an ephemeral key (``SealedSpill``) and emptied, so memory
+            // stays bounded whatever the number of clients times weeks, and no plaintext total
+            // reaches the disk. The runs are in the order the consumer reads: week-first for a
+            // sink (the collector), slot-first for the plaintext rows.
+            let bySlot = bucketSink == nil
+            var totals: [SpillKey: SpillTotals] = [:]
             let inMemoryLimit = max(1, totalsInMemory)
             let probe = totalsProbe
-            var spilled = false
-            func spill() throws {
-                if !spilled {
-                    try db.execute(sql: "DROP TABLE IF EXISTS \(Self.spillTable)")
-                    try db.execute(sql: """
-                        CREATE TABLE \(Self.spillTable) (
-                            week_key INTEGER NOT NULL, slot INTEGER NOT NULL, channel TEXT NOT NULL, direction TEXT NOT NULL,
-                            events INTEGER NOT NULL, duration INTEGER NOT NULL, replies INTEGER NOT NULL,
-                            PRIMARY KEY (week_key, slot, channel, direction)) WITHOUT ROWID
-                        """)
-                    spilled = true
-                }
-                // Not cached: the table is dropped after the run (a cached statement would outlive it).
-                let upsert = try db.makeStatement(sql: """
-                    INSERT INTO \(Self.spillTable) (week_key, slot, channel, direction, events, duration, replies)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (week_key, slot, channel, direction) DO UPDATE SET
-                        events = events + excluded.events, duration = duration + excluded.duration,
-                        replies = replies + excluded.replies
-                    """)
-                for (key, total) in totals {
-                    try upsert.execute(arguments: [
-                        IngestedBucketStream.weekKey(key.week), key.slot, key.channel.rawValue, key.direction.rawValue,
-                        total.events, total.durationSeconds, total.replies,
-                    ])
-                }
-                probe?.leave(count: totals.count)
-                totals.removeAll(keepingCapacity: true)
+            var spill: SealedSpill?
+            func spillTotals() throws {
+                if spill == nil { spill = try SealedSpill(bySlot: bySlot, directory: spillDirectory, tap: spillTap) }
+                let count = totals.count
+                // Sorted in place in one array, then the dictionary is freed before the run is written.
+                var run = Array(totals)
+                totals = [:]
+                run.sort { $0.key < $1.key }
+                try spill?.write(run: run)
+                probe?.leave(count: count)
             }
             var rowsRead = 0
             var eventsAdded = 0
@@ -366,6 +332,11 @@ public struct StoreIngestor: Sendable {
             source.rejectedRows = try feed { interaction in
                 if let limit = faultAbortAfterRows, rowsRead >= limit {
                     throw StoreIngestorError.faultInjected(afterRows: rowsRead)
+                }
+                // Cancellation (issue 14): the read loop stops every few thousand rows when its
+                // task is cancelled (`heatctl ingest` on SIGINT or SIGTERM); the transaction rolls back.
+                if rowsRead % Self.rowsPerCancellationCheck == 0 {
+                    try CancellationPoint.check(stage: "ingestion", done: rowsRead, total: 0)
                 }
                 rowsRead += 1
                 let eventHMAC = pseudonymizer.eventKey(clientID: interaction.clientID, eventID: interaction.derivedEventID)
@@ -377,13 +348,13 @@ public struct StoreIngestor: Sendable {
                 eventsAdded += 1
                 let clientSlot = try slot(
                     for: interaction.clientID, managerID: interaction.managerID, branch: interaction.branch, client: nil)
-                let key = BucketKey(slot: clientSlot, week: interaction.week, channel: interaction.channel,
-                                    direction: interaction.direction)
+                let key = SpillKey(slot: clientSlot, week: interaction.week, channel: interaction.channel,
+                                   direction: interaction.direction, bySlot: bySlot)
                 if totals[key] == nil {
-                    if totals.count >= inMemoryLimit { try spill() }
+                    if totals.count >= inMemoryLimit { try spillTotals() }
                     try probe?.enter()
                 }
-                totals[key, default: BucketTotals()].add(
+                totals[key, default: SpillTotals()].add(
                     durationSeconds: Self.durationSeconds(of: interaction), reply: Self.isReply(interaction))
             }
             if strict, source.rejectedRows > 0 {
@@ -395,26 +366,25 @@ public struct StoreIngestor: Sendable {
 
             var pseudonymBySlot: [Int64: Data] = [:]
             for (pseudonym, slot) in slots { pseudonymBySlot[slot] = pseudonym }
-            // The run's totals, in memory or (past the limit) in the temporary table.
+            // The run's totals, in memory or (past the limit) in the sealed runs.
             let stream: IngestedBucketStream
-            if spilled {
-                try spill()
-                let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(Self.spillTable)") ?? 0
-                stream = IngestedBucketStream(table: Self.spillTable, in: db, count: count)
+            if let spill {
+                try spillTotals()
+                try spill.finish()
+                stream = IngestedBucketStream(spill: spill)
             } else {
-                stream = IngestedBucketStream(totals.map { key, total in
-                    IngestedBucket(
-                        slot: key.slot, week: key.week, channel: key.channel, direction: key.direction, events: total.events,
-                        durationSeconds: total.durationSeconds, replies: total.replies)
-                })
-                probe?.leave(count: totals.count)
-                totals.removeAll()
+                let count = totals.count
+                var sorted = Array(totals)
+                totals = [:]
+                sorted.sort { $0.key < $1.key }
+                stream = IngestedBucketStream(sorted: sorted, bySlot: bySlot)
+                probe?.leave(count: count)
             }
             var sunk: IngestionBucketSinkResult?
             if let bucketSink {
                 sunk = try bucketSink.append(streaming: stream, run: run, in: db)
             } else {
-                try stream.forEach(bySlot: true) { total in
+                try stream.forEach(bySlot: bySlot) { total in
                     guard let pseudonym = pseudonymBySlot[total.slot] else { return }
                     try buckets.append([
                         .blob([UInt8](pseudonym)), .text(total.week.description), .text(total.channel.rawValue),
@@ -423,7 +393,6 @@ public struct StoreIngestor: Sendable {
                     ])
                 }
             }
-            if spilled { try db.execute(sql: "DROP TABLE \(Self.spillTable)") }
             let bucketRows = sunk == nil ? stream.count : 0
 
             var output = SHA256()

@@ -15,10 +15,14 @@ public enum StoreIngestorError: ClassifiedError, Equatable {
     case encryptedPipelineUnavailable
     /// `--strict` was given and the reader rejected rows.
     case strictRejected(file: String, rejected: Int)
+    /// The ingestion's sealed temporary totals (a run past the in-memory limit, issue 14) could
+    /// not be written or read back: the temporary directory's disk failed or is full, or the file
+    /// was altered (exit 74; nothing was committed).
+    case spillUnreadable(reason: String)
 
     public var category: ErrorCategory {
         switch self {
-        case .faultInjected: .ioError
+        case .faultInjected, .spillUnreadable: .ioError
         case .badFaultSetting, .encryptedPipelineUnavailable: .usage
         case .strictRejected: .dataError
         }
@@ -34,6 +38,8 @@ public enum StoreIngestorError: ClassifiedError, Equatable {
             "the encrypted ingestion pipeline is not available yet; only plaintext ingestion (test and demo data) is"
         case .strictRejected(let file, let rejected):
             "\(file): \(Plural.count(rejected, "row")) rejected and --strict given; nothing was committed"
+        case .spillUnreadable(let reason):
+            "the ingestion's sealed temporary totals: \(reason); nothing was committed"
         }
     }
 
@@ -42,6 +48,7 @@ public enum StoreIngestorError: ClassifiedError, Equatable {
         case .faultInjected, .badFaultSetting: "unset HEAT_FAULT_ABORT_AFTER_ROWS (it exists for tests)"
         case .encryptedPipelineUnavailable: "pass --plaintext to ingest test or demo data in plaintext buckets"
         case .strictRejected: "fix the rejected rows listed above, or drop --strict to keep the good rows"
+        case .spillUnreadable: "check the disk holding TMPDIR (free space, I/O errors; point TMPDIR elsewhere if needed) and run the ingestion again"
         }
     }
 }

@@ -204,13 +204,12 @@ public struct Collector: IngestionBucketSink {
         var done = 0
         let chunk = max(1, batchesInFlight)
         var slice: [Pending] = []
+        var sliceTotals = 0
         func flush() throws {
             guard !slice.isEmpty else { return }
             // Cancellation (issue 14): a cancelled task stops between two chunks; the error rolls
             // the ingestion's one transaction back, so nothing stays appended.
-            if Task.isCancelled {
-                throw PipelineError.cancelled(stage: "encryption", done: done, total: buckets.count)
-            }
+            try CancellationPoint.check(stage: "encryption", done: done, total: buckets.count)
             // Per item: the weekly score's delta, then each feature stream's (when encrypted).
             let jobs = slice.flatMap { [$0.delta] + $0.streams }
             let perItem = 1 + streamCount
@@ -239,6 +238,9 @@ public struct Collector: IngestionBucketSink {
                 ])
                 probe?.leave()
             }
+            // Counted once the chunk is encrypted and appended (review s34 MEDIUM 5).
+            done += sliceTotals
+            sliceTotals = 0
             slice.removeAll(keepingCapacity: true)
         }
         // The groups arrive contiguous and in (week, batch) order; the rows appended and their
@@ -248,7 +250,7 @@ public struct Collector: IngestionBucketSink {
             guard let (key, group) = current else { return }
             current = nil
             slice.append(try prepare(key, group: group))
-            done += group.count
+            sliceTotals += group.count
             try probe?.enter()
             if slice.count >= chunk { try flush() }
         }

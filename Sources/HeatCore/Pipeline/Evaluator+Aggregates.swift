@@ -107,7 +107,7 @@ extension Evaluator {
     /// aggregates preset. Groups under `minGroupSize` are never written: they are neither in a
     /// mask of a written ciphertext nor a written total, so decryption reveals released totals
     /// only (zero in every other slot of a segmented ciphertext, the same total in every slot of
-    /// a replicated one). Work runs in parallel over batches and groups (``parallelMap(_:_:)``);
+    /// a replicated one). Work runs in parallel over batches and groups (``parallelMap(_:cancellable:_:)``);
     /// the result does not depend on the number of threads.
     ///
     /// - Parameters:
@@ -193,7 +193,7 @@ extension Evaluator {
         // Segmented managers: one ladder per batch and ciphertext, one mask per window width.
         let segmentedBatches = plan.segmented.keys.sorted()
         let segments = plan.segmented
-        let segmentedPairs: [Pair] = try Self.parallelMap(segmentedBatches) { batch throws(PipelineError) in
+        let segmentedPairs: [Pair] = try Self.parallelMap(segmentedBatches, cancellable: "aggregates (segmented batches)") { batch throws(PipelineError) in
             let blocks = segments[batch] ?? []
             var keepByLevel: [Int: [Bool]] = [:]
             for block in blocks { keepByLevel[block.level, default: [Bool](repeating: false, count: n)][block.start] = true }
@@ -216,7 +216,7 @@ extension Evaluator {
 
         // Masked inner products with rotate-and-add (total in every slot).
         let masked = plan.masked
-        let maskedPairs: [Pair] = try Self.parallelMap(masked) { item throws(PipelineError) in
+        let maskedPairs: [Pair] = try Self.parallelMap(masked, cancellable: "aggregates (masked groups)") { item throws(PipelineError) in
             var byBatch: [Int: [Bool]] = [:]
             for slot in item.slots {
                 byBatch[slot / n, default: [Bool](repeating: false, count: n)][slot % n] = true
@@ -281,6 +281,7 @@ extension Evaluator {
         // down the modulus chain before returning (smaller file, same plaintexts, the flood scaled
         // down with the modulus and still hiding the computed noise).
         if finishing == .floodAndSwitch {
+            try CancellationPoint.check(stage: "aggregates (flooding)", done: 0, total: heat.count)
             let level = Self.returnLevel(context.parameters)
             var random = SecureRandom()
             do throws(FHEError) {
@@ -470,15 +471,26 @@ extension Evaluator {
     /// - Returns: the results in item order.
     /// - Throws: the first error (by item index).
     static func parallelMap<Item: Sendable, Result: Sendable>(
-        _ items: [Item], _ transform: @Sendable (Item) throws(PipelineError) -> Result
+        _ items: [Item], cancellable stage: String? = nil, _ transform: @Sendable (Item) throws(PipelineError) -> Result
     ) throws(PipelineError) -> [Result] {
         let results = ResultBox<Result>(count: items.count)
-        DispatchQueue.concurrentPerform(iterations: items.count) { index in
-            do throws(PipelineError) {
-                results.set(index, .success(try transform(items[index])))
-            } catch {
-                results.set(index, .failure(error))
+        // With a stage, the items run in windows of twice the cores, and a cancelled task stops
+        // between two windows (the workers of ``DispatchQueue/concurrentPerform`` are not in the task).
+        let window = stage == nil ? max(1, items.count) : 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var start = 0
+        while start < items.count {
+            if let stage { try CancellationPoint.check(stage: stage, done: start, total: items.count) }
+            let offset = start
+            let count = min(window, items.count - start)
+            DispatchQueue.concurrentPerform(iterations: count) { step in
+                let index = offset + step
+                do throws(PipelineError) {
+                    results.set(index, .success(try transform(items[index])))
+                } catch {
+                    results.set(index, .failure(error))
+                }
             }
+            start += count
         }
         var out: [Result] = []
         out.reserveCapacity(items.count)

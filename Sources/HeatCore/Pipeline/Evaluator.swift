@@ -226,9 +226,7 @@ public struct Evaluator: Sendable {
             while windowStart < batchList.count {
                 // Cancellation (issue 14): a cancelled task stops between two windows; nothing
                 // has been written yet (the run is logged only after it is complete).
-                if Task.isCancelled {
-                    throw PipelineError.cancelled(stage: "heat evaluation", done: windowStart, total: batchList.count)
-                }
+                try CancellationPoint.check(stage: "heat evaluation", done: windowStart, total: batchList.count)
                 let windowBatches = Array(batchList[windowStart..<min(windowStart + window, batchList.count)])
                 let inWindow = Set(windowBatches)
                 // Sum each week's deltas per batch in `seq` order (the order, hence the bytes, of
@@ -316,9 +314,7 @@ public struct Evaluator: Sendable {
         let header = run.header
         // Cancelled after the last window: the run is complete but its task was cancelled, so it
         // is not logged either (the caller writes no run file).
-        if Task.isCancelled {
-            throw PipelineError.cancelled(stage: "heat evaluation", done: header.batches.count, total: header.batches.count)
-        }
+        try CancellationPoint.check(stage: "heat evaluation", done: header.batches.count, total: header.batches.count)
         var extra: [String: String] = [:]
         if let shard { extra["shard"] = shard.description }
         let number = try ComputationLog.record(

@@ -140,12 +140,36 @@ public enum PipelineBenchmark {
         return 0
     }
 
+    /// How many times this process asked to reset the peak mark (the test of review s34 MEDIUM
+    /// 10: without `phasePeaks` a benchmark run never resets it).
+    static let peakResets = ResetCounter()
+
+    /// A thread-safe counter of ``resetPeakMemory()`` calls.
+    final class ResetCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+
+        func increment() {
+            lock.lock()
+            count += 1
+            lock.unlock()
+        }
+
+        /// The calls so far.
+        var value: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return count
+        }
+    }
+
     /// Resets the kernel's peak-resident-set mark to the current resident set (writes `5` to
     /// `/proc/self/clear_refs`, Linux 4.0 and later), so the next ``peakMemory()`` is the peak
     /// since now (freed heap the allocator keeps still counts as resident).
     ///
     /// - Returns: whether the mark could be reset.
     static func resetPeakMemory() -> Bool {
+        peakResets.increment()
         guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
         defer { try? handle.close() }
         do {

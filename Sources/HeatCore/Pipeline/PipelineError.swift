@@ -115,7 +115,11 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .runMismatch(let field, let expected, let found):
             "the run's \(field) (\(found)) does not match the \(field) of the store and configuration given (\(expected)); its noise and groups cannot be checked"
         case .cancelled(let stage, let done, let total):
-            "the \(stage) was cancelled with \(done) of \(total) items done (slot batches, or bucket totals when encrypting); nothing was written or logged"
+            total == 0
+                ? "the \(stage) was cancelled after \(done) rows of the export were read; nothing was written or logged"
+                : stage.hasPrefix("aggregates")
+                ? "the \(stage) were cancelled with \(done) of \(total) items done; the heat run stays as evaluated and logged, no aggregates file was written"
+                : "the \(stage) was cancelled with \(done) of \(total) items done (slot batches, groups of the aggregates, or bucket totals when encrypting); nothing was written or logged"
         case .directoryVersionMismatch(let source, let computed, let current):
             "\(source): field directoryVersion: computed under directory version \(computed ?? "none"), the store's directory is now at \(current ?? "none") (a client moved or an account was closed since); its groups would be attributed with a stale directory"
         }

@@ -298,25 +298,6 @@ public final class HeatStore: Sendable {
         }
     }
 
-    /// Runs `body` in one write transaction whose temporary tables live in a temporary file, not
-    /// in memory (`PRAGMA temp_store = FILE` for the call; issue 14): the ingestor spills a large
-    /// run's bucket totals there, so memory does not grow with the run.
-    ///
-    /// - Parameter body: the work; it receives the GRDB database connection.
-    /// - Returns: what `body` returns.
-    /// - Throws: as ``write(_:)``.
-    func writeSpillingToFile<T>(_ body: (Database) throws -> T) throws -> T {
-        let writer = try requireWriter()
-        do {
-            try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = FILE") }
-        } catch {
-            throw Self.classify(error, path: path)
-        }
-        // Switching back also drops any temporary table left behind.
-        defer { try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") } }
-        return try write(body)
-    }
-
     /// Runs `body` in one immediate write transaction committed with full durability
     /// (`PRAGMA synchronous = FULL`: the commit is on disk, WAL included, when this returns).
     ///

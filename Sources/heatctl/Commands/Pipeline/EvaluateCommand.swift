@@ -25,7 +25,10 @@ struct EvaluateCommand: HeatCommand {
             folder (`keys generate --aggregates`), --aggregates-out FILE also writes the encrypted \
             heat and trend sums of every manager, branch, segment and region with at least \
             --min-group-size clients (an encryptedAggregates envelope for `release --aggregates`); \
-            exit 69 when the plaintext modulus cannot hold the largest group's sum.
+            exit 69 when the plaintext modulus cannot hold the largest group's sum. SIGINT or \
+            SIGTERM (Ctrl-C) stops the evaluation at its next window of slot batches with exit 75: \
+            nothing logged and no run file; during the aggregates, the run (complete, logged and \
+            written) stays and no aggregates file is written.
 
             Examples:
               heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat
@@ -95,6 +98,11 @@ struct EvaluateCommand: HeatCommand {
     var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
+        // SIGINT or SIGTERM cancels the evaluation: exit 75, nothing half-written (issue 14).
+        try await SignalCancellation.run { try await self.evaluateNow() }
+    }
+
+    private func evaluateNow() async throws {
         if !merge.isEmpty {
             guard store == nil, keys == nil, shard == nil, aggregatesOut == nil else {
                 throw ValidationError("--merge takes only the part files and --out")

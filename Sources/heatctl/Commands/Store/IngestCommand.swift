@@ -17,7 +17,8 @@ struct IngestCommand: HeatCommand {
             ciphertexts (Docs/Pipeline.md). --plaintext stores plaintext buckets instead (test and \
             demo data, for comparison). Rejected rows are listed on stderr and the command exits \
             65 after committing the good rows (reported, --json included, so a script notices); \
-            with --strict nothing is committed (exit 65). Columns (or JSON keys) that are not part \
+            with --strict nothing is committed (exit 65). SIGINT or SIGTERM (Ctrl-C) stops the \
+            ingestion at its next cancellation point with exit 75 and nothing committed. Columns (or JSON keys) that are not part \
             of the format are ignored and listed once on stderr. A heat configuration that the \
             keys' preset cannot hold exits 69. --features also encrypts the churn feature \
             streams (issue 15: per week the capped counts per channel and direction, replies and \
@@ -61,6 +62,11 @@ struct IngestCommand: HeatCommand {
     var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
+        // SIGINT or SIGTERM cancels the ingestion: exit 75, nothing committed (issue 14).
+        try await SignalCancellation.run { try await self.ingestNow() }
+    }
+
+    private func ingestNow() async throws {
         let folder = try KeyFolderRefusal.open(keys, role: .collector, store: store, action: AuditAction.ingest)
         let key = try folder.pseudonymisationKey()
         let signer = try folder.collectorSigner()
