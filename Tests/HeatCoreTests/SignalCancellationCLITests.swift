@@ -11,7 +11,8 @@ import Testing
 struct SignalCancellationCLITests {
     /// Runs `heatctl` with the hold hook armed, sends `signal` once the hook's file exists, and
     /// returns the exit status and stderr.
-    static func runInterrupted(_ arguments: [String], signal: Int32, marker: URL) throws -> (status: Int32, stderr: String) {
+    static func runInterrupted(_ arguments: [String], signal: Int32, marker: URL, secondSignal: Int32? = nil) throws
+        -> (status: Int32, stderr: String, reason: Process.TerminationReason) {
         let executable = try #require(BuiltHeatctl.url)
         let process = Process()
         process.executableURL = executable
@@ -19,6 +20,7 @@ struct SignalCancellationCLITests {
         var environment = ProcessInfo.processInfo.environment
         environment[CancellationPoint.holdEnvironmentVariable] = marker.path
         environment["NO_COLOR"] = "1"
+        if secondSignal != nil { environment[CancellationPoint.holdIgnoringCancellationEnvironmentVariable] = "1" }
         process.environment = environment
         let errors = Pipe()
         process.standardError = errors
@@ -30,11 +32,20 @@ struct SignalCancellationCLITests {
             usleep(20_000)
         }
         let reached = FileManager.default.fileExists(atPath: marker.path)
-        if reached { kill(process.processIdentifier, signal) } else { process.terminate() }
+        if reached {
+            kill(process.processIdentifier, signal)
+            if let secondSignal {
+                // The hold ignores the cancellation, as a stage without a cancellation point does.
+                usleep(500_000)
+                kill(process.processIdentifier, secondSignal)
+            }
+        } else {
+            process.terminate()
+        }
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         try #require(reached, "heatctl never reached a cancellation point: \(stderr)")
-        return (process.terminationStatus, stderr)
+        return (process.terminationStatus, stderr, process.terminationReason)
     }
 
     @Test func sigintCancelsAnIngestionAndSigtermAnEvaluationWithExit75() throws {
@@ -81,5 +92,35 @@ struct SignalCancellationCLITests {
         // And the same commands uninterrupted succeed.
         #expect(try run(["ingest", later, "--store", db, "--keys", "\(keys)/collector"]).status == 0)
         #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", runFile.path]).status == 0)
+    }
+
+    /// Review s35 HIGH 1: a second signal ends the process at once with 128 + its number, even
+    /// while the work ignores the cancellation, and the store keeps exactly its old state.
+    @Test func aSecondSignalStopsAtOnceWithTheStoreUnchanged() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appending(path: "heat.db").path
+        let keys = folder.appending(path: "keys").path
+        let input = folder.appending(path: "interactions.csv").path
+        let later = folder.appending(path: "later.csv").path
+        let clientsFile = folder.appending(path: "clients.csv").path
+        func run(_ arguments: [String]) throws -> BuiltHeatctl.Outcome { try BuiltHeatctl.run(arguments) }
+        #expect(try run(["generate", "--clients", "30", "--managers", "2", "--branches", "2", "--weeks", "5", "--out", input,
+                         "--clients-out", clientsFile]).status == 0)
+        #expect(try run(["generate", "--clients", "30", "--managers", "2", "--branches", "2", "--weeks", "7", "--seed", "4",
+                         "--out", later]).status == 0)
+        #expect(try run(["init", "--store", db]).status == 0)
+        #expect(try run(["keys", "generate", "--out", keys, "--store", db]).status == 0)
+        #expect(try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--clients", clientsFile]).status == 0)
+        let before = try FaultInjectionTests.snapshot(db)
+        let started = Date()
+        let ingest = try Self.runInterrupted(
+            ["ingest", later, "--store", db, "--keys", "\(keys)/collector"], signal: SIGINT,
+            marker: folder.appending(path: "ingest.ready"), secondSignal: SIGTERM)
+        #expect(ingest.reason == .exit && ingest.status == 128 + SIGTERM, "second signal: \(ingest.status) \(ingest.stderr)")
+        #expect(Date().timeIntervalSince(started) < 100, "the second signal did not wait for the 120 s hold")
+        #expect(ingest.stderr.contains("SIGINT received: stopping at the next cancellation point"), "\(ingest.stderr)")
+        #expect(try FaultInjectionTests.snapshot(db) == before, "the killed ingestion left the store as it was")
+        #expect(try run(["ingest", later, "--store", db, "--keys", "\(keys)/collector"]).status == 0)
     }
 }

@@ -22,6 +22,11 @@ enum CancellationPoint {
     /// The test hook's environment variable (a file path; unset in normal use).
     static let holdEnvironmentVariable = "HEAT_TEST_HOLD_AT_CANCELLATION_POINT"
 
+    /// For the signal tests only: when set to `1` with ``holdEnvironmentVariable``, the hold waits
+    /// its full time even after the task is cancelled, as a stage without a cancellation point
+    /// would, so a test can send a second signal.
+    static let holdIgnoringCancellationEnvironmentVariable = "HEAT_TEST_HOLD_IGNORING_CANCELLATION"
+
     private static let held = HoldOnce()
 
     /// Throws when the current task is cancelled.
@@ -42,7 +47,8 @@ enum CancellationPoint {
         guard let value = getenv(holdEnvironmentVariable), case let path = String(cString: value), !path.isEmpty,
               held.claim() else { return }
         FileManager.default.createFile(atPath: path, contents: Data("ready\n".utf8))
-        for _ in 0..<2400 where !Task.isCancelled { usleep(50_000) }
+        let ignoresCancellation = getenv(holdIgnoringCancellationEnvironmentVariable).map { String(cString: $0) == "1" } ?? false
+        for _ in 0..<2400 where ignoresCancellation || !Task.isCancelled { usleep(50_000) }
     }
 
     private final class HoldOnce: @unchecked Sendable {
