@@ -90,10 +90,10 @@ import Testing
     @Test func newerSchemaIsRefusedWithExit78() throws {
         let (store, _) = try StoreTestSupport.makeStore()
         try StoreTestSupport.attacker(store.path).writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA user_version = 9")
+            try db.execute(sql: "PRAGMA user_version = \(StoreSchema.currentVersion + 1)")
         }
         let error = #expect(throws: StoreError.self) { _ = try HeatStore(path: store.path) }
-        #expect(error == .newerSchema(path: store.path, found: 9, newestSupported: StoreSchema.currentVersion))
+        #expect(error == .newerSchema(path: store.path, found: StoreSchema.currentVersion + 1, newestSupported: StoreSchema.currentVersion))
         #expect(error?.category.exitCode == 78)
     }
 
