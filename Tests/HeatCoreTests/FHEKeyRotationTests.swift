@@ -159,7 +159,12 @@ import Testing
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
         let out = fixture.folder.appending(path: "keys-fhe2").path
-        let (transition, _) = try fixture.rotate(out: out, anchor: fixture.head)
+        let (transition, rotatedHead) = try fixture.rotate(out: out, anchor: fixture.head)
+        // A window ending inside the re-encrypted rows would hold both generations (review s35 HIGH 1).
+        #expect(throws: FHEKeyError.mixedGenerations(path: fixture.store.path, seq: transition.finalSeq + 1, run: 0, generation: 2)) {
+            _ = try Evaluator(keysAt: "\(fixture.keys)/evaluator").evaluate(
+                store: fixture.store, configuration: HeatConfiguration(), throughSeq: transition.finalSeq + 1)
+        }
         // A collector that skips the key check (material without its folder's identity) appends
         // rows under the retired public key after the rotation.
         var material = try PipelineKeys.publicMaterial(in: KeyFolder(path: "\(fixture.keys)/collector", role: .collector))
@@ -175,6 +180,18 @@ import Testing
         // The window before those rows is still a single generation and evaluates.
         let run = try evaluator.evaluate(store: fixture.store, configuration: HeatConfiguration(), throughSeq: transition.lastSeq)
         #expect(run.header.fheGeneration == 2)
+        // A second rotation does not launder those rows under a valid transition (review s35 HIGH 2).
+        let signed = try HeadSigner.sign(store: fixture.store, with: fixture.generated.signingKey, anchor: .previous(rotatedHead))
+        let holder = try KeyHolder(keysAt: "\(out)/keyholder")
+        let next = try FHEKeyRotation.generateKeys(
+            at: fixture.folder.appending(path: "keys-fhe3").path, parameters: holder.context.parameters, generation: 3, aggregates: false)
+        let digest = try fixture.digest()
+        #expect(throws: FHEKeyError.mixedGenerations(path: fixture.store.path, seq: first, run: 2, generation: 2)) {
+            _ = try FHEKeyRotation.rotate(
+                store: fixture.store, signingKey: fixture.generated.signingKey, old: holder, oldIdentity: holder.fheIdentity,
+                newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(signed), reason: "rotation")
+        }
+        #expect(try fixture.digest() == digest, "nothing half-written")
     }
 
     @Test func aForgedTransitionIsIgnoredAndNamed() throws {
@@ -241,6 +258,24 @@ import Testing
         }
         #expect(violations.first?.contains("not covered by a signed head") == true, "\(violations)")
         #expect(try fixture.digest() == digest, "nothing half-written")
+        // A generation-1 secret key that is not the store's (a second `keys generate`) leaves the rows
+        // no noise budget: refused, nothing written (review s35 HIGH 2).
+        let signed = try HeadSigner.sign(store: fixture.store, with: fixture.generated.signingKey, anchor: .previous(fixture.head))
+        let strangerKeys = fixture.folder.appending(path: "stranger").path
+        _ = try PipelineKeys.generate(at: strangerKeys, preset: FHEKeyRotationTests.preset)
+        let stranger = try KeyHolder(keysAt: "\(strangerKeys)/keyholder")
+        let signedDigest = try fixture.digest()
+        let refused = #expect(throws: FHEKeyError.self) {
+            _ = try FHEKeyRotation.rotate(
+                store: fixture.store, signingKey: fixture.generated.signingKey, old: stranger, oldIdentity: stranger.fheIdentity,
+                newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(signed), reason: "rotation")
+        }
+        if case .badRow(_, _, let reason)? = refused {
+            #expect(reason.contains("does not decrypt it"), "\(reason)")
+        } else {
+            Issue.record("expected badRow, got \(String(describing: refused))")
+        }
+        #expect(try fixture.digest() == signedDigest, "nothing half-written")
         // A key holder folder of another generation than the store's is refused too.
         let wrong = try KeyHolder(keysAt: fixture.folder.appending(path: "keys-fhe2/keyholder").path)
         #expect(throws: FHEKeyError.notCurrentGeneration(path: fixture.store.path, role: .keyholder, folderGeneration: 2, storeGeneration: 1)) {

@@ -117,7 +117,9 @@ extension Evaluator {
         try store.read { db in
             var counts: [Int: [ISOWeek: Int]] = [:]
             // Issue 27: the rows of the run's FHE key generation only.
-            let firstSeq = try FHEKeyGenerations.effective(in: db).firstSeq(through: throughSeq)
+            let generations = try FHEKeyGenerations.effective(in: db)
+            try generations.requireWholeGeneration(through: throughSeq, path: store.path)
+            let firstSeq = generations.firstSeq(through: throughSeq)
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT batch, week, COUNT(*) AS n FROM ciphertexts WHERE seq >= ? AND seq <= ? AND packing = ? GROUP BY batch, week",
                 arguments: [firstSeq, throughSeq, HeatPacking.weeklyScore])

@@ -100,7 +100,9 @@ extension Evaluator {
         var sums = [[Int: (heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>)]](repeating: [:], count: periods.count)
         try store.read { db in
             // Issue 27: the rows of the run's FHE key generation only.
-            let firstSeq = try FHEKeyGenerations.effective(in: db).firstSeq(through: run.header.ciphertextsThroughSeq)
+            let generations = try FHEKeyGenerations.effective(in: db)
+            try generations.requireWholeGeneration(through: run.header.ciphertextsThroughSeq, path: store.path)
+            let firstSeq = generations.firstSeq(through: run.header.ciphertextsThroughSeq)
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT seq, week, batch, parameters_fingerprint, ciphertext FROM ciphertexts
                 WHERE seq >= ? AND seq <= ? AND packing = ? ORDER BY seq

@@ -177,6 +177,7 @@ public struct Evaluator: Sendable {
             // Issue 27: only the rows of the FHE key generation in force (the current one, or the
             // one a logged run read), and only with that generation's keys.
             let generations = try FHEKeyGenerations.effective(in: db)
+            try generations.requireWholeGeneration(through: throughSeq, path: store.path)
             if let identity { try generations.require(identity, role: .evaluator, path: store.path, through: throughSeq) }
             generation = generations.transition(through: throughSeq)
             let firstSeq = generations.firstSeq(through: throughSeq)

@@ -113,6 +113,20 @@ public struct FHEKeyGenerations: Sendable {
         }
     }
 
+    /// Refuses a window that ends inside a rotation's re-encrypted rows (review s35 HIGH 1): it
+    /// would hold the retired generation's rows and part of their re-encryptions.
+    ///
+    /// - Parameters:
+    ///   - throughSeq: the window's last row, or `nil` for all rows.
+    ///   - path: the store, for the message.
+    /// - Throws: ``FHEKeyError/mixedGenerations(path:seq:run:generation:)``.
+    public func requireWholeGeneration(through throughSeq: Int64?, path: String) throws(FHEKeyError) {
+        guard let throughSeq else { return }
+        if let cut = transitions.first(where: { $0.finalSeq < throughSeq && throughSeq < $0.lastSeq }) {
+            throw .mixedGenerations(path: path, seq: throughSeq, run: 0, generation: cut.generation)
+        }
+    }
+
     /// The audit parameter an ingestion run records its FHE key id under (checked by
     /// ``requireSingleGeneration(in:from:through:path:)``).
     public static let runKeyParameter = "fheKeyID"
@@ -129,6 +143,7 @@ public struct FHEKeyGenerations: Sendable {
     ///   - path: the store, for the message.
     /// - Throws: ``FHEKeyError/mixedGenerations(path:seq:run:generation:)``, a database error.
     func requireSingleGeneration(in db: Database, from firstSeq: Int64, through throughSeq: Int64, path: String) throws {
+        try requireWholeGeneration(through: throughSeq, path: path)
         guard let current = transition(through: throughSeq), throughSeq > current.lastSeq else { return }
         let runs = try Row.fetchAll(db, sql: """
             SELECT MIN(seq) AS first, ingestion_run FROM ciphertexts WHERE seq > ? AND seq <= ? GROUP BY ingestion_run ORDER BY first

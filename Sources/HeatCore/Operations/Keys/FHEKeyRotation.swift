@@ -35,6 +35,10 @@ public enum FHEKeyRotation {
     /// The audit action recorded.
     public static let auditAction = "keys.rotate-fhe"
 
+    /// The noise budget (bits) a stored row must have under the old secret key to be re-encrypted:
+    /// a fresh or summed row has tens of bits, a row decrypted with another key about none.
+    static let minimumBudgetBits = 4
+
     /// How many stored ciphertexts are re-encrypted at once (on all cores).
     static let chunk = 32
 
@@ -164,6 +168,9 @@ public enum FHEKeyRotation {
             }
             let sourceFirst = generations.firstSeq(through: nil)
             let finalSeq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM ciphertexts") ?? 0
+            // Review s35 HIGH 2: rows the evaluator would refuse as mixed are never re-encrypted (and
+            // so never laundered under a valid transition).
+            try generations.requireSingleGeneration(in: db, from: sourceFirst, through: finalSeq, path: store.path)
             let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM ciphertexts WHERE seq >= ? AND seq <= ? ORDER BY seq",
                                           arguments: [sourceFirst, finalSeq])
             let appender = try ChainAppender(db, table: .ciphertexts)
@@ -196,6 +203,17 @@ public enum FHEKeyRotation {
                     reencrypted = try Evaluator.parallelMap(blobs) { item throws(PipelineError) -> [UInt8] in
                         let ciphertext = try Evaluator.storedCiphertext(item.blob, context: context, source: "\(path): ciphertexts row \(item.seq)")
                         var random = SecureRandom()
+                        // A secret key that is not the row's (another generation-1 key) leaves no
+                        // noise budget: refuse rather than re-encrypt noise (review s35 HIGH 2).
+                        let budget: Int
+                        do throws(FHEError) {
+                            budget = try Bfv64.noiseBudget(ciphertext, mask: nil, decryptor: decryptor)
+                        } catch {
+                            throw .fhe(error)
+                        }
+                        guard budget >= FHEKeyRotation.minimumBudgetBits else {
+                            throw .malformed(source: "\(path): ciphertexts row \(item.seq)", reason: "the key holder's secret key does not decrypt it (no noise budget left): not this generation's key")
+                        }
                         do throws(FHEError) {
                             let moved = try Bfv64.reencrypt(ciphertext, decryptor: decryptor, encryptor: encryptor, using: &random)
                             return [UInt8](Bfv64.envelope(of: moved).serialized())

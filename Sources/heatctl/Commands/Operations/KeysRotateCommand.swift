@@ -39,7 +39,10 @@ struct KeysRotateCommand: HeatCommand {
             transition, and signs the store. `ingest` and `evaluate` then refuse the retired \
             generation's folders (exit 64); old runs decrypt only with the retired key holder \
             folder: keep it in escrow (`heatctl keys escrow split`) until retention has dropped \
-            every week it encrypted. Replace the three role folders with the new ones.
+            every week it encrypted. First copy the current key holder folder aside (or escrow \
+            its secret key); then copy the new FHE files (bfv-*.heat, fhe-key.generation) into \
+            the collector, evaluator and key holder folders, keeping their other keys, and \
+            delete stale Galois or relinearization keys there (Docs/Operations.md section 4b).
 
             Examples:
               heatctl keys rotate --store heat.db --keys keys/keyholder --out keys-gen2 \\
