@@ -487,4 +487,30 @@ db.commit(); db.close()
 PY
 check "collector key retirement with a zeroed signature" "$OUT/collector-zeroed.db" --expect-head "$OUT/collector-head.json"
 expect_kind badCollectorKeyRetirement
+
+# Issue 27, item 1: the FHE key rotated through heatctl (the stored ciphertexts re-encrypted in the
+# vault and covered by the signed transition); then the transition's signature zeroed: both
+# verifiers ignore it and name it, and its re-encrypted rows carry no signature.
+"$HEATCTL" init --store "$OUT/fhe.db" > /dev/null
+"$HEATCTL" keys generate --out "$OUT/fhe-keys" --store "$OUT/fhe.db" > /dev/null
+"$HEATCTL" ingest "$OUT/interactions.csv" --clients "$OUT/clients.csv" --store "$OUT/fhe.db" --keys "$OUT/fhe-keys/collector" --quiet > /dev/null
+"$HEATCTL" audit sign --store "$OUT/fhe.db" --keys "$OUT/fhe-keys/keyholder" --first-head --head-out "$OUT/fhe-head.json" > /dev/null
+"$HEATCTL" keys rotate --fhe --store "$OUT/fhe.db" --keys "$OUT/fhe-keys/keyholder" --out "$OUT/fhe-gen2" \
+  --previous-head "$OUT/fhe-head.json" --head-out "$OUT/fhe-head.json" > /dev/null
+python3 - "$OUT/fhe.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+AUDITOR="$OUT/fhe-keys/auditor" check "FHE key rotated (ciphertexts re-encrypted in the vault)" "$OUT/fhe.db" --expect-head "$OUT/fhe-head.json"
+grep -q "FHE key rotated to generation 2" "$OUT/python.json" || { echo "  the Python verifier does not name the FHE key rotation" >&2; status=1; }
+cp "$OUT/fhe.db" "$OUT/fhe-zeroed.db"
+python3 - "$OUT/fhe-zeroed.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TRIGGER fhe_key_transitions_no_update; UPDATE fhe_key_transitions SET signature = zeroblob(64) WHERE seq = 1;")
+db.commit(); db.close()
+PY
+AUDITOR="$OUT/fhe-keys/auditor" check "FHE key transition with a zeroed signature" "$OUT/fhe-zeroed.db" --expect-head "$OUT/fhe-head.json"
+expect_kind badFHEKeyTransition
+expect_kind unsignedIngestion
 exit $status

@@ -141,6 +141,7 @@ TABLES_BY_VERSION = {
     6: ["client_erasures"],  # v6-lifecycle (issue 27, rest)
     7: ["directory_versions"],  # v7-directory (issue 27, item 3)
     8: ["collector_key_retirements"],  # v8-keys (issue 27, item 1)
+    9: ["fhe_key_transitions"],  # v9-fhe-keys (issue 27, item 1: FHE key rotation)
 }
 # The tables retention may drop rows from (RetentionCompactor.weeklyTables).
 RETENTION_TABLES = ["weekly_buckets", "ciphertexts", "collector_state"]
@@ -150,6 +151,7 @@ ERASURE_TABLES = ["client_directory", "weekly_buckets"]
 ERASURES = "client_erasures"
 VERSIONS = "directory_versions"
 RETIREMENTS = "collector_key_retirements"
+FHE_TRANSITIONS = "fhe_key_transitions"
 COLLECTOR_SIGNED = ["client_directory", "weekly_buckets", "event_hmacs", "ciphertexts", "collector_state"]
 SIGNED_HEADS = "signed_heads"
 SIGNED_HEADS_COLUMNS = ["seq", "signed_at", "head", "key_fingerprint", "signature", "prev_hash", "row_hash"]
@@ -552,6 +554,9 @@ class Verifier:
             self.load_erasures()
         if VERSIONS in [t for t, _ in self.walkable]:
             self.load_directory_versions()
+        self.fhe_coverage = []
+        if FHE_TRANSITIONS in [t for t, _ in self.walkable]:
+            self.load_fhe_transitions()
         for table, cols in self.walkable:
             self.walk(table, cols)
         self.check_erased_slots()
@@ -721,7 +726,8 @@ class Verifier:
                 self.violation("unendorsedCollectorKey", "collector_keys", seq,
                                f"collector_keys row {seq}: the key is not endorsed by the pinned auditor key")
         retired = self.load_collector_retirements() if RETIREMENTS in names else {}
-        coverage = {}
+        # Ciphertext rows re-encrypted by a valid FHE key rotation are covered by its transition.
+        coverage = {"ciphertexts": list(self.fhe_coverage)} if self.fhe_coverage else {}
         for seq, run, signed_at, fingerprint, ranges, signature in self.db.execute(
                 "SELECT seq, run, CAST(signed_at AS BLOB), CAST(key_fingerprint AS BLOB), CAST(ranges AS BLOB), "
                 "CAST(signature AS BLOB) FROM ingestion_signatures ORDER BY seq"):
@@ -781,6 +787,71 @@ class Verifier:
             if problem:
                 self.violation("unsignedIngestion", table, problem[0],
                                f"{table} rows {problem[0]}-{problem[1]} carry no valid collector signature (forged)")
+
+    def load_fhe_transitions(self):
+        """FHE key transitions (FHEKeyTransition): each signed by a trusted key (not retired before it), on the chain of
+        generations (generation + 1, the previous key id and first row), its end hash the stored ciphertexts row hash.
+        The accepted ones cover their re-encrypted ciphertexts rows (self.fhe_coverage)."""
+        previous = None
+        key_id = re.compile(r"[0-9a-f]{64}")
+        for row in self.db.execute(
+                f"SELECT seq, CAST(recorded_at AS BLOB), generation, CAST(key_id AS BLOB), CAST(previous_key_id AS BLOB), "
+                f"CAST(parameters_fingerprint AS BLOB), source_first_seq, final_seq, first_seq, last_seq, CAST(end_hash AS BLOB), "
+                f"CAST(reason AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB) FROM {FHE_TRANSITIONS} ORDER BY seq"):
+            seq = row[0]
+            label = f"{FHE_TRANSITIONS} row {seq}"
+            try:
+                recorded, kid, prev_kid, params, end_hash, reason, fingerprint = (bytes(row[i]).decode() for i in (1, 3, 4, 5, 10, 11, 12))
+                generation, source_first, final, first, last = row[2], row[6], row[7], row[8], row[9]
+                if not all(isinstance(v, int) for v in (generation, source_first, final, first, last)) or row[13] is None or \
+                        not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", recorded):
+                    raise ValueError
+                datetime.datetime.strptime(recorded, "%Y-%m-%dT%H:%M:%SZ")
+            except (ValueError, TypeError, UnicodeDecodeError):
+                self.violation("badFHEKeyTransition", FHE_TRANSITIONS, seq, f"{label}: the FHE key transition cannot be parsed (forged or altered); it is ignored")
+                continue
+            message = b"customerheat.fhe-key-transition/1" + c_text(recorded) + c_int(generation) + c_text(kid) + c_text(prev_kid)
+            message += c_text(params) + c_int(source_first) + c_int(final) + c_int(first) + c_int(last) + c_text(end_hash)
+            message += c_text(reason) + c_text(fingerprint)
+            if fingerprint not in self.trusted:
+                problem = "not signed by the pinned auditor key"
+            elif not ed25519_verify(self.trusted[fingerprint], message, bytes(row[13])):
+                problem = "the Ed25519 signature does not verify (a forged, altered or unsigned FHE key transition)"
+            elif generation < 2:
+                problem = f"names generation {generation}; a rotation makes generation 2 or later"
+            elif not key_id.fullmatch(kid) or (prev_kid and not key_id.fullmatch(prev_kid)):
+                problem = "names a malformed key id"
+            elif kid == prev_kid:
+                problem = "names the retired key as its own successor"
+            elif source_first < 1 or final < source_first - 1 or first != final + 1 or last < first - 1:
+                problem = f"names inconsistent row ranges (retired rows {source_first}-{final}, re-encrypted rows {first}-{last})"
+            else:
+                problem = None
+            if problem:
+                self.violation("badFHEKeyTransition", FHE_TRANSITIONS, seq, f"{label}: FHE key generation {generation}: {problem}; it is ignored")
+                continue
+            retired_signing = self.retired_problem(fingerprint, FHE_TRANSITIONS, seq)
+            if retired_signing:
+                self.violation("retiredSigningKey", FHE_TRANSITIONS, seq, f"{label}: FHE key generation {generation}: {retired_signing}; it is ignored")
+                continue
+            expected_generation = (previous[0] if previous else 1) + 1
+            expected_source = previous[1] if previous else 1
+            if generation != expected_generation or source_first != expected_source or \
+                    (previous and previous[2] != prev_kid) or final < (previous[3] if previous else 0):
+                self.violation("badFHEKeyTransition", FHE_TRANSITIONS, seq,
+                               f"{label}: FHE key generation {generation} does not continue the store's chain of FHE key generations; it is ignored")
+                continue
+            end = last if last >= first else final
+            stored = self.stored_hash("ciphertexts", end)
+            if stored is None or stored.hex() != end_hash:
+                self.violation("badFHEKeyTransition", FHE_TRANSITIONS, seq,
+                               f"{label}: FHE key generation {generation}: ciphertexts row {end} does not match the hash the key holder signed; it is ignored")
+                continue
+            previous = (generation, first, kid, last)
+            if last >= first:
+                self.fhe_coverage.append((first, last))
+            self.retention.append(f"FHE key rotated to generation {generation} (key {kid[:16]}…): ciphertexts rows {source_first}-{final} "
+                                  f"re-encrypted as rows {first}-{last} ({reason}), signed FHE key transition {seq} of {recorded}")
 
     def load_collector_retirements(self):
         """Collector key retirements (CollectorKeyRetirement): each signed by a trusted key (not retired before it).

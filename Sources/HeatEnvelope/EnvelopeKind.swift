@@ -87,6 +87,10 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
     /// tree scores, with the integer trees in the header (binary payload; `heatctl evaluate
     /// --model`, issue 15 item 3).
     case encryptedTreeScores = 57
+    /// The FHE key generation of a role folder's BFV keys: generation number and key id (the
+    /// SHA-256 of the public key's envelope payload), written by `heatctl keys rotate --fhe`
+    /// (JSON payload; issue 27 item 1).
+    case fheKeyGeneration = 110
 
     /// The stable lower-camel-case name used in messages and JSON.
     public var name: String {
@@ -124,6 +128,7 @@ public enum EnvelopeKind: UInt16, Sendable, CaseIterable, Codable, CustomStringC
         case .escrowShare: "escrowShare"
         case .encryptedTreeInputs: "encryptedTreeInputs"
         case .encryptedTreeScores: "encryptedTreeScores"
+        case .fheKeyGeneration: "fheKeyGeneration"
         }
     }
 

@@ -198,6 +198,11 @@ struct FaultInjectionTests {
                 ["keys", "rotate", "--store", db, "--keys", keyholder, "--out", "\(out)/keys-gen2", "--previous-head", head0,
                  "--head-out", "\(out)/head.json", "--quiet"] },
                       points: [.rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["keys-gen2"]),
+            // Issue 27 item 1: the FHE key rotation (re-encryption in the vault) is one transaction too.
+            Operation(name: "rotate-fhe", arguments: { db, out in
+                ["keys", "rotate", "--fhe", "--store", db, "--keys", keyholder, "--out", "\(out)/keys-fhe2", "--previous-head", head0,
+                 "--head-out", "\(out)/head.json", "--quiet"] },
+                      points: [.rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["keys-fhe2"]),
             Operation(name: "directory", arguments: { db, out in
                 ["directory", "move", "--store", db, "--keys", keyholder, "--client", targets.client, "--manager", targets.manager,
                  "--from-week", targets.cutoff, "--previous-head", head0, "--head-out", "\(out)/head.json", "--quiet"] },

@@ -69,7 +69,14 @@ import Testing
         // keys.revoke-collector, audit.sign).
         _ = try CollectorKeyRotation.revoke(store: store, keyholder: newKey, key: keys.ingestionKey.fingerprint.hex,
                                             anchor: .previous(moved), reason: "test")
-        _ = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(moved))
+        let revoked = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(moved))
+        // An FHE key rotation fills fhe_key_transitions (2 more audit entries: keys.rotate-fhe, audit.sign).
+        let holder = try KeyHolder(keysAt: directory.appending(path: "keys/keyholder").path)
+        let next = try FHEKeyRotation.generateKeys(
+            at: directory.appending(path: "keys-fhe2").path, parameters: holder.context.parameters, generation: 2, aggregates: false)
+        _ = try FHEKeyRotation.rotate(store: store, signingKey: newKey, old: holder, oldIdentity: holder.fheIdentity,
+                                      newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(revoked), reason: "test")
+        _ = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(revoked))
         let raw = try StoreTestSupport.attacker(store.path)
         for table in ChainedTable.all {
             #expect(try raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0 } > 0)
@@ -83,17 +90,17 @@ import Testing
         #expect(throws: StoreError.appendOnlyViolation(path: store.path, table: "audit_log")) {
             try store.write { db in try db.execute(sql: "DELETE FROM audit_log WHERE seq = 1") }
         }
-        #expect(try AuditLog.entries(in: store).count == 15)
+        #expect(try AuditLog.entries(in: store).count == 17)
         #expect(try StoreVerifier.verify(store: store, pinnedKey: keys.signingKey.verificationKey, anchor: .previous(head)).intact)
     }
 
     @Test func newerSchemaIsRefusedWithExit78() throws {
         let (store, _) = try StoreTestSupport.makeStore()
         try StoreTestSupport.attacker(store.path).writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA user_version = 9")
+            try db.execute(sql: "PRAGMA user_version = \(StoreSchema.currentVersion + 1)")
         }
         let error = #expect(throws: StoreError.self) { _ = try HeatStore(path: store.path) }
-        #expect(error == .newerSchema(path: store.path, found: 9, newestSupported: StoreSchema.currentVersion))
+        #expect(error == .newerSchema(path: store.path, found: StoreSchema.currentVersion + 1, newestSupported: StoreSchema.currentVersion))
         #expect(error?.category.exitCode == 78)
     }
 

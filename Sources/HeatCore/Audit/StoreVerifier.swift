@@ -130,6 +130,15 @@ public enum StoreVerifier {
             erasures += summaries
             violations += found
         }
+        // FHE key transitions (issue 27, v9-fhe-keys): each signed by a trusted key and on the
+        // store's chain of generations; they cover the ciphertext rows they re-encrypted.
+        var fheTransitions: [FHEKeyTransition] = []
+        if walkable.contains(.fheKeyTransitions) {
+            let (chain, summaries, found) = try FHEKeyTransition.chain(in: db, trusted: trusted, tombstones: tombstones)
+            fheTransitions = chain.map(\.record)
+            erasures += summaries
+            violations += found
+        }
         // 2. Chains.
         var total: Int64 = 0
         var counts: [String: Int64] = [:]
@@ -213,7 +222,8 @@ public enum StoreVerifier {
         }
 
         // 5. Collector keys and ingestion signatures.
-        let collector = try checkCollectorSignatures(in: db, pinnedKey: pinnedKey, walkable: walkable, tombstones: tombstones, trusted: trusted)
+        let collector = try checkCollectorSignatures(in: db, pinnedKey: pinnedKey, walkable: walkable, tombstones: tombstones, trusted: trusted,
+                                                     fheTransitions: fheTransitions)
         violations += collector.violations
 
         // 6. Rows after the latest signed head.
@@ -441,7 +451,7 @@ public enum StoreVerifier {
     /// collector-signed tables is covered by exactly one valid signature.
     static func checkCollectorSignatures(
         in db: Database, pinnedKey: StoreVerificationKey, walkable: [ChainedTable], tombstones: TombstoneIndex = .empty,
-        trusted: TrustedSigningKeys? = nil
+        trusted: TrustedSigningKeys? = nil, fheTransitions: [FHEKeyTransition] = []
     ) throws -> (violations: [Violation], keys: Int, signatures: Int, summaries: [String]) {
         let trustedKeys = trusted ?? TrustedSigningKeys(pinned: pinnedKey)
         guard walkable.contains(.collectorKeys), walkable.contains(.ingestionSignatures) else {
@@ -538,6 +548,11 @@ public enum StoreVerifier {
             for range in ranges where range.last >= range.first {
                 coverage[range.table, default: []].append((range.first, range.last))
             }
+        }
+        // Issue 27: ciphertext rows re-encrypted by a valid FHE key rotation are covered by its
+        // signed transition instead of a collector signature.
+        for transition in fheTransitions where transition.lastSeq >= transition.firstSeq {
+            coverage[ChainedTable.ciphertexts.name, default: []].append((transition.firstSeq, transition.lastSeq))
         }
         for table in walkable where table.collectorSigned {
             let count = (try? Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM \(table.name)")) ?? 0

@@ -68,6 +68,10 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         /// it (after the retirement's final signature): a rotated or revoked, possibly stolen, key
         /// (issue 27, item 1); the rows it names count as unsigned.
         case retiredCollectorKey
+        /// An FHE key transition is not signed by a trusted key, cannot be parsed, is malformed or
+        /// does not continue the store's chain of FHE key generations (issue 27, item 1); it is
+        /// ignored, so the ciphertext rows it would cover carry no signature.
+        case badFHEKeyTransition
     }
 
     /// The kind.

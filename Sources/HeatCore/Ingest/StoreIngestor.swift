@@ -210,6 +210,11 @@ public struct StoreIngestor: Sendable {
             AuditLog.recordRefusal(in: store, role: KeyRole.collector.rawValue, action: AuditAction.ingest,
                                    reason: error.description, parameters: ["input": source.name])
             throw error
+        } catch let error as FHEKeyError {
+            // Issue 27: an attempt with a retired FHE key generation's public key is audited too.
+            AuditLog.recordRefusal(in: store, role: KeyRole.collector.rawValue, action: AuditAction.ingest,
+                                   reason: error.description, parameters: ["input": source.name])
+            throw error
         }
     }
 

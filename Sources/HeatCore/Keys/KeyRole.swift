@@ -23,11 +23,12 @@ public enum KeyRole: String, Sendable, CaseIterable, Codable, CustomStringConver
     public var allowedKinds: Set<EnvelopeKind> {
         switch self {
         case .collector:
-            [.pseudonymisationKey, .ingestionKey, .ingestionKeyEndorsement, .fhePublicKey, .fheSeededPublicKey, .fheParameters]
+            [.pseudonymisationKey, .ingestionKey, .ingestionKeyEndorsement, .fhePublicKey, .fheSeededPublicKey, .fheParameters,
+             .fheKeyGeneration]
         case .evaluator:
             [.fhePublicKey, .fheSeededPublicKey, .fheRelinearizationKey, .fheGaloisKeys, .fheParameters,
-             .fheSeededRelinearizationKey, .fheSeededGaloisKeys]
-        case .keyholder: [.fheSecretKey, .signingKey, .verificationKey, .fheParameters]
+             .fheSeededRelinearizationKey, .fheSeededGaloisKeys, .fheKeyGeneration]
+        case .keyholder: [.fheSecretKey, .signingKey, .verificationKey, .fheParameters, .fheKeyGeneration]
         case .auditor: [.verificationKey, .fheParameters]
         }
     }

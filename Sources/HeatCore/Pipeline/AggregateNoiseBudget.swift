@@ -116,9 +116,13 @@ extension Evaluator {
     static func deltaCounts(in store: HeatStore, throughSeq: Int64) throws -> [Int: [ISOWeek: Int]] {
         try store.read { db in
             var counts: [Int: [ISOWeek: Int]] = [:]
+            // Issue 27: the rows of the run's FHE key generation only.
+            let generations = try FHEKeyGenerations.effective(in: db)
+            try generations.requireWholeGeneration(through: throughSeq, path: store.path)
+            let firstSeq = generations.firstSeq(through: throughSeq)
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT batch, week, COUNT(*) AS n FROM ciphertexts WHERE seq <= ? AND packing = ? GROUP BY batch, week",
-                arguments: [throughSeq, HeatPacking.weeklyScore])
+                db, sql: "SELECT batch, week, COUNT(*) AS n FROM ciphertexts WHERE seq >= ? AND seq <= ? AND packing = ? GROUP BY batch, week",
+                arguments: [firstSeq, throughSeq, HeatPacking.weeklyScore])
             while let row = try rows.next() {
                 guard let batch = row.lenientInteger("batch").map(Int.init),
                       let week = try? ISOWeek(parsing: row.lenientText("week") ?? ""),

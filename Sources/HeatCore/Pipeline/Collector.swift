@@ -79,7 +79,13 @@ public struct Collector: IngestionBucketSink {
         self.configuration = configuration
         self.scorer = HeatScorer(configuration: configuration)
         self.sealingKey = CollectorState.sealingKey(from: pseudonymisationKey)
+        self.fheIdentity = material.identity
     }
+
+    /// The FHE key generation and key id of the collector folder's public key (issue 27 item 1):
+    /// an ingestion with a retired generation's public key is refused before anything is
+    /// encrypted. `nil` for material not read from a folder (unchecked).
+    public var fheIdentity: FHEKeyIdentity?
 
     /// Slots per ciphertext: the ring degree `N` (client slot `s` sits in batch `s / N`, slot `s % N`).
     public var slotsPerBatch: Int { context.degree }
@@ -133,6 +139,11 @@ public struct Collector: IngestionBucketSink {
             var week: ISOWeek
             var batch: Int
             static func < (a: Key, b: Key) -> Bool { (a.week, a.batch) < (b.week, b.batch) }
+        }
+        // Issue 27: only the store's current FHE key generation encrypts new rows (exit 64 otherwise).
+        let generations = try FHEKeyGenerations.effective(in: db)
+        if let identity = fheIdentity {
+            try generations.require(identity, role: .collector, path: (try? String.fetchOne(db, sql: "SELECT file FROM pragma_database_list WHERE name = 'main'")) ?? "the store")
         }
         let ciphertexts = try ChainAppender(db, table: .ciphertexts)
         let states = try ChainAppender(db, table: .collectorState)
@@ -277,6 +288,7 @@ public struct Collector: IngestionBucketSink {
             parameters: [
                 "ciphertextsAdded": String(appended), "packing": HeatPacking.weeklyScore, "packingHash": packingHash,
                 "fheParameters": context.parameters.name, "fheFingerprint": fingerprint,
-            ])
+            // After an FHE key rotation the run records its key id (the evaluator's mixing check).
+            ].merging(generations.currentKeyID == nil ? [:] : fheIdentity?.keyID.map { [FHEKeyGenerations.runKeyParameter: $0] } ?? [:]) { a, _ in a })
     }
 }

@@ -55,6 +55,12 @@ public struct EncryptedHeatRun: Sendable {
         /// The store's directory version when the run was evaluated (``DirectoryTimeline/version(in:)``;
         /// absent when the store records none): aggregates refuse a run of another version (issue 27).
         public var directoryVersion: String? = nil
+        /// The FHE key generation of the ciphertexts read (issue 27 item 1; absent before the
+        /// store's first `keys rotate --fhe`, so older files are byte-identical): the key holder
+        /// refuses to decrypt it with a folder of another generation.
+        public var fheGeneration: Int64? = nil
+        /// The id of that generation's key (hex SHA-256 of its public key envelope's payload).
+        public var fheKeyID: String? = nil
 
         /// This header as the part `shard` of a run whose batches are `allBatches`.
         func withShard(_ shard: EvaluationShard, allBatches: Set<Int>) -> Header {

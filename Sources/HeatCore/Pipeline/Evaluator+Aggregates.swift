@@ -151,6 +151,12 @@ extension Evaluator {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        // Issue 27: the flooding public key (and the Galois keys beside it) must be of the run's FHE key generation.
+        if let identity = fheIdentity, identity.generation != (run.header.fheGeneration ?? 1)
+            || (run.header.fheKeyID != nil && identity.keyID != run.header.fheKeyID) {
+            throw FHEKeyError.notCurrentGeneration(
+                path: store.path, role: .evaluator, folderGeneration: identity.generation, storeGeneration: run.header.fheGeneration ?? 1)
+        }
         // The noise bound counts the store's ciphertexts with the configuration's decay: the run
         // must come from this store and configuration (exit 65 otherwise).
         try Self.checkRunMatches(run, store: store, configuration: configuration)

@@ -99,10 +99,14 @@ extension Evaluator {
         let fingerprint = context.fingerprint.hex
         var sums = [[Int: (heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>)]](repeating: [:], count: periods.count)
         try store.read { db in
+            // Issue 27: the rows of the run's FHE key generation only.
+            let generations = try FHEKeyGenerations.effective(in: db)
+            try generations.requireWholeGeneration(through: run.header.ciphertextsThroughSeq, path: store.path)
+            let firstSeq = generations.firstSeq(through: run.header.ciphertextsThroughSeq)
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT seq, week, batch, parameters_fingerprint, ciphertext FROM ciphertexts
-                WHERE seq <= ? AND packing = ? ORDER BY seq
-                """, arguments: [run.header.ciphertextsThroughSeq, HeatPacking.weeklyScore])
+                WHERE seq >= ? AND seq <= ? AND packing = ? ORDER BY seq
+                """, arguments: [firstSeq, run.header.ciphertextsThroughSeq, HeatPacking.weeklyScore])
             while let row = try cursor.next() {
                 let source = "\(store.path): ciphertexts row \(row.lenientInteger("seq") ?? 0)"
                 guard row.lenientText("parameters_fingerprint") == fingerprint else {

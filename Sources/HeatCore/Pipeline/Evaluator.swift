@@ -36,6 +36,12 @@ public struct Evaluator: Sendable {
     /// `nil` for an evaluator built from parameters alone, which cannot compute aggregates.
     public let publicKey: PublicKey<UInt64>?
 
+    /// The FHE key generation and key id of the evaluator folder (issue 27 item 1), checked
+    /// against the store's current generation before anything is read; `nil` for an evaluator
+    /// built from parameters alone (the key holder's vault evaluations), which reads the current
+    /// generation's rows unchecked.
+    public var fheIdentity: FHEKeyIdentity?
+
     /// How many slot batches ``evaluate(store:configuration:asOf:throughSeq:shard:)`` decodes and
     /// holds at once (issue 14, streaming): the evaluator's memory grows with this number times
     /// the weeks, never with the size of the store. Default: the logical CPUs (at least 2), so
@@ -72,6 +78,7 @@ public struct Evaluator: Sendable {
     public init(material: PipelineKeys.PublicMaterial) {
         self.context = material.context
         self.publicKey = material.publicKey
+        self.fheIdentity = material.identity
     }
 
     /// An evaluator from parameters alone: the circuits need no key at all (for example the key
@@ -161,16 +168,25 @@ public struct Evaluator: Sendable {
         let window = max(1, batchesInFlight)
         let probe = batchProbe
         var directoryVersion: String?
+        var generation: FHEKeyTransition?
+        let identity = fheIdentity
         try store.read { db in
             let erased = try ClientErasure.erasedSlots(in: db)
             directoryVersion = try DirectoryTimeline.version(in: db)
             let limit = throughSeq ?? Int64.max
+            // Issue 27: only the rows of the FHE key generation in force (the current one, or the
+            // one a logged run read), and only with that generation's keys.
+            let generations = try FHEKeyGenerations.effective(in: db)
+            try generations.requireWholeGeneration(through: throughSeq, path: store.path)
+            if let identity { try generations.require(identity, role: .evaluator, path: store.path, through: throughSeq) }
+            generation = generations.transition(through: throughSeq)
+            let firstSeq = generations.firstSeq(through: throughSeq)
             // `typeof` reads the column's type from the record header, not its (overflow) bytes.
             let cursor = try Row.fetchCursor(
                 db, sql: """
                     SELECT seq, week, batch, packing, packing_hash, parameters_fingerprint, typeof(ciphertext) AS stored
-                    FROM ciphertexts WHERE seq <= ? ORDER BY seq
-                    """, arguments: [limit])
+                    FROM ciphertexts WHERE seq >= ? AND seq <= ? ORDER BY seq
+                    """, arguments: [firstSeq, limit])
             while let row = try cursor.next() {
                 let seq = row.lenientInteger("seq") ?? 0
                 let source = "\(store.path): ciphertexts row \(seq)"
@@ -198,6 +214,7 @@ public struct Evaluator: Sendable {
                 located.append(Located(seq: seq, week: week, batch: batch))
             }
             guard read > 0 else { throw PipelineError.noCiphertexts(path: store.path) }
+            try generations.requireSingleGeneration(in: db, from: firstSeq, through: lastSeq, path: store.path)
             if let hash = try Data.fetchOne(db, sql: "SELECT row_hash FROM ciphertexts WHERE seq = ?", arguments: [lastSeq]) {
                 lastHash = [UInt8](hash)
             } else {
@@ -274,6 +291,8 @@ public struct Evaluator: Sendable {
             inputHash: Hex.encode(input.finalize()), ciphertextsThroughSeq: lastSeq, ciphertextsRead: read,
             slotsPerBatch: context.degree, batches: batchList, multiplicativeDepth: 0)
         header.directoryVersion = directoryVersion
+        header.fheGeneration = generation?.generation
+        header.fheKeyID = generation?.keyID
         var run = EncryptedHeatRun(header: header, heat: heat, trend: trend)
         if let shard {
             run = EncryptedHeatRun(header: run.header.withShard(shard, allBatches: allBatches), heat: heat, trend: trend)

@@ -54,6 +54,10 @@ public struct KeyHolder: Sendable {
     /// 27): the directory versions are verified under it before aggregates are decrypted
     /// (``decrypt(aggregates:minGroupSize:store:)``).
     public var trustedKey: StoreVerificationKey?
+    /// The FHE key generation of the folder's secret key (issue 27 item 1; generation 1 with an
+    /// unknown key id for a folder without `fhe-key.generation`): ``decrypt(run:store:manager:)``
+    /// refuses a run computed under another generation.
+    public var fheIdentity = FHEKeyIdentity(generation: 1, keyID: nil)
 
     /// Loads the key holder's folder.
     ///
@@ -76,6 +80,31 @@ public struct KeyHolder: Sendable {
         }
         self.context = context
         self.trustedKey = try? folder.signingKey().verificationKey
+        do {
+            if let file = try FHEKeyGeneration.read(in: folder) {
+                guard file.parametersFingerprint == context.fingerprint.hex else {
+                    throw PipelineError.malformed(source: folder.path, reason: "field parametersFingerprint of \(FHEKeyGeneration.fileName) is not the folder's parameters")
+                }
+                self.fheIdentity = FHEKeyIdentity(generation: file.generation, keyID: file.keyID)
+            }
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw .malformed(source: folder.path, reason: "\(FHEKeyGeneration.fileName): \(error)")
+        }
+    }
+
+    /// Refuses a run computed under another FHE key generation than this folder's (issue 27
+    /// item 1): decrypting it would give noise, not values.
+    ///
+    /// - Parameter header: the run's header.
+    /// - Throws: ``FHEKeyError/runGeneration(source:runGeneration:folderGeneration:)``.
+    public func requireGeneration(of header: EncryptedHeatRun.Header) throws(FHEKeyError) {
+        let runGeneration = header.fheGeneration ?? 1
+        let sameKey = header.fheKeyID == nil || fheIdentity.keyID == nil || header.fheKeyID == fheIdentity.keyID
+        guard runGeneration == fheIdentity.generation, sameKey else {
+            throw .runGeneration(source: "the run", runGeneration: runGeneration, folderGeneration: fheIdentity.generation)
+        }
     }
 
     /// Loads the key holder's folder from a path.
@@ -162,6 +191,7 @@ public struct KeyHolder: Sendable {
             throw PipelineError.parameterMismatch(
                 source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        try requireGeneration(of: run.header)
         // Issue 27: a manager's slots come from the directory versions, so every version must be
         // signed under the key holder's key (exit 1 otherwise) and be the one the run was
         // computed under (exit 65) before anything is decrypted.

@@ -29,6 +29,9 @@ public enum PipelineKeys {
         public let context: BfvContext<UInt64>
         /// The public key.
         public let publicKey: PublicKey<UInt64>
+        /// The folder's FHE key generation and key id (issue 27 item 1); `nil` for material not
+        /// read from a folder.
+        public var identity: FHEKeyIdentity? = nil
     }
 
     /// Generates a BFV key pair for a preset and writes it into the role folders under `out`.
@@ -147,11 +150,24 @@ public enum PipelineKeys {
         // `keys generate` writes the seeded (half-size) public key; a full one is read too.
         let kind: EnvelopeKind = folder.files.values.contains(.fheSeededPublicKey) ? .fheSeededPublicKey : .fhePublicKey
         let (envelope, source) = try read(folder, kind: kind, describedAs: publicKeyFile)
+        let publicKey: PublicKey<UInt64>
         do {
-            return PublicMaterial(context: context, publicKey: try PublicKey(envelope: envelope, context: context, source: source))
+            publicKey = try PublicKey(envelope: envelope, context: context, source: source)
         } catch {
             throw .fhe(error)
         }
+        // Issue 27: the key generation (its file, checked against the public key; generation 1 without one).
+        let keyID = FHEKeyGeneration.keyID(ofPublicKeyPayload: envelope.payload)
+        let file: FHEKeyGeneration?
+        do {
+            file = try FHEKeyGeneration.read(in: folder)
+        } catch {
+            throw .malformed(source: folder.path, reason: "\(FHEKeyGeneration.fileName): \(error)")
+        }
+        if let file, file.keyID != keyID {
+            throw .malformed(source: folder.path, reason: "field keyID of \(FHEKeyGeneration.fileName) (generation \(file.generation)) is not the id of the folder's public key; never mix files of two FHE key generations")
+        }
+        return PublicMaterial(context: context, publicKey: publicKey, identity: FHEKeyIdentity(generation: file?.generation ?? 1, keyID: keyID))
     }
 
     /// The context of a role folder's parameters.

@@ -79,11 +79,13 @@ extension Evaluator {
         var lastSeq: Int64 = 0
         var firstError: PipelineError?
         try store.read { db in
+            // Issue 27: the rows of the current FHE key generation only (the heat run above checked the keys).
+            let firstSeq = try FHEKeyGenerations.effective(in: db).firstSeq(through: limit)
             let cursor = try Row.fetchCursor(
                 db, sql: """
                     SELECT seq, week, batch, packing, packing_hash, parameters_fingerprint, ciphertext, row_hash
-                    FROM ciphertexts WHERE seq <= ? AND packing LIKE 'activity.%' ORDER BY seq
-                    """, arguments: [limit])
+                    FROM ciphertexts WHERE seq >= ? AND seq <= ? AND packing LIKE 'activity.%' ORDER BY seq
+                    """, arguments: [firstSeq, limit])
             while let row = try cursor.next() {
                 let seq = row.lenientInteger("seq") ?? 0
                 let source = "\(store.path): ciphertexts row \(seq)"

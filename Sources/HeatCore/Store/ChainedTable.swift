@@ -143,6 +143,8 @@ public struct ChainedTable: Sendable, Hashable, CustomStringConvertible {
         .directoryVersions,
         // v8-keys (issue 27, item 1: collector key rotation and revocation)
         .collectorKeyRetirements,
+        // v9-fhe-keys (issue 27, item 1: FHE key rotation)
+        .fheKeyTransitions,
     ]
 
     /// The chains a signed head covers: every ``registered`` table (not ``signedHeads`` itself).

@@ -13,7 +13,7 @@ import GRDB
 /// ```
 public enum StoreSchema {
     /// The schema version this build creates and understands.
-    public static let currentVersion = 8
+    public static let currentVersion = 9
 
     /// The `CREATE TABLE` statement of a chained table.
     static func createStatement(for table: ChainedTable) -> String {
@@ -107,6 +107,11 @@ public enum StoreSchema {
         migrator.registerMigration("v8-keys") { db in
             try createChainedTable(.collectorKeyRetirements, in: db)
             try db.execute(sql: "PRAGMA user_version = 8")
+        }
+        // Issue 27 (item 1): signed FHE key transitions (rotation by re-encryption in the vault).
+        migrator.registerMigration("v9-fhe-keys") { db in
+            try createChainedTable(.fheKeyTransitions, in: db)
+            try db.execute(sql: "PRAGMA user_version = 9")
         }
         return migrator
     }

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import HeatCore
 
-/// `heatctl keys rotate [--collector] --store heat.db --keys DIR/keyholder --out NEWDIR --previous-head head.heat --head-out head.heat`.
+/// `heatctl keys rotate [--collector | --fhe] --store heat.db --keys DIR/keyholder --out NEWDIR --previous-head head.heat --head-out head.heat`.
 struct KeysRotateCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate",
-        abstract: "Rotate the store signing key (key transition) or, with --collector, the collector's ingestion key.",
+        abstract: "Rotate the store signing key (key transition), the collector's ingestion key (--collector) or the BFV key (--fhe).",
         discussion: """
             Generates a fresh Ed25519 signing key into NEWDIR/keyholder/signing.key (mode 0600) \
             and NEWDIR/auditor/verification.key; then, in one transaction, verifies the store \
@@ -28,15 +28,39 @@ struct KeysRotateCommand: HeatCommand {
             64), and its signatures after the retirement fail `audit verify`; its earlier runs \
             keep verifying. Copy both files into the collector's folder.
 
+            With --fhe it rotates the BFV (FHE) key to a new key generation by re-encryption in \
+            the vault: writes a fresh BFV key pair of the same parameters with its generation id \
+            (fhe-key.generation) into NEWDIR/collector, NEWDIR/evaluator (with Galois keys when \
+            --aggregates) and NEWDIR/keyholder (secret key, mode 0600), never replacing a file; \
+            then, in one transaction, verifies the store (exit 1 and nothing changed otherwise), \
+            decrypts every stored ciphertext of the current generation with the secret key in \
+            --keys and encrypts it under the new public key (plaintexts never leave the process \
+            and are wiped), appends them as the new generation's rows, records a signed FHE key \
+            transition, and signs the store. `ingest` and `evaluate` then refuse the retired \
+            generation's folders (exit 64); old runs decrypt only with the retired key holder \
+            folder: keep it in escrow (`heatctl keys escrow split`) until retention has dropped \
+            every week it encrypted. First copy the current key holder folder aside (or escrow \
+            its secret key); then copy the new FHE files (bfv-*.heat, fhe-key.generation) into \
+            the collector, evaluator and key holder folders, keeping their other keys, and \
+            delete stale Galois or relinearization keys there (Docs/Operations.md section 4b).
+
             Examples:
               heatctl keys rotate --store heat.db --keys keys/keyholder --out keys-gen2 \\
                 --previous-head head.heat --head-out head.heat
               heatctl keys rotate --collector --store heat.db --keys keys/keyholder --out collector-gen2 \\
                 --previous-head head.heat --head-out head.heat
+              heatctl keys rotate --fhe --store heat.db --keys keys/keyholder --out keys-fhe2 \\
+                --previous-head head.heat --head-out head.heat
             """)
 
     @Flag(name: .long, help: "Rotate the collector's ingestion key instead of the store signing key.")
     var collector = false
+
+    @Flag(name: .long, help: "Rotate the BFV (FHE) key to a new generation, re-encrypting the stored ciphertexts in the vault.")
+    var fhe = false
+
+    @Flag(name: .long, help: "With --fhe: also write Galois keys for encrypted group aggregates into NEWDIR/evaluator.")
+    var aggregates = false
 
     @Option(name: .long, help: "With --collector: the collector key to retire (fingerprint prefix, at least 8 hex digits); default: the only active one.")
     var retire: String?
@@ -62,6 +86,12 @@ struct KeysRotateCommand: HeatCommand {
     @OptionGroup var global: GlobalOptions
 
     func execute() async throws {
+        if collector && fhe { throw ValidationError("--collector and --fhe cannot be combined") }
+        if aggregates && !fhe { throw ValidationError("--aggregates is only for --fhe") }
+        if fhe {
+            if retire != nil { throw ValidationError("--retire is only for --collector") }
+            return try rotateFHE()
+        }
         if collector { return try rotateCollector() }
         if retire != nil { throw ValidationError("--retire is only for --collector") }
         let old = try KeyFolderRefusal.open(keys, role: .keyholder, store: store, action: SigningKeyRotation.auditAction).signingKey()
@@ -75,6 +105,27 @@ struct KeysRotateCommand: HeatCommand {
         for file in files { Console.output("wrote \(file)") }
         Console.output("key generation \(transition.generation): \(old.fingerprint.hex.prefix(16))… retired after signed head \(transition.finalHeadSeq); new key \(new.fingerprint.hex.prefix(16))…")
         Console.output("signed with the new key; wrote \(headOut)")
+    }
+
+    /// `--fhe`: a new BFV key generation; the stored ciphertexts re-encrypted in the vault (issue 27).
+    private func rotateFHE() throws {
+        let change = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: FHEKeyRotation.auditAction)
+        let holder = try KeyHolder(keysAt: keys)
+        let generations = try change.store.read { db in try FHEKeyGenerations.effective(in: db) }
+        try generations.require(holder.fheIdentity, role: .keyholder, path: store)
+        // The new keys are written before the store changes (never replacing a file), so a
+        // committed rotation cannot lose them; if the rotation then fails, delete NEWDIR.
+        let next = try FHEKeyRotation.generateKeys(
+            at: out, parameters: holder.context.parameters, generation: generations.currentGeneration + 1, aggregates: aggregates)
+        let transition = try FHEKeyRotation.rotate(
+            store: change.store, signingKey: change.key, old: holder, oldIdentity: holder.fheIdentity, newPublicKey: next.publicKey,
+            newGeneration: next.generation, anchor: .previous(change.previous), reason: reason)
+        _ = try change.signHead(writingTo: headOut, fault: .rotateAfterCommit)
+        for file in next.files { Console.output("wrote \(file)") }
+        let rows = transition.lastSeq - transition.firstSeq + 1
+        Console.output("FHE key generation \(transition.generation - 1) retired after ciphertexts row \(transition.finalSeq); \(rows) ciphertexts re-encrypted as rows \(transition.firstSeq)-\(transition.lastSeq) under generation \(transition.generation) (key \(transition.keyID.prefix(16))…)")
+        Console.output("signed; wrote \(headOut)")
+        Console.output("keep the retired key holder folder (\(keys)) in escrow to decrypt runs of generation \(transition.generation - 1)")
     }
 
     /// `--collector`: retire the collector's ingestion key and endorse a fresh successor (issue 27).

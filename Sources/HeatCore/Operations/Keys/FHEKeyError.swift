@@ -1,0 +1,67 @@
+import HeatEnvelope
+
+/// What can go wrong rotating the FHE key or using a key of the wrong FHE key generation (issue
+/// 27, item 1). Messages name the store or folder and the generations, never a client.
+///
+/// ```swift
+/// do { _ = try Evaluator(keysAt: "keys/evaluator").evaluate(store: store, configuration: HeatConfiguration()) }
+/// catch let error as FHEKeyError { print(error, error.category.exitCode) }   // "… generation 1 … generation 2 …" 64
+/// ```
+public enum FHEKeyError: ClassifiedError, Equatable {
+    /// The store does not verify (or has unsigned rows): the FHE key is not rotated over it (exit 1).
+    case refused(violations: [String])
+    /// A folder's FHE keys are not the store's current generation: a retired generation's public
+    /// key given to `ingest` or `evaluate`, or a newer folder on an older store (exit 64).
+    case notCurrentGeneration(path: String, role: KeyRole, folderGeneration: Int64, storeGeneration: Int64)
+    /// An evaluation window holds a row ingested after the rotation by a run that did not record
+    /// the current key id: it would mix two generations in one run (exit 65).
+    case mixedGenerations(path: String, seq: Int64, run: Int64, generation: Int64)
+    /// A run file was computed under another FHE key generation than the key holder folder's
+    /// (exit 64): decrypting it would give noise, not values.
+    case runGeneration(source: String, runGeneration: Int64, folderGeneration: Int64)
+    /// A folder's `fhe-key.generation` names another key than the folder's public key (exit 65).
+    case mislabelledFolder(path: String, generation: Int64)
+    /// A stored ciphertext row cannot be re-encrypted (another parameter set, or corrupt; exit 65).
+    case badRow(path: String, seq: Int64, reason: String)
+    /// The store predates migration `v9-fhe-keys` (it is migrated when opened for writing; exit 64).
+    case oldSchema(path: String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .refused: .integrityViolation
+        case .notCurrentGeneration, .runGeneration, .oldSchema: .usage
+        case .mixedGenerations, .mislabelledFolder, .badRow: .dataError
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .refused(let violations):
+            "refusing to rotate the FHE key: the store does not verify (\(violations.count) violation\(violations.count == 1 ? "" : "s"); first: \(violations.first ?? "none"))"
+        case .notCurrentGeneration(let path, let role, let folder, let store):
+            "\(path): the \(role) folder holds FHE key generation \(folder) but the store's current FHE key generation is \(store)\(folder < store ? " (a retired key: refused)" : "")"
+        case .mixedGenerations(let path, let seq, let run, let generation):
+            "\(path): ciphertexts row \(seq) (ingestion run \(run)) was not encrypted under the current FHE key generation \(generation): refusing to mix FHE key generations in one run"
+        case .runGeneration(let source, let run, let folder):
+            "\(source): the run was computed under FHE key generation \(run) but the key holder folder holds generation \(folder)"
+        case .mislabelledFolder(let path, let generation):
+            "\(path): \(FHEKeyGeneration.fileName) names generation \(generation) with a key id that is not the folder's public key"
+        case .badRow(let path, let seq, let reason):
+            "\(path): ciphertexts row \(seq) cannot be re-encrypted: \(reason)"
+        case .oldSchema(let path):
+            "\(path): the store has no fhe_key_transitions table (schema before v9-fhe-keys)"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .refused: "run `heatctl audit verify`, then `heatctl audit sign`, and rotate a store that verifies"
+        case .notCurrentGeneration: "use the folders written by the latest `heatctl keys rotate --fhe --out DIR` (DIR/collector, DIR/evaluator)"
+        case .mixedGenerations: "run `heatctl audit verify` and `heatctl audit log --kind ingest`; re-ingest that export with the current collector folder after restoring a verified backup"
+        case .runGeneration: "decrypt a run of a retired generation with that generation's key holder folder (recover it from escrow: `heatctl keys escrow recover`), or re-run `heatctl evaluate` with the current keys"
+        case .mislabelledFolder: "copy the folder again from the `keys rotate --fhe --out DIR` output; never mix files of two generations"
+        case .badRow: "run `heatctl audit verify`; rotate with the key holder folder of the store's current generation"
+        case .oldSchema: "open the store for writing once (for example `heatctl audit sign`) to migrate it"
+        }
+    }
+}
