@@ -487,4 +487,34 @@ db.commit(); db.close()
 PY
 check "collector key retirement with a zeroed signature" "$OUT/collector-zeroed.db" --expect-head "$OUT/collector-head.json"
 expect_kind badCollectorKeyRetirement
+# Issue 27 (review s34 MEDIUM 8): a retirement whose recorded_at was rewritten in a non-canonical
+# form of the same instant (`+00:00` for `Z`), chain recomputed. Swift once parsed and re-serialised
+# the time, so the signature still verified; both verifiers must now refuse to parse it.
+cp "$OUT/collector-rotated.db" "$OUT/collector-time.db"
+python3 - "$OUT/collector-time.db" "$VERIFY" <<'PY'
+import hashlib, importlib.util, sqlite3, sys
+spec = importlib.util.spec_from_file_location("verify_store", sys.argv[2])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TRIGGER collector_key_retirements_no_update;")
+recorded = db.execute("SELECT recorded_at FROM collector_key_retirements WHERE seq = 1").fetchone()[0]
+assert recorded.endswith("Z")
+db.execute("UPDATE collector_key_retirements SET recorded_at = ? WHERE seq = 1", (recorded[:-1] + "+00:00",))
+columns = ["recorded_at", "public_key", "generation", "successor_public_key", "final_signature_seq", "reason", "key_fingerprint", "signature"]
+def encode(value):
+    if value is None: return vs.c_null()
+    if isinstance(value, int): return vs.c_int(value)
+    if isinstance(value, str): return vs.c_text(value)
+    return vs.c_blob(bytes(value))
+previous = vs.genesis("collector_key_retirements")
+for row in db.execute(f"SELECT seq, {', '.join(columns)} FROM collector_key_retirements ORDER BY seq").fetchall():
+    digest = hashlib.sha256(previous + vs.c_int(row[0]) + b"".join(encode(v) for v in row[1:])).digest()
+    db.execute("UPDATE collector_key_retirements SET prev_hash = ?, row_hash = ? WHERE seq = ?", (previous, digest, row[0]))
+    previous = digest
+db.execute(vs.trigger_sql("collector_key_retirements", "UPDATE"))
+db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "collector key retirement with a non-canonical recorded_at, chain recomputed" "$OUT/collector-time.db" \
+  --expect-head "$OUT/collector-head.json"
+expect_kind badCollectorKeyRetirement
 exit $status
