@@ -298,6 +298,19 @@ db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 PY
 check "client moved from a week on" "$OUT/moved.db" --expect-head "$OUT/moved-head.json"
 grep -q "client moved from 2026-W03" "$OUT/python.json" || { echo "  the Python verifier does not name the move" >&2; status=1; }
+# The moved client erased on request: its version stays (append-only), and both verifiers flag it.
+cp "$OUT/moved.db" "$OUT/moved-erased.db"
+cp "$OUT/moved-head.json" "$OUT/moved-erased-head.json"
+"$HEATCTL" erase --store "$OUT/moved-erased.db" --keys "$OUT/keys/keyholder" --client "${client:0:10}" \
+  --previous-head "$OUT/moved-erased-head.json" --head-out "$OUT/moved-erased-head.json" --quiet > /dev/null
+python3 - "$OUT/moved-erased.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "moved client erased (its directory version names an erased slot)" "$OUT/moved-erased.db" --expect-head "$OUT/moved-erased-head.json"
+for report in python swift; do
+  grep -q "names an erased slot" "$OUT/$report.json" || { echo "  the $report verifier does not flag the erased slot's version" >&2; status=1; }
+done
 cp "$OUT/moved.db" "$OUT/moved-altered.db"
 python3 - "$OUT/moved-altered.db" <<'PY'
 import sqlite3, sys

@@ -107,6 +107,9 @@ import Testing
         // A release to A has no row for X.
         let releaseA = try f.keyHolder.releaseScores(run: f.scores, store: f.store, policy: policy, role: "manager", manager: pa)
         #expect(!(releaseA.clients ?? []).contains { $0.ref == px.displayRef } && releaseA.clients?.count == sizeA - 1)
+        // The closed account has no row for its own manager C (review s35 MEDIUM 5).
+        let releaseC = try f.keyHolder.releaseScores(run: f.scores, store: f.store, policy: policy, role: "manager", manager: f.ref(c, .manager))
+        #expect(!(releaseC.clients ?? []).contains { $0.ref == pz.displayRef } && releaseC.clients?.count == ids(c).count - 1)
         let report = try StoreVerifier.verify(store: f.store, pinnedKey: f.generated.signingKey.verificationKey, anchor: .previous(head),
                                               allowUnsignedTail: true)   // the releases audited after the head
         #expect(report.intact, "\(report.violations)")
@@ -140,6 +143,24 @@ import Testing
         #expect(try keyHolder.decrypt(run: current, store: f.store, manager: pb).contains { $0.pseudonym == px })
         #expect(try !keyHolder.decrypt(run: current, store: f.store, manager: pa).contains { $0.pseudonym == px })
         #expect(try keyHolder.decrypt(scores: f.scores, store: f.store, manager: pb).contains { $0.pseudonym == px })
+        // Review s34 MEDIUM 10 (decided): the re-run after the move has the same ciphertexts; only
+        // the header's directory version differs, and with the logged one the outputHash is the same.
+        #expect(current.header.directoryVersion != before.header.directoryVersion)
+        var logged = current.header
+        logged.directoryVersion = before.header.directoryVersion
+        #expect(EncryptedHeatRun(header: logged, heat: current.heat, trend: current.trend).outputHash == before.outputHash)
+        // Review s35 HIGH 2: a run whose reference week does not parse is refused on a versioned store.
+        var badWeek = current.header
+        badWeek.asOfWeek = "x"
+        let unplaced = #expect(throws: PipelineError.self) {
+            _ = try keyHolder.decrypt(run: EncryptedHeatRun(header: badWeek, heat: current.heat, trend: current.trend), store: f.store, manager: pa)
+        }
+        #expect(unplaced?.category.exitCode == 65 && unplaced?.description.contains("field asOfWeek") == true)
+        // Review s35 HIGH 1: the SDK's executive release groups X with B at the reference week.
+        let executive = try keyHolder.release(run: current, store: f.store, configuration: HeatConfiguration(), role: .executive)
+        let managerGroups = Dictionary(uniqueKeysWithValues: (executive.groups ?? []).filter { $0.kind == .manager }.map { ($0.ref, $0.clients) })
+        let sizeB = f.dataset.clients.filter { $0.managerID == b }.count
+        #expect(managerGroups[pb.displayRef] == sizeB + 1, "\(managerGroups)")
 
         // A forged, unsigned version moving X back to A, its chain recomputed as anyone who can
         // write the database can: the run evaluated after it carries the matching chain head, so
@@ -155,6 +176,7 @@ import Testing
         var refusals: [DirectoryError] = []
         for attempt in [
             { _ = try keyHolder.decrypt(run: forgedRun, store: f.store, manager: pa) },
+            { _ = try keyHolder.decrypt(run: forgedRun, store: f.store) },
             { _ = try keyHolder.release(run: forgedRun, store: f.store, configuration: HeatConfiguration(), role: .manager, manager: pa.displayRef) },
             { _ = try keyHolder.decrypt(scores: f.scores, store: f.store, manager: pa) },
             { _ = try keyHolder.releaseScores(run: f.scores, store: f.store, policy: .default, role: "executive") },
@@ -166,7 +188,7 @@ import Testing
                 refusals.append(error)
             }
         }
-        #expect(refusals.count == 4 && refusals.allSatisfy { $0.category.exitCode == 1 })
+        #expect(refusals.count == 5 && refusals.allSatisfy { $0.category.exitCode == 1 })
         #expect(refusals.allSatisfy { if case .unverifiedVersions(let v) = $0 { v.count == 1 && v[0].contains("V-0badf00d") } else { false } })
         #expect(refusals.allSatisfy { !$0.description.contains(x.clientID) && !$0.description.contains(px.hex) })
         #expect(seen.vectors == 0, "nothing was decrypted before the refusal")

@@ -191,9 +191,9 @@ public enum CollectorKeyRotation {
                 }
                 endorsement.generation = generation
                 try KeyRegistry.bind(new, endorsement: endorsement, in: db, path: store.path)
+                if let out { written = try writeKey(new, endorsement: endorsement, at: out) }
                 try AuditLog.append(AuditEntry(
                     role: KeyRole.keyholder.rawValue, action: retirement == nil ? endorseAction : rotateAction, parameters: parameters), in: db)
-                if let out { written = try writeKey(new, endorsement: endorsement, at: out) }
                 FaultPoint.rotateBeforeCommit.reach()
                 return Rotation(retirement: retirement, endorsement: endorsement, generation: generation, files: written)
             }
