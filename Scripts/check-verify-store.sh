@@ -298,6 +298,19 @@ db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 PY
 check "client moved from a week on" "$OUT/moved.db" --expect-head "$OUT/moved-head.json"
 grep -q "client moved from 2026-W03" "$OUT/python.json" || { echo "  the Python verifier does not name the move" >&2; status=1; }
+# The moved client erased on request: its version stays (append-only), and both verifiers flag it.
+cp "$OUT/moved.db" "$OUT/moved-erased.db"
+cp "$OUT/moved-head.json" "$OUT/moved-erased-head.json"
+"$HEATCTL" erase --store "$OUT/moved-erased.db" --keys "$OUT/keys/keyholder" --client "${client:0:10}" \
+  --previous-head "$OUT/moved-erased-head.json" --head-out "$OUT/moved-erased-head.json" --quiet > /dev/null
+python3 - "$OUT/moved-erased.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "moved client erased (its directory version names an erased slot)" "$OUT/moved-erased.db" --expect-head "$OUT/moved-erased-head.json"
+for report in python swift; do
+  grep -q "names an erased slot" "$OUT/$report.json" || { echo "  the $report verifier does not flag the erased slot's version" >&2; status=1; }
+done
 cp "$OUT/moved.db" "$OUT/moved-altered.db"
 python3 - "$OUT/moved-altered.db" <<'PY'
 import sqlite3, sys
@@ -486,6 +499,36 @@ db.executescript("DROP TRIGGER collector_key_retirements_no_update; UPDATE colle
 db.commit(); db.close()
 PY
 check "collector key retirement with a zeroed signature" "$OUT/collector-zeroed.db" --expect-head "$OUT/collector-head.json"
+expect_kind badCollectorKeyRetirement
+# Issue 27 (review s34 MEDIUM 8): a retirement whose recorded_at was rewritten in a non-canonical
+# form of the same instant (`+00:00` for `Z`), chain recomputed. Swift once parsed and re-serialised
+# the time, so the signature still verified; both verifiers must now refuse to parse it.
+cp "$OUT/collector-rotated.db" "$OUT/collector-time.db"
+python3 - "$OUT/collector-time.db" "$VERIFY" <<'PY'
+import hashlib, importlib.util, sqlite3, sys
+spec = importlib.util.spec_from_file_location("verify_store", sys.argv[2])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TRIGGER collector_key_retirements_no_update;")
+recorded = db.execute("SELECT recorded_at FROM collector_key_retirements WHERE seq = 1").fetchone()[0]
+assert recorded.endswith("Z")
+db.execute("UPDATE collector_key_retirements SET recorded_at = ? WHERE seq = 1", (recorded[:-1] + "+00:00",))
+columns = ["recorded_at", "public_key", "generation", "successor_public_key", "final_signature_seq", "reason", "key_fingerprint", "signature"]
+def encode(value):
+    if value is None: return vs.c_null()
+    if isinstance(value, int): return vs.c_int(value)
+    if isinstance(value, str): return vs.c_text(value)
+    return vs.c_blob(bytes(value))
+previous = vs.genesis("collector_key_retirements")
+for row in db.execute(f"SELECT seq, {', '.join(columns)} FROM collector_key_retirements ORDER BY seq").fetchall():
+    digest = hashlib.sha256(previous + vs.c_int(row[0]) + b"".join(encode(v) for v in row[1:])).digest()
+    db.execute("UPDATE collector_key_retirements SET prev_hash = ?, row_hash = ? WHERE seq = ?", (previous, digest, row[0]))
+    previous = digest
+db.execute(vs.trigger_sql("collector_key_retirements", "UPDATE"))
+db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+check "collector key retirement with a non-canonical recorded_at, chain recomputed" "$OUT/collector-time.db" \
+  --expect-head "$OUT/collector-head.json"
 expect_kind badCollectorKeyRetirement
 
 # Issue 27, item 1: the FHE key rotated through heatctl (the stored ciphertexts re-encrypted in the

@@ -493,7 +493,9 @@ class Verifier:
                 self.violation("retiredSigningKey", VERSIONS, seq, f"{label}: {retired}")
                 continue
             change = "account closed" if status == "closed" else "client moved"
-            self.retention.append(f"directory: {change} from {week} ({version}, slot {slot}), signed version {seq} of {recorded}")
+            # Erasure drops the directory row, not the slot's versions: flag what remains (issue 27).
+            erased = "; names an erased slot: its weeks and managers remain" if slot in self.erased_slots else ""
+            self.retention.append(f"directory: {change} from {week} ({version}, slot {slot}), signed version {seq} of {recorded}{erased}")
 
     def check_erased_slots(self):
         """A client_directory row holding an erased slot: an erased client re-inserted, or the slot reused."""
@@ -869,6 +871,12 @@ class Verifier:
                 if not isinstance(generation, int) or not isinstance(final, int) or recorded is None or reason is None \
                         or signature is None:
                     raise ValueError
+                # The time as CollectorKeyRetirement writes it (canonical `…Z`, a real UTC time) and
+                # a UTF-8 reason, as the Swift verifier parses them: anything else cannot be parsed.
+                bytes(reason).decode()
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", bytes(recorded).decode()):
+                    raise ValueError
+                datetime.datetime.strptime(bytes(recorded).decode(), "%Y-%m-%dT%H:%M:%SZ")
                 message = b"customerheat.collector-key-retirement/1" + c_text(bytes(recorded)) + c_blob(public) + c_int(generation)
                 message += c_blob(successor) + c_int(final) + c_text(bytes(reason)) + c_text(fingerprint.encode())
             except (ValueError, TypeError, UnicodeDecodeError):

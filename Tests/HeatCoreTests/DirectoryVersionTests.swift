@@ -194,20 +194,28 @@ import Testing
         return (store, folder, keys, signed, version)
     }
 
-    /// Review s34 HIGH 1, failing closed: score releases by manager or group still read each
-    /// client's first directory row, so on a store whose directory has versions they are refused
-    /// (exit 65) before anything is decrypted; a store without versions is not refused.
-    @Test func scoreReleasesByManagerOrGroupAreRefusedOnAVersionedDirectory() throws {
+    /// Issue 27 (s35): score releases place clients in the directory versions at the scores'
+    /// reference week; a store without versions keeps the directory rows (`nil`), and scores that
+    /// carry no reference week (tree scores from before the header recorded it) are refused on a
+    /// versioned store (exit 65) rather than guess.
+    @Test func scoreAssignmentsFollowTheVersionsAndNeedAReferenceWeek() throws {
         let (plain, plainFolder) = try StoreTestSupport.makeStore()
         defer { try? FileManager.default.removeItem(at: plainFolder) }
-        try DirectoryTimeline.refuseVersionedScoreRelease(in: plain, source: "the scores")
-        let (moved, folder, _, _, _) = try Self.movedStore()
+        #expect(try DirectoryTimeline.scoreAssignments(in: plain, key: nil, asOfWeek: nil, source: "the scores") == nil)
+        let (moved, folder, keys, _, version) = try Self.movedStore()
         defer { try? FileManager.default.removeItem(at: folder) }
+        let key = keys.signingKey.verificationKey
         let refused = #expect(throws: ScoringError.self) {
-            try DirectoryTimeline.refuseVersionedScoreRelease(in: moved, source: "the scores")
+            _ = try DirectoryTimeline.scoreAssignments(in: moved, key: key, asOfWeek: nil, source: "the tree scores")
         }
-        #expect(refused == .versionedDirectory(source: "the scores") && refused?.category.exitCode == 65)
-        #expect(refused?.description.contains("CLIENT-RAW") == false)
+        #expect(refused == .versionedDirectory(source: "the tree scores") && refused?.category.exitCode == 65)
+        #expect(refused?.description.contains("field asOfWeek") == true && refused?.description.contains("CLIENT-RAW") == false)
+        let pseudonymizer = Pseudonymizer(key: keys.pseudonymisationKey)
+        let managerB = pseudonymizer.pseudonym(for: "MGR-B", kind: .manager)
+        let before = try #require(try DirectoryTimeline.scoreAssignments(in: moved, key: key, asOfWeek: "2026-W10", source: "s"))
+        let after = try #require(try DirectoryTimeline.scoreAssignments(in: moved, key: key, asOfWeek: "2026-W11", source: "s"))
+        #expect(before[version.slot]?.manager != managerB && after[version.slot]?.manager == managerB)
+        #expect(after[version.slot]?.managerRef == managerB.displayRef && after[version.slot]?.active == true)
     }
 
     @Test func aForgedOrAlteredDirectoryVersionFailsAuditVerify() throws {

@@ -126,7 +126,7 @@ public enum StoreVerifier {
         }
         // Directory versions (issue 27, v7-directory): each signed by a trusted key.
         if walkable.contains(.directoryVersions) {
-            let (summaries, found) = try DirectoryVersion.verify(in: db, trusted: trusted)
+            let (summaries, found) = try DirectoryVersion.verify(in: db, trusted: trusted, erasedSlots: Set(erasedSlots))
             erasures += summaries
             violations += found
         }

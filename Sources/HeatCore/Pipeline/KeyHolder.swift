@@ -192,25 +192,28 @@ public struct KeyHolder: Sendable {
                 source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
         try requireGeneration(of: run.header)
-        // Issue 27: a manager's slots come from the directory versions, so every version must be
-        // signed under the key holder's key (exit 1 otherwise) and be the one the run was
-        // computed under (exit 65) before anything is decrypted.
-        if manager != nil {
-            let current = try DirectoryVersion.verifiedVersion(in: store, key: trustedKey)
+        // Issue 27: on a store whose directory has versions, every version must be signed under
+        // the key holder's key (exit 1 otherwise) and be the one the run was computed under (exit
+        // 65), and a manager's clients are those assigned to it (and open) at the run's reference
+        // week, which must parse (exit 65): all in one read, so the mask is chosen from the
+        // versions verified (review s35 HIGH 2, MEDIUM 3).
+        let clients = try store.read { db -> [(client: Pseudonym, slot: Int64, manager: Pseudonym?)] in
+            let directory = try Self.directory(in: db)
+            guard try DirectoryTimeline.version(in: db) != nil else {
+                return directory.filter { manager == nil || $0.manager == manager }
+            }
+            let current = try DirectoryVersion.verifiedVersion(in: db, key: trustedKey)
             guard run.header.directoryVersion == current else {
                 throw PipelineError.directoryVersionMismatch(source: "the run", computed: run.header.directoryVersion, current: current)
             }
-        }
-        var clients = try Self.directory(in: store).filter { manager == nil || $0.manager == manager }
-        // Issue 27: with directory versions, a manager's clients are those assigned to it (and
-        // open) in the run's reference week, not the directory row's.
-        if let manager, let week = try? ISOWeek(parsing: run.header.asOfWeek) {
-            let timeline = try DirectoryTimeline.current(in: store)
-            if timeline.isVersioned {
-                clients = try Self.directory(in: store).filter { client in
-                    guard let assignment = timeline.assignment(slot: client.slot, week: week) else { return false }
-                    return assignment.active && assignment.manager == manager
-                }
+            guard let manager else { return directory }
+            guard let week = try? ISOWeek(parsing: run.header.asOfWeek) else {
+                throw PipelineError.malformed(source: "the run", reason: "field asOfWeek: \"\(run.header.asOfWeek)\" is not an ISO week, so the manager's clients cannot be placed in the directory versions")
+            }
+            let timeline = try DirectoryTimeline.read(in: db)
+            return directory.filter { client in
+                guard let assignment = timeline.assignment(slot: client.slot, week: week) else { return false }
+                return assignment.active && assignment.manager == manager
             }
         }
         let n = context.degree

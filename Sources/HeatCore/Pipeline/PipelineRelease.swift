@@ -38,7 +38,21 @@ public enum PipelineRelease {
         mode: ResultsDocument.Mode, role: String, policyName: String = "pipeline-default", minGroupSize: Int = 5,
         includeGroups: Bool = true, includeClients: Bool, auditRun: String? = nil, generatedAt: UTCTimestamp
     ) throws -> ResultsDocument {
-        let entries = try ClientDirectory.entries(in: store).filter { scores[$0.pseudonym] != nil }
+        var entries = try ClientDirectory.entries(in: store).filter { scores[$0.pseudonym] != nil }
+        // Issue 27 (review s35 HIGH 1): with directory versions, a client's manager and branch are
+        // those in force at the reference week, and an account closed by then is left out, as in
+        // `StoreRelease.input`.
+        let timeline = try DirectoryTimeline.current(in: store)
+        if timeline.isVersioned {
+            entries = entries.compactMap { entry in
+                guard let assignment = timeline.assignment(slot: entry.slot, week: asOf.isoWeek) else { return entry }
+                guard assignment.active else { return nil }
+                var moved = entry
+                moved.manager = assignment.manager.map(timeline.ref)
+                moved.branch = assignment.branch.map(timeline.ref)
+                return moved
+            }
+        }
         let released = entries.compactMap { scores[$0.pseudonym] }
         let builder = ResultsBuilder(
             configuration: configuration, pseudonymizer: Pseudonymizer(key: .insecureDerived(from: "unused")),

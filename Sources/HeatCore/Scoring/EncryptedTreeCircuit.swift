@@ -580,15 +580,23 @@ extension KeyHolder {
     ///   - manager: release only this manager's clients, or `nil` for all.
     /// - Returns: one score per encoded client, by slot.
     /// - Throws: ``TreeScoringError/staleDirectory(source:encodedOn:now:)``,
-    ///   ``TreeScoringError/coverageMismatch(source:reason:)``, ``PipelineError``, ``StoreError``.
+    ///   ``TreeScoringError/coverageMismatch(source:reason:)``; with `manager` on a store whose
+    ///   directory has versions (issue 27: a manager's clients are those assigned to it and open
+    ///   at the reference week), ``DirectoryError/unverifiedVersions(violations:)`` (exit 1) and
+    ///   ``ScoringError/versionedDirectory(source:)`` (exit 65, no reference week in the scores);
+    ///   ``PipelineError``, ``StoreError``.
     public func decrypt(treeScores run: EncryptedTreeScoreRun, store: HeatStore, manager: Pseudonym? = nil) throws -> [DecryptedScore] {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
-        if manager != nil { try DirectoryTimeline.refuseVersionedScoreRelease(in: store, source: "the tree scores") }
         // One read of the directory: the coverage is checked against the rows decrypted.
         let (directory, encoded) = try run.checkCoverage(of: store, source: "the tree scores")
-        let clients = directory.filter { encoded.contains($0.slot) && (manager == nil || $0.manager == manager) }
+        // Issue 27: a manager's clients are those assigned to it (and open) at the reference week.
+        let assignments = manager == nil ? nil : try DirectoryTimeline.scoreAssignments(
+            in: store, key: trustedKey, asOfWeek: run.header.asOfWeek, source: "the tree scores")
+        let clients = directory.filter {
+            encoded.contains($0.slot) && DirectoryTimeline.isClient(slot: $0.slot, rowManager: $0.manager, of: manager, at: assignments)
+        }
         // The checked record maps each encoded slot to its position (dense or directory layout).
         let position = try run.coverageRecord(source: "the tree scores").positionMap(source: "the tree scores")
         var positions: [Int64: Int64] = [:]

@@ -170,21 +170,31 @@ extension KeyHolder {
         if epsilon == nil && permissions.budget?.required == true && !wantedKinds.isEmpty {
             throw PolicyRefusal(rule: "\(rule).dp.required", reason: "every release to the role \"\(role)\" must be noisy: pass --epsilon E")
         }
-        // Issue 27: groups and a manager's own clients come from the first directory rows, which
-        // directory versions supersede; refused (exit 65) until score releases follow them.
-        if !wantedKinds.isEmpty || permissions.clients == .own {
-            try DirectoryTimeline.refuseVersionedScoreRelease(in: store, source: "the score release")
-        }
+        // Issue 27: clients are selected and grouped by the directory versions at the scores'
+        // reference week, as heat releases are: a moved client goes to the manager (and branch)
+        // holding it that week, a closed account has no row and is in no group. Every version is
+        // verified first (exit 1), and the directory version is re-checked inside the write.
         let entries = try ClientDirectory.entries(in: store)
+        let (assignments, directoryVersion) = try store.read { db in
+            (try DirectoryTimeline.scoreAssignments(in: db, key: trustedKey, asOfWeek: run.asOfWeek, source: "the score release"),
+             try DirectoryTimeline.version(in: db))
+        }
         let byPseudonym = Dictionary(entries.map { ($0.pseudonym, $0) }, uniquingKeysWith: { first, _ in first })
+        /// Whether the client in `slot` is an open account at the reference week.
+        func isOpen(_ slot: Int64) -> Bool { assignments.map { $0[slot]?.active == true } ?? true }
 
         // Decrypt first (reads the store), then decide and record in one write transaction.
         var members: [GroupSummary.Kind: [String: [(id: String, band: String)]]] = [:]
         if !wantedKinds.isEmpty {
             for score in try run.decrypt(nil) {
-                guard let entry = byPseudonym[score.pseudonym.hex] else { continue }
+                guard let entry = byPseudonym[score.pseudonym.hex], isOpen(score.slot) else { continue }
                 let band = ScoreRelease.band(of: run.probability(score.score), cuts: bandCuts)
-                let refs: [GroupSummary.Kind: String?] = [.manager: entry.manager, .branch: entry.branch, .segment: entry.segment, .region: entry.region]
+                let assignment = assignments?[score.slot]
+                let refs: [GroupSummary.Kind: String?] = [
+                    .manager: assignments == nil ? entry.manager : assignment?.managerRef,
+                    .branch: assignments == nil ? entry.branch : assignment?.branchRef,
+                    .segment: entry.segment, .region: entry.region,
+                ]
                 for kind in wantedKinds {
                     guard let ref = refs[kind] ?? nil else { continue }
                     members[kind, default: [:]][ref, default: []].append((id: score.pseudonym.hex, band: band))
@@ -194,7 +204,7 @@ extension KeyHolder {
         var clientRows: [ScoreRelease.ClientScore]?
         var clientGroup: ReleasedGroup?
         if permissions.clients == .all || (permissions.clients == .own && manager != nil) {
-            let scores = try run.decrypt(permissions.clients == .own ? manager : nil)
+            let scores = try run.decrypt(permissions.clients == .own ? manager : nil).filter { isOpen($0.slot) }
             clientRows = scores.map { score in
                 let probability = run.probability(score.score)
                 return ScoreRelease.ClientScore(
@@ -211,6 +221,10 @@ extension KeyHolder {
             // write: a client ingested since the decryption would otherwise be left out of (or
             // misattributed in) the groups recorded in the ledger.
             try run.recheck(db)
+            let current = try DirectoryTimeline.version(in: db)
+            guard current == directoryVersion else {
+                throw PipelineError.directoryVersionMismatch(source: "the score release", computed: directoryVersion, current: current)
+            }
             let history = try ReleaseLedger.history(role: role, in: db)
             let spent = try ReleaseLedger.spent(role: role, month: month, in: db)
             if let epsilon {

@@ -115,7 +115,9 @@ extension KeyHolder {
     /// Decrypts the scores (and nothing else) of the store's clients.
     ///
     /// With `manager`, each batch's score ciphertext is first multiplied by a mask keeping only
-    /// that manager's clients' slots, so no other client's score is decrypted.
+    /// that manager's clients' slots, so no other client's score is decrypted. When the store's
+    /// directory has versions (issue 27), a manager's clients are those assigned to it and open at
+    /// the scores' reference week, and every version must verify under the key holder's key first.
     ///
     /// - Parameters:
     ///   - run: the evaluator's scores for this key holder's parameters.
@@ -124,18 +126,28 @@ extension KeyHolder {
     /// - Returns: one score per client, by slot (clients of batches without ciphertexts get the bias).
     /// - Throws: ``ScoringError/staleDirectory(source:reason:)`` (exit 65) when the run carries no
     ///   directory snapshot or clients were ingested or removed after `evaluate --model` (their
-    ///   slots would decrypt to the bias); ``PipelineError``, ``StoreError``.
+    ///   slots would decrypt to the bias); ``DirectoryError/unverifiedVersions(violations:)``
+    ///   (exit 1) for a forged or unsigned directory version; ``PipelineError``, ``StoreError``.
     public func decrypt(scores run: EncryptedScoreRun, store: HeatStore, manager: Pseudonym? = nil) throws -> [DecryptedScore] {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
-        if manager != nil { try DirectoryTimeline.refuseVersionedScoreRelease(in: store, source: "the scores") }
-        // The directory and its snapshot come from one read, so the rows decrypted are the rows checked.
-        let (directory, snapshot) = try Self.directoryAndSnapshot(in: store)
+        // The directory, its snapshot and (issue 27) its versions come from one read, so the rows
+        // decrypted are the rows checked; a manager's clients are those assigned to it (and open)
+        // at the scores' reference week, after every version verified under the key holder's key.
+        let (directory, snapshot, assignments) = try store.read { db in
+            let entries = try Self.directory(in: db)
+            let assignments = manager == nil ? nil : try DirectoryTimeline.scoreAssignments(
+                in: db, key: trustedKey, asOfWeek: run.header.asOfWeek, source: "the scores")
+            return (entries, DirectorySnapshot(entries: entries.map { (client: $0.client, slot: $0.slot) }), assignments)
+        }
         try run.checkDirectory(current: snapshot, source: "the scores")
         let bias = run.header.model.bias
+        let clients = directory.filter {
+            DirectoryTimeline.isClient(slot: $0.slot, rowManager: $0.manager, of: manager, at: assignments)
+        }
         return try decryptScores(
-            run.scores, clients: directory.filter { manager == nil || $0.manager == manager }.map { ($0.client, $0.slot) },
+            run.scores, clients: clients.map { ($0.client, $0.slot) },
             masked: manager != nil
         ) { _, members in members.map { DecryptedScore(pseudonym: $0.client, slot: $0.slot, score: bias) } }
     }

@@ -29,10 +29,10 @@ public enum ScoringError: ClassifiedError, Equatable {
     /// Encrypted features or scores were computed on another client directory than the store's
     /// now (clients ingested or removed since `heatctl evaluate --model`), or carry none.
     case staleDirectory(source: String, reason: String)
-    /// A score release that selects or groups clients by manager, branch, segment or region on a
-    /// store whose client directory has versions (moves or closures, issue 27): score releases do
-    /// not follow the versions yet, so they are refused rather than attribute a moved client to
-    /// its old manager (exit 65).
+    /// A score release that selects or groups clients by manager or branch on a store whose client
+    /// directory has versions (moves or closures, issue 27), from scores that carry no reference
+    /// week (tree scores encoded before the header recorded it): their clients cannot be placed
+    /// in the versions, so the release is refused rather than guess (exit 65).
     case versionedDirectory(source: String)
 
     public var category: ErrorCategory {
@@ -64,7 +64,7 @@ public enum ScoringError: ClassifiedError, Equatable {
         case .staleDirectory(let source, let reason):
             "\(source): refusing stale encrypted results: \(reason)"
         case .versionedDirectory(let source):
-            "\(source): the store's client directory has versions (a client moved or an account closed), which score releases by manager or group do not follow yet"
+            "\(source): field asOfWeek: the scores carry no reference week, and the store's client directory has versions (a client moved or an account closed), so their clients cannot be given to the manager or group that held them that week"
         }
     }
 
@@ -81,7 +81,7 @@ public enum ScoringError: ClassifiedError, Equatable {
         case .staleDirectory:
             "re-run `heatctl evaluate --store DB --keys keys/evaluator --model FILE --out run.heat --scores-out scores.heat` on the current store, then release again"
         case .versionedDirectory:
-            "release the scores to a role that sees all clients and no groups, or use `heatctl release` (heat results and aggregates follow the directory versions); Docs/Operations.md section 6"
+            "re-encode with `heatctl trees encode` and re-run `heatctl evaluate --model` (new scores record their reference week), then release again; Docs/Operations.md section 6"
         }
     }
 }

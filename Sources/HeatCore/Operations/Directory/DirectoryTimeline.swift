@@ -232,18 +232,3 @@ public struct DirectoryTimeline: Sendable {
         return Split(periods: periods, constantEntries: entries, versioned: versioned)
     }
 }
-
-extension DirectoryTimeline {
-    /// Refuses a score release that selects or groups clients by manager, branch, segment or
-    /// region when the store's directory has versions (issue 27): score releases still read each
-    /// client's first directory row, so after a move they would give the client's score to the
-    /// old manager. Fails closed until they follow the versions.
-    ///
-    /// - Parameters:
-    ///   - store: the store.
-    ///   - source: what is being released, for the message.
-    /// - Throws: ``ScoringError/versionedDirectory(source:)`` (exit 65), ``StoreError``.
-    static func refuseVersionedScoreRelease(in store: HeatStore, source: String) throws {
-        if try current(in: store).isVersioned { throw ScoringError.versionedDirectory(source: source) }
-    }
-}

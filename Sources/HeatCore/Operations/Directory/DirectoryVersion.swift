@@ -156,9 +156,13 @@ public struct DirectoryVersion: Sendable, Hashable, Codable, KeyHolderSignedReco
     /// - Parameters:
     ///   - db: a connection.
     ///   - trusted: the pinned key and the keys it rotated to.
+    ///   - erasedSlots: the slots of valid erasures: a version naming one is summarised with a flag
+    ///     (erasure drops the directory row, not the slot's append-only versions; issue 27).
     /// - Returns: one summary line per valid version, and the violations.
     /// - Throws: a database error.
-    static func verify(in db: Database, trusted: TrustedSigningKeys) throws -> (summaries: [String], violations: [Violation]) {
+    static func verify(
+        in db: Database, trusted: TrustedSigningKeys, erasedSlots: Set<Int64> = []
+    ) throws -> (summaries: [String], violations: [Violation]) {
         let name = ChainedTable.directoryVersions.name
         var summaries: [String] = []
         var violations: [Violation] = []
@@ -184,7 +188,8 @@ public struct DirectoryVersion: Sendable, Hashable, Codable, KeyHolderSignedReco
                 continue
             }
             let change = version.status == .closed ? "account closed" : "client moved"
-            summaries.append("directory: \(change) from \(version.fromWeek) (\(version.versionID), slot \(version.slot)), signed version \(seq) of \(version.recordedAt.iso8601)")
+            let erased = erasedSlots.contains(version.slot) ? "; names an erased slot: its weeks and managers remain" : ""
+            summaries.append("directory: \(change) from \(version.fromWeek) (\(version.versionID), slot \(version.slot)), signed version \(seq) of \(version.recordedAt.iso8601)\(erased)")
         }
         return (summaries, violations)
     }

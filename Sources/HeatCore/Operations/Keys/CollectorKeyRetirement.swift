@@ -131,8 +131,11 @@ public struct CollectorKeyRetirement: Sendable, Hashable, Codable, KeyHolderSign
             FROM collector_key_retirements ORDER BY seq
             """).map { row -> (seq: Int64, record: CollectorKeyRetirement?) in
             let seq = row.lenientInteger(at: 0) ?? 0
-            func text(_ column: Int) -> String? { row.lenientBlob(at: column).map { String(decoding: $0, as: UTF8.self) } }
-            guard let recorded = text(1).flatMap({ try? UTCTimestamp(iso8601: $0) }), let key = row.lenientBlob(at: 2),
+            // Strict UTF-8, and the timestamp as written (canonical `…Z`): both verifiers check the
+            // signature over the same text (review s34 MEDIUM 8; Scripts/verify-store.py).
+            func text(_ column: Int) -> String? { row.lenientBlob(at: column).flatMap { String(bytes: $0, encoding: .utf8) } }
+            guard let recorded = text(1).flatMap({ raw in (try? UTCTimestamp(iso8601: raw)).flatMap { $0.iso8601 == raw ? $0 : nil } }),
+                  let key = row.lenientBlob(at: 2),
                   let generation = row.lenientInteger(at: 3), let successor = row.lenientBlob(at: 4),
                   let final = row.lenientInteger(at: 5), let reason = text(6), let fingerprint = text(7),
                   let signature = row.lenientBlob(at: 8) else { return (seq, nil) }

@@ -29,6 +29,22 @@ public enum CollectorKeyRotation {
     public static let rotateAction = "keys.rotate-collector"
     /// The audit action of a revocation.
     public static let revokeAction = "keys.revoke-collector"
+    /// The audit action of a fresh collector key endorsed when none was active (after the last
+    /// one was revoked), by ``rotate(store:keyholder:retiring:to:anchor:reason:writingKeyTo:)``.
+    public static let endorseAction = "keys.endorse-collector"
+
+    /// What ``rotate(store:keyholder:retiring:to:anchor:reason:writingKeyTo:)`` did.
+    public struct Rotation: Sendable {
+        /// The retirement recorded; `nil` when no collector key was active (every one revoked), so
+        /// a fresh key was endorsed without retiring any.
+        public var retirement: CollectorKeyRetirement?
+        /// The new key's endorsement (with its generation).
+        public var endorsement: IngestionKeyEndorsement
+        /// The new key's generation.
+        public var generation: Int64
+        /// The key files written (`ingestion.key`, `ingestion.endorsement`), before the commit.
+        public var files: [String]
+    }
 
     /// One collector key of the store: its fingerprint, generation and whether it is retired.
     public struct KeyStatus: Sendable, Hashable {
@@ -59,6 +75,12 @@ public enum CollectorKeyRotation {
         var successors: [String: Int64] = [:]
         for (_, entry) in retired {
             if let next = entry.record.successorFingerprint { successors[next] = entry.record.generation + 1 }
+        }
+        // Keys endorsed when none was active carry the generation their audit entry records.
+        for text in try String.fetchAll(db, sql: "SELECT parameters FROM audit_log WHERE action = ?", arguments: [endorseAction]) {
+            guard let parameters = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)),
+                  let key = parameters["newKey"], let generation = parameters["generation"].flatMap(Int64.init) else { continue }
+            if successors[key] == nil { successors[key] = generation }
         }
         var seen = Set<String>()
         var result: [KeyStatus] = []
@@ -104,22 +126,81 @@ public enum CollectorKeyRotation {
     public static func rotate(
         store: HeatStore, keyholder: StoreSigningKey, retiring id: String?, to new: IngestionKey, anchor: HeadAnchor, reason: String
     ) throws -> (retirement: CollectorKeyRetirement, endorsement: IngestionKeyEndorsement) {
-        try store.writeDurably { db in
-            let (old, retirement) = try retire(id, successor: new, in: db, store: store, keyholder: keyholder, anchor: anchor, reason: reason)
-            var endorsement: IngestionKeyEndorsement
-            do {
-                endorsement = try IngestionKeyEndorsement(endorsing: new, with: keyholder)
-            } catch {
-                throw AuditError.signingFailed(reason: String(describing: error))
+        let rotation = try rotated(store: store, keyholder: keyholder, retiring: id, to: new, anchor: anchor, reason: reason, out: nil,
+                                   allowFresh: false)
+        guard let retirement = rotation.retirement else { throw CollectorKeyError.activeKeys(path: store.path, count: 0) }
+        return (retirement, rotation.endorsement)
+    }
+
+    /// Retires a collector key, endorses its successor (generation + 1) and writes the
+    /// successor's key files into `out/collector/` **before** the commit (review s34 MEDIUM 3):
+    /// they never replace a file, and they are removed when anything fails before or at the
+    /// commit, so the old key is never retired with the new one lost. A crash between writing and
+    /// committing leaves files the store never recorded: delete them (`heatctl audit log` has no
+    /// `keys.rotate-collector` entry for that key) and rotate again.
+    ///
+    /// When no collector key is active (the last one was revoked) and `id` is `nil`, a fresh key
+    /// is endorsed without retiring any, one generation above the highest (audited
+    /// `keys.endorse-collector`): revoking the last key is no dead end (review s34 MEDIUM 4).
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - keyholder: the key holder's current store signing key.
+    ///   - id: the key to retire (fingerprint prefix), or `nil` for the store's one active key.
+    ///   - new: the successor (a fresh key).
+    ///   - anchor: the previous head file.
+    ///   - reason: `rotation`, or `revocation: <why>` when the old key is compromised.
+    ///   - out: the folder for the new generation's keys (`out/collector/…`).
+    /// - Returns: the retirement (if any), the endorsement, the generation and the files written.
+    /// - Throws: ``CollectorKeyError``, ``KeyError/alreadyExists(path:)`` (exit 64) for an existing
+    ///   key file, ``KeyLifecycleError/noSignedHead(path:)``, ``StoreError``.
+    public static func rotate(
+        store: HeatStore, keyholder: StoreSigningKey, retiring id: String?, to new: IngestionKey, anchor: HeadAnchor, reason: String,
+        writingKeyTo out: String
+    ) throws -> Rotation {
+        try rotated(store: store, keyholder: keyholder, retiring: id, to: new, anchor: anchor, reason: reason, out: out, allowFresh: true)
+    }
+
+    private static func rotated(
+        store: HeatStore, keyholder: StoreSigningKey, retiring id: String?, to new: IngestionKey, anchor: HeadAnchor, reason: String,
+        out: String?, allowFresh: Bool
+    ) throws -> Rotation {
+        var written: [String] = []
+        do {
+            return try store.writeDurably { db in
+                try checkStore(in: db, store: store, keyholder: keyholder, anchor: anchor)
+                let statuses = try keys(in: db)
+                var retirement: CollectorKeyRetirement?
+                var generation: Int64
+                var parameters: [String: String]
+                if allowFresh, id == nil, !statuses.contains(where: { $0.retiredBy == nil }) {
+                    generation = (statuses.map(\.generation).max() ?? 0) + 1
+                    parameters = ["newKey": new.fingerprint.hex, "generation": String(generation), "reason": reason]
+                } else {
+                    let (old, record) = try retire(id, successor: new, among: statuses, in: db, store: store, keyholder: keyholder, reason: reason)
+                    retirement = record
+                    generation = record.generation + 1
+                    parameters = ["oldKey": old.fingerprint, "newKey": new.fingerprint.hex, "generation": String(generation),
+                                  "finalSignatureSeq": String(record.finalSignatureSeq), "reason": reason]
+                }
+                var endorsement: IngestionKeyEndorsement
+                do {
+                    endorsement = try IngestionKeyEndorsement(endorsing: new, with: keyholder)
+                } catch {
+                    throw AuditError.signingFailed(reason: String(describing: error))
+                }
+                endorsement.generation = generation
+                try KeyRegistry.bind(new, endorsement: endorsement, in: db, path: store.path)
+                if let out { written = try writeKey(new, endorsement: endorsement, at: out) }
+                try AuditLog.append(AuditEntry(
+                    role: KeyRole.keyholder.rawValue, action: retirement == nil ? endorseAction : rotateAction, parameters: parameters), in: db)
+                FaultPoint.rotateBeforeCommit.reach()
+                return Rotation(retirement: retirement, endorsement: endorsement, generation: generation, files: written)
             }
-            endorsement.generation = retirement.generation + 1
-            try KeyRegistry.bind(new, endorsement: endorsement, in: db, path: store.path)
-            try AuditLog.append(AuditEntry(
-                role: KeyRole.keyholder.rawValue, action: rotateAction,
-                parameters: ["oldKey": old.fingerprint, "newKey": new.fingerprint.hex, "generation": String(retirement.generation + 1),
-                             "finalSignatureSeq": String(retirement.finalSignatureSeq), "reason": reason]), in: db)
-            FaultPoint.rotateBeforeCommit.reach()
-            return (retirement, endorsement)
+        } catch {
+            // Nothing was committed: the files of a key the store never endorsed are removed.
+            for path in written { try? FileManager.default.removeItem(atPath: path) }
+            throw error
         }
     }
 
@@ -138,7 +219,9 @@ public enum CollectorKeyRotation {
     ) throws -> CollectorKeyRetirement {
         let text = reason.hasPrefix("revocation") ? reason : "revocation: \(reason)"
         return try store.writeDurably { db in
-            let (old, retirement) = try retire(id, successor: nil, in: db, store: store, keyholder: keyholder, anchor: anchor, reason: text)
+            try checkStore(in: db, store: store, keyholder: keyholder, anchor: anchor)
+            let (old, retirement) = try retire(id, successor: nil, among: try keys(in: db), in: db, store: store, keyholder: keyholder,
+                                               reason: text)
             try AuditLog.append(AuditEntry(
                 role: KeyRole.keyholder.rawValue, action: revokeAction,
                 parameters: ["key": old.fingerprint, "generation": String(old.generation),
@@ -148,11 +231,9 @@ public enum CollectorKeyRotation {
         }
     }
 
-    /// The shared steps: bind the signing key, verify the store, find the key, append the signed retirement.
-    private static func retire(
-        _ id: String?, successor: IngestionKey?, in db: Database, store: HeatStore, keyholder: StoreSigningKey, anchor: HeadAnchor,
-        reason: String
-    ) throws -> (old: KeyStatus, retirement: CollectorKeyRetirement) {
+    /// The shared checks: bind the signing key, verify the store with no unsigned rows, the schema
+    /// and a signed head.
+    private static func checkStore(in db: Database, store: HeatStore, keyholder: StoreSigningKey, anchor: HeadAnchor) throws {
         try KeyRegistry.bind(keyholder, in: db, path: store.path)
         let report = try StoreVerifier.verify(in: db, pinnedKey: keyholder.verificationKey, anchor: anchor, allowUnsignedTail: false)
         guard report.intact else { throw CollectorKeyError.refused(violations: report.violations.map(\.message)) }
@@ -160,7 +241,14 @@ public enum CollectorKeyRotation {
         guard let heads = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM signed_heads"), heads >= 1 else {
             throw KeyLifecycleError.noSignedHead(path: store.path)
         }
-        let old = try resolve(id, among: try keys(in: db), path: store.path)
+    }
+
+    /// The shared steps after ``checkStore(in:store:keyholder:anchor:)``: find the key, append the signed retirement.
+    private static func retire(
+        _ id: String?, successor: IngestionKey?, among statuses: [KeyStatus], in db: Database, store: HeatStore, keyholder: StoreSigningKey,
+        reason: String
+    ) throws -> (old: KeyStatus, retirement: CollectorKeyRetirement) {
+        let old = try resolve(id, among: statuses, path: store.path)
         if let successor, successor.fingerprint.hex == old.fingerprint { throw KeyLifecycleError.sameKey(fingerprint: old.fingerprint) }
         let final = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM ingestion_signatures") ?? 0
         guard let publicKey = try Row.fetchOne(db, sql: "SELECT public_key FROM collector_keys WHERE fingerprint = ? ORDER BY seq LIMIT 1",
@@ -222,6 +310,8 @@ public enum CollectorKeyRotation {
             do {
                 try envelope.create(at: url)
             } catch {
+                // Never half a key: the file written before this one is removed (never one that existed).
+                for path in files { try? FileManager.default.removeItem(atPath: path) }
                 if case .alreadyExists = error { throw .alreadyExists(path: url.path) }
                 throw .envelope(error)
             }

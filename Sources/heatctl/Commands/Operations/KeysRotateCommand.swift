@@ -26,7 +26,9 @@ struct KeysRotateCommand: HeatCommand {
             of at least 8 hex digits, when the store has several) signed by the key holder, \
             endorses the successor and signs the store. `ingest` then refuses the old key (exit \
             64), and its signatures after the retirement fail `audit verify`; its earlier runs \
-            keep verifying. Copy both files into the collector's folder.
+            keep verifying. The two files are written before the store commits and removed if \
+            it fails. When every collector key was revoked, it endorses a fresh key (generation \
+            + 1) without retiring any. Copy both files into the collector's folder.
 
             With --fhe it rotates the BFV (FHE) key to a new key generation by re-encryption in \
             the vault: writes a fresh BFV key pair of the same parameters with its generation id \
@@ -137,16 +139,19 @@ struct KeysRotateCommand: HeatCommand {
             if FileManager.default.fileExists(atPath: path) { throw KeyError.alreadyExists(path: path) }
         }
         let new = IngestionKey()
-        let (retirement, endorsement) = try CollectorKeyRotation.rotate(
-            store: change.store, keyholder: change.key, retiring: retire, to: new, anchor: .previous(change.previous), reason: reason)
-        // The store endorses the new key in the commit above; its files are written next (never
-        // replacing one; existing files were refused before the commit). If writing fails here the
-        // old key is already retired and the new one is lost: `audit sign`, then rotate again with
-        // `--retire <new id>` (Docs/Operations.md section 4a, "Known gaps").
-        let files = try CollectorKeyRotation.writeKey(new, endorsement: endorsement, at: out)
+        // The successor's files are written inside the transaction, before the commit, and
+        // removed if it fails (never replacing a file), so the old key is never retired with the
+        // new one lost. With no active collector key (the last one revoked) a fresh key is endorsed.
+        let rotation = try CollectorKeyRotation.rotate(
+            store: change.store, keyholder: change.key, retiring: retire, to: new, anchor: .previous(change.previous), reason: reason,
+            writingKeyTo: out)
         _ = try change.signHead(writingTo: headOut, fault: .rotateAfterCommit)
-        for file in files { Console.output("wrote \(file)") }
-        Console.output("collector key \(retirement.retiredFingerprint.prefix(16))… (generation \(retirement.generation)) retired after ingestion signature \(retirement.finalSignatureSeq); new collector key \(new.fingerprint.hex.prefix(16))… (generation \(retirement.generation + 1))")
+        for file in rotation.files { Console.output("wrote \(file)") }
+        if let retirement = rotation.retirement {
+            Console.output("collector key \(retirement.retiredFingerprint.prefix(16))… (generation \(retirement.generation)) retired after ingestion signature \(retirement.finalSignatureSeq); new collector key \(new.fingerprint.hex.prefix(16))… (generation \(rotation.generation))")
+        } else {
+            Console.output("no active collector key (every one revoked): endorsed a fresh collector key \(new.fingerprint.hex.prefix(16))… (generation \(rotation.generation))")
+        }
         Console.output("signed; wrote \(headOut)")
     }
 }
