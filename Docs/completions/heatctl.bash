@@ -543,7 +543,7 @@ _heatctl_keys_escrow_recover() {
 
 _heatctl_keys_rotate() {
     repeating_flags=()
-    non_repeating_flags=(--collector --quiet --verbose --version -h --help)
+    non_repeating_flags=(--collector --fhe --aggregates --quiet --verbose --version -h --help)
     repeating_options=()
     non_repeating_options=(--retire --store --keys --out --previous-head --head-out --reason --log-level)
     __heatctl_offer_flags_options 0

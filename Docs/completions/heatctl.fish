@@ -48,7 +48,7 @@ function __heatctl_parse_tokens -S
                     __heatctl_parse_subcommand -r 1 'custodian-key=+' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
                 end
             case 'rotate'
-                __heatctl_parse_subcommand 0 'collector' 'retire=' 'store=' 'keys=' 'out=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+                __heatctl_parse_subcommand 0 'collector' 'fhe' 'aggregates' 'retire=' 'store=' 'keys=' 'out=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             case 'revoke'
                 __heatctl_parse_subcommand 0 'collector=' 'store=' 'keys=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
@@ -402,7 +402,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'generate' -d 'Write one key folder per role.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'escrow' -d 'Escrow a secret key as k-of-n shares sealed for custodians, and recover it.'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'rotate' -d 'Rotate the store signing key (key transition) or, with --collector, the collector\'s ingestion key.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'rotate' -d 'Rotate the store signing key (key transition), the collector\'s ingestion key (--collector) or the BFV key (--fhe).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl keys" -eq 1' -fa 'revoke' -d 'Revoke a collector ingestion key with a signed retirement (issue 27).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" out' -l 'out' -d 'The folder to write the role folders into.' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys generate" store' -l 'store' -d 'A store to record the key fingerprints in.' -rF
@@ -446,6 +446,8 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys escrow recover" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" collector' -l 'collector' -d 'Rotate the collector\'s ingestion key instead of the store signing key.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" fhe' -l 'fhe' -d 'Rotate the BFV (FHE) key to a new generation, re-encrypting the stored ciphertexts in the vault.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" aggregates' -l 'aggregates' -d 'With --fhe: also write Galois keys for encrypted group aggregates into NEWDIR/evaluator.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" retire' -l 'retire' -d 'With --collector: the collector key to retire (fingerprint prefix, at least 8 hex digits); default: the only active one.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" keys' -l 'keys' -d 'The key holder\'s folder with the current signing key.' -rfa '(__heatctl_complete_directories)'
