@@ -48,9 +48,9 @@ struct SignalCancellationCLITests {
         return (process.terminationStatus, stderr, process.terminationReason)
     }
 
-    @Test func sigintCancelsAnIngestionAndSigtermAnEvaluationWithExit75() throws {
-        let folder = try StoreTestSupport.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+    /// A store in `folder` with keys and one ingested export, and a later export (two more weeks)
+    /// to ingest next: the set-up both signal tests interrupt.
+    static func storeWithOneIngestion(in folder: URL) throws -> (db: String, keys: String, later: String) {
         let db = folder.appending(path: "heat.db").path
         let keys = folder.appending(path: "keys").path
         let input = folder.appending(path: "interactions.csv").path
@@ -65,6 +65,14 @@ struct SignalCancellationCLITests {
         #expect(try run(["keys", "generate", "--out", keys, "--store", db]).status == 0)
         let first = try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--clients", clientsFile])
         #expect(first.status == 0, "\(first.stderr)")
+        return (db, keys, later)
+    }
+
+    @Test func sigintCancelsAnIngestionAndSigtermAnEvaluationWithExit75() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (db, keys, later) = try Self.storeWithOneIngestion(in: folder)
+        func run(_ arguments: [String]) throws -> BuiltHeatctl.Outcome { try BuiltHeatctl.run(arguments) }
         let head = folder.appending(path: "head.json").path
         let signed = try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head])
         #expect(signed.status == 0, "\(signed.stderr)")
@@ -99,19 +107,8 @@ struct SignalCancellationCLITests {
     @Test func aSecondSignalStopsAtOnceWithTheStoreUnchanged() throws {
         let folder = try StoreTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let db = folder.appending(path: "heat.db").path
-        let keys = folder.appending(path: "keys").path
-        let input = folder.appending(path: "interactions.csv").path
-        let later = folder.appending(path: "later.csv").path
-        let clientsFile = folder.appending(path: "clients.csv").path
+        let (db, keys, later) = try Self.storeWithOneIngestion(in: folder)
         func run(_ arguments: [String]) throws -> BuiltHeatctl.Outcome { try BuiltHeatctl.run(arguments) }
-        #expect(try run(["generate", "--clients", "30", "--managers", "2", "--branches", "2", "--weeks", "5", "--out", input,
-                         "--clients-out", clientsFile]).status == 0)
-        #expect(try run(["generate", "--clients", "30", "--managers", "2", "--branches", "2", "--weeks", "7", "--seed", "4",
-                         "--out", later]).status == 0)
-        #expect(try run(["init", "--store", db]).status == 0)
-        #expect(try run(["keys", "generate", "--out", keys, "--store", db]).status == 0)
-        #expect(try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--clients", clientsFile]).status == 0)
         let before = try FaultInjectionTests.snapshot(db)
         let started = Date()
         let ingest = try Self.runInterrupted(
