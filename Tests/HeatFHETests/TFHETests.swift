@@ -74,6 +74,29 @@ struct TFHETests {
             TfheNoiseModel.tUniformVariance(bound: 14, modulusLog2: 32) / TfheNoiseModel.tUniformVariance(bound: 46) > 0.999)
     }
 
+    /// A key-switch width other than 32 or 64, a gadget wider than the key-switching modulus, or a
+    /// noise bound that would be negative on `2^32` is refused, naming the parameter.
+    @Test("parameter validation of the key-switch width, its gadget and its noise bound")
+    func keySwitchWidthValidation() throws {
+        let base = TfheParameters.insecureTest4BitKeySwitch32
+        func make(width: Int, noise: Int, baseLog: Int, levels: Int) throws -> TfheParameters {
+            try TfheParameters(
+                name: "ks-width-test", lweDimension: base.lweDimension, glweDimension: base.glweDimension,
+                polynomialSize: base.polynomialSize, lweNoiseLog2: noise, glweNoiseLog2: base.glweNoiseLog2,
+                pbsBaseLog: base.pbsBaseLog, pbsLevels: base.pbsLevels, ksBaseLog: baseLog, ksLevels: levels,
+                keySwitchModulusLog2: width, messageBits: base.messageBits, security: .insecureForTesting,
+                reference: "none (test)")
+        }
+        func message(_ body: () throws -> TfheParameters) -> String {
+            do { _ = try body(); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(try make(width: 32, noise: 32, baseLog: 4, levels: 7).keySwitchModulusLog2 == 32)
+        #expect(message { try make(width: 48, noise: 36, baseLog: 4, levels: 6) }.contains("keySwitchModulusLog2 48"))
+        #expect(message { try make(width: 32, noise: 31, baseLog: 4, levels: 6) }.contains("lweNoiseLog2 31"))
+        #expect(message { try make(width: 32, noise: 36, baseLog: 4, levels: 8) }.contains("1...31"))
+        #expect(try make(width: 64, noise: 0, baseLog: 4, levels: 15).keySwitchModulusLog2 == 64)
+    }
+
     /// Version 1 parameter blocks (64-bit key switch) keep their bytes and fingerprints, so files
     /// written before the 32-bit key switch still load; version 2 carries the key-switch width.
     @Test("canonical parameter bytes: version 1 for 64-bit key switches (unchanged), version 2 for KS32")

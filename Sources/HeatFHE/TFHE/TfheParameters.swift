@@ -107,9 +107,9 @@ public struct TfheParameters: Sendable, Hashable, Codable {
             throw .invalidParameters(
                 "TFHE key-switching gadget base log * levels must be in 1...\(keySwitchModulusLog2 - 1)")
         }
-        guard lweNoiseLog2 > 64 - keySwitchModulusLog2 else {
+        guard lweNoiseLog2 >= 64 - keySwitchModulusLog2 else {
             throw .invalidParameters(
-                "TFHE lweNoiseLog2 \(lweNoiseLog2) must exceed \(64 - keySwitchModulusLog2) with a \(keySwitchModulusLog2)-bit key switch (the noise bound on 2^\(keySwitchModulusLog2) is lweNoiseLog2 - \(64 - keySwitchModulusLog2))")
+                "TFHE lweNoiseLog2 \(lweNoiseLog2) must be at least \(64 - keySwitchModulusLog2) with a \(keySwitchModulusLog2)-bit key switch (the noise bound on 2^\(keySwitchModulusLog2) is lweNoiseLog2 - \(64 - keySwitchModulusLog2))")
         }
     }
 
