@@ -97,6 +97,20 @@ struct TFHETests {
         #expect(try make(width: 64, noise: 0, baseLog: 4, levels: 15).keySwitchModulusLog2 == 64)
     }
 
+    @Test("JSON: the sets round trip, and JSON without keySwitchModulusLog2 (before KS32) reads as 64")
+    func parametersJSON() throws {
+        for parameters in TfheParameters.presets {
+            let data = try JSONEncoder().encode(parameters)
+            #expect(try JSONDecoder().decode(TfheParameters.self, from: data) == parameters)
+        }
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(TfheParameters.default4BitKeySwitch64))
+                as? [String: Any])
+        #expect(object.removeValue(forKey: "keySwitchModulusLog2") as? Int == 64)
+        let old = try JSONDecoder().decode(TfheParameters.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old == .default4BitKeySwitch64)
+    }
+
     /// Version 1 parameter blocks (64-bit key switch) keep their bytes and fingerprints, so files
     /// written before the 32-bit key switch still load; version 2 carries the key-switch width.
     @Test("canonical parameter bytes: version 1 for 64-bit key switches (unchanged), version 2 for KS32")

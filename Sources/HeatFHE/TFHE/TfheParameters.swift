@@ -113,6 +113,35 @@ public struct TfheParameters: Sendable, Hashable, Codable {
         }
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case name, lweDimension, glweDimension, polynomialSize, lweNoiseLog2, glweNoiseLog2, pbsBaseLog, pbsLevels
+        case ksBaseLog, ksLevels, keySwitchModulusLog2, messageBits, security, reference
+    }
+
+    /// Decodes a set; JSON written before the 32-bit key switch has no `keySwitchModulusLog2` and
+    /// reads as 64 (the only width then).
+    ///
+    /// - Parameter decoder: the decoder.
+    /// - Throws: a `DecodingError` for a missing or mistyped field.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            unchecked: try container.decode(String.self, forKey: .name),
+            lweDimension: try container.decode(Int.self, forKey: .lweDimension),
+            glweDimension: try container.decode(Int.self, forKey: .glweDimension),
+            polynomialSize: try container.decode(Int.self, forKey: .polynomialSize),
+            lweNoiseLog2: try container.decode(Int.self, forKey: .lweNoiseLog2),
+            glweNoiseLog2: try container.decode(Int.self, forKey: .glweNoiseLog2),
+            pbsBaseLog: try container.decode(Int.self, forKey: .pbsBaseLog),
+            pbsLevels: try container.decode(Int.self, forKey: .pbsLevels),
+            ksBaseLog: try container.decode(Int.self, forKey: .ksBaseLog),
+            ksLevels: try container.decode(Int.self, forKey: .ksLevels),
+            keySwitchModulusLog2: try container.decodeIfPresent(Int.self, forKey: .keySwitchModulusLog2) ?? 64,
+            messageBits: try container.decode(Int.self, forKey: .messageBits),
+            security: try container.decode(SecurityLevel.self, forKey: .security),
+            reference: try container.decode(String.self, forKey: .reference))
+    }
+
     /// The memberwise initializer without validation (presets, validated by a test).
     private init(
         unchecked name: String, lweDimension: Int, glweDimension: Int, polynomialSize: Int, lweNoiseLog2: Int,
