@@ -12,12 +12,26 @@ private enum TfheFixtures {
         let key = TfheSecretKey(context: insecureContext, using: &random)
         return (key, TfheEvaluator(serverKey: TfheServerKey(secretKey: key, using: &random)))
     }()
+    /// The insecure set with the 32-bit key switch (`KS32`).
+    static let insecureNarrow: (TfheSecretKey, TfheEvaluator) = keys(.insecureTest4BitKeySwitch32)
+    /// Both insecure sets: the randomized trials run on the 64-bit and the 32-bit key switch.
+    static var insecureSets: [(TfheSecretKey, TfheEvaluator)] { [insecure, insecureNarrow] }
     static let defaultContext = try! TfheContext(parameters: .default4Bit)  // swiftlint:disable:this force_try
+    /// The default set (`tfhe-4bit-2m64-ks32`).
     static let secure: (TfheSecretKey, TfheEvaluator) = {
         var random = SecureRandom()
         let key = TfheSecretKey(context: defaultContext, using: &random)
         return (key, TfheEvaluator(serverKey: TfheServerKey(secretKey: key, using: &random)))
     }()
+    /// The previous default (`tfhe-4bit-2m64`, 64-bit key switch).
+    static let secureWide: (TfheSecretKey, TfheEvaluator) = keys(.default4BitKeySwitch64)
+
+    static func keys(_ parameters: TfheParameters) -> (TfheSecretKey, TfheEvaluator) {
+        let context = try! TfheContext(parameters: parameters)  // swiftlint:disable:this force_try
+        var random = SecureRandom()
+        let key = TfheSecretKey(context: context, using: &random)
+        return (key, TfheEvaluator(serverKey: TfheServerKey(secretKey: key, using: &random)))
+    }
 
     /// Long randomized trials run when `HEAT_TFHE_LONG=1`.
     static var long: Bool { ProcessInfo.processInfo.environment["HEAT_TFHE_LONG"] == "1" }
@@ -33,12 +47,86 @@ struct TFHETests {
     @Test("presets validate and the default set's model p_fail is at most 2^-40 per lookup")
     func presets() throws {
         for parameters in TfheParameters.presets { try parameters.validate() }
-        let model = TfheNoiseModel(parameters: .default4Bit)
-        #expect(model.log2FailureProbability <= -40)
-        #expect(try TfheParameters(preset: "tfhe-4bit-2m64") == .default4Bit)
+        for parameters in [TfheParameters.default4Bit, .default4BitKeySwitch64] {
+            #expect(TfheNoiseModel(parameters: parameters).log2FailureProbability <= -40, "\(parameters.name)")
+        }
+        #expect(try TfheParameters(preset: "tfhe-4bit-2m64-ks32") == .default4Bit)
+        #expect(TfheParameters.presetNames.first == "tfhe-4bit-2m64-ks32")
+        #expect(try TfheParameters(preset: "tfhe-4bit-2m64") == .default4BitKeySwitch64)
         #expect(throws: FHEError.self) { try TfheParameters(preset: "nope") }
         #expect(throws: FHEError.self) { try TfheParameters.insecureTest4Bit.check(policy: .production) }
+        #expect(throws: FHEError.self) { try TfheParameters.insecureTest4BitKeySwitch32.check(policy: .production) }
     }
+
+    /// The 32-bit key switch changes the noise model by two terms only: the key's noise is
+    /// TUniform(b - 32) on 2^32 (the same rate) and the input is rounded to 2^32.
+    @Test("the KS32 noise terms: same key-noise rate, an input-rounding term, p_fail still below 2^-64 on the default set")
+    func keySwitch32NoiseModel() {
+        let narrow = TfheNoiseModel(parameters: .default4Bit)
+        let wide = TfheNoiseModel(parameters: .default4BitKeySwitch64)
+        #expect(wide.keySwitchInputRoundingVariance == 0)
+        // (1 + kN/2) / (12 * 2^64) for kN = 2048.
+        #expect(abs(narrow.keySwitchInputRoundingVariance / (1025.0 / 12 / pow(2, 64)) - 1) < 1e-12)
+        let ratio = narrow.keySwitchVariance / wide.keySwitchVariance
+        #expect(ratio > 1 && ratio < 1 + 1e-6, "KS32 adds only the negligible rounding term: ratio \(ratio)")
+        #expect(narrow.log2FailureProbability <= -64)
+        #expect(
+            TfheNoiseModel.tUniformVariance(bound: 14, modulusLog2: 32) / TfheNoiseModel.tUniformVariance(bound: 46) > 0.999)
+    }
+
+    /// A key-switch width other than 32 or 64, a gadget wider than the key-switching modulus, or a
+    /// noise bound that would be negative on `2^32` is refused, naming the parameter.
+    @Test("parameter validation of the key-switch width, its gadget and its noise bound")
+    func keySwitchWidthValidation() throws {
+        let base = TfheParameters.insecureTest4BitKeySwitch32
+        func make(width: Int, noise: Int, baseLog: Int, levels: Int) throws -> TfheParameters {
+            try TfheParameters(
+                name: "ks-width-test", lweDimension: base.lweDimension, glweDimension: base.glweDimension,
+                polynomialSize: base.polynomialSize, lweNoiseLog2: noise, glweNoiseLog2: base.glweNoiseLog2,
+                pbsBaseLog: base.pbsBaseLog, pbsLevels: base.pbsLevels, ksBaseLog: baseLog, ksLevels: levels,
+                keySwitchModulusLog2: width, messageBits: base.messageBits, security: .insecureForTesting,
+                reference: "none (test)")
+        }
+        func message(_ body: () throws -> TfheParameters) -> String {
+            do { _ = try body(); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(try make(width: 32, noise: 32, baseLog: 4, levels: 7).keySwitchModulusLog2 == 32)
+        #expect(message { try make(width: 48, noise: 36, baseLog: 4, levels: 6) }.contains("keySwitchModulusLog2 48"))
+        #expect(message { try make(width: 32, noise: 31, baseLog: 4, levels: 6) }.contains("lweNoiseLog2 31"))
+        #expect(message { try make(width: 32, noise: 36, baseLog: 4, levels: 8) }.contains("1...31"))
+        #expect(try make(width: 64, noise: 0, baseLog: 4, levels: 15).keySwitchModulusLog2 == 64)
+    }
+
+    @Test("JSON: the sets round trip, and JSON without keySwitchModulusLog2 (before KS32) reads as 64")
+    func parametersJSON() throws {
+        for parameters in TfheParameters.presets {
+            let data = try JSONEncoder().encode(parameters)
+            #expect(try JSONDecoder().decode(TfheParameters.self, from: data) == parameters)
+        }
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(TfheParameters.default4BitKeySwitch64))
+                as? [String: Any])
+        #expect(object.removeValue(forKey: "keySwitchModulusLog2") as? Int == 64)
+        let old = try JSONDecoder().decode(TfheParameters.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old == .default4BitKeySwitch64)
+    }
+
+    /// Version 1 parameter blocks (64-bit key switch) keep their bytes and fingerprints, so files
+    /// written before the 32-bit key switch still load; version 2 carries the key-switch width.
+    @Test("canonical parameter bytes: version 1 for 64-bit key switches (unchanged), version 2 for KS32")
+    func canonicalParameterVersions() throws {
+        let wide = TfheParameters.default4BitKeySwitch64.canonicalBytes
+        #expect(wide.first == 1 && wide.count == 1 + 2 + "tfhe-4bit-2m64".utf8.count + 40 + 1)
+        let narrow = TfheParameters.default4Bit.canonicalBytes
+        #expect(narrow.first == 2 && narrow.count == 1 + 2 + "tfhe-4bit-2m64-ks32".utf8.count + 44 + 1)
+        #expect(Array(narrow.suffix(5)) == [0, 0, 0, 32, 1])
+        // The fingerprint of the session 22-35 default, as its files carry it.
+        // The SHA-256 of the version 1 bytes (computed independently from the format's definition).
+        #expect(
+            TfheParameters.default4BitKeySwitch64.fingerprint.bytes.map { String(format: "%02x", $0) }.joined()
+                == "b3fb0ba33060764f058333caaf7dd20debcc0594aedbb97739a8b443ca22bea6")
+    }
+
 
     @Test("the prime is 62 bits, 1 mod 8192, and the gadget decomposition reconstructs x mod q")
     func gadgetDecomposition() {
@@ -77,13 +165,22 @@ struct TFHETests {
         }
     }
 
-    @Test("key switching keeps the message (big key to small key)")
+    @Test("key switching keeps the message (big key to small key), 64-bit and 32-bit key switch")
     func keySwitching() {
-        let (key, evaluator) = TfheFixtures.insecure
-        for message in 0..<16 {
-            let switched = evaluator.serverKey.keySwitchingKey.keySwitch(key.encrypt(message))
-            #expect(switched.dimension == key.context.parameters.lweDimension)
-            #expect(key.decrypt(switched) == message)
+        for (key, evaluator) in TfheFixtures.insecureSets {
+            let parameters = key.context.parameters
+            let keySwitchingKey = evaluator.serverKey.keySwitchingKey
+            #expect(keySwitchingKey.entryCount == parameters.bigLweDimension * parameters.ksLevels * (parameters.lweDimension + 1))
+            #expect(
+                keySwitchingKey.expandedByteCount == keySwitchingKey.entryCount * parameters.keySwitchModulusLog2 / 8)
+            for message in 0..<16 {
+                let switched = keySwitchingKey.keySwitch(key.encrypt(message))
+                #expect(switched.dimension == parameters.lweDimension)
+                #expect(key.decrypt(switched) == message, "\(parameters.name)")
+                if parameters.keySwitchModulusLog2 == 32 {
+                    #expect(switched.data.allSatisfy { $0 & 0xffff_ffff == 0 }, "KS32 output words are multiples of 2^32")
+                }
+            }
         }
     }
 
@@ -109,25 +206,26 @@ struct TFHETests {
         #expect(key.decrypt(glwe.sampleExtract(context: context)) == 5)
     }
 
-    @Test("PBS through random tables: every message, zero failures (insecure set)")
+    @Test("PBS through random tables: every message, zero failures (both insecure sets)")
     func bootstrapRandomTables() {
-        let (key, evaluator) = TfheFixtures.insecure
-        let tables = TfheFixtures.long ? 200 : 6
-        var random = SystemRandomNumberGenerator()
-        for _ in 0..<tables {
-            let values = (0..<16).map { _ in Int.random(in: 0..<16, using: &random) }
-            let table = TfheLookupTable(context: evaluator.context, values: values)
-            for message in 0..<16 {
-                let result = evaluator.bootstrap(key.encrypt(message), table: table)
-                #expect(key.decrypt(result) == values[message])
+        for (key, evaluator) in TfheFixtures.insecureSets {
+            let tables = TfheFixtures.long ? 200 : 6
+            var random = SystemRandomNumberGenerator()
+            for _ in 0..<tables {
+                let values = (0..<16).map { _ in Int.random(in: 0..<16, using: &random) }
+                let table = TfheLookupTable(context: evaluator.context, values: values)
+                for message in 0..<16 {
+                    let result = evaluator.bootstrap(key.encrypt(message), table: table)
+                    #expect(key.decrypt(result) == values[message], "\(key.context.parameters.name)")
+                }
             }
         }
     }
 
-    @Test("PBS on the 128-bit default set (n=887, N=2048): identity and a table, chained")
-    func bootstrapDefaultSet() {
-        let (key, evaluator) = TfheFixtures.secure
-        let trials = TfheFixtures.long ? 1000 : 8
+    @Test("PBS on the 128-bit sets (n=887, N=2048; KS32 default and 64-bit KS): a table, chained", arguments: [false, true])
+    func bootstrapDefaultSet(wideKeySwitch: Bool) {
+        let (key, evaluator) = wideKeySwitch ? TfheFixtures.secureWide : TfheFixtures.secure
+        let trials = TfheFixtures.long ? (wideKeySwitch ? 300 : 1000) : 8
         var random = SystemRandomNumberGenerator()
         let square = TfheLookupTable(context: evaluator.context) { ($0 * $0) % 16 }
         for _ in 0..<trials {
@@ -144,10 +242,12 @@ struct TFHETests {
 
     @Test("noise after PBS and after key switching matches the model (variance ratio in [0.5, 2])")
     func noiseMatchesModel() {
-        for (key, evaluator) in [TfheFixtures.insecure, TfheFixtures.secure] {
+        for (key, evaluator) in TfheFixtures.insecureSets + [TfheFixtures.secure, TfheFixtures.secureWide] {
             let parameters = key.context.parameters
             let secure = parameters.security == .standard128
-            let runs = TfheFixtures.long ? 2000 : (secure ? 12 : 300)
+            // The previous default (64-bit key switch) gets 300 long runs, the others 2000.
+            let longRuns = parameters == .default4BitKeySwitch64 ? 300 : 2000
+            let runs = TfheFixtures.long ? longRuns : (secure ? 12 : 300)
             let model = TfheNoiseModel(parameters: parameters)
             let identity = TfheLookupTable(context: evaluator.context) { $0 }
             var bootstrapSquares = 0.0
@@ -170,9 +270,9 @@ struct TFHETests {
         }
     }
 
-    @Test("comparisons with a constant and between ciphertexts, min, max, sign (insecure set)")
-    func integerOperations() {
-        let (key, evaluator) = TfheFixtures.insecure
+    @Test("comparisons with a constant and between ciphertexts, min, max, sign (both insecure sets)", arguments: [false, true])
+    func integerOperations(narrow: Bool) {
+        let (key, evaluator) = narrow ? TfheFixtures.insecureNarrow : TfheFixtures.insecure
         let trials = TfheFixtures.long ? 2000 : 24
         var random = SystemRandomNumberGenerator()
         for trial in 0..<trials {
@@ -191,9 +291,9 @@ struct TFHETests {
         }
     }
 
-    @Test("quantized sigmoid table and heat-level classification from two digits")
-    func sigmoidAndLevels() {
-        let (key, evaluator) = TfheFixtures.insecure
+    @Test("quantized sigmoid table and heat-level classification from two digits (both insecure sets)", arguments: [false, true])
+    func sigmoidAndLevels(narrow: Bool) {
+        let (key, evaluator) = narrow ? TfheFixtures.insecureNarrow : TfheFixtures.insecure
         let sigmoid = TfheEvaluator.sigmoidTable(messageModulus: 16)
         #expect(sigmoid.first == 0 && sigmoid.last == 15 && sigmoid[8] == 8 && sigmoid == sigmoid.sorted())
         for m in 0..<16 { #expect(key.decrypt(evaluator.sigmoid(key.encrypt(m))) == sigmoid[m]) }
@@ -216,9 +316,9 @@ struct TFHETests {
         #expect(key.decrypt(evaluator.compare(key.encrypt(9), .greaterOrEqual, key.encrypt(4))) == 1)
     }
 
-    @Test("serialization round trips: secret key, seed-compressed server key, ciphertext")
-    func serializationRoundTrip() throws {
-        let (key, evaluator) = TfheFixtures.insecure
+    @Test("serialization round trips: secret key, seed-compressed server key, ciphertext (both insecure sets)", arguments: [false, true])
+    func serializationRoundTrip(narrow: Bool) throws {
+        let (key, evaluator) = narrow ? TfheFixtures.insecureNarrow : TfheFixtures.insecure
         let parameters = key.context.parameters
         let keyEnvelope = TfheFile.envelope(secretKey: key)
         #expect(keyEnvelope.kind.isSecret)
@@ -227,7 +327,11 @@ struct TFHETests {
         #expect(loadedKey.decrypt(ciphertext) == 11)
         let serverEnvelope = TfheFile.envelope(serverKey: evaluator.serverKey)
         #expect(serverEnvelope.payload.count < evaluator.serverKey.expandedByteCount / 2)
+        // The parameter block and its length, then two seeds and two counts around the bodies.
+        #expect(serverEnvelope.payload.count == 4 + parameters.canonicalBytes.count + evaluator.serverKey.compressedByteCount + 8)
         let loadedServer = try TfheFile.serverKey(from: serverEnvelope, source: "server", policy: .allowInsecureForTesting)
+        #expect(loadedServer.keySwitchingKey.entries == evaluator.serverKey.keySwitchingKey.entries)
+        #expect(loadedServer.keySwitchingKey.narrowEntries == evaluator.serverKey.keySwitchingKey.narrowEntries)
         let result = TfheEvaluator(serverKey: loadedServer).apply(ciphertext) { 15 - $0 }
         #expect(key.decrypt(result) == 4)
         let (loaded, loadedParameters) = try TfheFile.ciphertext(
@@ -237,6 +341,51 @@ struct TFHETests {
         // Through the file envelope and its checksum.
         let reparsed = try Envelope(decoding: keyEnvelope.serialized(), source: "sk")
         #expect(try TfheFile.secretKey(from: reparsed, source: "sk", policy: .allowInsecureForTesting).decrypt(ciphertext) == 11)
+    }
+
+    /// An attacker's edits of a KS32 server key: the width (parameter version) flipped, a body
+    /// count for 64-bit words, a truncated body, a forged 64-bit key claiming the KS32 set.
+    @Test("KS32 server keys: a version byte, body count or width that does not match is refused")
+    func serializationRejectsKeySwitch32Tampering() throws {
+        let (_, evaluator) = TfheFixtures.insecureNarrow
+        let parameters = evaluator.parameters
+        let envelope = TfheFile.envelope(serverKey: evaluator.serverKey)
+        func load(_ bytes: [UInt8]) throws -> TfheServerKey {
+            var tampered = envelope
+            tampered.payload = Data(bytes)
+            return try TfheFile.serverKey(from: tampered, source: "server.key", policy: .allowInsecureForTesting)
+        }
+        let original = [UInt8](envelope.payload)
+        _ = try load(original)
+        // Version 2 -> 1: the eleven-field block no longer parses as a preset.
+        var version = original
+        #expect(version[4] == 2)
+        version[4] = 1
+        #expect(throws: FHEError.self) { try load(version) }
+        version[4] = 3
+        do {
+            _ = try load(version)
+            Issue.record("version 3 was accepted")
+        } catch {
+            #expect("\(error)".contains("unknown TFHE parameter version 3"), "\(error)")
+        }
+        // The key-switching bodies are the last 4 * count bytes; cutting one word is refused.
+        #expect(throws: FHEError.self) { try load(Array(original.dropLast(4))) }
+        #expect(throws: FHEError.self) { try load(original + [0, 0, 0, 0]) }
+        // A count claiming 64-bit words' worth is refused before reading.
+        let bodyCount = parameters.bigLweDimension * parameters.ksLevels
+        let countOffset = original.count - 4 * bodyCount - 4
+        #expect(Array(original[countOffset..<(countOffset + 4)]) == withUnsafeBytes(of: UInt32(bodyCount).bigEndian, Array.init))
+        var doubled = original
+        doubled.replaceSubrange(countOffset..<(countOffset + 4), with: withUnsafeBytes(of: UInt32(2 * bodyCount).bigEndian, Array.init))
+        #expect(throws: FHEError.self) { try load(doubled) }
+        // A 64-bit key's payload under the KS32 envelope fingerprint: the parameter block disagrees.
+        let (_, wideEvaluator) = TfheFixtures.insecure
+        var forged = TfheFile.envelope(serverKey: wideEvaluator.serverKey)
+        forged.fingerprint = envelope.fingerprint
+        #expect(throws: FHEError.self) {
+            try TfheFile.serverKey(from: forged, source: "server.key", policy: .allowInsecureForTesting)
+        }
     }
 
     @Test("serialization refuses insecure sets in production, wrong kinds, bad counts, truncation and bad bits")

@@ -80,4 +80,84 @@ import Testing
         }
         return mismatches
     }
+
+    /// The fused rotation-minus-identity and decomposition of the CMux gives exactly the digits of
+    /// `rotateMinusIdentity` followed by `decompose`, with both kernels, at every kind of rotation
+    /// boundary (0, a run shorter than one vector, runs that end inside a vector, `N`, `2N - 1`).
+    @Test(arguments: [TfheParameters.insecureTest4Bit, .default4Bit])
+    func fusedRotationDecompositionMatchesTheTwoSteps(parameters: TfheParameters) throws {
+        let context = try TfheContext(parameters: parameters)
+        let n = parameters.polynomialSize
+        let levels = parameters.pbsLevels
+        var random = SecureRandom()
+        var input = Sampler.uniform(modulus: context.primeModulus, count: n, using: &random) + []
+        // Extremes and zeros (whose negation must stay 0, not q).
+        input[0] = 0
+        input[1] = context.primeModulus.value - 1
+        input[n - 1] = 0
+        input[n / 2] = context.primeModulus.value >> 1
+        var generator = SystemRandomNumberGenerator()
+        var exponents = [0, 1, 3, 7, 8, 9, 15, 17, n - 9, n - 8, n - 1, n, n + 1, n + 7, n + 8, n + 13, 2 * n - 8, 2 * n - 1]
+        for _ in 0..<8 { exponents.append(Int.random(in: 0..<(2 * n), using: &generator)) }
+        var rotated = [UInt64](repeating: 0, count: n)
+        var expected = [UInt64](repeating: 0, count: levels * n)
+        var fused = [UInt64](repeating: 0, count: levels * n)
+        for exponent in exponents {
+            input.withUnsafeBufferPointer { a in
+                rotated.withUnsafeMutableBufferPointer {
+                    TfheBootstrappingKey.rotateMinusIdentity(
+                        a.baseAddress!, into: $0.baseAddress!, exponent: exponent, degree: n, modulus: context.primeModulus)
+                }
+            }
+            rotated.withUnsafeBufferPointer { r in
+                expected.withUnsafeMutableBufferPointer { context.decompose(r.baseAddress!, into: $0.baseAddress!) }
+            }
+            for kernel in NTTKernel.allCases {
+                for index in fused.indices { fused[index] = 0xdead }
+                input.withUnsafeBufferPointer { a in
+                    fused.withUnsafeMutableBufferPointer {
+                        context.decomposeRotationDifference(a.baseAddress!, exponent: exponent, into: $0.baseAddress!, kernel: kernel)
+                    }
+                }
+                let mismatches = (0..<(levels * n)).filter { fused[$0] != expected[$0] }.count
+                #expect(mismatches == 0, "\(parameters.name) exponent \(exponent) kernel \(kernel): \(mismatches) digits differ")
+            }
+        }
+    }
+
+    /// The blind rotation with the fused kernel equals a reference CMux loop built from the
+    /// unfused steps (`rotateMinusIdentity`, `externalProduct`): the accumulators are identical.
+    @Test func blindRotationMatchesTheUnfusedCMux() throws {
+        let context = try TfheContext(parameters: .insecureTest4Bit)
+        var random = SecureRandom()
+        let key = TfheSecretKey(context: context, using: &random)
+        let bootstrappingKey = TfheBootstrappingKey(secretKey: key, using: &random)
+        let n = context.parameters.polynomialSize
+        let k = context.parameters.glweDimension
+        var generator = SystemRandomNumberGenerator()
+        let switched = (0...context.parameters.lweDimension).map { _ in Int.random(in: 0..<(2 * n), using: &generator) }
+        let test = Sampler.uniform(modulus: context.primeModulus, count: n, using: &random) + []
+        let fast = bootstrappingKey.blindRotate(switched: switched, testPolynomial: test)
+        // Reference: start from the same rotated test polynomial (a CMux-free blind rotation).
+        var reference = bootstrappingKey.blindRotate(switched: switched.enumerated().map { $0.offset < context.parameters.lweDimension ? 0 : $0.element }, testPolynomial: test).data
+        let scratch = TfheBootstrappingKey.Scratch(context: context)
+        var rotated = [UInt64](repeating: 0, count: (k + 1) * n)
+        for i in 0..<context.parameters.lweDimension where switched[i] != 0 {
+            reference.withUnsafeBufferPointer { acc in
+                rotated.withUnsafeMutableBufferPointer { out in
+                    for p in 0...k {
+                        TfheBootstrappingKey.rotateMinusIdentity(
+                            acc.baseAddress! + p * n, into: out.baseAddress! + p * n, exponent: switched[i], degree: n,
+                            modulus: context.primeModulus)
+                    }
+                }
+            }
+            rotated.withUnsafeBufferPointer { input in
+                reference.withUnsafeMutableBufferPointer { output in
+                    bootstrappingKey.externalProduct(index: i, input: input, output: output, scratch: scratch)
+                }
+            }
+        }
+        #expect(fast.data == reference)
+    }
 }

@@ -11,9 +11,10 @@
 /// **External product** (``externalProduct(index:input:output:scratch:)``): the input GLWE is
 /// decomposed (``TfheContext``'s signed gadget decomposition modulo `q`), each digit polynomial
 /// is transformed once, multiplied pointwise with the GGSW rows and accumulated in NTT form, and
-/// the `k + 1` sums are transformed back: `(k + 1) * l` forward and `k + 1` inverse NTTs.
-/// **CMux**: `ACC + GGSW(s_i) ⊡ (X^(a_i) * ACC - ACC)`. **Blind rotation** runs one CMux per
-/// small-key bit.
+/// the `k + 1` sums are transformed back: `(k + 1) * l` forward and `k + 1` inverse NTTs (the
+/// fewest for this product: the decomposition needs coefficient form, so the accumulator cannot
+/// stay in NTT form across CMux steps). **CMux**: `ACC + GGSW(s_i) ⊡ (X^(a_i) * ACC - ACC)`, with
+/// the rotation fused into the decomposition. **Blind rotation** runs one CMux per small-key bit.
 public struct TfheBootstrappingKey: Sendable {
     /// The context.
     public let context: TfheContext
@@ -118,14 +119,14 @@ public struct TfheBootstrappingKey: Sendable {
 
     /// Scratch memory of one blind rotation (allocated once per bootstrap).
     final class Scratch {
-        var rotated: [UInt64]
+        /// The digits of the `k + 1` polynomials, `[p][level][N]`, transformed in place.
         var digits: [UInt64]
+        /// The `k + 1` output sums in NTT form.
         var accumulator: [UInt64]
         init(context: TfheContext) {
             let parameters = context.parameters
             let n = parameters.polynomialSize
-            rotated = [UInt64](repeating: 0, count: (parameters.glweDimension + 1) * n)
-            digits = [UInt64](repeating: 0, count: parameters.pbsLevels * n)
+            digits = [UInt64](repeating: 0, count: (parameters.glweDimension + 1) * parameters.pbsLevels * n)
             accumulator = [UInt64](repeating: 0, count: (parameters.glweDimension + 1) * n)
         }
     }
@@ -140,6 +141,25 @@ public struct TfheBootstrappingKey: Sendable {
     func externalProduct(
         index: Int, input: UnsafeBufferPointer<UInt64>, output: UnsafeMutableBufferPointer<UInt64>, scratch: Scratch
     ) {
+        let n = context.parameters.polynomialSize
+        let levels = context.parameters.pbsLevels
+        scratch.digits.withUnsafeMutableBufferPointer { digits in
+            for p in 0...context.parameters.glweDimension {
+                context.decompose(input.baseAddress! + p * n, into: digits.baseAddress! + p * levels * n)
+            }
+        }
+        accumulateProduct(index: index, output: output, scratch: scratch)
+    }
+
+    /// The external product of GGSW(`s_index`) with the decomposed GLWE in `scratch.digits`
+    /// (coefficient form, transformed here), added to `output`: `(k + 1) l` forward NTTs, the
+    /// pointwise multiply-accumulate in NTT form, and `k + 1` inverse NTTs, one per output sum.
+    ///
+    /// - Parameters:
+    ///   - index: which GGSW (small-key bit).
+    ///   - output: the accumulator, `(k + 1) * N` residues in `[0, q)`, updated.
+    ///   - scratch: the digits (consumed) and the NTT-form sums.
+    func accumulateProduct(index: Int, output: UnsafeMutableBufferPointer<UInt64>, scratch: Scratch) {
         let parameters = context.parameters
         let n = parameters.polynomialSize
         let k = parameters.glweDimension
@@ -154,28 +174,26 @@ public struct TfheBootstrappingKey: Sendable {
             scratch.digits.withUnsafeMutableBufferPointer { digits in
                 rows.withUnsafeBufferPointer { rows in
                     rowsShoup.withUnsafeBufferPointer { shoups in
-                        for p in 0...k {
-                            context.decompose(input.baseAddress! + p * n, into: digits.baseAddress!)
-                            for level in 0..<levels {
-                                let digit = UnsafeMutableBufferPointer(rebasing: digits[(level * n)..<((level + 1) * n)])
-                                plan.forward(digit)
-                                let rowBase = (index * rowCount + p * levels + level) * (k + 1) * n
-                                for o in 0...k {
-                                    let row = rows.baseAddress! + rowBase + o * n
-                                    let shoup = shoups.baseAddress! + rowBase + o * n
-                                    let target = acc.baseAddress! + o * n
-                                    if vector {
-                                        NTTVector64.multiplyShoupAccumulate(
-                                            UnsafePointer(digit.baseAddress!), by: row, shoup: shoup, into: target, count: n,
-                                            modulus: q)
-                                        continue
-                                    }
-                                    for t in 0..<n {
-                                        let product = modulus.multiplyShoupLazy(digit[t], by: row[t], shoup: shoup[t])
-                                        let reduced = Swift.min(product, product &- q)
-                                        let sum = target[t] &+ reduced
-                                        target[t] = Swift.min(sum, sum &- q)
-                                    }
+                        // Row (p, level) of the GGSW meets digit polynomial (p, level): same order.
+                        for row in 0..<rowCount {
+                            let digit = UnsafeMutableBufferPointer(rebasing: digits[(row * n)..<((row + 1) * n)])
+                            plan.forward(digit)
+                            let rowBase = (index * rowCount + row) * (k + 1) * n
+                            for o in 0...k {
+                                let key = rows.baseAddress! + rowBase + o * n
+                                let shoup = shoups.baseAddress! + rowBase + o * n
+                                let target = acc.baseAddress! + o * n
+                                if vector {
+                                    NTTVector64.multiplyShoupAccumulate(
+                                        UnsafePointer(digit.baseAddress!), by: key, shoup: shoup, into: target, count: n,
+                                        modulus: q)
+                                    continue
+                                }
+                                for t in 0..<n {
+                                    let product = modulus.multiplyShoupLazy(digit[t], by: key[t], shoup: shoup[t])
+                                    let reduced = Swift.min(product, product &- q)
+                                    let sum = target[t] &+ reduced
+                                    target[t] = Swift.min(sum, sum &- q)
                                 }
                             }
                         }
@@ -195,6 +213,10 @@ public struct TfheBootstrappingKey: Sendable {
 
     /// The CMux step of the blind rotation: `ACC += GGSW(s_index) ⊡ (X^exponent * ACC - ACC)`.
     ///
+    /// The rotation minus the identity and the gadget decomposition run fused
+    /// (``TfheContext/decomposeRotationDifference(_:exponent:into:kernel:)``), then
+    /// ``accumulateProduct(index:output:scratch:)``.
+    ///
     /// - Parameters:
     ///   - index: the small-key bit.
     ///   - exponent: in `[0, 2N)`.
@@ -203,21 +225,17 @@ public struct TfheBootstrappingKey: Sendable {
     func cmux(index: Int, exponent: Int, accumulator: inout [UInt64], scratch: Scratch) {
         let parameters = context.parameters
         let n = parameters.polynomialSize
-        let k = parameters.glweDimension
-        let modulus = context.primeModulus
-        accumulator.withUnsafeBufferPointer { acc in
-            scratch.rotated.withUnsafeMutableBufferPointer { rotated in
-                for p in 0...k {
-                    Self.rotateMinusIdentity(
-                        acc.baseAddress! + p * n, into: rotated.baseAddress! + p * n, exponent: exponent, degree: n,
-                        modulus: modulus)
+        let levels = parameters.pbsLevels
+        let kernel = NTTKernel.selected
+        accumulator.withUnsafeMutableBufferPointer { acc in
+            scratch.digits.withUnsafeMutableBufferPointer { digits in
+                for p in 0...parameters.glweDimension {
+                    context.decomposeRotationDifference(
+                        acc.baseAddress! + p * n, exponent: exponent, into: digits.baseAddress! + p * levels * n,
+                        kernel: kernel)
                 }
             }
-        }
-        scratch.rotated.withUnsafeBufferPointer { rotated in
-            accumulator.withUnsafeMutableBufferPointer { acc in
-                externalProduct(index: index, input: rotated, output: acc, scratch: scratch)
-            }
+            accumulateProduct(index: index, output: acc, scratch: scratch)
         }
     }
 

@@ -39,11 +39,14 @@ public struct TfheServerKey: Sendable {
     /// The context.
     public var context: TfheContext { bootstrappingKey.context }
 
-    /// The size of the seed-compressed file payload in bytes (seeds and bodies).
-    public var compressedByteCount: Int { 8 * (bootstrappingKey.bodies.count + keySwitchingKey.bodies.count) + 64 }
+    /// The size of the seed-compressed file payload in bytes (seeds and bodies; key-switching
+    /// bodies are 4 bytes each with a 32-bit key switch, else 8).
+    public var compressedByteCount: Int {
+        8 * bootstrappingKey.bodies.count + keySwitchingKey.bodies.count * context.parameters.keySwitchModulusLog2 / 8 + 64
+    }
     /// The size of the expanded keys in memory in bytes (rows, Shoup companions, entries).
     public var expandedByteCount: Int {
-        8 * (2 * bootstrappingKey.rows.count + keySwitchingKey.entries.count)
+        16 * bootstrappingKey.rows.count + keySwitchingKey.expandedByteCount
     }
 }
 

@@ -8,7 +8,11 @@ import Foundation
 /// - TUniform(`b`): variance `(2^(2b+1) + 1) / 6` on `2^64`.
 /// - PBS output: `n * [(k+1) l N (B^2 + 2)/12 * var_GLWE + (1 + kN/2) / (24 B^(2l))]` (the second
 ///   term is the gadget rounding, present when the key bit is 1, probability 1/2).
-/// - Key switching adds `kN l_ks (B_ks^2 + 2)/12 * var_LWE + kN / (24 * 2^(2 beta l_ks))`.
+/// - Key switching adds `kN l_ks (B_ks^2 + 2)/12 * var_LWE + kN / (24 * 2^(2 beta l_ks))`; with
+///   a 32-bit key switch (``TfheParameters/keySwitchModulusLog2`` = 32) `var_LWE` is that of
+///   TUniform(`b - 32`) on `2^32`, and rounding the input from `2^64` to `2^32` adds
+///   `(1 + kN/2) / (12 * 2^64)` (one uniform rounding error per word, the mask's weighted by the
+///   binary key).
 /// - Modulus switching to `2N` adds `(1 + n/2) / (12 (2N)^2)`.
 /// - A table lookup fails when the total error passes half a box, `Delta / 2 = 2^-(messageBits+2)`:
 ///   `p_fail = erfc(margin / (sqrt(2) sigma))`.
@@ -31,7 +35,17 @@ public struct TfheNoiseModel: Sendable {
     /// - Parameter bound: `b` on `2^64`.
     /// - Returns: the variance divided by `2^128`.
     public static func tUniformVariance(bound: Int) -> Double {
-        (pow(2, Double(2 * bound + 1)) + 1) / 6 / pow(2, 128)
+        tUniformVariance(bound: bound, modulusLog2: 64)
+    }
+
+    /// The TUniform(`b`) variance in torus units on the modulus `2^modulusLog2`.
+    ///
+    /// - Parameters:
+    ///   - bound: `b` on `2^modulusLog2`.
+    ///   - modulusLog2: `log2` of the modulus.
+    /// - Returns: the variance divided by `2^(2 modulusLog2)`.
+    public static func tUniformVariance(bound: Int, modulusLog2: Int) -> Double {
+        (pow(2, Double(2 * bound + 1)) + 1) / 6 / pow(2, Double(2 * modulusLog2))
     }
 
     /// The variance of a fresh big-key encryption.
@@ -49,13 +63,24 @@ public struct TfheNoiseModel: Sendable {
         return n * (keyTerm + roundingTerm)
     }
 
-    /// The variance key switching adds.
+    /// The variance key switching adds: the key's noise, the decomposition's rounding, and with a
+    /// 32-bit key switch the rounding of the input from `2^64` to `2^32`.
     public var keySwitchVariance: Double {
         let bigDimension = Double(parameters.bigLweDimension)
         let base = pow(2, Double(parameters.ksBaseLog))
         let levels = Double(parameters.ksLevels)
-        return bigDimension * levels * (base * base + 2) / 12 * Self.tUniformVariance(bound: parameters.lweNoiseLog2)
-            + bigDimension / (24 * pow(base, 2 * levels))
+        let modulusLog2 = parameters.keySwitchModulusLog2
+        let keyNoise = Self.tUniformVariance(bound: parameters.lweNoiseLog2 - (64 - modulusLog2), modulusLog2: modulusLog2)
+        return bigDimension * levels * (base * base + 2) / 12 * keyNoise
+            + bigDimension / (24 * pow(base, 2 * levels)) + keySwitchInputRoundingVariance
+    }
+
+    /// The variance of rounding a big-key input from `2^64` to the key-switching modulus `2^w`:
+    /// `(1 + kN/2) / (12 * 2^(2w))` for `w = 32` (uniform rounding errors of the body and of the
+    /// mask, weighted by the binary key), 0 for `w = 64`.
+    public var keySwitchInputRoundingVariance: Double {
+        guard parameters.keySwitchModulusLog2 < 64 else { return 0 }
+        return (1 + Double(parameters.bigLweDimension) / 2) / (12 * pow(2, Double(2 * parameters.keySwitchModulusLog2)))
     }
 
     /// The variance modulus switching to `2N` adds.

@@ -17,9 +17,13 @@ import HeatEnvelope
 /// Messages have ``messageBits`` bits plus one padding bit: a message `m` in `[0, 2^messageBits)`
 /// is encoded as `m * 2^(63 - messageBits)`.
 ///
+/// The key switch works modulo `2^`\ ``keySwitchModulusLog2`` (64, or 32 as in TFHE-rs's `KS32`
+/// sets: the input is rounded to `2^32` first and the key-switching key holds 32-bit words, half
+/// the memory traffic of the bootstrap's key switch).
+///
 /// ```swift
-/// let parameters = try TfheParameters(preset: "tfhe-4bit-2m64")
-/// print(parameters.lweDimension, parameters.polynomialSize)   // 887 2048
+/// let parameters = try TfheParameters(preset: "tfhe-4bit-2m64-ks32")
+/// print(parameters.lweDimension, parameters.polynomialSize, parameters.keySwitchModulusLog2)   // 887 2048 32
 /// ```
 public struct TfheParameters: Sendable, Hashable, Codable {
     /// The security claim of a set.
@@ -50,6 +54,11 @@ public struct TfheParameters: Sendable, Hashable, Codable {
     public let ksBaseLog: Int
     /// The number of key-switching gadget levels.
     public let ksLevels: Int
+    /// `log2` of the key-switching modulus: 64 (key entries are 64-bit words) or 32 (the input is
+    /// rounded from `2^64` to `2^32` and the entries are 32-bit words, TFHE-rs's `KS32`). The
+    /// key-switching noise ``lweNoiseLog2`` stays stated on `2^64`; on `2^32` its bound is
+    /// `lweNoiseLog2 - 32` (the same noise rate).
+    public let keySwitchModulusLog2: Int
     /// The message bits (the padding bit comes on top).
     public let messageBits: Int
     /// The security claim.
@@ -62,13 +71,14 @@ public struct TfheParameters: Sendable, Hashable, Codable {
     /// - Throws: ``FHEError/invalidParameters(_:)`` naming the parameter out of range.
     public init(
         name: String, lweDimension: Int, glweDimension: Int, polynomialSize: Int, lweNoiseLog2: Int,
-        glweNoiseLog2: Int, pbsBaseLog: Int, pbsLevels: Int, ksBaseLog: Int, ksLevels: Int, messageBits: Int,
-        security: SecurityLevel, reference: String
+        glweNoiseLog2: Int, pbsBaseLog: Int, pbsLevels: Int, ksBaseLog: Int, ksLevels: Int,
+        keySwitchModulusLog2: Int = 64, messageBits: Int, security: SecurityLevel, reference: String
     ) throws(FHEError) {
         self.init(
             unchecked: name, lweDimension: lweDimension, glweDimension: glweDimension, polynomialSize: polynomialSize,
             lweNoiseLog2: lweNoiseLog2, glweNoiseLog2: glweNoiseLog2, pbsBaseLog: pbsBaseLog, pbsLevels: pbsLevels,
-            ksBaseLog: ksBaseLog, ksLevels: ksLevels, messageBits: messageBits, security: security, reference: reference)
+            ksBaseLog: ksBaseLog, ksLevels: ksLevels, keySwitchModulusLog2: keySwitchModulusLog2,
+            messageBits: messageBits, security: security, reference: reference)
         try validate()
     }
 
@@ -90,16 +100,53 @@ public struct TfheParameters: Sendable, Hashable, Codable {
         guard pbsBaseLog >= 1, pbsLevels >= 1, pbsBaseLog * pbsLevels <= 60 else {
             throw .invalidParameters("TFHE bootstrapping gadget base log * levels must be in 1...60")
         }
-        guard ksBaseLog >= 1, ksLevels >= 1, ksBaseLog * ksLevels <= 63 else {
-            throw .invalidParameters("TFHE key-switching gadget base log * levels must be in 1...63")
+        guard keySwitchModulusLog2 == 64 || keySwitchModulusLog2 == 32 else {
+            throw .invalidParameters("TFHE keySwitchModulusLog2 \(keySwitchModulusLog2) must be 64 or 32")
         }
+        guard ksBaseLog >= 1, ksLevels >= 1, ksBaseLog * ksLevels < keySwitchModulusLog2 else {
+            throw .invalidParameters(
+                "TFHE key-switching gadget base log * levels must be in 1...\(keySwitchModulusLog2 - 1)")
+        }
+        guard lweNoiseLog2 >= 64 - keySwitchModulusLog2 else {
+            throw .invalidParameters(
+                "TFHE lweNoiseLog2 \(lweNoiseLog2) must be at least \(64 - keySwitchModulusLog2) with a \(keySwitchModulusLog2)-bit key switch (the noise bound on 2^\(keySwitchModulusLog2) is lweNoiseLog2 - \(64 - keySwitchModulusLog2))")
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, lweDimension, glweDimension, polynomialSize, lweNoiseLog2, glweNoiseLog2, pbsBaseLog, pbsLevels
+        case ksBaseLog, ksLevels, keySwitchModulusLog2, messageBits, security, reference
+    }
+
+    /// Decodes a set; JSON written before the 32-bit key switch has no `keySwitchModulusLog2` and
+    /// reads as 64 (the only width then).
+    ///
+    /// - Parameter decoder: the decoder.
+    /// - Throws: a `DecodingError` for a missing or mistyped field.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            unchecked: try container.decode(String.self, forKey: .name),
+            lweDimension: try container.decode(Int.self, forKey: .lweDimension),
+            glweDimension: try container.decode(Int.self, forKey: .glweDimension),
+            polynomialSize: try container.decode(Int.self, forKey: .polynomialSize),
+            lweNoiseLog2: try container.decode(Int.self, forKey: .lweNoiseLog2),
+            glweNoiseLog2: try container.decode(Int.self, forKey: .glweNoiseLog2),
+            pbsBaseLog: try container.decode(Int.self, forKey: .pbsBaseLog),
+            pbsLevels: try container.decode(Int.self, forKey: .pbsLevels),
+            ksBaseLog: try container.decode(Int.self, forKey: .ksBaseLog),
+            ksLevels: try container.decode(Int.self, forKey: .ksLevels),
+            keySwitchModulusLog2: try container.decodeIfPresent(Int.self, forKey: .keySwitchModulusLog2) ?? 64,
+            messageBits: try container.decode(Int.self, forKey: .messageBits),
+            security: try container.decode(SecurityLevel.self, forKey: .security),
+            reference: try container.decode(String.self, forKey: .reference))
     }
 
     /// The memberwise initializer without validation (presets, validated by a test).
     private init(
         unchecked name: String, lweDimension: Int, glweDimension: Int, polynomialSize: Int, lweNoiseLog2: Int,
-        glweNoiseLog2: Int, pbsBaseLog: Int, pbsLevels: Int, ksBaseLog: Int, ksLevels: Int, messageBits: Int,
-        security: SecurityLevel, reference: String
+        glweNoiseLog2: Int, pbsBaseLog: Int, pbsLevels: Int, ksBaseLog: Int, ksLevels: Int, keySwitchModulusLog2: Int,
+        messageBits: Int, security: SecurityLevel, reference: String
     ) {
         self.name = name
         self.lweDimension = lweDimension
@@ -111,6 +158,7 @@ public struct TfheParameters: Sendable, Hashable, Codable {
         self.pbsLevels = pbsLevels
         self.ksBaseLog = ksBaseLog
         self.ksLevels = ksLevels
+        self.keySwitchModulusLog2 = keySwitchModulusLog2
         self.messageBits = messageBits
         self.security = security
         self.reference = reference
@@ -137,42 +185,75 @@ public struct TfheParameters: Sendable, Hashable, Codable {
     /// The names of the presets, the default first.
     public static var presetNames: [String] { presets.map(\.name) }
 
-    /// The default set: 4-bit messages with a padding bit at 128-bit security.
+    /// The default set: 4-bit messages with a padding bit at 128-bit security, with a 32-bit key
+    /// switch (`tfhe-4bit-2m64-ks32`).
+    ///
+    /// It is ``default4BitKeySwitch64`` (TFHE-rs 0.10 `PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64`:
+    /// `n = 887, k = 1, N = 2048`, TUniform(46) / TUniform(17), PBS gadget `2^22 x 1`,
+    /// key-switching gadget `2^3 x 5`) with the key switch modulo `2^32`, as TFHE-rs 1.x's `KS32`
+    /// sets pair their 64-bit sets (`PARAM_MESSAGE_2_CARRY_2_KS32_PBS_TUNIFORM_2M128`: the same
+    /// `n = 918` as the 64-bit `..._KS_PBS_TUNIFORM_2M128`, TUniform(13) on `2^32` for TUniform(45)
+    /// on `2^64`, the same noise rate). The small-key noise is TUniform(14) on `2^32`.
+    public static let default4Bit = TfheParameters(
+        unchecked: "tfhe-4bit-2m64-ks32", lweDimension: 887, glweDimension: 1, polynomialSize: 2048, lweNoiseLog2: 46,
+        glweNoiseLog2: 17, pbsBaseLog: 22, pbsLevels: 1, ksBaseLog: 3, ksLevels: 5, keySwitchModulusLog2: 32,
+        messageBits: 4, security: .standard128,
+        reference: "TFHE-rs 0.10 PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64 (132 bits, p_fail 2^-64.1 at N=2048) with a 32-bit key switch as TFHE-rs 1.x KS32")
+
+    /// The default set of sessions 22-35 (`tfhe-4bit-2m64`): ``default4Bit`` with the key switch
+    /// modulo `2^64` (64-bit key entries). Kept so that its key and ciphertext files still load,
+    /// and for A/B measurements of the key switch.
     ///
     /// It follows TFHE-rs 0.10 `PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64` (2 message + 2 carry
-    /// bits = 4 bits, "security = 132 bits, p-fail = 2^-64.138" by Zama's lattice-estimator run):
-    /// `n = 887, k = 1, N = 2048`, TUniform(46) / TUniform(17), PBS gadget `2^22 x 1`,
-    /// key-switching gadget `2^3 x 5`.
-    public static let default4Bit = TfheParameters(
+    /// bits = 4 bits, "security = 132 bits, p-fail = 2^-64.138" by Zama's lattice-estimator run).
+    public static let default4BitKeySwitch64 = TfheParameters(
         unchecked: "tfhe-4bit-2m64", lweDimension: 887, glweDimension: 1, polynomialSize: 2048, lweNoiseLog2: 46,
-        glweNoiseLog2: 17, pbsBaseLog: 22, pbsLevels: 1, ksBaseLog: 3, ksLevels: 5, messageBits: 4,
-        security: .standard128,
+        glweNoiseLog2: 17, pbsBaseLog: 22, pbsLevels: 1, ksBaseLog: 3, ksLevels: 5, keySwitchModulusLog2: 64,
+        messageBits: 4, security: .standard128,
         reference: "TFHE-rs 0.10 PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64 (132 bits, p_fail 2^-64.1 at N=2048)")
 
-    /// A small, fast, insecure set for tests (`n = 64, N = 512`, almost no noise).
+    /// A small, fast, insecure set for tests (`n = 64, N = 512`, almost no noise, 64-bit key switch).
     public static let insecureTest4Bit = TfheParameters(
         unchecked: "tfhe-4bit-insecure-test", lweDimension: 64, glweDimension: 1, polynomialSize: 512, lweNoiseLog2: 20,
-        glweNoiseLog2: 20, pbsBaseLog: 15, pbsLevels: 2, ksBaseLog: 4, ksLevels: 6, messageBits: 4,
-        security: .insecureForTesting, reference: "none (insecure, tests only)")
+        glweNoiseLog2: 20, pbsBaseLog: 15, pbsLevels: 2, ksBaseLog: 4, ksLevels: 6, keySwitchModulusLog2: 64,
+        messageBits: 4, security: .insecureForTesting, reference: "none (insecure, tests only)")
 
-    /// Every preset.
-    public static let presets: [TfheParameters] = [default4Bit, insecureTest4Bit]
+    /// ``insecureTest4Bit`` with a 32-bit key switch (small-key noise TUniform(4) on `2^32`, gadget
+    /// `2^4 x 6` on 24 of the 32 bits): the fast test set of the `KS32` path.
+    public static let insecureTest4BitKeySwitch32 = TfheParameters(
+        unchecked: "tfhe-4bit-insecure-test-ks32", lweDimension: 64, glweDimension: 1, polynomialSize: 512,
+        lweNoiseLog2: 36, glweNoiseLog2: 20, pbsBaseLog: 15, pbsLevels: 2, ksBaseLog: 4, ksLevels: 6,
+        keySwitchModulusLog2: 32, messageBits: 4, security: .insecureForTesting, reference: "none (insecure, tests only)")
 
-    /// The canonical bytes (what the fingerprint hashes): version 1, then every field big-endian.
+    /// Every preset, the default first.
+    public static let presets: [TfheParameters] = [
+        default4Bit, default4BitKeySwitch64, insecureTest4Bit, insecureTest4BitKeySwitch32,
+    ]
+
+    /// The canonical bytes (what the fingerprint hashes): a version byte, the name, every field
+    /// big-endian and the security byte. Version 1 (64-bit key switch, the format of sessions
+    /// 22-35, whose fingerprints stay unchanged) has ten fields; version 2 (32-bit key switch)
+    /// appends ``keySwitchModulusLog2`` as an eleventh.
     public var canonicalBytes: [UInt8] {
         var writer = ByteWriter()
-        writer.append(UInt8(1))
+        writer.append(UInt8(keySwitchModulusLog2 == 64 ? 1 : 2))
         let nameBytes = Array(name.utf8)
         writer.append(UInt16(nameBytes.count))
         writer.append(contentsOf: nameBytes)
-        for value in [
-            lweDimension, glweDimension, polynomialSize, lweNoiseLog2, glweNoiseLog2, pbsBaseLog, pbsLevels, ksBaseLog,
-            ksLevels, messageBits,
-        ] {
+        for value in canonicalFields {
             writer.append(UInt32(value))
         }
         writer.append(UInt8(security == .standard128 ? 1 : 0))
         return writer.bytes
+    }
+
+    /// The numeric fields in canonical order (ten in version 1, eleven in version 2).
+    var canonicalFields: [Int] {
+        let fields = [
+            lweDimension, glweDimension, polynomialSize, lweNoiseLog2, glweNoiseLog2, pbsBaseLog, pbsLevels, ksBaseLog,
+            ksLevels, messageBits,
+        ]
+        return keySwitchModulusLog2 == 64 ? fields : fields + [keySwitchModulusLog2]
     }
 
     /// The 32-byte parameter fingerprint (SHA-256 of ``canonicalBytes``).
@@ -187,8 +268,9 @@ public struct TfheParameters: Sendable, Hashable, Codable {
     ///   ``FHEError/invalidParameters(_:)`` for an insecure one under the production policy.
     static func read(from reader: inout ByteReader, policy: BfvSecurityPolicy) throws(FHEError) -> TfheParameters {
         let version: UInt8 = try reader.read("tfhe.parameters.version")
-        guard version == 1 else {
-            throw .malformedData(source: reader.source, reason: "unknown TFHE parameter version \(version)")
+        guard version == 1 || version == 2 else {
+            throw .malformedData(
+                source: reader.source, reason: "unknown TFHE parameter version \(version) (this build reads 1 and 2)")
         }
         let nameLength: UInt16 = try reader.read("tfhe.parameters.nameLength")
         guard nameLength <= 64 else {
@@ -196,18 +278,15 @@ public struct TfheParameters: Sendable, Hashable, Codable {
         }
         let nameBytes = try reader.readBytes(Int(nameLength), field: "tfhe.parameters.name")
         var fields: [Int] = []
-        for index in 0..<10 {
+        for index in 0..<(version == 1 ? 10 : 11) {
             let value: UInt32 = try reader.read("tfhe.parameters.field\(index)")
             fields.append(Int(value))
         }
         let secure: UInt8 = try reader.read("tfhe.parameters.security")
         guard
             let preset = presets.first(where: {
-                Array($0.name.utf8) == nameBytes
-                    && [
-                        $0.lweDimension, $0.glweDimension, $0.polynomialSize, $0.lweNoiseLog2, $0.glweNoiseLog2,
-                        $0.pbsBaseLog, $0.pbsLevels, $0.ksBaseLog, $0.ksLevels, $0.messageBits,
-                    ] == fields && ($0.security == .standard128 ? 1 : 0) == secure
+                Array($0.name.utf8) == nameBytes && $0.canonicalFields == fields
+                    && ($0.security == .standard128 ? 1 : 0) == secure
             })
         else {
             throw .malformedData(source: reader.source, reason: "the TFHE parameters are not one of the presets")

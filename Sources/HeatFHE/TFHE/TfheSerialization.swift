@@ -10,7 +10,7 @@ import HeatEnvelope
 /// | kind | body |
 /// | --- | --- |
 /// | `tfheSecretKey` (70, secret) | `UInt32` bit count `n + kN`, one byte (0 or 1) per bit |
-/// | `tfheServerKey` (71) | bootstrapping-key seed (32 bytes), `UInt32` body count, bodies (`UInt64`, below `q`); key-switching seed (32 bytes), `UInt32` body count, bodies (`UInt64`) |
+/// | `tfheServerKey` (71) | bootstrapping-key seed (32 bytes), `UInt32` body count, bodies (`UInt64`, below `q`); key-switching seed (32 bytes), `UInt32` body count, bodies (`UInt64` with a 64-bit key switch, parameter block version 1; `UInt32` with a 32-bit one, version 2) |
 /// | `tfheCiphertext` (72) | `UInt32` mask dimension (`n` or `kN`), `dimension + 1` words |
 ///
 /// As for the BFV formats, every count is compared with the value the parameters imply **before**
@@ -60,6 +60,19 @@ public enum TfheFile {
             throw .malformedData(source: reader.source, reason: "payload ends inside \(field) at byte \(reader.offset)")
         }
         return reader.readBigEndianWords(count: expected)
+    }
+
+    /// Reads a count and that many big-endian `UInt32` words (widened), checking the count first.
+    static func readNarrowWords(_ reader: inout ByteReader, expected: Int, field: String) throws(FHEError) -> [UInt64] {
+        let count: UInt32 = try reader.read("\(field).count")
+        guard Int(count) == expected else {
+            throw .malformedData(source: reader.source, reason: "\(field) has \(count) words, the parameters need \(expected)")
+        }
+        guard reader.remaining >= expected * 4 else {
+            throw .malformedData(source: reader.source, reason: "payload ends inside \(field) at byte \(reader.offset)")
+        }
+        let words: [UInt32] = reader.readBigEndianWords(count: expected)
+        return words.map { UInt64($0) }
     }
 
     /// The envelope of a secret key (kind `tfheSecretKey`, written with mode 0600).
@@ -116,7 +129,11 @@ public enum TfheFile {
         writer.appendBigEndian(serverKey.bootstrappingKey.bodies)
         writer.append(contentsOf: serverKey.keySwitchingKey.seed.bytes)
         writer.append(UInt32(serverKey.keySwitchingKey.bodies.count))
-        writer.appendBigEndian(serverKey.keySwitchingKey.bodies)
+        if parameters.keySwitchModulusLog2 == 32 {
+            writer.appendBigEndian(serverKey.keySwitchingKey.bodies.map { UInt32(truncatingIfNeeded: $0) })
+        } else {
+            writer.appendBigEndian(serverKey.keySwitchingKey.bodies)
+        }
         return Envelope(kind: .tfheServerKey, fingerprint: parameters.fingerprint, payload: Data(writer.bytes))
     }
 
@@ -142,8 +159,13 @@ public enum TfheFile {
             throw .malformedData(source: source, reason: "tfheServerKey.bootstrappingBodies has a residue >= q")
         }
         let kskSeed = try PolySeed(bytes: try reader.readBytes(PolySeed.byteCount, field: "tfheServerKey.keySwitchingSeed"))
-        let kskBodies = try readWords(
-            &reader, expected: parameters.bigLweDimension * parameters.ksLevels, field: "tfheServerKey.keySwitchingBodies")
+        let kskCount = parameters.bigLweDimension * parameters.ksLevels
+        let kskBodies: [UInt64]
+        if parameters.keySwitchModulusLog2 == 32 {
+            kskBodies = try readNarrowWords(&reader, expected: kskCount, field: "tfheServerKey.keySwitchingBodies")
+        } else {
+            kskBodies = try readWords(&reader, expected: kskCount, field: "tfheServerKey.keySwitchingBodies")
+        }
         try reader.expectEnd()
         return TfheServerKey(
             bootstrappingKey: TfheBootstrappingKey(context: context, seed: bskSeed, bodies: bskBodies),

@@ -29,7 +29,7 @@ struct BenchFHECommand: HeatCommand {
               heatctl bench fhe --timing --preset n4096 --samples 300
               heatctl bench fhe --preset n4096 --pbs
 
-            With --pbs, the TFHE programmable bootstrap of the default set (tfhe-4bit-2m64) is \
+            With --pbs, the TFHE programmable bootstrap of the default set (tfhe-4bit-2m64-ks32) is \
             timed too (keygen, PBS, key switch, key sizes; heatctl fhe pbs-bench has the options).
 
             With --timing, the command instead tests that decryption time does not depend on the \
@@ -61,7 +61,7 @@ struct BenchFHECommand: HeatCommand {
     @Option(name: .long, help: "With --timing: decryptions timed per class.")
     var samples: Int = 300
 
-    @Flag(name: .long, help: "Also time the TFHE programmable bootstrap (tfhe-4bit-2m64, 5 bootstraps).")
+    @Flag(name: .long, help: "Also time the TFHE programmable bootstrap (tfhe-4bit-2m64-ks32, 5 bootstraps).")
     var pbs = false
 
     func execute() async throws {

@@ -10,8 +10,10 @@ struct FHEPBSBenchCommand: HeatCommand {
         abstract: "Time TFHE key generation and the programmable bootstrap (single thread).",
         discussion: """
             Generates a TFHE client key, bootstrapping key and key-switching key for the preset \
-            (default tfhe-4bit-2m64: n=887, k=1, N=2048, 4-bit messages with a padding bit, \
-            following TFHE-rs PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64), then times \
+            (default tfhe-4bit-2m64-ks32: n=887, k=1, N=2048, 4-bit messages with a padding bit, \
+            following TFHE-rs PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64 with the key switch \
+            modulo 2^32 as TFHE-rs's KS32 sets; tfhe-4bit-2m64 is the same set with a 64-bit key \
+            switch, for comparison), then times \
             --bootstraps programmable bootstraps through a 4-bit table (key switch included), each \
             checked by decryption. Times are the thread's CPU time (robust on a shared machine); \
             sizes are the seed-compressed server-key file payload and the expanded keys in memory. \
@@ -20,12 +22,13 @@ struct FHEPBSBenchCommand: HeatCommand {
             Example:
               heatctl fhe pbs-bench
               heatctl fhe pbs-bench --bootstraps 20 --json
+              heatctl fhe pbs-bench --preset tfhe-4bit-2m64 --bootstraps 5
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "The TFHE preset (tfhe-4bit-2m64).")
+    @Option(name: .long, help: "The TFHE preset (tfhe-4bit-2m64-ks32 or tfhe-4bit-2m64).")
     var preset: String = TfheParameters.default4Bit.name
 
     @Option(name: .long, help: "How many bootstraps to time.")
