@@ -556,4 +556,29 @@ PY
 AUDITOR="$OUT/fhe-keys/auditor" check "FHE key transition with a zeroed signature" "$OUT/fhe-zeroed.db" --expect-head "$OUT/fhe-head.json"
 expect_kind badFHEKeyTransition
 expect_kind unsignedIngestion
+# Issue 27 (s36, review s35 MEDIUM 4): the signed transition replayed as a second row, the chain
+# hashes recomputed (the attacker cannot re-sign): both verifiers name the replay.
+cp "$OUT/fhe.db" "$OUT/fhe-replayed.db"
+python3 - "$OUT/fhe-replayed.db" "$VERIFY" <<'PY'
+import hashlib, importlib.util, sqlite3, sys
+spec = importlib.util.spec_from_file_location("verify_store", sys.argv[2])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+db = sqlite3.connect(sys.argv[1])
+columns = ["recorded_at", "generation", "key_id", "previous_key_id", "parameters_fingerprint", "source_first_seq", "final_seq",
+           "first_seq", "last_seq", "end_hash", "reason", "key_fingerprint", "signature"]
+row = db.execute(f"SELECT {', '.join(columns)}, row_hash FROM fhe_key_transitions WHERE seq = 1").fetchone()
+def encode(value):
+    if value is None: return vs.c_null()
+    if isinstance(value, int): return vs.c_int(value)
+    if isinstance(value, str): return vs.c_text(value)
+    return vs.c_blob(bytes(value))
+previous = bytes(row[-1])
+digest = hashlib.sha256(previous + vs.c_int(2) + b"".join(encode(v) for v in row[:-1])).digest()
+db.execute(f"INSERT INTO fhe_key_transitions (seq, {', '.join(columns)}, prev_hash, row_hash) VALUES (2, {', '.join('?' * len(columns))}, ?, ?)",
+           (*row[:-1], previous, digest))
+db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+AUDITOR="$OUT/fhe-keys/auditor" check "FHE key transition replayed as a second row (chain recomputed)" "$OUT/fhe-replayed.db" \
+  --expect-head "$OUT/fhe-head.json" --allow-unsigned-tail
+expect_kind badFHEKeyTransition
 exit $status

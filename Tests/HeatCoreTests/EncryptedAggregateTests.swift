@@ -320,7 +320,7 @@ import Testing
         do {
             _ = try keyHolder.decrypt(aggregates: loose, minGroupSize: 5)
             Issue.record("aggregates evaluated with k = 1 were decrypted under a k = 5 policy")
-        } catch {
+        } catch let error as PipelineError {
             guard case .policyRefused(let refusal) = error else { Issue.record("unexpected \(error)"); return }
             #expect(refusal.rule == "minGroupSize")
             #expect(error.category.exitCode == 77)

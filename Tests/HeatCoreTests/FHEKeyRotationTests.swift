@@ -165,11 +165,11 @@ import Testing
             _ = try Evaluator(keysAt: "\(fixture.keys)/evaluator").evaluate(
                 store: fixture.store, configuration: HeatConfiguration(), throughSeq: transition.finalSeq + 1)
         }
-        // A collector that skips the key check (material without its folder's identity) appends
-        // rows under the retired public key after the rotation.
-        var material = try PipelineKeys.publicMaterial(in: KeyFolder(path: "\(fixture.keys)/collector", role: .collector))
-        material.identity = nil
-        let rogue = try Collector(pseudonymisationKey: fixture.generated.pseudonymisationKey, material: material)
+        // A collector build that skips the key check (its identity can no longer be relabelled:
+        // review s35 MEDIUM 3) appends rows under the retired public key after the rotation.
+        let material = try PipelineKeys.publicMaterial(in: KeyFolder(path: "\(fixture.keys)/collector", role: .collector))
+        var rogue = try Collector(pseudonymisationKey: fixture.generated.pseudonymisationKey, material: material)
+        rogue.skipsFHEGenerationCheck = true
         _ = try rogue.ingestor(signer: StoreTestSupport.signer(fixture.generated))
             .ingest(fixture.late, clients: fixture.dataset.clients, into: fixture.store, source: fixture.source)
         let first = transition.lastSeq + 1

@@ -202,7 +202,12 @@ struct FaultInjectionTests {
             Operation(name: "rotate-fhe", arguments: { db, out in
                 ["keys", "rotate", "--fhe", "--store", db, "--keys", keyholder, "--out", "\(out)/keys-fhe2", "--previous-head", head0,
                  "--head-out", "\(out)/head.json", "--quiet"] },
-                      points: [.rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["keys-fhe2"]),
+                      points: [.rotateBeforeCommit, .rotateFHEReencrypting, .rotateAfterCommit], earlierOutputs: ["keys-fhe2"]),
+            // Issue 27 item 5: the collector's ingestion key rotation, at the same commit points.
+            Operation(name: "rotate-collector", arguments: { db, out in
+                ["keys", "rotate", "--collector", "--store", db, "--keys", keyholder, "--out", "\(out)/collector-gen2",
+                 "--previous-head", head0, "--head-out", "\(out)/head.json", "--quiet"] },
+                      points: [.rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["collector-gen2"]),
             Operation(name: "directory", arguments: { db, out in
                 ["directory", "move", "--store", db, "--keys", keyholder, "--client", targets.client, "--manager", targets.manager,
                  "--from-week", targets.cutoff, "--previous-head", head0, "--head-out", "\(out)/head.json", "--quiet"] },

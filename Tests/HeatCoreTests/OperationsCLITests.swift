@@ -240,6 +240,53 @@ struct OperationsCLITests {
         }
     }
 
+    /// Issue 27 (s36): `keys rotate --fhe --evaluator-keys` writes the new generation's Galois and
+    /// relinearization keys when the current evaluator folder holds Galois keys; `evaluate` refuses
+    /// a stale Galois key left beside the new generation's files (exit 64, naming the file); `trees
+    /// relin-key` refuses an evaluator folder of another generation (exit 64).
+    @Test func fheRotationBindsTheEvaluationKeysThroughTheCLI() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appending(path: "heat.db").path
+        let keys = folder.appending(path: "keys").path
+        let head = folder.appending(path: "head.heat").path
+        let gen2 = folder.appending(path: "keys-fhe2").path
+        var csv = "event_id,client_id,manager_id,branch,channel,direction,occurred_at,duration_seconds,replied_within_hours\n"
+        for client in 1...6 { csv += "E1-\(client),CL-\(client),RM-\(client % 2),North,call,outbound,2026-03-02T09:30:00Z,600,\n" }
+        let input = folder.appending(path: "in.csv").path
+        try Data(csv.utf8).write(to: URL(filePath: input))
+        #expect(try run(["init", "--store", db]).status == 0)
+        let generated = try run(["keys", "generate", "--out", keys, "--store", db, "--aggregates", "--max-clients", "10"])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(keys)/evaluator/\(Evaluator.galoisKeysFile)"))
+        #expect(try run(["ingest", input, "--store", db, "--keys", "\(keys)/collector", "--quiet"]).status == 0)
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head]).status == 0)
+
+        let rotated = try run(["keys", "rotate", "--fhe", "--evaluator-keys", "\(keys)/evaluator", "--store", db, "--keys", "\(keys)/keyholder",
+                               "--out", gen2, "--previous-head", head, "--head-out", head])
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        for file in [Evaluator.galoisKeysFile, Evaluator.relinearizationKeyFile] {
+            #expect(FileManager.default.fileExists(atPath: "\(gen2)/evaluator/\(file)"), "\(file) written for generation 2")
+        }
+        // The operator copies the new public key and generation file but keeps the old Galois keys.
+        let mixed = folder.appending(path: "mixed-evaluator").path
+        try FileManager.default.createDirectory(atPath: mixed, withIntermediateDirectories: true)
+        for file in [PipelineKeys.parametersFile, PipelineKeys.publicKeyFile, FHEKeyGeneration.fileName] {
+            try FileManager.default.copyItem(atPath: "\(gen2)/evaluator/\(file)", toPath: "\(mixed)/\(file)")
+        }
+        try FileManager.default.copyItem(atPath: "\(keys)/evaluator/\(Evaluator.galoisKeysFile)", toPath: "\(mixed)/\(Evaluator.galoisKeysFile)")
+        let stale = try run(["evaluate", "--store", db, "--keys", mixed, "--out", folder.appending(path: "stale.heat").path])
+        #expect(stale.status == 64, "\(stale.stderr)")
+        #expect(stale.stderr.contains(Evaluator.galoisKeysFile))
+        #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "stale.heat").path))
+        // The generation-1 key holder cannot write a relinearization key into the generation-2 folder.
+        let relin = try run(["trees", "relin-key", "--keys", "\(keys)/keyholder", "--evaluator", mixed])
+        #expect(relin.status == 64, "\(relin.stderr)")
+        // The new generation's evaluator folder evaluates.
+        let fresh = try run(["evaluate", "--store", db, "--keys", "\(gen2)/evaluator", "--out", folder.appending(path: "run.heat").path])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+    }
+
     @Test(arguments: [["keys", "escrow", "--help"], ["keys", "escrow", "split", "--help"],
                       ["keys", "escrow", "recover", "--help"], ["keys", "escrow", "custodian", "--help"],
                       ["retention", "--help"], ["retention", "apply", "--help"], ["erase", "--help"]])

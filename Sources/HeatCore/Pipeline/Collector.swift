@@ -82,10 +82,16 @@ public struct Collector: IngestionBucketSink {
         self.fheIdentity = material.identity
     }
 
-    /// The FHE key generation and key id of the collector folder's public key (issue 27 item 1):
-    /// an ingestion with a retired generation's public key is refused before anything is
-    /// encrypted. `nil` for material not read from a folder (unchecked).
-    public var fheIdentity: FHEKeyIdentity?
+    /// The FHE key generation and key id of the collector's public key (issue 27 item 1), taken
+    /// from the material on construction and never settable (review s35 MEDIUM 3): its key id is
+    /// derived from ``publicKey`` (``PipelineKeys/PublicMaterial/identity``), so an ingestion
+    /// with a retired generation's public key is refused before anything is encrypted, however
+    /// the material was built.
+    public let fheIdentity: FHEKeyIdentity
+
+    /// Tests only: a collector build that skips the generation check (a rogue or outdated
+    /// collector), so that the evaluator's own refusal of its rows can be tested.
+    var skipsFHEGenerationCheck = false
 
     /// Slots per ciphertext: the ring degree `N` (client slot `s` sits in batch `s / N`, slot `s % N`).
     public var slotsPerBatch: Int { context.degree }
@@ -142,8 +148,10 @@ public struct Collector: IngestionBucketSink {
         }
         // Issue 27: only the store's current FHE key generation encrypts new rows (exit 64 otherwise).
         let generations = try FHEKeyGenerations.effective(in: db)
-        if let identity = fheIdentity {
-            try generations.require(identity, role: .collector, path: (try? String.fetchOne(db, sql: "SELECT file FROM pragma_database_list WHERE name = 'main'")) ?? "the store")
+        if !skipsFHEGenerationCheck {
+            try generations.require(
+                fheIdentity, role: .collector,
+                path: (try? String.fetchOne(db, sql: "SELECT file FROM pragma_database_list WHERE name = 'main'")) ?? "the store")
         }
         let ciphertexts = try ChainAppender(db, table: .ciphertexts)
         let states = try ChainAppender(db, table: .collectorState)
@@ -289,6 +297,6 @@ public struct Collector: IngestionBucketSink {
                 "ciphertextsAdded": String(appended), "packing": HeatPacking.weeklyScore, "packingHash": packingHash,
                 "fheParameters": context.parameters.name, "fheFingerprint": fingerprint,
             // After an FHE key rotation the run records its key id (the evaluator's mixing check).
-            ].merging(generations.currentKeyID == nil ? [:] : fheIdentity?.keyID.map { [FHEKeyGenerations.runKeyParameter: $0] } ?? [:]) { a, _ in a })
+            ].merging(generations.currentKeyID == nil ? [:] : fheIdentity.keyID.map { [FHEKeyGenerations.runKeyParameter: $0] } ?? [:]) { a, _ in a })
     }
 }

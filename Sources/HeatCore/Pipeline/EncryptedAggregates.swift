@@ -94,6 +94,12 @@ public struct EncryptedAggregates: Sendable {
         /// (``DirectoryTimeline/version(in:)``; absent when the store has none). The key holder
         /// refuses aggregates of another version (``KeyHolder/decrypt(aggregates:minGroupSize:store:)``).
         public var directoryVersion: String? = nil
+        /// The FHE key generation of the run the groups were summed from (issue 27 item 2; absent
+        /// for generation 1, so earlier files are unchanged): the key holder refuses to decrypt
+        /// them with a folder of another generation.
+        public var fheGeneration: Int64? = nil
+        /// The id of that generation's key (hex SHA-256 of its public key envelope's payload).
+        public var fheKeyID: String? = nil
     }
 
     /// The format identifier written: `customerheat.aggregates/2` (segmented pairs); `/1`

@@ -39,8 +39,9 @@ public struct Evaluator: Sendable {
     /// The FHE key generation and key id of the evaluator folder (issue 27 item 1), checked
     /// against the store's current generation before anything is read; `nil` for an evaluator
     /// built from parameters alone (the key holder's vault evaluations), which reads the current
-    /// generation's rows unchecked.
-    public var fheIdentity: FHEKeyIdentity?
+    /// generation's rows unchecked. Set only on construction, from the material (review s35
+    /// MEDIUM 3).
+    public private(set) var fheIdentity: FHEKeyIdentity?
 
     /// How many slot batches ``evaluate(store:configuration:asOf:throughSeq:shard:)`` decodes and
     /// holds at once (issue 14, streaming): the evaluator's memory grows with this number times
@@ -53,14 +54,21 @@ public struct Evaluator: Sendable {
 
     /// An evaluator from its role folder.
     ///
+    /// Before anything else, every Galois or relinearization key in the folder must be bound to
+    /// the folder's FHE key generation (``FHEKeyGeneration/requireBoundEvaluationKeys(in:)``):
+    /// a stale evaluation key left from an older generation is refused, even for a heat run that
+    /// does not use it (issue 27, review s35 HIGH).
+    ///
     /// - Parameter folder: a checked evaluator folder (a folder opened for another role is refused).
     /// - Throws: ``PipelineError/modeMismatch(path:reason:)`` for another role's folder, or a
-    ///   missing or corrupt key.
-    public init(folder: KeyFolder) throws(PipelineError) {
+    ///   missing or corrupt key; ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)``
+    ///   (exit 64); ``KeyError/envelope(_:)`` for a truncated or corrupt evaluation key (exit 65).
+    public init(folder: KeyFolder) throws {
         guard folder.role == .evaluator else {
-            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the evaluator loads only an evaluator folder")
+            throw PipelineError.modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the evaluator loads only an evaluator folder")
         }
         let material = try PipelineKeys.publicMaterial(in: folder)
+        try FHEKeyGeneration.requireBoundEvaluationKeys(in: folder)
         self.init(material: material)
     }
 
@@ -214,7 +222,12 @@ public struct Evaluator: Sendable {
                 located.append(Located(seq: seq, week: week, batch: batch))
             }
             guard read > 0 else { throw PipelineError.noCiphertexts(path: store.path) }
-            try generations.requireSingleGeneration(in: db, from: firstSeq, through: lastSeq, path: store.path)
+            // Issue 27 (s36): the generation checks run to the window's last row of any packing.
+            // Feature-stream rows follow the heat rows, so the last heat row of a rotated store lies
+            // inside the re-encrypted range and would be taken for a window cut in two.
+            let windowEnd = try Int64.fetchOne(
+                db, sql: "SELECT MAX(seq) FROM ciphertexts WHERE seq >= ? AND seq <= ?", arguments: [firstSeq, limit]) ?? lastSeq
+            try generations.requireSingleGeneration(in: db, from: firstSeq, through: max(lastSeq, windowEnd), path: store.path)
             if let hash = try Data.fetchOne(db, sql: "SELECT row_hash FROM ciphertexts WHERE seq = ?", arguments: [lastSeq]) {
                 lastHash = [UInt8](hash)
             } else {

@@ -56,8 +56,8 @@ public struct KeyHolder: Sendable {
     public var trustedKey: StoreVerificationKey?
     /// The FHE key generation of the folder's secret key (issue 27 item 1; generation 1 with an
     /// unknown key id for a folder without `fhe-key.generation`): ``decrypt(run:store:manager:)``
-    /// refuses a run computed under another generation.
-    public var fheIdentity = FHEKeyIdentity(generation: 1, keyID: nil)
+    /// refuses a run computed under another generation. Set only from the folder.
+    public private(set) var fheIdentity = FHEKeyIdentity(generation: 1, keyID: nil)
 
     /// Loads the key holder's folder.
     ///
@@ -100,10 +100,28 @@ public struct KeyHolder: Sendable {
     /// - Parameter header: the run's header.
     /// - Throws: ``FHEKeyError/runGeneration(source:runGeneration:folderGeneration:)``.
     public func requireGeneration(of header: EncryptedHeatRun.Header) throws(FHEKeyError) {
-        let runGeneration = header.fheGeneration ?? 1
-        let sameKey = header.fheKeyID == nil || fheIdentity.keyID == nil || header.fheKeyID == fheIdentity.keyID
-        guard runGeneration == fheIdentity.generation, sameKey else {
-            throw .runGeneration(source: "the run", runGeneration: runGeneration, folderGeneration: fheIdentity.generation)
+        try requireGeneration(header.fheGeneration, keyID: header.fheKeyID, source: "the run")
+    }
+
+    /// Refuses a file computed under another FHE key generation than this folder's: the one check
+    /// of heat runs, scores, tree scores, features and aggregates (issue 27 items 1-2). A file
+    /// without a generation is of generation 1 (written before its first rotation); a key id is
+    /// compared when both the file and the folder record one.
+    ///
+    /// ```swift
+    /// try keyHolder.requireGeneration(scores.header.fheGeneration, keyID: scores.header.fheKeyID, source: "scores.heat")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - generation: the file's generation (`nil`: 1).
+    ///   - keyID: the file's key id, if recorded.
+    ///   - source: the file, for the message.
+    /// - Throws: ``FHEKeyError/runGeneration(source:runGeneration:folderGeneration:)`` (exit 64).
+    public func requireGeneration(_ generation: Int64?, keyID: String?, source: String) throws(FHEKeyError) {
+        let fileGeneration = generation ?? 1
+        let sameKey = keyID == nil || fheIdentity.keyID == nil || keyID == fheIdentity.keyID
+        guard fileGeneration == fheIdentity.generation, sameKey else {
+            throw .runGeneration(source: source, runGeneration: fileGeneration, folderGeneration: fheIdentity.generation)
         }
     }
 

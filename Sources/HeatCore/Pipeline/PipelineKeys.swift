@@ -23,15 +23,39 @@ public enum PipelineKeys {
     /// The secret key file name (key holder only, mode 0600).
     public static let secretKeyFile = BfvKeyFileNames.secretKey
 
-    /// The context and public key of a collector or evaluator folder.
+    /// The context and public key of a collector or evaluator folder, with the key's FHE key
+    /// generation and key id.
+    ///
+    /// The identity is derived on construction, never set (review s35 MEDIUM 3): its key id is
+    /// always the SHA-256 of the public key itself (``FHEKeyGeneration/keyID(of:)``), so material
+    /// built from a retired public key carries the retired key's id whatever generation it is
+    /// labelled with, and `ingest` and `evaluate` refuse it on a rotated store.
+    ///
+    /// ```swift
+    /// let material = PipelineKeys.PublicMaterial(context: context, publicKey: publicKey)
+    /// material.identity.keyID   // hex SHA-256 of the public key's envelope payload
+    /// ```
     public struct PublicMaterial: Sendable {
         /// The BFV context of the keys' parameters.
         public let context: BfvContext<UInt64>
         /// The public key.
         public let publicKey: PublicKey<UInt64>
-        /// The folder's FHE key generation and key id (issue 27 item 1); `nil` for material not
-        /// read from a folder.
-        public var identity: FHEKeyIdentity? = nil
+        /// The key's FHE key generation (the folder's `fhe-key.generation`, 1 without one) and
+        /// its key id, derived from ``publicKey`` (issue 27 item 1).
+        public let identity: FHEKeyIdentity
+
+        /// Material for a public key, its identity derived from the key.
+        ///
+        /// - Parameters:
+        ///   - context: the BFV context.
+        ///   - publicKey: the public key.
+        ///   - generation: the generation the key is claimed to be (default 1); a claim that does
+        ///     not match the store's transition for this key id is refused where it is used.
+        public init(context: BfvContext<UInt64>, publicKey: PublicKey<UInt64>, generation: Int64 = 1) {
+            self.context = context
+            self.publicKey = publicKey
+            self.identity = FHEKeyIdentity(generation: generation, keyID: FHEKeyGeneration.keyID(of: publicKey))
+        }
     }
 
     /// Generates a BFV key pair for a preset and writes it into the role folders under `out`.
@@ -157,7 +181,7 @@ public enum PipelineKeys {
             throw .fhe(error)
         }
         // Issue 27: the key generation (its file, checked against the public key; generation 1 without one).
-        let keyID = FHEKeyGeneration.keyID(ofPublicKeyPayload: envelope.payload)
+        let keyID = FHEKeyGeneration.keyID(of: publicKey)
         let file: FHEKeyGeneration?
         do {
             file = try FHEKeyGeneration.read(in: folder)
@@ -167,7 +191,7 @@ public enum PipelineKeys {
         if let file, file.keyID != keyID {
             throw .malformed(source: folder.path, reason: "field keyID of \(FHEKeyGeneration.fileName) (generation \(file.generation)) is not the id of the folder's public key; never mix files of two FHE key generations")
         }
-        return PublicMaterial(context: context, publicKey: publicKey, identity: FHEKeyIdentity(generation: file?.generation ?? 1, keyID: keyID))
+        return PublicMaterial(context: context, publicKey: publicKey, generation: file?.generation ?? 1)
     }
 
     /// The context of a role folder's parameters.

@@ -211,6 +211,9 @@ extension KeyHolder {
     /// - Throws: ``ScoringError/staleDirectory(source:reason:)`` (exit 65) when clients were
     ///   ingested or removed after the features were computed; ``PipelineError``, ``StoreError``.
     public func decrypt(features: EncryptedFeatures, store: HeatStore) throws -> [ClientFeatures] {
+        // Issue 27: features of another FHE key generation (read from the store's current rows
+        // with a retired folder's parameters, or the reverse) would decrypt to noise.
+        try requireGeneration(of: features.heatRun.header)
         guard let snapshot = features.directory else {
             throw ScoringError.staleDirectory(
                 source: "the encrypted features",

@@ -25,6 +25,10 @@ public protocol EncryptedScoresHeader: Sendable, Codable, Equatable {
     var batches: [Int] { get }
     /// SHA-256 (hex) of the inputs the scores were computed from.
     var inputHash: String { get }
+    /// The FHE key generation the scores were computed under (`nil`: generation 1; issue 27).
+    var fheGeneration: Int64? { get }
+    /// The id of that generation's key, when recorded.
+    var fheKeyID: String? { get }
 }
 
 /// Encrypted scores by slot batch under a header: one ciphertext per batch whose slot `i` holds
@@ -160,6 +164,12 @@ public struct LogisticScoresHeader: EncryptedScoresHeader {
     /// them once it has changed (``DirectorySnapshot``). `nil` only in files written before
     /// issue 15's stale-score check, which are refused as unbound.
     public var directory: DirectorySnapshot? = nil
+    /// The FHE key generation the scores were computed under (issue 27 item 2; absent for
+    /// generation 1, so files of stores never rotated are unchanged): the key holder refuses to
+    /// decrypt them with a folder of another generation.
+    public var fheGeneration: Int64? = nil
+    /// The id of that generation's key (hex SHA-256 of its public key envelope's payload).
+    public var fheKeyID: String? = nil
 }
 
 extension EncryptedScores where H == LogisticScoresHeader {
@@ -249,7 +259,8 @@ extension Evaluator {
             schema: EncryptedScoreRun.schema, model: model, windows: features.featureSet.windows,
             asOfWeek: features.referenceWeek.description, parameters: bfv.parameters.name,
             parametersFingerprint: bfv.fingerprint.hex, inputHash: features.inputHash, slotsPerBatch: bfv.degree,
-            batches: batchList, multiplicativeDepth: 0, directory: features.directory)
+            batches: batchList, multiplicativeDepth: 0, directory: features.directory,
+            fheGeneration: features.heatRun.header.fheGeneration, fheKeyID: features.heatRun.header.fheKeyID)
         return EncryptedScoreRun(header: header, scores: scores)
     }
 

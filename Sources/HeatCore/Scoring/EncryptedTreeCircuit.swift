@@ -46,6 +46,12 @@ public struct EncryptedTreeInputs: Sendable {
         /// The ISO week of the reference date the collector's features were computed at (`nil`
         /// for bits encoded from rows, as in tests).
         public var asOfWeek: String? = nil
+        /// The FHE key generation of the collector's public key (issue 27 item 2; absent for
+        /// generation 1, so earlier files are unchanged): the evaluator refuses bits of another
+        /// generation than its folder's, and the scores carry it to the key holder.
+        public var fheGeneration: Int64? = nil
+        /// The id of that key (hex SHA-256 of its public key envelope's payload).
+        public var fheKeyID: String? = nil
     }
 
     /// The format identifier.
@@ -156,10 +162,14 @@ public struct EncryptedTreeInputs: Sendable {
         for (index, batch) in batchList.enumerated() {
             batches[batch] = Array(encrypted[(index * count)..<((index + 1) * count)])
         }
-        let header = Header(
+        var header = Header(
             schema: schema, planHash: planHash(plan), splits: count, parameters: material.context.parameters.name,
             parametersFingerprint: material.context.fingerprint.hex, slotsPerBatch: n, batches: batchList,
             clients: rows.filter { $0.slot >= 0 }.count, coverage: coverage, asOfWeek: asOfWeek)
+        if material.identity.generation > 1 {
+            header.fheGeneration = material.identity.generation
+            header.fheKeyID = material.identity.keyID
+        }
         return EncryptedTreeInputs(header: header, batches: batches)
     }
 
@@ -249,6 +259,11 @@ public struct TreeScoresHeader: EncryptedScoresHeader {
     /// The ISO week of the collector's reference date, copied from the inputs (`nil` when the
     /// inputs record none).
     public var asOfWeek: String? = nil
+    /// The FHE key generation of the inputs, copied from them (issue 27 item 2; absent for
+    /// generation 1): the key holder refuses to decrypt the scores with a folder of another one.
+    public var fheGeneration: Int64? = nil
+    /// The id of that generation's key, copied from the inputs.
+    public var fheKeyID: String? = nil
 }
 
 extension EncryptedScores where H == TreeScoresHeader {
@@ -293,18 +308,23 @@ extension Evaluator {
     /// - Parameter folder: a checked evaluator folder.
     /// - Returns: the key.
     /// - Throws: ``PipelineError/missingFHEKey(folder:file:)`` when the folder has none,
-    ///   ``PipelineError/fhe(_:)`` for a corrupt file or other parameters.
-    public func relinearizationKey(in folder: KeyFolder) throws(PipelineError) -> BfvRelinearizationKey<UInt64> {
+    ///   ``PipelineError/fhe(_:)`` for a corrupt file or other parameters,
+    ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64) for a key the
+    ///   folder's FHE key generation does not bind (issue 27).
+    public func relinearizationKey(in folder: KeyFolder) throws -> BfvRelinearizationKey<UInt64> {
         guard folder.role == .evaluator else {
-            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the relinearization key is loaded from the evaluator folder")
+            throw PipelineError.modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the relinearization key is loaded from the evaluator folder")
         }
         let seeded = folder.files.values.contains(.fheSeededRelinearizationKey)
         let (envelope, source) = try PipelineKeys.read(
             folder, kind: seeded ? .fheSeededRelinearizationKey : .fheRelinearizationKey, describedAs: Self.relinearizationKeyFile)
+        // Issue 27: the bytes loaded are the bytes the folder's generation binds.
+        try FHEKeyGeneration.requireBound(
+            file: (source as NSString).lastPathComponent, path: source, payload: envelope.payload, record: FHEKeyGeneration.read(in: folder))
         do {
             return try BfvRelinearizationKey(envelope: envelope, context: context, source: source)
         } catch {
-            throw .fhe(error)
+            throw PipelineError.fhe(error)
         }
     }
 
@@ -336,6 +356,13 @@ extension Evaluator {
         guard inputs.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the tree inputs", expected: context.fingerprint.hex, found: inputs.header.parametersFingerprint)
         }
+        // Issue 27: bits of another FHE key generation than the evaluator folder's are refused
+        // (the relinearization key is bound to the folder's generation).
+        if let identity = fheIdentity, identity.generation != (inputs.header.fheGeneration ?? 1)
+            || (inputs.header.fheKeyID != nil && identity.keyID != inputs.header.fheKeyID) {
+            throw FHEKeyError.runGeneration(
+                source: "the tree inputs", runGeneration: inputs.header.fheGeneration ?? 1, folderGeneration: identity.generation)
+        }
         guard inputs.header.planHash == EncryptedTreeInputs.planHash(model.plan) else {
             throw TreeScoringError.inputMismatch(
                 source: "the tree inputs", field: "planHash", reason: "the bits were encoded for another model's split plan")
@@ -362,7 +389,8 @@ extension Evaluator {
             schema: EncryptedTreeScoreRun.schema, model: model, parameters: bfv.parameters.name,
             parametersFingerprint: bfv.fingerprint.hex, inputHash: Hex.encode(hash.finalize()), slotsPerBatch: bfv.degree,
             batches: batchList, multiplicativeDepth: depth, products: circuit.pairs.count + circuit.products.count,
-            coverage: inputs.header.coverage, planHash: inputs.header.planHash, asOfWeek: inputs.header.asOfWeek)
+            coverage: inputs.header.coverage, planHash: inputs.header.planHash, asOfWeek: inputs.header.asOfWeek,
+            fheGeneration: inputs.header.fheGeneration, fheKeyID: inputs.header.fheKeyID)
         return EncryptedTreeScoreRun(header: header, scores: scores)
     }
 
@@ -504,16 +532,36 @@ extension KeyHolder {
     /// folder (`bfv-relin-key.heat`, seeded form). It is public evaluation material: it lets the
     /// evaluator multiply ciphertexts, not decrypt them.
     ///
+    /// When the evaluator folder has an `fhe-key.generation` (a folder of `keys rotate --fhe`),
+    /// it must be this key holder's generation and key, and the key is bound to it: its digest is
+    /// added to the file's `evaluationKeys` (issue 27), so the evaluator accepts it.
+    ///
     /// - Parameter path: the evaluator folder.
     /// - Returns: the file written.
-    /// - Throws: ``PipelineError/fhe(_:)``, ``KeyError`` when the file exists or cannot be written.
+    /// - Throws: ``PipelineError/fhe(_:)``, ``KeyError`` when the file exists or cannot be written,
+    ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64) when the evaluator
+    ///   folder is of another FHE key generation than this key holder's.
     @discardableResult
     public func writeRelinearizationKey(toEvaluatorFolder path: String) throws -> String {
         let url = URL(filePath: path).appending(path: Evaluator.relinearizationKeyFile)
         if FileManager.default.fileExists(atPath: url.path) { throw KeyError.alreadyExists(path: url.path) }
-        let key = try relinearizationKey()
+        let record = try FHEKeyGeneration.read(in: KeyFolder(path: path, role: .evaluator))
+        if let current = record,
+           current.generation != fheIdentity.generation || (fheIdentity.keyID != nil && fheIdentity.keyID != current.keyID) {
+            throw FHEKeyError.unboundEvaluationKey(
+                path: url.path, generation: current.generation,
+                reason: "the key holder folder holds FHE key generation \(fheIdentity.generation), not the evaluator folder's")
+        }
+        let envelope = try relinearizationKey().envelope()
         do {
-            try key.envelope().write(to: url)
+            try envelope.write(to: url)
+            // Bind it to the folder's generation (after the key: a crash in between leaves an
+            // unbound key, refused with a hint, never a binding without its key).
+            if var bound = record {
+                bound.evaluationKeys = (bound.evaluationKeys ?? [:]).merging(
+                    [Evaluator.relinearizationKeyFile: FHEKeyGeneration.evaluationKeyID(ofPayload: envelope.payload)]) { _, new in new }
+                try bound.envelope().write(to: URL(filePath: path).appending(path: FHEKeyGeneration.fileName))
+            }
         } catch {
             throw KeyError.envelope(error)
         }
@@ -589,6 +637,7 @@ extension KeyHolder {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the tree scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        try requireGeneration(run.header.fheGeneration, keyID: run.header.fheKeyID, source: "the tree scores")
         // One read of the directory: the coverage is checked against the rows decrypted.
         let (directory, encoded) = try run.checkCoverage(of: store, source: "the tree scores")
         // Issue 27: a manager's clients are those assigned to it (and open) at the reference week.

@@ -132,6 +132,7 @@ extension KeyHolder {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the scores", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        try requireGeneration(run.header.fheGeneration, keyID: run.header.fheKeyID, source: "the scores")
         // The directory, its snapshot and (issue 27) its versions come from one read, so the rows
         // decrypted are the rows checked; a manager's clients are those assigned to it (and open)
         // at the scores' reference week, after every version verified under the key holder's key.

@@ -56,6 +56,10 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case rotateBeforeCommit = "rotate.before-commit"
     /// Rotation: committed and the store signed with the new key, the head file not yet written.
     case rotateAfterCommit = "rotate.after-commit"
+    /// FHE key rotation (`heatctl keys rotate --fhe`, issue 27): in the middle of the
+    /// re-encryption loop, the first chunk of re-encrypted rows appended, the rest and the
+    /// transition not yet (nothing committed: the old state must survive).
+    case rotateFHEReencrypting = "rotate-fhe.reencrypting"
     /// Directory change (`heatctl directory move | close`): the signed version written, not committed.
     case directoryBeforeCommit = "directory.before-commit"
     /// Directory change: committed and the store signed, the head file not yet written.
@@ -65,7 +69,7 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     public static let environmentVariable = "HEAT_FAULT_POINT"
 
     /// Whether this point should hold the state before the operation after the kill.
-    public var keepsOldState: Bool { rawValue.hasSuffix(".before-commit") }
+    public var keepsOldState: Bool { rawValue.hasSuffix(".before-commit") || self == .rotateFHEReencrypting }
 
     /// Kills the process with `SIGKILL` when `HEAT_FAULT_POINT` names this point; returns otherwise.
     ///

@@ -16,8 +16,9 @@ public enum FHEKeyError: ClassifiedError, Equatable {
     /// An evaluation window holds a row ingested after the rotation by a run that did not record
     /// the current key id: it would mix two generations in one run (exit 65).
     case mixedGenerations(path: String, seq: Int64, run: Int64, generation: Int64)
-    /// A run file was computed under another FHE key generation than the key holder folder's
-    /// (exit 64): decrypting it would give noise, not values.
+    /// A heat run, score, tree-score, tree-input, feature or aggregate file was computed under
+    /// another FHE key generation than the key holder's (or evaluator's) folder (exit 64):
+    /// decrypting it would give noise, not values.
     case runGeneration(source: String, runGeneration: Int64, folderGeneration: Int64)
     /// A folder's `fhe-key.generation` names another key than the folder's public key (exit 65).
     case mislabelledFolder(path: String, generation: Int64)
@@ -25,11 +26,15 @@ public enum FHEKeyError: ClassifiedError, Equatable {
     case badRow(path: String, seq: Int64, reason: String)
     /// The store predates migration `v9-fhe-keys` (it is migrated when opened for writing; exit 64).
     case oldSchema(path: String)
+    /// An evaluator folder's Galois or relinearization key is not bound to the folder's FHE key
+    /// generation (not listed in, or not the digest recorded by, its `fhe-key.generation`): a
+    /// stale key of an older generation or a key of another key pair (exit 64, a wrong key folder).
+    case unboundEvaluationKey(path: String, generation: Int64, reason: String)
 
     public var category: ErrorCategory {
         switch self {
         case .refused: .integrityViolation
-        case .notCurrentGeneration, .runGeneration, .oldSchema: .usage
+        case .notCurrentGeneration, .runGeneration, .oldSchema, .unboundEvaluationKey: .usage
         case .mixedGenerations, .mislabelledFolder, .badRow: .dataError
         }
     }
@@ -38,18 +43,22 @@ public enum FHEKeyError: ClassifiedError, Equatable {
         switch self {
         case .refused(let violations):
             "refusing to rotate the FHE key: the store does not verify (\(violations.count) violation\(violations.count == 1 ? "" : "s"); first: \(violations.first ?? "none"))"
+        case .notCurrentGeneration(let path, let role, let folder, let store) where folder == store:
+            "\(path): the \(role) folder's FHE key is not the key of the store's current FHE key generation \(store) (its key id differs: a retired or foreign key labelled as generation \(folder); refused)"
         case .notCurrentGeneration(let path, let role, let folder, let store):
             "\(path): the \(role) folder holds FHE key generation \(folder) but the store's current FHE key generation is \(store)\(folder < store ? " (a retired key: refused)" : "")"
         case .mixedGenerations(let path, let seq, let run, let generation):
             "\(path): ciphertexts row \(seq) (ingestion run \(run)) was not encrypted under the current FHE key generation \(generation): refusing to mix FHE key generations in one run"
         case .runGeneration(let source, let run, let folder):
-            "\(source): the run was computed under FHE key generation \(run) but the key holder folder holds generation \(folder)"
+            "\(source): computed under FHE key generation \(run) but the key holder folder holds generation \(folder)"
         case .mislabelledFolder(let path, let generation):
             "\(path): \(FHEKeyGeneration.fileName) names generation \(generation) with a key id that is not the folder's public key"
         case .badRow(let path, let seq, let reason):
             "\(path): ciphertexts row \(seq) cannot be re-encrypted: \(reason)"
         case .oldSchema(let path):
             "\(path): the store has no fhe_key_transitions table (schema before v9-fhe-keys)"
+        case .unboundEvaluationKey(let path, let generation, let reason):
+            "\(path): this evaluation key is not bound to the folder's FHE key generation \(generation) (\(reason)); refusing it: it would key-switch under another secret key and the key holder would decrypt noise"
         }
     }
 
@@ -62,6 +71,7 @@ public enum FHEKeyError: ClassifiedError, Equatable {
         case .mislabelledFolder: "copy the folder again from the `keys rotate --fhe --out DIR` output; never mix files of two generations"
         case .badRow: "run `heatctl audit verify`; rotate with the key holder folder of the store's current generation"
         case .oldSchema: "open the store for writing once (for example `heatctl audit sign`) to migrate it"
+        case .unboundEvaluationKey: "delete the file; use the evaluation keys written by `heatctl keys rotate --fhe --out DIR` (DIR/evaluator; --aggregates for Galois keys), or write the relinearization key again with `heatctl trees relin-key --keys DIR/keyholder --evaluator DIR/evaluator`"
         }
     }
 }

@@ -54,7 +54,11 @@ public enum FHEKeyRotation {
 
     /// Generates a BFV key pair of `parameters` and writes the new generation's role folders
     /// under `out`: `collector/` and `evaluator/` get the parameters, the public key and
-    /// `fhe-key.generation` (`evaluator/` also Galois keys for group sums when `aggregates`);
+    /// `fhe-key.generation`; `evaluator/` also the relinearization key of the tree circuit
+    /// (`bfv-relin-key.heat`, always: it is small) and, when `aggregates`, Galois keys for group
+    /// sums (`bfv-galois-keys.heat`), both bound to the generation by their SHA-256 in its
+    /// `fhe-key.generation` (``FHEKeyGeneration/evaluationKeys``), so an evaluation key of the old
+    /// generation left in the evaluator folder is refused (issue 27, review s35 HIGH);
     /// `keyholder/` the parameters, the secret key (mode 0600) and `fhe-key.generation`. Folders
     /// are created with mode 0700; no existing file is replaced (checked before anything is written).
     ///
@@ -71,7 +75,8 @@ public enum FHEKeyRotation {
         let generationFile = FHEKeyGeneration.fileName
         let plan: [(KeyRole, [String])] = [
             (.collector, [parametersFile, publicFile, generationFile]),
-            (.evaluator, [parametersFile, publicFile, generationFile] + (aggregates ? [Evaluator.galoisKeysFile] : [])),
+            (.evaluator, [parametersFile, publicFile, Evaluator.relinearizationKeyFile] + (aggregates ? [Evaluator.galoisKeysFile] : [])
+                + [generationFile]),
             (.keyholder, [parametersFile, PipelineKeys.secretKeyFile, generationFile]),
         ]
         for (role, files) in plan {
@@ -88,6 +93,7 @@ public enum FHEKeyRotation {
             context = try BfvContext<UInt64>(parameters: parameters)
             secretKey = SecretKey(context: context)
             publicKey = PublicKey(secretKey: secretKey)
+            envelopes[Evaluator.relinearizationKeyFile] = try BfvRelinearizationKey(secretKey: secretKey).envelope()
             if aggregates { envelopes[Evaluator.galoisKeysFile] = try Bfv64.galoisKeysForSums(secretKey: secretKey).envelope() }
         } catch {
             throw PipelineError.fhe(error)
@@ -98,6 +104,11 @@ public enum FHEKeyRotation {
             generation: generation, keyID: FHEKeyGeneration.keyID(ofPublicKeyPayload: publicEnvelope.payload),
             parametersFingerprint: context.fingerprint.hex)
         envelopes[generationFile] = record.envelope()
+        // The evaluator's generation file binds its evaluation keys (by file name and SHA-256).
+        var evaluatorRecord = record
+        evaluatorRecord.evaluationKeys = Dictionary(uniqueKeysWithValues: [Evaluator.relinearizationKeyFile, Evaluator.galoisKeysFile].compactMap { name in
+            envelopes[name].map { (name, FHEKeyGeneration.evaluationKeyID(ofPayload: $0.payload)) }
+        })
         var written: [String] = []
         for index in plan.indices {
             let folder = base.appending(path: plan[index].0.folderName)
@@ -115,7 +126,7 @@ public enum FHEKeyRotation {
                         if case .envelope(let envelopeError) = error { throw KeyError.envelope(envelopeError) }
                         throw PipelineError.fhe(error)
                     }
-                } else if let envelope = envelopes[file] {
+                } else if let envelope = (plan[index].0 == .evaluator && file == generationFile) ? evaluatorRecord.envelope() : envelopes[file] {
                     do {
                         try envelope.create(at: url)
                     } catch {
@@ -127,6 +138,15 @@ public enum FHEKeyRotation {
             }
         }
         return NewKeys(publicKey: publicKey, generation: record, files: written)
+    }
+
+    /// Whether an evaluator folder holds Galois keys (seeded or not): `keys rotate --fhe
+    /// --evaluator-keys DIR` then writes the new generation's, so none is left stale.
+    ///
+    /// - Parameter folder: a checked evaluator folder.
+    /// - Returns: `true` when it holds a Galois key file.
+    public static func holdsGaloisKeys(_ folder: KeyFolder) -> Bool {
+        folder.files.values.contains { $0 == .fheGaloisKeys || $0 == .fheSeededGaloisKeys }
     }
 
     /// Re-encrypts the current generation's stored ciphertexts under the new key and records the
@@ -225,6 +245,7 @@ public enum FHEKeyRotation {
                     throw FHEKeyError.badRow(path: path, seq: slice.first ?? 0, reason: String(describing: error))
                 }
                 for (index, row) in rows.enumerated() { try appender.append(row.values + [.blob(reencrypted[index])]) }
+                if start == 0 { FaultPoint.rotateFHEReencrypting.reach() }   // mid-loop: some rows appended, nothing committed
                 start += chunk
             }
             var transition = FHEKeyTransition(

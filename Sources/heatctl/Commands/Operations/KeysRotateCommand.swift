@@ -32,8 +32,11 @@ struct KeysRotateCommand: HeatCommand {
 
             With --fhe it rotates the BFV (FHE) key to a new key generation by re-encryption in \
             the vault: writes a fresh BFV key pair of the same parameters with its generation id \
-            (fhe-key.generation) into NEWDIR/collector, NEWDIR/evaluator (with Galois keys when \
-            --aggregates) and NEWDIR/keyholder (secret key, mode 0600), never replacing a file; \
+            (fhe-key.generation) into NEWDIR/collector, NEWDIR/evaluator (with the trees' \
+            relinearization key, and Galois keys when --aggregates or when the current evaluator \
+            folder given with --evaluator-keys holds some; both bound to the generation by their \
+            SHA-256 in fhe-key.generation) and NEWDIR/keyholder (secret key, mode 0600), never \
+            replacing a file; \
             then, in one transaction, verifies the store (exit 1 and nothing changed otherwise), \
             decrypts every stored ciphertext of the current generation with the secret key in \
             --keys and encrypts it under the new public key (plaintexts never leave the process \
@@ -43,8 +46,9 @@ struct KeysRotateCommand: HeatCommand {
             folder: keep it in escrow (`heatctl keys escrow split`) until retention has dropped \
             every week it encrypted. First copy the current key holder folder aside (or escrow \
             its secret key); then copy the new FHE files (bfv-*.heat, fhe-key.generation) into \
-            the collector, evaluator and key holder folders, keeping their other keys, and \
-            delete stale Galois or relinearization keys there (Docs/Operations.md section 4b).
+            the collector, evaluator and key holder folders, keeping their other keys. The \
+            evaluator refuses (exit 64) any Galois or relinearization key its generation file \
+            does not bind, so delete a stale one left there (Docs/Operations.md section 4b).
 
             Examples:
               heatctl keys rotate --store heat.db --keys keys/keyholder --out keys-gen2 \\
@@ -53,6 +57,8 @@ struct KeysRotateCommand: HeatCommand {
                 --previous-head head.heat --head-out head.heat
               heatctl keys rotate --fhe --store heat.db --keys keys/keyholder --out keys-fhe2 \\
                 --previous-head head.heat --head-out head.heat
+              heatctl keys rotate --fhe --evaluator-keys keys/evaluator --store heat.db --keys keys/keyholder \\
+                --out keys-fhe3 --previous-head head.heat --head-out head.heat
             """)
 
     @Flag(name: .long, help: "Rotate the collector's ingestion key instead of the store signing key.")
@@ -63,6 +69,9 @@ struct KeysRotateCommand: HeatCommand {
 
     @Flag(name: .long, help: "With --fhe: also write Galois keys for encrypted group aggregates into NEWDIR/evaluator.")
     var aggregates = false
+
+    @Option(name: .customLong("evaluator-keys"), help: "With --fhe: the current evaluator folder; when it holds Galois keys, the new generation gets them too (as --aggregates).", completion: .directory)
+    var evaluatorKeys: String?
 
     @Option(name: .long, help: "With --collector: the collector key to retire (fingerprint prefix, at least 8 hex digits); default: the only active one.")
     var retire: String?
@@ -90,6 +99,7 @@ struct KeysRotateCommand: HeatCommand {
     func execute() async throws {
         if collector && fhe { throw ValidationError("--collector and --fhe cannot be combined") }
         if aggregates && !fhe { throw ValidationError("--aggregates is only for --fhe") }
+        if evaluatorKeys != nil && !fhe { throw ValidationError("--evaluator-keys is only for --fhe") }
         if fhe {
             if retire != nil { throw ValidationError("--retire is only for --collector") }
             return try rotateFHE()
@@ -115,10 +125,13 @@ struct KeysRotateCommand: HeatCommand {
         let holder = try KeyHolder(keysAt: keys)
         let generations = try change.store.read { db in try FHEKeyGenerations.effective(in: db) }
         try generations.require(holder.fheIdentity, role: .keyholder, path: store)
+        // The current evaluator folder's Galois keys are replaced by the new generation's, never left stale.
+        var galois = aggregates
+        if let evaluatorKeys { galois = try galois || FHEKeyRotation.holdsGaloisKeys(KeyFolder(path: evaluatorKeys, role: .evaluator)) }
         // The new keys are written before the store changes (never replacing a file), so a
         // committed rotation cannot lose them; if the rotation then fails, delete NEWDIR.
         let next = try FHEKeyRotation.generateKeys(
-            at: out, parameters: holder.context.parameters, generation: generations.currentGeneration + 1, aggregates: aggregates)
+            at: out, parameters: holder.context.parameters, generation: generations.currentGeneration + 1, aggregates: galois)
         let transition = try FHEKeyRotation.rotate(
             store: change.store, signingKey: change.key, old: holder, oldIdentity: holder.fheIdentity, newPublicKey: next.publicKey,
             newGeneration: next.generation, anchor: .previous(change.previous), reason: reason)
@@ -128,6 +141,7 @@ struct KeysRotateCommand: HeatCommand {
         Console.output("FHE key generation \(transition.generation - 1) retired after ciphertexts row \(transition.finalSeq); \(rows) ciphertexts re-encrypted as rows \(transition.firstSeq)-\(transition.lastSeq) under generation \(transition.generation) (key \(transition.keyID.prefix(16))…)")
         Console.output("signed; wrote \(headOut)")
         Console.output("keep the retired key holder folder (\(keys)) in escrow to decrypt runs of generation \(transition.generation - 1)")
+        Console.output("the evaluator now refuses evaluation keys of generation \(transition.generation - 1): replace them with those in \(out)/evaluator")
     }
 
     /// `--collector`: retire the collector's ingestion key and endorse a fresh successor (issue 27).

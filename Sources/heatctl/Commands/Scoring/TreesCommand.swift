@@ -150,7 +150,10 @@ struct TreesRelinKeyCommand: HeatCommand {
         discussion: """
             Runs as the key holder (the secret key makes it): writes bfv-relin-key.heat (seeded) \
             into the evaluator folder. It lets the evaluator multiply ciphertexts, not decrypt \
-            them. Refuses to overwrite an existing key.
+            them. Refuses to overwrite an existing key. In an evaluator folder of `keys rotate \
+            --fhe` (it holds fhe-key.generation), the key holder folder must be of the same FHE \
+            key generation (exit 64 otherwise), and the key's SHA-256 is added to that file so \
+            the evaluator accepts it.
 
             Example:
               heatctl trees relin-key --keys keys/keyholder --evaluator keys/evaluator
