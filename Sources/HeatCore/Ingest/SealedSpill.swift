@@ -81,17 +81,39 @@ struct SpillTotals: Sendable, Equatable {
 /// Records every byte a ``SealedSpill`` writes to its file (the tests' view of the disk, as an
 /// attacker reading the collector's temporary directory would see it); `nil` outside tests.
 final class SpillTap: @unchecked Sendable {
+    /// Where one sealed chunk lies in the spill file.
+    struct ChunkPlace: Sendable, Equatable {
+        var run: Int
+        var chunk: Int
+        var offset: UInt64
+        var length: Int
+    }
+
     private let lock = NSLock()
     private var written: [UInt8] = []
     private var runCount = 0
+    private var places: [ChunkPlace] = []
+    /// Called once with the spill file's descriptor and its chunks after the last run was
+    /// written and before anything is read back: the tests' attacker alters the file here.
+    let beforeReading: (@Sendable (_ fileDescriptor: Int32, _ chunks: [ChunkPlace]) -> Void)?
 
-    init() {}
+    init(beforeReading: (@Sendable (_ fileDescriptor: Int32, _ chunks: [ChunkPlace]) -> Void)? = nil) {
+        self.beforeReading = beforeReading
+    }
 
-    func record(_ bytes: some Sequence<UInt8>, newRun: Bool) {
+    func record(_ bytes: some Sequence<UInt8>, newRun: Bool, place: ChunkPlace) {
         lock.lock()
         written.append(contentsOf: bytes)
         if newRun { runCount += 1 }
+        places.append(place)
         lock.unlock()
+    }
+
+    /// Every chunk written, in order.
+    var chunks: [ChunkPlace] {
+        lock.lock()
+        defer { lock.unlock() }
+        return places
     }
 
     /// Every byte written to the spill files, in order.
@@ -211,7 +233,7 @@ final class SealedSpill {
             } catch {
                 throw .spillUnreadable(reason: "writing \(sealed.count) bytes to the temporary file in \(path) failed: \(error)")
             }
-            tap?.record(sealed, newRun: chunks.isEmpty)
+            tap?.record(sealed, newRun: chunks.isEmpty, place: .init(run: runIndex, chunk: chunks.count, offset: end, length: sealed.count))
             chunks.append(Chunk(offset: end, length: sealed.count, records: stop - start))
             end += UInt64(sealed.count)
             start = stop
@@ -223,6 +245,7 @@ final class SealedSpill {
     ///
     /// - Throws: as ``merge(_:)``.
     func finish() throws {
+        tap?.beforeReading?(fileDescriptor, tap?.chunks ?? [])
         var distinct = 0
         try merge { _, _ in distinct += 1 }
         count = distinct

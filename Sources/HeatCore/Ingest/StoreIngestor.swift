@@ -65,6 +65,10 @@ public struct StoreIngestor: Sendable {
     var spillDirectory: URL?
     /// Rows of the export read between two cancellation checks of the read loop.
     static let rowsPerCancellationCheck = 4096
+    /// For the signal tests only (a test switch like `HEAT_FAULT_POINT`, unset in normal use): a
+    /// positive integer that replaces ``totalsInMemory``, so that a small export run by the built
+    /// `heatctl` spills sealed runs and its merge can be interrupted.
+    static let totalsInMemoryEnvironmentVariable = "HEAT_TEST_TOTALS_IN_MEMORY"
 
     /// Describes the input of an ingestion for the audit log.
     public struct Source: Sendable, Hashable {
@@ -318,7 +322,8 @@ public struct StoreIngestor: Sendable {
             // sink (the collector), slot-first for the plaintext rows.
             let bySlot = bucketSink == nil
             var totals: [SpillKey: SpillTotals] = [:]
-            let inMemoryLimit = max(1, totalsInMemory)
+            let testLimit = ProcessInfo.processInfo.environment[Self.totalsInMemoryEnvironmentVariable].flatMap { Int($0) }
+            let inMemoryLimit = max(1, testLimit ?? totalsInMemory)
             let probe = totalsProbe
             var spill: SealedSpill?
             func spillTotals() throws {

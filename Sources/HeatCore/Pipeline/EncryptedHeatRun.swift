@@ -13,6 +13,14 @@ import HeatFHE
 /// length and the trend ciphertext's envelope. The file holds no timestamp, so re-running the
 /// same evaluation gives the same bytes and the same ``outputHash``.
 ///
+/// **Levels (issue 14 item 3).** The evaluator computes at the top level, where its aggregates
+/// and the churn features continue from ``heat`` and ``trend``; the file carries the ciphertexts
+/// switched down the modulus chain to ``Header/level``, the fewest moduli at which every one still
+/// decrypts exactly after the key holder's release mask under the worst-case noise bound
+/// (``Evaluator/storedLevel(noise:parameters:)``). ``payload()`` (hence ``envelope()`` and
+/// ``outputHash``) always writes that form; a run read from a file holds it, and
+/// ``isAtTopLevel`` tells the two apart.
+///
 /// ```swift
 /// let run = try evaluator.evaluate(store: store, configuration: configuration)
 /// try run.envelope().write(to: URL(filePath: "run.heat"))
@@ -61,6 +69,11 @@ public struct EncryptedHeatRun: Sendable {
         public var fheGeneration: Int64? = nil
         /// The id of that generation's key (hex SHA-256 of its public key envelope's payload).
         public var fheKeyID: String? = nil
+        /// The number of ciphertext moduli the file's ciphertexts carry (issue 14 item 3): the
+        /// evaluator switches them down to the fewest at which each still decrypts exactly after
+        /// one release mask, by the worst-case bound (``Evaluator/storedLevel(noise:parameters:)``).
+        /// Absent in runs written before this field (every modulus).
+        public var level: Int? = nil
 
         /// This header as the part `shard` of a run whose batches are `allBatches`.
         func withShard(_ shard: EvaluationShard, allBatches: Set<Int>) -> Header {
@@ -80,8 +93,14 @@ public struct EncryptedHeatRun: Sendable {
     public let heat: [Int: Ciphertext<UInt64>]
     /// Trend ciphertexts by batch index (signed, decoded centred).
     public let trend: [Int: Ciphertext<UInt64>]
+    /// The heat and trend ciphertexts switched down to ``Header/level`` (what ``payload()``
+    /// writes) when ``heat`` and ``trend`` are the evaluator's top-level ones; `nil` when they
+    /// already are the written form.
+    private let stored: [Int: [Ciphertext<UInt64>]]?
 
-    /// Creates a run.
+    /// Creates a run. Ciphertexts above ``Header/level`` (the evaluator's top-level ones) are
+    /// switched down to it for the file (``payload()``), deterministically; ``heat`` and
+    /// ``trend`` keep the ciphertexts as given. Without a level they are written as given.
     ///
     /// - Parameters:
     ///   - header: the metadata.
@@ -91,11 +110,41 @@ public struct EncryptedHeatRun: Sendable {
         self.header = header
         self.heat = heat
         self.trend = trend
+        self.stored = Self.switchedDown(heat: heat, trend: trend, level: header.level)
     }
 
-    /// The payload bytes (see the type's documentation).
+    /// Each batch's pair switched down to `level` when a ciphertext is above it, else `nil`. A
+    /// level below 1 (a header no evaluator writes) switches nothing, and the file is refused
+    /// when read back.
+    private static func switchedDown(
+        heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>], level: Int?
+    ) -> [Int: [Ciphertext<UInt64>]]? {
+        guard let level, level >= 1, (Array(heat.values) + Array(trend.values)).contains(where: { $0.level > level }) else { return nil }
+        func lowered(_ ciphertext: Ciphertext<UInt64>) -> Ciphertext<UInt64> {
+            guard ciphertext.level > level else { return ciphertext }
+            // Cannot throw: 1 <= level < the ciphertext's level.
+            return (try? Bfv64.switchModulus(ciphertext, toLevel: level)) ?? ciphertext
+        }
+        var stored: [Int: [Ciphertext<UInt64>]] = [:]
+        for batch in Set(heat.keys).union(trend.keys) {
+            guard let h = heat[batch], let t = trend[batch] else { continue }
+            stored[batch] = [lowered(h), lowered(t)]
+        }
+        return stored
+    }
+
+    /// Whether ``heat`` and ``trend`` are at the top level of the parameters (the evaluator's
+    /// computed run), as the aggregates need; `false` for a run read from a file switched down.
+    public var isAtTopLevel: Bool {
+        (heat.values.first ?? trend.values.first).map { $0.level == $0.context.topLevel } ?? true
+    }
+
+    /// The payload bytes (see the type's documentation): the ciphertexts at ``Header/level``.
     public func payload() -> Data {
-        CiphertextBatches.payload(header: header, batches: header.batches) { [heat[$0], trend[$0]] }
+        CiphertextBatches.payload(header: header, batches: header.batches) { batch in
+            if let pair = stored?[batch] { return pair.map { Optional($0) } }
+            return [heat[batch], trend[batch]]
+        }
     }
 
     /// The run as an envelope of kind `encryptedHeatRun`.
@@ -122,13 +171,21 @@ public struct EncryptedHeatRun: Sendable {
         let batches = try CiphertextBatches.read(&reader, names: ["heat", "trend"], context: context, batches: header.batches)
         var heat: [Int: Ciphertext<UInt64>] = [:]
         var trend: [Int: Ciphertext<UInt64>] = [:]
+        let level = header.level ?? context.topLevel
+        guard (1...context.topLevel).contains(level) else {
+            throw .malformed(source: source, reason: "field level: \(level) is not a level of \(context.parameters.name) (1 to \(context.topLevel))")
+        }
         for (batch, pair) in batches {
+            for (name, ciphertext) in zip(["heat", "trend"], pair) where ciphertext.level != level {
+                throw .malformed(source: source, reason: "batch \(batch) \(name): the ciphertext has \(ciphertext.level) moduli, the header's level is \(level)")
+            }
             heat[batch] = pair[0]
             trend[batch] = pair[1]
         }
         self.header = header
         self.heat = heat
         self.trend = trend
+        self.stored = nil
     }
 
     /// Reads a run file.

@@ -156,6 +156,12 @@ extension Evaluator {
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
+        // Issue 14 item 3: a run read back from its file was switched down for the key holder; the
+        // noise bound and the flood assume the evaluation's top-level ciphertexts.
+        guard run.isAtTopLevel else {
+            throw PipelineError.malformed(
+                source: "the run", reason: "field level: its ciphertexts were switched down to \(run.header.level ?? 0) moduli for the key holder; aggregates are computed from the evaluation itself (heatctl evaluate --aggregates-out FILE)")
+        }
         // Issue 27: the flooding public key (and the Galois keys beside it) must be of the run's FHE key generation.
         if let identity = fheIdentity, identity.generation != (run.header.fheGeneration ?? 1)
             || (run.header.fheKeyID != nil && identity.keyID != run.header.fheKeyID) {

@@ -164,6 +164,9 @@ public struct Evaluator: Sendable {
         struct Located { var seq: Int64; var week: ISOWeek; var batch: Int }
         var located: [Located] = []
         var deltas: [Int: [ISOWeek: Int]] = [:]
+        // Every batch's counts, the shard's and the others': the stored level is the whole run's.
+        var allDeltas: [Int: [ISOWeek: Int]] = [:]
+        var storedLevel = context.topLevel
         var lastSeq: Int64 = 0
         var lastHash: [UInt8] = ChainedTable.ciphertexts.genesisHash
         var read = 0
@@ -217,6 +220,7 @@ public struct Evaluator: Sendable {
                 lastSeq = seq
                 allBatches.insert(batch)
                 latestWeek = max(latestWeek ?? week, week)
+                allDeltas[batch, default: [:]][week, default: 0] += 1
                 if let shard, !shard.contains(batch: batch) { continue }
                 deltas[batch, default: [:]][week, default: 0] += 1
                 located.append(Located(seq: seq, week: week, batch: batch))
@@ -249,6 +253,15 @@ public struct Evaluator: Sendable {
             }
             // Erased clients (issue 27): their slots are multiplied by 0 in every later run.
             let mask = try ErasedSlotMask(erased: erased, context: bfv)
+            // The level the run is switched down to before it leaves (issue 14 item 3), from the
+            // whole run's worst case (a shard's level is the unsharded run's, so parts merge to
+            // the same bytes), the erased-slot mask counted where it applies.
+            let masked = Set(mask.batches)
+            let runWorst = Self.runNoise(deltas: allDeltas, configuration: configuration, referenceWeek: referenceWeek, bound: bound)
+                .reduce(0.0) { worst, entry in
+                    max(worst, max(entry.value.heat, entry.value.trend) * (masked.contains(entry.key) ? bound.plaintextProductFactor : 1))
+                }
+            storedLevel = Self.storedLevel(noise: runWorst, parameters: bfv.parameters)
             let reference = referenceWeek
             let blobs = try db.cachedStatement(sql: "SELECT ciphertext FROM ciphertexts WHERE seq = ?")
             let batchList = deltas.keys.sorted()
@@ -306,11 +319,37 @@ public struct Evaluator: Sendable {
         header.directoryVersion = directoryVersion
         header.fheGeneration = generation?.generation
         header.fheKeyID = generation?.keyID
-        var run = EncryptedHeatRun(header: header, heat: heat, trend: trend)
-        if let shard {
-            run = EncryptedHeatRun(header: run.header.withShard(shard, allBatches: allBatches), heat: heat, trend: trend)
+        header.level = storedLevel
+        if let shard { header = header.withShard(shard, allBatches: allBatches) }
+        return EncryptedHeatRun(header: header, heat: heat, trend: trend)
+    }
+
+    /// The fewest ciphertext moduli the heat run leaves the evaluator with (issue 14 item 3,
+    /// ``EncryptedHeatRun/Header/level``): the smallest level at which a ciphertext whose
+    /// worst-case invariant noise is `noise` at the top level, switched down
+    /// (``HeatFHE/BfvNoiseBound/switchingDown(_:from:to:)``: each dropped prime `q` gives
+    /// `v / q + t (1 + N) / 2`) and then multiplied by one 0/1 plaintext mask (the key holder's
+    /// mask for a manager's release, ``HeatFHE/BfvNoiseBound/plaintextProductFactor``), still
+    /// decrypts: `v_level * N (t - 1) / 2 < Q_level / 2`. The top level when no lower level does.
+    ///
+    /// ```swift
+    /// let parameters = try BfvParameters(preset: "n16384-logq248-logt41")
+    /// Evaluator.storedLevel(noise: 0x1p64, parameters: parameters)   // 2 of 3 moduli
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - noise: the run's worst-case invariant noise at the top level (every batch, heat and
+    ///     trend, erased-slot masks included).
+    ///   - parameters: the parameters.
+    /// - Returns: the level, from 1 to the number of ciphertext moduli.
+    public static func storedLevel(noise: Double, parameters: BfvParameters) -> Int {
+        let bound = BfvNoiseBound(parameters: parameters)
+        let top = bound.topLevel
+        for level in 1..<max(top, 1) {
+            let released = bound.switchingDown(noise, from: top, to: level) * bound.plaintextProductFactor
+            if released < bound.decryptionLimit(level: level) { return level }
         }
-        return run
+        return max(top, 1)
     }
 
     /// Evaluates and logs the run (computation log and audit log, role `evaluator`) with its

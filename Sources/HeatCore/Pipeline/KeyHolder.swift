@@ -143,10 +143,18 @@ public struct KeyHolder: Sendable {
     /// - Throws: ``PipelineError/fhe(_:)``.
     func decryptSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool) throws(PipelineError) -> [Int64] {
         do {
-            return try Bfv64.decryptSlots(ciphertext, mask: mask, decryptor: decryptor, signed: signed)
+            return try Bfv64.decryptSlots(Self.masked(ciphertext, by: mask), mask: nil, decryptor: decryptor, signed: signed)
         } catch {
             throw .fhe(error)
         }
+    }
+
+    /// `ciphertext` multiplied by a 0/1 mask prepared at the ciphertext's own level (a heat run is
+    /// switched down before it leaves the evaluator, issue 14 item 3); unchanged without a mask.
+    static func masked(_ ciphertext: Ciphertext<UInt64>, by mask: [Bool]?) throws(FHEError) -> Ciphertext<UInt64> {
+        guard let mask else { return ciphertext }
+        let plaintext = try BfvEncoder(context: ciphertext.context).encode(unsigned: mask.map { $0 ? 1 : 0 }, encoding: .batch)
+        return try Bfv64.multiply(ciphertext, by: BfvPreparedPlaintext(plaintext, level: ciphertext.level))
     }
 
     /// The directory's clients: pseudonym, slot and manager pseudonym, by slot.
@@ -315,7 +323,7 @@ public struct KeyHolder: Sendable {
         do {
             let mask = (0..<context.degree).map { $0 % 2 == 0 }
             for ciphertext in Array(run.heat.values) + Array(run.trend.values) {
-                budget = min(budget, try Bfv64.noiseBudget(ciphertext, mask: mask, decryptor: decryptor))
+                budget = min(budget, try Bfv64.noiseBudget(Self.masked(ciphertext, by: mask), mask: nil, decryptor: decryptor))
             }
         } catch {
             throw .fhe(error)

@@ -119,6 +119,11 @@ public enum PipelineBenchmark {
         public var aggregatesNoiseBudget: Int
         /// Key switches (rotations) the aggregates cost, heat and trend together.
         public var aggregatesKeySwitches: Int = 0
+        /// Bytes of the heat run file (`run.heat`), its ciphertexts switched down to ``runLevel``
+        /// (issue 14 item 3); 0 in reports written before.
+        public var runBytes: Int = 0
+        /// The number of ciphertext moduli of the run file's ciphertexts; 0 in reports written before.
+        public var runLevel: Int = 0
         /// Logical CPUs available.
         public var processors: Int
     }
@@ -309,7 +314,10 @@ public enum PipelineBenchmark {
         finish("aggregates", counted: true)
 
         let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(keys)/keyholder", role: .keyholder))
-        let entries = try EncryptedClientDirectory.entries(in: store, keyHolder: keyHolder, run: run)
+        // The key holder decrypts the run as `run.heat` gives it: switched down (issue 14 item 3).
+        let runEnvelope = run.envelope()
+        let runFile = try EncryptedHeatRun(envelope: runEnvelope, context: keyHolder.context, source: "run.heat")
+        let entries = try EncryptedClientDirectory.entries(in: store, keyHolder: keyHolder, run: runFile)
         var input = try StoreRelease.input(from: store, configuration: HeatConfiguration(), asOf: run.header.asOf, entries: entries)
         input.mode = .encrypted
         input.groupAggregates = try keyHolder.decrypt(aggregates: aggregates, minGroupSize: PrivacyPolicy.default.minGroupSize)
@@ -332,6 +340,8 @@ public enum PipelineBenchmark {
             aggregatesBytes: aggregates.envelope().serialized().count, aggregatesNoiseBudget: budget,
             processors: ProcessInfo.processInfo.activeProcessorCount)
         report.aggregatesKeySwitches = aggregates.header.keySwitches ?? 0
+        report.runBytes = runEnvelope.serialized().count
+        report.runLevel = runFile.header.level ?? keyHolder.context.topLevel
         if perPhasePeaks {
             report.countedPeakMemoryBytes = counted.compactMap(\.peakMemoryBytes).max()
         }

@@ -106,6 +106,7 @@ struct BenchPipelineCommand: HeatCommand {
         let countedPeak = report.countedPeakMemoryBytes.map { ", counted phases \(mib($0))" } ?? ""
         Console.output("  peak memory \(mib(report.peakMemoryBytes))\(countedPeak); \(report.ciphertexts) ciphertexts (\(String(format: "%.4f", report.ciphertextsPerClient)) per client, \(String(format: "%.0f", report.bytesPerClient)) bytes per client)")
         Console.output("  evaluation keys \(mib(report.evaluationKeyBytes)); \(report.groupsReleased) groups released (\(mib(report.aggregatesBytes))), noise budget left \(report.aggregatesNoiseBudget) bits, \(report.aggregatesKeySwitches) key switches")
+        Console.output("  heat run \(mib(report.runBytes)) (ciphertexts switched down to \(report.runLevel) moduli)")
         Console.output(String(format: "  load average %.2f %.2f %.2f on %d logical CPUs", load[0], load[1], load[2], report.processors))
     }
 

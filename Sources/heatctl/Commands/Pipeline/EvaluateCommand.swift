@@ -16,7 +16,9 @@ struct EvaluateCommand: HeatCommand {
             (multiplicative depth 0). Writes the heat and trend ciphertexts of every slot batch to \
             --out (an encryptedHeatRun envelope, deterministic: re-running gives the same bytes) and \
             logs the run with its input and output hashes in the store's computation and audit \
-            logs. The reference week is --as-of's, by default the latest week with ciphertexts. \
+            logs. The run's ciphertexts are switched down the modulus chain to the fewest moduli at \
+            which they still decrypt exactly after a manager's release mask, by the worst-case noise \
+            bound (the header's `level`); the aggregates are computed before the switch. The reference week is --as-of's, by default the latest week with ciphertexts. \
             --config must pack like the collector's (same weights and caps), else exit 78.
 
             Sharding: --shard I/N evaluates only the slot batches b with b % N == I and writes a \
