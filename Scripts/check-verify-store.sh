@@ -556,6 +556,56 @@ PY
 AUDITOR="$OUT/fhe-keys/auditor" check "FHE key transition with a zeroed signature" "$OUT/fhe-zeroed.db" --expect-head "$OUT/fhe-head.json"
 expect_kind badFHEKeyTransition
 expect_kind unsignedIngestion
+
+# Issue 27 (s36): every signed operation record refuses a signed time rewritten in a
+# non-canonical form of the same instant (`+00:00` for `Z`), chain recomputed: Swift reads them
+# all through one reader (StoredSignedRecord) and both verifiers must refuse to parse the row.
+retime() {  # retime SOURCE.db COPY.db TABLE COLUMN: rewrite row 1's COLUMN, recompute TABLE's chain
+  cp "$1" "$2"
+  python3 - "$2" "$VERIFY" "$3" "$4" <<'PY'
+import hashlib, importlib.util, sqlite3, sys
+spec = importlib.util.spec_from_file_location("verify_store", sys.argv[2])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+db, table, column = sqlite3.connect(sys.argv[1]), sys.argv[3], sys.argv[4]
+db.executescript(f"DROP TRIGGER {table}_no_update;")
+value = db.execute(f"SELECT {column} FROM {table} WHERE seq = 1").fetchone()[0]
+assert value.endswith("Z"), value
+db.execute(f"UPDATE {table} SET {column} = ? WHERE seq = 1", (value[:-1] + "+00:00",))
+columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[1] not in ("seq", "prev_hash", "row_hash")]
+def encode(value):
+    if value is None: return vs.c_null()
+    if isinstance(value, int): return vs.c_int(value)
+    if isinstance(value, str): return vs.c_text(value)
+    return vs.c_blob(bytes(value))
+previous = vs.genesis(table)
+for row in db.execute(f"SELECT seq, {', '.join(columns)} FROM {table} ORDER BY seq").fetchall():
+    digest = hashlib.sha256(previous + vs.c_int(row[0]) + b"".join(encode(v) for v in row[1:])).digest()
+    db.execute(f"UPDATE {table} SET prev_hash = ?, row_hash = ? WHERE seq = ?", (previous, digest, row[0]))
+    previous = digest
+db.execute(vs.trigger_sql(table, "UPDATE"))
+db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+}
+retime "$OUT/retained.db" "$OUT/time-tombstone.db" retention_tombstones recorded_at
+check "retention tombstone with a non-canonical recorded_at, chain recomputed" "$OUT/time-tombstone.db" \
+  --expect-head "$OUT/retained-head.json"
+expect_kind badTombstone
+retime "$OUT/erased.db" "$OUT/time-erasure.db" client_erasures recorded_at
+check "erasure record with a non-canonical recorded_at, chain recomputed" "$OUT/time-erasure.db" \
+  --expect-head "$OUT/erased-head.json"
+expect_kind badErasure
+retime "$OUT/rotated.db" "$OUT/time-transition.db" key_transitions recorded_at
+check "signing key transition with a non-canonical recorded_at, chain recomputed" "$OUT/time-transition.db" \
+  --expect-head "$OUT/rotated-head.json"
+expect_kind badKeyTransition
+retime "$OUT/fhe.db" "$OUT/time-fhe.db" fhe_key_transitions recorded_at
+AUDITOR="$OUT/fhe-keys/auditor" check "FHE key transition with a non-canonical recorded_at, chain recomputed" "$OUT/time-fhe.db" \
+  --expect-head "$OUT/fhe-head.json"
+expect_kind badFHEKeyTransition
+retime "$OUT/heat.db" "$OUT/time-endorsement.db" collector_keys endorsed_at
+check "collector key endorsement with a non-canonical endorsed_at, chain recomputed" "$OUT/time-endorsement.db" \
+  --expect-head "$OUT/head.json"
+expect_kind unendorsedCollectorKey
 # Issue 27 (s36, review s35 MEDIUM 4): the signed transition replayed as a second row, the chain
 # hashes recomputed (the attacker cannot re-sign): both verifiers name the replay.
 cp "$OUT/fhe.db" "$OUT/fhe-replayed.db"

@@ -125,6 +125,22 @@ def c_blob(data):
     return b"\x03" + struct.pack(">I", len(data)) + data
 
 
+CANONICAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def canonical_time(raw):
+    """The signed time of an operation record as written, when it is in the canonical form that
+    UTCTimestamp.iso8601 writes (`2026-03-02T10:00:00Z`, a real UTC time); otherwise ValueError.
+    Both verifiers refuse any other form, even one naming the same instant (StoredSignedRecord)."""
+    if raw is None:
+        raise ValueError
+    text = bytes(raw).decode()
+    if not CANONICAL_TIME.fullmatch(text):
+        raise ValueError
+    datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    return text
+
+
 def genesis(table):
     return hashlib.sha256(("customerheat.chain/1:" + table).encode()).digest()
 
@@ -269,14 +285,15 @@ class Verifier:
             seq, recorded, generation, old, new, final, reason, old_sig, new_sig = row
             try:
                 old, new = bytes(old), bytes(new)
-                message = b"customerheat.key-transition/1" + c_text(bytes(recorded)) + c_int(generation) + c_blob(old)
-                message += c_blob(new) + c_int(final) + c_text(bytes(reason))
+                recorded, reason = canonical_time(recorded), bytes(reason).decode()
+                message = b"customerheat.key-transition/1" + c_text(recorded) + c_int(generation) + c_blob(old)
+                message += c_blob(new) + c_int(final) + c_text(reason)
                 ok = len(old) == 32 and len(new) == 32 and old != new and isinstance(final, int) \
                     and ed25519_verify(old, message, bytes(old_sig)) and ed25519_verify(new, message, bytes(new_sig))
-            except (ValueError, TypeError, struct.error):
+            except (ValueError, TypeError, struct.error, UnicodeDecodeError):
                 ok = False
             if not ok:
-                problems.append((seq, "not signed by both keys (forged or altered)"))
+                problems.append((seq, "cannot be parsed or not signed by both keys (forged or altered)"))
                 continue
             valid.append((seq, old, new, final))
         # One linear chain (KeyTransition.linearChain): each accepted transition's old key is the
@@ -339,7 +356,7 @@ class Verifier:
             seq, recorded, table, first, last, policy, anchors, fingerprint, signature = row
             label = f"{TOMBSTONES} row {seq}"
             try:
-                recorded, table, policy = bytes(recorded).decode(), bytes(table).decode(), bytes(policy).decode()
+                recorded, table, policy = canonical_time(recorded), bytes(table).decode(), bytes(policy).decode()
                 fingerprint = bytes(fingerprint).decode()
                 anchors = [(int(a["seq"]), bytes.fromhex(a["hash"])) for a in json.loads(bytes(anchors))]
                 if not isinstance(first, int) or not isinstance(last, int):
@@ -393,7 +410,7 @@ class Verifier:
             seq = row[0]
             label = f"{ERASURES} row {seq}"
             try:
-                recorded, erasure, reason, fingerprint = (bytes(row[i]).decode() for i in (1, 2, 5, 6))
+                recorded, erasure, reason, fingerprint = canonical_time(row[1]), *(bytes(row[i]).decode() for i in (2, 5, 6))
                 slot, directory_seq = row[3], row[4]
                 if not isinstance(slot, int) or not isinstance(directory_seq, int) or row[7] is None:
                     raise ValueError
@@ -454,12 +471,11 @@ class Verifier:
                 slot, manager, branch = row[3], row[6], row[7]
                 if not isinstance(slot, int) or row[9] is None or status not in ("active", "closed") or \
                         any(v is not None and not isinstance(v, bytes) for v in (manager, branch)) or \
-                        not re.fullmatch(r"\d{4}-W\d{2}", week) or \
-                        not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", recorded):
+                        not re.fullmatch(r"\d{4}-W\d{2}", week):
                     raise ValueError
-                # A real ISO week (W01..W52/W53 of that year) and a real UTC time, as DirectoryVersion parses them.
+                # A real ISO week (W01..W52/W53 of that year) and a canonical UTC time, as DirectoryVersion parses them.
                 datetime.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
-                datetime.datetime.strptime(recorded, "%Y-%m-%dT%H:%M:%SZ")
+                canonical_time(row[1])
             except (ValueError, TypeError, UnicodeDecodeError):
                 self.violation("badDirectoryVersion", VERSIONS, seq, f"{label}: the directory version cannot be parsed (forged or altered)")
                 continue
@@ -715,7 +731,14 @@ class Verifier:
                 "SELECT seq, CAST(public_key AS BLOB), CAST(endorsed_by AS BLOB), CAST(endorsed_at AS BLOB), "
                 "CAST(signature AS BLOB) FROM collector_keys ORDER BY seq"):
             public, endorsed_by = bytes(public or b""), bytes(endorsed_by or b"")
-            message = b"customerheat.collector-key/1" + c_blob(public) + c_text(endorsed_by) + c_text(bytes(endorsed_at or b""))
+            try:  # the endorsement time as IngestionKeyEndorsement writes it (canonical `…Z`), UTF-8 texts
+                endorsed_at = canonical_time(endorsed_at)
+                endorsed_by.decode()
+            except (ValueError, TypeError, UnicodeDecodeError):
+                self.violation("unendorsedCollectorKey", "collector_keys", seq,
+                               f"collector_keys row {seq}: the endorsement cannot be parsed (forged or altered)")
+                continue
+            message = b"customerheat.collector-key/1" + c_blob(public) + c_text(endorsed_by) + c_text(endorsed_at)
             endorser = self.trusted.get(endorsed_by.decode("utf-8", "replace"))
             if endorser is not None and len(public) == 32 and ed25519_verify(endorser, message, bytes(signature or b"")):
                 retired = self.retired_problem(endorsed_by.decode("utf-8", "replace"), "collector_keys", seq)
@@ -805,10 +828,9 @@ class Verifier:
             try:
                 recorded, kid, prev_kid, params, end_hash, reason, fingerprint = (bytes(row[i]).decode() for i in (1, 3, 4, 5, 10, 11, 12))
                 generation, source_first, final, first, last = row[2], row[6], row[7], row[8], row[9]
-                if not all(isinstance(v, int) for v in (generation, source_first, final, first, last)) or row[13] is None or \
-                        not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", recorded):
+                if not all(isinstance(v, int) for v in (generation, source_first, final, first, last)) or row[13] is None:
                     raise ValueError
-                datetime.datetime.strptime(recorded, "%Y-%m-%dT%H:%M:%SZ")
+                canonical_time(row[1])
             except (ValueError, TypeError, UnicodeDecodeError):
                 self.violation("badFHEKeyTransition", FHE_TRANSITIONS, seq, f"{label}: the FHE key transition cannot be parsed (forged or altered); it is ignored")
                 continue
@@ -874,9 +896,7 @@ class Verifier:
                 # The time as CollectorKeyRetirement writes it (canonical `…Z`, a real UTC time) and
                 # a UTF-8 reason, as the Swift verifier parses them: anything else cannot be parsed.
                 bytes(reason).decode()
-                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", bytes(recorded).decode()):
-                    raise ValueError
-                datetime.datetime.strptime(bytes(recorded).decode(), "%Y-%m-%dT%H:%M:%SZ")
+                canonical_time(recorded)
                 message = b"customerheat.collector-key-retirement/1" + c_text(bytes(recorded)) + c_blob(public) + c_int(generation)
                 message += c_blob(successor) + c_int(final) + c_text(bytes(reason)) + c_text(fingerprint.encode())
             except (ValueError, TypeError, UnicodeDecodeError):

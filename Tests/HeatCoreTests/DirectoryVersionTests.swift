@@ -103,13 +103,13 @@ import Testing
         let x = try #require(dataset.clients.filter { $0.managerID == a }.max { activity($0.clientID, from: moveWeek) < activity($1.clientID, from: moveWeek) })
         let y = try #require(dataset.clients.filter { $0.managerID == b }.max { activity($0.clientID, from: closeWeek) < activity($1.clientID, from: closeWeek) })
         #expect(activity(x.clientID, from: moveWeek) > 0 && activity(y.clientID, from: closeWeek) > 0)
-        let moved = try DirectoryChanger.apply(
+        let moveRecorded = try DirectoryChanger.apply(
             .move(client: ref(x.clientID, .client), manager: .reference(ref(b, .manager)), branch: nil), from: moveWeek, store: store,
             key: generated.signingKey, anchor: .previous(head))
-        let afterMove = try HeadSigner.sign(store: store, with: generated.signingKey, anchor: .previous(head))
-        let closed = try DirectoryChanger.apply(
+        let (moved, afterMove) = (moveRecorded.version, moveRecorded.head)
+        let closeRecorded = try DirectoryChanger.apply(
             .close(client: ref(y.clientID, .client)), from: closeWeek, store: store, key: generated.signingKey, anchor: .previous(afterMove))
-        let signed = try HeadSigner.sign(store: store, with: generated.signingKey, anchor: .previous(afterMove))
+        let (closed, signed) = (closeRecorded.version, closeRecorded.head)
         #expect(moved.status == .active && closed.status == .closed && closed.manager == nil)
         let report = try StoreVerifier.verify(store: store, pinnedKey: generated.signingKey.verificationKey, anchor: .previous(signed))
         #expect(report.intact, "\(report.violations)")
@@ -187,10 +187,10 @@ import Testing
         let head = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .firstHead)
         let client = Pseudonymizer(key: keys.pseudonymisationKey).pseudonym(for: "CLIENT-RAW-0", kind: .client).displayRef
         let manager = Pseudonymizer(key: keys.pseudonymisationKey).pseudonym(for: "MGR-B", kind: .manager).displayRef
-        let version = try DirectoryChanger.apply(.move(client: client, manager: .reference(manager), branch: nil),
-                                                 from: try ISOWeek(parsing: "2026-W11"), store: store, key: keys.signingKey,
-                                                 anchor: .previous(head))
-        let signed = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .previous(head))
+        let recorded = try DirectoryChanger.apply(.move(client: client, manager: .reference(manager), branch: nil),
+                                                  from: try ISOWeek(parsing: "2026-W11"), store: store, key: keys.signingKey,
+                                                  anchor: .previous(head))
+        let (version, signed) = (recorded.version, recorded.head)
         return (store, folder, keys, signed, version)
     }
 
@@ -268,12 +268,10 @@ import Testing
         #expect(same?.category.exitCode == 64)
         #expect(refusal(.move(client: client, manager: nil, branch: nil)) == .emptyMove)
         // A manager new to the store, by raw id: recorded; then closing twice is refused.
-        _ = try DirectoryChanger.apply(.move(client: client, manager: .rawID("MGR-NEW", key: keys.pseudonymisationKey), branch: nil),
-                                       from: week.advanced(by: 1), store: store, key: keys.signingKey, anchor: .previous(head))
-        let signed = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .previous(head))
-        _ = try DirectoryChanger.apply(.close(client: client), from: week.advanced(by: 2), store: store, key: keys.signingKey,
-                                       anchor: .previous(signed))
-        let again = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .previous(signed))
+        let signed = try DirectoryChanger.apply(.move(client: client, manager: .rawID("MGR-NEW", key: keys.pseudonymisationKey), branch: nil),
+                                                from: week.advanced(by: 1), store: store, key: keys.signingKey, anchor: .previous(head)).head
+        let again = try DirectoryChanger.apply(.close(client: client), from: week.advanced(by: 2), store: store, key: keys.signingKey,
+                                               anchor: .previous(signed)).head
         #expect(throws: DirectoryError.noChange(fromWeek: week.advanced(by: 3).description, reason: "the account is already closed that week")) {
             _ = try DirectoryChanger.apply(.close(client: client), from: week.advanced(by: 3), store: store, key: keys.signingKey,
                                            anchor: .previous(again))
@@ -324,10 +322,9 @@ import Testing
         let weeks = Set(dataset.interactions.map(\.week)).sorted()
         let moveWeek = weeks[2]
         for mover in dataset.clients.filter({ $0.managerID == b }).dropFirst() {
-            _ = try DirectoryChanger.apply(
+            head = try DirectoryChanger.apply(
                 .move(client: ref(mover.clientID, .client), manager: .reference(ref(a, .manager)), branch: nil), from: moveWeek, store: store,
-                key: generated.signingKey, anchor: .previous(head))
-            head = try HeadSigner.sign(store: store, with: generated.signingKey, anchor: .previous(head))
+                key: generated.signingKey, anchor: .previous(head)).head
         }
         let evaluator = try Evaluator(folder: KeyFolder(path: "\(keys)/evaluator", role: .evaluator))
         let galoisKeys = try evaluator.galoisKeys(in: KeyFolder(path: "\(keys)/evaluator", role: .evaluator))

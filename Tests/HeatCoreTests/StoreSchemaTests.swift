@@ -60,11 +60,11 @@ import Testing
         _ = try ClientEraser.erase(.rawIDs(["CLIENT-RAW-1"], key: keys.pseudonymisationKey), store: store, key: newKey,
                                    anchor: .previous(retained))
         let erased = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(retained))
-        // A directory change fills directory_versions (2 more audit entries: directory.close, audit.sign).
+        // A directory change fills directory_versions and signs the store in the same transaction
+        // (2 more audit entries: directory.close, audit.sign).
         let remaining = try #require(try ClientDirectory.entries(in: store).first)
-        _ = try DirectoryChanger.apply(.close(client: "C-" + remaining.pseudonym.prefix(10)),
-                                       from: try ISOWeek(parsing: "2026-W10"), store: store, key: newKey, anchor: .previous(erased))
-        let moved = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(erased))
+        let moved = try DirectoryChanger.apply(.close(client: "C-" + remaining.pseudonym.prefix(10)),
+                                               from: try ISOWeek(parsing: "2026-W10"), store: store, key: newKey, anchor: .previous(erased)).head
         // A collector key revocation fills collector_key_retirements (2 more audit entries:
         // keys.revoke-collector, audit.sign).
         _ = try CollectorKeyRotation.revoke(store: store, keyholder: newKey, key: keys.ingestionKey.fingerprint.hex,

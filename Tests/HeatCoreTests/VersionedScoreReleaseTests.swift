@@ -63,12 +63,10 @@ import Testing
         let (px, pz) = (f.ref(x.clientID, .client), f.ref(z.clientID, .client))
         let (pa, pb) = (f.ref(a, .manager), f.ref(b, .manager))
         let everyScore = try f.keyHolder.decrypt(scores: f.scores, store: f.store)   // before any change: all clients
-        _ = try DirectoryChanger.apply(.move(client: px.displayRef, manager: .reference(pb.displayRef), branch: nil), from: reference,
-                                       store: f.store, key: f.generated.signingKey, anchor: .previous(f.head))
-        var head = try HeadSigner.sign(store: f.store, with: f.generated.signingKey, anchor: .previous(f.head))
-        _ = try DirectoryChanger.apply(.close(client: pz.displayRef), from: reference, store: f.store, key: f.generated.signingKey,
-                                       anchor: .previous(head))
-        head = try HeadSigner.sign(store: f.store, with: f.generated.signingKey, anchor: .previous(head))
+        var head = try DirectoryChanger.apply(.move(client: px.displayRef, manager: .reference(pb.displayRef), branch: nil), from: reference,
+                                              store: f.store, key: f.generated.signingKey, anchor: .previous(f.head)).head
+        head = try DirectoryChanger.apply(.close(client: pz.displayRef), from: reference, store: f.store, key: f.generated.signingKey,
+                                          anchor: .previous(head)).head
 
         // The SDK decryption by manager: X is B's, not A's; the closed account is nobody's.
         let ofA = try f.keyHolder.decrypt(scores: f.scores, store: f.store, manager: pa)
@@ -129,7 +127,6 @@ import Testing
         #expect(try f.keyHolder.decrypt(run: before, store: f.store, manager: pa).contains { $0.pseudonym == px })
         _ = try DirectoryChanger.apply(.move(client: px.displayRef, manager: .reference(pb.displayRef), branch: nil), from: reference,
                                        store: f.store, key: f.generated.signingKey, anchor: .previous(f.head))
-        _ = try HeadSigner.sign(store: f.store, with: f.generated.signingKey, anchor: .previous(f.head))
 
         // A run computed under the earlier directory version: exit 65, naming the field, nothing decrypted.
         final class Seen: @unchecked Sendable { var vectors = 0 }

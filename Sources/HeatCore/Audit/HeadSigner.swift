@@ -43,26 +43,7 @@ public enum HeadSigner {
                 let report = try StoreVerifier.verify(
                     in: db, pinnedKey: key.verificationKey, anchor: anchor, allowUnsignedTail: true)
                 guard report.intact else { throw AuditError.refusedToSign(violations: report.violations.map(\.message)) }
-                try AuditLog.append(AuditEntry(
-                    role: KeyRole.keyholder.rawValue, action: AuditAction.sign,
-                    parameters: ["keyFingerprint": key.fingerprint.hex, "anchor": anchor.auditDescription]), in: db)
-                let chains = try ChainedTable.signedChains.map { try currentHead(of: $0, in: db) }
-                var head = SignedHead(
-                    signedAt: .now(), schemaVersion: StoreSchema.currentVersion, keyFingerprint: key.fingerprint.hex,
-                    chains: chains, signature: "")
-                do {
-                    head.signature = Hex.encode(try key.signature(for: head.signedMessage))
-                } catch {
-                    throw AuditError.signingFailed(reason: String(describing: error))
-                }
-                var unsigned = head
-                unsigned.signature = ""
-                try ChainAppender(db, table: .signedHeads).append([
-                    .text(head.signedAt.iso8601),
-                    .text(String(decoding: try unsigned.jsonData(), as: UTF8.self)),
-                    .text(head.keyFingerprint),
-                    .blob(Hex.decode(head.signature) ?? []),
-                ])
+                let head = try signHeads(in: db, key: key, anchor: anchor)
                 FaultPoint.signBeforeCommit.reach()
                 return head
             }
@@ -78,6 +59,42 @@ public enum HeadSigner {
             }
             throw error
         }
+    }
+
+    /// Appends the `audit.sign` entry, signs the current head of every chain in
+    /// ``ChainedTable/signedChains`` (so the head covers its own entry) and appends it to
+    /// `signed_heads`, inside the caller's write transaction. Only for a caller that has verified
+    /// the store under `key` in the same transaction (``sign(store:with:anchor:)``, and the key
+    /// holder's store changes, which sign with their change: issue 27 s36).
+    ///
+    /// - Parameters:
+    ///   - db: the write transaction's connection.
+    ///   - key: the key holder's signing key (bound to the store).
+    ///   - anchor: the anchor the store was verified against (recorded in the audit entry).
+    /// - Returns: the signed head.
+    /// - Throws: ``AuditError/signingFailed(reason:)``, a database error.
+    static func signHeads(in db: Database, key: StoreSigningKey, anchor: HeadAnchor) throws -> SignedHead {
+        try AuditLog.append(AuditEntry(
+            role: KeyRole.keyholder.rawValue, action: AuditAction.sign,
+            parameters: ["keyFingerprint": key.fingerprint.hex, "anchor": anchor.auditDescription]), in: db)
+        let chains = try ChainedTable.signedChains.map { try currentHead(of: $0, in: db) }
+        var head = SignedHead(
+            signedAt: .now(), schemaVersion: StoreSchema.currentVersion, keyFingerprint: key.fingerprint.hex,
+            chains: chains, signature: "")
+        do {
+            head.signature = Hex.encode(try key.signature(for: head.signedMessage))
+        } catch {
+            throw AuditError.signingFailed(reason: String(describing: error))
+        }
+        var unsigned = head
+        unsigned.signature = ""
+        try ChainAppender(db, table: .signedHeads).append([
+            .text(head.signedAt.iso8601),
+            .text(String(decoding: try unsigned.jsonData(), as: UTF8.self)),
+            .text(head.keyFingerprint),
+            .blob(Hex.decode(head.signature) ?? []),
+        ])
+        return head
     }
 
     /// The current head of a chain.

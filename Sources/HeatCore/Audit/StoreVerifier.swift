@@ -469,7 +469,15 @@ public enum StoreVerifier {
         }
         var violations: [Violation] = []
         var trusted: [String: StoreVerificationKey] = [:]
-        for (seq, endorsement) in try KeyRegistry.collectorEndorsements(in: db) {
+        for (seq, stored) in try IngestionKeyEndorsement.stored(in: db) {
+            guard let endorsement = stored else {
+                // Issue 27: a row that cannot be parsed (an `endorsed_at` rewritten in a
+                // non-canonical form included) endorses nothing.
+                violations.append(Violation(
+                    kind: .unendorsedCollectorKey, table: ChainedTable.collectorKeys.name, seq: seq,
+                    message: "collector_keys row \(seq): the endorsement cannot be parsed (forged or altered); its signatures are ignored"))
+                continue
+            }
             guard let endorser = trustedKeys.key(endorsement.endorsedBy), endorsement.isValid(under: endorser),
                   let key = endorsement.collectorKey else {
                 violations.append(Violation(

@@ -116,17 +116,11 @@ public enum KeyRegistry {
     /// The endorsements recorded in `collector_keys`, in order (as stored: not yet verified).
     ///
     /// - Parameter db: a connection.
-    /// - Returns: `(seq, endorsement)` per row; rows whose values have the wrong type are skipped.
+    /// - Returns: `(seq, endorsement)` per row; rows that cannot be parsed (values of the wrong
+    ///   type, an `endorsed_at` not in its canonical `…Z` form) are skipped.
     /// - Throws: a database error.
     public static func collectorEndorsements(in db: Database) throws -> [(seq: Int64, endorsement: IngestionKeyEndorsement)] {
-        try Row.fetchAll(db, sql: "SELECT seq, public_key, endorsed_by, endorsed_at, signature FROM collector_keys ORDER BY seq")
-            .compactMap { row in
-                guard let seq = row.lenientInteger("seq"), let publicKey = row.lenientBlob("public_key"),
-                      let endorsedBy = row.lenientText("endorsed_by"), let at = row.lenientText("endorsed_at"),
-                      let endorsedAt = try? UTCTimestamp(iso8601: at), let signature = row.lenientBlob("signature") else { return nil }
-                return (seq, IngestionKeyEndorsement(
-                    publicKey: Hex.encode(publicKey), endorsedBy: endorsedBy, endorsedAt: endorsedAt, signature: Hex.encode(signature)))
-            }
+        try IngestionKeyEndorsement.stored(in: db).compactMap { seq, endorsement in endorsement.map { (seq, $0) } }
     }
 
     private static func recordCollectorKey(_ endorsement: IngestionKeyEndorsement, in db: Database) throws {
@@ -186,5 +180,17 @@ public enum KeyRegistry {
             .text(UTCTimestamp.now().iso8601), .text(role.rawValue), .text(kind.name), .text(fingerprint.hex),
             publicKey.map(CanonicalValue.blob) ?? .null,
         ])
+    }
+}
+
+extension IngestionKeyEndorsement: StoredSignedRecord {
+    static var storedTable: ChainedTable { .collectorKeys }
+    /// The signed time is `endorsed_at` (the row's `recorded_at` is not signed).
+    static let storedColumns = "CAST(endorsed_at AS BLOB), CAST(public_key AS BLOB), CAST(endorsed_by AS BLOB), CAST(signature AS BLOB)"
+
+    /// Reads a stored endorsement (``StoredSignedRecord/stored(in:)``: the endorsement time is canonical).
+    init?(stored row: StoredSignedRow) {
+        guard let publicKey = row.blob(2), let endorsedBy = row.text(3), let signature = row.blob(4) else { return nil }
+        self.init(publicKey: Hex.encode(publicKey), endorsedBy: endorsedBy, endorsedAt: row.signedAt, signature: Hex.encode(signature))
     }
 }

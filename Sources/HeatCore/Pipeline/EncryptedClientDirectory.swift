@@ -33,7 +33,11 @@ public enum EncryptedClientDirectory {
     ///   - manager: when set, every slot outside this manager's clients is masked to zero before
     ///     decryption (``KeyHolder/decrypt(run:store:manager:)``), and only that manager's clients
     ///     are returned.
-    /// - Returns: the matching entries by slot, with heat, trend, level and cooling set.
+    /// - Returns: the matching entries by slot, with heat, trend, level and cooling set. Managers
+    ///   and branches are those in force at the run's reference week (issue 27,
+    ///   ``DirectoryTimeline/inForce(_:week:)``): a moved client is listed (and matched by a
+    ///   `manager` filter) under the manager holding it that week, and an account closed by then is
+    ///   left out.
     /// - Throws: ``PipelineError``, ``StoreError``.
     public static func entries(
         in store: HeatStore, keyHolder: KeyHolder, run: EncryptedHeatRun? = nil,
@@ -44,7 +48,10 @@ public enum EncryptedClientDirectory {
             store: store, configuration: configuration, asOf: asOf)
         let scores = try KeyHolder.scores(
             keyHolder.decrypt(run: evaluation, store: store, manager: manager), configuration: configuration, store: store)
-        return try ClientDirectory.entries(in: store).compactMap { entry -> ClientDirectoryEntry? in
+        guard let week = try? ISOWeek(parsing: evaluation.header.asOfWeek) else {
+            throw PipelineError.malformed(source: "the run", reason: "field asOfWeek: \(evaluation.header.asOfWeek) is not an ISO week")
+        }
+        return try ClientDirectory.entries(in: store, versionsAt: week).compactMap { entry -> ClientDirectoryEntry? in
             var entry = entry
             if manager != nil && scores[entry.pseudonym] == nil { return nil }
             if let score = scores[entry.pseudonym] {

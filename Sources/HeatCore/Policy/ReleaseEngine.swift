@@ -261,11 +261,16 @@ public struct ReleaseEngine: Sendable {
                         withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "fewer than k = \(k) clients"))
                         continue
                     }
-                    // Issue 27: with encrypted aggregates, a group they do not hold was suppressed
-                    // by the evaluator (under k, or under k in some week of the window when its
-                    // members changed); its per-client sums would not be attributed by week.
+                    // Issue 27: with week-attributed aggregates (encrypted, or a versioned plaintext
+                    // store's), a group they do not hold was suppressed (under k, or under k in
+                    // some week of the window when its members changed); its per-client sums would
+                    // not be attributed by week.
+                    if let computed = input.groupAggregatesMinGroupSize, computed < k {
+                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "the week-attributed aggregates were computed with k = \(computed), under the policy's k = \(k)"))
+                        continue
+                    }
                     if input.groupAggregates != nil, aggregates[kind]?[ref] == nil {
-                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "fewer than k = \(k) clients in some week of the window (not in the encrypted aggregates)"))
+                        withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "fewer than k = \(k) clients in some week of the window (not in the week-attributed aggregates)"))
                         continue
                     }
                     let group = ReleasedGroup(kind: kind.rawValue, ref: ref, memberIDs: clients.map(\.id))

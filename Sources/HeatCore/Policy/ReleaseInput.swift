@@ -75,6 +75,12 @@ public struct ReleaseInput: Sendable {
     /// (``KeyHolder/decrypt(aggregates:minGroupSize:)``), or `nil`. When present, a released group's size and
     /// heat sum come from here instead of the per-client values (and must agree with its members).
     public var groupAggregates: [GroupAggregate]? = nil
+    /// The `k` the ``groupAggregates`` were suppressed with, when known (set by
+    /// ``StoreRelease/input(from:configuration:asOf:entries:minGroupSize:)`` for week-attributed
+    /// plaintext totals). A release under a policy with a larger `k` withholds every group they
+    /// would supply (rule `minGroupSize`): a versioned group's `k` in every period cannot be
+    /// re-checked from its totals.
+    public var groupAggregatesMinGroupSize: Int? = nil
 
     /// Creates an input.
     ///

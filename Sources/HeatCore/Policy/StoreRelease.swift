@@ -35,21 +35,39 @@ public enum StoreRelease {
 
     /// The exact per-client values of a store's plaintext buckets, ready for release.
     ///
+    /// Clients are grouped by the directory version in force at the reference week (issue 27):
+    /// a moved client's row goes to the manager holding it that week, and an account closed by
+    /// then has no row. On a plaintext store with directory versions, the group totals are
+    /// attributed **week by week** (``weekAttributedAggregates(buckets:timeline:referenceWeek:configuration:minGroupSize:)``,
+    /// set as ``ReleaseInput/groupAggregates``), exactly as the encrypted aggregates are.
+    ///
+    /// ```swift
+    /// let input = try StoreRelease.input(from: store, asOf: CalendarDate(year: 2026, month: 3, day: 29)!,
+    ///                                    minGroupSize: policy.minGroupSize)
+    /// ```
+    ///
     /// - Parameters:
     ///   - store: the store.
     ///   - configuration: the heat configuration.
-    ///   - asOf: the reference date (default: the latest stored week).
+    ///   - asOf: the reference date (default: the latest stored week); heat runs through
+    ///     ``StoreHeat/referenceWeek(asOf:)``.
+    ///   - entries: the entries decrypted by the key holder (encrypted pipeline), or `nil` to score
+    ///     the plaintext buckets (then, on a versioned store, the group totals are week-attributed).
+    ///   - minGroupSize: the policy's `k` (default ``PrivacyPolicy/defaultMinGroupSize``): a week-attributed
+    ///     group is released only with at least `k` members (in every period of the window when its
+    ///     members change). Pass the policy's own `k`.
     /// - Returns: the input (mode plaintext, with weekly event totals over the heat window).
     /// - Throws: ``StoreError``.
     public static func input(
         from store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(), asOf: CalendarDate? = nil,
-        entries decrypted: [ClientDirectoryEntry]? = nil
+        entries decrypted: [ClientDirectoryEntry]? = nil, minGroupSize: Int = PrivacyPolicy.defaultMinGroupSize
     ) throws -> ReleaseInput {
         let entries = try decrypted ?? ClientDirectory.entries(in: store, scoring: configuration, asOf: asOf)
         let buckets = try ClientDirectory.buckets(in: store)
         let latest = buckets.filter { $0.events > 0 }.map(\.week).max()
         let reference = asOf ?? latest.map { $0.monday.adding(days: 6) } ?? UTCTimestamp.now().date
-        let through = reference.isoWeek
+        // The week heat runs through (``StoreHeat``, and the evaluator's `asOfWeek`).
+        let through = StoreHeat.referenceWeek(asOf: reference)
         let from = through.advanced(by: -(configuration.windowWeeks - 1))
         var totals: [ISOWeek: [Channel: Int]] = [:]
         for bucket in buckets where bucket.week >= from && bucket.week <= through {
@@ -66,21 +84,23 @@ public enum StoreRelease {
         // Issue 27 (directory versions): a client's manager and branch are those in force at the
         // reference week, and an account closed by then has no row (nor any group).
         let timeline = try DirectoryTimeline.current(in: store)
-        let clients = entries.compactMap { entry -> ReleaseClient? in
+        let clients = timeline.inForce(entries, week: through).map { entry -> ReleaseClient in
             var groups: [GroupSummary.Kind: String] = [:]
             groups[.manager] = entry.manager
             groups[.branch] = entry.branch
             groups[.segment] = entry.segment
             groups[.region] = entry.region
-            if timeline.isVersioned, let assignment = timeline.assignment(slot: entry.slot, week: through) {
-                guard assignment.active else { return nil }
-                groups[.manager] = assignment.manager.map(timeline.ref)
-                groups[.branch] = assignment.branch.map(timeline.ref)
-            }
             return ReleaseClient(id: entry.pseudonym, ref: entry.ref, heat: entry.heat ?? 0, trend: entry.trend ?? 0,
                                  level: entry.level ?? .cold, cooling: entry.cooling ?? false, groups: groups)
         }
-        return ReleaseInput(clients: clients, asOf: reference, configuration: configuration, weekly: weekly)
+        var input = ReleaseInput(clients: clients, asOf: reference, configuration: configuration, weekly: weekly)
+        if decrypted == nil && timeline.isVersioned {
+            // Issue 27: group totals attributed week by week, as the encrypted aggregates are.
+            input.groupAggregates = weekAttributedAggregates(
+                buckets: buckets, timeline: timeline, referenceWeek: through, configuration: configuration, minGroupSize: minGroupSize)
+            input.groupAggregatesMinGroupSize = minGroupSize
+        }
+        return input
     }
 
     /// Releases `input` to the request's role and records the release (or the refusal) in `store`.

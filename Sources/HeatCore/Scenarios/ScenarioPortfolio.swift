@@ -120,14 +120,16 @@ public struct ScenarioPortfolio: Sendable {
     }
 
     /// Builds a portfolio from an open store (read only). Prefer ``init(storeAt:asOf:)``, which
-    /// reads a copy.
+    /// reads a copy. Each client's manager and branch are those in force at the reference week
+    /// under the store's directory versions (``DirectoryTimeline/inForce(_:week:)``); accounts
+    /// closed by then are left out.
     ///
     /// - Parameters:
     ///   - store: the store.
     ///   - asOf: the reference date, or `nil` for the latest stored week.
     /// - Throws: ``StoreError``.
     public init(store: HeatStore, asOf: CalendarDate? = nil) throws {
-        let entries = try ClientDirectory.entries(in: store)
+        let raw = try ClientDirectory.entries(in: store)
         let buckets = try ClientDirectory.buckets(in: store)
         var weeks: [String: [ISOWeek: WeekActivity]] = [:]
         var latest: ISOWeek?
@@ -135,9 +137,13 @@ public struct ScenarioPortfolio: Sendable {
             weeks[bucket.client.hex, default: [:]][bucket.week, default: WeekActivity()][bucket.channel, bucket.direction] = bucket.activityBucket
             if bucket.events > 0, latest.map({ bucket.week > $0 }) ?? true { latest = bucket.week }
         }
+        let reference = asOf?.isoWeek ?? latest ?? UTCTimestamp.now().isoWeek
+        // Issue 27: each client under the manager and branch in force at the reference week;
+        // accounts closed by then are left out (as releases do).
+        let entries = try DirectoryTimeline.current(in: store).inForce(raw, week: reference)
         let members = entries.map { entry in
             Member(ref: entry.ref, manager: entry.manager, branch: entry.branch, segment: entry.segment, weeks: weeks[entry.pseudonym] ?? [:])
         }
-        self.init(members: members, asOf: asOf?.isoWeek ?? latest ?? UTCTimestamp.now().isoWeek, source: "store")
+        self.init(members: members, asOf: reference, source: "store")
     }
 }

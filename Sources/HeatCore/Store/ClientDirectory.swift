@@ -19,11 +19,15 @@ public enum ClientDirectory {
     ///     skip scoring (a level filter then matches nothing).
     ///   - asOf: the scoring reference date: heat runs through the last complete ISO week on or
     ///     before it (``StoreHeat/referenceWeek(asOf:)``); default: the latest stored week.
+    ///   - week: when set, the directory as it stands that week (issue 27): each client's manager
+    ///     and branch are those of the ``DirectoryVersion`` in force (``DirectoryTimeline/inForce(_:week:)``),
+    ///     closed accounts are left out, and `filter` matches against those; `nil` lists the
+    ///     directory rows as first ingested (for readers that apply the versions themselves).
     /// - Returns: the matching entries with display references (widened to 12 digits on collisions).
     /// - Throws: ``StoreError``.
     public static func entries(
         in store: HeatStore, filter: ClientFilter = ClientFilter(), scoring: HeatConfiguration? = nil,
-        asOf: CalendarDate? = nil
+        asOf: CalendarDate? = nil, versionsAt week: ISOWeek? = nil
     ) throws -> [ClientDirectoryEntry] {
         let scores = try scoring.map { try StoreHeat.scores(in: store, configuration: $0, asOf: asOf) } ?? [:]
         return try store.read { db in
@@ -39,7 +43,8 @@ public enum ClientDirectory {
             let clientRefs = Pseudonymizer.displayRefs(for: clients)
             let managerRefs = Pseudonymizer.displayRefs(for: Array(Set(managers)))
             let branchRefs = Pseudonymizer.displayRefs(for: Array(Set(branches)))
-            return rows.compactMap { row -> ClientDirectoryEntry? in
+            let timeline = try week.map { _ in try DirectoryTimeline.read(in: db) }
+            let entries = rows.compactMap { row -> ClientDirectoryEntry? in
                 guard let client = row.client else { return nil }
                 var entry = ClientDirectoryEntry(
                     ref: clientRefs[client] ?? client.displayRef, pseudonym: client.hex, slot: row.slot,
@@ -53,9 +58,33 @@ public enum ClientDirectory {
                     entry.level = score.level
                     entry.cooling = score.cooling
                 }
-                return filter.matches(entry) ? entry : nil
+                return entry
             }
+            let inForce = week.flatMap { week in timeline.map { $0.inForce(entries, week: week) } } ?? entries
+            return inForce.filter(filter.matches)
         }
+    }
+
+    /// The reference week of a listing or scenario: the last complete ISO week on or before `asOf`
+    /// (``StoreHeat/referenceWeek(asOf:)``), else the latest week with stored events (plaintext
+    /// buckets or ciphertexts), else the current week.
+    ///
+    /// - Parameters:
+    ///   - store: the store.
+    ///   - asOf: the reference date, if given.
+    /// - Returns: the week.
+    /// - Throws: ``StoreError``.
+    public static func referenceWeek(in store: HeatStore, asOf: CalendarDate?) throws -> ISOWeek {
+        if let asOf { return StoreHeat.referenceWeek(asOf: asOf) }
+        let latest = try store.read { db -> ISOWeek? in
+            var weeks: [String] = []
+            for (table, condition) in [("weekly_buckets", "WHERE events > 0"), ("ciphertexts", "")] {
+                guard try db.tableExists(table) else { continue }
+                if let week = try String.fetchOne(db, sql: "SELECT MAX(week) FROM \(table) \(condition)") { weeks.append(week) }
+            }
+            return weeks.compactMap { try? ISOWeek(parsing: $0) }.max()
+        }
+        return latest ?? UTCTimestamp.now().isoWeek
     }
 
     /// The stored weekly bucket deltas summed per client x week x channel x direction.

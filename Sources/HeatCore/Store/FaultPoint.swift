@@ -60,7 +60,11 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     /// re-encryption loop, the first chunk of re-encrypted rows appended, the rest and the
     /// transition not yet (nothing committed: the old state must survive).
     case rotateFHEReencrypting = "rotate-fhe.reencrypting"
-    /// Directory change (`heatctl directory move | close`): the signed version written, not committed.
+    /// Directory change: the signed version and its audit entry written, the store not yet signed
+    /// (issue 27 s36: the signature is in the same transaction, so a kill here leaves the old state).
+    case directoryUnsignedBeforeCommit = "directory.unsigned.before-commit"
+    /// Directory change (`heatctl directory move | close`): the signed version and the signed
+    /// head written, not committed.
     case directoryBeforeCommit = "directory.before-commit"
     /// Directory change: committed and the store signed, the head file not yet written.
     case directoryAfterCommit = "directory.after-commit"

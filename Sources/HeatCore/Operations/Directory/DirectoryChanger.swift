@@ -14,14 +14,17 @@ import HeatEnvelope
 /// new manager from a raw id with the collector's pseudonymisation key; fills what the change
 /// leaves out from the assignment in force that week (a manager move keeps the branch); refuses
 /// a change that alters nothing; appends a signed ``DirectoryVersion``; and logs
-/// `directory.move` or `directory.close` with the version id and week (never a reference or id).
-/// Sign the store afterwards; `heatctl directory move | close` does both.
+/// `directory.move` or `directory.close` with the version id and week (never a reference or id);
+/// then, **in the same transaction** (issue 27 s36), signs the store's chain heads
+/// (``HeadSigner``, an `audit.sign` entry and a signed head covering the change). A kill at any
+/// point leaves either the old store or the change with its signed head, never an unsigned change.
 ///
 /// ```swift
-/// let version = try DirectoryChanger.apply(.move(client: "C-7f3a9c2e", manager: .reference("M-19b0d4aa"), branch: nil),
-///                                          from: try ISOWeek(parsing: "2026-W10"), store: store, key: key,
-///                                          anchor: .previous(head))
-/// version.versionID   // "V-…"
+/// let recorded = try DirectoryChanger.apply(.move(client: "C-7f3a9c2e", manager: .reference("M-19b0d4aa"), branch: nil),
+///                                           from: try ISOWeek(parsing: "2026-W10"), store: store, key: key,
+///                                           anchor: .previous(head))
+/// recorded.version.versionID   // "V-…"
+/// try recorded.head.write(to: URL(filePath: "head.heat"))
 /// ```
 public enum DirectoryChanger {
     /// The audit action of a move.
@@ -51,7 +54,15 @@ public enum DirectoryChanger {
         }
     }
 
-    /// Records `change` from `week` on and returns the signed version.
+    /// A recorded change: the signed version and the head signed with it.
+    public struct Recorded: Sendable {
+        /// The directory version appended.
+        public var version: DirectoryVersion
+        /// The signed head that covers it (also in `signed_heads`): write it to the head file.
+        public var head: SignedHead
+    }
+
+    /// Records `change` from `week` on and signs the store, in one durable transaction.
     ///
     /// - Parameters:
     ///   - change: the move or closure.
@@ -59,11 +70,12 @@ public enum DirectoryChanger {
     ///   - store: the store.
     ///   - key: the key holder's store signing key.
     ///   - anchor: the previous head file (as for `audit sign`).
-    /// - Returns: the version appended.
-    /// - Throws: ``DirectoryError``, ``StoreError`` (locked, key mismatch, I/O) or a signing failure.
+    /// - Returns: the version appended and the head signed in the same transaction.
+    /// - Throws: ``DirectoryError``, ``StoreError`` (locked, key mismatch, I/O) or
+    ///   ``AuditError/signingFailed(reason:)``.
     public static func apply(
         _ change: Change, from week: ISOWeek, store: HeatStore, key: StoreSigningKey, anchor: HeadAnchor
-    ) throws -> DirectoryVersion {
+    ) throws -> Recorded {
         if case .move(_, .none, .none) = change { throw DirectoryError.emptyMove }
         return try store.writeDurably { db in
             try KeyRegistry.bind(key, in: db, path: store.path)
@@ -100,8 +112,11 @@ public enum DirectoryChanger {
             try AuditLog.append(AuditEntry(
                 role: KeyRole.keyholder.rawValue, action: action,
                 parameters: ["version": version.versionID, "fromWeek": week.description, "status": version.status.rawValue]), in: db)
+            FaultPoint.directoryUnsignedBeforeCommit.reach()
+            // The store verified above under this key with no unsigned rows; sign it with the change.
+            let head = try HeadSigner.signHeads(in: db, key: key, anchor: anchor)
             FaultPoint.directoryBeforeCommit.reach()
-            return version
+            return Recorded(version: version, head: head)
         }
     }
 
@@ -182,7 +197,7 @@ public enum DirectoryChanger {
                         manager: assignment.manager.map(timeline.ref), branch: assignment.branch.map(timeline.ref))
         }
         let ids = try store.read { db in
-            Dictionary(try DirectoryVersion.all(in: db).compactMap { seq, version in version.map { (seq, $0.versionID) } }) { a, _ in a }
+            Dictionary(try DirectoryVersion.stored(in: db).compactMap { seq, version in version.map { (seq, $0.versionID) } }) { a, _ in a }
         }
         return [line(client.base, week: nil, version: nil)]
             + (timeline.versions[client.slot] ?? []).map { line($0.assignment, week: $0.week, version: ids[$0.seq]) }

@@ -133,7 +133,7 @@ public struct DirectoryTimeline: Sendable {
             pseudonyms += [manager, branch].compactMap { $0 }
         }
         var versions: [Int64: [(week: ISOWeek, seq: Int64, assignment: Assignment)]] = [:]
-        for (seq, version) in try DirectoryVersion.all(in: db) {
+        for (seq, version) in try DirectoryVersion.stored(in: db) {
             guard let version else { continue }
             let assignment = Assignment(
                 manager: version.manager.map { Pseudonym(kind: .manager, bytes: $0) },
@@ -164,12 +164,50 @@ public struct DirectoryTimeline: Sendable {
     ///   - week: the week.
     /// - Returns: the manager, branch and status in force that week.
     public func assignment(slot: Int64, week: ISOWeek) -> Assignment? {
-        guard let client = clients.first(where: { $0.slot == slot }) else { return nil }
-        return assignment(of: client, week: week)
+        // `clients` is in slot order (``read(in:)``): a binary search keeps listings linear-log.
+        var low = 0
+        var high = clients.count
+        while low < high {
+            let middle = (low + high) / 2
+            if clients[middle].slot < slot { low = middle + 1 } else { high = middle }
+        }
+        guard low < clients.count, clients[low].slot == slot else { return nil }
+        return assignment(of: clients[low], week: week)
     }
 
     func assignment(of client: Client, week: ISOWeek) -> Assignment {
         versions[client.slot]?.last { $0.week <= week }?.assignment ?? client.base
+    }
+
+    /// The directory entries as they stand in `week`: each entry's manager and branch are those
+    /// of the assignment in force that week (``assignment(slot:week:)``), and an account closed by
+    /// then is left out (it belongs to no group and has no row). Segment, region, scores and every
+    /// other field are kept. Without any version this returns `entries` unchanged.
+    ///
+    /// Every reader that lists or groups clients at a reference week goes through this (client
+    /// listings and `--manager` filters, releases, scenarios), so a moved client is listed under
+    /// its new manager from the move week on and under the old one before it.
+    ///
+    /// ```swift
+    /// let timeline = try DirectoryTimeline.current(in: store)
+    /// let listed = timeline.inForce(try ClientDirectory.entries(in: store), week: reference)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - entries: entries read from the directory rows (``ClientDirectory/entries(in:filter:scoring:asOf:versionsAt:)``
+    ///     without a week).
+    ///   - week: the reference week.
+    /// - Returns: the entries in force that week, in the same order, closed accounts left out.
+    public func inForce(_ entries: [ClientDirectoryEntry], week: ISOWeek) -> [ClientDirectoryEntry] {
+        guard isVersioned else { return entries }
+        return entries.compactMap { entry -> ClientDirectoryEntry? in
+            guard let assignment = assignment(slot: entry.slot, week: week) else { return entry }
+            guard assignment.active else { return nil }
+            var entry = entry
+            entry.manager = assignment.manager.map(ref)
+            entry.branch = assignment.branch.map(ref)
+            return entry
+        }
     }
 
     /// The display reference of a manager or branch pseudonym (widened on collisions over every

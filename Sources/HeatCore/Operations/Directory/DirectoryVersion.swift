@@ -119,36 +119,6 @@ public struct DirectoryVersion: Sendable, Hashable, Codable, KeyHolderSignedReco
          .text(keyFingerprint), .blob(Hex.decode(signature) ?? [])]
     }
 
-    /// The versions as stored, with their seq (`nil` for a row that cannot be parsed); not verified.
-    ///
-    /// - Parameter db: a connection.
-    /// - Returns: the rows in seq order (none when the schema predates `v7-directory`).
-    /// - Throws: a database error.
-    static func all(in db: Database) throws -> [(seq: Int64, version: DirectoryVersion?)] {
-        guard try db.tableExists(ChainedTable.directoryVersions.name) else { return [] }
-        return try Row.fetchAll(db, sql: """
-            SELECT seq, CAST(recorded_at AS BLOB), CAST(version_id AS BLOB), slot, CAST(from_week AS BLOB), CAST(status AS BLOB),
-                   manager_pseudonym, branch_pseudonym, CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
-            FROM directory_versions ORDER BY seq
-            """).map { row -> (seq: Int64, version: DirectoryVersion?) in
-            let seq = row.lenientInteger(at: 0) ?? 0
-            func text(_ column: Int) -> String? { row.lenientBlob(at: column).map { String(decoding: $0, as: UTF8.self) } }
-            func optionalBlob(_ column: Int) -> [UInt8]?? {
-                if row.hasNull(atIndex: column) { return .some(nil) }
-                return row.lenientBlob(at: column).map { .some([UInt8]($0)) }
-            }
-            // The timestamp as written (canonical `…Z`), so both verifiers sign-check the same text.
-            guard let recorded = text(1).flatMap({ raw in (try? UTCTimestamp(iso8601: raw)).flatMap { $0.iso8601 == raw ? $0 : nil } }),
-                  let id = text(2),
-                  let slot = row.lenientInteger(at: 3), let week = text(4).flatMap({ try? ISOWeek(parsing: $0) }),
-                  let status = text(5).flatMap(Status.init(rawValue:)), let manager = optionalBlob(6), let branch = optionalBlob(7),
-                  let fingerprint = text(8), let signature = row.lenientBlob(at: 9) else { return (seq, nil) }
-            return (seq, DirectoryVersion(
-                recordedAt: recorded, versionID: id, slot: slot, fromWeek: week, status: status, manager: manager, branch: branch,
-                keyFingerprint: fingerprint, signature: Hex.encode(signature)))
-        }
-    }
-
     /// Checks every stored version for `audit verify`: each must parse and be signed by a trusted
     /// key (``Violation/Kind/badDirectoryVersion`` otherwise), and one signed by a key retired
     /// before it is a ``Violation/Kind/retiredSigningKey`` violation.
@@ -163,33 +133,16 @@ public struct DirectoryVersion: Sendable, Hashable, Codable, KeyHolderSignedReco
     static func verify(
         in db: Database, trusted: TrustedSigningKeys, erasedSlots: Set<Int64> = []
     ) throws -> (summaries: [String], violations: [Violation]) {
-        let name = ChainedTable.directoryVersions.name
-        var summaries: [String] = []
-        var violations: [Violation] = []
         var seen: Set<String> = []
-        for (seq, version) in try all(in: db) {
-            guard let version else {
-                violations.append(Violation(kind: .badDirectoryVersion, table: name, seq: seq,
-                                            message: "\(name) row \(seq): the directory version cannot be parsed (forged or altered)"))
-                continue
-            }
-            let label = "\(name) row \(seq) (\(version.versionID), slot \(version.slot) from \(version.fromWeek))"
+        let (accepted, violations) = try checked(
+            in: db, trusted: trusted, kind: .badDirectoryVersion, unparsable: "the directory version cannot be parsed (forged or altered)",
+            label: { seq, version in "\(ChainedTable.directoryVersions.name) row \(seq) (\(version.versionID), slot \(version.slot) from \(version.fromWeek))" },
             // A rebuilt table loses the UNIQUE constraint: a repeated id is a copied (replayed) version.
-            guard seen.insert(version.versionID).inserted else {
-                violations.append(Violation(kind: .badDirectoryVersion, table: name, seq: seq, message: "\(label): repeats the version id of an earlier row (a copied version)"))
-                continue
-            }
-            if let problem = version.problem(under: trusted.key(version.keyFingerprint) ?? trusted.pinned) {
-                violations.append(Violation(kind: .badDirectoryVersion, table: name, seq: seq, message: "\(label): \(problem)"))
-                continue
-            }
-            if let problem = trusted.retiredProblem(version.keyFingerprint, table: name, seq: seq) {
-                violations.append(Violation(kind: .retiredSigningKey, table: name, seq: seq, message: "\(label): \(problem)"))
-                continue
-            }
+            precheck: { _, version in seen.insert(version.versionID).inserted ? nil : "repeats the version id of an earlier row (a copied version)" })
+        let summaries = accepted.map { seq, version in
             let change = version.status == .closed ? "account closed" : "client moved"
             let erased = erasedSlots.contains(version.slot) ? "; names an erased slot: its weeks and managers remain" : ""
-            summaries.append("directory: \(change) from \(version.fromWeek) (\(version.versionID), slot \(version.slot)), signed version \(seq) of \(version.recordedAt.iso8601)\(erased)")
+            return "directory: \(change) from \(version.fromWeek) (\(version.versionID), slot \(version.slot)), signed version \(seq) of \(version.recordedAt.iso8601)\(erased)"
         }
         return (summaries, violations)
     }
@@ -244,4 +197,21 @@ extension ChainedTable {
             ("key_fingerprint", "TEXT NOT NULL"), ("signature", "BLOB NOT NULL"),
         ],
         introducedIn: 7)
+}
+
+extension DirectoryVersion: StoredSignedRecord {
+    static var storedTable: ChainedTable { .directoryVersions }
+    static let storedColumns = """
+        CAST(recorded_at AS BLOB), CAST(version_id AS BLOB), slot, CAST(from_week AS BLOB), CAST(status AS BLOB),
+        manager_pseudonym, branch_pseudonym, CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
+        """
+
+    /// Reads a stored version (``StoredSignedRecord/stored(in:)``: the time is canonical).
+    init?(stored row: StoredSignedRow) {
+        guard let id = row.text(2), let slot = row.integer(3), let week = row.text(4).flatMap({ try? ISOWeek(parsing: $0) }),
+              let status = row.text(5).flatMap(Status.init(rawValue:)), let manager = row.optionalBlob(6),
+              let branch = row.optionalBlob(7), let fingerprint = row.text(8), let signature = row.blob(9) else { return nil }
+        self.init(recordedAt: row.signedAt, versionID: id, slot: slot, fromWeek: week, status: status, manager: manager, branch: branch,
+                  keyFingerprint: fingerprint, signature: Hex.encode(signature))
+    }
 }

@@ -98,25 +98,6 @@ public struct ClientErasure: Sendable, Hashable, Codable, KeyHolderSignedRecord 
          .text(keyFingerprint), .blob(Hex.decode(signature) ?? [])]
     }
 
-    /// The erasure records as stored, with their seq (`nil` for a row that cannot be parsed); not verified.
-    static func all(in db: Database) throws -> [(seq: Int64, record: ClientErasure?)] {
-        guard try db.tableExists(ChainedTable.clientErasures.name) else { return [] }
-        return try Row.fetchAll(db, sql: """
-            SELECT seq, CAST(recorded_at AS BLOB), CAST(erasure_id AS BLOB), slot, directory_seq, CAST(reason AS BLOB),
-                   CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
-            FROM client_erasures ORDER BY seq
-            """).map { row -> (seq: Int64, record: ClientErasure?) in
-            let seq = row.lenientInteger(at: 0) ?? 0
-            func text(_ column: Int) -> String? { row.lenientBlob(at: column).map { String(decoding: $0, as: UTF8.self) } }
-            guard let recorded = text(1).flatMap({ try? UTCTimestamp(iso8601: $0) }), let id = text(2),
-                  let slot = row.lenientInteger(at: 3), let directorySeq = row.lenientInteger(at: 4), let reason = text(5),
-                  let fingerprint = text(6), let signature = row.lenientBlob(at: 7) else { return (seq, nil) }
-            return (seq, ClientErasure(
-                recordedAt: recorded, erasureID: id, slot: slot, directorySeq: directorySeq, reason: reason,
-                keyFingerprint: fingerprint, signature: Hex.encode(signature)))
-        }
-    }
-
     /// The erased slots recorded in the store (what evaluations zero and the collector skips).
     ///
     /// The evaluator holds no verification key: it trusts the store, as it does for the
@@ -161,21 +142,12 @@ public struct ClientErasure: Sendable, Hashable, Codable, KeyHolderSignedRecord 
         for entry in tombstones.all where entry.tombstone.policy.hasPrefix(ClientEraser.policyPrefix) {
             stonesByPolicy[entry.tombstone.policy, default: []].append(entry)
         }
-        for (seq, record) in try all(in: db) {
-            guard let record else {
-                violations.append(Violation(kind: .badErasure, table: name, seq: seq,
-                                            message: "\(name) row \(seq): the erasure record cannot be parsed (forged or altered)"))
-                continue
-            }
+        let (accepted, unverified) = try checked(
+            in: db, trusted: trusted, kind: .badErasure, unparsable: "the erasure record cannot be parsed (forged or altered)",
+            label: { seq, record in "\(name) row \(seq) (\(record.erasureID), slot \(record.slot))" })
+        violations += unverified
+        for (seq, record) in accepted {
             let label = "\(name) row \(seq) (\(record.erasureID), slot \(record.slot))"
-            if let problem = record.problem(under: trusted.key(record.keyFingerprint) ?? trusted.pinned) {
-                violations.append(Violation(kind: .badErasure, table: name, seq: seq, message: "\(label): \(problem)"))
-                continue
-            }
-            if let problem = trusted.retiredProblem(record.keyFingerprint, table: name, seq: seq) {
-                violations.append(Violation(kind: .retiredSigningKey, table: name, seq: seq, message: "\(label): \(problem)"))
-                continue
-            }
             if let earlier = valid[record.erasureID] {
                 violations.append(Violation(kind: .badErasure, table: name, seq: seq,
                                             message: "\(label): erasure id recorded twice (first in row \(earlier.seq))"))
@@ -193,6 +165,8 @@ public struct ClientErasure: Sendable, Hashable, Codable, KeyHolderSignedRecord 
             slots.insert(record.slot)
             summaries.append("client erased on request (\(record.erasureID), slot \(record.slot)), signed erasure \(seq) of \(record.recordedAt.iso8601)")
         }
+        // One violation per row at most: in row order, as `Scripts/verify-store.py` reports them.
+        violations.sort { ($0.seq ?? 0) < ($1.seq ?? 0) }
         // Every erasure tombstone names a valid record (a tombstone without one hides rows).
         let tombstoneTable = ChainedTable.retentionTombstones.name
         for (policy, entries) in stonesByPolicy.sorted(by: { $0.key < $1.key }) {
@@ -262,5 +236,21 @@ extension ChainedTable {
             hash = anchored
         }
         return (seq, hash)
+    }
+}
+
+extension ClientErasure: StoredSignedRecord {
+    static var storedTable: ChainedTable { .clientErasures }
+    static let storedColumns = """
+        CAST(recorded_at AS BLOB), CAST(erasure_id AS BLOB), slot, directory_seq, CAST(reason AS BLOB),
+        CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
+        """
+
+    /// Reads a stored erasure record (``StoredSignedRecord/stored(in:)``: the time is canonical).
+    init?(stored row: StoredSignedRow) {
+        guard let id = row.text(2), let slot = row.integer(3), let directorySeq = row.integer(4), let reason = row.text(5),
+              let fingerprint = row.text(6), let signature = row.blob(7) else { return nil }
+        self.init(recordedAt: row.signedAt, erasureID: id, slot: slot, directorySeq: directorySeq, reason: reason,
+                  keyFingerprint: fingerprint, signature: Hex.encode(signature))
     }
 }

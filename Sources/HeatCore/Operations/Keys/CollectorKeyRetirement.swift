@@ -122,29 +122,6 @@ public struct CollectorKeyRetirement: Sendable, Hashable, Codable, KeyHolderSign
          .text(keyFingerprint), .blob(Hex.decode(signature) ?? [])]
     }
 
-    /// The records as stored, with their seq (`nil` for a row that cannot be parsed); not verified.
-    static func all(in db: Database) throws -> [(seq: Int64, record: CollectorKeyRetirement?)] {
-        guard try db.tableExists(ChainedTable.collectorKeyRetirements.name) else { return [] }
-        return try Row.fetchAll(db, sql: """
-            SELECT seq, CAST(recorded_at AS BLOB), CAST(public_key AS BLOB), generation, CAST(successor_public_key AS BLOB),
-                   final_signature_seq, CAST(reason AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
-            FROM collector_key_retirements ORDER BY seq
-            """).map { row -> (seq: Int64, record: CollectorKeyRetirement?) in
-            let seq = row.lenientInteger(at: 0) ?? 0
-            // Strict UTF-8, and the timestamp as written (canonical `…Z`): both verifiers check the
-            // signature over the same text (review s34 MEDIUM 8; Scripts/verify-store.py).
-            func text(_ column: Int) -> String? { row.lenientBlob(at: column).flatMap { String(bytes: $0, encoding: .utf8) } }
-            guard let recorded = text(1).flatMap({ raw in (try? UTCTimestamp(iso8601: raw)).flatMap { $0.iso8601 == raw ? $0 : nil } }),
-                  let key = row.lenientBlob(at: 2),
-                  let generation = row.lenientInteger(at: 3), let successor = row.lenientBlob(at: 4),
-                  let final = row.lenientInteger(at: 5), let reason = text(6), let fingerprint = text(7),
-                  let signature = row.lenientBlob(at: 8) else { return (seq, nil) }
-            return (seq, CollectorKeyRetirement(
-                recordedAt: recorded, publicKey: Hex.encode(key), generation: generation, successorPublicKey: Hex.encode(successor),
-                finalSignatureSeq: final, reason: reason, keyFingerprint: fingerprint, signature: Hex.encode(signature)))
-        }
-    }
-
     /// The retirements that count, by retired key fingerprint, for commands that hold no pinned
     /// key (`ingest`, the rotation's key list): those that ``verify(in:trusted:)`` accepts when the
     /// store's first registered signing key is pinned (so keys linked by key transitions count,
@@ -172,22 +149,11 @@ public struct CollectorKeyRetirement: Sendable, Hashable, Codable, KeyHolderSign
         let name = ChainedTable.collectorKeyRetirements.name
         var retired: [String: (seq: Int64, record: CollectorKeyRetirement)] = [:]
         var summaries: [String] = []
-        var violations: [Violation] = []
-        for (seq, record) in try all(in: db) {
-            guard let record else {
-                violations.append(Violation(kind: .badCollectorKeyRetirement, table: name, seq: seq,
-                                            message: "\(name) row \(seq): the collector key retirement cannot be parsed (forged or altered); it is ignored"))
-                continue
-            }
-            let label = "\(name) row \(seq) (collector key \(record.retiredFingerprint.prefix(16))…, generation \(record.generation))"
-            if let problem = record.problem(under: trusted.key(record.keyFingerprint) ?? trusted.pinned) {
-                violations.append(Violation(kind: .badCollectorKeyRetirement, table: name, seq: seq, message: "\(label): \(problem); it is ignored"))
-                continue
-            }
-            if let problem = trusted.retiredProblem(record.keyFingerprint, table: name, seq: seq) {
-                violations.append(Violation(kind: .retiredSigningKey, table: name, seq: seq, message: "\(label): \(problem); it is ignored"))
-                continue
-            }
+        let (accepted, violations) = try checked(
+            in: db, trusted: trusted, kind: .badCollectorKeyRetirement,
+            unparsable: "the collector key retirement cannot be parsed (forged or altered)", suffix: "; it is ignored",
+            label: { seq, record in "\(name) row \(seq) (collector key \(record.retiredFingerprint.prefix(16))…, generation \(record.generation))" })
+        for (seq, record) in accepted {
             guard retired[record.retiredFingerprint] == nil else { continue }
             retired[record.retiredFingerprint] = (seq, record)
             let what = record.successorFingerprint.map { "rotated to \($0.prefix(16))…" } ?? "revoked"
@@ -208,4 +174,21 @@ extension ChainedTable {
             ("key_fingerprint", "TEXT NOT NULL"), ("signature", "BLOB NOT NULL"),
         ],
         introducedIn: 8)
+}
+
+extension CollectorKeyRetirement: StoredSignedRecord {
+    static var storedTable: ChainedTable { .collectorKeyRetirements }
+    static let storedColumns = """
+        CAST(recorded_at AS BLOB), CAST(public_key AS BLOB), generation, CAST(successor_public_key AS BLOB),
+        final_signature_seq, CAST(reason AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
+        """
+
+    /// Reads a stored record (``StoredSignedRecord/stored(in:)``: the time is canonical, texts
+    /// strict UTF-8, so both verifiers check the signature over the same text; review s34 MEDIUM 8).
+    init?(stored row: StoredSignedRow) {
+        guard let key = row.blob(2), let generation = row.integer(3), let successor = row.blob(4), let final = row.integer(5),
+              let reason = row.text(6), let fingerprint = row.text(7), let signature = row.blob(8) else { return nil }
+        self.init(recordedAt: row.signedAt, publicKey: Hex.encode(key), generation: generation, successorPublicKey: Hex.encode(successor),
+                  finalSignatureSeq: final, reason: reason, keyFingerprint: fingerprint, signature: Hex.encode(signature))
+    }
 }

@@ -105,29 +105,6 @@ public struct FHEKeyTransition: Sendable, Hashable, Codable, KeyHolderSignedReco
          .text(keyFingerprint), .blob(Hex.decode(signature) ?? [])]
     }
 
-    /// The records as stored, with their seq (`nil` for a row that cannot be parsed); not verified.
-    static func all(in db: Database) throws -> [(seq: Int64, record: FHEKeyTransition?)] {
-        guard try db.tableExists(ChainedTable.fheKeyTransitions.name) else { return [] }
-        return try Row.fetchAll(db, sql: """
-            SELECT seq, CAST(recorded_at AS BLOB), generation, CAST(key_id AS BLOB), CAST(previous_key_id AS BLOB),
-                   CAST(parameters_fingerprint AS BLOB), source_first_seq, final_seq, first_seq, last_seq, CAST(end_hash AS BLOB),
-                   CAST(reason AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
-            FROM fhe_key_transitions ORDER BY seq
-            """).map { row -> (seq: Int64, record: FHEKeyTransition?) in
-            let seq = row.lenientInteger(at: 0) ?? 0
-            func text(_ column: Int) -> String? { row.lenientBlob(at: column).map { String(decoding: $0, as: UTF8.self) } }
-            guard let recorded = text(1).flatMap({ try? UTCTimestamp(iso8601: $0) }), let generation = row.lenientInteger(at: 2),
-                  let keyID = text(3), let previous = text(4), let parameters = text(5),
-                  let sourceFirst = row.lenientInteger(at: 6), let final = row.lenientInteger(at: 7),
-                  let first = row.lenientInteger(at: 8), let last = row.lenientInteger(at: 9), let endHash = text(10),
-                  let reason = text(11), let fingerprint = text(12), let signature = row.lenientBlob(at: 13) else { return (seq, nil) }
-            return (seq, FHEKeyTransition(
-                recordedAt: recorded, generation: generation, keyID: keyID, previousKeyID: previous, parametersFingerprint: parameters,
-                sourceFirstSeq: sourceFirst, finalSeq: final, firstSeq: first, lastSeq: last, endHash: endHash, reason: reason,
-                keyFingerprint: fingerprint, signature: Hex.encode(signature)))
-        }
-    }
-
     /// The store's chain of FHE key generations under the trusted signing keys: each record must
     /// parse, verify (``problem(under:)``), not be signed by a retired signing key after its final
     /// head, and continue the chain (generation + 1, the previous generation's key id and first
@@ -148,21 +125,13 @@ public struct FHEKeyTransition: Sendable, Hashable, Codable, KeyHolderSignedReco
         var chain: [(seq: Int64, record: FHEKeyTransition)] = []
         var summaries: [String] = []
         var violations: [Violation] = []
-        for (seq, record) in try all(in: db) {
-            func bad(_ message: String, kind: Violation.Kind = .badFHEKeyTransition) {
-                violations.append(Violation(kind: kind, table: name, seq: seq, message: "\(name) row \(seq): \(message); it is ignored"))
-            }
-            guard let record else {
-                bad("the FHE key transition cannot be parsed (forged or altered)")
-                continue
-            }
-            if let problem = record.problem(under: trusted.key(record.keyFingerprint) ?? trusted.pinned) {
-                bad("FHE key generation \(record.generation): \(problem)")
-                continue
-            }
-            if let problem = trusted.retiredProblem(record.keyFingerprint, table: name, seq: seq) {
-                bad("FHE key generation \(record.generation): \(problem)", kind: .retiredSigningKey)
-                continue
+        let (accepted, unverified) = try checked(
+            in: db, trusted: trusted, kind: .badFHEKeyTransition, unparsable: "the FHE key transition cannot be parsed (forged or altered)",
+            suffix: "; it is ignored", label: { seq, record in "\(name) row \(seq): FHE key generation \(record.generation)" })
+        violations += unverified
+        for (seq, record) in accepted {
+            func bad(_ message: String) {
+                violations.append(Violation(kind: .badFHEKeyTransition, table: name, seq: seq, message: "\(name) row \(seq): \(message); it is ignored"))
             }
             let previous = chain.last?.record
             let expectedGeneration = (previous?.generation ?? 1) + 1
@@ -182,6 +151,7 @@ public struct FHEKeyTransition: Sendable, Hashable, Codable, KeyHolderSignedReco
             chain.append((seq, record))
             summaries.append("FHE key rotated to generation \(record.generation) (key \(record.keyID.prefix(16))…): ciphertexts rows \(record.sourceFirstSeq)-\(record.finalSeq) re-encrypted as rows \(record.firstSeq)-\(record.lastSeq) (\(record.reason)), signed FHE key transition \(seq) of \(record.recordedAt.iso8601)")
         }
+        violations.sort { ($0.seq ?? 0) < ($1.seq ?? 0) }   // row order, as Scripts/verify-store.py
         return (chain, summaries, violations)
     }
 }
@@ -198,4 +168,24 @@ extension ChainedTable {
             ("key_fingerprint", "TEXT NOT NULL"), ("signature", "BLOB NOT NULL"),
         ],
         introducedIn: 9)
+}
+
+extension FHEKeyTransition: StoredSignedRecord {
+    static var storedTable: ChainedTable { .fheKeyTransitions }
+    static let storedColumns = """
+        CAST(recorded_at AS BLOB), generation, CAST(key_id AS BLOB), CAST(previous_key_id AS BLOB),
+        CAST(parameters_fingerprint AS BLOB), source_first_seq, final_seq, first_seq, last_seq, CAST(end_hash AS BLOB),
+        CAST(reason AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
+        """
+
+    /// Reads a stored record (``StoredSignedRecord/stored(in:)``: the time is canonical).
+    init?(stored row: StoredSignedRow) {
+        guard let generation = row.integer(2), let keyID = row.text(3), let previous = row.text(4), let parameters = row.text(5),
+              let sourceFirst = row.integer(6), let final = row.integer(7), let first = row.integer(8), let last = row.integer(9),
+              let endHash = row.text(10), let reason = row.text(11), let fingerprint = row.text(12), let signature = row.blob(13)
+        else { return nil }
+        self.init(recordedAt: row.signedAt, generation: generation, keyID: keyID, previousKeyID: previous, parametersFingerprint: parameters,
+                  sourceFirstSeq: sourceFirst, finalSeq: final, firstSeq: first, lastSeq: last, endHash: endHash, reason: reason,
+                  keyFingerprint: fingerprint, signature: Hex.encode(signature))
+    }
 }

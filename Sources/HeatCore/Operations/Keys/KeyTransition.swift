@@ -95,24 +95,26 @@ public struct KeyTransition: Sendable, Hashable, Codable {
          .blob(Hex.decode(oldSignature) ?? []), .blob(Hex.decode(newSignature) ?? [])]
     }
 
-    /// The transitions recorded in the store, in order, with their seq (as stored: not yet verified).
+    /// The transitions recorded in the store, in order, with their seq (as stored: not yet
+    /// verified; ``StoredSignedRecord/stored(in:)``, so a non-canonical time cannot be parsed).
     static func all(in db: Database) throws -> [(seq: Int64, transition: KeyTransition?)] {
-        guard try db.tableExists(ChainedTable.keyTransitions.name) else { return [] }
-        return try Row.fetchAll(db, sql: """
-            SELECT seq, CAST(recorded_at AS BLOB), generation, CAST(old_public_key AS BLOB), CAST(new_public_key AS BLOB),
-                   final_head_seq, CAST(reason AS BLOB), CAST(old_signature AS BLOB), CAST(new_signature AS BLOB)
-            FROM key_transitions ORDER BY seq
-            """).map { row -> (seq: Int64, transition: KeyTransition?) in
-            let seq = row.lenientInteger(at: 0) ?? 0
-            guard let recorded = row.lenientBlob(at: 1).flatMap({ try? UTCTimestamp(iso8601: String(decoding: $0, as: UTF8.self)) }),
-                  let generation = row.lenientInteger(at: 2), let old = row.lenientBlob(at: 3), let new = row.lenientBlob(at: 4),
-                  let final = row.lenientInteger(at: 5), let reason = row.lenientBlob(at: 6),
-                  let oldSignature = row.lenientBlob(at: 7), let newSignature = row.lenientBlob(at: 8) else { return (seq, nil) }
-            return (seq, KeyTransition(
-                recordedAt: recorded, generation: generation, oldPublicKey: Hex.encode(old), newPublicKey: Hex.encode(new),
-                finalHeadSeq: final, reason: String(decoding: reason, as: UTF8.self), oldSignature: Hex.encode(oldSignature),
-                newSignature: Hex.encode(newSignature)))
-        }
+        try stored(in: db).map { ($0.seq, $0.record) }
+    }
+}
+
+extension KeyTransition: StoredSignedRecord {
+    static var storedTable: ChainedTable { .keyTransitions }
+    static let storedColumns = """
+        CAST(recorded_at AS BLOB), generation, CAST(old_public_key AS BLOB), CAST(new_public_key AS BLOB),
+        final_head_seq, CAST(reason AS BLOB), CAST(old_signature AS BLOB), CAST(new_signature AS BLOB)
+        """
+
+    /// Reads a stored transition (the time is canonical, the reason strict UTF-8).
+    init?(stored row: StoredSignedRow) {
+        guard let generation = row.integer(2), let old = row.blob(3), let new = row.blob(4), let final = row.integer(5),
+              let reason = row.text(6), let oldSignature = row.blob(7), let newSignature = row.blob(8) else { return nil }
+        self.init(recordedAt: row.signedAt, generation: generation, oldPublicKey: Hex.encode(old), newPublicKey: Hex.encode(new),
+                  finalHeadSeq: final, reason: reason, oldSignature: Hex.encode(oldSignature), newSignature: Hex.encode(newSignature))
     }
 }
 

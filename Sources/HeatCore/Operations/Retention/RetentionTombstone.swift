@@ -143,6 +143,23 @@ public struct RetentionTombstone: Sendable, Hashable, Codable, KeyHolderSignedRe
     }
 }
 
+extension RetentionTombstone: StoredSignedRecord {
+    static var storedTable: ChainedTable { .retentionTombstones }
+    static let storedColumns = """
+        CAST(recorded_at AS BLOB), CAST(table_name AS BLOB), first_seq, last_seq, CAST(policy AS BLOB),
+        CAST(anchors AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
+        """
+
+    /// Reads a stored tombstone (``StoredSignedRecord/stored(in:)``: the time is canonical).
+    init?(stored row: StoredSignedRow) {
+        guard let table = row.text(2), let first = row.integer(3), let last = row.integer(4), let policy = row.text(5),
+              let anchors = row.blob(6).flatMap({ try? JSONDecoder().decode([Anchor].self, from: $0) }),
+              let fingerprint = row.text(7), let signature = row.blob(8) else { return nil }
+        self.init(recordedAt: row.signedAt, table: table, firstSeq: first, lastSeq: last, policy: policy, anchors: anchors,
+                  keyFingerprint: fingerprint, signature: Hex.encode(signature))
+    }
+}
+
 /// A record the key holder signs with the store signing key and appends to a chained table:
 /// retention and erasure tombstones (``RetentionTombstone``), erasure records
 /// (``ClientErasure``) and directory versions (``DirectoryVersion``). Each signs a domain text
@@ -159,6 +176,8 @@ protocol KeyHolderSignedRecord {
     var signature: String { get set }
     /// The row values in the table's column order.
     var rowValues: [CanonicalValue] { get }
+    /// Why the record must be refused under `key` (fingerprint, signature, shape), or `nil`.
+    func problem(under key: StoreVerificationKey) -> String?
 }
 
 extension KeyHolderSignedRecord {
@@ -205,40 +224,12 @@ struct TombstoneIndex: Sendable {
     /// `retiredSigningKey` violation.
     static func load(in db: Database, trusted: TrustedSigningKeys) throws -> (TombstoneIndex, [Violation]) {
         var index = TombstoneIndex()
-        var violations: [Violation] = []
-        let name = ChainedTable.retentionTombstones.name
-        guard try db.tableExists(name) else { return (index, []) }
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT seq, CAST(recorded_at AS BLOB), CAST(table_name AS BLOB), first_seq, last_seq, CAST(policy AS BLOB),
-                   CAST(anchors AS BLOB), CAST(key_fingerprint AS BLOB), CAST(signature AS BLOB)
-            FROM \(name) ORDER BY seq
-            """)
-        for row in rows {
-            let seq = row.lenientInteger(at: 0) ?? 0
-            func text(_ column: Int) -> String? { row.lenientBlob(at: column).map { String(decoding: $0, as: UTF8.self) } }
-            guard let recorded = text(1).flatMap({ try? UTCTimestamp(iso8601: $0) }), let table = text(2),
-                  let first = row.lenientInteger(at: 3), let last = row.lenientInteger(at: 4), let policy = text(5),
-                  let anchors = row.lenientBlob(at: 6).flatMap({ try? JSONDecoder().decode([RetentionTombstone.Anchor].self, from: $0) }),
-                  let fingerprint = text(7), let signature = row.lenientBlob(at: 8) else {
-                violations.append(Violation(kind: .badTombstone, table: name, seq: seq,
-                                            message: "\(name) row \(seq): the tombstone cannot be parsed; the rows it names count as deleted"))
-                continue
-            }
-            let stone = RetentionTombstone(
-                recordedAt: recorded, table: table, firstSeq: first, lastSeq: last, policy: policy, anchors: anchors,
-                keyFingerprint: fingerprint, signature: Hex.encode(signature))
-            if let problem = stone.problem(under: trusted.key(fingerprint) ?? trusted.pinned) {
-                violations.append(Violation(kind: .badTombstone, table: name, seq: seq,
-                                            message: "\(name) row \(seq) (\(table) rows \(first)-\(last)): \(problem); the rows it names count as deleted"))
-                continue
-            }
-            // A key retired before this tombstone was written (issue 27): refused unless the
-            // key's final signed head covers the tombstone's row.
-            if let problem = trusted.retiredProblem(fingerprint, table: name, seq: seq) {
-                violations.append(Violation(kind: .retiredSigningKey, table: name, seq: seq,
-                                            message: "\(name) row \(seq) (\(table) rows \(first)-\(last)): \(problem); the rows it names count as deleted"))
-                continue
-            }
+        let (accepted, violations) = try RetentionTombstone.checked(
+            in: db, trusted: trusted, kind: .badTombstone, unparsable: "the tombstone cannot be parsed",
+            suffix: "; the rows it names count as deleted",
+            label: { seq, stone in "\(ChainedTable.retentionTombstones.name) row \(seq) (\(stone.table) rows \(stone.firstSeq)-\(stone.lastSeq))" })
+        for (seq, stone) in accepted {
+            let table = stone.table
             index.byTable[table, default: []].append(stone)
             index.all.append((seq, stone))
         }

@@ -60,13 +60,16 @@ struct DirectoryChangeOptions: ParsableArguments {
         var signedHead: SignedHead
     }
 
-    /// Records `change` under the key holder's key, signs the store and reports.
+    /// Records `change` under the key holder's key and signs the store in one transaction, then
+    /// writes the head file and reports.
     func run(_ change: DirectoryChanger.Change, action: String) throws {
         let week = try week()
         let keyHolder = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: action)
-        let version = try DirectoryChanger.apply(
+        let recorded = try DirectoryChanger.apply(
             change, from: week, store: keyHolder.store, key: keyHolder.key, anchor: .previous(keyHolder.previous))
-        let head = try keyHolder.signHead(writingTo: headOut, fault: .directoryAfterCommit)
+        FaultPoint.directoryAfterCommit.reach()
+        try recorded.head.write(to: URL(filePath: headOut))
+        let (version, head) = (recorded.version, recorded.head)
         if json {
             try StoreJSON.print(Output(version: version, signedHead: head))
             return
@@ -82,14 +85,15 @@ struct DirectoryChangeOptions: ParsableArguments {
 struct DirectoryMoveCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "move",
-        abstract: "Move a client to another manager and/or branch from a week on, then sign the store.",
+        abstract: "Move a client to another manager and/or branch from a week on, signing the store in the same transaction.",
         discussion: """
             In one transaction: verifies the whole store under the key holder's key against the \
             previous head (no unsigned rows: exit 1 otherwise, nothing recorded), resolves the \
             client and the target by masked reference (a manager new to the store by raw id \
             with --manager-id and the collector's pseudonymisation key), keeps what the move does \
-            not name from the assignment in force that week, appends a signed directory version \
-            and logs `directory.move`; then signs the store and writes --head-out. Weeks before \
+            not name from the assignment in force that week, appends a signed directory version, \
+            logs `directory.move` and signs the store (the change and its signed head commit \
+            together: a kill leaves neither or both); then writes --head-out. Weeks before \
             --from-week stay attributed to the earlier manager and branch. A move that changes \
             nothing is refused (exit 64); an unknown or ambiguous reference exits 65 naming the \
             option, never the reference.
@@ -142,7 +146,7 @@ struct DirectoryMoveCommand: HeatCommand {
 struct DirectoryCloseCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "close",
-        abstract: "Close a client's account from a week on (no group sums it afterwards), then sign the store.",
+        abstract: "Close a client's account from a week on (no group sums it afterwards), signing the store in the same transaction.",
         discussion: """
             As `directory move`, but the signed version marks the account closed: from \
             --from-week on the client's weeks are summed into no manager, branch, segment or \

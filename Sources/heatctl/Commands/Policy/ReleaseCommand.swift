@@ -112,7 +112,8 @@ struct ReleaseCommand: HeatCommand {
             decrypted = try EncryptedClientDirectory.entries(
                 in: opened, keyHolder: keyHolder, run: evaluation, configuration: configuration, asOf: reference, manager: mask)
         }
-        var input = try StoreRelease.input(from: opened, configuration: configuration, asOf: reference, entries: decrypted)
+        var input = try StoreRelease.input(
+            from: opened, configuration: configuration, asOf: reference, entries: decrypted, minGroupSize: loaded.minGroupSize)
         if decrypted != nil { input.mode = .encrypted }
         if let aggregates {
             let keyHolder = try KeyHolder(folder: folder)

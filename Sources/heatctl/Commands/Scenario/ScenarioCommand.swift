@@ -65,7 +65,9 @@ struct ScenarioRunCommand: HeatCommand {
         discussion: """
             The portfolio comes from the store (--store with the key holder's folder --keys, which \
             releases the results) or, for users without a store, from an interaction export \
-            (--data, optionally --clients for segments). Writes a results document with the \
+            (--data, optionally --clients for segments). From a store, each client is under the \
+            manager and branch in force at the reference week (--as-of, else the latest stored \
+            week) under its directory versions, and closed accounts are left out. Writes a results document with the \
             baseline population and a `scenario` section (before / after); `heatctl report` \
             renders it. A custom shock file is described in Docs/Analytics.md; a bad field exits 78.
 

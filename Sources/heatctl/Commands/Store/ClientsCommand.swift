@@ -19,7 +19,11 @@ struct ClientsCommand: HeatCommand {
 
             The store keeps weekly buckets, not days: with --as-of DATE, heat is computed through \
             the last complete ISO week (Monday to Sunday, UTC) on or before DATE, and the command \
-            says which week that is. Without --as-of, through the latest stored week.
+            says which week that is. Without --as-of, through the latest stored week. Managers and \
+            branches (and --manager / --branch) are those in force that week under the store's \
+            directory versions (`heatctl directory move`), and accounts closed by then are not \
+            listed: a moved client is listed under its new manager from the move week on, e.g. \
+            `heatctl clients --store heat.db --manager M-19b0 --as-of 2026-03-08` for the week before.
 
             With --reveal, maps references back to raw ids by recomputing the HMACs of the ids in \
             your own clients file with the collector key; each use is recorded in the audit log \
@@ -137,9 +141,13 @@ struct ClientsCommand: HeatCommand {
                 throw PipelineError.modeMismatch(
                     path: store, reason: "this store holds encrypted activity: --level needs the key holder (--keys keys/keyholder)")
             }
-            entries = try ClientDirectory.entries(in: opened, filter: filter)
+            // Issue 27: managers, branches and closed accounts as they stand at the reference week.
+            entries = try ClientDirectory.entries(
+                in: opened, filter: filter, versionsAt: ClientDirectory.referenceWeek(in: opened, asOf: reference))
         } else {
-            entries = try ClientDirectory.entries(in: opened, filter: filter, scoring: configuration, asOf: reference)
+            entries = try ClientDirectory.entries(
+                in: opened, filter: filter, scoring: configuration, asOf: reference,
+                versionsAt: ClientDirectory.referenceWeek(in: opened, asOf: reference))
         }
         if json {
             try StoreJSON.print(entries)
