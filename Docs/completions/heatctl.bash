@@ -545,11 +545,15 @@ _heatctl_keys_rotate() {
     repeating_flags=()
     non_repeating_flags=(--collector --fhe --aggregates --quiet --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--retire --store --keys --out --previous-head --head-out --reason --log-level)
+    non_repeating_options=(--evaluator-keys --retire --store --keys --out --previous-head --head-out --reason --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
+    '--evaluator-keys')
+        __heatctl_add_completions -d
+        return
+        ;;
     '--retire')
         return
         ;;

@@ -48,7 +48,7 @@ function __heatctl_parse_tokens -S
                     __heatctl_parse_subcommand -r 1 'custodian-key=+' 'out=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
                 end
             case 'rotate'
-                __heatctl_parse_subcommand 0 'collector' 'fhe' 'aggregates' 'retire=' 'store=' 'keys=' 'out=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+                __heatctl_parse_subcommand 0 'collector' 'fhe' 'aggregates' 'evaluator-keys=' 'retire=' 'store=' 'keys=' 'out=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             case 'revoke'
                 __heatctl_parse_subcommand 0 'collector=' 'store=' 'keys=' 'previous-head=' 'head-out=' 'reason=' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
             end
@@ -448,6 +448,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" collector' -l 'collector' -d 'Rotate the collector\'s ingestion key instead of the store signing key.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" fhe' -l 'fhe' -d 'Rotate the BFV (FHE) key to a new generation, re-encrypting the stored ciphertexts in the vault.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" aggregates' -l 'aggregates' -d 'With --fhe: also write Galois keys for encrypted group aggregates into NEWDIR/evaluator.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" evaluator-keys' -l 'evaluator-keys' -d 'With --fhe: the current evaluator folder; when it holds Galois keys, the new generation gets them too (as --aggregates).' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" retire' -l 'retire' -d 'With --collector: the collector key to retire (fingerprint prefix, at least 8 hex digits); default: the only active one.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" keys' -l 'keys' -d 'The key holder\'s folder with the current signing key.' -rfa '(__heatctl_complete_directories)'
@@ -791,7 +792,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" preset' -l 'preset' -d 'The TFHE preset (tfhe-4bit-2m64).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" preset' -l 'preset' -d 'The TFHE preset (tfhe-4bit-2m64-ks32 or tfhe-4bit-2m64).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" bootstraps' -l 'bootstraps' -d 'How many bootstraps to time.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" json' -l 'json' -d 'Print the report as JSON.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" version' -l 'version' -d 'Show the version.'
@@ -810,7 +811,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" json' -l 'json' -d 'Print the results as one JSON document.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" timing' -l 'timing' -d 'Run the decryption timing-independence test instead (Welch\'s t per class pair).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" samples' -l 'samples' -d 'With --timing: decryptions timed per class.' -rfka ''
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" pbs' -l 'pbs' -d 'Also time the TFHE programmable bootstrap (tfhe-4bit-2m64, 5 bootstraps).'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" pbs' -l 'pbs' -d 'Also time the TFHE programmable bootstrap (tfhe-4bit-2m64-ks32, 5 bootstraps).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench fhe" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl bench ml" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
@@ -1277,8 +1278,8 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl erase" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory" version' -l 'version' -d 'Show the version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl directory" -eq 1' -fa 'move' -d 'Move a client to another manager and/or branch from a week on, then sign the store.'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl directory" -eq 1' -fa 'close' -d 'Close a client\'s account from a week on (no group sums it afterwards), then sign the store.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl directory" -eq 1' -fa 'move' -d 'Move a client to another manager and/or branch from a week on, signing the store in the same transaction.'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl directory" -eq 1' -fa 'close' -d 'Close a client\'s account from a week on (no group sums it afterwards), signing the store in the same transaction.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_positional "heatctl directory" -eq 1' -fa 'history' -d 'List a client\'s assignment week by week: the directory row, then each signed version.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl directory move" keys' -l 'keys' -d 'The key holder\'s folder (keys/keyholder): signs the directory version and the new head.' -rfa '(__heatctl_complete_directories)'
