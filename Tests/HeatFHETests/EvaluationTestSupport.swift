@@ -28,7 +28,11 @@ struct EvaluationHarness<T: ScalarType> {
     var n: Int { context.degree }
 
     init(_ parameters: BfvParameters) throws {
-        context = try BfvContext<T>(parameters: parameters)
+        try self.init(BfvContext<T>(parameters: parameters))
+    }
+
+    init(_ context: BfvContext<T>) {
+        self.context = context
         secretKey = SecretKey(context: context)
         encoder = BfvEncoder(context: context)
         encryptor = BfvEncryptor(publicKey: PublicKey(secretKey: secretKey))

@@ -42,7 +42,19 @@ public final class BfvContext<T: ScalarType>: Sendable {
     /// - Parameter parameters: the parameters; their ``BfvParameters/scalarWidth`` must match `T`.
     /// - Throws: ``FHEError`` when validation fails (insecure parameters are refused unless marked
     ///   ``BfvParameters/SecurityLevel/insecureForTesting``).
-    public init(parameters: BfvParameters) throws(FHEError) {
+    public convenience init(parameters: BfvParameters) throws(FHEError) {
+        try self.init(parameters: parameters, nttKernel: NTTKernel.selected)
+    }
+
+    /// Validates the parameters and precomputes, with NTT plans of an explicit kernel: the tests
+    /// run the BFV operations of one build on both kernels (``NTTPlan/kernel``). Every context the
+    /// library builds uses ``NTTKernel/selected``.
+    ///
+    /// - Parameters:
+    ///   - parameters: the parameters; their ``BfvParameters/scalarWidth`` must match `T`.
+    ///   - nttKernel: the kernel of every 64-bit NTT of this context (multiplication bases included).
+    /// - Throws: as ``init(parameters:)``.
+    init(parameters: BfvParameters, nttKernel: NTTKernel) throws(FHEError) {
         try parameters.validate()
         guard T.bitWidth == Int(parameters.scalarWidth.rawValue) else {
             throw .invalidParameters(
@@ -50,17 +62,18 @@ public final class BfvContext<T: ScalarType>: Sendable {
         }
         let n = parameters.degree
         self.parameters = parameters
-        self.keyContext = try RnsContext<T>(degree: n, moduli: parameters.keyModuli.map { T($0) })
+        self.keyContext = try RnsContext<T>(degree: n, moduli: parameters.keyModuli.map { T($0) }, kernel: nttKernel)
         self.ciphertextContext =
             parameters.specialModulus == nil
-            ? keyContext : try RnsContext<T>(degree: n, moduli: parameters.ciphertextModuli.map { T($0) })
+            ? keyContext
+            : try RnsContext<T>(degree: n, moduli: parameters.ciphertextModuli.map { T($0) }, kernel: nttKernel)
         let t = parameters.plaintextModulus
         self.plaintextModulus = try Modulus<T>(T(t))
         let delta = ciphertextContext.modulusProduct / BigInt(t)
         self.deltaResidues = ciphertextContext.moduliValues.map { T(delta.residue(modulo: UInt64($0))) }
         self.scaleAndRound = BfvScaleAndRound(ring: ciphertextContext, plaintextModulus: t)
         if parameters.supportsBatching {
-            self.plaintextPlan = try NTTPlan<T>(degree: n, modulus: T(t))
+            self.plaintextPlan = try NTTPlan<T>(degree: n, modulus: T(t), kernel: nttKernel)
             self.plaintextPlanNarrow =
                 T.bitWidth > 32 && t < (1 << UInt32.maxModulusBits)
                 ? try NTTPlan<UInt32>(degree: n, modulus: UInt32(t)) : nil

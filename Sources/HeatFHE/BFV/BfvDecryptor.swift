@@ -60,7 +60,10 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
     /// - Parameter ciphertext: a ciphertext of the same parameters.
     /// - Returns: the plaintext, with the ciphertext's encoding metadata.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func decrypt(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Plaintext<T> {
+        FHESpecialization.note(T.self, "BfvDecryptor.decrypt")
         let context = secretKey.context
         let rounder = try context.level(ciphertext.level).scaleAndRound
         guard rounder.isApplicable else { return try decryptReference(ciphertext) }
@@ -104,7 +107,10 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
     /// - Parameter ciphertext: a ciphertext of the same parameters.
     /// - Returns: the budget in bits.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func invariantNoiseBudget(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Int {
+        FHESpecialization.note(T.self, "BfvDecryptor.invariantNoiseBudget")
         let q = ciphertext.polynomials[0].context.modulusProduct
         let halfQ = q / BigInt(2)
         let t = BigInt(secretKey.context.parameters.plaintextModulus)
@@ -123,7 +129,10 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
     /// - Returns: the budget in bits.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a ciphertext of other parameters.
     @available(*, deprecated, renamed: "invariantNoiseBudget(_:)")
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func noiseBudget(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Int {
-        try invariantNoiseBudget(ciphertext)
+        FHESpecialization.note(T.self, "BfvDecryptor.noiseBudget")
+        return try invariantNoiseBudget(ciphertext)
     }
 }

@@ -29,7 +29,10 @@ public struct BfvEncoder<T: ScalarType>: Sendable {
     /// - Returns: the plaintext.
     /// - Throws: ``FHEError/tooManyValues(count:capacity:)``, ``FHEError/valueOutOfRange(index:value:range:)``
     ///   naming the first bad index, or ``FHEError/batchingUnsupported(plaintextModulus:degree:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func encode(unsigned values: [UInt64], encoding: BfvEncoding) throws(FHEError) -> Plaintext<T> {
+        FHESpecialization.note(T.self, "BfvEncoder.encode(unsigned:)")
         let t = UInt64(context.plaintextModulus.value)
         if let bad = values.firstIndex(where: { $0 >= t }) {
             throw .valueOutOfRange(index: bad, value: String(values[bad]), range: "[0, \(t - 1)]")
@@ -44,7 +47,10 @@ public struct BfvEncoder<T: ScalarType>: Sendable {
     ///   - encoding: batch or coefficient.
     /// - Returns: the plaintext.
     /// - Throws: as ``encode(unsigned:encoding:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func encode(signed values: [Int64], encoding: BfvEncoding) throws(FHEError) -> Plaintext<T> {
+        FHESpecialization.note(T.self, "BfvEncoder.encode(signed:)")
         let modulus = context.plaintextModulus
         let half = Int64((UInt64(modulus.value) - 1) / 2)
         if let bad = values.firstIndex(where: { $0 < -half || $0 > half }) {
@@ -88,7 +94,10 @@ public struct BfvEncoder<T: ScalarType>: Sendable {
     ///   - encoding: the encoding to read with (default: the plaintext's own).
     /// - Returns: `N` residues.
     /// - Throws: ``FHEError/batchingUnsupported(plaintextModulus:degree:)`` for `.batch` without batching.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func decodeResidues(_ plaintext: Plaintext<T>, encoding: BfvEncoding? = nil) throws(FHEError) -> [T] {
+        FHESpecialization.note(T.self, "BfvEncoder.decodeResidues")
         switch encoding ?? plaintext.encoding {
         case .coefficient:
             return plaintext.coefficients
@@ -114,7 +123,10 @@ public struct BfvEncoder<T: ScalarType>: Sendable {
     ///   - encoding: the encoding to read with (default: the plaintext's own).
     /// - Returns: the first ``Plaintext/valueCount`` values.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a signed plaintext, or as ``decodeResidues(_:encoding:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func decodeUnsigned(_ plaintext: Plaintext<T>, encoding: BfvEncoding? = nil) throws(FHEError) -> [UInt64] {
+        FHESpecialization.note(T.self, "BfvEncoder.decodeUnsigned")
         guard plaintext.signedness == .unsigned else {
             throw .parameterMismatch("the plaintext holds signed values; decode them with decodeSigned or relabel it explicitly")
         }
@@ -128,7 +140,10 @@ public struct BfvEncoder<T: ScalarType>: Sendable {
     ///   - encoding: the encoding to read with (default: the plaintext's own).
     /// - Returns: the first ``Plaintext/valueCount`` values.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for an unsigned plaintext, or as ``decodeResidues(_:encoding:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func decodeSigned(_ plaintext: Plaintext<T>, encoding: BfvEncoding? = nil) throws(FHEError) -> [Int64] {
+        FHESpecialization.note(T.self, "BfvEncoder.decodeSigned")
         guard plaintext.signedness == .signed else {
             throw .parameterMismatch("the plaintext holds unsigned values; decode them with decodeUnsigned or relabel it explicitly")
         }

@@ -52,6 +52,8 @@ public struct BfvEncryptor<T: ScalarType>: Sendable {
     /// - Parameter plaintext: a plaintext made for the same parameters.
     /// - Returns: a fresh two-polynomial ciphertext.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a plaintext of other parameters.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func encrypt(_ plaintext: Plaintext<T>) throws(FHEError) -> Ciphertext<T> {
         var random = SecureRandom()
         return try encrypt(plaintext, using: &random)
@@ -64,7 +66,10 @@ public struct BfvEncryptor<T: ScalarType>: Sendable {
     ///   - random: the CSPRNG.
     /// - Returns: a fresh two-polynomial ciphertext.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a plaintext of other parameters.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func encrypt(_ plaintext: Plaintext<T>, using random: inout SecureRandom) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEncryptor.encrypt")
         try context.requireSame(plaintext.context, "the plaintext")
         switch key {
         case .publicKey(let publicKey):
@@ -88,7 +93,10 @@ public struct BfvEncryptor<T: ScalarType>: Sendable {
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a plaintext of other parameters, or
     ///   ``FHEError/invalidParameters(_:)`` for a public-key encryptor (a public-key ciphertext's `c1`
     ///   is not uniform from a seed).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func encryptSeeded(_ plaintext: Plaintext<T>, using random: inout SecureRandom) throws(FHEError) -> SeededCiphertext<T> {
+        FHESpecialization.note(T.self, "BfvEncryptor.encryptSeeded")
         try context.requireSame(plaintext.context, "the plaintext")
         guard case .secretKey(let secretKey) = key else {
             throw .invalidParameters("seeded encryption needs the secret key; public-key ciphertexts cannot be seeded")
@@ -101,6 +109,8 @@ public struct BfvEncryptor<T: ScalarType>: Sendable {
     /// - Parameter plaintext: a plaintext made for the same parameters.
     /// - Returns: `c0` and the seed of `c1`.
     /// - Throws: as ``encryptSeeded(_:using:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func encryptSeeded(_ plaintext: Plaintext<T>) throws(FHEError) -> SeededCiphertext<T> {
         var random = SecureRandom()
         return try encryptSeeded(plaintext, using: &random)

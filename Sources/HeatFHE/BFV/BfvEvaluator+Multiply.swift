@@ -26,22 +26,18 @@ extension BfvEvaluator {
     ///   - rhs: a ciphertext of the same parameters, encoding and level, at most three polynomials.
     /// - Returns: the product ciphertext.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for different parameters, encodings or levels.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func multiply(_ lhs: Ciphertext<T>, _ rhs: Ciphertext<T>) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.multiply")
         try checkBinary(lhs, rhs)
         guard lhs.polynomials.count <= 3, rhs.polynomials.count <= 3 else {
             throw .parameterMismatch("multiply takes ciphertexts of at most three polynomials; relinearize first")
         }
         let tensoring = try context.derived.tensoring(lhs.level, of: context)
-        let a = lhs.polynomials.map(tensoring.lift)
-        let b = rhs.polynomials.map(tensoring.lift)
-        var products = [PolyRq<T, Eval>](
-            repeating: PolyRq(zeroIn: tensoring.extended), count: a.count + b.count - 1)
-        for (i, x) in a.enumerated() {
-            for (j, y) in b.enumerated() { products[i + j] += x * y }
-        }
         let n = context.degree
         return try Ciphertext(
-            context: context, polynomials: products.map(tensoring.scaleDown), encoding: lhs.encoding,
+            context: context, polynomials: tensoring.multiply(lhs.polynomials, rhs.polynomials), encoding: lhs.encoding,
             signedness: lhs.signedness,
             valueCount: lhs.encoding == .batch
                 ? max(lhs.valueCount, rhs.valueCount)
@@ -56,10 +52,13 @@ extension BfvEvaluator {
     ///   - key: the relinearization key.
     /// - Returns: a two-polynomial encryption of the product.
     /// - Throws: as ``multiply(_:_:)`` and ``relinearized(_:using:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func multiply(
         _ lhs: Ciphertext<T>, _ rhs: Ciphertext<T>, relinearizingWith key: BfvRelinearizationKey<T>
     ) throws(FHEError) -> Ciphertext<T> {
-        try relinearized(multiply(lhs, rhs), using: key)
+        FHESpecialization.note(T.self, "BfvEvaluator.multiply(relinearizingWith:)")
+        return try relinearized(multiply(lhs, rhs), using: key)
     }
 
     /// Turns a three-polynomial ciphertext `(d0, d1, d2)` (decrypting with `1, s, s^2`) into
@@ -72,9 +71,12 @@ extension BfvEvaluator {
     ///   - key: the relinearization key of the same parameters.
     /// - Returns: a two-polynomial ciphertext of the same message.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for other parameters or more than three polynomials.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func relinearized(_ ciphertext: Ciphertext<T>, using key: BfvRelinearizationKey<T>) throws(FHEError)
         -> Ciphertext<T>
     {
+        FHESpecialization.note(T.self, "BfvEvaluator.relinearized")
         try context.requireSame(ciphertext.context, "the ciphertext")
         try context.requireSame(key.context, "the relinearization key")
         switch ciphertext.polynomials.count {
@@ -85,9 +87,12 @@ extension BfvEvaluator {
                 "relinearization takes three polynomials, the ciphertext has \(ciphertext.polynomials.count)")
         }
         let level = try context.level(ciphertext.level)
-        let (k0, k1) = try key.key.switchKey(ciphertext.polynomials[2], in: level)
+        var (k0, k1) = try key.key.switchKey(ciphertext.polynomials[2], in: level)
+        // Added into the fresh key-switch outputs (no copy of the ciphertext's polynomials).
+        k0 += ciphertext.polynomials[0]
+        k1 += ciphertext.polynomials[1]
         var out = ciphertext
-        out.polynomials = [ciphertext.polynomials[0] + k0, ciphertext.polynomials[1] + k1]
+        out.polynomials = [k0, k1]
         return out
     }
 

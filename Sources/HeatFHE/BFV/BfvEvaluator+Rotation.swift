@@ -29,9 +29,12 @@ extension BfvEvaluator {
     /// - Returns: an encryption of `m(X^g)`.
     /// - Throws: ``FHEError/missingEvaluationKey(_:)`` without a key for `element`;
     ///   ``FHEError/parameterMismatch(_:)`` for other parameters or a three-polynomial ciphertext.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func applyingGalois(_ ciphertext: Ciphertext<T>, element: Int, using keys: BfvGaloisKeys<T>) throws(FHEError)
         -> Ciphertext<T>
     {
+        FHESpecialization.note(T.self, "BfvEvaluator.applyingGalois")
         try context.requireSame(ciphertext.context, "the ciphertext")
         try context.requireSame(keys.context, "the Galois keys")
         guard ciphertext.polynomials.count == 2 else {
@@ -44,8 +47,10 @@ extension BfvEvaluator {
         }
         let level = try context.level(ciphertext.level)
         let (k0, k1) = try key.switchKey(ciphertext.polynomials[1].applyingGalois(element: element), in: level)
+        var c0 = ciphertext.polynomials[0].applyingGalois(element: element)
+        c0 += k0   // in place: the automorphism's output is fresh
         var out = ciphertext
-        out.polynomials = [ciphertext.polynomials[0].applyingGalois(element: element) + k0, k1]
+        out.polynomials = [c0, k1]
         return out
     }
 
@@ -61,9 +66,12 @@ extension BfvEvaluator {
     ///   - keys: Galois keys from which the step can be composed.
     /// - Returns: the rotated ciphertext (all `N` slots are values).
     /// - Throws: ``FHEError/missingEvaluationKey(_:)`` when the keys cannot compose `step`.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func rotatingSlots(_ ciphertext: Ciphertext<T>, by step: Int, using keys: BfvGaloisKeys<T>) throws(FHEError)
         -> Ciphertext<T>
     {
+        FHESpecialization.note(T.self, "BfvEvaluator.rotatingSlots")
         try requireBatch(ciphertext, "rotating slots")
         guard let plan = keys.rotationPlan(for: step) else {
             throw .missingEvaluationKey(
@@ -83,7 +91,10 @@ extension BfvEvaluator {
     ///   - keys: Galois keys holding the row swap.
     /// - Returns: the ciphertext with its rows exchanged.
     /// - Throws: ``FHEError/missingEvaluationKey(_:)`` without the row-swap key.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func swappingRows(_ ciphertext: Ciphertext<T>, using keys: BfvGaloisKeys<T>) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.swappingRows")
         try requireBatch(ciphertext, "swapping rows")
         guard keys.hasRowSwap else { throw .missingEvaluationKey("the Galois keys have no row-swap key") }
         var out = try applyingGalois(ciphertext, element: GaloisElement.rowSwap(degree: context.degree), using: keys)
@@ -103,7 +114,10 @@ extension BfvEvaluator {
     ///   - keys: Galois keys composing `1, 2, ..., N/4` and holding the row swap (the default set).
     /// - Returns: an encryption of the total in every slot.
     /// - Throws: ``FHEError/missingEvaluationKey(_:)`` when a needed key is missing.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func sumOfSlots(_ ciphertext: Ciphertext<T>, using keys: BfvGaloisKeys<T>) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.sumOfSlots")
         var sum = try sumWithinRows(ciphertext, blockSize: context.degree / 2, using: keys)
         sum = try add(sum, swappingRows(sum, using: keys))
         sum.valueCount = 1
@@ -124,9 +138,12 @@ extension BfvEvaluator {
     /// - Returns: the block sums at each block's first slot.
     /// - Throws: ``FHEError/invalidInput(source:reason:)`` for a bad block size;
     ///   ``FHEError/missingEvaluationKey(_:)`` when a key is missing.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func segmentedSums(_ ciphertext: Ciphertext<T>, blockSize: Int, using keys: BfvGaloisKeys<T>) throws(FHEError)
         -> Ciphertext<T>
     {
+        FHESpecialization.note(T.self, "BfvEvaluator.segmentedSums")
         let n = context.degree
         guard blockSize > 0, blockSize.nonzeroBitCount == 1, blockSize <= n else {
             throw .invalidInput(
@@ -152,10 +169,13 @@ extension BfvEvaluator {
     ///   - keys: Galois keys for ``sumOfSlots(_:using:)``.
     /// - Returns: an encryption of the inner product in every slot.
     /// - Throws: as ``multiply(_:_:)-(Ciphertext<T>,Plaintext<T>)`` and ``sumOfSlots(_:using:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func innerProduct(_ ciphertext: Ciphertext<T>, _ weights: Plaintext<T>, using keys: BfvGaloisKeys<T>)
         throws(FHEError) -> Ciphertext<T>
     {
-        try innerProduct(ciphertext, BfvPreparedPlaintext(weights, level: ciphertext.level), using: keys)
+        FHESpecialization.note(T.self, "BfvEvaluator.innerProduct")
+        return try innerProduct(ciphertext, BfvPreparedPlaintext(weights, level: ciphertext.level), using: keys)
     }
 
     /// The inner product with a prepared weight vector (prepare once, use for many ciphertexts).
@@ -166,9 +186,12 @@ extension BfvEvaluator {
     ///   - keys: Galois keys for ``sumOfSlots(_:using:)``.
     /// - Returns: an encryption of `sum_i w_i * x_i mod t` in every slot.
     /// - Throws: as ``multiply(_:_:)-(Ciphertext<T>,BfvPreparedPlaintext<T>)`` and ``sumOfSlots(_:using:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func innerProduct(
         _ ciphertext: Ciphertext<T>, _ weights: BfvPreparedPlaintext<T>, using keys: BfvGaloisKeys<T>
     ) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.innerProduct(prepared)")
         try requireBatch(ciphertext, "an inner product")
         return try sumOfSlots(multiply(ciphertext, weights), using: keys)
     }

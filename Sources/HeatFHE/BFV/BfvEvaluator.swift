@@ -58,8 +58,11 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
     ///   - rhs: a ciphertext of the same parameters and encoding.
     /// - Returns: a ciphertext of `lhs + rhs mod t`.
     /// - Throws: ``FHEError/parameterMismatch(_:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func add(_ lhs: Ciphertext<T>, _ rhs: Ciphertext<T>) throws(FHEError) -> Ciphertext<T> {
-        try combine(lhs, rhs, +, missing: { $0 })
+        FHESpecialization.note(T.self, "BfvEvaluator.add")
+        return try combine(lhs, rhs, +, missing: { $0 })
     }
 
     /// The encryption of the difference.
@@ -69,8 +72,11 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
     ///   - rhs: a ciphertext of the same parameters and encoding.
     /// - Returns: a ciphertext of `lhs - rhs mod t`.
     /// - Throws: ``FHEError/parameterMismatch(_:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func subtract(_ lhs: Ciphertext<T>, _ rhs: Ciphertext<T>) throws(FHEError) -> Ciphertext<T> {
-        try combine(lhs, rhs, -, missing: { -$0 })
+        FHESpecialization.note(T.self, "BfvEvaluator.subtract")
+        return try combine(lhs, rhs, -, missing: { -$0 })
     }
 
     /// The encryption of the negation.
@@ -78,7 +84,10 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
     /// - Parameter ciphertext: a ciphertext.
     /// - Returns: a ciphertext of `-m mod t`.
     /// - Throws: ``FHEError/parameterMismatch(_:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func negate(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.negate")
         try context.requireSame(ciphertext.context, "the ciphertext")
         var out = ciphertext
         out.polynomials = ciphertext.polynomials.map { -$0 }
@@ -92,7 +101,10 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
     ///   - plaintext: a plaintext of the same parameters and encoding.
     /// - Returns: a ciphertext of `m + p mod t`.
     /// - Throws: ``FHEError/parameterMismatch(_:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func add(_ ciphertext: Ciphertext<T>, _ plaintext: Plaintext<T>) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.add(plaintext)")
         try checkPlain(ciphertext, plaintext)
         var out = ciphertext
         out.polynomials[0] += plaintext.scaledToCiphertext()
@@ -107,7 +119,10 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
     ///   - plaintext: a plaintext of the same parameters and encoding.
     /// - Returns: a ciphertext of `m - p mod t`.
     /// - Throws: ``FHEError/parameterMismatch(_:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func subtract(_ ciphertext: Ciphertext<T>, _ plaintext: Plaintext<T>) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.subtract(plaintext)")
         try checkPlain(ciphertext, plaintext)
         var out = ciphertext
         out.polynomials[0] -= plaintext.scaledToCiphertext()
@@ -123,7 +138,10 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
     ///   - plaintext: a plaintext of the same parameters and encoding.
     /// - Returns: a ciphertext of `m * p mod t`.
     /// - Throws: ``FHEError/parameterMismatch(_:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func multiply(_ ciphertext: Ciphertext<T>, _ plaintext: Plaintext<T>) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.multiply(plaintext)")
         try checkPlain(ciphertext, plaintext)
         let factor = plaintext.liftedToCiphertext()
         var out = ciphertext

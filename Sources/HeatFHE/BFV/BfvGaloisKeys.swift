@@ -49,6 +49,8 @@ public struct BfvGaloisKeys<T: ScalarType>: Sendable {
     ///   - steps: the rotation steps (default ``defaultSteps(degree:)``); negative steps rotate right.
     ///   - rowSwap: whether to include the row swap (default `true`).
     /// - Throws: ``FHEError/invalidParameters(_:)`` when the parameters have no special prime.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(secretKey: SecretKey<T>, steps: [Int]? = nil, rowSwap: Bool = true) throws(FHEError) {
         var random = SecureRandom()
         try self.init(secretKey: secretKey, steps: steps, rowSwap: rowSwap, using: &random)
@@ -62,9 +64,12 @@ public struct BfvGaloisKeys<T: ScalarType>: Sendable {
     ///   - rowSwap: whether to include the row swap.
     ///   - random: the CSPRNG.
     /// - Throws: ``FHEError/invalidParameters(_:)`` when the parameters have no special prime.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(secretKey: SecretKey<T>, steps: [Int]? = nil, rowSwap: Bool = true, using random: inout SecureRandom)
         throws(FHEError)
     {
+        FHESpecialization.note(T.self, "BfvGaloisKeys.init")
         let context = secretKey.context
         let n = context.degree
         var elements = Set((steps ?? Self.defaultSteps(degree: n)).map { GaloisElement.rotation(by: $0, degree: n) })

@@ -36,6 +36,7 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
     init(context: BfvContext<T>, secret s: PolyRq<T, Eval>, target: PolyRq<T, Eval>, using random: inout SecureRandom)
         throws(FHEError)
     {
+        FHESpecialization.note(T.self, "BfvKeySwitchingKey.init")
         guard let special = context.parameters.specialModulus else {
             throw .invalidParameters("key switching needs a special prime; \(context.parameters.name) has none")
         }
@@ -99,6 +100,7 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
     @_specialize(where T == UInt32)
     @_specialize(where T == UInt64)
     func switchKey(_ c: PolyRq<T, Coeff>, in level: BfvLevel<T>) throws(FHEError) -> (PolyRq<T, Coeff>, PolyRq<T, Coeff>) {
+        FHESpecialization.note(T.self, "BfvKeySwitchingKey.switchKey")
         guard let ring = level.keySwitchRing else {
             throw .invalidParameters("key switching needs a special prime; \(context.parameters.name) has none")
         }
@@ -107,65 +109,60 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         let keyRows = context.keyContext.count
         let moduli = ring.moduli
         let plans = ring.plans
-        // Allocation-light kernel: one digit buffer reused for every digit and transformed in
-        // place; each digit row multiplies the key's row at the same prime (rows q_0 ... q_(l-1),
-        // then the special prime, the key's last row). The products are accumulated lazily as
-        // double words (SEAL's approach): each product is below q^2 < 2^(2w - 4), so the sums
-        // take ``lazyDigits`` of them before they are folded back below q (never, at the presets'
-        // at most six primes), and each output residue is Barrett-reduced once at the end.
+        // Allocation-free kernel: the double-word sums and the digit live in one buffer borrowed
+        // from the level's pool (``ScratchPool``); the digit is transformed in place and each
+        // digit row multiplies the key's row at the same prime (rows q_0 ... q_(l-1), then the
+        // special prime, the key's last row). The products are accumulated lazily as double
+        // words (SEAL's approach): each product is below q^2 < 2^(2w - 4), so the sums take
+        // ``lazyDigits`` of them before they are folded back below q (never, at the presets' at
+        // most six primes), and each output residue is Barrett-reduced once at the end. Digit 0
+        // writes the sums (no zeroing pass).
         let count = (l + 1) * n
-        var low0 = [T](repeating: 0, count: count)
-        var high0 = [T](repeating: 0, count: count)
-        var low1 = [T](repeating: 0, count: count)
-        var high1 = [T](repeating: 0, count: count)
-        var digit = [T](repeating: 0, count: count)
-        c.data.withUnsafeBufferPointer { source in
-            digit.withUnsafeMutableBufferPointer { digit in
-                low0.withUnsafeMutableBufferPointer { low0 in
-                    high0.withUnsafeMutableBufferPointer { high0 in
-                        low1.withUnsafeMutableBufferPointer { low1 in
-                            high1.withUnsafeMutableBufferPointer { high1 in
-                                for j in 0..<l {
-                                    let residues = UnsafeBufferPointer(rebasing: source[(j * n)..<((j + 1) * n)])
-                                    for i in 0...l {
-                                        let modulus = moduli[i]
-                                        let row = UnsafeMutableBufferPointer(rebasing: digit[(i * n)..<((i + 1) * n)])
-                                        if i == j {
-                                            for k in 0..<n { row[k] = residues[k] }
-                                        } else {
-                                            for k in 0..<n { row[k] = modulus.reduce(residues[k]) }
-                                        }
-                                        plans[i].forward(row)
-                                        let keyRow = i < l ? i : keyRows - 1
-                                        components[j].b.data.withUnsafeBufferPointer { b in
-                                            components[j].a.data.withUnsafeBufferPointer { a in
-                                                Self.accumulateDigit(
-                                                    j, row.baseAddress!, b.baseAddress! + keyRow * n,
-                                                    a.baseAddress! + keyRow * n,
-                                                    into: (low0.baseAddress! + i * n, high0.baseAddress! + i * n),
-                                                    and: (low1.baseAddress! + i * n, high1.baseAddress! + i * n),
-                                                    count: n, modulus: modulus)
-                                            }
-                                        }
-                                    }
-                                }
+        let result = level.keySwitchScratch.withBuffer(count: 5 * count) { buffer in
+            let low0 = buffer.baseAddress.unsafelyUnwrapped
+            let high0 = low0 + count
+            let low1 = high0 + count
+            let high1 = low1 + count
+            let digit = high1 + count
+            c.data.withUnsafeBufferPointer { source in
+                for j in 0..<l {
+                    let residues = source.baseAddress.unsafelyUnwrapped + j * n
+                    for i in 0...l {
+                        let modulus = moduli[i]
+                        let row = digit + i * n
+                        if i == j {
+                            row.update(from: residues, count: n)
+                        } else {
+                            for k in 0..<n { row[k] = modulus.reduce(residues[k]) }
+                        }
+                        plans[i].forward(UnsafeMutableBufferPointer(start: row, count: n))
+                        let keyRow = i < l ? i : keyRows - 1
+                        components[j].b.data.withUnsafeBufferPointer { b in
+                            components[j].a.data.withUnsafeBufferPointer { a in
+                                Self.accumulateDigit(
+                                    j, row, b.baseAddress! + keyRow * n, a.baseAddress! + keyRow * n,
+                                    into: (low0 + i * n, high0 + i * n), and: (low1 + i * n, high1 + i * n),
+                                    count: n, modulus: modulus)
                             }
                         }
                     }
                 }
             }
-        }
-        // The sums reduced in place into their low words (no second pair of arrays).
-        for i in 0...l {
-            let modulus = moduli[i]
-            for k in (i * n)..<((i + 1) * n) {
-                low0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
-                low1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
+            // The sums reduced in place into their low words and transformed back in place.
+            for i in 0...l {
+                let modulus = moduli[i]
+                for k in (i * n)..<((i + 1) * n) {
+                    low0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
+                    low1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
+                }
+                plans[i].inverse(UnsafeMutableBufferPointer(start: low0 + i * n, count: n))
+                plans[i].inverse(UnsafeMutableBufferPointer(start: low1 + i * n, count: n))
             }
+            return (
+                Self.dividingByLastModulus(UnsafePointer(low0), moduli: moduli, to: level.ring),
+                Self.dividingByLastModulus(UnsafePointer(low1), moduli: moduli, to: level.ring))
         }
-        return (
-            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: low0).inverseNTT(), to: level.ring),
-            Self.dividingByLastModulus(PolyRq<T, Eval>(context: ring, data: low1).inverseNTT(), to: level.ring))
+        return result
     }
 
     /// How many digit products the double-word sums of ``switchKey(_:in:)`` take between two
@@ -175,14 +172,27 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
 
     /// Adds digit `j`'s products `d[k] * b[k]` and `d[k] * a[k]` into the double-word sums, first
     /// folding both sums back below `q` when `j` is a nonzero multiple of ``lazyDigits`` (so no
-    /// number of digits can overflow them).
+    /// number of digits can overflow them). Digit 0 writes the sums instead (their previous
+    /// contents are ignored, so a borrowed scratch buffer needs no zeroing).
     @inline(__always)
     static func accumulateDigit(
         _ j: Int, _ d: UnsafePointer<T>, _ b: UnsafePointer<T>, _ a: UnsafePointer<T>,
         into first: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>),
         and second: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>), count: Int, modulus: Modulus<T>
     ) {
-        if j > 0 && j % lazyDigits == 0 {
+        if j == 0 {
+            for k in 0..<count {
+                let x = d[k]
+                let product0 = x.multipliedFullWidth(by: b[k])
+                first.low[k] = product0.low
+                first.high[k] = product0.high
+                let product1 = x.multipliedFullWidth(by: a[k])
+                second.low[k] = product1.low
+                second.high[k] = product1.high
+            }
+            return
+        }
+        if j % lazyDigits == 0 {
             for k in 0..<count {
                 first.low[k] = modulus.reduceProduct((high: first.high[k], low: first.low[k]))
                 first.high[k] = 0
@@ -222,23 +232,41 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
     ///   - ring: the result's ring.
     /// - Returns: `round(x / q_last)` in `ring`.
     static func dividingByLastModulus(_ x: PolyRq<T, Coeff>, to ring: RnsContext<T>) -> PolyRq<T, Coeff> {
+        x.data.withUnsafeBufferPointer { data in
+            dividingByLastModulus(data.baseAddress.unsafelyUnwrapped, moduli: x.context.moduli, to: ring)
+        }
+    }
+
+    /// ``dividingByLastModulus(_:to:)`` on raw coefficient-form residues: `x` holds
+    /// `(ring.count + 1) N` words over `moduli` (``ring``'s moduli, then the prime divided by).
+    ///
+    /// - Parameters:
+    ///   - x: the residues, modulus-major.
+    ///   - moduli: their moduli (`ring.count + 1`).
+    ///   - ring: the result's ring.
+    /// - Returns: `round(x / q_last)` in `ring`.
+    static func dividingByLastModulus(_ x: UnsafePointer<T>, moduli: [Modulus<T>], to ring: RnsContext<T>) -> PolyRq<T, Coeff> {
+        FHESpecialization.note(T.self, "BfvKeySwitchingKey.dividingByLastModulus")
         let n = ring.degree
         let l = ring.count
-        let last = x.context.moduli[l]
+        let last = moduli[l]
         let half = last.value >> 1
-        var out = PolyRq<T, Coeff>(zeroIn: ring)
-        for (i, modulus) in ring.moduli.enumerated() {
-            let lastReduced = modulus.reduce(last.value)
-            let inverse = modulus.inverse(lastReduced) ?? 0
-            let inverseShoup = modulus.shoup(inverse)
-            for j in 0..<n {
-                let r = x.data[l * n + j]
-                // The centred residue r or r - q_last, reduced modulo q_i.
-                let rModQ = r > half ? modulus.subtract(modulus.reduce(r), lastReduced) : modulus.reduce(r)
-                let difference = modulus.subtract(x.data[i * n + j], rModQ)
-                out.data[i * n + j] = modulus.multiplyShoup(difference, by: inverse, shoup: inverseShoup)
+        // Every word is written below.
+        let data = [T](unsafeUninitializedCapacity: l * n) { out, initialized in
+            for (i, modulus) in ring.moduli.enumerated() {
+                let lastReduced = modulus.reduce(last.value)
+                let inverse = modulus.inverse(lastReduced) ?? 0
+                let inverseShoup = modulus.shoup(inverse)
+                for j in 0..<n {
+                    let r = x[l * n + j]
+                    // The centred residue r or r - q_last, reduced modulo q_i.
+                    let rModQ = r > half ? modulus.subtract(modulus.reduce(r), lastReduced) : modulus.reduce(r)
+                    let difference = modulus.subtract(x[i * n + j], rModQ)
+                    out[i * n + j] = modulus.multiplyShoup(difference, by: inverse, shoup: inverseShoup)
+                }
             }
+            initialized = l * n
         }
-        return out
+        return PolyRq<T, Coeff>(context: ring, data: data)
     }
 }

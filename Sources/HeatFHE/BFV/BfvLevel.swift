@@ -15,6 +15,9 @@ final class BfvLevel<T: ScalarType>: Sendable {
     let keySwitchRing: RnsContext<T>?
     /// Decryption's scale-and-round for ``ring``.
     let scaleAndRound: BfvScaleAndRound<T>
+    /// The temporaries of key switching at this level (``BfvKeySwitchingKey/switchKey(_:in:)``),
+    /// lent to one operation at a time.
+    let keySwitchScratch = ScratchPool<T>()
 
     init(context: BfvContext<T>, count: Int) throws(FHEError) {
         let plans = context.keyContext.plans

@@ -20,7 +20,10 @@ extension BfvEvaluator {
     /// - Parameter ciphertext: a ciphertext at level 2 or more.
     /// - Returns: the same message at one level lower.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` at level 1 or for other parameters.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func switchingModulusDown(_ ciphertext: Ciphertext<T>) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.switchingModulusDown")
         try context.requireSame(ciphertext.context, "the ciphertext")
         guard ciphertext.level > 1 else {
             throw .parameterMismatch("the ciphertext is at the lowest level (one modulus); it cannot switch down")
@@ -38,7 +41,10 @@ extension BfvEvaluator {
     ///   - level: the target level, from 1 to the ciphertext's level.
     /// - Returns: the same message at `level`.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a level above the ciphertext's or below 1.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func switchingModulus(_ ciphertext: Ciphertext<T>, toLevel level: Int) throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "BfvEvaluator.switchingModulus")
         guard (1...ciphertext.level).contains(level) else {
             throw .parameterMismatch("cannot switch a level-\(ciphertext.level) ciphertext to level \(level)")
         }

@@ -27,7 +27,10 @@ public struct BfvPreparedPlaintext<T: ScalarType>: Sendable {
     ///   - plaintext: the plaintext.
     ///   - level: the ciphertexts' level (default: the top level of fresh ciphertexts).
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for a level that does not exist.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(_ plaintext: Plaintext<T>, level: Int? = nil) throws(FHEError) {
+        FHESpecialization.note(T.self, "BfvPreparedPlaintext.init")
         let context = plaintext.context
         let chosen = try context.level(level ?? context.topLevel)
         let t = context.plaintextModulus
@@ -50,9 +53,12 @@ extension BfvEvaluator {
     ///   - plaintext: a plaintext prepared for the ciphertext's level, same encoding.
     /// - Returns: a ciphertext of `m * p mod t`.
     /// - Throws: ``FHEError/parameterMismatch(_:)`` for other parameters, encodings or levels.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func multiply(_ ciphertext: Ciphertext<T>, _ plaintext: BfvPreparedPlaintext<T>) throws(FHEError)
         -> Ciphertext<T>
     {
+        FHESpecialization.note(T.self, "BfvEvaluator.multiply(prepared)")
         try context.requireSame(ciphertext.context, "the ciphertext")
         try context.requireSame(plaintext.context, "the plaintext")
         guard ciphertext.encoding == plaintext.encoding else {

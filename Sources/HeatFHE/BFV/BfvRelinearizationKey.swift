@@ -21,6 +21,8 @@ public struct BfvRelinearizationKey<T: ScalarType>: Sendable {
     ///
     /// - Parameter secretKey: the secret key.
     /// - Throws: ``FHEError/invalidParameters(_:)`` when the parameters have no special prime.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(secretKey: SecretKey<T>) throws(FHEError) {
         var random = SecureRandom()
         try self.init(secretKey: secretKey, using: &random)
@@ -32,7 +34,10 @@ public struct BfvRelinearizationKey<T: ScalarType>: Sendable {
     ///   - secretKey: the secret key.
     ///   - random: the CSPRNG.
     /// - Throws: ``FHEError/invalidParameters(_:)`` when the parameters have no special prime.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(secretKey: SecretKey<T>, using random: inout SecureRandom) throws(FHEError) {
+        FHESpecialization.note(T.self, "BfvRelinearizationKey.init")
         // The only use of the secret: s (borrowed) and s^2 (a temporary, wiped) in evaluation form
         // at the key level.
         let context = secretKey.context

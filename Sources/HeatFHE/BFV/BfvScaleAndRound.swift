@@ -73,6 +73,7 @@ struct BfvScaleAndRound<T: ScalarType>: Sendable {
     /// - Parameter x: a polynomial of ``ring`` in coefficient form (residues in `[0, q_i)`).
     /// - Returns: `N` values in `[0, t)`.
     func scaleAndRound(_ x: PolyRq<T, Coeff>) -> [T] {
+        FHESpecialization.note(T.self, "BfvScaleAndRound.scaleAndRound")
         let n = ring.degree
         let count = ring.count
         let words = fractionWords

@@ -49,7 +49,9 @@ final class BfvTensoring<T: ScalarType>: Sendable {
         let primes = try PrimeGenerator.nttPrimes(
             bitWidth: primeBits, count: count, degree: n, excluding: Set(context.parameters.keyModuli))
         var plans: [NTTPlan<T>] = []
-        for p in primes { plans.append(try NTTPlan<T>(degree: n, modulus: T(p))) }
+        // The auxiliary plans run the level's kernel (``NTTPlan/kernel``).
+        let kernel = ring.plans[0].kernel
+        for p in primes { plans.append(try NTTPlan<T>(degree: n, modulus: T(p), kernel: kernel)) }
         let auxiliary = try RnsContext<T>(degree: n, plans: plans)
         let extended = try RnsContext<T>(degree: n, plans: ring.plans + plans)
         self.ring = ring
@@ -85,68 +87,126 @@ final class BfvTensoring<T: ScalarType>: Sendable {
         }
     }
 
-    /// Lifts a level polynomial to `Q u P` in evaluation form (step 1 and the NTT).
-    func lift(_ polynomial: PolyRq<T, Coeff>) -> PolyRq<T, Eval> {
-        let n = ring.degree
-        var data = polynomial.data
-        data.append(contentsOf: repeatElement(0, count: auxiliary.count * n))
-        data.withUnsafeMutableBufferPointer { buffer in
-            let source = UnsafeBufferPointer(rebasing: buffer[0..<(ring.count * n)])
-            toAuxiliary.extend(source, into: UnsafeMutableBufferPointer(rebasing: buffer[(ring.count * n)...]))
-        }
-        return PolyRq<T, Coeff>(context: extended, data: data).forwardNTT()
-    }
+    /// The temporaries of ``multiply(_:_:)`` (lifted operands, tensor products, scaled
+    /// residues), lent to one multiplication at a time.
+    let scratch = ScratchPool<T>()
 
-    /// `round(t * d / Q)` back at the level (steps 3 and 4) for a tensor polynomial over `Q u P`.
-    func scaleDown(_ product: PolyRq<T, Eval>) -> PolyRq<T, Coeff> {
-        let d = product.inverseNTT()
+    /// The tensor product of two ciphertexts' polynomials at this level, scaled by `t / Q` and
+    /// rounded (steps 1-4): `a.count + b.count - 1` coefficient-form polynomials of ``ring``.
+    ///
+    /// Every temporary lives in one buffer borrowed from ``scratch`` and is transformed in place;
+    /// only the results are allocated. The words are those of the step-by-step definition: the
+    /// first term of each tensor output is the product itself, later terms are added modulo the
+    /// row's prime, exactly as a sum started from zero.
+    ///
+    /// - Parameters:
+    ///   - a: the first operand's polynomials (coefficient form, at this level).
+    ///   - b: the second operand's polynomials.
+    /// - Returns: the product's polynomials.
+    func multiply(_ a: [PolyRq<T, Coeff>], _ b: [PolyRq<T, Coeff>]) -> [PolyRq<T, Coeff>] {
+        FHESpecialization.note(T.self, "BfvTensoring.multiply")
         let n = ring.degree
-        let count = ring.count
-        let t = auxiliary.count
-        var scaled = [T](repeating: 0, count: t * n)
-        d.data.withUnsafeBufferPointer { x in
-            for j in 0..<n {
-                var word0: UInt64 = 0
-                var word1: UInt64 = 0
-                var word2: UInt64 = 0
-                var word3: UInt64 = 0
-                for i in 0..<count {
-                    let value = UInt64(x[i * n + j])
-                    let lowProduct = value.multipliedFullWidth(by: fractionLow[i])
-                    let highProduct = value.multipliedFullWidth(by: fractionHigh[i])
-                    let (sum0, carry0) = word0.addingReportingOverflow(lowProduct.low)
-                    let (partial1, carry1) = word1.addingReportingOverflow(lowProduct.high)
-                    let (partial2, carry2) = partial1.addingReportingOverflow(highProduct.low)
-                    let (sum1, carry3) = partial2.addingReportingOverflow(carry0 ? 1 : 0)
-                    word0 = sum0
-                    word1 = sum1
-                    let (sum2, carry4) = word2.addingReportingOverflow(
-                        highProduct.high &+ (carry1 ? 1 : 0) &+ (carry2 ? 1 : 0) &+ (carry3 ? 1 : 0))
-                    word2 = sum2
-                    word3 &+= carry4 ? 1 : 0
-                }
-                let (_, carry) = word1.addingReportingOverflow(1 << 63)
-                let (integerLow, carry5) = word2.addingReportingOverflow(carry ? 1 : 0)
-                let integerHigh = word3 &+ (carry5 ? 1 : 0)
-                for (k, p) in auxiliary.moduli.enumerated() {
-                    let pValue = UInt64(p.value)
-                    // [integer]_p: Barrett reduction of the 128-bit value for 64-bit residues (any
-                    // 128-bit input, p < 2^62), else the hardware division.
-                    var sum =
-                        T.bitWidth == 64
-                        ? p.reduceProduct((high: T(truncatingIfNeeded: integerHigh), low: T(truncatingIfNeeded: integerLow)))
-                        : T(pValue.dividingFullWidth((high: integerHigh % pValue, low: integerLow)).remainder)
-                    let base = k * count
-                    for i in 0..<count { sum = p.add(sum, p.multiply(x[i * n + j], integerParts[base + i])) }
-                    sum = p.add(sum, p.multiply(x[(count + k) * n + j], auxiliaryFactor[k]))
-                    scaled[k * n + j] = sum
+        let width = extended.count * n
+        let operands = a + b
+        let productCount = a.count + b.count - 1
+        let scratchCount = (operands.count + productCount) * width + auxiliary.count * n
+        return scratch.withBuffer(count: scratchCount) { buffer in
+            let base = buffer.baseAddress.unsafelyUnwrapped
+            for (index, polynomial) in operands.enumerated() { lift(polynomial, into: base + index * width) }
+            let products = base + operands.count * width
+            let moduli = extended.moduli
+            for k in 0..<productCount {
+                let target = products + k * width
+                var first = true
+                for i in 0..<a.count where k - i >= 0 && k - i < b.count {
+                    let x = base + i * width
+                    let y = base + (a.count + k - i) * width
+                    for (row, modulus) in moduli.enumerated() {
+                        let range = (row * n)..<((row + 1) * n)
+                        if first {
+                            for c in range { target[c] = modulus.multiply(x[c], y[c]) }
+                        } else {
+                            for c in range { target[c] = modulus.add(target[c], modulus.multiply(x[c], y[c])) }
+                        }
+                    }
+                    first = false
                 }
             }
+            let scaled = products + productCount * width
+            return (0..<productCount).map { k in scaleDown(products + k * width, scaled: scaled) }
         }
-        var out = PolyRq<T, Coeff>(zeroIn: ring)
-        scaled.withUnsafeBufferPointer { source in
-            out.data.withUnsafeMutableBufferPointer { toLevel.extend(source, into: $0) }
+    }
+
+    /// Lifts a level polynomial to `Q u P` in evaluation form (step 1 and the NTT), into `out`
+    /// (`(L + K) N` words: the `L` residue rows copied, the `K` extended rows, all transformed).
+    func lift(_ polynomial: PolyRq<T, Coeff>, into out: UnsafeMutablePointer<T>) {
+        FHESpecialization.note(T.self, "BfvTensoring.lift")
+        let n = ring.degree
+        let levelWords = ring.count * n
+        polynomial.data.withUnsafeBufferPointer { source in
+            out.update(from: source.baseAddress.unsafelyUnwrapped, count: levelWords)
+            toAuxiliary.extend(
+                UnsafeBufferPointer(start: out, count: levelWords),
+                into: UnsafeMutableBufferPointer(start: out + levelWords, count: auxiliary.count * n))
         }
-        return out
+        for (row, plan) in extended.plans.enumerated() {
+            plan.forward(UnsafeMutableBufferPointer(start: out + row * n, count: n))
+        }
+    }
+
+    /// `round(t * d / Q)` back at the level (steps 3 and 4) for a tensor polynomial over `Q u P`
+    /// in evaluation form at `product` (inverse-transformed in place), with `K N` words of
+    /// scratch at `scaled`.
+    func scaleDown(_ product: UnsafeMutablePointer<T>, scaled: UnsafeMutablePointer<T>) -> PolyRq<T, Coeff> {
+        FHESpecialization.note(T.self, "BfvTensoring.scaleDown")
+        let n = ring.degree
+        for (row, plan) in extended.plans.enumerated() {
+            plan.inverse(UnsafeMutableBufferPointer(start: product + row * n, count: n))
+        }
+        let x = UnsafePointer(product)
+        let count = ring.count
+        for j in 0..<n {
+            var word0: UInt64 = 0
+            var word1: UInt64 = 0
+            var word2: UInt64 = 0
+            var word3: UInt64 = 0
+            for i in 0..<count {
+                let value = UInt64(x[i * n + j])
+                let lowProduct = value.multipliedFullWidth(by: fractionLow[i])
+                let highProduct = value.multipliedFullWidth(by: fractionHigh[i])
+                let (sum0, carry0) = word0.addingReportingOverflow(lowProduct.low)
+                let (partial1, carry1) = word1.addingReportingOverflow(lowProduct.high)
+                let (partial2, carry2) = partial1.addingReportingOverflow(highProduct.low)
+                let (sum1, carry3) = partial2.addingReportingOverflow(carry0 ? 1 : 0)
+                word0 = sum0
+                word1 = sum1
+                let (sum2, carry4) = word2.addingReportingOverflow(
+                    highProduct.high &+ (carry1 ? 1 : 0) &+ (carry2 ? 1 : 0) &+ (carry3 ? 1 : 0))
+                word2 = sum2
+                word3 &+= carry4 ? 1 : 0
+            }
+            let (_, carry) = word1.addingReportingOverflow(1 << 63)
+            let (integerLow, carry5) = word2.addingReportingOverflow(carry ? 1 : 0)
+            let integerHigh = word3 &+ (carry5 ? 1 : 0)
+            for (k, p) in auxiliary.moduli.enumerated() {
+                let pValue = UInt64(p.value)
+                // [integer]_p: Barrett reduction of the 128-bit value for 64-bit residues (any
+                // 128-bit input, p < 2^62), else the hardware division.
+                var sum =
+                    T.bitWidth == 64
+                    ? p.reduceProduct((high: T(truncatingIfNeeded: integerHigh), low: T(truncatingIfNeeded: integerLow)))
+                    : T(pValue.dividingFullWidth((high: integerHigh % pValue, low: integerLow)).remainder)
+                let base = k * count
+                for i in 0..<count { sum = p.add(sum, p.multiply(x[i * n + j], integerParts[base + i])) }
+                sum = p.add(sum, p.multiply(x[(count + k) * n + j], auxiliaryFactor[k]))
+                scaled[k * n + j] = sum
+            }
+        }
+        // The extension writes every word of the result.
+        let data = [T](unsafeUninitializedCapacity: count * n) { out, initialized in
+            toLevel.extend(UnsafeBufferPointer(start: scaled, count: auxiliary.count * n), into: out)
+            initialized = count * n
+        }
+        return PolyRq<T, Coeff>(context: ring, data: data)
     }
 }

@@ -23,6 +23,8 @@ public struct PublicKey<T: ScalarType>: Sendable {
     /// Derives a fresh public key from a secret key (system CSPRNG).
     ///
     /// - Parameter secretKey: the secret key.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(secretKey: SecretKey<T>) {
         var random = SecureRandom()
         self.init(secretKey: secretKey, using: &random)
@@ -33,7 +35,10 @@ public struct PublicKey<T: ScalarType>: Sendable {
     /// - Parameters:
     ///   - secretKey: the secret key.
     ///   - random: the CSPRNG (the error and the seed of `a`).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(secretKey: SecretKey<T>, using random: inout SecureRandom) {
+        FHESpecialization.note(T.self, "PublicKey.init")
         let ring = secretKey.context.keyContext
         let seed = PolySeed(using: &random)
         let a: PolyRq<T, Eval> = seed.uniformPolynomial(in: ring)

@@ -35,6 +35,8 @@ public final class SecretKey<T: ScalarType>: @unchecked Sendable {
     /// Generates a fresh secret key from the system CSPRNG.
     ///
     /// - Parameter context: the parameters.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public convenience init(context: BfvContext<T>) {
         var random = SecureRandom()
         self.init(context: context, using: &random)
@@ -45,7 +47,10 @@ public final class SecretKey<T: ScalarType>: @unchecked Sendable {
     /// - Parameters:
     ///   - context: the parameters.
     ///   - random: the CSPRNG.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(context: BfvContext<T>, using random: inout SecureRandom) {
+        FHESpecialization.note(T.self, "SecretKey.init")
         var coefficients = Sampler.ternary(count: context.degree, using: &random)
         defer { coefficients.wipe() }
         var coefficientForm = PolyRq<T, Coeff>(context: context.keyContext, signedCoefficients: coefficients)

@@ -57,7 +57,10 @@ public struct SeededCiphertext<T: ScalarType>: Sendable {
     ///
     /// - Returns: the ciphertext.
     /// - Throws: never in practice (the invariants were checked by the initialiser).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func expanded() throws(FHEError) -> Ciphertext<T> {
+        FHESpecialization.note(T.self, "SeededCiphertext.expanded")
         let c1: PolyRq<T, Coeff> = seed.uniformPolynomial(in: context.ciphertextContext)
         return try Ciphertext(
             context: context, polynomials: [c0, c1], encoding: encoding, signedness: signedness, valueCount: valueCount)

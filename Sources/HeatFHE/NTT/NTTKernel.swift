@@ -1,9 +1,7 @@
-#if HEATFHE_VECTOR_NTT
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
-#endif
 #endif
 
 /// Which butterfly kernel ``NTTPlan`` runs for 64-bit moduli (the BFV n8192 preset and TFHE's
@@ -27,11 +25,16 @@ import Darwin
 ///     -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DHEATFHE_VECTOR_NTT
 /// ```
 ///
-/// Every other build (the default portable one) uses ``scalar`` as a compile-time constant: the
-/// vector branches are removed by the optimizer and nothing is decided at run time. Only in a
-/// `HEATFHE_VECTOR_NTT` build, the environment variable `HEATFHE_NTT_KERNEL=scalar` (read once per
-/// process) switches back to the scalar loops, for A/B measurements with one binary. 32-bit
-/// moduli always use the generic loops (LLVM vectorizes them itself).
+/// Every other build (the default portable one) uses ``scalar`` as a compile-time constant and
+/// nothing is decided at run time. Only in a `HEATFHE_VECTOR_NTT` build, the environment variable
+/// `HEATFHE_NTT_KERNEL=scalar` (read once per process) switches back to the scalar loops, for A/B
+/// measurements with one binary. 32-bit moduli always use the generic loops (LLVM vectorizes them
+/// itself).
+///
+/// Both kernels are compiled into every build (the vector source is portable Swift; only its
+/// speed depends on the target CPU), so the default build's tests run the BFV operations on
+/// both: a test builds its plans with the other kernel (``NTTPlan/kernel``). Every plan the
+/// library builds uses ``selected``.
 ///
 /// ```swift
 /// print(NTTKernel.selected)   // "scalar" in the default build
@@ -54,15 +57,15 @@ public enum NTTKernel: String, Sendable, CaseIterable {
         #endif
     }
 
-    #if HEATFHE_VECTOR_NTT
-    /// The kernel this process uses for 64-bit moduli: ``vector`` in this `HEATFHE_VECTOR_NTT`
-    /// build, unless the environment sets `HEATFHE_NTT_KERNEL=scalar` (read once, on first use).
-    public static let selected: NTTKernel = kernel(forEnvironmentValue: getenv("HEATFHE_NTT_KERNEL").map { String(cString: $0) })
-    #else
-    /// The kernel this process uses for 64-bit moduli: always ``scalar`` in this build (compiled
-    /// without `HEATFHE_VECTOR_NTT`), a compile-time constant.
-    @inlinable public static var selected: NTTKernel { .scalar }
-    #endif
+    /// The kernel this process uses for 64-bit moduli: a compile-time constant ``scalar`` in a
+    /// build compiled without `HEATFHE_VECTOR_NTT` (the default); in a `HEATFHE_VECTOR_NTT` build
+    /// ``vector``, unless the environment sets `HEATFHE_NTT_KERNEL=scalar` (read once, on first use).
+    @inlinable public static var selected: NTTKernel { isVectorBuild ? vectorBuildSelection : .scalar }
+
+    /// The choice of a `HEATFHE_VECTOR_NTT` build (``kernel(forEnvironmentValue:)`` of the
+    /// environment, read once). Compiled in every build; the default build never reads it.
+    @usableFromInline static let vectorBuildSelection: NTTKernel =
+        kernel(forEnvironmentValue: getenv("HEATFHE_NTT_KERNEL").map { String(cString: $0) })
 
     /// The rule of a `HEATFHE_VECTOR_NTT` build: ``scalar`` when `value` is `"scalar"`, otherwise
     /// ``vector`` (unset or any other value).

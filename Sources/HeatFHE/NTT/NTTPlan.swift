@@ -28,6 +28,11 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     public let modulus: Modulus<T>
     /// The primitive `2N`-th root of unity used.
     public let root: T
+    /// The butterfly kernel of the entry points without a `kernel:` argument, for 64-bit moduli:
+    /// ``NTTKernel/selected`` (fixed when the package is compiled) for every plan the library
+    /// builds; only a test builds a plan with the other one (`init(degree:modulus:kernel:)`), to run
+    /// the BFV operations on both kernels in one build. Ignored for `UInt32`.
+    public let kernel: NTTKernel
     /// `psi^bitReverse(k)` for `k` in `0..<N`, with their Shoup companions.
     @usableFromInline let rootPowers: [T]
     @usableFromInline let rootPowersShoup: [T]
@@ -48,6 +53,18 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     ///   - modulus: a prime `q = 1 mod 2N` below `2^T.maxModulusBits`.
     /// - Throws: ``FHEError`` if `N` is not a power of two or `q` does not support the transform.
     public init(degree: Int, modulus q: T) throws(FHEError) {
+        try self.init(degree: degree, modulus: q, kernel: NTTKernel.selected)
+    }
+
+    /// Builds the plan with an explicit default kernel (tests: the BFV operations on the kernel
+    /// this build does not select; see ``kernel``).
+    ///
+    /// - Parameters:
+    ///   - degree: `N`, a power of two from 2 to 65536.
+    ///   - modulus: a prime `q = 1 mod 2N` below `2^T.maxModulusBits`.
+    ///   - kernel: the kernel of ``forward(_:)-([T])`` and ``inverse(_:)-([T])`` for 64-bit moduli.
+    /// - Throws: ``FHEError`` if `N` is not a power of two or `q` does not support the transform.
+    init(degree: Int, modulus q: T, kernel: NTTKernel) throws(FHEError) {
         guard degree >= 2, degree <= 65536, degree.nonzeroBitCount == 1 else {
             throw .invalidParameters("the ring degree N=\(degree) must be a power of two in 2...65536")
         }
@@ -71,6 +88,7 @@ public struct NTTPlan<T: ScalarType>: Sendable {
         self.degree = degree
         self.modulus = modulus
         self.root = psi
+        self.kernel = kernel
         self.rootPowers = powers
         self.rootPowersShoup = powers.map { modulus.shoup($0) }
         self.inverseRootPowers = inversePowers
@@ -104,6 +122,8 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     ///
     /// - Parameter values: exactly `N` values.
     @inlinable
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func forward(_ values: inout [T]) {
         precondition(values.count == degree, "the NTT needs exactly N values")
         values.withUnsafeMutableBufferPointer { forward($0) }
@@ -115,6 +135,8 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     ///   - values: exactly `N` values in `[0, 4q)`.
     ///   - kernel: the butterfly kernel.
     @inlinable
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func forward(_ values: inout [T], kernel: NTTKernel) {
         precondition(values.count == degree, "the NTT needs exactly N values")
         values.withUnsafeMutableBufferPointer { forward($0, kernel: kernel) }
@@ -128,13 +150,15 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     /// subtractions are written `min(x, x - c)` (the difference wraps above `x` when `x < c`), which
     /// compiles to `cmov` instead of mispredicted branches on random data (about 25% faster here).
     ///
-    /// With 64-bit moduli and ``NTTKernel/selected`` = ``NTTKernel/vector``, the stages of stride 8
+    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, the stages of stride 8
     /// and more run eight butterflies at a time (`NTTVector64`); the results are identical.
     ///
     /// - Parameter a: the buffer, transformed in place.
     @inlinable
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func forward(_ a: UnsafeMutableBufferPointer<T>) {
-        forward(a, kernel: T.self == UInt64.self ? NTTKernel.selected : .scalar)
+        forward(a, kernel: T.self == UInt64.self ? kernel : .scalar)
     }
 
     /// The forward transform on a buffer with an explicit 64-bit kernel (ignored for `UInt32`).
@@ -146,6 +170,7 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     @_specialize(where T == UInt32)
     @_specialize(where T == UInt64)
     public func forward(_ a: UnsafeMutableBufferPointer<T>, kernel: NTTKernel) {
+        FHESpecialization.note(T.self, "NTTPlan.forward")
         precondition(a.count == degree, "the NTT needs exactly N values")
         guard let base = a.baseAddress else { return }
         let modulus = self.modulus
@@ -217,6 +242,8 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     ///
     /// - Parameter values: exactly `N` values.
     @inlinable
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func inverse(_ values: inout [T]) {
         precondition(values.count == degree, "the NTT needs exactly N values")
         values.withUnsafeMutableBufferPointer { inverse($0) }
@@ -228,6 +255,8 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     ///   - values: exactly `N` values in `[0, 2q)`.
     ///   - kernel: the butterfly kernel.
     @inlinable
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func inverse(_ values: inout [T], kernel: NTTKernel) {
         precondition(values.count == degree, "the NTT needs exactly N values")
         values.withUnsafeMutableBufferPointer { inverse($0, kernel: kernel) }
@@ -239,13 +268,15 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     /// is fused with the scaling by `N^-1`: its outputs are `(X + Y) * N^-1` and
     /// `(X - Y) * (W * N^-1)` with Shoup multiplications, fully reduced to `[0, q)`.
     ///
-    /// With 64-bit moduli and ``NTTKernel/selected`` = ``NTTKernel/vector``, the stages of stride 8
+    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, the stages of stride 8
     /// and more, and the fused last stage, run eight butterflies at a time (identical results).
     ///
     /// - Parameter a: the buffer, transformed in place.
     @inlinable
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func inverse(_ a: UnsafeMutableBufferPointer<T>) {
-        inverse(a, kernel: T.self == UInt64.self ? NTTKernel.selected : .scalar)
+        inverse(a, kernel: T.self == UInt64.self ? kernel : .scalar)
     }
 
     /// The inverse transform on a buffer with an explicit 64-bit kernel (ignored for `UInt32`).
@@ -257,6 +288,7 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     @_specialize(where T == UInt32)
     @_specialize(where T == UInt64)
     public func inverse(_ a: UnsafeMutableBufferPointer<T>, kernel: NTTKernel) {
+        FHESpecialization.note(T.self, "NTTPlan.inverse")
         precondition(a.count == degree, "the NTT needs exactly N values")
         guard let base = a.baseAddress else { return }
         let modulus = self.modulus

@@ -16,7 +16,10 @@ extension PolyRq where F == Coeff {
     ///
     /// - Parameter g: an odd Galois element in `[1, 2N)`.
     /// - Returns: the transformed polynomial.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func applyingGalois(element g: Int) -> PolyRq<T, Coeff> {
+        FHESpecialization.note(T.self, "PolyRq.applyingGalois(coefficients)")
         let n = degree
         precondition(g & 1 == 1 && g > 0 && g < 2 * n, "a Galois element is odd and below 2N")
         var out = PolyRq<T, Coeff>(zeroIn: context)
@@ -43,7 +46,10 @@ extension PolyRq where F == Eval {
     ///
     /// - Parameter g: an odd Galois element in `[1, 2N)`.
     /// - Returns: the transformed polynomial.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func applyingGalois(element g: Int) -> PolyRq<T, Eval> {
+        FHESpecialization.note(T.self, "PolyRq.applyingGalois(evaluations)")
         let n = degree
         precondition(g & 1 == 1 && g > 0 && g < 2 * n, "a Galois element is odd and below 2N")
         let permutation = GaloisElement.evaluationPermutation(element: g, degree: n)

@@ -42,6 +42,7 @@ public struct PolyRq<T: ScalarType, F: PolyFormat>: Sendable {
     ///   - context: the ring.
     ///   - signedCoefficients: `N` coefficients.
     public init<I: FixedWidthInteger & SignedInteger>(context: RnsContext<T>, signedCoefficients: [I]) {
+        FHESpecialization.note(T.self, "PolyRq.init(signedCoefficients:)")
         precondition(signedCoefficients.count == context.degree, "N coefficients are needed")
         self.context = context
         var data = [T](repeating: 0, count: context.degree * context.count)
@@ -69,6 +70,7 @@ public struct PolyRq<T: ScalarType, F: PolyFormat>: Sendable {
     /// check per call, no bounds check per element; the closure is inlined by specialization).
     @inlinable
     mutating func apply(_ other: PolyRq<T, F>, _ operation: (Modulus<T>, T, T) -> T) {
+        FHESpecialization.note(T.self, "PolyRq.apply")
         precondition(context.isSameRing(as: other.context), "polynomials from different rings")
         let n = context.degree
         let moduli = context.moduli
@@ -82,8 +84,16 @@ public struct PolyRq<T: ScalarType, F: PolyFormat>: Sendable {
     }
 
     /// Adds `other` in place.
+    @_specialize(where T == UInt32, F == Coeff)
+    @_specialize(where T == UInt32, F == Eval)
+    @_specialize(where T == UInt64, F == Coeff)
+    @_specialize(where T == UInt64, F == Eval)
     public static func += (lhs: inout PolyRq<T, F>, rhs: PolyRq<T, F>) { lhs.apply(rhs) { $0.add($1, $2) } }
     /// Subtracts `other` in place.
+    @_specialize(where T == UInt32, F == Coeff)
+    @_specialize(where T == UInt32, F == Eval)
+    @_specialize(where T == UInt64, F == Coeff)
+    @_specialize(where T == UInt64, F == Eval)
     public static func -= (lhs: inout PolyRq<T, F>, rhs: PolyRq<T, F>) { lhs.apply(rhs) { $0.subtract($1, $2) } }
 
     /// The sum of two polynomials of the same ring.
@@ -101,7 +111,12 @@ public struct PolyRq<T: ScalarType, F: PolyFormat>: Sendable {
     }
 
     /// The negation.
+    @_specialize(where T == UInt32, F == Coeff)
+    @_specialize(where T == UInt32, F == Eval)
+    @_specialize(where T == UInt64, F == Coeff)
+    @_specialize(where T == UInt64, F == Eval)
     public static prefix func - (operand: PolyRq<T, F>) -> PolyRq<T, F> {
+        FHESpecialization.note(T.self, "PolyRq.negate")
         var out = operand
         let n = operand.degree
         for (i, modulus) in operand.context.moduli.enumerated() {
@@ -114,7 +129,12 @@ public struct PolyRq<T: ScalarType, F: PolyFormat>: Sendable {
     ///
     /// - Parameter scalars: one factor per modulus, each below its modulus.
     /// - Returns: the scaled polynomial (valid in either form).
+    @_specialize(where T == UInt32, F == Coeff)
+    @_specialize(where T == UInt32, F == Eval)
+    @_specialize(where T == UInt64, F == Coeff)
+    @_specialize(where T == UInt64, F == Eval)
     public func multiplied(byResidues scalars: [T]) -> PolyRq<T, F> {
+        FHESpecialization.note(T.self, "PolyRq.multiplied")
         precondition(scalars.count == context.count, "one scalar per modulus")
         var out = self
         let n = degree
@@ -151,7 +171,10 @@ extension PolyRq where F == Coeff {
     /// The forward NTT of every residue polynomial.
     ///
     /// - Returns: the evaluation form.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func forwardNTT() -> PolyRq<T, Eval> {
+        FHESpecialization.note(T.self, "PolyRq.forwardNTT")
         var out = data
         let n = degree
         out.withUnsafeMutableBufferPointer { buffer in
@@ -175,7 +198,10 @@ extension PolyRq where F == Eval {
     /// The inverse NTT of every residue polynomial.
     ///
     /// - Returns: the coefficient form.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func inverseNTT() -> PolyRq<T, Coeff> {
+        FHESpecialization.note(T.self, "PolyRq.inverseNTT")
         var out = data
         let n = degree
         out.withUnsafeMutableBufferPointer { buffer in
@@ -187,6 +213,8 @@ extension PolyRq where F == Eval {
     }
 
     /// Multiplies pointwise in place (the negacyclic product in evaluation form).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public static func *= (lhs: inout PolyRq<T, Eval>, rhs: PolyRq<T, Eval>) {
         lhs.apply(rhs) { $0.multiply($1, $2) }
     }
@@ -194,7 +222,10 @@ extension PolyRq where F == Eval {
     /// The pointwise product (the negacyclic product of the underlying polynomials), written
     /// straight into a new buffer (no copy of `lhs` first: multiplying a public key does not
     /// copy it).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public static func * (lhs: PolyRq<T, Eval>, rhs: PolyRq<T, Eval>) -> PolyRq<T, Eval> {
+        FHESpecialization.note(T.self, "PolyRq.multiply")
         precondition(lhs.context.isSameRing(as: rhs.context), "polynomials from different rings")
         let n = lhs.context.degree
         let moduli = lhs.context.moduli

@@ -61,6 +61,7 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
     ///   - residues: `L * N` residues, source-major (`[i * N + j]`).
     ///   - out: `K * N` outputs, target-major (`[k * N + j]`).
     func extend(_ residues: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>) {
+        FHESpecialization.note(T.self, "RnsBasisExtension.extend")
         let n = source.degree
         let count = source.count
         var ys = [T](repeating: 0, count: count)

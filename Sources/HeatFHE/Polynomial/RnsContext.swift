@@ -29,12 +29,23 @@ public final class RnsContext<T: ScalarType>: Sendable {
     ///   - moduli: distinct primes `q_i = 1 mod 2N`, each below `2^T.maxModulusBits`.
     /// - Throws: ``FHEError`` if a modulus is unusable or two are equal.
     public convenience init(degree: Int, moduli: [T]) throws(FHEError) {
+        try self.init(degree: degree, moduli: moduli, kernel: NTTKernel.selected)
+    }
+
+    /// Builds the ring with NTT plans of an explicit default kernel (``NTTPlan/kernel``; tests).
+    ///
+    /// - Parameters:
+    ///   - degree: `N`, a power of two.
+    ///   - moduli: distinct primes `q_i = 1 mod 2N`, each below `2^T.maxModulusBits`.
+    ///   - kernel: the plans' kernel for 64-bit moduli.
+    /// - Throws: ``FHEError`` if a modulus is unusable or two are equal.
+    convenience init(degree: Int, moduli: [T], kernel: NTTKernel) throws(FHEError) {
         guard !moduli.isEmpty else { throw .invalidParameters("at least one modulus is needed") }
         guard Set(moduli).count == moduli.count else {
             throw .invalidParameters("the moduli must be distinct, got \(moduli)")
         }
         var plans: [NTTPlan<T>] = []
-        for q in moduli { plans.append(try NTTPlan<T>(degree: degree, modulus: q)) }
+        for q in moduli { plans.append(try NTTPlan<T>(degree: degree, modulus: q, kernel: kernel)) }
         try self.init(degree: degree, plans: plans)
     }
 

@@ -57,6 +57,7 @@ public struct PolySeed: Sendable, Hashable {
     /// - Parameter ring: the ring.
     /// - Returns: the polynomial; the same seed and ring always give the same residues.
     public func uniformPolynomial<T: ScalarType, F: PolyFormat>(in ring: RnsContext<T>) -> PolyRq<T, F> {
+        FHESpecialization.note(T.self, "PolySeed.uniformPolynomial")
         var data: [T] = []
         data.reserveCapacity(ring.degree * ring.count)
         for (index, modulus) in ring.moduli.enumerated() {

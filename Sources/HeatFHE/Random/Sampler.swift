@@ -89,7 +89,10 @@ public enum Sampler {
     ///   - count: how many.
     ///   - random: the generator.
     /// - Returns: the residues.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public static func uniform<T: ScalarType>(modulus: Modulus<T>, count: Int, using random: inout SecureRandom) -> [T] {
+        FHESpecialization.note(T.self, "Sampler.uniform")
         // Rejection sampling on bitWidth(q) random bits: a candidate below q is uniform in [0, q),
         // accepted with probability q / 2^bits > 1/2, with no division. Moduli of at most 32 bits
         // take two candidates from each 64-bit word.

@@ -105,6 +105,8 @@ extension BfvRelinearizationKey {
     ///
     /// - Parameter seeded: write the seeded form when possible (default `true`).
     /// - Returns: the envelope.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func envelope(seeded: Bool = true) -> Envelope {
         var writer = BfvFile.header(context.parameters)
         let useSeeds = seeded && key.seeds != nil
@@ -122,6 +124,8 @@ extension BfvRelinearizationKey {
     ///   - context: the parameters.
     ///   - source: a name for messages.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload naming the field).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
         var reader = try BfvFile.open(
             envelope, kind: .fheRelinearizationKey, or: [.fheSeededRelinearizationKey], context: context, source: source)
@@ -138,6 +142,8 @@ extension BfvGaloisKeys {
     ///
     /// - Parameter seeded: write the seeded form when possible (default `true`).
     /// - Returns: the envelope.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func envelope(seeded: Bool = true) -> Envelope {
         var writer = BfvFile.header(context.parameters)
         let useSeeds = seeded && keys.values.allSatisfy { $0.seeds != nil }
@@ -157,6 +163,8 @@ extension BfvGaloisKeys {
     ///   - context: the parameters.
     ///   - source: a name for messages.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, a bad or repeated element, malformed payload).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
         var reader = try BfvFile.open(
             envelope, kind: .fheGaloisKeys, or: [.fheSeededGaloisKeys], context: context, source: source)

@@ -288,6 +288,8 @@ extension SecretKey {
     ///   - context: the parameters.
     ///   - source: a name for messages.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload, not a valid secret key).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public convenience init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
         var reader = try BfvFile.open(envelope, kind: .fheSecretKey, context: context, source: source)
         defer { reader.wipe() }
@@ -305,6 +307,8 @@ extension SecretKey {
     ///   - context: the parameters.
     ///   - source: a name for messages.
     /// - Throws: as ``init(envelope:context:source:)``.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public convenience init(wipingEnvelope envelope: inout Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
         defer { envelope.payload.withUnsafeMutableBytes { secureZero($0) } }
         try self.init(envelope: envelope, context: context, source: source)
@@ -330,6 +334,8 @@ extension PublicKey {
     ///
     /// - Parameter seeded: write the seeded form when possible (default `true`).
     /// - Returns: the envelope.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func envelope(seeded: Bool = true) -> Envelope {
         var writer = BfvFile.header(context.parameters)
         if seeded, let seed {
@@ -349,6 +355,8 @@ extension PublicKey {
     ///   - context: the parameters.
     ///   - source: a name for messages.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload, degenerate key).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
         var reader = try BfvFile.open(
             envelope, kind: .fhePublicKey, or: [.fheSeededPublicKey], context: context, source: source)
@@ -371,6 +379,8 @@ extension SeededCiphertext {
     /// expanded ciphertext's).
     ///
     /// - Returns: the envelope.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
         BfvFile.writeMetadata(&writer, encoding, signedness, valueCount)
@@ -386,6 +396,8 @@ extension SeededCiphertext {
     ///   - context: the parameters.
     ///   - source: a name for messages.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
         var reader = try BfvFile.open(envelope, kind: .fheSeededCiphertext, context: context, source: source)
         let (encoding, signedness, count) = try BfvFile.readMetadata(&reader, degree: context.degree)
@@ -401,6 +413,8 @@ extension Ciphertext {
     /// The ciphertext as an `fheCiphertext` envelope.
     ///
     /// - Returns: the envelope.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
         BfvFile.writeMetadata(&writer, encoding, signedness, valueCount)
@@ -417,6 +431,8 @@ extension Ciphertext {
     ///   - context: the parameters.
     ///   - source: a name for messages.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
         if envelope.kind == .fheSeededCiphertext {
             self = try SeededCiphertext(envelope: envelope, context: context, source: source).expanded()
@@ -449,6 +465,8 @@ extension Plaintext {
     /// The plaintext as an `fhePlaintext` envelope.
     ///
     /// - Returns: the envelope.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
         BfvFile.writeMetadata(&writer, encoding, signedness, valueCount)
@@ -463,6 +481,8 @@ extension Plaintext {
     ///   - context: the parameters.
     ///   - source: a name for messages.
     /// - Throws: ``FHEError`` (wrong kind, other parameters, malformed payload).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
         var reader = try BfvFile.open(envelope, kind: .fhePlaintext, context: context, source: source)
         let (encoding, signedness, count) = try BfvFile.readMetadata(&reader, degree: context.degree)

@@ -97,6 +97,20 @@ public enum FHEBenchmark {
     public static func run<T: ScalarType>(_ context: BfvContext<T>, options: Options = Options()) throws(FHEError)
         -> FHEBenchmarkReport
     {
+        // Generic over the scalar and reached through `BfvParameters.withContext`, this code runs
+        // unspecialized; every HeatFHE call it makes must still reach specialized kernels, which
+        // the report states (``FHEBenchmarkReport/unspecializedKernels``).
+        var (report, kernels) = try FHESpecialization.unspecializedKernels { () throws(FHEError) in
+            try measure(context, options: options)
+        }
+        report.unspecializedKernels = kernels
+        return report
+    }
+
+    /// The measurements of ``run(_:options:)``.
+    private static func measure<T: ScalarType>(_ context: BfvContext<T>, options: Options) throws(FHEError)
+        -> FHEBenchmarkReport
+    {
         let parameters = context.parameters
         let n = context.degree
         let t = UInt64(parameters.plaintextModulus)
@@ -394,4 +408,9 @@ public struct FHEBenchmarkReport: Sendable, Hashable, Codable {
     /// The NTT kernel the timings ran on (``NTTKernel/selected`` for 64-bit residues, `scalar`
     /// for 32-bit ones, whose generic loops LLVM vectorizes itself).
     public let nttKernel: String
+    /// The HeatFHE kernels that ran as unspecialized generic code during the run
+    /// (``FHESpecialization``): empty in a release build, where every call from this generic
+    /// benchmark reaches the code specialized for its scalar. A non-empty list means the timings
+    /// measure Swift's generic dispatch, not the arithmetic (a debug build lists every kernel).
+    public internal(set) var unspecializedKernels: [String] = []
 }

@@ -17,7 +17,11 @@ struct BenchFHECommand: HeatCommand {
             and Galois key generation, multiply with and without relinearization, relinearize, rotate \
             by 1, swap rows, sum of all slots, modulus switch) are timed 3 times each; the sizes \
             include the seeded and full evaluation keys. Results \
-            are checked by decryption before they are printed. A prefix shared by several presets \
+            are checked by decryption before they are printed, and each preset states whether every \
+            HeatFHE kernel ran specialized for its scalar (the benchmark is generic code in another \
+            module, like an SDK user's; a debug build, or a public entry point without its \
+            pre-specialization, lists the kernels that ran as unspecialized generic code, JSON \
+            unspecializedKernels). A prefix shared by several presets \
             (n8192, n16384) names the cheapest one. Compare with Microsoft SEAL and OpenFHE with the scripts of \
             shared/anchors (same N, similar log Q, OMP_NUM_THREADS=1, same machine).
 
@@ -28,6 +32,7 @@ struct BenchFHECommand: HeatCommand {
               heatctl bench fhe --preset all --json
               heatctl bench fhe --timing --preset n4096 --samples 300
               heatctl bench fhe --preset n4096 --pbs
+              heatctl bench fhe --preset n4096 --min-iterations 1 --min-seconds 0
 
             With --pbs, the TFHE programmable bootstrap of the default set (tfhe-4bit-2m64-ks32) is \
             timed too (keygen, PBS, key switch, key sizes; heatctl fhe pbs-bench has the options).
@@ -94,6 +99,12 @@ struct BenchFHECommand: HeatCommand {
             let moduli = report.ciphertextModulusBits.map(String.init).joined(separator: "+")
             let special = report.specialModulusBits.map { " (+\($0)-bit special prime)" } ?? ""
             Console.output("\(report.preset): N=\(report.degree), t=\(report.plaintextModulus), log q = \(moduli) bits\(special), \(report.scalarBits)-bit residues, NTT kernel \(report.nttKernel)")
+            if report.unspecializedKernels.isEmpty {
+                Console.output("  every HeatFHE kernel ran specialized")
+            } else {
+                Console.warning(
+                    "\(report.preset): \(report.unspecializedKernels.count) HeatFHE kernels ran as unspecialized generic code (these timings measure Swift's generic dispatch): \(report.unspecializedKernels.joined(separator: ", "))")
+            }
             Console.output(Self.row("operation", "median us", "p10 us", "p90 us", "cpu med us", "runs"))
             for timing in report.operations {
                 Console.output(
