@@ -64,11 +64,7 @@ import Testing
         let dataset = SyntheticBank(clients: 60, managers: 3, branches: 2, weeks: 8, seed: 5).generate()
         let folder = try StoreTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
-        let keys = folder.appending(path: "keys").path
-        let generated = try KeyFolder.generate(at: keys)
-        try KeyRegistry.recordGenerated(generated, in: store)
-        _ = try PipelineKeys.generate(at: keys, preset: EncryptedAggregateTests.preset, aggregates: true)
+        let (store, keys, generated) = try StoreTestSupport.encryptedStore(in: folder, preset: EncryptedAggregateTests.preset)
         let collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector))
         _ = try collector.ingestor(signer: StoreTestSupport.signer(generated)).ingest(
             dataset.interactions, clients: dataset.clients, into: store, source: .init(name: "export.csv", inputHash: String(repeating: "0", count: 64)))
@@ -304,11 +300,7 @@ import Testing
         let dataset = SyntheticBank(clients: 30, managers: 3, branches: 2, weeks: 8, seed: 7).generate()
         let folder = try StoreTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
-        let keys = folder.appending(path: "keys").path
-        let generated = try KeyFolder.generate(at: keys)
-        try KeyRegistry.recordGenerated(generated, in: store)
-        _ = try PipelineKeys.generate(at: keys, preset: EncryptedAggregateTests.preset, aggregates: true)
+        let (store, keys, generated) = try StoreTestSupport.encryptedStore(in: folder, preset: EncryptedAggregateTests.preset)
         let collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector))
         _ = try collector.ingestor(signer: StoreTestSupport.signer(generated)).ingest(
             dataset.interactions, clients: dataset.clients, into: store, source: .init(name: "export.csv", inputHash: String(repeating: "0", count: 64)))

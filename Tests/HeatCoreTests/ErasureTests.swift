@@ -31,11 +31,7 @@ import Testing
         let dataset = SyntheticBank(clients: 60, managers: 3, branches: 2, weeks: 8, seed: 5).generate()
         let folder = try StoreTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
-        let keys = folder.appending(path: "keys").path
-        let generated = try KeyFolder.generate(at: keys)
-        try KeyRegistry.recordGenerated(generated, in: store)
-        _ = try PipelineKeys.generate(at: keys, preset: EncryptedAggregateTests.preset, aggregates: true)
+        let (store, keys, generated) = try StoreTestSupport.encryptedStore(in: folder, preset: EncryptedAggregateTests.preset)
         var collector = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector))
         collector.encryptsFeatureStreams = true
         let source = StoreIngestor.Source(name: "export.csv", inputHash: String(repeating: "0", count: 64))

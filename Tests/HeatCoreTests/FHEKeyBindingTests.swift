@@ -162,11 +162,7 @@ import Testing
         let dataset = SyntheticBank(clients: 24, managers: 2, branches: 2, weeks: 4, seed: 12).generate()
         let folder = try StoreTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
-        let keys = folder.appending(path: "keys").path
-        let generated = try KeyFolder.generate(at: keys)
-        try KeyRegistry.recordGenerated(generated, in: store)
-        _ = try PipelineKeys.generate(at: keys, preset: EncryptedAggregateTests.preset, aggregates: true)
+        let (store, keys, generated) = try StoreTestSupport.encryptedStore(in: folder, preset: EncryptedAggregateTests.preset)
         _ = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector)).ingestor(signer: StoreTestSupport.signer(generated))
             .ingest(dataset.interactions, clients: dataset.clients, into: store, source: .init(name: "export.csv", inputHash: String(repeating: "0", count: 64)))
         let head = try HeadSigner.sign(store: store, with: generated.signingKey, anchor: .firstHead)

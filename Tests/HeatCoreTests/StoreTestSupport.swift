@@ -58,6 +58,18 @@ enum StoreTestSupport {
         }
     }
 
+    /// A fresh store in `folder` (`heat.db`) with its signing keys recorded and BFV keys of
+    /// `preset`, evaluation keys included, under `folder/keys`: the set-up of the encrypted
+    /// operations tests (directory versions, erasure, FHE key generations).
+    static func encryptedStore(in folder: URL, preset: String) throws -> (store: HeatStore, keys: String, generated: GeneratedKeys) {
+        let store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
+        let keys = folder.appending(path: "keys").path
+        let generated = try KeyFolder.generate(at: keys)
+        try KeyRegistry.recordGenerated(generated, in: store)
+        _ = try PipelineKeys.generate(at: keys, preset: preset, aggregates: true)
+        return (store, keys, generated)
+    }
+
     /// The collector signer of freshly generated keys.
     static func signer(_ keys: GeneratedKeys) -> CollectorSigner {
         CollectorSigner(key: keys.ingestionKey, endorsement: keys.endorsement)

@@ -224,6 +224,24 @@ public struct HeatConfiguration: Sendable, Codable, Equatable {
         }
     }
 
+    /// The trend weight of a week `age` weeks before the reference week: ``decayScale`` for the
+    /// recent ``trendWeeks`` weeks, `-decayScale` for the ``trendWeeks`` weeks before them, and 0
+    /// otherwise, so that a client's trend is the sum of `trendFactor(age:) * weeklyScore` over its
+    /// weeks (``HeatScorer/score(clientID:weeks:asOf:)``, the evaluator's versioned aggregates and
+    /// the plaintext release's week-attributed sums).
+    ///
+    /// ```swift
+    /// let configuration = HeatConfiguration()
+    /// configuration.trendFactor(age: 0)                            // decayScale
+    /// configuration.trendFactor(age: configuration.trendWeeks)     // -decayScale
+    /// ```
+    ///
+    /// - Parameter age: weeks before the reference week (negative ages weigh 0).
+    /// - Returns: the integer weight.
+    public func trendFactor(age: Int) -> Int {
+        age < 0 ? 0 : age < trendWeeks ? decayScale : age < 2 * trendWeeks ? -decayScale : 0
+    }
+
     /// The largest possible weekly score: every bucket at its caps.
     public var maximumWeeklyScore: Int {
         var total = 0

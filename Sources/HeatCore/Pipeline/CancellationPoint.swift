@@ -48,6 +48,7 @@ enum CancellationPoint {
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var reached: [(stage: String, done: Int)] = []
+        private var reachedByStage: [String: Int] = [:]
         /// Called after each check that passed, with the stage, its `done` and the number of
         /// points of that stage reached so far (from 1).
         let onCheck: (@Sendable (_ stage: String, _ done: Int, _ number: Int) -> Void)?
@@ -59,7 +60,8 @@ enum CancellationPoint {
             lock.lock()
             defer { lock.unlock() }
             reached.append((stage, done))
-            return reached.lazy.filter { $0.stage == stage }.count
+            reachedByStage[stage, default: 0] += 1
+            return reachedByStage[stage] ?? 0
         }
 
         /// The `done` counts of every point of `stage` reached, in order.

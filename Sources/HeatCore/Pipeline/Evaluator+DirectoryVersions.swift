@@ -95,7 +95,6 @@ extension Evaluator {
             throw PipelineError.malformed(source: "the run", reason: "field asOfWeek: \(run.header.asOfWeek) is not an ISO week")
         }
         let decay = configuration.decayFactors
-        let trendWeeks = configuration.trendWeeks
         let fingerprint = context.fingerprint.hex
         var sums = [[Int: (heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>)]](repeating: [:], count: periods.count)
         try store.read { db in
@@ -119,7 +118,7 @@ extension Evaluator {
                 let age = week.distance(to: reference)
                 guard age >= 0, let period = periods.firstIndex(where: { $0.contains(week) }) else { continue }
                 let heatFactor = age < decay.count ? decay[age] : 0
-                let trendFactor = age < trendWeeks ? configuration.decayScale : age < 2 * trendWeeks ? -configuration.decayScale : 0
+                let trendFactor = configuration.trendFactor(age: age)
                 guard heatFactor != 0 || trendFactor != 0 else { continue }
                 let ciphertext = try Self.storedCiphertext(blob, context: context, source: source)
                 var pair: (heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>)

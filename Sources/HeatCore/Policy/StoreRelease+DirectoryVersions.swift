@@ -46,7 +46,6 @@ extension StoreRelease {
         }
         let scorer = HeatScorer(configuration: configuration)
         let decay = configuration.decayFactors
-        let trendWeeks = configuration.trendWeeks
         var partial: [Int: [(heat: Int, trend: Int)]] = [:]
         for (slot, activity) in weeks {
             var sums = [(heat: Int, trend: Int)](repeating: (0, 0), count: split.periods.count)
@@ -55,7 +54,7 @@ extension StoreRelease {
                 guard age >= 0, let period = split.periods.firstIndex(where: { $0.contains(week) }) else { continue }
                 let score = scorer.weeklyScore(activity)
                 sums[period].heat += (age < decay.count ? decay[age] : 0) * score
-                sums[period].trend += (age < trendWeeks ? 1 : age < 2 * trendWeeks ? -1 : 0) * configuration.decayScale * score
+                sums[period].trend += configuration.trendFactor(age: age) * score
             }
             partial[slot] = sums
         }
