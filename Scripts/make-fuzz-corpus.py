@@ -133,7 +133,10 @@ write("tfhe", "ciphertext-dimension-huge", b"\x02\xff\xff\xff\xff")
 write("tfhe", "ciphertext-short", b"\x02\x00\x00\x00\x40" + bytes(64))
 write("tfhe", "whole-parameter-length-huge", b"\x82\xff\xff\xff\xff")
 
-# Pipeline payloads (first byte: kind % 3 = heat run, aggregates, scores); seed-* as for TFHE.
+# Pipeline payloads (first byte: kind % 3 = heat run, aggregates, scores); seed-* as for TFHE, and
+# so are the refused-* heat runs (level 0, above the ring's two moduli, ciphertexts at two levels),
+# which CorpusReplayTests checks are refused for their reason. Missing generated copies are written
+# by `HEAT_FUZZ_SEEDS_WRITE=1 swift test ... --filter CorpusReplayTests`.
 write("pipeline-payloads", "empty", b"")
 write("pipeline-payloads", "header-length-huge", b"\x01\xff\xff\xff\xff")
 write("pipeline-payloads", "batch-count-huge", b"\x00\x00\x00\x00\x02{}\xff\xff\xff\xff")

@@ -78,33 +78,52 @@ enum FuzzPipeline {
 
     /// Decodes `data`; `true` when the reader accepted it.
     @discardableResult
-    static func run(_ data: Data) -> Bool {
+    static func run(_ data: Data) -> Bool { (try? decode(data)) == true }
+
+    /// Why the reader refused `data` (its error's description), `nil` when it accepted it.
+    static func refusal(_ data: Data) -> String? {
+        do {
+            return try decode(data) ? nil : "no input"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Decodes `data` with the reader its first byte picks; `false` for an empty input.
+    static func decode(_ data: Data) throws(PipelineError) -> Bool {
         guard let context = FuzzFHE.context, let selector = data.first else { return false }
         let kind = kinds[Int(selector) % kinds.count]
         let envelope = Envelope(kind: kind, fingerprint: context.fingerprint, payload: data.dropFirst())
         switch kind {
         case .encryptedHeatRun:
-            return (try? EncryptedHeatRun(envelope: envelope, context: context, source: "fuzz")) != nil
+            _ = try EncryptedHeatRun(envelope: envelope, context: context, source: "fuzz")
         case .encryptedAggregates:
-            return (try? EncryptedAggregates(envelope: envelope, context: context, source: "fuzz")) != nil
+            _ = try EncryptedAggregates(envelope: envelope, context: context, source: "fuzz")
         default:
-            return (try? EncryptedScoreRun(envelope: envelope, context: context, source: "fuzz")) != nil
+            _ = try EncryptedScoreRun(envelope: envelope, context: context, source: "fuzz")
         }
+        return true
     }
 
     /// `UInt32` length then bytes (the pipeline framing).
     static func block(_ bytes: [UInt8]) -> [UInt8] { FuzzFHE.header(bytes) }
 
     /// Valid inputs: aggregates (schema 2, two groups in one ciphertext pair; schema 1, one group
-    /// per pair) around fresh ciphertexts of the fuzzing ring. Heat runs and score runs carry
-    /// headers (packing, model) that only the pipeline builds; their seeds are the same framing
-    /// with a header the fuzzer mutates from the dictionary.
+    /// per pair) around fresh ciphertexts of the fuzzing ring, and heat runs at each level the
+    /// ring has (the header's `level`, issue 14: absent = every modulus, and switched down to one
+    /// of the ring's two moduli). Score runs carry a model header that only the pipeline builds;
+    /// their seed is the framing with a header the fuzzer mutates from the dictionary (as is the
+    /// `seed-heat-run-frame`). Inputs the reader must refuse are named `refused-*`: heat runs at
+    /// level 0, at a level above the ring's, and with ciphertexts at two levels.
     static func seeds() -> [String: Data] {
         guard let context = FuzzFHE.context else { return [:] }
         var random = SecureRandom()
         let encryptor = BfvEncryptor(secretKey: SecretKey(context: context, using: &random))
+        func encrypt(_ values: [Int64]) -> Ciphertext<UInt64>? {
+            try? Bfv64.encrypt(signed: values, encryptor: encryptor, using: &random)
+        }
         func ciphertext(_ values: [Int64]) -> [UInt8] {
-            guard let encrypted = try? Bfv64.encrypt(signed: values, encryptor: encryptor, using: &random) else { return [] }
+            guard let encrypted = encrypt(values) else { return [] }
             return block([UInt8](Bfv64.envelope(of: encrypted).serialized()))
         }
         let fingerprint = context.fingerprint.hex
@@ -130,7 +149,45 @@ enum FuzzPipeline {
         seeds["seed-heat-run-frame"] = Data([0]) + Data(block(Array(run.utf8)) + [0, 0, 0, 1, 0, 0, 0, 0] + ciphertext([1]) + ciphertext([2]))
         let scores = #"{"schema":"\#(EncryptedScoreRun.schema)","batches":[0],"parametersFingerprint":"\#(fingerprint)"}"#
         seeds["seed-scores-frame"] = Data([2]) + Data(block(Array(scores.utf8)) + [0, 0, 0, 1, 0, 0, 0, 0] + ciphertext([9]))
+        if let heat = encrypt([5, 0, 3]), let trend = encrypt([-2, 0, 1]) {
+            seeds.merge(heatRuns(context: context, heat: heat, trend: trend)) { first, _ in first }
+        }
         return seeds
+    }
+
+    /// Heat runs of one batch (`heat`, `trend` at the ring's top level) behind the heat-run
+    /// selector byte: the valid ones as the evaluator writes them (``EncryptedHeatRun/payload()``
+    /// switches the ciphertexts down to the header's level), the refused ones framed by hand
+    /// (the writer refuses to make them).
+    static func heatRuns(context: BfvContext<UInt64>, heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>) -> [String: Data] {
+        let json = #"{"asOf":"2026-03-08","asOfWeek":"2026-W10","batches":[0],"ciphertextsRead":3,"ciphertextsThroughSeq":3,"#
+            + #""configurationHash":"00","inputHash":"00","multiplicativeDepth":0,"packing":"\#(HeatPacking.weeklyScore)","packingHash":"00","#
+            + #""parameters":"\#(context.parameters.name)","parametersFingerprint":"\#(context.fingerprint.hex)","#
+            + #""schema":"\#(EncryptedHeatRun.schema)","slotsPerBatch":\#(context.degree)}"#
+        let top = context.topLevel
+        guard top >= 2, let header = try? JSONDecoder().decode(EncryptedHeatRun.Header.self, from: Data(json.utf8)),
+              let lowHeat = try? Bfv64.switchModulus(heat, toLevel: top - 1) else { return [:] }
+        func written(level: Int?) -> Data? {
+            var header = header
+            header.level = level
+            return (try? EncryptedHeatRun(header: header, heat: [0: heat], trend: [0: trend])).map { Data([0]) + $0.payload() }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        func framed(level: Int, heat: Ciphertext<UInt64>) -> Data? {
+            var header = header
+            header.level = level
+            guard let encoded = try? encoder.encode(header) else { return nil }
+            let blocks = [heat, trend].flatMap { block([UInt8](Bfv64.envelope(of: $0).serialized())) }
+            return Data([0]) + Data(block([UInt8](encoded)) + [0, 0, 0, 1, 0, 0, 0, 0] + blocks)
+        }
+        return [
+            "seed-heat-run-top-level": written(level: nil),
+            "seed-heat-run-switched": written(level: top - 1),
+            "refused-heat-run-level-0": framed(level: 0, heat: heat),
+            "refused-heat-run-level-above-top": framed(level: top + 1, heat: heat),
+            "refused-heat-run-mixed-levels": framed(level: top, heat: lowHeat),
+        ].compactMapValues { $0 }
     }
 }
 
@@ -141,7 +198,8 @@ public enum FuzzSeeds {
     ///
     /// - Parameter target: the fuzz target.
     /// - Returns: seed name to bytes; names of inputs the reader accepts start with `seed-` and do
-    ///   not end with `-frame`.
+    ///   not end with `-frame`; names of inputs it must refuse start with `refused-`
+    ///   (``refusal(_:_:)`` gives the reason).
     public static func generated(for target: FuzzTarget) -> [String: Data] {
         switch target {
         case .tfhe: return FuzzTFHE.seeds()
@@ -161,6 +219,26 @@ public enum FuzzSeeds {
         switch target {
         case .tfhe: return FuzzTFHE.run(data)
         case .pipelinePayloads: return FuzzPipeline.run(data)
+        default: return nil
+        }
+    }
+
+    /// Why the reader of `target` refuses `data`: its error's description (for the pipeline
+    /// payloads, whose generated seeds include inputs to refuse; `nil` for the other targets and
+    /// for an input the reader accepts).
+    ///
+    /// ```swift
+    /// let seeds = FuzzSeeds.generated(for: .pipelinePayloads)
+    /// FuzzSeeds.refusal(.pipelinePayloads, seeds["refused-heat-run-level-0"]!)   // "...field level: 0 is not a level..."
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - target: the fuzz target.
+    ///   - data: an input.
+    /// - Returns: the reason, or `nil`.
+    public static func refusal(_ target: FuzzTarget, _ data: Data) -> String? {
+        switch target {
+        case .pipelinePayloads: return FuzzPipeline.refusal(data)
         default: return nil
         }
     }

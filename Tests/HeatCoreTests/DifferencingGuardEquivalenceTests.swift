@@ -9,18 +9,19 @@ import Testing
 /// families of groups (nested hierarchies, groups cutting across them, groups that differ by a
 /// few clients, identical members under other kinds, repeated tags, empty groups, a history of
 /// earlier releases): for every candidate both return the same risk (the same case, group and
-/// count), and both remember the same groups.
+/// count), and both remember the same groups in the same order.
 @Suite struct DifferencingGuardEquivalenceTests {
-    /// The guard before issue 14 item 3, verbatim but for its name: the reference.
+    /// The guard before issue 14 item 3, verbatim but for its name and `known` being readable
+    /// (the tests compare what both remember): the reference.
     struct PairwiseDifferencingGuard {
-        private struct Known {
+        struct Known {
             var group: ReleasedGroup
             var members: Set<UInt64>
             var hash: String
         }
 
         let k: Int
-        private var known: [Known] = []
+        private(set) var known: [Known] = []
         private var hashes: Set<String> = []
 
         init(k: Int, history: [ReleasedGroup]) {
@@ -114,7 +115,15 @@ import Testing
             add(["near", "segment", "manager"].randomElement(using: &random) ?? "near", "N\(index)", members)
             if Bool.random(using: &random) { add("copy", "C\(index)", base.tags) }
         }
+        // Empty groups of two kinds, and a chain four deep, each a few clients short of the one before.
         add("empty", "E", [])
+        add("segment", "E2", [])
+        var chain = tags
+        for (depth, kind) in ["region", "branch", "manager", "manager"].enumerated() {
+            chain.shuffle(using: &random)
+            chain = Array(chain.dropFirst(Int.random(in: 1...(k + 2), using: &random)))
+            add(kind, "D\(depth)", chain)
+        }
         groups.shuffle(using: &random)
         let split = Int.random(in: 0...(groups.count / 3), using: &random)
         // The history first; then candidates in kind order as a release takes them.
@@ -135,10 +144,11 @@ import Testing
                 #expect(found == expected, "seed \(seed), candidate \(number) \(candidate.kind) \(candidate.ref), differencing \(differencing)")
             }
             // Accept the safe ones (as a release does), and a few risky ones too (a history may hold them).
-            if reference.risk(of: candidate, differencing: true) == nil || number % 5 == 0 {
+            if Self.accepts(reference.risk(of: candidate, differencing: true), number: number) {
                 reference.remember(candidate)
                 indexed.remember(candidate)
             }
+            #expect(indexed.remembered == reference.known.map(\.group), "seed \(seed), after candidate \(number): the same groups remembered")
         }
         // Remembering twice changes nothing.
         for candidate in candidates.prefix(3) {
@@ -146,24 +156,42 @@ import Testing
             indexed.remember(candidate)
             #expect(indexed.risk(of: candidate, differencing: true) == reference.risk(of: candidate, differencing: true))
         }
+        #expect(indexed.remembered == reference.known.map(\.group))
     }
 
-    /// Every kind of risk occurs in the families (so the comparison covers each rule).
+    /// Which candidates the comparison remembers: the safe ones, and every fifth.
+    static func accepts(_ risk: DifferencingGuard.Risk?, number: Int) -> Bool { risk == nil || number % 5 == 0 }
+
+    /// Every kind of risk occurs in the families, walked as the comparison walks them (so the
+    /// comparison covers each rule); and a complement of a known group H is found both with
+    /// parts of the candidate's kind remembered before H (the indexed guard's union built when H
+    /// is remembered) and after H (the union grown when the part is remembered).
     @Test func theFamiliesExerciseEveryRule() {
         var seen = Set<String>()
         for seed in 0..<120 {
             let (history, candidates, k) = Self.family(seed: UInt64(seed))
             var reference = PairwiseDifferencingGuard(k: k, history: history)
-            for candidate in candidates {
-                switch reference.risk(of: candidate, differencing: true) {
+            for (number, candidate) in candidates.enumerated() {
+                let risk = reference.risk(of: candidate, differencing: true)
+                switch risk {
                 case .identical?: seen.insert("identical")
                 case .difference?: seen.insert("difference")
                 case .complement(_, let ref, _)? where ref == candidate.ref: seen.insert("complement of the candidate")
-                case .complement?: seen.insert("complement of a known group")
-                case nil: reference.remember(candidate)
+                case .complement(_, let ref, _)?:
+                    seen.insert("complement of a known group")
+                    let known = reference.known
+                    let members = Set(candidate.tags)
+                    guard let h = known.firstIndex(where: { "\($0.group.kind) \($0.group.ref)" == ref && members.isSubset(of: $0.members) }) else { break }
+                    for (index, part) in known.enumerated() where index != h && part.group.kind == candidate.kind
+                        && part.group.clients < known[h].group.clients && part.members.isSubset(of: known[h].members) {
+                        seen.insert(index < h ? "parts remembered before H" : "parts remembered after H")
+                    }
+                case nil: break
                 }
+                if Self.accepts(risk, number: number) { reference.remember(candidate) }
             }
         }
-        #expect(seen == ["identical", "difference", "complement of the candidate", "complement of a known group"], "\(seen)")
+        #expect(seen == ["identical", "difference", "complement of the candidate", "complement of a known group",
+                         "parts remembered before H", "parts remembered after H"], "\(seen)")
     }
 }

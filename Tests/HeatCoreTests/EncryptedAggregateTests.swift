@@ -630,7 +630,7 @@ import Testing
         // A header that claims another bound on the store's rows.
         var header = run.header
         header.ciphertextsThroughSeq -= 1
-        let shifted = EncryptedHeatRun(header: header, heat: run.heat, trend: run.trend)
+        let shifted = try EncryptedHeatRun(header: header, heat: run.heat, trend: run.trend)
         let shiftedError = refusal { _ = try evaluator.aggregateNoiseBudget(of: shifted, store: fixture.store, galoisKeys: galoisKeys) }
         guard case .runMismatch? = shiftedError else {
             Issue.record("a shifted ciphertextsThroughSeq: \(String(describing: shiftedError))")

@@ -94,7 +94,8 @@ import Testing
         let before = try StreamingFailureTests.digest(store)
         let plain = evaluator
 
-        // One point per window of one batch, and one after the last window, before logging.
+        // One point per window of one batch (the point after the last window, before logging, is
+        // `evaluateAndRecord`'s: `aCancellationDuringTheLastWindowIsNotLogged` covers it).
         let (whole, counter) = await Self.counted { try plain.evaluate(store: store, configuration: HeatConfiguration()) }
         _ = try whole.get()
         #expect(counter.done(at: "heat evaluation") == Array(0..<batches), "a point before each of the \(batches) windows")

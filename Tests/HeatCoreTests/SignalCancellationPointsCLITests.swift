@@ -50,9 +50,16 @@ struct SignalCancellationPointsCLITests {
 
     /// `ready STAGE DONE/TOTAL` parsed to `(done, total)`.
     static func counts(_ held: String) -> (done: Int, total: Int)? {
-        guard let last = held.split(separator: " ").last else { return nil }
-        let parts = last.split(separator: "/").compactMap { Int($0) }
-        return parts.count == 2 ? (parts[0], parts[1]) : nil
+        for word in held.split(separator: " ") {
+            let parts = word.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 2, let done = Int(parts[0]), let total = Int(parts[1]) { return (done, total) }
+        }
+        return nil
+    }
+
+    /// The value of `name=V` in a hold line (`ready encryption 2048/12000 spill-runs=3`).
+    static func detail(_ name: String, in held: String) -> Int? {
+        held.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix("\(name)=") }.flatMap { Int($0.dropFirst(name.count + 1)) }
     }
 
     @Test func signalsAtLaterPointsOfIngestAndEvaluateLeaveTheStoreUnchanged() throws {
@@ -99,6 +106,10 @@ struct SignalCancellationPointsCLITests {
         let held = try #require(Self.counts(appending.heldAt), "\(appending.heldAt)")
         #expect(appending.heldAt.hasPrefix("ready encryption ") && held.done > 0 && held.done < held.total,
                 "held after the first chunk with totals left to merge: \(appending.heldAt)")
+        // The export really spilled (review s37 MEDIUM 8): the totals came from several sealed
+        // runs, which the collector was still merging.
+        let runs = try #require(Self.detail("spill-runs", in: appending.heldAt), "\(appending.heldAt)")
+        #expect(runs > 1, "sealed runs spilled before the merge: \(appending.heldAt)")
         #expect(appending.status == 75, "ingest after SIGTERM during the append: \(appending.stderr)")
         #expect(appending.stderr.contains("SIGTERM received") && appending.stderr.contains("encryption was cancelled"), "\(appending.stderr)")
         #expect(try FaultInjectionTests.snapshot(db) == before, "a SIGTERM after the first chunk's append left the store as it was")

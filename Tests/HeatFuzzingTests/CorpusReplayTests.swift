@@ -34,13 +34,44 @@ import HeatFuzzing
         }
     }
 
+    /// The generated inputs a reader must refuse (`refused-*`), with the reason it must give
+    /// (a part of its error's description): heat runs whose `level` field (issue 14) is not a
+    /// level of the fuzzing ring (two moduli), or is not every ciphertext's.
+    static let refusals: [FuzzTarget: [String: String]] = [
+        .pipelinePayloads: [
+            "refused-heat-run-level-0": "field level: 0 is not a level of n16-",
+            "refused-heat-run-level-above-top": "field level: 3 is not a level of n16-",
+            "refused-heat-run-mixed-levels": "batch 0 heat: the ciphertext has 1 moduli, the header's level is 2",
+        ],
+    ]
+
     /// The generated seeds of the key and ciphertext targets decode (the harness reaches the
-    /// reader's body, not only its header checks), a seed cut by one byte does not, and the
-    /// committed copies (`seed-*`, but `*-frame`) still decode.
+    /// reader's body, not only its header checks), a seed cut by one byte does not, the
+    /// `refused-*` inputs are refused for their reason, and every generated input has a committed
+    /// copy (`seed-*`, but `*-frame`, still decode; `refused-*` still give their reason). With
+    /// `HEAT_FUZZ_SEEDS_WRITE=1` the missing copies are written first (a new generated input is
+    /// committed this way; `Scripts/fuzz.sh` writes them into its working corpus only).
     @Test(arguments: [FuzzTarget.tfhe, .pipelinePayloads])
     func generatedSeedsDecode(_ target: FuzzTarget) throws {
         let seeds = FuzzSeeds.generated(for: target)
-        let valid = seeds.filter { !$0.key.hasSuffix("-frame") }
+        let folder = Self.corpus.appending(path: target.rawValue)
+        if ProcessInfo.processInfo.environment["HEAT_FUZZ_SEEDS_WRITE"] == "1" {
+            for (name, data) in seeds where !FileManager.default.fileExists(atPath: folder.appending(path: name).path) {
+                try data.write(to: folder.appending(path: name))
+            }
+        }
+        let names = Set(Self.inputs(target).map(\.lastPathComponent))
+        #expect(Set(seeds.keys).subtracting(names).isEmpty, "generated inputs without a committed copy: \(Set(seeds.keys).subtracting(names).sorted())")
+        let expectedRefusals = Self.refusals[target] ?? [:]
+        #expect(Set(seeds.keys.filter { $0.hasPrefix("refused-") }) == Set(expectedRefusals.keys))
+        for (name, reason) in expectedRefusals.sorted(by: { $0.key < $1.key }) {
+            for (origin, data) in [("generated", seeds[name]), ("committed", try? Data(contentsOf: folder.appending(path: name)))] {
+                let data = try #require(data, "\(origin) \(name)")
+                let refusal = FuzzSeeds.refusal(target, data)
+                #expect(refusal?.contains(reason) == true, "\(origin) \(target.rawValue)/\(name): \(refusal ?? "accepted")")
+            }
+        }
+        let valid = seeds.filter { !$0.key.hasSuffix("-frame") && !$0.key.hasPrefix("refused-") }
         #expect(valid.count >= 2, "\(target.rawValue) has no valid generated seed")
         for (name, data) in valid.sorted(by: { $0.key < $1.key }) {
             #expect(FuzzSeeds.accepts(target, data) == true, "\(target.rawValue)/\(name) is refused")

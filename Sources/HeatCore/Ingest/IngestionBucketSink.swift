@@ -139,6 +139,12 @@ public struct IngestedBucketStream {
     /// How many totals the stream holds.
     public let count: Int
 
+    /// How many sorted runs the ingestor spilled for this stream (0 when held in memory).
+    var spilledRuns: Int {
+        if case .spill(let spill) = source { return spill.runCount }
+        return 0
+    }
+
     /// A stream over totals held in memory (sorted here into week, slot, channel, direction order).
     ///
     /// - Parameter buckets: the totals, in any order.

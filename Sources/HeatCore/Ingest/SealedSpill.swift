@@ -165,6 +165,8 @@ final class SealedSpill {
     private let tap: SpillTap?
     /// Distinct keys over all runs, counted by ``finish()``.
     private(set) var count = 0
+    /// The sorted runs written.
+    var runCount: Int { runs.count }
 
     /// Opens a new spill file in `directory` (`$TMPDIR` by default), readable by the owner only,
     /// and unlinks it at once: only this process's descriptor reaches it.

@@ -16,7 +16,8 @@ import Darwin
 /// the task is cancelled, so a test can send the signal at a known point of the run. With
 /// ``holdStageEnvironmentVariable`` set to `STAGE:N` the hold is the `N`-th point of that stage
 /// instead (for example `encryption:2`: after the collector's first chunk was appended), and the
-/// file records the stage and its `done` / `total` counts.
+/// file records the stage and its `done` / `total` counts (and, for the collector, how many
+/// sealed runs the ingestion spilled: `ready encryption 2048/12000 spill-runs=3`).
 ///
 /// For the periodicity tests only: a ``Counter`` bound with `CancellationPoint.$counter.withValue`
 /// records every point the calling task reaches (stage and `done`), after the point's check, so
@@ -78,9 +79,11 @@ enum CancellationPoint {
     ///   - stage: the stage's name in the error.
     ///   - done: the items done.
     ///   - total: the items in all (0 when unknown, as for the rows of an export).
+    ///   - detail: for the signal tests' hold file only, what else the test must know about the
+    ///     point (the collector's `spill-runs=R`); evaluated only when a hold is set.
     /// - Throws: ``PipelineError/cancelled(stage:done:total:)``.
-    static func check(stage: String, done: Int, total: Int) throws(PipelineError) {
-        holdForTestSignal(stage: stage, done: done, total: total)
+    static func check(stage: String, done: Int, total: Int, detail: @autoclosure () -> String? = nil) throws(PipelineError) {
+        holdForTestSignal(stage: stage, done: done, total: total, detail: detail)
         if Task.isCancelled {
             throw .cancelled(stage: stage, done: done, total: total)
         }
@@ -90,7 +93,7 @@ enum CancellationPoint {
         }
     }
 
-    private static func holdForTestSignal(stage: String, done: Int, total: Int) {
+    private static func holdForTestSignal(stage: String, done: Int, total: Int, detail: () -> String?) {
         guard let value = getenv(holdEnvironmentVariable), case let path = String(cString: value), !path.isEmpty else { return }
         if let selector = getenv(holdStageEnvironmentVariable).map({ String(cString: $0) }), !selector.isEmpty {
             // `STAGE:N`: hold at the N-th point of STAGE only.
@@ -98,7 +101,8 @@ enum CancellationPoint {
                   selector[..<colon] == stage, held.count(stage: stage) == wanted else { return }
         }
         guard held.claim() else { return }
-        _ = FileManager.default.createFile(atPath: path, contents: Data("ready \(stage) \(done)/\(total)\n".utf8))
+        let suffix = detail().map { " \($0)" } ?? ""
+        _ = FileManager.default.createFile(atPath: path, contents: Data("ready \(stage) \(done)/\(total)\(suffix)\n".utf8))
         let ignoresCancellation = getenv(holdIgnoringCancellationEnvironmentVariable).map { String(cString: $0) == "1" } ?? false
         for _ in 0..<2400 where ignoresCancellation || !Task.isCancelled { usleep(50_000) }
     }

@@ -228,7 +228,7 @@ public struct Collector: IngestionBucketSink {
             guard !slice.isEmpty else { return }
             // Cancellation (issue 14): a cancelled task stops between two chunks; the error rolls
             // the ingestion's one transaction back, so nothing stays appended.
-            try CancellationPoint.check(stage: "encryption", done: done, total: buckets.count)
+            try CancellationPoint.check(stage: "encryption", done: done, total: buckets.count, detail: "spill-runs=\(buckets.spilledRuns)")
             // Per item: the weekly score's delta, then each feature stream's (when encrypted).
             let jobs = slice.flatMap { [$0.delta] + $0.streams }
             let perItem = 1 + streamCount

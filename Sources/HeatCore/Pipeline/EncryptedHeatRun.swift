@@ -102,33 +102,56 @@ public struct EncryptedHeatRun: Sendable {
     /// switched down to it for the file (``payload()``), deterministically; ``heat`` and
     /// ``trend`` keep the ciphertexts as given. Without a level they are written as given.
     ///
+    /// With a level, the run is checked before anything can be written (review s37 MEDIUM 6), so
+    /// ``payload()`` always writes every ciphertext at ``Header/level``, which is what a reader
+    /// accepts.
+    ///
     /// - Parameters:
     ///   - header: the metadata.
     ///   - heat: heat ciphertexts by batch.
     ///   - trend: trend ciphertexts by batch.
-    public init(header: Header, heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>]) {
+    /// - Throws: ``PipelineError/malformed(source:reason:)`` (exit 65) when the level is not a
+    ///   level of the ciphertexts' parameters, a ciphertext has fewer moduli than the level, or a
+    ///   batch has a heat but no trend ciphertext (or the reverse); ``PipelineError/fhe(_:)`` when
+    ///   a switch fails.
+    public init(header: Header, heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>]) throws(PipelineError) {
         self.header = header
         self.heat = heat
         self.trend = trend
-        self.stored = Self.switchedDown(heat: heat, trend: trend, level: header.level)
+        self.stored = try Self.switchedDown(heat: heat, trend: trend, level: header.level)
     }
 
-    /// Each batch's pair switched down to `level` when a ciphertext is above it, else `nil`. A
-    /// level below 1 (a header no evaluator writes) switches nothing, and the file is refused
-    /// when read back.
+    /// Each batch's pair switched down to `level` when a ciphertext is above it, else `nil`.
     private static func switchedDown(
         heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>], level: Int?
-    ) -> [Int: [Ciphertext<UInt64>]]? {
-        guard let level, level >= 1, (Array(heat.values) + Array(trend.values)).contains(where: { $0.level > level }) else { return nil }
-        func lowered(_ ciphertext: Ciphertext<UInt64>) -> Ciphertext<UInt64> {
-            guard ciphertext.level > level else { return ciphertext }
-            // Cannot throw: 1 <= level < the ciphertext's level.
-            return (try? Bfv64.switchModulus(ciphertext, toLevel: level)) ?? ciphertext
+    ) throws(PipelineError) -> [Int: [Ciphertext<UInt64>]]? {
+        guard let level else { return nil }
+        let source = "the run being written"
+        let unpaired = Set(heat.keys).symmetricDifference(trend.keys).sorted()
+        guard unpaired.isEmpty else {
+            throw .malformed(source: source, reason: "batches \(unpaired.map(String.init).joined(separator: ", ")) have a heat or a trend ciphertext but not both")
         }
+        let all = Array(heat.values) + Array(trend.values)
+        guard let first = all.first else { return nil }
+        let top = first.context.topLevel
+        guard (1...top).contains(level) else {
+            throw .malformed(source: source, reason: "field level: \(level) is not a level of \(first.context.parameters.name) (1 to \(top))")
+        }
+        if let low = all.first(where: { $0.level < level }) {
+            throw .malformed(source: source, reason: "field level: \(level), but a ciphertext has \(low.level) moduli")
+        }
+        guard all.contains(where: { $0.level > level }) else { return nil }
         var stored: [Int: [Ciphertext<UInt64>]] = [:]
-        for batch in Set(heat.keys).union(trend.keys) {
-            guard let h = heat[batch], let t = trend[batch] else { continue }
-            stored[batch] = [lowered(h), lowered(t)]
+        do throws(FHEError) {
+            for (batch, h) in heat {
+                guard let t = trend[batch] else { continue }
+                stored[batch] = [
+                    h.level > level ? try Bfv64.switchModulus(h, toLevel: level) : h,
+                    t.level > level ? try Bfv64.switchModulus(t, toLevel: level) : t,
+                ]
+            }
+        } catch {
+            throw .fhe(error)
         }
         return stored
     }

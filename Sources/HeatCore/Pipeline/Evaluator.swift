@@ -256,11 +256,8 @@ public struct Evaluator: Sendable {
             // The level the run is switched down to before it leaves (issue 14 item 3), from the
             // whole run's worst case (a shard's level is the unsharded run's, so parts merge to
             // the same bytes), the erased-slot mask counted where it applies.
-            let masked = Set(mask.batches)
-            let runWorst = Self.runNoise(deltas: allDeltas, configuration: configuration, referenceWeek: referenceWeek, bound: bound)
-                .reduce(0.0) { worst, entry in
-                    max(worst, max(entry.value.heat, entry.value.trend) * (masked.contains(entry.key) ? bound.plaintextProductFactor : 1))
-                }
+            let runWorst = Self.storedRunNoise(
+                deltas: allDeltas, erasedBatches: Set(mask.batches), configuration: configuration, referenceWeek: referenceWeek, bound: bound)
             storedLevel = Self.storedLevel(noise: runWorst, parameters: bfv.parameters)
             let reference = referenceWeek
             let blobs = try db.cachedStatement(sql: "SELECT ciphertext FROM ciphertexts WHERE seq = ?")
@@ -321,7 +318,7 @@ public struct Evaluator: Sendable {
         header.fheKeyID = generation?.keyID
         header.level = storedLevel
         if let shard { header = header.withShard(shard, allBatches: allBatches) }
-        return EncryptedHeatRun(header: header, heat: heat, trend: trend)
+        return try EncryptedHeatRun(header: header, heat: heat, trend: trend)
     }
 
     /// The fewest ciphertext moduli the heat run leaves the evaluator with (issue 14 item 3,
@@ -350,6 +347,30 @@ public struct Evaluator: Sendable {
             if released < bound.decryptionLimit(level: level) { return level }
         }
         return max(top, 1)
+    }
+
+    /// The worst-case invariant noise, at the top level, of the heat and trend ciphertexts a run
+    /// returns (issue 14 item 3): per batch the larger of ``runNoise(deltas:configuration:referenceWeek:bound:)``'s
+    /// heat and trend, multiplied by ``HeatFHE/BfvNoiseBound/plaintextProductFactor`` for a batch
+    /// whose erased slots the evaluator masks to zero (issue 27, ``ErasedSlotMask``), and the
+    /// largest over all batches. ``storedLevel(noise:parameters:)`` takes the level from it.
+    ///
+    /// - Parameters:
+    ///   - deltas: per batch and week, how many stored ciphertexts the whole run sums (every
+    ///     shard's batches, so the parts of a sharded run share the level).
+    ///   - erasedBatches: the batches holding an erased slot.
+    ///   - configuration: the heat configuration.
+    ///   - referenceWeek: the run's reference week.
+    ///   - bound: the parameters' per-operation bounds.
+    /// - Returns: the worst case over every batch (0 without batches).
+    static func storedRunNoise(
+        deltas: [Int: [ISOWeek: Int]], erasedBatches: Set<Int>, configuration: HeatConfiguration, referenceWeek: ISOWeek,
+        bound: BfvNoiseBound
+    ) -> Double {
+        runNoise(deltas: deltas, configuration: configuration, referenceWeek: referenceWeek, bound: bound)
+            .reduce(0.0) { worst, entry in
+                max(worst, max(entry.value.heat, entry.value.trend) * (erasedBatches.contains(entry.key) ? bound.plaintextProductFactor : 1))
+            }
     }
 
     /// Evaluates and logs the run (computation log and audit log, role `evaluator`) with its

@@ -149,6 +149,43 @@ public struct KeyHolder: Sendable {
         }
     }
 
+    /// The decrypted slots of one ciphertext of a heat run (after the release mask when one is
+    /// given), refusing a ciphertext below the top level whose noise, measured with the secret
+    /// key, leaves no budget: a run switched down too far (an evaluator whose level bound does
+    /// not hold, another build, a hand-made header) would otherwise decrypt to wrong values
+    /// without a sign (review s37 MEDIUM 5). The measurement is of the ciphertext actually
+    /// decrypted, so it holds whatever the evaluator's bound; a top-level ciphertext is not
+    /// measured (the evaluator's bound is checked against the top level before it computes).
+    ///
+    /// - Parameters:
+    ///   - ciphertext: the batch's heat or trend ciphertext.
+    ///   - mask: the manager's 0/1 mask, or `nil`.
+    ///   - signed: decode centred (the trend) or in `[0, t)` (heat).
+    ///   - name: `batch B heat` or `batch B trend`, for the message.
+    /// - Returns: `N` slot values.
+    /// - Throws: ``PipelineError/malformed(source:reason:)`` (exit 65, field `level`) when no
+    ///   noise budget is left; ``PipelineError/fhe(_:)``.
+    func decryptRunSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool, name: String) throws(PipelineError) -> [Int64] {
+        let input: Ciphertext<UInt64>
+        let budget: Int
+        do {
+            input = try Self.masked(ciphertext, by: mask)
+            budget = ciphertext.level < context.topLevel ? try decryptor.invariantNoiseBudget(input) : 1
+        } catch {
+            throw .fhe(error)
+        }
+        guard budget > 0 else {
+            throw .malformed(
+                source: "the run",
+                reason: "field level: \(name) at \(ciphertext.level) of \(context.topLevel) moduli has no noise budget left\(mask == nil ? "" : " after the release mask"), so it would decrypt to wrong values; evaluate the run again (heatctl evaluate) with a build whose level bound holds")
+        }
+        do {
+            return try Bfv64.decryptSlots(input, mask: nil, decryptor: decryptor, signed: signed)
+        } catch {
+            throw .fhe(error)
+        }
+    }
+
     /// `ciphertext` multiplied by a 0/1 mask prepared at the ciphertext's own level (a heat run is
     /// switched down before it leaves the evaluator, issue 14 item 3); unchanged without a mask.
     static func masked(_ ciphertext: Ciphertext<UInt64>, by mask: [Bool]?) throws(FHEError) -> Ciphertext<UInt64> {
@@ -205,6 +242,9 @@ public struct KeyHolder: Sendable {
     /// With `manager`, each batch's ciphertexts are first multiplied by a mask keeping only that
     /// manager's clients' slots, so nothing else is ever decrypted, and only those clients are
     /// returned. Clients in batches without ciphertexts (no activity) get heat and trend 0.
+    /// A run switched down the modulus chain is decrypted only when each ciphertext (after the
+    /// mask) still has noise budget, measured with the secret key: a run switched down too far is
+    /// refused (exit 65, field `level`) rather than decrypted to wrong values.
     ///
     /// - Parameters:
     ///   - run: the evaluator's output (made for this key holder's parameters).
@@ -258,8 +298,8 @@ public struct KeyHolder: Sendable {
                 for member in members { keep[Int(member.slot) % n] = true }
                 mask = keep
             }
-            let heat = try decryptSlots(heatCiphertext, mask: mask, signed: false)
-            let trend = try decryptSlots(trendCiphertext, mask: mask, signed: true)
+            let heat = try decryptRunSlots(heatCiphertext, mask: mask, signed: false, name: "batch \(batch) heat")
+            let trend = try decryptRunSlots(trendCiphertext, mask: mask, signed: true, name: "batch \(batch) trend")
             slotObserver?(heat)
             slotObserver?(trend)
             for member in members {

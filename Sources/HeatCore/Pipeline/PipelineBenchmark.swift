@@ -120,9 +120,10 @@ public enum PipelineBenchmark {
         /// Key switches (rotations) the aggregates cost, heat and trend together.
         public var aggregatesKeySwitches: Int = 0
         /// Bytes of the heat run file (`run.heat`), its ciphertexts switched down to ``runLevel``
-        /// (issue 14 item 3); 0 in reports written before.
+        /// (issue 14 item 3); 0 when decoding a report written before (no `runBytes` key).
         public var runBytes: Int = 0
-        /// The number of ciphertext moduli of the run file's ciphertexts; 0 in reports written before.
+        /// The number of ciphertext moduli of the run file's ciphertexts; 0 when decoding a
+        /// report written before (no `runLevel` key).
         public var runLevel: Int = 0
         /// Logical CPUs available.
         public var processors: Int
@@ -404,5 +405,37 @@ final class TimedSink: IngestionBucketSink, @unchecked Sendable {
             lock.unlock()
         }
         return try body()
+    }
+}
+
+extension PipelineBenchmark.Report {
+    /// Decodes a report, also one written before a field was added: a missing
+    /// `countedPeakMemoryBytes` is `nil`, a missing `aggregatesKeySwitches`, `runBytes` or
+    /// `runLevel` is 0 (review s37 LOW 12; the synthesized decoder required every key).
+    ///
+    /// - Parameter decoder: the decoder.
+    /// - Throws: `DecodingError` when a field of the first reports is missing or of another type.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        options = try c.decode(PipelineBenchmark.Options.self, forKey: .options)
+        interactions = try c.decode(Int.self, forKey: .interactions)
+        preset = try c.decode(String.self, forKey: .preset)
+        phases = try c.decode([PipelineBenchmark.Phase].self, forKey: .phases)
+        targetWallSeconds = try c.decode(Double.self, forKey: .targetWallSeconds)
+        targetCPUSeconds = try c.decode(Double.self, forKey: .targetCPUSeconds)
+        peakMemoryBytes = try c.decode(Int.self, forKey: .peakMemoryBytes)
+        countedPeakMemoryBytes = try c.decodeIfPresent(Int.self, forKey: .countedPeakMemoryBytes)
+        ciphertexts = try c.decode(Int.self, forKey: .ciphertexts)
+        ciphertextBytes = try c.decode(Int.self, forKey: .ciphertextBytes)
+        ciphertextsPerClient = try c.decode(Double.self, forKey: .ciphertextsPerClient)
+        bytesPerClient = try c.decode(Double.self, forKey: .bytesPerClient)
+        evaluationKeyBytes = try c.decode(Int.self, forKey: .evaluationKeyBytes)
+        groupsReleased = try c.decode(Int.self, forKey: .groupsReleased)
+        aggregatesBytes = try c.decode(Int.self, forKey: .aggregatesBytes)
+        aggregatesNoiseBudget = try c.decode(Int.self, forKey: .aggregatesNoiseBudget)
+        aggregatesKeySwitches = try c.decodeIfPresent(Int.self, forKey: .aggregatesKeySwitches) ?? 0
+        runBytes = try c.decodeIfPresent(Int.self, forKey: .runBytes) ?? 0
+        runLevel = try c.decodeIfPresent(Int.self, forKey: .runLevel) ?? 0
+        processors = try c.decode(Int.self, forKey: .processors)
     }
 }

@@ -14,8 +14,9 @@ public struct ReleasedGroup: Sendable, Equatable {
     public var kind: String
     /// The group's reference (`all` for the population).
     public var ref: String
-    /// The members' tags, sorted ascending.
-    public var tags: [UInt64]
+    /// The members' tags, sorted ascending (set only by the initializers, which sort them: the
+    /// guard's member index and ``membersHash`` rely on the order).
+    public private(set) var tags: [UInt64]
 
     /// The number of members.
     public var clients: Int { tags.count }
@@ -144,6 +145,8 @@ struct DifferencingGuard {
     let k: Int
     private var known: [Known] = []
     private var hashes: Set<String> = []
+    /// The groups remembered, in order (each kind, reference and members once).
+    var remembered: [ReleasedGroup] { known.map(\.group) }
     /// Known groups by members hash, ascending.
     private var byMembers: [String: [Int]] = [:]
     /// For each member tag, the known groups holding it, ascending.

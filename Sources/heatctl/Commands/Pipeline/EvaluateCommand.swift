@@ -122,7 +122,9 @@ struct EvaluateCommand: HeatCommand {
             guard let parsed = EvaluationShard(parsing: shard) else {
                 throw ValidationError("--shard must be I/N with 0 <= I < N, for example 0/4 (found \(shard))")
             }
-            guard aggregatesOut == nil else { throw ValidationError("--aggregates-out needs the whole run: merge the parts first") }
+            guard aggregatesOut == nil else {
+                throw ValidationError("--aggregates-out needs the whole run in one process: run evaluate --aggregates-out without --shard (a merged or written run file gives no aggregates)")
+            }
             guard model == nil else { throw ValidationError("--model scores the whole store: run it without --shard") }
             slice = parsed
         }
