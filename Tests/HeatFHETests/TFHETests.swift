@@ -91,8 +91,8 @@ struct TFHETests {
             do { _ = try body(); return "accepted" } catch { return "\(error)" }
         }
         #expect(try make(width: 32, noise: 32, baseLog: 4, levels: 7).keySwitchModulusLog2 == 32)
-        #expect(message { try make(width: 48, noise: 36, baseLog: 4, levels: 6) }.contains("keySwitchModulusLog2 48"))
-        #expect(message { try make(width: 32, noise: 31, baseLog: 4, levels: 6) }.contains("lweNoiseLog2 31"))
+        #expect(message { try make(width: 48, noise: 36, baseLog: 4, levels: 6) }.contains("keySwitchModulusLog2: 48"))
+        #expect(message { try make(width: 32, noise: 31, baseLog: 4, levels: 6) }.contains("lweNoiseLog2: 31"))
         #expect(message { try make(width: 32, noise: 36, baseLog: 4, levels: 8) }.contains("1...31"))
         #expect(try make(width: 64, noise: 0, baseLog: 4, levels: 15).keySwitchModulusLog2 == 64)
     }
