@@ -5,14 +5,18 @@ import HeatFHE
 
 /// The TFHE harness (kinds 70-72): secret keys, seed-compressed server keys and LWE ciphertexts.
 ///
-/// The first input byte picks the kind (`byte % 3`: secret key, server key, ciphertext). With its
-/// high bit clear, a valid block of the insecure test parameters (`n = 64, N = 512`) precedes the
-/// rest of the input, so mutations reach the body's counts and words; with it set, the rest of the
-/// input is the whole payload and the envelope fingerprint is computed from its embedded
-/// parameter block, so mutations also reach the parameter checks.
+/// The first input byte picks the kind (`(byte & 0x3F) % 3`: secret key, server key, ciphertext)
+/// and the mode. With its high bit clear, a valid block of an insecure test set precedes the rest
+/// of the input, so mutations reach the body's counts and words: the 64-bit-key-switch set
+/// (`n = 64, N = 512`, parameter block version 1) with bit `0x40` clear, its 32-bit-key-switch
+/// twin (version 2, 32-bit key-switching bodies) with it set. With the high bit set, the rest of
+/// the input is the whole payload and the envelope fingerprint is computed from its embedded
+/// parameter block, so mutations also reach the parameter checks of both versions.
 enum FuzzTFHE {
-    /// The parameters of the fixed header.
+    /// The parameters of the fixed header (bit `0x40` clear).
     static let parameters = TfheParameters.insecureTest4Bit
+    /// The parameters of the fixed header with bit `0x40` set (the `KS32` reader paths).
+    static let narrowParameters = TfheParameters.insecureTest4BitKeySwitch32
     /// The kinds the first byte chooses from.
     static let kinds: [EnvelopeKind] = [.tfheSecretKey, .tfheServerKey, .tfheCiphertext]
 
@@ -20,12 +24,13 @@ enum FuzzTFHE {
     @discardableResult
     static func run(_ data: Data) -> Bool {
         guard let selector = data.first else { return false }
-        let kind = kinds[Int(selector & 0x7F) % kinds.count]
+        let kind = kinds[Int(selector & 0x3F) % kinds.count]
         let body = data.dropFirst()
         let envelope: Envelope
         if selector & 0x80 == 0 {
-            let payload = Data(FuzzFHE.header(parameters.canonicalBytes)) + body
-            envelope = Envelope(kind: kind, fingerprint: parameters.fingerprint, payload: payload)
+            let header = selector & 0x40 == 0 ? parameters : narrowParameters
+            let payload = Data(FuzzFHE.header(header.canonicalBytes)) + body
+            envelope = Envelope(kind: kind, fingerprint: header.fingerprint, payload: payload)
         } else {
             let bytes = [UInt8](body)
             var fingerprint = Fingerprint(hashing: [])
@@ -45,24 +50,27 @@ enum FuzzTFHE {
         }
     }
 
-    /// Valid inputs: a secret key and a ciphertext of each dimension (`n` and `kN`), each in both
-    /// modes (fixed header and whole payload). A server key of the test parameters is 1 MiB,
-    /// above the fuzzer's input length, so it has no valid seed.
+    /// Valid inputs: a secret key and a ciphertext of each dimension (`n` and `kN`) for both test
+    /// sets (`-ks32` names the 32-bit-key-switch set), each in both modes (fixed header and whole
+    /// payload). A server key of the test parameters is 1 MiB, above the fuzzer's input length,
+    /// so it has no valid seed.
     static func seeds() -> [String: Data] {
-        guard let context = try? TfheContext(parameters: parameters) else { return [:] }
-        var random = SecureRandom()
-        let secretKey = TfheSecretKey(context: context, using: &random)
-        let headerLength = 4 + parameters.canonicalBytes.count
         var seeds: [String: Data] = [:]
-        func add(_ name: String, _ index: UInt8, _ envelope: Envelope) {
-            seeds["seed-\(name)"] = Data([index]) + envelope.payload.dropFirst(headerLength)
-            seeds["seed-\(name)-whole"] = Data([index | 0x80]) + envelope.payload
+        for (set, flag, suffix) in [(parameters, UInt8(0), ""), (narrowParameters, UInt8(0x40), "-ks32")] {
+            guard let context = try? TfheContext(parameters: set) else { return [:] }
+            var random = SecureRandom()
+            let secretKey = TfheSecretKey(context: context, using: &random)
+            let headerLength = 4 + set.canonicalBytes.count
+            func add(_ name: String, _ index: UInt8, _ envelope: Envelope) {
+                seeds["seed-\(name)\(suffix)"] = Data([index | flag]) + envelope.payload.dropFirst(headerLength)
+                seeds["seed-\(name)\(suffix)-whole"] = Data([index | flag | 0x80]) + envelope.payload
+            }
+            add("secret-key", 0, TfheFile.envelope(secretKey: secretKey))
+            let small = LweCiphertext(data: (0...set.lweDimension).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 })
+            add("ciphertext-n", 2, TfheFile.envelope(ciphertext: small, parameters: set))
+            let big = LweCiphertext(data: [UInt64](repeating: 7, count: set.bigLweDimension + 1))
+            add("ciphertext-kn", 2, TfheFile.envelope(ciphertext: big, parameters: set))
         }
-        add("secret-key", 0, TfheFile.envelope(secretKey: secretKey))
-        let small = LweCiphertext(data: (0...parameters.lweDimension).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 })
-        add("ciphertext-n", 2, TfheFile.envelope(ciphertext: small, parameters: parameters))
-        let big = LweCiphertext(data: [UInt64](repeating: 7, count: parameters.bigLweDimension + 1))
-        add("ciphertext-kn", 2, TfheFile.envelope(ciphertext: big, parameters: parameters))
         return seeds
     }
 }

@@ -42,11 +42,16 @@ public enum FHEError: ClassifiedError, Equatable {
     case missingEvaluationKey(String)
     /// No preset's plaintext modulus holds the requested bound (exit 69).
     case noPresetFits(bound: String, largest: String)
+    /// A TFHE parameter is out of range (`parameter` names the ``TfheParameters`` field).
+    case invalidTfheParameter(parameter: String, reason: String)
+    /// A TFHE set is insecure (tests only) and the loader's policy is production.
+    case insecureTfheParameters(set: String)
 
     /// The exit-code category.
     public var category: ErrorCategory {
         switch self {
-        case .invalidModulus, .invalidParameters, .insecureParameters, .unknownPreset, .batchingUnsupported:
+        case .invalidModulus, .invalidParameters, .insecureParameters, .unknownPreset, .batchingUnsupported,
+            .invalidTfheParameter, .insecureTfheParameters:
             .usage
         case .tooManyValues, .valueOutOfRange, .parameterMismatch, .malformedData, .invalidInput:
             .dataError
@@ -92,6 +97,10 @@ public enum FHEError: ClassifiedError, Equatable {
             "missing evaluation key: \(reason)"
         case .noPresetFits(let bound, let largest):
             "no BFV preset holds sums up to \(bound); the largest bound is \(largest)"
+        case .invalidTfheParameter(let parameter, let reason):
+            "invalid TFHE parameter \(parameter): \(reason)"
+        case .insecureTfheParameters(let set):
+            "insecure TFHE parameters: \(set) is a test set below 128-bit security, refused by the production policy"
         }
     }
 
@@ -99,7 +108,7 @@ public enum FHEError: ClassifiedError, Equatable {
     public var hint: String? {
         switch self {
         case .insecureParameters: "use a preset (heatctl fhe params) or pass .insecureForTesting in tests"
-        case .unknownPreset: "list the presets with: heatctl fhe params"
+        case .unknownPreset: "use one of the presets listed (BFV: heatctl fhe params; TFHE: Docs/TFHE.md)"
         case .tooManyValues: "split the values over several ciphertexts"
         case .valueOutOfRange: "values must fit the plaintext modulus t: scale them down or use a preset with a larger t"
         case .parameterMismatch: "use keys and ciphertexts generated for the same parameters"
@@ -107,6 +116,9 @@ public enum FHEError: ClassifiedError, Equatable {
         case .envelope(let error): error.hint
         case .missingEvaluationKey: "generate the keys with heatctl fhe keygen (evaluation keys included) or pass the needed --steps"
         case .noPresetFits: "split the values into smaller groups or sum partial results after decryption"
+        case .invalidTfheParameter: "use a TFHE preset (Docs/TFHE.md lists them and their ranges)"
+        case .insecureTfheParameters:
+            "use a 128-bit TFHE preset such as \(TfheParameters.default4Bit.name); test sets are for tests only"
         default: nil
         }
     }

@@ -31,7 +31,7 @@ public struct TfheContext: Sendable {
     /// Precomputes the context.
     ///
     /// - Parameter parameters: the set.
-    /// - Throws: ``FHEError/invalidParameters(_:)`` when the set is inconsistent.
+    /// - Throws: ``FHEError/invalidTfheParameter(parameter:reason:)`` when the set is inconsistent.
     public init(parameters: TfheParameters) throws(FHEError) {
         try parameters.validate()
         let prime = try PrimeGenerator.nttPrimes(bitWidth: 62, count: 1, degree: 4096)[0]

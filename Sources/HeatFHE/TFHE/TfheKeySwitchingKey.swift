@@ -174,13 +174,22 @@ public struct TfheKeySwitchingKey: Sendable {
         let parameters = context.parameters
         precondition(input.dimension == parameters.bigLweDimension, "key switching takes a big-key ciphertext")
         if parameters.keySwitchModulusLog2 == 32 {
-            // Round every word to 2^32 (round half up, wrapping), then switch modulo 2^32.
-            let rounded = input.data.map { UInt32(truncatingIfNeeded: ($0 &+ (1 << 31)) >> 32) }
+            let rounded = Self.roundToKeySwitchModulus(input.data)
             let out = narrowEntries.withUnsafeBufferPointer { Self.keySwitch(rounded, entries: $0, parameters: parameters) }
             return LweCiphertext(data: out.map { UInt64($0) << 32 })
         }
         return LweCiphertext(
             data: entries.withUnsafeBufferPointer { Self.keySwitch(input.data, entries: $0, parameters: parameters) })
+    }
+
+    /// Rounds `2^64`-torus words to `2^32` (round half up, wrapping at `2^64`): the input of a
+    /// 32-bit key switch. Each word's error is uniform in `[-2^31, 2^31)` units of `2^64`, which
+    /// adds ``TfheNoiseModel/keySwitchInputRoundingVariance`` to the phase.
+    ///
+    /// - Parameter words: the ciphertext's words (mask then body).
+    /// - Returns: `round(x / 2^32) mod 2^32` per word.
+    static func roundToKeySwitchModulus(_ words: [UInt64]) -> [UInt32] {
+        words.map { UInt32(truncatingIfNeeded: ($0 &+ (1 << 31)) >> 32) }
     }
 
     /// The key switch modulo `2^Word.bitWidth` (the one algorithm for both widths).

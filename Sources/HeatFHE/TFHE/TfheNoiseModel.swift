@@ -110,8 +110,22 @@ public struct TfheNoiseModel: Sendable {
 
     /// `log2 p_fail` of one table lookup on a PBS output (the steady state of a circuit).
     public var log2FailureProbability: Double {
-        let edge = pow(2, -Double(parameters.messageBits + 2))
-        let sigma = decisionVariance(inputVariance: bootstrapVariance).squareRoot()
+        Self.log2FailureProbability(
+            margin: pow(2, -Double(parameters.messageBits + 2)),
+            sigma: decisionVariance(inputVariance: bootstrapVariance).squareRoot())
+    }
+
+    /// `log2 p_fail` of one signed-domain lookup (``TfheEvaluator/minimum(_:_:)``,
+    /// ``TfheEvaluator/maximum(_:_:)``, ``TfheEvaluator/sign(_:_:)``): half-size boxes (margin
+    /// `Delta / 4`) read on the difference of two PBS outputs (twice the PBS variance).
+    public var log2SignedDomainFailureProbability: Double {
+        Self.log2FailureProbability(
+            margin: pow(2, -Double(parameters.messageBits + 3)),
+            sigma: decisionVariance(inputVariance: 2 * bootstrapVariance).squareRoot())
+    }
+
+    /// `log2 erfc(margin / (sqrt(2) sigma))`, with the asymptotic form where `erfc` underflows.
+    static func log2FailureProbability(margin edge: Double, sigma: Double) -> Double {
         let z = edge / sigma
         let p = erfc(z / 2.squareRoot())
         if p > 0 { return log2(p) }

@@ -13,7 +13,8 @@ struct FHEPBSBenchCommand: HeatCommand {
             (default tfhe-4bit-2m64-ks32: n=887, k=1, N=2048, 4-bit messages with a padding bit, \
             following TFHE-rs PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64 with the key switch \
             modulo 2^32 as TFHE-rs's KS32 sets; tfhe-4bit-2m64 is the same set with a 64-bit key \
-            switch, for comparison), then times \
+            switch, for comparison; tfhe-4bit-2m17-ks32 is the shape concrete-python picks at its \
+            default failure probability, n=822, k=2, N=1024, p_fail 2^-17.7 per lookup), then times \
             --bootstraps programmable bootstraps through a 4-bit table (key switch included), each \
             checked by decryption. Times are the thread's CPU time (robust on a shared machine); \
             sizes are the seed-compressed server-key file payload and the expanded keys in memory. \
@@ -23,12 +24,13 @@ struct FHEPBSBenchCommand: HeatCommand {
               heatctl fhe pbs-bench
               heatctl fhe pbs-bench --bootstraps 20 --json
               heatctl fhe pbs-bench --preset tfhe-4bit-2m64 --bootstraps 5
+              heatctl fhe pbs-bench --preset tfhe-4bit-2m17-ks32 --json
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "The TFHE preset (tfhe-4bit-2m64-ks32 or tfhe-4bit-2m64).")
+    @Option(name: .long, help: "The TFHE preset (tfhe-4bit-2m64-ks32, tfhe-4bit-2m64 or tfhe-4bit-2m17-ks32).")
     var preset: String = TfheParameters.default4Bit.name
 
     @Option(name: .long, help: "How many bootstraps to time.")
@@ -59,5 +61,10 @@ struct FHEPBSBenchCommand: HeatCommand {
         Console.output(String(format: "  PBS (KS + blind rotation): %.1f ms CPU median of %d (%.1f ms wall); key switch %.1f ms", report.pbsMedianMilliseconds, report.bootstraps, report.pbsWallMedianMilliseconds, report.keySwitchMedianMilliseconds))
         Console.output(String(format: "  server key: %.1f MB seed-compressed, %.1f MB expanded in memory", Double(report.serverKeyCompressedBytes) / 1e6, Double(report.serverKeyExpandedBytes) / 1e6))
         Console.output(String(format: "  model p_fail per lookup: 2^%.1f", report.log2FailureProbability))
+        if let parameters = try? TfheParameters(preset: report.preset),
+            let bits = TfheSecurityEstimate(parameters: parameters).documentedBits
+        {
+            Console.output("  security estimate: \(bits) bits (Docs/TFHE.md, \"Security estimate\")")
+        }
     }
 }
