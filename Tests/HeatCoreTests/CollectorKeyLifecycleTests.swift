@@ -26,7 +26,7 @@ import Testing
         let fresh = IngestionKey()
         let rotation = try CollectorKeyRotation.rotate(
             store: fixture.store, keyholder: fixture.keys.signingKey, retiring: nil, to: fresh, anchor: .previous(fixture.head),
-            reason: "revocation: laptop stolen", writingKeyTo: out.path)
+            reason: "revocation: laptop stolen", writingKeyTo: out.path).record
         try fixture.sign()
         #expect(rotation.retirement == nil && rotation.generation == 2 && rotation.endorsement.generation == 2)
         #expect(Self.files(out) == [KeyFolder.ingestionEndorsementFile, KeyFolder.ingestionKeyFile].sorted())
@@ -42,7 +42,7 @@ import Testing
         // With an active key again, the next rotation retires it as usual (generation 3).
         let next = try CollectorKeyRotation.rotate(
             store: fixture.store, keyholder: fixture.keys.signingKey, retiring: nil, to: IngestionKey(), anchor: .previous(fixture.head),
-            reason: "rotation", writingKeyTo: fixture.directory.appending(path: "collector-gen3").path)
+            reason: "rotation", writingKeyTo: fixture.directory.appending(path: "collector-gen3").path).record
         #expect(next.retirement?.retiredFingerprint == fresh.fingerprint.hex && next.generation == 3)
         // The entry point without files keeps refusing (exit 64) when no key is active.
         try fixture.sign()

@@ -45,7 +45,7 @@ import Testing
     func rotate(_ fixture: inout Fixture, retiring id: String? = nil) throws -> (CollectorKeyRetirement, CollectorSigner) {
         let new = IngestionKey()
         let (retirement, endorsement) = try CollectorKeyRotation.rotate(
-            store: fixture.store, keyholder: fixture.keys.signingKey, retiring: id, to: new, anchor: .previous(fixture.head), reason: "rotation")
+            store: fixture.store, keyholder: fixture.keys.signingKey, retiring: id, to: new, anchor: .previous(fixture.head), reason: "rotation").record
         try fixture.sign()
         return (retirement, CollectorSigner(key: new, endorsement: endorsement))
     }
@@ -130,7 +130,7 @@ import Testing
         let old = StoreTestSupport.signer(fixture.keys)
         let id = String(old.key.fingerprint.hex.prefix(8)).uppercased()  // ids are case-insensitive
         let retirement = try CollectorKeyRotation.revoke(
-            store: fixture.store, keyholder: fixture.keys.signingKey, key: id, anchor: .previous(fixture.head), reason: "laptop stolen")
+            store: fixture.store, keyholder: fixture.keys.signingKey, key: id, anchor: .previous(fixture.head), reason: "laptop stolen").record
         try fixture.sign()
         #expect(retirement.isRevocation && retirement.reason == "revocation: laptop stolen" && retirement.finalSignatureSeq == 1)
         #expect(try fixture.verify().intact)

@@ -102,10 +102,10 @@ import Testing
         let moveRecorded = try DirectoryChanger.apply(
             .move(client: ref(x.clientID, .client), manager: .reference(ref(b, .manager)), branch: nil), from: moveWeek, store: store,
             key: generated.signingKey, anchor: .previous(head))
-        let (moved, afterMove) = (moveRecorded.version, moveRecorded.head)
+        let (moved, afterMove) = (moveRecorded.record, moveRecorded.head)
         let closeRecorded = try DirectoryChanger.apply(
             .close(client: ref(y.clientID, .client)), from: closeWeek, store: store, key: generated.signingKey, anchor: .previous(afterMove))
-        let (closed, signed) = (closeRecorded.version, closeRecorded.head)
+        let (closed, signed) = (closeRecorded.record, closeRecorded.head)
         #expect(moved.status == .active && closed.status == .closed && closed.manager == nil)
         let report = try StoreVerifier.verify(store: store, pinnedKey: generated.signingKey.verificationKey, anchor: .previous(signed))
         #expect(report.intact, "\(report.violations)")
@@ -186,7 +186,7 @@ import Testing
         let recorded = try DirectoryChanger.apply(.move(client: client, manager: .reference(manager), branch: nil),
                                                   from: try ISOWeek(parsing: "2026-W11"), store: store, key: keys.signingKey,
                                                   anchor: .previous(head))
-        let (version, signed) = (recorded.version, recorded.head)
+        let (version, signed) = (recorded.record, recorded.head)
         return (store, folder, keys, signed, version)
     }
 

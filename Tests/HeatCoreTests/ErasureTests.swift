@@ -51,12 +51,12 @@ import Testing
         let victim = block[block.count / 2]
         let raw = try #require(dataset.clients.first { pseudonymizer.pseudonym(for: $0.clientID, kind: .client).hex == victim.pseudonym }).clientID
 
-        let summary = try ClientEraser.erase(.rawIDs([raw, "NEVER-INGESTED"], key: generated.pseudonymisationKey), store: store,
+        let erased = try ClientEraser.erase(.rawIDs([raw, "NEVER-INGESTED"], key: generated.pseudonymisationKey), store: store,
                                              key: generated.signingKey, anchor: .previous(head), reason: "ticket 4711")
-        #expect(summary.erasures.count == 1 && summary.erasures[0].slot == victim.slot)
-        #expect(summary.notFound == [2])
-        #expect(summary.droppedRows["client_directory"] == 1)
-        let signed = try HeadSigner.sign(store: store, with: generated.signingKey, anchor: .previous(head))
+        #expect(erased.record.erasures.count == 1 && erased.record.erasures[0].slot == victim.slot)
+        #expect(erased.record.notFound == [2])
+        #expect(erased.record.droppedRows["client_directory"] == 1)
+        let (summary, signed) = (erased.record, erased.head)
 
         // audit verify accepts the erasure and names it; the pre-erasure head still verifies.
         let report = try StoreVerifier.verify(store: store, pinnedKey: generated.signingKey.verificationKey, anchor: .previous(signed))
@@ -175,11 +175,11 @@ import Testing
         let lastDirectory = try store.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM client_directory") ?? 0 }
         let lastBucket = try store.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM weekly_buckets") ?? 0 }
 
-        let summary = try ClientEraser.erase(.rawIDs(["CLIENT-RAW-LATE"], key: keys.pseudonymisationKey), store: store,
+        let erasure = try ClientEraser.erase(.rawIDs(["CLIENT-RAW-LATE"], key: keys.pseudonymisationKey), store: store,
                                              key: keys.signingKey, anchor: .previous(head))
+        let (summary, signed) = (erasure.record, erasure.head)
         #expect(summary.tombstones.contains { $0.table == "client_directory" && $0.lastSeq == lastDirectory })
         #expect(summary.tombstones.contains { $0.table == "weekly_buckets" && $0.lastSeq == lastBucket })
-        let signed = try HeadSigner.sign(store: store, with: keys.signingKey, anchor: .previous(head))
         #expect(signed.chains.first { $0.table == "client_directory" }?.rows == lastDirectory, "the chain ends at the anchored dropped row")
         let pinned = keys.signingKey.verificationKey
         let report = try StoreVerifier.verify(store: store, pinnedKey: pinned, anchor: .previous(signed))

@@ -131,7 +131,7 @@ import Testing
         let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: false)
         let transition = try FHEKeyRotation.rotate(
             store: f.store, signingKey: f.generated.signingKey, old: f.keyHolder, oldIdentity: f.keyHolder.fheIdentity,
-            newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(f.head), reason: "rotation")
+            newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(f.head), reason: "rotation").record
         _ = try HeadSigner.sign(store: f.store, with: f.generated.signingKey, anchor: .previous(f.head))
         let holder2 = try KeyHolder(keysAt: "\(out)/keyholder")
         let evaluator2 = try Evaluator(keysAt: "\(out)/evaluator")
@@ -181,7 +181,7 @@ import Testing
         let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: true)
         let transition = try FHEKeyRotation.rotate(
             store: f.store, signingKey: fixture.generated.signingKey, old: f.keyHolder, oldIdentity: f.keyHolder.fheIdentity,
-            newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(fixture.head), reason: "rotation")
+            newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(fixture.head), reason: "rotation").record
         #expect(try FHEKeyGeneration.read(in: KeyFolder(path: "\(out)/evaluator", role: .evaluator))?.evaluationKeys?.keys.sorted()
                 == [Evaluator.galoisKeysFile, Evaluator.relinearizationKeyFile])
         let holder2 = try KeyHolder(keysAt: "\(out)/keyholder")
@@ -292,7 +292,7 @@ import Testing
         let next = try FHEKeyRotation.generateKeys(at: out3, parameters: holder2.context.parameters, generation: 3, aggregates: false)
         let t3 = try FHEKeyRotation.rotate(
             store: store, signingKey: signingKey, old: holder2, oldIdentity: holder2.fheIdentity, newPublicKey: next.publicKey,
-            newGeneration: next.generation, anchor: .previous(head2), reason: "rotation")
+            newGeneration: next.generation, anchor: .previous(head2), reason: "rotation").record
         let head3 = try HeadSigner.sign(store: store, with: signingKey, anchor: .previous(head2))
         #expect(t3.generation == 3 && t3.previousKeyID == t2.keyID && t3.sourceFirstSeq == t2.firstSeq && t3.finalSeq == t2.lastSeq)
         #expect(t3.lastSeq - t3.firstSeq == t2.lastSeq - t2.firstSeq, "only generation 2's rows are re-encrypted again")

@@ -55,10 +55,10 @@ import Testing
         func rotate(out: String, anchor: SignedHead) throws -> (FHEKeyTransition, SignedHead) {
             let holder = try KeyHolder(keysAt: "\(keys)/keyholder")
             let next = try FHEKeyRotation.generateKeys(at: out, parameters: holder.context.parameters, generation: 2, aggregates: false)
-            let transition = try FHEKeyRotation.rotate(
+            let rotation = try FHEKeyRotation.rotate(
                 store: store, signingKey: generated.signingKey, old: holder, oldIdentity: holder.fheIdentity,
                 newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(anchor), reason: "rotation")
-            return (transition, try HeadSigner.sign(store: store, with: generated.signingKey, anchor: .previous(anchor)))
+            return (rotation.record, rotation.head)
         }
 
         /// Every row of every table (the "nothing half-written" check).

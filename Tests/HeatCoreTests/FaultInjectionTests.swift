@@ -85,9 +85,12 @@ struct FaultInjectionTests {
         /// its commit, the old rows that remain (by `seq`) are compared byte for byte instead of
         /// the old tables as a prefix.
         var deletesRows = false
-        /// Whether the operation signs the store in the same transaction as its change (issue 27
-        /// s36: `directory move | close`): at every point the store then verifies with **no**
-        /// unsigned rows (the old state under the previous head, or the change under its own).
+        /// Whether the operation signs the store in the same transaction as its change (issue 27:
+        /// `directory move | close` since s36; `retention apply`, `erase`, `keys rotate` with and
+        /// without `--collector` / `--fhe`, and `keys revoke --collector` since s37): at every
+        /// point the store then verifies with **no** unsigned rows (the old state under the
+        /// previous head, or the change under its own), and so does the completed run under the
+        /// head file it wrote.
         var signsWithTheChange = false
     }
 
@@ -102,17 +105,25 @@ struct FaultInjectionTests {
     static func sweep(_ operations: [Operation], base: String, keys: String, head: String, in folder: URL) throws -> Set<FaultPoint> {
         let old = try snapshot(base)
         var swept = Set<FaultPoint>()
-        func completed(_ name: String, _ arguments: (String, String) -> [String]) throws -> Snapshot {
+        func completed(_ name: String, _ arguments: (String, String) -> [String], strictHead: Bool = false) throws -> Snapshot {
             let cleanFolder = folder.appending(path: name)
             try FileManager.default.createDirectory(at: cleanFolder, withIntermediateDirectories: true)
             let cleanDB = try copyStore(base, to: cleanFolder, name: "heat.db")
             let clean = try run(arguments(cleanDB, cleanFolder.path))
             try #require(clean.status == 0, "\(name) without a fault: \(clean.stderr)")
+            if strictHead {
+                // Issue 27 s37: the completed change is covered by the head it wrote, with no unsigned row.
+                let newHead = cleanFolder.appending(path: "head.json").path
+                let verify = try run(["audit", "verify", "--store", cleanDB, "--keys", "\(keys)/auditor", "--expect-head", newHead, "--quiet"])
+                #expect(verify.status == 0, "strict audit verify after \(name) under its new head: \(verify.stderr)")
+                #expect(try SignedHead.read(from: URL(filePath: newHead)) != SignedHead.read(from: URL(filePath: head)),
+                        "\(name) wrote a new head")
+            }
             return try snapshot(cleanDB)
         }
         for operation in operations {
             // The new state's shape: the same operation run to completion on a copy.
-            let new = try completed("\(operation.name)-clean", operation.arguments)
+            let new = try completed("\(operation.name)-clean", operation.arguments, strictHead: operation.signsWithTheChange)
             #expect(new != old, "\(operation.name) must change the store for the sweep to mean anything")
             let intermediate = try operation.earlierStep.map { try completed("\(operation.name)-earlier", $0) }
 
@@ -186,32 +197,43 @@ struct FaultInjectionTests {
         try csv.write(toFile: riskScores, atomically: true, encoding: .utf8)
 
         // Issue 27: the key holder's store changes drop rows (retention, erasure) or append signed
-        // records (rotation, directory versions), each in one durable transaction, then sign.
+        // records (rotation, revocation, directory versions), each with its signed head in one
+        // durable transaction (s37), so strict `audit verify` holds at every point.
         let targets = try Self.keyHolderTargets(base)
         let keyholder = "\(keys)/keyholder"
         let operations: [Operation] = [
             Operation(name: "retention", arguments: { db, out in
                 ["retention", "apply", "--store", db, "--keys", keyholder, "--before", targets.cutoff, "--window-weeks", "1",
                  "--previous-head", head0, "--head-out", "\(out)/head.json", "--quiet"] },
-                      points: [.retentionBeforeCommit, .retentionAfterCommit], deletesRows: true),
+                      points: [.retentionUnsignedBeforeCommit, .retentionBeforeCommit, .retentionAfterCommit], deletesRows: true,
+                      signsWithTheChange: true),
             Operation(name: "erase", arguments: { db, out in
                 ["erase", "--store", db, "--keys", keyholder, "--client", targets.client, "--previous-head", head0,
                  "--head-out", "\(out)/head.json", "--quiet"] },
-                      points: [.eraseBeforeCommit, .eraseAfterCommit], deletesRows: true),
+                      points: [.eraseUnsignedBeforeCommit, .eraseBeforeCommit, .eraseAfterCommit], deletesRows: true,
+                      signsWithTheChange: true),
             Operation(name: "rotate", arguments: { db, out in
                 ["keys", "rotate", "--store", db, "--keys", keyholder, "--out", "\(out)/keys-gen2", "--previous-head", head0,
                  "--head-out", "\(out)/head.json", "--quiet"] },
-                      points: [.rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["keys-gen2"]),
+                      points: [.rotateUnsignedBeforeCommit, .rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["keys-gen2"],
+                      signsWithTheChange: true),
             // Issue 27 item 1: the FHE key rotation (re-encryption in the vault) is one transaction too.
             Operation(name: "rotate-fhe", arguments: { db, out in
                 ["keys", "rotate", "--fhe", "--store", db, "--keys", keyholder, "--out", "\(out)/keys-fhe2", "--previous-head", head0,
                  "--head-out", "\(out)/head.json", "--quiet"] },
-                      points: [.rotateBeforeCommit, .rotateFHEReencrypting, .rotateAfterCommit], earlierOutputs: ["keys-fhe2"]),
+                      points: [.rotateFHEReencrypting, .rotateUnsignedBeforeCommit, .rotateBeforeCommit, .rotateAfterCommit],
+                      earlierOutputs: ["keys-fhe2"], signsWithTheChange: true),
             // Issue 27 item 5: the collector's ingestion key rotation, at the same commit points.
             Operation(name: "rotate-collector", arguments: { db, out in
                 ["keys", "rotate", "--collector", "--store", db, "--keys", keyholder, "--out", "\(out)/collector-gen2",
                  "--previous-head", head0, "--head-out", "\(out)/head.json", "--quiet"] },
-                      points: [.rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["collector-gen2"]),
+                      points: [.rotateUnsignedBeforeCommit, .rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["collector-gen2"],
+                      signsWithTheChange: true),
+            // Issue 27 s37: revoking a collector key signs with the retirement too (the rotate points).
+            Operation(name: "revoke-collector", arguments: { db, out in
+                ["keys", "revoke", "--collector", targets.collectorKey, "--store", db, "--keys", keyholder, "--previous-head", head0,
+                 "--head-out", "\(out)/head.json", "--quiet"] },
+                      points: [.rotateUnsignedBeforeCommit, .rotateBeforeCommit, .rotateAfterCommit], signsWithTheChange: true),
             Operation(name: "directory", arguments: { db, out in
                 ["directory", "move", "--store", db, "--keys", keyholder, "--client", targets.client, "--manager", targets.manager,
                  "--from-week", targets.cutoff, "--previous-head", head0, "--head-out", "\(out)/head.json", "--quiet"] },
@@ -242,8 +264,8 @@ struct FaultInjectionTests {
 
     /// The arguments the key holder's operations of the sweep need from the base store: the
     /// second stored week (a retention cutoff that drops the first), the first client's masked
-    /// reference and another manager's.
-    static func keyHolderTargets(_ path: String) throws -> (cutoff: String, client: String, manager: String) {
+    /// reference, another manager's and the collector key's id (8 hex digits of its fingerprint).
+    static func keyHolderTargets(_ path: String) throws -> (cutoff: String, client: String, manager: String, collectorKey: String) {
         var configuration = Configuration()
         configuration.readonly = true
         let queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -256,8 +278,9 @@ struct FaultInjectionTests {
             let own: Data = first[1]
             let other = try #require(try Data.fetchOne(
                 db, sql: "SELECT manager_pseudonym FROM client_directory WHERE manager_pseudonym != ? LIMIT 1", arguments: [own]))
+            let collectorKey = try #require(try String.fetchOne(db, sql: "SELECT fingerprint FROM collector_keys ORDER BY seq LIMIT 1"))
             try #require(weeks.count >= 2)
-            return (weeks[1], "C-" + hex(client).prefix(8), "M-" + hex(other).prefix(8))
+            return (weeks[1], "C-" + hex(client).prefix(8), "M-" + hex(other).prefix(8), String(collectorKey.prefix(8)))
         }
     }
 

@@ -55,10 +55,10 @@ import Testing
     @Test func rotationKeepsOldSignaturesVerifiableUnderEitherPin() throws {
         let fixture = try signedStore()
         let newKey = StoreSigningKey()
-        let transition = try SigningKeyRotation.rotate(
+        let rotation = try SigningKeyRotation.rotate(
             store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(fixture.head), reason: "rotation")
+        let (transition, next) = (rotation.record, rotation.head)
         #expect(transition.generation == 2 && transition.finalHeadSeq == 2 && transition.isValid)
-        let next = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(fixture.head))
         #expect(next.keyFingerprint == newKey.fingerprint.hex)
         for pinned in [fixture.oldKey.verificationKey, newKey.verificationKey] {
             let report = try fixture.verify(pinned: pinned, next)
@@ -83,9 +83,8 @@ import Testing
     @Test func aHeadSignedByTheRetiredKeyAfterTheTransitionIsAViolation() throws {
         let fixture = try signedStore()
         let newKey = StoreSigningKey()
-        _ = try SigningKeyRotation.rotate(
-            store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(fixture.head), reason: "revocation: laptop stolen")
-        let next = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(fixture.head))
+        let next = try SigningKeyRotation.rotate(
+            store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(fixture.head), reason: "revocation: laptop stolen").head
         try appendHead(signedBy: fixture.oldKey, to: fixture.store)  // the thief of the old key
         for pinned in [fixture.oldKey.verificationKey, newKey.verificationKey] {
             let report = try fixture.verify(pinned: pinned, next)
@@ -126,11 +125,11 @@ import Testing
         try fixture.ingest(40..<80, name: "b.csv")
         let signed = try HeadSigner.sign(store: fixture.store, with: fixture.oldKey, anchor: .previous(fixture.head))
         let newKey = StoreSigningKey()
-        _ = try SigningKeyRotation.rotate(store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(signed), reason: "rotation")
-        let next = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(signed))
-        let summary = try RetentionCompactor.apply(store: fixture.store, key: newKey, anchor: .previous(next), before: try ISOWeek(parsing: "2026-W07"))
-        #expect(!summary.tombstones.isEmpty)
-        let last = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(next))
+        let next = try SigningKeyRotation.rotate(
+            store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(signed), reason: "rotation").head
+        let retention = try RetentionCompactor.apply(store: fixture.store, key: newKey, anchor: .previous(next), before: try ISOWeek(parsing: "2026-W07"))
+        #expect(!retention.record.tombstones.isEmpty)
+        let last = retention.head
         let report = try fixture.verify(pinned: fixture.oldKey.verificationKey, last)
         #expect(report.intact, "\(report.violations)")
         #expect(!report.retention.isEmpty)
@@ -196,17 +195,17 @@ import Testing
         let fixture = try signedStore()
         try fixture.ingest(40..<80, name: "b.csv")
         let signed = try HeadSigner.sign(store: fixture.store, with: fixture.oldKey, anchor: .previous(fixture.head))
-        let summary = try RetentionCompactor.apply(
+        let retention = try RetentionCompactor.apply(
             store: fixture.store, key: fixture.oldKey, anchor: .previous(signed), before: try ISOWeek(parsing: "2026-W07"))
-        #expect(!summary.tombstones.isEmpty)
-        let retained = try HeadSigner.sign(store: fixture.store, with: fixture.oldKey, anchor: .previous(signed))
+        #expect(!retention.record.tombstones.isEmpty)
+        let retained = retention.head
         let newKey = StoreSigningKey()
         _ = try SigningKeyRotation.rotate(store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(retained), reason: "rotation")
         let next = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(retained))
         for pinned in [fixture.oldKey.verificationKey, newKey.verificationKey] {
             let report = try fixture.verify(pinned: pinned, next)
             #expect(report.intact, "\(report.violations)")
-            #expect(report.retention.count == summary.tombstones.count)
+            #expect(report.retention.count == retention.record.tombstones.count)
         }
     }
 
@@ -241,9 +240,8 @@ import Testing
     @Test func aKeyGraftedOntoTheChainByTheThiefOfTheRetiredKeyIsNotTrusted() throws {
         let fixture = try signedStore()
         let newKey = StoreSigningKey()
-        _ = try SigningKeyRotation.rotate(
-            store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(fixture.head), reason: "revocation: laptop stolen")
-        let next = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(fixture.head))
+        let next = try SigningKeyRotation.rotate(
+            store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(fixture.head), reason: "revocation: laptop stolen").head
         let grafted = StoreSigningKey()
         try forgeTombstone(signedBy: grafted, in: fixture.store)
         let endorsement = try IngestionKeyEndorsement(endorsing: IngestionKey(), with: grafted)

@@ -52,31 +52,26 @@ import Testing
         // Issue 27: a key rotation and a retention run fill key_transitions and retention_tombstones
         // (4 more audit entries: keys.rotate, audit.sign, retention.compact, audit.sign).
         let newKey = StoreSigningKey()
-        _ = try SigningKeyRotation.rotate(store: store, from: keys.signingKey, to: newKey, anchor: .previous(head), reason: "rotation")
-        let rotated = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(head))
-        _ = try RetentionCompactor.apply(store: store, key: newKey, anchor: .previous(rotated), before: try ISOWeek(parsing: "2026-W07"))
-        let retained = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(rotated))
+        // Each key holder change signs the store in its own transaction (issue 27 s37).
+        let rotated = try SigningKeyRotation.rotate(store: store, from: keys.signingKey, to: newKey, anchor: .previous(head), reason: "rotation").head
+        let retained = try RetentionCompactor.apply(store: store, key: newKey, anchor: .previous(rotated), before: try ISOWeek(parsing: "2026-W07")).head
         // An erasure fills client_erasures (2 more audit entries: client.erase, audit.sign).
-        _ = try ClientEraser.erase(.rawIDs(["CLIENT-RAW-1"], key: keys.pseudonymisationKey), store: store, key: newKey,
-                                   anchor: .previous(retained))
-        let erased = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(retained))
-        // A directory change fills directory_versions and signs the store in the same transaction
-        // (2 more audit entries: directory.close, audit.sign).
+        let erased = try ClientEraser.erase(.rawIDs(["CLIENT-RAW-1"], key: keys.pseudonymisationKey), store: store, key: newKey,
+                                            anchor: .previous(retained)).head
+        // A directory change fills directory_versions (2 more audit entries: directory.close, audit.sign).
         let remaining = try #require(try ClientDirectory.entries(in: store).first)
         let moved = try DirectoryChanger.apply(.close(client: "C-" + remaining.pseudonym.prefix(10)),
                                                from: try ISOWeek(parsing: "2026-W10"), store: store, key: newKey, anchor: .previous(erased)).head
         // A collector key revocation fills collector_key_retirements (2 more audit entries:
         // keys.revoke-collector, audit.sign).
-        _ = try CollectorKeyRotation.revoke(store: store, keyholder: newKey, key: keys.ingestionKey.fingerprint.hex,
-                                            anchor: .previous(moved), reason: "test")
-        let revoked = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(moved))
+        let revoked = try CollectorKeyRotation.revoke(store: store, keyholder: newKey, key: keys.ingestionKey.fingerprint.hex,
+                                                      anchor: .previous(moved), reason: "test").head
         // An FHE key rotation fills fhe_key_transitions (2 more audit entries: keys.rotate-fhe, audit.sign).
         let holder = try KeyHolder(keysAt: directory.appending(path: "keys/keyholder").path)
         let next = try FHEKeyRotation.generateKeys(
             at: directory.appending(path: "keys-fhe2").path, parameters: holder.context.parameters, generation: 2, aggregates: false)
         _ = try FHEKeyRotation.rotate(store: store, signingKey: newKey, old: holder, oldIdentity: holder.fheIdentity,
                                       newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(revoked), reason: "test")
-        _ = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(revoked))
         let raw = try StoreTestSupport.attacker(store.path)
         for table in ChainedTable.all {
             #expect(try raw.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table.name)") ?? 0 } > 0)

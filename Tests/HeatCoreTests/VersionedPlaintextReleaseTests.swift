@@ -31,7 +31,10 @@ import Testing
             Pseudonymizer(key: generated.pseudonymisationKey).pseudonym(for: id, kind: kind).displayRef
         }
 
-        init(seed: UInt64, clients: Int, managers: Int) throws {
+        /// - Parameter changeWeek: when given, every change takes effect from the week it picks
+        ///   out of the stored weeks (the window's edges, review s37 MEDIUM 6); otherwise X moves at
+        ///   the fourth week, Z at the fifth and Y closes at the sixth.
+        init(seed: UInt64, clients: Int, managers: Int, changeWeek: ((_ weeks: [ISOWeek]) -> ISOWeek)? = nil) throws {
             let dataset = SyntheticBank(clients: clients, managers: managers, branches: 2, weeks: 8, seed: seed).generate()
             let folder = try StoreTestSupport.temporaryDirectory()
             let encrypted = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
@@ -68,9 +71,10 @@ import Testing
             let z = try #require(ofA.filter { $0.clientID != x.clientID }
                 .max { activity($0.clientID, from: weeks[4]) < activity($1.clientID, from: weeks[4]) })
             let otherBranch = try #require(Set(dataset.clients.map(\.branch)).sorted().first { $0 != z.branch })
+            let fixed = changeWeek?(weeks)
             let moves: [(client: String, manager: String?, branch: String?, from: ISOWeek)] =
-                [(x.clientID, b, nil, weeks[3]), (z.clientID, nil, otherBranch, weeks[4])]
-            let closures: [(client: String, from: ISOWeek)] = [(y.clientID, weeks[5])]
+                [(x.clientID, b, nil, fixed ?? weeks[3]), (z.clientID, nil, otherBranch, fixed ?? weeks[4])]
+            let closures: [(client: String, from: ISOWeek)] = [(y.clientID, fixed ?? weeks[5])]
             for store in [encrypted, plain] {
                 var head = try HeadSigner.sign(store: store, with: generated.signingKey, anchor: .firstHead)
                 for move in moves {
@@ -206,12 +210,69 @@ import Testing
             loose, request: ReleaseRequest(role: "executive", sections: [.groups]), generatedAt: UTCTimestamp(secondsSinceEpoch: 0))
         #expect((outcome.document.groups ?? []).isEmpty, "\(String(describing: outcome.document.groups))")
         #expect(outcome.withheld.contains { $0.rule == "minGroupSize" && $0.reason.contains("computed with k = 1") })
+        // Review s37 HIGH 3: under DP the noise would go on the reference-week members' own heat,
+        // so a group whose week-attributed total differs from it is withheld (dp.versionedGroup),
+        // and every group released with noise is one whose attributed total is that sum.
+        let input = try StoreRelease.input(from: twin.plain, asOf: reference.monday.adding(days: 6), minGroupSize: 2)
+        let dp = try ReleaseEngine(policy: strict).release(
+            input, request: ReleaseRequest(role: "executive", epsilon: 2.0, sections: [.groups]), generatedAt: UTCTimestamp(secondsSinceEpoch: 0))
+        let attributed = Self.keyed(try #require(input.groupAggregates))
+        var moved = 0
+        for (key, aggregate) in attributed {
+            let members = input.clients.filter { $0.groups[aggregate.kind] == aggregate.ref }
+            let sameTotal = aggregate.clients == members.count && aggregate.heatSum == members.reduce(0) { $0 + $1.heat }
+            let withheldAsVersioned = dp.withheld.contains { $0.item == key && $0.rule == "dp.versionedGroup" }
+            #expect(withheldAsVersioned == !sameTotal, "seed \(seed): \(key)")
+            if !sameTotal {
+                moved += 1
+                #expect(!(dp.document.groups ?? []).contains { "\($0.kind.rawValue) \($0.ref)" == key }, "seed \(seed): \(key) released with noise")
+            }
+        }
+        #expect(moved > 0, "seed \(seed): the changes move some group's total")
         let (unversioned, folder) = try StoreTestSupport.makeStore()
         defer { try? FileManager.default.removeItem(at: folder) }
         _ = try StoreIngestor(key: twin.generated.pseudonymisationKey).ingest(
             twin.dataset.interactions, clients: twin.dataset.clients, into: unversioned,
             source: .init(name: "export.csv", inputHash: String(repeating: "0", count: 64)))
         #expect(try StoreRelease.input(from: unversioned).groupAggregates == nil)
+    }
+
+    /// Review s37 MEDIUM 6: changes at the window's edges. A change taking effect in the
+    /// reference week itself, one before the window's first week and one after the reference
+    /// week are each attributed exactly as the independent week-by-week reference says, for every
+    /// k from 1 to 6 (the groups the release holds, and their totals).
+    @Test(arguments: ["in the reference week", "before the window", "after the reference week"])
+    func changesAtTheWindowsEdgesAreAttributedExactly(edge: String) throws {
+        let span = Evaluator.windowSpan(HeatConfiguration())
+        let twin = try Twin(seed: 7, clients: 40, managers: 3, changeWeek: { weeks in
+            switch edge {
+            case "in the reference week": weeks[weeks.count - 1]
+            case "before the window": weeks[weeks.count - 1].advanced(by: -span - 3)
+            default: weeks[weeks.count - 1]
+            }
+        })
+        defer { try? FileManager.default.removeItem(at: twin.folder) }
+        let latest = try #require(twin.weeks.last)
+        // After the reference week: the change is dated in the last stored week, the release one week earlier.
+        let reference = edge == "after the reference week" ? latest.advanced(by: -1) : latest
+        let first = reference.advanced(by: -(span - 1))
+        #expect(twin.moves.allSatisfy { edge == "before the window" ? $0.from < first : edge == "in the reference week" ? $0.from == reference : $0.from > reference })
+        var versionedSeen = false
+        for k in 1...6 {
+            let input = try StoreRelease.input(from: twin.plain, asOf: reference.monday.adding(days: 6), minGroupSize: k)
+            let expected = twin.expected(reference: reference, k: k)
+            if let aggregates = input.groupAggregates {
+                #expect(Self.keyed(aggregates) == expected, "\(edge), k = \(k)")
+                versionedSeen = true
+            } else {
+                // No change inside the window: the per-client sums at the reference week are the attributed totals.
+                for (key, total) in expected {
+                    let members = input.clients.filter { $0.groups[total.kind] == total.ref }
+                    #expect(members.count == total.clients && members.reduce(0) { $0 + $1.heat } == total.heatSum, "\(edge), k = \(k): \(key)")
+                }
+            }
+        }
+        if edge == "in the reference week" { #expect(versionedSeen, "a change inside the window gives week-attributed totals") }
     }
 
     /// Listings follow the version in force at their reference week: after a move, the moved
@@ -243,13 +304,33 @@ import Testing
         #expect(try ClientDirectory.referenceWeek(in: twin.encrypted, asOf: nil) == twin.weeks.last)
 
         // Scenarios group by the version in force at their reference week.
-        let after = try ScenarioPortfolio(store: twin.plain, asOf: move.from.monday)
+        // Review s37 MEDIUM 4: the same reference week as `clients` and `release` (the last
+        // complete week): on the move week's Monday the move is not in force yet, on its Sunday it is.
+        let pinned = twin.generated.signingKey.verificationKey
+        let monday = try ScenarioPortfolio(store: twin.plain, asOf: move.from.monday, trustedKey: pinned)
+        #expect(monday.members.first { $0.ref == moved }?.manager == old)
+        #expect(try ClientDirectory.entries(in: twin.plain, versionsAt: ClientDirectory.referenceWeek(in: twin.plain, asOf: move.from.monday))
+            .first { $0.ref == moved }?.manager == old, "clients --as-of agrees")
+        let after = try ScenarioPortfolio(store: twin.plain, asOf: move.from.monday.adding(days: 6), trustedKey: pinned)
         #expect(after.members.first { $0.ref == moved }?.manager == new)
         #expect(after.members.contains { $0.ref == closed }, "closed later than the move")
-        let earlier = try ScenarioPortfolio(store: twin.plain, asOf: before.monday)
+        let earlier = try ScenarioPortfolio(store: twin.plain, asOf: before.monday, trustedKey: pinned)
         #expect(earlier.members.first { $0.ref == moved }?.manager == old)
-        let latest = try ScenarioPortfolio(store: twin.plain)
+        let latest = try ScenarioPortfolio(store: twin.plain, trustedKey: pinned)
         #expect(!latest.members.contains { $0.ref == closed })
+        // Review s37 MEDIUM 5: versions group clients only once verified. Without the key a store
+        // with versions is refused; a version signed by another key (chained correctly) moving the
+        // client back is refused with the key, exit 1, before it regroups anyone.
+        #expect(throws: DirectoryError.self) { _ = try ScenarioPortfolio(store: twin.plain) }
+        let thief = try KeyFolder.generate(at: twin.folder.appending(path: "thief").path)
+        let slot = try #require(try DirectoryTimeline.current(in: twin.plain).clients.first { $0.pseudonym.displayRef == moved }).slot
+        let forged = try DirectoryVersion.signed(
+            versionID: "V-0badf00d", slot: slot, fromWeek: move.from, status: .active,
+            manager: Pseudonymizer(key: twin.generated.pseudonymisationKey).pseudonym(for: oldManager, kind: .manager).bytes,
+            branch: nil, with: thief.signingKey)
+        try StoreTestSupport.attacker(twin.plain.path).write { db in _ = try ChainAppender(db, table: .directoryVersions).append(forged.rowValues) }
+        let refused = #expect(throws: DirectoryError.self) { _ = try ScenarioPortfolio(store: twin.plain, trustedKey: pinned) }
+        if case .unverifiedVersions = refused { #expect(refused?.category.exitCode == 1) } else { Issue.record("\(String(describing: refused))") }
 
         // The encrypted listing (`heatctl clients --keys`, `release` on an encrypted store) at the
         // run's reference week, with a manager filter and with the key holder's manager mask.

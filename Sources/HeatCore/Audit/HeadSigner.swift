@@ -64,8 +64,9 @@ public enum HeadSigner {
     /// Appends the `audit.sign` entry, signs the current head of every chain in
     /// ``ChainedTable/signedChains`` (so the head covers its own entry) and appends it to
     /// `signed_heads`, inside the caller's write transaction. Only for a caller that has verified
-    /// the store under `key` in the same transaction (``sign(store:with:anchor:)``, and the key
-    /// holder's store changes, which sign with their change: issue 27 s36).
+    /// the store in the same transaction: ``sign(store:with:anchor:)``, and the key holder's store
+    /// changes through ``SignedStoreChange`` (issue 27 s36/s37), which sign with their change
+    /// (a signing-key rotation with the new key its transition has just made current).
     ///
     /// - Parameters:
     ///   - db: the write transaction's connection.

@@ -273,6 +273,16 @@ public struct ReleaseEngine: Sendable {
                         withheld.append(Withholding(item: item, rule: "minGroupSize", reason: "fewer than k = \(k) clients in some week of the window (not in the week-attributed aggregates)"))
                         continue
                     }
+                    // Review s37 HIGH 3: the noisy path sums the reference week's members' own
+                    // heat. Where the week-attributed total differs from that sum (members moved
+                    // in, out or closed within the window), noise would be added to the wrong
+                    // total: such a group is withheld under DP until noise on attributed totals
+                    // is designed (its sensitivity is not one client's clipped heat).
+                    if noise != nil, let aggregate = aggregates[kind]?[ref],
+                       aggregate.clients != clients.count || aggregate.heatSum != clients.reduce(0, { $0 + $1.heat }) {
+                        withheld.append(Withholding(item: item, rule: "dp.versionedGroup", reason: "its members changed within the window (directory versions): noise on week-attributed totals is not supported"))
+                        continue
+                    }
                     let group = ReleasedGroup(kind: kind.rawValue, ref: ref, memberIDs: clients.map(\.id))
                     if let risk = guardian.risk(of: group, differencing: noise == nil) {
                         try withhold(&withheld, item: item, risk: risk)

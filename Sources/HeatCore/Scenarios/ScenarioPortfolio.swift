@@ -95,8 +95,11 @@ public struct ScenarioPortfolio: Sendable {
     /// - Parameters:
     ///   - path: the store's database file.
     ///   - asOf: the reference date, or `nil` for the latest stored week.
-    /// - Throws: ``StoreError`` for a missing or unusable store, or an I/O error copying it.
-    public init(storeAt path: String, asOf: CalendarDate? = nil) throws {
+    ///   - trustedKey: the key holder's store verification key, which every directory version
+    ///     must verify under (``init(store:asOf:trustedKey:)``).
+    /// - Throws: ``StoreError`` for a missing or unusable store, an I/O error copying it, or
+    ///   ``DirectoryError/unverifiedVersions(violations:)`` (exit 1).
+    public init(storeAt path: String, asOf: CalendarDate? = nil, trustedKey: StoreVerificationKey? = nil) throws {
         let manager = FileManager.default
         guard manager.fileExists(atPath: path) else { throw StoreError.missingFile(path: path) }
         let folder = manager.temporaryDirectory.appending(path: "heat-scenario-\(UUID().uuidString)")
@@ -116,7 +119,7 @@ public struct ScenarioPortfolio: Sendable {
             throw StoreError.io(path: path, reason: "cannot copy the store for the scenario (\((error as NSError).localizedDescription))")
         }
         let store = try HeatStore(path: copy.path)
-        try self.init(store: store, asOf: asOf)
+        try self.init(store: store, asOf: asOf, trustedKey: trustedKey)
     }
 
     /// Builds a portfolio from an open store (read only). Prefer ``init(storeAt:asOf:)``, which
@@ -127,8 +130,14 @@ public struct ScenarioPortfolio: Sendable {
     /// - Parameters:
     ///   - store: the store.
     ///   - asOf: the reference date, or `nil` for the latest stored week.
-    /// - Throws: ``StoreError``.
-    public init(store: HeatStore, asOf: CalendarDate? = nil) throws {
+    ///   - trustedKey: the key holder's store verification key. Review s37 MEDIUM 5: when the
+    ///     store has directory versions, every one must verify under it (or a key it rotated to)
+    ///     before it moves a client between groups, as for releases
+    ///     (``DirectoryVersion/verifiedVersion(in:key:)``); `nil` refuses a store with versions.
+    /// - Throws: ``StoreError``, ``DirectoryError/unverifiedVersions(violations:)`` (exit 1) for a
+    ///   forged, unsigned or altered version, or versions and no key.
+    public init(store: HeatStore, asOf: CalendarDate? = nil, trustedKey: StoreVerificationKey? = nil) throws {
+        _ = try DirectoryVersion.verifiedVersion(in: store, key: trustedKey)
         let raw = try ClientDirectory.entries(in: store)
         let buckets = try ClientDirectory.buckets(in: store)
         var weeks: [String: [ISOWeek: WeekActivity]] = [:]
@@ -139,8 +148,11 @@ public struct ScenarioPortfolio: Sendable {
         }
         let reference = asOf?.isoWeek ?? latest ?? UTCTimestamp.now().isoWeek
         // Issue 27: each client under the manager and branch in force at the reference week;
-        // accounts closed by then are left out (as releases do).
-        let entries = try DirectoryTimeline.current(in: store).inForce(raw, week: reference)
+        // accounts closed by then are left out (as releases do). Review s37 MEDIUM 4: that week is
+        // the one `clients --as-of` and `release` take (the last complete week on or before the
+        // date, ClientDirectory.referenceWeek), so the three group a client alike on any day.
+        let directoryWeek = asOf.map(StoreHeat.referenceWeek(asOf:)) ?? reference
+        let entries = try DirectoryTimeline.current(in: store).inForce(raw, week: directoryWeek)
         let members = entries.map { entry in
             Member(ref: entry.ref, manager: entry.manager, branch: entry.branch, segment: entry.segment, weeks: weeks[entry.pseudonym] ?? [:])
         }

@@ -44,17 +44,28 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case scoreBeforeCommit = "score.before-commit"
     /// Encrypted-score run: committed, the scores file not yet written.
     case scoreAfterCommit = "score.after-commit"
-    /// Retention (`heatctl retention apply`, issue 27): rows deleted and tombstones written, not committed.
+    /// Retention (`heatctl retention apply`, issue 27): rows deleted, tombstones and the audit
+    /// entry written, the store not yet signed (issue 27 s37: the signature is in the same
+    /// transaction, so a kill here leaves the old state).
+    case retentionUnsignedBeforeCommit = "retention.unsigned.before-commit"
+    /// Retention: the compaction and its signed head written, not committed.
     case retentionBeforeCommit = "retention.before-commit"
-    /// Retention: committed and the store signed, the head file not yet written.
+    /// Retention: committed with its signed head, the head file not yet written.
     case retentionAfterCommit = "retention.after-commit"
-    /// Erasure (`heatctl erase`): rows deleted, tombstones and erasure records written, not committed.
+    /// Erasure (`heatctl erase`): rows deleted, tombstones, erasure records and the audit entry
+    /// written, the store not yet signed (same transaction as the signature).
+    case eraseUnsignedBeforeCommit = "erase.unsigned.before-commit"
+    /// Erasure: the erasure and its signed head written, not committed.
     case eraseBeforeCommit = "erase.before-commit"
-    /// Erasure: committed and the store signed, the head file not yet written.
+    /// Erasure: committed with its signed head, the head file not yet written.
     case eraseAfterCommit = "erase.after-commit"
-    /// Signing-key rotation (`heatctl keys rotate`): the key transition written, not committed.
+    /// Key rotation (`heatctl keys rotate`, with `--collector` or `--fhe` too, and `keys revoke
+    /// --collector`): the transition, retirement or re-encrypted rows and the audit entry
+    /// written, the store not yet signed (same transaction as the signature).
+    case rotateUnsignedBeforeCommit = "rotate.unsigned.before-commit"
+    /// Rotation: the change and its signed head (by the new key for the signing key) written, not committed.
     case rotateBeforeCommit = "rotate.before-commit"
-    /// Rotation: committed and the store signed with the new key, the head file not yet written.
+    /// Rotation: committed with its signed head, the head file not yet written.
     case rotateAfterCommit = "rotate.after-commit"
     /// FHE key rotation (`heatctl keys rotate --fhe`, issue 27): in the middle of the
     /// re-encryption loop, the first chunk of re-encrypted rows appended, the rest and the
@@ -66,7 +77,7 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     /// Directory change (`heatctl directory move | close`): the signed version and the signed
     /// head written, not committed.
     case directoryBeforeCommit = "directory.before-commit"
-    /// Directory change: committed and the store signed, the head file not yet written.
+    /// Directory change: committed with its signed head, the head file not yet written.
     case directoryAfterCommit = "directory.after-commit"
 
     /// The environment variable that arms one point.

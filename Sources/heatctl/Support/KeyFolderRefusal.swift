@@ -24,9 +24,10 @@ enum KeyFolderRefusal {
 }
 
 /// The set-up and the confirmation every key holder command that changes a signed store shares
-/// (`retention apply`, `erase`, `directory move | close`): open the key holder folder (a refused
-/// folder is audited), read the previous head file and open the store; after the change, sign the
-/// store against that head, as `audit sign` does, and write the new head file.
+/// (`retention apply`, `erase`, `keys rotate`, `keys revoke --collector`, `directory move |
+/// close`): open the key holder folder (a refused folder is audited), read the previous head file
+/// and open the store; after the change committed **with its signed head** (one transaction,
+/// `SignedStoreChange` in HeatCore), write the new head file.
 struct KeyHolderStoreChange {
     /// The key holder's store signing key.
     let key: StoreSigningKey
@@ -49,18 +50,16 @@ struct KeyHolderStoreChange {
         self.store = try HeatStore(path: store)
     }
 
-    /// Signs the store against the previous head and writes the new head to `headOut`.
+    /// Writes the head a change committed with (so only after the commit) to `headOut`.
     ///
     /// - Parameters:
+    ///   - head: the committed change's ``SignedStoreChange/head``.
     ///   - headOut: the head file to write (may be the previous head's file).
-    ///   - fault: the command's after-commit fault point, reached once the store is signed and
-    ///     before the head file is written (the fault sweep, `FaultPoint`).
-    /// - Returns: the new signed head.
-    /// - Throws: as `HeadSigner.sign`, or an I/O error.
-    func signHead(writingTo headOut: String, fault: FaultPoint) throws -> SignedHead {
-        let head = try HeadSigner.sign(store: store, with: key, anchor: .previous(previous))
+    ///   - fault: the command's after-commit fault point, reached before the head file is written
+    ///     (the fault sweep, `FaultPoint`).
+    /// - Throws: an I/O error.
+    func writeHead(_ head: SignedHead, to headOut: String, fault: FaultPoint) throws {
         fault.reach()
         try head.write(to: URL(filePath: headOut))
-        return head
     }
 }

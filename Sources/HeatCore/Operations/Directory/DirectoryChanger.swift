@@ -18,12 +18,16 @@ import HeatEnvelope
 /// then, **in the same transaction** (issue 27 s36), signs the store's chain heads
 /// (``HeadSigner``, an `audit.sign` entry and a signed head covering the change). A kill at any
 /// point leaves either the old store or the change with its signed head, never an unsigned change.
+/// The store is verified **once**, before the change, and signed without a second verification:
+/// sound because the transaction holds the write lock throughout and the only rows added since
+/// the verification are the version and audit entries appended here (``SignedStoreChange``, the
+/// one "verify, change, sign, commit" path every key holder change shares).
 ///
 /// ```swift
 /// let recorded = try DirectoryChanger.apply(.move(client: "C-7f3a9c2e", manager: .reference("M-19b0d4aa"), branch: nil),
 ///                                           from: try ISOWeek(parsing: "2026-W10"), store: store, key: key,
 ///                                           anchor: .previous(head))
-/// recorded.version.versionID   // "V-…"
+/// recorded.record.versionID   // "V-…"
 /// try recorded.head.write(to: URL(filePath: "head.heat"))
 /// ```
 public enum DirectoryChanger {
@@ -54,14 +58,6 @@ public enum DirectoryChanger {
         }
     }
 
-    /// A recorded change: the signed version and the head signed with it.
-    public struct Recorded: Sendable {
-        /// The directory version appended.
-        public var version: DirectoryVersion
-        /// The signed head that covers it (also in `signed_heads`): write it to the head file.
-        public var head: SignedHead
-    }
-
     /// Records `change` from `week` on and signs the store, in one durable transaction.
     ///
     /// - Parameters:
@@ -70,17 +66,21 @@ public enum DirectoryChanger {
     ///   - store: the store.
     ///   - key: the key holder's store signing key.
     ///   - anchor: the previous head file (as for `audit sign`).
-    /// - Returns: the version appended and the head signed in the same transaction.
+    /// - Returns: the version appended (``SignedStoreChange/record``) and the head signed in the
+    ///   same transaction.
     /// - Throws: ``DirectoryError``, ``StoreError`` (locked, key mismatch, I/O) or
     ///   ``AuditError/signingFailed(reason:)``.
     public static func apply(
         _ change: Change, from week: ISOWeek, store: HeatStore, key: StoreSigningKey, anchor: HeadAnchor
-    ) throws -> Recorded {
+    ) throws -> SignedStoreChange<DirectoryVersion> {
         if case .move(_, .none, .none) = change { throw DirectoryError.emptyMove }
-        return try store.writeDurably { db in
-            try KeyRegistry.bind(key, in: db, path: store.path)
-            let report = try StoreVerifier.verify(in: db, pinnedKey: key.verificationKey, anchor: anchor, allowUnsignedTail: false)
-            guard report.intact else { throw DirectoryError.refused(violations: report.violations.map(\.message)) }
+        // One verification, the change, the signature, one commit (SignedStoreChange): signing
+        // without a second verification is sound because only this transaction's own rows were
+        // appended since the store verified, under the write lock.
+        return try SignedStoreChange.commit(
+            to: store, key: key, anchor: anchor, refusal: DirectoryError.refused(violations:),
+            faults: .init(unsigned: .directoryUnsignedBeforeCommit, signed: .directoryBeforeCommit)
+        ) { db in
             // Issue 27 review: a change backdated into weeks a release already covered would let the
             // same group, re-evaluated and released again at that reference week, be subtracted
             // from the earlier release (the differencing guard sees the members at the reference
@@ -112,11 +112,7 @@ public enum DirectoryChanger {
             try AuditLog.append(AuditEntry(
                 role: KeyRole.keyholder.rawValue, action: action,
                 parameters: ["version": version.versionID, "fromWeek": week.description, "status": version.status.rawValue]), in: db)
-            FaultPoint.directoryUnsignedBeforeCommit.reach()
-            // The store verified above under this key with no unsigned rows; sign it with the change.
-            let head = try HeadSigner.signHeads(in: db, key: key, anchor: anchor)
-            FaultPoint.directoryBeforeCommit.reach()
-            return Recorded(version: version, head: head)
+            return version
         }
     }
 

@@ -12,8 +12,11 @@ import HeatEnvelope
 /// the client's plaintext `weekly_buckets` rows, one signed ``RetentionTombstone`` (policy
 /// `erasure E-…`) per contiguous range, anchored like retention so older heads and collector
 /// signatures keep verifying (also when the dropped rows end a chain); appends a signed
-/// ``ClientErasure`` with the freed slot; and logs `client.erase` with the erasure ids and row
-/// counts (never a reference or id). Sign the store afterwards; `heatctl erase` does both.
+/// ``ClientErasure`` with the freed slot; logs `client.erase` with the erasure ids and row
+/// counts (never a reference or id); and, **in the same transaction** (issue 27 s37,
+/// ``SignedStoreChange``), signs the chain heads: a crash leaves the old store or the erasure
+/// with its signed head, never an unsigned tail. Write the returned head to the head file after
+/// the call (`heatctl erase` does).
 ///
 /// After erasure the client is in no later result: the directory no longer lists them (heat
 /// release, features, scores, `clients`), their slot is zeroed in every later heat run, the
@@ -22,9 +25,10 @@ import HeatEnvelope
 /// the raw id matches nothing.
 ///
 /// ```swift
-/// let summary = try ClientEraser.erase(.rawIDs(["CL-000123"], key: pseudonymKey), store: store,
-///                                      key: signingKey, anchor: .previous(head), reason: "ticket 4711")
-/// summary.erasures.count   // 1
+/// let change = try ClientEraser.erase(.rawIDs(["CL-000123"], key: pseudonymKey), store: store,
+///                                     key: signingKey, anchor: .previous(head), reason: "ticket 4711")
+/// change.record.erasures.count   // 1
+/// try change.head.write(to: URL(filePath: "head.heat"))
 /// ```
 public enum ClientEraser {
     /// The tables erasure drops a client's rows from.
@@ -54,7 +58,8 @@ public enum ClientEraser {
         public var notFound: [Int]
     }
 
-    /// Erases the requested clients and writes the signed records.
+    /// Erases the requested clients, writes the signed records and signs the store, in one
+    /// durable transaction.
     ///
     /// - Parameters:
     ///   - request: the clients.
@@ -63,12 +68,13 @@ public enum ClientEraser {
     ///   - anchor: the previous head file (as for `audit sign`).
     ///   - reason: the operator's reason (for example a ticket number; never the client's id).
     ///   - source: how the request is named in errors (the file name).
-    /// - Returns: what was erased.
-    /// - Throws: ``ErasureError``, ``StoreError`` (locked, key mismatch, I/O) or a signing failure.
+    /// - Returns: what was erased and the head signed with it.
+    /// - Throws: ``ErasureError``, ``StoreError`` (locked, key mismatch, I/O) or
+    ///   ``AuditError/signingFailed(reason:)``.
     public static func erase(
         _ request: Request, store: HeatStore, key: StoreSigningKey, anchor: HeadAnchor, reason: String = "request",
         source: String = "the request"
-    ) throws -> Summary {
+    ) throws -> SignedStoreChange<Summary> {
         let wanted: [(position: Int, pseudonym: [UInt8]?)]
         switch request {
         case .rawIDs(let ids, let pseudonymKey):
@@ -87,10 +93,10 @@ public enum ClientEraser {
                 return (index + 1, bytes)
             }
         }
-        return try store.writeDurably { db in
-            try KeyRegistry.bind(key, in: db, path: store.path)
-            let report = try StoreVerifier.verify(in: db, pinnedKey: key.verificationKey, anchor: anchor, allowUnsignedTail: false)
-            guard report.intact else { throw ErasureError.refused(violations: report.violations.map(\.message)) }
+        return try SignedStoreChange.commit(
+            to: store, key: key, anchor: anchor, refusal: ErasureError.refused(violations:),
+            faults: .init(unsigned: .eraseUnsignedBeforeCommit, signed: .eraseBeforeCommit)
+        ) { db in
             var targets: [(seq: Int64, slot: Int64, pseudonym: Data)] = []
             var notFound: [Int] = []
             var seen = Set<Data>()
@@ -134,7 +140,6 @@ public enum ClientEraser {
             ]
             for (table, rows) in summary.droppedRows { parameters["dropped.\(table)"] = String(rows) }
             try AuditLog.append(AuditEntry(role: KeyRole.keyholder.rawValue, action: auditAction, parameters: parameters), in: db)
-            FaultPoint.eraseBeforeCommit.reach()
             return summary
         }
     }

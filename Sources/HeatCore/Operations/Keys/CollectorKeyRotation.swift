@@ -15,14 +15,19 @@ import HeatEnvelope
 /// * ``revoke(store:keyholder:key:anchor:reason:)`` records the retirement with no successor;
 ///   audited `keys.revoke-collector`.
 ///
-/// Afterwards `ingest` refuses the retired key (exit 64) and both verifiers refuse its later
-/// signatures, while its earlier runs keep verifying. Sign the store afterwards (`heatctl keys
-/// rotate --collector` and `heatctl keys revoke --collector` do).
+/// Both also sign the chain heads **in the same transaction** (issue 27 s37,
+/// ``SignedStoreChange``): a crash leaves the old store or the retirement with its signed head,
+/// never an unsigned tail; write the returned head to the head file after the call (`heatctl
+/// keys rotate --collector` and `heatctl keys revoke --collector` do). Afterwards `ingest`
+/// refuses the retired key (exit 64) and both verifiers refuse its later signatures, while its
+/// earlier runs keep verifying.
 ///
 /// ```swift
 /// let new = IngestionKey()
-/// let (retirement, endorsement) = try CollectorKeyRotation.rotate(
+/// let rotation = try CollectorKeyRotation.rotate(
 ///     store: store, keyholder: signingKey, retiring: nil, to: new, anchor: .previous(head), reason: "rotation")
+/// rotation.record.retirement.generation                  // the retired key's generation
+/// try rotation.head.write(to: URL(filePath: "head.heat"))
 /// ```
 public enum CollectorKeyRotation {
     /// The audit action of a rotation.
@@ -121,15 +126,17 @@ public enum CollectorKeyRotation {
     ///   - new: the successor (a fresh key).
     ///   - anchor: the previous head file.
     ///   - reason: `rotation`, or `revocation: <why>` when the old key is compromised.
-    /// - Returns: the retirement and the successor's endorsement (with its generation).
+    /// - Returns: the retirement and the successor's endorsement (with its generation), and the
+    ///   head signed in the same transaction.
     /// - Throws: ``CollectorKeyError``, ``KeyLifecycleError/noSignedHead(path:)``, ``StoreError``.
     public static func rotate(
         store: HeatStore, keyholder: StoreSigningKey, retiring id: String?, to new: IngestionKey, anchor: HeadAnchor, reason: String
-    ) throws -> (retirement: CollectorKeyRetirement, endorsement: IngestionKeyEndorsement) {
+    ) throws -> SignedStoreChange<(retirement: CollectorKeyRetirement, endorsement: IngestionKeyEndorsement)> {
         let rotation = try rotated(store: store, keyholder: keyholder, retiring: id, to: new, anchor: anchor, reason: reason, out: nil,
                                    allowFresh: false)
-        guard let retirement = rotation.retirement else { throw CollectorKeyError.activeKeys(path: store.path, count: 0) }
-        return (retirement, rotation.endorsement)
+        // Without allowFresh a retirement is always recorded (resolve throws otherwise).
+        guard let retirement = rotation.record.retirement else { throw CollectorKeyError.activeKeys(path: store.path, count: 0) }
+        return SignedStoreChange(record: (retirement, rotation.record.endorsement), head: rotation.head)
     }
 
     /// Retires a collector key, endorses its successor (generation + 1) and writes the
@@ -151,24 +158,28 @@ public enum CollectorKeyRotation {
     ///   - anchor: the previous head file.
     ///   - reason: `rotation`, or `revocation: <why>` when the old key is compromised.
     ///   - out: the folder for the new generation's keys (`out/collector/…`).
-    /// - Returns: the retirement (if any), the endorsement, the generation and the files written.
+    /// - Returns: the retirement (if any), the endorsement, the generation and the files written,
+    ///   and the head signed in the same transaction.
     /// - Throws: ``CollectorKeyError``, ``KeyError/alreadyExists(path:)`` (exit 64) for an existing
     ///   key file, ``KeyLifecycleError/noSignedHead(path:)``, ``StoreError``.
     public static func rotate(
         store: HeatStore, keyholder: StoreSigningKey, retiring id: String?, to new: IngestionKey, anchor: HeadAnchor, reason: String,
         writingKeyTo out: String
-    ) throws -> Rotation {
+    ) throws -> SignedStoreChange<Rotation> {
         try rotated(store: store, keyholder: keyholder, retiring: id, to: new, anchor: anchor, reason: reason, out: out, allowFresh: true)
     }
 
     private static func rotated(
         store: HeatStore, keyholder: StoreSigningKey, retiring id: String?, to new: IngestionKey, anchor: HeadAnchor, reason: String,
         out: String?, allowFresh: Bool
-    ) throws -> Rotation {
+    ) throws -> SignedStoreChange<Rotation> {
         var written: [String] = []
         do {
-            return try store.writeDurably { db in
-                try checkStore(in: db, store: store, keyholder: keyholder, anchor: anchor)
+            return try SignedStoreChange.commit(
+                to: store, key: keyholder, anchor: anchor, refusal: CollectorKeyError.refused(violations:),
+                faults: .init(unsigned: .rotateUnsignedBeforeCommit, signed: .rotateBeforeCommit)
+            ) { db in
+                try checkStore(in: db, store: store)
                 let statuses = try keys(in: db)
                 var retirement: CollectorKeyRetirement?
                 var generation: Int64
@@ -194,7 +205,6 @@ public enum CollectorKeyRotation {
                 if let out { written = try writeKey(new, endorsement: endorsement, at: out) }
                 try AuditLog.append(AuditEntry(
                     role: KeyRole.keyholder.rawValue, action: retirement == nil ? endorseAction : rotateAction, parameters: parameters), in: db)
-                FaultPoint.rotateBeforeCommit.reach()
                 return Rotation(retirement: retirement, endorsement: endorsement, generation: generation, files: written)
             }
         } catch {
@@ -212,31 +222,29 @@ public enum CollectorKeyRotation {
     ///   - id: the key to revoke (fingerprint prefix of at least 8 hex digits).
     ///   - anchor: the previous head file.
     ///   - reason: why (recorded as `revocation: <reason>` unless it already starts with `revocation`).
-    /// - Returns: the retirement.
+    /// - Returns: the retirement and the head signed in the same transaction.
     /// - Throws: ``CollectorKeyError``, ``KeyLifecycleError/noSignedHead(path:)``, ``StoreError``.
     public static func revoke(
         store: HeatStore, keyholder: StoreSigningKey, key id: String, anchor: HeadAnchor, reason: String
-    ) throws -> CollectorKeyRetirement {
+    ) throws -> SignedStoreChange<CollectorKeyRetirement> {
         let text = reason.hasPrefix("revocation") ? reason : "revocation: \(reason)"
-        return try store.writeDurably { db in
-            try checkStore(in: db, store: store, keyholder: keyholder, anchor: anchor)
+        return try SignedStoreChange.commit(
+            to: store, key: keyholder, anchor: anchor, refusal: CollectorKeyError.refused(violations:),
+            faults: .init(unsigned: .rotateUnsignedBeforeCommit, signed: .rotateBeforeCommit)
+        ) { db in
+            try checkStore(in: db, store: store)
             let (old, retirement) = try retire(id, successor: nil, among: try keys(in: db), in: db, store: store, keyholder: keyholder,
                                                reason: text)
             try AuditLog.append(AuditEntry(
                 role: KeyRole.keyholder.rawValue, action: revokeAction,
                 parameters: ["key": old.fingerprint, "generation": String(old.generation),
                              "finalSignatureSeq": String(retirement.finalSignatureSeq), "reason": text]), in: db)
-            FaultPoint.rotateBeforeCommit.reach()
             return retirement
         }
     }
 
-    /// The shared checks: bind the signing key, verify the store with no unsigned rows, the schema
-    /// and a signed head.
-    private static func checkStore(in db: Database, store: HeatStore, keyholder: StoreSigningKey, anchor: HeadAnchor) throws {
-        try KeyRegistry.bind(keyholder, in: db, path: store.path)
-        let report = try StoreVerifier.verify(in: db, pinnedKey: keyholder.verificationKey, anchor: anchor, allowUnsignedTail: false)
-        guard report.intact else { throw CollectorKeyError.refused(violations: report.violations.map(\.message)) }
+    /// The shared checks after the store verified (``SignedStoreChange``): the schema and a signed head.
+    private static func checkStore(in db: Database, store: HeatStore) throws {
         guard try db.tableExists(ChainedTable.collectorKeyRetirements.name) else { throw CollectorKeyError.oldSchema(path: store.path) }
         guard let heads = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM signed_heads"), heads >= 1 else {
             throw KeyLifecycleError.noSignedHead(path: store.path)

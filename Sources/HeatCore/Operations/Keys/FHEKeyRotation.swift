@@ -17,8 +17,10 @@ import HeatFHE
 ///    plaintext polynomial under the new public key (``HeatFHE/Bfv64/reencrypt(_:decryptor:encryptor:using:)``,
 ///    which wipes the plaintext; no plaintext leaves the process), appending the results as new
 ///    rows in the same order with the same run, week, batch and packing; appends the signed
-///    ``FHEKeyTransition`` naming both row ranges; and logs `keys.rotate-fhe`. Any error rolls
-///    everything back. Sign the store afterwards (`heatctl keys rotate --fhe` does).
+///    ``FHEKeyTransition`` naming both row ranges; logs `keys.rotate-fhe`; and signs the chain
+///    heads **in the same transaction** (issue 27 s37, ``SignedStoreChange``). Any error or
+///    crash rolls everything back: never a rotation without its signed head. Write the returned
+///    head to the head file after the call (`heatctl keys rotate --fhe` does).
 ///
 /// Afterwards `evaluate` reads only the new generation's rows and refuses a retired
 /// generation's folder, `ingest` refuses the retired public key (both exit 64), and the key holder
@@ -27,9 +29,10 @@ import HeatFHE
 /// ```swift
 /// let next = try FHEKeyRotation.generateKeys(at: "keys-fhe2", parameters: keyHolder.context.parameters,
 ///                                            generation: 2, aggregates: false)
-/// let transition = try FHEKeyRotation.rotate(
+/// let rotation = try FHEKeyRotation.rotate(
 ///     store: store, signingKey: signingKey, old: keyHolder, oldIdentity: FHEKeyIdentity(generation: 1, keyID: nil),
 ///     newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(head), reason: "rotation")
+/// try rotation.head.write(to: URL(filePath: "head.heat"))
 /// ```
 public enum FHEKeyRotation {
     /// The audit action recorded.
@@ -149,8 +152,8 @@ public enum FHEKeyRotation {
         folder.files.values.contains { $0 == .fheGaloisKeys || $0 == .fheSeededGaloisKeys }
     }
 
-    /// Re-encrypts the current generation's stored ciphertexts under the new key and records the
-    /// signed transition, in one transaction.
+    /// Re-encrypts the current generation's stored ciphertexts under the new key, records the
+    /// signed transition and signs the store, in one transaction.
     ///
     /// - Parameters:
     ///   - store: the store.
@@ -161,20 +164,20 @@ public enum FHEKeyRotation {
     ///   - newGeneration: the new generation's record (``generateKeys(at:parameters:generation:aggregates:)``).
     ///   - anchor: the previous head file.
     ///   - reason: `rotation`, or `revocation: <why>` when the old secret key may be compromised.
-    /// - Returns: the recorded transition.
+    /// - Returns: the recorded transition and the head signed in the same transaction.
     /// - Throws: ``FHEKeyError``, ``KeyLifecycleError/noSignedHead(path:)``, ``StoreError``.
     public static func rotate(
         store: HeatStore, signingKey: StoreSigningKey, old: KeyHolder, oldIdentity: FHEKeyIdentity, newPublicKey: PublicKey<UInt64>,
         newGeneration: FHEKeyGeneration, anchor: HeadAnchor, reason: String
-    ) throws -> FHEKeyTransition {
+    ) throws -> SignedStoreChange<FHEKeyTransition> {
         let fingerprint = old.context.fingerprint.hex
         guard newGeneration.parametersFingerprint == fingerprint, newPublicKey.context.fingerprint.hex == fingerprint else {
             throw FHEKeyError.badRow(path: store.path, seq: 0, reason: "the new key is made for other parameters than the current one")
         }
-        return try store.writeDurably { db in
-            try KeyRegistry.bind(signingKey, in: db, path: store.path)
-            let report = try StoreVerifier.verify(in: db, pinnedKey: signingKey.verificationKey, anchor: anchor, allowUnsignedTail: false)
-            guard report.intact else { throw FHEKeyError.refused(violations: report.violations.map(\.message)) }
+        return try SignedStoreChange.commit(
+            to: store, key: signingKey, anchor: anchor, refusal: FHEKeyError.refused(violations:),
+            faults: .init(unsigned: .rotateUnsignedBeforeCommit, signed: .rotateBeforeCommit)
+        ) { db in
             guard try db.tableExists(ChainedTable.fheKeyTransitions.name) else { throw FHEKeyError.oldSchema(path: store.path) }
             guard let heads = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM signed_heads"), heads >= 1 else {
                 throw KeyLifecycleError.noSignedHead(path: store.path)
@@ -264,7 +267,6 @@ public enum FHEKeyRotation {
                 parameters: ["generation": String(transition.generation), "keyID": transition.keyID,
                              "previousKeyID": transition.previousKeyID, "rowsReencrypted": String(seqs.count),
                              "finalSeq": String(finalSeq), "reason": reason]), in: db)
-            FaultPoint.rotateBeforeCommit.reach()
             return transition
         }
     }

@@ -9,20 +9,24 @@ import HeatEnvelope
 /// unsigned rows (refusing with ``KeyLifecycleError/refused(violations:)`` otherwise); requires at
 /// least one signed head; appends a ``KeyTransition`` signed by both keys that retires the old key
 /// after the latest signed head; records the new key in `key_fingerprints` and the audit log
-/// (`keys.rotate`). Then sign the store with the new key (`heatctl keys rotate` does both):
-/// `audit sign` accepts the new key because the latest transition names it, and refuses the
-/// retired one. Auditors may keep pinning the old key or switch to the new one.
+/// (`keys.rotate`); and, **in the same transaction** (issue 27 s37, ``SignedStoreChange``),
+/// signs the chain heads with the **new** key, which the transition has just made current: a
+/// crash leaves the old store or the rotation with its head signed by the new key, never an
+/// unsigned transition. Write the returned head to the head file after the call (`heatctl keys
+/// rotate` does). From then on `audit sign` accepts the new key and refuses the retired one.
+/// Auditors may keep pinning the old key or switch to the new one.
 ///
 /// ```swift
-/// let transition = try SigningKeyRotation.rotate(store: store, from: oldKey, to: newKey,
-///                                                 anchor: .previous(head), reason: "rotation")
-/// let next = try HeadSigner.sign(store: store, with: newKey, anchor: .previous(head))
+/// let rotation = try SigningKeyRotation.rotate(store: store, from: oldKey, to: newKey,
+///                                               anchor: .previous(head), reason: "rotation")
+/// rotation.record.generation                              // 2
+/// try rotation.head.write(to: URL(filePath: "head.heat"))  // signed by newKey
 /// ```
 public enum SigningKeyRotation {
     /// The audit action recorded.
     public static let auditAction = "keys.rotate"
 
-    /// Replaces the store signing key.
+    /// Replaces the store signing key and signs the store with the new one, in one durable transaction.
     ///
     /// - Parameters:
     ///   - store: the store.
@@ -30,16 +34,16 @@ public enum SigningKeyRotation {
     ///   - new: its successor (a fresh key).
     ///   - anchor: the previous head file.
     ///   - reason: `rotation`, or `revocation: <why>` when the old key is compromised.
-    /// - Returns: the recorded transition.
-    /// - Throws: ``KeyLifecycleError`` or ``StoreError``.
+    /// - Returns: the recorded transition and the head signed with `new` in the same transaction.
+    /// - Throws: ``KeyLifecycleError``, ``StoreError`` or ``AuditError/signingFailed(reason:)``.
     public static func rotate(
         store: HeatStore, from old: StoreSigningKey, to new: StoreSigningKey, anchor: HeadAnchor, reason: String
-    ) throws -> KeyTransition {
+    ) throws -> SignedStoreChange<KeyTransition> {
         guard old.fingerprint != new.fingerprint else { throw KeyLifecycleError.sameKey(fingerprint: old.fingerprint.hex) }
-        return try store.writeDurably { db in
-            try KeyRegistry.bind(old, in: db, path: store.path)
-            let report = try StoreVerifier.verify(in: db, pinnedKey: old.verificationKey, anchor: anchor, allowUnsignedTail: false)
-            guard report.intact else { throw KeyLifecycleError.refused(violations: report.violations.map(\.message)) }
+        return try SignedStoreChange.commit(
+            to: store, key: old, anchor: anchor, signingWith: new, refusal: KeyLifecycleError.refused(violations:),
+            faults: .init(unsigned: .rotateUnsignedBeforeCommit, signed: .rotateBeforeCommit)
+        ) { db in
             guard let finalHead = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM signed_heads"), finalHead >= 1 else {
                 throw KeyLifecycleError.noSignedHead(path: store.path)
             }
@@ -59,7 +63,6 @@ public enum SigningKeyRotation {
                 role: KeyRole.keyholder.rawValue, action: auditAction,
                 parameters: ["oldKey": old.fingerprint.hex, "newKey": new.fingerprint.hex, "generation": String(generation),
                              "finalHeadSeq": String(finalHead), "reason": reason]), in: db)
-            FaultPoint.rotateBeforeCommit.reach()
             return transition
         }
     }

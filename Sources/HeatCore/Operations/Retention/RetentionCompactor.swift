@@ -14,14 +14,17 @@ import HeatEnvelope
 /// anchors (hashes of the last dropped row and of every dropped row a signed head or an
 /// ingestion signature names), signs the tombstone, drops the rows (the table's append-only
 /// DELETE trigger is removed and recreated byte-identical inside the transaction) and appends
-/// the tombstone; finally appends a `retention.compact` audit entry with the counts. Sign the
-/// store afterwards (`heatctl audit sign`); `heatctl retention apply` does both.
+/// the tombstone; appends a `retention.compact` audit entry with the counts; and finally, **in
+/// the same transaction** (issue 27 s37, ``SignedStoreChange``), signs the chain heads, so a
+/// crash leaves either the old store or the compaction with its signed head, never an unsigned
+/// tail. Write the returned head to the head file after the call (`heatctl retention apply` does).
 ///
 /// ```swift
 /// let key = try KeyFolder(path: "keys/keyholder", role: .keyholder).signingKey()
-/// let summary = try RetentionCompactor.apply(store: store, key: key, anchor: .previous(head),
-///                                            before: try ISOWeek(parsing: "2025-W01"))
-/// print(summary.droppedRows)
+/// let change = try RetentionCompactor.apply(store: store, key: key, anchor: .previous(head),
+///                                           before: try ISOWeek(parsing: "2025-W01"))
+/// print(change.record.droppedRows)
+/// try change.head.write(to: URL(filePath: "head.heat"))
 /// ```
 public enum RetentionCompactor {
     /// The tables retention drops rows from: those with a `week` column.
@@ -39,21 +42,24 @@ public enum RetentionCompactor {
         public var tombstones: [RetentionTombstone]
     }
 
-    /// Drops the rows of weeks before `before` and writes the signed tombstones.
+    /// Drops the rows of weeks before `before`, writes the signed tombstones and signs the store,
+    /// in one durable transaction.
     ///
     /// - Parameters:
     ///   - store: the store.
     ///   - key: the key holder's store signing key.
     ///   - anchor: the previous head file (as for `audit sign`).
     ///   - before: the first week kept.
-    /// - Returns: what was dropped (nothing, when no row is old enough).
+    /// - Returns: what was dropped (nothing, when no row is old enough) and the head signed with it.
     /// - Throws: ``RetentionError/refused(violations:)`` when the store does not verify,
-    ///   ``StoreError`` (locked, key mismatch, I/O) or a signing failure.
-    public static func apply(store: HeatStore, key: StoreSigningKey, anchor: HeadAnchor, before: ISOWeek) throws -> Summary {
-        try store.writeDurably { db in
-            try KeyRegistry.bind(key, in: db, path: store.path)
-            let report = try StoreVerifier.verify(in: db, pinnedKey: key.verificationKey, anchor: anchor, allowUnsignedTail: false)
-            guard report.intact else { throw RetentionError.refused(violations: report.violations.map(\.message)) }
+    ///   ``StoreError`` (locked, key mismatch, I/O) or ``AuditError/signingFailed(reason:)``.
+    public static func apply(
+        store: HeatStore, key: StoreSigningKey, anchor: HeadAnchor, before: ISOWeek
+    ) throws -> SignedStoreChange<Summary> {
+        try SignedStoreChange.commit(
+            to: store, key: key, anchor: anchor, refusal: RetentionError.refused(violations:),
+            faults: .init(unsigned: .retentionUnsignedBeforeCommit, signed: .retentionBeforeCommit)
+        ) { db in
             let policy = "weeks before \(before)"
             let references = try referencedSeqs(in: db)
             var summary = Summary(before: before.description, droppedRows: [:], tombstones: [])
@@ -70,7 +76,6 @@ public enum RetentionCompactor {
             var parameters = ["before": before.description, "tombstones": String(summary.tombstones.count)]
             for (table, rows) in summary.droppedRows { parameters["dropped.\(table)"] = String(rows) }
             try AuditLog.append(AuditEntry(role: KeyRole.keyholder.rawValue, action: auditAction, parameters: parameters), in: db)
-            FaultPoint.retentionBeforeCommit.reach()
             return summary
         }
     }

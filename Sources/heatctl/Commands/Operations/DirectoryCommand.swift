@@ -67,9 +67,8 @@ struct DirectoryChangeOptions: ParsableArguments {
         let keyHolder = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: action)
         let recorded = try DirectoryChanger.apply(
             change, from: week, store: keyHolder.store, key: keyHolder.key, anchor: .previous(keyHolder.previous))
-        FaultPoint.directoryAfterCommit.reach()
-        try recorded.head.write(to: URL(filePath: headOut))
-        let (version, head) = (recorded.version, recorded.head)
+        try keyHolder.writeHead(recorded.head, to: headOut, fault: .directoryAfterCommit)
+        let (version, head) = (recorded.record, recorded.head)
         if json {
             try StoreJSON.print(Output(version: version, signedHead: head))
             return

@@ -15,7 +15,8 @@ struct EraseCommand: HeatCommand {
             the pseudonym of each raw id of --client-file with the collector's pseudonymisation \
             key from --collector-keys), drops that row and the client's plaintext weekly buckets \
             under signed tombstones (policy "erasure E-…"), records a signed erasure with the \
-            freed slot, logs `client.erase`, then signs the store and writes --head-out. Every \
+            freed slot, logs `client.erase` and signs the store (the erasure and its signed \
+            head commit together: a kill leaves neither or both); then writes --head-out. Every \
             later evaluation zeroes the slot, aggregates leave it out, the slot is never reused, \
             and the pseudonym is gone from the store. Output names erasure ids and line numbers, \
             never a client id. `heatctl audit verify` accepts and names each erasure; a forged \
@@ -91,9 +92,10 @@ struct EraseCommand: HeatCommand {
         } else {
             request = .references(client)
         }
-        let summary = try ClientEraser.erase(
+        let signed = try ClientEraser.erase(
             request, store: change.store, key: change.key, anchor: .previous(change.previous), reason: reason, source: source)
-        let head = try change.signHead(writingTo: headOut, fault: .eraseAfterCommit)
+        try change.writeHead(signed.head, to: headOut, fault: .eraseAfterCommit)
+        let (summary, head) = (signed.record, signed.head)
         let notFoundLines = summary.notFound.compactMap { lines.isEmpty ? nil : lines[$0 - 1] }
         if json {
             try StoreJSON.print(Output(erasure: summary, notFoundLines: notFoundLines, signedHead: head))

@@ -12,7 +12,7 @@ struct KeysRevokeCommand: HeatCommand {
             nothing changed when it fails), then appends a retirement of the collector key ID \
             (a unique prefix, at least 8 hex digits, of its fingerprint) with no successor, \
             signed by the key holder, after the store's last ingestion signature, and signs the \
-            store. From then on `ingest` refuses the key (exit 64) and every ingestion signature \
+            store in the same transaction (a kill leaves neither or both); then writes --head-out. From then on `ingest` refuses the key (exit 64) and every ingestion signature \
             it makes fails `audit verify` (retiredCollectorKey); its earlier runs keep \
             verifying. A key already retired, and an unknown, malformed or ambiguous ID, are refused \
             (exit 64). To replace the key rather than only revoke it, use `heatctl keys rotate \
@@ -46,9 +46,10 @@ struct KeysRevokeCommand: HeatCommand {
 
     func execute() async throws {
         let change = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: CollectorKeyRotation.revokeAction)
-        let retirement = try CollectorKeyRotation.revoke(
+        let signed = try CollectorKeyRotation.revoke(
             store: change.store, keyholder: change.key, key: collector, anchor: .previous(change.previous), reason: reason)
-        _ = try change.signHead(writingTo: headOut, fault: .rotateAfterCommit)
+        try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
+        let retirement = signed.record
         Console.output("collector key \(retirement.retiredFingerprint.prefix(16))… (generation \(retirement.generation)) revoked after ingestion signature \(retirement.finalSignatureSeq) (\(retirement.reason))")
         Console.output("signed; wrote \(headOut)")
     }

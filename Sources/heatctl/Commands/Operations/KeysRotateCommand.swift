@@ -12,8 +12,9 @@ struct KeysRotateCommand: HeatCommand {
             and NEWDIR/auditor/verification.key; then, in one transaction, verifies the store \
             under the current key against --previous-head (exit 1 and nothing changed when it \
             fails), appends a key transition signed by both keys that retires the current key \
-            after the latest signed head, records the new key, and finally signs the store with \
-            the new key and writes --head-out. Old heads, collector endorsements and tombstones \
+            after the latest signed head, records the new key and signs the store with the new \
+            key (the rotation and its signed head commit together: a kill leaves neither or \
+            both); then writes --head-out. Old heads, collector endorsements and tombstones \
             keep verifying; heads signed later by the retired key are violations. Auditors may \
             keep the old verification key or switch to the new one. Use --reason \
             "revocation: <why>" when the current key is compromised. Move the new signing.key \
@@ -24,7 +25,7 @@ struct KeysRotateCommand: HeatCommand {
             0600, and ingestion.endorsement), verifies the store (exit 1 otherwise), appends a \
             retirement of the current collector key (or of --retire <id>, a fingerprint prefix \
             of at least 8 hex digits, when the store has several) signed by the key holder, \
-            endorses the successor and signs the store. `ingest` then refuses the old key (exit \
+            endorses the successor and signs the store, in one transaction. `ingest` then refuses the old key (exit \
             64), and its signatures after the retirement fail `audit verify`; its earlier runs \
             keep verifying. The two files are written before the store commits and removed if \
             it fails. When every collector key was revoked, it endorses a fresh key (generation \
@@ -41,7 +42,7 @@ struct KeysRotateCommand: HeatCommand {
             decrypts every stored ciphertext of the current generation with the secret key in \
             --keys and encrypts it under the new public key (plaintexts never leave the process \
             and are wiped), appends them as the new generation's rows, records a signed FHE key \
-            transition, and signs the store. `ingest` and `evaluate` then refuse the retired \
+            transition, and signs the store, all in that one transaction. `ingest` and `evaluate` then refuse the retired \
             generation's folders (exit 64); old runs decrypt only with the retired key holder \
             folder: keep it in escrow (`heatctl keys escrow split`) until retention has dropped \
             every week it encrypted. First copy the current key holder folder aside (or escrow \
@@ -106,14 +107,12 @@ struct KeysRotateCommand: HeatCommand {
         }
         if collector { return try rotateCollector() }
         if retire != nil { throw ValidationError("--retire is only for --collector") }
-        let old = try KeyFolderRefusal.open(keys, role: .keyholder, store: store, action: SigningKeyRotation.auditAction).signingKey()
-        let previous = try SignedHead.read(from: URL(filePath: previousHead))
-        let opened = try HeatStore(path: store)
+        let change = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: SigningKeyRotation.auditAction)
+        let old = change.key
         let (new, files) = try SigningKeyRotation.generateKey(at: out)
-        let transition = try SigningKeyRotation.rotate(store: opened, from: old, to: new, anchor: .previous(previous), reason: reason)
-        let head = try HeadSigner.sign(store: opened, with: new, anchor: .previous(previous))
-        FaultPoint.rotateAfterCommit.reach()
-        try head.write(to: URL(filePath: headOut))
+        let signed = try SigningKeyRotation.rotate(store: change.store, from: old, to: new, anchor: .previous(change.previous), reason: reason)
+        try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
+        let transition = signed.record
         for file in files { Console.output("wrote \(file)") }
         Console.output("key generation \(transition.generation): \(old.fingerprint.hex.prefix(16))… retired after signed head \(transition.finalHeadSeq); new key \(new.fingerprint.hex.prefix(16))…")
         Console.output("signed with the new key; wrote \(headOut)")
@@ -132,10 +131,11 @@ struct KeysRotateCommand: HeatCommand {
         // committed rotation cannot lose them; if the rotation then fails, delete NEWDIR.
         let next = try FHEKeyRotation.generateKeys(
             at: out, parameters: holder.context.parameters, generation: generations.currentGeneration + 1, aggregates: galois)
-        let transition = try FHEKeyRotation.rotate(
+        let signed = try FHEKeyRotation.rotate(
             store: change.store, signingKey: change.key, old: holder, oldIdentity: holder.fheIdentity, newPublicKey: next.publicKey,
             newGeneration: next.generation, anchor: .previous(change.previous), reason: reason)
-        _ = try change.signHead(writingTo: headOut, fault: .rotateAfterCommit)
+        try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
+        let transition = signed.record
         for file in next.files { Console.output("wrote \(file)") }
         let rows = transition.lastSeq - transition.firstSeq + 1
         Console.output("FHE key generation \(transition.generation - 1) retired after ciphertexts row \(transition.finalSeq); \(rows) ciphertexts re-encrypted as rows \(transition.firstSeq)-\(transition.lastSeq) under generation \(transition.generation) (key \(transition.keyID.prefix(16))…)")
@@ -156,10 +156,11 @@ struct KeysRotateCommand: HeatCommand {
         // The successor's files are written inside the transaction, before the commit, and
         // removed if it fails (never replacing a file), so the old key is never retired with the
         // new one lost. With no active collector key (the last one revoked) a fresh key is endorsed.
-        let rotation = try CollectorKeyRotation.rotate(
+        let signed = try CollectorKeyRotation.rotate(
             store: change.store, keyholder: change.key, retiring: retire, to: new, anchor: .previous(change.previous), reason: reason,
             writingKeyTo: out)
-        _ = try change.signHead(writingTo: headOut, fault: .rotateAfterCommit)
+        try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
+        let rotation = signed.record
         for file in rotation.files { Console.output("wrote \(file)") }
         if let retirement = rotation.retirement {
             Console.output("collector key \(retirement.retiredFingerprint.prefix(16))… (generation \(retirement.generation)) retired after ingestion signature \(retirement.finalSignatureSeq); new collector key \(new.fingerprint.hex.prefix(16))… (generation \(rotation.generation))")

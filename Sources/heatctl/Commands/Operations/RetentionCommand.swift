@@ -25,8 +25,9 @@ struct RetentionApplyCommand: HeatCommand {
             previous head (no unsigned rows allowed: exit 1 otherwise, nothing dropped), drops \
             the weekly_buckets, ciphertexts and collector_state rows of weeks before --before \
             (never a table's last row), and appends one tombstone per dropped range, signed with \
-            the store signing key and carrying the hashes later checks need. Then signs the \
-            store as `audit sign` does and writes --head-out. `heatctl audit verify` (and \
+            the store signing key and carrying the hashes later checks need, and signs the \
+            store (the compaction and its signed head commit together: a kill leaves neither or \
+            both); then writes --head-out. `heatctl audit verify` (and \
             Scripts/verify-store.py) accept the gaps and name each tombstone; a forged or \
             unsigned tombstone fails verification. --window-weeks (default 52) refuses a \
             cutoff that would drop weeks of the heat window ending at the newest stored week. \
@@ -77,8 +78,9 @@ struct RetentionApplyCommand: HeatCommand {
         if let latest = try RetentionCompactor.newestWeek(in: change.store), cutoff > latest.advanced(by: 1 - windowWeeks) {
             throw RetentionError.cutoffInsideWindow(cutoff: cutoff.description, latest: latest.description, windowWeeks: windowWeeks)
         }
-        let summary = try RetentionCompactor.apply(store: change.store, key: change.key, anchor: .previous(change.previous), before: cutoff)
-        let head = try change.signHead(writingTo: headOut, fault: .retentionAfterCommit)
+        let signed = try RetentionCompactor.apply(store: change.store, key: change.key, anchor: .previous(change.previous), before: cutoff)
+        try change.writeHead(signed.head, to: headOut, fault: .retentionAfterCommit)
+        let (summary, head) = (signed.record, signed.head)
         if json {
             try StoreJSON.print(Output(retention: summary, signedHead: head))
             return

@@ -112,8 +112,9 @@ struct ScenarioRunCommand: HeatCommand {
         let portfolio: ScenarioPortfolio
         var rejected: IngestError?
         if let store, let keys {
-            _ = try KeyFolder(path: keys, role: .keyholder)
-            portfolio = try ScenarioPortfolio(storeAt: store, asOf: reference)
+            // Directory versions verify under the key holder's key before they group clients (exit 1 otherwise).
+            let folder = try KeyFolder(path: keys, role: .keyholder)
+            portfolio = try ScenarioPortfolio(storeAt: store, asOf: reference, trustedKey: try? folder.signingKey().verificationKey)
         } else {
             let directory = try clients.map { try ClientReader().read(contentsOf: URL(filePath: $0)) }
             var ledger = ActivityLedger(replyWithinHours: configuration.replyWithinHours)

@@ -130,9 +130,16 @@ struct ClientsCommand: HeatCommand {
         // Listing only reads: open the store read-only (no migration, no write lock, no -wal file).
         let opened = try HeatStore(readingFrom: store)
         let encrypted = try EncryptedClientDirectory.ciphertextCount(in: opened) > 0
+        if keys == nil, try DirectoryTimeline.version(in: opened) != nil {
+            // Review s37 MEDIUM 5: without the key holder the versions' signatures cannot be checked.
+            Console.warning("the store has directory versions, applied as stored: their signatures are checked only with --keys keys/keyholder (or `heatctl audit verify`)")
+        }
         let entries: [ClientDirectoryEntry]
         if let keys {
-            let keyHolder = try KeyHolder(folder: KeyFolder(path: keys, role: .keyholder))
+            let folder = try KeyFolder(path: keys, role: .keyholder)
+            // Review s37 MEDIUM 5: directory versions verify before they move clients between managers (exit 1).
+            _ = try DirectoryVersion.verifiedVersion(in: opened, key: try? folder.signingKey().verificationKey)
+            let keyHolder = try KeyHolder(folder: folder)
             let evaluation = try run.map { try EncryptedHeatRun.read(from: URL(filePath: $0), context: keyHolder.context) }
             entries = try EncryptedClientDirectory.entries(
                 in: opened, keyHolder: keyHolder, run: evaluation, configuration: configuration, asOf: reference, filter: filter)
