@@ -309,22 +309,22 @@ extension Evaluator {
     /// - Returns: the key.
     /// - Throws: ``PipelineError/missingFHEKey(folder:file:)`` when the folder has none,
     ///   ``PipelineError/fhe(_:)`` for a corrupt file or other parameters,
-    ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64) for a key the
+    ///   ``PipelineError/fheKey(_:)`` wrapping ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)``
+    ///   (exit 64) for a key the
     ///   folder's FHE key generation does not bind (issue 27).
-    public func relinearizationKey(in folder: KeyFolder) throws -> BfvRelinearizationKey<UInt64> {
+    public func relinearizationKey(in folder: KeyFolder) throws(PipelineError) -> BfvRelinearizationKey<UInt64> {
         guard folder.role == .evaluator else {
-            throw PipelineError.modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the relinearization key is loaded from the evaluator folder")
+            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the relinearization key is loaded from the evaluator folder")
         }
         let seeded = folder.files.values.contains(.fheSeededRelinearizationKey)
         let (envelope, source) = try PipelineKeys.read(
             folder, kind: seeded ? .fheSeededRelinearizationKey : .fheRelinearizationKey, describedAs: Self.relinearizationKeyFile)
         // Issue 27: the bytes loaded are the bytes the folder's generation binds.
-        try FHEKeyGeneration.requireBound(
-            file: (source as NSString).lastPathComponent, path: source, payload: envelope.payload, record: FHEKeyGeneration.read(in: folder))
+        try FHEKeyGeneration.requireBound(envelope, loadedFrom: source, in: folder)
         do {
             return try BfvRelinearizationKey(envelope: envelope, context: context, source: source)
         } catch {
-            throw PipelineError.fhe(error)
+            throw .fhe(error)
         }
     }
 
@@ -532,9 +532,10 @@ extension KeyHolder {
     /// folder (`bfv-relin-key.heat`, seeded form). It is public evaluation material: it lets the
     /// evaluator multiply ciphertexts, not decrypt them.
     ///
-    /// When the evaluator folder has an `fhe-key.generation` (a folder of `keys rotate --fhe`),
-    /// it must be this key holder's generation and key, and the key is bound to it: its digest is
-    /// added to the file's `evaluationKeys` (issue 27), so the evaluator accepts it.
+    /// When the evaluator folder has an `fhe-key.generation` (every folder of `keys generate`
+    /// since s37 and of `keys rotate --fhe`), it must be this key holder's generation and key, and
+    /// the key is bound to it: its digest is added to the file's `evaluationKeys` (issue 27), so
+    /// the evaluator accepts it.
     ///
     /// - Parameter path: the evaluator folder.
     /// - Returns: the file written.
@@ -557,10 +558,9 @@ extension KeyHolder {
             try envelope.write(to: url)
             // Bind it to the folder's generation (after the key: a crash in between leaves an
             // unbound key, refused with a hint, never a binding without its key).
-            if var bound = record {
-                bound.evaluationKeys = (bound.evaluationKeys ?? [:]).merging(
-                    [Evaluator.relinearizationKeyFile: FHEKeyGeneration.evaluationKeyID(ofPayload: envelope.payload)]) { _, new in new }
-                try bound.envelope().write(to: URL(filePath: path).appending(path: FHEKeyGeneration.fileName))
+            if let record {
+                try record.binding([Evaluator.relinearizationKeyFile: envelope]).envelope()
+                    .write(to: URL(filePath: path).appending(path: FHEKeyGeneration.fileName))
             }
         } catch {
             throw KeyError.envelope(error)

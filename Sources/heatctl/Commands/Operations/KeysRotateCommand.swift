@@ -109,7 +109,8 @@ struct KeysRotateCommand: HeatCommand {
         let old = try KeyFolderRefusal.open(keys, role: .keyholder, store: store, action: SigningKeyRotation.auditAction).signingKey()
         let previous = try SignedHead.read(from: URL(filePath: previousHead))
         let opened = try HeatStore(path: store)
-        let (new, files) = try SigningKeyRotation.generateKey(at: out)
+        let generation = try opened.read { db in try StoreSigningKey.nextGeneration(in: db) }
+        let (new, files) = try SigningKeyRotation.generateKey(at: out, generation: generation)
         let transition = try SigningKeyRotation.rotate(store: opened, from: old, to: new, anchor: .previous(previous), reason: reason)
         let head = try HeadSigner.sign(store: opened, with: new, anchor: .previous(previous))
         FaultPoint.rotateAfterCommit.reach()
