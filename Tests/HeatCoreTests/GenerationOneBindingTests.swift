@@ -105,6 +105,49 @@ import Testing
         _ = try Evaluator(keysAt: evaluatorPath)
     }
 
+    /// Review s37 finding 1: the digests live in the folder, so an attacker who rewrites them gets a
+    /// foreign Galois key past the evaluator; what it computes has no noise budget under the key
+    /// holder's secret key, and the key holder refuses it (exit 65) instead of releasing noise.
+    @Test func aForgedBindingIsCaughtByTheKeyHoldersNoiseCheck() throws {
+        let dataset = SyntheticBank(clients: 24, managers: 2, branches: 2, weeks: 4, seed: 12).generate()
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (store, keys, generated) = try StoreTestSupport.encryptedStore(in: folder, preset: EncryptedAggregateTests.preset)
+        _ = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector)).ingestor(signer: StoreTestSupport.signer(generated))
+            .ingest(dataset.interactions, clients: dataset.clients, into: store, source: .init(name: "export.csv", inputHash: String(repeating: "0", count: 64)))
+        let foreign = folder.appending(path: "foreign").path
+        _ = try PipelineKeys.generate(at: foreign, preset: EncryptedAggregateTests.preset, aggregates: true)
+        let evaluatorPath = "\(keys)/evaluator", galoisPath = "\(keys)/evaluator/\(Evaluator.galoisKeysFile)"
+        let generationPath = "\(evaluatorPath)/\(FHEKeyGeneration.fileName)"
+        let honestGalois = try Data(contentsOf: URL(filePath: galoisPath)), honestRecord = try Data(contentsOf: URL(filePath: generationPath))
+        let holder = try KeyHolder(keysAt: "\(keys)/keyholder")
+
+        // The attacker swaps in another key pair's Galois keys and rewrites their digest.
+        try FileManager.default.removeItem(atPath: galoisPath)
+        try FileManager.default.copyItem(atPath: "\(foreign)/evaluator/\(Evaluator.galoisKeysFile)", toPath: galoisPath)
+        let record = try #require(try FHEKeyGeneration.read(in: KeyFolder(path: evaluatorPath, role: .evaluator)))
+        let swapped = try Envelope.read(from: URL(filePath: galoisPath), expecting: .fheSeededGaloisKeys)
+        try record.binding([Evaluator.galoisKeysFile: swapped]).envelope().write(to: URL(filePath: generationPath))
+        let forgedFolder = try KeyFolder(path: evaluatorPath, role: .evaluator)
+        let forged = try Evaluator(folder: forgedFolder)   // the rewritten digest passes the folder check
+        let run = try forged.evaluate(store: store, configuration: HeatConfiguration())
+        let aggregates = try forged.aggregates(of: run, store: store, galoisKeys: forged.galoisKeys(in: forgedFolder), minGroupSize: 1)
+        let refused = #expect(throws: PipelineError.self) { _ = try holder.decrypt(aggregates: aggregates, minGroupSize: 1) }
+        #expect(refused == .noNoiseBudget(source: "the aggregates"))
+        #expect(refused?.category.exitCode == 65)
+        // The heat run itself needs no evaluation key: it still decrypts exactly.
+        _ = try holder.decrypt(run: run, store: store)
+
+        // The honest folder: the same computation decrypts.
+        try honestGalois.write(to: URL(filePath: galoisPath))
+        try honestRecord.write(to: URL(filePath: generationPath))
+        let honestFolder = try KeyFolder(path: evaluatorPath, role: .evaluator)
+        let honest = try Evaluator(folder: honestFolder)
+        let totals = try holder.decrypt(
+            aggregates: honest.aggregates(of: run, store: store, galoisKeys: honest.galoisKeys(in: honestFolder), minGroupSize: 1), minGroupSize: 1)
+        #expect(totals.count > 2)
+    }
+
     @Test func foldersWrittenBeforeTheChangeLoadByTheDocumentedRules() throws {
         let folder = try StoreTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -119,16 +162,33 @@ import Testing
         try relin.write(to: URL(filePath: "\(evaluatorPath)/\(Evaluator.relinearizationKeyFile)"))
         #expect(Self.exitCode { _ = try Evaluator(keysAt: evaluatorPath) } == 64, "an empty list accepts no key")
 
-        // A generation file without the field (written before s36): accepts no evaluation key.
+        // A generation file without the field (s35's `keys rotate --fhe`): binds nothing, its keys
+        // load as before (review s37 finding 2); the key holder's noise check is the guard.
         var unbound = record
         unbound.evaluationKeys = nil
         try unbound.envelope().write(to: URL(filePath: generationPath))
-        #expect(Self.exitCode { _ = try Evaluator(keysAt: evaluatorPath) } == 64)
+        #expect(!String(decoding: unbound.envelope().payload, as: UTF8.self).contains("evaluationKeys"), "the s35 format")
+        _ = try Evaluator(keysAt: evaluatorPath).relinearizationKey(in: KeyFolder(path: evaluatorPath, role: .evaluator))
         // No generation file at all (a folder of `keys generate` before s37): generation 1, binds nothing.
         try FileManager.default.removeItem(atPath: generationPath)
         let old = try Evaluator(keysAt: evaluatorPath)
         #expect(old.fheIdentity?.generation == 1)
         _ = try old.relinearizationKey(in: KeyFolder(path: evaluatorPath, role: .evaluator))
+        // Review s37 finding 7: a key holder of a later generation cannot write an unbound key into
+        // a folder without a generation file (generation 1), nothing written.
+        try FileManager.default.removeItem(atPath: "\(evaluatorPath)/\(Evaluator.relinearizationKeyFile)")
+        let later = folder.appending(path: "keyholder-gen2").path
+        try FileManager.default.copyItem(atPath: "\(keys)/keyholder", toPath: later)
+        var labelled = record
+        labelled.generation = 2
+        labelled.evaluationKeys = nil
+        try labelled.envelope().write(to: URL(filePath: "\(later)/\(FHEKeyGeneration.fileName)"))
+        let laterHolder = try KeyHolder(keysAt: later)
+        #expect(laterHolder.fheIdentity.generation == 2)
+        let refusedWrite = #expect(throws: FHEKeyError.self) { try laterHolder.writeRelinearizationKey(toEvaluatorFolder: evaluatorPath) }
+        #expect(refusedWrite?.category.exitCode == 64)
+        #expect(!FileManager.default.fileExists(atPath: "\(evaluatorPath)/\(Evaluator.relinearizationKeyFile)"), "nothing written")
+        #expect(refusedWrite?.hint?.contains("delete the folder's bfv-relin-key.heat first") == true)
         // A key holder folder without the file: generation 1, key id unknown, as before.
         try FileManager.default.removeItem(atPath: "\(keys)/keyholder/\(FHEKeyGeneration.fileName)")
         #expect(try KeyHolder(keysAt: "\(keys)/keyholder").fheIdentity == FHEKeyIdentity(generation: 1, keyID: nil))

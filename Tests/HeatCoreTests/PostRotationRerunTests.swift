@@ -28,11 +28,13 @@ import Testing
             f = try VersionedScoreReleaseTests.fixture(seed: seed)
             (oldRun, _) = try f.evaluator.evaluateAndRecord(store: f.store, configuration: configuration)
             oldCounts = try Evaluator.deltaCounts(in: f.store, throughSeq: oldRun.header.ciphertextsThroughSeq)
+            // The logged run is covered by a signed head before the rotation (which needs a store that verifies).
+            let signed = try HeadSigner.sign(store: f.store, with: f.generated.signingKey, anchor: .previous(f.head))
             let out = f.folder.appending(path: "keys-fhe2").path
             let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: false)
             transition = try FHEKeyRotation.rotate(
                 store: f.store, signingKey: f.generated.signingKey, old: f.keyHolder, oldIdentity: f.keyHolder.fheIdentity,
-                newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(f.head), reason: "rotation")
+                newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(signed), reason: "rotation")
             evaluator2 = try Evaluator(keysAt: "\(out)/evaluator")
             holder2 = try KeyHolder(keysAt: "\(out)/keyholder")
             (run, number) = try evaluator2.evaluateAndRecord(store: f.store, configuration: configuration)

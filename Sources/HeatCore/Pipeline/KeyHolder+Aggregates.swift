@@ -18,7 +18,8 @@ extension KeyHolder {
     ///   - aggregates: the evaluator's aggregates (this key holder's parameters).
     ///   - minGroupSize: the policy's `k` (``PrivacyPolicy/minGroupSize``).
     /// - Returns: the totals, in the file's order.
-    /// - Throws: ``PipelineError``; ``PipelineError/policyRefused(_:)`` when the file was
+    /// - Throws: ``PipelineError``; ``PipelineError/noNoiseBudget(source:)`` (exit 65) when a
+    ///   ciphertext was computed with another key pair's keys; ``PipelineError/policyRefused(_:)`` when the file was
     ///   computed for groups under `minGroupSize`; ``PipelineError/fheKey(_:)`` wrapping
     ///   ``FHEKeyError/runGeneration(source:runGeneration:folderGeneration:)`` (exit 64) when it
     ///   was computed under another FHE key generation than this folder's.
@@ -43,8 +44,8 @@ extension KeyHolder {
                 throw .malformed(source: "the aggregates", reason: "group \(index) (\(group.kind.rawValue)) points at ciphertext pair \(pair) of \(aggregates.heat.count)")
             }
             if decrypted[pair] == nil {
-                let heat = try decryptSlots(aggregates.heat[pair], mask: nil, signed: false)
-                let trend = try decryptSlots(aggregates.trend[pair], mask: nil, signed: true)
+                let heat = try decryptSlots(aggregates.heat[pair], mask: nil, signed: false, source: "the aggregates")
+                let trend = try decryptSlots(aggregates.trend[pair], mask: nil, signed: true, source: "the aggregates")
                 slotObserver?(heat)
                 slotObserver?(trend)
                 decrypted[pair] = (heat, trend)

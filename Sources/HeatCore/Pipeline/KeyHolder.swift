@@ -141,9 +141,21 @@ public struct KeyHolder: Sendable {
     ///   - signed: decode centred (the trend) or in `[0, t)` (heat).
     /// - Returns: `N` slot values.
     /// - Throws: ``PipelineError/fhe(_:)``.
-    func decryptSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool) throws(PipelineError) -> [Int64] {
+    func decryptSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool, source: String = "the ciphertext") throws(PipelineError) -> [Int64] {
+        // Review s37 finding 1: a ciphertext computed with another key pair's evaluation key (or
+        // altered) is uniformly random under this secret key: no noise budget left. Refused before
+        // its slots are read, so noise is never released as values.
+        let masked: Ciphertext<UInt64>
+        let budget: Int
         do {
-            return try Bfv64.decryptSlots(Self.masked(ciphertext, by: mask), mask: nil, decryptor: decryptor, signed: signed)
+            masked = try Self.masked(ciphertext, by: mask)
+            budget = try Bfv64.noiseBudget(masked, mask: nil, decryptor: decryptor)
+        } catch {
+            throw .fhe(error)
+        }
+        guard budget > 0 else { throw .noNoiseBudget(source: source) }
+        do {
+            return try Bfv64.decryptSlots(masked, mask: nil, decryptor: decryptor, signed: signed)
         } catch {
             throw .fhe(error)
         }
@@ -258,8 +270,8 @@ public struct KeyHolder: Sendable {
                 for member in members { keep[Int(member.slot) % n] = true }
                 mask = keep
             }
-            let heat = try decryptSlots(heatCiphertext, mask: mask, signed: false)
-            let trend = try decryptSlots(trendCiphertext, mask: mask, signed: true)
+            let heat = try decryptSlots(heatCiphertext, mask: mask, signed: false, source: "the run")
+            let trend = try decryptSlots(trendCiphertext, mask: mask, signed: true, source: "the run")
             slotObserver?(heat)
             slotObserver?(trend)
             for member in members {

@@ -70,6 +70,11 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// checksum (exit 65), a generation file that is not one is malformed (exit 65). The message,
     /// hint and exit code are the wrapped error's.
     case keyFile(KeyError)
+    /// A ciphertext the key holder was asked to decrypt has no noise budget left under its secret
+    /// key (review s37 finding 1): it was computed with an evaluation or public key of another key
+    /// pair (a swapped Galois or relinearization key whose binding was rewritten), or altered, and
+    /// its slots would decrypt to noise (exit 65). Nothing is released.
+    case noNoiseBudget(source: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -87,6 +92,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .directoryVersionMismatch: .dataError
         case .fheKey(let error): error.category
         case .keyFile(let error): error.category
+        case .noNoiseBudget: .dataError
         }
     }
 
@@ -138,6 +144,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             error.description
         case .keyFile(let error):
             error.description
+        case .noNoiseBudget(let source):
+            "\(source): a ciphertext has no noise budget left under the key holder's secret key (computed with an evaluation or public key of another key pair, or altered); its slots would decrypt to noise, so nothing is released"
         }
     }
 
@@ -172,6 +180,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "re-run `heatctl evaluate` (with --aggregates-out) on the store as it is now; `heatctl audit log --kind directory.move` lists the changes"
         case .fheKey(let error): error.hint
         case .keyFile(let error): error.hint
+        case .noNoiseBudget:
+            "check the evaluator folder: its Galois and relinearization keys must be the ones this key holder's `keys generate --aggregates`, `keys rotate --fhe` or `trees relin-key` wrote; then re-run `heatctl evaluate`"
         }
     }
 }

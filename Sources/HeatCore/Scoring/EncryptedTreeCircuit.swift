@@ -547,6 +547,13 @@ extension KeyHolder {
         let url = URL(filePath: path).appending(path: Evaluator.relinearizationKeyFile)
         if FileManager.default.fileExists(atPath: url.path) { throw KeyError.alreadyExists(path: url.path) }
         let record = try FHEKeyGeneration.read(in: KeyFolder(path: path, role: .evaluator))
+        // Review s37 finding 7: a folder without a generation file is generation 1; a key of a later
+        // generation written there would be unbound and key-switch under the wrong secret.
+        if record == nil && fheIdentity.generation > 1 {
+            throw FHEKeyError.unboundEvaluationKey(
+                path: url.path, generation: 1,
+                reason: "the evaluator folder has no \(FHEKeyGeneration.fileName) (generation 1) but the key holder folder holds FHE key generation \(fheIdentity.generation)")
+        }
         if let current = record,
            current.generation != fheIdentity.generation || (fheIdentity.keyID != nil && fheIdentity.keyID != current.keyID) {
             throw FHEKeyError.unboundEvaluationKey(
@@ -606,7 +613,7 @@ extension KeyHolder {
         var result: [Int: Int] = [:]
         for batch in Set(placed.map { $0.at / n }).sorted() {
             guard let ciphertext = run.scores[batch] else { continue }
-            let values = try decryptSlots(ciphertext, mask: nil, signed: true)
+            let values = try decryptSlots(ciphertext, mask: nil, signed: true, source: "the tree scores")
             slotObserver?(values)
             for member in placed where member.at / n == batch { result[member.slot] = Int(values[member.at % n]) }
         }

@@ -38,9 +38,11 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     /// file name -> hex SHA-256 of the file's envelope payload (``evaluationKeyID(ofPayload:)``).
     /// An evaluator folder with a generation file refuses every Galois or relinearization key
     /// file not listed here with its digest (``requireBoundEvaluationKeys(in:)``). Absent in the
-    /// collector and key holder folders and in files written before this field (an evaluator
-    /// folder of such a file accepts no evaluation key); empty in the evaluator folder of `keys
-    /// generate` without `--aggregates` (until `trees relin-key` binds its key).
+    /// collector and key holder folders and in files written before this field by s35's `keys
+    /// rotate --fhe` (such a folder binds nothing and loads its evaluation keys as before, review
+    /// s37 finding 2; the key holder's noise check refuses what a wrong key computes); empty in
+    /// the evaluator folder of `keys generate` without `--aggregates` (until `trees relin-key`
+    /// binds its key).
     public var evaluationKeys: [String: String]? = nil
 
     /// Creates a value.
@@ -113,9 +115,12 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     /// Galois or relinearization key left from an older generation, copied from another key
     /// pair, or written for another generation key-switches under another secret key, and the key
     /// holder would decrypt noise. A folder without a generation file (generation 1, written by
-    /// `heatctl keys generate` before s37) binds nothing and accepts its keys as before; a folder
-    /// whose file lists digests (every folder `keys generate` or `keys rotate --fhe` writes now)
-    /// accepts only those.
+    /// `heatctl keys generate` before s37), or whose file has no `evaluationKeys` (s35's `keys
+    /// rotate --fhe`), binds nothing and accepts its keys as before; a folder whose file lists
+    /// digests (every folder `keys generate` or `keys rotate --fhe` writes now, even an empty list)
+    /// accepts only those. The digests guard against stale and mixed-up keys; a folder's files are
+    /// not signed, so against someone who rewrites the folder the key holder's noise check is the
+    /// guard (``PipelineError/noNoiseBudget(source:)``, review s37 finding 1).
     ///
     /// - Parameters:
     ///   - file: the key's file name in the folder.
@@ -124,8 +129,9 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     ///   - record: the folder's generation file, or `nil`.
     /// - Throws: ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64).
     public static func requireBound(file: String, path: String, payload: Data, record: FHEKeyGeneration?) throws(FHEKeyError) {
-        guard let record else { return }
-        guard let bound = record.evaluationKeys?[file] else {
+        // No generation file (before s37), or one without the field (s35): nothing is bound (review s37 finding 2).
+        guard let record, let keys = record.evaluationKeys else { return }
+        guard let bound = keys[file] else {
             throw .unboundEvaluationKey(
                 path: path, generation: record.generation,
                 reason: "\(fileName) lists no such evaluation key: a stale key of an older generation, or one copied from elsewhere")
