@@ -39,6 +39,20 @@ import Testing
         }
     }
 
+    /// Whether `body` throws ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)``, wrapped
+    /// by the typed loaders in ``PipelineError/fheKey(_:)`` (exit 64).
+    static func isUnboundKey(_ body: () throws -> Void) -> Bool {
+        do {
+            try body()
+            return false
+        } catch let error as PipelineError {
+            if case .fheKey(.unboundEvaluationKey) = error { return error.category.exitCode == 64 }
+            return false
+        } catch {
+            return false
+        }
+    }
+
     @Test func staleSwappedOrTruncatedEvaluationKeysAreRefusedBeforeAnyWork() throws {
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
@@ -46,10 +60,16 @@ import Testing
         let galoisPath = "\(evaluatorPath)/\(Evaluator.galoisKeysFile)", relinPath = "\(evaluatorPath)/\(Evaluator.relinearizationKeyFile)"
         // Generation 1 holds Galois keys (`keys generate --aggregates`) and the trees' relinearization key (`trees relin-key`).
         let oldHolder = try KeyHolder(keysAt: "\(fixture.keys)/keyholder")
-        try Bfv64.galoisKeysForSums(secretKey: oldHolder.decryptor.secretKey).envelope().write(to: URL(filePath: galoisPath))
+        let galois1 = try Bfv64.galoisKeysForSums(secretKey: oldHolder.decryptor.secretKey).envelope()
+        try galois1.write(to: URL(filePath: galoisPath))
+        // Since s37 the generation-1 folder of `keys generate` binds its evaluation keys too, as
+        // `keys generate --aggregates` binds the Galois keys it writes.
+        let generationPath = "\(evaluatorPath)/\(FHEKeyGeneration.fileName)"
+        let record1 = try #require(try FHEKeyGeneration.read(in: KeyFolder(path: evaluatorPath, role: .evaluator)))
+        try record1.binding([Evaluator.galoisKeysFile: galois1]).envelope().write(to: URL(filePath: generationPath))
         try oldHolder.writeRelinearizationKey(toEvaluatorFolder: evaluatorPath)
         let oldRelin = try Data(contentsOf: URL(filePath: relinPath))
-        // A generation-1 folder (no generation file) binds nothing: its keys load as before.
+        // A bound generation-1 folder: its keys load.
         let generation1 = try Evaluator(keysAt: evaluatorPath)
         _ = try generation1.galoisKeys(in: KeyFolder(path: evaluatorPath, role: .evaluator))
 
@@ -69,8 +89,9 @@ import Testing
         // 1. The careless operator copies the new files over keys/evaluator; the old Galois keys stay.
         try Self.copyFiles("\(out)/evaluator", into: evaluatorPath)
         let digest = try fixture.digest()
-        let stale = #expect(throws: FHEKeyError.self) { _ = try Evaluator(keysAt: evaluatorPath) }
-        if case .unboundEvaluationKey(let path, let generation, let reason)? = stale {
+        // Typed throws (s37): the evaluator wraps the key error in `PipelineError.fheKey`, with its message and exit code.
+        let stale = #expect(throws: PipelineError.self) { _ = try Evaluator(keysAt: evaluatorPath) }
+        if case .fheKey(.unboundEvaluationKey(let path, let generation, let reason))? = stale {
             #expect(path == galoisPath && generation == 2 && reason.contains("lists no such evaluation key"), "\(reason)")
         } else {
             Issue.record("expected unboundEvaluationKey, got \(String(describing: stale))")
@@ -82,8 +103,8 @@ import Testing
         try FileManager.default.removeItem(atPath: galoisPath)
         _ = try Evaluator(keysAt: evaluatorPath)   // the folder is right again
         try oldRelin.write(to: URL(filePath: relinPath))
-        let swapped = #expect(throws: FHEKeyError.self) { _ = try Evaluator(keysAt: evaluatorPath) }
-        if case .unboundEvaluationKey(let path, 2, let reason)? = swapped {
+        let swapped = #expect(throws: PipelineError.self) { _ = try Evaluator(keysAt: evaluatorPath) }
+        if case .fheKey(.unboundEvaluationKey(let path, 2, let reason))? = swapped {
             #expect(path == relinPath && reason.contains("SHA-256"), "\(reason)")
         } else {
             Issue.record("expected unboundEvaluationKey, got \(String(describing: swapped))")
@@ -93,10 +114,10 @@ import Testing
         try newRelin.write(to: URL(filePath: relinPath))
         let evaluator = try Evaluator(keysAt: evaluatorPath)
         try oldRelin.write(to: URL(filePath: relinPath))
-        #expect(throws: FHEKeyError.self) { _ = try evaluator.relinearizationKey(in: KeyFolder(path: evaluatorPath, role: .evaluator)) }
+        #expect(Self.isUnboundKey { _ = try evaluator.relinearizationKey(in: KeyFolder(path: evaluatorPath, role: .evaluator)) })
         // A Galois key of another key pair dropped into the folder (generation 2 binds none).
         try Bfv64.galoisKeysForSums(secretKey: oldHolder.decryptor.secretKey).envelope().write(to: URL(filePath: galoisPath))
-        #expect(throws: FHEKeyError.self) { _ = try evaluator.galoisKeys(in: KeyFolder(path: evaluatorPath, role: .evaluator)) }
+        #expect(Self.isUnboundKey { _ = try evaluator.galoisKeys(in: KeyFolder(path: evaluatorPath, role: .evaluator)) })
         try FileManager.default.removeItem(atPath: galoisPath)
 
         // 4. A truncated key: refused by its checksum (exit 65).
@@ -193,10 +214,10 @@ import Testing
         let computed = try evaluator2.aggregates(of: run2, store: f.store, galoisKeys: evaluator2.galoisKeys(in: folder2), minGroupSize: 1)
         let aggregates2 = try EncryptedAggregates(envelope: computed.envelope(), context: holder2.context, source: "aggregates.heat")
         #expect(aggregates2.header.fheGeneration == 2 && aggregates2.header.fheKeyID == transition.keyID)
-        #expect(throws: FHEKeyError.runGeneration(source: "the aggregates", runGeneration: 2, folderGeneration: 1)) {
+        #expect(throws: PipelineError.fheKey(.runGeneration(source: "the aggregates", runGeneration: 2, folderGeneration: 1))) {
             _ = try f.keyHolder.decrypt(aggregates: aggregates2, minGroupSize: 1)
         }
-        #expect(throws: FHEKeyError.runGeneration(source: "the aggregates", runGeneration: 1, folderGeneration: 2)) {
+        #expect(throws: PipelineError.fheKey(.runGeneration(source: "the aggregates", runGeneration: 1, folderGeneration: 2))) {
             _ = try holder2.decrypt(aggregates: aggregates1, minGroupSize: 1, store: f.store)
         }
         #expect(try holder2.decrypt(aggregates: aggregates2, minGroupSize: 1, store: f.store) == totals1)

@@ -154,7 +154,7 @@ import Testing
     @Test func aTombstoneForgedWithTheRetiredKeyIsRefusedByBothPinsAndBySigning() throws {
         let fixture = try signedStore()
         let folder = URL(filePath: fixture.store.path).deletingLastPathComponent()
-        let newKey = try SigningKeyRotation.generateKey(at: folder.appending(path: "gen2").path).key
+        let newKey = try SigningKeyRotation.generateKey(at: folder.appending(path: "gen2").path, generation: 2).key
         _ = try SigningKeyRotation.rotate(
             store: fixture.store, from: fixture.oldKey, to: newKey, anchor: .previous(fixture.head), reason: "revocation: laptop stolen")
         let next = try HeadSigner.sign(store: fixture.store, with: newKey, anchor: .previous(fixture.head))

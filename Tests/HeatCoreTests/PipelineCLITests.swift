@@ -24,7 +24,7 @@ struct PipelineCLITests {
         let generated = try run(["keys", "generate", "--out", keys, "--store", db])
         #expect(generated.status == 0)
         let evaluatorFiles = try FileManager.default.contentsOfDirectory(atPath: "\(keys)/evaluator").sorted()
-        #expect(evaluatorFiles == [PipelineKeys.parametersFile, PipelineKeys.publicKeyFile].sorted())
+        #expect(evaluatorFiles == [PipelineKeys.parametersFile, PipelineKeys.publicKeyFile, FHEKeyGeneration.fileName].sorted())
         #expect(FileManager.default.fileExists(atPath: "\(keys)/keyholder/\(PipelineKeys.secretKeyFile)"))
 
         // A heat configuration no preset can hold is refused before anything is stored.

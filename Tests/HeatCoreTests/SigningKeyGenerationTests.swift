@@ -60,7 +60,10 @@ import Testing
         #expect(old.file == StoreSigningKey.File(path: oldPath, generation: 1))
         #expect(old.fingerprint == f.generated.signingKey.fingerprint)
         let backup = f.folder.appending(path: "backup.db").path
-        try FileManager.default.copyItem(atPath: f.store.path, toPath: backup)   // a backup from before the rotation
+        // A backup from before the rotation (the database with its write-ahead log, as a file copy of a quiet store).
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: f.store.path + suffix) {
+            try FileManager.default.copyItem(atPath: f.store.path + suffix, toPath: backup + suffix)
+        }
 
         // The rotation as `heatctl keys rotate` runs it: the new file names the generation recorded.
         let out = f.folder.appending(path: "gen2").path

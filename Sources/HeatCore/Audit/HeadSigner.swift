@@ -58,6 +58,12 @@ public enum HeadSigner {
                 AuditLog.recordRefusal(in: store, role: KeyRole.keyholder.rawValue, action: AuditAction.sign, reason: error.description)
             }
             throw error
+        } catch let error as KeyError {
+            // Issue 27 (s37): a signing-key file of another generation (the retired key) is audited like a key mismatch.
+            if case .signingKeyGeneration = error {
+                AuditLog.recordRefusal(in: store, role: KeyRole.keyholder.rawValue, action: AuditAction.sign, reason: error.description)
+            }
+            throw error
         }
     }
 

@@ -30,11 +30,15 @@ public enum KeyError: ClassifiedError, Equatable {
     case unsafeEntry(path: String, reason: String)
     /// A secret key file is readable by others or owned by another user.
     case insecureSecret(path: String, reason: String)
+    /// A signing-key file names another generation than the store's current signing key (issue
+    /// 27, s37): the retired key's file after `keys rotate`, a newer key's file on a store restored
+    /// from before its rotation, or a mislabelled file (exit 64, naming the file and the field).
+    case signingKeyGeneration(path: String, fileGeneration: Int64, storeGeneration: Int64)
 
     public var category: ErrorCategory {
         switch self {
         case .missingFolder, .missingKey: .noInput
-        case .notAFolder, .forbiddenFile, .alreadyExists, .unsafeEntry, .insecureSecret: .usage
+        case .notAFolder, .forbiddenFile, .alreadyExists, .unsafeEntry, .insecureSecret, .signingKeyGeneration: .usage
         case .envelope(let error): error.category
         case .badPayload: .dataError
         case .unwritable: .ioError
@@ -63,6 +67,9 @@ public enum KeyError: ClassifiedError, Equatable {
             "\(path): \(reason); refusing to use this key folder"
         case .insecureSecret(let path, let reason):
             "\(path): secret key file \(reason); refusing to use it"
+        case .signingKeyGeneration(let path, let file, let store):
+            "\(path): field generation: this signing key is generation \(file) but the store's current signing key is generation \(store)"
+                + (file < store ? " (a retired key: refused)" : " (a key the store has not rotated to: refused)")
         }
     }
 
@@ -78,6 +85,10 @@ public enum KeyError: ClassifiedError, Equatable {
         case .unwritable: "check that the folder is writable"
         case .unsafeEntry: "keep only the key files written by `heatctl keys generate` in role folders (no links, notes or backups)"
         case .insecureSecret: "run `chmod 600` on the file as its owner, or regenerate the keys"
+        case .signingKeyGeneration(_, let file, let store):
+            file < store
+                ? "use the signing.key of the latest `heatctl keys rotate` (NEWDIR/keyholder); `heatctl audit log --kind keys.rotate` lists the rotations"
+                : "this key belongs to a later state of the store (restored from an older backup?); use the key holder folder of this store's generation \(store)"
         }
     }
 }

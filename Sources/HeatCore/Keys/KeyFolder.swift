@@ -122,15 +122,19 @@ public struct KeyFolder: Sendable {
         }
     }
 
-    /// The key holder's signing key.
+    /// The key holder's signing key, with the file it was read from and the generation that file
+    /// names (``StoreSigningKey/file``; a file written before s37 has none).
     ///
-    /// - Throws: ``KeyError/missingKey(folder:role:kind:)`` or a corrupt-file error.
+    /// - Throws: ``KeyError/missingKey(folder:role:kind:)`` or a corrupt-file error;
+    ///   ``KeyError/badPayload(path:reason:)`` naming the field `generation` when it is not a whole
+    ///   number of at least 1.
     public func signingKey() throws(KeyError) -> StoreSigningKey {
         let (filePath, payload) = try payload(of: .signingKey)
         guard let raw = Self.hexField("privateKey", in: payload), raw.count == 32,
-              let key = try? StoreSigningKey(rawRepresentation: raw) else {
+              var key = try? StoreSigningKey(rawRepresentation: raw) else {
             throw .badPayload(path: filePath, reason: "expected {\"algorithm\": \"ed25519\", \"privateKey\": 64 hex digits}")
         }
+        key.file = StoreSigningKey.File(path: filePath, generation: try Self.generationField(in: payload, path: filePath))
         return key
     }
 
@@ -156,12 +160,7 @@ public struct KeyFolder: Sendable {
             throw .badPayload(path: filePath, reason: "expected {\"algorithm\": \"ed25519\", \"privateKey\": 64 hex digits}")
         }
         // Issue 27: the key generation id (absent in files written before it: generation 1).
-        if let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any], let generation = object["generation"] {
-            guard let number = generation as? Int, number >= 1 else {
-                throw .badPayload(path: filePath, reason: "field \"generation\" must be a whole number of at least 1")
-            }
-            key.generation = Int64(number)
-        }
+        if let generation = try Self.generationField(in: payload, path: filePath) { key.generation = generation }
         return key
     }
 
@@ -232,7 +231,7 @@ public struct KeyFolder: Sendable {
             throw .unwritable(path: out, reason: "cannot encode the keys (\(error))")
         }
         let envelopes: [(KeyRole, String, Envelope)] = [
-            (.keyholder, signingKeyFile, Envelope(kind: .signingKey, payload: signingKey.payload)),
+            (.keyholder, signingKeyFile, Envelope(kind: .signingKey, payload: signingKey.payload(generation: 1))),
             (.collector, pseudonymisationKeyFile, Envelope(kind: .pseudonymisationKey, payload: keyPayload)),
             (.collector, ingestionKeyFile, Envelope(kind: .ingestionKey, payload: ingestionKey.payload)),
             (.collector, ingestionEndorsementFile, Envelope(kind: .ingestionKeyEndorsement, payload: endorsement.payload)),
@@ -274,6 +273,16 @@ public struct KeyFolder: Sendable {
               Array(header.prefix(8)) == Envelope.magic else { return nil }
         let bytes = [UInt8](header)
         return EnvelopeKind(rawValue: UInt16(bytes[10]) << 8 | UInt16(bytes[11]))
+    }
+
+    /// The optional `generation` field of a key file's JSON payload (issue 27).
+    private static func generationField(in payload: Data, path: String) throws(KeyError) -> Int64? {
+        guard let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any],
+              let generation = object["generation"] else { return nil }
+        guard let number = generation as? Int, number >= 1 else {
+            throw .badPayload(path: path, reason: "field \"generation\" must be a whole number of at least 1")
+        }
+        return Int64(number)
     }
 
     private static func hexField(_ field: String, in payload: Data) -> [UInt8]? {

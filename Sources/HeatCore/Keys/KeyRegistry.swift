@@ -57,8 +57,12 @@ public enum KeyRegistry {
     ///   - key: the key holder's key.
     ///   - db: a connection inside a write transaction.
     ///   - path: the store path, for error messages.
-    /// - Throws: ``StoreError/keyMismatch(path:role:expected:found:)`` if another key is registered.
+    /// - Throws: ``StoreError/keyMismatch(path:role:expected:found:)`` if another key is registered;
+    ///   ``KeyError/signingKeyGeneration(path:fileGeneration:storeGeneration:)`` (exit 64) when the
+    ///   key's file names another generation than the store's current one (issue 27, s37).
     public static func bind(_ key: StoreSigningKey, in db: Database, path: String) throws {
+        // Issue 27 (s37): the file's generation id first, so a retired key's file is named as such.
+        try key.requireGeneration(StoreSigningKey.currentGeneration(in: db))
         // Issue 27: after a rotation the current key is the new key at the end of the store's one
         // chain of valid transitions (a transition grafted on by a thief is not on it); retired keys are refused.
         if let current = try KeyTransition.linearChain(in: db).chain.last?.new {

@@ -118,8 +118,9 @@ extension Evaluator {
             var counts: [Int: [ISOWeek: Int]] = [:]
             // Issue 27: the rows of the run's FHE key generation only.
             let generations = try FHEKeyGenerations.effective(in: db)
-            try generations.requireWholeGeneration(through: throughSeq, path: store.path)
-            let firstSeq = generations.firstSeq(through: throughSeq)
+            let generationBound = try generations.generationBound(through: throughSeq, in: db)
+            try generations.requireWholeGeneration(through: generationBound, path: store.path)
+            let firstSeq = generations.firstSeq(through: generationBound)
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT batch, week, COUNT(*) AS n FROM ciphertexts WHERE seq >= ? AND seq <= ? AND packing = ? GROUP BY batch, week",
                 arguments: [firstSeq, throughSeq, HeatPacking.weeklyScore])

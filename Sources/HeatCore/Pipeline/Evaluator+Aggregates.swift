@@ -12,23 +12,23 @@ extension Evaluator {
     /// - Returns: the keys.
     /// - Throws: ``PipelineError/missingFHEKey(folder:file:)`` when the folder has none,
     ///   ``PipelineError/fhe(_:)`` for a corrupt file or other parameters,
-    ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64) for keys the
+    ///   ``PipelineError/fheKey(_:)`` wrapping ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)``
+    ///   (exit 64) for keys the
     ///   folder's FHE key generation does not bind (issue 27).
-    public func galoisKeys(in folder: KeyFolder) throws -> BfvGaloisKeys<UInt64> {
+    public func galoisKeys(in folder: KeyFolder) throws(PipelineError) -> BfvGaloisKeys<UInt64> {
         guard folder.role == .evaluator else {
-            throw PipelineError.modeMismatch(path: folder.path, reason: "a \(folder.role) folder; Galois keys are loaded from the evaluator folder")
+            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; Galois keys are loaded from the evaluator folder")
         }
         // `keys generate --aggregates` writes the seeded form (half the size); the full form loads too.
         let seeded = folder.files.values.contains(.fheSeededGaloisKeys)
         let (envelope, source) = try PipelineKeys.read(
             folder, kind: seeded ? .fheSeededGaloisKeys : .fheGaloisKeys, describedAs: Self.galoisKeysFile)
         // Issue 27: the bytes loaded are the bytes the folder's generation binds.
-        try FHEKeyGeneration.requireBound(
-            file: (source as NSString).lastPathComponent, path: source, payload: envelope.payload, record: FHEKeyGeneration.read(in: folder))
+        try FHEKeyGeneration.requireBound(envelope, loadedFrom: source, in: folder)
         do {
             return try Bfv64.galoisKeys(envelope: envelope, context: context, source: source)
         } catch {
-            throw PipelineError.fhe(error)
+            throw .fhe(error)
         }
     }
 

@@ -100,8 +100,9 @@ extension Evaluator {
         try store.read { db in
             // Issue 27: the rows of the run's FHE key generation only.
             let generations = try FHEKeyGenerations.effective(in: db)
-            try generations.requireWholeGeneration(through: run.header.ciphertextsThroughSeq, path: store.path)
-            let firstSeq = generations.firstSeq(through: run.header.ciphertextsThroughSeq)
+            let generationBound = try generations.generationBound(through: run.header.ciphertextsThroughSeq, in: db)
+            try generations.requireWholeGeneration(through: generationBound, path: store.path)
+            let firstSeq = generations.firstSeq(through: generationBound)
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT seq, week, batch, parameters_fingerprint, ciphertext FROM ciphertexts
                 WHERE seq >= ? AND seq <= ? AND packing = ? ORDER BY seq

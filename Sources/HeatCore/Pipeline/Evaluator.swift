@@ -61,11 +61,13 @@ public struct Evaluator: Sendable {
     ///
     /// - Parameter folder: a checked evaluator folder (a folder opened for another role is refused).
     /// - Throws: ``PipelineError/modeMismatch(path:reason:)`` for another role's folder, or a
-    ///   missing or corrupt key; ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)``
-    ///   (exit 64); ``KeyError/envelope(_:)`` for a truncated or corrupt evaluation key (exit 65).
-    public init(folder: KeyFolder) throws {
+    ///   missing or corrupt key; ``PipelineError/fheKey(_:)`` wrapping
+    ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64);
+    ///   ``PipelineError/keyFile(_:)`` wrapping ``KeyError/envelope(_:)`` for a truncated or
+    ///   corrupt evaluation key (exit 65).
+    public init(folder: KeyFolder) throws(PipelineError) {
         guard folder.role == .evaluator else {
-            throw PipelineError.modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the evaluator loads only an evaluator folder")
+            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the evaluator loads only an evaluator folder")
         }
         let material = try PipelineKeys.publicMaterial(in: folder)
         try FHEKeyGeneration.requireBoundEvaluationKeys(in: folder)
@@ -188,10 +190,13 @@ public struct Evaluator: Sendable {
             // Issue 27: only the rows of the FHE key generation in force (the current one, or the
             // one a logged run read), and only with that generation's keys.
             let generations = try FHEKeyGenerations.effective(in: db)
-            try generations.requireWholeGeneration(through: throughSeq, path: store.path)
-            if let identity { try generations.require(identity, role: .evaluator, path: store.path, through: throughSeq) }
-            generation = generations.transition(through: throughSeq)
-            let firstSeq = generations.firstSeq(through: throughSeq)
+            // s37: a logged run whose last heat row is followed only by re-encrypted feature rows
+            // is of the new generation (``FHEKeyGenerations/generationBound(through:in:)``).
+            let generationBound = try generations.generationBound(through: throughSeq, in: db)
+            try generations.requireWholeGeneration(through: generationBound, path: store.path)
+            if let identity { try generations.require(identity, role: .evaluator, path: store.path, through: generationBound) }
+            generation = generations.transition(through: generationBound)
+            let firstSeq = generations.firstSeq(through: generationBound)
             // `typeof` reads the column's type from the record header, not its (overflow) bytes.
             let cursor = try Row.fetchCursor(
                 db, sql: """
@@ -231,7 +236,7 @@ public struct Evaluator: Sendable {
             // inside the re-encrypted range and would be taken for a window cut in two.
             let windowEnd = try Int64.fetchOne(
                 db, sql: "SELECT MAX(seq) FROM ciphertexts WHERE seq >= ? AND seq <= ?", arguments: [firstSeq, limit]) ?? lastSeq
-            try generations.requireSingleGeneration(in: db, from: firstSeq, through: max(lastSeq, windowEnd), path: store.path)
+            try generations.requireSingleGeneration(in: db, from: firstSeq, through: max(lastSeq, windowEnd, generationBound ?? 0), path: store.path)
             if let hash = try Data.fetchOne(db, sql: "SELECT row_hash FROM ciphertexts WHERE seq = ?", arguments: [lastSeq]) {
                 lastHash = [UInt8](hash)
             } else {

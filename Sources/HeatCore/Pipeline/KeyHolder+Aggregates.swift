@@ -18,34 +18,40 @@ extension KeyHolder {
     ///   - aggregates: the evaluator's aggregates (this key holder's parameters).
     ///   - minGroupSize: the policy's `k` (``PrivacyPolicy/minGroupSize``).
     /// - Returns: the totals, in the file's order.
-    /// - Throws: ``PipelineError``; ``PipelineError/policyRefused(_:)`` when the file was
-    ///   computed for groups under `minGroupSize`; ``FHEKeyError/runGeneration(source:runGeneration:folderGeneration:)``
-    ///   (exit 64) when it was computed under another FHE key generation than this folder's.
-    public func decrypt(aggregates: EncryptedAggregates, minGroupSize: Int) throws -> [GroupAggregate] {
+    /// - Throws: ``PipelineError``; ``PipelineError/noNoiseBudget(source:)`` (exit 65) when a
+    ///   ciphertext was computed with another key pair's keys; ``PipelineError/policyRefused(_:)`` when the file was
+    ///   computed for groups under `minGroupSize`; ``PipelineError/fheKey(_:)`` wrapping
+    ///   ``FHEKeyError/runGeneration(source:runGeneration:folderGeneration:)`` (exit 64) when it
+    ///   was computed under another FHE key generation than this folder's.
+    public func decrypt(aggregates: EncryptedAggregates, minGroupSize: Int) throws(PipelineError) -> [GroupAggregate] {
         if let refusal = aggregates.refusal(minGroupSize: minGroupSize) {
-            throw PipelineError.policyRefused(refusal)
+            throw .policyRefused(refusal)
         }
         guard aggregates.header.parametersFingerprint == context.fingerprint.hex else {
-            throw PipelineError.parameterMismatch(source: "the aggregates", expected: context.fingerprint.hex, found: aggregates.header.parametersFingerprint)
+            throw .parameterMismatch(source: "the aggregates", expected: context.fingerprint.hex, found: aggregates.header.parametersFingerprint)
         }
-        try requireGeneration(aggregates.header.fheGeneration, keyID: aggregates.header.fheKeyID, source: "the aggregates")
+        do {
+            try requireGeneration(aggregates.header.fheGeneration, keyID: aggregates.header.fheKeyID, source: "the aggregates")
+        } catch {
+            throw .fheKey(error)
+        }
         var totals: [GroupAggregate] = []
         var decrypted: [Int: (heat: [Int64], trend: [Int64])] = [:]
         for (index, group) in aggregates.header.groups.enumerated() {
             let pair = group.ciphertext ?? index
             let slot = group.slot ?? 0
             guard pair >= 0, pair < aggregates.heat.count, pair < aggregates.trend.count else {
-                throw PipelineError.malformed(source: "the aggregates", reason: "group \(index) (\(group.kind.rawValue)) points at ciphertext pair \(pair) of \(aggregates.heat.count)")
+                throw .malformed(source: "the aggregates", reason: "group \(index) (\(group.kind.rawValue)) points at ciphertext pair \(pair) of \(aggregates.heat.count)")
             }
             if decrypted[pair] == nil {
-                let heat = try decryptSlots(aggregates.heat[pair], mask: nil, signed: false)
-                let trend = try decryptSlots(aggregates.trend[pair], mask: nil, signed: true)
+                let heat = try decryptSlots(aggregates.heat[pair], mask: nil, signed: false, source: "the aggregates")
+                let trend = try decryptSlots(aggregates.trend[pair], mask: nil, signed: true, source: "the aggregates")
                 slotObserver?(heat)
                 slotObserver?(trend)
                 decrypted[pair] = (heat, trend)
             }
             guard let values = decrypted[pair], slot >= 0, slot < values.heat.count, slot < values.trend.count else {
-                throw PipelineError.malformed(source: "the aggregates", reason: "group \(index) (\(group.kind.rawValue)) points at slot \(slot) outside its ciphertext")
+                throw .malformed(source: "the aggregates", reason: "group \(index) (\(group.kind.rawValue)) points at slot \(slot) outside its ciphertext")
             }
             totals.append(GroupAggregate(
                 kind: group.kind, ref: group.ref, clients: group.clients, heatSum: Int(values.heat[slot]), trendSum: Int(values.trend[slot])))

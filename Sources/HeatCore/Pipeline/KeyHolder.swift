@@ -141,9 +141,21 @@ public struct KeyHolder: Sendable {
     ///   - signed: decode centred (the trend) or in `[0, t)` (heat).
     /// - Returns: `N` slot values.
     /// - Throws: ``PipelineError/fhe(_:)``.
-    func decryptSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool) throws(PipelineError) -> [Int64] {
+    func decryptSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool, source: String = "the ciphertext") throws(PipelineError) -> [Int64] {
+        // Review s37 finding 1: a ciphertext computed with another key pair's evaluation key (or
+        // altered) is uniformly random under this secret key: no noise budget left. Refused before
+        // its slots are read, so noise is never released as values.
+        let masked: Ciphertext<UInt64>
+        let budget: Int
         do {
-            return try Bfv64.decryptSlots(Self.masked(ciphertext, by: mask), mask: nil, decryptor: decryptor, signed: signed)
+            masked = try Self.masked(ciphertext, by: mask)
+            budget = try Bfv64.noiseBudget(masked, mask: nil, decryptor: decryptor)
+        } catch {
+            throw .fhe(error)
+        }
+        guard budget > 0 else { throw .noNoiseBudget(source: source) }
+        do {
+            return try Bfv64.decryptSlots(masked, mask: nil, decryptor: decryptor, signed: signed)
         } catch {
             throw .fhe(error)
         }
@@ -154,8 +166,9 @@ public struct KeyHolder: Sendable {
     /// key, leaves no budget: a run switched down too far (an evaluator whose level bound does
     /// not hold, another build, a hand-made header) would otherwise decrypt to wrong values
     /// without a sign (review s37 MEDIUM 5). The measurement is of the ciphertext actually
-    /// decrypted, so it holds whatever the evaluator's bound; a top-level ciphertext is not
-    /// measured (the evaluator's bound is checked against the top level before it computes).
+    /// decrypted, so it holds whatever the evaluator's bound; a top-level ciphertext without budget is
+    /// refused as ``PipelineError/noNoiseBudget(source:)`` instead (another key pair's evaluation
+    /// key, or an altered ciphertext: review s37 finding 1).
     ///
     /// - Parameters:
     ///   - ciphertext: the batch's heat or trend ciphertext.
@@ -164,17 +177,21 @@ public struct KeyHolder: Sendable {
     ///   - name: `batch B heat` or `batch B trend`, for the message.
     /// - Returns: `N` slot values.
     /// - Throws: ``PipelineError/malformed(source:reason:)`` (exit 65, field `level`) when no
-    ///   noise budget is left; ``PipelineError/fhe(_:)``.
+    ///   noise budget is left below the top level; ``PipelineError/noNoiseBudget(source:)`` (exit 65)
+    ///   at the top level; ``PipelineError/fhe(_:)``.
     func decryptRunSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool, name: String) throws(PipelineError) -> [Int64] {
         let input: Ciphertext<UInt64>
         let budget: Int
         do {
             input = try Self.masked(ciphertext, by: mask)
-            budget = ciphertext.level < context.topLevel ? try decryptor.invariantNoiseBudget(input) : 1
+            budget = try decryptor.invariantNoiseBudget(input)
         } catch {
             throw .fhe(error)
         }
         guard budget > 0 else {
+            // At the top level no switch happened: a ciphertext without budget there was computed
+            // with another key pair's evaluation key or altered (review s37 finding 1).
+            guard ciphertext.level < context.topLevel else { throw .noNoiseBudget(source: "the run (\(name))") }
             throw .malformed(
                 source: "the run",
                 reason: "field level: \(name) at \(ciphertext.level) of \(context.topLevel) moduli has no noise budget left\(mask == nil ? "" : " after the release mask"), so it would decrypt to wrong values; evaluate the run again (heatctl evaluate) with a build whose level bound holds")

@@ -60,6 +60,21 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// now (exit 65): a client moved, or an account was closed, after it was computed (issue 27,
     /// ``DirectoryTimeline/version(in:)``). `nil` means no version was recorded.
     case directoryVersionMismatch(source: String, computed: String?, current: String?)
+    /// A key folder or file is not of the FHE key generation it is used with (issue 27): a stale,
+    /// swapped or foreign evaluation key, or a file computed under another generation than the
+    /// key holder's folder. The message, hint and exit code are the wrapped error's (64 for
+    /// ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` and
+    /// ``FHEKeyError/runGeneration(source:runGeneration:folderGeneration:)``).
+    case fheKey(FHEKeyError)
+    /// A key file could not be read: a truncated or corrupt evaluation key fails its envelope
+    /// checksum (exit 65), a generation file that is not one is malformed (exit 65). The message,
+    /// hint and exit code are the wrapped error's.
+    case keyFile(KeyError)
+    /// A ciphertext the key holder was asked to decrypt has no noise budget left under its secret
+    /// key (review s37 finding 1): it was computed with an evaluation or public key of another key
+    /// pair (a swapped Galois or relinearization key whose binding was rewritten), or altered, and
+    /// its slots would decrypt to noise (exit 65). Nothing is released.
+    case noNoiseBudget(source: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -75,6 +90,9 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .runMismatch: .dataError
         case .cancelled: .temporaryFailure
         case .directoryVersionMismatch: .dataError
+        case .fheKey(let error): error.category
+        case .keyFile(let error): error.category
+        case .noNoiseBudget: .dataError
         }
     }
 
@@ -122,6 +140,12 @@ public enum PipelineError: ClassifiedError, Equatable {
                 : "the \(stage) was cancelled with \(done) of \(total) items done (slot batches, groups of the aggregates, or bucket totals when encrypting); nothing was written or logged"
         case .directoryVersionMismatch(let source, let computed, let current):
             "\(source): field directoryVersion: computed under directory version \(computed ?? "none"), the store's directory is now at \(current ?? "none") (a client moved or an account was closed since); its groups would be attributed with a stale directory"
+        case .fheKey(let error):
+            error.description
+        case .keyFile(let error):
+            error.description
+        case .noNoiseBudget(let source):
+            "\(source): a ciphertext has no noise budget left under the key holder's secret key (computed with an evaluation or public key of another key pair, or altered); its slots would decrypt to noise, so nothing is released"
         }
     }
 
@@ -154,6 +178,10 @@ public enum PipelineError: ClassifiedError, Equatable {
             "run the command again; the store is as it was before"
         case .directoryVersionMismatch:
             "re-run `heatctl evaluate` (with --aggregates-out) on the store as it is now; `heatctl audit log --kind directory.move` lists the changes"
+        case .fheKey(let error): error.hint
+        case .keyFile(let error): error.hint
+        case .noNoiseBudget:
+            "check the evaluator folder: its Galois and relinearization keys must be the ones this key holder's `keys generate --aggregates`, `keys rotate --fhe` or `trees relin-key` wrote; then re-run `heatctl evaluate`"
         }
     }
 }

@@ -5,11 +5,14 @@ import HeatFHE
 /// The FHE files of the role folders (DESIGN.md section 1) and their loaders.
 ///
 /// `heatctl keys generate --preset NAME` writes the BFV parameters into `collector/`,
-/// `evaluator/` and `keyholder/`, the (seeded) public key into `collector/` and `evaluator/`, and the
-/// secret key (mode 0600) only into `keyholder/`. The pipeline's circuits need no evaluation
-/// keys (only additions and products with plaintext constants), so the evaluator folder holds
-/// none. Loading goes through a checked ``KeyFolder`` of the right role, so a folder holding a
-/// file its role must not hold is refused before anything is read.
+/// `evaluator/` and `keyholder/`, the (seeded) public key into `collector/` and `evaluator/`, the
+/// secret key (mode 0600) only into `keyholder/`, and into each folder `fhe-key.generation`
+/// (``FHEKeyGeneration``, generation 1, whose evaluator copy binds the evaluator's evaluation
+/// keys by digest). The heat circuit needs no evaluation keys (only additions and products with
+/// plaintext constants); group aggregates need Galois keys (`--aggregates`) and the tree circuit
+/// a relinearization key (`heatctl trees relin-key`). Loading goes through a checked
+/// ``KeyFolder`` of the right role, so a folder holding a file its role must not hold is refused
+/// before anything is read.
 ///
 /// ```swift
 /// let files = try PipelineKeys.generate(at: "keys", preset: "n8192-logq217-logt25")
@@ -60,12 +63,18 @@ public enum PipelineKeys {
 
     /// Generates a BFV key pair for a preset and writes it into the role folders under `out`.
     ///
+    /// Each folder also gets `fhe-key.generation` (generation 1, the public key's id, issue 27):
+    /// the evaluator's lists the SHA-256 of each evaluation key written here (none without
+    /// `aggregates`), so a stale, swapped or foreign Galois or relinearization key dropped into
+    /// the folder later is refused (``FHEKeyGeneration/requireBoundEvaluationKeys(in:)``, exit 64)
+    /// from generation 1 on, exactly as after a rotation. The generation files are written last.
+    ///
     /// - Parameters:
     ///   - out: the parent folder of the role folders (created with mode 0700 when missing).
     ///   - preset: a preset name; it must be usable by the pipeline (``HeatPacking/checkUsable(_:)``).
-    /// - Returns: the files written.
     ///   - aggregates: also write Galois keys for group sums (``Bfv64/galoisKeysForSums(secretKey:)``,
-    ///     `bfv-galois-keys.heat`) into `evaluator/` (issue 14).
+    ///     `bfv-galois-keys.heat`) into `evaluator/` (issue 14), bound to generation 1.
+    /// - Returns: the files written.
     /// - Throws: ``PipelineError`` for an unknown or unusable preset, ``KeyError/alreadyExists(path:)``
     ///   when an FHE file is already there, ``KeyError/unwritable(path:reason:)``.
     public static func generate(at out: String, preset: String, aggregates: Bool = false) throws -> [String] {
@@ -77,10 +86,11 @@ public enum PipelineKeys {
         }
         try HeatPacking.checkUsable(parameters)
         let base = URL(filePath: out)
-        var plan: [(KeyRole, [String])] = [
-            (.collector, [parametersFile, publicKeyFile]),
-            (.evaluator, [parametersFile, publicKeyFile]),
-            (.keyholder, [parametersFile, secretKeyFile]),
+        let generationFile = FHEKeyGeneration.fileName
+        let plan: [(KeyRole, [String])] = [
+            (.collector, [parametersFile, publicKeyFile, generationFile]),
+            (.evaluator, [parametersFile, publicKeyFile] + (aggregates ? [Evaluator.galoisKeysFile] : []) + [generationFile]),
+            (.keyholder, [parametersFile, secretKeyFile, generationFile]),
         ]
         for (role, files) in plan {
             for file in files {
@@ -104,15 +114,23 @@ public enum PipelineKeys {
         let secretKey = SecretKey(context: context)
         let publicKey = PublicKey(secretKey: secretKey)
         // The secret key is written by `SecretKey.write(to:)`, which wipes its temporary copies of `s`.
-        var envelopes: [String: Envelope] = [parametersFile: parameters.envelope(), publicKeyFile: publicKey.envelope()]
+        let publicEnvelope = publicKey.envelope()
+        var envelopes: [String: Envelope] = [parametersFile: parameters.envelope(), publicKeyFile: publicEnvelope]
+        var evaluationKeys: [String: Envelope] = [:]
         if aggregates {
             do {
-                envelopes[Evaluator.galoisKeysFile] = try Bfv64.galoisKeysForSums(secretKey: secretKey).envelope()
+                evaluationKeys[Evaluator.galoisKeysFile] = try Bfv64.galoisKeysForSums(secretKey: secretKey).envelope()
             } catch {
                 throw PipelineError.fhe(error)
             }
-            plan[1].1.append(Evaluator.galoisKeysFile)
+            envelopes.merge(evaluationKeys) { _, new in new }
         }
+        // Issue 27: generation 1 is named in every folder, and the evaluator's binds its evaluation keys.
+        let record = FHEKeyGeneration(
+            generation: 1, keyID: FHEKeyGeneration.keyID(ofPublicKeyPayload: publicEnvelope.payload),
+            parametersFingerprint: context.fingerprint.hex)
+        envelopes[generationFile] = record.envelope()
+        let evaluatorRecord = record.binding(evaluationKeys).envelope()
         var written: [String] = []
         for (role, files) in plan {
             for file in files {
@@ -127,7 +145,7 @@ public enum PipelineKeys {
                     written.append(url.path)
                     continue
                 }
-                guard let envelope = envelopes[file] else { continue }
+                guard let envelope = role == .evaluator && file == generationFile ? evaluatorRecord : envelopes[file] else { continue }
                 do {
                     try envelope.write(to: url)
                 } catch {

@@ -81,6 +81,15 @@ public struct ReleaseInput: Sendable {
     /// would supply (rule `minGroupSize`): a versioned group's `k` in every period cannot be
     /// re-checked from its totals.
     public var groupAggregatesMinGroupSize: Int? = nil
+    /// The groups whose members change inside the heat window (a directory move or closure whose
+    /// first week lies in it, issue 27), set by
+    /// ``StoreRelease/input(from:configuration:asOf:entries:minGroupSize:)`` for per-client values
+    /// the key holder decrypted; `nil` when none changes. Their totals cannot be summed from
+    /// per-client heat (that would attribute every week to the group of the reference week):
+    /// without ``groupAggregates``, ``StoreRelease/release(_:in:policy:request:now:)`` refuses a
+    /// release that would include any of them
+    /// (``DirectoryError/groupTotalsNotWeekAttributed(group:changeWeek:referenceWeek:)``, exit 64).
+    public var changingGroups: ChangingGroups? = nil
 
     /// Creates an input.
     ///
@@ -105,6 +114,43 @@ public struct ReleaseInput: Sendable {
         self.model = model
         self.auditRun = auditRun
         self.histogramBins = histogramBins
+    }
+}
+
+extension ReleaseInput {
+    /// The groups of a release whose members change inside its heat window (issue 27), and when.
+    ///
+    /// ```swift
+    /// let input = try StoreRelease.input(from: store, asOf: run.header.asOf, entries: decrypted)
+    /// input.changingGroups?.contains(kind: "manager", ref: "M-19b0d4aa")   // true after a move inside the window
+    /// ```
+    public struct ChangingGroups: Sendable, Equatable {
+        /// Each group as `kind ref` (for example `manager M-19b0d4aa`), display references only.
+        public var groups: Set<String>
+        /// The first week inside the window from which the directory changes.
+        public var changeWeek: ISOWeek
+        /// The week heat runs through.
+        public var referenceWeek: ISOWeek
+
+        /// Creates a value.
+        ///
+        /// - Parameters:
+        ///   - groups: the groups as `kind ref`.
+        ///   - changeWeek: the first change week inside the window.
+        ///   - referenceWeek: the week heat runs through.
+        public init(groups: Set<String>, changeWeek: ISOWeek, referenceWeek: ISOWeek) {
+            self.groups = groups
+            self.changeWeek = changeWeek
+            self.referenceWeek = referenceWeek
+        }
+
+        /// Whether the group of `kind` (``GroupSummary/Kind`` raw value) and `ref` changes.
+        ///
+        /// - Parameters:
+        ///   - kind: the group kind (`manager`, `branch`, `segment`, `region`).
+        ///   - ref: its reference.
+        /// - Returns: `true` when its members change inside the window.
+        public func contains(kind: String, ref: String) -> Bool { groups.contains("\(kind) \(ref)") }
     }
 }
 

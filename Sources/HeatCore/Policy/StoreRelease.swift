@@ -39,7 +39,10 @@ public enum StoreRelease {
     /// a moved client's row goes to the manager holding it that week, and an account closed by
     /// then has no row. On a plaintext store with directory versions, the group totals are
     /// attributed **week by week** (``weekAttributedAggregates(buckets:timeline:referenceWeek:configuration:minGroupSize:)``,
-    /// set as ``ReleaseInput/groupAggregates``), exactly as the encrypted aggregates are.
+    /// set as ``ReleaseInput/groupAggregates``), exactly as the encrypted aggregates are. For
+    /// values the key holder decrypted (`entries`), the groups whose members change inside the
+    /// heat window are named in ``ReleaseInput/changingGroups``: their totals must come from the
+    /// evaluator's aggregates (issue 27, s37).
     ///
     /// ```swift
     /// let input = try StoreRelease.input(from: store, asOf: CalendarDate(year: 2026, month: 3, day: 29)!,
@@ -99,6 +102,15 @@ public enum StoreRelease {
             input.groupAggregates = weekAttributedAggregates(
                 buckets: buckets, timeline: timeline, referenceWeek: through, configuration: configuration, minGroupSize: minGroupSize)
             input.groupAggregatesMinGroupSize = minGroupSize
+        } else if timeline.isVersioned {
+            // Issue 27 (s37): decrypted per-client values cannot be attributed by week; the groups
+            // whose members change inside the window need the evaluator's aggregates.
+            let split = timeline.split(first: through.advanced(by: -(Evaluator.windowSpan(configuration) - 1)), last: through)
+            if split.periods.count > 1, !split.versioned.isEmpty {
+                input.changingGroups = ReleaseInput.ChangingGroups(
+                    groups: Set(split.versioned.map { "\($0.kind.rawValue) \($0.ref)" }), changeWeek: split.periods[1].first,
+                    referenceWeek: through)
+            }
         }
         return input
     }
@@ -114,7 +126,10 @@ public enum StoreRelease {
     ///   - request: role, manager, epsilon, sections.
     ///   - now: the release time (its UTC month is the budget's month; default: now).
     /// - Returns: the recorded release.
-    /// - Throws: ``PolicyRefusal`` (exit 77, after recording it) or ``StoreError``.
+    /// - Throws: ``PolicyRefusal`` (exit 77, after recording it) or ``StoreError``;
+    ///   ``DirectoryError/groupTotalsNotWeekAttributed(group:changeWeek:referenceWeek:)`` (exit 64,
+    ///   nothing recorded) when the release would include a group of ``ReleaseInput/changingGroups``
+    ///   without ``ReleaseInput/groupAggregates``.
     public static func release(
         _ input: ReleaseInput, in store: HeatStore, policy: PrivacyPolicy, request: ReleaseRequest, now: UTCTimestamp? = nil
     ) throws -> Released {
@@ -126,6 +141,14 @@ public enum StoreRelease {
                 let history = try ReleaseLedger.history(role: request.role, in: db)
                 let spent = try ReleaseLedger.spent(role: request.role, month: month, in: db)
                 var outcome = try engine.release(input, request: request, history: history, spentThisMonth: spent, generatedAt: time)
+                // Issue 27 (s37): a group whose members change inside the window is released only
+                // with week-attributed totals; nothing is recorded otherwise.
+                if input.groupAggregates == nil, let changing = input.changingGroups,
+                   let group = outcome.groups.first(where: { changing.contains(kind: $0.kind, ref: $0.ref) }) {
+                    throw DirectoryError.groupTotalsNotWeekAttributed(
+                        group: "\(group.kind) \(group.ref)", changeWeek: changing.changeWeek.description,
+                        referenceWeek: changing.referenceWeek.description)
+                }
                 let nextSeq = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_log") ?? 0) + 1
                 outcome.document.auditRun = String(nextSeq)
                 let data = try outcome.document.jsonData()

@@ -236,7 +236,7 @@ extension KeyHolder {
             }
             var columns: [[Int64]] = []
             for (index, ciphertext) in ciphertexts.enumerated() {
-                columns.append(try decryptSlots(ciphertext, mask: nil, signed: index == trendIndex))
+                columns.append(try decryptSlots(ciphertext, mask: nil, signed: index == trendIndex, source: "the features"))
             }
             for member in members {
                 let offset = Int(member.slot) % n

@@ -309,22 +309,22 @@ extension Evaluator {
     /// - Returns: the key.
     /// - Throws: ``PipelineError/missingFHEKey(folder:file:)`` when the folder has none,
     ///   ``PipelineError/fhe(_:)`` for a corrupt file or other parameters,
-    ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64) for a key the
+    ///   ``PipelineError/fheKey(_:)`` wrapping ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)``
+    ///   (exit 64) for a key the
     ///   folder's FHE key generation does not bind (issue 27).
-    public func relinearizationKey(in folder: KeyFolder) throws -> BfvRelinearizationKey<UInt64> {
+    public func relinearizationKey(in folder: KeyFolder) throws(PipelineError) -> BfvRelinearizationKey<UInt64> {
         guard folder.role == .evaluator else {
-            throw PipelineError.modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the relinearization key is loaded from the evaluator folder")
+            throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the relinearization key is loaded from the evaluator folder")
         }
         let seeded = folder.files.values.contains(.fheSeededRelinearizationKey)
         let (envelope, source) = try PipelineKeys.read(
             folder, kind: seeded ? .fheSeededRelinearizationKey : .fheRelinearizationKey, describedAs: Self.relinearizationKeyFile)
         // Issue 27: the bytes loaded are the bytes the folder's generation binds.
-        try FHEKeyGeneration.requireBound(
-            file: (source as NSString).lastPathComponent, path: source, payload: envelope.payload, record: FHEKeyGeneration.read(in: folder))
+        try FHEKeyGeneration.requireBound(envelope, loadedFrom: source, in: folder)
         do {
             return try BfvRelinearizationKey(envelope: envelope, context: context, source: source)
         } catch {
-            throw PipelineError.fhe(error)
+            throw .fhe(error)
         }
     }
 
@@ -532,9 +532,10 @@ extension KeyHolder {
     /// folder (`bfv-relin-key.heat`, seeded form). It is public evaluation material: it lets the
     /// evaluator multiply ciphertexts, not decrypt them.
     ///
-    /// When the evaluator folder has an `fhe-key.generation` (a folder of `keys rotate --fhe`),
-    /// it must be this key holder's generation and key, and the key is bound to it: its digest is
-    /// added to the file's `evaluationKeys` (issue 27), so the evaluator accepts it.
+    /// When the evaluator folder has an `fhe-key.generation` (every folder of `keys generate`
+    /// since s37 and of `keys rotate --fhe`), it must be this key holder's generation and key, and
+    /// the key is bound to it: its digest is added to the file's `evaluationKeys` (issue 27), so
+    /// the evaluator accepts it.
     ///
     /// - Parameter path: the evaluator folder.
     /// - Returns: the file written.
@@ -546,6 +547,13 @@ extension KeyHolder {
         let url = URL(filePath: path).appending(path: Evaluator.relinearizationKeyFile)
         if FileManager.default.fileExists(atPath: url.path) { throw KeyError.alreadyExists(path: url.path) }
         let record = try FHEKeyGeneration.read(in: KeyFolder(path: path, role: .evaluator))
+        // Review s37 finding 7: a folder without a generation file is generation 1; a key of a later
+        // generation written there would be unbound and key-switch under the wrong secret.
+        if record == nil && fheIdentity.generation > 1 {
+            throw FHEKeyError.unboundEvaluationKey(
+                path: url.path, generation: 1,
+                reason: "the evaluator folder has no \(FHEKeyGeneration.fileName) (generation 1) but the key holder folder holds FHE key generation \(fheIdentity.generation)")
+        }
         if let current = record,
            current.generation != fheIdentity.generation || (fheIdentity.keyID != nil && fheIdentity.keyID != current.keyID) {
             throw FHEKeyError.unboundEvaluationKey(
@@ -557,10 +565,9 @@ extension KeyHolder {
             try envelope.write(to: url)
             // Bind it to the folder's generation (after the key: a crash in between leaves an
             // unbound key, refused with a hint, never a binding without its key).
-            if var bound = record {
-                bound.evaluationKeys = (bound.evaluationKeys ?? [:]).merging(
-                    [Evaluator.relinearizationKeyFile: FHEKeyGeneration.evaluationKeyID(ofPayload: envelope.payload)]) { _, new in new }
-                try bound.envelope().write(to: URL(filePath: path).appending(path: FHEKeyGeneration.fileName))
+            if let record {
+                try record.binding([Evaluator.relinearizationKeyFile: envelope]).envelope()
+                    .write(to: URL(filePath: path).appending(path: FHEKeyGeneration.fileName))
             }
         } catch {
             throw KeyError.envelope(error)
@@ -606,7 +613,7 @@ extension KeyHolder {
         var result: [Int: Int] = [:]
         for batch in Set(placed.map { $0.at / n }).sorted() {
             guard let ciphertext = run.scores[batch] else { continue }
-            let values = try decryptSlots(ciphertext, mask: nil, signed: true)
+            let values = try decryptSlots(ciphertext, mask: nil, signed: true, source: "the tree scores")
             slotObserver?(values)
             for member in placed where member.at / n == batch { result[member.slot] = Int(values[member.at % n]) }
         }

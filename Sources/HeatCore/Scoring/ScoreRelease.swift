@@ -196,7 +196,7 @@ extension KeyHolder {
                 for member in members { if let index = at[member.slot] { keep[index] = true } }
                 mask = keep
             }
-            let slots = try decryptSlots(ciphertext, mask: mask, signed: true)
+            let slots = try decryptSlots(ciphertext, mask: mask, signed: true, source: "the scores")
             slotObserver?(slots)
             for member in members {
                 guard let index = at[member.slot] else { continue }   // every member was placed above

@@ -29,6 +29,13 @@ public enum DirectoryError: ClassifiedError, Equatable {
     /// backdated change would let the same group, released again at that week, be subtracted from
     /// the earlier release (exit 64).
     case releasedWeek(fromWeek: String, releasedThrough: String)
+    /// A release from per-client values the key holder decrypted would release `group`, whose
+    /// members change inside the heat window (a move or closure from `changeWeek`, before or at
+    /// the `referenceWeek` heat runs through), without week-attributed totals: summing its
+    /// members' heat would attribute every week to the group of the reference week, not to the
+    /// manager who held each client that week (issue 27). Nothing is released (exit 64): pass the
+    /// evaluator's aggregates (``ReleaseInput/groupAggregates``, `heatctl release --aggregates`).
+    case groupTotalsNotWeekAttributed(group: String, changeWeek: String, referenceWeek: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -37,6 +44,7 @@ public enum DirectoryError: ClassifiedError, Equatable {
         case .noChange, .emptyMove: .usage
         case .unverifiedVersions: .integrityViolation
         case .releasedWeek: .usage
+        case .groupTotalsNotWeekAttributed: .usage
         }
     }
 
@@ -56,6 +64,8 @@ public enum DirectoryError: ClassifiedError, Equatable {
             "refusing to decrypt or release: a directory version does not verify under the key holder's key (\(violations.count) violation\(violations.count == 1 ? "" : "s"); first: \(violations.first ?? "none"))"
         case .releasedWeek(let week, let through):
             "--from-week \(week): a release already covered the weeks through \(through); a change may start only after the latest released reference week"
+        case .groupTotalsNotWeekAttributed(let group, let change, let reference):
+            "refusing to release \(group): its members change inside the heat window (a directory change from \(change); heat runs through \(reference)), so the sum of its members' per-client heat would attribute every week to the group of \(reference), not week by week; nothing was released"
         }
     }
 
@@ -67,6 +77,8 @@ public enum DirectoryError: ClassifiedError, Equatable {
         case .emptyMove: "pass --manager M-… (or --manager-id with --collector-keys) and/or --branch B-…"
         case .unverifiedVersions: "run `heatctl audit verify`; a forged or unsigned directory version must be removed by restoring a verified backup"
         case .releasedWeek(_, let through): "record the change from a week after \(through)"
+        case .groupTotalsNotWeekAttributed:
+            "compute week-attributed totals with `heatctl evaluate --store DB --keys DIR/evaluator --out run.heat --aggregates-out groups.heat` (Galois keys: `keys generate --aggregates`) and release with `--run run.heat --aggregates groups.heat`; or ask only for sections without groups (--section population --section histogram)"
         }
     }
 }

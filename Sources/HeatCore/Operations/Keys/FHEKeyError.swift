@@ -71,7 +71,7 @@ public enum FHEKeyError: ClassifiedError, Equatable {
         case .mislabelledFolder: "copy the folder again from the `keys rotate --fhe --out DIR` output; never mix files of two generations"
         case .badRow: "run `heatctl audit verify`; rotate with the key holder folder of the store's current generation"
         case .oldSchema: "open the store for writing once (for example `heatctl audit sign`) to migrate it"
-        case .unboundEvaluationKey: "delete the file; use the evaluation keys written by `heatctl keys rotate --fhe --out DIR` (DIR/evaluator; --aggregates for Galois keys), or write the relinearization key again with `heatctl trees relin-key --keys DIR/keyholder --evaluator DIR/evaluator`"
+        case .unboundEvaluationKey: "delete the file; use the evaluation keys written by `heatctl keys rotate --fhe --out DIR` (DIR/evaluator; --aggregates for Galois keys), or write the relinearization key again with `heatctl trees relin-key --keys DIR/keyholder --evaluator DIR/evaluator` (delete the folder's bfv-relin-key.heat first: it never replaces a file)"
         }
     }
 }

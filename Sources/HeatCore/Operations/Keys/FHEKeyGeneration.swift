@@ -6,17 +6,19 @@ import HeatFHE
 /// The FHE key generation a role folder's BFV keys belong to: the id in its key files (issue 27,
 /// item 1).
 ///
-/// `heatctl keys rotate --fhe` writes it as `fhe-key.generation` (envelope kind 110,
-/// `fheKeyGeneration`, JSON) into the new `collector/`, `evaluator/` and `keyholder/` folders
-/// next to the BFV files. Folders written by `heatctl keys generate` have none and are
-/// **generation 1** (their key id is the public key's, computed when needed; a key holder folder
-/// holds no public key, so its generation-1 id is unknown). The key id is the hex SHA-256 of the
-/// public key's envelope payload, so a collector or evaluator folder whose public key is not the
-/// one its generation file names is refused (``FHEKeyError/mislabelledFolder(path:)``).
+/// `heatctl keys generate --preset NAME` (generation 1, since s37) and `heatctl keys rotate --fhe`
+/// write it as `fhe-key.generation` (envelope kind 110, `fheKeyGeneration`, JSON) into the
+/// `collector/`, `evaluator/` and `keyholder/` folders next to the BFV files; the evaluator's
+/// lists the digests of its evaluation keys (``evaluationKeys``). Folders written by `keys
+/// generate` before s37 have none and are **generation 1** (their key id is the public key's,
+/// computed when needed; such a key holder folder holds no public key, so its id is unknown) and
+/// bind no evaluation key. The key id is the hex SHA-256 of the public key's envelope payload, so
+/// a collector or evaluator folder whose public key is not the one its generation file names is
+/// refused (``FHEKeyError/mislabelledFolder(path:generation:)``).
 ///
 /// ```swift
 /// let generation = try FHEKeyGeneration.read(in: KeyFolder(path: "keys/evaluator", role: .evaluator))
-/// generation?.generation   // 2 after one rotation, nil for a folder of generation 1
+/// generation?.generation   // 1 for `keys generate`, 2 after one rotation, nil for a folder written before s37
 /// ```
 public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     /// The schema of the payload.
@@ -36,8 +38,11 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     /// file name -> hex SHA-256 of the file's envelope payload (``evaluationKeyID(ofPayload:)``).
     /// An evaluator folder with a generation file refuses every Galois or relinearization key
     /// file not listed here with its digest (``requireBoundEvaluationKeys(in:)``). Absent in the
-    /// collector and key holder folders and in files written before this field (an evaluator
-    /// folder of such a file accepts no evaluation key).
+    /// collector and key holder folders and in files written before this field by s35's `keys
+    /// rotate --fhe` (such a folder binds nothing and loads its evaluation keys as before, review
+    /// s37 finding 2; the key holder's noise check refuses what a wrong key computes); empty in
+    /// the evaluator folder of `keys generate` without `--aggregates` (until `trees relin-key`
+    /// binds its key).
     public var evaluationKeys: [String: String]? = nil
 
     /// Creates a value.
@@ -51,6 +56,25 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
         self.generation = generation
         self.keyID = keyID
         self.parametersFingerprint = parametersFingerprint
+    }
+
+    /// This record with `keys` bound as the folder's evaluation keys: file name -> SHA-256 of each
+    /// envelope's payload, replacing any earlier digest of the same file name and keeping the
+    /// others (``evaluationKeys``). `keys generate`, `keys rotate --fhe` and `trees relin-key`
+    /// bind the evaluation keys they write this way.
+    ///
+    /// ```swift
+    /// let record = FHEKeyGeneration(generation: 1, keyID: id, parametersFingerprint: fingerprint)
+    ///     .binding([Evaluator.galoisKeysFile: galoisKeys.envelope()])
+    /// ```
+    ///
+    /// - Parameter keys: the evaluation key envelopes by file name (may be empty: a folder that
+    ///   accepts no evaluation key until one is bound).
+    /// - Returns: the record with the digests.
+    public func binding(_ keys: [String: Envelope]) -> FHEKeyGeneration {
+        var bound = self
+        bound.evaluationKeys = (evaluationKeys ?? [:]).merging(keys.mapValues { Self.evaluationKeyID(ofPayload: $0.payload) }) { _, new in new }
+        return bound
     }
 
     /// The key id of a public key: hex SHA-256 of its envelope payload (the bytes of the file
@@ -90,8 +114,13 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     /// Refuses one evaluation key of an evaluator folder that this generation does not bind: a
     /// Galois or relinearization key left from an older generation, copied from another key
     /// pair, or written for another generation key-switches under another secret key, and the key
-    /// holder would decrypt noise. A folder without a generation file (generation 1, `heatctl
-    /// keys generate`) binds nothing and accepts its keys as before.
+    /// holder would decrypt noise. A folder without a generation file (generation 1, written by
+    /// `heatctl keys generate` before s37), or whose file has no `evaluationKeys` (s35's `keys
+    /// rotate --fhe`), binds nothing and accepts its keys as before; a folder whose file lists
+    /// digests (every folder `keys generate` or `keys rotate --fhe` writes now, even an empty list)
+    /// accepts only those. The digests guard against stale and mixed-up keys; a folder's files are
+    /// not signed, so against someone who rewrites the folder the key holder's noise check is the
+    /// guard (``PipelineError/noNoiseBudget(source:)``, review s37 finding 1).
     ///
     /// - Parameters:
     ///   - file: the key's file name in the folder.
@@ -100,8 +129,9 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     ///   - record: the folder's generation file, or `nil`.
     /// - Throws: ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64).
     public static func requireBound(file: String, path: String, payload: Data, record: FHEKeyGeneration?) throws(FHEKeyError) {
-        guard let record else { return }
-        guard let bound = record.evaluationKeys?[file] else {
+        // No generation file (before s37), or one without the field (s35): nothing is bound (review s37 finding 2).
+        guard let record, let keys = record.evaluationKeys else { return }
+        guard let bound = keys[file] else {
             throw .unboundEvaluationKey(
                 path: path, generation: record.generation,
                 reason: "\(fileName) lists no such evaluation key: a stale key of an older generation, or one copied from elsewhere")
@@ -122,10 +152,16 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     /// ```
     ///
     /// - Parameter folder: a checked evaluator folder.
-    /// - Throws: ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64),
-    ///   ``KeyError`` for a corrupt generation or key file.
-    public static func requireBoundEvaluationKeys(in folder: KeyFolder) throws {
-        let record = try read(in: folder)
+    /// - Throws: ``PipelineError/fheKey(_:)`` wrapping
+    ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64);
+    ///   ``PipelineError/keyFile(_:)`` for a corrupt generation or key file (exit 65).
+    public static func requireBoundEvaluationKeys(in folder: KeyFolder) throws(PipelineError) {
+        let record: FHEKeyGeneration?
+        do {
+            record = try read(in: folder)
+        } catch {
+            throw .keyFile(error)
+        }
         guard let record else { return }
         for (name, kind) in folder.files.sorted(by: { $0.key < $1.key }) where evaluationKeyKinds.contains(kind) {
             let path = (folder.path as NSString).appendingPathComponent(name)
@@ -133,9 +169,38 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
             do {
                 payload = try Envelope.read(from: URL(filePath: path), expecting: kind).payload
             } catch {
-                throw KeyError.envelope(error)
+                throw .keyFile(.envelope(error))
             }
-            try requireBound(file: name, path: path, payload: payload, record: record)
+            do {
+                try requireBound(file: name, path: path, payload: payload, record: record)
+            } catch {
+                throw .fheKey(error)
+            }
+        }
+    }
+
+    /// Refuses an evaluation key loaded from `folder` that the folder's generation file does not
+    /// bind: the loaders' check of the bytes they actually load (``Evaluator/galoisKeys(in:)``,
+    /// ``Evaluator/relinearizationKey(in:)``), so a file swapped after the evaluator was built is
+    /// refused too.
+    ///
+    /// - Parameters:
+    ///   - envelope: the key's envelope, as loaded.
+    ///   - path: the file it was loaded from.
+    ///   - folder: the checked evaluator folder.
+    /// - Throws: ``PipelineError/fheKey(_:)`` (exit 64), ``PipelineError/keyFile(_:)`` for a
+    ///   corrupt generation file (exit 65).
+    static func requireBound(_ envelope: Envelope, loadedFrom path: String, in folder: KeyFolder) throws(PipelineError) {
+        let record: FHEKeyGeneration?
+        do {
+            record = try read(in: folder)
+        } catch {
+            throw .keyFile(error)
+        }
+        do {
+            try requireBound(file: (path as NSString).lastPathComponent, path: path, payload: envelope.payload, record: record)
+        } catch {
+            throw .fheKey(error)
         }
     }
 

@@ -113,8 +113,40 @@ public struct FHEKeyGenerations: Sendable {
         }
     }
 
+    /// The row that decides which generation a window reading the heat rows up to `throughSeq`
+    /// belongs to (issue 27, s37): `throughSeq` itself, except when it lies inside a rotation's
+    /// re-encrypted rows and **no heat row** (packing ``HeatPacking/weeklyScore``) of that range
+    /// follows it. Then the window holds every re-encrypted heat row and leaves out only
+    /// feature-stream rows, which the rotation re-encrypted after the last heat row: it is the
+    /// whole new generation, and the bound is the range's last row.
+    ///
+    /// This is what a heat run logged after a rotation on a store with feature streams records
+    /// (its ``EncryptedHeatRun/Header/ciphertextsThroughSeq`` is its last heat row), so it re-runs
+    /// and its aggregates are computed. A window that ends before a re-encrypted heat row is
+    /// still cut in two and refused (``requireWholeGeneration(through:path:)``, review s35 HIGH 1).
+    ///
+    /// ```swift
+    /// let bound = try generations.generationBound(through: run.header.ciphertextsThroughSeq, in: db)
+    /// let firstSeq = generations.firstSeq(through: bound)   // the rows are still read up to throughSeq
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - throughSeq: the window's last row, or `nil` for all rows.
+    ///   - db: a connection.
+    /// - Returns: the row to choose the generation and run the generation checks with.
+    /// - Throws: a database error.
+    public func generationBound(through throughSeq: Int64?, in db: Database) throws -> Int64? {
+        guard let throughSeq,
+              let cut = transitions.first(where: { $0.finalSeq < throughSeq && throughSeq < $0.lastSeq }) else { return throughSeq }
+        let heatRowsAfter = try Int64.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM ciphertexts WHERE seq > ? AND seq <= ? AND packing = ?",
+            arguments: [throughSeq, cut.lastSeq, HeatPacking.weeklyScore]) ?? 0
+        return heatRowsAfter == 0 ? cut.lastSeq : throughSeq
+    }
+
     /// Refuses a window that ends inside a rotation's re-encrypted rows (review s35 HIGH 1): it
-    /// would hold the retired generation's rows and part of their re-encryptions.
+    /// would hold the retired generation's rows and part of their re-encryptions. Pass the
+    /// ``generationBound(through:in:)`` of a window's last row.
     ///
     /// - Parameters:
     ///   - throughSeq: the window's last row, or `nil` for all rows.

@@ -47,7 +47,9 @@ public enum SigningKeyRotation {
             guard let finalHead = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM signed_heads"), finalHead >= 1 else {
                 throw KeyLifecycleError.noSignedHead(path: store.path)
             }
-            let generation = Int64(try KeyTransition.all(in: db).count + 2)
+            let generation = try StoreSigningKey.nextGeneration(in: db)
+            // s37: the new key's file must name the generation recorded here (a rotation raced in between otherwise).
+            try new.requireGeneration(generation)
             let transition: KeyTransition
             do {
                 transition = try KeyTransition.signed(from: old, to: new, generation: generation, finalHeadSeq: finalHead, reason: reason)
@@ -67,18 +69,21 @@ public enum SigningKeyRotation {
         }
     }
 
-    /// Writes a fresh signing key as `out/keyholder/signing.key` (mode 0600) and its verification
+    /// Writes a fresh signing key as `out/keyholder/signing.key` (mode 0600), naming its
+    /// `generation` (issue 27, s37: ``StoreSigningKey/nextGeneration(in:)``), and its verification
     /// key as `out/auditor/verification.key`, never replacing a file.
     ///
-    /// - Parameter out: the folder for the new generation's keys.
-    /// - Returns: the key and the paths written.
+    /// - Parameters:
+    ///   - out: the folder for the new generation's keys.
+    ///   - generation: the generation the rotation will record.
+    /// - Returns: the key (with its file) and the paths written.
     /// - Throws: ``KeyError``.
-    public static func generateKey(at out: String) throws(KeyError) -> (key: StoreSigningKey, files: [String]) {
-        let key = StoreSigningKey()
+    public static func generateKey(at out: String, generation: Int64) throws(KeyError) -> (key: StoreSigningKey, files: [String]) {
+        var key = StoreSigningKey()
         var files: [String] = []
         let root = URL(filePath: out)
         for (role, name, envelope) in [
-            (KeyRole.keyholder, KeyFolder.signingKeyFile, Envelope(kind: .signingKey, payload: key.payload)),
+            (KeyRole.keyholder, KeyFolder.signingKeyFile, Envelope(kind: .signingKey, payload: key.payload(generation: generation))),
             (KeyRole.auditor, KeyFolder.verificationKeyFile, Envelope(kind: .verificationKey, payload: key.verificationKey.payload)),
         ] {
             let folder = root.appending(path: role.rawValue)
@@ -95,6 +100,7 @@ public enum SigningKeyRotation {
                 throw .envelope(error)
             }
             files.append(url.path)
+            if role == .keyholder { key.file = StoreSigningKey.File(path: url.path, generation: generation) }
         }
         return (key, files)
     }

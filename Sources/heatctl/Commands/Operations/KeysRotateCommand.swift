@@ -109,7 +109,8 @@ struct KeysRotateCommand: HeatCommand {
         if retire != nil { throw ValidationError("--retire is only for --collector") }
         let change = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: SigningKeyRotation.auditAction)
         let old = change.key
-        let (new, files) = try SigningKeyRotation.generateKey(at: out)
+        let generation = try change.store.read { db in try StoreSigningKey.nextGeneration(in: db) }
+        let (new, files) = try SigningKeyRotation.generateKey(at: out, generation: generation)
         let signed = try SigningKeyRotation.rotate(store: change.store, from: old, to: new, anchor: .previous(change.previous), reason: reason)
         try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
         let transition = signed.record

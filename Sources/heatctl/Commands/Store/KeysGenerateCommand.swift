@@ -10,14 +10,16 @@ struct KeysGenerateCommand: HeatCommand {
         abstract: "Write one key folder per role.",
         discussion: """
             Writes DIR/collector (pseudonymisation key, Ed25519 ingestion key and the key holder's \
-            endorsement of it), DIR/keyholder (Ed25519 signing key), DIR/auditor (its public \
-            verification key), each file in the HEATFILE envelope, secret files with mode 0600, and \
-            a BFV key pair for the encrypted pipeline: the parameters and public key into \
-            DIR/collector and DIR/evaluator, the secret key only into DIR/keyholder (the pipeline \
-            needs no evaluation keys; --aggregates adds Galois keys to DIR/evaluator for the encrypted \
-            group aggregates and picks the smallest preset whose plaintext modulus holds --max-clients \
+            endorsement of it), DIR/keyholder (Ed25519 signing key, naming its key generation 1), \
+            DIR/auditor (its public verification key), each file in the HEATFILE envelope, secret \
+            files with mode 0600, and a BFV key pair for the encrypted pipeline: the parameters and \
+            public key into DIR/collector and DIR/evaluator, the secret key only into DIR/keyholder, \
+            and fhe-key.generation (FHE key generation 1) into all three; the evaluator's lists the \
+            SHA-256 of its evaluation keys, and any other Galois or relinearization key found in \
+            DIR/evaluator later is refused (exit 64) (the heat run needs no evaluation keys; \
+            --aggregates adds Galois keys to DIR/evaluator for the encrypted group aggregates and picks the smallest preset whose plaintext modulus holds --max-clients \
             times the largest heat and whose worst-case noise stays 40 bits under the flood, exit 69 \
-            when none does). --preset picks the BFV preset (default: the smallest whose \
+            when none does; `heatctl trees relin-key` adds the tree circuit's key). --preset picks the BFV preset (default: the smallest whose \
             plaintext modulus holds the default heat configuration's largest heat and trend; \
             `heatctl fhe params` lists them); a preset the pipeline cannot use exits 69, and with \
             --aggregates so does a --preset whose sums or worst-case noise cannot hold --max-clients \
