@@ -73,6 +73,7 @@ struct EveryPublicOperation: BfvContextOperation {
         let seeded = try secretEncryptor.encryptSeeded(plaintext, using: &random)
         _ = try SeededCiphertext(envelope: seeded.envelope(), context: rebuilt, source: "test")
         _ = try Ciphertext(envelope: a.envelope(), context: rebuilt, source: "test")
+        _ = try SecretKey(envelope: secretKey.envelope(), context: rebuilt, source: "test")
         _ = try BfvRelinearizationKey(envelope: relinearizationKey.envelope(seeded: false), context: rebuilt, source: "test")
         _ = try BfvGaloisKeys(envelope: galoisKeys.envelope(seeded: false), context: rebuilt, source: "test")
 

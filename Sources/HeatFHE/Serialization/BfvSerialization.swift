@@ -265,6 +265,8 @@ extension SecretKey {
     /// benchmark's size report): callers outside the module use ``write(to:)``, which wipes it.
     ///
     /// - Returns: the envelope.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     package func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
         withSecretCoefficients { s in BfvFile.write(s, to: &writer) }
@@ -276,6 +278,8 @@ extension SecretKey {
     ///
     /// - Parameter url: the destination.
     /// - Throws: ``FHEError/envelope(_:)`` when the file cannot be written.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func write(to url: URL) throws(FHEError) {
         var envelope = envelope()
         defer { envelope.payload.withUnsafeMutableBytes { secureZero($0) } }
