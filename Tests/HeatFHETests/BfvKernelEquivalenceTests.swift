@@ -55,6 +55,45 @@ import Testing
         #expect(try harness.decryptAll(product) == zip(x, y).map { harness.productModT($0, $1) })
     }
 
+    /// Key generation, public- and secret-key (seeded) encryption and encoding with the same
+    /// deterministic randomness on both kernels: the same payload bytes (review s37 MEDIUM 3:
+    /// only the evaluator's operations and decryption were compared).
+    func checkKeysAndEncryption(_ parameters: BfvParameters) throws {
+        let seed = try PolySeed(bytes: (0..<32).map { UInt8($0) })
+        let names = ["secret key", "public key", "relinearization key", "public-key encryption", "seeded encryption"]
+        var payloads: [[[UInt8]]] = []
+        var encodings: [[UInt64]] = []
+        for kernel in [NTTKernel.scalar, .vector] {
+            let context = try BfvContext<UInt64>(parameters: parameters, nttKernel: kernel)
+            var random = SecureRandom(seed: seed, stream: 7)
+            let secretKey = SecretKey(context: context, using: &random)
+            let publicKey = PublicKey(secretKey: secretKey, using: &random)
+            let relinearizationKey = try BfvRelinearizationKey(secretKey: secretKey, using: &random)
+            let encoder = BfvEncoder(context: context)
+            let t = parameters.plaintextModulus
+            let values = (0..<context.degree).map { UInt64($0 * 7 + 1) % t }
+            let plaintext = try encoder.encode(unsigned: values, encoding: .batch)
+            encodings.append(plaintext.coefficients)
+            let fresh = try BfvEncryptor(publicKey: publicKey).encrypt(plaintext, using: &random)
+            let seeded = try BfvEncryptor(secretKey: secretKey).encryptSeeded(plaintext, using: &random)
+            #expect(try encoder.decodeUnsigned(BfvDecryptor(secretKey: secretKey).decrypt(fresh)) == values)
+            payloads.append(
+                [
+                    secretKey.envelope(), publicKey.envelope(seeded: false), relinearizationKey.envelope(seeded: false),
+                    fresh.envelope(), seeded.envelope(),
+                ].map { Array($0.payload) })
+        }
+        #expect(encodings[0] == encodings[1], "encoding, \(parameters.name)")
+        for (index, name) in names.enumerated() {
+            #expect(payloads[0][index] == payloads[1][index], "\(name), \(parameters.name)")
+        }
+    }
+
+    @Test func keysAndEncryptionOnBothKernels() throws {
+        try checkKeysAndEncryption(TestParameters.small64)
+        try checkKeysAndEncryption(BfvParameters(preset: "n8192-logq217-logt25"))
+    }
+
     @Test func smallRingOnBothKernels() throws {
         try checkBothKernels(TestParameters.small64)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HeatFHE
 @testable import HeatFHETools
@@ -18,7 +19,8 @@ import Testing
         let expected = [
             "ntt.forward", "ntt.inverse", "keygen.secret", "keygen.public", "encode.batch", "decode.batch",
             "encrypt.publicKey", "encrypt.secretKey", "decrypt", "add", "add.plain", "multiply.plain",
-            "serialize.ciphertext", "deserialize.ciphertext", "keygen.relinearization", "keygen.galois",
+            "serialize.ciphertext", "serialize.ciphertext.payload", "deserialize.ciphertext", "keygen.relinearization",
+            "keygen.galois",
             "multiply.relinearize", "multiply", "relinearize", "rotate", "swap.rows", "sum.slots", "modswitch",
         ]
         #expect(report.operations.map(\.name) == expected)
@@ -41,6 +43,24 @@ import Testing
         // Called from this module with a concrete scalar, `FHEBenchmark.run` (HeatFHETools) runs as
         // unspecialized generic code; every HeatFHE kernel it reaches must still be specialized.
         if isOptimizedBuild { #expect(report.unspecializedKernels == []) }
+    }
+
+    /// A report written before `unspecializedKernels` existed still decodes (review s37 LOW 12);
+    /// a report without another field does not.
+    @Test func reportsWithoutUnspecializedKernelsDecode() throws {
+        let context = try BfvContext<UInt32>(parameters: TestParameters.small32)
+        let report = try FHEBenchmark.run(
+            context, options: FHEBenchmark.Options(minimumIterations: 1, maximumIterations: 1, minimumSeconds: 0))
+        var object = try #require(JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any])
+        #expect(object["unspecializedKernels"] != nil)
+        object["unspecializedKernels"] = nil
+        let old = try JSONDecoder().decode(FHEBenchmarkReport.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old.unspecializedKernels == [])
+        #expect(old.operations == report.operations && old.sizes == report.sizes)
+        object["checksum"] = nil
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(FHEBenchmarkReport.self, from: JSONSerialization.data(withJSONObject: object))
+        }
     }
 
     @Test func percentilesUseNearestRank() {

@@ -156,6 +156,43 @@ import Testing
         #expect(tensoring.scratch.idleCount <= tensoring.scratch.maximumIdle)
     }
 
+    /// Sixteen concurrent borrowers of a default pool: each gets its own words, and afterwards the
+    /// pool keeps at most two buffers (review s37 MEDIUM 7: the pool used to keep one buffer per
+    /// core and level for the life of the context).
+    @Test func defaultPoolKeepsTwoBuffersAfterABurst() async {
+        let pool = ScratchPool<UInt64>()
+        #expect(pool.maximumIdle == 2)
+        let count = 4096
+        let distinct = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<16 {
+                group.addTask {
+                    pool.withBuffer(count: count) { buffer in
+                        for k in buffer.indices { buffer[k] = UInt64(index) }
+                        // Another borrower writing the same words would show here.
+                        var total = 0
+                        for _ in 0..<200 { total &+= buffer.reduce(0) { $0 &+ Int($1) } }
+                        return total == 200 * count * index && buffer.allSatisfy { $0 == UInt64(index) }
+                    }
+                }
+            }
+            var all = true
+            for await ok in group { all = all && ok }
+            return all
+        }
+        #expect(distinct)
+        #expect(pool.idleCount <= 2)
+        #expect(pool.idleWords <= 2 * count)
+        // Five overlapping borrowers (nested, so they overlap on any number of cores): five
+        // distinct buffers on loan, two kept afterwards.
+        func nest(_ depth: Int, _ seen: [UnsafeMutablePointer<UInt64>]) -> Int {
+            guard depth > 0 else { return Set(seen).count }
+            return pool.withBuffer(count: count) { nest(depth - 1, seen + [$0.baseAddress!]) }
+        }
+        #expect(nest(5, []) == 5)
+        #expect(pool.idleCount == 2)
+        #expect(pool.idleWords <= 2 * count)
+    }
+
     /// The pool lends distinct buffers to overlapping borrowers and keeps at most its maximum.
     @Test func poolLendsDistinctBuffersAndKeepsAFew() {
         let pool = ScratchPool<UInt64>(maximumIdle: 2)

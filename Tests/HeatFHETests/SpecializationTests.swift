@@ -62,6 +62,20 @@ struct EveryPublicOperation: BfvContextOperation {
         _ = try BfvRelinearizationKey(envelope: relinearizationKey.envelope(), context: context, source: "test")
         _ = try BfvGaloisKeys(envelope: galoisKeys.envelope(), context: context, source: "test")
         _ = try decryptor.invariantNoiseBudget(relinearized)
+        // Context construction and every file round trip from this generic code too (review s37
+        // HIGH 1: HeatCore builds `BfvContext<UInt64>(parameters:)` itself, and that ran
+        // unspecialized while the probe only ever saw contexts built inside HeatFHE).
+        let rebuilt = try BfvContext<T>(parameters: context.parameters)
+        _ = try RnsContext<T>(degree: n, moduli: context.ciphertextContext.moduliValues)
+        _ = try NTTPlan<T>(degree: n, modulus: context.ciphertextContext.moduliValues[0])
+        _ = try PublicKey(envelope: publicKey.envelope(seeded: false), context: rebuilt, source: "test")
+        _ = try Plaintext(envelope: plaintext.envelope(), context: rebuilt, source: "test")
+        let seeded = try secretEncryptor.encryptSeeded(plaintext, using: &random)
+        _ = try SeededCiphertext(envelope: seeded.envelope(), context: rebuilt, source: "test")
+        _ = try Ciphertext(envelope: a.envelope(), context: rebuilt, source: "test")
+        _ = try SecretKey(envelope: secretKey.envelope(), context: rebuilt, source: "test")
+        _ = try BfvRelinearizationKey(envelope: relinearizationKey.envelope(seeded: false), context: rebuilt, source: "test")
+        _ = try BfvGaloisKeys(envelope: galoisKeys.envelope(seeded: false), context: rebuilt, source: "test")
 
         func decrypted(_ ciphertext: Ciphertext<T>) throws(FHEError) -> [UInt64] {
             var plaintext = try decryptor.decrypt(ciphertext)

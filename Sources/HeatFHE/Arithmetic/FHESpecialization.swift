@@ -8,7 +8,7 @@ import Synchronization
 /// again for that type. Code outside `HeatFHE` cannot specialize HeatFHE's generic functions (their
 /// bodies are not visible without `-cross-module-optimization`), so without help a call such as
 /// `BfvEvaluator<UInt64>.multiply` from another module runs the "any `T`" version, where every
-/// modular multiplication goes through witness tables and runtime metadata: 50-90x slower (the
+/// modular multiplication goes through witness tables and runtime metadata: 6-50x slower (the
 /// portable build's `heatctl bench fhe` before issue 16, session 36). HeatFHE's public entry
 /// points are therefore pre-specialized (`@_specialize(where T == UInt32)` and `T == UInt64`):
 /// their generic version first checks the type and jumps to the specialized copy.

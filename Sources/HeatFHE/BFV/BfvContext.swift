@@ -28,6 +28,8 @@ public final class BfvContext<T: ScalarType>: Sendable {
     let plaintextPlanNarrow: NTTPlan<UInt32>?
     /// `Delta = floor(Q / t)` modulo each ciphertext modulus.
     let deltaResidues: [T]
+    /// `Q mod t` (the rounding correction of ``Plaintext/scaledToCiphertext()``).
+    let modulusResidueOfT: UInt64
     /// The RNS scale-and-round of decryption, `round(t * x / Q) mod t`.
     let scaleAndRound: BfvScaleAndRound<T>
     /// Slot `i` of the batch encoder sits at position `slotToPosition[i]` of the plaintext NTT.
@@ -42,6 +44,8 @@ public final class BfvContext<T: ScalarType>: Sendable {
     /// - Parameter parameters: the parameters; their ``BfvParameters/scalarWidth`` must match `T`.
     /// - Throws: ``FHEError`` when validation fails (insecure parameters are refused unless marked
     ///   ``BfvParameters/SecurityLevel/insecureForTesting``).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public convenience init(parameters: BfvParameters) throws(FHEError) {
         try self.init(parameters: parameters, nttKernel: NTTKernel.selected)
     }
@@ -55,6 +59,7 @@ public final class BfvContext<T: ScalarType>: Sendable {
     ///   - nttKernel: the kernel of every 64-bit NTT of this context (multiplication bases included).
     /// - Throws: as ``init(parameters:)``.
     init(parameters: BfvParameters, nttKernel: NTTKernel) throws(FHEError) {
+        FHESpecialization.note(T.self, "BfvContext.init")
         try parameters.validate()
         guard T.bitWidth == Int(parameters.scalarWidth.rawValue) else {
             throw .invalidParameters(
@@ -71,6 +76,7 @@ public final class BfvContext<T: ScalarType>: Sendable {
         self.plaintextModulus = try Modulus<T>(T(t))
         let delta = ciphertextContext.modulusProduct / BigInt(t)
         self.deltaResidues = ciphertextContext.moduliValues.map { T(delta.residue(modulo: UInt64($0))) }
+        self.modulusResidueOfT = ciphertextContext.modulusProduct.residue(modulo: t)
         self.scaleAndRound = BfvScaleAndRound(ring: ciphertextContext, plaintextModulus: t)
         if parameters.supportsBatching {
             self.plaintextPlan = try NTTPlan<T>(degree: n, modulus: T(t), kernel: nttKernel)

@@ -33,23 +33,44 @@ public struct BfvDecryptor<T: ScalarType>: Sendable {
 
     /// `[c0 + c1*s + ... + ck*s^k]_Q` in coefficient form (RNS residues). It holds the message and
     /// the noise: the caller wipes it.
+    ///
+    /// One prime at a time, each `c_k`'s residues are copied into one scratch row of `N` words,
+    /// transformed, multiplied by `s^k`, transformed back and added to the sum in place (one
+    /// allocation for the sum, one wiped scratch row; issue 16, session 37: the product and the
+    /// term used to be two fresh polynomials per `c_k`, each allocated and wiped).
     func phasePolynomial(_ ciphertext: Ciphertext<T>) throws(FHEError) -> PolyRq<T, Coeff> {
+        FHESpecialization.note(T.self, "BfvDecryptor.phasePolynomial")
         let context = secretKey.context
         try context.requireSame(ciphertext.context, "the ciphertext")
         let ring = ciphertext.polynomials[0].context
+        let n = ring.degree
         return secretKey.withSecretPolynomial(at: ring) { (s: PolyRq<T, Eval>) -> PolyRq<T, Coeff> in
             var sPower = s
             // Only a power s^k (k > 1) is a private buffer: s itself is wiped by the key.
             defer { if ciphertext.polynomials.count > 2 { sPower.wipe() } }
             var sum = ciphertext.polynomials[0]
-            for (index, polynomial) in ciphertext.polynomials.enumerated().dropFirst() {
-                if index > 1 { sPower *= s }
-                var product = polynomial.forwardNTT()
-                product *= sPower
-                var term = product.inverseNTT()
-                sum += term
-                product.wipe()
-                term.wipe()
+            sum.data.withUnsafeMutableBufferPointer { sumWords in
+                withUnsafeTemporaryAllocation(of: T.self, capacity: n) { row in
+                    let scratch = row.baseAddress.unsafelyUnwrapped
+                    for (index, polynomial) in ciphertext.polynomials.enumerated().dropFirst() {
+                        if index > 1 { sPower *= s }
+                        polynomial.data.withUnsafeBufferPointer { c in
+                            sPower.data.withUnsafeBufferPointer { power in
+                                for (i, plan) in ring.plans.enumerated() {
+                                    let modulus = plan.modulus
+                                    let offset = i * n
+                                    scratch.initialize(from: c.baseAddress.unsafelyUnwrapped + offset, count: n)
+                                    plan.forward(row)
+                                    for j in 0..<n { scratch[j] = modulus.multiply(scratch[j], power[offset + j]) }
+                                    plan.inverse(row)
+                                    let target = sumWords.baseAddress.unsafelyUnwrapped + offset
+                                    for j in 0..<n { target[j] = modulus.add(target[j], scratch[j]) }
+                                }
+                            }
+                        }
+                    }
+                    secureZero(UnsafeMutableRawBufferPointer(row))
+                }
             }
             return sum
         }

@@ -73,11 +73,10 @@ public struct BfvEncryptor<T: ScalarType>: Sendable {
         try context.requireSame(plaintext.context, "the plaintext")
         switch key {
         case .publicKey(let publicKey):
-            let (c0, c1) = encryptZero(publicKey, using: &random)
-            var message = plaintext.scaledToCiphertext()
-            message += c0
+            var (c0, c1) = encryptZero(publicKey, using: &random)
+            plaintext.addScaled(to: &c0, subtracting: false)
             return try Ciphertext(
-                context: context, polynomials: [message, c1], encoding: plaintext.encoding,
+                context: context, polynomials: [c0, c1], encoding: plaintext.encoding,
                 signedness: plaintext.signedness, valueCount: plaintext.valueCount)
         case .secretKey(let secretKey):
             return try encryptWithSecretKey(plaintext, secretKey, using: &random).expanded()

@@ -107,7 +107,7 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         FHESpecialization.note(T.self, "BfvEvaluator.add(plaintext)")
         try checkPlain(ciphertext, plaintext)
         var out = ciphertext
-        out.polynomials[0] += plaintext.scaledToCiphertext()
+        plaintext.addScaled(to: &out.polynomials[0], subtracting: false)
         out.valueCount = max(ciphertext.valueCount, plaintext.valueCount)
         return out
     }
@@ -125,7 +125,7 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         FHESpecialization.note(T.self, "BfvEvaluator.subtract(plaintext)")
         try checkPlain(ciphertext, plaintext)
         var out = ciphertext
-        out.polynomials[0] -= plaintext.scaledToCiphertext()
+        plaintext.addScaled(to: &out.polynomials[0], subtracting: true)
         out.valueCount = max(ciphertext.valueCount, plaintext.valueCount)
         return out
     }
@@ -145,7 +145,7 @@ public struct BfvEvaluator<T: ScalarType>: Sendable {
         try checkPlain(ciphertext, plaintext)
         let factor = plaintext.liftedToCiphertext()
         var out = ciphertext
-        out.polynomials = ciphertext.polynomials.map { ($0.forwardNTT() * factor).inverseNTT() }
+        for index in out.polynomials.indices { out.polynomials[index].multiplyNegacyclic(by: factor) }
         // Slot-wise for batching; for coefficients the product's degree grows (and may wrap).
         let n = context.degree
         out.valueCount =

@@ -33,11 +33,9 @@ public struct BfvPreparedPlaintext<T: ScalarType>: Sendable {
         FHESpecialization.note(T.self, "BfvPreparedPlaintext.init")
         let context = plaintext.context
         let chosen = try context.level(level ?? context.topLevel)
-        let t = context.plaintextModulus
-        let centered = plaintext.coefficients.map { t.centered($0) }
         self.context = context
         self.level = chosen.count
-        self.polynomial = PolyRq<T, Coeff>(context: chosen.ring, signedCoefficients: centered).forwardNTT()
+        self.polynomial = plaintext.lifted(to: chosen.ring)
         self.encoding = plaintext.encoding
         self.signedness = plaintext.signedness
         self.valueCount = plaintext.valueCount
@@ -71,7 +69,7 @@ extension BfvEvaluator {
                 "the plaintext was prepared for level \(plaintext.level), the ciphertext is at level \(ciphertext.level)")
         }
         var out = ciphertext
-        out.polynomials = ciphertext.polynomials.map { ($0.forwardNTT() * plaintext.polynomial).inverseNTT() }
+        for index in out.polynomials.indices { out.polynomials[index].multiplyNegacyclic(by: plaintext.polynomial) }
         let n = context.degree
         out.valueCount =
             plaintext.encoding == .batch

@@ -39,6 +39,10 @@ struct BfvScaleAndRound<T: ScalarType>: Sendable {
     let barrettT: UInt64
     /// `floor(Q / 2)`, for the reference computation.
     let halfQ: BigInt
+    /// Whether the fast kernel applies: `t` below every modulus (true for every valid BFV parameter
+    /// set), at most ``maximumWords`` fraction words and ``maximumModuli`` moduli (every modulus
+    /// product up to the 881 bits allowed at N=32768).
+    let isApplicable: Bool
 
     /// Precomputes the constants.
     ///
@@ -46,6 +50,7 @@ struct BfvScaleAndRound<T: ScalarType>: Sendable {
     ///   - ring: the ciphertext ring (moduli below 2^62).
     ///   - plaintextModulus: `t`, below every modulus.
     init(ring: RnsContext<T>, plaintextModulus t: UInt64) {
+        FHESpecialization.note(T.self, "BfvScaleAndRound.init")
         self.ring = ring
         self.plaintextModulus = t
         self.puncturedInverse = ring.puncturedInverse
@@ -66,9 +71,20 @@ struct BfvScaleAndRound<T: ScalarType>: Sendable {
         self.theta = theta
         self.barrettT = UInt64.max / t
         self.halfQ = ring.modulusProduct / BigInt(2)
+        self.isApplicable =
+            ring.moduliValues.allSatisfy { UInt64($0) > t } && words <= Self.maximumWords && ring.count <= Self.maximumModuli
     }
 
     /// `round(t * x / Q) mod t` for every coefficient of `x`.
+    ///
+    /// Per coefficient, the `L * W` products `y_i * theta_(i,k)` are summed **by column**: the
+    /// high word of a product lands in position `k`, its low word in position `k + 1`, and each
+    /// position keeps a two-word sum (at most `2L` terms below `2^64` each, so no overflow for
+    /// any `L` below `2^63`); one carry pass from the least significant position then gives
+    /// exactly the words the sequential sum would give. With `W` a constant (``fractionWords``
+    /// of every preset is 2 to 8, dispatched by value), the loops unroll and the sums stay in
+    /// registers (issue 16, session 37: n8192 decryption's scale-and-round was 35% of `decrypt`,
+    /// with the accumulator in memory and a carry chain per product).
     ///
     /// - Parameter x: a polynomial of ``ring`` in coefficient form (residues in `[0, q_i)`).
     /// - Returns: `N` values in `[0, t)`.
@@ -77,61 +93,102 @@ struct BfvScaleAndRound<T: ScalarType>: Sendable {
         let n = ring.degree
         let count = ring.count
         let words = fractionWords
-        let t = plaintextModulus
-        let barrett = barrettT
+        precondition(
+            count <= Self.maximumModuli && words <= Self.maximumWords,
+            "at most \(Self.maximumModuli) moduli and \(Self.maximumWords) fraction words")
         var out = [T](repeating: 0, count: n)
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * words + 1) { scratch in
-            // scratch[0...words]: the accumulator (integer word, then fraction words, most
-            // significant first); scratch[words + 1 ..< 2W + 1]: the high words of one product.
-            let accumulator = scratch.baseAddress.unsafelyUnwrapped
-            let highs = accumulator + (words + 1)
-            x.data.withUnsafeBufferPointer { data in
-                theta.withUnsafeBufferPointer { theta in
-                    out.withUnsafeMutableBufferPointer { result in
-                        for j in 0..<n {
-                            for k in 0...words { accumulator[k] = 0 }
-                            for i in 0..<count {
-                                let y = UInt64(
-                                    ring.moduli[i].multiplyShoup(
-                                        data[i * n + j], by: puncturedInverse[i], shoup: puncturedInverseShoup[i]))
-                                // y * theta_i: word k of theta (weight 2^(-64(k+1))) gives a low
-                                // word at accumulator position k + 1 and a high word at k.
-                                var carry: UInt64 = 0
-                                for k in stride(from: words - 1, through: 0, by: -1) {
-                                    let product = y.multipliedFullWidth(by: theta[i * words + k])
-                                    highs[k] = product.high
-                                    let (sum1, overflow1) = accumulator[k + 1].addingReportingOverflow(product.low)
-                                    let (sum2, overflow2) = sum1.addingReportingOverflow(carry)
-                                    // The high word of the previous (less significant) product lands here too.
-                                    let previousHigh = k + 1 < words ? highs[k + 1] : 0
-                                    let (sum3, overflow3) = sum2.addingReportingOverflow(previousHigh)
-                                    accumulator[k + 1] = sum3
-                                    carry = UInt64(overflow1 ? 1 : 0) &+ UInt64(overflow2 ? 1 : 0) &+ UInt64(overflow3 ? 1 : 0)
+        x.data.withUnsafeBufferPointer { data in
+            theta.withUnsafeBufferPointer { theta in
+                ring.moduli.withUnsafeBufferPointer { moduli in
+                    puncturedInverse.withUnsafeBufferPointer { inverse in
+                        puncturedInverseShoup.withUnsafeBufferPointer { inverseShoup in
+                            out.withUnsafeMutableBufferPointer { result in
+                                let kernel = Kernel(
+                                    data: data.baseAddress.unsafelyUnwrapped, degree: n, count: count,
+                                    moduli: moduli.baseAddress.unsafelyUnwrapped,
+                                    inverse: inverse.baseAddress.unsafelyUnwrapped,
+                                    inverseShoup: inverseShoup.baseAddress.unsafelyUnwrapped,
+                                    theta: theta.baseAddress.unsafelyUnwrapped, t: plaintextModulus, barrett: barrettT)
+                                // One copy of the loop per word count, so `words` is a constant in each.
+                                switch words {
+                                case 2: for j in 0..<n { result[j] = kernel.round(j, words: 2) }
+                                case 3: for j in 0..<n { result[j] = kernel.round(j, words: 3) }
+                                case 4: for j in 0..<n { result[j] = kernel.round(j, words: 4) }
+                                case 5: for j in 0..<n { result[j] = kernel.round(j, words: 5) }
+                                case 6: for j in 0..<n { result[j] = kernel.round(j, words: 6) }
+                                case 7: for j in 0..<n { result[j] = kernel.round(j, words: 7) }
+                                case 8: for j in 0..<n { result[j] = kernel.round(j, words: 8) }
+                                default: for j in 0..<n { result[j] = kernel.round(j, words: words) }
                                 }
-                                // The integer word (no overflow: the integer part stays below L * t < 2^64).
-                                accumulator[0] = accumulator[0] &+ carry &+ highs[0]
                             }
-                            // Add one half; the integer part is then round(V).
-                            let (_, half) = accumulator[1].addingReportingOverflow(1 << 63)
-                            let integer = accumulator[0] &+ UInt64(half ? 1 : 0)
-                            // Barrett modulo t: for the small integer part (< L*t + 1, far below 2^64) the estimate
-                            // is at most one below floor(integer / t), so one masked subtraction finishes.
-                            let estimate = integer.multipliedFullWidth(by: barrett).high
-                            let remainder = integer &- estimate &* t
-                            let difference = remainder &- t
-                            let reduced = difference &+ (t & (0 &- (difference >> 63)))
-                            result[j] = T(truncatingIfNeeded: reduced)
                         }
                     }
                 }
             }
-            secureZero(UnsafeMutableRawBufferPointer(scratch))
         }
         return out
     }
 
-    /// Whether the fast kernel applies: `t` below every modulus (true for every valid BFV parameter set).
-    var isApplicable: Bool { ring.moduliValues.allSatisfy { UInt64($0) > plaintextModulus } }
+    /// The largest fraction word count of the kernel (`W` of the 434-bit `n16384` preset is 8;
+    /// `W = 15` would take a `Q` of about 890 bits, beyond every valid parameter set).
+    static var maximumWords: Int { 15 }
+    /// The most moduli the kernel accepts (the column sums would stay exact far beyond this).
+    static var maximumModuli: Int { 64 }
+
+    /// The per-coefficient kernel of ``scaleAndRound(_:)`` over raw pointers.
+    struct Kernel {
+        let data: UnsafePointer<T>
+        let degree: Int
+        let count: Int
+        let moduli: UnsafePointer<Modulus<T>>
+        let inverse: UnsafePointer<T>
+        let inverseShoup: UnsafePointer<T>
+        let theta: UnsafePointer<UInt64>
+        let t: UInt64
+        let barrett: UInt64
+
+        /// `round(t * x_j / Q) mod t` for coefficient `j`, with `words` fraction words (at most
+        /// ``BfvScaleAndRound/maximumWords``).
+        @inline(__always)
+        func round(_ j: Int, words: Int) -> T {
+            // Position p (0 = the integer word, then fraction words, most significant first) as a
+            // two-word column sum (low[p], high[p]).
+            var low = InlineArray<16, UInt64>(repeating: 0)
+            var high = InlineArray<16, UInt64>(repeating: 0)
+            for i in 0..<count {
+                let y = UInt64(
+                    moduli[i].multiplyShoup(data[i * degree + j], by: inverse[i], shoup: inverseShoup[i]))
+                let row = theta + i * words
+                for k in 0..<words {
+                    // theta word k has weight 2^(-64(k+1)): its high word lands at k, its low at k + 1.
+                    let product = y.multipliedFullWidth(by: row[k])
+                    let (upper, upperCarry) = low[k].addingReportingOverflow(product.high)
+                    low[k] = upper
+                    high[k] &+= upperCarry ? 1 : 0
+                    let (lower, lowerCarry) = low[k + 1].addingReportingOverflow(product.low)
+                    low[k + 1] = lower
+                    high[k + 1] &+= lowerCarry ? 1 : 0
+                }
+            }
+            // Carries from the least significant position up to the integer word.
+            var carry: UInt64 = 0
+            for p in stride(from: words, through: 1, by: -1) {
+                let (sum, overflow) = low[p].addingReportingOverflow(carry)
+                low[p] = sum
+                carry = high[p] &+ (overflow ? 1 : 0)
+            }
+            // Add one half; the integer part (below L * t + 1, far below 2^64) is then round(V).
+            let (_, half) = low[1].addingReportingOverflow(1 << 63)
+            let integer = low[0] &+ carry &+ (half ? 1 : 0)
+            // Barrett modulo t: the estimate is at most one below floor(integer / t), so one
+            // masked subtraction finishes.
+            let estimate = integer.multipliedFullWidth(by: barrett).high
+            let remainder = integer &- estimate &* t
+            let difference = remainder &- t
+            let reduced = difference &+ (t & (0 &- (difference >> 63)))
+            return T(truncatingIfNeeded: reduced)
+        }
+    }
 
     /// The exact value for one coefficient, by CRT composition (the reference computation).
     ///

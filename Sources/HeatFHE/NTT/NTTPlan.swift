@@ -52,6 +52,8 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     ///   - degree: `N`, a power of two from 2 to 65536.
     ///   - modulus: a prime `q = 1 mod 2N` below `2^T.maxModulusBits`.
     /// - Throws: ``FHEError`` if `N` is not a power of two or `q` does not support the transform.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public init(degree: Int, modulus q: T) throws(FHEError) {
         try self.init(degree: degree, modulus: q, kernel: NTTKernel.selected)
     }
@@ -65,6 +67,7 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     ///   - kernel: the kernel of ``forward(_:)-([T])`` and ``inverse(_:)-([T])`` for 64-bit moduli.
     /// - Throws: ``FHEError`` if `N` is not a power of two or `q` does not support the transform.
     init(degree: Int, modulus q: T, kernel: NTTKernel) throws(FHEError) {
+        FHESpecialization.note(T.self, "NTTPlan.init")
         guard degree >= 2, degree <= 65536, degree.nonzeroBitCount == 1 else {
             throw .invalidParameters("the ring degree N=\(degree) must be a power of two in 2...65536")
         }

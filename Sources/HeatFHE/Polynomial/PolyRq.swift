@@ -185,6 +185,33 @@ extension PolyRq where F == Coeff {
         return PolyRq<T, Eval>(context: context, data: out)
     }
 
+    /// Multiplies in place by a polynomial given in evaluation form (the negacyclic product), one
+    /// residue row at a time: forward NTT, pointwise product and inverse NTT in the row's own
+    /// storage (no temporaries; the row stays in cache between the three steps). Equal word for
+    /// word to `(forwardNTT() * factor).inverseNTT()`.
+    ///
+    /// - Parameter factor: a polynomial of the same ring in evaluation form.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
+    public mutating func multiplyNegacyclic(by factor: PolyRq<T, Eval>) {
+        FHESpecialization.note(T.self, "PolyRq.multiplyNegacyclic")
+        precondition(context.isSameRing(as: factor.context), "polynomials from different rings")
+        let n = degree
+        let plans = context.plans
+        factor.data.withUnsafeBufferPointer { b in
+            data.withUnsafeMutableBufferPointer { buffer in
+                for (i, plan) in plans.enumerated() {
+                    let row = UnsafeMutableBufferPointer(rebasing: buffer[(i * n)..<((i + 1) * n)])
+                    plan.forward(row)
+                    let modulus = plan.modulus
+                    let w = b.baseAddress.unsafelyUnwrapped + i * n
+                    for j in 0..<n { row[j] = modulus.multiply(row[j], w[j]) }
+                    plan.inverse(row)
+                }
+            }
+        }
+    }
+
     /// The integer coefficients in `[0, Q)` (CRT composition of each coefficient's residues).
     ///
     /// - Returns: `N` integers.

@@ -28,6 +28,8 @@ public final class RnsContext<T: ScalarType>: Sendable {
     ///   - degree: `N`, a power of two.
     ///   - moduli: distinct primes `q_i = 1 mod 2N`, each below `2^T.maxModulusBits`.
     /// - Throws: ``FHEError`` if a modulus is unusable or two are equal.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public convenience init(degree: Int, moduli: [T]) throws(FHEError) {
         try self.init(degree: degree, moduli: moduli, kernel: NTTKernel.selected)
     }
@@ -57,6 +59,7 @@ public final class RnsContext<T: ScalarType>: Sendable {
     ///   - plans: one plan per modulus, moduli distinct.
     /// - Throws: ``FHEError`` if the moduli are not pairwise coprime.
     init(degree: Int, plans: [NTTPlan<T>]) throws(FHEError) {
+        FHESpecialization.note(T.self, "RnsContext.init")
         guard !plans.isEmpty, plans.allSatisfy({ $0.degree == degree }) else {
             throw .invalidParameters("at least one modulus of degree \(degree) is needed")
         }

@@ -134,6 +134,7 @@ public enum BfvFile {
     }
 
     static func write<T: ScalarType, F>(_ polynomial: PolyRq<T, F>, to writer: inout ByteWriter) {
+        FHESpecialization.note(T.self, "BfvFile.write(polynomial)")
         writer.append(UInt8(polynomial.context.count))
         writer.appendBigEndian(polynomial.data)
     }
@@ -141,6 +142,7 @@ public enum BfvFile {
     static func readPolynomial<T: ScalarType>(
         _ reader: inout ByteReader, ring: RnsContext<T>, field: String
     ) throws(FHEError) -> PolyRq<T, Coeff> {
+        FHESpecialization.note(T.self, "BfvFile.readPolynomial")
         let count: UInt8 = try reader.read("\(field).moduliCount")
         guard Int(count) == ring.count else {
             throw .malformedData(
@@ -263,6 +265,8 @@ extension SecretKey {
     /// benchmark's size report): callers outside the module use ``write(to:)``, which wipes it.
     ///
     /// - Returns: the envelope.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     package func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
         withSecretCoefficients { s in BfvFile.write(s, to: &writer) }
@@ -274,6 +278,8 @@ extension SecretKey {
     ///
     /// - Parameter url: the destination.
     /// - Throws: ``FHEError/envelope(_:)`` when the file cannot be written.
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
     public func write(to url: URL) throws(FHEError) {
         var envelope = envelope()
         defer { envelope.payload.withUnsafeMutableBytes { secureZero($0) } }
@@ -417,6 +423,11 @@ extension Ciphertext {
     @_specialize(where T == UInt64)
     public func envelope() -> Envelope {
         var writer = BfvFile.header(context.parameters)
+        // One allocation for the whole payload: metadata (6 bytes), the count, then each
+        // polynomial's modulus count and words.
+        var size = writer.bytes.count + 7
+        for polynomial in polynomials { size += 1 + polynomial.data.count * MemoryLayout<T>.size }
+        writer.bytes.reserveCapacity(size)
         BfvFile.writeMetadata(&writer, encoding, signedness, valueCount)
         writer.append(UInt8(polynomials.count))
         for polynomial in polynomials { BfvFile.write(polynomial, to: &writer) }
@@ -468,6 +479,7 @@ extension Plaintext {
     @_specialize(where T == UInt32)
     @_specialize(where T == UInt64)
     public func envelope() -> Envelope {
+        FHESpecialization.note(T.self, "Plaintext.envelope")
         var writer = BfvFile.header(context.parameters)
         BfvFile.writeMetadata(&writer, encoding, signedness, valueCount)
         for value in coefficients { writer.append(UInt64(value)) }
@@ -484,6 +496,7 @@ extension Plaintext {
     @_specialize(where T == UInt32)
     @_specialize(where T == UInt64)
     public init(envelope: Envelope, context: BfvContext<T>, source: String) throws(FHEError) {
+        FHESpecialization.note(T.self, "Plaintext.init(envelope:)")
         var reader = try BfvFile.open(envelope, kind: .fhePlaintext, context: context, source: source)
         let (encoding, signedness, count) = try BfvFile.readMetadata(&reader, degree: context.degree)
         let t = context.parameters.plaintextModulus

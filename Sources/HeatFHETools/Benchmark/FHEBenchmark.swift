@@ -12,7 +12,8 @@ import HeatFHE
 /// (`shared/anchors/`), so that numbers can be compared side by side: one NTT forward and inverse
 /// on one modulus, secret and public key generation, batch encode and decode of `N` values,
 /// public- and secret-key encryption, decryption, ciphertext addition, plaintext addition and
-/// multiplication, and serialization of a ciphertext to its envelope bytes and back; then, with at
+/// multiplication, and serialization of a ciphertext to its envelope bytes (and to its payload
+/// alone, without the envelope's SHA-256, like SEAL's `to_string`) and back; then, with at
 /// most 3 timed calls each, relinearization and Galois key generation (the Galois keys of the
 /// slot sum: every power of two below `N/2` and the row swap), ciphertext multiplication with and
 /// without relinearization, relinearization alone, one rotation by 1, the row swap, the sum of all
@@ -178,6 +179,9 @@ public enum FHEBenchmark {
         try timer.measure("serialize.ciphertext") { () throws(FHEError) in
             sink &+= ciphertext1.envelope().serialized().count
         }
+        // The payload alone: what SEAL's `Ciphertext.save` / `to_string` writes (a header and the
+        // words, no checksum). `serialize.ciphertext` adds the envelope's SHA-256 over all of it.
+        timer.measure("serialize.ciphertext.payload") { sink &+= ciphertext1.envelope().payload.count }
         try timer.measure("deserialize.ciphertext") { () throws(FHEError) in
             let envelope: Envelope
             do throws(EnvelopeError) {
@@ -413,4 +417,31 @@ public struct FHEBenchmarkReport: Sendable, Hashable, Codable {
     /// benchmark reaches the code specialized for its scalar. A non-empty list means the timings
     /// measure Swift's generic dispatch, not the arithmetic (a debug build lists every kernel).
     public internal(set) var unspecializedKernels: [String] = []
+}
+
+extension FHEBenchmarkReport {
+    enum CodingKeys: String, CodingKey {
+        case preset, degree, plaintextModulus, ciphertextModulusBits, specialModulusBits, scalarBits, operations
+        case sizes, checksum, nttKernel, unspecializedKernels
+    }
+
+    /// Decodes a report; one written before session 36 has no `unspecializedKernels` and reads as
+    /// an empty list (review s37 LOW 12).
+    ///
+    /// - Parameter decoder: the decoder.
+    /// - Throws: `DecodingError` for a missing or mistyped field other than `unspecializedKernels`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        preset = try container.decode(String.self, forKey: .preset)
+        degree = try container.decode(Int.self, forKey: .degree)
+        plaintextModulus = try container.decode(UInt64.self, forKey: .plaintextModulus)
+        ciphertextModulusBits = try container.decode([Int].self, forKey: .ciphertextModulusBits)
+        specialModulusBits = try container.decodeIfPresent(Int.self, forKey: .specialModulusBits)
+        scalarBits = try container.decode(Int.self, forKey: .scalarBits)
+        operations = try container.decode([FHEOperationTiming].self, forKey: .operations)
+        sizes = try container.decode([String: Int].self, forKey: .sizes)
+        checksum = try container.decode(Int.self, forKey: .checksum)
+        nttKernel = try container.decode(String.self, forKey: .nttKernel)
+        unspecializedKernels = try container.decodeIfPresent([String].self, forKey: .unspecializedKernels) ?? []
+    }
 }
