@@ -166,10 +166,10 @@ import Testing
             from: moveWeek, store: fixture.store, key: fixture.generated.signingKey, anchor: .previous(head))
         let slotOf = Dictionary(uniqueKeysWithValues: try KeyHolder.directory(in: fixture.store).map { ($0.client, $0.slot) })
         let erasedSlots = try victims.map { try #require(slotOf[pseudonymizer.pseudonym(for: $0, kind: .client)]) }
+        // The erasure and its signed head commit together (one transaction, issue 27).
         let summary = try ClientEraser.erase(.rawIDs(victims, key: fixture.key), store: fixture.store, key: fixture.generated.signingKey,
-                                             anchor: .previous(moved.head), reason: "issue 14 level test")
+                                             anchor: .previous(moved.head), reason: "issue 14 level test").record
         #expect(Set(summary.erasures.map(\.slot)) == Set(erasedSlots))
-        _ = try HeadSigner.sign(store: fixture.store, with: fixture.generated.signingKey, anchor: .previous(moved.head))
 
         // The plaintext pipeline without the erased clients.
         let plainStore = try HeatStore.initialize(path: fixture.folder.appending(path: "plain.db").path).store

@@ -34,7 +34,7 @@ import Testing
             let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: false)
             transition = try FHEKeyRotation.rotate(
                 store: f.store, signingKey: f.generated.signingKey, old: f.keyHolder, oldIdentity: f.keyHolder.fheIdentity,
-                newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(signed), reason: "rotation")
+                newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(signed), reason: "rotation").record
             evaluator2 = try Evaluator(keysAt: "\(out)/evaluator")
             holder2 = try KeyHolder(keysAt: "\(out)/keyholder")
             (run, number) = try evaluator2.evaluateAndRecord(store: f.store, configuration: configuration)

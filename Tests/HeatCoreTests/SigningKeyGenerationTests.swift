@@ -71,7 +71,7 @@ import Testing
         #expect(generation == 2)
         let (new, files) = try SigningKeyRotation.generateKey(at: out, generation: generation)
         #expect(files.contains("\(out)/keyholder/\(KeyFolder.signingKeyFile)"))
-        let transition = try SigningKeyRotation.rotate(store: f.store, from: old, to: new, anchor: .previous(f.head), reason: "rotation")
+        let transition = try SigningKeyRotation.rotate(store: f.store, from: old, to: new, anchor: .previous(f.head), reason: "rotation").record
         #expect(transition.generation == 2)
         let newFromFile = try f.fileKey("\(out)/keyholder")
         #expect(newFromFile.file?.generation == 2 && newFromFile.fingerprint == new.fingerprint)
