@@ -631,4 +631,42 @@ PY
 AUDITOR="$OUT/fhe-keys/auditor" check "FHE key transition replayed as a second row (chain recomputed)" "$OUT/fhe-replayed.db" \
   --expect-head "$OUT/fhe-head.json" --allow-unsigned-tail
 expect_kind badFHEKeyTransition
+# Issue 27 (s37, review s37 finding 9): two rotations (generations 2 and 3), then the two signed
+# transitions swapped in place, chain hashes recomputed (the attacker cannot re-sign): each row is
+# still a valid signature, but the chain of generations no longer continues; both verifiers refuse.
+cp "$OUT/fhe.db" "$OUT/fhe-chain.db"
+cp "$OUT/fhe-head.json" "$OUT/fhe-chain-head.json"
+# The runbook's step 2 (Operations.md 4b): the new FHE files copied over the key holder's folder.
+cp -R "$OUT/fhe-keys/keyholder" "$OUT/fhe-keyholder-gen2" && cp "$OUT/fhe-gen2/keyholder/"* "$OUT/fhe-keyholder-gen2/"
+"$HEATCTL" keys rotate --fhe --store "$OUT/fhe-chain.db" --keys "$OUT/fhe-keyholder-gen2" --out "$OUT/fhe-gen3" \
+  --previous-head "$OUT/fhe-chain-head.json" --head-out "$OUT/fhe-chain-head.json" > /dev/null
+AUDITOR="$OUT/fhe-keys/auditor" check "FHE key rotated twice (generations 2 and 3)" "$OUT/fhe-chain.db" --expect-head "$OUT/fhe-chain-head.json"
+cp "$OUT/fhe-chain.db" "$OUT/fhe-reordered.db"
+python3 - "$OUT/fhe-reordered.db" "$VERIFY" <<'PY'
+import hashlib, importlib.util, sqlite3, sys
+spec = importlib.util.spec_from_file_location("verify_store", sys.argv[2])
+vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+db, table = sqlite3.connect(sys.argv[1]), "fhe_key_transitions"
+db.executescript(f"DROP TRIGGER {table}_no_update;")
+columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[1] not in ("seq", "prev_hash", "row_hash")]
+rows = {r[0]: r[1:] for r in db.execute(f"SELECT seq, {', '.join(columns)} FROM {table} WHERE seq IN (1, 2)")}
+assert sorted(rows) == [1, 2], rows.keys()
+for seq, other in ((1, 2), (2, 1)):
+    db.execute(f"UPDATE {table} SET {', '.join(c + ' = ?' for c in columns)} WHERE seq = ?", (*rows[other], seq))
+def encode(value):
+    if value is None: return vs.c_null()
+    if isinstance(value, int): return vs.c_int(value)
+    if isinstance(value, str): return vs.c_text(value)
+    return vs.c_blob(bytes(value))
+previous = vs.genesis(table)
+for row in db.execute(f"SELECT seq, {', '.join(columns)} FROM {table} ORDER BY seq").fetchall():
+    digest = hashlib.sha256(previous + vs.c_int(row[0]) + b"".join(encode(v) for v in row[1:])).digest()
+    db.execute(f"UPDATE {table} SET prev_hash = ?, row_hash = ? WHERE seq = ?", (previous, digest, row[0]))
+    previous = digest
+db.execute(vs.trigger_sql(table, "UPDATE"))
+db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
+AUDITOR="$OUT/fhe-keys/auditor" check "FHE key transitions of generations 2 and 3 swapped (chain recomputed)" "$OUT/fhe-reordered.db" \
+  --expect-head "$OUT/fhe-chain-head.json"
+expect_kind badFHEKeyTransition
 exit $status

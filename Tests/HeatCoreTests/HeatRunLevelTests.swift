@@ -99,6 +99,29 @@ import Testing
         #expect(overSwitched?.category.exitCode == 65 && overSwitched?.description.contains("field level: batch 0 heat at \(level - 1) of \(top) moduli has no noise budget left after the release mask") == true,
                 "\(String(describing: overSwitched))")
 
+        // Review s37 (pipe14b-final LOW 3): a heat ciphertext of another key pair (or altered)
+        // has no noise budget under the key holder's key: refused at the top level as such
+        // (`noNoiseBudget`), and in a switched file as `field level` (the key holder cannot tell the
+        // causes apart there); both exit 65, nothing released.
+        let foreignKey = SecretKey(context: keyHolder.context)
+        let ones = [UInt64](repeating: 1, count: keyHolder.context.degree)
+        let foreign = try BfvEncryptor(secretKey: foreignKey).encrypt(BfvEncoder(context: keyHolder.context).encode(unsigned: ones, encoding: .batch))
+        let batch0 = try #require(run.header.batches.first)
+        var swappedHeat = run.heat
+        swappedHeat[batch0] = foreign
+        var unswitched = run.header
+        unswitched.level = nil
+        let foreignTop = try EncryptedHeatRun(header: unswitched, heat: swappedHeat, trend: run.trend)
+        let atTop = #expect(throws: PipelineError.self) { _ = try keyHolder.decrypt(run: foreignTop, store: fixture.store) }
+        #expect(atTop?.category.exitCode == 65 && atTop?.description.contains("has no noise budget left under the key holder's secret key") == true,
+                "\(String(describing: atTop))")
+        let foreignSwitched = try EncryptedHeatRun(
+            envelope: try EncryptedHeatRun(header: run.header, heat: swappedHeat, trend: run.trend).envelope(), context: keyHolder.context, source: "foreign")
+        #expect(!foreignSwitched.isAtTopLevel)
+        let switched = #expect(throws: PipelineError.self) { _ = try keyHolder.decrypt(run: foreignSwitched, store: fixture.store) }
+        #expect(switched?.category.exitCode == 65 && switched?.description.contains("field level: batch \(batch0) heat at \(level) of \(top) moduli has no noise budget left") == true,
+                "\(String(describing: switched))")
+
         // Review s37 MEDIUM 6: the writer refuses a run it cannot write at its level, before any
         // byte (a level outside 1...top, a ciphertext below the level, a batch without its trend).
         func writeRefusal(_ header: EncryptedHeatRun.Header, heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>]) -> String {

@@ -190,7 +190,7 @@ struct StoreCLITests {
                                            [root.appending(path: "Scripts/check-verify-store.sh").path],
                                            environment: ["HEATCTL": heatctl.path, "PATH": "/usr/bin:/bin"])
         #expect(outcome.status == 0, "\(outcome.stdoutText)\n\(outcome.stderr)")
-        #expect(outcome.stdoutText.components(separatedBy: "  agree").count - 1 == 45, "\(outcome.stdoutText)")  // 10 + 3 retention + 3 retired-key (tombstone under both pins) + 2 grafted-key (both pins) + 2 changed signed_heads + 2 erasure cases + 11 directory-version cases + 4 collector-key retirement cases + 2 FHE key rotation cases + 5 non-canonical signed times + 1 replayed FHE key transition (issue 27)
+        #expect(outcome.stdoutText.components(separatedBy: "  agree").count - 1 == 47, "\(outcome.stdoutText)")  // 10 + 3 retention + 3 retired-key (tombstone under both pins) + 2 grafted-key (both pins) + 2 changed signed_heads + 2 erasure cases + 11 directory-version cases + 4 collector-key retirement cases + 2 FHE key rotation cases + 5 non-canonical signed times + 1 replayed FHE key transition + 2 for two rotations and their transitions swapped (issue 27)
         #expect(outcome.stdoutText.contains("('unsignedIngestion', 'event_hmacs',"), "\(outcome.stdoutText)")
     }
 
