@@ -560,30 +560,43 @@ expect_kind unsignedIngestion
 # Issue 27 (s36): every signed operation record refuses a signed time rewritten in a
 # non-canonical form of the same instant (`+00:00` for `Z`), chain recomputed: Swift reads them
 # all through one reader (StoredSignedRecord) and both verifiers must refuse to parse the row.
+# rechain.py: rewrite rows of a chained table in place (its update trigger dropped), then recompute
+# its chain hashes and restore the trigger: what an attacker with write access (but no signing key)
+# can do. Used by `retime` and by the swapped-transition case below.
+cat > "$OUT/rechain.py" <<'PY'
+import hashlib, importlib.util, sqlite3, sys
+def rewrite(path, verify, table, edit):
+    """Opens `path`, calls `edit(db, columns)` with the update trigger dropped, recomputes the chain."""
+    spec = importlib.util.spec_from_file_location("verify_store", verify)
+    vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
+    db = sqlite3.connect(path)
+    db.executescript(f"DROP TRIGGER {table}_no_update;")
+    columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[1] not in ("seq", "prev_hash", "row_hash")]
+    edit(db, columns)
+    def encode(value):
+        if value is None: return vs.c_null()
+        if isinstance(value, int): return vs.c_int(value)
+        if isinstance(value, str): return vs.c_text(value)
+        return vs.c_blob(bytes(value))
+    previous = vs.genesis(table)
+    for row in db.execute(f"SELECT seq, {', '.join(columns)} FROM {table} ORDER BY seq").fetchall():
+        digest = hashlib.sha256(previous + vs.c_int(row[0]) + b"".join(encode(v) for v in row[1:])).digest()
+        db.execute(f"UPDATE {table} SET prev_hash = ?, row_hash = ? WHERE seq = ?", (previous, digest, row[0]))
+        previous = digest
+    db.execute(vs.trigger_sql(table, "UPDATE"))
+    db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+PY
 retime() {  # retime SOURCE.db COPY.db TABLE COLUMN: rewrite row 1's COLUMN, recompute TABLE's chain
   cp "$1" "$2"
-  python3 - "$2" "$VERIFY" "$3" "$4" <<'PY'
-import hashlib, importlib.util, sqlite3, sys
-spec = importlib.util.spec_from_file_location("verify_store", sys.argv[2])
-vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
-db, table, column = sqlite3.connect(sys.argv[1]), sys.argv[3], sys.argv[4]
-db.executescript(f"DROP TRIGGER {table}_no_update;")
-value = db.execute(f"SELECT {column} FROM {table} WHERE seq = 1").fetchone()[0]
-assert value.endswith("Z"), value
-db.execute(f"UPDATE {table} SET {column} = ? WHERE seq = 1", (value[:-1] + "+00:00",))
-columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[1] not in ("seq", "prev_hash", "row_hash")]
-def encode(value):
-    if value is None: return vs.c_null()
-    if isinstance(value, int): return vs.c_int(value)
-    if isinstance(value, str): return vs.c_text(value)
-    return vs.c_blob(bytes(value))
-previous = vs.genesis(table)
-for row in db.execute(f"SELECT seq, {', '.join(columns)} FROM {table} ORDER BY seq").fetchall():
-    digest = hashlib.sha256(previous + vs.c_int(row[0]) + b"".join(encode(v) for v in row[1:])).digest()
-    db.execute(f"UPDATE {table} SET prev_hash = ?, row_hash = ? WHERE seq = ?", (previous, digest, row[0]))
-    previous = digest
-db.execute(vs.trigger_sql(table, "UPDATE"))
-db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+  python3 - "$2" "$VERIFY" "$3" "$4" "$OUT" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[5]); import rechain
+table, column = sys.argv[3], sys.argv[4]
+def edit(db, columns):
+    value = db.execute(f"SELECT {column} FROM {table} WHERE seq = 1").fetchone()[0]
+    assert value.endswith("Z"), value
+    db.execute(f"UPDATE {table} SET {column} = ? WHERE seq = 1", (value[:-1] + "+00:00",))
+rechain.rewrite(sys.argv[1], sys.argv[2], table, edit)
 PY
 }
 retime "$OUT/retained.db" "$OUT/time-tombstone.db" retention_tombstones recorded_at
@@ -642,29 +655,15 @@ cp -R "$OUT/fhe-keys/keyholder" "$OUT/fhe-keyholder-gen2" && cp "$OUT/fhe-gen2/k
   --previous-head "$OUT/fhe-chain-head.json" --head-out "$OUT/fhe-chain-head.json" > /dev/null
 AUDITOR="$OUT/fhe-keys/auditor" check "FHE key rotated twice (generations 2 and 3)" "$OUT/fhe-chain.db" --expect-head "$OUT/fhe-chain-head.json"
 cp "$OUT/fhe-chain.db" "$OUT/fhe-reordered.db"
-python3 - "$OUT/fhe-reordered.db" "$VERIFY" <<'PY'
-import hashlib, importlib.util, sqlite3, sys
-spec = importlib.util.spec_from_file_location("verify_store", sys.argv[2])
-vs = importlib.util.module_from_spec(spec); spec.loader.exec_module(vs)
-db, table = sqlite3.connect(sys.argv[1]), "fhe_key_transitions"
-db.executescript(f"DROP TRIGGER {table}_no_update;")
-columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[1] not in ("seq", "prev_hash", "row_hash")]
-rows = {r[0]: r[1:] for r in db.execute(f"SELECT seq, {', '.join(columns)} FROM {table} WHERE seq IN (1, 2)")}
-assert sorted(rows) == [1, 2], rows.keys()
-for seq, other in ((1, 2), (2, 1)):
-    db.execute(f"UPDATE {table} SET {', '.join(c + ' = ?' for c in columns)} WHERE seq = ?", (*rows[other], seq))
-def encode(value):
-    if value is None: return vs.c_null()
-    if isinstance(value, int): return vs.c_int(value)
-    if isinstance(value, str): return vs.c_text(value)
-    return vs.c_blob(bytes(value))
-previous = vs.genesis(table)
-for row in db.execute(f"SELECT seq, {', '.join(columns)} FROM {table} ORDER BY seq").fetchall():
-    digest = hashlib.sha256(previous + vs.c_int(row[0]) + b"".join(encode(v) for v in row[1:])).digest()
-    db.execute(f"UPDATE {table} SET prev_hash = ?, row_hash = ? WHERE seq = ?", (previous, digest, row[0]))
-    previous = digest
-db.execute(vs.trigger_sql(table, "UPDATE"))
-db.commit(); db.execute("PRAGMA wal_checkpoint(TRUNCATE)"); db.close()
+python3 - "$OUT/fhe-reordered.db" "$VERIFY" "$OUT" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3]); import rechain
+def swap(db, columns):
+    rows = {r[0]: r[1:] for r in db.execute(f"SELECT seq, {', '.join(columns)} FROM fhe_key_transitions WHERE seq IN (1, 2)")}
+    assert sorted(rows) == [1, 2], rows.keys()
+    for seq, other in ((1, 2), (2, 1)):
+        db.execute(f"UPDATE fhe_key_transitions SET {', '.join(c + ' = ?' for c in columns)} WHERE seq = ?", (*rows[other], seq))
+rechain.rewrite(sys.argv[1], sys.argv[2], "fhe_key_transitions", swap)
 PY
 AUDITOR="$OUT/fhe-keys/auditor" check "FHE key transitions of generations 2 and 3 swapped (chain recomputed)" "$OUT/fhe-reordered.db" \
   --expect-head "$OUT/fhe-chain-head.json"
