@@ -9,11 +9,15 @@
 // Inner-loop switch for contributors: HEAT_WITHOUT_SERVER=1 leaves out `HeatServer`, its tests, the
 // `serve` / `token` commands and their dependencies (Hummingbird, NIO, jwt-kit, ...), which saves the
 // longest part of a cold build when a change does not touch the server. CI and releases never set it.
+// HEAT_FHE_ONLY=1 keeps only the lattice layer (CGMP, HeatEnvelope, HeatFHE, HeatFHETools), its two
+// test targets and `heat-fhe-bench` (Benchmarks/FHEBenchRunner): the quick inner loop for kernel work,
+// native-CPU measurements, and the native-build test run in `.ci/run`.
 import PackageDescription
 
 let benchmarksEnabled = Context.environment["HEAT_BENCHMARKS"] == "1"
 let fuzzingEnabled = Context.environment["HEAT_FUZZ"] == "1"
-let serverEnabled = Context.environment["HEAT_WITHOUT_SERVER"] != "1"
+let fheOnly = Context.environment["HEAT_FHE_ONLY"] == "1"
+let serverEnabled = Context.environment["HEAT_WITHOUT_SERVER"] != "1" && !fheOnly
 
 var package = Package(
     name: "CustomerHeat",
@@ -173,7 +177,7 @@ if fuzzingEnabled {
     )
 }
 
-if benchmarksEnabled {
+if benchmarksEnabled && !fheOnly {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
     )
@@ -209,5 +213,20 @@ if serverEnabled {
             if case .byNameItem(name: "HeatServer", _) = dependency { return true }
             return false
         }
+    }
+}
+
+if fheOnly {
+    let kept: Set<String> = ["CGMP", "HeatEnvelope", "HeatFHE", "HeatFHETools", "HeatEnvelopeTests", "HeatFHETests"]
+    package.targets.removeAll { !kept.contains($0.name) }
+    package.products.removeAll { !kept.contains($0.name) }
+    // `heat-fhe-bench bfv | pbs`: the JSON of `heatctl bench fhe --json` / `heatctl fhe pbs-bench --json`
+    // from the same HeatFHETools entry points, for native-CPU measurements without building heatctl.
+    package.targets.append(
+        .executableTarget(name: "heat-fhe-bench", dependencies: ["HeatFHE", "HeatFHETools"], path: "Benchmarks/FHEBenchRunner")
+    )
+    package.dependencies.removeAll { dependency in
+        guard case .sourceControl(_, let location, _) = dependency.kind else { return false }
+        return location.contains("swift-argument-parser") || location.contains("GRDB")
     }
 }

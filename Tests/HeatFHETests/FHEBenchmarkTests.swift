@@ -19,7 +19,7 @@ import Testing
         let expected = [
             "ntt.forward", "ntt.inverse", "keygen.secret", "keygen.public", "encode.batch", "decode.batch",
             "encrypt.publicKey", "encrypt.secretKey", "decrypt", "add", "add.plain", "multiply.plain",
-            "serialize.ciphertext", "serialize.ciphertext.payload", "deserialize.ciphertext", "keygen.relinearization",
+            "serialize.ciphertext", "serialize.ciphertext.payload", "serialize.ciphertext.checksum", "deserialize.ciphertext", "keygen.relinearization",
             "keygen.galois",
             "multiply.relinearize", "multiply", "relinearize", "rotate", "swap.rows", "sum.slots", "modswitch",
         ]

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import HeatFHE
 
@@ -109,10 +110,24 @@ struct EveryPublicOperation: BfvContextOperation {
     }
 }
 
-/// Runs one internal kernel that has no pre-specialization from the same unspecializable
-/// generic code: the probe must see it (the check can fail).
-struct UnspecializedControl: BfvContextOperation {
-    func run<T: ScalarType>(_ context: BfvContext<T>) throws(FHEError) -> [String] {
+/// Runs one internal kernel that has no pre-specialization from generic code the optimizer
+/// cannot specialize: the probe must see it (the check can fail).
+///
+/// The scalar type is chosen at run time (an environment lookup the compiler cannot fold) and
+/// opened into a generic function, so that even the native build's cross-module optimization,
+/// which specializes ordinary generic callers across modules (the `.ci/run` native step), has no
+/// concrete type to specialize the call with (issue 16, session 38).
+enum UnspecializedControl {
+    static func run(_ parameters: BfvParameters) throws(FHEError) -> [String] {
+        let declared: any ScalarType.Type = parameters.scalarWidth == .bits64 ? UInt64.self : UInt32.self
+        let hidden: any ScalarType.Type =
+            ProcessInfo.processInfo.environment["HEAT_TEST_NEVER_SET_SCALAR"] == nil ? declared : UInt32.self
+        return try extendOpened(hidden, parameters)
+    }
+
+    @inline(never)
+    static func extendOpened<T: ScalarType>(_: T.Type, _ parameters: BfvParameters) throws(FHEError) -> [String] {
+        let context = try BfvContext<T>(parameters: parameters)
         let tensoring = try context.derived.tensoring(context.topLevel, of: context)
         let ring = context.ciphertextContext
         let source = [T](repeating: 1, count: ring.count * ring.degree)
@@ -146,7 +161,7 @@ struct UnspecializedControl: BfvContextOperation {
     /// recorded, so the checks above can fail.
     @Test(.enabled(if: isOptimizedBuild, "a debug build specializes nothing"))
     func theProbeSeesUnspecializedCode() throws {
-        let kernels = try TestParameters.small64.withContext(UnspecializedControl())
+        let kernels = try UnspecializedControl.run(TestParameters.small64)
         #expect(kernels == ["RnsBasisExtension.extend"])
         #expect(FHESpecialization.unspecializedKernelsSoFar.contains("RnsBasisExtension.extend"))
     }

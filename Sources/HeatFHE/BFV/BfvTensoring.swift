@@ -32,11 +32,15 @@ final class BfvTensoring<T: ScalarType>: Sendable {
     let toLevel: RnsBasisExtension<T>
     /// `[floor(t*P*w_i/q_i)]_(p_k)`, `[k * L + i]`.
     let integerParts: [T]
+    /// Shoup's constants of ``integerParts`` (same layout).
+    let integerPartsShoup: [T]
     /// `floor(frac(t*P*w_i/q_i) * 2^128)` as two words, per `q_i`.
     let fractionHigh: [UInt64]
     let fractionLow: [UInt64]
     /// `[t * (P/p_k) * w_k]_(p_k)`.
     let auxiliaryFactor: [T]
+    /// Shoup's constants of ``auxiliaryFactor``.
+    let auxiliaryFactorShoup: [T]
 
     init(context: BfvContext<T>, level: BfvLevel<T>) throws(FHEError) {
         let ring = level.ring
@@ -79,12 +83,15 @@ final class BfvTensoring<T: ScalarType>: Sendable {
             for integer in integers { integerParts.append(T(integer.residue(modulo: p))) }
         }
         self.integerParts = integerParts
+        self.integerPartsShoup = integerParts.indices.map { auxiliary.moduli[$0 / ring.count].shoup(integerParts[$0]) }
         self.fractionHigh = high
         self.fractionLow = low
-        self.auxiliaryFactor = primes.enumerated().map { k, p in
+        let auxiliaryFactor = primes.enumerated().map { k, p in
             let factor = bigT * (bigP / BigInt(p)) * BigInt(scalar: extended.puncturedInverse[ring.count + k])
             return T(factor.residue(modulo: p))
         }
+        self.auxiliaryFactor = auxiliaryFactor
+        self.auxiliaryFactorShoup = zip(auxiliary.moduli, auxiliaryFactor).map { $0.shoup($1) }
     }
 
     /// The temporaries of ``multiply(_:_:)`` (lifted operands, tensor products, scaled
@@ -197,8 +204,13 @@ final class BfvTensoring<T: ScalarType>: Sendable {
                     ? p.reduceProduct((high: T(truncatingIfNeeded: integerHigh), low: T(truncatingIfNeeded: integerLow)))
                     : T(pValue.dividingFullWidth((high: integerHigh % pValue, low: integerLow)).remainder)
                 let base = k * count
-                for i in 0..<count { sum = p.add(sum, p.multiply(x[i * n + j], integerParts[base + i])) }
-                sum = p.add(sum, p.multiply(x[(count + k) * n + j], auxiliaryFactor[k]))
+                // Products by constants through Shoup's multiplication (fully reduced: same words).
+                for i in 0..<count {
+                    sum = p.add(
+                        sum, p.multiplyShoup(x[i * n + j], by: integerParts[base + i], shoup: integerPartsShoup[base + i]))
+                }
+                sum = p.add(
+                    sum, p.multiplyShoup(x[(count + k) * n + j], by: auxiliaryFactor[k], shoup: auxiliaryFactorShoup[k]))
                 scaled[k * n + j] = sum
             }
         }

@@ -25,8 +25,12 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
     let inverseLow: [UInt64]
     /// `[Q_i]_(p_k)`, target-major: `puncturedInTarget[k * L + i]`.
     let puncturedInTarget: [T]
+    /// Shoup's constants of ``puncturedInTarget`` (`floor(w * 2^bits / p)`, same layout).
+    let puncturedInTargetShoup: [T]
     /// `[Q]_(p_k)`.
     let productInTarget: [T]
+    /// Shoup's constants of ``productInTarget``.
+    let productInTargetShoup: [T]
     let threshold: UInt64
     let halfQ: BigInt
 
@@ -50,7 +54,10 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
             for qHat in source.punctured { punctured.append(T(qHat.residue(modulo: UInt64(p.value)))) }
         }
         self.puncturedInTarget = punctured
-        self.productInTarget = target.map { T(source.modulusProduct.residue(modulo: UInt64($0.value))) }
+        self.puncturedInTargetShoup = punctured.indices.map { target[$0 / source.count].shoup(punctured[$0]) }
+        let product = target.map { T(source.modulusProduct.residue(modulo: UInt64($0.value))) }
+        self.productInTarget = product
+        self.productInTargetShoup = zip(target, product).map { $0.shoup($1) }
         self.threshold = UInt64.max - UInt64(source.count) - 1
         self.halfQ = source.modulusProduct / BigInt(2)
     }
@@ -93,8 +100,15 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
             for (k, p) in target.enumerated() {
                 var sum: T = 0
                 let base = k * count
-                for i in 0..<count { sum = p.add(sum, p.multiply(ys[i], puncturedInTarget[base + i])) }
-                let correction = p.multiply(T(truncatingIfNeeded: v), productInTarget[k])
+                // Products by constants: Shoup's multiplication (one high product instead of a
+                // Barrett reduction of a double word), fully reduced, so the words are unchanged.
+                for i in 0..<count {
+                    sum = p.add(
+                        sum,
+                        p.multiplyShoup(ys[i], by: puncturedInTarget[base + i], shoup: puncturedInTargetShoup[base + i]))
+                }
+                let correction = p.multiplyShoup(
+                    T(truncatingIfNeeded: v), by: productInTarget[k], shoup: productInTargetShoup[k])
                 out[k * n + j] = p.subtract(sum, correction)
             }
         }

@@ -1,6 +1,12 @@
 import Foundation
 import HeatEnvelope
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The binary payloads of HeatFHE files, inside the ``HeatEnvelope/Envelope``.
 ///
 /// Every object's payload (all integers big-endian) starts with its parameters so any file can be
@@ -131,6 +137,31 @@ public enum BfvFile {
 
     static func envelope(kind: EnvelopeKind, parameters: BfvParameters, writer: ByteWriter) -> Envelope {
         Envelope(kind: kind, fingerprint: parameters.fingerprint, payload: Data(writer.bytes))
+    }
+
+    /// `head`, then each polynomial as ``write(_:to:)`` writes it (its modulus count, then its words
+    /// big-endian), in one allocation of the exact size handed to `Data` without a copy.
+    static func payload<T: ScalarType, F>(head: [UInt8], polynomials: [PolyRq<T, F>]) -> Data {
+        FHESpecialization.note(T.self, "BfvFile.payload")
+        let wordSize = MemoryLayout<T>.size
+        var size = head.count
+        for polynomial in polynomials { size += 1 + polynomial.data.count * wordSize }
+        guard size > 0, let memory = malloc(size) else { return Data() }
+        let raw = UnsafeMutableRawBufferPointer(start: memory, count: size)
+        head.withUnsafeBytes { raw.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        var offset = head.count
+        for polynomial in polynomials {
+            raw[offset] = UInt8(polynomial.context.count)
+            offset += 1
+            polynomial.data.withUnsafeBufferPointer { words in
+                let out = raw.baseAddress! + offset
+                for index in words.indices {
+                    out.storeBytes(of: words[index].bigEndian, toByteOffset: index &* wordSize, as: T.self)
+                }
+            }
+            offset += polynomial.data.count * wordSize
+        }
+        return Data(bytesNoCopy: memory, count: size, deallocator: .free)
     }
 
     static func write<T: ScalarType, F>(_ polynomial: PolyRq<T, F>, to writer: inout ByteWriter) {
@@ -422,16 +453,15 @@ extension Ciphertext {
     @_specialize(where T == UInt32)
     @_specialize(where T == UInt64)
     public func envelope() -> Envelope {
-        var writer = BfvFile.header(context.parameters)
-        // One allocation for the whole payload: metadata (6 bytes), the count, then each
-        // polynomial's modulus count and words.
-        var size = writer.bytes.count + 7
-        for polynomial in polynomials { size += 1 + polynomial.data.count * MemoryLayout<T>.size }
-        writer.bytes.reserveCapacity(size)
-        BfvFile.writeMetadata(&writer, encoding, signedness, valueCount)
-        writer.append(UInt8(polynomials.count))
-        for polynomial in polynomials { BfvFile.write(polynomial, to: &writer) }
-        return BfvFile.envelope(kind: .fheCiphertext, parameters: context.parameters, writer: writer)
+        // The small head (parameters, metadata, the polynomial count) through the byte writer; the
+        // words, almost all of the payload, go big-endian straight into the payload's one buffer,
+        // which becomes the envelope's `Data` without a copy (issue 16: the payload is the part
+        // comparable to SEAL's `save`).
+        var head = BfvFile.header(context.parameters)
+        BfvFile.writeMetadata(&head, encoding, signedness, valueCount)
+        head.append(UInt8(polynomials.count))
+        let payload = BfvFile.payload(head: head.bytes, polynomials: polynomials)
+        return Envelope(kind: .fheCiphertext, fingerprint: context.parameters.fingerprint, payload: payload)
     }
 
     /// Decodes an `fheCiphertext` envelope made for `context`'s parameters, or an
