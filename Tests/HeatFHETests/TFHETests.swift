@@ -296,8 +296,8 @@ struct TFHETests {
     }
 
     /// The sets the integer operations are trialled on: both insecure sets (almost no noise) and
-    /// the default 128-bit set (realistic noise: the signed-domain tables of min / max / sign read
-    /// half boxes, p_fail 2^-19.8 in the model).
+    /// the default 128-bit set (realistic noise; the long trials of every 128-bit set are
+    /// `TfheLongTrialTests`).
     enum OperationSet: String, CaseIterable, Sendable {
         case insecure, insecureKeySwitch32, standard
 
@@ -330,6 +330,40 @@ struct TFHETests {
             #expect(key.decrypt(evaluator.minimum(ex, ey)) == min(x, y), "min(\(x), \(y))")
             #expect(key.decrypt(evaluator.maximum(ex, ey)) == max(x, y), "max(\(x), \(y))")
             #expect(key.decrypt(evaluator.sign(ex, ey)) == (x < y ? 0 : (x == y ? 1 : 2)))
+        }
+    }
+
+    /// Every pair of messages through the full-margin `minimum`, `maximum`, `sign` and
+    /// `greaterOrEqual` (issue 22: no half-size boxes left), on both insecure sets.
+    @Test("min, max, sign and >= on every pair x, y in [0, 16) (both insecure sets, 256 pairs each)")
+    func minimumMaximumSignExhaustive() {
+        for (key, evaluator) in TfheFixtures.insecureSets {
+            for x in 0..<16 {
+                let ex = key.encrypt(x)
+                for y in 0..<16 {
+                    let ey = key.encrypt(y)
+                    let name = "\(key.context.parameters.name) x=\(x) y=\(y)"
+                    #expect(key.decrypt(evaluator.minimum(ex, ey)) == min(x, y), "min \(name)")
+                    #expect(key.decrypt(evaluator.maximum(ex, ey)) == max(x, y), "max \(name)")
+                    #expect(key.decrypt(evaluator.sign(ex, ey)) == (x < y ? 0 : (x == y ? 1 : 2)), "sign \(name)")
+                    #expect(key.decrypt(evaluator.greaterOrEqual(ex, ey)) == (x >= y ? 1 : 0), ">= \(name)")
+                }
+            }
+        }
+    }
+
+    /// min / max outputs are sums of four PBS outputs: fed to another PBS (a chained min of three)
+    /// they still read full boxes.
+    @Test("min and max chained: min(min(x, y), z) and max(max(x, y), z) (insecure sets, 40 triples)")
+    func minimumMaximumChained() {
+        var random = SystemRandomNumberGenerator()
+        for (key, evaluator) in TfheFixtures.insecureSets {
+            for _ in 0..<20 {
+                let (x, y, z) = (Int.random(in: 0..<16, using: &random), Int.random(in: 0..<16, using: &random), Int.random(in: 0..<16, using: &random))
+                let (ex, ey, ez) = (key.encrypt(x), key.encrypt(y), key.encrypt(z))
+                #expect(key.decrypt(evaluator.minimum(evaluator.minimum(ex, ey), ez)) == min(x, y, z), "min(\(x), \(y), \(z))")
+                #expect(key.decrypt(evaluator.maximum(evaluator.maximum(ex, ey), ez)) == max(x, y, z), "max(\(x), \(y), \(z))")
+            }
         }
     }
 

@@ -26,7 +26,7 @@ private enum FastSetFixture {
 /// its model, randomized lookups, comparisons and levels, its noise against the model, its files.
 @Suite("TFHE set at Concrete's default p_fail (tfhe-4bit-2m17-ks32)")
 struct TfheFastSetTests {
-    @Test("the set: shape of Concrete's 4-bit choice, model p_fail 2^-17.7 per lookup, signed-domain lookups unusable")
+    @Test("the set: shape of Concrete's 4-bit choice, model p_fail 2^-17.7 per lookup, min / max 2^-15.4 per operation")
     func modelFailureProbability() throws {
         let parameters = try TfheParameters(preset: "tfhe-4bit-2m17-ks32")
         #expect(parameters == .fast4Bit)
@@ -35,10 +35,20 @@ struct TfheFastSetTests {
         let model = TfheNoiseModel(parameters: parameters)
         // Concrete's own figure for its set is 2^-16.8 per PBS; this one is at least as good.
         #expect(model.log2FailureProbability < -17.5 && model.log2FailureProbability > -18)
-        // min / max / sign read half-size boxes on a difference: 1 in 45 here, 2^-19.8 on the default set.
-        #expect(model.log2SignedDomainFailureProbability > -6 && model.log2SignedDomainFailureProbability < -5)
-        let standard = TfheNoiseModel(parameters: .default4Bit).log2SignedDomainFailureProbability
-        #expect(standard < -19.5 && standard > -20.2)
+        // A lookup on the sum of two PBS outputs: the PBS output's variance is 2^-30.4, far below
+        // the key and modulus switches' 2^-16.8, so sqrt(2) of it changes p_fail by 2^-0.001.
+        #expect(model.log2SumInputFailureProbability >= model.log2FailureProbability)
+        #expect(model.log2SumInputFailureProbability < -17.5)
+        // min / max: 2 plain + 3 sum-input lookups, all full margin (was 2^-5.5 per half-box lookup).
+        let minMax = model.log2FailureProbability(of: .minimumOrMaximum)
+        #expect(minMax > -15.6 && minMax < -15.2, "\(minMax)")
+        let sign = model.log2FailureProbability(of: .sign)
+        #expect(sign > -16.9 && sign < -16.6, "\(sign)")
+        #expect(model.log2FailureProbability(of: .lookup) == model.log2FailureProbability)
+        let classify = model.log2FailureProbability(of: .classify(thresholds: 3))
+        #expect(classify > -14.7 && classify < -14.4, "\(classify)")
+        let standard = TfheNoiseModel(parameters: .default4Bit).log2FailureProbability(of: .minimumOrMaximum)
+        #expect(standard < -69.5 && standard > -70.5, "\(standard)")
     }
 
     @Test("PBS through random tables: every message, zero failures (short: 2 tables; long: 200 tables, 3,200 PBS)")
@@ -60,7 +70,7 @@ struct TfheFastSetTests {
         #expect(key.decrypt(twice) == message)
     }
 
-    @Test("comparisons with a constant and between ciphertexts, levels (short: 8 trials, all scores at the thresholds)")
+    @Test("comparisons with a constant and between ciphertexts, min, max, sign, levels (short: 8 trials, scores at the thresholds)")
     func comparisonsAndLevels() {
         let (key, evaluator) = FastSetFixture.keys
         let trials = FastSetFixture.long ? 1000 : 8
@@ -72,9 +82,14 @@ struct TfheFastSetTests {
             let comparison = TfheEvaluator.Comparison.allCases[trial % 6]
             let ex = key.encrypt(x)
             #expect(key.decrypt(evaluator.compare(ex, comparison, c)) == (comparison.holds(x, c) ? 1 : 0))
+            let ey = key.encrypt(y)
             #expect(
-                key.decrypt(evaluator.compare(ex, comparison, key.encrypt(y))) == (comparison.holds(x, y) ? 1 : 0),
+                key.decrypt(evaluator.compare(ex, comparison, ey)) == (comparison.holds(x, y) ? 1 : 0),
                 "\(x) \(comparison) \(y)")
+            // Full-margin min / max / sign (before issue 22's fix these failed about 1 in 45 here).
+            #expect(key.decrypt(evaluator.minimum(ex, ey)) == min(x, y), "min(\(x), \(y))")
+            #expect(key.decrypt(evaluator.maximum(ex, ey)) == max(x, y), "max(\(x), \(y))")
+            #expect(key.decrypt(evaluator.sign(ex, ey)) == (x < y ? 0 : (x == y ? 1 : 2)), "sign(\(x), \(y))")
         }
         let scores = FastSetFixture.long ? Array(0...100) : [24, 25, 50, 74, 75]
         for score in scores {

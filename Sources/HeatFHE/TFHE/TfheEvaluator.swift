@@ -164,16 +164,25 @@ public struct TfheEvaluator: Sendable {
     }
 
     /// `Enc([x >= y])` in one PBS: the sign of `(x - y) * Delta + Delta / 2`, whose phase lies in
-    /// the padding half of the torus exactly when `x < y`, read by a constant test polynomial.
+    /// the padding half of the torus exactly when `x < y`, read by a constant test polynomial. The
+    /// phase is `Delta / 2` away from both edges of the half torus: the full margin of a table.
     ///
     /// - Parameters:
     ///   - x: `Enc(x)`.
     ///   - y: `Enc(y)`.
     /// - Returns: `Enc(1)` when `x >= y`, else `Enc(0)`.
     public func greaterOrEqual(_ x: LweCiphertext, _ y: LweCiphertext) -> LweCiphertext {
+        greaterOrEqual(x, y, outputTorus: parameters.delta)
+    }
+
+    /// `[x >= y]` at an output scale: `outputTorus` when `x >= y`, else 0 (one PBS; the constant
+    /// test polynomial holds `outputTorus / 2`, which the padding half reads negated, and
+    /// `outputTorus / 2` is added after).
+    private func greaterOrEqual(_ x: LweCiphertext, _ y: LweCiphertext, outputTorus: UInt64) -> LweCiphertext {
         let halfDelta = parameters.delta >> 1
+        let halfOutput = outputTorus >> 1
         let difference = (x - y).adding(torus: halfDelta)
-        return bootstrap(difference, table: .sign(context: context, torus: halfDelta)).adding(torus: halfDelta)
+        return bootstrap(difference, table: .sign(context: context, torus: halfOutput)).adding(torus: halfOutput)
     }
 
     /// Compares two ciphertexts (``greaterOrEqual(_:_:)`` for the orders, three PBS for equality).
@@ -197,62 +206,65 @@ public struct TfheEvaluator: Sendable {
         }
     }
 
-    /// Re-encodes `Enc(m)` at half scale (`m * Delta / 2`) so that differences of two such
-    /// ciphertexts keep their sign below the padding bit.
+    /// `min(x, y)` in five full-margin PBS: `b = [x >= y]` made at scale `p Delta` (the half
+    /// torus), then `min = x (1 - b) + y b` from the negacyclic half-scale table
+    /// `T(m) = m Delta / 2`: the phase `(x + p b) Delta` reads `+T(x)` when `b = 0` and `-T(x)`
+    /// when `b = 1`, so `T(x) + T(x + p b) = x (1 - b) Delta` and `T(y) - T(y + p b) = y b Delta`
+    /// exactly. Every lookup reads boxes of the full size (margin `Delta / 2`); the inputs
+    /// `x + p b` carry the noise of `x` plus one PBS output (see
+    /// ``TfheNoiseModel/log2FailureProbability(of:)``). The result is the sum of four PBS outputs
+    /// (twice a PBS output's standard deviation).
     ///
-    /// - Parameter ciphertext: `Enc(m)`.
-    /// - Returns: the half-scale ciphertext.
-    public func halfScale(_ ciphertext: LweCiphertext) -> LweCiphertext {
-        let halfDelta = parameters.delta >> 1
-        return bootstrap(
-            ciphertext,
-            table: TfheLookupTable(context: context, boxes: parameters.messageModulus) { UInt64($0) &* halfDelta })
-    }
-
-    /// The signed difference `x - y` at half scale (two PBS), the input of signed tables.
-    ///
-    /// - Parameters:
-    ///   - x: `Enc(x)`.
-    ///   - y: `Enc(y)`.
-    /// - Returns: `Enc_(Delta/2)(x - y)`.
-    public func halfScaleDifference(_ x: LweCiphertext, _ y: LweCiphertext) -> LweCiphertext {
-        halfScale(x) - halfScale(y)
-    }
-
-    /// `min(x, y) = x - relu(x - y)` (three PBS; the signed table has half the usual margin).
+    /// ```swift
+    /// let low = evaluator.minimum(key.encrypt(9), key.encrypt(4))   // Enc(4)
+    /// ```
     ///
     /// - Parameters:
     ///   - x: `Enc(x)`.
     ///   - y: `Enc(y)`.
     /// - Returns: `Enc(min(x, y))`.
     public func minimum(_ x: LweCiphertext, _ y: LweCiphertext) -> LweCiphertext {
-        x - relu(halfScaleDifference(x, y))
+        let parts = selectedHalves(x, y)
+        return parts.x + parts.xSelected + parts.y - parts.ySelected
     }
 
-    /// `max(x, y) = y + relu(x - y)` (three PBS).
+    /// `max(x, y) = x b + y (1 - b)` with `b = [x >= y]`, five full-margin PBS as in
+    /// ``minimum(_:_:)``.
     ///
     /// - Parameters:
     ///   - x: `Enc(x)`.
     ///   - y: `Enc(y)`.
     /// - Returns: `Enc(max(x, y))`.
     public func maximum(_ x: LweCiphertext, _ y: LweCiphertext) -> LweCiphertext {
-        y + relu(halfScaleDifference(x, y))
+        let parts = selectedHalves(x, y)
+        return parts.x - parts.xSelected + parts.y + parts.ySelected
     }
 
-    private func relu(_ difference: LweCiphertext) -> LweCiphertext {
-        bootstrap(difference, table: .signedDomain(context: context, outputDelta: parameters.delta) { Swift.max($0, 0) })
+    /// The four half-scale lookups of ``minimum(_:_:)`` and ``maximum(_:_:)``: `T(x)`,
+    /// `T(x + p b)`, `T(y)`, `T(y + p b)` with `b = [x >= y]` (five PBS in all).
+    private func selectedHalves(_ x: LweCiphertext, _ y: LweCiphertext)
+        -> (x: LweCiphertext, xSelected: LweCiphertext, y: LweCiphertext, ySelected: LweCiphertext)
+    {
+        let halfTorus = UInt64(parameters.messageModulus) &* parameters.delta
+        let selector = greaterOrEqual(x, y, outputTorus: halfTorus)  // Enc(p b)
+        let halfDelta = parameters.delta >> 1
+        let halfScale = TfheLookupTable(context: context, boxes: parameters.messageModulus) { UInt64($0) &* halfDelta }
+        return (
+            bootstrap(x, table: halfScale), bootstrap(x + selector, table: halfScale),
+            bootstrap(y, table: halfScale), bootstrap(y + selector, table: halfScale)
+        )
     }
 
-    /// The sign of `x - y` as a message: 0 when `x < y`, 1 when equal, 2 when `x > y` (three PBS).
+    /// The sign of `x - y` as a message: 0 when `x < y`, 1 when equal, 2 when `x > y`, as
+    /// `[x >= y] + 1 - [y >= x]` (two full-margin PBS and a linear combination).
     ///
     /// - Parameters:
     ///   - x: `Enc(x)`.
     ///   - y: `Enc(y)`.
     /// - Returns: `Enc(sign(x - y) + 1)`.
     public func sign(_ x: LweCiphertext, _ y: LweCiphertext) -> LweCiphertext {
-        bootstrap(
-            halfScaleDifference(x, y),
-            table: .signedDomain(context: context, outputDelta: parameters.delta) { $0 < 0 ? 0 : ($0 == 0 ? 1 : 2) })
+        let one = LweCiphertext.trivial(parameters.delta, dimension: x.dimension)
+        return greaterOrEqual(x, y) + (one - greaterOrEqual(y, x))
     }
 
     /// A quantized logistic sigmoid: input `m` stands for `z = (m - p/2) / 2`, the output is

@@ -4,7 +4,8 @@
 /// `boxes` equal boxes; box `j` holds the output torus value `value(j)`. The polynomial is
 /// shifted by half a box so that a phase anywhere in `[j - 1/2, j + 1/2)` boxes reads box `j`; the
 /// other half torus reads the negated values (the negacyclic rule `X^N = -1`), which
-/// ``signedDomain(context:values:outputDelta:)`` exploits to read negative inputs.
+/// ``TfheEvaluator/minimum(_:_:)`` and ``TfheEvaluator/maximum(_:_:)`` exploit to multiply by a
+/// selector bit.
 ///
 /// ```swift
 /// let square = TfheLookupTable(context: context) { m in (m * m) % 16 }
@@ -59,25 +60,6 @@ public struct TfheLookupTable: Sendable, Hashable {
     public init(context: TfheContext, values: [Int]) {
         precondition(values.count == context.parameters.messageModulus, "a table has one value per message")
         self.init(context: context) { values[$0] }
-    }
-
-    /// A table reading a **signed** input `u` in `[-p, p)` encoded at half scale (`u * Delta / 2`,
-    /// as the difference of two ``TfheEvaluator/halfScale(_:)`` results), returning `value(u)` at
-    /// scale `outputDelta`. The positive inputs fill the first `p` of `2p` boxes; a negative `u`
-    /// lands in the other half torus, which reads `-v` at box `2p + u`, so that box stores
-    /// `-value(u)`. The margin is `Delta / 4`, half the margin of an ordinary table.
-    ///
-    /// - Parameters:
-    ///   - context: the context.
-    ///   - outputDelta: the output scale (usually ``TfheParameters/delta``).
-    ///   - value: the function of `u`.
-    /// - Returns: the table.
-    public static func signedDomain(context: TfheContext, outputDelta: UInt64, value: (Int) -> Int) -> TfheLookupTable {
-        let p = context.parameters.messageModulus
-        return TfheLookupTable(context: context, boxes: 2 * p) { j in
-            if j < p { return UInt64(bitPattern: Int64(value(j))) &* outputDelta }
-            return 0 &- (UInt64(bitPattern: Int64(value(j - 2 * p))) &* outputDelta)
-        }
     }
 
     /// A constant polynomial `c` (no half-box shift): reads `+c` for phases in `[0, 1/2)` and `-c`

@@ -115,13 +115,63 @@ public struct TfheNoiseModel: Sendable {
             sigma: decisionVariance(inputVariance: bootstrapVariance).squareRoot())
     }
 
-    /// `log2 p_fail` of one signed-domain lookup (``TfheEvaluator/minimum(_:_:)``,
-    /// ``TfheEvaluator/maximum(_:_:)``, ``TfheEvaluator/sign(_:_:)``): half-size boxes (margin
-    /// `Delta / 4`) read on the difference of two PBS outputs (twice the PBS variance).
-    public var log2SignedDomainFailureProbability: Double {
+    /// `log2 p_fail` of one full-margin lookup whose input is the sum or difference of two PBS
+    /// outputs (twice the PBS variance, `sqrt(2)` the standard deviation): the lookups of
+    /// ``TfheEvaluator/greaterOrEqual(_:_:)`` on `x - y`, of ``TfheEvaluator/minimum(_:_:)`` on
+    /// `x + p b`, of the equality table on `[x >= y] + [y >= x]` and of `classify` on `a + b`.
+    public var log2SumInputFailureProbability: Double {
         Self.log2FailureProbability(
-            margin: pow(2, -Double(parameters.messageBits + 3)),
+            margin: pow(2, -Double(parameters.messageBits + 2)),
             sigma: decisionVariance(inputVariance: 2 * bootstrapVariance).squareRoot())
+    }
+
+    /// An integer operation of ``TfheEvaluator``, by the lookups it makes.
+    public enum IntegerOperation: Sendable, Hashable {
+        /// A table, a comparison with a constant, ``TfheEvaluator/sigmoid(_:)``: one lookup.
+        case lookup
+        /// ``TfheEvaluator/greaterOrEqual(_:_:)`` and the orders between two ciphertexts: one lookup on `x - y`.
+        case order
+        /// Equality or inequality of two ciphertexts: two orders and a table on their sum.
+        case equality
+        /// ``TfheEvaluator/minimum(_:_:)`` or ``TfheEvaluator/maximum(_:_:)``: an order, two
+        /// lookups on `x`, `y` and two on `x + p b`, `y + p b`.
+        case minimumOrMaximum
+        /// ``TfheEvaluator/sign(_:_:)``: two orders.
+        case sign
+        /// ``TfheEvaluator/classify(high:low:thresholds:)`` with this many thresholds: per
+        /// threshold two lookups on the digits and one on their sum.
+        case classify(thresholds: Int)
+
+        /// The lookups on a PBS output and on the sum of two.
+        public var lookups: (plain: Int, sumInput: Int) {
+            switch self {
+            case .lookup: (1, 0)
+            case .order: (0, 1)
+            case .equality: (0, 3)
+            case .minimumOrMaximum: (2, 3)
+            case .sign: (0, 2)
+            case .classify(let thresholds): (2 * thresholds, thresholds)
+            }
+        }
+    }
+
+    /// `log2 p_fail` of an integer operation, the union bound over its lookups, with its inputs
+    /// PBS outputs (the steady state of a circuit; a fresh encryption has far less noise).
+    ///
+    /// ```swift
+    /// let model = TfheNoiseModel(parameters: .fast4Bit)
+    /// print(model.log2FailureProbability(of: .minimumOrMaximum))   // about -15.6
+    /// ```
+    ///
+    /// - Parameter operation: the operation.
+    /// - Returns: `log2` of the sum of its lookups' failure probabilities.
+    public func log2FailureProbability(of operation: IntegerOperation) -> Double {
+        let (plain, sumInput) = operation.lookups
+        var terms: [Double] = []
+        if plain > 0 { terms.append(log2(Double(plain)) + log2FailureProbability) }
+        if sumInput > 0 { terms.append(log2(Double(sumInput)) + log2SumInputFailureProbability) }
+        guard let largest = terms.max() else { return -Double.infinity }
+        return largest + log2(terms.reduce(0) { $0 + pow(2, $1 - largest) })
     }
 
     /// `log2 erfc(margin / (sqrt(2) sigma))`, with the asymptotic form where `erfc` underflows.
