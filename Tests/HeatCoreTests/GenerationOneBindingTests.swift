@@ -135,9 +135,11 @@ import Testing
         let swapped = try Envelope.read(from: URL(filePath: galoisPath), expecting: .fheSeededGaloisKeys)
         try record.binding([Evaluator.galoisKeysFile: swapped]).envelope().write(to: URL(filePath: generationPath))
         let forgedFolder = try KeyFolder(path: evaluatorPath, role: .evaluator)
-        // s38: the rewritten digest no longer passes the folder check (its signature does not verify).
+        // s38: the rewritten digest no longer passes the folder check: `binding(_:)` drops the
+        // key holder's signature, so the attacker's list arrives unsigned (a list rewritten with
+        // the old signature kept: EvaluationKeySignatureTests.aRewrittenDigestIsRefusedNamingTheGenerationFile).
         if case .evaluationKeysSignature(generationPath, 1, let reason)? = Self.fheKeyError({ _ = try Evaluator(folder: forgedFolder) }) {
-            #expect(reason.contains("does not verify"), "\(reason)")
+            #expect(reason.contains("not signed"), "\(reason)")
         } else {
             Issue.record("expected the rewritten digest refused by its signature")
         }
