@@ -40,9 +40,11 @@ import Testing
     /// Keys for a preset, with the relinearization key in the evaluator folder.
     static func keys(preset: String = "n8192-logq217-logt25") throws -> (KeyHolder, Evaluator, BfvRelinearizationKey<UInt64>, PipelineKeys.PublicMaterial) {
         let folder = try StoreTestSupport.temporaryDirectory().appending(path: "keys").path
-        _ = try PipelineKeys.generate(at: folder, preset: preset)
+        // s38: a signing key signs the evaluator's key list (these tests open no store with the evaluator).
+        let signingKey = StoreSigningKey()
+        _ = try PipelineKeys.generate(at: folder, preset: preset, signingKey: signingKey)
         let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(folder)/keyholder", role: .keyholder))
-        try keyHolder.writeRelinearizationKey(toEvaluatorFolder: "\(folder)/evaluator")
+        try keyHolder.writeRelinearizationKey(toEvaluatorFolder: "\(folder)/evaluator", signingKey: signingKey)
         let evaluatorFolder = try KeyFolder(path: "\(folder)/evaluator", role: .evaluator)
         let evaluator = try Evaluator(folder: evaluatorFolder)
         let key = try evaluator.relinearizationKey(in: evaluatorFolder)

@@ -66,8 +66,10 @@ import Testing
         // `keys generate --aggregates` binds the Galois keys it writes.
         let generationPath = "\(evaluatorPath)/\(FHEKeyGeneration.fileName)"
         let record1 = try #require(try FHEKeyGeneration.read(in: KeyFolder(path: evaluatorPath, role: .evaluator)))
-        try record1.binding([Evaluator.galoisKeysFile: galois1]).envelope().write(to: URL(filePath: generationPath))
-        try oldHolder.writeRelinearizationKey(toEvaluatorFolder: evaluatorPath)
+        // s38: the key holder signs the list it binds them with.
+        try record1.binding([Evaluator.galoisKeysFile: galois1]).signingEvaluationKeys(with: fixture.generated.signingKey).envelope()
+            .write(to: URL(filePath: generationPath))
+        try oldHolder.writeRelinearizationKey(toEvaluatorFolder: evaluatorPath, signingKey: fixture.generated.signingKey)
         let oldRelin = try Data(contentsOf: URL(filePath: relinPath))
         // A bound generation-1 folder: its keys load.
         let generation1 = try Evaluator(keysAt: evaluatorPath)
@@ -128,7 +130,7 @@ import Testing
         try FileManager.default.removeItem(atPath: relinPath)
         #expect(throws: FHEKeyError.self) { try oldHolder.writeRelinearizationKey(toEvaluatorFolder: evaluatorPath) }
         #expect(!FileManager.default.fileExists(atPath: relinPath), "nothing written by the refusal")
-        try KeyHolder(keysAt: "\(out)/keyholder").writeRelinearizationKey(toEvaluatorFolder: evaluatorPath)
+        try KeyHolder(keysAt: "\(out)/keyholder").writeRelinearizationKey(toEvaluatorFolder: evaluatorPath, signingKey: fixture.generated.signingKey)
         let rebound = try Evaluator(keysAt: evaluatorPath)
         _ = try rebound.relinearizationKey(in: KeyFolder(path: evaluatorPath, role: .evaluator))
         #expect(try FHEKeyGeneration.read(in: KeyFolder(path: evaluatorPath, role: .evaluator))?.evaluationKeys?[Evaluator.relinearizationKeyFile]
@@ -149,7 +151,7 @@ import Testing
 
         // Rotate to generation 2.
         let out = f.folder.appending(path: "keys-fhe2").path
-        let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: false)
+        let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: false, signingKey: f.generated.signingKey)
         let transition = try FHEKeyRotation.rotate(
             store: f.store, signingKey: f.generated.signingKey, old: f.keyHolder, oldIdentity: f.keyHolder.fheIdentity,
             newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(f.head), reason: "rotation").record
@@ -199,7 +201,7 @@ import Testing
 
         // Rotate to generation 2 with Galois keys (as `keys rotate --fhe --aggregates`).
         let out = fixture.folder.appending(path: "keys-fhe2").path
-        let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: true)
+        let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: true, signingKey: fixture.generated.signingKey)
         let transition = try FHEKeyRotation.rotate(
             store: f.store, signingKey: fixture.generated.signingKey, old: f.keyHolder, oldIdentity: f.keyHolder.fheIdentity,
             newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(fixture.head), reason: "rotation").record
@@ -235,7 +237,7 @@ import Testing
 
         // A second generation's folders (the store's rotation is not needed for the file check).
         let out = folder.appending(path: "keys-fhe2").path
-        let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: false)
+        let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: false, signingKey: StoreSigningKey())
         let material2 = try PipelineKeys.publicMaterial(in: KeyFolder(path: "\(out)/collector", role: .collector))
         #expect(material2.identity == FHEKeyIdentity(generation: 2, keyID: next.generation.keyID))
         let (encrypted, _) = try EncryptedTreeInputs.encrypt(
@@ -310,7 +312,7 @@ import Testing
         let (t2, head2) = try fixture.rotate(out: out2, anchor: fixture.head)
         let run2 = try Evaluator(keysAt: "\(out2)/evaluator").evaluate(store: store, configuration: HeatConfiguration())
         let holder2 = try KeyHolder(keysAt: "\(out2)/keyholder")
-        let next = try FHEKeyRotation.generateKeys(at: out3, parameters: holder2.context.parameters, generation: 3, aggregates: false)
+        let next = try FHEKeyRotation.generateKeys(at: out3, parameters: holder2.context.parameters, generation: 3, aggregates: false, signingKey: signingKey)
         let t3 = try FHEKeyRotation.rotate(
             store: store, signingKey: signingKey, old: holder2, oldIdentity: holder2.fheIdentity, newPublicKey: next.publicKey,
             newGeneration: next.generation, anchor: .previous(head2), reason: "rotation").record
@@ -419,7 +421,7 @@ import Testing
         let holder = try KeyHolder(keysAt: "\(keys)/keyholder")
         let before = try holder.decrypt(run: Evaluator(keysAt: "\(keys)/evaluator").evaluate(store: store, configuration: HeatConfiguration()), store: store)
         let out = folder.appending(path: "keys-fhe2").path
-        let next = try FHEKeyRotation.generateKeys(at: out, parameters: holder.context.parameters, generation: 2, aggregates: false)
+        let next = try FHEKeyRotation.generateKeys(at: out, parameters: holder.context.parameters, generation: 2, aggregates: false, signingKey: generated.signingKey)
         _ = try FHEKeyRotation.rotate(
             store: store, signingKey: generated.signingKey, old: holder, oldIdentity: holder.fheIdentity, newPublicKey: next.publicKey,
             newGeneration: next.generation, anchor: .previous(head), reason: "rotation")

@@ -54,7 +54,7 @@ import Testing
         /// Rotates to generation 2 under `out` and signs the store; returns the transition and the new head.
         func rotate(out: String, anchor: SignedHead) throws -> (FHEKeyTransition, SignedHead) {
             let holder = try KeyHolder(keysAt: "\(keys)/keyholder")
-            let next = try FHEKeyRotation.generateKeys(at: out, parameters: holder.context.parameters, generation: 2, aggregates: false)
+            let next = try FHEKeyRotation.generateKeys(at: out, parameters: holder.context.parameters, generation: 2, aggregates: false, signingKey: generated.signingKey)
             let rotation = try FHEKeyRotation.rotate(
                 store: store, signingKey: generated.signingKey, old: holder, oldIdentity: holder.fheIdentity,
                 newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(anchor), reason: "rotation")
@@ -184,7 +184,7 @@ import Testing
         let signed = try HeadSigner.sign(store: fixture.store, with: fixture.generated.signingKey, anchor: .previous(rotatedHead))
         let holder = try KeyHolder(keysAt: "\(out)/keyholder")
         let next = try FHEKeyRotation.generateKeys(
-            at: fixture.folder.appending(path: "keys-fhe3").path, parameters: holder.context.parameters, generation: 3, aggregates: false)
+            at: fixture.folder.appending(path: "keys-fhe3").path, parameters: holder.context.parameters, generation: 3, aggregates: false, signingKey: fixture.generated.signingKey)
         let digest = try fixture.digest()
         #expect(throws: FHEKeyError.mixedGenerations(path: fixture.store.path, seq: first, run: 2, generation: 2)) {
             _ = try FHEKeyRotation.rotate(
@@ -246,7 +246,7 @@ import Testing
         let digest = try fixture.digest()
         let holder = try KeyHolder(keysAt: "\(fixture.keys)/keyholder")
         let next = try FHEKeyRotation.generateKeys(
-            at: fixture.folder.appending(path: "keys-fhe2").path, parameters: holder.context.parameters, generation: 2, aggregates: false)
+            at: fixture.folder.appending(path: "keys-fhe2").path, parameters: holder.context.parameters, generation: 2, aggregates: false, signingKey: fixture.generated.signingKey)
         let error = #expect(throws: FHEKeyError.self) {
             _ = try FHEKeyRotation.rotate(
                 store: fixture.store, signingKey: fixture.generated.signingKey, old: holder, oldIdentity: holder.fheIdentity,

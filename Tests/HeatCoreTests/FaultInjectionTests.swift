@@ -162,10 +162,44 @@ struct FaultInjectionTests {
                     #expect(after.mapValues(\.count) == expected.mapValues(\.count), "\(operation.name) at \(point.rawValue) is not the expected state")
                     if !point.keepsOldState { #expect(after.mapValues(\.count) != (intermediate ?? old).mapValues(\.count)) }
                 }
+                if operation.signsWithTheChange && !point.keepsOldState {
+                    try Self.checkStaleHeadFile(
+                        operation: operation, point: point, db: db, keys: keys, head: head, in: pointFolder, old: old, after: after)
+                }
                 swept.insert(point)
             }
         }
         return swept
+    }
+
+    /// Issue 27 (s38, item 5): at a signing operation's `*.after-commit` point the change and its
+    /// signed head are committed but the head FILE is not written, so the operator's head file
+    /// (`head`) is stale. What must hold there, asserted explicitly:
+    /// 1. the signed head was committed with the change (one more `signed_heads` row than the old
+    ///    state, the same number as the completed run) and no head file was written;
+    /// 2. strict `audit verify --expect-head` with the stale file exits 0 and reports it as an
+    ///    earlier head still in the store ("intact (expected head matches)") while counting the
+    ///    later head ("N+1 signed heads"): a stale head file is not a violation, only behind;
+    /// 3. the next signing command recovers: `audit sign --previous-head` with the stale file
+    ///    (and the key now current: the new one after `keys rotate`) writes a fresh head file,
+    ///    under which strict `audit verify` exits 0.
+    static func checkStaleHeadFile(
+        operation: Operation, point: FaultPoint, db: String, keys: String, head: String, in folder: URL, old: Snapshot, after: Snapshot
+    ) throws {
+        let label = "\(operation.name) at \(point.rawValue)"
+        let oldHeads = old[ChainedTable.signedHeads.name]?.count ?? 0
+        #expect(after[ChainedTable.signedHeads.name]?.count == oldHeads + 1, "\(label): the signed head is committed with the change")
+        #expect(!FileManager.default.fileExists(atPath: folder.appending(path: "head.json").path), "\(label): no head file written")
+        let report = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head])
+        #expect(report.status == 0, "\(label): strict audit verify with the stale head file: \(report.stderr)")
+        #expect(report.stdoutText.contains("\(oldHeads + 1) signed heads by the pinned key"), "\(label): \(report.stdoutText)")
+        #expect(report.stdoutText.contains("intact (expected head matches)"), "\(label): \(report.stdoutText)")
+        let signingKeys = operation.name == "rotate" ? folder.appending(path: "keys-gen2/keyholder").path : "\(keys)/keyholder"
+        let recoveredHead = folder.appending(path: "recovered-head.json").path
+        let recovered = try run(["audit", "sign", "--store", db, "--keys", signingKeys, "--previous-head", head, "--head-out", recoveredHead])
+        #expect(recovered.status == 0, "\(label): the next audit sign recovers: \(recovered.stderr)")
+        let verified = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", recoveredHead, "--quiet"])
+        #expect(verified.status == 0, "\(label): strict audit verify under the recovered head: \(verified.stderr)")
     }
 
     @Test func everyCommitPointLeavesTheOldOrTheNewState() throws {

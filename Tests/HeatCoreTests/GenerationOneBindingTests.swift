@@ -32,8 +32,12 @@ import Testing
         let folder = try StoreTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let keys = folder.appending(path: "keys").path, foreign = folder.appending(path: "foreign").path
+        // s38: the key holder's signing key (keyholder/signing.key) signs the evaluator's list.
+        _ = try KeyFolder.generate(at: keys)
+        _ = try KeyFolder.generate(at: foreign)
         let written = try PipelineKeys.generate(at: keys, preset: Self.preset, aggregates: true)
         _ = try PipelineKeys.generate(at: foreign, preset: Self.preset, aggregates: true)
+        let signingKey = try KeyFolder(path: "\(keys)/keyholder", role: .keyholder).signingKey()
         let evaluatorPath = "\(keys)/evaluator"
         let galoisPath = "\(evaluatorPath)/\(Evaluator.galoisKeysFile)", relinPath = "\(evaluatorPath)/\(Evaluator.relinearizationKeyFile)"
 
@@ -88,7 +92,7 @@ import Testing
         #expect(throws: FHEKeyError.self) { try foreignHolder.writeRelinearizationKey(toEvaluatorFolder: evaluatorPath) }
         #expect(!FileManager.default.fileExists(atPath: relinPath))
         // With the folder's own key holder: written and bound, the evaluator loads it.
-        try holder.writeRelinearizationKey(toEvaluatorFolder: evaluatorPath)
+        try holder.writeRelinearizationKey(toEvaluatorFolder: evaluatorPath, signingKey: signingKey)
         let bound = try #require(try FHEKeyGeneration.read(in: KeyFolder(path: evaluatorPath, role: .evaluator)))
         #expect(bound.evaluationKeys?.keys.sorted() == [Evaluator.galoisKeysFile, Evaluator.relinearizationKeyFile])
         _ = try Evaluator(keysAt: evaluatorPath).relinearizationKey(in: KeyFolder(path: evaluatorPath, role: .evaluator))
@@ -105,9 +109,11 @@ import Testing
         _ = try Evaluator(keysAt: evaluatorPath)
     }
 
-    /// Review s37 finding 1: the digests live in the folder, so an attacker who rewrites them gets a
-    /// foreign Galois key past the evaluator; what it computes has no noise budget under the key
-    /// holder's secret key, and the key holder refuses it (exit 65) instead of releasing noise.
+    /// Review s37 finding 1: the digests live in the folder. Since s38 the key holder signs them,
+    /// so an attacker who rewrites them is refused by the folder check (exit 65, naming the
+    /// generation file); a foreign Galois key that reaches the circuit some other way computes
+    /// what has no noise budget under the key holder's secret key, and the key holder still
+    /// refuses it (exit 65) instead of releasing noise.
     @Test func aForgedBindingIsCaughtByTheKeyHoldersNoiseCheck() throws {
         let dataset = SyntheticBank(clients: 24, managers: 2, branches: 2, weeks: 4, seed: 12).generate()
         let folder = try StoreTestSupport.temporaryDirectory()
@@ -116,7 +122,7 @@ import Testing
         _ = try Collector(folder: KeyFolder(path: "\(keys)/collector", role: .collector)).ingestor(signer: StoreTestSupport.signer(generated))
             .ingest(dataset.interactions, clients: dataset.clients, into: store, source: .init(name: "export.csv", inputHash: String(repeating: "0", count: 64)))
         let foreign = folder.appending(path: "foreign").path
-        _ = try PipelineKeys.generate(at: foreign, preset: EncryptedAggregateTests.preset, aggregates: true)
+        _ = try PipelineKeys.generate(at: foreign, preset: EncryptedAggregateTests.preset, aggregates: true, signingKey: StoreSigningKey())
         let evaluatorPath = "\(keys)/evaluator", galoisPath = "\(keys)/evaluator/\(Evaluator.galoisKeysFile)"
         let generationPath = "\(evaluatorPath)/\(FHEKeyGeneration.fileName)"
         let honestGalois = try Data(contentsOf: URL(filePath: galoisPath)), honestRecord = try Data(contentsOf: URL(filePath: generationPath))
@@ -129,9 +135,20 @@ import Testing
         let swapped = try Envelope.read(from: URL(filePath: galoisPath), expecting: .fheSeededGaloisKeys)
         try record.binding([Evaluator.galoisKeysFile: swapped]).envelope().write(to: URL(filePath: generationPath))
         let forgedFolder = try KeyFolder(path: evaluatorPath, role: .evaluator)
-        let forged = try Evaluator(folder: forgedFolder)   // the rewritten digest passes the folder check
+        // s38: the rewritten digest no longer passes the folder check: `binding(_:)` drops the
+        // key holder's signature, so the attacker's list arrives unsigned (a list rewritten with
+        // the old signature kept: EvaluationKeySignatureTests.aRewrittenDigestIsRefusedNamingTheGenerationFile).
+        if case .evaluationKeysSignature(generationPath, 1, let reason)? = Self.fheKeyError({ _ = try Evaluator(folder: forgedFolder) }) {
+            #expect(reason.contains("not signed"), "\(reason)")
+        } else {
+            Issue.record("expected the rewritten digest refused by its signature")
+        }
+        #expect(Self.exitCode { _ = try Evaluator(folder: forgedFolder) } == 65)
+        // Defence in depth: the foreign keys loaded around the folder check reach the circuit.
+        let forged = try Evaluator(material: PipelineKeys.publicMaterial(in: forgedFolder))
         let run = try forged.evaluate(store: store, configuration: HeatConfiguration())
-        let aggregates = try forged.aggregates(of: run, store: store, galoisKeys: forged.galoisKeys(in: forgedFolder), minGroupSize: 1)
+        let foreignGalois = try Bfv64.galoisKeys(envelope: swapped, context: forged.context, source: galoisPath)
+        let aggregates = try forged.aggregates(of: run, store: store, galoisKeys: foreignGalois, minGroupSize: 1)
         let refused = #expect(throws: PipelineError.self) { _ = try holder.decrypt(aggregates: aggregates, minGroupSize: 1) }
         #expect(refused == .noNoiseBudget(source: "the aggregates"))
         #expect(refused?.category.exitCode == 65)
@@ -160,20 +177,40 @@ import Testing
         let holder = try KeyHolder(keysAt: "\(keys)/keyholder")
         let relin = try holder.relinearizationKey().envelope()
         try relin.write(to: URL(filePath: "\(evaluatorPath)/\(Evaluator.relinearizationKeyFile)"))
-        #expect(Self.exitCode { _ = try Evaluator(keysAt: evaluatorPath) } == 64, "an empty list accepts no key")
+        // s38: an unsigned empty list (no signing key in keyholder/) binds no key either: the
+        // folder now holds one, so the list must be signed (exit 65); a signed empty list refuses
+        // it as unbound (exit 64, EvaluationKeySignatureTests).
+        #expect(Self.exitCode { _ = try Evaluator(keysAt: evaluatorPath) } == 65, "an empty list accepts no key")
 
-        // A generation file without the field (s35's `keys rotate --fhe`): binds nothing, its keys
-        // load as before (review s37 finding 2); the key holder's noise check is the guard.
+        // s38 (issue 27 items 1-2): folders written before the change are refused while they hold
+        // an evaluation key. A generation file without the field (s35's `keys rotate --fhe`) or
+        // with an unsigned list (s37) binds nothing the key holder signed: exit 65, naming it.
         var unbound = record
         unbound.evaluationKeys = nil
         try unbound.envelope().write(to: URL(filePath: generationPath))
         #expect(!String(decoding: unbound.envelope().payload, as: UTF8.self).contains("evaluationKeys"), "the s35 format")
-        _ = try Evaluator(keysAt: evaluatorPath).relinearizationKey(in: KeyFolder(path: evaluatorPath, role: .evaluator))
-        // No generation file at all (a folder of `keys generate` before s37): generation 1, binds nothing.
+        if case .evaluationKeysSignature(generationPath, 1, let reason)? = Self.fheKeyError({ _ = try Evaluator(keysAt: evaluatorPath) }) {
+            #expect(reason.contains("not signed"), "\(reason)")
+        } else {
+            Issue.record("expected the s35 folder with an evaluation key refused as unsigned")
+        }
+        #expect(Self.exitCode { _ = try Evaluator(keysAt: evaluatorPath) } == 65)
+        // No generation file at all (a folder of `keys generate` before s37, or the file deleted)
+        // while it holds an evaluation key: exit 66, naming the missing file, also in the loader.
         try FileManager.default.removeItem(atPath: generationPath)
+        if case .missingGenerationFile(generationPath, let reason)? = Self.fheKeyError({ _ = try Evaluator(keysAt: evaluatorPath) }) {
+            #expect(reason.contains(Evaluator.relinearizationKeyFile), "\(reason)")
+        } else {
+            Issue.record("expected the folder without a generation file refused")
+        }
+        #expect(Self.exitCode { _ = try Evaluator(keysAt: evaluatorPath) } == 66)
+        let material = try PipelineKeys.publicMaterial(in: KeyFolder(path: evaluatorPath, role: .evaluator))
+        #expect(Self.exitCode { _ = try Evaluator(material: material).relinearizationKey(in: KeyFolder(path: evaluatorPath, role: .evaluator)) } == 66)
+        // Without the evaluation key such a folder binds nothing and the heat run loads it (generation 1).
+        try FileManager.default.removeItem(atPath: "\(evaluatorPath)/\(Evaluator.relinearizationKeyFile)")
         let old = try Evaluator(keysAt: evaluatorPath)
         #expect(old.fheIdentity?.generation == 1)
-        _ = try old.relinearizationKey(in: KeyFolder(path: evaluatorPath, role: .evaluator))
+        try relin.write(to: URL(filePath: "\(evaluatorPath)/\(Evaluator.relinearizationKeyFile)"))
         // Review s37 finding 7: a key holder of a later generation cannot write an unbound key into
         // a folder without a generation file (generation 1), nothing written.
         try FileManager.default.removeItem(atPath: "\(evaluatorPath)/\(Evaluator.relinearizationKeyFile)")

@@ -31,7 +31,7 @@ import Testing
             // The logged run is covered by a signed head before the rotation (which needs a store that verifies).
             let signed = try HeadSigner.sign(store: f.store, with: f.generated.signingKey, anchor: .previous(f.head))
             let out = f.folder.appending(path: "keys-fhe2").path
-            let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: false)
+            let next = try FHEKeyRotation.generateKeys(at: out, parameters: f.keyHolder.context.parameters, generation: 2, aggregates: false, signingKey: f.generated.signingKey)
             transition = try FHEKeyRotation.rotate(
                 store: f.store, signingKey: f.generated.signingKey, old: f.keyHolder, oldIdentity: f.keyHolder.fheIdentity,
                 newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(signed), reason: "rotation").record

@@ -73,7 +73,7 @@ import Testing
         case .rotateFHEKey:
             let holder = try KeyHolder(keysAt: f.directory.appending(path: "keys/keyholder").path)
             let next = try FHEKeyRotation.generateKeys(
-                at: f.directory.appending(path: "keys-fhe2").path, parameters: holder.context.parameters, generation: 2, aggregates: false)
+                at: f.directory.appending(path: "keys-fhe2").path, parameters: holder.context.parameters, generation: 2, aggregates: false, signingKey: key)
             let change = try FHEKeyRotation.rotate(
                 store: f.store, signingKey: key, old: holder, oldIdentity: holder.fheIdentity, newPublicKey: next.publicKey,
                 newGeneration: next.generation, anchor: anchor, reason: "rotation")

@@ -69,7 +69,7 @@ import Testing
         // An FHE key rotation fills fhe_key_transitions (2 more audit entries: keys.rotate-fhe, audit.sign).
         let holder = try KeyHolder(keysAt: directory.appending(path: "keys/keyholder").path)
         let next = try FHEKeyRotation.generateKeys(
-            at: directory.appending(path: "keys-fhe2").path, parameters: holder.context.parameters, generation: 2, aggregates: false)
+            at: directory.appending(path: "keys-fhe2").path, parameters: holder.context.parameters, generation: 2, aggregates: false, signingKey: newKey)
         _ = try FHEKeyRotation.rotate(store: store, signingKey: newKey, old: holder, oldIdentity: holder.fheIdentity,
                                       newPublicKey: next.publicKey, newGeneration: next.generation, anchor: .previous(revoked), reason: "test")
         let raw = try StoreTestSupport.attacker(store.path)

@@ -43,6 +43,12 @@ public struct Evaluator: Sendable {
     /// MEDIUM 3).
     public private(set) var fheIdentity: FHEKeyIdentity?
 
+    /// The evaluator folder's checked generation file (issue 27, s38), checked against the store
+    /// before an evaluation reads anything: its evaluation key list's signer must be a signing
+    /// key the store trusts, and a folder without a generation file is refused on a store that
+    /// records FHE key transitions. `nil` for an evaluator built from material or parameters.
+    var keyBinding: EvaluatorKeyBinding?
+
     /// How many slot batches ``evaluate(store:configuration:asOf:throughSeq:shard:)`` decodes and
     /// holds at once (issue 14, streaming): the evaluator's memory grows with this number times
     /// the weeks, never with the size of the store. Default: the logical CPUs (at least 2), so
@@ -57,12 +63,17 @@ public struct Evaluator: Sendable {
     /// Before anything else, every Galois or relinearization key in the folder must be bound to
     /// the folder's FHE key generation (``FHEKeyGeneration/requireBoundEvaluationKeys(in:)``):
     /// a stale evaluation key left from an older generation is refused, even for a heat run that
-    /// does not use it (issue 27, review s35 HIGH).
+    /// does not use it (issue 27, review s35 HIGH). Since s38 the folder's list must be signed by
+    /// the key holder when it holds an evaluation key, and `fhe-key.generation` must be there;
+    /// the signer is checked against the store's signing keys when ``evaluate(store:configuration:asOf:throughSeq:)``
+    /// opens the store, as is a missing generation file on a store with FHE key transitions.
     ///
     /// - Parameter folder: a checked evaluator folder (a folder opened for another role is refused).
     /// - Throws: ``PipelineError/modeMismatch(path:reason:)`` for another role's folder, or a
     ///   missing or corrupt key; ``PipelineError/fheKey(_:)`` wrapping
-    ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64);
+    ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64),
+    ///   ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65) or
+    ///   ``FHEKeyError/missingGenerationFile(path:reason:)`` (exit 66);
     ///   ``PipelineError/keyFile(_:)`` wrapping ``KeyError/envelope(_:)`` for a truncated or
     ///   corrupt evaluation key (exit 65).
     public init(folder: KeyFolder) throws(PipelineError) {
@@ -70,8 +81,9 @@ public struct Evaluator: Sendable {
             throw .modeMismatch(path: folder.path, reason: "a \(folder.role) folder; the evaluator loads only an evaluator folder")
         }
         let material = try PipelineKeys.publicMaterial(in: folder)
-        try FHEKeyGeneration.requireBoundEvaluationKeys(in: folder)
+        let binding = try FHEKeyGeneration.evaluatorBinding(in: folder)
         self.init(material: material)
+        self.keyBinding = binding
     }
 
     /// An evaluator from a folder path (opened as an evaluator folder: a secret key in it is refused).
@@ -128,7 +140,11 @@ public struct Evaluator: Sendable {
     /// - Throws: ``PipelineError`` (no ciphertexts, other parameters or configuration, corrupt
     ///   ciphertexts naming their row, exit 69 when the parameters cannot hold the configuration,
     ///   ``PipelineError/cancelled(stage:done:total:)`` when the calling task is cancelled: the
-    ///   evaluation stops between two windows of batches), ``StoreError``. It writes nothing.
+    ///   evaluation stops between two windows of batches), ``StoreError``;
+    ///   ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65) when the
+    ///   folder's evaluation key list is signed by a key that is not a signing key of the store,
+    ///   ``FHEKeyError/missingGenerationFile(path:reason:)`` (exit 66) when the folder has no
+    ///   generation file but the store records FHE key transitions (issue 27, s38). It writes nothing.
     public func evaluate(
         store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate? = nil, throughSeq: Int64? = nil
     ) throws -> EncryptedHeatRun {
@@ -183,7 +199,11 @@ public struct Evaluator: Sendable {
         var directoryVersion: String?
         var generation: FHEKeyTransition?
         let identity = fheIdentity
+        let binding = keyBinding
         try store.read { db in
+            // Issue 27 (s38): the folder's signed evaluation key list is the store's key holder's,
+            // and its generation file was not deleted; before anything is read.
+            try binding?.require(in: db, storePath: store.path)
             let erased = try ClientErasure.erasedSlots(in: db)
             directoryVersion = try DirectoryTimeline.version(in: db)
             let limit = throughSeq ?? Int64.max

@@ -65,8 +65,11 @@ public enum PipelineDemo {
     ) throws -> Outcome {
         let keys = workFolder.appending(path: "keys").path
         let preset = try Evaluator.preset(forAggregatesOf: configuration, largestGroup: max(dataset.clients.count, 1))
-        _ = try PipelineKeys.generate(at: keys, preset: preset.name, aggregates: true)
+        // Issue 27 (s38): the key holder's signing key signs the evaluator's Galois key digest; the store records it.
+        let signingKey = StoreSigningKey()
+        _ = try PipelineKeys.generate(at: keys, preset: preset.name, aggregates: true, signingKey: signingKey)
         let store = try HeatStore.initialize(path: workFolder.appending(path: "heat.db").path).store
+        try store.write { db in try KeyRegistry.bind(signingKey, in: db, path: store.path) }
         phase("keygen")
         let collector = try Collector(
             pseudonymisationKey: key,

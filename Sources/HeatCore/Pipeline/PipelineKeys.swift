@@ -74,10 +74,18 @@ public enum PipelineKeys {
     ///   - preset: a preset name; it must be usable by the pipeline (``HeatPacking/checkUsable(_:)``).
     ///   - aggregates: also write Galois keys for group sums (``Bfv64/galoisKeysForSums(secretKey:)``,
     ///     `bfv-galois-keys.heat`) into `evaluator/` (issue 14), bound to generation 1.
+    ///   - signingKey: the key holder's store signing key, which signs the evaluator's evaluation
+    ///     key list (``FHEKeyGeneration/evaluationKeysSignature``, issue 27 s38); by default the
+    ///     one in `out/keyholder` (written by ``KeyFolder/generate(at:)``), if any. Without one
+    ///     the list is unsigned, which an evaluator accepts only while the folder holds no
+    ///     evaluation key, so `aggregates` needs it.
     /// - Returns: the files written.
     /// - Throws: ``PipelineError`` for an unknown or unusable preset, ``KeyError/alreadyExists(path:)``
-    ///   when an FHE file is already there, ``KeyError/unwritable(path:reason:)``.
-    public static func generate(at out: String, preset: String, aggregates: Bool = false) throws -> [String] {
+    ///   when an FHE file is already there, ``KeyError/unwritable(path:reason:)``,
+    ///   ``KeyError/missingKey(folder:role:kind:)`` for `aggregates` without a signing key.
+    public static func generate(
+        at out: String, preset: String, aggregates: Bool = false, signingKey: StoreSigningKey? = nil
+    ) throws -> [String] {
         let parameters: BfvParameters
         do {
             parameters = try BfvParameters(preset: preset)
@@ -86,6 +94,15 @@ public enum PipelineKeys {
         }
         try HeatPacking.checkUsable(parameters)
         let base = URL(filePath: out)
+        let keyholderFolder = base.appending(path: KeyRole.keyholder.folderName).path
+        var signer = signingKey
+        if signer == nil, (try? FileManager.default.contentsOfDirectory(atPath: keyholderFolder)) != nil {
+            let folder = try KeyFolder(path: keyholderFolder, role: .keyholder)
+            if folder.files.values.contains(.signingKey) { signer = try folder.signingKey() }
+        }
+        if aggregates && signer == nil {
+            throw KeyError.missingKey(folder: keyholderFolder, role: .keyholder, kind: .signingKey)
+        }
         let generationFile = FHEKeyGeneration.fileName
         let plan: [(KeyRole, [String])] = [
             (.collector, [parametersFile, publicKeyFile, generationFile]),
@@ -130,7 +147,9 @@ public enum PipelineKeys {
             generation: 1, keyID: FHEKeyGeneration.keyID(ofPublicKeyPayload: publicEnvelope.payload),
             parametersFingerprint: context.fingerprint.hex)
         envelopes[generationFile] = record.envelope()
-        let evaluatorRecord = record.binding(evaluationKeys).envelope()
+        // Issue 27 (s38): the key holder signs the evaluator's list with the store signing key.
+        let bound = record.binding(evaluationKeys)
+        let evaluatorRecord = try (signer.map { key in try bound.signingEvaluationKeys(with: key) } ?? bound).envelope()
         var written: [String] = []
         for (role, files) in plan {
             for file in files {

@@ -534,16 +534,29 @@ extension KeyHolder {
     ///
     /// When the evaluator folder has an `fhe-key.generation` (every folder of `keys generate`
     /// since s37 and of `keys rotate --fhe`), it must be this key holder's generation and key, and
-    /// the key is bound to it: its digest is added to the file's `evaluationKeys` (issue 27), so
-    /// the evaluator accepts it.
+    /// the key is bound to it: its digest is added to the file's `evaluationKeys` (issue 27) and
+    /// the list is signed again with `signingKey` (s38), so the evaluator accepts it. The folder's
+    /// current list must verify first (the key holder signs only a list it signed before, or an
+    /// empty one), so a digest an attacker rewrote is not re-signed.
     ///
-    /// - Parameter path: the evaluator folder.
+    /// ```swift
+    /// let holderFolder = try KeyFolder(path: "keys/keyholder", role: .keyholder)
+    /// try KeyHolder(folder: holderFolder).writeRelinearizationKey(toEvaluatorFolder: "keys/evaluator", signingKey: holderFolder.signingKey())
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - path: the evaluator folder.
+    ///   - signingKey: the key holder's store signing key (required when the folder has an
+    ///     `fhe-key.generation`).
     /// - Returns: the file written.
     /// - Throws: ``PipelineError/fhe(_:)``, ``KeyError`` when the file exists or cannot be written,
+    ///   ``KeyError/missingKey(folder:role:kind:)`` without a signing key,
     ///   ``FHEKeyError/unboundEvaluationKey(path:generation:reason:)`` (exit 64) when the evaluator
-    ///   folder is of another FHE key generation than this key holder's.
+    ///   folder is of another FHE key generation than this key holder's,
+    ///   ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65) when its list
+    ///   is signed but does not verify, or is unsigned while binding keys.
     @discardableResult
-    public func writeRelinearizationKey(toEvaluatorFolder path: String) throws -> String {
+    public func writeRelinearizationKey(toEvaluatorFolder path: String, signingKey: StoreSigningKey? = nil) throws -> String {
         let url = URL(filePath: path).appending(path: Evaluator.relinearizationKeyFile)
         if FileManager.default.fileExists(atPath: url.path) { throw KeyError.alreadyExists(path: url.path) }
         let record = try FHEKeyGeneration.read(in: KeyFolder(path: path, role: .evaluator))
@@ -560,14 +573,31 @@ extension KeyHolder {
                 path: url.path, generation: current.generation,
                 reason: "the key holder folder holds FHE key generation \(fheIdentity.generation), not the evaluator folder's")
         }
+        if let record {
+            guard let signingKey else {
+                throw KeyError.missingKey(folder: "the key holder folder", role: .keyholder, kind: .signingKey)
+            }
+            // s38: never re-sign a list the key holder did not sign itself, or that was changed since.
+            if record.evaluationKeysSignature != nil || !(record.evaluationKeys ?? [:]).isEmpty {
+                let generationPath = URL(filePath: path).appending(path: FHEKeyGeneration.fileName).path
+                let signer = try record.verifiedEvaluationKeysSigner(path: generationPath)
+                guard signer == signingKey.verificationKey else {
+                    throw FHEKeyError.evaluationKeysSignature(
+                        path: generationPath, generation: record.generation,
+                        reason: "signed by key \(signer.fingerprint.hex.prefix(16))…, not by this key holder's signing key \(signingKey.fingerprint.hex.prefix(16))…; not re-signed")
+                }
+            }
+        }
         let envelope = try relinearizationKey().envelope()
+        let signedRecord = try signingKey.flatMap { key in
+            try record?.binding([Evaluator.relinearizationKeyFile: envelope]).signingEvaluationKeys(with: key)
+        }
         do {
             try envelope.write(to: url)
             // Bind it to the folder's generation (after the key: a crash in between leaves an
             // unbound key, refused with a hint, never a binding without its key).
-            if let record {
-                try record.binding([Evaluator.relinearizationKeyFile: envelope]).envelope()
-                    .write(to: URL(filePath: path).appending(path: FHEKeyGeneration.fileName))
+            if let signedRecord {
+                try signedRecord.envelope().write(to: URL(filePath: path).appending(path: FHEKeyGeneration.fileName))
             }
         } catch {
             throw KeyError.envelope(error)

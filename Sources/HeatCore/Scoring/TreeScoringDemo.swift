@@ -138,10 +138,13 @@ public enum TreeScoringDemo {
         rounds: Int = 20, workFolder: URL, phase: (String) -> Void
     ) async throws -> Outcome {
         let keys = workFolder.appending(path: "keys").path
-        _ = try PipelineKeys.generate(at: keys, preset: preset)
+        // Issue 27 (s38): the key holder's signing key signs the evaluator's key list; the store records it.
+        let signingKey = StoreSigningKey()
+        _ = try PipelineKeys.generate(at: keys, preset: preset, signingKey: signingKey)
         let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(keys)/keyholder", role: .keyholder))
-        let keyFile = try keyHolder.writeRelinearizationKey(toEvaluatorFolder: "\(keys)/evaluator")
+        let keyFile = try keyHolder.writeRelinearizationKey(toEvaluatorFolder: "\(keys)/evaluator", signingKey: signingKey)
         let store = try HeatStore.initialize(path: workFolder.appending(path: "heat.db").path).store
+        try store.write { db in try KeyRegistry.bind(signingKey, in: db, path: store.path) }
         phase("keygen")
         let material = try PipelineKeys.publicMaterial(in: KeyFolder(path: "\(keys)/collector", role: .collector))
         let collector = try Collector(pseudonymisationKey: key, material: material)

@@ -30,12 +30,21 @@ public enum FHEKeyError: ClassifiedError, Equatable {
     /// generation (not listed in, or not the digest recorded by, its `fhe-key.generation`): a
     /// stale key of an older generation or a key of another key pair (exit 64, a wrong key folder).
     case unboundEvaluationKey(path: String, generation: Int64, reason: String)
+    /// An evaluator folder has no `fhe-key.generation` although it holds an evaluation key, or
+    /// although the store records FHE key transitions (issue 27, s38): deleting the file would
+    /// otherwise turn the digest check off (exit 66, naming the missing file).
+    case missingGenerationFile(path: String, reason: String)
+    /// An evaluator folder's evaluation key list is unsigned, its signature does not verify, or
+    /// it is signed by a key that is not a signing key of the store (issue 27, s38; exit 65,
+    /// naming the generation file).
+    case evaluationKeysSignature(path: String, generation: Int64, reason: String)
 
     public var category: ErrorCategory {
         switch self {
         case .refused: .integrityViolation
         case .notCurrentGeneration, .runGeneration, .oldSchema, .unboundEvaluationKey: .usage
-        case .mixedGenerations, .mislabelledFolder, .badRow: .dataError
+        case .mixedGenerations, .mislabelledFolder, .badRow, .evaluationKeysSignature: .dataError
+        case .missingGenerationFile: .noInput
         }
     }
 
@@ -59,6 +68,10 @@ public enum FHEKeyError: ClassifiedError, Equatable {
             "\(path): the store has no fhe_key_transitions table (schema before v9-fhe-keys)"
         case .unboundEvaluationKey(let path, let generation, let reason):
             "\(path): this evaluation key is not bound to the folder's FHE key generation \(generation) (\(reason)); refusing it: it would key-switch under another secret key and the key holder would decrypt noise"
+        case .missingGenerationFile(let path, let reason):
+            "\(path): missing (\(reason)); refusing the evaluator folder"
+        case .evaluationKeysSignature(let path, let generation, let reason):
+            "\(path): the evaluation key list of FHE key generation \(generation) is refused: \(reason)"
         }
     }
 
@@ -72,6 +85,8 @@ public enum FHEKeyError: ClassifiedError, Equatable {
         case .badRow: "run `heatctl audit verify`; rotate with the key holder folder of the store's current generation"
         case .oldSchema: "open the store for writing once (for example `heatctl audit sign`) to migrate it"
         case .unboundEvaluationKey: "delete the file; use the evaluation keys written by `heatctl keys rotate --fhe --out DIR` (DIR/evaluator; --aggregates for Galois keys), or write the relinearization key again with `heatctl trees relin-key --keys DIR/keyholder --evaluator DIR/evaluator` (delete the folder's bfv-relin-key.heat first: it never replaces a file)"
+        case .missingGenerationFile, .evaluationKeysSignature:
+            "copy the evaluator folder again from the key holder's `heatctl keys generate` or `keys rotate --fhe --out DIR` output (DIR/evaluator, signed by the key holder); a folder written before s38 is re-signed by writing its keys again (see Docs/Operations.md section 4b)"
         }
     }
 }

@@ -70,9 +70,13 @@ public enum FHEKeyRotation {
     ///   - parameters: the parameters (those of the current generation).
     ///   - generation: the new generation number.
     ///   - aggregates: also write Galois keys into `evaluator/`.
+    ///   - signingKey: the key holder's current store signing key: it signs the evaluator's
+    ///     evaluation key list (``FHEKeyGeneration/evaluationKeysSignature``, issue 27 s38).
     /// - Returns: the public key, the generation record and the files written.
     /// - Throws: ``KeyError/alreadyExists(path:)``, ``KeyError/unwritable(path:reason:)``, ``PipelineError/fhe(_:)``.
-    public static func generateKeys(at out: String, parameters: BfvParameters, generation: Int64, aggregates: Bool) throws -> NewKeys {
+    public static func generateKeys(
+        at out: String, parameters: BfvParameters, generation: Int64, aggregates: Bool, signingKey: StoreSigningKey
+    ) throws -> NewKeys {
         let base = URL(filePath: out)
         let parametersFile = PipelineKeys.parametersFile, publicFile = PipelineKeys.publicKeyFile
         let generationFile = FHEKeyGeneration.fileName
@@ -112,6 +116,8 @@ public enum FHEKeyRotation {
         evaluatorRecord.evaluationKeys = Dictionary(uniqueKeysWithValues: [Evaluator.relinearizationKeyFile, Evaluator.galoisKeysFile].compactMap { name in
             envelopes[name].map { (name, FHEKeyGeneration.evaluationKeyID(ofPayload: $0.payload)) }
         })
+        // Issue 27 (s38): signed by the key holder, so a rewritten digest is refused.
+        evaluatorRecord = try evaluatorRecord.signingEvaluationKeys(with: signingKey)
         var written: [String] = []
         for index in plan.indices {
             let folder = base.appending(path: plan[index].0.folderName)

@@ -36,7 +36,8 @@ struct KeysRotateCommand: HeatCommand {
             (fhe-key.generation) into NEWDIR/collector, NEWDIR/evaluator (with the trees' \
             relinearization key, and Galois keys when --aggregates or when the current evaluator \
             folder given with --evaluator-keys holds some; both bound to the generation by their \
-            SHA-256 in fhe-key.generation) and NEWDIR/keyholder (secret key, mode 0600), never \
+            SHA-256 in fhe-key.generation, a list the key holder signs with its current signing \
+            key) and NEWDIR/keyholder (secret key, mode 0600), never \
             replacing a file; \
             then, in one transaction, verifies the store (exit 1 and nothing changed otherwise), \
             decrypts every stored ciphertext of the current generation with the secret key in \
@@ -131,7 +132,8 @@ struct KeysRotateCommand: HeatCommand {
         // The new keys are written before the store changes (never replacing a file), so a
         // committed rotation cannot lose them; if the rotation then fails, delete NEWDIR.
         let next = try FHEKeyRotation.generateKeys(
-            at: out, parameters: holder.context.parameters, generation: generations.currentGeneration + 1, aggregates: galois)
+            at: out, parameters: holder.context.parameters, generation: generations.currentGeneration + 1, aggregates: galois,
+            signingKey: change.key)
         let signed = try FHEKeyRotation.rotate(
             store: change.store, signingKey: change.key, old: holder, oldIdentity: holder.fheIdentity, newPublicKey: next.publicKey,
             newGeneration: next.generation, anchor: .previous(change.previous), reason: reason)

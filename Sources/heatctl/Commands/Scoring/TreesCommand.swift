@@ -152,8 +152,10 @@ struct TreesRelinKeyCommand: HeatCommand {
             into the evaluator folder. It lets the evaluator multiply ciphertexts, not decrypt \
             them. Refuses to overwrite an existing key. In an evaluator folder of `keys rotate \
             --fhe` (it holds fhe-key.generation), the key holder folder must be of the same FHE \
-            key generation (exit 64 otherwise), and the key's SHA-256 is added to that file so \
-            the evaluator accepts it.
+            key generation (exit 64 otherwise), and the key's SHA-256 is added to that file, whose \
+            list the key holder signs again with its store signing key (signing.key in --keys, \
+            exit 66 without one) so the evaluator accepts it; a list that no longer verifies is \
+            not re-signed (exit 65).
 
             Example:
               heatctl trees relin-key --keys keys/keyholder --evaluator keys/evaluator
@@ -165,8 +167,10 @@ struct TreesRelinKeyCommand: HeatCommand {
     var globalOptions: GlobalOptions? { global }
 
     func execute() async throws {
-        let keyHolder = try KeyHolder(folder: KeyFolder(path: keys, role: .keyholder))
-        let written = try keyHolder.writeRelinearizationKey(toEvaluatorFolder: evaluator)
+        let folder = try KeyFolder(path: keys, role: .keyholder)
+        let keyHolder = try KeyHolder(folder: folder)
+        // Issue 27 (s38): the key holder signs the evaluator's evaluation key list with its store signing key.
+        let written = try keyHolder.writeRelinearizationKey(toEvaluatorFolder: evaluator, signingKey: folder.signingKey())
         let bytes = (try? FileManager.default.attributesOfItem(atPath: written)[.size] as? Int) ?? 0
         Console.output("wrote \(written) (\(bytes) bytes)")
     }

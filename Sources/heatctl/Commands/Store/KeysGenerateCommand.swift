@@ -15,8 +15,10 @@ struct KeysGenerateCommand: HeatCommand {
             files with mode 0600, and a BFV key pair for the encrypted pipeline: the parameters and \
             public key into DIR/collector and DIR/evaluator, the secret key only into DIR/keyholder, \
             and fhe-key.generation (FHE key generation 1) into all three; the evaluator's lists the \
-            SHA-256 of its evaluation keys, and any other Galois or relinearization key found in \
-            DIR/evaluator later is refused (exit 64) (the heat run needs no evaluation keys; \
+            SHA-256 of its evaluation keys, signed with the key holder's new signing key, and any \
+            other Galois or relinearization key found in DIR/evaluator later is refused (exit 64), \
+            as is a rewritten or unsigned list (exit 65) or a deleted fhe-key.generation while \
+            evaluation keys are there (exit 66) (the heat run needs no evaluation keys; \
             --aggregates adds Galois keys to DIR/evaluator for the encrypted group aggregates and picks the smallest preset whose plaintext modulus holds --max-clients \
             times the largest heat and whose worst-case noise stays 40 bits under the flood, exit 69 \
             when none does; `heatctl trees relin-key` adds the tree circuit's key). --preset picks the BFV preset (default: the smallest whose \
