@@ -97,6 +97,33 @@ enum FuzzPipeline {
         }
     }
 
+    /// What `data` is to the reader, without its random ciphertext bytes: for an accepted heat
+    /// run its header level and the levels of its ciphertexts, for accepted aggregates their
+    /// schema and counts, for accepted scores their batches; `refused: REASON` otherwise. Two
+    /// generations of one seed give the same summary, so a committed seed can be compared with
+    /// its generation (review s37 pipe14b-final LOW 5).
+    static func summary(_ data: Data) -> String {
+        guard let context = FuzzFHE.context, let selector = data.first else { return "no input" }
+        let kind = kinds[Int(selector) % kinds.count]
+        let envelope = Envelope(kind: kind, fingerprint: context.fingerprint, payload: data.dropFirst())
+        do throws(PipelineError) {
+            switch kind {
+            case .encryptedHeatRun:
+                let run = try EncryptedHeatRun(envelope: envelope, context: context, source: "fuzz")
+                let levels = Set((Array(run.heat.values) + Array(run.trend.values)).map(\.level)).sorted()
+                return "heat run: header level \(run.header.level.map { String($0) } ?? "absent"), ciphertexts at levels \(levels), batches \(run.header.batches)"
+            case .encryptedAggregates:
+                let aggregates = try EncryptedAggregates(envelope: envelope, context: context, source: "fuzz")
+                return "aggregates: schema \(aggregates.header.schema), \(aggregates.header.groups.count) groups, \(aggregates.heat.count) pairs"
+            default:
+                let scores = try EncryptedScoreRun(envelope: envelope, context: context, source: "fuzz")
+                return "scores: batches \(scores.header.batches)"
+            }
+        } catch {
+            return "refused: \(error)"
+        }
+    }
+
     /// Decodes `data` with the reader its first byte picks; `false` for an empty input.
     static func decode(_ data: Data) throws(PipelineError) -> Bool {
         guard let context = FuzzFHE.context, let selector = data.first else { return false }
@@ -227,6 +254,29 @@ public enum FuzzSeeds {
         switch target {
         case .tfhe: return FuzzTFHE.run(data)
         case .pipelinePayloads: return FuzzPipeline.run(data)
+        default: return nil
+        }
+    }
+
+    /// What `data` is to the reader of `target`, without random bytes (the pipeline payloads:
+    /// a heat run's header level and ciphertext levels, the aggregates' schema and counts, the
+    /// reason of a refusal; the TFHE files: `accepted` or `refused`), so that a committed seed can
+    /// be compared with a fresh generation of it (review s37 pipe14b-final LOW 5); `nil` for the
+    /// targets without generated seeds.
+    ///
+    /// ```swift
+    /// let seeds = FuzzSeeds.generated(for: .pipelinePayloads)
+    /// FuzzSeeds.summary(.pipelinePayloads, seeds["seed-heat-run-switched"]!)   // "heat run: header level 1, ciphertexts at levels [1], ..."
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - target: the fuzz target.
+    ///   - data: an input.
+    /// - Returns: the summary, or `nil`.
+    public static func summary(_ target: FuzzTarget, _ data: Data) -> String? {
+        switch target {
+        case .pipelinePayloads: return FuzzPipeline.summary(data)
+        case .tfhe: return FuzzTFHE.run(data) ? "accepted" : "refused"
         default: return nil
         }
     }

@@ -352,4 +352,38 @@ import Testing
             #expect(Evaluator.storedLevel(noise: bound.decryptionLimit(level: 3) / 2, parameters: parameters) == 3, "\(name)")
         }
     }
+
+    /// Review s37 pipe14b-final LOW 6: the writer checks the level of a run without ciphertexts
+    /// (no batch had activity) against the parameters it was computed under, so it never writes
+    /// a header no reader accepts; without parameters, a level below 1 is still refused.
+    @Test func theWriterChecksTheLevelOfAnEmptyRun() throws {
+        let context = try BfvContext<UInt64>(parameters: BfvParameters(preset: "n8192-logq217-logt41"))
+        let top = context.topLevel
+        let json = #"{"asOf":"2026-03-08","asOfWeek":"2026-W10","batches":[],"ciphertextsRead":0,"ciphertextsThroughSeq":0,"#
+            + #""configurationHash":"00","inputHash":"00","multiplicativeDepth":0,"packing":"\#(HeatPacking.weeklyScore)","packingHash":"00","#
+            + #""parameters":"\#(context.parameters.name)","parametersFingerprint":"\#(context.fingerprint.hex)","#
+            + #""schema":"\#(EncryptedHeatRun.schema)","slotsPerBatch":\#(context.degree)}"#
+        var header = try JSONDecoder().decode(EncryptedHeatRun.Header.self, from: Data(json.utf8))
+        func refusal(_ level: Int, context: BfvContext<UInt64>?) -> String {
+            header.level = level
+            do {
+                _ = try EncryptedHeatRun(header: header, heat: [:], trend: [:], context: context)
+                return "accepted"
+            } catch {
+                return error.category.exitCode == 65 ? error.description : "exit \(error.category.exitCode): \(error)"
+            }
+        }
+        for bad in [0, top + 1] {
+            let reason = refusal(bad, context: context)
+            #expect(reason.contains("the run being written") && reason.contains("field level: \(bad) is not a level of \(context.parameters.name) (1 to \(top))"), "\(reason)")
+        }
+        #expect(refusal(0, context: nil).contains("field level: 0 is not a level (at least 1 modulus)"))
+        #expect(refusal(-1, context: nil).contains("field level: -1 is not a level"))
+        for good in 1...top {
+            header.level = good
+            let written = try EncryptedHeatRun(header: header, heat: [:], trend: [:], context: context)
+            let read = try EncryptedHeatRun(envelope: written.envelope(), context: context, source: "empty run")
+            #expect(read.header.level == good && read.heat.isEmpty && read.trend.isEmpty)
+        }
+    }
 }

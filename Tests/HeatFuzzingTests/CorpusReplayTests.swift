@@ -62,6 +62,19 @@ import HeatFuzzing
         }
         let names = Set(Self.inputs(target).map(\.lastPathComponent))
         #expect(Set(seeds.keys).subtracting(names).isEmpty, "generated inputs without a committed copy: \(Set(seeds.keys).subtracting(names).sorted())")
+        // Review s37 pipe14b-final LOW 5: each committed copy is what its generation gives today
+        // (same level, same ciphertext levels, same refusal), and no committed seed has lost its
+        // generator (a generator that fails drops its seed): a mismatch names the seed.
+        for name in names.sorted() where name.hasPrefix("seed-") || name.hasPrefix("refused-") {
+            guard let generated = seeds[name] else {
+                Issue.record("\(target.rawValue)/\(name): committed, but no longer generated (its generator failed or was renamed)")
+                continue
+            }
+            let committed = try Data(contentsOf: folder.appending(path: name))
+            let now = FuzzSeeds.summary(target, generated)
+            let then = FuzzSeeds.summary(target, committed)
+            #expect(now == then, "\(target.rawValue)/\(name): the committed seed is \(then ?? "unsummarized"), its generation gives \(now ?? "unsummarized")")
+        }
         let expectedRefusals = Self.refusals[target] ?? [:]
         #expect(Set(seeds.keys.filter { $0.hasPrefix("refused-") }) == Set(expectedRefusals.keys))
         for (name, reason) in expectedRefusals.sorted(by: { $0.key < $1.key }) {

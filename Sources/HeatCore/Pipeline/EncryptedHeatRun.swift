@@ -110,20 +110,25 @@ public struct EncryptedHeatRun: Sendable {
     ///   - header: the metadata.
     ///   - heat: heat ciphertexts by batch.
     ///   - trend: trend ciphertexts by batch.
+    ///   - context: the parameters the run was computed under: the level of a run without
+    ///     ciphertexts (no activity) is checked against them (review s37 pipe14b-final LOW 6);
+    ///     `nil` checks an empty run's level only for being at least 1.
     /// - Throws: ``PipelineError/malformed(source:reason:)`` (exit 65) when the level is not a
-    ///   level of the ciphertexts' parameters, a ciphertext has fewer moduli than the level, or a
-    ///   batch has a heat but no trend ciphertext (or the reverse); ``PipelineError/fhe(_:)`` when
-    ///   a switch fails.
-    public init(header: Header, heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>]) throws(PipelineError) {
+    ///   level of the ciphertexts' parameters (or of `context`'s for an empty run), a ciphertext
+    ///   has fewer moduli than the level, or a batch has a heat but no trend ciphertext (or the
+    ///   reverse); ``PipelineError/fhe(_:)`` when a switch fails.
+    public init(
+        header: Header, heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>], context: BfvContext<UInt64>? = nil
+    ) throws(PipelineError) {
         self.header = header
         self.heat = heat
         self.trend = trend
-        self.stored = try Self.switchedDown(heat: heat, trend: trend, level: header.level)
+        self.stored = try Self.switchedDown(heat: heat, trend: trend, level: header.level, context: context)
     }
 
     /// Each batch's pair switched down to `level` when a ciphertext is above it, else `nil`.
     private static func switchedDown(
-        heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>], level: Int?
+        heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>], level: Int?, context: BfvContext<UInt64>?
     ) throws(PipelineError) -> [Int: [Ciphertext<UInt64>]]? {
         guard let level else { return nil }
         let source = "the run being written"
@@ -132,11 +137,19 @@ public struct EncryptedHeatRun: Sendable {
             throw .malformed(source: source, reason: "batches \(unpaired.map(String.init).joined(separator: ", ")) have a heat or a trend ciphertext but not both")
         }
         let all = Array(heat.values) + Array(trend.values)
-        guard let first = all.first else { return nil }
-        let top = first.context.topLevel
-        guard (1...top).contains(level) else {
-            throw .malformed(source: source, reason: "field level: \(level) is not a level of \(first.context.parameters.name) (1 to \(top))")
+        // An empty run (no batch had activity) is checked against the given parameters, so its
+        // header never carries a level no reader accepts (review s37 pipe14b-final LOW 6).
+        guard let parameters = all.first?.context ?? context else {
+            guard level >= 1 else {
+                throw .malformed(source: source, reason: "field level: \(level) is not a level (at least 1 modulus)")
+            }
+            return nil
         }
+        let top = parameters.topLevel
+        guard (1...top).contains(level) else {
+            throw .malformed(source: source, reason: "field level: \(level) is not a level of \(parameters.parameters.name) (1 to \(top))")
+        }
+        guard !all.isEmpty else { return nil }
         if let low = all.first(where: { $0.level < level }) {
             throw .malformed(source: source, reason: "field level: \(level), but a ciphertext has \(low.level) moduli")
         }

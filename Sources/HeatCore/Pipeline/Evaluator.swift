@@ -343,7 +343,7 @@ public struct Evaluator: Sendable {
         header.fheKeyID = generation?.keyID
         header.level = storedLevel
         if let shard { header = header.withShard(shard, allBatches: allBatches) }
-        return try EncryptedHeatRun(header: header, heat: heat, trend: trend)
+        return try EncryptedHeatRun(header: header, heat: heat, trend: trend, context: context)
     }
 
     /// The fewest ciphertext moduli the heat run leaves the evaluator with (issue 14 item 3,

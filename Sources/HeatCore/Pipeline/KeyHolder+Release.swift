@@ -23,8 +23,21 @@ extension KeyHolder {
     ///   - generatedAt: the document timestamp (default: now).
     /// - Returns: the results document (mode `encrypted`); a manager's release records the manager
     ///   (``ResultsDocument/manager``) and names it on every client row.
+    /// An executive release groups the decrypted per-client heat by the directory in force at
+    /// the run's reference week. A client's heat is one weighted sum over the whole window, so it
+    /// cannot be split by week: when a released group's members change inside the heat window (a
+    /// move or a closure there, Docs/Operations.md section 6), its total would attribute every
+    /// week to the group of the reference week, unlike the manager releases and the plaintext
+    /// pipeline. Such a release is refused (exit 64, nothing recorded, issue 27 session 38): the
+    /// week-attributed totals are the evaluator's aggregates (`heatctl evaluate --aggregates-out`,
+    /// then `heatctl release --run … --aggregates …`), whose versioned groups are computed per
+    /// period with their own masks and rotations.
+    ///
     /// - Throws: ``PipelineError/configurationMismatch(expected:found:)`` (78),
-    ///   ``PipelineError/unknownManager(ref:matches:)`` (64), ``PipelineError``, ``StoreError``.
+    ///   ``PipelineError/unknownManager(ref:matches:)`` (64),
+    ///   ``DirectoryError/groupTotalsNotWeekAttributed(group:changeWeek:referenceWeek:)`` (64) for
+    ///   an executive release with a group whose members change inside the window,
+    ///   ``PipelineError``, ``StoreError``.
     public func release(
         run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration, role: ReleaseRole,
         manager: String? = nil, generatedAt: UTCTimestamp? = nil
@@ -45,6 +58,9 @@ extension KeyHolder {
             scores: scores, store: store, configuration: configuration, asOf: run.header.asOf, mode: .encrypted,
             role: role.rawValue, policyName: "pipeline-default", includeGroups: role == .executive,
             includeClients: role == .manager, auditRun: runNumber.map { String($0) }, generatedAt: generatedAt ?? .now())
+        if role == .executive {
+            try Self.requireWeekAttributedGroups(document, run: run, store: store, configuration: configuration)
+        }
         if let managerPseudonym {
             // Issue 21: a manager's release names its manager, on the document and on every row
             // (the directory's display reference, as in the executive's manager groups), so
@@ -69,5 +85,36 @@ extension KeyHolder {
         }
         FaultPoint.releaseAfterCommit.reach()
         return document
+    }
+
+    /// Refuses an executive document whose groups include one whose members change inside the
+    /// run's heat window (issue 27, session 38): its total, a sum of per-client heat grouped at the
+    /// reference week, is not the week-attributed figure the plaintext pipeline and the
+    /// evaluator's aggregates give.
+    ///
+    /// - Parameters:
+    ///   - document: the executive document about to be released.
+    ///   - run: the run (its reference week).
+    ///   - store: the store (its directory versions).
+    ///   - configuration: the heat configuration (the window's length).
+    /// - Throws: ``DirectoryError/groupTotalsNotWeekAttributed(group:changeWeek:referenceWeek:)``
+    ///   (exit 64); ``PipelineError/malformed(source:reason:)`` (exit 65) for a reference week
+    ///   that does not parse on a versioned store.
+    static func requireWeekAttributedGroups(
+        _ document: ResultsDocument, run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration
+    ) throws {
+        let timeline = try DirectoryTimeline.current(in: store)
+        guard timeline.isVersioned, let groups = document.groups, !groups.isEmpty else { return }
+        guard let reference = try? ISOWeek(parsing: run.header.asOfWeek) else {
+            throw PipelineError.malformed(source: "the run", reason: "field asOfWeek: \"\(run.header.asOfWeek)\" is not an ISO week, so the groups cannot be placed in the directory versions")
+        }
+        let split = timeline.split(first: reference.advanced(by: -(Evaluator.windowSpan(configuration) - 1)), last: reference)
+        guard split.periods.count > 1 else { return }
+        let changing = Set(split.versioned.map { "\($0.kind.rawValue) \($0.ref)" })
+        if let group = groups.first(where: { changing.contains("\($0.kind.rawValue) \($0.ref)") }) {
+            throw DirectoryError.groupTotalsNotWeekAttributed(
+                group: "\(group.kind.rawValue) \(group.ref)", changeWeek: split.periods[1].first.description,
+                referenceWeek: reference.description)
+        }
     }
 }

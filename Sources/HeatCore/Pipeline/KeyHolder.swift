@@ -133,74 +133,52 @@ public struct KeyHolder: Sendable {
         try self.init(folder: KeyFolder(path: path, role: .keyholder))
     }
 
-    /// The decrypted slots of a ciphertext, multiplied by a 0/1 mask first when one is given.
+    /// The decrypted slots of a ciphertext, multiplied by a 0/1 mask first when one is given,
+    /// refused as ``PipelineError/noNoiseBudget(source:)`` when no noise budget is left
+    /// (aggregates, scores, features, tree scores: ``NoiseBudgetRefusal/noNoiseBudget(source:)``).
     ///
     /// - Parameters:
     ///   - ciphertext: a batch-encoded ciphertext.
     ///   - mask: per slot whether to keep it; `nil` keeps all.
     ///   - signed: decode centred (the trend) or in `[0, t)` (heat).
+    ///   - source: the file, for the message.
     /// - Returns: `N` slot values.
-    /// - Throws: ``PipelineError/fhe(_:)``.
+    /// - Throws: ``PipelineError/noNoiseBudget(source:)`` (exit 65); ``PipelineError/fhe(_:)``.
     func decryptSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool, source: String = "the ciphertext") throws(PipelineError) -> [Int64] {
-        // Review s37 finding 1: a ciphertext computed with another key pair's evaluation key (or
-        // altered) is uniformly random under this secret key: no noise budget left. Refused before
-        // its slots are read, so noise is never released as values.
-        let masked: Ciphertext<UInt64>
-        let budget: Int
-        do {
-            masked = try Self.masked(ciphertext, by: mask)
-            budget = try Bfv64.noiseBudget(masked, mask: nil, decryptor: decryptor)
-        } catch {
-            throw .fhe(error)
-        }
-        guard budget > 0 else { throw .noNoiseBudget(source: source) }
-        do {
-            return try Bfv64.decryptSlots(masked, mask: nil, decryptor: decryptor, signed: signed)
-        } catch {
-            throw .fhe(error)
-        }
+        try decryptSlots(ciphertext, mask: mask, signed: signed, refusal: .noNoiseBudget(source: source))
     }
 
-    /// The decrypted slots of one ciphertext of a heat run (after the release mask when one is
-    /// given), refusing a ciphertext below the top level whose noise, measured with the secret
-    /// key, leaves no budget: a run switched down too far (an evaluator whose level bound does
-    /// not hold, another build, a hand-made header) would otherwise decrypt to wrong values
-    /// without a sign (review s37 MEDIUM 5). The measurement is of the ciphertext actually
-    /// decrypted, so it holds whatever the evaluator's bound; a top-level ciphertext without budget is
-    /// refused as ``PipelineError/noNoiseBudget(source:)`` instead (another key pair's evaluation
-    /// key, or an altered ciphertext: review s37 finding 1).
+    /// The decrypted slots of a ciphertext (after the 0/1 mask when one is given), refused with
+    /// `refusal`'s error when the ciphertext decrypted has no noise budget left: the one
+    /// decryption of the key holder's releases (issue 27, session 38).
+    ///
+    /// The budget is measured with the secret key on the ciphertext actually decrypted, in the
+    /// same pass as the decryption (``HeatFHE/BfvDecryptor/decryptMeasuringNoise(_:)``), and its
+    /// slots are returned only when budget is left, so noise is never released as values. A
+    /// ciphertext computed with another key pair's evaluation key (or altered) is uniformly
+    /// random under this secret key (review s37 finding 1); a heat run switched down too far (an
+    /// evaluator whose level bound does not hold, another build, a hand-made header) would
+    /// decrypt to wrong values without a sign (review s37 MEDIUM 5). ``NoiseBudgetRefusal``
+    /// says which is reported.
     ///
     /// - Parameters:
-    ///   - ciphertext: the batch's heat or trend ciphertext.
-    ///   - mask: the manager's 0/1 mask, or `nil`.
+    ///   - ciphertext: a batch-encoded ciphertext.
+    ///   - mask: per slot whether to keep it; `nil` keeps all.
     ///   - signed: decode centred (the trend) or in `[0, t)` (heat).
-    ///   - name: `batch B heat` or `batch B trend`, for the message.
+    ///   - refusal: what is reported when no budget is left.
     /// - Returns: `N` slot values.
-    /// - Throws: ``PipelineError/malformed(source:reason:)`` (exit 65, field `level`) when no
-    ///   noise budget is left below the top level; ``PipelineError/noNoiseBudget(source:)`` (exit 65)
-    ///   at the top level; ``PipelineError/fhe(_:)``.
-    func decryptRunSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool, name: String) throws(PipelineError) -> [Int64] {
-        let input: Ciphertext<UInt64>
-        let budget: Int
+    /// - Throws: `refusal`'s error (exit 65) without budget; ``PipelineError/fhe(_:)``.
+    func decryptSlots(_ ciphertext: Ciphertext<UInt64>, mask: [Bool]?, signed: Bool, refusal: NoiseBudgetRefusal) throws(PipelineError) -> [Int64] {
+        let decrypted: (slots: [Int64], noiseBudget: Int)
         do {
-            input = try Self.masked(ciphertext, by: mask)
-            budget = try decryptor.invariantNoiseBudget(input)
+            decrypted = try Bfv64.decryptSlotsMeasuringNoise(Self.masked(ciphertext, by: mask), decryptor: decryptor, signed: signed)
         } catch {
             throw .fhe(error)
         }
-        guard budget > 0 else {
-            // At the top level no switch happened: a ciphertext without budget there was computed
-            // with another key pair's evaluation key or altered (review s37 finding 1).
-            guard ciphertext.level < context.topLevel else { throw .noNoiseBudget(source: "the run (\(name))") }
-            throw .malformed(
-                source: "the run",
-                reason: "field level: \(name) at \(ciphertext.level) of \(context.topLevel) moduli has no noise budget left\(mask == nil ? "" : " after the release mask"), so it would decrypt to wrong values; evaluate the run again (heatctl evaluate) with a build whose level bound holds")
+        guard decrypted.noiseBudget > 0 else {
+            throw refusal.error(level: ciphertext.level, topLevel: context.topLevel, masked: mask != nil)
         }
-        do {
-            return try Bfv64.decryptSlots(input, mask: nil, decryptor: decryptor, signed: signed)
-        } catch {
-            throw .fhe(error)
-        }
+        return decrypted.slots
     }
 
     /// `ciphertext` multiplied by a 0/1 mask prepared at the ciphertext's own level (a heat run is
@@ -315,8 +293,8 @@ public struct KeyHolder: Sendable {
                 for member in members { keep[Int(member.slot) % n] = true }
                 mask = keep
             }
-            let heat = try decryptRunSlots(heatCiphertext, mask: mask, signed: false, name: "batch \(batch) heat")
-            let trend = try decryptRunSlots(trendCiphertext, mask: mask, signed: true, name: "batch \(batch) trend")
+            let heat = try decryptSlots(heatCiphertext, mask: mask, signed: false, refusal: .runLevel(name: "batch \(batch) heat"))
+            let trend = try decryptSlots(trendCiphertext, mask: mask, signed: true, refusal: .runLevel(name: "batch \(batch) trend"))
             slotObserver?(heat)
             slotObserver?(trend)
             for member in members {
