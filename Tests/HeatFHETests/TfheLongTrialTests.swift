@@ -7,8 +7,10 @@ import Testing
 /// Randomized trials of every integer operation on every 128-bit set (issue 22: zero failures in
 /// thousands of trials per set). `HEAT_TFHE_LONG=1` runs them (`HEAT_TFHE_LONG_TRIALS`, default
 /// 2000 trials per set; `HEAT_TFHE_LONG_SETS`, a comma-separated list of preset names, default
-/// every 128-bit set); without it one trial runs on `tfhe-4bit-2m17-ks32`, so the test is built
-/// and exercised in CI. Each trial makes about 25 PBS.
+/// every 128-bit set); without it two trials run on `tfhe-4bit-2m17-ks32` (the first with `y != x`,
+/// so min / max / sign and the ordering are really checked in CI). Each trial makes about 25 PBS.
+/// A set name that is not a 128-bit preset, or a trial count that is not a positive number, fails
+/// the test instead of letting it pass with nothing run (review s38 tfhe22c M1, M2).
 @Suite("TFHE long trials: every integer operation on every 128-bit set")
 struct TfheLongTrialTests {
     static let environment = ProcessInfo.processInfo.environment
@@ -16,19 +18,28 @@ struct TfheLongTrialTests {
 
     static var standardSets: [TfheParameters] { TfheParameters.presets.filter { $0.security == .standard128 } }
 
-    static func trials(for parameters: TfheParameters) -> Int {
-        guard long else { return parameters == .fast4Bit ? 1 : 0 }
-        if let names = environment["HEAT_TFHE_LONG_SETS"], !names.split(separator: ",").contains(Substring(parameters.name)) {
-            return 0
+    static func trials(for parameters: TfheParameters) throws -> Int {
+        guard long else { return parameters == .fast4Bit ? 2 : 0 }
+        if let names = environment["HEAT_TFHE_LONG_SETS"] {
+            let selected = names.split(separator: ",").map(String.init)
+            let unknown = selected.filter { name in !standardSets.contains { $0.name == name } }
+            try #require(unknown.isEmpty, "HEAT_TFHE_LONG_SETS names \(unknown), not a 128-bit TFHE preset (\(standardSets.map(\.name)))")
+            if !selected.contains(parameters.name) {
+                print("TFHE-LONG set=\(parameters.name) skipped (not in HEAT_TFHE_LONG_SETS)")
+                return 0
+            }
         }
-        return Int(environment["HEAT_TFHE_LONG_TRIALS"] ?? "") ?? 2000
+        guard let text = environment["HEAT_TFHE_LONG_TRIALS"] else { return 2000 }
+        let count = try #require(Int(text), "HEAT_TFHE_LONG_TRIALS=\(text) is not a number")
+        try #require(count > 0, "HEAT_TFHE_LONG_TRIALS=\(text) must be positive")
+        return count
     }
 
     @Test(
         "compare (constant, two ciphertexts), min, max, sign, sigmoid, classify: zero failures (long: 2000 trials per set)",
         arguments: TfheLongTrialTests.standardSets)
     func everyOperation(parameters: TfheParameters) throws {
-        let trials = Self.trials(for: parameters)
+        let trials = try Self.trials(for: parameters)
         guard trials > 0 else { return }
         let context = try TfheContext(parameters: parameters)
         var secure = SecureRandom()
@@ -45,7 +56,10 @@ struct TfheLongTrialTests {
         }
         for trial in 0..<trials {
             let x = Int.random(in: 0..<16, using: &random)
-            let y = trial % 4 == 0 ? x : Int.random(in: 0..<16, using: &random)
+            // Every fourth trial compares x with itself; the first never does.
+            let y =
+                trial % 4 == 3 ? x
+                : trial == 0 ? (x + Int.random(in: 1..<16, using: &random)) % 16 : Int.random(in: 0..<16, using: &random)
             let c = Int.random(in: 0..<16, using: &random)
             let score = Int.random(in: 0...100, using: &random)
             let comparison = TfheEvaluator.Comparison.allCases[trial % 6]

@@ -139,7 +139,8 @@ public struct TfheNoiseModel: Sendable {
         /// ``TfheEvaluator/sign(_:_:)``: two orders.
         case sign
         /// ``TfheEvaluator/classify(high:low:thresholds:)`` with this many thresholds: per
-        /// threshold two lookups on the digits and one on their sum.
+        /// threshold two lookups on the digits and one on their sum (a count below 1 makes no
+        /// lookup, so its failure probability is 0, `log2` of it `-infinity`).
         case classify(thresholds: Int)
 
         /// The lookups on a PBS output and on the sum of two.
@@ -160,7 +161,7 @@ public struct TfheNoiseModel: Sendable {
     ///
     /// ```swift
     /// let model = TfheNoiseModel(parameters: .fast4Bit)
-    /// print(model.log2FailureProbability(of: .minimumOrMaximum))   // about -15.6
+    /// print(model.log2FailureProbability(of: .minimumOrMaximum))   // about -15.4
     /// ```
     ///
     /// - Parameter operation: the operation.
