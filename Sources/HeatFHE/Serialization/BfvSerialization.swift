@@ -146,9 +146,14 @@ public enum BfvFile {
         let wordSize = MemoryLayout<T>.size
         var size = head.count
         for polynomial in polynomials { size += 1 + polynomial.data.count * wordSize }
-        guard size > 0, let memory = malloc(size) else { return Data() }
+        guard size > 0 else { return Data() }
+        // Out of memory traps, as an Array's allocation would: an empty payload under a valid
+        // checksum would only be found when the file is read (review s38 speed16c).
+        guard let memory = malloc(size) else { fatalError("BfvFile.payload: out of memory for \(size) bytes") }
         let raw = UnsafeMutableRawBufferPointer(start: memory, count: size)
-        head.withUnsafeBytes { raw.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        head.withUnsafeBytes { bytes in
+            if let source = bytes.baseAddress { raw.baseAddress!.copyMemory(from: source, byteCount: bytes.count) }
+        }
         var offset = head.count
         for polynomial in polynomials {
             raw[offset] = UInt8(polynomial.context.count)

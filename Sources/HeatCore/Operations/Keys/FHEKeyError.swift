@@ -86,7 +86,7 @@ public enum FHEKeyError: ClassifiedError, Equatable {
         case .oldSchema: "open the store for writing once (for example `heatctl audit sign`) to migrate it"
         case .unboundEvaluationKey: "delete the file; use the evaluation keys written by `heatctl keys rotate --fhe --out DIR` (DIR/evaluator; --aggregates for Galois keys), or write the relinearization key again with `heatctl trees relin-key --keys DIR/keyholder --evaluator DIR/evaluator` (delete the folder's bfv-relin-key.heat first: it never replaces a file)"
         case .missingGenerationFile, .evaluationKeysSignature:
-            "copy the evaluator folder again from the key holder's `heatctl keys generate` or `keys rotate --fhe --out DIR` output (DIR/evaluator, signed by the key holder); a folder written before s38 is re-signed by writing its keys again (see Docs/Operations.md section 4b)"
+            "copy the evaluator folder again from the key holder's `heatctl keys generate` or `keys rotate --fhe --out DIR` output (DIR/evaluator, signed by the key holder); a folder written before s38 holding evaluation keys is replaced by `heatctl keys rotate --fhe --evaluator-keys` (no command re-signs an old list; see Docs/Operations.md section 4b)"
         }
     }
 }

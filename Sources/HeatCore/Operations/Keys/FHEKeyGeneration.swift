@@ -198,7 +198,7 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
               let pinned = try KeyRegistry.verificationKeys(in: db)[first] else {
             throw FHEKeyError.evaluationKeysSignature(
                 path: path, generation: generation,
-                reason: "the store records no signing key to check the signature against (record the key holder's keys: heatctl keys generate --store)")
+                reason: "the store records no signing key yet to check the signature against: the key holder signs the store first (heatctl audit sign --first-head --store STORE --keys KEYS), which records its key")
         }
         let (trusted, _) = try TrustedSigningKeys.load(in: db, pinned: pinned)
         guard trusted.key(signer.fingerprint.hex) == signer else {
