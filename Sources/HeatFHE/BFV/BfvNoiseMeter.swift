@@ -57,7 +57,12 @@ struct BfvNoiseMeter<T: ScalarType> {
         var index = 0
         while end > 0, index < count {
             let start = max(0, end - 16)
-            result[index] = UInt64(String(decoding: hex[start..<end], as: UTF8.self), radix: 16) ?? 0
+            // BigInt's hexDescription is lower-case hex digits only; a chunk that does not parse
+            // would give a wrong Q and a wrong budget, so it stops here (review s38 erase27c LOW 1).
+            guard let word = UInt64(String(decoding: hex[start..<end], as: UTF8.self), radix: 16) else {
+                preconditionFailure("BfvNoiseMeter.words: \(value.hexDescription) is not hexadecimal")
+            }
+            result[index] = word
             end = start
             index += 1
         }
