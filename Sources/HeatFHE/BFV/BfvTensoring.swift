@@ -92,6 +92,10 @@ final class BfvTensoring<T: ScalarType>: Sendable {
         }
         self.auxiliaryFactor = auxiliaryFactor
         self.auxiliaryFactorShoup = zip(auxiliary.moduli, auxiliaryFactor).map { $0.shoup($1) }
+        self.tables = Tables(
+            auxiliaryModuli: WordTable(auxiliary.moduli), fractionHigh: WordTable(high), fractionLow: WordTable(low),
+            integerParts: WordTable(integerParts), integerPartsShoup: WordTable(integerPartsShoup),
+            auxiliaryFactor: WordTable(auxiliaryFactor), auxiliaryFactorShoup: WordTable(auxiliaryFactorShoup))
     }
 
     /// The temporaries of ``multiply(_:_:)`` (lifted operands, tensor products, scaled
@@ -116,10 +120,14 @@ final class BfvTensoring<T: ScalarType>: Sendable {
         let width = extended.count * n
         let operands = a + b
         let productCount = a.count + b.count - 1
-        let scratchCount = (operands.count + productCount) * width + auxiliary.count * n
+        let extensionScratch = Swift.max(toAuxiliary.scratchCount, toLevel.scratchCount)
+        let scratchCount = (operands.count + productCount) * width + auxiliary.count * n + extensionScratch
         return scratch.withBuffer(count: scratchCount) { buffer in
             let base = buffer.baseAddress.unsafelyUnwrapped
-            for (index, polynomial) in operands.enumerated() { lift(polynomial, into: base + index * width) }
+            let extensionWords = base + (operands.count + productCount) * width + auxiliary.count * n
+            for (index, polynomial) in operands.enumerated() {
+                lift(polynomial, into: base + index * width, scratch: extensionWords)
+            }
             let products = base + operands.count * width
             let moduli = extended.moduli
             for k in 0..<productCount {
@@ -140,13 +148,16 @@ final class BfvTensoring<T: ScalarType>: Sendable {
                 }
             }
             let scaled = products + productCount * width
-            return (0..<productCount).map { k in scaleDown(products + k * width, scaled: scaled) }
+            return (0..<productCount).map { k in
+                scaleDown(products + k * width, scaled: scaled, scratch: extensionWords)
+            }
         }
     }
 
     /// Lifts a level polynomial to `Q u P` in evaluation form (step 1 and the NTT), into `out`
-    /// (`(L + K) N` words: the `L` residue rows copied, the `K` extended rows, all transformed).
-    func lift(_ polynomial: PolyRq<T, Coeff>, into out: UnsafeMutablePointer<T>) {
+    /// (`(L + K) N` words: the `L` residue rows copied, the `K` extended rows, all transformed),
+    /// with the extension's scratch at `scratch`.
+    func lift(_ polynomial: PolyRq<T, Coeff>, into out: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>) {
         FHESpecialization.note(T.self, "BfvTensoring.lift")
         let n = ring.degree
         let levelWords = ring.count * n
@@ -154,7 +165,7 @@ final class BfvTensoring<T: ScalarType>: Sendable {
             out.update(from: source.baseAddress.unsafelyUnwrapped, count: levelWords)
             toAuxiliary.extend(
                 UnsafeBufferPointer(start: out, count: levelWords),
-                into: UnsafeMutableBufferPointer(start: out + levelWords, count: auxiliary.count * n))
+                into: UnsafeMutableBufferPointer(start: out + levelWords, count: auxiliary.count * n), scratch: scratch)
         }
         for (row, plan) in extended.plans.enumerated() {
             plan.forward(UnsafeMutableBufferPointer(start: out + row * n, count: n))
@@ -163,8 +174,16 @@ final class BfvTensoring<T: ScalarType>: Sendable {
 
     /// `round(t * d / Q)` back at the level (steps 3 and 4) for a tensor polynomial over `Q u P`
     /// in evaluation form at `product` (inverse-transformed in place), with `K N` words of
-    /// scratch at `scaled`.
-    func scaleDown(_ product: UnsafeMutablePointer<T>, scaled: UnsafeMutablePointer<T>) -> PolyRq<T, Coeff> {
+    /// scratch at `scaled` and the extension's at `scratch`.
+    ///
+    /// Two passes: per coefficient, the rounded fixed-point sum `round(sum_i d_i frac_i)` reduced
+    /// modulo each `p_k` (scalar, 256-bit accumulation); then per `p_k`, the products by the
+    /// constants added lazily in `[0, 2 p_k)` (eight coefficients per register in a 64-bit vector
+    /// build, ``RnsVector64/accumulate(_:count:degree:extra:factors:factorsShoup:extraFactor:extraShoup:modulus:into:)``).
+    /// The words are the fully reduced residues, as before.
+    func scaleDown(
+        _ product: UnsafeMutablePointer<T>, scaled: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
+    ) -> PolyRq<T, Coeff> {
         FHESpecialization.note(T.self, "BfvTensoring.scaleDown")
         let n = ring.degree
         for (row, plan) in extended.plans.enumerated() {
@@ -172,53 +191,99 @@ final class BfvTensoring<T: ScalarType>: Sendable {
         }
         let x = UnsafePointer(product)
         let count = ring.count
-        for j in 0..<n {
-            var word0: UInt64 = 0
-            var word1: UInt64 = 0
-            var word2: UInt64 = 0
-            var word3: UInt64 = 0
-            for i in 0..<count {
-                let value = UInt64(x[i * n + j])
-                let lowProduct = value.multipliedFullWidth(by: fractionLow[i])
-                let highProduct = value.multipliedFullWidth(by: fractionHigh[i])
-                let (sum0, carry0) = word0.addingReportingOverflow(lowProduct.low)
-                let (partial1, carry1) = word1.addingReportingOverflow(lowProduct.high)
-                let (partial2, carry2) = partial1.addingReportingOverflow(highProduct.low)
-                let (sum1, carry3) = partial2.addingReportingOverflow(carry0 ? 1 : 0)
-                word0 = sum0
-                word1 = sum1
-                let (sum2, carry4) = word2.addingReportingOverflow(
-                    highProduct.high &+ (carry1 ? 1 : 0) &+ (carry2 ? 1 : 0) &+ (carry3 ? 1 : 0))
-                word2 = sum2
-                word3 &+= carry4 ? 1 : 0
-            }
-            let (_, carry) = word1.addingReportingOverflow(1 << 63)
-            let (integerLow, carry5) = word2.addingReportingOverflow(carry ? 1 : 0)
-            let integerHigh = word3 &+ (carry5 ? 1 : 0)
-            for (k, p) in auxiliary.moduli.enumerated() {
-                let pValue = UInt64(p.value)
-                // [integer]_p: Barrett reduction of the 128-bit value for 64-bit residues (any
-                // 128-bit input, p < 2^62), else the hardware division.
-                var sum =
-                    T.bitWidth == 64
-                    ? p.reduceProduct((high: T(truncatingIfNeeded: integerHigh), low: T(truncatingIfNeeded: integerLow)))
-                    : T(pValue.dividingFullWidth((high: integerHigh % pValue, low: integerLow)).remainder)
-                let base = k * count
-                // Products by constants through Shoup's multiplication (fully reduced: same words).
+        let auxiliaryCount = auxiliary.count
+        let vector = T.self == UInt64.self && ring.plans[0].kernel == .vector && n % RnsVector64.width == 0
+        withExtendedLifetime(tables) {
+            let moduli = tables.auxiliaryModuli.pointer
+            let fractionHigh = tables.fractionHigh.pointer
+            let fractionLow = tables.fractionLow.pointer
+            // 1. The rounded integer of the fractions, reduced modulo each p_k.
+            for j in 0..<n {
+                var word0: UInt64 = 0
+                var word1: UInt64 = 0
+                var word2: UInt64 = 0
+                var word3: UInt64 = 0
                 for i in 0..<count {
-                    sum = p.add(
-                        sum, p.multiplyShoup(x[i * n + j], by: integerParts[base + i], shoup: integerPartsShoup[base + i]))
+                    let value = UInt64(x[i &* n &+ j])
+                    let lowProduct = value.multipliedFullWidth(by: fractionLow[i])
+                    let highProduct = value.multipliedFullWidth(by: fractionHigh[i])
+                    let (sum0, carry0) = word0.addingReportingOverflow(lowProduct.low)
+                    let (partial1, carry1) = word1.addingReportingOverflow(lowProduct.high)
+                    let (partial2, carry2) = partial1.addingReportingOverflow(highProduct.low)
+                    let (sum1, carry3) = partial2.addingReportingOverflow(carry0 ? 1 : 0)
+                    word0 = sum0
+                    word1 = sum1
+                    let (sum2, carry4) = word2.addingReportingOverflow(
+                        highProduct.high &+ (carry1 ? 1 : 0) &+ (carry2 ? 1 : 0) &+ (carry3 ? 1 : 0))
+                    word2 = sum2
+                    word3 &+= carry4 ? 1 : 0
                 }
-                sum = p.add(
-                    sum, p.multiplyShoup(x[(count + k) * n + j], by: auxiliaryFactor[k], shoup: auxiliaryFactorShoup[k]))
-                scaled[k * n + j] = sum
+                let (_, carry) = word1.addingReportingOverflow(1 << 63)
+                let (integerLow, carry5) = word2.addingReportingOverflow(carry ? 1 : 0)
+                let integerHigh = word3 &+ (carry5 ? 1 : 0)
+                for k in 0..<auxiliaryCount {
+                    let p = moduli[k]
+                    let pValue = UInt64(p.value)
+                    // [integer]_p: Barrett reduction of the 128-bit value for 64-bit residues (any
+                    // 128-bit input, p < 2^62), else the hardware division.
+                    scaled[k &* n &+ j] =
+                        T.bitWidth == 64
+                        ? p.reduceProduct(
+                            (high: T(truncatingIfNeeded: integerHigh), low: T(truncatingIfNeeded: integerLow)))
+                        : T(pValue.dividingFullWidth((high: integerHigh % pValue, low: integerLow)).remainder)
+                }
+            }
+            // 2. Per p_k: + sum_i d_i [floor(t P w_i / q_i)]_(p_k) + d_(p_k) [t (P/p_k) w_k]_(p_k).
+            let integerParts = tables.integerParts.pointer
+            let integerPartsShoup = tables.integerPartsShoup.pointer
+            let factor = tables.auxiliaryFactor.pointer
+            let factorShoup = tables.auxiliaryFactorShoup.pointer
+            for k in 0..<auxiliaryCount {
+                let p = moduli[k]
+                let row = scaled + k * n
+                let extra = x + (count + k) * n
+                let factors = integerParts + k * count
+                let factorsShoup = integerPartsShoup + k * count
+                if vector {
+                    RnsVector64.accumulate(
+                        RnsVector64.readOnlyWords(x), count: count, degree: n, extra: RnsVector64.readOnlyWords(extra),
+                        factors: RnsVector64.readOnlyWords(factors), factorsShoup: RnsVector64.readOnlyWords(factorsShoup),
+                        extraFactor: UInt64(factor[k]), extraShoup: UInt64(factorShoup[k]), modulus: UInt64(p.value),
+                        into: RnsVector64.words(row))
+                } else {
+                    let twoP = p.value &<< 1
+                    let extraFactor = factor[k]
+                    let extraShoup = factorShoup[k]
+                    for j in 0..<n {
+                        var sum = p.multiplyShoupLazy(extra[j], by: extraFactor, shoup: extraShoup)
+                        for i in 0..<count {
+                            let term = p.multiplyShoupLazy(x[i &* n &+ j], by: factors[i], shoup: factorsShoup[i])
+                            sum = RnsBasisExtension<T>.subtractIfAtLeast(sum &+ term, twoP)
+                        }
+                        row[j] = p.add(row[j], p.subtractIfAtLeastModulus(sum))
+                    }
+                }
             }
         }
         // The extension writes every word of the result.
         let data = [T](unsafeUninitializedCapacity: count * n) { out, initialized in
-            toLevel.extend(UnsafeBufferPointer(start: scaled, count: auxiliary.count * n), into: out)
+            toLevel.extend(UnsafeBufferPointer(start: scaled, count: auxiliaryCount * n), into: out, scratch: scratch)
             initialized = count * n
         }
         return PolyRq<T, Coeff>(context: ring, data: data)
     }
+
+    /// The constants of ``scaleDown(_:scaled:scratch:)`` as ``WordTable``s.
+    struct Tables: Sendable {
+        let auxiliaryModuli: WordTable<Modulus<T>>
+        let fractionHigh: WordTable<UInt64>
+        let fractionLow: WordTable<UInt64>
+        let integerParts: WordTable<T>
+        let integerPartsShoup: WordTable<T>
+        let auxiliaryFactor: WordTable<T>
+        let auxiliaryFactorShoup: WordTable<T>
+    }
+
+    /// The constants above in raw memory.
+    let tables: Tables
 }

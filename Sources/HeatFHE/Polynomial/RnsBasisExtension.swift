@@ -33,6 +33,22 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
     let productInTargetShoup: [T]
     let threshold: UInt64
     let halfQ: BigInt
+    /// The constants above in raw memory, for ``extend(_:into:scratch:)``.
+    let tables: Tables
+
+    /// The constants of ``extend(_:into:scratch:)`` as ``WordTable``s.
+    struct Tables: Sendable {
+        let sourceModuli: WordTable<Modulus<T>>
+        let targetModuli: WordTable<Modulus<T>>
+        let puncturedInverse: WordTable<T>
+        let puncturedInverseShoup: WordTable<T>
+        let inverseHigh: WordTable<UInt64>
+        let inverseLow: WordTable<UInt64>
+        let puncturedInTarget: WordTable<T>
+        let puncturedInTargetShoup: WordTable<T>
+        let productInTarget: WordTable<T>
+        let productInTargetShoup: WordTable<T>
+    }
 
     init(from source: RnsContext<T>, to target: [Modulus<T>]) {
         self.source = source
@@ -60,58 +76,147 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
         self.productInTargetShoup = zip(target, product).map { $0.shoup($1) }
         self.threshold = UInt64.max - UInt64(source.count) - 1
         self.halfQ = source.modulusProduct / BigInt(2)
+        self.tables = Tables(
+            sourceModuli: WordTable(source.moduli), targetModuli: WordTable(target),
+            puncturedInverse: WordTable(puncturedInverse), puncturedInverseShoup: WordTable(puncturedInverseShoup),
+            inverseHigh: WordTable(high), inverseLow: WordTable(low), puncturedInTarget: WordTable(punctured),
+            puncturedInTargetShoup: WordTable(puncturedInTargetShoup), productInTarget: WordTable(product),
+            productInTargetShoup: WordTable(productInTargetShoup))
     }
 
+    /// The words of `extend`'s scratch: `(L + 1) N` (the `y_i` rows and the `v` row).
+    var scratchCount: Int { (source.count + 1) * source.degree }
+
     /// Extends `N` coefficients.
+    ///
+    /// Three passes, each a loop over the coefficients with the constants hoisted into pointers
+    /// (``WordTable``), so the compiler keeps them in registers and, for 64-bit words in a vector
+    /// build (``NTTKernel/vector``, the kernel of the source's plans), the first and third passes
+    /// run eight coefficients per AVX-512 register (``RnsVector64``):
+    /// 1. per source prime, `y_i = [x_i * Q_i^-1]_(q_i)` (Shoup, fully reduced);
+    /// 2. per coefficient, `v` from the 192-bit fixed-point sum (scalar; a coefficient too close
+    ///    to the rounding boundary is marked with `v = T.max` and recomputed exactly at the end);
+    /// 3. per target prime, `sum_i y_i * [Q_i]_(p_k)` accumulated lazily in `[0, 2 p_k)` (Shoup's
+    ///    lazy products, one conditional subtraction of `2 p_k` per term, one of `p_k` at the
+    ///    end), minus `v * [Q]_(p_k)`.
+    /// The result is the fully reduced residue, so the words equal the step-by-step definition's.
     ///
     /// - Parameters:
     ///   - residues: `L * N` residues, source-major (`[i * N + j]`).
     ///   - out: `K * N` outputs, target-major (`[k * N + j]`).
-    func extend(_ residues: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>) {
+    ///   - scratch: ``scratchCount`` words, overwritten.
+    func extend(
+        _ residues: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>, scratch: UnsafeMutablePointer<T>
+    ) {
         FHESpecialization.note(T.self, "RnsBasisExtension.extend")
         let n = source.degree
         let count = source.count
-        var ys = [T](repeating: 0, count: count)
-        for j in 0..<n {
-            var word0: UInt64 = 0
-            var word1: UInt64 = 0
-            var word2: UInt64 = 0
+        let input = residues.baseAddress.unsafelyUnwrapped
+        let output = out.baseAddress.unsafelyUnwrapped
+        let ys = scratch
+        let vs = scratch + count * n
+        let vector = T.self == UInt64.self && source.plans[0].kernel == .vector && n % RnsVector64.width == 0
+        withExtendedLifetime(tables) {
+            let sourceModuli = tables.sourceModuli.pointer
+            let inverse = tables.puncturedInverse.pointer
+            let inverseShoup = tables.puncturedInverseShoup.pointer
+            // 1. y_i, row by row.
             for i in 0..<count {
-                let y = source.moduli[i].multiplyShoup(
-                    residues[i * n + j], by: puncturedInverse[i], shoup: puncturedInverseShoup[i])
-                ys[i] = y
-                let wide = UInt64(y)
-                let lowProduct = wide.multipliedFullWidth(by: inverseLow[i])
-                let highProduct = wide.multipliedFullWidth(by: inverseHigh[i])
-                let (sum0, carry0) = word0.addingReportingOverflow(lowProduct.low)
-                let (partial1, carry1) = word1.addingReportingOverflow(lowProduct.high)
-                let (partial2, carry2) = partial1.addingReportingOverflow(highProduct.low)
-                let (sum1, carry3) = partial2.addingReportingOverflow(carry0 ? 1 : 0)
-                word0 = sum0
-                word1 = sum1
-                word2 &+= highProduct.high &+ (carry1 ? 1 : 0) &+ (carry2 ? 1 : 0) &+ (carry3 ? 1 : 0)
-            }
-            let (rounded, carry) = word1.addingReportingOverflow(1 << 63)
-            if rounded >= threshold {
-                exact(residues, coefficient: j, into: out)
-                continue
-            }
-            let v = word2 &+ (carry ? 1 : 0)
-            for (k, p) in target.enumerated() {
-                var sum: T = 0
-                let base = k * count
-                // Products by constants: Shoup's multiplication (one high product instead of a
-                // Barrett reduction of a double word), fully reduced, so the words are unchanged.
-                for i in 0..<count {
-                    sum = p.add(
-                        sum,
-                        p.multiplyShoup(ys[i], by: puncturedInTarget[base + i], shoup: puncturedInTargetShoup[base + i]))
+                let q = sourceModuli[i]
+                if vector {
+                    RnsVector64.multiplyShoup(
+                        RnsVector64.readOnlyWords(input + i * n), into: RnsVector64.words(ys + i * n), count: n,
+                        by: UInt64(inverse[i]), shoup: UInt64(inverseShoup[i]), modulus: UInt64(q.value))
+                } else {
+                    let x = input + i * n
+                    let y = ys + i * n
+                    let w = inverse[i]
+                    let shoup = inverseShoup[i]
+                    for j in 0..<n { y[j] = q.multiplyShoup(x[j], by: w, shoup: shoup) }
                 }
-                let correction = p.multiplyShoup(
-                    T(truncatingIfNeeded: v), by: productInTarget[k], shoup: productInTargetShoup[k])
-                out[k * n + j] = p.subtract(sum, correction)
+            }
+            // 2. v = round(sum_i y_i / q_i) in 192-bit fixed point.
+            let inverseHigh = tables.inverseHigh.pointer
+            let inverseLow = tables.inverseLow.pointer
+            let threshold = self.threshold
+            var nearBoundary = 0
+            for j in 0..<n {
+                var word0: UInt64 = 0
+                var word1: UInt64 = 0
+                var word2: UInt64 = 0
+                for i in 0..<count {
+                    let wide = UInt64(ys[i &* n &+ j])
+                    let lowProduct = wide.multipliedFullWidth(by: inverseLow[i])
+                    let highProduct = wide.multipliedFullWidth(by: inverseHigh[i])
+                    let (sum0, carry0) = word0.addingReportingOverflow(lowProduct.low)
+                    let (partial1, carry1) = word1.addingReportingOverflow(lowProduct.high)
+                    let (partial2, carry2) = partial1.addingReportingOverflow(highProduct.low)
+                    let (sum1, carry3) = partial2.addingReportingOverflow(carry0 ? 1 : 0)
+                    word0 = sum0
+                    word1 = sum1
+                    word2 &+= highProduct.high &+ (carry1 ? 1 : 0) &+ (carry2 ? 1 : 0) &+ (carry3 ? 1 : 0)
+                }
+                let (rounded, carry) = word1.addingReportingOverflow(1 << 63)
+                let near = rounded >= threshold
+                nearBoundary &+= near ? 1 : 0
+                vs[j] = near ? T.max : T(truncatingIfNeeded: word2 &+ (carry ? 1 : 0))
+            }
+            // 3. Per target prime: sum_i y_i [Q_i]_p - v [Q]_p.
+            let targetModuli = tables.targetModuli.pointer
+            let punctured = tables.puncturedInTarget.pointer
+            let puncturedShoup = tables.puncturedInTargetShoup.pointer
+            let product = tables.productInTarget.pointer
+            let productShoup = tables.productInTargetShoup.pointer
+            for k in 0..<target.count {
+                let p = targetModuli[k]
+                let row = output + k * n
+                let factors = punctured + k * count
+                let factorsShoup = puncturedShoup + k * count
+                if vector {
+                    RnsVector64.combine(
+                        RnsVector64.words(ys), count: count, degree: n, v: RnsVector64.words(vs),
+                        factors: RnsVector64.readOnlyWords(factors), factorsShoup: RnsVector64.readOnlyWords(factorsShoup),
+                        product: UInt64(product[k]), productShoup: UInt64(productShoup[k]), modulus: UInt64(p.value),
+                        into: RnsVector64.words(row))
+                } else {
+                    let twoP = p.value &<< 1
+                    let correction = product[k]
+                    let correctionShoup = productShoup[k]
+                    for j in 0..<n {
+                        var sum: T = 0
+                        for i in 0..<count {
+                            let term = p.multiplyShoupLazy(ys[i &* n &+ j], by: factors[i], shoup: factorsShoup[i])
+                            sum = Self.subtractIfAtLeast(sum &+ term, twoP)
+                        }
+                        row[j] = p.subtract(
+                            p.subtractIfAtLeastModulus(sum), p.multiplyShoup(vs[j], by: correction, shoup: correctionShoup))
+                    }
+                }
+            }
+            // 4. The coefficients next to the rounding boundary, exactly (about L * 2^-64 of them).
+            if nearBoundary > 0 {
+                for j in 0..<n where vs[j] == T.max { exact(residues, coefficient: j, into: out) }
             }
         }
+    }
+
+    /// ``extend(_:into:scratch:)`` with its own scratch (tests and one-off callers).
+    ///
+    /// - Parameters:
+    ///   - residues: `L * N` residues, source-major.
+    ///   - out: `K * N` outputs, target-major.
+    func extend(_ residues: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>) {
+        let scratch = UnsafeMutablePointer<T>.allocate(capacity: scratchCount)
+        defer { scratch.deallocate() }
+        extend(residues, into: out, scratch: scratch)
+    }
+
+    /// `x - m` when `x >= m`, else `x`, for `x < 2m` with `m < 2^(w-1)`: a mask from the top bit of
+    /// the wrapped difference (constant time, as ``Modulus/subtractIfAtLeastModulus(_:)``).
+    @inline(__always)
+    static func subtractIfAtLeast(_ x: T, _ m: T) -> T {
+        let difference = x &- m
+        return difference &+ (m & (0 &- (difference &>> (T.bitWidth &- 1))))
     }
 
     /// The exact extension of one coefficient (CRT composition with ``BigInt``).

@@ -1,0 +1,115 @@
+/// Eight-lane (`SIMD8<UInt64>`) loops of ``RnsBasisExtension``, for 64-bit words when the
+/// source ring runs the vector kernel (``NTTKernel/vector``, a `-DHEATFHE_VECTOR_NTT` build).
+///
+/// They use the NTT's lane arithmetic (``NTTVector64/multiplyShoupLazy(_:by:shoup:modulus:)``,
+/// the high product from four `vpmuludq`) and compute exactly the words of the scalar loops:
+/// every value is reduced with `min(x, x - c)`, which picks `x - c` exactly when `x >= c` (for
+/// `x < 2c` and `c < 2^63` the wrapped difference is larger than `x` otherwise), the same
+/// result as the scalar mask.
+enum RnsVector64 {
+    /// Eight 64-bit lanes.
+    typealias Lanes = SIMD8<UInt64>
+
+    /// The number of coefficients per step; the degree must be a multiple.
+    static var width: Int { 8 }
+
+    /// The words of a 64-bit row seen as `UInt64` (the caller has checked `T == UInt64`).
+    @inline(__always)
+    static func words<T>(_ pointer: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<UInt64> {
+        UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: UInt64.self)
+    }
+
+    /// The words of a read-only 64-bit row seen as `UInt64`.
+    @inline(__always)
+    static func readOnlyWords<T>(_ pointer: UnsafePointer<T>) -> UnsafePointer<UInt64> {
+        UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt64.self)
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<UInt64>) -> Lanes {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self)
+    }
+
+    @inline(__always)
+    static func store(_ value: Lanes, to pointer: UnsafeMutablePointer<UInt64>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Lanes.self)
+    }
+
+    /// `y[j] = x[j] * w mod q`, fully reduced, for `count` words (a multiple of 8).
+    static func multiplyShoup(
+        _ x: UnsafePointer<UInt64>, into y: UnsafeMutablePointer<UInt64>, count: Int, by w: UInt64, shoup: UInt64,
+        modulus: UInt64
+    ) {
+        let q = Lanes(repeating: modulus)
+        let factor = Lanes(repeating: w)
+        let factorShoup = Lanes(repeating: shoup)
+        var j = 0
+        while j < count {
+            let lazy = NTTVector64.multiplyShoupLazy(load(x + j), by: factor, shoup: factorShoup, modulus: q)
+            store(pointwiseMin(lazy, lazy &- q), to: y + j)
+            j &+= width
+        }
+    }
+
+    /// `row[j] = sum_i ys[i N + j] * factors[i] - v[j] * product mod p`, fully reduced: the
+    /// third pass of ``RnsBasisExtension/extend(_:into:scratch:)`` for one target prime.
+    ///
+    /// The sum stays in `[0, 2p)` (lazy Shoup products in `[0, 2p)`, one conditional subtraction
+    /// of `2p` per term; `4p < 2^64`), then one of `p`; `v < 2^64` is any word for Shoup.
+    static func combine(
+        _ ys: UnsafePointer<UInt64>, count: Int, degree n: Int, v: UnsafePointer<UInt64>,
+        factors: UnsafePointer<UInt64>, factorsShoup: UnsafePointer<UInt64>, product: UInt64, productShoup: UInt64,
+        modulus: UInt64, into row: UnsafeMutablePointer<UInt64>
+    ) {
+        let p = Lanes(repeating: modulus)
+        let twoP = Lanes(repeating: modulus &<< 1)
+        let correctionFactor = Lanes(repeating: product)
+        let correctionShoup = Lanes(repeating: productShoup)
+        var j = 0
+        while j < n {
+            var sum = Lanes(repeating: 0)
+            for i in 0..<count {
+                let term = NTTVector64.multiplyShoupLazy(
+                    load(ys + (i &* n &+ j)), by: Lanes(repeating: factors[i]), shoup: Lanes(repeating: factorsShoup[i]),
+                    modulus: p)
+                let total = sum &+ term
+                sum = pointwiseMin(total, total &- twoP)
+            }
+            sum = pointwiseMin(sum, sum &- p)
+            let lazy = NTTVector64.multiplyShoupLazy(load(v + j), by: correctionFactor, shoup: correctionShoup, modulus: p)
+            let correction = pointwiseMin(lazy, lazy &- p)
+            let difference = sum &- correction
+            store(pointwiseMin(difference, difference &+ p), to: row + j)
+            j &+= width
+        }
+    }
+
+    /// `row[j] = row[j] + extra[j] * extraFactor + sum_i x[i N + j] * factors[i] mod p`, fully
+    /// reduced, for `row[j]` in `[0, p)`: the second pass of `BfvTensoring.scaleDown` for one
+    /// auxiliary prime (the lazy sum as in ``combine(_:count:degree:v:factors:factorsShoup:product:productShoup:modulus:into:)``).
+    static func accumulate(
+        _ x: UnsafePointer<UInt64>, count: Int, degree n: Int, extra: UnsafePointer<UInt64>,
+        factors: UnsafePointer<UInt64>, factorsShoup: UnsafePointer<UInt64>, extraFactor: UInt64, extraShoup: UInt64,
+        modulus: UInt64, into row: UnsafeMutablePointer<UInt64>
+    ) {
+        let p = Lanes(repeating: modulus)
+        let twoP = Lanes(repeating: modulus &<< 1)
+        let extraW = Lanes(repeating: extraFactor)
+        let extraS = Lanes(repeating: extraShoup)
+        var j = 0
+        while j < n {
+            var sum = NTTVector64.multiplyShoupLazy(load(extra + j), by: extraW, shoup: extraS, modulus: p)
+            for i in 0..<count {
+                let term = NTTVector64.multiplyShoupLazy(
+                    load(x + (i &* n &+ j)), by: Lanes(repeating: factors[i]), shoup: Lanes(repeating: factorsShoup[i]),
+                    modulus: p)
+                let total = sum &+ term
+                sum = pointwiseMin(total, total &- twoP)
+            }
+            sum = pointwiseMin(sum, sum &- p)
+            let total = load(UnsafePointer(row + j)) &+ sum
+            store(pointwiseMin(total, total &- p), to: row + j)
+            j &+= width
+        }
+    }
+}
