@@ -113,6 +113,58 @@ import Testing
         }
     }
 
+    /// The extension next to the rounding boundary `+-Q/2` of the double-precision `v` (session 39):
+    /// values within a few units of `Q/2` (recomputed exactly), at `Q/2 +- Q 2^-b` for `b` on both
+    /// sides of the error margin (rounded in double precision or recomputed), and random values,
+    /// on both kernels of a 64-bit ring and on a 32-bit ring, against ``BigInt``.
+    @Test(arguments: [NTTKernel.scalar, .vector])
+    func basisExtensionIsExactNextToTheRoundingBoundary(kernel: NTTKernel) throws {
+        try checkExtensionNearTheBoundary(BfvContext<UInt64>(parameters: TestParameters.small64, nttKernel: kernel))
+        try checkExtensionNearTheBoundary(BfvContext<UInt32>(parameters: TestParameters.small32))
+        try checkExtensionNearTheBoundary(
+            BfvContext<UInt64>(parameters: BfvParameters(preset: "n8192-logq217-logt25"), nttKernel: kernel))
+    }
+
+    func checkExtensionNearTheBoundary<T: ScalarType>(_ context: BfvContext<T>) throws {
+        let tensoring = try context.derived.tensoring(context.topLevel, of: context)
+        let ring = context.ciphertextContext
+        let q = ring.modulusProduct
+        let half = q / BigInt(2)
+        var values: [BigInt] = [BigInt(0), BigInt(1), q - BigInt(1)]
+        for offset in -3...3 { values.append(half + BigInt(offset + 3) - BigInt(3)) }
+        for bits in [20, 30, 40, 44, 46, 48, 50, 52, 56, 60] {
+            let step = q / BigInt(1).shiftedLeft(by: bits)
+            values += [half + step, half - step, q - step, step]
+        }
+        var generator = SeededGenerator(seed: 39)
+        while values.count < ring.degree {
+            values.append(BigInt(UInt64.random(in: 0...UInt64.max, using: &generator)).shiftedLeft(by: 40).modulo(q))
+        }
+        values = Array(values.prefix(ring.degree))
+        // Both directions of the tensoring: Q -> P, and P -> Q (values of P's size).
+        for (basisExtension, sourceRing) in [(tensoring.toAuxiliary, ring), (tensoring.toLevel, tensoring.auxiliary)] {
+            let modulus = sourceRing.modulusProduct
+            let halfModulus = modulus / BigInt(2)
+            let scaled = sourceRing === ring ? values : values.map { ($0 * modulus).floorDivided(by: q) }
+            var data = [T](repeating: 0, count: sourceRing.count * sourceRing.degree)
+            for (j, value) in scaled.enumerated() {
+                for i in 0..<sourceRing.count { data[i * sourceRing.degree + j] = T(value.residue(modulo: UInt64(sourceRing.moduliValues[i]))) }
+            }
+            var out = [T](repeating: 0, count: basisExtension.target.count * sourceRing.degree)
+            data.withUnsafeBufferPointer { source in
+                out.withUnsafeMutableBufferPointer { basisExtension.extend(source, into: $0) }
+            }
+            for (j, value) in scaled.enumerated() {
+                let centred = value > halfModulus ? value - modulus : value
+                for (k, p) in basisExtension.target.enumerated() {
+                    #expect(
+                        out[k * sourceRing.degree + j] == T(centred.residue(modulo: UInt64(p.value))),
+                        "T \(T.self), coefficient \(j), prime \(k)")
+                }
+            }
+        }
+    }
+
     @Test func mismatchedOperandsAreRefused() throws {
         let harness = try EvaluationHarness<UInt32>(TestParameters.small32)
         let batch = try harness.encrypt([1, 2])

@@ -5,11 +5,17 @@
 /// Algorithm (Halevi, Polyakov and Shoup, CT-RSA 2019, section 2.2 and the "fast basis extension"
 /// of Bajard et al. 2016, made exact as in HPS): with `Q_i = Q / q_i` and
 /// `y_i = [x_i * Q_i^-1]_(q_i)`, the CRT gives `x = sum_i y_i * Q_i - v * Q` with
-/// `v = round(sum_i y_i / q_i)` for the centred lift. `v` is computed with 128-bit fixed-point
-/// fractions `floor(2^128 / q_i)` accumulated in 192 bits, so the computed sum is at most
-/// `L * 2^-66` below the true one; when the fraction of the sum plus one half lies within that
-/// error of 1 (probability about `L * 2^-64` for random inputs; it means `x` is within a tiny
-/// distance of `+-Q/2`), the coefficient is recomputed exactly with ``BigInt``. Then, per target
+/// `v = round(sum_i y_i / q_i)` for the centred lift. `v` is computed in double precision,
+/// `f = sum_i double(y_i) * double(1 / q_i)` (HPS section 2.2 does the same): each term is below 1
+/// and carries at most three roundings (`y_i`, `1 / q_i`, the product), the `L - 1` additions and
+/// the added one half one each, so `|f - sum_i y_i / q_i| <= (L^2 + 3L + 1) 2^-53`, and
+/// ``margin`` is twice that. When `f + 1/2` lies within ``margin`` of an integer (probability about
+/// `2 * margin`, below `2^-44` for every preset; it means `x` is within a tiny distance of
+/// `+-Q/2`), the rounding could go either way and the coefficient is recomputed exactly with
+/// ``BigInt``; otherwise `floor(f + 1/2)` is the exact `v`. (Until session 39 `v` came from
+/// 128-bit fixed-point fractions accumulated in 192 bits: the same `v`, but the scalar carry
+/// chain was the largest part of the extension; the double sum runs eight lanes per register.)
+/// Then, per target
 /// prime, `x mod p_k = sum_i y_i * [Q_i]_(p_k) - v * [Q]_(p_k)`.
 ///
 /// Inputs are residues in `[0, q_i)`; outputs are in `[0, p_k)`.
@@ -20,9 +26,11 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
     let target: [Modulus<T>]
     let puncturedInverse: [T]
     let puncturedInverseShoup: [T]
-    /// `floor(2^128 / q_i)` as high and low words.
-    let inverseHigh: [UInt64]
-    let inverseLow: [UInt64]
+    /// `1 / q_i` rounded to the nearest double.
+    let inverses: [Double]
+    /// The bound on the error of the double sum, doubled: `(L^2 + 3L + 1) 2^-52` (see the type's
+    /// summary); a sum plus one half closer than this to an integer is recomputed exactly.
+    let margin: Double
     /// `[Q_i]_(p_k)`, target-major: `puncturedInTarget[k * L + i]`.
     let puncturedInTarget: [T]
     /// Shoup's constants of ``puncturedInTarget`` (`floor(w * 2^bits / p)`, same layout).
@@ -31,7 +39,6 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
     let productInTarget: [T]
     /// Shoup's constants of ``productInTarget``.
     let productInTargetShoup: [T]
-    let threshold: UInt64
     let halfQ: BigInt
     /// The constants above in raw memory, for ``extend(_:into:scratch:)``.
     let tables: Tables
@@ -42,8 +49,7 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
         let targetModuli: WordTable<Modulus<T>>
         let puncturedInverse: WordTable<T>
         let puncturedInverseShoup: WordTable<T>
-        let inverseHigh: WordTable<UInt64>
-        let inverseLow: WordTable<UInt64>
+        let inverses: WordTable<Double>
         let puncturedInTarget: WordTable<T>
         let puncturedInTargetShoup: WordTable<T>
         let productInTarget: WordTable<T>
@@ -55,16 +61,9 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
         self.target = target
         self.puncturedInverse = source.puncturedInverse
         self.puncturedInverseShoup = zip(source.moduli, source.puncturedInverse).map { $0.shoup($1) }
-        var high: [UInt64] = []
-        var low: [UInt64] = []
-        for q in source.moduliValues.map(UInt64.init) {
-            let first = q.dividingFullWidth((high: 1, low: 0))
-            let second = q.dividingFullWidth((high: first.remainder, low: 0))
-            high.append(first.quotient)
-            low.append(second.quotient)
-        }
-        self.inverseHigh = high
-        self.inverseLow = low
+        self.inverses = source.moduliValues.map { 1 / Double($0) }
+        let count = source.count
+        self.margin = Double(count * count + 3 * count + 1) * 0x1p-52
         var punctured: [T] = []
         for p in target {
             for qHat in source.punctured { punctured.append(T(qHat.residue(modulo: UInt64(p.value)))) }
@@ -74,12 +73,11 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
         let product = target.map { T(source.modulusProduct.residue(modulo: UInt64($0.value))) }
         self.productInTarget = product
         self.productInTargetShoup = zip(target, product).map { $0.shoup($1) }
-        self.threshold = UInt64.max - UInt64(source.count) - 1
         self.halfQ = source.modulusProduct / BigInt(2)
         self.tables = Tables(
             sourceModuli: WordTable(source.moduli), targetModuli: WordTable(target),
             puncturedInverse: WordTable(puncturedInverse), puncturedInverseShoup: WordTable(puncturedInverseShoup),
-            inverseHigh: WordTable(high), inverseLow: WordTable(low), puncturedInTarget: WordTable(punctured),
+            inverses: WordTable(inverses), puncturedInTarget: WordTable(punctured),
             puncturedInTargetShoup: WordTable(puncturedInTargetShoup), productInTarget: WordTable(product),
             productInTargetShoup: WordTable(productInTargetShoup))
     }
@@ -92,10 +90,10 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
     /// Three passes, each a loop over the coefficients with the constants hoisted into pointers
     /// (``WordTable``), so the compiler keeps them in registers and, for 64-bit words in a vector
     /// build (``NTTKernel/vector``, the kernel of the source's plans), the first and third passes
-    /// run eight coefficients per AVX-512 register (``RnsVector64``):
+    /// run eight coefficients per AVX-512 register (``RnsVector64``), all three passes:
     /// 1. per source prime, `y_i = [x_i * Q_i^-1]_(q_i)` (Shoup, fully reduced);
-    /// 2. per coefficient, `v` from the 192-bit fixed-point sum (scalar; a coefficient too close
-    ///    to the rounding boundary is marked with `v = T.max` and recomputed exactly at the end);
+    /// 2. per coefficient, `v` from the double sum (a coefficient too close to the rounding
+    ///    boundary is marked with `v = T.max` and recomputed exactly at the end);
     /// 3. per target prime, `sum_i y_i * [Q_i]_(p_k)` accumulated lazily in `[0, 2 p_k)` (Shoup's
     ///    lazy products, one conditional subtraction of `2 p_k` per term, one of `p_k` at the
     ///    end), minus `v * [Q]_(p_k)`.
@@ -135,31 +133,25 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
                     for j in 0..<n { y[j] = q.multiplyShoup(x[j], by: w, shoup: shoup) }
                 }
             }
-            // 2. v = round(sum_i y_i / q_i) in 192-bit fixed point.
-            let inverseHigh = tables.inverseHigh.pointer
-            let inverseLow = tables.inverseLow.pointer
-            let threshold = self.threshold
+            // 2. v = round(sum_i y_i / q_i) in double precision, or T.max when too close to call.
+            let inverses = tables.inverses.pointer
+            let margin = self.margin
             var nearBoundary = 0
-            for j in 0..<n {
-                var word0: UInt64 = 0
-                var word1: UInt64 = 0
-                var word2: UInt64 = 0
-                for i in 0..<count {
-                    let wide = UInt64(ys[i &* n &+ j])
-                    let lowProduct = wide.multipliedFullWidth(by: inverseLow[i])
-                    let highProduct = wide.multipliedFullWidth(by: inverseHigh[i])
-                    let (sum0, carry0) = word0.addingReportingOverflow(lowProduct.low)
-                    let (partial1, carry1) = word1.addingReportingOverflow(lowProduct.high)
-                    let (partial2, carry2) = partial1.addingReportingOverflow(highProduct.low)
-                    let (sum1, carry3) = partial2.addingReportingOverflow(carry0 ? 1 : 0)
-                    word0 = sum0
-                    word1 = sum1
-                    word2 &+= highProduct.high &+ (carry1 ? 1 : 0) &+ (carry2 ? 1 : 0) &+ (carry3 ? 1 : 0)
+            if vector {
+                nearBoundary = RnsVector64.roundedQuotients(
+                    UnsafePointer(RnsVector64.words(ys)), count: count, degree: n, inverses: inverses, margin: margin,
+                    into: RnsVector64.words(vs))
+            } else {
+                for j in 0..<n {
+                    var sum = 0.0
+                    for i in 0..<count { sum += Double(ys[i &* n &+ j]) * inverses[i] }
+                    let shifted = sum + 0.5
+                    let integer = shifted.rounded(.down)
+                    let fraction = shifted - integer
+                    let near = fraction < margin || fraction > 1 - margin
+                    nearBoundary &+= near ? 1 : 0
+                    vs[j] = near ? T.max : T(integer)
                 }
-                let (rounded, carry) = word1.addingReportingOverflow(1 << 63)
-                let near = rounded >= threshold
-                nearBoundary &+= near ? 1 : 0
-                vs[j] = near ? T.max : T(truncatingIfNeeded: word2 &+ (carry ? 1 : 0))
             }
             // 3. Per target prime: sum_i y_i [Q_i]_p - v [Q]_p.
             let targetModuli = tables.targetModuli.pointer
@@ -193,7 +185,7 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
                     }
                 }
             }
-            // 4. The coefficients next to the rounding boundary, exactly (about L * 2^-64 of them).
+            // 4. The coefficients next to the rounding boundary, exactly (a fraction of about `2 * margin`).
             if nearBoundary > 0 {
                 for j in 0..<n where vs[j] == T.max { exact(residues, coefficient: j, into: out) }
             }

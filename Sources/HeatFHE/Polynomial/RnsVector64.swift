@@ -112,4 +112,39 @@ enum RnsVector64 {
             j &+= width
         }
     }
+
+    /// `v[j] = floor(sum_i ys[i N + j] * inverses[i] + 1/2)` in double precision, or `UInt64.max`
+    /// where the sum plus one half lies within `margin` of an integer: the second pass of
+    /// ``RnsBasisExtension/extend(_:into:scratch:)`` (same operations in the same order as its
+    /// scalar loop, `vcvtuqq2pd` / `vmulpd` / `vaddpd` / `vrndscalepd` per eight coefficients).
+    ///
+    /// - Returns: the number of coefficients marked `UInt64.max`.
+    static func roundedQuotients(
+        _ ys: UnsafePointer<UInt64>, count: Int, degree n: Int, inverses: UnsafePointer<Double>, margin: Double,
+        into v: UnsafeMutablePointer<UInt64>
+    ) -> Int {
+        let half = SIMD8<Double>(repeating: 0.5)
+        let low = SIMD8<Double>(repeating: margin)
+        let high = SIMD8<Double>(repeating: 1 - margin)
+        var marked = 0
+        var j = 0
+        while j < n {
+            var sum = SIMD8<Double>(repeating: 0)
+            for i in 0..<count {
+                sum += SIMD8<Double>(load(ys + (i &* n &+ j))) * SIMD8<Double>(repeating: inverses[i])
+            }
+            let shifted = sum + half
+            let integer = shifted.rounded(.down)
+            let fraction = shifted - integer
+            let near = (fraction .< low) .| (fraction .> high)
+            var quotient = SIMD8<UInt64>(integer, rounding: .towardZero)
+            if any(near) {
+                quotient.replace(with: .max, where: near)
+                for lane in 0..<width where near[lane] { marked &+= 1 }
+            }
+            store(quotient, to: v + j)
+            j &+= width
+        }
+        return marked
+    }
 }
