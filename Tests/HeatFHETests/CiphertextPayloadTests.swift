@@ -22,10 +22,14 @@ import Testing
         let encoder = BfvEncoder(context: context)
         let plaintext = try encoder.encode(signed: [-3, 4, 5, 7], encoding: .batch)
         let ciphertext = try BfvEncryptor(publicKey: PublicKey(secretKey: secretKey)).encrypt(plaintext)
-        let product = try BfvEvaluator(context: context).multiply(ciphertext, ciphertext)
-        for value in [ciphertext, product] {
+        let evaluator = BfvEvaluator(context: context)
+        let product = try evaluator.multiply(ciphertext, ciphertext)
+        // Below the top level: each polynomial's own modulus count (review s38 LOW 3).
+        let switched = try evaluator.switchingModulusDown(ciphertext)
+        #expect(switched.polynomials[0].context.count < ciphertext.polynomials[0].context.count)
+        for value in [ciphertext, product, switched] {
             let payload = value.envelope().payload
-            #expect(Array(payload) == referencePayload(value), "\(T.self), \(value.polynomials.count) polynomials")
+            #expect(Array(payload) == referencePayload(value), "\(T.self), \(value.polynomials.count) polynomials, \(value.polynomials[0].context.count) moduli")
             let loaded = try Ciphertext(
                 envelope: Envelope(decoding: value.envelope().serialized(), expecting: .fheCiphertext, source: "t"),
                 context: context, source: "t")

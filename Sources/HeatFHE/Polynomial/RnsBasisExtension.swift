@@ -7,15 +7,15 @@
 /// `y_i = [x_i * Q_i^-1]_(q_i)`, the CRT gives `x = sum_i y_i * Q_i - v * Q` with
 /// `v = round(sum_i y_i / q_i)` for the centred lift. `v` is computed in double precision,
 /// `f = sum_i double(y_i) * double(1 / q_i)` (HPS section 2.2 does the same): each term is below 1
-/// and carries at most three roundings (`y_i`, `1 / q_i`, the product), the `L - 1` additions and
-/// the added one half one each, so `|f - sum_i y_i / q_i| <= (L^2 + 3L + 1) 2^-53`, and
-/// ``margin`` is twice that. When `f + 1/2` lies within ``margin`` of an integer (probability about
-/// `2 * margin`, below `2^-44` for every preset; it means `x` is within a tiny distance of
-/// `+-Q/2`), the rounding could go either way and the coefficient is recomputed exactly with
-/// ``BigInt``; otherwise `floor(f + 1/2)` is the exact `v`. (Until session 39 `v` came from
-/// 128-bit fixed-point fractions accumulated in 192 bits: the same `v`, but the scalar carry
-/// chain was the largest part of the extension; the double sum runs eight lanes per register.)
-/// Then, per target
+/// and carries at most three roundings (`y_i`, `1 / q_i`, the product) and the `L - 1` additions
+/// one each, so `|f - sum_i y_i / q_i| < (L^2 + 3L + 1) 2^-53`, and ``margin`` is twice that.
+/// `round(f)` is `(f + 2^52) - 2^52` and the distance `f - round(f)` is exact (`f < 2^51`). When
+/// that distance is within ``margin`` of one half (probability about `2 * margin`, below `2^-44`
+/// for every preset; it means `x` is within a tiny distance of `+-Q/2`), the rounding could go
+/// either way and the coefficient is recomputed exactly with ``BigInt``; otherwise `round(f)` is
+/// the exact `v`. (Until session 39 `v` came from 128-bit fixed-point fractions accumulated in
+/// 192 bits: the same `v`, but that scalar carry chain was most of the extension's time; the
+/// double sum runs eight lanes per register.) Then, per target
 /// prime, `x mod p_k = sum_i y_i * [Q_i]_(p_k) - v * [Q]_(p_k)`.
 ///
 /// Inputs are residues in `[0, q_i)`; outputs are in `[0, p_k)`.
@@ -29,7 +29,7 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
     /// `1 / q_i` rounded to the nearest double.
     let inverses: [Double]
     /// The bound on the error of the double sum, doubled: `(L^2 + 3L + 1) 2^-52` (see the type's
-    /// summary); a sum plus one half closer than this to an integer is recomputed exactly.
+    /// summary); a sum closer than this to a half-integer is recomputed exactly.
     let margin: Double
     /// `[Q_i]_(p_k)`, target-major: `puncturedInTarget[k * L + i]`.
     let puncturedInTarget: [T]
@@ -145,12 +145,12 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
                 for j in 0..<n {
                     var sum = 0.0
                     for i in 0..<count { sum += Double(ys[i &* n &+ j]) * inverses[i] }
-                    let shifted = sum + 0.5
-                    let integer = shifted.rounded(.down)
-                    let fraction = shifted - integer
-                    let near = fraction < margin || fraction > 1 - margin
+                    // round(sum) for 0 <= sum < 2^51, exactly; the distance is exact too.
+                    let rounded = (sum + 0x1p52) - 0x1p52
+                    let distance = sum - rounded
+                    let near = distance > 0.5 - margin || distance < -(0.5 - margin)
                     nearBoundary &+= near ? 1 : 0
-                    vs[j] = near ? T.max : T(integer)
+                    vs[j] = near ? T.max : T(rounded)
                 }
             }
             // 3. Per target prime: sum_i y_i [Q_i]_p - v [Q]_p.

@@ -113,31 +113,46 @@ enum RnsVector64 {
         }
     }
 
-    /// `v[j] = floor(sum_i ys[i N + j] * inverses[i] + 1/2)` in double precision, or `UInt64.max`
-    /// where the sum plus one half lies within `margin` of an integer: the second pass of
-    /// ``RnsBasisExtension/extend(_:into:scratch:)`` (same operations in the same order as its
-    /// scalar loop, `vcvtuqq2pd` / `vmulpd` / `vaddpd` / `vrndscalepd` per eight coefficients).
+    /// `v[j] = round(sum_i ys[i N + j] * inverses[i])` in double precision, or `UInt64.max`
+    /// where the sum lies within `margin` of a half-integer: the second pass of
+    /// ``RnsBasisExtension/extend(_:into:scratch:)``, the same operations in the same order as
+    /// its scalar loop, in AVX-512 double lanes.
+    ///
+    /// The conversions are bit tricks, because the generic SIMD conversions of the standard
+    /// library were not inlined (profile: `Double.significandWidth` and
+    /// `SIMD8.init(_:rounding:)` calls): a word `y < 2^64` is `hi * 2^32 + lo`, and
+    /// `(2^84 + hi * 2^32) - 2^84` plus `(2^52 + lo) - 2^52` (exponent bits or-ed into the halves)
+    /// is `double(y)` with one rounding, as the hardware conversion; `round(s)` of a sum
+    /// `0 <= s < 2^51` is `(s + 2^52) - 2^52`, and the low bits of `s + 2^52` are that integer.
     ///
     /// - Returns: the number of coefficients marked `UInt64.max`.
     static func roundedQuotients(
         _ ys: UnsafePointer<UInt64>, count: Int, degree n: Int, inverses: UnsafePointer<Double>, margin: Double,
         into v: UnsafeMutablePointer<UInt64>
     ) -> Int {
-        let half = SIMD8<Double>(repeating: 0.5)
-        let low = SIMD8<Double>(repeating: margin)
-        let high = SIMD8<Double>(repeating: 1 - margin)
+        let limit = SIMD8<Double>(repeating: 0.5 - margin)
+        let negativeLimit = SIMD8<Double>(repeating: -(0.5 - margin))
+        let lowMask = Lanes(repeating: 0xffff_ffff)
+        let lowExponent = Lanes(repeating: 0x4330_0000_0000_0000)  // 2^52
+        let highExponent = Lanes(repeating: 0x4530_0000_0000_0000)  // 2^84
+        let twoTo52 = SIMD8<Double>(repeating: 0x1p52)
+        let highOffset = SIMD8<Double>(repeating: 0x1p84 + 0x1p52)
         var marked = 0
         var j = 0
         while j < n {
             var sum = SIMD8<Double>(repeating: 0)
             for i in 0..<count {
-                sum += SIMD8<Double>(load(ys + (i &* n &+ j))) * SIMD8<Double>(repeating: inverses[i])
+                let y = load(ys + (i &* n &+ j))
+                let low = unsafeBitCast((y & lowMask) | lowExponent, to: SIMD8<Double>.self)
+                let high = unsafeBitCast((y &>> 32) | highExponent, to: SIMD8<Double>.self)
+                let value = (high - highOffset) + low
+                sum += value * SIMD8<Double>(repeating: inverses[i])
             }
-            let shifted = sum + half
-            let integer = shifted.rounded(.down)
-            let fraction = shifted - integer
-            let near = (fraction .< low) .| (fraction .> high)
-            var quotient = SIMD8<UInt64>(integer, rounding: .towardZero)
+            let biased = sum + twoTo52
+            let rounded = biased - twoTo52
+            let distance = sum - rounded
+            let near = (distance .> limit) .| (distance .< negativeLimit)
+            var quotient = unsafeBitCast(biased, to: Lanes.self) &- lowExponent
             if any(near) {
                 quotient.replace(with: .max, where: near)
                 for lane in 0..<width where near[lane] { marked &+= 1 }
