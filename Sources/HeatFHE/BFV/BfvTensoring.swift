@@ -92,6 +92,23 @@ final class BfvTensoring<T: ScalarType>: Sendable {
         }
         self.auxiliaryFactor = auxiliaryFactor
         self.auxiliaryFactorShoup = zip(auxiliary.moduli, auxiliaryFactor).map { $0.shoup($1) }
+        if T.bitWidth == 64 {
+            let values = extended.moduliValues.map { UInt64($0) }
+            let factors = values.map { (UInt64.max % $0 + 1) % $0 }
+            self.montgomeryFactor = factors.map { T(truncatingIfNeeded: $0) }
+            self.montgomeryFactorShoup = zip(extended.moduli, factors).map { $0.shoup(T(truncatingIfNeeded: $1)) }
+            // Newton's iteration doubles the correct low bits of q^-1 mod 2^64 (3 bits to start, as
+            // q * q = 1 mod 8 for odd q): 3, 6, 12, 24, 48, 96.
+            self.montgomeryInverse = values.map { q in
+                var inverse = q
+                for _ in 0..<5 { inverse = inverse &* (2 &- q &* inverse) }
+                return inverse
+            }
+        } else {
+            self.montgomeryFactor = []
+            self.montgomeryFactorShoup = []
+            self.montgomeryInverse = []
+        }
         self.tables = Tables(
             auxiliaryModuli: WordTable(auxiliary.moduli), fractionHigh: WordTable(high), fractionLow: WordTable(low),
             integerParts: WordTable(integerParts), integerPartsShoup: WordTable(integerPartsShoup),
@@ -130,6 +147,21 @@ final class BfvTensoring<T: ScalarType>: Sendable {
             }
             let products = base + operands.count * width
             let moduli = extended.moduli
+            let vector = T.self == UInt64.self && ring.plans[0].kernel == .vector && n % RnsVector64.width == 0
+            if vector {
+                // Montgomery's multiplication in the vector build (two high products per word
+                // instead of Barrett's four): the first operand's rows times R = 2^64 mod q first
+                // (Shoup, fully reduced), so that x R * y * R^-1 = x * y mod q, fully reduced: the
+                // same words as the scalar Barrett product.
+                for i in 0..<a.count {
+                    for (row, modulus) in moduli.enumerated() {
+                        let words = RnsVector64.words(base + i * width + row * n)
+                        RnsVector64.multiplyShoup(
+                            UnsafePointer(words), into: words, count: n, by: UInt64(montgomeryFactor[row]),
+                            shoup: UInt64(montgomeryFactorShoup[row]), modulus: UInt64(modulus.value))
+                    }
+                }
+            }
             for k in 0..<productCount {
                 let target = products + k * width
                 var first = true
@@ -138,7 +170,12 @@ final class BfvTensoring<T: ScalarType>: Sendable {
                     let y = base + (a.count + k - i) * width
                     for (row, modulus) in moduli.enumerated() {
                         let range = (row * n)..<((row + 1) * n)
-                        if first {
+                        if vector {
+                            RnsVector64.montgomeryMultiply(
+                                RnsVector64.words(x + row * n), RnsVector64.words(y + row * n),
+                                into: RnsVector64.words(target + row * n), adding: !first, count: n,
+                                qInverse: montgomeryInverse[row], modulus: UInt64(modulus.value))
+                        } else if first {
                             for c in range { target[c] = modulus.multiply(x[c], y[c]) }
                         } else {
                             for c in range { target[c] = modulus.add(target[c], modulus.multiply(x[c], y[c])) }
@@ -272,6 +309,14 @@ final class BfvTensoring<T: ScalarType>: Sendable {
         }
         return PolyRq<T, Coeff>(context: ring, data: data)
     }
+
+    /// `R = 2^64 mod q` per row of `Q u P` (64-bit words; empty for 32-bit ones): the Montgomery
+    /// factor of the vector build's tensor products.
+    let montgomeryFactor: [T]
+    /// Shoup's constants of ``montgomeryFactor``.
+    let montgomeryFactorShoup: [T]
+    /// `q^-1 mod 2^64` per row of `Q u P` (64-bit words; empty for 32-bit ones).
+    let montgomeryInverse: [UInt64]
 
     /// The constants of ``scaleDown(_:scaled:scratch:)`` as ``WordTable``s.
     struct Tables: Sendable {

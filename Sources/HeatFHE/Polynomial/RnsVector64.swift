@@ -162,4 +162,31 @@ enum RnsVector64 {
         }
         return marked
     }
+
+    /// `out[c] = x[c] * y[c] * 2^-64 mod q` (or that plus `out[c]`, mod q, when `adding`), fully
+    /// reduced, for `x[c], y[c] < q < 2^62` and `count` words: Montgomery's reduction (Montgomery
+    /// 1985) of the 128-bit product `T`: with `m = (T mod 2^64) q^-1 mod 2^64`, `T - m q` has a zero
+    /// low word, so `high(T) - high(m q)` is `T 2^-64 mod q` in `(-q, q)`, and `min(r, r + q)`
+    /// brings it to `[0, q)` (`r + q` wraps below `r` exactly when `r` is negative).
+    static func montgomeryMultiply(
+        _ x: UnsafePointer<UInt64>, _ y: UnsafePointer<UInt64>, into out: UnsafeMutablePointer<UInt64>, adding: Bool,
+        count: Int, qInverse: UInt64, modulus: UInt64
+    ) {
+        let q = Lanes(repeating: modulus)
+        let inverse = Lanes(repeating: qInverse)
+        var c = 0
+        while c < count {
+            let a = load(x + c)
+            let b = load(y + c)
+            let m = (a &* b) &* inverse
+            let r = NTTVector64.multiplyHigh(a, b) &- NTTVector64.multiplyHigh(m, q)
+            var product = pointwiseMin(r, r &+ q)
+            if adding {
+                let sum = load(UnsafePointer(out + c)) &+ product
+                product = pointwiseMin(sum, sum &- q)
+            }
+            store(product, to: out + c)
+            c &+= width
+        }
+    }
 }
