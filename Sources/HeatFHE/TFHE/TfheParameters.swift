@@ -283,8 +283,8 @@ public struct TfheParameters: Sendable, Hashable, Codable {
     /// with the wider noise).
     ///
     /// Model p_fail per lookup 2^-44.9. Large: the bootstrapping key is `n (k+1)^2 l N` = 277 M
-    /// words (2.2 GB, twice that with the Shoup companions in memory; 1.1 GB seed-compressed in a
-    /// file), and one lookup takes seconds. Use it only where an 8-bit table is worth that.
+    /// words (2.2 GB, twice that with the Shoup companions in memory, 5.4 GB with the key-switching
+    /// key; 1.1 GB seed-compressed in a file), and one lookup takes seconds (4.3 s CPU portable). Use it only where an 8-bit table is worth that.
     public static let eightBit = TfheParameters(
         unchecked: "tfhe-8bit-2m40-ks32", lweDimension: 1054, glweDimension: 1, polynomialSize: 32768, lweNoiseLog2: 41,
         glweNoiseLog2: 3, pbsBaseLog: 15, pbsLevels: 2, ksBaseLog: 3, ksLevels: 7, keySwitchModulusLog2: 32,

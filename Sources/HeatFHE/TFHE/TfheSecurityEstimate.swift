@@ -77,8 +77,8 @@ public struct TfheSecurityReference: Sendable, Hashable {
 /// `sigma / q` at least the point's (more noise at the same or a larger dimension is harder for
 /// every known attack). A modulus smaller than the point's (the 32-bit key switch) at the same
 /// rate costs a fraction of a bit in the primal estimate (`Scripts/tfhe-security-estimate.py`:
-/// 0.3 bits at `n = 887`); the shipped KS32 parts carry a full bit more noise than their points,
-/// worth +6.6 bits in the same estimate. The figures are in ``documentedBits`` and Docs/TFHE.md.
+/// 0.3 bits at `n = 887`); the shipped KS32 parts carry 0.6 to 1 bit more noise than their
+/// points, worth +3.3 to +6.6 bits in the same estimate. The figures are in ``documentedBits`` and Docs/TFHE.md.
 ///
 /// ```swift
 /// let estimate = TfheSecurityEstimate(parameters: .default4Bit)

@@ -16,7 +16,7 @@ struct FHEPBSBenchCommand: HeatCommand {
             switch, for comparison; tfhe-4bit-2m17-ks32 is the shape concrete-python picks at its \
             default failure probability, n=822, k=2, N=1024, p_fail 2^-17.7 per lookup; \
             tfhe-6bit-2m40-ks32 and tfhe-8bit-2m40-ks32 carry 6- and 8-bit messages, N=8192 and \
-            N=32768, p_fail 2^-48.6 and 2^-44.9 per lookup, the 8-bit key 4.4 GB in memory), then \
+            N=32768, p_fail 2^-48.6 and 2^-44.9 per lookup, the 8-bit server key 5.4 GB in memory), then \
             times --bootstraps programmable bootstraps through a table of the preset's width (key \
             switch included), each \
             checked by decryption. Times are the thread's CPU time (robust on a shared machine); \
