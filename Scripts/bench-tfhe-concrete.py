@@ -3,9 +3,10 @@
 
 Usage (a venv with concrete-python; see Docs/Performance.md "Issue 22 (session 37)" for the install
 without the CUDA wheels):
-    OMP_NUM_THREADS=1 /work/venv-concrete/bin/python Scripts/bench-tfhe-concrete.py [--runs 10] [--p-error 2**-40]
+    OMP_NUM_THREADS=1 /work/venv-concrete/bin/python Scripts/bench-tfhe-concrete.py [--runs 10] [--p-error 2**-40] [--bits 4]
 
-Compiles `table[x]` for 4-bit x (Concrete adds the padding bit), single-threaded (no dataflow, loop
+Compiles `table[x]` for x of --bits bits (4 by default; 6 and 8 for the wider sets of session 39;
+Concrete adds the padding bit), single-threaded (no dataflow, loop
 or auto parallelism), then prints JSON: the crypto parameters Concrete's optimizer chose (small key
 n, GLWE k and N, the bootstrapping and key-switching gadgets, the noise standard deviations as
 log2 on 2^64), its p_error per PBS, key generation time, key sizes (the optimizer's statistics,
@@ -21,7 +22,7 @@ import time
 from concrete import fhe
 
 
-def compile_lookup(table, p_error, compress):
+def compile_lookup(table, p_error, compress, bits=4):
     @fhe.compiler({"x": "encrypted"})
     def lookup(x):
         return table[x]
@@ -32,7 +33,7 @@ def compile_lookup(table, p_error, compress):
     if p_error is not None:
         options["p_error"] = p_error
         options["global_p_error"] = None
-    return lookup.compile(range(16), fhe.Configuration(**options))
+    return lookup.compile(range(1 << bits), fhe.Configuration(**options))
 
 
 def chosen_parameters(circuit):
@@ -78,11 +79,13 @@ def main():
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--p-error", type=float, default=None,
                         help="per-PBS error probability (default: Concrete's global default, 1e-5 per circuit)")
+    parser.add_argument("--bits", type=int, default=4, help="message bits of the lookup (default 4)")
     args = parser.parse_args()
-    values = [(7 * x + 3) % 16 for x in range(16)]
+    p = 1 << args.bits
+    values = [(7 * x + 3) % p for x in range(p)]
     table = fhe.LookupTable(values)
 
-    circuit = compile_lookup(table, args.p_error, compress=False)
+    circuit = compile_lookup(table, args.p_error, compress=False, bits=args.bits)
     stats = circuit.statistics
     start_cpu, start_wall = time.process_time(), time.perf_counter()
     circuit.keygen(force=True)
@@ -90,7 +93,7 @@ def main():
     key_bytes = len(circuit.keys.evaluation.serialize())
     compressed_bytes = None
     try:
-        compressed = compile_lookup(table, args.p_error, compress=True)
+        compressed = compile_lookup(table, args.p_error, compress=True, bits=args.bits)
         compressed.keygen(force=True)
         compressed_bytes = len(compressed.keys.evaluation.serialize())
     except Exception as error:  # older versions have no compress_evaluation_keys
@@ -98,7 +101,7 @@ def main():
 
     cpu, wall = [], []
     for index in range(args.runs):
-        x = index % 16
+        x = (index * 5) % p
         encrypted = circuit.encrypt(x)
         c0, w0 = time.process_time(), time.perf_counter()
         result = circuit.run(encrypted)
@@ -112,7 +115,8 @@ def main():
         "log2_p_error_per_pbs": round(math.log2(stats["p_error"]), 2),
         "global_p_error": stats["global_p_error"],
         "parameters": chosen_parameters(circuit),
-        "heatfhe_model_log2_p_fail": heatfhe_model_log2_p_fail(chosen_parameters(circuit)),
+        "message_bits": args.bits,
+        "heatfhe_model_log2_p_fail": heatfhe_model_log2_p_fail(chosen_parameters(circuit), args.bits),
         "keygen_cpu_s": round(keygen_cpu, 3), "keygen_wall_s": round(keygen_wall, 3),
         "bootstrap_key_bytes_uncompressed": stats["size_of_bootstrap_keys"],
         "keyswitch_key_bytes_uncompressed": stats["size_of_keyswitch_keys"],

@@ -792,7 +792,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" quiet' -l 'quiet' -d 'Print only results and errors (no progress bars or log lines).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" verbose' -l 'verbose' -d 'Show the libraries\' log messages on stderr (level debug).'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" log-level' -l 'log-level' -d 'The libraries\' log level on stderr (trace, debug, info, notice, warning, error, critical; default warning, debug with --verbose).' -rfka 'trace debug info notice warning error critical'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" preset' -l 'preset' -d 'The TFHE preset (tfhe-4bit-2m64-ks32, tfhe-4bit-2m64 or tfhe-4bit-2m17-ks32).' -rfka ''
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" preset' -l 'preset' -d 'The TFHE preset (tfhe-4bit-2m64-ks32, tfhe-4bit-2m64, tfhe-4bit-2m17-ks32, tfhe-6bit-2m40-ks32 or tfhe-8bit-2m40-ks32).' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" bootstraps' -l 'bootstraps' -d 'How many bootstraps to time.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" json' -l 'json' -d 'Print the report as JSON.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl fhe pbs-bench" version' -l 'version' -d 'Show the version.'

@@ -31,6 +31,12 @@ struct TfheSecurityTests {
         Row(
             set: "tfhe-4bit-2m17-ks32", small: (822, 32, 15), glwe: (2048, 15), smallReference: .concreteCurve822,
             glweReference: .tfheRsGlwe2x1024, bits: 128),
+        Row(
+            set: "tfhe-6bit-2m40-ks32", small: (944, 32, 12), glwe: (8192, 1), smallReference: .concreteCurve944,
+            glweReference: .concreteCurveGlwe8192, bits: 128),
+        Row(
+            set: "tfhe-8bit-2m40-ks32", small: (1054, 32, 9), glwe: (32768, 1), smallReference: .concreteCurve1054,
+            glweReference: .concreteCurveGlwe32768, bits: 128),
     ]
 
     @Test("every 128-bit preset matches the documented table and dominates its published points")

@@ -5,8 +5,11 @@
 /// bootstrapping-key polynomial with a 64-bit floating-point FFT, whose rounding adds noise and
 /// needs a separate error analysis. HeatFHE already has an exact, vectorised negacyclic NTT
 /// (``NTTPlan``) over primes below `2^62`, so the GLWE / GGSW layer works modulo one such prime
-/// (`q = 1 mod 8192`, the largest 62-bit one, so every `N <= 4096` is supported) and products are
-/// exact. LWE ciphertexts stay modulo `2^64`; the blind rotation's output is moved from `q` to
+/// (`q = 1 mod 8192`, the largest 62-bit one) and products are exact. The same prime is
+/// `= 1 mod 65536` (`q - 1 = 2^16 * 70368744177663`, odd), so it has the `2N`-th roots of unity of
+/// every `N <= 32768`: the 6- and 8-bit sets (`N = 8192, 32768`, issue 22) use it too, and every
+/// set's keys and files keep the modulus, bytes and fingerprints they had (`N = 65536` would need
+/// another prime). LWE ciphertexts stay modulo `2^64`; the blind rotation's output is moved from `q` to
 /// `2^64` by rounding `x * 2^64 / q` (error below one unit per coefficient, negligible).
 ///
 /// ```swift
@@ -16,7 +19,7 @@
 public struct TfheContext: Sendable {
     /// The parameters.
     public let parameters: TfheParameters
-    /// The GLWE modulus `q` (prime, 62 bits, `= 1 mod 8192`).
+    /// The GLWE modulus `q` (prime, 62 bits, `= 1 mod 65536`, the same for every set).
     public let primeModulus: Modulus<UInt64>
     /// The negacyclic NTT for `(N, q)`.
     public let plan: NTTPlan<UInt64>
@@ -34,6 +37,8 @@ public struct TfheContext: Sendable {
     /// - Throws: ``FHEError/invalidTfheParameter(parameter:reason:)`` when the set is inconsistent.
     public init(parameters: TfheParameters) throws(FHEError) {
         try parameters.validate()
+        // The largest 62-bit prime = 1 mod 8192 (the search of sessions 22-38, kept so existing keys
+        // load); it is also = 1 mod 65536, so NTTPlan finds 2N-th roots for every N <= 32768.
         let prime = try PrimeGenerator.nttPrimes(bitWidth: 62, count: 1, degree: 4096)[0]
         let modulus = try Modulus<UInt64>(prime)
         self.parameters = parameters

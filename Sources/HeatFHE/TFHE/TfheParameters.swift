@@ -40,7 +40,7 @@ public struct TfheParameters: Sendable, Hashable, Codable {
     public let lweDimension: Int
     /// `k`, the number of mask polynomials of a GLWE ciphertext.
     public let glweDimension: Int
-    /// `N`, the GLWE ring degree (a power of two, 256...4096).
+    /// `N`, the GLWE ring degree (a power of two, 256...32768; the GLWE prime is `= 1 mod 65536`).
     public let polynomialSize: Int
     /// `b` of the small-key (key-switching) TUniform noise, on the `2^64` torus.
     public let lweNoiseLog2: Int
@@ -93,8 +93,8 @@ public struct TfheParameters: Sendable, Hashable, Codable {
             throw invalid("lweDimension", "\(lweDimension) must be in 16...2048")
         }
         guard (1...4).contains(glweDimension) else { throw invalid("glweDimension", "\(glweDimension) must be in 1...4") }
-        guard (256...4096).contains(polynomialSize), polynomialSize.nonzeroBitCount == 1 else {
-            throw invalid("polynomialSize", "\(polynomialSize) must be a power of two in 256...4096")
+        guard (256...32768).contains(polynomialSize), polynomialSize.nonzeroBitCount == 1 else {
+            throw invalid("polynomialSize", "\(polynomialSize) must be a power of two in 256...32768")
         }
         guard (1...10).contains(messageBits), polynomialSize >= 4 << messageBits else {
             throw invalid("messageBits", "\(messageBits) must be in 1...10 with N >= 2^(messageBits+2)")
@@ -257,9 +257,56 @@ public struct TfheParameters: Sendable, Hashable, Codable {
         lweNoiseLog2: 36, glweNoiseLog2: 20, pbsBaseLog: 15, pbsLevels: 2, ksBaseLog: 4, ksLevels: 6,
         keySwitchModulusLog2: 32, messageBits: 4, security: .insecureForTesting, reference: "none (insecure, tests only)")
 
+    /// 6-bit messages with a padding bit at 128-bit security (`tfhe-6bit-2m40-ks32`, issue 22): the
+    /// shape concrete-python 2.11's optimizer picks for a 6-bit table lookup at `p_error = 2^-40`
+    /// (`n = 944, k = 1, N = 8192`, PBS gadget `2^22 x 1`; Concrete reports `p_error` 2^-40.15),
+    /// with TUniform noise at least as wide as its Gaussian (small key: TUniform(44) on `2^64`,
+    /// `sigma = 2^43.21`, against its `2^42.42`; GLWE: TUniform(3), `2^2.21` against `2^2.0`) and
+    /// the key switch modulo `2^32` with a `2^3 x 6` gadget (Concrete: 64-bit, `2^4 x 4`, which
+    /// with the wider small-key noise would give only 2^-27.4 in our model).
+    ///
+    /// Model p_fail per lookup 2^-48.6. Security: each part has the dimension of the optimizer's
+    /// 128-bit point and at least its noise rate (``TfheSecurityEstimate``). Its bootstrap is about
+    /// eight times a 4-bit set's (`N` four times as large); see Docs/TFHE.md "Parameter sets".
+    public static let sixBit = TfheParameters(
+        unchecked: "tfhe-6bit-2m40-ks32", lweDimension: 944, glweDimension: 1, polynomialSize: 8192, lweNoiseLog2: 44,
+        glweNoiseLog2: 3, pbsBaseLog: 22, pbsLevels: 1, ksBaseLog: 3, ksLevels: 6, keySwitchModulusLog2: 32,
+        messageBits: 6, security: .standard128,
+        reference: "concrete-python 2.11 optimizer for a 6-bit lookup at p_error 2^-40 (n=944, k=1, N=8192, p_error 2^-40.15) with TUniform noise and a 32-bit 2^3x6 key switch; p_fail 2^-48.6 (our model)")
+
+    /// 8-bit messages with a padding bit at 128-bit security (`tfhe-8bit-2m40-ks32`, issue 22): the
+    /// shape concrete-python 2.11's optimizer picks for an 8-bit table lookup at `p_error = 2^-40`
+    /// (`n = 1054, k = 1, N = 32768`, PBS gadget `2^15 x 2`; Concrete reports `p_error` 2^-40.2),
+    /// with TUniform noise at least as wide as its Gaussian (small key: TUniform(41), `sigma =
+    /// 2^40.21`, against its `2^39.59`; GLWE: TUniform(3) against `2^2.0`) and the key switch
+    /// modulo `2^32` with a `2^3 x 7` gadget (Concrete: 64-bit, `2^4 x 5`: 2^-27.3 in our model
+    /// with the wider noise).
+    ///
+    /// Model p_fail per lookup 2^-44.9. Large: the bootstrapping key is `n (k+1)^2 l N` = 277 M
+    /// words (2.2 GB, twice that with the Shoup companions in memory, 5.4 GB with the key-switching
+    /// key; 1.1 GB seed-compressed in a file), and one lookup takes seconds (4.3 s CPU portable). Use it only where an 8-bit table is worth that.
+    public static let eightBit = TfheParameters(
+        unchecked: "tfhe-8bit-2m40-ks32", lweDimension: 1054, glweDimension: 1, polynomialSize: 32768, lweNoiseLog2: 41,
+        glweNoiseLog2: 3, pbsBaseLog: 15, pbsLevels: 2, ksBaseLog: 3, ksLevels: 7, keySwitchModulusLog2: 32,
+        messageBits: 8, security: .standard128,
+        reference: "concrete-python 2.11 optimizer for an 8-bit lookup at p_error 2^-40 (n=1054, k=1, N=32768, p_error 2^-40.2) with TUniform noise and a 32-bit 2^3x7 key switch; p_fail 2^-44.9 (our model)")
+
+    /// A small, fast, insecure 6-bit set for tests (`n = 64, N = 4096`, 32-bit key switch).
+    public static let insecureTest6Bit = TfheParameters(
+        unchecked: "tfhe-6bit-insecure-test", lweDimension: 64, glweDimension: 1, polynomialSize: 4096,
+        lweNoiseLog2: 36, glweNoiseLog2: 20, pbsBaseLog: 15, pbsLevels: 2, ksBaseLog: 4, ksLevels: 6,
+        keySwitchModulusLog2: 32, messageBits: 6, security: .insecureForTesting, reference: "none (insecure, tests only)")
+
+    /// A small, fast, insecure 8-bit set for tests (`n = 64, N = 8192`, 32-bit key switch).
+    public static let insecureTest8Bit = TfheParameters(
+        unchecked: "tfhe-8bit-insecure-test", lweDimension: 64, glweDimension: 1, polynomialSize: 8192,
+        lweNoiseLog2: 36, glweNoiseLog2: 20, pbsBaseLog: 15, pbsLevels: 2, ksBaseLog: 4, ksLevels: 6,
+        keySwitchModulusLog2: 32, messageBits: 8, security: .insecureForTesting, reference: "none (insecure, tests only)")
+
     /// Every preset, the default first.
     public static let presets: [TfheParameters] = [
         default4Bit, default4BitKeySwitch64, fast4Bit, insecureTest4Bit, insecureTest4BitKeySwitch32,
+        sixBit, eightBit, insecureTest6Bit, insecureTest8Bit,
     ]
 
     /// The canonical bytes (what the fingerprint hashes): a version byte, the name, every field

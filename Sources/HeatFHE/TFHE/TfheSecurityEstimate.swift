@@ -46,6 +46,27 @@ public struct TfheSecurityReference: Sendable, Hashable {
     public static let concreteCurve822 = TfheSecurityReference(
         source: "concrete-python 2.11 optimizer, 128-bit curve (LWE n=822, Gaussian sigma 2^45.55)", dimension: 822,
         modulusLog2: 64, standardDeviationLog2: 45.55, bits: 128)
+    /// Concrete's 128-bit curve at `n = 944`: the Gaussian `sigma = 2^42.418` on `2^64` that
+    /// concrete-python 2.11's optimizer gives the small key of a 6-bit lookup at `p_error = 2^-40`
+    /// (measured on this machine, Docs/Performance.md "Issue 22 (session 39)").
+    public static let concreteCurve944 = TfheSecurityReference(
+        source: "concrete-python 2.11 optimizer, 128-bit curve (LWE n=944, Gaussian sigma 2^42.418)", dimension: 944,
+        modulusLog2: 64, standardDeviationLog2: 42.418, bits: 128)
+    /// Concrete's 128-bit curve at `n = 1054`: `sigma = 2^39.592` on `2^64`, the small key of its
+    /// 8-bit lookup at `p_error = 2^-40`.
+    public static let concreteCurve1054 = TfheSecurityReference(
+        source: "concrete-python 2.11 optimizer, 128-bit curve (LWE n=1054, Gaussian sigma 2^39.592)", dimension: 1054,
+        modulusLog2: 64, standardDeviationLog2: 39.592, bits: 128)
+    /// Concrete's 128-bit curve for the GLWE key `k = 1, N = 8192`: `sigma = 2^2.0` on `2^64` (the
+    /// curve's floor, which the optimizer gives the 6-bit lookup's GLWE key at `p_error = 2^-40`).
+    public static let concreteCurveGlwe8192 = TfheSecurityReference(
+        source: "concrete-python 2.11 optimizer, 128-bit curve (GLWE k=1, N=8192, Gaussian sigma 2^2.0)", dimension: 8192,
+        modulusLog2: 64, standardDeviationLog2: 2.0, bits: 128)
+    /// Concrete's 128-bit curve for the GLWE key `k = 1, N = 32768`: `sigma = 2^2.0` on `2^64`
+    /// (the 8-bit lookup's GLWE key at `p_error = 2^-40`).
+    public static let concreteCurveGlwe32768 = TfheSecurityReference(
+        source: "concrete-python 2.11 optimizer, 128-bit curve (GLWE k=1, N=32768, Gaussian sigma 2^2.0)", dimension: 32768,
+        modulusLog2: 64, standardDeviationLog2: 2.0, bits: 128)
 }
 
 /// The documented security estimate of a TFHE parameter set: each secret key's LWE instance (the
@@ -56,8 +77,8 @@ public struct TfheSecurityReference: Sendable, Hashable {
 /// `sigma / q` at least the point's (more noise at the same or a larger dimension is harder for
 /// every known attack). A modulus smaller than the point's (the 32-bit key switch) at the same
 /// rate costs a fraction of a bit in the primal estimate (`Scripts/tfhe-security-estimate.py`:
-/// 0.3 bits at `n = 887`); the shipped KS32 parts carry a full bit more noise than their points,
-/// worth +6.6 bits in the same estimate. The figures are in ``documentedBits`` and Docs/TFHE.md.
+/// 0.3 bits at `n = 887`); the shipped KS32 parts carry 0.6 to 1 bit more noise than their
+/// points, worth +3.3 to +6.6 bits in the same estimate. The figures are in ``documentedBits`` and Docs/TFHE.md.
 ///
 /// ```swift
 /// let estimate = TfheSecurityEstimate(parameters: .default4Bit)
@@ -128,6 +149,8 @@ public struct TfheSecurityEstimate: Sendable {
         "tfhe-4bit-2m64-ks32": (.tfheRs887, .tfheRsGlwe2048),
         "tfhe-4bit-2m64": (.tfheRs887, .tfheRsGlwe2048),
         "tfhe-4bit-2m17-ks32": (.concreteCurve822, .tfheRsGlwe2x1024),
+        "tfhe-6bit-2m40-ks32": (.concreteCurve944, .concreteCurveGlwe8192),
+        "tfhe-8bit-2m40-ks32": (.concreteCurve1054, .concreteCurveGlwe32768),
     ]
 
     /// The documented figures (Docs/TFHE.md, from `Scripts/tfhe-security-estimate.py`): the lower of
@@ -136,9 +159,10 @@ public struct TfheSecurityEstimate: Sendable {
     /// has at least one bit more noise than its reference, which outweighs the 32-bit modulus).
     static let documentedBits: [String: Int] = [
         "tfhe-4bit-2m64-ks32": 132, "tfhe-4bit-2m64": 132, "tfhe-4bit-2m17-ks32": 128,
+        "tfhe-6bit-2m40-ks32": 128, "tfhe-8bit-2m40-ks32": 128,
     ]
 
-    /// The GLWE prime (62 bits, the same for every set).
+    /// The GLWE prime (62 bits, the same for every set, ``TfheContext/primeModulus``).
     static let glweModulus: UInt64 = 4_611_686_018_427_322_369
 
     /// `log2` of the standard deviation of TUniform(`b`) (values in `[-2^b, 2^b]`, each end with

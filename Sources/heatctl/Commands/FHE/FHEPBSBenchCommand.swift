@@ -14,8 +14,11 @@ struct FHEPBSBenchCommand: HeatCommand {
             following TFHE-rs PARAM_MESSAGE_2_CARRY_2_KS_PBS_TUNIFORM_2M64 with the key switch \
             modulo 2^32 as TFHE-rs's KS32 sets; tfhe-4bit-2m64 is the same set with a 64-bit key \
             switch, for comparison; tfhe-4bit-2m17-ks32 is the shape concrete-python picks at its \
-            default failure probability, n=822, k=2, N=1024, p_fail 2^-17.7 per lookup), then times \
-            --bootstraps programmable bootstraps through a 4-bit table (key switch included), each \
+            default failure probability, n=822, k=2, N=1024, p_fail 2^-17.7 per lookup; \
+            tfhe-6bit-2m40-ks32 and tfhe-8bit-2m40-ks32 carry 6- and 8-bit messages, N=8192 and \
+            N=32768, p_fail 2^-48.6 and 2^-44.9 per lookup, the 8-bit server key 5.4 GB in memory), then \
+            times --bootstraps programmable bootstraps through a table of the preset's width (key \
+            switch included), each \
             checked by decryption. Times are the thread's CPU time (robust on a shared machine); \
             sizes are the seed-compressed server-key file payload and the expanded keys in memory. \
             Docs/TFHE.md explains the parameters and the noise model.
@@ -25,12 +28,13 @@ struct FHEPBSBenchCommand: HeatCommand {
               heatctl fhe pbs-bench --bootstraps 20 --json
               heatctl fhe pbs-bench --preset tfhe-4bit-2m64 --bootstraps 5
               heatctl fhe pbs-bench --preset tfhe-4bit-2m17-ks32 --json
+              heatctl fhe pbs-bench --preset tfhe-6bit-2m40-ks32 --bootstraps 3
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "The TFHE preset (tfhe-4bit-2m64-ks32, tfhe-4bit-2m64 or tfhe-4bit-2m17-ks32).")
+    @Option(name: .long, help: "The TFHE preset (tfhe-4bit-2m64-ks32, tfhe-4bit-2m64, tfhe-4bit-2m17-ks32, tfhe-6bit-2m40-ks32 or tfhe-8bit-2m40-ks32).")
     var preset: String = TfheParameters.default4Bit.name
 
     @Option(name: .long, help: "How many bootstraps to time.")
