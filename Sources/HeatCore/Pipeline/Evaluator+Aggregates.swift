@@ -24,7 +24,7 @@ extension Evaluator {
         let (envelope, source) = try PipelineKeys.read(
             folder, kind: seeded ? .fheSeededGaloisKeys : .fheGaloisKeys, describedAs: Self.galoisKeysFile)
         // Issue 27: the bytes loaded are the bytes the folder's generation binds.
-        try FHEKeyGeneration.requireBound(envelope, loadedFrom: source, in: folder)
+        try FHEKeyGeneration.requireBound(envelope, loadedFrom: source, in: folder, builtWith: keyBinding)
         do {
             return try Bfv64.galoisKeys(envelope: envelope, context: context, source: source)
         } catch {
@@ -126,7 +126,9 @@ extension Evaluator {
     ///     ``DirectoryError/unverifiedVersions(violations:)``, exit 1, otherwise).
     /// - Returns: the aggregates.
     /// - Throws: ``PipelineError`` (exit 69 when the plaintext modulus cannot hold the largest
-    ///   group's sum), ``DirectoryError``, ``StoreError``.
+    ///   group's sum), ``DirectoryError``, ``StoreError``; first, as
+    ///   ``evaluate(store:configuration:asOf:throughSeq:)``'s check of the folder's signed
+    ///   evaluation key list against the store (exit 65, 66 or 1, review s38 keys27c M4).
     public func aggregates(
         of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(),
         galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int = 5, trustedKey: StoreVerificationKey? = nil
@@ -153,6 +155,9 @@ extension Evaluator {
         guard let publicKey else {
             throw PipelineError.missingFHEKey(folder: "keys/evaluator", file: PipelineKeys.publicKeyFile)
         }
+        // Review s38 keys27c M4: the folder's signed list is checked against the store here too,
+        // not only by `evaluate` (an SDK caller may pass a run from elsewhere).
+        try requireTrustedEvaluationKeys(in: store)
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
