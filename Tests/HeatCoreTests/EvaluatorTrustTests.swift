@@ -81,7 +81,7 @@ import Testing
         // The attacker appends a well-formed transition between two keys of their own (a valid chain row).
         let thief1 = StoreSigningKey(), thief2 = StoreSigningKey()
         let forged = try KeyTransition.signed(from: thief1, to: thief2, generation: 2, finalHeadSeq: 1, reason: "rotation")
-        try f.store.write { db in try ChainAppender(db, table: .keyTransitions).append(forged.rowValues) }
+        try f.store.write { db in _ = try ChainAppender(db, table: .keyTransitions).append(forged.rowValues) }
         let evaluator = try Self.evaluator(f.evaluatorPath, pinned: f.generated.signingKey.verificationKey)
         let refused = #expect(throws: FHEKeyError.self) { _ = try evaluator.evaluateAndRecord(store: f.store, configuration: HeatConfiguration()) }
         if case .signingKeyChain(let path, let file, let violation)? = refused {
