@@ -155,9 +155,6 @@ extension Evaluator {
         guard let publicKey else {
             throw PipelineError.missingFHEKey(folder: "keys/evaluator", file: PipelineKeys.publicKeyFile)
         }
-        // Review s38 keys27c M4: the folder's signed list is checked against the store here too,
-        // not only by `evaluate` (an SDK caller may pass a run from elsewhere).
-        try requireTrustedEvaluationKeys(in: store)
         guard run.header.parametersFingerprint == context.fingerprint.hex else {
             throw PipelineError.parameterMismatch(source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
@@ -176,6 +173,10 @@ extension Evaluator {
         // The noise bound counts the store's ciphertexts with the configuration's decay: the run
         // must come from this store and configuration (exit 65 otherwise).
         try Self.checkRunMatches(run, store: store, configuration: configuration)
+        // Review s38 keys27c M4: the folder's signed list is checked against the store here too,
+        // not only by `evaluate` (an SDK caller may pass a run from elsewhere); after the run is
+        // known to be this store's (a run of another store is named as such, exit 65).
+        try requireTrustedEvaluationKeys(in: store)
         // Directory versions (issue 27): the run must be of the directory as it is now, and each
         // week is attributed to the groups of that week's assignment.
         let timeline = try DirectoryTimeline.current(in: store)
