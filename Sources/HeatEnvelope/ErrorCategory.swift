@@ -6,8 +6,11 @@
 public enum ErrorCategory: Sendable, Equatable, CaseIterable {
     /// The command was used wrongly (exit 64).
     case usage
-    /// An integrity check found a violation: `audit verify` failed, or `audit sign` refused to
-    /// sign a store that does not verify (exit 1).
+    /// An integrity check found a violation (exit 1): `audit verify` failed, `audit sign` refused
+    /// to sign a store that does not verify, or a command refused a store row that does not
+    /// verify (a forged directory version, a key transition off the store's chain of signing
+    /// keys, ...). The rule: a store row that does not verify exits 1, a file whose signature
+    /// does not verify exits 65 (``dataError``); Docs/Architecture.md, "Differences".
     case integrityViolation
     /// Input data was malformed: bad rows, a corrupt, truncated or wrong-kind file (exit 65).
     case dataError

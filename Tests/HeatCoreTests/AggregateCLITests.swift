@@ -26,21 +26,21 @@ struct AggregateCLITests {
 
         let runFile = folder.appending(path: "run.heat").path
         let groups = folder.appending(path: "groups.heat").path
-        let evaluated = try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", runFile, "--aggregates-out", groups])
+        let evaluated = try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--trust", "\(keys)/auditor", "--out", runFile, "--aggregates-out", groups])
         #expect(evaluated.status == 0, "\(evaluated.stderr)")
         #expect(evaluated.stdoutText.contains("groups of at least 5 clients"))
         // Two parts merged without keys equal the unsharded run's bytes.
         var parts: [String] = []
         for i in 0..<2 {
             let part = folder.appending(path: "part-\(i).heat").path
-            #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--shard", "\(i)/2", "--out", part]).status == 0)
+            #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--trust", "\(keys)/auditor", "--shard", "\(i)/2", "--out", part]).status == 0)
             parts.append(part)
         }
         let merged = folder.appending(path: "merged.heat").path
         #expect(try run(["evaluate", "--merge"] + parts + ["--out", merged]).status == 0)
         #expect(try Data(contentsOf: URL(filePath: merged)) == Data(contentsOf: URL(filePath: runFile)))
         #expect(try run(["evaluate", "--merge", parts[0], "--out", merged]).status == 65)
-        #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--shard", "2/2", "--out", merged]).status == 64)
+        #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--trust", "\(keys)/auditor", "--shard", "2/2", "--out", merged]).status == 64)
 
         // The executive release with the aggregates equals the one without (noise off).
         let withAggregates = folder.appending(path: "a.json").path
@@ -58,7 +58,7 @@ struct AggregateCLITests {
         // Aggregates evaluated with k = 1 under the k = 5 policy: refused (77) before decrypting,
         // no results written, the refusal audited; the same policy with the file at k = 5 passes.
         let loose = folder.appending(path: "loose.heat").path
-        #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--out", runFile, "--aggregates-out", loose,
+        #expect(try run(["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--trust", "\(keys)/auditor", "--out", runFile, "--aggregates-out", loose,
                          "--min-group-size", "1"]).status == 0)
         let refusedOut = folder.appending(path: "refused.json").path
         let policy = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -234,10 +234,7 @@ import Testing
         // Changing the stored manager and recomputing the chain (no signing key) breaks the signature.
         let attacker = try StoreTestSupport.attacker(store.path)
         try attacker.write { db in
-            try StoreTestSupport.dropTriggers(db, "directory_versions")
-            try db.execute(sql: "DELETE FROM directory_versions WHERE seq = 2")
-            try db.execute(sql: "UPDATE directory_versions SET manager_pseudonym = ? WHERE seq = 1", arguments: [Data(repeating: 7, count: 32)])
-            try StoreTestSupport.recomputeChain(db, .directoryVersions)
+            try StoreTestSupport.forgeDirectoryVersion(db, deleting: [2], recomputeChain: true)
             for trigger in StoreSchema.triggerStatements(for: .directoryVersions) { try db.execute(sql: trigger) }
         }
         let altered = try StoreVerifier.verify(store: HeatStore(readingFrom: store.path), pinnedKey: pinned, anchor: .previous(head))

@@ -30,31 +30,31 @@ struct EvaluationKeySignatureCLITests {
         #expect(record.evaluationKeys?.keys.sorted() == [Evaluator.galoisKeysFile, Evaluator.relinearizationKeyFile])
         let signingKey = try KeyFolder(path: "\(keys)/keyholder", role: .keyholder).signingKey()
         #expect(record.evaluationKeysSignature?.signer == signingKey.fingerprint.hex)
-        let honest = try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--out", runFile, "--aggregates-out", groups])
+        let honest = try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--trust", "\(keys)/auditor", "--out", runFile, "--aggregates-out", groups])
         #expect(honest.status == 0, "\(honest.stderr)")
 
         // A digest rewritten in the folder: exit 65, naming the generation file.
         var forged = record
         forged.evaluationKeys?[Evaluator.galoisKeysFile] = String(repeating: "0", count: 64)
         try forged.envelope().write(to: URL(filePath: generationPath))
-        let rewritten = try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--out", runFile])
+        let rewritten = try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--trust", "\(keys)/auditor", "--out", runFile])
         #expect(rewritten.status == 65, "\(rewritten.stderr)")
         #expect(rewritten.stderr.contains(generationPath) && rewritten.stderr.contains("does not verify"), "\(rewritten.stderr)")
 
         // The same list signed by another key: the folder is self-consistent, the store refuses the key (exit 65).
         try record.signingEvaluationKeys(with: StoreSigningKey()).envelope().write(to: URL(filePath: generationPath))
-        let foreignKey = try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--out", runFile])
+        let foreignKey = try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--trust", "\(keys)/auditor", "--out", runFile])
         #expect(foreignKey.status == 65, "\(foreignKey.stderr)")
         #expect(foreignKey.stderr.contains(generationPath) && foreignKey.stderr.contains("not a signing key of the store"), "\(foreignKey.stderr)")
 
         // The generation file deleted: exit 66, naming it.
         try FileManager.default.removeItem(atPath: generationPath)
-        let deleted = try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--out", runFile])
+        let deleted = try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--trust", "\(keys)/auditor", "--out", runFile])
         #expect(deleted.status == 66, "\(deleted.stderr)")
         #expect(deleted.stderr.contains(generationPath), "\(deleted.stderr)")
 
         // The honest file again: accepted.
         try record.envelope().write(to: URL(filePath: generationPath))
-        #expect(try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--out", runFile]).status == 0)
+        #expect(try run(["evaluate", "--store", db, "--keys", evaluatorPath, "--trust", "\(keys)/auditor", "--out", runFile]).status == 0)
     }
 }

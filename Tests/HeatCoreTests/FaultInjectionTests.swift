@@ -92,6 +92,10 @@ struct FaultInjectionTests {
         /// previous head, or the change under its own), and so does the completed run under the
         /// head file it wrote.
         var signsWithTheChange = false
+        /// The key holder folder whose signing key is current after the operation, relative to its
+        /// output folder (`keys rotate` of the signing key: `keys-gen2/keyholder`); `nil` for the
+        /// original `keys/keyholder`. The stale-head recovery signs with it (review s38 keys27c L5).
+        var newKeyHolderFolder: String? = nil
     }
 
     static func run(_ arguments: [String], fault: FaultPoint? = nil) throws -> Outcome {
@@ -194,7 +198,7 @@ struct FaultInjectionTests {
         #expect(report.status == 0, "\(label): strict audit verify with the stale head file: \(report.stderr)")
         #expect(report.stdoutText.contains("\(oldHeads + 1) signed heads by the pinned key"), "\(label): \(report.stdoutText)")
         #expect(report.stdoutText.contains("intact (expected head matches)"), "\(label): \(report.stdoutText)")
-        let signingKeys = operation.name == "rotate" ? folder.appending(path: "keys-gen2/keyholder").path : "\(keys)/keyholder"
+        let signingKeys = operation.newKeyHolderFolder.map { folder.appending(path: $0).path } ?? "\(keys)/keyholder"
         let recoveredHead = folder.appending(path: "recovered-head.json").path
         let recovered = try run(["audit", "sign", "--store", db, "--keys", signingKeys, "--previous-head", head, "--head-out", recoveredHead])
         #expect(recovered.status == 0, "\(label): the next audit sign recovers: \(recovered.stderr)")
@@ -250,7 +254,7 @@ struct FaultInjectionTests {
                 ["keys", "rotate", "--store", db, "--keys", keyholder, "--out", "\(out)/keys-gen2", "--previous-head", head0,
                  "--head-out", "\(out)/head.json", "--quiet"] },
                       points: [.rotateUnsignedBeforeCommit, .rotateBeforeCommit, .rotateAfterCommit], earlierOutputs: ["keys-gen2"],
-                      signsWithTheChange: true),
+                      signsWithTheChange: true, newKeyHolderFolder: "keys-gen2/keyholder"),
             // Issue 27 item 1: the FHE key rotation (re-encryption in the vault) is one transaction too.
             Operation(name: "rotate-fhe", arguments: { db, out in
                 ["keys", "rotate", "--fhe", "--store", db, "--keys", keyholder, "--out", "\(out)/keys-fhe2", "--previous-head", head0,

@@ -41,11 +41,7 @@ struct ForgedDirectoryVersionCLITests {
     /// Edits the signed version row 1 as an attacker with file access: its manager replaced by
     /// another pseudonym, the chain left as it is or recomputed.
     static func forgeVersion(_ db: String, recomputeChain: Bool) throws {
-        try StoreTestSupport.attacker(db).write { db in
-            try StoreTestSupport.dropTriggers(db, "directory_versions")
-            try db.execute(sql: "UPDATE directory_versions SET manager_pseudonym = ? WHERE seq = 1", arguments: [Data(repeating: 7, count: 32)])
-            if recomputeChain { try StoreTestSupport.recomputeChain(db, .directoryVersions) }
-        }
+        try StoreTestSupport.attacker(db).write { db in try StoreTestSupport.forgeDirectoryVersion(db, recomputeChain: recomputeChain) }
     }
 
     /// Checks one refusal: exit 1, the table and row named, no raw client id.

@@ -283,7 +283,7 @@ struct OperationsCLITests {
         let relin = try run(["trees", "relin-key", "--keys", "\(keys)/keyholder", "--evaluator", mixed])
         #expect(relin.status == 64, "\(relin.stderr)")
         // The new generation's evaluator folder evaluates.
-        let fresh = try run(["evaluate", "--store", db, "--keys", "\(gen2)/evaluator", "--out", folder.appending(path: "run.heat").path])
+        let fresh = try run(["evaluate", "--store", db, "--keys", "\(gen2)/evaluator", "--trust", "\(keys)/auditor", "--out", folder.appending(path: "run.heat").path])
         #expect(fresh.status == 0, "\(fresh.stderr)")
     }
 

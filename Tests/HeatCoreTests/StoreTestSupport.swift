@@ -91,6 +91,17 @@ enum StoreTestSupport {
         try db.execute(sql: "DROP TRIGGER \(table)_no_delete")
     }
 
+    /// Edits the signed directory version row `seq` as an attacker with file access: the
+    /// append-only triggers dropped, rows `deleting` removed, the row's manager replaced by another
+    /// pseudonym, the chain left as it is or recomputed (no signing key either way). Shared by
+    /// `DirectoryVersionTests` and `ForgedDirectoryVersionCLITests` (review s38 duplicate D3).
+    static func forgeDirectoryVersion(_ db: Database, seq: Int64 = 1, deleting: [Int64] = [], recomputeChain: Bool) throws {
+        try dropTriggers(db, "directory_versions")
+        for row in deleting { try db.execute(sql: "DELETE FROM directory_versions WHERE seq = ?", arguments: [row]) }
+        try db.execute(sql: "UPDATE directory_versions SET manager_pseudonym = ? WHERE seq = ?", arguments: [Data(repeating: 7, count: 32), seq])
+        if recomputeChain { try Self.recomputeChain(db, .directoryVersions) }
+    }
+
     /// Recomputes every row hash of `table` from its contents, as an attacker without the
     /// signing key can.
     static func recomputeChain(_ db: Database, _ table: ChainedTable) throws {

@@ -24,7 +24,7 @@ extension Evaluator {
         let (envelope, source) = try PipelineKeys.read(
             folder, kind: seeded ? .fheSeededGaloisKeys : .fheGaloisKeys, describedAs: Self.galoisKeysFile)
         // Issue 27: the bytes loaded are the bytes the folder's generation binds.
-        try FHEKeyGeneration.requireBound(envelope, loadedFrom: source, in: folder)
+        try FHEKeyGeneration.requireBound(envelope, loadedFrom: source, in: folder, builtWith: keyBinding)
         do {
             return try Bfv64.galoisKeys(envelope: envelope, context: context, source: source)
         } catch {
@@ -126,7 +126,9 @@ extension Evaluator {
     ///     ``DirectoryError/unverifiedVersions(violations:)``, exit 1, otherwise).
     /// - Returns: the aggregates.
     /// - Throws: ``PipelineError`` (exit 69 when the plaintext modulus cannot hold the largest
-    ///   group's sum), ``DirectoryError``, ``StoreError``.
+    ///   group's sum), ``DirectoryError``, ``StoreError``; first, as
+    ///   ``evaluate(store:configuration:asOf:throughSeq:)``'s check of the folder's signed
+    ///   evaluation key list against the store (exit 65, 66 or 1, review s38 keys27c M4).
     public func aggregates(
         of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration = HeatConfiguration(),
         galoisKeys: BfvGaloisKeys<UInt64>, minGroupSize: Int = 5, trustedKey: StoreVerificationKey? = nil
@@ -171,6 +173,10 @@ extension Evaluator {
         // The noise bound counts the store's ciphertexts with the configuration's decay: the run
         // must come from this store and configuration (exit 65 otherwise).
         try Self.checkRunMatches(run, store: store, configuration: configuration)
+        // Review s38 keys27c M4: the folder's signed list is checked against the store here too,
+        // not only by `evaluate` (an SDK caller may pass a run from elsewhere); after the run is
+        // known to be this store's (a run of another store is named as such, exit 65).
+        try requireTrustedEvaluationKeys(in: store)
         // Directory versions (issue 27): the run must be of the directory as it is now, and each
         // week is attributed to the groups of that week's assignment.
         let timeline = try DirectoryTimeline.current(in: store)

@@ -49,6 +49,21 @@ public struct Evaluator: Sendable {
     /// records FHE key transitions. `nil` for an evaluator built from material or parameters.
     var keyBinding: EvaluatorKeyBinding?
 
+    /// The key holder's store verification key, pinned **outside the store** (issue 27, review
+    /// s38 keys27c H1): the trust anchor of the folder's signed evaluation key list. When set,
+    /// the list's signer must be the current key of the store's chain of signing keys followed
+    /// from this key; when `nil`, from the store's first registered signing key, which trusts
+    /// the store as given (an attacker who can write both the evaluator folder and the store
+    /// passes that). `heatctl evaluate --trust DIR/auditor` sets it from the auditor folder
+    /// `keys generate` writes (the pin `audit verify` uses) and requires it when the folder
+    /// holds an evaluation key (``evaluationKeysSigner``).
+    ///
+    /// ```swift
+    /// var evaluator = try Evaluator(folder: KeyFolder(path: "keys/evaluator", role: .evaluator))
+    /// evaluator.trustedSigningKey = try KeyFolder(path: "keys/auditor", role: .auditor).verificationKey()
+    /// ```
+    public var trustedSigningKey: StoreVerificationKey?
+
     /// How many slot batches ``evaluate(store:configuration:asOf:throughSeq:shard:)`` decodes and
     /// holds at once (issue 14, streaming): the evaluator's memory grows with this number times
     /// the weeks, never with the size of the store. Default: the logical CPUs (at least 2), so
@@ -142,7 +157,10 @@ public struct Evaluator: Sendable {
     ///   ``PipelineError/cancelled(stage:done:total:)`` when the calling task is cancelled: the
     ///   evaluation stops between two windows of batches), ``StoreError``;
     ///   ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65) when the
-    ///   folder's evaluation key list is signed by a key that is not a signing key of the store,
+    ///   folder's evaluation key list is not signed by the store's current signing key (found
+    ///   from ``trustedSigningKey``, review s38 keys27c H1, M1),
+    ///   ``FHEKeyError/signingKeyChain(path:generationFile:violation:)`` (exit 1) when a
+    ///   `key_transitions` row on the way does not verify,
     ///   ``FHEKeyError/missingGenerationFile(path:reason:)`` (exit 66) when the folder has no
     ///   generation file but the store records FHE key transitions (issue 27, s38). It writes nothing.
     public func evaluate(
@@ -200,10 +218,11 @@ public struct Evaluator: Sendable {
         var generation: FHEKeyTransition?
         let identity = fheIdentity
         let binding = keyBinding
+        let pinnedKey = trustedSigningKey
         try store.read { db in
             // Issue 27 (s38): the folder's signed evaluation key list is the store's key holder's,
             // and its generation file was not deleted; before anything is read.
-            try binding?.require(in: db, storePath: store.path)
+            try binding?.require(in: db, storePath: store.path, pinnedKey: pinnedKey)
             let erased = try ClientErasure.erasedSlots(in: db)
             directoryVersion = try DirectoryTimeline.version(in: db)
             let limit = throughSeq ?? Int64.max

@@ -78,7 +78,9 @@ public enum PipelineDemo {
         let report = try collector.ingestor().ingest(
             dataset.interactions, clients: dataset.clients, into: store, source: .init(name: "synthetic", inputHash: ""))
         phase("collect and encrypt")
-        let evaluator = try Evaluator(folder: KeyFolder(path: "\(keys)/evaluator", role: .evaluator))
+        var evaluator = try Evaluator(folder: KeyFolder(path: "\(keys)/evaluator", role: .evaluator))
+        // The trust anchor of the signed evaluation key list, pinned outside the store (review s38 keys27c H1).
+        evaluator.trustedSigningKey = signingKey.verificationKey
         let (evaluation, number) = try evaluator.evaluateAndRecord(store: store, configuration: configuration, asOf: nil)
         phase("evaluate")
         let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(keys)/keyholder", role: .keyholder))

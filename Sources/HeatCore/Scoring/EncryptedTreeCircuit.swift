@@ -320,7 +320,7 @@ extension Evaluator {
         let (envelope, source) = try PipelineKeys.read(
             folder, kind: seeded ? .fheSeededRelinearizationKey : .fheRelinearizationKey, describedAs: Self.relinearizationKeyFile)
         // Issue 27: the bytes loaded are the bytes the folder's generation binds.
-        try FHEKeyGeneration.requireBound(envelope, loadedFrom: source, in: folder)
+        try FHEKeyGeneration.requireBound(envelope, loadedFrom: source, in: folder, builtWith: keyBinding)
         do {
             return try BfvRelinearizationKey(envelope: envelope, context: context, source: source)
         } catch {
@@ -409,12 +409,15 @@ extension Evaluator {
     /// - Returns: the scores and their number in the computation log.
     /// - Throws: ``TreeScoringError/staleDirectory(source:encodedOn:now:)`` (exit 65) when clients
     ///   were ingested or removed since `trees encode`; as ``score(trees:model:relinearizationKey:tasks:)``;
-    ///   ``StoreError``.
+    ///   ``StoreError``; first, as ``evaluate(store:configuration:asOf:throughSeq:)``'s check of the
+    ///   folder's signed evaluation key list against the store (exit 65, 66 or 1, review s38 keys27c M4).
     public func scoreAndRecord(
         trees inputs: EncryptedTreeInputs, model: EncryptedTreeModel, relinearizationKey: BfvRelinearizationKey<UInt64>,
         store: HeatStore, source: String, tasks: Int? = nil
     ) async throws -> (run: EncryptedTreeScoreRun, number: Int64) {
         let started = UTCTimestamp.now()
+        // Review s38 keys27c M4: the folder's signed list is checked against the store before scoring.
+        try requireTrustedEvaluationKeys(in: store)
         // Erased clients (issue 27) are zeroed before the run is recorded, so the logged output hash is the file's.
         let scored = try await score(trees: inputs, model: model, relinearizationKey: relinearizationKey, tasks: tasks)
         let run = try zeroingErasedSlots(of: scored, store: store)

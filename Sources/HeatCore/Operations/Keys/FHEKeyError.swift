@@ -38,10 +38,15 @@ public enum FHEKeyError: ClassifiedError, Equatable {
     /// it is signed by a key that is not a signing key of the store (issue 27, s38; exit 65,
     /// naming the generation file).
     case evaluationKeysSignature(path: String, generation: Int64, reason: String)
+    /// The store's chain of signing keys (`key_transitions`), followed from the trusted key to
+    /// find the key that may sign an evaluator's evaluation key list, holds a row that does not
+    /// verify or is not on the chain (issue 27, review s38 keys27c H1): a store row that does not
+    /// verify, so exit 1 (Docs/Architecture.md, "Differences"), naming the table and row.
+    case signingKeyChain(path: String, generationFile: String, violation: String)
 
     public var category: ErrorCategory {
         switch self {
-        case .refused: .integrityViolation
+        case .refused, .signingKeyChain: .integrityViolation
         case .notCurrentGeneration, .runGeneration, .oldSchema, .unboundEvaluationKey: .usage
         case .mixedGenerations, .mislabelledFolder, .badRow, .evaluationKeysSignature: .dataError
         case .missingGenerationFile: .noInput
@@ -72,6 +77,8 @@ public enum FHEKeyError: ClassifiedError, Equatable {
             "\(path): missing (\(reason)); refusing the evaluator folder"
         case .evaluationKeysSignature(let path, let generation, let reason):
             "\(path): the evaluation key list of FHE key generation \(generation) is refused: \(reason)"
+        case .signingKeyChain(let path, let generationFile, let violation):
+            "\(path): the store's chain of signing keys does not verify (\(violation)); refusing the evaluation key list of \(generationFile), whose signer is checked along that chain"
         }
     }
 
@@ -86,7 +93,9 @@ public enum FHEKeyError: ClassifiedError, Equatable {
         case .oldSchema: "open the store for writing once (for example `heatctl audit sign`) to migrate it"
         case .unboundEvaluationKey: "delete the file; use the evaluation keys written by `heatctl keys rotate --fhe --out DIR` (DIR/evaluator; --aggregates for Galois keys), or write the relinearization key again with `heatctl trees relin-key --keys DIR/keyholder --evaluator DIR/evaluator` (delete the folder's bfv-relin-key.heat first: it never replaces a file)"
         case .missingGenerationFile, .evaluationKeysSignature:
-            "copy the evaluator folder again from the key holder's `heatctl keys generate` or `keys rotate --fhe --out DIR` output (DIR/evaluator, signed by the key holder); a folder written before s38 holding evaluation keys is replaced by `heatctl keys rotate --fhe --evaluator-keys` (no command re-signs an old list; see Docs/Operations.md section 4b)"
+            "copy the evaluator folder again from the key holder's `heatctl keys generate` or `keys rotate --fhe --out DIR` output (DIR/evaluator, signed by the key holder); check that `evaluate --trust` names the key holder's auditor folder; after a signing-key rotation copy NEWDIR/evaluator/fhe-key.generation of `heatctl keys rotate --evaluator-keys DIR` into the evaluator folder; a folder written before s38 holding evaluation keys is replaced by `heatctl keys rotate --fhe --evaluator-keys` (see Docs/Operations.md section 4b)"
+        case .signingKeyChain:
+            "run `heatctl audit verify --keys DIR/auditor` on the store: a key transition that does not verify is an attack or a damaged store; restore a verified backup"
         }
     }
 }

@@ -182,29 +182,75 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
         return key
     }
 
-    /// Refuses an evaluation key list signed by a key the store does not trust: the store's
-    /// pinned (first registered) signing key and every key linked to it by a valid signed key
-    /// transition are trusted, a key from elsewhere is not (issue 27, s38).
+    /// Refuses an evaluation key list not signed by the store's **current** signing key, found
+    /// from a trust anchor (issue 27, s38; review s38 keys27c H1 and M1).
+    ///
+    /// The anchor is `pinnedKey`, the key holder's verification key pinned **outside the store**
+    /// (`heatctl evaluate --trust DIR/auditor`, the folder `keys generate` writes; the pin
+    /// `audit verify` uses), or, when `nil` (an SDK ``Evaluator`` without
+    /// ``Evaluator/trustedSigningKey``), the store's first registered signing key
+    /// (`key_fingerprints`): that fallback trusts the store as given, so an attacker who writes
+    /// the evaluator folder **and** the store passes it; only the pin stops them. From the
+    /// anchor the store's chain of signing keys (`key_transitions`) is followed: any row of it
+    /// that does not verify or is not on the chain is refused (exit 1, naming the row), and only
+    /// the chain's last key (the anchor when there is no transition) may sign the list: a key
+    /// a transition retired (rotated, or revoked as stolen) is refused, and a key off the chain
+    /// (an attacker's) too.
+    ///
+    /// ```swift
+    /// try store.read { db in
+    ///     try FHEKeyGeneration.requireTrustedSigner(signer, path: "keys/evaluator/fhe-key.generation", generation: 1,
+    ///                                               pinnedKey: auditorKey, storePath: store.path, in: db)
+    /// }
+    /// ```
     ///
     /// - Parameters:
     ///   - signer: the verified signer (``verifiedEvaluationKeysSigner(path:)``).
     ///   - path: the generation file, for the message.
     ///   - generation: the folder's generation, for the message.
+    ///   - pinnedKey: the key holder's verification key pinned outside the store, or `nil` for
+    ///     the store's first registered signing key.
+    ///   - storePath: the store, for the message.
     ///   - db: a connection to the store.
-    /// - Throws: ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65); a
-    ///   database error.
-    public static func requireTrustedSigner(_ signer: StoreVerificationKey, path: String, generation: Int64, in db: Database) throws {
-        guard let first = try KeyRegistry.registeredFingerprint(kind: .signingKey, in: db),
-              let pinned = try KeyRegistry.verificationKeys(in: db)[first] else {
-            throw FHEKeyError.evaluationKeysSignature(
-                path: path, generation: generation,
-                reason: "the store records no signing key yet to check the signature against: the key holder signs the store first (heatctl audit sign --first-head --store STORE --keys KEYS), which records its key")
+    /// - Throws: ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65) for a
+    ///   signer that is not the current key (naming it, and the transition row that retired it);
+    ///   ``FHEKeyError/signingKeyChain(path:generationFile:violation:)`` (exit 1) for a
+    ///   `key_transitions` row that does not verify or is not on the chain; a database error.
+    public static func requireTrustedSigner(
+        _ signer: StoreVerificationKey, path: String, generation: Int64, pinnedKey: StoreVerificationKey?, storePath: String,
+        in db: Database
+    ) throws {
+        let anchor: StoreVerificationKey
+        if let pinnedKey {
+            anchor = pinnedKey
+        } else {
+            guard let first = try KeyRegistry.registeredFingerprint(kind: .signingKey, in: db),
+                  let registered = try KeyRegistry.verificationKeys(in: db)[first] else {
+                throw FHEKeyError.evaluationKeysSignature(
+                    path: path, generation: generation,
+                    reason: "no trusted key holder key was given (heatctl evaluate --trust DIR/auditor) and the store records no signing key yet to fall back to (heatctl audit sign --first-head --store STORE --keys KEYS records it)")
+            }
+            anchor = registered
         }
-        let (trusted, _) = try TrustedSigningKeys.load(in: db, pinned: pinned)
-        guard trusted.key(signer.fingerprint.hex) == signer else {
+        // Review s38 keys27c H1 (b): a transition row that does not verify is not skipped.
+        let (trusted, violations) = try TrustedSigningKeys.load(in: db, pinned: anchor)
+        if let violation = violations.first {
+            throw FHEKeyError.signingKeyChain(path: storePath, generationFile: path, violation: violation.message)
+        }
+        let fingerprint = signer.fingerprint.hex
+        // Review s38 keys27c M1: only the current key signs a list; a retired (possibly stolen) key does not.
+        guard signer == trusted.current else {
+            if trusted.key(fingerprint) == signer, let row = trusted.retiredBy[fingerprint] {
+                throw FHEKeyError.evaluationKeysSignature(
+                    path: path, generation: generation,
+                    reason: "signed by key \(fingerprint.prefix(16))…, which key_transitions row \(row) retired; only the store's current signing key \(trusted.current.fingerprint.hex.prefix(16))… signs an evaluation key list (re-sign it at the rotation: heatctl keys rotate --evaluator-keys DIR)")
+            }
+            let source = pinnedKey == nil
+                ? "the store's first registered key, no key pinned outside the store given"
+                : "trusted from the key holder key \(anchor.fingerprint.hex.prefix(16))… pinned outside the store"
             throw FHEKeyError.evaluationKeysSignature(
                 path: path, generation: generation,
-                reason: "signed by key \(signer.fingerprint.hex.prefix(16))…, which is not a signing key of the store")
+                reason: "signed by key \(fingerprint.prefix(16))…, which is not a signing key of the store (\(source), and the keys its valid key transitions link to it)")
         }
     }
 
@@ -272,13 +318,15 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
         }
     }
 
-    /// Refuses an evaluator folder holding any evaluation key its generation file does not bind
-    /// (``requireBound(file:path:payload:record:)``), before any work; since s38 (issue 27) also
+    /// Checks an evaluator folder on its own, **not a trust check**: refuses a folder holding any
+    /// evaluation key its generation file does not bind (``requireBound(file:path:payload:record:)``),
+    /// before any work; since s38 (issue 27) also
     /// a folder that holds an evaluation key but no `fhe-key.generation` (exit 66), and one whose
     /// evaluation key list is unsigned or whose signature does not verify (exit 65). A truncated
-    /// or corrupt key file is refused by its envelope checksum (exit 65). Whether the signer is a
-    /// signing key of the store is checked when the evaluator opens the store
-    /// (``Evaluator/evaluate(store:configuration:asOf:throughSeq:)``).
+    /// or corrupt key file is refused by its envelope checksum (exit 65). A list self-signed by
+    /// any key passes here: whether the signer is the store's current signing key is checked when
+    /// the evaluator opens the store (``Evaluator/evaluate(store:configuration:asOf:throughSeq:)``,
+    /// against ``Evaluator/trustedSigningKey``).
     ///
     /// ```swift
     /// try FHEKeyGeneration.requireBoundEvaluationKeys(in: KeyFolder(path: "keys/evaluator", role: .evaluator))
@@ -358,18 +406,38 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     /// ``Evaluator/relinearizationKey(in:)``), so a file swapped after the evaluator was built is
     /// refused too.
     ///
+    /// Since review s38 keys27c M4 the list's verified signer must also be the one the evaluator
+    /// was built with (``Evaluator/keyBinding``), which its evaluations check against the store.
+    ///
     /// - Parameters:
     ///   - envelope: the key's envelope, as loaded.
     ///   - path: the file it was loaded from.
     ///   - folder: the checked evaluator folder.
-    /// - Throws: ``PipelineError/fheKey(_:)`` (exit 64), ``PipelineError/keyFile(_:)`` for a
-    ///   corrupt generation file (exit 65).
-    static func requireBound(_ envelope: Envelope, loadedFrom path: String, in folder: KeyFolder) throws(PipelineError) {
+    ///   - built: the evaluator's binding from its folder (`nil` for one built from material).
+    /// - Throws: ``PipelineError/fheKey(_:)`` (exit 64, or 65 for a signer that is not the
+    ///   evaluator's), ``PipelineError/keyFile(_:)`` for a corrupt generation file (exit 65).
+    static func requireBound(
+        _ envelope: Envelope, loadedFrom path: String, in folder: KeyFolder, builtWith built: EvaluatorKeyBinding?
+    ) throws(PipelineError) {
         // The folder holds this key, so its generation file must exist and be signed (issue 27, s38).
-        guard let record = try evaluatorBinding(in: folder).record else {
+        let now = try evaluatorBinding(in: folder)
+        guard let record = now.record else {
             throw .fheKey(.missingGenerationFile(
                 path: (folder.path as NSString).appendingPathComponent(fileName),
                 reason: "the evaluation key \((path as NSString).lastPathComponent) was loaded, and only that file binds it"))
+        }
+        // Review s38 keys27c M4: the list's signer now is the one the evaluator was built with,
+        // the signer its evaluations check against the store (a list swapped since is refused).
+        guard let expected = built?.signer, let signer = now.signer, signer == expected else {
+            let reason: String
+            if built == nil {
+                reason = "the evaluator was built from material, not from its folder (Evaluator(folder:)), so no signer of this list is checked against the store: build it from the folder"
+            } else if let expected = built?.signer {
+                reason = "signed by key \(now.signer.map { String($0.fingerprint.hex.prefix(16)) } ?? "?")…, not by key \(expected.fingerprint.hex.prefix(16))… that signed the list when the evaluator was built: the list was replaced since; build the evaluator again"
+            } else {
+                reason = "the folder held no evaluation key when the evaluator was built, so no signer of this list is checked against the store: build the evaluator again"
+            }
+            throw .fheKey(.evaluationKeysSignature(path: now.generationPath, generation: record.generation, reason: reason))
         }
         do {
             try requireBound(file: (path as NSString).lastPathComponent, path: path, payload: envelope.payload, record: record)
@@ -425,10 +493,14 @@ struct EvaluatorKeyBinding: Sendable {
     ///
     /// - Parameters:
     ///   - db: a connection to the store.
-    ///   - storePath: the store path (unused in messages, which name the generation file).
+    ///   - storePath: the store path, for the messages of a missing generation file and a
+    ///     broken chain of signing keys.
+    ///   - pinnedKey: the key holder's verification key pinned outside the store
+    ///     (``Evaluator/trustedSigningKey``), or `nil` for the store's first registered key.
     /// - Throws: ``FHEKeyError/missingGenerationFile(path:reason:)`` (exit 66),
-    ///   ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65).
-    func require(in db: Database, storePath: String) throws {
+    ///   ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65),
+    ///   ``FHEKeyError/signingKeyChain(path:generationFile:violation:)`` (exit 1).
+    func require(in db: Database, storePath: String, pinnedKey: StoreVerificationKey?) throws {
         guard let record else {
             let generations = try FHEKeyGenerations.effective(in: db)
             if !generations.transitions.isEmpty {
@@ -438,6 +510,102 @@ struct EvaluatorKeyBinding: Sendable {
             }
             return
         }
-        if let signer { try FHEKeyGeneration.requireTrustedSigner(signer, path: generationPath, generation: record.generation, in: db) }
+        if let signer {
+            try FHEKeyGeneration.requireTrustedSigner(
+                signer, path: generationPath, generation: record.generation, pinnedKey: pinnedKey, storePath: storePath, in: db)
+        }
+    }
+}
+
+extension Evaluator {
+    /// The fingerprint (hex) of the key that signed the evaluator folder's evaluation key list,
+    /// when the folder held an evaluation key at construction (issue 27, s38); `nil` otherwise
+    /// (a heat-only folder, or an evaluator built from material or parameters). `heatctl
+    /// evaluate` requires `--trust DIR/auditor` when it is set.
+    public var evaluationKeysSigner: String? { keyBinding?.signer?.fingerprint.hex }
+
+    /// Checks the folder's evaluation key list against `store` (review s38 keys27c M4): its
+    /// signer must be the store's current signing key, found from ``trustedSigningKey`` (or the
+    /// store's first key without one), and a folder without a generation file is refused on a
+    /// store with FHE key transitions. ``evaluate(store:configuration:asOf:throughSeq:)`` runs
+    /// it inside its read; ``aggregates(of:store:configuration:galoisKeys:minGroupSize:trustedKey:)``
+    /// and ``scoreAndRecord(trees:model:relinearizationKey:store:source:tasks:)`` run it first,
+    /// so an SDK caller that never evaluates is checked too. An evaluator built from material or
+    /// parameters has no folder binding: nothing to check.
+    ///
+    /// - Parameter store: the store.
+    /// - Throws: as ``EvaluatorKeyBinding/require(in:storePath:pinnedKey:)``.
+    func requireTrustedEvaluationKeys(in store: HeatStore) throws {
+        guard let binding = keyBinding else { return }
+        let pinned = trustedSigningKey
+        try store.read { db in try binding.require(in: db, storePath: store.path, pinnedKey: pinned) }
+    }
+}
+
+extension FHEKeyGeneration {
+    /// The evaluator folder's evaluation key list, checked to be re-signed by the successor of
+    /// the signing key `retiring` (issue 27, review s38 keys27c M1): `heatctl keys rotate
+    /// --evaluator-keys DIR` (a signing-key rotation) calls it **before** anything is written, so
+    /// that after the rotation the evaluator's list is signed by the store's current key, the
+    /// only one ``requireTrustedSigner(_:path:generation:pinnedKey:storePath:in:)`` accepts. The
+    /// folder must pass its own checks (every evaluation key bound, the signature verifies) and
+    /// the list must be signed by `retiring`: a list signed by any other key is never re-signed
+    /// (no laundering).
+    ///
+    /// ```swift
+    /// let list = try FHEKeyGeneration.listToResign(in: KeyFolder(path: "keys/evaluator", role: .evaluator), signedBy: old.verificationKey)
+    /// let file = try list.writeResigned(with: new, under: "keys-gen2")   // keys-gen2/evaluator/fhe-key.generation
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - folder: the current evaluator folder.
+    ///   - retiring: the signing key being retired.
+    /// - Returns: the record to re-sign.
+    /// - Throws: ``PipelineError/fheKey(_:)`` wrapping
+    ///   ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65) when the
+    ///   folder holds no evaluation key or its list is signed by another key; as
+    ///   ``requireBoundEvaluationKeys(in:)``.
+    public static func listToResign(in folder: KeyFolder, signedBy retiring: StoreVerificationKey) throws(PipelineError) -> FHEKeyGeneration {
+        let binding = try evaluatorBinding(in: folder)
+        guard let record = binding.record, let signer = binding.signer else {
+            throw .fheKey(.evaluationKeysSignature(
+                path: binding.generationPath, generation: binding.record?.generation ?? 1,
+                reason: "the folder holds no evaluation key: there is no signed list to re-sign"))
+        }
+        guard signer == retiring else {
+            throw .fheKey(.evaluationKeysSignature(
+                path: binding.generationPath, generation: record.generation,
+                reason: "signed by key \(signer.fingerprint.hex.prefix(16))…, not by the signing key being retired \(retiring.fingerprint.hex.prefix(16))…; not re-signed"))
+        }
+        return record
+    }
+
+    /// Writes this record, its evaluation key list signed with `key`, as
+    /// `out/evaluator/fhe-key.generation` (a new file, never replacing one; the folder is created
+    /// with mode 0700). The operator copies it over the evaluator folder's generation file.
+    ///
+    /// - Parameters:
+    ///   - key: the new store signing key.
+    ///   - out: the rotation's output folder.
+    /// - Returns: the path written.
+    /// - Throws: ``KeyError/alreadyExists(path:)``, ``KeyError/unwritable(path:reason:)``,
+    ///   ``KeyError/envelope(_:)``.
+    public func writeResigned(with key: StoreSigningKey, under out: String) throws(KeyError) -> String {
+        let folder = URL(filePath: out).appending(path: KeyRole.evaluator.folderName)
+        let url = folder.appending(path: Self.fileName)
+        if FileManager.default.fileExists(atPath: url.path) { throw .alreadyExists(path: url.path) }
+        let signed = try signingEvaluationKeys(with: key)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .unwritable(path: folder.path, reason: error.localizedDescription)
+        }
+        do {
+            try signed.envelope().create(at: url)
+        } catch {
+            if case .alreadyExists = error { throw .alreadyExists(path: url.path) }
+            throw .envelope(error)
+        }
+        return url.path
     }
 }

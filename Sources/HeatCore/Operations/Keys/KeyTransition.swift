@@ -141,11 +141,18 @@ struct TrustedSigningKeys: Sendable {
     /// covers (empty when that head is missing or does not verify). A retired key's signature on
     /// a row beyond them (a tombstone, a collector endorsement) was made after the key was retired.
     private(set) var finalCoverage: [String: [String: Int64]] = [:]
+    /// Retired keys: the `key_transitions` row that retired each.
+    private(set) var retiredBy: [String: Int64] = [:]
     /// The pinned key.
     let pinned: StoreVerificationKey
+    /// The current key: the new key of the last link of the store's chain when the pinned key is
+    /// on it, else the pinned key (review s38 keys27c M1: only this key signs an evaluator's
+    /// evaluation key list).
+    private(set) var current: StoreVerificationKey
 
     init(pinned: StoreVerificationKey) {
         self.pinned = pinned
+        self.current = pinned
         keys = [pinned.fingerprint.hex: pinned]
     }
 
@@ -209,6 +216,8 @@ struct TrustedSigningKeys: Sendable {
                 trusted.keys[link.old.fingerprint.hex] = link.old
                 trusted.keys[link.new.fingerprint.hex] = link.new
                 trusted.retiredAfter[link.old.fingerprint.hex] = link.transition.finalHeadSeq
+                trusted.retiredBy[link.old.fingerprint.hex] = link.seq
+                trusted.current = link.new
             }
         } else {
             for link in chain {

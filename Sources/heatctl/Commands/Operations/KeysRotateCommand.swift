@@ -20,6 +20,14 @@ struct KeysRotateCommand: HeatCommand {
             "revocation: <why>" when the current key is compromised. Move the new signing.key \
             into the key holder's folder afterwards. See Docs/Operations.md.
 
+            An evaluator accepts an evaluation key list (fhe-key.generation) signed by the store's \
+            current signing key only. With --evaluator-keys DIR (the evaluator folder), the \
+            rotation first checks that DIR's list verifies and is signed by the key being \
+            retired (exit 65 otherwise, nothing written), then writes it signed by the new key \
+            to NEWDIR/evaluator/fhe-key.generation: copy that file over DIR's. Refused (exit 64) \
+            with a --reason "revocation: ..." (the retired key may have signed a forged list): \
+            then write fresh evaluation keys with `keys rotate --fhe --evaluator-keys DIR`.
+
             With --collector it rotates the collector's ingestion key instead: writes a fresh key \
             with its endorsement and generation id into NEWDIR/collector/ (ingestion.key, mode \
             0600, and ingestion.endorsement), verifies the store (exit 1 otherwise), appends a \
@@ -55,6 +63,8 @@ struct KeysRotateCommand: HeatCommand {
             Examples:
               heatctl keys rotate --store heat.db --keys keys/keyholder --out keys-gen2 \\
                 --previous-head head.heat --head-out head.heat
+              heatctl keys rotate --evaluator-keys keys/evaluator --store heat.db --keys keys/keyholder --out keys-gen2 \\
+                --previous-head head.heat --head-out head.heat
               heatctl keys rotate --collector --store heat.db --keys keys/keyholder --out collector-gen2 \\
                 --previous-head head.heat --head-out head.heat
               heatctl keys rotate --fhe --store heat.db --keys keys/keyholder --out keys-fhe2 \\
@@ -72,7 +82,7 @@ struct KeysRotateCommand: HeatCommand {
     @Flag(name: .long, help: "With --fhe: also write Galois keys for encrypted group aggregates into NEWDIR/evaluator.")
     var aggregates = false
 
-    @Option(name: .customLong("evaluator-keys"), help: "With --fhe: the current evaluator folder; when it holds Galois keys, the new generation gets them too (as --aggregates).", completion: .directory)
+    @Option(name: .customLong("evaluator-keys"), help: "The current evaluator folder. With --fhe: when it holds Galois keys, the new generation gets them too (as --aggregates); without: its evaluation key list is re-signed with the new signing key into NEWDIR/evaluator.", completion: .directory)
     var evaluatorKeys: String?
 
     @Option(name: .long, help: "With --collector: the collector key to retire (fingerprint prefix, at least 8 hex digits); default: the only active one.")
@@ -101,7 +111,7 @@ struct KeysRotateCommand: HeatCommand {
     func execute() async throws {
         if collector && fhe { throw ValidationError("--collector and --fhe cannot be combined") }
         if aggregates && !fhe { throw ValidationError("--aggregates is only for --fhe") }
-        if evaluatorKeys != nil && !fhe { throw ValidationError("--evaluator-keys is only for --fhe") }
+        if evaluatorKeys != nil && collector { throw ValidationError("--evaluator-keys is for --fhe or a signing-key rotation, not --collector") }
         if fhe {
             if retire != nil { throw ValidationError("--retire is only for --collector") }
             return try rotateFHE()
@@ -110,12 +120,25 @@ struct KeysRotateCommand: HeatCommand {
         if retire != nil { throw ValidationError("--retire is only for --collector") }
         let change = try KeyHolderStoreChange(keys: keys, store: store, previousHead: previousHead, action: SigningKeyRotation.auditAction)
         let old = change.key
+        // Review s38 keys27c M1: evaluators accept a list signed by the current key only; the
+        // list is checked before anything is written and re-signed by the new key.
+        var list: FHEKeyGeneration?
+        if let evaluatorKeys {
+            guard !reason.lowercased().hasPrefix("revocation") else {
+                throw ValidationError("--evaluator-keys re-signs the list the key being retired signed, and a revoked key may have signed a forged one: rotate without --evaluator-keys, then write fresh evaluation keys signed by the new key with `heatctl keys rotate --fhe --evaluator-keys \(evaluatorKeys)`")
+            }
+            list = try FHEKeyGeneration.listToResign(in: KeyFolder(path: evaluatorKeys, role: .evaluator), signedBy: old.verificationKey)
+        }
         let generation = try change.store.read { db in try StoreSigningKey.nextGeneration(in: db) }
         let (new, files) = try SigningKeyRotation.generateKey(at: out, generation: generation)
+        let resigned = try list.map { try $0.writeResigned(with: new, under: out) }
         let signed = try SigningKeyRotation.rotate(store: change.store, from: old, to: new, anchor: .previous(change.previous), reason: reason)
         try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
         let transition = signed.record
         for file in files { Console.output("wrote \(file)") }
+        if let resigned, let evaluatorKeys {
+            Console.output("wrote \(resigned): the evaluation key list of \(evaluatorKeys) signed with the new key; copy it over \(evaluatorKeys)/\(FHEKeyGeneration.fileName)")
+        }
         Console.output("key generation \(transition.generation): \(old.fingerprint.hex.prefix(16))… retired after signed head \(transition.finalHeadSeq); new key \(new.fingerprint.hex.prefix(16))…")
         Console.output("signed with the new key; wrote \(headOut)")
     }

@@ -3,7 +3,7 @@ import Foundation
 import HeatCore
 import HeatEnvelope
 
-/// `heatctl evaluate --store heat.db --keys DIR/evaluator [--as-of DATE] [--config heat.json] --out run.heat`.
+/// `heatctl evaluate --store heat.db --keys DIR/evaluator [--trust DIR/auditor] [--as-of DATE] [--config heat.json] --out run.heat`.
 struct EvaluateCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
@@ -32,9 +32,17 @@ struct EvaluateCommand: HeatCommand {
             nothing logged and no run file; during the aggregates, the run (complete, logged and \
             written) stays and no aggregates file is written.
 
+            Trust (issue 27): when the evaluator folder holds Galois or relinearization keys, \
+            the list of their digests in its fhe-key.generation must be signed by the store's \
+            current signing key, found from the key holder's key pinned by --trust DIR/auditor \
+            (the auditor folder `keys generate` writes; the pin `audit verify` uses) along the \
+            store's signed key transitions. --trust is then required (exit 64 without it); a \
+            list signed by another key or by a retired key exits 65, a key transition that does \
+            not verify exits 1, each before anything is read or logged.
+
             Examples:
               heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat
-              heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat --aggregates-out groups.heat
+              heatctl evaluate --store heat.db --keys keys/evaluator --trust keys/auditor --out run.heat --aggregates-out groups.heat
               heatctl evaluate --store heat.db --keys keys/evaluator --shard 0/2 --out part-0.heat
               heatctl evaluate --merge part-0.heat part-1.heat --out run.heat
               heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat --model churn.model --scores-out scores.heat
@@ -53,7 +61,7 @@ struct EvaluateCommand: HeatCommand {
             the relinearization key (bfv-relin-key.heat). The depth-2 circuit writes the encrypted \
             tree scores to --scores-out (an encryptedTreeScores envelope); exit 65 for bits of \
             another model, 69 when the keys' parameters cannot hold the circuit's noise or scores.
-              heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat --model churn-gbdt.model --tree-inputs bits.heat --scores-out tree-scores.heat
+              heatctl evaluate --store heat.db --keys keys/evaluator --trust keys/auditor --out run.heat --model churn-gbdt.model --tree-inputs bits.heat --scores-out tree-scores.heat
             """)
 
     @Option(name: .long, help: "The store.", completion: .file())
@@ -61,6 +69,9 @@ struct EvaluateCommand: HeatCommand {
 
     @Option(name: .long, help: "The evaluator's key folder (keys/evaluator).", completion: .directory)
     var keys: String?
+
+    @Option(name: .long, help: "The key holder's auditor folder (keys/auditor): pins the key that signs the folder's evaluation key list; required when the folder holds Galois or relinearization keys.", completion: .directory)
+    var trust: String?
 
     @Option(name: .long, help: "Evaluate one slice I/N of the slot batches (b % N == I) and write a part.")
     var shard: String?
@@ -106,7 +117,7 @@ struct EvaluateCommand: HeatCommand {
 
     private func evaluateNow() async throws {
         if !merge.isEmpty {
-            guard store == nil, keys == nil, shard == nil, aggregatesOut == nil else {
+            guard store == nil, keys == nil, trust == nil, shard == nil, aggregatesOut == nil else {
                 throw ValidationError("--merge takes only the part files and --out")
             }
             var parts: [Envelope] = []
@@ -132,7 +143,14 @@ struct EvaluateCommand: HeatCommand {
         let reference = try asOfOption.date()
         let configuration = try PipelineOptions.configuration(config)
         let folder = try KeyFolder(path: keys, role: .evaluator)
-        let evaluator = try Evaluator(folder: folder)
+        var evaluator = try Evaluator(folder: folder)
+        // Review s38 keys27c H1: the signer of the evaluation key list is checked from a key pinned
+        // outside the store; a key found in the store is never the anchor here.
+        if let trust {
+            evaluator.trustedSigningKey = try KeyFolder(path: trust, role: .auditor).verificationKey()
+        } else if evaluator.evaluationKeysSigner != nil {
+            throw ValidationError("missing --trust DIR/auditor: \(keys) holds evaluation keys whose digest list the key holder signs; its signer is checked from the key holder's key pinned by its auditor folder (written by `heatctl keys generate`), never from a key found in the store")
+        }
         let galoisKeys = try aggregatesOut.map { _ in try evaluator.galoisKeys(in: folder) }
         // The model is loaded and checked first: a refused model leaves no run file and no log entry.
         let treeModel = try model.flatMap { file in try TreeModelScoring.treeModel(in: file) }
