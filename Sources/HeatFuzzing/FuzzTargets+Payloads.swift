@@ -22,8 +22,21 @@ enum FuzzTFHE {
 
     /// Decodes `data`; `true` when the reader accepted it.
     @discardableResult
-    static func run(_ data: Data) -> Bool {
-        guard let selector = data.first else { return false }
+    static func run(_ data: Data) -> Bool { decoded(data) != nil }
+
+    /// What the reader made of `data` without its random bytes (review s38 erase27c LOW 7): the
+    /// object kind, the parameter set's name and the payload's length (`accepted: tfheCiphertext
+    /// of NAME, 5132 payload bytes`), or `refused`. One accepted seed replaced by another of
+    /// another kind, parameter set or dimension no longer compares equal.
+    static func summary(_ data: Data) -> String {
+        guard let object = decoded(data) else { return "refused" }
+        return "accepted: \(object.kind) of \(object.parameters), \(object.bytes) payload bytes"
+    }
+
+    /// The kind, parameter set name and payload length of the object `data` decodes to, or
+    /// `nil` when the reader refuses it.
+    static func decoded(_ data: Data) -> (kind: String, parameters: String, bytes: Int)? {
+        guard let selector = data.first else { return nil }
         let kind = kinds[Int(selector & 0x3F) % kinds.count]
         let body = data.dropFirst()
         let envelope: Envelope
@@ -42,11 +55,16 @@ enum FuzzTFHE {
         }
         switch kind {
         case .tfheSecretKey:
-            return (try? TfheFile.secretKey(from: envelope, source: "fuzz", policy: .allowInsecureForTesting)) != nil
+            guard let key = try? TfheFile.secretKey(from: envelope, source: "fuzz", policy: .allowInsecureForTesting) else { return nil }
+            return ("tfheSecretKey", key.context.parameters.name, envelope.payload.count)
         case .tfheServerKey:
-            return (try? TfheFile.serverKey(from: envelope, source: "fuzz", policy: .allowInsecureForTesting)) != nil
+            guard let key = try? TfheFile.serverKey(from: envelope, source: "fuzz", policy: .allowInsecureForTesting) else { return nil }
+            return ("tfheServerKey", key.context.parameters.name, envelope.payload.count)
         default:
-            return (try? TfheFile.ciphertext(from: envelope, source: "fuzz", policy: .allowInsecureForTesting)) != nil
+            guard let decoded = try? TfheFile.ciphertext(from: envelope, source: "fuzz", policy: .allowInsecureForTesting) else {
+                return nil
+            }
+            return ("tfheCiphertext", decoded.1.name, envelope.payload.count)
         }
     }
 
@@ -260,7 +278,8 @@ public enum FuzzSeeds {
 
     /// What `data` is to the reader of `target`, without random bytes (the pipeline payloads:
     /// a heat run's header level and ciphertext levels, the aggregates' schema and counts, the
-    /// reason of a refusal; the TFHE files: `accepted` or `refused`), so that a committed seed can
+    /// reason of a refusal; the TFHE files: the object kind, parameter set and length, or
+    /// `refused`), so that a committed seed can
     /// be compared with a fresh generation of it (review s37 pipe14b-final LOW 5); `nil` for the
     /// targets without generated seeds.
     ///
@@ -276,7 +295,7 @@ public enum FuzzSeeds {
     public static func summary(_ target: FuzzTarget, _ data: Data) -> String? {
         switch target {
         case .pipelinePayloads: return FuzzPipeline.summary(data)
-        case .tfhe: return FuzzTFHE.run(data) ? "accepted" : "refused"
+        case .tfhe: return FuzzTFHE.summary(data)
         default: return nil
         }
     }

@@ -16,12 +16,9 @@ import Testing
     @Test func aGroupThatChangesInsideTheWindowIsReleasedOnlyWithTheAggregates() throws {
         let twin = try Twin(seed: 5, clients: 60, managers: 3)
         defer { try? FileManager.default.removeItem(at: twin.folder) }
-        let evaluatorFolder = try KeyFolder(path: "\(twin.keys)/evaluator", role: .evaluator)
-        let evaluator = try Evaluator(folder: evaluatorFolder)
-        let keyHolder = try KeyHolder(keysAt: "\(twin.keys)/keyholder")
+        let p = try twin.pipeline()
+        let (evaluatorFolder, evaluator, keyHolder, run, reference) = (p.evaluatorFolder, p.evaluator, p.keyHolder, p.run, p.reference)
         let store = twin.encrypted
-        let run = try evaluator.evaluate(store: store, configuration: HeatConfiguration())
-        let reference = try ISOWeek(parsing: run.header.asOfWeek)
         let managerB = twin.ref(try #require(twin.moves.first?.manager), .manager)
         let policy = PrivacyPolicy.default
         let entries = try EncryptedClientDirectory.entries(in: store, keyHolder: keyHolder, run: run)
@@ -70,11 +67,9 @@ import Testing
     @Test func aReleaseWhoseWindowHoldsNoChangeIsUnchanged() throws {
         let twin = try Twin(seed: 2027, clients: 48, managers: 4)
         defer { try? FileManager.default.removeItem(at: twin.folder) }
-        let evaluator = try Evaluator(folder: KeyFolder(path: "\(twin.keys)/evaluator", role: .evaluator))
-        let keyHolder = try KeyHolder(keysAt: "\(twin.keys)/keyholder")
         // Heat through the week before the first change: every change lies after the window.
-        let early = twin.weeks[2].monday.adding(days: 6)
-        let run = try evaluator.evaluate(store: twin.encrypted, configuration: HeatConfiguration(), asOf: early)
+        let p = try twin.pipeline(asOf: twin.weeks[2].monday.adding(days: 6))
+        let (keyHolder, run) = (p.keyHolder, p.run)
         let entries = try EncryptedClientDirectory.entries(in: twin.encrypted, keyHolder: keyHolder, run: run)
         var input = try StoreRelease.input(from: twin.encrypted, asOf: run.header.asOf, entries: entries)
         input.mode = .encrypted

@@ -55,6 +55,15 @@ enum CiphertextBatches {
         _ envelope: Envelope, kind: EnvelopeKind, context: BfvContext<UInt64>, source: String, what: String,
         schema: KeyPath<Header, String>, expected: String
     ) throws(PipelineError) -> (header: Header, reader: PipelinePayloadReader) {
+        try open(envelope, kind: kind, context: context, source: source, what: what, schema: schema, accepting: [expected])
+    }
+
+    /// As ``open(_:kind:context:source:what:schema:expected:)``, accepting any of `accepted`
+    /// schemas (a heat run with or without directory periods, issue 27 s39).
+    static func open<Header: Decodable>(
+        _ envelope: Envelope, kind: EnvelopeKind, context: BfvContext<UInt64>, source: String, what: String,
+        schema: KeyPath<Header, String>, accepting accepted: [String]
+    ) throws(PipelineError) -> (header: Header, reader: PipelinePayloadReader) {
         guard envelope.kind == kind else {
             throw .fhe(.envelope(.wrongKind(source: source, expected: kind, found: envelope.kind)))
         }
@@ -63,8 +72,8 @@ enum CiphertextBatches {
         }
         var reader = PipelinePayloadReader([UInt8](envelope.payload), source: source)
         let header = try reader.header(Header.self, what: what)
-        guard header[keyPath: schema] == expected else {
-            throw .malformed(source: source, reason: "field schema: \(header[keyPath: schema]) is not \(expected)")
+        guard accepted.contains(header[keyPath: schema]) else {
+            throw .malformed(source: source, reason: "field schema: \(header[keyPath: schema]) is not \(accepted.joined(separator: " or "))")
         }
         return (header, reader)
     }

@@ -13,6 +13,18 @@ import HeatFHE
 /// length and the trend ciphertext's envelope. The file holds no timestamp, so re-running the
 /// same evaluation gives the same bytes and the same ``outputHash``.
 ///
+/// **Directory periods (issue 27, session 39).** When the store's directory changes a group's
+/// members inside the run's window (a move or a closure whose first week lies in it), the header
+/// names the window's periods (``Header/periods``, the cut of
+/// ``DirectoryTimeline/split(first:last:)``), its schema is ``schemaWithPeriods``, and each
+/// batch carries, after its heat and trend, one partial heat and one partial trend ciphertext
+/// per period (``periodHeat``, ``periodTrend``): the same sums restricted to the weeks of that
+/// period, so the parts of a batch add up to its heat and trend. The key holder adds each
+/// period's part to the groups in force in that period
+/// (``KeyHolder/release(run:store:configuration:role:manager:generatedAt:)``), which is the
+/// plaintext pipeline's week attribution. A run without a change inside its window keeps
+/// ``schema`` and the bytes it always had.
+///
 /// **Levels (issue 14 item 3).** The evaluator computes at the top level, where its aggregates
 /// and the churn features continue from ``heat`` and ``trend``; the file carries the ciphertexts
 /// switched down the modulus chain to ``Header/level``, the fewest moduli at which every one still
@@ -74,6 +86,39 @@ public struct EncryptedHeatRun: Sendable {
         /// one release mask, by the worst-case bound (``Evaluator/storedLevel(noise:parameters:)``).
         /// Absent in runs written before this field (every modulus).
         public var level: Int? = nil
+        /// The window's directory periods, in order (issue 27, s39), when the directory changes a
+        /// group's members inside the window: each batch then carries one partial heat and trend
+        /// ciphertext per period (``EncryptedHeatRun/periodHeat``); absent otherwise (schema
+        /// ``EncryptedHeatRun/schema``, the bytes of older runs).
+        public var periods: [Period]? = nil
+
+        /// One period of the window: weeks `first` through `last` (ISO weeks, `2026-W10`).
+        public struct Period: Sendable, Codable, Equatable, CustomStringConvertible {
+            /// The first week.
+            public var first: String
+            /// The last week.
+            public var last: String
+
+            /// Creates a period.
+            ///
+            /// - Parameters:
+            ///   - first: the first ISO week.
+            ///   - last: the last ISO week.
+            public init(first: String, last: String) {
+                self.first = first
+                self.last = last
+            }
+
+            /// The period of a directory split.
+            ///
+            /// - Parameter period: a period of ``DirectoryTimeline/split(first:last:)``.
+            public init(_ period: DirectoryTimeline.Period) {
+                self.init(first: period.first.description, last: period.last.description)
+            }
+
+            /// `first..last`.
+            public var description: String { "\(first)..\(last)" }
+        }
 
         /// This header as the part `shard` of a run whose batches are `allBatches`.
         func withShard(_ shard: EvaluationShard, allBatches: Set<Int>) -> Header {
@@ -84,8 +129,20 @@ public struct EncryptedHeatRun: Sendable {
         }
     }
 
-    /// The format identifier.
+    /// The format identifier of a run without directory periods.
     public static let schema = "customerheat.evaluation/1"
+    /// The format identifier of a run with directory periods (``Header/periods``, issue 27 s39):
+    /// a reader that knows only ``schema`` refuses it instead of misreading the batches.
+    public static let schemaWithPeriods = "customerheat.evaluation/2"
+
+    /// The schema a header must carry: ``schemaWithPeriods`` with periods, ``schema`` without.
+    static func schema(for header: Header) -> String { header.periods == nil ? schema : schemaWithPeriods }
+
+    /// The names of one batch's ciphertexts in file order: heat, trend, then per period its
+    /// partial heat and trend.
+    static func ciphertextNames(periods: Int) -> [String] {
+        ["heat", "trend"] + (0..<periods).flatMap { ["period \($0 + 1) heat", "period \($0 + 1) trend"] }
+    }
 
     /// The metadata.
     public let header: Header
@@ -93,6 +150,11 @@ public struct EncryptedHeatRun: Sendable {
     public let heat: [Int: Ciphertext<UInt64>]
     /// Trend ciphertexts by batch index (signed, decoded centred).
     public let trend: [Int: Ciphertext<UInt64>]
+    /// Per batch, one partial heat ciphertext per ``Header/periods`` entry, in period order (the
+    /// heat sum restricted to that period's weeks, erased slots zeroed); empty without periods.
+    public let periodHeat: [Int: [Ciphertext<UInt64>]]
+    /// Per batch, one partial trend ciphertext per period (signed); empty without periods.
+    public let periodTrend: [Int: [Ciphertext<UInt64>]]
     /// The heat and trend ciphertexts switched down to ``Header/level`` (what ``payload()``
     /// writes) when ``heat`` and ``trend`` are the evaluator's top-level ones; `nil` when they
     /// already are the written form.
@@ -110,25 +172,49 @@ public struct EncryptedHeatRun: Sendable {
     ///   - header: the metadata.
     ///   - heat: heat ciphertexts by batch.
     ///   - trend: trend ciphertexts by batch.
+    ///   - periodHeat: per batch, one partial heat ciphertext per ``Header/periods`` entry (empty
+    ///     without periods).
+    ///   - periodTrend: per batch, one partial trend ciphertext per period.
     ///   - context: the parameters the run was computed under: the level of a run without
     ///     ciphertexts (no activity) is checked against them (review s37 pipe14b-final LOW 6);
     ///     `nil` checks an empty run's level only for being at least 1.
     /// - Throws: ``PipelineError/malformed(source:reason:)`` (exit 65) when the level is not a
     ///   level of the ciphertexts' parameters (or of `context`'s for an empty run), a ciphertext
     ///   has fewer moduli than the level, or a batch has a heat but no trend ciphertext (or the
-    ///   reverse); ``PipelineError/fhe(_:)`` when a switch fails.
+    ///   reverse), the schema is not the one of the header's periods, or a batch does not carry
+    ///   exactly one partial heat and trend per period; ``PipelineError/fhe(_:)`` when a switch fails.
     public init(
-        header: Header, heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>], context: BfvContext<UInt64>? = nil
+        header: Header, heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>],
+        periodHeat: [Int: [Ciphertext<UInt64>]] = [:], periodTrend: [Int: [Ciphertext<UInt64>]] = [:],
+        context: BfvContext<UInt64>? = nil
     ) throws(PipelineError) {
+        let source = "the run being written"
+        try Self.checkPeriods(of: header, source: source)
+        let periods = header.periods?.count ?? 0
+        for batch in Set(heat.keys).union(trend.keys).union(periodHeat.keys).union(periodTrend.keys).sorted()
+        where periodHeat[batch]?.count ?? 0 != periods || periodTrend[batch]?.count ?? 0 != periods {
+            throw .malformed(source: source, reason: "batch \(batch): \(periodHeat[batch]?.count ?? 0) partial heat and \(periodTrend[batch]?.count ?? 0) partial trend ciphertexts for \(periods) directory period(s)")
+        }
         self.header = header
         self.heat = heat
         self.trend = trend
-        self.stored = try Self.switchedDown(heat: heat, trend: trend, level: header.level, context: context)
+        self.periodHeat = periodHeat
+        self.periodTrend = periodTrend
+        self.stored = try Self.switchedDown(
+            heat: heat, trend: trend, periodHeat: periodHeat, periodTrend: periodTrend, level: header.level, context: context)
     }
 
-    /// Each batch's pair switched down to `level` when a ciphertext is above it, else `nil`.
+    /// One batch's ciphertexts in file order (``ciphertextNames(periods:)``).
+    static func fileOrder(
+        heat: Ciphertext<UInt64>?, trend: Ciphertext<UInt64>?, periodHeat: [Ciphertext<UInt64>], periodTrend: [Ciphertext<UInt64>]
+    ) -> [Ciphertext<UInt64>?] {
+        [heat, trend] + zip(periodHeat, periodTrend).flatMap { [Optional($0), Optional($1)] }
+    }
+
+    /// Each batch's ciphertexts (file order) switched down to `level` when one is above it, else `nil`.
     private static func switchedDown(
-        heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>], level: Int?, context: BfvContext<UInt64>?
+        heat: [Int: Ciphertext<UInt64>], trend: [Int: Ciphertext<UInt64>], periodHeat: [Int: [Ciphertext<UInt64>]],
+        periodTrend: [Int: [Ciphertext<UInt64>]], level: Int?, context: BfvContext<UInt64>?
     ) throws(PipelineError) -> [Int: [Ciphertext<UInt64>]]? {
         guard let level else { return nil }
         let source = "the run being written"
@@ -136,7 +222,7 @@ public struct EncryptedHeatRun: Sendable {
         guard unpaired.isEmpty else {
             throw .malformed(source: source, reason: "batches \(unpaired.map(String.init).joined(separator: ", ")) have a heat or a trend ciphertext but not both")
         }
-        let all = Array(heat.values) + Array(trend.values)
+        let all = Array(heat.values) + Array(trend.values) + periodHeat.values.joined() + periodTrend.values.joined()
         // An empty run (no batch had activity) is checked against the given parameters, so its
         // header never carries a level no reader accepts (review s37 pipe14b-final LOW 6).
         guard let parameters = all.first?.context ?? context else {
@@ -158,10 +244,11 @@ public struct EncryptedHeatRun: Sendable {
         do throws(FHEError) {
             for (batch, h) in heat {
                 guard let t = trend[batch] else { continue }
-                stored[batch] = [
-                    h.level > level ? try Bfv64.switchModulus(h, toLevel: level) : h,
-                    t.level > level ? try Bfv64.switchModulus(t, toLevel: level) : t,
-                ]
+                var switched: [Ciphertext<UInt64>] = []
+                for case let ciphertext? in fileOrder(heat: h, trend: t, periodHeat: periodHeat[batch] ?? [], periodTrend: periodTrend[batch] ?? []) {
+                    switched.append(ciphertext.level > level ? try Bfv64.switchModulus(ciphertext, toLevel: level) : ciphertext)
+                }
+                stored[batch] = switched
             }
         } catch {
             throw .fhe(error)
@@ -178,8 +265,9 @@ public struct EncryptedHeatRun: Sendable {
     /// The payload bytes (see the type's documentation): the ciphertexts at ``Header/level``.
     public func payload() -> Data {
         CiphertextBatches.payload(header: header, batches: header.batches) { batch in
-            if let pair = stored?[batch] { return pair.map { Optional($0) } }
-            return [heat[batch], trend[batch]]
+            if let all = stored?[batch] { return all.map { Optional($0) } }
+            return Self.fileOrder(
+                heat: heat[batch], trend: trend[batch], periodHeat: periodHeat[batch] ?? [], periodTrend: periodTrend[batch] ?? [])
         }
     }
 
@@ -201,27 +289,59 @@ public struct EncryptedHeatRun: Sendable {
     /// - Throws: ``PipelineError/parameterMismatch(source:expected:found:)`` or ``PipelineError/malformed(source:reason:)``.
     public init(envelope: Envelope, context: BfvContext<UInt64>, source: String) throws(PipelineError) {
         let opened = try CiphertextBatches.open(
-            envelope, kind: .encryptedHeatRun, context: context, source: source, what: "run", schema: \Header.schema, expected: Self.schema)
+            envelope, kind: .encryptedHeatRun, context: context, source: source, what: "run", schema: \Header.schema,
+            accepting: [Self.schema, Self.schemaWithPeriods])
         let header: Header = opened.header
+        try Self.checkPeriods(of: header, source: source)
         var reader = opened.reader
-        let batches = try CiphertextBatches.read(&reader, names: ["heat", "trend"], context: context, batches: header.batches)
+        let periods = header.periods?.count ?? 0
+        let names = Self.ciphertextNames(periods: periods)
+        let batches = try CiphertextBatches.read(&reader, names: names, context: context, batches: header.batches)
         var heat: [Int: Ciphertext<UInt64>] = [:]
         var trend: [Int: Ciphertext<UInt64>] = [:]
+        var periodHeat: [Int: [Ciphertext<UInt64>]] = [:]
+        var periodTrend: [Int: [Ciphertext<UInt64>]] = [:]
         let level = header.level ?? context.topLevel
         guard (1...context.topLevel).contains(level) else {
             throw .malformed(source: source, reason: "field level: \(level) is not a level of \(context.parameters.name) (1 to \(context.topLevel))")
         }
-        for (batch, pair) in batches {
-            for (name, ciphertext) in zip(["heat", "trend"], pair) where ciphertext.level != level {
+        for (batch, all) in batches {
+            for (name, ciphertext) in zip(names, all) where ciphertext.level != level {
                 throw .malformed(source: source, reason: "batch \(batch) \(name): the ciphertext has \(ciphertext.level) moduli, the header's level is \(level)")
             }
-            heat[batch] = pair[0]
-            trend[batch] = pair[1]
+            heat[batch] = all[0]
+            trend[batch] = all[1]
+            if periods > 0 {
+                periodHeat[batch] = (0..<periods).map { all[2 + 2 * $0] }
+                periodTrend[batch] = (0..<periods).map { all[3 + 2 * $0] }
+            }
         }
         self.header = header
         self.heat = heat
         self.trend = trend
+        self.periodHeat = periodHeat
+        self.periodTrend = periodTrend
         self.stored = nil
+    }
+
+    /// Refuses a header whose schema does not match its periods, or whose periods are not two or
+    /// more consecutive, ordered ISO-week ranges (exit 65).
+    static func checkPeriods(of header: Header, source: String) throws(PipelineError) {
+        guard header.schema == schema(for: header) else {
+            throw .malformed(source: source, reason: "field schema: \(header.schema) is not \(schema(for: header)) for a run \(header.periods == nil ? "without" : "with") directory periods")
+        }
+        guard let periods = header.periods else { return }
+        var previous: ISOWeek?
+        for period in periods {
+            guard let first = try? ISOWeek(parsing: period.first), let last = try? ISOWeek(parsing: period.last), first <= last,
+                  previous.map({ $0.advanced(by: 1) == first }) ?? true else {
+                throw .malformed(source: source, reason: "field periods: \(periods.map(\.description).joined(separator: ", ")) are not consecutive ISO-week ranges")
+            }
+            previous = last
+        }
+        guard periods.count >= 2 else {
+            throw .malformed(source: source, reason: "field periods: \(periods.count) period(s); a run carries periods only when the directory cuts its window in two or more")
+        }
     }
 
     /// Reads a run file.
@@ -311,13 +431,17 @@ extension EncryptedHeatRun {
     static func rawBatches(of bytes: [UInt8], source: String) throws(PipelineError) -> (Header, [(Int, [UInt8])]) {
         var reader = PipelinePayloadReader(bytes, source: source)
         let header = try reader.header(Header.self, what: "run")
-        guard header.schema == Self.schema else { throw .malformed(source: source, reason: "schema \(header.schema) is not \(Self.schema)") }
+        guard [Self.schema, Self.schemaWithPeriods].contains(header.schema) else {
+            throw .malformed(source: source, reason: "schema \(header.schema) is not \(Self.schema) or \(Self.schemaWithPeriods)")
+        }
+        try checkPeriods(of: header, source: source)
+        let names = ciphertextNames(periods: header.periods?.count ?? 0)
         let count = try reader.count("the batch count")
         var batches: [(Int, [UInt8])] = []
         for index in 0..<count {
             let start = reader.position
             let batch = try reader.count("batch \(index)")
-            for kind in ["heat", "trend"] {
+            for kind in names {
                 try reader.skip(try reader.count("batch \(batch) \(kind) length"), "batch \(batch) \(kind)")
             }
             batches.append((batch, Array(bytes[start..<reader.position])))

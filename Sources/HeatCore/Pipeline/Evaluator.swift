@@ -210,6 +210,9 @@ public struct Evaluator: Sendable {
         var latestWeek: ISOWeek?
         var heat: [Int: Ciphertext<UInt64>] = [:]
         var trend: [Int: Ciphertext<UInt64>] = [:]
+        var periodHeat: [Int: [Ciphertext<UInt64>]] = [:]
+        var periodTrend: [Int: [Ciphertext<UInt64>]] = [:]
+        var periods: [DirectoryTimeline.Period] = []
         var referenceWeek = UTCTimestamp.now().date.isoWeek
         let bfv = self.context
         let window = max(1, batchesInFlight)
@@ -284,6 +287,15 @@ public struct Evaluator: Sendable {
             // The store holds whole ISO weeks: heat runs through the last complete week on or before
             // `asOf` (``StoreHeat/referenceWeek(asOf:)``), exactly as the plaintext store path does.
             referenceWeek = asOf.map(StoreHeat.referenceWeek(asOf:)) ?? latestWeek ?? referenceWeek
+            // Issue 27 (s39): when the directory changes a group's members inside the window, the
+            // run carries per period partial heat and trend, so the key holder can attribute each
+            // week to the group in force that week (the periods of `DirectoryTimeline.split`).
+            if directoryVersion != nil {
+                let split = try DirectoryTimeline.read(in: db)
+                    .split(first: referenceWeek.advanced(by: -(Self.windowSpan(configuration) - 1)), last: referenceWeek)
+                if split.periods.count > 1, !split.versioned.isEmpty { periods = split.periods }
+            }
+            let windowPeriods = periods
             // The worst-case noise of every batch's heat and trend must decrypt (exit 69 otherwise),
             // checked from the metadata before any ciphertext is decoded.
             let bound = BfvNoiseBound(parameters: bfv.parameters)
@@ -335,11 +347,15 @@ public struct Evaluator: Sendable {
                 weekly = [:]
                 let perBatch = try Self.parallelMap(inputs) { input throws(PipelineError) in
                     try Self.heatAndTrend(weeks: input.weeks, batch: input.batch, referenceWeek: reference,
-                                          configuration: configuration, mask: mask, context: bfv)
+                                          configuration: configuration, mask: mask, context: bfv, periods: windowPeriods)
                 }
                 for (index, batch) in windowBatches.enumerated() {
                     heat[batch] = perBatch[index].heat
                     trend[batch] = perBatch[index].trend
+                    if !windowPeriods.isEmpty {
+                        periodHeat[batch] = perBatch[index].periodHeat
+                        periodTrend[batch] = perBatch[index].periodTrend
+                    }
                     probe?.leave()
                 }
                 windowStart += window
@@ -361,8 +377,11 @@ public struct Evaluator: Sendable {
         header.fheGeneration = generation?.generation
         header.fheKeyID = generation?.keyID
         header.level = storedLevel
+        header.periods = periods.isEmpty ? nil : periods.map(EncryptedHeatRun.Header.Period.init)
+        header.schema = EncryptedHeatRun.schema(for: header)
         if let shard { header = header.withShard(shard, allBatches: allBatches) }
-        return try EncryptedHeatRun(header: header, heat: heat, trend: trend, context: context)
+        return try EncryptedHeatRun(
+            header: header, heat: heat, trend: trend, periodHeat: periodHeat, periodTrend: periodTrend, context: context)
     }
 
     /// The fewest ciphertext moduli the heat run leaves the evaluator with (issue 14 item 3,
@@ -488,26 +507,44 @@ extension Evaluator {
         }
     }
     /// One batch's heat and trend from its weekly sums (ascending weeks, so the bytes never
-    /// depend on dictionary order), erased slots zeroed.
+    /// depend on dictionary order), erased slots zeroed; with `periods` (issue 27, s39), also
+    /// per period the same sums restricted to that period's weeks (the same scalar
+    /// `multiplyAdd`, no rotation, no key), which add up to the heat and trend.
     static func heatAndTrend(
         weeks: [ISOWeek: Ciphertext<UInt64>], batch: Int, referenceWeek: ISOWeek, configuration: HeatConfiguration,
-        mask: ErasedSlotMask, context: BfvContext<UInt64>
-    ) throws(PipelineError) -> (heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>) {
+        mask: ErasedSlotMask, context: BfvContext<UInt64>, periods: [DirectoryTimeline.Period] = []
+    ) throws(PipelineError) -> (
+        heat: Ciphertext<UInt64>, trend: Ciphertext<UInt64>, periodHeat: [Ciphertext<UInt64>], periodTrend: [Ciphertext<UInt64>]
+    ) {
         let decay = configuration.decayFactors
         let trendWeeks = configuration.trendWeeks
         var heatSum = try zero(context: context, signedness: .unsigned)
         var trendSum = try zero(context: context, signedness: .signed)
+        var periodHeat: [Ciphertext<UInt64>] = []
+        var periodTrend: [Ciphertext<UInt64>] = []
+        for _ in periods {
+            periodHeat.append(try zero(context: context, signedness: .unsigned))
+            periodTrend.append(try zero(context: context, signedness: .signed))
+        }
         for (week, sum) in weeks.sorted(by: { $0.key < $1.key }) {
             let age = week.distance(to: referenceWeek)
             guard age >= 0, age < decay.count else { continue }
+            let period = periods.firstIndex { $0.contains(week) }
             multiplyAdd(&heatSum, sum, by: decay[age])
-            if age < trendWeeks {
-                multiplyAdd(&trendSum, sum, by: configuration.decayScale)
-            } else if age < 2 * trendWeeks {
-                multiplyAdd(&trendSum, sum, by: -configuration.decayScale)
+            if let period { multiplyAdd(&periodHeat[period], sum, by: decay[age]) }
+            let trendFactor = age < trendWeeks ? configuration.decayScale : age < 2 * trendWeeks ? -configuration.decayScale : 0
+            if trendFactor != 0 {
+                multiplyAdd(&trendSum, sum, by: trendFactor)
+                if let period { multiplyAdd(&periodTrend[period], sum, by: trendFactor) }
             }
         }
-        return (try mask.apply(to: heatSum, batch: batch), try mask.apply(to: trendSum, batch: batch))
+        var maskedHeat: [Ciphertext<UInt64>] = []
+        var maskedTrend: [Ciphertext<UInt64>] = []
+        for (h, t) in zip(periodHeat, periodTrend) {
+            maskedHeat.append(try mask.apply(to: h, batch: batch))
+            maskedTrend.append(try mask.apply(to: t, batch: batch))
+        }
+        return (try mask.apply(to: heatSum, batch: batch), try mask.apply(to: trendSum, batch: batch), maskedHeat, maskedTrend)
     }
 }
 

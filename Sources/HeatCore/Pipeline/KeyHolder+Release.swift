@@ -24,19 +24,27 @@ extension KeyHolder {
     /// - Returns: the results document (mode `encrypted`); a manager's release records the manager
     ///   (``ResultsDocument/manager``) and names it on every client row.
     /// An executive release groups the decrypted per-client heat by the directory in force at
-    /// the run's reference week. A client's heat is one weighted sum over the whole window, so it
-    /// cannot be split by week: when a released group's members change inside the heat window (a
-    /// move or a closure there, Docs/Operations.md section 6), its total would attribute every
-    /// week to the group of the reference week, unlike the manager releases and the plaintext
-    /// pipeline. Such a release is refused (exit 64, nothing recorded, issue 27 session 38): the
-    /// week-attributed totals are the evaluator's aggregates (`heatctl evaluate --aggregates-out`,
-    /// then `heatctl release --run … --aggregates …`), whose versioned groups are computed per
-    /// period with their own masks and rotations.
+    /// the run's reference week, except for the groups whose members change inside the heat
+    /// window (a move or a closure there, Docs/Operations.md section 6): their totals are
+    /// attributed **week by week** (issue 27, session 39). The evaluator's run then carries, per
+    /// batch and directory period, the partial heat and trend restricted to that period's weeks
+    /// (``EncryptedHeatRun/Header/periods``); the key holder decrypts them and adds each period's
+    /// part of each client to the group the client belongs to in that period, exactly the
+    /// plaintext pipeline's attribution (``StoreRelease/weekAttributedAggregates(buckets:timeline:referenceWeek:configuration:minGroupSize:)``).
+    /// Such a group is released with at least five members in **every** period, its size being
+    /// its distinct members over the window; its cooling count is that of its members at the
+    /// reference week. The periods are checked against the verified directory before anything is
+    /// decrypted. A kind is noted as a duplicate of another (``ResultsDocument/groupDuplicates``)
+    /// only when neither has a changing group.
     ///
     /// - Throws: ``PipelineError/configurationMismatch(expected:found:)`` (78),
     ///   ``PipelineError/unknownManager(ref:matches:)`` (64),
     ///   ``DirectoryError/groupTotalsNotWeekAttributed(group:changeWeek:referenceWeek:)`` (64) for
-    ///   an executive release with a group whose members change inside the window,
+    ///   an executive release of a run without periods (written before session 39, or by hand)
+    ///   when a group of at least five members changes inside the window;
+    ///   ``PipelineError/malformed(source:reason:)`` (65) when the run's periods are not the
+    ///   directory's (altered, or missing or present where the directory says otherwise), or
+    ///   when a batch's period parts do not add up to its heat and trend;
     ///   ``PipelineError``, ``StoreError``.
     public func release(
         run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration, role: ReleaseRole,
@@ -51,15 +59,21 @@ extension KeyHolder {
             guard let manager else { throw PipelineError.unknownManager(ref: "(none given)", matches: 0) }
             managerPseudonym = try Self.manager(matching: manager, in: store)
         }
+        // Issue 27 (s39, review s38 LOW 4): the window's split is checked against the run before
+        // anything is decrypted, so a release that will be refused costs no decryption.
+        let attribution = role == .executive
+            ? try weekAttribution(of: run, store: store, configuration: configuration, minGroupSize: Self.executiveMinGroupSize) : nil
         let values = try decrypt(run: run, store: store, manager: managerPseudonym)
         let scores = try Self.scores(values, configuration: configuration, store: store)
         let runNumber = try ComputationLog.runs(in: store).last { $0.kind == "evaluate" && $0.outputHash == run.outputHash }?.seq
         var document = try PipelineRelease.document(
             scores: scores, store: store, configuration: configuration, asOf: run.header.asOf, mode: .encrypted,
-            role: role.rawValue, policyName: "pipeline-default", includeGroups: role == .executive,
-            includeClients: role == .manager, auditRun: runNumber.map { String($0) }, generatedAt: generatedAt ?? .now())
-        if role == .executive {
-            try Self.requireWeekAttributedGroups(document, run: run, store: store, configuration: configuration)
+            role: role.rawValue, policyName: "pipeline-default", minGroupSize: Self.executiveMinGroupSize,
+            includeGroups: role == .executive, includeClients: role == .manager, auditRun: runNumber.map { String($0) },
+            generatedAt: generatedAt ?? .now(), changingKinds: attribution?.changingKinds ?? [])
+        if let attribution {
+            let parts = try decryptPeriods(of: run, checkedAgainst: values)
+            document.groups = document.groups.map { attribution.attributed($0, parts: parts) }
         }
         if let managerPseudonym {
             // Issue 21: a manager's release names its manager, on the document and on every row
@@ -87,34 +101,153 @@ extension KeyHolder {
         return document
     }
 
-    /// Refuses an executive document whose groups include one whose members change inside the
-    /// run's heat window (issue 27, session 38): its total, a sum of per-client heat grouped at the
-    /// reference week, is not the week-attributed figure the plaintext pipeline and the
-    /// evaluator's aggregates give.
+    /// The smallest group an executive release of ``release(run:store:configuration:role:manager:generatedAt:)`` shows.
+    static let executiveMinGroupSize = 5
+
+    /// What an executive release needs to attribute the changing groups week by week: the
+    /// window's split under the verified directory.
+    struct WeekAttribution {
+        /// The window's periods and its changing groups.
+        var split: DirectoryTimeline.Split
+        /// The smallest group released (in every period for a changing group).
+        var minGroupSize: Int
+
+        /// The kinds with a group whose members change inside the window.
+        var changingKinds: Set<GroupSummary.Kind> { Set(split.versioned.map(\.kind)) }
+
+        /// `groups` (built at the reference week) with every changing group's size and heat
+        /// replaced by its week-attributed ones, or left out when it has fewer than
+        /// ``minGroupSize`` members in some period.
+        ///
+        /// - Parameters:
+        ///   - groups: the document's groups.
+        ///   - parts: per period, per slot, the decrypted partial heat.
+        /// - Returns: the groups released.
+        func attributed(_ groups: [GroupSummary], parts: [[Int64: Int]]) -> [GroupSummary] {
+            var versioned: [String: DirectoryTimeline.VersionedGroup] = [:]
+            for group in split.versioned { versioned["\(group.kind.rawValue) \(group.ref)"] = group }
+            return groups.compactMap { summary -> GroupSummary? in
+                guard let group = versioned["\(summary.kind.rawValue) \(summary.ref)"] else { return summary }
+                guard group.slotsByPeriod.allSatisfy({ $0.count >= minGroupSize }), group.clients > 0 else { return nil }
+                var heat = 0
+                for (period, slots) in group.slotsByPeriod.enumerated() where period < parts.count {
+                    for slot in slots { heat += parts[period][Int64(slot)] ?? 0 }
+                }
+                var released = summary
+                released.clients = group.clients
+                released.meanHeat = Double(heat) / Double(group.clients)
+                return released
+            }
+        }
+    }
+
+    /// The week attribution an executive release of `run` needs, checked before anything is
+    /// decrypted (issue 27, s39): `nil` when no group's members change inside the window.
+    ///
+    /// The directory versions are verified under the key holder's key and must be the run's
+    /// (as ``decrypt(run:store:manager:)`` checks); the window is cut as the evaluator cuts it,
+    /// and the run's ``EncryptedHeatRun/Header/periods`` must be exactly those periods.
     ///
     /// - Parameters:
-    ///   - document: the executive document about to be released.
-    ///   - run: the run (its reference week).
-    ///   - store: the store (its directory versions).
-    ///   - configuration: the heat configuration (the window's length).
-    /// - Throws: ``DirectoryError/groupTotalsNotWeekAttributed(group:changeWeek:referenceWeek:)``
-    ///   (exit 64); ``PipelineError/malformed(source:reason:)`` (exit 65) for a reference week
-    ///   that does not parse on a versioned store.
-    static func requireWeekAttributedGroups(
-        _ document: ResultsDocument, run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration
-    ) throws {
-        let timeline = try DirectoryTimeline.current(in: store)
-        guard timeline.isVersioned, let groups = document.groups, !groups.isEmpty else { return }
-        guard let reference = try? ISOWeek(parsing: run.header.asOfWeek) else {
-            throw PipelineError.malformed(source: "the run", reason: "field asOfWeek: \"\(run.header.asOfWeek)\" is not an ISO week, so the groups cannot be placed in the directory versions")
+    ///   - run: the run.
+    ///   - store: the store.
+    ///   - configuration: the heat configuration (the window).
+    ///   - minGroupSize: the smallest group released.
+    /// - Returns: the attribution, or `nil`.
+    /// - Throws: ``PipelineError/parameterMismatch(source:expected:found:)``,
+    ///   ``FHEKeyError/runGeneration(source:runGeneration:folderGeneration:)``,
+    ///   ``DirectoryError/unverifiedVersions(violations:)`` (exit 1),
+    ///   ``PipelineError/directoryVersionMismatch(source:computed:current:)`` (65),
+    ///   ``PipelineError/malformed(source:reason:)`` (65) for an unparsable reference week or
+    ///   periods that are not the directory's,
+    ///   ``DirectoryError/groupTotalsNotWeekAttributed(group:changeWeek:referenceWeek:)`` (64)
+    ///   for a run without periods whose window holds a change to a group of at least
+    ///   `minGroupSize` members.
+    func weekAttribution(
+        of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration, minGroupSize: Int
+    ) throws -> WeekAttribution? {
+        guard run.header.parametersFingerprint == context.fingerprint.hex else {
+            throw PipelineError.parameterMismatch(
+                source: "the run", expected: context.fingerprint.hex, found: run.header.parametersFingerprint)
         }
-        let split = timeline.split(first: reference.advanced(by: -(Evaluator.windowSpan(configuration) - 1)), last: reference)
-        guard split.periods.count > 1 else { return }
-        let changing = Set(split.versioned.map { "\($0.kind.rawValue) \($0.ref)" })
-        if let group = groups.first(where: { changing.contains("\($0.kind.rawValue) \($0.ref)") }) {
-            throw DirectoryError.groupTotalsNotWeekAttributed(
-                group: "\(group.kind.rawValue) \(group.ref)", changeWeek: split.periods[1].first.description,
-                referenceWeek: reference.description)
+        try requireGeneration(of: run.header)
+        let key = trustedKey
+        let split = try store.read { db -> DirectoryTimeline.Split? in
+            guard try DirectoryTimeline.version(in: db) != nil else { return nil }
+            let current = try DirectoryVersion.verifiedVersion(in: db, key: key)
+            guard run.header.directoryVersion == current else {
+                throw PipelineError.directoryVersionMismatch(source: "the run", computed: run.header.directoryVersion, current: current)
+            }
+            guard let reference = try? ISOWeek(parsing: run.header.asOfWeek) else {
+                throw PipelineError.malformed(source: "the run", reason: "field asOfWeek: \"\(run.header.asOfWeek)\" is not an ISO week, so the groups cannot be placed in the directory versions")
+            }
+            return try DirectoryTimeline.read(in: db)
+                .split(first: reference.advanced(by: -(Evaluator.windowSpan(configuration) - 1)), last: reference)
         }
+        let changing = split.map { $0.periods.count > 1 && !$0.versioned.isEmpty } ?? false
+        let expected = changing ? split?.periods.map(EncryptedHeatRun.Header.Period.init) : nil
+        guard let split, changing else {
+            if let periods = run.header.periods {
+                throw PipelineError.malformed(source: "the run", reason: "field periods: \(periods.map(\.description).joined(separator: ", ")), but the directory changes no group inside the window; the periods were altered")
+            }
+            return nil
+        }
+        guard let periods = run.header.periods else {
+            // A run written before session 39 (or by hand): per-client heat only, refused as before
+            // when a group that would be released changes inside the window.
+            if let group = split.versioned.first(where: { ($0.slotsByPeriod.last?.count ?? 0) >= minGroupSize }) {
+                throw DirectoryError.groupTotalsNotWeekAttributed(
+                    group: "\(group.kind.rawValue) \(group.ref)", changeWeek: split.periods[1].first.description,
+                    referenceWeek: run.header.asOfWeek)
+            }
+            return nil
+        }
+        guard periods == expected else {
+            throw PipelineError.malformed(source: "the run", reason: "field periods: \(periods.map(\.description).joined(separator: ", ")) are not the directory's periods of the window, \((expected ?? []).map(\.description).joined(separator: ", ")); the periods were altered or the run belongs to another directory")
+        }
+        return WeekAttribution(split: split, minGroupSize: minGroupSize)
+    }
+
+    /// Decrypts every batch's period parts (no mask: an executive release) and checks that they
+    /// add up, slot by slot, to the heat and trend already decrypted (`values`); returns per
+    /// period the partial heat by slot.
+    ///
+    /// - Parameters:
+    ///   - run: a run with periods.
+    ///   - values: its decrypted per-client values (``decrypt(run:store:manager:)``).
+    /// - Returns: per period, the partial heat by slot (clients of batches without ciphertexts: none).
+    /// - Throws: ``PipelineError/malformed(source:reason:)`` (65) when the parts do not add up
+    ///   (the period ciphertexts were swapped or altered); the no-budget refusals (65).
+    func decryptPeriods(of run: EncryptedHeatRun, checkedAgainst values: [DecryptedHeat]) throws -> [[Int64: Int]] {
+        let periods = run.header.periods?.count ?? 0
+        let n = context.degree
+        var parts = [[Int64: Int]](repeating: [:], count: periods)
+        var byBatch: [Int: [DecryptedHeat]] = [:]
+        for value in values { byBatch[Int(value.slot) / n, default: []].append(value) }
+        for batch in run.header.batches {
+            // Only batches holding directory clients are decrypted (the others release nothing).
+            guard let members = byBatch[batch] else { continue }
+            guard let heats = run.periodHeat[batch], let trends = run.periodTrend[batch], heats.count == periods, trends.count == periods else {
+                throw PipelineError.malformed(source: "the run", reason: "batch \(batch): no partial heat and trend for each of the \(periods) directory periods")
+            }
+            var heatSum = [Int64](repeating: 0, count: members.count)
+            var trendSum = [Int64](repeating: 0, count: members.count)
+            for period in 0..<periods {
+                let heat = try decryptSlots(heats[period], mask: nil, signed: false, refusal: .runLevel(name: "batch \(batch) period \(period + 1) heat"))
+                let trend = try decryptSlots(trends[period], mask: nil, signed: true, refusal: .runLevel(name: "batch \(batch) period \(period + 1) trend"))
+                slotObserver?(heat)
+                slotObserver?(trend)
+                for (index, member) in members.enumerated() {
+                    let offset = Int(member.slot) % n
+                    heatSum[index] += heat[offset]
+                    trendSum[index] += trend[offset]
+                    parts[period][member.slot] = Int(heat[offset])
+                }
+            }
+            for (index, member) in members.enumerated() where heatSum[index] != Int64(member.heat) || trendSum[index] != Int64(member.trend) {
+                throw PipelineError.malformed(source: "the run", reason: "batch \(batch): the directory periods' partial heat and trend do not add up to the batch's heat and trend; the period ciphertexts were altered")
+            }
+        }
+        return parts
     }
 }

@@ -30,13 +30,18 @@ public enum PipelineRelease {
     ///   - includeClients: whether to release per-client rows.
     ///   - auditRun: the computation run number, when known.
     ///   - generatedAt: the timestamp.
+    ///   - changingKinds: kinds with a group whose members change inside the heat window (issue
+    ///     27, s39): never noted as the duplicate of another kind, nor another kind as theirs,
+    ///     since a changing group's week-attributed total is not its reference-week twin's
+    ///     (review s38 erase27c LOW 5). Default: none.
     /// - Returns: the document (no `weekly` section: weekly counts are aggregates over clients,
     ///   computed on ciphertexts in the next pipeline issue).
     /// - Throws: ``StoreError``.
     public static func document(
         scores: [String: HeatScore], store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate,
         mode: ResultsDocument.Mode, role: String, policyName: String = "pipeline-default", minGroupSize: Int = 5,
-        includeGroups: Bool = true, includeClients: Bool, auditRun: String? = nil, generatedAt: UTCTimestamp
+        includeGroups: Bool = true, includeClients: Bool, auditRun: String? = nil, generatedAt: UTCTimestamp,
+        changingKinds: Set<GroupSummary.Kind> = []
     ) throws -> ResultsDocument {
         var entries = try ClientDirectory.entries(in: store).filter { scores[$0.pseudonym] != nil }
         // Issue 27 (review s35 HIGH 1): with directory versions, a client's manager and branch are
@@ -73,7 +78,7 @@ public enum PipelineRelease {
                 memberships[.segment, default: []].append(entry.segment)
                 memberships[.region, default: []].append(entry.region)
             }
-            let duplicates = ResultsBuilder.duplicateKinds(memberships)
+            let duplicates = Self.duplicateKinds(memberships, changingKinds: changingKinds)
             document.groupDuplicates = duplicates.isEmpty ? nil : duplicates
             document.groups = ResultsBuilder.summaries(
                 released, memberships: memberships, skipping: Set(duplicates.map(\.kind)), minGroupSize: minGroupSize)
@@ -86,5 +91,20 @@ public enum PipelineRelease {
             }.sorted { $0.ref < $1.ref }
         }
         return document
+    }
+
+    /// The kinds left out as duplicates of another (``ResultsBuilder/duplicateKinds(_:)``), except
+    /// a pair in which either kind has a group whose members change inside the heat window
+    /// (issue 27, s39, review s38 erase27c LOW 5): identical at the reference week, such groups
+    /// have different week-attributed totals, so both kinds are released.
+    ///
+    /// - Parameters:
+    ///   - memberships: per kind, each client's group at the reference week.
+    ///   - changingKinds: the kinds with a changing group.
+    /// - Returns: the duplicates noted.
+    static func duplicateKinds(
+        _ memberships: [GroupSummary.Kind: [String?]], changingKinds: Set<GroupSummary.Kind>
+    ) -> [GroupDuplicate] {
+        ResultsBuilder.duplicateKinds(memberships).filter { !changingKinds.contains($0.kind) && !changingKinds.contains($0.sameAs) }
     }
 }

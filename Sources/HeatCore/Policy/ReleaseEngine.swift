@@ -274,12 +274,14 @@ public struct ReleaseEngine: Sendable {
                         continue
                     }
                     // Review s37 HIGH 3: the noisy path sums the reference week's members' own
-                    // heat. Where the week-attributed total differs from that sum (members moved
-                    // in, out or closed within the window), noise would be added to the wrong
-                    // total: such a group is withheld under DP until noise on attributed totals
-                    // is designed (its sensitivity is not one client's clipped heat).
-                    if noise != nil, let aggregate = aggregates[kind]?[ref],
-                       aggregate.clients != clients.count || aggregate.heatSum != clients.reduce(0, { $0 + $1.heat }) {
+                    // heat, which is not the week-attributed total of a group whose members
+                    // change inside the window (moves in, out, closures): such a group is
+                    // withheld under DP until noise on attributed totals is designed (its
+                    // sensitivity is not one client's clipped heat). Issue 27 (s39, review s38
+                    // erase27c LOW 8): decided by the directory's data-independent flag
+                    // (``ReleaseInput/changingGroups``), never by comparing the attributed total
+                    // with the members' sum, whose outcome would tell one bit about the data.
+                    if noise != nil, input.changingGroups?.contains(kind: kind.rawValue, ref: ref) == true {
                         withheld.append(Withholding(item: item, rule: "dp.versionedGroup", reason: "its members changed within the window (directory versions): noise on week-attributed totals is not supported"))
                         continue
                     }

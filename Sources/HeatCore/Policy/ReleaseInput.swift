@@ -83,12 +83,15 @@ public struct ReleaseInput: Sendable {
     public var groupAggregatesMinGroupSize: Int? = nil
     /// The groups whose members change inside the heat window (a directory move or closure whose
     /// first week lies in it, issue 27), set by
-    /// ``StoreRelease/input(from:configuration:asOf:entries:minGroupSize:)`` for per-client values
-    /// the key holder decrypted; `nil` when none changes. Their totals cannot be summed from
+    /// ``StoreRelease/input(from:configuration:asOf:entries:minGroupSize:)`` from the directory
+    /// alone on every versioned store; `nil` when none changes. Their totals cannot be summed from
     /// per-client heat (that would attribute every week to the group of the reference week):
     /// without ``groupAggregates``, ``StoreRelease/release(_:in:policy:request:now:)`` refuses a
     /// release that would include any of them
     /// (``DirectoryError/groupTotalsNotWeekAttributed(group:changeWeek:referenceWeek:)``, exit 64).
+    /// Under differential privacy every one of them is withheld (rule `dp.versionedGroup`, s39):
+    /// the decision reads only this flag, never the totals. A caller that builds an input by hand
+    /// with week-attributed ``groupAggregates`` must set it.
     public var changingGroups: ChangingGroups? = nil
 
     /// Creates an input.

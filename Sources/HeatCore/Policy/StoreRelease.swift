@@ -97,20 +97,24 @@ public enum StoreRelease {
                                  level: entry.level ?? .cold, cooling: entry.cooling ?? false, groups: groups)
         }
         var input = ReleaseInput(clients: clients, asOf: reference, configuration: configuration, weekly: weekly)
-        if decrypted == nil && timeline.isVersioned {
-            // Issue 27: group totals attributed week by week, as the encrypted aggregates are.
-            input.groupAggregates = weekAttributedAggregates(
-                buckets: buckets, timeline: timeline, referenceWeek: through, configuration: configuration, minGroupSize: minGroupSize)
-            input.groupAggregatesMinGroupSize = minGroupSize
-        } else if timeline.isVersioned {
-            // Issue 27 (s37): decrypted per-client values cannot be attributed by week; the groups
-            // whose members change inside the window need the evaluator's aggregates.
+        if timeline.isVersioned {
+            // Issue 27: the groups whose members change inside the window, from the directory
+            // alone (s39: also on a plaintext store, where the DP rule `dp.versionedGroup` reads
+            // this data-independent flag instead of comparing totals).
             let split = timeline.split(first: through.advanced(by: -(Evaluator.windowSpan(configuration) - 1)), last: through)
             if split.periods.count > 1, !split.versioned.isEmpty {
                 input.changingGroups = ReleaseInput.ChangingGroups(
                     groups: Set(split.versioned.map { "\($0.kind.rawValue) \($0.ref)" }), changeWeek: split.periods[1].first,
                     referenceWeek: through)
             }
+        }
+        if decrypted == nil && timeline.isVersioned {
+            // Issue 27: group totals attributed week by week, as the encrypted aggregates are.
+            // (Decrypted per-client values cannot be attributed by week: the changing groups then
+            // need the evaluator's aggregates, s37.)
+            input.groupAggregates = weekAttributedAggregates(
+                buckets: buckets, timeline: timeline, referenceWeek: through, configuration: configuration, minGroupSize: minGroupSize)
+            input.groupAggregatesMinGroupSize = minGroupSize
         }
         return input
     }

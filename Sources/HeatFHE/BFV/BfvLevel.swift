@@ -45,6 +45,7 @@ final class BfvDerivedCache<T: ScalarType>: @unchecked Sendable {
     private let lock = NSLock()
     private var levels: [Int: BfvLevel<T>] = [:]
     private var tensorings: [Int: BfvTensoring<T>] = [:]
+    private var noiseMeters: [Int: BfvNoiseMeter<T>] = [:]
 
     init() {}
 
@@ -55,6 +56,17 @@ final class BfvDerivedCache<T: ScalarType>: @unchecked Sendable {
         let level = try BfvLevel(context: context, count: count)
         levels[count] = level
         return level
+    }
+
+    /// The noise meter of level `count` (the key holder's one-pass decryption, session 39).
+    func noiseMeter(_ count: Int, of context: BfvContext<T>) throws(FHEError) -> BfvNoiseMeter<T> {
+        let level = try self.level(count, of: context)
+        lock.lock()
+        defer { lock.unlock() }
+        if let meter = noiseMeters[count] { return meter }
+        let meter = BfvNoiseMeter(ring: level.ring, plaintextModulus: context.parameters.plaintextModulus)
+        noiseMeters[count] = meter
+        return meter
     }
 
     func tensoring(_ count: Int, of context: BfvContext<T>) throws(FHEError) -> BfvTensoring<T> {

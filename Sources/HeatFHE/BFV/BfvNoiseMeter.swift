@@ -12,8 +12,11 @@
 /// and the budget is `max(0, bits(Q) - bits(max_j |v_j|) - 1)`.
 ///
 /// Like the reference it branches on the data (the subtractions, the comparisons): it is a
-/// measurement for the key holder, never part of what a ciphertext's holder can time.
-struct BfvNoiseMeter<T: ScalarType> {
+/// measurement for the key holder, never part of what a ciphertext's holder can time. Its
+/// working words (`[t * x]_Q`, a function of the secret key) are wiped before it returns, and a
+/// meter is built once per level and cached in the context (``BfvContext/noiseMeter(level:)``,
+/// session 39).
+struct BfvNoiseMeter<T: ScalarType>: Sendable {
     /// The ring of the phase.
     let ring: RnsContext<T>
     /// `[t * (Q/q_i)^-1]_(q_i)` per modulus.
@@ -79,6 +82,14 @@ struct BfvNoiseMeter<T: ScalarType> {
         let count = wordCount
         var sum = [UInt64](repeating: 0, count: count)
         var largest = [UInt64](repeating: 0, count: count)
+        var scratch = [UInt64](repeating: 0, count: count)
+        // `[t x]_Q` depends on the secret key: every working buffer is wiped before returning
+        // (review s38 erase27c LOW 2), as the phase itself is by the caller.
+        defer {
+            sum.wipe()
+            largest.wipe()
+            scratch.wipe()
+        }
         x.data.withUnsafeBufferPointer { residues in
             for j in 0..<n {
                 for k in 0..<count { sum[k] = 0 }
@@ -86,8 +97,16 @@ struct BfvNoiseMeter<T: ScalarType> {
                     let u = UInt64(modulus.multiply(residues[i * n + j], factors[i]))
                     Self.addProduct(u, punctured[i], into: &sum)
                 }
-                while Self.compare(sum, modulus) >= 0 { Self.subtract(modulus, from: &sum) }
-                if Self.compare(sum, halfModulus) > 0 { Self.negate(&sum, modulo: modulus) }
+                // `sum mod Q`, then centred: `Q - sum` above `floor(Q/2)` (one word subtraction,
+                // operands swapped; its result goes to `scratch`, then the buffers swap).
+                while Self.compare(sum, modulus) >= 0 {
+                    Self.difference(sum, modulus, into: &scratch)
+                    swap(&sum, &scratch)
+                }
+                if Self.compare(sum, halfModulus) > 0 {
+                    Self.difference(modulus, sum, into: &scratch)
+                    swap(&sum, &scratch)
+                }
                 if Self.compare(sum, largest) > 0 { for k in 0..<count { largest[k] = sum[k] } }
             }
         }
@@ -106,24 +125,15 @@ struct BfvNoiseMeter<T: ScalarType> {
         }
     }
 
-    /// `value -= subtrahend` for `value >= subtrahend` (little-endian words).
-    static func subtract(_ subtrahend: [UInt64], from value: inout [UInt64]) {
+    /// `result = minuend - subtrahend` for `minuend >= subtrahend` (little-endian words of one
+    /// count): the reduction (`sum - Q`) and the centring (`Q - sum`) alike (review s38 erase27c
+    /// D2: the former `negate` was this subtraction with its operands swapped).
+    static func difference(_ minuend: [UInt64], _ subtrahend: [UInt64], into result: inout [UInt64]) {
         var borrow = false
-        for k in 0..<value.count {
-            let (partial, borrow1) = value[k].subtractingReportingOverflow(subtrahend[k])
+        for k in 0..<result.count {
+            let (partial, borrow1) = minuend[k].subtractingReportingOverflow(subtrahend[k])
             let (total, borrow2) = partial.subtractingReportingOverflow(borrow ? 1 : 0)
-            value[k] = total
-            borrow = borrow1 || borrow2
-        }
-    }
-
-    /// `value = q - value` for `value <= q` (little-endian words), in place.
-    static func negate(_ value: inout [UInt64], modulo q: [UInt64]) {
-        var borrow = false
-        for k in 0..<value.count {
-            let (partial, borrow1) = q[k].subtractingReportingOverflow(value[k])
-            let (total, borrow2) = partial.subtractingReportingOverflow(borrow ? 1 : 0)
-            value[k] = total
+            result[k] = total
             borrow = borrow1 || borrow2
         }
     }
@@ -168,8 +178,7 @@ extension BfvDecryptor {
         let rounder = try context.level(ciphertext.level).scaleAndRound
         var phase = try phasePolynomial(ciphertext)
         defer { phase.wipe() }
-        let budget = BfvNoiseMeter(ring: phase.context, plaintextModulus: context.parameters.plaintextModulus)
-            .budget(ofPhase: phase)
+        let budget = try context.noiseMeter(level: ciphertext.level).budget(ofPhase: phase)
         guard rounder.isApplicable else { return (try decryptReference(ciphertext), budget) }
         let plaintext = try Plaintext(
             context: context, coefficients: rounder.scaleAndRound(phase), encoding: ciphertext.encoding,
@@ -198,5 +207,17 @@ extension Bfv64 {
         let plaintext = decrypted.relabeled(as: signed ? .signed : .unsigned)
         if signed { return (try encoder.decodeSigned(plaintext, encoding: .batch), budget) }
         return (try encoder.decodeUnsigned(plaintext, encoding: .batch).map { Int64(clamping: $0) }, budget)
+    }
+}
+
+extension BfvContext {
+    /// The noise meter of the level with `count` ciphertext moduli, built on first use and
+    /// cached (review s38 erase27c LOW 3: its constants are `L + 2` big integers parsed to words).
+    ///
+    /// - Parameter count: the level (`1 ... L`).
+    /// - Returns: the meter.
+    /// - Throws: ``FHEError/parameterMismatch(_:)`` for a level that does not exist.
+    func noiseMeter(level count: Int) throws(FHEError) -> BfvNoiseMeter<T> {
+        try derived.noiseMeter(count, of: self)
     }
 }
