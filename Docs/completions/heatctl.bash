@@ -669,7 +669,7 @@ _heatctl_evaluate() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=(--merge)
-    non_repeating_options=(--store --keys --shard --aggregates-out --min-group-size --as-of --config --model --tree-inputs --scores-out --out --log-level)
+    non_repeating_options=(--store --keys --trust --shard --aggregates-out --min-group-size --as-of --config --model --tree-inputs --scores-out --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -679,6 +679,10 @@ _heatctl_evaluate() {
         return
         ;;
     '--keys')
+        __heatctl_add_completions -d
+        return
+        ;;
+    '--trust')
         __heatctl_add_completions -d
         return
         ;;

@@ -55,7 +55,7 @@ function __heatctl_parse_tokens -S
         case 'ingest'
             __heatctl_parse_subcommand 1 'store=' 'keys=' 'clients=' 'strict' 'plaintext' 'features' 'config=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'evaluate'
-            __heatctl_parse_subcommand 0 'store=' 'keys=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'model=' 'tree-inputs=' 'scores-out=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'store=' 'keys=' 'trust=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'model=' 'tree-inputs=' 'scores-out=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'release'
             __heatctl_parse_subcommand 0 'store=' 'keys=' 'run=' 'aggregates=' 'role=' 'policy=' 'manager=' 'clients-of=' 'epsilon=' 'section=+' 'config=' 'as-of=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'clients'
@@ -448,7 +448,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" collector' -l 'collector' -d 'Rotate the collector\'s ingestion key instead of the store signing key.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" fhe' -l 'fhe' -d 'Rotate the BFV (FHE) key to a new generation, re-encrypting the stored ciphertexts in the vault.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" aggregates' -l 'aggregates' -d 'With --fhe: also write Galois keys for encrypted group aggregates into NEWDIR/evaluator.'
-complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" evaluator-keys' -l 'evaluator-keys' -d 'With --fhe: the current evaluator folder; when it holds Galois keys, the new generation gets them too (as --aggregates).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" evaluator-keys' -l 'evaluator-keys' -d 'The current evaluator folder. With --fhe: when it holds Galois keys, the new generation gets them too (as --aggregates); without: its evaluation key list is re-signed with the new signing key into NEWDIR/evaluator.' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" retire' -l 'retire' -d 'With --collector: the collector key to retire (fingerprint prefix, at least 8 hex digits); default: the only active one.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl keys rotate" keys' -l 'keys' -d 'The key holder\'s folder with the current signing key.' -rfa '(__heatctl_complete_directories)'
@@ -488,6 +488,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl ingest" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" keys' -l 'keys' -d 'The evaluator\'s key folder (keys/evaluator).' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" trust' -l 'trust' -d 'The key holder\'s auditor folder (keys/auditor): pins the key that signs the folder\'s evaluation key list; required when the folder holds Galois or relinearization keys.' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" shard' -l 'shard' -d 'Evaluate one slice I/N of the slot batches (b % N == I) and write a part.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate"' -l 'merge' -d 'Merge the parts of a sharded run (all N of them) into --out.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" aggregates-out' -l 'aggregates-out' -d 'Also write the encrypted group aggregates to this file (needs Galois keys).' -rF
