@@ -46,7 +46,10 @@ import Testing
         let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(folder)/keyholder", role: .keyholder))
         try keyHolder.writeRelinearizationKey(toEvaluatorFolder: "\(folder)/evaluator", signingKey: signingKey)
         let evaluatorFolder = try KeyFolder(path: "\(folder)/evaluator", role: .evaluator)
-        let evaluator = try Evaluator(folder: evaluatorFolder)
+        var evaluator = try Evaluator(folder: evaluatorFolder)
+        // s39: `scoreAndRecord` checks the list against the store; the key holder's key is pinned
+        // (as `heatctl evaluate --trust DIR/auditor` does), since these stores record no signing key.
+        evaluator.trustedSigningKey = signingKey.verificationKey
         let key = try evaluator.relinearizationKey(in: evaluatorFolder)
         let material = try PipelineKeys.publicMaterial(in: KeyFolder(path: "\(folder)/collector", role: .collector))
         return (keyHolder, evaluator, key, material)
