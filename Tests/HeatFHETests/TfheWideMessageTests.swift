@@ -225,7 +225,7 @@ struct TfheWideMessageTests {
         #expect(secret.decrypt(key.encrypt(50)) == 50)
     }
 
-    /// The long trials' count and sets (`HEAT_TFHE_LONG_TRIALS`, default 1000; `HEAT_TFHE_LONG_SETS`).
+    /// The long trials' count and sets (`HEAT_TFHE_LONG_TRIALS`, default 2000; `HEAT_TFHE_LONG_SETS`).
     static func longTrials(for parameters: TfheParameters) throws -> Int {
         guard WideFixture.long else { return 0 }
         if let names = WideFixture.environment["HEAT_TFHE_LONG_SETS"] {
@@ -238,14 +238,19 @@ struct TfheWideMessageTests {
                 return 0
             }
         }
-        guard let text = WideFixture.environment["HEAT_TFHE_LONG_TRIALS"] else { return 1000 }
+        guard let text = WideFixture.environment["HEAT_TFHE_LONG_TRIALS"] else { return 2000 }
         let count = try #require(Int(text), "HEAT_TFHE_LONG_TRIALS=\(text) is not a number")
         try #require(count > 0, "HEAT_TFHE_LONG_TRIALS=\(text) must be positive")
         return count
     }
 
+    /// Every trial: a random table lookup, the sigmoid and a comparison of two ciphertexts (the six
+    /// relations in turn; equality costs three PBS); every 25th trial also min, max, sign and the
+    /// heat-level classification of a score in `[0, 100]` written in two digits. Each result must
+    /// decrypt right, and the errors of the table, sigmoid and comparison outputs (each one PBS output)
+    /// must have the model's variance (chi-square bounds at 1e-6, as `sixBitNoiseMatchesModel`).
     @Test(
-        "long (HEAT_TFHE_LONG=1): random tables and the sigmoid, zero failures (1000 trials of 2 PBS per set); also the 8-bit key file",
+        "long (HEAT_TFHE_LONG=1): tables, sigmoid, comparisons (+ min, max, sign, classify every 25th), zero failures, noise as the model (2000 trials per set); also the 8-bit key file",
         arguments: [TfheParameters.sixBit, .eightBit])
     func longTrials(parameters: TfheParameters) throws {
         let trials = try Self.longTrials(for: parameters)
@@ -261,22 +266,68 @@ struct TfheWideMessageTests {
             #expect(key.decrypt(TfheEvaluator(serverKey: loaded).bootstrap(key.encrypt(200), table: table)) == 55)
         }
         let p = parameters.messageModulus
+        let delta = parameters.delta
+        let sigmoid = TfheEvaluator.sigmoidTable(messageModulus: p)
+        let thresholds = TfheEvaluator.heatLevelThresholds
         var random = SystemRandomNumberGenerator()
-        var failures = 0
-        let trialsStart = Date()
-        // One random table per 50 trials; each trial one table lookup and one sigmoid.
-        for block in stride(from: 0, to: trials, by: 50) {
-            let count = min(50, trials - block)
-            let messages = (0..<count).map { _ in Int.random(in: 0..<p, using: &random) }
-            failures += WideFixture.checkLookups(
-                key: key, evaluator: evaluator, tableMessages: messages, sigmoidMessages: messages.shuffled())
-            print(
-                "TFHE-LONG progress set=\(parameters.name) trials=\(block + count) failures=\(failures) seconds=\(Int(Date().timeIntervalSince(trialsStart)))"
-            )
+        var failures: [String: Int] = [:]
+        var squares = 0.0
+        var outputs = 0
+        var operations = 0
+        // Checks one result; `measured` results are single PBS outputs whose error enters the variance.
+        func check(_ name: String, _ output: LweCiphertext, _ expected: Int, measured: Bool, _ detail: @autoclosure () -> String) {
+            operations += 1
+            let result = key.decrypt(output)
+            if result != expected { failures[name, default: 0] += 1 }
+            #expect(result == expected, "\(parameters.name) \(name): \(detail()) gave \(result), expected \(expected)")
+            guard measured else { return }
+            let error = WideFixture.error(phase: key.phase(output), message: expected, delta: delta)
+            squares += error * error
+            outputs += 1
         }
+        var values = (0..<p).map { _ in Int.random(in: 0..<p, using: &random) }
+        var table = TfheLookupTable(context: evaluator.context, values: values)
+        let trialsStart = Date()
+        for trial in 0..<trials {
+            if trial % 50 == 0 && trial > 0 {  // a fresh random table every 50 trials
+                values = (0..<p).map { _ in Int.random(in: 0..<p, using: &random) }
+                table = TfheLookupTable(context: evaluator.context, values: values)
+            }
+            let x = Int.random(in: 0..<p, using: &random)
+            // Every fourth trial compares x with itself; the first never does.
+            let y =
+                trial % 4 == 3 ? x
+                : trial == 0 ? (x + Int.random(in: 1..<p, using: &random)) % p : Int.random(in: 0..<p, using: &random)
+            let ex = key.encrypt(x)
+            let ey = key.encrypt(y)
+            check("table", evaluator.bootstrap(ex, table: table), values[x], measured: true, "table[\(x)]")
+            check("sigmoid", evaluator.sigmoid(ey), sigmoid[y], measured: true, "sigmoid(\(y))")
+            let comparison = TfheEvaluator.Comparison.allCases[trial % 6]
+            check("compare", evaluator.compare(ex, comparison, ey), comparison.holds(x, y) ? 1 : 0, measured: true, "\(x) \(comparison) \(y)")
+            if trial % 25 == 0 {
+                check("minimum", evaluator.minimum(ex, ey), min(x, y), measured: false, "min(\(x), \(y))")
+                check("maximum", evaluator.maximum(ex, ey), max(x, y), measured: false, "max(\(x), \(y))")
+                check("sign", evaluator.sign(ex, ey), x < y ? 0 : (x == y ? 1 : 2), measured: false, "sign(\(x), \(y))")
+                let score = Int.random(in: 0...100, using: &random)
+                let level = evaluator.classify(high: key.encrypt(score / p), low: key.encrypt(score % p), thresholds: thresholds)
+                check("classify", level, TfheEvaluator.level(of: score, thresholds: thresholds), measured: false, "score \(score)")
+            }
+            if (trial + 1) % 50 == 0 || trial + 1 == trials {
+                print(
+                    String(
+                        format: "TFHE-LONG progress set=%@ trials=%d operations=%d failures=%@ variance/model=%.3f seconds=%d",
+                        parameters.name, trial + 1, operations, failures.description,
+                        squares / Double(outputs) / TfheNoiseModel(parameters: parameters).bootstrapVariance,
+                        Int(Date().timeIntervalSince(trialsStart))))
+            }
+        }
+        let ratio = squares / Double(outputs) / TfheNoiseModel(parameters: parameters).bootstrapVariance
+        let (low, high) = TFHETests.varianceRatioBounds(runs: outputs)
+        #expect(ratio > low && ratio < high, "\(parameters.name): PBS output variance / model \(ratio) over \(outputs) outputs")
         print(
             String(
-                format: "TFHE-LONG set=%@ trials=%d lookups=%d failures=%d seconds=%.0f", parameters.name, trials, 2 * trials,
-                failures, Date().timeIntervalSince(trialsStart)))
+                format: "TFHE-LONG set=%@ trials=%d operations=%d failures=%d %@ variance/model=%.3f (bounds %.3f-%.3f, %d outputs) seconds=%.0f",
+                parameters.name, trials, operations, failures.values.reduce(0, +), failures.description, ratio, low, high, outputs,
+                Date().timeIntervalSince(trialsStart)))
     }
 }
