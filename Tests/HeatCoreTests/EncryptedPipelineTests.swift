@@ -206,7 +206,7 @@ import Testing
         let dataset = SyntheticBank(clients: 60, managers: 4, branches: 2, weeks: 10, seed: 5).generate()
         _ = try fixture.collector.ingestor().ingest(
             dataset.interactions, clients: dataset.clients, into: fixture.store, source: Self.source("all.csv"))
-        let run = try fixture.evaluator().evaluate(store: fixture.store, configuration: HeatConfiguration())
+        let run = try fixture.evaluator().evaluateAndRecord(store: fixture.store, configuration: HeatConfiguration()).run
         let keyHolder = try fixture.keyHolder()
         let everyone = try keyHolder.decrypt(run: run, store: fixture.store)
         let directory = try KeyHolder.directory(in: fixture.store)

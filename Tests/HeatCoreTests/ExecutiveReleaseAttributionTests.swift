@@ -15,12 +15,13 @@ extension VersionedPlaintextReleaseTests.Twin {
         var reference: ISOWeek
     }
 
-    /// Evaluates the encrypted store through `asOf` (default: its latest week).
+    /// Evaluates the encrypted store through `asOf` (default: its latest week) and logs the run
+    /// (an executive release takes only a logged evaluation, review s39 erase27d M1).
     func pipeline(asOf: CalendarDate? = nil) throws -> Pipeline {
         let evaluatorFolder = try KeyFolder(path: "\(keys)/evaluator", role: .evaluator)
         let evaluator = try Evaluator(folder: evaluatorFolder)
         let keyHolder = try KeyHolder(keysAt: "\(keys)/keyholder")
-        let run = try evaluator.evaluate(store: encrypted, configuration: HeatConfiguration(), asOf: asOf)
+        let run = try evaluator.evaluateAndRecord(store: encrypted, configuration: HeatConfiguration(), asOf: asOf).run
         return Pipeline(evaluatorFolder: evaluatorFolder, evaluator: evaluator, keyHolder: keyHolder, run: run,
                         reference: try ISOWeek(parsing: run.header.asOfWeek))
     }
@@ -69,6 +70,13 @@ extension VersionedPlaintextReleaseTests.Twin {
         let executive = try p.keyHolder.release(run: file, store: store, configuration: HeatConfiguration(), role: .executive)
         let groups = try #require(executive.groups)
         let plain = try twin.plaintextTotals(reference: p.reference, k: 5)
+        // Review s39 erase27d M2: the totals `heatctl release --run` takes from the periods are the
+        // plaintext twin's week-attributed totals exactly, heat and trend, every group.
+        let fromPeriods = try #require(try p.keyHolder.weekAttributedAggregates(of: file, store: store, configuration: HeatConfiguration(), minGroupSize: 5))
+        #expect(fromPeriods == StoreRelease.weekAttributedAggregates(
+            buckets: try ClientDirectory.buckets(in: twin.plain), timeline: try DirectoryTimeline.current(in: twin.plain),
+            referenceWeek: p.reference, configuration: HeatConfiguration(), minGroupSize: 5))
+        #expect(fromPeriods.contains { isChanging(in: split, $0) } && fromPeriods.contains { !isChanging(in: split, $0) })
         let independent = twin.expected(reference: p.reference, k: 5)
         let changing = Set(split.versioned.map { "\($0.kind.rawValue) \($0.ref)" })
         var comparedChanging = 0
@@ -99,7 +107,7 @@ extension VersionedPlaintextReleaseTests.Twin {
         #expect(own.clients?.isEmpty == false)
 
         // A window without a change: no periods, the schema and bytes of earlier runs.
-        let early = try p.evaluator.evaluate(store: store, configuration: HeatConfiguration(), asOf: twin.weeks[2].monday.adding(days: 6))
+        let early = try p.evaluator.evaluateAndRecord(store: store, configuration: HeatConfiguration(), asOf: twin.weeks[2].monday.adding(days: 6)).run
         #expect(early.header.periods == nil && early.header.schema == EncryptedHeatRun.schema && early.periodHeat.isEmpty)
         #expect(try p.keyHolder.release(run: early, store: store, configuration: HeatConfiguration(), role: .executive).groups?.isEmpty == false)
     }
@@ -180,16 +188,102 @@ extension VersionedPlaintextReleaseTests.Twin {
         }
         #expect(reader?.category.exitCode == 65 && reader?.description.contains("field schema") == true, "\(String(describing: reader))")
 
-        // 5. A period's ciphertexts replaced (the parts no longer add up): exit 65 after decryption.
+        // 5. A period's ciphertexts replaced (the parts no longer add up): not a logged evaluation,
+        // so refused before decrypting (review s39 M1); once an evaluator logs it as its output,
+        // the sum check (a consistency check) still refuses it, exit 65 after decryption.
         var swapped = run.periodHeat
         for batch in run.header.batches { swapped[batch]?[0] = try #require(run.heat[batch]) }
         let parts = try EncryptedHeatRun(header: run.header, heat: run.heat, trend: run.trend, periodHeat: swapped, periodTrend: run.periodTrend)
+        let unlogged = #expect(throws: PipelineError.self) { _ = try release(parts) }
+        #expect(unlogged == .unloggedRun(source: "the run", outputHash: parts.outputHash))
+        #expect(seen.vectors == 0, "nothing decrypted")
+        #expect(try StoreTestSupport.dump(store.path) == before, "nothing recorded by any refusal")
+        try Self.log(parts, in: store)
         let unbalanced = #expect(throws: PipelineError.self) { _ = try release(parts) }
         #expect(unbalanced?.category.exitCode == 65 && unbalanced?.description.contains("do not add up") == true, "\(String(describing: unbalanced))")
-        #expect(try StoreTestSupport.dump(store.path) == before, "nothing recorded by any refusal")
 
         // The run itself releases.
         #expect(try release(run).groups?.isEmpty == false)
+    }
+
+    /// Whether `total` is a group whose members change inside the window of `split`.
+    func isChanging(in split: DirectoryTimeline.Split, _ total: GroupAggregate) -> Bool {
+        split.versioned.contains { $0.kind == total.kind && $0.ref == total.ref }
+    }
+
+    /// Logs `run` as an `evaluate` run's output, as a dishonest evaluator that altered its run
+    /// before logging it would.
+    static func log(_ run: EncryptedHeatRun, in store: HeatStore) throws {
+        try ComputationLog.record(
+            ComputationRun(startedAt: .now(), finishedAt: .now(), kind: "evaluate", inputHash: run.header.inputHash,
+                           outputHash: run.outputHash, parameters: [:]),
+            role: .evaluator, in: store)
+    }
+
+    /// Review s39 erase27d M1 (and L3): swapping two directory periods' parts of every batch keeps
+    /// every per-client sum, so the sum check passes; it moved heat between the managers a moved
+    /// client belonged to. Such a run is not a logged evaluation: the executive release refuses
+    /// it (exit 65, "not a logged evaluation") before decrypting anything. A run merged from
+    /// logged shards is a logged evaluation; one whose shards were not all logged is not.
+    @Test func aRunWhosePeriodPartsWereSwappedIsNotALoggedEvaluation() throws {
+        let twin = try Twin(seed: 5, clients: 60, managers: 3)
+        defer { try? FileManager.default.removeItem(at: twin.folder) }
+        let p = try twin.pipeline()
+        let store = twin.encrypted
+        let run = p.run
+        let seen = Seen()
+        var keyHolder = p.keyHolder
+        keyHolder.slotObserver = { _ in seen.vectors += 1 }
+        func release(_ run: EncryptedHeatRun) throws -> ResultsDocument {
+            try keyHolder.release(run: run, store: store, configuration: HeatConfiguration(), role: .executive)
+        }
+        let genuine = try #require(try release(run).groups)
+        seen.vectors = 0
+        let before = try StoreTestSupport.dump(store.path)
+        let periods = try #require(run.header.periods)
+        #expect(periods.count >= 2)
+        // Periods 1 and 2 swapped, heat and trend, in every batch (a mover's weeks change sides).
+        func swap(_ parts: [Int: [Ciphertext<UInt64>]]) -> [Int: [Ciphertext<UInt64>]] {
+            parts.mapValues { var parts = $0; parts.swapAt(0, 1); return parts }
+        }
+        let swapped = try EncryptedHeatRun(
+            header: run.header, heat: run.heat, trend: run.trend, periodHeat: swap(run.periodHeat), periodTrend: swap(run.periodTrend))
+        #expect(swapped.outputHash != run.outputHash)
+        #expect(try swapped.loggedEvaluation(in: store) == nil && run.loggedEvaluation(in: store) != nil)
+        let refused = #expect(throws: PipelineError.self) { _ = try release(swapped) }
+        #expect(refused?.category.exitCode == 65 && refused?.description.contains("the run is not a logged evaluation") == true, "\(String(describing: refused))")
+        #expect(seen.vectors == 0, "nothing decrypted")
+        // The totals `heatctl release --run` takes from the periods check the log too.
+        let totals = #expect(throws: PipelineError.self) {
+            _ = try keyHolder.weekAttributedAggregates(of: swapped, store: store, configuration: HeatConfiguration(), minGroupSize: 5, source: "swapped.heat")
+        }
+        #expect(totals == .unloggedRun(source: "swapped.heat", outputHash: swapped.outputHash))
+        #expect(seen.vectors == 0, "nothing decrypted")
+        #expect(try StoreTestSupport.dump(store.path) == before, "nothing recorded")
+        // What the log check stops: the same swap, logged by a dishonest evaluator, passes the
+        // sum check and moves heat between the moved client's managers (an auditor who re-runs
+        // the logged evaluation finds a different output hash).
+        try Self.log(swapped, in: store)
+        let moved = try #require(try release(swapped).groups)
+        #expect(moved != genuine, "the swap changes changing groups' totals")
+        let split = try DirectoryTimeline.current(in: store).split(
+            first: p.reference.advanced(by: -(Evaluator.windowSpan(HeatConfiguration()) - 1)), last: p.reference)
+        for group in moved where !split.versioned.contains(where: { $0.kind == group.kind && $0.ref == group.ref }) {
+            #expect(genuine.contains(group), "\(group.kind) \(group.ref): a group that does not change is unaffected")
+        }
+
+        // A run merged from logged shards is a logged evaluation (the last part's number); with a
+        // part not logged it is not. (A reference week no whole run was logged for.)
+        let asOf = twin.weeks[6].monday.adding(days: 6)
+        let part0 = try p.evaluator.evaluateAndRecord(store: store, configuration: HeatConfiguration(), asOf: asOf, shard: EvaluationShard(index: 0, count: 2))
+        let part1 = try p.evaluator.evaluateAndRecord(store: store, configuration: HeatConfiguration(), asOf: asOf, shard: EvaluationShard(index: 1, count: 2))
+        let merged = try EncryptedHeatRun(envelope: EncryptedHeatRun.merge([part0.run.envelope(), part1.run.envelope()]), context: keyHolder.context, source: "merged.heat")
+        #expect(try merged.loggedEvaluation(in: store) == part1.number)
+        #expect(try release(merged).groups?.isEmpty == false)
+        let unloggedPart = try p.evaluator.evaluate(store: store, configuration: HeatConfiguration(), asOf: twin.weeks[5].monday.adding(days: 6), shard: EvaluationShard(index: 1, count: 2))
+        let loggedPart = try p.evaluator.evaluateAndRecord(store: store, configuration: HeatConfiguration(), asOf: twin.weeks[5].monday.adding(days: 6), shard: EvaluationShard(index: 0, count: 2))
+        let half = try EncryptedHeatRun(envelope: EncryptedHeatRun.merge([loggedPart.run.envelope(), unloggedPart.envelope()]), context: keyHolder.context, source: "half.heat")
+        #expect(try half.loggedEvaluation(in: store) == nil)
     }
 
     /// Review s38 erase27c LOW 5: a kind whose groups are identical to another kind's at the
@@ -203,5 +297,59 @@ extension VersionedPlaintextReleaseTests.Twin {
         #expect(PipelineRelease.duplicateKinds(memberships, changingKinds: [.branch]).isEmpty)
         #expect(PipelineRelease.duplicateKinds(memberships, changingKinds: [.manager]).isEmpty)
         #expect(PipelineRelease.duplicateKinds(memberships, changingKinds: [.segment]) == [GroupDuplicate(kind: .branch, sameAs: .manager)])
+    }
+}
+
+/// Review s39 erase27d M1/M2 through the built `heatctl`: `release --run` of a run carrying its
+/// directory periods releases every group exactly as `release` on the plaintext twin store
+/// (week-attributed totals, no `--aggregates`); a run whose periods' parts were swapped is not a
+/// logged evaluation: exit 65 naming the file, nothing written.
+@Suite(.serialized, .enabled(if: BuiltHeatctl.url != nil, "heatctl is not built"))
+struct ExecutiveReleaseAttributionCLITests {
+    typealias Twin = VersionedPlaintextReleaseTests.Twin
+
+    @Test func releaseRunAttributesByPeriodLikeThePlaintextTwinAndRefusesAnUnloggedRun() throws {
+        let twin = try Twin(seed: 5, clients: 60, managers: 3)
+        defer { try? FileManager.default.removeItem(at: twin.folder) }
+        let p = try twin.pipeline()
+        #expect(p.run.header.periods != nil)
+        func path(_ name: String) -> String { twin.folder.appending(path: name).path }
+        try p.run.envelope().write(to: URL(filePath: path("run.heat")))
+        func release(_ store: HeatStore, _ extra: [String], out: String) throws -> BuiltHeatctl.Outcome {
+            try BuiltHeatctl.run(["release", "--store", store.path, "--keys", "\(twin.keys)/keyholder", "--role", "executive",
+                                  "--section", "groups", "--out", out] + extra)
+        }
+        let encrypted = try release(twin.encrypted, ["--run", path("run.heat")], out: path("encrypted.json"))
+        #expect(encrypted.status == 0, "\(encrypted.stderr)")
+        let plain = try release(twin.plain, [], out: path("plain.json"))
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let fromRun = try #require(try ResultsDocument.decode(Data(contentsOf: URL(filePath: path("encrypted.json")))).groups)
+        let fromPlain = try #require(try ResultsDocument.decode(Data(contentsOf: URL(filePath: path("plain.json")))).groups)
+        #expect(fromRun == fromPlain, "every group equals the plaintext twin's")
+        let managerB = twin.ref(try #require(twin.moves.first?.manager), .manager)
+        #expect(fromRun.contains { $0.kind == .manager && $0.ref == managerB }, "the moved-to manager is released")
+
+        // Periods 1 and 2 swapped in every batch: every per-client sum holds, the hash does not.
+        func swap(_ parts: [Int: [Ciphertext<UInt64>]]) -> [Int: [Ciphertext<UInt64>]] {
+            parts.mapValues { var parts = $0; parts.swapAt(0, 1); return parts }
+        }
+        let swapped = try EncryptedHeatRun(
+            header: p.run.header, heat: p.run.heat, trend: p.run.trend, periodHeat: swap(p.run.periodHeat), periodTrend: swap(p.run.periodTrend))
+        try swapped.envelope().write(to: URL(filePath: path("swapped.heat")))
+        let before = try StoreTestSupport.dump(twin.encrypted.path)
+        let refused = try release(twin.encrypted, ["--run", path("swapped.heat")], out: path("swapped.json"))
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(refused.stderr.contains("the run is not a logged evaluation") && refused.stderr.contains(path("swapped.heat")), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path("swapped.json")), "nothing written")
+        // Every role: a manager's own clients (masked, no group totals) from the swapped file too.
+        let managerRelease = try BuiltHeatctl.run(["release", "--store", twin.encrypted.path, "--keys", "\(twin.keys)/keyholder", "--role", "manager",
+                                                   "--manager", managerB, "--run", path("swapped.heat"), "--out", path("swapped.json")])
+        #expect(managerRelease.status == 65 && managerRelease.stderr.contains("the run is not a logged evaluation"), "\(managerRelease.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: path("swapped.json")), "nothing written")
+        #expect(try StoreTestSupport.dump(twin.encrypted.path) == before, "nothing recorded")
+        // The genuine file releases to the manager.
+        let genuineManager = try BuiltHeatctl.run(["release", "--store", twin.encrypted.path, "--keys", "\(twin.keys)/keyholder", "--role", "manager",
+                                                   "--manager", managerB, "--run", path("run.heat"), "--out", path("manager.json")])
+        #expect(genuineManager.status == 0, "\(genuineManager.stderr)")
     }
 }

@@ -49,12 +49,39 @@ import Testing
         #expect(Self.withheldAsVersioned(different) == Self.withheldAsVersioned(equal))
         #expect(different.document.groups?.map(\.ref) == equal.document.groups?.map(\.ref))
 
-        // No group flagged: none withheld by the rule, whatever the totals.
+        // No group flagged (an explicit empty set): none withheld by the rule, whatever the totals.
         let unflagged = try Self.release(
             aggregates: [GroupAggregate(kind: .manager, ref: "M-moved0000", clients: 400, heatSum: members - 12_345, trendSum: 0),
                          GroupAggregate(kind: .manager, ref: "M-steady000", clients: 400, heatSum: members, trendSum: 0)],
-            changing: nil)
+            changing: [])
         #expect(Self.withheldAsVersioned(unflagged).isEmpty)
         #expect(unflagged.document.groups?.map(\.ref) == ["M-moved0000", "M-steady000"])
+    }
+
+    /// Review s39 erase27d M3: a hand-built input with group totals but without the flag fails
+    /// closed under noise: every group withheld (rule `dp.versionedGroup`), none released with
+    /// noise on a total that may be a changing group's; without noise the totals are released.
+    @Test func totalsWithoutTheFlagAreWithheldUnderNoise() throws {
+        let members = 400 * 5_000
+        let totals = [GroupAggregate(kind: .manager, ref: "M-moved0000", clients: 400, heatSum: members - 12_345, trendSum: 0),
+                      GroupAggregate(kind: .manager, ref: "M-steady000", clients: 400, heatSum: members, trendSum: 0)]
+        let unset = try Self.release(aggregates: totals, changing: nil)
+        #expect(Self.withheldAsVersioned(unset) == ["manager M-moved0000", "manager M-steady000"])
+        #expect(unset.document.groups?.isEmpty ?? true)
+        #expect(unset.withheld.allSatisfy { $0.rule != "dp.versionedGroup" || $0.reason.contains("changingGroups not given") })
+        // Without noise the flag is not needed: exact totals.
+        var input = Engine.input(Self.clients)
+        input.mode = .encrypted
+        input.groupAggregates = totals
+        var generator = SeededGenerator(seed: 7)
+        let exact = try ReleaseEngine(policy: Engine.only([.manager])).release(
+            input, request: ReleaseRequest(role: "executive", sections: [.groups]), history: [], spentThisMonth: 0,
+            generatedAt: Engine.now, using: &generator)
+        #expect(exact.document.groups?.map(\.ref) == ["M-moved0000", "M-steady000"])
+        // A store-built input always carries the flag (empty when nothing changes).
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try HeatStore.initialize(path: folder.appending(path: "heat.db").path).store
+        #expect(try StoreRelease.input(from: store).changingGroups?.groups.isEmpty == true)
     }
 }

@@ -136,7 +136,7 @@ import Testing
         let stale = #expect(throws: PipelineError.self) { _ = try keyHolder.decrypt(run: before, store: f.store, manager: pb) }
         #expect(stale?.category.exitCode == 65 && stale?.description.contains("field directoryVersion") == true)
         #expect(seen.vectors == 0)
-        let current = try f.evaluator.evaluate(store: f.store, configuration: HeatConfiguration())
+        let current = try f.evaluator.evaluateAndRecord(store: f.store, configuration: HeatConfiguration()).run
         #expect(try keyHolder.decrypt(run: current, store: f.store, manager: pb).contains { $0.pseudonym == px })
         #expect(try !keyHolder.decrypt(run: current, store: f.store, manager: pa).contains { $0.pseudonym == px })
         #expect(try keyHolder.decrypt(scores: f.scores, store: f.store, manager: pb).contains { $0.pseudonym == px })

@@ -264,11 +264,73 @@ public struct EncryptedHeatRun: Sendable {
 
     /// The payload bytes (see the type's documentation): the ciphertexts at ``Header/level``.
     public func payload() -> Data {
-        CiphertextBatches.payload(header: header, batches: header.batches) { batch in
-            if let all = stored?[batch] { return all.map { Optional($0) } }
-            return Self.fileOrder(
-                heat: heat[batch], trend: trend[batch], periodHeat: periodHeat[batch] ?? [], periodTrend: periodTrend[batch] ?? [])
+        CiphertextBatches.payload(header: header, batches: header.batches, ciphertexts: writtenCiphertexts)
+    }
+
+    /// One batch's ciphertexts as ``payload()`` writes them (file order, at ``Header/level``).
+    private func writtenCiphertexts(_ batch: Int) -> [Ciphertext<UInt64>?] {
+        if let all = stored?[batch] { return all.map { Optional($0) } }
+        return Self.fileOrder(
+            heat: heat[batch], trend: trend[batch], periodHeat: periodHeat[batch] ?? [], periodTrend: periodTrend[batch] ?? [])
+    }
+
+    /// The output hash of part `shard` of this whole run, as `heatctl evaluate --shard` wrote and
+    /// logged it: the payload of the shard's batches under the part's header (the inverse of
+    /// ``merge(_:source:)``, whose merged bytes equal the unsharded run's).
+    ///
+    /// - Parameter shard: the slice.
+    /// - Returns: SHA-256 (hex) of the part's payload.
+    func partOutputHash(_ shard: EvaluationShard) -> String {
+        var part = header.withShard(shard, allBatches: Set(header.batches))
+        part.batches = header.batches.filter(shard.contains(batch:))
+        return Hex.encode(SHA256.hash(data: CiphertextBatches.payload(header: part, batches: part.batches, ciphertexts: writtenCiphertexts)))
+    }
+
+    /// The computation-log number of the evaluation that wrote this run (issue 27, review s39
+    /// erase27d M1), or `nil` when it is not a logged evaluation.
+    ///
+    /// A whole run is logged when its ``outputHash`` is that of an `evaluate` run; a run merged
+    /// from `evaluate --shard I/N` parts (``merge(_:source:)``) when, for some `N`, each of its
+    /// `N` parts (``partOutputHash(_:)``) is the output of an `evaluate.shard` run logged with
+    /// that shard (the number returned is then the last part's). A release checks this before
+    /// decrypting, so a run altered after the evaluation (two directory periods' parts swapped,
+    /// which keeps every per-client sum, or a plaintext added to a ciphertext) is refused; an
+    /// auditor re-runs the logged evaluations and compares their hashes
+    /// (Docs/Operations.md section 6).
+    ///
+    /// ```swift
+    /// guard let number = try run.loggedEvaluation(in: store) else { throw PipelineError.unloggedRun(source: "run.heat", outputHash: run.outputHash) }
+    /// ```
+    ///
+    /// - Parameter store: the store the run was evaluated on.
+    /// - Returns: the run's number in the computation log, or `nil`.
+    /// - Throws: ``StoreError``.
+    public func loggedEvaluation(in store: HeatStore) throws -> Int64? {
+        let runs = try ComputationLog.runs(in: store)
+        let hash = outputHash
+        if let whole = runs.last(where: { $0.kind == "evaluate" && $0.outputHash == hash }) { return whole.seq }
+        guard header.shard == nil else { return nil }
+        // A merged run: every part of one sharding logged with its shard and hash.
+        var logged: [String: [String: Int64]] = [:]
+        for run in runs where run.kind == "evaluate.shard" {
+            guard let shard = run.parameters["shard"], let output = run.outputHash else { continue }
+            logged[shard, default: [:]][output] = run.seq ?? 0
         }
+        let counts = Set(logged.keys.compactMap { EvaluationShard(parsing: $0)?.count }).sorted()
+        for count in counts where count >= 1 {
+            var last: Int64 = 0
+            var complete = true
+            for index in 0..<count {
+                let shard = EvaluationShard(index: index, count: count)
+                guard let shard, let seq = logged[shard.description]?[partOutputHash(shard)] else {
+                    complete = false
+                    break
+                }
+                last = max(last, seq)
+            }
+            if complete { return last }
+        }
+        return nil
     }
 
     /// The run as an envelope of kind `encryptedHeatRun`.

@@ -44,7 +44,11 @@ extension KeyHolder {
     ///   when a group of at least five members changes inside the window;
     ///   ``PipelineError/malformed(source:reason:)`` (65) when the run's periods are not the
     ///   directory's (altered, or missing or present where the directory says otherwise), or
-    ///   when a batch's period parts do not add up to its heat and trend;
+    ///   when a batch's period parts do not add up to its heat and trend (a consistency check,
+    ///   not an integrity check: parts swapped between periods keep every sum);
+    ///   ``PipelineError/unloggedRun(source:outputHash:)`` (65) for an executive release of a run
+    ///   that is not a logged evaluation (``EncryptedHeatRun/loggedEvaluation(in:)``, review s39
+    ///   M1), before anything is decrypted;
     ///   ``PipelineError``, ``StoreError``.
     public func release(
         run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration, role: ReleaseRole,
@@ -63,17 +67,25 @@ extension KeyHolder {
         // anything is decrypted, so a release that will be refused costs no decryption.
         let attribution = role == .executive
             ? try weekAttribution(of: run, store: store, configuration: configuration, minGroupSize: Self.executiveMinGroupSize) : nil
+        // Review s39 erase27d M1: the per-period sum check below is a consistency check only (two
+        // periods' parts swapped keep every sum), so an executive release takes only a run the
+        // store's computation log holds; an auditor re-runs the logged evaluations.
+        let runNumber = try run.loggedEvaluation(in: store)
+        if role == .executive, runNumber == nil {
+            throw PipelineError.unloggedRun(source: "the run", outputHash: run.outputHash)
+        }
         let values = try decrypt(run: run, store: store, manager: managerPseudonym)
         let scores = try Self.scores(values, configuration: configuration, store: store)
-        let runNumber = try ComputationLog.runs(in: store).last { $0.kind == "evaluate" && $0.outputHash == run.outputHash }?.seq
         var document = try PipelineRelease.document(
             scores: scores, store: store, configuration: configuration, asOf: run.header.asOf, mode: .encrypted,
             role: role.rawValue, policyName: "pipeline-default", minGroupSize: Self.executiveMinGroupSize,
             includeGroups: role == .executive, includeClients: role == .manager, auditRun: runNumber.map { String($0) },
             generatedAt: generatedAt ?? .now(), changingKinds: attribution?.changingKinds ?? [])
         if let attribution {
-            let parts = try decryptPeriods(of: run, checkedAgainst: values)
-            document.groups = document.groups.map { attribution.attributed($0, parts: parts) }
+            // A run without periods reaches here only when no changing group could be released
+            // (``WeekAttribution/releasable(_:)``): every changing group is then left out.
+            let parts = run.header.periods == nil ? PeriodParts(periods: 0) : try decryptPeriods(of: run, checkedAgainst: values)
+            document.groups = document.groups.map { attribution.attributed($0, parts: parts.heat) }
         }
         if let managerPseudonym {
             // Issue 21: a manager's release names its manager, on the document and on every row
@@ -115,6 +127,13 @@ extension KeyHolder {
         /// The kinds with a group whose members change inside the window.
         var changingKinds: Set<GroupSummary.Kind> { Set(split.versioned.map(\.kind)) }
 
+        /// Whether a changing group can be released: at least ``minGroupSize`` members in every
+        /// period (and a member at all). The one predicate both the refusal of a run without
+        /// periods and ``attributed(_:parts:)`` use (review s39 erase27d L2).
+        func releasable(_ group: DirectoryTimeline.VersionedGroup) -> Bool {
+            group.clients > 0 && group.slotsByPeriod.allSatisfy { $0.count >= minGroupSize }
+        }
+
         /// `groups` (built at the reference week) with every changing group's size and heat
         /// replaced by its week-attributed ones, or left out when it has fewer than
         /// ``minGroupSize`` members in some period.
@@ -128,7 +147,7 @@ extension KeyHolder {
             for group in split.versioned { versioned["\(group.kind.rawValue) \(group.ref)"] = group }
             return groups.compactMap { summary -> GroupSummary? in
                 guard let group = versioned["\(summary.kind.rawValue) \(summary.ref)"] else { return summary }
-                guard group.slotsByPeriod.allSatisfy({ $0.count >= minGroupSize }), group.clients > 0 else { return nil }
+                guard releasable(group) else { return nil }
                 var heat = 0
                 for (period, slots) in group.slotsByPeriod.enumerated() where period < parts.count {
                     for slot in slots { heat += parts[period][Int64(slot)] ?? 0 }
@@ -153,7 +172,9 @@ extension KeyHolder {
     ///   - store: the store.
     ///   - configuration: the heat configuration (the window).
     ///   - minGroupSize: the smallest group released.
-    /// - Returns: the attribution, or `nil`.
+    /// - Returns: the attribution, or `nil` when no group changes inside the window. A run
+    ///   without periods gets an attribution only when none of its changing groups could be
+    ///   released (every one is then left out).
     /// - Throws: ``PipelineError/parameterMismatch(source:expected:found:)``,
     ///   ``FHEKeyError/runGeneration(source:runGeneration:folderGeneration:)``,
     ///   ``DirectoryError/unverifiedVersions(violations:)`` (exit 1),
@@ -192,36 +213,44 @@ extension KeyHolder {
             }
             return nil
         }
+        let attribution = WeekAttribution(split: split, minGroupSize: minGroupSize)
         guard let periods = run.header.periods else {
             // A run written before session 39 (or by hand): per-client heat only, refused as before
-            // when a group that would be released changes inside the window.
-            if let group = split.versioned.first(where: { ($0.slotsByPeriod.last?.count ?? 0) >= minGroupSize }) {
+            // when a changing group would be released (the predicate ``WeekAttribution/attributed``
+            // keeps); otherwise every changing group is left out (review s39 L2).
+            if let group = split.versioned.first(where: attribution.releasable) {
                 throw DirectoryError.groupTotalsNotWeekAttributed(
                     group: "\(group.kind.rawValue) \(group.ref)", changeWeek: split.periods[1].first.description,
                     referenceWeek: run.header.asOfWeek)
             }
-            return nil
+            return attribution
         }
         guard periods == expected else {
             throw PipelineError.malformed(source: "the run", reason: "field periods: \(periods.map(\.description).joined(separator: ", ")) are not the directory's periods of the window, \((expected ?? []).map(\.description).joined(separator: ", ")); the periods were altered or the run belongs to another directory")
         }
-        return WeekAttribution(split: split, minGroupSize: minGroupSize)
+        return attribution
     }
 
     /// Decrypts every batch's period parts (no mask: an executive release) and checks that they
     /// add up, slot by slot, to the heat and trend already decrypted (`values`); returns per
-    /// period the partial heat by slot.
+    /// period the partial heat and trend by slot.
+    ///
+    /// The sum check is a consistency check (a part lost, truncated or replaced by another
+    /// ciphertext), not an integrity check: parts swapped between two periods, or a plaintext
+    /// added to one part and subtracted from another, keep every sum. Integrity rests on the
+    /// computation log (``EncryptedHeatRun/loggedEvaluation(in:)``, checked by the callers).
     ///
     /// - Parameters:
     ///   - run: a run with periods.
     ///   - values: its decrypted per-client values (``decrypt(run:store:manager:)``).
-    /// - Returns: per period, the partial heat by slot (clients of batches without ciphertexts: none).
-    /// - Throws: ``PipelineError/malformed(source:reason:)`` (65) when the parts do not add up
-    ///   (the period ciphertexts were swapped or altered); the no-budget refusals (65).
-    func decryptPeriods(of run: EncryptedHeatRun, checkedAgainst values: [DecryptedHeat]) throws -> [[Int64: Int]] {
+    /// - Returns: per period, the partial heat and trend by slot (clients of batches without
+    ///   ciphertexts: none).
+    /// - Throws: ``PipelineError/malformed(source:reason:)`` (65) when the parts do not add up;
+    ///   the no-budget refusals (65).
+    func decryptPeriods(of run: EncryptedHeatRun, checkedAgainst values: [DecryptedHeat]) throws -> PeriodParts {
         let periods = run.header.periods?.count ?? 0
         let n = context.degree
-        var parts = [[Int64: Int]](repeating: [:], count: periods)
+        var parts = PeriodParts(periods: periods)
         var byBatch: [Int: [DecryptedHeat]] = [:]
         for value in values { byBatch[Int(value.slot) / n, default: []].append(value) }
         for batch in run.header.batches {
@@ -241,13 +270,90 @@ extension KeyHolder {
                     let offset = Int(member.slot) % n
                     heatSum[index] += heat[offset]
                     trendSum[index] += trend[offset]
-                    parts[period][member.slot] = Int(heat[offset])
+                    parts.heat[period][member.slot] = Int(heat[offset])
+                    parts.trend[period][member.slot] = Int(trend[offset])
                 }
             }
             for (index, member) in members.enumerated() where heatSum[index] != Int64(member.heat) || trendSum[index] != Int64(member.trend) {
-                throw PipelineError.malformed(source: "the run", reason: "batch \(batch): the directory periods' partial heat and trend do not add up to the batch's heat and trend; the period ciphertexts were altered")
+                throw PipelineError.malformed(source: "the run", reason: "batch \(batch): the directory periods' partial heat and trend do not add up to the batch's heat and trend; the period ciphertexts were altered or truncated")
             }
         }
         return parts
+    }
+}
+
+extension KeyHolder {
+    /// The decrypted partial heat and trend of a run's directory periods, per period, by slot.
+    struct PeriodParts {
+        /// Per period, the partial heat by slot.
+        var heat: [[Int64: Int]]
+        /// Per period, the partial trend by slot (signed).
+        var trend: [[Int64: Int]]
+
+        /// No part yet for `periods` periods.
+        init(periods: Int) {
+            heat = Array(repeating: [:], count: periods)
+            trend = Array(repeating: [:], count: periods)
+        }
+    }
+
+    /// The group totals of a run attributed week by week to the directory version in force, from
+    /// its directory periods' partial heat and trend (issue 27, review s39 erase27d M2): what
+    /// `heatctl release --run` uses for the groups when the run carries periods, so a group whose
+    /// members change inside the window is released without the evaluator's `--aggregates`
+    /// (and without Galois keys).
+    ///
+    /// The run is checked as ``release(run:store:configuration:role:manager:generatedAt:)``
+    /// checks it before anything is decrypted (parameters, generation, verified directory
+    /// versions, the run's periods are the directory's), and must be a logged evaluation
+    /// (``EncryptedHeatRun/loggedEvaluation(in:)``). The parts are decrypted and checked to add up
+    /// to each client's heat and trend, then summed exactly as
+    /// ``StoreRelease/weekAttributedAggregates(buckets:timeline:referenceWeek:configuration:minGroupSize:)``
+    /// sums the plaintext weekly scores: a group with the same members in every period over the
+    /// whole window (at least `minGroupSize` members), every other group period by period over
+    /// that period's members (at least `minGroupSize` in **every** period; its size is its
+    /// distinct members). The totals equal the plaintext pipeline's on the same data.
+    ///
+    /// ```swift
+    /// if let totals = try keyHolder.weekAttributedAggregates(of: run, store: store, configuration: HeatConfiguration(), minGroupSize: 5) {
+    ///     input.groupAggregates = totals
+    ///     input.groupAggregatesMinGroupSize = 5
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - run: the evaluator's run.
+    ///   - store: the store it was evaluated on.
+    ///   - configuration: the heat configuration (the run's).
+    ///   - minGroupSize: the policy's `k`.
+    ///   - source: the run's file, for messages.
+    /// - Returns: the released groups' totals, or `nil` when the run has no periods (no group
+    ///   changes inside its window, or a run written before session 39).
+    /// - Throws: ``PipelineError/configurationMismatch(expected:found:)`` (78),
+    ///   ``PipelineError/unloggedRun(source:outputHash:)`` (65), the refusals of the checks
+    ///   before decryption (65, 64, 1) and of the sum check (65); ``StoreError``.
+    public func weekAttributedAggregates(
+        of run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration, minGroupSize: Int, source: String = "the run"
+    ) throws -> [GroupAggregate]? {
+        guard run.header.periods != nil else { return nil }
+        let hash = HeatPacking.configurationHash(of: configuration)
+        guard hash == run.header.configurationHash else {
+            throw PipelineError.configurationMismatch(expected: run.header.configurationHash, found: hash)
+        }
+        guard let attribution = try weekAttribution(of: run, store: store, configuration: configuration, minGroupSize: minGroupSize) else {
+            return nil
+        }
+        guard try run.loggedEvaluation(in: store) != nil else {
+            throw PipelineError.unloggedRun(source: source, outputHash: run.outputHash)
+        }
+        let values = try decrypt(run: run, store: store)
+        let parts = try decryptPeriods(of: run, checkedAgainst: values)
+        var partial: [Int: [(heat: Int, trend: Int)]] = [:]
+        for value in values {
+            partial[Int(value.slot)] = (0..<parts.heat.count).map { period in
+                (parts.heat[period][value.slot] ?? 0, parts.trend[period][value.slot] ?? 0)
+            }
+        }
+        return StoreRelease.weekAttributedAggregates(partial: partial, split: attribution.split, minGroupSize: minGroupSize)
     }
 }

@@ -75,6 +75,12 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// pair (a swapped Galois or relinearization key whose binding was rewritten), or altered, and
     /// its slots would decrypt to noise (exit 65). Nothing is released.
     case noNoiseBudget(source: String)
+    /// A heat run given to a release is not a logged evaluation (issue 27, review s39 erase27d
+    /// M1): its output hash matches no `evaluate` run of the store's computation log, nor the
+    /// merge of logged `evaluate.shard` parts (exit 65). The run was altered after the evaluation
+    /// (for example two directory periods' parts swapped, which keeps every per-client sum) or
+    /// comes from another store. Nothing is decrypted or released.
+    case unloggedRun(source: String, outputHash: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -93,6 +99,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .fheKey(let error): error.category
         case .keyFile(let error): error.category
         case .noNoiseBudget: .dataError
+        case .unloggedRun: .dataError
         }
     }
 
@@ -146,6 +153,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             error.description
         case .noNoiseBudget(let source):
             "\(source): a ciphertext has no noise budget left under the key holder's secret key (computed with an evaluation or public key of another key pair, or altered); its slots would decrypt to noise, so nothing is released"
+        case .unloggedRun(let source, let hash):
+            "\(source): the run is not a logged evaluation: its output hash \(hash.prefix(16))… matches no `evaluate` run of the store's computation log (nor a merge of logged `evaluate.shard` parts); the file was altered after the evaluation or comes from another store, so nothing is decrypted or released"
         }
     }
 
@@ -182,6 +191,8 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .keyFile(let error): error.hint
         case .noNoiseBudget:
             "check the evaluator folder: its Galois and relinearization keys must be the ones this key holder's `keys generate --aggregates`, `keys rotate --fhe` or `trees relin-key` wrote; then re-run `heatctl evaluate`"
+        case .unloggedRun:
+            "release the file `heatctl evaluate --out` (or `--merge` of its logged parts) wrote on this store; `heatctl audit log --kind computation` lists the logged runs and their output hashes"
         }
     }
 }

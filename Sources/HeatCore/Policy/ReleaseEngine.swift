@@ -281,6 +281,12 @@ public struct ReleaseEngine: Sendable {
                     // erase27c LOW 8): decided by the directory's data-independent flag
                     // (``ReleaseInput/changingGroups``), never by comparing the attributed total
                     // with the members' sum, whose outcome would tell one bit about the data.
+                    // Review s39 erase27d M3: fail closed for an input that carries group totals
+                    // but not the flag (built by hand): a changing group could not be told apart.
+                    if noise != nil, input.groupAggregates != nil, input.changingGroups == nil {
+                        withheld.append(Withholding(item: item, rule: "dp.versionedGroup", reason: "the input carries group totals without the directory's changing groups (ReleaseInput.changingGroups not given), so a group whose members change cannot be told apart"))
+                        continue
+                    }
                     if noise != nil, input.changingGroups?.contains(kind: kind.rawValue, ref: ref) == true {
                         withheld.append(Withholding(item: item, rule: "dp.versionedGroup", reason: "its members changed within the window (directory versions): noise on week-attributed totals is not supported"))
                         continue

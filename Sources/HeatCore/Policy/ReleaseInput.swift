@@ -84,14 +84,17 @@ public struct ReleaseInput: Sendable {
     /// The groups whose members change inside the heat window (a directory move or closure whose
     /// first week lies in it, issue 27), set by
     /// ``StoreRelease/input(from:configuration:asOf:entries:minGroupSize:)`` from the directory
-    /// alone on every versioned store; `nil` when none changes. Their totals cannot be summed from
+    /// alone on every store: an empty set (change week = reference week) when none changes.
+    /// Their totals cannot be summed from
     /// per-client heat (that would attribute every week to the group of the reference week):
     /// without ``groupAggregates``, ``StoreRelease/release(_:in:policy:request:now:)`` refuses a
     /// release that would include any of them
     /// (``DirectoryError/groupTotalsNotWeekAttributed(group:changeWeek:referenceWeek:)``, exit 64).
     /// Under differential privacy every one of them is withheld (rule `dp.versionedGroup`, s39):
     /// the decision reads only this flag, never the totals. A caller that builds an input by hand
-    /// with week-attributed ``groupAggregates`` must set it.
+    /// with ``groupAggregates`` must set it (empty when no group changes): under noise, an input
+    /// with ``groupAggregates`` and no ``changingGroups`` has **every** group withheld (rule
+    /// `dp.versionedGroup`, review s39 erase27d M3), since a changing group cannot be told apart.
     public var changingGroups: ChangingGroups? = nil
 
     /// Creates an input.

@@ -58,6 +58,22 @@ extension StoreRelease {
             }
             partial[slot] = sums
         }
+        return weekAttributedAggregates(partial: partial, split: split, minGroupSize: minGroupSize)
+    }
+
+    /// The week-attributed group totals from each slot's (heat, trend) contribution per period
+    /// of `split` (the plaintext weekly scores' sums, or the decrypted period parts of an
+    /// encrypted run, ``KeyHolder/weekAttributedAggregates(of:store:configuration:minGroupSize:source:)``):
+    /// the one summation both pipelines share, so their totals are equal by construction.
+    ///
+    /// - Parameters:
+    ///   - partial: per slot, per period of `split`, the heat and trend contribution.
+    ///   - split: the window's cut (``DirectoryTimeline/split(first:last:)``).
+    ///   - minGroupSize: the policy's `k`.
+    /// - Returns: the released groups' totals, by kind then reference.
+    static func weekAttributedAggregates(
+        partial: [Int: [(heat: Int, trend: Int)]], split: DirectoryTimeline.Split, minGroupSize: Int
+    ) -> [GroupAggregate] {
         let k = max(minGroupSize, 1)
         var totals: [GroupAggregate] = []
         // Groups with the same members in every period: the whole window of each member.

@@ -97,6 +97,9 @@ public enum StoreRelease {
                                  level: entry.level ?? .cold, cooling: entry.cooling ?? false, groups: groups)
         }
         var input = ReleaseInput(clients: clients, asOf: reference, configuration: configuration, weekly: weekly)
+        // Review s39 erase27d M3: always an explicit set (empty when no group changes), so the
+        // release engine's fail-closed rule for inputs without it never fires on a store's input.
+        input.changingGroups = ReleaseInput.ChangingGroups(groups: [], changeWeek: through, referenceWeek: through)
         if timeline.isVersioned {
             // Issue 27: the groups whose members change inside the window, from the directory
             // alone (s39: also on a plaintext store, where the DP rule `dp.versionedGroup` reads

@@ -267,11 +267,18 @@ public struct GroupSummary: Sendable, Codable, Equatable {
     public var kind: Kind
     /// The group's masked reference (`M-…`, `B-…`) or plain label (segment, region).
     public var ref: String
-    /// Clients in the group.
+    /// Clients in the group. For a group whose members change inside the heat window (a
+    /// directory move or closure there, issue 27) released with week-attributed totals, its
+    /// **distinct** members over the window: a member who left and one who arrived both count.
     public var clients: Int
-    /// Mean heat of the group.
+    /// Mean heat of the group: its heat sum divided by ``clients`` (for a changing group, the
+    /// week-attributed sum: each week's heat counted in the group in force that week).
     public var meanHeat: Double
-    /// Cooling clients in the group.
+    /// Cooling clients in the group, counted among its members **at the reference week** (a
+    /// client's cooling is a property of its current trend, issue 27 s39, review s39 erase27d L1).
+    /// For a changing group this is not a share of ``clients``: five members who left and five
+    /// who arrived give `clients` 10 and `cooling` at most 5 (the five present at the reference
+    /// week).
     public var cooling: Int
 
     /// Creates a group summary.

@@ -22,7 +22,12 @@ struct ReleaseCommand: HeatCommand {
             is refused with exit 77 naming the rule, and the refusal is recorded in the audit log.
 
             Values: with --run, the key holder decrypts the evaluator's run file (`heatctl evaluate \
-            --out`) inside the vault; on a store holding ciphertexts without --run, the key holder \
+            --out`, or its `--merge` of logged shards) inside the vault; a run whose output hash \
+            matches no logged evaluation of the store (altered after the evaluation, or from another \
+            store) exits 65 before anything is decrypted. When the directory changes a group inside \
+            the run's heat window, the run carries each directory period's partial heat and trend, \
+            and the groups' totals are attributed week by week from them (exactly the plaintext \
+            pipeline's figures; --aggregates is not needed). On a store holding ciphertexts without --run, the key holder \
             evaluates the stored ciphertexts itself; on a plaintext store (`ingest --plaintext`), \
             the plaintext buckets are scored. For a role that sees only a manager's own clients, \
             every other client's slot is multiplied by zero on the ciphertext before decryption, and \
@@ -97,12 +102,20 @@ struct ReleaseCommand: HeatCommand {
         var reference = try asOfOption.date()
         var sections = section.isEmpty ? nil : Set(section)
         var decrypted: [ClientDirectoryEntry]?
+        var periodTotals: [GroupAggregate]?
         let encryptedStore = try EncryptedClientDirectory.ciphertextCount(in: opened) > 0
         if run != nil || encryptedStore {
             // The encrypted pipeline: the key holder decrypts inside the vault.
             let keyHolder = try KeyHolder(folder: folder)
             let evaluation = try run.map { try EncryptedHeatRun.read(from: URL(filePath: $0), context: keyHolder.context) }
-            if let evaluation { reference = reference ?? evaluation.header.asOf }
+            if let evaluation, let run {
+                // Review s39 erase27d M1: only a run the store's computation log holds (an
+                // `evaluate` run, or the merge of its logged shards) is decrypted and released.
+                guard try evaluation.loggedEvaluation(in: opened) != nil else {
+                    throw PipelineError.unloggedRun(source: run, outputHash: evaluation.outputHash)
+                }
+                reference = reference ?? evaluation.header.asOf
+            }
             var mask: Pseudonym?
             if case .own = try loaded.permissions(for: role).clients, let ref = clientsOf ?? manager {
                 // Only that manager's slots are decrypted; aggregates would need every slot.
@@ -111,10 +124,21 @@ struct ReleaseCommand: HeatCommand {
             }
             decrypted = try EncryptedClientDirectory.entries(
                 in: opened, keyHolder: keyHolder, run: evaluation, configuration: configuration, asOf: reference, manager: mask)
+            // Review s39 erase27d M2: a run with directory periods gives the groups' week-attributed
+            // totals itself (no --aggregates, no Galois keys): each period's partial heat and trend
+            // counted in the group in force that period, as the plaintext pipeline counts them.
+            if aggregates == nil, mask == nil, let evaluation, let run {
+                periodTotals = try keyHolder.weekAttributedAggregates(
+                    of: evaluation, store: opened, configuration: configuration, minGroupSize: loaded.minGroupSize, source: run)
+            }
         }
         var input = try StoreRelease.input(
             from: opened, configuration: configuration, asOf: reference, entries: decrypted, minGroupSize: loaded.minGroupSize)
         if decrypted != nil { input.mode = .encrypted }
+        if let periodTotals {
+            input.groupAggregates = periodTotals
+            input.groupAggregatesMinGroupSize = loaded.minGroupSize
+        }
         if let aggregates {
             let keyHolder = try KeyHolder(folder: folder)
             let file = try EncryptedAggregates.read(from: URL(filePath: aggregates), context: keyHolder.context)
