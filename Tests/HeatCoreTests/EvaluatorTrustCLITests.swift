@@ -112,7 +112,7 @@ struct EvaluatorTrustCLITests {
         // A revocation does not re-sign (the revoked key may have signed a forged list): exit 64, nothing written.
         let revokedOut = folder.appending(path: "keys-revoked").path
         let revocation = try run(["keys", "rotate", "--evaluator-keys", evaluator, "--store", db, "--keys", "\(keys)/keyholder",
-                                  "--out", revokedOut, "--previous-head", head, "--head-out", head, "--reason", "revocation: laptop stolen"])
+                                  "--out", revokedOut, "--previous-head", head, "--head-out", head, "--reason", "Revocation: laptop stolen"])
         #expect(revocation.status == 64, "\(revocation.stderr)")
         #expect(!FileManager.default.fileExists(atPath: revokedOut))
         // A list the key being retired did not sign is not re-signed: exit 65, nothing written.
@@ -137,6 +137,8 @@ struct EvaluatorTrustCLITests {
         let retired = try run(["evaluate", "--store", db, "--keys", evaluator, "--trust", "\(keys)/auditor", "--out", runFile, "--aggregates-out", groups])
         #expect(retired.status == 65, "\(retired.stderr)")
         #expect(retired.stderr.contains(generationFile) && retired.stderr.contains("key_transitions row 1 retired"), "\(retired.stderr)")
+        // Review s39 keys27d L1: the way out named is one that works after the rotation.
+        #expect(retired.stderr.contains("write fresh evaluation keys with `heatctl keys rotate --fhe --evaluator-keys DIR`"), "\(retired.stderr)")
         // The re-signed list copied over: accepted under the original pin and under the new auditor folder.
         try FileManager.default.removeItem(atPath: generationFile)
         try FileManager.default.copyItem(atPath: resigned, toPath: generationFile)
@@ -144,5 +146,74 @@ struct EvaluatorTrustCLITests {
             let accepted = try run(["evaluate", "--store", db, "--keys", evaluator, "--trust", trust, "--out", runFile, "--aggregates-out", groups])
             #expect(accepted.status == 0, "\(trust): \(accepted.stderr)")
         }
+    }
+
+    /// Review s39 keys27d M1 (and L2): after a revocation the thief of the old key A who can also
+    /// write the database deletes the `key_transitions` rows (a hash chain stays valid when
+    /// truncated), so A looks current again. The original pin `--trust keys/auditor` cannot see
+    /// that (exit 0: the documented limit); the new auditor folder can (65), and the signed head
+    /// pinned outside the store (`--expect-head`, checked as `audit verify --expect-head` does)
+    /// refuses it under either pin (exit 1, naming the head file), logging nothing. On the way:
+    /// a rotation the store refuses writes no re-signed list (L2).
+    @Test func aRevokedKeyWhoseHolderTruncatesKeyTransitionsIsRefusedByTheNewPinAndTheExpectedHead() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (db, keys) = try aggregateStore(in: folder)
+        let head = folder.appending(path: "head.heat").path, runFile = folder.appending(path: "run.heat").path
+        let groups = folder.appending(path: "groups.heat").path
+        let evaluator = "\(keys)/evaluator", generationFile = "\(keys)/evaluator/\(FHEKeyGeneration.fileName)"
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head]).status == 0)
+        // --expect-head is checked against the pinned key: without --trust, exit 64.
+        let unpinned = try run(["evaluate", "--store", db, "--keys", evaluator, "--expect-head", head, "--out", runFile, "--aggregates-out", groups])
+        #expect(unpinned.status == 64, "\(unpinned.stderr)")
+        #expect(unpinned.stderr.contains("--trust"), "\(unpinned.stderr)")
+        // The honest store verifies against its head: evaluated and logged.
+        let honest = try run(["evaluate", "--store", db, "--keys", evaluator, "--trust", "\(keys)/auditor", "--expect-head", head,
+                              "--out", runFile, "--aggregates-out", groups])
+        #expect(honest.status == 0, "\(honest.stderr)")
+        try? FileManager.default.removeItem(atPath: runFile)
+        // L2: the run just logged is not covered by a signed head, so the store refuses the
+        // rotation (exit 1); the re-signed list is written only after a commit, so not at all.
+        let refusedOut = folder.appending(path: "keys-refused").path
+        let refusedRotation = try run(["keys", "rotate", "--evaluator-keys", evaluator, "--store", db, "--keys", "\(keys)/keyholder",
+                                       "--out", refusedOut, "--previous-head", head, "--head-out", head])
+        #expect(refusedRotation.status == 1, "\(refusedRotation.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(refusedOut)/evaluator/\(FHEKeyGeneration.fileName)"), "no re-signed list of a rotation that did not commit")
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--previous-head", head, "--head-out", head]).status == 0)
+
+        // The key holder revokes its signing key A (laptop stolen) and is told to pin the new auditor folder.
+        let gen2 = folder.appending(path: "keys-gen2").path
+        let revoked = try run(["keys", "rotate", "--store", db, "--keys", "\(keys)/keyholder", "--out", gen2, "--previous-head", head,
+                               "--head-out", head, "--reason", "revocation: laptop stolen"])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        #expect(revoked.stdoutText.contains("evaluate --trust \(gen2)/auditor") && revoked.stdoutText.contains("required after a revocation"),
+                "\(revoked.stdoutText)")
+        // The list A signed is refused (65).
+        let retired = try run(["evaluate", "--store", db, "--keys", evaluator, "--trust", "\(keys)/auditor", "--out", runFile, "--aggregates-out", groups])
+        #expect(retired.status == 65, "\(retired.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: runFile))
+        // The thief, who holds A and can write the database, truncates key_transitions.
+        try StoreTestSupport.attacker(db).write { db in
+            try StoreTestSupport.dropTriggers(db, "key_transitions")
+            try db.execute(sql: "DELETE FROM key_transitions")
+        }
+        // The documented limit: the original pin cannot see the truncation (exit 0).
+        let limit = try run(["evaluate", "--store", db, "--keys", evaluator, "--trust", "\(keys)/auditor", "--out", runFile, "--aggregates-out", groups])
+        #expect(limit.status == 0, "the original pin accepts a truncated key_transitions (documented limit): \(limit.stderr)")
+        try? FileManager.default.removeItem(atPath: runFile)
+        let runs = try Self.runCount(db)
+        // The new auditor folder sees it: A is not a signing key of the store from B (65).
+        let newPin = try run(["evaluate", "--store", db, "--keys", evaluator, "--trust", "\(gen2)/auditor", "--out", runFile, "--aggregates-out", groups])
+        #expect(newPin.status == 65, "\(newPin.stderr)")
+        #expect(newPin.stderr.contains(generationFile) && newPin.stderr.contains("not a signing key of the store"), "\(newPin.stderr)")
+        // The signed head pinned outside the store refuses it under either pin (exit 1, naming the head file).
+        for trust in ["\(keys)/auditor", "\(gen2)/auditor"] {
+            let pinnedHead = try run(["evaluate", "--store", db, "--keys", evaluator, "--trust", trust, "--expect-head", head,
+                                      "--out", runFile, "--aggregates-out", groups])
+            #expect(pinnedHead.status == 1, "\(trust): \(pinnedHead.stderr)")
+            #expect(pinnedHead.stderr.contains("--expect-head \(head)") && pinnedHead.stderr.contains("does not verify"), "\(trust): \(pinnedHead.stderr)")
+        }
+        #expect(try Self.runCount(db) == runs, "nothing logged")
+        #expect(!FileManager.default.fileExists(atPath: runFile), "no run written")
     }
 }

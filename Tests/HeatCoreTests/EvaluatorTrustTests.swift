@@ -47,6 +47,9 @@ import Testing
             if case .evaluationKeysSignature(f.generationPath, 1, let reason)? = refused {
                 #expect(reason.contains("key_transitions row 1 retired") && reason.contains(String(old.fingerprint.hex.prefix(16))), "\(reason)")
                 #expect(reason.contains(String(new.fingerprint.hex.prefix(16))), "names the current key: \(reason)")
+                // Review s39 keys27d L1: a way out that works once the rotation is done.
+                #expect(reason.contains("write fresh evaluation keys with `heatctl keys rotate --fhe --evaluator-keys DIR`"), "\(reason)")
+                #expect(refused?.hint?.contains("write fresh evaluation keys with `heatctl keys rotate --fhe --evaluator-keys DIR`") == true)
             } else {
                 Issue.record("expected the retired signer refused, got \(String(describing: refused))")
             }
@@ -150,5 +153,89 @@ import Testing
         #expect(FHEKeyBindingTests.exitCode { _ = try write() } == 65)
         #expect(!FileManager.default.fileExists(atPath: "\(f.evaluatorPath)/\(Evaluator.relinearizationKeyFile)"), "nothing written")
         #expect(try Data(contentsOf: URL(filePath: f.generationPath)) == before, "the list is unchanged (not signed)")
+    }
+
+    /// Review s39 keys27d M2: an SDK evaluator built without a pin trusts the store's registered
+    /// key, but no longer from a `key_fingerprints` table the s38 naive edit left broken
+    /// (triggers dropped, the signing key row replaced by the attacker's, chain not recomputed):
+    /// refused, exit 1, naming the table and row, nothing logged. A recomputed chain with the
+    /// triggers put back passes that check (the documented limit of the unpinned evaluator);
+    /// ``Evaluator/init(folder:trusting:)`` refuses it (65).
+    @Test func anUnpinnedEvaluatorRefusesARegisteredKeyRowWhoseChainIsBroken() throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(at: f.folder) }
+        let folder = try KeyFolder(path: f.evaluatorPath, role: .evaluator)
+        // The honest store: the unpinned evaluator falls back to the registered key and accepts the list.
+        _ = try Evaluator(folder: folder).evaluate(store: f.store, configuration: HeatConfiguration())
+        // The attacker signs the folder's list with their own key and registers that key in the store.
+        let attacker = StoreSigningKey()
+        try f.write(try f.record().signingEvaluationKeys(with: attacker))
+        try StoreTestSupport.attacker(f.store.path).write { db in
+            try StoreTestSupport.dropTriggers(db, "key_fingerprints")
+            try db.execute(sql: "UPDATE key_fingerprints SET fingerprint = ?, public_key = ? WHERE kind = ?",
+                           arguments: [attacker.fingerprint.hex, Data(attacker.verificationKey.rawRepresentation), EnvelopeKind.signingKey.name])
+        }
+        let runs = try Self.runCount(f.store)
+        let unpinned = try Evaluator(folder: KeyFolder(path: f.evaluatorPath, role: .evaluator))
+        #expect(unpinned.trustedSigningKey == nil)
+        let refused = #expect(throws: FHEKeyError.self) { _ = try unpinned.evaluateAndRecord(store: f.store, configuration: HeatConfiguration()) }
+        if case .signingKeyChain(let path, let file, let violation)? = refused {
+            #expect(path == f.store.path && file == f.generationPath)
+            #expect(violation.contains("key_fingerprints row") && violation.contains("row_hash"), "\(violation)")
+        } else {
+            Issue.record("expected the broken key_fingerprints chain refused, got \(String(describing: refused))")
+        }
+        #expect(refused?.category.exitCode == 1)
+        #expect(try Self.runCount(f.store) == runs, "nothing logged")
+        // Chain recomputed, triggers put back: the unpinned check passes (trusts the store as given) ...
+        try StoreTestSupport.attacker(f.store.path).write { db in
+            try StoreTestSupport.recomputeChain(db, .keyFingerprints)
+            for sql in StoreSchema.triggerStatements(for: .keyFingerprints) { try db.execute(sql: sql) }
+        }
+        _ = try unpinned.evaluate(store: f.store, configuration: HeatConfiguration())
+        // ... the pin given at construction does not.
+        let pinned = try Evaluator(folder: KeyFolder(path: f.evaluatorPath, role: .evaluator), trusting: f.generated.signingKey.verificationKey)
+        #expect(pinned.trustedSigningKey == f.generated.signingKey.verificationKey)
+        let pinnedRefusal = Self.keyError { _ = try pinned.evaluate(store: f.store, configuration: HeatConfiguration()) }
+        if case .evaluationKeysSignature(f.generationPath, 1, let reason)? = pinnedRefusal {
+            #expect(reason.contains(String(attacker.fingerprint.hex.prefix(16))) && reason.contains("not a signing key of the store"), "\(reason)")
+        } else {
+            Issue.record("expected the pinned evaluator to refuse the attacker's list, got \(String(describing: pinnedRefusal))")
+        }
+    }
+
+    /// Review s39 keys27d L4: an evaluator built on a heat-only folder has no signer checked
+    /// against the store; Galois keys (even the key holder's own, with their signed list) copied
+    /// in afterwards are refused by the loader (65), and accepted once the evaluator is built again.
+    @Test func galoisKeysCopiedIntoAHeatOnlyFolderAfterTheEvaluatorWasBuiltAreRefused() throws {
+        let f = try Fixture()
+        defer { try? FileManager.default.removeItem(at: f.folder) }
+        let pinned = f.generated.signingKey.verificationKey
+        let galois = try Data(contentsOf: URL(filePath: f.galoisPath))
+        try FileManager.default.removeItem(atPath: f.galoisPath)
+        let heatOnly = try Evaluator(folder: KeyFolder(path: f.evaluatorPath, role: .evaluator), trusting: pinned)
+        #expect(heatOnly.evaluationKeysSigner == nil, "the folder held no evaluation key")
+        let run = try heatOnly.evaluate(store: f.store, configuration: HeatConfiguration())
+        try galois.write(to: URL(filePath: f.galoisPath))
+        let refused = Self.keyError { _ = try heatOnly.galoisKeys(in: KeyFolder(path: f.evaluatorPath, role: .evaluator)) }
+        if case .evaluationKeysSignature(f.generationPath, 1, let reason)? = refused {
+            #expect(reason.contains("held no evaluation key when the evaluator was built"), "\(reason)")
+        } else {
+            Issue.record("expected the loader to refuse Galois keys copied in after the build, got \(String(describing: refused))")
+        }
+        #expect(FHEKeyBindingTests.exitCode { _ = try heatOnly.galoisKeys(in: KeyFolder(path: f.evaluatorPath, role: .evaluator)) } == 65)
+        // Built again on the folder as it is now, its list's signer is checked against the store: accepted.
+        let rebuilt = try Evaluator(folder: KeyFolder(path: f.evaluatorPath, role: .evaluator), trusting: pinned)
+        let keys = try rebuilt.galoisKeys(in: KeyFolder(path: f.evaluatorPath, role: .evaluator))
+        _ = try rebuilt.aggregates(of: run, store: f.store, galoisKeys: keys, minGroupSize: 1)
+    }
+
+    /// Review s39 keys27d L3: one revocation test for `keys rotate` and collector revocations.
+    @Test func aRevocationReasonIsRecognisedInAnyCase() {
+        #expect(SigningKeyRotation.isRevocation(reason: "revocation: laptop stolen"))
+        #expect(SigningKeyRotation.isRevocation(reason: "Revocation: laptop stolen"))
+        #expect(SigningKeyRotation.isRevocation(reason: "REVOCATION"))
+        #expect(!SigningKeyRotation.isRevocation(reason: "rotation"))
+        #expect(!SigningKeyRotation.isRevocation(reason: "scheduled rotation after a revocation drill"))
     }
 }

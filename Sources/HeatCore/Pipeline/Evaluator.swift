@@ -54,7 +54,9 @@ public struct Evaluator: Sendable {
     /// the list's signer must be the current key of the store's chain of signing keys followed
     /// from this key; when `nil`, from the store's first registered signing key, which trusts
     /// the store as given (an attacker who can write both the evaluator folder and the store
-    /// passes that). `heatctl evaluate --trust DIR/auditor` sets it from the auditor folder
+    /// passes that; since review s39 keys27d M2 a `key_fingerprints` row or trigger that does
+    /// not verify is refused, exit 1, which stops only the naive edit). Prefer
+    /// ``init(folder:trusting:)``. `heatctl evaluate --trust DIR/auditor` sets it from the auditor folder
     /// `keys generate` writes (the pin `audit verify` uses) and requires it when the folder
     /// holds an evaluation key (``evaluationKeysSigner``).
     ///
@@ -73,7 +75,12 @@ public struct Evaluator: Sendable {
     /// Counts the batches held at once (the streaming tests' bound); `nil` outside tests.
     var batchProbe: InFlightProbe?
 
-    /// An evaluator from its role folder.
+    /// An evaluator from its role folder, **without** a trust anchor: when the folder holds
+    /// Galois or relinearization keys, the signer of their list is checked against the store's
+    /// own registered signing key, so the store is trusted as given (an attacker who can write
+    /// the folder and the store passes). Pin the key holder's key with
+    /// ``init(folder:trusting:)`` (or ``trustedSigningKey``) whenever the folder holds evaluation
+    /// keys; `heatctl evaluate` requires it (`--trust DIR/auditor`).
     ///
     /// Before anything else, every Galois or relinearization key in the folder must be bound to
     /// the folder's FHE key generation (``FHEKeyGeneration/requireBoundEvaluationKeys(in:)``):
@@ -99,6 +106,28 @@ public struct Evaluator: Sendable {
         let binding = try FHEKeyGeneration.evaluatorBinding(in: folder)
         self.init(material: material)
         self.keyBinding = binding
+    }
+
+    /// An evaluator from its role folder with the key holder's verification key pinned outside
+    /// the store (issue 27, review s39 keys27d M2): ``init(folder:)`` with ``trustedSigningKey``
+    /// set, so the trust anchor is visible where the evaluator is built. The folder's evaluation
+    /// key list must then be signed by the current key of the store's chain of signing keys
+    /// followed from `pinnedKey` (`heatctl evaluate --trust DIR/auditor`).
+    ///
+    /// ```swift
+    /// let pinned = try KeyFolder(path: "keys/auditor", role: .auditor).verificationKey()
+    /// let evaluator = try Evaluator(folder: KeyFolder(path: "keys/evaluator", role: .evaluator), trusting: pinned)
+    /// let run = try evaluator.evaluate(store: store, configuration: HeatConfiguration())
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - folder: a checked evaluator folder.
+    ///   - pinnedKey: the key holder's verification key from its auditor folder (the pin `audit
+    ///     verify --keys` uses), never a key read from the store.
+    /// - Throws: as ``init(folder:)``.
+    public init(folder: KeyFolder, trusting pinnedKey: StoreVerificationKey) throws(PipelineError) {
+        try self.init(folder: folder)
+        trustedSigningKey = pinnedKey
     }
 
     /// An evaluator from a folder path (opened as an evaluator folder: a secret key in it is refused).

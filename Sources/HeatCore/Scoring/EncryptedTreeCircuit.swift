@@ -340,6 +340,12 @@ extension Evaluator {
     /// level-2 products), then each batch's sum and relinearization. Chunks have a fixed size and
     /// results are placed by index, so the output is the same bytes for any `tasks`.
     ///
+    /// **Not a trust check** (issue 27, review s39 keys27d L5): this call has no store, so the
+    /// relinearization key's list is checked only on its own (bound, signature verifies, signer
+    /// the one the evaluator was built with), never against the store's current signing key.
+    /// Use ``scoreAndRecord(trees:model:relinearizationKey:store:source:tasks:)`` with an
+    /// evaluator built by ``init(folder:trusting:)`` for a recorded, trusted run.
+    ///
     /// - Parameters:
     ///   - inputs: the collector's encrypted bits.
     ///   - model: the integer model (its plan must be the one the bits were encoded with).

@@ -221,13 +221,13 @@ public enum CollectorKeyRotation {
     ///   - keyholder: the key holder's current store signing key.
     ///   - id: the key to revoke (fingerprint prefix of at least 8 hex digits).
     ///   - anchor: the previous head file.
-    ///   - reason: why (recorded as `revocation: <reason>` unless it already starts with `revocation`).
+    ///   - reason: why (recorded as `revocation: <reason>` unless it already starts with `revocation`, in any case: ``SigningKeyRotation/isRevocation(reason:)``).
     /// - Returns: the retirement and the head signed in the same transaction.
     /// - Throws: ``CollectorKeyError``, ``KeyLifecycleError/noSignedHead(path:)``, ``StoreError``.
     public static func revoke(
         store: HeatStore, keyholder: StoreSigningKey, key id: String, anchor: HeadAnchor, reason: String
     ) throws -> SignedStoreChange<CollectorKeyRetirement> {
-        let text = reason.hasPrefix("revocation") ? reason : "revocation: \(reason)"
+        let text = SigningKeyRotation.isRevocation(reason: reason) ? reason : "revocation: \(reason)"
         return try SignedStoreChange.commit(
             to: store, key: keyholder, anchor: anchor, refusal: CollectorKeyError.refused(violations:),
             faults: .init(unsigned: .rotateUnsignedBeforeCommit, signed: .rotateBeforeCommit)

@@ -41,7 +41,9 @@ public enum FHEKeyError: ClassifiedError, Equatable {
     /// The store's chain of signing keys (`key_transitions`), followed from the trusted key to
     /// find the key that may sign an evaluator's evaluation key list, holds a row that does not
     /// verify or is not on the chain (issue 27, review s38 keys27c H1): a store row that does not
-    /// verify, so exit 1 (Docs/Architecture.md, "Differences"), naming the table and row.
+    /// verify, so exit 1 (Docs/Architecture.md, "Differences"), naming the table and row. With
+    /// no key pinned (an SDK ``Evaluator`` without ``Evaluator/trustedSigningKey``) also a
+    /// `key_fingerprints` row or append-only trigger that does not verify (review s39 keys27d M2).
     case signingKeyChain(path: String, generationFile: String, violation: String)
 
     public var category: ErrorCategory {
@@ -93,9 +95,9 @@ public enum FHEKeyError: ClassifiedError, Equatable {
         case .oldSchema: "open the store for writing once (for example `heatctl audit sign`) to migrate it"
         case .unboundEvaluationKey: "delete the file; use the evaluation keys written by `heatctl keys rotate --fhe --out DIR` (DIR/evaluator; --aggregates for Galois keys), or write the relinearization key again with `heatctl trees relin-key --keys DIR/keyholder --evaluator DIR/evaluator` (delete the folder's bfv-relin-key.heat first: it never replaces a file)"
         case .missingGenerationFile, .evaluationKeysSignature:
-            "copy the evaluator folder again from the key holder's `heatctl keys generate` or `keys rotate --fhe --out DIR` output (DIR/evaluator, signed by the key holder); check that `evaluate --trust` names the key holder's auditor folder; after a signing-key rotation copy NEWDIR/evaluator/fhe-key.generation of `heatctl keys rotate --evaluator-keys DIR` into the evaluator folder; a folder written before s38 holding evaluation keys is replaced by `heatctl keys rotate --fhe --evaluator-keys` (see Docs/Operations.md section 4b)"
+            "copy the evaluator folder again from the key holder's `heatctl keys generate` or `keys rotate --fhe --out DIR` output (DIR/evaluator, signed by the key holder); check that `evaluate --trust` names the key holder's auditor folder; after a signing-key rotation copy NEWDIR/evaluator/fhe-key.generation of `heatctl keys rotate --evaluator-keys DIR` into the evaluator folder; a list signed by a retired key that the rotation did not re-sign (always after a revocation): write fresh evaluation keys with `heatctl keys rotate --fhe --evaluator-keys DIR`; a folder written before s38 holding evaluation keys is replaced by `heatctl keys rotate --fhe --evaluator-keys` (see Docs/Operations.md section 4b)"
         case .signingKeyChain:
-            "run `heatctl audit verify --keys DIR/auditor` on the store: a key transition that does not verify is an attack or a damaged store; restore a verified backup"
+            "run `heatctl audit verify --keys DIR/auditor` on the store: a key transition or registered key row that does not verify is an attack or a damaged store; restore a verified backup, and pin the key holder's key with `evaluate --trust DIR/auditor`"
         }
     }
 }

@@ -190,7 +190,11 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     /// `audit verify` uses), or, when `nil` (an SDK ``Evaluator`` without
     /// ``Evaluator/trustedSigningKey``), the store's first registered signing key
     /// (`key_fingerprints`): that fallback trusts the store as given, so an attacker who writes
-    /// the evaluator folder **and** the store passes it; only the pin stops them. From the
+    /// the evaluator folder **and** the store passes it; only the pin stops them. The fallback
+    /// does refuse (exit 1, naming the table and row) a `key_fingerprints` table whose hash
+    /// chain or append-only triggers do not verify, the checks of `audit verify` (review s39
+    /// keys27d M2): that stops the naive edit of the row, not one whose chain was recomputed
+    /// and whose triggers were put back. From the
     /// anchor the store's chain of signing keys (`key_transitions`) is followed: any row of it
     /// that does not verify or is not on the chain is refused (exit 1, naming the row), and only
     /// the chain's last key (the anchor when there is no transition) may sign the list: a key
@@ -215,7 +219,8 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
     /// - Throws: ``FHEKeyError/evaluationKeysSignature(path:generation:reason:)`` (exit 65) for a
     ///   signer that is not the current key (naming it, and the transition row that retired it);
     ///   ``FHEKeyError/signingKeyChain(path:generationFile:violation:)`` (exit 1) for a
-    ///   `key_transitions` row that does not verify or is not on the chain; a database error.
+    ///   `key_transitions` row that does not verify or is not on the chain, or (no pin) a
+    ///   `key_fingerprints` chain or trigger that does not verify; a database error.
     public static func requireTrustedSigner(
         _ signer: StoreVerificationKey, path: String, generation: Int64, pinnedKey: StoreVerificationKey?, storePath: String,
         in db: Database
@@ -230,6 +235,18 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
                     path: path, generation: generation,
                     reason: "no trusted key holder key was given (heatctl evaluate --trust DIR/auditor) and the store records no signing key yet to fall back to (heatctl audit sign --first-head --store STORE --keys KEYS records it)")
             }
+            // Review s39 keys27d M2: without a pin the store's registered key is trusted as given,
+            // but not from a key_fingerprints table whose append-only triggers or hash chain do
+            // not verify (the naive edit: triggers dropped, the row replaced). The same checks as
+            // `audit verify`; a chain recomputed over the forged row still passes (pin the key).
+            // The chain is walked first so that an edited row is named; then the triggers.
+            var broken = try StoreVerifier.checkSchema(of: .keyFingerprints, in: db)
+            if broken == nil || broken?.kind == .appendOnlyTriggerMissing {
+                broken = try StoreVerifier.walk(.keyFingerprints, in: db).1 ?? broken
+            }
+            if let broken {
+                throw FHEKeyError.signingKeyChain(path: storePath, generationFile: path, violation: broken.message)
+            }
             anchor = registered
         }
         // Review s38 keys27c H1 (b): a transition row that does not verify is not skipped.
@@ -243,7 +260,7 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
             if trusted.key(fingerprint) == signer, let row = trusted.retiredBy[fingerprint] {
                 throw FHEKeyError.evaluationKeysSignature(
                     path: path, generation: generation,
-                    reason: "signed by key \(fingerprint.prefix(16))…, which key_transitions row \(row) retired; only the store's current signing key \(trusted.current.fingerprint.hex.prefix(16))… signs an evaluation key list (re-sign it at the rotation: heatctl keys rotate --evaluator-keys DIR)")
+                    reason: "signed by key \(fingerprint.prefix(16))…, which key_transitions row \(row) retired; only the store's current signing key \(trusted.current.fingerprint.hex.prefix(16))… signs an evaluation key list (the rotation that retired it did not re-sign this list: write fresh evaluation keys with `heatctl keys rotate --fhe --evaluator-keys DIR`, Docs/Operations.md 4b)")
             }
             let source = pinnedKey == nil
                 ? "the store's first registered key, no key pinned outside the store given"

@@ -14,7 +14,9 @@ import HeatEnvelope
 /// crash leaves the old store or the rotation with its head signed by the new key, never an
 /// unsigned transition. Write the returned head to the head file after the call (`heatctl keys
 /// rotate` does). From then on `audit sign` accepts the new key and refuses the retired one.
-/// Auditors may keep pinning the old key or switch to the new one.
+/// Auditors and evaluators should switch their pin to the new key (its auditor folder): the old
+/// pin follows the chain, but cannot see a `key_transitions` truncated by a database writer
+/// holding the retired key (review s39 keys27d M1; pin the head file too, `--expect-head`).
 ///
 /// ```swift
 /// let rotation = try SigningKeyRotation.rotate(store: store, from: oldKey, to: newKey,
@@ -25,6 +27,22 @@ import HeatEnvelope
 public enum SigningKeyRotation {
     /// The audit action recorded.
     public static let auditAction = "keys.rotate"
+
+    /// Whether a rotation's or revocation's `reason` declares the retired key compromised: it
+    /// starts with `revocation`, in any case (`revocation: laptop stolen`, `Revocation: …`). The
+    /// one test `heatctl keys rotate` and ``CollectorKeyRotation/revoke(store:keyholder:key:anchor:reason:)``
+    /// share, so they cannot disagree (issue 27, review s39 keys27d L3).
+    ///
+    /// ```swift
+    /// SigningKeyRotation.isRevocation(reason: "Revocation: laptop stolen")   // true
+    /// SigningKeyRotation.isRevocation(reason: "rotation")                    // false
+    /// ```
+    ///
+    /// - Parameter reason: the `--reason` text.
+    /// - Returns: `true` for a revocation.
+    public static func isRevocation(reason: String) -> Bool {
+        reason.lowercased().hasPrefix("revocation")
+    }
 
     /// Replaces the store signing key and signs the store with the new one, in one durable transaction.
     ///

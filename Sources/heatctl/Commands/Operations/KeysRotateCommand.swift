@@ -15,16 +15,22 @@ struct KeysRotateCommand: HeatCommand {
             after the latest signed head, records the new key and signs the store with the new \
             key (the rotation and its signed head commit together: a kill leaves neither or \
             both); then writes --head-out. Old heads, collector endorsements and tombstones \
-            keep verifying; heads signed later by the retired key are violations. Auditors may \
-            keep the old verification key or switch to the new one. Use --reason \
-            "revocation: <why>" when the current key is compromised. Move the new signing.key \
-            into the key holder's folder afterwards. See Docs/Operations.md.
+            keep verifying; heads signed later by the retired key are violations. After a \
+            rotation, and always after a revocation, auditors and evaluators pin the NEW \
+            auditor folder (NEWDIR/auditor: `audit verify --keys`, `evaluate --trust`; the \
+            command prints that line): the old pin follows the signed transition, but cannot \
+            see a key_transitions table truncated by a database writer holding the retired key \
+            (`evaluate --expect-head` and `audit verify --expect-head` with the head file catch \
+            it under either pin). Use --reason "revocation: <why>" (any case) when the current \
+            key is compromised. Move the new signing.key into the key holder's folder \
+            afterwards. See Docs/Operations.md.
 
             An evaluator accepts an evaluation key list (fhe-key.generation) signed by the store's \
             current signing key only. With --evaluator-keys DIR (the evaluator folder), the \
             rotation first checks that DIR's list verifies and is signed by the key being \
-            retired (exit 65 otherwise, nothing written), then writes it signed by the new key \
-            to NEWDIR/evaluator/fhe-key.generation: copy that file over DIR's. Refused (exit 64) \
+            retired (exit 65 otherwise, nothing written), then, once the rotation has \
+            committed, writes it signed by the new key to NEWDIR/evaluator/fhe-key.generation: \
+            copy that file over DIR's. Refused (exit 64) \
             with a --reason "revocation: ..." (the retired key may have signed a forged list): \
             then write fresh evaluation keys with `keys rotate --fhe --evaluator-keys DIR`.
 
@@ -124,15 +130,20 @@ struct KeysRotateCommand: HeatCommand {
         // list is checked before anything is written and re-signed by the new key.
         var list: FHEKeyGeneration?
         if let evaluatorKeys {
-            guard !reason.lowercased().hasPrefix("revocation") else {
+            guard !SigningKeyRotation.isRevocation(reason: reason) else {
                 throw ValidationError("--evaluator-keys re-signs the list the key being retired signed, and a revoked key may have signed a forged one: rotate without --evaluator-keys, then write fresh evaluation keys signed by the new key with `heatctl keys rotate --fhe --evaluator-keys \(evaluatorKeys)`")
             }
             list = try FHEKeyGeneration.listToResign(in: KeyFolder(path: evaluatorKeys, role: .evaluator), signedBy: old.verificationKey)
         }
+        // The re-signed list goes to a new file, never replacing one: refused here, before the
+        // store changes, and written only after the rotation commits (review s39 keys27d L2), so
+        // a failed rotation leaves no list signed by a key the store never recorded.
+        let resignedPath = URL(filePath: out).appending(path: KeyRole.evaluator.folderName).appending(path: FHEKeyGeneration.fileName).path
+        if list != nil, FileManager.default.fileExists(atPath: resignedPath) { throw KeyError.alreadyExists(path: resignedPath) }
         let generation = try change.store.read { db in try StoreSigningKey.nextGeneration(in: db) }
         let (new, files) = try SigningKeyRotation.generateKey(at: out, generation: generation)
-        let resigned = try list.map { try $0.writeResigned(with: new, under: out) }
         let signed = try SigningKeyRotation.rotate(store: change.store, from: old, to: new, anchor: .previous(change.previous), reason: reason)
+        let resigned = try list.map { try $0.writeResigned(with: new, under: out) }
         try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
         let transition = signed.record
         for file in files { Console.output("wrote \(file)") }
@@ -141,6 +152,10 @@ struct KeysRotateCommand: HeatCommand {
         }
         Console.output("key generation \(transition.generation): \(old.fingerprint.hex.prefix(16))… retired after signed head \(transition.finalHeadSeq); new key \(new.fingerprint.hex.prefix(16))…")
         Console.output("signed with the new key; wrote \(headOut)")
+        // Review s39 keys27d M1: the original pin follows the chain, but cannot see a truncated
+        // key_transitions (a database writer holding the retired key); the new pin can.
+        let newAuditor = URL(filePath: out).appending(path: KeyRole.auditor.folderName).path
+        Console.output("auditors and evaluators: pin the new auditor folder from now on (audit verify --keys \(newAuditor), evaluate --trust \(newAuditor)) and keep \(headOut) outside the store for --expect-head\(SigningKeyRotation.isRevocation(reason: reason) ? " (required after a revocation: the old pin accepts a store whose key_transitions a holder of the revoked key truncated)" : ""); copy \(newAuditor) to them")
     }
 
     /// `--fhe`: a new BFV key generation; the stored ciphertexts re-encrypted in the vault (issue 27).

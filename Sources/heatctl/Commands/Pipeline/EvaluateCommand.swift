@@ -3,7 +3,7 @@ import Foundation
 import HeatCore
 import HeatEnvelope
 
-/// `heatctl evaluate --store heat.db --keys DIR/evaluator [--trust DIR/auditor] [--as-of DATE] [--config heat.json] --out run.heat`.
+/// `heatctl evaluate --store heat.db --keys DIR/evaluator [--trust DIR/auditor [--expect-head head.heat]] [--as-of DATE] [--config heat.json] --out run.heat`.
 struct EvaluateCommand: HeatCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
@@ -38,11 +38,19 @@ struct EvaluateCommand: HeatCommand {
             (the auditor folder `keys generate` writes; the pin `audit verify` uses) along the \
             store's signed key transitions. --trust is then required (exit 64 without it); a \
             list signed by another key or by a retired key exits 65, a key transition that does \
-            not verify exits 1, each before anything is read or logged.
+            not verify exits 1, each before anything is read or logged. After a signing-key \
+            rotation, and always after a revocation, pin the new auditor folder (--trust \
+            NEWDIR/auditor of `keys rotate`): the original pin cannot see a key_transitions \
+            table truncated by a database writer holding the retired key. --expect-head FILE \
+            (the head file of the latest `audit sign` or `keys rotate`, kept outside the store; \
+            needs --trust) closes that for either pin: the store must verify against it exactly \
+            as `audit verify --expect-head` checks, rows appended since allowed (exit 1 naming \
+            the head file otherwise, nothing read or logged).
 
             Examples:
               heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat
               heatctl evaluate --store heat.db --keys keys/evaluator --trust keys/auditor --out run.heat --aggregates-out groups.heat
+              heatctl evaluate --store heat.db --keys keys/evaluator --trust keys-gen2/auditor --expect-head head.heat --out run.heat --aggregates-out groups.heat
               heatctl evaluate --store heat.db --keys keys/evaluator --shard 0/2 --out part-0.heat
               heatctl evaluate --merge part-0.heat part-1.heat --out run.heat
               heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat --model churn.model --scores-out scores.heat
@@ -72,6 +80,9 @@ struct EvaluateCommand: HeatCommand {
 
     @Option(name: .long, help: "The key holder's auditor folder (keys/auditor): pins the key that signs the folder's evaluation key list; required when the folder holds Galois or relinearization keys.", completion: .directory)
     var trust: String?
+
+    @Option(name: .customLong("expect-head"), help: "The head file of the latest `audit sign` (kept outside the store): the store must verify against it as `audit verify --expect-head` checks (exit 1 otherwise); needs --trust.", completion: .file())
+    var expectHead: String?
 
     @Option(name: .long, help: "Evaluate one slice I/N of the slot batches (b % N == I) and write a part.")
     var shard: String?
@@ -117,7 +128,7 @@ struct EvaluateCommand: HeatCommand {
 
     private func evaluateNow() async throws {
         if !merge.isEmpty {
-            guard store == nil, keys == nil, trust == nil, shard == nil, aggregatesOut == nil else {
+            guard store == nil, keys == nil, trust == nil, expectHead == nil, shard == nil, aggregatesOut == nil else {
                 throw ValidationError("--merge takes only the part files and --out")
             }
             var parts: [Envelope] = []
@@ -143,14 +154,22 @@ struct EvaluateCommand: HeatCommand {
         let reference = try asOfOption.date()
         let configuration = try PipelineOptions.configuration(config)
         let folder = try KeyFolder(path: keys, role: .evaluator)
-        var evaluator = try Evaluator(folder: folder)
         // Review s38 keys27c H1: the signer of the evaluation key list is checked from a key pinned
         // outside the store; a key found in the store is never the anchor here.
-        if let trust {
-            evaluator.trustedSigningKey = try KeyFolder(path: trust, role: .auditor).verificationKey()
-        } else if evaluator.evaluationKeysSigner != nil {
-            throw ValidationError("missing --trust DIR/auditor: \(keys) holds evaluation keys whose digest list the key holder signs; its signer is checked from the key holder's key pinned by its auditor folder (written by `heatctl keys generate`), never from a key found in the store")
+        let pinned = try trust.map { try KeyFolder(path: $0, role: .auditor).verificationKey() }
+        let evaluator: Evaluator
+        if let pinned {
+            evaluator = try Evaluator(folder: folder, trusting: pinned)
+        } else {
+            evaluator = try Evaluator(folder: folder)
+            if evaluator.evaluationKeysSigner != nil {
+                throw ValidationError("missing --trust DIR/auditor: \(keys) holds evaluation keys whose digest list the key holder signs; its signer is checked from the key holder's key pinned by its auditor folder (written by `heatctl keys generate`), never from a key found in the store")
+            }
         }
+        guard expectHead == nil || pinned != nil else {
+            throw ValidationError("--expect-head needs --trust DIR/auditor: the pinned head is checked against the key holder's key pinned by its auditor folder, as `audit verify --keys DIR/auditor --expect-head FILE` does")
+        }
+        let expectedHead = try expectHead.map { try SignedHead.read(from: URL(filePath: $0)) }
         let galoisKeys = try aggregatesOut.map { _ in try evaluator.galoisKeys(in: folder) }
         // The model is loaded and checked first: a refused model leaves no run file and no log entry.
         let treeModel = try model.flatMap { file in try TreeModelScoring.treeModel(in: file) }
@@ -165,6 +184,17 @@ struct EvaluateCommand: HeatCommand {
             try ModelScoring.prepare(modelFile: file, evaluator: evaluator, configuration: configuration)
         }
         let opened = try HeatStore(path: store)
+        // Review s39 keys27d M1: the signed head pinned outside the store, checked exactly as
+        // `audit verify --expect-head` does (rows appended since it are allowed): a store rolled
+        // back below it, a truncated key_transitions among them, is refused before anything is
+        // read or logged, whichever auditor folder --trust names.
+        if let expectedHead, let pinned, let expectHead {
+            let report = try StoreVerifier.verify(store: opened, pinnedKey: pinned, anchor: .previous(expectedHead), allowUnsignedTail: true)
+            if !report.intact {
+                Console.error("\(store) does not verify against the signed head pinned by --expect-head \(expectHead) (\(Plural.count(report.violations.count, "violation")); first: \(report.violations[0].message)); nothing evaluated or logged. Investigate with `heatctl audit verify --store \(store) --keys DIR/auditor --expect-head \(expectHead)`; restore a verified backup")
+                throw ExitCode(1)
+            }
+        }
         let started = Date()
         let (run, number) = try evaluator.evaluateAndRecord(store: opened, configuration: configuration, asOf: reference, shard: slice)
         try run.envelope().write(to: URL(filePath: out))
