@@ -113,7 +113,7 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
         let output = out.baseAddress.unsafelyUnwrapped
         let ys = scratch
         let vs = scratch + count * n
-        let vector = T.self == UInt64.self && source.plans[0].kernel == .vector && n % RnsVector64.width == 0
+        let vector = source.usesVectorLanes
         withExtendedLifetime(tables) {
             let sourceModuli = tables.sourceModuli.pointer
             let inverse = tables.puncturedInverse.pointer
