@@ -5,33 +5,36 @@ import Testing
 /// digits a level has, the sums are folded before they can overflow, so the result equals the
 /// product-by-product reduction.
 @Suite struct KeySwitchAccumulationTests {
-    /// Sums `digits` digits of `count` words with ``BfvKeySwitchingKey/sumOfDigitProducts``
-    /// (the kernel `switchKey` runs: register sums, folds, one final reduction).
+    /// Accumulates `digits` digits of `count` words with ``BfvKeySwitchingKey/accumulateDigit``
+    /// (the kernel `switchKey` runs) and reduces the sums as `switchKey` does.
     func lazySums<T: ScalarType>(
         _ d: [[T]], _ b: [[T]], _ a: [[T]], modulus: Modulus<T>, as _: T.Type
     ) -> (first: [T], second: [T]) {
         let count = d[0].count
-        let digits = d.flatMap { $0 }
-        let bWords = b.flatMap { $0 }
-        let aWords = a.flatMap { $0 }
-        var first = [T](repeating: 0, count: count)
-        var second = [T](repeating: 0, count: count)
-        digits.withUnsafeBufferPointer { digits in
-            bWords.withUnsafeBufferPointer { bWords in
-                aWords.withUnsafeBufferPointer { aWords in
-                    let bRows = d.indices.map { bWords.baseAddress! + $0 * count }
-                    let aRows = d.indices.map { aWords.baseAddress! + $0 * count }
-                    first.withUnsafeMutableBufferPointer { first in
-                        second.withUnsafeMutableBufferPointer { second in
-                            BfvKeySwitchingKey<T>.sumOfDigitProducts(
-                                d.count, digits: digits.baseAddress!, digitStride: count, b: bRows, a: aRows,
-                                into: first.baseAddress!, and: second.baseAddress!, count: count, modulus: modulus)
+        var low0 = [T](repeating: 0, count: count), high0 = [T](repeating: 0, count: count)
+        var low1 = [T](repeating: 0, count: count), high1 = [T](repeating: 0, count: count)
+        low0.withUnsafeMutableBufferPointer { low0 in
+            high0.withUnsafeMutableBufferPointer { high0 in
+                low1.withUnsafeMutableBufferPointer { low1 in
+                    high1.withUnsafeMutableBufferPointer { high1 in
+                        for j in d.indices {
+                            d[j].withUnsafeBufferPointer { dj in
+                                b[j].withUnsafeBufferPointer { bj in
+                                    a[j].withUnsafeBufferPointer { aj in
+                                        BfvKeySwitchingKey<T>.accumulateDigit(
+                                            j, dj.baseAddress!, bj.baseAddress!, aj.baseAddress!,
+                                            into: (low0.baseAddress!, high0.baseAddress!),
+                                            and: (low1.baseAddress!, high1.baseAddress!), count: count, modulus: modulus)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        return (first, second)
+        return ((0..<count).map { modulus.reduceProduct((high: high0[$0], low: low0[$0])) },
+                (0..<count).map { modulus.reduceProduct((high: high1[$0], low: low1[$0])) })
     }
 
     /// The reference: reduce after every product.

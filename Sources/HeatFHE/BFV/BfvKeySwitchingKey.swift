@@ -106,30 +106,30 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         }
         let n = ring.degree
         let l = level.count
-        let keyRowCount = context.keyContext.count
+        let keyRows = context.keyContext.count
         let moduli = ring.moduli
         let plans = ring.plans
-        // Allocation-free kernel: the digits and the sums live in one buffer borrowed from the
-        // level's pool (``ScratchPool``). First every digit `c_j` is brought to every prime of the
-        // key level and transformed (`l (l + 1)` forward NTTs, rows `q_0 ... q_(l-1)`, then the
-        // special prime, which pairs with the key's last row); then each output residue is the
-        // sum over the digits of `d_j * (b_j, a_j)`, accumulated in registers as double words
-        // (SEAL's lazy approach: each product is below q^2 < 2^(2w - 4), so ``lazyDigits`` of them
-        // fit before a fold, never needed at the presets' at most six primes) and Barrett-reduced
-        // once, written straight to the output rows (no read-modify-write of partial sums in
-        // memory: the previous digit-by-digit loop spent most of its time there).
-        let rows = l + 1
-        let count = rows * n
-        let result = level.keySwitchScratch.withBuffer(count: (l + 2) * count) { buffer in
-            let out0 = buffer.baseAddress.unsafelyUnwrapped
-            let out1 = out0 + count
-            let digits = out1 + count   // digit j's row i at (j * rows + i) * n
+        // Allocation-free kernel: the double-word sums and the digit live in one buffer borrowed
+        // from the level's pool (``ScratchPool``); the digit is transformed in place and each
+        // digit row multiplies the key's row at the same prime (rows q_0 ... q_(l-1), then the
+        // special prime, the key's last row). The products are accumulated lazily as double
+        // words (SEAL's approach): each product is below q^2 < 2^(2w - 4), so the sums take
+        // ``lazyDigits`` of them before they are folded back below q (never, at the presets' at
+        // most six primes), and each output residue is Barrett-reduced once at the end. Digit 0
+        // writes the sums (no zeroing pass).
+        let count = (l + 1) * n
+        let result = level.keySwitchScratch.withBuffer(count: 5 * count) { buffer in
+            let low0 = buffer.baseAddress.unsafelyUnwrapped
+            let high0 = low0 + count
+            let low1 = high0 + count
+            let high1 = low1 + count
+            let digit = high1 + count
             c.data.withUnsafeBufferPointer { source in
                 for j in 0..<l {
                     let residues = source.baseAddress.unsafelyUnwrapped + j * n
                     for i in 0...l {
                         let modulus = moduli[i]
-                        let row = digits + (j * rows + i) * n
+                        let row = digit + i * n
                         if moduli[j].value >> 2 < modulus.value {
                             // Residues below q_j < 4 q_i are valid NTT input as they are (the
                             // forward NTT takes [0, 4q) and ends fully reduced: the same words as
@@ -139,31 +139,33 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                             for k in 0..<n { row[k] = modulus.reduce(residues[k]) }
                         }
                         plans[i].forward(UnsafeMutableBufferPointer(start: row, count: n))
+                        let keyRow = i < l ? i : keyRows - 1
+                        components[j].b.data.withUnsafeBufferPointer { b in
+                            components[j].a.data.withUnsafeBufferPointer { a in
+                                Self.accumulateDigit(
+                                    j, row, b.baseAddress! + keyRow * n, a.baseAddress! + keyRow * n,
+                                    into: (low0 + i * n, high0 + i * n), and: (low1 + i * n, high1 + i * n),
+                                    count: n, modulus: modulus)
+                            }
+                        }
                     }
                 }
             }
-            withUnsafeTemporaryAllocation(of: UnsafePointer<T>.self, capacity: 2 * l) { keyRows in
-                let bRows = keyRows.baseAddress.unsafelyUnwrapped
-                let aRows = bRows + l
-                for i in 0...l {
-                    let keyRow = i < l ? i : keyRowCount - 1
-                    for j in 0..<l {
-                        bRows[j] = components[j].b.data.withUnsafeBufferPointer { $0.baseAddress.unsafelyUnwrapped } + keyRow * n
-                        aRows[j] = components[j].a.data.withUnsafeBufferPointer { $0.baseAddress.unsafelyUnwrapped } + keyRow * n
-                    }
-                    Self.sumOfDigitProducts(
-                        l, digits: UnsafePointer(digits + i * n), digitStride: rows * n, b: UnsafePointer(bRows),
-                        a: UnsafePointer(aRows), into: out0 + i * n, and: out1 + i * n, count: n, modulus: moduli[i])
-                    // The sums transformed back in place.
-                    plans[i].inverse(UnsafeMutableBufferPointer(start: out0 + i * n, count: n))
-                    plans[i].inverse(UnsafeMutableBufferPointer(start: out1 + i * n, count: n))
+            // The sums reduced in place into their low words and transformed back in place.
+            for i in 0...l {
+                let modulus = moduli[i]
+                for k in (i * n)..<((i + 1) * n) {
+                    low0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
+                    low1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
                 }
+                plans[i].inverse(UnsafeMutableBufferPointer(start: low0 + i * n, count: n))
+                plans[i].inverse(UnsafeMutableBufferPointer(start: low1 + i * n, count: n))
             }
             return (
-                Self.dividingByLastModulus(UnsafePointer(out0), moduli: moduli, to: level.ring),
-                Self.dividingByLastModulus(UnsafePointer(out1), moduli: moduli, to: level.ring))
+                Self.dividingByLastModulus(UnsafePointer(low0), moduli: moduli, to: level.ring),
+                Self.dividingByLastModulus(UnsafePointer(low1), moduli: moduli, to: level.ring))
         }
-        return withExtendedLifetime(components) { result }
+        return result
     }
 
     /// How many digit products the double-word sums of ``switchKey(_:in:)`` take between two
@@ -171,55 +173,56 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
     /// the word free), so a folded sum (below `q`) plus 15 products stays below `2^(2w)`.
     static var lazyDigits: Int { 15 }
 
-    /// `first[k] = sum_j d_j[k] * b_j[k] mod q` and `second[k] = sum_j d_j[k] * a_j[k] mod q`,
-    /// fully reduced, for `k < count` and the `digitCount` digits `d_j = digits + j * digitStride`:
-    /// each sum is accumulated as a double word in registers, folded back below `q` (Barrett)
-    /// before every ``lazyDigits``-th further product so no number of digits can overflow it, and
-    /// Barrett-reduced once at the end. Every input word is below `q`.
-    ///
-    /// - Parameters:
-    ///   - digitCount: the number of digits `l`.
-    ///   - digits: digit 0's row; digit `j`'s row starts `j * digitStride` words later.
-    ///   - b: `l` pointers to the key rows `b_j`.
-    ///   - a: `l` pointers to the key rows `a_j`.
-    ///   - first: the output row of the `b` sums.
-    ///   - second: the output row of the `a` sums.
+    /// Adds digit `j`'s products `d[k] * b[k]` and `d[k] * a[k]` into the double-word sums, first
+    /// folding both sums back below `q` when `j` is a nonzero multiple of ``lazyDigits`` (so no
+    /// number of digits can overflow them). Digit 0 writes the sums instead (their previous
+    /// contents are ignored, so a borrowed scratch buffer needs no zeroing).
     @inline(__always)
-    static func sumOfDigitProducts(
-        _ digitCount: Int, digits: UnsafePointer<T>, digitStride: Int, b: UnsafePointer<UnsafePointer<T>>,
-        a: UnsafePointer<UnsafePointer<T>>, into first: UnsafeMutablePointer<T>, and second: UnsafeMutablePointer<T>,
-        count: Int, modulus: Modulus<T>
+    static func accumulateDigit(
+        _ j: Int, _ d: UnsafePointer<T>, _ b: UnsafePointer<T>, _ a: UnsafePointer<T>,
+        into first: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>),
+        and second: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>), count: Int, modulus: Modulus<T>
+    ) {
+        if j == 0 {
+            for k in 0..<count {
+                let x = d[k]
+                let product0 = x.multipliedFullWidth(by: b[k])
+                first.low[k] = product0.low
+                first.high[k] = product0.high
+                let product1 = x.multipliedFullWidth(by: a[k])
+                second.low[k] = product1.low
+                second.high[k] = product1.high
+            }
+            return
+        }
+        if j % lazyDigits == 0 {
+            for k in 0..<count {
+                first.low[k] = modulus.reduceProduct((high: first.high[k], low: first.low[k]))
+                first.high[k] = 0
+                second.low[k] = modulus.reduceProduct((high: second.high[k], low: second.low[k]))
+                second.high[k] = 0
+            }
+        }
+        multiplyAccumulate(d, b, a, into: first, and: second, count: count)
+    }
+
+    /// `(high, low) += d[k] * b[k]` and `+= d[k] * a[k]` as double words, for `k < count`.
+    @inline(__always)
+    static func multiplyAccumulate(
+        _ d: UnsafePointer<T>, _ b: UnsafePointer<T>, _ a: UnsafePointer<T>,
+        into first: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>),
+        and second: (low: UnsafeMutablePointer<T>, high: UnsafeMutablePointer<T>), count: Int
     ) {
         for k in 0..<count {
-            var low0: T = 0
-            var high0: T = 0
-            var low1: T = 0
-            var high1: T = 0
-            var j = 0
-            while j < digitCount {
-                if j != 0 {
-                    // A fold: the sums back below q (they hold at most `lazyDigits` products).
-                    low0 = modulus.reduceProduct((high: high0, low: low0))
-                    high0 = 0
-                    low1 = modulus.reduceProduct((high: high1, low: low1))
-                    high1 = 0
-                }
-                let end = Swift.min(j &+ lazyDigits, digitCount)
-                while j < end {
-                    let x = digits[j &* digitStride &+ k]
-                    let product0 = x.multipliedFullWidth(by: b[j][k])
-                    let (sum0, carry0) = low0.addingReportingOverflow(product0.low)
-                    low0 = sum0
-                    high0 = high0 &+ product0.high &+ (carry0 ? 1 : 0)
-                    let product1 = x.multipliedFullWidth(by: a[j][k])
-                    let (sum1, carry1) = low1.addingReportingOverflow(product1.low)
-                    low1 = sum1
-                    high1 = high1 &+ product1.high &+ (carry1 ? 1 : 0)
-                    j &+= 1
-                }
-            }
-            first[k] = modulus.reduceProduct((high: high0, low: low0))
-            second[k] = modulus.reduceProduct((high: high1, low: low1))
+            let x = d[k]
+            let product0 = x.multipliedFullWidth(by: b[k])
+            let (sumLow0, carry0) = first.low[k].addingReportingOverflow(product0.low)
+            first.low[k] = sumLow0
+            first.high[k] = first.high[k] &+ product0.high &+ (carry0 ? 1 : 0)
+            let product1 = x.multipliedFullWidth(by: a[k])
+            let (sumLow1, carry1) = second.low[k].addingReportingOverflow(product1.low)
+            second.low[k] = sumLow1
+            second.high[k] = second.high[k] &+ product1.high &+ (carry1 ? 1 : 0)
         }
     }
 
