@@ -64,6 +64,10 @@ import Testing
         let keys = try BfvGaloisKeys(secretKey: harness.secretKey, steps: [2], rowSwap: false)
         #expect(keys.rotationSteps == [2])
         #expect(keys.rotationPlan(for: 6)?.count == 3)
+        // A step with its own key is the one-element plan (the shortcut before the search).
+        let n = harness.secretKey.context.degree
+        #expect(keys.rotationPlan(for: 2) == [GaloisElement.rotation(by: 2, degree: n)])
+        #expect(keys.rotationPlan(for: 2 - n / 2) == [GaloisElement.rotation(by: 2, degree: n)])
         #expect(keys.rotationPlan(for: 1) == nil)
         let ciphertext = try harness.encrypt(Array(1...16))
         let rotated = try harness.evaluator.rotatingSlots(ciphertext, by: -2, using: keys)

@@ -20,9 +20,14 @@ public struct BfvGaloisKeys<T: ScalarType>: Sendable {
     /// The Galois elements the keys are for, ascending.
     public var elements: [Int] { keys.keys.sorted() }
 
-    /// The rotation steps (left, in `[1, N/2)`) available directly.
-    public var rotationSteps: [Int] {
-        elements.compactMap { GaloisElement.rotationStep(of: $0, degree: context.degree) }.filter { $0 != 0 }.sorted()
+    /// The rotation steps (left, in `[1, N/2)`) available directly, sorted. Computed once when
+    /// the keys are made or loaded (each element's discrete logarithm takes up to `N/2` steps,
+    /// which ``rotationPlan(for:)`` used to repeat on every rotation).
+    public let rotationSteps: [Int]
+
+    /// The sorted nonzero rotation steps of `elements`.
+    static func rotationSteps(of elements: some Sequence<Int>, degree: Int) -> [Int] {
+        elements.compactMap { GaloisElement.rotationStep(of: $0, degree: degree) }.filter { $0 != 0 }.sorted()
     }
 
     /// Whether the row swap is available.
@@ -89,12 +94,14 @@ public struct BfvGaloisKeys<T: ScalarType>: Sendable {
         }
         self.context = context
         self.keys = keys
+        self.rotationSteps = Self.rotationSteps(of: keys.keys, degree: context.degree)
     }
 
     /// Galois keys from loaded key-switching keys.
     init(context: BfvContext<T>, keys: [Int: BfvKeySwitchingKey<T>]) {
         self.context = context
         self.keys = keys
+        self.rotationSteps = Self.rotationSteps(of: keys.keys, degree: context.degree)
     }
 
     /// The shortest sequence of available left rotations (each in `[1, N/2)`) adding up to
@@ -108,6 +115,8 @@ public struct BfvGaloisKeys<T: ScalarType>: Sendable {
         let target = ((step % rowSize) + rowSize) % rowSize
         if target == 0 { return [] }
         let available = rotationSteps
+        // A step with its own key: the one-element plan (the search below finds the same).
+        if available.contains(target) { return [GaloisElement.rotation(by: target, degree: context.degree)] }
         var previous = [Int](repeating: -1, count: rowSize)
         var via = [Int](repeating: 0, count: rowSize)
         previous[0] = 0

@@ -130,7 +130,10 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                     for i in 0...l {
                         let modulus = moduli[i]
                         let row = digit + i * n
-                        if i == j {
+                        if moduli[j].value >> 2 < modulus.value {
+                            // Residues below q_j < 4 q_i are valid NTT input as they are (the
+                            // forward NTT takes [0, 4q) and ends fully reduced: the same words as
+                            // reducing first); this covers i == j and every preset.
                             row.update(from: residues, count: n)
                         } else {
                             for k in 0..<n { row[k] = modulus.reduce(residues[k]) }
@@ -257,6 +260,16 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                 let lastReduced = modulus.reduce(last.value)
                 let inverse = modulus.inverse(lastReduced) ?? 0
                 let inverseShoup = modulus.shoup(inverse)
+                if ring.usesVectorLanes {
+                    // Eight lanes (the vector build), the same words.
+                    RnsVector64.divideByLast(
+                        RnsVector64.readOnlyWords(x + i * n), RnsVector64.readOnlyWords(x + l * n),
+                        into: RnsVector64.words(out.baseAddress.unsafelyUnwrapped + i * n), count: n,
+                        half: UInt64(half), lastReduced: UInt64(lastReduced), inverse: UInt64(inverse),
+                        inverseShoup: UInt64(inverseShoup), oneShoup: UInt64(modulus.shoup(1)),
+                        modulus: UInt64(modulus.value))
+                    continue
+                }
                 for j in 0..<n {
                     let r = x[l * n + j]
                     // The centred residue r or r - q_last, reduced modulo q_i.

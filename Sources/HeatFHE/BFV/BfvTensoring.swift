@@ -92,7 +92,8 @@ final class BfvTensoring<T: ScalarType>: Sendable {
         }
         self.auxiliaryFactor = auxiliaryFactor
         self.auxiliaryFactorShoup = zip(auxiliary.moduli, auxiliaryFactor).map { $0.shoup($1) }
-        if T.bitWidth == 64 {
+        // Montgomery's constants only where the vector lanes use them (review s39 LOW 4).
+        if ring.usesVectorLanes {
             let values = extended.moduliValues.map { UInt64($0) }
             let factors = values.map { (UInt64.max % $0 + 1) % $0 }
             self.montgomeryFactor = factors.map { T(truncatingIfNeeded: $0) }
@@ -147,12 +148,16 @@ final class BfvTensoring<T: ScalarType>: Sendable {
             }
             let products = base + operands.count * width
             let moduli = extended.moduli
-            let vector = T.self == UInt64.self && ring.plans[0].kernel == .vector && n % RnsVector64.width == 0
+            let vector = ring.usesVectorLanes
             if vector {
                 // Montgomery's multiplication in the vector build (two high products per word
                 // instead of Barrett's four): the first operand's rows times R = 2^64 mod q first
                 // (Shoup, fully reduced), so that x R * y * R^-1 = x * y mod q, fully reduced: the
-                // same words as the scalar Barrett product.
+                // same words as the scalar Barrett product. Precondition of the Montgomery
+                // products: both factors in [0, q), which holds because the forward NTT of
+                // `lift` ends fully reduced (`forwardLastStage`) and the Shoup product below
+                // is fully reduced; an NTT with lazy [0, 2q) or [0, 4q) output would break it
+                // (review s39 LOW 4; `RnsVector64.montgomeryMultiply` asserts it in debug builds).
                 for i in 0..<a.count {
                     for (row, modulus) in moduli.enumerated() {
                         let words = RnsVector64.words(base + i * width + row * n)
@@ -229,7 +234,7 @@ final class BfvTensoring<T: ScalarType>: Sendable {
         let x = UnsafePointer(product)
         let count = ring.count
         let auxiliaryCount = auxiliary.count
-        let vector = T.self == UInt64.self && ring.plans[0].kernel == .vector && n % RnsVector64.width == 0
+        let vector = ring.usesVectorLanes
         withExtendedLifetime(tables) {
             let moduli = tables.auxiliaryModuli.pointer
             let fractionHigh = tables.fractionHigh.pointer

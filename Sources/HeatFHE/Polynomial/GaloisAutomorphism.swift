@@ -22,22 +22,28 @@ extension PolyRq where F == Coeff {
         FHESpecialization.note(T.self, "PolyRq.applyingGalois(coefficients)")
         let n = degree
         precondition(g & 1 == 1 && g > 0 && g < 2 * n, "a Galois element is odd and below 2N")
-        var out = PolyRq<T, Coeff>(zeroIn: context)
         let mask = 2 * n - 1
-        for (i, modulus) in context.moduli.enumerated() {
-            let base = i * n
-            var index = 0
-            for j in 0..<n {
-                let value = data[base + j]
-                if index < n {
-                    out.data[base + index] = value
-                } else {
-                    out.data[base + index - n] = modulus.negate(value)
+        let logN = n.trailingZeroBitCount
+        // `j -> j g mod 2N` is a bijection of the positions modulo N (g is odd), so every word is
+        // written once: no zero fill. The sign is a mask, not a branch (half the positions wrap,
+        // in a pattern the predictor does not learn).
+        let words = [T](unsafeUninitializedCapacity: data.count) { out, initialized in
+            data.withUnsafeBufferPointer { source in
+                for (i, modulus) in context.moduli.enumerated() {
+                    let input = source.baseAddress.unsafelyUnwrapped + i * n
+                    let output = out.baseAddress.unsafelyUnwrapped + i * n
+                    var index = 0
+                    for j in 0..<n {
+                        let value = input[j]
+                        let wraps = 0 &- T(truncatingIfNeeded: index &>> logN)
+                        output[index & (n &- 1)] = (value & ~wraps) | (modulus.negate(value) & wraps)
+                        index = (index &+ g) & mask
+                    }
                 }
-                index = (index + g) & mask
             }
+            initialized = data.count
         }
-        return out
+        return PolyRq<T, Coeff>(context: context, data: words)
     }
 }
 

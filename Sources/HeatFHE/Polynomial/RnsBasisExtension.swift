@@ -7,11 +7,15 @@
 /// `y_i = [x_i * Q_i^-1]_(q_i)`, the CRT gives `x = sum_i y_i * Q_i - v * Q` with
 /// `v = round(sum_i y_i / q_i)` for the centred lift. `v` is computed in double precision,
 /// `f = sum_i double(y_i) * double(1 / q_i)` (HPS section 2.2 does the same): each term is below 1
-/// and carries at most three roundings (`y_i`, `1 / q_i`, the product) and the `L - 1` additions
-/// one each, so `|f - sum_i y_i / q_i| < (L^2 + 3L + 1) 2^-53`, and ``margin`` is twice that.
-/// `round(f)` is `(f + 2^52) - 2^52` and the distance `f - round(f)` is exact (`f < 2^51`). When
-/// that distance is within ``margin`` of one half (probability about `2 * margin`, below `2^-44`
-/// for every preset; it means `x` is within a tiny distance of `+-Q/2`), the rounding could go
+/// and carries at most four roundings (`y_i`, `q_i` itself, which is above `2^53` for the 62-bit
+/// auxiliary primes and n8192's 54-55-bit primes, the division `1 / q_i` and the product), so the
+/// terms err by less than `4L 2^-53` in all; the k-th addition (partial sums below k) errs by less
+/// than `k 2^-53`, the `L - 1` additions by less than `L(L-1) 2^-53`; in all
+/// `|f - sum_i y_i / q_i| < (L^2 + 3L) 2^-53 < (L^2 + 3L + 1) 2^-53`, and ``margin`` is twice the
+/// latter (review s39 LOW 1). `round(f)` is `(f + 2^52) - 2^52` and the distance `f - round(f)` is
+/// exact (`f < 2^51`). When that distance is within ``margin`` of one half (probability about
+/// `2 * margin`, about `2^-44` at most for the presets, reached by n16384's largest auxiliary
+/// basis; it means `x` is within a tiny distance of `+-Q/2`), the rounding could go
 /// either way and the coefficient is recomputed exactly with ``BigInt``; otherwise `round(f)` is
 /// the exact `v`. (Until session 39 `v` came from 128-bit fixed-point fractions accumulated in
 /// 192 bits: the same `v`, but that scalar carry chain was most of the extension's time; the
@@ -113,7 +117,7 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
         let output = out.baseAddress.unsafelyUnwrapped
         let ys = scratch
         let vs = scratch + count * n
-        let vector = T.self == UInt64.self && source.plans[0].kernel == .vector && n % RnsVector64.width == 0
+        let vector = source.usesVectorLanes
         withExtendedLifetime(tables) {
             let sourceModuli = tables.sourceModuli.pointer
             let inverse = tables.puncturedInverse.pointer

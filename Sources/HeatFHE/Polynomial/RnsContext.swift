@@ -21,6 +21,12 @@ public final class RnsContext<T: ScalarType>: Sendable {
     let punctured: [BigInt]
     /// `(Q / q_i)^-1 mod q_i` for each modulus.
     let puncturedInverse: [T]
+    /// Whether the ring's element-wise loops run on eight `UInt64` lanes (``RnsVector64``): 64-bit
+    /// words, the vector NTT kernel (``NTTKernel/vector``, the `-DHEATFHE_VECTOR_NTT` build or a
+    /// context built with it) and a degree that is a multiple of eight. The one predicate the
+    /// tensoring, the basis extension and key switching test, so they cannot disagree (review
+    /// s39 LOW 3); both branches give the same words.
+    let usesVectorLanes: Bool
 
     /// Builds the ring and its NTT plans.
     ///
@@ -79,6 +85,7 @@ public final class RnsContext<T: ScalarType>: Sendable {
             inverses.append(T(value))
         }
         self.puncturedInverse = inverses
+        self.usesVectorLanes = T.self == UInt64.self && plans[0].kernel == .vector && degree % RnsVector64.width == 0
     }
 
     /// The number of moduli `L`.

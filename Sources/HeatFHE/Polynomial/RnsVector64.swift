@@ -172,6 +172,8 @@ enum RnsVector64 {
         _ x: UnsafePointer<UInt64>, _ y: UnsafePointer<UInt64>, into out: UnsafeMutablePointer<UInt64>, adding: Bool,
         count: Int, qInverse: UInt64, modulus: UInt64
     ) {
+        // The [0, q) precondition (review s39 LOW 4), checked in debug builds.
+        assert((0..<count).allSatisfy { x[$0] < modulus && y[$0] < modulus }, "Montgomery factors must be below q")
         let q = Lanes(repeating: modulus)
         let inverse = Lanes(repeating: qInverse)
         var c = 0
@@ -187,6 +189,53 @@ enum RnsVector64 {
             }
             store(product, to: out + c)
             c &+= width
+        }
+    }
+    /// `out[j] = (x[j] - [r[j]]_centred) * p^-1 mod q`, fully reduced, for `count` words (a
+    /// multiple of 8): one row of ``BfvKeySwitchingKey/dividingByLastModulus(_:moduli:to:)``
+    /// (`round(x / p)` by the prime `p` divided out, key switching's special prime or the prime a
+    /// modulus switch drops), with the same words as its scalar loop.
+    ///
+    /// `r[j] < p` is the residue modulo `p`; its centred value (`r - p` when `r > (p - 1) / 2`)
+    /// is reduced modulo `q` by a lazy Shoup product with 1 (any word, result in `[0, 2q)`), one
+    /// `min`, and the subtraction of `p mod q` where `r` is above half; `x[j]` is in `[0, q)`.
+    ///
+    /// - Parameters:
+    ///   - x: the row's residues modulo `q`, in `[0, q)`.
+    ///   - r: the residues modulo `p`.
+    ///   - out: the result row (may be `x`).
+    ///   - half: `(p - 1) / 2`.
+    ///   - lastReduced: `p mod q`.
+    ///   - inverse: `p^-1 mod q`, with its Shoup companion `inverseShoup`.
+    ///   - oneShoup: `floor(2^64 / q)`, the Shoup companion of 1.
+    ///   - modulus: `q`, below `2^62`.
+    static func divideByLast(
+        _ x: UnsafePointer<UInt64>, _ r: UnsafePointer<UInt64>, into out: UnsafeMutablePointer<UInt64>, count: Int,
+        half: UInt64, lastReduced: UInt64, inverse: UInt64, inverseShoup: UInt64, oneShoup: UInt64, modulus: UInt64
+    ) {
+        let q = Lanes(repeating: modulus)
+        let halfP = Lanes(repeating: half)
+        let last = Lanes(repeating: lastReduced)
+        let zero = Lanes(repeating: 0)
+        let one = Lanes(repeating: 1)
+        let oneS = Lanes(repeating: oneShoup)
+        let w = Lanes(repeating: inverse)
+        let wShoup = Lanes(repeating: inverseShoup)
+        var j = 0
+        while j < count {
+            let residue = load(r + j)
+            let lazy = NTTVector64.multiplyShoupLazy(residue, by: one, shoup: oneS, modulus: q)
+            let reduced = pointwiseMin(lazy, lazy &- q)
+            // The centred residue: minus p (mod q) where r > half (then half - r wraps, its
+            // top bit set: spread into a mask, as `Modulus.subtractIfAtLeastModulus`).
+            let above = zero &- ((halfP &- residue) &>> 63)
+            let shifted = reduced &- (last & above)
+            let centred = pointwiseMin(shifted, shifted &+ q)
+            let difference = load(x + j) &- centred
+            let fullDifference = pointwiseMin(difference, difference &+ q)
+            let product = NTTVector64.multiplyShoupLazy(fullDifference, by: w, shoup: wShoup, modulus: q)
+            store(pointwiseMin(product, product &- q), to: out + j)
+            j &+= width
         }
     }
 }
