@@ -186,7 +186,9 @@ struct EvaluatorTrustCLITests {
         let revoked = try run(["keys", "rotate", "--store", db, "--keys", "\(keys)/keyholder", "--out", gen2, "--previous-head", head,
                                "--head-out", head, "--reason", "revocation: laptop stolen"])
         #expect(revoked.status == 0, "\(revoked.stderr)")
-        #expect(revoked.stdoutText.contains("evaluate --trust \(gen2)/auditor") && revoked.stdoutText.contains("required after a revocation"),
+        #expect(revoked.stdoutText.contains("evaluate --trust \(gen2)/auditor"), "\(revoked.stdoutText)")
+        // The requirement is the new pin, on a line of its own (review s40 keys27e L2).
+        #expect(revoked.stdoutText.split(separator: "\n").contains { $0.hasPrefix("required after a revocation: pin \(gen2)/auditor") },
                 "\(revoked.stdoutText)")
         // The list A signed is refused (65).
         let retired = try run(["evaluate", "--store", db, "--keys", evaluator, "--trust", "\(keys)/auditor", "--out", runFile, "--aggregates-out", groups])

@@ -15,7 +15,8 @@ struct BenchFHECommand: HeatCommand {
             microseconds, the median CPU time of the thread (robust when other processes share the \
             cores), then the serialized sizes. The operations with evaluation keys (relinearization \
             and Galois key generation, multiply with and without relinearization, relinearize, rotate \
-            by 1, swap rows, sum of all slots, modulus switch) are timed 3 times each; the sizes \
+            by 1, swap rows, sum of all slots, modulus switch) are timed at least 3 times each \
+            (fewer with a smaller --min-iterations), then until --min-seconds; the sizes \
             include the seeded and full evaluation keys. Results \
             are checked by decryption before they are printed, and each preset states whether every \
             HeatFHE kernel ran specialized for its scalar (the benchmark is generic code in another \

@@ -143,8 +143,11 @@ struct KeysRotateCommand: HeatCommand {
         let generation = try change.store.read { db in try StoreSigningKey.nextGeneration(in: db) }
         let (new, files) = try SigningKeyRotation.generateKey(at: out, generation: generation)
         let signed = try SigningKeyRotation.rotate(store: change.store, from: old, to: new, anchor: .previous(change.previous), reason: reason)
-        let resigned = try list.map { try $0.writeResigned(with: new, under: out) }
+        // The head first: the store has rotated, and the head signed by the new key is what every
+        // later command needs; the re-signed list (checked before the commit) comes after it
+        // (review s40 keys27e MEDIUM 2).
         try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
+        let resigned = try list.map { try $0.writeResigned(with: new, under: out) }
         let transition = signed.record
         for file in files { Console.output("wrote \(file)") }
         if let resigned, let evaluatorKeys {
@@ -155,7 +158,11 @@ struct KeysRotateCommand: HeatCommand {
         // Review s39 keys27d M1: the original pin follows the chain, but cannot see a truncated
         // key_transitions (a database writer holding the retired key); the new pin can.
         let newAuditor = URL(filePath: out).appending(path: KeyRole.auditor.folderName).path
-        Console.output("auditors and evaluators: pin the new auditor folder from now on (audit verify --keys \(newAuditor), evaluate --trust \(newAuditor)) and keep \(headOut) outside the store for --expect-head\(SigningKeyRotation.isRevocation(reason: reason) ? " (required after a revocation: the old pin accepts a store whose key_transitions a holder of the revoked key truncated)" : ""); copy \(newAuditor) to them")
+        if SigningKeyRotation.isRevocation(reason: reason) {
+            // Review s40 keys27e L2: what is required is the new pin, on a line of its own.
+            Console.output("required after a revocation: pin \(newAuditor) (audit verify --keys, evaluate --trust); the old pin accepts a store whose key_transitions a holder of the revoked key truncated")
+        }
+        Console.output("auditors and evaluators: pin the new auditor folder from now on (audit verify --keys \(newAuditor), evaluate --trust \(newAuditor)) and keep \(headOut) outside the store, where the store's writers cannot write, for --expect-head; copy \(newAuditor) to them")
     }
 
     /// `--fhe`: a new BFV key generation; the stored ciphertexts re-encrypted in the vault (issue 27).

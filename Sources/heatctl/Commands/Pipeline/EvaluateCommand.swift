@@ -43,9 +43,10 @@ struct EvaluateCommand: HeatCommand {
             NEWDIR/auditor of `keys rotate`): the original pin cannot see a key_transitions \
             table truncated by a database writer holding the retired key. --expect-head FILE \
             (the head file of the latest `audit sign` or `keys rotate`, kept outside the store; \
-            needs --trust) closes that for either pin: the store must verify against it exactly \
-            as `audit verify --expect-head` checks, rows appended since allowed (exit 1 naming \
-            the head file otherwise, nothing read or logged).
+            needs --trust) closes that for either pin while the head file is authentic (written \
+            by that rotation or later, kept where the store's writers cannot write): the store \
+            must verify against it as `audit verify --expect-head --allow-unsigned-tail` checks \
+            (exit 1 naming the head file otherwise, nothing read or logged).
 
             Examples:
               heatctl evaluate --store heat.db --keys keys/evaluator --out run.heat
