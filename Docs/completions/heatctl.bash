@@ -669,7 +669,7 @@ _heatctl_evaluate() {
     repeating_flags=()
     non_repeating_flags=(--json --quiet --verbose --version -h --help)
     repeating_options=(--merge)
-    non_repeating_options=(--store --keys --trust --shard --aggregates-out --min-group-size --as-of --config --model --tree-inputs --scores-out --out --log-level)
+    non_repeating_options=(--store --keys --trust --expect-head --shard --aggregates-out --min-group-size --as-of --config --model --tree-inputs --scores-out --out --log-level)
     __heatctl_offer_flags_options 0
 
     # Offer option value completions
@@ -684,6 +684,10 @@ _heatctl_evaluate() {
         ;;
     '--trust')
         __heatctl_add_completions -d
+        return
+        ;;
+    '--expect-head')
+        __heatctl_add_completions -f
         return
         ;;
     '--shard')

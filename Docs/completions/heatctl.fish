@@ -55,7 +55,7 @@ function __heatctl_parse_tokens -S
         case 'ingest'
             __heatctl_parse_subcommand 1 'store=' 'keys=' 'clients=' 'strict' 'plaintext' 'features' 'config=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'evaluate'
-            __heatctl_parse_subcommand 0 'store=' 'keys=' 'trust=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'model=' 'tree-inputs=' 'scores-out=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
+            __heatctl_parse_subcommand 0 'store=' 'keys=' 'trust=' 'expect-head=' 'shard=' 'merge=+' 'aggregates-out=' 'min-group-size=' 'as-of=' 'config=' 'model=' 'tree-inputs=' 'scores-out=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'release'
             __heatctl_parse_subcommand 0 'store=' 'keys=' 'run=' 'aggregates=' 'role=' 'policy=' 'manager=' 'clients-of=' 'epsilon=' 'section=+' 'config=' 'as-of=' 'out=' 'json' 'quiet' 'verbose' 'log-level=' 'version' 'h/help'
         case 'clients'
@@ -489,6 +489,7 @@ complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_option
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" store' -l 'store' -d 'The store.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" keys' -l 'keys' -d 'The evaluator\'s key folder (keys/evaluator).' -rfa '(__heatctl_complete_directories)'
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" trust' -l 'trust' -d 'The key holder\'s auditor folder (keys/auditor): pins the key that signs the folder\'s evaluation key list; required when the folder holds Galois or relinearization keys.' -rfa '(__heatctl_complete_directories)'
+complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" expect-head' -l 'expect-head' -d 'The head file of the latest `audit sign` (kept outside the store): the store must verify against it as `audit verify --expect-head` checks (exit 1 otherwise); needs --trust.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" shard' -l 'shard' -d 'Evaluate one slice I/N of the slot batches (b % N == I) and write a part.' -rfka ''
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate"' -l 'merge' -d 'Merge the parts of a sharded run (all N of them) into --out.' -rF
 complete -c 'heatctl' -n '__heatctl_should_offer_completions_for_flags_or_options "heatctl evaluate" aggregates-out' -l 'aggregates-out' -d 'Also write the encrypted group aggregates to this file (needs Galois keys).' -rF
