@@ -71,7 +71,7 @@ struct AggregatesIntegrityCLITests {
                            outputHash: swapped.outputHash, parameters: [:]),
             role: .evaluator, in: store)
         try refused(["--run", path("run.heat"), "--aggregates", path("swapgroups.heat")], naming: path("swapgroups.heat"),
-                    "differs from the week-attributed total of the run's directory periods")
+                    "differs from the key holder's own total of the group (the week-attributed total of the run's directory periods")
 
         // Aggregates of another logged run (an earlier week): never logged, then logged.
         let other = try twin.pipeline(asOf: twin.weeks[6].monday.adding(days: 6))

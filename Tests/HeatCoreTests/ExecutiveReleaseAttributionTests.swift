@@ -185,8 +185,8 @@ extension VersionedPlaintextReleaseTests.Twin {
         #expect(reader?.category.exitCode == 65 && reader?.description.contains("field schema") == true, "\(String(describing: reader))")
 
         // 5. A period's ciphertexts replaced (the parts no longer add up): not a logged evaluation,
-        // so refused before decrypting (review s39 M1); once an evaluator logs it as its output,
-        // the sum check (a consistency check) still refuses it, exit 65 after decryption.
+        // so refused before decrypting (review s39 M1); logged beside the genuine run it conflicts
+        // with it (below), and the sum check (a consistency check) is exercised directly.
         var swapped = run.periodHeat
         for batch in run.header.batches { swapped[batch]?[0] = try #require(run.heat[batch]) }
         let parts = try EncryptedHeatRun(header: run.header, heat: run.heat, trend: run.trend, periodHeat: swapped, periodTrend: run.periodTrend)
@@ -382,6 +382,48 @@ extension VersionedPlaintextReleaseTests.Twin {
         let genuineToo = #expect(throws: PipelineError.self) { _ = try release(run) }
         #expect(genuineToo?.description.contains("same inputs but different output hashes") == true, "\(String(describing: genuineToo))")
         #expect(seen.vectors == 0, "nothing decrypted")
+    }
+
+    /// Review s42 agg27f L5: a log row binds the erased-slot count too (a row with another count
+    /// is not the run's); a row logged before session 41 (no directory version, no erased slots)
+    /// is named as such, "re-run `heatctl evaluate`"; and a row broken after the run's own row
+    /// (inserted outside heatctl) does not touch the run.
+    @Test func aLogRowBindsTheErasedSlotsAndOlderOrLaterRowsAreTold() throws {
+        let twin = try Twin(seed: 5, clients: 60, managers: 3)
+        defer { try? FileManager.default.removeItem(at: twin.folder) }
+        let (p, store, run, _, _) = try Self.observed(twin)
+        #expect(try run.loggedEvaluation(in: store) != nil)
+        let older = try p.evaluator.evaluate(store: store, configuration: HeatConfiguration(), asOf: twin.weeks[3].monday.adding(days: 6))
+        @discardableResult
+        func record(_ parameters: [String: String]) throws -> Int64 {
+            try ComputationLog.record(
+                ComputationRun(startedAt: .now(), finishedAt: .now(), kind: "evaluate", inputHash: older.header.inputHash,
+                               outputHash: older.outputHash, parameters: parameters),
+                role: .evaluator, in: store)
+        }
+        var logged = Self.parameters(of: older.header)
+        logged["erasedSlots"] = String((older.header.erasedSlots ?? 0) + 1)
+        try record(logged)
+        #expect(try older.loggedEvaluation(in: store) == nil, "a row with another erased-slot count is not the run's")
+        logged["erasedSlots"] = nil
+        logged["directoryVersion"] = nil
+        let legacy = try record(logged)
+        #expect(throws: PipelineError.runLoggedWithoutInputs(source: "older.heat", run: legacy)) {
+            _ = try older.loggedEvaluation(in: store, source: "older.heat")
+        }
+
+        // On a copy: a raw row (zero hashes) appended after every row.
+        let copyPath = twin.folder.appending(path: "broken-after.db").path
+        try StoreTestSupport.attacker(store.path).writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copyPath]) }
+        try StoreTestSupport.attacker(copyPath).write { db in
+            let next = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM computation_runs") ?? 0) + 1
+            try db.execute(sql: """
+                INSERT INTO computation_runs (seq, started_at, finished_at, kind, input_hash, output_hash, parameters, prev_hash, row_hash)
+                VALUES (?, '2026-03-02T00:00:00Z', '2026-03-02T00:00:01Z', 'evaluate', NULL, ?, '{}', ?, ?)
+                """, arguments: [next, String(repeating: "0", count: 64), Data(count: 32), Data(count: 32)])
+        }
+        let copy = try HeatStore(path: copyPath)
+        #expect(try run.loggedEvaluation(in: copy) != nil, "a row broken after the run's own does not touch it")
     }
 
     /// Review s38 erase27c LOW 5: a kind whose groups are identical to another kind's at the

@@ -56,14 +56,17 @@ extension EncryptedAggregates {
         }
     }
 
-    /// Refuses decrypted aggregates whose totals differ from the week-attributed totals of their
-    /// run's directory periods (``KeyHolder/weekAttributedAggregates(of:store:configuration:minGroupSize:source:)``):
-    /// every group of the file must be among `periodTotals` with the same size, heat sum and
-    /// trend sum. The file may hold fewer groups (computed for a larger `k`).
+    /// Refuses decrypted aggregates whose totals differ from the key holder's own totals of the
+    /// same groups: the week-attributed totals of their run's directory periods
+    /// (``KeyHolder/weekAttributedAggregates(of:store:configuration:minGroupSize:source:)``), or
+    /// the sums of the members' decrypted values (``ReleaseInput/memberTotals``). Every group of
+    /// the file must be among `periodTotals` with the same size, heat sum and trend sum. The file
+    /// may hold fewer groups (computed for a larger `k`).
     ///
     /// - Parameters:
     ///   - totals: the decrypted aggregates.
-    ///   - periodTotals: the run's period totals under the policy's `k`.
+    ///   - periodTotals: the key holder's own totals (the run's period totals under the policy's
+    ///     `k`, or every group's members' totals).
     ///   - source: the aggregates file, for messages.
     /// - Throws: ``PipelineError/aggregatesDisagreeWithRun(source:group:field:)`` (65) naming the
     ///   first group that differs by its pseudonymous label.
@@ -73,11 +76,33 @@ extension EncryptedAggregates {
         for total in totals {
             let label = "\(total.kind.rawValue) \(total.ref)"
             guard let period = expected[label] else {
-                throw .aggregatesDisagreeWithRun(source: source, group: label, field: "group (not released by the run's periods)")
+                throw .aggregatesDisagreeWithRun(source: source, group: label, field: "group (not among the key holder's own groups)")
             }
             let field = period.clients != total.clients ? "size" : period.heatSum != total.heatSum ? "heat sum"
                 : period.trendSum != total.trendSum ? "trend sum" : nil
             if let field { throw .aggregatesDisagreeWithRun(source: source, group: label, field: field) }
+        }
+    }
+}
+
+extension EncryptedAggregates {
+    /// Refuses aggregates computed for another week than the release's (review s42 agg27f M3):
+    /// without a run to pin it, a genuine logged file of an earlier week would otherwise give
+    /// that week's group totals beside this week's client rows.
+    ///
+    /// ```swift
+    /// try aggregates.requireReferenceWeek(of: CalendarDate(iso8601: "2026-03-01"), source: "groups.heat")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - asOf: the release's reference date (`--as-of`).
+    ///   - source: the aggregates file, for messages.
+    /// - Throws: ``PipelineError/aggregatesOfAnotherWeek(source:computed:release:)`` (65).
+    public func requireReferenceWeek(of asOf: CalendarDate, source: String) throws(PipelineError) {
+        let computed = StoreHeat.referenceWeek(asOf: header.asOf)
+        let release = StoreHeat.referenceWeek(asOf: asOf)
+        guard computed == release else {
+            throw .aggregatesOfAnotherWeek(source: source, computed: computed.description, release: release.description)
         }
     }
 }
@@ -134,9 +159,15 @@ extension KeyHolder {
     /// be a logged evaluation (``EncryptedHeatRun/loggedEvaluation(in:source:)``); the file must be
     /// the logged output of its run's aggregates (``EncryptedAggregates/loggedComputation(in:source:)``).
     /// Then decrypted as ``decrypt(aggregates:minGroupSize:store:)`` (policy `k`, directory
-    /// version). When `run` carries directory periods, its week-attributed totals
-    /// (``weekAttributedAggregates(of:store:configuration:minGroupSize:source:)``) are computed
-    /// too and every group of the file must equal them (size, heat sum, trend sum).
+    /// version), and every group of the file must equal the key holder's own total of it (size,
+    /// heat sum, trend sum): when `run` carries directory periods, their week-attributed totals
+    /// (``weekAttributedAggregates(of:store:configuration:minGroupSize:source:)``); otherwise the
+    /// sums of its members' decrypted values (``ReleaseInput/memberTotals`` of `members`, or of
+    /// the run's values, or without a run of the key holder's own evaluation at the file's
+    /// reference date), except for a group whose members change inside the window
+    /// (``ReleaseInput/changingGroups``): only the file attributes those by week (review s42
+    /// agg27f M1: a writer of the store who logs an altered file beside the genuine one is
+    /// refused by this comparison, not by the log).
     ///
     /// This is the SDK's release path for an aggregates file (`heatctl release --aggregates`);
     /// ``decrypt(aggregates:minGroupSize:store:)`` alone checks no log.
@@ -152,6 +183,9 @@ extension KeyHolder {
     ///   - store: the store.
     ///   - configuration: the heat configuration (the run's).
     ///   - minGroupSize: the policy's `k`.
+    ///   - members: the release input built from the same decrypted values
+    ///     (``StoreRelease/input(from:configuration:asOf:entries:minGroupSize:)`` with the run's
+    ///     entries), when the caller has it; otherwise it is built here (one more decryption).
     ///   - source: the aggregates file, for messages.
     ///   - runSource: the run file, for messages.
     /// - Returns: the totals, in the file's order.
@@ -161,7 +195,7 @@ extension KeyHolder {
     ///   and ``weekAttributedAggregates(of:store:configuration:minGroupSize:source:)``.
     public func releasedAggregates(
         _ aggregates: EncryptedAggregates, run: EncryptedHeatRun?, store: HeatStore, configuration: HeatConfiguration,
-        minGroupSize: Int, source: String = "the aggregates", runSource: String = "the run"
+        minGroupSize: Int, members: ReleaseInput? = nil, source: String = "the aggregates", runSource: String = "the run"
     ) throws -> [GroupAggregate] {
         if let run {
             try Self.requireComputed(aggregates, from: run, source: source, runSource: runSource)
@@ -174,7 +208,17 @@ extension KeyHolder {
         if let run, let periodTotals = try weekAttributedAggregates(
             of: run, store: store, configuration: configuration, minGroupSize: minGroupSize, source: runSource) {
             try EncryptedAggregates.requireAgreement(totals, with: periodTotals, source: source)
+            return totals
         }
+        // Review s42 agg27f M1: without periods the members' decrypted values give every total a
+        // group whose members do not change inside the window can have.
+        let asOf = run?.header.asOf ?? aggregates.header.asOf
+        let input = try members ?? StoreRelease.input(
+            from: store, configuration: configuration, asOf: asOf,
+            entries: EncryptedClientDirectory.entries(in: store, keyHolder: self, run: run, configuration: configuration, asOf: asOf),
+            minGroupSize: minGroupSize)
+        let checked = totals.filter { input.changingGroups?.contains(kind: $0.kind.rawValue, ref: $0.ref) != true }
+        try EncryptedAggregates.requireAgreement(checked, with: input.memberTotals, source: source)
         return totals
     }
 

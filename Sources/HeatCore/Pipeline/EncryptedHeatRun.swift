@@ -353,6 +353,11 @@ public struct EncryptedHeatRun: Sendable {
                     && Self.logs(header, in: $0, recordingInputs: false)
             }), let number = old.seq {
                 throw PipelineError.runLoggedWithoutInputs(source: source, run: number)
+            } else if let old = mergedEvaluation(among: runs, recordingInputs: false),
+                      old.contains(where: { $0.row.parameters[Self.erasedSlotsParameter] == nil }),
+                      let number = old.compactMap({ $0.row.seq }).max() {
+                // Review s42 agg27f L2: a merged run whose parts were logged before session 41.
+                throw PipelineError.runLoggedWithoutInputs(source: source, run: number)
             }
             guard let found = accepted.compactMap({ $0.row.seq }).max() else { return nil }
             // The chain first: a row inserted or edited outside heatctl is named as such.
@@ -365,8 +370,9 @@ public struct EncryptedHeatRun: Sendable {
     }
 
     /// The rows of every part of one sharding of this run, each a logged `evaluate.shard` row
-    /// with the part's output hash and inputs; `nil` when no sharding is complete.
-    private func mergedEvaluation(among runs: [ComputationRun]) -> [(row: ComputationRun, header: Header)]? {
+    /// with the part's output hash and inputs (without the directory version and the erased
+    /// slots when `recordingInputs` is `false`); `nil` when no sharding is complete.
+    private func mergedEvaluation(among runs: [ComputationRun], recordingInputs: Bool = true) -> [(row: ComputationRun, header: Header)]? {
         var logged: [String: [ComputationRun]] = [:]
         for run in runs where run.kind == "evaluate.shard" {
             guard let shard = run.parameters["shard"] else { continue }
@@ -379,7 +385,9 @@ public struct EncryptedHeatRun: Sendable {
                 guard let shard = EvaluationShard(index: index, count: count) else { break }
                 let part = partHeader(shard)
                 let output = partOutputHash(shard)
-                guard let row = logged[shard.description]?.last(where: { $0.outputHash == output && Self.logs(part, in: $0) }) else { break }
+                guard let row = logged[shard.description]?.last(where: {
+                    $0.outputHash == output && Self.logs(part, in: $0, recordingInputs: recordingInputs)
+                }) else { break }
                 parts.append((row, part))
             }
             if parts.count == count { return parts }

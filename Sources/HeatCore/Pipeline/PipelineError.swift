@@ -103,10 +103,16 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// for example two groups' ciphertext pairs swapped), or the run it names is not logged,
     /// or it was written before aggregates were logged. Nothing is decrypted.
     case unloggedAggregates(source: String, reason: String)
-    /// An aggregates file's group totals differ from the week-attributed totals of the run's own
-    /// directory periods (issue 27, review s40 erase27e H1; exit 65): `group` is the first group
-    /// that differs (its pseudonymous label), `field` what differs. Nothing is released.
+    /// An aggregates file's group totals differ from the key holder's own totals of the same
+    /// groups: the week-attributed totals of the run's directory periods, or the sums of the
+    /// members' decrypted values (issue 27, review s40 erase27e H1, s42 agg27f M1; exit 65):
+    /// `group` is the first group that differs (its pseudonymous label), `field` what differs.
+    /// Nothing is released.
     case aggregatesDisagreeWithRun(source: String, group: String, field: String)
+    /// An aggregates file released without a run was computed for another week than the one
+    /// `--as-of` names (review s42 agg27f M3; exit 65): `computed` and `release` are the two ISO
+    /// weeks. Nothing is decrypted.
+    case aggregatesOfAnotherWeek(source: String, computed: String, release: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -126,7 +132,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .keyFile(let error): error.category
         case .noNoiseBudget: .dataError
         case .unloggedRun: .dataError
-        case .runLoggedWithoutInputs, .runIsAPart, .computationLogBroken, .conflictingEvaluations, .unloggedAggregates, .aggregatesDisagreeWithRun: .dataError
+        case .runLoggedWithoutInputs, .runIsAPart, .computationLogBroken, .conflictingEvaluations, .unloggedAggregates, .aggregatesDisagreeWithRun, .aggregatesOfAnotherWeek: .dataError
         }
     }
 
@@ -193,7 +199,9 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .unloggedAggregates(let source, let reason):
             "\(source): the aggregates are not the logged output of this store's evaluation: \(reason); nothing is decrypted or released"
         case .aggregatesDisagreeWithRun(let source, let group, let field):
-            "\(source): group \(group): the \(field) differs from the week-attributed total of the run's directory periods (the file was altered or computed from another run); nothing is released"
+            "\(source): group \(group): the \(field) differs from the key holder's own total of the group (the week-attributed total of the run's directory periods, or the sum of its members' decrypted values): the file was altered or computed from another run; nothing is released"
+        case .aggregatesOfAnotherWeek(let source, let computed, let release):
+            "\(source): the aggregates were computed for week \(computed), not for the week of the release (\(release), --as-of); nothing is decrypted or released"
         }
     }
 
@@ -244,6 +252,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "release the file `heatctl evaluate --aggregates-out` wrote on this store for that run (re-run `heatctl evaluate --aggregates-out` for a run logged before aggregates were logged); `heatctl audit log --kind computation` lists the logged outputs"
         case .aggregatesDisagreeWithRun:
             "release the run without --aggregates (its periods give the groups' totals), or re-run `heatctl evaluate --aggregates-out` and release that file"
+        case .aggregatesOfAnotherWeek:
+            "leave out --as-of (the release is then of the file's week), give a date in the file's week, or run `heatctl evaluate --as-of DATE --aggregates-out` for the week to release"
         }
     }
 }

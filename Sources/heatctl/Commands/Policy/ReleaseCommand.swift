@@ -35,11 +35,15 @@ struct ReleaseCommand: HeatCommand {
             the run's heat window, the run carries each directory period's partial heat and trend, \
             and the groups' totals are attributed week by week from them (exactly the plaintext \
             pipeline's figures; --aggregates is not needed). An --aggregates file must be the \
-            output `evaluate --aggregates-out` logged for the run it names (and, with --run, \
-            computed from that run); with a run that carries periods every group it holds must \
-            also equal the periods' total (size, heat, trend); otherwise exit 65 naming the file \
-            (and the first group that differs by its pseudonymous label), nothing decrypted or \
-            written. On a store holding ciphertexts without --run, the key holder \
+            output `evaluate --aggregates-out` logged for the run it names: with --run, computed \
+            from that run; without it, for the week --as-of names (by default the release is of \
+            the file's week); otherwise exit 65 naming the file, nothing decrypted. After \
+            decryption every group it holds must equal the key holder's own total (size, heat, \
+            trend): the periods' week-attributed total for a run that carries periods, else the \
+            sum of its members' decrypted values (a group whose members change inside the window \
+            is attributed by week only by the file when there is no run); otherwise exit 65 \
+            naming the file and the first group that differs by its pseudonymous label, nothing \
+            written or recorded. On a store holding ciphertexts without --run, the key holder \
             evaluates the stored ciphertexts itself; on a plaintext store (`ingest --plaintext`), \
             the plaintext buckets are scored. For a role that sees only a manager's own clients, \
             every other client's slot is multiplied by zero on the ciphertext before decryption, and \
@@ -65,7 +69,7 @@ struct ReleaseCommand: HeatCommand {
     @Option(name: .long, help: "The evaluator's run file to decrypt (heatctl evaluate --out).", completion: .file())
     var run: String?
 
-    @Option(name: .long, help: "The evaluator's encrypted group aggregates to decrypt (the file heatctl evaluate --aggregates-out wrote and logged); group sums then come from them.", completion: .file())
+    @Option(name: .long, help: "The evaluator's encrypted group aggregates to decrypt (the file heatctl evaluate --aggregates-out wrote and logged); group sums then come from them, checked against the key holder's own.", completion: .file())
     var aggregates: String?
 
     @Option(name: .long, help: "The role released to (a role named in the policy).")
@@ -135,7 +139,14 @@ struct ReleaseCommand: HeatCommand {
         var aggregatesFile: EncryptedAggregates?
         if let aggregates, let keyHolder {
             let file = try EncryptedAggregates.read(from: URL(filePath: aggregates), context: keyHolder.context)
-            if let evaluation, let run { try KeyHolder.requireComputed(file, from: evaluation, source: aggregates, runSource: run) }
+            if let evaluation, let run {
+                try KeyHolder.requireComputed(file, from: evaluation, source: aggregates, runSource: run)
+            } else if let reference {
+                // Review s42 agg27f M3: without a run, the file's week is the release's.
+                try file.requireReferenceWeek(of: reference, source: aggregates)
+            } else {
+                reference = file.header.asOf
+            }
             _ = try file.loggedComputation(in: opened, source: aggregates)
             // The policy's k, not the evaluator's, decides: refused (exit 77, audited) before
             // anything is decrypted when the file was computed for smaller groups.
@@ -171,13 +182,15 @@ struct ReleaseCommand: HeatCommand {
             input.groupAggregates = periodTotals
             input.groupAggregatesMinGroupSize = loaded.minGroupSize
         }
-        if let aggregatesFile, let aggregates, let keyHolder {
+        if let aggregatesFile, let aggregates, let keyHolder, sections != [.clients] {
             // Refused (exit 65) when computed under another directory version (a move since,
-            // issue 27), or, for a run with directory periods, when a group's totals differ from
-            // the run's week-attributed ones (review s40 erase27e H1).
+            // issue 27), or when a group's totals differ from the key holder's own: the run's
+            // week-attributed ones, or its members' decrypted values (review s40 erase27e H1,
+            // s42 agg27f M1). A role that sees only its own clients gets no groups: the file is
+            // not decrypted (review s42 agg27f L3).
             input.groupAggregates = try keyHolder.releasedAggregates(
                 aggregatesFile, run: evaluation, store: opened, configuration: configuration, minGroupSize: loaded.minGroupSize,
-                source: aggregates, runSource: run ?? "the run")
+                members: input, source: aggregates, runSource: run ?? "the run")
             input.mode = .encrypted
         }
         let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)
