@@ -164,10 +164,12 @@ extension KeyHolder {
     /// (``weekAttributedAggregates(of:store:configuration:minGroupSize:source:)``); otherwise the
     /// sums of its members' decrypted values (``ReleaseInput/memberTotals`` of `members`, or of
     /// the run's values, or without a run of the key holder's own evaluation at the file's
-    /// reference date), except for a group whose members change inside the window
-    /// (``ReleaseInput/changingGroups``): only the file attributes those by week (review s42
-    /// agg27f M1: a writer of the store who logs an altered file beside the genuine one is
-    /// refused by this comparison, not by the log).
+    /// reference date), except, without a run, for a group whose members change inside the
+    /// window (``ReleaseInput/changingGroups``): only the file attributes those by week (review
+    /// s42 agg27f M1: a writer of the store who logs an altered file beside the genuine one is
+    /// refused by this comparison, not by the log). A file computed before the store changed
+    /// (clients joined or were erased since, or, without a run, ciphertexts arrived for a week of
+    /// the window) is refused too: re-run the evaluation.
     ///
     /// This is the SDK's release path for an aggregates file (`heatctl release --aggregates`);
     /// ``decrypt(aggregates:minGroupSize:store:)`` alone checks no log.
@@ -217,7 +219,8 @@ extension KeyHolder {
             from: store, configuration: configuration, asOf: asOf,
             entries: EncryptedClientDirectory.entries(in: store, keyHolder: self, run: run, configuration: configuration, asOf: asOf),
             minGroupSize: minGroupSize)
-        let checked = totals.filter { input.changingGroups?.contains(kind: $0.kind.rawValue, ref: $0.ref) != true }
+        // Review s42 agg27f-2 M-C: only without a run (a logged run on a changing window has periods).
+        let checked = run != nil ? totals : totals.filter { input.changingGroups?.contains(kind: $0.kind.rawValue, ref: $0.ref) != true }
         try EncryptedAggregates.requireAgreement(checked, with: input.memberTotals, source: source)
         return totals
     }

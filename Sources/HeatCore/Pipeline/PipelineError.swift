@@ -199,7 +199,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .unloggedAggregates(let source, let reason):
             "\(source): the aggregates are not the logged output of this store's evaluation: \(reason); nothing is decrypted or released"
         case .aggregatesDisagreeWithRun(let source, let group, let field):
-            "\(source): group \(group): the \(field) differs from the key holder's own total of the group (the week-attributed total of the run's directory periods, or the sum of its members' decrypted values): the file was altered or computed from another run; nothing is released"
+            "\(source): group \(group): the \(field) differs from the key holder's own total of the group (the week-attributed total of the run's directory periods, or the sum of its members' decrypted values): the file was altered, computed from another run, or computed before the store changed (clients joined or were erased, or ciphertexts arrived for a week of the window); nothing is released"
         case .aggregatesOfAnotherWeek(let source, let computed, let release):
             "\(source): the aggregates were computed for week \(computed), not for the week of the release (\(release), --as-of); nothing is decrypted or released"
         }
@@ -251,7 +251,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .unloggedAggregates:
             "release the file `heatctl evaluate --aggregates-out` wrote on this store for that run (re-run `heatctl evaluate --aggregates-out` for a run logged before aggregates were logged); `heatctl audit log --kind computation` lists the logged outputs"
         case .aggregatesDisagreeWithRun:
-            "release the run without --aggregates (its periods give the groups' totals), or re-run `heatctl evaluate --aggregates-out` and release that file"
+            "re-run `heatctl evaluate --aggregates-out` and release that file with its run (--run), or release the run without --aggregates (its members' values or its periods give the groups' totals)"
         case .aggregatesOfAnotherWeek:
             "leave out --as-of (the release is then of the file's week), give a date in the file's week, or run `heatctl evaluate --as-of DATE --aggregates-out` for the week to release"
         }

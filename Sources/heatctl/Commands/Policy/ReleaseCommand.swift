@@ -43,7 +43,8 @@ struct ReleaseCommand: HeatCommand {
             sum of its members' decrypted values (a group whose members change inside the window \
             is attributed by week only by the file when there is no run); otherwise exit 65 \
             naming the file and the first group that differs by its pseudonymous label, nothing \
-            written or recorded. On a store holding ciphertexts without --run, the key holder \
+            written or recorded (also when clients joined or were erased, or without --run \
+            ciphertexts arrived, since the file was computed: re-run `evaluate --aggregates-out`). On a store holding ciphertexts without --run, the key holder \
             evaluates the stored ciphertexts itself; on a plaintext store (`ingest --plaintext`), \
             the plaintext buckets are scored. For a role that sees only a manager's own clients, \
             every other client's slot is multiplied by zero on the ciphertext before decryption, and \
@@ -182,12 +183,12 @@ struct ReleaseCommand: HeatCommand {
             input.groupAggregates = periodTotals
             input.groupAggregatesMinGroupSize = loaded.minGroupSize
         }
-        if let aggregatesFile, let aggregates, let keyHolder, sections != [.clients] {
+        if let aggregatesFile, let aggregates, let keyHolder, sections?.contains(.groups) ?? true {
             // Refused (exit 65) when computed under another directory version (a move since,
             // issue 27), or when a group's totals differ from the key holder's own: the run's
             // week-attributed ones, or its members' decrypted values (review s40 erase27e H1,
-            // s42 agg27f M1). A role that sees only its own clients gets no groups: the file is
-            // not decrypted (review s42 agg27f L3).
+            // s42 agg27f M1). A release without the groups section (a role that sees only its own
+            // clients, or --section without groups) does not decrypt it (review s42 agg27f L3).
             input.groupAggregates = try keyHolder.releasedAggregates(
                 aggregatesFile, run: evaluation, store: opened, configuration: configuration, minGroupSize: loaded.minGroupSize,
                 members: input, source: aggregates, runSource: run ?? "the run")
