@@ -55,6 +55,44 @@ struct AggregateCLITests {
         #expect(a.groups?.isEmpty == false)
         #expect(a.groups == b.groups)
 
+        // Review s42 agg27f M1: a writer of the store logs an altered file (two groups' pairs
+        // swapped) beside the genuine one. This store has no directory versions, so the run
+        // carries no periods: the members' decrypted values refuse it, with --run and without.
+        let keyHolder = try KeyHolder(folder: KeyFolder(path: "\(keys)/keyholder", role: .keyholder))
+        let genuine = try EncryptedAggregates.read(from: URL(filePath: groups), context: keyHolder.context)
+        #expect(genuine.heat.count >= 2)
+        var heat = genuine.heat, trend = genuine.trend
+        heat.swapAt(0, 1)
+        trend.swapAt(0, 1)
+        let swapped = EncryptedAggregates(header: genuine.header, heat: heat, trend: trend)
+        let swappedFile = folder.appending(path: "swapgroups.heat").path
+        try swapped.envelope().write(to: URL(filePath: swappedFile))
+        try ComputationLog.record(
+            ComputationRun(startedAt: .now(), finishedAt: .now(), kind: EncryptedAggregates.logKind, inputHash: genuine.header.runOutputHash,
+                           outputHash: swapped.outputHash, parameters: [:]),
+            role: .evaluator, in: HeatStore(path: db))
+        for extra in [["--run", runFile], []] {
+            let out = folder.appending(path: "swapped.json").path
+            let forged = try run(["release", "--store", db, "--keys", "\(keys)/keyholder", "--aggregates", swappedFile,
+                                  "--role", "executive", "--section", "groups", "--out", out] + extra)
+            #expect(forged.status == 65, "\(extra): \(forged.stderr)")
+            #expect(forged.stderr.contains(swappedFile) && forged.stderr.contains("differs from the key holder's own total"), "\(forged.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+        // Review s42 agg27f M3: without --run the file's week is the release's. Another --as-of
+        // is refused before decrypting; without --as-of the release is of the file's week and
+        // equals the one with the run.
+        let elsewhere = try run(["release", "--store", db, "--keys", "\(keys)/keyholder", "--aggregates", groups,
+                                 "--as-of", genuine.header.asOf.adding(days: -21).description, "--role", "executive",
+                                 "--section", "groups", "--out", folder.appending(path: "elsewhere.json").path])
+        #expect(elsewhere.status == 65, "\(elsewhere.stderr)")
+        #expect(elsewhere.stderr.contains("not for the week of the release"), "\(elsewhere.stderr)")
+        let noRun = folder.appending(path: "norun.json").path
+        let fromFile = try run(["release", "--store", db, "--keys", "\(keys)/keyholder", "--aggregates", groups,
+                                "--role", "executive", "--section", "groups", "--out", noRun])
+        #expect(fromFile.status == 0, "\(fromFile.stderr)")
+        #expect(try ResultsDocument.decode(Data(contentsOf: URL(filePath: noRun))).groups == a.groups)
+
         // Aggregates evaluated with k = 1 under the k = 5 policy: refused (77) before decrypting,
         // no results written, the refusal audited; the same policy with the file at k = 5 passes.
         let loose = folder.appending(path: "loose.heat").path

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HeatEnvelope
 import HeatFHE
 import Testing
@@ -115,12 +116,7 @@ extension VersionedPlaintextReleaseTests.Twin {
     @Test func runsWhosePeriodsAreNotTheDirectorysAreRefusedBeforeDecrypting() throws {
         let twin = try Twin(seed: 2027, clients: 48, managers: 4)
         defer { try? FileManager.default.removeItem(at: twin.folder) }
-        let p = try twin.pipeline()
-        let store = twin.encrypted
-        let run = p.run
-        let seen = Seen()
-        var keyHolder = p.keyHolder
-        keyHolder.slotObserver = { _ in seen.vectors += 1 }
+        let (p, store, run, seen, keyHolder) = try Self.observed(twin)
         let before = try StoreTestSupport.dump(store.path)
         func release(_ run: EncryptedHeatRun) throws -> ResultsDocument {
             try keyHolder.release(run: run, store: store, configuration: HeatConfiguration(), role: .executive)
@@ -189,8 +185,8 @@ extension VersionedPlaintextReleaseTests.Twin {
         #expect(reader?.category.exitCode == 65 && reader?.description.contains("field schema") == true, "\(String(describing: reader))")
 
         // 5. A period's ciphertexts replaced (the parts no longer add up): not a logged evaluation,
-        // so refused before decrypting (review s39 M1); once an evaluator logs it as its output,
-        // the sum check (a consistency check) still refuses it, exit 65 after decryption.
+        // so refused before decrypting (review s39 M1); logged beside the genuine run it conflicts
+        // with it (below), and the sum check (a consistency check) is exercised directly.
         var swapped = run.periodHeat
         for batch in run.header.batches { swapped[batch]?[0] = try #require(run.heat[batch]) }
         let parts = try EncryptedHeatRun(header: run.header, heat: run.heat, trend: run.trend, periodHeat: swapped, periodTrend: run.periodTrend)
@@ -198,12 +194,21 @@ extension VersionedPlaintextReleaseTests.Twin {
         #expect(unlogged == .unloggedRun(source: "the run", outputHash: parts.outputHash))
         #expect(seen.vectors == 0, "nothing decrypted")
         #expect(try StoreTestSupport.dump(store.path) == before, "nothing recorded by any refusal")
-        try Self.log(parts, in: store)
-        let unbalanced = #expect(throws: PipelineError.self) { _ = try release(parts) }
-        #expect(unbalanced?.category.exitCode == 65 && unbalanced?.description.contains("do not add up") == true, "\(String(describing: unbalanced))")
-
         // The run itself releases.
         #expect(try release(run).groups?.isEmpty == false)
+        // Logged by a dishonest evaluator beside the genuine run (same inputs, another output):
+        // both are refused before decrypting (review s40 erase27e M2); the sum check behind the
+        // log check still finds the parts do not add up (a consistency check).
+        try Self.log(parts, in: store)
+        seen.vectors = 0
+        let conflicting = #expect(throws: PipelineError.self) { _ = try release(parts) }
+        #expect(conflicting?.category.exitCode == 65 && conflicting?.description.contains("same inputs but different output hashes") == true, "\(String(describing: conflicting))")
+        #expect(throws: PipelineError.self) { _ = try release(run) }
+        #expect(seen.vectors == 0, "nothing decrypted")
+        let unbalanced = #expect(throws: PipelineError.self) {
+            _ = try keyHolder.decryptPeriods(of: parts, checkedAgainst: keyHolder.decrypt(run: parts, store: store))
+        }
+        #expect(unbalanced?.category.exitCode == 65 && unbalanced?.description.contains("do not add up") == true, "\(String(describing: unbalanced))")
     }
 
     /// Whether `total` is a group whose members change inside the window of `split`.
@@ -211,13 +216,38 @@ extension VersionedPlaintextReleaseTests.Twin {
         split.versioned.contains { $0.kind == total.kind && $0.ref == total.ref }
     }
 
-    /// Logs `run` as an `evaluate` run's output, as a dishonest evaluator that altered its run
-    /// before logging it would.
-    static func log(_ run: EncryptedHeatRun, in store: HeatStore) throws {
+    /// The parameters ``Evaluator/evaluateAndRecord(store:configuration:asOf:)`` logs for a run
+    /// with `header` (what a release compares the row with, review s40 erase27e M2).
+    static func parameters(of header: EncryptedHeatRun.Header) -> [String: String] {
+        var parameters = [
+            "asOf": header.asOf.description, "asOfWeek": header.asOfWeek, "fheParameters": header.parameters,
+            "packing": header.packing, "configurationHash": header.configurationHash,
+            "ciphertextsRead": String(header.ciphertextsRead), "ciphertextsThroughSeq": String(header.ciphertextsThroughSeq),
+            "batches": String(header.batches.count), "multiplicativeDepth": String(header.multiplicativeDepth),
+            "erasedSlots": String(header.erasedSlots ?? 0),
+        ]
+        if let version = header.directoryVersion { parameters["directoryVersion"] = version }
+        return parameters
+    }
+
+    /// Logs `run` as an `evaluate` run's output with its inputs, as a dishonest evaluator that
+    /// altered its run before logging it would (through heatctl's own logging, correctly chained).
+    @discardableResult
+    static func log(_ run: EncryptedHeatRun, in store: HeatStore, inputHash: String? = nil) throws -> Int64 {
         try ComputationLog.record(
-            ComputationRun(startedAt: .now(), finishedAt: .now(), kind: "evaluate", inputHash: run.header.inputHash,
-                           outputHash: run.outputHash, parameters: [:]),
+            ComputationRun(startedAt: .now(), finishedAt: .now(), kind: "evaluate", inputHash: inputHash ?? run.header.inputHash,
+                           outputHash: run.outputHash, parameters: parameters(of: run.header)),
             role: .evaluator, in: store)
+    }
+
+    /// The twin's logged pipeline with a key holder that counts the slot vectors it decrypts
+    /// (review s40 erase27e D2: the set-up the refusal tests share).
+    static func observed(_ twin: Twin) throws -> (p: Twin.Pipeline, store: HeatStore, run: EncryptedHeatRun, seen: Seen, keyHolder: KeyHolder) {
+        let p = try twin.pipeline()
+        let seen = Seen()
+        var keyHolder = p.keyHolder
+        keyHolder.slotObserver = { _ in seen.vectors += 1 }
+        return (p, twin.encrypted, p.run, seen, keyHolder)
     }
 
     /// Review s39 erase27d M1 (and L3): swapping two directory periods' parts of every batch keeps
@@ -228,16 +258,11 @@ extension VersionedPlaintextReleaseTests.Twin {
     @Test func aRunWhosePeriodPartsWereSwappedIsNotALoggedEvaluation() throws {
         let twin = try Twin(seed: 5, clients: 60, managers: 3)
         defer { try? FileManager.default.removeItem(at: twin.folder) }
-        let p = try twin.pipeline()
-        let store = twin.encrypted
-        let run = p.run
-        let seen = Seen()
-        var keyHolder = p.keyHolder
-        keyHolder.slotObserver = { _ in seen.vectors += 1 }
+        let (p, store, run, seen, keyHolder) = try Self.observed(twin)
         func release(_ run: EncryptedHeatRun) throws -> ResultsDocument {
             try keyHolder.release(run: run, store: store, configuration: HeatConfiguration(), role: .executive)
         }
-        let genuine = try #require(try release(run).groups)
+        #expect(try release(run).groups?.isEmpty == false)
         seen.vectors = 0
         let before = try StoreTestSupport.dump(store.path)
         let periods = try #require(run.header.periods)
@@ -260,30 +285,145 @@ extension VersionedPlaintextReleaseTests.Twin {
         #expect(totals == .unloggedRun(source: "swapped.heat", outputHash: swapped.outputHash))
         #expect(seen.vectors == 0, "nothing decrypted")
         #expect(try StoreTestSupport.dump(store.path) == before, "nothing recorded")
-        // What the log check stops: the same swap, logged by a dishonest evaluator, passes the
-        // sum check and moves heat between the moved client's managers (an auditor who re-runs
-        // the logged evaluation finds a different output hash).
-        try Self.log(swapped, in: store)
-        let moved = try #require(try release(swapped).groups)
-        #expect(moved != genuine, "the swap changes changing groups' totals")
-        let split = try DirectoryTimeline.current(in: store).split(
-            first: p.reference.advanced(by: -(Evaluator.windowSpan(HeatConfiguration()) - 1)), last: p.reference)
-        for group in moved where !split.versioned.contains(where: { $0.kind == group.kind && $0.ref == group.ref }) {
-            #expect(genuine.contains(group), "\(group.kind) \(group.ref): a group that does not change is unaffected")
-        }
 
         // A run merged from logged shards is a logged evaluation (the last part's number); with a
-        // part not logged it is not. (A reference week no whole run was logged for.)
+        // part not logged it is not. (A reference week no whole run was logged for.) A part alone
+        // is named as a part (review s40 erase27e L1).
         let asOf = twin.weeks[6].monday.adding(days: 6)
         let part0 = try p.evaluator.evaluateAndRecord(store: store, configuration: HeatConfiguration(), asOf: asOf, shard: EvaluationShard(index: 0, count: 2))
         let part1 = try p.evaluator.evaluateAndRecord(store: store, configuration: HeatConfiguration(), asOf: asOf, shard: EvaluationShard(index: 1, count: 2))
         let merged = try EncryptedHeatRun(envelope: EncryptedHeatRun.merge([part0.run.envelope(), part1.run.envelope()]), context: keyHolder.context, source: "merged.heat")
         #expect(try merged.loggedEvaluation(in: store) == part1.number)
         #expect(try release(merged).groups?.isEmpty == false)
+        let partAlone = #expect(throws: PipelineError.self) { _ = try part0.run.loggedEvaluation(in: store, source: "p0.heat") }
+        #expect(partAlone == .runIsAPart(source: "p0.heat", shard: "0/2"))
         let unloggedPart = try p.evaluator.evaluate(store: store, configuration: HeatConfiguration(), asOf: twin.weeks[5].monday.adding(days: 6), shard: EvaluationShard(index: 1, count: 2))
         let loggedPart = try p.evaluator.evaluateAndRecord(store: store, configuration: HeatConfiguration(), asOf: twin.weeks[5].monday.adding(days: 6), shard: EvaluationShard(index: 0, count: 2))
         let half = try EncryptedHeatRun(envelope: EncryptedHeatRun.merge([loggedPart.run.envelope(), unloggedPart.envelope()]), context: keyHolder.context, source: "half.heat")
         #expect(try half.loggedEvaluation(in: store) == nil)
+
+        // Review s40 erase27e M2 (1): a correctly chained row with the swapped run's output hash
+        // but another input hash is not the run's evaluation: refused before decrypting.
+        seen.vectors = 0
+        try Self.log(swapped, in: store, inputHash: String(repeating: "0", count: 64))
+        #expect(try swapped.loggedEvaluation(in: store) == nil)
+        #expect(throws: PipelineError.unloggedRun(source: "the run", outputHash: swapped.outputHash)) { _ = try release(swapped) }
+        // Its inputs but a parameter of another run (the ciphertexts read through another row).
+        var other = Self.parameters(of: swapped.header)
+        other["ciphertextsThroughSeq"] = String(swapped.header.ciphertextsThroughSeq - 1)
+        try ComputationLog.record(
+            ComputationRun(startedAt: .now(), finishedAt: .now(), kind: "evaluate", inputHash: swapped.header.inputHash,
+                           outputHash: swapped.outputHash, parameters: other),
+            role: .evaluator, in: store)
+        #expect(try swapped.loggedEvaluation(in: store) == nil)
+        #expect(seen.vectors == 0, "nothing decrypted")
+
+        // (2) Rows inserted outside heatctl (on a copy of the store): the review's raw row (zero
+        // prev_hash and row_hash, no input hash, no parameters) is no evaluation of the run; one
+        // with the run's inputs breaks the chain and is refused as such, nothing decrypted.
+        let copyPath = twin.folder.appending(path: "raw.db").path
+        try StoreTestSupport.attacker(store.path).writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copyPath]) }
+        let copy = try HeatStore(path: copyPath)
+        func insertRaw(inputHash: String?, parameters: [String: String]) throws {
+            let json = String(decoding: try JSONEncoder().encode(parameters), as: UTF8.self)
+            try StoreTestSupport.attacker(copyPath).write { db in
+                let next = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM computation_runs") ?? 0) + 1
+                try db.execute(sql: """
+                    INSERT INTO computation_runs (seq, started_at, finished_at, kind, input_hash, output_hash, parameters, prev_hash, row_hash)
+                    VALUES (?, '2026-03-02T00:00:00Z', '2026-03-02T00:00:01Z', 'evaluate', ?, ?, ?, ?, ?)
+                    """, arguments: [next, inputHash, swapped.outputHash, json, Data(count: 32), Data(count: 32)])
+            }
+        }
+        try insertRaw(inputHash: nil, parameters: [:])
+        #expect(try swapped.loggedEvaluation(in: copy) == nil)
+        try insertRaw(inputHash: swapped.header.inputHash, parameters: Self.parameters(of: swapped.header))
+        let broken = #expect(throws: PipelineError.self) { _ = try swapped.loggedEvaluation(in: copy, source: "swap.heat") }
+        #expect(broken?.category.exitCode == 65 && broken?.description.contains("computation log does not verify") == true, "\(String(describing: broken))")
+        let copyBefore = try StoreTestSupport.dump(copyPath)
+        #expect(throws: PipelineError.self) {
+            _ = try keyHolder.release(run: swapped, store: copy, configuration: HeatConfiguration(), role: .executive)
+        }
+        #expect(seen.vectors == 0, "nothing decrypted")
+        #expect(try StoreTestSupport.dump(copyPath) == copyBefore, "nothing recorded")
+
+        // What the binding cannot stop: a dishonest evaluator who logs only an altered run, with
+        // its inputs and a valid chain, in the unsigned tail (an auditor's re-run finds it). The
+        // swap moves heat between the moved client's managers only; every group that does not
+        // change inside the window keeps the plaintext twin's total (review s39 L3).
+        let earlier = try p.evaluator.evaluate(store: store, configuration: HeatConfiguration(), asOf: twin.weeks[4].monday.adding(days: 6))
+        let earlierReference = try ISOWeek(parsing: earlier.header.asOfWeek)
+        #expect(try #require(earlier.header.periods, "the first moves cut the earlier window too").count >= 2)
+        let swappedEarlier = try EncryptedHeatRun(
+            header: earlier.header, heat: earlier.heat, trend: earlier.trend, periodHeat: swap(earlier.periodHeat), periodTrend: swap(earlier.periodTrend))
+        try Self.log(swappedEarlier, in: store)
+        let moved = try #require(try release(swappedEarlier).groups)
+        let plain = try twin.plaintextTotals(reference: earlierReference, k: 5)
+        let split = try DirectoryTimeline.current(in: store).split(
+            first: earlierReference.advanced(by: -(Evaluator.windowSpan(HeatConfiguration()) - 1)), last: earlierReference)
+        var differing = 0
+        for group in moved {
+            let key = "\(group.kind.rawValue) \(group.ref)"
+            let total = try #require(plain[key], "\(key)")
+            let same = group.clients == total.clients && group.meanHeat == Double(total.heatSum) / Double(total.clients)
+            if split.versioned.contains(where: { $0.kind == group.kind && $0.ref == group.ref }) {
+                if !same { differing += 1 }
+            } else {
+                #expect(same, "\(key): a group that does not change is unaffected")
+            }
+        }
+        #expect(differing >= 1, "the swap changes a changing group's total")
+
+        // (3) A dishonest evaluator who logs the swapped run beside the genuine one (same inputs,
+        // another output; evaluation is deterministic): both refused before decrypting.
+        try Self.log(swapped, in: store)
+        seen.vectors = 0
+        let conflict = #expect(throws: PipelineError.self) { _ = try release(swapped) }
+        #expect(conflict?.category.exitCode == 65 && conflict?.description.contains("same inputs but different output hashes") == true, "\(String(describing: conflict))")
+        let genuineToo = #expect(throws: PipelineError.self) { _ = try release(run) }
+        #expect(genuineToo?.description.contains("same inputs but different output hashes") == true, "\(String(describing: genuineToo))")
+        #expect(seen.vectors == 0, "nothing decrypted")
+    }
+
+    /// Review s42 agg27f L5: a log row binds the erased-slot count too (a row with another count
+    /// is not the run's); a row logged before session 41 (no directory version, no erased slots)
+    /// is named as such, "re-run `heatctl evaluate`"; and a row broken after the run's own row
+    /// (inserted outside heatctl) does not touch the run.
+    @Test func aLogRowBindsTheErasedSlotsAndOlderOrLaterRowsAreTold() throws {
+        let twin = try Twin(seed: 5, clients: 60, managers: 3)
+        defer { try? FileManager.default.removeItem(at: twin.folder) }
+        let (p, store, run, _, _) = try Self.observed(twin)
+        #expect(try run.loggedEvaluation(in: store) != nil)
+        let older = try p.evaluator.evaluate(store: store, configuration: HeatConfiguration(), asOf: twin.weeks[3].monday.adding(days: 6))
+        @discardableResult
+        func record(_ parameters: [String: String]) throws -> Int64 {
+            try ComputationLog.record(
+                ComputationRun(startedAt: .now(), finishedAt: .now(), kind: "evaluate", inputHash: older.header.inputHash,
+                               outputHash: older.outputHash, parameters: parameters),
+                role: .evaluator, in: store)
+        }
+        var logged = Self.parameters(of: older.header)
+        logged["erasedSlots"] = String((older.header.erasedSlots ?? 0) + 1)
+        try record(logged)
+        #expect(try older.loggedEvaluation(in: store) == nil, "a row with another erased-slot count is not the run's")
+        logged["erasedSlots"] = nil
+        logged["directoryVersion"] = nil
+        let legacy = try record(logged)
+        #expect(throws: PipelineError.runLoggedWithoutInputs(source: "older.heat", run: legacy)) {
+            _ = try older.loggedEvaluation(in: store, source: "older.heat")
+        }
+
+        // On a copy: a raw row (zero hashes) appended after every row.
+        let copyPath = twin.folder.appending(path: "broken-after.db").path
+        try StoreTestSupport.attacker(store.path).writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copyPath]) }
+        try StoreTestSupport.attacker(copyPath).write { db in
+            let next = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM computation_runs") ?? 0) + 1
+            try db.execute(sql: """
+                INSERT INTO computation_runs (seq, started_at, finished_at, kind, input_hash, output_hash, parameters, prev_hash, row_hash)
+                VALUES (?, '2026-03-02T00:00:00Z', '2026-03-02T00:00:01Z', 'evaluate', NULL, ?, '{}', ?, ?)
+                """, arguments: [next, String(repeating: "0", count: 64), Data(count: 32), Data(count: 32)])
+        }
+        let copy = try HeatStore(path: copyPath)
+        #expect(try run.loggedEvaluation(in: copy) != nil, "a row broken after the run's own does not touch it")
     }
 
     /// Review s38 erase27c LOW 5: a kind whose groups are identical to another kind's at the

@@ -254,6 +254,38 @@ public enum StoreVerifier {
     /// How many rows pass between two progress reports of ``verify(store:pinnedKey:anchor:allowUnsignedTail:progress:)``.
     public static let progressInterval: Int64 = 4096
 
+    /// One chained table checked as `audit verify` checks it, without keys or signed heads: its
+    /// columns and append-only triggers (``checkSchema(of:in:)``), then its hash chain over the
+    /// stored bytes (``walk(_:in:tombstones:progress:)``). The chain is walked first when the
+    /// schema is intact or only a trigger is missing, so that an edited row is named.
+    ///
+    /// Used where one table must be trusted before a store is verified whole (issue 27): the
+    /// computation log a release checks a file against (``EncryptedHeatRun/loggedEvaluation(in:source:)``)
+    /// and the registered signing key without a pin (``FHEKeyGeneration/requireTrustedSigner(_:path:generation:pinnedKey:storePath:in:)``).
+    /// A chain recomputed over a forged row passes: only signed heads and the pinned key tell it
+    /// from a genuine one.
+    ///
+    /// ```swift
+    /// if let broken = try StoreVerifier.chainViolation(of: .computationRuns, in: db, through: 12) { print(broken.message) }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - table: the table.
+    ///   - db: a connection.
+    ///   - seq: when given, a chain violation at a later row is not reported (the rows up to `seq`
+    ///     are intact); a schema or trigger violation always is.
+    /// - Returns: the first violation, or `nil`.
+    /// - Throws: a database error.
+    static func chainViolation(of table: ChainedTable, in db: Database, through seq: Int64? = nil) throws -> Violation? {
+        var broken = try checkSchema(of: table, in: db)
+        if broken == nil || broken?.kind == .appendOnlyTriggerMissing {
+            if let walked = try walk(table, in: db).1, seq == nil || (walked.seq ?? 0) <= (seq ?? 0) {
+                broken = walked
+            }
+        }
+        return broken
+    }
+
     /// The table's existence, columns and append-only triggers.
     static func checkSchema(of table: ChainedTable, in db: Database) throws -> Violation? {
         let name = table.name

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 import HeatEnvelope
 import HeatFHE
 
@@ -86,6 +87,12 @@ public struct EncryptedHeatRun: Sendable {
         /// one release mask, by the worst-case bound (``Evaluator/storedLevel(noise:parameters:)``).
         /// Absent in runs written before this field (every modulus).
         public var level: Int? = nil
+        /// The number of erased client slots the evaluator masked to zero (issue 27, review s40
+        /// erase27e M2); absent when none, so runs of stores without erasures keep their bytes.
+        /// With ``directoryVersion`` and ``inputHash`` it determines the run: two logged runs
+        /// with the same three and different output hashes are refused
+        /// (``EncryptedHeatRun/loggedEvaluation(in:source:)``).
+        public var erasedSlots: Int? = nil
         /// The window's directory periods, in order (issue 27, s39), when the directory changes a
         /// group's members inside the window: each batch then carries one partial heat and trend
         /// ciphertext per period (``EncryptedHeatRun/periodHeat``); absent otherwise (schema
@@ -274,6 +281,13 @@ public struct EncryptedHeatRun: Sendable {
             heat: heat[batch], trend: trend[batch], periodHeat: periodHeat[batch] ?? [], periodTrend: periodTrend[batch] ?? [])
     }
 
+    /// The header of part `shard` of this whole run, as `heatctl evaluate --shard` wrote it.
+    func partHeader(_ shard: EvaluationShard) -> Header {
+        var part = header.withShard(shard, allBatches: Set(header.batches))
+        part.batches = header.batches.filter(shard.contains(batch:))
+        return part
+    }
+
     /// The output hash of part `shard` of this whole run, as `heatctl evaluate --shard` wrote and
     /// logged it: the payload of the shard's batches under the part's header (the inverse of
     /// ``merge(_:source:)``, whose merged bytes equal the unsharded run's).
@@ -281,56 +295,147 @@ public struct EncryptedHeatRun: Sendable {
     /// - Parameter shard: the slice.
     /// - Returns: SHA-256 (hex) of the part's payload.
     func partOutputHash(_ shard: EvaluationShard) -> String {
-        var part = header.withShard(shard, allBatches: Set(header.batches))
-        part.batches = header.batches.filter(shard.contains(batch:))
+        let part = partHeader(shard)
         return Hex.encode(SHA256.hash(data: CiphertextBatches.payload(header: part, batches: part.batches, ciphertexts: writtenCiphertexts)))
     }
 
-    /// The computation-log number of the evaluation that wrote this run (issue 27, review s39
-    /// erase27d M1), or `nil` when it is not a logged evaluation.
+    /// The computation-log number of the evaluation that wrote this run (issue 27, reviews s39
+    /// erase27d M1 and s40 erase27e M2), or `nil` when it is not a logged evaluation.
     ///
-    /// A whole run is logged when its ``outputHash`` is that of an `evaluate` run; a run merged
-    /// from `evaluate --shard I/N` parts (``merge(_:source:)``) when, for some `N`, each of its
-    /// `N` parts (``partOutputHash(_:)``) is the output of an `evaluate.shard` run logged with
-    /// that shard (the number returned is then the last part's). A release checks this before
-    /// decrypting, so a run altered after the evaluation (two directory periods' parts swapped,
-    /// which keeps every per-client sum, or a plaintext added to a ciphertext) is refused; an
-    /// auditor re-runs the logged evaluations and compares their hashes
-    /// (Docs/Operations.md section 6).
+    /// A whole run is logged when an `evaluate` row of the computation log has its
+    /// ``outputHash`` **and** the run's inputs: the row's input hash is ``Header/inputHash`` and
+    /// its parameters (`asOf`, `asOfWeek`, `ciphertextsThroughSeq`, `ciphertextsRead`,
+    /// `configurationHash`, `fheParameters`, `packing`, `batches`, `multiplicativeDepth`,
+    /// `directoryVersion` and `erasedSlots`) are the header's, so every accepted row is one an
+    /// auditor can re-run. Rows logged before session 41 record neither of the last two and are
+    /// refused with ``PipelineError/runLoggedWithoutInputs(source:run:)``: re-run `heatctl evaluate`. A run merged from `evaluate --shard I/N` parts
+    /// (``merge(_:source:)``) is logged when, for some `N`, each of its `N` parts
+    /// (``partOutputHash(_:)``) is the output of an `evaluate.shard` row with that shard and the
+    /// part's inputs (the number returned is then the last part's).
+    ///
+    /// The `computation_runs` hash chain must then verify up to that row, as `audit verify`
+    /// walks it (``StoreVerifier``): a row inserted outside `heatctl` (no valid `prev_hash` and
+    /// `row_hash`) is refused. And, evaluation being deterministic, two rows with the same inputs
+    /// (the same input hash and parameters, the directory version and the erased slots included:
+    /// ``Header/erasedSlots``) but different output hashes are refused.
+    ///
+    /// What this binds: the file to the log. The log binds to the evaluator only through its
+    /// chain, the signed heads (`audit sign`) and an auditor's re-run of the logged evaluations
+    /// (Docs/Operations.md section 6): a writer of the store file can still append a correctly
+    /// chained row with the inputs of a genuine run and the output hash of an altered one in the
+    /// unsigned tail, where nothing tells it from a genuine row until it is signed or re-run.
     ///
     /// ```swift
-    /// guard let number = try run.loggedEvaluation(in: store) else { throw PipelineError.unloggedRun(source: "run.heat", outputHash: run.outputHash) }
+    /// guard let number = try run.loggedEvaluation(in: store, source: "run.heat") else { throw PipelineError.unloggedRun(source: "run.heat", outputHash: run.outputHash) }
     /// ```
     ///
-    /// - Parameter store: the store the run was evaluated on.
+    /// - Parameters:
+    ///   - store: the store the run was evaluated on.
+    ///   - source: the run's file, for messages.
     /// - Returns: the run's number in the computation log, or `nil`.
-    /// - Throws: ``StoreError``.
-    public func loggedEvaluation(in store: HeatStore) throws -> Int64? {
-        let runs = try ComputationLog.runs(in: store)
+    /// - Throws: ``PipelineError/runIsAPart(source:shard:)`` (65) for a part of a sharded run
+    ///   (merge it first); ``PipelineError/runLoggedWithoutInputs(source:run:)`` (65) for a run
+    ///   logged before session 41; ``PipelineError/computationLogBroken(source:violation:)`` (65) when the
+    ///   chain does not verify up to the matching row; ``PipelineError/conflictingEvaluations(source:runs:)``
+    ///   (65) for two logged runs with the same inputs and different outputs; ``StoreError``.
+    public func loggedEvaluation(in store: HeatStore, source: String = "the run") throws -> Int64? {
+        if let shard = header.shard { throw PipelineError.runIsAPart(source: source, shard: shard) }
         let hash = outputHash
-        if let whole = runs.last(where: { $0.kind == "evaluate" && $0.outputHash == hash }) { return whole.seq }
-        guard header.shard == nil else { return nil }
-        // A merged run: every part of one sharding logged with its shard and hash.
-        var logged: [String: [String: Int64]] = [:]
+        return try store.read { db -> Int64? in
+            let runs = try ComputationRun.fetchAll(db, sql: "SELECT * FROM computation_runs ORDER BY seq")
+            var accepted: [(row: ComputationRun, header: Header)] = []
+            if let whole = runs.last(where: { $0.kind == "evaluate" && $0.outputHash == hash && Self.logs(header, in: $0) }) {
+                accepted = [(whole, header)]
+            } else if let parts = mergedEvaluation(among: runs) {
+                accepted = parts
+            } else if let old = runs.last(where: {
+                $0.kind == "evaluate" && $0.outputHash == hash && $0.parameters[Self.erasedSlotsParameter] == nil
+                    && Self.logs(header, in: $0, recordingInputs: false)
+            }), let number = old.seq {
+                throw PipelineError.runLoggedWithoutInputs(source: source, run: number)
+            } else if let old = mergedEvaluation(among: runs, recordingInputs: false),
+                      old.contains(where: { $0.row.parameters[Self.erasedSlotsParameter] == nil }),
+                      let number = old.compactMap({ $0.row.seq }).max() {
+                // Review s42 agg27f L2: a merged run whose parts were logged before session 41.
+                throw PipelineError.runLoggedWithoutInputs(source: source, run: number)
+            }
+            guard let found = accepted.compactMap({ $0.row.seq }).max() else { return nil }
+            // The chain first: a row inserted or edited outside heatctl is named as such.
+            if let broken = try StoreVerifier.chainViolation(of: .computationRuns, in: db, through: found) {
+                throw PipelineError.computationLogBroken(source: source, violation: broken.message)
+            }
+            for (row, logged) in accepted { try Self.requireNoConflict(with: row, header: logged, among: runs, source: source) }
+            return found
+        }
+    }
+
+    /// The rows of every part of one sharding of this run, each a logged `evaluate.shard` row
+    /// with the part's output hash and inputs (without the directory version and the erased
+    /// slots when `recordingInputs` is `false`); `nil` when no sharding is complete.
+    private func mergedEvaluation(among runs: [ComputationRun], recordingInputs: Bool = true) -> [(row: ComputationRun, header: Header)]? {
+        var logged: [String: [ComputationRun]] = [:]
         for run in runs where run.kind == "evaluate.shard" {
-            guard let shard = run.parameters["shard"], let output = run.outputHash else { continue }
-            logged[shard, default: [:]][output] = run.seq ?? 0
+            guard let shard = run.parameters["shard"] else { continue }
+            logged[shard, default: []].append(run)
         }
         let counts = Set(logged.keys.compactMap { EvaluationShard(parsing: $0)?.count }).sorted()
         for count in counts where count >= 1 {
-            var last: Int64 = 0
-            var complete = true
+            var parts: [(row: ComputationRun, header: Header)] = []
             for index in 0..<count {
-                let shard = EvaluationShard(index: index, count: count)
-                guard let shard, let seq = logged[shard.description]?[partOutputHash(shard)] else {
-                    complete = false
-                    break
-                }
-                last = max(last, seq)
+                guard let shard = EvaluationShard(index: index, count: count) else { break }
+                let part = partHeader(shard)
+                let output = partOutputHash(shard)
+                guard let row = logged[shard.description]?.last(where: {
+                    $0.outputHash == output && Self.logs(part, in: $0, recordingInputs: recordingInputs)
+                }) else { break }
+                parts.append((row, part))
             }
-            if complete { return last }
+            if parts.count == count { return parts }
         }
         return nil
+    }
+
+    /// Whether `row` logs an evaluation with `header`'s inputs (see ``loggedEvaluation(in:source:)``).
+    ///
+    /// - Parameters:
+    ///   - header: the run's (or part's) header.
+    ///   - row: a computation-log row.
+    ///   - recordingInputs: `false` compares only what rows logged before session 41 record
+    ///     (without the directory version and the erased slots).
+    static func logs(_ header: Header, in row: ComputationRun, recordingInputs: Bool = true) -> Bool {
+        let logged = row.parameters
+        guard row.inputHash == header.inputHash,
+              logged["asOf"] == header.asOf.description, logged["asOfWeek"] == header.asOfWeek,
+              logged["ciphertextsThroughSeq"] == String(header.ciphertextsThroughSeq),
+              logged["ciphertextsRead"] == String(header.ciphertextsRead),
+              logged["configurationHash"] == header.configurationHash, logged["fheParameters"] == header.parameters,
+              logged["packing"] == header.packing, logged["batches"] == String(header.batches.count),
+              logged["multiplicativeDepth"] == String(header.multiplicativeDepth), logged["shard"] == header.shard else {
+            return false
+        }
+        // Rows logged from session 41 on record the directory version and the erased slots, which
+        // with the input hash determine the output; older rows are not accepted (re-run evaluate).
+        guard recordingInputs else { return true }
+        return logged[Self.erasedSlotsParameter] == String(header.erasedSlots ?? 0)
+            && logged["directoryVersion"] == header.directoryVersion
+    }
+
+    /// The computation-log parameter counting the erased slots an evaluation masked (issue 27,
+    /// review s40 erase27e M2): with the directory version, what makes two runs with the same
+    /// input hash evaluate the same.
+    static let erasedSlotsParameter = "erasedSlots"
+
+    /// Refuses when another row of `accepted`'s kind also logs `header`'s inputs (input hash and
+    /// parameters, directory version and erased slots included, which determine the output) but
+    /// with another output hash.
+    static func requireNoConflict(
+        with accepted: ComputationRun, header: Header, among runs: [ComputationRun], source: String
+    ) throws(PipelineError) {
+        if let other = runs.first(where: {
+            $0.kind == accepted.kind && $0.seq != accepted.seq && $0.outputHash != accepted.outputHash && logs(header, in: $0)
+        }) {
+            throw .conflictingEvaluations(source: source, runs: [accepted.seq ?? 0, other.seq ?? 0].sorted())
+        }
     }
 
     /// The run as an envelope of kind `encryptedHeatRun`.

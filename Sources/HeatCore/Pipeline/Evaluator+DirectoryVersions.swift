@@ -181,7 +181,9 @@ extension KeyHolder {
     /// key) and that they were computed under the store's directory version now (issue 27, item
     /// 3): aggregates computed before a client moved or an account closed attribute weeks with a
     /// stale directory and are refused (exit 65) before anything is decrypted; then as
-    /// ``decrypt(aggregates:minGroupSize:)``.
+    /// ``decrypt(aggregates:minGroupSize:)``. It checks no computation log and no totals: the
+    /// release path for an aggregates file is
+    /// ``releasedAggregates(_:run:store:configuration:minGroupSize:members:source:runSource:)``.
     ///
     /// - Parameters:
     ///   - aggregates: the evaluator's aggregates.

@@ -247,6 +247,7 @@ public struct Evaluator: Sendable {
         let window = max(1, batchesInFlight)
         let probe = batchProbe
         var directoryVersion: String?
+        var erasedCount = 0
         var generation: FHEKeyTransition?
         let identity = fheIdentity
         let binding = keyBinding
@@ -256,6 +257,7 @@ public struct Evaluator: Sendable {
             // and its generation file was not deleted; before anything is read.
             try binding?.require(in: db, storePath: store.path, pinnedKey: pinnedKey)
             let erased = try ClientErasure.erasedSlots(in: db)
+            erasedCount = erased.count
             directoryVersion = try DirectoryTimeline.version(in: db)
             let limit = throughSeq ?? Int64.max
             // Issue 27: only the rows of the FHE key generation in force (the current one, or the
@@ -403,6 +405,7 @@ public struct Evaluator: Sendable {
             inputHash: Hex.encode(input.finalize()), ciphertextsThroughSeq: lastSeq, ciphertextsRead: read,
             slotsPerBatch: context.degree, batches: batchList, multiplicativeDepth: 0)
         header.directoryVersion = directoryVersion
+        header.erasedSlots = erasedCount > 0 ? erasedCount : nil
         header.fheGeneration = generation?.generation
         header.fheKeyID = generation?.keyID
         header.level = storedLevel
@@ -501,6 +504,10 @@ public struct Evaluator: Sendable {
         try CancellationPoint.check(stage: "heat evaluation", done: header.batches.count, total: header.batches.count)
         var extra: [String: String] = [:]
         if let shard { extra["shard"] = shard.description }
+        // Review s40 erase27e M2: with the input hash, these determine the output, so a release
+        // can refuse two logged runs with the same inputs and different outputs.
+        extra[EncryptedHeatRun.erasedSlotsParameter] = String(header.erasedSlots ?? 0)
+        if let version = header.directoryVersion { extra["directoryVersion"] = version }
         let number = try ComputationLog.record(
             ComputationRun(
                 startedAt: started, finishedAt: .now(), kind: shard == nil ? "evaluate" : "evaluate.shard", inputHash: header.inputHash,

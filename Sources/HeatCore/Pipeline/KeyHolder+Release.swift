@@ -47,8 +47,10 @@ extension KeyHolder {
     ///   when a batch's period parts do not add up to its heat and trend (a consistency check,
     ///   not an integrity check: parts swapped between periods keep every sum);
     ///   ``PipelineError/unloggedRun(source:outputHash:)`` (65) for an executive release of a run
-    ///   that is not a logged evaluation (``EncryptedHeatRun/loggedEvaluation(in:)``, review s39
-    ///   M1), before anything is decrypted;
+    ///   that is not a logged evaluation (``EncryptedHeatRun/loggedEvaluation(in:source:)``, review s39
+    ///   M1), before anything is decrypted; for every role, the refusals of that check (a part of a
+    ///   sharded run, a computation log whose chain does not verify, two logged runs with the same
+    ///   inputs and different outputs, a run logged before session 41: exit 65, review s40 M2);
     ///   ``PipelineError``, ``StoreError``.
     public func release(
         run: EncryptedHeatRun, store: HeatStore, configuration: HeatConfiguration, role: ReleaseRole,
@@ -238,7 +240,7 @@ extension KeyHolder {
     /// The sum check is a consistency check (a part lost, truncated or replaced by another
     /// ciphertext), not an integrity check: parts swapped between two periods, or a plaintext
     /// added to one part and subtracted from another, keep every sum. Integrity rests on the
-    /// computation log (``EncryptedHeatRun/loggedEvaluation(in:)``, checked by the callers).
+    /// computation log (``EncryptedHeatRun/loggedEvaluation(in:source:)``, checked by the callers).
     ///
     /// - Parameters:
     ///   - run: a run with periods.
@@ -306,7 +308,7 @@ extension KeyHolder {
     /// The run is checked as ``release(run:store:configuration:role:manager:generatedAt:)``
     /// checks it before anything is decrypted (parameters, generation, verified directory
     /// versions, the run's periods are the directory's), and must be a logged evaluation
-    /// (``EncryptedHeatRun/loggedEvaluation(in:)``). The parts are decrypted and checked to add up
+    /// (``EncryptedHeatRun/loggedEvaluation(in:source:)``). The parts are decrypted and checked to add up
     /// to each client's heat and trend, then summed exactly as
     /// ``StoreRelease/weekAttributedAggregates(buckets:timeline:referenceWeek:configuration:minGroupSize:)``
     /// sums the plaintext weekly scores: a group with the same members in every period over the
@@ -343,7 +345,7 @@ extension KeyHolder {
         guard let attribution = try weekAttribution(of: run, store: store, configuration: configuration, minGroupSize: minGroupSize) else {
             return nil
         }
-        guard try run.loggedEvaluation(in: store) != nil else {
+        guard try run.loggedEvaluation(in: store, source: source) != nil else {
             throw PipelineError.unloggedRun(source: source, outputHash: run.outputHash)
         }
         let values = try decrypt(run: run, store: store)

@@ -81,6 +81,38 @@ public enum PipelineError: ClassifiedError, Equatable {
     /// (for example two directory periods' parts swapped, which keeps every per-client sum) or
     /// comes from another store. Nothing is decrypted or released.
     case unloggedRun(source: String, outputHash: String)
+    /// The run's output hash is logged, by computation run `run`, but without the inputs a release
+    /// checks (the directory version and the erased slots, recorded from session 41 on; issue 27,
+    /// review s40 erase27e M2; exit 65): re-run `heatctl evaluate` and release the new run.
+    case runLoggedWithoutInputs(source: String, run: Int64)
+    /// A part of a sharded run (`evaluate --shard I/N`) was given where a whole run is needed
+    /// (issue 27, review s40 erase27e L1; exit 65): merge the parts first.
+    case runIsAPart(source: String, shard: String)
+    /// The store's `computation_runs` chain does not verify up to the row a file is checked
+    /// against (issue 27, review s40 erase27e M2; exit 65): a row was inserted, edited or
+    /// deleted outside `heatctl`, so the log cannot vouch for the file. Nothing is decrypted.
+    case computationLogBroken(source: String, violation: String)
+    /// Two logged `evaluate` runs with the same inputs (input hash, reference week, ciphertexts
+    /// read, configuration, directory version and erased slots) carry different output hashes
+    /// (issue 27, review s40 erase27e M2; exit 65). Evaluation is deterministic, so one of them
+    /// was not written by an honest evaluator; nothing is decrypted until an auditor re-runs them.
+    case conflictingEvaluations(source: String, runs: [Int64])
+    /// An aggregates file given to a release is not the logged output of the aggregates of a
+    /// logged evaluation (issue 27, review s40 erase27e H1; exit 65): its output hash is not the
+    /// one `evaluate --aggregates-out` logged for the run it names (edited after it was written,
+    /// for example two groups' ciphertext pairs swapped), or the run it names is not logged,
+    /// or it was written before aggregates were logged. Nothing is decrypted.
+    case unloggedAggregates(source: String, reason: String)
+    /// An aggregates file's group totals differ from the key holder's own totals of the same
+    /// groups: the week-attributed totals of the run's directory periods, or the sums of the
+    /// members' decrypted values (issue 27, review s40 erase27e H1, s42 agg27f M1; exit 65):
+    /// `group` is the first group that differs (its pseudonymous label), `field` what differs.
+    /// Nothing is released.
+    case aggregatesDisagreeWithRun(source: String, group: String, field: String)
+    /// An aggregates file released without a run was computed for another week than the one
+    /// `--as-of` names (review s42 agg27f M3; exit 65): `computed` and `release` are the two ISO
+    /// weeks. Nothing is decrypted.
+    case aggregatesOfAnotherWeek(source: String, computed: String, release: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -100,6 +132,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .keyFile(let error): error.category
         case .noNoiseBudget: .dataError
         case .unloggedRun: .dataError
+        case .runLoggedWithoutInputs, .runIsAPart, .computationLogBroken, .conflictingEvaluations, .unloggedAggregates, .aggregatesDisagreeWithRun, .aggregatesOfAnotherWeek: .dataError
         }
     }
 
@@ -154,7 +187,21 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .noNoiseBudget(let source):
             "\(source): a ciphertext has no noise budget left under the key holder's secret key (computed with an evaluation or public key of another key pair, or altered); its slots would decrypt to noise, so nothing is released"
         case .unloggedRun(let source, let hash):
-            "\(source): the run is not a logged evaluation: its output hash \(hash.prefix(16))… matches no `evaluate` run of the store's computation log (nor a merge of logged `evaluate.shard` parts); the file was altered after the evaluation or comes from another store, so nothing is decrypted or released"
+            "\(source): the run is not a logged evaluation: its output hash \(hash.prefix(16))… matches no `evaluate` run of the store's computation log with the run's inputs (input hash, as-of, ciphertexts read, configuration) (nor a merge of logged `evaluate.shard` parts); the file was altered after the evaluation or comes from another store, so nothing is decrypted or released"
+        case .runLoggedWithoutInputs(let source, let run):
+            "\(source): computation run \(run) logged this run before session 41, without the directory version and erased slots a release now checks the log row against; nothing is decrypted or released"
+        case .runIsAPart(let source, let shard):
+            "\(source): the run is part \(shard) of a sharded evaluation, not a whole run; nothing is decrypted or released"
+        case .computationLogBroken(let source, let violation):
+            "\(source): the store's computation log does not verify (\(violation)); it cannot vouch for the file, so nothing is decrypted or released"
+        case .conflictingEvaluations(let source, let runs):
+            "\(source): computation runs \(runs.map { String($0) }.joined(separator: " and ")) are `evaluate` runs with the same inputs but different output hashes; evaluation is deterministic, so one of them was not logged by an honest evaluator and nothing is decrypted or released"
+        case .unloggedAggregates(let source, let reason):
+            "\(source): the aggregates are not the logged output of this store's evaluation: \(reason); nothing is decrypted or released"
+        case .aggregatesDisagreeWithRun(let source, let group, let field):
+            "\(source): group \(group): the \(field) differs from the key holder's own total of the group (the week-attributed total of the run's directory periods, or the sum of its members' decrypted values): the file was altered, computed from another run, or computed before the store changed (clients joined or were erased, or ciphertexts arrived for a week of the window); nothing is released"
+        case .aggregatesOfAnotherWeek(let source, let computed, let release):
+            "\(source): the aggregates were computed for week \(computed), not for the week of the release (\(release), --as-of); nothing is decrypted or released"
         }
     }
 
@@ -193,6 +240,20 @@ public enum PipelineError: ClassifiedError, Equatable {
             "check the evaluator folder: its Galois and relinearization keys must be the ones this key holder's `keys generate --aggregates`, `keys rotate --fhe` or `trees relin-key` wrote; then re-run `heatctl evaluate`"
         case .unloggedRun:
             "release the file `heatctl evaluate --out` (or `--merge` of its logged parts) wrote on this store; `heatctl audit log --kind computation` lists the logged runs and their output hashes"
+        case .runLoggedWithoutInputs:
+            "re-run `heatctl evaluate` (with --aggregates-out if you release aggregates) on the store and release the new run"
+        case .runIsAPart:
+            "merge all parts with `heatctl evaluate --merge part-*.heat --out run.heat` and release the merged run"
+        case .computationLogBroken:
+            "run `heatctl audit verify --store DB --keys DIR/auditor` to find the change; restore a verified backup"
+        case .conflictingEvaluations:
+            "have the auditor re-run both evaluations (Docs/Operations.md section 6) and compare their output hashes; `heatctl audit log --kind computation` lists them"
+        case .unloggedAggregates:
+            "release the file `heatctl evaluate --aggregates-out` wrote on this store for that run (re-run `heatctl evaluate --aggregates-out` for a run logged before aggregates were logged); `heatctl audit log --kind computation` lists the logged outputs"
+        case .aggregatesDisagreeWithRun:
+            "re-run `heatctl evaluate --aggregates-out` and release that file with its run (--run), or release the run without --aggregates (its members' values or its periods give the groups' totals)"
+        case .aggregatesOfAnotherWeek:
+            "leave out --as-of (the release is then of the file's week), give a date in the file's week, or run `heatctl evaluate --as-of DATE --aggregates-out` for the week to release"
         }
     }
 }

@@ -74,6 +74,9 @@ public struct ReleaseInput: Sendable {
     /// Exact group totals computed on ciphertexts and decrypted by the key holder
     /// (``KeyHolder/decrypt(aggregates:minGroupSize:)``), or `nil`. When present, a released group's size and
     /// heat sum come from here instead of the per-client values (and must agree with its members).
+    /// Set them from an aggregates file through
+    /// ``KeyHolder/releasedAggregates(_:run:store:configuration:minGroupSize:members:source:runSource:)``,
+    /// which checks the computation log and compares every group with the key holder's own total.
     public var groupAggregates: [GroupAggregate]? = nil
     /// The `k` the ``groupAggregates`` were suppressed with, when known (set by
     /// ``StoreRelease/input(from:configuration:asOf:entries:minGroupSize:)`` for week-attributed
@@ -208,5 +211,32 @@ public struct ReleaseRequest: Sendable, Equatable {
         self.clientsOf = clientsOf
         self.epsilon = epsilon
         self.sections = sections
+    }
+}
+
+extension ReleaseInput {
+    /// The size, heat sum and trend sum of every group of the reference week's members
+    /// (``clients``, each group kind they belong to), before any `k` or noise: the totals an
+    /// aggregates file computed from the same values holds for every group whose members do not
+    /// change inside the window (``KeyHolder/releasedAggregates(_:run:store:configuration:minGroupSize:members:source:runSource:)``
+    /// compares them, review s42 agg27f M1). Sorted by kind and reference.
+    ///
+    /// ```swift
+    /// let input = try StoreRelease.input(from: store, entries: entries)
+    /// for total in input.memberTotals { print(total.kind, total.ref, total.clients, total.heatSum) }
+    /// ```
+    public var memberTotals: [GroupAggregate] {
+        var totals: [String: GroupAggregate] = [:]
+        for client in clients {
+            for (kind, ref) in client.groups {
+                let label = "\(kind.rawValue) \(ref)"
+                var total = totals[label] ?? GroupAggregate(kind: kind, ref: ref, clients: 0, heatSum: 0, trendSum: 0)
+                total.clients += 1
+                total.heatSum += client.heat
+                total.trendSum += client.trend
+                totals[label] = total
+            }
+        }
+        return totals.keys.sorted().compactMap { totals[$0] }
     }
 }

@@ -240,11 +240,7 @@ public struct FHEKeyGeneration: Sendable, Hashable, Codable {
             // not verify (the naive edit: triggers dropped, the row replaced). The same checks as
             // `audit verify`; a chain recomputed over the forged row still passes (pin the key).
             // The chain is walked first so that an edited row is named; then the triggers.
-            var broken = try StoreVerifier.checkSchema(of: .keyFingerprints, in: db)
-            if broken == nil || broken?.kind == .appendOnlyTriggerMissing {
-                broken = try StoreVerifier.walk(.keyFingerprints, in: db).1 ?? broken
-            }
-            if let broken {
+            if let broken = try StoreVerifier.chainViolation(of: .keyFingerprints, in: db) {
                 throw FHEKeyError.signingKeyChain(path: storePath, generationFile: path, violation: broken.message)
             }
             anchor = registered

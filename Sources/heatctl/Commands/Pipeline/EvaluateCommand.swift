@@ -26,7 +26,9 @@ struct EvaluateCommand: HeatCommand {
             exactly the bytes of the unsharded run. Aggregates: with Galois keys in the evaluator \
             folder (`keys generate --aggregates`), --aggregates-out FILE also writes the encrypted \
             heat and trend sums of every manager, branch, segment and region with at least \
-            --min-group-size clients (an encryptedAggregates envelope for `release --aggregates`); \
+            --min-group-size clients (an encryptedAggregates envelope for `release --aggregates`) \
+            and logs its output hash in the computation log (kind `aggregates`, input hash the \
+            run's output hash): a release takes only that file, for that run; \
             exit 69 when the plaintext modulus cannot hold the largest group's sum. SIGINT or \
             SIGTERM (Ctrl-C) stops the evaluation at its next window of slot batches with exit 75: \
             nothing logged and no run file; during the aggregates, the run (complete, logged and \
@@ -82,7 +84,7 @@ struct EvaluateCommand: HeatCommand {
     @Option(name: .long, help: "The key holder's auditor folder (keys/auditor): pins the key that signs the folder's evaluation key list; required when the folder holds Galois or relinearization keys.", completion: .directory)
     var trust: String?
 
-    @Option(name: .customLong("expect-head"), help: "The head file of the latest `audit sign` (kept outside the store): the store must verify against it as `audit verify --expect-head` checks (exit 1 otherwise); needs --trust.", completion: .file())
+    @Option(name: .customLong("expect-head"), help: "The head file of the latest `audit sign` (kept outside the store): the store must verify against it as `audit verify --expect-head --allow-unsigned-tail` checks (exit 1 otherwise); needs --trust.", completion: .file())
     var expectHead: String?
 
     @Option(name: .long, help: "Evaluate one slice I/N of the slot batches (b % N == I) and write a part.")
@@ -186,7 +188,7 @@ struct EvaluateCommand: HeatCommand {
         }
         let opened = try HeatStore(path: store)
         // Review s39 keys27d M1: the signed head pinned outside the store, checked exactly as
-        // `audit verify --expect-head` does (rows appended since it are allowed): a store rolled
+        // `audit verify --expect-head --allow-unsigned-tail` does (rows appended since it are allowed): a store rolled
         // back below it, a truncated key_transitions among them, is refused before anything is
         // read or logged, whichever auditor folder --trust names.
         if let expectedHead, let pinned, let expectHead {
@@ -200,9 +202,13 @@ struct EvaluateCommand: HeatCommand {
         let (run, number) = try evaluator.evaluateAndRecord(store: opened, configuration: configuration, asOf: reference, shard: slice)
         try run.envelope().write(to: URL(filePath: out))
         var aggregates: EncryptedAggregates?
+        var aggregatesNumber: Int64 = 0
         if let aggregatesOut, let galoisKeys {
             let computed = try evaluator.aggregates(
                 of: run, store: opened, configuration: configuration, galoisKeys: galoisKeys, minGroupSize: minGroupSize)
+            // Review s40 erase27e H1: the file's output hash is logged (kind `aggregates`, input
+            // hash the run's output hash) before it is written; a release accepts only that file.
+            aggregatesNumber = try evaluator.recordAggregates(computed, of: run, store: opened)
             try computed.envelope().write(to: URL(filePath: aggregatesOut))
             aggregates = computed
         }
@@ -229,7 +235,7 @@ struct EvaluateCommand: HeatCommand {
             """)
         if let aggregates, let aggregatesOut {
             let suppressed = aggregates.header.suppressed.values.reduce(0, +)
-            Console.output("wrote \(aggregatesOut): \(aggregates.header.groups.count) groups of at least \(minGroupSize) clients (\(suppressed) smaller groups never summed)")
+            Console.output("wrote \(aggregatesOut): \(aggregates.header.groups.count) groups of at least \(minGroupSize) clients (\(suppressed) smaller groups never summed); logged as computation run \(aggregatesNumber), output hash \(aggregates.outputHash)")
         }
     }
 }

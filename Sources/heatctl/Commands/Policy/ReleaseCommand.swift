@@ -22,12 +22,29 @@ struct ReleaseCommand: HeatCommand {
             is refused with exit 77 naming the rule, and the refusal is recorded in the audit log.
 
             Values: with --run, the key holder decrypts the evaluator's run file (`heatctl evaluate \
-            --out`, or its `--merge` of logged shards) inside the vault; a run whose output hash \
-            matches no logged evaluation of the store (altered after the evaluation, or from another \
-            store) exits 65 before anything is decrypted. When the directory changes a group inside \
+            --out`, or its `--merge` of logged shards) inside the vault. Before anything is \
+            decrypted the run must be a logged evaluation of the store: an `evaluate` row of the \
+            computation log with the run's output hash and its inputs (input hash, as-of, \
+            ciphertexts read, configuration, directory version, erased slots), on a \
+            computation_runs chain that verifies as `audit verify` walks it, and no other logged \
+            run with the same inputs and another output; otherwise exit 65 naming the file (a \
+            part of a sharded run is named as one: merge it first; a run logged before session \
+            41 must be evaluated again). This binds the file to the log; the log binds to the \
+            evaluator only through the chain, the signed heads and an auditor's re-run. When \
+            the directory changes a group inside \
             the run's heat window, the run carries each directory period's partial heat and trend, \
             and the groups' totals are attributed week by week from them (exactly the plaintext \
-            pipeline's figures; --aggregates is not needed). On a store holding ciphertexts without --run, the key holder \
+            pipeline's figures; --aggregates is not needed). An --aggregates file must be the \
+            output `evaluate --aggregates-out` logged for the run it names: with --run, computed \
+            from that run; without it, for the week --as-of names (by default the release is of \
+            the file's week); otherwise exit 65 naming the file, nothing decrypted. After \
+            decryption every group it holds must equal the key holder's own total (size, heat, \
+            trend): the periods' week-attributed total for a run that carries periods, else the \
+            sum of its members' decrypted values (a group whose members change inside the window \
+            is attributed by week only by the file when there is no run); otherwise exit 65 \
+            naming the file and the first group that differs by its pseudonymous label, nothing \
+            written or recorded (also when clients joined or were erased, or without --run \
+            ciphertexts arrived, since the file was computed: re-run `evaluate --aggregates-out`). On a store holding ciphertexts without --run, the key holder \
             evaluates the stored ciphertexts itself; on a plaintext store (`ingest --plaintext`), \
             the plaintext buckets are scored. For a role that sees only a manager's own clients, \
             every other client's slot is multiplied by zero on the ciphertext before decryption, and \
@@ -53,7 +70,7 @@ struct ReleaseCommand: HeatCommand {
     @Option(name: .long, help: "The evaluator's run file to decrypt (heatctl evaluate --out).", completion: .file())
     var run: String?
 
-    @Option(name: .long, help: "The evaluator's encrypted group aggregates to decrypt (heatctl evaluate --aggregates-out); group sums then come from them.")
+    @Option(name: .long, help: "The evaluator's encrypted group aggregates to decrypt (the file heatctl evaluate --aggregates-out wrote and logged); group sums then come from them, checked against the key holder's own.", completion: .file())
     var aggregates: String?
 
     @Option(name: .long, help: "The role released to (a role named in the policy).")
@@ -103,19 +120,46 @@ struct ReleaseCommand: HeatCommand {
         var sections = section.isEmpty ? nil : Set(section)
         var decrypted: [ClientDirectoryEntry]?
         var periodTotals: [GroupAggregate]?
+        var evaluation: EncryptedHeatRun?
+        var keyHolder: KeyHolder?
         let encryptedStore = try EncryptedClientDirectory.ciphertextCount(in: opened) > 0
-        if run != nil || encryptedStore {
-            // The encrypted pipeline: the key holder decrypts inside the vault.
-            let keyHolder = try KeyHolder(folder: folder)
-            let evaluation = try run.map { try EncryptedHeatRun.read(from: URL(filePath: $0), context: keyHolder.context) }
-            if let evaluation, let run {
-                // Review s39 erase27d M1: only a run the store's computation log holds (an
-                // `evaluate` run, or the merge of its logged shards) is decrypted and released.
-                guard try evaluation.loggedEvaluation(in: opened) != nil else {
-                    throw PipelineError.unloggedRun(source: run, outputHash: evaluation.outputHash)
-                }
-                reference = reference ?? evaluation.header.asOf
+        if run != nil || encryptedStore || aggregates != nil { keyHolder = try KeyHolder(folder: folder) }
+        if let run, let keyHolder {
+            let read = try EncryptedHeatRun.read(from: URL(filePath: run), context: keyHolder.context)
+            // Review s39 erase27d M1, s40 erase27e M2: only a run the store's computation log holds
+            // (an `evaluate` row with the run's inputs and output, or the merge of its logged
+            // shards, on a chain that verifies) is decrypted and released; a part is named as one.
+            guard try read.loggedEvaluation(in: opened, source: run) != nil else {
+                throw PipelineError.unloggedRun(source: run, outputHash: read.outputHash)
             }
+            reference = reference ?? read.header.asOf
+            evaluation = read
+        }
+        // Review s40 erase27e H1: an aggregates file is checked before anything is decrypted: it
+        // must come from --run and be the output `evaluate --aggregates-out` logged for its run.
+        var aggregatesFile: EncryptedAggregates?
+        if let aggregates, let keyHolder {
+            let file = try EncryptedAggregates.read(from: URL(filePath: aggregates), context: keyHolder.context)
+            if let evaluation, let run {
+                try KeyHolder.requireComputed(file, from: evaluation, source: aggregates, runSource: run)
+            } else if let reference {
+                // Review s42 agg27f M3: without a run, the file's week is the release's.
+                try file.requireReferenceWeek(of: reference, source: aggregates)
+            } else {
+                reference = file.header.asOf
+            }
+            _ = try file.loggedComputation(in: opened, source: aggregates)
+            // The policy's k, not the evaluator's, decides: refused (exit 77, audited) before
+            // anything is decrypted when the file was computed for smaller groups.
+            if let refusal = file.refusal(minGroupSize: loaded.minGroupSize) {
+                let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)
+                try StoreRelease.recordRefusal(refusal, in: opened, policy: loaded, request: request)
+                throw refusal
+            }
+            aggregatesFile = file
+        }
+        if let keyHolder, run != nil || encryptedStore {
+            // The encrypted pipeline: the key holder decrypts inside the vault.
             var mask: Pseudonym?
             if case .own = try loaded.permissions(for: role).clients, let ref = clientsOf ?? manager {
                 // Only that manager's slots are decrypted; aggregates would need every slot.
@@ -127,7 +171,7 @@ struct ReleaseCommand: HeatCommand {
             // Review s39 erase27d M2: a run with directory periods gives the groups' week-attributed
             // totals itself (no --aggregates, no Galois keys): each period's partial heat and trend
             // counted in the group in force that period, as the plaintext pipeline counts them.
-            if aggregates == nil, mask == nil, let evaluation, let run {
+            if aggregatesFile == nil, mask == nil, let evaluation, let run {
                 periodTotals = try keyHolder.weekAttributedAggregates(
                     of: evaluation, store: opened, configuration: configuration, minGroupSize: loaded.minGroupSize, source: run)
             }
@@ -139,22 +183,15 @@ struct ReleaseCommand: HeatCommand {
             input.groupAggregates = periodTotals
             input.groupAggregatesMinGroupSize = loaded.minGroupSize
         }
-        if let aggregates {
-            let keyHolder = try KeyHolder(folder: folder)
-            let file = try EncryptedAggregates.read(from: URL(filePath: aggregates), context: keyHolder.context)
-            if let run, let evaluation = try? EncryptedHeatRun.read(from: URL(filePath: run), context: keyHolder.context),
-               evaluation.outputHash != file.header.runOutputHash {
-                throw ValidationError("--aggregates \(aggregates) was computed from another run than --run \(run)")
-            }
-            // The policy's k, not the evaluator's, decides: refused (exit 77, audited) before
-            // anything is decrypted when the file was computed for smaller groups.
-            if let refusal = file.refusal(minGroupSize: loaded.minGroupSize) {
-                let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)
-                try StoreRelease.recordRefusal(refusal, in: opened, policy: loaded, request: request)
-                throw refusal
-            }
-            // Refused (exit 65) when computed under another directory version (a move since, issue 27).
-            input.groupAggregates = try keyHolder.decrypt(aggregates: file, minGroupSize: loaded.minGroupSize, store: opened)
+        if let aggregatesFile, let aggregates, let keyHolder, sections?.contains(.groups) ?? true {
+            // Refused (exit 65) when computed under another directory version (a move since,
+            // issue 27), or when a group's totals differ from the key holder's own: the run's
+            // week-attributed ones, or its members' decrypted values (review s40 erase27e H1,
+            // s42 agg27f M1). A release without the groups section (a role that sees only its own
+            // clients, or --section without groups) does not decrypt it (review s42 agg27f L3).
+            input.groupAggregates = try keyHolder.releasedAggregates(
+                aggregatesFile, run: evaluation, store: opened, configuration: configuration, minGroupSize: loaded.minGroupSize,
+                members: input, source: aggregates, runSource: run ?? "the run")
             input.mode = .encrypted
         }
         let request = ReleaseRequest(role: role, manager: manager, clientsOf: clientsOf, epsilon: epsilon, sections: sections)
