@@ -14,7 +14,10 @@ struct KeysRotateCommand: HeatCommand {
             fails), appends a key transition signed by both keys that retires the current key \
             after the latest signed head, records the new key and signs the store with the new \
             key (the rotation and its signed head commit together: a kill leaves neither or \
-            both); then writes --head-out. Old heads, collector endorsements and tombstones \
+            both); then writes --head-out. The new keys (here and with --fhe) are written first \
+            into NEWDIR.partial-<random> next to NEWDIR and moved into NEWDIR only after the store \
+            committed: a rotation the store refuses leaves no key files, and the same --out can \
+            be used again. Old heads, collector endorsements and tombstones \
             keep verifying; heads signed later by the retired key are violations. After a \
             rotation, and always after a revocation, auditors and evaluators pin the NEW \
             auditor folder (NEWDIR/auditor: `audit verify --keys`, `evaluate --trust`; the \
@@ -193,7 +196,7 @@ struct KeysRotateCommand: HeatCommand {
         var galois = aggregates
         if let evaluatorKeys { galois = try galois || FHEKeyRotation.holdsGaloisKeys(KeyFolder(path: evaluatorKeys, role: .evaluator)) }
         // The new keys are written before the store changes (never replacing a file), so a
-        // committed rotation cannot lose them; if the rotation then fails, delete NEWDIR.
+        // committed rotation cannot lose them.
         // Review s40 keys27e: written into a staging folder next to --out, moved into place only
         // after the store committed, removed when the rotation is refused or fails.
         let staged = try StagedKeyFolder(target: out)
