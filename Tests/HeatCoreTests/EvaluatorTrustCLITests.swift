@@ -218,4 +218,29 @@ struct EvaluatorTrustCLITests {
         #expect(try Self.runCount(db) == runs, "nothing logged")
         #expect(!FileManager.default.fileExists(atPath: runFile), "no run written")
     }
+
+    /// Operations.md 7 (f), session 42: `--expect-head` allows the unsigned tail (rows appended
+    /// after the pinned head, here the log rows of a run evaluated since), as `audit verify
+    /// --expect-head --allow-unsigned-tail` does, while the strict `audit verify --expect-head`
+    /// names the tail.
+    @Test func theExpectedHeadAllowsTheUnsignedTail() throws {
+        let folder = try StoreTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (db, keys) = try aggregateStore(in: folder)
+        let head = folder.appending(path: "head.heat").path, runFile = folder.appending(path: "run.heat").path
+        #expect(try run(["audit", "sign", "--store", db, "--keys", "\(keys)/keyholder", "--first-head", "--head-out", head]).status == 0)
+        let evaluate = ["evaluate", "--store", db, "--keys", "\(keys)/evaluator", "--trust", "\(keys)/auditor", "--expect-head", head, "--out", runFile]
+        #expect(try run(evaluate).status == 0)
+        let runs = try Self.runCount(db)
+        // The run's log rows are an unsigned tail after the pinned head.
+        let strict = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head])
+        #expect(strict.status != 0, "the strict check names the unsigned tail: \(strict.stdoutText)")
+        let tolerant = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head, "--allow-unsigned-tail"])
+        #expect(tolerant.status == 0, "\(tolerant.stdoutText)\(tolerant.stderr)")
+        try FileManager.default.removeItem(atPath: runFile)
+        let again = try run(evaluate)
+        #expect(again.status == 0, "the unsigned tail is allowed: \(again.stderr)")
+        #expect(FileManager.default.fileExists(atPath: runFile))
+        #expect(try Self.runCount(db) == runs + 1)
+    }
 }

@@ -236,6 +236,10 @@ import Testing
         #expect(SigningKeyRotation.isRevocation(reason: "Revocation: laptop stolen"))
         #expect(SigningKeyRotation.isRevocation(reason: "REVOCATION"))
         #expect(!SigningKeyRotation.isRevocation(reason: "rotation"))
+        // Session 42 (Operations.md 7 (f)): leading whitespace does not hide a revocation.
+        #expect(SigningKeyRotation.isRevocation(reason: " revocation: laptop stolen"))
+        #expect(SigningKeyRotation.isRevocation(reason: "\t\n  Revocation"))
+        #expect(!SigningKeyRotation.isRevocation(reason: "  rotation"))
         #expect(!SigningKeyRotation.isRevocation(reason: "scheduled rotation after a revocation drill"))
     }
 }

@@ -139,8 +139,16 @@ struct FaultInjectionTests {
                 #expect(killed.status == SIGKILL, "\(operation.name) at \(point.rawValue) was not killed: exit \(killed.status) \(killed.stderr)")
                 // Nothing was written after the kill: no output file (but the earlier step's).
                 let written = try FileManager.default.contentsOfDirectory(atPath: pointFolder.path)
-                #expect(written.allSatisfy { $0.hasPrefix("heat.db") || operation.earlierOutputs.contains($0) },
+                // Session 42 (keys rotate): the new keys are written into `NEWDIR.partial-<random>`
+                // and moved into NEWDIR only after the commit, so a kill before it leaves the
+                // staging folder (no key the store recorded) and never NEWDIR.
+                let staged = written.filter { name in operation.earlierOutputs.contains { name.hasPrefix("\($0).partial-") } }
+                #expect(written.allSatisfy { $0.hasPrefix("heat.db") || operation.earlierOutputs.contains($0) || staged.contains($0) },
                         "\(operation.name) at \(point.rawValue) wrote an output before its commit point: \(written.sorted())")
+                if !staged.isEmpty {
+                    #expect(point.keepsOldState && !written.contains { operation.earlierOutputs.contains($0) },
+                            "\(operation.name) at \(point.rawValue): keys in NEWDIR before the commit, or a staging folder after it: \(written.sorted())")
+                }
 
                 let verify = try run(["audit", "verify", "--store", db, "--keys", "\(keys)/auditor", "--expect-head", head, "--quiet"]
                                      + (operation.signsWithTheChange ? [] : ["--allow-unsigned-tail"]))

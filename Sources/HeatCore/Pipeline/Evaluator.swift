@@ -191,7 +191,10 @@ public struct Evaluator: Sendable {
     ///   ``FHEKeyError/signingKeyChain(path:generationFile:violation:)`` (exit 1) when a
     ///   `key_transitions` row on the way does not verify,
     ///   ``FHEKeyError/missingGenerationFile(path:reason:)`` (exit 66) when the folder has no
-    ///   generation file but the store records FHE key transitions (issue 27, s38). It writes nothing.
+    ///   generation file but the store records FHE key transitions (issue 27, s38);
+    ///   ``PipelineError/topLevelReleaseBoundExceeded(preset:batch:release:boundBits:limitBits:fitting:)``
+    ///   (exit 69) when the run stays at the top level and ``TopLevelReleaseBound`` does not hold
+    ///   for some batch and release mask (issue 27, s42). It writes nothing.
     public func evaluate(
         store: HeatStore, configuration: HeatConfiguration, asOf: CalendarDate? = nil, throughSeq: Int64? = nil
     ) throws -> EncryptedHeatRun {
@@ -346,6 +349,17 @@ public struct Evaluator: Sendable {
             let runWorst = Self.storedRunNoise(
                 deltas: allDeltas, erasedBatches: Set(mask.batches), configuration: configuration, referenceWeek: referenceWeek, bound: bound)
             storedLevel = Self.storedLevel(noise: runWorst, parameters: bfv.parameters)
+            // Issue 27 (s42, review s37 pipe14b MEDIUM 1): a run kept at the top level is checked
+            // there once, with the high-probability bound against the exact product of the
+            // erased-slot mask and each release mask (exit 69, nothing written), from the whole
+            // run (every shard checks the same batches, so the parts agree).
+            if storedLevel >= bfv.topLevel {
+                let week = referenceWeek
+                try TopLevelReleaseBound.require(
+                    deltas: allDeltas, erased: erased, periods: windowPeriods.count, configuration: configuration,
+                    referenceWeek: week, context: bfv,
+                    managers: { try TopLevelReleaseBound.managerSlots(in: db, referenceWeek: week) })
+            }
             let reference = referenceWeek
             let blobs = try db.cachedStatement(sql: "SELECT ciphertext FROM ciphertexts WHERE seq = ?")
             let batchList = deltas.keys.sorted()
@@ -422,7 +436,9 @@ public struct Evaluator: Sendable {
     /// (``HeatFHE/BfvNoiseBound/switchingDown(_:from:to:)``: each dropped prime `q` gives
     /// `v / q + t (1 + N) / 2`) and then multiplied by one 0/1 plaintext mask (the key holder's
     /// mask for a manager's release, ``HeatFHE/BfvNoiseBound/plaintextProductFactor``), still
-    /// decrypts: `v_level * N (t - 1) / 2 < Q_level / 2`. The top level when no lower level does.
+    /// decrypts: `v_level * N (t - 1) / 2 < Q_level / 2`. The top level when no lower level does;
+    /// the evaluation then checks the top level itself with ``TopLevelReleaseBound`` (exit 69
+    /// when the high-probability bound exceeds the budget, issue 27 session 42).
     ///
     /// ```swift
     /// let parameters = try BfvParameters(preset: "n16384-logq248-logt41")

@@ -45,6 +45,13 @@ public enum PipelineError: ClassifiedError, Equatable {
     case noiseMarginTooSmall(preset: String, marginBits: Int, requiredBits: Int, fitting: String?)
     /// The worst-case noise of a stage would not decrypt under the parameters (exit 69).
     case noiseBoundExceeded(preset: String, stage: String, boundBits: Int, limitBits: Int)
+    /// A heat run kept at the top level would not decrypt after a release (exit 69; issue 27,
+    /// ``TopLevelReleaseBound``): for `batch` and `release` (an executive release without mask,
+    /// or a manager's mask), the high-probability bound on the released noise (`2^boundBits`,
+    /// probability `2^-64` under the independence model) reaches the key holder's measured
+    /// budget (`2^limitBits`). `fitting` names a larger preset whose worst case holds the run
+    /// (`nil` when none does). Nothing is written or logged.
+    case topLevelReleaseBoundExceeded(preset: String, batch: Int, release: String, boundBits: Int, limitBits: Int, fitting: String?)
     /// The run given to the aggregates does not match what they are computed with (exit 65): its
     /// ``EncryptedHeatRun/Header/configurationHash`` is not the configuration's, or its
     /// ``EncryptedHeatRun/Header/inputHash`` is not the store's ciphertext chain up to
@@ -124,7 +131,7 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .modeMismatch, .unknownManager: .usage
         case .aggregateSumTooLarge: .unavailable
         case .policyRefused(let refusal): refusal.category
-        case .noiseMarginTooSmall, .noiseBoundExceeded: .unavailable
+        case .noiseMarginTooSmall, .noiseBoundExceeded, .topLevelReleaseBoundExceeded: .unavailable
         case .runMismatch: .dataError
         case .cancelled: .temporaryFailure
         case .directoryVersionMismatch: .dataError
@@ -170,6 +177,8 @@ public enum PipelineError: ClassifiedError, Equatable {
             "preset \(preset) keeps only \(margin) bits between the worst-case noise of these aggregates and the flooding width; \(required) are required for the flood to hide the computation"
         case .noiseBoundExceeded(let preset, let stage, let bound, let limit):
             "the worst-case noise of the \(stage) (2^\(bound)) would not decrypt under preset \(preset) (limit 2^\(limit))"
+        case .topLevelReleaseBoundExceeded(let preset, let batch, let release, let bound, let limit, _):
+            "the heat run stays at the top level of preset \(preset), and in batch \(batch) the noise after \(release) is bounded only by 2^\(bound) (with probability 1 - 2^-64 under the independence model), not under the key holder's decryption budget 2^\(limit): the run would not decrypt; nothing was written"
         case .runMismatch(let field, let expected, let found):
             "the run's \(field) (\(found)) does not match the \(field) of the store and configuration given (\(expected)); its noise and groups cannot be checked"
         case .cancelled(let stage, let done, let total):
@@ -226,6 +235,9 @@ public enum PipelineError: ClassifiedError, Equatable {
         case .noiseMarginTooSmall(_, _, _, let fitting):
             fitting.map { "generate keys with `heatctl keys generate --preset \($0) --aggregates` (it keeps the margin)" }
                 ?? "no preset fits: no preset keeps the margin for these groups; split the groups, shorten the window or ingest fewer times per week"
+        case .topLevelReleaseBoundExceeded(_, _, _, _, _, let fitting):
+            fitting.map { "generate keys with a larger preset, `heatctl keys generate --preset \($0)` (its worst case holds this run), and ingest again" }
+                ?? "no preset holds this run's worst case: shorten the window or ingest fewer times per week"
         case .noiseBoundExceeded:
             "use a preset with a larger ciphertext modulus, a shorter window or fewer ingestion runs per week"
         case .runMismatch:

@@ -29,7 +29,8 @@ public enum SigningKeyRotation {
     public static let auditAction = "keys.rotate"
 
     /// Whether a rotation's or revocation's `reason` declares the retired key compromised: it
-    /// starts with `revocation`, in any case (`revocation: laptop stolen`, `Revocation: …`). The
+    /// starts with `revocation`, in any case and after any leading whitespace (`revocation:
+    /// laptop stolen`, `Revocation: …`, ` revocation: …` since session 42). The
     /// one test `heatctl keys rotate` and ``CollectorKeyRotation/revoke(store:keyholder:key:anchor:reason:)``
     /// share, so they cannot disagree (issue 27, review s39 keys27d L3).
     ///
@@ -41,7 +42,7 @@ public enum SigningKeyRotation {
     /// - Parameter reason: the `--reason` text.
     /// - Returns: `true` for a revocation.
     public static func isRevocation(reason: String) -> Bool {
-        reason.lowercased().hasPrefix("revocation")
+        reason.drop(while: \.isWhitespace).lowercased().hasPrefix("revocation")
     }
 
     /// Replaces the store signing key and signs the store with the new one, in one durable transaction.

@@ -14,7 +14,10 @@ struct KeysRotateCommand: HeatCommand {
             fails), appends a key transition signed by both keys that retires the current key \
             after the latest signed head, records the new key and signs the store with the new \
             key (the rotation and its signed head commit together: a kill leaves neither or \
-            both); then writes --head-out. Old heads, collector endorsements and tombstones \
+            both); then writes --head-out. The new keys (here and with --fhe) are written first \
+            into NEWDIR.partial-<random> next to NEWDIR and moved into NEWDIR only after the store \
+            committed: a rotation the store refuses leaves no key files, and the same --out can \
+            be used again. Old heads, collector endorsements and tombstones \
             keep verifying; heads signed later by the retired key are violations. After a \
             rotation, and always after a revocation, auditors and evaluators pin the NEW \
             auditor folder (NEWDIR/auditor: `audit verify --keys`, `evaluate --trust`; the \
@@ -141,15 +144,33 @@ struct KeysRotateCommand: HeatCommand {
         let resignedPath = URL(filePath: out).appending(path: KeyRole.evaluator.folderName).appending(path: FHEKeyGeneration.fileName).path
         if list != nil, FileManager.default.fileExists(atPath: resignedPath) { throw KeyError.alreadyExists(path: resignedPath) }
         let generation = try change.store.read { db in try StoreSigningKey.nextGeneration(in: db) }
-        let (new, files) = try SigningKeyRotation.generateKey(at: out, generation: generation)
-        let signed = try SigningKeyRotation.rotate(store: change.store, from: old, to: new, anchor: .previous(change.previous), reason: reason)
+        // Review s40 keys27e (Operations.md 7 (f)): the new key is written into a staging folder
+        // next to --out and moved into place only after the store committed; a refused or failed
+        // rotation removes it, so NEWDIR never holds a key the store did not record.
+        let staged = try StagedKeyFolder(target: out)
+        let new: StoreSigningKey
+        let files: [String]
+        let signed: SignedStoreChange<KeyTransition>
+        do {
+            try staged.requireAbsent([
+                "\(KeyRole.keyholder.folderName)/\(KeyFolder.signingKeyFile)", "\(KeyRole.auditor.folderName)/\(KeyFolder.verificationKeyFile)",
+            ])
+            let generated = try SigningKeyRotation.generateKey(at: staged.path, generation: generation)
+            new = generated.key
+            files = generated.files
+            signed = try SigningKeyRotation.rotate(store: change.store, from: old, to: new, anchor: .previous(change.previous), reason: reason)
+        } catch {
+            staged.discard()
+            throw error
+        }
+        try staged.commit()
         // The head first: the store has rotated, and the head signed by the new key is what every
         // later command needs; the re-signed list (checked before the commit) comes after it
         // (review s40 keys27e MEDIUM 2).
         try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
         let resigned = try list.map { try $0.writeResigned(with: new, under: out) }
         let transition = signed.record
-        for file in files { Console.output("wrote \(file)") }
+        for file in files { Console.output("wrote \(staged.finalPath(of: file))") }
         if let resigned, let evaluatorKeys {
             Console.output("wrote \(resigned): the evaluation key list of \(evaluatorKeys) signed with the new key; copy it over \(evaluatorKeys)/\(FHEKeyGeneration.fileName)")
         }
@@ -175,16 +196,28 @@ struct KeysRotateCommand: HeatCommand {
         var galois = aggregates
         if let evaluatorKeys { galois = try galois || FHEKeyRotation.holdsGaloisKeys(KeyFolder(path: evaluatorKeys, role: .evaluator)) }
         // The new keys are written before the store changes (never replacing a file), so a
-        // committed rotation cannot lose them; if the rotation then fails, delete NEWDIR.
-        let next = try FHEKeyRotation.generateKeys(
-            at: out, parameters: holder.context.parameters, generation: generations.currentGeneration + 1, aggregates: galois,
-            signingKey: change.key)
-        let signed = try FHEKeyRotation.rotate(
-            store: change.store, signingKey: change.key, old: holder, oldIdentity: holder.fheIdentity, newPublicKey: next.publicKey,
-            newGeneration: next.generation, anchor: .previous(change.previous), reason: reason)
+        // committed rotation cannot lose them.
+        // Review s40 keys27e: written into a staging folder next to --out, moved into place only
+        // after the store committed, removed when the rotation is refused or fails.
+        let staged = try StagedKeyFolder(target: out)
+        let next: FHEKeyRotation.NewKeys
+        let signed: SignedStoreChange<FHEKeyTransition>
+        do {
+            next = try FHEKeyRotation.generateKeys(
+                at: staged.path, parameters: holder.context.parameters, generation: generations.currentGeneration + 1, aggregates: galois,
+                signingKey: change.key)
+            try staged.requireAbsent(next.files.map { String(staged.finalPath(of: $0).dropFirst(staged.target.path.count + 1)) })
+            signed = try FHEKeyRotation.rotate(
+                store: change.store, signingKey: change.key, old: holder, oldIdentity: holder.fheIdentity, newPublicKey: next.publicKey,
+                newGeneration: next.generation, anchor: .previous(change.previous), reason: reason)
+        } catch {
+            staged.discard()
+            throw error
+        }
+        try staged.commit()
         try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
         let transition = signed.record
-        for file in next.files { Console.output("wrote \(file)") }
+        for file in next.files { Console.output("wrote \(staged.finalPath(of: file))") }
         let rows = transition.lastSeq - transition.firstSeq + 1
         Console.output("FHE key generation \(transition.generation - 1) retired after ciphertexts row \(transition.finalSeq); \(rows) ciphertexts re-encrypted as rows \(transition.firstSeq)-\(transition.lastSeq) under generation \(transition.generation) (key \(transition.keyID.prefix(16))…)")
         Console.output("signed; wrote \(headOut)")

@@ -18,7 +18,13 @@ struct EvaluateCommand: HeatCommand {
             logs the run with its input and output hashes in the store's computation and audit \
             logs. The run's ciphertexts are switched down the modulus chain to the fewest moduli at \
             which they still decrypt exactly after a manager's release mask, by the worst-case noise \
-            bound (the header's `level`); the aggregates are computed before the switch. The reference week is --as-of's, by default the latest week with ciphertexts. \
+            bound (the header's `level`); the aggregates are computed before the switch. A run that \
+            no lower level holds stays at the top level and is checked there with a \
+            high-probability bound (2^-64 under the independence model) on the noise after the \
+            erased-slot mask and each release mask: exit 69 when it exceeds the key holder's \
+            decryption budget, naming the preset and a larger one (e.g. `keys generate --preset \
+            n16384-logq248-logt41`), no run file written and nothing logged (Docs/Pipeline.md). \
+            The reference week is --as-of's, by default the latest week with ciphertexts. \
             --config must pack like the collector's (same weights and caps), else exit 78.
 
             Sharding: --shard I/N evaluates only the slot batches b with b % N == I and writes a \
