@@ -143,3 +143,25 @@ import Testing
         try compare(UInt64.self, preset: "n8192-logq217-logt25")
     }
 }
+
+/// The 32-bit tensoring's reduction of its 128-bit rounded integer (issue 16, session 42): Barrett
+/// through a 64-bit modulus against the hardware division it replaced.
+@Suite struct WideResidueTests {
+    @Test func barrettMatchesTheDivision() throws {
+        var random = SystemRandomNumberGenerator()
+        let primes: [UInt64] = [268_369_921, 134_176_769, 1_073_479_681, 65537, 7681, 18_014_398_508_400_641]
+        for p in primes {
+            let modulus = try Modulus<UInt64>(p)
+            var inputs: [(UInt64, UInt64)] = [(0, 0), (0, p - 1), (0, p), (0, UInt64.max), (UInt64.max, UInt64.max), (1, 0), (p - 1, UInt64.max)]
+            for _ in 0..<2000 {
+                inputs.append((UInt64.random(in: 0...3, using: &random), UInt64.random(in: 0...UInt64.max, using: &random)))
+                inputs.append((UInt64.random(in: 0...UInt64.max, using: &random), UInt64.random(in: 0...UInt64.max, using: &random)))
+            }
+            for (high, low) in inputs {
+                let expected = p.dividingFullWidth((high: high % p, low: low)).remainder
+                #expect(WideResidue.residue(high: high, low: low, modulus: modulus, value: p) == expected, "p \(p), \(high):\(low)")
+                #expect(WideResidue.residue(high: high, low: low, modulus: nil, value: p) == expected)
+            }
+        }
+    }
+}
