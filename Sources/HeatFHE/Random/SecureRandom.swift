@@ -10,9 +10,14 @@
 /// The chunks are computed lazily, ``ChaCha20/blocksPerBatch`` blocks at a time (16 blocks,
 /// 1 KiB, one block per AVX-512 lane in the native build; 4 blocks in the portable build): a
 /// generator computes only the keystream it hands out (rounded up to a batch), not a whole
-/// 16 KiB chunk per refill. The stream is the same bytes either way (a test checks it against
-/// the one-block function across chunk boundaries); a ``next()`` that finds fewer than eight
-/// bytes left in the batch skips them, which only ever happens after ``nextByte()``.
+/// 16 KiB chunk per refill. The keystream is the same bytes either way, and so is everything
+/// read from it by whole words only (seed expansion, TFHE masks; a test checks it against the
+/// one-block function across chunk boundaries). A ``next()`` that finds fewer than eight bytes
+/// left in the batch skips them, which only happens after ``nextByte()``: since the batch size
+/// depends on the build, a sequence that mixes ``nextByte()`` and ``next()`` (public-key
+/// encryption's ternary `u`, then its binomial errors) reads different values from the same seed
+/// in the native and in the portable build, and different ones from before the batching. Skipped
+/// bytes are discarded, never reused.
 ///
 /// It is **non-copyable** (`~Copyable`): a copy would replay the same stream, so an encryption with
 /// a copy would reuse `u` and `e`; the compiler now rejects such a copy. The key and the keystream
