@@ -260,6 +260,10 @@ extension PolyRq where F == Eval {
     /// The pointwise product (the negacyclic product of the underlying polynomials), written
     /// straight into a new buffer (no copy of `lhs` first: multiplying a public key does not
     /// copy it).
+    ///
+    /// Precondition: both operands hold fully reduced residues in `[0, q)` (as every NTT output and
+    /// stored key does); the 32-bit path (`NarrowProduct`) is exact only for such operands, not for
+    /// lazily reduced values in `[0, 2q)` or `[0, 4q)`.
     @_specialize(where T == UInt32)
     @_specialize(where T == UInt64)
     public static func * (lhs: PolyRq<T, Eval>, rhs: PolyRq<T, Eval>) -> PolyRq<T, Eval> {
@@ -315,6 +319,7 @@ enum NarrowProduct {
         _ a: UnsafePointer<UInt32>, _ b: UnsafePointer<UInt32>, into out: UnsafeMutablePointer<UInt32>, count: Int,
         modulus: UInt32
     ) {
+        assert(modulus < 1 << 30 && modulus & 1 == 1, "NarrowProduct needs an odd modulus below 2^30")
         let q = UInt64(modulus)
         let bits = UInt64(64 - q.leadingZeroBitCount)
         let mu = (UInt64(1) &<< (2 &* bits)) / q

@@ -112,6 +112,8 @@ extension ChaCha20 {
     static func blocks(
         key: UnsafePointer<UInt32>, counter: UInt32, nonce: (UInt32, UInt32, UInt32), into output: UnsafeMutableRawPointer
     ) {
+        // A wrapped lane counter would repeat a block, and so reuse keystream (review s42 LOW 6).
+        precondition(counter <= UInt32.max - UInt32(Lanes.scalarCount - 1), "ChaCha20 block counter would wrap")
         var lane = Lanes()
         for index in 0..<Lanes.scalarCount { lane[index] = UInt32(truncatingIfNeeded: index) }
         let s0 = Lanes(repeating: constants.0), s1 = Lanes(repeating: constants.1)
