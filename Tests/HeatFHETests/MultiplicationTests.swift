@@ -172,6 +172,74 @@ import Testing
         }
     }
 
+    /// The 32-bit tensoring's `scaleDown` word for word (review s42 speed16g MEDIUM 4): the
+    /// multiplication suites compare decrypted values, which an off-by-one in the rounded integer
+    /// (the `WideResidue` call: its input, the index of `p_k`, the truncation) does not change. On
+    /// the n4096 preset's `UInt32` ring, random integers `D` in `[0, Q P)` (and edges) are given as
+    /// their residues over `Q u P` in evaluation form; every output word must equal the
+    /// independent `BigInt` value: `round(t D / Q) mod P`, centred, reduced modulo each `q_i`.
+    @Test func scaleDownIsWordExactOnThe32BitRing() throws {
+        let parameters = try BfvParameters(preset: "n4096-logq109-logt17")
+        let context = try BfvContext<UInt32>(parameters: parameters)
+        let tensoring = try context.derived.tensoring(context.topLevel, of: context)
+        let ring = tensoring.ring
+        let extended = tensoring.extended
+        let n = ring.degree
+        let q = ring.modulusProduct
+        let bigP = tensoring.auxiliary.modulusProduct
+        let modulus = q * bigP
+        let t = BigInt(parameters.plaintextModulus)
+        try #require(tensoring.auxiliary.count > 1)
+        var values: [BigInt] = [
+            BigInt(0), BigInt(1), BigInt(2), modulus - BigInt(1), q - BigInt(1), q, q + BigInt(1),
+            modulus / BigInt(2), modulus / BigInt(2) + BigInt(1), bigP - BigInt(1), bigP,
+        ]
+        var generator = SeededGenerator(seed: 16)
+        while values.count < n {
+            var value = BigInt(0)
+            for _ in 0..<5 { value = value.shiftedLeft(by: 64) + BigInt(UInt64.random(in: 0...UInt64.max, using: &generator)) }
+            values.append(value.modulo(modulus))
+        }
+        var product = [UInt32](repeating: 0, count: extended.count * n)
+        for (j, value) in values.enumerated() {
+            for (i, prime) in extended.moduliValues.enumerated() {
+                product[i * n + j] = UInt32(value.residue(modulo: UInt64(prime)))
+            }
+        }
+        // scaleDown takes the tensor product in evaluation form and transforms it back in place.
+        product.withUnsafeMutableBufferPointer { words in
+            for (row, plan) in extended.plans.enumerated() {
+                plan.forward(UnsafeMutableBufferPointer(rebasing: words[(row * n)..<((row + 1) * n)]))
+            }
+        }
+        var scaled = [UInt32](repeating: 0, count: tensoring.auxiliary.count * n)
+        var scratch = [UInt32](
+            repeating: 0, count: Swift.max(tensoring.toAuxiliary.scratchCount, tensoring.toLevel.scratchCount))
+        let result = product.withUnsafeMutableBufferPointer { words in
+            scaled.withUnsafeMutableBufferPointer { scaledWords in
+                scratch.withUnsafeMutableBufferPointer { scratchWords in
+                    tensoring.scaleDown(
+                        words.baseAddress!, scaled: scaledWords.baseAddress!, scratch: scratchWords.baseAddress!)
+                }
+            }
+        }
+        let halfP = bigP / BigInt(2)
+        var mismatches = 0
+        for (j, value) in values.enumerated() {
+            // round(t D / Q) = floor((2 t D + Q) / 2Q); Q is odd, so there are no ties.
+            let rounded = (BigInt(2) * t * value + q).floorDivided(by: BigInt(2) * q).modulo(bigP)
+            let centred = rounded > halfP ? rounded - bigP : rounded
+            for (i, prime) in ring.moduliValues.enumerated() {
+                let expected = UInt32(centred.residue(modulo: UInt64(prime)))
+                if result.data[i * n + j] != expected {
+                    mismatches += 1
+                    if mismatches <= 5 { Issue.record("coefficient \(j), prime \(i): \(result.data[i * n + j]) != \(expected)") }
+                }
+            }
+        }
+        #expect(mismatches == 0, "\(mismatches) of \(ring.count * n) words differ")
+    }
+
     @Test func mismatchedOperandsAreRefused() throws {
         let harness = try EvaluationHarness<UInt32>(TestParameters.small32)
         let batch = try harness.encrypt([1, 2])

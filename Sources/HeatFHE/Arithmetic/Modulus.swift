@@ -229,6 +229,17 @@ public struct Modulus<T: ScalarType>: Sendable, Hashable {
         return T(residue)
     }
 
+    /// Maps a small signed value, `|x| < q`, into `[0, q)` with a sign mask only (no branch, no
+    /// division; vectorizable): ``reduce(signed:)`` for secrets and errors when every modulus
+    /// exceeds their bound.
+    ///
+    /// - Parameter x: a signed value with `|x| < q`.
+    /// - Returns: `x mod q`.
+    @inlinable
+    public func reduce(small x: Int64) -> T {
+        T(truncatingIfNeeded: x &+ (Int64(truncatingIfNeeded: UInt64(value)) & (x &>> 63)))
+    }
+
     /// The centred representative of a residue: in `(-q/2, q/2]`.
     ///
     /// - Parameter a: a residue in `[0, q)`.

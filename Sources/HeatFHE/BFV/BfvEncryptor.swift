@@ -137,9 +137,131 @@ public struct BfvEncryptor<T: ScalarType>: Sendable {
 
     /// A public-key encryption of zero at the ciphertext level: `(p0*u + e1, p1*u + e2)`, computed
     /// at the key level and divided by the special prime when there is one.
+    ///
+    /// At the key level the work is fused per residue row (``encryptZeroAtKeyLevel(_:using:)``);
+    /// without a special prime (or with ``publicKeyAtKeyLevel`` off) the polynomial operations
+    /// run one after the other (``encryptZeroByPolynomials(_:atKeyLevel:using:)``). Both draw
+    /// `u`, `e1`, `e2` in that order and compute the same words.
     func encryptZero(_ publicKey: PublicKey<T>, using random: inout SecureRandom) -> (PolyRq<T, Coeff>, PolyRq<T, Coeff>) {
-        let target = context.ciphertextContext
         let atKeyLevel = publicKeyAtKeyLevel && context.parameters.specialModulus != nil
+        guard atKeyLevel, context.keyContext.count == context.ciphertextContext.count + 1 else {
+            return encryptZeroByPolynomials(publicKey, atKeyLevel: atKeyLevel, using: &random)
+        }
+        return encryptZeroAtKeyLevel(publicKey, using: &random)
+    }
+
+    /// ``encryptZero(_:using:)`` at the key level, one residue row at a time: `u` is sampled and
+    /// transformed in place; for each component `k` the special prime's row of
+    /// `INTT(p_k * u) + e_k` is computed first, then every ciphertext prime's row in one scratch
+    /// row and divided by the special prime with rounding straight into the result (the formula
+    /// of ``PolyRq/dividingRoundedByLastModulus(to:)``). Three `L N`-word buffers (`u` and the
+    /// two results) and two scratch rows instead of ten polynomials: the temporaries stay in
+    /// cache and no fresh pages are faulted in per encryption. The words equal
+    /// ``encryptZeroByPolynomials(_:atKeyLevel:using:)`` (a test compares them on one seed).
+    @_specialize(where T == UInt32)
+    @_specialize(where T == UInt64)
+    func encryptZeroAtKeyLevel(_ publicKey: PublicKey<T>, using random: inout SecureRandom) -> (PolyRq<T, Coeff>, PolyRq<T, Coeff>) {
+        FHESpecialization.note(T.self, "BfvEncryptor.encryptZeroAtKeyLevel")
+        let target = context.ciphertextContext
+        let ring = context.keyContext
+        let n = ring.degree
+        let levels = target.count
+        var ternary = Sampler.ternary(count: n, using: &random)
+        defer { ternary.wipe() }
+        var u = PolyRq<T, Coeff>(context: ring, signedCoefficients: ternary)
+        defer { u.wipe() }
+        let plans = ring.plans
+        u.data.withUnsafeMutableBufferPointer { buffer in
+            for (i, plan) in plans.enumerated() {
+                plan.forward(UnsafeMutableBufferPointer(rebasing: buffer[(i * n)..<((i + 1) * n)]))
+            }
+        }
+        var errors1 = Sampler.centeredBinomial(count: n, using: &random)
+        defer { errors1.wipe() }
+        var errors2 = Sampler.centeredBinomial(count: n, using: &random)
+        defer { errors2.wipe() }
+        var scratch = [T](repeating: 0, count: 2 * n)
+        defer { scratch.wipe() }
+        let p = ring.moduli[levels]
+        let half = (p.value &- 1) / 2
+        // Per ciphertext prime: p^-1 mod q_i with its Shoup companion, and half mod q_i.
+        let constants = target.moduli.map { modulus in
+            let pInverse = modulus.inverse(modulus.reduce(p.value)) ?? 0
+            return (pInverse, modulus.shoup(pInverse), modulus.reduce(half))
+        }
+        func component(_ key: PolyRq<T, Eval>, _ errors: [Int8]) -> PolyRq<T, Coeff> {
+            let out = key.data.withUnsafeBufferPointer { keyData in
+                u.data.withUnsafeBufferPointer { uData in
+                    errors.withUnsafeBufferPointer { e in
+                        scratch.withUnsafeMutableBufferPointer { scratch in
+                            [T](unsafeUninitializedCapacity: levels * n) { out, initialized in
+                                let lastRow = scratch.baseAddress.unsafelyUnwrapped
+                                let row = lastRow + n
+                                let keyBase = keyData.baseAddress.unsafelyUnwrapped
+                                let uBase = uData.baseAddress.unsafelyUnwrapped
+                                let eBase = e.baseAddress.unsafelyUnwrapped
+                                // INTT(key_i * u_i) + e into `into`, modulo the i-th key-level prime.
+                                func noisyProduct(_ i: Int, into rowBuffer: UnsafeMutablePointer<T>) {
+                                    let modulus = ring.moduli[i]
+                                    Self.pointwiseProduct(
+                                        keyBase + i * n, uBase + i * n, into: rowBuffer, count: n, modulus: modulus)
+                                    plans[i].inverse(UnsafeMutableBufferPointer(start: rowBuffer, count: n))
+                                    if UInt64(modulus.value) > 128 {
+                                        // |e| <= 128 < q: the sign mask alone (vectorizable).
+                                        for j in 0..<n {
+                                            rowBuffer[j] = modulus.add(rowBuffer[j], modulus.reduce(small: Int64(eBase[j])))
+                                        }
+                                    } else {
+                                        for j in 0..<n {
+                                            rowBuffer[j] = modulus.add(rowBuffer[j], modulus.reduce(signed: Int64(eBase[j])))
+                                        }
+                                    }
+                                }
+                                noisyProduct(levels, into: lastRow)
+                                for j in 0..<n { lastRow[j] = p.add(lastRow[j], half) }
+                                let result = out.baseAddress.unsafelyUnwrapped
+                                for (i, modulus) in target.moduli.enumerated() {
+                                    noisyProduct(i, into: row)
+                                    let (pInverse, pInverseShoup, halfModQ) = constants[i]
+                                    let outRow = result + i * n
+                                    for j in 0..<n {
+                                        let shifted = modulus.subtract(modulus.add(row[j], halfModQ), modulus.reduce(lastRow[j]))
+                                        outRow[j] = modulus.multiplyShoup(shifted, by: pInverse, shoup: pInverseShoup)
+                                    }
+                                }
+                                initialized = levels * n
+                            }
+                        }
+                    }
+                }
+            }
+            return PolyRq<T, Coeff>(context: target, data: out)
+        }
+        return (component(publicKey.p0, errors1), component(publicKey.p1, errors2))
+    }
+
+    /// `out[j] = a[j] * b[j] mod q` for residues below `q` (``NarrowProduct`` for 32-bit words).
+    @inline(__always)
+    static func pointwiseProduct(
+        _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, into out: UnsafeMutablePointer<T>, count: Int, modulus: Modulus<T>
+    ) {
+        if T.self == UInt32.self {
+            NarrowProduct.multiply(
+                UnsafeRawPointer(a).assumingMemoryBound(to: UInt32.self),
+                UnsafeRawPointer(b).assumingMemoryBound(to: UInt32.self),
+                into: UnsafeMutableRawPointer(out).assumingMemoryBound(to: UInt32.self), count: count,
+                modulus: UInt32(truncatingIfNeeded: modulus.value))
+            return
+        }
+        for j in 0..<count { out[j] = modulus.multiply(a[j], b[j]) }
+    }
+
+    /// ``encryptZero(_:using:)`` by whole-polynomial operations: the ciphertext-level method
+    /// (`atKeyLevel` false) and the reference of ``encryptZeroAtKeyLevel(_:using:)``.
+    func encryptZeroByPolynomials(
+        _ publicKey: PublicKey<T>, atKeyLevel: Bool, using random: inout SecureRandom
+    ) -> (PolyRq<T, Coeff>, PolyRq<T, Coeff>) {
+        let target = context.ciphertextContext
         let ring = atKeyLevel ? context.keyContext : target
         let n = ring.degree
         var ternary = Sampler.ternary(count: n, using: &random)
@@ -188,17 +310,28 @@ extension PolyRq where F == Coeff {
         precondition(last >= 1 && target.count == last, "the target drops exactly the last modulus")
         let p = context.moduli[last]
         let half = (p.value &- 1) / 2
-        var out = PolyRq<T, Coeff>(zeroIn: target)
-        for (i, modulus) in target.moduli.enumerated() {
-            let pInverse = modulus.inverse(modulus.reduce(p.value)) ?? 0
-            let pInverseShoup = modulus.shoup(pInverse)
-            let halfModQ = modulus.reduce(half)
-            for j in 0..<n {
-                let r = p.add(data[last * n + j], half)
-                let shifted = modulus.subtract(modulus.add(data[i * n + j], halfModQ), modulus.reduce(r))
-                out.data[i * n + j] = modulus.multiplyShoup(shifted, by: pInverse, shoup: pInverseShoup)
+        let moduli = target.moduli
+        // Raw pointers and an uninitialised result (every word is written): no bounds or
+        // uniqueness check per word, so the 32-bit loop vectorizes.
+        let out = data.withUnsafeBufferPointer { source in
+            [T](unsafeUninitializedCapacity: n * moduli.count) { out, initialized in
+                let x = source.baseAddress.unsafelyUnwrapped
+                let lastRow = x + last * n
+                for (i, modulus) in moduli.enumerated() {
+                    let pInverse = modulus.inverse(modulus.reduce(p.value)) ?? 0
+                    let pInverseShoup = modulus.shoup(pInverse)
+                    let halfModQ = modulus.reduce(half)
+                    let row = x + i * n
+                    let outRow = out.baseAddress.unsafelyUnwrapped + i * n
+                    for j in 0..<n {
+                        let r = p.add(lastRow[j], half)
+                        let shifted = modulus.subtract(modulus.add(row[j], halfModQ), modulus.reduce(r))
+                        outRow[j] = modulus.multiplyShoup(shifted, by: pInverse, shoup: pInverseShoup)
+                    }
+                }
+                initialized = n * moduli.count
             }
         }
-        return out
+        return PolyRq<T, Coeff>(context: target, data: out)
     }
 }

@@ -45,14 +45,25 @@ public struct PolyRq<T: ScalarType, F: PolyFormat>: Sendable {
         FHESpecialization.note(T.self, "PolyRq.init(signedCoefficients:)")
         precondition(signedCoefficients.count == context.degree, "N coefficients are needed")
         self.context = context
-        var data = [T](repeating: 0, count: context.degree * context.count)
-        for (i, modulus) in context.moduli.enumerated() {
-            let base = i * context.degree
-            for (j, value) in signedCoefficients.enumerated() {
-                data[base + j] = modulus.reduce(signed: Int64(value))
+        let n = context.degree
+        let moduli = context.moduli
+        // Every word is written below (raw pointers: no bounds or uniqueness check per word).
+        self.data = signedCoefficients.withUnsafeBufferPointer { source in
+            [T](unsafeUninitializedCapacity: n * moduli.count) { out, initialized in
+                let target = out.baseAddress.unsafelyUnwrapped
+                let values = source.baseAddress.unsafelyUnwrapped
+                for (i, modulus) in moduli.enumerated() {
+                    let row = target + i * n
+                    if I.bitWidth <= 16, UInt64(modulus.value) > 1 << 16 {
+                        // |value| <= 2^15 < q: the sign mask alone (vectorizable).
+                        for j in 0..<n { row[j] = modulus.reduce(small: Int64(values[j])) }
+                    } else {
+                        for j in 0..<n { row[j] = modulus.reduce(signed: Int64(values[j])) }
+                    }
+                }
+                initialized = n * moduli.count
             }
         }
-        self.data = data
     }
 
     /// The ring degree `N`.
@@ -249,6 +260,10 @@ extension PolyRq where F == Eval {
     /// The pointwise product (the negacyclic product of the underlying polynomials), written
     /// straight into a new buffer (no copy of `lhs` first: multiplying a public key does not
     /// copy it).
+    ///
+    /// Precondition: both operands hold fully reduced residues in `[0, q)` (as every NTT output and
+    /// stored key does); the 32-bit path (`NarrowProduct`) is exact only for such operands, not for
+    /// lazily reduced values in `[0, 2q)` or `[0, 4q)`.
     @_specialize(where T == UInt32)
     @_specialize(where T == UInt64)
     public static func * (lhs: PolyRq<T, Eval>, rhs: PolyRq<T, Eval>) -> PolyRq<T, Eval> {
@@ -260,6 +275,18 @@ extension PolyRq where F == Eval {
             rhs.data.withUnsafeBufferPointer { b in
                 [T](unsafeUninitializedCapacity: a.count) { out, initialized in
                     for (i, modulus) in moduli.enumerated() {
+                        if T.self == UInt32.self {
+                            // 32-bit residues: one-word Barrett on the 64-bit product, which
+                            // LLVM vectorizes (the same words as `Modulus.multiply`).
+                            let offset = i * n
+                            NarrowProduct.multiply(
+                                UnsafeRawPointer(a.baseAddress.unsafelyUnwrapped + offset).assumingMemoryBound(to: UInt32.self),
+                                UnsafeRawPointer(b.baseAddress.unsafelyUnwrapped + offset).assumingMemoryBound(to: UInt32.self),
+                                into: UnsafeMutableRawPointer(out.baseAddress.unsafelyUnwrapped + offset)
+                                    .assumingMemoryBound(to: UInt32.self),
+                                count: n, modulus: UInt32(modulus.value))
+                            continue
+                        }
                         for j in (i * n)..<((i + 1) * n) { out[j] = modulus.multiply(a[j], b[j]) }
                     }
                     initialized = a.count
@@ -267,5 +294,43 @@ extension PolyRq where F == Eval {
             }
         }
         return PolyRq<T, Eval>(context: lhs.context, data: data)
+    }
+}
+
+/// The pointwise product of 32-bit residues (moduli below 2^30) by Barrett reduction of the
+/// 64-bit product with a one-word ratio (HAC 14.42 with base 2): for a `b`-bit modulus `q` and
+/// `mu = floor(2^(2b) / q)`, `x = a * b < q^2 < 2^(2b)` gives the estimate
+/// `((x >> (b - 1)) * mu) >> (b + 1)`, at most two below `floor(x / q)`, so two conditional
+/// subtractions (written `min(r, r - q)`: no branch) finish. Every intermediate fits in 64 bits
+/// (`(x >> (b - 1)) * mu < 2^(2b + 2) <= 2^62`), so the loop is plain 64-bit lane arithmetic
+/// that LLVM vectorizes (`vpmullq`, `vpminuq` in the native build); it computes exactly the
+/// words of ``Modulus/multiply(_:_:)``.
+enum NarrowProduct {
+    /// `out[j] = a[j] * b[j] mod q` for residues `a[j], b[j] < q`.
+    ///
+    /// - Parameters:
+    ///   - a: `count` residues below `q`.
+    ///   - b: `count` residues below `q`.
+    ///   - out: `count` words, written (may be `a` or `b`).
+    ///   - count: the number of words.
+    ///   - modulus: `q`, odd, below `2^30`.
+    @inlinable
+    static func multiply(
+        _ a: UnsafePointer<UInt32>, _ b: UnsafePointer<UInt32>, into out: UnsafeMutablePointer<UInt32>, count: Int,
+        modulus: UInt32
+    ) {
+        assert(modulus < 1 << 30 && modulus & 1 == 1, "NarrowProduct needs an odd modulus below 2^30")
+        let q = UInt64(modulus)
+        let bits = UInt64(64 - q.leadingZeroBitCount)
+        let mu = (UInt64(1) &<< (2 &* bits)) / q
+        let down = bits &- 1
+        let up = bits &+ 1
+        for j in 0..<count {
+            let x = UInt64(a[j]) &* UInt64(b[j])
+            let estimate = ((x &>> down) &* mu) &>> up
+            let r = x &- estimate &* q
+            let once = Swift.min(r, r &- q)
+            out[j] = UInt32(truncatingIfNeeded: Swift.min(once, once &- q))
+        }
     }
 }

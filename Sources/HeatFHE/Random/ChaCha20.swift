@@ -71,6 +71,95 @@ enum ChaCha20 {
     }
 }
 
+extension ChaCha20 {
+    /// The lanes of ``blocks(key:counter:nonce:into:)``: one keystream block per lane. Sixteen
+    /// (one AVX-512 register of 32-bit words) in a `HEATFHE_VECTOR_NTT` build, which is compiled
+    /// for the native CPU; four (one SSE2 register) in the portable build, whose sixteen `xmm`
+    /// registers hold exactly the sixteen state rows of four blocks.
+    #if HEATFHE_VECTOR_NTT
+    typealias Lanes = SIMD16<UInt32>
+    #else
+    typealias Lanes = SIMD4<UInt32>
+    #endif
+
+    /// The number of blocks ``blocks(key:counter:nonce:into:)`` writes per call.
+    static var blocksPerBatch: Int { Lanes.scalarCount }
+
+    @inline(__always)
+    static func rotate(_ x: Lanes, _ count: UInt32) -> Lanes {
+        (x &<< Lanes(repeating: count)) | (x &>> Lanes(repeating: 32 &- count))
+    }
+
+    @inline(__always)
+    static func quarterRound(_ a: inout Lanes, _ b: inout Lanes, _ c: inout Lanes, _ d: inout Lanes) {
+        a &+= b; d ^= a; d = rotate(d, 16)
+        c &+= d; b ^= c; b = rotate(b, 12)
+        a &+= b; d ^= a; d = rotate(d, 8)
+        c &+= d; b ^= c; b = rotate(b, 7)
+    }
+
+    /// Writes ``blocksPerBatch`` consecutive keystream blocks, block counters `counter`,
+    /// `counter + 1`, ..., to `output` (64 bytes each, in counter order): the same bytes as that
+    /// many calls of ``block(key:counter:nonce:into:)``, computed one block per vector lane (the
+    /// single-block function is a chain of dependent rotations; independent blocks fill the
+    /// vector units instead). The counter must not wrap within the batch.
+    ///
+    /// - Parameters:
+    ///   - key: the eight little-endian key words.
+    ///   - counter: the first block counter.
+    ///   - nonce: the three little-endian nonce words.
+    ///   - output: `64 * blocksPerBatch` writable bytes.
+    static func blocks(
+        key: UnsafePointer<UInt32>, counter: UInt32, nonce: (UInt32, UInt32, UInt32), into output: UnsafeMutableRawPointer
+    ) {
+        // A wrapped lane counter would repeat a block, and so reuse keystream (review s42 LOW 6).
+        precondition(counter <= UInt32.max - UInt32(Lanes.scalarCount - 1), "ChaCha20 block counter would wrap")
+        var lane = Lanes()
+        for index in 0..<Lanes.scalarCount { lane[index] = UInt32(truncatingIfNeeded: index) }
+        let s0 = Lanes(repeating: constants.0), s1 = Lanes(repeating: constants.1)
+        let s2 = Lanes(repeating: constants.2), s3 = Lanes(repeating: constants.3)
+        let s4 = Lanes(repeating: key[0]), s5 = Lanes(repeating: key[1])
+        let s6 = Lanes(repeating: key[2]), s7 = Lanes(repeating: key[3])
+        let s8 = Lanes(repeating: key[4]), s9 = Lanes(repeating: key[5])
+        let s10 = Lanes(repeating: key[6]), s11 = Lanes(repeating: key[7])
+        let s12 = Lanes(repeating: counter) &+ lane
+        let s13 = Lanes(repeating: nonce.0), s14 = Lanes(repeating: nonce.1), s15 = Lanes(repeating: nonce.2)
+        var x0 = s0, x1 = s1, x2 = s2, x3 = s3, x4 = s4, x5 = s5, x6 = s6, x7 = s7
+        var x8 = s8, x9 = s9, x10 = s10, x11 = s11, x12 = s12, x13 = s13, x14 = s14, x15 = s15
+        for _ in 0..<10 {
+            quarterRound(&x0, &x4, &x8, &x12)
+            quarterRound(&x1, &x5, &x9, &x13)
+            quarterRound(&x2, &x6, &x10, &x14)
+            quarterRound(&x3, &x7, &x11, &x15)
+            quarterRound(&x0, &x5, &x10, &x15)
+            quarterRound(&x1, &x6, &x11, &x12)
+            quarterRound(&x2, &x7, &x8, &x13)
+            quarterRound(&x3, &x4, &x9, &x14)
+        }
+        // Row i of the state holds word i of every block: block k's word i goes to 64k + 4i.
+        let words = output.assumingMemoryBound(to: UInt32.self)
+        @inline(__always) func store(_ row: Lanes, _ i: Int) {
+            for k in 0..<Lanes.scalarCount { words[16 &* k &+ i] = row[k].littleEndian }
+        }
+        store(x0 &+ s0, 0)
+        store(x1 &+ s1, 1)
+        store(x2 &+ s2, 2)
+        store(x3 &+ s3, 3)
+        store(x4 &+ s4, 4)
+        store(x5 &+ s5, 5)
+        store(x6 &+ s6, 6)
+        store(x7 &+ s7, 7)
+        store(x8 &+ s8, 8)
+        store(x9 &+ s9, 9)
+        store(x10 &+ s10, 10)
+        store(x11 &+ s11, 11)
+        store(x12 &+ s12, 12)
+        store(x13 &+ s13, 13)
+        store(x14 &+ s14, 14)
+        store(x15 &+ s15, 15)
+    }
+}
+
 extension UInt32 {
     @inline(__always)
     func rotatedLeft(_ count: UInt32) -> UInt32 { (self &<< count) | (self &>> (32 &- count)) }
