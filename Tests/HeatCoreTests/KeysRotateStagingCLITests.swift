@@ -54,6 +54,24 @@ struct KeysRotateStagingCLITests {
         // The untampered store: the same command and --out succeed.
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
         try DatabaseQueue(path: saved).backup(to: DatabaseQueue(path: db))
+        // Review s42 ops27g H1: an --out the keys could not be moved into after the commit (a
+        // regular file, a symbolic link to nothing) is refused before the store changes (exit 74),
+        // nothing left beside it, the store and the head unchanged.
+        let plain = folder.appending(path: "gen3").path
+        try Data("not a folder".utf8).write(to: URL(filePath: plain))
+        let dangling = folder.appending(path: "gen4").path
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: folder.appending(path: "nowhere").path)
+        for target in [plain, dangling] {
+            let before = try StoreTestSupport.dump(db)
+            let headBefore = try Data(contentsOf: URL(filePath: head))
+            let unmovable = try run(rotate.map { $0 == gen2 ? target : $0 })
+            #expect(unmovable.status == 74, "\(target): \(unmovable.stderr)")
+            #expect(unmovable.stderr.contains(target), "\(unmovable.stderr)")
+            #expect(try StoreTestSupport.dump(db) == before, "the store did not rotate")
+            #expect(try Data(contentsOf: URL(filePath: head)) == headBefore)
+            let name = URL(filePath: target).lastPathComponent
+            #expect(try Self.entries(in: folder, prefix: name) == [name], "no staging folder left beside \(name)")
+        }
         let rotated = try run(rotate)
         #expect(rotated.status == 0, "\(rotated.stderr)")
         #expect(try Self.entries(in: folder, prefix: "gen2") == ["gen2"], "only NEWDIR, no staging folder")

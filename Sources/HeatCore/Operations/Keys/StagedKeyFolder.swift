@@ -56,15 +56,39 @@ public struct StagedKeyFolder: Sendable {
         return target.path + staged.dropFirst(prefix.count)
     }
 
-    /// Refuses, before anything is written, when one of the files to write already exists in
-    /// the target (a key file is never replaced).
+    /// Refuses, before the store changes, when the files could not be moved into the target
+    /// after the commit: one of them already exists (a key file is never replaced), or the target
+    /// or a folder on the way to a file is not a writable folder (a regular file, a symbolic link
+    /// to nothing; review s42 ops27g H1: such an `--out` failed only after the store had recorded
+    /// the new key).
     ///
     /// - Parameter relativePaths: the files, relative to the target (`keyholder/signing.key`).
-    /// - Throws: ``KeyError/alreadyExists(path:)``.
+    /// - Throws: ``KeyError/alreadyExists(path:)``, ``KeyError/unwritable(path:reason:)``.
     public func requireAbsent(_ relativePaths: [String]) throws(KeyError) {
+        let manager = FileManager.default
+        func requireFolderOrNothing(_ url: URL) throws(KeyError) {
+            var isFolder: ObjCBool = false
+            let exists = manager.fileExists(atPath: url.path, isDirectory: &isFolder)
+            if !exists {
+                if (try? manager.destinationOfSymbolicLink(atPath: url.path)) != nil {
+                    throw .unwritable(path: url.path, reason: "a symbolic link to nothing; give --out a new folder")
+                }
+                return
+            }
+            guard isFolder.boolValue else { throw .unwritable(path: url.path, reason: "not a folder; give --out a new folder") }
+            guard manager.isWritableFile(atPath: url.path) else { throw .unwritable(path: url.path, reason: "the folder is not writable") }
+        }
+        try requireFolderOrNothing(target)
         for relative in relativePaths {
             let url = target.appending(path: relative)
-            if FileManager.default.fileExists(atPath: url.path) { throw .alreadyExists(path: url.path) }
+            var folder = url.deletingLastPathComponent()
+            while folder.path.count > target.path.count {
+                try requireFolderOrNothing(folder)
+                folder = folder.deletingLastPathComponent()
+            }
+            if manager.fileExists(atPath: url.path) || (try? manager.destinationOfSymbolicLink(atPath: url.path)) != nil {
+                throw .alreadyExists(path: url.path)
+            }
         }
     }
 
@@ -83,7 +107,7 @@ public struct StagedKeyFolder: Sendable {
                 try manager.moveItem(at: staging, to: target)
                 return
             } catch {
-                throw .unwritable(path: target.path, reason: "\(error.localizedDescription); the new keys are in \(staging.path): move them there by hand")
+                throw .unwritable(path: target.path, reason: "\(error.localizedDescription); the store already records the new keys, which are in \(staging.path): do not delete that folder, rename it to \(target.path)")
             }
         }
         let files = (manager.enumerator(at: staging, includingPropertiesForKeys: [.isRegularFileKey])?.allObjects as? [URL] ?? [])
@@ -100,7 +124,7 @@ public struct StagedKeyFolder: Sendable {
                 try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try manager.moveItem(atPath: source, toPath: final)
             } catch {
-                throw .unwritable(path: final, reason: "\(error.localizedDescription); the remaining new keys are in \(staging.path): move them there by hand")
+                throw .unwritable(path: final, reason: "\(error.localizedDescription); the store already records the new keys, and those not yet moved are in \(staging.path): do not delete that folder, move its files into \(target.path)")
             }
         }
         try? manager.removeItem(at: staging)

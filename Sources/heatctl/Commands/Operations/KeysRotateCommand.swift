@@ -163,11 +163,13 @@ struct KeysRotateCommand: HeatCommand {
             staged.discard()
             throw error
         }
-        try staged.commit()
+        // Review s42 ops27g H1: the store has rotated; the head is written even when the move fails.
+        let moved = Result { () throws(KeyError) in try staged.commit() }
         // The head first: the store has rotated, and the head signed by the new key is what every
         // later command needs; the re-signed list (checked before the commit) comes after it
         // (review s40 keys27e MEDIUM 2).
         try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
+        try moved.get()
         let resigned = try list.map { try $0.writeResigned(with: new, under: out) }
         let transition = signed.record
         for file in files { Console.output("wrote \(staged.finalPath(of: file))") }
@@ -214,8 +216,9 @@ struct KeysRotateCommand: HeatCommand {
             staged.discard()
             throw error
         }
-        try staged.commit()
+        let moved = Result { () throws(KeyError) in try staged.commit() }
         try change.writeHead(signed.head, to: headOut, fault: .rotateAfterCommit)
+        try moved.get()
         let transition = signed.record
         for file in next.files { Console.output("wrote \(staged.finalPath(of: file))") }
         let rows = transition.lastSeq - transition.firstSeq + 1
