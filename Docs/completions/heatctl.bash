@@ -756,6 +756,7 @@ _heatctl_release() {
         return
         ;;
     '--aggregates')
+        __heatctl_add_completions -f
         return
         ;;
     '--role')
