@@ -118,6 +118,16 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         // most six primes), and each output residue is Barrett-reduced once at the end. Digit 0
         // writes the sums (no zeroing pass).
         let count = (l + 1) * n
+        // The vector build (64-bit words, ``RnsContext/usesVectorLanes``): Montgomery products
+        // on eight lanes instead of the scalar double-word sums. Each transformed digit row is
+        // first multiplied by `R = 2^64 mod q_i` (Shoup, fully reduced), so that the Montgomery
+        // product `(d R) k R^-1` is `d k mod q_i`, fully reduced, and the digits' products are
+        // added modulo `q_i` as they come: the same residues as the Barrett reduction of the
+        // double-word sums, with no final reduction pass. Both factors are below `q_i` (the NTT
+        // ends fully reduced, and so are the key's rows).
+        let vector = ring.usesVectorLanes
+        let montgomery: [(factor: UInt64, shoup: UInt64, inverse: UInt64)] =
+            vector ? moduli.map { Self.montgomeryConstants(UInt64($0.value)) } : []
         let result = level.keySwitchScratch.withBuffer(count: 5 * count) { buffer in
             let low0 = buffer.baseAddress.unsafelyUnwrapped
             let high0 = low0 + count
@@ -140,6 +150,26 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                         }
                         plans[i].forward(UnsafeMutableBufferPointer(start: row, count: n))
                         let keyRow = i < l ? i : keyRows - 1
+                        if vector {
+                            let q = UInt64(modulus.value)
+                            let words = RnsVector64.words(row)
+                            RnsVector64.multiplyShoup(
+                                UnsafePointer(words), into: words, count: n, by: montgomery[i].factor,
+                                shoup: montgomery[i].shoup, modulus: q)
+                            components[j].b.data.withUnsafeBufferPointer { b in
+                                components[j].a.data.withUnsafeBufferPointer { a in
+                                    RnsVector64.montgomeryMultiply(
+                                        UnsafePointer(words), RnsVector64.readOnlyWords(b.baseAddress! + keyRow * n),
+                                        into: RnsVector64.words(low0 + i * n), adding: j > 0, count: n,
+                                        qInverse: montgomery[i].inverse, modulus: q)
+                                    RnsVector64.montgomeryMultiply(
+                                        UnsafePointer(words), RnsVector64.readOnlyWords(a.baseAddress! + keyRow * n),
+                                        into: RnsVector64.words(low1 + i * n), adding: j > 0, count: n,
+                                        qInverse: montgomery[i].inverse, modulus: q)
+                                }
+                            }
+                            continue
+                        }
                         components[j].b.data.withUnsafeBufferPointer { b in
                             components[j].a.data.withUnsafeBufferPointer { a in
                                 Self.accumulateDigit(
@@ -154,9 +184,12 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
             // The sums reduced in place into their low words and transformed back in place.
             for i in 0...l {
                 let modulus = moduli[i]
-                for k in (i * n)..<((i + 1) * n) {
-                    low0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
-                    low1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
+                // The vector path's sums are already reduced.
+                if !vector {
+                    for k in (i * n)..<((i + 1) * n) {
+                        low0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
+                        low1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
+                    }
                 }
                 plans[i].inverse(UnsafeMutableBufferPointer(start: low0 + i * n, count: n))
                 plans[i].inverse(UnsafeMutableBufferPointer(start: low1 + i * n, count: n))
@@ -166,6 +199,17 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                 Self.dividingByLastModulus(UnsafePointer(low1), moduli: moduli, to: level.ring))
         }
         return result
+    }
+
+    /// `R = 2^64 mod q` with its Shoup companion, and `q^-1 mod 2^64`: the Montgomery constants of
+    /// the vector path of ``switchKey(_:in:)`` for an odd 64-bit modulus `q < 2^62`.
+    static func montgomeryConstants(_ q: UInt64) -> (factor: UInt64, shoup: UInt64, inverse: UInt64) {
+        let factor = (UInt64.max % q + 1) % q
+        let shoup = q.dividingFullWidth((high: factor, low: 0)).quotient
+        // Newton's iteration doubles the correct low bits of q^-1 mod 2^64 (3 to start): 3, 6, ..., 96.
+        var inverse = q
+        for _ in 0..<5 { inverse = inverse &* (2 &- q &* inverse) }
+        return (factor, shoup, inverse)
     }
 
     /// How many digit products the double-word sums of ``switchKey(_:in:)`` take between two
