@@ -191,6 +191,15 @@ public struct NTTPlan<T: ScalarType>: Sendable {
                         shoups: UnsafeRawPointer(shoups.baseAddress!).assumingMemoryBound(to: UInt64.self),
                         modulus: UInt64(q))
                     gap = n / (2 * groups)
+                    if n % 16 == 0 {
+                        // Strides 4, 2 and 1 in registers, the last one reduced to [0, q).
+                        NTTVector64.forwardSmallStages(
+                            UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self), degree: n,
+                            powers: UnsafeRawPointer(powers.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                            shoups: UnsafeRawPointer(shoups.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                            modulus: UInt64(q))
+                        return
+                    }
                 }
                 while gap > 1 {
                     for group in 0..<groups {
@@ -302,12 +311,21 @@ public struct NTTPlan<T: ScalarType>: Sendable {
             inverseRootPowersShoup.withUnsafeBufferPointer { shoups in
                 var groups = n >> 1
                 var gap = 1
-                if groups > 1 {
+                let wide = T.self == UInt64.self && kernel == .vector && n >= 2 * NTTVector64.width
+                if wide, n % 16 == 0 {
+                    // Strides 1, 2 and 4 in registers; the wide loop takes over at stride 8.
+                    NTTVector64.inverseSmallStages(
+                        UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self), degree: n,
+                        powers: UnsafeRawPointer(powers.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                        shoups: UnsafeRawPointer(shoups.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                        modulus: UInt64(q))
+                    groups = n >> 4
+                    gap = NTTVector64.width
+                } else if groups > 1 {
                     Self.inverseFirstStage(base, pairs: groups, powers: powers, shoups: shoups, modulus: modulus)
                     groups >>= 1
                     gap = 2
                 }
-                let wide = T.self == UInt64.self && kernel == .vector && n >= 2 * NTTVector64.width
                 while groups > 1 {
                     if wide, gap == NTTVector64.width {
                         NTTVector64.inverseWideStages(
