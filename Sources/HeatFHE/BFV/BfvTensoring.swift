@@ -234,9 +234,12 @@ final class BfvTensoring<T: ScalarType>: Sendable {
     /// scratch at `scaled` and the extension's at `scratch`.
     ///
     /// Two passes: per coefficient, the rounded fixed-point sum `round(sum_i d_i frac_i)` reduced
-    /// modulo each `p_k` (scalar, 256-bit accumulation); then per `p_k`, the products by the
-    /// constants added lazily in `[0, 2 p_k)` (eight coefficients per register in a 64-bit vector
-    /// build, ``RnsVector64/accumulate(_:count:degree:extra:factors:factorsShoup:extraFactor:extraShoup:modulus:into:)``).
+    /// modulo each `p_k` (64-bit words: scalar, 256-bit accumulation; 32-bit words: column sums
+    /// over the fractions' 32-bit limbs, row by row, ``RnsLanes32/roundedFractions(_:count:degree:limbs:moduli:into:)``,
+    /// when ``RnsLanes32/FractionLimbs/fits``, else the scalar loop); then per `p_k`, the products
+    /// by the constants added lazily in `[0, 2 p_k)` (eight coefficients per register in a 64-bit
+    /// vector build, ``RnsVector64/accumulate(_:count:degree:extra:factors:factorsShoup:extraFactor:extraShoup:modulus:into:)``;
+    /// row by row for 32-bit words, ``RnsLanes32/accumulate(_:count:degree:extra:factors:factorsShoup:extraFactor:extraShoup:modulus:into:)``).
     /// The words are the fully reduced residues, as before.
     func scaleDown(
         _ product: UnsafeMutablePointer<T>, scaled: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>

@@ -153,8 +153,10 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     /// subtractions are written `min(x, x - c)` (the difference wraps above `x` when `x < c`), which
     /// compiles to `cmov` instead of mispredicted branches on random data (about 25% faster here).
     ///
-    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, the stages of stride 8
-    /// and more run eight butterflies at a time (`NTTVector64`); the results are identical.
+    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, every stage runs eight
+    /// butterflies at a time (`NTTVector64`: strides of 8 and more along the rows, strides 4, 2
+    /// and 1 on sixteen words regrouped in registers, for degrees of at least 16); the results
+    /// are identical.
     ///
     /// - Parameter a: the buffer, transformed in place.
     @inlinable
@@ -280,8 +282,9 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     /// is fused with the scaling by `N^-1`: its outputs are `(X + Y) * N^-1` and
     /// `(X - Y) * (W * N^-1)` with Shoup multiplications, fully reduced to `[0, q)`.
     ///
-    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, the stages of stride 8
-    /// and more, and the fused last stage, run eight butterflies at a time (identical results).
+    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, every stage (strides 1,
+    /// 2 and 4 on sixteen words regrouped in registers, for degrees of at least 16) and the fused
+    /// last stage run eight butterflies at a time (identical results).
     ///
     /// - Parameter a: the buffer, transformed in place.
     @inlinable

@@ -10,17 +10,39 @@
 /// `-target-cpu native`) selects it (``NTTKernel/selected``, a compile-time choice).
 ///
 /// Every lane computes exactly what the scalar loop of ``NTTPlan`` computes (same lazy ranges,
-/// same conditional subtractions written as `min(x, x - c)`), so both kernels give identical
-/// words; the tests compare them on every degree and on lazy inputs. Only stages whose stride is
-/// at least 8 run here: the small-stride last stages stay in the scalar loops, because
-/// shuffling lanes or masked tails measured slower than scalar code.
+/// same conditional subtractions: `pointwiseMin(x, x &- c)` in the wide loops, where LLVM inlines
+/// it, and ``subtractIfAtLeast(_:_:)`` elsewhere), so both kernels give identical
+/// words; the tests compare them on every degree and on lazy inputs. Stages whose stride is at
+/// least 8 run along the rows; the three stages of stride 4, 2 and 1 run on blocks of sixteen
+/// words regrouped in registers (two-source permutes, `vpermt2q`), from session 43 on
+/// (``forwardSmallStages(_:degree:powers:shoups:modulus:)``; before, they stayed in the scalar
+/// loops, because masked tail loops had measured 2-4x slower). Degrees below 16 stay scalar.
 @usableFromInline
 enum NTTVector64 {
     /// Eight 64-bit lanes.
     @usableFromInline typealias Lanes = SIMD8<UInt64>
 
-    /// The lane width: stages with a stride below this stay scalar.
+    /// The lane width: stages with a stride below this run in ``forwardSmallStages(_:degree:powers:shoups:modulus:)``
+    /// and ``inverseSmallStages(_:degree:powers:shoups:modulus:)``.
     @inlinable static var width: Int { 8 }
+
+    /// `x - c` where `x >= c`, else `x`, for `x < 2c` and `c < 2^63`: the lanes of
+    /// `subtractIfAtLeast(x, c)` (the difference wraps above `2^63` exactly when `x < c`), from a
+    /// subtraction, a shift and a mask that stay inline. The standard library's generic
+    /// `pointwiseMin` was compiled out of line in most kernels of the native build (`objdump -d`
+    /// of session 43: 32 calls, each splitting the `zmm` register into four `xmm` arguments and
+    /// merging the result back).
+    @inlinable @inline(__always)
+    static func subtractIfAtLeast(_ x: Lanes, _ c: Lanes) -> Lanes {
+        addIfNegative(x &- c, c)
+    }
+
+    /// `r + c` where `r`, read as a signed word, is negative, else `r`, for `r` in `(-c, c)` and
+    /// `c < 2^63`: the lanes of `addIfNegative(r, c)`, inline (see ``subtractIfAtLeast(_:_:)``).
+    @inlinable @inline(__always)
+    static func addIfNegative(_ r: Lanes, _ c: Lanes) -> Lanes {
+        r &+ (c & (Lanes(repeating: 0) &- (r &>> 63)))
+    }
 
     /// The high 64 bits of each 128-bit lane product `a * b`, from 32-bit halves.
     @inlinable @inline(__always)
@@ -53,7 +75,7 @@ enum NTTVector64 {
     ///   - powers: the plan's `psi^bitReverse(k)` table.
     ///   - shoups: their Shoup companions.
     ///   - modulus: `q`, below `2^62`.
-    /// - Returns: the number of groups of the next (scalar) stage, whose stride is 4.
+    /// - Returns: the number of groups of the next stage, whose stride is 4 (``forwardSmallStages(_:degree:powers:shoups:modulus:)``).
     @inlinable
     static func forwardWideStages(
         _ base: UnsafeMutablePointer<UInt64>, degree n: Int, powers: UnsafePointer<UInt64>,
@@ -74,6 +96,7 @@ enum NTTVector64 {
                 while offset < end {
                     let loaded = x.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
                     let v = y.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+                    // `pointwiseMin` stays here: LLVM inlines it in the wide loops (one `vpminuq`).
                     let u = pointwiseMin(loaded, loaded &- twoQ)
                     let t = multiplyShoupLazy(v, by: w, shoup: wShoup, modulus: q)
                     x.storeBytes(of: u &+ t, toByteOffset: offset, as: Lanes.self)
@@ -149,15 +172,15 @@ enum NTTVector64 {
             let g1 = groups1 &+ 8 &* block
             w = UnsafeRawPointer(powers + g1).loadUnaligned(as: Lanes.self)
             wShoup = UnsafeRawPointer(shoups + g1).loadUnaligned(as: Lanes.self)
-            let u = pointwiseMin(x1, x1 &- twoQ)
+            let u = subtractIfAtLeast(x1, twoQ)
             let t = multiplyShoupLazy(y1, by: w, shoup: wShoup, modulus: q)
             // [0, 4q) -> [0, q), as the scalar last stage.
             let sum = u &+ t
-            let sum2 = pointwiseMin(sum, sum &- twoQ)
-            let even = pointwiseMin(sum2, sum2 &- q)
+            let sum2 = subtractIfAtLeast(sum, twoQ)
+            let even = subtractIfAtLeast(sum2, q)
             let difference = u &+ twoQ &- t
-            let difference2 = pointwiseMin(difference, difference &- twoQ)
-            let odd = pointwiseMin(difference2, difference2 &- q)
+            let difference2 = subtractIfAtLeast(difference, twoQ)
+            let odd = subtractIfAtLeast(difference2, q)
             pointer.storeBytes(
                 of: Lanes(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3]), as: Lanes.self)
             pointer.storeBytes(
@@ -172,7 +195,7 @@ enum NTTVector64 {
     static func forwardButterfly(
         _ x: Lanes, _ y: Lanes, w: Lanes, wShoup: Lanes, q: Lanes, twoQ: Lanes
     ) -> (Lanes, Lanes) {
-        let u = pointwiseMin(x, x &- twoQ)
+        let u = subtractIfAtLeast(x, twoQ)
         let t = multiplyShoupLazy(y, by: w, shoup: wShoup, modulus: q)
         return (u &+ t, u &+ twoQ &- t)
     }
@@ -183,7 +206,7 @@ enum NTTVector64 {
         _ x: Lanes, _ y: Lanes, w: Lanes, wShoup: Lanes, q: Lanes, twoQ: Lanes
     ) -> (Lanes, Lanes) {
         let sum = x &+ y
-        return (pointwiseMin(sum, sum &- twoQ), multiplyShoupLazy(x &+ twoQ &- y, by: w, shoup: wShoup, modulus: q))
+        return (subtractIfAtLeast(sum, twoQ), multiplyShoupLazy(x &+ twoQ &- y, by: w, shoup: wShoup, modulus: q))
     }
 
     /// The inverse stages with strides 1, 2 and 4 on sixteen words at a time, in registers (the
@@ -252,7 +275,7 @@ enum NTTVector64 {
     /// The inverse (Gentleman-Sande) stages with strides 8 up to `N/4`, in place (values in `[0, 2q)`).
     ///
     /// - Parameters:
-    ///   - base: `N` words in `[0, 2q)` after the scalar stages of strides 1, 2 and 4.
+    ///   - base: `N` words in `[0, 2q)` after the stages of strides 1, 2 and 4 (``inverseSmallStages(_:degree:powers:shoups:modulus:)``).
     ///   - degree: `N`, at least 16.
     ///   - powers: the plan's `psi^-bitReverse(k)` table.
     ///   - shoups: their Shoup companions.
@@ -317,8 +340,8 @@ enum NTTVector64 {
             let v = y.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
             let sum = multiplyShoupLazy(u &+ v, by: scale, shoup: scaleShoup, modulus: q)
             let difference = multiplyShoupLazy(u &+ twoQ &- v, by: w, shoup: wShoup, modulus: q)
-            x.storeBytes(of: pointwiseMin(sum, sum &- q), toByteOffset: offset, as: Lanes.self)
-            y.storeBytes(of: pointwiseMin(difference, difference &- q), toByteOffset: offset, as: Lanes.self)
+            x.storeBytes(of: subtractIfAtLeast(sum, q), toByteOffset: offset, as: Lanes.self)
+            y.storeBytes(of: subtractIfAtLeast(difference, q), toByteOffset: offset, as: Lanes.self)
             offset &+= 64
         }
     }
@@ -350,9 +373,9 @@ enum NTTVector64 {
                 xs.loadUnaligned(fromByteOffset: offset, as: Lanes.self),
                 by: ws.loadUnaligned(fromByteOffset: offset, as: Lanes.self),
                 shoup: shoups.loadUnaligned(fromByteOffset: offset, as: Lanes.self), modulus: q)
-            let reduced = pointwiseMin(product, product &- q)
+            let reduced = subtractIfAtLeast(product, q)
             let sum = targets.loadUnaligned(fromByteOffset: offset, as: Lanes.self) &+ reduced
-            targets.storeBytes(of: pointwiseMin(sum, sum &- q), toByteOffset: offset, as: Lanes.self)
+            targets.storeBytes(of: subtractIfAtLeast(sum, q), toByteOffset: offset, as: Lanes.self)
             offset &+= 64
         }
     }

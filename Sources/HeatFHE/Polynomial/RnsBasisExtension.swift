@@ -94,7 +94,8 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
     /// Three passes, each a loop over the coefficients with the constants hoisted into pointers
     /// (``WordTable``), so the compiler keeps them in registers and, for 64-bit words in a vector
     /// build (``NTTKernel/vector``, the kernel of the source's plans), the first and third passes
-    /// run eight coefficients per AVX-512 register (``RnsVector64``), all three passes:
+    /// run eight coefficients per AVX-512 register (``RnsVector64``), and for 32-bit words every
+    /// pass runs row by row in loops LLVM vectorizes in every build (``RnsLanes32``); all three passes:
     /// 1. per source prime, `y_i = [x_i * Q_i^-1]_(q_i)` (Shoup, fully reduced);
     /// 2. per coefficient, `v` from the double sum (a coefficient too close to the rounding
     ///    boundary is marked with `v = T.max` and recomputed exactly at the end);

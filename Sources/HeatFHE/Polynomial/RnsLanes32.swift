@@ -11,8 +11,9 @@
 ///
 /// Every function computes exactly the words of the scalar loop it replaces: the results are fully
 /// reduced residues (unique in `[0, p)`), lazy intermediate values in `[0, 2p)` are reduced with
-/// `min(x, x - c)` (the wrapped difference is larger than `x` exactly when `x < c`, for
-/// `x < 2c <= 2^31`), and the one floating-point sum adds its terms in the scalar loop's order.
+/// `min(x, x - c)` (the wrapped difference is larger than `x` exactly when `x < c`, for any
+/// `c < 2^32` and `x < min(2c, 2^32)`; the lazy sums use `c = 2p` with `4p < 2^32`), and the one
+/// floating-point sum adds its terms in the scalar loop's order.
 enum RnsLanes32 {
     /// The number of coefficients of one tile of the tiled loops (their partial sums stay in L1).
     static var tile: Int { 256 }
@@ -37,7 +38,7 @@ enum RnsLanes32 {
         return x &* w &- quotient &* q
     }
 
-    /// `x - c` when `x >= c`, else `x`, for `x < 2c <= 2^31`.
+    /// `x - c` when `x >= c`, else `x`, for `c < 2^32` and `x < min(2c, 2^32)`.
     @inline(__always)
     static func reduceOnce(_ x: UInt32, _ c: UInt32) -> UInt32 {
         Swift.min(x, x &- c)
