@@ -12,8 +12,8 @@ import Darwin
 ///   The fastest choice for the portable x86-64 build (no AVX), and the default.
 /// - ``vector``: every stage on `SIMD8<UInt64>` lanes (strides 4, 2 and 1 on sixteen words
 ///   regrouped in registers; degrees of at least 16)
-///   (see `NTTVector64`), which LLVM turns into AVX-512 code (`vpmuludq`, `vpmullq`, `vpminuq`
-///   on `zmm` registers) when the target CPU has AVX-512 (`-Xswiftc -target-cpu -Xswiftc native`
+///   (see `NTTVector64`), which LLVM turns into AVX-512 code (`vpmuludq`, `vpmullq`, `vpermt2q`,
+///   `vpminuq` in the wide loops, on `zmm` registers) when the target CPU has AVX-512 (`-Xswiftc -target-cpu -Xswiftc native`
 ///   on such a machine), and into slower SSE2 code in the portable build.
 ///
 /// The choice is made **at compile time** by one fixed rule (Swift has no compile-time test of

@@ -27,7 +27,7 @@ enum NTTVector64 {
     @inlinable static var width: Int { 8 }
 
     /// `x - c` where `x >= c`, else `x`, for `x < 2c` and `c < 2^63`: the lanes of
-    /// `subtractIfAtLeast(x, c)` (the difference wraps above `2^63` exactly when `x < c`), from a
+    /// `pointwiseMin(x, x &- c)` (the difference wraps to `2^63` or more exactly when `x < c`), from a
     /// subtraction, a shift and a mask that stay inline. The standard library's generic
     /// `pointwiseMin` was compiled out of line in most kernels of the native build (`objdump -d`
     /// of session 43: 32 calls, each splitting the `zmm` register into four `xmm` arguments and
@@ -38,7 +38,7 @@ enum NTTVector64 {
     }
 
     /// `r + c` where `r`, read as a signed word, is negative, else `r`, for `r` in `(-c, c)` and
-    /// `c < 2^63`: the lanes of `addIfNegative(r, c)`, inline (see ``subtractIfAtLeast(_:_:)``).
+    /// `c < 2^63`: the lanes of `pointwiseMin(r, r &+ c)`, inline (see ``subtractIfAtLeast(_:_:)``).
     @inlinable @inline(__always)
     static func addIfNegative(_ r: Lanes, _ c: Lanes) -> Lanes {
         r &+ (c & (Lanes(repeating: 0) &- (r &>> 63)))
@@ -301,6 +301,7 @@ enum NTTVector64 {
                     let u = x.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
                     let v = y.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
                     let sum = u &+ v
+                    // `pointwiseMin` stays here: LLVM inlines it in the wide loops (one `vpminuq`).
                     x.storeBytes(of: pointwiseMin(sum, sum &- twoQ), toByteOffset: offset, as: Lanes.self)
                     let product = multiplyShoupLazy(u &+ twoQ &- v, by: w, shoup: wShoup, modulus: q)
                     y.storeBytes(of: product, toByteOffset: offset, as: Lanes.self)

@@ -168,8 +168,8 @@ enum RnsVector64 {
     /// `out[c] = x[c] * y[c] * 2^-64 mod q` (or that plus `out[c]`, mod q, when `adding`), fully
     /// reduced, for `x[c], y[c] < q < 2^62` and `count` words: Montgomery's reduction (Montgomery
     /// 1985) of the 128-bit product `T`: with `m = (T mod 2^64) q^-1 mod 2^64`, `T - m q` has a zero
-    /// low word, so `high(T) - high(m q)` is `T 2^-64 mod q` in `(-q, q)`, and `min(r, r + q)`
-    /// brings it to `[0, q)` (`r + q` wraps below `r` exactly when `r` is negative).
+    /// low word, so `high(T) - high(m q)` is `T 2^-64 mod q` in `(-q, q)`, and
+    /// ``NTTVector64/addIfNegative(_:_:)`` brings it to `[0, q)` (adds `q` exactly when `r` is negative).
     static func montgomeryMultiply(
         _ x: UnsafePointer<UInt64>, _ y: UnsafePointer<UInt64>, into out: UnsafeMutablePointer<UInt64>, adding: Bool,
         count: Int, qInverse: UInt64, modulus: UInt64
@@ -200,7 +200,7 @@ enum RnsVector64 {
     ///
     /// `r[j] < p` is the residue modulo `p`; its centred value (`r - p` when `r > (p - 1) / 2`)
     /// is reduced modulo `q` by a lazy Shoup product with 1 (any word, result in `[0, 2q)`), one
-    /// `min`, and the subtraction of `p mod q` where `r` is above half; `x[j]` is in `[0, q)`.
+    /// conditional subtraction, and the subtraction of `p mod q` where `r` is above half; `x[j]` is in `[0, q)`.
     ///
     /// - Parameters:
     ///   - x: the row's residues modulo `q`, in `[0, q)`.
