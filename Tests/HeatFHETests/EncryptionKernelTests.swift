@@ -96,6 +96,12 @@ import Testing
             var out = [UInt32](repeating: 0, count: count)
             out.withUnsafeMutableBufferPointer { NarrowProduct.multiply(a, b, into: $0.baseAddress!, count: count, modulus: q) }
             #expect(out == (0..<count).map { modulus.multiply(a[$0], b[$0]) }, "q = \(q)")
+            // The accumulating product of the 32-bit tensoring (review s43 LOW 4), onto residues
+            // that include q - 1 and 0.
+            let start = (0..<count).map { index in index < 3 ? [q - 1, 0, q - 1][index] : UInt32.random(in: 0..<q, using: &random) }
+            var sums = start
+            sums.withUnsafeMutableBufferPointer { NarrowProduct.multiplyAdding(a, b, into: $0.baseAddress!, count: count, modulus: q) }
+            #expect(sums == (0..<count).map { modulus.add(start[$0], modulus.multiply(a[$0], b[$0])) }, "adding, q = \(q)")
         }
         // Through the polynomial product of the n4096 ring.
         let context = try BfvContext<UInt32>(parameters: BfvParameters(preset: "n4096-logq109-logt17"))

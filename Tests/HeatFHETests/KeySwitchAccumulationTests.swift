@@ -80,4 +80,45 @@ import Testing
         #expect(lazy.first == eagerSums(d, b, modulus: q))
         #expect(lazy.second == eagerSums(d, a, modulus: q))
     }
+
+    /// The vector build's digit step (``BfvKeySwitchingKey/accumulateDigitOnLanes(_:_:_:_:into:and:count:constants:modulus:)``,
+    /// Montgomery products on eight lanes, review s43 LOW 3) over many digits: every word at
+    /// `q - 1` (the largest products) and random words, against the eager sums; the digit rows it
+    /// overwrites are copies.
+    @Test(arguments: [1, 2, 3, 17, 37])
+    func laneDigitsMatchTheEagerReduction(digits: Int) throws {
+        var state: UInt64 = 0x1319_8A2E_0370_7344 &+ UInt64(digits)
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state
+        }
+        for value in [(UInt64(1) << 62) - 57, (UInt64(1) << 55) - 55, 0x3fff_ffff_000c_0001] {
+            let q = try Modulus<UInt64>(value)
+            let count = 24
+            func row(_ index: Int) -> [UInt64] {
+                (0..<count).map { k in k < 8 ? value - 1 : k < 10 ? UInt64(k - 8) : next() % value }
+            }
+            let d = (0..<digits).map(row)
+            let b = (0..<digits).map(row)
+            let a = (0..<digits).map(row)
+            let constants = BfvKeySwitchingKey<UInt64>.montgomeryConstants(value)
+            var first = [UInt64](repeating: 0xdead_beef, count: count)
+            var second = [UInt64](repeating: 0xdead_beef, count: count)
+            for j in 0..<digits {
+                var digit = d[j]
+                digit.withUnsafeMutableBufferPointer { digitWords in
+                    first.withUnsafeMutableBufferPointer { firstWords in
+                        second.withUnsafeMutableBufferPointer { secondWords in
+                            BfvKeySwitchingKey<UInt64>.accumulateDigitOnLanes(
+                                j, digitWords.baseAddress!, b[j], a[j], into: firstWords.baseAddress!,
+                                and: secondWords.baseAddress!, count: count, constants: constants, modulus: value)
+                        }
+                    }
+                }
+            }
+            #expect(first == eagerSums(d, b, modulus: q), "q = \(value), \(digits) digits")
+            #expect(second == eagerSums(d, a, modulus: q), "q = \(value), \(digits) digits")
+            #expect(first == lazySums(d, b, a, modulus: q, as: UInt64.self).first)
+        }
+    }
 }

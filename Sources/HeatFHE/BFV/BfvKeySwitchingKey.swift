@@ -109,15 +109,25 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
         let keyRows = context.keyContext.count
         let moduli = ring.moduli
         let plans = ring.plans
-        // Allocation-free kernel: the double-word sums and the digit live in one buffer borrowed
-        // from the level's pool (``ScratchPool``); the digit is transformed in place and each
-        // digit row multiplies the key's row at the same prime (rows q_0 ... q_(l-1), then the
-        // special prime, the key's last row). The products are accumulated lazily as double
+        // Allocation-free kernel: the sums and the digit live in one buffer borrowed from the
+        // level's pool (``ScratchPool``); the digit is transformed in place and each digit row
+        // multiplies the key's row at the same prime (rows q_0 ... q_(l-1), then the special
+        // prime, the key's last row). Scalar path: the products are accumulated lazily as double
         // words (SEAL's approach): each product is below q^2 < 2^(2w - 4), so the sums take
         // ``lazyDigits`` of them before they are folded back below q (never, at the presets' at
         // most six primes), and each output residue is Barrett-reduced once at the end. Digit 0
         // writes the sums (no zeroing pass).
         let count = (l + 1) * n
+        // The vector build (64-bit words, ``RnsContext/usesVectorLanes``): Montgomery products
+        // on eight lanes instead of the scalar double-word sums. Each transformed digit row is
+        // first multiplied by `R = 2^64 mod q_i` (Shoup, fully reduced), so that the Montgomery
+        // product `(d R) k R^-1` is `d k mod q_i`, fully reduced, and the digits' products are
+        // added modulo `q_i` as they come: the same residues as the Barrett reduction of the
+        // double-word sums, with no final reduction pass. Both factors are below `q_i` (the NTT
+        // ends fully reduced, and so are the key's rows).
+        let vector = ring.usesVectorLanes
+        let montgomery: [(factor: UInt64, shoup: UInt64, inverse: UInt64)] =
+            vector ? moduli.map { Self.montgomeryConstants(UInt64($0.value)) } : []
         let result = level.keySwitchScratch.withBuffer(count: 5 * count) { buffer in
             let low0 = buffer.baseAddress.unsafelyUnwrapped
             let high0 = low0 + count
@@ -140,6 +150,18 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                         }
                         plans[i].forward(UnsafeMutableBufferPointer(start: row, count: n))
                         let keyRow = i < l ? i : keyRows - 1
+                        if vector {
+                            components[j].b.data.withUnsafeBufferPointer { b in
+                                components[j].a.data.withUnsafeBufferPointer { a in
+                                    Self.accumulateDigitOnLanes(
+                                        j, RnsVector64.words(row), RnsVector64.readOnlyWords(b.baseAddress! + keyRow * n),
+                                        RnsVector64.readOnlyWords(a.baseAddress! + keyRow * n),
+                                        into: RnsVector64.words(low0 + i * n), and: RnsVector64.words(low1 + i * n),
+                                        count: n, constants: montgomery[i], modulus: UInt64(modulus.value))
+                                }
+                            }
+                            continue
+                        }
                         components[j].b.data.withUnsafeBufferPointer { b in
                             components[j].a.data.withUnsafeBufferPointer { a in
                                 Self.accumulateDigit(
@@ -154,9 +176,12 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
             // The sums reduced in place into their low words and transformed back in place.
             for i in 0...l {
                 let modulus = moduli[i]
-                for k in (i * n)..<((i + 1) * n) {
-                    low0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
-                    low1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
+                // The vector path's sums are already reduced.
+                if !vector {
+                    for k in (i * n)..<((i + 1) * n) {
+                        low0[k] = modulus.reduceProduct((high: high0[k], low: low0[k]))
+                        low1[k] = modulus.reduceProduct((high: high1[k], low: low1[k]))
+                    }
                 }
                 plans[i].inverse(UnsafeMutableBufferPointer(start: low0 + i * n, count: n))
                 plans[i].inverse(UnsafeMutableBufferPointer(start: low1 + i * n, count: n))
@@ -166,6 +191,47 @@ public struct BfvKeySwitchingKey<T: ScalarType>: Sendable {
                 Self.dividingByLastModulus(UnsafePointer(low1), moduli: moduli, to: level.ring))
         }
         return result
+    }
+
+    /// The vector build's digit step of ``switchKey(_:in:)`` for one prime: the transformed digit
+    /// row `d` (below `q`) is multiplied in place by `R = 2^64 mod q` (Shoup, fully reduced), then
+    /// `first[k] += d[k] * b[k]` and `second[k] += d[k] * a[k]` modulo `q` by Montgomery products
+    /// (``RnsVector64/montgomeryMultiply(_:_:into:adding:count:qInverse:modulus:)``: `(d R) b R^-1 = d b`),
+    /// fully reduced; digit 0 writes the sums instead (their previous contents are ignored). The
+    /// same residues as ``accumulateDigit(_:_:_:_:into:and:count:modulus:)`` followed by the
+    /// Barrett reduction of the double-word sums, with no fold and no final pass.
+    ///
+    /// - Parameters:
+    ///   - j: the digit's index.
+    ///   - d: `count` words below `q` (a multiple of 8), overwritten with `d R mod q`.
+    ///   - b: the key row multiplied into `first`, words below `q`.
+    ///   - a: the key row multiplied into `second`, words below `q`.
+    ///   - first: the first sums, fully reduced.
+    ///   - second: the second sums, fully reduced.
+    ///   - count: the number of words.
+    ///   - constants: ``montgomeryConstants(_:)`` of `q`.
+    ///   - modulus: `q`, odd, below `2^62`.
+    static func accumulateDigitOnLanes(
+        _ j: Int, _ d: UnsafeMutablePointer<UInt64>, _ b: UnsafePointer<UInt64>, _ a: UnsafePointer<UInt64>,
+        into first: UnsafeMutablePointer<UInt64>, and second: UnsafeMutablePointer<UInt64>, count: Int,
+        constants: (factor: UInt64, shoup: UInt64, inverse: UInt64), modulus q: UInt64
+    ) {
+        RnsVector64.multiplyShoup(UnsafePointer(d), into: d, count: count, by: constants.factor, shoup: constants.shoup, modulus: q)
+        RnsVector64.montgomeryMultiply(
+            UnsafePointer(d), b, into: first, adding: j > 0, count: count, qInverse: constants.inverse, modulus: q)
+        RnsVector64.montgomeryMultiply(
+            UnsafePointer(d), a, into: second, adding: j > 0, count: count, qInverse: constants.inverse, modulus: q)
+    }
+
+    /// `R = 2^64 mod q` with its Shoup companion, and `q^-1 mod 2^64`: the Montgomery constants of
+    /// the vector path of ``switchKey(_:in:)`` for an odd 64-bit modulus `q < 2^62`.
+    static func montgomeryConstants(_ q: UInt64) -> (factor: UInt64, shoup: UInt64, inverse: UInt64) {
+        let factor = (UInt64.max % q + 1) % q
+        let shoup = q.dividingFullWidth((high: factor, low: 0)).quotient
+        // Newton's iteration doubles the correct low bits of q^-1 mod 2^64 (3 to start): 3, 6, ..., 96.
+        var inverse = q
+        for _ in 0..<5 { inverse = inverse &* (2 &- q &* inverse) }
+        return (factor, shoup, inverse)
     }
 
     /// How many digit products the double-word sums of ``switchKey(_:in:)`` take between two

@@ -110,6 +110,9 @@ final class BfvTensoring<T: ScalarType>: Sendable {
             self.montgomeryFactorShoup = []
             self.montgomeryInverse = []
         }
+        self.narrowFractions =
+            T.self == UInt32.self
+            ? RnsLanes32.FractionLimbs(high: high, low: low, moduli: ring.moduliValues.map { UInt64($0) }) : nil
         self.tables = Tables(
             auxiliaryModuli: WordTable(auxiliary.moduli), fractionHigh: WordTable(high), fractionLow: WordTable(low),
             integerParts: WordTable(integerParts), integerPartsShoup: WordTable(integerPartsShoup),
@@ -175,7 +178,19 @@ final class BfvTensoring<T: ScalarType>: Sendable {
                     let y = base + (a.count + k - i) * width
                     for (row, modulus) in moduli.enumerated() {
                         let range = (row * n)..<((row + 1) * n)
-                        if vector {
+                        if T.self == UInt32.self {
+                            // 32-bit residues: one-word Barrett on the 64-bit product, vectorized
+                            // (``NarrowProduct``; the same words as `Modulus.multiply` and `add`).
+                            let value = UInt32(truncatingIfNeeded: modulus.value)
+                            let xs = RnsLanes32.readOnlyWords(UnsafePointer(x + row * n))
+                            let ys = RnsLanes32.readOnlyWords(UnsafePointer(y + row * n))
+                            let out = RnsLanes32.words(target + row * n)
+                            if first {
+                                NarrowProduct.multiply(xs, ys, into: out, count: n, modulus: value)
+                            } else {
+                                NarrowProduct.multiplyAdding(xs, ys, into: out, count: n, modulus: value)
+                            }
+                        } else if vector {
                             RnsVector64.montgomeryMultiply(
                                 RnsVector64.words(x + row * n), RnsVector64.words(y + row * n),
                                 into: RnsVector64.words(target + row * n), adding: !first, count: n,
@@ -219,9 +234,12 @@ final class BfvTensoring<T: ScalarType>: Sendable {
     /// scratch at `scaled` and the extension's at `scratch`.
     ///
     /// Two passes: per coefficient, the rounded fixed-point sum `round(sum_i d_i frac_i)` reduced
-    /// modulo each `p_k` (scalar, 256-bit accumulation); then per `p_k`, the products by the
-    /// constants added lazily in `[0, 2 p_k)` (eight coefficients per register in a 64-bit vector
-    /// build, ``RnsVector64/accumulate(_:count:degree:extra:factors:factorsShoup:extraFactor:extraShoup:modulus:into:)``).
+    /// modulo each `p_k` (64-bit words: scalar, 256-bit accumulation; 32-bit words: column sums
+    /// over the fractions' 32-bit limbs, row by row, ``RnsLanes32/roundedFractions(_:count:degree:limbs:moduli:into:)``,
+    /// when ``RnsLanes32/FractionLimbs/fits``, else the scalar loop); then per `p_k`, the products
+    /// by the constants added lazily in `[0, 2 p_k)` (eight coefficients per register in a 64-bit
+    /// vector build, ``RnsVector64/accumulate(_:count:degree:extra:factors:factorsShoup:extraFactor:extraShoup:modulus:into:)``;
+    /// row by row for 32-bit words, ``RnsLanes32/accumulate(_:count:degree:extra:factors:factorsShoup:extraFactor:extraShoup:modulus:into:)``).
     /// The words are the fully reduced residues, as before.
     func scaleDown(
         _ product: UnsafeMutablePointer<T>, scaled: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
@@ -245,6 +263,16 @@ final class BfvTensoring<T: ScalarType>: Sendable {
             let wideModuli: [Modulus<UInt64>?] =
                 T.bitWidth == 64 ? [] : (0..<auxiliaryCount).map { try? Modulus<UInt64>(UInt64(moduli[$0].value)) }
             // 1. The rounded integer of the fractions, reduced modulo each p_k.
+            if let narrow = narrowFractions, narrow.fits {
+                // 32-bit residues: column sums over the fractions' 32-bit limbs, row by row
+                // (``RnsLanes32/roundedFractions(_:count:degree:limbs:moduli:into:)``), the same integer.
+                withExtendedLifetime(narrow) {
+                    RnsLanes32.roundedFractions(
+                        RnsLanes32.readOnlyWords(x), count: count, degree: n, limbs: narrow.limbs.pointer,
+                        moduli: (0..<auxiliaryCount).map { UInt32(truncatingIfNeeded: moduli[$0].value) },
+                        into: RnsLanes32.words(scaled))
+                }
+            } else {
             for j in 0..<n {
                 var word0: UInt64 = 0
                 var word1: UInt64 = 0
@@ -281,6 +309,7 @@ final class BfvTensoring<T: ScalarType>: Sendable {
                             high: integerHigh, low: integerLow, modulus: wideModuli[k], value: pValue))
                 }
             }
+            }
             // 2. Per p_k: + sum_i d_i [floor(t P w_i / q_i)]_(p_k) + d_(p_k) [t (P/p_k) w_k]_(p_k).
             let integerParts = tables.integerParts.pointer
             let integerPartsShoup = tables.integerPartsShoup.pointer
@@ -298,6 +327,13 @@ final class BfvTensoring<T: ScalarType>: Sendable {
                         factors: RnsVector64.readOnlyWords(factors), factorsShoup: RnsVector64.readOnlyWords(factorsShoup),
                         extraFactor: UInt64(factor[k]), extraShoup: UInt64(factorShoup[k]), modulus: UInt64(p.value),
                         into: RnsVector64.words(row))
+                } else if T.self == UInt32.self {
+                    RnsLanes32.accumulate(
+                        RnsLanes32.readOnlyWords(x), count: count, degree: n, extra: RnsLanes32.readOnlyWords(extra),
+                        factors: RnsLanes32.readOnlyWords(factors), factorsShoup: RnsLanes32.readOnlyWords(factorsShoup),
+                        extraFactor: UInt32(truncatingIfNeeded: factor[k]),
+                        extraShoup: UInt32(truncatingIfNeeded: factorShoup[k]),
+                        modulus: UInt32(truncatingIfNeeded: p.value), into: RnsLanes32.words(row))
                 } else {
                     let twoP = p.value &<< 1
                     let extraFactor = factor[k]
@@ -342,6 +378,9 @@ final class BfvTensoring<T: ScalarType>: Sendable {
 
     /// The constants above in raw memory.
     let tables: Tables
+    /// The fractions as 32-bit limbs for the row-by-row first pass of ``scaleDown(_:scaled:scratch:)``
+    /// on 32-bit residues (`nil` for 64-bit ones; used when ``RnsLanes32/FractionLimbs/fits``).
+    let narrowFractions: RnsLanes32.FractionLimbs?
 }
 
 /// The residue of a 128-bit value modulo a prime below 2^62 given as a 64-bit ``Modulus``: Barrett

@@ -10,9 +10,10 @@ import Darwin
 ///
 /// - ``scalar``: one butterfly at a time with 64 x 64 -> 128-bit multiplications (`mul` / `mulx`).
 ///   The fastest choice for the portable x86-64 build (no AVX), and the default.
-/// - ``vector``: the wide stages (stride 8 and more) on `SIMD8<UInt64>` lanes
-///   (see `NTTVector64`), which LLVM turns into AVX-512 code (`vpmuludq`, `vpmullq`, `vpminuq`
-///   on `zmm` registers) when the target CPU has AVX-512 (`-Xswiftc -target-cpu -Xswiftc native`
+/// - ``vector``: every stage on `SIMD8<UInt64>` lanes (strides 4, 2 and 1 on sixteen words
+///   regrouped in registers; degrees of at least 16)
+///   (see `NTTVector64`), which LLVM turns into AVX-512 code (`vpmuludq`, `vpmullq`, `vpermt2q`,
+///   `vpminuq` in the wide loops, on `zmm` registers) when the target CPU has AVX-512 (`-Xswiftc -target-cpu -Xswiftc native`
 ///   on such a machine), and into slower SSE2 code in the portable build.
 ///
 /// The choice is made **at compile time** by one fixed rule (Swift has no compile-time test of
@@ -45,7 +46,7 @@ import Darwin
 public enum NTTKernel: String, Sendable, CaseIterable {
     /// One butterfly at a time.
     case scalar
-    /// Eight butterflies per step on `SIMD8<UInt64>` for the stages of stride 8 and more.
+    /// Eight butterflies per step on `SIMD8<UInt64>` (every stage, for degrees of at least 16).
     case vector
 
     /// Whether this build was compiled with `-DHEATFHE_VECTOR_NTT` (the vector kernel is the default).

@@ -153,8 +153,10 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     /// subtractions are written `min(x, x - c)` (the difference wraps above `x` when `x < c`), which
     /// compiles to `cmov` instead of mispredicted branches on random data (about 25% faster here).
     ///
-    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, the stages of stride 8
-    /// and more run eight butterflies at a time (`NTTVector64`); the results are identical.
+    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, every stage runs eight
+    /// butterflies at a time (`NTTVector64`: strides of 8 and more along the rows, strides 4, 2
+    /// and 1 on sixteen words regrouped in registers, for degrees of at least 16); the results
+    /// are identical.
     ///
     /// - Parameter a: the buffer, transformed in place.
     @inlinable
@@ -191,6 +193,15 @@ public struct NTTPlan<T: ScalarType>: Sendable {
                         shoups: UnsafeRawPointer(shoups.baseAddress!).assumingMemoryBound(to: UInt64.self),
                         modulus: UInt64(q))
                     gap = n / (2 * groups)
+                    if n % 16 == 0 {
+                        // Strides 4, 2 and 1 in registers, the last one reduced to [0, q).
+                        NTTVector64.forwardSmallStages(
+                            UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self), degree: n,
+                            powers: UnsafeRawPointer(powers.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                            shoups: UnsafeRawPointer(shoups.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                            modulus: UInt64(q))
+                        return
+                    }
                 }
                 while gap > 1 {
                     for group in 0..<groups {
@@ -271,8 +282,9 @@ public struct NTTPlan<T: ScalarType>: Sendable {
     /// is fused with the scaling by `N^-1`: its outputs are `(X + Y) * N^-1` and
     /// `(X - Y) * (W * N^-1)` with Shoup multiplications, fully reduced to `[0, q)`.
     ///
-    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, the stages of stride 8
-    /// and more, and the fused last stage, run eight butterflies at a time (identical results).
+    /// With 64-bit moduli and the plan's ``kernel`` = ``NTTKernel/vector``, every stage (strides 1,
+    /// 2 and 4 on sixteen words regrouped in registers, for degrees of at least 16) and the fused
+    /// last stage run eight butterflies at a time (identical results).
     ///
     /// - Parameter a: the buffer, transformed in place.
     @inlinable
@@ -302,12 +314,21 @@ public struct NTTPlan<T: ScalarType>: Sendable {
             inverseRootPowersShoup.withUnsafeBufferPointer { shoups in
                 var groups = n >> 1
                 var gap = 1
-                if groups > 1 {
+                let wide = T.self == UInt64.self && kernel == .vector && n >= 2 * NTTVector64.width
+                if wide, n % 16 == 0 {
+                    // Strides 1, 2 and 4 in registers; the wide loop takes over at stride 8.
+                    NTTVector64.inverseSmallStages(
+                        UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt64.self), degree: n,
+                        powers: UnsafeRawPointer(powers.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                        shoups: UnsafeRawPointer(shoups.baseAddress!).assumingMemoryBound(to: UInt64.self),
+                        modulus: UInt64(q))
+                    groups = n >> 4
+                    gap = NTTVector64.width
+                } else if groups > 1 {
                     Self.inverseFirstStage(base, pairs: groups, powers: powers, shoups: shoups, modulus: modulus)
                     groups >>= 1
                     gap = 2
                 }
-                let wide = T.self == UInt64.self && kernel == .vector && n >= 2 * NTTVector64.width
                 while groups > 1 {
                     if wide, gap == NTTVector64.width {
                         NTTVector64.inverseWideStages(

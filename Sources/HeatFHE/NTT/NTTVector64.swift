@@ -10,17 +10,39 @@
 /// `-target-cpu native`) selects it (``NTTKernel/selected``, a compile-time choice).
 ///
 /// Every lane computes exactly what the scalar loop of ``NTTPlan`` computes (same lazy ranges,
-/// same conditional subtractions written as `min(x, x - c)`), so both kernels give identical
-/// words; the tests compare them on every degree and on lazy inputs. Only stages whose stride is
-/// at least 8 run here: the small-stride last stages stay in the scalar loops, because
-/// shuffling lanes or masked tails measured slower than scalar code.
+/// same conditional subtractions: `pointwiseMin(x, x &- c)` in the wide loops, where LLVM inlines
+/// it, and ``subtractIfAtLeast(_:_:)`` elsewhere), so both kernels give identical
+/// words; the tests compare them on every degree and on lazy inputs. Stages whose stride is at
+/// least 8 run along the rows; the three stages of stride 4, 2 and 1 run on blocks of sixteen
+/// words regrouped in registers (two-source permutes, `vpermt2q`), from session 43 on
+/// (``forwardSmallStages(_:degree:powers:shoups:modulus:)``; before, they stayed in the scalar
+/// loops, because masked tail loops had measured 2-4x slower). Degrees below 16 stay scalar.
 @usableFromInline
 enum NTTVector64 {
     /// Eight 64-bit lanes.
     @usableFromInline typealias Lanes = SIMD8<UInt64>
 
-    /// The lane width: stages with a stride below this stay scalar.
+    /// The lane width: stages with a stride below this run in ``forwardSmallStages(_:degree:powers:shoups:modulus:)``
+    /// and ``inverseSmallStages(_:degree:powers:shoups:modulus:)``.
     @inlinable static var width: Int { 8 }
+
+    /// `x - c` where `x >= c`, else `x`, for `x < 2c` and `c < 2^63`: the lanes of
+    /// `pointwiseMin(x, x &- c)` (the difference wraps to `2^63` or more exactly when `x < c`), from a
+    /// subtraction, a shift and a mask that stay inline. The standard library's generic
+    /// `pointwiseMin` was compiled out of line in most kernels of the native build (`objdump -d`
+    /// of session 43: 32 calls, each splitting the `zmm` register into four `xmm` arguments and
+    /// merging the result back).
+    @inlinable @inline(__always)
+    static func subtractIfAtLeast(_ x: Lanes, _ c: Lanes) -> Lanes {
+        addIfNegative(x &- c, c)
+    }
+
+    /// `r + c` where `r`, read as a signed word, is negative, else `r`, for `r` in `(-c, c)` and
+    /// `c < 2^63`: the lanes of `pointwiseMin(r, r &+ c)`, inline (see ``subtractIfAtLeast(_:_:)``).
+    @inlinable @inline(__always)
+    static func addIfNegative(_ r: Lanes, _ c: Lanes) -> Lanes {
+        r &+ (c & (Lanes(repeating: 0) &- (r &>> 63)))
+    }
 
     /// The high 64 bits of each 128-bit lane product `a * b`, from 32-bit halves.
     @inlinable @inline(__always)
@@ -53,7 +75,7 @@ enum NTTVector64 {
     ///   - powers: the plan's `psi^bitReverse(k)` table.
     ///   - shoups: their Shoup companions.
     ///   - modulus: `q`, below `2^62`.
-    /// - Returns: the number of groups of the next (scalar) stage, whose stride is 4.
+    /// - Returns: the number of groups of the next stage, whose stride is 4 (``forwardSmallStages(_:degree:powers:shoups:modulus:)``).
     @inlinable
     static func forwardWideStages(
         _ base: UnsafeMutablePointer<UInt64>, degree n: Int, powers: UnsafePointer<UInt64>,
@@ -74,6 +96,7 @@ enum NTTVector64 {
                 while offset < end {
                     let loaded = x.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
                     let v = y.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+                    // `pointwiseMin` stays here: LLVM inlines it in the wide loops (one `vpminuq`).
                     let u = pointwiseMin(loaded, loaded &- twoQ)
                     let t = multiplyShoupLazy(v, by: w, shoup: wShoup, modulus: q)
                     x.storeBytes(of: u &+ t, toByteOffset: offset, as: Lanes.self)
@@ -87,10 +110,172 @@ enum NTTVector64 {
         return groups
     }
 
+    /// The forward stages with strides 4, 2 and 1 on sixteen words at a time, in registers: the
+    /// stages the wide loop cannot run (a stride below eight splits a register), which the scalar
+    /// loop ran until session 43 (three of the thirteen stages at N=8192, with a full 64-bit
+    /// product per butterfly: about a third of the transform's time).
+    ///
+    /// Each block of sixteen words is loaded as two registers and regrouped before each stage so
+    /// that one register holds the butterflies' first inputs and the other their second inputs,
+    /// with the twiddles of each lane's group (stride 4: two groups, four lanes each; stride 2:
+    /// four groups of two; stride 1: eight groups, the table's consecutive words). The butterflies
+    /// are those of the scalar loop (Harvey's, values in `[0, 4q)`), the last one reduced to
+    /// `[0, q)` as the scalar `forwardLastStage`, so the words are the same.
+    ///
+    /// - Parameters:
+    ///   - base: `N` words in `[0, 4q)` after the wide stages (strides `N/2` down to 8).
+    ///   - degree: `N`, a multiple of 16.
+    ///   - powers: the plan's `psi^bitReverse(k)` table.
+    ///   - shoups: their Shoup companions.
+    ///   - modulus: `q`, below `2^62`.
+    @inlinable
+    static func forwardSmallStages(
+        _ base: UnsafeMutablePointer<UInt64>, degree n: Int, powers: UnsafePointer<UInt64>,
+        shoups: UnsafePointer<UInt64>, modulus: UInt64
+    ) {
+        let q = Lanes(repeating: modulus)
+        let twoQ = Lanes(repeating: modulus &<< 1)
+        let groups4 = n >> 3
+        let groups2 = n >> 2
+        let groups1 = n >> 1
+        var block = 0
+        while block < n >> 4 {
+            let pointer = UnsafeMutableRawPointer(base + 16 &* block)
+            let a = pointer.loadUnaligned(as: Lanes.self)
+            let b = pointer.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
+            // Stride 4: positions [0-3, 8-11] against [4-7, 12-15]; groups 2 block, 2 block + 1.
+            var x = Lanes(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
+            var y = Lanes(a[4], a[5], a[6], a[7], b[4], b[5], b[6], b[7])
+            let g4 = groups4 &+ 2 &* block
+            var w = Lanes(
+                powers[g4], powers[g4], powers[g4], powers[g4], powers[g4 &+ 1], powers[g4 &+ 1], powers[g4 &+ 1],
+                powers[g4 &+ 1])
+            var wShoup = Lanes(
+                shoups[g4], shoups[g4], shoups[g4], shoups[g4], shoups[g4 &+ 1], shoups[g4 &+ 1], shoups[g4 &+ 1],
+                shoups[g4 &+ 1])
+            (x, y) = forwardButterfly(x, y, w: w, wShoup: wShoup, q: q, twoQ: twoQ)
+            // Stride 2: x holds [0,1,2,3,8,9,10,11], y [4,5,6,7,12,13,14,15]; first inputs
+            // [0,1,4,5,8,9,12,13], second [2,3,6,7,10,11,14,15]; groups 4 block + 0...3.
+            var x2 = Lanes(x[0], x[1], y[0], y[1], x[4], x[5], y[4], y[5])
+            var y2 = Lanes(x[2], x[3], y[2], y[3], x[6], x[7], y[6], y[7])
+            let g2 = groups2 &+ 4 &* block
+            w = Lanes(
+                powers[g2], powers[g2], powers[g2 &+ 1], powers[g2 &+ 1], powers[g2 &+ 2], powers[g2 &+ 2],
+                powers[g2 &+ 3], powers[g2 &+ 3])
+            wShoup = Lanes(
+                shoups[g2], shoups[g2], shoups[g2 &+ 1], shoups[g2 &+ 1], shoups[g2 &+ 2], shoups[g2 &+ 2],
+                shoups[g2 &+ 3], shoups[g2 &+ 3])
+            (x2, y2) = forwardButterfly(x2, y2, w: w, wShoup: wShoup, q: q, twoQ: twoQ)
+            // Stride 1: even positions against odd ones; groups 8 block + 0...7 (consecutive).
+            let x1 = Lanes(x2[0], y2[0], x2[2], y2[2], x2[4], y2[4], x2[6], y2[6])
+            let y1 = Lanes(x2[1], y2[1], x2[3], y2[3], x2[5], y2[5], x2[7], y2[7])
+            let g1 = groups1 &+ 8 &* block
+            w = UnsafeRawPointer(powers + g1).loadUnaligned(as: Lanes.self)
+            wShoup = UnsafeRawPointer(shoups + g1).loadUnaligned(as: Lanes.self)
+            let u = subtractIfAtLeast(x1, twoQ)
+            let t = multiplyShoupLazy(y1, by: w, shoup: wShoup, modulus: q)
+            // [0, 4q) -> [0, q), as the scalar last stage.
+            let sum = u &+ t
+            let sum2 = subtractIfAtLeast(sum, twoQ)
+            let even = subtractIfAtLeast(sum2, q)
+            let difference = u &+ twoQ &- t
+            let difference2 = subtractIfAtLeast(difference, twoQ)
+            let odd = subtractIfAtLeast(difference2, q)
+            pointer.storeBytes(
+                of: Lanes(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3]), as: Lanes.self)
+            pointer.storeBytes(
+                of: Lanes(even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7]), toByteOffset: 64,
+                as: Lanes.self)
+            block &+= 1
+        }
+    }
+
+    /// Harvey's forward butterfly on eight lanes: `X, Y` in `[0, 4q)` to `X + WY, X - WY` in `[0, 4q)`.
+    @inlinable @inline(__always)
+    static func forwardButterfly(
+        _ x: Lanes, _ y: Lanes, w: Lanes, wShoup: Lanes, q: Lanes, twoQ: Lanes
+    ) -> (Lanes, Lanes) {
+        let u = subtractIfAtLeast(x, twoQ)
+        let t = multiplyShoupLazy(y, by: w, shoup: wShoup, modulus: q)
+        return (u &+ t, u &+ twoQ &- t)
+    }
+
+    /// Harvey's inverse butterfly on eight lanes: `X, Y` in `[0, 2q)` to `X + Y`, `W (X - Y)` in `[0, 2q)`.
+    @inlinable @inline(__always)
+    static func inverseButterfly(
+        _ x: Lanes, _ y: Lanes, w: Lanes, wShoup: Lanes, q: Lanes, twoQ: Lanes
+    ) -> (Lanes, Lanes) {
+        let sum = x &+ y
+        return (subtractIfAtLeast(sum, twoQ), multiplyShoupLazy(x &+ twoQ &- y, by: w, shoup: wShoup, modulus: q))
+    }
+
+    /// The inverse stages with strides 1, 2 and 4 on sixteen words at a time, in registers (the
+    /// mirror of ``forwardSmallStages(_:degree:powers:shoups:modulus:)``; until session 43 the
+    /// scalar `inverseFirstStage` and loop): the same butterflies, so the same words, values in
+    /// `[0, 2q)`.
+    ///
+    /// - Parameters:
+    ///   - base: `N` words in `[0, 2q)`.
+    ///   - degree: `N`, a multiple of 16.
+    ///   - powers: the plan's `psi^-bitReverse(k)` table.
+    ///   - shoups: their Shoup companions.
+    ///   - modulus: `q`, below `2^62`.
+    @inlinable
+    static func inverseSmallStages(
+        _ base: UnsafeMutablePointer<UInt64>, degree n: Int, powers: UnsafePointer<UInt64>,
+        shoups: UnsafePointer<UInt64>, modulus: UInt64
+    ) {
+        let q = Lanes(repeating: modulus)
+        let twoQ = Lanes(repeating: modulus &<< 1)
+        let groups1 = n >> 1
+        let groups2 = n >> 2
+        let groups4 = n >> 3
+        var block = 0
+        while block < n >> 4 {
+            let pointer = UnsafeMutableRawPointer(base + 16 &* block)
+            let a = pointer.loadUnaligned(as: Lanes.self)
+            let b = pointer.loadUnaligned(fromByteOffset: 64, as: Lanes.self)
+            // Stride 1: even positions against odd ones; groups 8 block + 0...7.
+            var x = Lanes(a[0], a[2], a[4], a[6], b[0], b[2], b[4], b[6])
+            var y = Lanes(a[1], a[3], a[5], a[7], b[1], b[3], b[5], b[7])
+            let g1 = groups1 &+ 8 &* block
+            var w = UnsafeRawPointer(powers + g1).loadUnaligned(as: Lanes.self)
+            var wShoup = UnsafeRawPointer(shoups + g1).loadUnaligned(as: Lanes.self)
+            (x, y) = inverseButterfly(x, y, w: w, wShoup: wShoup, q: q, twoQ: twoQ)
+            // Stride 2: x holds positions [0,2,4,...,14], y [1,3,...,15]; first inputs
+            // [0,1,4,5,8,9,12,13], second [2,3,6,7,10,11,14,15]; groups 4 block + 0...3.
+            var x2 = Lanes(x[0], y[0], x[2], y[2], x[4], y[4], x[6], y[6])
+            var y2 = Lanes(x[1], y[1], x[3], y[3], x[5], y[5], x[7], y[7])
+            let g2 = groups2 &+ 4 &* block
+            w = Lanes(
+                powers[g2], powers[g2], powers[g2 &+ 1], powers[g2 &+ 1], powers[g2 &+ 2], powers[g2 &+ 2],
+                powers[g2 &+ 3], powers[g2 &+ 3])
+            wShoup = Lanes(
+                shoups[g2], shoups[g2], shoups[g2 &+ 1], shoups[g2 &+ 1], shoups[g2 &+ 2], shoups[g2 &+ 2],
+                shoups[g2 &+ 3], shoups[g2 &+ 3])
+            (x2, y2) = inverseButterfly(x2, y2, w: w, wShoup: wShoup, q: q, twoQ: twoQ)
+            // Stride 4: first inputs [0-3, 8-11], second [4-7, 12-15]; groups 2 block, 2 block + 1.
+            var x4 = Lanes(x2[0], x2[1], y2[0], y2[1], x2[4], x2[5], y2[4], y2[5])
+            var y4 = Lanes(x2[2], x2[3], y2[2], y2[3], x2[6], x2[7], y2[6], y2[7])
+            let g4 = groups4 &+ 2 &* block
+            w = Lanes(
+                powers[g4], powers[g4], powers[g4], powers[g4], powers[g4 &+ 1], powers[g4 &+ 1], powers[g4 &+ 1],
+                powers[g4 &+ 1])
+            wShoup = Lanes(
+                shoups[g4], shoups[g4], shoups[g4], shoups[g4], shoups[g4 &+ 1], shoups[g4 &+ 1], shoups[g4 &+ 1],
+                shoups[g4 &+ 1])
+            (x4, y4) = inverseButterfly(x4, y4, w: w, wShoup: wShoup, q: q, twoQ: twoQ)
+            pointer.storeBytes(of: Lanes(x4[0], x4[1], x4[2], x4[3], y4[0], y4[1], y4[2], y4[3]), as: Lanes.self)
+            pointer.storeBytes(
+                of: Lanes(x4[4], x4[5], x4[6], x4[7], y4[4], y4[5], y4[6], y4[7]), toByteOffset: 64, as: Lanes.self)
+            block &+= 1
+        }
+    }
+
     /// The inverse (Gentleman-Sande) stages with strides 8 up to `N/4`, in place (values in `[0, 2q)`).
     ///
     /// - Parameters:
-    ///   - base: `N` words in `[0, 2q)` after the scalar stages of strides 1, 2 and 4.
+    ///   - base: `N` words in `[0, 2q)` after the stages of strides 1, 2 and 4 (``inverseSmallStages(_:degree:powers:shoups:modulus:)``).
     ///   - degree: `N`, at least 16.
     ///   - powers: the plan's `psi^-bitReverse(k)` table.
     ///   - shoups: their Shoup companions.
@@ -116,6 +301,7 @@ enum NTTVector64 {
                     let u = x.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
                     let v = y.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
                     let sum = u &+ v
+                    // `pointwiseMin` stays here: LLVM inlines it in the wide loops (one `vpminuq`).
                     x.storeBytes(of: pointwiseMin(sum, sum &- twoQ), toByteOffset: offset, as: Lanes.self)
                     let product = multiplyShoupLazy(u &+ twoQ &- v, by: w, shoup: wShoup, modulus: q)
                     y.storeBytes(of: product, toByteOffset: offset, as: Lanes.self)
@@ -155,8 +341,8 @@ enum NTTVector64 {
             let v = y.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
             let sum = multiplyShoupLazy(u &+ v, by: scale, shoup: scaleShoup, modulus: q)
             let difference = multiplyShoupLazy(u &+ twoQ &- v, by: w, shoup: wShoup, modulus: q)
-            x.storeBytes(of: pointwiseMin(sum, sum &- q), toByteOffset: offset, as: Lanes.self)
-            y.storeBytes(of: pointwiseMin(difference, difference &- q), toByteOffset: offset, as: Lanes.self)
+            x.storeBytes(of: subtractIfAtLeast(sum, q), toByteOffset: offset, as: Lanes.self)
+            y.storeBytes(of: subtractIfAtLeast(difference, q), toByteOffset: offset, as: Lanes.self)
             offset &+= 64
         }
     }
@@ -188,9 +374,9 @@ enum NTTVector64 {
                 xs.loadUnaligned(fromByteOffset: offset, as: Lanes.self),
                 by: ws.loadUnaligned(fromByteOffset: offset, as: Lanes.self),
                 shoup: shoups.loadUnaligned(fromByteOffset: offset, as: Lanes.self), modulus: q)
-            let reduced = pointwiseMin(product, product &- q)
+            let reduced = subtractIfAtLeast(product, q)
             let sum = targets.loadUnaligned(fromByteOffset: offset, as: Lanes.self) &+ reduced
-            targets.storeBytes(of: pointwiseMin(sum, sum &- q), toByteOffset: offset, as: Lanes.self)
+            targets.storeBytes(of: subtractIfAtLeast(sum, q), toByteOffset: offset, as: Lanes.self)
             offset &+= 64
         }
     }

@@ -94,7 +94,8 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
     /// Three passes, each a loop over the coefficients with the constants hoisted into pointers
     /// (``WordTable``), so the compiler keeps them in registers and, for 64-bit words in a vector
     /// build (``NTTKernel/vector``, the kernel of the source's plans), the first and third passes
-    /// run eight coefficients per AVX-512 register (``RnsVector64``), all three passes:
+    /// run eight coefficients per AVX-512 register (``RnsVector64``), and for 32-bit words every
+    /// pass runs row by row in loops LLVM vectorizes in every build (``RnsLanes32``); all three passes:
     /// 1. per source prime, `y_i = [x_i * Q_i^-1]_(q_i)` (Shoup, fully reduced);
     /// 2. per coefficient, `v` from the double sum (a coefficient too close to the rounding
     ///    boundary is marked with `v = T.max` and recomputed exactly at the end);
@@ -118,6 +119,8 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
         let ys = scratch
         let vs = scratch + count * n
         let vector = source.usesVectorLanes
+        // 32-bit words: the row-by-row loops of ``RnsLanes32`` (vectorized in every build).
+        let narrow = T.self == UInt32.self
         withExtendedLifetime(tables) {
             let sourceModuli = tables.sourceModuli.pointer
             let inverse = tables.puncturedInverse.pointer
@@ -129,6 +132,11 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
                     RnsVector64.multiplyShoup(
                         RnsVector64.readOnlyWords(input + i * n), into: RnsVector64.words(ys + i * n), count: n,
                         by: UInt64(inverse[i]), shoup: UInt64(inverseShoup[i]), modulus: UInt64(q.value))
+                } else if narrow {
+                    RnsLanes32.multiplyShoup(
+                        RnsLanes32.readOnlyWords(input + i * n), into: RnsLanes32.words(ys + i * n), count: n,
+                        by: UInt32(truncatingIfNeeded: inverse[i]), shoup: UInt32(truncatingIfNeeded: inverseShoup[i]),
+                        modulus: UInt32(truncatingIfNeeded: q.value))
                 } else {
                     let x = input + i * n
                     let y = ys + i * n
@@ -145,6 +153,10 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
                 nearBoundary = RnsVector64.roundedQuotients(
                     UnsafePointer(RnsVector64.words(ys)), count: count, degree: n, inverses: inverses, margin: margin,
                     into: RnsVector64.words(vs))
+            } else if narrow {
+                nearBoundary = RnsLanes32.roundedQuotients(
+                    UnsafePointer(RnsLanes32.words(ys)), count: count, degree: n, inverses: inverses, margin: margin,
+                    into: RnsLanes32.words(vs))
             } else {
                 for j in 0..<n {
                     var sum = 0.0
@@ -176,6 +188,14 @@ struct RnsBasisExtension<T: ScalarType>: Sendable {
                         factors: RnsVector64.readOnlyWords(factors), factorsShoup: RnsVector64.readOnlyWords(factorsShoup),
                         product: UInt64(product[k]), productShoup: UInt64(productShoup[k]), modulus: UInt64(p.value),
                         into: RnsVector64.words(row))
+                } else if narrow {
+                    RnsLanes32.combine(
+                        RnsLanes32.readOnlyWords(UnsafePointer(ys)), count: count, degree: n,
+                        v: RnsLanes32.readOnlyWords(UnsafePointer(vs)), factors: RnsLanes32.readOnlyWords(factors),
+                        factorsShoup: RnsLanes32.readOnlyWords(factorsShoup),
+                        product: UInt32(truncatingIfNeeded: product[k]),
+                        productShoup: UInt32(truncatingIfNeeded: productShoup[k]),
+                        modulus: UInt32(truncatingIfNeeded: p.value), into: RnsLanes32.words(row))
                 } else {
                     let twoP = p.value &<< 1
                     let correction = product[k]

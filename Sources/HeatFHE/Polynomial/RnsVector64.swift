@@ -3,9 +3,11 @@
 ///
 /// They use the NTT's lane arithmetic (``NTTVector64/multiplyShoupLazy(_:by:shoup:modulus:)``,
 /// the high product from four `vpmuludq`) and compute exactly the words of the scalar loops:
-/// every value is reduced with `min(x, x - c)`, which picks `x - c` exactly when `x >= c` (for
-/// `x < 2c` and `c < 2^63` the wrapped difference is larger than `x` otherwise), the same
-/// result as the scalar mask.
+/// every value is reduced with ``NTTVector64/subtractIfAtLeast(_:_:)`` (`x - c` exactly when
+/// `x >= c`, for `x < 2c` and `c < 2^63`) or ``NTTVector64/addIfNegative(_:_:)`` (`r + c` for a
+/// negative `r` in `(-c, c)`): the scalar mask, lane by lane, the same result as `min(x, x - c)`
+/// (until session 43 written with the standard library's `pointwiseMin`, which the native build
+/// compiled out of line here: a call per reduction).
 enum RnsVector64 {
     /// Eight 64-bit lanes.
     typealias Lanes = SIMD8<UInt64>
@@ -46,7 +48,7 @@ enum RnsVector64 {
         var j = 0
         while j < count {
             let lazy = NTTVector64.multiplyShoupLazy(load(x + j), by: factor, shoup: factorShoup, modulus: q)
-            store(pointwiseMin(lazy, lazy &- q), to: y + j)
+            store(NTTVector64.subtractIfAtLeast(lazy, q), to: y + j)
             j &+= width
         }
     }
@@ -73,13 +75,13 @@ enum RnsVector64 {
                     load(ys + (i &* n &+ j)), by: Lanes(repeating: factors[i]), shoup: Lanes(repeating: factorsShoup[i]),
                     modulus: p)
                 let total = sum &+ term
-                sum = pointwiseMin(total, total &- twoP)
+                sum = NTTVector64.subtractIfAtLeast(total, twoP)
             }
-            sum = pointwiseMin(sum, sum &- p)
+            sum = NTTVector64.subtractIfAtLeast(sum, p)
             let lazy = NTTVector64.multiplyShoupLazy(load(v + j), by: correctionFactor, shoup: correctionShoup, modulus: p)
-            let correction = pointwiseMin(lazy, lazy &- p)
+            let correction = NTTVector64.subtractIfAtLeast(lazy, p)
             let difference = sum &- correction
-            store(pointwiseMin(difference, difference &+ p), to: row + j)
+            store(NTTVector64.addIfNegative(difference, p), to: row + j)
             j &+= width
         }
     }
@@ -104,11 +106,11 @@ enum RnsVector64 {
                     load(x + (i &* n &+ j)), by: Lanes(repeating: factors[i]), shoup: Lanes(repeating: factorsShoup[i]),
                     modulus: p)
                 let total = sum &+ term
-                sum = pointwiseMin(total, total &- twoP)
+                sum = NTTVector64.subtractIfAtLeast(total, twoP)
             }
-            sum = pointwiseMin(sum, sum &- p)
+            sum = NTTVector64.subtractIfAtLeast(sum, p)
             let total = load(UnsafePointer(row + j)) &+ sum
-            store(pointwiseMin(total, total &- p), to: row + j)
+            store(NTTVector64.subtractIfAtLeast(total, p), to: row + j)
             j &+= width
         }
     }
@@ -166,8 +168,8 @@ enum RnsVector64 {
     /// `out[c] = x[c] * y[c] * 2^-64 mod q` (or that plus `out[c]`, mod q, when `adding`), fully
     /// reduced, for `x[c], y[c] < q < 2^62` and `count` words: Montgomery's reduction (Montgomery
     /// 1985) of the 128-bit product `T`: with `m = (T mod 2^64) q^-1 mod 2^64`, `T - m q` has a zero
-    /// low word, so `high(T) - high(m q)` is `T 2^-64 mod q` in `(-q, q)`, and `min(r, r + q)`
-    /// brings it to `[0, q)` (`r + q` wraps below `r` exactly when `r` is negative).
+    /// low word, so `high(T) - high(m q)` is `T 2^-64 mod q` in `(-q, q)`, and
+    /// ``NTTVector64/addIfNegative(_:_:)`` brings it to `[0, q)` (adds `q` exactly when `r` is negative).
     static func montgomeryMultiply(
         _ x: UnsafePointer<UInt64>, _ y: UnsafePointer<UInt64>, into out: UnsafeMutablePointer<UInt64>, adding: Bool,
         count: Int, qInverse: UInt64, modulus: UInt64
@@ -182,10 +184,10 @@ enum RnsVector64 {
             let b = load(y + c)
             let m = (a &* b) &* inverse
             let r = NTTVector64.multiplyHigh(a, b) &- NTTVector64.multiplyHigh(m, q)
-            var product = pointwiseMin(r, r &+ q)
+            var product = NTTVector64.addIfNegative(r, q)
             if adding {
                 let sum = load(UnsafePointer(out + c)) &+ product
-                product = pointwiseMin(sum, sum &- q)
+                product = NTTVector64.subtractIfAtLeast(sum, q)
             }
             store(product, to: out + c)
             c &+= width
@@ -198,7 +200,7 @@ enum RnsVector64 {
     ///
     /// `r[j] < p` is the residue modulo `p`; its centred value (`r - p` when `r > (p - 1) / 2`)
     /// is reduced modulo `q` by a lazy Shoup product with 1 (any word, result in `[0, 2q)`), one
-    /// `min`, and the subtraction of `p mod q` where `r` is above half; `x[j]` is in `[0, q)`.
+    /// conditional subtraction, and the subtraction of `p mod q` where `r` is above half; `x[j]` is in `[0, q)`.
     ///
     /// - Parameters:
     ///   - x: the row's residues modulo `q`, in `[0, q)`.
@@ -225,16 +227,16 @@ enum RnsVector64 {
         while j < count {
             let residue = load(r + j)
             let lazy = NTTVector64.multiplyShoupLazy(residue, by: one, shoup: oneS, modulus: q)
-            let reduced = pointwiseMin(lazy, lazy &- q)
+            let reduced = NTTVector64.subtractIfAtLeast(lazy, q)
             // The centred residue: minus p (mod q) where r > half (then half - r wraps, its
             // top bit set: spread into a mask, as `Modulus.subtractIfAtLeastModulus`).
             let above = zero &- ((halfP &- residue) &>> 63)
             let shifted = reduced &- (last & above)
-            let centred = pointwiseMin(shifted, shifted &+ q)
+            let centred = NTTVector64.addIfNegative(shifted, q)
             let difference = load(x + j) &- centred
-            let fullDifference = pointwiseMin(difference, difference &+ q)
+            let fullDifference = NTTVector64.addIfNegative(difference, q)
             let product = NTTVector64.multiplyShoupLazy(fullDifference, by: w, shoup: wShoup, modulus: q)
-            store(pointwiseMin(product, product &- q), to: out + j)
+            store(NTTVector64.subtractIfAtLeast(product, q), to: out + j)
             j &+= width
         }
     }
