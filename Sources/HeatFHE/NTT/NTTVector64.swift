@@ -147,24 +147,16 @@ enum NTTVector64 {
             var x = Lanes(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3])
             var y = Lanes(a[4], a[5], a[6], a[7], b[4], b[5], b[6], b[7])
             let g4 = groups4 &+ 2 &* block
-            var w = Lanes(
-                powers[g4], powers[g4], powers[g4], powers[g4], powers[g4 &+ 1], powers[g4 &+ 1], powers[g4 &+ 1],
-                powers[g4 &+ 1])
-            var wShoup = Lanes(
-                shoups[g4], shoups[g4], shoups[g4], shoups[g4], shoups[g4 &+ 1], shoups[g4 &+ 1], shoups[g4 &+ 1],
-                shoups[g4 &+ 1])
+            var w = fourEach(powers, at: g4)
+            var wShoup = fourEach(shoups, at: g4)
             (x, y) = forwardButterfly(x, y, w: w, wShoup: wShoup, q: q, twoQ: twoQ)
             // Stride 2: x holds [0,1,2,3,8,9,10,11], y [4,5,6,7,12,13,14,15]; first inputs
             // [0,1,4,5,8,9,12,13], second [2,3,6,7,10,11,14,15]; groups 4 block + 0...3.
             var x2 = Lanes(x[0], x[1], y[0], y[1], x[4], x[5], y[4], y[5])
             var y2 = Lanes(x[2], x[3], y[2], y[3], x[6], x[7], y[6], y[7])
             let g2 = groups2 &+ 4 &* block
-            w = Lanes(
-                powers[g2], powers[g2], powers[g2 &+ 1], powers[g2 &+ 1], powers[g2 &+ 2], powers[g2 &+ 2],
-                powers[g2 &+ 3], powers[g2 &+ 3])
-            wShoup = Lanes(
-                shoups[g2], shoups[g2], shoups[g2 &+ 1], shoups[g2 &+ 1], shoups[g2 &+ 2], shoups[g2 &+ 2],
-                shoups[g2 &+ 3], shoups[g2 &+ 3])
+            w = twoEach(powers, at: g2)
+            wShoup = twoEach(shoups, at: g2)
             (x2, y2) = forwardButterfly(x2, y2, w: w, wShoup: wShoup, q: q, twoQ: twoQ)
             // Stride 1: even positions against odd ones; groups 8 block + 0...7 (consecutive).
             let x1 = Lanes(x2[0], y2[0], x2[2], y2[2], x2[4], y2[4], x2[6], y2[6])
@@ -188,6 +180,19 @@ enum NTTVector64 {
                 as: Lanes.self)
             block &+= 1
         }
+    }
+
+    /// `table[k]` and `table[k + 1]`, each in four lanes: the twiddles of two stride-4 groups.
+    @inlinable @inline(__always)
+    static func fourEach(_ table: UnsafePointer<UInt64>, at k: Int) -> Lanes {
+        Lanes(table[k], table[k], table[k], table[k], table[k &+ 1], table[k &+ 1], table[k &+ 1], table[k &+ 1])
+    }
+
+    /// `table[k ... k + 3]`, each in two lanes: the twiddles of four stride-2 groups.
+    @inlinable @inline(__always)
+    static func twoEach(_ table: UnsafePointer<UInt64>, at k: Int) -> Lanes {
+        Lanes(
+            table[k], table[k], table[k &+ 1], table[k &+ 1], table[k &+ 2], table[k &+ 2], table[k &+ 3], table[k &+ 3])
     }
 
     /// Harvey's forward butterfly on eight lanes: `X, Y` in `[0, 4q)` to `X + WY, X - WY` in `[0, 4q)`.
@@ -247,23 +252,15 @@ enum NTTVector64 {
             var x2 = Lanes(x[0], y[0], x[2], y[2], x[4], y[4], x[6], y[6])
             var y2 = Lanes(x[1], y[1], x[3], y[3], x[5], y[5], x[7], y[7])
             let g2 = groups2 &+ 4 &* block
-            w = Lanes(
-                powers[g2], powers[g2], powers[g2 &+ 1], powers[g2 &+ 1], powers[g2 &+ 2], powers[g2 &+ 2],
-                powers[g2 &+ 3], powers[g2 &+ 3])
-            wShoup = Lanes(
-                shoups[g2], shoups[g2], shoups[g2 &+ 1], shoups[g2 &+ 1], shoups[g2 &+ 2], shoups[g2 &+ 2],
-                shoups[g2 &+ 3], shoups[g2 &+ 3])
+            w = twoEach(powers, at: g2)
+            wShoup = twoEach(shoups, at: g2)
             (x2, y2) = inverseButterfly(x2, y2, w: w, wShoup: wShoup, q: q, twoQ: twoQ)
             // Stride 4: first inputs [0-3, 8-11], second [4-7, 12-15]; groups 2 block, 2 block + 1.
             var x4 = Lanes(x2[0], x2[1], y2[0], y2[1], x2[4], x2[5], y2[4], y2[5])
             var y4 = Lanes(x2[2], x2[3], y2[2], y2[3], x2[6], x2[7], y2[6], y2[7])
             let g4 = groups4 &+ 2 &* block
-            w = Lanes(
-                powers[g4], powers[g4], powers[g4], powers[g4], powers[g4 &+ 1], powers[g4 &+ 1], powers[g4 &+ 1],
-                powers[g4 &+ 1])
-            wShoup = Lanes(
-                shoups[g4], shoups[g4], shoups[g4], shoups[g4], shoups[g4 &+ 1], shoups[g4 &+ 1], shoups[g4 &+ 1],
-                shoups[g4 &+ 1])
+            w = fourEach(powers, at: g4)
+            wShoup = fourEach(shoups, at: g4)
             (x4, y4) = inverseButterfly(x4, y4, w: w, wShoup: wShoup, q: q, twoQ: twoQ)
             pointer.storeBytes(of: Lanes(x4[0], x4[1], x4[2], x4[3], y4[0], y4[1], y4[2], y4[3]), as: Lanes.self)
             pointer.storeBytes(

@@ -314,23 +314,12 @@ enum NarrowProduct {
     ///   - out: `count` words, written (may be `a` or `b`).
     ///   - count: the number of words.
     ///   - modulus: `q`, odd, below `2^30`.
-    @inlinable
     static func multiply(
         _ a: UnsafePointer<UInt32>, _ b: UnsafePointer<UInt32>, into out: UnsafeMutablePointer<UInt32>, count: Int,
         modulus: UInt32
     ) {
         assert(modulus < 1 << 30 && modulus & 1 == 1, "NarrowProduct needs an odd modulus below 2^30")
-        let q = UInt64(modulus)
-        let bits = UInt64(64 - q.leadingZeroBitCount)
-        let mu = (UInt64(1) &<< (2 &* bits)) / q
-        let down = bits &- 1
-        let up = bits &+ 1
-        for j in 0..<count {
-            let x = UInt64(a[j]) &* UInt64(b[j])
-            let estimate = ((x &>> down) &* mu) &>> up
-            let r = x &- estimate &* q
-            let once = Swift.min(r, r &- q)
-            out[j] = UInt32(truncatingIfNeeded: Swift.min(once, once &- q))
-        }
+        let reducer = RnsLanes32.NarrowReducer(modulus)
+        for j in 0..<count { out[j] = reducer.reduce(UInt64(a[j]) &* UInt64(b[j])) }
     }
 }

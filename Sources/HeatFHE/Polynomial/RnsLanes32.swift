@@ -248,7 +248,9 @@ enum RnsLanes32 {
     }
 
     /// One-word Barrett reduction modulo a prime below `2^30` of any value below `2^(2b)` (`b` the
-    /// prime's bit width): the estimate of ``NarrowProduct``.
+    /// prime's bit width; HAC 14.42 with base 2): `((x >> (b - 1)) * mu) >> (b + 1)` with
+    /// `mu = floor(2^(2b) / q)` is at most two below `floor(x / q)`, and every intermediate fits in
+    /// 64 bits. ``NarrowProduct`` and the 32-bit `scaleDown` use it.
     struct NarrowReducer {
         let modulus: UInt64
         let mu: UInt64
@@ -286,24 +288,15 @@ extension NarrowProduct {
     ///   - out: `count` residues below `q`, updated.
     ///   - count: the number of words.
     ///   - modulus: `q`, odd, below `2^30`.
-    @inlinable
     static func multiplyAdding(
         _ a: UnsafePointer<UInt32>, _ b: UnsafePointer<UInt32>, into out: UnsafeMutablePointer<UInt32>, count: Int,
         modulus: UInt32
     ) {
         assert(modulus < 1 << 30 && modulus & 1 == 1, "NarrowProduct needs an odd modulus below 2^30")
-        let q = UInt64(modulus)
-        let bits = UInt64(64 - q.leadingZeroBitCount)
-        let mu = (UInt64(1) &<< (2 &* bits)) / q
-        let down = bits &- 1
-        let up = bits &+ 1
+        let reducer = RnsLanes32.NarrowReducer(modulus)
         for j in 0..<count {
-            let x = UInt64(a[j]) &* UInt64(b[j])
-            let estimate = ((x &>> down) &* mu) &>> up
-            let r = x &- estimate &* q
-            let once = Swift.min(r, r &- q)
-            let sum = UInt64(out[j]) &+ Swift.min(once, once &- q)
-            out[j] = UInt32(truncatingIfNeeded: Swift.min(sum, sum &- q))
+            let sum = out[j] &+ reducer.reduce(UInt64(a[j]) &* UInt64(b[j]))
+            out[j] = Swift.min(sum, sum &- modulus)
         }
     }
 }
