@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import HeatCore
 import HeatEnvelope
 import Testing
@@ -47,14 +48,22 @@ import Testing
         let live = try await LiveServer.start(fixture.configuration())
         // An executor of its own, so other tests' work on the shared one cannot delay these jobs.
         let executor = OffPoolExecutor(threads: 4, queueLimit: 4)
-        let started = ContinuousClock.now
-        // More blocking jobs than the cooperative pool has threads: on the pool they would hold
-        // every thread, and the deadline could not fire until they finish (3 s).
+        // Each job blocks its thread until the test lets it go (or 120 s pass). An answer that
+        // arrives while the jobs are still blocked can only come from the deadline. The check is
+        // on that order, not on wall time, so a loaded machine (the full suite runs long
+        // synchronous FHE tests beside this one) cannot fail it, and a deadline that waited for
+        // the work would: the jobs would end by their own timeout and say so.
+        let gate = DispatchSemaphore(value: 0)
+        let released = Released()
         let outcomes = await withTaskGroup(of: String.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     do {
-                        _ = try await RouteHandlers.withDeadline(.milliseconds(300), executor: executor) { () -> Int in usleep(3_000_000); return 1 }
+                        _ = try await RouteHandlers.withDeadline(.milliseconds(300), executor: executor) { () -> Int in
+                            let letGo = gate.wait(timeout: .now() + .seconds(120)) == .success
+                            released.record(letGo)
+                            return 1
+                        }
                         return "finished"
                     } catch let error as APIError {
                         return error.code
@@ -67,18 +76,20 @@ import Testing
             for await code in group { codes.append(code) }
             return codes
         }
-        let elapsed = ContinuousClock.now - started
-        // The deadline decides, not the order in which the cooperative pool resumes tasks: in the
-        // full suite long synchronous FHE tests can hold every pool thread for longer than the
-        // work takes, and the answer must still be `timeout` (it was `finished` when the timer
-        // was a task on that pool). How soon the answer leaves depends on the pool, so the wall
-        // time is only checked when the pool was free (the jobs alone take 3 s on 4 threads).
+        // The deadline decides, not the order in which the cooperative pool resumes tasks (it was
+        // `finished` when the timer was a task on that pool).
         #expect(outcomes == Array(repeating: "timeout", count: 4))
-        if elapsed < .seconds(3) { #expect(elapsed < .milliseconds(2_000), "the deadline fired after \(elapsed)") }
-        // The server kept answering meanwhile, and a quick job still returns its value.
+        // All four answered while every job still held its thread.
+        #expect(released.values.isEmpty)
+        // The server kept answering meanwhile.
         #expect(try await live.get("/healthz").status == 200)
-        // (Its 4 threads run the blocked jobs first: up to 3 s.)
-        #expect(try await RouteHandlers.withDeadline(.seconds(15), executor: executor) { 42 } == 42)
+        for _ in 0..<4 { gate.signal() }
+        // A quick job still returns its value (its 4 threads run the released jobs first).
+        #expect(try await RouteHandlers.withDeadline(.seconds(120), executor: executor) { 42 } == 42)
+        // Every job was let go by the test, none ended by its own timeout.
+        let waitUntil = ContinuousClock.now + .seconds(120)
+        while released.values.count < 4, ContinuousClock.now < waitUntil { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(released.values == [true, true, true, true])
         try await live.stop()
     }
 
@@ -378,4 +389,11 @@ import Testing
         #expect(script.contains("select.group-filter") && script.contains("filter-level") && script.contains("applyFilters"))
         try await live.stop()
     }
+}
+
+/// What each blocked job saw when it stopped waiting: `true` when the test let it go.
+private final class Released: Sendable {
+    private let seen = Mutex<[Bool]>([])
+    func record(_ letGo: Bool) { seen.withLock { $0.append(letGo) } }
+    var values: [Bool] { seen.withLock { $0 } }
 }
