@@ -315,7 +315,7 @@ enum AnalystFixture {
           "analyst": {"population": true, "groups": ["branch"]}}}
         """.utf8))
 
-    static func ask(_ mode: AnalystTestServer.Mode, document: String = "current", role: String? = nil, timeout: Double = 5,
+    static func ask(_ mode: AnalystTestServer.Mode, document: String = "current", role: String? = nil, timeout: Double = 300,
                     question: String = "what is the mean heat of branch B-8795e9c3?", host: String? = nil) async throws -> (AnalystAnswer, [String]) {
         let server = try AnalystTestServer(mode: mode)
         defer { server.stop() }

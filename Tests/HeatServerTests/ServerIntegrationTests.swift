@@ -191,7 +191,8 @@ import Testing
     @Test func perTokenRateLimitAnswers429WithRetryAfter() async throws {
         let fixture = try ServerFixture.make()
         var limits = ServerLimits()
-        limits.ratePerSecond = 0.5
+        // One token back per 1,000 s: a slow machine cannot refill the bucket between the requests.
+        limits.ratePerSecond = 0.001
         limits.burst = 3
         let live = try await LiveServer.start(fixture.configuration(limits: limits))
         let token = try await fixture.token(role: "executive")

@@ -84,7 +84,7 @@ import Testing
         // A new executive release: the live view follows it (new generation, new figures).
         try ServerFixture.write(ServerFixture.executive(at: 1_771_300_000, clients: 77), to: "\(fixture.releases)/executive-2.json")
         var next = try await live.get("/v1/dashboard", token: executive)
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(300)
         while (next.json?["generation"] as? Int ?? 0) <= generation && Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
             next = try await live.get("/v1/dashboard", token: executive)
@@ -204,14 +204,15 @@ import Testing
         let before = FileManager.default.contents(atPath: path)?.count ?? 0
         #expect(before > 0, "the access log service did not start")
         log.record(ServerRemainderTests.record(2))
-        // Hold every thread of the cooperative pool with synchronous work for up to 3 s, each
-        // polling the file: a writer on the pool could not run until they return.
+        // Hold every thread of the cooperative pool with synchronous work for up to 120 s (each
+        // returns as soon as the file grows), each polling the file: a writer on the pool could
+        // not run until they return.
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let seen = await withTaskGroup(of: Double?.self) { group in
             for _ in 0..<width {
                 group.addTask {
                     let start = Date()
-                    while Date().timeIntervalSince(start) < 3 {
+                    while Date().timeIntervalSince(start) < 120 {
                         if (FileManager.default.contents(atPath: path)?.count ?? 0) > before { return Date().timeIntervalSince(start) }
                         usleep(10_000)
                     }
@@ -237,20 +238,20 @@ import Testing
         #expect(page.text.contains("<body data-generation=\"0\">"))
         // The stream starts with the generation it serves from.
         let first = try await RawHTTP.readStream(port: live.port, path: "/v1/events", headers: ["Authorization": "Bearer \(token)"],
-                                                 until: "event: hello\ndata: {\"generation\":0}", seconds: 60) {}
+                                                 until: "event: hello\ndata: {\"generation\":0}", seconds: 300) {}
         #expect(first.contains("event: hello\ndata: {\"generation\":0}"), "\(first)")
         // A release that lands while no stream is open: the next stream's hello names the new
         // generation, which differs from the page's, so the script fetches it.
         try ServerFixture.write(ServerFixture.executive(at: 1_771_300_000, clients: 55), to: "\(fixture.releases)/executive-2.json")
         _ = try await ServerHardeningTests.waitFor(live, "/readyz", status: 200)
         var generation = 0
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(300)
         while generation == 0 && Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
             generation = (try await live.get("/readyz").json?["generation"] as? Int) ?? 0
         }
         let second = try await RawHTTP.readStream(port: live.port, path: "/v1/events", headers: ["Authorization": "Bearer \(token)"],
-                                                  until: "event: hello\ndata: {\"generation\":\(generation)}", seconds: 60) {}
+                                                  until: "event: hello\ndata: {\"generation\":\(generation)}", seconds: 300) {}
         #expect(generation > 0 && second.contains("event: hello\ndata: {\"generation\":\(generation)}"), "\(second)")
         let script = Dashboard.script
         #expect(script.contains("events.addEventListener(\"hello\"") && script.contains("if (generation !== shown) { refresh(); }"))

@@ -48,20 +48,20 @@ import Testing
         let live = try await LiveServer.start(fixture.configuration())
         // An executor of its own, so other tests' work on the shared one cannot delay these jobs.
         let executor = OffPoolExecutor(threads: 4, queueLimit: 4)
-        // Each job blocks its thread until the test lets it go (or 120 s pass). An answer that
+        // Each job blocks its thread until the test lets it go (or 600 s pass). An answer that
         // arrives while the jobs are still blocked can only come from the deadline. The check is
         // on that order, not on wall time, so a loaded machine (the full suite runs long
         // synchronous FHE tests beside this one) cannot fail it, and a deadline that waited for
         // the work would: the jobs would end by their own timeout and say so.
         let gate = DispatchSemaphore(value: 0)
         let released = Released()
+        let started = ContinuousClock.now
         let outcomes = await withTaskGroup(of: String.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     do {
                         _ = try await RouteHandlers.withDeadline(.milliseconds(300), executor: executor) { () -> Int in
-                            let letGo = gate.wait(timeout: .now() + .seconds(120)) == .success
-                            released.record(letGo)
+                            released.record(Released.wait(on: gate))
                             return 1
                         }
                         return "finished"
@@ -79,18 +79,34 @@ import Testing
         // The deadline decides, not the order in which the cooperative pool resumes tasks (it was
         // `finished` when the timer was a task on that pool).
         #expect(outcomes == Array(repeating: "timeout", count: 4))
-        // All four answered while every job still held its thread.
+        // All four answered while every job still held its thread, and not before the deadline
+        // (a lower bound, which load cannot break).
         #expect(released.values.isEmpty)
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
         // The server kept answering meanwhile.
         #expect(try await live.get("/healthz").status == 200)
         for _ in 0..<4 { gate.signal() }
         // A quick job still returns its value (its 4 threads run the released jobs first).
-        #expect(try await RouteHandlers.withDeadline(.seconds(120), executor: executor) { 42 } == 42)
+        #expect(try await RouteHandlers.withDeadline(.seconds(600), executor: executor) { 42 } == 42)
         // Every job was let go by the test, none ended by its own timeout.
-        let waitUntil = ContinuousClock.now + .seconds(120)
+        let waitUntil = ContinuousClock.now + .seconds(600)
         while released.values.count < 4, ContinuousClock.now < waitUntil { try await Task.sleep(for: .milliseconds(20)) }
         #expect(released.values == [true, true, true, true])
         try await live.stop()
+    }
+
+    @Test func theDeadlineTimerFiresWhileEveryPoolThreadIsBlocked() async throws {
+        // One blocking task per thread of the cooperative pool, each waiting for the timer's
+        // action to let it go (or 600 s). A timer that needed a pool thread (a `Task.sleep`)
+        // could not fire while they hold them all: they would end by their own wait and say so.
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let gate = DispatchSemaphore(value: 0)
+        let released = Released()
+        DeadlineTimer.shared.schedule(after: .milliseconds(300)) { for _ in 0..<width { gate.signal() } }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<width { group.addTask { released.record(Released.wait(on: gate)) } }
+        }
+        #expect(released.values == Array(repeating: true, count: width))
     }
 
     @Test func theOpenAPIErrorCodesAreExactlyTheCodesTheServerCanAnswer() throws {
@@ -396,4 +412,9 @@ private final class Released: Sendable {
     private let seen = Mutex<[Bool]>([])
     func record(_ letGo: Bool) { seen.withLock { $0.append(letGo) } }
     var values: [Bool] { seen.withLock { $0 } }
+
+    /// Blocks the calling thread until `gate` is signalled (`true`) or 600 s pass (`false`).
+    static func wait(on gate: DispatchSemaphore) -> Bool {
+        gate.wait(timeout: .now() + .seconds(600)) == .success
+    }
 }

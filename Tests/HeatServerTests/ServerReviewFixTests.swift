@@ -167,11 +167,17 @@ import Testing
         let live = try await LiveServer.start(fixture.configuration())
         let executor = OffPoolExecutor(threads: 2, queueLimit: 1)
         #expect(executor.capacity == 3)
-        let (outcomes, health) = await withTaskGroup(of: String.self) { group in
+        // The admitted jobs hold their slots until the test lets them go (or 600 s pass), so
+        // the four refusals are answered while the pool and its queue are full however slowly a
+        // loaded machine runs them: the check is on order, not on a job's duration.
+        let gate = DispatchSemaphore(value: 0)
+        let (outcomes, health, heldWhileRefused) = await withTaskGroup(of: String.self) { group in
             for _ in 0..<7 {
                 group.addTask {
                     do {
-                        _ = try await RouteHandlers.withDeadline(.seconds(10), executor: executor) { () -> Int in usleep(600_000); return 1 }
+                        _ = try await RouteHandlers.withDeadline(.seconds(900), executor: executor) { () -> Int in
+                            gate.wait(timeout: .now() + .seconds(600)) == .success ? 1 : 0
+                        }
                         return "finished"
                     } catch let error as APIError {
                         return error.code
@@ -180,15 +186,24 @@ import Testing
                     }
                 }
             }
-            // While the pool is full, the server's own event handling still answers.
-            try? await Task.sleep(for: .milliseconds(200))
-            let health = (try? await live.get("/healthz").status) ?? 0
             var codes: [String] = []
-            for await code in group { codes.append(code) }
-            return (codes, health)
+            var health = 0
+            var held = -1
+            for await code in group {
+                codes.append(code)
+                if codes.filter({ $0 == "busy" }).count == 4 && held < 0 {
+                    // Every refusal arrived while the admitted jobs hold the pool and the queue;
+                    // the server's own event handling still answers meanwhile.
+                    held = executor.admittedCount
+                    health = (try? await live.get("/healthz").status) ?? 0
+                    for _ in 0..<3 { gate.signal() }
+                }
+            }
+            return (codes, health, held)
         }
         #expect(outcomes.filter { $0 == "finished" }.count == 3)
         #expect(outcomes.filter { $0 == "busy" }.count == 4)
+        #expect(heldWhileRefused == 3)
         #expect(health == 200)
         #expect(executor.admittedCount == 0)
         // Slots come back: the next job runs.
