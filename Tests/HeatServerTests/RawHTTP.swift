@@ -108,8 +108,8 @@ enum RawHTTP {
         return HTTPResult(status: status, headers: headers, body: Data(body))
     }
 
-    /// Opens a request and reads until `marker` appears or `seconds` pass; returns what was read.
-    static func readStream(port: Int, path: String, headers: [String: String], until marker: String, seconds: Int,
+    /// Opens a request and reads until one of `markers` appears or `seconds` pass; returns what was read.
+    static func readStream(port: Int, path: String, headers: [String: String], until markers: String..., seconds: Int,
                            afterConnect: @escaping @Sendable () -> Void) async throws -> String {
         try await offPool {
             let fd = try connect(port: port, timeoutSeconds: 1)
@@ -125,7 +125,7 @@ enum RawHTTP {
                 if count > 0 { received += buffer[0..<count] }
                 let text = String(decoding: received, as: UTF8.self)
                 if !triggered && text.contains("connected") { triggered = true; afterConnect() }
-                if text.contains(marker) { break }
+                if markers.contains(where: { text.contains($0) }) { break }
             }
             return String(decoding: received, as: UTF8.self)
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import HeatCore
 import HeatEnvelope
 import Testing
@@ -171,7 +172,8 @@ import Testing
         // the four refusals are answered while the pool and its queue are full however slowly a
         // loaded machine runs them: the check is on order, not on a job's duration.
         let gate = DispatchSemaphore(value: 0)
-        let (outcomes, health, heldWhileRefused) = await withTaskGroup(of: String.self) { group in
+        let refusals = Counter()
+        let (outcomes, health, heldWhileRefused) = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<7 {
                 group.addTask {
                     do {
@@ -180,25 +182,22 @@ import Testing
                         }
                         return "finished"
                     } catch let error as APIError {
+                        if error.code == "busy" { refusals.increment() }
                         return error.code
                     } catch {
                         return "\(error)"
                     }
                 }
             }
+            // Every job has been admitted or refused (a refusal is answered at once; an admitted
+            // job holds its slot until the gate opens).
+            while refusals.value + executor.admittedCount < 7 { try await Task.sleep(for: .milliseconds(20)) }
+            // Three hold the pool and the queue; the server's own event handling still answers.
+            let held = executor.admittedCount
+            let health = (try? await live.get("/healthz").status) ?? 0
+            for _ in 0..<held { gate.signal() }
             var codes: [String] = []
-            var health = 0
-            var held = -1
-            for await code in group {
-                codes.append(code)
-                if codes.filter({ $0 == "busy" }).count == 4 && held < 0 {
-                    // Every refusal arrived while the admitted jobs hold the pool and the queue;
-                    // the server's own event handling still answers meanwhile.
-                    held = executor.admittedCount
-                    health = (try? await live.get("/healthz").status) ?? 0
-                    for _ in 0..<3 { gate.signal() }
-                }
-            }
+            for try await code in group { codes.append(code) }
             return (codes, health, held)
         }
         #expect(outcomes.filter { $0 == "finished" }.count == 3)
@@ -207,7 +206,7 @@ import Testing
         #expect(health == 200)
         #expect(executor.admittedCount == 0)
         // Slots come back: the next job runs.
-        #expect(try await RouteHandlers.withDeadline(.seconds(5), executor: executor) { 7 } == 7)
+        #expect(try await RouteHandlers.withDeadline(.seconds(600), executor: executor) { 7 } == 7)
         try await live.stop()
     }
 
@@ -347,4 +346,11 @@ import Testing
             _ = try await HeatAPIServer.prepare(fixture.configuration())
         }
     }
+}
+
+/// A count the tasks of a test share.
+private final class Counter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }
