@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Synchronization
 import HeatCore
 import HeatEnvelope
 import Testing
@@ -54,14 +53,15 @@ import Testing
         // synchronous FHE tests beside this one) cannot fail it, and a deadline that waited for
         // the work would: the jobs would end by their own timeout and say so.
         let gate = DispatchSemaphore(value: 0)
-        let released = Released()
+        let released = SharedValue<[Bool]>([])
         let started = ContinuousClock.now
         let outcomes = await withTaskGroup(of: String.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     do {
                         _ = try await RouteHandlers.withDeadline(.milliseconds(300), executor: executor) { () -> Int in
-                            released.record(Released.wait(on: gate))
+                            let letGo = gate.waitForTheTest()
+                            released.update { $0.append(letGo) }
                             return 1
                         }
                         return "finished"
@@ -81,7 +81,7 @@ import Testing
         #expect(outcomes == Array(repeating: "timeout", count: 4))
         // All four answered while every job still held its thread, and not before the deadline
         // (a lower bound, which load cannot break).
-        #expect(released.values.isEmpty)
+        #expect(released.value.isEmpty)
         #expect(ContinuousClock.now - started >= .milliseconds(300))
         // The server kept answering meanwhile.
         #expect(try await live.get("/healthz").status == 200)
@@ -90,8 +90,8 @@ import Testing
         #expect(try await RouteHandlers.withDeadline(.seconds(600), executor: executor) { 42 } == 42)
         // Every job was let go by the test, none ended by its own timeout.
         let waitUntil = ContinuousClock.now + .seconds(600)
-        while released.values.count < 4, ContinuousClock.now < waitUntil { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(released.values == [true, true, true, true])
+        while released.value.count < 4, ContinuousClock.now < waitUntil { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(released.value == [true, true, true, true])
         try await live.stop()
     }
 
@@ -101,12 +101,17 @@ import Testing
         // could not fire while they hold them all: they would end by their own wait and say so.
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let gate = DispatchSemaphore(value: 0)
-        let released = Released()
+        let released = SharedValue<[Bool]>([])
         DeadlineTimer.shared.schedule(after: .milliseconds(300)) { for _ in 0..<width { gate.signal() } }
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<width { group.addTask { released.record(Released.wait(on: gate)) } }
+            for _ in 0..<width {
+                group.addTask {
+                    let letGo = gate.waitForTheTest()
+                    released.update { $0.append(letGo) }
+                }
+            }
         }
-        #expect(released.values == Array(repeating: true, count: width))
+        #expect(released.value == Array(repeating: true, count: width))
     }
 
     @Test func theOpenAPIErrorCodesAreExactlyTheCodesTheServerCanAnswer() throws {
@@ -404,17 +409,5 @@ import Testing
         let script = try await live.get("/static/dashboard.js").text
         #expect(script.contains("select.group-filter") && script.contains("filter-level") && script.contains("applyFilters"))
         try await live.stop()
-    }
-}
-
-/// What each blocked job saw when it stopped waiting: `true` when the test let it go.
-private final class Released: Sendable {
-    private let seen = Mutex<[Bool]>([])
-    func record(_ letGo: Bool) { seen.withLock { $0.append(letGo) } }
-    var values: [Bool] { seen.withLock { $0 } }
-
-    /// Blocks the calling thread until `gate` is signalled (`true`) or 600 s pass (`false`).
-    static func wait(on gate: DispatchSemaphore) -> Bool {
-        gate.wait(timeout: .now() + .seconds(600)) == .success
     }
 }

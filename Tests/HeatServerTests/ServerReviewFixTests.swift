@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Synchronization
 import HeatCore
 import HeatEnvelope
 import Testing
@@ -172,17 +171,17 @@ import Testing
         // the four refusals are answered while the pool and its queue are full however slowly a
         // loaded machine runs them: the check is on order, not on a job's duration.
         let gate = DispatchSemaphore(value: 0)
-        let refusals = Counter()
+        let refusals = SharedValue(0)
         let (outcomes, health, heldWhileRefused) = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<7 {
                 group.addTask {
                     do {
                         _ = try await RouteHandlers.withDeadline(.seconds(900), executor: executor) { () -> Int in
-                            gate.wait(timeout: .now() + .seconds(600)) == .success ? 1 : 0
+                            gate.waitForTheTest() ? 1 : 0
                         }
                         return "finished"
                     } catch let error as APIError {
-                        if error.code == "busy" { refusals.increment() }
+                        if error.code == "busy" { refusals.update { $0 += 1 } }
                         return error.code
                     } catch {
                         return "\(error)"
@@ -346,11 +345,4 @@ import Testing
             _ = try await HeatAPIServer.prepare(fixture.configuration())
         }
     }
-}
-
-/// A count the tasks of a test share.
-private final class Counter: Sendable {
-    private let count = Mutex(0)
-    func increment() { count.withLock { $0 += 1 } }
-    var value: Int { count.withLock { $0 } }
 }
